@@ -1,0 +1,194 @@
+extension Tensor {
+    /// Computes the gradient of this tensor with respect to every leaf that requires gradients, by the
+    /// chain rule in reverse topological order, and adds it to each leaf's ``grad``.
+    ///
+    /// - Parameters:
+    ///   - gradient: the gradient of some final scalar with respect to this tensor; may be omitted for a
+    ///     one-element tensor (it is then 1). Must have this tensor's shape.
+    ///   - retainGraph: keep the graph so that `backward` can run through it again. By default the
+    ///     graph is freed as it is walked.
+    ///   - createGraph: record the backward pass itself, so the gradients can be differentiated again
+    ///     (higher-order derivatives). Implies `retainGraph`.
+    ///
+    /// ```swift
+    /// optimizer.zeroGrad()
+    /// let loss = criterion(model(x), y)
+    /// loss.backward()
+    /// optimizer.step()
+    /// ```
+    public func backward(_ gradient: Tensor? = nil, retainGraph: Bool = false, createGraph: Bool = false) {
+        _ = Autograd.run(root: self, seed: gradient, collecting: nil,
+                         retainGraph: retainGraph || createGraph, createGraph: createGraph)
+    }
+}
+
+/// The reverse-mode engine, and the functional form of differentiation (gradients returned as values).
+public enum Autograd {
+    /// The gradients of `output` with respect to `inputs`, returned instead of stored in ``Tensor/grad``
+    /// (like `torch.autograd.grad`).
+    ///
+    /// - Parameters:
+    ///   - output: the tensor to differentiate; a one-element tensor unless `gradOutput` is given.
+    ///   - inputs: tensors that `output` was computed from, each requiring gradients.
+    ///   - gradOutput: the upstream gradient, with `output`'s shape; 1 when omitted.
+    ///   - retainGraph: keep the graph for another pass.
+    ///   - createGraph: record this pass, so the returned gradients can be differentiated again.
+    /// - Returns: one gradient per input; zeros for an input that `output` does not depend on.
+    ///
+    /// ```swift
+    /// let x = Tensor([1.0, 2.0]).requiringGrad()
+    /// let y = (x * x * x).sum()
+    /// let dy = Autograd.gradients(of: y, wrt: [x], createGraph: true)[0]   // 3x²
+    /// let d2y = Autograd.gradients(of: dy.sum(), wrt: [x])[0]              // 6x
+    /// ```
+    public static func gradients(
+        of output: Tensor, wrt inputs: [Tensor], gradOutput: Tensor? = nil,
+        retainGraph: Bool = false, createGraph: Bool = false
+    ) -> [Tensor] {
+        for (i, t) in inputs.enumerated() {
+            precondition(t.requiresGrad, "Autograd.gradients: input \(i) (shape \(t.shape)) does not require gradients")
+        }
+        let found = run(root: output, seed: gradOutput, collecting: inputs,
+                        retainGraph: retainGraph || createGraph, createGraph: createGraph)
+        return zip(inputs, found).map { t, g in g ?? Tensor.zeros(t.shape, dtype: t.dtype) }
+    }
+
+    /// Evaluates `body` at `inputs` and returns its value with its gradient with respect to each input,
+    /// as values, in the style of a gradient tape. The given tensors are not modified: `body` receives
+    /// copies that require gradients, and no ``Tensor/grad`` is written.
+    ///
+    /// - Parameters:
+    ///   - inputs: the points at which to differentiate.
+    ///   - body: a function of the inputs returning a one-element tensor.
+    /// - Returns: the value and one gradient per input.
+    ///
+    /// ```swift
+    /// let (loss, grads) = Autograd.valueWithGradient(at: [w, b]) { p in
+    ///     ((x.matmul(p[0]) + p[1] - y).square()).mean()
+    /// }
+    /// ```
+    public static func valueWithGradient(
+        at inputs: [Tensor], of body: ([Tensor]) throws -> Tensor
+    ) rethrows -> (value: Tensor, gradients: [Tensor]) {
+        let variables = inputs.map { $0.detach().requiringGrad() }
+        let value = try GradMode.with(enabled: true) { try body(variables) }
+        precondition(value.count == 1, "Autograd.valueWithGradient: the function returned shape \(value.shape), not a single value")
+        guard value.requiresGrad else {
+            return (value, inputs.map { Tensor.zeros($0.shape, dtype: $0.dtype) })
+        }
+        let grads = gradients(of: value, wrt: variables)
+        return (value.detach(), grads)
+    }
+
+    /// Single-input form of ``valueWithGradient(at:of:)``.
+    ///
+    /// ```swift
+    /// let (y, dy) = Autograd.valueWithGradient(at: x) { $0.tanh().sum() }
+    /// ```
+    public static func valueWithGradient(
+        at input: Tensor, of body: (Tensor) throws -> Tensor
+    ) rethrows -> (value: Tensor, gradient: Tensor) {
+        let (v, g) = try valueWithGradient(at: [input]) { try body($0[0]) }
+        return (v, g[0])
+    }
+
+    /// Runs one backward pass from `root`. With `collecting` nil, gradients of leaves are added to their
+    /// `grad`; otherwise the gradients of the listed tensors are returned and no `grad` is touched.
+    static func run(
+        root: Tensor, seed: Tensor?, collecting targets: [Tensor]?, retainGraph: Bool, createGraph: Bool
+    ) -> [Tensor?] {
+        precondition(root.requiresGrad,
+                     "backward: the tensor (shape \(root.shape)) does not require gradients and has no graph")
+        let seedGradient: Tensor
+        if let seed {
+            precondition(seed.shape == root.shape,
+                         "backward: gradient shape \(seed.shape) does not match the tensor's shape \(root.shape)")
+            seedGradient = seed
+        } else {
+            precondition(root.count == 1,
+                         "backward: a gradient must be given for a tensor of shape \(root.shape); only one-element tensors have an implicit gradient of 1")
+            seedGradient = Tensor.ones(root.shape, dtype: root.dtype)
+        }
+
+        var targetIndex: [ObjectIdentifier: Int] = [:]
+        var collected = [Tensor?](repeating: nil, count: targets?.count ?? 0)
+        if let targets { for (i, t) in targets.enumerated() { targetIndex[ObjectIdentifier(t)] = i } }
+
+        func deliver(_ g: Tensor, to t: Tensor) {
+            if targets != nil {
+                if let i = targetIndex[ObjectIdentifier(t)] {
+                    collected[i] = collected[i].map { $0 + g } ?? g
+                    if t.gradFn == nil { return }
+                }
+            }
+            if let node = t.gradFn {
+                node.pendingGradient = node.pendingGradient.map { $0 + g } ?? g
+            } else if targets == nil {
+                t.grad = t.grad.map { $0 + g } ?? g
+            }
+        }
+
+        let order = topologicalOrder(from: root)
+        GradMode.with(enabled: createGraph) {
+            deliver(seedGradient, to: root)
+            for t in order.reversed() {
+                guard let node = t.gradFn, let g = node.pendingGradient else { continue }
+                node.pendingGradient = nil
+                guard let rule = node.rule else {
+                    preconditionFailure("backward: the graph through '\(node.name)' was already freed by an earlier backward; pass retainGraph: true to the first call")
+                }
+                let grads = rule(g, t)
+                precondition(grads.count == node.inputs.count, "backward: rule of '\(node.name)' returned \(grads.count) gradients for \(node.inputs.count) inputs")
+                for (input, maybeGrad) in zip(node.inputs, grads) {
+                    guard input.requiresGrad, let gi = maybeGrad else { continue }
+                    let reduced = gi.shape == input.shape ? gi : gi.unbroadcast(to: input.shape, op: node.name)
+                    if AnomalyMode.isEnabled { AnomalyMode.checkBackward(node.name, reduced) }
+                    deliver(reduced, to: input)
+                }
+                if !retainGraph { node.release() }
+            }
+        }
+        return collected
+    }
+
+    /// Non-leaf tensors reachable from `root`, each after all of its inputs (post-order).
+    static func topologicalOrder(from root: Tensor) -> [Tensor] {
+        var order: [Tensor] = []
+        guard root.gradFn != nil else { return order }
+        var visited = Set<ObjectIdentifier>()
+        var stack: [(Tensor, Int)] = [(root, 0)]
+        visited.insert(ObjectIdentifier(root))
+        while let (t, i) = stack.last {
+            let inputs = t.gradFn!.inputs
+            if i < inputs.count {
+                stack[stack.count - 1].1 = i + 1
+                let child = inputs[i]
+                if child.gradFn != nil && child.requiresGrad && visited.insert(ObjectIdentifier(child)).inserted {
+                    stack.append((child, 0))
+                }
+            } else {
+                order.append(t)
+                stack.removeLast()
+            }
+        }
+        return order
+    }
+}
+
+extension Tensor {
+    /// Sums a gradient of a broadcast result back to the shape of the input that was broadcast.
+    /// This is the one place where broadcasting is undone; backward rules never do it themselves.
+    func unbroadcast(to target: [Int], op: String) -> Tensor {
+        if shape == target { return self }
+        let lead = rank - target.count
+        precondition(lead >= 0, "\(op) backward: gradient of shape \(shape) cannot be reduced to shape \(target)")
+        var axes: [Int] = Array(0..<lead)
+        for (i, d) in target.enumerated() where d == 1 && shape[lead + i] != 1 { axes.append(lead + i) }
+        for (i, d) in target.enumerated() {
+            precondition(d == shape[lead + i] || d == 1,
+                         "\(op) backward: gradient of shape \(shape) cannot be reduced to shape \(target)")
+        }
+        let summed = axes.isEmpty ? self : sum(axes: axes, keepDims: true)
+        return summed.reshape(target)
+    }
+}

@@ -1,0 +1,62 @@
+/// The backward rule of one recorded operation: given the gradient of the output (and the output
+/// itself), the gradients of the inputs in order (`nil` for an input that needs none).
+///
+/// Rules are written with tensor operations, so that with `createGraph` they are recorded too and
+/// gradients can be differentiated again.
+public typealias BackwardRule = (_ gradient: Tensor, _ output: Tensor) -> [Tensor?]
+
+/// A recorded operation in the graph: its name, its inputs and its backward rule.
+///
+/// A node does not hold its output, which holds it: the graph has no cycles and is freed with the
+/// last tensor that refers to it.
+public final class Node: @unchecked Sendable {
+    /// The operation's name, as used in error messages and by ``AnomalyMode``.
+    public let name: String
+    /// The operation's inputs; emptied when the graph is freed after backward.
+    public internal(set) var inputs: [Tensor]
+    var rule: BackwardRule?
+    /// Gradient of this node's output accumulated during one backward pass.
+    var pendingGradient: Tensor?
+    /// Visit mark for the topological sort.
+    var visitEpoch: Int = 0
+
+    init(name: String, inputs: [Tensor], rule: @escaping BackwardRule) {
+        self.name = name
+        self.inputs = inputs
+        self.rule = rule
+    }
+
+    /// Whether the graph below this node was freed by a backward pass without `retainGraph`.
+    public var isReleased: Bool { rule == nil }
+
+    func release() {
+        inputs = []
+        rule = nil
+    }
+}
+
+extension Tensor {
+    /// Records `output` as the result of `op` on `inputs` with the backward rule `rule`, when grad mode
+    /// is on and an input requires gradients. Every differentiable operation calls this once.
+    ///
+    /// - Parameters:
+    ///   - op: the operation's name.
+    ///   - output: the freshly computed result.
+    ///   - inputs: the operation's tensor inputs, in the order that `rule` returns gradients.
+    ///   - rule: the backward rule; must not capture `output` (it is passed in).
+    @inline(__always)
+    func record(_ op: String, output: Tensor, inputs: [Tensor], rule: @escaping BackwardRule) {
+        Tensor.record(op, output: output, inputs: inputs, rule: rule)
+    }
+
+    @inline(__always)
+    static func record(_ op: String, output: Tensor, inputs: [Tensor], rule: @escaping BackwardRule) {
+        guard GradMode.isEnabled else { return }
+        var any = false
+        for t in inputs where t.requiresGrad { any = true; break }
+        guard any else { return }
+        output.requiresGrad = true
+        output.gradFn = Node(name: op, inputs: inputs, rule: rule)
+        if AnomalyMode.isEnabled { AnomalyMode.checkForward(op, output) }
+    }
+}

@@ -1,0 +1,80 @@
+/// Broadcasting by NumPy and PyTorch rules: shapes are aligned at their last dimension, and a dimension
+/// of size 1 (or a missing leading one) stretches to the other's size.
+public enum Broadcast {
+    /// The broadcast shape of `a` and `b`, or nil when they do not broadcast.
+    public static func shape(_ a: [Int], _ b: [Int]) -> [Int]? {
+        let r = max(a.count, b.count)
+        var out = [Int](repeating: 1, count: r)
+        for i in 0..<r {
+            let da = i < r - a.count ? 1 : a[i - (r - a.count)]
+            let db = i < r - b.count ? 1 : b[i - (r - b.count)]
+            if da == db || db == 1 { out[i] = da } else if da == 1 { out[i] = db } else { return nil }
+        }
+        return out
+    }
+
+    /// The broadcast shape, stopping with a message naming `op` and both shapes when there is none.
+    static func shape(_ a: [Int], _ b: [Int], op: String) -> [Int] {
+        guard let s = shape(a, b) else {
+            preconditionFailure("\(op): shapes \(a) and \(b) cannot be broadcast together")
+        }
+        return s
+    }
+
+    /// Row-major strides of `shape`, with 0 for dimensions that broadcast to `target`
+    /// (and for missing leading dimensions).
+    static func strides(of shape: [Int], broadcastTo target: [Int]) -> [Int] {
+        let lead = target.count - shape.count
+        var strides = [Int](repeating: 0, count: target.count)
+        var s = 1
+        for i in stride(from: shape.count - 1, through: 0, by: -1) {
+            strides[lead + i] = shape[i] == 1 && target[lead + i] != 1 ? 0 : s
+            s *= shape[i]
+        }
+        return strides
+    }
+}
+
+/// Contiguous row-major strides.
+func contiguousStrides(_ shape: [Int]) -> [Int] {
+    var strides = [Int](repeating: 1, count: shape.count)
+    var s = 1
+    for i in stride(from: shape.count - 1, through: 0, by: -1) {
+        strides[i] = s
+        s *= shape[i]
+    }
+    return strides
+}
+
+/// Calls `body(offsetA, offsetB, outOffset, innerCount, innerStrideA, innerStrideB)` once per run of the
+/// innermost dimension of `shape`, walking the outer dimensions with an index counter.
+@inline(__always)
+func forEachInnerRun(
+    shape: [Int], stridesA: [Int], stridesB: [Int],
+    _ body: (_ a: Int, _ b: Int, _ out: Int, _ n: Int, _ sa: Int, _ sb: Int) -> Void
+) {
+    let r = shape.count
+    if r == 0 { body(0, 0, 0, 1, 0, 0); return }
+    let n = shape[r - 1]
+    let sa = stridesA[r - 1], sb = stridesB[r - 1]
+    var outer = 1
+    for i in 0..<(r - 1) { outer &*= shape[i] }
+    if outer == 0 || n == 0 { return }
+    var index = [Int](repeating: 0, count: max(r - 1, 1))
+    var offA = 0, offB = 0, out = 0
+    for _ in 0..<outer {
+        body(offA, offB, out, n, sa, sb)
+        out &+= n
+        var d = r - 2
+        while d >= 0 {
+            index[d] &+= 1
+            offA &+= stridesA[d]
+            offB &+= stridesB[d]
+            if index[d] < shape[d] { break }
+            offA &-= stridesA[d] &* shape[d]
+            offB &-= stridesB[d] &* shape[d]
+            index[d] = 0
+            d -= 1
+        }
+    }
+}

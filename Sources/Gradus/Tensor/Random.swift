@@ -1,0 +1,183 @@
+import Synchronization
+
+/// A fast, seedable pseudo-random generator (xoshiro256**, seeded through SplitMix64): the same seed
+/// gives the same numbers on every run and machine.
+///
+/// Its ``state`` can be saved and restored, so that a resumed training run draws the same numbers as an
+/// uninterrupted one.
+///
+/// ```swift
+/// var rng = SeededGenerator(seed: 42)
+/// let w = Tensor.normal([3, 3], generator: &rng)
+/// ```
+public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
+    /// The four 64-bit words of the generator's state.
+    public var state: (UInt64, UInt64, UInt64, UInt64)
+
+    /// A generator seeded with `seed`.
+    public init(seed: UInt64) {
+        var s = seed
+        func splitmix() -> UInt64 {
+            s &+= 0x9E37_79B9_7F4A_7C15
+            var z = s
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        state = (splitmix(), splitmix(), splitmix(), splitmix())
+    }
+
+    /// A generator restored from a saved ``state``.
+    public init(state: [UInt64]) {
+        precondition(state.count == 4, "SeededGenerator(state:): needs 4 words, got \(state.count)")
+        self.state = (state[0], state[1], state[2], state[3])
+    }
+
+    /// The state as an array of four words, for saving.
+    public var stateWords: [UInt64] { [state.0, state.1, state.2, state.3] }
+
+    @inline(__always)
+    public mutating func next() -> UInt64 {
+        let result = rotl(state.1 &* 5, 7) &* 9
+        let t = state.1 << 17
+        state.2 ^= state.0
+        state.3 ^= state.1
+        state.1 ^= state.2
+        state.0 ^= state.3
+        state.2 ^= t
+        state.3 = rotl(state.3, 45)
+        return result
+    }
+
+    @inline(__always) private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+
+    /// A uniform double in [0, 1) with 53 random bits.
+    @inline(__always)
+    public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+    public static func == (a: SeededGenerator, b: SeededGenerator) -> Bool { a.stateWords == b.stateWords }
+}
+
+/// The process-wide default generator, used when no generator is passed (like `torch.manual_seed`).
+///
+/// ```swift
+/// Random.manualSeed(0)
+/// let x = Tensor.uniform([4])   // same values on every run
+/// ```
+public enum Random {
+    private static let shared = Mutex(SeededGenerator(seed: 0x5EED))
+
+    /// Reseeds the default generator.
+    public static func manualSeed(_ seed: UInt64) {
+        shared.withLock { $0 = SeededGenerator(seed: seed) }
+    }
+
+    /// The default generator's state, to save with a checkpoint.
+    public static var state: [UInt64] {
+        get { shared.withLock { $0.stateWords } }
+        set { shared.withLock { $0 = SeededGenerator(state: newValue) } }
+    }
+
+    /// Runs `body` with exclusive use of the default generator.
+    public static func withDefault<R>(_ body: (inout SeededGenerator) throws -> R) rethrows -> R {
+        try shared.withLock { try body(&$0) }
+    }
+}
+
+extension Tensor {
+    static func fill(_ shape: [Int], dtype: DType, _ draw: () -> Double) -> Tensor {
+        precondition(dtype.isFloatingPoint, "random tensors need a floating-point dtype, got \(dtype)")
+        let t = Tensor(uninitializedShape: shape, dtype: dtype)
+        switch dtype {
+        case .float32: let p = t.pointer(Float.self); for i in 0..<t.count { p[i] = Float(draw()) }
+        case .float64: let p = t.pointer(Double.self); for i in 0..<t.count { p[i] = draw() }
+        case .int64: break
+        }
+        return t
+    }
+
+    /// Uniform random values in [`low`, `high`).
+    ///
+    /// - Parameters:
+    ///   - shape: the size of each dimension.
+    ///   - low: the smallest value (included).
+    ///   - high: the bound (excluded).
+    ///   - generator: the source of randomness.
+    ///
+    /// ```swift
+    /// var rng = SeededGenerator(seed: 1)
+    /// let w = Tensor.uniform([3, 4], low: -0.5, high: 0.5, generator: &rng)
+    /// ```
+    public static func uniform(_ shape: [Int], low: Double = 0, high: Double = 1, dtype: DType = .float32,
+                               generator: inout SeededGenerator) -> Tensor {
+        fill(shape, dtype: dtype) { low + (high - low) * generator.nextUnit() }
+    }
+
+    /// Uniform random values in [`low`, `high`) from the default generator (see ``Random``).
+    public static func uniform(_ shape: [Int], low: Double = 0, high: Double = 1, dtype: DType = .float32) -> Tensor {
+        Random.withDefault { uniform(shape, low: low, high: high, dtype: dtype, generator: &$0) }
+    }
+
+    /// Normally distributed random values (Box-Muller).
+    ///
+    /// ```swift
+    /// var rng = SeededGenerator(seed: 1)
+    /// let noise = Tensor.normal([100], mean: 0, std: 0.1, generator: &rng)
+    /// ```
+    public static func normal(_ shape: [Int], mean: Double = 0, std: Double = 1, dtype: DType = .float32,
+                              generator: inout SeededGenerator) -> Tensor {
+        var spare: Double? = nil
+        return fill(shape, dtype: dtype) {
+            if let s = spare { spare = nil; return mean + std * s }
+            var u1 = generator.nextUnit()
+            while u1 <= Double.leastNormalMagnitude { u1 = generator.nextUnit() }
+            let u2 = generator.nextUnit()
+            let r = (-2 * Double.log(u1)).squareRoot()
+            spare = r * Double.sin(2 * Double.pi * u2)
+            return mean + std * r * Double.cos(2 * Double.pi * u2)
+        }
+    }
+
+    /// Normally distributed random values from the default generator (see ``Random``).
+    public static func normal(_ shape: [Int], mean: Double = 0, std: Double = 1, dtype: DType = .float32) -> Tensor {
+        Random.withDefault { normal(shape, mean: mean, std: std, dtype: dtype, generator: &$0) }
+    }
+
+    /// Ones with probability `p`, zeros otherwise.
+    ///
+    /// ```swift
+    /// var rng = SeededGenerator(seed: 1)
+    /// let keep = Tensor.bernoulli([10], p: 0.8, generator: &rng)
+    /// ```
+    public static func bernoulli(_ shape: [Int], p: Double, dtype: DType = .float32,
+                                 generator: inout SeededGenerator) -> Tensor {
+        precondition(p >= 0 && p <= 1, "bernoulli: p must be in [0, 1], got \(p)")
+        return fill(shape, dtype: dtype) { generator.nextUnit() < p ? 1 : 0 }
+    }
+
+    /// Ones with probability `p` from the default generator (see ``Random``).
+    public static func bernoulli(_ shape: [Int], p: Double, dtype: DType = .float32) -> Tensor {
+        Random.withDefault { bernoulli(shape, p: p, dtype: dtype, generator: &$0) }
+    }
+
+    /// Random integers in [`low`, `high`) as an `int64` tensor.
+    ///
+    /// ```swift
+    /// var rng = SeededGenerator(seed: 1)
+    /// let labels = Tensor.randint(0, 10, shape: [64], generator: &rng)
+    /// ```
+    public static func randint(_ low: Int, _ high: Int, shape: [Int], generator: inout SeededGenerator) -> Tensor {
+        precondition(high > low, "randint: high (\(high)) must exceed low (\(low))")
+        let t = Tensor(uninitializedShape: shape, dtype: .int64)
+        let p = t.pointer(Int64.self)
+        for i in 0..<t.count { p[i] = Int64(Int.random(in: low..<high, using: &generator)) }
+        return t
+    }
+
+    /// A random permutation of `0..<n` (for shuffling).
+    public static func randperm(_ n: Int, generator: inout SeededGenerator) -> [Int] {
+        var a = Array(0..<n)
+        a.shuffle(using: &generator)
+        return a
+    }
+}

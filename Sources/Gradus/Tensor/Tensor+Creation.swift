@@ -1,0 +1,213 @@
+extension Tensor {
+    /// A tensor of `shape` with every element `value`.
+    ///
+    /// - Parameters:
+    ///   - shape: the size of each dimension.
+    ///   - value: the fill value.
+    ///   - dtype: the element type (default `.float32`).
+    ///
+    /// ```swift
+    /// let t = Tensor.full([2, 3], value: 0.5)
+    /// ```
+    public static func full(_ shape: [Int], value: Double, dtype: DType = .float32) -> Tensor {
+        let t = Tensor(uninitializedShape: shape, dtype: dtype)
+        switch dtype {
+        case .float32: t.buffer(Float.self).initialize(repeating: Float(value))
+        case .float64: t.buffer(Double.self).initialize(repeating: value)
+        case .int64: t.buffer(Int64.self).initialize(repeating: Int64(value))
+        }
+        return t
+    }
+
+    /// A tensor of `shape` filled with zeros.
+    ///
+    /// ```swift
+    /// let bias = Tensor.zeros([10])
+    /// ```
+    public static func zeros(_ shape: [Int], dtype: DType = .float32) -> Tensor {
+        let count = Tensor.elementCount(shape, op: "zeros")
+        return Tensor(shape: shape, dtype: dtype, storage: TensorStorage(zeroedByteCount: count * dtype.byteSize))
+    }
+
+    /// A tensor of `shape` filled with ones.
+    ///
+    /// ```swift
+    /// let mask = Tensor.ones([4, 4])
+    /// ```
+    public static func ones(_ shape: [Int], dtype: DType = .float32) -> Tensor {
+        full(shape, value: 1, dtype: dtype)
+    }
+
+    /// Zeros with the shape and dtype of `other`.
+    public static func zeros(like other: Tensor) -> Tensor { zeros(other.shape, dtype: other.dtype) }
+
+    /// Ones with the shape and dtype of `other`.
+    public static func ones(like other: Tensor) -> Tensor { ones(other.shape, dtype: other.dtype) }
+
+    /// A one-element tensor of rank 0 (shape `[]`).
+    ///
+    /// ```swift
+    /// let two = Tensor(scalar: 2)
+    /// ```
+    public convenience init(scalar: Double, dtype: DType = .float32) {
+        self.init(shape: [], values: [scalar], dtype: dtype)
+    }
+
+    /// A tensor of `shape` holding `values` in row-major order, converted to `dtype`.
+    ///
+    /// - Parameters:
+    ///   - shape: the size of each dimension; its product must equal `values.count`.
+    ///   - values: the elements, outermost dimension first.
+    ///   - dtype: the element type (default `.float32`).
+    ///
+    /// ```swift
+    /// let x = Tensor(shape: [2, 2], values: [1, 2, 3, 4])
+    /// ```
+    public convenience init<S: BinaryFloatingPoint>(shape: [Int], values: [S], dtype: DType = .float32) {
+        let n = Tensor.elementCount(shape, op: "Tensor(shape:values:)")
+        precondition(n == values.count, "Tensor(shape:values:): shape \(shape) needs \(n) values, got \(values.count)")
+        self.init(uninitializedShape: shape, dtype: dtype)
+        switch dtype {
+        case .float32: let p = pointer(Float.self); for (i, v) in values.enumerated() { p[i] = Float(v) }
+        case .float64: let p = pointer(Double.self); for (i, v) in values.enumerated() { p[i] = Double(v) }
+        case .int64: let p = pointer(Int64.self); for (i, v) in values.enumerated() { p[i] = Int64(v) }
+        }
+    }
+
+    /// A tensor of `shape` holding integer `values` (for labels and indices use ``init(labels:)``).
+    public convenience init(shape: [Int], integers values: [Int], dtype: DType = .int64) {
+        let n = Tensor.elementCount(shape, op: "Tensor(shape:integers:)")
+        precondition(n == values.count, "Tensor(shape:integers:): shape \(shape) needs \(n) values, got \(values.count)")
+        self.init(uninitializedShape: shape, dtype: dtype)
+        switch dtype {
+        case .float32: let p = pointer(Float.self); for (i, v) in values.enumerated() { p[i] = Float(v) }
+        case .float64: let p = pointer(Double.self); for (i, v) in values.enumerated() { p[i] = Double(v) }
+        case .int64: let p = pointer(Int64.self); for (i, v) in values.enumerated() { p[i] = Int64(v) }
+        }
+    }
+
+    /// A 1-D `int64` tensor of class labels or indices.
+    ///
+    /// ```swift
+    /// let targets = Tensor(labels: [3, 0, 9])
+    /// ```
+    public convenience init(labels: [Int]) {
+        self.init(shape: [labels.count], integers: labels, dtype: .int64)
+    }
+
+    /// A 1-D tensor from an array.
+    ///
+    /// ```swift
+    /// let v = Tensor([1, 2, 3])
+    /// ```
+    public convenience init(_ values: [Double], dtype: DType = .float32) {
+        self.init(shape: [values.count], values: values, dtype: dtype)
+    }
+
+    /// A 2-D tensor from nested arrays (rows must have equal length).
+    ///
+    /// ```swift
+    /// let m = Tensor([[1, 2], [3, 4]])
+    /// ```
+    public convenience init(_ rows: [[Double]], dtype: DType = .float32) {
+        let cols = rows.first?.count ?? 0
+        for (i, r) in rows.enumerated() {
+            precondition(r.count == cols, "Tensor([[...]]): row \(i) has \(r.count) values, row 0 has \(cols)")
+        }
+        self.init(shape: [rows.count, cols], values: rows.flatMap { $0 }, dtype: dtype)
+    }
+
+    /// A 3-D tensor from nested arrays (all inner arrays must have equal lengths).
+    public convenience init(_ blocks: [[[Double]]], dtype: DType = .float32) {
+        let rows = blocks.first?.count ?? 0
+        let cols = blocks.first?.first?.count ?? 0
+        for (i, b) in blocks.enumerated() {
+            precondition(b.count == rows, "Tensor([[[...]]]): block \(i) has \(b.count) rows, block 0 has \(rows)")
+            for (j, r) in b.enumerated() {
+                precondition(r.count == cols, "Tensor([[[...]]]): block \(i) row \(j) has \(r.count) values, expected \(cols)")
+            }
+        }
+        self.init(shape: [blocks.count, rows, cols], values: blocks.flatMap { $0.flatMap { $0 } }, dtype: dtype)
+    }
+
+    /// Values from `start` up to (not including) `end` in steps of `step`, like `torch.arange`.
+    ///
+    /// ```swift
+    /// Tensor.arange(0, 5)          // [0, 1, 2, 3, 4]
+    /// Tensor.arange(0, 1, step: 0.25)
+    /// ```
+    public static func arange(_ start: Double, _ end: Double, step: Double = 1, dtype: DType = .float32) -> Tensor {
+        precondition(step != 0, "arange: step must not be zero")
+        let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
+        let t = Tensor(uninitializedShape: [n], dtype: dtype)
+        for i in 0..<n {
+            let v = start + Double(i) * step
+            switch dtype {
+            case .float32: t.pointer(Float.self)[i] = Float(v)
+            case .float64: t.pointer(Double.self)[i] = v
+            case .int64: t.pointer(Int64.self)[i] = Int64(v)
+            }
+        }
+        return t
+    }
+
+    /// `count` evenly spaced values from `start` to `end` inclusive, like `torch.linspace`.
+    ///
+    /// ```swift
+    /// Tensor.linspace(0, 1, count: 5)   // [0, 0.25, 0.5, 0.75, 1]
+    /// ```
+    public static func linspace(_ start: Double, _ end: Double, count: Int, dtype: DType = .float32) -> Tensor {
+        precondition(count >= 0, "linspace: count must not be negative, got \(count)")
+        let step = count > 1 ? (end - start) / Double(count - 1) : 0
+        // Like PyTorch: the first half counts up from start, the second half down from end.
+        let half = count / 2
+        let values = (0..<count).map { i in i < half ? start + step * Double(i) : end - step * Double(count - 1 - i) }
+        return Tensor(shape: [count], values: values, dtype: dtype)
+    }
+
+    /// The `n`×`m` identity matrix (ones on the diagonal).
+    ///
+    /// ```swift
+    /// let i3 = Tensor.eye(3)
+    /// ```
+    public static func eye(_ n: Int, _ m: Int? = nil, dtype: DType = .float32) -> Tensor {
+        let cols = m ?? n
+        let t = zeros([n, cols], dtype: dtype)
+        for i in 0..<Swift.min(n, cols) {
+            switch dtype {
+            case .float32: t.pointer(Float.self)[i * cols + i] = 1
+            case .float64: t.pointer(Double.self)[i * cols + i] = 1
+            case .int64: t.pointer(Int64.self)[i * cols + i] = 1
+            }
+        }
+        return t
+    }
+
+    /// This tensor converted to `dtype` (itself when it already has it). Differentiable between
+    /// floating-point types.
+    ///
+    /// ```swift
+    /// let x64 = x.to(.float64)
+    /// ```
+    public func to(_ target: DType) -> Tensor {
+        if target == dtype { return self }
+        let out = Tensor(uninitializedShape: shape, dtype: target)
+        func convert<S, D>(_ s: UnsafeMutablePointer<S>, _ d: UnsafeMutablePointer<D>, _ f: (S) -> D) {
+            for i in 0..<count { d[i] = f(s[i]) }
+        }
+        switch (dtype, target) {
+        case (.float32, .float64): convert(pointer(Float.self), out.pointer(Double.self)) { Double($0) }
+        case (.float64, .float32): convert(pointer(Double.self), out.pointer(Float.self)) { Float($0) }
+        case (.int64, .float32): convert(pointer(Int64.self), out.pointer(Float.self)) { Float($0) }
+        case (.int64, .float64): convert(pointer(Int64.self), out.pointer(Double.self)) { Double($0) }
+        case (.float32, .int64): convert(pointer(Float.self), out.pointer(Int64.self)) { Int64($0) }
+        case (.float64, .int64): convert(pointer(Double.self), out.pointer(Int64.self)) { Int64($0) }
+        default: break
+        }
+        if target.isFloatingPoint {
+            let source = dtype
+            record("to", output: out, inputs: [self]) { g, _ in [g.to(source)] }
+        }
+        return out
+    }
+}

@@ -1,0 +1,118 @@
+import CBLAS
+
+// Matrix products through OpenBLAS (sgemm for Float32, dgemm for Float64), with PyTorch's `matmul`
+// semantics. Transposed operands are passed to BLAS as flags, never copied.
+
+extension Tensor {
+    /// The matrix product with PyTorch's semantics: 1-D · 1-D is a dot product; a 1-D operand is
+    /// treated as a row (left) or column (right) vector and that dimension removed from the result;
+    /// batch dimensions (all but the last two) broadcast.
+    ///
+    /// - Parameter other: the right operand; its second-to-last dimension (or only one) must equal
+    ///   this tensor's last.
+    ///
+    /// ```swift
+    /// let y = x.matmul(w)          // [N, K] · [K, M] -> [N, M]
+    /// let z = batch.matmul(w)      // [B, N, K] · [K, M] -> [B, N, M]
+    /// ```
+    public func matmul(_ other: Tensor) -> Tensor {
+        precondition(rank >= 1 && other.rank >= 1, "matmul: operands need at least 1 dimension, got shapes \(shape) and \(other.shape)")
+        switch (rank, other.rank) {
+        case (1, 1):
+            precondition(count == other.count, "matmul: shapes \(shape) and \(other.shape) do not match for a dot product")
+            return Tensor.matmulCore(reshape([1, count]), other.reshape([count, 1]), transA: false, transB: false).reshape([])
+        case (1, _):
+            return Tensor.matmulCore(unsqueeze(0), other, transA: false, transB: false).squeeze(-2)
+        case (_, 1):
+            return Tensor.matmulCore(self, other.unsqueeze(1), transA: false, transB: false).squeeze(-1)
+        default:
+            return Tensor.matmulCore(self, other, transA: false, transB: false)
+        }
+    }
+
+    /// op(a) · op(b) for tensors of rank ≥ 2 with broadcast batch dimensions, where op transposes the
+    /// last two dimensions when its flag is set. The primitive behind `matmul` and `linear`; its
+    /// backward rules are products of the same kind.
+    static func matmulCore(_ a: Tensor, _ b: Tensor, transA: Bool, transB: Bool) -> Tensor {
+        precondition(a.rank >= 2 && b.rank >= 2, "matmul: shapes \(a.shape) and \(b.shape) need 2 or more dimensions")
+        precondition(a.dtype == b.dtype && a.dtype.isFloatingPoint,
+                     "matmul: dtypes \(a.dtype) and \(b.dtype) must be the same floating-point type")
+        let (ar, br) = (a.rank, b.rank)
+        let m = transA ? a.shape[ar - 1] : a.shape[ar - 2]
+        let k = transA ? a.shape[ar - 2] : a.shape[ar - 1]
+        let kb = transB ? b.shape[br - 1] : b.shape[br - 2]
+        let n = transB ? b.shape[br - 2] : b.shape[br - 1]
+        precondition(k == kb, "matmul: shapes \(a.shape) and \(b.shape) do not match (inner sizes \(k) and \(kb))")
+
+        let out: Tensor
+        if br == 2 && !transA {
+            // Fold a's batch dimensions into its rows: one large product instead of many small ones.
+            let rows = a.count / Swift.max(k, 1)
+            out = Tensor(uninitializedShape: Array(a.shape.dropLast()) + [n], dtype: a.dtype)
+            gemm(a, 0, b, 0, out, 0, m: rows, n: n, k: k, transA: false, transB: transB)
+        } else {
+            let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
+            let batch = Broadcast.shape(batchA, batchB, op: "matmul")
+            let ea = batchA == batch ? a : a.detach().expand(batch + Array(a.shape.suffix(2)))
+            let eb = batchB == batch ? b : b.detach().expand(batch + Array(b.shape.suffix(2)))
+            out = Tensor(uninitializedShape: batch + [m, n], dtype: a.dtype)
+            let count = batch.reduce(1, *)
+            for i in 0..<count {
+                gemm(ea, i * m * k, eb, i * k * n, out, i * m * n, m: m, n: n, k: k, transA: transA, transB: transB)
+            }
+        }
+        record("matmul", output: out, inputs: [a, b]) { g, _ in
+            var ga: Tensor? = nil, gb: Tensor? = nil
+            if a.requiresGrad {
+                switch (transA, transB) {
+                case (false, false): ga = matmulCore(g, b, transA: false, transB: true)
+                case (false, true): ga = matmulCore(g, b, transA: false, transB: false)
+                case (true, false): ga = matmulCore(b, g, transA: false, transB: true)
+                case (true, true): ga = matmulCore(b, g, transA: true, transB: true)
+                }
+            }
+            if b.requiresGrad {
+                if b.rank == 2 && !transA && a.rank > 2 {
+                    // Folded forward: the batch sums inside one product.
+                    let a2 = a.reshape([-1, k]), g2 = g.reshape([-1, n])
+                    gb = transB ? matmulCore(g2, a2, transA: true, transB: false) : matmulCore(a2, g2, transA: true, transB: false)
+                } else {
+                    switch (transA, transB) {
+                    case (false, false): gb = matmulCore(a, g, transA: true, transB: false)
+                    case (false, true): gb = matmulCore(g, a, transA: true, transB: false)
+                    case (true, false): gb = matmulCore(a, g, transA: false, transB: false)
+                    case (true, true): gb = matmulCore(g, a, transA: true, transB: true)
+                    }
+                }
+            }
+            return [ga, gb]
+        }
+        return out
+    }
+
+    /// c[cOffset...] = op(a) · op(b) for one pair of row-major matrices, by BLAS.
+    static func gemm(_ a: Tensor, _ aOffset: Int, _ b: Tensor, _ bOffset: Int, _ c: Tensor, _ cOffset: Int,
+                     m: Int, n: Int, k: Int, transA: Bool, transB: Bool, beta: Double = 0) {
+        if m == 0 || n == 0 { return }
+        let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
+        let lda = Int32(Swift.max(1, transA ? m : k)), ldb = Int32(Swift.max(1, transB ? k : n))
+        if k == 0 {
+            if beta == 0 {
+                (c.storage.pointer + cOffset * c.dtype.byteSize).initializeMemory(as: UInt8.self, repeating: 0, count: m * n * c.dtype.byteSize)
+            }
+            return
+        }
+        switch a.dtype {
+        case .float32:
+            cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
+                        a.pointer(Float.self) + aOffset, lda, b.pointer(Float.self) + bOffset, ldb,
+                        Float(beta), c.pointer(Float.self) + cOffset, Int32(n))
+        case .float64:
+            cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
+                        a.pointer(Double.self) + aOffset, lda, b.pointer(Double.self) + bOffset, ldb,
+                        beta, c.pointer(Double.self) + cOffset, Int32(n))
+        case .int64:
+            preconditionFailure("matmul: int64 tensors are not supported")
+        }
+    }
+}

@@ -1,0 +1,148 @@
+// Elementwise mathematical functions and their derivatives, written with tensor operations so that
+// they can be differentiated again (`createGraph`).
+
+extension Tensor {
+    /// Absolute value. Its gradient at 0 is 0, as in PyTorch.
+    public func abs() -> Tensor {
+        let out = map("abs", { Swift.abs($0) }, { Swift.abs($0) })
+        record("abs", output: out, inputs: [self]) { g, _ in [g * self.sign()] }
+        return out
+    }
+
+    /// The sign of each element: -1, 0 or 1 (not differentiable: its gradient is zero).
+    public func sign() -> Tensor {
+        map("sign", { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }, { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) })
+    }
+
+    /// eˣ.
+    ///
+    /// ```swift
+    /// let y = x.exp()
+    /// ```
+    public func exp() -> Tensor {
+        let out = map("exp", { Float.exp($0) }, { Double.exp($0) })
+        record("exp", output: out, inputs: [self]) { g, y in [g * y] }
+        return out
+    }
+
+    /// Natural logarithm.
+    public func log() -> Tensor {
+        let out = map("log", { Float.log($0) }, { Double.log($0) })
+        record("log", output: out, inputs: [self]) { g, _ in [g / self] }
+        return out
+    }
+
+    /// log(1 + x), accurate for small x.
+    public func log1p() -> Tensor {
+        let out = map("log1p", { Float.log1p($0) }, { Double.log1p($0) })
+        record("log1p", output: out, inputs: [self]) { g, _ in [g / (self + 1)] }
+        return out
+    }
+
+    /// Square root.
+    public func sqrt() -> Tensor {
+        let out = map("sqrt", { $0.squareRoot() }, { $0.squareRoot() })
+        record("sqrt", output: out, inputs: [self]) { g, y in [g / (y * 2)] }
+        return out
+    }
+
+    /// x².
+    public func square() -> Tensor {
+        let out = map("square", { $0 * $0 }, { $0 * $0 })
+        record("square", output: out, inputs: [self]) { g, _ in [g * self * 2] }
+        return out
+    }
+
+    /// xᵖ for a scalar exponent. Exponents 2, 3, 0.5, -1 take exact fast paths, as in PyTorch.
+    ///
+    /// ```swift
+    /// let cube = x.pow(3)
+    /// ```
+    public func pow(_ p: Double) -> Tensor {
+        let out: Tensor
+        let f = Float(p)
+        switch p {
+        case 1: out = map("pow", { $0 }, { $0 })
+        case 2: out = map("pow", { $0 * $0 }, { $0 * $0 })
+        case 3: out = map("pow", { $0 * $0 * $0 }, { $0 * $0 * $0 })
+        case 0.5: out = map("pow", { $0.squareRoot() }, { $0.squareRoot() })
+        case -1: out = map("pow", { 1 / $0 }, { 1 / $0 })
+        default: out = map("pow", { Float.pow($0, f) }, { Double.pow($0, p) })
+        }
+        record("pow", output: out, inputs: [self]) { g, _ in
+            if p == 0 { return [g * 0] }
+            return [g * p * self.pow(p - 1)]
+        }
+        return out
+    }
+
+    /// Elementwise power with a tensor exponent, with broadcasting.
+    ///
+    /// ```swift
+    /// let y = base.pow(exponents)
+    /// ```
+    public func pow(_ exponent: Tensor) -> Tensor {
+        let out = zipWith(exponent, "pow", { Float.pow($0, $1) }, { Double.pow($0, $1) })
+        record("pow", output: out, inputs: [self, exponent]) { g, y in
+            [self.requiresGrad ? g * exponent * self.pow(exponent - 1) : nil,
+             exponent.requiresGrad ? g * y * self.log().maskedWhere(self.eq(0.0), 0) : nil]
+        }
+        return out
+    }
+
+    /// Sine.
+    public func sin() -> Tensor {
+        let out = map("sin", { Float.sin($0) }, { Double.sin($0) })
+        record("sin", output: out, inputs: [self]) { g, _ in [g * self.cos()] }
+        return out
+    }
+
+    /// Cosine.
+    public func cos() -> Tensor {
+        let out = map("cos", { Float.cos($0) }, { Double.cos($0) })
+        record("cos", output: out, inputs: [self]) { g, _ in [-g * self.sin()] }
+        return out
+    }
+
+    /// The Gauss error function.
+    public func erf() -> Tensor {
+        let out = map("erf", { Float.erf($0) }, { Double.erf($0) })
+        record("erf", output: out, inputs: [self]) { g, _ in
+            [g * (self.square() * -1).exp() * (2 / Double.pi.squareRoot())]
+        }
+        return out
+    }
+
+    /// Hyperbolic tangent.
+    public func tanh() -> Tensor {
+        let out = map("tanh", { Float.tanh($0) }, { Double.tanh($0) })
+        record("tanh", output: out, inputs: [self]) { g, y in [g * (1 - y.square())] }
+        return out
+    }
+
+    /// The logistic function 1 / (1 + e⁻ˣ), computed without overflow.
+    public func sigmoid() -> Tensor {
+        let out = map("sigmoid",
+                      { $0 >= 0 ? 1 / (1 + Float.exp(-$0)) : Float.exp($0) / (1 + Float.exp($0)) },
+                      { $0 >= 0 ? 1 / (1 + Double.exp(-$0)) : Double.exp($0) / (1 + Double.exp($0)) })
+        record("sigmoid", output: out, inputs: [self]) { g, y in [g * y * (1 - y)] }
+        return out
+    }
+
+    /// Elements clamped to [`min`, `max`]; either bound may be omitted. The gradient passes where
+    /// `min ≤ x ≤ max`, as in PyTorch.
+    ///
+    /// ```swift
+    /// let p = probabilities.clamp(min: 1e-7, max: 1 - 1e-7)
+    /// ```
+    public func clamp(min lo: Double? = nil, max hi: Double? = nil) -> Tensor {
+        let l = lo ?? -.infinity, h = hi ?? .infinity
+        let lf = Float(l), hf = Float(h)
+        let out = map("clamp", { Swift.min(Swift.max($0, lf), hf) }, { Swift.min(Swift.max($0, l), h) })
+        record("clamp", output: out, inputs: [self]) { g, _ in
+            let inside = self.map("clamp.mask", { $0 >= lf && $0 <= hf ? 1 : 0 }, { $0 >= l && $0 <= h ? 1 : 0 })
+            return [g * inside]
+        }
+        return out
+    }
+}

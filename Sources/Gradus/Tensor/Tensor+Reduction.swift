@@ -1,0 +1,189 @@
+// Reductions over all elements or over given axes, with `keepDims` as in PyTorch's `keepdim`.
+
+extension Tensor {
+    func normalizedAxes(_ axes: [Int]?, op: String) -> [Int] {
+        guard let axes else { return Array(0..<rank) }
+        let a = axes.map { axis($0, op: op) }
+        precondition(Set(a).count == a.count, "\(op): axes \(axes) repeat a dimension of shape \(shape)")
+        return a.sorted()
+    }
+
+    func reducedShape(_ axes: [Int], keepDims: Bool) -> [Int] {
+        keepDims ? keepDimsShape(axes) : shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
+    }
+
+    /// The sum of all elements (a rank-0 tensor).
+    ///
+    /// ```swift
+    /// let total = x.sum()
+    /// ```
+    public func sum() -> Tensor { sum(axes: nil) }
+
+    /// The sum over `axes` (all when nil); reduced dimensions are kept as size 1 when `keepDims`.
+    ///
+    /// - Parameters:
+    ///   - axes: the dimensions to reduce; negative values count from the end.
+    ///   - keepDims: keep reduced dimensions with size 1.
+    ///
+    /// ```swift
+    /// let rowTotals = x.sum(axes: [1])                  // [N, M] -> [N]
+    /// let colTotals = x.sum(axes: [0], keepDims: true)  // [N, M] -> [1, M]
+    /// ```
+    public func sum(axes: [Int]?, keepDims: Bool = false) -> Tensor {
+        requireFloat("sum")
+        let ax = normalizedAxes(axes, op: "sum")
+        var result = self
+        if ax.count == rank && rank > 0 {
+            result = Tensor(uninitializedShape: [Int](repeating: 1, count: rank), dtype: dtype)
+            switch dtype {
+            case .float32: result.pointer(Float.self)[0] = Tensor.rowSum(pointer(Float.self), count)
+            case .float64: result.pointer(Double.self)[0] = Tensor.rowSum(pointer(Double.self), count)
+            case .int64: break
+            }
+        } else {
+            for a in ax.reversed() { result = result.sumKernel(axis: a) }
+        }
+        let finalShape = reducedShape(ax, keepDims: keepDims)
+        let out = result === self ? result.detach() : result
+        let shaped = Tensor(shape: finalShape, dtype: dtype, storage: out.storage)
+        let kept = keepDimsShape(ax)
+        record("sum", output: shaped, inputs: [self]) { g, _ in [g.reshape(kept)] }
+        return shaped
+    }
+
+    /// The mean over `axes` (all when nil).
+    ///
+    /// ```swift
+    /// let loss = (prediction - target).square().mean()
+    /// ```
+    public func mean(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+        let ax = normalizedAxes(axes, op: "mean")
+        let n = ax.reduce(1) { $0 * shape[$1] }
+        return sum(axes: ax, keepDims: keepDims) / Double(n)
+    }
+
+    /// The maximum along `axis` with the index of its first occurrence.
+    ///
+    /// ```swift
+    /// let (best, classes) = logits.max(axis: 1)
+    /// ```
+    public func max(axis: Int, keepDims: Bool = false) -> (values: Tensor, indices: Tensor) {
+        extremum(axis: axis, keepDims: keepDims, largest: true)
+    }
+
+    /// The minimum along `axis` with the index of its first occurrence.
+    public func min(axis: Int, keepDims: Bool = false) -> (values: Tensor, indices: Tensor) {
+        extremum(axis: axis, keepDims: keepDims, largest: false)
+    }
+
+    private func extremum(axis: Int, keepDims: Bool, largest: Bool) -> (values: Tensor, indices: Tensor) {
+        let op = largest ? "max" : "min"
+        let a = self.axis(axis, op: op)
+        let (v, i) = extremumKernel(axis: a, largest: largest)
+        let outShape = reducedShape([a], keepDims: keepDims)
+        let values = v.reshape(outShape), indices = i.reshape(outShape)
+        let inputShape = shape
+        record(op, output: values, inputs: [self]) { g, _ in
+            let zeros = Tensor.zeros(inputShape, dtype: g.dtype)
+            return [zeros.scatterAdd(axis: a, index: i, source: g.reshape(i.shape))]
+        }
+        return (values, indices)
+    }
+
+    /// The largest element (rank 0). The gradient is shared evenly among ties, as in PyTorch.
+    public func max() -> Tensor { amax(axes: nil) }
+
+    /// The smallest element (rank 0). The gradient is shared evenly among ties, as in PyTorch.
+    public func min() -> Tensor { amin(axes: nil) }
+
+    /// The maximum over `axes` (all when nil); the gradient is shared evenly among ties.
+    public func amax(axes: [Int]?, keepDims: Bool = false) -> Tensor { extremumOver(axes, keepDims, largest: true) }
+
+    /// The minimum over `axes` (all when nil); the gradient is shared evenly among ties.
+    public func amin(axes: [Int]?, keepDims: Bool = false) -> Tensor { extremumOver(axes, keepDims, largest: false) }
+
+    private func extremumOver(_ axes: [Int]?, _ keepDims: Bool, largest: Bool) -> Tensor {
+        let op = largest ? "amax" : "amin"
+        let ax = normalizedAxes(axes, op: op)
+        var r = detach()
+        for a in ax.reversed() { r = r.extremumKernel(axis: a, largest: largest).values }
+        let kept = keepDimsShape(ax)
+        let out = Tensor(shape: reducedShape(ax, keepDims: keepDims), dtype: dtype, storage: r.storage)
+        record(op, output: out, inputs: [self]) { g, y in
+            let mask = self.eq(y.reshape(kept))
+            return [g.reshape(kept) * mask / mask.sum(axes: ax, keepDims: true)]
+        }
+        return out
+    }
+
+    /// The index of the largest element along `axis`, or in the flattened tensor when nil (int64).
+    ///
+    /// ```swift
+    /// let predicted = logits.argmax(axis: 1)
+    /// ```
+    public func argmax(axis: Int? = nil, keepDims: Bool = false) -> Tensor {
+        guard let axis else { return GradMode.noGrad { reshape([count]).max(axis: 0).indices } }
+        return GradMode.noGrad { max(axis: axis, keepDims: keepDims).indices }
+    }
+
+    /// The index of the smallest element along `axis`, or in the flattened tensor when nil (int64).
+    public func argmin(axis: Int? = nil, keepDims: Bool = false) -> Tensor {
+        guard let axis else { return GradMode.noGrad { reshape([count]).min(axis: 0).indices } }
+        return GradMode.noGrad { min(axis: axis, keepDims: keepDims).indices }
+    }
+
+    /// The variance over `axes` (all when nil): the mean squared deviation, divided by n − 1 when
+    /// `unbiased` (Bessel's correction, PyTorch's default) and by n otherwise.
+    ///
+    /// ```swift
+    /// let v = x.variance(axes: [0], unbiased: false)
+    /// ```
+    public func variance(axes: [Int]? = nil, unbiased: Bool = true, keepDims: Bool = false) -> Tensor {
+        let ax = normalizedAxes(axes, op: "var")
+        let n = ax.reduce(1) { $0 * shape[$1] }
+        let centered = self - mean(axes: ax, keepDims: true)
+        return centered.square().sum(axes: ax, keepDims: keepDims) / Double(Swift.max(0, n - (unbiased ? 1 : 0)))
+    }
+
+    /// The standard deviation over `axes`: the square root of ``variance(axes:unbiased:keepDims:)``.
+    public func std(axes: [Int]? = nil, unbiased: Bool = true, keepDims: Bool = false) -> Tensor {
+        variance(axes: axes, unbiased: unbiased, keepDims: keepDims).sqrt()
+    }
+
+    /// log Σ exp(x) over `axes`, computed stably by subtracting the maximum first.
+    ///
+    /// ```swift
+    /// let lse = logits.logsumexp(axes: [1])
+    /// ```
+    public func logsumexp(axes: [Int]?, keepDims: Bool = false) -> Tensor {
+        let ax = normalizedAxes(axes, op: "logsumexp")
+        let m = GradMode.noGrad {
+            detach().amax(axes: ax, keepDims: true).map("logsumexp", { $0.isFinite ? $0 : 0 }, { $0.isFinite ? $0 : 0 })
+        }
+        let s = (self - m).exp().sum(axes: ax, keepDims: true).log() + m
+        return keepDims ? s : s.reshape(reducedShape(ax, keepDims: false))
+    }
+
+    /// The p-norm over `axes` (all when nil): (Σ |x|ᵖ)^(1/p). For p = 2 the gradient at a zero vector
+    /// is zero, as in PyTorch.
+    ///
+    /// ```swift
+    /// let length = v.norm()
+    /// ```
+    public func norm(p: Double = 2, axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+        let ax = normalizedAxes(axes, op: "norm")
+        if p == 2 {
+            let n = GradMode.noGrad { detach().square().sum(axes: ax, keepDims: true).sqrt() }
+            let out = n.reshape(reducedShape(ax, keepDims: keepDims)).detach()
+            let kept = keepDimsShape(ax)
+            record("norm", output: out, inputs: [self]) { g, y in
+                let yk = y.reshape(kept)
+                return [g.reshape(kept) * self / yk.maskedWhere(yk.eq(0.0), .infinity)]
+            }
+            return out
+        }
+        precondition(p > 0, "norm: p must be positive, got \(p)")
+        if p == 1 { return abs().sum(axes: ax, keepDims: keepDims) }
+        return abs().pow(p).sum(axes: ax, keepDims: keepDims).pow(1 / p)
+    }
+}

@@ -1,0 +1,129 @@
+// Operations that change a tensor's shape or move its elements: reshape, squeeze, transpose, permute,
+// expand. Reshapes share storage (tensors are always contiguous); the others copy.
+
+extension Tensor {
+    /// The same elements with a new shape of equal size; one dimension may be -1 and is inferred.
+    /// Shares this tensor's storage.
+    ///
+    /// ```swift
+    /// let flat = images.reshape([batch, -1])
+    /// ```
+    public func reshape(_ newShape: [Int]) -> Tensor {
+        var target = newShape
+        let inferred = newShape.indices.filter { newShape[$0] == -1 }
+        precondition(inferred.count <= 1, "reshape: at most one dimension may be -1, got \(newShape)")
+        if let i = inferred.first {
+            let known = newShape.enumerated().filter { $0.offset != i }.reduce(1) { $0 * $1.element }
+            precondition(known > 0 && count % known == 0,
+                         "reshape: cannot infer -1 in \(newShape) for a tensor of shape \(shape) (\(count) elements)")
+            target[i] = count / known
+        }
+        precondition(Tensor.elementCount(target, op: "reshape") == count,
+                     "reshape: shape \(shape) (\(count) elements) cannot become \(newShape)")
+        if target == shape { return self }
+        let out = Tensor(shape: target, dtype: dtype, storage: storage)
+        let source = shape
+        record("reshape", output: out, inputs: [self]) { g, _ in [g.reshape(source)] }
+        return out
+    }
+
+    /// Dimensions `startDim` through `endDim` merged into one.
+    ///
+    /// ```swift
+    /// let x = images.flatten(startDim: 1)   // [N, C, H, W] -> [N, C*H*W]
+    /// ```
+    public func flatten(startDim: Int = 0, endDim: Int = -1) -> Tensor {
+        if rank == 0 { return reshape([1]) }
+        let s = axis(startDim, op: "flatten"), e = axis(endDim, op: "flatten")
+        precondition(s <= e, "flatten: startDim \(startDim) comes after endDim \(endDim) for shape \(shape)")
+        let merged = shape[s...e].reduce(1, *)
+        return reshape(Array(shape[..<s]) + [merged] + Array(shape[(e + 1)...]))
+    }
+
+    /// Removes dimensions of size 1: the one at `axis`, or all of them when `axis` is nil.
+    public func squeeze(_ axis: Int? = nil) -> Tensor {
+        if let axis {
+            let a = self.axis(axis, op: "squeeze")
+            if shape[a] != 1 { return self }
+            var s = shape
+            s.remove(at: a)
+            return reshape(s)
+        }
+        return reshape(shape.filter { $0 != 1 })
+    }
+
+    /// Inserts a dimension of size 1 at `axis` (negative counts from the end of the result).
+    ///
+    /// ```swift
+    /// let column = v.unsqueeze(1)   // [n] -> [n, 1]
+    /// ```
+    public func unsqueeze(_ axis: Int) -> Tensor {
+        let a = self.axis(axis, op: "unsqueeze", rankOverride: rank + 1)
+        var s = shape
+        s.insert(1, at: a)
+        return reshape(s)
+    }
+
+    /// The dimensions reordered: dimension `i` of the result is dimension `dims[i]` of this tensor.
+    ///
+    /// ```swift
+    /// let nhwc = nchw.permute([0, 2, 3, 1])
+    /// ```
+    public func permute(_ dims: [Int]) -> Tensor {
+        precondition(dims.count == rank, "permute: \(dims) does not list each of the \(rank) dimensions of shape \(shape)")
+        let d = dims.map { axis($0, op: "permute") }
+        precondition(Set(d).count == rank, "permute: \(dims) repeats a dimension (shape \(shape))")
+        if d == Array(0..<rank) { return self }
+        let st = contiguousStrides(shape)
+        let out = stridedCopy(shape: d.map { shape[$0] }, strides: d.map { st[$0] }, offset: 0)
+        var inverse = [Int](repeating: 0, count: rank)
+        for (i, j) in d.enumerated() { inverse[j] = i }
+        record("permute", output: out, inputs: [self]) { g, _ in [g.permute(inverse)] }
+        return out
+    }
+
+    /// Dimensions `a` and `b` swapped.
+    ///
+    /// ```swift
+    /// let wt = w.transpose(0, 1)
+    /// ```
+    public func transpose(_ a: Int, _ b: Int) -> Tensor {
+        var d = Array(0..<rank)
+        d.swapAt(axis(a, op: "transpose"), axis(b, op: "transpose"))
+        return permute(d)
+    }
+
+    /// The transpose of a 2-D tensor (a 1-D tensor is returned as it is).
+    public var t: Tensor {
+        precondition(rank <= 2, "t: needs at most 2 dimensions, got shape \(shape)")
+        return rank < 2 ? self : transpose(0, 1)
+    }
+
+    /// This tensor broadcast to `newShape` (copied; -1 keeps a dimension). Its gradient is summed back.
+    ///
+    /// ```swift
+    /// let rows = bias.expand([batch, -1])
+    /// ```
+    public func expand(_ newShape: [Int]) -> Tensor {
+        precondition(newShape.count >= rank, "expand: shape \(shape) cannot expand to fewer dimensions \(newShape)")
+        let lead = newShape.count - rank
+        var target = newShape
+        for i in 0..<rank where newShape[lead + i] == -1 { target[lead + i] = shape[i] }
+        for i in 0..<rank {
+            precondition(shape[i] == target[lead + i] || shape[i] == 1,
+                         "expand: shape \(shape) cannot expand to \(newShape)")
+        }
+        if target == shape { return self }
+        let out = stridedCopy(shape: target, strides: Broadcast.strides(of: shape, broadcastTo: target), offset: 0)
+        record("expand", output: out, inputs: [self]) { g, _ in [g] }
+        return out
+    }
+
+    /// A contiguous copy whose shape is `shape` with the listed axes set to 1, for broadcasting a reduced
+    /// gradient back.
+    func keepDimsShape(_ axes: [Int]) -> [Int] {
+        var s = shape
+        for a in axes { s[a] = 1 }
+        return s
+    }
+}

@@ -1,0 +1,2 @@
+import Gradus
+print("placeholder")
