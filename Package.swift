@@ -19,6 +19,8 @@ let package = Package(
         .target(name: "GradusTestSupport", dependencies: ["Gradus"], path: "Tests/GradusTestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Gradus", "GradusTestSupport"]),
         .testTarget(name: "AutogradTests", dependencies: ["Gradus", "GradusTestSupport"]),
+        .testTarget(name: "LossTests", dependencies: ["Gradus", "GradusTestSupport"]),
+        .testTarget(name: "OptimTests", dependencies: ["Gradus", "GradusTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

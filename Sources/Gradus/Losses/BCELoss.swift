@@ -1,0 +1,57 @@
+// Binary cross-entropy on probabilities.
+
+extension Tensor {
+    /// Binary cross-entropy between probabilities (this tensor, in [0, 1]) and targets in [0, 1]
+    /// (PyTorch's `F.binary_cross_entropy`):
+    /// −w·(y·log x + (1 − y)·log(1 − x)), each logarithm clamped at −100 as in PyTorch so that
+    /// x = 0 or 1 gives a finite loss.
+    ///
+    /// Prefer ``binaryCrossEntropyWithLogits(_:weight:posWeight:reduction:)`` on raw scores: it is
+    /// stable where the sigmoid saturates.
+    ///
+    /// - Parameters:
+    ///   - target: the target probabilities, of the same shape.
+    ///   - weight: a rescaling weight broadcast against the elements, or nil.
+    ///   - reduction: `.mean` (default), `.sum` or `.none`.
+    ///
+    /// ```swift
+    /// let loss = model(x).sigmoid().binaryCrossEntropy(labels)
+    /// ```
+    public func binaryCrossEntropy(_ target: Tensor, weight: Tensor? = nil, reduction: Reduction = .mean) -> Tensor {
+        requireSameShape(target, "binaryCrossEntropy")
+        let values = scalars(as: Double.self)
+        precondition(values.allSatisfy { $0 >= 0 && $0 <= 1 },
+                     "binaryCrossEntropy: every prediction must lie in [0, 1] (shape \(shape)); apply sigmoid first or use binaryCrossEntropyWithLogits")
+        let logX = log().clamp(min: -100)
+        let log1mX = (1 - self).log().clamp(min: -100)
+        var loss = -(target * logX + (1 - target) * log1mX)
+        if let weight { loss = loss * weight }
+        return loss.reduced(reduction)
+    }
+}
+
+/// Binary cross-entropy on probabilities as a criterion.
+///
+/// ```swift
+/// let loss = BCELoss()(probabilities, labels)
+/// ```
+public struct BCELoss: Criterion {
+    /// A rescaling weight broadcast against the elements, or nil.
+    public var weight: Tensor?
+    /// How per-element losses are combined.
+    public var reduction: Reduction
+
+    /// Creates the criterion.
+    /// - Parameters:
+    ///   - weight: a rescaling weight broadcast against the elements, or nil.
+    ///   - reduction: `.mean` (default), `.sum` or `.none`.
+    public init(weight: Tensor? = nil, reduction: Reduction = .mean) {
+        self.weight = weight
+        self.reduction = reduction
+    }
+
+    /// The loss of `prediction` against `target`.
+    public func callAsFunction(_ prediction: Tensor, _ target: Tensor) -> Tensor {
+        prediction.binaryCrossEntropy(target, weight: weight, reduction: reduction)
+    }
+}

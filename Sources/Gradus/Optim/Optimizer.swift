@@ -1,0 +1,262 @@
+/// The base of all optimizers: parameter groups with resolved hyper-parameters, per-parameter state,
+/// ``step()``, ``zeroGrad()``, learning-rate access for schedules and checkpoints of the state.
+///
+/// Subclasses (``SGD``, ``Adam``, ``AdamW``, ``RMSprop``, ``Adagrad``, ``Adadelta``, ``Adamax``)
+/// update each parameter in place, in its storage, in one fused pass over its elements, with
+/// graph recording off. Parameters without a gradient are skipped, as in PyTorch.
+///
+/// Boolean options (`nesterov`, `amsgrad`, `centered`, `maximize`) are stored as 0 or 1 among the
+/// options, so that groups may differ and checkpoints carry them.
+///
+/// ```swift
+/// let optimizer = Adam(model.parameters(), lr: 1e-3)
+/// for (x, y) in batches {
+///     optimizer.zeroGrad()
+///     criterion(model(x), y).backward()
+///     optimizer.step()
+/// }
+/// ```
+public class Optimizer: @unchecked Sendable {
+    /// Every option with its default value; groups override them.
+    public let defaults: [String: Double]
+    /// The parameter groups, each with all options resolved.
+    public private(set) var parameterGroups: [ParameterGroup]
+    /// Names of the per-parameter buffers this optimizer may keep, in slot order.
+    let bufferNames: [String]
+    /// Per group, per parameter: step count and buffers.
+    var states: [[ParameterState]]
+
+    /// Mutable state of one parameter: its step count and buffers by slot (nil until first used).
+    final class ParameterState {
+        var step = 0
+        var buffers: [Tensor?]
+        init(slots: Int) { buffers = [Tensor?](repeating: nil, count: slots) }
+
+        /// The buffer in `slot`, created filled with `value` and shaped like `parameter` on first use.
+        func buffer(_ slot: Int, like parameter: Tensor, value: Double = 0) -> Tensor {
+            if let b = buffers[slot] { return b }
+            let b = Tensor.full(parameter.shape, value: value, dtype: parameter.dtype)
+            buffers[slot] = b
+            return b
+        }
+    }
+
+    init(groups: [ParameterGroup], defaults: [String: Double], bufferNames: [String]) {
+        self.defaults = defaults
+        self.bufferNames = bufferNames
+        self.parameterGroups = []
+        self.states = []
+        for g in groups { addParameterGroup(g) }
+    }
+
+    /// The name used in messages.
+    var name: String { String(describing: type(of: self)) }
+
+    /// Adds a group of parameters (for example layers unfrozen during fine-tuning), its options
+    /// completed from ``defaults``.
+    ///
+    /// ```swift
+    /// optimizer.addParameterGroup(ParameterGroup(head.parameters(), ["lr": 1e-2]))
+    /// ```
+    public func addParameterGroup(_ group: ParameterGroup) {
+        for key in group.options.keys {
+            precondition(defaults[key] != nil,
+                         "\(name): unknown option '\(key)'; known options: \(defaults.keys.sorted().joined(separator: ", "))")
+        }
+        var seen = Set(parameterGroups.flatMap { $0.parameters.map(ObjectIdentifier.init) })
+        for (i, p) in group.parameters.enumerated() {
+            precondition(p.dtype.isFloatingPoint && p.isLeaf,
+                         "\(name): parameter \(i) (shape \(p.shape)) must be a floating-point leaf tensor")
+            precondition(seen.insert(ObjectIdentifier(p)).inserted,
+                         "\(name): parameter \(i) (shape \(p.shape)) appears in more than one place")
+        }
+        var resolved = group
+        resolved.options = defaults.merging(group.options) { _, new in new }
+        parameterGroups.append(resolved)
+        states.append(group.parameters.map { _ in ParameterState(slots: bufferNames.count) })
+    }
+
+    /// Updates every parameter that has a gradient, once.
+    ///
+    /// ```swift
+    /// loss.backward()
+    /// optimizer.step()
+    /// ```
+    public func step() {
+        GradMode.noGrad {
+            for g in parameterGroups.indices { update(group: g) }
+        }
+    }
+
+    /// Updates the parameters of group `g`; each subclass implements its rule here.
+    func update(group g: Int) {
+        preconditionFailure("\(name) must override update(group:)")
+    }
+
+    /// Calls `body` for each parameter of group `g` that has a gradient, after checking it and
+    /// counting the step, with its state.
+    func forEachParameter(group g: Int, _ body: (Tensor, Tensor, ParameterState) -> Void) {
+        let group = parameterGroups[g]
+        for (p, s) in zip(group.parameters, states[g]) {
+            guard let grad = p.grad else { continue }
+            precondition(grad.shape == p.shape && grad.dtype == p.dtype,
+                         "\(name).step: gradient of shape \(grad.shape) (\(grad.dtype)) does not match parameter of shape \(p.shape) (\(p.dtype))")
+            s.step += 1
+            body(p, grad, s)
+        }
+    }
+
+    /// Forgets every parameter's gradient (sets it to nil, PyTorch's `set_to_none`).
+    ///
+    /// ```swift
+    /// optimizer.zeroGrad()
+    /// ```
+    public func zeroGrad() {
+        for g in parameterGroups { for p in g.parameters { p.grad = nil } }
+    }
+
+    /// The learning rate of the first group; setting it sets every group's.
+    ///
+    /// ```swift
+    /// optimizer.learningRate *= 0.5
+    /// ```
+    public var learningRate: Double {
+        get { parameterGroups.first?.learningRate ?? .nan }
+        set { for i in parameterGroups.indices { parameterGroups[i].learningRate = newValue } }
+    }
+
+    /// The learning rate of each group, in order (what schedules read and write).
+    public var learningRates: [Double] {
+        get { parameterGroups.map(\.learningRate) }
+        set {
+            precondition(newValue.count == parameterGroups.count,
+                         "\(name).learningRates: \(newValue.count) values for \(parameterGroups.count) groups")
+            for (i, lr) in newValue.enumerated() { parameterGroups[i].learningRate = lr }
+        }
+    }
+
+    /// The value of option `key` in group `group`.
+    public func option(_ key: String, group: Int = 0) -> Double {
+        guard let v = parameterGroups[group].options[key] else {
+            preconditionFailure("\(name): unknown option '\(key)'; known options: \(defaults.keys.sorted().joined(separator: ", "))")
+        }
+        return v
+    }
+
+    /// Sets option `key` in one group, or in all when `group` is nil.
+    ///
+    /// ```swift
+    /// optimizer.setOption("momentum", 0.95)
+    /// ```
+    public func setOption(_ key: String, _ value: Double, group: Int? = nil) {
+        precondition(defaults[key] != nil,
+                     "\(name): unknown option '\(key)'; known options: \(defaults.keys.sorted().joined(separator: ", "))")
+        for i in parameterGroups.indices where group == nil || group == i {
+            parameterGroups[i].options[key] = value
+        }
+    }
+
+    // MARK: Checkpoints
+
+    /// The state for a checkpoint: buffers copied into new tensors, step counts and options.
+    ///
+    /// ```swift
+    /// let state = optimizer.stateDict()
+    /// ```
+    public func stateDict() -> OptimizerState {
+        var out = OptimizerState()
+        var index = 0
+        for (g, group) in parameterGroups.enumerated() {
+            out.scalars["group.\(g).parameterCount"] = Double(group.parameters.count)
+            for (k, v) in group.options { out.scalars["group.\(g).\(k)"] = v }
+            for s in states[g] {
+                if s.step > 0 { out.scalars["state.\(index).step"] = Double(s.step) }
+                for (slot, b) in s.buffers.enumerated() {
+                    if let b { out.tensors["state.\(index).\(bufferNames[slot])"] = GradMode.noGrad { b.clone() } }
+                }
+                index += 1
+            }
+        }
+        return out
+    }
+
+    /// Restores a state made by ``stateDict()`` of an optimizer of the same type with the same
+    /// groups. Nothing changes when the state does not fit.
+    ///
+    /// - Throws: ``OptimizerStateError`` naming the first entry that does not fit.
+    ///
+    /// ```swift
+    /// try optimizer.loadStateDict(state)
+    /// ```
+    public func loadStateDict(_ state: OptimizerState) throws {
+        let groupCount = state.scalars.keys.filter { $0.hasPrefix("group.") && $0.hasSuffix(".parameterCount") }.count
+        guard groupCount == parameterGroups.count else {
+            throw OptimizerStateError.groupCountMismatch(expected: parameterGroups.count, found: groupCount)
+        }
+        var flat: [Tensor] = []
+        var newOptions: [[String: Double]] = []
+        for (g, group) in parameterGroups.enumerated() {
+            let countKey = "group.\(g).parameterCount"
+            guard let n = state.scalars[countKey] else { throw OptimizerStateError.missingKey(countKey) }
+            guard Int(n) == group.parameters.count else {
+                throw OptimizerStateError.parameterCountMismatch(group: g, expected: group.parameters.count, found: Int(n))
+            }
+            var options: [String: Double] = [:]
+            for k in defaults.keys {
+                guard let v = state.scalars["group.\(g).\(k)"] else { throw OptimizerStateError.missingKey("group.\(g).\(k)") }
+                options[k] = v
+            }
+            newOptions.append(options)
+            flat += group.parameters
+        }
+        // Every scalar must be a known option, a group size or a step count.
+        var steps = [Int](repeating: 0, count: flat.count)
+        for (key, value) in state.scalars {
+            let parts = key.split(separator: ".", maxSplits: 2).map(String.init)
+            guard parts.count == 3, let i = Int(parts[1]) else { throw OptimizerStateError.unexpectedKey(key) }
+            switch parts[0] {
+            case "group":
+                guard i < parameterGroups.count, parts[2] == "parameterCount" || defaults[parts[2]] != nil else {
+                    throw OptimizerStateError.unexpectedKey(key)
+                }
+            case "state":
+                guard i >= 0, i < flat.count, parts[2] == "step" else { throw OptimizerStateError.unexpectedKey(key) }
+                steps[i] = Int(value)
+            default:
+                throw OptimizerStateError.unexpectedKey(key)
+            }
+        }
+        var buffers = [[Tensor?]](repeating: [Tensor?](repeating: nil, count: bufferNames.count), count: flat.count)
+        for (key, tensor) in state.tensors {
+            let parts = key.split(separator: ".", maxSplits: 2).map(String.init)
+            guard parts.count == 3, parts[0] == "state", let i = Int(parts[1]), i >= 0, i < flat.count,
+                  let slot = bufferNames.firstIndex(of: parts[2]) else {
+                throw OptimizerStateError.unexpectedKey(key)
+            }
+            guard tensor.shape == flat[i].shape else {
+                throw OptimizerStateError.shapeMismatch(key: key, expected: flat[i].shape, found: tensor.shape)
+            }
+            buffers[i][slot] = GradMode.noGrad { tensor.detach().to(flat[i].dtype).clone() }
+        }
+        var index = 0
+        for g in parameterGroups.indices {
+            parameterGroups[g].options = newOptions[g]
+            for s in states[g] {
+                s.step = steps[index]
+                s.buffers = buffers[index]
+                index += 1
+            }
+        }
+    }
+}
+
+extension Optimizer {
+    /// Runs `body` with the element type of `dtype` (Float or Double).
+    @inline(__always)
+    static func dispatch(_ dtype: DType, _ body32: () -> Void, _ body64: () -> Void) {
+        if dtype == .float32 { body32() } else { body64() }
+    }
+}
+
+/// Converts a `[Tensor]` parameter list into the single group that optimizers' list initializers use.
+func singleGroup(_ parameters: [Tensor]) -> [ParameterGroup] { [ParameterGroup(parameters)] }

@@ -1,0 +1,83 @@
+/// Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and L2 weight
+/// decay (PyTorch's `torch.optim.SGD`).
+///
+/// For each parameter θ with gradient g, at step t:
+///
+///     g ← −g                                  if maximize
+///     g ← g + λ·θ                             if λ = weightDecay ≠ 0
+///     if μ = momentum ≠ 0:
+///         b ← g                               at t = 1
+///         b ← μ·b + (1 − τ)·g                 after (τ = dampening)
+///         g ← g + μ·b  if nesterov, else  g ← b
+///     θ ← θ − γ·g                             (γ = lr)
+///
+/// With the whole data set as one batch this is full-batch gradient descent.
+///
+/// Options: `lr`, `momentum`, `dampening`, `weightDecay`, `nesterov` (0/1), `maximize` (0/1).
+///
+/// ```swift
+/// let optimizer = SGD(model.parameters(), lr: 0.1, momentum: 0.9, nesterov: true)
+/// optimizer.zeroGrad(); loss.backward(); optimizer.step()
+/// ```
+public final class SGD: Optimizer, @unchecked Sendable {
+    /// Creates the optimizer over one group of parameters.
+    ///
+    /// - Parameters:
+    ///   - parameters: leaf tensors that require gradients.
+    ///   - lr: the learning rate γ.
+    ///   - momentum: μ (0 for none).
+    ///   - dampening: τ, the damping of the gradient added to the momentum buffer.
+    ///   - weightDecay: λ, the L2 penalty added to the gradient.
+    ///   - nesterov: use Nesterov momentum (needs μ > 0 and τ = 0).
+    ///   - maximize: ascend instead of descend.
+    public convenience init(_ parameters: [Tensor], lr: Double = 0.001, momentum: Double = 0, dampening: Double = 0,
+                            weightDecay: Double = 0, nesterov: Bool = false, maximize: Bool = false) {
+        self.init(groups: [ParameterGroup(parameters)], lr: lr, momentum: momentum, dampening: dampening,
+                  weightDecay: weightDecay, nesterov: nesterov, maximize: maximize)
+    }
+
+    /// Creates the optimizer over several groups; the arguments are the defaults that each group's
+    /// options override.
+    ///
+    /// ```swift
+    /// let sgd = SGD(groups: [ParameterGroup(weights), ParameterGroup(biases, ["weightDecay": 0])],
+    ///               lr: 0.1, weightDecay: 5e-4)
+    /// ```
+    public init(groups: [ParameterGroup], lr: Double = 0.001, momentum: Double = 0, dampening: Double = 0,
+                weightDecay: Double = 0, nesterov: Bool = false, maximize: Bool = false) {
+        precondition(lr >= 0, "SGD: invalid learning rate \(lr)")
+        precondition(momentum >= 0, "SGD: invalid momentum \(momentum)")
+        precondition(weightDecay >= 0, "SGD: invalid weightDecay \(weightDecay)")
+        precondition(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum needs momentum > 0 and dampening 0")
+        super.init(groups: groups,
+                   defaults: ["lr": lr, "momentum": momentum, "dampening": dampening, "weightDecay": weightDecay,
+                              "nesterov": nesterov ? 1 : 0, "maximize": maximize ? 1 : 0],
+                   bufferNames: ["momentum_buffer"])
+    }
+
+    override func update(group g: Int) {
+        let o = parameterGroups[g].options
+        let lr = o["lr"]!, mu = o["momentum"]!, damp = o["dampening"]!, wd = o["weightDecay"]!
+        let nesterov = o["nesterov"]! != 0, maximize = o["maximize"]! != 0
+        forEachParameter(group: g) { p, grad, s in
+            let first = s.buffers[0] == nil
+            let buf = mu != 0 ? s.buffer(0, like: p) : nil
+            func run<T: TensorFloat>(_: T.Type) {
+                let pp = p.pointer(T.self), gp = grad.pointer(T.self), bp = buf?.pointer(T.self)
+                let lrT = T(lr), muT = T(mu), keep = T(1 - damp), wdT = T(wd)
+                Threading.parallelFor(p.count, grain: Threading.elementwiseGrain) { r in
+                    for i in r {
+                        var d = maximize ? -gp[i] : gp[i]
+                        if wd != 0 { d += wdT * pp[i] }
+                        if let bp {
+                            bp[i] = first ? d : muT * bp[i] + keep * d
+                            d = nesterov ? d + muT * bp[i] : bp[i]
+                        }
+                        pp[i] -= lrT * d
+                    }
+                }
+            }
+            Optimizer.dispatch(p.dtype, { run(Float.self) }, { run(Double.self) })
+        }
+    }
+}
