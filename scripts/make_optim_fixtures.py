@@ -1,0 +1,192 @@
+"""Reference trajectories for Gradus optimizers, learning-rate schedules and gradient clipping,
+computed by PyTorch. Writes Tests/Fixtures/optim/{optimizers,schedules,clipping}.json.
+
+Optimizers: two parameters (shapes [3] and [2, 2]); at step k the gradient of element j of a
+parameter is a_j·(θ_j − c_j) + 0.1·cos(0.7·k + j), computed in float64 and cast to the parameter's
+dtype. The parameters after each of 20 steps are recorded.
+
+Run: /tmp/torchenv/bin/python scripts/make_optim_fixtures.py
+"""
+import json
+import math
+import os
+
+import torch
+
+torch.manual_seed(0)
+OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "Fixtures", "optim")
+
+TORCH_NAMES = {"weightDecay": "weight_decay", "lrDecay": "lr_decay",
+               "initialAccumulatorValue": "initial_accumulator_value"}
+BOOLS = {"nesterov", "maximize", "amsgrad", "centered"}
+
+
+def torch_options(opts):
+    out = {}
+    for k, v in opts.items():
+        if k in ("beta1", "beta2"):
+            b = out.get("betas", [0.9, 0.999])
+            b[0 if k == "beta1" else 1] = v
+            out["betas"] = b
+        elif k in BOOLS:
+            out[k] = bool(v)
+        else:
+            out[TORCH_NAMES.get(k, k)] = v
+    if "betas" in out:
+        out["betas"] = tuple(out["betas"])
+    return out
+
+
+CLASSES = {"SGD": torch.optim.SGD, "Adam": torch.optim.Adam, "AdamW": torch.optim.AdamW,
+           "Adagrad": torch.optim.Adagrad, "RMSprop": torch.optim.RMSprop,
+           "Adadelta": torch.optim.Adadelta, "Adamax": torch.optim.Adamax}
+
+init = [torch.randn(3, dtype=torch.float64), torch.randn(2, 2, dtype=torch.float64)]
+scale = [torch.rand(3, dtype=torch.float64) + 0.5, torch.rand(2, 2, dtype=torch.float64) + 0.5]
+center = [torch.randn(3, dtype=torch.float64), torch.randn(2, 2, dtype=torch.float64)]
+
+
+def flat(x):
+    return [float(v) for v in x.detach().reshape(-1).tolist()]
+
+
+def gradient(p, a, c, k):
+    j = torch.arange(p.numel(), dtype=torch.float64).reshape(p.shape)
+    g = a * (p.detach().double() - c) + 0.1 * torch.cos(0.7 * k + j)
+    return g.to(p.dtype)
+
+
+def trajectory(name, defaults, groups=None, dtype="float64", steps=20):
+    dt = getattr(torch, dtype)
+    params = [p.clone().to(dt).requires_grad_(True) for p in init]
+    if groups is None:
+        opt = CLASSES[name](params, **torch_options(defaults))
+    else:
+        opt = CLASSES[name]([{"params": [params[i] for i in g["params"]], **torch_options(g["options"])}
+                             for g in groups], **torch_options(defaults))
+    traj = []
+    for k in range(steps):
+        opt.zero_grad()
+        for p, a, c in zip(params, scale, center):
+            p.grad = gradient(p, a, c, k)
+        opt.step()
+        traj.append([flat(p) for p in params])
+    return {"optimizer": name, "options": defaults, "groups": groups, "dtype": dtype, "trajectory": traj}
+
+
+configs = [
+    ("SGD", {"lr": 0.1}), ("SGD", {"lr": 0.1, "momentum": 0.9}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "dampening": 0.1, "weightDecay": 0.01}),
+    ("SGD", {"lr": 0.1, "momentum": 0.8, "nesterov": 1}), ("SGD", {"lr": 0.05, "maximize": 1, "momentum": 0.5}),
+    ("Adam", {"lr": 0.05}), ("Adam", {"lr": 0.05, "amsgrad": 1}),
+    ("Adam", {"lr": 0.05, "weightDecay": 0.1, "beta1": 0.8, "beta2": 0.99}), ("Adam", {"lr": 0.05, "maximize": 1}),
+    ("Adam", {"lr": 0.05, "beta1": 0.3, "eps": 1e-3}),
+    ("AdamW", {"lr": 0.05}), ("AdamW", {"lr": 0.05, "weightDecay": 0.1, "amsgrad": 1}),
+    ("Adagrad", {"lr": 0.1}), ("Adagrad", {"lr": 0.1, "lrDecay": 0.01, "weightDecay": 0.1,
+                                          "initialAccumulatorValue": 0.5}),
+    ("RMSprop", {"lr": 0.01}), ("RMSprop", {"lr": 0.01, "centered": 1}),
+    ("RMSprop", {"lr": 0.01, "momentum": 0.9}),
+    ("RMSprop", {"lr": 0.01, "alpha": 0.9, "centered": 1, "momentum": 0.5, "weightDecay": 0.1}),
+    ("Adadelta", {}), ("Adadelta", {"lr": 0.5, "rho": 0.95, "weightDecay": 0.1}),
+    ("Adamax", {}), ("Adamax", {"lr": 0.05, "weightDecay": 0.1, "beta1": 0.8}),
+]
+cases = [trajectory(n, o) for n, o in configs]
+# Parameter groups: the second parameter has its own options.
+cases.append(trajectory("SGD", {"lr": 0.1, "momentum": 0.9},
+                        groups=[{"params": [0], "options": {}},
+                                {"params": [1], "options": {"lr": 0.05, "momentum": 0.5, "nesterov": 1}}]))
+cases.append(trajectory("Adam", {"lr": 0.05},
+                        groups=[{"params": [0], "options": {"amsgrad": 1}},
+                                {"params": [1], "options": {"lr": 0.01, "weightDecay": 0.2}}]))
+cases.append(trajectory("AdamW", {"lr": 0.05, "weightDecay": 0.05},
+                        groups=[{"params": [1], "options": {"weightDecay": 0}}, {"params": [0], "options": {}}]))
+cases.append(trajectory("RMSprop", {"lr": 0.01},
+                        groups=[{"params": [0], "options": {"centered": 1}},
+                                {"params": [1], "options": {"momentum": 0.9, "alpha": 0.95}}]))
+# Float32 trajectories, compared within float32 tolerance.
+cases.append(trajectory("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": 1}, dtype="float32"))
+cases.append(trajectory("Adam", {"lr": 0.05}, dtype="float32"))
+cases.append(trajectory("AdamW", {"lr": 0.05, "amsgrad": 1}, dtype="float32"))
+
+with open(os.path.join(OUT, "optimizers.json"), "w") as f:
+    json.dump({"torch": torch.__version__, "initial": [flat(p) for p in init],
+               "shapes": [list(p.shape) for p in init], "scale": [flat(a) for a in scale],
+               "center": [flat(c) for c in center], "cases": cases}, f)
+
+
+# Schedules: SGD with two groups (lr 0.1 and 0.05); learning rates after construction and after each
+# of 20 steps.
+def schedule(name, make, options, metrics=None, steps=20):
+    p1 = torch.zeros(1, requires_grad=True)
+    p2 = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([{"params": [p1]}, {"params": [p2], "lr": 0.05}], lr=0.1)
+    sched = make(opt)
+    lrs = [[g["lr"] for g in opt.param_groups]]
+    for k in range(steps):
+        opt.step()
+        if metrics is None:
+            sched.step()
+        else:
+            sched.step(metrics[k])
+        lrs.append([g["lr"] for g in opt.param_groups])
+    return {"schedule": name, "options": options, "metrics": metrics, "lrs": lrs}
+
+
+S = torch.optim.lr_scheduler
+plateau_metrics = [1.0, 0.9, 0.95, 0.9, 0.91, 0.92, 0.93, 0.5, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.4, 0.4,
+                   0.4, 0.4, 0.4, 0.4]
+rising = [0.1, 0.2, 0.2, 0.2, 0.2, 0.3, 0.3, 0.3, 0.30001, 0.3, 0.3, 0.3, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]
+schedules = [
+    schedule("StepLR", lambda o: S.StepLR(o, step_size=3, gamma=0.5), {"stepSize": 3, "gamma": 0.5}),
+    schedule("MultiStepLR", lambda o: S.MultiStepLR(o, milestones=[2, 5, 5, 11], gamma=0.3),
+             {"milestones": [2, 5, 5, 11], "gamma": 0.3}),
+    schedule("ExponentialLR", lambda o: S.ExponentialLR(o, gamma=0.9), {"gamma": 0.9}),
+    schedule("CosineAnnealingLR", lambda o: S.CosineAnnealingLR(o, T_max=8, eta_min=0.001),
+             {"tMax": 8, "etaMin": 0.001}),
+    schedule("CosineAnnealingLR", lambda o: S.CosineAnnealingLR(o, T_max=20), {"tMax": 20, "etaMin": 0}),
+    schedule("LinearLR", lambda o: S.LinearLR(o, start_factor=0.25, end_factor=1.0, total_iters=6),
+             {"startFactor": 0.25, "endFactor": 1.0, "totalIters": 6}),
+    schedule("LinearLR", lambda o: S.LinearLR(o, start_factor=1.0, end_factor=0.1, total_iters=10),
+             {"startFactor": 1.0, "endFactor": 0.1, "totalIters": 10}),
+    schedule("OneCycleLR", lambda o: S.OneCycleLR(o, max_lr=[1.0, 0.5], total_steps=25, cycle_momentum=False),
+             {"maxLR": [1.0, 0.5], "totalSteps": 25}),
+    schedule("OneCycleLR", lambda o: S.OneCycleLR(o, max_lr=0.8, total_steps=20, pct_start=0.25, div_factor=10,
+                                                  final_div_factor=100, cycle_momentum=False),
+             {"maxLR": [0.8, 0.8], "totalSteps": 20, "pctStart": 0.25, "divFactor": 10, "finalDivFactor": 100}),
+    schedule("ReduceLROnPlateau", lambda o: S.ReduceLROnPlateau(o, factor=0.5, patience=2),
+             {"mode": "min", "factor": 0.5, "patience": 2}, metrics=plateau_metrics),
+    schedule("ReduceLROnPlateau",
+             lambda o: S.ReduceLROnPlateau(o, mode="max", factor=0.3, patience=1, threshold=0.01, cooldown=2,
+                                           min_lr=[0.005, 0.004]),
+             {"mode": "max", "factor": 0.3, "patience": 1, "threshold": 0.01, "cooldown": 2,
+              "minLR": [0.005, 0.004]}, metrics=rising),
+    schedule("ReduceLROnPlateau",
+             lambda o: S.ReduceLROnPlateau(o, factor=0.5, patience=0, threshold=0.05, threshold_mode="abs"),
+             {"mode": "min", "factor": 0.5, "patience": 0, "threshold": 0.05, "thresholdMode": "abs"},
+             metrics=plateau_metrics),
+]
+with open(os.path.join(OUT, "schedules.json"), "w") as f:
+    json.dump({"torch": torch.__version__, "cases": schedules}, f)
+
+# Gradient clipping.
+g1 = torch.randn(3, 4)
+g2 = torch.randn(5)
+clip = []
+for kind, arg in [("norm", (1.0, 2.0)), ("norm", (0.5, float("inf"))), ("norm", (2.0, 1.0)), ("norm", (100.0, 2.0)),
+                  ("value", 0.3)]:
+    a = torch.zeros(3, 4, requires_grad=True)
+    b = torch.zeros(5, requires_grad=True)
+    a.grad = g1.clone()
+    b.grad = g2.clone()
+    case = {"kind": kind, "grads": [flat(g1), flat(g2)]}
+    if kind == "norm":
+        total = torch.nn.utils.clip_grad_norm_([a, b], max_norm=arg[0], norm_type=arg[1])
+        case.update({"maxNorm": arg[0], "normType": str(arg[1]), "total": float(total)})
+    else:
+        torch.nn.utils.clip_grad_value_([a, b], clip_value=arg)
+        case["clipValue"] = arg
+    case["clipped"] = [flat(a.grad), flat(b.grad)]
+    clip.append(case)
+with open(os.path.join(OUT, "clipping.json"), "w") as f:
+    json.dump({"torch": torch.__version__, "shapes": [[3, 4], [5]], "cases": clip}, f)
+print(len(cases), "optimizer cases,", len(schedules), "schedules,", len(clip), "clipping cases")
