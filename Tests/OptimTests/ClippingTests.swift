@@ -1,0 +1,54 @@
+import Foundation
+import Gradus
+import GradusTestSupport
+import Testing
+
+/// One clipping call recorded by scripts/make_optim_fixtures.py.
+struct ClipCase: Decodable, Sendable, CustomTestStringConvertible {
+    let kind: String
+    let grads: [[Double]]
+    let clipped: [[Double]]
+    let maxNorm: Double?
+    let normType: String?
+    let total: Double?
+    let clipValue: Double?
+    var testDescription: String { "\(kind) \(maxNorm ?? clipValue ?? 0) \(normType ?? "")" }
+}
+
+struct ClipFixtures: Decodable, Sendable {
+    let shapes: [[Int]]
+    let cases: [ClipCase]
+    static let loaded: ClipFixtures? = try? Fixtures.decode(ClipFixtures.self, "optim/clipping.json")
+}
+
+@Test func clippingFixturesLoad() {
+    #expect((ClipFixtures.loaded?.cases.count ?? 0) == 5)
+}
+
+@Test(arguments: ClipFixtures.loaded?.cases ?? [])
+func clippingMatchesPyTorch(_ c: ClipCase) throws {
+    let shapes = try #require(ClipFixtures.loaded).shapes
+    let params = shapes.map { Tensor.zeros($0).requiringGrad() }
+    for (p, g) in zip(params, c.grads) { p.grad = Tensor(shape: p.shape, values: g) }
+    let shared = params[0].grad!
+    if c.kind == "norm" {
+        let total = clipGradNorm(params, maxNorm: c.maxNorm!, normType: Double(c.normType!)!)
+        #expect(abs(total - c.total!) <= 1e-5 * c.total!)
+    } else {
+        clipGradValue(params, clipValue: c.clipValue!)
+    }
+    for (p, want) in zip(params, c.clipped) {
+        #expect(mismatch(p.grad!, Tensor(shape: p.shape, values: want)) == nil)
+    }
+    // The original gradient tensor is untouched (it may be shared).
+    #expect(shared.scalars(as: Double.self) == c.grads[0].map { Double(Float($0)) })
+}
+
+@Test func clipGradNormSkipsMissingGradients() {
+    let a = Tensor([3.0, 4.0]).requiringGrad(), b = Tensor([1.0]).requiringGrad()
+    a.grad = Tensor([3.0, 4.0])
+    let total = clipGradNorm([a, b], maxNorm: 1)
+    #expect(total == 5)
+    #expect(b.grad == nil)
+    #expect(mismatch(a.grad!, Tensor([0.6, 0.8])) == nil)
+}

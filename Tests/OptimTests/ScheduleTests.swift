@@ -1,0 +1,105 @@
+import Foundation
+import Gradus
+import GradusTestSupport
+import Testing
+
+/// Options of a schedule in a fixture: numbers, lists of numbers or names.
+enum OptionValue: Decodable, Sendable {
+    case number(Double)
+    case list([Double])
+    case text(String)
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let d = try? c.decode(Double.self) { self = .number(d) } else if let l = try? c.decode([Double].self) {
+            self = .list(l)
+        } else { self = .text(try c.decode(String.self)) }
+    }
+
+    var number: Double { if case .number(let d) = self { return d }; fatalError("not a number: \(self)") }
+    var list: [Double] { if case .list(let l) = self { return l }; fatalError("not a list: \(self)") }
+    var text: String { if case .text(let s) = self { return s }; fatalError("not a name: \(self)") }
+}
+
+/// One schedule run recorded by scripts/make_optim_fixtures.py: SGD with group rates 0.1 and 0.05.
+struct ScheduleCase: Decodable, Sendable, CustomTestStringConvertible {
+    let schedule: String
+    let options: [String: OptionValue]
+    let metrics: [Double]?
+    /// The group rates after construction and after each step.
+    let lrs: [[Double]]
+    var testDescription: String { "\(schedule) \(options.keys.sorted())" }
+
+    static let all: [ScheduleCase] = {
+        struct File: Decodable { let cases: [ScheduleCase] }
+        return (try? Fixtures.decode(File.self, "optim/schedules.json").cases) ?? []
+    }()
+}
+
+@Test func scheduleFixturesLoad() {
+    #expect(ScheduleCase.all.count >= 12)
+}
+
+@Test(arguments: ScheduleCase.all)
+func scheduleMatchesPyTorch(_ c: ScheduleCase) {
+    let optimizer = SGD(groups: [ParameterGroup([Tensor([0.0]).requiringGrad()]),
+                                 ParameterGroup([Tensor([0.0]).requiringGrad()], ["lr": 0.05])], lr: 0.1)
+    let o = c.options
+    var stepper: (Int) -> Void
+    switch c.schedule {
+    case "StepLR":
+        let s = StepLR(optimizer, stepSize: Int(o["stepSize"]!.number), gamma: o["gamma"]!.number)
+        stepper = { _ in s.step() }
+    case "MultiStepLR":
+        let s = MultiStepLR(optimizer, milestones: o["milestones"]!.list.map { Int($0) }, gamma: o["gamma"]!.number)
+        stepper = { _ in s.step() }
+    case "ExponentialLR":
+        let s = ExponentialLR(optimizer, gamma: o["gamma"]!.number)
+        stepper = { _ in s.step() }
+    case "CosineAnnealingLR":
+        let s = CosineAnnealingLR(optimizer, tMax: Int(o["tMax"]!.number), etaMin: o["etaMin"]!.number)
+        stepper = { _ in s.step() }
+    case "LinearLR":
+        let s = LinearLR(optimizer, startFactor: o["startFactor"]!.number, endFactor: o["endFactor"]!.number,
+                         totalIters: Int(o["totalIters"]!.number))
+        stepper = { _ in s.step() }
+    case "OneCycleLR":
+        let s = OneCycleLR(optimizer, maxLRs: o["maxLR"]!.list, totalSteps: Int(o["totalSteps"]!.number),
+                           pctStart: o["pctStart"]?.number ?? 0.3, divFactor: o["divFactor"]?.number ?? 25,
+                           finalDivFactor: o["finalDivFactor"]?.number ?? 1e4)
+        stepper = { _ in s.step() }
+    case "ReduceLROnPlateau":
+        let s = ReduceLROnPlateau(
+            optimizer, mode: PlateauMode(rawValue: o["mode"]!.text)!, factor: o["factor"]!.number,
+            patience: Int(o["patience"]!.number), threshold: o["threshold"]?.number ?? 1e-4,
+            thresholdMode: PlateauThresholdMode(rawValue: o["thresholdMode"]?.text ?? "rel")!,
+            cooldown: Int(o["cooldown"]?.number ?? 0), minLRs: o["minLR"]?.list ?? [0, 0])
+        let metrics = c.metrics!
+        stepper = { k in s.step(metrics[k]) }
+    default:
+        Issue.record("unknown schedule \(c.schedule)")
+        return
+    }
+    var got = [optimizer.learningRates]
+    for k in 0..<(c.lrs.count - 1) {
+        optimizer.step()
+        stepper(k)
+        got.append(optimizer.learningRates)
+    }
+    for (k, (g, want)) in zip(got, c.lrs).enumerated() {
+        for (a, b) in zip(g, want) {
+            #expect(abs(a - b) <= 1e-12 + 1e-9 * abs(b), "\(c.schedule) epoch \(k): \(g) vs PyTorch \(want)")
+        }
+    }
+}
+
+@Test func schedulesReadTheOptimizersInitialRates() {
+    let p = Tensor([1.0]).requiringGrad()
+    let optimizer = Adam([p], lr: 0.01)
+    let schedule = CosineAnnealingLR(optimizer, tMax: 10)
+    #expect(schedule.baseLearningRates == [0.01])
+    for _ in 0..<10 { schedule.step() }
+    #expect(abs(optimizer.learningRate) < 1e-15)
+    #expect(schedule.lastEpoch == 10)
+    #expect(schedule.learningRates(atEpoch: 5)[0] == 0.005)
+}
