@@ -82,6 +82,7 @@ public final class OneCycleLR: LRScheduler, @unchecked Sendable {
         start()
     }
 
+    /// The learning rate of each group at `epoch`.
     public override func learningRates(atEpoch epoch: Int) -> [Double] {
         precondition(epoch <= totalSteps,
                      "OneCycleLR: stepped \(epoch) times but the cycle has \(totalSteps) steps")

@@ -35,6 +35,7 @@ public enum OptimizerStateError: Error, CustomStringConvertible, Equatable {
     /// A buffer's shape differs from its parameter's.
     case shapeMismatch(key: String, expected: [Int], found: [Int])
 
+    /// A message naming the entry that does not fit.
     public var description: String {
         switch self {
         case let .groupCountMismatch(e, f):
