@@ -55,15 +55,14 @@ public final class Adadelta: Optimizer, @unchecked Sendable {
             let v = s.buffer(0, like: p), u = s.buffer(1, like: p)
             func run<T: TensorFloat>(_: T.Type) {
                 let pp = p.pointer(T.self), gp = grad.pointer(T.self), vp = v.pointer(T.self), up = u.pointer(T.self)
-                let wdT = T(wd), rhoT = T(rho), w = T(1 - rho), epsT = T(eps), lrT = T(-lr)
+                let sign: T = maximize ? -1 : 1, wdT = T(wd), rhoT = T(rho), w = T(1 - rho), epsT = T(eps), lrT = T(-lr)
                 Threading.parallelFor(p.count, grain: Threading.elementwiseGrain) { r in
                     for i in r {
-                        var d = maximize ? -gp[i] : gp[i]
-                        if wd != 0 { d += wdT * pp[i] }
-                        vp[i] = vp[i] * rhoT + w * d * d
+                        let d = sign * gp[i] + wdT * pp[i]
+                        vp[i] = vp[i] * rhoT + w * (d * d)
                         let std = (vp[i] + epsT).squareRoot()
                         let delta = (up[i] + epsT).squareRoot() / std * d
-                        up[i] = up[i] * rhoT + w * delta * delta
+                        up[i] = up[i] * rhoT + w * (delta * delta)
                         pp[i] += lrT * delta
                     }
                 }

@@ -61,11 +61,10 @@ public final class Adagrad: Optimizer, @unchecked Sendable {
             let clr = lr / (1 + Double(s.step - 1) * lrDecay)
             func run<T: TensorFloat>(_: T.Type) {
                 let pp = p.pointer(T.self), gp = grad.pointer(T.self), sp = sum.pointer(T.self)
-                let wdT = T(wd), epsT = T(eps), step = T(-clr)
+                let sign: T = maximize ? -1 : 1, wdT = T(wd), epsT = T(eps), step = T(-clr)
                 Threading.parallelFor(p.count, grain: Threading.elementwiseGrain) { r in
                     for i in r {
-                        var d = maximize ? -gp[i] : gp[i]
-                        if wd != 0 { d += wdT * pp[i] }
+                        let d = sign * gp[i] + wdT * pp[i]
                         sp[i] += d * d
                         pp[i] += step * (d / (sp[i].squareRoot() + epsT))
                     }

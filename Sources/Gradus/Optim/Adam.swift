@@ -73,25 +73,37 @@ public class Adam: Optimizer, @unchecked Sendable {
             let bc1 = 1 - Double.pow(b1, t), bc2 = 1 - Double.pow(b2, t)
             let stepSize = lr / bc1, bc2Sqrt = bc2.squareRoot()
             func run<T: TensorFloat>(_: T.Type) {
+                // One pass per parameter; options enter as exact arithmetic (±1, λ = 0, decay = 1)
+                // so that the loops have no branches and vectorize.
                 let pp = p.pointer(T.self), gp = grad.pointer(T.self)
-                let mp = m.pointer(T.self), vp = v.pointer(T.self), xp = vmax?.pointer(T.self)
-                let wdT = T(wd), decay = T(1 - lr * wd), w1 = T(1 - b1), b2T = T(b2), w2 = T(1 - b2)
+                let mp = m.pointer(T.self), vp = v.pointer(T.self)
+                let sign: T = maximize ? -1 : 1
+                let l2 = decoupled ? 0 : T(wd), decay = decoupled && wd != 0 ? T(1 - lr * wd) : 1
+                let w1 = T(1 - b1), low = Swift.abs(1 - b1) < 0.5, b2T = T(b2), w2 = T(1 - b2)
                 let bc2S = T(bc2Sqrt), epsT = T(eps), step = T(-stepSize)
                 Threading.parallelFor(p.count, grain: Threading.elementwiseGrain) { r in
-                    for i in r {
-                        var d = maximize ? -gp[i] : gp[i]
-                        if wd != 0 {
-                            if decoupled { pp[i] *= decay } else { d += wdT * pp[i] }
+                    if let xp = vmax?.pointer(T.self) {
+                        for i in r {
+                            let theta = pp[i] * decay
+                            let d = sign * gp[i] + l2 * theta
+                            let mi = lerp(mp[i], d, w1, low)
+                            mp[i] = mi
+                            let vi = vp[i] * b2T + w2 * (d * d)
+                            vp[i] = vi
+                            let vm = Swift.max(xp[i], vi)
+                            xp[i] = vm
+                            pp[i] = theta + step * (mi / (vm.squareRoot() / bc2S + epsT))
                         }
-                        mp[i] = lerp(mp[i], d, w1)
-                        vp[i] = vp[i] * b2T + w2 * d * d
-                        var second = vp[i]
-                        if let xp {
-                            xp[i] = Swift.max(xp[i], second)
-                            second = xp[i]
+                    } else {
+                        for i in r {
+                            let theta = pp[i] * decay
+                            let d = sign * gp[i] + l2 * theta
+                            let mi = lerp(mp[i], d, w1, low)
+                            mp[i] = mi
+                            let vi = vp[i] * b2T + w2 * (d * d)
+                            vp[i] = vi
+                            pp[i] = theta + step * (mi / (vi.squareRoot() / bc2S + epsT))
                         }
-                        let denom = second.squareRoot() / bc2S + epsT
-                        pp[i] += step * (mp[i] / denom)
                     }
                 }
             }
@@ -103,5 +115,11 @@ public class Adam: Optimizer, @unchecked Sendable {
 /// a + w·(b − a), evaluated as PyTorch's `lerp` does (from the nearer end).
 @inline(__always)
 func lerp<T: TensorFloat>(_ a: T, _ b: T, _ w: T) -> T {
-    Swift.abs(w) < 0.5 ? a + w * (b - a) : b - (b - a) * (1 - w)
+    lerp(a, b, w, Swift.abs(w) < 0.5)
+}
+
+/// ``lerp(_:_:_:)`` with the choice of end (`low`: |w| < 0.5) made once, outside a loop.
+@inline(__always)
+func lerp<T: TensorFloat>(_ a: T, _ b: T, _ w: T, _ low: Bool) -> T {
+    low ? a + w * (b - a) : b - (b - a) * (1 - w)
 }

@@ -56,11 +56,10 @@ public final class Adamax: Optimizer, @unchecked Sendable {
             let clr = lr / (1 - Double.pow(b1, Double(s.step)))
             func run<T: TensorFloat>(_: T.Type) {
                 let pp = p.pointer(T.self), gp = grad.pointer(T.self), mp = m.pointer(T.self), up = u.pointer(T.self)
-                let wdT = T(wd), w1 = T(1 - b1), b2T = T(b2), epsT = T(eps), step = T(-clr)
+                let sign: T = maximize ? -1 : 1, wdT = T(wd), w1 = T(1 - b1), b2T = T(b2), epsT = T(eps), step = T(-clr)
                 Threading.parallelFor(p.count, grain: Threading.elementwiseGrain) { r in
                     for i in r {
-                        var d = maximize ? -gp[i] : gp[i]
-                        if wd != 0 { d += wdT * pp[i] }
+                        let d = sign * gp[i] + wdT * pp[i]
                         mp[i] = lerp(mp[i], d, w1)
                         up[i] = Swift.max(up[i] * b2T, Swift.abs(d) + epsT)
                         pp[i] += step * (mp[i] / up[i])

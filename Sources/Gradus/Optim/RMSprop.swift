@@ -71,12 +71,11 @@ public final class RMSprop: Optimizer, @unchecked Sendable {
             func run<T: TensorFloat>(_: T.Type) {
                 let pp = p.pointer(T.self), gp = grad.pointer(T.self), vp = v.pointer(T.self)
                 let ap = avg?.pointer(T.self), bp = buf?.pointer(T.self)
-                let wdT = T(wd), alphaT = T(alpha), w = T(1 - alpha), epsT = T(eps), muT = T(mu), lrT = T(-lr)
+                let sign: T = maximize ? -1 : 1, wdT = T(wd), alphaT = T(alpha), w = T(1 - alpha), epsT = T(eps), muT = T(mu), lrT = T(-lr)
                 Threading.parallelFor(p.count, grain: Threading.elementwiseGrain) { r in
                     for i in r {
-                        var d = maximize ? -gp[i] : gp[i]
-                        if wd != 0 { d += wdT * pp[i] }
-                        vp[i] = vp[i] * alphaT + w * d * d
+                        let d = sign * gp[i] + wdT * pp[i]
+                        vp[i] = vp[i] * alphaT + w * (d * d)
                         var denom: T
                         if let ap {
                             ap[i] = lerp(ap[i], d, w)

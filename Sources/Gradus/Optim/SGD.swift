@@ -60,20 +60,33 @@ public final class SGD: Optimizer, @unchecked Sendable {
         let lr = o["lr"]!, mu = o["momentum"]!, damp = o["dampening"]!, wd = o["weightDecay"]!
         let nesterov = o["nesterov"]! != 0, maximize = o["maximize"]! != 0
         forEachParameter(group: g) { p, grad, s in
+            // The first step sets b ← g: the same update as b ← 0·b + 1·g on the zeroed buffer.
             let first = s.buffers[0] == nil
             let buf = mu != 0 ? s.buffer(0, like: p) : nil
             func run<T: TensorFloat>(_: T.Type) {
-                let pp = p.pointer(T.self), gp = grad.pointer(T.self), bp = buf?.pointer(T.self)
-                let lrT = T(lr), muT = T(mu), keep = T(1 - damp), wdT = T(wd)
+                // Branches are taken outside the loops; ±1 and λ = 0 enter as exact arithmetic.
+                let pp = p.pointer(T.self), gp = grad.pointer(T.self)
+                let sign: T = maximize ? -1 : 1, wdT = T(wd), lrT = T(lr)
+                let muB = first ? 0 : T(mu), keep = first ? 1 : T(1 - damp), muT = T(mu)
                 Threading.parallelFor(p.count, grain: Threading.elementwiseGrain) { r in
-                    for i in r {
-                        var d = maximize ? -gp[i] : gp[i]
-                        if wd != 0 { d += wdT * pp[i] }
-                        if let bp {
-                            bp[i] = first ? d : muT * bp[i] + keep * d
-                            d = nesterov ? d + muT * bp[i] : bp[i]
+                    guard let bp = buf?.pointer(T.self) else {
+                        for i in r { pp[i] -= lrT * (sign * gp[i] + wdT * pp[i]) }
+                        return
+                    }
+                    if nesterov {
+                        for i in r {
+                            let d = sign * gp[i] + wdT * pp[i]
+                            let b = muB * bp[i] + keep * d
+                            bp[i] = b
+                            pp[i] -= lrT * (d + muT * b)
                         }
-                        pp[i] -= lrT * d
+                    } else {
+                        for i in r {
+                            let d = sign * gp[i] + wdT * pp[i]
+                            let b = muB * bp[i] + keep * d
+                            bp[i] = b
+                            pp[i] -= lrT * b
+                        }
                     }
                 }
             }
