@@ -37,7 +37,7 @@ struct ScheduleCase: Decodable, Sendable, CustomTestStringConvertible {
 }
 
 @Test func scheduleFixturesLoad() {
-    #expect(ScheduleCase.all.count >= 12)
+    #expect(ScheduleCase.all.count >= 14)
 }
 
 @Test(arguments: ScheduleCase.all)
@@ -65,8 +65,11 @@ func scheduleMatchesPyTorch(_ c: ScheduleCase) {
         stepper = { _ in s.step() }
     case "OneCycleLR":
         let s = OneCycleLR(optimizer, maxLRs: o["maxLR"]!.list, totalSteps: Int(o["totalSteps"]!.number),
-                           pctStart: o["pctStart"]?.number ?? 0.3, divFactor: o["divFactor"]?.number ?? 25,
-                           finalDivFactor: o["finalDivFactor"]?.number ?? 1e4)
+                           pctStart: o["pctStart"]?.number ?? 0.3,
+                           annealStrategy: AnnealStrategy(rawValue: o["annealStrategy"]?.text ?? "cos")!,
+                           divFactor: o["divFactor"]?.number ?? 25,
+                           finalDivFactor: o["finalDivFactor"]?.number ?? 1e4,
+                           threePhase: (o["threePhase"]?.number ?? 0) != 0)
         stepper = { _ in s.step() }
     case "ReduceLROnPlateau":
         let s = ReduceLROnPlateau(

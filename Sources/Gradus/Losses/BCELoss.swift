@@ -19,8 +19,14 @@ extension Tensor {
     /// ```
     public func binaryCrossEntropy(_ target: Tensor, weight: Tensor? = nil, reduction: Reduction = .mean) -> Tensor {
         requireSameShape(target, "binaryCrossEntropy")
-        let values = scalars(as: Double.self)
-        precondition(values.allSatisfy { $0 >= 0 && $0 <= 1 },
+        func inRange<T: TensorFloat>(_: T.Type) -> Bool {
+            let p = pointer(T.self)
+            var ok = true
+            for i in 0..<count { ok = ok && p[i] >= 0 && p[i] <= 1 }
+            return ok
+        }
+        requireFloat("binaryCrossEntropy")
+        precondition(dtype == .float32 ? inRange(Float.self) : inRange(Double.self),
                      "binaryCrossEntropy: every prediction must lie in [0, 1] (shape \(shape)); apply sigmoid first or use binaryCrossEntropyWithLogits")
         let logX = log().clamp(min: -100)
         let log1mX = (1 - self).log().clamp(min: -100)
