@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "Gradus", targets: ["Gradus"]),
         .executable(name: "linear-regression", targets: ["LinearRegressionExample"]),
+        .executable(name: "gradus-bench", targets: ["GradusBenchmarks"]),
     ],
     targets: [
         // OpenBLAS's CBLAS interface: matrix products.
@@ -16,6 +17,7 @@ let package = Package(
         ),
         .target(name: "Gradus", dependencies: ["CBLAS"]),
         .executableTarget(name: "LinearRegressionExample", dependencies: ["Gradus"]),
+        .executableTarget(name: "GradusBenchmarks", dependencies: ["Gradus", "CBLAS"]),
         .target(name: "GradusTestSupport", dependencies: ["Gradus"], path: "Tests/GradusTestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Gradus", "GradusTestSupport"]),
         .testTarget(name: "AutogradTests", dependencies: ["Gradus", "GradusTestSupport"]),
