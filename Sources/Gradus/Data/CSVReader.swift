@@ -63,10 +63,10 @@ public enum CSVReader {
         var targets: [Double] = []
         var rows = 0
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is a single Character in Swift, so both line ends are separators.
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             lineNumber += 1
-            var line = Substring(rawLine)
-            if line.last == "\r" { line = line.dropLast() }
+            let line = Substring(rawLine)
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
             let cells = try splitCells(line, separator: separator, file: file, line: lineNumber)
             guard let names = header else {

@@ -34,6 +34,7 @@ public struct DataError: Error, CustomStringConvertible, Sendable, Equatable {
         /// The format is valid but uses a feature Gradus does not read (an element type, Fortran order).
         case unsupported
 
+        /// The kind's name, as in error messages (`"truncated"`).
         public var description: String { rawValue }
     }
 
