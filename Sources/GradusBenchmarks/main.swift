@@ -5,6 +5,7 @@ import Gradus
 // Prints one line per workload, `NAME VALUE UNIT threads=N`, in the format of
 // ../shared/bench/pytorch_ref.py, whose workloads it mirrors by name.
 
+BLASKernel.relaunchWithFasterKernelIfNeeded()
 var threads = 1
 var only: [String] = []
 var args = CommandLine.arguments.dropFirst()
@@ -28,6 +29,7 @@ for name in only where !known.contains(name) {
     exit(2)
 }
 Threading.count = threads
+FileHandle.standardError.write("# gradus-bench: OpenBLAS kernel \(BLASKernel.coreName), threads \(threads)\n".data(using: .utf8)!)
 for w in allWorkloads where only.isEmpty || only.contains(w.name) {
     let (value, unit) = w.run()
     print("\(w.name) \(String(format: "%.1f", value)) \(unit) threads=\(threads)")
