@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "Gradus", targets: ["Gradus"]),
         .executable(name: "linear-regression", targets: ["LinearRegressionExample"]),
+        .executable(name: "gradus-bench", targets: ["GradusBenchmarks"]),
     ],
     targets: [
         // OpenBLAS's CBLAS interface: matrix products.
@@ -14,11 +15,27 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(name: "Gradus", dependencies: ["CBLAS"]),
+        // zlib: gzip (IDX/MNIST files, the embedded digits) and deflated .npz entries.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(
+            name: "Gradus",
+            dependencies: ["CBLAS", "CZlib"],
+            resources: [
+                .copy("Data/Resources/digits-images-idx3-ubyte.gz"),
+                .copy("Data/Resources/digits-labels-idx1-ubyte.gz"),
+            ]
+        ),
         .executableTarget(name: "LinearRegressionExample", dependencies: ["Gradus"]),
+        .executableTarget(name: "GradusBenchmarks", dependencies: ["Gradus", "CBLAS"]),
         .target(name: "GradusTestSupport", dependencies: ["Gradus"], path: "Tests/GradusTestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Gradus", "GradusTestSupport"]),
         .testTarget(name: "AutogradTests", dependencies: ["Gradus", "GradusTestSupport"]),
+        .testTarget(name: "DataTests", dependencies: ["Gradus", "GradusTestSupport"]),
+        .testTarget(name: "IOTests", dependencies: ["Gradus", "GradusTestSupport"]),
         .testTarget(name: "LossTests", dependencies: ["Gradus", "GradusTestSupport"]),
         .testTarget(name: "OptimTests", dependencies: ["Gradus", "GradusTestSupport"]),
     ],

@@ -1,18 +1,27 @@
 /// The element buffer behind a ``Tensor``: contiguous, 64-byte aligned memory owned by this object
-/// and freed when the last tensor using it goes away.
+/// and released when the last tensor using it goes away (large buffers go back to a pool for reuse).
 ///
 /// Tensors never share a storage with a different layout: every op writes a new contiguous buffer,
-/// except the in-place updates that optimizers make under ``GradMode/noGrad(_:)``.
+/// except the in-place updates that optimizers make under ``GradMode/noGrad(_:)`` and reshapes, which
+/// share their input's storage.
 public final class TensorStorage: @unchecked Sendable {
     /// Start of the buffer.
     public let pointer: UnsafeMutableRawPointer
     /// Size of the buffer in bytes.
     public let byteCount: Int
+    private let pooledBucket: Int
 
     /// Allocates an uninitialized buffer of `byteCount` bytes.
     public init(byteCount: Int) {
         self.byteCount = byteCount
-        self.pointer = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
+        if byteCount >= StoragePool.minimumBytes {
+            let bucket = StoragePool.bucket(byteCount)
+            pooledBucket = bucket
+            pointer = StoragePool.take(bucket) ?? UnsafeMutableRawPointer.allocate(byteCount: bucket, alignment: 64)
+        } else {
+            pooledBucket = 0
+            pointer = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(byteCount, 1), alignment: 64)
+        }
     }
 
     /// Allocates a buffer of `byteCount` bytes set to zero.
@@ -21,5 +30,19 @@ public final class TensorStorage: @unchecked Sendable {
         pointer.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
     }
 
-    deinit { pointer.deallocate() }
+    deinit {
+        if pooledBucket == 0 || !StoragePool.give(pointer, pooledBucket) { pointer.deallocate() }
+    }
+}
+
+extension Tensor {
+    /// Returns the buffers Gradus keeps for reuse to the system. Useful before measuring memory.
+    ///
+    /// ```swift
+    /// Tensor.releaseCachedMemory()
+    /// ```
+    public static func releaseCachedMemory() { StoragePool.drain() }
+
+    /// Bytes of freed tensor buffers that Gradus keeps for reuse.
+    public static var cachedMemoryBytes: Int { StoragePool.heldBytes }
 }

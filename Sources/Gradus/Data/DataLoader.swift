@@ -1,0 +1,173 @@
+import Dispatch
+import Synchronization
+
+/// Batches of a ``Dataset``, shuffled from a seed, with the next batch prepared on a background
+/// thread while the current one trains (PyTorch's `DataLoader` with a one-batch prefetch).
+///
+/// Each pass visits every sample exactly once (the last, smaller batch is dropped when `dropLast`).
+/// The order depends only on the seed and the epoch number, so runs are reproducible and a resumed
+/// run can continue at the epoch where it stopped. Iterating the loader itself (`for batch in loader`)
+/// starts the next epoch each time, as in PyTorch; ``batches(epoch:)`` picks one explicitly.
+///
+/// ```swift
+/// let loader = DataLoader(train, batchSize: 64, shuffle: true, seed: 42)
+/// for epoch in 0..<10 {
+///     for (x, y) in loader {              // epoch 0, then 1, ...: a new order each time
+///         let loss = crossEntropy(model(x), y)
+///         ...
+///     }
+/// }
+/// ```
+public final class DataLoader<D: Dataset>: Sequence, Sendable {
+    /// A batch: inputs and targets, samples along the first dimension.
+    public typealias Batch = (inputs: Tensor, targets: Tensor)
+
+    /// The dataset batches come from.
+    public let dataset: D
+    /// The number of samples per batch (the last batch may be smaller unless ``dropLast``).
+    public let batchSize: Int
+    /// Whether samples are visited in a seeded random order (else in index order).
+    public let shuffle: Bool
+    /// The seed of the shuffling.
+    public let seed: UInt64
+    /// Whether a last batch smaller than ``batchSize`` is skipped.
+    public let dropLast: Bool
+    /// Whether the next batch is prepared on a background thread.
+    public let prefetch: Bool
+
+    private let nextEpoch = Mutex(0)
+
+    /// Creates a loader.
+    ///
+    /// - Parameters:
+    ///   - dataset: the samples.
+    ///   - batchSize: samples per batch, at least 1.
+    ///   - shuffle: visit samples in a seeded random order that changes every epoch.
+    ///   - seed: the seed of the order.
+    ///   - dropLast: skip a last, incomplete batch.
+    ///   - prefetch: prepare the next batch on a background thread.
+    ///
+    /// ```swift
+    /// let loader = DataLoader(data, batchSize: 32, shuffle: true, seed: 0, dropLast: true)
+    /// ```
+    public init(_ dataset: D, batchSize: Int, shuffle: Bool = false, seed: UInt64 = 0,
+                dropLast: Bool = false, prefetch: Bool = true) {
+        precondition(batchSize >= 1, "DataLoader: batchSize must be at least 1, got \(batchSize)")
+        self.dataset = dataset
+        self.batchSize = batchSize
+        self.shuffle = shuffle
+        self.seed = seed
+        self.dropLast = dropLast
+        self.prefetch = prefetch
+    }
+
+    /// The number of batches per epoch.
+    public var count: Int {
+        dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
+    }
+
+    /// The epoch that the next `for … in loader` will run; set it to resume a run.
+    ///
+    /// ```swift
+    /// loader.epoch = checkpointEpoch + 1
+    /// ```
+    public var epoch: Int {
+        get { nextEpoch.withLock { $0 } }
+        set { nextEpoch.withLock { $0 = newValue } }
+    }
+
+    /// The order in which samples are visited in `epoch`: a permutation of `0..<dataset.count`
+    /// (the identity without shuffling).
+    ///
+    /// ```swift
+    /// let first = loader.order(epoch: 0)[0]
+    /// ```
+    public func order(epoch: Int) -> [Int] {
+        guard shuffle else { return Array(0..<dataset.count) }
+        var base = SeededGenerator(seed: seed)
+        var rng = SeededGenerator(seed: base.next() &+ UInt64(truncatingIfNeeded: epoch))
+        return Tensor.randperm(dataset.count, generator: &rng)
+    }
+
+    /// The batches of one epoch, without advancing ``epoch``.
+    ///
+    /// ```swift
+    /// for (x, y) in loader.batches(epoch: 3) { ... }
+    /// ```
+    public func batches(epoch: Int) -> Epoch {
+        Epoch(dataset: dataset, order: order(epoch: epoch), batchSize: batchSize, batchCount: count,
+              prefetch: prefetch)
+    }
+
+    /// Starts the next epoch (see ``epoch``) and iterates its batches.
+    public func makeIterator() -> Epoch.Iterator {
+        let e = nextEpoch.withLock { value -> Int in
+            defer { value += 1 }
+            return value
+        }
+        return batches(epoch: e).makeIterator()
+    }
+
+    /// The batches of one epoch, in a fixed order.
+    public struct Epoch: Sequence, Sendable {
+        let dataset: D
+        /// The order in which samples are visited.
+        public let order: [Int]
+        let batchSize: Int
+        let batchCount: Int
+        let prefetch: Bool
+
+        /// The number of batches.
+        public var count: Int { batchCount }
+
+        /// An iterator that prepares each batch one step ahead on a background thread.
+        public func makeIterator() -> Iterator { Iterator(epoch: self) }
+
+        /// The samples of batch `k`.
+        func indices(_ k: Int) -> [Int] {
+            Array(order[(k * batchSize)..<Swift.min((k + 1) * batchSize, order.count)])
+        }
+
+        /// Iterates the batches of an ``Epoch``.
+        public struct Iterator: IteratorProtocol {
+            let epoch: Epoch
+            var position = 0
+            var pending: PendingBatch?
+
+            init(epoch: Epoch) { self.epoch = epoch }
+
+            /// The next batch, or `nil` at the end of the epoch.
+            public mutating func next() -> Batch? {
+                guard position < epoch.batchCount else { return nil }
+                let batch = pending?.wait() ?? epoch.dataset.batch(at: epoch.indices(position))
+                position += 1
+                pending = nil
+                if epoch.prefetch && position < epoch.batchCount {
+                    let dataset = epoch.dataset, indices = epoch.indices(position)
+                    pending = PendingBatch { dataset.batch(at: indices) }
+                }
+                return batch
+            }
+        }
+    }
+}
+
+/// A batch being prepared on a background thread.
+final class PendingBatch: Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let result = Mutex<(inputs: Tensor, targets: Tensor)?>(nil)
+
+    init(_ work: @escaping @Sendable () -> (inputs: Tensor, targets: Tensor)) {
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            let batch = work()
+            result.withLock { $0 = batch }
+            done.signal()
+        }
+    }
+
+    /// Blocks until the batch is ready and returns it.
+    func wait() -> (inputs: Tensor, targets: Tensor) {
+        done.wait()
+        return result.withLock { $0! }
+    }
+}

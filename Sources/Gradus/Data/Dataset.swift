@@ -1,0 +1,115 @@
+/// A collection of samples, each an input tensor and a target tensor, addressed by index.
+///
+/// Conforming types provide ``count`` and ``sample(at:)``; ``batch(at:)`` has a default that stacks
+/// samples, which types holding whole tensors (like ``TensorDataset``) replace with one gather.
+/// A `DataLoader` reads batches from a background thread, hence `Sendable`.
+///
+/// ```swift
+/// struct Squares: Dataset {
+///     var count: Int { 100 }
+///     func sample(at i: Int) -> (input: Tensor, target: Tensor) {
+///         (Tensor([Double(i)]), Tensor([Double(i * i)]))
+///     }
+/// }
+/// ```
+public protocol Dataset: Sendable {
+    /// The number of samples.
+    var count: Int { get }
+    /// The sample at `index` (`0..<count`).
+    func sample(at index: Int) -> (input: Tensor, target: Tensor)
+    /// The samples at `indices`, stacked along a new first dimension.
+    func batch(at indices: [Int]) -> (inputs: Tensor, targets: Tensor)
+}
+
+extension Dataset {
+    /// Stacks ``sample(at:)`` for each index.
+    ///
+    /// ```swift
+    /// let (x, y) = dataset.batch(at: [0, 5, 7])   // x: [3, ...], y: [3, ...]
+    /// ```
+    public func batch(at indices: [Int]) -> (inputs: Tensor, targets: Tensor) {
+        precondition(!indices.isEmpty, "Dataset.batch(at:): needs at least one index")
+        let samples = indices.map { sample(at: $0) }
+        return GradMode.noGrad {
+            (Tensor.stack(samples.map(\.input)), Tensor.stack(samples.map(\.target)))
+        }
+    }
+
+    /// The sample at `index`, as ``sample(at:)``.
+    ///
+    /// ```swift
+    /// let (x, y) = dataset[3]
+    /// ```
+    public subscript(index: Int) -> (input: Tensor, target: Tensor) { sample(at: index) }
+}
+
+/// A dataset over two tensors whose first dimensions index the samples (PyTorch's `TensorDataset`).
+///
+/// ```swift
+/// let data = TensorDataset(images, labels)   // images [n, 64], labels [n]
+/// let (x, y) = data[0]                        // x [64], y []
+/// ```
+public struct TensorDataset: Dataset {
+    /// The inputs, samples along the first dimension.
+    public let inputs: Tensor
+    /// The targets, samples along the first dimension.
+    public let targets: Tensor
+
+    /// Creates a dataset; both tensors must have the same size along their first dimension.
+    ///
+    /// - Parameters:
+    ///   - inputs: the features, `[n, ...]`.
+    ///   - targets: the targets, `[n, ...]`.
+    ///
+    /// ```swift
+    /// let data = TensorDataset(Tensor.normal([10, 3]), Tensor(labels: Array(repeating: 0, count: 10)))
+    /// ```
+    public init(_ inputs: Tensor, _ targets: Tensor) {
+        precondition(inputs.rank >= 1 && targets.rank >= 1 && inputs.shape[0] == targets.shape[0],
+                     "TensorDataset: inputs \(inputs.shape) and targets \(targets.shape) must share their first dimension")
+        self.inputs = inputs.detach()
+        self.targets = targets.detach()
+    }
+
+    /// The number of samples.
+    public var count: Int { inputs.shape[0] }
+
+    /// Row `index` of the inputs and of the targets.
+    public func sample(at index: Int) -> (input: Tensor, target: Tensor) {
+        precondition(index >= 0 && index < count, "TensorDataset: index \(index) is out of range 0..<\(count)")
+        return GradMode.noGrad { (inputs.select(axis: 0, index: index), targets.select(axis: 0, index: index)) }
+    }
+
+    /// Rows `indices` of the inputs and of the targets, gathered in one pass.
+    public func batch(at indices: [Int]) -> (inputs: Tensor, targets: Tensor) {
+        let index = Tensor(labels: indices)
+        return GradMode.noGrad { (inputs.indexSelect(axis: 0, index: index), targets.indexSelect(axis: 0, index: index)) }
+    }
+
+    /// The samples at `indices`, as a new in-memory dataset.
+    ///
+    /// ```swift
+    /// let firstTen = data.subset(Array(0..<10))
+    /// ```
+    public func subset(_ indices: [Int]) -> TensorDataset {
+        let (x, y) = batch(at: indices)
+        return TensorDataset(x, y)
+    }
+
+    /// A seeded random split into a training part holding `trainFraction` of the samples (rounded
+    /// down) and a validation part holding the rest.
+    ///
+    /// - Parameters:
+    ///   - trainFraction: the share of samples for training, in [0, 1].
+    ///   - seed: the seed of the permutation; the same seed gives the same split.
+    ///
+    /// ```swift
+    /// let (train, validation) = data.split(trainFraction: 0.8, seed: 42)
+    /// ```
+    public func split(trainFraction: Double, seed: UInt64) -> (train: TensorDataset, validation: TensorDataset) {
+        precondition(trainFraction >= 0 && trainFraction <= 1, "TensorDataset.split: trainFraction \(trainFraction) is not in [0, 1]")
+        let nTrain = Int((Double(count) * trainFraction).rounded(.down))
+        let parts = splitIndices(count: count, lengths: [nTrain, count - nTrain], seed: seed)
+        return (subset(parts[0]), subset(parts[1]))
+    }
+}

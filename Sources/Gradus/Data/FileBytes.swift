@@ -1,0 +1,128 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Whole-file reads with a size limit checked before allocating, and bounds-checked decoding of
+/// integers from a byte array. Internal plumbing of the readers.
+enum FileBytes {
+    /// The bytes of the file at `path`, refusing files larger than `maxBytes`.
+    static func read(_ path: String, maxBytes: Int) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw DataError(.io, file: path, "cannot open: \(errnoText())") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw DataError(.io, file: path, "cannot stat: \(errnoText())") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw DataError(.io, file: path, "not a regular file") }
+        let size = Int(info.st_size)
+        guard size <= maxBytes else {
+            throw DataError(.tooLarge, file: path, "file has \(size) bytes, over the limit of \(maxBytes)")
+        }
+        var bytes = [UInt8](repeating: 0, count: size)
+        var done = 0
+        try bytes.withUnsafeMutableBytes { buffer in
+            while done < size {
+                let n = Glibc.read(fd, buffer.baseAddress! + done, size - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw DataError(.io, file: path, "read failed: \(errnoText())")
+                }
+                if n == 0 { break }
+                done += n
+            }
+        }
+        guard done == size else { throw DataError(.io, file: path, "file shrank while reading (\(done) of \(size) bytes)") }
+        return bytes
+    }
+
+    static func errnoText() -> String { String(cString: strerror(errno)) }
+
+    /// The product of `dims`, or an `.overflow` error naming `file`.
+    static func product(_ dims: [Int], file: String, what: String) throws -> Int {
+        var n = 1
+        for d in dims {
+            guard d >= 0 else { throw DataError(.badHeader, file: file, "\(what) \(dims) has a negative dimension") }
+            let (p, o) = n.multipliedReportingOverflow(by: d)
+            guard !o else { throw DataError(.overflow, file: file, "\(what) \(dims): the element count overflows") }
+            n = p
+        }
+        return n
+    }
+
+    /// `count * size` bytes, or an `.overflow` error.
+    static func byteCount(_ count: Int, _ size: Int, file: String, what: String) throws -> Int {
+        let (b, o) = count.multipliedReportingOverflow(by: size)
+        guard !o else { throw DataError(.overflow, file: file, "\(what): \(count) elements of \(size) bytes overflow") }
+        return b
+    }
+}
+
+/// Reads integers from a byte array at a moving offset, throwing `.truncated` past the end.
+struct ByteCursor {
+    let bytes: [UInt8]
+    let file: String
+    var offset: Int
+
+    init(_ bytes: [UInt8], file: String, offset: Int = 0) {
+        self.bytes = bytes
+        self.file = file
+        self.offset = offset
+    }
+
+    var remaining: Int { bytes.count - offset }
+
+    /// Checks that `n` more bytes exist.
+    func need(_ n: Int, _ what: String) throws {
+        guard n >= 0, n <= remaining else {
+            throw DataError(.truncated, file: file, "needs \(n) bytes for \(what) at offset \(offset), only \(remaining) left")
+        }
+    }
+
+    mutating func u8(_ what: String) throws -> UInt8 {
+        try need(1, what)
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    mutating func u16le(_ what: String) throws -> UInt16 {
+        try need(2, what)
+        defer { offset += 2 }
+        return UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8
+    }
+
+    mutating func u32le(_ what: String) throws -> UInt32 {
+        try need(4, what)
+        defer { offset += 4 }
+        var v: UInt32 = 0
+        for i in (0..<4).reversed() { v = v << 8 | UInt32(bytes[offset + i]) }
+        return v
+    }
+
+    mutating func u64le(_ what: String) throws -> UInt64 {
+        try need(8, what)
+        defer { offset += 8 }
+        var v: UInt64 = 0
+        for i in (0..<8).reversed() { v = v << 8 | UInt64(bytes[offset + i]) }
+        return v
+    }
+
+    mutating func u32be(_ what: String) throws -> UInt32 {
+        try need(4, what)
+        defer { offset += 4 }
+        var v: UInt32 = 0
+        for i in 0..<4 { v = v << 8 | UInt32(bytes[offset + i]) }
+        return v
+    }
+
+    mutating func skip(_ n: Int, _ what: String) throws {
+        try need(n, what)
+        offset += n
+    }
+
+    mutating func take(_ n: Int, _ what: String) throws -> ArraySlice<UInt8> {
+        try need(n, what)
+        defer { offset += n }
+        return bytes[offset..<(offset + n)]
+    }
+}

@@ -1,0 +1,34 @@
+/// A reader of NumPy `.npz` archives (`np.savez` and `np.savez_compressed`): a zip file of `.npy`
+/// entries, stored or deflated.
+///
+/// ```swift
+/// let arrays = try NPZReader.read("data.npz")    // ["x": Tensor, "y": Tensor]
+/// let x = arrays["x"]!
+/// ```
+public enum NPZReader {
+    /// Reads every array of an `.npz` file, keyed by name without the `.npy` suffix.
+    ///
+    /// - Parameters:
+    ///   - path: the archive.
+    ///   - maxBytes: the largest file size, and the largest total decompressed size, accepted.
+    ///
+    /// ```swift
+    /// let arrays = try NPZReader.read("weights.npz", maxBytes: 256 << 20)
+    /// ```
+    public static func read(_ path: String, maxBytes: Int = ReaderLimits.defaultMaxBytes) throws -> [String: Tensor] {
+        let zip = try ZipArchive(bytes: FileBytes.read(path, maxBytes: maxBytes), file: path)
+        var arrays: [String: Tensor] = [:]
+        var budget = maxBytes
+        for entry in zip.entries {
+            guard entry.name.hasSuffix(".npy") else { continue }
+            let key = String(entry.name.dropLast(4))
+            guard arrays[key] == nil else {
+                throw DataError(.badHeader, file: path, "the archive holds two entries named \"\(entry.name)\"")
+            }
+            let bytes = try zip.read(entry, maxBytes: budget)
+            budget -= bytes.count
+            arrays[key] = try NPYReader.decode(bytes, file: "\(path)/\(entry.name)")
+        }
+        return arrays
+    }
+}

@@ -1,0 +1,78 @@
+/// The samples of a base dataset at chosen indices (PyTorch's `Subset`).
+///
+/// ```swift
+/// let firstHundred = Subset(base: data, indices: Array(0..<100))
+/// ```
+public struct Subset<Base: Dataset>: Dataset {
+    /// The dataset the samples come from.
+    public let base: Base
+    /// The base indices of this subset's samples, in order.
+    public let indices: [Int]
+
+    /// Creates a subset; every index must be in `0..<base.count`.
+    public init(base: Base, indices: [Int]) {
+        for i in indices {
+            precondition(i >= 0 && i < base.count, "Subset: index \(i) is out of range 0..<\(base.count)")
+        }
+        self.base = base
+        self.indices = indices
+    }
+
+    /// The number of samples.
+    public var count: Int { indices.count }
+
+    /// The base sample at `indices[index]`.
+    public func sample(at index: Int) -> (input: Tensor, target: Tensor) { base.sample(at: indices[index]) }
+
+    /// The base samples at the mapped indices, batched by the base.
+    public func batch(at batchIndices: [Int]) -> (inputs: Tensor, targets: Tensor) {
+        base.batch(at: batchIndices.map { indices[$0] })
+    }
+}
+
+/// The indices `0..<count` shuffled with `seed` and cut into consecutive pieces of `lengths`.
+func splitIndices(count: Int, lengths: [Int], seed: UInt64) -> [[Int]] {
+    precondition(lengths.allSatisfy { $0 >= 0 } && lengths.reduce(0, +) == count,
+                 "randomSplit: lengths \(lengths) do not add up to the dataset size \(count)")
+    var rng = SeededGenerator(seed: seed)
+    let order = Tensor.randperm(count, generator: &rng)
+    var parts: [[Int]] = []
+    var start = 0
+    for n in lengths {
+        parts.append(Array(order[start..<(start + n)]))
+        start += n
+    }
+    return parts
+}
+
+/// Splits `dataset` at random into non-overlapping subsets of the given sizes (PyTorch's
+/// `random_split`); the same seed gives the same split.
+///
+/// - Parameters:
+///   - dataset: the dataset to split.
+///   - lengths: the size of each part; they must add up to `dataset.count`.
+///   - seed: the seed of the permutation.
+///
+/// ```swift
+/// let parts = randomSplit(data, lengths: [800, 200], seed: 0)
+/// let (train, validation) = (parts[0], parts[1])
+/// ```
+public func randomSplit<D: Dataset>(_ dataset: D, lengths: [Int], seed: UInt64) -> [Subset<D>] {
+    splitIndices(count: dataset.count, lengths: lengths, seed: seed).map { Subset(base: dataset, indices: $0) }
+}
+
+/// Splits `dataset` at random into fractions that add up to 1; sizes are rounded down and the
+/// remainder goes to the first parts, one sample each, as PyTorch does.
+///
+/// ```swift
+/// let parts = randomSplit(data, fractions: [0.8, 0.2], seed: 0)
+/// ```
+public func randomSplit<D: Dataset>(_ dataset: D, fractions: [Double], seed: UInt64) -> [Subset<D>] {
+    precondition(!fractions.isEmpty && fractions.allSatisfy { $0 >= 0 } && abs(fractions.reduce(0, +) - 1) < 1e-9,
+                 "randomSplit: fractions \(fractions) must be non-negative and add up to 1")
+    var lengths = fractions.map { Int((Double(dataset.count) * $0).rounded(.down)) }
+    var rest = dataset.count - lengths.reduce(0, +)
+    var i = 0
+    while rest > 0 { lengths[i % lengths.count] += 1; rest -= 1; i += 1 }
+    return randomSplit(dataset, lengths: lengths, seed: seed)
+}

@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes a file atomically: the bytes go to a temporary file in the same folder, which is flushed
+/// to disk (`fsync`) and then renamed over the destination. A crash leaves either the old file or the
+/// complete new one, never a torn file.
+///
+/// ```swift
+/// try AtomicFile.write(to: "model.safetensors") { out in
+///     try out.write(headerBytes)
+/// }
+/// ```
+public enum AtomicFile {
+    /// The sink handed to the body of ``AtomicFile/write(to:_:)``.
+    public struct Writer {
+        let fd: Int32
+        let path: String
+
+        /// Appends `count` bytes from `pointer`.
+        ///
+        /// ```swift
+        /// try out.write(tensor.storage.pointer, count: tensor.storage.byteCount)
+        /// ```
+        public func write(_ pointer: UnsafeRawPointer, count: Int) throws {
+            var done = 0
+            while done < count {
+                let n = Glibc.write(fd, pointer + done, count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw DataError(.io, file: path, "write failed: \(FileBytes.errnoText())")
+                }
+                done += n
+            }
+        }
+
+        /// Appends `bytes`.
+        ///
+        /// ```swift
+        /// try out.write([0x01, 0x02])
+        /// ```
+        public func write(_ bytes: [UInt8]) throws {
+            try bytes.withUnsafeBytes { raw in
+                if let base = raw.baseAddress { try write(base, count: raw.count) }
+            }
+        }
+    }
+
+    /// Runs `body` to produce the file's bytes, then atomically replaces `path` with them.
+    ///
+    /// - Parameters:
+    ///   - path: the destination.
+    ///   - body: writes the content through the given ``Writer``.
+    ///
+    /// ```swift
+    /// try AtomicFile.write(to: "notes.txt") { try $0.write(Array("hello".utf8)) }
+    /// ```
+    public static func write(to path: String, _ body: (Writer) throws -> Void) throws {
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { String(path[..<$0]) } ?? "."
+        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let temporary = (folder.isEmpty ? "" : folder + "/") + ".\(base).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw DataError(.io, file: path, "cannot create the temporary file \(temporary): \(FileBytes.errnoText())")
+        }
+        var closed = false
+        do {
+            try body(Writer(fd: fd, path: path))
+            guard fsync(fd) == 0 else { throw DataError(.io, file: path, "fsync failed: \(FileBytes.errnoText())") }
+            closed = true
+            guard close(fd) == 0 else { throw DataError(.io, file: path, "close failed: \(FileBytes.errnoText())") }
+            guard rename(temporary, path) == 0 else {
+                throw DataError(.io, file: path, "cannot rename the temporary file into place: \(FileBytes.errnoText())")
+            }
+        } catch {
+            if !closed { close(fd) }
+            unlink(temporary)
+            throw error
+        }
+        // Make the rename itself durable.
+        let dirfd = open(folder.isEmpty ? "/" : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dirfd >= 0 {
+            _ = fsync(dirfd)
+            close(dirfd)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import CBLAS
+import Gradus
+
+/// Tensor-level workloads: BLAS products through Gradus and directly, memory-bound elementwise ops,
+/// and the fixed cost of one small op.
+enum FoundationWorkloads {
+    static func sgemm(_ n: Int) -> Workload {
+        Workload(name: "sgemm_\(n)") {
+            var rng = SeededGenerator(seed: 0)
+            let a = Tensor.uniform([n, n], generator: &rng), b = Tensor.uniform([n, n], generator: &rng)
+            let t = secondsPerCall(reps: n >= 2048 ? 5 : 20) { _ = a.matmul(b) }
+            return (2 * Double(n * n * n) / t / 1e9, "GFLOP/s")
+        }
+    }
+
+    /// The same product by cblas_sgemm into a preallocated buffer: the ceiling for `sgemm_N`.
+    static func sgemmDirect(_ n: Int) -> Workload {
+        Workload(name: "sgemm_\(n)_openblas") {
+            let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
+            var c = [Float](repeating: 0, count: n * n)
+            let t = secondsPerCall(reps: n >= 2048 ? 5 : 20) {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1,
+                            a, Int32(n), b, Int32(n), 0, &c, Int32(n))
+            }
+            return (2 * Double(n * n * n) / t / 1e9, "GFLOP/s")
+        }
+    }
+
+    static let elementCount = 16 * 1024 * 1024
+
+    /// relu over 16M Float32: bytes read plus bytes written per second.
+    static let relu = Workload(name: "relu_16m") {
+        var rng = SeededGenerator(seed: 0)
+        let x = Tensor.normal([elementCount], generator: &rng)
+        let t = secondsPerCall(reps: 10) { _ = x.relu() }
+        return (Double(2 * 4 * elementCount) / t / 1e9, "GB/s")
+    }
+
+    /// a·x + b over 16M Float32 (scalars a, b), counted as one read and one write of the tensor.
+    static let axpb = Workload(name: "axpb_16m") {
+        var rng = SeededGenerator(seed: 0)
+        let x = Tensor.normal([elementCount], generator: &rng)
+        let t = secondsPerCall(reps: 10) { _ = x * 1.5 + 0.5 }
+        return (Double(2 * 4 * elementCount) / t / 1e9, "GB/s")
+    }
+
+    /// One elementwise op on a 1-element tensor that requires gradients (forward only, graph recorded).
+    static let smallOpForward = Workload(name: "small_op_fwd") {
+        let x = Tensor([0.5]).requiringGrad()
+        let t = secondsPerCall(reps: 100_000) { _ = x * x }
+        return (t * 1e6, "us/op")
+    }
+
+    /// Forward and backward of one op on 1-element tensors.
+    static let smallOpForwardBackward = Workload(name: "small_op_fwdbwd") {
+        let x = Tensor([0.5]).requiringGrad()
+        let t = secondsPerCall(reps: 100_000) {
+            (x * x).backward()
+            x.grad = nil
+        }
+        return (t * 1e6, "us/op")
+    }
+
+    static let all: [Workload] = [
+        sgemm(512), sgemm(1024), sgemm(2048), sgemmDirect(1024), sgemmDirect(2048),
+        relu, axpb, smallOpForward, smallOpForwardBackward,
+    ]
+}

@@ -1,0 +1,2 @@
+/// Every workload, in the order they run.
+let allWorkloads: [Workload] = FoundationWorkloads.all

@@ -1,0 +1,37 @@
+import Foundation
+import Gradus
+
+// gradus-bench [--threads N] [WORKLOAD ...]
+// Prints one line per workload, `NAME VALUE UNIT threads=N`, in the format of
+// ../shared/bench/pytorch_ref.py, whose workloads it mirrors by name.
+
+BLASKernel.relaunchWithFasterKernelIfNeeded()
+var threads = 1
+var only: [String] = []
+var args = CommandLine.arguments.dropFirst()
+while let a = args.popFirst() {
+    if a == "--threads", let v = args.popFirst(), let n = Int(v), n > 0 {
+        threads = n
+    } else if a == "--help" || a == "-h" {
+        print("usage: gradus-bench [--threads N] [WORKLOAD ...]")
+        print("workloads: " + allWorkloads.map(\.name).joined(separator: " "))
+        exit(0)
+    } else if a.hasPrefix("-") {
+        FileHandle.standardError.write("gradus-bench: unknown option \(a)\n".data(using: .utf8)!)
+        exit(2)
+    } else {
+        only.append(a)
+    }
+}
+let known = Set(allWorkloads.map(\.name))
+for name in only where !known.contains(name) {
+    FileHandle.standardError.write("gradus-bench: unknown workload \(name); known: \(known.sorted().joined(separator: " "))\n".data(using: .utf8)!)
+    exit(2)
+}
+Threading.count = threads
+FileHandle.standardError.write("# gradus-bench: OpenBLAS kernel \(BLASKernel.coreName), threads \(threads)\n".data(using: .utf8)!)
+for w in allWorkloads where only.isEmpty || only.contains(w.name) {
+    let (value, unit) = w.run()
+    print("\(w.name) \(String(format: "%.1f", value)) \(unit) threads=\(threads)")
+    FileHandle.standardOutput.synchronizeFile()
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what Gradus needs on a fresh Debian machine, when it is missing:
+# OpenBLAS (matrix products), zlib (gzip data files) and pkg-config (to find both).
+# Safe to run again: it does nothing when everything is present.
+set -euo pipefail
+need=()
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+if command -v pkg-config >/dev/null 2>&1; then
+  pkg-config --exists openblas || need+=(libopenblas-dev)
+  pkg-config --exists zlib || need+=(zlib1g-dev)
+else
+  need+=(libopenblas-dev zlib1g-dev)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  echo "bootstrap: installing ${need[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
