@@ -19,6 +19,7 @@ let package = Package(
         .target(name: "GradusTestSupport", dependencies: ["Gradus"], path: "Tests/GradusTestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Gradus", "GradusTestSupport"]),
         .testTarget(name: "AutogradTests", dependencies: ["Gradus", "GradusTestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["Gradus", "GradusTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
