@@ -67,13 +67,13 @@ struct ModuleTests {
 
     @Test func trainAndEvalAreRecursive() {
         let m = DerivedComposite()
-        #expect(m.modules().allSatisfy(\.isTraining))
+        #expect(m.modules().allSatisfy { $0.isTraining })
         m.eval()
         #expect(m.modules().allSatisfy { !$0.isTraining })
         m.blocks[0].train()
         #expect(m.blocks[0].isTraining && !m.blocks[1].isTraining)
         m.train()
-        #expect(m.modules().allSatisfy(\.isTraining))
+        #expect(m.modules().allSatisfy { $0.isTraining })
     }
 
     @Test func zeroGradFreezeAndUnfreeze() {
@@ -92,7 +92,7 @@ struct ModuleTests {
         m(x).sum().backward()
         #expect(m.blocks[0].weight.grad == nil && m.encoder.weight.grad != nil)
         m.unfreeze()
-        #expect(m.parameters().allSatisfy(\.requiresGrad))
+        #expect(m.parameters().allSatisfy { $0.requiresGrad })
     }
 
     @Test func descriptionRendersTreeAndCounts() {

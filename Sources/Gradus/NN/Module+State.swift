@@ -12,6 +12,13 @@ public struct StateDictError: Error, CustomStringConvertible, Equatable {
         public let expected: [Int]
         /// The shape that was given.
         public let given: [Int]
+
+        /// A mismatch for `key`.
+        public init(key: String, expected: [Int], given: [Int]) {
+            self.key = key
+            self.expected = expected
+            self.given = given
+        }
     }
 
     /// Keys the module has but the dictionary lacks (only reported when `strict`).
@@ -20,6 +27,13 @@ public struct StateDictError: Error, CustomStringConvertible, Equatable {
     public let unexpectedKeys: [String]
     /// Keys present in both whose shapes differ (always reported).
     public let shapeMismatches: [Mismatch]
+
+    /// An error listing the problems found.
+    public init(missingKeys: [String], unexpectedKeys: [String], shapeMismatches: [Mismatch]) {
+        self.missingKeys = missingKeys
+        self.unexpectedKeys = unexpectedKeys
+        self.shapeMismatches = shapeMismatches
+    }
 
     public var description: String {
         var parts: [String] = []
