@@ -160,7 +160,7 @@ extension Tensor {
         precondition(count >= 0, "linspace: count must not be negative, got \(count)")
         let step = count > 1 ? (end - start) / Double(count - 1) : 0
         // Like PyTorch: the first half counts up from start, the second half down from end.
-        let half = count / 2
+        let half = count == 1 ? 1 : count / 2
         let values = (0..<count).map { i in i < half ? start + step * Double(i) : end - step * Double(count - 1 - i) }
         return Tensor(shape: [count], values: values, dtype: dtype)
     }

@@ -46,8 +46,8 @@ extension Tensor {
         let finalShape = reducedShape(ax, keepDims: keepDims)
         let out = result === self ? result.detach() : result
         let shaped = Tensor(shape: finalShape, dtype: dtype, storage: out.storage)
-        let kept = keepDimsShape(ax)
-        record("sum", output: shaped, inputs: [self]) { g, _ in [g.reshape(kept)] }
+        let kept = keepDimsShape(ax), inputShape = shape
+        record("sum", output: shaped, inputs: [self]) { g, _ in [g.reshape(kept).expand(inputShape)] }
         return shaped
     }
 

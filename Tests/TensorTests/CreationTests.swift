@@ -1,0 +1,75 @@
+import Gradus
+import Testing
+
+@Suite("Creation")
+struct CreationTests {
+    @Test func constants() {
+        #expect(Tensor.zeros([2, 3]).scalars() == [Float](repeating: 0, count: 6))
+        #expect(Tensor.ones([2]).scalars() == [1, 1])
+        #expect(Tensor.full([2], value: 3.5, dtype: .float64).scalars(as: Double.self) == [3.5, 3.5])
+        #expect(Tensor.eye(2, 3).scalars() == [1, 0, 0, 0, 1, 0])
+        #expect(Tensor(scalar: 4).shape == [])
+    }
+
+    @Test func ranges() {
+        #expect(Tensor.arange(0, 5).scalars() == [0, 1, 2, 3, 4])
+        #expect(Tensor.arange(1, 2, step: 0.25).scalars() == [1, 1.25, 1.5, 1.75])
+        #expect(Tensor.linspace(0, 1, count: 5).scalars() == [0, 0.25, 0.5, 0.75, 1])
+        #expect(Tensor.linspace(-1, 1, count: 1).scalars() == [-1])
+    }
+
+    @Test func fromArrays() {
+        let m = Tensor([[1, 2, 3], [4, 5, 6]])
+        #expect(m.shape == [2, 3])
+        #expect(m[1].scalars() == [4, 5, 6])
+        let c = Tensor([[[1, 2]], [[3, 4]]])
+        #expect(c.shape == [2, 1, 2])
+        let labels = Tensor(labels: [3, 1])
+        #expect(labels.dtype == .int64 && labels.intScalars == [3, 1])
+        #expect(Tensor.oneHot(labels, classes: 4).scalars() == [0, 0, 0, 1, 0, 1, 0, 0])
+    }
+
+    @Test func sameSeedSameNumbers() {
+        var a = SeededGenerator(seed: 42), b = SeededGenerator(seed: 42), c = SeededGenerator(seed: 43)
+        let u = Tensor.uniform([100], generator: &a), v = Tensor.uniform([100], generator: &b)
+        let w = Tensor.uniform([100], generator: &c)
+        #expect(u.scalars() == v.scalars())
+        #expect(u.scalars() != w.scalars())
+        Random.manualSeed(5)
+        let n1 = Tensor.normal([10])
+        Random.manualSeed(5)
+        #expect(Tensor.normal([10]).scalars() == n1.scalars())
+    }
+
+    @Test func distributionsHaveTheirMoments() {
+        var rng = SeededGenerator(seed: 1)
+        let u = Tensor.uniform([100_000], low: -1, high: 3, dtype: .float64, generator: &rng)
+        #expect(abs(u.mean().item(Double.self) - 1) < 0.02)
+        #expect(u.min().item(Double.self) >= -1 && u.max().item(Double.self) < 3)
+        let n = Tensor.normal([100_000], mean: 2, std: 0.5, dtype: .float64, generator: &rng)
+        #expect(abs(n.mean().item(Double.self) - 2) < 0.01)
+        #expect(abs(n.std().item(Double.self) - 0.5) < 0.01)
+        let b = Tensor.bernoulli([100_000], p: 0.3, generator: &rng)
+        #expect(abs(b.mean().item(Double.self) - 0.3) < 0.01)
+    }
+
+    @Test func conversionsKeepValues() {
+        let x = Tensor([1.5, -2])
+        #expect(x.to(.float64).scalars(as: Double.self) == [1.5, -2])
+        #expect(x.to(.int64).intScalars == [1, -2])
+    }
+
+    @Test func argmaxAndIndices() {
+        let x = Tensor([[1, 5, 3], [7, 2, 7]])
+        #expect(x.argmax(axis: 1).intScalars == [1, 0])
+        #expect(x.argmin(axis: 0).intScalars == [0, 1, 0])
+        #expect(x.argmax().intScalars == [3])
+        let (values, indices) = x.max(axis: 0)
+        #expect(values.scalars() == [7, 5, 7] && indices.intScalars == [1, 0, 1])
+    }
+
+    @Test func printsLikePyTorch() {
+        let s = Tensor([[1, 2], [3, 4]]).description
+        #expect(s.contains("[[1.0, 2.0],\n [3.0, 4.0]]") && s.contains("shape: [2, 2]"))
+    }
+}

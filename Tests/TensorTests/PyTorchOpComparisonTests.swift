@@ -1,0 +1,49 @@
+import Gradus
+import GradusTestSupport
+import Testing
+
+struct OpCase: Decodable, Sendable, CustomTestStringConvertible {
+    let name: String
+    let inputs: [TensorFixture]
+    let output: TensorFixture
+    let upstream: TensorFixture
+    let grads: [TensorFixture?]
+    var testDescription: String { name }
+}
+
+struct OpFixtureFile: Decodable {
+    let cases: [OpCase]
+}
+
+let opCases: [OpCase] = (try? Fixtures.decode(OpFixtureFile.self, "tensor/ops.json").cases) ?? []
+
+/// Values and gradients of every op against PyTorch on fixed inputs (Float32, 1e-5 relative).
+@Suite("Ops match PyTorch")
+struct PyTorchOpComparisonTests {
+    @Test("the fixture file loads and every op in the table has a case")
+    func coverage() {
+        #expect(opCases.count > 50)
+        let covered = Set(opCases.map(\.name))
+        #expect(Set(opTable.keys).subtracting(covered).isEmpty, "ops without a PyTorch case: \(Set(opTable.keys).subtracting(covered))")
+    }
+
+    @Test("value and gradients", arguments: opCases)
+    func valueAndGradients(_ c: OpCase) throws {
+        let op = try #require(opTable[c.name], "no Gradus op named \(c.name)")
+        let inputs = c.inputs.map { f -> Tensor in
+            let t = f.tensor()
+            if t.dtype.isFloatingPoint { t.requiresGrad = true }
+            return t
+        }
+        let out = op(inputs)
+        #expect(mismatch(out, c.output.tensor(), rtol: 1e-5, atol: 1e-6) == nil,
+                "\(c.name) value: \(mismatch(out, c.output.tensor(), rtol: 1e-5, atol: 1e-6) ?? "")")
+        (out * c.upstream.tensor()).sum().backward()
+        for (i, expected) in c.grads.enumerated() {
+            guard let expected else { continue }
+            let g = try #require(inputs[i].grad, "\(c.name): input \(i) has no gradient")
+            let m = mismatch(g, expected.tensor(), rtol: 1e-5, atol: 1e-5)
+            #expect(m == nil, "\(c.name) gradient of input \(i): \(m ?? "")")
+        }
+    }
+}

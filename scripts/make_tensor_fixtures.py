@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Writes Tests/Fixtures/tensor/ops.json: PyTorch's values and gradients for every differentiable tensor op.
+
+Each case names an op (the same name is mapped to the Gradus call in Tests/TensorTests/OpTable.swift),
+its inputs, the output, a fixed upstream gradient, and the gradient of sum(output * upstream) with
+respect to each floating-point input. Run with a Python that has torch:
+
+    /tmp/torchenv/bin/python scripts/make_tensor_fixtures.py
+"""
+import json, os
+import torch
+import torch.nn.functional as F
+
+torch.manual_seed(1234)
+g = torch.Generator().manual_seed(1234)
+
+def rn(*shape):
+    return torch.randn(*shape, generator=g, dtype=torch.float64).float()
+
+def pos(*shape):
+    return (torch.rand(*shape, generator=g, dtype=torch.float64) * 2 + 0.2).float()
+
+def idx(high, *shape):
+    return torch.randint(0, high, shape, generator=g)
+
+CASES = []
+def case(name, fn, *inputs):
+    CASES.append((name, fn, inputs))
+
+# Unary
+x = lambda: rn(3, 4)
+case("neg", lambda a: -a, x())
+case("abs", lambda a: a.abs(), x())
+case("exp", lambda a: a.exp(), x())
+case("log", lambda a: a.log(), pos(3, 4))
+case("log1p", lambda a: a.log1p(), pos(3, 4))
+case("sqrt", lambda a: a.sqrt(), pos(3, 4))
+case("square", lambda a: a.square(), x())
+case("pow2", lambda a: a.pow(2), x())
+case("pow3", lambda a: a.pow(3), x())
+case("pow_half", lambda a: a.pow(0.5), pos(3, 4))
+case("pow_m1", lambda a: a.pow(-1), pos(3, 4))
+case("pow_1_7", lambda a: a.pow(1.7), pos(3, 4))
+case("sin", lambda a: a.sin(), x())
+case("cos", lambda a: a.cos(), x())
+case("erf", lambda a: torch.erf(a), x())
+case("tanh", lambda a: a.tanh(), x())
+case("sigmoid", lambda a: a.sigmoid(), rn(3, 4) * 4)
+case("relu", lambda a: a.relu(), x())
+case("leaky_relu", lambda a: F.leaky_relu(a, 0.1), x())
+case("elu", lambda a: F.elu(a, 1.5), x())
+case("gelu", lambda a: F.gelu(a), x())
+case("gelu_tanh", lambda a: F.gelu(a, approximate="tanh"), x())
+case("softplus", lambda a: F.softplus(a), x())
+case("softplus_beta", lambda a: F.softplus(a, beta=2, threshold=3), rn(3, 4) * 3)
+case("silu", lambda a: F.silu(a), x())
+case("clamp", lambda a: a.clamp(-0.5, 0.7), x())
+case("clamp_min", lambda a: a.clamp(min=0.1), x())
+
+# Binary with broadcasting, and scalars
+case("add", lambda a, b: a + b, rn(3, 4), rn(4))
+case("sub", lambda a, b: a - b, rn(2, 1, 3), rn(4, 3))
+case("mul", lambda a, b: a * b, rn(3, 4), rn(3, 1))
+case("div", lambda a, b: a / b, rn(3, 4), pos(4))
+case("pow_tensor", lambda a, b: a.pow(b), pos(3, 4), rn(3, 4))
+case("minimum", lambda a, b: torch.minimum(a, b), rn(3, 4), rn(4))
+case("maximum", lambda a, b: torch.maximum(a, b), rn(3, 4), rn(3, 1))
+case("where", lambda c, a, b: torch.where(c > 0, a, b), rn(3, 4), rn(3, 4), rn(4))
+case("add_scalar", lambda a: a + 2.5, x())
+case("rsub_scalar", lambda a: 2.5 - a, x())
+case("mul_scalar", lambda a: a * -1.5, x())
+case("div_scalar", lambda a: a / 3.0, x())
+case("rdiv_scalar", lambda a: 3.0 / a, pos(3, 4))
+
+# Reductions
+case("sum_all", lambda a: a.sum(), rn(3, 4))
+case("sum_axis1", lambda a: a.sum(1), rn(3, 4))
+case("sum_axes02_keep", lambda a: a.sum((0, 2), keepdim=True), rn(2, 3, 4))
+case("mean_all", lambda a: a.mean(), rn(3, 4))
+case("mean_axis0", lambda a: a.mean(0), rn(3, 4))
+case("max_axis1", lambda a: a.max(1).values, rn(3, 4))
+case("min_axis0_keep", lambda a: a.min(0, keepdim=True).values, rn(3, 4))
+case("amax_all", lambda a: a.max(), rn(3, 4))
+case("amin_axis1", lambda a: a.amin(1), rn(3, 4))
+case("var_axis1", lambda a: a.var(1), rn(3, 4))
+case("var_biased", lambda a: a.var(unbiased=False), rn(3, 4))
+case("std_axis0", lambda a: a.std(0), rn(3, 4))
+case("logsumexp_axis1", lambda a: a.logsumexp(1), rn(3, 4) * 3)
+case("norm_all", lambda a: a.norm(), rn(3, 4))
+case("norm_axis1", lambda a: a.norm(dim=1), rn(3, 4))
+case("norm_p3", lambda a: a.norm(p=3), rn(3, 4))
+
+# Shape and indexing
+case("reshape", lambda a: a.reshape(4, -1) * torch.arange(1., 4.), rn(2, 6))
+case("flatten", lambda a: a.flatten(1), rn(2, 3, 4))
+case("unsqueeze_squeeze", lambda a: a.unsqueeze(1).squeeze(), rn(3, 4))
+case("permute", lambda a: a.permute(2, 0, 1), rn(2, 3, 4))
+case("transpose", lambda a: a.transpose(0, 1), rn(3, 4))
+case("expand", lambda a: a.expand(2, 3, 4), rn(3, 1))
+case("concatenate", lambda a, b: torch.cat([a, b], 1), rn(2, 3), rn(2, 2))
+case("stack", lambda a, b: torch.stack([a, b], 1), rn(2, 3), rn(2, 3))
+case("split", lambda a: a.split([1, 3], 1)[1], rn(2, 4))
+case("chunk", lambda a: a.chunk(2, 0)[1], rn(5, 2))
+case("slice_step", lambda a: a[:, 1:6:2], rn(3, 7))
+case("select", lambda a: a[:, 2], rn(3, 4))
+case("gather", lambda a, i: a.gather(1, i), rn(3, 4), idx(4, 3, 5))
+case("index_select", lambda a, i: a.index_select(0, i), rn(4, 3), torch.tensor([2, 0, 2, 3]))
+case("scatter_add", lambda a, i, s: a.scatter_add(1, i, s), rn(3, 4), idx(4, 3, 2), rn(3, 2))
+case("pad", lambda a: F.pad(a, (1, 2, 0, 1)), rn(2, 3))
+case("pad_crop", lambda a: F.pad(a, (-1, 1)), rn(2, 3))
+
+# Matrix products, softmax
+case("matmul_2d", lambda a, b: a @ b, rn(3, 4), rn(4, 5))
+case("matmul_dot", lambda a, b: a @ b, rn(4), rn(4))
+case("matmul_vec_mat", lambda a, b: a @ b, rn(4), rn(4, 3))
+case("matmul_mat_vec", lambda a, b: a @ b, rn(3, 4), rn(4))
+case("matmul_batch_2d", lambda a, b: a @ b, rn(2, 3, 4), rn(4, 5))
+case("matmul_broadcast", lambda a, b: a @ b, rn(2, 1, 3, 4), rn(3, 4, 2))
+case("matmul_2d_batch", lambda a, b: a @ b, rn(3, 4), rn(2, 4, 2))
+case("softmax_axis1", lambda a: a.softmax(1), rn(3, 4) * 2)
+case("softmax_3d_axis1", lambda a: a.softmax(1), rn(2, 3, 4))
+case("log_softmax_axis0", lambda a: a.log_softmax(0), rn(3, 4) * 2)
+
+def enc(t):
+    dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
+    return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}
+
+out_cases = []
+for name, fn, inputs in CASES:
+    ins = [t.clone().requires_grad_(t.is_floating_point()) for t in inputs]
+    y = fn(*ins)
+    up = torch.randn(y.shape, generator=g, dtype=torch.float64).float()
+    (y * up).sum().backward()
+    out_cases.append({
+        "name": name,
+        "inputs": [enc(t) for t in inputs],
+        "output": enc(y),
+        "upstream": enc(up),
+        "grads": [enc(t.grad) if t.grad is not None else None for t in ins],
+    })
+
+path = os.path.join(os.path.dirname(__file__), "..", "Tests", "Fixtures", "tensor", "ops.json")
+os.makedirs(os.path.dirname(path), exist_ok=True)
+with open(path, "w") as f:
+    json.dump({"torch": torch.__version__, "cases": out_cases}, f)
+print(f"wrote {len(out_cases)} cases to {os.path.normpath(path)}")
