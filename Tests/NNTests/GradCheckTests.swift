@@ -92,16 +92,24 @@ struct NNGradCheckTests {
         expectPasses(GradCheck.check(inputs: [x]) { bn(conv($0[0])) }, "Conv2d + BatchNorm2d")
     }
 
-    @Test func secondDerivativeOfConvolution() {
-        // The backward of conv2d is made of differentiable primitives, so gradients can be differentiated.
+    /// ∂(Σ f(x, rest)²)/∂x with its graph kept, so that it can be checked again: finite differences
+    /// evaluate it without recording, so it makes `x` a leaf that requires gradients when it is not one.
+    func inputGradient(_ v: [Tensor], _ f: ([Tensor]) -> Tensor) -> Tensor {
+        GradMode.with(enabled: true) {
+            let x = v[0].requiresGrad ? v[0] : v[0].detach().requiringGrad()
+            let y = f([x] + v.dropFirst())
+            return Autograd.gradients(of: y.square().sum(), wrt: [x], createGraph: true)[0]
+        }
+    }
+
+    @Test func secondDerivatives() {
+        // Backward rules are made of differentiable primitives, so gradients can be differentiated.
         let x = normal([1, 2, 4, 4], seed: 27), w = normal([2, 2, 2, 2], seed: 28)
         expectPasses(GradCheck.check(inputs: [x, w]) { v in
-            let y = Functional.conv2d(v[0], weight: v[1], padding: (1, 1))
-            return Autograd.gradients(of: y.square().sum(), wrt: [v[0]], createGraph: true)[0]
-        }, "d/d(x, w) of ∂L/∂x")
+            inputGradient(v) { Functional.conv2d($0[0], weight: $0[1], padding: (1, 1)) }
+        }, "conv2d double backward")
         expectPasses(GradCheck.check(inputs: [x]) { v in
-            let y = Functional.maxPool2d(v[0], kernelSize: (2, 2))
-            return Autograd.gradients(of: y.square().sum(), wrt: [v[0]], createGraph: true)[0]
+            inputGradient(v) { Functional.maxPool2d($0[0], kernelSize: (2, 2)) }
         }, "maxPool2d double backward")
     }
 }

@@ -25,12 +25,13 @@ struct ModuleTests {
     @Test func discoversParametersInDeclarationOrderThroughContainers() {
         let m = DerivedComposite()
         let names = m.namedParameters().map(\.name)
+        // As in PyTorch: a module's own parameters, then its children's, each in declaration order.
         #expect(names == [
+            "scale",
             "encoder.weight", "encoder.bias",
             "blocks.0.weight", "blocks.0.bias", "blocks.1.weight",
             "heads.a.weight", "heads.a.bias", "heads.b.weight", "heads.b.bias",
             "present.weight", "present.bias",
-            "scale",
             "tail.weight", "tail.bias",
         ])
         #expect(m.namedBuffers().map(\.name) == ["steps"])

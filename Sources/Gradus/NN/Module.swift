@@ -126,8 +126,9 @@ open class Module {
     /// This module and all modules below it, depth first.
     public func modules() -> [Module] { namedModules().map(\.module) }
 
-    /// Every parameter of this module and its descendants with its dotted name, in a stable order
-    /// (declaration order, depth first). A tensor shared by several modules is listed once.
+    /// Every parameter of this module and its descendants with its dotted name, in PyTorch's stable
+    /// order: module by module, depth first (this module's own parameters, then each child's), each in
+    /// declaration order. A tensor shared by several modules is listed once.
     ///
     /// ```swift
     /// for (name, p) in model.namedParameters() { print(name, p.shape) }
