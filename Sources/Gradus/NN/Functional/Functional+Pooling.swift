@@ -32,32 +32,65 @@ extension Functional {
         let outH = windowOutput(h, kernel: k.0, stride: s.0, padding: padding.0, dilation: d.0)
         let outW = windowOutput(w, kernel: k.1, stride: s.1, padding: padding.1, dilation: d.1)
         precondition(outH > 0 && outW > 0, "\(op): kernel \(k) does not fit input \(input.shape) padded by \(padding)")
-        let windows = windowTable(channels: 1, height: h, width: w, kernel: k, stride: s, padding: padding,
-                                  dilation: d, outH: outH, outW: outW)
         let planes = n * c, l = outH * outW, kk = k.0 * k.1, hw = h * w
         var winners = [Int](repeating: 0, count: planes * l)
+        // Each window as (start of its window, offsets of its elements); -1 offsets mark padding.
+        // Without padding every window has the same offsets, so no per-window table is needed.
+        let unpadded = padding.0 == 0 && padding.1 == 0
+        let windows = unpadded
+            ? PatchTable(indices: [], width: 0, perSample: false)
+            : windowTable(channels: 1, height: h, width: w, kernel: k, stride: s, padding: padding, dilation: d,
+                          outH: outH, outW: outW)
+        var offsets = [Int](repeating: 0, count: kk)
+        for ky in 0..<k.0 { for kx in 0..<k.1 { offsets[ky * k.1 + kx] = ky * d.0 * w + kx * d.1 } }
         func run<T: TensorFloat>(_: T.Type) {
             let src = input.pointer(T.self)
             windows.indices.withUnsafeBufferPointer { table in
-                winners.withUnsafeMutableBufferPointer { out in
-                    let tp = UncheckedSendable(table.baseAddress!), op = UncheckedSendable(out.baseAddress!)
-                    Threading.parallelFor(planes, grain: Swift.max(1, (1 << 15) / Swift.max(l * kk, 1))) { range in
-                        for p in range {
-                            let x = src + p &* hw, o = op.value + p &* l
-                            for j in 0..<l {
-                                let win = tp.value + j &* kk
-                                var best = -1
-                                var bestValue = -T.infinity
-                                for q in 0..<kk {
-                                    let idx = win[q]
-                                    if idx < 0 { continue }
-                                    let v = x[idx]
-                                    if best < 0 || v > bestValue || v.isNaN {
-                                        best = idx; bestValue = v
-                                        if v.isNaN { break }
+                offsets.withUnsafeBufferPointer { offs in
+                    winners.withUnsafeMutableBufferPointer { out in
+                        let tp = UncheckedSendable(table.baseAddress), op = UncheckedSendable(out.baseAddress!)
+                        let offp = UncheckedSendable(offs.baseAddress!)
+                        Threading.parallelFor(planes, grain: Swift.max(1, (1 << 15) / Swift.max(l * kk, 1))) { range in
+                            for p in range {
+                                let x = src + p &* hw, o = op.value + p &* l
+                                if unpadded {
+                                    var j = 0
+                                    for oy in 0..<outH {
+                                        for ox in 0..<outW {
+                                            let base = oy &* s.0 &* w &+ ox &* s.1
+                                            var best = base &+ offp.value[0]
+                                            var bestValue = x[best]
+                                            if !bestValue.isNaN {
+                                                for q in 1..<kk {
+                                                    let idx = base &+ offp.value[q]
+                                                    let v = x[idx]
+                                                    if v > bestValue || v.isNaN {
+                                                        best = idx; bestValue = v
+                                                        if v.isNaN { break }
+                                                    }
+                                                }
+                                            }
+                                            o[j] = best
+                                            j &+= 1
+                                        }
+                                    }
+                                } else {
+                                    for j in 0..<l {
+                                        let win = tp.value! + j &* kk
+                                        var best = -1
+                                        var bestValue = -T.infinity
+                                        for q in 0..<kk {
+                                            let idx = win[q]
+                                            if idx < 0 { continue }
+                                            let v = x[idx]
+                                            if best < 0 || v > bestValue || v.isNaN {
+                                                best = idx; bestValue = v
+                                                if v.isNaN { break }
+                                            }
+                                        }
+                                        o[j] = best
                                     }
                                 }
-                                o[j] = best
                             }
                         }
                     }
