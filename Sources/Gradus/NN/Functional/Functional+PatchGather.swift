@@ -115,9 +115,10 @@ extension Functional {
         return PatchTable(indices: table, width: table.count, perSample: false)
     }
 
-    /// The output size of a sliding window along one dimension.
+    /// The output size of a sliding window along one dimension; 0 when the window does not fit.
     static func windowOutput(_ size: Int, kernel: Int, stride: Int, padding: Int, dilation: Int) -> Int {
-        (size + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1
+        let span = size + 2 * padding - dilation * (kernel - 1) - 1
+        return span < 0 ? 0 : span / stride + 1
     }
 
     /// Unfolds sliding windows of a batch `[N, C, H, W]` into rows (im2col): shape
