@@ -97,6 +97,7 @@ case("layernorm", nn.LayerNorm([4, 5]), r(3, 4, 5))
 case("layernorm_noaffine", nn.LayerNorm(6, elementwise_affine=False), r(2, 3, 6))
 case("groupnorm", nn.GroupNorm(2, 4), r(2, 4, 3, 3))
 case("embedding", nn.Embedding(10, 4), torch.tensor([[1, 3, 3], [9, 0, 2]]))
+case("embedding_padding", nn.Embedding(6, 3, padding_idx=2), torch.tensor([2, 5, 2, 0, 5]))
 x = r(3, 5)
 for name, m in [("relu", nn.ReLU()), ("leakyrelu", nn.LeakyReLU(0.2)), ("elu", nn.ELU(0.7)), ("gelu", nn.GELU()),
                 ("gelu_tanh", nn.GELU(approximate="tanh")), ("silu", nn.SiLU()), ("sigmoid", nn.Sigmoid()),

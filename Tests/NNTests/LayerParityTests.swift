@@ -30,6 +30,7 @@ func makeLayer(_ name: String) -> any Layer {
     case "layernorm_noaffine": return LayerNorm(6, elementwiseAffine: false)
     case "groupnorm": return GroupNorm(2, 4)
     case "embedding": return Embedding(10, 4)
+    case "embedding_padding": return Embedding(6, 3, paddingIdx: 2)
     case "relu": return ReLU()
     case "leakyrelu": return LeakyReLU(negativeSlope: 0.2)
     case "elu": return ELU(alpha: 0.7)
@@ -84,7 +85,7 @@ struct LayerParityTests {
 
     @Test("activations and shape layers", arguments: [
         "relu", "leakyrelu", "elu", "gelu", "gelu_tanh", "silu", "sigmoid", "tanh", "softplus", "softmax", "logsoftmax",
-        "identity", "flatten", "embedding",
+        "identity", "flatten", "embedding", "embedding_padding",
     ])
     func elementwise(_ name: String) throws {
         try checkAgainstPyTorch(name, makeLayer(name))

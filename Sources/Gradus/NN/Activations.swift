@@ -28,6 +28,7 @@ public final class LeakyReLU: Module, Layer {
     }
     /// Applies leaky ReLU elementwise.
     public func callAsFunction(_ input: Tensor) -> Tensor { input.leakyRelu(negativeSlope: negativeSlope) }
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
     public override var extraDescription: String { "negativeSlope: \(negativeSlope)" }
 }
 
@@ -46,6 +47,7 @@ public final class ELU: Module, Layer {
     }
     /// Applies ELU elementwise.
     public func callAsFunction(_ input: Tensor) -> Tensor { input.elu(alpha: alpha) }
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
     public override var extraDescription: String { "alpha: \(alpha)" }
 }
 
@@ -64,6 +66,7 @@ public final class GELU: Module, Layer {
     }
     /// Applies GELU elementwise.
     public func callAsFunction(_ input: Tensor) -> Tensor { input.gelu(approximate: approximate) }
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
     public override var extraDescription: String { approximate == .none ? "" : "approximate: \(approximate.rawValue)" }
 }
 
@@ -121,6 +124,7 @@ public final class Softplus: Module, Layer {
     }
     /// Applies softplus elementwise.
     public func callAsFunction(_ input: Tensor) -> Tensor { input.softplus(beta: beta, threshold: threshold) }
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
     public override var extraDescription: String { "beta: \(beta), threshold: \(threshold)" }
 }
 
@@ -139,6 +143,7 @@ public final class Softmax: Module, Layer {
     }
     /// Applies softmax along ``axis``.
     public func callAsFunction(_ input: Tensor) -> Tensor { input.softmax(axis: axis) }
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
     public override var extraDescription: String { "axis: \(axis)" }
 }
 
@@ -157,5 +162,6 @@ public final class LogSoftmax: Module, Layer {
     }
     /// Applies log softmax along ``axis``.
     public func callAsFunction(_ input: Tensor) -> Tensor { input.logSoftmax(axis: axis) }
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
     public override var extraDescription: String { "axis: \(axis)" }
 }

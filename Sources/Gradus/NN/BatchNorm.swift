@@ -57,6 +57,8 @@ public class BatchNorm: Module, Layer {
                                     training: useBatchStats, momentum: factor, eps: eps)
     }
 
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+
     public override var extraDescription: String {
         "\(numFeatures), eps: \(eps), momentum: \(momentum.map { "\($0)" } ?? "nil"), affine: \(weight != nil), trackRunningStats: \(runningMean != nil)"
     }

@@ -93,6 +93,8 @@ public final class Conv1d: Module, Layer {
                           dilation: dilation, groups: groups)
     }
 
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+
     public override var extraDescription: String {
         var s = "\(inChannels), \(outChannels), kernelSize: \(kernelSize), stride: \(stride)"
         if padding != 0 { s += ", padding: \(padding)" }

@@ -104,6 +104,8 @@ public final class ConvTranspose2d: Module, Layer {
                                    outputPadding: outputPadding.pair, dilation: dilation.pair, groups: groups)
     }
 
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+
     public override var extraDescription: String {
         var s = "\(inChannels), \(outChannels), kernelSize: \(kernelSize), stride: \(stride)"
         if padding != 0 { s += ", padding: \(padding)" }

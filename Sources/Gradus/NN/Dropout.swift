@@ -38,5 +38,7 @@ public final class Dropout: Module, Layer {
         return Random.withDefault { Functional.dropout(input, p: p, training: true, generator: &$0) }
     }
 
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+
     public override var extraDescription: String { "p: \(p)" }
 }

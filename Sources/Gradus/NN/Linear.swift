@@ -85,6 +85,8 @@ public final class Linear: Module, Layer {
         Functional.linear(input, weight: weight, bias: bias)
     }
 
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+
     public override var extraDescription: String {
         "inFeatures: \(inFeatures), outFeatures: \(outFeatures), bias: \(bias != nil)"
     }

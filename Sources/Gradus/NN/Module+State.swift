@@ -35,6 +35,7 @@ public struct StateDictError: Error, CustomStringConvertible, Equatable {
         self.shapeMismatches = shapeMismatches
     }
 
+    /// All problems, one after another, e.g. `loadStateDict: missing keys: 0.bias`.
     public var description: String {
         var parts: [String] = []
         if !missingKeys.isEmpty { parts.append("missing keys: \(missingKeys.joined(separator: ", "))") }

@@ -55,6 +55,8 @@ public final class LayerNorm: Module, Layer {
         Functional.layerNorm(input, normalizedShape: normalizedShape, weight: weight, bias: bias, eps: eps)
     }
 
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+
     public override var extraDescription: String {
         "\(normalizedShape), eps: \(eps), elementwiseAffine: \(weight != nil)"
     }
@@ -110,6 +112,8 @@ public final class GroupNorm: Module, Layer {
                      "GroupNorm: expected input [N, \(numChannels), …], got \(input.shape)")
         return Functional.groupNorm(input, groups: numGroups, weight: weight, bias: bias, eps: eps)
     }
+
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
 
     public override var extraDescription: String {
         "\(numGroups), \(numChannels), eps: \(eps), affine: \(weight != nil)"

@@ -39,6 +39,8 @@ public final class MaxPool2d: Module, Layer {
                              dilation: dilation.pair)
     }
 
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+
     public override var extraDescription: String {
         "kernelSize: \(kernelSize), stride: \(stride), padding: \(padding), dilation: \(dilation)"
     }
@@ -85,6 +87,8 @@ public final class AvgPool2d: Module, Layer {
                              countIncludePad: countIncludePad)
     }
 
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+
     public override var extraDescription: String {
         "kernelSize: \(kernelSize), stride: \(stride), padding: \(padding)"
     }
@@ -115,6 +119,8 @@ public final class AdaptiveAvgPool2d: Module, Layer {
     public func callAsFunction(_ input: Tensor) -> Tensor {
         Functional.adaptiveAvgPool2d(input, outputSize: outputSize.pair)
     }
+
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
 
     public override var extraDescription: String { "outputSize: \(outputSize)" }
 }

@@ -28,6 +28,8 @@ public final class Flatten: Module, Layer {
     /// Flattens `input`.
     public func callAsFunction(_ input: Tensor) -> Tensor { input.flatten(startDim: startDim, endDim: endDim) }
 
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+
     public override var extraDescription: String { "startDim: \(startDim), endDim: \(endDim)" }
 }
 

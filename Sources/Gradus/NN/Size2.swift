@@ -34,6 +34,7 @@ public struct Size2: Sendable, Equatable, ExpressibleByIntegerLiteral, Expressib
     /// The pair as a tuple.
     public var pair: (Int, Int) { (height, width) }
 
+    /// `3` for a square size, `[1, 5]` otherwise.
     public var description: String { height == width ? "\(height)" : "[\(height), \(width)]" }
 }
 

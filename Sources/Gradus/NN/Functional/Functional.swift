@@ -56,15 +56,28 @@ extension Functional {
     }
 
     /// Rows of `weight` picked by integer `indices`: shape `indices.shape + [embeddingDim]`
-    /// (PyTorch's `F.embedding`). The gradient is added into the picked rows.
+    /// (PyTorch's `F.embedding`). The gradient is added into the picked rows, except the row
+    /// `paddingIdx`, which receives none.
+    ///
+    /// - Parameters:
+    ///   - indices: int64 indices of any shape, each in `0..<numEmbeddings`.
+    ///   - weight: the table `[numEmbeddings, embeddingDim]`.
+    ///   - paddingIdx: a row that is looked up but never trained, or nil.
     ///
     /// ```swift
     /// let vectors = Functional.embedding(Tensor(labels: [3, 1]), weight: table)
     /// ```
-    public static func embedding(_ indices: Tensor, weight: Tensor) -> Tensor {
+    public static func embedding(_ indices: Tensor, weight: Tensor, paddingIdx: Int? = nil) -> Tensor {
         precondition(indices.dtype == .int64, "embedding: indices must be int64, got \(indices.dtype) of shape \(indices.shape)")
         precondition(weight.rank == 2, "embedding: weight must be [numEmbeddings, embeddingDim], got \(weight.shape)")
-        let rows = weight.indexSelect(axis: 0, index: indices.reshape([indices.count]))
+        let flat = indices.reshape([indices.count])
+        var rows = weight.indexSelect(axis: 0, index: flat)
+        if let paddingIdx, rows.requiresGrad {
+            // Same values; the padding rows' gradient is cut by taking them from a detached copy.
+            let isPadding = Tensor(shape: [indices.count, 1], values: flat.intScalars.map { $0 == paddingIdx ? 1.0 : 0.0 },
+                                   dtype: weight.dtype)
+            rows = Tensor.where(isPadding, rows.detach(), rows)
+        }
         return rows.reshape(indices.shape + [weight.shape[1]])
     }
 }
