@@ -117,6 +117,26 @@ struct ModuleTests {
         #expect(Conv2d(1, 6, kernelSize: 5, padding: 2).description.hasPrefix("Conv2d(1, 6, kernelSize: 5, stride: 1, padding: 2)\n"))
     }
 
+    @Test func leNet5HasPyTorchsParameterCountAndShapes() {
+        let model = Sequential {
+            Conv2d(1, 6, kernelSize: 5, padding: 2); ReLU(); MaxPool2d(2)
+            Conv2d(6, 16, kernelSize: 5); ReLU(); MaxPool2d(2)
+            Flatten()
+            Linear(400, 120); ReLU()
+            Linear(120, 84); ReLU()
+            Linear(84, 10)
+        }
+        // 156 + 2,416 + 48,120 + 10,164 + 850, as torchsummary reports for LeNet-5.
+        #expect(model.parameterCount == 61_706)
+        #expect(model.namedParameters().map(\.name) == [
+            "0.weight", "0.bias", "3.weight", "3.bias", "7.weight", "7.bias", "9.weight", "9.bias", "11.weight", "11.bias",
+        ])
+        let logits = model(Tensor.normal([2, 1, 28, 28]))
+        #expect(logits.shape == [2, 10])
+        logits.sum().backward()
+        #expect(model.parameters().allSatisfy { $0.grad?.shape == $0.shape })
+    }
+
     @Test func applyVisitsEveryModule() {
         let m = DerivedComposite()
         var linears = 0

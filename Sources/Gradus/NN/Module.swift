@@ -10,7 +10,8 @@
 /// - a property wrapped in ``Buffer`` is a **buffer** (saved, not trained);
 /// - a `Module` property is a **child**.
 ///
-/// Anything else (numbers, strings, structs) is configuration and ignored. Names are joined with dots as
+/// Anything else (numbers, strings, structs) is configuration and ignored. Integer tensors that are
+/// state rather than weights (lookup tables, counters) belong in a ``Buffer``. Names are joined with dots as
 /// in PyTorch (`layers.0.weight`). Store intermediate tensors in local variables, not in properties,
 /// or they become parameters.
 ///
@@ -234,9 +235,13 @@ open class Module {
         for p in parameters() { p.requiresGrad = false }
     }
 
-    /// Makes every parameter of this module and its descendants require gradients again.
+    /// Makes every floating-point parameter of this module and its descendants require gradients again.
+    ///
+    /// ```swift
+    /// model.features.unfreeze()
+    /// ```
     public func unfreeze() {
-        for p in parameters() { p.requiresGrad = true }
+        for p in parameters() where p.dtype.isFloatingPoint { p.requiresGrad = true }
     }
 
     // MARK: Description
