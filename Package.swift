@@ -38,6 +38,7 @@ let package = Package(
         .testTarget(name: "IOTests", dependencies: ["Gradus", "GradusTestSupport"]),
         .testTarget(name: "LossTests", dependencies: ["Gradus", "GradusTestSupport"]),
         .testTarget(name: "OptimTests", dependencies: ["Gradus", "GradusTestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["Gradus", "GradusTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,119 @@
+/// Batch normalization over the channel dimension (the shared implementation of ``BatchNorm1d`` and
+/// ``BatchNorm2d``, PyTorch's `_BatchNorm`).
+///
+/// In training mode each channel is normalized with the batch's statistics, and running estimates are
+/// updated: `running = (1 − momentum)·running + momentum·batch` (the variance unbiased), with momentum
+/// 0.1 by default, or a cumulative average when momentum is nil. In evaluation mode the running
+/// estimates are used. State: `weight` (γ, ones) and `bias` (β, zeros) when affine; buffers
+/// `running_mean` (zeros), `running_var` (ones) and `num_batches_tracked` (int64) when tracking.
+public class BatchNorm: Module, Layer {
+    /// The scale γ `[numFeatures]`, or nil when not affine.
+    public var weight: Tensor?
+    /// The shift β `[numFeatures]`, or nil when not affine.
+    public var bias: Tensor?
+    /// The running mean `[numFeatures]`, or nil when statistics are not tracked.
+    @Buffer("running_mean") public var runningMean: Tensor? = nil
+    /// The running (unbiased) variance `[numFeatures]`, or nil when statistics are not tracked.
+    @Buffer("running_var") public var runningVar: Tensor? = nil
+    /// The number of training batches seen (an int64 scalar), or nil when statistics are not tracked.
+    @Buffer("num_batches_tracked") public var numBatchesTracked: Tensor? = nil
+    /// The number of channels.
+    public let numFeatures: Int
+    /// Added to the variance.
+    public let eps: Double
+    /// The running statistics' update factor; nil for a cumulative average.
+    public let momentum: Double?
+    let ranks: [Int]
+
+    init(numFeatures: Int, eps: Double, momentum: Double?, affine: Bool, trackRunningStats: Bool, dtype: DType, ranks: [Int]) {
+        precondition(numFeatures > 0, "\(Self.self): numFeatures must be positive, got \(numFeatures)")
+        self.numFeatures = numFeatures
+        self.eps = eps
+        self.momentum = momentum
+        self.ranks = ranks
+        if affine {
+            weight = Tensor.ones([numFeatures], dtype: dtype).requiringGrad()
+            bias = Tensor.zeros([numFeatures], dtype: dtype).requiringGrad()
+        }
+        super.init()
+        if trackRunningStats {
+            runningMean = Tensor.zeros([numFeatures], dtype: dtype)
+            runningVar = Tensor.ones([numFeatures], dtype: dtype)
+            numBatchesTracked = Tensor.zeros([], dtype: .int64)
+        }
+    }
+
+    /// Normalizes `input` (see the type's description for the modes).
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        precondition(ranks.contains(input.rank) && input.shape[1] == numFeatures,
+                     "\(type(of: self)): expected input of rank \(ranks.map(String.init).joined(separator: " or ")) with \(numFeatures) channels, got \(input.shape)")
+        var factor = momentum ?? 0
+        if isTraining, let counter = numBatchesTracked {
+            counter.pointer(Int64.self)[0] += 1
+            if momentum == nil { factor = 1 / Double(counter.pointer(Int64.self)[0]) }
+        }
+        let useBatchStats = isTraining || runningMean == nil
+        return Functional.batchNorm(input, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
+                                    training: useBatchStats, momentum: factor, eps: eps)
+    }
+
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+
+    public override var extraDescription: String {
+        "\(numFeatures), eps: \(eps), momentum: \(momentum.map { "\($0)" } ?? "nil"), affine: \(weight != nil), trackRunningStats: \(runningMean != nil)"
+    }
+}
+
+/// Batch normalization of `[N, C]` or `[N, C, L]` inputs (PyTorch's `nn.BatchNorm1d`); see ``BatchNorm``.
+///
+/// ```swift
+/// let bn = BatchNorm1d(64)
+/// let y = bn(x)   // [N, 64]
+/// ```
+public final class BatchNorm1d: BatchNorm {
+    /// A batch-normalization layer.
+    ///
+    /// - Parameters:
+    ///   - numFeatures: the number of channels C.
+    ///   - eps: added to the variance.
+    ///   - momentum: the running statistics' update factor (nil: cumulative average).
+    ///   - affine: whether to learn a per-channel scale and shift.
+    ///   - trackRunningStats: whether to keep running statistics for evaluation.
+    ///   - dtype: the element type of parameters and statistics.
+    ///
+    /// ```swift
+    /// let bn = BatchNorm1d(128, momentum: 0.01)
+    /// ```
+    public init(_ numFeatures: Int, eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
+                trackRunningStats: Bool = true, dtype: DType = .float32) {
+        super.init(numFeatures: numFeatures, eps: eps, momentum: momentum, affine: affine,
+                   trackRunningStats: trackRunningStats, dtype: dtype, ranks: [2, 3])
+    }
+}
+
+/// Batch normalization of `[N, C, H, W]` inputs (PyTorch's `nn.BatchNorm2d`); see ``BatchNorm``.
+///
+/// ```swift
+/// let bn = BatchNorm2d(16)
+/// let y = bn(conv(x))
+/// ```
+public final class BatchNorm2d: BatchNorm {
+    /// A batch-normalization layer.
+    ///
+    /// - Parameters:
+    ///   - numFeatures: the number of channels C.
+    ///   - eps: added to the variance.
+    ///   - momentum: the running statistics' update factor (nil: cumulative average).
+    ///   - affine: whether to learn a per-channel scale and shift.
+    ///   - trackRunningStats: whether to keep running statistics for evaluation.
+    ///   - dtype: the element type of parameters and statistics.
+    ///
+    /// ```swift
+    /// let bn = BatchNorm2d(32)
+    /// ```
+    public init(_ numFeatures: Int, eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
+                trackRunningStats: Bool = true, dtype: DType = .float32) {
+        super.init(numFeatures: numFeatures, eps: eps, momentum: momentum, affine: affine,
+                   trackRunningStats: trackRunningStats, dtype: dtype, ranks: [4])
+    }
+}

@@ -1,0 +1,106 @@
+/// A 1-D convolution layer over `[N, C, L]` batches (PyTorch's `nn.Conv1d`).
+///
+/// Parameters: `weight` `[out, in / groups, k]` and `bias` `[out]`, initialized as in PyTorch.
+///
+/// ```swift
+/// let conv = Conv1d(8, 16, kernelSize: 3, padding: 1)
+/// let y = conv(signals)   // [N, 8, L] -> [N, 16, L]
+/// ```
+public final class Conv1d: Module, Layer {
+    /// The filters, `[outChannels, inChannels / groups, kernelSize]`.
+    public var weight: Tensor
+    /// The bias, `[outChannels]`, or nil.
+    public var bias: Tensor?
+    /// The step between windows.
+    public let stride: Int
+    /// Zero padding added on each side.
+    public let padding: Int
+    /// The spacing between kernel elements.
+    public let dilation: Int
+    /// The number of channel groups.
+    public let groups: Int
+
+    /// The number of input channels.
+    public var inChannels: Int { weight.shape[1] * groups }
+    /// The number of output channels.
+    public var outChannels: Int { weight.shape[0] }
+    /// The kernel size.
+    public var kernelSize: Int { weight.shape[2] }
+
+    /// A layer with the given weight and bias.
+    ///
+    /// ```swift
+    /// let conv = Conv1d(weight: Tensor.ones([2, 1, 3]), bias: nil)
+    /// ```
+    public init(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0, dilation: Int = 1, groups: Int = 1) {
+        precondition(weight.rank == 3, "Conv1d: weight must be [out, in/groups, k], got \(weight.shape)")
+        precondition(groups >= 1 && weight.shape[0] % groups == 0,
+                     "Conv1d: \(weight.shape[0]) output channels are not divisible by \(groups) groups")
+        if let bias { precondition(bias.shape == [weight.shape[0]], "Conv1d: bias shape \(bias.shape) must be [\(weight.shape[0])]") }
+        self.weight = weight.requiringGrad()
+        self.bias = bias?.requiringGrad()
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.groups = groups
+        super.init()
+    }
+
+    /// A layer with PyTorch's default initialization drawn from `generator`.
+    ///
+    /// - Parameters:
+    ///   - inChannels: channels of the input.
+    ///   - outChannels: channels of the output.
+    ///   - kernelSize: the filter length.
+    ///   - stride: the step between windows.
+    ///   - padding: zeros added on each side.
+    ///   - dilation: the spacing between kernel elements.
+    ///   - groups: channel groups.
+    ///   - bias: whether to add a learned bias.
+    ///   - dtype: the parameters' element type.
+    ///   - generator: the source of randomness.
+    ///
+    /// ```swift
+    /// var rng = SeededGenerator(seed: 0)
+    /// let conv = Conv1d(4, 8, kernelSize: 5, generator: &rng)
+    /// ```
+    public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, dtype: DType = .float32,
+                            generator: inout SeededGenerator) {
+        precondition(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
+                     "Conv1d: channels \(inChannels) -> \(outChannels) are not divisible by \(groups) groups")
+        let shape = [outChannels, inChannels / groups, kernelSize]
+        let (w, b) = Linear.defaultParameters(weightShape: shape, biasCount: bias ? outChannels : nil,
+                                              fanIn: shape[1] * shape[2], dtype: dtype, generator: &generator)
+        self.init(weight: w, bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    }
+
+    /// A layer with PyTorch's default initialization drawn from the default generator (``Random``).
+    ///
+    /// ```swift
+    /// let conv = Conv1d(1, 4, kernelSize: 3)
+    /// ```
+    public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, dtype: DType = .float32) {
+        var g = splitDefaultGenerator()
+        self.init(inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                  dilation: dilation, groups: groups, bias: bias, dtype: dtype, generator: &g)
+    }
+
+    /// Applies the convolution to `[N, inChannels, L]`.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        Functional.conv1d(input, weight: weight, bias: bias, stride: stride, padding: padding,
+                          dilation: dilation, groups: groups)
+    }
+
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+
+    public override var extraDescription: String {
+        var s = "\(inChannels), \(outChannels), kernelSize: \(kernelSize), stride: \(stride)"
+        if padding != 0 { s += ", padding: \(padding)" }
+        if dilation != 1 { s += ", dilation: \(dilation)" }
+        if groups != 1 { s += ", groups: \(groups)" }
+        if bias == nil { s += ", bias: false" }
+        return s
+    }
+}

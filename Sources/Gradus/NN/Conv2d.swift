@@ -1,0 +1,109 @@
+/// A 2-D convolution layer over `[N, C, H, W]` batches (PyTorch's `nn.Conv2d`), computed as im2col plus
+/// one matrix product (see ``Functional/conv2d(_:weight:bias:stride:padding:dilation:groups:)``).
+///
+/// Parameters: `weight` `[out, in / groups, kH, kW]` and `bias` `[out]`, initialized as in PyTorch
+/// (Kaiming uniform with a = √5, bias in ±1/√fanIn).
+///
+/// ```swift
+/// let conv = Conv2d(1, 6, kernelSize: 5, padding: 2)
+/// let y = conv(images)   // [N, 1, 28, 28] -> [N, 6, 28, 28]
+/// ```
+public final class Conv2d: Module, Layer {
+    /// The filters, `[outChannels, inChannels / groups, kH, kW]`.
+    public var weight: Tensor
+    /// The bias, `[outChannels]`, or nil.
+    public var bias: Tensor?
+    /// The step between windows.
+    public let stride: Size2
+    /// Zero padding added on each side.
+    public let padding: Size2
+    /// The spacing between kernel elements.
+    public let dilation: Size2
+    /// The number of channel groups.
+    public let groups: Int
+
+    /// The number of input channels.
+    public var inChannels: Int { weight.shape[1] * groups }
+    /// The number of output channels.
+    public var outChannels: Int { weight.shape[0] }
+    /// The kernel size.
+    public var kernelSize: Size2 { Size2(weight.shape[2], weight.shape[3]) }
+
+    /// A layer with the given weight and bias.
+    ///
+    /// ```swift
+    /// let conv = Conv2d(weight: Tensor.ones([4, 3, 3, 3]), bias: nil, padding: 1)
+    /// ```
+    public init(weight: Tensor, bias: Tensor?, stride: Size2 = 1, padding: Size2 = 0, dilation: Size2 = 1, groups: Int = 1) {
+        precondition(weight.rank == 4, "Conv2d: weight must be [out, in/groups, kH, kW], got \(weight.shape)")
+        precondition(groups >= 1 && weight.shape[0] % groups == 0,
+                     "Conv2d: \(weight.shape[0]) output channels are not divisible by \(groups) groups")
+        if let bias { precondition(bias.shape == [weight.shape[0]], "Conv2d: bias shape \(bias.shape) must be [\(weight.shape[0])]") }
+        self.weight = weight.requiringGrad()
+        self.bias = bias?.requiringGrad()
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.groups = groups
+        super.init()
+    }
+
+    /// A layer with PyTorch's default initialization drawn from `generator`.
+    ///
+    /// - Parameters:
+    ///   - inChannels: channels of the input.
+    ///   - outChannels: channels of the output (number of filters).
+    ///   - kernelSize: the filter size.
+    ///   - stride: the step between windows.
+    ///   - padding: zeros added on each side.
+    ///   - dilation: the spacing between kernel elements.
+    ///   - groups: channel groups (both channel counts must be divisible by it).
+    ///   - bias: whether to add a learned bias.
+    ///   - dtype: the parameters' element type.
+    ///   - generator: the source of randomness.
+    ///
+    /// ```swift
+    /// var rng = SeededGenerator(seed: 0)
+    /// let conv = Conv2d(3, 16, kernelSize: 3, padding: 1, generator: &rng)
+    /// ```
+    public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Size2, stride: Size2 = 1,
+                            padding: Size2 = 0, dilation: Size2 = 1, groups: Int = 1, bias: Bool = true,
+                            dtype: DType = .float32, generator: inout SeededGenerator) {
+        precondition(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
+                     "Conv2d: channels \(inChannels) -> \(outChannels) are not divisible by \(groups) groups")
+        let shape = [outChannels, inChannels / groups, kernelSize.height, kernelSize.width]
+        let (w, b) = Linear.defaultParameters(weightShape: shape, biasCount: bias ? outChannels : nil,
+                                              fanIn: shape[1] * shape[2] * shape[3], dtype: dtype, generator: &generator)
+        self.init(weight: w, bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    }
+
+    /// A layer with PyTorch's default initialization drawn from the default generator (``Random``).
+    ///
+    /// ```swift
+    /// let conv = Conv2d(1, 6, kernelSize: 5)
+    /// ```
+    public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Size2, stride: Size2 = 1,
+                            padding: Size2 = 0, dilation: Size2 = 1, groups: Int = 1, bias: Bool = true,
+                            dtype: DType = .float32) {
+        var g = splitDefaultGenerator()
+        self.init(inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                  dilation: dilation, groups: groups, bias: bias, dtype: dtype, generator: &g)
+    }
+
+    /// Applies the convolution to `[N, inChannels, H, W]`.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        Functional.conv2d(input, weight: weight, bias: bias, stride: stride.pair, padding: padding.pair,
+                          dilation: dilation.pair, groups: groups)
+    }
+
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+
+    public override var extraDescription: String {
+        var s = "\(inChannels), \(outChannels), kernelSize: \(kernelSize), stride: \(stride)"
+        if padding != 0 { s += ", padding: \(padding)" }
+        if dilation != 1 { s += ", dilation: \(dilation)" }
+        if groups != 1 { s += ", groups: \(groups)" }
+        if bias == nil { s += ", bias: false" }
+        return s
+    }
+}

@@ -1,0 +1,118 @@
+/// A transposed 2-D convolution layer (PyTorch's `nn.ConvTranspose2d`), the adjoint of ``Conv2d``:
+/// it maps `[N, in, H, W]` to `[N, out, (H − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1, …]`,
+/// used to upsample.
+///
+/// Parameters: `weight` `[in, out / groups, kH, kW]` and `bias` `[out]`, initialized as in PyTorch
+/// (Kaiming uniform with a = √5 on that shape, so fanIn = out / groups · kH · kW).
+///
+/// ```swift
+/// let up = ConvTranspose2d(16, 8, kernelSize: 2, stride: 2)
+/// let y = up(x)   // [N, 16, 7, 7] -> [N, 8, 14, 14]
+/// ```
+public final class ConvTranspose2d: Module, Layer {
+    /// The filters, `[inChannels, outChannels / groups, kH, kW]`.
+    public var weight: Tensor
+    /// The bias, `[outChannels]`, or nil.
+    public var bias: Tensor?
+    /// The stride of the equivalent forward convolution.
+    public let stride: Size2
+    /// The padding of the equivalent forward convolution (removed from the output's borders).
+    public let padding: Size2
+    /// Extra rows/columns added at the bottom/right of the output.
+    public let outputPadding: Size2
+    /// The spacing between kernel elements.
+    public let dilation: Size2
+    /// The number of channel groups.
+    public let groups: Int
+
+    /// The number of input channels.
+    public var inChannels: Int { weight.shape[0] }
+    /// The number of output channels.
+    public var outChannels: Int { weight.shape[1] * groups }
+    /// The kernel size.
+    public var kernelSize: Size2 { Size2(weight.shape[2], weight.shape[3]) }
+
+    /// A layer with the given weight and bias.
+    ///
+    /// ```swift
+    /// let up = ConvTranspose2d(weight: Tensor.ones([4, 2, 2, 2]), bias: nil, stride: 2)
+    /// ```
+    public init(weight: Tensor, bias: Tensor?, stride: Size2 = 1, padding: Size2 = 0, outputPadding: Size2 = 0,
+                dilation: Size2 = 1, groups: Int = 1) {
+        precondition(weight.rank == 4, "ConvTranspose2d: weight must be [in, out/groups, kH, kW], got \(weight.shape)")
+        precondition(groups >= 1 && weight.shape[0] % groups == 0,
+                     "ConvTranspose2d: \(weight.shape[0]) input channels are not divisible by \(groups) groups")
+        let out = weight.shape[1] * groups
+        if let bias { precondition(bias.shape == [out], "ConvTranspose2d: bias shape \(bias.shape) must be [\(out)]") }
+        self.weight = weight.requiringGrad()
+        self.bias = bias?.requiringGrad()
+        self.stride = stride
+        self.padding = padding
+        self.outputPadding = outputPadding
+        self.dilation = dilation
+        self.groups = groups
+        super.init()
+    }
+
+    /// A layer with PyTorch's default initialization drawn from `generator`.
+    ///
+    /// - Parameters:
+    ///   - inChannels: channels of the input.
+    ///   - outChannels: channels of the output.
+    ///   - kernelSize: the filter size.
+    ///   - stride: the stride of the equivalent convolution (the upsampling factor).
+    ///   - padding: the padding of the equivalent convolution.
+    ///   - outputPadding: extra size on one side of the output (less than stride).
+    ///   - groups: channel groups.
+    ///   - bias: whether to add a learned bias.
+    ///   - dilation: the spacing between kernel elements.
+    ///   - dtype: the parameters' element type.
+    ///   - generator: the source of randomness.
+    ///
+    /// ```swift
+    /// var rng = SeededGenerator(seed: 0)
+    /// let up = ConvTranspose2d(8, 4, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1, generator: &rng)
+    /// ```
+    public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Size2, stride: Size2 = 1,
+                            padding: Size2 = 0, outputPadding: Size2 = 0, groups: Int = 1, bias: Bool = true,
+                            dilation: Size2 = 1, dtype: DType = .float32, generator: inout SeededGenerator) {
+        precondition(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
+                     "ConvTranspose2d: channels \(inChannels) -> \(outChannels) are not divisible by \(groups) groups")
+        let shape = [inChannels, outChannels / groups, kernelSize.height, kernelSize.width]
+        let (w, b) = Linear.defaultParameters(weightShape: shape, biasCount: bias ? outChannels : nil,
+                                              fanIn: shape[1] * shape[2] * shape[3], dtype: dtype, generator: &generator)
+        self.init(weight: w, bias: b, stride: stride, padding: padding, outputPadding: outputPadding,
+                  dilation: dilation, groups: groups)
+    }
+
+    /// A layer with PyTorch's default initialization drawn from the default generator (``Random``).
+    ///
+    /// ```swift
+    /// let up = ConvTranspose2d(16, 8, kernelSize: 2, stride: 2)
+    /// ```
+    public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Size2, stride: Size2 = 1,
+                            padding: Size2 = 0, outputPadding: Size2 = 0, groups: Int = 1, bias: Bool = true,
+                            dilation: Size2 = 1, dtype: DType = .float32) {
+        var g = splitDefaultGenerator()
+        self.init(inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                  outputPadding: outputPadding, groups: groups, bias: bias, dilation: dilation, dtype: dtype, generator: &g)
+    }
+
+    /// Applies the transposed convolution to `[N, inChannels, H, W]`.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        Functional.convTranspose2d(input, weight: weight, bias: bias, stride: stride.pair, padding: padding.pair,
+                                   outputPadding: outputPadding.pair, dilation: dilation.pair, groups: groups)
+    }
+
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+
+    public override var extraDescription: String {
+        var s = "\(inChannels), \(outChannels), kernelSize: \(kernelSize), stride: \(stride)"
+        if padding != 0 { s += ", padding: \(padding)" }
+        if outputPadding != 0 { s += ", outputPadding: \(outputPadding)" }
+        if dilation != 1 { s += ", dilation: \(dilation)" }
+        if groups != 1 { s += ", groups: \(groups)" }
+        if bias == nil { s += ", bias: false" }
+        return s
+    }
+}

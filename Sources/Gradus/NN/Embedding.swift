@@ -1,0 +1,79 @@
+/// A lookup table of learned vectors (PyTorch's `nn.Embedding`): integer indices pick rows of
+/// `weight` `[numEmbeddings, embeddingDim]`, initialized from N(0, 1) as in PyTorch. An optional
+/// `paddingIdx` row starts at zero and is never trained.
+///
+/// ```swift
+/// let embed = Embedding(1000, 64)
+/// let vectors = embed(Tensor(labels: [5, 42, 7]))   // [3, 64]
+/// ```
+public final class Embedding: Module, Layer {
+    /// The table, `[numEmbeddings, embeddingDim]`.
+    public var weight: Tensor
+    /// The row that is looked up but receives no gradient (e.g. the padding token), or nil.
+    public let paddingIdx: Int?
+
+    /// The number of rows.
+    public var numEmbeddings: Int { weight.shape[0] }
+    /// The size of each vector.
+    public var embeddingDim: Int { weight.shape[1] }
+
+    /// A table with the given weight.
+    ///
+    /// ```swift
+    /// let embed = Embedding(weight: pretrained)
+    /// ```
+    public init(weight: Tensor, paddingIdx: Int? = nil) {
+        precondition(weight.rank == 2, "Embedding: weight must be [numEmbeddings, embeddingDim], got \(weight.shape)")
+        if let paddingIdx {
+            precondition(paddingIdx >= 0 && paddingIdx < weight.shape[0],
+                         "Embedding: paddingIdx \(paddingIdx) is out of range for \(weight.shape[0]) rows")
+        }
+        self.weight = weight.requiringGrad()
+        self.paddingIdx = paddingIdx
+        super.init()
+    }
+
+    /// A table initialized from N(0, 1) with `generator`.
+    ///
+    /// - Parameters:
+    ///   - numEmbeddings: the number of rows (the vocabulary size).
+    ///   - embeddingDim: the size of each vector.
+    ///   - paddingIdx: a row set to zero and never trained, or nil.
+    ///   - dtype: the table's element type.
+    ///   - generator: the source of randomness.
+    ///
+    /// ```swift
+    /// var rng = SeededGenerator(seed: 0)
+    /// let embed = Embedding(10, 4, generator: &rng)
+    /// ```
+    public convenience init(_ numEmbeddings: Int, _ embeddingDim: Int, paddingIdx: Int? = nil, dtype: DType = .float32,
+                            generator: inout SeededGenerator) {
+        let w = Tensor.normal([numEmbeddings, embeddingDim], dtype: dtype, generator: &generator)
+        if let paddingIdx, paddingIdx >= 0 && paddingIdx < numEmbeddings {
+            let p = w.storage.pointer + paddingIdx * embeddingDim * dtype.byteSize
+            p.initializeMemory(as: UInt8.self, repeating: 0, count: embeddingDim * dtype.byteSize)
+        }
+        self.init(weight: w, paddingIdx: paddingIdx)
+    }
+
+    /// A table initialized from N(0, 1) with the default generator (``Random``).
+    ///
+    /// ```swift
+    /// let embed = Embedding(100, 16)
+    /// ```
+    public convenience init(_ numEmbeddings: Int, _ embeddingDim: Int, paddingIdx: Int? = nil, dtype: DType = .float32) {
+        var g = splitDefaultGenerator()
+        self.init(numEmbeddings, embeddingDim, paddingIdx: paddingIdx, dtype: dtype, generator: &g)
+    }
+
+    /// Looks up int64 `indices` of any shape, giving `indices.shape + [embeddingDim]`.
+    public func callAsFunction(_ indices: Tensor) -> Tensor {
+        Functional.embedding(indices, weight: weight, paddingIdx: paddingIdx)
+    }
+
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+
+    public override var extraDescription: String {
+        "\(numEmbeddings), \(embeddingDim)" + (paddingIdx.map { ", paddingIdx: \($0)" } ?? "")
+    }
+}

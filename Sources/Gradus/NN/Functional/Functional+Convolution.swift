@@ -1,0 +1,125 @@
+// Convolutions as im2col (`unfold`, a differentiable gather) followed by one matrix product over the
+// whole batch (`Tensor.matmulCore`, BLAS). Their gradients follow from those two primitives.
+
+extension Functional {
+    /// 2-D cross-correlation over a batch, like PyTorch's `F.conv2d`.
+    ///
+    /// - Parameters:
+    ///   - input: `[N, C, H, W]`.
+    ///   - weight: `[O, C / groups, kH, kW]`.
+    ///   - bias: `[O]` or nil.
+    ///   - stride: the step between windows (rows, columns).
+    ///   - padding: zeros added on each side (rows, columns).
+    ///   - dilation: the spacing between kernel elements.
+    ///   - groups: the number of channel groups; `C` and `O` must be divisible by it.
+    /// - Returns: `[N, O, outH, outW]` with outH = ⌊(H + 2·pad − dil·(kH − 1) − 1) / stride⌋ + 1.
+    ///
+    /// ```swift
+    /// let y = Functional.conv2d(x, weight: w, bias: b, padding: (1, 1))
+    /// ```
+    public static func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
+                              padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
+        let op = "conv2d"
+        precondition(input.rank == 4 && weight.rank == 4,
+                     "\(op): input must be [N, C, H, W] and weight [O, C/groups, kH, kW], got \(input.shape) and \(weight.shape)")
+        _ = checkedPair(stride, "stride", op, min: 1)
+        _ = checkedPair(padding, "padding", op, min: 0)
+        _ = checkedPair(dilation, "dilation", op, min: 1)
+        let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let o = weight.shape[0], k = (weight.shape[2], weight.shape[3])
+        precondition(groups >= 1 && c % groups == 0 && o % groups == 0 && weight.shape[1] * groups == c,
+                     "\(op): input \(input.shape) and weight \(weight.shape) do not match for \(groups) group(s)")
+        if let bias { precondition(bias.shape == [o], "\(op): bias shape \(bias.shape) must be [\(o)]") }
+        let outH = windowOutput(h, kernel: k.0, stride: stride.0, padding: padding.0, dilation: dilation.0)
+        let outW = windowOutput(w, kernel: k.1, stride: stride.1, padding: padding.1, dilation: dilation.1)
+        precondition(outH > 0 && outW > 0,
+                     "\(op): kernel \(k) with dilation \(dilation) does not fit input \(input.shape) padded by \(padding)")
+        let l = outH * outW
+        let cols = unfold(input, kernelSize: k, stride: stride, padding: padding, dilation: dilation)  // [N, L, C·k]
+        var out: Tensor
+        if groups == 1 {
+            // [N·L, C·k] × [C·k, O] in one product, then channels first.
+            var y = Tensor.matmulCore(cols, weight.reshape([o, -1]), transA: false, transB: true)  // [N, L, O]
+            if let bias { y = y + bias }
+            out = y.permute([0, 2, 1])
+        } else {
+            let kg = c / groups * k.0 * k.1, og = o / groups
+            let colsG = cols.reshape([n * l, groups, kg]).permute([1, 0, 2])            // [G, N·L, kg]
+            let y = Tensor.matmulCore(colsG, weight.reshape([groups, og, kg]), transA: false, transB: true)  // [G, N·L, og]
+            out = y.reshape([groups, n, l, og]).permute([1, 0, 3, 2]).reshape([n, o, l])
+            if let bias { out = out + bias.reshape([o, 1]) }
+        }
+        return out.reshape([n, o, outH, outW])
+    }
+
+    /// 1-D cross-correlation over a batch, like PyTorch's `F.conv1d` (computed as a 2-D convolution of
+    /// height 1).
+    ///
+    /// - Parameters:
+    ///   - input: `[N, C, L]`.
+    ///   - weight: `[O, C / groups, k]`.
+    ///   - bias: `[O]` or nil.
+    /// - Returns: `[N, O, outL]`.
+    ///
+    /// ```swift
+    /// let y = Functional.conv1d(signal, weight: w, bias: nil, padding: 1)
+    /// ```
+    public static func conv1d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1,
+                              padding: Int = 0, dilation: Int = 1, groups: Int = 1) -> Tensor {
+        precondition(input.rank == 3 && weight.rank == 3,
+                     "conv1d: input must be [N, C, L] and weight [O, C/groups, k], got \(input.shape) and \(weight.shape)")
+        let x = input.unsqueeze(2), wt = weight.unsqueeze(2)
+        let y = conv2d(x, weight: wt, bias: bias, stride: (1, stride), padding: (0, padding),
+                       dilation: (1, dilation), groups: groups)
+        return y.squeeze(2)
+    }
+
+    /// The transposed 2-D convolution (the adjoint of ``conv2d(_:weight:bias:stride:padding:dilation:groups:)``
+    /// with respect to its input, sometimes called deconvolution), like PyTorch's `F.conv_transpose2d`.
+    ///
+    /// - Parameters:
+    ///   - input: `[N, C, H, W]`.
+    ///   - weight: `[C, O / groups, kH, kW]`.
+    ///   - bias: `[O]` or nil.
+    ///   - outputPadding: extra rows/columns added on one side of the output (less than stride).
+    /// - Returns: `[N, O, outH, outW]` with outH = (H − 1)·stride − 2·pad + dil·(kH − 1) + outputPadding + 1.
+    ///
+    /// ```swift
+    /// let up = Functional.convTranspose2d(x, weight: w, stride: (2, 2))
+    /// ```
+    public static func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
+                                       padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0),
+                                       dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
+        let op = "convTranspose2d"
+        precondition(input.rank == 4 && weight.rank == 4,
+                     "\(op): input must be [N, C, H, W] and weight [C, O/groups, kH, kW], got \(input.shape) and \(weight.shape)")
+        _ = checkedPair(stride, "stride", op, min: 1)
+        _ = checkedPair(padding, "padding", op, min: 0)
+        _ = checkedPair(dilation, "dilation", op, min: 1)
+        precondition(outputPadding.0 >= 0 && outputPadding.1 >= 0
+                     && outputPadding.0 < stride.0 && outputPadding.1 < stride.1,
+                     "\(op): outputPadding \(outputPadding) must be smaller than stride \(stride)")
+        let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        precondition(groups >= 1 && weight.shape[0] == c && c % groups == 0,
+                     "\(op): input \(input.shape) and weight \(weight.shape) do not match for \(groups) group(s)")
+        let og = weight.shape[1], o = og * groups, k = (weight.shape[2], weight.shape[3])
+        if let bias { precondition(bias.shape == [o], "\(op): bias shape \(bias.shape) must be [\(o)]") }
+        let outH = (h - 1) * stride.0 - 2 * padding.0 + dilation.0 * (k.0 - 1) + outputPadding.0 + 1
+        let outW = (w - 1) * stride.1 - 2 * padding.1 + dilation.1 * (k.1 - 1) + outputPadding.1 + 1
+        precondition(outH > 0 && outW > 0, "\(op): output size \(outH)×\(outW) is not positive for input \(input.shape)")
+        let l = h * w
+        let rows = input.reshape([n, c, l]).permute([0, 2, 1])                      // [N, L, C]
+        let cols: Tensor
+        if groups == 1 {
+            cols = Tensor.matmulCore(rows, weight.reshape([c, -1]), transA: false, transB: false)   // [N, L, O·k]
+        } else {
+            let cg = c / groups, kg = og * k.0 * k.1
+            let rowsG = rows.reshape([n * l, groups, cg]).permute([1, 0, 2])         // [G, N·L, cg]
+            let y = Tensor.matmulCore(rowsG, weight.reshape([groups, cg, kg]), transA: false, transB: false)  // [G, N·L, kg]
+            cols = y.reshape([groups, n, l, kg]).permute([1, 2, 0, 3]).reshape([n, l, groups * kg])
+        }
+        var out = fold(cols, outputSize: (outH, outW), kernelSize: k, stride: stride, padding: padding, dilation: dilation)
+        if let bias { out = out + bias.reshape([o, 1, 1]) }
+        return out
+    }
+}

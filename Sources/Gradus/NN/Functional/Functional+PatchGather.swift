@@ -1,0 +1,168 @@
+// The two primitives behind convolution and pooling: a per-sample gather of input elements by a table
+// of flat indices (im2col, max-pool selection) and its adjoint, the scatter-add back (col2im, the
+// backward of pooling). Each is the other's backward rule, so gradients of any order come for free.
+
+/// A table of flat element indices into one sample, `-1` standing for padding (reads as 0, receives
+/// nothing). Either shared by every sample of the batch or given per sample.
+struct PatchTable: @unchecked Sendable {
+    /// Indices, `perSample ? batch × width : width` of them.
+    let indices: [Int]
+    /// The number of indices per sample.
+    let width: Int
+    /// Whether each sample has its own row of indices (`indices.count == batch × width`).
+    let perSample: Bool
+}
+
+extension Functional {
+    /// out[n, j] = x[n, table[j]] (0 where the index is −1): shape `[N] + outShape`.
+    ///
+    /// `input` has shape `[N, …]`; indices count within one sample (`input.count / N` elements).
+    static func patchGather(_ input: Tensor, _ table: PatchTable, outShape: [Int]) -> Tensor {
+        input.requireFloat("patchGather")
+        let n = input.shape[0]
+        let plane = n == 0 ? 0 : input.count / n
+        let width = table.width
+        precondition(outShape.reduce(1, *) == width, "patchGather: output shape \(outShape) does not hold \(width) values")
+        let out = Tensor(uninitializedShape: [n] + outShape, dtype: input.dtype)
+        func run<T: TensorFloat>(_: T.Type) {
+            let src = input.pointer(T.self), dst = out.pointer(T.self)
+            table.indices.withUnsafeBufferPointer { idx in
+                let ip = UncheckedSendable(idx.baseAddress!)
+                Threading.parallelFor(n, grain: Swift.max(1, (1 << 16) / Swift.max(width, 1))) { range in
+                    for s in range {
+                        let xs = src + s &* plane, ys = dst + s &* width
+                        let row = table.perSample ? ip.value + s &* width : ip.value
+                        for j in 0..<width {
+                            let k = row[j]
+                            ys[j] = k >= 0 ? xs[k] : 0
+                        }
+                    }
+                }
+            }
+        }
+        if n > 0 && width > 0 {
+            if input.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        }
+        let inputShape = input.shape
+        Tensor.record("patchGather", output: out, inputs: [input]) { g, _ in
+            [patchScatter(g, table, inputShape: inputShape)]
+        }
+        return out
+    }
+
+    /// The adjoint of ``patchGather(_:_:outShape:)``: a zero tensor of `inputShape` with
+    /// x[n, table[j]] += source[n, j].
+    static func patchScatter(_ source: Tensor, _ table: PatchTable, inputShape: [Int]) -> Tensor {
+        source.requireFloat("patchScatter")
+        let n = inputShape[0]
+        let width = table.width
+        precondition(source.shape[0] == n && source.count == n * width,
+                     "patchScatter: source shape \(source.shape) does not hold \(n) × \(width) values")
+        let out = Tensor.zeros(inputShape, dtype: source.dtype)
+        let plane = n == 0 ? 0 : out.count / n
+        func run<T: TensorFloat>(_: T.Type) {
+            let src = source.pointer(T.self), dst = out.pointer(T.self)
+            table.indices.withUnsafeBufferPointer { idx in
+                let ip = UncheckedSendable(idx.baseAddress!)
+                Threading.parallelFor(n, grain: Swift.max(1, (1 << 16) / Swift.max(width, 1))) { range in
+                    for s in range {
+                        let xs = dst + s &* plane, ys = src + s &* width
+                        let row = table.perSample ? ip.value + s &* width : ip.value
+                        for j in 0..<width {
+                            let k = row[j]
+                            if k >= 0 { xs[k] += ys[j] }
+                        }
+                    }
+                }
+            }
+        }
+        if n > 0 && width > 0 {
+            if source.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        }
+        let sourceShape = Array(source.shape.dropFirst())
+        Tensor.record("patchScatter", output: out, inputs: [source]) { g, _ in
+            [patchGather(g, table, outShape: sourceShape)]
+        }
+        return out
+    }
+
+    /// The im2col table of a 2-D sliding window over one sample `[C, H, W]`: for each output position
+    /// (row-major over `[outH, outW]`), the `C·kH·kW` input indices of its window in the order
+    /// (channel, kernel row, kernel column) — PyTorch's weight layout. Out-of-bounds (padding) is −1.
+    static func windowTable(channels c: Int, height h: Int, width w: Int, kernel k: (Int, Int),
+                            stride s: (Int, Int), padding p: (Int, Int), dilation d: (Int, Int),
+                            outH: Int, outW: Int) -> PatchTable {
+        let kk = c * k.0 * k.1
+        var table = [Int](repeating: -1, count: outH * outW * kk)
+        table.withUnsafeMutableBufferPointer { t in
+            var o = 0
+            for oy in 0..<outH {
+                for ox in 0..<outW {
+                    for ch in 0..<c {
+                        for ky in 0..<k.0 {
+                            let iy = oy * s.0 - p.0 + ky * d.0
+                            let rowOK = iy >= 0 && iy < h
+                            for kx in 0..<k.1 {
+                                let ix = ox * s.1 - p.1 + kx * d.1
+                                if rowOK && ix >= 0 && ix < w { t[o] = (ch * h + iy) * w + ix }
+                                o &+= 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return PatchTable(indices: table, width: table.count, perSample: false)
+    }
+
+    /// The output size of a sliding window along one dimension; 0 when the window does not fit.
+    static func windowOutput(_ size: Int, kernel: Int, stride: Int, padding: Int, dilation: Int) -> Int {
+        let span = size + 2 * padding - dilation * (kernel - 1) - 1
+        return span < 0 ? 0 : span / stride + 1
+    }
+
+    /// Unfolds sliding windows of a batch `[N, C, H, W]` into rows (im2col): shape
+    /// `[N, outH·outW, C·kH·kW]`, each row one window in PyTorch's weight order. Differentiable
+    /// (its backward is ``fold(_:outputSize:kernelSize:stride:padding:dilation:)``).
+    ///
+    /// ```swift
+    /// let cols = Functional.unfold(x, kernelSize: (3, 3), padding: (1, 1))   // [N, H·W, C·9]
+    /// ```
+    public static func unfold(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+                              padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1)) -> Tensor {
+        precondition(input.rank == 4, "unfold: input must be [N, C, H, W], got \(input.shape)")
+        let (c, h, w) = (input.shape[1], input.shape[2], input.shape[3])
+        let outH = windowOutput(h, kernel: kernelSize.0, stride: stride.0, padding: padding.0, dilation: dilation.0)
+        let outW = windowOutput(w, kernel: kernelSize.1, stride: stride.1, padding: padding.1, dilation: dilation.1)
+        precondition(outH > 0 && outW > 0,
+                     "unfold: kernel \(kernelSize) with dilation \(dilation) does not fit input \(input.shape) padded by \(padding)")
+        let table = windowTable(channels: c, height: h, width: w, kernel: kernelSize, stride: stride,
+                                padding: padding, dilation: dilation, outH: outH, outW: outW)
+        return patchGather(input, table, outShape: [outH * outW, c * kernelSize.0 * kernelSize.1])
+    }
+
+    /// Sums rows of windows back into a batch of images (col2im), the adjoint of
+    /// ``unfold(_:kernelSize:stride:padding:dilation:)``: `columns` is `[N, L, C·kH·kW]` and the
+    /// result `[N, C, outputSize.0, outputSize.1]`.
+    ///
+    /// ```swift
+    /// let image = Functional.fold(cols, outputSize: (8, 8), kernelSize: (3, 3), padding: (1, 1))
+    /// ```
+    public static func fold(_ columns: Tensor, outputSize: (Int, Int), kernelSize: (Int, Int),
+                            stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+                            dilation: (Int, Int) = (1, 1)) -> Tensor {
+        precondition(columns.rank == 3, "fold: columns must be [N, L, C·kH·kW], got \(columns.shape)")
+        let k = kernelSize.0 * kernelSize.1
+        precondition(k > 0 && columns.shape[2] % k == 0,
+                     "fold: column width \(columns.shape[2]) is not a multiple of the kernel size \(kernelSize)")
+        let c = columns.shape[2] / k
+        let (h, w) = outputSize
+        let outH = windowOutput(h, kernel: kernelSize.0, stride: stride.0, padding: padding.0, dilation: dilation.0)
+        let outW = windowOutput(w, kernel: kernelSize.1, stride: stride.1, padding: padding.1, dilation: dilation.1)
+        precondition(outH * outW == columns.shape[1],
+                     "fold: \(columns.shape[1]) windows given, but output size \(outputSize) with kernel \(kernelSize), stride \(stride), padding \(padding), dilation \(dilation) has \(outH)×\(outW)")
+        let table = windowTable(channels: c, height: h, width: w, kernel: kernelSize, stride: stride,
+                                padding: padding, dilation: dilation, outH: outH, outW: outW)
+        return patchScatter(columns, table, inputShape: [columns.shape[0], c, h, w])
+    }
+}

@@ -1,0 +1,181 @@
+// Pooling. Max pooling finds each window's largest element, then gathers it with the differentiable
+// `patchGather` (so its backward scatters the gradient to the winners); average pooling averages the
+// rows of `unfold`; adaptive average pooling multiplies by two small averaging matrices.
+
+extension Functional {
+    /// 2-D max pooling, like PyTorch's `F.max_pool2d` (floor mode): the largest element of each window;
+    /// padding never wins. The gradient goes to the first largest element of each window (NaN wins, as
+    /// in PyTorch).
+    ///
+    /// - Parameters:
+    ///   - input: `[N, C, H, W]`.
+    ///   - kernelSize: the window (rows, columns).
+    ///   - stride: the step between windows; `nil` means the kernel size.
+    ///   - padding: implicit −∞ padding on each side, at most half the kernel.
+    ///   - dilation: the spacing between window elements.
+    /// - Returns: `[N, C, outH, outW]`.
+    ///
+    /// ```swift
+    /// let y = Functional.maxPool2d(x, kernelSize: (2, 2))
+    /// ```
+    public static func maxPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil,
+                                 padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1)) -> Tensor {
+        let op = "maxPool2d"
+        precondition(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)")
+        input.requireFloat(op)
+        let k = checkedPair(kernelSize, "kernel size", op, min: 1)
+        let s = checkedPair(stride ?? kernelSize, "stride", op, min: 1)
+        let d = checkedPair(dilation, "dilation", op, min: 1)
+        precondition(padding.0 >= 0 && padding.1 >= 0 && padding.0 * 2 <= k.0 && padding.1 * 2 <= k.1,
+                     "\(op): padding \(padding) must be between 0 and half the kernel size \(k)")
+        let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let outH = windowOutput(h, kernel: k.0, stride: s.0, padding: padding.0, dilation: d.0)
+        let outW = windowOutput(w, kernel: k.1, stride: s.1, padding: padding.1, dilation: d.1)
+        precondition(outH > 0 && outW > 0, "\(op): kernel \(k) does not fit input \(input.shape) padded by \(padding)")
+        let planes = n * c, l = outH * outW, kk = k.0 * k.1, hw = h * w
+        var winners = [Int](repeating: 0, count: planes * l)
+        // Each window as (start of its window, offsets of its elements); -1 offsets mark padding.
+        // Without padding every window has the same offsets, so no per-window table is needed.
+        let unpadded = padding.0 == 0 && padding.1 == 0
+        let windows = unpadded
+            ? PatchTable(indices: [], width: 0, perSample: false)
+            : windowTable(channels: 1, height: h, width: w, kernel: k, stride: s, padding: padding, dilation: d,
+                          outH: outH, outW: outW)
+        var offsets = [Int](repeating: 0, count: kk)
+        for ky in 0..<k.0 { for kx in 0..<k.1 { offsets[ky * k.1 + kx] = ky * d.0 * w + kx * d.1 } }
+        func run<T: TensorFloat>(_: T.Type) {
+            let src = input.pointer(T.self)
+            windows.indices.withUnsafeBufferPointer { table in
+                offsets.withUnsafeBufferPointer { offs in
+                    winners.withUnsafeMutableBufferPointer { out in
+                        let tp = UncheckedSendable(table.baseAddress), op = UncheckedSendable(out.baseAddress!)
+                        let offp = UncheckedSendable(offs.baseAddress!)
+                        Threading.parallelFor(planes, grain: Swift.max(1, (1 << 15) / Swift.max(l * kk, 1))) { range in
+                            for p in range {
+                                let x = src + p &* hw, o = op.value + p &* l
+                                if unpadded {
+                                    var j = 0
+                                    for oy in 0..<outH {
+                                        for ox in 0..<outW {
+                                            let base = oy &* s.0 &* w &+ ox &* s.1
+                                            var best = base &+ offp.value[0]
+                                            var bestValue = x[best]
+                                            if !bestValue.isNaN {
+                                                for q in 1..<kk {
+                                                    let idx = base &+ offp.value[q]
+                                                    let v = x[idx]
+                                                    if v > bestValue || v.isNaN {
+                                                        best = idx; bestValue = v
+                                                        if v.isNaN { break }
+                                                    }
+                                                }
+                                            }
+                                            o[j] = best
+                                            j &+= 1
+                                        }
+                                    }
+                                } else {
+                                    for j in 0..<l {
+                                        let win = tp.value! + j &* kk
+                                        var best = -1
+                                        var bestValue = -T.infinity
+                                        for q in 0..<kk {
+                                            let idx = win[q]
+                                            if idx < 0 { continue }
+                                            let v = x[idx]
+                                            if best < 0 || v > bestValue || v.isNaN {
+                                                best = idx; bestValue = v
+                                                if v.isNaN { break }
+                                            }
+                                        }
+                                        o[j] = best
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if planes > 0 { if input.dtype == .float32 { run(Float.self) } else { run(Double.self) } }
+        let table = PatchTable(indices: winners, width: l, perSample: true)
+        let out = patchGather(input.reshape([planes, hw]), table, outShape: [l])
+        return out.reshape([n, c, outH, outW])
+    }
+
+    /// 2-D average pooling, like PyTorch's `F.avg_pool2d` (floor mode).
+    ///
+    /// - Parameters:
+    ///   - input: `[N, C, H, W]`.
+    ///   - kernelSize: the window (rows, columns).
+    ///   - stride: the step between windows; `nil` means the kernel size.
+    ///   - padding: zero padding on each side, at most half the kernel.
+    ///   - countIncludePad: whether padded zeros count in each window's divisor (PyTorch's default).
+    /// - Returns: `[N, C, outH, outW]`.
+    ///
+    /// ```swift
+    /// let y = Functional.avgPool2d(x, kernelSize: (2, 2))
+    /// ```
+    public static func avgPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil,
+                                 padding: (Int, Int) = (0, 0), countIncludePad: Bool = true) -> Tensor {
+        let op = "avgPool2d"
+        precondition(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)")
+        let k = checkedPair(kernelSize, "kernel size", op, min: 1)
+        let s = checkedPair(stride ?? kernelSize, "stride", op, min: 1)
+        precondition(padding.0 >= 0 && padding.1 >= 0 && padding.0 * 2 <= k.0 && padding.1 * 2 <= k.1,
+                     "\(op): padding \(padding) must be between 0 and half the kernel size \(k)")
+        let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let outH = windowOutput(h, kernel: k.0, stride: s.0, padding: padding.0, dilation: 1)
+        let outW = windowOutput(w, kernel: k.1, stride: s.1, padding: padding.1, dilation: 1)
+        precondition(outH > 0 && outW > 0, "\(op): kernel \(k) does not fit input \(input.shape) padded by \(padding)")
+        let cols = unfold(input.reshape([n * c, 1, h, w]), kernelSize: k, stride: s, padding: padding)  // [N·C, L, kk]
+        let pooled: Tensor
+        if countIncludePad || (padding.0 == 0 && padding.1 == 0) {
+            pooled = cols.mean(axes: [2])
+        } else {
+            var counts = [Double](repeating: 0, count: outH * outW)
+            for oy in 0..<outH {
+                for ox in 0..<outW {
+                    let rows = Swift.min(oy * s.0 - padding.0 + k.0, h) - Swift.max(oy * s.0 - padding.0, 0)
+                    let colsIn = Swift.min(ox * s.1 - padding.1 + k.1, w) - Swift.max(ox * s.1 - padding.1, 0)
+                    counts[oy * outW + ox] = Double(rows * colsIn)
+                }
+            }
+            pooled = cols.sum(axes: [2]) / Tensor(shape: [outH * outW], values: counts, dtype: input.dtype)
+        }
+        return pooled.reshape([n, c, outH, outW])
+    }
+
+    /// 2-D adaptive average pooling, like PyTorch's `F.adaptive_avg_pool2d`: output cell (i, j) averages
+    /// input rows ⌊i·H/oh⌋ ..< ⌈(i+1)·H/oh⌉ and the columns likewise. Output `(1, 1)` is global average
+    /// pooling.
+    ///
+    /// - Parameters:
+    ///   - input: `[N, C, H, W]`.
+    ///   - outputSize: `(oh, ow)`.
+    /// - Returns: `[N, C, oh, ow]`.
+    ///
+    /// ```swift
+    /// let features = Functional.adaptiveAvgPool2d(x, outputSize: (1, 1)).flatten(startDim: 1)
+    /// ```
+    public static func adaptiveAvgPool2d(_ input: Tensor, outputSize: (Int, Int)) -> Tensor {
+        let op = "adaptiveAvgPool2d"
+        precondition(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)")
+        let (oh, ow) = checkedPair(outputSize, "output size", op, min: 1)
+        let (h, w) = (input.shape[2], input.shape[3])
+        precondition(h > 0 && w > 0, "\(op): input \(input.shape) has an empty spatial dimension")
+        if oh == 1 && ow == 1 { return input.mean(axes: [2, 3], keepDims: true) }
+        // Separable: average rows with A [oh, H] and columns with B [ow, W]: out = A · x · Bᵀ.
+        func averaging(_ out: Int, _ size: Int) -> Tensor {
+            var m = [Double](repeating: 0, count: out * size)
+            for i in 0..<out {
+                let start = (i * size) / out, end = ((i + 1) * size + out - 1) / out
+                for j in start..<end { m[i * size + j] = 1 / Double(end - start) }
+            }
+            return Tensor(shape: [out, size], values: m, dtype: input.dtype)
+        }
+        let cols = Tensor.matmulCore(input, averaging(ow, w), transA: false, transB: true)       // [N, C, H, ow]
+        let rows = Tensor.matmulCore(cols.transpose(2, 3), averaging(oh, h), transA: false, transB: true)  // [N, C, ow, oh]
+        return rows.transpose(2, 3)
+    }
+}

@@ -1,0 +1,83 @@
+/// Stateless neural-network operations (PyTorch's `torch.nn.functional`): the computations behind the
+/// layers, taking weights as arguments.
+///
+/// ```swift
+/// let y = Functional.conv2d(x, weight: w, bias: b, stride: (1, 1), padding: (2, 2))
+/// ```
+public enum Functional {}
+
+/// Checks and normalizes a pair of sizes for a 2-D operation.
+@inline(__always)
+func checkedPair(_ p: (Int, Int), _ what: String, _ op: String, min: Int) -> (Int, Int) {
+    precondition(p.0 >= min && p.1 >= min, "\(op): \(what) \(p) must be at least \(min)")
+    return p
+}
+
+extension Functional {
+    /// `x · weightᵀ + bias` over the last dimension (PyTorch's `F.linear`); one matrix product whatever
+    /// the leading dimensions.
+    ///
+    /// - Parameters:
+    ///   - input: `[…, inFeatures]`.
+    ///   - weight: `[outFeatures, inFeatures]`.
+    ///   - bias: `[outFeatures]` or nil.
+    ///
+    /// ```swift
+    /// let y = Functional.linear(x, weight: w, bias: b)
+    /// ```
+    public static func linear(_ input: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+        precondition(weight.rank == 2 && input.rank >= 1 && input.shape[input.rank - 1] == weight.shape[1],
+                     "linear: input shape \(input.shape) does not match weight shape \(weight.shape) ([out, in])")
+        let x = input.rank == 1 ? input.unsqueeze(0) : input
+        var y = Tensor.matmulCore(x, weight, transA: false, transB: true)
+        if let bias { y = y + bias }
+        return input.rank == 1 ? y.squeeze(0) : y
+    }
+
+    /// Inverted dropout: in training, zeroes each element with probability `p` and scales the rest by
+    /// 1 / (1 − p); otherwise returns the input unchanged.
+    ///
+    /// - Parameters:
+    ///   - input: any tensor.
+    ///   - p: the probability of zeroing an element, in [0, 1].
+    ///   - training: whether to apply dropout.
+    ///   - generator: the source of randomness.
+    ///
+    /// ```swift
+    /// var rng = SeededGenerator(seed: 0)
+    /// let h = Functional.dropout(x, p: 0.5, training: true, generator: &rng)
+    /// ```
+    public static func dropout(_ input: Tensor, p: Double, training: Bool, generator: inout SeededGenerator) -> Tensor {
+        precondition(p >= 0 && p <= 1, "dropout: p must be in [0, 1], got \(p)")
+        if !training || p == 0 { return input }
+        if p == 1 { return input * 0 }
+        let keep = Tensor.bernoulli(input.shape, p: 1 - p, dtype: input.dtype, generator: &generator)
+        return input * (keep * (1 / (1 - p)))
+    }
+
+    /// Rows of `weight` picked by integer `indices`: shape `indices.shape + [embeddingDim]`
+    /// (PyTorch's `F.embedding`). The gradient is added into the picked rows, except the row
+    /// `paddingIdx`, which receives none.
+    ///
+    /// - Parameters:
+    ///   - indices: int64 indices of any shape, each in `0..<numEmbeddings`.
+    ///   - weight: the table `[numEmbeddings, embeddingDim]`.
+    ///   - paddingIdx: a row that is looked up but never trained, or nil.
+    ///
+    /// ```swift
+    /// let vectors = Functional.embedding(Tensor(labels: [3, 1]), weight: table)
+    /// ```
+    public static func embedding(_ indices: Tensor, weight: Tensor, paddingIdx: Int? = nil) -> Tensor {
+        precondition(indices.dtype == .int64, "embedding: indices must be int64, got \(indices.dtype) of shape \(indices.shape)")
+        precondition(weight.rank == 2, "embedding: weight must be [numEmbeddings, embeddingDim], got \(weight.shape)")
+        let flat = indices.reshape([indices.count])
+        var rows = weight.indexSelect(axis: 0, index: flat)
+        if let paddingIdx, rows.requiresGrad {
+            // Same values; the padding rows' gradient is cut by taking them from a detached copy.
+            let isPadding = Tensor(shape: [indices.count, 1], values: flat.intScalars.map { $0 == paddingIdx ? 1.0 : 0.0 },
+                                   dtype: weight.dtype)
+            rows = Tensor.where(isPadding, rows.detach(), rows)
+        }
+        return rows.reshape(indices.shape + [weight.shape[1]])
+    }
+}

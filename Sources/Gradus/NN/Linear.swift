@@ -1,0 +1,93 @@
+/// A fully connected layer y = x·Wᵀ + b (PyTorch's `nn.Linear`).
+///
+/// Weights start as in PyTorch: W ~ U(−1/√in, 1/√in) (Kaiming uniform with a = √5) and the bias from
+/// the same range. Parameters: `weight` `[out, in]`, `bias` `[out]`.
+///
+/// ```swift
+/// let layer = Linear(784, 10)
+/// let logits = layer(x)   // [N, 784] -> [N, 10]
+/// ```
+public final class Linear: Module, Layer {
+    /// The weight, `[outFeatures, inFeatures]`.
+    public var weight: Tensor
+    /// The bias, `[outFeatures]`, or nil.
+    public var bias: Tensor?
+
+    /// The size of each input sample.
+    public var inFeatures: Int { weight.shape[1] }
+    /// The size of each output sample.
+    public var outFeatures: Int { weight.shape[0] }
+
+    /// A layer with the given weight and bias (which become its parameters and require gradients).
+    ///
+    /// ```swift
+    /// let layer = Linear(weight: Tensor([[1, 2], [3, 4]]), bias: nil)
+    /// ```
+    public init(weight: Tensor, bias: Tensor?) {
+        precondition(weight.rank == 2, "Linear: weight must be [out, in], got \(weight.shape)")
+        if let bias { precondition(bias.shape == [weight.shape[0]], "Linear: bias shape \(bias.shape) must be [\(weight.shape[0])]") }
+        self.weight = weight.requiringGrad()
+        self.bias = bias?.requiringGrad()
+        super.init()
+    }
+
+    /// A layer with PyTorch's default initialization drawn from `generator`.
+    ///
+    /// - Parameters:
+    ///   - inFeatures: the input size.
+    ///   - outFeatures: the output size.
+    ///   - bias: whether to add a learned bias.
+    ///   - dtype: the parameters' element type.
+    ///   - generator: the source of randomness.
+    ///
+    /// ```swift
+    /// var rng = SeededGenerator(seed: 0)
+    /// let layer = Linear(4, 2, generator: &rng)
+    /// ```
+    public convenience init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, dtype: DType = .float32,
+                            generator: inout SeededGenerator) {
+        precondition(inFeatures >= 0 && outFeatures >= 0, "Linear: sizes must not be negative, got \(inFeatures), \(outFeatures)")
+        let (w, b) = Linear.defaultParameters(weightShape: [outFeatures, inFeatures], biasCount: bias ? outFeatures : nil,
+                                              fanIn: inFeatures, dtype: dtype, generator: &generator)
+        self.init(weight: w, bias: b)
+    }
+
+    /// A layer with PyTorch's default initialization drawn from the default generator (``Random``).
+    ///
+    /// ```swift
+    /// let layer = Linear(784, 256)
+    /// ```
+    public convenience init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, dtype: DType = .float32) {
+        var g = splitDefaultGenerator()
+        self.init(inFeatures, outFeatures, bias: bias, dtype: dtype, generator: &g)
+    }
+
+    /// PyTorch's default weight and bias for Linear and convolution layers: Kaiming uniform (a = √5)
+    /// weights and a bias uniform in ±1/√fanIn.
+    static func defaultParameters(weightShape: [Int], biasCount: Int?, fanIn: Int, dtype: DType,
+                                  generator: inout SeededGenerator) -> (Tensor, Tensor?) {
+        let w = Tensor.zeros(weightShape, dtype: dtype)
+        if w.count > 0 { Init.kaimingUniform(w, a: 5.0.squareRoot(), generator: &generator) }
+        var b: Tensor? = nil
+        if let biasCount {
+            let t = Tensor.zeros([biasCount], dtype: dtype)
+            if fanIn > 0 {
+                let bound = 1 / Double(fanIn).squareRoot()
+                Init.uniform(t, low: -bound, high: bound, generator: &generator)
+            }
+            b = t
+        }
+        return (w, b)
+    }
+
+    /// Applies the layer to `[…, inFeatures]`, giving `[…, outFeatures]`.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        Functional.linear(input, weight: weight, bias: bias)
+    }
+
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+
+    public override var extraDescription: String {
+        "inFeatures: \(inFeatures), outFeatures: \(outFeatures), bias: \(bias != nil)"
+    }
+}

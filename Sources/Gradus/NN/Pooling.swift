@@ -1,0 +1,126 @@
+/// 2-D max pooling (PyTorch's `nn.MaxPool2d`): the largest value of each window. No parameters.
+///
+/// ```swift
+/// let pool = MaxPool2d(2)
+/// let y = pool(x)   // [N, C, 28, 28] -> [N, C, 14, 14]
+/// ```
+public final class MaxPool2d: Module, Layer {
+    /// The window size.
+    public let kernelSize: Size2
+    /// The step between windows (the kernel size by default).
+    public let stride: Size2
+    /// Implicit −∞ padding on each side.
+    public let padding: Size2
+    /// The spacing between window elements.
+    public let dilation: Size2
+
+    /// A max-pooling layer.
+    ///
+    /// - Parameters:
+    ///   - kernelSize: the window size.
+    ///   - stride: the step between windows; nil means `kernelSize`.
+    ///   - padding: implicit −∞ padding, at most half the kernel.
+    ///   - dilation: the spacing between window elements.
+    ///
+    /// ```swift
+    /// let pool = MaxPool2d(3, stride: 2, padding: 1)
+    /// ```
+    public init(_ kernelSize: Size2, stride: Size2? = nil, padding: Size2 = 0, dilation: Size2 = 1) {
+        self.kernelSize = kernelSize
+        self.stride = stride ?? kernelSize
+        self.padding = padding
+        self.dilation = dilation
+        super.init()
+    }
+
+    /// Pools `[N, C, H, W]`.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        Functional.maxPool2d(input, kernelSize: kernelSize.pair, stride: stride.pair, padding: padding.pair,
+                             dilation: dilation.pair)
+    }
+
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+
+    public override var extraDescription: String {
+        "kernelSize: \(kernelSize), stride: \(stride), padding: \(padding), dilation: \(dilation)"
+    }
+}
+
+/// 2-D average pooling (PyTorch's `nn.AvgPool2d`): the mean of each window. No parameters.
+///
+/// ```swift
+/// let pool = AvgPool2d(2)
+/// let y = pool(x)   // [N, C, 8, 8] -> [N, C, 4, 4]
+/// ```
+public final class AvgPool2d: Module, Layer {
+    /// The window size.
+    public let kernelSize: Size2
+    /// The step between windows (the kernel size by default).
+    public let stride: Size2
+    /// Zero padding on each side.
+    public let padding: Size2
+    /// Whether padded zeros count in each window's divisor.
+    public let countIncludePad: Bool
+
+    /// An average-pooling layer.
+    ///
+    /// - Parameters:
+    ///   - kernelSize: the window size.
+    ///   - stride: the step between windows; nil means `kernelSize`.
+    ///   - padding: zero padding, at most half the kernel.
+    ///   - countIncludePad: whether padding counts in the divisor (PyTorch's default: true).
+    ///
+    /// ```swift
+    /// let pool = AvgPool2d(3, stride: 1, padding: 1)
+    /// ```
+    public init(_ kernelSize: Size2, stride: Size2? = nil, padding: Size2 = 0, countIncludePad: Bool = true) {
+        self.kernelSize = kernelSize
+        self.stride = stride ?? kernelSize
+        self.padding = padding
+        self.countIncludePad = countIncludePad
+        super.init()
+    }
+
+    /// Pools `[N, C, H, W]`.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        Functional.avgPool2d(input, kernelSize: kernelSize.pair, stride: stride.pair, padding: padding.pair,
+                             countIncludePad: countIncludePad)
+    }
+
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+
+    public override var extraDescription: String {
+        "kernelSize: \(kernelSize), stride: \(stride), padding: \(padding)"
+    }
+}
+
+/// 2-D adaptive average pooling (PyTorch's `nn.AdaptiveAvgPool2d`): averages into a fixed output size
+/// whatever the input size. `AdaptiveAvgPool2d(1)` is global average pooling.
+///
+/// ```swift
+/// let gap = AdaptiveAvgPool2d(1)
+/// let y = gap(x)   // [N, C, H, W] -> [N, C, 1, 1]
+/// ```
+public final class AdaptiveAvgPool2d: Module, Layer {
+    /// The output size (rows, columns).
+    public let outputSize: Size2
+
+    /// An adaptive average-pooling layer with the given output size.
+    ///
+    /// ```swift
+    /// let pool = AdaptiveAvgPool2d([7, 7])
+    /// ```
+    public init(_ outputSize: Size2) {
+        self.outputSize = outputSize
+        super.init()
+    }
+
+    /// Pools `[N, C, H, W]` to `[N, C, outputSize.height, outputSize.width]`.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        Functional.adaptiveAvgPool2d(input, outputSize: outputSize.pair)
+    }
+
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+
+    public override var extraDescription: String { "outputSize: \(outputSize)" }
+}

@@ -1,0 +1,80 @@
+/// Builds the list of layers of a ``Sequential`` from a block, one layer per line, with `if`, `if/else`
+/// and `for` allowed.
+///
+/// ```swift
+/// let model = Sequential {
+///     Linear(784, 256)
+///     ReLU()
+///     if useDropout { Dropout(p: 0.2) }
+///     Linear(256, 10)
+/// }
+/// ```
+@resultBuilder
+public enum LayerBuilder {
+    /// One layer.
+    public static func buildExpression(_ layer: any Layer) -> [any Layer] { [layer] }
+    /// Several layers at once (e.g. an array built elsewhere).
+    public static func buildExpression(_ layers: [any Layer]) -> [any Layer] { layers }
+    /// The lines of a block, concatenated.
+    public static func buildBlock(_ parts: [any Layer]...) -> [any Layer] { parts.flatMap { $0 } }
+    /// An `if` without `else`.
+    public static func buildOptional(_ part: [any Layer]?) -> [any Layer] { part ?? [] }
+    /// The `if` branch of `if/else`.
+    public static func buildEither(first part: [any Layer]) -> [any Layer] { part }
+    /// The `else` branch of `if/else`.
+    public static func buildEither(second part: [any Layer]) -> [any Layer] { part }
+    /// A `for` loop.
+    public static func buildArray(_ parts: [[any Layer]]) -> [any Layer] { parts.flatMap { $0 } }
+}
+
+/// Layers applied one after another, each to the previous one's output (PyTorch's `nn.Sequential`).
+/// Its children are named `0`, `1`, … so parameter names match PyTorch's (`0.weight`, `2.bias`).
+///
+/// ```swift
+/// let model = Sequential {
+///     Linear(784, 256)
+///     ReLU()
+///     Linear(256, 10)
+/// }
+/// let logits = model(images.flatten(startDim: 1))
+/// ```
+public final class Sequential: Module, Layer {
+    /// The layers, in order.
+    public let layers: [any Layer]
+
+    /// A sequential model of `layers`.
+    ///
+    /// - Parameter layers: the layers, applied in order.
+    ///
+    /// ```swift
+    /// let block = Sequential([Conv2d(1, 6, kernelSize: 5), ReLU(), MaxPool2d(2)])
+    /// ```
+    public init(_ layers: [any Layer]) {
+        self.layers = layers
+        super.init()
+    }
+
+    /// A sequential model whose layers are listed in a block (see ``LayerBuilder``).
+    public convenience init(@LayerBuilder _ build: () -> [any Layer]) {
+        self.init(build())
+    }
+
+    /// The number of layers.
+    public var count: Int { layers.count }
+
+    /// The layer at `index`.
+    public subscript(index: Int) -> any Layer { layers[index] }
+
+    /// Applies the layers in order.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        var x = input
+        for layer in layers { x = layer(x) }
+        return x
+    }
+
+    override func members() -> Members {
+        var found = Members()
+        for (i, layer) in layers.enumerated() { found.children.append(("\(i)", layer)) }
+        return found
+    }
+}

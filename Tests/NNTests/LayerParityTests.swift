@@ -1,0 +1,98 @@
+import Gradus
+import GradusTestSupport
+import Testing
+
+/// The layer for each PyTorch fixture case, built with the same configuration as in
+/// scripts/make_nn_fixtures.py (weights come from the fixture).
+func makeLayer(_ name: String) -> any Layer {
+    switch name {
+    case "linear": return Linear(5, 3)
+    case "linear_nobias": return Linear(5, 3, bias: false)
+    case "conv2d": return Conv2d(3, 4, kernelSize: 3, padding: 1)
+    case "conv2d_groups": return Conv2d(4, 6, kernelSize: [3, 2], stride: [2, 1], padding: [1, 0], dilation: [1, 2], groups: 2)
+    case "conv1d": return Conv1d(3, 4, kernelSize: 3, stride: 2, padding: 1)
+    case "conv1d_groups": return Conv1d(4, 6, kernelSize: 3, padding: 2, dilation: 2, groups: 2, bias: false)
+    case "convtranspose2d": return ConvTranspose2d(3, 4, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1)
+    case "convtranspose2d_groups": return ConvTranspose2d(4, 6, kernelSize: [2, 3], stride: [2, 1], groups: 2, dilation: [1, 2])
+    case "maxpool2d": return MaxPool2d(2)
+    case "maxpool2d_pad": return MaxPool2d(3, stride: 2, padding: 1)
+    case "maxpool2d_dilation": return MaxPool2d([2, 3], stride: [1, 2], dilation: [2, 1])
+    case "avgpool2d": return AvgPool2d(2)
+    case "avgpool2d_pad": return AvgPool2d(3, stride: 2, padding: 1)
+    case "avgpool2d_nopadcount": return AvgPool2d(3, stride: 2, padding: 1, countIncludePad: false)
+    case "adaptiveavgpool2d_1": return AdaptiveAvgPool2d(1)
+    case "adaptiveavgpool2d_32": return AdaptiveAvgPool2d([3, 2])
+    case "batchnorm2d": return BatchNorm2d(3)
+    case "batchnorm1d": return BatchNorm1d(4)
+    case "batchnorm1d_3d": return BatchNorm1d(3, momentum: nil)
+    case "batchnorm2d_noaffine": return BatchNorm2d(2, momentum: 0.3, affine: false)
+    case "layernorm": return LayerNorm([4, 5])
+    case "layernorm_noaffine": return LayerNorm(6, elementwiseAffine: false)
+    case "groupnorm": return GroupNorm(2, 4)
+    case "embedding": return Embedding(10, 4)
+    case "embedding_padding": return Embedding(6, 3, paddingIdx: 2)
+    case "relu": return ReLU()
+    case "leakyrelu": return LeakyReLU(negativeSlope: 0.2)
+    case "elu": return ELU(alpha: 0.7)
+    case "gelu": return GELU()
+    case "gelu_tanh": return GELU(approximate: .tanh)
+    case "silu": return SiLU()
+    case "sigmoid": return Sigmoid()
+    case "tanh": return Tanh()
+    case "softplus": return Softplus(beta: 2, threshold: 3)
+    case "softmax": return Softmax(axis: 1)
+    case "logsoftmax": return LogSoftmax(axis: 0)
+    case "identity": return Identity()
+    case "flatten": return Flatten()
+    case "mlp": return Sequential { Linear(4, 8); ReLU(); Linear(8, 3) }
+    case "cnn":
+        return Sequential {
+            Conv2d(1, 2, kernelSize: 3)
+            BatchNorm2d(2)
+            ReLU()
+            MaxPool2d(2)
+            Flatten()
+            Linear(18, 3)
+        }
+    default: fatalError("no layer for fixture case \(name)")
+    }
+}
+
+@Suite("Layers match PyTorch")
+struct LayerParityTests {
+    @Test("linear and convolution", arguments: [
+        "linear", "linear_nobias", "conv2d", "conv2d_groups", "conv1d", "conv1d_groups",
+        "convtranspose2d", "convtranspose2d_groups",
+    ])
+    func weighted(_ name: String) throws {
+        try checkAgainstPyTorch(name, makeLayer(name), rtol: 1e-5, atol: 2e-6)
+    }
+
+    @Test("pooling", arguments: [
+        "maxpool2d", "maxpool2d_pad", "maxpool2d_dilation", "avgpool2d", "avgpool2d_pad", "avgpool2d_nopadcount",
+        "adaptiveavgpool2d_1", "adaptiveavgpool2d_32",
+    ])
+    func pooling(_ name: String) throws {
+        try checkAgainstPyTorch(name, makeLayer(name))
+    }
+
+    @Test("normalization, train and eval", arguments: [
+        "batchnorm2d", "batchnorm1d", "batchnorm1d_3d", "batchnorm2d_noaffine", "layernorm", "layernorm_noaffine", "groupnorm",
+    ])
+    func normalization(_ name: String) throws {
+        try checkAgainstPyTorch(name, makeLayer(name), rtol: 1e-5, atol: 5e-6)
+    }
+
+    @Test("activations and shape layers", arguments: [
+        "relu", "leakyrelu", "elu", "gelu", "gelu_tanh", "silu", "sigmoid", "tanh", "softplus", "softmax", "logsoftmax",
+        "identity", "flatten", "embedding", "embedding_padding",
+    ])
+    func elementwise(_ name: String) throws {
+        try checkAgainstPyTorch(name, makeLayer(name))
+    }
+
+    @Test("sequential models", arguments: ["mlp", "cnn"])
+    func models(_ name: String) throws {
+        try checkAgainstPyTorch(name, makeLayer(name), rtol: 1e-5, atol: 5e-6)
+    }
+}

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Reference values for Gradus's NN layers, computed by PyTorch.
+
+For each case, writes Tests/Fixtures/nn/<case>.json with:
+  params:  [[name, shape], ...] in named_parameters() order
+  buffers: [[name, shape], ...] in named_buffers() order
+  state:   the state_dict before running (random weights and statistics), key -> tensor
+  input:   the input tensor; gradOutput: weights w of the loss L = sum(w * output)
+  runs:    {"train"|"eval": {output, gradInput, grads: {name: tensor}, stateAfter: {buffer: tensor}}}
+Tensors are {"shape", "dtype", "data"} with full float values.
+
+Run: /tmp/torchenv/bin/python scripts/make_nn_fixtures.py
+"""
+import json
+import os
+
+import torch
+import torch.nn as nn
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "Fixtures", "nn")
+os.makedirs(OUT, exist_ok=True)
+torch.manual_seed(0)
+
+
+def enc(t):
+    t = t.detach()
+    dtype = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
+    return {"shape": list(t.shape), "dtype": dtype, "data": [float(v) for v in t.double().flatten().tolist()]}
+
+
+def randomize(module):
+    """Non-default parameters and statistics, so that loading them is actually tested."""
+    with torch.no_grad():
+        for name, p in module.named_parameters():
+            p.copy_(torch.randn_like(p) * 0.5 + (1.0 if name.endswith("weight") and p.dim() == 1 else 0.0))
+        for name, b in module.named_buffers():
+            if name.endswith("running_mean"):
+                b.copy_(torch.randn_like(b) * 0.3)
+            elif name.endswith("running_var"):
+                b.copy_(torch.rand_like(b) + 0.5)
+            elif name.endswith("num_batches_tracked"):
+                b.fill_(3)
+
+
+def run(module, x, gout, mode):
+    module.train(mode == "train")
+    x = x.clone().requires_grad_(x.dtype.is_floating_point)
+    for p in module.parameters():
+        p.grad = None
+    y = module(x)
+    (y * gout).sum().backward()
+    r = {"output": enc(y), "grads": {n: enc(p.grad) for n, p in module.named_parameters() if p.grad is not None},
+         "stateAfter": {n: enc(b) for n, b in module.named_buffers()}}
+    if x.grad is not None:
+        r["gradInput"] = enc(x.grad)
+    return r
+
+
+def case(name, module, x, modes=("train",), randomize_weights=True):
+    if randomize_weights:
+        randomize(module)
+    state = {k: enc(v) for k, v in module.state_dict().items()}
+    with torch.no_grad():
+        gout = torch.rand_like(module.eval()(x)) + 0.5
+    runs = {}
+    for mode in modes:
+        runs[mode] = run(module, x, gout, mode)
+    doc = {"params": [[n, list(p.shape)] for n, p in module.named_parameters()],
+           "buffers": [[n, list(b.shape)] for n, b in module.named_buffers()],
+           "state": state, "input": enc(x), "gradOutput": enc(gout), "runs": runs, "repr": repr(module)}
+    with open(os.path.join(OUT, name + ".json"), "w") as f:
+        json.dump(doc, f)
+
+
+r = torch.randn
+case("linear", nn.Linear(5, 3), r(4, 5))
+case("linear_nobias", nn.Linear(5, 3, bias=False), r(2, 5))
+case("conv2d", nn.Conv2d(3, 4, 3, padding=1), r(2, 3, 6, 6))
+case("conv2d_groups", nn.Conv2d(4, 6, (3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2), r(2, 4, 7, 8))
+case("conv1d", nn.Conv1d(3, 4, 3, stride=2, padding=1), r(2, 3, 9))
+case("conv1d_groups", nn.Conv1d(4, 6, 3, padding=2, dilation=2, groups=2, bias=False), r(2, 4, 7))
+case("convtranspose2d", nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1), r(2, 3, 4, 4))
+case("convtranspose2d_groups", nn.ConvTranspose2d(4, 6, (2, 3), stride=(2, 1), groups=2, dilation=(1, 2)), r(1, 4, 3, 3))
+case("maxpool2d", nn.MaxPool2d(2), r(2, 3, 6, 6))
+case("maxpool2d_pad", nn.MaxPool2d(3, stride=2, padding=1), r(2, 2, 7, 7))
+case("maxpool2d_dilation", nn.MaxPool2d((2, 3), stride=(1, 2), dilation=(2, 1)), r(1, 2, 6, 7))
+case("avgpool2d", nn.AvgPool2d(2), r(2, 3, 6, 6))
+case("avgpool2d_pad", nn.AvgPool2d(3, stride=2, padding=1), r(2, 2, 7, 7))
+case("avgpool2d_nopadcount", nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False), r(2, 2, 7, 7))
+case("adaptiveavgpool2d_1", nn.AdaptiveAvgPool2d(1), r(2, 3, 5, 4))
+case("adaptiveavgpool2d_32", nn.AdaptiveAvgPool2d((3, 2)), r(2, 3, 7, 5))
+case("batchnorm2d", nn.BatchNorm2d(3), r(4, 3, 3, 3) * 2 + 1, modes=("train", "eval"))
+case("batchnorm1d", nn.BatchNorm1d(4), r(8, 4) * 2 - 1, modes=("train", "eval"))
+case("batchnorm1d_3d", nn.BatchNorm1d(3, momentum=None), r(4, 3, 5), modes=("train", "eval"))
+case("batchnorm2d_noaffine", nn.BatchNorm2d(2, affine=False, momentum=0.3), r(3, 2, 2, 2), modes=("train", "eval"))
+case("layernorm", nn.LayerNorm([4, 5]), r(3, 4, 5))
+case("layernorm_noaffine", nn.LayerNorm(6, elementwise_affine=False), r(2, 3, 6))
+case("groupnorm", nn.GroupNorm(2, 4), r(2, 4, 3, 3))
+case("embedding", nn.Embedding(10, 4), torch.tensor([[1, 3, 3], [9, 0, 2]]))
+case("embedding_padding", nn.Embedding(6, 3, padding_idx=2), torch.tensor([2, 5, 2, 0, 5]))
+x = r(3, 5)
+for name, m in [("relu", nn.ReLU()), ("leakyrelu", nn.LeakyReLU(0.2)), ("elu", nn.ELU(0.7)), ("gelu", nn.GELU()),
+                ("gelu_tanh", nn.GELU(approximate="tanh")), ("silu", nn.SiLU()), ("sigmoid", nn.Sigmoid()),
+                ("tanh", nn.Tanh()), ("softplus", nn.Softplus(beta=2, threshold=3)), ("softmax", nn.Softmax(dim=1)),
+                ("logsoftmax", nn.LogSoftmax(dim=0)), ("identity", nn.Identity())]:
+    case(name, m, x * 2)
+case("flatten", nn.Flatten(), r(2, 3, 2, 2))
+case("mlp", nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3)), r(5, 4), randomize_weights=False)
+cnn = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(18, 3))
+case("cnn", cnn, r(2, 1, 8, 8), modes=("train", "eval"))
+print("wrote", len(os.listdir(OUT)), "files to", os.path.normpath(OUT))
