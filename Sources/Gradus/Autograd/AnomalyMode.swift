@@ -28,13 +28,13 @@ public enum AnomalyMode {
 
     static func checkForward(_ op: String, _ t: Tensor) {
         if let bad = t.firstNonFinite() {
-            preconditionFailure("AnomalyMode: forward of '\(op)' produced \(bad) (output shape \(t.shape))")
+            fatalError("AnomalyMode: forward of '\(op)' produced \(bad) (output shape \(t.shape))")
         }
     }
 
     static func checkBackward(_ op: String, _ t: Tensor) {
         if let bad = t.firstNonFinite() {
-            preconditionFailure("AnomalyMode: backward of '\(op)' produced \(bad) in a gradient of shape \(t.shape)")
+            fatalError("AnomalyMode: backward of '\(op)' produced \(bad) in a gradient of shape \(t.shape)")
         }
     }
 }

@@ -46,7 +46,7 @@ public enum Autograd {
         retainGraph: Bool = false, createGraph: Bool = false
     ) -> [Tensor] {
         for (i, t) in inputs.enumerated() {
-            precondition(t.requiresGrad, "Autograd.gradients: input \(i) (shape \(t.shape)) does not require gradients")
+            require(t.requiresGrad, "Autograd.gradients: input \(i) (shape \(t.shape)) does not require gradients")
         }
         let found = run(root: output, seed: gradOutput, collecting: inputs,
                         retainGraph: retainGraph || createGraph, createGraph: createGraph)
@@ -72,7 +72,7 @@ public enum Autograd {
     ) rethrows -> (value: Tensor, gradients: [Tensor]) {
         let variables = inputs.map { $0.detach().requiringGrad() }
         let value = try GradMode.with(enabled: true) { try body(variables) }
-        precondition(value.count == 1, "Autograd.valueWithGradient: the function returned shape \(value.shape), not a single value")
+        require(value.count == 1, "Autograd.valueWithGradient: the function returned shape \(value.shape), not a single value")
         guard value.requiresGrad else {
             return (value, inputs.map { Tensor.zeros($0.shape, dtype: $0.dtype) })
         }
@@ -97,15 +97,15 @@ public enum Autograd {
     static func run(
         root: Tensor, seed: Tensor?, collecting targets: [Tensor]?, retainGraph: Bool, createGraph: Bool
     ) -> [Tensor?] {
-        precondition(root.requiresGrad,
+        require(root.requiresGrad,
                      "backward: the tensor (shape \(root.shape)) does not require gradients and has no graph")
         let seedGradient: Tensor
         if let seed {
-            precondition(seed.shape == root.shape,
+            require(seed.shape == root.shape,
                          "backward: gradient shape \(seed.shape) does not match the tensor's shape \(root.shape)")
             seedGradient = seed
         } else {
-            precondition(root.count == 1,
+            require(root.count == 1,
                          "backward: a gradient must be given for a tensor of shape \(root.shape); only one-element tensors have an implicit gradient of 1")
             seedGradient = Tensor.ones(root.shape, dtype: root.dtype)
         }
@@ -135,10 +135,10 @@ public enum Autograd {
                 guard let node = t.gradFn, let g = node.pendingGradient else { continue }
                 node.pendingGradient = nil
                 guard let rule = node.rule else {
-                    preconditionFailure("backward: the graph through '\(node.name)' was already freed by an earlier backward; pass retainGraph: true to the first call")
+                    fatalError("backward: the graph through '\(node.name)' was already freed by an earlier backward; pass retainGraph: true to the first call")
                 }
                 let grads = rule(g, t)
-                precondition(grads.count == node.inputs.count, "backward: rule of '\(node.name)' returned \(grads.count) gradients for \(node.inputs.count) inputs")
+                require(grads.count == node.inputs.count, "backward: rule of '\(node.name)' returned \(grads.count) gradients for \(node.inputs.count) inputs")
                 for (input, maybeGrad) in zip(node.inputs, grads) {
                     guard input.requiresGrad, let gi = maybeGrad else { continue }
                     let reduced = gi.shape == input.shape ? gi : gi.unbroadcast(to: input.shape, op: node.name)
@@ -181,11 +181,11 @@ extension Tensor {
     func unbroadcast(to target: [Int], op: String) -> Tensor {
         if shape == target { return self }
         let lead = rank - target.count
-        precondition(lead >= 0, "\(op) backward: gradient of shape \(shape) cannot be reduced to shape \(target)")
+        require(lead >= 0, "\(op) backward: gradient of shape \(shape) cannot be reduced to shape \(target)")
         var axes: [Int] = Array(0..<lead)
         for (i, d) in target.enumerated() where d == 1 && shape[lead + i] != 1 { axes.append(lead + i) }
         for (i, d) in target.enumerated() {
-            precondition(d == shape[lead + i] || d == 1,
+            require(d == shape[lead + i] || d == 1,
                          "\(op) backward: gradient of shape \(shape) cannot be reduced to shape \(target)")
         }
         let summed = axes.isEmpty ? self : sum(axes: axes, keepDims: true)

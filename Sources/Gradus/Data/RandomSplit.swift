@@ -12,7 +12,7 @@ public struct Subset<Base: Dataset>: Dataset {
     /// Creates a subset; every index must be in `0..<base.count`.
     public init(base: Base, indices: [Int]) {
         for i in indices {
-            precondition(i >= 0 && i < base.count, "Subset: index \(i) is out of range 0..<\(base.count)")
+            require(i >= 0 && i < base.count, "Subset: index \(i) is out of range 0..<\(base.count)")
         }
         self.base = base
         self.indices = indices
@@ -32,7 +32,7 @@ public struct Subset<Base: Dataset>: Dataset {
 
 /// The indices `0..<count` shuffled with `seed` and cut into consecutive pieces of `lengths`.
 func splitIndices(count: Int, lengths: [Int], seed: UInt64) -> [[Int]] {
-    precondition(lengths.allSatisfy { $0 >= 0 } && lengths.reduce(0, +) == count,
+    require(lengths.allSatisfy { $0 >= 0 } && lengths.reduce(0, +) == count,
                  "randomSplit: lengths \(lengths) do not add up to the dataset size \(count)")
     var rng = SeededGenerator(seed: seed)
     let order = Tensor.randperm(count, generator: &rng)
@@ -68,7 +68,7 @@ public func randomSplit<D: Dataset>(_ dataset: D, lengths: [Int], seed: UInt64) 
 /// let parts = randomSplit(data, fractions: [0.8, 0.2], seed: 0)
 /// ```
 public func randomSplit<D: Dataset>(_ dataset: D, fractions: [Double], seed: UInt64) -> [Subset<D>] {
-    precondition(!fractions.isEmpty && fractions.allSatisfy { $0 >= 0 } && abs(fractions.reduce(0, +) - 1) < 1e-9,
+    require(!fractions.isEmpty && fractions.allSatisfy { $0 >= 0 } && abs(fractions.reduce(0, +) - 1) < 1e-9,
                  "randomSplit: fractions \(fractions) must be non-negative and add up to 1")
     var lengths = fractions.map { Int((Double(dataset.count) * $0).rounded(.down)) }
     var rest = dataset.count - lengths.reduce(0, +)

@@ -20,7 +20,7 @@ public struct Standardizer: Sendable {
     /// let s = Standardizer(mean: Tensor([0, 10]), scale: Tensor([1, 5]))
     /// ```
     public init(mean: Tensor, scale: Tensor) {
-        precondition(mean.rank == 1 && mean.shape == scale.shape,
+        require(mean.rank == 1 && mean.shape == scale.shape,
                      "Standardizer: mean \(mean.shape) and scale \(scale.shape) must be matching vectors")
         self.mean = mean.detach()
         self.scale = scale.detach()
@@ -35,7 +35,7 @@ public struct Standardizer: Sendable {
     /// let scaler = Standardizer.fit(trainFeatures)
     /// ```
     public static func fit(_ x: Tensor) -> Standardizer {
-        precondition(x.rank == 2 && x.shape[0] >= 1 && x.dtype.isFloatingPoint,
+        require(x.rank == 2 && x.shape[0] >= 1 && x.dtype.isFloatingPoint,
                      "Standardizer.fit: needs a floating-point [samples, features] tensor with at least one sample, got \(x.shape) \(x.dtype)")
         let n = x.shape[0], f = x.shape[1]
         let values = x.scalars(as: Double.self)
@@ -58,7 +58,7 @@ public struct Standardizer: Sendable {
     /// let z = scaler.transform(x)
     /// ```
     public func transform(_ x: Tensor) -> Tensor {
-        precondition(x.rank == 2 && x.shape[1] == mean.shape[0],
+        require(x.rank == 2 && x.shape[1] == mean.shape[0],
                      "Standardizer.transform: x \(x.shape) does not have \(mean.shape[0]) features")
         return (x - mean.to(x.dtype)) / scale.to(x.dtype)
     }
@@ -69,7 +69,7 @@ public struct Standardizer: Sendable {
     /// let x = scaler.inverseTransform(z)
     /// ```
     public func inverseTransform(_ z: Tensor) -> Tensor {
-        precondition(z.rank == 2 && z.shape[1] == mean.shape[0],
+        require(z.rank == 2 && z.shape[1] == mean.shape[0],
                      "Standardizer.inverseTransform: z \(z.shape) does not have \(mean.shape[0]) features")
         return z * scale.to(z.dtype) + mean.to(z.dtype)
     }

@@ -49,7 +49,7 @@ public enum SafeTensors {
     /// The header and data layout of `tensors`: tensors ordered by decreasing element size, then
     /// name (as the Python package orders them), and the padded JSON header.
     static func layout(_ tensors: [String: Tensor], metadata: [String: String]) -> (header: [UInt8], order: [String]) {
-        precondition(tensors["__metadata__"] == nil, "SafeTensors: \"__metadata__\" is reserved and cannot name a tensor")
+        require(tensors["__metadata__"] == nil, "SafeTensors: \"__metadata__\" is reserved and cannot name a tensor")
         let order = tensors.keys.sorted { a, b in
             let sa = tensors[a]!.dtype.byteSize, sb = tensors[b]!.dtype.byteSize
             return sa != sb ? sa > sb : a < b

@@ -26,7 +26,7 @@ extension Tensor {
             return ok
         }
         requireFloat("binaryCrossEntropy")
-        precondition(dtype == .float32 ? inRange(Float.self) : inRange(Double.self),
+        require(dtype == .float32 ? inRange(Float.self) : inRange(Double.self),
                      "binaryCrossEntropy: every prediction must lie in [0, 1] (shape \(shape)); apply sigmoid first or use binaryCrossEntropyWithLogits")
         let logX = log().clamp(min: -100)
         let log1mX = (1 - self).log().clamp(min: -100)

@@ -5,21 +5,21 @@ extension Tensor {
     /// Scores as `[M, C]` rows and labels as `[M]`, with the shape that per-row losses take for
     /// `.none` (the labels' shape).
     func classRows(_ target: Tensor, op: String) -> (rows: Tensor, labels: Tensor, outShape: [Int]) {
-        precondition(target.dtype == .int64,
+        require(target.dtype == .int64,
                      "\(op): class-index targets must be int64, got \(target.dtype) of shape \(target.shape)")
         switch rank {
         case 1:
-            precondition(target.rank == 0 || target.shape == [1],
+            require(target.rank == 0 || target.shape == [1],
                          "\(op): scores of shape \(shape) need one label (shape []), got shape \(target.shape)")
             return (unsqueeze(0), target.reshape([1]), target.shape)
         case 2:
-            precondition(target.shape == [shape[0]],
+            require(target.shape == [shape[0]],
                          "\(op): scores of shape \(shape) need labels of shape [\(shape[0])], got \(target.shape)")
             return (self, target, target.shape)
         default:
-            precondition(rank >= 2, "\(op): scores must have rank ≥ 1, got shape \(shape)")
+            require(rank >= 2, "\(op): scores must have rank ≥ 1, got shape \(shape)")
             let expected = [shape[0]] + Array(shape[2...])
-            precondition(target.shape == expected,
+            require(target.shape == expected,
                          "\(op): scores of shape \(shape) need labels of shape \(expected), got \(target.shape)")
             let perm = [0] + Array(2..<rank) + [1]
             let rows = permute(perm).reshape([-1, shape[1]])
@@ -30,7 +30,7 @@ extension Tensor {
     /// Per-class weights as Doubles, checked against the number of classes.
     static func classWeights(_ weight: Tensor?, classes: Int, op: String) -> [Double]? {
         guard let weight else { return nil }
-        precondition(weight.shape == [classes],
+        require(weight.shape == [classes],
                      "\(op): weight must have shape [\(classes)] (one per class), got \(weight.shape)")
         return weight.scalars(as: Double.self)
     }

@@ -30,7 +30,7 @@ extension Tensor {
         labelSmoothing: Double = 0, reduction: Reduction = .mean
     ) -> Tensor {
         requireFloat("crossEntropy")
-        precondition(labelSmoothing >= 0 && labelSmoothing <= 1,
+        require(labelSmoothing >= 0 && labelSmoothing <= 1,
                      "crossEntropy: labelSmoothing must lie in [0, 1], got \(labelSmoothing)")
         if target.dtype != .int64 {
             return crossEntropyWithProbabilities(target, weight: weight, labelSmoothing: labelSmoothing,
@@ -49,7 +49,7 @@ extension Tensor {
         _ target: Tensor, weight: Tensor?, labelSmoothing: Double, reduction: Reduction
     ) -> Tensor {
         requireSameShape(target, "crossEntropy")
-        precondition(rank >= 1, "crossEntropy: logits must have rank ≥ 1, got shape \(shape)")
+        require(rank >= 1, "crossEntropy: logits must have rank ≥ 1, got shape \(shape)")
         let classAxis = rank == 1 ? 0 : 1
         let classes = shape[classAxis]
         let logP = logSoftmax(axis: classAxis)
@@ -57,7 +57,7 @@ extension Tensor {
         if labelSmoothing > 0 { t = t * (1 - labelSmoothing) + labelSmoothing / Double(classes) }
         var product = logP * t
         if let weight {
-            precondition(weight.shape == [classes],
+            require(weight.shape == [classes],
                          "crossEntropy: weight must have shape [\(classes)] (one per class), got \(weight.shape)")
             var wShape = [Int](repeating: 1, count: rank)
             wShape[classAxis] = classes
@@ -82,7 +82,7 @@ extension Tensor {
         let lab = labels.pointer(Int64.self)
         for i in 0..<m {
             let y = Int(lab[i])
-            precondition(y == ignoreIndex || (y >= 0 && y < c),
+            require(y == ignoreIndex || (y >= 0 && y < c),
                          "crossEntropy: label \(y) at row \(i) is outside 0..<\(c) (logits shape \(logits.shape))")
         }
         // Per row: log Σ exp (kept for backward) and the weight w[y_i] (0 for ignored rows).

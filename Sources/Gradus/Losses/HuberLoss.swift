@@ -14,7 +14,7 @@ extension Tensor {
     /// ```
     public func huberLoss(_ target: Tensor, delta: Double = 1, reduction: Reduction = .mean) -> Tensor {
         requireSameShape(target, "huberLoss")
-        precondition(delta > 0, "huberLoss: delta must be positive, got \(delta)")
+        require(delta > 0, "huberLoss: delta must be positive, got \(delta)")
         let d = (self - target).abs()
         let quadratic = d.square() * 0.5
         let linear = (d - 0.5 * delta) * delta

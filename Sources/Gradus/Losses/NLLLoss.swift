@@ -29,7 +29,7 @@ extension Tensor {
         for i in 0..<m {
             let y = Int(lab[i])
             if y == ignoreIndex { continue }
-            precondition(y >= 0 && y < c, "nllLoss: label \(y) at row \(i) is outside 0..<\(c) (input shape \(shape))")
+            require(y >= 0 && y < c, "nllLoss: label \(y) at row \(i) is outside 0..<\(c) (input shape \(shape))")
             sp[i] = Int64(y)
             rowWeights[i] = w?[y] ?? 1
         }

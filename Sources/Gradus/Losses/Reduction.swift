@@ -36,9 +36,9 @@ extension Tensor {
 
     /// Stops unless `target` has this tensor's shape and dtype.
     func requireSameShape(_ target: Tensor, _ op: String) {
-        precondition(shape == target.shape,
+        require(shape == target.shape,
                      "\(op): prediction shape \(shape) and target shape \(target.shape) differ")
-        precondition(dtype == target.dtype,
+        require(dtype == target.dtype,
                      "\(op): prediction dtype \(dtype) and target dtype \(target.dtype) differ")
     }
 }

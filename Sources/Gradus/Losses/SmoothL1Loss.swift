@@ -14,7 +14,7 @@ extension Tensor {
     /// ```
     public func smoothL1Loss(_ target: Tensor, beta: Double = 1, reduction: Reduction = .mean) -> Tensor {
         requireSameShape(target, "smoothL1Loss")
-        precondition(beta >= 0, "smoothL1Loss: beta must be non-negative, got \(beta)")
+        require(beta >= 0, "smoothL1Loss: beta must be non-negative, got \(beta)")
         if beta == 0 { return l1Loss(target, reduction: reduction) }
         let d = (self - target).abs()
         let quadratic = d.square() * (0.5 / beta)

@@ -26,7 +26,7 @@ public class BatchNorm: Module, Layer {
     let ranks: [Int]
 
     init(numFeatures: Int, eps: Double, momentum: Double?, affine: Bool, trackRunningStats: Bool, dtype: DType, ranks: [Int]) {
-        precondition(numFeatures > 0, "\(Self.self): numFeatures must be positive, got \(numFeatures)")
+        require(numFeatures > 0, "\(Self.self): numFeatures must be positive, got \(numFeatures)")
         self.numFeatures = numFeatures
         self.eps = eps
         self.momentum = momentum
@@ -45,7 +45,7 @@ public class BatchNorm: Module, Layer {
 
     /// Normalizes `input` (see the type's description for the modes).
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        precondition(ranks.contains(input.rank) && input.shape[1] == numFeatures,
+        require(ranks.contains(input.rank) && input.shape[1] == numFeatures,
                      "\(type(of: self)): expected input of rank \(ranks.map(String.init).joined(separator: " or ")) with \(numFeatures) channels, got \(input.shape)")
         var factor = momentum ?? 0
         if isTraining, let counter = numBatchesTracked {

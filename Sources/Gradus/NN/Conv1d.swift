@@ -33,10 +33,10 @@ public final class Conv1d: Module, Layer {
     /// let conv = Conv1d(weight: Tensor.ones([2, 1, 3]), bias: nil)
     /// ```
     public init(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0, dilation: Int = 1, groups: Int = 1) {
-        precondition(weight.rank == 3, "Conv1d: weight must be [out, in/groups, k], got \(weight.shape)")
-        precondition(groups >= 1 && weight.shape[0] % groups == 0,
+        require(weight.rank == 3, "Conv1d: weight must be [out, in/groups, k], got \(weight.shape)")
+        require(groups >= 1 && weight.shape[0] % groups == 0,
                      "Conv1d: \(weight.shape[0]) output channels are not divisible by \(groups) groups")
-        if let bias { precondition(bias.shape == [weight.shape[0]], "Conv1d: bias shape \(bias.shape) must be [\(weight.shape[0])]") }
+        if let bias { require(bias.shape == [weight.shape[0]], "Conv1d: bias shape \(bias.shape) must be [\(weight.shape[0])]") }
         self.weight = weight.requiringGrad()
         self.bias = bias?.requiringGrad()
         self.stride = stride
@@ -67,7 +67,7 @@ public final class Conv1d: Module, Layer {
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                             dilation: Int = 1, groups: Int = 1, bias: Bool = true, dtype: DType = .float32,
                             generator: inout SeededGenerator) {
-        precondition(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
+        require(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
                      "Conv1d: channels \(inChannels) -> \(outChannels) are not divisible by \(groups) groups")
         let shape = [outChannels, inChannels / groups, kernelSize]
         let (w, b) = Linear.defaultParameters(weightShape: shape, biasCount: bias ? outChannels : nil,

@@ -35,10 +35,10 @@ public final class Conv2d: Module, Layer {
     /// let conv = Conv2d(weight: Tensor.ones([4, 3, 3, 3]), bias: nil, padding: 1)
     /// ```
     public init(weight: Tensor, bias: Tensor?, stride: Size2 = 1, padding: Size2 = 0, dilation: Size2 = 1, groups: Int = 1) {
-        precondition(weight.rank == 4, "Conv2d: weight must be [out, in/groups, kH, kW], got \(weight.shape)")
-        precondition(groups >= 1 && weight.shape[0] % groups == 0,
+        require(weight.rank == 4, "Conv2d: weight must be [out, in/groups, kH, kW], got \(weight.shape)")
+        require(groups >= 1 && weight.shape[0] % groups == 0,
                      "Conv2d: \(weight.shape[0]) output channels are not divisible by \(groups) groups")
-        if let bias { precondition(bias.shape == [weight.shape[0]], "Conv2d: bias shape \(bias.shape) must be [\(weight.shape[0])]") }
+        if let bias { require(bias.shape == [weight.shape[0]], "Conv2d: bias shape \(bias.shape) must be [\(weight.shape[0])]") }
         self.weight = weight.requiringGrad()
         self.bias = bias?.requiringGrad()
         self.stride = stride
@@ -69,7 +69,7 @@ public final class Conv2d: Module, Layer {
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Size2, stride: Size2 = 1,
                             padding: Size2 = 0, dilation: Size2 = 1, groups: Int = 1, bias: Bool = true,
                             dtype: DType = .float32, generator: inout SeededGenerator) {
-        precondition(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
+        require(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
                      "Conv2d: channels \(inChannels) -> \(outChannels) are not divisible by \(groups) groups")
         let shape = [outChannels, inChannels / groups, kernelSize.height, kernelSize.width]
         let (w, b) = Linear.defaultParameters(weightShape: shape, biasCount: bias ? outChannels : nil,

@@ -23,9 +23,9 @@ public final class Embedding: Module, Layer {
     /// let embed = Embedding(weight: pretrained)
     /// ```
     public init(weight: Tensor, paddingIdx: Int? = nil) {
-        precondition(weight.rank == 2, "Embedding: weight must be [numEmbeddings, embeddingDim], got \(weight.shape)")
+        require(weight.rank == 2, "Embedding: weight must be [numEmbeddings, embeddingDim], got \(weight.shape)")
         if let paddingIdx {
-            precondition(paddingIdx >= 0 && paddingIdx < weight.shape[0],
+            require(paddingIdx >= 0 && paddingIdx < weight.shape[0],
                          "Embedding: paddingIdx \(paddingIdx) is out of range for \(weight.shape[0]) rows")
         }
         self.weight = weight.requiringGrad()

@@ -60,14 +60,14 @@ public enum Init {
     /// Init.fans([6, 1, 5, 5])   // (25, 150)
     /// ```
     public static func fans(_ shape: [Int]) -> (fanIn: Int, fanOut: Int) {
-        precondition(shape.count >= 2, "Init.fans: needs a tensor with at least 2 dimensions, got shape \(shape)")
+        require(shape.count >= 2, "Init.fans: needs a tensor with at least 2 dimensions, got shape \(shape)")
         let receptive = shape.dropFirst(2).reduce(1, *)
         return (shape[1] * receptive, shape[0] * receptive)
     }
 
     /// Overwrites `tensor` in place with the values of `source` (same shape), without recording.
     static func assign(_ tensor: Tensor, _ source: Tensor) {
-        precondition(tensor.dtype.isFloatingPoint, "Init: needs a floating-point tensor, got \(tensor.dtype) of shape \(tensor.shape)")
+        require(tensor.dtype.isFloatingPoint, "Init: needs a floating-point tensor, got \(tensor.dtype) of shape \(tensor.shape)")
         tensor.copyValues(from: source)
     }
 
@@ -171,7 +171,7 @@ public enum Init {
     static func kaimingStd(_ shape: [Int], a: Double, mode: FanMode, nonlinearity: Nonlinearity) -> Double {
         let (fi, fo) = fans(shape)
         let fan = mode == .fanIn ? fi : fo
-        precondition(fan > 0, "Init.kaiming: fan is zero for shape \(shape)")
+        require(fan > 0, "Init.kaiming: fan is zero for shape \(shape)")
         return gain(for: nonlinearity, param: a) / Double(fan).squareRoot()
     }
 
@@ -229,7 +229,7 @@ public enum Init {
     /// Init.orthogonal(rnn.weightHH, generator: &rng)
     /// ```
     public static func orthogonal(_ tensor: Tensor, gain: Double = 1, generator: inout SeededGenerator) {
-        precondition(tensor.rank >= 2, "Init.orthogonal: needs at least 2 dimensions, got shape \(tensor.shape)")
+        require(tensor.rank >= 2, "Init.orthogonal: needs at least 2 dimensions, got shape \(tensor.shape)")
         let rows = tensor.shape[0], cols = tensor.count / Swift.max(rows, 1)
         // Work on a tall matrix m×n (m ≥ n): its n columns become orthonormal.
         let (m, n) = rows < cols ? (cols, rows) : (rows, cols)

@@ -110,7 +110,7 @@ extension Tensor {
     /// Overwrites this tensor's elements with `source`'s (same shape; converted to this dtype), in
     /// place, without recording anything.
     func copyValues(from source: Tensor) {
-        precondition(source.shape == shape, "copyValues: shape \(source.shape) does not match \(shape)")
+        require(source.shape == shape, "copyValues: shape \(source.shape) does not match \(shape)")
         if source.storage === storage { return }
         let converted = GradMode.noGrad { source.to(dtype) }
         storage.pointer.copyMemory(from: converted.storage.pointer, byteCount: count * dtype.byteSize)

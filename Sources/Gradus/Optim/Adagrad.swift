@@ -40,11 +40,11 @@ public final class Adagrad: Optimizer, @unchecked Sendable {
     /// ```
     public init(groups: [ParameterGroup], lr: Double = 0.01, lrDecay: Double = 0, weightDecay: Double = 0,
                 initialAccumulatorValue: Double = 0, eps: Double = 1e-10, maximize: Bool = false) {
-        precondition(lr >= 0, "Adagrad: invalid learning rate \(lr)")
-        precondition(lrDecay >= 0, "Adagrad: invalid lrDecay \(lrDecay)")
-        precondition(weightDecay >= 0, "Adagrad: invalid weightDecay \(weightDecay)")
-        precondition(initialAccumulatorValue >= 0, "Adagrad: invalid initialAccumulatorValue \(initialAccumulatorValue)")
-        precondition(eps >= 0, "Adagrad: invalid eps \(eps)")
+        require(lr >= 0, "Adagrad: invalid learning rate \(lr)")
+        require(lrDecay >= 0, "Adagrad: invalid lrDecay \(lrDecay)")
+        require(weightDecay >= 0, "Adagrad: invalid weightDecay \(weightDecay)")
+        require(initialAccumulatorValue >= 0, "Adagrad: invalid initialAccumulatorValue \(initialAccumulatorValue)")
+        require(eps >= 0, "Adagrad: invalid eps \(eps)")
         super.init(groups: groups,
                    defaults: ["lr": lr, "lrDecay": lrDecay, "weightDecay": weightDecay,
                               "initialAccumulatorValue": initialAccumulatorValue, "eps": eps,

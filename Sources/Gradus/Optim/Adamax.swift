@@ -37,10 +37,10 @@ public final class Adamax: Optimizer, @unchecked Sendable {
     /// ```
     public init(groups: [ParameterGroup], lr: Double = 0.002, betas: (Double, Double) = (0.9, 0.999),
                 eps: Double = 1e-8, weightDecay: Double = 0, maximize: Bool = false) {
-        precondition(lr >= 0, "Adamax: invalid learning rate \(lr)")
-        precondition(eps >= 0, "Adamax: invalid eps \(eps)")
-        precondition(betas.0 >= 0 && betas.0 < 1 && betas.1 >= 0 && betas.1 < 1, "Adamax: invalid betas \(betas)")
-        precondition(weightDecay >= 0, "Adamax: invalid weightDecay \(weightDecay)")
+        require(lr >= 0, "Adamax: invalid learning rate \(lr)")
+        require(eps >= 0, "Adamax: invalid eps \(eps)")
+        require(betas.0 >= 0 && betas.0 < 1 && betas.1 >= 0 && betas.1 < 1, "Adamax: invalid betas \(betas)")
+        require(weightDecay >= 0, "Adamax: invalid weightDecay \(weightDecay)")
         super.init(groups: groups,
                    defaults: ["lr": lr, "beta1": betas.0, "beta2": betas.1, "eps": eps, "weightDecay": weightDecay,
                               "maximize": maximize ? 1 : 0],

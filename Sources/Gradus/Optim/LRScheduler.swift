@@ -25,7 +25,7 @@ public class LRScheduler: @unchecked Sendable {
     init(_ optimizer: Optimizer, baseLearningRates: [Double]? = nil) {
         self.optimizer = optimizer
         self.baseLearningRates = baseLearningRates ?? optimizer.learningRates
-        precondition(self.baseLearningRates.count == optimizer.parameterGroups.count,
+        require(self.baseLearningRates.count == optimizer.parameterGroups.count,
                      "LRScheduler: \(self.baseLearningRates.count) learning rates for \(optimizer.parameterGroups.count) parameter groups")
     }
 
@@ -51,7 +51,7 @@ public class LRScheduler: @unchecked Sendable {
     /// let planned = (0..<10).map { schedule.learningRates(atEpoch: $0)[0] }
     /// ```
     public func learningRates(atEpoch epoch: Int) -> [Double] {
-        preconditionFailure("\(type(of: self)) must override learningRates(atEpoch:)")
+        fatalError("\(type(of: self)) must override learningRates(atEpoch:)")
     }
 
     /// The rates set by the last ``step()`` (or by construction).

@@ -60,14 +60,14 @@ public class Optimizer: @unchecked Sendable {
     /// ```
     public func addParameterGroup(_ group: ParameterGroup) {
         for key in group.options.keys {
-            precondition(defaults[key] != nil,
+            require(defaults[key] != nil,
                          "\(name): unknown option '\(key)'; known options: \(defaults.keys.sorted().joined(separator: ", "))")
         }
         var seen = Set(parameterGroups.flatMap { $0.parameters.map(ObjectIdentifier.init) })
         for (i, p) in group.parameters.enumerated() {
-            precondition(p.dtype.isFloatingPoint && p.isLeaf,
+            require(p.dtype.isFloatingPoint && p.isLeaf,
                          "\(name): parameter \(i) (shape \(p.shape)) must be a floating-point leaf tensor")
-            precondition(seen.insert(ObjectIdentifier(p)).inserted,
+            require(seen.insert(ObjectIdentifier(p)).inserted,
                          "\(name): parameter \(i) (shape \(p.shape)) appears in more than one place")
         }
         var resolved = group
@@ -90,7 +90,7 @@ public class Optimizer: @unchecked Sendable {
 
     /// Updates the parameters of group `g`; each subclass implements its rule here.
     func update(group g: Int) {
-        preconditionFailure("\(name) must override update(group:)")
+        fatalError("\(name) must override update(group:)")
     }
 
     /// Calls `body` for each parameter of group `g` that has a gradient, after checking it and
@@ -99,7 +99,7 @@ public class Optimizer: @unchecked Sendable {
         let group = parameterGroups[g]
         for (p, s) in zip(group.parameters, states[g]) {
             guard let grad = p.grad else { continue }
-            precondition(grad.shape == p.shape && grad.dtype == p.dtype,
+            require(grad.shape == p.shape && grad.dtype == p.dtype,
                          "\(name).step: gradient of shape \(grad.shape) (\(grad.dtype)) does not match parameter of shape \(p.shape) (\(p.dtype))")
             s.step += 1
             body(p, grad, s)
@@ -129,7 +129,7 @@ public class Optimizer: @unchecked Sendable {
     public var learningRates: [Double] {
         get { parameterGroups.map(\.learningRate) }
         set {
-            precondition(newValue.count == parameterGroups.count,
+            require(newValue.count == parameterGroups.count,
                          "\(name).learningRates: \(newValue.count) values for \(parameterGroups.count) groups")
             for (i, lr) in newValue.enumerated() { parameterGroups[i].learningRate = lr }
         }
@@ -138,7 +138,7 @@ public class Optimizer: @unchecked Sendable {
     /// The value of option `key` in group `group`.
     public func option(_ key: String, group: Int = 0) -> Double {
         guard let v = parameterGroups[group].options[key] else {
-            preconditionFailure("\(name): unknown option '\(key)'; known options: \(defaults.keys.sorted().joined(separator: ", "))")
+            fatalError("\(name): unknown option '\(key)'; known options: \(defaults.keys.sorted().joined(separator: ", "))")
         }
         return v
     }
@@ -149,7 +149,7 @@ public class Optimizer: @unchecked Sendable {
     /// optimizer.setOption("momentum", 0.95)
     /// ```
     public func setOption(_ key: String, _ value: Double, group: Int? = nil) {
-        precondition(defaults[key] != nil,
+        require(defaults[key] != nil,
                      "\(name): unknown option '\(key)'; known options: \(defaults.keys.sorted().joined(separator: ", "))")
         for i in parameterGroups.indices where group == nil || group == i {
             parameterGroups[i].options[key] = value

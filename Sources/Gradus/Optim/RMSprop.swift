@@ -49,11 +49,11 @@ public final class RMSprop: Optimizer, @unchecked Sendable {
     /// ```
     public init(groups: [ParameterGroup], lr: Double = 0.01, alpha: Double = 0.99, eps: Double = 1e-8,
                 weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false, maximize: Bool = false) {
-        precondition(lr >= 0, "RMSprop: invalid learning rate \(lr)")
-        precondition(alpha >= 0, "RMSprop: invalid alpha \(alpha)")
-        precondition(eps >= 0, "RMSprop: invalid eps \(eps)")
-        precondition(weightDecay >= 0, "RMSprop: invalid weightDecay \(weightDecay)")
-        precondition(momentum >= 0, "RMSprop: invalid momentum \(momentum)")
+        require(lr >= 0, "RMSprop: invalid learning rate \(lr)")
+        require(alpha >= 0, "RMSprop: invalid alpha \(alpha)")
+        require(eps >= 0, "RMSprop: invalid eps \(eps)")
+        require(weightDecay >= 0, "RMSprop: invalid weightDecay \(weightDecay)")
+        require(momentum >= 0, "RMSprop: invalid momentum \(momentum)")
         super.init(groups: groups,
                    defaults: ["lr": lr, "alpha": alpha, "eps": eps, "weightDecay": weightDecay, "momentum": momentum,
                               "centered": centered ? 1 : 0, "maximize": maximize ? 1 : 0],

@@ -16,7 +16,7 @@ public enum Broadcast {
     /// The broadcast shape, stopping with a message naming `op` and both shapes when there is none.
     static func shape(_ a: [Int], _ b: [Int], op: String) -> [Int] {
         guard let s = shape(a, b) else {
-            preconditionFailure("\(op): shapes \(a) and \(b) cannot be broadcast together")
+            fatalError("\(op): shapes \(a) and \(b) cannot be broadcast together")
         }
         return s
     }

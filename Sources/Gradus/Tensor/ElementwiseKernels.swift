@@ -3,7 +3,7 @@ extension Tensor {
     /// Stops unless this tensor is floating point.
     @inline(__always)
     func requireFloat(_ op: String) {
-        precondition(dtype.isFloatingPoint, "\(op): needs a floating-point tensor, got \(dtype) of shape \(shape)")
+        require(dtype.isFloatingPoint, "\(op): needs a floating-point tensor, got \(dtype) of shape \(shape)")
     }
 
     /// A new tensor of the same shape with `f` applied to each element.
@@ -30,7 +30,7 @@ extension Tensor {
     @inline(__always)
     func zipWith(_ other: Tensor, _ op: String, _ f32: (Float, Float) -> Float, _ f64: (Double, Double) -> Double) -> Tensor {
         requireFloat(op)
-        precondition(dtype == other.dtype, "\(op): dtypes \(dtype) and \(other.dtype) differ (shapes \(shape) and \(other.shape)); convert one with to(_:)")
+        require(dtype == other.dtype, "\(op): dtypes \(dtype) and \(other.dtype) differ (shapes \(shape) and \(other.shape)); convert one with to(_:)")
         let outShape = shape == other.shape ? shape : Broadcast.shape(shape, other.shape, op: op)
         let out = Tensor(uninitializedShape: outShape, dtype: dtype)
         switch dtype {
@@ -84,7 +84,7 @@ extension Tensor {
     func zip3(_ b: Tensor, _ c: Tensor, _ op: String,
               _ f32: (Float, Float, Float) -> Float, _ f64: (Double, Double, Double) -> Double) -> Tensor {
         requireFloat(op)
-        precondition(dtype == b.dtype && dtype == c.dtype, "\(op): dtypes \(dtype), \(b.dtype) and \(c.dtype) differ")
+        require(dtype == b.dtype && dtype == c.dtype, "\(op): dtypes \(dtype), \(b.dtype) and \(c.dtype) differ")
         let s1 = Broadcast.shape(shape, b.shape, op: op)
         let outShape = Broadcast.shape(s1, c.shape, op: op)
         let out = Tensor(uninitializedShape: outShape, dtype: dtype)

@@ -29,7 +29,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
 
     /// A generator restored from a saved ``state``.
     public init(state: [UInt64]) {
-        precondition(state.count == 4, "SeededGenerator(state:): needs 4 words, got \(state.count)")
+        require(state.count == 4, "SeededGenerator(state:): needs 4 words, got \(state.count)")
         self.state = (state[0], state[1], state[2], state[3])
     }
 
@@ -86,7 +86,7 @@ public enum Random {
 
 extension Tensor {
     static func fill(_ shape: [Int], dtype: DType, _ draw: () -> Double) -> Tensor {
-        precondition(dtype.isFloatingPoint, "random tensors need a floating-point dtype, got \(dtype)")
+        require(dtype.isFloatingPoint, "random tensors need a floating-point dtype, got \(dtype)")
         let t = Tensor(uninitializedShape: shape, dtype: dtype)
         switch dtype {
         case .float32: let p = t.pointer(Float.self); for i in 0..<t.count { p[i] = Float(draw()) }
@@ -151,7 +151,7 @@ extension Tensor {
     /// ```
     public static func bernoulli(_ shape: [Int], p: Double, dtype: DType = .float32,
                                  generator: inout SeededGenerator) -> Tensor {
-        precondition(p >= 0 && p <= 1, "bernoulli: p must be in [0, 1], got \(p)")
+        require(p >= 0 && p <= 1, "bernoulli: p must be in [0, 1], got \(p)")
         return fill(shape, dtype: dtype) { generator.nextUnit() < p ? 1 : 0 }
     }
 
@@ -167,7 +167,7 @@ extension Tensor {
     /// let labels = Tensor.randint(0, 10, shape: [64], generator: &rng)
     /// ```
     public static func randint(_ low: Int, _ high: Int, shape: [Int], generator: inout SeededGenerator) -> Tensor {
-        precondition(high > low, "randint: high (\(high)) must exceed low (\(low))")
+        require(high > low, "randint: high (\(high)) must exceed low (\(low))")
         let t = Tensor(uninitializedShape: shape, dtype: .int64)
         let p = t.pointer(Int64.self)
         for i in 0..<t.count { p[i] = Int64(Int.random(in: low..<high, using: &generator)) }

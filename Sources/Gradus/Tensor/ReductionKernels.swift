@@ -29,7 +29,7 @@ extension Tensor {
         switch dtype {
         case .float32: run(Float.self)
         case .float64: run(Double.self)
-        case .int64: preconditionFailure("sum: int64 tensors are not summed here; convert with to(.float32)")
+        case .int64: fatalError("sum: int64 tensors are not summed here; convert with to(.float32)")
         }
         return out
     }
@@ -53,7 +53,7 @@ extension Tensor {
     /// Maximum (or minimum) along one axis with the index of its first occurrence; NaN wins, as in PyTorch.
     func extremumKernel(axis a: Int, largest: Bool) -> (values: Tensor, indices: Tensor) {
         let (outer, n, inner) = axisLayout(a)
-        precondition(n > 0, "\(largest ? "max" : "min"): cannot reduce an empty dimension (shape \(shape), axis \(a))")
+        require(n > 0, "\(largest ? "max" : "min"): cannot reduce an empty dimension (shape \(shape), axis \(a))")
         let shapeOut = keepDimsShape([a])
         let values = Tensor(uninitializedShape: shapeOut, dtype: dtype)
         let indices = Tensor(uninitializedShape: shapeOut, dtype: .int64)

@@ -44,7 +44,7 @@ extension Tensor {
         switch dtype {
         case .float32: run(Float.self)
         case .float64: run(Double.self)
-        case .int64: preconditionFailure("stridedAccumulate: int64 tensors have no gradients")
+        case .int64: fatalError("stridedAccumulate: int64 tensors have no gradients")
         }
     }
 }

@@ -65,7 +65,7 @@ extension Tensor {
     /// ```
     public convenience init<S: BinaryFloatingPoint>(shape: [Int], values: [S], dtype: DType = .float32) {
         let n = Tensor.elementCount(shape, op: "Tensor(shape:values:)")
-        precondition(n == values.count, "Tensor(shape:values:): shape \(shape) needs \(n) values, got \(values.count)")
+        require(n == values.count, "Tensor(shape:values:): shape \(shape) needs \(n) values, got \(values.count)")
         self.init(uninitializedShape: shape, dtype: dtype)
         switch dtype {
         case .float32: let p = pointer(Float.self); for (i, v) in values.enumerated() { p[i] = Float(v) }
@@ -77,7 +77,7 @@ extension Tensor {
     /// A tensor of `shape` holding integer `values` (for labels and indices use ``init(labels:)``).
     public convenience init(shape: [Int], integers values: [Int], dtype: DType = .int64) {
         let n = Tensor.elementCount(shape, op: "Tensor(shape:integers:)")
-        precondition(n == values.count, "Tensor(shape:integers:): shape \(shape) needs \(n) values, got \(values.count)")
+        require(n == values.count, "Tensor(shape:integers:): shape \(shape) needs \(n) values, got \(values.count)")
         self.init(uninitializedShape: shape, dtype: dtype)
         switch dtype {
         case .float32: let p = pointer(Float.self); for (i, v) in values.enumerated() { p[i] = Float(v) }
@@ -112,7 +112,7 @@ extension Tensor {
     public convenience init(_ rows: [[Double]], dtype: DType = .float32) {
         let cols = rows.first?.count ?? 0
         for (i, r) in rows.enumerated() {
-            precondition(r.count == cols, "Tensor([[...]]): row \(i) has \(r.count) values, row 0 has \(cols)")
+            require(r.count == cols, "Tensor([[...]]): row \(i) has \(r.count) values, row 0 has \(cols)")
         }
         self.init(shape: [rows.count, cols], values: rows.flatMap { $0 }, dtype: dtype)
     }
@@ -122,9 +122,9 @@ extension Tensor {
         let rows = blocks.first?.count ?? 0
         let cols = blocks.first?.first?.count ?? 0
         for (i, b) in blocks.enumerated() {
-            precondition(b.count == rows, "Tensor([[[...]]]): block \(i) has \(b.count) rows, block 0 has \(rows)")
+            require(b.count == rows, "Tensor([[[...]]]): block \(i) has \(b.count) rows, block 0 has \(rows)")
             for (j, r) in b.enumerated() {
-                precondition(r.count == cols, "Tensor([[[...]]]): block \(i) row \(j) has \(r.count) values, expected \(cols)")
+                require(r.count == cols, "Tensor([[[...]]]): block \(i) row \(j) has \(r.count) values, expected \(cols)")
             }
         }
         self.init(shape: [blocks.count, rows, cols], values: blocks.flatMap { $0.flatMap { $0 } }, dtype: dtype)
@@ -137,7 +137,7 @@ extension Tensor {
     /// Tensor.arange(0, 1, step: 0.25)
     /// ```
     public static func arange(_ start: Double, _ end: Double, step: Double = 1, dtype: DType = .float32) -> Tensor {
-        precondition(step != 0, "arange: step must not be zero")
+        require(step != 0, "arange: step must not be zero")
         let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
         let t = Tensor(uninitializedShape: [n], dtype: dtype)
         for i in 0..<n {
@@ -157,7 +157,7 @@ extension Tensor {
     /// Tensor.linspace(0, 1, count: 5)   // [0, 0.25, 0.5, 0.75, 1]
     /// ```
     public static func linspace(_ start: Double, _ end: Double, count: Int, dtype: DType = .float32) -> Tensor {
-        precondition(count >= 0, "linspace: count must not be negative, got \(count)")
+        require(count >= 0, "linspace: count must not be negative, got \(count)")
         let step = count > 1 ? (end - start) / Double(count - 1) : 0
         // Like PyTorch: the first half counts up from start, the second half down from end.
         let half = count == 1 ? 1 : count / 2

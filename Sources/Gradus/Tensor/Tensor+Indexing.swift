@@ -12,14 +12,14 @@ extension Tensor {
     /// let both = Tensor.concatenate([a, b], axis: 0)
     /// ```
     public static func concatenate(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
-        precondition(!tensors.isEmpty, "concatenate: needs at least one tensor")
+        require(!tensors.isEmpty, "concatenate: needs at least one tensor")
         let first = tensors[0]
         let a = first.axis(axis, op: "concatenate")
         for t in tensors {
-            precondition(t.rank == first.rank && t.dtype == first.dtype,
+            require(t.rank == first.rank && t.dtype == first.dtype,
                          "concatenate: shapes \(first.shape) (\(first.dtype)) and \(t.shape) (\(t.dtype)) differ in rank or dtype")
             for d in 0..<first.rank where d != a {
-                precondition(t.shape[d] == first.shape[d],
+                require(t.shape[d] == first.shape[d],
                              "concatenate: shapes \(first.shape) and \(t.shape) differ outside axis \(a)")
             }
         }
@@ -50,9 +50,9 @@ extension Tensor {
     /// let batch = Tensor.stack(samples)   // n × [C, H, W] -> [n, C, H, W]
     /// ```
     public static func stack(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
-        precondition(!tensors.isEmpty, "stack: needs at least one tensor")
+        require(!tensors.isEmpty, "stack: needs at least one tensor")
         for t in tensors {
-            precondition(t.shape == tensors[0].shape, "stack: shapes \(tensors[0].shape) and \(t.shape) differ")
+            require(t.shape == tensors[0].shape, "stack: shapes \(tensors[0].shape) and \(t.shape) differ")
         }
         let a = tensors[0].axis(axis, op: "stack", rankOverride: tensors[0].rank + 1)
         return concatenate(tensors.map { $0.unsqueeze(a) }, axis: a)
@@ -65,7 +65,7 @@ extension Tensor {
     /// ```
     public func split(sizes: [Int], axis: Int = 0) -> [Tensor] {
         let a = self.axis(axis, op: "split")
-        precondition(sizes.reduce(0, +) == shape[a] && sizes.allSatisfy { $0 >= 0 },
+        require(sizes.reduce(0, +) == shape[a] && sizes.allSatisfy { $0 >= 0 },
                      "split: sizes \(sizes) do not add up to dimension \(a) of shape \(shape)")
         var start = 0
         return sizes.map { n in
@@ -76,7 +76,7 @@ extension Tensor {
 
     /// Pieces of `size` along `axis` (the last may be smaller), like `torch.split` with an integer.
     public func split(size: Int, axis: Int = 0) -> [Tensor] {
-        precondition(size > 0, "split: size must be positive, got \(size)")
+        require(size > 0, "split: size must be positive, got \(size)")
         let n = shape[self.axis(axis, op: "split")]
         let sizes = stride(from: 0, to: n, by: size).map { Swift.min(size, n - $0) }
         return split(sizes: sizes, axis: axis)
@@ -84,7 +84,7 @@ extension Tensor {
 
     /// `chunks` pieces of nearly equal size along `axis`, like `torch.chunk`.
     public func chunk(_ chunks: Int, axis: Int = 0) -> [Tensor] {
-        precondition(chunks > 0, "chunk: chunks must be positive, got \(chunks)")
+        require(chunks > 0, "chunk: chunks must be positive, got \(chunks)")
         let n = shape[self.axis(axis, op: "chunk")]
         return split(size: Swift.max(1, (n + chunks - 1) / chunks), axis: axis)
     }
@@ -96,7 +96,7 @@ extension Tensor {
     /// let evenColumns = x.slice(axis: 1, start: 0, end: x.shape[1], step: 2)
     /// ```
     public func slice(axis: Int, start: Int = 0, end: Int? = nil, step: Int = 1) -> Tensor {
-        precondition(step > 0, "slice: step must be positive, got \(step)")
+        require(step > 0, "slice: step must be positive, got \(step)")
         let a = self.axis(axis, op: "slice")
         let n = shape[a]
         func clip(_ i: Int) -> Int { Swift.min(Swift.max(i < 0 ? i + n : i, 0), n) }
@@ -133,7 +133,7 @@ extension Tensor {
     public func select(axis: Int, index: Int) -> Tensor {
         let a = self.axis(axis, op: "select")
         let i = index < 0 ? index + shape[a] : index
-        precondition(i >= 0 && i < shape[a], "select: index \(index) is out of range for dimension \(a) of shape \(shape)")
+        require(i >= 0 && i < shape[a], "select: index \(index) is out of range for dimension \(a) of shape \(shape)")
         return slice(axis: a, start: i, end: i + 1).squeeze(a)
     }
 
@@ -144,7 +144,7 @@ extension Tensor {
     public subscript(range: Range<Int>) -> Tensor { slice(axis: 0, start: range.lowerBound, end: range.upperBound) }
 
     func checkIndex(_ index: Tensor, op: String) {
-        precondition(index.dtype == .int64, "\(op): index must be an int64 tensor, got \(index.dtype)")
+        require(index.dtype == .int64, "\(op): index must be an int64 tensor, got \(index.dtype)")
     }
 
     /// Values picked along `axis` by `index`: for axis 1, `out[i][j] = self[i][index[i][j]]`
@@ -156,9 +156,9 @@ extension Tensor {
     public func gather(axis: Int, index: Tensor) -> Tensor {
         checkIndex(index, op: "gather")
         let a = self.axis(axis, op: "gather")
-        precondition(index.rank == rank, "gather: index shape \(index.shape) must have the rank of input shape \(shape)")
+        require(index.rank == rank, "gather: index shape \(index.shape) must have the rank of input shape \(shape)")
         for d in 0..<rank where d != a {
-            precondition(index.shape[d] <= shape[d], "gather: index shape \(index.shape) exceeds input shape \(shape) at dimension \(d)")
+            require(index.shape[d] <= shape[d], "gather: index shape \(index.shape) exceeds input shape \(shape) at dimension \(d)")
         }
         let out = Tensor(uninitializedShape: index.shape, dtype: dtype)
         let st = contiguousStrides(shape)
@@ -169,7 +169,7 @@ extension Tensor {
             var idx = [Int](repeating: 0, count: rank)
             for k in 0..<index.count {
                 let j = Int(ip[k])
-                precondition(j >= 0 && j < n, "gather: index \(j) is out of range for dimension \(a) of shape \(shape)")
+                require(j >= 0 && j < n, "gather: index \(j) is out of range for dimension \(a) of shape \(shape)")
                 var off = 0
                 for d in 0..<rank { off += (d == a ? j : idx[d]) * st[d] }
                 dst[k] = src[off]
@@ -195,11 +195,11 @@ extension Tensor {
         checkIndex(index, op: "scatterAdd")
         requireFloat("scatterAdd")
         let a = self.axis(axis, op: "scatterAdd")
-        precondition(index.rank == rank && source.rank == rank,
+        require(index.rank == rank && source.rank == rank,
                      "scatterAdd: index \(index.shape) and source \(source.shape) must have the rank of input \(shape)")
-        precondition(source.dtype == dtype, "scatterAdd: source dtype \(source.dtype) differs from \(dtype)")
+        require(source.dtype == dtype, "scatterAdd: source dtype \(source.dtype) differs from \(dtype)")
         for d in 0..<rank {
-            precondition(index.shape[d] <= source.shape[d] && (d == a || index.shape[d] <= shape[d]),
+            require(index.shape[d] <= source.shape[d] && (d == a || index.shape[d] <= shape[d]),
                          "scatterAdd: index shape \(index.shape) does not fit source \(source.shape) and input \(shape)")
         }
         let out = Tensor(uninitializedShape: shape, dtype: dtype)
@@ -212,7 +212,7 @@ extension Tensor {
             var idx = [Int](repeating: 0, count: rank)
             for k in 0..<index.count {
                 let j = Int(ip[k])
-                precondition(j >= 0 && j < n, "scatterAdd: index \(j) is out of range for dimension \(a) of shape \(shape)")
+                require(j >= 0 && j < n, "scatterAdd: index \(j) is out of range for dimension \(a) of shape \(shape)")
                 var off = 0, soff = 0
                 for d in 0..<rank { off += (d == a ? j : idx[d]) * st[d]; soff += idx[d] * sst[d] }
                 dst[off] += src[soff]
@@ -239,7 +239,7 @@ extension Tensor {
     /// ```
     public func indexSelect(axis: Int, index: Tensor) -> Tensor {
         checkIndex(index, op: "indexSelect")
-        precondition(index.rank == 1, "indexSelect: index must be 1-D, got shape \(index.shape)")
+        require(index.rank == 1, "indexSelect: index must be 1-D, got shape \(index.shape)")
         let a = self.axis(axis, op: "indexSelect")
         let (outer, n, inner) = axisLayout(a)
         var outShape = shape
@@ -249,7 +249,7 @@ extension Tensor {
         let ip = index.pointer(Int64.self)
         for k in 0..<index.count {
             let j = Int(ip[k])
-            precondition(j >= 0 && j < n, "indexSelect: index \(j) is out of range for dimension \(a) of shape \(shape)")
+            require(j >= 0 && j < n, "indexSelect: index \(j) is out of range for dimension \(a) of shape \(shape)")
         }
         for o in 0..<outer {
             for k in 0..<index.count {
@@ -273,7 +273,7 @@ extension Tensor {
         let a = self.axis(axis, op: "indexAdd")
         var expected = shape
         expected[a] = index.count
-        precondition(index.rank == 1 && source.shape == expected,
+        require(index.rank == 1 && source.shape == expected,
                      "indexAdd: source shape \(source.shape) must be \(expected) for index \(index.shape) and input \(shape)")
         let (outer, n, inner) = axisLayout(a)
         let out = Tensor(uninitializedShape: shape, dtype: dtype)
@@ -284,7 +284,7 @@ extension Tensor {
             for o in 0..<outer {
                 for k in 0..<index.count {
                     let j = Int(ip[k])
-                    precondition(j >= 0 && j < n, "indexAdd: index \(j) is out of range for dimension \(a) of shape \(shape)")
+                    require(j >= 0 && j < n, "indexAdd: index \(j) is out of range for dimension \(a) of shape \(shape)")
                     let d = dst + (o * n + j) * inner, s = src + (o * index.count + k) * inner
                     for i in 0..<inner { d[i] += s[i] }
                 }
@@ -302,7 +302,7 @@ extension Tensor {
     /// let padded = images.pad([2, 2, 2, 2])   // H and W grow by 4
     /// ```
     public func pad(_ padding: [Int], value: Double = 0) -> Tensor {
-        precondition(padding.count % 2 == 0 && padding.count / 2 <= rank,
+        require(padding.count % 2 == 0 && padding.count / 2 <= rank,
                      "pad: padding \(padding) must hold (before, after) pairs for at most \(rank) dimensions of shape \(shape)")
         var outShape = shape
         var before = [Int](repeating: 0, count: rank)
@@ -310,7 +310,7 @@ extension Tensor {
             let d = rank - 1 - p
             before[d] = padding[2 * p]
             outShape[d] += padding[2 * p] + padding[2 * p + 1]
-            precondition(outShape[d] >= 0, "pad: padding \(padding) makes dimension \(d) of shape \(shape) negative")
+            require(outShape[d] >= 0, "pad: padding \(padding) makes dimension \(d) of shape \(shape) negative")
         }
         // Copy the overlapping region: crop where padding is negative.
         let out = Tensor.full(outShape, value: value, dtype: dtype)
@@ -345,12 +345,12 @@ extension Tensor {
     /// let targets = Tensor.oneHot(Tensor(labels: [2, 0]), classes: 3)   // [[0,0,1],[1,0,0]]
     /// ```
     public static func oneHot(_ index: Tensor, classes: Int, dtype: DType = .float32) -> Tensor {
-        precondition(index.dtype == .int64, "oneHot: index must be int64, got \(index.dtype)")
+        require(index.dtype == .int64, "oneHot: index must be int64, got \(index.dtype)")
         let out = Tensor.zeros(index.shape + [classes], dtype: dtype)
         let ip = index.pointer(Int64.self)
         for k in 0..<index.count {
             let c = Int(ip[k])
-            precondition(c >= 0 && c < classes, "oneHot: class \(c) at position \(k) is out of range 0..<\(classes)")
+            require(c >= 0 && c < classes, "oneHot: class \(c) at position \(k) is out of range 0..<\(classes)")
             switch dtype {
             case .float32: out.pointer(Float.self)[k * classes + c] = 1
             case .float64: out.pointer(Double.self)[k * classes + c] = 1

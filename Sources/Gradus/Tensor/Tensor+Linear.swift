@@ -14,16 +14,16 @@ extension Tensor {
     /// let y = Tensor.linear(x, weight: w, bias: b)
     /// ```
     public static func linear(_ input: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
-        precondition(weight.rank == 2 && input.rank >= 1 && input.shape[input.rank - 1] == weight.shape[1],
+        require(weight.rank == 2 && input.rank >= 1 && input.shape[input.rank - 1] == weight.shape[1],
                      "linear: input shape \(input.shape) does not match weight shape \(weight.shape) (expects [..., \(weight.shape.count == 2 ? weight.shape[1] : -1)])")
-        precondition(input.dtype == weight.dtype, "linear: input dtype \(input.dtype) differs from weight dtype \(weight.dtype)")
+        require(input.dtype == weight.dtype, "linear: input dtype \(input.dtype) differs from weight dtype \(weight.dtype)")
         let outFeatures = weight.shape[0], inFeatures = weight.shape[1]
         guard let bias else {
             return input.rank == 1
                 ? matmulCore(input.unsqueeze(0), weight, transA: false, transB: true).squeeze(0)
                 : matmulCore(input, weight, transA: false, transB: true)
         }
-        precondition(bias.shape == [outFeatures] && bias.dtype == weight.dtype,
+        require(bias.shape == [outFeatures] && bias.dtype == weight.dtype,
                      "linear: bias shape \(bias.shape) must be [\(outFeatures)] for weight shape \(weight.shape)")
         let rows = input.count / Swift.max(inFeatures, 1)
         let out = Tensor(uninitializedShape: Array(input.shape.dropLast()) + [outFeatures], dtype: input.dtype)

@@ -16,10 +16,10 @@ extension Tensor {
     /// let z = batch.matmul(w)      // [B, N, K] · [K, M] -> [B, N, M]
     /// ```
     public func matmul(_ other: Tensor) -> Tensor {
-        precondition(rank >= 1 && other.rank >= 1, "matmul: operands need at least 1 dimension, got shapes \(shape) and \(other.shape)")
+        require(rank >= 1 && other.rank >= 1, "matmul: operands need at least 1 dimension, got shapes \(shape) and \(other.shape)")
         switch (rank, other.rank) {
         case (1, 1):
-            precondition(count == other.count, "matmul: shapes \(shape) and \(other.shape) do not match for a dot product")
+            require(count == other.count, "matmul: shapes \(shape) and \(other.shape) do not match for a dot product")
             return Tensor.matmulCore(reshape([1, count]), other.reshape([count, 1]), transA: false, transB: false).reshape([])
         case (1, _):
             return Tensor.matmulCore(unsqueeze(0), other, transA: false, transB: false).squeeze(-2)
@@ -34,15 +34,15 @@ extension Tensor {
     /// last two dimensions when its flag is set. The primitive behind `matmul` and `linear`; its
     /// backward rules are products of the same kind.
     static func matmulCore(_ a: Tensor, _ b: Tensor, transA: Bool, transB: Bool) -> Tensor {
-        precondition(a.rank >= 2 && b.rank >= 2, "matmul: shapes \(a.shape) and \(b.shape) need 2 or more dimensions")
-        precondition(a.dtype == b.dtype && a.dtype.isFloatingPoint,
+        require(a.rank >= 2 && b.rank >= 2, "matmul: shapes \(a.shape) and \(b.shape) need 2 or more dimensions")
+        require(a.dtype == b.dtype && a.dtype.isFloatingPoint,
                      "matmul: dtypes \(a.dtype) and \(b.dtype) must be the same floating-point type")
         let (ar, br) = (a.rank, b.rank)
         let m = transA ? a.shape[ar - 1] : a.shape[ar - 2]
         let k = transA ? a.shape[ar - 2] : a.shape[ar - 1]
         let kb = transB ? b.shape[br - 1] : b.shape[br - 2]
         let n = transB ? b.shape[br - 2] : b.shape[br - 1]
-        precondition(k == kb, "matmul: shapes \(a.shape) and \(b.shape) do not match (inner sizes \(k) and \(kb))")
+        require(k == kb, "matmul: shapes \(a.shape) and \(b.shape) do not match (inner sizes \(k) and \(kb))")
 
         let out: Tensor
         if br == 2 && !transA {
@@ -112,7 +112,7 @@ extension Tensor {
                         a.pointer(Double.self) + aOffset, lda, b.pointer(Double.self) + bOffset, ldb,
                         beta, c.pointer(Double.self) + cOffset, Int32(n))
         case .int64:
-            preconditionFailure("matmul: int64 tensors are not supported")
+            fatalError("matmul: int64 tensors are not supported")
         }
     }
 }

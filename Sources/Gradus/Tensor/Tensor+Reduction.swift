@@ -4,7 +4,7 @@ extension Tensor {
     func normalizedAxes(_ axes: [Int]?, op: String) -> [Int] {
         guard let axes else { return Array(0..<rank) }
         let a = axes.map { axis($0, op: op) }
-        precondition(Set(a).count == a.count, "\(op): axes \(axes) repeat a dimension of shape \(shape)")
+        require(Set(a).count == a.count, "\(op): axes \(axes) repeat a dimension of shape \(shape)")
         return a.sorted()
     }
 
@@ -182,7 +182,7 @@ extension Tensor {
             }
             return out
         }
-        precondition(p > 0, "norm: p must be positive, got \(p)")
+        require(p > 0, "norm: p must be positive, got \(p)")
         if p == 1 { return abs().sum(axes: ax, keepDims: keepDims) }
         return abs().pow(p).sum(axes: ax, keepDims: keepDims).pow(1 / p)
     }

@@ -11,14 +11,14 @@ extension Tensor {
     public func reshape(_ newShape: [Int]) -> Tensor {
         var target = newShape
         let inferred = newShape.indices.filter { newShape[$0] == -1 }
-        precondition(inferred.count <= 1, "reshape: at most one dimension may be -1, got \(newShape)")
+        require(inferred.count <= 1, "reshape: at most one dimension may be -1, got \(newShape)")
         if let i = inferred.first {
             let known = newShape.enumerated().filter { $0.offset != i }.reduce(1) { $0 * $1.element }
-            precondition(known > 0 && count % known == 0,
+            require(known > 0 && count % known == 0,
                          "reshape: cannot infer -1 in \(newShape) for a tensor of shape \(shape) (\(count) elements)")
             target[i] = count / known
         }
-        precondition(Tensor.elementCount(target, op: "reshape") == count,
+        require(Tensor.elementCount(target, op: "reshape") == count,
                      "reshape: shape \(shape) (\(count) elements) cannot become \(newShape)")
         if target == shape { return self }
         let out = Tensor(shape: target, dtype: dtype, storage: storage)
@@ -35,7 +35,7 @@ extension Tensor {
     public func flatten(startDim: Int = 0, endDim: Int = -1) -> Tensor {
         if rank == 0 { return reshape([1]) }
         let s = axis(startDim, op: "flatten"), e = axis(endDim, op: "flatten")
-        precondition(s <= e, "flatten: startDim \(startDim) comes after endDim \(endDim) for shape \(shape)")
+        require(s <= e, "flatten: startDim \(startDim) comes after endDim \(endDim) for shape \(shape)")
         let merged = shape[s...e].reduce(1, *)
         return reshape(Array(shape[..<s]) + [merged] + Array(shape[(e + 1)...]))
     }
@@ -70,9 +70,9 @@ extension Tensor {
     /// let nhwc = nchw.permute([0, 2, 3, 1])
     /// ```
     public func permute(_ dims: [Int]) -> Tensor {
-        precondition(dims.count == rank, "permute: \(dims) does not list each of the \(rank) dimensions of shape \(shape)")
+        require(dims.count == rank, "permute: \(dims) does not list each of the \(rank) dimensions of shape \(shape)")
         let d = dims.map { axis($0, op: "permute") }
-        precondition(Set(d).count == rank, "permute: \(dims) repeats a dimension (shape \(shape))")
+        require(Set(d).count == rank, "permute: \(dims) repeats a dimension (shape \(shape))")
         if d == Array(0..<rank) { return self }
         let st = contiguousStrides(shape)
         let out = stridedCopy(shape: d.map { shape[$0] }, strides: d.map { st[$0] }, offset: 0)
@@ -95,7 +95,7 @@ extension Tensor {
 
     /// The transpose of a 2-D tensor (a 1-D tensor is returned as it is).
     public var t: Tensor {
-        precondition(rank <= 2, "t: needs at most 2 dimensions, got shape \(shape)")
+        require(rank <= 2, "t: needs at most 2 dimensions, got shape \(shape)")
         return rank < 2 ? self : transpose(0, 1)
     }
 
@@ -105,12 +105,12 @@ extension Tensor {
     /// let rows = bias.expand([batch, -1])
     /// ```
     public func expand(_ newShape: [Int]) -> Tensor {
-        precondition(newShape.count >= rank, "expand: shape \(shape) cannot expand to fewer dimensions \(newShape)")
+        require(newShape.count >= rank, "expand: shape \(shape) cannot expand to fewer dimensions \(newShape)")
         let lead = newShape.count - rank
         var target = newShape
         for i in 0..<rank where newShape[lead + i] == -1 { target[lead + i] = shape[i] }
         for i in 0..<rank {
-            precondition(shape[i] == target[lead + i] || shape[i] == 1,
+            require(shape[i] == target[lead + i] || shape[i] == 1,
                          "expand: shape \(shape) cannot expand to \(newShape)")
         }
         if target == shape { return self }

@@ -25,7 +25,7 @@ public final class Tensor: @unchecked Sendable {
     /// results of operations on such tensors require gradients too.
     public var requiresGrad: Bool {
         didSet {
-            precondition(!requiresGrad || dtype.isFloatingPoint,
+            require(!requiresGrad || dtype.isFloatingPoint,
                          "requiresGrad: only floating-point tensors can require gradients, not \(dtype)")
         }
     }
@@ -37,7 +37,7 @@ public final class Tensor: @unchecked Sendable {
     /// Creates a tensor over an existing storage. The storage must hold `shape`'s product elements of `dtype`.
     public init(shape: [Int], dtype: DType, storage: TensorStorage) {
         let count = Tensor.elementCount(shape, op: "Tensor(shape:dtype:storage:)")
-        precondition(storage.byteCount >= count * dtype.byteSize,
+        require(storage.byteCount >= count * dtype.byteSize,
                      "Tensor(shape:dtype:storage:): storage of \(storage.byteCount) bytes is too small for shape \(shape) of \(dtype)")
         self.shape = shape
         self.dtype = dtype
@@ -65,9 +65,9 @@ public final class Tensor: @unchecked Sendable {
     static func elementCount(_ shape: [Int], op: String) -> Int {
         var n = 1
         for d in shape {
-            precondition(d >= 0, "\(op): negative dimension in shape \(shape)")
+            require(d >= 0, "\(op): negative dimension in shape \(shape)")
             let (p, overflow) = n.multipliedReportingOverflow(by: d)
-            precondition(!overflow, "\(op): shape \(shape) has too many elements")
+            require(!overflow, "\(op): shape \(shape) has too many elements")
             n = p
         }
         return n
@@ -91,7 +91,7 @@ public final class Tensor: @unchecked Sendable {
     func axis(_ axis: Int, op: String, rankOverride: Int? = nil) -> Int {
         let r = rankOverride ?? rank
         let a = axis < 0 ? axis + r : axis
-        precondition(a >= 0 && a < Swift.max(r, 1), "\(op): axis \(axis) is out of range for shape \(shape)")
+        require(a >= 0 && a < Swift.max(r, 1), "\(op): axis \(axis) is out of range for shape \(shape)")
         return a
     }
 
@@ -126,7 +126,7 @@ public final class Tensor: @unchecked Sendable {
     /// let loss: Float = criterion(model(x), y).item()
     /// ```
     public func item<T: TensorFloat>(_ type: T.Type = Float.self) -> T {
-        precondition(count == 1, "item(): the tensor has shape \(shape), not exactly one element")
+        require(count == 1, "item(): the tensor has shape \(shape), not exactly one element")
         return scalars(as: T.self)[0]
     }
 

@@ -20,19 +20,19 @@ extension Functional {
     public static func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                               padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
         let op = "conv2d"
-        precondition(input.rank == 4 && weight.rank == 4,
+        require(input.rank == 4 && weight.rank == 4,
                      "\(op): input must be [N, C, H, W] and weight [O, C/groups, kH, kW], got \(input.shape) and \(weight.shape)")
         _ = checkedPair(stride, "stride", op, min: 1)
         _ = checkedPair(padding, "padding", op, min: 0)
         _ = checkedPair(dilation, "dilation", op, min: 1)
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let o = weight.shape[0], k = (weight.shape[2], weight.shape[3])
-        precondition(groups >= 1 && c % groups == 0 && o % groups == 0 && weight.shape[1] * groups == c,
+        require(groups >= 1 && c % groups == 0 && o % groups == 0 && weight.shape[1] * groups == c,
                      "\(op): input \(input.shape) and weight \(weight.shape) do not match for \(groups) group(s)")
-        if let bias { precondition(bias.shape == [o], "\(op): bias shape \(bias.shape) must be [\(o)]") }
+        if let bias { require(bias.shape == [o], "\(op): bias shape \(bias.shape) must be [\(o)]") }
         let outH = windowOutput(h, kernel: k.0, stride: stride.0, padding: padding.0, dilation: dilation.0)
         let outW = windowOutput(w, kernel: k.1, stride: stride.1, padding: padding.1, dilation: dilation.1)
-        precondition(outH > 0 && outW > 0,
+        require(outH > 0 && outW > 0,
                      "\(op): kernel \(k) with dilation \(dilation) does not fit input \(input.shape) padded by \(padding)")
         let l = outH * outW
         let cols = unfold(input, kernelSize: k, stride: stride, padding: padding, dilation: dilation)  // [N, L, C·k]
@@ -66,7 +66,7 @@ extension Functional {
     /// ```
     public static func conv1d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1,
                               padding: Int = 0, dilation: Int = 1, groups: Int = 1) -> Tensor {
-        precondition(input.rank == 3 && weight.rank == 3,
+        require(input.rank == 3 && weight.rank == 3,
                      "conv1d: input must be [N, C, L] and weight [O, C/groups, k], got \(input.shape) and \(weight.shape)")
         let x = input.unsqueeze(2), wt = weight.unsqueeze(2)
         let y = conv2d(x, weight: wt, bias: bias, stride: (1, stride), padding: (0, padding),
@@ -91,22 +91,22 @@ extension Functional {
                                        padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0),
                                        dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
         let op = "convTranspose2d"
-        precondition(input.rank == 4 && weight.rank == 4,
+        require(input.rank == 4 && weight.rank == 4,
                      "\(op): input must be [N, C, H, W] and weight [C, O/groups, kH, kW], got \(input.shape) and \(weight.shape)")
         _ = checkedPair(stride, "stride", op, min: 1)
         _ = checkedPair(padding, "padding", op, min: 0)
         _ = checkedPair(dilation, "dilation", op, min: 1)
-        precondition(outputPadding.0 >= 0 && outputPadding.1 >= 0
+        require(outputPadding.0 >= 0 && outputPadding.1 >= 0
                      && outputPadding.0 < stride.0 && outputPadding.1 < stride.1,
                      "\(op): outputPadding \(outputPadding) must be smaller than stride \(stride)")
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-        precondition(groups >= 1 && weight.shape[0] == c && c % groups == 0,
+        require(groups >= 1 && weight.shape[0] == c && c % groups == 0,
                      "\(op): input \(input.shape) and weight \(weight.shape) do not match for \(groups) group(s)")
         let og = weight.shape[1], o = og * groups, k = (weight.shape[2], weight.shape[3])
-        if let bias { precondition(bias.shape == [o], "\(op): bias shape \(bias.shape) must be [\(o)]") }
+        if let bias { require(bias.shape == [o], "\(op): bias shape \(bias.shape) must be [\(o)]") }
         let outH = (h - 1) * stride.0 - 2 * padding.0 + dilation.0 * (k.0 - 1) + outputPadding.0 + 1
         let outW = (w - 1) * stride.1 - 2 * padding.1 + dilation.1 * (k.1 - 1) + outputPadding.1 + 1
-        precondition(outH > 0 && outW > 0, "\(op): output size \(outH)×\(outW) is not positive for input \(input.shape)")
+        require(outH > 0 && outW > 0, "\(op): output size \(outH)×\(outW) is not positive for input \(input.shape)")
         let l = h * w
         let rows = input.reshape([n, c, l]).permute([0, 2, 1])                      // [N, L, C]
         let cols: Tensor

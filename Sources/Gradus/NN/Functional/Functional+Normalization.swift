@@ -25,10 +25,10 @@ extension Functional {
     public static func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor?, bias: Tensor?,
                                  training: Bool, momentum: Double = 0.1, eps: Double = 1e-5) -> Tensor {
         let op = "batchNorm"
-        precondition(input.rank >= 2, "\(op): input must be [N, C, …], got \(input.shape)")
+        require(input.rank >= 2, "\(op): input must be [N, C, …], got \(input.shape)")
         let c = input.shape[1]
         for (name, t) in [("runningMean", runningMean), ("runningVar", runningVar), ("weight", weight), ("bias", bias)] {
-            if let t { precondition(t.shape == [c], "\(op): \(name) shape \(t.shape) must be [\(c)] for input \(input.shape)") }
+            if let t { require(t.shape == [c], "\(op): \(name) shape \(t.shape) must be [\(c)] for input \(input.shape)") }
         }
         var statShape = [Int](repeating: 1, count: input.rank)
         statShape[1] = c
@@ -36,7 +36,7 @@ extension Functional {
         let mean: Tensor, variance: Tensor
         if training || runningMean == nil || runningVar == nil {
             let n = axes.reduce(1) { $0 * input.shape[$1] }
-            precondition(!training || n > 1, "\(op): expected more than 1 value per channel when training, got input \(input.shape)")
+            require(!training || n > 1, "\(op): expected more than 1 value per channel when training, got input \(input.shape)")
             mean = input.mean(axes: axes, keepDims: true)
             variance = (input - mean).square().mean(axes: axes, keepDims: true)
             if training, let runningMean, let runningVar {
@@ -74,10 +74,10 @@ extension Functional {
     public static func layerNorm(_ input: Tensor, normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil,
                                  eps: Double = 1e-5) -> Tensor {
         let k = normalizedShape.count
-        precondition(k >= 1 && input.rank >= k && Array(input.shape.suffix(k)) == normalizedShape,
+        require(k >= 1 && input.rank >= k && Array(input.shape.suffix(k)) == normalizedShape,
                      "layerNorm: input shape \(input.shape) does not end with normalized shape \(normalizedShape)")
-        if let weight { precondition(weight.shape == normalizedShape, "layerNorm: weight shape \(weight.shape) must be \(normalizedShape)") }
-        if let bias { precondition(bias.shape == normalizedShape, "layerNorm: bias shape \(bias.shape) must be \(normalizedShape)") }
+        if let weight { require(weight.shape == normalizedShape, "layerNorm: weight shape \(weight.shape) must be \(normalizedShape)") }
+        if let bias { require(bias.shape == normalizedShape, "layerNorm: bias shape \(bias.shape) must be \(normalizedShape)") }
         let axes = Array((input.rank - k)..<input.rank)
         let mean = input.mean(axes: axes, keepDims: true)
         let centered = input - mean
@@ -104,11 +104,11 @@ extension Functional {
     /// ```
     public static func groupNorm(_ input: Tensor, groups: Int, weight: Tensor? = nil, bias: Tensor? = nil,
                                  eps: Double = 1e-5) -> Tensor {
-        precondition(input.rank >= 2 && groups >= 1 && input.shape[1] % groups == 0,
+        require(input.rank >= 2 && groups >= 1 && input.shape[1] % groups == 0,
                      "groupNorm: input shape \(input.shape) needs a channel dimension divisible by \(groups) groups")
         let n = input.shape[0], c = input.shape[1]
-        if let weight { precondition(weight.shape == [c], "groupNorm: weight shape \(weight.shape) must be [\(c)]") }
-        if let bias { precondition(bias.shape == [c], "groupNorm: bias shape \(bias.shape) must be [\(c)]") }
+        if let weight { require(weight.shape == [c], "groupNorm: weight shape \(weight.shape) must be [\(c)]") }
+        if let bias { require(bias.shape == [c], "groupNorm: bias shape \(bias.shape) must be [\(c)]") }
         let grouped = input.reshape([n, groups, -1])
         let mean = grouped.mean(axes: [2], keepDims: true)
         let centered = grouped - mean

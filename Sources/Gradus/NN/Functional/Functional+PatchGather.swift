@@ -22,7 +22,7 @@ extension Functional {
         let n = input.shape[0]
         let plane = n == 0 ? 0 : input.count / n
         let width = table.width
-        precondition(outShape.reduce(1, *) == width, "patchGather: output shape \(outShape) does not hold \(width) values")
+        require(outShape.reduce(1, *) == width, "patchGather: output shape \(outShape) does not hold \(width) values")
         let out = Tensor(uninitializedShape: [n] + outShape, dtype: input.dtype)
         func run<T: TensorFloat>(_: T.Type) {
             let src = input.pointer(T.self), dst = out.pointer(T.self)
@@ -56,7 +56,7 @@ extension Functional {
         source.requireFloat("patchScatter")
         let n = inputShape[0]
         let width = table.width
-        precondition(source.shape[0] == n && source.count == n * width,
+        require(source.shape[0] == n && source.count == n * width,
                      "patchScatter: source shape \(source.shape) does not hold \(n) × \(width) values")
         let out = Tensor.zeros(inputShape, dtype: source.dtype)
         let plane = n == 0 ? 0 : out.count / n
@@ -130,11 +130,11 @@ extension Functional {
     /// ```
     public static func unfold(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
                               padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1)) -> Tensor {
-        precondition(input.rank == 4, "unfold: input must be [N, C, H, W], got \(input.shape)")
+        require(input.rank == 4, "unfold: input must be [N, C, H, W], got \(input.shape)")
         let (c, h, w) = (input.shape[1], input.shape[2], input.shape[3])
         let outH = windowOutput(h, kernel: kernelSize.0, stride: stride.0, padding: padding.0, dilation: dilation.0)
         let outW = windowOutput(w, kernel: kernelSize.1, stride: stride.1, padding: padding.1, dilation: dilation.1)
-        precondition(outH > 0 && outW > 0,
+        require(outH > 0 && outW > 0,
                      "unfold: kernel \(kernelSize) with dilation \(dilation) does not fit input \(input.shape) padded by \(padding)")
         let table = windowTable(channels: c, height: h, width: w, kernel: kernelSize, stride: stride,
                                 padding: padding, dilation: dilation, outH: outH, outW: outW)
@@ -151,15 +151,15 @@ extension Functional {
     public static func fold(_ columns: Tensor, outputSize: (Int, Int), kernelSize: (Int, Int),
                             stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
                             dilation: (Int, Int) = (1, 1)) -> Tensor {
-        precondition(columns.rank == 3, "fold: columns must be [N, L, C·kH·kW], got \(columns.shape)")
+        require(columns.rank == 3, "fold: columns must be [N, L, C·kH·kW], got \(columns.shape)")
         let k = kernelSize.0 * kernelSize.1
-        precondition(k > 0 && columns.shape[2] % k == 0,
+        require(k > 0 && columns.shape[2] % k == 0,
                      "fold: column width \(columns.shape[2]) is not a multiple of the kernel size \(kernelSize)")
         let c = columns.shape[2] / k
         let (h, w) = outputSize
         let outH = windowOutput(h, kernel: kernelSize.0, stride: stride.0, padding: padding.0, dilation: dilation.0)
         let outW = windowOutput(w, kernel: kernelSize.1, stride: stride.1, padding: padding.1, dilation: dilation.1)
-        precondition(outH * outW == columns.shape[1],
+        require(outH * outW == columns.shape[1],
                      "fold: \(columns.shape[1]) windows given, but output size \(outputSize) with kernel \(kernelSize), stride \(stride), padding \(padding), dilation \(dilation) has \(outH)×\(outW)")
         let table = windowTable(channels: c, height: h, width: w, kernel: kernelSize, stride: stride,
                                 padding: padding, dilation: dilation, outH: outH, outW: outW)

@@ -21,17 +21,17 @@ extension Functional {
     public static func maxPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil,
                                  padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1)) -> Tensor {
         let op = "maxPool2d"
-        precondition(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)")
+        require(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)")
         input.requireFloat(op)
         let k = checkedPair(kernelSize, "kernel size", op, min: 1)
         let s = checkedPair(stride ?? kernelSize, "stride", op, min: 1)
         let d = checkedPair(dilation, "dilation", op, min: 1)
-        precondition(padding.0 >= 0 && padding.1 >= 0 && padding.0 * 2 <= k.0 && padding.1 * 2 <= k.1,
+        require(padding.0 >= 0 && padding.1 >= 0 && padding.0 * 2 <= k.0 && padding.1 * 2 <= k.1,
                      "\(op): padding \(padding) must be between 0 and half the kernel size \(k)")
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let outH = windowOutput(h, kernel: k.0, stride: s.0, padding: padding.0, dilation: d.0)
         let outW = windowOutput(w, kernel: k.1, stride: s.1, padding: padding.1, dilation: d.1)
-        precondition(outH > 0 && outW > 0, "\(op): kernel \(k) does not fit input \(input.shape) padded by \(padding)")
+        require(outH > 0 && outW > 0, "\(op): kernel \(k) does not fit input \(input.shape) padded by \(padding)")
         let planes = n * c, l = outH * outW, kk = k.0 * k.1, hw = h * w
         var winners = [Int](repeating: 0, count: planes * l)
         // Each window as (start of its window, offsets of its elements); -1 offsets mark padding.
@@ -119,15 +119,15 @@ extension Functional {
     public static func avgPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil,
                                  padding: (Int, Int) = (0, 0), countIncludePad: Bool = true) -> Tensor {
         let op = "avgPool2d"
-        precondition(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)")
+        require(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)")
         let k = checkedPair(kernelSize, "kernel size", op, min: 1)
         let s = checkedPair(stride ?? kernelSize, "stride", op, min: 1)
-        precondition(padding.0 >= 0 && padding.1 >= 0 && padding.0 * 2 <= k.0 && padding.1 * 2 <= k.1,
+        require(padding.0 >= 0 && padding.1 >= 0 && padding.0 * 2 <= k.0 && padding.1 * 2 <= k.1,
                      "\(op): padding \(padding) must be between 0 and half the kernel size \(k)")
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let outH = windowOutput(h, kernel: k.0, stride: s.0, padding: padding.0, dilation: 1)
         let outW = windowOutput(w, kernel: k.1, stride: s.1, padding: padding.1, dilation: 1)
-        precondition(outH > 0 && outW > 0, "\(op): kernel \(k) does not fit input \(input.shape) padded by \(padding)")
+        require(outH > 0 && outW > 0, "\(op): kernel \(k) does not fit input \(input.shape) padded by \(padding)")
         let cols = unfold(input.reshape([n * c, 1, h, w]), kernelSize: k, stride: s, padding: padding)  // [N·C, L, kk]
         let pooled: Tensor
         if countIncludePad || (padding.0 == 0 && padding.1 == 0) {
@@ -160,10 +160,10 @@ extension Functional {
     /// ```
     public static func adaptiveAvgPool2d(_ input: Tensor, outputSize: (Int, Int)) -> Tensor {
         let op = "adaptiveAvgPool2d"
-        precondition(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)")
+        require(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)")
         let (oh, ow) = checkedPair(outputSize, "output size", op, min: 1)
         let (h, w) = (input.shape[2], input.shape[3])
-        precondition(h > 0 && w > 0, "\(op): input \(input.shape) has an empty spatial dimension")
+        require(h > 0 && w > 0, "\(op): input \(input.shape) has an empty spatial dimension")
         if oh == 1 && ow == 1 { return input.mean(axes: [2, 3], keepDims: true) }
         // Separable: average rows with A [oh, H] and columns with B [ow, W]: out = A · x · Bᵀ.
         func averaging(_ out: Int, _ size: Int) -> Tensor {

@@ -9,7 +9,7 @@ public enum Functional {}
 /// Checks and normalizes a pair of sizes for a 2-D operation.
 @inline(__always)
 func checkedPair(_ p: (Int, Int), _ what: String, _ op: String, min: Int) -> (Int, Int) {
-    precondition(p.0 >= min && p.1 >= min, "\(op): \(what) \(p) must be at least \(min)")
+    require(p.0 >= min && p.1 >= min, "\(op): \(what) \(p) must be at least \(min)")
     return p
 }
 
@@ -26,7 +26,7 @@ extension Functional {
     /// let y = Functional.linear(x, weight: w, bias: b)
     /// ```
     public static func linear(_ input: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
-        precondition(weight.rank == 2 && input.rank >= 1 && input.shape[input.rank - 1] == weight.shape[1],
+        require(weight.rank == 2 && input.rank >= 1 && input.shape[input.rank - 1] == weight.shape[1],
                      "linear: input shape \(input.shape) does not match weight shape \(weight.shape) ([out, in])")
         let x = input.rank == 1 ? input.unsqueeze(0) : input
         var y = Tensor.matmulCore(x, weight, transA: false, transB: true)
@@ -48,7 +48,7 @@ extension Functional {
     /// let h = Functional.dropout(x, p: 0.5, training: true, generator: &rng)
     /// ```
     public static func dropout(_ input: Tensor, p: Double, training: Bool, generator: inout SeededGenerator) -> Tensor {
-        precondition(p >= 0 && p <= 1, "dropout: p must be in [0, 1], got \(p)")
+        require(p >= 0 && p <= 1, "dropout: p must be in [0, 1], got \(p)")
         if !training || p == 0 { return input }
         if p == 1 { return input * 0 }
         let keep = Tensor.bernoulli(input.shape, p: 1 - p, dtype: input.dtype, generator: &generator)
@@ -68,8 +68,8 @@ extension Functional {
     /// let vectors = Functional.embedding(Tensor(labels: [3, 1]), weight: table)
     /// ```
     public static func embedding(_ indices: Tensor, weight: Tensor, paddingIdx: Int? = nil) -> Tensor {
-        precondition(indices.dtype == .int64, "embedding: indices must be int64, got \(indices.dtype) of shape \(indices.shape)")
-        precondition(weight.rank == 2, "embedding: weight must be [numEmbeddings, embeddingDim], got \(weight.shape)")
+        require(indices.dtype == .int64, "embedding: indices must be int64, got \(indices.dtype) of shape \(indices.shape)")
+        require(weight.rank == 2, "embedding: weight must be [numEmbeddings, embeddingDim], got \(weight.shape)")
         let flat = indices.reshape([indices.count])
         var rows = weight.indexSelect(axis: 0, index: flat)
         if let paddingIdx, rows.requiresGrad {
