@@ -102,6 +102,24 @@ extension Tensor {
             }
             return
         }
+        if m == 1 {
+            // A row vector times a matrix: BLAS's matrix-vector product streams the matrix once and
+            // skips gemm's packing, which dominates at this size (one-sample inference).
+            let order = CblasRowMajor
+            let trans = transB ? CblasNoTrans : CblasTrans
+            let rows = Int32(transB ? n : k), cols = Int32(transB ? k : n)
+            switch a.dtype {
+            case .float32:
+                cblas_sgemv(order, trans, rows, cols, 1, b.pointer(Float.self) + bOffset, ldb,
+                            a.pointer(Float.self) + aOffset, 1, Float(beta), c.pointer(Float.self) + cOffset, 1)
+            case .float64:
+                cblas_dgemv(order, trans, rows, cols, 1, b.pointer(Double.self) + bOffset, ldb,
+                            a.pointer(Double.self) + aOffset, 1, beta, c.pointer(Double.self) + cOffset, 1)
+            case .int64:
+                fatalError("matmul: int64 tensors are not supported")
+            }
+            return
+        }
         switch a.dtype {
         case .float32:
             cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,

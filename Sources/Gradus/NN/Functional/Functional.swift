@@ -26,12 +26,7 @@ extension Functional {
     /// let y = Functional.linear(x, weight: w, bias: b)
     /// ```
     public static func linear(_ input: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
-        require(weight.rank == 2 && input.rank >= 1 && input.shape[input.rank - 1] == weight.shape[1],
-                     "linear: input shape \(input.shape) does not match weight shape \(weight.shape) ([out, in])")
-        let x = input.rank == 1 ? input.unsqueeze(0) : input
-        var y = Tensor.matmulCore(x, weight, transA: false, transB: true)
-        if let bias { y = y + bias }
-        return input.rank == 1 ? y.squeeze(0) : y
+        Tensor.linear(input, weight: weight, bias: bias)
     }
 
     /// Inverted dropout: in training, zeroes each element with probability `p` and scales the rest by
