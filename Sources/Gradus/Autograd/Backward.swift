@@ -1,3 +1,5 @@
+import Synchronization
+
 extension Tensor {
     /// Computes the gradient of this tensor with respect to every leaf that requires gradients, by the
     /// chain rule in reverse topological order, and adds it to each leaf's ``grad``.
@@ -24,6 +26,9 @@ extension Tensor {
 
 /// The reverse-mode engine, and the functional form of differentiation (gradients returned as values).
 public enum Autograd {
+    /// Numbers each backward pass, to mark visited nodes.
+    private static let passCounter = Atomic<Int>(0)
+
     /// The gradients of `output` with respect to `inputs`, returned instead of stored in ``Tensor/grad``
     /// (like `torch.autograd.grad`).
     ///
@@ -155,15 +160,17 @@ public enum Autograd {
     static func topologicalOrder(from root: Tensor) -> [Tensor] {
         var order: [Tensor] = []
         guard root.gradFn != nil else { return order }
-        var visited = Set<ObjectIdentifier>()
+        // Nodes are marked with a number unique to this pass instead of being kept in a set.
+        let epoch = passCounter.add(1, ordering: .relaxed).newValue
         var stack: [(Tensor, Int)] = [(root, 0)]
-        visited.insert(ObjectIdentifier(root))
+        root.gradFn!.visitEpoch = epoch
         while let (t, i) = stack.last {
             let inputs = t.gradFn!.inputs
             if i < inputs.count {
                 stack[stack.count - 1].1 = i + 1
                 let child = inputs[i]
-                if child.gradFn != nil && child.requiresGrad && visited.insert(ObjectIdentifier(child)).inserted {
+                if let node = child.gradFn, child.requiresGrad, node.visitEpoch != epoch {
+                    node.visitEpoch = epoch
                     stack.append((child, 0))
                 }
             } else {

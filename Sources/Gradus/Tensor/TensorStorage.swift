@@ -1,4 +1,5 @@
-/// The element buffer behind a ``Tensor``: contiguous, 64-byte aligned memory owned by this object
+/// The element buffer behind a ``Tensor``: contiguous memory owned by this object (64-byte aligned from
+/// 64 KiB up, 16-byte below)
 /// and released when the last tensor using it goes away (large buffers go back to a pool for reuse).
 ///
 /// Tensors never share a storage with a different layout: every op writes a new contiguous buffer,
@@ -19,8 +20,10 @@ public final class TensorStorage: @unchecked Sendable {
             pooledBucket = bucket
             pointer = StoragePool.take(bucket) ?? UnsafeMutableRawPointer.allocate(byteCount: bucket, alignment: 64)
         } else {
+            // Small buffers: malloc's own 16-byte alignment (asking for 64 goes through the slower
+            // memalign path, measurable on one-element tensors).
             pooledBucket = 0
-            pointer = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(byteCount, 1), alignment: 64)
+            pointer = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(byteCount, 1), alignment: 16)
         }
     }
 
