@@ -21,9 +21,11 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // Vectorizable square roots (no errno); header-only.
+        .target(name: "CGradusMath"),
         .target(
             name: "Gradus",
-            dependencies: ["CBLAS", "CZlib"],
+            dependencies: ["CBLAS", "CZlib", "CGradusMath"],
             resources: [
                 .copy("Data/Resources/digits-images-idx3-ubyte.gz"),
                 .copy("Data/Resources/digits-labels-idx1-ubyte.gz"),

@@ -60,8 +60,8 @@ public final class Adadelta: Optimizer, @unchecked Sendable {
                     for i in r {
                         let d = sign * gp[i] + wdT * pp[i]
                         vp[i] = vp[i] * rhoT + w * (d * d)
-                        let std = (vp[i] + epsT).squareRoot()
-                        let delta = (up[i] + epsT).squareRoot() / std * d
+                        let std = T.sqrt(vp[i] + epsT)
+                        let delta = T.sqrt(up[i] + epsT) / std * d
                         up[i] = up[i] * rhoT + w * (delta * delta)
                         pp[i] += lrT * delta
                     }

@@ -66,7 +66,7 @@ public final class Adagrad: Optimizer, @unchecked Sendable {
                     for i in r {
                         let d = sign * gp[i] + wdT * pp[i]
                         sp[i] += d * d
-                        pp[i] += step * (d / (sp[i].squareRoot() + epsT))
+                        pp[i] += step * (d / (T.sqrt(sp[i]) + epsT))
                     }
                 }
             }

@@ -92,7 +92,18 @@ public class Adam: Optimizer, @unchecked Sendable {
                             vp[i] = vi
                             let vm = Swift.max(xp[i], vi)
                             xp[i] = vm
-                            pp[i] = theta + step * (mi / (vm.squareRoot() / bc2S + epsT))
+                            pp[i] = theta + step * (mi / (T.sqrt(vm) / bc2S + epsT))
+                        }
+                    } else if low {
+                        // The common case (β₁ ≥ 0.5) as its own loop: no branch inside, so it vectorizes.
+                        for i in r {
+                            let theta = pp[i] * decay
+                            let d = sign * gp[i] + l2 * theta
+                            let mi = mp[i] + w1 * (d - mp[i])
+                            mp[i] = mi
+                            let vi = vp[i] * b2T + w2 * (d * d)
+                            vp[i] = vi
+                            pp[i] = theta + step * (mi / (T.sqrt(vi) / bc2S + epsT))
                         }
                     } else {
                         for i in r {
@@ -102,7 +113,7 @@ public class Adam: Optimizer, @unchecked Sendable {
                             mp[i] = mi
                             let vi = vp[i] * b2T + w2 * (d * d)
                             vp[i] = vi
-                            pp[i] = theta + step * (mi / (vi.squareRoot() / bc2S + epsT))
+                            pp[i] = theta + step * (mi / (T.sqrt(vi) / bc2S + epsT))
                         }
                     }
                 }

@@ -79,9 +79,9 @@ public final class RMSprop: Optimizer, @unchecked Sendable {
                         var denom: T
                         if let ap {
                             ap[i] = lerp(ap[i], d, w)
-                            denom = (vp[i] - ap[i] * ap[i]).squareRoot()
+                            denom = T.sqrt(vp[i] - ap[i] * ap[i])
                         } else {
-                            denom = vp[i].squareRoot()
+                            denom = T.sqrt(vp[i])
                         }
                         denom += epsT
                         if let bp {

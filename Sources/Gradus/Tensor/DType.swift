@@ -42,4 +42,6 @@ public protocol TensorFloat: BinaryFloatingPoint, Sendable where Self.RawSignifi
     static func tanh(_ x: Self) -> Self
     static func erf(_ x: Self) -> Self
     static func pow(_ x: Self, _ y: Self) -> Self
+    /// The square root, without C's errno side effect, so that loops containing it vectorize.
+    static func sqrt(_ x: Self) -> Self
 }

@@ -41,7 +41,7 @@ extension Tensor {
 
     /// Square root.
     public func sqrt() -> Tensor {
-        let out = map("sqrt", { $0.squareRoot() }, { $0.squareRoot() })
+        let out = map("sqrt", { Float.sqrt($0) }, { Double.sqrt($0) })
         record("sqrt", output: out, inputs: [self]) { g, y in [g / (y * 2)] }
         return out
     }
@@ -65,7 +65,7 @@ extension Tensor {
         case 1: out = map("pow", { $0 }, { $0 })
         case 2: out = map("pow", { $0 * $0 }, { $0 * $0 })
         case 3: out = map("pow", { $0 * $0 * $0 }, { $0 * $0 * $0 })
-        case 0.5: out = map("pow", { $0.squareRoot() }, { $0.squareRoot() })
+        case 0.5: out = map("pow", { Float.sqrt($0) }, { Double.sqrt($0) })
         case -1: out = map("pow", { 1 / $0 }, { 1 / $0 })
         default: out = map("pow", { Float.pow($0, f) }, { Double.pow($0, p) })
         }

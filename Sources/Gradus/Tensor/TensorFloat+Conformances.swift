@@ -1,3 +1,5 @@
+import CGradusMath
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -17,6 +19,7 @@ extension Float: TensorFloat {
     @inlinable public static func tanh(_ x: Float) -> Float { tanhf(x) }
     @inlinable public static func erf(_ x: Float) -> Float { erff(x) }
     @inlinable public static func pow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
+    @inlinable public static func sqrt(_ x: Float) -> Float { gradus_sqrtf(x) }
 }
 
 extension Double: TensorFloat {
@@ -30,4 +33,5 @@ extension Double: TensorFloat {
     @inlinable public static func tanh(_ x: Double) -> Double { Glibc.tanh(x) }
     @inlinable public static func erf(_ x: Double) -> Double { Glibc.erf(x) }
     @inlinable public static func pow(_ x: Double, _ y: Double) -> Double { Glibc.pow(x, y) }
+    @inlinable public static func sqrt(_ x: Double) -> Double { gradus_sqrt(x) }
 }

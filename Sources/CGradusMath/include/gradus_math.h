@@ -1,0 +1,13 @@
+#ifndef GRADUS_MATH_H
+#define GRADUS_MATH_H
+
+// Square roots that never set errno.
+//
+// Swift's `Float.squareRoot()` goes through `__builtin_sqrtf`, which on Linux keeps C's errno
+// semantics (-fmath-errno is the default there): a branch to the libm call for negative inputs that
+// stops LLVM from vectorizing any loop containing it. `__builtin_elementwise_sqrt` is the IEEE square
+// root without errno; inlined into Swift loops, it vectorizes (sqrtps/vsqrtps).
+static inline float gradus_sqrtf(float x) { return __builtin_elementwise_sqrt(x); }
+static inline double gradus_sqrt(double x) { return __builtin_elementwise_sqrt(x); }
+
+#endif
