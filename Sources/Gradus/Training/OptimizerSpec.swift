@@ -22,7 +22,8 @@ public struct OptimizerSpec: Codable, Sendable, Equatable {
         public var defaultLearningRate: Double {
             switch self {
             case .sgd: return 0.05
-            case .adam, .adamw, .rmsprop: return 1e-3
+            case .adam, .adamw: return 2e-3
+            case .rmsprop: return 1e-3
             case .adagrad: return 1e-2
             }
         }
