@@ -11,7 +11,9 @@ public struct ExplainCommand: ParsableCommand {
         The sample is row --index of the run's test split (or of --data, or of --input). The attributions of \
         the predicted class (or --class) are written as an SVG heat map (an HxW grid for images, a bar per \
         feature otherwise; default file: explain-<index>.svg next to the checkpoint) and drawn in the \
-        terminal (colours on a terminal, ASCII otherwise).
+        terminal (colours on a terminal, ASCII otherwise). For a run with standardized features the input is \
+        shown in data units, and the attributions refer to the standardized input (the zero baseline is the \
+        training mean).
         """
     )
 
@@ -80,7 +82,9 @@ public struct ExplainCommand: ParsableCommand {
 
         let grid: [Int]? = trained.imageShape.flatMap { $0.reduce(1, *) == sample.count ? $0 : nil }
         let names = trained.featureNames
-        let x = sample.scalars(as: Double.self), s = saliency.scalars(as: Double.self), a = ig.scalars(as: Double.self)
+        // Show the input in data units; the attributions are with respect to the model's (standardized) input.
+        let shown = trained.standardizer.map { $0.inverseTransform(sample.reshape([1, sample.count])) } ?? sample
+        let x = shown.scalars(as: Double.self), s = saliency.scalars(as: Double.self), a = ig.scalars(as: Double.self)
         let what = trained.task == .classify
             ? "predicted class \(predicted) (p=\(String(format: "%.4f", output[predicted]))), explaining class \(target)"
             : "predicted value \(String(format: "%.6g", output[0]))"

@@ -36,13 +36,13 @@ public enum MetricsPlot {
         }
         var body = ""
         body += "<text x=\"\(width / 2)\" y=\"28\" text-anchor=\"middle\" font-size=\"18\" font-weight=\"bold\">\(escape(title))</text>\n"
-        body += panel(top: 50, width: width, height: panelHeight, yLabel: "loss", percent: false, series: [
+        body += panel(top: 50, width: width, height: panelHeight, yLabel: "loss", percent: false, legendAtBottom: false, series: [
             Series(name: "train loss", color: "#1f77b4", dashed: false, points: points { $0.trainLoss }),
             Series(name: "test loss", color: "#d62728", dashed: true, points: points { $0.testLoss }),
         ])
         if hasAccuracy {
             body += panel(top: 50 + panelHeight + 30, width: width, height: panelHeight, yLabel: "accuracy (%)", percent: true,
-                          series: [
+                          legendAtBottom: true, series: [
                               Series(name: "train accuracy", color: "#1f77b4", dashed: false, points: points { $0.trainAccuracy.map { $0 * 100 } }),
                               Series(name: "test accuracy", color: "#d62728", dashed: true, points: points { $0.testAccuracy.map { $0 * 100 } }),
                           ])
@@ -56,8 +56,10 @@ public enum MetricsPlot {
         """
     }
 
-    /// One panel: frame, ticks, grid, lines with markers, axis labels and legend.
-    static func panel(top: Double, width: Double, height: Double, yLabel: String, percent: Bool, series: [Series]) -> String {
+    /// One panel: frame, ticks, grid, lines with markers, axis labels and legend (top right, or bottom
+    /// right for rising curves such as accuracy).
+    static func panel(top: Double, width: Double, height: Double, yLabel: String, percent: Bool, legendAtBottom: Bool,
+                      series: [Series]) -> String {
         let left = 70.0, right = width - 20, bottom = top + height - 40
         let all = series.flatMap(\.points)
         let xMax = Swift.max(1, all.map(\.x).max() ?? 1)
@@ -94,8 +96,9 @@ public enum MetricsPlot {
         }
         // Legend, top right inside the frame.
         let shown = series.filter { !$0.points.isEmpty }
-        let lx = right - 150, ly = top + 10
-        s += "<rect x=\"\(f(lx))\" y=\"\(f(ly))\" width=\"140\" height=\"\(f(Double(shown.count) * 18 + 8))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#999\"/>\n"
+        let legendHeight = Double(shown.count) * 18 + 8
+        let lx = right - 150, ly = legendAtBottom ? bottom - 10 - legendHeight : top + 10
+        s += "<rect x=\"\(f(lx))\" y=\"\(f(ly))\" width=\"140\" height=\"\(f(legendHeight))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#999\"/>\n"
         for (i, line) in shown.enumerated() {
             let y = ly + 16 + Double(i) * 18
             let dash = line.dashed ? " stroke-dasharray=\"6 4\"" : ""
