@@ -7,6 +7,10 @@ let package = Package(
         .library(name: "Gradus", targets: ["Gradus"]),
         .executable(name: "linear-regression", targets: ["LinearRegressionExample"]),
         .executable(name: "gradus-bench", targets: ["GradusBenchmarks"]),
+        .executable(name: "gradus", targets: ["GradusCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         // OpenBLAS's CBLAS interface: matrix products.
@@ -33,6 +37,12 @@ let package = Package(
         ),
         .executableTarget(name: "LinearRegressionExample", dependencies: ["Gradus"]),
         .executableTarget(name: "GradusBenchmarks", dependencies: ["Gradus", "CBLAS"]),
+        // The `gradus` command line: the commands live in a library so that tests can parse and run them.
+        .target(
+            name: "GradusCommands",
+            dependencies: ["Gradus", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(name: "GradusCLI", dependencies: ["GradusCommands"]),
         .target(name: "GradusTestSupport", dependencies: ["Gradus"], path: "Tests/GradusTestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Gradus", "GradusTestSupport"]),
         .testTarget(name: "AutogradTests", dependencies: ["Gradus", "GradusTestSupport"]),
@@ -41,6 +51,8 @@ let package = Package(
         .testTarget(name: "LossTests", dependencies: ["Gradus", "GradusTestSupport"]),
         .testTarget(name: "OptimTests", dependencies: ["Gradus", "GradusTestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["Gradus", "GradusTestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Gradus", "GradusTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["GradusCommands", "Gradus"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,74 @@
+/// Attributions: how much each input feature contributes to a model's score for one class.
+///
+/// - ``saliency(model:input:classIndex:)``: the gradient of the class score with respect to the input
+///   (Simonyan et al., 2013).
+/// - ``integratedGradients(model:input:classIndex:baseline:steps:)``: `(x − x₀) ⊙` the average gradient
+///   along the straight path from a baseline `x₀` to `x` (Sundararajan et al., 2017), approximated by a
+///   right Riemann sum; the attributions add up to about `score(x) − score(x₀)`.
+///
+/// The score is the model's raw output (logit) for `classIndex`; for a regression model use index 0.
+/// The model is evaluated in evaluation mode (and left in the mode it had).
+///
+/// ```swift
+/// let x = test.inputs.select(axis: 0, index: 0)               // one sample, e.g. [64]
+/// let s = Explain.saliency(model: model, input: x, classIndex: 3)
+/// let ig = Explain.integratedGradients(model: model, input: x, classIndex: 3)
+/// ```
+public enum Explain {
+    /// The gradient of the model's output `classIndex` with respect to one input sample.
+    ///
+    /// - Parameters:
+    ///   - model: the model, applied to a batch `[1] + input.shape`.
+    ///   - input: one sample, without the batch dimension.
+    ///   - classIndex: the output whose score is differentiated.
+    /// - Returns: a tensor shaped like `input`.
+    ///
+    /// ```swift
+    /// let grad = Explain.saliency(model: model, input: x, classIndex: 7)
+    /// ```
+    public static func saliency(model: any Layer, input: Tensor, classIndex: Int) -> Tensor {
+        let grads = pathGradients(model: model, points: input.detach().unsqueeze(0), classIndex: classIndex)
+        return grads.reshape(input.shape)
+    }
+
+    /// Integrated gradients with a right Riemann sum of `steps` points:
+    /// `(x − x₀) ⊙ (1/m) Σₖ ∇score(x₀ + (k/m)(x − x₀))`, `k = 1…m`.
+    ///
+    /// - Parameters:
+    ///   - model: the model, applied to a batch of `steps` points.
+    ///   - input: one sample, without the batch dimension.
+    ///   - classIndex: the output whose score is attributed.
+    ///   - baseline: the reference input `x₀` (default: zeros).
+    ///   - steps: the number of points `m` on the path (default 50).
+    /// - Returns: attributions shaped like `input`.
+    ///
+    /// ```swift
+    /// let ig = Explain.integratedGradients(model: model, input: x, classIndex: 7, steps: 50)
+    /// ```
+    public static func integratedGradients(model: any Layer, input: Tensor, classIndex: Int,
+                                           baseline: Tensor? = nil, steps: Int = 50) -> Tensor {
+        precondition(steps >= 1, "Explain.integratedGradients: steps must be at least 1, got \(steps)")
+        let x = input.detach()
+        let x0 = baseline?.detach() ?? Tensor.zeros(x.shape, dtype: x.dtype)
+        precondition(x0.shape == x.shape, "Explain.integratedGradients: baseline \(x0.shape) must match input \(x.shape)")
+        let delta = GradMode.noGrad { x - x0 }
+        let alphas = Tensor(shape: [steps] + Array(repeating: 1, count: x.rank),
+                            values: (1...steps).map { Double($0) / Double(steps) }, dtype: x.dtype)
+        let points = GradMode.noGrad { x0.unsqueeze(0) + alphas * delta.unsqueeze(0) }
+        let grads = pathGradients(model: model, points: points, classIndex: classIndex)
+        return GradMode.noGrad { grads.mean(axes: [0]) * delta }
+    }
+
+    /// The gradient of the summed score at each point of a batch (rows are independent in eval mode).
+    static func pathGradients(model: any Layer, points: Tensor, classIndex: Int) -> Tensor {
+        let wasTraining = model.isTraining
+        model.eval()
+        defer { model.train(wasTraining) }
+        let batch = points.detach().requiringGrad()
+        let output = model(batch)
+        precondition(output.rank == 2 && classIndex >= 0 && classIndex < output.shape[1],
+                     "Explain: class index \(classIndex) is out of range for model output \(output.shape)")
+        let score = output.select(axis: 1, index: classIndex).sum()
+        return Autograd.gradients(of: score, wrt: [batch])[0]
+    }
+}

@@ -1,0 +1,279 @@
+import Foundation
+
+/// Where a run's data comes from and how it is split, stored in checkpoints so that evaluation finds
+/// the same test set.
+///
+/// Formats:
+/// - `digits`: the embedded 8×8 digits (``Digits``), 1,437 training and 360 test images.
+/// - `mnist`: a folder with the four MNIST IDX files (``MNIST``): 60,000 + 10,000 images.
+/// - `csv`: a CSV file with a header; ``target`` names the target column, the other columns are features;
+///   split by ``testFraction``.
+/// - `npy`: an `.npz` file holding `x` and `y` (or `x_train`, `y_train`, `x_test`, `y_test`), or a folder
+///   holding `x.npy` and `y.npy` (or the four split files); images may be `[n, h, w]` or `[n, c, h, w]`.
+///
+/// ```swift
+/// let spec = DataSpec(format: .csv, path: "houses.csv", target: "price")
+/// let data = try spec.load(task: .regress)
+/// ```
+public struct DataSpec: Codable, Sendable, Equatable {
+    /// The data formats.
+    public enum Format: String, Codable, Sendable, CaseIterable {
+        /// The embedded digits.
+        case digits
+        /// MNIST-format IDX files.
+        case mnist
+        /// A CSV file.
+        case csv
+        /// NumPy `.npy` / `.npz` files.
+        case npy
+    }
+
+    /// The format.
+    public var format: Format
+    /// The file or folder (nil for `digits`).
+    public var path: String?
+    /// The CSV target column.
+    public var target: String?
+    /// The fraction held out for testing when the data has no split of its own.
+    public var testFraction: Double
+    /// The seed of the train/test split.
+    public var splitSeed: UInt64
+    /// Whether features are standardized with statistics of the training part.
+    public var standardize: Bool
+
+    /// Creates a description.
+    ///
+    /// - Parameters:
+    ///   - format: the format (see ``infer(path:)``).
+    ///   - path: the file or folder.
+    ///   - target: the CSV target column.
+    ///   - testFraction: the held-out fraction for data without a split.
+    ///   - splitSeed: the split's seed.
+    ///   - standardize: standardize features.
+    ///
+    /// ```swift
+    /// let digits = DataSpec(format: .digits)
+    /// ```
+    public init(format: Format, path: String? = nil, target: String? = nil, testFraction: Double = 0.2,
+                splitSeed: UInt64 = 0, standardize: Bool = false) {
+        self.format = format
+        self.path = path
+        self.target = target
+        self.testFraction = testFraction
+        self.splitSeed = splitSeed
+        self.standardize = standardize
+    }
+
+    /// Guesses the format of `path`: `digits` for nil, `mnist` for a folder with MNIST files, `npy` for
+    /// `.npy`/`.npz` files or folders holding them, `csv` otherwise.
+    ///
+    /// ```swift
+    /// DataSpec.infer(path: "data.csv")   // .csv
+    /// ```
+    public static func infer(path: String?) -> Format {
+        guard let path else { return .digits }
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            if names.contains(where: { $0.hasPrefix(MNIST.fileNames.trainImages) }) { return .mnist }
+            if names.contains(where: { $0.hasSuffix(".npy") }) { return .npy }
+            return .mnist
+        }
+        let lower = path.lowercased()
+        if lower.hasSuffix(".npy") || lower.hasSuffix(".npz") { return .npy }
+        return .csv
+    }
+
+    /// Loads the data and splits it into a training and a test part.
+    ///
+    /// - Parameter task: classification needs whole-number labels (converted to `int64`).
+    /// - Returns: the two parts with their shapes and names.
+    /// - Throws: ``DataError`` for unreadable files, ``TrainingError`` for data that does not fit the task.
+    ///
+    /// ```swift
+    /// let data = try DataSpec(format: .digits).load(task: .classify)
+    /// ```
+    public func load(task: LearningTask) throws -> LoadedData {
+        guard testFraction > 0, testFraction < 1 else {
+            throw TrainingError("the test fraction must lie strictly between 0 and 1, got \(testFraction)")
+        }
+        switch format {
+        case .digits:
+            let (train, test) = try Digits.trainTestSplit(seed: splitSeed)
+            return try LoadedData(train: train, test: test, imageShape: [8, 8], featureNames: nil, task: task, source: "digits")
+        case .mnist:
+            let folder = try requirePath()
+            let m = try MNIST.load(folder: folder)
+            return try LoadedData(train: TensorDataset(m.trainImages, m.trainLabels),
+                                  test: TensorDataset(m.testImages, m.testLabels),
+                                  imageShape: [28, 28], featureNames: nil, task: task, source: folder)
+        case .csv:
+            let file = try requirePath()
+            guard let target else { throw TrainingError("CSV data needs --target COLUMN naming the target column") }
+            let table = try CSVReader.read(file, targetColumn: target, targetDType: task == .classify ? .int64 : .float32)
+            let (train, test) = split(TensorDataset(table.features, table.targets))
+            return try LoadedData(train: train, test: test, imageShape: nil, featureNames: table.featureNames,
+                                  task: task, source: file)
+        case .npy:
+            let path = try requirePath()
+            let arrays = try Self.readArrays(path)
+            let pair: (TensorDataset, TensorDataset)
+            if let xtr = arrays["x_train"], let ytr = arrays["y_train"], let xte = arrays["x_test"], let yte = arrays["y_test"] {
+                pair = (try Self.dataset(xtr, ytr, task: task, file: path), try Self.dataset(xte, yte, task: task, file: path))
+            } else if let x = arrays["x"], let y = arrays["y"] {
+                pair = split(try Self.dataset(x, y, task: task, file: path))
+            } else {
+                throw DataError(.badHeader, file: path,
+                                "expected arrays x and y (or x_train, y_train, x_test, y_test), found \(arrays.keys.sorted())")
+            }
+            let x = pair.0.inputs
+            let image: [Int]? = x.rank == 3 ? [x.shape[1], x.shape[2]] : (x.rank == 4 ? [x.shape[2], x.shape[3]] : nil)
+            return try LoadedData(train: pair.0, test: pair.1, imageShape: image, featureNames: nil, task: task, source: path)
+        }
+    }
+
+    func requirePath() throws -> String {
+        guard let path else { throw TrainingError("--data is required for the \(format.rawValue) format") }
+        return path
+    }
+
+    func split(_ data: TensorDataset) -> (TensorDataset, TensorDataset) {
+        let nTest = Swift.max(1, Int((Double(data.count) * testFraction).rounded()))
+        let parts = data.split(trainFraction: Double(data.count - nTest) / Double(data.count), seed: splitSeed)
+        return (parts.train, parts.validation)
+    }
+
+    /// Reads the arrays of an `.npz` file, an `.npy` file (as `x`), or a folder of `.npy` files.
+    static func readArrays(_ path: String) throws -> [String: Tensor] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw DataError(.io, file: path, "no such file or folder")
+        }
+        if isDir.boolValue {
+            var out: [String: Tensor] = [:]
+            for name in ["x", "y", "x_train", "y_train", "x_test", "y_test"] {
+                let file = (path as NSString).appendingPathComponent(name + ".npy")
+                if FileManager.default.fileExists(atPath: file) { out[name] = try NPYReader.read(file) }
+            }
+            return out
+        }
+        if path.lowercased().hasSuffix(".npz") {
+            return try NPZReader.read(path).reduce(into: [:]) { r, kv in
+                r[kv.key.hasSuffix(".npy") ? String(kv.key.dropLast(4)) : kv.key] = kv.value
+            }
+        }
+        return ["x": try NPYReader.read(path)]
+    }
+
+    /// Pairs features and targets, converting labels to int64 for classification.
+    static func dataset(_ x: Tensor, _ y: Tensor, task: LearningTask, file: String) throws -> TensorDataset {
+        guard x.rank >= 1, y.rank >= 1, x.shape[0] == y.shape[0], x.shape[0] > 0 else {
+            throw DataError(.badHeader, file: file, "features \(x.shape) and targets \(y.shape) must share a non-empty first dimension")
+        }
+        let features = x.dtype == .float32 ? x : x.to(.float32)
+        switch task {
+        case .classify:
+            guard y.rank == 1 else { throw DataError(.badHeader, file: file, "class labels must be a vector, got shape \(y.shape)") }
+            let values = y.scalars(as: Double.self)
+            guard values.allSatisfy({ $0 >= 0 && $0 == $0.rounded() && $0 < 1e6 }) else {
+                throw DataError(.parse, file: file, "class labels must be whole numbers from 0; use --task regress for real targets")
+            }
+            return TensorDataset(features, Tensor(labels: values.map { Int($0) }))
+        case .regress:
+            return TensorDataset(features, y.to(.float32))
+        }
+    }
+}
+
+/// Data loaded by ``DataSpec/load(task:)``: the training and test parts with what a model needs to know.
+///
+/// ```swift
+/// let data = try DataSpec(format: .digits).load(task: .classify)
+/// print(data.train.count, data.test.count, data.classes ?? 0)
+/// ```
+public struct LoadedData: Sendable {
+    /// The training part.
+    public var train: TensorDataset
+    /// The test part.
+    public var test: TensorDataset
+    /// The shape of one sample as loaded.
+    public var sampleShape: [Int]
+    /// The height and width of image samples, or nil for tabular data.
+    public var imageShape: [Int]?
+    /// The feature names of tabular data (CSV), or nil.
+    public var featureNames: [String]?
+    /// The number of classes (1 + the largest training label), or nil for regression.
+    public var classes: Int?
+    /// The number of regression outputs per sample.
+    public var targetWidth: Int
+    /// The file or folder read, for messages.
+    public var source: String
+
+    /// Checks the parts against each other and the task.
+    ///
+    /// - Throws: ``TrainingError`` when the parts disagree or labels are out of range.
+    ///
+    /// ```swift
+    /// let d = try LoadedData(train: a, test: b, imageShape: nil, featureNames: nil, task: .classify, source: "x")
+    /// ```
+    public init(train: TensorDataset, test: TensorDataset, imageShape: [Int]?, featureNames: [String]?,
+                task: LearningTask, source: String) throws {
+        guard train.count > 0, test.count > 0 else {
+            throw TrainingError("\(source): the training and test parts must both hold samples (got \(train.count) and \(test.count))")
+        }
+        let shape = Array(train.inputs.shape.dropFirst())
+        guard Array(test.inputs.shape.dropFirst()) == shape else {
+            throw TrainingError("\(source): training samples \(shape) and test samples \(Array(test.inputs.shape.dropFirst())) differ in shape")
+        }
+        self.train = train
+        self.test = test
+        self.sampleShape = shape
+        self.imageShape = imageShape
+        self.featureNames = featureNames
+        self.source = source
+        switch task {
+        case .classify:
+            guard train.targets.dtype == .int64, train.targets.rank == 1 else {
+                throw TrainingError("\(source): classification needs integer class labels")
+            }
+            let labels = train.targets.intScalars
+            classes = (labels.max() ?? 0) + 1
+            targetWidth = 1
+        case .regress:
+            classes = nil
+            targetWidth = train.targets.rank == 1 ? 1 : train.targets.count / train.targets.shape[0]
+        }
+    }
+
+    /// The parts reshaped to `shape` per sample (same element count), e.g. `[64]` to `[1, 8, 8]`.
+    ///
+    /// - Throws: ``TrainingError`` when the element counts differ.
+    ///
+    /// ```swift
+    /// let images = try data.reshaped(to: [1, 28, 28])
+    /// ```
+    public func reshaped(to shape: [Int]) throws -> LoadedData {
+        guard shape != sampleShape else { return self }
+        guard shape.reduce(1, *) == sampleShape.reduce(1, *) else {
+            throw TrainingError("\(source): samples of shape \(sampleShape) do not fit a model input of shape \(shape)")
+        }
+        var copy = self
+        copy.train = TensorDataset(train.inputs.reshape([train.count] + shape), train.targets)
+        copy.test = TensorDataset(test.inputs.reshape([test.count] + shape), test.targets)
+        copy.sampleShape = shape
+        return copy
+    }
+
+    /// The parts with `standardizer` applied to flat features.
+    ///
+    /// ```swift
+    /// let s = Standardizer.fit(data.train.inputs)
+    /// let z = data.standardized(with: s)
+    /// ```
+    public func standardized(with standardizer: Standardizer) -> LoadedData {
+        var copy = self
+        copy.train = TensorDataset(standardizer.transform(train.inputs), train.targets)
+        copy.test = TensorDataset(standardizer.transform(test.inputs), test.targets)
+        return copy
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+
+/// A description of one of the built-in models, small enough to store in a checkpoint's metadata so
+/// that the model can be rebuilt from the file alone.
+///
+/// - `mlp`: an optional `Flatten`, then `Linear` layers of the ``hidden`` sizes each followed by `ReLU`,
+///   then a `Linear` to ``outputs``. With no hidden sizes it is a single `Linear` layer.
+/// - `linear`: a single `Linear` layer (an `mlp` without hidden layers).
+/// - `lenet`: LeNet-5 for `[channels, height, width]` images: Conv2d(c, 6, 5, padding 2), ReLU,
+///   MaxPool2d(2), Conv2d(6, 16, 5), ReLU, MaxPool2d(2), Flatten, Linear(·, 120), ReLU, Linear(120, 84),
+///   ReLU, Linear(84, outputs). Images need to be at least 12×12.
+///
+/// ```swift
+/// let spec = ModelSpec(architecture: .mlp, inputShape: [64], hidden: [128], outputs: 10)
+/// var rng = SeededGenerator(seed: 0)
+/// let model = try spec.build(generator: &rng)
+/// ```
+public struct ModelSpec: Codable, Sendable, Equatable {
+    /// The family of model.
+    public enum Architecture: String, Codable, Sendable, CaseIterable {
+        /// A multi-layer perceptron with ReLU activations.
+        case mlp
+        /// A single linear layer.
+        case linear
+        /// LeNet-5.
+        case lenet
+    }
+
+    /// The family of model.
+    public var architecture: Architecture
+    /// The shape of one input sample (without the batch dimension), e.g. `[64]` or `[1, 28, 28]`.
+    public var inputShape: [Int]
+    /// The hidden layer sizes of an `mlp`.
+    public var hidden: [Int]
+    /// The number of outputs: classes for classification, values for regression.
+    public var outputs: Int
+
+    /// Creates a description.
+    ///
+    /// - Parameters:
+    ///   - architecture: the family of model.
+    ///   - inputShape: the shape of one sample.
+    ///   - hidden: hidden sizes (`mlp` only).
+    ///   - outputs: the number of outputs.
+    ///
+    /// ```swift
+    /// let lenet = ModelSpec(architecture: .lenet, inputShape: [1, 28, 28], outputs: 10)
+    /// ```
+    public init(architecture: Architecture, inputShape: [Int], hidden: [Int] = [], outputs: Int) {
+        self.architecture = architecture
+        self.inputShape = inputShape
+        self.hidden = hidden
+        self.outputs = outputs
+    }
+
+    /// The number of input features, the product of ``inputShape``.
+    public var inputFeatures: Int { inputShape.reduce(1, *) }
+
+    /// The shape a data sample must have for this model: flat for `mlp`/`linear` (any shape with the
+    /// same element count is flattened), `[c, h, w]` for `lenet`.
+    ///
+    /// ```swift
+    /// let s = spec.sampleShape   // [64]
+    /// ```
+    public var sampleShape: [Int] { architecture == .lenet ? inputShape : [inputFeatures] }
+
+    /// Checks the sizes and throws a ``TrainingError`` explaining what does not fit.
+    ///
+    /// ```swift
+    /// try spec.validate()
+    /// ```
+    public func validate() throws {
+        guard outputs >= 1 else { throw TrainingError("the model needs at least one output, got \(outputs)") }
+        guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 >= 1 }) else {
+            throw TrainingError("the model's input shape \(inputShape) must have positive sizes")
+        }
+        if let bad = hidden.first(where: { $0 < 1 }) {
+            throw TrainingError("hidden layer sizes must be positive, got \(bad)")
+        }
+        if architecture == .lenet {
+            guard inputShape.count == 3 else {
+                throw TrainingError("lenet needs image samples [channels, height, width], got \(inputShape); use --model mlp for tabular data")
+            }
+            guard inputShape[1] >= 12, inputShape[2] >= 12 else {
+                throw TrainingError("lenet needs images of at least 12x12 pixels, got \(inputShape[1])x\(inputShape[2]); use --model mlp")
+            }
+        }
+    }
+
+    /// Builds the model with fresh parameters drawn from `generator`.
+    ///
+    /// - Parameter generator: the source of the initial weights.
+    /// - Returns: the model, in training mode.
+    /// - Throws: ``TrainingError`` when the sizes do not fit (see ``validate()``).
+    ///
+    /// ```swift
+    /// var rng = SeededGenerator(seed: 0)
+    /// let model = try ModelSpec(architecture: .linear, inputShape: [1], outputs: 1).build(generator: &rng)
+    /// ```
+    public func build(generator: inout SeededGenerator) throws -> Sequential {
+        try validate()
+        var layers: [any Layer] = []
+        switch architecture {
+        case .mlp, .linear:
+            if inputShape.count > 1 { layers.append(Flatten()) }
+            var width = inputFeatures
+            for h in architecture == .mlp ? hidden : [] {
+                layers.append(Linear(width, h, generator: &generator))
+                layers.append(ReLU())
+                width = h
+            }
+            layers.append(Linear(width, outputs, generator: &generator))
+        case .lenet:
+            let c = inputShape[0], h = inputShape[1], w = inputShape[2]
+            let flat = 16 * ((h / 2 - 4) / 2) * ((w / 2 - 4) / 2)
+            layers = [
+                Conv2d(c, 6, kernelSize: 5, padding: 2, generator: &generator), ReLU(), MaxPool2d(2),
+                Conv2d(6, 16, kernelSize: 5, generator: &generator), ReLU(), MaxPool2d(2), Flatten(),
+                Linear(flat, 120, generator: &generator), ReLU(),
+                Linear(120, 84, generator: &generator), ReLU(),
+                Linear(84, outputs, generator: &generator),
+            ]
+        }
+        return Sequential(layers)
+    }
+
+    /// A one-line summary, e.g. `mlp 64-128-10`.
+    ///
+    /// ```swift
+    /// print(spec.summary)
+    /// ```
+    public var summary: String {
+        switch architecture {
+        case .mlp, .linear:
+            let sizes = [inputFeatures] + (architecture == .mlp ? hidden : []) + [outputs]
+            return "\(architecture.rawValue) " + sizes.map(String.init).joined(separator: "-")
+        case .lenet:
+            return "lenet \(inputShape.map(String.init).joined(separator: "x"))->\(outputs)"
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+
+/// Everything that defines a training run — data, model, task, optimizer, schedule, epochs, batch size
+/// and seed — stored as JSON in the run's checkpoints (metadata key `config`).
+///
+/// ```swift
+/// var config = RunConfig()                       // digits, mlp 64-128-10, adam, 30 epochs
+/// config.epochs = 5
+/// let run = try TrainingRun(config: config, outputDirectory: "runs/test")
+/// try run.run()
+/// ```
+public struct RunConfig: Codable, Sendable, Equatable {
+    /// The data and its split.
+    public var data: DataSpec
+    /// The model; ``ModelSpec/inputShape`` and ``ModelSpec/outputs`` are filled from the data.
+    public var model: ModelSpec
+    /// Classification or regression.
+    public var task: LearningTask
+    /// The optimizer.
+    public var optimizer: OptimizerSpec
+    /// The learning-rate schedule.
+    public var schedule: ScheduleSpec
+    /// The number of epochs of the run.
+    public var epochs: Int
+    /// Samples per batch.
+    public var batchSize: Int
+    /// The seed of the initial weights, the data order and the global generator.
+    public var seed: UInt64
+    /// Also keep `epoch-N.safetensors` every this many epochs (0: only the latest checkpoint).
+    public var saveEvery: Int
+
+    /// Creates a configuration; the defaults train an MLP with one hidden layer of 128 units on the
+    /// embedded digits (standardized) with Adam (lr 2e-3) and a cosine schedule, batch 32, for 30 epochs.
+    ///
+    /// ```swift
+    /// let config = RunConfig(model: ModelSpec(architecture: .lenet, inputShape: [], outputs: 0))
+    /// ```
+    public init(data: DataSpec = DataSpec(format: .digits, standardize: true),
+                model: ModelSpec = ModelSpec(architecture: .mlp, inputShape: [], hidden: [128], outputs: 0),
+                task: LearningTask = .classify, optimizer: OptimizerSpec = OptimizerSpec(kind: .adam),
+                schedule: ScheduleSpec = .cosine, epochs: Int = 30, batchSize: Int = 32, seed: UInt64 = 0,
+                saveEvery: Int = 0) {
+        self.data = data
+        self.model = model
+        self.task = task
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.seed = seed
+        self.saveEvery = saveEvery
+    }
+
+    /// Checks the numbers and throws a ``TrainingError`` naming the bad one.
+    ///
+    /// ```swift
+    /// try config.validate()
+    /// ```
+    public func validate() throws {
+        guard epochs >= 1 else { throw TrainingError("--epochs must be at least 1, got \(epochs)") }
+        guard batchSize >= 1 else { throw TrainingError("--batch-size must be at least 1, got \(batchSize)") }
+        guard saveEvery >= 0 else { throw TrainingError("--save-every must not be negative, got \(saveEvery)") }
+        if let bad = model.hidden.first(where: { $0 < 1 }) {
+            throw TrainingError("--hidden sizes must be positive, got \(bad)")
+        }
+        try optimizer.validate()
+        if task == .classify, data.format == .csv, data.target == nil {
+            throw TrainingError("CSV data needs --target COLUMN naming the target column")
+        }
+    }
+
+    /// The configuration as JSON.
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
+
+    /// Decodes a configuration from JSON.
+    ///
+    /// - Throws: ``TrainingError`` when the text is not a configuration.
+    ///
+    /// ```swift
+    /// let config = try RunConfig.decode(json: checkpoint.metadata["config"]!)
+    /// ```
+    public static func decode(json: String) throws -> RunConfig {
+        do {
+            return try JSONDecoder().decode(RunConfig.self, from: Data(json.utf8))
+        } catch {
+            throw TrainingError("the run configuration in the checkpoint cannot be read: \(error)")
+        }
+    }
+}

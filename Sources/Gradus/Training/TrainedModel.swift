@@ -1,0 +1,133 @@
+import Foundation
+
+/// A model rebuilt from a training checkpoint written by ``TrainingRun``, with the preprocessing it
+/// was trained with, ready for evaluation, prediction and explanation.
+///
+/// ```swift
+/// let trained = try TrainedModel.load("runs/digits-mlp/checkpoint.safetensors")
+/// let data = try trained.loadData()                  // the run's own test split
+/// print(trained.evaluate(data.test).summaryLines)
+/// let probabilities = try trained.predict(data.test.inputs)
+/// ```
+public final class TrainedModel {
+    /// The run's configuration.
+    public let config: RunConfig
+    /// The model, in evaluation mode.
+    public let model: Sequential
+    /// The feature standardization fitted on the training data, if the run used one.
+    public let standardizer: Standardizer?
+    /// The feature names of tabular training data, if known.
+    public let featureNames: [String]?
+    /// The height and width of image inputs, if the data were images.
+    public let imageShape: [Int]?
+    /// The checkpoint the model came from.
+    public let checkpoint: Checkpoint
+
+    init(config: RunConfig, model: Sequential, checkpoint: Checkpoint) {
+        self.config = config
+        self.model = model
+        self.checkpoint = checkpoint
+        if let mean = checkpoint.extra["standardizer.mean"], let scale = checkpoint.extra["standardizer.scale"] {
+            standardizer = Standardizer(mean: mean, scale: scale)
+        } else {
+            standardizer = nil
+        }
+        featureNames = checkpoint.metadata["feature_names"].map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+        imageShape = checkpoint.metadata["image_shape"].map { $0.split(separator: ",").compactMap { Int($0) } }
+        model.eval()
+    }
+
+    /// Reads a checkpoint and rebuilds its model.
+    ///
+    /// - Parameter path: the checkpoint file.
+    /// - Returns: the model with its configuration.
+    /// - Throws: ``DataError`` for unreadable files, ``TrainingError`` when the file holds no run
+    ///   configuration or its weights do not fit the model it describes.
+    ///
+    /// ```swift
+    /// let trained = try TrainedModel.load("checkpoint.safetensors")
+    /// ```
+    public static func load(_ path: String) throws -> TrainedModel {
+        let checkpoint = try Checkpoint.load(path)
+        guard let json = checkpoint.metadata["config"] else {
+            throw TrainingError("\(path): the checkpoint has no run configuration (metadata 'config'); was it written by gradus train?")
+        }
+        let config = try RunConfig.decode(json: json)
+        var rng = SeededGenerator(seed: config.seed)
+        let model = try config.model.build(generator: &rng)
+        do {
+            try model.loadStateDict(checkpoint.model)
+        } catch {
+            throw TrainingError("\(path): the weights do not fit the model \(config.model.summary): \(error)")
+        }
+        return TrainedModel(config: config, model: model, checkpoint: checkpoint)
+    }
+
+    /// The task the model was trained for.
+    public var task: LearningTask { config.task }
+
+    /// Loads data as the run did (or from `override`), reshaped and standardized for the model.
+    ///
+    /// - Parameter override: other data to use, or nil for the run's own data.
+    /// - Returns: the training and test parts.
+    /// - Throws: ``DataError`` or ``TrainingError`` when the data cannot be read or does not fit the model.
+    ///
+    /// ```swift
+    /// let test = try trained.loadData().test
+    /// ```
+    public func loadData(_ override: DataSpec? = nil) throws -> LoadedData {
+        var data = try (override ?? config.data).load(task: task)
+        data = try data.reshaped(to: config.model.sampleShape)
+        if let standardizer, data.sampleShape.count == 1 { data = data.standardized(with: standardizer) }
+        if task == .classify, let classes = data.classes, classes > config.model.outputs {
+            throw TrainingError("\(data.source): labels go up to \(classes - 1) but the model has \(config.model.outputs) classes")
+        }
+        return data
+    }
+
+    /// Prepares raw inputs (`[n, ...]` or one sample) for the model: checks the element count, reshapes
+    /// and standardizes.
+    ///
+    /// - Parameter raw: the inputs as read from a file.
+    /// - Returns: a batch `[n] + sampleShape`.
+    /// - Throws: ``TrainingError`` when the inputs do not fit the model.
+    ///
+    /// ```swift
+    /// let batch = try trained.prepare(NPYReader.read("x.npy"))
+    /// ```
+    public func prepare(_ raw: Tensor) throws -> Tensor {
+        let per = config.model.inputFeatures
+        guard raw.count > 0, raw.count % per == 0 else {
+            throw TrainingError("inputs of shape \(raw.shape) do not fit the model's \(per) features per sample \(config.model.sampleShape)")
+        }
+        let n = raw.count / per
+        var x = (raw.dtype == .float32 ? raw : raw.to(.float32)).reshape([n, per])
+        if let standardizer { x = standardizer.transform(x) }
+        return x.reshape([n] + config.model.sampleShape)
+    }
+
+    /// Runs the model on a prepared batch: class probabilities (softmax) for classification, the output
+    /// values for regression.
+    ///
+    /// - Parameter batch: inputs from ``prepare(_:)``.
+    /// - Returns: `[n, classes]` probabilities or `[n, outputs]` values.
+    ///
+    /// ```swift
+    /// let p = trained.predict(try trained.prepare(x))
+    /// ```
+    public func predict(_ batch: Tensor) -> Tensor {
+        GradMode.noGrad {
+            let out = model(batch)
+            return task == .classify ? out.softmax(axis: -1) : out
+        }
+    }
+
+    /// Evaluates the model on `data`.
+    ///
+    /// ```swift
+    /// let e = trained.evaluate(try trained.loadData().test)
+    /// ```
+    public func evaluate<D: Dataset>(_ data: D) -> Evaluation {
+        Trainer.evaluate(model: model, task: task, data: data, classes: task == .classify ? config.model.outputs : nil)
+    }
+}

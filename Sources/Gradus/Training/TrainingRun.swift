@@ -1,0 +1,217 @@
+import Foundation
+
+/// A complete training run as `gradus train` performs it: loads the data of a ``RunConfig``, builds the
+/// model, optimizer and schedule, trains with a ``Trainer``, and after every epoch writes to its output
+/// folder the checkpoint (`checkpoint.safetensors`), the metrics (`metrics.csv`) and their plot
+/// (`metrics.svg`). A run made from a checkpoint with ``init(resuming:epochs:outputDirectory:)``
+/// continues bit for bit as the uninterrupted run would have.
+///
+/// ```swift
+/// let run = try TrainingRun(config: RunConfig(), outputDirectory: "runs/digits-mlp")
+/// let history = try run.run { metrics in print(metrics.epoch, metrics.testAccuracy!) }
+/// print(run.evaluate().summaryLines)
+///
+/// let resumed = try TrainingRun(resuming: "runs/digits-mlp/checkpoint.safetensors", epochs: 40)
+/// try resumed.run()
+/// ```
+public final class TrainingRun {
+    /// The configuration, with the model's input shape and outputs filled in.
+    public let config: RunConfig
+    /// The data, reshaped and standardized for the model.
+    public let data: LoadedData
+    /// The model.
+    public let model: Sequential
+    /// The loop.
+    public let trainer: Trainer
+    /// The standardization of the features, if used.
+    public let standardizer: Standardizer?
+    /// The metrics of every epoch so far (including those before a resume).
+    public private(set) var history: [EpochMetrics]
+    /// Where checkpoints, metrics and the plot are written (nil: nowhere).
+    public let outputDirectory: String?
+
+    /// The checkpoint file in the output folder.
+    public var checkpointPath: String? { outputDirectory.map { Self.join($0, "checkpoint.safetensors") } }
+
+    /// Prepares a new run.
+    ///
+    /// - Parameters:
+    ///   - config: the run's configuration.
+    ///   - outputDirectory: the folder for the outputs (created if needed), or nil.
+    /// - Throws: ``TrainingError`` or ``DataError`` when the configuration or the data is unusable.
+    ///
+    /// ```swift
+    /// let run = try TrainingRun(config: RunConfig(epochs: 3), outputDirectory: nil)
+    /// ```
+    public convenience init(config: RunConfig, outputDirectory: String?) throws {
+        try self.init(config: config, checkpoint: nil, outputDirectory: outputDirectory)
+    }
+
+    /// Prepares the continuation of the run saved in `checkpoint`: weights, optimizer state, counters,
+    /// random state and metrics history are restored; the data order continues.
+    ///
+    /// - Parameters:
+    ///   - path: a checkpoint written by a run.
+    ///   - epochs: a new total number of epochs, or nil to finish the saved run's own.
+    ///   - data: other data (with the same shapes), or nil for the run's own.
+    ///   - outputDirectory: where to write, or nil for the checkpoint's folder.
+    /// - Throws: ``DataError`` or ``TrainingError`` when the checkpoint or data cannot be used.
+    ///
+    /// ```swift
+    /// let run = try TrainingRun(resuming: "runs/a/epoch-5.safetensors")
+    /// ```
+    public convenience init(resuming path: String, epochs: Int? = nil, data: DataSpec? = nil,
+                            outputDirectory: String? = nil) throws {
+        let checkpoint = try Checkpoint.load(path)
+        guard let json = checkpoint.metadata["config"] else {
+            throw TrainingError("\(path): the checkpoint has no run configuration (metadata 'config'); was it written by gradus train?")
+        }
+        var config = try RunConfig.decode(json: json)
+        if let epochs { config.epochs = epochs }
+        if let data { config.data = data }
+        try self.init(config: config, checkpoint: checkpoint,
+                      outputDirectory: outputDirectory ?? (path as NSString).deletingLastPathComponent)
+    }
+
+    init(config original: RunConfig, checkpoint: Checkpoint?, outputDirectory: String?) throws {
+        try original.validate()
+        var config = original
+        var data = try config.data.load(task: config.task)
+        // Fill in the model's shapes from the data (a checkpoint's shapes must match).
+        var inputShape = [data.sampleShape.reduce(1, *)]
+        if config.model.architecture == .lenet {
+            if data.sampleShape.count == 3 {
+                inputShape = data.sampleShape
+            } else if let image = data.imageShape {
+                inputShape = [data.sampleShape.reduce(1, *) / (image[0] * image[1])] + image
+            } else {
+                throw TrainingError("lenet needs image data; \(data.source) holds \(data.sampleShape) feature vectors")
+            }
+        }
+        let outputs = config.task == .classify ? (data.classes ?? 1) : data.targetWidth
+        if checkpoint == nil {
+            config.model.inputShape = inputShape
+            config.model.outputs = outputs
+        } else if config.model.inputFeatures != inputShape.reduce(1, *) {
+            throw TrainingError("\(data.source): samples of shape \(data.sampleShape) do not fit the checkpoint's model \(config.model.summary)")
+        } else if config.task == .classify, outputs > config.model.outputs {
+            throw TrainingError("\(data.source): labels go up to \(outputs - 1) but the checkpoint's model has \(config.model.outputs) classes")
+        }
+        try config.model.validate()
+        data = try data.reshaped(to: config.model.sampleShape)
+        var standardizer: Standardizer? = nil
+        if config.data.standardize, data.sampleShape.count == 1 {
+            if let c = checkpoint, let mean = c.extra["standardizer.mean"], let scale = c.extra["standardizer.scale"] {
+                standardizer = Standardizer(mean: mean, scale: scale)
+            } else {
+                standardizer = Standardizer.fit(data.train.inputs)
+            }
+            data = data.standardized(with: standardizer!)
+        }
+        Random.manualSeed(config.seed)
+        var rng = SeededGenerator(seed: config.seed)
+        let model = try config.model.build(generator: &rng)
+        let optimizer = config.optimizer.make(model.parameters())
+        let batches = (data.train.count + config.batchSize - 1) / config.batchSize
+        let (scheduler, interval) = config.schedule.make(optimizer, epochs: config.epochs, batchesPerEpoch: batches)
+        let trainer = Trainer(model: model, optimizer: optimizer, task: config.task, scheduler: scheduler,
+                              schedulerInterval: interval, seed: config.seed)
+        var history: [EpochMetrics] = []
+        if let checkpoint {
+            do {
+                try model.loadStateDict(checkpoint.model)
+                try optimizer.loadStateDict(checkpoint.optimizer)
+            } catch {
+                throw TrainingError("the checkpoint does not fit the model \(config.model.summary): \(error)")
+            }
+            trainer.restore(epoch: checkpoint.epoch, step: checkpoint.step)
+            Random.state = checkpoint.rngState
+            if let text = checkpoint.metadata["metrics"] { history = try EpochMetrics.parseCSV(text) }
+        }
+        self.config = config
+        self.data = data
+        self.model = model
+        self.trainer = trainer
+        self.standardizer = standardizer
+        self.history = history
+        self.outputDirectory = outputDirectory
+    }
+
+    /// Trains to ``RunConfig/epochs``, writing the outputs after every epoch.
+    ///
+    /// - Parameters:
+    ///   - onBatch: called after every batch (progress bars).
+    ///   - onEpoch: called after every epoch, after its files are written.
+    /// - Returns: the whole metrics history.
+    /// - Throws: ``DataError`` when an output cannot be written, or what `onEpoch` throws.
+    ///
+    /// ```swift
+    /// try run.run(onEpoch: { print($0.csvRow) })
+    /// ```
+    @discardableResult
+    public func run(onBatch: ((TrainingProgress) -> Void)? = nil,
+                    onEpoch: (EpochMetrics) throws -> Void = { _ in }) throws -> [EpochMetrics] {
+        if let dir = outputDirectory {
+            do {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            } catch {
+                throw DataError(.io, file: dir, "cannot create the output folder: \(error.localizedDescription)")
+            }
+        }
+        try trainer.fit(train: data.train, test: data.test, epochs: config.epochs, batchSize: config.batchSize,
+                        onBatch: onBatch) { metrics in
+            history.append(metrics)
+            try writeOutputs()
+            try onEpoch(metrics)
+        }
+        return history
+    }
+
+    /// The run's current state as a checkpoint.
+    ///
+    /// ```swift
+    /// try run.checkpoint().save(to: "snapshot.safetensors")
+    /// ```
+    public func checkpoint() -> Checkpoint {
+        var extra: [String: Tensor] = [:]
+        if let standardizer {
+            extra["standardizer.mean"] = standardizer.mean
+            extra["standardizer.scale"] = standardizer.scale
+        }
+        var meta = ["config": config.json(), "metrics": EpochMetrics.csv(history), "model": config.model.summary]
+        if let names = data.featureNames { meta["feature_names"] = names.joined(separator: "\n") }
+        if let image = data.imageShape { meta["image_shape"] = image.map(String.init).joined(separator: ",") }
+        return Checkpoint(model: model.stateDict(), optimizer: trainer.optimizer.stateDict(), extra: extra,
+                          epoch: trainer.epoch, step: trainer.step, rngState: Random.state, metadata: meta)
+    }
+
+    /// Evaluates the model on the test part.
+    ///
+    /// ```swift
+    /// print(run.evaluate().summaryLines.joined(separator: "\n"))
+    /// ```
+    public func evaluate() -> Evaluation {
+        Trainer.evaluate(model: model, task: config.task, data: data.test,
+                         classes: config.task == .classify ? config.model.outputs : nil)
+    }
+
+    /// Writes the checkpoint, metrics CSV, metrics plot and configuration to the output folder.
+    public func writeOutputs() throws {
+        guard let dir = outputDirectory else { return }
+        let c = checkpoint()
+        try c.save(to: Self.join(dir, "checkpoint.safetensors"))
+        if config.saveEvery > 0, trainer.epoch % config.saveEvery == 0 {
+            try c.save(to: Self.join(dir, "epoch-\(trainer.epoch).safetensors"))
+        }
+        try Self.writeText(EpochMetrics.csv(history), to: Self.join(dir, "metrics.csv"))
+        try Self.writeText(MetricsPlot.svg(history, title: "\(config.model.summary) on \(config.data.format.rawValue)"),
+                           to: Self.join(dir, "metrics.svg"))
+        try Self.writeText(config.json() + "\n", to: Self.join(dir, "config.json"))
+    }
+
+    static func join(_ dir: String, _ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
+
+    static func writeText(_ text: String, to path: String) throws {
+        try AtomicFile.write(to: path) { try $0.write(Array(text.utf8)) }
+    }
+}

@@ -1,0 +1,3 @@
+import GradusCommands
+
+GradusCommand.main()

@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import Gradus
+
+/// `gradus explain`: saliency and integrated gradients of one sample, as an SVG and in the terminal.
+public struct ExplainCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Explain one prediction: saliency and integrated gradients (50 steps, zero baseline).",
+        discussion: """
+        The sample is row --index of the run's test split (or of --data, or of --input). The attributions of \
+        the predicted class (or --class) are written as an SVG heat map (an HxW grid for images, a bar per \
+        feature otherwise; default file: explain-<index>.svg next to the checkpoint) and drawn in the \
+        terminal (colours on a terminal, ASCII otherwise). For a run with standardized features the input is \
+        shown in data units, and the attributions refer to the standardized input (the zero baseline is the \
+        training mean).
+        """
+    )
+
+    @Option(help: ArgumentHelp("A checkpoint written by gradus train.", valueName: "file"))
+    public var checkpoint: String
+
+    @OptionGroup public var dataOptions: DataOptions
+
+    @Option(help: ArgumentHelp("Take the sample from this .csv/.npy/.npz file instead of the test data.", valueName: "file"))
+    public var input: String?
+
+    @Option(help: "The sample's row (from 0).")
+    public var index: Int
+
+    @Option(name: .customLong("class"), help: "The class to explain (default: the predicted class).")
+    public var classIndex: Int?
+
+    @Option(help: "Riemann steps of integrated gradients.")
+    public var steps: Int = 50
+
+    @Option(help: ArgumentHelp("The SVG file to write (default: explain-<index>.svg next to the checkpoint).", valueName: "file"))
+    public var out: String?
+
+    @Flag(help: "ASCII shading even on a terminal.")
+    public var ascii = false
+
+    public init() {}
+
+    public func validate() throws {
+        try CommandSupport.checkFile(checkpoint, option: "--checkpoint")
+        if let input { try CommandSupport.checkFile(input, option: "--input") }
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        guard index >= 0 else { throw ValidationError("--index must not be negative, got \(index)") }
+    }
+
+    public func run() throws { try execute(console: .standard) }
+
+    /// Runs the command, writing to `console`; returns the saliency and integrated gradients.
+    @discardableResult
+    public func execute(console: Console) throws -> (saliency: Tensor, integratedGradients: Tensor) {
+        let trained = try TrainedModel.load(checkpoint)
+        let sample: Tensor, label: String
+        if let input {
+            let raw = try InputFile.read(input, for: trained)
+            let per = trained.config.model.inputFeatures
+            let batch = try trained.prepare(raw.count == per ? raw.reshape([1, per]) : raw)
+            sample = try InputFile.select(batch, index: index).0.squeeze(0)
+            label = "\(input) row \(index)"
+        } else {
+            let data = try trained.loadData(try dataOptions.spec(base: trained.config.data))
+            guard index < data.test.count else {
+                throw ValidationError("--index \(index) is out of range: the test data has \(data.test.count) samples")
+            }
+            let s = data.test.sample(at: index)
+            sample = s.input
+            label = "test sample \(index) of \(data.source) (target \(trained.task == .classify ? String(s.target.intScalars[0]) : String(format: "%.4g", s.target.item(Double.self))))"
+        }
+        let output = trained.predict(sample.unsqueeze(0)).scalars(as: Double.self)
+        let predicted = output.indices.max { output[$0] < output[$1] } ?? 0
+        let target = classIndex ?? (trained.task == .classify ? predicted : 0)
+        guard target >= 0, target < output.count else {
+            throw ValidationError("--class \(target) is out of range: the model has \(output.count) outputs")
+        }
+        let saliency = Explain.saliency(model: trained.model, input: sample, classIndex: target)
+        let ig = Explain.integratedGradients(model: trained.model, input: sample, classIndex: target, steps: steps)
+
+        let grid: [Int]? = trained.imageShape.flatMap { $0.reduce(1, *) == sample.count ? $0 : nil }
+        let names = trained.featureNames
+        // Show the input in data units; the attributions are with respect to the model's (standardized) input.
+        let shown = trained.standardizer.map { $0.inverseTransform(sample.reshape([1, sample.count])) } ?? sample
+        let x = shown.scalars(as: Double.self), s = saliency.scalars(as: Double.self), a = ig.scalars(as: Double.self)
+        let what = trained.task == .classify
+            ? "predicted class \(predicted) (p=\(String(format: "%.4f", output[predicted]))), explaining class \(target)"
+            : "predicted value \(String(format: "%.6g", output[0]))"
+        console.line("gradus explain: \(label): \(what)")
+        let color = console.isTerminal && !ascii
+        for (title, values) in [("input", x), ("saliency (gradient of the class score)", s), ("integrated gradients (\(steps) steps, zero baseline)", a)] {
+            console.line("\n\(title):")
+            console.line(HeatMap.terminal(values, grid: grid, featureNames: names, color: color))
+        }
+        let file = out ?? ((checkpoint as NSString).deletingLastPathComponent as NSString).appendingPathComponent("explain-\(index).svg")
+        let svg = HeatMap.svg(panels: [("input", x), ("saliency", s), ("integrated gradients", a)], grid: grid,
+                              featureNames: names, title: "\(label): \(what)")
+        do {
+            try AtomicFile.write(to: file) { try $0.write(Array(svg.utf8)) }
+        } catch {
+            throw ValidationError("cannot write \(file): \(error)")
+        }
+        console.line("\nsum of integrated gradients: \(String(format: "%.6g", a.reduce(0, +))); wrote \(file)")
+        return (saliency, ig)
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Gradus
+
+/// The `gradus` command: train, evaluate, predict and explain models from the command line.
+public struct GradusCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "gradus",
+        abstract: "Train, evaluate and explain neural networks with Gradus.",
+        discussion: """
+        Start with `gradus train`: with no arguments it trains an MLP on the embedded 8x8 digits and writes \
+        its checkpoint, metrics and plot to runs/digits-mlp/. Then `gradus evaluate --checkpoint \
+        runs/digits-mlp/checkpoint.safetensors`.
+        """,
+        subcommands: [Train.self, Evaluate.self, Predict.self, ExplainCommand.self]
+    )
+
+    public init() {}
+}
+
+extension DataSpec.Format: ExpressibleByArgument {}
+extension ModelSpec.Architecture: ExpressibleByArgument {}
+extension LearningTask: ExpressibleByArgument {}
+extension OptimizerSpec.Kind: ExpressibleByArgument {}
+extension ScheduleSpec: ExpressibleByArgument {}
+
+/// Options naming data, shared by the commands.
+public struct DataOptions: ParsableArguments {
+    /// The data file or folder.
+    @Option(help: ArgumentHelp("A data folder (MNIST IDX files, .npy files) or file (.csv, .npy, .npz); default: the embedded digits.",
+                               valueName: "dir-or-file"))
+    public var data: String?
+
+    /// The format of `--data`.
+    @Option(help: "The data format (default: guessed from --data).")
+    public var format: DataSpec.Format?
+
+    /// The CSV target column.
+    @Option(help: ArgumentHelp("The CSV column holding the target.", valueName: "column"))
+    public var target: String?
+
+    public init() {}
+
+    /// A data description from the options, or nil when no data option was given.
+    func spec(base: DataSpec?) throws -> DataSpec? {
+        guard data != nil || format != nil || target != nil else { return nil }
+        let format = self.format ?? DataSpec.infer(path: data)
+        if format != .digits, data == nil { throw ValidationError("--format \(format.rawValue) needs --data") }
+        if let data, !FileManager.default.fileExists(atPath: data) {
+            throw ValidationError("--data \(data): no such file or folder")
+        }
+        var spec = base ?? DataSpec(format: format)
+        spec.format = format
+        spec.path = format == .digits ? nil : data
+        if let target { spec.target = target }
+        return spec
+    }
+}
+
+import Foundation
+
+/// Shared helpers of the commands.
+enum CommandSupport {
+    static func setThreads(_ threads: Int?) throws {
+        guard let threads else { return }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        Threading.count = threads
+    }
+
+    static func checkFile(_ path: String, option: String) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw ValidationError("\(option) \(path): no such file")
+        }
+        guard !isDir.boolValue else { throw ValidationError("\(option) \(path) is a folder, not a file") }
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import Gradus
+
+/// Reading the raw inputs of `predict` and `explain` from a CSV or NumPy file.
+enum InputFile {
+    /// The rows of `path` as a tensor `[n, ...]` (or one sample), in the feature order of `trained`.
+    static func read(_ path: String, for trained: TrainedModel) throws -> Tensor {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".npy") { return try NPYReader.read(path) }
+        if lower.hasSuffix(".npz") {
+            let arrays = try NPZReader.read(path)
+            for key in ["x", "x.npy", "x_test", "x_test.npy"] { if let x = arrays[key] { return x } }
+            guard arrays.count == 1, let only = arrays.values.first else {
+                throw DataError(.badHeader, file: path, "expected an array named x, found \(arrays.keys.sorted())")
+            }
+            return only
+        }
+        return try readCSV(path, featureNames: trained.featureNames, target: trained.config.data.target)
+    }
+
+    /// Reads CSV rows; columns are matched to `featureNames` by name; a target column is ignored.
+    static func readCSV(_ path: String, featureNames: [String]?, target: String?) throws -> Tensor {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        guard let text = String(data: bytes, encoding: .utf8) else {
+            throw DataError(.parse, file: path, "the file is not valid UTF-8 text")
+        }
+        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: true)
+        guard let headerLine = lines.first else { throw DataError(.parse, file: path, "the file is empty") }
+        let header = headerLine.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let dummy = "__gradus_no_target__"
+        let useTarget = target.flatMap { header.contains($0) ? $0 : nil } ?? dummy
+        let augmented = useTarget == dummy ? lines.enumerated().map { i, l in l + (i == 0 ? "," + dummy : ",0") } : lines.map(String.init)
+        let table = try CSVReader.parse(augmented.joined(separator: "\n"), file: path, targetColumn: useTarget)
+        guard let names = featureNames else { return table.features }
+        var columns: [Int] = []
+        for name in names {
+            guard let k = table.featureNames.firstIndex(of: name) else {
+                throw DataError(.parse, file: path, "no column named \"\(name)\"; the model needs the columns \(names)")
+            }
+            columns.append(k)
+        }
+        return table.features.indexSelect(axis: 1, index: Tensor(labels: columns))
+    }
+
+    /// The sample `index` of `batch`, or all rows when nil.
+    static func select(_ batch: Tensor, index: Int?) throws -> (Tensor, [Int]) {
+        let n = batch.shape[0]
+        guard let index else { return (batch, Array(0..<n)) }
+        guard index >= 0, index < n else { throw ValidationError("--index \(index) is out of range: the input has \(n) samples (0..<\(n))") }
+        return (batch.select(axis: 0, index: index).unsqueeze(0), [index])
+    }
+}

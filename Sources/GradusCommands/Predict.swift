@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import Gradus
+
+/// `gradus predict`: classes and probabilities (or values) for the rows of a file.
+public struct Predict: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        abstract: "Predict classes and probabilities (or regression values) for inputs in a CSV or NumPy file.",
+        discussion: """
+        CSV inputs need the training columns (matched by name; a target column is ignored). NumPy inputs \
+        (.npy, or x in an .npz) are [n, features...] or one sample. With --index, only that row is shown, \
+        with the probability of every class.
+        """
+    )
+
+    @Option(help: ArgumentHelp("A checkpoint written by gradus train.", valueName: "file"))
+    public var checkpoint: String
+
+    @Option(help: ArgumentHelp("The inputs: .csv, .npy or .npz.", valueName: "file"))
+    public var input: String
+
+    @Option(help: "Only this row (from 0).")
+    public var index: Int?
+
+    @Option(help: "Show at most this many rows.")
+    public var limit: Int = 20
+
+    public init() {}
+
+    public func validate() throws {
+        try CommandSupport.checkFile(checkpoint, option: "--checkpoint")
+        try CommandSupport.checkFile(input, option: "--input")
+        guard limit >= 1 else { throw ValidationError("--limit must be at least 1, got \(limit)") }
+    }
+
+    public func run() throws { try execute(console: .standard) }
+
+    /// Runs the command, writing to `console`; returns the probabilities or values `[rows, outputs]`.
+    @discardableResult
+    public func execute(console: Console) throws -> Tensor {
+        let trained = try TrainedModel.load(checkpoint)
+        let raw = try InputFile.read(input, for: trained)
+        let per = trained.config.model.inputFeatures
+        let batch = try trained.prepare(raw.count == per ? raw.reshape([1, per]) : raw)
+        let (rows, indices) = try InputFile.select(batch, index: index)
+        let out = trained.predict(rows)
+        let width = out.shape[1]
+        let values = out.scalars(as: Double.self)
+        for (r, i) in indices.enumerated().prefix(limit) {
+            let row = Array(values[(r * width)..<((r + 1) * width)])
+            switch trained.task {
+            case .classify:
+                let best = row.indices.max { row[$0] < row[$1] } ?? 0
+                console.line("row \(i): class \(best)  p=\(String(format: "%.4f", row[best]))")
+                if index != nil {
+                    for (k, p) in row.enumerated() { console.line("  class \(k): \(String(format: "%.4f", p))") }
+                }
+            case .regress:
+                console.line("row \(i): " + row.map { String(format: "%.6g", $0) }.joined(separator: ", "))
+            }
+        }
+        if indices.count > limit { console.line("... \(indices.count - limit) more rows (use --limit or --index)") }
+        return out
+    }
+}

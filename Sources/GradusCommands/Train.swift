@@ -1,0 +1,184 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Gradus
+
+/// `gradus train`: trains a model and writes its checkpoint, metrics and plot.
+public struct Train: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        abstract: "Train a model (default: an MLP on the embedded digits).",
+        discussion: """
+        With no arguments: an MLP 64-128-10 on the embedded 8x8 digits (1,437 training / 360 test images, \
+        standardized), Adam lr 0.002 with a cosine schedule, batch 32, 30 epochs, seed 0. Outputs go to --out (default runs/<data>-<model>/, e.g. \
+        runs/digits-mlp/): checkpoint.safetensors (weights, optimizer state, epoch, step, random state and the \
+        run's configuration), metrics.csv (one row per epoch), metrics.svg (loss and accuracy plot) and \
+        config.json. The last lines are `test accuracy: NN.NN%` and `test loss: N.NNNN` (regression: \
+        `test mse: N`).
+
+        Examples:
+          gradus train
+          gradus train --data /data/mnist --model lenet --optimizer sgd --lr 0.05 --momentum 0.9 --batch-size 64 --epochs 5
+          gradus train --data points.csv --task regress --target y --model linear --lr 0.1
+          gradus train --resume runs/digits-mlp/epoch-10.safetensors
+        """
+    )
+
+    @OptionGroup public var dataOptions: DataOptions
+
+    @Option(help: "The model: mlp, linear (one Linear layer) or lenet (LeNet-5, images of at least 12x12).")
+    public var model: ModelSpec.Architecture = .mlp
+
+    @Option(help: ArgumentHelp("Hidden layer sizes of the MLP, comma-separated; \"\" for none.", valueName: "sizes"))
+    public var hidden: String = "128"
+
+    @Option(help: "classify (cross-entropy, accuracy) or regress (mean squared error).")
+    public var task: LearningTask = .classify
+
+    @Option(help: "The optimizer.")
+    public var optimizer: OptimizerSpec.Kind = .adam
+
+    @Option(help: "The learning rate (default: sgd 0.05, adam/adamw 0.002, rmsprop 0.001, adagrad 0.01).")
+    public var lr: Double?
+
+    @Option(help: "Momentum for sgd and rmsprop (default: 0.9 for sgd, 0 for rmsprop).")
+    public var momentum: Double?
+
+    @Option(help: "Weight decay (default: 0).")
+    public var weightDecay: Double = 0
+
+    @Option(help: "The learning-rate schedule: none, step (x0.1 every third of the run), cosine, onecycle.")
+    public var schedule: ScheduleSpec = .cosine
+
+    @Option(help: "The number of epochs (default: 30; with --resume: the saved run's).")
+    public var epochs: Int?
+
+    @Option(help: "Samples per batch.")
+    public var batchSize: Int = 32
+
+    @Option(help: "The seed of the weights, the data order and the split.")
+    public var seed: UInt64 = 0
+
+    @Option(help: "The fraction of CSV/NPY data held out for testing when it has no split of its own.")
+    public var testFraction: Double = 0.2
+
+    @Flag(inversion: .prefixedNo,
+          help: "Standardize flat features with the training part's mean and deviation (default: on for digits and for classification of CSV/NPY tables; off for regression, so weights stay in data units).")
+    public var standardize: Bool?
+
+    @Option(help: "Threads for the tensor kernels (default: all cores).")
+    public var threads: Int?
+
+    @Option(help: ArgumentHelp("The output folder (default: runs/<data>-<model>/, e.g. runs/digits-mlp/).", valueName: "dir"))
+    public var out: String?
+
+    @Option(help: ArgumentHelp("Also keep epoch-N.safetensors every N epochs (0: only the latest checkpoint).", valueName: "n"))
+    public var saveEvery: Int = 0
+
+    @Option(help: ArgumentHelp("Continue the run saved in a checkpoint exactly (weights, optimizer, epoch, data order, random state); its configuration is used, with --epochs, --data, --out and --threads as overrides.",
+                               valueName: "checkpoint"))
+    public var resume: String?
+
+    @Flag(help: "Print only the final lines.")
+    public var quiet = false
+
+    public init() {}
+
+    public func validate() throws {
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        guard saveEvery >= 0 else { throw ValidationError("--save-every must not be negative, got \(saveEvery)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number, got \(lr)") }
+        if let momentum, !(momentum >= 0 && momentum < 1) { throw ValidationError("--momentum must lie in [0, 1), got \(momentum)") }
+        guard weightDecay >= 0, weightDecay.isFinite else { throw ValidationError("--weight-decay must not be negative, got \(weightDecay)") }
+        guard testFraction > 0, testFraction < 1 else { throw ValidationError("--test-fraction must lie strictly between 0 and 1, got \(testFraction)") }
+        _ = try hiddenSizes()
+        if let resume { try CommandSupport.checkFile(resume, option: "--resume") }
+    }
+
+    /// The `--hidden` sizes.
+    func hiddenSizes() throws -> [Int] {
+        let parts = hidden.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        if parts.allSatisfy(\.isEmpty) { return [] }
+        return try parts.map { p in
+            guard let v = Int(p), v >= 1 else { throw ValidationError("--hidden: '\(p)' is not a positive layer size (use e.g. --hidden 256,128)") }
+            return v
+        }
+    }
+
+    /// The run configuration the options describe (without `--resume`).
+    public func runConfig() throws -> RunConfig {
+        var data = try dataOptions.spec(base: nil) ?? DataSpec(format: .digits)
+        data.testFraction = testFraction
+        data.splitSeed = seed
+        data.standardize = standardize ?? (data.format == .digits || (task == .classify && data.format != .mnist))
+        let momentum = self.momentum ?? (optimizer == .sgd ? 0.9 : 0)
+        return RunConfig(data: data,
+                         model: ModelSpec(architecture: model, inputShape: [], hidden: model == .mlp ? try hiddenSizes() : [], outputs: 0),
+                         task: task,
+                         optimizer: OptimizerSpec(kind: optimizer, learningRate: lr, momentum: momentum, weightDecay: weightDecay),
+                         schedule: schedule, epochs: epochs ?? 30, batchSize: batchSize, seed: seed, saveEvery: saveEvery)
+    }
+
+    /// The default output folder, `runs/<data>-<model>`.
+    func defaultOut(_ config: RunConfig) -> String {
+        var name = config.data.format.rawValue
+        if let path = config.data.path, config.data.format == .csv || config.data.format == .npy {
+            name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        }
+        return "runs/\(name)-\(config.model.architecture.rawValue)"
+    }
+
+    public func run() throws { try execute(console: .standard) }
+
+    /// Runs the command, writing to `console`; returns the final evaluation.
+    @discardableResult
+    public func execute(console: Console) throws -> Evaluation {
+        try CommandSupport.setThreads(threads)
+        let run: TrainingRun
+        if let resume {
+            run = try TrainingRun(resuming: resume, epochs: epochs, data: try dataOptions.spec(base: nil),
+                                  outputDirectory: out)
+        } else {
+            let config = try runConfig()
+            run = try TrainingRun(config: config, outputDirectory: out ?? defaultOut(config))
+        }
+        let c = run.config
+        if !quiet {
+            let start = run.trainer.epoch > 0 ? ", resuming after epoch \(run.trainer.epoch)" : ""
+            console.line("gradus train: \(c.model.summary) on \(run.data.source) (\(run.data.train.count) train / \(run.data.test.count) test), "
+                         + "\(c.optimizer.summary), schedule \(c.schedule.rawValue), batch \(c.batchSize), \(c.epochs) epochs, seed \(c.seed)\(start)")
+        }
+        let progressBar = console.isTerminal && !quiet
+        var lastDraw: UInt64 = 0
+        let began = DispatchTime.now().uptimeNanoseconds
+        try run.run(onBatch: progressBar ? { p in
+            let now = DispatchTime.now().uptimeNanoseconds
+            if now - lastDraw > 100_000_000 || p.batch == p.batches {
+                lastDraw = now
+                console.write("\r" + p.line() + "\u{1B}[K")
+            }
+        } : nil) { m in
+            guard !quiet else { return }
+            if progressBar { console.write("\r\u{1B}[K") }
+            console.line(Self.epochLine(m, epochs: c.epochs))
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
+        let result = run.evaluate()
+        if !quiet, let dir = run.outputDirectory {
+            console.line(String(format: "trained in %.1f s; wrote ", seconds)
+                         + "\((dir as NSString).appendingPathComponent("checkpoint.safetensors")), metrics.csv, metrics.svg")
+        }
+        for line in result.summaryLines { console.line(line) }
+        return result
+    }
+
+    static func epochLine(_ m: EpochMetrics, epochs: Int) -> String {
+        var s = "epoch \(m.epoch)/\(epochs)  loss " + String(format: "%.4f", m.trainLoss)
+        if let a = m.trainAccuracy { s += String(format: "  acc %.2f%%", a * 100) }
+        if let l = m.testLoss { s += String(format: "  test loss %.4f", l) }
+        if let a = m.testAccuracy { s += String(format: "  test acc %.2f%%", a * 100) }
+        s += String(format: "  lr %.3g  %.0f samples/s  %.2f s", m.learningRate, m.samplesPerSecond, m.seconds)
+        return s
+    }
+}

@@ -1,0 +1,202 @@
+import ArgumentParser
+import Foundation
+import Gradus
+import GradusCommands
+import Testing
+
+final class Capture: @unchecked Sendable {
+    private let lock = NSLock()
+    private var buffer = ""
+    var text: String { lock.lock(); defer { lock.unlock() }; return buffer }
+    var console: Console {
+        Console(isTerminal: false) { [self] s in lock.lock(); buffer += s; lock.unlock() }
+    }
+}
+
+func temporaryFolder(_ tag: String) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("gradus-cli-\(tag)-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+func writeCSV(_ lines: [String], to path: String) throws {
+    try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+}
+
+/// Two well-separated classes in 3 features.
+func blobRows(_ n: Int) -> [String] {
+    var rng = SeededGenerator(seed: 4)
+    return ["f1,f2,f3,label"] + (0..<n).map { i in
+        let c = i % 2
+        let v = (0..<3).map { _ in Double(c) * 3 + rng.nextUnit() }
+        return "\(v[0]),\(v[1]),\(v[2]),\(c)"
+    }
+}
+
+@Suite struct ParsingTests {
+    @Test func trainDefaults() throws {
+        let train = try Train.parse([])
+        let config = try train.runConfig()
+        #expect(config == RunConfig())
+        #expect(train.out == nil && train.resume == nil && train.threads == nil)
+    }
+
+    @Test func trainOptions() throws {
+        let train = try Train.parse(["--data", "/tmp", "--format", "mnist", "--model", "mlp", "--hidden", "256,128",
+                                     "--optimizer", "sgd", "--lr", "0.05", "--momentum", "0.8", "--weight-decay", "0.001",
+                                     "--schedule", "onecycle", "--epochs", "3", "--batch-size", "64", "--seed", "7",
+                                     "--threads", "1", "--out", "/tmp/x"])
+        let c = try train.runConfig()
+        #expect(c.data.format == .mnist && c.data.path == "/tmp")
+        #expect(c.model.architecture == .mlp && c.model.hidden == [256, 128])
+        #expect(c.optimizer == OptimizerSpec(kind: .sgd, learningRate: 0.05, momentum: 0.8, weightDecay: 0.001))
+        #expect(c.schedule == .onecycle && c.epochs == 3 && c.batchSize == 64 && c.seed == 7)
+        #expect(try Train.parse(["--hidden", ""]).runConfig().model.hidden == [])
+        #expect(try Train.parse(["--optimizer", "sgd"]).runConfig().optimizer.momentum == 0.9)
+    }
+
+    @Test(arguments: [
+        ["--batch-size", "0"], ["--epochs", "0"], ["--hidden", "12,abc"], ["--model", "resnet"],
+        ["--optimizer", "lbfgs"], ["--lr", "-1"], ["--momentum", "1.5"], ["--threads", "0"], ["--format", "parquet"],
+        ["--resume", "/nonexistent.safetensors"], ["--unknown"], ["--test-fraction", "1"],
+    ])
+    func trainRejectsBadArguments(_ args: [String]) {
+        #expect(throws: (any Error).self) { try Train.parse(args) }
+    }
+
+    @Test func otherCommandsRejectBadArguments() {
+        #expect(throws: (any Error).self) { try Evaluate.parse([]) }
+        #expect(throws: (any Error).self) { try Evaluate.parse(["--checkpoint", "/nonexistent"]) }
+        #expect(throws: (any Error).self) { try Predict.parse(["--checkpoint", "/nonexistent", "--input", "/x.csv"]) }
+        #expect(throws: (any Error).self) { try ExplainCommand.parse(["--checkpoint", "/nonexistent"]) }
+        // The messages name the problem.
+        do {
+            _ = try Train.parse(["--batch-size", "0"])
+        } catch {
+            #expect(Train.message(for: error).contains("--batch-size must be at least 1"))
+        }
+    }
+}
+
+@Suite struct EndToEndTests {
+    /// train → evaluate → predict → explain on a small CSV, and errors for bad files.
+    @Test func classificationWorkflow() throws {
+        let dir = try temporaryFolder("flow")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try writeCSV(blobRows(60), to: dir + "/blobs.csv")
+        let out = Capture()
+        let result = try Train.parse(["--data", dir + "/blobs.csv", "--target", "label", "--epochs", "30",
+                                      "--hidden", "8", "--out", dir + "/run"]).execute(console: out.console)
+        #expect(result.accuracy! > 0.9)
+        let lines = out.text.split(separator: "\n").map(String.init)
+        #expect(lines.count == 1 + 30 + 1 + 2)
+        #expect(lines[lines.count - 2].hasPrefix("test accuracy: ") && lines.last!.hasPrefix("test loss: "))
+        let ckpt = dir + "/run/checkpoint.safetensors"
+
+        let ev = Capture()
+        let e = try Evaluate.parse(["--checkpoint", ckpt]).execute(console: ev.console)
+        #expect(e.accuracy == result.accuracy && e.loss == result.loss)
+        #expect(ev.text.contains("confusion matrix:") && ev.text.hasSuffix(lines.suffix(2).joined(separator: "\n") + "\n"))
+
+        // predict: columns matched by name (reordered, target dropped).
+        try writeCSV(["f3,label,f2,f1", "3.5,1,3.5,3.5", "0.5,0,0.5,0.5"], to: dir + "/in.csv")
+        let pr = Capture()
+        let p = try Predict.parse(["--checkpoint", ckpt, "--input", dir + "/in.csv"]).execute(console: pr.console)
+        #expect(p.shape == [2, 2])
+        #expect(pr.text.contains("row 0: class 1") && pr.text.contains("row 1: class 0"))
+        let one = try Predict.parse(["--checkpoint", ckpt, "--input", dir + "/in.csv", "--index", "1"]).execute(console: Capture().console)
+        #expect(one.shape == [1, 2] && abs(one.sum().item(Double.self) - 1) < 1e-5)
+
+        let ex = Capture()
+        let (s, ig) = try ExplainCommand.parse(["--checkpoint", ckpt, "--index", "0", "--out", dir + "/e.svg"]).execute(console: ex.console)
+        #expect(s.shape == [3] && ig.shape == [3])
+        #expect(FileManager.default.fileExists(atPath: dir + "/e.svg"))
+        #expect(ex.text.contains("integrated gradients") && ex.text.contains("f1"))
+
+        // Bad inputs are thrown errors with messages, not crashes.
+        try writeCSV(["f1,f2", "1,2"], to: dir + "/missing.csv")
+        #expect(throws: DataError.self) {
+            try Predict.parse(["--checkpoint", ckpt, "--input", dir + "/missing.csv"]).execute(console: Capture().console)
+        }
+        #expect(throws: (any Error).self) {
+            try Predict.parse(["--checkpoint", ckpt, "--input", dir + "/in.csv", "--index", "5"]).execute(console: Capture().console)
+        }
+        #expect(throws: (any Error).self) {
+            try ExplainCommand.parse(["--checkpoint", ckpt, "--index", "999"]).execute(console: Capture().console)
+        }
+        try writeCSV(["garbage"], to: dir + "/notackpt.safetensors")
+        #expect(throws: DataError.self) {
+            try Evaluate.parse(["--checkpoint", dir + "/notackpt.safetensors"]).execute(console: Capture().console)
+        }
+        #expect(throws: DataError.self) {
+            try Train.parse(["--data", dir + "/blobs.csv", "--target", "nope", "--out", dir + "/x"]).execute(console: Capture().console)
+        }
+    }
+
+    /// The seed problem through the CLI: `--task regress --target y --model mlp --hidden ""`.
+    @Test func regressionRecoversLine() throws {
+        let dir = try temporaryFolder("line")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var rng = SeededGenerator(seed: 11)
+        try writeCSV(["x,y"] + (0..<80).map { _ in let x = 4 * rng.nextUnit() - 2; return "\(x),\(2 * x + 1)" },
+                     to: dir + "/line.csv")
+        let out = Capture()
+        let result = try Train.parse(["--data", dir + "/line.csv", "--task", "regress", "--target", "y", "--model", "mlp",
+                                      "--hidden", "", "--optimizer", "sgd", "--lr", "0.1", "--momentum", "0",
+                                      "--schedule", "none", "--epochs", "60", "--out", dir + "/run"]).execute(console: out.console)
+        #expect(result.loss < 1e-5)
+        #expect(out.text.split(separator: "\n").last!.hasPrefix("test mse: "))
+        let c = try Checkpoint.load(dir + "/run/checkpoint.safetensors")
+        #expect(abs(Double(c.model["0.weight"]!.item()) - 2) < 1e-3)
+        #expect(abs(Double(c.model["0.bias"]!.item()) - 1) < 1e-3)
+        let pr = Capture()
+        try writeCSV(["x", "3"], to: dir + "/x.csv")
+        let v = try Predict.parse(["--checkpoint", dir + "/run/checkpoint.safetensors", "--input", dir + "/x.csv"]).execute(console: pr.console)
+        #expect(abs(v.item(Double.self) - 7) < 1e-2)
+    }
+
+    /// `--resume` from the epoch-2 checkpoint ends with the same checkpoint tensors as the full run.
+    @Test func resumeThroughTheCLI() throws {
+        let dir = try temporaryFolder("resume")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try writeCSV(blobRows(40), to: dir + "/b.csv")
+        let common = ["--data", dir + "/b.csv", "--target", "label", "--hidden", "6", "--batch-size", "8", "--quiet"]
+        try Train.parse(common + ["--epochs", "4", "--save-every", "2", "--out", dir + "/full"]).execute(console: Capture().console)
+        try Train.parse(["--resume", dir + "/full/epoch-2.safetensors", "--out", dir + "/resumed", "--quiet"]).execute(console: Capture().console)
+        let a = try Checkpoint.load(dir + "/full/checkpoint.safetensors")
+        let b = try Checkpoint.load(dir + "/resumed/checkpoint.safetensors")
+        #expect(a.epoch == 4 && b.epoch == 4 && a.step == b.step)
+        #expect(a.model.mapValues { $0.scalars(as: Float.self) } == b.model.mapValues { $0.scalars(as: Float.self) })
+        #expect(a.optimizer.tensors.mapValues { $0.scalars(as: Float.self) } == b.optimizer.tensors.mapValues { $0.scalars(as: Float.self) })
+        #expect(a.rngState == b.rngState)
+        let metricsA = try EpochMetrics.parseCSV(String(contentsOfFile: dir + "/full/metrics.csv", encoding: .utf8))
+        let metricsB = try EpochMetrics.parseCSV(String(contentsOfFile: dir + "/resumed/metrics.csv", encoding: .utf8))
+        #expect(metricsA.map(\.trainLoss) == metricsB.map(\.trainLoss))
+    }
+
+    /// The executable exits with a non-zero status and a one-line message on bad arguments and files (no crash trace).
+    @Test func binaryExitStatus() throws {
+        let products = Bundle.main.bundleURL.path.hasSuffix(".xctest")
+            ? Bundle.main.bundleURL.deletingLastPathComponent() : Bundle.main.bundleURL
+        let binary = products.appendingPathComponent("gradus").path
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the gradus product first: \(binary)")
+        for args in [["train", "--batch-size", "0"], ["train", "--data", "/nonexistent.csv"],
+                     ["evaluate", "--checkpoint", "/etc/hostname"], ["train", "--model", "lenet", "--epochs", "1", "--out", "/tmp/gradus-cli-lenet-digits"]] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: binary)
+            p.arguments = args
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = Pipe()
+            var env = ProcessInfo.processInfo.environment
+            env["SWIFT_BACKTRACE"] = "enable=no"
+            p.environment = env
+            try p.run()
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationStatus != 0, "\(args): status \(p.terminationStatus)")
+            #expect(text.hasPrefix("Error: "), "\(args): \(text)")
+            #expect(!text.contains("Fatal error") && !text.contains("Stack dump"), "\(args): \(text)")
+        }
+    }
+}
