@@ -42,7 +42,7 @@ let package = Package(
             name: "GradusCommands",
             dependencies: ["Gradus", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .executableTarget(name: "GradusCLI", dependencies: ["GradusCommands"]),
+        .executableTarget(name: "GradusCLI", dependencies: ["GradusCommands", "Gradus"]),
         .target(name: "GradusTestSupport", dependencies: ["Gradus"], path: "Tests/GradusTestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Gradus", "GradusTestSupport"]),
         .testTarget(name: "AutogradTests", dependencies: ["Gradus", "GradusTestSupport"]),

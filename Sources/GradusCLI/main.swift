@@ -1,3 +1,5 @@
+import Gradus
 import GradusCommands
 
+BLASKernel.relaunchWithFasterKernelIfNeeded()
 GradusCommand.main()
