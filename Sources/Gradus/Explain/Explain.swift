@@ -47,10 +47,10 @@ public enum Explain {
     /// ```
     public static func integratedGradients(model: any Layer, input: Tensor, classIndex: Int,
                                            baseline: Tensor? = nil, steps: Int = 50) -> Tensor {
-        precondition(steps >= 1, "Explain.integratedGradients: steps must be at least 1, got \(steps)")
+        require(steps >= 1, "Explain.integratedGradients: steps must be at least 1, got \(steps)")
         let x = input.detach()
         let x0 = baseline?.detach() ?? Tensor.zeros(x.shape, dtype: x.dtype)
-        precondition(x0.shape == x.shape, "Explain.integratedGradients: baseline \(x0.shape) must match input \(x.shape)")
+        require(x0.shape == x.shape, "Explain.integratedGradients: baseline \(x0.shape) must match input \(x.shape)")
         let delta = GradMode.noGrad { x - x0 }
         let alphas = Tensor(shape: [steps] + Array(repeating: 1, count: x.rank),
                             values: (1...steps).map { Double($0) / Double(steps) }, dtype: x.dtype)
@@ -66,7 +66,7 @@ public enum Explain {
         defer { model.train(wasTraining) }
         let batch = points.detach().requiringGrad()
         let output = model(batch)
-        precondition(output.rank == 2 && classIndex >= 0 && classIndex < output.shape[1],
+        require(output.rank == 2 && classIndex >= 0 && classIndex < output.shape[1],
                      "Explain: class index \(classIndex) is out of range for model output \(output.shape)")
         let score = output.select(axis: 1, index: classIndex).sum()
         return Autograd.gradients(of: score, wrt: [batch])[0]

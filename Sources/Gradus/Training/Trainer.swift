@@ -90,7 +90,7 @@ public final class Trainer {
     /// trainer.restore(epoch: checkpoint.epoch, step: checkpoint.step)
     /// ```
     public func restore(epoch: Int, step: Int) {
-        precondition(epoch >= 0 && step >= 0, "Trainer.restore: epoch \(epoch) and step \(step) must not be negative")
+        require(epoch >= 0 && step >= 0, "Trainer.restore: epoch \(epoch) and step \(step) must not be negative")
         self.epoch = epoch
         self.step = step
         if let scheduler {
@@ -138,7 +138,7 @@ public final class Trainer {
     @discardableResult
     public func trainEpoch<D: Dataset>(_ data: D, batchSize: Int, epochs: Int? = nil,
                                        onBatch: ((TrainingProgress) -> Void)? = nil) -> EpochMetrics {
-        precondition(batchSize >= 1, "Trainer.trainEpoch: batchSize must be at least 1, got \(batchSize)")
+        require(batchSize >= 1, "Trainer.trainEpoch: batchSize must be at least 1, got \(batchSize)")
         model.train()
         let loader = DataLoader(data, batchSize: batchSize, shuffle: true, seed: seed)
         let batches = loader.count

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole benchmark comparison with PyTorch, as reported in docs/benchmarks.md:
+# a clean release build, then pytorch_ref.py's workloads and the tensor micro-benchmarks, both sides
+# alternating, at 1 and 2 threads, median of ROUNDS runs per side.
+#
+#   TORCH_PYTHON=/tmp/torchenv/bin/python ROUNDS=5 scripts/run_benchmarks.sh | tee /tmp/bench.txt
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TORCH_PYTHON=${TORCH_PYTHON:-/tmp/torchenv/bin/python}
+ROUNDS=${ROUNDS:-5}
+swift build -c release --product gradus-bench >/dev/null
+echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GiB"
+echo "# torch: $($TORCH_PYTHON -c 'import torch; print(torch.__version__)'), gradus OpenBLAS kernel: $(.build/release/gradus-bench --threads 1 small_op_fwd 2>&1 >/dev/null | sed 's/.*kernel \([A-Za-z]*\).*/\1/')"
+python3 scripts/compare_pytorch.py --torch-python "$TORCH_PYTHON" --rounds "$ROUNDS" --threads 1,2
+python3 scripts/compare_pytorch.py --torch-python "$TORCH_PYTHON" --rounds "$ROUNDS" --threads 1,2 \
+  --reference scripts/pytorch_micro.py relu_16m axpb_16m small_op_fwd small_op_fwdbwd
+echo "# sgemm through OpenBLAS directly (the ceiling for sgemm_N through Gradus)"
+for t in 1 2; do .build/release/gradus-bench --threads $t sgemm_1024_openblas sgemm_2048_openblas 2>/dev/null; done
