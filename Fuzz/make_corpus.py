@@ -55,7 +55,7 @@ def safetensors_seeds():
         "f": np.array([7, 250], dtype=np.uint8),
         "g": np.array([-7, 5], dtype=np.int8),
         "h": np.array([-300, 5], dtype=np.int16),
-    }, metadata={"epoch": "3", "format": "pt"}))
+    }, metadata={"epoch": "3"}))  # one key: the writer orders keys at random
     put(t, "scalar-and-empty.safetensors", st_save({"s": np.array(2.5, dtype=np.float32),
                                                     "z": np.zeros((0, 4), dtype=np.float32)}))
     put(t, "empty.safetensors", st_save({}))
@@ -126,6 +126,25 @@ def npy_seeds():
     put(t, "near-huge-shape.npy", b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header)
 
 
+def zip64_by_hand(name, data):
+    """A one-entry stored zip whose sizes and offsets all live in ZIP64 fields: 0xFFFFFFFF in the
+    central directory with an extra block 0x0001, and a ZIP64 end-of-central-directory record and
+    locator (Python's zipfile only writes these for large archives)."""
+    name = name.encode()
+    crc = zlib.crc32(data)
+    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 45, 0, 0, 0, 0x21, crc, len(data), len(data), len(name), 0)
+    local += name + data
+    extra = struct.pack("<HHQQQ", 0x0001, 24, len(data), len(data), 0)
+    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 45, 45, 0, 0, 0, 0x21, crc,
+                          0xFFFFFFFF, 0xFFFFFFFF, len(name), len(extra), 0, 0, 0, 0, 0xFFFFFFFF) + name + extra
+    cd_offset = len(local)
+    record_offset = cd_offset + len(central)
+    record = struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, 1, 1, len(central), cd_offset)
+    locator = struct.pack("<IIQI", 0x07064B50, 0, record_offset, 1)
+    eocd = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    return local + central + record + locator + eocd
+
+
 # ---- NPZ ---------------------------------------------------------------------------------------
 def npz_seeds():
     t = "npz"
@@ -137,10 +156,13 @@ def npz_seeds():
     # ZIP64 extra fields on every entry.
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        with z.open("w.npy", "w", force_zip64=True) as f:
+        info = zipfile.ZipInfo("w.npy", date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with z.open(info, "w", force_zip64=True) as f:
             f.write(npy_bytes(np.arange(5, dtype=np.float64)))
-        z.writestr("notes.txt", b"not an array")
+        z.writestr(zipfile.ZipInfo("notes.txt", date_time=(1980, 1, 1, 0, 0, 0)), b"not an array")
     put(t, "zip64.npz", buf.getvalue())
+    put(t, "zip64-full.npz", zip64_by_hand("v.npy", npy_bytes(np.arange(3, dtype=np.int64))))
     stored = io.BytesIO(); np.savez(stored, x=a); good = stored.getvalue()
     put(t, "near-truncated.npz", good[:-5])
     bad_crc = bytearray(good); bad_crc[14] ^= 0xFF  # local header CRC (central one still right)
@@ -162,7 +184,22 @@ def gzip_seeds():
     put(t, "near-trailing.gz", gz(b"x") + b"junk")
 
 
+def regression_controls():
+    """Valid files next to the committed crash inputs (Tests/Fixtures/fuzz-regressions/valid/):
+    they must still read after the fixes."""
+    out = os.path.join(os.path.dirname(ROOT), "..", "Tests", "Fixtures", "fuzz-regressions", "valid")
+    os.makedirs(out, exist_ok=True)
+    # 4 MB of zeros deflate about 1020:1, close to deflate's 1032:1 limit that NPZ sizes are checked against.
+    buf = io.BytesIO(); np.savez_compressed(buf, z=np.zeros(4_000_000, dtype=np.uint8))
+    with open(os.path.join(out, "max-ratio.npz"), "wb") as f:
+        f.write(buf.getvalue())
+    # Sizes and offsets only in ZIP64 fields: v = [0, 1, 2] (int64).
+    with open(os.path.join(out, "zip64-full.npz"), "wb") as f:
+        f.write(zip64_by_hand("v.npy", npy_bytes(np.arange(3, dtype=np.int64))))
+
+
 if __name__ == "__main__":
+    regression_controls()
     shutil.rmtree(ROOT, ignore_errors=True)
     for make in (safetensors_seeds, idx_seeds, csv_seeds, npy_seeds, npz_seeds, gzip_seeds):
         make()
