@@ -56,6 +56,12 @@ enum Inflater {
         if let e = expectedSize, e > maxBytes {
             throw DataError(.tooLarge, file: file, "decompressed size \(e) is over the limit of \(maxBytes) bytes")
         }
+        // Deflate expands at most 1032:1 (a 258-byte match in 2 bits), so a claimed size beyond that
+        // is a lie; checking it here also keeps the claim from sizing the reservation below.
+        if let e = expectedSize, e > maxInflatedSize(input.count) {
+            throw DataError(.badHeader, file: file,
+                            "claims \(e) decompressed bytes, but \(input.count) compressed bytes inflate to at most \(maxInflatedSize(input.count))")
+        }
         var stream = z_stream()
         let initStatus = inflateInit2_(&stream, windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard initStatus == Z_OK else {
@@ -136,6 +142,13 @@ enum Inflater {
             }
         }
     }
+}
+
+/// The largest output `compressedCount` bytes of deflate data can produce (1032 bytes per input byte,
+/// plus slack for block headers), saturating at `Int.max`.
+func maxInflatedSize(_ compressedCount: Int) -> Int {
+    let (n, overflow) = compressedCount.multipliedReportingOverflow(by: 1032)
+    return overflow ? Int.max : n.addingReportingOverflow(1032).overflow ? Int.max : n + 1032
 }
 
 /// CRC-32 of `bytes`, as zip archives store it.

@@ -16,7 +16,22 @@ public enum NPZReader {
     /// let arrays = try NPZReader.read("weights.npz", maxBytes: 256 << 20)
     /// ```
     public static func read(_ path: String, maxBytes: Int = ReaderLimits.defaultMaxBytes) throws -> [String: Tensor] {
-        let zip = try ZipArchive(bytes: FileBytes.read(path, maxBytes: maxBytes), file: path)
+        try decode(FileBytes.read(path, maxBytes: maxBytes), file: path, maxBytes: maxBytes)
+    }
+
+    /// Decodes the bytes of an `.npz` archive held in memory; `file` names it in errors.
+    ///
+    /// - Parameters:
+    ///   - bytes: the whole archive.
+    ///   - file: the name used in error messages (entries appear as `file/entry.npy`).
+    ///   - maxBytes: the largest total decompressed size accepted.
+    ///
+    /// ```swift
+    /// let arrays = try NPZReader.decode(downloadedBytes, file: "weights.npz")
+    /// ```
+    public static func decode(_ bytes: [UInt8], file path: String,
+                              maxBytes: Int = ReaderLimits.defaultMaxBytes) throws -> [String: Tensor] {
+        let zip = try ZipArchive(bytes: bytes, file: path)
         var arrays: [String: Tensor] = [:]
         var budget = maxBytes
         for entry in zip.entries {
@@ -25,9 +40,9 @@ public enum NPZReader {
             guard arrays[key] == nil else {
                 throw DataError(.badHeader, file: path, "the archive holds two entries named \"\(entry.name)\"")
             }
-            let bytes = try zip.read(entry, maxBytes: budget)
-            budget -= bytes.count
-            arrays[key] = try NPYReader.decode(bytes, file: "\(path)/\(entry.name)")
+            let entryBytes = try zip.read(entry, maxBytes: budget)
+            budget -= entryBytes.count
+            arrays[key] = try NPYReader.decode(entryBytes, file: "\(path)/\(entry.name)")
         }
         return arrays
     }
