@@ -22,6 +22,7 @@ extension ModelSpec.Architecture: ExpressibleByArgument {}
 extension LearningTask: ExpressibleByArgument {}
 extension OptimizerSpec.Kind: ExpressibleByArgument {}
 extension ScheduleSpec: ExpressibleByArgument {}
+extension NonFiniteLossPolicy: ExpressibleByArgument {}
 
 /// Options naming data, shared by the commands.
 public struct DataOptions: ParsableArguments {

@@ -15,11 +15,18 @@ public struct Train: ParsableCommand {
         config.json. The last lines are `test accuracy: NN.NN%` and `test loss: N.NNNN` (regression: \
         `test mse: N`).
 
+        A batch whose loss is NaN or infinite (NaN in the data, a learning rate so large that the weights \
+        overflow) stops the run with an error naming the epoch, the batch and the loss; the checkpoint of the \
+        last finished epoch is left as it was. --on-nonfinite skip leaves such batches out instead and reports \
+        how many in each epoch's line; --detect-anomaly stops at the first operation that produces NaN or Inf \
+        and names it.
+
         Examples:
           gradus train
           gradus train --data /data/mnist --model lenet --optimizer sgd --lr 0.05 --momentum 0.9 --batch-size 64 --epochs 5
           gradus train --data points.csv --task regress --target y --model linear --lr 0.1
           gradus train --resume runs/digits-mlp/epoch-10.safetensors
+          gradus train --lr 50 --optimizer sgd --on-nonfinite skip
         """
     )
 
@@ -78,6 +85,17 @@ public struct Train: ParsableCommand {
                                valueName: "checkpoint"))
     public var resume: String?
 
+    @Option(name: .customLong("on-nonfinite"),
+            help: ArgumentHelp("When a batch's loss is NaN or infinite: stop (default; an error naming the epoch, batch and loss, the last checkpoint kept), skip (no update for that batch; the epoch line counts them) or ignore (update anyway).",
+                               valueName: "stop|skip|ignore"))
+    public var onNonFinite: NonFiniteLossPolicy?
+
+    @Flag(help: "Check every operation's result and gradient and stop at the first NaN or Inf, naming the operation (slow; for debugging).")
+    public var detectAnomaly = false
+
+    @Flag(help: "Add the process's resident memory (VmRSS) to each epoch's line, e.g. `rss 123.4 MiB`.")
+    public var logMemory = false
+
     @Flag(help: "Print only the final lines.")
     public var quiet = false
 
@@ -117,7 +135,8 @@ public struct Train: ParsableCommand {
                          model: ModelSpec(architecture: model, inputShape: [], hidden: model == .mlp ? try hiddenSizes() : [], outputs: 0),
                          task: task,
                          optimizer: OptimizerSpec(kind: optimizer, learningRate: lr, momentum: momentum, weightDecay: weightDecay),
-                         schedule: schedule, epochs: epochs ?? 30, batchSize: batchSize, seed: seed, saveEvery: saveEvery)
+                         schedule: schedule, epochs: epochs ?? 30, batchSize: batchSize, seed: seed, saveEvery: saveEvery,
+                         nonFiniteLoss: onNonFinite ?? .stop)
     }
 
     /// The default output folder, `runs/<data>-<model>`.
@@ -138,7 +157,7 @@ public struct Train: ParsableCommand {
         let run: TrainingRun
         if let resume {
             run = try TrainingRun(resuming: resume, epochs: epochs, data: try dataOptions.spec(base: nil),
-                                  outputDirectory: out)
+                                  outputDirectory: out, nonFiniteLoss: onNonFinite)
         } else {
             let config = try runConfig()
             run = try TrainingRun(config: config, outputDirectory: out ?? defaultOut(config))
@@ -149,6 +168,9 @@ public struct Train: ParsableCommand {
             console.line("gradus train: \(c.model.summary) on \(run.data.source) (\(run.data.train.count) train / \(run.data.test.count) test), "
                          + "\(c.optimizer.summary), schedule \(c.schedule.rawValue), batch \(c.batchSize), \(c.epochs) epochs, seed \(c.seed)\(start)")
         }
+        let anomalyWas = AnomalyMode.isEnabled
+        if detectAnomaly { AnomalyMode.isEnabled = true }
+        defer { AnomalyMode.isEnabled = anomalyWas }
         let progressBar = console.isTerminal && !quiet
         var lastDraw: UInt64 = 0
         let began = DispatchTime.now().uptimeNanoseconds
@@ -161,7 +183,7 @@ public struct Train: ParsableCommand {
         } : nil) { m in
             guard !quiet else { return }
             if progressBar { console.write("\r\u{1B}[K") }
-            console.line(Self.epochLine(m, epochs: c.epochs))
+            console.line(Self.epochLine(m, epochs: c.epochs, residentBytes: logMemory ? ResidentMemory.bytes() : nil))
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
         let result = run.evaluate()
@@ -173,12 +195,16 @@ public struct Train: ParsableCommand {
         return result
     }
 
-    static func epochLine(_ m: EpochMetrics, epochs: Int) -> String {
+    static func epochLine(_ m: EpochMetrics, epochs: Int, residentBytes: Int? = nil) -> String {
         var s = "epoch \(m.epoch)/\(epochs)  loss " + String(format: "%.4f", m.trainLoss)
         if let a = m.trainAccuracy { s += String(format: "  acc %.2f%%", a * 100) }
         if let l = m.testLoss { s += String(format: "  test loss %.4f", l) }
         if let a = m.testAccuracy { s += String(format: "  test acc %.2f%%", a * 100) }
         s += String(format: "  lr %.3g  %.0f samples/s  %.2f s", m.learningRate, m.samplesPerSecond, m.seconds)
+        if m.skippedBatches > 0 {
+            s += "  skipped \(m.skippedBatches) batch\(m.skippedBatches == 1 ? "" : "es") (non-finite loss)"
+        }
+        if let residentBytes { s += String(format: "  rss %.1f MiB", Double(residentBytes) / 1_048_576) }
         return s
     }
 }

@@ -200,3 +200,130 @@ func blobRows(_ n: Int) -> [String] {
         }
     }
 }
+
+/// Writes a little-endian float32 `.npy` file (format 1.0) holding `values` in `shape`.
+func writeNPY(_ values: [Float], shape: [Int], to path: String) throws {
+    let dims = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+    var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(dims), }"
+    let unpadded = 10 + header.utf8.count + 1
+    header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+    var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0]
+    let n = header.utf8.count
+    bytes += [UInt8(n & 0xFF), UInt8(n >> 8)] + Array(header.utf8)
+    for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+}
+
+/// `--on-nonfinite`, `--detect-anomaly` and `--log-memory`.
+@Suite struct NonFiniteTests {
+    @Test func parsing() throws {
+        #expect(try Train.parse([]).runConfig().nonFiniteLoss == .stop)
+        #expect(try Train.parse(["--on-nonfinite", "skip"]).runConfig().nonFiniteLoss == .skip)
+        #expect(try Train.parse(["--on-nonfinite", "stop"]).runConfig().nonFiniteLoss == .stop)
+        #expect(try Train.parse(["--on-nonfinite", "ignore"]).runConfig().nonFiniteLoss == .ignore)
+        #expect(throws: (any Error).self) { try Train.parse(["--on-nonfinite", "retry"]) }
+        #expect(throws: (any Error).self) { try Train.parse(["--on-nonfinite"]) }
+        let t = try Train.parse(["--detect-anomaly", "--log-memory"])
+        #expect(t.detectAnomaly && t.logMemory && t.onNonFinite == nil)
+        let d = try Train.parse([])
+        #expect(!d.detectAnomaly && !d.logMemory)
+        let help = Train.helpMessage()
+        for text in ["--on-nonfinite <stop|skip|ignore>", "--detect-anomaly", "--log-memory"] {
+            #expect(help.contains(text), "help lacks \(text)")
+        }
+    }
+
+    /// An absurd learning rate overflows the weights: the run stops with the error naming epoch, batch and
+    /// loss, the first epoch's lines are not printed, and no checkpoint is written.
+    @Test func absurdLearningRateStops() throws {
+        let dir = try temporaryFolder("nonfinite")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try writeCSV(blobRows(60), to: dir + "/b.csv")
+        let out = Capture()
+        let error = #expect(throws: TrainingError.self) {
+            try Train.parse(["--data", dir + "/b.csv", "--target", "label", "--optimizer", "sgd", "--lr", "1e30",
+                             "--epochs", "3", "--out", dir + "/run"]).execute(console: out.console)
+        }
+        let m = error?.message ?? ""
+        #expect(m.hasPrefix("training stopped at epoch 1, batch ") && m.contains("the loss is "), "\(m)")
+        #expect(m.hasSuffix("No checkpoint was written."), "\(m)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/run/checkpoint.safetensors"))
+        #expect(!out.text.contains("epoch 1/3"))
+        // With --on-nonfinite skip the run finishes: once the weights are huge every batch is skipped, and
+        // the epoch lines count them.
+        let skip = Capture()
+        try Train.parse(["--data", dir + "/b.csv", "--target", "label", "--optimizer", "sgd", "--lr", "1e30",
+                         "--epochs", "2", "--on-nonfinite", "skip", "--out", dir + "/skip-lr"]).execute(console: skip.console)
+        let lines = skip.text.split(separator: "\n").filter { $0.hasPrefix("epoch ") }
+        #expect(lines.count == 2 && lines.allSatisfy { $0.contains(" (non-finite loss)") }, "\(lines)")
+        let saved = try Checkpoint.load(dir + "/skip-lr/checkpoint.safetensors")
+        #expect(saved.epoch == 2 && saved.model.values.allSatisfy { $0.firstNonFinite() == nil })
+    }
+
+    /// With --on-nonfinite skip, a NaN sample's batch is left out each epoch and the epoch lines say so;
+    /// --log-memory adds the resident memory.
+    @Test func skipReportsSkippedBatches() throws {
+        let dir = try temporaryFolder("nonfinite-skip")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var rng = SeededGenerator(seed: 2)
+        var x: [Float] = [], y: [Float] = []
+        for i in 0..<48 {
+            for _ in 0..<3 { x.append(Float(Double(i % 2) * 2 + rng.nextUnit())) }
+            y.append(Float(i % 2))
+        }
+        x[10] = .nan
+        try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
+        try writeNPY(x, shape: [48, 3], to: dir + "/data/x_train.npy")
+        try writeNPY(y, shape: [48], to: dir + "/data/y_train.npy")
+        try writeNPY([0, 0, 0, 2, 2, 2], shape: [2, 3], to: dir + "/data/x_test.npy")
+        try writeNPY([0, 1], shape: [2], to: dir + "/data/y_test.npy")
+        let args = ["--data", dir + "/data", "--hidden", "4", "--optimizer", "sgd", "--lr", "0.1", "--no-standardize",
+                    "--batch-size", "8", "--epochs", "2", "--out", dir + "/run"]
+        #expect(throws: TrainingError.self) { try Train.parse(args).execute(console: Capture().console) }
+        let skip = Capture()
+        try Train.parse(args + ["--on-nonfinite", "skip", "--log-memory"]).execute(console: skip.console)
+        let lines = skip.text.split(separator: "\n").filter { $0.hasPrefix("epoch ") }
+        #expect(lines.count == 2)
+        #expect(lines.allSatisfy { $0.contains("  skipped 1 batch (non-finite loss)  rss ") && $0.hasSuffix(" MiB") },
+                "\(lines)")
+        let rss = lines.compactMap { $0.split(separator: " ").dropLast().last.flatMap { Double($0) } }
+        #expect(rss.count == 2 && rss.allSatisfy { $0 > 1 && $0 < 100_000 }, "\(rss)")
+    }
+
+    /// The executable: the non-finite error exits with status 1 and one `Error:` message; with
+    /// --detect-anomaly it stops at the first operation producing NaN/Inf and names it.
+    @Test func binaryExitStatusAndAnomaly() throws {
+        let products = Bundle.main.bundleURL.path.hasSuffix(".xctest")
+            ? Bundle.main.bundleURL.deletingLastPathComponent() : Bundle.main.bundleURL
+        let binary = products.appendingPathComponent("gradus").path
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the gradus product first: \(binary)")
+        let dir = try temporaryFolder("nonfinite-bin")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try writeCSV(blobRows(60), to: dir + "/b.csv")
+        let common = ["train", "--data", dir + "/b.csv", "--target", "label", "--optimizer", "sgd", "--lr", "1e30",
+                      "--epochs", "2", "--out", dir + "/run"]
+        func run(_ args: [String]) throws -> (Int32, String) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: binary)
+            p.arguments = args
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = Pipe()
+            var env = ProcessInfo.processInfo.environment
+            env["SWIFT_BACKTRACE"] = "enable=no"
+            p.environment = env
+            try p.run()
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            return (p.terminationStatus, text)
+        }
+        let (status, text) = try run(common)
+        #expect(status == 1, "status \(status): \(text)")
+        #expect(text.hasPrefix("Error: training stopped at epoch 1, batch ") && text.contains("the loss is "), "\(text)")
+        #expect(!text.contains("Fatal error"), "\(text)")
+
+        let (aStatus, aText) = try run(common + ["--detect-anomaly"])
+        #expect(aStatus != 0)
+        #expect(aText.contains("AnomalyMode: ") && aText.contains(" of '") && aText.contains(" produced "), "\(aText)")
+    }
+}

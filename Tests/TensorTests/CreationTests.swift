@@ -73,3 +73,12 @@ struct CreationTests {
         #expect(s.contains("[[1.0, 2.0],\n [3.0, 4.0]]") && s.contains("shape: [2, 2]"))
     }
 }
+
+@Suite("Non-finite values")
+struct NonFiniteValueTests {
+    @Test("relu, like PyTorch's, passes NaN through")
+    func reluKeepsNaN() {
+        let y = Tensor([-1, .nan, 2]).relu().scalars()
+        #expect(y[0] == 0 && y[1].isNaN && y[2] == 2)
+    }
+}

@@ -16,7 +16,7 @@ import Testing
         }
         let (m1, t1) = make()
         var epochs: [Int] = [], batches = 0
-        t1.fit(train: data, test: data, epochs: 2, batchSize: 8, onBatch: { p in
+        try t1.fit(train: data, test: data, epochs: 2, batchSize: 8, onBatch: { p in
             batches += 1
             #expect(p.batches == 5 && p.epochs == 2)
         }) { epochs.append($0.epoch) }
@@ -25,7 +25,7 @@ import Testing
         let (m2, t2) = make()
         let loader = DataLoader(data, batchSize: 8, shuffle: true, seed: 9)
         for e in 0..<2 {
-            for (xb, yb) in loader.batches(epoch: e) { t2.trainStep(inputs: xb, targets: yb) }
+            for (xb, yb) in loader.batches(epoch: e) { try t2.trainStep(inputs: xb, targets: yb) }
         }
         #expect(bytes(m1.stateDict()) == bytes(m2.stateDict()))
     }

@@ -15,7 +15,8 @@ extension Tensor {
     /// let h = (x.matmul(w) + b).relu()
     /// ```
     public func relu() -> Tensor {
-        let out = map("relu", { $0 > 0 ? $0 : 0 }, { $0 > 0 ? $0 : 0 })
+        // `x < 0 ? 0 : x` keeps NaN, as PyTorch does.
+        let out = map("relu", { $0 < 0 ? 0 : $0 }, { $0 < 0 ? 0 : $0 })
         record("relu", output: out, inputs: [self]) { g, y in [g * y.gt(0.0)] }
         return out
     }

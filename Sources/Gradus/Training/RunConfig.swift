@@ -1,7 +1,7 @@
 import Foundation
 
-/// Everything that defines a training run — data, model, task, optimizer, schedule, epochs, batch size
-/// and seed — stored as JSON in the run's checkpoints (metadata key `config`).
+/// Everything that defines a training run — data, model, task, optimizer, schedule, epochs, batch size,
+/// seed and the handling of non-finite losses — stored as JSON in the run's checkpoints (metadata key `config`).
 ///
 /// ```swift
 /// var config = RunConfig()                       // digits, mlp 64-128-10, adam, 30 epochs
@@ -28,9 +28,12 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var seed: UInt64
     /// Also keep `epoch-N.safetensors` every this many epochs (0: only the latest checkpoint).
     public var saveEvery: Int
+    /// What to do when a batch's loss is NaN or infinite (default: stop with an error).
+    public var nonFiniteLoss: NonFiniteLossPolicy
 
     /// Creates a configuration; the defaults train an MLP with one hidden layer of 128 units on the
-    /// embedded digits (standardized) with Adam (lr 2e-3) and a cosine schedule, batch 32, for 30 epochs.
+    /// embedded digits (standardized) with Adam (lr 2e-3) and a cosine schedule, batch 32, for 30 epochs,
+    /// stopping on a non-finite loss.
     ///
     /// ```swift
     /// let config = RunConfig(model: ModelSpec(architecture: .lenet, inputShape: [], outputs: 0))
@@ -39,7 +42,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
                 model: ModelSpec = ModelSpec(architecture: .mlp, inputShape: [], hidden: [128], outputs: 0),
                 task: LearningTask = .classify, optimizer: OptimizerSpec = OptimizerSpec(kind: .adam),
                 schedule: ScheduleSpec = .cosine, epochs: Int = 30, batchSize: Int = 32, seed: UInt64 = 0,
-                saveEvery: Int = 0) {
+                saveEvery: Int = 0, nonFiniteLoss: NonFiniteLossPolicy = .stop) {
         self.data = data
         self.model = model
         self.task = task
@@ -49,6 +52,27 @@ public struct RunConfig: Codable, Sendable, Equatable {
         self.batchSize = batchSize
         self.seed = seed
         self.saveEvery = saveEvery
+        self.nonFiniteLoss = nonFiniteLoss
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case data, model, task, optimizer, schedule, epochs, batchSize, seed, saveEvery, nonFiniteLoss
+    }
+
+    /// Decodes a configuration; `nonFiniteLoss` may be absent (configurations saved before it existed
+    /// get `.stop`).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        data = try c.decode(DataSpec.self, forKey: .data)
+        model = try c.decode(ModelSpec.self, forKey: .model)
+        task = try c.decode(LearningTask.self, forKey: .task)
+        optimizer = try c.decode(OptimizerSpec.self, forKey: .optimizer)
+        schedule = try c.decode(ScheduleSpec.self, forKey: .schedule)
+        epochs = try c.decode(Int.self, forKey: .epochs)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        saveEvery = try c.decode(Int.self, forKey: .saveEvery)
+        nonFiniteLoss = try c.decodeIfPresent(NonFiniteLossPolicy.self, forKey: .nonFiniteLoss) ?? .stop
     }
 
     /// Checks the numbers and throws a ``TrainingError`` naming the bad one.

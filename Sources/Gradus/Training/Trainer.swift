@@ -11,18 +11,21 @@ import Dispatch
 /// so a run restored with ``restore(epoch:step:)`` (and the model's and optimizer's state dictionaries)
 /// continues exactly as the uninterrupted run would have.
 ///
+/// A batch whose loss is NaN or infinite is handled by ``nonFiniteLoss``: by default training stops
+/// with a ``TrainingError`` naming the epoch, batch and loss, before the weights are touched.
+///
 /// ```swift
 /// var rng = SeededGenerator(seed: 0)
 /// let (train, test) = try Digits.trainTestSplit()
 /// let model = Sequential { Linear(64, 128, generator: &rng); ReLU(); Linear(128, 10, generator: &rng) }
 /// let trainer = Trainer(model: model, optimizer: Adam(model.parameters(), lr: 1e-3))
-/// trainer.fit(train: train, test: test, epochs: 20, batchSize: 32) { m in
+/// try trainer.fit(train: train, test: test, epochs: 20, batchSize: 32) { m in
 ///     print("epoch \(m.epoch): test accuracy \(m.testAccuracy!)")
 /// }
 ///
 /// // Or your own loop:
 /// for (x, y) in DataLoader(train, batchSize: 32, shuffle: true) {
-///     let result = trainer.trainStep(inputs: x, targets: y)
+///     let result = try trainer.trainStep(inputs: x, targets: y)
 ///     print(result.loss)
 /// }
 /// ```
@@ -33,8 +36,10 @@ public final class Trainer {
         public var loss: Double
         /// The number of samples in the batch.
         public var count: Int
-        /// How many samples were classified correctly (0 for regression).
+        /// How many samples were classified correctly (0 for regression or a skipped batch).
         public var correct: Int
+        /// Whether the update was left out because the loss was not finite (``NonFiniteLossPolicy/skip``).
+        public var skipped: Bool = false
     }
 
     /// The model trained.
@@ -49,6 +54,10 @@ public final class Trainer {
     public let schedulerInterval: SchedulerInterval
     /// The seed of the data order.
     public let seed: UInt64
+    /// What happens when a batch's loss or a gradient is NaN or infinite.
+    public let nonFiniteLoss: NonFiniteLossPolicy
+    /// The model's parameters with their names, for the finite checks.
+    let namedParameters: [(name: String, tensor: Tensor)]
     /// The number of completed epochs.
     public private(set) var epoch = 0
     /// The number of optimizer steps taken.
@@ -63,18 +72,22 @@ public final class Trainer {
     ///   - scheduler: an optional learning-rate schedule.
     ///   - schedulerInterval: whether the schedule steps after each epoch or each batch.
     ///   - seed: the seed of the shuffled data order.
+    ///   - nonFiniteLoss: what to do with a batch whose loss is NaN or infinite (default: stop with an error).
     ///
     /// ```swift
     /// let trainer = Trainer(model: model, optimizer: SGD(model.parameters(), lr: 0.05, momentum: 0.9))
     /// ```
     public init(model: any Layer, optimizer: Optimizer, task: LearningTask = .classify,
-                scheduler: LRScheduler? = nil, schedulerInterval: SchedulerInterval = .epoch, seed: UInt64 = 0) {
+                scheduler: LRScheduler? = nil, schedulerInterval: SchedulerInterval = .epoch, seed: UInt64 = 0,
+                nonFiniteLoss: NonFiniteLossPolicy = .stop) {
         self.model = model
         self.optimizer = optimizer
         self.task = task
         self.scheduler = scheduler
         self.schedulerInterval = schedulerInterval
         self.seed = seed
+        self.nonFiniteLoss = nonFiniteLoss
+        self.namedParameters = model.namedParameters()
     }
 
     /// Sets the counters of a run being resumed: the next epoch trained is `epoch + 1`. Load the model's
@@ -102,26 +115,68 @@ public final class Trainer {
     /// One optimizer step on a batch: zero the gradients, forward, loss, backward, update, and a
     /// batch-interval schedule step.
     ///
+    /// When the loss or a parameter's gradient is not finite, ``nonFiniteLoss`` decides: `.stop` throws
+    /// before any update, `.skip` returns a result with ``StepResult/skipped`` set and no update,
+    /// `.ignore` steps anyway.
+    ///
     /// - Parameters:
     ///   - inputs: a batch of inputs.
     ///   - targets: the batch's targets (int64 labels for classification).
     /// - Returns: the loss, the batch size and the number of correct predictions.
+    /// - Throws: ``TrainingError`` under `.stop` when the loss is NaN or infinite.
     ///
     /// ```swift
-    /// let r = trainer.trainStep(inputs: x, targets: y)
+    /// let r = try trainer.trainStep(inputs: x, targets: y)
     /// ```
     @discardableResult
-    public func trainStep(inputs: Tensor, targets: Tensor) -> StepResult {
+    public func trainStep(inputs: Tensor, targets: Tensor) throws -> StepResult {
+        let (r, problem) = guardedStep(inputs: inputs, targets: targets)
+        if let problem, nonFiniteLoss == .stop {
+            throw TrainingError("training stopped at step \(step + 1): \(problem). " + Self.nonFiniteAdvice)
+        }
+        return r
+    }
+
+    /// A step that leaves out the update when the loss or a gradient is not finite (unless the policy is
+    /// `.ignore`); the problem is described for the error message.
+    func guardedStep(inputs: Tensor, targets: Tensor) -> (StepResult, problem: String?) {
         optimizer.zeroGrad()
         let output = model(inputs)
         let loss = task.loss(output, targets)
+        let value = Double(loss.item(Double.self))
+        let skipped = StepResult(loss: value, count: inputs.shape[0], correct: 0, skipped: true)
+        if !value.isFinite, nonFiniteLoss != .ignore {
+            var problem = "the loss is \(value); the weights were not updated with this batch"
+            if let bad = FiniteCheck.firstProblem(namedParameters) {
+                problem += ", but they were already not finite (\(bad)): an earlier update overflowed, so lower the learning rate"
+            }
+            return (skipped, problem)
+        }
         loss.backward()
+        if nonFiniteLoss != .ignore {
+            let grads = namedParameters.compactMap { p in p.tensor.grad.map { (name: "the gradient of " + p.name, tensor: $0) } }
+            if let bad = FiniteCheck.firstProblem(grads) {
+                optimizer.zeroGrad()
+                return (skipped, "\(bad) (the loss is \(value)); the weights were not updated with this batch")
+            }
+        }
         optimizer.step()
         step += 1
         if schedulerInterval == .batch { scheduler?.step() }
         let correct = task == .classify ? GradMode.noGrad { Self.countCorrect(output, targets) } : 0
-        return StepResult(loss: Double(loss.item(Double.self)), count: inputs.shape[0], correct: correct)
+        return (StepResult(loss: value, count: inputs.shape[0], correct: correct), nil)
     }
+
+    /// Describes the first parameter holding NaN or Inf ("0.weight holds inf at index 2"), or nil.
+    ///
+    /// ```swift
+    /// if let bad = trainer.nonFiniteParameter() { print("weights corrupted: \(bad)") }
+    /// ```
+    public func nonFiniteParameter() -> String? { FiniteCheck.firstProblem(namedParameters) }
+
+    static let nonFiniteAdvice = "Check the data for NaN or infinite values, lower the learning rate, or skip such batches "
+        + "(gradus train --on-nonfinite skip, NonFiniteLossPolicy.skip); --detect-anomaly (AnomalyMode) names the first "
+        + "operation that produces a non-finite value."
 
     /// Trains one epoch over `data` in the shuffled order of epoch ``epoch`` + 1.
     ///
@@ -131,42 +186,56 @@ public final class Trainer {
     ///   - epochs: the run's last epoch, used for the progress report's time estimate.
     ///   - onBatch: called after every batch.
     /// - Returns: the epoch's metrics (without test values).
+    /// - Throws: ``TrainingError`` naming the epoch, batch and loss when a loss is not finite under
+    ///   ``NonFiniteLossPolicy/stop``; ``epoch`` is then not advanced.
     ///
     /// ```swift
-    /// let m = trainer.trainEpoch(train, batchSize: 32)
+    /// let m = try trainer.trainEpoch(train, batchSize: 32)
     /// ```
     @discardableResult
     public func trainEpoch<D: Dataset>(_ data: D, batchSize: Int, epochs: Int? = nil,
-                                       onBatch: ((TrainingProgress) -> Void)? = nil) -> EpochMetrics {
+                                       onBatch: ((TrainingProgress) -> Void)? = nil) throws -> EpochMetrics {
         require(batchSize >= 1, "Trainer.trainEpoch: batchSize must be at least 1, got \(batchSize)")
         model.train()
         let loader = DataLoader(data, batchSize: batchSize, shuffle: true, seed: seed)
         let batches = loader.count
         let lastEpoch = Swift.max(epochs ?? (epoch + 1), epoch + 1)
         let start = DispatchTime.now().uptimeNanoseconds
-        var lossSum = 0.0, seen = 0, correct = 0
+        // `seen` counts the samples of the batches used; `processed` also those of skipped batches.
+        var lossSum = 0.0, seen = 0, processed = 0, correct = 0, skipped = 0
+        func mean(_ total: Double) -> Double { seen == 0 ? (skipped > 0 ? .nan : 0) : total / Double(seen) }
         for (k, batch) in loader.batches(epoch: epoch).enumerated() {
-            let r = trainStep(inputs: batch.inputs, targets: batch.targets)
-            lossSum += r.loss * Double(r.count)
-            seen += r.count
-            correct += r.correct
+            let (r, problem) = guardedStep(inputs: batch.inputs, targets: batch.targets)
+            processed += r.count
+            if let problem {
+                if nonFiniteLoss == .stop {
+                    throw TrainingError("training stopped at epoch \(epoch + 1), batch \(k + 1) of \(batches): \(problem). "
+                                        + Self.nonFiniteAdvice)
+                }
+                skipped += 1
+            } else {
+                lossSum += r.loss * Double(r.count)
+                seen += r.count
+                correct += r.correct
+            }
             if let onBatch {
                 let elapsed = Self.seconds(since: start)
                 let perBatch = elapsed / Double(k + 1)
                 let left = Double(batches - k - 1 + batches * (lastEpoch - epoch - 1)) * perBatch
                 onBatch(TrainingProgress(epoch: epoch + 1, epochs: lastEpoch, batch: k + 1, batches: batches,
-                                         loss: lossSum / Double(seen),
-                                         accuracy: task == .classify ? Double(correct) / Double(seen) : nil,
-                                         samplesPerSecond: Double(seen) / Swift.max(elapsed, 1e-9), secondsLeft: left))
+                                         loss: mean(lossSum),
+                                         accuracy: task == .classify ? mean(Double(correct)) : nil,
+                                         samplesPerSecond: Double(processed) / Swift.max(elapsed, 1e-9), secondsLeft: left))
             }
         }
         let elapsed = Self.seconds(since: start)
         let lr = optimizer.learningRate
         epoch += 1
         if schedulerInterval == .epoch { scheduler?.step() }
-        return EpochMetrics(epoch: epoch, trainLoss: lossSum / Double(Swift.max(seen, 1)),
-                            trainAccuracy: task == .classify ? Double(correct) / Double(Swift.max(seen, 1)) : nil,
-                            learningRate: lr, seconds: elapsed, samplesPerSecond: Double(seen) / Swift.max(elapsed, 1e-9))
+        return EpochMetrics(epoch: epoch, trainLoss: mean(lossSum),
+                            trainAccuracy: task == .classify ? mean(Double(correct)) : nil,
+                            learningRate: lr, seconds: elapsed, samplesPerSecond: Double(processed) / Swift.max(elapsed, 1e-9),
+                            skippedBatches: skipped)
     }
 
     /// Evaluates the model on `data` in evaluation mode without recording gradients.
@@ -237,17 +306,19 @@ public final class Trainer {
     ///   - onEpoch: called after every epoch with its metrics, e.g. to log or save a checkpoint; an error
     ///     thrown here stops the run and is rethrown.
     /// - Returns: the metrics of the epochs trained by this call.
+    /// - Throws: what `onEpoch` throws, or a ``TrainingError`` when a loss is not finite under
+    ///   ``NonFiniteLossPolicy/stop`` (the unfinished epoch is not reported to `onEpoch`).
     ///
     /// ```swift
-    /// let history = trainer.fit(train: train, test: test, epochs: 20, batchSize: 32)
+    /// let history = try trainer.fit(train: train, test: test, epochs: 20, batchSize: 32)
     /// ```
     @discardableResult
     public func fit<D: Dataset, E: Dataset>(train: D, test: E?, epochs: Int, batchSize: Int,
                                             onBatch: ((TrainingProgress) -> Void)? = nil,
-                                            onEpoch: (EpochMetrics) throws -> Void = { _ in }) rethrows -> [EpochMetrics] {
+                                            onEpoch: (EpochMetrics) throws -> Void = { _ in }) throws -> [EpochMetrics] {
         var history: [EpochMetrics] = []
         while epoch < epochs {
-            var m = trainEpoch(train, batchSize: batchSize, epochs: epochs, onBatch: onBatch)
+            var m = try trainEpoch(train, batchSize: batchSize, epochs: epochs, onBatch: onBatch)
             if let test {
                 let e = evaluate(test)
                 m.testLoss = e.loss
@@ -262,12 +333,12 @@ public final class Trainer {
     /// ``fit(train:test:epochs:batchSize:onBatch:onEpoch:)`` without test data.
     ///
     /// ```swift
-    /// trainer.fit(train: train, epochs: 5, batchSize: 16)
+    /// try trainer.fit(train: train, epochs: 5, batchSize: 16)
     /// ```
     @discardableResult
     public func fit<D: Dataset>(train: D, epochs: Int, batchSize: Int,
                                 onBatch: ((TrainingProgress) -> Void)? = nil,
-                                onEpoch: (EpochMetrics) throws -> Void = { _ in }) rethrows -> [EpochMetrics] {
+                                onEpoch: (EpochMetrics) throws -> Void = { _ in }) throws -> [EpochMetrics] {
         try fit(train: train, test: Optional<D>.none, epochs: epochs, batchSize: batchSize, onBatch: onBatch,
                 onEpoch: onEpoch)
     }

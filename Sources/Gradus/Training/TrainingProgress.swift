@@ -2,7 +2,7 @@
 /// rendered by ``line(barWidth:)`` as a one-line progress bar.
 ///
 /// ```swift
-/// trainer.fit(train: train, epochs: 10, batchSize: 32, onBatch: { p in
+/// try trainer.fit(train: train, epochs: 10, batchSize: 32, onBatch: { p in
 ///     print("\r" + p.line(), terminator: "")
 /// })
 /// ```

@@ -55,13 +55,14 @@ public final class TrainingRun {
     ///   - epochs: a new total number of epochs, or nil to finish the saved run's own.
     ///   - data: other data (with the same shapes), or nil for the run's own.
     ///   - outputDirectory: where to write, or nil for the checkpoint's folder.
+    ///   - nonFiniteLoss: another handling of non-finite losses, or nil for the saved run's.
     /// - Throws: ``DataError`` or ``TrainingError`` when the checkpoint or data cannot be used.
     ///
     /// ```swift
     /// let run = try TrainingRun(resuming: "runs/a/epoch-5.safetensors")
     /// ```
     public convenience init(resuming path: String, epochs: Int? = nil, data: DataSpec? = nil,
-                            outputDirectory: String? = nil) throws {
+                            outputDirectory: String? = nil, nonFiniteLoss: NonFiniteLossPolicy? = nil) throws {
         let checkpoint = try Checkpoint.load(path)
         guard let json = checkpoint.metadata["config"] else {
             throw TrainingError("\(path): the checkpoint has no run configuration (metadata 'config'); was it written by gradus train?")
@@ -69,6 +70,7 @@ public final class TrainingRun {
         var config = try RunConfig.decode(json: json)
         if let epochs { config.epochs = epochs }
         if let data { config.data = data }
+        if let nonFiniteLoss { config.nonFiniteLoss = nonFiniteLoss }
         try self.init(config: config, checkpoint: checkpoint,
                       outputDirectory: outputDirectory ?? (path as NSString).deletingLastPathComponent)
     }
@@ -115,7 +117,7 @@ public final class TrainingRun {
         let batches = (data.train.count + config.batchSize - 1) / config.batchSize
         let (scheduler, interval) = config.schedule.make(optimizer, epochs: config.epochs, batchesPerEpoch: batches)
         let trainer = Trainer(model: model, optimizer: optimizer, task: config.task, scheduler: scheduler,
-                              schedulerInterval: interval, seed: config.seed)
+                              schedulerInterval: interval, seed: config.seed, nonFiniteLoss: config.nonFiniteLoss)
         var history: [EpochMetrics] = []
         if let checkpoint {
             do {
@@ -143,7 +145,9 @@ public final class TrainingRun {
     ///   - onBatch: called after every batch (progress bars).
     ///   - onEpoch: called after every epoch, after its files are written.
     /// - Returns: the whole metrics history.
-    /// - Throws: ``DataError`` when an output cannot be written, or what `onEpoch` throws.
+    /// - Throws: ``DataError`` when an output cannot be written, what `onEpoch` throws, or a
+    ///   ``TrainingError`` when a loss is not finite under ``NonFiniteLossPolicy/stop``: it names the
+    ///   epoch, batch and loss, and the last checkpoint written, which is left untouched.
     ///
     /// ```swift
     /// try run.run(onEpoch: { print($0.csvRow) })
@@ -158,11 +162,35 @@ public final class TrainingRun {
                 throw DataError(.io, file: dir, "cannot create the output folder: \(error.localizedDescription)")
             }
         }
-        try trainer.fit(train: data.train, test: data.test, epochs: config.epochs, batchSize: config.batchSize,
-                        onBatch: onBatch) { metrics in
-            history.append(metrics)
-            try writeOutputs()
-            try onEpoch(metrics)
+        var inCallback = false, lastSaved: Int? = nil
+        do {
+            try trainer.fit(train: data.train, test: data.test, epochs: config.epochs, batchSize: config.batchSize,
+                            onBatch: onBatch) { metrics in
+                // The loss checks cannot see an update that overflowed the weights on an epoch's last
+                // batch: never save such weights over a good checkpoint.
+                if config.nonFiniteLoss != .ignore, let bad = trainer.nonFiniteParameter() {
+                    throw TrainingError("training stopped after epoch \(metrics.epoch): the weights are not finite (\(bad)); "
+                                        + "an update overflowed, so lower the learning rate.")
+                }
+                inCallback = true
+                defer { inCallback = false }
+                history.append(metrics)
+                try writeOutputs()
+                lastSaved = metrics.epoch
+                try onEpoch(metrics)
+            }
+        } catch let error as TrainingError where !inCallback {
+            // A non-finite loss under .stop: say which checkpoint is still good.
+            guard let path = checkpointPath else { throw error }
+            let note: String
+            if let epoch = lastSaved {
+                note = " The last checkpoint, \(path) (epoch \(epoch)), is untouched."
+            } else if FileManager.default.fileExists(atPath: path) {
+                note = " The last checkpoint, \(path), is untouched."
+            } else {
+                note = " No checkpoint was written."
+            }
+            throw TrainingError(error.message + note)
         }
         return history
     }
