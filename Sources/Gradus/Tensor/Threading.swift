@@ -50,7 +50,12 @@ public enum Threading {
     }
 
     /// Elements per thread below which elementwise kernels stay on one thread.
-    static let elementwiseGrain = 1 << 18
+    ///
+    /// Set so high that they always do: measured here (16M-element relu and a·x+b), splitting across two
+    /// threads made them 1.6-3x slower. The loops are memory-bound (two threads share one memory
+    /// bus), and the closure handed to Dispatch is no longer inlined into the loop, which then calls
+    /// the element function indirectly. Revisit with per-dtype kernels that do not take closures.
+    static let elementwiseGrain = Int.max / 4
 }
 
 /// Carries a value into concurrent work that the caller knows to be race-free (each thread touches its
