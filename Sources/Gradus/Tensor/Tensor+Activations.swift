@@ -17,7 +17,11 @@ extension Tensor {
     public func relu() -> Tensor {
         // `x < 0 ? 0 : x` keeps NaN, as PyTorch does.
         let out = map("relu", { $0 < 0 ? 0 : $0 }, { $0 < 0 ? 0 : $0 })
-        record("relu", output: out, inputs: [self]) { g, y in [g * y.gt(0.0)] }
+        record("relu", output: out, inputs: [self]) { g, y in
+            // Recording the backward (createGraph): tensor operations. Otherwise one fused pass.
+            if GradMode.isEnabled { return [g * y.gt(0.0)] }
+            return [g.zipWith(y, "relu backward", { $1 > 0 ? $0 : 0 }, { $1 > 0 ? $0 : 0 })]
+        }
         return out
     }
 
