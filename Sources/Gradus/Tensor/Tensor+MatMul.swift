@@ -120,6 +120,22 @@ extension Tensor {
             }
             return
         }
+        if n == 1 {
+            // A matrix times a column vector (e.g. a layer with one output): also a matrix-vector product.
+            let trans = transA ? CblasTrans : CblasNoTrans
+            let rows = Int32(transA ? k : m), cols = Int32(transA ? m : k)
+            switch a.dtype {
+            case .float32:
+                cblas_sgemv(CblasRowMajor, trans, rows, cols, 1, a.pointer(Float.self) + aOffset, lda,
+                            b.pointer(Float.self) + bOffset, 1, Float(beta), c.pointer(Float.self) + cOffset, 1)
+            case .float64:
+                cblas_dgemv(CblasRowMajor, trans, rows, cols, 1, a.pointer(Double.self) + aOffset, lda,
+                            b.pointer(Double.self) + bOffset, 1, beta, c.pointer(Double.self) + cOffset, 1)
+            case .int64:
+                fatalError("matmul: int64 tensors are not supported")
+            }
+            return
+        }
         switch a.dtype {
         case .float32:
             cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
