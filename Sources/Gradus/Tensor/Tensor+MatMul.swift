@@ -102,38 +102,17 @@ extension Tensor {
             }
             return
         }
+        // A product with one row (one-sample inference) or one column (a layer with one output) is a
+        // matrix-vector product: BLAS's gemv streams the matrix once and skips gemm's packing, which
+        // dominates at these sizes. With one row, cᵀ = op(B)ᵀ·aᵀ; with one column, c = op(A)·b.
         if m == 1 {
-            // A row vector times a matrix: BLAS's matrix-vector product streams the matrix once and
-            // skips gemm's packing, which dominates at this size (one-sample inference).
-            let order = CblasRowMajor
-            let trans = transB ? CblasNoTrans : CblasTrans
-            let rows = Int32(transB ? n : k), cols = Int32(transB ? k : n)
-            switch a.dtype {
-            case .float32:
-                cblas_sgemv(order, trans, rows, cols, 1, b.pointer(Float.self) + bOffset, ldb,
-                            a.pointer(Float.self) + aOffset, 1, Float(beta), c.pointer(Float.self) + cOffset, 1)
-            case .float64:
-                cblas_dgemv(order, trans, rows, cols, 1, b.pointer(Double.self) + bOffset, ldb,
-                            a.pointer(Double.self) + aOffset, 1, beta, c.pointer(Double.self) + cOffset, 1)
-            case .int64:
-                fatalError("matmul: int64 tensors are not supported")
-            }
+            gemv(matrix: b, bOffset, stored: transB ? (n, k) : (k, n), ld: ldb, transposed: !transB,
+                 vector: a, aOffset, out: c, cOffset, beta: beta)
             return
         }
         if n == 1 {
-            // A matrix times a column vector (e.g. a layer with one output): also a matrix-vector product.
-            let trans = transA ? CblasTrans : CblasNoTrans
-            let rows = Int32(transA ? k : m), cols = Int32(transA ? m : k)
-            switch a.dtype {
-            case .float32:
-                cblas_sgemv(CblasRowMajor, trans, rows, cols, 1, a.pointer(Float.self) + aOffset, lda,
-                            b.pointer(Float.self) + bOffset, 1, Float(beta), c.pointer(Float.self) + cOffset, 1)
-            case .float64:
-                cblas_dgemv(CblasRowMajor, trans, rows, cols, 1, a.pointer(Double.self) + aOffset, lda,
-                            b.pointer(Double.self) + bOffset, 1, beta, c.pointer(Double.self) + cOffset, 1)
-            case .int64:
-                fatalError("matmul: int64 tensors are not supported")
-            }
+            gemv(matrix: a, aOffset, stored: transA ? (k, m) : (m, k), ld: lda, transposed: transA,
+                 vector: b, bOffset, out: c, cOffset, beta: beta)
             return
         }
         switch a.dtype {
@@ -145,6 +124,24 @@ extension Tensor {
             cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
                         a.pointer(Double.self) + aOffset, lda, b.pointer(Double.self) + bOffset, ldb,
                         beta, c.pointer(Double.self) + cOffset, Int32(n))
+        case .int64:
+            fatalError("matmul: int64 tensors are not supported")
+        }
+    }
+
+    /// out = op(matrix)·vector + beta·out for a row-major `matrix` stored as `stored` (rows, columns)
+    /// with leading dimension `ld`; op transposes when `transposed`. Vectors are contiguous.
+    static func gemv(matrix: Tensor, _ matrixOffset: Int, stored: (Int, Int), ld: Int32, transposed: Bool,
+                     vector: Tensor, _ vectorOffset: Int, out: Tensor, _ outOffset: Int, beta: Double) {
+        let trans = transposed ? CblasTrans : CblasNoTrans
+        let (rows, cols) = (Int32(stored.0), Int32(stored.1))
+        switch matrix.dtype {
+        case .float32:
+            cblas_sgemv(CblasRowMajor, trans, rows, cols, 1, matrix.pointer(Float.self) + matrixOffset, ld,
+                        vector.pointer(Float.self) + vectorOffset, 1, Float(beta), out.pointer(Float.self) + outOffset, 1)
+        case .float64:
+            cblas_dgemv(CblasRowMajor, trans, rows, cols, 1, matrix.pointer(Double.self) + matrixOffset, ld,
+                        vector.pointer(Double.self) + vectorOffset, 1, beta, out.pointer(Double.self) + outOffset, 1)
         case .int64:
             fatalError("matmul: int64 tensors are not supported")
         }
