@@ -108,4 +108,11 @@ case("flatten", nn.Flatten(), r(2, 3, 2, 2))
 case("mlp", nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3)), r(5, 4), randomize_weights=False)
 cnn = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(18, 3))
 case("cnn", cnn, r(2, 1, 8, 8), modes=("train", "eval"))
+# Ungrouped convolutions on each path of ConvolutionKernels: stride 1 with dilation (wide rows), 1x1
+# (pointwise), stride 2 with padding (strided unfolding), and LeNet's second layer on a batch that is
+# split across threads.
+case("conv2d_dilated", nn.Conv2d(2, 3, 3, padding=2, dilation=2), r(2, 2, 7, 6))
+case("conv2d_pointwise", nn.Conv2d(4, 5, 1), r(2, 4, 3, 5))
+case("conv2d_strided", nn.Conv2d(3, 4, (3, 2), stride=2, padding=(1, 2)), r(2, 3, 7, 8))
+case("conv2d_lenet", nn.Conv2d(6, 16, 5), r(4, 6, 14, 14))
 print("wrote", len(os.listdir(OUT)), "files to", os.path.normpath(OUT))

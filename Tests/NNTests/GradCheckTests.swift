@@ -37,6 +37,17 @@ struct NNGradCheckTests {
         }, "conv2d")
     }
 
+    @Test("ungrouped conv2d on each kernel path: wide rows, strided, pointwise, dilated",
+          arguments: [(stride: 1, padding: 2, dilation: 2, kernel: 3), (stride: 2, padding: 1, dilation: 1, kernel: 3),
+                      (stride: 1, padding: 0, dilation: 1, kernel: 1), (stride: 3, padding: 0, dilation: 2, kernel: 2)])
+    func conv2dPaths(_ c: (stride: Int, padding: Int, dilation: Int, kernel: Int)) {
+        let x = normal([2, 3, 6, 5], seed: 31), w = normal([4, 3, c.kernel, c.kernel], seed: 32), b = normal([4], seed: 33)
+        expectPasses(GradCheck.check(inputs: [x, w, b]) {
+            Functional.conv2d($0[0], weight: $0[1], bias: $0[2], stride: (c.stride, c.stride),
+                              padding: (c.padding, c.padding), dilation: (c.dilation, c.dilation))
+        }, "conv2d \(c)")
+    }
+
     @Test func conv1d() {
         let x = normal([2, 2, 7], seed: 7), w = normal([4, 2, 3], seed: 8), b = normal([4], seed: 9)
         expectPasses(GradCheck.check(inputs: [x, w, b]) {
@@ -111,5 +122,15 @@ struct NNGradCheckTests {
         expectPasses(GradCheck.check(inputs: [x]) { v in
             inputGradient(v) { Functional.maxPool2d($0[0], kernelSize: (2, 2)) }
         }, "maxPool2d double backward")
+        // The weight's gradient differentiated again, on the strided and wide paths.
+        for (stride, padding) in [(2, 1), (1, 0)] {
+            expectPasses(GradCheck.check(inputs: [x, w]) { v in
+                GradMode.with(enabled: true) {
+                    let wv = v[1].requiresGrad ? v[1] : v[1].detach().requiringGrad()
+                    let y = Functional.conv2d(v[0], weight: wv, stride: (stride, stride), padding: (padding, padding))
+                    return Autograd.gradients(of: y.square().sum(), wrt: [wv], createGraph: true)[0]
+                }
+            }, "conv2d weight double backward, stride \(stride)")
+        }
     }
 }

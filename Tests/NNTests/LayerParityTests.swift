@@ -10,6 +10,10 @@ func makeLayer(_ name: String) -> any Layer {
     case "linear_nobias": return Linear(5, 3, bias: false)
     case "conv2d": return Conv2d(3, 4, kernelSize: 3, padding: 1)
     case "conv2d_groups": return Conv2d(4, 6, kernelSize: [3, 2], stride: [2, 1], padding: [1, 0], dilation: [1, 2], groups: 2)
+    case "conv2d_dilated": return Conv2d(2, 3, kernelSize: 3, padding: 2, dilation: 2)
+    case "conv2d_pointwise": return Conv2d(4, 5, kernelSize: 1)
+    case "conv2d_strided": return Conv2d(3, 4, kernelSize: [3, 2], stride: 2, padding: [1, 2])
+    case "conv2d_lenet": return Conv2d(6, 16, kernelSize: 5)
     case "conv1d": return Conv1d(3, 4, kernelSize: 3, stride: 2, padding: 1)
     case "conv1d_groups": return Conv1d(4, 6, kernelSize: 3, padding: 2, dilation: 2, groups: 2, bias: false)
     case "convtranspose2d": return ConvTranspose2d(3, 4, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1)
@@ -61,11 +65,15 @@ func makeLayer(_ name: String) -> any Layer {
 @Suite("Layers match PyTorch")
 struct LayerParityTests {
     @Test("linear and convolution", arguments: [
-        "linear", "linear_nobias", "conv2d", "conv2d_groups", "conv1d", "conv1d_groups",
+        "linear", "linear_nobias", "conv2d", "conv2d_groups", "conv2d_dilated", "conv2d_pointwise", "conv2d_strided",
+        "conv2d_lenet", "conv1d", "conv1d_groups",
         "convtranspose2d", "convtranspose2d_groups",
     ])
     func weighted(_ name: String) throws {
-        try checkAgainstPyTorch(name, makeLayer(name), rtol: 1e-5, atol: 2e-6)
+        // conv2d_lenet sums 150 products per output and 1,600 per weight gradient in float32: rounding
+        // differences of order 1e-5 are expected there, whatever the summation order.
+        let large = name == "conv2d_lenet"
+        try checkAgainstPyTorch(name, makeLayer(name), rtol: large ? 1e-4 : 1e-5, atol: large ? 5e-5 : 2e-6)
     }
 
     @Test("pooling", arguments: [

@@ -49,6 +49,23 @@ public enum Threading {
         }
     }
 
+    /// Runs `body(part, range)` for `0..<total` split into `parts` contiguous, nearly equal ranges, one
+    /// per thread (on the calling thread alone when `parts` is 1). `part` numbers the ranges from 0, so
+    /// that each can own a slice of scratch memory.
+    static func parallelParts(_ total: Int, parts: Int, _ body: (_ part: Int, _ range: Range<Int>) -> Void) {
+        let parts = Swift.max(1, Swift.min(parts, total))
+        if parts == 1 {
+            body(0, 0..<total)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let task = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: parts) { p in
+                task.value(p, (total * p / parts)..<(total * (p + 1) / parts))
+            }
+        }
+    }
+
     /// Elements per thread below which elementwise kernels stay on one thread.
     ///
     /// Set so high that they always do: measured here (16M-element relu and a·x+b), splitting across two

@@ -1,5 +1,7 @@
-// Convolutions as im2col (`unfold`, a differentiable gather) followed by one matrix product over the
-// whole batch (`Tensor.matmulCore`, BLAS). Their gradients follow from those two primitives.
+// Convolutions. Ungrouped ones run on ConvolutionKernels (per-sample im2col and one product per
+// sample, with their own backward operations); grouped and transposed ones are composed of `unfold`/
+// `fold` (a differentiable gather and scatter) and batched matrix products, whose gradients follow
+// from those primitives.
 
 extension Functional {
     /// 2-D cross-correlation over a batch, like PyTorch's `F.conv2d`.
@@ -34,21 +36,24 @@ extension Functional {
         let outW = windowOutput(w, kernel: k.1, stride: stride.1, padding: padding.1, dilation: dilation.1)
         require(outH > 0 && outW > 0,
                      "\(op): kernel \(k) with dilation \(dilation) does not fit input \(input.shape) padded by \(padding)")
+        require(input.dtype == weight.dtype && input.dtype.isFloatingPoint && (bias == nil || bias!.dtype == input.dtype),
+                "\(op): input \(input.dtype), weight \(weight.dtype) and bias must share one floating-point dtype")
+        if groups == 1 {
+            // Per-sample unfolding and one product per sample, channels first (ConvolutionKernels).
+            let geometry = ConvGeometry(batch: n, inChannels: c, height: h, width: w, outChannels: o,
+                                        kernelH: k.0, kernelW: k.1, strideH: stride.0, strideW: stride.1,
+                                        padH: padding.0, padW: padding.1, dilationH: dilation.0, dilationW: dilation.1,
+                                        outH: outH, outW: outW)
+            return convolution(input, weight, bias, geometry)
+        }
+        // Grouped: unfold the whole batch, one batched product over the groups, then channels first.
         let l = outH * outW
         let cols = unfold(input, kernelSize: k, stride: stride, padding: padding, dilation: dilation)  // [N, L, C·k]
-        var out: Tensor
-        if groups == 1 {
-            // [N·L, C·k] × [C·k, O] in one product, then channels first.
-            var y = Tensor.matmulCore(cols, weight.reshape([o, -1]), transA: false, transB: true)  // [N, L, O]
-            if let bias { y = y + bias }
-            out = y.permute([0, 2, 1])
-        } else {
-            let kg = c / groups * k.0 * k.1, og = o / groups
-            let colsG = cols.reshape([n * l, groups, kg]).permute([1, 0, 2])            // [G, N·L, kg]
-            let y = Tensor.matmulCore(colsG, weight.reshape([groups, og, kg]), transA: false, transB: true)  // [G, N·L, og]
-            out = y.reshape([groups, n, l, og]).permute([1, 0, 3, 2]).reshape([n, o, l])
-            if let bias { out = out + bias.reshape([o, 1]) }
-        }
+        let kg = c / groups * k.0 * k.1, og = o / groups
+        let colsG = cols.reshape([n * l, groups, kg]).permute([1, 0, 2])            // [G, N·L, kg]
+        let y = Tensor.matmulCore(colsG, weight.reshape([groups, og, kg]), transA: false, transB: true)  // [G, N·L, og]
+        var out = y.reshape([groups, n, l, og]).permute([1, 0, 3, 2]).reshape([n, o, l])
+        if let bias { out = out + bias.reshape([o, 1]) }
         return out.reshape([n, o, outH, outW])
     }
 

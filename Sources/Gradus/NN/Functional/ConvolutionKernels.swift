@@ -1,0 +1,367 @@
+// The compute behind ungrouped 2-D convolution, one sample at a time: the sample's windows are
+// unfolded into a small scratch matrix [C·kH·kW, outH·outW] (im2col, PyTorch's layout) that stays in
+// cache, and one matrix product with the weight [O, C·kH·kW] writes the output [O, outH·outW] in
+// place, channels first: no batch-sized column buffer and no permutation afterwards. Samples are split
+// across threads when each sample's product is small enough for OpenBLAS to run on the calling thread.
+
+/// The sizes of one ungrouped 2-D convolution over a batch.
+struct ConvGeometry: Sendable, Equatable {
+    let batch: Int, inChannels: Int, height: Int, width: Int, outChannels: Int
+    let kernelH: Int, kernelW: Int
+    let strideH: Int, strideW: Int
+    let padH: Int, padW: Int
+    let dilationH: Int, dilationW: Int
+    let outH: Int, outW: Int
+
+    /// Elements of one unfolded window (C·kH·kW): the inner size of the product.
+    var windowSize: Int { inChannels * kernelH * kernelW }
+    /// Output positions per channel (outH·outW).
+    var outPlane: Int { outH * outW }
+    /// Elements of one input sample (C·H·W).
+    var inSample: Int { inChannels * height * width }
+    /// Elements of one output sample (O·outH·outW).
+    var outSample: Int { outChannels * outPlane }
+    /// A 1×1 kernel with stride 1 and no padding reads the input as it is: no unfolding needed.
+    var isPointwise: Bool {
+        kernelH == 1 && kernelW == 1 && strideH == 1 && strideW == 1 && padH == 0 && padW == 0
+    }
+
+    /// The input shape `[N, C, H, W]`.
+    var inputShape: [Int] { [batch, inChannels, height, width] }
+    /// The output shape `[N, O, outH, outW]`.
+    var outputShape: [Int] { [batch, outChannels, outH, outW] }
+    /// The weight shape `[O, C, kH, kW]`.
+    var weightShape: [Int] { [outChannels, inChannels, kernelH, kernelW] }
+
+    /// Stride 1 in both directions: unfolded rows are runs of the padded image (the "wide" path).
+    var isUnitStride: Bool { strideH == 1 && strideW == 1 }
+    /// Whether the input has a zero border.
+    var isPadded: Bool { padH > 0 || padW > 0 }
+    /// Padded height and width.
+    var paddedH: Int { height + 2 * padH }
+    var paddedW: Int { width + 2 * padW }
+    /// Columns of the wide product: outH rows of the padded width, the last one cut at outW.
+    var wideColumns: Int { (outH - 1) * paddedW + outW }
+    /// Columns of the unfolded matrix: wide on the stride-1 path, outH·outW otherwise.
+    var columns: Int { isUnitStride && !isPointwise ? wideColumns : outPlane }
+
+    /// How many threads to split the batch over: one per core when each sample's product runs on the
+    /// calling thread inside OpenBLAS and the batch has enough work to pay for waking a thread.
+    var sampleThreads: Int {
+        let perSample = outChannels * outPlane * windowSize
+        guard perSample <= RawBLAS.singleThreadedMultiplyAdds, batch * perSample >= 1 << 19 else { return 1 }
+        return Swift.min(Threading.count, batch)
+    }
+}
+
+enum ConvolutionKernels {
+    /// The range of output columns whose input column `ox·stride + offset` lies inside `0..<size`.
+    @inline(__always)
+    static func validRange(outSize: Int, size: Int, stride: Int, offset: Int) -> Range<Int> {
+        let lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride
+        let last = size - 1 - offset
+        let hi = last < 0 ? 0 : Swift.min(outSize, last / stride + 1)
+        return lo < hi ? lo..<hi : lo..<lo
+    }
+
+    /// Unfolds one sample `[C, H, W]` into `cols` `[C·kH·kW, outH·outW]`, zeros for padding.
+    static func im2col<T: TensorFloat>(_ x: UnsafePointer<T>, _ g: ConvGeometry, into cols: UnsafeMutablePointer<T>) {
+        let plane = g.outPlane
+        var row = cols
+        for ch in 0..<g.inChannels {
+            let image = x + ch &* g.height &* g.width
+            for ky in 0..<g.kernelH {
+                for kx in 0..<g.kernelW {
+                    let offset = kx &* g.dilationW &- g.padW
+                    let valid = validRange(outSize: g.outW, size: g.width, stride: g.strideW, offset: offset)
+                    for oy in 0..<g.outH {
+                        let dst = row + oy &* g.outW
+                        let iy = oy &* g.strideH &- g.padH &+ ky &* g.dilationH
+                        if iy < 0 || iy >= g.height || valid.isEmpty {
+                            ShortCopy.zero(dst, count: g.outW)
+                            continue
+                        }
+                        let src = image + (iy &* g.width &+ offset)
+                        if valid.lowerBound > 0 { ShortCopy.zero(dst, count: valid.lowerBound) }
+                        if g.strideW == 1 {
+                            ShortCopy.copy(dst + valid.lowerBound, from: src + valid.lowerBound, count: valid.count)
+                        } else {
+                            for ox in valid { dst[ox] = src[ox &* g.strideW] }
+                        }
+                        if valid.upperBound < g.outW {
+                            ShortCopy.zero(dst + valid.upperBound, count: g.outW &- valid.upperBound)
+                        }
+                    }
+                    row += plane
+                }
+            }
+        }
+    }
+
+    /// Adds unfolded windows `cols` `[C·kH·kW, outH·outW]` back into one sample `x` `[C, H, W]` (col2im),
+    /// the adjoint of ``im2col(_:_:into:)``; padding positions are dropped.
+    static func col2imAdd<T: TensorFloat>(_ cols: UnsafePointer<T>, _ g: ConvGeometry, into x: UnsafeMutablePointer<T>) {
+        let plane = g.outPlane
+        var row = cols
+        for ch in 0..<g.inChannels {
+            let image = x + ch &* g.height &* g.width
+            for ky in 0..<g.kernelH {
+                for kx in 0..<g.kernelW {
+                    let offset = kx &* g.dilationW &- g.padW
+                    let valid = validRange(outSize: g.outW, size: g.width, stride: g.strideW, offset: offset)
+                    if !valid.isEmpty {
+                        for oy in 0..<g.outH {
+                            let iy = oy &* g.strideH &- g.padH &+ ky &* g.dilationH
+                            if iy < 0 || iy >= g.height { continue }
+                            let src = row + oy &* g.outW
+                            let dst = image + (iy &* g.width &+ offset)
+                            if g.strideW == 1 {
+                                for ox in valid { dst[ox] += src[ox] }
+                            } else {
+                                for ox in valid { dst[ox &* g.strideW] += src[ox] }
+                            }
+                        }
+                    }
+                    row += plane
+                }
+            }
+        }
+    }
+
+    // MARK: Wide unfolding (stride 1)
+    //
+    // With stride 1, the window rows of neighbouring outputs are runs of the padded image: row
+    // (c, ky, kx) of the unfolded matrix, read with the padded width Wp as its row length, is one
+    // contiguous run of Hp·Wp-image elements starting at c·Hp·Wp + ky·dH·Wp + kx·dW. The product then
+    // computes outputs for all Wp columns of each output row ("wide" rows, of which the first outW are
+    // real) over (outH − 1)·Wp + outW columns: a few percent more multiply-adds, but the unfolding is
+    // C·kH·kW long copies instead of C·kH·kW·outH short ones.
+
+    /// The sample with its zero border: `x` itself without padding, otherwise a copy in `scratch`.
+    static func padded<T: TensorFloat>(_ x: UnsafePointer<T>, _ g: ConvGeometry,
+                                       scratch: UnsafeMutablePointer<T>?) -> UnsafePointer<T> {
+        guard let scratch else { return x }
+        let (hp, wp) = (g.paddedH, g.paddedW)
+        scratch.update(repeating: 0, count: g.inChannels &* hp &* wp)
+        for ch in 0..<g.inChannels {
+            for iy in 0..<g.height {
+                ShortCopy.copy(scratch + ((ch &* hp &+ iy &+ g.padH) &* wp &+ g.padW),
+                               from: x + (ch &* g.height &+ iy) &* g.width, count: g.width)
+            }
+        }
+        return UnsafePointer(scratch)
+    }
+
+    /// The offset in the padded sample of the run that forms unfolded row (channel, ky, kx).
+    @inline(__always)
+    static func wideRowOffset(_ g: ConvGeometry, channel: Int, ky: Int, kx: Int) -> Int {
+        (channel &* g.paddedH &+ ky &* g.dilationH) &* g.paddedW &+ kx &* g.dilationW
+    }
+
+    /// Unfolds a padded sample into `cols` `[C·kH·kW, wideColumns]` (stride 1 only).
+    static func wideIm2col<T: TensorFloat>(_ p: UnsafePointer<T>, _ g: ConvGeometry, into cols: UnsafeMutablePointer<T>) {
+        let n = g.wideColumns
+        var row = cols
+        for ch in 0..<g.inChannels {
+            for ky in 0..<g.kernelH {
+                for kx in 0..<g.kernelW {
+                    row.update(from: p + wideRowOffset(g, channel: ch, ky: ky, kx: kx), count: n)
+                    row += n
+                }
+            }
+        }
+    }
+
+    /// Adds wide unfolded rows back into a padded sample `p` `[C, Hp, Wp]`, the adjoint of ``wideIm2col(_:_:into:)``.
+    static func wideCol2imAdd<T: TensorFloat>(_ cols: UnsafePointer<T>, _ g: ConvGeometry, into p: UnsafeMutablePointer<T>) {
+        let n = g.wideColumns
+        var row = cols
+        for ch in 0..<g.inChannels {
+            for ky in 0..<g.kernelH {
+                for kx in 0..<g.kernelW {
+                    let dst = p + wideRowOffset(g, channel: ch, ky: ky, kx: kx)
+                    for j in 0..<n { dst[j] += row[j] }
+                    row += n
+                }
+            }
+        }
+    }
+
+    /// Spreads one sample's output gradient `[O, outH·outW]` into wide rows `[O, wideColumns]`, zeros in
+    /// the columns past outW (so they contribute nothing).
+    static func widen<T: TensorFloat>(_ dy: UnsafePointer<T>, _ g: ConvGeometry, into wide: UnsafeMutablePointer<T>) {
+        let n = g.wideColumns, wp = g.paddedW, gap = wp &- g.outW
+        for o in 0..<g.outChannels {
+            let src = dy + o &* g.outPlane, dst = wide + o &* n
+            for oy in 0..<g.outH {
+                ShortCopy.copy(dst + oy &* wp, from: src + oy &* g.outW, count: g.outW)
+                if oy &+ 1 < g.outH && gap > 0 { ShortCopy.zero(dst + (oy &* wp &+ g.outW), count: gap) }
+            }
+        }
+    }
+
+    // MARK: Batched kernels
+
+    /// The scratch memory of one thread's share of the batch.
+    struct Workspace<T: TensorFloat> {
+        /// The unfolded sample (or its gradient), `[C·kH·kW, columns]`; nil for pointwise kernels.
+        let cols: UnsafeMutablePointer<T>?
+        /// The zero-bordered sample `[C, Hp, Wp]` (wide path with padding).
+        let padded: UnsafeMutablePointer<T>?
+        /// Wide output rows `[O, wideColumns]` (wide path).
+        let wide: UnsafeMutablePointer<T>?
+
+        init(_ g: ConvGeometry) {
+            let wideRows = g.isUnitStride && !g.isPointwise
+            cols = g.isPointwise ? nil : .allocate(capacity: g.windowSize * g.columns)
+            padded = wideRows && g.isPadded ? .allocate(capacity: g.inChannels * g.paddedH * g.paddedW) : nil
+            wide = wideRows ? .allocate(capacity: g.outChannels * g.wideColumns) : nil
+        }
+
+        func deallocate() {
+            cols?.deallocate()
+            padded?.deallocate()
+            wide?.deallocate()
+        }
+    }
+
+    /// One sample unfolded into `[C·kH·kW, g.columns]`: the input itself for pointwise kernels.
+    @inline(__always)
+    static func unfolded<T: TensorFloat>(_ x: UnsafePointer<T>, _ g: ConvGeometry, _ ws: Workspace<T>) -> UnsafePointer<T> {
+        guard let cols = ws.cols else { return x }
+        if g.isUnitStride {
+            wideIm2col(padded(x, g, scratch: ws.padded), g, into: cols)
+        } else {
+            im2col(x, g, into: cols)
+        }
+        return UnsafePointer(cols)
+    }
+
+    /// One sample's output gradient with `g.columns` columns per channel (widened on the wide path).
+    @inline(__always)
+    static func outputGradientRows<T: TensorFloat>(_ dy: UnsafePointer<T>, _ g: ConvGeometry, _ ws: Workspace<T>) -> UnsafePointer<T> {
+        guard let wide = ws.wide else { return dy }
+        widen(dy, g, into: wide)
+        return UnsafePointer(wide)
+    }
+
+    /// Runs `body(part, samples)` over the batch split into `g.sampleThreads` contiguous parts, each with
+    /// its own workspace.
+    @inline(__always)
+    static func forEachPart<T: TensorFloat>(_ g: ConvGeometry, _: T.Type,
+                                            _ body: (_ part: Int, _ samples: Range<Int>, _ ws: Workspace<T>) -> Void) {
+        Threading.parallelParts(g.batch, parts: g.sampleThreads) { part, samples in
+            let ws = Workspace<T>(g)
+            defer { ws.deallocate() }
+            body(part, samples, ws)
+        }
+    }
+
+    /// y = conv(x, w) + bias, `x` `[N, C, H, W]`, `w` `[O, C·kH·kW]`, `y` `[N, O, outH·outW]`.
+    static func forward<T: TensorFloat>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, bias: UnsafePointer<T>?,
+                                        _ g: ConvGeometry, into y: UnsafeMutablePointer<T>) {
+        let (xs, ws, ys, bs) = (UncheckedSendable(x), UncheckedSendable(w), UncheckedSendable(y), UncheckedSendable(bias))
+        forEachPart(g, T.self) { _, samples, work in
+            let k = g.windowSize, plane = g.outPlane, n = g.columns
+            for s in samples {
+                let xn = xs.value + s &* g.inSample, yn = ys.value + s &* g.outSample
+                let cols = unfolded(xn, g, work)
+                if let wide = work.wide {
+                    RawBLAS.gemm(m: g.outChannels, n: n, k: k, ws.value, lda: k, transA: false,
+                                 cols, ldb: n, transB: false, beta: 0, wide, ldc: n)
+                    // The first outW columns of each wide row, plus the bias.
+                    for o in 0..<g.outChannels {
+                        let b: T = bs.value?[o] ?? 0
+                        for oy in 0..<g.outH {
+                            let src = wide + (o &* n &+ oy &* g.paddedW), dst = yn + (o &* plane &+ oy &* g.outW)
+                            for ox in 0..<g.outW { dst[ox] = src[ox] + b }
+                        }
+                    }
+                } else {
+                    if let b = bs.value {
+                        for o in 0..<g.outChannels { (yn + o &* plane).update(repeating: b[o], count: plane) }
+                    }
+                    RawBLAS.gemm(m: g.outChannels, n: plane, k: k, ws.value, lda: k, transA: false,
+                                 cols, ldb: plane, transB: false, beta: bs.value == nil ? 0 : 1, yn, ldc: plane)
+                }
+            }
+        }
+    }
+
+    /// dx = convᵀ(dy, w): the gradient of the input for output gradient `dy` `[N, O, outH·outW]`.
+    static func inputGradient<T: TensorFloat>(_ dy: UnsafePointer<T>, _ w: UnsafePointer<T>,
+                                              _ g: ConvGeometry, into dx: UnsafeMutablePointer<T>) {
+        let (dys, ws, dxs) = (UncheckedSendable(dy), UncheckedSendable(w), UncheckedSendable(dx))
+        forEachPart(g, T.self) { _, samples, work in
+            let k = g.windowSize, n = g.columns
+            for s in samples {
+                let dxn = dxs.value + s &* g.inSample
+                let rows = outputGradientRows(dys.value + s &* g.outSample, g, work)
+                guard let cols = work.cols else {   // pointwise: the product is the input gradient
+                    RawBLAS.gemm(m: k, n: n, k: g.outChannels, ws.value, lda: k, transA: true,
+                                 rows, ldb: n, transB: false, beta: 0, dxn, ldc: n)
+                    continue
+                }
+                RawBLAS.gemm(m: k, n: n, k: g.outChannels, ws.value, lda: k, transA: true,
+                             rows, ldb: n, transB: false, beta: 0, cols, ldc: n)
+                if !g.isUnitStride {
+                    dxn.update(repeating: 0, count: g.inSample)
+                    col2imAdd(cols, g, into: dxn)
+                } else if let padded = work.padded {
+                    padded.update(repeating: 0, count: g.inChannels * g.paddedH * g.paddedW)
+                    wideCol2imAdd(cols, g, into: padded)
+                    for ch in 0..<g.inChannels {
+                        for iy in 0..<g.height {
+                            ShortCopy.copy(dxn + (ch &* g.height &+ iy) &* g.width,
+                                           from: padded + ((ch &* g.paddedH &+ iy &+ g.padH) &* g.paddedW &+ g.padW),
+                                           count: g.width)
+                        }
+                    }
+                } else {
+                    dxn.update(repeating: 0, count: g.inSample)
+                    wideCol2imAdd(cols, g, into: dxn)
+                }
+            }
+        }
+    }
+
+    /// dw = Σₙ dyₙ · unfold(xₙ)ᵀ: the gradient of the weight `[O, C·kH·kW]`.
+    static func weightGradient<T: TensorFloat>(_ x: UnsafePointer<T>, _ dy: UnsafePointer<T>,
+                                               _ g: ConvGeometry, into dw: UnsafeMutablePointer<T>) {
+        let parts = Swift.min(g.sampleThreads, Swift.max(g.batch, 1))
+        let k = g.windowSize, size = g.outChannels * k
+        // Part 0 accumulates into dw, the others into their own buffers, added at the end.
+        let partials = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(parts - 1, 0) * size)
+        defer { partials.deallocate() }
+        let (xs, dys, dws, ps) = (UncheckedSendable(x), UncheckedSendable(dy), UncheckedSendable(dw), UncheckedSendable(partials))
+        forEachPart(g, T.self) { part, samples, work in
+            let target = part == 0 ? dws.value : ps.value + (part - 1) * size
+            let n = g.columns
+            var first = true
+            for s in samples {
+                let cols = unfolded(xs.value + s &* g.inSample, g, work)
+                let rows = outputGradientRows(dys.value + s &* g.outSample, g, work)
+                RawBLAS.gemm(m: g.outChannels, n: k, k: n, rows, lda: n, transA: false,
+                             cols, ldb: n, transB: true, beta: first ? 0 : 1, target, ldc: k)
+                first = false
+            }
+            if first { target.update(repeating: 0, count: size) }   // a part without samples
+        }
+        for p in 0..<Swift.max(parts - 1, 0) {
+            let src = partials + p * size
+            for i in 0..<size { dw[i] += src[i] }
+        }
+    }
+
+    /// db[o] = Σ over samples and positions of dy[n, o, ·].
+    static func biasGradient<T: TensorFloat>(_ dy: UnsafePointer<T>, _ g: ConvGeometry, into db: UnsafeMutablePointer<T>) {
+        let plane = g.outPlane
+        db.update(repeating: 0, count: g.outChannels)
+        for s in 0..<g.batch {
+            for o in 0..<g.outChannels {
+                let row = dy + (s &* g.outSample &+ o &* plane)
+                db[o] += Tensor.rowSum(UnsafeMutablePointer(mutating: row), plane)
+            }
+        }
+    }
+}
