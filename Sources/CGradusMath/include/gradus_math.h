@@ -10,4 +10,14 @@
 static inline float gradus_sqrtf(float x) { return __builtin_elementwise_sqrt(x); }
 static inline double gradus_sqrt(double x) { return __builtin_elementwise_sqrt(x); }
 
+// A hint to the CPU that the caller is spinning on a memory location (x86's `pause`): it saves power
+// and lets the other hardware thread of the core run while a worker waits for work.
+static inline void gradus_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 #endif

@@ -42,12 +42,17 @@ public enum BLASKernel {
 
     /// Restarts the current program with `OPENBLAS_CORETYPE` set to ``recommendedCoreType`` when
     /// OpenBLAS chose a slow kernel and the variable is not already set; returns otherwise. Call it
-    /// first thing in `main`, before any work: the process is replaced, keeping its arguments.
+    /// first thing in `main`, before any work: the process is replaced, keeping its arguments. The
+    /// restarted process also gets `OPENBLAS_NUM_THREADS=1` unless that is set, since Gradus keeps
+    /// OpenBLAS on one thread and splits work over its own threads.
     public static func relaunchWithFasterKernelIfNeeded() {
         let env = ProcessInfo.processInfo.environment
         guard env["OPENBLAS_CORETYPE"] == nil, env["GRADUS_NO_RELAUNCH"] == nil,
               let core = recommendedCoreType else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
+        // Gradus runs OpenBLAS single-threaded (see Threading): without this, OpenBLAS starts its own
+        // thread pool at load time, whose idle threads spin against Gradus's for their first 0.1 s.
+        setenv("OPENBLAS_NUM_THREADS", "1", 0)
         setenv("GRADUS_NO_RELAUNCH", "1", 1)
         var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) }
         argv.append(nil)

@@ -94,7 +94,6 @@ extension Tensor {
     static func gemm(_ a: Tensor, _ aOffset: Int, _ b: Tensor, _ bOffset: Int, _ c: Tensor, _ cOffset: Int,
                      m: Int, n: Int, k: Int, transA: Bool, transB: Bool, beta: Double = 0) {
         if m == 0 || n == 0 { return }
-        let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
         let lda = Int32(Swift.max(1, transA ? m : k)), ldb = Int32(Swift.max(1, transB ? k : n))
         if k == 0 {
             if beta == 0 {
@@ -115,17 +114,15 @@ extension Tensor {
                  vector: b, bOffset, out: c, cOffset, beta: beta)
             return
         }
+        func run<T: TensorFloat>(_: T.Type) {
+            RawBLAS.parallelGemm(m: m, n: n, k: k, a.pointer(T.self) + aOffset, lda: Int(lda), transA: transA,
+                                 b.pointer(T.self) + bOffset, ldb: Int(ldb), transB: transB,
+                                 beta: T(beta), c.pointer(T.self) + cOffset, ldc: n)
+        }
         switch a.dtype {
-        case .float32:
-            cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
-                        a.pointer(Float.self) + aOffset, lda, b.pointer(Float.self) + bOffset, ldb,
-                        Float(beta), c.pointer(Float.self) + cOffset, Int32(n))
-        case .float64:
-            cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
-                        a.pointer(Double.self) + aOffset, lda, b.pointer(Double.self) + bOffset, ldb,
-                        beta, c.pointer(Double.self) + cOffset, Int32(n))
-        case .int64:
-            fatalError("matmul: int64 tensors are not supported")
+        case .float32: run(Float.self)
+        case .float64: run(Double.self)
+        case .int64: fatalError("matmul: int64 tensors are not supported")
         }
     }
 
@@ -133,17 +130,15 @@ extension Tensor {
     /// with leading dimension `ld`; op transposes when `transposed`. Vectors are contiguous.
     static func gemv(matrix: Tensor, _ matrixOffset: Int, stored: (Int, Int), ld: Int32, transposed: Bool,
                      vector: Tensor, _ vectorOffset: Int, out: Tensor, _ outOffset: Int, beta: Double) {
-        let trans = transposed ? CblasTrans : CblasNoTrans
-        let (rows, cols) = (Int32(stored.0), Int32(stored.1))
+        func run<T: TensorFloat>(_: T.Type) {
+            RawBLAS.parallelGemv(rows: stored.0, columns: stored.1, matrix.pointer(T.self) + matrixOffset, ld: Int(ld),
+                                 transposed: transposed, vector.pointer(T.self) + vectorOffset, beta: T(beta),
+                                 out.pointer(T.self) + outOffset)
+        }
         switch matrix.dtype {
-        case .float32:
-            cblas_sgemv(CblasRowMajor, trans, rows, cols, 1, matrix.pointer(Float.self) + matrixOffset, ld,
-                        vector.pointer(Float.self) + vectorOffset, 1, Float(beta), out.pointer(Float.self) + outOffset, 1)
-        case .float64:
-            cblas_dgemv(CblasRowMajor, trans, rows, cols, 1, matrix.pointer(Double.self) + matrixOffset, ld,
-                        vector.pointer(Double.self) + vectorOffset, 1, beta, out.pointer(Double.self) + outOffset, 1)
-        case .int64:
-            fatalError("matmul: int64 tensors are not supported")
+        case .float32: run(Float.self)
+        case .float64: run(Double.self)
+        case .int64: fatalError("matmul: int64 tensors are not supported")
         }
     }
 }

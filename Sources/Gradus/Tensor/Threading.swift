@@ -1,11 +1,15 @@
 import CBLAS
-import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
-/// How many threads Gradus uses: for its own kernels and for OpenBLAS's matrix products.
+/// How many threads Gradus uses for its kernels, matrix products included.
 ///
-/// The default is the number of cores. Work is split across threads only where it outweighs the cost
-/// of waking a thread (about 20-40 µs here); small tensors are always done on the calling thread.
+/// The default is the number of online cores, or `GRADUS_NUM_THREADS` when that is set.
+/// Gradus splits work over its own ``WorkerPool`` and keeps OpenBLAS on one thread: two pools spinning
+/// for the same cores made two threads slower than one (see docs/benchmarks.md). Small tensors are
+/// always done on the calling thread.
 ///
 /// ```swift
 /// Threading.count = 1   // deterministic single-thread benchmarks
@@ -13,19 +17,23 @@ import Synchronization
 public enum Threading {
     private static let stored = Atomic<Int>(0)
 
-    /// The number of threads (at least 1). Setting it also sets OpenBLAS's thread count.
+    /// `GRADUS_NUM_THREADS` when set, otherwise the number of online cores; read once, when OpenBLAS
+    /// is also set to one thread.
+    private static let defaultCount: Int = {
+        openblas_set_num_threads(1)
+        if let v = getenv("GRADUS_NUM_THREADS"), let n = Int(String(cString: v)), n > 0 { return n }
+        return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    }()
+
+    /// The number of threads (at least 1).
     public static var count: Int {
         get {
             let c = stored.load(ordering: .relaxed)
-            if c > 0 { return c }
-            let n = max(1, Int(openblas_get_num_threads()))
-            stored.store(n, ordering: .relaxed)
-            return n
+            return c > 0 ? c : defaultCount
         }
         set {
-            let n = max(1, newValue)
-            stored.store(n, ordering: .relaxed)
-            openblas_set_num_threads(Int32(n))
+            _ = defaultCount   // pins OpenBLAS to one thread before anything else runs
+            stored.store(max(1, newValue), ordering: .relaxed)
         }
     }
 
@@ -38,15 +46,7 @@ public enum Threading {
             body(0..<total)
             return
         }
-        let chunk = (total + threads - 1) / threads
-        withoutActuallyEscaping(body) { body in
-            let task = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: threads) { t in
-                let lo = t * chunk
-                let hi = Swift.min(total, lo + chunk)
-                if lo < hi { task.value(lo..<hi) }
-            }
-        }
+        parallelParts(total, parts: threads) { _, range in body(range) }
     }
 
     /// Runs `body(part, range)` for `0..<total` split into `parts` contiguous, nearly equal ranges, one
@@ -58,11 +58,8 @@ public enum Threading {
             body(0, 0..<total)
             return
         }
-        withoutActuallyEscaping(body) { body in
-            let task = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: parts) { p in
-                task.value(p, (total * p / parts)..<(total * (p + 1) / parts))
-            }
+        WorkerPool.shared.run(parts: parts) { p in
+            body(p, (total * p / parts)..<(total * (p + 1) / parts))
         }
     }
 
@@ -73,6 +70,11 @@ public enum Threading {
     /// bus), and the closure handed to Dispatch is no longer inlined into the loop, which then calls
     /// the element function indirectly. Revisit with per-dtype kernels that do not take closures.
     static let elementwiseGrain = Int.max / 4
+
+    /// Elements per thread from which optimizer updates are split across threads. Their loops are
+    /// written out in the closure handed to the pool (no per-element closure call), and a large
+    /// layer's parameter, gradient and state arrays are then streamed by two caches at once.
+    static let optimizerGrain = 1 << 16
 }
 
 /// Carries a value into concurrent work that the caller knows to be race-free (each thread touches its

@@ -1,8 +1,8 @@
 // The compute behind ungrouped 2-D convolution, one sample at a time: the sample's windows are
 // unfolded into a small scratch matrix [C·kH·kW, outH·outW] (im2col, PyTorch's layout) that stays in
 // cache, and one matrix product with the weight [O, C·kH·kW] writes the output [O, outH·outW] in
-// place, channels first: no batch-sized column buffer and no permutation afterwards. Samples are split
-// across threads when each sample's product is small enough for OpenBLAS to run on the calling thread.
+// place, channels first: no batch-sized column buffer and no permutation afterwards. The batch is split
+// across Gradus's threads, each sample's product running single-threaded on its thread.
 
 /// The sizes of one ungrouped 2-D convolution over a batch.
 struct ConvGeometry: Sendable, Equatable {
@@ -45,11 +45,11 @@ struct ConvGeometry: Sendable, Equatable {
     /// Columns of the unfolded matrix: wide on the stride-1 path, outH·outW otherwise.
     var columns: Int { isUnitStride && !isPointwise ? wideColumns : outPlane }
 
-    /// How many threads to split the batch over: one per core when each sample's product runs on the
-    /// calling thread inside OpenBLAS and the batch has enough work to pay for waking a thread.
+    /// How many threads to split the batch over: one per core when the batch has enough work to pay
+    /// for the split (each sample's product then runs single-threaded on its thread).
     var sampleThreads: Int {
         let perSample = outChannels * outPlane * windowSize
-        guard perSample <= RawBLAS.singleThreadedMultiplyAdds, batch * perSample >= 1 << 19 else { return 1 }
+        guard batch * perSample >= RawBLAS.splitMultiplyAdds else { return 1 }
         return Swift.min(Threading.count, batch)
     }
 }

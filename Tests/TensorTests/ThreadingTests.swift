@@ -1,0 +1,119 @@
+import Foundation
+import Gradus
+import Testing
+
+/// Products and convolutions large enough to be split across Gradus's worker threads: every block is
+/// computed once and lands in the right place, workers wake up after sleeping, and concurrent callers
+/// (which find the pool busy and run their parts themselves) get the same values.
+@Suite("Work split across threads")
+struct ThreadingTests {
+    init() {
+        // The split needs at least two threads; the default is the number of cores.
+        if Threading.count < 2 { Threading.count = 2 }
+    }
+
+    /// `[m, k]·[k, n]` by a triple loop in Float64.
+    func naiveProduct(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int) -> [Float] {
+        var c = [Float](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var s = 0.0
+                for p in 0..<k { s += Double(a[i * k + p]) * Double(b[p * n + j]) }
+                c[i * n + j] = Float(s)
+            }
+        }
+        return c
+    }
+
+    func transpose(_ x: [Float], rows: Int, columns: Int) -> [Float] {
+        var t = [Float](repeating: 0, count: x.count)
+        for i in 0..<rows { for j in 0..<columns { t[j * rows + i] = x[i * columns + j] } }
+        return t
+    }
+
+    func expectClose(_ actual: [Float], _ expected: [Float], _ what: String) {
+        #expect(actual.count == expected.count, "\(what): \(actual.count) values, expected \(expected.count)")
+        let worst = zip(actual, expected).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+        #expect(worst < 1e-5, "\(what): largest relative error \(worst)")
+    }
+
+    @Test("split products and their gradients match a triple loop",
+          arguments: [(m: 64, n: 160, k: 48), (m: 160, n: 64, k: 48), (m: 97, n: 131, k: 33)])
+    func splitProducts(_ s: (m: Int, n: Int, k: Int)) {
+        var rng = SeededGenerator(seed: UInt64(s.m * 1000 + s.n))
+        let a = Tensor.normal([s.m, s.k], generator: &rng).requiringGrad()
+        let b = Tensor.normal([s.k, s.n], generator: &rng).requiringGrad()
+        let g = Tensor.normal([s.m, s.n], generator: &rng)
+        let c = a.matmul(b)
+        expectClose(c.scalars(), naiveProduct(a.scalars(), b.scalars(), m: s.m, n: s.n, k: s.k), "product \(s)")
+        c.backward(g)
+        // ∂/∂a = g·bᵀ and ∂/∂b = aᵀ·g: products with transposed operands, split the same way.
+        let bt = transpose(b.scalars(), rows: s.k, columns: s.n), at = transpose(a.scalars(), rows: s.m, columns: s.k)
+        expectClose(a.grad!.scalars(), naiveProduct(g.scalars(), bt, m: s.m, n: s.k, k: s.n), "gradient of a \(s)")
+        expectClose(b.grad!.scalars(), naiveProduct(at, g.scalars(), m: s.k, n: s.n, k: s.m), "gradient of b \(s)")
+    }
+
+    @Test("a one-row product with a large matrix (split by output blocks) matches a triple loop")
+    func splitMatrixVector() {
+        var rng = SeededGenerator(seed: 5)
+        let x = Tensor.normal([1, 300], generator: &rng), w = Tensor.normal([300, 256], generator: &rng)
+        expectClose(x.matmul(w).scalars(), naiveProduct(x.scalars(), w.scalars(), m: 1, n: 256, k: 300), "x·W")
+        let wt = Tensor.normal([256, 300], generator: &rng)
+        expectClose(Tensor.linear(x, weight: wt, bias: nil).scalars(),
+                    naiveProduct(x.scalars(), transpose(wt.scalars(), rows: 256, columns: 300), m: 1, n: 256, k: 300), "x·Wᵀ")
+    }
+
+    @Test("workers that fell asleep wake up for the next product")
+    func workersWakeUp() throws {
+        var rng = SeededGenerator(seed: 6)
+        let a = Tensor.normal([128, 96], generator: &rng), b = Tensor.normal([96, 128], generator: &rng)
+        let expected = naiveProduct(a.scalars(), b.scalars(), m: 128, n: 128, k: 96)
+        for _ in 0..<3 {
+            expectClose(a.matmul(b).scalars(), expected, "product after a pause")
+            Thread.sleep(forTimeInterval: 0.02)   // far longer than the workers spin
+        }
+    }
+
+    final class Inputs: @unchecked Sendable {
+        let a: [Tensor], b: [Tensor], images: [Tensor], kernel: Tensor
+        init(a: [Tensor], b: [Tensor], images: [Tensor], kernel: Tensor) {
+            (self.a, self.b, self.images, self.kernel) = (a, b, images, kernel)
+        }
+    }
+
+    /// A product, a convolution split by samples, and the convolution's gradients.
+    static func work(_ a: Tensor, _ b: Tensor, _ x: Tensor, _ kernel: Tensor) -> [Float] {
+        let w = kernel.detach().requiringGrad()
+        let xi = x.detach().requiringGrad()
+        let y = Functional.conv2d(xi, weight: w, padding: (1, 1))
+        y.square().sum().backward()
+        return a.matmul(b).scalars() + y.scalars() + xi.grad!.scalars() + w.grad!.scalars()
+    }
+
+    @Test("8 concurrent callers get the values computed one at a time")
+    func concurrentCallers() async {
+        var rng = SeededGenerator(seed: 7)
+        let inputs = Inputs(a: (0..<8).map { _ in Tensor.normal([96, 80], generator: &rng) },
+                            b: (0..<8).map { _ in Tensor.normal([80, 112], generator: &rng) },
+                            images: (0..<8).map { _ in Tensor.normal([8, 4, 12, 12], generator: &rng) },
+                            kernel: Tensor.normal([8, 4, 3, 3], generator: &rng))
+        let expected = (0..<8).map { Self.work(inputs.a[$0], inputs.b[$0], inputs.images[$0], inputs.kernel) }
+        let results = await withTaskGroup(of: (Int, [Float]).self) { group in
+            for i in 0..<8 {
+                group.addTask {
+                    var last: [Float] = []
+                    for _ in 0..<10 { last = Self.work(inputs.a[i], inputs.b[i], inputs.images[i], inputs.kernel) }
+                    return (i, last)
+                }
+            }
+            var out = [[Float]](repeating: [], count: 8)
+            for await (i, r) in group { out[i] = r }
+            return out
+        }
+        for i in 0..<8 {
+            let differing = zip(results[i], expected[i]).filter { $0 != $1 }.count
+            #expect(results[i].count == expected[i].count && differing == 0,
+                    "task \(i): \(differing) of \(expected[i].count) values differ from the sequential result")
+        }
+    }
+}
