@@ -183,3 +183,31 @@ func stateDictRoundTrip(_ name: String) throws {
     run(o64, [p64], steps: 0..<20)
     #expect(mismatch(p32.to(.float64), p64, rtol: 1e-5, atol: 1e-6) == nil)
 }
+
+@Suite("Subnormal optimizer state")
+struct SubnormalStateTests {
+    /// A momentum buffer whose gradient stays zero decays by 0.9 per step from just above the smallest
+    /// normal Float: it must reach exactly 0 without holding a subnormal value (slow on x86), and the
+    /// calling thread's floating-point mode must be as before the step.
+    @Test func decayingMomentumSkipsSubnormalsAndRestoresTheMode() throws {
+        let p = Tensor(shape: [2], values: [Float(1), 2]).requiringGrad()
+        let optimizer = SGD([p], lr: 0.1, momentum: 0.9)
+        p.grad = Tensor(shape: [2], values: [Float.leastNormalMagnitude * 1.5, Float.leastNormalMagnitude * 1.2])
+        optimizer.step()
+        p.grad = Tensor(shape: [2], values: [Float(0), 0])
+        var seenZero = false
+        for _ in 0..<10 {
+            optimizer.step()
+            let buffer = try #require(optimizer.stateDict().tensors["state.0.momentum_buffer"]).scalars()
+            for v in buffer {
+                #expect(v == 0 || abs(v) >= Float.leastNormalMagnitude, "momentum buffer holds the subnormal \(v)")
+            }
+            seenZero = seenZero || buffer.allSatisfy { $0 == 0 }
+        }
+        #expect(seenZero, "the buffer never reached 0")
+        // Subnormal arithmetic still works on this thread after the steps (the mode was restored).
+        let tiny = Tensor(shape: [1], values: [Float.leastNormalMagnitude]) * 0.25
+        #expect(tiny.scalars()[0] == Float.leastNormalMagnitude / 4)
+    }
+}
+

@@ -56,7 +56,7 @@ public final class Adadelta: Optimizer, @unchecked Sendable {
             func run<T: TensorFloat>(_: T.Type) {
                 let pp = p.pointer(T.self), gp = grad.pointer(T.self), vp = v.pointer(T.self), up = u.pointer(T.self)
                 let sign: T = maximize ? -1 : 1, wdT = T(wd), rhoT = T(rho), w = T(1 - rho), epsT = T(eps), lrT = T(-lr)
-                Threading.parallelFor(p.count, grain: Threading.optimizerGrain) { r in
+                Optimizer.parallelUpdate(p.count) { r in
                     for i in r {
                         let d = sign * gp[i] + wdT * pp[i]
                         vp[i] = vp[i] * rhoT + w * (d * d)

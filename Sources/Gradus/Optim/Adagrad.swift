@@ -62,7 +62,7 @@ public final class Adagrad: Optimizer, @unchecked Sendable {
             func run<T: TensorFloat>(_: T.Type) {
                 let pp = p.pointer(T.self), gp = grad.pointer(T.self), sp = sum.pointer(T.self)
                 let sign: T = maximize ? -1 : 1, wdT = T(wd), epsT = T(eps), step = T(-clr)
-                Threading.parallelFor(p.count, grain: Threading.optimizerGrain) { r in
+                Optimizer.parallelUpdate(p.count) { r in
                     for i in r {
                         let d = sign * gp[i] + wdT * pp[i]
                         sp[i] += d * d

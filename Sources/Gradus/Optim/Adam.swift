@@ -81,7 +81,7 @@ public class Adam: Optimizer, @unchecked Sendable {
                 let l2 = decoupled ? 0 : T(wd), decay = decoupled && wd != 0 ? T(1 - lr * wd) : 1
                 let w1 = T(1 - b1), low = Swift.abs(1 - b1) < 0.5, b2T = T(b2), w2 = T(1 - b2)
                 let bc2S = T(bc2Sqrt), epsT = T(eps), step = T(-stepSize)
-                Threading.parallelFor(p.count, grain: Threading.optimizerGrain) { r in
+                Optimizer.parallelUpdate(p.count) { r in
                     if let xp = vmax?.pointer(T.self) {
                         for i in r {
                             let theta = pp[i] * decay

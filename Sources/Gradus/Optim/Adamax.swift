@@ -57,7 +57,7 @@ public final class Adamax: Optimizer, @unchecked Sendable {
             func run<T: TensorFloat>(_: T.Type) {
                 let pp = p.pointer(T.self), gp = grad.pointer(T.self), mp = m.pointer(T.self), up = u.pointer(T.self)
                 let sign: T = maximize ? -1 : 1, wdT = T(wd), w1 = T(1 - b1), b2T = T(b2), epsT = T(eps), step = T(-clr)
-                Threading.parallelFor(p.count, grain: Threading.optimizerGrain) { r in
+                Optimizer.parallelUpdate(p.count) { r in
                     for i in r {
                         let d = sign * gp[i] + wdT * pp[i]
                         mp[i] = lerp(mp[i], d, w1)

@@ -1,3 +1,5 @@
+import CGradusMath
+
 /// The base of all optimizers: parameter groups with resolved hyper-parameters, per-parameter state,
 /// ``step()``, ``zeroGrad()``, learning-rate access for schedules and checkpoints of the state.
 ///
@@ -251,6 +253,22 @@ public class Optimizer: @unchecked Sendable {
 }
 
 extension Optimizer {
+    /// Runs an update loop over `0..<count`, split across threads for large parameters, with subnormal
+    /// numbers flushed to zero on every thread that runs a part.
+    ///
+    /// State that decays geometrically (a momentum buffer whose gradient stays zero) passes through
+    /// the subnormal range, where x86 arithmetic is about a hundred times slower; this made SGD's
+    /// update a quarter of an MNIST epoch. Values below 1.2e-38 (Float) become 0, which PyTorch keeps:
+    /// trajectories agree to far below any tolerance.
+    @inline(__always)
+    static func parallelUpdate(_ count: Int, _ body: (Range<Int>) -> Void) {
+        Threading.parallelFor(count, grain: Threading.optimizerGrain) { r in
+            let saved = gradus_flush_subnormals_begin()
+            body(r)
+            gradus_flush_subnormals_end(saved)
+        }
+    }
+
     /// Runs `body` with the element type of `dtype` (Float or Double).
     @inline(__always)
     static func dispatch(_ dtype: DType, _ body32: () -> Void, _ body64: () -> Void) {

@@ -72,7 +72,7 @@ public final class RMSprop: Optimizer, @unchecked Sendable {
                 let pp = p.pointer(T.self), gp = grad.pointer(T.self), vp = v.pointer(T.self)
                 let ap = avg?.pointer(T.self), bp = buf?.pointer(T.self)
                 let sign: T = maximize ? -1 : 1, wdT = T(wd), alphaT = T(alpha), w = T(1 - alpha), epsT = T(eps), muT = T(mu), lrT = T(-lr)
-                Threading.parallelFor(p.count, grain: Threading.optimizerGrain) { r in
+                Optimizer.parallelUpdate(p.count) { r in
                     for i in r {
                         let d = sign * gp[i] + wdT * pp[i]
                         vp[i] = vp[i] * alphaT + w * (d * d)

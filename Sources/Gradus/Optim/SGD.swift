@@ -68,7 +68,7 @@ public final class SGD: Optimizer, @unchecked Sendable {
                 let pp = p.pointer(T.self), gp = grad.pointer(T.self)
                 let sign: T = maximize ? -1 : 1, wdT = T(wd), lrT = T(lr)
                 let muB = first ? 0 : T(mu), keep = first ? 1 : T(1 - damp), muT = T(mu)
-                Threading.parallelFor(p.count, grain: Threading.optimizerGrain) { r in
+                Optimizer.parallelUpdate(p.count) { r in
                     guard let bp = buf?.pointer(T.self) else {
                         for i in r { pp[i] -= lrT * (sign * gp[i] + wdT * pp[i]) }
                         return
