@@ -13,11 +13,14 @@ enum FoundationWorkloads {
         }
     }
 
-    /// The same product by cblas_sgemm into a preallocated buffer: the ceiling for `sgemm_N`.
+    /// The same product by cblas_sgemm into a preallocated buffer, with OpenBLAS's own threads at the
+    /// benchmark's thread count (Gradus otherwise keeps OpenBLAS on one): the reference for `sgemm_N`.
     static func sgemmDirect(_ n: Int) -> Workload {
         Workload(name: "sgemm_\(n)_openblas") {
             let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
             var c = [Float](repeating: 0, count: n * n)
+            openblas_set_num_threads(Int32(Threading.count))
+            defer { openblas_set_num_threads(1) }
             let t = secondsPerCall(reps: n >= 2048 ? 5 : 20) {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1,
                             a, Int32(n), b, Int32(n), 0, &c, Int32(n))

@@ -161,8 +161,12 @@ func blobRows(_ n: Int) -> [String] {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try writeCSV(blobRows(40), to: dir + "/b.csv")
         let common = ["--data", dir + "/b.csv", "--target", "label", "--hidden", "6", "--batch-size", "8", "--quiet"]
-        try Train.parse(common + ["--epochs", "4", "--save-every", "2", "--out", dir + "/full"]).execute(console: Capture().console)
-        try Train.parse(["--resume", dir + "/full/epoch-2.safetensors", "--out", dir + "/resumed", "--quiet"]).execute(console: Capture().console)
+        // In separate processes: the checkpoint records the default generator's state, which tests running
+        // in parallel in this process also draw from.
+        let full = try runGradusBinary(["train"] + common + ["--epochs", "4", "--save-every", "2", "--out", dir + "/full"])
+        #expect(full.status == 0, "\(full.stderr)")
+        let resumed = try runGradusBinary(["train", "--resume", dir + "/full/epoch-2.safetensors", "--out", dir + "/resumed", "--quiet"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
         let a = try Checkpoint.load(dir + "/full/checkpoint.safetensors")
         let b = try Checkpoint.load(dir + "/resumed/checkpoint.safetensors")
         #expect(a.epoch == 4 && b.epoch == 4 && a.step == b.step)
@@ -176,29 +180,37 @@ func blobRows(_ n: Int) -> [String] {
 
     /// The executable exits with a non-zero status and a one-line message on bad arguments and files (no crash trace).
     @Test func binaryExitStatus() throws {
-        let products = Bundle.main.bundleURL.path.hasSuffix(".xctest")
-            ? Bundle.main.bundleURL.deletingLastPathComponent() : Bundle.main.bundleURL
-        let binary = products.appendingPathComponent("gradus").path
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the gradus product first: \(binary)")
         for args in [["train", "--batch-size", "0"], ["train", "--data", "/nonexistent.csv"],
                      ["evaluate", "--checkpoint", "/etc/hostname"], ["train", "--model", "lenet", "--epochs", "1", "--out", "/tmp/gradus-cli-lenet-digits"]] {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: binary)
-            p.arguments = args
-            let err = Pipe()
-            p.standardError = err
-            p.standardOutput = Pipe()
-            var env = ProcessInfo.processInfo.environment
-            env["SWIFT_BACKTRACE"] = "enable=no"
-            p.environment = env
-            try p.run()
-            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            #expect(p.terminationStatus != 0, "\(args): status \(p.terminationStatus)")
+            let (status, text) = try runGradusBinary(args)
+            #expect(status != 0, "\(args): status \(status)")
             #expect(text.hasPrefix("Error: "), "\(args): \(text)")
             #expect(!text.contains("Fatal error") && !text.contains("Stack dump"), "\(args): \(text)")
         }
     }
+}
+
+/// Runs the built `gradus` executable with `args` (without crash backtraces) and returns its exit status
+/// and standard error. Tests whose result depends on process-wide state (the default random generator,
+/// which other tests running in parallel draw from) run the executable instead of the command in process.
+func runGradusBinary(_ args: [String]) throws -> (status: Int32, stderr: String) {
+    let products = Bundle.main.bundleURL.path.hasSuffix(".xctest")
+        ? Bundle.main.bundleURL.deletingLastPathComponent() : Bundle.main.bundleURL
+    let binary = products.appendingPathComponent("gradus").path
+    try #require(FileManager.default.isExecutableFile(atPath: binary), "build the gradus product first: \(binary)")
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: binary)
+    p.arguments = args
+    let err = Pipe()
+    p.standardError = err
+    p.standardOutput = Pipe()
+    var env = ProcessInfo.processInfo.environment
+    env["SWIFT_BACKTRACE"] = "enable=no"
+    p.environment = env
+    try p.run()
+    let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    return (p.terminationStatus, text)
 }
 
 /// Writes a little-endian float32 `.npy` file (format 1.0) holding `values` in `shape`.
@@ -293,36 +305,17 @@ func writeNPY(_ values: [Float], shape: [Int], to path: String) throws {
     /// The executable: the non-finite error exits with status 1 and one `Error:` message; with
     /// --detect-anomaly it stops at the first operation producing NaN/Inf and names it.
     @Test func binaryExitStatusAndAnomaly() throws {
-        let products = Bundle.main.bundleURL.path.hasSuffix(".xctest")
-            ? Bundle.main.bundleURL.deletingLastPathComponent() : Bundle.main.bundleURL
-        let binary = products.appendingPathComponent("gradus").path
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the gradus product first: \(binary)")
         let dir = try temporaryFolder("nonfinite-bin")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try writeCSV(blobRows(60), to: dir + "/b.csv")
         let common = ["train", "--data", dir + "/b.csv", "--target", "label", "--optimizer", "sgd", "--lr", "1e30",
                       "--epochs", "2", "--out", dir + "/run"]
-        func run(_ args: [String]) throws -> (Int32, String) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: binary)
-            p.arguments = args
-            let err = Pipe()
-            p.standardError = err
-            p.standardOutput = Pipe()
-            var env = ProcessInfo.processInfo.environment
-            env["SWIFT_BACKTRACE"] = "enable=no"
-            p.environment = env
-            try p.run()
-            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            return (p.terminationStatus, text)
-        }
-        let (status, text) = try run(common)
+        let (status, text) = try runGradusBinary(common)
         #expect(status == 1, "status \(status): \(text)")
         #expect(text.hasPrefix("Error: training stopped at epoch 1, batch ") && text.contains("the loss is "), "\(text)")
         #expect(!text.contains("Fatal error"), "\(text)")
 
-        let (aStatus, aText) = try run(common + ["--detect-anomaly"])
+        let (aStatus, aText) = try runGradusBinary(common + ["--detect-anomaly"])
         #expect(aStatus != 0)
         #expect(aText.contains("AnomalyMode: ") && aText.contains(" of '") && aText.contains(" produced "), "\(aText)")
     }

@@ -37,6 +37,19 @@ struct NNGradCheckTests {
         }, "conv2d")
     }
 
+    @Test("a convolution over zero input channels is the bias on every path (an empty sum)",
+          arguments: [(stride: 1, padding: 1), (stride: 2, padding: 0)])
+    func zeroInputChannels(_ c: (stride: Int, padding: Int)) {
+        let x = Tensor.zeros([2, 0, 5, 5], dtype: .float64), w = Tensor.zeros([3, 0, 3, 3], dtype: .float64)
+        let b = normal([3], seed: 41)
+        let y = Functional.conv2d(x, weight: w, bias: b, stride: (c.stride, c.stride), padding: (c.padding, c.padding))
+        let plane = y.shape[2] * y.shape[3]
+        let expected = (0..<2).flatMap { _ in b.scalars(as: Double.self).flatMap { [Double](repeating: $0, count: plane) } }
+        #expect(y.scalars(as: Double.self) == expected)
+        let noBias = Functional.conv2d(x, weight: w, stride: (c.stride, c.stride), padding: (c.padding, c.padding))
+        #expect(noBias.scalars(as: Double.self).allSatisfy { $0 == 0 })
+    }
+
     @Test("ungrouped conv2d on each kernel path: wide rows, strided, pointwise, dilated",
           arguments: [(stride: 1, padding: 2, dilation: 2, kernel: 3), (stride: 2, padding: 1, dilation: 1, kernel: 3),
                       (stride: 1, padding: 0, dilation: 1, kernel: 1), (stride: 3, padding: 0, dilation: 2, kernel: 2)])

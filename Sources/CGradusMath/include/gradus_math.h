@@ -27,7 +27,8 @@ static inline unsigned gradus_flush_subnormals_begin(void) {
 
 static inline void gradus_flush_subnormals_end(unsigned saved) {
 #if defined(__x86_64__)
-    __builtin_ia32_ldmxcsr(saved);
+    // The saved mode, keeping the sticky exception flags (bits 0-5) raised in between.
+    __builtin_ia32_ldmxcsr(saved | (__builtin_ia32_stmxcsr() & 0x3Fu));
 #else
     (void)saved;
 #endif

@@ -12,6 +12,15 @@ enum RawBLAS {
                                      _ b: UnsafePointer<T>, ldb: Int, transB: Bool,
                                      beta: T, _ c: UnsafeMutablePointer<T>, ldc: Int) {
         if m == 0 || n == 0 { return }
+        _ = Threading.count   // sets OpenBLAS to one thread before its first product
+        if k == 0 {
+            // An empty sum: c = beta·c (BLAS would reject the zero leading dimensions instead).
+            for i in 0..<m {
+                let row = c + i * ldc
+                if beta == 0 { row.update(repeating: 0, count: n) } else { for j in 0..<n { row[j] *= beta } }
+            }
+            return
+        }
         let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
         if T.self == Float.self {
             cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
@@ -32,8 +41,8 @@ enum RawBLAS {
     static let splitMultiplyAdds = 1 << 18
 
     /// ``gemm(m:n:k:_:lda:transA:_:ldb:transB:beta:_:ldc:)`` split across Gradus's threads when large:
-    /// the larger of the output's two sizes is cut into one block per thread (column blocks in
-    /// multiples of 16, the width of OpenBLAS's AVX-512 kernel), each block one single-threaded call.
+    /// the larger of the output's two sizes is cut into one block per thread (block edges at multiples
+    /// of 16, the width of OpenBLAS's AVX-512 kernel), each block one single-threaded call.
     static func parallelGemm<T: TensorFloat>(m: Int, n: Int, k: Int,
                                              _ a: UnsafePointer<T>, lda: Int, transA: Bool,
                                              _ b: UnsafePointer<T>, ldb: Int, transB: Bool,

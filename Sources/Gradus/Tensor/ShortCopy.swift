@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#else
+import Darwin
+#endif
+
 // Copies and fills of a few dozen elements, as in the rows of an im2col window (28 or 10 floats in
 // LeNet). Calling memmove/memset costs more than the copy at these sizes (measured: a third of
 // im2col's time), so these move bytes with vector loads and stores written out in straight-line code;
@@ -43,7 +51,7 @@ enum ShortCopy {
     static func zero<T>(_ destination: UnsafeMutablePointer<T>, count: Int) {
         var bytes = count &* MemoryLayout<T>.stride
         if bytes > libraryThreshold {
-            UnsafeMutableRawPointer(destination).initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+            memset(destination, 0, bytes)
             return
         }
         var d = UnsafeMutableRawPointer(destination)

@@ -248,9 +248,9 @@ enum ConvolutionKernels {
     /// Runs `body(part, samples)` over the batch split into `g.sampleThreads` contiguous parts, each with
     /// its own workspace.
     @inline(__always)
-    static func forEachPart<T: TensorFloat>(_ g: ConvGeometry, _: T.Type,
+    static func forEachPart<T: TensorFloat>(_ g: ConvGeometry, _: T.Type, parts: Int? = nil,
                                             _ body: (_ part: Int, _ samples: Range<Int>, _ ws: Workspace<T>) -> Void) {
-        Threading.parallelParts(g.batch, parts: g.sampleThreads) { part, samples in
+        Threading.parallelParts(g.batch, parts: parts ?? g.sampleThreads) { part, samples in
             let ws = Workspace<T>(g)
             defer { ws.deallocate() }
             body(part, samples, ws)
@@ -334,7 +334,8 @@ enum ConvolutionKernels {
         let partials = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(parts - 1, 0) * size)
         defer { partials.deallocate() }
         let (xs, dys, dws, ps) = (UncheckedSendable(x), UncheckedSendable(dy), UncheckedSendable(dw), UncheckedSendable(partials))
-        forEachPart(g, T.self) { part, samples, work in
+        // `parts` is read once: it sizes `partials` and must be the split that runs.
+        forEachPart(g, T.self, parts: parts) { part, samples, work in
             let target = part == 0 ? dws.value : ps.value + (part - 1) * size
             let n = g.columns
             var first = true
