@@ -30,26 +30,31 @@ max_len() { case $1 in npz|gzip) echo 16384 ;; *) echo 4096 ;; esac; }
 MALLOC_LIMIT_MB=512
 RSS_LIMIT_MB=2048
 
+# CGradusMath has no module map of its own (SwiftPM generates one): write it next to the build.
+mkdir -p "$B"
+printf 'module CGradusMath {\n    umbrella "%s"\n    export *\n}\n' "$ROOT/Sources/CGradusMath/include" > "$B/CGradusMath.modulemap"
 SWIFTFLAGS=(-O -gline-tables-only -swift-version 6 -sanitize=fuzzer,address
             -Xcc "-fmodule-map-file=$ROOT/Sources/CBLAS/module.modulemap"
-            -Xcc "-fmodule-map-file=$ROOT/Sources/CZlib/module.modulemap")
+            -Xcc "-fmodule-map-file=$ROOT/Sources/CZlib/module.modulemap"
+            -Xcc "-fmodule-map-file=$B/CGradusMath.modulemap")
 for flag in $(pkg-config --cflags-only-I openblas zlib 2>/dev/null); do SWIFTFLAGS+=(-Xcc "$flag"); done
 LIBS=($(pkg-config --libs openblas zlib 2>/dev/null || echo -lopenblas -lz))
 
 build() {
     mkdir -p "$B"
     local lib_sources=($(find Sources/Gradus -name '*.swift' | sort) Fuzz/Support/BundleModule.swift)
-    if [ ! -f "$B/Gradus.o" ] || [ -n "$(find "${lib_sources[@]}" Sources/CBLAS Sources/CZlib -newer "$B/Gradus.o" | head -1)" ]; then
+    if [ ! -f "$B/Gradus.o" ] || [ -n "$(find "${lib_sources[@]}" Sources/CBLAS Sources/CZlib Sources/CGradusMath -newer "$B/Gradus.o" | head -1)" ]; then
         echo "== building Gradus (instrumented) =="
         swiftc -module-name Gradus -parse-as-library -wmo -c "${SWIFTFLAGS[@]}" \
             -emit-module -emit-module-path "$B/Gradus.swiftmodule" -o "$B/Gradus.o" "${lib_sources[@]}"
+        clang -O2 -c -I Sources/CGradusMath/include Sources/CGradusMath/gradus_gemv.c -o "$B/CGradusMath.o"
     fi
     for t in "${TARGETS[@]}"; do
         local bin="$B/fuzz-$t"
         if [ ! -f "$bin" ] || [ -n "$(find "$B/Gradus.o" Fuzz/Support/Harness.swift "Fuzz/Targets/$t.swift" -newer "$bin" | head -1)" ]; then
             echo "== building fuzz-$t =="
             swiftc -module-name "Fuzz_$t" -parse-as-library "${SWIFTFLAGS[@]}" -I "$B" \
-                Fuzz/Support/Harness.swift "Fuzz/Targets/$t.swift" "$B/Gradus.o" "${LIBS[@]}" -o "$bin" \
+                Fuzz/Support/Harness.swift "Fuzz/Targets/$t.swift" "$B/Gradus.o" "$B/CGradusMath.o" "${LIBS[@]}" -o "$bin" \
                 2>&1 | grep -v "Cannot export local symbol '__asan" >&2 || true
             [ -x "$bin" ] || { echo "build of fuzz-$t failed" >&2; exit 2; }
         fi
