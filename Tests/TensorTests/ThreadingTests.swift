@@ -69,6 +69,28 @@ struct ThreadingTests {
         expectClose(x.matmul(wt).scalars(), naiveProduct(x.scalars(), wt.scalars(), m: 1, n: s.outputs, k: s.inputs), "x·W \(s)")
     }
 
+    @Test("relu and its gradient on a tensor split across threads match an element loop (NaN kept, 0 at 0)")
+    func splitRelu() {
+        var rng = SeededGenerator(seed: 8)
+        var values = Tensor.normal([200_003], generator: &rng).scalars()
+        values[7] = .nan
+        values[150_001] = 0
+        let x = Tensor(shape: [values.count], values: values).requiringGrad()
+        let g = Tensor.normal([values.count], generator: &rng)
+        let y = x.relu()
+        y.backward(g)
+        let ys = y.scalars(), gx = x.grad!.scalars(), gs = g.scalars()
+        var wrong = 0
+        for i in 0..<values.count {
+            let v = values[i]
+            let expectedY: Float = v < 0 ? 0 : v
+            let expectedG: Float = v > 0 ? gs[i] : 0
+            let sameY = v.isNaN ? ys[i].isNaN : ys[i] == expectedY
+            if !sameY || gx[i] != expectedG { wrong += 1 }
+        }
+        #expect(wrong == 0, "\(wrong) of \(values.count) elements differ")
+    }
+
     @Test("workers that fell asleep wake up for the next product")
     func workersWakeUp() throws {
         var rng = SeededGenerator(seed: 6)

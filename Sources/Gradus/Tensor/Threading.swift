@@ -65,10 +65,10 @@ public enum Threading {
 
     /// Elements per thread below which elementwise kernels stay on one thread.
     ///
-    /// Set so high that they always do: measured here (16M-element relu and a·x+b), splitting across two
-    /// threads made them 1.6-3x slower. The loops are memory-bound (two threads share one memory
-    /// bus), and the closure handed to Dispatch is no longer inlined into the loop, which then calls
-    /// the element function indirectly. Revisit with per-dtype kernels that do not take closures.
+    /// Set so high that they always do: the generic kernels take the element function as a closure,
+    /// which is no longer inlined into a loop handed to another thread, and split across two threads
+    /// they ran 1.6-3x slower (16M-element relu and a·x+b). Kernels whose loops are written out inside
+    /// the parallel part split well (relu: 12 -> 34 GB/s at 2 threads; see `Tensor.reluGrain`).
     static let elementwiseGrain = Int.max / 4
 
     /// Elements per thread from which optimizer updates are split across threads. Their loops are
