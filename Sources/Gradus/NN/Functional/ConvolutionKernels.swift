@@ -64,36 +64,49 @@ enum ConvolutionKernels {
         return lo < hi ? lo..<hi : lo..<lo
     }
 
-    /// Unfolds one sample `[C, H, W]` into `cols` `[C·kH·kW, outH·outW]`, zeros for padding.
-    static func im2col<T: TensorFloat>(_ x: UnsafePointer<T>, _ g: ConvGeometry, into cols: UnsafeMutablePointer<T>) {
-        let plane = g.outPlane
-        var row = cols
+    /// Visits, in the order of the unfolded matrix `[C·kH·kW, outH·outW]`, each output row of each
+    /// unfolded row (channel, ky, kx): `colsOffset` is where it starts in the matrix, `imageOffset`
+    /// where its input row starts in the sample, shifted by the kernel column (nil when the row lies in
+    /// the padding or no column reads inside the input), and `valid` the output columns that read
+    /// inside the input, at `imageOffset + ox·strideW`. The traversal shared by im2col and col2im.
+    @inline(__always)
+    static func forEachWindowRow(_ g: ConvGeometry,
+                                 _ body: (_ colsOffset: Int, _ imageOffset: Int?, _ valid: Range<Int>) -> Void) {
+        var row = 0
         for ch in 0..<g.inChannels {
-            let image = x + ch &* g.height &* g.width
+            let image = ch &* g.height &* g.width
             for ky in 0..<g.kernelH {
                 for kx in 0..<g.kernelW {
                     let offset = kx &* g.dilationW &- g.padW
                     let valid = validRange(outSize: g.outW, size: g.width, stride: g.strideW, offset: offset)
                     for oy in 0..<g.outH {
-                        let dst = row + oy &* g.outW
                         let iy = oy &* g.strideH &- g.padH &+ ky &* g.dilationH
-                        if iy < 0 || iy >= g.height || valid.isEmpty {
-                            ShortCopy.zero(dst, count: g.outW)
-                            continue
-                        }
-                        let src = image + (iy &* g.width &+ offset)
-                        if valid.lowerBound > 0 { ShortCopy.zero(dst, count: valid.lowerBound) }
-                        if g.strideW == 1 {
-                            ShortCopy.copy(dst + valid.lowerBound, from: src + valid.lowerBound, count: valid.count)
-                        } else {
-                            for ox in valid { dst[ox] = src[ox &* g.strideW] }
-                        }
-                        if valid.upperBound < g.outW {
-                            ShortCopy.zero(dst + valid.upperBound, count: g.outW &- valid.upperBound)
-                        }
+                        let inside = iy >= 0 && iy < g.height && !valid.isEmpty
+                        body(row &+ oy &* g.outW, inside ? image &+ iy &* g.width &+ offset : nil, valid)
                     }
-                    row += plane
+                    row &+= g.outPlane
                 }
+            }
+        }
+    }
+
+    /// Unfolds one sample `[C, H, W]` into `cols` `[C·kH·kW, outH·outW]`, zeros for padding.
+    static func im2col<T: TensorFloat>(_ x: UnsafePointer<T>, _ g: ConvGeometry, into cols: UnsafeMutablePointer<T>) {
+        forEachWindowRow(g) { colsOffset, imageOffset, valid in
+            let dst = cols + colsOffset
+            guard let imageOffset else {
+                ShortCopy.zero(dst, count: g.outW)
+                return
+            }
+            let src = x + imageOffset
+            if valid.lowerBound > 0 { ShortCopy.zero(dst, count: valid.lowerBound) }
+            if g.strideW == 1 {
+                ShortCopy.copy(dst + valid.lowerBound, from: src + valid.lowerBound, count: valid.count)
+            } else {
+                for ox in valid { dst[ox] = src[ox &* g.strideW] }
+            }
+            if valid.upperBound < g.outW {
+                ShortCopy.zero(dst + valid.upperBound, count: g.outW &- valid.upperBound)
             }
         }
     }
@@ -101,29 +114,13 @@ enum ConvolutionKernels {
     /// Adds unfolded windows `cols` `[C·kH·kW, outH·outW]` back into one sample `x` `[C, H, W]` (col2im),
     /// the adjoint of ``im2col(_:_:into:)``; padding positions are dropped.
     static func col2imAdd<T: TensorFloat>(_ cols: UnsafePointer<T>, _ g: ConvGeometry, into x: UnsafeMutablePointer<T>) {
-        let plane = g.outPlane
-        var row = cols
-        for ch in 0..<g.inChannels {
-            let image = x + ch &* g.height &* g.width
-            for ky in 0..<g.kernelH {
-                for kx in 0..<g.kernelW {
-                    let offset = kx &* g.dilationW &- g.padW
-                    let valid = validRange(outSize: g.outW, size: g.width, stride: g.strideW, offset: offset)
-                    if !valid.isEmpty {
-                        for oy in 0..<g.outH {
-                            let iy = oy &* g.strideH &- g.padH &+ ky &* g.dilationH
-                            if iy < 0 || iy >= g.height { continue }
-                            let src = row + oy &* g.outW
-                            let dst = image + (iy &* g.width &+ offset)
-                            if g.strideW == 1 {
-                                for ox in valid { dst[ox] += src[ox] }
-                            } else {
-                                for ox in valid { dst[ox &* g.strideW] += src[ox] }
-                            }
-                        }
-                    }
-                    row += plane
-                }
+        forEachWindowRow(g) { colsOffset, imageOffset, valid in
+            guard let imageOffset else { return }
+            let src = cols + colsOffset, dst = x + imageOffset
+            if g.strideW == 1 {
+                for ox in valid { dst[ox] += src[ox] }
+            } else {
+                for ox in valid { dst[ox &* g.strideW] += src[ox] }
             }
         }
     }
@@ -152,38 +149,42 @@ enum ConvolutionKernels {
         return UnsafePointer(scratch)
     }
 
-    /// The offset in the padded sample of the run that forms unfolded row (channel, ky, kx).
-    @inline(__always)
-    static func wideRowOffset(_ g: ConvGeometry, channel: Int, ky: Int, kx: Int) -> Int {
-        (channel &* g.paddedH &+ ky &* g.dilationH) &* g.paddedW &+ kx &* g.dilationW
+    /// Copies the interior of a padded sample `p` `[C, Hp, Wp]` into `x` `[C, H, W]`, the inverse of
+    /// ``padded(_:_:scratch:)``.
+    static func unpad<T: TensorFloat>(_ p: UnsafePointer<T>, _ g: ConvGeometry, into x: UnsafeMutablePointer<T>) {
+        for ch in 0..<g.inChannels {
+            for iy in 0..<g.height {
+                ShortCopy.copy(x + (ch &* g.height &+ iy) &* g.width,
+                               from: p + ((ch &* g.paddedH &+ iy &+ g.padH) &* g.paddedW &+ g.padW), count: g.width)
+            }
+        }
     }
 
-    /// Unfolds a padded sample into `cols` `[C·kH·kW, wideColumns]` (stride 1 only).
-    static func wideIm2col<T: TensorFloat>(_ p: UnsafePointer<T>, _ g: ConvGeometry, into cols: UnsafeMutablePointer<T>) {
-        let n = g.wideColumns
-        var row = cols
+    /// Visits the rows of the wide unfolded matrix in order: `row` is where row (channel, ky, kx) starts
+    /// in the matrix, `offset` where its run starts in the padded sample.
+    @inline(__always)
+    static func forEachWideRow(_ g: ConvGeometry, _ body: (_ row: Int, _ offset: Int) -> Void) {
+        var row = 0
         for ch in 0..<g.inChannels {
             for ky in 0..<g.kernelH {
                 for kx in 0..<g.kernelW {
-                    row.update(from: p + wideRowOffset(g, channel: ch, ky: ky, kx: kx), count: n)
-                    row += n
+                    body(row, (ch &* g.paddedH &+ ky &* g.dilationH) &* g.paddedW &+ kx &* g.dilationW)
+                    row &+= g.wideColumns
                 }
             }
         }
     }
 
+    /// Unfolds a padded sample into `cols` `[C·kH·kW, wideColumns]` (stride 1 only).
+    static func wideIm2col<T: TensorFloat>(_ p: UnsafePointer<T>, _ g: ConvGeometry, into cols: UnsafeMutablePointer<T>) {
+        forEachWideRow(g) { row, offset in (cols + row).update(from: p + offset, count: g.wideColumns) }
+    }
+
     /// Adds wide unfolded rows back into a padded sample `p` `[C, Hp, Wp]`, the adjoint of ``wideIm2col(_:_:into:)``.
     static func wideCol2imAdd<T: TensorFloat>(_ cols: UnsafePointer<T>, _ g: ConvGeometry, into p: UnsafeMutablePointer<T>) {
-        let n = g.wideColumns
-        var row = cols
-        for ch in 0..<g.inChannels {
-            for ky in 0..<g.kernelH {
-                for kx in 0..<g.kernelW {
-                    let dst = p + wideRowOffset(g, channel: ch, ky: ky, kx: kx)
-                    for j in 0..<n { dst[j] += row[j] }
-                    row += n
-                }
-            }
+        forEachWideRow(g) { row, offset in
+            let src = cols + row, dst = p + offset
+            for j in 0..<g.wideColumns { dst[j] += src[j] }
         }
     }
 
@@ -310,13 +311,7 @@ enum ConvolutionKernels {
                 } else if let padded = work.padded {
                     padded.update(repeating: 0, count: g.inChannels * g.paddedH * g.paddedW)
                     wideCol2imAdd(cols, g, into: padded)
-                    for ch in 0..<g.inChannels {
-                        for iy in 0..<g.height {
-                            ShortCopy.copy(dxn + (ch &* g.height &+ iy) &* g.width,
-                                           from: padded + ((ch &* g.paddedH &+ iy &+ g.padH) &* g.paddedW &+ g.padW),
-                                           count: g.width)
-                        }
-                    }
+                    unpad(padded, g, into: dxn)
                 } else {
                     dxn.update(repeating: 0, count: g.inSample)
                     wideCol2imAdd(cols, g, into: dxn)
