@@ -1,7 +1,5 @@
-import CBLAS
-
-// Matrix products through OpenBLAS (sgemm for Float32, dgemm for Float64), with PyTorch's `matmul`
-// semantics. Transposed operands are passed to BLAS as flags, never copied.
+// Matrix products through OpenBLAS (sgemm for Float32, dgemm for Float64, via RawBLAS), with
+// PyTorch's `matmul` semantics. Transposed operands are passed to BLAS as flags, never copied.
 
 extension Tensor {
     /// The matrix product with PyTorch's semantics: 1-D · 1-D is a dot product; a 1-D operand is
@@ -94,7 +92,7 @@ extension Tensor {
     static func gemm(_ a: Tensor, _ aOffset: Int, _ b: Tensor, _ bOffset: Int, _ c: Tensor, _ cOffset: Int,
                      m: Int, n: Int, k: Int, transA: Bool, transB: Bool, beta: Double = 0) {
         if m == 0 || n == 0 { return }
-        let lda = Int32(Swift.max(1, transA ? m : k)), ldb = Int32(Swift.max(1, transB ? k : n))
+        let lda = Swift.max(1, transA ? m : k), ldb = Swift.max(1, transB ? k : n)
         if k == 0 {
             if beta == 0 {
                 (c.storage.pointer + cOffset * c.dtype.byteSize).initializeMemory(as: UInt8.self, repeating: 0, count: m * n * c.dtype.byteSize)
@@ -115,8 +113,8 @@ extension Tensor {
             return
         }
         func run<T: TensorFloat>(_: T.Type) {
-            RawBLAS.parallelGemm(m: m, n: n, k: k, a.pointer(T.self) + aOffset, lda: Int(lda), transA: transA,
-                                 b.pointer(T.self) + bOffset, ldb: Int(ldb), transB: transB,
+            RawBLAS.parallelGemm(m: m, n: n, k: k, a.pointer(T.self) + aOffset, lda: lda, transA: transA,
+                                 b.pointer(T.self) + bOffset, ldb: ldb, transB: transB,
                                  beta: T(beta), c.pointer(T.self) + cOffset, ldc: n)
         }
         switch a.dtype {
@@ -128,10 +126,10 @@ extension Tensor {
 
     /// out = op(matrix)·vector + beta·out for a row-major `matrix` stored as `stored` (rows, columns)
     /// with leading dimension `ld`; op transposes when `transposed`. Vectors are contiguous.
-    static func gemv(matrix: Tensor, _ matrixOffset: Int, stored: (Int, Int), ld: Int32, transposed: Bool,
+    static func gemv(matrix: Tensor, _ matrixOffset: Int, stored: (Int, Int), ld: Int, transposed: Bool,
                      vector: Tensor, _ vectorOffset: Int, out: Tensor, _ outOffset: Int, beta: Double) {
         func run<T: TensorFloat>(_: T.Type) {
-            RawBLAS.parallelGemv(rows: stored.0, columns: stored.1, matrix.pointer(T.self) + matrixOffset, ld: Int(ld),
+            RawBLAS.parallelGemv(rows: stored.0, columns: stored.1, matrix.pointer(T.self) + matrixOffset, ld: ld,
                                  transposed: transposed, vector.pointer(T.self) + vectorOffset, beta: T(beta),
                                  out.pointer(T.self) + outOffset)
         }
