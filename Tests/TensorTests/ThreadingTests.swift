@@ -33,12 +33,15 @@ struct ThreadingTests {
 
     func expectClose(_ actual: [Float], _ expected: [Float], _ what: String) {
         #expect(actual.count == expected.count, "\(what): \(actual.count) values, expected \(expected.count)")
+        // Float32 sums of up to ~250 terms of unit size: rounding stays near 1e-5; a misplaced or
+        // missing block is off by order 1.
         let worst = zip(actual, expected).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
-        #expect(worst < 1e-5, "\(what): largest relative error \(worst)")
+        #expect(worst < 3e-5, "\(what): largest relative error \(worst)")
     }
 
     @Test("split products and their gradients match a triple loop",
-          arguments: [(m: 64, n: 160, k: 48), (m: 160, n: 64, k: 48), (m: 97, n: 131, k: 33)])
+          arguments: [(m: 64, n: 160, k: 48), (m: 160, n: 64, k: 48), (m: 97, n: 131, k: 33),
+                      (m: 203, n: 150, k: 37), (m: 256, n: 24, k: 64)])
     func splitProducts(_ s: (m: Int, n: Int, k: Int)) {
         var rng = SeededGenerator(seed: UInt64(s.m * 1000 + s.n))
         let a = Tensor.normal([s.m, s.k], generator: &rng).requiringGrad()
