@@ -77,10 +77,8 @@ struct InitTests {
         #expect(bs.maxAbs <= bound)
         let conv = Conv2d(6, 16, kernelSize: 5, generator: &a)
         #expect(stats(conv.weight).maxAbs <= 1 / 150.0.squareRoot() && stats(conv.bias!).maxAbs <= 1 / 150.0.squareRoot())
-        Random.manualSeed(9)
-        let r1 = Linear(4, 4).weight.scalars()
-        Random.manualSeed(9)
-        let r2 = Linear(4, 4).weight.scalars()
+        let r1 = Random.withSeed(9) { Linear(4, 4).weight.scalars() }
+        let r2 = Random.withSeed(9) { Linear(4, 4).weight.scalars() }
         #expect(r1 == r2)
         let e = Embedding(1000, 20, generator: &a)
         #expect(Swift.abs(stats(e.weight).std - 1) < 0.03)

@@ -1,4 +1,6 @@
+import Dispatch
 import Gradus
+import Synchronization
 import Testing
 
 @Suite("Creation")
@@ -35,10 +37,32 @@ struct CreationTests {
         let w = Tensor.uniform([100], generator: &c)
         #expect(u.scalars() == v.scalars())
         #expect(u.scalars() != w.scalars())
-        Random.manualSeed(5)
-        let n1 = Tensor.normal([10])
-        Random.manualSeed(5)
-        #expect(Tensor.normal([10]).scalars() == n1.scalars())
+        // Inside withSeed the default generator is this test's own: other tests drawing at the same
+        // time cannot come between the seeding and the draw.
+        Random.withSeed(0) {
+            Random.manualSeed(5)
+            let n1 = Tensor.normal([10])
+            let saved = Random.state
+            let n2 = Tensor.normal([10])
+            Random.manualSeed(5)
+            #expect(Tensor.normal([10]).scalars() == n1.scalars())
+            Random.state = saved
+            #expect(Tensor.normal([10]).scalars() == n2.scalars())
+            #expect(n1.scalars() != n2.scalars())
+        }
+    }
+
+    @Test("withSeed gives each thread its own default generator")
+    func seededScopesAreIsolated() {
+        @Sendable func draws() -> [[Float]] { (0..<500).map { _ in Tensor.normal([64]).scalars() } }
+        let expected = Random.withSeed(3) { draws() }
+        let matching = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            // Without a private generator, concurrent scopes would take turns on one sequence.
+            if Random.withSeed(3, { draws() }) == expected { matching.withLock { $0 += 1 } }
+        }
+        #expect(matching.withLock { $0 } == 8)
+        #expect(Random.withSeed(4) { Tensor.normal([64]).scalars() } != expected[0])
     }
 
     @Test func distributionsHaveTheirMoments() {

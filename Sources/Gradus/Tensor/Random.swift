@@ -58,7 +58,8 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
     public static func == (a: SeededGenerator, b: SeededGenerator) -> Bool { a.stateWords == b.stateWords }
 }
 
-/// The process-wide default generator, used when no generator is passed (like `torch.manual_seed`).
+/// The default generator, used when no generator is passed (like `torch.manual_seed`): one for the
+/// whole process, or a private one inside ``withSeed(_:_:)``.
 ///
 /// ```swift
 /// Random.manualSeed(0)
@@ -67,20 +68,48 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
 public enum Random {
     private static let shared = Mutex(SeededGenerator(seed: 0x5EED))
 
-    /// Reseeds the default generator.
-    public static func manualSeed(_ seed: UInt64) {
-        shared.withLock { $0 = SeededGenerator(seed: seed) }
+    /// The generator of an enclosing ``withSeed(_:_:)``, used by the same task or thread only.
+    private final class Scoped: @unchecked Sendable {
+        var generator: SeededGenerator
+        init(_ generator: SeededGenerator) { self.generator = generator }
     }
 
-    /// The default generator's state, to save with a checkpoint.
+    @TaskLocal private static var scoped: Scoped?
+
+    /// Reseeds the default generator (inside ``withSeed(_:_:)``, the scope's own).
+    public static func manualSeed(_ seed: UInt64) {
+        withDefault { $0 = SeededGenerator(seed: seed) }
+    }
+
+    /// The default generator's state, to save with a checkpoint (inside ``withSeed(_:_:)``, the
+    /// scope's own).
     public static var state: [UInt64] {
-        get { shared.withLock { $0.stateWords } }
-        set { shared.withLock { $0 = SeededGenerator(state: newValue) } }
+        get { withDefault { $0.stateWords } }
+        set { withDefault { $0 = SeededGenerator(state: newValue) } }
     }
 
     /// Runs `body` with exclusive use of the default generator.
     public static func withDefault<R>(_ body: (inout SeededGenerator) throws -> R) rethrows -> R {
-        try shared.withLock { try body(&$0) }
+        if let scope = scoped { return try body(&scope.generator) }
+        return try shared.withLock { try body(&$0) }
+    }
+
+    /// Runs `body` with a private default generator seeded with `seed` (PyTorch's `fork_rng` followed
+    /// by `manual_seed`): everything in `body` that draws without an explicit generator (layer
+    /// initializers, dropout, ``manualSeed(_:)``, ``state``) uses it, on this task or thread only.
+    /// Other threads keep the process-wide generator, and its state is left untouched, so the numbers
+    /// drawn inside do not depend on what runs concurrently.
+    ///
+    /// - Parameters:
+    ///   - seed: the seed of the private generator.
+    ///   - body: the work that draws from it.
+    ///
+    /// ```swift
+    /// let a = Random.withSeed(7) { Linear(4, 2) }
+    /// let b = Random.withSeed(7) { Linear(4, 2) }   // same weights as a
+    /// ```
+    public static func withSeed<R>(_ seed: UInt64, _ body: () throws -> R) rethrows -> R {
+        try $scoped.withValue(Scoped(SeededGenerator(seed: seed))) { try body() }
     }
 }
 
