@@ -115,4 +115,12 @@ case("conv2d_dilated", nn.Conv2d(2, 3, 3, padding=2, dilation=2), r(2, 2, 7, 6))
 case("conv2d_pointwise", nn.Conv2d(4, 5, 1), r(2, 4, 3, 5))
 case("conv2d_strided", nn.Conv2d(3, 4, (3, 2), stride=2, padding=(1, 2)), r(2, 3, 7, 8))
 case("conv2d_lenet", nn.Conv2d(6, 16, 5), r(4, 6, 14, 14))
+# Pooling in ceil mode: a last, partial window that floor mode drops, and the rule that drops a window
+# starting in the right padding (maxpool2d_ceil_pad: 4 rows, not 5).
+case("maxpool2d_ceil", nn.MaxPool2d(3, stride=2, ceil_mode=True), r(2, 2, 8, 8))
+case("maxpool2d_ceil_pad", nn.MaxPool2d(2, stride=2, padding=1, ceil_mode=True), r(1, 2, 7, 6))
+case("avgpool2d_ceil", nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True), r(2, 2, 8, 7))
+case("avgpool2d_ceil_nopadcount",
+     nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False), r(2, 2, 8, 7))
+case("avgpool2d_ceil_nopad", nn.AvgPool2d((2, 3), stride=(2, 2), ceil_mode=True), r(1, 3, 5, 6))
 print("wrote", len(os.listdir(OUT)), "files to", os.path.normpath(OUT))

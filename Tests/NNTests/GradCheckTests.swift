@@ -85,6 +85,12 @@ struct NNGradCheckTests {
             Functional.avgPool2d($0[0], kernelSize: (3, 3), stride: (2, 2), padding: (1, 1), countIncludePad: false)
         }, "avgPool2d")
         expectPasses(GradCheck.check(inputs: [x]) {
+            Functional.maxPool2d($0[0], kernelSize: (2, 3), stride: (2, 2), ceilMode: true)
+        }, "maxPool2d ceil mode")
+        expectPasses(GradCheck.check(inputs: [x]) {
+            Functional.avgPool2d($0[0], kernelSize: (2, 2), stride: (2, 2), padding: (0, 1), ceilMode: true)
+        }, "avgPool2d ceil mode")
+        expectPasses(GradCheck.check(inputs: [x]) {
             Functional.adaptiveAvgPool2d($0[0], outputSize: (3, 4))
         }, "adaptiveAvgPool2d")
     }

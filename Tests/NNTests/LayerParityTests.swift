@@ -24,6 +24,11 @@ func makeLayer(_ name: String) -> any Layer {
     case "avgpool2d": return AvgPool2d(2)
     case "avgpool2d_pad": return AvgPool2d(3, stride: 2, padding: 1)
     case "avgpool2d_nopadcount": return AvgPool2d(3, stride: 2, padding: 1, countIncludePad: false)
+    case "maxpool2d_ceil": return MaxPool2d(3, stride: 2, ceilMode: true)
+    case "maxpool2d_ceil_pad": return MaxPool2d(2, stride: 2, padding: 1, ceilMode: true)
+    case "avgpool2d_ceil": return AvgPool2d(3, stride: 2, padding: 1, ceilMode: true)
+    case "avgpool2d_ceil_nopadcount": return AvgPool2d(3, stride: 2, padding: 1, countIncludePad: false, ceilMode: true)
+    case "avgpool2d_ceil_nopad": return AvgPool2d([2, 3], stride: [2, 2], ceilMode: true)
     case "adaptiveavgpool2d_1": return AdaptiveAvgPool2d(1)
     case "adaptiveavgpool2d_32": return AdaptiveAvgPool2d([3, 2])
     case "batchnorm2d": return BatchNorm2d(3)
@@ -78,7 +83,8 @@ struct LayerParityTests {
 
     @Test("pooling", arguments: [
         "maxpool2d", "maxpool2d_pad", "maxpool2d_dilation", "avgpool2d", "avgpool2d_pad", "avgpool2d_nopadcount",
-        "adaptiveavgpool2d_1", "adaptiveavgpool2d_32",
+        "adaptiveavgpool2d_1", "adaptiveavgpool2d_32", "maxpool2d_ceil", "maxpool2d_ceil_pad", "avgpool2d_ceil",
+        "avgpool2d_ceil_nopadcount", "avgpool2d_ceil_nopad",
     ])
     func pooling(_ name: String) throws {
         try checkAgainstPyTorch(name, makeLayer(name))

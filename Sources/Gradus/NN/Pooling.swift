@@ -13,6 +13,8 @@ public final class MaxPool2d: Module, Layer {
     public let padding: Size2
     /// The spacing between window elements.
     public let dilation: Size2
+    /// Whether a last, partial window at the bottom and right makes an output (output size rounded up).
+    public let ceilMode: Bool
 
     /// A max-pooling layer.
     ///
@@ -21,28 +23,33 @@ public final class MaxPool2d: Module, Layer {
     ///   - stride: the step between windows; nil means `kernelSize`.
     ///   - padding: implicit −∞ padding, at most half the kernel.
     ///   - dilation: the spacing between window elements.
+    ///   - ceilMode: round the output size up (PyTorch's `ceil_mode`), keeping a last, partial window.
     ///
     /// ```swift
     /// let pool = MaxPool2d(3, stride: 2, padding: 1)
+    /// let ceilPool = MaxPool2d(3, stride: 2, ceilMode: true)   // [N, C, 8, 8] -> [N, C, 4, 4]
     /// ```
-    public init(_ kernelSize: Size2, stride: Size2? = nil, padding: Size2 = 0, dilation: Size2 = 1) {
+    public init(_ kernelSize: Size2, stride: Size2? = nil, padding: Size2 = 0, dilation: Size2 = 1,
+                ceilMode: Bool = false) {
         self.kernelSize = kernelSize
         self.stride = stride ?? kernelSize
         self.padding = padding
         self.dilation = dilation
+        self.ceilMode = ceilMode
         super.init()
     }
 
     /// Pools `[N, C, H, W]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
         Functional.maxPool2d(input, kernelSize: kernelSize.pair, stride: stride.pair, padding: padding.pair,
-                             dilation: dilation.pair)
+                             dilation: dilation.pair, ceilMode: ceilMode)
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
 
     public override var extraDescription: String {
         "kernelSize: \(kernelSize), stride: \(stride), padding: \(padding), dilation: \(dilation)"
+            + (ceilMode ? ", ceilMode: true" : "")
     }
 }
 
@@ -61,6 +68,8 @@ public final class AvgPool2d: Module, Layer {
     public let padding: Size2
     /// Whether padded zeros count in each window's divisor.
     public let countIncludePad: Bool
+    /// Whether a last, partial window at the bottom and right makes an output (output size rounded up).
+    public let ceilMode: Bool
 
     /// An average-pooling layer.
     ///
@@ -69,28 +78,32 @@ public final class AvgPool2d: Module, Layer {
     ///   - stride: the step between windows; nil means `kernelSize`.
     ///   - padding: zero padding, at most half the kernel.
     ///   - countIncludePad: whether padding counts in the divisor (PyTorch's default: true).
+    ///   - ceilMode: round the output size up (PyTorch's `ceil_mode`), keeping a last, partial window.
     ///
     /// ```swift
     /// let pool = AvgPool2d(3, stride: 1, padding: 1)
     /// ```
-    public init(_ kernelSize: Size2, stride: Size2? = nil, padding: Size2 = 0, countIncludePad: Bool = true) {
+    public init(_ kernelSize: Size2, stride: Size2? = nil, padding: Size2 = 0, countIncludePad: Bool = true,
+                ceilMode: Bool = false) {
         self.kernelSize = kernelSize
         self.stride = stride ?? kernelSize
         self.padding = padding
         self.countIncludePad = countIncludePad
+        self.ceilMode = ceilMode
         super.init()
     }
 
     /// Pools `[N, C, H, W]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
         Functional.avgPool2d(input, kernelSize: kernelSize.pair, stride: stride.pair, padding: padding.pair,
-                             countIncludePad: countIncludePad)
+                             countIncludePad: countIncludePad, ceilMode: ceilMode)
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
 
     public override var extraDescription: String {
         "kernelSize: \(kernelSize), stride: \(stride), padding: \(padding)"
+            + (countIncludePad ? "" : ", countIncludePad: false") + (ceilMode ? ", ceilMode: true" : "")
     }
 }
 

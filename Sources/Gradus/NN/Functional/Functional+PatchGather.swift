@@ -116,9 +116,16 @@ extension Functional {
     }
 
     /// The output size of a sliding window along one dimension; 0 when the window does not fit.
-    static func windowOutput(_ size: Int, kernel: Int, stride: Int, padding: Int, dilation: Int) -> Int {
+    /// In ceil mode (pooling) a last, partial window counts too, unless it would start in the right
+    /// padding (PyTorch's rule).
+    static func windowOutput(_ size: Int, kernel: Int, stride: Int, padding: Int, dilation: Int,
+                             ceilMode: Bool = false) -> Int {
         let span = size + 2 * padding - dilation * (kernel - 1) - 1
-        return span < 0 ? 0 : span / stride + 1
+        if span < 0 { return 0 }
+        guard ceilMode else { return span / stride + 1 }
+        var count = (span + stride - 1) / stride + 1
+        if (count - 1) * stride >= size + padding { count -= 1 }
+        return count
     }
 
     /// Unfolds sliding windows of a batch `[N, C, H, W]` into rows (im2col): shape

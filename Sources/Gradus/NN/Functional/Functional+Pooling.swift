@@ -3,9 +3,9 @@
 // rows of `unfold`; adaptive average pooling multiplies by two small averaging matrices.
 
 extension Functional {
-    /// 2-D max pooling, like PyTorch's `F.max_pool2d` (floor mode): the largest element of each window;
-    /// padding never wins. The gradient goes to the first largest element of each window (NaN wins, as
-    /// in PyTorch).
+    /// 2-D max pooling, like PyTorch's `F.max_pool2d`: the largest element of each window; padding
+    /// never wins. The gradient goes to the first largest element of each window (NaN wins, as in
+    /// PyTorch).
     ///
     /// - Parameters:
     ///   - input: `[N, C, H, W]`.
@@ -13,13 +13,17 @@ extension Functional {
     ///   - stride: the step between windows; `nil` means the kernel size.
     ///   - padding: implicit −∞ padding on each side, at most half the kernel.
     ///   - dilation: the spacing between window elements.
+    ///   - ceilMode: whether a last, partial window at the bottom and right makes an output too (rounding
+    ///     the output size up, as PyTorch's `ceil_mode`); by default it is dropped.
     /// - Returns: `[N, C, outH, outW]`.
     ///
     /// ```swift
     /// let y = Functional.maxPool2d(x, kernelSize: (2, 2))
+    /// let z = Functional.maxPool2d(x, kernelSize: (3, 3), stride: (2, 2), ceilMode: true)   // 8x8 -> 4x4
     /// ```
     public static func maxPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil,
-                                 padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1)) -> Tensor {
+                                 padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1),
+                                 ceilMode: Bool = false) -> Tensor {
         let op = "maxPool2d"
         require(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)")
         input.requireFloat(op)
@@ -29,14 +33,17 @@ extension Functional {
         require(padding.0 >= 0 && padding.1 >= 0 && padding.0 * 2 <= k.0 && padding.1 * 2 <= k.1,
                      "\(op): padding \(padding) must be between 0 and half the kernel size \(k)")
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-        let outH = windowOutput(h, kernel: k.0, stride: s.0, padding: padding.0, dilation: d.0)
-        let outW = windowOutput(w, kernel: k.1, stride: s.1, padding: padding.1, dilation: d.1)
+        let outH = windowOutput(h, kernel: k.0, stride: s.0, padding: padding.0, dilation: d.0, ceilMode: ceilMode)
+        let outW = windowOutput(w, kernel: k.1, stride: s.1, padding: padding.1, dilation: d.1, ceilMode: ceilMode)
         require(outH > 0 && outW > 0, "\(op): kernel \(k) does not fit input \(input.shape) padded by \(padding)")
         let planes = n * c, l = outH * outW, kk = k.0 * k.1, hw = h * w
         var winners = [Int](repeating: 0, count: planes * l)
-        // Each window as (start of its window, offsets of its elements); -1 offsets mark padding.
-        // Without padding every window has the same offsets, so no per-window table is needed.
+        // Each window as (start of its window, offsets of its elements); -1 offsets mark padding and
+        // the part of a ceil-mode window past the input. When every window lies inside the input, all
+        // have the same offsets, so no per-window table is needed.
         let unpadded = padding.0 == 0 && padding.1 == 0
+            && outH == windowOutput(h, kernel: k.0, stride: s.0, padding: 0, dilation: d.0)
+            && outW == windowOutput(w, kernel: k.1, stride: s.1, padding: 0, dilation: d.1)
         let windows = unpadded
             ? PatchTable(indices: [], width: 0, perSample: false)
             : windowTable(channels: 1, height: h, width: w, kernel: k, stride: s, padding: padding, dilation: d,
@@ -103,7 +110,7 @@ extension Functional {
         return out.reshape([n, c, outH, outW])
     }
 
-    /// 2-D average pooling, like PyTorch's `F.avg_pool2d` (floor mode).
+    /// 2-D average pooling, like PyTorch's `F.avg_pool2d`.
     ///
     /// - Parameters:
     ///   - input: `[N, C, H, W]`.
@@ -111,13 +118,16 @@ extension Functional {
     ///   - stride: the step between windows; `nil` means the kernel size.
     ///   - padding: zero padding on each side, at most half the kernel.
     ///   - countIncludePad: whether padded zeros count in each window's divisor (PyTorch's default).
+    ///   - ceilMode: whether a last, partial window at the bottom and right makes an output too (as
+    ///     PyTorch's `ceil_mode`). Its part past the padding never counts in the divisor.
     /// - Returns: `[N, C, outH, outW]`.
     ///
     /// ```swift
     /// let y = Functional.avgPool2d(x, kernelSize: (2, 2))
     /// ```
     public static func avgPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil,
-                                 padding: (Int, Int) = (0, 0), countIncludePad: Bool = true) -> Tensor {
+                                 padding: (Int, Int) = (0, 0), countIncludePad: Bool = true,
+                                 ceilMode: Bool = false) -> Tensor {
         let op = "avgPool2d"
         require(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)")
         let k = checkedPair(kernelSize, "kernel size", op, min: 1)
@@ -125,24 +135,30 @@ extension Functional {
         require(padding.0 >= 0 && padding.1 >= 0 && padding.0 * 2 <= k.0 && padding.1 * 2 <= k.1,
                      "\(op): padding \(padding) must be between 0 and half the kernel size \(k)")
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-        let outH = windowOutput(h, kernel: k.0, stride: s.0, padding: padding.0, dilation: 1)
-        let outW = windowOutput(w, kernel: k.1, stride: s.1, padding: padding.1, dilation: 1)
+        let outH = windowOutput(h, kernel: k.0, stride: s.0, padding: padding.0, dilation: 1, ceilMode: ceilMode)
+        let outW = windowOutput(w, kernel: k.1, stride: s.1, padding: padding.1, dilation: 1, ceilMode: ceilMode)
         require(outH > 0 && outW > 0, "\(op): kernel \(k) does not fit input \(input.shape) padded by \(padding)")
-        let cols = unfold(input.reshape([n * c, 1, h, w]), kernelSize: k, stride: s, padding: padding)  // [N·C, L, kk]
-        let pooled: Tensor
-        if countIncludePad || (padding.0 == 0 && padding.1 == 0) {
-            pooled = cols.mean(axes: [2])
-        } else {
-            var counts = [Double](repeating: 0, count: outH * outW)
-            for oy in 0..<outH {
-                for ox in 0..<outW {
-                    let rows = Swift.min(oy * s.0 - padding.0 + k.0, h) - Swift.max(oy * s.0 - padding.0, 0)
-                    let colsIn = Swift.min(ox * s.1 - padding.1 + k.1, w) - Swift.max(ox * s.1 - padding.1, 0)
-                    counts[oy * outW + ox] = Double(rows * colsIn)
-                }
+        // Each window's elements as a row [N·C, L, kk]; positions outside the input read 0.
+        let table = windowTable(channels: 1, height: h, width: w, kernel: k, stride: s, padding: padding,
+                                dilation: (1, 1), outH: outH, outW: outW)
+        let cols = patchGather(input.reshape([n * c, h * w]), table, outShape: [outH * outW, k.0 * k.1])
+        // The divisor of each window: its extent clipped to the padded input (countIncludePad) or to
+        // the input itself, as PyTorch counts.
+        let rowLimit = countIncludePad ? h + padding.0 : h, columnLimit = countIncludePad ? w + padding.1 : w
+        var counts = [Double](repeating: 0, count: outH * outW)
+        var uniform = true
+        for oy in 0..<outH {
+            for ox in 0..<outW {
+                let top = oy * s.0 - padding.0, left = ox * s.1 - padding.1
+                let rows = Swift.min(top + k.0, rowLimit) - (countIncludePad ? top : Swift.max(top, 0))
+                let columns = Swift.min(left + k.1, columnLimit) - (countIncludePad ? left : Swift.max(left, 0))
+                counts[oy * outW + ox] = Double(rows * columns)
+                uniform = uniform && rows * columns == k.0 * k.1
             }
-            pooled = cols.sum(axes: [2]) / Tensor(shape: [outH * outW], values: counts, dtype: input.dtype)
         }
+        let pooled = uniform
+            ? cols.mean(axes: [2])
+            : cols.sum(axes: [2]) / Tensor(shape: [outH * outW], values: counts, dtype: input.dtype)
         return pooled.reshape([n, c, outH, outW])
     }
 
