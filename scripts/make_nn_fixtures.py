@@ -123,4 +123,7 @@ case("avgpool2d_ceil", nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True), r(2
 case("avgpool2d_ceil_nopadcount",
      nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False), r(2, 2, 8, 7))
 case("avgpool2d_ceil_nopad", nn.AvgPool2d((2, 3), stride=(2, 2), ceil_mode=True), r(1, 3, 5, 6))
+# padding="same": an even kernel (one more zero at the bottom) with a dilated width, and a 1-D one.
+case("conv2d_same", nn.Conv2d(3, 4, (4, 3), padding="same", dilation=(1, 2)), r(2, 3, 6, 7))
+case("conv1d_same", nn.Conv1d(2, 3, 4, padding="same"), r(2, 2, 9))
 print("wrote", len(os.listdir(OUT)), "files to", os.path.normpath(OUT))

@@ -35,6 +35,12 @@ struct NNGradCheckTests {
         expectPasses(GradCheck.check(inputs: [x, w1]) {
             Functional.conv2d($0[0], weight: $0[1], stride: (1, 1), padding: (0, 1))
         }, "conv2d")
+        // "same" with an even kernel: one zero more at the bottom and right than at the top and left.
+        expectPasses(GradCheck.check(inputs: [x, w1]) {
+            Functional.conv2d($0[0], weight: $0[1], padding: .same)
+        }, "conv2d same")
+        #expect(Functional.conv2d(x, weight: w1, padding: .same).shape == [2, 3, 5, 5])
+        #expect(Functional.conv1d(normal([2, 3, 7], seed: 7), weight: normal([2, 3, 4], seed: 8), padding: .same).shape == [2, 2, 7])
     }
 
     @Test("a convolution over zero input channels is the bias on every path (an empty sum)",

@@ -14,6 +14,8 @@ func makeLayer(_ name: String) -> any Layer {
     case "conv2d_pointwise": return Conv2d(4, 5, kernelSize: 1)
     case "conv2d_strided": return Conv2d(3, 4, kernelSize: [3, 2], stride: 2, padding: [1, 2])
     case "conv2d_lenet": return Conv2d(6, 16, kernelSize: 5)
+    case "conv2d_same": return Conv2d(3, 4, kernelSize: [4, 3], padding: .same, dilation: [1, 2])
+    case "conv1d_same": return Conv1d(2, 3, kernelSize: 4, padding: .same)
     case "conv1d": return Conv1d(3, 4, kernelSize: 3, stride: 2, padding: 1)
     case "conv1d_groups": return Conv1d(4, 6, kernelSize: 3, padding: 2, dilation: 2, groups: 2, bias: false)
     case "convtranspose2d": return ConvTranspose2d(3, 4, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1)
@@ -71,7 +73,7 @@ func makeLayer(_ name: String) -> any Layer {
 struct LayerParityTests {
     @Test("linear and convolution", arguments: [
         "linear", "linear_nobias", "conv2d", "conv2d_groups", "conv2d_dilated", "conv2d_pointwise", "conv2d_strided",
-        "conv2d_lenet", "conv1d", "conv1d_groups",
+        "conv2d_lenet", "conv1d", "conv1d_groups", "conv2d_same", "conv1d_same",
         "convtranspose2d", "convtranspose2d_groups",
     ])
     func weighted(_ name: String) throws {

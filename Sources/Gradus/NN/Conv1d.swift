@@ -13,8 +13,8 @@ public final class Conv1d: Module, Layer {
     public var bias: Tensor?
     /// The step between windows.
     public let stride: Int
-    /// Zero padding added on each side.
-    public let padding: Int
+    /// The zeros around the input: a number per side, or `.same`.
+    public let padding: ConvPadding
     /// The spacing between kernel elements.
     public let dilation: Int
     /// The number of channel groups.
@@ -32,11 +32,16 @@ public final class Conv1d: Module, Layer {
     /// ```swift
     /// let conv = Conv1d(weight: Tensor.ones([2, 1, 3]), bias: nil)
     /// ```
-    public init(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0, dilation: Int = 1, groups: Int = 1) {
+    public init(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: ConvPadding = 0, dilation: Int = 1,
+                groups: Int = 1) {
         require(weight.rank == 3, "Conv1d: weight must be [out, in/groups, k], got \(weight.shape)")
         require(groups >= 1 && weight.shape[0] % groups == 0,
                      "Conv1d: \(weight.shape[0]) output channels are not divisible by \(groups) groups")
         if let bias { require(bias.shape == [weight.shape[0]], "Conv1d: bias shape \(bias.shape) must be [\(weight.shape[0])]") }
+        require(padding != .same || stride == 1, "Conv1d: padding same needs stride 1, got stride \(stride)")
+        if case .zeros(let size) = padding {
+            require(size.height == size.width, "Conv1d: padding must be one number or .same, got \(size)")
+        }
         self.weight = weight.requiringGrad()
         self.bias = bias?.requiringGrad()
         self.stride = stride
@@ -53,7 +58,7 @@ public final class Conv1d: Module, Layer {
     ///   - outChannels: channels of the output.
     ///   - kernelSize: the filter length.
     ///   - stride: the step between windows.
-    ///   - padding: zeros added on each side.
+    ///   - padding: zeros added on each side, or `.same` (output as long as the input; stride 1).
     ///   - dilation: the spacing between kernel elements.
     ///   - groups: channel groups.
     ///   - bias: whether to add a learned bias.
@@ -64,7 +69,7 @@ public final class Conv1d: Module, Layer {
     /// var rng = SeededGenerator(seed: 0)
     /// let conv = Conv1d(4, 8, kernelSize: 5, generator: &rng)
     /// ```
-    public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+    public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: ConvPadding = 0,
                             dilation: Int = 1, groups: Int = 1, bias: Bool = true, dtype: DType = .float32,
                             generator: inout SeededGenerator) {
         require(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
@@ -80,7 +85,7 @@ public final class Conv1d: Module, Layer {
     /// ```swift
     /// let conv = Conv1d(1, 4, kernelSize: 3)
     /// ```
-    public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+    public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: ConvPadding = 0,
                             dilation: Int = 1, groups: Int = 1, bias: Bool = true, dtype: DType = .float32) {
         var g = splitDefaultGenerator()
         self.init(inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: padding,

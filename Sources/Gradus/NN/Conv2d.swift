@@ -15,8 +15,8 @@ public final class Conv2d: Module, Layer {
     public var bias: Tensor?
     /// The step between windows.
     public let stride: Size2
-    /// Zero padding added on each side.
-    public let padding: Size2
+    /// The zeros around the input: a number per side, or `.same`.
+    public let padding: ConvPadding
     /// The spacing between kernel elements.
     public let dilation: Size2
     /// The number of channel groups.
@@ -34,11 +34,13 @@ public final class Conv2d: Module, Layer {
     /// ```swift
     /// let conv = Conv2d(weight: Tensor.ones([4, 3, 3, 3]), bias: nil, padding: 1)
     /// ```
-    public init(weight: Tensor, bias: Tensor?, stride: Size2 = 1, padding: Size2 = 0, dilation: Size2 = 1, groups: Int = 1) {
+    public init(weight: Tensor, bias: Tensor?, stride: Size2 = 1, padding: ConvPadding = 0, dilation: Size2 = 1,
+                groups: Int = 1) {
         require(weight.rank == 4, "Conv2d: weight must be [out, in/groups, kH, kW], got \(weight.shape)")
         require(groups >= 1 && weight.shape[0] % groups == 0,
                      "Conv2d: \(weight.shape[0]) output channels are not divisible by \(groups) groups")
         if let bias { require(bias.shape == [weight.shape[0]], "Conv2d: bias shape \(bias.shape) must be [\(weight.shape[0])]") }
+        require(padding != .same || stride == 1, "Conv2d: padding same needs stride 1, got stride \(stride)")
         self.weight = weight.requiringGrad()
         self.bias = bias?.requiringGrad()
         self.stride = stride
@@ -55,7 +57,7 @@ public final class Conv2d: Module, Layer {
     ///   - outChannels: channels of the output (number of filters).
     ///   - kernelSize: the filter size.
     ///   - stride: the step between windows.
-    ///   - padding: zeros added on each side.
+    ///   - padding: zeros added on each side, or `.same` (output as large as the input; stride 1).
     ///   - dilation: the spacing between kernel elements.
     ///   - groups: channel groups (both channel counts must be divisible by it).
     ///   - bias: whether to add a learned bias.
@@ -67,7 +69,7 @@ public final class Conv2d: Module, Layer {
     /// let conv = Conv2d(3, 16, kernelSize: 3, padding: 1, generator: &rng)
     /// ```
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Size2, stride: Size2 = 1,
-                            padding: Size2 = 0, dilation: Size2 = 1, groups: Int = 1, bias: Bool = true,
+                            padding: ConvPadding = 0, dilation: Size2 = 1, groups: Int = 1, bias: Bool = true,
                             dtype: DType = .float32, generator: inout SeededGenerator) {
         require(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
                      "Conv2d: channels \(inChannels) -> \(outChannels) are not divisible by \(groups) groups")
@@ -83,7 +85,7 @@ public final class Conv2d: Module, Layer {
     /// let conv = Conv2d(1, 6, kernelSize: 5)
     /// ```
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Size2, stride: Size2 = 1,
-                            padding: Size2 = 0, dilation: Size2 = 1, groups: Int = 1, bias: Bool = true,
+                            padding: ConvPadding = 0, dilation: Size2 = 1, groups: Int = 1, bias: Bool = true,
                             dtype: DType = .float32) {
         var g = splitDefaultGenerator()
         self.init(inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
@@ -92,7 +94,7 @@ public final class Conv2d: Module, Layer {
 
     /// Applies the convolution to `[N, inChannels, H, W]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        Functional.conv2d(input, weight: weight, bias: bias, stride: stride.pair, padding: padding.pair,
+        Functional.conv2d(input, weight: weight, bias: bias, stride: stride.pair, padding: padding,
                           dilation: dilation.pair, groups: groups)
     }
 

@@ -57,6 +57,37 @@ extension Functional {
         return out.reshape([n, o, outH, outW])
     }
 
+    /// 2-D cross-correlation with padding given as ``ConvPadding``: a number of zeros, or `.same`
+    /// (PyTorch's `padding='same'`, stride 1 only; an odd extent pads one more zero at the bottom or
+    /// right).
+    ///
+    /// - Parameters:
+    ///   - input: `[N, C, H, W]`.
+    ///   - weight: `[O, C / groups, kH, kW]`.
+    ///   - bias: `[O]` or nil.
+    ///   - stride: the step between windows; must be 1 with `.same`.
+    ///   - padding: the zeros around the input.
+    ///   - dilation: the spacing between kernel elements.
+    ///   - groups: the number of channel groups.
+    /// - Returns: `[N, O, outH, outW]`; with `.same`, outH = H and outW = W.
+    ///
+    /// ```swift
+    /// let y = Functional.conv2d(x, weight: w, padding: .same)
+    /// ```
+    public static func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
+                              padding: ConvPadding, dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
+        require(padding != .same || (stride.0 == 1 && stride.1 == 1),
+                "conv2d: padding same needs stride 1, got stride \(stride)")
+        require(weight.rank == 4, "conv2d: weight must be [O, C/groups, kH, kW], got \(weight.shape)")
+        let rows = padding.amounts(dimension: 0, kernel: weight.shape[2], dilation: dilation.0)
+        let columns = padding.amounts(dimension: 1, kernel: weight.shape[3], dilation: dilation.1)
+        // The symmetric part goes to the kernels; an extra zero after (odd extent) is padded here.
+        let extra = (rows.after - rows.before, columns.after - columns.before)
+        let padded = extra == (0, 0) ? input : input.pad([0, extra.1, 0, extra.0])
+        return conv2d(padded, weight: weight, bias: bias, stride: stride, padding: (rows.before, columns.before),
+                      dilation: dilation, groups: groups)
+    }
+
     /// 1-D cross-correlation over a batch, like PyTorch's `F.conv1d` (computed as a 2-D convolution of
     /// height 1).
     ///
@@ -76,6 +107,40 @@ extension Functional {
         let x = input.unsqueeze(2), wt = weight.unsqueeze(2)
         let y = conv2d(x, weight: wt, bias: bias, stride: (1, stride), padding: (0, padding),
                        dilation: (1, dilation), groups: groups)
+        return y.squeeze(2)
+    }
+
+    /// 1-D cross-correlation with padding given as ``ConvPadding``: a number of zeros, or `.same`
+    /// (stride 1 only; an odd extent pads one more zero at the end).
+    ///
+    /// - Parameters:
+    ///   - input: `[N, C, L]`.
+    ///   - weight: `[O, C / groups, k]`.
+    ///   - bias: `[O]` or nil.
+    ///   - stride: the step between windows; must be 1 with `.same`.
+    ///   - padding: the zeros around the input (one number).
+    ///   - dilation: the spacing between kernel elements.
+    ///   - groups: the number of channel groups.
+    /// - Returns: `[N, O, outL]`; with `.same`, outL = L.
+    ///
+    /// ```swift
+    /// let y = Functional.conv1d(signal, weight: w, padding: .same)
+    /// ```
+    public static func conv1d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1,
+                              padding: ConvPadding, dilation: Int = 1, groups: Int = 1) -> Tensor {
+        let alongLength: ConvPadding
+        switch padding {
+        case .same:
+            require(stride == 1, "conv1d: padding same needs stride 1, got stride \(stride)")
+            alongLength = .same
+        case .zeros(let size):
+            require(size.height == size.width, "conv1d: padding must be one number, got \(size)")
+            alongLength = .zeros(Size2(0, size.width))
+        }
+        require(input.rank == 3 && weight.rank == 3,
+                "conv1d: input must be [N, C, L] and weight [O, C/groups, k], got \(input.shape) and \(weight.shape)")
+        let y = conv2d(input.unsqueeze(2), weight: weight.unsqueeze(2), bias: bias, stride: (1, stride),
+                       padding: alongLength, dilation: (1, dilation), groups: groups)
         return y.squeeze(2)
     }
 

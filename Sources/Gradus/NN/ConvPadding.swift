@@ -1,0 +1,49 @@
+/// How a convolution pads its input: a number of zeros on each side, or `.same` (PyTorch's
+/// `padding='same'`), or `.valid` (none). Integer and array literals give a number of zeros.
+///
+/// ```swift
+/// let a = Conv2d(3, 16, kernelSize: 3, padding: 1)       // one zero on each side
+/// let b = Conv2d(3, 16, kernelSize: 4, padding: .same)   // output as large as the input
+/// ```
+public enum ConvPadding: Sendable, Equatable, ExpressibleByIntegerLiteral, ExpressibleByArrayLiteral,
+    CustomStringConvertible
+{
+    /// The same number of zeros before and after, along rows and columns.
+    case zeros(Size2)
+    /// As many zeros as keep the output the size of the input (stride 1 only). The window's extent
+    /// minus one, `dilation·(kernel − 1)`, is split in two; when it is odd, the extra zero goes after
+    /// (bottom, right), as in PyTorch.
+    case same
+
+    /// No padding (PyTorch's `padding='valid'`).
+    public static let valid = ConvPadding.zeros(0)
+
+    /// The same number of zeros on every side, from a literal.
+    public init(integerLiteral value: Int) { self = .zeros(Size2(value)) }
+
+    /// `[rows, columns]` zeros, from a literal.
+    public init(arrayLiteral elements: Int...) {
+        require(elements.count == 2, "ConvPadding: needs exactly 2 values, got \(elements)")
+        self = .zeros(Size2(elements[0], elements[1]))
+    }
+
+    /// `same`, or the number of zeros as ``Size2`` shows it.
+    public var description: String {
+        switch self {
+        case .zeros(let size): return size.description
+        case .same: return "same"
+        }
+    }
+
+    /// Zeros before and after along one dimension, for a kernel of `kernel` elements `dilation` apart.
+    func amounts(dimension: Int, kernel: Int, dilation: Int) -> (before: Int, after: Int) {
+        switch self {
+        case .zeros(let size):
+            let n = dimension == 0 ? size.height : size.width
+            return (n, n)
+        case .same:
+            let total = dilation * (kernel - 1)
+            return (total / 2, total - total / 2)
+        }
+    }
+}
