@@ -42,12 +42,17 @@ def randomize(module):
                 b.fill_(3)
 
 
+def first(y):
+    """The output sequence of a recurrent layer (which also returns its final state), else y."""
+    return y[0] if isinstance(y, tuple) else y
+
+
 def run(module, x, gout, mode):
     module.train(mode == "train")
     x = x.clone().requires_grad_(x.dtype.is_floating_point)
     for p in module.parameters():
         p.grad = None
-    y = module(x)
+    y = first(module(x))
     (y * gout).sum().backward()
     r = {"output": enc(y), "grads": {n: enc(p.grad) for n, p in module.named_parameters() if p.grad is not None},
          "stateAfter": {n: enc(b) for n, b in module.named_buffers()}}
@@ -61,7 +66,7 @@ def case(name, module, x, modes=("train",), randomize_weights=True):
         randomize(module)
     state = {k: enc(v) for k, v in module.state_dict().items()}
     with torch.no_grad():
-        gout = torch.rand_like(module.eval()(x)) + 0.5
+        gout = torch.rand_like(first(module.eval()(x))) + 0.5
     runs = {}
     for mode in modes:
         runs[mode] = run(module, x, gout, mode)
@@ -126,4 +131,13 @@ case("avgpool2d_ceil_nopad", nn.AvgPool2d((2, 3), stride=(2, 2), ceil_mode=True)
 # padding="same": an even kernel (one more zero at the bottom) with a dilated width, and a 1-D one.
 case("conv2d_same", nn.Conv2d(3, 4, (4, 3), padding="same", dilation=(1, 2)), r(2, 3, 6, 7))
 case("conv1d_same", nn.Conv1d(2, 3, 4, padding="same"), r(2, 2, 9))
+# Recurrent layers: the output sequence and the gradients through every step; stacked, bidirectional,
+# batch-first and one unbatched sequence.
+case("rnn", nn.RNN(5, 4, num_layers=2), r(6, 3, 5))
+case("rnn_relu_bidirectional", nn.RNN(3, 4, nonlinearity="relu", bidirectional=True, batch_first=True), r(2, 5, 3))
+case("lstm", nn.LSTM(5, 4, num_layers=2), r(6, 3, 5))
+case("lstm_bidirectional", nn.LSTM(3, 4, num_layers=2, bidirectional=True, batch_first=True), r(2, 5, 3))
+case("lstm_unbatched_nobias", nn.LSTM(3, 2, bias=False), r(4, 3))
+case("gru", nn.GRU(5, 4, num_layers=2), r(6, 3, 5))
+case("gru_bidirectional", nn.GRU(3, 4, bidirectional=True, batch_first=True), r(2, 5, 3))
 print("wrote", len(os.listdir(OUT)), "files to", os.path.normpath(OUT))

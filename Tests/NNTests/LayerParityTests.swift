@@ -7,6 +7,14 @@ import Testing
 func makeLayer(_ name: String) -> any Layer {
     switch name {
     case "linear": return Linear(5, 3)
+    case "rnn": return RNN(inputSize: 5, hiddenSize: 4, numLayers: 2)
+    case "rnn_relu_bidirectional":
+        return RNN(inputSize: 3, hiddenSize: 4, nonlinearity: .relu, batchFirst: true, bidirectional: true)
+    case "lstm": return LSTM(inputSize: 5, hiddenSize: 4, numLayers: 2)
+    case "lstm_bidirectional": return LSTM(inputSize: 3, hiddenSize: 4, numLayers: 2, batchFirst: true, bidirectional: true)
+    case "lstm_unbatched_nobias": return LSTM(inputSize: 3, hiddenSize: 2, bias: false)
+    case "gru": return GRU(inputSize: 5, hiddenSize: 4, numLayers: 2)
+    case "gru_bidirectional": return GRU(inputSize: 3, hiddenSize: 4, batchFirst: true, bidirectional: true)
     case "linear_nobias": return Linear(5, 3, bias: false)
     case "conv2d": return Conv2d(3, 4, kernelSize: 3, padding: 1)
     case "conv2d_groups": return Conv2d(4, 6, kernelSize: [3, 2], stride: [2, 1], padding: [1, 0], dilation: [1, 2], groups: 2)
@@ -81,6 +89,13 @@ struct LayerParityTests {
         // differences of order 1e-5 are expected there, whatever the summation order.
         let large = name == "conv2d_lenet"
         try checkAgainstPyTorch(name, makeLayer(name), rtol: large ? 1e-4 : 1e-5, atol: large ? 5e-5 : 2e-6)
+    }
+
+    @Test("recurrent layers: output sequence, input and weight gradients through every step", arguments: [
+        "rnn", "rnn_relu_bidirectional", "lstm", "lstm_bidirectional", "lstm_unbatched_nobias", "gru", "gru_bidirectional",
+    ])
+    func recurrent(_ name: String) throws {
+        try checkAgainstPyTorch(name, makeLayer(name), rtol: 1e-5, atol: 2e-6)
     }
 
     @Test("pooling", arguments: [

@@ -1,0 +1,42 @@
+/// A multi-layer gated recurrent unit network (PyTorch's `nn.GRU`). Each step, from the input x and
+/// the hidden state h:
+///
+///     r = σ(W_ir x + b_ir + W_hr h + b_hr)      z = σ(W_iz x + b_iz + W_hz h + b_hz)
+///     n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
+///     h' = (1 − z) ⊙ n + z ⊙ h
+///
+/// The gates are stacked in `weight_ih`/`weight_hh` in the order r, z, n. Shapes, names and options,
+/// and the initializers, are described in ``RecurrentLayer``. As a ``Layer`` it returns the output
+/// sequence only.
+///
+/// ```swift
+/// let gru = GRU(inputSize: 10, hiddenSize: 20, batchFirst: true)
+/// let (output, hidden) = gru(x, nil)   // x [N, T, 10] -> output [N, T, 20], hidden [1, N, 20]
+/// ```
+public final class GRU: RecurrentLayer, Layer {
+    override class var gateCount: Int { 3 }
+    override class var layerName: String { "GRU" }
+
+    override func step(_ projectedInput: Tensor, _ state: [Tensor], index: Int) -> [Tensor] {
+        let h = state[0]
+        let x = projectedInput.chunk(3, axis: 1), p = projectHidden(h, index: index).chunk(3, axis: 1)
+        let r = (x[0] + p[0]).sigmoid(), z = (x[1] + p[1]).sigmoid()
+        let n = (x[2] + r * p[2]).tanh()
+        return [n + z * (h - n)]
+    }
+
+    /// Runs the network from `hidden` (zeros when nil).
+    ///
+    /// - Parameters:
+    ///   - input: `[T, N, inputSize]` (`[N, T, inputSize]` with `batchFirst`) or `[T, inputSize]`.
+    ///   - hidden: the initial state `[numLayers·directions, N, hiddenSize]` (without N for one sequence).
+    /// - Returns: the last layer's hidden state at every step, `[T, N, directions·hiddenSize]`, and the
+    ///   final state of every layer and direction.
+    public func callAsFunction(_ input: Tensor, _ hidden: Tensor?) -> (output: Tensor, hidden: Tensor) {
+        let r = run(input, initial: hidden.map { [$0] }, stateCount: 1)
+        return (r.output, r.final[0])
+    }
+
+    /// The output sequence, from a zero state.
+    public func callAsFunction(_ input: Tensor) -> Tensor { self(input, nil).output }
+}

@@ -1,0 +1,203 @@
+/// What ``RNN``, ``LSTM`` and ``GRU`` share (PyTorch's `nn.RNNBase`): stacked layers, each optionally
+/// bidirectional, that read a sequence one step at a time, with PyTorch's parameter names and layout.
+///
+/// Each layer `l` and direction has `weight_ih_l<l>` `[gates·hiddenSize, inputs]`, `weight_hh_l<l>`
+/// `[gates·hiddenSize, hiddenSize]` and, with `bias`, `bias_ih_l<l>` and `bias_hh_l<l>`
+/// `[gates·hiddenSize]`; the reverse direction's names end in `_reverse`. All start uniform in
+/// ±1/√hiddenSize, as in PyTorch. Sequences are `[T, N, inputSize]` (`[N, T, inputSize]` with
+/// `batchFirst`), or `[T, inputSize]` for one sequence; states are `[numLayers·directions, N,
+/// hiddenSize]`.
+///
+/// ```swift
+/// let lstm = LSTM(inputSize: 8, hiddenSize: 16, numLayers: 2, batchFirst: true)
+/// let (output, state) = lstm(x, nil)   // x [N, T, 8] -> output [N, T, 16]
+/// ```
+public class RecurrentLayer: Module {
+    /// Features of each step of the input.
+    public let inputSize: Int
+    /// Features of the hidden state.
+    public let hiddenSize: Int
+    /// Stacked layers; each reads the previous one's output sequence.
+    public let numLayers: Int
+    /// Whether the layers have biases.
+    public let hasBias: Bool
+    /// Whether sequences are `[N, T, features]` rather than `[T, N, features]`.
+    public let batchFirst: Bool
+    /// The dropout probability on each layer's output but the last, in training mode.
+    public let dropout: Double
+    /// Whether each layer also reads the sequence backwards (outputs of both directions concatenated).
+    public let bidirectional: Bool
+
+    /// `weight_ih` of each layer and direction, in PyTorch's order (layer 0, layer 0 reverse, …).
+    public private(set) var inputWeights: [Tensor] = []
+    /// `weight_hh` of each layer and direction.
+    public private(set) var hiddenWeights: [Tensor] = []
+    /// `bias_ih` of each layer and direction (empty without biases).
+    public private(set) var inputBiases: [Tensor] = []
+    /// `bias_hh` of each layer and direction (empty without biases).
+    public private(set) var hiddenBiases: [Tensor] = []
+
+    /// 1 or 2.
+    var directions: Int { bidirectional ? 2 : 1 }
+    /// The gates stacked in each weight: 1 (RNN), 4 (LSTM), 3 (GRU).
+    class var gateCount: Int { 1 }
+    /// The layer's name in error messages.
+    class var layerName: String { "RecurrentLayer" }
+
+    /// A network with PyTorch's initialization drawn from `generator`.
+    ///
+    /// - Parameters:
+    ///   - inputSize: features of each input step.
+    ///   - hiddenSize: features of the hidden (and cell) state.
+    ///   - numLayers: stacked layers.
+    ///   - bias: whether the layers have biases.
+    ///   - batchFirst: sequences as `[N, T, features]`.
+    ///   - dropout: dropout on each layer's output but the last, in training mode.
+    ///   - bidirectional: also read each sequence backwards.
+    ///   - dtype: the parameters' element type.
+    ///   - generator: the source of randomness.
+    ///
+    /// ```swift
+    /// var rng = SeededGenerator(seed: 0)
+    /// let gru = GRU(inputSize: 4, hiddenSize: 8, bidirectional: true, generator: &rng)
+    /// ```
+    public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
+                dropout: Double = 0, bidirectional: Bool = false, dtype: DType = .float32,
+                generator: inout SeededGenerator) {
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.numLayers = numLayers
+        self.hasBias = bias
+        self.batchFirst = batchFirst
+        self.dropout = dropout
+        self.bidirectional = bidirectional
+        super.init()
+        require(type(of: self) != RecurrentLayer.self,
+                "RecurrentLayer is the shared base of RNN, LSTM and GRU: create one of those")
+        let name = Self.layerName, gates = Self.gateCount
+        require(inputSize >= 1 && hiddenSize >= 1 && numLayers >= 1,
+                "\(name): inputSize \(inputSize), hiddenSize \(hiddenSize) and numLayers \(numLayers) must be at least 1")
+        require(dropout >= 0 && dropout <= 1, "\(name): dropout must be in [0, 1], got \(dropout)")
+        let bound = 1 / Double(hiddenSize).squareRoot()
+        func uniform(_ shape: [Int]) -> Tensor {
+            let t = Tensor.zeros(shape, dtype: dtype)
+            Init.uniform(t, low: -bound, high: bound, generator: &generator)
+            return t.requiringGrad()
+        }
+        for layer in 0..<numLayers {
+            for _ in 0..<directions {
+                let inputs = layer == 0 ? inputSize : hiddenSize * directions
+                inputWeights.append(uniform([gates * hiddenSize, inputs]))
+                hiddenWeights.append(uniform([gates * hiddenSize, hiddenSize]))
+                if bias {
+                    inputBiases.append(uniform([gates * hiddenSize]))
+                    hiddenBiases.append(uniform([gates * hiddenSize]))
+                }
+            }
+        }
+    }
+
+    /// A network with PyTorch's initialization drawn from the default generator (``Random``).
+    ///
+    /// ```swift
+    /// let lstm = LSTM(inputSize: 4, hiddenSize: 8, batchFirst: true)
+    /// ```
+    public convenience init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true,
+                            batchFirst: Bool = false, dropout: Double = 0, bidirectional: Bool = false,
+                            dtype: DType = .float32) {
+        var g = splitDefaultGenerator()
+        self.init(inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias, batchFirst: batchFirst,
+                  dropout: dropout, bidirectional: bidirectional, dtype: dtype, generator: &g)
+    }
+
+    /// PyTorch's names and order: for each layer, each direction: weight_ih, weight_hh, bias_ih, bias_hh.
+    override func members() -> Members {
+        var found = Members()
+        for layer in 0..<numLayers {
+            for direction in 0..<directions {
+                let i = layer * directions + direction
+                let suffix = "_l\(layer)" + (direction == 1 ? "_reverse" : "")
+                found.parameters.append(("weight_ih" + suffix, inputWeights[i]))
+                found.parameters.append(("weight_hh" + suffix, hiddenWeights[i]))
+                if hasBias {
+                    found.parameters.append(("bias_ih" + suffix, inputBiases[i]))
+                    found.parameters.append(("bias_hh" + suffix, hiddenBiases[i]))
+                }
+            }
+        }
+        return found
+    }
+
+    /// One step of layer-and-direction `index`: the new state from the input's projection
+    /// `x·W_ihᵀ + b_ih` `[N, gates·hiddenSize]` and the state (`[h]`, or `[h, c]` for an LSTM).
+    func step(_ projectedInput: Tensor, _ state: [Tensor], index: Int) -> [Tensor] {
+        fatalError("\(Self.layerName) must override step")
+    }
+
+    /// `x·Wᵀ + b` with the hidden weights of `index`.
+    func projectHidden(_ h: Tensor, index: Int) -> Tensor {
+        Tensor.linear(h, weight: hiddenWeights[index], bias: hasBias ? hiddenBiases[index] : nil)
+    }
+
+    /// Runs every layer and direction over `input`, from `initial` states (each `[L·D, N, H]`, or
+    /// `[L·D, H]` for one sequence; nil means zeros). Returns the last layer's outputs and the final
+    /// states, shaped like `initial`.
+    func run(_ input: Tensor, initial: [Tensor]?, stateCount: Int) -> (output: Tensor, final: [Tensor]) {
+        let op = Self.layerName
+        require(input.rank == 2 || input.rank == 3,
+                "\(op): input must be [T, N, \(inputSize)]\(batchFirst ? " (batch first: [N, T, \(inputSize)])" : "") or [T, \(inputSize)], got \(input.shape)")
+        require(input.shape.last == inputSize, "\(op): input \(input.shape) does not end with inputSize \(inputSize)")
+        let batched = input.rank == 3
+        var x = batched ? (batchFirst ? input.transpose(0, 1) : input) : input.unsqueeze(1)   // [T, N, I]
+        let (steps, batch) = (x.shape[0], x.shape[1])
+        require(steps >= 1, "\(op): input \(input.shape) has no time steps")
+        let stateShape = [numLayers * directions, batch, hiddenSize]
+        let states: [Tensor] = (0..<stateCount).map { k in
+            guard let given = initial?[k] else { return Tensor.zeros(stateShape, dtype: input.dtype) }
+            let s = batched ? given : given.unsqueeze(1)
+            require(s.shape == stateShape,
+                    "\(op): initial state \(given.shape) must be \(batched ? stateShape : [numLayers * directions, hiddenSize]) for input \(input.shape)")
+            return s
+        }
+        var finals = [[Tensor]](repeating: [], count: stateCount)
+        for layer in 0..<numLayers {
+            var outputs: [Tensor] = []
+            for direction in 0..<directions {
+                let i = layer * directions + direction
+                // The input side of every step in one product: [T, N, gates·H].
+                let projected = Tensor.linear(x, weight: inputWeights[i], bias: hasBias ? inputBiases[i] : nil)
+                var state = states.map { $0.select(axis: 0, index: i) }
+                var hidden = [Tensor?](repeating: nil, count: steps)
+                for s in 0..<steps {
+                    let t = direction == 0 ? s : steps - 1 - s
+                    state = step(projected.select(axis: 0, index: t), state, index: i)
+                    hidden[t] = state[0]
+                }
+                for k in 0..<stateCount { finals[k].append(state[k]) }
+                outputs.append(Tensor.stack(hidden.map { $0! }, axis: 0))
+            }
+            x = directions == 1 ? outputs[0] : Tensor.concatenate(outputs, axis: 2)
+            if dropout > 0 && isTraining && layer < numLayers - 1 {
+                let current = x
+                x = Random.withDefault { Functional.dropout(current, p: dropout, training: true, generator: &$0) }
+            }
+        }
+        let output = batched ? (batchFirst ? x.transpose(0, 1) : x) : x.squeeze(1)
+        let final = finals.map { parts -> Tensor in
+            let s = Tensor.stack(parts, axis: 0)
+            return batched ? s : s.squeeze(1)
+        }
+        return (output, final)
+    }
+
+    /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).
+    public override var extraDescription: String {
+        var s = "\(inputSize), \(hiddenSize)"
+        if numLayers != 1 { s += ", numLayers: \(numLayers)" }
+        if !hasBias { s += ", bias: false" }
+        if batchFirst { s += ", batchFirst: true" }
+        if dropout != 0 { s += ", dropout: \(dropout)" }
+        if bidirectional { s += ", bidirectional: true" }
+        return s
+    }
+}

@@ -1,0 +1,93 @@
+import Gradus
+import GradusTestSupport
+import Testing
+
+/// RNN, LSTM and GRU beyond the PyTorch fixtures: states carried between calls, final states against
+/// the output sequence, Float64 gradient checks through the steps, dropout between layers, errors.
+@Suite("Recurrent layers")
+struct RecurrentTests {
+    func normal(_ shape: [Int], seed: UInt64, dtype: DType = .float64) -> Tensor {
+        var rng = SeededGenerator(seed: seed)
+        return Tensor.normal(shape, dtype: dtype, generator: &rng)
+    }
+
+    @Test("the final hidden state is the last output step, and a sequence split in two gives the same result")
+    func statesCarryOver() throws {
+        var rng = SeededGenerator(seed: 3)
+        let lstm = LSTM(inputSize: 3, hiddenSize: 5, numLayers: 2, generator: &rng)
+        let x = normal([7, 2, 3], seed: 4, dtype: .float32)
+        let whole = lstm(x, nil)
+        #expect(whole.output.shape == [7, 2, 5] && whole.state.hidden.shape == [2, 2, 5] && whole.state.cell.shape == [2, 2, 5])
+        #expect(mismatch(whole.state.hidden.select(axis: 0, index: 1), whole.output.select(axis: 0, index: 6),
+                         rtol: 0, atol: 0) == nil)
+        let first = lstm(x.slice(axis: 0, start: 0, end: 4), nil)
+        let second = lstm(x.slice(axis: 0, start: 4, end: 7), first.state)
+        #expect(mismatch(second.output, whole.output.slice(axis: 0, start: 4, end: 7), rtol: 1e-6, atol: 1e-7) == nil)
+        #expect(mismatch(second.state.cell, whole.state.cell, rtol: 1e-6, atol: 1e-7) == nil)
+
+        let gru = GRU(inputSize: 3, hiddenSize: 4, generator: &rng)
+        let g1 = gru(x.slice(axis: 0, start: 0, end: 3), nil), g2 = gru(x.slice(axis: 0, start: 3, end: 7), g1.hidden)
+        #expect(mismatch(g2.output, gru(x).slice(axis: 0, start: 3, end: 7), rtol: 1e-6, atol: 1e-7) == nil)
+    }
+
+    @Test("gradients with respect to the input and the initial states pass central differences in Float64")
+    func gradientCheck() {
+        var rng = SeededGenerator(seed: 5)
+        let lstm = LSTM(inputSize: 3, hiddenSize: 2, numLayers: 2, bidirectional: true, dtype: .float64, generator: &rng)
+        let (x, h, c) = (normal([4, 2, 3], seed: 6), normal([4, 2, 2], seed: 7), normal([4, 2, 2], seed: 8))
+        let lstmReport = GradCheck.check(inputs: [x, h, c]) { t in
+            let r = lstm(t[0], (t[1], t[2]))
+            return Tensor.concatenate([r.output.flatten(), r.state.hidden.flatten(), r.state.cell.flatten()])
+        }
+        #expect(lstmReport.passed, "LSTM:\n\(lstmReport)")
+        let gru = GRU(inputSize: 3, hiddenSize: 2, batchFirst: true, dtype: .float64, generator: &rng)
+        let gruReport = GradCheck.check(inputs: [normal([2, 4, 3], seed: 9), normal([1, 2, 2], seed: 10)]) { t in
+            let r = gru(t[0], t[1])
+            return Tensor.concatenate([r.output.flatten(), r.hidden.flatten()])
+        }
+        #expect(gruReport.passed, "GRU:\n\(gruReport)")
+        let rnn = RNN(inputSize: 3, hiddenSize: 2, numLayers: 2, dtype: .float64, generator: &rng)
+        let rnnReport = GradCheck.check(inputs: [normal([5, 3], seed: 11)]) { rnn($0[0]) }
+        #expect(rnnReport.passed, "RNN:\n\(rnnReport)")
+    }
+
+    @Test("dropout acts between layers in training mode only")
+    func dropoutBetweenLayers() {
+        var rng = SeededGenerator(seed: 12)
+        let lstm = LSTM(inputSize: 3, hiddenSize: 8, numLayers: 2, dropout: 0.5, generator: &rng)
+        let x = normal([5, 4, 3], seed: 13, dtype: .float32)
+        lstm.eval()
+        let a = lstm(x).scalars(), b = lstm(x).scalars()
+        #expect(a == b)
+        lstm.train()
+        let (c, d) = Random.withSeed(1) { (lstm(x).scalars(), lstm(x).scalars()) }
+        #expect(c != a && c != d)
+        #expect(lstm.description.contains("dropout: 0.5"))
+    }
+
+    @Test("PyTorch's parameter names, shapes and count")
+    func parameters() {
+        let gru = GRU(inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true)
+        #expect(gru.namedParameters().map(\.name) == [
+            "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
+            "weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse", "bias_hh_l0_reverse",
+            "weight_ih_l1", "weight_hh_l1", "bias_ih_l1", "bias_hh_l1",
+            "weight_ih_l1_reverse", "weight_hh_l1_reverse", "bias_ih_l1_reverse", "bias_hh_l1_reverse",
+        ])
+        #expect(gru.inputWeights[2].shape == [12, 8])
+        // PyTorch: sum(p.numel() for p in nn.GRU(3, 4, 2, bidirectional=True).parameters()) == 552
+        #expect(gru.parameterCount == 552)
+        let bound = 1 / 2.0
+        #expect(gru.parameters().allSatisfy { $0.abs().max().item(Double.self) <= bound })
+    }
+
+    @Test("a wrong input size or state shape stops with a message naming the layer and the shapes")
+    func shapeErrors() async {
+        await #expect(processExitsWith: .failure) {
+            _ = LSTM(inputSize: 3, hiddenSize: 4)(Tensor.zeros([5, 2, 6]))
+        }
+        await #expect(processExitsWith: .failure) {
+            _ = GRU(inputSize: 3, hiddenSize: 4)(Tensor.zeros([5, 2, 3]), Tensor.zeros([1, 3, 4]))
+        }
+    }
+}
