@@ -140,4 +140,37 @@ case("lstm_bidirectional", nn.LSTM(3, 4, num_layers=2, bidirectional=True, batch
 case("lstm_unbatched_nobias", nn.LSTM(3, 2, bias=False), r(4, 3))
 case("gru", nn.GRU(5, 4, num_layers=2), r(6, 3, 5))
 case("gru_bidirectional", nn.GRU(3, 4, bidirectional=True, batch_first=True), r(2, 5, 3))
+
+
+class SelfAttention(nn.MultiheadAttention):
+    """nn.MultiheadAttention on one input (query = key = value), output only: the fixture format."""
+
+    def forward(self, x):
+        return super().forward(x, x, x, need_weights=False)[0]
+
+
+case("mha", SelfAttention(8, 2), r(5, 3, 8))
+case("mha_batchfirst_nobias", SelfAttention(6, 3, bias=False, batch_first=True), r(2, 4, 6))
+case("mha_unbatched", SelfAttention(4, 1), r(3, 4))
+
+# Cross-attention with both masks and the returned weights: its own file, attention_masks.json.
+mha = nn.MultiheadAttention(4, 2)
+randomize(mha)
+query = r(3, 2, 4).requires_grad_()
+key = r(5, 2, 4).requires_grad_()
+value = r(5, 2, 4).requires_grad_()
+attn_mask = torch.zeros(3, 5)
+attn_mask[0, 4] = -4.0
+attn_mask[1, 0] = -1.5
+key_padding = torch.tensor([[0, 0, 0, 1, 1], [0, 0, 0, 0, 0]])
+out, weights = mha(query, key, value, key_padding_mask=key_padding.bool(), attn_mask=attn_mask)
+gout, gweights = torch.rand_like(out) + 0.5, torch.rand_like(weights) + 0.5
+((out * gout).sum() + (weights * gweights).sum()).backward()
+doc = {"state": {k: enc(v) for k, v in mha.state_dict().items()}, "query": enc(query), "key": enc(key),
+       "value": enc(value), "attentionMask": enc(attn_mask), "keyPaddingMask": enc(key_padding),
+       "gradOutput": enc(gout), "gradWeights": enc(gweights), "output": enc(out), "weights": enc(weights),
+       "gradQuery": enc(query.grad), "gradKey": enc(key.grad), "gradValue": enc(value.grad),
+       "grads": {n: enc(p.grad) for n, p in mha.named_parameters()}}
+with open(os.path.join(OUT, "attention_masks.json"), "w") as f:
+    json.dump(doc, f)
 print("wrote", len(os.listdir(OUT)), "files to", os.path.normpath(OUT))

@@ -7,6 +7,9 @@ import Testing
 func makeLayer(_ name: String) -> any Layer {
     switch name {
     case "linear": return Linear(5, 3)
+    case "mha": return MultiheadAttention(embedDim: 8, numHeads: 2)
+    case "mha_batchfirst_nobias": return MultiheadAttention(embedDim: 6, numHeads: 3, bias: false, batchFirst: true)
+    case "mha_unbatched": return MultiheadAttention(embedDim: 4, numHeads: 1)
     case "rnn": return RNN(inputSize: 5, hiddenSize: 4, numLayers: 2)
     case "rnn_relu_bidirectional":
         return RNN(inputSize: 3, hiddenSize: 4, nonlinearity: .relu, batchFirst: true, bidirectional: true)
@@ -96,6 +99,13 @@ struct LayerParityTests {
     ])
     func recurrent(_ name: String) throws {
         try checkAgainstPyTorch(name, makeLayer(name), rtol: 1e-5, atol: 2e-6)
+    }
+
+    @Test("self-attention: output, input and weight gradients", arguments: ["mha", "mha_batchfirst_nobias", "mha_unbatched"])
+    func attention(_ name: String) throws {
+        // The key bias's gradient is zero in exact arithmetic (a shift of every score of a query), so
+        // both sides hold rounding noise of a few 1e-6 there.
+        try checkAgainstPyTorch(name, makeLayer(name), rtol: 1e-5, atol: 1e-5)
     }
 
     @Test("pooling", arguments: [

@@ -1,0 +1,163 @@
+/// Multi-head attention (PyTorch's `nn.MultiheadAttention`): queries, keys and values are projected,
+/// split into `numHeads` heads of `embedDim / numHeads` features, attended per head
+/// (`softmax(q·kᵀ/√d + mask)·v`), joined and projected again.
+///
+/// Parameters, with PyTorch's names: `in_proj_weight` `[3·embedDim, embedDim]` (the query, key and value
+/// projections stacked), `in_proj_bias` `[3·embedDim]`, and `out_proj` (a ``Linear``). Sequences are
+/// `[L, N, embedDim]` (`[N, L, embedDim]` with `batchFirst`), or `[L, embedDim]` for one sequence.
+///
+/// Masks: a floating-point mask is added to the scores (`-inf` forbids); an int64 mask forbids the
+/// positions where it is nonzero (PyTorch's boolean masks, `True` = not allowed).
+///
+/// ```swift
+/// let attention = MultiheadAttention(embedDim: 16, numHeads: 4, batchFirst: true)
+/// let (y, weights) = attention(query: x, key: x, value: x)   // y [N, L, 16], weights [N, L, L]
+/// let z = attention(x)                                        // self-attention, output only
+/// ```
+public final class MultiheadAttention: Module, Layer {
+    /// Features of each position (the model's width).
+    public let embedDim: Int
+    /// Heads; each attends over `embedDim / numHeads` features.
+    public let numHeads: Int
+    /// The dropout probability on the attention weights, in training mode.
+    public let dropout: Double
+    /// Whether sequences are `[N, L, embedDim]` rather than `[L, N, embedDim]`.
+    public let batchFirst: Bool
+    /// The stacked query, key and value projections, `[3·embedDim, embedDim]` (`in_proj_weight`).
+    public var inProjWeight: Tensor
+    /// Their biases, `[3·embedDim]` (`in_proj_bias`), or nil.
+    public var inProjBias: Tensor?
+    /// The output projection (`out_proj`).
+    public let outProj: Linear
+
+    /// Features per head.
+    public var headDim: Int { embedDim / numHeads }
+
+    /// An attention layer with PyTorch's initialization (Xavier-uniform input projections, zero biases,
+    /// ``Linear``'s default for the output projection) drawn from `generator`.
+    ///
+    /// - Parameters:
+    ///   - embedDim: features of each position; divisible by `numHeads`.
+    ///   - numHeads: parallel attention heads.
+    ///   - dropout: dropout on the attention weights in training mode.
+    ///   - bias: whether the projections have biases.
+    ///   - batchFirst: sequences as `[N, L, embedDim]`.
+    ///   - dtype: the parameters' element type.
+    ///   - generator: the source of randomness.
+    ///
+    /// ```swift
+    /// var rng = SeededGenerator(seed: 0)
+    /// let attention = MultiheadAttention(embedDim: 8, numHeads: 2, generator: &rng)
+    /// ```
+    public init(embedDim: Int, numHeads: Int, dropout: Double = 0, bias: Bool = true, batchFirst: Bool = false,
+                dtype: DType = .float32, generator: inout SeededGenerator) {
+        require(embedDim >= 1 && numHeads >= 1 && embedDim % numHeads == 0,
+                "MultiheadAttention: embedDim \(embedDim) must be divisible by numHeads \(numHeads)")
+        require(dropout >= 0 && dropout <= 1, "MultiheadAttention: dropout must be in [0, 1], got \(dropout)")
+        self.embedDim = embedDim
+        self.numHeads = numHeads
+        self.dropout = dropout
+        self.batchFirst = batchFirst
+        let w = Tensor.zeros([3 * embedDim, embedDim], dtype: dtype)
+        Init.xavierUniform(w, generator: &generator)
+        inProjWeight = w.requiringGrad()
+        inProjBias = bias ? Tensor.zeros([3 * embedDim], dtype: dtype).requiringGrad() : nil
+        outProj = Linear(embedDim, embedDim, bias: bias, dtype: dtype, generator: &generator)
+        if let b = outProj.bias { GradMode.noGrad { b.copyValues(from: Tensor.zeros([embedDim], dtype: dtype)) } }
+        super.init()
+    }
+
+    /// An attention layer initialized from the default generator (``Random``).
+    ///
+    /// ```swift
+    /// let attention = MultiheadAttention(embedDim: 8, numHeads: 2)
+    /// ```
+    public convenience init(embedDim: Int, numHeads: Int, dropout: Double = 0, bias: Bool = true,
+                            batchFirst: Bool = false, dtype: DType = .float32) {
+        var g = splitDefaultGenerator()
+        self.init(embedDim: embedDim, numHeads: numHeads, dropout: dropout, bias: bias, batchFirst: batchFirst,
+                  dtype: dtype, generator: &g)
+    }
+
+    /// PyTorch's names: in_proj_weight, in_proj_bias, then out_proj's.
+    override func members() -> Members {
+        var found = Members()
+        found.parameters.append(("in_proj_weight", inProjWeight))
+        if let inProjBias { found.parameters.append(("in_proj_bias", inProjBias)) }
+        found.children.append(("out_proj", outProj))
+        return found
+    }
+
+    /// Attends from `query` to `key`/`value`.
+    ///
+    /// - Parameters:
+    ///   - query: `[L, N, embedDim]` (`[N, L, embedDim]` with `batchFirst`) or `[L, embedDim]`.
+    ///   - key: `[S, N, embedDim]` (likewise).
+    ///   - value: `[S, N, embedDim]` (likewise).
+    ///   - keyPaddingMask: `[N, S]` (`[S]` for one sequence): key positions to ignore (int64 nonzero), or
+    ///     values added to their scores (floating point).
+    ///   - needWeights: whether to return the attention weights.
+    ///   - attentionMask: `[L, S]` or `[N·numHeads, L, S]`, forbidding (int64 nonzero) or adding to scores.
+    ///   - averageAttentionWeights: average the returned weights over heads (`[N, L, S]`) rather than
+    ///     returning each head's (`[N, numHeads, L, S]`).
+    /// - Returns: the output, shaped like `query`, and the weights when `needWeights` (without `N`
+    ///   for one sequence).
+    public func callAsFunction(query: Tensor, key: Tensor, value: Tensor, keyPaddingMask: Tensor? = nil,
+                               needWeights: Bool = true, attentionMask: Tensor? = nil,
+                               averageAttentionWeights: Bool = true) -> (output: Tensor, weights: Tensor?) {
+        let op = "MultiheadAttention"
+        require(query.rank == key.rank && key.rank == value.rank && (query.rank == 2 || query.rank == 3),
+                "\(op): query \(query.shape), key \(key.shape) and value \(value.shape) must all be [L, N, E] or all [L, E]")
+        let batched = query.rank == 3
+        func timeMajor(_ t: Tensor) -> Tensor { batched ? (batchFirst ? t.transpose(0, 1) : t) : t.unsqueeze(1) }
+        let (q0, k0, v0) = (timeMajor(query), timeMajor(key), timeMajor(value))   // [L, N, E], [S, N, E]
+        let (l, n, s) = (q0.shape[0], q0.shape[1], k0.shape[0])
+        require(q0.shape[2] == embedDim && k0.shape[2] == embedDim && v0.shape[2] == embedDim,
+                "\(op): query \(query.shape), key \(key.shape) and value \(value.shape) must end with embedDim \(embedDim)")
+        require(k0.shape[1] == n && v0.shape[1] == n && v0.shape[0] == s,
+                "\(op): key \(key.shape) and value \(value.shape) do not match query \(query.shape)")
+        let (h, d) = (numHeads, headDim)
+        let weights = inProjWeight.chunk(3, axis: 0), biases = inProjBias?.chunk(3, axis: 0)
+        // Project, then split into heads: [L, N, E] -> [N·H, L, d].
+        func heads(_ x: Tensor, _ i: Int, _ length: Int) -> Tensor {
+            Tensor.linear(x, weight: weights[i], bias: biases?[i]).reshape([length, n * h, d]).transpose(0, 1)
+        }
+        let (q, k, v) = (heads(q0, 0, l), heads(k0, 1, s), heads(v0, 2, s))
+        var mask: Tensor? = nil
+        if let attentionMask {
+            require(attentionMask.shape == [l, s] || attentionMask.shape == [n * h, l, s],
+                    "\(op): attention mask \(attentionMask.shape) must be [\(l), \(s)] or [\(n * h), \(l), \(s)]")
+            mask = Functional.additiveMask(attentionMask, dtype: q.dtype)
+        }
+        if let keyPaddingMask {
+            let m = batched ? keyPaddingMask : keyPaddingMask.unsqueeze(0)
+            require(m.shape == [n, s], "\(op): key padding mask \(keyPaddingMask.shape) must be [\(batched ? "\(n), " : "")\(s)]")
+            let padding = Functional.additiveMask(m, dtype: q.dtype).reshape([n, 1, 1, s])
+                .expand([n, h, 1, s]).reshape([n * h, 1, s])
+            mask = mask.map { $0 + padding } ?? padding
+        }
+        let (attended, attention) = Functional.attention(q, k, v, mask: mask, isCausal: false, dropout: dropout,
+                                                         training: isTraining, scale: nil, op: op)
+        // [N·H, L, d] -> [L, N, E], then the output projection.
+        var output = outProj(attended.transpose(0, 1).reshape([l, n, embedDim]))
+        output = batched ? (batchFirst ? output.transpose(0, 1) : output) : output.squeeze(1)
+        guard needWeights else { return (output, nil) }
+        var w = attention.reshape([n, h, l, s])
+        if averageAttentionWeights { w = w.mean(axes: [1]) }
+        return (output, batched ? w : w.squeeze(0))
+    }
+
+    /// Self-attention of `input` (query, key and value alike), output only.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        self(query: input, key: input, value: input, needWeights: false).output
+    }
+
+    /// The configuration shown by ``Module/description``.
+    public override var extraDescription: String {
+        var s = "embedDim: \(embedDim), numHeads: \(numHeads)"
+        if dropout != 0 { s += ", dropout: \(dropout)" }
+        if inProjBias == nil { s += ", bias: false" }
+        if batchFirst { s += ", batchFirst: true" }
+        return s
+    }
+}

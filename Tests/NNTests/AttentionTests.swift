@@ -1,0 +1,93 @@
+import Gradus
+import GradusTestSupport
+import Testing
+
+/// MultiheadAttention beyond self-attention (cross-attention with both kinds of mask and the returned
+/// weights, against PyTorch), and scaledDotProductAttention.
+@Suite("Attention")
+struct AttentionTests {
+    struct MaskedCase: Decodable {
+        let state: [String: TensorFixture]
+        let query, key, value, attentionMask, keyPaddingMask: TensorFixture
+        let gradOutput, gradWeights, output, weights: TensorFixture
+        let gradQuery, gradKey, gradValue: TensorFixture
+        let grads: [String: TensorFixture]
+    }
+
+    func expectClose(_ actual: Tensor?, _ expected: TensorFixture, _ what: String) {
+        guard let actual else { Issue.record("\(what): missing"); return }
+        if let m = mismatch(actual, expected.tensor(), rtol: 1e-5, atol: 1e-5) { Issue.record("\(what): \(m)") }
+    }
+
+    @Test("cross-attention with an additive mask, a key padding mask and the averaged weights matches PyTorch")
+    func maskedCrossAttention() throws {
+        let f = try Fixtures.decode(MaskedCase.self, "nn/attention_masks.json")
+        let attention = MultiheadAttention(embedDim: 4, numHeads: 2)
+        try attention.loadStateDict(f.state.mapValues { $0.tensor() })
+        let (q, k, v) = (f.query.tensor().requiringGrad(), f.key.tensor().requiringGrad(), f.value.tensor().requiringGrad())
+        let (output, weights) = attention(query: q, key: k, value: v, keyPaddingMask: f.keyPaddingMask.tensor(),
+                                          attentionMask: f.attentionMask.tensor())
+        expectClose(output, f.output, "output")
+        expectClose(weights, f.weights, "weights")
+        ((output * f.gradOutput.tensor()).sum() + (weights! * f.gradWeights.tensor()).sum()).backward()
+        expectClose(q.grad, f.gradQuery, "query gradient")
+        expectClose(k.grad, f.gradKey, "key gradient")
+        expectClose(v.grad, f.gradValue, "value gradient")
+        for (name, p) in attention.namedParameters() {
+            guard let expected = f.grads[name] else { Issue.record("\(name) not in fixture"); continue }
+            expectClose(p.grad, expected, "gradient of \(name)")
+        }
+        // The first sequence's padded keys (3 and 4) get no weight from any query.
+        let w = weights!.scalars()
+        for query in 0..<3 { #expect(w[query * 5 + 3] == 0 && w[query * 5 + 4] == 0) }
+    }
+
+    @Test("per-head weights average to the returned weights; a causal mask hides later positions")
+    func weightsAndCausality() {
+        var rng = SeededGenerator(seed: 1)
+        let attention = MultiheadAttention(embedDim: 6, numHeads: 3, batchFirst: true, generator: &rng)
+        let x = Tensor.normal([2, 4, 6], generator: &rng)
+        let perHead = attention(query: x, key: x, value: x, averageAttentionWeights: false).weights!
+        let averaged = attention(query: x, key: x, value: x).weights!
+        #expect(perHead.shape == [2, 3, 4, 4])
+        #expect(mismatch(perHead.mean(axes: [1]), averaged, rtol: 1e-6, atol: 1e-7) == nil)
+        var causal = [Int64](repeating: 0, count: 16)
+        for i in 0..<4 { for j in (i + 1)..<4 where j > i { causal[i * 4 + j] = 1 } }
+        let mask = Tensor(shape: [4, 4], values: causal.map(Double.init), dtype: .int64)
+        let masked = attention(query: x, key: x, value: x, attentionMask: mask).weights!.scalars()
+        for b in 0..<2 { for i in 0..<4 { for j in (i + 1)..<4 { #expect(masked[b * 16 + i * 4 + j] == 0) } } }
+        // The first position sees only itself, so the causal output there does not depend on later ones.
+        let y = Tensor.concatenate([x.slice(axis: 1, start: 0, end: 1), Tensor.zeros([2, 3, 6])], axis: 1)
+        let a = attention(query: x, key: x, value: x, attentionMask: mask).output.slice(axis: 1, start: 0, end: 1)
+        let c = attention(query: y, key: y, value: y, attentionMask: mask).output.slice(axis: 1, start: 0, end: 1)
+        #expect(mismatch(a, c, rtol: 1e-6, atol: 1e-7) == nil)
+    }
+
+    @Test("scaled dot-product attention: Float64 gradient check, causal mask, and the default scale")
+    func scaledDotProduct() {
+        var rng = SeededGenerator(seed: 2)
+        let q = Tensor.normal([2, 3, 4], dtype: .float64, generator: &rng)
+        let k = Tensor.normal([2, 5, 4], dtype: .float64, generator: &rng)
+        let v = Tensor.normal([2, 5, 3], dtype: .float64, generator: &rng)
+        let report = GradCheck.check(inputs: [q, k, v]) {
+            Functional.scaledDotProductAttention($0[0], $0[1], $0[2], isCausal: true)
+        }
+        #expect(report.passed, "\(report)")
+        // One key position: the output is its value whatever the scores.
+        let one = Functional.scaledDotProductAttention(q, k.slice(axis: 1, start: 0, end: 1), v.slice(axis: 1, start: 0, end: 1))
+        #expect(mismatch(one, v.slice(axis: 1, start: 0, end: 1).expand([2, 3, 3]), rtol: 1e-12, atol: 1e-12) == nil)
+        // Scale 1/√4 by default: the same as passing it.
+        let byDefault = Functional.scaledDotProductAttention(q, k, v), explicit = Functional.scaledDotProductAttention(q, k, v, scale: 0.5)
+        #expect(mismatch(byDefault, explicit, rtol: 0, atol: 0) == nil)
+    }
+
+    @Test("bad shapes stop with a message naming the layer")
+    func shapeErrors() async {
+        await #expect(processExitsWith: .failure) {
+            _ = MultiheadAttention(embedDim: 6, numHeads: 4)
+        }
+        await #expect(processExitsWith: .failure) {
+            _ = MultiheadAttention(embedDim: 4, numHeads: 2)(Tensor.zeros([3, 2, 5]))
+        }
+    }
+}
