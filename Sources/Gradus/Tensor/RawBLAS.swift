@@ -47,7 +47,8 @@ enum RawBLAS {
     /// the output is cut into one block per thread (block edges at multiples of 16, the width of
     /// OpenBLAS's AVX-512 kernel), each block one single-threaded call. Blocks are bands of whole rows
     /// (each thread writes one contiguous part of the output) when every thread gets at least
-    /// ``minimumRowsPerPart`` rows, and bands of columns otherwise. Measured at 2 threads against
+    /// ``minimumRowsPerPart`` rows, and bands of columns otherwise (bands of rows again when the output
+    /// is too narrow for two column bands). Measured at 2 threads against
     /// cutting the larger size, 5-6 alternating runs: the MLP's weight gradient (256×784, k = 64)
     /// 126 → 106 µs, mlp_sgd_b64 107k → 126k samples/s, mlp_adam_b64 87k → 121k, sgemm_2048 278 → 298
     /// GFLOP/s; with 32 rows per thread (the MLP's forward product, 64 rows) rows were slower
@@ -61,10 +62,16 @@ enum RawBLAS {
             gemm(m: m, n: n, k: k, a, lda: lda, transA: transA, b, ldb: ldb, transB: transB, beta: beta, c, ldc: ldc)
             return
         }
-        let (sa, sb, sc) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(c))
-        let splitColumns = m < minimumRowsPerPart * threads
+        // Rows when each thread gets enough of them, else columns when there are enough (at least 16
+        // per part), else rows in blocks of 16 (a narrow output: a classifier's last layer).
+        let splitColumns = m < minimumRowsPerPart * threads && n / 16 >= 2
         let size = splitColumns ? n : m
         let parts = Swift.min(threads, size / 16)
+        guard parts > 1 else {
+            gemm(m: m, n: n, k: k, a, lda: lda, transA: transA, b, ldb: ldb, transB: transB, beta: beta, c, ldc: ldc)
+            return
+        }
+        let (sa, sb, sc) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(c))
         WorkerPool.shared.run(parts: parts) { p in
             let lo = Swift.min(size, (size * p / parts + 8) / 16 * 16)
             let hi = p == parts - 1 ? size : Swift.min(size, (size * (p + 1) / parts + 8) / 16 * 16)
