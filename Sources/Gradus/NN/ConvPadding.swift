@@ -35,6 +35,13 @@ public enum ConvPadding: Sendable, Equatable, ExpressibleByIntegerLiteral, Expre
         }
     }
 
+    /// Stops unless the padding is `.same` or non-negative numbers (for the layer named `op`).
+    func check(_ op: String) {
+        if case .zeros(let size) = self {
+            require(size.height >= 0 && size.width >= 0, "\(op): padding \(size) must not be negative")
+        }
+    }
+
     /// Zeros before and after along one dimension, for a kernel of `kernel` elements `dilation` apart.
     func amounts(dimension: Int, kernel: Int, dilation: Int) -> (before: Int, after: Int) {
         switch self {

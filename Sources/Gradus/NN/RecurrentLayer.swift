@@ -6,7 +6,7 @@
 /// `[gates·hiddenSize]`; the reverse direction's names end in `_reverse`. All start uniform in
 /// ±1/√hiddenSize, as in PyTorch. Sequences are `[T, N, inputSize]` (`[N, T, inputSize]` with
 /// `batchFirst`), or `[T, inputSize]` for one sequence; states are `[numLayers·directions, N,
-/// hiddenSize]`.
+/// hiddenSize]`. Not supported: LSTM's `proj_size`.
 ///
 /// ```swift
 /// let lstm = LSTM(inputSize: 8, hiddenSize: 16, numLayers: 2, batchFirst: true)
@@ -155,6 +155,7 @@ public class RecurrentLayer: Module {
         let states: [Tensor] = (0..<stateCount).map { k in
             guard let given = initial?[k] else { return Tensor.zeros(stateShape, dtype: input.dtype) }
             let s = batched ? given : given.unsqueeze(1)
+            require(given.dtype == input.dtype, "\(op): initial state dtype \(given.dtype) differs from input dtype \(input.dtype)")
             require(s.shape == stateShape,
                     "\(op): initial state \(given.shape) must be \(batched ? stateShape : [numLayers * directions, hiddenSize]) for input \(input.shape)")
             return s

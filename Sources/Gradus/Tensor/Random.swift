@@ -68,10 +68,11 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
 public enum Random {
     private static let shared = Mutex(SeededGenerator(seed: 0x5EED))
 
-    /// The generator of an enclosing ``withSeed(_:_:)``, used by the same task or thread only.
-    private final class Scoped: @unchecked Sendable {
-        var generator: SeededGenerator
-        init(_ generator: SeededGenerator) { self.generator = generator }
+    /// The generator of an enclosing ``withSeed(_:_:)``. Locked, because tasks created inside the scope
+    /// inherit it and may draw concurrently.
+    private final class Scoped: Sendable {
+        let generator: Mutex<SeededGenerator>
+        init(_ generator: SeededGenerator) { self.generator = Mutex(generator) }
     }
 
     @TaskLocal private static var scoped: Scoped?
@@ -90,15 +91,16 @@ public enum Random {
 
     /// Runs `body` with exclusive use of the default generator.
     public static func withDefault<R>(_ body: (inout SeededGenerator) throws -> R) rethrows -> R {
-        if let scope = scoped { return try body(&scope.generator) }
+        if let scope = scoped { return try scope.generator.withLock { try body(&$0) } }
         return try shared.withLock { try body(&$0) }
     }
 
     /// Runs `body` with a private default generator seeded with `seed` (PyTorch's `fork_rng` followed
     /// by `manual_seed`): everything in `body` that draws without an explicit generator (layer
-    /// initializers, dropout, ``manualSeed(_:)``, ``state``) uses it, on this task or thread only.
-    /// Other threads keep the process-wide generator, and its state is left untouched, so the numbers
-    /// drawn inside do not depend on what runs concurrently.
+    /// initializers, dropout, ``manualSeed(_:)``, ``state``) uses it, on this task or thread (and tasks
+    /// created inside, which inherit it) only. Other threads, Gradus's worker threads among them, keep
+    /// the process-wide generator, and its state is left untouched, so the numbers drawn inside do not
+    /// depend on what runs concurrently.
     ///
     /// - Parameters:
     ///   - seed: the seed of the private generator.

@@ -7,14 +7,15 @@ extension Functional {
     ///
     /// - Parameters:
     ///   - query: `[…, L, E]`.
-    ///   - key: `[…, S, E]`.
+    ///   - key: `[…, S, E]` (the same batch dimensions as `query`; they do not broadcast).
     ///   - value: `[…, S, Ev]`.
     ///   - attentionMask: a floating-point mask added to the scores, broadcast to `[…, L, S]` (`-inf`
     ///     forbids a position). PyTorch's boolean form (`True` = may attend) has no Gradus dtype: build
     ///     the additive mask instead.
     ///   - dropout: the probability of dropping an attention weight, when `training`.
     ///   - training: whether dropout applies.
-    ///   - isCausal: forbid each query position from seeing later key positions (`L × S` upper triangle).
+    ///   - isCausal: forbid each query position from seeing later key positions (`L × S` upper
+    ///     triangle); not together with `attentionMask`.
     ///   - scale: the factor on the scores; nil means `1/√E`.
     /// - Returns: `[…, L, Ev]`.
     ///
@@ -25,6 +26,8 @@ extension Functional {
                                                  attentionMask: Tensor? = nil, dropout: Double = 0,
                                                  training: Bool = true, isCausal: Bool = false,
                                                  scale: Double? = nil) -> Tensor {
+        require(attentionMask == nil || !isCausal,
+                "scaledDotProductAttention: give an attention mask or isCausal, not both (as PyTorch requires)")
         require(attentionMask?.dtype.isFloatingPoint ?? true,
                 "scaledDotProductAttention: the attention mask must be floating point (added to the scores), got \(attentionMask!.dtype)")
         return attention(query, key, value, mask: attentionMask, isCausal: isCausal, dropout: dropout, training: training,
