@@ -173,4 +173,13 @@ doc = {"state": {k: enc(v) for k, v in mha.state_dict().items()}, "query": enc(q
        "grads": {n: enc(p.grad) for n, p in mha.named_parameters()}}
 with open(os.path.join(OUT, "attention_masks.json"), "w") as f:
     json.dump(doc, f)
+# Transformer encoder blocks (dropout 0: PyTorch's random masks cannot be reproduced), post-norm and
+# pre-norm with gelu, and a two-block stack with a final normalization.
+case("transformer_encoder_layer", nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0), r(5, 3, 8))
+case("transformer_encoder_layer_normfirst",
+     nn.TransformerEncoderLayer(8, 2, dim_feedforward=12, dropout=0.0, activation="gelu", batch_first=True,
+                                norm_first=True), r(2, 5, 8))
+case("transformer_encoder",
+     nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0), num_layers=2,
+                           norm=nn.LayerNorm(8), enable_nested_tensor=False), r(5, 3, 8))
 print("wrote", len(os.listdir(OUT)), "files to", os.path.normpath(OUT))

@@ -81,6 +81,31 @@ struct AttentionTests {
         #expect(mismatch(byDefault, explicit, rtol: 0, atol: 0) == nil)
     }
 
+    @Test("a Transformer encoder ignores padded positions; its dropout acts in training mode only")
+    func encoderPaddingAndDropout() {
+        var rng = SeededGenerator(seed: 3)
+        let encoder = TransformerEncoder(numLayers: 2) {
+            TransformerEncoderLayer(dModel: 8, numHeads: 2, dimFeedforward: 16, dropout: 0.3, batchFirst: true,
+                                    generator: &rng)
+        }
+        encoder.eval()
+        let x = Tensor.normal([2, 5, 8], generator: &rng)
+        let padding = Tensor(shape: [2, 5], values: [0, 0, 0, 1, 1, 0, 0, 0, 0, 0], dtype: .int64)
+        // Changing the padded positions of the first sequence changes nothing at its other positions.
+        let changed = Tensor.concatenate([
+            Tensor.concatenate([x.slice(axis: 0, start: 0, end: 1).slice(axis: 1, start: 0, end: 3),
+                                Tensor.full([1, 2, 8], value: 9)], axis: 1),
+            x.slice(axis: 0, start: 1, end: 2),
+        ], axis: 0)
+        let a = encoder(x, mask: nil, keyPaddingMask: padding), b = encoder(changed, mask: nil, keyPaddingMask: padding)
+        #expect(mismatch(a.slice(axis: 1, start: 0, end: 3), b.slice(axis: 1, start: 0, end: 3), rtol: 1e-5, atol: 1e-6) == nil)
+        #expect(mismatch(a, encoder(x, mask: nil, keyPaddingMask: padding), rtol: 0, atol: 0) == nil)
+        encoder.train()
+        let (t1, t2) = Random.withSeed(4) { (encoder(x).scalars(), encoder(x).scalars()) }
+        encoder.eval()
+        #expect(t1 != t2 && t1 != encoder(x).scalars())
+    }
+
     @Test("bad shapes stop with a message naming the layer")
     func shapeErrors() async {
         await #expect(processExitsWith: .failure) {

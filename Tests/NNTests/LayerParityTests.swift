@@ -7,6 +7,14 @@ import Testing
 func makeLayer(_ name: String) -> any Layer {
     switch name {
     case "linear": return Linear(5, 3)
+    case "transformer_encoder_layer": return TransformerEncoderLayer(dModel: 8, numHeads: 2, dimFeedforward: 16, dropout: 0)
+    case "transformer_encoder_layer_normfirst":
+        return TransformerEncoderLayer(dModel: 8, numHeads: 2, dimFeedforward: 12, dropout: 0, activation: .gelu,
+                                       batchFirst: true, normFirst: true)
+    case "transformer_encoder":
+        return TransformerEncoder(numLayers: 2, norm: LayerNorm(8)) {
+            TransformerEncoderLayer(dModel: 8, numHeads: 2, dimFeedforward: 16, dropout: 0)
+        }
     case "mha": return MultiheadAttention(embedDim: 8, numHeads: 2)
     case "mha_batchfirst_nobias": return MultiheadAttention(embedDim: 6, numHeads: 3, bias: false, batchFirst: true)
     case "mha_unbatched": return MultiheadAttention(embedDim: 4, numHeads: 1)
@@ -101,7 +109,10 @@ struct LayerParityTests {
         try checkAgainstPyTorch(name, makeLayer(name), rtol: 1e-5, atol: 2e-6)
     }
 
-    @Test("self-attention: output, input and weight gradients", arguments: ["mha", "mha_batchfirst_nobias", "mha_unbatched"])
+    @Test("self-attention and Transformer encoders: output, input and weight gradients", arguments: [
+        "mha", "mha_batchfirst_nobias", "mha_unbatched", "transformer_encoder_layer", "transformer_encoder_layer_normfirst",
+        "transformer_encoder",
+    ])
     func attention(_ name: String) throws {
         // The key bias's gradient is zero in exact arithmetic (a shift of every score of a query), so
         // both sides hold rounding noise of a few 1e-6 there.

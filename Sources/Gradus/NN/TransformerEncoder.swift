@@ -1,0 +1,46 @@
+/// A stack of ``TransformerEncoderLayer`` blocks with an optional final normalization (PyTorch's
+/// `nn.TransformerEncoder`; children `layers.0`, `layers.1`, …, and `norm`, as in PyTorch).
+///
+/// ```swift
+/// var rng = SeededGenerator(seed: 0)
+/// let encoder = TransformerEncoder(numLayers: 4, norm: LayerNorm(64)) {
+///     TransformerEncoderLayer(dModel: 64, numHeads: 4, dimFeedforward: 256, batchFirst: true, generator: &rng)
+/// }
+/// let y = encoder(x)   // [N, L, 64] -> [N, L, 64]
+/// ```
+public final class TransformerEncoder: Module, Layer {
+    /// The blocks, applied in order.
+    public let layers: [TransformerEncoderLayer]
+    /// The normalization after the last block, or nil.
+    public let norm: LayerNorm?
+
+    /// A stack of `numLayers` blocks, each made by `makeLayer` (its own weights; PyTorch copies one
+    /// block's initial weights into each instead).
+    ///
+    /// - Parameters:
+    ///   - numLayers: the number of blocks.
+    ///   - norm: a normalization applied to the last block's output, or nil.
+    ///   - makeLayer: makes one block.
+    public init(numLayers: Int, norm: LayerNorm? = nil, _ makeLayer: () -> TransformerEncoderLayer) {
+        require(numLayers >= 1, "TransformerEncoder: numLayers must be at least 1, got \(numLayers)")
+        layers = (0..<numLayers).map { _ in makeLayer() }
+        self.norm = norm
+        super.init()
+    }
+
+    /// Encodes `source` through every block, with the same masks for each.
+    ///
+    /// - Parameters:
+    ///   - source: `[L, N, dModel]` (`[N, L, dModel]` with batch-first blocks) or `[L, dModel]`.
+    ///   - mask: see ``TransformerEncoderLayer/callAsFunction(_:mask:keyPaddingMask:)``.
+    ///   - keyPaddingMask: see ``TransformerEncoderLayer/callAsFunction(_:mask:keyPaddingMask:)``.
+    /// - Returns: the same shape as `source`.
+    public func callAsFunction(_ source: Tensor, mask: Tensor?, keyPaddingMask: Tensor?) -> Tensor {
+        var x = source
+        for layer in layers { x = layer(x, mask: mask, keyPaddingMask: keyPaddingMask) }
+        return norm.map { $0(x) } ?? x
+    }
+
+    /// Encodes `source` without masks.
+    public func callAsFunction(_ source: Tensor) -> Tensor { self(source, mask: nil, keyPaddingMask: nil) }
+}
