@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""PyTorch's side of Gradus's tensor-level micro-benchmarks (the workloads of FoundationWorkloads.swift
-that ../shared/bench/pytorch_ref.py does not have), printing the same `NAME VALUE UNIT threads=N` lines.
+"""PyTorch's side of Gradus's benchmarks that ../shared/bench/pytorch_ref.py does not have: tensor-level
+micro-benchmarks (FoundationWorkloads.swift) and sequence models (SequenceWorkloads.swift), printing the
+same `NAME VALUE UNIT threads=N` lines.
 
     /tmp/torchenv/bin/python scripts/pytorch_micro.py --threads 1 [relu_16m axpb_16m small_op_fwd small_op_fwdbwd]
 """
@@ -35,7 +36,32 @@ def small_fwdbwd():
         (x * x).backward(); x.grad = None
     return timeit(f, reps=100000) * 1e6, "us/op"
 
-W = {"relu_16m": relu, "axpb_16m": axpb, "small_op_fwd": small_fwd, "small_op_fwdbwd": small_fwdbwd}
+def lstm_train(batch=32, steps=35):
+    """A 1-layer LSTM(64, 128) over 35 steps, a linear head on the last output, cross-entropy, SGD."""
+    torch.manual_seed(0)
+    lstm, head = torch.nn.LSTM(64, 128), torch.nn.Linear(128, 10)
+    opt = torch.optim.SGD(list(lstm.parameters()) + list(head.parameters()), lr=0.05, momentum=0.9)
+    x = torch.randn(steps, batch, 64); y = torch.randint(0, 10, (batch,))
+    def step():
+        opt.zero_grad(); out, _ = lstm(x)
+        loss = torch.nn.functional.cross_entropy(head(out[-1]), y); loss.backward(); opt.step()
+    return batch / timeit(step, reps=20), "samples/s"
+
+def transformer_train(batch=32, length=35):
+    """One TransformerEncoderLayer(64, 4 heads, 256, dropout 0, batch first), mean over positions, a
+    linear head, cross-entropy, SGD."""
+    torch.manual_seed(0)
+    block = torch.nn.TransformerEncoderLayer(64, 4, 256, dropout=0.0, batch_first=True)
+    head = torch.nn.Linear(64, 10)
+    opt = torch.optim.SGD(list(block.parameters()) + list(head.parameters()), lr=0.05, momentum=0.9)
+    x = torch.randn(batch, length, 64); y = torch.randint(0, 10, (batch,))
+    def step():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(head(block(x).mean(dim=1)), y); loss.backward(); opt.step()
+    return batch / timeit(step, reps=20), "samples/s"
+
+W = {"relu_16m": relu, "axpb_16m": axpb, "small_op_fwd": small_fwd, "small_op_fwdbwd": small_fwdbwd,
+     "lstm_b32": lstm_train, "transformer_b32": transformer_train}
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(); p.add_argument("--threads", type=int, default=1); p.add_argument("only", nargs="*")

@@ -127,10 +127,41 @@ public enum Autograd {
                 }
             }
             if let node = t.gradFn {
-                node.pendingGradient = node.pendingGradient.map { $0 + g } ?? g
+                guard let pending = node.pendingGradient else {
+                    node.pendingGradient = g
+                    node.pendingIsOwned = false
+                    return
+                }
+                if createGraph {
+                    node.pendingGradient = pending + g
+                } else if node.pendingIsOwned {
+                    pending.stridedAccumulate(g, strides: contiguousStrides(pending.shape), offset: 0)
+                } else {
+                    // A fresh sum that only this node holds: later gradients are added into it in place.
+                    node.pendingGradient = pending + g
+                    node.pendingIsOwned = true
+                }
             } else if targets == nil {
                 t.grad = t.grad.map { $0 + g } ?? g
             }
+        }
+
+        /// Delivers the gradient `g` of a slice of `t` (geometry `geometry`): added into that region of
+        /// `t`'s pending gradient when `t` is an interior node, padded with zeros otherwise.
+        func deliverSlice(_ g: Tensor, _ geometry: (inputShape: [Int], strides: [Int], offset: Int), to t: Tensor) {
+            let isTarget = targets != nil && targetIndex[ObjectIdentifier(t)] != nil
+            guard let node = t.gradFn, !isTarget else {
+                let full = Tensor.zeros(geometry.inputShape, dtype: g.dtype)
+                full.stridedAccumulate(g, strides: geometry.strides, offset: geometry.offset)
+                deliver(full, to: t)
+                return
+            }
+            if !node.pendingIsOwned {
+                let buffer = node.pendingGradient?.clone() ?? Tensor.zeros(geometry.inputShape, dtype: g.dtype)
+                node.pendingGradient = buffer
+                node.pendingIsOwned = true
+            }
+            node.pendingGradient!.stridedAccumulate(g, strides: geometry.strides, offset: geometry.offset)
         }
 
         let order = topologicalOrder(from: root)
@@ -139,8 +170,17 @@ public enum Autograd {
             for t in order.reversed() {
                 guard let node = t.gradFn, let g = node.pendingGradient else { continue }
                 node.pendingGradient = nil
+                node.pendingIsOwned = false
                 guard let rule = node.rule else {
                     fatalError("backward: the graph through '\(node.name)' was already freed by an earlier backward; pass retainGraph: true to the first call")
+                }
+                if !createGraph, let geometry = node.sliceGeometry, let input = node.inputs.first {
+                    if input.requiresGrad {
+                        if AnomalyMode.isEnabled { AnomalyMode.checkBackward(node.name, g) }
+                        deliverSlice(g, geometry, to: input)
+                    }
+                    if !retainGraph { node.release() }
+                    continue
                 }
                 let grads = rule(g, t)
                 require(grads.count == node.inputs.count, "backward: rule of '\(node.name)' returned \(grads.count) gradients for \(node.inputs.count) inputs")

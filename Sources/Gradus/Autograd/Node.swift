@@ -17,6 +17,14 @@ public final class Node: @unchecked Sendable {
     var rule: BackwardRule?
     /// Gradient of this node's output accumulated during one backward pass.
     var pendingGradient: Tensor?
+    /// Whether `pendingGradient` is a buffer the backward pass made itself and nothing else refers to,
+    /// so that further gradients can be added into it in place.
+    var pendingIsOwned = false
+    /// For a slice: where its output sits in its input. Without `createGraph`, the backward pass adds the
+    /// slice's gradient straight into that region of the input's gradient instead of running the rule
+    /// (which pads the gradient with zeros to the input's full size): a sequence cut into T steps then
+    /// costs O(T) rather than O(T²).
+    var sliceGeometry: (inputShape: [Int], strides: [Int], offset: Int)?
     /// Visit mark for the topological sort.
     var visitEpoch: Int = 0
 

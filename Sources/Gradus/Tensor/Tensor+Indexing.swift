@@ -112,6 +112,7 @@ extension Tensor {
         let inputShape = shape
         let strides = st
         record("slice", output: out, inputs: [self]) { g, _ in [g.sliceBackward(inputShape, strides, offset)] }
+        out.gradFn?.sliceGeometry = (inputShape, strides, offset)
         return out
     }
 
