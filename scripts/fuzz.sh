@@ -47,14 +47,17 @@ build() {
         echo "== building Gradus (instrumented) =="
         swiftc -module-name Gradus -parse-as-library -wmo -c "${SWIFTFLAGS[@]}" \
             -emit-module -emit-module-path "$B/Gradus.swiftmodule" -o "$B/Gradus.o" "${lib_sources[@]}"
-        clang -O2 -c -I Sources/CGradusMath/include Sources/CGradusMath/gradus_gemv.c -o "$B/CGradusMath.o"
+        rm -f "$B"/CGradusMath*.o
+        for c in Sources/CGradusMath/*.c; do
+            clang -O2 -c -I Sources/CGradusMath/include "$c" -o "$B/CGradusMath-$(basename "${c%.c}").o"
+        done
     fi
     for t in "${TARGETS[@]}"; do
         local bin="$B/fuzz-$t"
         if [ ! -f "$bin" ] || [ -n "$(find "$B/Gradus.o" Fuzz/Support/Harness.swift "Fuzz/Targets/$t.swift" -newer "$bin" | head -1)" ]; then
             echo "== building fuzz-$t =="
             swiftc -module-name "Fuzz_$t" -parse-as-library "${SWIFTFLAGS[@]}" -I "$B" \
-                Fuzz/Support/Harness.swift "Fuzz/Targets/$t.swift" "$B/Gradus.o" "$B/CGradusMath.o" "${LIBS[@]}" -o "$bin" \
+                Fuzz/Support/Harness.swift "Fuzz/Targets/$t.swift" "$B/Gradus.o" "$B"/CGradusMath-*.o "${LIBS[@]}" -o "$bin" \
                 2>&1 | grep -v "Cannot export local symbol '__asan" >&2 || true
             [ -x "$bin" ] || { echo "build of fuzz-$t failed" >&2; exit 2; }
         fi
