@@ -1,3 +1,5 @@
+import CGradusMath
+
 /// A multi-layer long short-term memory network (PyTorch's `nn.LSTM`). Each step, from the input x
 /// and the state (h, c):
 ///
@@ -19,9 +21,48 @@ public final class LSTM: RecurrentLayer, Layer {
     override class var layerName: String { "LSTM" }
 
     override func step(_ projectedInput: Tensor, _ state: [Tensor], index: Int) -> [Tensor] {
-        let gates = (projectedInput + projectHidden(state[0], index: index)).chunk(4, axis: 1)
-        let c = gates[1].sigmoid() * state[1] + gates[0].sigmoid() * gates[2].tanh()
-        return [gates[3].sigmoid() * c.tanh(), c]
+        let both = LSTM.cell(gates: projectedInput + projectHidden(state[0], index: index), cell: state[1])
+        return [both.slice(axis: 1, start: 0, end: hiddenSize), both.slice(axis: 1, start: hiddenSize, end: 2 * hiddenSize)]
+    }
+
+    /// The cell's elementwise part, from the gate pre-activations `[N, 4H]` (i, f, g, o) and the cell
+    /// state `[N, H]`: the new hidden and cell states side by side, `[N, 2H]`. Float32 runs one fused C
+    /// pass forward and one backward (PyTorch fuses its cell too); the backward is written with tensor
+    /// operations when recorded (`createGraph`), and Float64 uses tensor operations throughout.
+    static func cell(gates: Tensor, cell c: Tensor) -> Tensor {
+        guard gates.dtype == .float32 && c.dtype == .float32 else {
+            let p = gates.chunk(4, axis: 1)
+            let next = p[1].sigmoid() * c + p[0].sigmoid() * p[2].tanh()
+            return Tensor.concatenate([p[3].sigmoid() * next.tanh(), next], axis: 1)
+        }
+        let (n, h) = (c.shape[0], c.shape[1])
+        let out = Tensor(uninitializedShape: [n, 2 * h], dtype: .float32)
+        let saved = Tensor(uninitializedShape: [n, 5 * h], dtype: .float32)
+        gradus_lstm_cell_forward_f32(n, h, gates.pointer(Float.self), c.pointer(Float.self), out.pointer(Float.self),
+                                     saved.pointer(Float.self))
+        Tensor.record("lstmCell", output: out, inputs: [gates, c]) { g, _ in
+            if GradMode.isEnabled { return cellGradients(gates: gates, cell: c, gradient: g) }
+            let gradGates = Tensor(uninitializedShape: [n, 4 * h], dtype: .float32)
+            let gradCell = Tensor(uninitializedShape: [n, h], dtype: .float32)
+            gradus_lstm_cell_backward_f32(n, h, g.pointer(Float.self), c.pointer(Float.self), saved.pointer(Float.self),
+                                          gradGates.pointer(Float.self), gradCell.pointer(Float.self))
+            return [gradGates, gradCell]
+        }
+        return out
+    }
+
+    /// The cell's backward as tensor operations (differentiable again): the gradients of the gate
+    /// pre-activations and of the cell state from the gradient of `[h', c']`.
+    static func cellGradients(gates: Tensor, cell c: Tensor, gradient g: Tensor) -> [Tensor?] {
+        let h = c.shape[1]
+        let p = gates.chunk(4, axis: 1)
+        let (i, f, candidate, o) = (p[0].sigmoid(), p[1].sigmoid(), p[2].tanh(), p[3].sigmoid())
+        let t = (f * c + i * candidate).tanh()
+        let gradH = g.slice(axis: 1, start: 0, end: h), gradC = g.slice(axis: 1, start: h, end: 2 * h)
+        let total = gradC + gradH * o * (1 - t.square())
+        let gradGates = Tensor.concatenate([total * candidate * i * (1 - i), total * c * f * (1 - f),
+                                            total * i * (1 - candidate.square()), gradH * t * o * (1 - o)], axis: 1)
+        return [gradGates, total * f]
     }
 
     /// Runs the network from `state` (zeros when nil).
