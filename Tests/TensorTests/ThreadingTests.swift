@@ -58,6 +58,28 @@ struct ThreadingTests {
         expectClose(b.grad!.scalars(), naiveProduct(at, g.scalars(), m: s.k, n: s.n, k: s.m), "gradient of b \(s)")
     }
 
+    @Test("batched products (attention's many small ones) match one triple loop per item, with their gradients")
+    func batchedProducts() {
+        var rng = SeededGenerator(seed: 77)
+        let (b, m, n, k) = (24, 35, 33, 16)
+        let a = Tensor.normal([b, m, k], generator: &rng).requiringGrad()
+        let w = Tensor.normal([b, k, n], generator: &rng).requiringGrad()
+        let c = a.matmul(w)
+        var expected: [Float] = []
+        for i in 0..<b {
+            expected += naiveProduct(a.select(axis: 0, index: i).scalars(), w.select(axis: 0, index: i).scalars(), m: m, n: n, k: k)
+        }
+        expectClose(c.scalars(), expected, "batched product")
+        c.sum().backward()
+        // d/da of Σ (a·w) is a row of w's row sums for every row of a.
+        var gradA: [Float] = []
+        for i in 0..<b {
+            let ws = w.select(axis: 0, index: i).sum(axes: [1]).scalars()
+            for _ in 0..<m { gradA += ws }
+        }
+        expectClose(a.grad!.scalars(), gradA, "gradient of the batched left operand")
+    }
+
     @Test("one-row products (matrix-vector, AVX-512 row kernel, split by output blocks when large) match a triple loop",
           arguments: [(outputs: 513, inputs: 300), (outputs: 10, inputs: 17), (outputs: 3, inputs: 5), (outputs: 6, inputs: 32)])
     func matrixVector(_ s: (outputs: Int, inputs: Int)) {
