@@ -22,7 +22,7 @@ struct ShapeErrorTests {
         }, "conv2d: input [1, 2, 8, 8] and weight [4, 3, 3, 3] do not match")
         expectMessage(await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Conv2d(3, 4, kernelSize: 3, stride: 2, padding: .same)
-        }, "Conv2d: padding same needs stride 1, got stride 2")
+        }, "Conv2d: padding same needs stride 1, got stride (2, 2)")
     }
 
     @Test func poolingAndNormalization() async {

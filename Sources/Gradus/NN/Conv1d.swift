@@ -38,11 +38,7 @@ public final class Conv1d: Module, Layer {
         require(groups >= 1 && weight.shape[0] % groups == 0,
                      "Conv1d: \(weight.shape[0]) output channels are not divisible by \(groups) groups")
         if let bias { require(bias.shape == [weight.shape[0]], "Conv1d: bias shape \(bias.shape) must be [\(weight.shape[0])]") }
-        require(padding != .same || stride == 1, "Conv1d: padding same needs stride 1, got stride \(stride)")
-        padding.check("Conv1d")
-        if case .zeros(let size) = padding {
-            require(size.height == size.width, "Conv1d: padding must be one number or .same, got \(size)")
-        }
+        padding.check("Conv1d", stride: (1, stride), oneDimensional: true)
         self.weight = weight.requiringGrad()
         self.bias = bias?.requiringGrad()
         self.stride = stride

@@ -40,8 +40,7 @@ public final class Conv2d: Module, Layer {
         require(groups >= 1 && weight.shape[0] % groups == 0,
                      "Conv2d: \(weight.shape[0]) output channels are not divisible by \(groups) groups")
         if let bias { require(bias.shape == [weight.shape[0]], "Conv2d: bias shape \(bias.shape) must be [\(weight.shape[0])]") }
-        require(padding != .same || stride == 1, "Conv2d: padding same needs stride 1, got stride \(stride)")
-        padding.check("Conv2d")
+        padding.check("Conv2d", stride: stride.pair)
         self.weight = weight.requiringGrad()
         self.bias = bias?.requiringGrad()
         self.stride = stride

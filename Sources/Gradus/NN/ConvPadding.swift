@@ -35,10 +35,15 @@ public enum ConvPadding: Sendable, Equatable, ExpressibleByIntegerLiteral, Expre
         }
     }
 
-    /// Stops unless the padding is `.same` or non-negative numbers (for the layer named `op`).
-    func check(_ op: String) {
-        if case .zeros(let size) = self {
+    /// Stops unless the padding can be used by `op` with `stride` (rows, columns; a 1-D convolution's
+    /// is `(1, s)`): `.same` only with stride 1, numbers not negative, one number for 1-D.
+    func check(_ op: String, stride: (Int, Int), oneDimensional: Bool = false) {
+        switch self {
+        case .same:
+            require(stride == (1, 1), "\(op): padding same needs stride 1, got stride \(oneDimensional ? "\(stride.1)" : "\(stride)")")
+        case .zeros(let size):
             require(size.height >= 0 && size.width >= 0, "\(op): padding \(size) must not be negative")
+            require(!oneDimensional || size.height == size.width, "\(op): padding must be one number or .same, got \(size)")
         }
     }
 

@@ -35,7 +35,7 @@ public final class Dropout: Module, Layer {
             defer { generator = g }
             return Functional.dropout(input, p: p, training: true, generator: &g)
         }
-        return Random.withDefault { Functional.dropout(input, p: p, training: true, generator: &$0) }
+        return Functional.dropout(input, p: p, training: true)
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).

@@ -178,10 +178,7 @@ public class RecurrentLayer: Module {
                 outputs.append(Tensor.stack(hidden.map { $0! }, axis: 0))
             }
             x = directions == 1 ? outputs[0] : Tensor.concatenate(outputs, axis: 2)
-            if dropout > 0 && isTraining && layer < numLayers - 1 {
-                let current = x
-                x = Random.withDefault { Functional.dropout(current, p: dropout, training: true, generator: &$0) }
-            }
+            if layer < numLayers - 1 { x = Functional.dropout(x, p: dropout, training: isTraining) }
         }
         let output = batched ? (batchFirst ? x.transpose(0, 1) : x) : x.squeeze(1)
         let final = finals.map { parts -> Tensor in

@@ -118,7 +118,7 @@ extension Tensor {
     /// Hyperbolic tangent. Float32 runs CGradusMath's vectorized loop (within 2 ulp of libm's tanhf).
     public func tanh() -> Tensor {
         let out = dtype == .float32
-            ? vectorizedFloat32("tanh", gradus_tanh_f32)
+            ? vectorizedFloat32(gradus_tanh_f32)
             : map("tanh", { Float.tanh($0) }, { Double.tanh($0) })
         record("tanh", output: out, inputs: [self]) { g, y in [g * (1 - y.square())] }
         return out
@@ -128,7 +128,7 @@ extension Tensor {
     /// vectorized loop (an exp within 1 ulp of libm's expf).
     public func sigmoid() -> Tensor {
         let out = dtype == .float32
-            ? vectorizedFloat32("sigmoid", gradus_sigmoid_f32)
+            ? vectorizedFloat32(gradus_sigmoid_f32)
             : map("sigmoid",
                   { $0 >= 0 ? 1 / (1 + Float.exp(-$0)) : Float.exp($0) / (1 + Float.exp($0)) },
                   { $0 >= 0 ? 1 / (1 + Double.exp(-$0)) : Double.exp($0) / (1 + Double.exp($0)) })
@@ -137,7 +137,7 @@ extension Tensor {
     }
 
     /// A new Float32 tensor with `kernel(source, destination, count)` applied (a C loop over the array).
-    private func vectorizedFloat32(_ op: String, _ kernel: (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void) -> Tensor {
+    private func vectorizedFloat32(_ kernel: (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void) -> Tensor {
         let out = Tensor(uninitializedShape: shape, dtype: .float32)
         kernel(pointer(Float.self), out.pointer(Float.self), count)
         return out

@@ -43,7 +43,7 @@ extension Functional {
     /// A `[L, S]` mask with −∞ where the key position comes after the query position.
     static func causalMask(queries: Int, keys: Int, dtype: DType) -> Tensor {
         var values = [Double](repeating: 0, count: queries * keys)
-        for i in 0..<queries { for j in (i + 1)..<Swift.max(i + 1, keys) { values[i * keys + j] = -.infinity } }
+        for i in 0..<queries { for j in stride(from: i + 1, to: keys, by: 1) { values[i * keys + j] = -.infinity } }
         return Tensor(shape: [queries, keys], values: values, dtype: dtype)
     }
 
@@ -58,17 +58,12 @@ extension Functional {
                     && Array(query.shape.dropLast(2)) == Array(key.shape.dropLast(2))
                     && Array(key.shape.dropLast(2)) == Array(value.shape.dropLast(2)),
                 "\(op): query \(query.shape), key \(key.shape) and value \(value.shape) do not match")
-        require(dropout >= 0 && dropout <= 1, "\(op): dropout must be in [0, 1], got \(dropout)")
         let (l, s) = (query.shape[r - 2], key.shape[r - 2])
         let factor = scale ?? 1 / Double(query.shape[r - 1]).squareRoot()
         var scores = Tensor.matmulCore(query * factor, key, transA: false, transB: true)   // [..., L, S]
         if isCausal { scores = scores + causalMask(queries: l, keys: s, dtype: scores.dtype) }
         if let mask { scores = scores + additiveMask(mask, dtype: scores.dtype) }
-        var weights = scores.softmax(axis: -1)
-        if dropout > 0 && training {
-            let w = weights
-            weights = Random.withDefault { Functional.dropout(w, p: dropout, training: true, generator: &$0) }
-        }
+        let weights = Functional.dropout(scores.softmax(axis: -1), p: dropout, training: training)
         return (weights.matmul(value), weights)
     }
 }

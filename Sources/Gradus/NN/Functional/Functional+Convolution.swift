@@ -76,8 +76,7 @@ extension Functional {
     /// ```
     public static func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                               padding: ConvPadding, dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
-        require(padding != .same || (stride.0 == 1 && stride.1 == 1),
-                "conv2d: padding same needs stride 1, got stride \(stride)")
+        padding.check("conv2d", stride: stride)
         require(weight.rank == 4, "conv2d: weight must be [O, C/groups, kH, kW], got \(weight.shape)")
         let rows = padding.amounts(dimension: 0, kernel: weight.shape[2], dilation: dilation.0)
         let columns = padding.amounts(dimension: 1, kernel: weight.shape[3], dilation: dilation.1)
@@ -128,14 +127,11 @@ extension Functional {
     /// ```
     public static func conv1d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1,
                               padding: ConvPadding, dilation: Int = 1, groups: Int = 1) -> Tensor {
+        padding.check("conv1d", stride: (1, stride), oneDimensional: true)
         let alongLength: ConvPadding
         switch padding {
-        case .same:
-            require(stride == 1, "conv1d: padding same needs stride 1, got stride \(stride)")
-            alongLength = .same
-        case .zeros(let size):
-            require(size.height == size.width, "conv1d: padding must be one number, got \(size)")
-            alongLength = .zeros(Size2(0, size.width))
+        case .same: alongLength = .same
+        case .zeros(let size): alongLength = .zeros(Size2(0, size.width))
         }
         require(input.rank == 3 && weight.rank == 3,
                 "conv1d: input must be [N, C, L] and weight [O, C/groups, k], got \(input.shape) and \(weight.shape)")

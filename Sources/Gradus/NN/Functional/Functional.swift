@@ -50,6 +50,16 @@ extension Functional {
         return input * (keep * (1 / (1 - p)))
     }
 
+    /// ``dropout(_:p:training:generator:)`` drawing from the default generator (``Random``), like
+    /// PyTorch's `F.dropout`.
+    ///
+    /// ```swift
+    /// let h = Functional.dropout(x, p: 0.1, training: true)
+    /// ```
+    public static func dropout(_ input: Tensor, p: Double, training: Bool) -> Tensor {
+        Random.withDefault { dropout(input, p: p, training: training, generator: &$0) }
+    }
+
     /// Rows of `weight` picked by integer `indices`: shape `indices.shape + [embeddingDim]`
     /// (PyTorch's `F.embedding`). The gradient is added into the picked rows, except the row
     /// `paddingIdx`, which receives none.
