@@ -42,10 +42,10 @@ import Testing
         expectDataError(.parse, file: "binary.csv", mentions: ["UTF-8"]) { _ = try CSVReader.read(binary, targetColumn: "y") }
     }
 
-    @Test func standardizerFitsOnTheTrainingPartOnly() {
+    @Test func standardizerFitsOnTheTrainingPartOnly() throws {
         // Column 0: 1, 3 (mean 2, population std 1); column 1 constant 5 (scale 1).
         let train = Tensor([[1, 5], [3, 5]])
-        let scaler = Standardizer.fit(train)
+        let scaler = try Standardizer.fit(train)
         #expect(scaler.mean.scalars() == [2, 5] && scaler.scale.scalars() == [1, 1])
         #expect(scaler.transform(train).scalars() == [-1, 0, 1, 0])
         // Test rows use the training statistics, not their own.
@@ -54,7 +54,7 @@ import Testing
         #expect(scaler.inverseTransform(scaler.transform(test)).scalars() == [7, 9])
         // On a wider column: transformed training data has mean 0 and population std 1.
         let x = Tensor([[2], [4], [4], [4], [5], [5], [7], [9]], dtype: .float64)
-        let z = Standardizer.fit(x).transform(x)
+        let z = try Standardizer.fit(x).transform(x)
         #expect(abs(z.mean().item(Double.self)) < 1e-12)
         #expect(abs(z.variance(unbiased: false).item(Double.self) - 1) < 1e-12)
     }

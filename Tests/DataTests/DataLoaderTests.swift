@@ -119,27 +119,27 @@ struct Squares: Dataset {
         #expect(sub.count == 2 && sub.targets.intScalars == [4, 0])
     }
 
-    @Test func randomSplitIsDisjointCompleteAndSeeded() {
+    @Test func randomSplitIsDisjointCompleteAndSeeded() throws {
         let data = indexedDataset(23)
-        let parts = randomSplit(data, lengths: [15, 5, 3], seed: 11)
+        let parts = try randomSplit(data, lengths: [15, 5, 3], seed: 11)
         #expect(parts.map(\.count) == [15, 5, 3])
         let all = parts.flatMap { p in (0..<p.count).map { p[$0].target.intScalars[0] } }
         #expect(all.sorted() == Array(0..<23))
-        #expect(randomSplit(data, lengths: [15, 5, 3], seed: 11).map(\.indices) == parts.map(\.indices))
-        #expect(randomSplit(data, lengths: [15, 5, 3], seed: 12).map(\.indices) != parts.map(\.indices))
-        let byFraction = randomSplit(data, fractions: [0.5, 0.5], seed: 0)
+        #expect(try randomSplit(data, lengths: [15, 5, 3], seed: 11).map(\.indices) == parts.map(\.indices))
+        #expect(try randomSplit(data, lengths: [15, 5, 3], seed: 12).map(\.indices) != parts.map(\.indices))
+        let byFraction = try randomSplit(data, fractions: [0.5, 0.5], seed: 0)
         #expect(byFraction.map(\.count) == [12, 11])
         // A subset batches through its base.
         let (bx, by) = parts[1].batch(at: [0, 1])
         #expect(bx.shape == [2, 2] && by.intScalars == [parts[1].indices[0], parts[1].indices[1]])
     }
 
-    @Test func tensorDatasetTrainValidationSplit() {
+    @Test func tensorDatasetTrainValidationSplit() throws {
         let data = indexedDataset(10)
-        let (train, validation) = data.split(trainFraction: 0.8, seed: 5)
+        let (train, validation) = try data.split(trainFraction: 0.8, seed: 5)
         #expect(train.count == 8 && validation.count == 2)
         #expect((train.targets.intScalars + validation.targets.intScalars).sorted() == Array(0..<10))
-        let again = data.split(trainFraction: 0.8, seed: 5)
+        let again = try data.split(trainFraction: 0.8, seed: 5)
         #expect(again.train.targets.intScalars == train.targets.intScalars)
     }
 }

@@ -74,7 +74,7 @@ struct SafeTensorsExpected: Decodable {
         }
         // The file is exactly `encode`'s bytes; its header is space-padded to 8-byte alignment.
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        #expect(bytes == SafeTensors.encode(tensors, metadata: metadata))
+        #expect(try bytes == SafeTensors.encode(tensors, metadata: metadata))
         let headerLength = bytes[0..<8].reversed().reduce(0) { $0 << 8 | Int($1) }
         #expect(headerLength % 8 == 0 && bytes[8] == UInt8(ascii: "{"))
         // Saving again replaces the file atomically and leaves no temporary file behind.

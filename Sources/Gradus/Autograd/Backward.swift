@@ -19,8 +19,10 @@ extension Tensor {
     /// optimizer.step()
     /// ```
     public func backward(_ gradient: Tensor? = nil, retainGraph: Bool = false, createGraph: Bool = false) {
-        _ = Autograd.run(root: self, seed: gradient, collecting: nil,
-                         retainGraph: retainGraph || createGraph, createGraph: createGraph)
+        checked(or: ()) {
+            _ = try Autograd.run(root: self, seed: gradient, collecting: nil,
+                             retainGraph: retainGraph || createGraph, createGraph: createGraph)
+        }
     }
 }
 
@@ -50,12 +52,14 @@ public enum Autograd {
         of output: Tensor, wrt inputs: [Tensor], gradOutput: Tensor? = nil,
         retainGraph: Bool = false, createGraph: Bool = false
     ) -> [Tensor] {
-        for (i, t) in inputs.enumerated() {
-            require(t.requiresGrad, "Autograd.gradients: input \(i) (shape \(t.shape)) does not require gradients")
+        checked(or: []) {
+            for (i, t) in inputs.enumerated() {
+                try require(t.requiresGrad, "Autograd.gradients: input \(i) (shape \(t.shape)) does not require gradients", .shapeMismatch)
+            }
+            let found = try run(root: output, seed: gradOutput, collecting: inputs,
+                            retainGraph: retainGraph || createGraph, createGraph: createGraph)
+            return zip(inputs, found).map { t, g in g ?? Tensor.zeros(t.shape, dtype: t.dtype) }
         }
-        let found = run(root: output, seed: gradOutput, collecting: inputs,
-                        retainGraph: retainGraph || createGraph, createGraph: createGraph)
-        return zip(inputs, found).map { t, g in g ?? Tensor.zeros(t.shape, dtype: t.dtype) }
     }
 
     /// Evaluates `body` at `inputs` and returns its value with its gradient with respect to each input,
@@ -77,7 +81,11 @@ public enum Autograd {
     ) rethrows -> (value: Tensor, gradients: [Tensor]) {
         let variables = inputs.map { $0.detach().requiringGrad() }
         let value = try GradMode.with(enabled: true) { try body(variables) }
-        require(value.count == 1, "Autograd.valueWithGradient: the function returned shape \(value.shape), not a single value")
+        let single = checked(or: false) {
+            try require(value.count == 1, "Autograd.valueWithGradient: the function returned shape \(value.shape), not a single value", .shapeMismatch)
+            return true
+        }
+        guard single else { return (Tensor.placeholder(), inputs.map { _ in Tensor.placeholder() }) }
         guard value.requiresGrad else {
             return (value, inputs.map { Tensor.zeros($0.shape, dtype: $0.dtype) })
         }
@@ -101,17 +109,17 @@ public enum Autograd {
     /// `grad`; otherwise the gradients of the listed tensors are returned and no `grad` is touched.
     static func run(
         root: Tensor, seed: Tensor?, collecting targets: [Tensor]?, retainGraph: Bool, createGraph: Bool
-    ) -> [Tensor?] {
-        require(root.requiresGrad,
-                     "backward: the tensor (shape \(root.shape)) does not require gradients and has no graph")
+    ) throws -> [Tensor?] {
+        try require(root.requiresGrad,
+                     "backward: the tensor (shape \(root.shape)) does not require gradients and has no graph", .autograd)
         let seedGradient: Tensor
         if let seed {
-            require(seed.shape == root.shape,
-                         "backward: gradient shape \(seed.shape) does not match the tensor's shape \(root.shape)")
+            try require(seed.shape == root.shape,
+                         "backward: gradient shape \(seed.shape) does not match the tensor's shape \(root.shape)", .autograd)
             seedGradient = seed
         } else {
-            require(root.count == 1,
-                         "backward: a gradient must be given for a tensor of shape \(root.shape); only one-element tensors have an implicit gradient of 1")
+            try require(root.count == 1,
+                         "backward: a gradient must be given for a tensor of shape \(root.shape); only one-element tensors have an implicit gradient of 1", .autograd)
             seedGradient = Tensor.ones(root.shape, dtype: root.dtype)
         }
 
@@ -165,14 +173,14 @@ public enum Autograd {
         }
 
         let order = topologicalOrder(from: root)
-        GradMode.with(enabled: createGraph) {
+        try GradMode.with(enabled: createGraph) {
             deliver(seedGradient, to: root)
             for t in order.reversed() {
                 guard let node = t.gradFn, let g = node.pendingGradient else { continue }
                 node.pendingGradient = nil
                 node.pendingIsOwned = false
                 guard let rule = node.rule else {
-                    fatalError("backward: the graph through '\(node.name)' was already freed by an earlier backward; pass retainGraph: true to the first call")
+                    throw GradusError(.autograd, "backward: the graph through '\(node.name)' was already freed by an earlier backward; pass retainGraph: true to the first call")
                 }
                 if !createGraph, let geometry = node.sliceGeometry, let input = node.inputs.first {
                     if input.requiresGrad {
@@ -182,11 +190,11 @@ public enum Autograd {
                     if !retainGraph { node.release() }
                     continue
                 }
-                let grads = rule(g, t)
-                require(grads.count == node.inputs.count, "backward: rule of '\(node.name)' returned \(grads.count) gradients for \(node.inputs.count) inputs")
+                let grads = try rule(g, t)
+                try require(grads.count == node.inputs.count, "backward: rule of '\(node.name)' returned \(grads.count) gradients for \(node.inputs.count) inputs")
                 for (input, maybeGrad) in zip(node.inputs, grads) {
                     guard input.requiresGrad, let gi = maybeGrad else { continue }
-                    let reduced = gi.shape == input.shape ? gi : gi.unbroadcast(to: input.shape, op: node.name)
+                    let reduced = gi.shape == input.shape ? gi : try gi.unbroadcast(to: input.shape, op: node.name)
                     if AnomalyMode.isEnabled { AnomalyMode.checkBackward(node.name, reduced) }
                     deliver(reduced, to: input)
                 }
@@ -225,15 +233,15 @@ public enum Autograd {
 extension Tensor {
     /// Sums a gradient of a broadcast result back to the shape of the input that was broadcast.
     /// This is the one place where broadcasting is undone; backward rules never do it themselves.
-    func unbroadcast(to target: [Int], op: String) -> Tensor {
+    func unbroadcast(to target: [Int], op: String) throws -> Tensor {
         if shape == target { return self }
         let lead = rank - target.count
-        require(lead >= 0, "\(op) backward: gradient of shape \(shape) cannot be reduced to shape \(target)")
+        try require(lead >= 0, "\(op) backward: gradient of shape \(shape) cannot be reduced to shape \(target)", .shapeMismatch)
         var axes: [Int] = Array(0..<lead)
         for (i, d) in target.enumerated() where d == 1 && shape[lead + i] != 1 { axes.append(lead + i) }
         for (i, d) in target.enumerated() {
-            require(d == shape[lead + i] || d == 1,
-                         "\(op) backward: gradient of shape \(shape) cannot be reduced to shape \(target)")
+            try require(d == shape[lead + i] || d == 1,
+                         "\(op) backward: gradient of shape \(shape) cannot be reduced to shape \(target)", .shapeMismatch)
         }
         let summed = axes.isEmpty ? self : sum(axes: axes, keepDims: true)
         return summed.reshape(target)

@@ -32,7 +32,7 @@ public struct GradCheckReport: Sendable, CustomStringConvertible {
 ///
 /// ```swift
 /// let report = GradCheck.check(inputs: [Tensor.normal([3, 4])]) { $0[0].tanh() }
-/// require(report.passed, "\(report)")
+/// try require(report.passed, "\(report)")
 /// ```
 public enum GradCheck {
     /// Runs the check.

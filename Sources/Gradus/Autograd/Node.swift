@@ -3,7 +3,7 @@
 ///
 /// Rules are written with tensor operations, so that with `createGraph` they are recorded too and
 /// gradients can be differentiated again.
-public typealias BackwardRule = (_ gradient: Tensor, _ output: Tensor) -> [Tensor?]
+public typealias BackwardRule = (_ gradient: Tensor, _ output: Tensor) throws -> [Tensor?]
 
 /// A recorded operation in the graph: its name, its inputs and its backward rule.
 ///

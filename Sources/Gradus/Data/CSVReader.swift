@@ -56,7 +56,7 @@ public enum CSVReader {
     /// ```
     public static func parse(_ text: String, file: String, targetColumn: String, dtype: DType = .float32,
                              targetDType: DType = .float32, separator: Character = ",") throws -> CSVTable {
-        require(dtype.isFloatingPoint, "CSVReader: features must be float32 or float64, not \(dtype)")
+        try require(dtype.isFloatingPoint, "CSVReader: features must be float32 or float64, not \(dtype)", .dtypeMismatch)
         var header: [String]? = nil
         var targetIndex = 0
         var features: [Double] = []

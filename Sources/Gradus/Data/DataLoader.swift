@@ -52,7 +52,7 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
     /// ```
     public init(_ dataset: D, batchSize: Int, shuffle: Bool = false, seed: UInt64 = 0,
                 dropLast: Bool = false, prefetch: Bool = true) {
-        require(batchSize >= 1, "DataLoader: batchSize must be at least 1, got \(batchSize)")
+        invariant(batchSize >= 1, "DataLoader: batchSize must be at least 1, got \(batchSize)")
         self.dataset = dataset
         self.batchSize = batchSize
         self.shuffle = shuffle

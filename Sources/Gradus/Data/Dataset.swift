@@ -28,10 +28,12 @@ extension Dataset {
     /// let (x, y) = dataset.batch(at: [0, 5, 7])   // x: [3, ...], y: [3, ...]
     /// ```
     public func batch(at indices: [Int]) -> (inputs: Tensor, targets: Tensor) {
-        require(!indices.isEmpty, "Dataset.batch(at:): needs at least one index")
-        let samples = indices.map { sample(at: $0) }
-        return GradMode.noGrad {
-            (Tensor.stack(samples.map(\.input)), Tensor.stack(samples.map(\.target)))
+        checked(or: (Tensor.placeholder(), Tensor.placeholder())) {
+            try require(!indices.isEmpty, "Dataset.batch(at:): needs at least one index")
+            let samples = indices.map { sample(at: $0) }
+            return GradMode.noGrad {
+                (Tensor.stack(samples.map(\.input)), Tensor.stack(samples.map(\.target)))
+            }
         }
     }
 
@@ -65,7 +67,7 @@ public struct TensorDataset: Dataset {
     /// let data = TensorDataset(Tensor.normal([10, 3]), Tensor(labels: Array(repeating: 0, count: 10)))
     /// ```
     public init(_ inputs: Tensor, _ targets: Tensor) {
-        require(inputs.rank >= 1 && targets.rank >= 1 && inputs.shape[0] == targets.shape[0],
+        invariant(inputs.rank >= 1 && targets.rank >= 1 && inputs.shape[0] == targets.shape[0],
                      "TensorDataset: inputs \(inputs.shape) and targets \(targets.shape) must share their first dimension")
         self.inputs = inputs.detach()
         self.targets = targets.detach()
@@ -76,8 +78,10 @@ public struct TensorDataset: Dataset {
 
     /// Row `index` of the inputs and of the targets.
     public func sample(at index: Int) -> (input: Tensor, target: Tensor) {
-        require(index >= 0 && index < count, "TensorDataset: index \(index) is out of range 0..<\(count)")
-        return GradMode.noGrad { (inputs.select(axis: 0, index: index), targets.select(axis: 0, index: index)) }
+        checked(or: (Tensor.placeholder(), Tensor.placeholder())) {
+            try require(index >= 0 && index < count, "TensorDataset: index \(index) is out of range 0..<\(count)", .indexOutOfRange)
+            return GradMode.noGrad { (inputs.select(axis: 0, index: index), targets.select(axis: 0, index: index)) }
+        }
     }
 
     /// Rows `indices` of the inputs and of the targets, gathered in one pass.
@@ -106,10 +110,10 @@ public struct TensorDataset: Dataset {
     /// ```swift
     /// let (train, validation) = data.split(trainFraction: 0.8, seed: 42)
     /// ```
-    public func split(trainFraction: Double, seed: UInt64) -> (train: TensorDataset, validation: TensorDataset) {
-        require(trainFraction >= 0 && trainFraction <= 1, "TensorDataset.split: trainFraction \(trainFraction) is not in [0, 1]")
+    public func split(trainFraction: Double, seed: UInt64) throws -> (train: TensorDataset, validation: TensorDataset) {
+        try require(trainFraction >= 0 && trainFraction <= 1, "TensorDataset.split: trainFraction \(trainFraction) is not in [0, 1]")
         let nTrain = Int((Double(count) * trainFraction).rounded(.down))
-        let parts = splitIndices(count: count, lengths: [nTrain, count - nTrain], seed: seed)
+        let parts = try splitIndices(count: count, lengths: [nTrain, count - nTrain], seed: seed)
         return (subset(parts[0]), subset(parts[1]))
     }
 }

@@ -61,7 +61,7 @@ public enum Digits {
     /// ```
     public static func trainTestSplit(seed: UInt64 = 0) throws -> (train: TensorDataset, test: TensorDataset) {
         let data = try dataset()
-        let parts = splitIndices(count: count, lengths: [trainCount, count - trainCount], seed: seed)
+        let parts = try splitIndices(count: count, lengths: [trainCount, count - trainCount], seed: seed)
         return (data.subset(parts[0]), data.subset(parts[1]))
     }
 

@@ -100,7 +100,7 @@ public enum IDXReader {
                             "header announces shape \(header.shape) (\(dataBytes) bytes of data), but \(cursor.remaining) bytes follow")
         }
         let outType = dtype ?? header.elementType.naturalDType
-        require(outType.isFloatingPoint || scale == 1, "IDXReader.read: cannot scale an int64 tensor (scale \(scale))")
+        try require(outType.isFloatingPoint || scale == 1, "IDXReader.read: cannot scale an int64 tensor (scale \(scale))", .dtypeMismatch)
         if outType == .int64 && (header.elementType == .float32 || header.elementType == .float64) {
             throw DataError(.unsupported, file: file, "cannot read \(header.elementType) elements as int64")
         }

@@ -12,7 +12,7 @@ public struct Subset<Base: Dataset>: Dataset {
     /// Creates a subset; every index must be in `0..<base.count`.
     public init(base: Base, indices: [Int]) {
         for i in indices {
-            require(i >= 0 && i < base.count, "Subset: index \(i) is out of range 0..<\(base.count)")
+            invariant(i >= 0 && i < base.count, "Subset: index \(i) is out of range 0..<\(base.count)")
         }
         self.base = base
         self.indices = indices
@@ -31,8 +31,8 @@ public struct Subset<Base: Dataset>: Dataset {
 }
 
 /// The indices `0..<count` shuffled with `seed` and cut into consecutive pieces of `lengths`.
-func splitIndices(count: Int, lengths: [Int], seed: UInt64) -> [[Int]] {
-    require(lengths.allSatisfy { $0 >= 0 } && lengths.reduce(0, +) == count,
+func splitIndices(count: Int, lengths: [Int], seed: UInt64) throws -> [[Int]] {
+    try require(lengths.allSatisfy { $0 >= 0 } && lengths.reduce(0, +) == count,
                  "randomSplit: lengths \(lengths) do not add up to the dataset size \(count)")
     var rng = SeededGenerator(seed: seed)
     let order = Tensor.randperm(count, generator: &rng)
@@ -57,8 +57,8 @@ func splitIndices(count: Int, lengths: [Int], seed: UInt64) -> [[Int]] {
 /// let parts = randomSplit(data, lengths: [800, 200], seed: 0)
 /// let (train, validation) = (parts[0], parts[1])
 /// ```
-public func randomSplit<D: Dataset>(_ dataset: D, lengths: [Int], seed: UInt64) -> [Subset<D>] {
-    splitIndices(count: dataset.count, lengths: lengths, seed: seed).map { Subset(base: dataset, indices: $0) }
+public func randomSplit<D: Dataset>(_ dataset: D, lengths: [Int], seed: UInt64) throws -> [Subset<D>] {
+    try splitIndices(count: dataset.count, lengths: lengths, seed: seed).map { Subset(base: dataset, indices: $0) }
 }
 
 /// Splits `dataset` at random into fractions that add up to 1; sizes are rounded down and the
@@ -67,12 +67,12 @@ public func randomSplit<D: Dataset>(_ dataset: D, lengths: [Int], seed: UInt64) 
 /// ```swift
 /// let parts = randomSplit(data, fractions: [0.8, 0.2], seed: 0)
 /// ```
-public func randomSplit<D: Dataset>(_ dataset: D, fractions: [Double], seed: UInt64) -> [Subset<D>] {
-    require(!fractions.isEmpty && fractions.allSatisfy { $0 >= 0 } && abs(fractions.reduce(0, +) - 1) < 1e-9,
+public func randomSplit<D: Dataset>(_ dataset: D, fractions: [Double], seed: UInt64) throws -> [Subset<D>] {
+    try require(!fractions.isEmpty && fractions.allSatisfy { $0 >= 0 } && abs(fractions.reduce(0, +) - 1) < 1e-9,
                  "randomSplit: fractions \(fractions) must be non-negative and add up to 1")
     var lengths = fractions.map { Int((Double(dataset.count) * $0).rounded(.down)) }
     var rest = dataset.count - lengths.reduce(0, +)
     var i = 0
     while rest > 0 { lengths[i % lengths.count] += 1; rest -= 1; i += 1 }
-    return randomSplit(dataset, lengths: lengths, seed: seed)
+    return try randomSplit(dataset, lengths: lengths, seed: seed)
 }

@@ -20,7 +20,7 @@ public struct Standardizer: Sendable {
     /// let s = Standardizer(mean: Tensor([0, 10]), scale: Tensor([1, 5]))
     /// ```
     public init(mean: Tensor, scale: Tensor) {
-        require(mean.rank == 1 && mean.shape == scale.shape,
+        invariant(mean.rank == 1 && mean.shape == scale.shape,
                      "Standardizer: mean \(mean.shape) and scale \(scale.shape) must be matching vectors")
         self.mean = mean.detach()
         self.scale = scale.detach()
@@ -34,9 +34,9 @@ public struct Standardizer: Sendable {
     /// ```swift
     /// let scaler = Standardizer.fit(trainFeatures)
     /// ```
-    public static func fit(_ x: Tensor) -> Standardizer {
-        require(x.rank == 2 && x.shape[0] >= 1 && x.dtype.isFloatingPoint,
-                     "Standardizer.fit: needs a floating-point [samples, features] tensor with at least one sample, got \(x.shape) \(x.dtype)")
+    public static func fit(_ x: Tensor) throws -> Standardizer {
+        try require(x.rank == 2 && x.shape[0] >= 1 && x.dtype.isFloatingPoint,
+                     "Standardizer.fit: needs a floating-point [samples, features] tensor with at least one sample, got \(x.shape) \(x.dtype)", .dtypeMismatch)
         let n = x.shape[0], f = x.shape[1]
         let values = x.scalars(as: Double.self)
         var mean = [Double](repeating: 0, count: f)
@@ -58,9 +58,11 @@ public struct Standardizer: Sendable {
     /// let z = scaler.transform(x)
     /// ```
     public func transform(_ x: Tensor) -> Tensor {
-        require(x.rank == 2 && x.shape[1] == mean.shape[0],
-                     "Standardizer.transform: x \(x.shape) does not have \(mean.shape[0]) features")
-        return (x - mean.to(x.dtype)) / scale.to(x.dtype)
+        checked {
+            try require(x.rank == 2 && x.shape[1] == mean.shape[0],
+                         "Standardizer.transform: x \(x.shape) does not have \(mean.shape[0]) features", .shapeMismatch)
+            return (x - mean.to(x.dtype)) / scale.to(x.dtype)
+        }
     }
 
     /// `z * scale + mean`: undoes ``transform(_:)``.
@@ -69,8 +71,10 @@ public struct Standardizer: Sendable {
     /// let x = scaler.inverseTransform(z)
     /// ```
     public func inverseTransform(_ z: Tensor) -> Tensor {
-        require(z.rank == 2 && z.shape[1] == mean.shape[0],
-                     "Standardizer.inverseTransform: z \(z.shape) does not have \(mean.shape[0]) features")
-        return z * scale.to(z.dtype) + mean.to(z.dtype)
+        checked {
+            try require(z.rank == 2 && z.shape[1] == mean.shape[0],
+                         "Standardizer.inverseTransform: z \(z.shape) does not have \(mean.shape[0]) features", .shapeMismatch)
+            return z * scale.to(z.dtype) + mean.to(z.dtype)
+        }
     }
 }

@@ -27,8 +27,10 @@ public enum Explain {
     /// let grad = Explain.saliency(model: model, input: x, classIndex: 7)
     /// ```
     public static func saliency(model: any Layer, input: Tensor, classIndex: Int) -> Tensor {
-        let grads = pathGradients(model: model, points: input.detach().unsqueeze(0), classIndex: classIndex)
-        return grads.reshape(input.shape)
+        checked {
+            let grads = try pathGradients(model: model, points: input.detach().unsqueeze(0), classIndex: classIndex)
+            return grads.reshape(input.shape)
+        }
     }
 
     /// Integrated gradients with a right Riemann sum of `steps` points:
@@ -47,27 +49,29 @@ public enum Explain {
     /// ```
     public static func integratedGradients(model: any Layer, input: Tensor, classIndex: Int,
                                            baseline: Tensor? = nil, steps: Int = 50) -> Tensor {
-        require(steps >= 1, "Explain.integratedGradients: steps must be at least 1, got \(steps)")
-        let x = input.detach()
-        let x0 = baseline?.detach() ?? Tensor.zeros(x.shape, dtype: x.dtype)
-        require(x0.shape == x.shape, "Explain.integratedGradients: baseline \(x0.shape) must match input \(x.shape)")
-        let delta = GradMode.noGrad { x - x0 }
-        let alphas = Tensor(shape: [steps] + Array(repeating: 1, count: x.rank),
-                            values: (1...steps).map { Double($0) / Double(steps) }, dtype: x.dtype)
-        let points = GradMode.noGrad { x0.unsqueeze(0) + alphas * delta.unsqueeze(0) }
-        let grads = pathGradients(model: model, points: points, classIndex: classIndex)
-        return GradMode.noGrad { grads.mean(axes: [0]) * delta }
+        checked {
+            try require(steps >= 1, "Explain.integratedGradients: steps must be at least 1, got \(steps)")
+            let x = input.detach()
+            let x0 = baseline?.detach() ?? Tensor.zeros(x.shape, dtype: x.dtype)
+            try require(x0.shape == x.shape, "Explain.integratedGradients: baseline \(x0.shape) must match input \(x.shape)", .shapeMismatch)
+            let delta = GradMode.noGrad { x - x0 }
+            let alphas = Tensor(shape: [steps] + Array(repeating: 1, count: x.rank),
+                                values: (1...steps).map { Double($0) / Double(steps) }, dtype: x.dtype)
+            let points = GradMode.noGrad { x0.unsqueeze(0) + alphas * delta.unsqueeze(0) }
+            let grads = try pathGradients(model: model, points: points, classIndex: classIndex)
+            return GradMode.noGrad { grads.mean(axes: [0]) * delta }
+        }
     }
 
     /// The gradient of the summed score at each point of a batch (rows are independent in eval mode).
-    static func pathGradients(model: any Layer, points: Tensor, classIndex: Int) -> Tensor {
+    static func pathGradients(model: any Layer, points: Tensor, classIndex: Int) throws -> Tensor {
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }
         let batch = points.detach().requiringGrad()
         let output = model(batch)
-        require(output.rank == 2 && classIndex >= 0 && classIndex < output.shape[1],
-                     "Explain: class index \(classIndex) is out of range for model output \(output.shape)")
+        try require(output.rank == 2 && classIndex >= 0 && classIndex < output.shape[1],
+                     "Explain: class index \(classIndex) is out of range for model output \(output.shape)", .indexOutOfRange)
         let score = output.select(axis: 1, index: classIndex).sum()
         return Autograd.gradients(of: score, wrt: [batch])[0]
     }

@@ -48,8 +48,8 @@ public enum SafeTensors {
 
     /// The header and data layout of `tensors`: tensors ordered by decreasing element size, then
     /// name (as the Python package orders them), and the padded JSON header.
-    static func layout(_ tensors: [String: Tensor], metadata: [String: String]) -> (header: [UInt8], order: [String]) {
-        require(tensors["__metadata__"] == nil, "SafeTensors: \"__metadata__\" is reserved and cannot name a tensor")
+    static func layout(_ tensors: [String: Tensor], metadata: [String: String]) throws -> (header: [UInt8], order: [String]) {
+        try require(tensors["__metadata__"] == nil, "SafeTensors: \"__metadata__\" is reserved and cannot name a tensor")
         let order = tensors.keys.sorted { a, b in
             let sa = tensors[a]!.dtype.byteSize, sb = tensors[b]!.dtype.byteSize
             return sa != sb ? sa > sb : a < b
@@ -77,8 +77,8 @@ public enum SafeTensors {
     /// ```swift
     /// let bytes = SafeTensors.encode(["w": Tensor([1, 2, 3])])
     /// ```
-    public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:]) -> [UInt8] {
-        let (header, order) = layout(tensors, metadata: metadata)
+    public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:]) throws -> [UInt8] {
+        let (header, order) = try layout(tensors, metadata: metadata)
         var out: [UInt8] = []
         let dataBytes = order.reduce(0) { $0 + tensors[$1]!.count * tensors[$1]!.dtype.byteSize }
         out.reserveCapacity(8 + header.count + dataBytes)
@@ -102,7 +102,7 @@ public enum SafeTensors {
     /// try SafeTensors.save(["weight": w, "bias": b], metadata: ["format": "pt"], to: "linear.safetensors")
     /// ```
     public static func save(_ tensors: [String: Tensor], metadata: [String: String] = [:], to path: String) throws {
-        let (header, order) = layout(tensors, metadata: metadata)
+        let (header, order) = try layout(tensors, metadata: metadata)
         try AtomicFile.write(to: path) { out in
             try withUnsafeBytes(of: UInt64(header.count).littleEndian) { try out.write($0.baseAddress!, count: 8) }
             try out.write(header)

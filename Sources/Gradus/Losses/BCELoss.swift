@@ -18,21 +18,23 @@ extension Tensor {
     /// let loss = model(x).sigmoid().binaryCrossEntropy(labels)
     /// ```
     public func binaryCrossEntropy(_ target: Tensor, weight: Tensor? = nil, reduction: Reduction = .mean) -> Tensor {
-        requireSameShape(target, "binaryCrossEntropy")
-        func inRange<T: TensorFloat>(_: T.Type) -> Bool {
-            let p = pointer(T.self)
-            var ok = true
-            for i in 0..<count { ok = ok && p[i] >= 0 && p[i] <= 1 }
-            return ok
+        checked {
+            try requireSameShape(target, "binaryCrossEntropy")
+            func inRange<T: TensorFloat>(_: T.Type) -> Bool {
+                let p = pointer(T.self)
+                var ok = true
+                for i in 0..<count { ok = ok && p[i] >= 0 && p[i] <= 1 }
+                return ok
+            }
+            try requireFloat("binaryCrossEntropy")
+            try require(dtype == .float32 ? inRange(Float.self) : inRange(Double.self),
+                         "binaryCrossEntropy: every prediction must lie in [0, 1] (shape \(shape)); apply sigmoid first or use binaryCrossEntropyWithLogits", .shapeMismatch)
+            let logX = log().clamp(min: -100)
+            let log1mX = (1 - self).log().clamp(min: -100)
+            var loss = -(target * logX + (1 - target) * log1mX)
+            if let weight { loss = loss * weight }
+            return loss.reduced(reduction)
         }
-        requireFloat("binaryCrossEntropy")
-        require(dtype == .float32 ? inRange(Float.self) : inRange(Double.self),
-                     "binaryCrossEntropy: every prediction must lie in [0, 1] (shape \(shape)); apply sigmoid first or use binaryCrossEntropyWithLogits")
-        let logX = log().clamp(min: -100)
-        let log1mX = (1 - self).log().clamp(min: -100)
-        var loss = -(target * logX + (1 - target) * log1mX)
-        if let weight { loss = loss * weight }
-        return loss.reduced(reduction)
     }
 }
 

@@ -21,17 +21,19 @@ extension Tensor {
     public func binaryCrossEntropyWithLogits(
         _ target: Tensor, weight: Tensor? = nil, posWeight: Tensor? = nil, reduction: Reduction = .mean
     ) -> Tensor {
-        requireSameShape(target, "binaryCrossEntropyWithLogits")
-        let softplusNeg = (-self).softplus()
-        var loss: Tensor
-        if let posWeight {
-            let logWeight = (posWeight - 1) * target + 1
-            loss = (1 - target) * self + logWeight * softplusNeg
-        } else {
-            loss = (1 - target) * self + softplusNeg
+        checked {
+            try requireSameShape(target, "binaryCrossEntropyWithLogits")
+            let softplusNeg = (-self).softplus()
+            var loss: Tensor
+            if let posWeight {
+                let logWeight = (posWeight - 1) * target + 1
+                loss = (1 - target) * self + logWeight * softplusNeg
+            } else {
+                loss = (1 - target) * self + softplusNeg
+            }
+            if let weight { loss = loss * weight }
+            return loss.reduced(reduction)
         }
-        if let weight { loss = loss * weight }
-        return loss.reduced(reduction)
     }
 }
 

@@ -29,17 +29,19 @@ extension Tensor {
         _ target: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
         labelSmoothing: Double = 0, reduction: Reduction = .mean
     ) -> Tensor {
-        requireFloat("crossEntropy")
-        require(labelSmoothing >= 0 && labelSmoothing <= 1,
-                     "crossEntropy: labelSmoothing must lie in [0, 1], got \(labelSmoothing)")
-        if target.dtype != .int64 {
-            return crossEntropyWithProbabilities(target, weight: weight, labelSmoothing: labelSmoothing,
-                                                 reduction: reduction)
+        checked {
+            try requireFloat("crossEntropy")
+            try require(labelSmoothing >= 0 && labelSmoothing <= 1,
+                         "crossEntropy: labelSmoothing must lie in [0, 1], got \(labelSmoothing)")
+            if target.dtype != .int64 {
+                return try crossEntropyWithProbabilities(target, weight: weight, labelSmoothing: labelSmoothing,
+                                                     reduction: reduction)
+            }
+            let (rows, labels, outShape) = try classRows(target, op: "crossEntropy")
+            let out = try Tensor.fusedCrossEntropy(rows, labels, weight: weight, ignoreIndex: ignoreIndex,
+                                               labelSmoothing: labelSmoothing, reduction: reduction)
+            return reduction == .none ? out.reshape(outShape) : out
         }
-        let (rows, labels, outShape) = classRows(target, op: "crossEntropy")
-        let out = Tensor.fusedCrossEntropy(rows, labels, weight: weight, ignoreIndex: ignoreIndex,
-                                           labelSmoothing: labelSmoothing, reduction: reduction)
-        return reduction == .none ? out.reshape(outShape) : out
     }
 
     /// Cross-entropy against class probabilities (a float `target` of the logits' shape):
@@ -47,9 +49,9 @@ extension Tensor {
     /// number of samples.
     func crossEntropyWithProbabilities(
         _ target: Tensor, weight: Tensor?, labelSmoothing: Double, reduction: Reduction
-    ) -> Tensor {
-        requireSameShape(target, "crossEntropy")
-        require(rank >= 1, "crossEntropy: logits must have rank ≥ 1, got shape \(shape)")
+    ) throws -> Tensor {
+        try requireSameShape(target, "crossEntropy")
+        try require(rank >= 1, "crossEntropy: logits must have rank ≥ 1, got shape \(shape)", .shapeMismatch)
         let classAxis = rank == 1 ? 0 : 1
         let classes = shape[classAxis]
         let logP = logSoftmax(axis: classAxis)
@@ -57,8 +59,8 @@ extension Tensor {
         if labelSmoothing > 0 { t = t * (1 - labelSmoothing) + labelSmoothing / Double(classes) }
         var product = logP * t
         if let weight {
-            require(weight.shape == [classes],
-                         "crossEntropy: weight must have shape [\(classes)] (one per class), got \(weight.shape)")
+            try require(weight.shape == [classes],
+                         "crossEntropy: weight must have shape [\(classes)] (one per class), got \(weight.shape)", .shapeMismatch)
             var wShape = [Int](repeating: 1, count: rank)
             wShape[classAxis] = classes
             product = product * weight.reshape(wShape)
@@ -75,15 +77,15 @@ extension Tensor {
     static func fusedCrossEntropy(
         _ logits: Tensor, _ labels: Tensor, weight: Tensor?, ignoreIndex: Int,
         labelSmoothing eps: Double, reduction: Reduction
-    ) -> Tensor {
+    ) throws -> Tensor {
         let m = logits.shape[0], c = logits.shape[1]
-        let w = classWeights(weight, classes: c, op: "crossEntropy")
+        let w = try classWeights(weight, classes: c, op: "crossEntropy")
         let wSum = w?.reduce(0, +) ?? Double(c)
         let lab = labels.pointer(Int64.self)
         for i in 0..<m {
             let y = Int(lab[i])
-            require(y == ignoreIndex || (y >= 0 && y < c),
-                         "crossEntropy: label \(y) at row \(i) is outside 0..<\(c) (logits shape \(logits.shape))")
+            try require(y == ignoreIndex || (y >= 0 && y < c),
+                         "crossEntropy: label \(y) at row \(i) is outside 0..<\(c) (logits shape \(logits.shape))", .shapeMismatch)
         }
         // Per row: log Σ exp (kept for backward) and the weight w[y_i] (0 for ignored rows).
         let lse = Tensor(uninitializedShape: [m], dtype: .float64)

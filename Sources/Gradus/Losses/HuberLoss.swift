@@ -13,13 +13,15 @@ extension Tensor {
     /// let loss = prediction.huberLoss(target, delta: 2)
     /// ```
     public func huberLoss(_ target: Tensor, delta: Double = 1, reduction: Reduction = .mean) -> Tensor {
-        requireSameShape(target, "huberLoss")
-        require(delta > 0, "huberLoss: delta must be positive, got \(delta)")
-        let d = (self - target).abs()
-        let quadratic = d.square() * 0.5
-        let linear = (d - 0.5 * delta) * delta
-        let inside = GradMode.noGrad { d.detach().lt(delta) }
-        return Tensor.where(inside, quadratic, linear).reduced(reduction)
+        checked {
+            try requireSameShape(target, "huberLoss")
+            try require(delta > 0, "huberLoss: delta must be positive, got \(delta)")
+            let d = (self - target).abs()
+            let quadratic = d.square() * 0.5
+            let linear = (d - 0.5 * delta) * delta
+            let inside = GradMode.noGrad { d.detach().lt(delta) }
+            return Tensor.where(inside, quadratic, linear).reduced(reduction)
+        }
     }
 }
 

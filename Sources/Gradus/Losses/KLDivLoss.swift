@@ -29,21 +29,23 @@ extension Tensor {
     /// let loss = student.logSoftmax(axis: 1).klDivLoss(teacher.softmax(axis: 1), reduction: .batchMean)
     /// ```
     public func klDivLoss(_ target: Tensor, reduction: KLDivReduction = .mean, logTarget: Bool = false) -> Tensor {
-        requireSameShape(target, "klDivLoss")
-        let pointwise: Tensor
-        if logTarget {
-            pointwise = target.exp() * (target - self)
-        } else {
-            // xlogy(p, p) = p·log p with 0 at p = 0.
-            let positive = GradMode.noGrad { target.detach().gt(0.0) }
-            let safeLog = Tensor.where(positive, target, Tensor.ones([], dtype: dtype)).log()
-            pointwise = target * safeLog - target * self
-        }
-        switch reduction {
-        case .none: return pointwise
-        case .mean: return pointwise.mean()
-        case .sum: return pointwise.sum()
-        case .batchMean: return pointwise.sum() / Double(rank == 0 ? 1 : shape[0])
+        checked {
+            try requireSameShape(target, "klDivLoss")
+            let pointwise: Tensor
+            if logTarget {
+                pointwise = target.exp() * (target - self)
+            } else {
+                // xlogy(p, p) = p·log p with 0 at p = 0.
+                let positive = GradMode.noGrad { target.detach().gt(0.0) }
+                let safeLog = Tensor.where(positive, target, Tensor.ones([], dtype: dtype)).log()
+                pointwise = target * safeLog - target * self
+            }
+            switch reduction {
+            case .none: return pointwise
+            case .mean: return pointwise.mean()
+            case .sum: return pointwise.sum()
+            case .batchMean: return pointwise.sum() / Double(rank == 0 ? 1 : shape[0])
+            }
         }
     }
 }

@@ -12,8 +12,10 @@ extension Tensor {
     /// let loss = prediction.l1Loss(target)
     /// ```
     public func l1Loss(_ target: Tensor, reduction: Reduction = .mean) -> Tensor {
-        requireSameShape(target, "l1Loss")
-        return (self - target).abs().reduced(reduction)
+        checked {
+            try requireSameShape(target, "l1Loss")
+            return (self - target).abs().reduced(reduction)
+        }
     }
 }
 

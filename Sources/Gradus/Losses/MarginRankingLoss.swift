@@ -15,9 +15,11 @@ extension Tensor {
     /// ```
     public func marginRankingLoss(_ other: Tensor, target: Tensor, margin: Double = 0,
                                   reduction: Reduction = .mean) -> Tensor {
-        requireSameShape(other, "marginRankingLoss")
-        requireSameShape(target, "marginRankingLoss")
-        return (-target * (self - other) + margin).clamp(min: 0).reduced(reduction)
+        checked {
+            try requireSameShape(other, "marginRankingLoss")
+            try requireSameShape(target, "marginRankingLoss")
+            return (-target * (self - other) + margin).clamp(min: 0).reduced(reduction)
+        }
     }
 }
 

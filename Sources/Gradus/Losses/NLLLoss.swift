@@ -19,26 +19,28 @@ extension Tensor {
     /// ```
     public func nllLoss(_ target: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
                         reduction: Reduction = .mean) -> Tensor {
-        requireFloat("nllLoss")
-        let (rows, labels, outShape) = classRows(target, op: "nllLoss")
-        let m = rows.shape[0], c = rows.shape[1]
-        let w = Tensor.classWeights(weight, classes: c, op: "nllLoss")
-        let safe = Tensor(shape: [m, 1], integers: [Int](repeating: 0, count: m))
-        var rowWeights = [Double](repeating: 0, count: m)
-        let lab = labels.pointer(Int64.self), sp = safe.pointer(Int64.self)
-        for i in 0..<m {
-            let y = Int(lab[i])
-            if y == ignoreIndex { continue }
-            require(y >= 0 && y < c, "nllLoss: label \(y) at row \(i) is outside 0..<\(c) (input shape \(shape))")
-            sp[i] = Int64(y)
-            rowWeights[i] = w?[y] ?? 1
-        }
-        let picked = rows.gather(axis: 1, index: safe).reshape([m])
-        let perRow = -picked * Tensor(shape: [m], values: rowWeights, dtype: dtype)
-        switch reduction {
-        case .none: return perRow.reshape(outShape)
-        case .sum: return perRow.sum()
-        case .mean: return perRow.sum() / rowWeights.reduce(0, +)
+        checked {
+            try requireFloat("nllLoss")
+            let (rows, labels, outShape) = try classRows(target, op: "nllLoss")
+            let m = rows.shape[0], c = rows.shape[1]
+            let w = try Tensor.classWeights(weight, classes: c, op: "nllLoss")
+            let safe = Tensor(shape: [m, 1], integers: [Int](repeating: 0, count: m))
+            var rowWeights = [Double](repeating: 0, count: m)
+            let lab = labels.pointer(Int64.self), sp = safe.pointer(Int64.self)
+            for i in 0..<m {
+                let y = Int(lab[i])
+                if y == ignoreIndex { continue }
+                try require(y >= 0 && y < c, "nllLoss: label \(y) at row \(i) is outside 0..<\(c) (input shape \(shape))", .indexOutOfRange)
+                sp[i] = Int64(y)
+                rowWeights[i] = w?[y] ?? 1
+            }
+            let picked = rows.gather(axis: 1, index: safe).reshape([m])
+            let perRow = -picked * Tensor(shape: [m], values: rowWeights, dtype: dtype)
+            switch reduction {
+            case .none: return perRow.reshape(outShape)
+            case .sum: return perRow.sum()
+            case .mean: return perRow.sum() / rowWeights.reduce(0, +)
+            }
         }
     }
 }

@@ -35,10 +35,10 @@ extension Tensor {
     }
 
     /// Stops unless `target` has this tensor's shape and dtype.
-    func requireSameShape(_ target: Tensor, _ op: String) {
-        require(shape == target.shape,
-                     "\(op): prediction shape \(shape) and target shape \(target.shape) differ")
-        require(dtype == target.dtype,
-                     "\(op): prediction dtype \(dtype) and target dtype \(target.dtype) differ")
+    func requireSameShape(_ target: Tensor, _ op: String) throws {
+        try require(shape == target.shape,
+                     "\(op): prediction shape \(shape) and target shape \(target.shape) differ", .shapeMismatch)
+        try require(dtype == target.dtype,
+                     "\(op): prediction dtype \(dtype) and target dtype \(target.dtype) differ", .dtypeMismatch)
     }
 }

@@ -13,14 +13,16 @@ extension Tensor {
     /// let loss = boxes.smoothL1Loss(targetBoxes, beta: 0.5)
     /// ```
     public func smoothL1Loss(_ target: Tensor, beta: Double = 1, reduction: Reduction = .mean) -> Tensor {
-        requireSameShape(target, "smoothL1Loss")
-        require(beta >= 0, "smoothL1Loss: beta must be non-negative, got \(beta)")
-        if beta == 0 { return l1Loss(target, reduction: reduction) }
-        let d = (self - target).abs()
-        let quadratic = d.square() * (0.5 / beta)
-        let linear = d - 0.5 * beta
-        let inside = GradMode.noGrad { d.detach().lt(beta) }
-        return Tensor.where(inside, quadratic, linear).reduced(reduction)
+        checked {
+            try requireSameShape(target, "smoothL1Loss")
+            try require(beta >= 0, "smoothL1Loss: beta must be non-negative, got \(beta)")
+            if beta == 0 { return l1Loss(target, reduction: reduction) }
+            let d = (self - target).abs()
+            let quadratic = d.square() * (0.5 / beta)
+            let linear = d - 0.5 * beta
+            let inside = GradMode.noGrad { d.detach().lt(beta) }
+            return Tensor.where(inside, quadratic, linear).reduced(reduction)
+        }
     }
 }
 

@@ -26,7 +26,7 @@ public class BatchNorm: Module, Layer {
     let ranks: [Int]
 
     init(numFeatures: Int, eps: Double, momentum: Double?, affine: Bool, trackRunningStats: Bool, dtype: DType, ranks: [Int]) {
-        require(numFeatures > 0, "\(Self.self): numFeatures must be positive, got \(numFeatures)")
+        invariant(numFeatures > 0, "\(Self.self): numFeatures must be positive, got \(numFeatures)")
         self.numFeatures = numFeatures
         self.eps = eps
         self.momentum = momentum
@@ -45,16 +45,18 @@ public class BatchNorm: Module, Layer {
 
     /// Normalizes `input` (see the type's description for the modes).
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        require(ranks.contains(input.rank) && input.shape[1] == numFeatures,
-                     "\(type(of: self)): expected input of rank \(ranks.map(String.init).joined(separator: " or ")) with \(numFeatures) channels, got \(input.shape)")
-        var factor = momentum ?? 0
-        if isTraining, let counter = numBatchesTracked {
-            counter.pointer(Int64.self)[0] += 1
-            if momentum == nil { factor = 1 / Double(counter.pointer(Int64.self)[0]) }
+        checked {
+            try require(ranks.contains(input.rank) && input.shape[1] == numFeatures,
+                         "\(type(of: self)): expected input of rank \(ranks.map(String.init).joined(separator: " or ")) with \(numFeatures) channels, got \(input.shape)", .shapeMismatch)
+            var factor = momentum ?? 0
+            if isTraining, let counter = numBatchesTracked {
+                counter.pointer(Int64.self)[0] += 1
+                if momentum == nil { factor = 1 / Double(counter.pointer(Int64.self)[0]) }
+            }
+            let useBatchStats = isTraining || runningMean == nil
+            return Functional.batchNorm(input, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
+                                        training: useBatchStats, momentum: factor, eps: eps)
         }
-        let useBatchStats = isTraining || runningMean == nil
-        return Functional.batchNorm(input, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
-                                    training: useBatchStats, momentum: factor, eps: eps)
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).

@@ -34,11 +34,11 @@ public final class Conv1d: Module, Layer {
     /// ```
     public init(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: ConvPadding = 0, dilation: Int = 1,
                 groups: Int = 1) {
-        require(weight.rank == 3, "Conv1d: weight must be [out, in/groups, k], got \(weight.shape)")
-        require(groups >= 1 && weight.shape[0] % groups == 0,
+        invariant(weight.rank == 3, "Conv1d: weight must be [out, in/groups, k], got \(weight.shape)")
+        invariant(groups >= 1 && weight.shape[0] % groups == 0,
                      "Conv1d: \(weight.shape[0]) output channels are not divisible by \(groups) groups")
-        if let bias { require(bias.shape == [weight.shape[0]], "Conv1d: bias shape \(bias.shape) must be [\(weight.shape[0])]") }
-        padding.check("Conv1d", stride: (1, stride), oneDimensional: true)
+        if let bias { invariant(bias.shape == [weight.shape[0]], "Conv1d: bias shape \(bias.shape) must be [\(weight.shape[0])]") }
+        unfailing { try padding.check("Conv1d", stride: (1, stride), oneDimensional: true) }
         self.weight = weight.requiringGrad()
         self.bias = bias?.requiringGrad()
         self.stride = stride
@@ -69,7 +69,7 @@ public final class Conv1d: Module, Layer {
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: ConvPadding = 0,
                             dilation: Int = 1, groups: Int = 1, bias: Bool = true, dtype: DType = .float32,
                             generator: inout SeededGenerator) {
-        require(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
+        invariant(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
                      "Conv1d: channels \(inChannels) -> \(outChannels) are not divisible by \(groups) groups")
         let shape = [outChannels, inChannels / groups, kernelSize]
         let (w, b) = Linear.defaultParameters(weightShape: shape, biasCount: bias ? outChannels : nil,

@@ -36,11 +36,11 @@ public final class Conv2d: Module, Layer {
     /// ```
     public init(weight: Tensor, bias: Tensor?, stride: Size2 = 1, padding: ConvPadding = 0, dilation: Size2 = 1,
                 groups: Int = 1) {
-        require(weight.rank == 4, "Conv2d: weight must be [out, in/groups, kH, kW], got \(weight.shape)")
-        require(groups >= 1 && weight.shape[0] % groups == 0,
+        invariant(weight.rank == 4, "Conv2d: weight must be [out, in/groups, kH, kW], got \(weight.shape)")
+        invariant(groups >= 1 && weight.shape[0] % groups == 0,
                      "Conv2d: \(weight.shape[0]) output channels are not divisible by \(groups) groups")
-        if let bias { require(bias.shape == [weight.shape[0]], "Conv2d: bias shape \(bias.shape) must be [\(weight.shape[0])]") }
-        padding.check("Conv2d", stride: stride.pair)
+        if let bias { invariant(bias.shape == [weight.shape[0]], "Conv2d: bias shape \(bias.shape) must be [\(weight.shape[0])]") }
+        unfailing { try padding.check("Conv2d", stride: stride.pair) }
         self.weight = weight.requiringGrad()
         self.bias = bias?.requiringGrad()
         self.stride = stride
@@ -71,7 +71,7 @@ public final class Conv2d: Module, Layer {
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Size2, stride: Size2 = 1,
                             padding: ConvPadding = 0, dilation: Size2 = 1, groups: Int = 1, bias: Bool = true,
                             dtype: DType = .float32, generator: inout SeededGenerator) {
-        require(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
+        invariant(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
                      "Conv2d: channels \(inChannels) -> \(outChannels) are not divisible by \(groups) groups")
         let shape = [outChannels, inChannels / groups, kernelSize.height, kernelSize.width]
         let (w, b) = Linear.defaultParameters(weightShape: shape, biasCount: bias ? outChannels : nil,

@@ -23,7 +23,7 @@ public enum ConvPadding: Sendable, Equatable, ExpressibleByIntegerLiteral, Expre
 
     /// `[rows, columns]` zeros, from a literal.
     public init(arrayLiteral elements: Int...) {
-        require(elements.count == 2, "ConvPadding: needs exactly 2 values, got \(elements)")
+        invariant(elements.count == 2, "ConvPadding: needs exactly 2 values, got \(elements)")
         self = .zeros(Size2(elements[0], elements[1]))
     }
 
@@ -37,13 +37,13 @@ public enum ConvPadding: Sendable, Equatable, ExpressibleByIntegerLiteral, Expre
 
     /// Stops unless the padding can be used by `op` with `stride` (rows, columns; a 1-D convolution's
     /// is `(1, s)`): `.same` only with stride 1, numbers not negative, one number for 1-D.
-    func check(_ op: String, stride: (Int, Int), oneDimensional: Bool = false) {
+    func check(_ op: String, stride: (Int, Int), oneDimensional: Bool = false) throws {
         switch self {
         case .same:
-            require(stride == (1, 1), "\(op): padding same needs stride 1, got stride \(oneDimensional ? "\(stride.1)" : "\(stride)")")
+            try require(stride == (1, 1), "\(op): padding same needs stride 1, got stride \(oneDimensional ? "\(stride.1)" : "\(stride)")", .shapeMismatch)
         case .zeros(let size):
-            require(size.height >= 0 && size.width >= 0, "\(op): padding \(size) must not be negative")
-            require(!oneDimensional || size.height == size.width, "\(op): padding must be one number or .same, got \(size)")
+            try require(size.height >= 0 && size.width >= 0, "\(op): padding \(size) must not be negative")
+            try require(!oneDimensional || size.height == size.width, "\(op): padding must be one number or .same, got \(size)")
         }
     }
 

@@ -39,11 +39,11 @@ public final class ConvTranspose2d: Module, Layer {
     /// ```
     public init(weight: Tensor, bias: Tensor?, stride: Size2 = 1, padding: Size2 = 0, outputPadding: Size2 = 0,
                 dilation: Size2 = 1, groups: Int = 1) {
-        require(weight.rank == 4, "ConvTranspose2d: weight must be [in, out/groups, kH, kW], got \(weight.shape)")
-        require(groups >= 1 && weight.shape[0] % groups == 0,
+        invariant(weight.rank == 4, "ConvTranspose2d: weight must be [in, out/groups, kH, kW], got \(weight.shape)")
+        invariant(groups >= 1 && weight.shape[0] % groups == 0,
                      "ConvTranspose2d: \(weight.shape[0]) input channels are not divisible by \(groups) groups")
         let out = weight.shape[1] * groups
-        if let bias { require(bias.shape == [out], "ConvTranspose2d: bias shape \(bias.shape) must be [\(out)]") }
+        if let bias { invariant(bias.shape == [out], "ConvTranspose2d: bias shape \(bias.shape) must be [\(out)]") }
         self.weight = weight.requiringGrad()
         self.bias = bias?.requiringGrad()
         self.stride = stride
@@ -76,7 +76,7 @@ public final class ConvTranspose2d: Module, Layer {
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Size2, stride: Size2 = 1,
                             padding: Size2 = 0, outputPadding: Size2 = 0, groups: Int = 1, bias: Bool = true,
                             dilation: Size2 = 1, dtype: DType = .float32, generator: inout SeededGenerator) {
-        require(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
+        invariant(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
                      "ConvTranspose2d: channels \(inChannels) -> \(outChannels) are not divisible by \(groups) groups")
         let shape = [inChannels, outChannels / groups, kernelSize.height, kernelSize.width]
         let (w, b) = Linear.defaultParameters(weightShape: shape, biasCount: bias ? outChannels : nil,

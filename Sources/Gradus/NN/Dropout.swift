@@ -22,7 +22,7 @@ public final class Dropout: Module, Layer {
     /// let drop = Dropout(p: 0.2, generator: SeededGenerator(seed: 1))
     /// ```
     public init(p: Double = 0.5, generator: SeededGenerator? = nil) {
-        require(p >= 0 && p <= 1, "Dropout: p must be in [0, 1], got \(p)")
+        invariant(p >= 0 && p <= 1, "Dropout: p must be in [0, 1], got \(p)")
         self.p = p
         self.generator = generator
         super.init()

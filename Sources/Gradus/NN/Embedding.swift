@@ -23,9 +23,9 @@ public final class Embedding: Module, Layer {
     /// let embed = Embedding(weight: pretrained)
     /// ```
     public init(weight: Tensor, paddingIdx: Int? = nil) {
-        require(weight.rank == 2, "Embedding: weight must be [numEmbeddings, embeddingDim], got \(weight.shape)")
+        invariant(weight.rank == 2, "Embedding: weight must be [numEmbeddings, embeddingDim], got \(weight.shape)")
         if let paddingIdx {
-            require(paddingIdx >= 0 && paddingIdx < weight.shape[0],
+            invariant(paddingIdx >= 0 && paddingIdx < weight.shape[0],
                          "Embedding: paddingIdx \(paddingIdx) is out of range for \(weight.shape[0]) rows")
         }
         self.weight = weight.requiringGrad()

@@ -60,15 +60,17 @@ public enum Init {
     /// Init.fans([6, 1, 5, 5])   // (25, 150)
     /// ```
     public static func fans(_ shape: [Int]) -> (fanIn: Int, fanOut: Int) {
-        require(shape.count >= 2, "Init.fans: needs a tensor with at least 2 dimensions, got shape \(shape)")
-        let receptive = shape.dropFirst(2).reduce(1, *)
-        return (shape[1] * receptive, shape[0] * receptive)
+        checked(or: (0, 0)) {
+            try require(shape.count >= 2, "Init.fans: needs a tensor with at least 2 dimensions, got shape \(shape)", .shapeMismatch)
+            let receptive = shape.dropFirst(2).reduce(1, *)
+            return (shape[1] * receptive, shape[0] * receptive)
+        }
     }
 
     /// Overwrites `tensor` in place with the values of `source` (same shape), without recording.
-    static func assign(_ tensor: Tensor, _ source: Tensor) {
-        require(tensor.dtype.isFloatingPoint, "Init: needs a floating-point tensor, got \(tensor.dtype) of shape \(tensor.shape)")
-        tensor.copyValues(from: source)
+    static func assign(_ tensor: Tensor, _ source: Tensor) throws {
+        try require(tensor.dtype.isFloatingPoint, "Init: needs a floating-point tensor, got \(tensor.dtype) of shape \(tensor.shape)", .dtypeMismatch)
+        try tensor.copyValues(from: source)
     }
 
     // MARK: Simple fills
@@ -79,7 +81,9 @@ public enum Init {
     /// Init.constant(bn.weight!, 0.5)
     /// ```
     public static func constant(_ tensor: Tensor, _ value: Double) {
-        assign(tensor, Tensor.full(tensor.shape, value: value, dtype: tensor.dtype))
+        checked(or: ()) {
+            try assign(tensor, Tensor.full(tensor.shape, value: value, dtype: tensor.dtype))
+        }
     }
 
     /// Sets every element to 0.
@@ -103,7 +107,9 @@ public enum Init {
     /// Init.uniform(w, low: -0.1, high: 0.1, generator: &rng)
     /// ```
     public static func uniform(_ tensor: Tensor, low: Double = 0, high: Double = 1, generator: inout SeededGenerator) {
-        assign(tensor, Tensor.uniform(tensor.shape, low: low, high: high, dtype: tensor.dtype, generator: &generator))
+        checked(or: ()) {
+            try assign(tensor, Tensor.uniform(tensor.shape, low: low, high: high, dtype: tensor.dtype, generator: &generator))
+        }
     }
 
     /// Fills with uniform values in [`low`, `high`) from the default generator.
@@ -118,7 +124,9 @@ public enum Init {
     /// Init.normal(embedding.weight, std: 0.02, generator: &rng)
     /// ```
     public static func normal(_ tensor: Tensor, mean: Double = 0, std: Double = 1, generator: inout SeededGenerator) {
-        assign(tensor, Tensor.normal(tensor.shape, mean: mean, std: std, dtype: tensor.dtype, generator: &generator))
+        checked(or: ()) {
+            try assign(tensor, Tensor.normal(tensor.shape, mean: mean, std: std, dtype: tensor.dtype, generator: &generator))
+        }
     }
 
     /// Fills with normally distributed values from the default generator.
@@ -168,10 +176,10 @@ public enum Init {
 
     // MARK: Kaiming (He)
 
-    static func kaimingStd(_ shape: [Int], a: Double, mode: FanMode, nonlinearity: Nonlinearity) -> Double {
+    static func kaimingStd(_ shape: [Int], a: Double, mode: FanMode, nonlinearity: Nonlinearity) throws -> Double {
         let (fi, fo) = fans(shape)
         let fan = mode == .fanIn ? fi : fo
-        require(fan > 0, "Init.kaiming: fan is zero for shape \(shape)")
+        try require(fan > 0, "Init.kaiming: fan is zero for shape \(shape)", .shapeMismatch)
         return gain(for: nonlinearity, param: a) / Double(fan).squareRoot()
     }
 
@@ -191,8 +199,10 @@ public enum Init {
     /// ```
     public static func kaimingUniform(_ tensor: Tensor, a: Double = 0, mode: FanMode = .fanIn,
                                       nonlinearity: Nonlinearity = .leakyRelu, generator: inout SeededGenerator) {
-        let bound = 3.0.squareRoot() * kaimingStd(tensor.shape, a: a, mode: mode, nonlinearity: nonlinearity)
-        uniform(tensor, low: -bound, high: bound, generator: &generator)
+        checked(or: ()) {
+            let bound = try 3.0.squareRoot() * kaimingStd(tensor.shape, a: a, mode: mode, nonlinearity: nonlinearity)
+            uniform(tensor, low: -bound, high: bound, generator: &generator)
+        }
     }
 
     /// Kaiming/He uniform from the default generator.
@@ -209,7 +219,9 @@ public enum Init {
     /// ```
     public static func kaimingNormal(_ tensor: Tensor, a: Double = 0, mode: FanMode = .fanIn,
                                      nonlinearity: Nonlinearity = .leakyRelu, generator: inout SeededGenerator) {
-        normal(tensor, std: kaimingStd(tensor.shape, a: a, mode: mode, nonlinearity: nonlinearity), generator: &generator)
+        checked(or: ()) {
+            normal(tensor, std: try kaimingStd(tensor.shape, a: a, mode: mode, nonlinearity: nonlinearity), generator: &generator)
+        }
     }
 
     /// Kaiming/He normal from the default generator.
@@ -229,27 +241,29 @@ public enum Init {
     /// Init.orthogonal(rnn.weightHH, generator: &rng)
     /// ```
     public static func orthogonal(_ tensor: Tensor, gain: Double = 1, generator: inout SeededGenerator) {
-        require(tensor.rank >= 2, "Init.orthogonal: needs at least 2 dimensions, got shape \(tensor.shape)")
-        let rows = tensor.shape[0], cols = tensor.count / Swift.max(rows, 1)
-        // Work on a tall matrix m×n (m ≥ n): its n columns become orthonormal.
-        let (m, n) = rows < cols ? (cols, rows) : (rows, cols)
-        var a = Tensor.normal([m, n], dtype: .float64, generator: &generator).scalars(as: Double.self)
-        // Modified Gram-Schmidt, column by column; r's diagonal is each column's norm before scaling (> 0),
-        // which is the QR with a positive-diagonal R: the same Q as PyTorch's sign-corrected Householder QR.
-        for j in 0..<n {
-            for k in 0..<j {
-                var dot = 0.0
-                for i in 0..<m { dot += a[i * n + k] * a[i * n + j] }
-                for i in 0..<m { a[i * n + j] -= dot * a[i * n + k] }
+        checked(or: ()) {
+            try require(tensor.rank >= 2, "Init.orthogonal: needs at least 2 dimensions, got shape \(tensor.shape)", .shapeMismatch)
+            let rows = tensor.shape[0], cols = tensor.count / Swift.max(rows, 1)
+            // Work on a tall matrix m×n (m ≥ n): its n columns become orthonormal.
+            let (m, n) = rows < cols ? (cols, rows) : (rows, cols)
+            var a = Tensor.normal([m, n], dtype: .float64, generator: &generator).scalars(as: Double.self)
+            // Modified Gram-Schmidt, column by column; r's diagonal is each column's norm before scaling (> 0),
+            // which is the QR with a positive-diagonal R: the same Q as PyTorch's sign-corrected Householder QR.
+            for j in 0..<n {
+                for k in 0..<j {
+                    var dot = 0.0
+                    for i in 0..<m { dot += a[i * n + k] * a[i * n + j] }
+                    for i in 0..<m { a[i * n + j] -= dot * a[i * n + k] }
+                }
+                var norm = 0.0
+                for i in 0..<m { norm += a[i * n + j] * a[i * n + j] }
+                norm = norm.squareRoot()
+                for i in 0..<m { a[i * n + j] /= norm }
             }
-            var norm = 0.0
-            for i in 0..<m { norm += a[i * n + j] * a[i * n + j] }
-            norm = norm.squareRoot()
-            for i in 0..<m { a[i * n + j] /= norm }
+            var q = Tensor(shape: [m, n], values: a.map { $0 * gain }, dtype: .float64)
+            if rows < cols { q = GradMode.noGrad { q.t } }
+            try assign(tensor, q.reshape(tensor.shape))
         }
-        var q = Tensor(shape: [m, n], values: a.map { $0 * gain }, dtype: .float64)
-        if rows < cols { q = GradMode.noGrad { q.t } }
-        assign(tensor, q.reshape(tensor.shape))
     }
 
     /// A (semi-)orthogonal initialization from the default generator.

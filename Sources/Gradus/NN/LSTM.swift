@@ -75,8 +75,10 @@ public final class LSTM: RecurrentLayer, Layer {
     ///   final states of every layer and direction.
     public func callAsFunction(_ input: Tensor, _ state: (hidden: Tensor, cell: Tensor)?)
         -> (output: Tensor, state: (hidden: Tensor, cell: Tensor)) {
-        let r = run(input, initial: state.map { [$0.hidden, $0.cell] }, stateCount: 2)
-        return (r.output, (r.final[0], r.final[1]))
+        checked(or: (output: Tensor.placeholder(), state: (hidden: Tensor.placeholder(), cell: Tensor.placeholder()))) {
+            let r = try run(input, initial: state.map { [$0.hidden, $0.cell] }, stateCount: 2)
+            return (r.output, (r.final[0], r.final[1]))
+        }
     }
 
     /// The output sequence, from zero states.

@@ -24,8 +24,8 @@ public final class Linear: Module, Layer {
     /// let layer = Linear(weight: Tensor([[1, 2], [3, 4]]), bias: nil)
     /// ```
     public init(weight: Tensor, bias: Tensor?) {
-        require(weight.rank == 2, "Linear: weight must be [out, in], got \(weight.shape)")
-        if let bias { require(bias.shape == [weight.shape[0]], "Linear: bias shape \(bias.shape) must be [\(weight.shape[0])]") }
+        invariant(weight.rank == 2, "Linear: weight must be [out, in], got \(weight.shape)")
+        if let bias { invariant(bias.shape == [weight.shape[0]], "Linear: bias shape \(bias.shape) must be [\(weight.shape[0])]") }
         self.weight = weight.requiringGrad()
         self.bias = bias?.requiringGrad()
         super.init()
@@ -46,7 +46,7 @@ public final class Linear: Module, Layer {
     /// ```
     public convenience init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, dtype: DType = .float32,
                             generator: inout SeededGenerator) {
-        require(inFeatures >= 0 && outFeatures >= 0, "Linear: sizes must not be negative, got \(inFeatures), \(outFeatures)")
+        invariant(inFeatures >= 0 && outFeatures >= 0, "Linear: sizes must not be negative, got \(inFeatures), \(outFeatures)")
         let (w, b) = Linear.defaultParameters(weightShape: [outFeatures, inFeatures], biasCount: bias ? outFeatures : nil,
                                               fanIn: inFeatures, dtype: dtype, generator: &generator)
         self.init(weight: w, bias: b)

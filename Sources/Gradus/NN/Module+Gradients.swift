@@ -19,7 +19,11 @@ extension Autograd {
     ) rethrows -> (value: Tensor, gradients: [String: Tensor]) {
         let trainable = model.namedParameters().filter { $0.tensor.requiresGrad }
         let value = try GradMode.with(enabled: true) { try body(model) }
-        require(value.count == 1, "Autograd.valueWithGradient(of:): the function returned shape \(value.shape), not a single value")
+        let single = checked(or: false) {
+            try require(value.count == 1, "Autograd.valueWithGradient(of:): the function returned shape \(value.shape), not a single value", .shapeMismatch)
+            return true
+        }
+        guard single else { return (Tensor.placeholder(), [:]) }
         guard value.requiresGrad, !trainable.isEmpty else {
             return (value, Dictionary(uniqueKeysWithValues: trainable.map { ($0.name, Tensor.zeros(like: $0.tensor)) }))
         }

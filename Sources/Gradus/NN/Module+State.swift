@@ -97,10 +97,10 @@ extension Module {
             throw StateDictError(missingKeys: strict ? missing : [], unexpectedKeys: strict ? unexpected : [],
                                  shapeMismatches: mismatches)
         }
-        GradMode.noGrad {
+        try GradMode.noGrad {
             for (key, t) in targets {
                 guard let v = state[key] else { continue }
-                t.copyValues(from: v)
+                try t.copyValues(from: v)
             }
         }
     }
@@ -109,8 +109,8 @@ extension Module {
 extension Tensor {
     /// Overwrites this tensor's elements with `source`'s (same shape; converted to this dtype), in
     /// place, without recording anything.
-    func copyValues(from source: Tensor) {
-        require(source.shape == shape, "copyValues: shape \(source.shape) does not match \(shape)")
+    func copyValues(from source: Tensor) throws {
+        try require(source.shape == shape, "copyValues: shape \(source.shape) does not match \(shape)", .shapeMismatch)
         if source.storage === storage { return }
         let converted = GradMode.noGrad { source.to(dtype) }
         storage.pointer.copyMemory(from: converted.storage.pointer, byteCount: count * dtype.byteSize)

@@ -51,9 +51,9 @@ public final class MultiheadAttention: Module, Layer {
     /// ```
     public init(embedDim: Int, numHeads: Int, dropout: Double = 0, bias: Bool = true, batchFirst: Bool = false,
                 dtype: DType = .float32, generator: inout SeededGenerator) {
-        require(embedDim >= 1 && numHeads >= 1 && embedDim % numHeads == 0,
+        invariant(embedDim >= 1 && numHeads >= 1 && embedDim % numHeads == 0,
                 "MultiheadAttention: embedDim \(embedDim) must be divisible by numHeads \(numHeads)")
-        require(dropout >= 0 && dropout <= 1, "MultiheadAttention: dropout must be in [0, 1], got \(dropout)")
+        invariant(dropout >= 0 && dropout <= 1, "MultiheadAttention: dropout must be in [0, 1], got \(dropout)")
         self.embedDim = embedDim
         self.numHeads = numHeads
         self.dropout = dropout
@@ -63,7 +63,7 @@ public final class MultiheadAttention: Module, Layer {
         inProjWeight = w.requiringGrad()
         inProjBias = bias ? Tensor.zeros([3 * embedDim], dtype: dtype).requiringGrad() : nil
         outProj = Linear(embedDim, embedDim, bias: bias, dtype: dtype, generator: &generator)
-        if let b = outProj.bias { GradMode.noGrad { b.copyValues(from: Tensor.zeros([embedDim], dtype: dtype)) } }
+        if let b = outProj.bias { unfailing { try GradMode.noGrad { try b.copyValues(from: Tensor.zeros([embedDim], dtype: dtype)) } } }
         super.init()
     }
 
@@ -105,46 +105,48 @@ public final class MultiheadAttention: Module, Layer {
     public func callAsFunction(query: Tensor, key: Tensor, value: Tensor, keyPaddingMask: Tensor? = nil,
                                needWeights: Bool = true, attentionMask: Tensor? = nil,
                                averageAttentionWeights: Bool = true) -> (output: Tensor, weights: Tensor?) {
-        let op = "MultiheadAttention"
-        require(query.rank == key.rank && key.rank == value.rank && (query.rank == 2 || query.rank == 3),
-                "\(op): query \(query.shape), key \(key.shape) and value \(value.shape) must all be [L, N, E] or all [L, E]")
-        let batched = query.rank == 3
-        func timeMajor(_ t: Tensor) -> Tensor { batched ? (batchFirst ? t.transpose(0, 1) : t) : t.unsqueeze(1) }
-        let (q0, k0, v0) = (timeMajor(query), timeMajor(key), timeMajor(value))   // [L, N, E], [S, N, E]
-        let (l, n, s) = (q0.shape[0], q0.shape[1], k0.shape[0])
-        require(q0.shape[2] == embedDim && k0.shape[2] == embedDim && v0.shape[2] == embedDim,
-                "\(op): query \(query.shape), key \(key.shape) and value \(value.shape) must end with embedDim \(embedDim)")
-        require(k0.shape[1] == n && v0.shape[1] == n && v0.shape[0] == s,
-                "\(op): key \(key.shape) and value \(value.shape) do not match query \(query.shape)")
-        let (h, d) = (numHeads, headDim)
-        let weights = inProjWeight.chunk(3, axis: 0), biases = inProjBias?.chunk(3, axis: 0)
-        // Project, then split into heads: [L, N, E] -> [N·H, L, d].
-        func heads(_ x: Tensor, _ i: Int, _ length: Int) -> Tensor {
-            Tensor.linear(x, weight: weights[i], bias: biases?[i]).reshape([length, n * h, d]).transpose(0, 1)
+        checked(or: (output: Tensor.placeholder(), weights: nil)) {
+            let op = "MultiheadAttention"
+            try require(query.rank == key.rank && key.rank == value.rank && (query.rank == 2 || query.rank == 3),
+                    "\(op): query \(query.shape), key \(key.shape) and value \(value.shape) must all be [L, N, E] or all [L, E]", .shapeMismatch)
+            let batched = query.rank == 3
+            func timeMajor(_ t: Tensor) -> Tensor { batched ? (batchFirst ? t.transpose(0, 1) : t) : t.unsqueeze(1) }
+            let (q0, k0, v0) = (timeMajor(query), timeMajor(key), timeMajor(value))   // [L, N, E], [S, N, E]
+            let (l, n, s) = (q0.shape[0], q0.shape[1], k0.shape[0])
+            try require(q0.shape[2] == embedDim && k0.shape[2] == embedDim && v0.shape[2] == embedDim,
+                    "\(op): query \(query.shape), key \(key.shape) and value \(value.shape) must end with embedDim \(embedDim)", .shapeMismatch)
+            try require(k0.shape[1] == n && v0.shape[1] == n && v0.shape[0] == s,
+                    "\(op): key \(key.shape) and value \(value.shape) do not match query \(query.shape)", .shapeMismatch)
+            let (h, d) = (numHeads, headDim)
+            let weights = inProjWeight.chunk(3, axis: 0), biases = inProjBias?.chunk(3, axis: 0)
+            // Project, then split into heads: [L, N, E] -> [N·H, L, d].
+            func heads(_ x: Tensor, _ i: Int, _ length: Int) -> Tensor {
+                Tensor.linear(x, weight: weights[i], bias: biases?[i]).reshape([length, n * h, d]).transpose(0, 1)
+            }
+            let (q, k, v) = (heads(q0, 0, l), heads(k0, 1, s), heads(v0, 2, s))
+            var mask: Tensor? = nil
+            if let attentionMask {
+                try require(attentionMask.shape == [l, s] || attentionMask.shape == [n * h, l, s],
+                        "\(op): attention mask \(attentionMask.shape) must be [\(l), \(s)] or [\(n * h), \(l), \(s)]", .shapeMismatch)
+                mask = Functional.additiveMask(attentionMask, dtype: q.dtype)
+            }
+            if let keyPaddingMask {
+                let m = batched ? keyPaddingMask : keyPaddingMask.unsqueeze(0)
+                try require(m.shape == [n, s], "\(op): key padding mask \(keyPaddingMask.shape) must be [\(batched ? "\(n), " : "")\(s)]", .shapeMismatch)
+                let padding = Functional.additiveMask(m, dtype: q.dtype).reshape([n, 1, 1, s])
+                    .expand([n, h, 1, s]).reshape([n * h, 1, s])
+                mask = mask.map { $0 + padding } ?? padding
+            }
+            let (attended, attention) = try Functional.attention(q, k, v, mask: mask, isCausal: false, dropout: dropout,
+                                                             training: isTraining, scale: nil, op: op)
+            // [N·H, L, d] -> [L, N, E], then the output projection.
+            var output = outProj(attended.transpose(0, 1).reshape([l, n, embedDim]))
+            output = batched ? (batchFirst ? output.transpose(0, 1) : output) : output.squeeze(1)
+            guard needWeights else { return (output, nil) }
+            var w = attention.reshape([n, h, l, s])
+            if averageAttentionWeights { w = w.mean(axes: [1]) }
+            return (output, batched ? w : w.squeeze(0))
         }
-        let (q, k, v) = (heads(q0, 0, l), heads(k0, 1, s), heads(v0, 2, s))
-        var mask: Tensor? = nil
-        if let attentionMask {
-            require(attentionMask.shape == [l, s] || attentionMask.shape == [n * h, l, s],
-                    "\(op): attention mask \(attentionMask.shape) must be [\(l), \(s)] or [\(n * h), \(l), \(s)]")
-            mask = Functional.additiveMask(attentionMask, dtype: q.dtype)
-        }
-        if let keyPaddingMask {
-            let m = batched ? keyPaddingMask : keyPaddingMask.unsqueeze(0)
-            require(m.shape == [n, s], "\(op): key padding mask \(keyPaddingMask.shape) must be [\(batched ? "\(n), " : "")\(s)]")
-            let padding = Functional.additiveMask(m, dtype: q.dtype).reshape([n, 1, 1, s])
-                .expand([n, h, 1, s]).reshape([n * h, 1, s])
-            mask = mask.map { $0 + padding } ?? padding
-        }
-        let (attended, attention) = Functional.attention(q, k, v, mask: mask, isCausal: false, dropout: dropout,
-                                                         training: isTraining, scale: nil, op: op)
-        // [N·H, L, d] -> [L, N, E], then the output projection.
-        var output = outProj(attended.transpose(0, 1).reshape([l, n, embedDim]))
-        output = batched ? (batchFirst ? output.transpose(0, 1) : output) : output.squeeze(1)
-        guard needWeights else { return (output, nil) }
-        var w = attention.reshape([n, h, l, s])
-        if averageAttentionWeights { w = w.mean(axes: [1]) }
-        return (output, batched ? w : w.squeeze(0))
     }
 
     /// Self-attention of `input` (query, key and value alike), output only.

@@ -29,7 +29,7 @@ public final class LayerNorm: Module, Layer {
     /// ```
     public init(_ normalizedShape: [Int], eps: Double = 1e-5, elementwiseAffine: Bool = true, bias: Bool = true,
                 dtype: DType = .float32) {
-        require(!normalizedShape.isEmpty && normalizedShape.allSatisfy { $0 > 0 },
+        invariant(!normalizedShape.isEmpty && normalizedShape.allSatisfy { $0 > 0 },
                      "LayerNorm: normalized shape \(normalizedShape) must be non-empty and positive")
         self.normalizedShape = normalizedShape
         self.eps = eps
@@ -94,7 +94,7 @@ public final class GroupNorm: Module, Layer {
     /// let norm = GroupNorm(2, 8)
     /// ```
     public init(_ numGroups: Int, _ numChannels: Int, eps: Double = 1e-5, affine: Bool = true, dtype: DType = .float32) {
-        require(numGroups >= 1 && numChannels % numGroups == 0,
+        invariant(numGroups >= 1 && numChannels % numGroups == 0,
                      "GroupNorm: \(numChannels) channels are not divisible by \(numGroups) groups")
         self.numGroups = numGroups
         self.numChannels = numChannels
@@ -108,9 +108,11 @@ public final class GroupNorm: Module, Layer {
 
     /// Normalizes `[N, numChannels, …]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        require(input.rank >= 2 && input.shape[1] == numChannels,
-                     "GroupNorm: expected input [N, \(numChannels), …], got \(input.shape)")
-        return Functional.groupNorm(input, groups: numGroups, weight: weight, bias: bias, eps: eps)
+        checked {
+            try require(input.rank >= 2 && input.shape[1] == numChannels,
+                         "GroupNorm: expected input [N, \(numChannels), …], got \(input.shape)", .shapeMismatch)
+            return Functional.groupNorm(input, groups: numGroups, weight: weight, bias: bias, eps: eps)
+        }
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).

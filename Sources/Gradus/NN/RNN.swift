@@ -74,8 +74,10 @@ public final class RNN: RecurrentLayer, Layer {
     /// - Returns: the last layer's hidden state at every step, `[T, N, directions·hiddenSize]`, and the
     ///   final state of every layer and direction.
     public func callAsFunction(_ input: Tensor, _ hidden: Tensor?) -> (output: Tensor, hidden: Tensor) {
-        let r = run(input, initial: hidden.map { [$0] }, stateCount: 1)
-        return (r.output, r.final[0])
+        checked(or: (Tensor.placeholder(), Tensor.placeholder())) {
+            let r = try run(input, initial: hidden.map { [$0] }, stateCount: 1)
+            return (r.output, r.final[0])
+        }
     }
 
     /// The output sequence, from a zero state.

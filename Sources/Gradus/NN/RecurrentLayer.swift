@@ -72,12 +72,12 @@ public class RecurrentLayer: Module {
         self.dropout = dropout
         self.bidirectional = bidirectional
         super.init()
-        require(type(of: self) != RecurrentLayer.self,
+        invariant(type(of: self) != RecurrentLayer.self,
                 "RecurrentLayer is the shared base of RNN, LSTM and GRU: create one of those")
         let name = Self.layerName, gates = Self.gateCount
-        require(inputSize >= 1 && hiddenSize >= 1 && numLayers >= 1,
+        invariant(inputSize >= 1 && hiddenSize >= 1 && numLayers >= 1,
                 "\(name): inputSize \(inputSize), hiddenSize \(hiddenSize) and numLayers \(numLayers) must be at least 1")
-        require(dropout >= 0 && dropout <= 1, "\(name): dropout must be in [0, 1], got \(dropout)")
+        invariant(dropout >= 0 && dropout <= 1, "\(name): dropout must be in [0, 1], got \(dropout)")
         let bound = 1 / Double(hiddenSize).squareRoot()
         func uniform(_ shape: [Int]) -> Tensor {
             let t = Tensor.zeros(shape, dtype: dtype)
@@ -142,22 +142,22 @@ public class RecurrentLayer: Module {
     /// Runs every layer and direction over `input`, from `initial` states (each `[L·D, N, H]`, or
     /// `[L·D, H]` for one sequence; nil means zeros). Returns the last layer's outputs and the final
     /// states, shaped like `initial`.
-    func run(_ input: Tensor, initial: [Tensor]?, stateCount: Int) -> (output: Tensor, final: [Tensor]) {
+    func run(_ input: Tensor, initial: [Tensor]?, stateCount: Int) throws -> (output: Tensor, final: [Tensor]) {
         let op = Self.layerName
-        require(input.rank == 2 || input.rank == 3,
-                "\(op): input must be [T, N, \(inputSize)]\(batchFirst ? " (batch first: [N, T, \(inputSize)])" : "") or [T, \(inputSize)], got \(input.shape)")
-        require(input.shape.last == inputSize, "\(op): input \(input.shape) does not end with inputSize \(inputSize)")
+        try require(input.rank == 2 || input.rank == 3,
+                "\(op): input must be [T, N, \(inputSize)]\(batchFirst ? " (batch first: [N, T, \(inputSize)])" : "") or [T, \(inputSize)], got \(input.shape)", .shapeMismatch)
+        try require(input.shape.last == inputSize, "\(op): input \(input.shape) does not end with inputSize \(inputSize)", .shapeMismatch)
         let batched = input.rank == 3
         var x = batched ? (batchFirst ? input.transpose(0, 1) : input) : input.unsqueeze(1)   // [T, N, I]
         let (steps, batch) = (x.shape[0], x.shape[1])
-        require(steps >= 1, "\(op): input \(input.shape) has no time steps")
+        try require(steps >= 1, "\(op): input \(input.shape) has no time steps", .shapeMismatch)
         let stateShape = [numLayers * directions, batch, hiddenSize]
-        let states: [Tensor] = (0..<stateCount).map { k in
+        let states: [Tensor] = try (0..<stateCount).map { k in
             guard let given = initial?[k] else { return Tensor.zeros(stateShape, dtype: input.dtype) }
             let s = batched ? given : given.unsqueeze(1)
-            require(given.dtype == input.dtype, "\(op): initial state dtype \(given.dtype) differs from input dtype \(input.dtype)")
-            require(s.shape == stateShape,
-                    "\(op): initial state \(given.shape) must be \(batched ? stateShape : [numLayers * directions, hiddenSize]) for input \(input.shape)")
+            try require(given.dtype == input.dtype, "\(op): initial state dtype \(given.dtype) differs from input dtype \(input.dtype)", .dtypeMismatch)
+            try require(s.shape == stateShape,
+                    "\(op): initial state \(given.shape) must be \(batched ? stateShape : [numLayers * directions, hiddenSize]) for input \(input.shape)", .shapeMismatch)
             return s
         }
         var finals = [[Tensor]](repeating: [], count: stateCount)

@@ -27,7 +27,7 @@ public struct Size2: Sendable, Equatable, ExpressibleByIntegerLiteral, Expressib
 
     /// `[height, width]` from a literal.
     public init(arrayLiteral elements: Int...) {
-        require(elements.count == 2, "Size2: needs exactly 2 values, got \(elements)")
+        invariant(elements.count == 2, "Size2: needs exactly 2 values, got \(elements)")
         self.init(elements[0], elements[1])
     }
 

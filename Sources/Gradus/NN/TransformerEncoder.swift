@@ -22,7 +22,7 @@ public final class TransformerEncoder: Module, Layer {
     ///   - norm: a normalization applied to the last block's output, or nil.
     ///   - makeLayer: makes one block.
     public init(numLayers: Int, norm: LayerNorm? = nil, _ makeLayer: () -> TransformerEncoderLayer) {
-        require(numLayers >= 1, "TransformerEncoder: numLayers must be at least 1, got \(numLayers)")
+        invariant(numLayers >= 1, "TransformerEncoder: numLayers must be at least 1, got \(numLayers)")
         layers = (0..<numLayers).map { _ in makeLayer() }
         self.norm = norm
         super.init()

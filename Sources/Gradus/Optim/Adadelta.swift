@@ -39,19 +39,19 @@ public final class Adadelta: Optimizer, @unchecked Sendable {
     /// ```
     public init(groups: [ParameterGroup], lr: Double = 1.0, rho: Double = 0.9, eps: Double = 1e-6,
                 weightDecay: Double = 0, maximize: Bool = false) {
-        require(lr >= 0, "Adadelta: invalid learning rate \(lr)")
-        require(rho >= 0 && rho <= 1, "Adadelta: invalid rho \(rho)")
-        require(eps >= 0, "Adadelta: invalid eps \(eps)")
-        require(weightDecay >= 0, "Adadelta: invalid weightDecay \(weightDecay)")
+        invariant(lr >= 0, "Adadelta: invalid learning rate \(lr)")
+        invariant(rho >= 0 && rho <= 1, "Adadelta: invalid rho \(rho)")
+        invariant(eps >= 0, "Adadelta: invalid eps \(eps)")
+        invariant(weightDecay >= 0, "Adadelta: invalid weightDecay \(weightDecay)")
         super.init(groups: groups,
                    defaults: ["lr": lr, "rho": rho, "eps": eps, "weightDecay": weightDecay, "maximize": maximize ? 1 : 0],
                    bufferNames: ["square_avg", "acc_delta"])
     }
 
-    override func update(group g: Int) {
+    override func update(group g: Int) throws {
         let o = parameterGroups[g].options
         let lr = o["lr"]!, rho = o["rho"]!, eps = o["eps"]!, wd = o["weightDecay"]!, maximize = o["maximize"]! != 0
-        forEachParameter(group: g) { p, grad, s in
+        try forEachParameter(group: g) { p, grad, s in
             let v = s.buffer(0, like: p), u = s.buffer(1, like: p)
             func run<T: TensorFloat>(_: T.Type) {
                 let pp = p.pointer(T.self), gp = grad.pointer(T.self), vp = v.pointer(T.self), up = u.pointer(T.self)

@@ -40,11 +40,11 @@ public final class Adagrad: Optimizer, @unchecked Sendable {
     /// ```
     public init(groups: [ParameterGroup], lr: Double = 0.01, lrDecay: Double = 0, weightDecay: Double = 0,
                 initialAccumulatorValue: Double = 0, eps: Double = 1e-10, maximize: Bool = false) {
-        require(lr >= 0, "Adagrad: invalid learning rate \(lr)")
-        require(lrDecay >= 0, "Adagrad: invalid lrDecay \(lrDecay)")
-        require(weightDecay >= 0, "Adagrad: invalid weightDecay \(weightDecay)")
-        require(initialAccumulatorValue >= 0, "Adagrad: invalid initialAccumulatorValue \(initialAccumulatorValue)")
-        require(eps >= 0, "Adagrad: invalid eps \(eps)")
+        invariant(lr >= 0, "Adagrad: invalid learning rate \(lr)")
+        invariant(lrDecay >= 0, "Adagrad: invalid lrDecay \(lrDecay)")
+        invariant(weightDecay >= 0, "Adagrad: invalid weightDecay \(weightDecay)")
+        invariant(initialAccumulatorValue >= 0, "Adagrad: invalid initialAccumulatorValue \(initialAccumulatorValue)")
+        invariant(eps >= 0, "Adagrad: invalid eps \(eps)")
         super.init(groups: groups,
                    defaults: ["lr": lr, "lrDecay": lrDecay, "weightDecay": weightDecay,
                               "initialAccumulatorValue": initialAccumulatorValue, "eps": eps,
@@ -52,11 +52,11 @@ public final class Adagrad: Optimizer, @unchecked Sendable {
                    bufferNames: ["sum"])
     }
 
-    override func update(group g: Int) {
+    override func update(group g: Int) throws {
         let o = parameterGroups[g].options
         let lr = o["lr"]!, lrDecay = o["lrDecay"]!, wd = o["weightDecay"]!, eps = o["eps"]!
         let initial = o["initialAccumulatorValue"]!, maximize = o["maximize"]! != 0
-        forEachParameter(group: g) { p, grad, s in
+        try forEachParameter(group: g) { p, grad, s in
             let sum = s.buffer(0, like: p, value: initial)
             let clr = lr / (1 + Double(s.step - 1) * lrDecay)
             func run<T: TensorFloat>(_: T.Type) {

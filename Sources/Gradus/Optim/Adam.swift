@@ -50,10 +50,10 @@ public class Adam: Optimizer, @unchecked Sendable {
     init(groups: [ParameterGroup], lr: Double, betas: (Double, Double), eps: Double, weightDecay: Double,
          amsgrad: Bool, maximize: Bool, decoupled: Bool) {
         let opName = decoupled ? "AdamW" : "Adam"
-        require(lr >= 0, "\(opName): invalid learning rate \(lr)")
-        require(eps >= 0, "\(opName): invalid eps \(eps)")
-        require(betas.0 >= 0 && betas.0 < 1 && betas.1 >= 0 && betas.1 < 1, "\(opName): invalid betas \(betas)")
-        require(weightDecay >= 0, "\(opName): invalid weightDecay \(weightDecay)")
+        invariant(lr >= 0, "\(opName): invalid learning rate \(lr)")
+        invariant(eps >= 0, "\(opName): invalid eps \(eps)")
+        invariant(betas.0 >= 0 && betas.0 < 1 && betas.1 >= 0 && betas.1 < 1, "\(opName): invalid betas \(betas)")
+        invariant(weightDecay >= 0, "\(opName): invalid weightDecay \(weightDecay)")
         decoupledWeightDecay = decoupled
         super.init(groups: groups,
                    defaults: ["lr": lr, "beta1": betas.0, "beta2": betas.1, "eps": eps, "weightDecay": weightDecay,
@@ -61,12 +61,12 @@ public class Adam: Optimizer, @unchecked Sendable {
                    bufferNames: ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"])
     }
 
-    override func update(group g: Int) {
+    override func update(group g: Int) throws {
         let o = parameterGroups[g].options
         let lr = o["lr"]!, b1 = o["beta1"]!, b2 = o["beta2"]!, eps = o["eps"]!, wd = o["weightDecay"]!
         let amsgrad = o["amsgrad"]! != 0, maximize = o["maximize"]! != 0
         let decoupled = decoupledWeightDecay
-        forEachParameter(group: g) { p, grad, s in
+        try forEachParameter(group: g) { p, grad, s in
             let m = s.buffer(0, like: p), v = s.buffer(1, like: p)
             let vmax = amsgrad ? s.buffer(2, like: p) : nil
             let t = Double(s.step)

@@ -37,21 +37,21 @@ public final class Adamax: Optimizer, @unchecked Sendable {
     /// ```
     public init(groups: [ParameterGroup], lr: Double = 0.002, betas: (Double, Double) = (0.9, 0.999),
                 eps: Double = 1e-8, weightDecay: Double = 0, maximize: Bool = false) {
-        require(lr >= 0, "Adamax: invalid learning rate \(lr)")
-        require(eps >= 0, "Adamax: invalid eps \(eps)")
-        require(betas.0 >= 0 && betas.0 < 1 && betas.1 >= 0 && betas.1 < 1, "Adamax: invalid betas \(betas)")
-        require(weightDecay >= 0, "Adamax: invalid weightDecay \(weightDecay)")
+        invariant(lr >= 0, "Adamax: invalid learning rate \(lr)")
+        invariant(eps >= 0, "Adamax: invalid eps \(eps)")
+        invariant(betas.0 >= 0 && betas.0 < 1 && betas.1 >= 0 && betas.1 < 1, "Adamax: invalid betas \(betas)")
+        invariant(weightDecay >= 0, "Adamax: invalid weightDecay \(weightDecay)")
         super.init(groups: groups,
                    defaults: ["lr": lr, "beta1": betas.0, "beta2": betas.1, "eps": eps, "weightDecay": weightDecay,
                               "maximize": maximize ? 1 : 0],
                    bufferNames: ["exp_avg", "exp_inf"])
     }
 
-    override func update(group g: Int) {
+    override func update(group g: Int) throws {
         let o = parameterGroups[g].options
         let lr = o["lr"]!, b1 = o["beta1"]!, b2 = o["beta2"]!, eps = o["eps"]!, wd = o["weightDecay"]!
         let maximize = o["maximize"]! != 0
-        forEachParameter(group: g) { p, grad, s in
+        try forEachParameter(group: g) { p, grad, s in
             let m = s.buffer(0, like: p), u = s.buffer(1, like: p)
             let clr = lr / (1 - Double.pow(b1, Double(s.step)))
             func run<T: TensorFloat>(_: T.Type) {

@@ -24,7 +24,7 @@ public final class CosineAnnealingLR: LRScheduler, @unchecked Sendable {
     ///   - tMax: the number of epochs to reach `etaMin` (> 0).
     ///   - etaMin: the lowest learning rate (default 0).
     public init(_ optimizer: Optimizer, tMax: Int, etaMin: Double = 0) {
-        require(tMax > 0, "CosineAnnealingLR: tMax must be positive, got \(tMax)")
+        invariant(tMax > 0, "CosineAnnealingLR: tMax must be positive, got \(tMax)")
         self.tMax = tMax
         self.etaMin = etaMin
         super.init(optimizer)

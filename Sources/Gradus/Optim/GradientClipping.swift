@@ -23,7 +23,7 @@ import Glibc
 /// ```
 @discardableResult
 public func clipGradNorm(_ parameters: [Tensor], maxNorm: Double, normType: Double = 2) -> Double {
-    require(normType > 0, "clipGradNorm: normType must be positive, got \(normType)")
+    invariant(normType > 0, "clipGradNorm: normType must be positive, got \(normType)")
     let grads = parameters.compactMap(\.grad)
     if grads.isEmpty { return 0 }
     var total = 0.0
@@ -64,10 +64,12 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Double, normType: Doub
 /// clipGradValue(model.parameters(), clipValue: 0.5)
 /// ```
 public func clipGradValue(_ parameters: [Tensor], clipValue: Double) {
-    require(clipValue > 0, "clipGradValue: clipValue must be positive, got \(clipValue)")
-    GradMode.noGrad {
-        for p in parameters {
-            if let g = p.grad { p.grad = g.detach().clamp(min: -clipValue, max: clipValue) }
+    checked(or: ()) {
+        try require(clipValue > 0, "clipGradValue: clipValue must be positive, got \(clipValue)")
+        GradMode.noGrad {
+            for p in parameters {
+                if let g = p.grad { p.grad = g.detach().clamp(min: -clipValue, max: clipValue) }
+            }
         }
     }
 }

@@ -25,7 +25,7 @@ public class LRScheduler: @unchecked Sendable {
     init(_ optimizer: Optimizer, baseLearningRates: [Double]? = nil) {
         self.optimizer = optimizer
         self.baseLearningRates = baseLearningRates ?? optimizer.learningRates
-        require(self.baseLearningRates.count == optimizer.parameterGroups.count,
+        invariant(self.baseLearningRates.count == optimizer.parameterGroups.count,
                      "LRScheduler: \(self.baseLearningRates.count) learning rates for \(optimizer.parameterGroups.count) parameter groups")
     }
 

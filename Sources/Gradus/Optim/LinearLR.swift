@@ -21,9 +21,9 @@ public final class LinearLR: LRScheduler, @unchecked Sendable {
     ///   - endFactor: the final factor, in [0, 1] (default 1).
     ///   - totalIters: the length of the ramp in epochs (default 5).
     public init(_ optimizer: Optimizer, startFactor: Double = 1.0 / 3, endFactor: Double = 1, totalIters: Int = 5) {
-        require(startFactor > 0 && startFactor <= 1, "LinearLR: startFactor must lie in (0, 1], got \(startFactor)")
-        require(endFactor >= 0 && endFactor <= 1, "LinearLR: endFactor must lie in [0, 1], got \(endFactor)")
-        require(totalIters > 0, "LinearLR: totalIters must be positive, got \(totalIters)")
+        invariant(startFactor > 0 && startFactor <= 1, "LinearLR: startFactor must lie in (0, 1], got \(startFactor)")
+        invariant(endFactor >= 0 && endFactor <= 1, "LinearLR: endFactor must lie in [0, 1], got \(endFactor)")
+        invariant(totalIters > 0, "LinearLR: totalIters must be positive, got \(totalIters)")
         self.startFactor = startFactor
         self.endFactor = endFactor
         self.totalIters = totalIters

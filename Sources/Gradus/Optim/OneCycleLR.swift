@@ -61,9 +61,9 @@ public final class OneCycleLR: LRScheduler, @unchecked Sendable {
     public init(_ optimizer: Optimizer, maxLRs: [Double], totalSteps: Int, pctStart: Double = 0.3,
                 annealStrategy: AnnealStrategy = .cos, divFactor: Double = 25, finalDivFactor: Double = 1e4,
                 threePhase: Bool = false) {
-        require(totalSteps > 0, "OneCycleLR: totalSteps must be positive, got \(totalSteps)")
-        require(pctStart >= 0 && pctStart <= 1, "OneCycleLR: pctStart must lie in [0, 1], got \(pctStart)")
-        require(maxLRs.count == optimizer.parameterGroups.count,
+        invariant(totalSteps > 0, "OneCycleLR: totalSteps must be positive, got \(totalSteps)")
+        invariant(pctStart >= 0 && pctStart <= 1, "OneCycleLR: pctStart must lie in [0, 1], got \(pctStart)")
+        invariant(maxLRs.count == optimizer.parameterGroups.count,
                      "OneCycleLR: \(maxLRs.count) maximum rates for \(optimizer.parameterGroups.count) parameter groups")
         let initial = maxLRs.map { $0 / divFactor }
         let minimum = initial.map { $0 / finalDivFactor }
@@ -84,7 +84,7 @@ public final class OneCycleLR: LRScheduler, @unchecked Sendable {
 
     /// The learning rate of each group at `epoch`.
     public override func learningRates(atEpoch epoch: Int) -> [Double] {
-        require(epoch <= totalSteps,
+        invariant(epoch <= totalSteps,
                      "OneCycleLR: stepped \(epoch) times but the cycle has \(totalSteps) steps")
         let t = Double(epoch)
         var start = 0.0

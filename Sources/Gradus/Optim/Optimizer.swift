@@ -61,22 +61,24 @@ public class Optimizer: @unchecked Sendable {
     /// optimizer.addParameterGroup(ParameterGroup(head.parameters(), ["lr": 1e-2]))
     /// ```
     public func addParameterGroup(_ group: ParameterGroup) {
-        for key in group.options.keys {
-            require(defaults[key] != nil,
-                         "\(name): unknown option '\(key)'; known options: \(defaults.keys.sorted().joined(separator: ", "))")
+        checked(or: ()) {
+            for key in group.options.keys {
+                try require(defaults[key] != nil,
+                             "\(name): unknown option '\(key)'; known options: \(defaults.keys.sorted().joined(separator: ", "))")
+            }
+            var seen = Set(parameterGroups.flatMap { $0.parameters.map(ObjectIdentifier.init) })
+            for (i, p) in group.parameters.enumerated() {
+                try require(p.dtype.isFloatingPoint && p.isLeaf,
+                             "\(name): parameter \(i) (shape \(p.shape)) must be a floating-point leaf tensor", .dtypeMismatch)
+                try require(seen.insert(ObjectIdentifier(p)).inserted,
+                             "\(name): parameter \(i) (shape \(p.shape)) appears in more than one place", .shapeMismatch)
+            }
+            var resolved = group
+            resolved.options = defaults.merging(group.options) { _, new in new }
+            parameterGroups.append(resolved)
+            states.append(group.parameters.map { _ in ParameterState(slots: bufferNames.count) })
         }
-        var seen = Set(parameterGroups.flatMap { $0.parameters.map(ObjectIdentifier.init) })
-        for (i, p) in group.parameters.enumerated() {
-            require(p.dtype.isFloatingPoint && p.isLeaf,
-                         "\(name): parameter \(i) (shape \(p.shape)) must be a floating-point leaf tensor")
-            require(seen.insert(ObjectIdentifier(p)).inserted,
-                         "\(name): parameter \(i) (shape \(p.shape)) appears in more than one place")
-        }
-        var resolved = group
-        resolved.options = defaults.merging(group.options) { _, new in new }
-        parameterGroups.append(resolved)
-        states.append(group.parameters.map { _ in ParameterState(slots: bufferNames.count) })
-    }
+}
 
     /// Updates every parameter that has a gradient, once.
     ///
@@ -85,24 +87,26 @@ public class Optimizer: @unchecked Sendable {
     /// optimizer.step()
     /// ```
     public func step() {
-        GradMode.noGrad {
-            for g in parameterGroups.indices { update(group: g) }
+        checked(or: ()) {
+            try GradMode.noGrad {
+                for g in parameterGroups.indices { try update(group: g) }
+            }
         }
     }
 
     /// Updates the parameters of group `g`; each subclass implements its rule here.
-    func update(group g: Int) {
+    func update(group g: Int) throws {
         fatalError("\(name) must override update(group:)")
     }
 
     /// Calls `body` for each parameter of group `g` that has a gradient, after checking it and
     /// counting the step, with its state.
-    func forEachParameter(group g: Int, _ body: (Tensor, Tensor, ParameterState) -> Void) {
+    func forEachParameter(group g: Int, _ body: (Tensor, Tensor, ParameterState) -> Void) throws {
         let group = parameterGroups[g]
         for (p, s) in zip(group.parameters, states[g]) {
             guard let grad = p.grad else { continue }
-            require(grad.shape == p.shape && grad.dtype == p.dtype,
-                         "\(name).step: gradient of shape \(grad.shape) (\(grad.dtype)) does not match parameter of shape \(p.shape) (\(p.dtype))")
+            try require(grad.shape == p.shape && grad.dtype == p.dtype,
+                         "\(name).step: gradient of shape \(grad.shape) (\(grad.dtype)) does not match parameter of shape \(p.shape) (\(p.dtype))", .dtypeMismatch)
             s.step += 1
             body(p, grad, s)
         }
@@ -131,7 +135,7 @@ public class Optimizer: @unchecked Sendable {
     public var learningRates: [Double] {
         get { parameterGroups.map(\.learningRate) }
         set {
-            require(newValue.count == parameterGroups.count,
+            invariant(newValue.count == parameterGroups.count,
                          "\(name).learningRates: \(newValue.count) values for \(parameterGroups.count) groups")
             for (i, lr) in newValue.enumerated() { parameterGroups[i].learningRate = lr }
         }
@@ -151,10 +155,12 @@ public class Optimizer: @unchecked Sendable {
     /// optimizer.setOption("momentum", 0.95)
     /// ```
     public func setOption(_ key: String, _ value: Double, group: Int? = nil) {
-        require(defaults[key] != nil,
-                     "\(name): unknown option '\(key)'; known options: \(defaults.keys.sorted().joined(separator: ", "))")
-        for i in parameterGroups.indices where group == nil || group == i {
-            parameterGroups[i].options[key] = value
+        checked(or: ()) {
+            try require(defaults[key] != nil,
+                         "\(name): unknown option '\(key)'; known options: \(defaults.keys.sorted().joined(separator: ", "))")
+            for i in parameterGroups.indices where group == nil || group == i {
+                parameterGroups[i].options[key] = value
+            }
         }
     }
 

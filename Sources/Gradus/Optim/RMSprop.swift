@@ -49,22 +49,22 @@ public final class RMSprop: Optimizer, @unchecked Sendable {
     /// ```
     public init(groups: [ParameterGroup], lr: Double = 0.01, alpha: Double = 0.99, eps: Double = 1e-8,
                 weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false, maximize: Bool = false) {
-        require(lr >= 0, "RMSprop: invalid learning rate \(lr)")
-        require(alpha >= 0, "RMSprop: invalid alpha \(alpha)")
-        require(eps >= 0, "RMSprop: invalid eps \(eps)")
-        require(weightDecay >= 0, "RMSprop: invalid weightDecay \(weightDecay)")
-        require(momentum >= 0, "RMSprop: invalid momentum \(momentum)")
+        invariant(lr >= 0, "RMSprop: invalid learning rate \(lr)")
+        invariant(alpha >= 0, "RMSprop: invalid alpha \(alpha)")
+        invariant(eps >= 0, "RMSprop: invalid eps \(eps)")
+        invariant(weightDecay >= 0, "RMSprop: invalid weightDecay \(weightDecay)")
+        invariant(momentum >= 0, "RMSprop: invalid momentum \(momentum)")
         super.init(groups: groups,
                    defaults: ["lr": lr, "alpha": alpha, "eps": eps, "weightDecay": weightDecay, "momentum": momentum,
                               "centered": centered ? 1 : 0, "maximize": maximize ? 1 : 0],
                    bufferNames: ["square_avg", "grad_avg", "momentum_buffer"])
     }
 
-    override func update(group g: Int) {
+    override func update(group g: Int) throws {
         let o = parameterGroups[g].options
         let lr = o["lr"]!, alpha = o["alpha"]!, eps = o["eps"]!, wd = o["weightDecay"]!, mu = o["momentum"]!
         let centered = o["centered"]! != 0, maximize = o["maximize"]! != 0
-        forEachParameter(group: g) { p, grad, s in
+        try forEachParameter(group: g) { p, grad, s in
             let v = s.buffer(0, like: p)
             let avg = centered ? s.buffer(1, like: p) : nil
             let buf = mu > 0 ? s.buffer(2, like: p) : nil

@@ -81,8 +81,8 @@ public final class ReduceLROnPlateau: @unchecked Sendable {
     public init(_ optimizer: Optimizer, mode: PlateauMode = .min, factor: Double = 0.1, patience: Int = 10,
                 threshold: Double = 1e-4, thresholdMode: PlateauThresholdMode = .rel, cooldown: Int = 0,
                 minLRs: [Double], eps: Double = 1e-8) {
-        require(factor < 1 && factor >= 0, "ReduceLROnPlateau: factor must lie in [0, 1), got \(factor)")
-        require(minLRs.count == optimizer.parameterGroups.count,
+        invariant(factor < 1 && factor >= 0, "ReduceLROnPlateau: factor must lie in [0, 1), got \(factor)")
+        invariant(minLRs.count == optimizer.parameterGroups.count,
                      "ReduceLROnPlateau: \(minLRs.count) minimum rates for \(optimizer.parameterGroups.count) parameter groups")
         self.optimizer = optimizer
         self.mode = mode

@@ -45,21 +45,21 @@ public final class SGD: Optimizer, @unchecked Sendable {
     /// ```
     public init(groups: [ParameterGroup], lr: Double = 0.001, momentum: Double = 0, dampening: Double = 0,
                 weightDecay: Double = 0, nesterov: Bool = false, maximize: Bool = false) {
-        require(lr >= 0, "SGD: invalid learning rate \(lr)")
-        require(momentum >= 0, "SGD: invalid momentum \(momentum)")
-        require(weightDecay >= 0, "SGD: invalid weightDecay \(weightDecay)")
-        require(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum needs momentum > 0 and dampening 0")
+        invariant(lr >= 0, "SGD: invalid learning rate \(lr)")
+        invariant(momentum >= 0, "SGD: invalid momentum \(momentum)")
+        invariant(weightDecay >= 0, "SGD: invalid weightDecay \(weightDecay)")
+        invariant(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum needs momentum > 0 and dampening 0")
         super.init(groups: groups,
                    defaults: ["lr": lr, "momentum": momentum, "dampening": dampening, "weightDecay": weightDecay,
                               "nesterov": nesterov ? 1 : 0, "maximize": maximize ? 1 : 0],
                    bufferNames: ["momentum_buffer"])
     }
 
-    override func update(group g: Int) {
+    override func update(group g: Int) throws {
         let o = parameterGroups[g].options
         let lr = o["lr"]!, mu = o["momentum"]!, damp = o["dampening"]!, wd = o["weightDecay"]!
         let nesterov = o["nesterov"]! != 0, maximize = o["maximize"]! != 0
-        forEachParameter(group: g) { p, grad, s in
+        try forEachParameter(group: g) { p, grad, s in
             // The first step sets b ← g: the same update as b ← 0·b + 1·g on the zeroed buffer.
             let first = s.buffers[0] == nil
             let buf = mu != 0 ? s.buffer(0, like: p) : nil

@@ -13,10 +13,10 @@ public enum Broadcast {
         return out
     }
 
-    /// The broadcast shape, stopping with a message naming `op` and both shapes when there is none.
-    static func shape(_ a: [Int], _ b: [Int], op: String) -> [Int] {
+    /// The broadcast shape; throws an error naming `op` and both shapes when there is none.
+    static func shape(_ a: [Int], _ b: [Int], op: String) throws -> [Int] {
         guard let s = shape(a, b) else {
-            fatalError("\(op): shapes \(a) and \(b) cannot be broadcast together")
+            throw GradusError(.shapeMismatch, "\(op): shapes \(a) and \(b) cannot be broadcast together")
         }
         return s
     }

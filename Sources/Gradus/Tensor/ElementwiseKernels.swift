@@ -2,25 +2,25 @@
 extension Tensor {
     /// Stops unless this tensor is floating point.
     @inline(__always)
-    func requireFloat(_ op: String) {
-        require(dtype.isFloatingPoint, "\(op): needs a floating-point tensor, got \(dtype) of shape \(shape)")
+    func requireFloat(_ op: String) throws {
+        try require(dtype.isFloatingPoint, "\(op): needs a floating-point tensor, got \(dtype) of shape \(shape)", .dtypeMismatch)
     }
 
     /// A new tensor of the same shape with `f` applied to each element.
     @inline(__always)
-    func map(_ op: String, _ f32: (Float) -> Float, _ f64: (Double) -> Double) -> Tensor {
-        requireFloat(op)
+    func map(_ op: String, _ f32: (Float) -> Float, _ f64: (Double) -> Double) throws -> Tensor {
+        try requireFloat(op)
         let out = Tensor(uninitializedShape: shape, dtype: dtype)
         switch dtype {
-        case .float32: Tensor.mapKernel(pointer(Float.self), out.pointer(Float.self), count, f32)
-        case .float64: Tensor.mapKernel(pointer(Double.self), out.pointer(Double.self), count, f64)
+        case .float32: try Tensor.mapKernel(pointer(Float.self), out.pointer(Float.self), count, f32)
+        case .float64: try Tensor.mapKernel(pointer(Double.self), out.pointer(Double.self), count, f64)
         case .int64: break
         }
         return out
     }
 
     @inline(__always)
-    static func mapKernel<T>(_ src: UnsafeMutablePointer<T>, _ dst: UnsafeMutablePointer<T>, _ n: Int, _ f: (T) -> T) {
+    static func mapKernel<T>(_ src: UnsafeMutablePointer<T>, _ dst: UnsafeMutablePointer<T>, _ n: Int, _ f: (T) -> T) throws {
         Threading.parallelFor(n, grain: Threading.elementwiseGrain) { r in
             for i in r { dst[i] = f(src[i]) }
         }
@@ -28,21 +28,21 @@ extension Tensor {
 
     /// A new tensor of the broadcast shape with `f` applied to pairs of elements.
     @inline(__always)
-    func zipWith(_ other: Tensor, _ op: String, _ f32: (Float, Float) -> Float, _ f64: (Double, Double) -> Double) -> Tensor {
-        requireFloat(op)
-        require(dtype == other.dtype, "\(op): dtypes \(dtype) and \(other.dtype) differ (shapes \(shape) and \(other.shape)); convert one with to(_:)")
-        let outShape = shape == other.shape ? shape : Broadcast.shape(shape, other.shape, op: op)
+    func zipWith(_ other: Tensor, _ op: String, _ f32: (Float, Float) -> Float, _ f64: (Double, Double) -> Double) throws -> Tensor {
+        try requireFloat(op)
+        try require(dtype == other.dtype, "\(op): dtypes \(dtype) and \(other.dtype) differ (shapes \(shape) and \(other.shape)); convert one with to(_:)", .dtypeMismatch)
+        let outShape = shape == other.shape ? shape : try Broadcast.shape(shape, other.shape, op: op)
         let out = Tensor(uninitializedShape: outShape, dtype: dtype)
         switch dtype {
-        case .float32: Tensor.zipKernel(self, other, out, f32)
-        case .float64: Tensor.zipKernel(self, other, out, f64)
+        case .float32: try Tensor.zipKernel(self, other, out, f32)
+        case .float64: try Tensor.zipKernel(self, other, out, f64)
         case .int64: break
         }
         return out
     }
 
     @inline(__always)
-    static func zipKernel<T>(_ a: Tensor, _ b: Tensor, _ out: Tensor, _ f: (T, T) -> T) {
+    static func zipKernel<T>(_ a: Tensor, _ b: Tensor, _ out: Tensor, _ f: (T, T) -> T) throws {
         let pa = a.pointer(T.self), pb = b.pointer(T.self), po = out.pointer(T.self)
         let n = out.count
         if a.count == n && b.count == n {
@@ -82,11 +82,11 @@ extension Tensor {
 
     /// A new tensor of the broadcast shape of three inputs with `f` applied elementwise (for `where`).
     func zip3(_ b: Tensor, _ c: Tensor, _ op: String,
-              _ f32: (Float, Float, Float) -> Float, _ f64: (Double, Double, Double) -> Double) -> Tensor {
-        requireFloat(op)
-        require(dtype == b.dtype && dtype == c.dtype, "\(op): dtypes \(dtype), \(b.dtype) and \(c.dtype) differ")
-        let s1 = Broadcast.shape(shape, b.shape, op: op)
-        let outShape = Broadcast.shape(s1, c.shape, op: op)
+              _ f32: (Float, Float, Float) -> Float, _ f64: (Double, Double, Double) -> Double) throws -> Tensor {
+        try requireFloat(op)
+        try require(dtype == b.dtype && dtype == c.dtype, "\(op): dtypes \(dtype), \(b.dtype) and \(c.dtype) differ", .dtypeMismatch)
+        let s1 = try Broadcast.shape(shape, b.shape, op: op)
+        let outShape = try Broadcast.shape(s1, c.shape, op: op)
         let out = Tensor(uninitializedShape: outShape, dtype: dtype)
         let sa = Broadcast.strides(of: shape, broadcastTo: outShape)
         let sb = Broadcast.strides(of: b.shape, broadcastTo: outShape)

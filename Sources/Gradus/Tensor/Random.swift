@@ -29,7 +29,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
 
     /// A generator restored from a saved ``state``.
     public init(state: [UInt64]) {
-        require(state.count == 4, "SeededGenerator(state:): needs 4 words, got \(state.count)")
+        invariant(state.count == 4, "SeededGenerator(state:): needs 4 words, got \(state.count)")
         self.state = (state[0], state[1], state[2], state[3])
     }
 
@@ -116,8 +116,8 @@ public enum Random {
 }
 
 extension Tensor {
-    static func fill(_ shape: [Int], dtype: DType, _ draw: () -> Double) -> Tensor {
-        require(dtype.isFloatingPoint, "random tensors need a floating-point dtype, got \(dtype)")
+    static func fill(_ shape: [Int], dtype: DType, _ draw: () -> Double) throws -> Tensor {
+        try require(dtype.isFloatingPoint, "random tensors need a floating-point dtype, got \(dtype)", .dtypeMismatch)
         let t = Tensor(uninitializedShape: shape, dtype: dtype)
         switch dtype {
         case .float32: let p = t.pointer(Float.self); for i in 0..<t.count { p[i] = Float(draw()) }
@@ -141,7 +141,9 @@ extension Tensor {
     /// ```
     public static func uniform(_ shape: [Int], low: Double = 0, high: Double = 1, dtype: DType = .float32,
                                generator: inout SeededGenerator) -> Tensor {
-        fill(shape, dtype: dtype) { low + (high - low) * generator.nextUnit() }
+        checked {
+            try fill(shape, dtype: dtype) { low + (high - low) * generator.nextUnit() }
+        }
     }
 
     /// Uniform random values in [`low`, `high`) from the default generator (see ``Random``).
@@ -157,15 +159,17 @@ extension Tensor {
     /// ```
     public static func normal(_ shape: [Int], mean: Double = 0, std: Double = 1, dtype: DType = .float32,
                               generator: inout SeededGenerator) -> Tensor {
-        var spare: Double? = nil
-        return fill(shape, dtype: dtype) {
-            if let s = spare { spare = nil; return mean + std * s }
-            var u1 = generator.nextUnit()
-            while u1 <= Double.leastNormalMagnitude { u1 = generator.nextUnit() }
-            let u2 = generator.nextUnit()
-            let r = (-2 * Double.log(u1)).squareRoot()
-            spare = r * Double.sin(2 * Double.pi * u2)
-            return mean + std * r * Double.cos(2 * Double.pi * u2)
+        checked {
+            var spare: Double? = nil
+            return try fill(shape, dtype: dtype) {
+                if let s = spare { spare = nil; return mean + std * s }
+                var u1 = generator.nextUnit()
+                while u1 <= Double.leastNormalMagnitude { u1 = generator.nextUnit() }
+                let u2 = generator.nextUnit()
+                let r = (-2 * Double.log(u1)).squareRoot()
+                spare = r * Double.sin(2 * Double.pi * u2)
+                return mean + std * r * Double.cos(2 * Double.pi * u2)
+            }
         }
     }
 
@@ -182,8 +186,10 @@ extension Tensor {
     /// ```
     public static func bernoulli(_ shape: [Int], p: Double, dtype: DType = .float32,
                                  generator: inout SeededGenerator) -> Tensor {
-        require(p >= 0 && p <= 1, "bernoulli: p must be in [0, 1], got \(p)")
-        return fill(shape, dtype: dtype) { generator.nextUnit() < p ? 1 : 0 }
+        checked {
+            try require(p >= 0 && p <= 1, "bernoulli: p must be in [0, 1], got \(p)")
+            return try fill(shape, dtype: dtype) { generator.nextUnit() < p ? 1 : 0 }
+        }
     }
 
     /// Ones with probability `p` from the default generator (see ``Random``).
@@ -198,11 +204,13 @@ extension Tensor {
     /// let labels = Tensor.randint(0, 10, shape: [64], generator: &rng)
     /// ```
     public static func randint(_ low: Int, _ high: Int, shape: [Int], generator: inout SeededGenerator) -> Tensor {
-        require(high > low, "randint: high (\(high)) must exceed low (\(low))")
-        let t = Tensor(uninitializedShape: shape, dtype: .int64)
-        let p = t.pointer(Int64.self)
-        for i in 0..<t.count { p[i] = Int64(Int.random(in: low..<high, using: &generator)) }
-        return t
+        checked {
+            try require(high > low, "randint: high (\(high)) must exceed low (\(low))")
+            let t = Tensor(uninitializedShape: shape, dtype: .int64)
+            let p = t.pointer(Int64.self)
+            for i in 0..<t.count { p[i] = Int64(Int.random(in: low..<high, using: &generator)) }
+            return t
+        }
     }
 
     /// A random permutation of `0..<n` (for shuffling).

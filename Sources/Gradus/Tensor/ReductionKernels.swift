@@ -51,9 +51,9 @@ extension Tensor {
     }
 
     /// Maximum (or minimum) along one axis with the index of its first occurrence; NaN wins, as in PyTorch.
-    func extremumKernel(axis a: Int, largest: Bool) -> (values: Tensor, indices: Tensor) {
+    func extremumKernel(axis a: Int, largest: Bool) throws -> (values: Tensor, indices: Tensor) {
         let (outer, n, inner) = axisLayout(a)
-        require(n > 0, "\(largest ? "max" : "min"): cannot reduce an empty dimension (shape \(shape), axis \(a))")
+        try require(n > 0, "\(largest ? "max" : "min"): cannot reduce an empty dimension (shape \(shape), axis \(a))", .shapeMismatch)
         let shapeOut = keepDimsShape([a])
         let values = Tensor(uninitializedShape: shapeOut, dtype: dtype)
         let indices = Tensor(uninitializedShape: shapeOut, dtype: .int64)

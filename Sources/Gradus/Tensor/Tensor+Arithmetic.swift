@@ -9,51 +9,63 @@ extension Tensor {
     /// let y = x + bias   // [N, M] + [M]
     /// ```
     public static func + (a: Tensor, b: Tensor) -> Tensor {
-        let out = a.zipWith(b, "add", { $0 + $1 }, { $0 + $1 })
-        record("add", output: out, inputs: [a, b]) { g, _ in [g, g] }
-        return out
+        checked {
+            let out = try a.zipWith(b, "add", { $0 + $1 }, { $0 + $1 })
+            record("add", output: out, inputs: [a, b]) { g, _ in [g, g] }
+            return out
+        }
     }
 
     /// Elementwise difference with broadcasting.
     public static func - (a: Tensor, b: Tensor) -> Tensor {
-        let out = a.zipWith(b, "sub", { $0 - $1 }, { $0 - $1 })
-        record("sub", output: out, inputs: [a, b]) { g, _ in [g, -g] }
-        return out
+        checked {
+            let out = try a.zipWith(b, "sub", { $0 - $1 }, { $0 - $1 })
+            record("sub", output: out, inputs: [a, b]) { g, _ in [g, -g] }
+            return out
+        }
     }
 
     /// Elementwise product with broadcasting.
     public static func * (a: Tensor, b: Tensor) -> Tensor {
-        let out = a.zipWith(b, "mul", { $0 * $1 }, { $0 * $1 })
-        record("mul", output: out, inputs: [a, b]) { g, _ in
-            [a.requiresGrad ? g * b : nil, b.requiresGrad ? g * a : nil]
+        checked {
+            let out = try a.zipWith(b, "mul", { $0 * $1 }, { $0 * $1 })
+            record("mul", output: out, inputs: [a, b]) { g, _ in
+                [a.requiresGrad ? g * b : nil, b.requiresGrad ? g * a : nil]
+            }
+            return out
         }
-        return out
     }
 
     /// Elementwise quotient with broadcasting.
     public static func / (a: Tensor, b: Tensor) -> Tensor {
-        let out = a.zipWith(b, "div", { $0 / $1 }, { $0 / $1 })
-        record("div", output: out, inputs: [a, b]) { g, _ in
-            [a.requiresGrad ? g / b : nil, b.requiresGrad ? -g * a / (b * b) : nil]
+        checked {
+            let out = try a.zipWith(b, "div", { $0 / $1 }, { $0 / $1 })
+            record("div", output: out, inputs: [a, b]) { g, _ in
+                [a.requiresGrad ? g / b : nil, b.requiresGrad ? -g * a / (b * b) : nil]
+            }
+            return out
         }
-        return out
     }
 
     /// Negation.
     public static prefix func - (a: Tensor) -> Tensor {
-        let out = a.map("neg", { -$0 }, { -$0 })
-        record("neg", output: out, inputs: [a]) { g, _ in [-g] }
-        return out
+        checked {
+            let out = try a.map("neg", { -$0 }, { -$0 })
+            record("neg", output: out, inputs: [a]) { g, _ in [-g] }
+            return out
+        }
     }
 
     // MARK: With scalars
 
     /// Adds a scalar to every element.
     public static func + (a: Tensor, s: Double) -> Tensor {
-        let f = Float(s)
-        let out = a.map("add", { $0 + f }, { $0 + s })
-        record("add", output: out, inputs: [a]) { g, _ in [g] }
-        return out
+        checked {
+            let f = Float(s)
+            let out = try a.map("add", { $0 + f }, { $0 + s })
+            record("add", output: out, inputs: [a]) { g, _ in [g] }
+            return out
+        }
     }
 
     /// Adds a scalar to every element.
@@ -64,18 +76,22 @@ extension Tensor {
 
     /// Subtracts every element from a scalar.
     public static func - (s: Double, a: Tensor) -> Tensor {
-        let f = Float(s)
-        let out = a.map("rsub", { f - $0 }, { s - $0 })
-        record("rsub", output: out, inputs: [a]) { g, _ in [-g] }
-        return out
+        checked {
+            let f = Float(s)
+            let out = try a.map("rsub", { f - $0 }, { s - $0 })
+            record("rsub", output: out, inputs: [a]) { g, _ in [-g] }
+            return out
+        }
     }
 
     /// Multiplies every element by a scalar.
     public static func * (a: Tensor, s: Double) -> Tensor {
-        let f = Float(s)
-        let out = a.map("mul", { $0 * f }, { $0 * s })
-        record("mul", output: out, inputs: [a]) { g, _ in [g * s] }
-        return out
+        checked {
+            let f = Float(s)
+            let out = try a.map("mul", { $0 * f }, { $0 * s })
+            record("mul", output: out, inputs: [a]) { g, _ in [g * s] }
+            return out
+        }
     }
 
     /// Multiplies every element by a scalar.
@@ -83,18 +99,22 @@ extension Tensor {
 
     /// Divides every element by a scalar.
     public static func / (a: Tensor, s: Double) -> Tensor {
-        let f = Float(s)
-        let out = a.map("div", { $0 / f }, { $0 / s })
-        record("div", output: out, inputs: [a]) { g, _ in [g / s] }
-        return out
+        checked {
+            let f = Float(s)
+            let out = try a.map("div", { $0 / f }, { $0 / s })
+            record("div", output: out, inputs: [a]) { g, _ in [g / s] }
+            return out
+        }
     }
 
     /// Divides a scalar by every element.
     public static func / (s: Double, a: Tensor) -> Tensor {
-        let f = Float(s)
-        let out = a.map("rdiv", { f / $0 }, { s / $0 })
-        record("rdiv", output: out, inputs: [a]) { g, y in [-g * y / a] }
-        return out
+        checked {
+            let f = Float(s)
+            let out = try a.map("rdiv", { f / $0 }, { s / $0 })
+            record("rdiv", output: out, inputs: [a]) { g, y in [-g * y / a] }
+            return out
+        }
     }
 
     /// `a += b`: replaces `a` with the new tensor `a + b` (the old tensor is not modified).

@@ -4,50 +4,50 @@
 extension Tensor {
     @inline(__always)
     private func compare(_ other: Tensor, _ op: String, _ f32: @escaping (Float, Float) -> Bool,
-                         _ f64: @escaping (Double, Double) -> Bool) -> Tensor {
-        zipWith(other, op, { f32($0, $1) ? 1 : 0 }, { f64($0, $1) ? 1 : 0 })
+                         _ f64: @escaping (Double, Double) -> Bool) throws -> Tensor {
+        try zipWith(other, op, { f32($0, $1) ? 1 : 0 }, { f64($0, $1) ? 1 : 0 })
     }
 
     @inline(__always)
     private func compare(_ s: Double, _ op: String, _ f32: @escaping (Float, Float) -> Bool,
-                         _ f64: @escaping (Double, Double) -> Bool) -> Tensor {
+                         _ f64: @escaping (Double, Double) -> Bool) throws -> Tensor {
         let f = Float(s)
-        return map(op, { f32($0, f) ? 1 : 0 }, { f64($0, s) ? 1 : 0 })
+        return try map(op, { f32($0, f) ? 1 : 0 }, { f64($0, s) ? 1 : 0 })
     }
 
     /// 1 where `self == other`, else 0 (with broadcasting).
-    public func eq(_ other: Tensor) -> Tensor { compare(other, "eq", ==, ==) }
+    public func eq(_ other: Tensor) -> Tensor { checked { try compare(other, "eq", ==, ==) } }
     /// 1 where `self != other`, else 0.
-    public func ne(_ other: Tensor) -> Tensor { compare(other, "ne", !=, !=) }
+    public func ne(_ other: Tensor) -> Tensor { checked { try compare(other, "ne", !=, !=) } }
     /// 1 where `self < other`, else 0.
-    public func lt(_ other: Tensor) -> Tensor { compare(other, "lt", <, <) }
+    public func lt(_ other: Tensor) -> Tensor { checked { try compare(other, "lt", <, <) } }
     /// 1 where `self <= other`, else 0.
-    public func le(_ other: Tensor) -> Tensor { compare(other, "le", <=, <=) }
+    public func le(_ other: Tensor) -> Tensor { checked { try compare(other, "le", <=, <=) } }
     /// 1 where `self > other`, else 0.
     ///
     /// ```swift
     /// let positive = x.gt(Tensor.zeros(like: x))
     /// ```
-    public func gt(_ other: Tensor) -> Tensor { compare(other, "gt", >, >) }
+    public func gt(_ other: Tensor) -> Tensor { checked { try compare(other, "gt", >, >) } }
     /// 1 where `self >= other`, else 0.
-    public func ge(_ other: Tensor) -> Tensor { compare(other, "ge", >=, >=) }
+    public func ge(_ other: Tensor) -> Tensor { checked { try compare(other, "ge", >=, >=) } }
 
     /// 1 where an element equals `s`, else 0.
-    public func eq(_ s: Double) -> Tensor { compare(s, "eq", ==, ==) }
+    public func eq(_ s: Double) -> Tensor { checked { try compare(s, "eq", ==, ==) } }
     /// 1 where an element differs from `s`, else 0.
-    public func ne(_ s: Double) -> Tensor { compare(s, "ne", !=, !=) }
+    public func ne(_ s: Double) -> Tensor { checked { try compare(s, "ne", !=, !=) } }
     /// 1 where an element is less than `s`, else 0.
-    public func lt(_ s: Double) -> Tensor { compare(s, "lt", <, <) }
+    public func lt(_ s: Double) -> Tensor { checked { try compare(s, "lt", <, <) } }
     /// 1 where an element is at most `s`, else 0.
-    public func le(_ s: Double) -> Tensor { compare(s, "le", <=, <=) }
+    public func le(_ s: Double) -> Tensor { checked { try compare(s, "le", <=, <=) } }
     /// 1 where an element exceeds `s`, else 0.
     ///
     /// ```swift
     /// let mask = x.gt(0.5)
     /// ```
-    public func gt(_ s: Double) -> Tensor { compare(s, "gt", >, >) }
+    public func gt(_ s: Double) -> Tensor { checked { try compare(s, "gt", >, >) } }
     /// 1 where an element is at least `s`, else 0.
-    public func ge(_ s: Double) -> Tensor { compare(s, "ge", >=, >=) }
+    public func ge(_ s: Double) -> Tensor { checked { try compare(s, "ge", >=, >=) } }
 
     /// Elements of `a` where `condition` is nonzero, of `b` elsewhere (with broadcasting of all three).
     ///
@@ -60,14 +60,16 @@ extension Tensor {
     /// let y = Tensor.where(x.gt(0.0), x, x * 0.1)
     /// ```
     public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
-        let cond = condition.dtype == a.dtype ? condition : condition.to(a.dtype)
-        let out = cond.zip3(a, b, "where", { $0 != 0 ? $1 : $2 }, { $0 != 0 ? $1 : $2 })
-        record("where", output: out, inputs: [a, b]) { g, _ in
-            let zero = Tensor.zeros([], dtype: g.dtype)
-            return [a.requiresGrad ? Tensor.where(cond, g, zero) : nil,
-                    b.requiresGrad ? Tensor.where(cond, zero, g) : nil]
+        checked {
+            let cond = condition.dtype == a.dtype ? condition : condition.to(a.dtype)
+            let out = try cond.zip3(a, b, "where", { $0 != 0 ? $1 : $2 }, { $0 != 0 ? $1 : $2 })
+            record("where", output: out, inputs: [a, b]) { g, _ in
+                let zero = Tensor.zeros([], dtype: g.dtype)
+                return [a.requiresGrad ? Tensor.where(cond, g, zero) : nil,
+                        b.requiresGrad ? Tensor.where(cond, zero, g) : nil]
+            }
+            return out
         }
-        return out
     }
 
     /// This tensor with elements replaced by `value` where `mask` is nonzero (differentiable in `self`).
@@ -77,23 +79,27 @@ extension Tensor {
 
     /// Elementwise minimum with broadcasting. Where both are equal, each gets half the gradient, as in PyTorch.
     public func minimum(_ other: Tensor) -> Tensor {
-        let out = zipWith(other, "minimum", { $0.isNaN || $1.isNaN ? .nan : Swift.min($0, $1) },
-                      { $0.isNaN || $1.isNaN ? .nan : Swift.min($0, $1) })
-        record("minimum", output: out, inputs: [self, other]) { g, _ in
-            let share = self.lt(other) + self.eq(other) * 0.5
-            return [g * share, g * (1 - share)]
+        checked {
+            let out = try zipWith(other, "minimum", { $0.isNaN || $1.isNaN ? .nan : Swift.min($0, $1) },
+                          { $0.isNaN || $1.isNaN ? .nan : Swift.min($0, $1) })
+            record("minimum", output: out, inputs: [self, other]) { g, _ in
+                let share = self.lt(other) + self.eq(other) * 0.5
+                return [g * share, g * (1 - share)]
+            }
+            return out
         }
-        return out
     }
 
     /// Elementwise maximum with broadcasting. Where both are equal, each gets half the gradient, as in PyTorch.
     public func maximum(_ other: Tensor) -> Tensor {
-        let out = zipWith(other, "maximum", { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) },
-                      { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) })
-        record("maximum", output: out, inputs: [self, other]) { g, _ in
-            let share = self.gt(other) + self.eq(other) * 0.5
-            return [g * share, g * (1 - share)]
+        checked {
+            let out = try zipWith(other, "maximum", { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) },
+                          { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) })
+            record("maximum", output: out, inputs: [self, other]) { g, _ in
+                let share = self.gt(other) + self.eq(other) * 0.5
+                return [g * share, g * (1 - share)]
+            }
+            return out
         }
-        return out
     }
 }

@@ -25,8 +25,10 @@ extension Tensor {
     /// let bias = Tensor.zeros([10])
     /// ```
     public static func zeros(_ shape: [Int], dtype: DType = .float32) -> Tensor {
-        let count = Tensor.elementCount(shape, op: "zeros")
-        return Tensor(shape: shape, dtype: dtype, storage: TensorStorage(zeroedByteCount: count * dtype.byteSize))
+        checked {
+            let count = try Tensor.elementCount(shape, op: "zeros")
+            return Tensor(shape: shape, dtype: dtype, storage: TensorStorage(zeroedByteCount: count * dtype.byteSize))
+        }
     }
 
     /// A tensor of `shape` filled with ones.
@@ -64,8 +66,8 @@ extension Tensor {
     /// let x = Tensor(shape: [2, 2], values: [1, 2, 3, 4])
     /// ```
     public convenience init<S: BinaryFloatingPoint>(shape: [Int], values: [S], dtype: DType = .float32) {
-        let n = Tensor.elementCount(shape, op: "Tensor(shape:values:)")
-        require(n == values.count, "Tensor(shape:values:): shape \(shape) needs \(n) values, got \(values.count)")
+        let n = Tensor.validCount(shape, op: "Tensor(shape:values:)")
+        invariant(n == values.count, "Tensor(shape:values:): shape \(shape) needs \(n) values, got \(values.count)")
         self.init(uninitializedShape: shape, dtype: dtype)
         switch dtype {
         case .float32: let p = pointer(Float.self); for (i, v) in values.enumerated() { p[i] = Float(v) }
@@ -76,8 +78,8 @@ extension Tensor {
 
     /// A tensor of `shape` holding integer `values` (for labels and indices use ``init(labels:)``).
     public convenience init(shape: [Int], integers values: [Int], dtype: DType = .int64) {
-        let n = Tensor.elementCount(shape, op: "Tensor(shape:integers:)")
-        require(n == values.count, "Tensor(shape:integers:): shape \(shape) needs \(n) values, got \(values.count)")
+        let n = Tensor.validCount(shape, op: "Tensor(shape:integers:)")
+        invariant(n == values.count, "Tensor(shape:integers:): shape \(shape) needs \(n) values, got \(values.count)")
         self.init(uninitializedShape: shape, dtype: dtype)
         switch dtype {
         case .float32: let p = pointer(Float.self); for (i, v) in values.enumerated() { p[i] = Float(v) }
@@ -112,7 +114,7 @@ extension Tensor {
     public convenience init(_ rows: [[Double]], dtype: DType = .float32) {
         let cols = rows.first?.count ?? 0
         for (i, r) in rows.enumerated() {
-            require(r.count == cols, "Tensor([[...]]): row \(i) has \(r.count) values, row 0 has \(cols)")
+            invariant(r.count == cols, "Tensor([[...]]): row \(i) has \(r.count) values, row 0 has \(cols)")
         }
         self.init(shape: [rows.count, cols], values: rows.flatMap { $0 }, dtype: dtype)
     }
@@ -122,9 +124,9 @@ extension Tensor {
         let rows = blocks.first?.count ?? 0
         let cols = blocks.first?.first?.count ?? 0
         for (i, b) in blocks.enumerated() {
-            require(b.count == rows, "Tensor([[[...]]]): block \(i) has \(b.count) rows, block 0 has \(rows)")
+            invariant(b.count == rows, "Tensor([[[...]]]): block \(i) has \(b.count) rows, block 0 has \(rows)")
             for (j, r) in b.enumerated() {
-                require(r.count == cols, "Tensor([[[...]]]): block \(i) row \(j) has \(r.count) values, expected \(cols)")
+                invariant(r.count == cols, "Tensor([[[...]]]): block \(i) row \(j) has \(r.count) values, expected \(cols)")
             }
         }
         self.init(shape: [blocks.count, rows, cols], values: blocks.flatMap { $0.flatMap { $0 } }, dtype: dtype)
@@ -137,18 +139,20 @@ extension Tensor {
     /// Tensor.arange(0, 1, step: 0.25)
     /// ```
     public static func arange(_ start: Double, _ end: Double, step: Double = 1, dtype: DType = .float32) -> Tensor {
-        require(step != 0, "arange: step must not be zero")
-        let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
-        let t = Tensor(uninitializedShape: [n], dtype: dtype)
-        for i in 0..<n {
-            let v = start + Double(i) * step
-            switch dtype {
-            case .float32: t.pointer(Float.self)[i] = Float(v)
-            case .float64: t.pointer(Double.self)[i] = v
-            case .int64: t.pointer(Int64.self)[i] = Int64(v)
+        checked {
+            try require(step != 0, "arange: step must not be zero")
+            let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
+            let t = Tensor(uninitializedShape: [n], dtype: dtype)
+            for i in 0..<n {
+                let v = start + Double(i) * step
+                switch dtype {
+                case .float32: t.pointer(Float.self)[i] = Float(v)
+                case .float64: t.pointer(Double.self)[i] = v
+                case .int64: t.pointer(Int64.self)[i] = Int64(v)
+                }
             }
+            return t
         }
-        return t
     }
 
     /// `count` evenly spaced values from `start` to `end` inclusive, like `torch.linspace`.
@@ -157,12 +161,14 @@ extension Tensor {
     /// Tensor.linspace(0, 1, count: 5)   // [0, 0.25, 0.5, 0.75, 1]
     /// ```
     public static func linspace(_ start: Double, _ end: Double, count: Int, dtype: DType = .float32) -> Tensor {
-        require(count >= 0, "linspace: count must not be negative, got \(count)")
-        let step = count > 1 ? (end - start) / Double(count - 1) : 0
-        // Like PyTorch: the first half counts up from start, the second half down from end.
-        let half = count == 1 ? 1 : count / 2
-        let values = (0..<count).map { i in i < half ? start + step * Double(i) : end - step * Double(count - 1 - i) }
-        return Tensor(shape: [count], values: values, dtype: dtype)
+        checked {
+            try require(count >= 0, "linspace: count must not be negative, got \(count)")
+            let step = count > 1 ? (end - start) / Double(count - 1) : 0
+            // Like PyTorch: the first half counts up from start, the second half down from end.
+            let half = count == 1 ? 1 : count / 2
+            let values = (0..<count).map { i in i < half ? start + step * Double(i) : end - step * Double(count - 1 - i) }
+            return Tensor(shape: [count], values: values, dtype: dtype)
+        }
     }
 
     /// The `n`×`m` identity matrix (ones on the diagonal).

@@ -12,36 +12,38 @@ extension Tensor {
     /// let both = Tensor.concatenate([a, b], axis: 0)
     /// ```
     public static func concatenate(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
-        require(!tensors.isEmpty, "concatenate: needs at least one tensor")
-        let first = tensors[0]
-        let a = first.axis(axis, op: "concatenate")
-        for t in tensors {
-            require(t.rank == first.rank && t.dtype == first.dtype,
-                         "concatenate: shapes \(first.shape) (\(first.dtype)) and \(t.shape) (\(t.dtype)) differ in rank or dtype")
-            for d in 0..<first.rank where d != a {
-                require(t.shape[d] == first.shape[d],
-                             "concatenate: shapes \(first.shape) and \(t.shape) differ outside axis \(a)")
+        checked {
+            try require(!tensors.isEmpty, "concatenate: needs at least one tensor")
+            let first = tensors[0]
+            let a = try first.axis(axis, op: "concatenate")
+            for t in tensors {
+                try require(t.rank == first.rank && t.dtype == first.dtype,
+                             "concatenate: shapes \(first.shape) (\(first.dtype)) and \(t.shape) (\(t.dtype)) differ in rank or dtype", .dtypeMismatch)
+                for d in 0..<first.rank where d != a {
+                    try require(t.shape[d] == first.shape[d],
+                                 "concatenate: shapes \(first.shape) and \(t.shape) differ outside axis \(a)", .shapeMismatch)
+                }
             }
-        }
-        var outShape = first.shape
-        outShape[a] = tensors.reduce(0) { $0 + $1.shape[a] }
-        let out = Tensor(uninitializedShape: outShape, dtype: first.dtype)
-        let outer = first.shape[..<a].reduce(1, *)
-        let inner = first.shape[(a + 1)...].reduce(1, *)
-        let es = first.dtype.byteSize
-        let rowBytes = outShape[a] * inner * es
-        var columnOffset = 0
-        for t in tensors {
-            let chunk = t.shape[a] * inner * es
-            for o in 0..<outer {
-                (out.storage.pointer + o * rowBytes + columnOffset)
-                    .copyMemory(from: t.storage.pointer + o * chunk, byteCount: chunk)
+            var outShape = first.shape
+            outShape[a] = tensors.reduce(0) { $0 + $1.shape[a] }
+            let out = Tensor(uninitializedShape: outShape, dtype: first.dtype)
+            let outer = first.shape[..<a].reduce(1, *)
+            let inner = first.shape[(a + 1)...].reduce(1, *)
+            let es = first.dtype.byteSize
+            let rowBytes = outShape[a] * inner * es
+            var columnOffset = 0
+            for t in tensors {
+                let chunk = t.shape[a] * inner * es
+                for o in 0..<outer {
+                    (out.storage.pointer + o * rowBytes + columnOffset)
+                        .copyMemory(from: t.storage.pointer + o * chunk, byteCount: chunk)
+                }
+                columnOffset += chunk
             }
-            columnOffset += chunk
+            let sizes = tensors.map { $0.shape[a] }
+            record("concatenate", output: out, inputs: tensors) { g, _ in g.split(sizes: sizes, axis: a) }
+            return out
         }
-        let sizes = tensors.map { $0.shape[a] }
-        record("concatenate", output: out, inputs: tensors) { g, _ in g.split(sizes: sizes, axis: a) }
-        return out
     }
 
     /// Tensors of equal shape stacked along a new dimension `axis`.
@@ -50,12 +52,14 @@ extension Tensor {
     /// let batch = Tensor.stack(samples)   // n × [C, H, W] -> [n, C, H, W]
     /// ```
     public static func stack(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
-        require(!tensors.isEmpty, "stack: needs at least one tensor")
-        for t in tensors {
-            require(t.shape == tensors[0].shape, "stack: shapes \(tensors[0].shape) and \(t.shape) differ")
+        checked {
+            try require(!tensors.isEmpty, "stack: needs at least one tensor")
+            for t in tensors {
+                try require(t.shape == tensors[0].shape, "stack: shapes \(tensors[0].shape) and \(t.shape) differ", .shapeMismatch)
+            }
+            let a = try tensors[0].axis(axis, op: "stack", rankOverride: tensors[0].rank + 1)
+            return concatenate(tensors.map { $0.unsqueeze(a) }, axis: a)
         }
-        let a = tensors[0].axis(axis, op: "stack", rankOverride: tensors[0].rank + 1)
-        return concatenate(tensors.map { $0.unsqueeze(a) }, axis: a)
     }
 
     /// Pieces along `axis` with the given sizes, which must add up to the dimension's size.
@@ -64,29 +68,35 @@ extension Tensor {
     /// let parts = x.split(sizes: [2, 3], axis: 1)
     /// ```
     public func split(sizes: [Int], axis: Int = 0) -> [Tensor] {
-        let a = self.axis(axis, op: "split")
-        require(sizes.reduce(0, +) == shape[a] && sizes.allSatisfy { $0 >= 0 },
-                     "split: sizes \(sizes) do not add up to dimension \(a) of shape \(shape)")
-        var start = 0
-        return sizes.map { n in
-            defer { start += n }
-            return slice(axis: a, start: start, end: start + n)
+        checked(or: []) {
+            let a = try self.axis(axis, op: "split")
+            try require(sizes.reduce(0, +) == shape[a] && sizes.allSatisfy { $0 >= 0 },
+                         "split: sizes \(sizes) do not add up to dimension \(a) of shape \(shape)", .shapeMismatch)
+            var start = 0
+            return sizes.map { n in
+                defer { start += n }
+                return slice(axis: a, start: start, end: start + n)
+            }
         }
     }
 
     /// Pieces of `size` along `axis` (the last may be smaller), like `torch.split` with an integer.
     public func split(size: Int, axis: Int = 0) -> [Tensor] {
-        require(size > 0, "split: size must be positive, got \(size)")
-        let n = shape[self.axis(axis, op: "split")]
-        let sizes = stride(from: 0, to: n, by: size).map { Swift.min(size, n - $0) }
-        return split(sizes: sizes, axis: axis)
+        checked(or: []) {
+            try require(size > 0, "split: size must be positive, got \(size)")
+            let n = shape[try self.axis(axis, op: "split")]
+            let sizes = stride(from: 0, to: n, by: size).map { Swift.min(size, n - $0) }
+            return split(sizes: sizes, axis: axis)
+        }
     }
 
     /// `chunks` pieces of nearly equal size along `axis`, like `torch.chunk`.
     public func chunk(_ chunks: Int, axis: Int = 0) -> [Tensor] {
-        require(chunks > 0, "chunk: chunks must be positive, got \(chunks)")
-        let n = shape[self.axis(axis, op: "chunk")]
-        return split(size: Swift.max(1, (n + chunks - 1) / chunks), axis: axis)
+        checked(or: []) {
+            try require(chunks > 0, "chunk: chunks must be positive, got \(chunks)")
+            let n = shape[try self.axis(axis, op: "chunk")]
+            return split(size: Swift.max(1, (n + chunks - 1) / chunks), axis: axis)
+        }
     }
 
     /// Elements `start..<end` in steps of `step` along `axis` (negative `start`/`end` count from the end,
@@ -96,24 +106,26 @@ extension Tensor {
     /// let evenColumns = x.slice(axis: 1, start: 0, end: x.shape[1], step: 2)
     /// ```
     public func slice(axis: Int, start: Int = 0, end: Int? = nil, step: Int = 1) -> Tensor {
-        require(step > 0, "slice: step must be positive, got \(step)")
-        let a = self.axis(axis, op: "slice")
-        let n = shape[a]
-        func clip(_ i: Int) -> Int { Swift.min(Swift.max(i < 0 ? i + n : i, 0), n) }
-        let lo = clip(start), hi = Swift.max(clip(end ?? n), clip(start))
-        let len = (hi - lo + step - 1) / step
-        if lo == 0 && len == n && step == 1 { return self }
-        var outShape = shape
-        outShape[a] = len
-        var st = contiguousStrides(shape)
-        let offset = lo * st[a]
-        st[a] *= step
-        let out = stridedCopy(shape: outShape, strides: st, offset: offset)
-        let inputShape = shape
-        let strides = st
-        record("slice", output: out, inputs: [self]) { g, _ in [g.sliceBackward(inputShape, strides, offset)] }
-        out.gradFn?.sliceGeometry = (inputShape, strides, offset)
-        return out
+        checked {
+            try require(step > 0, "slice: step must be positive, got \(step)")
+            let a = try self.axis(axis, op: "slice")
+            let n = shape[a]
+            func clip(_ i: Int) -> Int { Swift.min(Swift.max(i < 0 ? i + n : i, 0), n) }
+            let lo = clip(start), hi = Swift.max(clip(end ?? n), clip(start))
+            let len = (hi - lo + step - 1) / step
+            if lo == 0 && len == n && step == 1 { return self }
+            var outShape = shape
+            outShape[a] = len
+            var st = contiguousStrides(shape)
+            let offset = lo * st[a]
+            st[a] *= step
+            let out = stridedCopy(shape: outShape, strides: st, offset: offset)
+            let inputShape = shape
+            let strides = st
+            record("slice", output: out, inputs: [self]) { g, _ in [g.sliceBackward(inputShape, strides, offset)] }
+            out.gradFn?.sliceGeometry = (inputShape, strides, offset)
+            return out
+        }
     }
 
     /// Scatters a slice's gradient back into zeros of the input's shape (differentiable in `self`).
@@ -132,10 +144,12 @@ extension Tensor {
     /// let firstImage = batch.select(axis: 0, index: 0)
     /// ```
     public func select(axis: Int, index: Int) -> Tensor {
-        let a = self.axis(axis, op: "select")
-        let i = index < 0 ? index + shape[a] : index
-        require(i >= 0 && i < shape[a], "select: index \(index) is out of range for dimension \(a) of shape \(shape)")
-        return slice(axis: a, start: i, end: i + 1).squeeze(a)
+        checked {
+            let a = try self.axis(axis, op: "select")
+            let i = index < 0 ? index + shape[a] : index
+            try require(i >= 0 && i < shape[a], "select: index \(index) is out of range for dimension \(a) of shape \(shape)", .indexOutOfRange)
+            return slice(axis: a, start: i, end: i + 1).squeeze(a)
+        }
     }
 
     /// The sub-tensor at `index` along the first dimension.
@@ -144,8 +158,17 @@ extension Tensor {
     /// Elements `range` along the first dimension.
     public subscript(range: Range<Int>) -> Tensor { slice(axis: 0, start: range.lowerBound, end: range.upperBound) }
 
-    func checkIndex(_ index: Tensor, op: String) {
-        require(index.dtype == .int64, "\(op): index must be an int64 tensor, got \(index.dtype)")
+    func checkIndex(_ index: Tensor, op: String) throws {
+        try require(index.dtype == .int64, "\(op): index must be an int64 tensor, got \(index.dtype)", .dtypeMismatch)
+    }
+
+    /// Checks, before a kernel runs, that every value of the int64 `index` addresses dimension `axis`
+    /// (of size `size`), so that the kernel itself never meets a bad index.
+    func checkIndexRange(_ index: Tensor, size: Int, axis: Int, op: String) throws {
+        let p = index.pointer(Int64.self)
+        for k in 0..<index.count where p[k] < 0 || p[k] >= Int64(size) {
+            throw GradusError(.indexOutOfRange, "\(op): index \(p[k]) is out of range for dimension \(axis) (size \(size)) of shape \(shape)")
+        }
     }
 
     /// Values picked along `axis` by `index`: for axis 1, `out[i][j] = self[i][index[i][j]]`
@@ -155,35 +178,37 @@ extension Tensor {
     /// let picked = logProbs.gather(axis: 1, index: targets.unsqueeze(1))
     /// ```
     public func gather(axis: Int, index: Tensor) -> Tensor {
-        checkIndex(index, op: "gather")
-        let a = self.axis(axis, op: "gather")
-        require(index.rank == rank, "gather: index shape \(index.shape) must have the rank of input shape \(shape)")
-        for d in 0..<rank where d != a {
-            require(index.shape[d] <= shape[d], "gather: index shape \(index.shape) exceeds input shape \(shape) at dimension \(d)")
-        }
-        let out = Tensor(uninitializedShape: index.shape, dtype: dtype)
-        let st = contiguousStrides(shape)
-        let ip = index.pointer(Int64.self)
-        let n = shape[a]
-        func run<W>(_: W.Type) {
-            let src = pointer(W.self), dst = out.pointer(W.self)
-            var idx = [Int](repeating: 0, count: rank)
-            for k in 0..<index.count {
-                let j = Int(ip[k])
-                require(j >= 0 && j < n, "gather: index \(j) is out of range for dimension \(a) of shape \(shape)")
-                var off = 0
-                for d in 0..<rank { off += (d == a ? j : idx[d]) * st[d] }
-                dst[k] = src[off]
-                var d = rank - 1
-                while d >= 0 { idx[d] += 1; if idx[d] < index.shape[d] { break }; idx[d] = 0; d -= 1 }
+        checked {
+            try checkIndex(index, op: "gather")
+            let a = try self.axis(axis, op: "gather")
+            try require(index.rank == rank, "gather: index shape \(index.shape) must have the rank of input shape \(shape)", .shapeMismatch)
+            for d in 0..<rank where d != a {
+                try require(index.shape[d] <= shape[d], "gather: index shape \(index.shape) exceeds input shape \(shape) at dimension \(d)", .shapeMismatch)
             }
+            let out = Tensor(uninitializedShape: index.shape, dtype: dtype)
+            let st = contiguousStrides(shape)
+            let ip = index.pointer(Int64.self)
+            let n = shape[a]
+            try checkIndexRange(index, size: n, axis: a, op: "gather")
+            func run<W>(_: W.Type) throws {
+                let src = pointer(W.self), dst = out.pointer(W.self)
+                var idx = [Int](repeating: 0, count: rank)
+                for k in 0..<index.count {
+                    let j = Int(ip[k])
+                    var off = 0
+                    for d in 0..<rank { off += (d == a ? j : idx[d]) * st[d] }
+                    dst[k] = src[off]
+                    var d = rank - 1
+                    while d >= 0 { idx[d] += 1; if idx[d] < index.shape[d] { break }; idx[d] = 0; d -= 1 }
+                }
+            }
+            if dtype.byteSize == 4 { try run(UInt32.self) } else { try run(UInt64.self) }
+            let inputShape = shape
+            record("gather", output: out, inputs: [self]) { g, _ in
+                [Tensor.zeros(inputShape, dtype: g.dtype).scatterAdd(axis: a, index: index, source: g)]
+            }
+            return out
         }
-        if dtype.byteSize == 4 { run(UInt32.self) } else { run(UInt64.self) }
-        let inputShape = shape
-        record("gather", output: out, inputs: [self]) { g, _ in
-            [Tensor.zeros(inputShape, dtype: g.dtype).scatterAdd(axis: a, index: index, source: g)]
-        }
-        return out
     }
 
     /// This tensor with `source` added at the positions `index` names along `axis`: for axis 1,
@@ -193,44 +218,46 @@ extension Tensor {
     /// let counts = Tensor.zeros([3]).scatterAdd(axis: 0, index: labels, source: Tensor.ones([n]))
     /// ```
     public func scatterAdd(axis: Int, index: Tensor, source: Tensor) -> Tensor {
-        checkIndex(index, op: "scatterAdd")
-        requireFloat("scatterAdd")
-        let a = self.axis(axis, op: "scatterAdd")
-        require(index.rank == rank && source.rank == rank,
-                     "scatterAdd: index \(index.shape) and source \(source.shape) must have the rank of input \(shape)")
-        require(source.dtype == dtype, "scatterAdd: source dtype \(source.dtype) differs from \(dtype)")
-        for d in 0..<rank {
-            require(index.shape[d] <= source.shape[d] && (d == a || index.shape[d] <= shape[d]),
-                         "scatterAdd: index shape \(index.shape) does not fit source \(source.shape) and input \(shape)")
-        }
-        let out = Tensor(uninitializedShape: shape, dtype: dtype)
-        out.storage.pointer.copyMemory(from: storage.pointer, byteCount: count * dtype.byteSize)
-        let st = contiguousStrides(shape), sst = contiguousStrides(source.shape)
-        let ip = index.pointer(Int64.self)
-        let n = shape[a]
-        func run<T: TensorFloat>(_: T.Type) {
-            let dst = out.pointer(T.self), src = source.pointer(T.self)
-            var idx = [Int](repeating: 0, count: rank)
-            for k in 0..<index.count {
-                let j = Int(ip[k])
-                require(j >= 0 && j < n, "scatterAdd: index \(j) is out of range for dimension \(a) of shape \(shape)")
-                var off = 0, soff = 0
-                for d in 0..<rank { off += (d == a ? j : idx[d]) * st[d]; soff += idx[d] * sst[d] }
-                dst[off] += src[soff]
-                var d = rank - 1
-                while d >= 0 { idx[d] += 1; if idx[d] < index.shape[d] { break }; idx[d] = 0; d -= 1 }
+        checked {
+            try checkIndex(index, op: "scatterAdd")
+            try requireFloat("scatterAdd")
+            let a = try self.axis(axis, op: "scatterAdd")
+            try require(index.rank == rank && source.rank == rank,
+                         "scatterAdd: index \(index.shape) and source \(source.shape) must have the rank of input \(shape)", .shapeMismatch)
+            try require(source.dtype == dtype, "scatterAdd: source dtype \(source.dtype) differs from \(dtype)", .dtypeMismatch)
+            for d in 0..<rank {
+                try require(index.shape[d] <= source.shape[d] && (d == a || index.shape[d] <= shape[d]),
+                             "scatterAdd: index shape \(index.shape) does not fit source \(source.shape) and input \(shape)", .shapeMismatch)
             }
-        }
-        if dtype == .float32 { run(Float.self) } else { run(Double.self) }
-        let sourceShape = source.shape
-        record("scatterAdd", output: out, inputs: [self, source]) { g, _ in
-            var gs = g.gather(axis: a, index: index)
-            if gs.shape != sourceShape {
-                gs = gs.pad(Array(Swift.zip(Array(repeating: 0, count: sourceShape.count), Swift.zip(sourceShape, index.shape).map { $0 - $1 }).reversed().flatMap { [$0.0, $0.1] }))
+            let out = Tensor(uninitializedShape: shape, dtype: dtype)
+            out.storage.pointer.copyMemory(from: storage.pointer, byteCount: count * dtype.byteSize)
+            let st = contiguousStrides(shape), sst = contiguousStrides(source.shape)
+            let ip = index.pointer(Int64.self)
+            let n = shape[a]
+            try checkIndexRange(index, size: n, axis: a, op: "scatterAdd")
+            func run<T: TensorFloat>(_: T.Type) throws {
+                let dst = out.pointer(T.self), src = source.pointer(T.self)
+                var idx = [Int](repeating: 0, count: rank)
+                for k in 0..<index.count {
+                    let j = Int(ip[k])
+                    var off = 0, soff = 0
+                    for d in 0..<rank { off += (d == a ? j : idx[d]) * st[d]; soff += idx[d] * sst[d] }
+                    dst[off] += src[soff]
+                    var d = rank - 1
+                    while d >= 0 { idx[d] += 1; if idx[d] < index.shape[d] { break }; idx[d] = 0; d -= 1 }
+                }
             }
-            return [g, gs]
+            if dtype == .float32 { try run(Float.self) } else { try run(Double.self) }
+            let sourceShape = source.shape
+            record("scatterAdd", output: out, inputs: [self, source]) { g, _ in
+                var gs = g.gather(axis: a, index: index)
+                if gs.shape != sourceShape {
+                    gs = gs.pad(Array(Swift.zip(Array(repeating: 0, count: sourceShape.count), Swift.zip(sourceShape, index.shape).map { $0 - $1 }).reversed().flatMap { [$0.0, $0.1] }))
+                }
+                return [g, gs]
+            }
+            return out
         }
-        return out
     }
 
     /// Slices along `axis` picked by a 1-D int64 `index` (PyTorch's `index_select`).
@@ -239,61 +266,65 @@ extension Tensor {
     /// let rows = table.indexSelect(axis: 0, index: Tensor(labels: [4, 1, 4]))
     /// ```
     public func indexSelect(axis: Int, index: Tensor) -> Tensor {
-        checkIndex(index, op: "indexSelect")
-        require(index.rank == 1, "indexSelect: index must be 1-D, got shape \(index.shape)")
-        let a = self.axis(axis, op: "indexSelect")
-        let (outer, n, inner) = axisLayout(a)
-        var outShape = shape
-        outShape[a] = index.count
-        let out = Tensor(uninitializedShape: outShape, dtype: dtype)
-        let es = dtype.byteSize
-        let ip = index.pointer(Int64.self)
-        for k in 0..<index.count {
-            let j = Int(ip[k])
-            require(j >= 0 && j < n, "indexSelect: index \(j) is out of range for dimension \(a) of shape \(shape)")
-        }
-        for o in 0..<outer {
+        checked {
+            try checkIndex(index, op: "indexSelect")
+            try require(index.rank == 1, "indexSelect: index must be 1-D, got shape \(index.shape)", .shapeMismatch)
+            let a = try self.axis(axis, op: "indexSelect")
+            let (outer, n, inner) = axisLayout(a)
+            try checkIndexRange(index, size: n, axis: a, op: "indexSelect")
+            var outShape = shape
+            outShape[a] = index.count
+            let out = Tensor(uninitializedShape: outShape, dtype: dtype)
+            let es = dtype.byteSize
+            let ip = index.pointer(Int64.self)
             for k in 0..<index.count {
                 let j = Int(ip[k])
-                (out.storage.pointer + ((o * index.count + k) * inner) * es)
-                    .copyMemory(from: storage.pointer + ((o * n + j) * inner) * es, byteCount: inner * es)
             }
+            for o in 0..<outer {
+                for k in 0..<index.count {
+                    let j = Int(ip[k])
+                    (out.storage.pointer + ((o * index.count + k) * inner) * es)
+                        .copyMemory(from: storage.pointer + ((o * n + j) * inner) * es, byteCount: inner * es)
+                }
+            }
+            let inputShape = shape
+            record("indexSelect", output: out, inputs: [self]) { g, _ in
+                [Tensor.zeros(inputShape, dtype: g.dtype).indexAdd(axis: a, index: index, source: g)]
+            }
+            return out
         }
-        let inputShape = shape
-        record("indexSelect", output: out, inputs: [self]) { g, _ in
-            [Tensor.zeros(inputShape, dtype: g.dtype).indexAdd(axis: a, index: index, source: g)]
-        }
-        return out
     }
 
     /// This tensor with slices of `source` added at the positions a 1-D `index` names along `axis`
     /// (PyTorch's `index_add`, out of place). The transpose of ``indexSelect(axis:index:)``.
     public func indexAdd(axis: Int, index: Tensor, source: Tensor) -> Tensor {
-        checkIndex(index, op: "indexAdd")
-        requireFloat("indexAdd")
-        let a = self.axis(axis, op: "indexAdd")
-        var expected = shape
-        expected[a] = index.count
-        require(index.rank == 1 && source.shape == expected,
-                     "indexAdd: source shape \(source.shape) must be \(expected) for index \(index.shape) and input \(shape)")
-        let (outer, n, inner) = axisLayout(a)
-        let out = Tensor(uninitializedShape: shape, dtype: dtype)
-        out.storage.pointer.copyMemory(from: storage.pointer, byteCount: count * dtype.byteSize)
-        let ip = index.pointer(Int64.self)
-        func run<T: TensorFloat>(_: T.Type) {
-            let dst = out.pointer(T.self), src = source.pointer(T.self)
-            for o in 0..<outer {
-                for k in 0..<index.count {
-                    let j = Int(ip[k])
-                    require(j >= 0 && j < n, "indexAdd: index \(j) is out of range for dimension \(a) of shape \(shape)")
-                    let d = dst + (o * n + j) * inner, s = src + (o * index.count + k) * inner
-                    for i in 0..<inner { d[i] += s[i] }
+        checked {
+            try checkIndex(index, op: "indexAdd")
+            try requireFloat("indexAdd")
+            let a = try self.axis(axis, op: "indexAdd")
+            var expected = shape
+            expected[a] = index.count
+            try require(index.rank == 1 && source.shape == expected,
+                         "indexAdd: source shape \(source.shape) must be \(expected) for index \(index.shape) and input \(shape)", .shapeMismatch)
+            let (outer, n, inner) = axisLayout(a)
+            try checkIndexRange(index, size: n, axis: a, op: "indexAdd")
+            let out = Tensor(uninitializedShape: shape, dtype: dtype)
+            out.storage.pointer.copyMemory(from: storage.pointer, byteCount: count * dtype.byteSize)
+            let ip = index.pointer(Int64.self)
+            func run<T: TensorFloat>(_: T.Type) {
+                let dst = out.pointer(T.self), src = source.pointer(T.self)
+                for o in 0..<outer {
+                    for k in 0..<index.count {
+                        let j = Int(ip[k])
+                        let d = dst + (o * n + j) * inner, s = src + (o * index.count + k) * inner
+                        for i in 0..<inner { d[i] += s[i] }
+                    }
                 }
             }
+            if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+            record("indexAdd", output: out, inputs: [self, source]) { g, _ in [g, g.indexSelect(axis: a, index: index)] }
+            return out
         }
-        if dtype == .float32 { run(Float.self) } else { run(Double.self) }
-        record("indexAdd", output: out, inputs: [self, source]) { g, _ in [g, g.indexSelect(axis: a, index: index)] }
-        return out
     }
 
     /// Constant padding, with PyTorch's `F.pad` order: pairs (before, after) starting from the last
@@ -303,41 +334,43 @@ extension Tensor {
     /// let padded = images.pad([2, 2, 2, 2])   // H and W grow by 4
     /// ```
     public func pad(_ padding: [Int], value: Double = 0) -> Tensor {
-        require(padding.count % 2 == 0 && padding.count / 2 <= rank,
-                     "pad: padding \(padding) must hold (before, after) pairs for at most \(rank) dimensions of shape \(shape)")
-        var outShape = shape
-        var before = [Int](repeating: 0, count: rank)
-        for p in 0..<(padding.count / 2) {
-            let d = rank - 1 - p
-            before[d] = padding[2 * p]
-            outShape[d] += padding[2 * p] + padding[2 * p + 1]
-            require(outShape[d] >= 0, "pad: padding \(padding) makes dimension \(d) of shape \(shape) negative")
-        }
-        // Copy the overlapping region: crop where padding is negative.
-        let out = Tensor.full(outShape, value: value, dtype: dtype)
-        var srcLo = [Int](repeating: 0, count: rank), region = shape
-        var dstLo = [Int](repeating: 0, count: rank)
-        for d in 0..<rank {
-            srcLo[d] = Swift.max(0, -before[d])
-            dstLo[d] = Swift.max(0, before[d])
-            region[d] = Swift.max(0, Swift.min(shape[d] - srcLo[d], outShape[d] - dstLo[d]))
-        }
-        let sst = contiguousStrides(shape), dst = contiguousStrides(outShape)
-        let srcOffset = Swift.zip(srcLo, sst).reduce(0) { $0 + $1.0 * $1.1 }
-        let dstOffset = Swift.zip(dstLo, dst).reduce(0) { $0 + $1.0 * $1.1 }
-        if region.allSatisfy({ $0 > 0 }) {
-            let piece = stridedCopy(shape: region, strides: sst, offset: srcOffset)
-            let es = dtype.byteSize
-            let zeros = [Int](repeating: 0, count: rank)
-            forEachInnerRun(shape: region, stridesA: dst, stridesB: zeros) { o, _, p, n, _, _ in
-                (out.storage.pointer + (dstOffset + o) * es).copyMemory(from: piece.storage.pointer + p * es, byteCount: n * es)
+        checked {
+            try require(padding.count % 2 == 0 && padding.count / 2 <= rank,
+                         "pad: padding \(padding) must hold (before, after) pairs for at most \(rank) dimensions of shape \(shape)", .shapeMismatch)
+            var outShape = shape
+            var before = [Int](repeating: 0, count: rank)
+            for p in 0..<(padding.count / 2) {
+                let d = rank - 1 - p
+                before[d] = padding[2 * p]
+                outShape[d] += padding[2 * p] + padding[2 * p + 1]
+                try require(outShape[d] >= 0, "pad: padding \(padding) makes dimension \(d) of shape \(shape) negative", .shapeMismatch)
             }
+            // Copy the overlapping region: crop where padding is negative.
+            let out = Tensor.full(outShape, value: value, dtype: dtype)
+            var srcLo = [Int](repeating: 0, count: rank), region = shape
+            var dstLo = [Int](repeating: 0, count: rank)
+            for d in 0..<rank {
+                srcLo[d] = Swift.max(0, -before[d])
+                dstLo[d] = Swift.max(0, before[d])
+                region[d] = Swift.max(0, Swift.min(shape[d] - srcLo[d], outShape[d] - dstLo[d]))
+            }
+            let sst = contiguousStrides(shape), dst = contiguousStrides(outShape)
+            let srcOffset = Swift.zip(srcLo, sst).reduce(0) { $0 + $1.0 * $1.1 }
+            let dstOffset = Swift.zip(dstLo, dst).reduce(0) { $0 + $1.0 * $1.1 }
+            if region.allSatisfy({ $0 > 0 }) {
+                let piece = stridedCopy(shape: region, strides: sst, offset: srcOffset)
+                let es = dtype.byteSize
+                let zeros = [Int](repeating: 0, count: rank)
+                forEachInnerRun(shape: region, stridesA: dst, stridesB: zeros) { o, _, p, n, _, _ in
+                    (out.storage.pointer + (dstOffset + o) * es).copyMemory(from: piece.storage.pointer + p * es, byteCount: n * es)
+                }
+            }
+            let negated = padding.map { -$0 }
+            if dtype.isFloatingPoint {
+                record("pad", output: out, inputs: [self]) { g, _ in [g.pad(negated)] }
+            }
+            return out
         }
-        let negated = padding.map { -$0 }
-        if dtype.isFloatingPoint {
-            record("pad", output: out, inputs: [self]) { g, _ in [g.pad(negated)] }
-        }
-        return out
     }
 
     /// One-hot rows for int64 class indices: shape `index.shape + [classes]`.
@@ -346,18 +379,20 @@ extension Tensor {
     /// let targets = Tensor.oneHot(Tensor(labels: [2, 0]), classes: 3)   // [[0,0,1],[1,0,0]]
     /// ```
     public static func oneHot(_ index: Tensor, classes: Int, dtype: DType = .float32) -> Tensor {
-        require(index.dtype == .int64, "oneHot: index must be int64, got \(index.dtype)")
-        let out = Tensor.zeros(index.shape + [classes], dtype: dtype)
-        let ip = index.pointer(Int64.self)
-        for k in 0..<index.count {
-            let c = Int(ip[k])
-            require(c >= 0 && c < classes, "oneHot: class \(c) at position \(k) is out of range 0..<\(classes)")
-            switch dtype {
-            case .float32: out.pointer(Float.self)[k * classes + c] = 1
-            case .float64: out.pointer(Double.self)[k * classes + c] = 1
-            case .int64: out.pointer(Int64.self)[k * classes + c] = 1
+        checked {
+            try require(index.dtype == .int64, "oneHot: index must be int64, got \(index.dtype)", .dtypeMismatch)
+            let out = Tensor.zeros(index.shape + [classes], dtype: dtype)
+            let ip = index.pointer(Int64.self)
+            for k in 0..<index.count {
+                let c = Int(ip[k])
+                try require(c >= 0 && c < classes, "oneHot: class \(c) at position \(k) is out of range 0..<\(classes)", .indexOutOfRange)
+                switch dtype {
+                case .float32: out.pointer(Float.self)[k * classes + c] = 1
+                case .float64: out.pointer(Double.self)[k * classes + c] = 1
+                case .int64: out.pointer(Int64.self)[k * classes + c] = 1
+                }
             }
+            return out
         }
-        return out
     }
 }

@@ -14,33 +14,35 @@ extension Tensor {
     /// let y = Tensor.linear(x, weight: w, bias: b)
     /// ```
     public static func linear(_ input: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
-        require(weight.rank == 2 && input.rank >= 1 && input.shape[input.rank - 1] == weight.shape[1],
-                     "linear: input shape \(input.shape) does not match weight shape \(weight.shape) (expects [..., \(weight.shape.count == 2 ? weight.shape[1] : -1)])")
-        require(input.dtype == weight.dtype, "linear: input dtype \(input.dtype) differs from weight dtype \(weight.dtype)")
-        let outFeatures = weight.shape[0], inFeatures = weight.shape[1]
-        guard let bias else {
-            return input.rank == 1
-                ? matmulCore(input.unsqueeze(0), weight, transA: false, transB: true).squeeze(0)
-                : matmulCore(input, weight, transA: false, transB: true)
+        checked {
+            try require(weight.rank == 2 && input.rank >= 1 && input.shape[input.rank - 1] == weight.shape[1],
+                         "linear: input shape \(input.shape) does not match weight shape \(weight.shape) (expects [..., \(weight.shape.count == 2 ? weight.shape[1] : -1)])", .shapeMismatch)
+            try require(input.dtype == weight.dtype, "linear: input dtype \(input.dtype) differs from weight dtype \(weight.dtype)", .dtypeMismatch)
+            let outFeatures = weight.shape[0], inFeatures = weight.shape[1]
+            guard let bias else {
+                return input.rank == 1
+                    ? try matmulCore(input.unsqueeze(0), weight, transA: false, transB: true).squeeze(0)
+                    : try matmulCore(input, weight, transA: false, transB: true)
+            }
+            try require(bias.shape == [outFeatures] && bias.dtype == weight.dtype,
+                         "linear: bias shape \(bias.shape) must be [\(outFeatures)] for weight shape \(weight.shape)", .shapeMismatch)
+            let rows = input.count / Swift.max(inFeatures, 1)
+            let out = Tensor(uninitializedShape: Array(input.shape.dropLast()) + [outFeatures], dtype: input.dtype)
+            let es = input.dtype.byteSize
+            for r in 0..<rows {
+                (out.storage.pointer + r * outFeatures * es).copyMemory(from: bias.storage.pointer, byteCount: outFeatures * es)
+            }
+            try gemm(input, 0, weight, 0, out, 0, m: rows, n: outFeatures, k: inFeatures, transA: false, transB: true, beta: 1)
+            record("linear", output: out, inputs: [input, weight, bias]) { g, _ in
+                let g2 = g.reshape([rows, outFeatures])
+                let x2 = input.reshape([rows, inFeatures])
+                return [
+                    input.requiresGrad ? try matmulCore(g2, weight, transA: false, transB: false).reshape(input.shape) : nil,
+                    weight.requiresGrad ? try matmulCore(g2, x2, transA: true, transB: false) : nil,
+                    bias.requiresGrad ? g2.sum(axes: [0]) : nil,
+                ]
+            }
+            return out
         }
-        require(bias.shape == [outFeatures] && bias.dtype == weight.dtype,
-                     "linear: bias shape \(bias.shape) must be [\(outFeatures)] for weight shape \(weight.shape)")
-        let rows = input.count / Swift.max(inFeatures, 1)
-        let out = Tensor(uninitializedShape: Array(input.shape.dropLast()) + [outFeatures], dtype: input.dtype)
-        let es = input.dtype.byteSize
-        for r in 0..<rows {
-            (out.storage.pointer + r * outFeatures * es).copyMemory(from: bias.storage.pointer, byteCount: outFeatures * es)
-        }
-        gemm(input, 0, weight, 0, out, 0, m: rows, n: outFeatures, k: inFeatures, transA: false, transB: true, beta: 1)
-        record("linear", output: out, inputs: [input, weight, bias]) { g, _ in
-            let g2 = g.reshape([rows, outFeatures])
-            let x2 = input.reshape([rows, inFeatures])
-            return [
-                input.requiresGrad ? matmulCore(g2, weight, transA: false, transB: false).reshape(input.shape) : nil,
-                weight.requiresGrad ? matmulCore(g2, x2, transA: true, transB: false) : nil,
-                bias.requiresGrad ? g2.sum(axes: [0]) : nil,
-            ]
-        }
-        return out
     }
 }

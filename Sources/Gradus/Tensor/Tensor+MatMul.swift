@@ -14,72 +14,74 @@ extension Tensor {
     /// let z = batch.matmul(w)      // [B, N, K] · [K, M] -> [B, N, M]
     /// ```
     public func matmul(_ other: Tensor) -> Tensor {
-        require(rank >= 1 && other.rank >= 1, "matmul: operands need at least 1 dimension, got shapes \(shape) and \(other.shape)")
-        switch (rank, other.rank) {
-        case (1, 1):
-            require(count == other.count, "matmul: shapes \(shape) and \(other.shape) do not match for a dot product")
-            return Tensor.matmulCore(reshape([1, count]), other.reshape([count, 1]), transA: false, transB: false).reshape([])
-        case (1, _):
-            return Tensor.matmulCore(unsqueeze(0), other, transA: false, transB: false).squeeze(-2)
-        case (_, 1):
-            return Tensor.matmulCore(self, other.unsqueeze(1), transA: false, transB: false).squeeze(-1)
-        default:
-            return Tensor.matmulCore(self, other, transA: false, transB: false)
+        checked {
+            try require(rank >= 1 && other.rank >= 1, "matmul: operands need at least 1 dimension, got shapes \(shape) and \(other.shape)", .shapeMismatch)
+            switch (rank, other.rank) {
+            case (1, 1):
+                try require(count == other.count, "matmul: shapes \(shape) and \(other.shape) do not match for a dot product", .shapeMismatch)
+                return try Tensor.matmulCore(reshape([1, count]), other.reshape([count, 1]), transA: false, transB: false).reshape([])
+            case (1, _):
+                return try Tensor.matmulCore(unsqueeze(0), other, transA: false, transB: false).squeeze(-2)
+            case (_, 1):
+                return try Tensor.matmulCore(self, other.unsqueeze(1), transA: false, transB: false).squeeze(-1)
+            default:
+                return try Tensor.matmulCore(self, other, transA: false, transB: false)
+            }
         }
     }
 
     /// op(a) · op(b) for tensors of rank ≥ 2 with broadcast batch dimensions, where op transposes the
     /// last two dimensions when its flag is set. The primitive behind `matmul` and `linear`; its
     /// backward rules are products of the same kind.
-    static func matmulCore(_ a: Tensor, _ b: Tensor, transA: Bool, transB: Bool) -> Tensor {
-        require(a.rank >= 2 && b.rank >= 2, "matmul: shapes \(a.shape) and \(b.shape) need 2 or more dimensions")
-        require(a.dtype == b.dtype && a.dtype.isFloatingPoint,
-                     "matmul: dtypes \(a.dtype) and \(b.dtype) must be the same floating-point type")
+    static func matmulCore(_ a: Tensor, _ b: Tensor, transA: Bool, transB: Bool) throws -> Tensor {
+        try require(a.rank >= 2 && b.rank >= 2, "matmul: shapes \(a.shape) and \(b.shape) need 2 or more dimensions", .shapeMismatch)
+        try require(a.dtype == b.dtype && a.dtype.isFloatingPoint,
+                     "matmul: dtypes \(a.dtype) and \(b.dtype) must be the same floating-point type", .dtypeMismatch)
         let (ar, br) = (a.rank, b.rank)
         let m = transA ? a.shape[ar - 1] : a.shape[ar - 2]
         let k = transA ? a.shape[ar - 2] : a.shape[ar - 1]
         let kb = transB ? b.shape[br - 1] : b.shape[br - 2]
         let n = transB ? b.shape[br - 2] : b.shape[br - 1]
-        require(k == kb, "matmul: shapes \(a.shape) and \(b.shape) do not match (inner sizes \(k) and \(kb))")
+        try require(k == kb, "matmul: shapes \(a.shape) and \(b.shape) do not match (inner sizes \(k) and \(kb))", .shapeMismatch)
 
         let out: Tensor
         if br == 2 && !transA {
             // Fold a's batch dimensions into its rows: one large product instead of many small ones.
             let rows = a.count / Swift.max(k, 1)
             out = Tensor(uninitializedShape: Array(a.shape.dropLast()) + [n], dtype: a.dtype)
-            gemm(a, 0, b, 0, out, 0, m: rows, n: n, k: k, transA: false, transB: transB)
+            try gemm(a, 0, b, 0, out, 0, m: rows, n: n, k: k, transA: false, transB: transB)
         } else {
             let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
-            let batch = Broadcast.shape(batchA, batchB, op: "matmul")
+            let batch = try Broadcast.shape(batchA, batchB, op: "matmul")
             let ea = batchA == batch ? a : a.detach().expand(batch + Array(a.shape.suffix(2)))
             let eb = batchB == batch ? b : b.detach().expand(batch + Array(b.shape.suffix(2)))
             out = Tensor(uninitializedShape: batch + [m, n], dtype: a.dtype)
             let count = batch.reduce(1, *)
             for i in 0..<count {
-                gemm(ea, i * m * k, eb, i * k * n, out, i * m * n, m: m, n: n, k: k, transA: transA, transB: transB)
+                try gemm(ea, i * m * k, eb, i * k * n, out, i * m * n, m: m, n: n, k: k, transA: transA, transB: transB)
             }
         }
         record("matmul", output: out, inputs: [a, b]) { g, _ in
             var ga: Tensor? = nil, gb: Tensor? = nil
             if a.requiresGrad {
                 switch (transA, transB) {
-                case (false, false): ga = matmulCore(g, b, transA: false, transB: true)
-                case (false, true): ga = matmulCore(g, b, transA: false, transB: false)
-                case (true, false): ga = matmulCore(b, g, transA: false, transB: true)
-                case (true, true): ga = matmulCore(b, g, transA: true, transB: true)
+                case (false, false): ga = try matmulCore(g, b, transA: false, transB: true)
+                case (false, true): ga = try matmulCore(g, b, transA: false, transB: false)
+                case (true, false): ga = try matmulCore(b, g, transA: false, transB: true)
+                case (true, true): ga = try matmulCore(b, g, transA: true, transB: true)
                 }
             }
             if b.requiresGrad {
                 if b.rank == 2 && !transA && a.rank > 2 {
                     // Folded forward: the batch sums inside one product.
                     let a2 = a.reshape([-1, k]), g2 = g.reshape([-1, n])
-                    gb = transB ? matmulCore(g2, a2, transA: true, transB: false) : matmulCore(a2, g2, transA: true, transB: false)
+                    gb = transB ? try matmulCore(g2, a2, transA: true, transB: false) : try matmulCore(a2, g2, transA: true, transB: false)
                 } else {
                     switch (transA, transB) {
-                    case (false, false): gb = matmulCore(a, g, transA: true, transB: false)
-                    case (false, true): gb = matmulCore(g, a, transA: true, transB: false)
-                    case (true, false): gb = matmulCore(a, g, transA: false, transB: false)
-                    case (true, true): gb = matmulCore(g, a, transA: true, transB: true)
+                    case (false, false): gb = try matmulCore(a, g, transA: true, transB: false)
+                    case (false, true): gb = try matmulCore(g, a, transA: true, transB: false)
+                    case (true, false): gb = try matmulCore(a, g, transA: false, transB: false)
+                    case (true, true): gb = try matmulCore(g, a, transA: true, transB: true)
                     }
                 }
             }
@@ -90,7 +92,7 @@ extension Tensor {
 
     /// c[cOffset...] = op(a) · op(b) for one pair of row-major matrices, by BLAS.
     static func gemm(_ a: Tensor, _ aOffset: Int, _ b: Tensor, _ bOffset: Int, _ c: Tensor, _ cOffset: Int,
-                     m: Int, n: Int, k: Int, transA: Bool, transB: Bool, beta: Double = 0) {
+                     m: Int, n: Int, k: Int, transA: Bool, transB: Bool, beta: Double = 0) throws {
         if m == 0 || n == 0 { return }
         let lda = Swift.max(1, transA ? m : k), ldb = Swift.max(1, transB ? k : n)
         if k == 0 {
@@ -103,23 +105,23 @@ extension Tensor {
         // matrix-vector product: BLAS's gemv streams the matrix once and skips gemm's packing, which
         // dominates at these sizes. With one row, cᵀ = op(B)ᵀ·aᵀ; with one column, c = op(A)·b.
         if m == 1 {
-            gemv(matrix: b, bOffset, stored: transB ? (n, k) : (k, n), ld: ldb, transposed: !transB,
+            try gemv(matrix: b, bOffset, stored: transB ? (n, k) : (k, n), ld: ldb, transposed: !transB,
                  vector: a, aOffset, out: c, cOffset, beta: beta)
             return
         }
         if n == 1 {
-            gemv(matrix: a, aOffset, stored: transA ? (k, m) : (m, k), ld: lda, transposed: transA,
+            try gemv(matrix: a, aOffset, stored: transA ? (k, m) : (m, k), ld: lda, transposed: transA,
                  vector: b, bOffset, out: c, cOffset, beta: beta)
             return
         }
-        func run<T: TensorFloat>(_: T.Type) {
-            RawBLAS.parallelGemm(m: m, n: n, k: k, a.pointer(T.self) + aOffset, lda: lda, transA: transA,
+        func run<T: TensorFloat>(_: T.Type) throws {
+            try RawBLAS.parallelGemm(m: m, n: n, k: k, a.pointer(T.self) + aOffset, lda: lda, transA: transA,
                                  b.pointer(T.self) + bOffset, ldb: ldb, transB: transB,
                                  beta: T(beta), c.pointer(T.self) + cOffset, ldc: n)
         }
         switch a.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
+        case .float32: try run(Float.self)
+        case .float64: try run(Double.self)
         case .int64: fatalError("matmul: int64 tensors are not supported")
         }
     }
@@ -127,15 +129,15 @@ extension Tensor {
     /// out = op(matrix)·vector + beta·out for a row-major `matrix` stored as `stored` (rows, columns)
     /// with leading dimension `ld`; op transposes when `transposed`. Vectors are contiguous.
     static func gemv(matrix: Tensor, _ matrixOffset: Int, stored: (Int, Int), ld: Int, transposed: Bool,
-                     vector: Tensor, _ vectorOffset: Int, out: Tensor, _ outOffset: Int, beta: Double) {
-        func run<T: TensorFloat>(_: T.Type) {
-            RawBLAS.parallelGemv(rows: stored.0, columns: stored.1, matrix.pointer(T.self) + matrixOffset, ld: ld,
+                     vector: Tensor, _ vectorOffset: Int, out: Tensor, _ outOffset: Int, beta: Double) throws {
+        func run<T: TensorFloat>(_: T.Type) throws {
+            try RawBLAS.parallelGemv(rows: stored.0, columns: stored.1, matrix.pointer(T.self) + matrixOffset, ld: ld,
                                  transposed: transposed, vector.pointer(T.self) + vectorOffset, beta: T(beta),
                                  out.pointer(T.self) + outOffset)
         }
         switch matrix.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
+        case .float32: try run(Float.self)
+        case .float64: try run(Double.self)
         case .int64: fatalError("matmul: int64 tensors are not supported")
         }
     }

@@ -6,14 +6,18 @@ import CGradusMath
 extension Tensor {
     /// Absolute value. Its gradient at 0 is 0, as in PyTorch.
     public func abs() -> Tensor {
-        let out = map("abs", { Swift.abs($0) }, { Swift.abs($0) })
-        record("abs", output: out, inputs: [self]) { g, _ in [g * self.sign()] }
-        return out
+        checked {
+            let out = try map("abs", { Swift.abs($0) }, { Swift.abs($0) })
+            record("abs", output: out, inputs: [self]) { g, _ in [g * self.sign()] }
+            return out
+        }
     }
 
     /// The sign of each element: -1, 0 or 1 (not differentiable: its gradient is zero).
     public func sign() -> Tensor {
-        map("sign", { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }, { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) })
+        checked {
+            try map("sign", { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }, { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) })
+        }
     }
 
     /// eˣ.
@@ -22,37 +26,47 @@ extension Tensor {
     /// let y = x.exp()
     /// ```
     public func exp() -> Tensor {
-        let out = map("exp", { Float.exp($0) }, { Double.exp($0) })
-        record("exp", output: out, inputs: [self]) { g, y in [g * y] }
-        return out
+        checked {
+            let out = try map("exp", { Float.exp($0) }, { Double.exp($0) })
+            record("exp", output: out, inputs: [self]) { g, y in [g * y] }
+            return out
+        }
     }
 
     /// Natural logarithm.
     public func log() -> Tensor {
-        let out = map("log", { Float.log($0) }, { Double.log($0) })
-        record("log", output: out, inputs: [self]) { g, _ in [g / self] }
-        return out
+        checked {
+            let out = try map("log", { Float.log($0) }, { Double.log($0) })
+            record("log", output: out, inputs: [self]) { g, _ in [g / self] }
+            return out
+        }
     }
 
     /// log(1 + x), accurate for small x.
     public func log1p() -> Tensor {
-        let out = map("log1p", { Float.log1p($0) }, { Double.log1p($0) })
-        record("log1p", output: out, inputs: [self]) { g, _ in [g / (self + 1)] }
-        return out
+        checked {
+            let out = try map("log1p", { Float.log1p($0) }, { Double.log1p($0) })
+            record("log1p", output: out, inputs: [self]) { g, _ in [g / (self + 1)] }
+            return out
+        }
     }
 
     /// Square root.
     public func sqrt() -> Tensor {
-        let out = map("sqrt", { Float.sqrt($0) }, { Double.sqrt($0) })
-        record("sqrt", output: out, inputs: [self]) { g, y in [g / (y * 2)] }
-        return out
+        checked {
+            let out = try map("sqrt", { Float.sqrt($0) }, { Double.sqrt($0) })
+            record("sqrt", output: out, inputs: [self]) { g, y in [g / (y * 2)] }
+            return out
+        }
     }
 
     /// x².
     public func square() -> Tensor {
-        let out = map("square", { $0 * $0 }, { $0 * $0 })
-        record("square", output: out, inputs: [self]) { g, _ in [g * self * 2] }
-        return out
+        checked {
+            let out = try map("square", { $0 * $0 }, { $0 * $0 })
+            record("square", output: out, inputs: [self]) { g, _ in [g * self * 2] }
+            return out
+        }
     }
 
     /// xᵖ for a scalar exponent. Exponents 2, 3, 0.5, -1 take exact fast paths, as in PyTorch.
@@ -61,21 +75,23 @@ extension Tensor {
     /// let cube = x.pow(3)
     /// ```
     public func pow(_ p: Double) -> Tensor {
-        let out: Tensor
-        let f = Float(p)
-        switch p {
-        case 1: out = map("pow", { $0 }, { $0 })
-        case 2: out = map("pow", { $0 * $0 }, { $0 * $0 })
-        case 3: out = map("pow", { $0 * $0 * $0 }, { $0 * $0 * $0 })
-        case 0.5: out = map("pow", { Float.sqrt($0) }, { Double.sqrt($0) })
-        case -1: out = map("pow", { 1 / $0 }, { 1 / $0 })
-        default: out = map("pow", { Float.pow($0, f) }, { Double.pow($0, p) })
+        checked {
+            let out: Tensor
+            let f = Float(p)
+            switch p {
+            case 1: out = try map("pow", { $0 }, { $0 })
+            case 2: out = try map("pow", { $0 * $0 }, { $0 * $0 })
+            case 3: out = try map("pow", { $0 * $0 * $0 }, { $0 * $0 * $0 })
+            case 0.5: out = try map("pow", { Float.sqrt($0) }, { Double.sqrt($0) })
+            case -1: out = try map("pow", { 1 / $0 }, { 1 / $0 })
+            default: out = try map("pow", { Float.pow($0, f) }, { Double.pow($0, p) })
+            }
+            record("pow", output: out, inputs: [self]) { g, _ in
+                if p == 0 { return [g * 0] }
+                return [g * p * self.pow(p - 1)]
+            }
+            return out
         }
-        record("pow", output: out, inputs: [self]) { g, _ in
-            if p == 0 { return [g * 0] }
-            return [g * p * self.pow(p - 1)]
-        }
-        return out
     }
 
     /// Elementwise power with a tensor exponent, with broadcasting.
@@ -84,56 +100,68 @@ extension Tensor {
     /// let y = base.pow(exponents)
     /// ```
     public func pow(_ exponent: Tensor) -> Tensor {
-        let out = zipWith(exponent, "pow", { Float.pow($0, $1) }, { Double.pow($0, $1) })
-        record("pow", output: out, inputs: [self, exponent]) { g, y in
-            [self.requiresGrad ? g * exponent * self.pow(exponent - 1) : nil,
-             exponent.requiresGrad ? g * y * self.log().maskedWhere(self.eq(0.0), 0) : nil]
+        checked {
+            let out = try zipWith(exponent, "pow", { Float.pow($0, $1) }, { Double.pow($0, $1) })
+            record("pow", output: out, inputs: [self, exponent]) { g, y in
+                [self.requiresGrad ? g * exponent * self.pow(exponent - 1) : nil,
+                 exponent.requiresGrad ? g * y * self.log().maskedWhere(self.eq(0.0), 0) : nil]
+            }
+            return out
         }
-        return out
     }
 
     /// Sine.
     public func sin() -> Tensor {
-        let out = map("sin", { Float.sin($0) }, { Double.sin($0) })
-        record("sin", output: out, inputs: [self]) { g, _ in [g * self.cos()] }
-        return out
+        checked {
+            let out = try map("sin", { Float.sin($0) }, { Double.sin($0) })
+            record("sin", output: out, inputs: [self]) { g, _ in [g * self.cos()] }
+            return out
+        }
     }
 
     /// Cosine.
     public func cos() -> Tensor {
-        let out = map("cos", { Float.cos($0) }, { Double.cos($0) })
-        record("cos", output: out, inputs: [self]) { g, _ in [-g * self.sin()] }
-        return out
+        checked {
+            let out = try map("cos", { Float.cos($0) }, { Double.cos($0) })
+            record("cos", output: out, inputs: [self]) { g, _ in [-g * self.sin()] }
+            return out
+        }
     }
 
     /// The Gauss error function.
     public func erf() -> Tensor {
-        let out = map("erf", { Float.erf($0) }, { Double.erf($0) })
-        record("erf", output: out, inputs: [self]) { g, _ in
-            [g * (self.square() * -1).exp() * (2 / Double.pi.squareRoot())]
+        checked {
+            let out = try map("erf", { Float.erf($0) }, { Double.erf($0) })
+            record("erf", output: out, inputs: [self]) { g, _ in
+                [g * (self.square() * -1).exp() * (2 / Double.pi.squareRoot())]
+            }
+            return out
         }
-        return out
     }
 
     /// Hyperbolic tangent. Float32 runs CGradusMath's vectorized loop (within 2 ulp of libm's tanhf).
     public func tanh() -> Tensor {
-        let out = dtype == .float32
-            ? vectorizedFloat32(gradus_tanh_f32)
-            : map("tanh", { Float.tanh($0) }, { Double.tanh($0) })
-        record("tanh", output: out, inputs: [self]) { g, y in [g * (1 - y.square())] }
-        return out
+        checked {
+            let out = dtype == .float32
+                ? vectorizedFloat32(gradus_tanh_f32)
+                : try map("tanh", { Float.tanh($0) }, { Double.tanh($0) })
+            record("tanh", output: out, inputs: [self]) { g, y in [g * (1 - y.square())] }
+            return out
+        }
     }
 
     /// The logistic function 1 / (1 + e⁻ˣ), computed without overflow. Float32 runs CGradusMath's
     /// vectorized loop (an exp within 1 ulp of libm's expf).
     public func sigmoid() -> Tensor {
-        let out = dtype == .float32
-            ? vectorizedFloat32(gradus_sigmoid_f32)
-            : map("sigmoid",
-                  { $0 >= 0 ? 1 / (1 + Float.exp(-$0)) : Float.exp($0) / (1 + Float.exp($0)) },
-                  { $0 >= 0 ? 1 / (1 + Double.exp(-$0)) : Double.exp($0) / (1 + Double.exp($0)) })
-        record("sigmoid", output: out, inputs: [self]) { g, y in [g * y * (1 - y)] }
-        return out
+        checked {
+            let out = dtype == .float32
+                ? vectorizedFloat32(gradus_sigmoid_f32)
+                : try map("sigmoid",
+                      { $0 >= 0 ? 1 / (1 + Float.exp(-$0)) : Float.exp($0) / (1 + Float.exp($0)) },
+                      { $0 >= 0 ? 1 / (1 + Double.exp(-$0)) : Double.exp($0) / (1 + Double.exp($0)) })
+            record("sigmoid", output: out, inputs: [self]) { g, y in [g * y * (1 - y)] }
+            return out
+        }
     }
 
     /// A new Float32 tensor with `kernel(source, destination, count)` applied (a C loop over the array).
@@ -150,13 +178,15 @@ extension Tensor {
     /// let p = probabilities.clamp(min: 1e-7, max: 1 - 1e-7)
     /// ```
     public func clamp(min lo: Double? = nil, max hi: Double? = nil) -> Tensor {
-        let l = lo ?? -.infinity, h = hi ?? .infinity
-        let lf = Float(l), hf = Float(h)
-        let out = map("clamp", { Swift.min(Swift.max($0, lf), hf) }, { Swift.min(Swift.max($0, l), h) })
-        record("clamp", output: out, inputs: [self]) { g, _ in
-            let inside = self.map("clamp.mask", { $0 >= lf && $0 <= hf ? 1 : 0 }, { $0 >= l && $0 <= h ? 1 : 0 })
-            return [g * inside]
+        checked {
+            let l = lo ?? -.infinity, h = hi ?? .infinity
+            let lf = Float(l), hf = Float(h)
+            let out = try map("clamp", { Swift.min(Swift.max($0, lf), hf) }, { Swift.min(Swift.max($0, l), h) })
+            record("clamp", output: out, inputs: [self]) { g, _ in
+                let inside = try self.map("clamp.mask", { $0 >= lf && $0 <= hf ? 1 : 0 }, { $0 >= l && $0 <= h ? 1 : 0 })
+                return [g * inside]
+            }
+            return out
         }
-        return out
     }
 }

@@ -1,10 +1,10 @@
 // Reductions over all elements or over given axes, with `keepDims` as in PyTorch's `keepdim`.
 
 extension Tensor {
-    func normalizedAxes(_ axes: [Int]?, op: String) -> [Int] {
+    func normalizedAxes(_ axes: [Int]?, op: String) throws -> [Int] {
         guard let axes else { return Array(0..<rank) }
-        let a = axes.map { axis($0, op: op) }
-        require(Set(a).count == a.count, "\(op): axes \(axes) repeat a dimension of shape \(shape)")
+        let a = try axes.map { try axis($0, op: op) }
+        try require(Set(a).count == a.count, "\(op): axes \(axes) repeat a dimension of shape \(shape)", .shapeMismatch)
         return a.sorted()
     }
 
@@ -30,25 +30,27 @@ extension Tensor {
     /// let colTotals = x.sum(axes: [0], keepDims: true)  // [N, M] -> [1, M]
     /// ```
     public func sum(axes: [Int]?, keepDims: Bool = false) -> Tensor {
-        requireFloat("sum")
-        let ax = normalizedAxes(axes, op: "sum")
-        var result = self
-        if ax.count == rank && rank > 0 {
-            result = Tensor(uninitializedShape: [Int](repeating: 1, count: rank), dtype: dtype)
-            switch dtype {
-            case .float32: result.pointer(Float.self)[0] = Tensor.rowSum(pointer(Float.self), count)
-            case .float64: result.pointer(Double.self)[0] = Tensor.rowSum(pointer(Double.self), count)
-            case .int64: break
+        checked {
+            try requireFloat("sum")
+            let ax = try normalizedAxes(axes, op: "sum")
+            var result = self
+            if ax.count == rank && rank > 0 {
+                result = Tensor(uninitializedShape: [Int](repeating: 1, count: rank), dtype: dtype)
+                switch dtype {
+                case .float32: result.pointer(Float.self)[0] = Tensor.rowSum(pointer(Float.self), count)
+                case .float64: result.pointer(Double.self)[0] = Tensor.rowSum(pointer(Double.self), count)
+                case .int64: break
+                }
+            } else {
+                for a in ax.reversed() { result = result.sumKernel(axis: a) }
             }
-        } else {
-            for a in ax.reversed() { result = result.sumKernel(axis: a) }
+            let finalShape = reducedShape(ax, keepDims: keepDims)
+            let out = result === self ? result.detach() : result
+            let shaped = Tensor(shape: finalShape, dtype: dtype, storage: out.storage)
+            let kept = keepDimsShape(ax), inputShape = shape
+            record("sum", output: shaped, inputs: [self]) { g, _ in [g.reshape(kept).expand(inputShape)] }
+            return shaped
         }
-        let finalShape = reducedShape(ax, keepDims: keepDims)
-        let out = result === self ? result.detach() : result
-        let shaped = Tensor(shape: finalShape, dtype: dtype, storage: out.storage)
-        let kept = keepDimsShape(ax), inputShape = shape
-        record("sum", output: shaped, inputs: [self]) { g, _ in [g.reshape(kept).expand(inputShape)] }
-        return shaped
     }
 
     /// The mean over `axes` (all when nil).
@@ -57,9 +59,11 @@ extension Tensor {
     /// let loss = (prediction - target).square().mean()
     /// ```
     public func mean(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
-        let ax = normalizedAxes(axes, op: "mean")
-        let n = ax.reduce(1) { $0 * shape[$1] }
-        return sum(axes: ax, keepDims: keepDims) / Double(n)
+        checked {
+            let ax = try normalizedAxes(axes, op: "mean")
+            let n = ax.reduce(1) { $0 * shape[$1] }
+            return sum(axes: ax, keepDims: keepDims) / Double(n)
+        }
     }
 
     /// The maximum along `axis` with the index of its first occurrence.
@@ -68,18 +72,22 @@ extension Tensor {
     /// let (best, classes) = logits.max(axis: 1)
     /// ```
     public func max(axis: Int, keepDims: Bool = false) -> (values: Tensor, indices: Tensor) {
-        extremum(axis: axis, keepDims: keepDims, largest: true)
+        checked(or: (Tensor.placeholder(), Tensor.placeholder())) {
+            try extremum(axis: axis, keepDims: keepDims, largest: true)
+        }
     }
 
     /// The minimum along `axis` with the index of its first occurrence.
     public func min(axis: Int, keepDims: Bool = false) -> (values: Tensor, indices: Tensor) {
-        extremum(axis: axis, keepDims: keepDims, largest: false)
+        checked(or: (Tensor.placeholder(), Tensor.placeholder())) {
+            try extremum(axis: axis, keepDims: keepDims, largest: false)
+        }
     }
 
-    private func extremum(axis: Int, keepDims: Bool, largest: Bool) -> (values: Tensor, indices: Tensor) {
+    private func extremum(axis: Int, keepDims: Bool, largest: Bool) throws -> (values: Tensor, indices: Tensor) {
         let op = largest ? "max" : "min"
-        let a = self.axis(axis, op: op)
-        let (v, i) = extremumKernel(axis: a, largest: largest)
+        let a = try self.axis(axis, op: op)
+        let (v, i) = try extremumKernel(axis: a, largest: largest)
         let outShape = reducedShape([a], keepDims: keepDims)
         let values = v.reshape(outShape), indices = i.reshape(outShape)
         let inputShape = shape
@@ -97,16 +105,16 @@ extension Tensor {
     public func min() -> Tensor { amin(axes: nil) }
 
     /// The maximum over `axes` (all when nil); the gradient is shared evenly among ties.
-    public func amax(axes: [Int]?, keepDims: Bool = false) -> Tensor { extremumOver(axes, keepDims, largest: true) }
+    public func amax(axes: [Int]?, keepDims: Bool = false) -> Tensor { checked { try extremumOver(axes, keepDims, largest: true) } }
 
     /// The minimum over `axes` (all when nil); the gradient is shared evenly among ties.
-    public func amin(axes: [Int]?, keepDims: Bool = false) -> Tensor { extremumOver(axes, keepDims, largest: false) }
+    public func amin(axes: [Int]?, keepDims: Bool = false) -> Tensor { checked { try extremumOver(axes, keepDims, largest: false) } }
 
-    private func extremumOver(_ axes: [Int]?, _ keepDims: Bool, largest: Bool) -> Tensor {
+    private func extremumOver(_ axes: [Int]?, _ keepDims: Bool, largest: Bool) throws -> Tensor {
         let op = largest ? "amax" : "amin"
-        let ax = normalizedAxes(axes, op: op)
+        let ax = try normalizedAxes(axes, op: op)
         var r = detach()
-        for a in ax.reversed() { r = r.extremumKernel(axis: a, largest: largest).values }
+        for a in ax.reversed() { r = try r.extremumKernel(axis: a, largest: largest).values }
         let kept = keepDimsShape(ax)
         let out = Tensor(shape: reducedShape(ax, keepDims: keepDims), dtype: dtype, storage: r.storage)
         record(op, output: out, inputs: [self]) { g, y in
@@ -139,10 +147,12 @@ extension Tensor {
     /// let v = x.variance(axes: [0], unbiased: false)
     /// ```
     public func variance(axes: [Int]? = nil, unbiased: Bool = true, keepDims: Bool = false) -> Tensor {
-        let ax = normalizedAxes(axes, op: "var")
-        let n = ax.reduce(1) { $0 * shape[$1] }
-        let centered = self - mean(axes: ax, keepDims: true)
-        return centered.square().sum(axes: ax, keepDims: keepDims) / Double(Swift.max(0, n - (unbiased ? 1 : 0)))
+        checked {
+            let ax = try normalizedAxes(axes, op: "var")
+            let n = ax.reduce(1) { $0 * shape[$1] }
+            let centered = self - mean(axes: ax, keepDims: true)
+            return centered.square().sum(axes: ax, keepDims: keepDims) / Double(Swift.max(0, n - (unbiased ? 1 : 0)))
+        }
     }
 
     /// The standard deviation over `axes`: the square root of ``variance(axes:unbiased:keepDims:)``.
@@ -156,12 +166,14 @@ extension Tensor {
     /// let lse = logits.logsumexp(axes: [1])
     /// ```
     public func logsumexp(axes: [Int]?, keepDims: Bool = false) -> Tensor {
-        let ax = normalizedAxes(axes, op: "logsumexp")
-        let m = GradMode.noGrad {
-            detach().amax(axes: ax, keepDims: true).map("logsumexp", { $0.isFinite ? $0 : 0 }, { $0.isFinite ? $0 : 0 })
+        checked {
+            let ax = try normalizedAxes(axes, op: "logsumexp")
+            let m = try GradMode.noGrad {
+                try detach().amax(axes: ax, keepDims: true).map("logsumexp", { $0.isFinite ? $0 : 0 }, { $0.isFinite ? $0 : 0 })
+            }
+            let s = (self - m).exp().sum(axes: ax, keepDims: true).log() + m
+            return keepDims ? s : s.reshape(reducedShape(ax, keepDims: false))
         }
-        let s = (self - m).exp().sum(axes: ax, keepDims: true).log() + m
-        return keepDims ? s : s.reshape(reducedShape(ax, keepDims: false))
     }
 
     /// The p-norm over `axes` (all when nil): (Σ |x|ᵖ)^(1/p). For p = 2 the gradient at a zero vector
@@ -171,19 +183,21 @@ extension Tensor {
     /// let length = v.norm()
     /// ```
     public func norm(p: Double = 2, axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
-        let ax = normalizedAxes(axes, op: "norm")
-        if p == 2 {
-            let n = GradMode.noGrad { detach().square().sum(axes: ax, keepDims: true).sqrt() }
-            let out = n.reshape(reducedShape(ax, keepDims: keepDims)).detach()
-            let kept = keepDimsShape(ax)
-            record("norm", output: out, inputs: [self]) { g, y in
-                let yk = y.reshape(kept)
-                return [g.reshape(kept) * self / yk.maskedWhere(yk.eq(0.0), .infinity)]
+        checked {
+            let ax = try normalizedAxes(axes, op: "norm")
+            if p == 2 {
+                let n = GradMode.noGrad { detach().square().sum(axes: ax, keepDims: true).sqrt() }
+                let out = n.reshape(reducedShape(ax, keepDims: keepDims)).detach()
+                let kept = keepDimsShape(ax)
+                record("norm", output: out, inputs: [self]) { g, y in
+                    let yk = y.reshape(kept)
+                    return [g.reshape(kept) * self / yk.maskedWhere(yk.eq(0.0), .infinity)]
+                }
+                return out
             }
-            return out
+            try require(p > 0, "norm: p must be positive, got \(p)")
+            if p == 1 { return abs().sum(axes: ax, keepDims: keepDims) }
+            return abs().pow(p).sum(axes: ax, keepDims: keepDims).pow(1 / p)
         }
-        require(p > 0, "norm: p must be positive, got \(p)")
-        if p == 1 { return abs().sum(axes: ax, keepDims: keepDims) }
-        return abs().pow(p).sum(axes: ax, keepDims: keepDims).pow(1 / p)
     }
 }

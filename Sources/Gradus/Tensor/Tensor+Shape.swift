@@ -9,22 +9,25 @@ extension Tensor {
     /// let flat = images.reshape([batch, -1])
     /// ```
     public func reshape(_ newShape: [Int]) -> Tensor {
-        var target = newShape
-        let inferred = newShape.indices.filter { newShape[$0] == -1 }
-        require(inferred.count <= 1, "reshape: at most one dimension may be -1, got \(newShape)")
-        if let i = inferred.first {
-            let known = newShape.enumerated().filter { $0.offset != i }.reduce(1) { $0 * $1.element }
-            require(known > 0 && count % known == 0,
-                         "reshape: cannot infer -1 in \(newShape) for a tensor of shape \(shape) (\(count) elements)")
-            target[i] = count / known
+        checked {
+            var target = newShape
+            let inferred = newShape.indices.filter { newShape[$0] == -1 }
+            try require(inferred.count <= 1, "reshape: at most one dimension may be -1, got \(newShape)", .shapeMismatch)
+            if let i = inferred.first {
+                let known = newShape.enumerated().filter { $0.offset != i }.reduce(1) { $0 * $1.element }
+                try require(known > 0 && count % known == 0,
+                             "reshape: cannot infer -1 in \(newShape) for a tensor of shape \(shape) (\(count) elements)", .shapeMismatch)
+                target[i] = count / known
+            }
+            let targetCount = try Tensor.elementCount(target, op: "reshape")
+            try require(targetCount == count,
+                         "reshape: shape \(shape) (\(count) elements) cannot become \(newShape)", .shapeMismatch)
+            if target == shape { return self }
+            let out = Tensor(shape: target, dtype: dtype, storage: storage)
+            let source = shape
+            record("reshape", output: out, inputs: [self]) { g, _ in [g.reshape(source)] }
+            return out
         }
-        require(Tensor.elementCount(target, op: "reshape") == count,
-                     "reshape: shape \(shape) (\(count) elements) cannot become \(newShape)")
-        if target == shape { return self }
-        let out = Tensor(shape: target, dtype: dtype, storage: storage)
-        let source = shape
-        record("reshape", output: out, inputs: [self]) { g, _ in [g.reshape(source)] }
-        return out
     }
 
     /// Dimensions `startDim` through `endDim` merged into one.
@@ -33,23 +36,27 @@ extension Tensor {
     /// let x = images.flatten(startDim: 1)   // [N, C, H, W] -> [N, C*H*W]
     /// ```
     public func flatten(startDim: Int = 0, endDim: Int = -1) -> Tensor {
-        if rank == 0 { return reshape([1]) }
-        let s = axis(startDim, op: "flatten"), e = axis(endDim, op: "flatten")
-        require(s <= e, "flatten: startDim \(startDim) comes after endDim \(endDim) for shape \(shape)")
-        let merged = shape[s...e].reduce(1, *)
-        return reshape(Array(shape[..<s]) + [merged] + Array(shape[(e + 1)...]))
+        checked {
+            if rank == 0 { return reshape([1]) }
+            let s = try axis(startDim, op: "flatten"), e = try axis(endDim, op: "flatten")
+            try require(s <= e, "flatten: startDim \(startDim) comes after endDim \(endDim) for shape \(shape)", .shapeMismatch)
+            let merged = shape[s...e].reduce(1, *)
+            return reshape(Array(shape[..<s]) + [merged] + Array(shape[(e + 1)...]))
+        }
     }
 
     /// Removes dimensions of size 1: the one at `axis`, or all of them when `axis` is nil.
     public func squeeze(_ axis: Int? = nil) -> Tensor {
-        if let axis {
-            let a = self.axis(axis, op: "squeeze")
-            if shape[a] != 1 { return self }
-            var s = shape
-            s.remove(at: a)
-            return reshape(s)
+        checked {
+            if let axis {
+                let a = try self.axis(axis, op: "squeeze")
+                if shape[a] != 1 { return self }
+                var s = shape
+                s.remove(at: a)
+                return reshape(s)
+            }
+            return reshape(shape.filter { $0 != 1 })
         }
-        return reshape(shape.filter { $0 != 1 })
     }
 
     /// Inserts a dimension of size 1 at `axis` (negative counts from the end of the result).
@@ -58,10 +65,12 @@ extension Tensor {
     /// let column = v.unsqueeze(1)   // [n] -> [n, 1]
     /// ```
     public func unsqueeze(_ axis: Int) -> Tensor {
-        let a = self.axis(axis, op: "unsqueeze", rankOverride: rank + 1)
-        var s = shape
-        s.insert(1, at: a)
-        return reshape(s)
+        checked {
+            let a = try self.axis(axis, op: "unsqueeze", rankOverride: rank + 1)
+            var s = shape
+            s.insert(1, at: a)
+            return reshape(s)
+        }
     }
 
     /// The dimensions reordered: dimension `i` of the result is dimension `dims[i]` of this tensor.
@@ -70,16 +79,18 @@ extension Tensor {
     /// let nhwc = nchw.permute([0, 2, 3, 1])
     /// ```
     public func permute(_ dims: [Int]) -> Tensor {
-        require(dims.count == rank, "permute: \(dims) does not list each of the \(rank) dimensions of shape \(shape)")
-        let d = dims.map { axis($0, op: "permute") }
-        require(Set(d).count == rank, "permute: \(dims) repeats a dimension (shape \(shape))")
-        if d == Array(0..<rank) { return self }
-        let st = contiguousStrides(shape)
-        let out = stridedCopy(shape: d.map { shape[$0] }, strides: d.map { st[$0] }, offset: 0)
-        var inverse = [Int](repeating: 0, count: rank)
-        for (i, j) in d.enumerated() { inverse[j] = i }
-        record("permute", output: out, inputs: [self]) { g, _ in [g.permute(inverse)] }
-        return out
+        checked {
+            try require(dims.count == rank, "permute: \(dims) does not list each of the \(rank) dimensions of shape \(shape)", .shapeMismatch)
+            let d = try dims.map { try axis($0, op: "permute") }
+            try require(Set(d).count == rank, "permute: \(dims) repeats a dimension (shape \(shape))", .shapeMismatch)
+            if d == Array(0..<rank) { return self }
+            let st = contiguousStrides(shape)
+            let out = stridedCopy(shape: d.map { shape[$0] }, strides: d.map { st[$0] }, offset: 0)
+            var inverse = [Int](repeating: 0, count: rank)
+            for (i, j) in d.enumerated() { inverse[j] = i }
+            record("permute", output: out, inputs: [self]) { g, _ in [g.permute(inverse)] }
+            return out
+        }
     }
 
     /// Dimensions `a` and `b` swapped.
@@ -88,15 +99,19 @@ extension Tensor {
     /// let wt = w.transpose(0, 1)
     /// ```
     public func transpose(_ a: Int, _ b: Int) -> Tensor {
-        var d = Array(0..<rank)
-        d.swapAt(axis(a, op: "transpose"), axis(b, op: "transpose"))
-        return permute(d)
+        checked {
+            var d = Array(0..<rank)
+            d.swapAt(try axis(a, op: "transpose"), try axis(b, op: "transpose"))
+            return permute(d)
+        }
     }
 
     /// The transpose of a 2-D tensor (a 1-D tensor is returned as it is).
     public var t: Tensor {
-        require(rank <= 2, "t: needs at most 2 dimensions, got shape \(shape)")
-        return rank < 2 ? self : transpose(0, 1)
+        checked {
+            try require(rank <= 2, "t: needs at most 2 dimensions, got shape \(shape)", .shapeMismatch)
+            return rank < 2 ? self : transpose(0, 1)
+        }
     }
 
     /// This tensor broadcast to `newShape` (copied; -1 keeps a dimension). Its gradient is summed back.
@@ -105,18 +120,20 @@ extension Tensor {
     /// let rows = bias.expand([batch, -1])
     /// ```
     public func expand(_ newShape: [Int]) -> Tensor {
-        require(newShape.count >= rank, "expand: shape \(shape) cannot expand to fewer dimensions \(newShape)")
-        let lead = newShape.count - rank
-        var target = newShape
-        for i in 0..<rank where newShape[lead + i] == -1 { target[lead + i] = shape[i] }
-        for i in 0..<rank {
-            require(shape[i] == target[lead + i] || shape[i] == 1,
-                         "expand: shape \(shape) cannot expand to \(newShape)")
+        checked {
+            try require(newShape.count >= rank, "expand: shape \(shape) cannot expand to fewer dimensions \(newShape)", .shapeMismatch)
+            let lead = newShape.count - rank
+            var target = newShape
+            for i in 0..<rank where newShape[lead + i] == -1 { target[lead + i] = shape[i] }
+            for i in 0..<rank {
+                try require(shape[i] == target[lead + i] || shape[i] == 1,
+                             "expand: shape \(shape) cannot expand to \(newShape)", .shapeMismatch)
+            }
+            if target == shape { return self }
+            let out = stridedCopy(shape: target, strides: Broadcast.strides(of: shape, broadcastTo: target), offset: 0)
+            record("expand", output: out, inputs: [self]) { g, _ in [g] }
+            return out
         }
-        if target == shape { return self }
-        let out = stridedCopy(shape: target, strides: Broadcast.strides(of: shape, broadcastTo: target), offset: 0)
-        record("expand", output: out, inputs: [self]) { g, _ in [g] }
-        return out
     }
 
     /// A contiguous copy whose shape is `shape` with the listed axes set to 1, for broadcasting a reduced

@@ -8,12 +8,14 @@ extension Tensor {
     /// let probabilities = logits.softmax(axis: 1)
     /// ```
     public func softmax(axis: Int = -1) -> Tensor {
-        let a = self.axis(axis, op: "softmax")
-        let out = softmaxKernel(axis: a, log: false)
-        record("softmax", output: out, inputs: [self]) { g, y in
-            [y * (g - (g * y).sum(axes: [a], keepDims: true))]
+        checked {
+            let a = try self.axis(axis, op: "softmax")
+            let out = try softmaxKernel(axis: a, log: false)
+            record("softmax", output: out, inputs: [self]) { g, y in
+                [y * (g - (g * y).sum(axes: [a], keepDims: true))]
+            }
+            return out
         }
-        return out
     }
 
     /// x − log Σ exp(x) along `axis`: the logarithm of ``softmax(axis:)``, without its underflow.
@@ -22,16 +24,18 @@ extension Tensor {
     /// let logProbs = logits.logSoftmax(axis: 1)
     /// ```
     public func logSoftmax(axis: Int = -1) -> Tensor {
-        let a = self.axis(axis, op: "logSoftmax")
-        let out = softmaxKernel(axis: a, log: true)
-        record("logSoftmax", output: out, inputs: [self]) { g, y in
-            [g - y.exp() * g.sum(axes: [a], keepDims: true)]
+        checked {
+            let a = try self.axis(axis, op: "logSoftmax")
+            let out = try softmaxKernel(axis: a, log: true)
+            record("logSoftmax", output: out, inputs: [self]) { g, y in
+                [g - y.exp() * g.sum(axes: [a], keepDims: true)]
+            }
+            return out
         }
-        return out
     }
 
-    func softmaxKernel(axis a: Int, log: Bool) -> Tensor {
-        requireFloat(log ? "logSoftmax" : "softmax")
+    func softmaxKernel(axis a: Int, log: Bool) throws -> Tensor {
+        try requireFloat(log ? "logSoftmax" : "softmax")
         let (outer, n, inner) = axisLayout(a)
         let out = Tensor(uninitializedShape: shape, dtype: dtype)
         func run<T: TensorFloat>(_: T.Type) {

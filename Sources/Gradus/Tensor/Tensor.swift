@@ -25,7 +25,7 @@ public final class Tensor: @unchecked Sendable {
     /// results of operations on such tensors require gradients too.
     public var requiresGrad: Bool {
         didSet {
-            require(!requiresGrad || dtype.isFloatingPoint,
+            invariant(!requiresGrad || dtype.isFloatingPoint,
                          "requiresGrad: only floating-point tensors can require gradients, not \(dtype)")
         }
     }
@@ -36,8 +36,8 @@ public final class Tensor: @unchecked Sendable {
 
     /// Creates a tensor over an existing storage. The storage must hold `shape`'s product elements of `dtype`.
     public init(shape: [Int], dtype: DType, storage: TensorStorage) {
-        let count = Tensor.elementCount(shape, op: "Tensor(shape:dtype:storage:)")
-        require(storage.byteCount >= count * dtype.byteSize,
+        let count = Tensor.validCount(shape, op: "Tensor(shape:dtype:storage:)")
+        invariant(storage.byteCount >= count * dtype.byteSize,
                      "Tensor(shape:dtype:storage:): storage of \(storage.byteCount) bytes is too small for shape \(shape) of \(dtype)")
         self.shape = shape
         self.dtype = dtype
@@ -48,7 +48,7 @@ public final class Tensor: @unchecked Sendable {
 
     /// Creates an uninitialized tensor. Kernels fill it before anyone reads it.
     init(uninitializedShape shape: [Int], dtype: DType) {
-        let count = Tensor.elementCount(shape, op: "Tensor")
+        let count = Tensor.validCount(shape, op: "Tensor")
         self.shape = shape
         self.dtype = dtype
         self.count = count
@@ -62,15 +62,21 @@ public final class Tensor: @unchecked Sendable {
     /// Whether this tensor is a leaf of the graph: made by the user, not by an operation that records.
     public var isLeaf: Bool { gradFn == nil }
 
-    static func elementCount(_ shape: [Int], op: String) -> Int {
+    static func elementCount(_ shape: [Int], op: String) throws -> Int {
         var n = 1
         for d in shape {
-            require(d >= 0, "\(op): negative dimension in shape \(shape)")
+            try require(d >= 0, "\(op): negative dimension in shape \(shape)", .shapeMismatch)
             let (p, overflow) = n.multipliedReportingOverflow(by: d)
-            require(!overflow, "\(op): shape \(shape) has too many elements")
+            try require(!overflow, "\(op): shape \(shape) has too many elements", .shapeMismatch)
             n = p
         }
         return n
+    }
+
+    /// The element count of a shape that an initializer is given: a negative or overflowing shape stops
+    /// the program (initializers cannot fail; public creation functions check with `elementCount` first).
+    static func validCount(_ shape: [Int], op: String) -> Int {
+        do { return try elementCount(shape, op: op) } catch { fatalError("\(error)") }
     }
 
     // MARK: Typed access
@@ -88,10 +94,10 @@ public final class Tensor: @unchecked Sendable {
     }
 
     /// Normalizes a possibly negative axis (`-1` is the last) and checks it is in range.
-    func axis(_ axis: Int, op: String, rankOverride: Int? = nil) -> Int {
+    func axis(_ axis: Int, op: String, rankOverride: Int? = nil) throws -> Int {
         let r = rankOverride ?? rank
         let a = axis < 0 ? axis + r : axis
-        require(a >= 0 && a < Swift.max(r, 1), "\(op): axis \(axis) is out of range for shape \(shape)")
+        try require(a >= 0 && a < Swift.max(r, 1), "\(op): axis \(axis) is out of range for shape \(shape)", .indexOutOfRange)
         return a
     }
 
@@ -126,8 +132,10 @@ public final class Tensor: @unchecked Sendable {
     /// let loss: Float = criterion(model(x), y).item()
     /// ```
     public func item<T: TensorFloat>(_ type: T.Type = Float.self) -> T {
-        require(count == 1, "item(): the tensor has shape \(shape), not exactly one element")
-        return scalars(as: T.self)[0]
+        checked(or: T.nan) {
+            try require(count == 1, "item(): the tensor has shape \(shape), not exactly one element", .shapeMismatch)
+            return scalars(as: T.self)[0]
+        }
     }
 
     /// A new leaf with the same values and no graph history.

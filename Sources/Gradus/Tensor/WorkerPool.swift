@@ -101,7 +101,7 @@ final class WorkerPool: @unchecked Sendable {
             let start = Unmanaged<Start>.fromOpaque(raw!).takeRetainedValue()
             start.pool.workerLoop(start.worker, part: start.part)
         }, start)
-        require(rc == 0, "WorkerPool: could not start a worker thread (pthread_create returned \(rc))")
+        invariant(rc == 0, "WorkerPool: could not start a worker thread (pthread_create returned \(rc))")
         pthread_detach(thread)
     }
 

@@ -49,7 +49,7 @@ public struct Checkpoint: @unchecked Sendable {
     /// ```
     public init(model: [String: Tensor], optimizer: OptimizerState = OptimizerState(), extra: [String: Tensor] = [:],
                 epoch: Int = 0, step: Int = 0, rngState: [UInt64] = Random.state, metadata: [String: String] = [:]) {
-        require(metadata.keys.allSatisfy { !$0.hasPrefix("gradus.") },
+        invariant(metadata.keys.allSatisfy { !$0.hasPrefix("gradus.") },
                      "Checkpoint: metadata keys starting with 'gradus.' are reserved")
         self.model = model
         self.optimizer = optimizer

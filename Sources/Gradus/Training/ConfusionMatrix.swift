@@ -19,7 +19,7 @@ public struct ConfusionMatrix: Sendable, Equatable {
     /// let cm = ConfusionMatrix(classes: 10)
     /// ```
     public init(classes: Int) {
-        require(classes >= 1, "ConfusionMatrix: needs at least one class, got \(classes)")
+        invariant(classes >= 1, "ConfusionMatrix: needs at least one class, got \(classes)")
         self.classes = classes
         counts = Array(repeating: Array(repeating: 0, count: classes), count: classes)
     }
@@ -34,9 +34,11 @@ public struct ConfusionMatrix: Sendable, Equatable {
     /// cm.add(actual: 3, predicted: 3)
     /// ```
     public mutating func add(actual: Int, predicted: Int) {
-        require(actual >= 0 && actual < classes && predicted >= 0 && predicted < classes,
-                     "ConfusionMatrix.add: classes \(actual), \(predicted) out of range 0..<\(classes)")
-        counts[actual][predicted] += 1
+        checked(or: ()) {
+            try require(actual >= 0 && actual < classes && predicted >= 0 && predicted < classes,
+                         "ConfusionMatrix.add: classes \(actual), \(predicted) out of range 0..<\(classes)", .indexOutOfRange)
+            counts[actual][predicted] += 1
+        }
     }
 
     /// The number of samples counted.

@@ -111,7 +111,7 @@ public struct DataSpec: Codable, Sendable, Equatable {
             let file = try requirePath()
             guard let target else { throw TrainingError("CSV data needs --target COLUMN naming the target column") }
             let table = try CSVReader.read(file, targetColumn: target, targetDType: task == .classify ? .int64 : .float32)
-            let (train, test) = split(TensorDataset(table.features, table.targets))
+            let (train, test) = try split(TensorDataset(table.features, table.targets))
             return try LoadedData(train: train, test: test, imageShape: nil, featureNames: table.featureNames,
                                   task: task, source: file)
         case .npy:
@@ -121,7 +121,7 @@ public struct DataSpec: Codable, Sendable, Equatable {
             if let xtr = arrays["x_train"], let ytr = arrays["y_train"], let xte = arrays["x_test"], let yte = arrays["y_test"] {
                 pair = (try Self.dataset(xtr, ytr, task: task, file: path), try Self.dataset(xte, yte, task: task, file: path))
             } else if let x = arrays["x"], let y = arrays["y"] {
-                pair = split(try Self.dataset(x, y, task: task, file: path))
+                pair = try split(try Self.dataset(x, y, task: task, file: path))
             } else {
                 throw DataError(.badHeader, file: path,
                                 "expected arrays x and y (or x_train, y_train, x_test, y_test), found \(arrays.keys.sorted())")
@@ -137,9 +137,9 @@ public struct DataSpec: Codable, Sendable, Equatable {
         return path
     }
 
-    func split(_ data: TensorDataset) -> (TensorDataset, TensorDataset) {
+    func split(_ data: TensorDataset) throws -> (TensorDataset, TensorDataset) {
         let nTest = Swift.max(1, Int((Double(data.count) * testFraction).rounded()))
-        let parts = data.split(trainFraction: Double(data.count - nTest) / Double(data.count), seed: splitSeed)
+        let parts = try data.split(trainFraction: Double(data.count - nTest) / Double(data.count), seed: splitSeed)
         return (parts.train, parts.validation)
     }
 

@@ -103,12 +103,14 @@ public final class Trainer {
     /// trainer.restore(epoch: checkpoint.epoch, step: checkpoint.step)
     /// ```
     public func restore(epoch: Int, step: Int) {
-        require(epoch >= 0 && step >= 0, "Trainer.restore: epoch \(epoch) and step \(step) must not be negative")
-        self.epoch = epoch
-        self.step = step
-        if let scheduler {
-            let target = schedulerInterval == .epoch ? epoch : step
-            while scheduler.lastEpoch < target { scheduler.step() }
+        checked(or: ()) {
+            try require(epoch >= 0 && step >= 0, "Trainer.restore: epoch \(epoch) and step \(step) must not be negative")
+            self.epoch = epoch
+            self.step = step
+            if let scheduler {
+                let target = schedulerInterval == .epoch ? epoch : step
+                while scheduler.lastEpoch < target { scheduler.step() }
+            }
         }
     }
 
@@ -195,7 +197,7 @@ public final class Trainer {
     @discardableResult
     public func trainEpoch<D: Dataset>(_ data: D, batchSize: Int, epochs: Int? = nil,
                                        onBatch: ((TrainingProgress) -> Void)? = nil) throws -> EpochMetrics {
-        require(batchSize >= 1, "Trainer.trainEpoch: batchSize must be at least 1, got \(batchSize)")
+        try require(batchSize >= 1, "Trainer.trainEpoch: batchSize must be at least 1, got \(batchSize)")
         model.train()
         let loader = DataLoader(data, batchSize: batchSize, shuffle: true, seed: seed)
         let batches = loader.count

@@ -106,7 +106,7 @@ public final class TrainingRun {
             if let c = checkpoint, let mean = c.extra["standardizer.mean"], let scale = c.extra["standardizer.scale"] {
                 standardizer = Standardizer(mean: mean, scale: scale)
             } else {
-                standardizer = Standardizer.fit(data.train.inputs)
+                standardizer = try Standardizer.fit(data.train.inputs)
             }
             data = data.standardized(with: standardizer!)
         }

@@ -26,12 +26,14 @@ extension Functional {
                                                  attentionMask: Tensor? = nil, dropout: Double = 0,
                                                  training: Bool = true, isCausal: Bool = false,
                                                  scale: Double? = nil) -> Tensor {
-        require(attentionMask == nil || !isCausal,
-                "scaledDotProductAttention: give an attention mask or isCausal, not both (as PyTorch requires)")
-        require(attentionMask?.dtype.isFloatingPoint ?? true,
-                "scaledDotProductAttention: the attention mask must be floating point (added to the scores), got \(attentionMask!.dtype)")
-        return attention(query, key, value, mask: attentionMask, isCausal: isCausal, dropout: dropout, training: training,
-                  scale: scale, op: "scaledDotProductAttention").output
+        checked {
+            try require(attentionMask == nil || !isCausal,
+                    "scaledDotProductAttention: give an attention mask or isCausal, not both (as PyTorch requires)")
+            try require(attentionMask?.dtype.isFloatingPoint ?? true,
+                    "scaledDotProductAttention: the attention mask must be floating point (added to the scores), got \(attentionMask!.dtype)", .dtypeMismatch)
+            return try attention(query, key, value, mask: attentionMask, isCausal: isCausal, dropout: dropout, training: training,
+                      scale: scale, op: "scaledDotProductAttention").output
+        }
     }
 
     /// The additive form of a mask: floating point as it is, int64 nonzero → −∞ (0 elsewhere).
@@ -50,17 +52,17 @@ extension Functional {
     /// The core of both attention APIs: the output `[…, L, Ev]` and the attention weights `[…, L, S]`.
     static func attention(_ query: Tensor, _ key: Tensor, _ value: Tensor, mask: Tensor?, isCausal: Bool,
                           dropout: Double, training: Bool, scale: Double?, op: String)
-        -> (output: Tensor, weights: Tensor) {
-        require(query.rank >= 2 && key.rank == query.rank && value.rank == query.rank,
-                "\(op): query \(query.shape), key \(key.shape) and value \(value.shape) must share a rank of 2 or more")
+        throws -> (output: Tensor, weights: Tensor) {
+        try require(query.rank >= 2 && key.rank == query.rank && value.rank == query.rank,
+                "\(op): query \(query.shape), key \(key.shape) and value \(value.shape) must share a rank of 2 or more", .shapeMismatch)
         let r = query.rank
-        require(query.shape[r - 1] == key.shape[r - 1] && key.shape[r - 2] == value.shape[r - 2]
+        try require(query.shape[r - 1] == key.shape[r - 1] && key.shape[r - 2] == value.shape[r - 2]
                     && Array(query.shape.dropLast(2)) == Array(key.shape.dropLast(2))
                     && Array(key.shape.dropLast(2)) == Array(value.shape.dropLast(2)),
-                "\(op): query \(query.shape), key \(key.shape) and value \(value.shape) do not match")
+                "\(op): query \(query.shape), key \(key.shape) and value \(value.shape) do not match", .shapeMismatch)
         let (l, s) = (query.shape[r - 2], key.shape[r - 2])
         let factor = scale ?? 1 / Double(query.shape[r - 1]).squareRoot()
-        var scores = Tensor.matmulCore(query * factor, key, transA: false, transB: true)   // [..., L, S]
+        var scores = try Tensor.matmulCore(query * factor, key, transA: false, transB: true)   // [..., L, S]
         if isCausal { scores = scores + causalMask(queries: l, keys: s, dtype: scores.dtype) }
         if let mask { scores = scores + additiveMask(mask, dtype: scores.dtype) }
         let weights = Functional.dropout(scores.softmax(axis: -1), p: dropout, training: training)

@@ -21,40 +21,42 @@ extension Functional {
     /// ```
     public static func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                               padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
-        let op = "conv2d"
-        require(input.rank == 4 && weight.rank == 4,
-                     "\(op): input must be [N, C, H, W] and weight [O, C/groups, kH, kW], got \(input.shape) and \(weight.shape)")
-        _ = checkedPair(stride, "stride", op, min: 1)
-        _ = checkedPair(padding, "padding", op, min: 0)
-        _ = checkedPair(dilation, "dilation", op, min: 1)
-        let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-        let o = weight.shape[0], k = (weight.shape[2], weight.shape[3])
-        require(groups >= 1 && c % groups == 0 && o % groups == 0 && weight.shape[1] * groups == c,
-                     "\(op): input \(input.shape) and weight \(weight.shape) do not match for \(groups) group(s)")
-        if let bias { require(bias.shape == [o], "\(op): bias shape \(bias.shape) must be [\(o)]") }
-        let outH = windowOutput(h, kernel: k.0, stride: stride.0, padding: padding.0, dilation: dilation.0)
-        let outW = windowOutput(w, kernel: k.1, stride: stride.1, padding: padding.1, dilation: dilation.1)
-        require(outH > 0 && outW > 0,
-                     "\(op): kernel \(k) with dilation \(dilation) does not fit input \(input.shape) padded by \(padding)")
-        require(input.dtype == weight.dtype && input.dtype.isFloatingPoint && (bias == nil || bias!.dtype == input.dtype),
-                "\(op): input \(input.dtype), weight \(weight.dtype) and bias must share one floating-point dtype")
-        if groups == 1 {
-            // Per-sample unfolding and one product per sample, channels first (ConvolutionKernels).
-            let geometry = ConvGeometry(batch: n, inChannels: c, height: h, width: w, outChannels: o,
-                                        kernelH: k.0, kernelW: k.1, strideH: stride.0, strideW: stride.1,
-                                        padH: padding.0, padW: padding.1, dilationH: dilation.0, dilationW: dilation.1,
-                                        outH: outH, outW: outW)
-            return convolution(input, weight, bias, geometry)
+        checked {
+            let op = "conv2d"
+            try require(input.rank == 4 && weight.rank == 4,
+                         "\(op): input must be [N, C, H, W] and weight [O, C/groups, kH, kW], got \(input.shape) and \(weight.shape)", .shapeMismatch)
+            _ = try checkedPair(stride, "stride", op, min: 1)
+            _ = try checkedPair(padding, "padding", op, min: 0)
+            _ = try checkedPair(dilation, "dilation", op, min: 1)
+            let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+            let o = weight.shape[0], k = (weight.shape[2], weight.shape[3])
+            try require(groups >= 1 && c % groups == 0 && o % groups == 0 && weight.shape[1] * groups == c,
+                         "\(op): input \(input.shape) and weight \(weight.shape) do not match for \(groups) group(s)", .shapeMismatch)
+            if let bias { try require(bias.shape == [o], "\(op): bias shape \(bias.shape) must be [\(o)]", .shapeMismatch) }
+            let outH = windowOutput(h, kernel: k.0, stride: stride.0, padding: padding.0, dilation: dilation.0)
+            let outW = windowOutput(w, kernel: k.1, stride: stride.1, padding: padding.1, dilation: dilation.1)
+            try require(outH > 0 && outW > 0,
+                         "\(op): kernel \(k) with dilation \(dilation) does not fit input \(input.shape) padded by \(padding)", .shapeMismatch)
+            try require(input.dtype == weight.dtype && input.dtype.isFloatingPoint && (bias == nil || bias!.dtype == input.dtype),
+                    "\(op): input \(input.dtype), weight \(weight.dtype) and bias must share one floating-point dtype", .dtypeMismatch)
+            if groups == 1 {
+                // Per-sample unfolding and one product per sample, channels first (ConvolutionKernels).
+                let geometry = ConvGeometry(batch: n, inChannels: c, height: h, width: w, outChannels: o,
+                                            kernelH: k.0, kernelW: k.1, strideH: stride.0, strideW: stride.1,
+                                            padH: padding.0, padW: padding.1, dilationH: dilation.0, dilationW: dilation.1,
+                                            outH: outH, outW: outW)
+                return try convolution(input, weight, bias, geometry)
+            }
+            // Grouped: unfold the whole batch, one batched product over the groups, then channels first.
+            let l = outH * outW
+            let cols = unfold(input, kernelSize: k, stride: stride, padding: padding, dilation: dilation)  // [N, L, C·k]
+            let kg = c / groups * k.0 * k.1, og = o / groups
+            let colsG = cols.reshape([n * l, groups, kg]).permute([1, 0, 2])            // [G, N·L, kg]
+            let y = try Tensor.matmulCore(colsG, weight.reshape([groups, og, kg]), transA: false, transB: true)  // [G, N·L, og]
+            var out = y.reshape([groups, n, l, og]).permute([1, 0, 3, 2]).reshape([n, o, l])
+            if let bias { out = out + bias.reshape([o, 1]) }
+            return out.reshape([n, o, outH, outW])
         }
-        // Grouped: unfold the whole batch, one batched product over the groups, then channels first.
-        let l = outH * outW
-        let cols = unfold(input, kernelSize: k, stride: stride, padding: padding, dilation: dilation)  // [N, L, C·k]
-        let kg = c / groups * k.0 * k.1, og = o / groups
-        let colsG = cols.reshape([n * l, groups, kg]).permute([1, 0, 2])            // [G, N·L, kg]
-        let y = Tensor.matmulCore(colsG, weight.reshape([groups, og, kg]), transA: false, transB: true)  // [G, N·L, og]
-        var out = y.reshape([groups, n, l, og]).permute([1, 0, 3, 2]).reshape([n, o, l])
-        if let bias { out = out + bias.reshape([o, 1]) }
-        return out.reshape([n, o, outH, outW])
     }
 
     /// 2-D cross-correlation with padding given as ``ConvPadding``: a number of zeros, or `.same`
@@ -76,15 +78,17 @@ extension Functional {
     /// ```
     public static func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                               padding: ConvPadding, dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
-        padding.check("conv2d", stride: stride)
-        require(weight.rank == 4, "conv2d: weight must be [O, C/groups, kH, kW], got \(weight.shape)")
-        let rows = padding.amounts(dimension: 0, kernel: weight.shape[2], dilation: dilation.0)
-        let columns = padding.amounts(dimension: 1, kernel: weight.shape[3], dilation: dilation.1)
-        // The symmetric part goes to the kernels; an extra zero after (odd extent) is padded here.
-        let extra = (rows.after - rows.before, columns.after - columns.before)
-        let padded = extra == (0, 0) ? input : input.pad([0, extra.1, 0, extra.0])
-        return conv2d(padded, weight: weight, bias: bias, stride: stride, padding: (rows.before, columns.before),
-                      dilation: dilation, groups: groups)
+        checked {
+            try padding.check("conv2d", stride: stride)
+            try require(weight.rank == 4, "conv2d: weight must be [O, C/groups, kH, kW], got \(weight.shape)", .shapeMismatch)
+            let rows = padding.amounts(dimension: 0, kernel: weight.shape[2], dilation: dilation.0)
+            let columns = padding.amounts(dimension: 1, kernel: weight.shape[3], dilation: dilation.1)
+            // The symmetric part goes to the kernels; an extra zero after (odd extent) is padded here.
+            let extra = (rows.after - rows.before, columns.after - columns.before)
+            let padded = extra == (0, 0) ? input : input.pad([0, extra.1, 0, extra.0])
+            return conv2d(padded, weight: weight, bias: bias, stride: stride, padding: (rows.before, columns.before),
+                          dilation: dilation, groups: groups)
+        }
     }
 
     /// 1-D cross-correlation over a batch, like PyTorch's `F.conv1d` (computed as a 2-D convolution of
@@ -101,12 +105,14 @@ extension Functional {
     /// ```
     public static func conv1d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1,
                               padding: Int = 0, dilation: Int = 1, groups: Int = 1) -> Tensor {
-        require(input.rank == 3 && weight.rank == 3,
-                     "conv1d: input must be [N, C, L] and weight [O, C/groups, k], got \(input.shape) and \(weight.shape)")
-        let x = input.unsqueeze(2), wt = weight.unsqueeze(2)
-        let y = conv2d(x, weight: wt, bias: bias, stride: (1, stride), padding: (0, padding),
-                       dilation: (1, dilation), groups: groups)
-        return y.squeeze(2)
+        checked {
+            try require(input.rank == 3 && weight.rank == 3,
+                         "conv1d: input must be [N, C, L] and weight [O, C/groups, k], got \(input.shape) and \(weight.shape)", .shapeMismatch)
+            let x = input.unsqueeze(2), wt = weight.unsqueeze(2)
+            let y = conv2d(x, weight: wt, bias: bias, stride: (1, stride), padding: (0, padding),
+                           dilation: (1, dilation), groups: groups)
+            return y.squeeze(2)
+        }
     }
 
     /// 1-D cross-correlation with padding given as ``ConvPadding``: a number of zeros, or `.same`
@@ -127,17 +133,19 @@ extension Functional {
     /// ```
     public static func conv1d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1,
                               padding: ConvPadding, dilation: Int = 1, groups: Int = 1) -> Tensor {
-        padding.check("conv1d", stride: (1, stride), oneDimensional: true)
-        let alongLength: ConvPadding
-        switch padding {
-        case .same: alongLength = .same
-        case .zeros(let size): alongLength = .zeros(Size2(0, size.width))
+        checked {
+            try padding.check("conv1d", stride: (1, stride), oneDimensional: true)
+            let alongLength: ConvPadding
+            switch padding {
+            case .same: alongLength = .same
+            case .zeros(let size): alongLength = .zeros(Size2(0, size.width))
+            }
+            try require(input.rank == 3 && weight.rank == 3,
+                    "conv1d: input must be [N, C, L] and weight [O, C/groups, k], got \(input.shape) and \(weight.shape)", .shapeMismatch)
+            let y = conv2d(input.unsqueeze(2), weight: weight.unsqueeze(2), bias: bias, stride: (1, stride),
+                           padding: alongLength, dilation: (1, dilation), groups: groups)
+            return y.squeeze(2)
         }
-        require(input.rank == 3 && weight.rank == 3,
-                "conv1d: input must be [N, C, L] and weight [O, C/groups, k], got \(input.shape) and \(weight.shape)")
-        let y = conv2d(input.unsqueeze(2), weight: weight.unsqueeze(2), bias: bias, stride: (1, stride),
-                       padding: alongLength, dilation: (1, dilation), groups: groups)
-        return y.squeeze(2)
     }
 
     /// The transposed 2-D convolution (the adjoint of ``conv2d(_:weight:bias:stride:padding:dilation:groups:)``
@@ -156,36 +164,38 @@ extension Functional {
     public static func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                                        padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0),
                                        dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
-        let op = "convTranspose2d"
-        require(input.rank == 4 && weight.rank == 4,
-                     "\(op): input must be [N, C, H, W] and weight [C, O/groups, kH, kW], got \(input.shape) and \(weight.shape)")
-        _ = checkedPair(stride, "stride", op, min: 1)
-        _ = checkedPair(padding, "padding", op, min: 0)
-        _ = checkedPair(dilation, "dilation", op, min: 1)
-        require(outputPadding.0 >= 0 && outputPadding.1 >= 0
-                     && outputPadding.0 < stride.0 && outputPadding.1 < stride.1,
-                     "\(op): outputPadding \(outputPadding) must be smaller than stride \(stride)")
-        let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-        require(groups >= 1 && weight.shape[0] == c && c % groups == 0,
-                     "\(op): input \(input.shape) and weight \(weight.shape) do not match for \(groups) group(s)")
-        let og = weight.shape[1], o = og * groups, k = (weight.shape[2], weight.shape[3])
-        if let bias { require(bias.shape == [o], "\(op): bias shape \(bias.shape) must be [\(o)]") }
-        let outH = (h - 1) * stride.0 - 2 * padding.0 + dilation.0 * (k.0 - 1) + outputPadding.0 + 1
-        let outW = (w - 1) * stride.1 - 2 * padding.1 + dilation.1 * (k.1 - 1) + outputPadding.1 + 1
-        require(outH > 0 && outW > 0, "\(op): output size \(outH)×\(outW) is not positive for input \(input.shape)")
-        let l = h * w
-        let rows = input.reshape([n, c, l]).permute([0, 2, 1])                      // [N, L, C]
-        let cols: Tensor
-        if groups == 1 {
-            cols = Tensor.matmulCore(rows, weight.reshape([c, -1]), transA: false, transB: false)   // [N, L, O·k]
-        } else {
-            let cg = c / groups, kg = og * k.0 * k.1
-            let rowsG = rows.reshape([n * l, groups, cg]).permute([1, 0, 2])         // [G, N·L, cg]
-            let y = Tensor.matmulCore(rowsG, weight.reshape([groups, cg, kg]), transA: false, transB: false)  // [G, N·L, kg]
-            cols = y.reshape([groups, n, l, kg]).permute([1, 2, 0, 3]).reshape([n, l, groups * kg])
+        checked {
+            let op = "convTranspose2d"
+            try require(input.rank == 4 && weight.rank == 4,
+                         "\(op): input must be [N, C, H, W] and weight [C, O/groups, kH, kW], got \(input.shape) and \(weight.shape)", .shapeMismatch)
+            _ = try checkedPair(stride, "stride", op, min: 1)
+            _ = try checkedPair(padding, "padding", op, min: 0)
+            _ = try checkedPair(dilation, "dilation", op, min: 1)
+            try require(outputPadding.0 >= 0 && outputPadding.1 >= 0
+                         && outputPadding.0 < stride.0 && outputPadding.1 < stride.1,
+                         "\(op): outputPadding \(outputPadding) must be smaller than stride \(stride)")
+            let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+            try require(groups >= 1 && weight.shape[0] == c && c % groups == 0,
+                         "\(op): input \(input.shape) and weight \(weight.shape) do not match for \(groups) group(s)", .shapeMismatch)
+            let og = weight.shape[1], o = og * groups, k = (weight.shape[2], weight.shape[3])
+            if let bias { try require(bias.shape == [o], "\(op): bias shape \(bias.shape) must be [\(o)]", .shapeMismatch) }
+            let outH = (h - 1) * stride.0 - 2 * padding.0 + dilation.0 * (k.0 - 1) + outputPadding.0 + 1
+            let outW = (w - 1) * stride.1 - 2 * padding.1 + dilation.1 * (k.1 - 1) + outputPadding.1 + 1
+            try require(outH > 0 && outW > 0, "\(op): output size \(outH)×\(outW) is not positive for input \(input.shape)", .shapeMismatch)
+            let l = h * w
+            let rows = input.reshape([n, c, l]).permute([0, 2, 1])                      // [N, L, C]
+            let cols: Tensor
+            if groups == 1 {
+                cols = try Tensor.matmulCore(rows, weight.reshape([c, -1]), transA: false, transB: false)   // [N, L, O·k]
+            } else {
+                let cg = c / groups, kg = og * k.0 * k.1
+                let rowsG = rows.reshape([n * l, groups, cg]).permute([1, 0, 2])         // [G, N·L, cg]
+                let y = try Tensor.matmulCore(rowsG, weight.reshape([groups, cg, kg]), transA: false, transB: false)  // [G, N·L, kg]
+                cols = y.reshape([groups, n, l, kg]).permute([1, 2, 0, 3]).reshape([n, l, groups * kg])
+            }
+            var out = fold(cols, outputSize: (outH, outW), kernelSize: k, stride: stride, padding: padding, dilation: dilation)
+            if let bias { out = out + bias.reshape([o, 1, 1]) }
+            return out
         }
-        var out = fold(cols, outputSize: (outH, outW), kernelSize: k, stride: stride, padding: padding, dilation: dilation)
-        if let bias { out = out + bias.reshape([o, 1, 1]) }
-        return out
     }
 }

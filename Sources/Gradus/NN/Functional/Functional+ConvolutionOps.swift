@@ -5,9 +5,9 @@
 
 extension Functional {
     /// conv(x, w) + bias for `x` `[N, C, H, W]`, `w` `[O, C, kH, kW]`, `bias` `[O]`: `[N, O, outH, outW]`.
-    static func convolution(_ input: Tensor, _ weight: Tensor, _ bias: Tensor?, _ g: ConvGeometry) -> Tensor {
-        require(input.shape == g.inputShape && weight.shape == g.weightShape,
-                "conv2d: input \(input.shape) and weight \(weight.shape) do not match \(g.inputShape) and \(g.weightShape)")
+    static func convolution(_ input: Tensor, _ weight: Tensor, _ bias: Tensor?, _ g: ConvGeometry) throws -> Tensor {
+        try require(input.shape == g.inputShape && weight.shape == g.weightShape,
+                "conv2d: input \(input.shape) and weight \(weight.shape) do not match \(g.inputShape) and \(g.weightShape)", .shapeMismatch)
         let out = Tensor(uninitializedShape: g.outputShape, dtype: input.dtype)
         func run<T: TensorFloat>(_: T.Type) {
             ConvolutionKernels.forward(input.pointer(T.self), weight.pointer(T.self), bias: bias.map { UnsafePointer($0.pointer(T.self)) },
@@ -18,8 +18,8 @@ extension Functional {
         if let bias { inputs.append(bias) }
         Tensor.record("conv2d", output: out, inputs: inputs) { gy, _ in
             var grads: [Tensor?] = [
-                input.requiresGrad ? convolutionInputGradient(gy, weight, g) : nil,
-                weight.requiresGrad ? convolutionWeightGradient(input, gy, g) : nil,
+                input.requiresGrad ? try convolutionInputGradient(gy, weight, g) : nil,
+                weight.requiresGrad ? try convolutionWeightGradient(input, gy, g) : nil,
             ]
             if let bias { grads.append(bias.requiresGrad ? convolutionBiasGradient(gy, g) : nil) }
             return grads
@@ -29,33 +29,33 @@ extension Functional {
 
     /// The gradient of a convolution's input for output gradient `dy` `[N, O, outH, outW]`: `[N, C, H, W]`
     /// (a transposed convolution of `dy` with `weight`).
-    static func convolutionInputGradient(_ dy: Tensor, _ weight: Tensor, _ g: ConvGeometry) -> Tensor {
-        require(dy.shape == g.outputShape && weight.shape == g.weightShape,
-                "conv2d backward: gradient \(dy.shape) and weight \(weight.shape) do not match \(g.outputShape) and \(g.weightShape)")
+    static func convolutionInputGradient(_ dy: Tensor, _ weight: Tensor, _ g: ConvGeometry) throws -> Tensor {
+        try require(dy.shape == g.outputShape && weight.shape == g.weightShape,
+                "conv2d backward: gradient \(dy.shape) and weight \(weight.shape) do not match \(g.outputShape) and \(g.weightShape)", .shapeMismatch)
         let out = Tensor(uninitializedShape: g.inputShape, dtype: dy.dtype)
         func run<T: TensorFloat>(_: T.Type) {
             ConvolutionKernels.inputGradient(dy.pointer(T.self), weight.pointer(T.self), g, into: out.pointer(T.self))
         }
         if dy.dtype == .float32 { run(Float.self) } else { run(Double.self) }
         Tensor.record("conv2dInputGradient", output: out, inputs: [dy, weight]) { gg, _ in
-            [dy.requiresGrad ? convolution(gg, weight, nil, g) : nil,
-             weight.requiresGrad ? convolutionWeightGradient(gg, dy, g) : nil]
+            [dy.requiresGrad ? try convolution(gg, weight, nil, g) : nil,
+             weight.requiresGrad ? try convolutionWeightGradient(gg, dy, g) : nil]
         }
         return out
     }
 
     /// The gradient of a convolution's weight for input `x` and output gradient `dy`: `[O, C, kH, kW]`.
-    static func convolutionWeightGradient(_ input: Tensor, _ dy: Tensor, _ g: ConvGeometry) -> Tensor {
-        require(input.shape == g.inputShape && dy.shape == g.outputShape,
-                "conv2d backward: input \(input.shape) and gradient \(dy.shape) do not match \(g.inputShape) and \(g.outputShape)")
+    static func convolutionWeightGradient(_ input: Tensor, _ dy: Tensor, _ g: ConvGeometry) throws -> Tensor {
+        try require(input.shape == g.inputShape && dy.shape == g.outputShape,
+                "conv2d backward: input \(input.shape) and gradient \(dy.shape) do not match \(g.inputShape) and \(g.outputShape)", .shapeMismatch)
         let out = Tensor(uninitializedShape: g.weightShape, dtype: dy.dtype)
         func run<T: TensorFloat>(_: T.Type) {
             ConvolutionKernels.weightGradient(input.pointer(T.self), dy.pointer(T.self), g, into: out.pointer(T.self))
         }
         if dy.dtype == .float32 { run(Float.self) } else { run(Double.self) }
         Tensor.record("conv2dWeightGradient", output: out, inputs: [input, dy]) { gg, _ in
-            [input.requiresGrad ? convolutionInputGradient(dy, gg, g) : nil,
-             dy.requiresGrad ? convolution(input, gg, nil, g) : nil]
+            [input.requiresGrad ? try convolutionInputGradient(dy, gg, g) : nil,
+             dy.requiresGrad ? try convolution(input, gg, nil, g) : nil]
         }
         return out
     }

@@ -24,38 +24,40 @@ extension Functional {
     /// ```
     public static func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor?, bias: Tensor?,
                                  training: Bool, momentum: Double = 0.1, eps: Double = 1e-5) -> Tensor {
-        let op = "batchNorm"
-        require(input.rank >= 2, "\(op): input must be [N, C, …], got \(input.shape)")
-        let c = input.shape[1]
-        for (name, t) in [("runningMean", runningMean), ("runningVar", runningVar), ("weight", weight), ("bias", bias)] {
-            if let t { require(t.shape == [c], "\(op): \(name) shape \(t.shape) must be [\(c)] for input \(input.shape)") }
-        }
-        var statShape = [Int](repeating: 1, count: input.rank)
-        statShape[1] = c
-        let axes = [0] + Array(2..<input.rank)
-        let mean: Tensor, variance: Tensor
-        if training || runningMean == nil || runningVar == nil {
-            let n = axes.reduce(1) { $0 * input.shape[$1] }
-            require(!training || n > 1, "\(op): expected more than 1 value per channel when training, got input \(input.shape)")
-            mean = input.mean(axes: axes, keepDims: true)
-            variance = (input - mean).square().mean(axes: axes, keepDims: true)
-            if training, let runningMean, let runningVar {
-                GradMode.noGrad {
-                    let factor = momentum
-                    let batchMean = mean.detach().reshape([c]).to(runningMean.dtype)
-                    let unbiased = (variance.detach().reshape([c]) * (Double(n) / Double(Swift.max(n - 1, 1)))).to(runningVar.dtype)
-                    runningMean.copyValues(from: runningMean * (1 - factor) + batchMean * factor)
-                    runningVar.copyValues(from: runningVar * (1 - factor) + unbiased * factor)
-                }
+        checked {
+            let op = "batchNorm"
+            try require(input.rank >= 2, "\(op): input must be [N, C, …], got \(input.shape)", .shapeMismatch)
+            let c = input.shape[1]
+            for (name, t) in [("runningMean", runningMean), ("runningVar", runningVar), ("weight", weight), ("bias", bias)] {
+                if let t { try require(t.shape == [c], "\(op): \(name) shape \(t.shape) must be [\(c)] for input \(input.shape)", .shapeMismatch) }
             }
-        } else {
-            mean = runningMean!.reshape(statShape)
-            variance = runningVar!.reshape(statShape)
+            var statShape = [Int](repeating: 1, count: input.rank)
+            statShape[1] = c
+            let axes = [0] + Array(2..<input.rank)
+            let mean: Tensor, variance: Tensor
+            if training || runningMean == nil || runningVar == nil {
+                let n = axes.reduce(1) { $0 * input.shape[$1] }
+                try require(!training || n > 1, "\(op): expected more than 1 value per channel when training, got input \(input.shape)", .shapeMismatch)
+                mean = input.mean(axes: axes, keepDims: true)
+                variance = (input - mean).square().mean(axes: axes, keepDims: true)
+                if training, let runningMean, let runningVar {
+                    try GradMode.noGrad {
+                        let factor = momentum
+                        let batchMean = mean.detach().reshape([c]).to(runningMean.dtype)
+                        let unbiased = (variance.detach().reshape([c]) * (Double(n) / Double(Swift.max(n - 1, 1)))).to(runningVar.dtype)
+                        try runningMean.copyValues(from: runningMean * (1 - factor) + batchMean * factor)
+                        try runningVar.copyValues(from: runningVar * (1 - factor) + unbiased * factor)
+                    }
+                }
+            } else {
+                mean = runningMean!.reshape(statShape)
+                variance = runningVar!.reshape(statShape)
+            }
+            var y = (input - mean) / (variance + eps).sqrt()
+            if let weight { y = y * weight.reshape(statShape) }
+            if let bias { y = y + bias.reshape(statShape) }
+            return y
         }
-        var y = (input - mean) / (variance + eps).sqrt()
-        if let weight { y = y * weight.reshape(statShape) }
-        if let bias { y = y + bias.reshape(statShape) }
-        return y
     }
 
     /// Layer normalization over the last dimensions, like PyTorch's `F.layer_norm`: each sample is
@@ -73,19 +75,21 @@ extension Functional {
     /// ```
     public static func layerNorm(_ input: Tensor, normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil,
                                  eps: Double = 1e-5) -> Tensor {
-        let k = normalizedShape.count
-        require(k >= 1 && input.rank >= k && Array(input.shape.suffix(k)) == normalizedShape,
-                     "layerNorm: input shape \(input.shape) does not end with normalized shape \(normalizedShape)")
-        if let weight { require(weight.shape == normalizedShape, "layerNorm: weight shape \(weight.shape) must be \(normalizedShape)") }
-        if let bias { require(bias.shape == normalizedShape, "layerNorm: bias shape \(bias.shape) must be \(normalizedShape)") }
-        let axes = Array((input.rank - k)..<input.rank)
-        let mean = input.mean(axes: axes, keepDims: true)
-        let centered = input - mean
-        let variance = centered.square().mean(axes: axes, keepDims: true)
-        var y = centered / (variance + eps).sqrt()
-        if let weight { y = y * weight }
-        if let bias { y = y + bias }
-        return y
+        checked {
+            let k = normalizedShape.count
+            try require(k >= 1 && input.rank >= k && Array(input.shape.suffix(k)) == normalizedShape,
+                         "layerNorm: input shape \(input.shape) does not end with normalized shape \(normalizedShape)", .shapeMismatch)
+            if let weight { try require(weight.shape == normalizedShape, "layerNorm: weight shape \(weight.shape) must be \(normalizedShape)", .shapeMismatch) }
+            if let bias { try require(bias.shape == normalizedShape, "layerNorm: bias shape \(bias.shape) must be \(normalizedShape)", .shapeMismatch) }
+            let axes = Array((input.rank - k)..<input.rank)
+            let mean = input.mean(axes: axes, keepDims: true)
+            let centered = input - mean
+            let variance = centered.square().mean(axes: axes, keepDims: true)
+            var y = centered / (variance + eps).sqrt()
+            if let weight { y = y * weight }
+            if let bias { y = y + bias }
+            return y
+        }
     }
 
     /// Group normalization, like PyTorch's `F.group_norm`: the channels are split into `groups` groups
@@ -104,20 +108,22 @@ extension Functional {
     /// ```
     public static func groupNorm(_ input: Tensor, groups: Int, weight: Tensor? = nil, bias: Tensor? = nil,
                                  eps: Double = 1e-5) -> Tensor {
-        require(input.rank >= 2 && groups >= 1 && input.shape[1] % groups == 0,
-                     "groupNorm: input shape \(input.shape) needs a channel dimension divisible by \(groups) groups")
-        let n = input.shape[0], c = input.shape[1]
-        if let weight { require(weight.shape == [c], "groupNorm: weight shape \(weight.shape) must be [\(c)]") }
-        if let bias { require(bias.shape == [c], "groupNorm: bias shape \(bias.shape) must be [\(c)]") }
-        let grouped = input.reshape([n, groups, -1])
-        let mean = grouped.mean(axes: [2], keepDims: true)
-        let centered = grouped - mean
-        let variance = centered.square().mean(axes: [2], keepDims: true)
-        var y = (centered / (variance + eps).sqrt()).reshape(input.shape)
-        var affineShape = [Int](repeating: 1, count: input.rank)
-        affineShape[1] = c
-        if let weight { y = y * weight.reshape(affineShape) }
-        if let bias { y = y + bias.reshape(affineShape) }
-        return y
+        checked {
+            try require(input.rank >= 2 && groups >= 1 && input.shape[1] % groups == 0,
+                         "groupNorm: input shape \(input.shape) needs a channel dimension divisible by \(groups) groups", .shapeMismatch)
+            let n = input.shape[0], c = input.shape[1]
+            if let weight { try require(weight.shape == [c], "groupNorm: weight shape \(weight.shape) must be [\(c)]", .shapeMismatch) }
+            if let bias { try require(bias.shape == [c], "groupNorm: bias shape \(bias.shape) must be [\(c)]", .shapeMismatch) }
+            let grouped = input.reshape([n, groups, -1])
+            let mean = grouped.mean(axes: [2], keepDims: true)
+            let centered = grouped - mean
+            let variance = centered.square().mean(axes: [2], keepDims: true)
+            var y = (centered / (variance + eps).sqrt()).reshape(input.shape)
+            var affineShape = [Int](repeating: 1, count: input.rank)
+            affineShape[1] = c
+            if let weight { y = y * weight.reshape(affineShape) }
+            if let bias { y = y + bias.reshape(affineShape) }
+            return y
+        }
     }
 }

@@ -17,16 +17,16 @@ extension Functional {
     /// out[n, j] = x[n, table[j]] (0 where the index is −1): shape `[N] + outShape`.
     ///
     /// `input` has shape `[N, …]`; indices count within one sample (`input.count / N` elements).
-    static func patchGather(_ input: Tensor, _ table: PatchTable, outShape: [Int]) -> Tensor {
-        input.requireFloat("patchGather")
+    static func patchGather(_ input: Tensor, _ table: PatchTable, outShape: [Int]) throws -> Tensor {
+        try input.requireFloat("patchGather")
         let n = input.shape[0]
         let plane = n == 0 ? 0 : input.count / n
         let width = table.width
-        require(outShape.reduce(1, *) == width, "patchGather: output shape \(outShape) does not hold \(width) values")
+        try require(outShape.reduce(1, *) == width, "patchGather: output shape \(outShape) does not hold \(width) values", .shapeMismatch)
         let out = Tensor(uninitializedShape: [n] + outShape, dtype: input.dtype)
         func run<T: TensorFloat>(_: T.Type) {
             let src = input.pointer(T.self), dst = out.pointer(T.self)
-            table.indices.withUnsafeBufferPointer { idx in
+            try table.indices.withUnsafeBufferPointer { idx in
                 let ip = UncheckedSendable(idx.baseAddress!)
                 Threading.parallelFor(n, grain: Swift.max(1, (1 << 16) / Swift.max(width, 1))) { range in
                     for s in range {
@@ -45,24 +45,24 @@ extension Functional {
         }
         let inputShape = input.shape
         Tensor.record("patchGather", output: out, inputs: [input]) { g, _ in
-            [patchScatter(g, table, inputShape: inputShape)]
+            [try patchScatter(g, table, inputShape: inputShape)]
         }
         return out
     }
 
     /// The adjoint of ``patchGather(_:_:outShape:)``: a zero tensor of `inputShape` with
     /// x[n, table[j]] += source[n, j].
-    static func patchScatter(_ source: Tensor, _ table: PatchTable, inputShape: [Int]) -> Tensor {
-        source.requireFloat("patchScatter")
+    static func patchScatter(_ source: Tensor, _ table: PatchTable, inputShape: [Int]) throws -> Tensor {
+        try source.requireFloat("patchScatter")
         let n = inputShape[0]
         let width = table.width
-        require(source.shape[0] == n && source.count == n * width,
-                     "patchScatter: source shape \(source.shape) does not hold \(n) × \(width) values")
+        try require(source.shape[0] == n && source.count == n * width,
+                     "patchScatter: source shape \(source.shape) does not hold \(n) × \(width) values", .shapeMismatch)
         let out = Tensor.zeros(inputShape, dtype: source.dtype)
         let plane = n == 0 ? 0 : out.count / n
         func run<T: TensorFloat>(_: T.Type) {
             let src = source.pointer(T.self), dst = out.pointer(T.self)
-            table.indices.withUnsafeBufferPointer { idx in
+            try table.indices.withUnsafeBufferPointer { idx in
                 let ip = UncheckedSendable(idx.baseAddress!)
                 Threading.parallelFor(n, grain: Swift.max(1, (1 << 16) / Swift.max(width, 1))) { range in
                     for s in range {
@@ -81,7 +81,7 @@ extension Functional {
         }
         let sourceShape = Array(source.shape.dropFirst())
         Tensor.record("patchScatter", output: out, inputs: [source]) { g, _ in
-            [patchGather(g, table, outShape: sourceShape)]
+            [try patchGather(g, table, outShape: sourceShape)]
         }
         return out
     }
@@ -137,15 +137,17 @@ extension Functional {
     /// ```
     public static func unfold(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
                               padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1)) -> Tensor {
-        require(input.rank == 4, "unfold: input must be [N, C, H, W], got \(input.shape)")
-        let (c, h, w) = (input.shape[1], input.shape[2], input.shape[3])
-        let outH = windowOutput(h, kernel: kernelSize.0, stride: stride.0, padding: padding.0, dilation: dilation.0)
-        let outW = windowOutput(w, kernel: kernelSize.1, stride: stride.1, padding: padding.1, dilation: dilation.1)
-        require(outH > 0 && outW > 0,
-                     "unfold: kernel \(kernelSize) with dilation \(dilation) does not fit input \(input.shape) padded by \(padding)")
-        let table = windowTable(channels: c, height: h, width: w, kernel: kernelSize, stride: stride,
-                                padding: padding, dilation: dilation, outH: outH, outW: outW)
-        return patchGather(input, table, outShape: [outH * outW, c * kernelSize.0 * kernelSize.1])
+        checked {
+            try require(input.rank == 4, "unfold: input must be [N, C, H, W], got \(input.shape)", .shapeMismatch)
+            let (c, h, w) = (input.shape[1], input.shape[2], input.shape[3])
+            let outH = windowOutput(h, kernel: kernelSize.0, stride: stride.0, padding: padding.0, dilation: dilation.0)
+            let outW = windowOutput(w, kernel: kernelSize.1, stride: stride.1, padding: padding.1, dilation: dilation.1)
+            try require(outH > 0 && outW > 0,
+                         "unfold: kernel \(kernelSize) with dilation \(dilation) does not fit input \(input.shape) padded by \(padding)", .shapeMismatch)
+            let table = windowTable(channels: c, height: h, width: w, kernel: kernelSize, stride: stride,
+                                    padding: padding, dilation: dilation, outH: outH, outW: outW)
+            return try patchGather(input, table, outShape: [outH * outW, c * kernelSize.0 * kernelSize.1])
+        }
     }
 
     /// Sums rows of windows back into a batch of images (col2im), the adjoint of
@@ -158,18 +160,20 @@ extension Functional {
     public static func fold(_ columns: Tensor, outputSize: (Int, Int), kernelSize: (Int, Int),
                             stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
                             dilation: (Int, Int) = (1, 1)) -> Tensor {
-        require(columns.rank == 3, "fold: columns must be [N, L, C·kH·kW], got \(columns.shape)")
-        let k = kernelSize.0 * kernelSize.1
-        require(k > 0 && columns.shape[2] % k == 0,
-                     "fold: column width \(columns.shape[2]) is not a multiple of the kernel size \(kernelSize)")
-        let c = columns.shape[2] / k
-        let (h, w) = outputSize
-        let outH = windowOutput(h, kernel: kernelSize.0, stride: stride.0, padding: padding.0, dilation: dilation.0)
-        let outW = windowOutput(w, kernel: kernelSize.1, stride: stride.1, padding: padding.1, dilation: dilation.1)
-        require(outH * outW == columns.shape[1],
-                     "fold: \(columns.shape[1]) windows given, but output size \(outputSize) with kernel \(kernelSize), stride \(stride), padding \(padding), dilation \(dilation) has \(outH)×\(outW)")
-        let table = windowTable(channels: c, height: h, width: w, kernel: kernelSize, stride: stride,
-                                padding: padding, dilation: dilation, outH: outH, outW: outW)
-        return patchScatter(columns, table, inputShape: [columns.shape[0], c, h, w])
+        checked {
+            try require(columns.rank == 3, "fold: columns must be [N, L, C·kH·kW], got \(columns.shape)", .shapeMismatch)
+            let k = kernelSize.0 * kernelSize.1
+            try require(k > 0 && columns.shape[2] % k == 0,
+                         "fold: column width \(columns.shape[2]) is not a multiple of the kernel size \(kernelSize)", .shapeMismatch)
+            let c = columns.shape[2] / k
+            let (h, w) = outputSize
+            let outH = windowOutput(h, kernel: kernelSize.0, stride: stride.0, padding: padding.0, dilation: dilation.0)
+            let outW = windowOutput(w, kernel: kernelSize.1, stride: stride.1, padding: padding.1, dilation: dilation.1)
+            try require(outH * outW == columns.shape[1],
+                         "fold: \(columns.shape[1]) windows given, but output size \(outputSize) with kernel \(kernelSize), stride \(stride), padding \(padding), dilation \(dilation) has \(outH)×\(outW)", .shapeMismatch)
+            let table = windowTable(channels: c, height: h, width: w, kernel: kernelSize, stride: stride,
+                                    padding: padding, dilation: dilation, outH: outH, outW: outW)
+            return try patchScatter(columns, table, inputShape: [columns.shape[0], c, h, w])
+        }
     }
 }

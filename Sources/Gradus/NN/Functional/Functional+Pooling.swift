@@ -24,78 +24,80 @@ extension Functional {
     public static func maxPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil,
                                  padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1),
                                  ceilMode: Bool = false) -> Tensor {
-        let op = "maxPool2d"
-        require(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)")
-        input.requireFloat(op)
-        let k = checkedPair(kernelSize, "kernel size", op, min: 1)
-        let s = checkedPair(stride ?? kernelSize, "stride", op, min: 1)
-        let d = checkedPair(dilation, "dilation", op, min: 1)
-        require(padding.0 >= 0 && padding.1 >= 0 && padding.0 * 2 <= k.0 && padding.1 * 2 <= k.1,
-                     "\(op): padding \(padding) must be between 0 and half the kernel size \(k)")
-        let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-        let outH = windowOutput(h, kernel: k.0, stride: s.0, padding: padding.0, dilation: d.0, ceilMode: ceilMode)
-        let outW = windowOutput(w, kernel: k.1, stride: s.1, padding: padding.1, dilation: d.1, ceilMode: ceilMode)
-        require(outH > 0 && outW > 0, "\(op): kernel \(k) does not fit input \(input.shape) padded by \(padding)")
-        let planes = n * c, l = outH * outW, kk = k.0 * k.1, hw = h * w
-        var winners = [Int](repeating: 0, count: planes * l)
-        // Each window as (start of its window, offsets of its elements); -1 offsets mark padding and
-        // the part of a ceil-mode window past the input. When every window lies inside the input, all
-        // have the same offsets, so no per-window table is needed.
-        let unpadded = padding.0 == 0 && padding.1 == 0
-            && outH == windowOutput(h, kernel: k.0, stride: s.0, padding: 0, dilation: d.0)
-            && outW == windowOutput(w, kernel: k.1, stride: s.1, padding: 0, dilation: d.1)
-        let windows = unpadded
-            ? PatchTable(indices: [], width: 0, perSample: false)
-            : windowTable(channels: 1, height: h, width: w, kernel: k, stride: s, padding: padding, dilation: d,
-                          outH: outH, outW: outW)
-        var offsets = [Int](repeating: 0, count: kk)
-        for ky in 0..<k.0 { for kx in 0..<k.1 { offsets[ky * k.1 + kx] = ky * d.0 * w + kx * d.1 } }
-        func run<T: TensorFloat>(_: T.Type) {
-            let src = input.pointer(T.self)
-            windows.indices.withUnsafeBufferPointer { table in
-                offsets.withUnsafeBufferPointer { offs in
-                    winners.withUnsafeMutableBufferPointer { out in
-                        let tp = UncheckedSendable(table.baseAddress), op = UncheckedSendable(out.baseAddress!)
-                        let offp = UncheckedSendable(offs.baseAddress!)
-                        Threading.parallelFor(planes, grain: Swift.max(1, (1 << 15) / Swift.max(l * kk, 1))) { range in
-                            for p in range {
-                                let x = src + p &* hw, o = op.value + p &* l
-                                if unpadded {
-                                    var j = 0
-                                    for oy in 0..<outH {
-                                        for ox in 0..<outW {
-                                            let base = oy &* s.0 &* w &+ ox &* s.1
-                                            var best = base &+ offp.value[0]
-                                            var bestValue = x[best]
-                                            if !bestValue.isNaN {
-                                                for q in 1..<kk {
-                                                    let idx = base &+ offp.value[q]
-                                                    let v = x[idx]
-                                                    if v > bestValue || v.isNaN {
-                                                        best = idx; bestValue = v
-                                                        if v.isNaN { break }
+        checked {
+            let op = "maxPool2d"
+            try require(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)", .shapeMismatch)
+            try input.requireFloat(op)
+            let k = try checkedPair(kernelSize, "kernel size", op, min: 1)
+            let s = try checkedPair(stride ?? kernelSize, "stride", op, min: 1)
+            let d = try checkedPair(dilation, "dilation", op, min: 1)
+            try require(padding.0 >= 0 && padding.1 >= 0 && padding.0 * 2 <= k.0 && padding.1 * 2 <= k.1,
+                         "\(op): padding \(padding) must be between 0 and half the kernel size \(k)")
+            let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+            let outH = windowOutput(h, kernel: k.0, stride: s.0, padding: padding.0, dilation: d.0, ceilMode: ceilMode)
+            let outW = windowOutput(w, kernel: k.1, stride: s.1, padding: padding.1, dilation: d.1, ceilMode: ceilMode)
+            try require(outH > 0 && outW > 0, "\(op): kernel \(k) does not fit input \(input.shape) padded by \(padding)", .shapeMismatch)
+            let planes = n * c, l = outH * outW, kk = k.0 * k.1, hw = h * w
+            var winners = [Int](repeating: 0, count: planes * l)
+            // Each window as (start of its window, offsets of its elements); -1 offsets mark padding and
+            // the part of a ceil-mode window past the input. When every window lies inside the input, all
+            // have the same offsets, so no per-window table is needed.
+            let unpadded = padding.0 == 0 && padding.1 == 0
+                && outH == windowOutput(h, kernel: k.0, stride: s.0, padding: 0, dilation: d.0)
+                && outW == windowOutput(w, kernel: k.1, stride: s.1, padding: 0, dilation: d.1)
+            let windows = unpadded
+                ? PatchTable(indices: [], width: 0, perSample: false)
+                : windowTable(channels: 1, height: h, width: w, kernel: k, stride: s, padding: padding, dilation: d,
+                              outH: outH, outW: outW)
+            var offsets = [Int](repeating: 0, count: kk)
+            for ky in 0..<k.0 { for kx in 0..<k.1 { offsets[ky * k.1 + kx] = ky * d.0 * w + kx * d.1 } }
+            func run<T: TensorFloat>(_: T.Type) throws {
+                let src = input.pointer(T.self)
+                try windows.indices.withUnsafeBufferPointer { table in
+                    try offsets.withUnsafeBufferPointer { offs in
+                        try winners.withUnsafeMutableBufferPointer { out in
+                            let tp = UncheckedSendable(table.baseAddress), op = UncheckedSendable(out.baseAddress!)
+                            let offp = UncheckedSendable(offs.baseAddress!)
+                            Threading.parallelFor(planes, grain: Swift.max(1, (1 << 15) / Swift.max(l * kk, 1))) { range in
+                                for p in range {
+                                    let x = src + p &* hw, o = op.value + p &* l
+                                    if unpadded {
+                                        var j = 0
+                                        for oy in 0..<outH {
+                                            for ox in 0..<outW {
+                                                let base = oy &* s.0 &* w &+ ox &* s.1
+                                                var best = base &+ offp.value[0]
+                                                var bestValue = x[best]
+                                                if !bestValue.isNaN {
+                                                    for q in 1..<kk {
+                                                        let idx = base &+ offp.value[q]
+                                                        let v = x[idx]
+                                                        if v > bestValue || v.isNaN {
+                                                            best = idx; bestValue = v
+                                                            if v.isNaN { break }
+                                                        }
                                                     }
+                                                }
+                                                o[j] = best
+                                                j &+= 1
+                                            }
+                                        }
+                                    } else {
+                                        for j in 0..<l {
+                                            let win = tp.value! + j &* kk
+                                            var best = -1
+                                            var bestValue = -T.infinity
+                                            for q in 0..<kk {
+                                                let idx = win[q]
+                                                if idx < 0 { continue }
+                                                let v = x[idx]
+                                                if best < 0 || v > bestValue || v.isNaN {
+                                                    best = idx; bestValue = v
+                                                    if v.isNaN { break }
                                                 }
                                             }
                                             o[j] = best
-                                            j &+= 1
                                         }
-                                    }
-                                } else {
-                                    for j in 0..<l {
-                                        let win = tp.value! + j &* kk
-                                        var best = -1
-                                        var bestValue = -T.infinity
-                                        for q in 0..<kk {
-                                            let idx = win[q]
-                                            if idx < 0 { continue }
-                                            let v = x[idx]
-                                            if best < 0 || v > bestValue || v.isNaN {
-                                                best = idx; bestValue = v
-                                                if v.isNaN { break }
-                                            }
-                                        }
-                                        o[j] = best
                                     }
                                 }
                             }
@@ -103,11 +105,11 @@ extension Functional {
                     }
                 }
             }
+            if planes > 0 { if input.dtype == .float32 { try run(Float.self) } else { try run(Double.self) } }
+            let table = PatchTable(indices: winners, width: l, perSample: true)
+            let out = try patchGather(input.reshape([planes, hw]), table, outShape: [l])
+            return out.reshape([n, c, outH, outW])
         }
-        if planes > 0 { if input.dtype == .float32 { run(Float.self) } else { run(Double.self) } }
-        let table = PatchTable(indices: winners, width: l, perSample: true)
-        let out = patchGather(input.reshape([planes, hw]), table, outShape: [l])
-        return out.reshape([n, c, outH, outW])
     }
 
     /// 2-D average pooling, like PyTorch's `F.avg_pool2d`.
@@ -128,38 +130,40 @@ extension Functional {
     public static func avgPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil,
                                  padding: (Int, Int) = (0, 0), countIncludePad: Bool = true,
                                  ceilMode: Bool = false) -> Tensor {
-        let op = "avgPool2d"
-        require(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)")
-        let k = checkedPair(kernelSize, "kernel size", op, min: 1)
-        let s = checkedPair(stride ?? kernelSize, "stride", op, min: 1)
-        require(padding.0 >= 0 && padding.1 >= 0 && padding.0 * 2 <= k.0 && padding.1 * 2 <= k.1,
-                     "\(op): padding \(padding) must be between 0 and half the kernel size \(k)")
-        let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-        let outH = windowOutput(h, kernel: k.0, stride: s.0, padding: padding.0, dilation: 1, ceilMode: ceilMode)
-        let outW = windowOutput(w, kernel: k.1, stride: s.1, padding: padding.1, dilation: 1, ceilMode: ceilMode)
-        require(outH > 0 && outW > 0, "\(op): kernel \(k) does not fit input \(input.shape) padded by \(padding)")
-        // Each window's elements as a row [N·C, L, kk]; positions outside the input read 0.
-        let table = windowTable(channels: 1, height: h, width: w, kernel: k, stride: s, padding: padding,
-                                dilation: (1, 1), outH: outH, outW: outW)
-        let cols = patchGather(input.reshape([n * c, h * w]), table, outShape: [outH * outW, k.0 * k.1])
-        // The divisor of each window: its extent clipped to the padded input (countIncludePad) or to
-        // the input itself, as PyTorch counts.
-        let rowLimit = countIncludePad ? h + padding.0 : h, columnLimit = countIncludePad ? w + padding.1 : w
-        var counts = [Double](repeating: 0, count: outH * outW)
-        var uniform = true
-        for oy in 0..<outH {
-            for ox in 0..<outW {
-                let top = oy * s.0 - padding.0, left = ox * s.1 - padding.1
-                let rows = Swift.min(top + k.0, rowLimit) - (countIncludePad ? top : Swift.max(top, 0))
-                let columns = Swift.min(left + k.1, columnLimit) - (countIncludePad ? left : Swift.max(left, 0))
-                counts[oy * outW + ox] = Double(rows * columns)
-                uniform = uniform && rows * columns == k.0 * k.1
+        checked {
+            let op = "avgPool2d"
+            try require(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)", .shapeMismatch)
+            let k = try checkedPair(kernelSize, "kernel size", op, min: 1)
+            let s = try checkedPair(stride ?? kernelSize, "stride", op, min: 1)
+            try require(padding.0 >= 0 && padding.1 >= 0 && padding.0 * 2 <= k.0 && padding.1 * 2 <= k.1,
+                         "\(op): padding \(padding) must be between 0 and half the kernel size \(k)")
+            let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+            let outH = windowOutput(h, kernel: k.0, stride: s.0, padding: padding.0, dilation: 1, ceilMode: ceilMode)
+            let outW = windowOutput(w, kernel: k.1, stride: s.1, padding: padding.1, dilation: 1, ceilMode: ceilMode)
+            try require(outH > 0 && outW > 0, "\(op): kernel \(k) does not fit input \(input.shape) padded by \(padding)", .shapeMismatch)
+            // Each window's elements as a row [N·C, L, kk]; positions outside the input read 0.
+            let table = windowTable(channels: 1, height: h, width: w, kernel: k, stride: s, padding: padding,
+                                    dilation: (1, 1), outH: outH, outW: outW)
+            let cols = try patchGather(input.reshape([n * c, h * w]), table, outShape: [outH * outW, k.0 * k.1])
+            // The divisor of each window: its extent clipped to the padded input (countIncludePad) or to
+            // the input itself, as PyTorch counts.
+            let rowLimit = countIncludePad ? h + padding.0 : h, columnLimit = countIncludePad ? w + padding.1 : w
+            var counts = [Double](repeating: 0, count: outH * outW)
+            var uniform = true
+            for oy in 0..<outH {
+                for ox in 0..<outW {
+                    let top = oy * s.0 - padding.0, left = ox * s.1 - padding.1
+                    let rows = Swift.min(top + k.0, rowLimit) - (countIncludePad ? top : Swift.max(top, 0))
+                    let columns = Swift.min(left + k.1, columnLimit) - (countIncludePad ? left : Swift.max(left, 0))
+                    counts[oy * outW + ox] = Double(rows * columns)
+                    uniform = uniform && rows * columns == k.0 * k.1
+                }
             }
+            let pooled = uniform
+                ? cols.mean(axes: [2])
+                : cols.sum(axes: [2]) / Tensor(shape: [outH * outW], values: counts, dtype: input.dtype)
+            return pooled.reshape([n, c, outH, outW])
         }
-        let pooled = uniform
-            ? cols.mean(axes: [2])
-            : cols.sum(axes: [2]) / Tensor(shape: [outH * outW], values: counts, dtype: input.dtype)
-        return pooled.reshape([n, c, outH, outW])
     }
 
     /// 2-D adaptive average pooling, like PyTorch's `F.adaptive_avg_pool2d`: output cell (i, j) averages
@@ -175,23 +179,25 @@ extension Functional {
     /// let features = Functional.adaptiveAvgPool2d(x, outputSize: (1, 1)).flatten(startDim: 1)
     /// ```
     public static func adaptiveAvgPool2d(_ input: Tensor, outputSize: (Int, Int)) -> Tensor {
-        let op = "adaptiveAvgPool2d"
-        require(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)")
-        let (oh, ow) = checkedPair(outputSize, "output size", op, min: 1)
-        let (h, w) = (input.shape[2], input.shape[3])
-        require(h > 0 && w > 0, "\(op): input \(input.shape) has an empty spatial dimension")
-        if oh == 1 && ow == 1 { return input.mean(axes: [2, 3], keepDims: true) }
-        // Separable: average rows with A [oh, H] and columns with B [ow, W]: out = A · x · Bᵀ.
-        func averaging(_ out: Int, _ size: Int) -> Tensor {
-            var m = [Double](repeating: 0, count: out * size)
-            for i in 0..<out {
-                let start = (i * size) / out, end = ((i + 1) * size + out - 1) / out
-                for j in start..<end { m[i * size + j] = 1 / Double(end - start) }
+        checked {
+            let op = "adaptiveAvgPool2d"
+            try require(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)", .shapeMismatch)
+            let (oh, ow) = try checkedPair(outputSize, "output size", op, min: 1)
+            let (h, w) = (input.shape[2], input.shape[3])
+            try require(h > 0 && w > 0, "\(op): input \(input.shape) has an empty spatial dimension", .shapeMismatch)
+            if oh == 1 && ow == 1 { return input.mean(axes: [2, 3], keepDims: true) }
+            // Separable: average rows with A [oh, H] and columns with B [ow, W]: out = A · x · Bᵀ.
+            func averaging(_ out: Int, _ size: Int) -> Tensor {
+                var m = [Double](repeating: 0, count: out * size)
+                for i in 0..<out {
+                    let start = (i * size) / out, end = ((i + 1) * size + out - 1) / out
+                    for j in start..<end { m[i * size + j] = 1 / Double(end - start) }
+                }
+                return Tensor(shape: [out, size], values: m, dtype: input.dtype)
             }
-            return Tensor(shape: [out, size], values: m, dtype: input.dtype)
+            let cols = try Tensor.matmulCore(input, averaging(ow, w), transA: false, transB: true)       // [N, C, H, ow]
+            let rows = try Tensor.matmulCore(cols.transpose(2, 3), averaging(oh, h), transA: false, transB: true)  // [N, C, ow, oh]
+            return rows.transpose(2, 3)
         }
-        let cols = Tensor.matmulCore(input, averaging(ow, w), transA: false, transB: true)       // [N, C, H, ow]
-        let rows = Tensor.matmulCore(cols.transpose(2, 3), averaging(oh, h), transA: false, transB: true)  // [N, C, ow, oh]
-        return rows.transpose(2, 3)
     }
 }

@@ -8,8 +8,8 @@ public enum Functional {}
 
 /// Checks and normalizes a pair of sizes for a 2-D operation.
 @inline(__always)
-func checkedPair(_ p: (Int, Int), _ what: String, _ op: String, min: Int) -> (Int, Int) {
-    require(p.0 >= min && p.1 >= min, "\(op): \(what) \(p) must be at least \(min)")
+func checkedPair(_ p: (Int, Int), _ what: String, _ op: String, min: Int) throws -> (Int, Int) {
+    try require(p.0 >= min && p.1 >= min, "\(op): \(what) \(p) must be at least \(min)")
     return p
 }
 
@@ -43,11 +43,13 @@ extension Functional {
     /// let h = Functional.dropout(x, p: 0.5, training: true, generator: &rng)
     /// ```
     public static func dropout(_ input: Tensor, p: Double, training: Bool, generator: inout SeededGenerator) -> Tensor {
-        require(p >= 0 && p <= 1, "dropout: p must be in [0, 1], got \(p)")
-        if !training || p == 0 { return input }
-        if p == 1 { return input * 0 }
-        let keep = Tensor.bernoulli(input.shape, p: 1 - p, dtype: input.dtype, generator: &generator)
-        return input * (keep * (1 / (1 - p)))
+        checked {
+            try require(p >= 0 && p <= 1, "dropout: p must be in [0, 1], got \(p)")
+            if !training || p == 0 { return input }
+            if p == 1 { return input * 0 }
+            let keep = Tensor.bernoulli(input.shape, p: 1 - p, dtype: input.dtype, generator: &generator)
+            return input * (keep * (1 / (1 - p)))
+        }
     }
 
     /// ``dropout(_:p:training:generator:)`` drawing from the default generator (``Random``), like
@@ -73,16 +75,18 @@ extension Functional {
     /// let vectors = Functional.embedding(Tensor(labels: [3, 1]), weight: table)
     /// ```
     public static func embedding(_ indices: Tensor, weight: Tensor, paddingIdx: Int? = nil) -> Tensor {
-        require(indices.dtype == .int64, "embedding: indices must be int64, got \(indices.dtype) of shape \(indices.shape)")
-        require(weight.rank == 2, "embedding: weight must be [numEmbeddings, embeddingDim], got \(weight.shape)")
-        let flat = indices.reshape([indices.count])
-        var rows = weight.indexSelect(axis: 0, index: flat)
-        if let paddingIdx, rows.requiresGrad {
-            // Same values; the padding rows' gradient is cut by taking them from a detached copy.
-            let isPadding = Tensor(shape: [indices.count, 1], values: flat.intScalars.map { $0 == paddingIdx ? 1.0 : 0.0 },
-                                   dtype: weight.dtype)
-            rows = Tensor.where(isPadding, rows.detach(), rows)
+        checked {
+            try require(indices.dtype == .int64, "embedding: indices must be int64, got \(indices.dtype) of shape \(indices.shape)", .dtypeMismatch)
+            try require(weight.rank == 2, "embedding: weight must be [numEmbeddings, embeddingDim], got \(weight.shape)", .shapeMismatch)
+            let flat = indices.reshape([indices.count])
+            var rows = weight.indexSelect(axis: 0, index: flat)
+            if let paddingIdx, rows.requiresGrad {
+                // Same values; the padding rows' gradient is cut by taking them from a detached copy.
+                let isPadding = Tensor(shape: [indices.count, 1], values: flat.intScalars.map { $0 == paddingIdx ? 1.0 : 0.0 },
+                                       dtype: weight.dtype)
+                rows = Tensor.where(isPadding, rows.detach(), rows)
+            }
+            return rows.reshape(indices.shape + [weight.shape[1]])
         }
-        return rows.reshape(indices.shape + [weight.shape[1]])
     }
 }
