@@ -13,15 +13,35 @@ import torch.nn.functional as F
 
 torch.manual_seed(1234)
 g = torch.Generator().manual_seed(1234)
+# Inputs are drawn from `inputs_gen`; upstream gradients always from `g`, after all inputs. Later groups
+# of cases switch `inputs_gen` to a generator of their own (see below), so that adding cases leaves the
+# inputs and upstream gradients of the earlier ones as they were.
+inputs_gen = g
 
 def rn(*shape):
-    return torch.randn(*shape, generator=g, dtype=torch.float64).float()
+    return torch.randn(*shape, generator=inputs_gen, dtype=torch.float64).float()
 
 def pos(*shape):
-    return (torch.rand(*shape, generator=g, dtype=torch.float64) * 2 + 0.2).float()
+    return (torch.rand(*shape, generator=inputs_gen, dtype=torch.float64) * 2 + 0.2).float()
 
 def idx(high, *shape):
-    return torch.randint(0, high, shape, generator=g)
+    return torch.randint(0, high, shape, generator=inputs_gen)
+
+def distinct(*shape):
+    """Values spread over [-2, 2) with gaps of at least 4/n, in random order: no ties for sorting and
+    selection ops, even after a finite-difference step."""
+    n = 1
+    for d in shape:
+        n *= d
+    perm = torch.randperm(n, generator=inputs_gen).double()
+    return (perm * (4.0 / n) - 2.0 + 1.0 / (3 * n)).reshape(shape).float()
+
+def with_zeros(t, *positions):
+    """`t` with exact zeros at the given index tuples."""
+    t = t.clone()
+    for p in positions:
+        t[p] = 0.0
+    return t
 
 CASES = []
 def case(name, fn, *inputs):
@@ -123,6 +143,37 @@ case("linear_no_bias", lambda x, w: F.linear(x, w), rn(5, 4), rn(3, 4))
 case("softmax_axis1", lambda a: a.softmax(1), rn(3, 4) * 2)
 case("softmax_3d_axis1", lambda a: a.softmax(1), rn(2, 3, 4))
 case("log_softmax_axis0", lambda a: a.log_softmax(0), rn(3, 4) * 2)
+
+# Sorting, cumulative ops, products, triangles, einsum. Inputs from their own generator (see the top).
+inputs_gen = torch.Generator().manual_seed(2024)
+case("topk_largest", lambda a: a.topk(2, dim=1).values, distinct(3, 5))
+case("topk_smallest", lambda a: a.topk(3, dim=0, largest=False).values, distinct(4, 3))
+case("sort_axis1", lambda a: a.sort(dim=1).values, distinct(3, 5))
+case("sort_descending", lambda a: a.sort(dim=0, descending=True).values, distinct(4, 3))
+case("cumsum_axis1", lambda a: a.cumsum(1), rn(3, 4))
+case("cumsum_axis0_3d", lambda a: a.cumsum(0), rn(2, 3, 4))
+case("cumprod_axis1", lambda a: a.cumprod(1), rn(3, 4))
+# One zero per row, first in row 0 and inside row 1: the gradient of the zero is the product of the
+# other factors, and every element after the zero gets 0.
+case("cumprod_zero", lambda a: a.cumprod(1), with_zeros(rn(2, 4), (0, 0), (1, 2)))
+# Two zeros per row: nothing reaches the elements after the first zero, and the first zero's gradient
+# only sums the outputs up to the second.
+case("cumprod_two_zeros", lambda a: a.cumprod(1), with_zeros(rn(2, 5), (0, 1), (0, 3), (1, 0), (1, 4)))
+case("prod_all", lambda a: a.prod(), rn(3, 4))
+case("prod_all_one_zero", lambda a: a.prod(), with_zeros(rn(2, 3), (1, 1)))
+case("prod_axis1", lambda a: a.prod(1), rn(3, 4))
+# Row 0 has exactly one zero (its gradient is the product of the others; the others get 0).
+case("prod_one_zero", lambda a: a.prod(1), with_zeros(rn(2, 4), (0, 2)))
+# Row 0 has two zeros (every gradient of the row is 0); row 1 has none.
+case("prod_two_zeros", lambda a: a.prod(1), with_zeros(rn(2, 4), (0, 0), (0, 3)))
+case("triu", lambda a: a.triu(), rn(4, 5))
+case("triu_k1", lambda a: a.triu(diagonal=1), rn(4, 5))
+case("tril_km1", lambda a: a.tril(diagonal=-1), rn(4, 5))
+case("tril_batched", lambda a: a.tril(), rn(2, 3, 3))
+case("einsum_ij_jk", lambda a, b: torch.einsum("ij,jk->ik", a, b), rn(3, 4), rn(4, 2))
+case("einsum_bij_bjk", lambda a, b: torch.einsum("bij,bjk->bik", a, b), rn(2, 3, 4), rn(2, 4, 5))
+case("einsum_ij_ij_to_i", lambda a, b: torch.einsum("ij,ij->i", a, b), rn(3, 4), rn(3, 4))
+case("einsum_i_j_outer", lambda a, b: torch.einsum("i,j->ij", a, b), rn(3), rn(4))
 
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
