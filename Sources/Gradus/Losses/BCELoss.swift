@@ -4,7 +4,7 @@ extension Tensor {
     /// Binary cross-entropy between probabilities (this tensor, in [0, 1]) and targets in [0, 1]
     /// (PyTorch's `F.binary_cross_entropy`):
     /// −w·(y·log x + (1 − y)·log(1 − x)), each logarithm clamped at −100 as in PyTorch so that
-    /// x = 0 or 1 gives a finite loss.
+    /// x = 0 or 1 gives a finite loss; the gradient w·(x − y)/max(x(1 − x), 10⁻¹²) is finite there too.
     ///
     /// Prefer ``binaryCrossEntropyWithLogits(_:weight:posWeight:reduction:)`` on raw scores: it is
     /// stable where the sigmoid saturates.
@@ -28,10 +28,16 @@ extension Tensor {
             }
             try requireFloat("binaryCrossEntropy")
             try require(dtype == .float32 ? inRange(Float.self) : inRange(Double.self),
-                         "binaryCrossEntropy: every prediction must lie in [0, 1] (shape \(shape)); apply sigmoid first or use binaryCrossEntropyWithLogits", .shapeMismatch)
-            let logX = log().clamp(min: -100)
-            let log1mX = (1 - self).log().clamp(min: -100)
-            var loss = -(target * logX + (1 - target) * log1mX)
+                         "binaryCrossEntropy: every prediction must lie in [0, 1] (shape \(shape)); apply sigmoid first or use binaryCrossEntropyWithLogits", .invalidArgument)
+            var loss = GradMode.noGrad {
+                -(target * log().clamp(min: -100) + (1 - target) * (1 - self).log().clamp(min: -100))
+            }
+            // PyTorch's binary_cross_entropy_backward: the denominator x(1 − x) is floored at 1e-12, so
+            // a prediction of exactly 0 or 1 (a saturated sigmoid) gets a finite gradient, not NaN.
+            record("binaryCrossEntropy", output: loss, inputs: [self, target]) { g, _ in
+                [self.requiresGrad ? g * (self - target) / (self * (1 - self)).clamp(min: 1e-12) : nil,
+                 target.requiresGrad ? g * ((1 - self).log() - self.log()) : nil]
+            }
             if let weight { loss = loss * weight }
             return loss.reduced(reduction)
         }

@@ -85,16 +85,18 @@ extension Tensor {
         for i in 0..<m {
             let y = Int(lab[i])
             try require(y == ignoreIndex || (y >= 0 && y < c),
-                         "crossEntropy: label \(y) at row \(i) is outside 0..<\(c) (logits shape \(logits.shape))", .shapeMismatch)
+                         "crossEntropy: label \(y) at row \(i) is outside 0..<\(c) (logits shape \(logits.shape))", .indexOutOfRange)
         }
-        // Per row: log Σ exp (kept for backward) and the weight w[y_i] (0 for ignored rows).
+        // Per row: the maximum and log Σ exp(x − max) (kept for backward, apart, so that exp((x − max) − log Σ)
+        // keeps its precision for logits with a large common offset) and the weight w[y_i] (0 for ignored rows).
         let lse = Tensor(uninitializedShape: [m], dtype: .float64)
+        let rowMax = Tensor(uninitializedShape: [m], dtype: .float64)
         let rowWeight = Tensor(uninitializedShape: [m], dtype: .float64)
         let perRow = Tensor(uninitializedShape: [m], dtype: logits.dtype)
 
         func forward<T: TensorFloat>(_: T.Type) -> Double {
             let x = logits.pointer(T.self), out = perRow.pointer(T.self)
-            let lsePtr = lse.pointer(Double.self), rw = rowWeight.pointer(Double.self)
+            let lsePtr = lse.pointer(Double.self), maxPtr = rowMax.pointer(Double.self), rw = rowWeight.pointer(Double.self)
             let wT = w.map { $0.map { T($0) } }
             let keep = T(1 - eps), spread = T(eps / Double(c))
             var total = 0.0
@@ -105,8 +107,9 @@ extension Tensor {
                 if !mx.isFinite { mx = 0 }
                 var s: T = 0
                 for j in 0..<c { s += T.exp(row[j] - mx) }
-                let l = T.log(s) + mx
-                lsePtr[i] = Double(l)
+                let ls = T.log(s)
+                lsePtr[i] = Double(ls)
+                maxPtr[i] = Double(mx)
                 let y = Int(lab[i])
                 if y == ignoreIndex {
                     rw[i] = 0; out[i] = 0
@@ -114,13 +117,14 @@ extension Tensor {
                 }
                 let wy: T = wT?[y] ?? 1
                 rw[i] = Double(wy)
-                var loss = keep * wy * (l - row[y])
+                // log Σ − (x_y − max): exact for logits with a large common offset (see logSoftmax).
+                var loss = keep * wy * (ls - (row[y] - mx))
                 if eps > 0 {
                     var smooth: T = 0
                     if let wT {
-                        for j in 0..<c { smooth += wT[j] * (l - row[j]) }
+                        for j in 0..<c { smooth += wT[j] * (ls - (row[j] - mx)) }
                     } else {
-                        for j in 0..<c { smooth += l - row[j] }
+                        for j in 0..<c { smooth += ls - (row[j] - mx) }
                     }
                     loss += spread * smooth
                 }
@@ -159,7 +163,7 @@ extension Tensor {
             let upstream = g.scalars(as: Double.self)
             func backward<T: TensorFloat>(_: T.Type) {
                 let x = logits.pointer(T.self), dx = grad.pointer(T.self)
-                let lsePtr = lse.pointer(Double.self), rw = rowWeight.pointer(Double.self)
+                let lsePtr = lse.pointer(Double.self), maxPtr = rowMax.pointer(Double.self), rw = rowWeight.pointer(Double.self)
                 let spread = eps / Double(c)
                 let wT = w.map { $0.map { T($0 * spread) } }
                 for i in 0..<m {
@@ -176,13 +180,13 @@ extension Tensor {
                     case .mean: gi = upstream[0] / denominator
                     }
                     let a = T(((1 - eps) * rw[i] + spread * wSum) * gi)
-                    let l = T(lsePtr[i])
+                    let ls = T(lsePtr[i]), mx = T(maxPtr[i])
                     let gT = T(gi)
                     if let wT {
-                        for j in 0..<c { drow[j] = T.exp(row[j] - l) * a - wT[j] * gT }
+                        for j in 0..<c { drow[j] = T.exp((row[j] - mx) - ls) * a - wT[j] * gT }
                     } else {
                         let sub = T(spread * gi)
-                        for j in 0..<c { drow[j] = T.exp(row[j] - l) * a - sub }
+                        for j in 0..<c { drow[j] = T.exp((row[j] - mx) - ls) * a - sub }
                     }
                     drow[y] -= T((1 - eps) * rw[i] * gi)
                 }

@@ -26,7 +26,7 @@ extension Tensor {
             }
             try require(bias.shape == [outFeatures] && bias.dtype == weight.dtype,
                          "linear: bias shape \(bias.shape) must be [\(outFeatures)] for weight shape \(weight.shape)", .shapeMismatch)
-            let rows = input.count / Swift.max(inFeatures, 1)
+            let rows = input.shape.dropLast().reduce(1, *)   // not count / inFeatures, which is 0 when inFeatures is
             let out = Tensor(uninitializedShape: Array(input.shape.dropLast()) + [outFeatures], dtype: input.dtype)
             let es = input.dtype.byteSize
             for r in 0..<rows {

@@ -47,7 +47,7 @@ extension Tensor {
         let out: Tensor
         if br == 2 && !transA {
             // Fold a's batch dimensions into its rows: one large product instead of many small ones.
-            let rows = a.count / Swift.max(k, 1)
+            let rows = a.shape.dropLast().reduce(1, *)   // not count / k, which is 0 when k is
             out = Tensor(uninitializedShape: Array(a.shape.dropLast()) + [n], dtype: a.dtype)
             try gemm(a, 0, b, 0, out, 0, m: rows, n: n, k: k, transA: false, transB: transB)
         } else {
@@ -74,7 +74,8 @@ extension Tensor {
             if b.requiresGrad {
                 if b.rank == 2 && !transA && a.rank > 2 {
                     // Folded forward: the batch sums inside one product.
-                    let a2 = a.reshape([-1, k]), g2 = g.reshape([-1, n])
+                    let rows = a.shape.dropLast().reduce(1, *)
+                    let a2 = a.reshape([rows, k]), g2 = g.reshape([rows, n])
                     gb = transB ? try matmulCore(g2, a2, transA: true, transB: false) : try matmulCore(a2, g2, transA: true, transB: false)
                 } else {
                     switch (transA, transB) {
@@ -115,7 +116,7 @@ extension Tensor {
             return
         }
         func run<T: TensorFloat>(_: T.Type) throws {
-            try RawBLAS.parallelGemm(m: m, n: n, k: k, a.pointer(T.self) + aOffset, lda: lda, transA: transA,
+            RawBLAS.parallelGemm(m: m, n: n, k: k, a.pointer(T.self) + aOffset, lda: lda, transA: transA,
                                  b.pointer(T.self) + bOffset, ldb: ldb, transB: transB,
                                  beta: T(beta), c.pointer(T.self) + cOffset, ldc: n)
         }
@@ -131,7 +132,7 @@ extension Tensor {
     static func gemv(matrix: Tensor, _ matrixOffset: Int, stored: (Int, Int), ld: Int, transposed: Bool,
                      vector: Tensor, _ vectorOffset: Int, out: Tensor, _ outOffset: Int, beta: Double) throws {
         func run<T: TensorFloat>(_: T.Type) throws {
-            try RawBLAS.parallelGemv(rows: stored.0, columns: stored.1, matrix.pointer(T.self) + matrixOffset, ld: ld,
+            RawBLAS.parallelGemv(rows: stored.0, columns: stored.1, matrix.pointer(T.self) + matrixOffset, ld: ld,
                                  transposed: transposed, vector.pointer(T.self) + vectorOffset, beta: T(beta),
                                  out.pointer(T.self) + outOffset)
         }

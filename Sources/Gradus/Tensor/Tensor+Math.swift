@@ -103,8 +103,11 @@ extension Tensor {
         checked {
             let out = try zipWith(exponent, "pow", { Float.pow($0, $1) }, { Double.pow($0, $1) })
             record("pow", output: out, inputs: [self, exponent]) { g, y in
-                [self.requiresGrad ? g * exponent * self.pow(exponent - 1) : nil,
-                 exponent.requiresGrad ? g * y * self.log().maskedWhere(self.eq(0.0), 0) : nil]
+                // PyTorch's pow_backward_self / pow_backward_exponent: no gradient to the base where the
+                // exponent is 0 (0 · 0⁻¹ would be NaN at base 0), none to the exponent where the base is 0
+                // and the exponent is non-negative (y · log 0).
+                [self.requiresGrad ? g * (exponent * self.pow(exponent - 1)).maskedWhere(exponent.eq(0.0), 0) : nil,
+                 exponent.requiresGrad ? g * (y * self.log()).maskedWhere(self.eq(0.0) * exponent.ge(0.0), 0) : nil]
             }
             return out
         }
@@ -171,8 +174,9 @@ extension Tensor {
         return out
     }
 
-    /// Elements clamped to [`min`, `max`]; either bound may be omitted. The gradient passes where
-    /// `min ≤ x ≤ max`, as in PyTorch.
+    /// Elements clamped to [`min`, `max`]; either bound may be omitted. The gradient passes strictly
+    /// inside the given bounds (`min < x < max`): at exactly a bound, beyond it and at NaN it is 0, as in
+    /// PyTorch 2.x.
     ///
     /// ```swift
     /// let p = probabilities.clamp(min: 1e-7, max: 1 - 1e-7)
@@ -183,7 +187,9 @@ extension Tensor {
             let lf = Float(l), hf = Float(h)
             let out = try map("clamp", { Swift.min(Swift.max($0, lf), hf) }, { Swift.min(Swift.max($0, l), h) })
             record("clamp", output: out, inputs: [self]) { g, _ in
-                let inside = try self.map("clamp.mask", { $0 >= lf && $0 <= hf ? 1 : 0 }, { $0 >= l && $0 <= h ? 1 : 0 })
+                let hasLow = lo != nil, hasHigh = hi != nil
+                let inside = try self.map("clamp.mask", { ($0 > lf || !hasLow) && ($0 < hf || !hasHigh) && !$0.isNaN ? 1 : 0 },
+                                          { ($0 > l || !hasLow) && ($0 < h || !hasHigh) && !$0.isNaN ? 1 : 0 })
                 return [g * inside]
             }
             return out

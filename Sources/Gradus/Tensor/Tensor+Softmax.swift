@@ -53,8 +53,10 @@ extension Tensor {
                         s += e
                     }
                     if log {
-                        let ls = T.log(s) + m
-                        for k in 0..<n { dst[base &+ k &* inner] = src[base &+ k &* inner] - ls }
+                        // (x − max) − log Σ, not x − (max + log Σ): with a large common offset the sum
+                        // max + log Σ rounds away the digits that the result keeps.
+                        let ls = T.log(s)
+                        for k in 0..<n { dst[base &+ k &* inner] = (src[base &+ k &* inner] - m) - ls }
                     } else {
                         let r = 1 / s
                         for k in 0..<n { dst[base &+ k &* inner] *= r }

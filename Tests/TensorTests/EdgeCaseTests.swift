@@ -1,0 +1,59 @@
+import Gradus
+import GradusTestSupport
+import Testing
+
+/// The cases of tensor/edges.json (scripts/make_edge_fixtures.py), by name, as Gradus calls: exact
+/// boundaries, saturation, empty tensors and extreme magnitudes, where finite differences cannot check
+/// a gradient and PyTorch's convention is the reference.
+let edgeTable: [String: @Sendable ([Tensor]) -> Tensor] = [
+    "clamp_at_bounds": { $0[0].clamp(min: -0.5, max: 0.7) },
+    "clamp_tensor_bounds": { $0[0].clamp(min: $0[1], max: $0[2]) },
+    "pow_tensor_zero_base": { $0[0].pow($0[1]) },
+    "bce_saturated": { BCELoss()($0[0], $0[1]) },
+    "bce_sigmoid_saturated": { BCELoss()($0[0].sigmoid(), $0[1]) },
+    "matmul_empty_inner": { $0[0].matmul($0[1]) },
+    "linear_empty_inner": { Tensor.linear($0[0], weight: $0[1], bias: $0[2]) },
+    "sum_empty": { $0[0].sum(axes: [0]) },
+    "log_softmax_offset": { $0[0].logSoftmax(axis: 1) },
+    "cross_entropy_offset": { CrossEntropyLoss()($0[0], $0[1]) },
+    "softmax_large": { $0[0].softmax(axis: 1) },
+    "exp_huge_tiny": { $0[0].exp() },
+    "log_tiny": { $0[0].log() },
+]
+
+let edgeCases: [OpCase] = (try? Fixtures.decode(OpFixtureFile.self, "tensor/edges.json").cases) ?? []
+
+/// Values and gradients at boundary points against PyTorch (Float32; 1e-5 relative, 1e-6 absolute).
+/// Inputs with a `null` gradient in the fixture (loss targets, int64 labels) do not require gradients.
+@Suite("Edge cases match PyTorch")
+struct EdgeCaseTests {
+    @Test("the fixture file loads and every case has a Gradus call")
+    func coverage() {
+        #expect(edgeCases.count >= 13)
+        let names = Set(edgeCases.map(\.name))
+        #expect(names.subtracting(edgeTable.keys).isEmpty, "cases without a Gradus call: \(names.subtracting(edgeTable.keys))")
+        #expect(Set(edgeTable.keys).subtracting(names).isEmpty, "calls without a case: \(Set(edgeTable.keys).subtracting(names))")
+    }
+
+    @Test("value and gradients", arguments: edgeCases)
+    func valueAndGradients(_ c: OpCase) throws {
+        let op = try #require(edgeTable[c.name], "no Gradus call for \(c.name)")
+        let inputs = c.inputs.enumerated().map { i, f -> Tensor in
+            let t = f.tensor()
+            if t.dtype.isFloatingPoint && c.grads[i] != nil { t.requiresGrad = true }
+            return t
+        }
+        let out = op(inputs)
+        let valueMismatch = mismatch(out, c.output.tensor(), rtol: 1e-5, atol: 1e-6)
+        #expect(valueMismatch == nil, "\(c.name) value: \(valueMismatch ?? "")")
+        guard c.grads.contains(where: { $0 != nil }) else { return }
+        try #require(out.requiresGrad, "\(c.name): the output does not require gradients")
+        (out * c.upstream.tensor()).sum().backward()
+        for (i, expected) in c.grads.enumerated() {
+            guard let expected else { continue }
+            let g = try #require(inputs[i].grad, "\(c.name): input \(i) has no gradient")
+            let m = mismatch(g, expected.tensor(), rtol: 1e-5, atol: 1e-6)
+            #expect(m == nil, "\(c.name) gradient of input \(i): \(m ?? "")")
+        }
+    }
+}
