@@ -3,8 +3,12 @@
 define the formats. Run with /tmp/torchenv/bin/python; writes under Tests/Fixtures/data/:
 
   torch.safetensors      torch tensors of several dtypes + metadata, by safetensors.torch.save_file
-  npy_*.npy              numpy arrays: <f4, <f8, |u1, <i8, format versions 1/2/3, Fortran order, >f4
-  arrays.npz             np.savez (stored entries); arrays_compressed.npz: np.savez_compressed (deflated)
+  npy_*.npy              numpy arrays: <f4, <f8, |u1, <i8, format versions 1/2/3, Fortran order, >f4;
+                         more element types (<f2, |i1, <i2, <i4, <u2, <u4, <u8, |b1), big-endian
+                         integers and floats, Fortran-ordered 3-D float64, int64 and big-endian int32,
+                         and npy_u8_overflow.npy (a <u8 value above int64's maximum, to be refused)
+  arrays.npz             np.savez (stored entries); arrays_compressed.npz: np.savez_compressed (deflated);
+                         arrays_types.npz: np.savez_compressed of an int32 and a Fortran-ordered array
   small-images-idx3-ubyte.gz / small-labels-idx1-ubyte.gz   a 3x4x5 IDX image file and its labels, gzip
   expected.json          the values every file above holds, as flat lists of full-precision floats
 """
@@ -76,8 +80,42 @@ def main():
     for version in [(2, 0), (3, 0)]:
         with open(os.path.join(OUT, f"npy_v{version[0]}.npy"), "wb") as f:
             np.lib.format.write_array(f, arrays["f4"], version=version)
-    np.save(os.path.join(OUT, "npy_fortran.npy"), np.asfortranarray(rng.standard_normal((3, 2)).astype("<f4")))
-    np.save(os.path.join(OUT, "npy_bigendian.npy"), np.arange(3, dtype=">f4"))
+    fortran = np.asfortranarray(rng.standard_normal((3, 2)).astype("<f4"))
+    np.save(os.path.join(OUT, "npy_fortran.npy"), fortran)
+    npy["fortran"] = entry(fortran, "float32")
+    bigendian = np.arange(3, dtype=">f4")
+    np.save(os.path.join(OUT, "npy_bigendian.npy"), bigendian)
+    npy["bigendian"] = entry(bigendian, "float32")
+
+    # More element types, byte orders and Fortran layouts, with fixed values (no draws from `rng`, so
+    # that the files below keep their values). Integers and booleans read as int64, <f2 as float32.
+    # Values stay within 2^53 so that expected.json's floats hold them exactly.
+    more = {
+        "i4": (np.array([[-(2**31), -1, 0], [1, 7, 2**31 - 1]], dtype="<i4"), "int64"),
+        "i2": (np.array([-32768, -2, 0, 3, 32767], dtype="<i2"), "int64"),
+        "i1": (np.array([-128, -1, 0, 127], dtype="|i1"), "int64"),
+        "u2": (np.array([0, 1, 300, 65535], dtype="<u2"), "int64"),
+        "u4": (np.array([[0, 123456], [2**31, 2**32 - 1]], dtype="<u4"), "int64"),
+        "u8": (np.array([0, 5, 2**53, 2**62], dtype="<u8"), "int64"),
+        "b1": (np.array([[True, False, True], [False, False, True]], dtype="|b1"), "int64"),
+        "f2": (np.array([0.5, -1.25, 65504.0, 6e-8, 0.0], dtype="<f2"), "float32"),
+        "i4_be": (np.array([-(2**31), -1, 0, 65536, 2**31 - 1], dtype=">i4"), "int64"),
+        "i2_be": (np.array([[-32768, 258], [-2, 32767]], dtype=">i2"), "int64"),
+        "i8_be": (np.array([-(2**40), 1, 2**62], dtype=">i8"), "int64"),
+        "u4_be": (np.array([1, 2**32 - 1], dtype=">u4"), "int64"),
+        "f8_be": (np.array([[1.5, -0.1], [1e300, -2.5e-300]], dtype=">f8"), "float64"),
+        "f2_be": (np.array([0.5, -1.25, 65504.0], dtype=">f2"), "float32"),
+        "fortran3d": (np.asfortranarray(np.arange(24, dtype="<f8").reshape(2, 3, 4) * 0.5 - 3), "float64"),
+        "fortran_i8": (np.asfortranarray(np.arange(6, dtype="<i8").reshape(2, 3) * 1000 - 2**40), "int64"),
+        "fortran_be": (np.asfortranarray((np.arange(12).reshape(3, 4) - 5).astype(">i4")), "int64"),
+    }
+    for name, (a, dtype) in more.items():
+        assert name[-3:] != "_be" or a.dtype.byteorder == ">", name
+        assert not name.startswith("fortran") or not a.flags.c_contiguous, name
+        np.save(os.path.join(OUT, f"npy_{name}.npy"), a)
+        npy[name] = entry(a, dtype)
+    np.save(os.path.join(OUT, "npy_u8_overflow.npy"), np.array([1, 2**63, 2**64 - 1], dtype="<u8"))
+    np.savez_compressed(os.path.join(OUT, "arrays_types.npz"), counts=more["i4"][0], cube=more["fortran3d"][0])
     expected["npy"] = npy
 
     # .npz: stored and deflated archives of the same arrays.

@@ -5,6 +5,10 @@ Optimizers: two parameters (shapes [3] and [2, 2]); at step k the gradient of el
 parameter is a_j·(θ_j − c_j) + 0.1·cos(0.7·k + j), computed in float64 and cast to the parameter's
 dtype. The parameters after each of 20 steps are recorded.
 
+Schedules: learning rates of SGD with two groups under each schedule ("cases" of schedules.json), and
+OneCycleLR cycling SGD's momentum and Adam's beta1 with the parameters after each step
+("momentumCycles").
+
 Run: /tmp/torchenv/bin/python scripts/make_optim_fixtures.py
 """
 import json
@@ -171,8 +175,48 @@ schedules = [
              {"mode": "min", "factor": 0.5, "patience": 0, "threshold": 0.05, "thresholdMode": "abs"},
              metrics=plateau_metrics),
 ]
+
+
+# OneCycleLR with momentum cycling (PyTorch's default cycle_momentum=True): the optimizer's momentum
+# (SGD) or beta1 (Adam) moves opposite to the rate, from maxMomentum down to baseMomentum while the
+# rate rises, then back up. One group holding both optimizer-test parameters (float64), with the
+# optimizer tests' gradients (see `gradient`); "lrs" and "momentums" are the group's values after
+# construction and after each step (so each has totalSteps + 1 entries), "trajectory" the parameters
+# after each step. Kept apart from "cases", whose runs use a two-group SGD without momentum.
+def cycled_momentum(name, optimizer_options, options, steps):
+    params = [p.clone().requires_grad_(True) for p in init]
+    opt = CLASSES[name](params, **torch_options(optimizer_options))
+    sched = S.OneCycleLR(opt, max_lr=options["maxLR"][0], total_steps=options["totalSteps"],
+                         cycle_momentum=True, base_momentum=options["baseMomentum"],
+                         max_momentum=options["maxMomentum"])
+    key = "betas" if "betas" in opt.defaults else "momentum"
+
+    def momentum():
+        m = opt.param_groups[0][key]
+        return [float(m[0] if key == "betas" else m)]
+
+    lrs, momentums, traj = [[opt.param_groups[0]["lr"]]], [momentum()], []
+    for k in range(steps):
+        opt.zero_grad()
+        for p, a, c in zip(params, scale, center):
+            p.grad = gradient(p, a, c, k)
+        opt.step()
+        sched.step()
+        lrs.append([opt.param_groups[0]["lr"]])
+        momentums.append(momentum())
+        traj.append([flat(p) for p in params])
+    return {"schedule": "OneCycleLR", "optimizer": name, "optimizerOptions": optimizer_options,
+            "options": options, "dtype": "float64", "lrs": lrs, "momentums": momentums, "trajectory": traj}
+
+
+cycle_options = {"maxLR": [0.1], "totalSteps": 10, "cycleMomentum": 1, "baseMomentum": 0.85, "maxMomentum": 0.95}
+momentum_cycles = [
+    cycled_momentum("SGD", {"lr": 0.1, "momentum": 0.9}, cycle_options, steps=10),
+    cycled_momentum("Adam", {"lr": 0.1}, cycle_options, steps=10),
+]
+
 with open(os.path.join(OUT, "schedules.json"), "w") as f:
-    json.dump({"torch": torch.__version__, "cases": schedules}, f)
+    json.dump({"torch": torch.__version__, "cases": schedules, "momentumCycles": momentum_cycles}, f)
 
 # Gradient clipping.
 g1 = torch.randn(3, 4)
@@ -195,4 +239,5 @@ for kind, arg in [("norm", (1.0, 2.0)), ("norm", (0.5, float("inf"))), ("norm", 
     clip.append(case)
 with open(os.path.join(OUT, "clipping.json"), "w") as f:
     json.dump({"torch": torch.__version__, "shapes": [[3, 4], [5]], "cases": clip}, f)
-print(len(cases), "optimizer cases,", len(schedules), "schedules,", len(clip), "clipping cases")
+print(len(cases), "optimizer cases,", len(schedules), "schedules,", len(momentum_cycles), "momentum cycles,",
+      len(clip), "clipping cases")

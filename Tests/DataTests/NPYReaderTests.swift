@@ -23,8 +23,12 @@ func setU32(_ b: inout [UInt8], _ at: Int, _ v: UInt32) {
 }
 
 @Suite struct NPYReaderTests {
+    /// Every array of expected.json (written by scripts/make_io_fixtures.py with NumPy) reads back with
+    /// its dtype, shape and values: <f2 <f4 <f8, |i1 <i2 <i4 <i8, |u1 <u2 <u4 <u8, |b1, big-endian
+    /// floats and integers, and Fortran-ordered arrays (npy_fortran*.npy), which come back in C order.
     @Test func readsEverySupportedDtype() throws {
         let expected = try Fixtures.decode(ExpectedFixtures.self, "data/expected.json")
+        #expect(expected.npy.count >= 24)
         for (name, want) in expected.npy {
             let t = try NPYReader.read(fixturePath("npy_\(name).npy"))
             #expect(t.dtype == want.tensor().dtype, "dtype of \(name)")
@@ -36,11 +40,72 @@ func setU32(_ b: inout [UInt8], _ at: Int, _ v: UInt32) {
         }
     }
 
-    @Test func rejectsUnsupportedLayouts() {
-        expectDataError(.unsupported, file: "npy_fortran.npy", mentions: ["Fortran"]) { _ = try NPYReader.read(fixturePath("npy_fortran.npy")) }
-        expectDataError(.unsupported, file: "npy_bigendian.npy", mentions: [">f4"]) { _ = try NPYReader.read(fixturePath("npy_bigendian.npy")) }
+    /// The new types and layouts, checked against values written in the script (not only expected.json).
+    @Test func readsIntegersBooleansHalvesBigEndianAndFortranOrder() throws {
+        let i4 = try NPYReader.read(fixturePath("npy_i4.npy"))
+        #expect(i4.dtype == .int64 && i4.shape == [2, 3])
+        #expect(i4.intScalars == [-2_147_483_648, -1, 0, 1, 7, 2_147_483_647])
+        #expect(try NPYReader.read(fixturePath("npy_i2.npy")).intScalars == [-32768, -2, 0, 3, 32767])
+        #expect(try NPYReader.read(fixturePath("npy_i1.npy")).intScalars == [-128, -1, 0, 127])
+        #expect(try NPYReader.read(fixturePath("npy_u2.npy")).intScalars == [0, 1, 300, 65535])
+        #expect(try NPYReader.read(fixturePath("npy_u4.npy")).intScalars == [0, 123456, 2_147_483_648, 4_294_967_295])
+        #expect(try NPYReader.read(fixturePath("npy_u8.npy")).intScalars == [0, 5, 1 << 53, 1 << 62])
+        let b1 = try NPYReader.read(fixturePath("npy_b1.npy"))
+        #expect(b1.dtype == .int64 && b1.shape == [2, 3] && b1.intScalars == [1, 0, 1, 0, 0, 1])
+        let f2 = try NPYReader.read(fixturePath("npy_f2.npy"))
+        #expect(f2.dtype == .float32 && f2.scalars() == [0.5, -1.25, 65504, 0x1p-24, 0])
+        #expect(try NPYReader.read(fixturePath("npy_f2_be.npy")).scalars() == [0.5, -1.25, 65504])
+        #expect(try NPYReader.read(fixturePath("npy_bigendian.npy")).scalars() == [0, 1, 2])
+        #expect(try NPYReader.read(fixturePath("npy_i4_be.npy")).intScalars == [-2_147_483_648, -1, 0, 65536, 2_147_483_647])
+        #expect(try NPYReader.read(fixturePath("npy_i2_be.npy")).intScalars == [-32768, 258, -2, 32767])
+        #expect(try NPYReader.read(fixturePath("npy_i8_be.npy")).intScalars == [-(1 << 40), 1, 1 << 62])
+        #expect(try NPYReader.read(fixturePath("npy_u4_be.npy")).intScalars == [1, 4_294_967_295])
+        let f8 = try NPYReader.read(fixturePath("npy_f8_be.npy"))
+        #expect(f8.dtype == .float64 && f8.scalars(as: Double.self) == [1.5, -0.1, 1e300, -2.5e-300])
+        // np.arange(24).reshape(2, 3, 4) * 0.5 - 3 saved in Fortran order: element [a, b, c] is
+        // (12a + 4b + c) / 2 - 3 in C order.
+        let cube = try NPYReader.read(fixturePath("npy_fortran3d.npy"))
+        #expect(cube.dtype == .float64 && cube.shape == [2, 3, 4])
+        #expect(cube.scalars(as: Double.self) == (0..<24).map { Double($0) * 0.5 - 3 })
+        let fi8 = try NPYReader.read(fixturePath("npy_fortran_i8.npy"))
+        #expect(fi8.shape == [2, 3] && fi8.intScalars == (0..<6).map { $0 * 1000 - (1 << 40) })
+        let fbe = try NPYReader.read(fixturePath("npy_fortran_be.npy"))
+        #expect(fbe.dtype == .int64 && fbe.shape == [3, 4] && fbe.intScalars == (0..<12).map { $0 - 5 })
+    }
+
+    /// Bytes written here: a Fortran-ordered big-endian int16 [2, 3] (column-major file order
+    /// 1 4 2 5 3 6), booleans stored as other non-zero bytes, and a short <i2 file.
+    @Test func decodesHandWrittenLayouts() throws {
+        let columns: [Int16] = [1, 4, 2, 5, 3, -6]
+        let data = columns.flatMap { v in [UInt8(UInt16(bitPattern: v) >> 8), UInt8(UInt16(bitPattern: v) & 0xFF)] }
+        let f = try NPYReader.decode(npyBytes("{'descr': '>i2', 'fortran_order': True, 'shape': (2, 3), }", data: data),
+                                     file: "f.npy")
+        #expect(f.shape == [2, 3] && f.intScalars == [1, 2, 3, 4, 5, -6])
+        // Fortran order of one dimension is C order.
+        let line = try NPYReader.decode(npyBytes("{'descr': '<i4', 'fortran_order': True, 'shape': (2,), }",
+                                                 data: [1, 0, 0, 0, 0xFE, 0xFF, 0xFF, 0xFF]), file: "line.npy")
+        #expect(line.intScalars == [1, -2])
+        let empty = try NPYReader.decode(npyBytes("{'descr': '<i2', 'fortran_order': True, 'shape': (0, 3), }", data: []),
+                                         file: "empty.npy")
+        #expect(empty.shape == [0, 3] && empty.dtype == .int64)
+        let flags = try NPYReader.decode(npyBytes("{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }", data: [0, 1, 2]),
+                                         file: "b.npy")
+        #expect(flags.intScalars == [0, 1, 1])
+        let short = npyBytes("{'descr': '<i2', 'fortran_order': False, 'shape': (3,), }", data: [1, 0, 2, 0, 3])
+        expectDataError(.truncated, file: "short.npy", mentions: ["needs 6 bytes"]) { _ = try NPYReader.decode(short, file: "short.npy") }
+    }
+
+    @Test func rejectsUnsupportedTypes() {
         let complex = npyBytes("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", data: Array(repeating: 0, count: 8))
         expectDataError(.unsupported, file: "c.npy", mentions: ["<c8"]) { _ = try NPYReader.decode(complex, file: "c.npy") }
+        for descr in [">c16", "<U3", "|V8", "|O", "|f4", "<i3", "<f16", "<b2", ""] {
+            let bytes = npyBytes("{'descr': '\(descr)', 'fortran_order': False, 'shape': (1,), }", data: Array(repeating: 0, count: 4))
+            expectDataError(.unsupported, file: "t.npy", mentions: ["'\(descr)'", "<i4"]) { _ = try NPYReader.decode(bytes, file: "t.npy") }
+        }
+        // A <u8 value that int64 cannot hold is named, with its place.
+        expectDataError(.unsupported, file: "npy_u8_overflow.npy", mentions: ["element 1", "9223372036854775808", "<u8"]) {
+            _ = try NPYReader.read(fixturePath("npy_u8_overflow.npy"))
+        }
         var v9 = npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", data: [0, 0, 0, 0])
         v9[6] = 9
         expectDataError(.unsupported, file: "v9.npy", mentions: ["version 9"]) { _ = try NPYReader.decode(v9, file: "v9.npy") }
@@ -84,6 +149,12 @@ func setU32(_ b: inout [UInt8], _ at: Int, _ v: UInt32) {
             #expect(arrays["y"]!.intScalars == expected.npy["i8"]!.data.map { Int($0) })
             #expect(arrays["pixels"]!.shape == [2, 2, 2] && arrays["pixels"]!.intScalars == expected.npy["u1"]!.data.map { Int($0) })
         }
+        // NPZ entries go through NPYReader: int32 and a Fortran-ordered float64 array.
+        let types = try NPZReader.read(fixturePath("arrays_types.npz"))
+        #expect(Set(types.keys) == ["counts", "cube"])
+        #expect(mismatch(types["counts"]!, expected.npy["i4"]!.tensor(), rtol: 0, atol: 0) == nil)
+        #expect(types["counts"]!.dtype == .int64)
+        #expect(mismatch(types["cube"]!, expected.npy["fortran3d"]!.tensor(), rtol: 0, atol: 0) == nil)
         let zip = try ZipArchive(bytes: fixtureBytes("arrays_compressed.npz"), file: "arrays_compressed.npz")
         #expect(zip.names == ["x.npy", "y.npy", "pixels.npy"] && zip.entries.allSatisfy { $0.method == 8 })
     }

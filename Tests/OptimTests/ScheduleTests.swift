@@ -69,7 +69,9 @@ func scheduleMatchesPyTorch(_ c: ScheduleCase) {
                            annealStrategy: AnnealStrategy(rawValue: o["annealStrategy"]?.text ?? "cos")!,
                            divFactor: o["divFactor"]?.number ?? 25,
                            finalDivFactor: o["finalDivFactor"]?.number ?? 1e4,
-                           threePhase: (o["threePhase"]?.number ?? 0) != 0)
+                           threePhase: (o["threePhase"]?.number ?? 0) != 0,
+                           // The fixtures' runs use cycle_momentum=False (their SGD has no momentum).
+                           cycleMomentum: (o["cycleMomentum"]?.number ?? 0) != 0)
         stepper = { _ in s.step() }
     case "ReduceLROnPlateau":
         let s = ReduceLROnPlateau(

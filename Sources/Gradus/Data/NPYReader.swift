@@ -1,9 +1,13 @@
 /// A reader of NumPy `.npy` files (format versions 1, 2 and 3).
 ///
-/// Supported element types: `<f4` (→ float32), `<f8` (→ float64), `<i8` and `|u1` (→ int64), in C
-/// order. Fortran-ordered arrays, big-endian and other element types are rejected with a
+/// Supported element types, little- (`<`) or big-endian (`>`): floats `f2`, `f4` (→ float32) and
+/// `f8` (→ float64); signed integers `i1`, `i2`, `i4`, `i8`, unsigned integers `u1`, `u2`, `u4`, `u8`
+/// and booleans `b1` (→ int64, booleans as 0 and 1). A `u8` value above `Int64.max` is a
+/// ``DataError`` of kind `.unsupported` naming the value. Arrays in C or Fortran (column-major) order
+/// are read; a Fortran-ordered array comes back in C order with the same shape and values, as NumPy
+/// shows it. Other element types (complex, strings, structured records, objects) are rejected with a
 /// ``DataError`` of kind `.unsupported`; malformed headers and data lengths that disagree with the
-/// shape are rejected too. Files may be gzip-compressed.
+/// shape are rejected too, before anything is allocated. Files may be gzip-compressed.
 ///
 /// ```swift
 /// let x = try NPYReader.read("features.npy")        // as saved by np.save
@@ -11,6 +15,9 @@
 public enum NPYReader {
     /// The magic string that starts every `.npy` file: `\x93NUMPY`.
     static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
+
+    /// The element types read, for messages.
+    static let supportedTypes = "<f2 <f4 <f8, |i1 <i2 <i4 <i8, |u1 <u2 <u4 <u8, |b1 (or big-endian >)"
 
     /// Reads a `.npy` file.
     ///
@@ -20,7 +27,7 @@ public enum NPYReader {
     /// - Returns: a tensor with the array's shape.
     ///
     /// ```swift
-    /// let labels = try NPYReader.read("labels.npy")   // |u1 or <i8 -> int64
+    /// let labels = try NPYReader.read("labels.npy")   // integers and booleans -> int64
     /// ```
     public static func read(_ path: String, maxBytes: Int = ReaderLimits.defaultMaxBytes) throws -> Tensor {
         try decode(Gzip.readMaybeCompressed(path, maxBytes: maxBytes), file: path)
@@ -67,27 +74,29 @@ public enum NPYReader {
             throw DataError(.badHeader, file: file,
                             "shape \(header.shape) of \(header.descr) needs \(dataBytes) bytes of data, but \(cursor.remaining) follow")
         }
-        let out = Tensor(uninitializedShape: header.shape, dtype: header.dtype)
         let start = cursor.offset
-        bytes.withUnsafeBytes { raw in
-            let src = raw.baseAddress! + start
-            if header.descr == "|u1" {
-                let p = out.pointer(Int64.self)
-                let u = src.assumingMemoryBound(to: UInt8.self)
-                for i in 0..<count { p[i] = Int64(u[i]) }
-            } else {
-                // Little-endian on every platform Gradus runs on: a straight copy.
-                out.storage.pointer.copyMemory(from: src, byteCount: dataBytes)
-            }
+        return try bytes.withUnsafeBytes { raw in
+            try convert(header, from: UnsafeRawPointer(raw.baseAddress! + start), count: count, file: file)
         }
-        return out
+    }
+
+    /// What the elements of an array are.
+    enum ElementKind {
+        case float, signed, unsigned, bool
     }
 
     struct Header {
+        /// The element type as written (`"<f4"`).
         let descr: String
-        let dtype: DType
+        let kind: ElementKind
+        /// Bytes per element in the file.
         let itemSize: Int
+        let bigEndian: Bool
+        /// The type of the tensor read.
+        let dtype: DType
         let shape: [Int]
+        /// Whether the data is in column-major order.
+        let fortranOrder: Bool
     }
 
     /// Parses the Python dict literal `{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }`.
@@ -106,15 +115,112 @@ public enum NPYReader {
         guard case .tuple(let shape)? = dict["shape"] else {
             throw DataError(.badHeader, file: file, "the header has no 'shape' tuple")
         }
-        guard !fortran else {
-            throw DataError(.unsupported, file: file,
-                            "the array is in Fortran (column-major) order; save it with np.ascontiguousarray first")
+        let (kind, size, bigEndian) = try elementType(descr, file: file)
+        let dtype: DType = kind != .float ? .int64 : size == 8 ? .float64 : .float32
+        return Header(descr: descr, kind: kind, itemSize: size, bigEndian: bigEndian, dtype: dtype, shape: shape,
+                      fortranOrder: fortran)
+    }
+
+    /// The kind, size and byte order of a `descr` such as `<f4`, `>i8` or `|u1`: a byte-order mark
+    /// (`<`, `>`, or `|` for one-byte types), a kind letter and a size in bytes.
+    static func elementType(_ descr: String, file: String) throws -> (ElementKind, Int, Bool) {
+        let unsupported = DataError(.unsupported, file: file,
+                                    "element type '\(descr)' is not supported; Gradus reads \(supportedTypes)")
+        let u = Array(descr.utf8)
+        guard u.count == 3 else { throw unsupported }
+        let size = Int(u[2]) - Int(UInt8(ascii: "0"))  // a single digit; other sizes fail below
+        let kind: ElementKind
+        switch (u[1], size) {
+        case (UInt8(ascii: "f"), 2), (UInt8(ascii: "f"), 4), (UInt8(ascii: "f"), 8): kind = .float
+        case (UInt8(ascii: "i"), 1), (UInt8(ascii: "i"), 2), (UInt8(ascii: "i"), 4), (UInt8(ascii: "i"), 8): kind = .signed
+        case (UInt8(ascii: "u"), 1), (UInt8(ascii: "u"), 2), (UInt8(ascii: "u"), 4), (UInt8(ascii: "u"), 8): kind = .unsigned
+        case (UInt8(ascii: "b"), 1): kind = .bool
+        default: throw unsupported
         }
-        let types: [String: (DType, Int)] = ["<f4": (.float32, 4), "<f8": (.float64, 8), "<i8": (.int64, 8), "|u1": (.int64, 1)]
-        guard let (dtype, size) = types[descr] else {
-            throw DataError(.unsupported, file: file, "element type '\(descr)' is not one of <f4, <f8, <i8, |u1")
+        // One-byte types have no byte order ('|'); NumPy never writes '|' for wider ones.
+        switch u[0] {
+        case UInt8(ascii: "<"): return (kind, size, false)
+        case UInt8(ascii: ">"): return (kind, size, true)
+        case UInt8(ascii: "|") where size == 1: return (kind, size, false)
+        default: throw unsupported
         }
-        return Header(descr: descr, dtype: dtype, itemSize: size, shape: shape)
+    }
+
+    /// The tensor holding the `count` elements at `src`, converted from the header's type, byte order
+    /// and memory order.
+    static func convert(_ h: Header, from src: UnsafeRawPointer, count: Int, file: String) throws -> Tensor {
+        let big = h.bigEndian
+        func byte(_ i: Int) -> UInt8 { src.load(fromByteOffset: i, as: UInt8.self) }
+        func bits16(_ i: Int) -> UInt16 {
+            let v = src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)
+            return big ? UInt16(bigEndian: v) : UInt16(littleEndian: v)
+        }
+        func bits32(_ i: Int) -> UInt32 {
+            let v = src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)
+            return big ? UInt32(bigEndian: v) : UInt32(littleEndian: v)
+        }
+        func bits64(_ i: Int) -> UInt64 {
+            let v = src.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)
+            return big ? UInt64(bigEndian: v) : UInt64(littleEndian: v)
+        }
+        if h.kind == .unsigned && h.itemSize == 8 {
+            // Before allocating: every value must fit in int64.
+            for i in 0..<count where bits64(i) > UInt64(Int64.max) {
+                throw DataError(.unsupported, file: file,
+                                "element \(i) of the \(h.descr) data is \(bits64(i)), above the int64 maximum \(Int64.max)")
+            }
+        }
+        let out = Tensor(uninitializedShape: h.shape, dtype: h.dtype)
+        let shape = h.shape, fortran = h.fortranOrder && h.shape.count > 1
+        if !fortran && !big && h.itemSize == h.dtype.byteSize {
+            // <f4, <f8, <i8 (and <u8, checked above) in C order are the tensor's bytes already: the
+            // host is little-endian on every platform Gradus runs on.
+            out.storage.pointer.copyMemory(from: src, byteCount: count * h.itemSize)
+            return out
+        }
+        /// Stores `element(i)` of every element i of the file at its place in C order.
+        func fill<T>(_: T.Type, _ element: (Int) -> T) {
+            let p = out.pointer(T.self)
+            guard fortran else {
+                for i in 0..<count { p[i] = element(i) }
+                return
+            }
+            // The file runs the first axis fastest: walk the multi-index that way and keep the C-order
+            // offset alongside.
+            var strides = [Int](repeating: 1, count: shape.count)
+            for axis in stride(from: shape.count - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * shape[axis + 1] }
+            var index = [Int](repeating: 0, count: shape.count)
+            var offset = 0
+            for i in 0..<count {
+                p[offset] = element(i)
+                var axis = 0
+                while axis < shape.count {
+                    index[axis] += 1
+                    offset += strides[axis]
+                    if index[axis] < shape[axis] { break }
+                    offset -= strides[axis] * shape[axis]
+                    index[axis] = 0
+                    axis += 1
+                }
+            }
+        }
+        switch (h.kind, h.itemSize) {
+        case (.float, 2): fill(Float.self) { Float(Float16(bitPattern: bits16($0))) }
+        case (.float, 4): fill(Float.self) { Float(bitPattern: bits32($0)) }
+        case (.float, 8): fill(Double.self) { Double(bitPattern: bits64($0)) }
+        case (.signed, 1): fill(Int64.self) { Int64(Int8(bitPattern: byte($0))) }
+        case (.signed, 2): fill(Int64.self) { Int64(Int16(bitPattern: bits16($0))) }
+        case (.signed, 4): fill(Int64.self) { Int64(Int32(bitPattern: bits32($0))) }
+        case (.signed, 8): fill(Int64.self) { Int64(bitPattern: bits64($0)) }
+        case (.unsigned, 1): fill(Int64.self) { Int64(byte($0)) }
+        case (.unsigned, 2): fill(Int64.self) { Int64(bits16($0)) }
+        case (.unsigned, 4): fill(Int64.self) { Int64(bits32($0)) }
+        case (.unsigned, 8): fill(Int64.self) { Int64(bitPattern: bits64($0)) }  // checked above
+        case (.bool, 1): fill(Int64.self) { byte($0) != 0 ? 1 : 0 }
+        default:
+            throw DataError(.unsupported, file: file, "element type '\(h.descr)' is not supported; Gradus reads \(supportedTypes)")
+        }
+        return out
     }
 }
 

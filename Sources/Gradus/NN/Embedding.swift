@@ -1,6 +1,7 @@
 /// A lookup table of learned vectors (PyTorch's `nn.Embedding`): integer indices pick rows of
 /// `weight` `[numEmbeddings, embeddingDim]`, initialized from N(0, 1) as in PyTorch. An optional
-/// `paddingIdx` row starts at zero and is never trained.
+/// `paddingIdx` row starts at zero and is never trained; as in PyTorch it may count from the end
+/// (`-1` is the last row) and is stored counted from the start.
 ///
 /// ```swift
 /// let embed = Embedding(1000, 64)
@@ -9,7 +10,8 @@
 public final class Embedding: Module, Layer {
     /// The table, `[numEmbeddings, embeddingDim]`.
     public var weight: Tensor
-    /// The row that is looked up but receives no gradient (e.g. the padding token), or nil.
+    /// The row that is looked up but receives no gradient (e.g. the padding token), or nil; always in
+    /// `0..<numEmbeddings` (a negative `paddingIdx` given to an initializer is counted from the end).
     public let paddingIdx: Int?
 
     /// The number of rows.
@@ -19,18 +21,30 @@ public final class Embedding: Module, Layer {
 
     /// A table with the given weight.
     ///
+    /// - Parameters:
+    ///   - weight: the table `[numEmbeddings, embeddingDim]`.
+    ///   - paddingIdx: a row that receives no gradient, in `-numEmbeddings..<numEmbeddings` (negative
+    ///     values count from the end, as in PyTorch), or nil.
+    ///
     /// ```swift
     /// let embed = Embedding(weight: pretrained)
     /// ```
     public init(weight: Tensor, paddingIdx: Int? = nil) {
         invariant(weight.rank == 2, "Embedding: weight must be [numEmbeddings, embeddingDim], got \(weight.shape)")
+        var padding: Int? = nil
         if let paddingIdx {
-            invariant(paddingIdx >= 0 && paddingIdx < weight.shape[0],
+            invariant(paddingIdx >= -weight.shape[0] && paddingIdx < weight.shape[0],
                          "Embedding: paddingIdx \(paddingIdx) is out of range for \(weight.shape[0]) rows")
+            padding = Embedding.normalizedPaddingIdx(paddingIdx, rows: weight.shape[0])
         }
         self.weight = weight.requiringGrad()
-        self.paddingIdx = paddingIdx
+        self.paddingIdx = padding
         super.init()
+    }
+
+    /// `index` counted from the start: negative indices count from the end (PyTorch's rule).
+    static func normalizedPaddingIdx(_ index: Int, rows: Int) -> Int {
+        index < 0 ? index + rows : index
     }
 
     /// A table initialized from N(0, 1) with `generator`.
@@ -38,7 +52,8 @@ public final class Embedding: Module, Layer {
     /// - Parameters:
     ///   - numEmbeddings: the number of rows (the vocabulary size).
     ///   - embeddingDim: the size of each vector.
-    ///   - paddingIdx: a row set to zero and never trained, or nil.
+    ///   - paddingIdx: a row set to zero and never trained, in `-numEmbeddings..<numEmbeddings`
+    ///     (negative values count from the end, as in PyTorch), or nil.
     ///   - dtype: the table's element type.
     ///   - generator: the source of randomness.
     ///
@@ -49,8 +64,9 @@ public final class Embedding: Module, Layer {
     public convenience init(_ numEmbeddings: Int, _ embeddingDim: Int, paddingIdx: Int? = nil, dtype: DType = .float32,
                             generator: inout SeededGenerator) {
         let w = Tensor.normal([numEmbeddings, embeddingDim], dtype: dtype, generator: &generator)
-        if let paddingIdx, paddingIdx >= 0 && paddingIdx < numEmbeddings {
-            let p = w.storage.pointer + paddingIdx * embeddingDim * dtype.byteSize
+        if let paddingIdx, paddingIdx >= -numEmbeddings && paddingIdx < numEmbeddings {
+            let row = Embedding.normalizedPaddingIdx(paddingIdx, rows: numEmbeddings)
+            let p = w.storage.pointer + row * embeddingDim * dtype.byteSize
             p.initializeMemory(as: UInt8.self, repeating: 0, count: embeddingDim * dtype.byteSize)
         }
         self.init(weight: w, paddingIdx: paddingIdx)

@@ -15,8 +15,16 @@ public enum AnnealStrategy: String, Sendable {
 /// maxLR/(divFactor·finalDivFactor). With `threePhase` it first comes back down to the initial rate
 /// symmetrically, then anneals to the minimum.
 ///
-/// Momentum cycling (PyTorch's `cycle_momentum`, on by default there) is not done: momentum and
-/// betas stay as the optimizer has them, as with `cycle_momentum=False`.
+/// Momentum cycles the other way (PyTorch's `cycle_momentum`, on by default as there): it starts at
+/// `maxMomentum`, falls to `baseMomentum` while the rate rises, and comes back to `maxMomentum` while the
+/// rate falls (with `threePhase`, it stays at `maxMomentum` during the final annealing), with the same
+/// annealing strategy. The cycled option is `beta1` for optimizers with betas (``Adam``, ``AdamW``,
+/// ``Adamax``) and `momentum` for the others that have one (``SGD``, ``RMSprop``) — a `momentum` of 0
+/// is cycled too, as in PyTorch. An optimizer with neither (``Adagrad``, ``Adadelta``) needs
+/// `cycleMomentum: false`.
+///
+/// Like PyTorch, the schedule may be stepped `totalSteps` times, and no more; the last step lies one
+/// step past the end of the final phase, where the annealing continues (the rate comes back up a little).
 ///
 /// ```swift
 /// let schedule = OneCycleLR(optimizer, maxLR: 0.1, totalSteps: epochs * batchesPerEpoch)
@@ -32,8 +40,17 @@ public final class OneCycleLR: LRScheduler, @unchecked Sendable {
     public let minLearningRates: [Double]
     /// How rates move within a phase.
     public let annealStrategy: AnnealStrategy
-    /// (end step, start rates, end rates) of each phase.
-    private let phases: [(end: Double, from: [Double], to: [Double])]
+    /// Whether the schedule sets the momentum (or β₁) of each group.
+    public let cycleMomentum: Bool
+    /// The lowest momentum of the cycle, reached with the peak rate.
+    public let baseMomentum: Double
+    /// The highest momentum of the cycle, at the start and the end.
+    public let maxMomentum: Double
+    /// The optimizer option that the schedule cycles: `"beta1"`, `"momentum"`, or nil when momentum is
+    /// not cycled.
+    public let momentumOption: String?
+    /// Each phase: end step, start and end rates per group, start and end momentum.
+    private let phases: [(end: Double, from: [Double], to: [Double], momentumFrom: Double, momentumTo: Double)]
 
     /// Creates the schedule with one peak rate for every group.
     /// - Parameters:
@@ -45,38 +62,57 @@ public final class OneCycleLR: LRScheduler, @unchecked Sendable {
     ///   - divFactor: the initial rate is maxLR / divFactor (default 25).
     ///   - finalDivFactor: the final rate is the initial rate / finalDivFactor (default 1e4).
     ///   - threePhase: come back down to the initial rate before the final annealing.
+    ///   - cycleMomentum: cycle the optimizer's momentum (or β₁) inversely to the rate (default true; the
+    ///     optimizer must have a `momentum` or `beta1` option).
+    ///   - baseMomentum: the momentum at the peak rate (default 0.85).
+    ///   - maxMomentum: the momentum at the start and the end of the cycle (default 0.95).
     public convenience init(_ optimizer: Optimizer, maxLR: Double, totalSteps: Int, pctStart: Double = 0.3,
                             annealStrategy: AnnealStrategy = .cos, divFactor: Double = 25,
-                            finalDivFactor: Double = 1e4, threePhase: Bool = false) {
+                            finalDivFactor: Double = 1e4, threePhase: Bool = false, cycleMomentum: Bool = true,
+                            baseMomentum: Double = 0.85, maxMomentum: Double = 0.95) {
         self.init(optimizer, maxLRs: [Double](repeating: maxLR, count: optimizer.parameterGroups.count),
                   totalSteps: totalSteps, pctStart: pctStart, annealStrategy: annealStrategy, divFactor: divFactor,
-                  finalDivFactor: finalDivFactor, threePhase: threePhase)
+                  finalDivFactor: finalDivFactor, threePhase: threePhase, cycleMomentum: cycleMomentum,
+                  baseMomentum: baseMomentum, maxMomentum: maxMomentum)
     }
 
     /// Creates the schedule with a peak rate per group.
     ///
     /// ```swift
     /// let schedule = OneCycleLR(optimizer, maxLRs: [0.1, 0.01], totalSteps: 1000)
+    /// let plain = OneCycleLR(Adagrad(parameters), maxLRs: [0.1], totalSteps: 1000, cycleMomentum: false)
     /// ```
     public init(_ optimizer: Optimizer, maxLRs: [Double], totalSteps: Int, pctStart: Double = 0.3,
                 annealStrategy: AnnealStrategy = .cos, divFactor: Double = 25, finalDivFactor: Double = 1e4,
-                threePhase: Bool = false) {
+                threePhase: Bool = false, cycleMomentum: Bool = true, baseMomentum: Double = 0.85,
+                maxMomentum: Double = 0.95) {
         invariant(totalSteps > 0, "OneCycleLR: totalSteps must be positive, got \(totalSteps)")
         invariant(pctStart >= 0 && pctStart <= 1, "OneCycleLR: pctStart must lie in [0, 1], got \(pctStart)")
         invariant(maxLRs.count == optimizer.parameterGroups.count,
                      "OneCycleLR: \(maxLRs.count) maximum rates for \(optimizer.parameterGroups.count) parameter groups")
+        // PyTorch's choice: betas when the optimizer has them, else momentum.
+        let option: String? = optimizer.defaults["beta1"] != nil ? "beta1"
+            : optimizer.defaults["momentum"] != nil ? "momentum" : nil
+        invariant(!cycleMomentum || option != nil,
+                  "OneCycleLR: cycleMomentum needs an optimizer with a momentum or beta1 option, and \(optimizer.name) has neither; pass cycleMomentum: false")
         let initial = maxLRs.map { $0 / divFactor }
         let minimum = initial.map { $0 / finalDivFactor }
         self.totalSteps = totalSteps
         self.maxLearningRates = maxLRs
         self.minLearningRates = minimum
         self.annealStrategy = annealStrategy
+        self.cycleMomentum = cycleMomentum
+        self.baseMomentum = baseMomentum
+        self.maxMomentum = maxMomentum
+        self.momentumOption = cycleMomentum ? option : nil
         let rise = pctStart * Double(totalSteps) - 1
         if threePhase {
-            phases = [(rise, initial, maxLRs), (2 * pctStart * Double(totalSteps) - 2, maxLRs, initial),
-                      (Double(totalSteps) - 1, initial, minimum)]
+            phases = [(rise, initial, maxLRs, maxMomentum, baseMomentum),
+                      (2 * pctStart * Double(totalSteps) - 2, maxLRs, initial, baseMomentum, maxMomentum),
+                      (Double(totalSteps) - 1, initial, minimum, maxMomentum, maxMomentum)]
         } else {
-            phases = [(rise, initial, maxLRs), (Double(totalSteps) - 1, maxLRs, minimum)]
+            phases = [(rise, initial, maxLRs, maxMomentum, baseMomentum),
+                      (Double(totalSteps) - 1, maxLRs, minimum, baseMomentum, maxMomentum)]
         }
         super.init(optimizer, baseLearningRates: initial)
         start()
@@ -84,22 +120,64 @@ public final class OneCycleLR: LRScheduler, @unchecked Sendable {
 
     /// The learning rate of each group at `epoch`.
     public override func learningRates(atEpoch epoch: Int) -> [Double] {
+        let (i, pct) = position(atEpoch: epoch)
+        return zip(phases[i].from, phases[i].to).map { from, to in anneal(from, to, pct) }
+    }
+
+    /// The momentum (β₁ for optimizers with betas) that the schedule sets at `epoch`, the same for every
+    /// group; nil when momentum is not cycled.
+    ///
+    /// ```swift
+    /// let planned = (0...100).map { schedule.momentum(atEpoch: $0)! }
+    /// ```
+    public func momentum(atEpoch epoch: Int) -> Double? {
+        guard momentumOption != nil else { return nil }
+        let (i, pct) = position(atEpoch: epoch)
+        return anneal(phases[i].momentumFrom, phases[i].momentumTo, pct)
+    }
+
+    /// Sets the rates and, when cycling, the momentum of epoch 0 (the maximum momentum).
+    override func start() {
+        super.start()
+        setMomentum(atEpoch: 0)
+    }
+
+    /// Advances one step and sets the optimizer's rates and, when cycling, its momentum (or β₁).
+    ///
+    /// ```swift
+    /// optimizer.step()
+    /// schedule.step()
+    /// ```
+    public override func step() {
+        super.step()
+        setMomentum(atEpoch: lastEpoch)
+    }
+
+    /// Writes the cycled momentum of `epoch` into every group.
+    private func setMomentum(atEpoch epoch: Int) {
+        guard let key = momentumOption, let m = momentum(atEpoch: epoch) else { return }
+        optimizer.setOption(key, m)
+    }
+
+    /// The phase that holds `epoch` and the fraction of it done (above 1 at the last step, one step past
+    /// the end of the final phase, as in PyTorch).
+    private func position(atEpoch epoch: Int) -> (phase: Int, pct: Double) {
         invariant(epoch <= totalSteps,
                      "OneCycleLR: stepped \(epoch) times but the cycle has \(totalSteps) steps")
         let t = Double(epoch)
         var start = 0.0
-        for (i, phase) in phases.enumerated() {
-            if t <= phase.end || i == phases.count - 1 {
-                let pct = (t - start) / (phase.end - start)
-                return zip(phase.from, phase.to).map { from, to in
-                    switch annealStrategy {
-                    case .cos: return to + (from - to) / 2 * (cos(Double.pi * pct) + 1)
-                    case .linear: return (to - from) * pct + from
-                    }
-                }
-            }
-            start = phase.end
+        for i in 0..<(phases.count - 1) {
+            if t <= phases[i].end { return (i, (t - start) / (phases[i].end - start)) }
+            start = phases[i].end
         }
-        return optimizer.learningRates
+        return (phases.count - 1, (t - start) / (phases[phases.count - 1].end - start))
+    }
+
+    /// The value `pct` of the way from `from` to `to`, by ``annealStrategy``.
+    private func anneal(_ from: Double, _ to: Double, _ pct: Double) -> Double {
+        switch annealStrategy {
+        case .cos: return to + (from - to) / 2 * (cos(Double.pi * pct) + 1)
+        case .linear: return (to - from) * pct + from
+        }
     }
 }

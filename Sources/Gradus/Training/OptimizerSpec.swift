@@ -117,7 +117,12 @@ public enum SchedulerInterval: String, Codable, Sendable {
 /// - `none`: a constant rate.
 /// - `step`: ``StepLR`` dividing the rate by 10 every third of the run (at least every epoch).
 /// - `cosine`: ``CosineAnnealingLR`` over all epochs, down to 0.
-/// - `onecycle`: ``OneCycleLR`` over all batches, peaking at the optimizer's learning rate.
+/// - `onecycle`: ``OneCycleLR`` over all batches, peaking at the optimizer's learning rate. It cycles
+///   momentum as PyTorch does by default (from 0.95 down to 0.85 at the peak rate and back, replacing
+///   the optimizer's own momentum or β₁) when the optimizer has betas (Adam, AdamW) or a non-zero
+///   momentum (SGD, RMSprop); it leaves momentum alone for SGD and RMSprop without momentum (cycling
+///   would switch on a momentum that was not asked for) and for Adagrad (PyTorch refuses to cycle an
+///   optimizer without momentum or betas).
 ///
 /// ```swift
 /// let (scheduler, interval) = ScheduleSpec.cosine.make(optimizer, epochs: 20, batchesPerEpoch: 45)
@@ -149,8 +154,9 @@ public enum ScheduleSpec: String, Codable, Sendable, CaseIterable {
         case .step: return (StepLR(optimizer, stepSize: Swift.max(1, epochs / 3), gamma: 0.1), .epoch)
         case .cosine: return (CosineAnnealingLR(optimizer, tMax: Swift.max(1, epochs)), .epoch)
         case .onecycle:
+            let cycles = optimizer.defaults["beta1"] != nil || (optimizer.defaults["momentum"] ?? 0) > 0
             return (OneCycleLR(optimizer, maxLR: optimizer.learningRate,
-                               totalSteps: Swift.max(1, epochs * batchesPerEpoch)), .batch)
+                               totalSteps: Swift.max(1, epochs * batchesPerEpoch), cycleMomentum: cycles), .batch)
         }
     }
 }
