@@ -73,6 +73,31 @@ public struct TensorDataset: Dataset {
         self.targets = targets.detach()
     }
 
+    /// A classification dataset whose labels are checked against a declared number of classes: for
+    /// labels that come from a file or a request. It throws where ``init(_:_:)`` would stop.
+    ///
+    /// - Parameters:
+    ///   - inputs: the features, `[n, ...]`.
+    ///   - labels: int64 class indices, `[n]`.
+    ///   - classCount: the number of classes; every label must lie in `0..<classCount`.
+    /// - Throws: ``GradusError`` naming the first bad label and its sample, or the mismatched shapes.
+    ///
+    /// ```swift
+    /// let data = try TensorDataset(images, labels: labels, classCount: 10)
+    /// ```
+    public init(_ inputs: Tensor, labels: Tensor, classCount: Int) throws {
+        try require(classCount >= 1, "TensorDataset: classCount must be at least 1, got \(classCount)")
+        try require(labels.dtype == .int64, "TensorDataset: labels must be int64 class indices, got \(labels.dtype)", .dtypeMismatch)
+        try require(inputs.rank >= 1 && labels.rank == 1 && inputs.shape[0] == labels.shape[0],
+                    "TensorDataset: inputs \(inputs.shape) and labels \(labels.shape) must share their first dimension (labels 1-D)",
+                    .shapeMismatch)
+        let p = labels.pointer(Int64.self)
+        for i in 0..<labels.count where p[i] < 0 || p[i] >= Int64(classCount) {
+            throw GradusError(.indexOutOfRange, "TensorDataset: label \(p[i]) of sample \(i) is outside 0..<\(classCount)")
+        }
+        self.init(inputs, labels)
+    }
+
     /// The number of samples.
     public var count: Int { inputs.shape[0] }
 

@@ -9,7 +9,7 @@
 /// - outside such a scope the program stops with the message, as a failed precondition does: a wrong
 ///   shape in a program's own code is a bug to fix, not a condition to handle.
 ///
-/// Functions that take data from outside (``Tensor/init(validatingShape:scalars:dtype:)``, datasets with a
+/// Functions that take data from outside (``Tensor/init(validatingShape:values:dtype:)``, datasets with a
 /// declared class count, ``Trainer``) throw this error directly.
 ///
 /// ```swift

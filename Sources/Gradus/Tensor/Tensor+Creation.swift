@@ -88,6 +88,43 @@ extension Tensor {
         }
     }
 
+    /// A tensor of `shape` holding `values`, checked: for values that come from outside the program
+    /// (a request, a file). Unlike ``init(shape:values:dtype:)`` it throws instead of stopping.
+    ///
+    /// - Parameters:
+    ///   - shape: the size of each dimension; its product must equal `values.count`.
+    ///   - values: the elements, outermost dimension first.
+    ///   - dtype: the element type (default `.float32`).
+    /// - Throws: ``GradusError`` (`.shapeMismatch` or `.invalidArgument`) naming the shape and the count.
+    ///
+    /// ```swift
+    /// let x = try Tensor(validatingShape: [1, 784], values: request.pixels)
+    /// ```
+    public convenience init<S: BinaryFloatingPoint>(validatingShape shape: [Int], values: [S], dtype: DType = .float32) throws {
+        let n = try Tensor.elementCount(shape, op: "Tensor(validatingShape:values:)")
+        try require(n == values.count, "Tensor(validatingShape:values:): shape \(shape) needs \(n) values, got \(values.count)",
+                    .shapeMismatch)
+        self.init(shape: shape, values: values, dtype: dtype)
+    }
+
+    /// A tensor of `shape` holding integer `values`, checked (see ``init(validatingShape:values:dtype:)``).
+    ///
+    /// - Parameters:
+    ///   - shape: the size of each dimension; its product must equal `values.count`.
+    ///   - values: the elements.
+    ///   - dtype: the element type (default `.int64`).
+    /// - Throws: ``GradusError`` naming the shape and the count.
+    ///
+    /// ```swift
+    /// let labels = try Tensor(validatingShape: [n], integers: request.labels)
+    /// ```
+    public convenience init(validatingShape shape: [Int], integers values: [Int], dtype: DType = .int64) throws {
+        let n = try Tensor.elementCount(shape, op: "Tensor(validatingShape:integers:)")
+        try require(n == values.count, "Tensor(validatingShape:integers:): shape \(shape) needs \(n) values, got \(values.count)",
+                    .shapeMismatch)
+        self.init(shape: shape, integers: values, dtype: dtype)
+    }
+
     /// A 1-D `int64` tensor of class labels or indices.
     ///
     /// ```swift

@@ -125,14 +125,16 @@ public final class Trainer {
     ///   - inputs: a batch of inputs.
     ///   - targets: the batch's targets (int64 labels for classification).
     /// - Returns: the loss, the batch size and the number of correct predictions.
-    /// - Throws: ``TrainingError`` under `.stop` when the loss is NaN or infinite.
+    /// - Throws: ``TrainingError`` under `.stop` when the loss is NaN or infinite; ``GradusError`` when
+    ///   the batch does not fit the model (a label outside the model's classes, a wrong input shape),
+    ///   before anything is updated — the trainer can go on with the next batch.
     ///
     /// ```swift
     /// let r = try trainer.trainStep(inputs: x, targets: y)
     /// ```
     @discardableResult
     public func trainStep(inputs: Tensor, targets: Tensor) throws -> StepResult {
-        let (r, problem) = guardedStep(inputs: inputs, targets: targets)
+        let (r, problem) = try guardedStep(inputs: inputs, targets: targets)
         if let problem, nonFiniteLoss == .stop {
             throw TrainingError("training stopped at step \(step + 1): \(problem). " + Self.nonFiniteAdvice)
         }
@@ -141,10 +143,16 @@ public final class Trainer {
 
     /// A step that leaves out the update when the loss or a gradient is not finite (unless the policy is
     /// `.ignore`); the problem is described for the error message.
-    func guardedStep(inputs: Tensor, targets: Tensor) -> (StepResult, problem: String?) {
+    func guardedStep(inputs: Tensor, targets: Tensor) throws -> (StepResult, problem: String?) {
         optimizer.zeroGrad()
-        let output = model(inputs)
-        let loss = task.loss(output, targets)
+        // The forward pass and the loss run in an error scope: a batch that does not fit the model
+        // throws here, before backward and the update.
+        let (output, loss) = try GradusError.catching {
+            let output = model(inputs)
+            try GradusError.throwIfRecorded()
+            if task == .classify { try Self.checkLabels(targets, classes: output.shape[output.rank - 1]) }
+            return (output, task.loss(output, targets))
+        }
         let value = Double(loss.item(Double.self))
         let skipped = StepResult(loss: value, count: inputs.shape[0], correct: 0, skipped: true)
         if !value.isFinite, nonFiniteLoss != .ignore {
@@ -167,6 +175,21 @@ public final class Trainer {
         if schedulerInterval == .batch { scheduler?.step() }
         let correct = task == .classify ? GradMode.noGrad { Self.countCorrect(output, targets) } : 0
         return (StepResult(loss: value, count: inputs.shape[0], correct: correct), nil)
+    }
+
+    /// Checks that classification targets are int64 class indices in `0..<classes` (the model's output
+    /// width); the loss's ignore index is not accepted from data.
+    ///
+    /// - Throws: ``GradusError`` (`.dtypeMismatch` or `.indexOutOfRange`) naming the label and its position.
+    static func checkLabels(_ targets: Tensor, classes: Int) throws {
+        try require(targets.dtype == .int64,
+                    "Trainer: classification targets must be int64 class indices, got \(targets.dtype) of shape \(targets.shape)",
+                    .dtypeMismatch)
+        let p = targets.pointer(Int64.self)
+        for i in 0..<targets.count where p[i] < 0 || p[i] >= Int64(classes) {
+            throw GradusError(.indexOutOfRange,
+                              "Trainer: label \(p[i]) at position \(i) of the batch is outside the model's \(classes) classes (0..<\(classes))")
+        }
     }
 
     /// Describes the first parameter holding NaN or Inf ("0.weight holds inf at index 2"), or nil.
@@ -207,7 +230,7 @@ public final class Trainer {
         var lossSum = 0.0, seen = 0, processed = 0, correct = 0, skipped = 0
         func mean(_ total: Double) -> Double { seen == 0 ? (skipped > 0 ? .nan : 0) : total / Double(seen) }
         for (k, batch) in loader.batches(epoch: epoch).enumerated() {
-            let (r, problem) = guardedStep(inputs: batch.inputs, targets: batch.targets)
+            let (r, problem) = try guardedStep(inputs: batch.inputs, targets: batch.targets)
             processed += r.count
             if let problem {
                 if nonFiniteLoss == .stop {

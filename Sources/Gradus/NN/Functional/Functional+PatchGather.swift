@@ -26,7 +26,7 @@ extension Functional {
         let out = Tensor(uninitializedShape: [n] + outShape, dtype: input.dtype)
         func run<T: TensorFloat>(_: T.Type) {
             let src = input.pointer(T.self), dst = out.pointer(T.self)
-            try table.indices.withUnsafeBufferPointer { idx in
+            table.indices.withUnsafeBufferPointer { idx in
                 let ip = UncheckedSendable(idx.baseAddress!)
                 Threading.parallelFor(n, grain: Swift.max(1, (1 << 16) / Swift.max(width, 1))) { range in
                     for s in range {
@@ -62,7 +62,7 @@ extension Functional {
         let plane = n == 0 ? 0 : out.count / n
         func run<T: TensorFloat>(_: T.Type) {
             let src = source.pointer(T.self), dst = out.pointer(T.self)
-            try table.indices.withUnsafeBufferPointer { idx in
+            table.indices.withUnsafeBufferPointer { idx in
                 let ip = UncheckedSendable(idx.baseAddress!)
                 Threading.parallelFor(n, grain: Swift.max(1, (1 << 16) / Swift.max(width, 1))) { range in
                     for s in range {

@@ -55,7 +55,7 @@ extension Functional {
                 let src = input.pointer(T.self)
                 try windows.indices.withUnsafeBufferPointer { table in
                     try offsets.withUnsafeBufferPointer { offs in
-                        try winners.withUnsafeMutableBufferPointer { out in
+                        winners.withUnsafeMutableBufferPointer { out in
                             let tp = UncheckedSendable(table.baseAddress), op = UncheckedSendable(out.baseAddress!)
                             let offp = UncheckedSendable(offs.baseAddress!)
                             Threading.parallelFor(planes, grain: Swift.max(1, (1 << 15) / Swift.max(l * kk, 1))) { range in
