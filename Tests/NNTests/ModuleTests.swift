@@ -9,7 +9,7 @@ class Composite: Module, Layer {
     var heads: [String: Linear] = ["b": Linear(3, 1), "a": Linear(3, 2)]
     var missing: Linear? = nil
     var present: Linear? = Linear(3, 4)
-    var scale = Tensor.ones([1]).requiringGrad()
+    @Parameter var scale = Tensor.ones([1]).requiringGrad()
     @Buffer var steps = Tensor.zeros([1])
     let width = 3
 

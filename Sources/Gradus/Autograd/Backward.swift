@@ -190,6 +190,7 @@ public enum Autograd {
                     if !retainGraph { node.release() }
                     continue
                 }
+                try node.checkVersions(output: t)
                 let grads = try rule(g, t)
                 try require(grads.count == node.inputs.count, "backward: rule of '\(node.name)' returned \(grads.count) gradients for \(node.inputs.count) inputs")
                 for (input, maybeGrad) in zip(node.inputs, grads) {

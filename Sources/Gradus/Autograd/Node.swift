@@ -27,11 +27,31 @@ public final class Node: @unchecked Sendable {
     var sliceGeometry: (inputShape: [Int], strides: [Int], offset: Int)?
     /// Visit mark for the topological sort.
     var visitEpoch: Int = 0
+    /// The sum of the storage versions of the inputs and the output when the operation was recorded;
+    /// backward compares it with the current sum (versions only grow, so any in-place change shows).
+    let savedVersion: Int
 
-    init(name: String, inputs: [Tensor], rule: @escaping BackwardRule) {
+    init(name: String, inputs: [Tensor], output: Tensor, rule: @escaping BackwardRule) {
         self.name = name
         self.inputs = inputs
         self.rule = rule
+        self.savedVersion = Node.versionSum(inputs, output)
+    }
+
+    @inline(__always)
+    static func versionSum(_ inputs: [Tensor], _ output: Tensor) -> Int {
+        var v = output.storage.version
+        for t in inputs { v &+= t.storage.version }
+        return v
+    }
+
+    /// Throws when a tensor this node's rule reads was changed in place after it was recorded.
+    func checkVersions(output: Tensor) throws {
+        guard Node.versionSum(inputs, output) != savedVersion else { return }
+        let shapes = inputs.map { "\($0.shape)" }.joined(separator: ", ")
+        throw GradusError(.inPlaceModification,
+                          "backward: a tensor that '\(name)' saved for its gradient (inputs \(shapes), output \(output.shape)) was modified by an in-place operation after it was used; change it after backward, or use a clone",
+                          op: "backward")
     }
 
     /// Whether the graph below this node was freed by a backward pass without `retainGraph`.
@@ -64,7 +84,7 @@ extension Tensor {
         for t in inputs where t.requiresGrad { any = true; break }
         guard any else { return }
         output.requiresGrad = true
-        output.gradFn = Node(name: op, inputs: inputs, rule: rule)
+        output.gradFn = Node(name: op, inputs: inputs, output: output, rule: rule)
         if AnomalyMode.isEnabled { AnomalyMode.checkForward(op, output) }
     }
 }

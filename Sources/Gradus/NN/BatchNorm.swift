@@ -8,9 +8,9 @@
 /// `running_mean` (zeros), `running_var` (ones) and `num_batches_tracked` (int64) when tracking.
 public class BatchNorm: Module, Layer {
     /// The scale γ `[numFeatures]`, or nil when not affine.
-    public var weight: Tensor?
+    @Parameter public var weight: Tensor?
     /// The shift β `[numFeatures]`, or nil when not affine.
-    public var bias: Tensor?
+    @Parameter public var bias: Tensor?
     /// The running mean `[numFeatures]`, or nil when statistics are not tracked.
     @Buffer("running_mean") public var runningMean: Tensor? = nil
     /// The running (unbiased) variance `[numFeatures]`, or nil when statistics are not tracked.

@@ -8,9 +8,9 @@
 /// ```
 public final class Conv1d: Module, Layer {
     /// The filters, `[outChannels, inChannels / groups, kernelSize]`.
-    public var weight: Tensor
+    @Parameter public var weight: Tensor
     /// The bias, `[outChannels]`, or nil.
-    public var bias: Tensor?
+    @Parameter public var bias: Tensor?
     /// The step between windows.
     public let stride: Int
     /// The zeros around the input: a number per side, or `.same`.

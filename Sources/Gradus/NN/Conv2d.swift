@@ -10,9 +10,9 @@
 /// ```
 public final class Conv2d: Module, Layer {
     /// The filters, `[outChannels, inChannels / groups, kH, kW]`.
-    public var weight: Tensor
+    @Parameter public var weight: Tensor
     /// The bias, `[outChannels]`, or nil.
-    public var bias: Tensor?
+    @Parameter public var bias: Tensor?
     /// The step between windows.
     public let stride: Size2
     /// The zeros around the input: a number per side, or `.same`.

@@ -11,9 +11,9 @@
 /// ```
 public final class ConvTranspose2d: Module, Layer {
     /// The filters, `[inChannels, outChannels / groups, kH, kW]`.
-    public var weight: Tensor
+    @Parameter public var weight: Tensor
     /// The bias, `[outChannels]`, or nil.
-    public var bias: Tensor?
+    @Parameter public var bias: Tensor?
     /// The stride of the equivalent forward convolution.
     public let stride: Size2
     /// The padding of the equivalent forward convolution (removed from the output's borders).

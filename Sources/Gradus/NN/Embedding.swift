@@ -9,7 +9,7 @@
 /// ```
 public final class Embedding: Module, Layer {
     /// The table, `[numEmbeddings, embeddingDim]`.
-    public var weight: Tensor
+    @Parameter public var weight: Tensor
     /// The row that is looked up but receives no gradient (e.g. the padding token), or nil; always in
     /// `0..<numEmbeddings` (a negative `paddingIdx` given to an initializer is counted from the end).
     public let paddingIdx: Int?

@@ -9,9 +9,9 @@
 /// ```
 public final class Linear: Module, Layer {
     /// The weight, `[outFeatures, inFeatures]`.
-    public var weight: Tensor
+    @Parameter public var weight: Tensor
     /// The bias, `[outFeatures]`, or nil.
-    public var bias: Tensor?
+    @Parameter public var bias: Tensor?
 
     /// The size of each input sample.
     public var inFeatures: Int { weight.shape[1] }

@@ -108,11 +108,12 @@ extension Module {
 
 extension Tensor {
     /// Overwrites this tensor's elements with `source`'s (same shape; converted to this dtype), in
-    /// place, without recording anything.
+    /// place, without recording anything; counts a new storage version.
     func copyValues(from source: Tensor) throws {
         try require(source.shape == shape, "copyValues: shape \(source.shape) does not match \(shape)", .shapeMismatch)
         if source.storage === storage { return }
         let converted = GradMode.noGrad { source.to(dtype) }
         storage.pointer.copyMemory(from: converted.storage.pointer, byteCount: count * dtype.byteSize)
+        storage.version += 1
     }
 }

@@ -4,16 +4,17 @@
 /// **What counts as what.** Stored properties are discovered with `Mirror` (superclass properties first,
 /// then in declaration order), looking inside arrays (named `name.0`, `name.1`, …), dictionaries (keys
 /// sorted, `name.key`) and optionals (`nil` is skipped):
-/// - a `Tensor` property is a **parameter** — whether or not it currently requires gradients, so a
-///   frozen parameter stays a parameter. A `Tensor?` set to `nil` is an absent parameter (PyTorch's
-///   `bias=None`);
+/// - a property wrapped in ``Parameter`` is a **parameter** — whether or not it currently requires
+///   gradients, so a frozen parameter stays a parameter. A `Tensor?` set to `nil` is an absent parameter
+///   (PyTorch's `bias=None`). Assigning to it copies the values into the existing tensor, so optimizers
+///   keep training it;
 /// - a property wrapped in ``Buffer`` is a **buffer** (saved, not trained);
 /// - a `Module` property is a **child**.
 ///
-/// Anything else (numbers, strings, structs) is configuration and ignored. Integer tensors that are
-/// state rather than weights (lookup tables, counters) belong in a ``Buffer``. Names are joined with dots as
-/// in PyTorch (`layers.0.weight`). Store intermediate tensors in local variables, not in properties,
-/// or they become parameters.
+/// Anything else (numbers, strings, structs) is configuration and ignored. A stored `Tensor` that is
+/// neither a parameter nor a buffer is a mistake that stops discovery with a message naming the
+/// property (it would otherwise silently become a parameter): store intermediate tensors in local
+/// variables. Names are joined with dots as in PyTorch (`layers.0.weight`).
 ///
 /// ```swift
 /// final class MLP: Module, Layer {
@@ -53,15 +54,20 @@ open class Module {
         for m in mirrors.reversed() {
             for child in m.children {
                 guard let label = child.label else { continue }
-                Module.collect(child.value, name: label, into: &found)
+                Module.collect(child.value, name: label, owner: m.subjectType, into: &found)
             }
         }
         return found
     }
 
-    static func collect(_ value: Any, name: String, into found: inout Members) {
-        if let t = value as? Tensor {
-            found.parameters.append((name, t))
+    static func collect(_ value: Any, name: String, owner: Any.Type, into found: inout Members) {
+        if let p = value as? any AnyParameter {
+            let base = name.hasPrefix("_") ? String(name.dropFirst()) : name
+            if let t = p.tensor { found.parameters.append((base, t)) }
+        } else if value is Tensor {
+            // A plain stored tensor would silently become a parameter (and a replaced one would silently
+            // stop training): the property must say what it is.
+            invariant(false, "\(owner).\(name): a stored Tensor property of a Module must be marked @Parameter (trained and saved) or @Buffer (saved, not trained); keep intermediate values in local variables")
         } else if let m = value as? Module {
             found.children.append((name, m))
         } else if let b = value as? any AnyBuffer {
@@ -71,10 +77,10 @@ open class Module {
             let mirror = Mirror(reflecting: value)
             switch mirror.displayStyle {
             case .optional:
-                if let inner = mirror.children.first { collect(inner.value, name: name, into: &found) }
+                if let inner = mirror.children.first { collect(inner.value, name: name, owner: owner, into: &found) }
             case .collection:
                 for (i, element) in mirror.children.enumerated() {
-                    collect(element.value, name: "\(name).\(i)", into: &found)
+                    collect(element.value, name: "\(name).\(i)", owner: owner, into: &found)
                 }
             case .dictionary:
                 var entries: [(String, Any)] = []
@@ -84,7 +90,7 @@ open class Module {
                     entries.append(("\(kv[0].value)", kv[1].value))
                 }
                 for (key, v) in entries.sorted(by: { $0.0 < $1.0 }) {
-                    collect(v, name: "\(name).\(key)", into: &found)
+                    collect(v, name: "\(name).\(key)", owner: owner, into: &found)
                 }
             default:
                 break

@@ -24,9 +24,9 @@ public final class MultiheadAttention: Module, Layer {
     /// Whether sequences are `[N, L, embedDim]` rather than `[L, N, embedDim]`.
     public let batchFirst: Bool
     /// The stacked query, key and value projections, `[3·embedDim, embedDim]` (`in_proj_weight`).
-    public var inProjWeight: Tensor
+    @Parameter public var inProjWeight: Tensor
     /// Their biases, `[3·embedDim]` (`in_proj_bias`), or nil.
-    public var inProjBias: Tensor?
+    @Parameter public var inProjBias: Tensor?
     /// The output projection (`out_proj`).
     public let outProj: Linear
 

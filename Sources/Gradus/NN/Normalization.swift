@@ -7,9 +7,9 @@
 /// ```
 public final class LayerNorm: Module, Layer {
     /// The scale, of shape ``normalizedShape``, or nil.
-    public var weight: Tensor?
+    @Parameter public var weight: Tensor?
     /// The shift, of shape ``normalizedShape``, or nil.
-    public var bias: Tensor?
+    @Parameter public var bias: Tensor?
     /// The trailing dimensions normalized over.
     public let normalizedShape: [Int]
     /// Added to the variance.
@@ -71,9 +71,9 @@ public final class LayerNorm: Module, Layer {
 /// ```
 public final class GroupNorm: Module, Layer {
     /// The per-channel scale `[numChannels]`, or nil.
-    public var weight: Tensor?
+    @Parameter public var weight: Tensor?
     /// The per-channel shift `[numChannels]`, or nil.
-    public var bias: Tensor?
+    @Parameter public var bias: Tensor?
     /// The number of groups.
     public let numGroups: Int
     /// The number of channels.

@@ -3,13 +3,18 @@
 /// and released when the last tensor using it goes away (large buffers go back to a pool for reuse).
 ///
 /// Tensors never share a storage with a different layout: every op writes a new contiguous buffer,
-/// except the in-place updates that optimizers make under ``GradMode/noGrad(_:)`` and reshapes, which
-/// share their input's storage.
+/// except reshapes and ``Tensor/detach()``, which share their input's storage. In-place operations
+/// (``Tensor/assign(_:)`` and the other `…InPlace` methods, optimizer steps, ``Module/loadStateDict(_:strict:)``)
+/// write into it and count a new ``version``.
 public final class TensorStorage: @unchecked Sendable {
     /// Start of the buffer.
     public let pointer: UnsafeMutableRawPointer
     /// Size of the buffer in bytes.
     public let byteCount: Int
+    /// How many times the elements were changed in place (PyTorch's `_version`). A recorded operation
+    /// notes the versions of its inputs; the backward pass refuses to use a tensor whose version moved
+    /// since, because its gradient rule would read the new values.
+    public internal(set) var version = 0
     private let pooledBucket: Int
 
     /// Allocates an uninitialized buffer of `byteCount` bytes.

@@ -1,0 +1,134 @@
+// In-place operations: they write into a tensor's own storage, so that every holder of the tensor (an
+// optimizer, a module, a view made by reshape or detach) sees the new values. PyTorch's `copy_`,
+// `add_`, `mul_`, `zero_`, `fill_`, `clamp_`, named here with an `InPlace` suffix (and `assign` for copy_).
+//
+// The rules are PyTorch's: a tensor that requires gradients cannot be changed in place while gradients
+// are recorded (a leaf must be updated under GradMode.noGrad, as optimizers do; Gradus does not record
+// in-place operations, so a tensor computed by a recorded operation cannot be changed at all while
+// recording). Each change counts a new storage version, and a backward pass that would read a changed
+// tensor throws instead of computing a wrong gradient.
+
+extension Tensor {
+    /// Checks that this tensor may be written in place now.
+    func checkInPlace(_ op: String) throws {
+        guard GradMode.isEnabled && requiresGrad else { return }
+        if isLeaf {
+            throw GradusError(.inPlaceModification,
+                              "\(op): a leaf tensor that requires gradients (shape \(shape)) cannot be changed in place while gradients are recorded; do it inside GradMode.noGrad { }, as optimizers do")
+        }
+        throw GradusError(.inPlaceModification,
+                          "\(op): the tensor (shape \(shape)) was computed by the recorded operation '\(gradFn?.name ?? "?")'; Gradus does not record in-place operations, so use the out-of-place form (x = x + y) or detach it first")
+    }
+
+    /// Writes `result` (computed without recording, of this tensor's shape) into this tensor.
+    private func overwrite(with result: Tensor, _ op: String) throws -> Tensor {
+        try require(result.shape == shape,
+                    "\(op): the result has shape \(result.shape) but an in-place operation must keep this tensor's shape \(shape)",
+                    .shapeMismatch)
+        let converted = result.dtype == dtype ? result : GradMode.noGrad { result.to(dtype) }
+        if converted.storage !== storage {
+            storage.pointer.copyMemory(from: converted.storage.pointer, byteCount: count * dtype.byteSize)
+        }
+        storage.version += 1
+        return self
+    }
+
+    /// Runs an in-place operation: checks, computes `body` without recording, writes the result back.
+    private func inPlace(_ op: String, _ body: () throws -> Tensor) -> Tensor {
+        checked {
+            try checkInPlace(op)
+            let result = try GradMode.noGrad { try body() }
+            try GradusError.throwIfRecorded()
+            return try overwrite(with: result, op)
+        }
+    }
+
+    /// Copies `source`'s values into this tensor (PyTorch's `copy_`): broadcast to this shape and
+    /// converted to this dtype. The tensor keeps its identity.
+    ///
+    /// - Parameter source: the new values; its shape must broadcast to this tensor's.
+    /// - Returns: this tensor, for chaining.
+    ///
+    /// ```swift
+    /// GradMode.noGrad { layer.weight.assign(pretrained) }
+    /// ```
+    @discardableResult
+    public func assign(_ source: Tensor) -> Tensor {
+        inPlace("assign") {
+            let s = source.dtype == dtype ? source : source.to(dtype)
+            return s.shape == shape ? s : s.expand(shape)
+        }
+    }
+
+    /// Adds `alpha · other` to this tensor in place (PyTorch's `add_`), with broadcasting of `other`.
+    ///
+    /// - Parameters:
+    ///   - other: the tensor to add; its shape must broadcast to this tensor's.
+    ///   - alpha: a factor applied to `other`.
+    /// - Returns: this tensor.
+    ///
+    /// ```swift
+    /// GradMode.noGrad { w.addInPlace(w.grad!, alpha: -0.1) }
+    /// ```
+    @discardableResult
+    public func addInPlace(_ other: Tensor, alpha: Double = 1) -> Tensor {
+        inPlace("addInPlace") { alpha == 1 ? self + other : self + other * alpha }
+    }
+
+    /// Subtracts `alpha · other` from this tensor in place (PyTorch's `sub_`).
+    @discardableResult
+    public func subInPlace(_ other: Tensor, alpha: Double = 1) -> Tensor {
+        inPlace("subInPlace") { alpha == 1 ? self - other : self - other * alpha }
+    }
+
+    /// Multiplies this tensor by `other` in place (PyTorch's `mul_`), with broadcasting of `other`.
+    @discardableResult
+    public func mulInPlace(_ other: Tensor) -> Tensor {
+        inPlace("mulInPlace") { self * other }
+    }
+
+    /// Multiplies this tensor by a number in place.
+    ///
+    /// ```swift
+    /// GradMode.noGrad { layer.weight.mulInPlace(0.5) }
+    /// ```
+    @discardableResult
+    public func mulInPlace(_ factor: Double) -> Tensor {
+        inPlace("mulInPlace") { self * factor }
+    }
+
+    /// Divides this tensor by `other` in place (PyTorch's `div_`).
+    @discardableResult
+    public func divInPlace(_ other: Tensor) -> Tensor {
+        inPlace("divInPlace") { self / other }
+    }
+
+    /// Sets every element to `value` (PyTorch's `fill_`).
+    ///
+    /// ```swift
+    /// GradMode.noGrad { bias.fillInPlace(0.01) }
+    /// ```
+    @discardableResult
+    public func fillInPlace(_ value: Double) -> Tensor {
+        inPlace("fillInPlace") { Tensor.full(shape, value: value, dtype: dtype) }
+    }
+
+    /// Sets every element to zero (PyTorch's `zero_`).
+    @discardableResult
+    public func zeroInPlace() -> Tensor {
+        inPlace("zeroInPlace") { Tensor.zeros(shape, dtype: dtype) }
+    }
+
+    /// Clamps every element to [`min`, `max`] in place (PyTorch's `clamp_`).
+    ///
+    /// ```swift
+    /// GradMode.noGrad { for p in critic.parameters() { p.clampInPlace(min: -0.01, max: 0.01) } }
+    /// ```
+    @discardableResult
+    public func clampInPlace(min lo: Double? = nil, max hi: Double? = nil) -> Tensor {
+        inPlace("clampInPlace") { clamp(min: lo, max: hi) }
+    }
+
+    /// How many times this tensor's storage was changed in place (PyTorch's `_version`).
+    public var version: Int { storage.version }
+}
