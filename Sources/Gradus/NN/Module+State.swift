@@ -114,6 +114,6 @@ extension Tensor {
         if source.storage === storage { return }
         let converted = GradMode.noGrad { source.to(dtype) }
         storage.pointer.copyMemory(from: converted.storage.pointer, byteCount: count * dtype.byteSize)
-        storage.version += 1
+        storage.bumpVersion()
     }
 }

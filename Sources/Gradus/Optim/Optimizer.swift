@@ -109,7 +109,7 @@ public class Optimizer: @unchecked Sendable {
                          "\(name).step: gradient of shape \(grad.shape) (\(grad.dtype)) does not match parameter of shape \(p.shape) (\(p.dtype))", .dtypeMismatch)
             s.step += 1
             body(p, grad, s)
-            p.storage.version += 1
+            p.storage.bumpVersion()
         }
     }
 

@@ -29,7 +29,7 @@ extension Tensor {
         if converted.storage !== storage {
             storage.pointer.copyMemory(from: converted.storage.pointer, byteCount: count * dtype.byteSize)
         }
-        storage.version += 1
+        storage.bumpVersion()
         return self
     }
 

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The element buffer behind a ``Tensor``: contiguous memory owned by this object (64-byte aligned from
 /// 64 KiB up, 16-byte below)
 /// and released when the last tensor using it goes away (large buffers go back to a pool for reuse).
@@ -14,7 +16,14 @@ public final class TensorStorage: @unchecked Sendable {
     /// How many times the elements were changed in place (PyTorch's `_version`). A recorded operation
     /// notes the versions of its inputs; the backward pass refuses to use a tensor whose version moved
     /// since, because its gradient rule would read the new values.
-    public internal(set) var version = 0
+    public var version: Int { versionCounter.load(ordering: .relaxed) }
+    /// An atomic rather than a stored `var`: every recorded operation reads it, and a class's `var`
+    /// costs a dynamic exclusivity check on each access (measured: 7% of a linreg_step).
+    let versionCounter = Atomic<Int>(0)
+
+    /// Counts one in-place change.
+    @inline(__always)
+    func bumpVersion() { versionCounter.wrappingAdd(1, ordering: .relaxed) }
     private let pooledBucket: Int
 
     /// Allocates an uninitialized buffer of `byteCount` bytes.
