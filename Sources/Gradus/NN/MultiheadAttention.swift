@@ -100,11 +100,14 @@ public final class MultiheadAttention: Module, Layer {
     ///   - attentionMask: `[L, S]` or `[N·numHeads, L, S]`, forbidding (int64 nonzero) or adding to scores.
     ///   - averageAttentionWeights: average the returned weights over heads (`[N, L, S]`) rather than
     ///     returning each head's (`[N, numHeads, L, S]`).
+    ///   - isCausal: forbid each query position from attending to later key positions (the mask of
+    ///     ``Tensor/causalMask(_:dtype:)``), without building the mask. Not together with `attentionMask`.
+    ///     (PyTorch's `is_causal` is only a hint that `attn_mask` is causal; here it is the mask.)
     /// - Returns: the output, shaped like `query`, and the weights when `needWeights` (without `N`
     ///   for one sequence).
     public func callAsFunction(query: Tensor, key: Tensor, value: Tensor, keyPaddingMask: Tensor? = nil,
                                needWeights: Bool = true, attentionMask: Tensor? = nil,
-                               averageAttentionWeights: Bool = true) -> (output: Tensor, weights: Tensor?) {
+                               averageAttentionWeights: Bool = true, isCausal: Bool = false) -> (output: Tensor, weights: Tensor?) {
         checked(or: (output: Tensor.placeholder(), weights: nil)) {
             let op = "MultiheadAttention"
             try require(query.rank == key.rank && key.rank == value.rank && (query.rank == 2 || query.rank == 3),
@@ -125,6 +128,7 @@ public final class MultiheadAttention: Module, Layer {
             }
             let (q, k, v) = (heads(q0, 0, l), heads(k0, 1, s), heads(v0, 2, s))
             var mask: Tensor? = nil
+            try require(attentionMask == nil || !isCausal, "\(op): give an attention mask or isCausal, not both")
             if let attentionMask {
                 try require(attentionMask.shape == [l, s] || attentionMask.shape == [n * h, l, s],
                         "\(op): attention mask \(attentionMask.shape) must be [\(l), \(s)] or [\(n * h), \(l), \(s)]", .shapeMismatch)
@@ -137,7 +141,7 @@ public final class MultiheadAttention: Module, Layer {
                     .expand([n, h, 1, s]).reshape([n * h, 1, s])
                 mask = mask.map { $0 + padding } ?? padding
             }
-            let (attended, attention) = try Functional.attention(q, k, v, mask: mask, isCausal: false, dropout: dropout,
+            let (attended, attention) = try Functional.attention(q, k, v, mask: mask, isCausal: isCausal, dropout: dropout,
                                                              training: isTraining, scale: nil, op: op)
             // [N·H, L, d] -> [L, N, E], then the output projection.
             var output = outProj(attended.transpose(0, 1).reshape([l, n, embedDim]))

@@ -32,12 +32,17 @@ public final class TransformerEncoder: Module, Layer {
     ///
     /// - Parameters:
     ///   - source: `[L, N, dModel]` (`[N, L, dModel]` with batch-first blocks) or `[L, dModel]`.
-    ///   - mask: see ``TransformerEncoderLayer/callAsFunction(_:mask:keyPaddingMask:)``.
-    ///   - keyPaddingMask: see ``TransformerEncoderLayer/callAsFunction(_:mask:keyPaddingMask:)``.
+    ///   - mask: see ``TransformerEncoderLayer/callAsFunction(_:mask:keyPaddingMask:isCausal:)``.
+    ///   - keyPaddingMask: see ``TransformerEncoderLayer/callAsFunction(_:mask:keyPaddingMask:isCausal:)``.
+    ///   - isCausal: causal self-attention in every block (each position sees itself and earlier ones).
     /// - Returns: the same shape as `source`.
-    public func callAsFunction(_ source: Tensor, mask: Tensor?, keyPaddingMask: Tensor?) -> Tensor {
+    ///
+    /// ```swift
+    /// let h = encoder(tokens, mask: nil, keyPaddingMask: nil, isCausal: true)   // a GPT-style stack
+    /// ```
+    public func callAsFunction(_ source: Tensor, mask: Tensor?, keyPaddingMask: Tensor?, isCausal: Bool = false) -> Tensor {
         var x = source
-        for layer in layers { x = layer(x, mask: mask, keyPaddingMask: keyPaddingMask) }
+        for layer in layers { x = layer(x, mask: mask, keyPaddingMask: keyPaddingMask, isCausal: isCausal) }
         return norm.map { $0(x) } ?? x
     }
 

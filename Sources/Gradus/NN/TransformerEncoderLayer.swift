@@ -109,11 +109,17 @@ public final class TransformerEncoderLayer: Module, Layer {
     ///   - mask: `[L, L]` or `[N·numHeads, L, L]`: added to the attention scores (floating point) or
     ///     forbidding where nonzero (int64).
     ///   - keyPaddingMask: `[N, L]`: positions to ignore (int64 nonzero) or added to their scores.
+    ///   - isCausal: let each position attend only to itself and earlier ones (a decoder-only block);
+    ///     not together with `mask`.
     /// - Returns: the same shape as `source`.
-    public func callAsFunction(_ source: Tensor, mask: Tensor?, keyPaddingMask: Tensor?) -> Tensor {
+    ///
+    /// ```swift
+    /// let h = block(tokens, mask: nil, keyPaddingMask: nil, isCausal: true)
+    /// ```
+    public func callAsFunction(_ source: Tensor, mask: Tensor?, keyPaddingMask: Tensor?, isCausal: Bool = false) -> Tensor {
         func attend(_ x: Tensor) -> Tensor {
             dropout1(selfAttention(query: x, key: x, value: x, keyPaddingMask: keyPaddingMask, needWeights: false,
-                                   attentionMask: mask).output)
+                                   attentionMask: mask, isCausal: isCausal).output)
         }
         func feedForward(_ x: Tensor) -> Tensor {
             let hidden = linear1(x)
