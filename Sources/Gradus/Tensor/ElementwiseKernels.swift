@@ -1,4 +1,205 @@
-/// The loops behind elementwise operations: one generic body, specialized for Float and Double.
+// The loops behind elementwise operations: one generic body per loop shape (map, zip with broadcasting,
+// where), specialized by the compiler for each element type.
+//
+// Operations that exist for every dtype are written as an op type with a generic `apply` (below) and run
+// through `mapElements`/`zipElements`, which dispatch on the dtype in one place (DTypeDispatch.swift).
+// Floating-point-only operations are op types over `TensorFloat` (`zipFloatElements`), or — the older
+// form, still used by the math functions and activations — a pair of closures, one per floating type
+// (`map`, `zipWith`).
+
+// MARK: Operations written once for every element type
+
+/// An operation on one element, for every dtype.
+protocol UnaryElementOp {
+    static func apply<T: TensorElement>(_ x: T) -> T
+}
+
+/// An operation on two elements of one type, for every dtype.
+protocol BinaryElementOp {
+    static func apply<T: TensorElement>(_ a: T, _ b: T) -> T
+}
+
+/// An operation on two elements of one floating-point type.
+protocol FloatBinaryElementOp {
+    static func apply<T: TensorFloat>(_ a: T, _ b: T) -> T
+}
+
+enum NegateOp: UnaryElementOp {
+    @inline(__always) static func apply<T: TensorElement>(_ x: T) -> T { T.wrappingNegate(x) }
+}
+
+enum AbsOp: UnaryElementOp {
+    @inline(__always) static func apply<T: TensorElement>(_ x: T) -> T { T.absolute(x) }
+}
+
+/// -1, 0 or 1 (0 for NaN).
+enum SignOp: UnaryElementOp {
+    @inline(__always) static func apply<T: TensorElement>(_ x: T) -> T {
+        x > 0 ? 1 : (x < 0 ? T.wrappingNegate(1) : 0)
+    }
+}
+
+enum AddOp: BinaryElementOp {
+    @inline(__always) static func apply<T: TensorElement>(_ a: T, _ b: T) -> T { T.wrappingAdd(a, b) }
+}
+
+enum SubtractOp: BinaryElementOp {
+    @inline(__always) static func apply<T: TensorElement>(_ a: T, _ b: T) -> T { T.wrappingSubtract(a, b) }
+}
+
+enum MultiplyOp: BinaryElementOp {
+    @inline(__always) static func apply<T: TensorElement>(_ a: T, _ b: T) -> T { T.wrappingMultiply(a, b) }
+}
+
+/// The smaller of two elements; NaN if either is NaN, as in PyTorch.
+enum MinimumOp: BinaryElementOp {
+    @inline(__always) static func apply<T: TensorElement>(_ a: T, _ b: T) -> T {
+        isNaNElement(a) ? a : (isNaNElement(b) ? b : Swift.min(a, b))
+    }
+}
+
+/// The larger of two elements; NaN if either is NaN, as in PyTorch.
+enum MaximumOp: BinaryElementOp {
+    @inline(__always) static func apply<T: TensorElement>(_ a: T, _ b: T) -> T {
+        isNaNElement(a) ? a : (isNaNElement(b) ? b : Swift.max(a, b))
+    }
+}
+
+// Comparisons give 1 or 0 in the operands' type (Gradus has no bool dtype).
+enum EqualOp: BinaryElementOp {
+    @inline(__always) static func apply<T: TensorElement>(_ a: T, _ b: T) -> T { a == b ? 1 : 0 }
+}
+enum NotEqualOp: BinaryElementOp {
+    @inline(__always) static func apply<T: TensorElement>(_ a: T, _ b: T) -> T { a != b ? 1 : 0 }
+}
+enum LessOp: BinaryElementOp {
+    @inline(__always) static func apply<T: TensorElement>(_ a: T, _ b: T) -> T { a < b ? 1 : 0 }
+}
+enum LessOrEqualOp: BinaryElementOp {
+    @inline(__always) static func apply<T: TensorElement>(_ a: T, _ b: T) -> T { a <= b ? 1 : 0 }
+}
+enum GreaterOp: BinaryElementOp {
+    @inline(__always) static func apply<T: TensorElement>(_ a: T, _ b: T) -> T { a > b ? 1 : 0 }
+}
+enum GreaterOrEqualOp: BinaryElementOp {
+    @inline(__always) static func apply<T: TensorElement>(_ a: T, _ b: T) -> T { a >= b ? 1 : 0 }
+}
+
+enum DivideOp: FloatBinaryElementOp {
+    @inline(__always) static func apply<T: TensorFloat>(_ a: T, _ b: T) -> T { a / b }
+}
+
+enum PowerOp: FloatBinaryElementOp {
+    @inline(__always) static func apply<T: TensorFloat>(_ a: T, _ b: T) -> T { T.pow(a, b) }
+}
+
+// MARK: Visitors: the loops, run for the tensor's dtype
+
+private struct MapElements<Op: UnaryElementOp>: DTypeVisitor {
+    typealias Result = Void
+    let source: Tensor
+    let out: Tensor
+
+    @inline(__always)
+    func visit<T: TensorElement>(_: T.Type) throws {
+        try Tensor.mapKernel(source.pointer(T.self), out.pointer(T.self), out.count) { (x: T) -> T in Op.apply(x) }
+    }
+}
+
+private struct ZipElements<Op: BinaryElementOp>: DTypeVisitor {
+    typealias Result = Void
+    let a: Tensor
+    let b: Tensor
+    let out: Tensor
+
+    @inline(__always)
+    func visit<T: TensorElement>(_: T.Type) throws {
+        try Tensor.zipKernel(a, b, out) { (x: T, y: T) -> T in Op.apply(x, y) }
+    }
+}
+
+private struct ZipFloatElements<Op: FloatBinaryElementOp>: FloatDTypeVisitor {
+    typealias Result = Void
+    let a: Tensor
+    let b: Tensor
+    let out: Tensor
+
+    @inline(__always)
+    func visit<T: TensorFloat>(_: T.Type) throws {
+        try Tensor.zipKernel(a, b, out) { (x: T, y: T) -> T in Op.apply(x, y) }
+    }
+}
+
+/// `Op(x, s)` for each element x and a Swift number s (`Op(s, x)` when `scalarFirst`), in the tensor's dtype.
+private struct ScalarElements<Op: BinaryElementOp>: DTypeVisitor {
+    typealias Result = Void
+    let source: Tensor
+    let out: Tensor
+    let scalar: ScalarOperand
+    let scalarFirst: Bool
+    let op: String
+
+    @inline(__always)
+    func visit<T: TensorElement>(_: T.Type) throws {
+        let c = try scalar.element(as: T.self, op: op)
+        if scalarFirst {
+            try Tensor.mapKernel(source.pointer(T.self), out.pointer(T.self), out.count) { (x: T) -> T in Op.apply(c, x) }
+        } else {
+            try Tensor.mapKernel(source.pointer(T.self), out.pointer(T.self), out.count) { (x: T) -> T in Op.apply(x, c) }
+        }
+    }
+}
+
+/// The floating-point form of ``ScalarElements``.
+private struct ScalarFloatElements<Op: FloatBinaryElementOp>: FloatDTypeVisitor {
+    typealias Result = Void
+    let source: Tensor
+    let out: Tensor
+    let scalar: ScalarOperand
+    let scalarFirst: Bool
+    let op: String
+
+    @inline(__always)
+    func visit<T: TensorFloat>(_: T.Type) throws {
+        let c = try scalar.element(as: T.self, op: op)
+        if scalarFirst {
+            try Tensor.mapKernel(source.pointer(T.self), out.pointer(T.self), out.count) { (x: T) -> T in Op.apply(c, x) }
+        } else {
+            try Tensor.mapKernel(source.pointer(T.self), out.pointer(T.self), out.count) { (x: T) -> T in Op.apply(x, c) }
+        }
+    }
+}
+
+/// `condition ? a : b` elementwise, all three of one dtype and broadcast to `out`'s shape.
+private struct SelectElements: DTypeVisitor {
+    typealias Result = Void
+    let condition: Tensor
+    let a: Tensor
+    let b: Tensor
+    let out: Tensor
+
+    func visit<T: TensorElement>(_: T.Type) {
+        let outShape = out.shape
+        let sc = Broadcast.strides(of: condition.shape, broadcastTo: outShape)
+        let sa = Broadcast.strides(of: a.shape, broadcastTo: outShape)
+        let sb = Broadcast.strides(of: b.shape, broadcastTo: outShape)
+        let pc = condition.pointer(T.self), pa = a.pointer(T.self), pb = b.pointer(T.self), po = out.pointer(T.self)
+        var idx = [Int](repeating: 0, count: outShape.count)
+        var oc = 0, oa = 0, ob = 0
+        for i in 0..<out.count {
+            po[i] = pc[oc] != 0 ? pa[oa] : pb[ob]
+            var d = outShape.count - 1
+            while d >= 0 {
+                idx[d] += 1; oc += sc[d]; oa += sa[d]; ob += sb[d]
+                if idx[d] < outShape[d] { break }
+                oc -= sc[d] * outShape[d]; oa -= sa[d] * outShape[d]; ob -= sb[d] * outShape[d]
+                idx[d] = 0
+                d -= 1
+            }
+        }
+    }
+}
+
 extension Tensor {
     /// Stops unless this tensor is floating point.
     @inline(__always)
@@ -6,16 +207,82 @@ extension Tensor {
         try require(dtype.isFloatingPoint, "\(op): needs a floating-point tensor, got \(dtype) of shape \(shape)", .dtypeMismatch)
     }
 
-    /// A new tensor of the same shape with `f` applied to each element.
+    /// A new tensor of the same shape with `Op` applied to each element, for every dtype.
+    @inline(__always)
+    func mapElements<Op: UnaryElementOp>(_: Op.Type) throws -> Tensor {
+        let out = Tensor(uninitializedShape: shape, dtype: dtype)
+        try dtype.dispatch(MapElements<Op>(source: self, out: out))
+        return out
+    }
+
+    /// A new tensor of the same shape with `Op` applied to each element and the number `s` (`s` first
+    /// when `scalarFirst`), in this tensor's dtype (callers convert the tensor first).
+    @inline(__always)
+    func mapElements<Op: BinaryElementOp>(_ s: ScalarOperand, scalarFirst: Bool = false, _ op: String,
+                                          _: Op.Type) throws -> Tensor {
+        let out = Tensor(uninitializedShape: shape, dtype: dtype)
+        try dtype.dispatch(ScalarElements<Op>(source: self, out: out, scalar: s, scalarFirst: scalarFirst, op: op))
+        return out
+    }
+
+    /// The floating-point form of ``mapElements(_:scalarFirst:_:_:)``.
+    @inline(__always)
+    func mapFloatElements<Op: FloatBinaryElementOp>(_ s: ScalarOperand, scalarFirst: Bool = false, _ op: String,
+                                                    _: Op.Type) throws -> Tensor {
+        try requireFloat(op)
+        let out = Tensor(uninitializedShape: shape, dtype: dtype)
+        try dtype.dispatchFloat(op, ScalarFloatElements<Op>(source: self, out: out, scalar: s, scalarFirst: scalarFirst, op: op))
+        return out
+    }
+
+    /// A new tensor of the broadcast shape with `Op` applied to pairs of elements, for every dtype. Both
+    /// tensors must have one dtype (callers promote them first).
+    @inline(__always)
+    func zipElements<Op: BinaryElementOp>(_ other: Tensor, _ op: String, _: Op.Type) throws -> Tensor {
+        let out = try zipOutput(other, op)
+        try dtype.dispatch(ZipElements<Op>(a: self, b: other, out: out))
+        return out
+    }
+
+    /// A new tensor of the broadcast shape with the floating-point operation `Op` applied to pairs of
+    /// elements. Both tensors must have one floating-point dtype.
+    @inline(__always)
+    func zipFloatElements<Op: FloatBinaryElementOp>(_ other: Tensor, _ op: String, _: Op.Type) throws -> Tensor {
+        try requireFloat(op)
+        let out = try zipOutput(other, op)
+        try dtype.dispatchFloat(op, ZipFloatElements<Op>(a: self, b: other, out: out))
+        return out
+    }
+
+    /// Elements of `a` where this tensor is nonzero, of `b` elsewhere, with broadcasting of all three.
+    /// All three must have one dtype.
+    func selectElements(_ a: Tensor, _ b: Tensor, _ op: String) throws -> Tensor {
+        try require(dtype == a.dtype && dtype == b.dtype, "\(op): dtypes \(dtype), \(a.dtype) and \(b.dtype) differ", .dtypeMismatch)
+        let s1 = try Broadcast.shape(shape, a.shape, op: op)
+        let outShape = try Broadcast.shape(s1, b.shape, op: op)
+        let out = Tensor(uninitializedShape: outShape, dtype: dtype)
+        try dtype.dispatch(SelectElements(condition: self, a: a, b: b, out: out))
+        return out
+    }
+
+    /// The uninitialized result of a broadcasting operation on this tensor and `other`, after checking
+    /// that both have one dtype and that their shapes broadcast.
+    @inline(__always)
+    private func zipOutput(_ other: Tensor, _ op: String) throws -> Tensor {
+        try require(dtype == other.dtype, "\(op): dtypes \(dtype) and \(other.dtype) differ (shapes \(shape) and \(other.shape)); convert one with to(_:)", .dtypeMismatch)
+        let outShape = shape == other.shape ? shape : try Broadcast.shape(shape, other.shape, op: op)
+        return Tensor(uninitializedShape: outShape, dtype: dtype)
+    }
+
+    /// A new tensor of the same shape with `f` applied to each element (floating-point dtypes; one
+    /// closure per type).
     @inline(__always)
     func map(_ op: String, _ f32: (Float) -> Float, _ f64: (Double) -> Double) throws -> Tensor {
         try requireFloat(op)
         let out = Tensor(uninitializedShape: shape, dtype: dtype)
-        switch dtype {
-        case .float32: try Tensor.mapKernel(pointer(Float.self), out.pointer(Float.self), count, f32)
-        case .float64: try Tensor.mapKernel(pointer(Double.self), out.pointer(Double.self), count, f64)
-        case .int64: break
-        }
+        try dtype.withFloatKernel(op,
+            float: { try Tensor.mapKernel(pointer(Float.self), out.pointer(Float.self), count, f32) },
+            double: { try Tensor.mapKernel(pointer(Double.self), out.pointer(Double.self), count, f64) })
         return out
     }
 
@@ -26,18 +293,15 @@ extension Tensor {
         }
     }
 
-    /// A new tensor of the broadcast shape with `f` applied to pairs of elements.
+    /// A new tensor of the broadcast shape with `f` applied to pairs of elements (floating-point dtypes,
+    /// both the same; one closure per type).
     @inline(__always)
     func zipWith(_ other: Tensor, _ op: String, _ f32: (Float, Float) -> Float, _ f64: (Double, Double) -> Double) throws -> Tensor {
         try requireFloat(op)
-        try require(dtype == other.dtype, "\(op): dtypes \(dtype) and \(other.dtype) differ (shapes \(shape) and \(other.shape)); convert one with to(_:)", .dtypeMismatch)
-        let outShape = shape == other.shape ? shape : try Broadcast.shape(shape, other.shape, op: op)
-        let out = Tensor(uninitializedShape: outShape, dtype: dtype)
-        switch dtype {
-        case .float32: try Tensor.zipKernel(self, other, out, f32)
-        case .float64: try Tensor.zipKernel(self, other, out, f64)
-        case .int64: break
-        }
+        let out = try zipOutput(other, op)
+        try dtype.withFloatKernel(op,
+            float: { try Tensor.zipKernel(self, other, out, f32) },
+            double: { try Tensor.zipKernel(self, other, out, f64) })
         return out
     }
 
@@ -78,40 +342,5 @@ extension Tensor {
                 }
             }
         }
-    }
-
-    /// A new tensor of the broadcast shape of three inputs with `f` applied elementwise (for `where`).
-    func zip3(_ b: Tensor, _ c: Tensor, _ op: String,
-              _ f32: (Float, Float, Float) -> Float, _ f64: (Double, Double, Double) -> Double) throws -> Tensor {
-        try requireFloat(op)
-        try require(dtype == b.dtype && dtype == c.dtype, "\(op): dtypes \(dtype), \(b.dtype) and \(c.dtype) differ", .dtypeMismatch)
-        let s1 = try Broadcast.shape(shape, b.shape, op: op)
-        let outShape = try Broadcast.shape(s1, c.shape, op: op)
-        let out = Tensor(uninitializedShape: outShape, dtype: dtype)
-        let sa = Broadcast.strides(of: shape, broadcastTo: outShape)
-        let sb = Broadcast.strides(of: b.shape, broadcastTo: outShape)
-        let sc = Broadcast.strides(of: c.shape, broadcastTo: outShape)
-        func run<T>(_ f: (T, T, T) -> T) {
-            let pa = pointer(T.self), pb = b.pointer(T.self), pc = c.pointer(T.self), po = out.pointer(T.self)
-            var idx = [Int](repeating: 0, count: outShape.count)
-            var oa = 0, ob = 0, oc = 0
-            for i in 0..<out.count {
-                po[i] = f(pa[oa], pb[ob], pc[oc])
-                var d = outShape.count - 1
-                while d >= 0 {
-                    idx[d] += 1; oa += sa[d]; ob += sb[d]; oc += sc[d]
-                    if idx[d] < outShape[d] { break }
-                    oa -= sa[d] * outShape[d]; ob -= sb[d] * outShape[d]; oc -= sc[d] * outShape[d]
-                    idx[d] = 0
-                    d -= 1
-                }
-            }
-        }
-        switch dtype {
-        case .float32: run(f32)
-        case .float64: run(f64)
-        case .int64: break
-        }
-        return out
     }
 }

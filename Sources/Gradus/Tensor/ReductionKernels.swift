@@ -1,5 +1,6 @@
-/// The loop behind reductions along one axis: the tensor is seen as [outer, n, inner] and reduced to
-/// [outer, inner].
+/// The loops behind reductions along one axis: the tensor is seen as [outer, n, inner] and reduced to
+/// [outer, inner]. Each loop is written once, generic over the element type, and run for the tensor's
+/// dtype through ``DType/dispatch(_:)``.
 extension Tensor {
     func axisLayout(_ a: Int) -> (outer: Int, n: Int, inner: Int) {
         let outer = shape[..<a].reduce(1, *)
@@ -7,47 +8,39 @@ extension Tensor {
         return (outer, shape[a], inner)
     }
 
+    /// The sum of all elements, in a tensor of this rank with every dimension 1.
+    func totalSum() throws -> Tensor {
+        let out = Tensor(uninitializedShape: [Int](repeating: 1, count: rank), dtype: dtype)
+        try dtype.dispatch(TotalSum(source: self, out: out))
+        return out
+    }
+
     /// Sum along one axis, keeping it as size 1.
-    func sumKernel(axis a: Int) -> Tensor {
+    func sumKernel(axis a: Int) throws -> Tensor {
         let (outer, n, inner) = axisLayout(a)
         let out = Tensor(uninitializedShape: keepDimsShape([a]), dtype: dtype)
-        func run<T: TensorFloat>(_: T.Type) {
-            let src = pointer(T.self), dst = out.pointer(T.self)
-            if inner == 1 {
-                for o in 0..<outer { dst[o] = Tensor.rowSum(src + o &* n, n) }
-            } else {
-                for o in 0..<outer {
-                    let d = dst + o &* inner
-                    d.update(repeating: 0, count: inner)
-                    for k in 0..<n {
-                        let s = src + (o &* n &+ k) &* inner
-                        for i in 0..<inner { d[i] += s[i] }
-                    }
-                }
-            }
-        }
-        switch dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        case .int64: fatalError("sum: int64 tensors are not summed here; convert with to(.float32)")
-        }
+        try dtype.dispatch(AxisSum(source: self, out: out, outer: outer, n: n, inner: inner))
         return out
     }
 
     /// Sum of `n` contiguous values with eight independent accumulators (vectorizes, and keeps rounding
-    /// error close to a pairwise sum).
+    /// error close to a pairwise sum). Integers wrap around on overflow.
     @inline(__always)
-    static func rowSum<T: TensorFloat>(_ p: UnsafeMutablePointer<T>, _ n: Int) -> T {
+    static func rowSum<T: TensorElement>(_ p: UnsafeMutablePointer<T>, _ n: Int) -> T {
         var a0: T = 0, a1: T = 0, a2: T = 0, a3: T = 0, a4: T = 0, a5: T = 0, a6: T = 0, a7: T = 0
         var i = 0
         while i &+ 8 <= n {
-            a0 += p[i]; a1 += p[i &+ 1]; a2 += p[i &+ 2]; a3 += p[i &+ 3]
-            a4 += p[i &+ 4]; a5 += p[i &+ 5]; a6 += p[i &+ 6]; a7 += p[i &+ 7]
+            a0 = T.wrappingAdd(a0, p[i]); a1 = T.wrappingAdd(a1, p[i &+ 1])
+            a2 = T.wrappingAdd(a2, p[i &+ 2]); a3 = T.wrappingAdd(a3, p[i &+ 3])
+            a4 = T.wrappingAdd(a4, p[i &+ 4]); a5 = T.wrappingAdd(a5, p[i &+ 5])
+            a6 = T.wrappingAdd(a6, p[i &+ 6]); a7 = T.wrappingAdd(a7, p[i &+ 7])
             i &+= 8
         }
         var tail: T = 0
-        while i < n { tail += p[i]; i &+= 1 }
-        return ((a0 + a4) + (a1 + a5)) + ((a2 + a6) + (a3 + a7)) + tail
+        while i < n { tail = T.wrappingAdd(tail, p[i]); i &+= 1 }
+        let low = T.wrappingAdd(T.wrappingAdd(a0, a4), T.wrappingAdd(a1, a5))
+        let high = T.wrappingAdd(T.wrappingAdd(a2, a6), T.wrappingAdd(a3, a7))
+        return T.wrappingAdd(T.wrappingAdd(low, high), tail)
     }
 
     /// Maximum (or minimum) along one axis with the index of its first occurrence; NaN wins, as in PyTorch.
@@ -57,30 +50,77 @@ extension Tensor {
         let shapeOut = keepDimsShape([a])
         let values = Tensor(uninitializedShape: shapeOut, dtype: dtype)
         let indices = Tensor(uninitializedShape: shapeOut, dtype: .int64)
-        let ip = indices.pointer(Int64.self)
-        func run<T: Comparable>(_: T.Type, isNaN: (T) -> Bool) {
-            let src = pointer(T.self), dst = values.pointer(T.self)
+        try dtype.dispatch(AxisExtremum(source: self, values: values, indices: indices,
+                                        outer: outer, n: n, inner: inner, largest: largest))
+        return (values, indices)
+    }
+}
+
+/// The sum of all elements of `source` into `out[0]`.
+private struct TotalSum: DTypeVisitor {
+    typealias Result = Void
+    let source: Tensor
+    let out: Tensor
+
+    func visit<T: TensorElement>(_: T.Type) {
+        out.pointer(T.self)[0] = Tensor.rowSum(source.pointer(T.self), source.count)
+    }
+}
+
+/// `source` seen as [outer, n, inner] summed over n into `out` ([outer, inner]).
+private struct AxisSum: DTypeVisitor {
+    typealias Result = Void
+    let source: Tensor
+    let out: Tensor
+    let outer: Int
+    let n: Int
+    let inner: Int
+
+    func visit<T: TensorElement>(_: T.Type) {
+        let src = source.pointer(T.self), dst = out.pointer(T.self)
+        if inner == 1 {
+            for o in 0..<outer { dst[o] = Tensor.rowSum(src + o &* n, n) }
+        } else {
             for o in 0..<outer {
-                for i in 0..<inner {
-                    var best = src[o &* n &* inner &+ i]
-                    var bi = 0
-                    if !isNaN(best) {
-                        for k in 1..<Swift.max(n, 1) {
-                            let v = src[(o &* n &+ k) &* inner &+ i]
-                            if isNaN(v) { best = v; bi = k; break }
-                            if largest ? v > best : v < best { best = v; bi = k }
-                        }
-                    }
-                    dst[o &* inner &+ i] = best
-                    ip[o &* inner &+ i] = Int64(bi)
+                let d = dst + o &* inner
+                d.update(repeating: 0, count: inner)
+                for k in 0..<n {
+                    let s = src + (o &* n &+ k) &* inner
+                    for i in 0..<inner { d[i] = T.wrappingAdd(d[i], s[i]) }
                 }
             }
         }
-        switch dtype {
-        case .float32: run(Float.self, isNaN: { $0.isNaN })
-        case .float64: run(Double.self, isNaN: { $0.isNaN })
-        case .int64: run(Int64.self, isNaN: { _ in false })
+    }
+}
+
+/// `source` seen as [outer, n, inner]: the largest (or smallest) value over n and the index of its first
+/// occurrence, into `values` and `indices` ([outer, inner]). A NaN wins at once.
+private struct AxisExtremum: DTypeVisitor {
+    typealias Result = Void
+    let source: Tensor
+    let values: Tensor
+    let indices: Tensor
+    let outer: Int
+    let n: Int
+    let inner: Int
+    let largest: Bool
+
+    func visit<T: TensorElement>(_: T.Type) {
+        let src = source.pointer(T.self), dst = values.pointer(T.self), ip = indices.pointer(Int64.self)
+        for o in 0..<outer {
+            for i in 0..<inner {
+                var best = src[o &* n &* inner &+ i]
+                var bi = 0
+                if !isNaNElement(best) {
+                    for k in 1..<Swift.max(n, 1) {
+                        let v = src[(o &* n &+ k) &* inner &+ i]
+                        if isNaNElement(v) { best = v; bi = k; break }
+                        if largest ? v > best : v < best { best = v; bi = k }
+                    }
+                }
+                dst[o &* inner &+ i] = best
+                ip[o &* inner &+ i] = Int64(bi)
+            }
         }
-        return (values, indices)
     }
 }

@@ -1,55 +1,158 @@
-// Comparisons produce masks: tensors of 0 and 1 in the inputs' floating-point type. Masks carry no
-// gradient; `where`, `minimum` and `maximum` route gradients by them.
+// Comparisons produce masks: Gradus has no bool dtype, so a mask holds 0 and 1 in the dtype the operands
+// were compared in — their promoted dtype (PyTorch's rules, DTypePromotion.swift): float32 for float32
+// inputs, int64 for two int64 inputs, float32 for int64 against float32. Against a Swift number, an
+// int64 tensor is compared in int64 with an integer and in float32 with a floating-point number.
+// Masks carry no gradient; `where`, `minimum` and `maximum` route gradients by them.
 
 extension Tensor {
     @inline(__always)
-    private func compare(_ other: Tensor, _ op: String, _ f32: @escaping (Float, Float) -> Bool,
-                         _ f64: @escaping (Double, Double) -> Bool) throws -> Tensor {
-        try zipWith(other, op, { f32($0, $1) ? 1 : 0 }, { f64($0, $1) ? 1 : 0 })
+    private func compare<Op: BinaryElementOp>(_ other: Tensor, _ op: String, _: Op.Type) throws -> Tensor {
+        let r = Tensor.resultType(self, other)
+        return try detached(as: r).zipElements(other.detached(as: r), op, Op.self)
     }
 
     @inline(__always)
-    private func compare(_ s: Double, _ op: String, _ f32: @escaping (Float, Float) -> Bool,
-                         _ f64: @escaping (Double, Double) -> Bool) throws -> Tensor {
-        let f = Float(s)
-        return try map(op, { f32($0, f) ? 1 : 0 }, { f64($0, s) ? 1 : 0 })
+    private func compare<Op: BinaryElementOp>(_ s: ScalarOperand, _ op: String, _: Op.Type) throws -> Tensor {
+        try detached(as: resultType(with: s)).mapElements(s, op, Op.self)
     }
 
     /// 1 where `self == other`, else 0 (with broadcasting).
-    public func eq(_ other: Tensor) -> Tensor { checked { try compare(other, "eq", ==, ==) } }
+    ///
+    /// ```swift
+    /// let correct = logits.argmax(axis: 1).eq(labels)   // int64 0/1
+    /// ```
+    public func eq(_ other: Tensor) -> Tensor { checked { try compare(other, "eq", EqualOp.self) } }
     /// 1 where `self != other`, else 0.
-    public func ne(_ other: Tensor) -> Tensor { checked { try compare(other, "ne", !=, !=) } }
+    public func ne(_ other: Tensor) -> Tensor { checked { try compare(other, "ne", NotEqualOp.self) } }
     /// 1 where `self < other`, else 0.
-    public func lt(_ other: Tensor) -> Tensor { checked { try compare(other, "lt", <, <) } }
+    public func lt(_ other: Tensor) -> Tensor { checked { try compare(other, "lt", LessOp.self) } }
     /// 1 where `self <= other`, else 0.
-    public func le(_ other: Tensor) -> Tensor { checked { try compare(other, "le", <=, <=) } }
+    public func le(_ other: Tensor) -> Tensor { checked { try compare(other, "le", LessOrEqualOp.self) } }
     /// 1 where `self > other`, else 0.
     ///
     /// ```swift
     /// let positive = x.gt(Tensor.zeros(like: x))
     /// ```
-    public func gt(_ other: Tensor) -> Tensor { checked { try compare(other, "gt", >, >) } }
+    public func gt(_ other: Tensor) -> Tensor { checked { try compare(other, "gt", GreaterOp.self) } }
     /// 1 where `self >= other`, else 0.
-    public func ge(_ other: Tensor) -> Tensor { checked { try compare(other, "ge", >=, >=) } }
+    public func ge(_ other: Tensor) -> Tensor { checked { try compare(other, "ge", GreaterOrEqualOp.self) } }
 
     /// 1 where an element equals `s`, else 0.
-    public func eq(_ s: Double) -> Tensor { checked { try compare(s, "eq", ==, ==) } }
+    public func eq<S: BinaryInteger>(_ s: S) -> Tensor { checked { try compare(ScalarOperand(s), "eq", EqualOp.self) } }
+    /// 1 where an element equals `s`, else 0.
+    public func eq<S: BinaryFloatingPoint>(_ s: S) -> Tensor { checked { try compare(ScalarOperand(s), "eq", EqualOp.self) } }
     /// 1 where an element differs from `s`, else 0.
-    public func ne(_ s: Double) -> Tensor { checked { try compare(s, "ne", !=, !=) } }
+    public func ne<S: BinaryInteger>(_ s: S) -> Tensor { checked { try compare(ScalarOperand(s), "ne", NotEqualOp.self) } }
+    /// 1 where an element differs from `s`, else 0.
+    public func ne<S: BinaryFloatingPoint>(_ s: S) -> Tensor { checked { try compare(ScalarOperand(s), "ne", NotEqualOp.self) } }
     /// 1 where an element is less than `s`, else 0.
-    public func lt(_ s: Double) -> Tensor { checked { try compare(s, "lt", <, <) } }
+    public func lt<S: BinaryInteger>(_ s: S) -> Tensor { checked { try compare(ScalarOperand(s), "lt", LessOp.self) } }
+    /// 1 where an element is less than `s`, else 0.
+    public func lt<S: BinaryFloatingPoint>(_ s: S) -> Tensor { checked { try compare(ScalarOperand(s), "lt", LessOp.self) } }
     /// 1 where an element is at most `s`, else 0.
-    public func le(_ s: Double) -> Tensor { checked { try compare(s, "le", <=, <=) } }
+    public func le<S: BinaryInteger>(_ s: S) -> Tensor { checked { try compare(ScalarOperand(s), "le", LessOrEqualOp.self) } }
+    /// 1 where an element is at most `s`, else 0.
+    public func le<S: BinaryFloatingPoint>(_ s: S) -> Tensor { checked { try compare(ScalarOperand(s), "le", LessOrEqualOp.self) } }
     /// 1 where an element exceeds `s`, else 0.
     ///
     /// ```swift
     /// let mask = x.gt(0.5)
+    /// let nonzero = counts.gt(0)   // int64 counts: an int64 mask
     /// ```
-    public func gt(_ s: Double) -> Tensor { checked { try compare(s, "gt", >, >) } }
+    public func gt<S: BinaryInteger>(_ s: S) -> Tensor { checked { try compare(ScalarOperand(s), "gt", GreaterOp.self) } }
+    /// 1 where an element exceeds `s`, else 0.
+    public func gt<S: BinaryFloatingPoint>(_ s: S) -> Tensor { checked { try compare(ScalarOperand(s), "gt", GreaterOp.self) } }
     /// 1 where an element is at least `s`, else 0.
-    public func ge(_ s: Double) -> Tensor { checked { try compare(s, "ge", >=, >=) } }
+    public func ge<S: BinaryInteger>(_ s: S) -> Tensor { checked { try compare(ScalarOperand(s), "ge", GreaterOrEqualOp.self) } }
+    /// 1 where an element is at least `s`, else 0.
+    public func ge<S: BinaryFloatingPoint>(_ s: S) -> Tensor { checked { try compare(ScalarOperand(s), "ge", GreaterOrEqualOp.self) } }
+
+    // MARK: Operators, as SIMD's
+
+    /// `a.eq(b)`: 1 where equal, else 0.
+    ///
+    /// ```swift
+    /// let correct = (logits.argmax(axis: 1) .== labels).sum()   // int64 count
+    /// let accuracy = (logits.argmax(axis: 1) .== labels).mean() // float32 fraction
+    /// ```
+    public static func .== (a: Tensor, b: Tensor) -> Tensor { a.eq(b) }
+    /// `a.eq(s)`.
+    public static func .== <S: BinaryInteger>(a: Tensor, s: S) -> Tensor { a.eq(s) }
+    /// `a.eq(s)`.
+    public static func .== <S: BinaryFloatingPoint>(a: Tensor, s: S) -> Tensor { a.eq(s) }
+    /// `a.eq(s)`.
+    public static func .== <S: BinaryInteger>(s: S, a: Tensor) -> Tensor { a.eq(s) }
+    /// `a.eq(s)`.
+    public static func .== <S: BinaryFloatingPoint>(s: S, a: Tensor) -> Tensor { a.eq(s) }
+
+    /// `a.ne(b)`: 1 where different, else 0.
+    public static func .!= (a: Tensor, b: Tensor) -> Tensor { a.ne(b) }
+    /// `a.ne(s)`.
+    public static func .!= <S: BinaryInteger>(a: Tensor, s: S) -> Tensor { a.ne(s) }
+    /// `a.ne(s)`.
+    public static func .!= <S: BinaryFloatingPoint>(a: Tensor, s: S) -> Tensor { a.ne(s) }
+    /// `a.ne(s)`.
+    public static func .!= <S: BinaryInteger>(s: S, a: Tensor) -> Tensor { a.ne(s) }
+    /// `a.ne(s)`.
+    public static func .!= <S: BinaryFloatingPoint>(s: S, a: Tensor) -> Tensor { a.ne(s) }
+
+    /// `a.lt(b)`: 1 where `a < b`, else 0.
+    ///
+    /// ```swift
+    /// let negative = x .< 0
+    /// ```
+    public static func .< (a: Tensor, b: Tensor) -> Tensor { a.lt(b) }
+    /// `a.lt(s)`.
+    public static func .< <S: BinaryInteger>(a: Tensor, s: S) -> Tensor { a.lt(s) }
+    /// `a.lt(s)`.
+    public static func .< <S: BinaryFloatingPoint>(a: Tensor, s: S) -> Tensor { a.lt(s) }
+    /// 1 where `s < a`: `a.gt(s)`.
+    public static func .< <S: BinaryInteger>(s: S, a: Tensor) -> Tensor { a.gt(s) }
+    /// 1 where `s < a`: `a.gt(s)`.
+    public static func .< <S: BinaryFloatingPoint>(s: S, a: Tensor) -> Tensor { a.gt(s) }
+
+    /// `a.le(b)`: 1 where `a <= b`, else 0.
+    public static func .<= (a: Tensor, b: Tensor) -> Tensor { a.le(b) }
+    /// `a.le(s)`.
+    public static func .<= <S: BinaryInteger>(a: Tensor, s: S) -> Tensor { a.le(s) }
+    /// `a.le(s)`.
+    public static func .<= <S: BinaryFloatingPoint>(a: Tensor, s: S) -> Tensor { a.le(s) }
+    /// 1 where `s <= a`: `a.ge(s)`.
+    public static func .<= <S: BinaryInteger>(s: S, a: Tensor) -> Tensor { a.ge(s) }
+    /// 1 where `s <= a`: `a.ge(s)`.
+    public static func .<= <S: BinaryFloatingPoint>(s: S, a: Tensor) -> Tensor { a.ge(s) }
+
+    /// `a.gt(b)`: 1 where `a > b`, else 0.
+    ///
+    /// ```swift
+    /// let positive = x .> 0
+    /// ```
+    public static func .> (a: Tensor, b: Tensor) -> Tensor { a.gt(b) }
+    /// `a.gt(s)`.
+    public static func .> <S: BinaryInteger>(a: Tensor, s: S) -> Tensor { a.gt(s) }
+    /// `a.gt(s)`.
+    public static func .> <S: BinaryFloatingPoint>(a: Tensor, s: S) -> Tensor { a.gt(s) }
+    /// 1 where `s > a`: `a.lt(s)`.
+    public static func .> <S: BinaryInteger>(s: S, a: Tensor) -> Tensor { a.lt(s) }
+    /// 1 where `s > a`: `a.lt(s)`.
+    public static func .> <S: BinaryFloatingPoint>(s: S, a: Tensor) -> Tensor { a.lt(s) }
+
+    /// `a.ge(b)`: 1 where `a >= b`, else 0.
+    public static func .>= (a: Tensor, b: Tensor) -> Tensor { a.ge(b) }
+    /// `a.ge(s)`.
+    public static func .>= <S: BinaryInteger>(a: Tensor, s: S) -> Tensor { a.ge(s) }
+    /// `a.ge(s)`.
+    public static func .>= <S: BinaryFloatingPoint>(a: Tensor, s: S) -> Tensor { a.ge(s) }
+    /// 1 where `s >= a`: `a.le(s)`.
+    public static func .>= <S: BinaryInteger>(s: S, a: Tensor) -> Tensor { a.le(s) }
+    /// 1 where `s >= a`: `a.le(s)`.
+    public static func .>= <S: BinaryFloatingPoint>(s: S, a: Tensor) -> Tensor { a.le(s) }
+
+    // MARK: Selecting by a mask
 
     /// Elements of `a` where `condition` is nonzero, of `b` elsewhere (with broadcasting of all three).
+    /// `a` and `b` are promoted to their result type (``resultType(_:_:)``); the condition may have any
+    /// dtype (an int64 mask from a comparison of labels, a float mask).
     ///
     /// - Parameters:
     ///   - condition: a mask (nonzero means true).
@@ -61,12 +164,16 @@ extension Tensor {
     /// ```
     public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
         checked {
-            let cond = condition.dtype == a.dtype ? condition : condition.to(a.dtype)
-            let out = try cond.zip3(a, b, "where", { $0 != 0 ? $1 : $2 }, { $0 != 0 ? $1 : $2 })
-            record("where", output: out, inputs: [a, b]) { g, _ in
+            let (x, y) = promoted(a, b)
+            let r = x.dtype
+            // A condition of another dtype becomes an exact 0/1 mask first, so that no nonzero value can
+            // round to 0 in the conversion (a float64 1e-300 in float32).
+            let cond = condition.dtype == r ? condition : condition.ne(0).to(r)
+            let out = try cond.selectElements(x, y, "where")
+            record("where", output: out, inputs: [x, y]) { g, _ in
                 let zero = Tensor.zeros([], dtype: g.dtype)
-                return [a.requiresGrad ? Tensor.where(cond, g, zero) : nil,
-                        b.requiresGrad ? Tensor.where(cond, zero, g) : nil]
+                return [x.requiresGrad ? Tensor.where(cond, g, zero) : nil,
+                        y.requiresGrad ? Tensor.where(cond, zero, g) : nil]
             }
             return out
         }
@@ -77,26 +184,28 @@ extension Tensor {
         Tensor.where(mask, Tensor.full([], value: value, dtype: dtype), self)
     }
 
-    /// Elementwise minimum with broadcasting. Where both are equal, each gets half the gradient, as in PyTorch.
+    /// Elementwise minimum with broadcasting and type promotion. Where both are equal, each gets half the
+    /// gradient, as in PyTorch; NaN in either gives NaN.
     public func minimum(_ other: Tensor) -> Tensor {
         checked {
-            let out = try zipWith(other, "minimum", { $0.isNaN || $1.isNaN ? .nan : Swift.min($0, $1) },
-                          { $0.isNaN || $1.isNaN ? .nan : Swift.min($0, $1) })
-            record("minimum", output: out, inputs: [self, other]) { g, _ in
-                let share = self.lt(other) + self.eq(other) * 0.5
+            let (x, y) = Tensor.promoted(self, other)
+            let out = try x.zipElements(y, "minimum", MinimumOp.self)
+            record("minimum", output: out, inputs: [x, y]) { g, _ in
+                let share = x.lt(y) + x.eq(y) * 0.5
                 return [g * share, g * (1 - share)]
             }
             return out
         }
     }
 
-    /// Elementwise maximum with broadcasting. Where both are equal, each gets half the gradient, as in PyTorch.
+    /// Elementwise maximum with broadcasting and type promotion. Where both are equal, each gets half the
+    /// gradient, as in PyTorch; NaN in either gives NaN.
     public func maximum(_ other: Tensor) -> Tensor {
         checked {
-            let out = try zipWith(other, "maximum", { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) },
-                          { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) })
-            record("maximum", output: out, inputs: [self, other]) { g, _ in
-                let share = self.gt(other) + self.eq(other) * 0.5
+            let (x, y) = Tensor.promoted(self, other)
+            let out = try x.zipElements(y, "maximum", MaximumOp.self)
+            record("maximum", output: out, inputs: [x, y]) { g, _ in
+                let share = x.gt(y) + x.eq(y) * 0.5
                 return [g * share, g * (1 - share)]
             }
             return out

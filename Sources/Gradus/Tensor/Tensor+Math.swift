@@ -4,20 +4,20 @@ import CGradusMath
 // they can be differentiated again (`createGraph`).
 
 extension Tensor {
-    /// Absolute value. Its gradient at 0 is 0, as in PyTorch.
+    /// Absolute value, for every dtype (int64: |Int64.min| is Int64.min, as in PyTorch). Its gradient at
+    /// 0 is 0, as in PyTorch.
     public func abs() -> Tensor {
         checked {
-            let out = try map("abs", { Swift.abs($0) }, { Swift.abs($0) })
+            let out = try mapElements(AbsOp.self)
             record("abs", output: out, inputs: [self]) { g, _ in [g * self.sign()] }
             return out
         }
     }
 
-    /// The sign of each element: -1, 0 or 1 (not differentiable: its gradient is zero).
+    /// The sign of each element: -1, 0 or 1, in this tensor's dtype (0 for NaN; not differentiable: its
+    /// gradient is zero).
     public func sign() -> Tensor {
-        checked {
-            try map("sign", { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }, { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) })
-        }
+        checked { try mapElements(SignOp.self) }
     }
 
     /// eˣ.
@@ -94,23 +94,54 @@ extension Tensor {
         }
     }
 
-    /// Elementwise power with a tensor exponent, with broadcasting.
+    /// Elementwise power with a tensor exponent, with broadcasting and type promotion (int64 with a
+    /// floating-point tensor gives the floating-point type). Two int64 tensors give int64, as in PyTorch:
+    /// exact powers wrapping around on overflow, and for a negative exponent 1 for base 1, ±1 for base -1
+    /// and 0 otherwise.
     ///
     /// ```swift
     /// let y = base.pow(exponents)
     /// ```
     public func pow(_ exponent: Tensor) -> Tensor {
         checked {
-            let out = try zipWith(exponent, "pow", { Float.pow($0, $1) }, { Double.pow($0, $1) })
-            record("pow", output: out, inputs: [self, exponent]) { g, y in
+            let (x, e) = Tensor.promoted(self, exponent)
+            if !x.dtype.isFloatingPoint { return try x.integerPower(e) }
+            let out = try x.zipFloatElements(e, "pow", PowerOp.self)
+            record("pow", output: out, inputs: [x, e]) { g, y in
                 // PyTorch's pow_backward_self / pow_backward_exponent: no gradient to the base where the
                 // exponent is 0 (0 · 0⁻¹ would be NaN at base 0), none to the exponent where the base is 0
                 // and the exponent is non-negative (y · log 0).
-                [self.requiresGrad ? g * (exponent * self.pow(exponent - 1)).maskedWhere(exponent.eq(0.0), 0) : nil,
-                 exponent.requiresGrad ? g * (y * self.log()).maskedWhere(self.eq(0.0) * exponent.ge(0.0), 0) : nil]
+                [x.requiresGrad ? g * (e * x.pow(e - 1)).maskedWhere(e.eq(0.0), 0) : nil,
+                 e.requiresGrad ? g * (y * x.log()).maskedWhere(x.eq(0.0) * e.ge(0.0), 0) : nil]
             }
             return out
         }
+    }
+
+    /// `self` to the power `exponent`, both int64 (no gradient).
+    private func integerPower(_ exponent: Tensor) throws -> Tensor {
+        try require(dtype == .int64 && exponent.dtype == .int64,
+                    "pow: integer powers need two int64 tensors, got \(dtype) and \(exponent.dtype)", .dtypeMismatch)
+        let outShape = shape == exponent.shape ? shape : try Broadcast.shape(shape, exponent.shape, op: "pow")
+        let out = Tensor(uninitializedShape: outShape, dtype: .int64)
+        try Tensor.zipKernel(self, exponent, out) { (b: Int64, e: Int64) -> Int64 in Tensor.powInt64(b, e) }
+        return out
+    }
+
+    /// bᵉ in Int64 by repeated squaring, wrapping around on overflow; PyTorch's rule for e < 0.
+    static func powInt64(_ base: Int64, _ exponent: Int64) -> Int64 {
+        if exponent < 0 {
+            if base == 1 { return 1 }
+            if base == -1 { return exponent & 1 == 0 ? 1 : -1 }
+            return 0
+        }
+        var result: Int64 = 1, b = base, e = exponent
+        while e > 0 {
+            if e & 1 == 1 { result = result &* b }
+            e >>= 1
+            if e > 0 { b = b &* b }
+        }
+        return result
     }
 
     /// Sine.

@@ -20,6 +20,7 @@ extension Tensor {
     public func sum() -> Tensor { sum(axes: nil) }
 
     /// The sum over `axes` (all when nil); reduced dimensions are kept as size 1 when `keepDims`.
+    /// An int64 tensor sums to int64 (wrapping around on overflow), as in PyTorch.
     ///
     /// - Parameters:
     ///   - axes: the dimensions to reduce; negative values count from the end.
@@ -31,18 +32,12 @@ extension Tensor {
     /// ```
     public func sum(axes: [Int]?, keepDims: Bool = false) -> Tensor {
         checked {
-            try requireFloat("sum")
             let ax = try normalizedAxes(axes, op: "sum")
             var result = self
             if ax.count == rank && rank > 0 {
-                result = Tensor(uninitializedShape: [Int](repeating: 1, count: rank), dtype: dtype)
-                switch dtype {
-                case .float32: result.pointer(Float.self)[0] = Tensor.rowSum(pointer(Float.self), count)
-                case .float64: result.pointer(Double.self)[0] = Tensor.rowSum(pointer(Double.self), count)
-                case .int64: break
-                }
+                result = try totalSum()
             } else {
-                for a in ax.reversed() { result = result.sumKernel(axis: a) }
+                for a in ax.reversed() { result = try result.sumKernel(axis: a) }
             }
             let finalShape = reducedShape(ax, keepDims: keepDims)
             let out = result === self ? result.detach() : result
@@ -53,20 +48,28 @@ extension Tensor {
         }
     }
 
-    /// The mean over `axes` (all when nil).
+    /// The mean over `axes` (all when nil); NaN over no elements.
+    ///
+    /// The mean of an int64 tensor is float32: its int64 sum divided by the count in float64, then
+    /// rounded once to float32. (PyTorch refuses `mean` on integer tensors; Gradus gives the fraction
+    /// that `(predicted .== labels).mean()` is written for.)
     ///
     /// ```swift
     /// let loss = (prediction - target).square().mean()
+    /// let accuracy = (logits.argmax(axis: 1) .== labels).mean()   // float32
     /// ```
     public func mean(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         checked {
             let ax = try normalizedAxes(axes, op: "mean")
             let n = ax.reduce(1) { $0 * shape[$1] }
-            return sum(axes: ax, keepDims: keepDims) / Double(n)
+            let total = sum(axes: ax, keepDims: keepDims)
+            if dtype.isFloatingPoint { return total / Double(n) }
+            return (total.to(.float64) / Double(n)).to(.float32)
         }
     }
 
-    /// The maximum along `axis` with the index of its first occurrence.
+    /// The maximum along `axis` with the index of its first occurrence (for every dtype; NaN counts as
+    /// the largest value, as in PyTorch).
     ///
     /// ```swift
     /// let (best, classes) = logits.max(axis: 1)
@@ -124,7 +127,8 @@ extension Tensor {
         return out
     }
 
-    /// The index of the largest element along `axis`, or in the flattened tensor when nil (int64).
+    /// The index of the largest element along `axis`, or in the flattened tensor when nil (int64), for
+    /// every dtype.
     ///
     /// ```swift
     /// let predicted = logits.argmax(axis: 1)
