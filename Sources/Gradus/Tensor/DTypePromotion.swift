@@ -43,7 +43,10 @@ extension Tensor {
 
     /// `a` and `b` in `type` (their result type when nil). The conversions are recorded, so gradients come
     /// back to each input in its own dtype (summed to its shape first, then converted, as in PyTorch).
+    @inline(__always)
     static func promoted(_ a: Tensor, _ b: Tensor, to type: DType? = nil) -> (Tensor, Tensor) {
+        // Same dtypes (nearly every call): no conversion and no call into `to`.
+        if type == nil && a.dtype == b.dtype { return (a, b) }
         let r = type ?? resultType(a, b)
         return (a.to(r), b.to(r))
     }
@@ -87,7 +90,9 @@ extension Tensor {
 
     /// This tensor converted to the dtype of `self ⊕ s` (float32 instead of int64 for a true division).
     /// The conversion is recorded, as in ``promoted(_:_:to:)``.
+    @inline(__always)
     func converted(for s: ScalarOperand, trueDivision: Bool = false) -> Tensor {
+        if dtype.isFloatingPoint { return self }   // a number never changes a floating-point tensor's dtype
         let r = resultType(with: s)
         return to(trueDivision ? r.trueDivisionType : r)
     }
