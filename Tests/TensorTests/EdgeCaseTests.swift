@@ -38,22 +38,6 @@ struct EdgeCaseTests {
     @Test("value and gradients", arguments: edgeCases)
     func valueAndGradients(_ c: OpCase) throws {
         let op = try #require(edgeTable[c.name], "no Gradus call for \(c.name)")
-        let inputs = c.inputs.enumerated().map { i, f -> Tensor in
-            let t = f.tensor()
-            if t.dtype.isFloatingPoint && c.grads[i] != nil { t.requiresGrad = true }
-            return t
-        }
-        let out = op(inputs)
-        let valueMismatch = mismatch(out, c.output.tensor(), rtol: 1e-5, atol: 1e-6)
-        #expect(valueMismatch == nil, "\(c.name) value: \(valueMismatch ?? "")")
-        guard c.grads.contains(where: { $0 != nil }) else { return }
-        try #require(out.requiresGrad, "\(c.name): the output does not require gradients")
-        (out * c.upstream.tensor()).sum().backward()
-        for (i, expected) in c.grads.enumerated() {
-            guard let expected else { continue }
-            let g = try #require(inputs[i].grad, "\(c.name): input \(i) has no gradient")
-            let m = mismatch(g, expected.tensor(), rtol: 1e-5, atol: 1e-6)
-            #expect(m == nil, "\(c.name) gradient of input \(i): \(m ?? "")")
-        }
+        try compareWithPyTorch(c, op, gradientTolerance: 1e-6)
     }
 }

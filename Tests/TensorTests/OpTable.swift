@@ -63,7 +63,7 @@ let opTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "norm_p3": { $0[0].norm(p: 3) },
 
     "reshape": { $0[0].reshape([4, -1]) * Tensor.arange(1, 4, dtype: $0[0].dtype) },
-    "flatten": { $0[0].flatten(startDim: 1) },
+    "flatten": { $0[0].flatten(startAxis: 1) },
     "unsqueeze_squeeze": { $0[0].unsqueeze(1).squeeze() },
     "permute": { $0[0].permute([2, 0, 1]) },
     "transpose": { $0[0].transpose(0, 1) },

@@ -1,4 +1,4 @@
-/// Merges dimensions `startDim` through `endDim` (PyTorch's `nn.Flatten`; by default all but the batch
+/// Merges dimensions `startAxis` through `endAxis` (PyTorch's `nn.Flatten`; by default all but the batch
 /// dimension).
 ///
 /// ```swift
@@ -6,31 +6,35 @@
 /// ```
 public final class Flatten: Module, Layer {
     /// The first dimension merged.
-    public let startDim: Int
+    public let startAxis: Int
     /// The last dimension merged.
-    public let endDim: Int
+    public let endAxis: Int
 
     /// A flattening layer.
     ///
     /// - Parameters:
-    ///   - startDim: the first dimension to merge (default 1).
-    ///   - endDim: the last dimension to merge (default −1, the last).
+    ///   - startAxis: the first dimension to merge (default 1).
+    ///   - endAxis: the last dimension to merge (default −1, the last).
     ///
     /// ```swift
-    /// let f = Flatten(startDim: 0)
+    /// let f = Flatten(startAxis: 0)
     /// ```
-    public init(startDim: Int = 1, endDim: Int = -1) {
-        self.startDim = startDim
-        self.endDim = endDim
+    public init(startAxis: Int = 1, endAxis: Int = -1) {
+        self.startAxis = startAxis
+        self.endAxis = endAxis
         super.init()
     }
 
+    /// The former spelling of ``init(startAxis:endAxis:)``.
+    @available(*, deprecated, renamed: "init(startAxis:endAxis:)")
+    public convenience init(startDim: Int, endDim: Int = -1) { self.init(startAxis: startDim, endAxis: endDim) }
+
     /// Flattens `input`.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.flatten(startDim: startDim, endDim: endDim) }
+    public func callAsFunction(_ input: Tensor) -> Tensor { input.flatten(startAxis: startAxis, endAxis: endAxis) }
 
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
 
-    public override var extraDescription: String { "startDim: \(startDim), endDim: \(endDim)" }
+    public override var extraDescription: String { "startAxis: \(startAxis), endAxis: \(endAxis)" }
 }
 
 /// Returns its input unchanged (PyTorch's `nn.Identity`): a placeholder, e.g. to remove a layer.

@@ -36,7 +36,7 @@ public enum LayerBuilder {
 ///     ReLU()
 ///     Linear(256, 10)
 /// }
-/// let logits = model(images.flatten(startDim: 1))
+/// let logits = model(images.flatten(startAxis: 1))
 /// ```
 public final class Sequential: Module, Layer {
     /// The layers, in order.

@@ -30,20 +30,29 @@ extension Tensor {
         }
     }
 
-    /// Dimensions `startDim` through `endDim` merged into one.
+    /// Dimensions `startAxis` through `endAxis` merged into one (PyTorch's `flatten(start_dim, end_dim)`;
+    /// Gradus spells PyTorch's `dim` as `axis` everywhere).
+    ///
+    /// - Parameters:
+    ///   - startAxis: the first dimension merged; negative values count from the end.
+    ///   - endAxis: the last dimension merged (default the last).
     ///
     /// ```swift
-    /// let x = images.flatten(startDim: 1)   // [N, C, H, W] -> [N, C*H*W]
+    /// let x = images.flatten(startAxis: 1)   // [N, C, H, W] -> [N, C*H*W]
     /// ```
-    public func flatten(startDim: Int = 0, endDim: Int = -1) -> Tensor {
+    public func flatten(startAxis: Int = 0, endAxis: Int = -1) -> Tensor {
         checked {
             if rank == 0 { return reshape([1]) }
-            let s = try axis(startDim, op: "flatten"), e = try axis(endDim, op: "flatten")
-            try require(s <= e, "flatten: startDim \(startDim) comes after endDim \(endDim) for shape \(shape)", .shapeMismatch)
+            let s = try axis(startAxis, op: "flatten"), e = try axis(endAxis, op: "flatten")
+            try require(s <= e, "flatten: startAxis \(startAxis) comes after endAxis \(endAxis) for shape \(shape)", .shapeMismatch)
             let merged = shape[s...e].reduce(1, *)
             return reshape(Array(shape[..<s]) + [merged] + Array(shape[(e + 1)...]))
         }
     }
+
+    /// The former spelling of ``flatten(startAxis:endAxis:)``.
+    @available(*, deprecated, renamed: "flatten(startAxis:endAxis:)")
+    public func flatten(startDim: Int, endDim: Int = -1) -> Tensor { flatten(startAxis: startDim, endAxis: endDim) }
 
     /// Removes dimensions of size 1: the one at `axis`, or all of them when `axis` is nil.
     public func squeeze(_ axis: Int? = nil) -> Tensor {

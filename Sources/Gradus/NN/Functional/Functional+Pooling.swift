@@ -176,7 +176,7 @@ extension Functional {
     /// - Returns: `[N, C, oh, ow]`.
     ///
     /// ```swift
-    /// let features = Functional.adaptiveAvgPool2d(x, outputSize: (1, 1)).flatten(startDim: 1)
+    /// let features = Functional.adaptiveAvgPool2d(x, outputSize: (1, 1)).flatten(startAxis: 1)
     /// ```
     public static func adaptiveAvgPool2d(_ input: Tensor, outputSize: (Int, Int)) -> Tensor {
         checked {
