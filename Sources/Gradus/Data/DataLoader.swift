@@ -17,10 +17,17 @@ import Synchronization
 ///         ...
 ///     }
 /// }
+///
+/// // Several inputs per sample: batches hold a TensorGroup, each field stacked.
+/// let pairs = try GroupDataset(["image": images, "features": features], labels)
+/// for (group, y) in DataLoader(pairs, batchSize: 32) {
+///     let logits = twoInputModel(group)   // group["image"]: [32, ...], group["features"]: [32, ...]
+/// }
 /// ```
 public final class DataLoader<D: Dataset>: Sequence, Sendable {
-    /// A batch: inputs and targets, samples along the first dimension.
-    public typealias Batch = (inputs: Tensor, targets: Tensor)
+    /// A batch: inputs (a ``Tensor``, or a ``TensorGroup`` for datasets with several inputs) and
+    /// targets, samples along the first dimension.
+    public typealias Batch = (inputs: D.Input, targets: Tensor)
 
     /// The dataset batches come from.
     public let dataset: D
@@ -132,7 +139,7 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
         public struct Iterator: IteratorProtocol {
             let epoch: Epoch
             var position = 0
-            var pending: PendingBatch?
+            var pending: PendingBatch<Batch>?
 
             init(epoch: Epoch) { self.epoch = epoch }
 
@@ -144,7 +151,7 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
                 pending = nil
                 if epoch.prefetch && position < epoch.batchCount {
                     let dataset = epoch.dataset, indices = epoch.indices(position)
-                    pending = PendingBatch { dataset.batch(at: indices) }
+                    pending = PendingBatch<Batch> { dataset.batch(at: indices) }
                 }
                 return batch
             }
@@ -153,11 +160,11 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
 }
 
 /// A batch being prepared on a background thread.
-final class PendingBatch: Sendable {
+final class PendingBatch<Value: Sendable>: Sendable {
     private let done = DispatchSemaphore(value: 0)
-    private let result = Mutex<(inputs: Tensor, targets: Tensor)?>(nil)
+    private let result = Mutex<Value?>(nil)
 
-    init(_ work: @escaping @Sendable () -> (inputs: Tensor, targets: Tensor)) {
+    init(_ work: @escaping @Sendable () -> Value) {
         DispatchQueue.global(qos: .userInitiated).async { [self] in
             let batch = work()
             result.withLock { $0 = batch }
@@ -166,7 +173,7 @@ final class PendingBatch: Sendable {
     }
 
     /// Blocks until the batch is ready and returns it.
-    func wait() -> (inputs: Tensor, targets: Tensor) {
+    func wait() -> Value {
         done.wait()
         return result.withLock { $0! }
     }

@@ -1,8 +1,10 @@
-/// A collection of samples, each an input tensor and a target tensor, addressed by index.
+/// A collection of samples, each an input and a target tensor, addressed by index.
 ///
-/// Conforming types provide ``count`` and ``sample(at:)``; ``batch(at:)`` has a default that stacks
-/// samples, which types holding whole tensors (like ``TensorDataset``) replace with one gather.
-/// A `DataLoader` reads batches from a background thread, hence `Sendable`.
+/// Conforming types provide ``count`` and ``sample(at:)``; ``batch(at:)`` has a default that collates
+/// samples (``Collatable``), which types holding whole tensors (like ``TensorDataset``) replace with one
+/// gather. The input is a ``Tensor`` unless the type says otherwise: a model with several inputs reads a
+/// ``TensorGroup`` of named tensors (``GroupDataset``, ``MultiInputLayer``). A `DataLoader` reads batches
+/// from a background thread, hence `Sendable`.
 ///
 /// ```swift
 /// struct Squares: Dataset {
@@ -11,29 +13,55 @@
 ///         (Tensor([Double(i)]), Tensor([Double(i * i)]))
 ///     }
 /// }
+///
+/// struct Captioned: Dataset {            // two inputs per sample
+///     var count: Int { 100 }
+///     func sample(at i: Int) -> (input: TensorGroup, target: Tensor) {
+///         (input: ["image": Tensor.zeros([1, 8, 8]), "length": Tensor([Double(i % 7)])],
+///          target: Tensor(shape: [], integers: [i % 2]))
+///     }
+/// }
 /// ```
 public protocol Dataset: Sendable {
+    /// The input of one sample: a ``Tensor`` (the default) or, for models with several inputs, a
+    /// ``TensorGroup``. Batches hold the inputs collated (``Collatable/collate(_:)``).
+    associatedtype Input: Collatable = Tensor
     /// The number of samples.
     var count: Int { get }
     /// The sample at `index` (`0..<count`).
-    func sample(at index: Int) -> (input: Tensor, target: Tensor)
-    /// The samples at `indices`, stacked along a new first dimension.
-    func batch(at indices: [Int]) -> (inputs: Tensor, targets: Tensor)
+    func sample(at index: Int) -> (input: Input, target: Tensor)
+    /// The samples at `indices`, collated along a new first dimension.
+    func batch(at indices: [Int]) -> (inputs: Input, targets: Tensor)
 }
 
 extension Dataset {
-    /// Stacks ``sample(at:)`` for each index.
+    /// Collates ``sample(at:)`` for each index: inputs with ``Collatable/collate(_:)`` of ``Input``,
+    /// targets with ``Tensor/collate(_:)``. Samples that do not fit together (another shape, other
+    /// field names) are a ``GradusError`` naming the samples and the first difference.
     ///
     /// ```swift
     /// let (x, y) = dataset.batch(at: [0, 5, 7])   // x: [3, ...], y: [3, ...]
     /// ```
-    public func batch(at indices: [Int]) -> (inputs: Tensor, targets: Tensor) {
-        checked(or: (Tensor.placeholder(), Tensor.placeholder())) {
+    public func batch(at indices: [Int]) -> (inputs: Input, targets: Tensor) {
+        checked(or: (inputs: Input.emptyPlaceholder, targets: Tensor.placeholder())) {
             try require(!indices.isEmpty, "Dataset.batch(at:): needs at least one index")
             let samples = indices.map { sample(at: $0) }
-            return GradMode.noGrad {
-                (Tensor.stack(samples.map(\.input)), Tensor.stack(samples.map(\.target)))
+            return try GradMode.noGrad {
+                let inputs = try Self.collating("inputs", indices) { try Input.collate(samples.map { $0.input }) }
+                let targets = try Self.collating("targets", indices) { try Tensor.collate(samples.map { $0.target }) }
+                return (inputs: inputs, targets: targets)
             }
+        }
+    }
+
+    /// Runs a collation of the samples at `indices`, naming the batch's samples in its error.
+    static func collating<R>(_ part: String, _ indices: [Int], _ body: () throws -> R) throws -> R {
+        do {
+            return try body()
+        } catch let error as GradusError {
+            let shown = indices.prefix(8).map { "\($0)" }.joined(separator: ", ") + (indices.count > 8 ? ", …" : "")
+            throw GradusError(error.kind, "Dataset.batch(at:): the \(part) of the samples at [\(shown)] (items 0, 1, … in this order) "
+                                          + "cannot be batched: \(error.message)")
         }
     }
 
@@ -42,7 +70,7 @@ extension Dataset {
     /// ```swift
     /// let (x, y) = dataset[3]
     /// ```
-    public subscript(index: Int) -> (input: Tensor, target: Tensor) { sample(at: index) }
+    public subscript(index: Int) -> (input: Input, target: Tensor) { sample(at: index) }
 }
 
 /// A dataset over two tensors whose first dimensions index the samples (PyTorch's `TensorDataset`).

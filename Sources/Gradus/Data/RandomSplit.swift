@@ -1,9 +1,13 @@
-/// The samples of a base dataset at chosen indices (PyTorch's `Subset`).
+/// The samples of a base dataset at chosen indices (PyTorch's `Subset`); its inputs are the base's
+/// (a ``Tensor``, a ``TensorGroup``, …).
 ///
 /// ```swift
 /// let firstHundred = Subset(base: data, indices: Array(0..<100))
 /// ```
 public struct Subset<Base: Dataset>: Dataset {
+    /// A sample's input: the base dataset's.
+    public typealias Input = Base.Input
+
     /// The dataset the samples come from.
     public let base: Base
     /// The base indices of this subset's samples, in order.
@@ -22,10 +26,10 @@ public struct Subset<Base: Dataset>: Dataset {
     public var count: Int { indices.count }
 
     /// The base sample at `indices[index]`.
-    public func sample(at index: Int) -> (input: Tensor, target: Tensor) { base.sample(at: indices[index]) }
+    public func sample(at index: Int) -> (input: Base.Input, target: Tensor) { base.sample(at: indices[index]) }
 
     /// The base samples at the mapped indices, batched by the base.
-    public func batch(at batchIndices: [Int]) -> (inputs: Tensor, targets: Tensor) {
+    public func batch(at batchIndices: [Int]) -> (inputs: Base.Input, targets: Tensor) {
         base.batch(at: batchIndices.map { indices[$0] })
     }
 }

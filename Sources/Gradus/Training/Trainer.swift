@@ -28,7 +28,15 @@ import Dispatch
 ///     let result = try trainer.trainStep(inputs: x, targets: y)
 ///     print(result.loss)
 /// }
+///
+/// // A model with several inputs (a MultiInputLayer) on a GroupDataset: the same calls.
+/// let fused = Trainer(model: imageAndFeatures, optimizer: Adam(imageAndFeatures.parameters(), lr: 1e-3))
+/// try fused.fit(train: try GroupDataset(["image": images, "features": features], labels), epochs: 10, batchSize: 32)
 /// ```
+///
+/// A trainer's model takes one tensor (a ``Layer``) or named tensors (a ``MultiInputLayer``); the data
+/// must match: a ``Layer`` reads datasets whose ``Dataset/Input`` is ``Tensor``, a ``MultiInputLayer``
+/// those whose input is ``TensorGroup``. Other data is a ``GradusError`` before anything is trained.
 public final class Trainer {
     /// The outcome of one training step.
     public struct StepResult: Sendable, Equatable {
@@ -42,8 +50,15 @@ public final class Trainer {
         public var skipped: Bool = false
     }
 
-    /// The model trained.
-    public let model: any Layer
+    /// The model trained, of either kind (a ``Layer`` or a ``MultiInputLayer``): for its parameters,
+    /// modes and state dictionary.
+    ///
+    /// ```swift
+    /// let weights = trainer.module.stateDict()
+    /// ```
+    public let module: Module
+    /// How batches reach the model.
+    let forwardModel: ForwardModel
     /// The optimizer updating the model's parameters.
     public let optimizer: Optimizer
     /// Classification or regression: decides the loss and whether accuracy is measured.
@@ -77,17 +92,73 @@ public final class Trainer {
     /// ```swift
     /// let trainer = Trainer(model: model, optimizer: SGD(model.parameters(), lr: 0.05, momentum: 0.9))
     /// ```
-    public init(model: any Layer, optimizer: Optimizer, task: LearningTask = .classify,
-                scheduler: LRScheduler? = nil, schedulerInterval: SchedulerInterval = .epoch, seed: UInt64 = 0,
-                nonFiniteLoss: NonFiniteLossPolicy = .stop) {
-        self.model = model
+    public convenience init(model: any Layer, optimizer: Optimizer, task: LearningTask = .classify,
+                            scheduler: LRScheduler? = nil, schedulerInterval: SchedulerInterval = .epoch, seed: UInt64 = 0,
+                            nonFiniteLoss: NonFiniteLossPolicy = .stop) {
+        self.init(forwardModel: .single(model), optimizer: optimizer, task: task, scheduler: scheduler,
+                  schedulerInterval: schedulerInterval, seed: seed, nonFiniteLoss: nonFiniteLoss)
+    }
+
+    /// Creates a trainer for a model with several inputs: it trains on datasets whose inputs are
+    /// ``TensorGroup``s (``GroupDataset``) and on groups given to ``trainStep(inputs:targets:)``.
+    ///
+    /// - Parameters:
+    ///   - model: the model, called on a batch of named inputs.
+    ///   - optimizer: the optimizer over the model's parameters.
+    ///   - task: `.classify` (cross-entropy, int64 labels) or `.regress` (mean squared error).
+    ///   - scheduler: an optional learning-rate schedule.
+    ///   - schedulerInterval: whether the schedule steps after each epoch or each batch.
+    ///   - seed: the seed of the shuffled data order.
+    ///   - nonFiniteLoss: what to do with a batch whose loss is NaN or infinite (default: stop with an error).
+    ///
+    /// ```swift
+    /// let trainer = Trainer(model: imageAndFeatures, optimizer: Adam(imageAndFeatures.parameters(), lr: 1e-3))
+    /// ```
+    public convenience init(model: any MultiInputLayer, optimizer: Optimizer, task: LearningTask = .classify,
+                            scheduler: LRScheduler? = nil, schedulerInterval: SchedulerInterval = .epoch, seed: UInt64 = 0,
+                            nonFiniteLoss: NonFiniteLossPolicy = .stop) {
+        self.init(forwardModel: .multi(model), optimizer: optimizer, task: task, scheduler: scheduler,
+                  schedulerInterval: schedulerInterval, seed: seed, nonFiniteLoss: nonFiniteLoss)
+    }
+
+    private init(forwardModel: ForwardModel, optimizer: Optimizer, task: LearningTask, scheduler: LRScheduler?,
+                 schedulerInterval: SchedulerInterval, seed: UInt64, nonFiniteLoss: NonFiniteLossPolicy) {
+        self.forwardModel = forwardModel
+        self.module = forwardModel.module
         self.optimizer = optimizer
         self.task = task
         self.scheduler = scheduler
         self.schedulerInterval = schedulerInterval
         self.seed = seed
         self.nonFiniteLoss = nonFiniteLoss
-        self.namedParameters = model.namedParameters()
+        self.namedParameters = forwardModel.module.namedParameters()
+    }
+
+    /// The model of a trainer made from a ``Layer``. A trainer of a ``MultiInputLayer`` has none:
+    /// reading it is a ``GradusError`` (a stop with the message outside ``GradusError/catching(_:)``);
+    /// use ``module`` or ``multiInputModel`` there.
+    ///
+    /// ```swift
+    /// let logits = trainer.model(x)
+    /// ```
+    public var model: any Layer {
+        checked(or: Identity() as any Layer) {
+            guard case .single(let layer) = forwardModel else {
+                throw GradusError(.invalidArgument,
+                                  "Trainer.model: the trainer's model \(type(of: module)) is a MultiInputLayer, not a Layer; use trainer.module or trainer.multiInputModel")
+            }
+            return layer
+        }
+    }
+
+    /// The model of a trainer made from a ``MultiInputLayer``, or nil when the model is a ``Layer``.
+    ///
+    /// ```swift
+    /// if let fused = trainer.multiInputModel { print(fused(batch).shape) }
+    /// ```
+    public var multiInputModel: (any MultiInputLayer)? {
+        if case .multi(let layer) = forwardModel { return layer }
+        return nil
     }
 
     /// Sets the counters of a run being resumed: the next epoch trained is `epoch + 1`. Load the model's
@@ -134,7 +205,32 @@ public final class Trainer {
     /// ```
     @discardableResult
     public func trainStep(inputs: Tensor, targets: Tensor) throws -> StepResult {
-        let (r, problem) = try guardedStep(inputs: inputs, targets: targets)
+        try runStep(inputs, targets)
+    }
+
+    /// One optimizer step on a batch of named inputs, for a trainer of a ``MultiInputLayer``; otherwise
+    /// as ``trainStep(inputs:targets:)`` (the same checks, error scope and non-finite policy).
+    ///
+    /// - Parameters:
+    ///   - inputs: a batch of named inputs, each `[N, ...]`.
+    ///   - targets: the batch's targets (int64 labels for classification).
+    /// - Returns: the loss, the batch size and the number of correct predictions.
+    /// - Throws: ``GradusError`` when the trainer's model is a ``Layer`` (it takes one tensor), or when
+    ///   the batch does not fit the model (a missing field, a wrong shape, a label outside the model's
+    ///   classes), before anything is updated; ``TrainingError`` under `.stop` when the loss is not finite.
+    ///
+    /// ```swift
+    /// let r = try trainer.trainStep(inputs: ["image": images, "features": features], targets: labels)
+    /// ```
+    @discardableResult
+    public func trainStep(inputs: TensorGroup, targets: Tensor) throws -> StepResult {
+        try runStep(inputs, targets)
+    }
+
+    /// ``trainStep(inputs:targets:)`` for either kind of input.
+    private func runStep<Input: Collatable>(_ inputs: Input, _ targets: Tensor) throws -> StepResult {
+        let forward = try forwardModel.forward(Input.self, op: "Trainer.trainStep")
+        let (r, problem) = try guardedStep(inputs: inputs, targets: targets, forward: forward)
         if let problem, nonFiniteLoss == .stop {
             throw TrainingError("training stopped at step \(step + 1): \(problem). " + Self.nonFiniteAdvice)
         }
@@ -142,19 +238,21 @@ public final class Trainer {
     }
 
     /// A step that leaves out the update when the loss or a gradient is not finite (unless the policy is
-    /// `.ignore`); the problem is described for the error message.
-    func guardedStep(inputs: Tensor, targets: Tensor) throws -> (StepResult, problem: String?) {
+    /// `.ignore`); the problem is described for the error message. `forward` calls the model on
+    /// `inputs` and counts the batch's samples (``ForwardModel/forward(_:op:)``).
+    func guardedStep<Input>(inputs: Input, targets: Tensor,
+                            forward: (Input) -> (output: Tensor, count: Int)) throws -> (StepResult, problem: String?) {
         optimizer.zeroGrad()
         // The forward pass and the loss run in an error scope: a batch that does not fit the model
         // throws here, before backward and the update.
-        let (output, loss) = try GradusError.catching {
-            let output = model(inputs)
+        let (output, loss, count) = try GradusError.catching {
+            let (output, count) = forward(inputs)
             try GradusError.throwIfRecorded()
             if task == .classify { try Self.checkLabels(targets, classes: output.shape[output.rank - 1]) }
-            return (output, task.loss(output, targets))
+            return (output, task.loss(output, targets), count)
         }
         let value = Double(loss.item(Double.self))
-        let skipped = StepResult(loss: value, count: inputs.shape[0], correct: 0, skipped: true)
+        let skipped = StepResult(loss: value, count: count, correct: 0, skipped: true)
         if !value.isFinite, nonFiniteLoss != .ignore {
             var problem = "the loss is \(value); the weights were not updated with this batch"
             if let bad = FiniteCheck.firstProblem(namedParameters) {
@@ -174,7 +272,7 @@ public final class Trainer {
         step += 1
         if schedulerInterval == .batch { scheduler?.step() }
         let correct = task == .classify ? GradMode.noGrad { Self.countCorrect(output, targets) } : 0
-        return (StepResult(loss: value, count: inputs.shape[0], correct: correct), nil)
+        return (StepResult(loss: value, count: count, correct: correct), nil)
     }
 
     /// Checks that classification targets are int64 class indices in `0..<classes` (the model's output
@@ -212,7 +310,9 @@ public final class Trainer {
     ///   - onBatch: called after every batch.
     /// - Returns: the epoch's metrics (without test values).
     /// - Throws: ``TrainingError`` naming the epoch, batch and loss when a loss is not finite under
-    ///   ``NonFiniteLossPolicy/stop``; ``epoch`` is then not advanced.
+    ///   ``NonFiniteLossPolicy/stop``; ``epoch`` is then not advanced. ``GradusError`` when a batch does
+    ///   not fit the model, or when the data's ``Dataset/Input`` is not what the model takes (``Tensor``
+    ///   for a ``Layer``, ``TensorGroup`` for a ``MultiInputLayer``).
     ///
     /// ```swift
     /// let m = try trainer.trainEpoch(train, batchSize: 32)
@@ -221,7 +321,8 @@ public final class Trainer {
     public func trainEpoch<D: Dataset>(_ data: D, batchSize: Int, epochs: Int? = nil,
                                        onBatch: ((TrainingProgress) -> Void)? = nil) throws -> EpochMetrics {
         try require(batchSize >= 1, "Trainer.trainEpoch: batchSize must be at least 1, got \(batchSize)")
-        model.train()
+        let forward = try forwardModel.forward(D.Input.self, op: "Trainer.trainEpoch")
+        module.train()
         let loader = DataLoader(data, batchSize: batchSize, shuffle: true, seed: seed)
         let batches = loader.count
         let lastEpoch = Swift.max(epochs ?? (epoch + 1), epoch + 1)
@@ -230,7 +331,7 @@ public final class Trainer {
         var lossSum = 0.0, seen = 0, processed = 0, correct = 0, skipped = 0
         func mean(_ total: Double) -> Double { seen == 0 ? (skipped > 0 ? .nan : 0) : total / Double(seen) }
         for (k, batch) in loader.batches(epoch: epoch).enumerated() {
-            let (r, problem) = try guardedStep(inputs: batch.inputs, targets: batch.targets)
+            let (r, problem) = try guardedStep(inputs: batch.inputs, targets: batch.targets, forward: forward)
             processed += r.count
             if let problem {
                 if nonFiniteLoss == .stop {
@@ -265,6 +366,10 @@ public final class Trainer {
 
     /// Evaluates the model on `data` in evaluation mode without recording gradients.
     ///
+    /// Data whose ``Dataset/Input`` is not what the model takes (``Tensor`` for a ``Layer``,
+    /// ``TensorGroup`` for a ``MultiInputLayer``) is a ``GradusError`` (recorded inside
+    /// ``GradusError/catching(_:)``, a stop with the message outside).
+    ///
     /// - Parameters:
     ///   - data: the data.
     ///   - batchSize: samples per forward pass.
@@ -275,10 +380,15 @@ public final class Trainer {
     /// print(result.accuracy!)
     /// ```
     public func evaluate<D: Dataset>(_ data: D, batchSize: Int = 256) -> Evaluation {
-        Self.evaluate(model: model, task: task, data: data, batchSize: batchSize)
+        checked(or: Self.failedEvaluation(task)) {
+            try Self.runEvaluation(forwardModel, task: task, data: data, batchSize: batchSize, classes: nil,
+                                   op: "Trainer.evaluate")
+        }
     }
 
     /// Evaluates any model on `data` (see ``evaluate(_:batchSize:)``); the model is left in the mode it had.
+    /// The data's inputs must be ``Tensor``s (a ``GradusError`` otherwise, recorded inside
+    /// ``GradusError/catching(_:)``, a stop with the message outside).
     ///
     /// - Parameters:
     ///   - model: the model.
@@ -293,14 +403,55 @@ public final class Trainer {
     /// ```
     public static func evaluate<D: Dataset>(model: any Layer, task: LearningTask, data: D, batchSize: Int = 256,
                                             classes: Int? = nil) -> Evaluation {
-        let wasTraining = model.isTraining
-        model.eval()
-        defer { model.train(wasTraining) }
+        checked(or: failedEvaluation(task)) {
+            try runEvaluation(.single(model), task: task, data: data, batchSize: batchSize, classes: classes,
+                              op: "Trainer.evaluate")
+        }
+    }
+
+    /// Evaluates a model with several inputs on data whose inputs are ``TensorGroup``s (see
+    /// ``evaluate(_:batchSize:)``); the model is left in the mode it had.
+    ///
+    /// - Parameters:
+    ///   - model: the model.
+    ///   - task: classification or regression.
+    ///   - data: the data, e.g. a ``GroupDataset``.
+    ///   - batchSize: samples per forward pass.
+    ///   - classes: the size of the confusion matrix (default: the model's output width).
+    /// - Returns: the evaluation.
+    ///
+    /// ```swift
+    /// let result = Trainer.evaluate(model: imageAndFeatures, task: .classify, data: groupTest)
+    /// ```
+    public static func evaluate<D: Dataset>(model: any MultiInputLayer, task: LearningTask, data: D, batchSize: Int = 256,
+                                            classes: Int? = nil) -> Evaluation where D.Input == TensorGroup {
+        checked(or: failedEvaluation(task)) {
+            try runEvaluation(.multi(model), task: task, data: data, batchSize: batchSize, classes: classes,
+                              op: "Trainer.evaluate")
+        }
+    }
+
+    /// What a failed evaluation gives inside a ``GradusError/catching(_:)`` scope.
+    static func failedEvaluation(_ task: LearningTask) -> Evaluation {
+        Evaluation(task: task, count: 0, loss: .nan, accuracy: nil, confusion: nil)
+    }
+
+    /// The evaluation loop shared by both kinds of model; `op` names the caller in errors.
+    static func runEvaluation<D: Dataset>(_ model: ForwardModel, task: LearningTask, data: D, batchSize: Int,
+                                          classes: Int?, op: String) throws -> Evaluation {
+        let forward = try model.forward(D.Input.self, op: op)
+        let module = model.module
+        let wasTraining = module.isTraining
+        module.eval()
+        defer { module.train(wasTraining) }
         var lossSum = 0.0, elements = 0
         var confusion: ConfusionMatrix? = nil
-        GradMode.noGrad {
+        try GradMode.noGrad {
             for batch in DataLoader(data, batchSize: batchSize, prefetch: false) {
-                let output = model(batch.inputs)
+                let output = forward(batch.inputs).output
+                // Inside a caller's error scope, a batch that does not fit the model ends the evaluation
+                // here (its placeholder output has no classes to count).
+                try GradusError.throwIfRecorded()
                 lossSum += Double(task.loss(output, batch.targets, reduction: .sum).item(Double.self))
                 switch task {
                 case .classify:
@@ -332,7 +483,9 @@ public final class Trainer {
     ///     thrown here stops the run and is rethrown.
     /// - Returns: the metrics of the epochs trained by this call.
     /// - Throws: what `onEpoch` throws, or a ``TrainingError`` when a loss is not finite under
-    ///   ``NonFiniteLossPolicy/stop`` (the unfinished epoch is not reported to `onEpoch`).
+    ///   ``NonFiniteLossPolicy/stop`` (the unfinished epoch is not reported to `onEpoch`); a
+    ///   ``GradusError`` when the inputs of `train` or `test` are not what the model takes (checked
+    ///   before the first epoch) or a batch of either does not fit the model.
     ///
     /// ```swift
     /// let history = try trainer.fit(train: train, test: test, epochs: 20, batchSize: 32)
@@ -341,11 +494,16 @@ public final class Trainer {
     public func fit<D: Dataset, E: Dataset>(train: D, test: E?, epochs: Int, batchSize: Int,
                                             onBatch: ((TrainingProgress) -> Void)? = nil,
                                             onEpoch: (EpochMetrics) throws -> Void = { _ in }) throws -> [EpochMetrics] {
+        _ = try forwardModel.forward(D.Input.self, op: "Trainer.fit")
+        if test != nil { _ = try forwardModel.forward(E.Input.self, op: "Trainer.fit") }
         var history: [EpochMetrics] = []
         while epoch < epochs {
             var m = try trainEpoch(train, batchSize: batchSize, epochs: epochs, onBatch: onBatch)
             if let test {
-                let e = evaluate(test)
+                // In an error scope, as the training steps: test data that does not fit the model throws.
+                let e = try GradusError.catching {
+                    try Self.runEvaluation(forwardModel, task: task, data: test, batchSize: 256, classes: nil, op: "Trainer.fit")
+                }
                 m.testLoss = e.loss
                 m.testAccuracy = e.accuracy
             }
@@ -375,5 +533,48 @@ public final class Trainer {
 
     static func seconds(since start: UInt64) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+}
+
+/// How a ``Trainer`` (or an evaluation) calls its model: with one tensor (a ``Layer``) or with named
+/// tensors (a ``MultiInputLayer``).
+enum ForwardModel {
+    case single(any Layer)
+    case multi(any MultiInputLayer)
+
+    /// The model as a module: parameters, modes, state.
+    var module: Module {
+        switch self {
+        case .single(let layer): return layer
+        case .multi(let layer): return layer
+        }
+    }
+
+    /// The model's forward pass on a batch of `Input`, giving the output and the batch's number of
+    /// samples; a ``GradusError`` naming `op` when the model does not take `Input` (a ``Layer`` takes a
+    /// ``Tensor``, a ``MultiInputLayer`` a ``TensorGroup``).
+    func forward<Input: Collatable>(_: Input.Type, op: String) throws -> (Input) -> (output: Tensor, count: Int) {
+        switch self {
+        case .single(let layer):
+            guard Input.self == Tensor.self else {
+                throw GradusError(.invalidArgument,
+                                  "\(op): the model \(type(of: layer)) is a Layer, which takes one Tensor, but the data's inputs are \(Input.self); "
+                                  + "a model for named inputs (TensorGroup) conforms to MultiInputLayer")
+            }
+            return { inputs in
+                let x = inputs as! Tensor
+                return (output: layer(x), count: x.shape.first ?? 0)
+            }
+        case .multi(let layer):
+            guard Input.self == TensorGroup.self else {
+                throw GradusError(.invalidArgument,
+                                  "\(op): the model \(type(of: layer)) is a MultiInputLayer, which takes a TensorGroup, but the data's inputs are \(Input.self); "
+                                  + "use a dataset of named inputs such as GroupDataset")
+            }
+            return { inputs in
+                let group = inputs as! TensorGroup
+                return (output: layer(group), count: group.leadingCount)
+            }
+        }
     }
 }
