@@ -277,9 +277,6 @@ extension Tensor {
             let out = Tensor(uninitializedShape: outShape, dtype: dtype)
             let es = dtype.byteSize
             let ip = index.pointer(Int64.self)
-            for k in 0..<index.count {
-                let j = Int(ip[k])
-            }
             for o in 0..<outer {
                 for k in 0..<index.count {
                     let j = Int(ip[k])

@@ -4,7 +4,7 @@ import Dispatch
 /// optimizer and schedule steps, evaluation, and per-batch and per-epoch reports through callbacks.
 ///
 /// Use it either whole, with ``fit(train:test:epochs:batchSize:onBatch:onEpoch:)``, or piece by piece
-/// in your own loop with ``trainStep(inputs:targets:)`` (one optimizer step on a batch you made),
+/// in your own loop with `trainStep(inputs:targets:)` (one optimizer step on a batch you made),
 /// ``trainEpoch(_:batchSize:epochs:onBatch:)`` and ``evaluate(_:batchSize:)``.
 ///
 /// The order of the batches of epoch `e` depends only on ``seed`` and `e` (``DataLoader/order(epoch:)``),
@@ -100,7 +100,7 @@ public final class Trainer {
     }
 
     /// Creates a trainer for a model with several inputs: it trains on datasets whose inputs are
-    /// ``TensorGroup``s (``GroupDataset``) and on groups given to ``trainStep(inputs:targets:)``.
+    /// ``TensorGroup``s (``GroupDataset``) and on groups given to `trainStep(inputs:targets:)`.
     ///
     /// - Parameters:
     ///   - model: the model, called on a batch of named inputs.
@@ -209,7 +209,7 @@ public final class Trainer {
     }
 
     /// One optimizer step on a batch of named inputs, for a trainer of a ``MultiInputLayer``; otherwise
-    /// as ``trainStep(inputs:targets:)`` (the same checks, error scope and non-finite policy).
+    /// as `trainStep(inputs:targets:)` (the same checks, error scope and non-finite policy).
     ///
     /// - Parameters:
     ///   - inputs: a batch of named inputs, each `[N, ...]`.
@@ -227,7 +227,7 @@ public final class Trainer {
         try runStep(inputs, targets)
     }
 
-    /// ``trainStep(inputs:targets:)`` for either kind of input.
+    /// `trainStep(inputs:targets:)` for either kind of input.
     private func runStep<Input: Collatable>(_ inputs: Input, _ targets: Tensor) throws -> StepResult {
         let forward = try forwardModel.forward(Input.self, op: "Trainer.trainStep")
         let (r, problem) = try guardedStep(inputs: inputs, targets: targets, forward: forward)

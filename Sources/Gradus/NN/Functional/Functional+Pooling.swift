@@ -53,8 +53,8 @@ extension Functional {
             for ky in 0..<k.0 { for kx in 0..<k.1 { offsets[ky * k.1 + kx] = ky * d.0 * w + kx * d.1 } }
             func run<T: TensorFloat>(_: T.Type) throws {
                 let src = input.pointer(T.self)
-                try windows.indices.withUnsafeBufferPointer { table in
-                    try offsets.withUnsafeBufferPointer { offs in
+                windows.indices.withUnsafeBufferPointer { table in
+                    offsets.withUnsafeBufferPointer { offs in
                         winners.withUnsafeMutableBufferPointer { out in
                             let tp = UncheckedSendable(table.baseAddress), op = UncheckedSendable(out.baseAddress!)
                             let offp = UncheckedSendable(offs.baseAddress!)
