@@ -90,6 +90,16 @@ case("exp_huge_tiny", lambda x: x.exp(), f32([88.0, 88.7, -87.0, -100.0, -103.0,
 # overflows to inf).
 case("log_tiny", lambda x: x.log(), f32([1e-38, 1.2e-38, 2e-38, 1e-30, 1e-20]))
 
+# Exact kinks that random inputs never hit: PyTorch's conventions for the gradient there.
+case("margin_ranking_at_hinge", lambda a, b, y: F.margin_ranking_loss(a, b, y, margin=0.5, reduction="none"),
+     f32([1.0, 0.5, 2.0, -1.0]), f32([0.5, 1.0, 0.0, -1.5]), f32([1.0, -1.0, 1.0, 1.0]), const=[2])
+case("relu_at_zero", lambda x: F.relu(x), f32([0.0, -0.0, 1.0, -1.0]))
+case("leaky_relu_at_zero", lambda x: F.leaky_relu(x, 0.1), f32([0.0, -0.0, 1.0, -1.0]))
+case("abs_at_zero", lambda x: x.abs(), f32([0.0, -0.0, 2.0, -2.0]))
+case("amax_ties", lambda x: x.amax(1), f32([[1.0, 3.0, 3.0, 2.0], [5.0, 5.0, 5.0, 5.0]]))
+case("maximum_ties", lambda a, b: torch.maximum(a, b), f32([1.0, 2.0, 3.0]), f32([1.0, 1.0, 3.0]))
+case("minimum_ties", lambda a, b: torch.minimum(a, b), f32([1.0, 2.0, 3.0]), f32([1.0, 1.0, 3.0]))
+
 
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]

@@ -19,6 +19,13 @@ let edgeTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "softmax_large": { $0[0].softmax(axis: 1) },
     "exp_huge_tiny": { $0[0].exp() },
     "log_tiny": { $0[0].log() },
+    "margin_ranking_at_hinge": { $0[0].marginRankingLoss($0[1], target: $0[2], margin: 0.5, reduction: .none) },
+    "relu_at_zero": { $0[0].relu() },
+    "leaky_relu_at_zero": { $0[0].leakyRelu(negativeSlope: 0.1) },
+    "abs_at_zero": { $0[0].abs() },
+    "amax_ties": { $0[0].amax(axes: [1]) },
+    "maximum_ties": { $0[0].maximum($0[1]) },
+    "minimum_ties": { $0[0].minimum($0[1]) },
 ]
 
 let edgeCases: [OpCase] = (try? Fixtures.decode(OpFixtureFile.self, "tensor/edges.json").cases) ?? []
