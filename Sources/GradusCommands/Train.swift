@@ -53,7 +53,7 @@ public struct Train: ParsableCommand {
     @Option(help: "Weight decay (default: 0).")
     public var weightDecay: Double = 0
 
-    @Option(help: "The learning-rate schedule: none, step (x0.1 every third of the run), cosine, onecycle.")
+    @Option(help: "The learning-rate schedule: none, step (x0.1 every third of the run), cosine, onecycle (PyTorch's OneCycleLR; it also cycles the momentum, or Adam's beta1, between 0.95 and 0.85 when the optimizer has one).")
     public var schedule: ScheduleSpec = .cosine
 
     @Option(help: "The number of epochs (default: 30; with --resume: the saved run's).")

@@ -53,3 +53,17 @@ struct EmbeddingPaddingTests {
         }
     }
 }
+
+@Suite("Functional.embedding padding")
+struct FunctionalEmbeddingPaddingTests {
+    @Test("a negative paddingIdx counts from the end, as in the layer; out of range is refused")
+    func negativePaddingIdx() throws {
+        let weight = Tensor.ones([4, 2]).requiringGrad()
+        let out = Functional.embedding(Tensor(labels: [3, 1, 3]), weight: weight, paddingIdx: -1)
+        out.sum().backward()
+        #expect(weight.grad!.scalars() == [0, 0, 1, 1, 0, 0, 0, 0])
+        #expect(throws: GradusError.self) {
+            _ = try GradusError.catching { Functional.embedding(Tensor(labels: [0]), weight: weight, paddingIdx: -5) }
+        }
+    }
+}

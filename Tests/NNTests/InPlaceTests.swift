@@ -133,3 +133,20 @@ struct InPlaceTests {
         #expect(message.contains("Careless.cache") && message.contains("@Parameter"), "\(message)")
     }
 }
+
+@Suite("In-place dtype rules")
+struct InPlaceDTypeTests {
+    @Test("arithmetic in place refuses a floating-point result for an int64 tensor; assign converts")
+    func intTensorsStayExact() throws {
+        let counts = Tensor(labels: [1, 2, 3])
+        #expect(throws: GradusError.self) { _ = try GradusError.catching { counts.addInPlace(Tensor([0.5, 0.5, 0.5])) } }
+        #expect(counts.scalars(as: Double.self) == [1, 2, 3])
+        counts.addInPlace(Tensor(labels: [1, 1, 1]))
+        #expect(counts.scalars(as: Double.self) == [2, 3, 4])
+        counts.assign(Tensor([7.9, 8.2, 9.0]))
+        #expect(counts.scalars(as: Double.self) == [7, 8, 9])
+        let x = Tensor([1.0, 2.0])
+        x.addInPlace(Tensor([0.5, 0.5], dtype: .float64))   // float64 into float32: allowed, as PyTorch
+        #expect(x.scalars() == [1.5, 2.5])
+    }
+}

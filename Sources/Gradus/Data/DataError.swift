@@ -31,7 +31,7 @@ public struct DataError: Error, CustomStringConvertible, Sendable, Equatable {
         case corrupt
         /// A text cell could not be parsed (CSV), or a row has the wrong number of cells.
         case parse
-        /// The format is valid but uses a feature Gradus does not read (an element type, Fortran order).
+        /// The format is valid but uses a feature Gradus does not read (an element type such as complex numbers or strings).
         case unsupported
 
         /// The kind's name, as in error messages (`"truncated"`).

@@ -34,11 +34,16 @@ extension Tensor {
     }
 
     /// Runs an in-place operation: checks, computes `body` without recording, writes the result back.
-    private func inPlace(_ op: String, _ body: () throws -> Tensor) -> Tensor {
+    /// Arithmetic refuses a floating-point result for an int64 tensor, as PyTorch does ("result type
+    /// Float can't be cast to the desired output type Long"); `assign` (copy_) converts any dtype.
+    private func inPlace(_ op: String, convertsAnyDType: Bool = false, _ body: () throws -> Tensor) -> Tensor {
         checked {
             try checkInPlace(op)
             let result = try GradMode.noGrad { try body() }
             try GradusError.throwIfRecorded()
+            try require(convertsAnyDType || dtype.isFloatingPoint || !result.dtype.isFloatingPoint,
+                        "\(op): the result is \(result.dtype), which cannot be stored in place in this \(dtype) tensor (shape \(shape)); convert it with to(_:) first",
+                        .dtypeMismatch)
             return try overwrite(with: result, op)
         }
     }
@@ -54,7 +59,7 @@ extension Tensor {
     /// ```
     @discardableResult
     public func assign(_ source: Tensor) -> Tensor {
-        inPlace("assign") {
+        inPlace("assign", convertsAnyDType: true) {
             let s = source.dtype == dtype ? source : source.to(dtype)
             return s.shape == shape ? s : s.expand(shape)
         }

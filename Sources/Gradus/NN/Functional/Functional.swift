@@ -69,7 +69,7 @@ extension Functional {
     /// - Parameters:
     ///   - indices: int64 indices of any shape, each in `0..<numEmbeddings`.
     ///   - weight: the table `[numEmbeddings, embeddingDim]`.
-    ///   - paddingIdx: a row that is looked up but never trained, or nil.
+    ///   - paddingIdx: a row that is looked up but never trained, in `-numEmbeddings..<numEmbeddings` (negative counts from the end), or nil.
     ///
     /// ```swift
     /// let vectors = Functional.embedding(Tensor(labels: [3, 1]), weight: table)
@@ -78,6 +78,13 @@ extension Functional {
         checked {
             try require(indices.dtype == .int64, "embedding: indices must be int64, got \(indices.dtype) of shape \(indices.shape)", .dtypeMismatch)
             try require(weight.rank == 2, "embedding: weight must be [numEmbeddings, embeddingDim], got \(weight.shape)", .shapeMismatch)
+            let n = weight.shape[0]
+            if let paddingIdx {
+                try require(paddingIdx >= -n && paddingIdx < n,
+                            "embedding: paddingIdx \(paddingIdx) is out of range for \(n) rows", .indexOutOfRange)
+            }
+            // As PyTorch: a negative paddingIdx counts from the end.
+            let paddingIdx = paddingIdx.map { $0 < 0 ? $0 + n : $0 }
             let flat = indices.reshape([indices.count])
             var rows = weight.indexSelect(axis: 0, index: flat)
             if let paddingIdx, rows.requiresGrad {
