@@ -54,7 +54,7 @@ public enum Autograd {
     ) -> [Tensor] {
         checked(or: []) {
             for (i, t) in inputs.enumerated() {
-                try require(t.requiresGrad, "Autograd.gradients: input \(i) (shape \(t.shape)) does not require gradients", .shapeMismatch)
+                try require(t.requiresGrad, "Autograd.gradients: input \(i) (shape \(t.shape)) does not require gradients", .autograd)
             }
             let found = try run(root: output, seed: gradOutput, collecting: inputs,
                             retainGraph: retainGraph || createGraph, createGraph: createGraph)
@@ -192,7 +192,7 @@ public enum Autograd {
                 }
                 try node.checkVersions(output: t)
                 let grads = try rule(g, t)
-                try require(grads.count == node.inputs.count, "backward: rule of '\(node.name)' returned \(grads.count) gradients for \(node.inputs.count) inputs")
+                try require(grads.count == node.inputs.count, "backward: rule of '\(node.name)' returned \(grads.count) gradients for \(node.inputs.count) inputs", .autograd)
                 for (input, maybeGrad) in zip(node.inputs, grads) {
                     guard input.requiresGrad, let gi = maybeGrad else { continue }
                     let reduced = gi.shape == input.shape ? gi : try gi.unbroadcast(to: input.shape, op: node.name)
@@ -237,12 +237,12 @@ extension Tensor {
     func unbroadcast(to target: [Int], op: String) throws -> Tensor {
         if shape == target { return self }
         let lead = rank - target.count
-        try require(lead >= 0, "\(op) backward: gradient of shape \(shape) cannot be reduced to shape \(target)", .shapeMismatch)
+        try require(lead >= 0, "\(op) backward: gradient of shape \(shape) cannot be reduced to shape \(target)", .autograd)
         var axes: [Int] = Array(0..<lead)
         for (i, d) in target.enumerated() where d == 1 && shape[lead + i] != 1 { axes.append(lead + i) }
         for (i, d) in target.enumerated() {
             try require(d == shape[lead + i] || d == 1,
-                         "\(op) backward: gradient of shape \(shape) cannot be reduced to shape \(target)", .shapeMismatch)
+                         "\(op) backward: gradient of shape \(shape) cannot be reduced to shape \(target)", .autograd)
         }
         let summed = axes.isEmpty ? self : sum(axes: axes, keepDims: true)
         return summed.reshape(target)

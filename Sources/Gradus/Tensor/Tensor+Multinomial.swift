@@ -39,7 +39,7 @@ extension Tensor {
                 let row = weights[(r * categories)..<((r + 1) * categories)]
                 for (j, w) in row.enumerated() {
                     try require(w.isFinite && w >= 0,
-                            "multinomial: weight \(w) at row \(r), category \(j) is negative, infinite or NaN (shape \(p.shape))", .shapeMismatch)
+                            "multinomial: weight \(w) at row \(r), category \(j) is negative, infinite or NaN (shape \(p.shape))", .invalidArgument)
                 }
                 try require(row.reduce(0, +) > 0, "multinomial: the weights of row \(r) sum to 0 (shape \(p.shape))", .shapeMismatch)
                 let positive = row.filter { $0 > 0 }.count

@@ -65,7 +65,7 @@ public final class Tensor: @unchecked Sendable {
     static func elementCount(_ shape: [Int], op: String) throws -> Int {
         var n = 1
         for d in shape {
-            try require(d >= 0, "\(op): negative dimension in shape \(shape)", .shapeMismatch)
+            try require(d >= 0, "\(op): negative dimension in shape \(shape)", .invalidArgument)
             let (p, overflow) = n.multipliedReportingOverflow(by: d)
             try require(!overflow, "\(op): shape \(shape) has too many elements", .shapeMismatch)
             n = p
