@@ -174,6 +174,11 @@ case("einsum_ij_jk", lambda a, b: torch.einsum("ij,jk->ik", a, b), rn(3, 4), rn(
 case("einsum_bij_bjk", lambda a, b: torch.einsum("bij,bjk->bik", a, b), rn(2, 3, 4), rn(2, 4, 5))
 case("einsum_ij_ij_to_i", lambda a, b: torch.einsum("ij,ij->i", a, b), rn(3, 4), rn(3, 4))
 case("einsum_i_j_outer", lambda a, b: torch.einsum("i,j->ij", a, b), rn(3), rn(4))
+# Clamp with tensor bounds (broadcast), values kept away from the bounds so the Float64 check applies;
+# the ties are in make_edge_fixtures.py.
+case("clamp_tensor", lambda x, lo, hi: torch.clamp(x, min=lo, max=hi),
+     torch.tensor([[-2.0, -0.3, 0.4, 2.0], [0.1, -1.7, 1.3, -0.05], [0.8, 0.25, -0.6, 1.9]]),
+     torch.tensor([-1.0, -0.5, 0.0, 0.5]), torch.tensor([[1.0], [0.6], [0.7]]))
 
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]

@@ -116,4 +116,5 @@ let opTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "einsum_bij_bjk": { Tensor.einsum("bij,bjk->bik", $0[0], $0[1]) },
     "einsum_ij_ij_to_i": { Tensor.einsum("ij,ij->i", $0[0], $0[1]) },
     "einsum_i_j_outer": { Tensor.einsum("i,j->ij", $0[0], $0[1]) },
+    "clamp_tensor": { $0[0].clamp(min: $0[1], max: $0[2]) },
 ]
