@@ -180,6 +180,20 @@ case("clamp_tensor", lambda x, lo, hi: torch.clamp(x, min=lo, max=hi),
      torch.tensor([[-2.0, -0.3, 0.4, 2.0], [0.1, -1.7, 1.3, -0.05], [0.8, 0.25, -0.6, 1.9]]),
      torch.tensor([-1.0, -0.5, 0.0, 0.5]), torch.tensor([[1.0], [0.6], [0.7]]))
 
+# Strided views feeding ops: transposed operands of products (BLAS flags), views of views, a reshape that
+# must copy, an expanded view, slices with steps into a kernel. Inputs from their own generator.
+inputs_gen = torch.Generator().manual_seed(77)
+case("view_t_matmul", lambda a, b: a.t() @ b, rn(4, 3), rn(4, 2))
+case("view_matmul_t", lambda a, b: a @ b.t(), rn(3, 4), rn(5, 4))
+case("view_t_matmul_t", lambda a, b: a.t() @ b.t(), rn(4, 3), rn(2, 4))
+case("view_bmm_transposed", lambda a, b: a.transpose(1, 2) @ b, rn(2, 4, 3), rn(2, 4, 5))
+case("view_linear_transposed_weight", lambda x, w, b: F.linear(x, w.t(), b), rn(5, 4), rn(4, 3), rn(3))
+case("view_permute_slice_mul", lambda a, b: a.permute(2, 0, 1)[:, :, ::2] * b, rn(2, 3, 4), rn(4, 2, 2))
+case("view_select_expand_mul", lambda a, b: a.select(1, 1).unsqueeze(0).expand(3, 2, 4) * b, rn(2, 3, 4), rn(3, 2, 4))
+case("view_transpose_reshape_tanh", lambda a: a.t().reshape(-1).tanh(), rn(3, 4))
+case("view_column_slice_softmax", lambda a: a[:, 1:6:2].softmax(-1), rn(3, 7))
+case("view_transpose_sum_axis0", lambda a: a.transpose(0, 1).sum(0), rn(3, 4))
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}

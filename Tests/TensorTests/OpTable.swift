@@ -117,4 +117,15 @@ let opTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "einsum_ij_ij_to_i": { Tensor.einsum("ij,ij->i", $0[0], $0[1]) },
     "einsum_i_j_outer": { Tensor.einsum("i,j->ij", $0[0], $0[1]) },
     "clamp_tensor": { $0[0].clamp(min: $0[1], max: $0[2]) },
+    // Strided views feeding ops.
+    "view_t_matmul": { $0[0].t.matmul($0[1]) },
+    "view_matmul_t": { $0[0].matmul($0[1].t) },
+    "view_t_matmul_t": { $0[0].t.matmul($0[1].t) },
+    "view_bmm_transposed": { $0[0].transpose(1, 2).matmul($0[1]) },
+    "view_linear_transposed_weight": { Tensor.linear($0[0], weight: $0[1].t, bias: $0[2]) },
+    "view_permute_slice_mul": { $0[0].permute([2, 0, 1]).slice(axis: 2, step: 2) * $0[1] },
+    "view_select_expand_mul": { $0[0].select(axis: 1, index: 1).unsqueeze(0).expand([3, 2, 4]) * $0[1] },
+    "view_transpose_reshape_tanh": { $0[0].t.reshape([-1]).tanh() },
+    "view_column_slice_softmax": { $0[0].slice(axis: 1, start: 1, end: 6, step: 2).softmax(axis: -1) },
+    "view_transpose_sum_axis0": { $0[0].transpose(0, 1).sum(axes: [0]) },
 ]

@@ -150,7 +150,8 @@ public enum Autograd {
                     node.pendingIsOwned = true
                 }
             } else if targets == nil {
-                t.grad = t.grad.map { $0 + g } ?? g
+                // A leaf's gradient is contiguous, like the leaf (a transpose's gradient arrives as a view).
+                t.grad = t.grad.map { $0 + g } ?? g.contiguous()
             }
         }
 

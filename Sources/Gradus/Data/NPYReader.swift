@@ -175,7 +175,7 @@ public enum NPYReader {
         if !fortran && !big && h.itemSize == h.dtype.byteSize {
             // <f4, <f8, <i8 (and <u8, checked above) in C order are the tensor's bytes already: the
             // host is little-endian on every platform Gradus runs on.
-            out.storage.pointer.copyMemory(from: src, byteCount: count * h.itemSize)
+            out.rawPointer.copyMemory(from: src, byteCount: count * h.itemSize)
             return out
         }
         /// Stores `element(i)` of every element i of the file at its place in C order.

@@ -20,7 +20,7 @@ public enum AtomicFile {
         /// Appends `count` bytes from `pointer`.
         ///
         /// ```swift
-        /// try out.write(tensor.storage.pointer, count: tensor.storage.byteCount)
+        /// try out.write(tensor.contiguous().storage.pointer, count: tensor.count * tensor.dtype.byteSize)
         /// ```
         public func write(_ pointer: UnsafeRawPointer, count: Int) throws {
             var done = 0

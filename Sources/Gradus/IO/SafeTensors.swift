@@ -86,7 +86,7 @@ public enum SafeTensors {
         out.append(contentsOf: header)
         for name in order {
             let t = tensors[name]!
-            out.append(contentsOf: UnsafeRawBufferPointer(start: t.storage.pointer, count: t.count * t.dtype.byteSize))
+            out.append(contentsOf: UnsafeRawBufferPointer(start: t.rawPointer, count: t.count * t.dtype.byteSize))
         }
         return out
     }
@@ -108,7 +108,7 @@ public enum SafeTensors {
             try out.write(header)
             for name in order {
                 let t = tensors[name]!
-                try out.write(UnsafeRawPointer(t.storage.pointer), count: t.count * t.dtype.byteSize)
+                try out.write(UnsafeRawPointer(t.rawPointer), count: t.count * t.dtype.byteSize)
             }
         }
     }
@@ -260,7 +260,7 @@ public enum SafeTensors {
         let n = t.count
         switch dtype {
         case "F32", "F64", "I64":
-            t.storage.pointer.copyMemory(from: src, byteCount: n * target.byteSize)
+            t.rawPointer.copyMemory(from: src, byteCount: n * target.byteSize)
         case "F16":
             let p = t.pointer(Float.self)
             for i in 0..<n { p[i] = Float(Float16(bitPattern: UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))) }

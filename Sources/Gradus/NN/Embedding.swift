@@ -66,7 +66,7 @@ public final class Embedding: Module, Layer {
         let w = Tensor.normal([numEmbeddings, embeddingDim], dtype: dtype, generator: &generator)
         if let paddingIdx, paddingIdx >= -numEmbeddings && paddingIdx < numEmbeddings {
             let row = Embedding.normalizedPaddingIdx(paddingIdx, rows: numEmbeddings)
-            let p = w.storage.pointer + row * embeddingDim * dtype.byteSize
+            let p = w.rawPointer + row * embeddingDim * dtype.byteSize
             p.initializeMemory(as: UInt8.self, repeating: 0, count: embeddingDim * dtype.byteSize)
         }
         self.init(weight: w, paddingIdx: paddingIdx)

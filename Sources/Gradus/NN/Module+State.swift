@@ -111,9 +111,7 @@ extension Tensor {
     /// place, without recording anything; counts a new storage version.
     func copyValues(from source: Tensor) throws {
         try require(source.shape == shape, "copyValues: shape \(source.shape) does not match \(shape)", .shapeMismatch)
-        if source.storage === storage { return }
         let converted = GradMode.noGrad { source.to(dtype) }
-        storage.pointer.copyMemory(from: converted.storage.pointer, byteCount: count * dtype.byteSize)
-        storage.bumpVersion()
+        try writeValues(from: converted, "copyValues")
     }
 }

@@ -70,6 +70,8 @@ public class Optimizer: @unchecked Sendable {
             for (i, p) in group.parameters.enumerated() {
                 try require(p.dtype.isFloatingPoint && p.isLeaf,
                              "\(name): parameter \(i) (shape \(p.shape)) must be a floating-point leaf tensor", .dtypeMismatch)
+                try require(p.isContiguous,
+                             "\(name): parameter \(i) (shape \(p.shape), strides \(p.strides)) is a strided view; optimizers update parameters in their own contiguous storage, so pass contiguous() of it (and train that tensor)", .invalidArgument)
                 try require(seen.insert(ObjectIdentifier(p)).inserted,
                              "\(name): parameter \(i) (shape \(p.shape)) appears in more than one place", .shapeMismatch)
             }

@@ -7,6 +7,10 @@
 // in-place operations, so a tensor computed by a recorded operation cannot be changed at all while
 // recording). Each change counts a new storage version, and a backward pass that would read a changed
 // tensor throws instead of computing a wrong gradient.
+//
+// On a view (a slice, a transpose, …) the values are written through its strides into the shared
+// storage, so the tensor it was taken from changes too (`x.slice(axis: 1, start: 0, end: 1).zeroInPlace()`
+// clears x's first column), as in PyTorch. A view made by `expand`, whose elements share memory, refuses.
 
 extension Tensor {
     /// Checks that this tensor may be written in place now.
@@ -26,10 +30,7 @@ extension Tensor {
                     "\(op): the result has shape \(result.shape) but an in-place operation must keep this tensor's shape \(shape)",
                     .shapeMismatch)
         let converted = result.dtype == dtype ? result : GradMode.noGrad { result.to(dtype) }
-        if converted.storage !== storage {
-            storage.pointer.copyMemory(from: converted.storage.pointer, byteCount: count * dtype.byteSize)
-        }
-        storage.bumpVersion()
+        try writeValues(from: converted, op)
         return self
     }
 

@@ -32,11 +32,13 @@ extension Tensor {
             let es = first.dtype.byteSize
             let rowBytes = outShape[a] * inner * es
             var columnOffset = 0
+            let destination = out.rawPointer
             for t in tensors {
                 let chunk = t.shape[a] * inner * es
+                let source = t.rawPointer
                 for o in 0..<outer {
-                    (out.storage.pointer + o * rowBytes + columnOffset)
-                        .copyMemory(from: t.storage.pointer + o * chunk, byteCount: chunk)
+                    (destination + o * rowBytes + columnOffset)
+                        .copyMemory(from: source + o * chunk, byteCount: chunk)
                 }
                 columnOffset += chunk
             }
@@ -100,7 +102,8 @@ extension Tensor {
     }
 
     /// Elements `start..<end` in steps of `step` along `axis` (negative `start`/`end` count from the end,
-    /// and out-of-range bounds are clipped, as in Python slicing).
+    /// and out-of-range bounds are clipped, as in Python slicing). A view sharing this tensor's storage:
+    /// writing into it in place (under ``GradMode/noGrad(_:)``) changes this tensor.
     ///
     /// ```swift
     /// let evenColumns = x.slice(axis: 1, start: 0, end: x.shape[1], step: 2)
@@ -116,10 +119,15 @@ extension Tensor {
             if lo == 0 && len == n && step == 1 { return self }
             var outShape = shape
             outShape[a] = len
+            // The view's layout in the storage, and (for the backward pass) the region's place in a
+            // contiguous tensor of the input's shape.
+            var viewStrides = strides
+            let viewOffset = storageOffset + lo * viewStrides[a]
+            viewStrides[a] *= step
+            let out = makeView(shape: outShape, strides: viewStrides, offset: viewOffset)
             var st = contiguousStrides(shape)
             let offset = lo * st[a]
             st[a] *= step
-            let out = stridedCopy(shape: outShape, strides: st, offset: offset)
             let inputShape = shape
             let strides = st
             record("slice", output: out, inputs: [self]) { g, _ in [g.sliceBackward(inputShape, strides, offset)] }
@@ -138,7 +146,8 @@ extension Tensor {
         return out
     }
 
-    /// The sub-tensor at `index` along `axis`, with that dimension removed.
+    /// The sub-tensor at `index` along `axis`, with that dimension removed; a view sharing this tensor's
+    /// storage.
     ///
     /// ```swift
     /// let firstImage = batch.select(axis: 0, index: 0)
@@ -230,7 +239,7 @@ extension Tensor {
                              "scatterAdd: index shape \(index.shape) does not fit source \(source.shape) and input \(shape)", .shapeMismatch)
             }
             let out = Tensor(uninitializedShape: shape, dtype: dtype)
-            out.storage.pointer.copyMemory(from: storage.pointer, byteCount: count * dtype.byteSize)
+            out.rawPointer.copyMemory(from: rawPointer, byteCount: count * dtype.byteSize)
             let st = contiguousStrides(shape), sst = contiguousStrides(source.shape)
             let ip = index.pointer(Int64.self)
             let n = shape[a]
@@ -277,11 +286,12 @@ extension Tensor {
             let out = Tensor(uninitializedShape: outShape, dtype: dtype)
             let es = dtype.byteSize
             let ip = index.pointer(Int64.self)
+            let source = rawPointer, destination = out.rawPointer
             for o in 0..<outer {
                 for k in 0..<index.count {
                     let j = Int(ip[k])
-                    (out.storage.pointer + ((o * index.count + k) * inner) * es)
-                        .copyMemory(from: storage.pointer + ((o * n + j) * inner) * es, byteCount: inner * es)
+                    (destination + ((o * index.count + k) * inner) * es)
+                        .copyMemory(from: source + ((o * n + j) * inner) * es, byteCount: inner * es)
                 }
             }
             let inputShape = shape
@@ -306,7 +316,7 @@ extension Tensor {
             let (outer, n, inner) = axisLayout(a)
             try checkIndexRange(index, size: n, axis: a, op: "indexAdd")
             let out = Tensor(uninitializedShape: shape, dtype: dtype)
-            out.storage.pointer.copyMemory(from: storage.pointer, byteCount: count * dtype.byteSize)
+            out.rawPointer.copyMemory(from: rawPointer, byteCount: count * dtype.byteSize)
             let ip = index.pointer(Int64.self)
             func run<T: TensorFloat>(_: T.Type) {
                 let dst = out.pointer(T.self), src = source.pointer(T.self)
@@ -358,8 +368,9 @@ extension Tensor {
                 let piece = stridedCopy(shape: region, strides: sst, offset: srcOffset)
                 let es = dtype.byteSize
                 let zeros = [Int](repeating: 0, count: rank)
+                let source = piece.rawPointer, destination = out.rawPointer
                 forEachInnerRun(shape: region, stridesA: dst, stridesB: zeros) { o, _, p, n, _, _ in
-                    (out.storage.pointer + (dstOffset + o) * es).copyMemory(from: piece.storage.pointer + p * es, byteCount: n * es)
+                    (destination + (dstOffset + o) * es).copyMemory(from: source + p * es, byteCount: n * es)
                 }
             }
             let negated = padding.map { -$0 }

@@ -29,10 +29,13 @@ extension Tensor {
             let rows = input.shape.dropLast().reduce(1, *)   // not count / inFeatures, which is 0 when inFeatures is
             let out = Tensor(uninitializedShape: Array(input.shape.dropLast()) + [outFeatures], dtype: input.dtype)
             let es = input.dtype.byteSize
+            let biasValues = bias.rawPointer, destination = out.rawPointer
             for r in 0..<rows {
-                (out.storage.pointer + r * outFeatures * es).copyMemory(from: bias.storage.pointer, byteCount: outFeatures * es)
+                (destination + r * outFeatures * es).copyMemory(from: biasValues, byteCount: outFeatures * es)
             }
-            try gemm(input, 0, weight, 0, out, 0, m: rows, n: outFeatures, k: inFeatures, transA: false, transB: true, beta: 1)
+            // A weight that is a transposed view goes to BLAS as it is stored, with the flag flipped.
+            let (w, wTransposed) = weight.blasOperand(transposed: true)
+            try gemm(input, 0, w, 0, out, 0, m: rows, n: outFeatures, k: inFeatures, transA: false, transB: wTransposed, beta: 1)
             record("linear", output: out, inputs: [input, weight, bias]) { g, _ in
                 let g2 = g.reshape([rows, outFeatures])
                 let x2 = input.reshape([rows, inFeatures])

@@ -37,12 +37,22 @@ extension Tensor {
         try require(a.rank >= 2 && b.rank >= 2, "matmul: shapes \(a.shape) and \(b.shape) need 2 or more dimensions", .shapeMismatch)
         try require(a.dtype == b.dtype && a.dtype.isFloatingPoint,
                      "matmul: dtypes \(a.dtype) and \(b.dtype) must be the same floating-point type", .dtypeMismatch)
+        let k = transA ? a.shape[a.rank - 2] : a.shape[a.rank - 1]
+        let kb = transB ? b.shape[b.rank - 1] : b.shape[b.rank - 2]
+        try require(k == kb, "matmul: shapes \(a.shape) and \(b.shape) do not match (inner sizes \(k) and \(kb))", .shapeMismatch)
+        let out = try matmulValues(a.blasOperand(transposed: transA), b.blasOperand(transposed: transB))
+        record("matmul", output: out, inputs: [a, b]) { g, _ in try matmulGradients(g, a, b, transA: transA, transB: transB) }
+        return out
+    }
+
+    /// op(a) · op(b), computed without recording, for operands that ``blasOperand(transposed:)`` made
+    /// contiguous (a transposed view arrives as its stored matrix with the flag flipped).
+    private static func matmulValues(_ lhs: (Tensor, Bool), _ rhs: (Tensor, Bool)) throws -> Tensor {
+        let (a, transA) = lhs, (b, transB) = rhs
         let (ar, br) = (a.rank, b.rank)
         let m = transA ? a.shape[ar - 1] : a.shape[ar - 2]
         let k = transA ? a.shape[ar - 2] : a.shape[ar - 1]
-        let kb = transB ? b.shape[br - 1] : b.shape[br - 2]
         let n = transB ? b.shape[br - 2] : b.shape[br - 1]
-        try require(k == kb, "matmul: shapes \(a.shape) and \(b.shape) do not match (inner sizes \(k) and \(kb))", .shapeMismatch)
 
         let out: Tensor
         if br == 2 && !transA {
@@ -61,34 +71,39 @@ extension Tensor {
                 try gemm(ea, i * m * k, eb, i * k * n, out, i * m * n, m: m, n: n, k: k, transA: transA, transB: transB)
             }
         }
-        record("matmul", output: out, inputs: [a, b]) { g, _ in
-            var ga: Tensor? = nil, gb: Tensor? = nil
-            if a.requiresGrad {
-                switch (transA, transB) {
-                case (false, false): ga = try matmulCore(g, b, transA: false, transB: true)
-                case (false, true): ga = try matmulCore(g, b, transA: false, transB: false)
-                case (true, false): ga = try matmulCore(b, g, transA: false, transB: true)
-                case (true, true): ga = try matmulCore(b, g, transA: true, transB: true)
-                }
-            }
-            if b.requiresGrad {
-                if b.rank == 2 && !transA && a.rank > 2 {
-                    // Folded forward: the batch sums inside one product.
-                    let rows = a.shape.dropLast().reduce(1, *)
-                    let a2 = a.reshape([rows, k]), g2 = g.reshape([rows, n])
-                    gb = transB ? try matmulCore(g2, a2, transA: true, transB: false) : try matmulCore(a2, g2, transA: true, transB: false)
-                } else {
-                    switch (transA, transB) {
-                    case (false, false): gb = try matmulCore(a, g, transA: true, transB: false)
-                    case (false, true): gb = try matmulCore(g, a, transA: true, transB: false)
-                    case (true, false): gb = try matmulCore(a, g, transA: false, transB: false)
-                    case (true, true): gb = try matmulCore(g, a, transA: true, transB: true)
-                    }
-                }
-            }
-            return [ga, gb]
-        }
         return out
+    }
+
+    /// The gradients of op(a) · op(b) with respect to `a` and `b`, as products of the same kind.
+    private static func matmulGradients(_ g: Tensor, _ a: Tensor, _ b: Tensor, transA: Bool, transB: Bool) throws -> [Tensor?] {
+        let (ar, br) = (a.rank, b.rank)
+        let k = transA ? a.shape[ar - 2] : a.shape[ar - 1]
+        let n = transB ? b.shape[br - 2] : b.shape[br - 1]
+        var ga: Tensor? = nil, gb: Tensor? = nil
+        if a.requiresGrad {
+            switch (transA, transB) {
+            case (false, false): ga = try matmulCore(g, b, transA: false, transB: true)
+            case (false, true): ga = try matmulCore(g, b, transA: false, transB: false)
+            case (true, false): ga = try matmulCore(b, g, transA: false, transB: true)
+            case (true, true): ga = try matmulCore(b, g, transA: true, transB: true)
+            }
+        }
+        if b.requiresGrad {
+            if b.rank == 2 && !transA && a.rank > 2 {
+                // Folded forward: the batch sums inside one product.
+                let rows = a.shape.dropLast().reduce(1, *)
+                let a2 = a.reshape([rows, k]), g2 = g.reshape([rows, n])
+                gb = transB ? try matmulCore(g2, a2, transA: true, transB: false) : try matmulCore(a2, g2, transA: true, transB: false)
+            } else {
+                switch (transA, transB) {
+                case (false, false): gb = try matmulCore(a, g, transA: true, transB: false)
+                case (false, true): gb = try matmulCore(g, a, transA: true, transB: false)
+                case (true, false): gb = try matmulCore(a, g, transA: false, transB: false)
+                case (true, true): gb = try matmulCore(g, a, transA: true, transB: true)
+                }
+            }
+        }
+        return [ga, gb]
     }
 
     /// c[cOffset...] = op(a) · op(b) for one pair of row-major matrices, by BLAS.
@@ -98,7 +113,7 @@ extension Tensor {
         let lda = Swift.max(1, transA ? m : k), ldb = Swift.max(1, transB ? k : n)
         if k == 0 {
             if beta == 0 {
-                (c.storage.pointer + cOffset * c.dtype.byteSize).initializeMemory(as: UInt8.self, repeating: 0, count: m * n * c.dtype.byteSize)
+                (c.rawPointer + cOffset * c.dtype.byteSize).initializeMemory(as: UInt8.self, repeating: 0, count: m * n * c.dtype.byteSize)
             }
             return
         }

@@ -1,33 +1,49 @@
 // Operations that change a tensor's shape or move its elements: reshape, squeeze, transpose, permute,
-// expand. Reshapes share storage (tensors are always contiguous); the others copy.
+// expand. All of them return views that share their input's storage (see Tensor+Views.swift), except a
+// reshape that the input's layout does not allow, which copies.
 
 extension Tensor {
     /// The same elements with a new shape of equal size; one dimension may be -1 and is inferred.
-    /// Shares this tensor's storage.
+    /// Shares this tensor's storage when its layout allows (always for a contiguous tensor), and copies
+    /// otherwise, as PyTorch's `reshape` does; ``view(_:)`` never copies.
     ///
     /// ```swift
     /// let flat = images.reshape([batch, -1])
     /// ```
     public func reshape(_ newShape: [Int]) -> Tensor {
         checked {
-            var target = newShape
-            let inferred = newShape.indices.filter { newShape[$0] == -1 }
-            try require(inferred.count <= 1, "reshape: at most one dimension may be -1, got \(newShape)", .shapeMismatch)
-            if let i = inferred.first {
-                let known = newShape.enumerated().filter { $0.offset != i }.reduce(1) { $0 * $1.element }
-                try require(known > 0 && count % known == 0,
-                             "reshape: cannot infer -1 in \(newShape) for a tensor of shape \(shape) (\(count) elements)", .shapeMismatch)
-                target[i] = count / known
-            }
-            let targetCount = try Tensor.elementCount(target, op: "reshape")
-            try require(targetCount == count,
-                         "reshape: shape \(shape) (\(count) elements) cannot become \(newShape)", .shapeMismatch)
+            let target = try reshapeTarget(newShape, op: "reshape")
             if target == shape { return self }
-            let out = Tensor(shape: target, dtype: dtype, storage: storage)
+            let out: Tensor
+            if isContiguous {
+                out = makeView(shape: target, strides: nil, offset: storageOffset)
+            } else if let st = viewLayout(for: target) {
+                out = makeView(shape: target, strides: st, offset: storageOffset)
+            } else {
+                out = Tensor(uninitializedShape: target, dtype: dtype)
+                copyElements(into: out.rawPointer)
+            }
             let source = shape
             record("reshape", output: out, inputs: [self]) { g, _ in [g.reshape(source)] }
             return out
         }
+    }
+
+    /// `newShape` with a -1 resolved, checked to hold this tensor's element count.
+    func reshapeTarget(_ newShape: [Int], op: String) throws -> [Int] {
+        var target = newShape
+        let inferred = newShape.indices.filter { newShape[$0] == -1 }
+        try require(inferred.count <= 1, "\(op): at most one dimension may be -1, got \(newShape)", .shapeMismatch)
+        if let i = inferred.first {
+            let known = newShape.enumerated().filter { $0.offset != i }.reduce(1) { $0 * $1.element }
+            try require(known > 0 && count % known == 0,
+                         "\(op): cannot infer -1 in \(newShape) for a tensor of shape \(shape) (\(count) elements)", .shapeMismatch)
+            target[i] = count / known
+        }
+        let targetCount = try Tensor.elementCount(target, op: op)
+        try require(targetCount == count,
+                     "\(op): shape \(shape) (\(count) elements) cannot become \(newShape)", .shapeMismatch)
+        return target
     }
 
     /// Dimensions `startAxis` through `endAxis` merged into one (PyTorch's `flatten(start_dim, end_dim)`;
@@ -83,6 +99,7 @@ extension Tensor {
     }
 
     /// The dimensions reordered: dimension `i` of the result is dimension `dims[i]` of this tensor.
+    /// A view: it shares this tensor's storage.
     ///
     /// ```swift
     /// let nhwc = nchw.permute([0, 2, 3, 1])
@@ -93,8 +110,8 @@ extension Tensor {
             let d = try dims.map { try axis($0, op: "permute") }
             try require(Set(d).count == rank, "permute: \(dims) repeats a dimension (shape \(shape))", .shapeMismatch)
             if d == Array(0..<rank) { return self }
-            let st = contiguousStrides(shape)
-            let out = stridedCopy(shape: d.map { shape[$0] }, strides: d.map { st[$0] }, offset: 0)
+            let st = strides
+            let out = makeView(shape: d.map { shape[$0] }, strides: d.map { st[$0] }, offset: storageOffset)
             var inverse = [Int](repeating: 0, count: rank)
             for (i, j) in d.enumerated() { inverse[j] = i }
             record("permute", output: out, inputs: [self]) { g, _ in [g.permute(inverse)] }
@@ -102,7 +119,8 @@ extension Tensor {
         }
     }
 
-    /// Dimensions `a` and `b` swapped.
+    /// Dimensions `a` and `b` swapped; a view sharing this tensor's storage. A matrix product reads a
+    /// transposed view without copying it.
     ///
     /// ```swift
     /// let wt = w.transpose(0, 1)
@@ -123,7 +141,8 @@ extension Tensor {
         }
     }
 
-    /// This tensor broadcast to `newShape` (copied; -1 keeps a dimension). Its gradient is summed back.
+    /// This tensor broadcast to `newShape` (-1 keeps a dimension): a view whose expanded dimensions have
+    /// stride 0, so it cannot be written in place. Its gradient is summed back.
     ///
     /// ```swift
     /// let rows = bias.expand([batch, -1])
@@ -139,7 +158,10 @@ extension Tensor {
                              "expand: shape \(shape) cannot expand to \(newShape)", .shapeMismatch)
             }
             if target == shape { return self }
-            let out = stridedCopy(shape: target, strides: Broadcast.strides(of: shape, broadcastTo: target), offset: 0)
+            let st = strides
+            var expanded = [Int](repeating: 0, count: target.count)
+            for i in 0..<rank where !(shape[i] == 1 && target[lead + i] != 1) { expanded[lead + i] = st[i] }
+            let out = makeView(shape: target, strides: expanded, offset: storageOffset)
             record("expand", output: out, inputs: [self]) { g, _ in [g] }
             return out
         }

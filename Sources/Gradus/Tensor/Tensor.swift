@@ -2,8 +2,12 @@
 /// flow back through them (reverse-mode automatic differentiation).
 ///
 /// `Tensor` has reference semantics, like PyTorch's: a parameter is one object whose ``grad`` fills in
-/// when ``backward(_:retainGraph:createGraph:)`` runs. Its elements live in one contiguous, row-major
-/// ``TensorStorage``; operations return new tensors and never change their inputs.
+/// when ``backward(_:retainGraph:createGraph:)`` runs. Its elements live in a ``TensorStorage``, read
+/// through a layout (``strides`` and ``storageOffset``): results of operations are contiguous and
+/// row-major, while views (``transpose(_:_:)``, ``permute(_:)``, ``slice(axis:start:end:step:)``,
+/// ``select(axis:index:)``, ``expand(_:)``, ``unsqueeze(_:)``, ``reshape(_:)`` where possible) share
+/// their input's storage. Operations return new tensors and never change their inputs; the `…InPlace`
+/// methods write into a tensor (and so into every view of its storage).
 ///
 /// ```swift
 /// let w = Tensor([[1, 2], [3, 4]]).requiringGrad()
@@ -18,8 +22,18 @@ public final class Tensor: @unchecked Sendable {
     public let dtype: DType
     /// The number of elements (the product of ``shape``).
     public let count: Int
-    /// The element buffer. Optimizers write into it in place, under ``GradMode/noGrad(_:)``.
+    /// The element buffer, possibly shared with other views. Optimizers write into it in place, under
+    /// ``GradMode/noGrad(_:)``.
     public let storage: TensorStorage
+    /// Where element (0, 0, …) sits in ``storage``, in elements (PyTorch's `storage_offset()`).
+    public let storageOffset: Int
+    /// The layout of a view that is not contiguous and row-major (nil for every contiguous tensor, so
+    /// that ordinary results carry no stride array).
+    let viewStrides: [Int]?
+    /// ``storageOffset`` in bytes.
+    let byteOffset: Int
+    /// The contiguous copy that kernels read of a non-contiguous view (nil for contiguous tensors).
+    let viewCache: ViewCache?
 
     /// Whether gradients are computed for this tensor. Set it on leaves (parameters, inputs to explain);
     /// results of operations on such tensors require gradients too.
@@ -43,6 +57,27 @@ public final class Tensor: @unchecked Sendable {
         self.dtype = dtype
         self.count = count
         self.storage = storage
+        self.storageOffset = 0
+        self.viewStrides = nil
+        self.byteOffset = 0
+        self.viewCache = nil
+        self.requiresGrad = false
+    }
+
+    /// A view of `storage` with the given layout (`strides` nil: contiguous). The caller guarantees that
+    /// every element it reaches lies inside the storage. A layout that is in fact contiguous (ignoring
+    /// dimensions of size 1) is stored as such, so that kernels read it directly.
+    init(viewOf storage: TensorStorage, shape: [Int], strides: [Int]?, offset: Int, dtype: DType) {
+        let count = Tensor.validCount(shape, op: "view")
+        self.shape = shape
+        self.dtype = dtype
+        self.count = count
+        self.storage = storage
+        self.storageOffset = offset
+        self.byteOffset = offset * dtype.byteSize
+        let contiguous = strides == nil || count == 0 || Tensor.isContiguousLayout(shape: shape, strides: strides!)
+        self.viewStrides = contiguous ? nil : strides
+        self.viewCache = contiguous ? nil : ViewCache()
         self.requiresGrad = false
     }
 
@@ -53,6 +88,10 @@ public final class Tensor: @unchecked Sendable {
         self.dtype = dtype
         self.count = count
         self.storage = TensorStorage(byteCount: count * dtype.byteSize)
+        self.storageOffset = 0
+        self.viewStrides = nil
+        self.byteOffset = 0
+        self.viewCache = nil
         self.requiresGrad = false
     }
 
@@ -81,10 +120,21 @@ public final class Tensor: @unchecked Sendable {
 
     // MARK: Typed access
 
-    /// A typed pointer to the elements. The caller must match `dtype`.
+    /// The elements in contiguous row-major order: this tensor's own memory when it is contiguous,
+    /// otherwise a copy made on first use and refreshed when the storage changes (kernels read strided
+    /// views through it). Write through it only into contiguous tensors; in-place operations on views
+    /// go through ``writeValues(from:_:)``.
+    @inline(__always)
+    var rawPointer: UnsafeMutableRawPointer {
+        if let viewCache { return viewCache.contiguousPointer(of: self) }
+        return storage.pointer + byteOffset
+    }
+
+    /// A typed pointer to the elements in contiguous row-major order (see ``rawPointer``). The caller
+    /// must match `dtype`.
     @inline(__always)
     func pointer<T>(_ type: T.Type) -> UnsafeMutablePointer<T> {
-        storage.pointer.assumingMemoryBound(to: T.self)
+        rawPointer.assumingMemoryBound(to: T.self)
     }
 
     /// A typed buffer over the elements. The caller must match `dtype`.
@@ -144,7 +194,7 @@ public final class Tensor: @unchecked Sendable {
     /// let target = prediction.detach()   // gradients do not flow into `prediction` through `target`
     /// ```
     public func detach() -> Tensor {
-        Tensor(shape: shape, dtype: dtype, storage: storage)
+        Tensor(viewOf: storage, shape: shape, strides: viewStrides, offset: storageOffset, dtype: dtype)
     }
 
     /// Sets ``requiresGrad`` and returns this tensor, for chaining.
@@ -158,10 +208,10 @@ public final class Tensor: @unchecked Sendable {
         return self
     }
 
-    /// A copy of this tensor in its own storage, still connected to the graph.
+    /// A contiguous copy of this tensor in its own storage, still connected to the graph.
     public func clone() -> Tensor {
         let out = Tensor(uninitializedShape: shape, dtype: dtype)
-        out.storage.pointer.copyMemory(from: storage.pointer, byteCount: count * dtype.byteSize)
+        out.rawPointer.copyMemory(from: rawPointer, byteCount: count * dtype.byteSize)
         record("clone", output: out, inputs: [self]) { g, _ in [g] }
         return out
     }

@@ -1,0 +1,195 @@
+// Strided views: a tensor's layout (shape, strides, storage offset) over a shared storage, so that
+// transpose, permute, slice, select, expand, unsqueeze/squeeze and (where the layout allows) reshape
+// cost no copy. Kernels read a non-contiguous view through its ``ViewCache``; in-place operations write
+// into a view's storage by its strides, so the base tensor and every other view see the change.
+
+extension Tensor {
+    /// How many elements to step in ``storage`` to move by one along each dimension (PyTorch's
+    /// `stride()`). A contiguous tensor has row-major strides; a view may have any, and 0 for a dimension
+    /// made by ``expand(_:)``.
+    ///
+    /// ```swift
+    /// let x = Tensor.zeros([2, 3])
+    /// x.strides               // [3, 1]
+    /// x.transpose(0, 1).strides   // [1, 3]
+    /// ```
+    public var strides: [Int] { viewStrides ?? contiguousStrides(shape) }
+
+    /// Whether the elements lie in ``storage`` in row-major order without gaps, from ``storageOffset``
+    /// (dimensions of size 1 may have any stride). Results of operations are always contiguous; views
+    /// made by ``transpose(_:_:)``, ``permute(_:)``, ``expand(_:)`` and slices with a step or along an
+    /// inner dimension are not.
+    ///
+    /// ```swift
+    /// x.transpose(0, 1).isContiguous   // false
+    /// x.transpose(0, 1).contiguous().isContiguous   // true
+    /// ```
+    public var isContiguous: Bool { viewStrides == nil }
+
+    /// This tensor when it is contiguous; otherwise a contiguous copy of its elements, in its own storage
+    /// (PyTorch's `contiguous()`). The copy stays connected to the graph.
+    ///
+    /// ```swift
+    /// let rows = x.transpose(0, 1).contiguous()
+    /// ```
+    public func contiguous() -> Tensor {
+        if isContiguous { return self }
+        let out = Tensor(uninitializedShape: shape, dtype: dtype)
+        copyElements(into: out.rawPointer)
+        record("contiguous", output: out, inputs: [self]) { g, _ in [g] }
+        return out
+    }
+
+    /// Whether this tensor and `other` share the same ``storage`` (PyTorch's `untyped_storage()`
+    /// identity): a change made in place to one can show in the other.
+    ///
+    /// ```swift
+    /// x.transpose(0, 1).sharesStorage(with: x)   // true
+    /// ```
+    public func sharesStorage(with other: Tensor) -> Bool { storage === other.storage }
+
+    /// A view of this tensor with a new shape, sharing its storage (PyTorch's `view`). Unlike
+    /// ``reshape(_:)``, which copies when it must, `view` fails when the layout does not allow the new
+    /// shape without a copy (for example after a transpose); one dimension may be -1.
+    ///
+    /// ```swift
+    /// let flat = x.view([-1])          // x contiguous: shares its storage
+    /// x.t.view([-1])                   // fails: use reshape or contiguous() first
+    /// ```
+    public func view(_ newShape: [Int]) -> Tensor {
+        checked {
+            let target = try reshapeTarget(newShape, op: "view")
+            try require(viewLayout(for: target) != nil,
+                        "view: shape \(shape) with strides \(strides) cannot be viewed as \(newShape) without a copy; use reshape(_:), which copies when it must, or call contiguous() first",
+                        .shapeMismatch)
+            return reshape(target)
+        }
+    }
+
+    // MARK: Internals
+
+    /// Whether `strides` lay out `shape` contiguously in row-major order (ignoring dimensions of size 1).
+    static func isContiguousLayout(shape: [Int], strides: [Int]) -> Bool {
+        var expected = 1
+        for i in stride(from: shape.count - 1, through: 0, by: -1) where shape[i] != 1 {
+            if strides[i] != expected { return false }
+            expected &*= shape[i]
+        }
+        return true
+    }
+
+    /// A view of this tensor's storage with the given layout (offset in elements).
+    func makeView(shape: [Int], strides: [Int]?, offset: Int) -> Tensor {
+        Tensor(viewOf: storage, shape: shape, strides: strides, offset: offset, dtype: dtype)
+    }
+
+    /// The strides under which this tensor's elements, in their order, form `target` (same element
+    /// count) without moving; nil when no such strides exist. The algorithm is PyTorch's
+    /// `computeStride`: dimensions are matched in chunks that are contiguous among themselves.
+    func viewLayout(for target: [Int]) -> [Int]? {
+        if isContiguous || count == 0 { return contiguousStrides(target) }
+        let oldStrides = strides
+        var result = [Int](repeating: 0, count: target.count)
+        var viewD = target.count - 1
+        var chunkBase = oldStrides.last ?? 1
+        var tensorNumel = 1, viewNumel = 1
+        for tensorD in stride(from: shape.count - 1, through: 0, by: -1) {
+            tensorNumel *= shape[tensorD]
+            if tensorD == 0 || (shape[tensorD - 1] != 1 && oldStrides[tensorD - 1] != tensorNumel * chunkBase) {
+                while viewD >= 0 && (viewNumel < tensorNumel || target[viewD] == 1) {
+                    result[viewD] = viewNumel * chunkBase
+                    viewNumel *= target[viewD]
+                    viewD -= 1
+                }
+                if viewNumel != tensorNumel { return nil }
+                if tensorD > 0 {
+                    chunkBase = oldStrides[tensorD - 1]
+                    tensorNumel = 1
+                    viewNumel = 1
+                }
+            }
+        }
+        return viewD == -1 ? result : nil
+    }
+
+    /// Copies the elements, in row-major order, into `destination` (count × byteSize bytes), reading
+    /// the storage by this tensor's strides.
+    func copyElements(into destination: UnsafeMutableRawPointer) {
+        if count == 0 { return }
+        let source = storage.pointer + byteOffset
+        guard let st = viewStrides else {
+            destination.copyMemory(from: source, byteCount: count * dtype.byteSize)
+            return
+        }
+        switch dtype.byteSize {
+        case 4: Tensor.stridedKernel(source.assumingMemoryBound(to: UInt32.self), destination.assumingMemoryBound(to: UInt32.self), shape, st)
+        default: Tensor.stridedKernel(source.assumingMemoryBound(to: UInt64.self), destination.assumingMemoryBound(to: UInt64.self), shape, st)
+        }
+    }
+
+    /// Whether two elements of this tensor are the same memory (a dimension of size > 1 with stride 0,
+    /// as ``expand(_:)`` makes): such a tensor cannot be written in place.
+    var hasInternalOverlap: Bool {
+        guard let st = viewStrides else { return false }
+        return zip(shape, st).contains { $0 > 1 && $1 == 0 }
+    }
+
+    /// Writes `source` (this tensor's shape and dtype) into this tensor's elements, through its strides
+    /// when it is a view, and counts a new storage version. The one place where values are stored into an
+    /// existing tensor: in-place operations, ``Module/loadStateDict(_:strict:)`` and parameter setters.
+    func writeValues(from source: Tensor, _ op: String) throws {
+        try require(source.shape == shape && source.dtype == dtype,
+                    "\(op): values of shape \(source.shape) (\(source.dtype)) cannot be written into shape \(shape) (\(dtype))", .shapeMismatch)
+        try require(!hasInternalOverlap,
+                    "\(op): several elements of this tensor (shape \(shape), strides \(strides)) are the same memory (a view made by expand); write into a clone() instead",
+                    .inPlaceModification)
+        defer { storage.bumpVersion() }
+        if count == 0 { return }
+        var from = source
+        if source.storage === storage && source.viewCache == nil {
+            if source.storageOffset == storageOffset && source.strides == strides { return }
+            // The source is read from the memory being written: copy it out first.
+            from = Tensor(uninitializedShape: shape, dtype: dtype)
+            source.copyElements(into: from.rawPointer)
+        }
+        let destination = storage.pointer + byteOffset
+        guard let st = viewStrides else {
+            destination.copyMemory(from: from.rawPointer, byteCount: count * dtype.byteSize)
+            return
+        }
+        switch dtype.byteSize {
+        case 4: Tensor.stridedStoreKernel(from.pointer(UInt32.self), destination.assumingMemoryBound(to: UInt32.self), shape, st)
+        default: Tensor.stridedStoreKernel(from.pointer(UInt64.self), destination.assumingMemoryBound(to: UInt64.self), shape, st)
+        }
+    }
+
+    /// Stores the contiguous `src` into `dst` laid out by `strides` (the inverse of `stridedKernel`).
+    static func stridedStoreKernel<W>(_ src: UnsafeMutablePointer<W>, _ dst: UnsafeMutablePointer<W>, _ shape: [Int], _ strides: [Int]) {
+        let zeros = [Int](repeating: 0, count: shape.count)
+        forEachInnerRun(shape: shape, stridesA: strides, stridesB: zeros) { a, _, o, n, sa, _ in
+            let d = dst + a, s = src + o
+            if sa == 1 {
+                d.update(from: s, count: n)
+            } else {
+                var k = 0
+                for j in 0..<n { d[k] = s[j]; k &+= sa }
+            }
+        }
+    }
+
+    /// An operand for a BLAS product: this tensor with `transposed` when it is contiguous; when it is the
+    /// transpose of a contiguous matrix (or batch of matrices), that matrix with the flag flipped, so
+    /// that `x.t.matmul(y)` copies nothing; otherwise a contiguous copy (not recorded).
+    func blasOperand(transposed: Bool) -> (Tensor, Bool) {
+        guard let st = viewStrides, rank >= 2 else { return (self, transposed) }
+        var swappedShape = shape, swappedStrides = st
+        swappedShape.swapAt(rank - 1, rank - 2)
+        swappedStrides.swapAt(rank - 1, rank - 2)
+        if Tensor.isContiguousLayout(shape: swappedShape, strides: swappedStrides) {
+            return (makeView(shape: swappedShape, strides: nil, offset: storageOffset), !transposed)
+        }
+        let copy = Tensor(uninitializedShape: shape, dtype: dtype)
+        copyElements(into: copy.rawPointer)
+        return (copy, transposed)
+    }
+}
