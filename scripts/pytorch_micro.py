@@ -60,8 +60,17 @@ def transformer_train(batch=32, length=35):
         loss = torch.nn.functional.cross_entropy(head(block(x).mean(dim=1)), y); loss.backward(); opt.step()
     return batch / timeit(step, reps=20), "samples/s"
 
+def module_parameters():
+    """list(parameters()) and zero_grad() on a two-layer TransformerEncoder(64, 4 heads, 256) and a head."""
+    layer = torch.nn.TransformerEncoderLayer(64, 4, 256, dropout=0.0, batch_first=True)
+    model = torch.nn.Sequential(torch.nn.TransformerEncoder(layer, 2, enable_nested_tensor=False), torch.nn.Linear(64, 10))
+    def f():
+        list(model.parameters()); model.zero_grad()
+    return timeit(f, reps=2000) * 1e6, "us/call"
+
 W = {"relu_16m": relu, "axpb_16m": axpb, "small_op_fwd": small_fwd, "small_op_fwdbwd": small_fwdbwd,
-     "lstm_b32": lstm_train, "transformer_b32": transformer_train}
+     "lstm_b32": lstm_train, "transformer_b32": transformer_train,
+     "module_parameters": module_parameters}
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(); p.add_argument("--threads", type=int, default=1); p.add_argument("only", nargs="*")

@@ -26,7 +26,7 @@ protocol AnyBuffer {
 /// ``Module/stateDict()`` but is not a parameter (not trained, not returned by
 /// ``Module/parameters()``), like PyTorch's `register_buffer`. BatchNorm's running statistics are buffers.
 ///
-/// A plain stored `Tensor` property of a module is a parameter; wrap it in `@Buffer` to make it a buffer.
+/// Every stored `Tensor` property of a module is marked: `@Parameter` for what is trained, `@Buffer` for saved state.
 /// The state-dictionary key is the property's name unless `key` is given (use it for PyTorch's
 /// snake_case names). A non-persistent buffer is found by ``Module/namedBuffers()`` but left out of the
 /// state dictionary.
@@ -42,8 +42,11 @@ protocol AnyBuffer {
 /// ```
 @propertyWrapper
 public struct Buffer<Value: BufferValue>: AnyBuffer {
-    /// The buffer's tensor (or optional tensor).
-    public var wrappedValue: Value
+    /// The buffer's tensor (or optional tensor). Assigning a new tensor replaces the buffer (modules
+    /// notice it: see ``Module``).
+    public var wrappedValue: Value {
+        didSet { Module.structureChanged() }
+    }
     /// The state-dictionary key, or nil to use the property's name.
     public let key: String?
     /// Whether the buffer is part of the state dictionary.

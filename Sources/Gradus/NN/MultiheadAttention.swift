@@ -80,7 +80,7 @@ public final class MultiheadAttention: Module, Layer {
     }
 
     /// PyTorch's names: in_proj_weight, in_proj_bias, then out_proj's.
-    override func members() -> Members {
+    override func discoverMembers() -> Members {
         var found = Members()
         found.parameters.append(("in_proj_weight", inProjWeight))
         if let inProjBias { found.parameters.append(("in_proj_bias", inProjBias)) }

@@ -46,6 +46,7 @@ public struct Parameter<Value: BufferValue>: AnyParameter {
             guard let existing = value.bufferTensor, let incoming = newValue.bufferTensor else {
                 if let t = newValue.bufferTensor, t.dtype.isFloatingPoint { t.requiresGrad = true }
                 value = newValue
+                Module.structureChanged()
                 return
             }
             if existing === incoming { return }

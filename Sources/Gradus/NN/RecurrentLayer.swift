@@ -111,7 +111,7 @@ public class RecurrentLayer: Module {
     }
 
     /// PyTorch's names and order: for each layer, each direction: weight_ih, weight_hh, bias_ih, bias_hh.
-    override func members() -> Members {
+    override func discoverMembers() -> Members {
         var found = Members()
         for layer in 0..<numLayers {
             for direction in 0..<directions {

@@ -72,7 +72,7 @@ public final class Sequential: Module, Layer {
         return x
     }
 
-    override func members() -> Members {
+    override func discoverMembers() -> Members {
         var found = Members()
         for (i, layer) in layers.enumerated() { found.children.append(("\(i)", layer)) }
         return found

@@ -95,7 +95,7 @@ public final class TransformerEncoderLayer: Module, Layer {
     }
 
     /// PyTorch's child names, in its order.
-    override func members() -> Members {
+    override func discoverMembers() -> Members {
         var found = Members()
         found.children = [("self_attn", selfAttention), ("linear1", linear1), ("dropout", dropout), ("linear2", linear2),
                           ("norm1", norm1), ("norm2", norm2), ("dropout1", dropout1), ("dropout2", dropout2)]
