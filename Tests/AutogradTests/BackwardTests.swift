@@ -154,6 +154,28 @@ struct AnomalyModeTests {
         }
     }
 
+    @Test("inside an error scope, anomalies throw .nonFinite naming the operation, forward and backward")
+    func anomaliesThrowInScope() {
+        AnomalyMode.enabled {
+            let x = Tensor([0, 1]).requiringGrad()
+            do {
+                try GradusError.catching { _ = (x.log() * 2).sum() }
+                Issue.record("no error")
+            } catch let error as GradusError {
+                #expect(error.kind == .nonFinite && error.op == "log" && error.message.contains("forward of 'log'"))
+            } catch { Issue.record("\(error)") }
+            // sqrt at 0 is finite forward, infinite backward.
+            let y = Tensor([0, 4]).requiringGrad()
+            do {
+                try GradusError.catching { y.sqrt().sum().backward() }
+                Issue.record("no error")
+            } catch let error as GradusError {
+                #expect(error.kind == .nonFinite && error.message.contains("backward of 'sqrt'"), "\(error)")
+            } catch { Issue.record("\(error)") }
+            #expect(y.grad == nil)
+        }
+    }
+
     @Test func findsNonFiniteValues() {
         #expect(Tensor([1, .nan]).firstNonFinite() == "nan at index 1")
         #expect(Tensor([1, 2]).firstNonFinite() == nil)

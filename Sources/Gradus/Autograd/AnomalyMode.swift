@@ -3,11 +3,17 @@ import Synchronization
 /// Finds the first operation whose forward result or backward gradient is not finite (NaN or ±Inf).
 ///
 /// When enabled, every recorded operation checks its output, and every backward rule its gradients, and
-/// stops with a message naming the operation. It costs a pass over every result, so it is for debugging.
+/// fails with a ``GradusError`` of kind ``GradusError/Kind/nonFinite`` naming the operation: inside
+/// ``GradusError/catching(_:)`` the scope throws it, elsewhere the program stops with the message, like
+/// any other failed operation. It costs a pass over every result, so it is for debugging.
 ///
 /// ```swift
 /// AnomalyMode.isEnabled = true
-/// let loss = (x.log() * y).sum()   // x holds a zero: stops here, naming "log"
+/// do {
+///     try GradusError.catching { (x.log() * y).sum().backward() }
+/// } catch let error as GradusError {
+///     print(error)   // x holds a zero: "AnomalyMode: forward of 'log' produced -inf at index 0 …"
+/// }
 /// ```
 public enum AnomalyMode {
     private static let flag = Atomic<Bool>(false)
@@ -26,16 +32,16 @@ public enum AnomalyMode {
         return try body()
     }
 
+    /// Fails (records in the current error scope, or stops) when the result of `op` is not finite.
     static func checkForward(_ op: String, _ t: Tensor) {
-        if let bad = t.firstNonFinite() {
-            fatalError("AnomalyMode: forward of '\(op)' produced \(bad) (output shape \(t.shape))")
-        }
+        guard let bad = t.firstNonFinite() else { return }
+        ErrorScope.fail(GradusError(.nonFinite, "AnomalyMode: forward of '\(op)' produced \(bad) (output shape \(t.shape))", op: op)) { () }
     }
 
-    static func checkBackward(_ op: String, _ t: Tensor) {
-        if let bad = t.firstNonFinite() {
-            fatalError("AnomalyMode: backward of '\(op)' produced \(bad) in a gradient of shape \(t.shape)")
-        }
+    /// Throws when a gradient computed by the backward rule of `op` is not finite.
+    static func checkBackward(_ op: String, _ t: Tensor) throws {
+        guard let bad = t.firstNonFinite() else { return }
+        throw GradusError(.nonFinite, "AnomalyMode: backward of '\(op)' produced \(bad) in a gradient of shape \(t.shape)", op: op)
     }
 }
 

@@ -185,7 +185,7 @@ public enum Autograd {
                 }
                 if !createGraph, let geometry = node.sliceGeometry, let input = node.inputs.first {
                     if input.requiresGrad {
-                        if AnomalyMode.isEnabled { AnomalyMode.checkBackward(node.name, g) }
+                        if AnomalyMode.isEnabled { try AnomalyMode.checkBackward(node.name, g) }
                         deliverSlice(g, geometry, to: input)
                     }
                     if !retainGraph { node.release() }
@@ -197,7 +197,7 @@ public enum Autograd {
                 for (input, maybeGrad) in zip(node.inputs, grads) {
                     guard input.requiresGrad, let gi = maybeGrad else { continue }
                     let reduced = gi.shape == input.shape ? gi : try gi.unbroadcast(to: input.shape, op: node.name)
-                    if AnomalyMode.isEnabled { AnomalyMode.checkBackward(node.name, reduced) }
+                    if AnomalyMode.isEnabled { try AnomalyMode.checkBackward(node.name, reduced) }
                     deliver(reduced, to: input)
                 }
                 if !retainGraph { node.release() }

@@ -37,6 +37,8 @@ public struct GradusError: Error, CustomStringConvertible, Sendable, Equatable {
         case inPlaceModification
         /// A backward pass that cannot run (no graph, a graph already freed, a gradient of the wrong shape).
         case autograd
+        /// A NaN or infinity found by ``AnomalyMode`` in an operation's result or gradient.
+        case nonFinite
 
         /// The kind's name, as in error messages (`"shapeMismatch"`).
         public var description: String { rawValue }
