@@ -48,6 +48,10 @@ func contiguousStrides(_ shape: [Int]) -> [Int] {
 
 /// Calls `body(offsetA, offsetB, outOffset, innerCount, innerStrideA, innerStrideB)` once per run of the
 /// innermost dimension of `shape`, walking the outer dimensions with an index counter.
+///
+/// The counter and strides are walked through raw buffers: as Swift arrays, each step paid a uniqueness
+/// check and an end-of-mutation call whenever this function was inlined into a generic (dtype-visitor)
+/// context that the optimizer did not specialize (measured: 5% of a Transformer training step).
 @inline(__always)
 func forEachInnerRun(
     shape: [Int], stridesA: [Int], stridesB: [Int],
@@ -60,21 +64,30 @@ func forEachInnerRun(
     var outer = 1
     for i in 0..<(r - 1) { outer &*= shape[i] }
     if outer == 0 || n == 0 { return }
-    var index = [Int](repeating: 0, count: max(r - 1, 1))
-    var offA = 0, offB = 0, out = 0
-    for _ in 0..<outer {
-        body(offA, offB, out, n, sa, sb)
-        out &+= n
-        var d = r - 2
-        while d >= 0 {
-            index[d] &+= 1
-            offA &+= stridesA[d]
-            offB &+= stridesB[d]
-            if index[d] < shape[d] { break }
-            offA &-= stridesA[d] &* shape[d]
-            offB &-= stridesB[d] &* shape[d]
+    if r == 1 { body(0, 0, 0, n, sa, sb); return }
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: 4 * (r - 1)) { scratch in
+        let index = scratch.baseAddress!, dims = index + (r - 1), stA = dims + (r - 1), stB = stA + (r - 1)
+        for d in 0..<(r - 1) {
             index[d] = 0
-            d -= 1
+            dims[d] = shape[d]
+            stA[d] = stridesA[d]
+            stB[d] = stridesB[d]
+        }
+        var offA = 0, offB = 0, out = 0
+        for _ in 0..<outer {
+            body(offA, offB, out, n, sa, sb)
+            out &+= n
+            var d = r - 2
+            while d >= 0 {
+                index[d] &+= 1
+                offA &+= stA[d]
+                offB &+= stB[d]
+                if index[d] < dims[d] { break }
+                offA &-= stA[d] &* dims[d]
+                offB &-= stB[d] &* dims[d]
+                index[d] = 0
+                d -= 1
+            }
         }
     }
 }

@@ -19,6 +19,9 @@ extension Tensor {
                          "linear: input shape \(input.shape) does not match weight shape \(weight.shape) (expects [..., \(weight.shape.count == 2 ? weight.shape[1] : -1)])", .shapeMismatch)
             try require(input.dtype == weight.dtype, "linear: input dtype \(input.dtype) differs from weight dtype \(weight.dtype)", .dtypeMismatch)
             let outFeatures = weight.shape[0], inFeatures = weight.shape[1]
+            // Strided inputs are copied once, recorded, so that backward reshapes the copy for free.
+            let input = input.isContiguous ? input : input.contiguous()
+            let weight = weight.isBLASReadable ? weight : weight.contiguous()
             guard let bias else {
                 return input.rank == 1
                     ? try matmulCore(input.unsqueeze(0), weight, transA: false, transB: true).squeeze(0)

@@ -40,6 +40,9 @@ extension Tensor {
         let k = transA ? a.shape[a.rank - 2] : a.shape[a.rank - 1]
         let kb = transB ? b.shape[b.rank - 1] : b.shape[b.rank - 2]
         try require(k == kb, "matmul: shapes \(a.shape) and \(b.shape) do not match (inner sizes \(k) and \(kb))", .shapeMismatch)
+        // A view that BLAS cannot read as stored is copied once, recorded, so the backward products
+        // read the copy rather than copying the view again.
+        let a = a.isBLASReadable ? a : a.contiguous(), b = b.isBLASReadable ? b : b.contiguous()
         let out = try matmulValues(a.blasOperand(transposed: transA), b.blasOperand(transposed: transB))
         record("matmul", output: out, inputs: [a, b]) { g, _ in try matmulGradients(g, a, b, transA: transA, transB: transB) }
         return out

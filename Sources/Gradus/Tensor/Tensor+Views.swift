@@ -177,15 +177,26 @@ extension Tensor {
         }
     }
 
-    /// An operand for a BLAS product: this tensor with `transposed` when it is contiguous; when it is the
-    /// transpose of a contiguous matrix (or batch of matrices), that matrix with the flag flipped, so
-    /// that `x.t.matmul(y)` copies nothing; otherwise a contiguous copy (not recorded).
-    func blasOperand(transposed: Bool) -> (Tensor, Bool) {
-        guard let st = viewStrides, rank >= 2 else { return (self, transposed) }
+    /// Whether BLAS can read this tensor's last two dimensions as stored: it is contiguous, or the
+    /// transpose of a contiguous matrix (or batch of matrices).
+    var isBLASReadable: Bool {
+        guard let st = viewStrides else { return true }
+        guard rank >= 2 else { return false }
         var swappedShape = shape, swappedStrides = st
         swappedShape.swapAt(rank - 1, rank - 2)
         swappedStrides.swapAt(rank - 1, rank - 2)
-        if Tensor.isContiguousLayout(shape: swappedShape, strides: swappedStrides) {
+        return Tensor.isContiguousLayout(shape: swappedShape, strides: swappedStrides)
+    }
+
+    /// This tensor as BLAS reads it: itself with `transposed` when it is contiguous; when it is the
+    /// transpose of a contiguous matrix (or batch of matrices), that matrix with the flag flipped, so that
+    /// `x.t.matmul(y)` copies nothing; otherwise (callers make such operands contiguous first, recorded,
+    /// so that backward reads the copy too) a contiguous copy.
+    func blasOperand(transposed: Bool) -> (Tensor, Bool) {
+        guard viewStrides != nil else { return (self, transposed) }
+        if isBLASReadable {
+            var swappedShape = shape
+            swappedShape.swapAt(rank - 1, rank - 2)
             return (makeView(shape: swappedShape, strides: nil, offset: storageOffset), !transposed)
         }
         let copy = Tensor(uninitializedShape: shape, dtype: dtype)
