@@ -18,6 +18,8 @@ public struct Evaluate: ParsableCommand {
 
     @OptionGroup public var dataOptions: DataOptions
 
+    @OptionGroup public var resources: ResourceOptions
+
     @Option(help: "Which part of the data to evaluate: test or train.")
     public var split: String = "test"
 
@@ -37,6 +39,7 @@ public struct Evaluate: ParsableCommand {
     @discardableResult
     public func execute(console: Console) throws -> Evaluation {
         try CommandSupport.setThreads(threads)
+        try resources.apply()
         let trained = try TrainedModel.load(checkpoint)
         let data = try trained.loadData(try dataOptions.spec(base: trained.config.data))
         let part = split == "train" ? data.train : data.test

@@ -22,6 +22,8 @@ public struct ExplainCommand: ParsableCommand {
 
     @OptionGroup public var dataOptions: DataOptions
 
+    @OptionGroup public var resources: ResourceOptions
+
     @Option(help: ArgumentHelp("Take the sample from this .csv/.npy/.npz file instead of the test data.", valueName: "file"))
     public var input: String?
 
@@ -45,7 +47,8 @@ public struct ExplainCommand: ParsableCommand {
     public func validate() throws {
         try CommandSupport.checkFile(checkpoint, option: "--checkpoint")
         if let input { try CommandSupport.checkFile(input, option: "--input") }
-        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        guard steps >= 1 && steps <= 10_000 else { throw ValidationError("--steps must lie in 1...10000, got \(steps)") }
+        if let out { try CommandSupport.refuseOverwriting(out, option: "--out", inputs: [checkpoint, input, dataOptions.data].compactMap { $0 }) }
         guard index >= 0 else { throw ValidationError("--index must not be negative, got \(index)") }
     }
 
@@ -54,6 +57,7 @@ public struct ExplainCommand: ParsableCommand {
     /// Runs the command, writing to `console`; returns the saliency and integrated gradients.
     @discardableResult
     public func execute(console: Console) throws -> (saliency: Tensor, integratedGradients: Tensor) {
+        try resources.apply()
         let trained = try TrainedModel.load(checkpoint)
         let sample: Tensor, label: String
         if let input {

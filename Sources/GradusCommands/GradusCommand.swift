@@ -63,8 +63,21 @@ import Foundation
 enum CommandSupport {
     static func setThreads(_ threads: Int?) throws {
         guard let threads else { return }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        guard threads >= 1 && threads <= 1024 else { throw ValidationError("--threads must lie in 1...1024, got \(threads)") }
         Threading.count = threads
+    }
+
+    /// Refuses an output path that is one of the command's input files (or a folder): writing it would
+    /// destroy the input (`explain --out checkpoint.safetensors`).
+    static func refuseOverwriting(_ output: String, option: String, inputs: [String]) throws {
+        let target = URL(fileURLWithPath: output).resolvingSymlinksInPath().standardizedFileURL.path
+        for input in inputs where URL(fileURLWithPath: input).resolvingSymlinksInPath().standardizedFileURL.path == target {
+            throw ValidationError("\(option) \(output) is an input of this command; writing it would destroy it — choose another file")
+        }
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: output, isDirectory: &isDir), isDir.boolValue {
+            throw ValidationError("\(option) \(output) is a folder; give a file name")
+        }
     }
 
     static func checkFile(_ path: String, option: String) throws {

@@ -21,10 +21,7 @@ enum InputFile {
 
     /// Reads CSV rows; columns are matched to `featureNames` by name; a target column is ignored.
     static func readCSV(_ path: String, featureNames: [String]?, target: String?) throws -> Tensor {
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        guard let text = String(data: bytes, encoding: .utf8) else {
-            throw DataError(.parse, file: path, "the file is not valid UTF-8 text")
-        }
+        let text = try CSVReader.text(of: path, maxBytes: ReaderLimits.defaultMaxBytes)
         let lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: true)
         guard let headerLine = lines.first else { throw DataError(.parse, file: path, "the file is empty") }
         let header = headerLine.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }

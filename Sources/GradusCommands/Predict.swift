@@ -25,6 +25,8 @@ public struct Predict: ParsableCommand {
     @Option(help: "Show at most this many rows.")
     public var limit: Int = 20
 
+    @OptionGroup public var resources: ResourceOptions
+
     public init() {}
 
     public func validate() throws {
@@ -38,6 +40,7 @@ public struct Predict: ParsableCommand {
     /// Runs the command, writing to `console`; returns the probabilities or values `[rows, outputs]`.
     @discardableResult
     public func execute(console: Console) throws -> Tensor {
+        try resources.apply()
         let trained = try TrainedModel.load(checkpoint)
         let raw = try InputFile.read(input, for: trained)
         let per = trained.config.model.inputFeatures

@@ -32,6 +32,8 @@ public struct Train: ParsableCommand {
 
     @OptionGroup public var dataOptions: DataOptions
 
+    @OptionGroup public var resources: ResourceOptions
+
     @Option(help: "The model: mlp, linear (one Linear layer) or lenet (LeNet-5, images of at least 12x12).")
     public var model: ModelSpec.Architecture = .mlp
 
@@ -154,6 +156,7 @@ public struct Train: ParsableCommand {
     @discardableResult
     public func execute(console: Console) throws -> Evaluation {
         try CommandSupport.setThreads(threads)
+        try resources.apply()
         let run: TrainingRun
         if let resume {
             run = try TrainingRun(resuming: resume, epochs: epochs, data: try dataOptions.spec(base: nil),

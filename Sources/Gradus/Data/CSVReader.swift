@@ -41,12 +41,36 @@ public enum CSVReader {
     public static func read(_ path: String, targetColumn: String, dtype: DType = .float32,
                             targetDType: DType = .float32, separator: Character = ",",
                             maxBytes: Int = ReaderLimits.defaultMaxBytes) throws -> CSVTable {
-        let bytes = try Gzip.readMaybeCompressed(path, maxBytes: maxBytes)
+        let text = try self.text(of: path, maxBytes: maxBytes)
+        return try parse(text, file: path, targetColumn: targetColumn, dtype: dtype, targetDType: targetDType,
+                         separator: separator)
+    }
+
+    /// The UTF-8 text of a (possibly gzip-compressed) regular file, without a leading byte-order mark.
+    ///
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - maxBytes: the largest size accepted, compressed or decompressed.
+    /// - Throws: ``DataError`` for a missing, special, oversized or non-UTF-8 file.
+    ///
+    /// ```swift
+    /// let text = try CSVReader.text(of: "data.csv", maxBytes: 1 << 20)
+    /// ```
+    public static func text(of path: String, maxBytes: Int = ReaderLimits.defaultMaxBytes) throws -> String {
+        var bytes = try Gzip.readMaybeCompressed(path, maxBytes: maxBytes)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw DataError(.parse, file: path, "the file is not valid UTF-8 text")
         }
-        return try parse(text, file: path, targetColumn: targetColumn, dtype: dtype, targetDType: targetDType,
-                         separator: separator)
+        return text
+    }
+
+    /// A number written in decimal (`-1.5`, `2e-3`, `7`): Swift's `Double(String)` stops at a NUL byte
+    /// and reads `"1\0abc"` as 1, and accepts hexadecimal and `nan`; data cells get neither.
+    static func strictNumber(_ s: String) -> Double? {
+        guard !s.isEmpty, s.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 43 || $0 == 45 || $0 == 46 || $0 == 69 || $0 == 101 }),
+              let v = Double(s), v.isFinite else { return nil }
+        return v
     }
 
     /// Parses CSV text; `file` names it in errors.
@@ -63,6 +87,7 @@ public enum CSVReader {
         var targets: [Double] = []
         var rows = 0
         var lineNumber = 0
+        let text = text.first == "\u{FEFF}" ? Substring(text.dropFirst()) : Substring(text)
         // "\r\n" is a single Character in Swift, so both line ends are separators.
         for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             lineNumber += 1
@@ -88,7 +113,7 @@ public enum CSVReader {
             }
             for (c, cell) in cells.enumerated() {
                 let s = cell.trimmingSpaces()
-                guard let v = Double(s), v.isFinite else {
+                guard let v = strictNumber(s) else {
                     throw DataError(.parse, file: file,
                                     "line \(lineNumber), column \(c + 1) (\"\(names[c])\"): \"\(s)\" is not a finite number")
                 }
@@ -105,6 +130,7 @@ public enum CSVReader {
             rows += 1
         }
         guard let names = header else { throw DataError(.parse, file: file, "the file has no header row") }
+        guard rows > 0 else { throw DataError(.parse, file: file, "the file has a header but no data rows") }
         var featureNames = names
         featureNames.remove(at: targetIndex)
         let x = Tensor(shape: [rows, featureNames.count], values: features, dtype: dtype)

@@ -71,6 +71,8 @@ public struct DataError: Error, CustomStringConvertible, Sendable, Equatable {
 /// let x = try NPYReader.read(path, maxBytes: 64 << 20)   // refuse anything over 64 MiB
 /// ```
 public enum ReaderLimits {
-    /// The default limit on the size of a file and of the data decoded from it: 4 GiB.
-    public static let defaultMaxBytes = 4 << 30
+    /// The default limit on the size of a file and of the data decoded from it: half of
+    /// ``MemoryBudget/bytes`` (512 MiB by default), so that reading and converting the data stay within
+    /// the budget. Raise the budget (`--max-memory`) for larger data.
+    public static var defaultMaxBytes: Int { MemoryBudget.bytes / 2 }
 }

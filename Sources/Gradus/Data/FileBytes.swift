@@ -9,12 +9,17 @@ import Darwin
 enum FileBytes {
     /// The bytes of the file at `path`, refusing files larger than `maxBytes`.
     static func read(_ path: String, maxBytes: Int) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Refuse FIFOs, devices and folders before opening: open() on a FIFO waits for a writer forever.
+        var before = stat()
+        guard stat(path, &before) == 0 else { throw DataError(.io, file: path, "cannot open: \(errnoText())") }
+        try requireRegular(before, path)
+        // O_NONBLOCK too, in case the path was swapped for a FIFO between stat and open.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw DataError(.io, file: path, "cannot open: \(errnoText())") }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw DataError(.io, file: path, "cannot stat: \(errnoText())") }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw DataError(.io, file: path, "not a regular file") }
+        try requireRegular(info, path)
         let size = Int(info.st_size)
         guard size <= maxBytes else {
             throw DataError(.tooLarge, file: path, "file has \(size) bytes, over the limit of \(maxBytes)")
@@ -37,6 +42,21 @@ enum FileBytes {
     }
 
     static func errnoText() -> String { String(cString: strerror(errno)) }
+
+    /// Throws unless `info` describes a regular file, naming what it is instead.
+    static func requireRegular(_ info: stat, _ path: String) throws {
+        let kind: String
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return
+        case S_IFDIR: kind = "a folder"
+        case S_IFIFO: kind = "a FIFO (named pipe)"
+        case S_IFCHR: kind = "a character device"
+        case S_IFBLK: kind = "a block device"
+        case S_IFSOCK: kind = "a socket"
+        default: kind = "not a regular file"
+        }
+        throw DataError(.io, file: path, "\(kind), not a regular file")
+    }
 
     /// The product of `dims`, or an `.overflow` error naming `file`.
     static func product(_ dims: [Int], file: String, what: String) throws -> Int {

@@ -53,14 +53,14 @@ enum Inflater {
     ///   - expectedSize: the exact output size when known (zip entries); a mismatch throws.
     static func inflate(_ input: ArraySlice<UInt8>, windowBits: Int32, multiMember: Bool, expectedSize: Int?,
                         file: String, maxBytes: Int) throws -> [UInt8] {
-        if let e = expectedSize, e > maxBytes {
-            throw DataError(.tooLarge, file: file, "decompressed size \(e) is over the limit of \(maxBytes) bytes")
-        }
         // Deflate expands at most 1032:1 (a 258-byte match in 2 bits), so a claimed size beyond that
         // is a lie; checking it here also keeps the claim from sizing the reservation below.
         if let e = expectedSize, e > maxInflatedSize(input.count) {
             throw DataError(.badHeader, file: file,
                             "claims \(e) decompressed bytes, but \(input.count) compressed bytes inflate to at most \(maxInflatedSize(input.count))")
+        }
+        if let e = expectedSize, e > maxBytes {
+            throw DataError(.tooLarge, file: file, "decompressed size \(e) is over the limit of \(maxBytes) bytes")
         }
         var stream = z_stream()
         let initStatus = inflateInit2_(&stream, windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
@@ -98,6 +98,9 @@ enum Inflater {
                 }
                 let produced = chunkSize - Int(stream.avail_out)
                 if produced > 0 {
+                    if let e = expectedSize, output.count + produced > e {
+                        throw DataError(.corrupt, file: file, "inflates past its declared size of \(e) bytes")
+                    }
                     guard output.count + produced <= maxBytes else {
                         throw DataError(.tooLarge, file: file,
                                         "decompressed data exceeds the limit of \(maxBytes) bytes")

@@ -26,6 +26,34 @@ public struct Standardizer: Sendable {
         self.scale = scale.detach()
     }
 
+    /// A standardizer from statistics that come from outside (a checkpoint), checked first: two
+    /// floating-point vectors of `features` finite values, every scale positive.
+    ///
+    /// - Parameters:
+    ///   - mean: the per-feature mean.
+    ///   - scale: the per-feature scale.
+    ///   - features: the number of features the model takes.
+    ///   - source: the file they come from, for the message.
+    /// - Throws: ``DataError`` naming what does not fit.
+    ///
+    /// ```swift
+    /// let s = try Standardizer.validated(mean: m, scale: s, features: 64, source: "checkpoint.safetensors")
+    /// ```
+    public static func validated(mean: Tensor, scale: Tensor, features: Int, source: String) throws -> Standardizer {
+        guard mean.dtype.isFloatingPoint, scale.dtype.isFloatingPoint, mean.shape == [features], scale.shape == [features] else {
+            throw DataError(.badHeader, file: source,
+                            "standardizer statistics: mean \(mean.shape) (\(mean.dtype)) and scale \(scale.shape) (\(scale.dtype)) must be floating-point vectors of the model's \(features) features")
+        }
+        let m = mean.scalars(as: Double.self), s = scale.scalars(as: Double.self)
+        if let i = m.firstIndex(where: { !$0.isFinite }) {
+            throw DataError(.badHeader, file: source, "standardizer mean of feature \(i) is \(m[i]), not a finite number")
+        }
+        if let i = s.firstIndex(where: { !($0.isFinite && $0 > 0) }) {
+            throw DataError(.badHeader, file: source, "standardizer scale of feature \(i) is \(s[i]), not a positive finite number")
+        }
+        return Standardizer(mean: mean.to(.float32), scale: scale.to(.float32))
+    }
+
     /// Fits the mean and scale of each column of `x` (`[samples, features]`).
     ///
     /// - Parameter x: the training features.

@@ -168,6 +168,11 @@ public struct ZipArchive: Sendable {
     func read(_ entry: Entry, maxBytes: Int) throws -> [UInt8] {
         let where_ = "\(file)/\(entry.name)"
         guard entry.flags & 1 == 0 else { throw DataError(.unsupported, file: where_, "the entry is encrypted") }
+        // A claim beyond deflate's 1032:1 ratio is a lie whatever the limit: say so first.
+        if entry.method == 8, entry.uncompressedSize > maxInflatedSize(entry.compressedSize) {
+            throw DataError(.badHeader, file: where_,
+                            "claims \(entry.uncompressedSize) decompressed bytes, but \(entry.compressedSize) compressed bytes inflate to at most \(maxInflatedSize(entry.compressedSize))")
+        }
         guard entry.uncompressedSize <= maxBytes else {
             throw DataError(.tooLarge, file: where_, "entry of \(entry.uncompressedSize) bytes is over the limit of \(maxBytes)")
         }

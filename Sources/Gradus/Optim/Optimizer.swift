@@ -232,6 +232,7 @@ public class Optimizer: @unchecked Sendable {
                 }
             case "state":
                 guard i >= 0, i < flat.count, parts[2] == "step" else { throw OptimizerStateError.unexpectedKey(key) }
+                guard value >= 0, value <= 1e15, value == value.rounded() else { throw OptimizerStateError.invalidValue(key: key, value: value) }
                 steps[i] = Int(value)
             default:
                 throw OptimizerStateError.unexpectedKey(key)

@@ -34,6 +34,8 @@ public enum OptimizerStateError: Error, CustomStringConvertible, Equatable {
     case missingKey(String)
     /// A buffer's shape differs from its parameter's.
     case shapeMismatch(key: String, expected: [Int], found: [Int])
+    /// A number outside its range (a step count that is negative, fractional or huge).
+    case invalidValue(key: String, value: Double)
 
     /// A message naming the entry that does not fit.
     public var description: String {
@@ -48,6 +50,8 @@ public enum OptimizerStateError: Error, CustomStringConvertible, Equatable {
             return "optimizer state: missing entry '\(k)'"
         case let .shapeMismatch(k, e, f):
             return "optimizer state: '\(k)' has shape \(f) but its parameter has shape \(e)"
+        case let .invalidValue(k, v):
+            return "optimizer state: '\(k)' is \(v), not a whole number in 0...1e15"
         }
     }
 }

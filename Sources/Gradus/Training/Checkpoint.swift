@@ -115,8 +115,8 @@ public struct Checkpoint: @unchecked Sendable {
             throw DataError(.unsupported, file: file, "checkpoint format \(version) is not supported (expected \(formatVersion))")
         }
         func integer(_ key: String) throws -> Int {
-            guard let s = meta[key], let v = Int(s), v >= 0 else {
-                throw DataError(.badHeader, file: file, "metadata \(key) is missing or not a non-negative integer")
+            guard let s = meta[key], let v = Int(s), v >= 0, v <= 1 << 50 else {
+                throw DataError(.badHeader, file: file, "metadata \(key) is missing or not an integer in 0...2^50")
             }
             return v
         }
@@ -136,8 +136,8 @@ public struct Checkpoint: @unchecked Sendable {
         var user: [String: String] = [:]
         for (k, v) in meta {
             if k.hasPrefix("gradus.optimizer.") {
-                guard let d = Double(v) else {
-                    throw DataError(.badHeader, file: file, "metadata \(k) is not a number: '\(v)'")
+                guard let d = Double(v), d.isFinite, abs(d) <= 1e15 else {
+                    throw DataError(.badHeader, file: file, "metadata \(k) is not a finite number of reasonable size: '\(v)'")
                 }
                 optimizer.scalars[String(k.dropFirst(17))] = d
             } else if !k.hasPrefix("gradus.") {

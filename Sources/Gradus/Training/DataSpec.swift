@@ -138,6 +138,9 @@ public struct DataSpec: Codable, Sendable, Equatable {
     }
 
     func split(_ data: TensorDataset) throws -> (TensorDataset, TensorDataset) {
+        guard data.count >= 2 else {
+            throw TrainingError("\(path ?? format.rawValue): \(data.count) sample(s) cannot be split into a training and a test part; give at least 2")
+        }
         let nTest = Swift.max(1, Int((Double(data.count) * testFraction).rounded()))
         let parts = try data.split(trainFraction: Double(data.count - nTest) / Double(data.count), seed: splitSeed)
         return (parts.train, parts.validation)
@@ -175,8 +178,8 @@ public struct DataSpec: Codable, Sendable, Equatable {
         case .classify:
             guard y.rank == 1 else { throw DataError(.badHeader, file: file, "class labels must be a vector, got shape \(y.shape)") }
             let values = y.scalars(as: Double.self)
-            guard values.allSatisfy({ $0 >= 0 && $0 == $0.rounded() && $0 < 1e6 }) else {
-                throw DataError(.parse, file: file, "class labels must be whole numbers from 0; use --task regress for real targets")
+            if let bad = values.firstIndex(where: { !($0 >= 0 && $0 == $0.rounded() && $0 < Double(LoadedData.maxClasses)) }) {
+                throw DataError(.parse, file: file, "class label \(values[bad]) at row \(bad) is not a whole number in 0..<\(LoadedData.maxClasses); use --task regress for real targets")
             }
             return TensorDataset(features, Tensor(labels: values.map { Int($0) }))
         case .regress:
@@ -192,6 +195,9 @@ public struct DataSpec: Codable, Sendable, Equatable {
 /// print(data.train.count, data.test.count, data.classes ?? 0)
 /// ```
 public struct LoadedData: Sendable {
+    /// The largest number of classes accepted (labels 0..<maxClasses).
+    public static let maxClasses = 100_000
+
     /// The training part.
     public var train: TensorDataset
     /// The test part.
@@ -233,11 +239,22 @@ public struct LoadedData: Sendable {
         self.source = source
         switch task {
         case .classify:
-            guard train.targets.dtype == .int64, train.targets.rank == 1 else {
+            guard train.targets.dtype == .int64, train.targets.rank == 1,
+                  test.targets.dtype == .int64, test.targets.rank == 1 else {
                 throw TrainingError("\(source): classification needs integer class labels")
             }
-            let labels = train.targets.intScalars
-            classes = (labels.max() ?? 0) + 1
+            // The class count comes from all the data (a class may appear only in the test part), and
+            // every label is checked before a model or a one-hot matrix is sized from it.
+            var largest = -1
+            for (part, targets) in [("training", train.targets), ("test", test.targets)] {
+                for (row, label) in targets.intScalars.enumerated() {
+                    guard label >= 0 && label < Self.maxClasses else {
+                        throw TrainingError("\(source): class label \(label) in row \(row) of the \(part) part is outside 0..<\(Self.maxClasses); labels must count classes from 0 (use --task regress for real-valued targets)")
+                    }
+                    largest = Swift.max(largest, label)
+                }
+            }
+            classes = largest + 1
             targetWidth = 1
         case .regress:
             classes = nil

@@ -71,12 +71,16 @@ public struct ModelSpec: Codable, Sendable, Equatable {
     /// ```
     public func validate() throws {
         guard outputs >= 1 else { throw TrainingError("the model needs at least one output, got \(outputs)") }
-        guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 >= 1 }) else {
-            throw TrainingError("the model's input shape \(inputShape) must have positive sizes")
+        guard outputs <= Self.maxWidth else {
+            throw TrainingError("the model's \(outputs) outputs are over the limit of \(Self.maxWidth)")
         }
-        if let bad = hidden.first(where: { $0 < 1 }) {
-            throw TrainingError("hidden layer sizes must be positive, got \(bad)")
+        guard !inputShape.isEmpty, inputShape.count <= 8, inputShape.allSatisfy({ $0 >= 1 && $0 <= Self.maxWidth }) else {
+            throw TrainingError("the model's input shape \(inputShape) must have 1 to 8 sizes, each from 1 to \(Self.maxWidth)")
         }
+        if let bad = hidden.first(where: { $0 < 1 || $0 > Self.maxWidth }) {
+            throw TrainingError("--hidden sizes must lie in 1...\(Self.maxWidth), got \(bad)")
+        }
+        guard hidden.count <= 64 else { throw TrainingError("--hidden lists \(hidden.count) layers; at most 64") }
         if architecture == .lenet {
             guard inputShape.count == 3 else {
                 throw TrainingError("lenet needs image samples [channels, height, width], got \(inputShape); use --model mlp for tabular data")
@@ -85,6 +89,64 @@ public struct ModelSpec: Codable, Sendable, Equatable {
                 throw TrainingError("lenet needs images of at least 12x12 pixels, got \(inputShape[1])x\(inputShape[2]); use --model mlp")
             }
         }
+    }
+
+    /// The largest size of any one dimension: an input dimension, a hidden layer, the outputs.
+    public static let maxWidth = 1 << 24
+
+    /// The number of trainable parameters, or nil when computing it overflows.
+    ///
+    /// ```swift
+    /// ModelSpec(architecture: .mlp, inputShape: [64], hidden: [128], outputs: 10).parameterCount   // 9610
+    /// ```
+    public var parameterCount: Int? {
+        func affine(_ i: Int, _ o: Int) -> Int? {
+            let (w, o1) = i.multipliedReportingOverflow(by: o)
+            let (b, o2) = w.addingReportingOverflow(o)
+            return o1 || o2 ? nil : b
+        }
+        func sum(_ parts: [Int?]) -> Int? {
+            var total = 0
+            for p in parts {
+                guard let p else { return nil }
+                let (t, o) = total.addingReportingOverflow(p)
+                if o { return nil }
+                total = t
+            }
+            return total
+        }
+        var features = 1
+        for d in inputShape {
+            let (p, o) = features.multipliedReportingOverflow(by: d)
+            if o { return nil }
+            features = p
+        }
+        switch architecture {
+        case .mlp, .linear:
+            let widths = [features] + (architecture == .mlp ? hidden : []) + [outputs]
+            return sum(zip(widths, widths.dropFirst()).map { affine($0, $1) })
+        case .lenet:
+            guard inputShape.count == 3 else { return nil }
+            let c = inputShape[0], h = inputShape[1], w = inputShape[2]
+            let (hw, o) = ((h / 2 - 4) / 2).multipliedReportingOverflow(by: (w / 2 - 4) / 2)
+            let (flat, o2) = hw.multipliedReportingOverflow(by: 16)
+            guard !o, !o2 else { return nil }
+            let (conv1, o3) = c.multipliedReportingOverflow(by: 6 * 25)
+            guard !o3 else { return nil }
+            return sum([conv1 + 6, 6 * 16 * 25 + 16, affine(flat, 120), affine(120, 84), affine(84, outputs)])
+        }
+    }
+
+    /// Checks that the model's parameters, their gradients and two optimizer buffers per parameter fit
+    /// in ``MemoryBudget``, before anything is allocated.
+    ///
+    /// - Parameter source: what the sizes came from (a flag or a checkpoint), for the message.
+    public func checkMemory(source: String) throws {
+        let bytes = parameterCount.flatMap { n -> Int? in
+            let (b, o) = n.multipliedReportingOverflow(by: 16)   // 4 bytes × (weights, grads, 2 buffers)
+            return o ? nil : b
+        }
+        try MemoryBudget.check(bytes, for: "the model \(summary) (parameters, gradients and optimizer state)", source: source)
     }
 
     /// Builds the model with fresh parameters drawn from `generator`.
@@ -99,6 +161,7 @@ public struct ModelSpec: Codable, Sendable, Equatable {
     /// ```
     public func build(generator: inout SeededGenerator) throws -> Sequential {
         try validate()
+        try checkMemory(source: "model")
         var layers: [any Layer] = []
         switch architecture {
         case .mlp, .linear:

@@ -81,9 +81,15 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// try config.validate()
     /// ```
     public func validate() throws {
-        guard epochs >= 1 else { throw TrainingError("--epochs must be at least 1, got \(epochs)") }
-        guard batchSize >= 1 else { throw TrainingError("--batch-size must be at least 1, got \(batchSize)") }
-        guard saveEvery >= 0 else { throw TrainingError("--save-every must not be negative, got \(saveEvery)") }
+        guard epochs >= 1 && epochs <= Self.maxEpochs else {
+            throw TrainingError("--epochs must lie in 1...\(Self.maxEpochs), got \(epochs)")
+        }
+        guard batchSize >= 1 && batchSize <= Self.maxBatchSize else {
+            throw TrainingError("--batch-size must lie in 1...\(Self.maxBatchSize), got \(batchSize)")
+        }
+        guard saveEvery >= 0 && saveEvery <= Self.maxEpochs else {
+            throw TrainingError("--save-every must lie in 0...\(Self.maxEpochs), got \(saveEvery)")
+        }
         if let bad = model.hidden.first(where: { $0 < 1 }) {
             throw TrainingError("--hidden sizes must be positive, got \(bad)")
         }
@@ -92,6 +98,11 @@ public struct RunConfig: Codable, Sendable, Equatable {
             throw TrainingError("CSV data needs --target COLUMN naming the target column")
         }
     }
+
+    /// The largest number of epochs accepted.
+    public static let maxEpochs = 1_000_000
+    /// The largest batch size accepted.
+    public static let maxBatchSize = 1 << 20
 
     /// The configuration as JSON.
     public func json() -> String {

@@ -23,18 +23,43 @@ public final class TrainedModel {
     /// The checkpoint the model came from.
     public let checkpoint: Checkpoint
 
-    init(config: RunConfig, model: Sequential, checkpoint: Checkpoint) {
+    init(config: RunConfig, model: Sequential, checkpoint: Checkpoint, standardizer: Standardizer?, imageShape: [Int]?) {
         self.config = config
         self.model = model
         self.checkpoint = checkpoint
-        if let mean = checkpoint.extra["standardizer.mean"], let scale = checkpoint.extra["standardizer.scale"] {
-            standardizer = Standardizer(mean: mean, scale: scale)
-        } else {
-            standardizer = nil
-        }
+        self.standardizer = standardizer
         featureNames = checkpoint.metadata["feature_names"].map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
-        imageShape = checkpoint.metadata["image_shape"].map { $0.split(separator: ",").compactMap { Int($0) } }
+        self.imageShape = imageShape
         model.eval()
+    }
+
+    /// Checks everything a checkpoint says about the model before anything is built from it: the
+    /// configuration's numbers and sizes (against ``MemoryBudget``), the standardizer's statistics and
+    /// the image shape. Returns the statistics and the shape.
+    static func validate(_ config: RunConfig, _ checkpoint: Checkpoint, file: String) throws -> (Standardizer?, [Int]?) {
+        do {
+            try config.validate()
+            try config.model.validate()
+        } catch let error as TrainingError {
+            throw TrainingError("\(file): the checkpoint's run configuration is invalid: \(error.message)")
+        }
+        try config.model.checkMemory(source: file)
+        var standardizer: Standardizer? = nil
+        let mean = checkpoint.extra["standardizer.mean"], scale = checkpoint.extra["standardizer.scale"]
+        if let mean, let scale {
+            standardizer = try Standardizer.validated(mean: mean, scale: scale, features: config.model.inputFeatures, source: file)
+        } else if (mean == nil) != (scale == nil) {
+            throw DataError(.badHeader, file: file, "the checkpoint holds only one of standardizer.mean and standardizer.scale")
+        }
+        var imageShape: [Int]? = nil
+        if let text = checkpoint.metadata["image_shape"] {
+            let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+            guard parts.count == 2, let h = parts[0], let w = parts[1], h >= 1, w >= 1, h <= ModelSpec.maxWidth, w <= ModelSpec.maxWidth else {
+                throw DataError(.badHeader, file: file, "metadata image_shape '\(text)' must be two positive sizes 'height,width'")
+            }
+            imageShape = [h, w]
+        }
+        return (standardizer, imageShape)
     }
 
     /// Reads a checkpoint and rebuilds its model.
@@ -53,6 +78,7 @@ public final class TrainedModel {
             throw TrainingError("\(path): the checkpoint has no run configuration (metadata 'config'); was it written by gradus train?")
         }
         let config = try RunConfig.decode(json: json)
+        let (standardizer, imageShape) = try validate(config, checkpoint, file: path)
         var rng = SeededGenerator(seed: config.seed)
         let model = try config.model.build(generator: &rng)
         do {
@@ -60,7 +86,7 @@ public final class TrainedModel {
         } catch {
             throw TrainingError("\(path): the weights do not fit the model \(config.model.summary): \(error)")
         }
-        return TrainedModel(config: config, model: model, checkpoint: checkpoint)
+        return TrainedModel(config: config, model: model, checkpoint: checkpoint, standardizer: standardizer, imageShape: imageShape)
     }
 
     /// The task the model was trained for.

@@ -71,11 +71,18 @@ public final class TrainingRun {
         if let epochs { config.epochs = epochs }
         if let data { config.data = data }
         if let nonFiniteLoss { config.nonFiniteLoss = nonFiniteLoss }
-        try self.init(config: config, checkpoint: checkpoint,
+        try self.init(config: config, checkpoint: checkpoint, checkpointFile: path,
                       outputDirectory: outputDirectory ?? (path as NSString).deletingLastPathComponent)
     }
 
-    init(config original: RunConfig, checkpoint: Checkpoint?, outputDirectory: String?) throws {
+    init(config original: RunConfig, checkpoint: Checkpoint?, checkpointFile: String = "checkpoint",
+         outputDirectory: String?) throws {
+        // A checkpoint is input from a stranger: everything it says is checked before anything is
+        // allocated from it.
+        var checkpointStandardizer: Standardizer? = nil
+        if let checkpoint {
+            (checkpointStandardizer, _) = try TrainedModel.validate(original, checkpoint, file: checkpointFile)
+        }
         try original.validate()
         var config = original
         var data = try config.data.load(task: config.task)
@@ -100,11 +107,12 @@ public final class TrainingRun {
             throw TrainingError("\(data.source): labels go up to \(outputs - 1) but the checkpoint's model has \(config.model.outputs) classes")
         }
         try config.model.validate()
+        try config.model.checkMemory(source: checkpoint == nil ? "--hidden" : checkpointFile)
         data = try data.reshaped(to: config.model.sampleShape)
         var standardizer: Standardizer? = nil
         if config.data.standardize, data.sampleShape.count == 1 {
-            if let c = checkpoint, let mean = c.extra["standardizer.mean"], let scale = c.extra["standardizer.scale"] {
-                standardizer = Standardizer(mean: mean, scale: scale)
+            if let checkpointStandardizer {
+                standardizer = checkpointStandardizer
             } else {
                 standardizer = try Standardizer.fit(data.train.inputs)
             }
