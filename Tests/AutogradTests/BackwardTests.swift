@@ -95,7 +95,11 @@ struct BackwardTests {
             lastHidden = h
             loss.backward()
             GradMode.noGrad {
-                w.storage.pointer.assumingMemoryBound(to: Float.self).update(from: (w - w.grad! * 0.01).storage.pointer.assumingMemoryBound(to: Float.self), count: w.count)
+                // Scoped access: the temporary w - 0.01·grad stays alive while its elements are copied.
+                let updated = w - w.grad! * 0.01
+                try? w.withUnsafeMutableBufferPointer(as: Float.self) { dst in
+                    try updated.withUnsafeBufferPointer(as: Float.self) { src in _ = dst.update(fromContentsOf: src) }
+                }
             }
             w.grad = nil
             b.grad = nil

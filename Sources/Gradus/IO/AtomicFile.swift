@@ -20,7 +20,7 @@ public enum AtomicFile {
         /// Appends `count` bytes from `pointer`.
         ///
         /// ```swift
-        /// try out.write(tensor.contiguous().storage.pointer, count: tensor.count * tensor.dtype.byteSize)
+        /// try tensor.withUnsafeBufferPointer(as: Float.self) { try out.write(UnsafeRawPointer($0.baseAddress!), count: $0.count * 4) }
         /// ```
         public func write(_ pointer: UnsafeRawPointer, count: Int) throws {
             var done = 0

@@ -9,8 +9,10 @@ import Synchronization
 /// (``Tensor/assign(_:)`` and the other `…InPlace` methods, optimizer steps, ``Module/loadStateDict(_:strict:)``)
 /// write into it and count a new ``version``.
 public final class TensorStorage: @unchecked Sendable {
-    /// Start of the buffer.
-    public let pointer: UnsafeMutableRawPointer
+    /// Start of the buffer. Internal: outside the library, memory is reached through
+    /// ``Tensor/withUnsafeBufferPointer(as:_:)`` and ``Tensor/withUnsafeMutableBufferPointer(as:_:)``,
+    /// which keep the owner alive while the pointer is used.
+    let pointer: UnsafeMutableRawPointer
     /// Size of the buffer in bytes.
     public let byteCount: Int
     /// How many times the elements were changed in place (PyTorch's `_version`). A recorded operation
