@@ -177,6 +177,10 @@ public struct Train: ParsableCommand {
         let progressBar = console.isTerminal && !quiet
         var lastDraw: UInt64 = 0
         let began = DispatchTime.now().uptimeNanoseconds
+        // Ctrl-C and SIGTERM stop at the next batch, save a resumable checkpoint and exit 130 / 143.
+        Interruption.reset()
+        Interruption.installSignalHandlers()
+        do {
         try run.run(onBatch: progressBar ? { p in
             let now = DispatchTime.now().uptimeNanoseconds
             if now - lastDraw > 100_000_000 || p.batch == p.batches {
@@ -187,6 +191,11 @@ public struct Train: ParsableCommand {
             guard !quiet else { return }
             if progressBar { console.write("\r\u{1B}[K") }
             console.line(Self.epochLine(m, epochs: c.epochs, residentBytes: logMemory ? ResidentMemory.bytes() : nil))
+        }
+        } catch let stop as TrainingInterrupted {
+            if progressBar { console.write("\r\u{1B}[K") }
+            console.line("gradus train: " + stop.message)
+            throw ExitCode(stop.exitStatus)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
         let result = run.evaluate()

@@ -27,6 +27,9 @@ public struct Checkpoint: @unchecked Sendable {
     public var step: Int
     /// The state of the global generator (``Random/state``) when the checkpoint was made.
     public var rngState: [UInt64]
+    /// The progress of the epoch under way when the checkpoint was written mid-epoch (an interrupted
+    /// run), or nil at an epoch boundary.
+    public var unfinishedEpoch: EpochProgress? = nil
     /// Free-form string entries; keys must not start with `gradus.`.
     public var metadata: [String: String]
 
@@ -72,6 +75,7 @@ public struct Checkpoint: @unchecked Sendable {
         meta["gradus.step"] = String(step)
         meta["gradus.rng"] = rngState.map(String.init).joined(separator: ",")
         for (k, v) in optimizer.scalars { meta["gradus.optimizer." + k] = "\(v)" }
+        if let unfinishedEpoch { meta["gradus.partial"] = unfinishedEpoch.text }
         return (tensors, meta)
     }
 
@@ -144,7 +148,14 @@ public struct Checkpoint: @unchecked Sendable {
                 user[k] = v
             }
         }
-        return Checkpoint(model: model, optimizer: optimizer, extra: extra, epoch: try integer("gradus.epoch"),
-                          step: try integer("gradus.step"), rngState: rng, metadata: user)
+        var checkpoint = Checkpoint(model: model, optimizer: optimizer, extra: extra, epoch: try integer("gradus.epoch"),
+                                    step: try integer("gradus.step"), rngState: rng, metadata: user)
+        if let text = meta["gradus.partial"] {
+            guard let progress = EpochProgress(text: text) else {
+                throw DataError(.badHeader, file: file, "metadata gradus.partial '\(text)' is not a valid epoch progress record")
+            }
+            checkpoint.unfinishedEpoch = progress
+        }
+        return checkpoint
     }
 }

@@ -77,6 +77,9 @@ public final class Trainer {
     public private(set) var epoch = 0
     /// The number of optimizer steps taken.
     public private(set) var step = 0
+    /// The progress of an epoch that was interrupted (or restored from a checkpoint written mid-epoch):
+    /// ``trainEpoch(_:batchSize:epochs:onBatch:)`` continues it with the batch after the last one done.
+    public private(set) var unfinishedEpoch: EpochProgress? = nil
 
     /// Creates a trainer.
     ///
@@ -173,11 +176,12 @@ public final class Trainer {
     /// try optimizer.loadStateDict(checkpoint.optimizer)
     /// trainer.restore(epoch: checkpoint.epoch, step: checkpoint.step)
     /// ```
-    public func restore(epoch: Int, step: Int) {
+    public func restore(epoch: Int, step: Int, unfinishedEpoch: EpochProgress? = nil) {
         checked(or: ()) {
             try require(epoch >= 0 && step >= 0, "Trainer.restore: epoch \(epoch) and step \(step) must not be negative")
             self.epoch = epoch
             self.step = step
+            self.unfinishedEpoch = unfinishedEpoch
             if let scheduler {
                 let target = schedulerInterval == .epoch ? epoch : step
                 while scheduler.lastEpoch < target { scheduler.step() }
@@ -328,9 +332,21 @@ public final class Trainer {
         let lastEpoch = Swift.max(epochs ?? (epoch + 1), epoch + 1)
         let start = DispatchTime.now().uptimeNanoseconds
         // `seen` counts the samples of the batches used; `processed` also those of skipped batches.
-        var lossSum = 0.0, seen = 0, processed = 0, correct = 0, skipped = 0
+        // An interrupted epoch continues where it stopped, with its sums (the order of an epoch's
+        // batches depends only on the seed and the epoch, so the remaining ones are the same).
+        var progress = unfinishedEpoch ?? EpochProgress()
+        unfinishedEpoch = nil
+        var lossSum = progress.lossSum, seen = progress.seen, processed = progress.processed
+        var correct = progress.correct, skipped = progress.skipped
         func mean(_ total: Double) -> Double { seen == 0 ? (skipped > 0 ? .nan : 0) : total / Double(seen) }
         for (k, batch) in loader.batches(epoch: epoch).enumerated() {
+            if k < progress.batches { continue }
+            if let signal = Interruption.requested, k > 0 {
+                progress = EpochProgress(batches: k, lossSum: lossSum, seen: seen, processed: processed,
+                                         correct: correct, skipped: skipped)
+                unfinishedEpoch = progress
+                throw TrainingInterrupted(signal: signal, epoch: epoch + 1, batch: k, checkpoint: nil)
+            }
             let (r, problem) = try guardedStep(inputs: batch.inputs, targets: batch.targets, forward: forward)
             processed += r.count
             if let problem {
@@ -509,6 +525,9 @@ public final class Trainer {
             }
             history.append(m)
             try onEpoch(m)
+            if let signal = Interruption.requested, epoch < epochs {
+                throw TrainingInterrupted(signal: signal, epoch: epoch, batch: 0, checkpoint: nil)
+            }
         }
         return history
     }

@@ -134,7 +134,14 @@ public final class TrainingRun {
             } catch {
                 throw TrainingError("the checkpoint does not fit the model \(config.model.summary): \(error)")
             }
-            trainer.restore(epoch: checkpoint.epoch, step: checkpoint.step)
+            // The counters must agree with the data: a forged step count would spin the schedule.
+            let done = checkpoint.epoch.multipliedReportingOverflow(by: batches)
+            let maxStep = done.partialValue.addingReportingOverflow(batches)
+            guard !done.overflow, !maxStep.overflow, checkpoint.step <= maxStep.partialValue,
+                  (checkpoint.unfinishedEpoch?.batches ?? 0) < batches else {
+                throw TrainingError("\(checkpointFile): epoch \(checkpoint.epoch), step \(checkpoint.step) and the unfinished epoch's \(checkpoint.unfinishedEpoch?.batches ?? 0) batches do not fit \(batches) batches per epoch")
+            }
+            trainer.restore(epoch: checkpoint.epoch, step: checkpoint.step, unfinishedEpoch: checkpoint.unfinishedEpoch)
             Random.state = checkpoint.rngState
             if let text = checkpoint.metadata["metrics"] { history = try EpochMetrics.parseCSV(text) }
         }
@@ -163,13 +170,22 @@ public final class TrainingRun {
     @discardableResult
     public func run(onBatch: ((TrainingProgress) -> Void)? = nil,
                     onEpoch: (EpochMetrics) throws -> Void = { _ in }) throws -> [EpochMetrics] {
+        var lock: FolderLock? = nil
         if let dir = outputDirectory {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), !isDir.boolValue {
+                throw DataError(.io, file: dir, "the output folder is a file; give a folder with --out")
+            }
             do {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             } catch {
                 throw DataError(.io, file: dir, "cannot create the output folder: \(error.localizedDescription)")
             }
+            // One run per folder; what killed saves left behind is removed once the folder is ours.
+            lock = try FolderLock(dir)
+            lock?.removeStaleTemporaries()
         }
+        defer { withExtendedLifetime(lock) {} }
         var inCallback = false, lastSaved: Int? = nil
         do {
             try trainer.fit(train: data.train, test: data.test, epochs: config.epochs, batchSize: config.batchSize,
@@ -187,6 +203,13 @@ public final class TrainingRun {
                 lastSaved = metrics.epoch
                 try onEpoch(metrics)
             }
+        } catch var stop as TrainingInterrupted {
+            // Stopped at a batch boundary: save where it stopped (the epoch's progress included).
+            if let path = checkpointPath {
+                try writeCheckpoint(to: path)
+                stop.checkpoint = path
+            }
+            throw stop
         } catch let error as TrainingError where !inCallback {
             // A non-finite loss under .stop: say which checkpoint is still good.
             guard let path = checkpointPath else { throw error }
@@ -217,8 +240,10 @@ public final class TrainingRun {
         var meta = ["config": config.json(), "metrics": EpochMetrics.csv(history), "model": config.model.summary]
         if let names = data.featureNames { meta["feature_names"] = names.joined(separator: "\n") }
         if let image = data.imageShape { meta["image_shape"] = image.map(String.init).joined(separator: ",") }
-        return Checkpoint(model: model.stateDict(), optimizer: trainer.optimizer.stateDict(), extra: extra,
-                          epoch: trainer.epoch, step: trainer.step, rngState: Random.state, metadata: meta)
+        var c = Checkpoint(model: model.stateDict(), optimizer: trainer.optimizer.stateDict(), extra: extra,
+                           epoch: trainer.epoch, step: trainer.step, rngState: Random.state, metadata: meta)
+        c.unfinishedEpoch = trainer.unfinishedEpoch
+        return c
     }
 
     /// Evaluates the model on the test part.
@@ -229,6 +254,11 @@ public final class TrainingRun {
     public func evaluate() -> Evaluation {
         Trainer.evaluate(model: model, task: config.task, data: data.test,
                          classes: config.task == .classify ? config.model.outputs : nil)
+    }
+
+    /// Writes only the checkpoint (an interrupted epoch's progress included).
+    func writeCheckpoint(to path: String) throws {
+        try checkpoint().save(to: path)
     }
 
     /// Writes the checkpoint, metrics CSV, metrics plot and configuration to the output folder.
