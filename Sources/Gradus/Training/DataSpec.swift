@@ -100,13 +100,17 @@ public struct DataSpec: Codable, Sendable, Equatable {
         switch format {
         case .digits:
             let (train, test) = try Digits.trainTestSplit(seed: splitSeed)
-            return try LoadedData(train: train, test: test, imageShape: [8, 8], featureNames: nil, task: task, source: "digits")
+            var data = try LoadedData(train: train, test: test, imageShape: [8, 8], featureNames: nil, task: task, source: "digits")
+            data.pixelScale = 1.0 / 16
+            return data
         case .mnist:
             let folder = try requirePath()
             let m = try MNIST.load(folder: folder)
-            return try LoadedData(train: TensorDataset(m.trainImages, m.trainLabels),
-                                  test: TensorDataset(m.testImages, m.testLabels),
-                                  imageShape: [28, 28], featureNames: nil, task: task, source: folder)
+            var data = try LoadedData(train: TensorDataset(m.trainImages, m.trainLabels),
+                                      test: TensorDataset(m.testImages, m.testLabels),
+                                      imageShape: [28, 28], featureNames: nil, task: task, source: folder)
+            data.pixelScale = 1.0 / 255
+            return data
         case .csv:
             let file = try requirePath()
             guard let target else { throw TrainingError("CSV data needs --target COLUMN naming the target column") }
@@ -128,7 +132,14 @@ public struct DataSpec: Codable, Sendable, Equatable {
             }
             let x = pair.0.inputs
             let image: [Int]? = x.rank == 3 ? [x.shape[1], x.shape[2]] : (x.rank == 4 ? [x.shape[2], x.shape[3]] : nil)
-            return try LoadedData(train: pair.0, test: pair.1, imageShape: image, featureNames: nil, task: task, source: path)
+            // Integer images whose values are 8-bit pixels are scaled to [0, 1], as the MNIST files are.
+            let rawInputs = [arrays["x_train"], arrays["x_test"], arrays["x"]].compactMap { $0 }
+            let pixels = image != nil && rawInputs.allSatisfy { Self.holdsPixels($0) }
+            var data = try LoadedData(train: pixels ? TensorDataset(pair.0.inputs * (1.0 / 255), pair.0.targets) : pair.0,
+                                      test: pixels ? TensorDataset(pair.1.inputs * (1.0 / 255), pair.1.targets) : pair.1,
+                                      imageShape: image, featureNames: nil, task: task, source: path)
+            if pixels { data.pixelScale = 1.0 / 255 }
+            return data
         }
     }
 
@@ -166,6 +177,13 @@ public struct DataSpec: Codable, Sendable, Equatable {
             }
         }
         return ["x": try NPYReader.read(path)]
+    }
+
+    /// Whether `t` holds 8-bit pixels: an integer array (NumPy `u1` and other integer types are read as
+    /// int64) with every value in 0...255.
+    static func holdsPixels(_ t: Tensor) -> Bool {
+        guard t.dtype == .int64, t.count > 0 else { return false }
+        return t.intScalars.allSatisfy { $0 >= 0 && $0 <= 255 }
     }
 
     /// Pairs features and targets, converting labels to int64 for classification.
@@ -214,6 +232,10 @@ public struct LoadedData: Sendable {
     public var targetWidth: Int
     /// The file or folder read, for messages.
     public var source: String
+    /// The factor that turned stored 8-bit pixels into the model's inputs (1/255 for MNIST files and
+    /// 8-bit NumPy images, 1/16 for the digits), or nil for data used as stored. Checkpoints keep it, so
+    /// that predictions on raw pixels are scaled as training was.
+    public var pixelScale: Double? = nil
 
     /// Checks the parts against each other and the task.
     ///

@@ -22,6 +22,9 @@ public final class TrainedModel {
     public let imageShape: [Int]?
     /// The checkpoint the model came from.
     public let checkpoint: Checkpoint
+    /// The factor that turned stored 8-bit pixels into training inputs (see ``LoadedData/pixelScale``),
+    /// applied by ``prepare(_:)`` to integer inputs.
+    public let pixelScale: Double?
 
     init(config: RunConfig, model: Sequential, checkpoint: Checkpoint, standardizer: Standardizer?, imageShape: [Int]?) {
         self.config = config
@@ -30,6 +33,7 @@ public final class TrainedModel {
         self.standardizer = standardizer
         featureNames = checkpoint.metadata["feature_names"].map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
         self.imageShape = imageShape
+        self.pixelScale = checkpoint.metadata["pixel_scale"].flatMap(Double.init)
         model.eval()
     }
 
@@ -58,6 +62,11 @@ public final class TrainedModel {
                 throw DataError(.badHeader, file: file, "metadata image_shape '\(text)' must be two positive sizes 'height,width'")
             }
             imageShape = [h, w]
+        }
+        if let text = checkpoint.metadata["pixel_scale"] {
+            guard let scale = Double(text), scale.isFinite, scale > 0, scale <= 1 else {
+                throw DataError(.badHeader, file: file, "metadata pixel_scale '\(text)' must be a number in (0, 1]")
+            }
         }
         return (standardizer, imageShape)
     }
@@ -111,8 +120,12 @@ public final class TrainedModel {
         return data
     }
 
-    /// Prepares raw inputs (`[n, ...]` or one sample) for the model: checks the element count, reshapes
-    /// and standardizes.
+    /// Prepares raw inputs (`[n, ...]` or one sample) for the model: checks the element count, scales
+    /// raw pixels as training did, reshapes and standardizes.
+    ///
+    /// Integer inputs to a model trained on scaled pixels (``pixelScale``) are raw pixels: they are scaled
+    /// the same way. Floating-point inputs far outside the pixels' scaled range (say 0–255 where training
+    /// saw 0–1) are refused with a message rather than predicted confidently and wrongly.
     ///
     /// - Parameter raw: the inputs as read from a file.
     /// - Returns: a batch `[n] + sampleShape`.
@@ -128,6 +141,18 @@ public final class TrainedModel {
         }
         let n = raw.count / per
         var x = (raw.dtype == .float32 ? raw : raw.to(.float32)).reshape([n, per])
+        if let pixelScale {
+            if raw.dtype == .int64 {
+                x = x * pixelScale
+            } else {
+                // Scaled pixels lie in [0, 1].
+                let top = Double(x.max().item()), bottom = Double(x.min().item())
+                guard top <= 1.5 && bottom >= -0.5 else {
+                    throw TrainingError("inputs range from \(bottom) to \(top), but the model was trained on pixels scaled to 0...1; "
+                                        + "give raw pixels as integers (they are scaled as in training), or multiply floating-point pixels by \(pixelScale)")
+                }
+            }
+        }
         if let standardizer { x = standardizer.transform(x) }
         return x.reshape([n] + config.model.sampleShape)
     }

@@ -240,6 +240,7 @@ public final class TrainingRun {
         var meta = ["config": config.json(), "metrics": EpochMetrics.csv(history), "model": config.model.summary]
         if let names = data.featureNames { meta["feature_names"] = names.joined(separator: "\n") }
         if let image = data.imageShape { meta["image_shape"] = image.map(String.init).joined(separator: ",") }
+        if let scale = data.pixelScale { meta["pixel_scale"] = "\(scale)" }
         var c = Checkpoint(model: model.stateDict(), optimizer: trainer.optimizer.stateDict(), extra: extra,
                            epoch: trainer.epoch, step: trainer.step, rngState: Random.state, metadata: meta)
         c.unfinishedEpoch = trainer.unfinishedEpoch
