@@ -106,7 +106,16 @@ public struct ExplainCommand: ParsableCommand {
         } catch {
             throw ValidationError("cannot write \(file): \(error)")
         }
-        console.line("\nsum of integrated gradients: \(String(format: "%.6g", a.reduce(0, +))); wrote \(file)")
+        // Completeness (Sundararajan et al. 2017): the attributions sum to f(x) − f(baseline), up to the
+        // Riemann error of the path integral, which shrinks with --steps.
+        let score = { (t: Tensor) -> Double in
+            GradMode.noGrad { trained.model(t.unsqueeze(0)).select(axis: 1, index: target).item(Double.self) }
+        }
+        let fx = score(sample), fb = score(Tensor.zeros(sample.shape, dtype: sample.dtype))
+        let total = a.reduce(0, +)
+        console.line("\nf(x) = \(String(format: "%.6g", fx)), f(baseline) = \(String(format: "%.6g", fb)) (the model's output \(target) before softmax)")
+        console.line("sum of integrated gradients: \(String(format: "%.6g", total)); completeness gap |sum - (f(x) - f(baseline))| = \(String(format: "%.3g", abs(total - (fx - fb))))")
+        console.line("wrote \(file)")
         return (saliency, ig)
     }
 }

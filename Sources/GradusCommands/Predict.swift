@@ -27,6 +27,14 @@ public struct Predict: ParsableCommand {
 
     @OptionGroup public var resources: ResourceOptions
 
+    /// How the predictions are printed.
+    public enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+        case table, csv, json
+    }
+
+    @Option(help: "table (readable, --limit rows), csv or json (every row, every output, full precision).")
+    public var output: OutputFormat = .table
+
     public init() {}
 
     public func validate() throws {
@@ -49,6 +57,26 @@ public struct Predict: ParsableCommand {
         let out = trained.predict(rows)
         let width = out.shape[1]
         let values = out.scalars(as: Double.self)
+        if output != .table {
+            // Shortest round-trip decimal text: reading it back gives the same Double.
+            let rows = indices.enumerated().map { r, i in (i, Array(values[(r * width)..<((r + 1) * width)])) }
+            let names = trained.task == .classify ? (0..<width).map { "p\($0)" } : (0..<width).map { "y\($0)" }
+            if output == .csv {
+                console.line((["row"] + (trained.task == .classify ? ["class"] : []) + names).joined(separator: ","))
+                for (i, row) in rows {
+                    let best = trained.task == .classify ? ["\(row.indices.max { row[$0] < row[$1] } ?? 0)"] : []
+                    console.line((["\(i)"] + best + row.map { "\($0)" }).joined(separator: ","))
+                }
+            } else {
+                let items = rows.map { i, row -> String in
+                    let best = trained.task == .classify ? ", \"class\": \(row.indices.max { row[$0] < row[$1] } ?? 0)" : ""
+                    let key = trained.task == .classify ? "probabilities" : "values"
+                    return "{\"row\": \(i)\(best), \"\(key)\": [" + row.map { "\($0)" }.joined(separator: ", ") + "]}"
+                }
+                console.line("[\n  " + items.joined(separator: ",\n  ") + "\n]")
+            }
+            return out
+        }
         for (r, i) in indices.enumerated().prefix(limit) {
             let row = Array(values[(r * width)..<((r + 1) * width)])
             switch trained.task {

@@ -70,6 +70,13 @@ public struct Train: ParsableCommand {
     @Option(help: "The fraction of CSV/NPY data held out for testing when it has no split of its own.")
     public var testFraction: Double = 0.2
 
+    @Option(help: "The seed of the train/test split (default: --seed), so that runs with other seeds are tested on the same samples.")
+    public var splitSeed: UInt64?
+
+    @Option(help: ArgumentHelp("A test set of its own (same format and columns as --data): --data is then used whole for training.",
+                               valueName: "file"))
+    public var testData: String?
+
     @Flag(inversion: .prefixedNo,
           help: "Standardize flat features with the training part's mean and deviation (default: on for digits and for classification of CSV/NPY tables; off for regression, so weights stay in data units).")
     public var standardize: Bool?
@@ -130,7 +137,14 @@ public struct Train: ParsableCommand {
     public func runConfig() throws -> RunConfig {
         var data = try dataOptions.spec(base: nil) ?? DataSpec(format: .digits)
         data.testFraction = testFraction
-        data.splitSeed = seed
+        data.splitSeed = splitSeed ?? seed
+        if let testData {
+            guard data.format == .csv || data.format == .npy else {
+                throw ValidationError("--test-data needs CSV or NPY data (MNIST and the digits have their own test sets)")
+            }
+            try CommandSupport.checkFile(testData, option: "--test-data")
+            data.testPath = testData
+        }
         data.standardize = standardize ?? (data.format == .digits || (task == .classify && data.format != .mnist))
         let momentum = self.momentum ?? (optimizer == .sgd ? 0.9 : 0)
         return RunConfig(data: data,

@@ -40,6 +40,8 @@ public struct DataSpec: Codable, Sendable, Equatable {
     public var splitSeed: UInt64
     /// Whether features are standardized with statistics of the training part.
     public var standardize: Bool
+    /// A test set of its own (same format and columns as ``path``), or nil to split ``path``.
+    public var testPath: String? = nil
 
     /// Creates a description.
     ///
@@ -115,12 +117,31 @@ public struct DataSpec: Codable, Sendable, Equatable {
             let file = try requirePath()
             guard let target else { throw TrainingError("CSV data needs --target COLUMN naming the target column") }
             let table = try CSVReader.read(file, targetColumn: target, targetDType: task == .classify ? .int64 : .float32)
-            let (train, test) = try split(TensorDataset(table.features, table.targets))
+            let all = TensorDataset(table.features, table.targets)
+            let (train, test): (TensorDataset, TensorDataset)
+            if let testPath {
+                let other = try CSVReader.read(testPath, targetColumn: target, targetDType: task == .classify ? .int64 : .float32)
+                guard other.featureNames == table.featureNames else {
+                    throw TrainingError("\(testPath): the test set's columns \(other.featureNames) differ from the training data's \(table.featureNames)")
+                }
+                (train, test) = (all, TensorDataset(other.features, other.targets))
+            } else {
+                (train, test) = try split(all)
+            }
             return try LoadedData(train: train, test: test, imageShape: nil, featureNames: table.featureNames,
                                   task: task, source: file)
         case .npy:
             let path = try requirePath()
-            let arrays = try Self.readArrays(path)
+            var arrays = try Self.readArrays(path)
+            if let testPath {
+                // The whole of --data trains; the test file's x and y test.
+                let test = try Self.readArrays(testPath)
+                guard let x = arrays["x"] ?? arrays["x_train"], let y = arrays["y"] ?? arrays["y_train"],
+                      let tx = test["x"] ?? test["x_test"], let ty = test["y"] ?? test["y_test"] else {
+                    throw DataError(.badHeader, file: testPath, "expected arrays x and y in both --data and the test set")
+                }
+                arrays = ["x_train": x, "y_train": y, "x_test": tx, "y_test": ty]
+            }
             let pair: (TensorDataset, TensorDataset)
             if let xtr = arrays["x_train"], let ytr = arrays["y_train"], let xte = arrays["x_test"], let yte = arrays["y_test"] {
                 pair = (try Self.dataset(xtr, ytr, task: task, file: path), try Self.dataset(xte, yte, task: task, file: path))
