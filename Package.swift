@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "OptimTests", dependencies: ["Gradus", "GradusTestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["Gradus", "GradusTestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Gradus", "GradusTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["GradusCommands", "Gradus"]),
+        .testTarget(name: "CLITests", dependencies: ["GradusCommands", "Gradus", "GradusTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
