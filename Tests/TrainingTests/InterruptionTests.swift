@@ -5,6 +5,8 @@ import Testing
 import Glibc
 #endif
 
+final class StopRequest: @unchecked Sendable { var signal: Int32? = nil }
+
 /// Stopping a run at a batch boundary (SIGINT/SIGTERM or a request), saving, and resuming exactly;
 /// one run per output folder; leftovers of killed saves removed.
 @Suite("Interrupted training", .serialized)
@@ -21,17 +23,19 @@ struct InterruptionTests {
                       (ScheduleSpec.onecycle, 2, 5)])   // 72 training samples in batches of 16: batch 5 ends the epoch
     func midEpochResume(schedule: ScheduleSpec, stopEpoch: Int, stopBatch: Int) throws {
         let dir = try temporaryFolder("interrupt")
-        defer { try? FileManager.default.removeItem(atPath: dir); Interruption.reset() }
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let csv = dir + "/blobs.csv"
         try writeBlobsCSV(to: csv)
         let full = try TrainingRun(config: config(csv, schedule: schedule), outputDirectory: dir + "/full")
         let fullHistory = try full.run()
 
-        Interruption.reset()
+        // This run's own request: the process-wide one would stop other tests' runs in parallel.
         let stopped = try TrainingRun(config: config(csv, schedule: schedule), outputDirectory: dir + "/stopped")
+        let request = StopRequest()
+        stopped.trainer.interruptionRequest = { request.signal }
         do {
             try stopped.run(onBatch: { p in
-                if p.epoch == stopEpoch && p.batch == stopBatch { Interruption.request(SIGTERM) }
+                if p.epoch == stopEpoch && p.batch == stopBatch { request.signal = SIGTERM }
             })
             Issue.record("the run was not interrupted")
         } catch let stop as TrainingInterrupted {
@@ -41,7 +45,6 @@ struct InterruptionTests {
             #expect(stop.checkpoint == dir + "/stopped/checkpoint.safetensors")
             #expect(stop.message.contains("--resume"))
         }
-        Interruption.reset()
         let saved = try Checkpoint.load(dir + "/stopped/checkpoint.safetensors")
         if stopBatch == 5 {
             #expect(saved.unfinishedEpoch == nil && saved.epoch == stopEpoch)

@@ -80,6 +80,10 @@ public final class Trainer {
     /// The progress of an epoch that was interrupted (or restored from a checkpoint written mid-epoch):
     /// ``trainEpoch(_:batchSize:epochs:onBatch:)`` continues it with the batch after the last one done.
     public private(set) var unfinishedEpoch: EpochProgress? = nil
+    /// Asked after every batch whether to stop (returning the signal that asked): by default the
+    /// process-wide ``Interruption`` that SIGINT/SIGTERM set. A program running several trainings can
+    /// give each its own.
+    public var interruptionRequest: () -> Int32? = { Interruption.requested }
 
     /// Creates a trainer.
     ///
@@ -341,7 +345,7 @@ public final class Trainer {
         func mean(_ total: Double) -> Double { seen == 0 ? (skipped > 0 ? .nan : 0) : total / Double(seen) }
         for (k, batch) in loader.batches(epoch: epoch).enumerated() {
             if k < progress.batches { continue }
-            if let signal = Interruption.requested, k > 0 {
+            if let signal = interruptionRequest(), k > 0 {
                 progress = EpochProgress(batches: k, lossSum: lossSum, seen: seen, processed: processed,
                                          correct: correct, skipped: skipped)
                 unfinishedEpoch = progress
@@ -525,7 +529,7 @@ public final class Trainer {
             }
             history.append(m)
             try onEpoch(m)
-            if let signal = Interruption.requested, epoch < epochs {
+            if let signal = interruptionRequest(), epoch < epochs {
                 throw TrainingInterrupted(signal: signal, epoch: epoch, batch: 0, checkpoint: nil)
             }
         }
