@@ -396,12 +396,12 @@ def _(ctx, d):
     return ["train", "--data", f, "--target", "kind"] + FAST + ["--out", d.good_out()]
 
 
-@case("csv_data_is_folder", "csv", ["csv_folder"])
+@case("csv_data_is_folder", "csv", ["/csv_folder"])
 def _(ctx, d):
     return ["train", "--data", d.folder("csv_folder"), "--format", "csv", "--target", "kind"] + FAST + ["--out", d.good_out()]
 
 
-@case("csv_data_folder_guessed", "csv", ["empty_folder"])
+@case("csv_data_folder_guessed", "csv", ["/empty_folder"])
 def _(ctx, d):
     return ["train", "--data", d.folder("empty_folder"), "--target", "kind"] + FAST + ["--out", d.good_out()]
 
@@ -1205,7 +1205,7 @@ def _(ctx, d):
     return ["explain", "--checkpoint", f, "--index", "0", "--out", f]
 
 
-@case("flag_explain_out_is_folder", "flags", ["svg_folder"])
+@case("flag_explain_out_is_folder", "flags", ["/svg_folder"])
 def _(ctx, d):
     return ["explain", "--checkpoint", d.ckpt_copy(), "--index", "0", "--out", d.folder("svg_folder")]
 

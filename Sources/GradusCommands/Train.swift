@@ -81,6 +81,9 @@ public struct Train: ParsableCommand {
           help: "Standardize flat features with the training part's mean and deviation (default: on for digits and for classification of CSV/NPY tables; off for regression, so weights stay in data units).")
     public var standardize: Bool?
 
+    @Flag(help: "Regression: standardize the targets with the training part's mean and deviation (predictions come back in data units; losses are in standardized units).")
+    public var standardizeTarget = false
+
     @Option(help: "Threads for the tensor kernels (default: all cores).")
     public var threads: Int?
 
@@ -138,6 +141,10 @@ public struct Train: ParsableCommand {
         var data = try dataOptions.spec(base: nil) ?? DataSpec(format: .digits)
         data.testFraction = testFraction
         data.splitSeed = splitSeed ?? seed
+        if standardizeTarget {
+            guard task == .regress else { throw ValidationError("--standardize-target is for regression (--task regress)") }
+            data.standardizeTarget = true
+        }
         if let testData {
             guard data.format == .csv || data.format == .npy else {
                 throw ValidationError("--test-data needs CSV or NPY data (MNIST and the digits have their own test sets)")

@@ -42,6 +42,10 @@ public struct DataSpec: Codable, Sendable, Equatable {
     public var standardize: Bool
     /// A test set of its own (same format and columns as ``path``), or nil to split ``path``.
     public var testPath: String? = nil
+    /// Whether regression targets are standardized with the training part's mean and deviation (the
+    /// model learns standardized targets; predictions are turned back into data units; losses are
+    /// reported in standardized units).
+    public var standardizeTarget: Bool? = nil
 
     /// Creates a description.
     ///
@@ -321,6 +325,17 @@ public struct LoadedData: Sendable {
         copy.train = TensorDataset(train.inputs.reshape([train.count] + shape), train.targets)
         copy.test = TensorDataset(test.inputs.reshape([test.count] + shape), test.targets)
         copy.sampleShape = shape
+        return copy
+    }
+
+    /// The parts with `standardizer` applied to their (regression) targets, `[n, width]` or `[n]`.
+    public func targetsStandardized(with standardizer: Standardizer) -> LoadedData {
+        func apply(_ t: Tensor) -> Tensor {
+            standardizer.transform(t.reshape([t.shape[0], -1])).reshape(t.shape)
+        }
+        var copy = self
+        copy.train = TensorDataset(train.inputs, apply(train.targets))
+        copy.test = TensorDataset(test.inputs, apply(test.targets))
         return copy
     }
 

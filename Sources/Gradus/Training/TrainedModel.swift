@@ -16,6 +16,8 @@ public final class TrainedModel {
     public let model: Sequential
     /// The feature standardization fitted on the training data, if the run used one.
     public let standardizer: Standardizer?
+    /// The standardization of regression targets, if the run used one: ``predict(_:)`` returns data units.
+    public let targetStandardizer: Standardizer?
     /// The feature names of tabular training data, if known.
     public let featureNames: [String]?
     /// The height and width of image inputs, if the data were images.
@@ -31,6 +33,11 @@ public final class TrainedModel {
         self.model = model
         self.checkpoint = checkpoint
         self.standardizer = standardizer
+        if let mean = checkpoint.extra["target_standardizer.mean"], let scale = checkpoint.extra["target_standardizer.scale"] {
+            targetStandardizer = Standardizer(mean: mean, scale: scale)
+        } else {
+            targetStandardizer = nil
+        }
         featureNames = checkpoint.metadata["feature_names"].map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
         self.imageShape = imageShape
         self.pixelScale = checkpoint.metadata["pixel_scale"].flatMap(Double.init)
@@ -62,6 +69,12 @@ public final class TrainedModel {
                 throw DataError(.badHeader, file: file, "metadata image_shape '\(text)' must be two positive sizes 'height,width'")
             }
             imageShape = [h, w]
+        }
+        if let mean = checkpoint.extra["target_standardizer.mean"] {
+            guard let scale = checkpoint.extra["target_standardizer.scale"] else {
+                throw DataError(.badHeader, file: file, "the checkpoint holds target_standardizer.mean without its scale")
+            }
+            _ = try Standardizer.validated(mean: mean, scale: scale, features: config.model.outputs, source: file)
         }
         if let text = checkpoint.metadata["pixel_scale"] {
             guard let scale = Double(text), scale.isFinite, scale > 0, scale <= 1 else {
@@ -114,6 +127,7 @@ public final class TrainedModel {
         var data = try (override ?? config.data).load(task: task)
         data = try data.reshaped(to: config.model.sampleShape)
         if let standardizer, data.sampleShape.count == 1 { data = data.standardized(with: standardizer) }
+        if let targetStandardizer, task == .regress { data = data.targetsStandardized(with: targetStandardizer) }
         if task == .classify, let classes = data.classes, classes > config.model.outputs {
             throw TrainingError("\(data.source): labels go up to \(classes - 1) but the model has \(config.model.outputs) classes")
         }
@@ -169,7 +183,8 @@ public final class TrainedModel {
     public func predict(_ batch: Tensor) -> Tensor {
         GradMode.noGrad {
             let out = model(batch)
-            return task == .classify ? out.softmax(axis: -1) : out
+            if task == .classify { return out.softmax(axis: -1) }
+            return targetStandardizer?.inverseTransform(out) ?? out
         }
     }
 

@@ -25,6 +25,8 @@ public final class TrainingRun {
     public let trainer: Trainer
     /// The standardization of the features, if used.
     public let standardizer: Standardizer?
+    /// The standardization of regression targets, if used (``DataSpec/standardizeTarget``).
+    public let targetStandardizer: Standardizer?
     /// The metrics of every epoch so far (including those before a resume).
     public private(set) var history: [EpochMetrics]
     /// Where checkpoints, metrics and the plot are written (nil: nowhere).
@@ -118,6 +120,16 @@ public final class TrainingRun {
             }
             data = data.standardized(with: standardizer!)
         }
+        var targetStandardizer: Standardizer? = nil
+        if config.data.standardizeTarget == true {
+            guard config.task == .regress else { throw TrainingError("--standardize-target is for regression (--task regress)") }
+            if let c = checkpoint, let mean = c.extra["target_standardizer.mean"], let scale = c.extra["target_standardizer.scale"] {
+                targetStandardizer = try Standardizer.validated(mean: mean, scale: scale, features: data.targetWidth, source: checkpointFile)
+            } else {
+                targetStandardizer = try Standardizer.fit(data.train.targets.reshape([data.train.count, -1]))
+            }
+            data = data.targetsStandardized(with: targetStandardizer!)
+        }
         Random.manualSeed(config.seed)
         var rng = SeededGenerator(seed: config.seed)
         let model = try config.model.build(generator: &rng)
@@ -150,6 +162,7 @@ public final class TrainingRun {
         self.model = model
         self.trainer = trainer
         self.standardizer = standardizer
+        self.targetStandardizer = targetStandardizer
         self.history = history
         self.outputDirectory = outputDirectory
     }
@@ -236,6 +249,10 @@ public final class TrainingRun {
         if let standardizer {
             extra["standardizer.mean"] = standardizer.mean
             extra["standardizer.scale"] = standardizer.scale
+        }
+        if let targetStandardizer {
+            extra["target_standardizer.mean"] = targetStandardizer.mean
+            extra["target_standardizer.scale"] = targetStandardizer.scale
         }
         var meta = ["config": config.json(), "metrics": EpochMetrics.csv(history), "model": config.model.summary]
         if let names = data.featureNames { meta["feature_names"] = names.joined(separator: "\n") }
