@@ -51,7 +51,9 @@ import Testing
         #expect(bars.split(separator: "\n").count == 2 && bars.contains("+") && bars.contains("-"))
         let svg = HeatMap.svg(panels: [("input", values), ("ig", values)], grid: [3, 4], title: "t")
         #expect(XMLParser(data: Data(svg.utf8)).parse())
-        #expect(svg.components(separatedBy: "fill=\"rgb(").count - 1 == 24)
+        // 12 cells per panel, and a 21-step colour bar under each grid with its limits.
+        #expect(svg.components(separatedBy: "fill=\"rgb(").count - 1 == 2 * (12 + 21))
+        #expect(svg.contains(">-6</text>") && svg.contains(">6</text>"))
         let barSVG = HeatMap.svg(panels: [("ig", [1, -2])], grid: nil, featureNames: ["a", "b"], title: "t")
         #expect(XMLParser(data: Data(barSVG.utf8)).parse())
     }

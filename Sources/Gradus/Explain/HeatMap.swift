@@ -71,7 +71,26 @@ public enum HeatMap {
             }
         }
         s += "<rect x=\(q(left)) y=\(q(y0)) width=\(q(Double(w) * cell)) height=\(q(Double(h) * cell)) fill=\"none\" stroke=\"#666\"/>\n"
-        return (s, Swift.max(Double(w) * cell, 160), 20 + Double(h) * cell)
+        let (bar, barHeight) = colorBar(left: left, top: y0 + Double(h) * cell + 8, width: Swift.max(Double(w) * cell, 160), limit: m)
+        s += bar
+        return (s, Swift.max(Double(w) * cell, 160), 28 + Double(h) * cell + barHeight)
+    }
+
+    /// A horizontal colour bar from −limit (blue) through 0 (white) to +limit (red), with its labels.
+    static func colorBar(left: Double, top: Double, width: Double, limit: Double) -> (String, Double) {
+        let steps = 21
+        var s = ""
+        for k in 0..<steps {
+            let v = -1 + 2 * Double(k) / Double(steps - 1)
+            let c = color(v)
+            s += "<rect x=\(q(left + Double(k) * width / Double(steps))) y=\(q(top)) width=\(q(width / Double(steps) + 0.5)) height=\"10\" fill=\"rgb(\(c.r),\(c.g),\(c.b))\"/>\n"
+        }
+        s += "<rect x=\(q(left)) y=\(q(top)) width=\(q(width)) height=\"10\" fill=\"none\" stroke=\"#666\" stroke-width=\"0.5\"/>\n"
+        let label = String(format: "%.3g", limit)
+        s += "<text x=\(q(left)) y=\(q(top + 22)) font-size=\"10\">-\(label)</text>\n"
+        s += "<text x=\(q(left + width / 2)) y=\(q(top + 22)) font-size=\"10\" text-anchor=\"middle\">0</text>\n"
+        s += "<text x=\(q(left + width)) y=\(q(top + 22)) font-size=\"10\" text-anchor=\"end\">\(label)</text>\n"
+        return (s, 26)
     }
 
     static func barPanel(_ name: String, _ values: [Double], names: [String]?, left: Double, top: Double) -> (String, Double, Double) {
