@@ -42,6 +42,10 @@ public struct DataSpec: Codable, Sendable, Equatable {
     public var standardize: Bool
     /// A test set of its own (same format and columns as ``path``), or nil to split ``path``.
     public var testPath: String? = nil
+    /// When set, the test part is left untouched and replaced by a validation part of this fraction,
+    /// carved from the training part (seeded by ``splitSeed``): for choosing hyperparameters or epochs
+    /// without looking at the test set ("no peeking").
+    public var validationFraction: Double? = nil
     /// Whether regression targets are standardized with the training part's mean and deviation (the
     /// model learns standardized targets; predictions are turned back into data units; losses are
     /// reported in standardized units).
@@ -102,6 +106,25 @@ public struct DataSpec: Codable, Sendable, Equatable {
     public func load(task: LearningTask) throws -> LoadedData {
         guard testFraction > 0, testFraction < 1 else {
             throw TrainingError("the test fraction must lie strictly between 0 and 1, got \(testFraction)")
+        }
+        if let fraction = validationFraction {
+            guard fraction > 0, fraction < 1 else {
+                throw TrainingError("the validation fraction must lie strictly between 0 and 1, got \(fraction)")
+            }
+            var whole = self
+            whole.validationFraction = nil
+            let full = try whole.load(task: task)
+            guard full.train.count >= 2 else {
+                throw TrainingError("\(full.source): \(full.train.count) training sample(s) cannot be split into training and validation parts")
+            }
+            let nValidation = Swift.max(1, Int((Double(full.train.count) * fraction).rounded()))
+            let parts = try full.train.split(trainFraction: Double(full.train.count - nValidation) / Double(full.train.count),
+                                             seed: splitSeed &+ 0x5EED)
+            var data = try LoadedData(train: parts.train, test: parts.validation, imageShape: full.imageShape,
+                                      featureNames: full.featureNames, task: task, source: full.source + " (validation split)")
+            data.pixelScale = full.pixelScale
+            if task == .classify { data.classes = Swift.max(data.classes ?? 0, full.classes ?? 0) }
+            return data
         }
         switch format {
         case .digits:
