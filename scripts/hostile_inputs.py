@@ -367,12 +367,12 @@ csv_case("csv_ok_unicode_names", csv_rows(40, cols=("länge", "größe", "高さ
 csv_case("csv_ok_regress", csv_rows(40, label=lambda i: "%.3f" % (i * 0.5)), ok=True, extra=["--task", "regress"])
 
 
-@case("csv_long_line_20mb", "csv", ["csv_long_line_20mb.csv"])
+@case("csv_long_line_16mb", "csv", ["csv_long_line_16mb.csv"])
 def _(ctx, d):
-    f = d.path / "csv_long_line_20mb.csv"
+    f = d.path / "csv_long_line_16mb.csv"
     with open(f, "wb") as out:
         out.write(b"sepal,kind\n")
-        out.write(b"1" * (20 << 20))
+        out.write(b"1" * (16 << 20))
         out.write(b",0\n2,1\n3,0\n")
     return ["train", "--data", str(f), "--target", "kind"] + FAST + ["--out", d.good_out()]
 
@@ -461,7 +461,8 @@ def _(ctx, d):
 def predict_case(name, data, expect=None, ok=False, fname=None, ckpt="digits", extra=(), note=""):
     fname = fname or name + (".npy" if isinstance(data, (bytes, bytearray)) and data.startswith(b"\x93NUMPY") else ".csv")
 
-    @case(name, "input", expect if expect is not None else (["row 0"] if ok else [fname]), ok=ok, note=note)
+    @case(name, "npy" if fname.endswith(".npy") and name.startswith("npy_") else "input",
+          expect if expect is not None else (["row 0"] if ok else [fname]), ok=ok, note=note)
     def setup(ctx, d):
         f = d.file(fname, data() if callable(data) else data)
         source = ctx.ckpt_digits if ckpt == "digits" else ctx.ckpt_csv

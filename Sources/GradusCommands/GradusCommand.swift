@@ -21,6 +21,7 @@ extension DataSpec.Format: ExpressibleByArgument {}
 extension ModelSpec.Architecture: ExpressibleByArgument {}
 extension LearningTask: ExpressibleByArgument {}
 extension OptimizerSpec.Kind: ExpressibleByArgument {}
+extension EarlyStopping.Monitor: ExpressibleByArgument {}
 extension ScheduleSpec: ExpressibleByArgument {}
 extension NonFiniteLossPolicy: ExpressibleByArgument {}
 

@@ -55,7 +55,7 @@ public struct Train: ParsableCommand {
     @Option(help: "Weight decay (default: 0).")
     public var weightDecay: Double = 0
 
-    @Option(help: "The learning-rate schedule: none, step (x0.1 every third of the run), cosine, onecycle (PyTorch's OneCycleLR; it also cycles the momentum, or Adam's beta1, between 0.95 and 0.85 when the optimizer has one).")
+    @Option(help: "The learning-rate schedule: none, step (x0.1 every third of the run), cosine, onecycle (PyTorch's OneCycleLR; it also cycles the momentum, or Adam's beta1, between 0.95 and 0.85 when the optimizer has one), plateau (ReduceLROnPlateau: x0.1 after 3 epochs without improvement of the validation loss, or of the training loss without --early-stopping).")
     public var schedule: ScheduleSpec = .cosine
 
     @Option(help: "The number of epochs (default: 30; with --resume: the saved run's).")
@@ -80,6 +80,19 @@ public struct Train: ParsableCommand {
     @Flag(inversion: .prefixedNo,
           help: "Standardize flat features with the training part's mean and deviation (default: on for digits and for classification of CSV/NPY tables; off for regression, so weights stay in data units).")
     public var standardize: Bool?
+
+    @Option(help: ArgumentHelp("Stop when the validation score has not improved for this many epochs, and keep the best weights; the validation part is held out of the training data (--validation-fraction), and the epoch lines then show validation scores.",
+                               valueName: "patience"))
+    public var earlyStopping: Int?
+
+    @Option(help: "The score early stopping watches: loss or accuracy (validation).")
+    public var monitor: EarlyStopping.Monitor = .loss
+
+    @Option(help: "The smallest improvement that counts for early stopping.")
+    public var minDelta: Double = 0
+
+    @Option(help: "The share of the training data held out for validation with --early-stopping.")
+    public var validationFraction: Double = 0.1
 
     @Flag(help: "Regression: standardize the targets with the training part's mean and deviation (predictions come back in data units; losses are in standardized units).")
     public var standardizeTarget = false
@@ -154,12 +167,18 @@ public struct Train: ParsableCommand {
         }
         data.standardize = standardize ?? (data.format == .digits || (task == .classify && data.format != .mnist))
         let momentum = self.momentum ?? (optimizer == .sgd ? 0.9 : 0)
-        return RunConfig(data: data,
+        var config = RunConfig(data: data,
                          model: ModelSpec(architecture: model, inputShape: [], hidden: model == .mlp ? try hiddenSizes() : [], outputs: 0),
                          task: task,
                          optimizer: OptimizerSpec(kind: optimizer, learningRate: lr, momentum: momentum, weightDecay: weightDecay),
                          schedule: schedule, epochs: epochs ?? 30, batchSize: batchSize, seed: seed, saveEvery: saveEvery,
                          nonFiniteLoss: onNonFinite ?? .stop)
+        if let earlyStopping {
+            config.earlyStopping = EarlyStopping(patience: earlyStopping, monitor: monitor, minDelta: minDelta,
+                                                 validationFraction: validationFraction)
+            do { try config.earlyStopping!.validate(task: task) } catch let e as TrainingError { throw ValidationError(e.message) }
+        }
+        return config
     }
 
     /// The default output folder, `runs/<data>-<model>`.
@@ -211,7 +230,8 @@ public struct Train: ParsableCommand {
         } : nil) { m in
             guard !quiet else { return }
             if progressBar { console.write("\r\u{1B}[K") }
-            console.line(Self.epochLine(m, epochs: c.epochs, residentBytes: logMemory ? ResidentMemory.bytes() : nil))
+            console.line(Self.epochLine(m, epochs: c.epochs, residentBytes: logMemory ? ResidentMemory.bytes() : nil,
+                                        validation: run.validation != nil))
         }
         } catch let stop as TrainingInterrupted {
             if progressBar { console.write("\r\u{1B}[K") }
@@ -219,6 +239,9 @@ public struct Train: ParsableCommand {
             throw ExitCode(stop.exitStatus)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
+        if let stopped = run.stoppedEarly, !quiet {
+            console.line("early stopping after epoch \(stopped.epoch): no validation improvement for \(c.earlyStopping!.patience) epochs; kept the weights of epoch \(stopped.best)")
+        }
         let result = run.evaluate()
         if !quiet, let dir = run.outputDirectory {
             console.line(String(format: "trained in %.1f s; wrote ", seconds)
@@ -228,11 +251,12 @@ public struct Train: ParsableCommand {
         return result
     }
 
-    static func epochLine(_ m: EpochMetrics, epochs: Int, residentBytes: Int? = nil) -> String {
+    static func epochLine(_ m: EpochMetrics, epochs: Int, residentBytes: Int? = nil, validation: Bool = false) -> String {
         var s = "epoch \(m.epoch)/\(epochs)  loss " + String(format: "%.4f", m.trainLoss)
         if let a = m.trainAccuracy { s += String(format: "  acc %.2f%%", a * 100) }
-        if let l = m.testLoss { s += String(format: "  test loss %.4f", l) }
-        if let a = m.testAccuracy { s += String(format: "  test acc %.2f%%", a * 100) }
+        let part = validation ? "val" : "test"
+        if let l = m.testLoss { s += String(format: "  \(part) loss %.4f", l) }
+        if let a = m.testAccuracy { s += String(format: "  \(part) acc %.2f%%", a * 100) }
         s += String(format: "  lr %.3g  %.0f samples/s  %.2f s", m.learningRate, m.samplesPerSecond, m.seconds)
         if m.skippedBatches > 0 {
             s += "  skipped \(m.skippedBatches) batch\(m.skippedBatches == 1 ? "" : "es") (non-finite loss)"

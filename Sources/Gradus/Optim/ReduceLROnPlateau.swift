@@ -134,4 +134,23 @@ public final class ReduceLROnPlateau: @unchecked Sendable {
             badEpochs = 0
         }
     }
+
+    /// The scheduler's counters as text, for checkpoints: best, bad epochs, cooldown, epochs stepped.
+    public var stateText: String { "\(best),\(badEpochs),\(cooldownCounter),\(lastEpoch)" }
+
+    /// Restores counters saved by ``stateText``; false (and nothing changed) when the text is malformed.
+    ///
+    /// ```swift
+    /// _ = plateau.restore(stateText: saved)
+    /// ```
+    public func restore(stateText: String) -> Bool {
+        let parts = stateText.split(separator: ",").map(String.init)
+        guard parts.count == 4, let b = Double(parts[0]), !b.isNaN, let bad = Int(parts[1]), let cool = Int(parts[2]),
+              let last = Int(parts[3]), bad >= 0, cool >= 0, last >= 0 else { return false }
+        best = b
+        badEpochs = bad
+        cooldownCounter = cool
+        lastEpoch = last
+        return true
+    }
 }

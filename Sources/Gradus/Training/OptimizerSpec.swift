@@ -136,6 +136,9 @@ public enum ScheduleSpec: String, Codable, Sendable, CaseIterable {
     case cosine
     /// One cycle over all batches of the run.
     case onecycle
+    /// PyTorch's ReduceLROnPlateau: the rate ×0.1 after 3 epochs without improvement of the validation
+    /// loss (the training loss when the run has no validation part); stepped by ``TrainingRun``.
+    case plateau
 
     /// Creates the scheduler for a run (nil for ``none``), and when it steps.
     ///
@@ -150,7 +153,7 @@ public enum ScheduleSpec: String, Codable, Sendable, CaseIterable {
     /// ```
     public func make(_ optimizer: Optimizer, epochs: Int, batchesPerEpoch: Int) -> (LRScheduler?, SchedulerInterval) {
         switch self {
-        case .none: return (nil, .epoch)
+        case .none, .plateau: return (nil, .epoch)
         case .step: return (StepLR(optimizer, stepSize: Swift.max(1, epochs / 3), gamma: 0.1), .epoch)
         case .cosine: return (CosineAnnealingLR(optimizer, tMax: Swift.max(1, epochs)), .epoch)
         case .onecycle:

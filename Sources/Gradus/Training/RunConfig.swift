@@ -30,6 +30,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var saveEvery: Int
     /// What to do when a batch's loss is NaN or infinite (default: stop with an error).
     public var nonFiniteLoss: NonFiniteLossPolicy
+    /// Stop when a validation score stops improving and keep the best weights (nil: train all epochs).
+    public var earlyStopping: EarlyStopping? = nil
 
     /// Creates a configuration; the defaults train an MLP with one hidden layer of 128 units on the
     /// embedded digits (standardized) with Adam (lr 2e-3) and a cosine schedule, batch 32, for 30 epochs,
@@ -56,7 +58,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case data, model, task, optimizer, schedule, epochs, batchSize, seed, saveEvery, nonFiniteLoss
+        case data, model, task, optimizer, schedule, epochs, batchSize, seed, saveEvery, nonFiniteLoss, earlyStopping
     }
 
     /// Decodes a configuration; `nonFiniteLoss` may be absent (configurations saved before it existed
@@ -73,6 +75,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
         seed = try c.decode(UInt64.self, forKey: .seed)
         saveEvery = try c.decode(Int.self, forKey: .saveEvery)
         nonFiniteLoss = try c.decodeIfPresent(NonFiniteLossPolicy.self, forKey: .nonFiniteLoss) ?? .stop
+        earlyStopping = try c.decodeIfPresent(EarlyStopping.self, forKey: .earlyStopping)
     }
 
     /// Checks the numbers and throws a ``TrainingError`` naming the bad one.
@@ -94,6 +97,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
             throw TrainingError("--hidden sizes must be positive, got \(bad)")
         }
         try optimizer.validate()
+        try earlyStopping?.validate(task: task)
         if task == .classify, data.format == .csv, data.target == nil {
             throw TrainingError("CSV data needs --target COLUMN naming the target column")
         }

@@ -27,6 +27,13 @@ public final class TrainingRun {
     public let standardizer: Standardizer?
     /// The standardization of regression targets, if used (``DataSpec/standardizeTarget``).
     public let targetStandardizer: Standardizer?
+    /// The validation part carved from the training data when the run stops early
+    /// (``RunConfig/earlyStopping``); per-epoch scores are then computed on it, not on the test part.
+    public let validation: TensorDataset?
+    /// Early stopping's state, when configured.
+    let earlyStopping: EarlyStoppingTracker?
+    /// ReduceLROnPlateau, for ``ScheduleSpec/plateau``.
+    public let plateau: ReduceLROnPlateau?
     /// The metrics of every epoch so far (including those before a resume).
     public private(set) var history: [EpochMetrics]
     /// Where checkpoints, metrics and the plot are written (nil: nowhere).
@@ -111,6 +118,17 @@ public final class TrainingRun {
         try config.model.validate()
         try config.model.checkMemory(source: checkpoint == nil ? "--hidden" : checkpointFile)
         data = try data.reshaped(to: config.model.sampleShape)
+        // Early stopping watches a validation part carved from the training part (seeded), before any
+        // statistics are fitted, so that neither the test set nor the validation part leaks into them.
+        var validation: TensorDataset? = nil
+        if let rule = config.earlyStopping {
+            guard data.train.count >= 2 else { throw TrainingError("\(data.source): too few training samples to hold out validation data") }
+            let nValidation = Swift.max(1, Int((Double(data.train.count) * rule.validationFraction).rounded()))
+            let parts = try data.train.split(trainFraction: Double(data.train.count - nValidation) / Double(data.train.count),
+                                             seed: config.data.splitSeed &+ 0xE5)
+            data.train = parts.train
+            validation = parts.validation
+        }
         var standardizer: Standardizer? = nil
         if config.data.standardize, data.sampleShape.count == 1 {
             if let checkpointStandardizer {
@@ -119,6 +137,7 @@ public final class TrainingRun {
                 standardizer = try Standardizer.fit(data.train.inputs)
             }
             data = data.standardized(with: standardizer!)
+            if let v = validation { validation = TensorDataset(standardizer!.transform(v.inputs), v.targets) }
         }
         var targetStandardizer: Standardizer? = nil
         if config.data.standardizeTarget == true {
@@ -129,6 +148,9 @@ public final class TrainingRun {
                 targetStandardizer = try Standardizer.fit(data.train.targets.reshape([data.train.count, -1]))
             }
             data = data.targetsStandardized(with: targetStandardizer!)
+            if let v = validation {
+                validation = TensorDataset(v.inputs, targetStandardizer!.transform(v.targets.reshape([v.count, -1])).reshape(v.targets.shape))
+            }
         }
         Random.manualSeed(config.seed)
         var rng = SeededGenerator(seed: config.seed)
@@ -138,6 +160,8 @@ public final class TrainingRun {
         let (scheduler, interval) = config.schedule.make(optimizer, epochs: config.epochs, batchesPerEpoch: batches)
         let trainer = Trainer(model: model, optimizer: optimizer, task: config.task, scheduler: scheduler,
                               schedulerInterval: interval, seed: config.seed, nonFiniteLoss: config.nonFiniteLoss)
+        let plateau = config.schedule == .plateau ? ReduceLROnPlateau(optimizer, factor: 0.1, patience: 3) : nil
+        let tracker = config.earlyStopping.map(EarlyStoppingTracker.init)
         var history: [EpochMetrics] = []
         if let checkpoint {
             do {
@@ -154,6 +178,16 @@ public final class TrainingRun {
                 throw TrainingError("\(checkpointFile): epoch \(checkpoint.epoch), step \(checkpoint.step) and the unfinished epoch's \(checkpoint.unfinishedEpoch?.batches ?? 0) batches do not fit \(batches) batches per epoch")
             }
             trainer.restore(epoch: checkpoint.epoch, step: checkpoint.step, unfinishedEpoch: checkpoint.unfinishedEpoch)
+            if let plateau, let text = checkpoint.metadata["plateau"], !plateau.restore(stateText: text) {
+                throw TrainingError("\(checkpointFile): metadata plateau '\(text)' is not a valid scheduler state")
+            }
+            if let tracker, let text = checkpoint.metadata["early_stopping"] {
+                var best: [String: Tensor] = [:]
+                for (k, v) in checkpoint.extra where k.hasPrefix("early_stopping.best.") { best[String(k.dropFirst(20))] = v }
+                guard tracker.restore(text, weights: best) else {
+                    throw TrainingError("\(checkpointFile): metadata early_stopping '\(text)' is not a valid early-stopping state")
+                }
+            }
             Random.state = checkpoint.rngState
             if let text = checkpoint.metadata["metrics"] { history = try EpochMetrics.parseCSV(text) }
         }
@@ -163,6 +197,9 @@ public final class TrainingRun {
         self.trainer = trainer
         self.standardizer = standardizer
         self.targetStandardizer = targetStandardizer
+        self.validation = validation
+        self.earlyStopping = tracker
+        self.plateau = plateau
         self.history = history
         self.outputDirectory = outputDirectory
     }
@@ -201,7 +238,7 @@ public final class TrainingRun {
         defer { withExtendedLifetime(lock) {} }
         var inCallback = false, lastSaved: Int? = nil
         do {
-            try trainer.fit(train: data.train, test: data.test, epochs: config.epochs, batchSize: config.batchSize,
+            try trainer.fit(train: data.train, test: validation ?? data.test, epochs: config.epochs, batchSize: config.batchSize,
                             onBatch: onBatch) { metrics in
                 // The loss checks cannot see an update that overflowed the weights on an epoch's last
                 // batch: never save such weights over a good checkpoint.
@@ -212,9 +249,20 @@ public final class TrainingRun {
                 inCallback = true
                 defer { inCallback = false }
                 history.append(metrics)
+                // Schedules and early stopping see validation scores (or the training loss), never the test set.
+                plateau?.step(validation != nil ? (metrics.testLoss ?? metrics.trainLoss) : metrics.trainLoss)
+                let stop = earlyStopping?.update(metrics, weights: { model.stateDict() }) ?? false
                 try writeOutputs()
                 lastSaved = metrics.epoch
                 try onEpoch(metrics)
+                if stop { throw EarlyStopSignal() }
+            }
+        } catch is EarlyStopSignal {
+            // Keep the best weights, in the model and in the checkpoint.
+            if let tracker = earlyStopping, !tracker.bestWeights.isEmpty {
+                try model.loadStateDict(tracker.bestWeights)
+                stoppedEarly = (epoch: trainer.epoch, best: tracker.bestEpoch)
+                try writeOutputs()
             }
         } catch var stop as TrainingInterrupted {
             // Stopped at a batch boundary: save where it stopped (the epoch's progress included).
@@ -239,6 +287,12 @@ public final class TrainingRun {
         return history
     }
 
+    /// Thrown from the epoch callback to end the loop when early stopping decides.
+    private struct EarlyStopSignal: Error {}
+
+    /// When early stopping ended the run: the epoch it stopped after and the epoch whose weights were kept.
+    public private(set) var stoppedEarly: (epoch: Int, best: Int)? = nil
+
     /// The run's current state as a checkpoint.
     ///
     /// ```swift
@@ -254,10 +308,15 @@ public final class TrainingRun {
             extra["target_standardizer.mean"] = targetStandardizer.mean
             extra["target_standardizer.scale"] = targetStandardizer.scale
         }
+        if let tracker = earlyStopping {
+            for (k, v) in tracker.bestWeights { extra["early_stopping.best." + k] = v }
+        }
         var meta = ["config": config.json(), "metrics": EpochMetrics.csv(history), "model": config.model.summary]
         if let names = data.featureNames { meta["feature_names"] = names.joined(separator: "\n") }
         if let image = data.imageShape { meta["image_shape"] = image.map(String.init).joined(separator: ",") }
         if let scale = data.pixelScale { meta["pixel_scale"] = "\(scale)" }
+        if let plateau { meta["plateau"] = plateau.stateText }
+        if let tracker = earlyStopping { meta["early_stopping"] = tracker.text }
         var c = Checkpoint(model: model.stateDict(), optimizer: trainer.optimizer.stateDict(), extra: extra,
                            epoch: trainer.epoch, step: trainer.step, rngState: Random.state, metadata: meta)
         c.unfinishedEpoch = trainer.unfinishedEpoch
