@@ -46,8 +46,8 @@ public struct Train: ParsableCommand {
     @Option(help: "The optimizer.")
     public var optimizer: OptimizerSpec.Kind = .adam
 
-    @Option(help: "The learning rate (default: sgd 0.05, adam/adamw 0.002, rmsprop 0.001, adagrad 0.01).")
-    public var lr: Double?
+    @Option(help: "The learning rate (default: sgd 0.05, adam/adamw 0.002, rmsprop 0.001, adagrad 0.01), or auto: the suggestion of the range test (gradus lr-find) on this model and data.")
+    public var lr: LearningRateOption?
 
     @Option(help: "Momentum for sgd and rmsprop (default: 0.9 for sgd, 0 for rmsprop).")
     public var momentum: Double?
@@ -131,7 +131,8 @@ public struct Train: ParsableCommand {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         guard saveEvery >= 0 else { throw ValidationError("--save-every must not be negative, got \(saveEvery)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-        if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number, got \(lr)") }
+        if case .value(let lr)? = lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number or auto, got \(lr)") }
+        if lr == .auto, resume != nil { throw ValidationError("--lr auto cannot change a resumed run's learning rate") }
         if let momentum, !(momentum >= 0 && momentum < 1) { throw ValidationError("--momentum must lie in [0, 1), got \(momentum)") }
         guard weightDecay >= 0, weightDecay.isFinite else { throw ValidationError("--weight-decay must not be negative, got \(weightDecay)") }
         guard testFraction > 0, testFraction < 1 else { throw ValidationError("--test-fraction must lie strictly between 0 and 1, got \(testFraction)") }
@@ -170,7 +171,7 @@ public struct Train: ParsableCommand {
         var config = RunConfig(data: data,
                          model: ModelSpec(architecture: model, inputShape: [], hidden: model == .mlp ? try hiddenSizes() : [], outputs: 0),
                          task: task,
-                         optimizer: OptimizerSpec(kind: optimizer, learningRate: lr, momentum: momentum, weightDecay: weightDecay),
+                         optimizer: OptimizerSpec(kind: optimizer, learningRate: lr?.value, momentum: momentum, weightDecay: weightDecay),
                          schedule: schedule, epochs: epochs ?? 30, batchSize: batchSize, seed: seed, saveEvery: saveEvery,
                          nonFiniteLoss: onNonFinite ?? .stop)
         if let earlyStopping {
@@ -202,7 +203,18 @@ public struct Train: ParsableCommand {
             run = try TrainingRun(resuming: resume, epochs: epochs, data: try dataOptions.spec(base: nil),
                                   outputDirectory: out, nonFiniteLoss: onNonFinite)
         } else {
-            let config = try runConfig()
+            var config = try runConfig()
+            if lr == .auto {
+                // The range test on the model and data this run trains (state restored), then the run
+                // itself with the suggestion written into its configuration (so resume is exact).
+                let probe = try TrainingRun(config: config, outputDirectory: nil)
+                let found = try probe.findLearningRate()
+                config.optimizer.learningRate = found.suggested
+                if !quiet {
+                    console.line("gradus train: --lr auto: the range test suggests \(String(format: "%.3g", found.suggested)) "
+                                 + "(the smaller of steepest descent \(String(format: "%.3g", found.steepest)) and minimum/10 \(String(format: "%.3g", found.minimumOverTen)))")
+                }
+            }
             run = try TrainingRun(config: config, outputDirectory: out ?? defaultOut(config))
         }
         let c = run.config
@@ -263,5 +275,25 @@ public struct Train: ParsableCommand {
         }
         if let residentBytes { s += String(format: "  rss %.1f MiB", Double(residentBytes) / 1_048_576) }
         return s
+    }
+}
+
+/// `--lr`: a number or `auto`.
+public enum LearningRateOption: ExpressibleByArgument, Equatable, Sendable {
+    /// A given rate.
+    case value(Double)
+    /// The range test's suggestion.
+    case auto
+
+    public init?(argument: String) {
+        if argument.lowercased() == "auto" { self = .auto; return }
+        guard let v = Double(argument) else { return nil }
+        self = .value(v)
+    }
+
+    /// The rate, or nil for `auto`.
+    public var value: Double? {
+        if case .value(let v) = self { return v }
+        return nil
     }
 }

@@ -67,3 +67,27 @@ import Testing
         }
     }
 }
+
+@Suite struct LearningRateOptionTests {
+    @Test("--lr takes a number or auto; lr-find writes its plot and prints a suggestion")
+    func autoLearningRate() throws {
+        #expect(try Train.parse(["--lr", "auto"]).lr == .auto)
+        #expect(try Train.parse(["--lr", "0.5"]).runConfig().optimizer.learningRate == 0.5)
+        #expect(throws: (any Error).self) { _ = try Train.parse(["--lr", "fast"]) }
+        #expect(throws: (any Error).self) { _ = try Train.parse(["--lr", "auto", "--resume", "/nonexistent"]) }
+        let dir = try temporaryFolder("lr-find")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try writeCSV(blobRows(120), to: dir + "/blobs.csv")
+        let out = Capture()
+        let result = try LRFind.parse(["--data", dir + "/blobs.csv", "--target", "label", "--hidden", "8", "--steps", "60",
+                                       "--out", dir + "/lr.svg"]).execute(console: out.console)
+        #expect(FileManager.default.fileExists(atPath: dir + "/lr.svg"))
+        #expect(out.text.contains("suggested learning rate: \(String(format: "%.3g", result.suggested))"))
+        let auto = Capture()
+        try Train.parse(["--data", dir + "/blobs.csv", "--target", "label", "--hidden", "8", "--lr", "auto", "--epochs", "2",
+                         "--out", dir + "/run"]).execute(console: auto.console)
+        #expect(auto.text.contains("--lr auto: the range test suggests"))
+        let saved = try RunConfig.decode(json: try Checkpoint.load(dir + "/run/checkpoint.safetensors").metadata["config"]!)
+        #expect(saved.optimizer.learningRate > 0 && saved.optimizer.learningRate != OptimizerSpec(kind: .adam).learningRate)
+    }
+}

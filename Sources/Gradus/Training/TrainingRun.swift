@@ -287,6 +287,17 @@ public final class TrainingRun {
         return history
     }
 
+    /// Runs the learning-rate range test on this run's model, optimizer and training data; both are
+    /// left as they were (see ``LRFinder``).
+    ///
+    /// ```swift
+    /// let suggestion = try run.findLearningRate().suggested
+    /// ```
+    public func findLearningRate(_ finder: LRFinder = LRFinder()) throws -> LRFinder.Result {
+        try finder.run(model: model, optimizer: trainer.optimizer, data: data.train, task: config.task,
+                       batchSize: config.batchSize, seed: config.seed)
+    }
+
     /// Thrown from the epoch callback to end the loop when early stopping decides.
     private struct EarlyStopSignal: Error {}
 

@@ -1,0 +1,45 @@
+import Foundation
+import Gradus
+import Testing
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// The learning-rate range test.
+@Suite struct LRFinderTests {
+    @Test("the test leaves the model, optimizer and random state as they were, and suggests a rate that trains")
+    func rangeTest() throws {
+        let config = RunConfig(data: DataSpec(format: .digits, standardize: true),
+                               model: ModelSpec(architecture: .mlp, inputShape: [], hidden: [16], outputs: 0),
+                               task: .classify, optimizer: OptimizerSpec(kind: .sgd, learningRate: 0.01, momentum: 0.9),
+                               schedule: .none, epochs: 3, batchSize: 16, seed: 1)
+        let run = try TrainingRun(config: config, outputDirectory: nil)
+        let before = bytes(run.model.stateDict()), randomBefore = Random.state
+        let result = try run.findLearningRate(LRFinder(startLR: 1e-5, endLR: 100, steps: 120))
+        #expect(bytes(run.model.stateDict()) == before && Random.state == randomBefore)
+        #expect(run.trainer.optimizer.learningRate == 0.01 && run.trainer.optimizer.stateDict().tensors.isEmpty)
+        // The curve: exponential rates, a divergence at the high end, suggestions inside the range.
+        let r = result.learningRates
+        #expect(r.first == 1e-5 && zip(r, r.dropFirst()).allSatisfy { abs($1 / $0 - pow(1e7, 1.0 / 119)) < 1e-9 })
+        #expect(result.diverged && r.count < 120)
+        #expect(result.suggested > 1e-5 && result.suggested < r.last!)
+        let lowest = result.smoothedLosses.indices.min { result.smoothedLosses[$0] < result.smoothedLosses[$1] }!
+        #expect(result.minimumOverTen == r[lowest] / 10 && result.suggested == min(result.steepest, result.minimumOverTen))
+        #expect(XMLParser(data: Data(result.svg().utf8)).parse())
+        // The suggestion trains: three epochs reach a low loss.
+        var tuned = config
+        tuned.optimizer.learningRate = result.suggested
+        let trained = try TrainingRun(config: tuned, outputDirectory: nil)
+        let history = try trained.run()
+        #expect(history.last!.trainLoss < history.first!.trainLoss && history.last!.testAccuracy! > 0.9)
+    }
+
+    @Test("bad settings are refused")
+    func settings() {
+        for finder in [LRFinder(startLR: 0), LRFinder(startLR: 1, endLR: 0.5), LRFinder(steps: 1), LRFinder(steps: 20_000),
+                       LRFinder(beta: 1), LRFinder(divergenceFactor: 1)] {
+            #expect(throws: TrainingError.self) { try finder.validate() }
+        }
+    }
+}
+
