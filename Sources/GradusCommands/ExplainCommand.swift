@@ -62,8 +62,7 @@ public struct ExplainCommand: ParsableCommand {
         let sample: Tensor, label: String
         if let input {
             let raw = try InputFile.read(input, for: trained)
-            let per = trained.config.model.inputFeatures
-            let batch = try trained.prepare(raw.count == per ? raw.reshape([1, per]) : raw)
+            let batch = try InputFile.prepare(raw, from: input, for: trained)
             sample = try InputFile.select(batch, index: index).0.squeeze(0)
             label = "\(input) row \(index)"
         } else {

@@ -40,6 +40,16 @@ enum InputFile {
         return table.features.indexSelect(axis: 1, index: Tensor(labels: columns))
     }
 
+    /// `raw` prepared for `trained` (see ``TrainedModel/prepare(_:)``), an error naming `path` otherwise.
+    static func prepare(_ raw: Tensor, from path: String, for trained: TrainedModel) throws -> Tensor {
+        let per = trained.config.model.inputFeatures
+        do {
+            return try trained.prepare(raw.count == per ? raw.reshape([1, per]) : raw)
+        } catch let error as TrainingError {
+            throw TrainingError("\(path): \(error.message)")
+        }
+    }
+
     /// The sample `index` of `batch`, or all rows when nil.
     static func select(_ batch: Tensor, index: Int?) throws -> (Tensor, [Int]) {
         let n = batch.shape[0]

@@ -51,8 +51,7 @@ public struct Predict: ParsableCommand {
         try resources.apply()
         let trained = try TrainedModel.load(checkpoint)
         let raw = try InputFile.read(input, for: trained)
-        let per = trained.config.model.inputFeatures
-        let batch = try trained.prepare(raw.count == per ? raw.reshape([1, per]) : raw)
+        let batch = try InputFile.prepare(raw, from: input, for: trained)
         let (rows, indices) = try InputFile.select(batch, index: index)
         let out = trained.predict(rows)
         let width = out.shape[1]

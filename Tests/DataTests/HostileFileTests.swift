@@ -43,8 +43,9 @@ struct HostileFileTests {
         #expect(bom.featureNames == ["a"])
         let bomFile = try temporaryFile("bom.csv", [0xEF, 0xBB, 0xBF] + Array("a,y\n1,0\n".utf8))
         #expect(try CSVReader.read(bomFile, targetColumn: "y").featureNames == ["a"])
-        for (text, fragment) in [("a,y\n1\u{0}abc,0\n", "not a finite number"), ("a,y\n0x10,0\n", "not a finite number"),
-                                 ("a,y\nnan,0\n", "not a finite number"), ("a,y\n1e999,0\n", "not a finite number"),
+        for (text, fragment) in [("a,y\n1\u{0}abc,0\n", "not a finite float32 number"), ("a,y\n0x10,0\n", "not a finite float32 number"),
+                                 ("a,y\nnan,0\n", "not a finite float32 number"), ("a,y\n1e999,0\n", "not a finite float32 number"),
+                                 ("a,y\n1e300,0\n", "not a finite float32 number"), ("a,a,y\n1,2,0\n", "appears more than once"),
                                  ("a,y\n", "no data rows"), ("a,y\n\n  \n", "no data rows")] {
             do {
                 _ = try CSVReader.parse(text, file: "bad.csv", targetColumn: "y")

@@ -103,6 +103,10 @@ public enum CSVReader {
                 guard trimmed.count >= 2 else {
                     throw DataError(.parse, file: file, "line \(lineNumber): the header needs a target and at least one feature column")
                 }
+                var seen = Set<String>()
+                if let duplicate = trimmed.first(where: { !seen.insert($0).inserted }) {
+                    throw DataError(.parse, file: file, "line \(lineNumber): the column name \"\(duplicate.prefix(60))\" appears more than once in the header")
+                }
                 header = trimmed
                 targetIndex = t
                 continue
@@ -113,9 +117,11 @@ public enum CSVReader {
             }
             for (c, cell) in cells.enumerated() {
                 let s = cell.trimmingSpaces()
-                guard let v = strictNumber(s) else {
+                guard let v = strictNumber(s), dtype == .float64 || abs(v) <= Double(Float.greatestFiniteMagnitude) else {
+                    // Quote at most 40 characters: a 16 MB cell in a message made the error printing itself slow.
+                    let shown = s.count > 40 ? String(s.prefix(40)) + "…" : s
                     throw DataError(.parse, file: file,
-                                    "line \(lineNumber), column \(c + 1) (\"\(names[c])\"): \"\(s)\" is not a finite number")
+                                    "line \(lineNumber), column \(c + 1) (\"\(names[c].prefix(60))\"): \"\(shown.debugDescription.dropFirst().dropLast())\" is not a finite \(dtype) number")
                 }
                 if c == targetIndex {
                     if targetDType == .int64 && (v.rounded() != v || abs(v) > 9.0e15) {

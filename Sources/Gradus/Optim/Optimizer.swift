@@ -199,6 +199,20 @@ public class Optimizer: @unchecked Sendable {
     /// ```swift
     /// try optimizer.loadStateDict(state)
     /// ```
+    /// Whether `value` is allowed for the option `name` (PyTorch's constructor checks): rates, decays and
+    /// momentum non-negative, `eps` positive, averaging factors in [0, 1), flags 0 or 1, all finite.
+    static func isValidOption(_ name: String, _ value: Double) -> Bool {
+        guard value.isFinite else { return false }
+        switch name {
+        case "eps": return value > 0
+        case "beta1", "beta2", "rho", "alpha": return value >= 0 && value < 1
+        case "dampening": return value >= 0 && value <= 1
+        case "nesterov", "amsgrad", "centered", "maximize": return value == 0 || value == 1
+        case "lr", "momentum", "weightDecay", "lrDecay", "initialAccumulatorValue": return value >= 0
+        default: return true
+        }
+    }
+
     public func loadStateDict(_ state: OptimizerState) throws {
         let groupCount = state.scalars.keys.filter { $0.hasPrefix("group.") && $0.hasSuffix(".parameterCount") }.count
         guard groupCount == parameterGroups.count else {
@@ -209,12 +223,14 @@ public class Optimizer: @unchecked Sendable {
         for (g, group) in parameterGroups.enumerated() {
             let countKey = "group.\(g).parameterCount"
             guard let n = state.scalars[countKey] else { throw OptimizerStateError.missingKey(countKey) }
+            guard n >= 0, n <= 1e15, n == n.rounded() else { throw OptimizerStateError.invalidValue(key: countKey, value: n) }
             guard Int(n) == group.parameters.count else {
                 throw OptimizerStateError.parameterCountMismatch(group: g, expected: group.parameters.count, found: Int(n))
             }
             var options: [String: Double] = [:]
             for k in defaults.keys {
                 guard let v = state.scalars["group.\(g).\(k)"] else { throw OptimizerStateError.missingKey("group.\(g).\(k)") }
+                guard Self.isValidOption(k, v) else { throw OptimizerStateError.invalidValue(key: "group.\(g).\(k)", value: v) }
                 options[k] = v
             }
             newOptions.append(options)

@@ -126,8 +126,8 @@ public struct Checkpoint: @unchecked Sendable {
         }
         let rngText = meta["gradus.rng"] ?? ""
         let rng = rngText.split(separator: ",").compactMap { UInt64($0) }
-        guard rng.count == 4 else {
-            throw DataError(.badHeader, file: file, "metadata gradus.rng must hold 4 integers, got '\(rngText)'")
+        guard rng.count == 4, rng.contains(where: { $0 != 0 }) else {
+            throw DataError(.badHeader, file: file, "metadata gradus.rng must hold 4 integers, not all zero (xoshiro's state), got '\(rngText)'")
         }
         var model: [String: Tensor] = [:], extra: [String: Tensor] = [:]
         var optimizer = OptimizerState()

@@ -80,7 +80,7 @@ public struct ModelSpec: Codable, Sendable, Equatable {
         if let bad = hidden.first(where: { $0 < 1 || $0 > Self.maxWidth }) {
             throw TrainingError("--hidden sizes must lie in 1...\(Self.maxWidth), got \(bad)")
         }
-        guard hidden.count <= 64 else { throw TrainingError("--hidden lists \(hidden.count) layers; at most 64") }
+        guard hidden.count <= 1024 else { throw TrainingError("--hidden lists \(hidden.count) layers; at most 1024") }
         if architecture == .lenet {
             guard inputShape.count == 3 else {
                 throw TrainingError("lenet needs image samples [channels, height, width], got \(inputShape); use --model mlp for tabular data")

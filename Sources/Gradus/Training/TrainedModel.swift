@@ -55,6 +55,14 @@ public final class TrainedModel {
             throw TrainingError("\(file): the checkpoint's run configuration is invalid: \(error.message)")
         }
         try config.model.checkMemory(source: file)
+        for (name, t) in checkpoint.model.sorted(by: { $0.key < $1.key }) {
+            guard t.dtype.isFloatingPoint else {
+                throw DataError(.badHeader, file: file, "model tensor \(name) is \(t.dtype); a model's weights are floating point")
+            }
+            if let bad = t.firstNonFinite() {
+                throw DataError(.badHeader, file: file, "model tensor \(name) holds a value that is not finite (\(bad))")
+            }
+        }
         var standardizer: Standardizer? = nil
         let mean = checkpoint.extra["standardizer.mean"], scale = checkpoint.extra["standardizer.scale"]
         if let mean, let scale {
@@ -128,6 +136,9 @@ public final class TrainedModel {
         data = try data.reshaped(to: config.model.sampleShape)
         if let standardizer, data.sampleShape.count == 1 { data = data.standardized(with: standardizer) }
         if let targetStandardizer, task == .regress { data = data.targetsStandardized(with: targetStandardizer) }
+        if task == .regress, data.targetWidth != config.model.outputs {
+            throw TrainingError("\(data.source): regression targets have \(data.targetWidth) value(s) per sample but the model has \(config.model.outputs) outputs (was it trained for classification? the checkpoint's task is \(task.rawValue))")
+        }
         if task == .classify, let classes = data.classes, classes > config.model.outputs {
             throw TrainingError("\(data.source): labels go up to \(classes - 1) but the model has \(config.model.outputs) classes")
         }
@@ -155,6 +166,9 @@ public final class TrainedModel {
         }
         let n = raw.count / per
         var x = (raw.dtype == .float32 ? raw : raw.to(.float32)).reshape([n, per])
+        if let bad = x.firstNonFinite() {
+            throw TrainingError("inputs hold a value that is not finite (\(bad)); the model needs finite numbers")
+        }
         if let pixelScale {
             if raw.dtype == .int64 {
                 x = x * pixelScale

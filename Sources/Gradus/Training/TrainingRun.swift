@@ -164,6 +164,12 @@ public final class TrainingRun {
         let tracker = config.earlyStopping.map(EarlyStoppingTracker.init)
         var history: [EpochMetrics] = []
         if let checkpoint {
+            guard checkpoint.epoch <= config.epochs else {
+                throw TrainingError("\(checkpointFile): the checkpoint is at epoch \(checkpoint.epoch) of a \(config.epochs)-epoch run; give --epochs \(checkpoint.epoch + 1) or more to continue it")
+            }
+            guard checkpoint.step == 0 || !checkpoint.optimizer.scalars.isEmpty else {
+                throw TrainingError("\(checkpointFile): the checkpoint holds no optimizer state, so the run cannot continue exactly; evaluate or predict with it, or start a new run")
+            }
             do {
                 try model.loadStateDict(checkpoint.model)
                 try optimizer.loadStateDict(checkpoint.optimizer)
