@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what Gradus needs on a fresh Debian machine, when it is missing:
-# OpenBLAS (matrix products), zlib (gzip data files) and pkg-config (to find both).
+# OpenBLAS (matrix products), zlib (gzip data files), pkg-config (to find both) and python3 (the
+# hostile-input runner of the test command, standard library only).
 # Safe to run again: it does nothing when everything is present.
 set -euo pipefail
 need=()
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
 if command -v pkg-config >/dev/null 2>&1; then
   pkg-config --exists openblas || need+=(libopenblas-dev)
   pkg-config --exists zlib || need+=(zlib1g-dev)

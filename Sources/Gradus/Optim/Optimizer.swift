@@ -266,6 +266,19 @@ public class Optimizer: @unchecked Sendable {
             }
             buffers[i][slot] = GradMode.noGrad { tensor.detach().to(flat[i].dtype).clone() }
         }
+        // Within a group, every parameter that has taken steps has the same buffers (an optimizer creates
+        // them on a parameter's first step): one missing where another has it is a damaged state.
+        var first = 0
+        for group in parameterGroups {
+            let range = first..<(first + group.parameters.count)
+            first += group.parameters.count
+            let stepped = range.filter { steps[$0] > 0 }
+            for slot in bufferNames.indices where stepped.contains(where: { buffers[$0][slot] != nil }) {
+                if let i = stepped.first(where: { buffers[$0][slot] == nil }) {
+                    throw OptimizerStateError.missingKey("state.\(i).\(bufferNames[slot])")
+                }
+            }
+        }
         var index = 0
         for g in parameterGroups.indices {
             parameterGroups[g].options = newOptions[g]

@@ -135,9 +135,11 @@ public struct DataSpec: Codable, Sendable, Equatable {
         case .mnist:
             let folder = try requirePath()
             let m = try MNIST.load(folder: folder)
+            // The files' own image size (28x28 for MNIST and Fashion-MNIST; other IDX sets differ).
+            let image = m.trainImages.rank == 3 ? [m.trainImages.shape[1], m.trainImages.shape[2]] : [28, 28]
             var data = try LoadedData(train: TensorDataset(m.trainImages, m.trainLabels),
                                       test: TensorDataset(m.testImages, m.testLabels),
-                                      imageShape: [28, 28], featureNames: nil, task: task, source: folder)
+                                      imageShape: image, featureNames: nil, task: task, source: folder)
             data.pixelScale = 1.0 / 255
             return data
         case .csv:
