@@ -37,7 +37,7 @@ struct InPlaceTests {
         let w = Tensor([1.0, 2.0]).requiringGrad()
         #expect(kind { w.addInPlace(Tensor([1, 1])) } == .inPlaceModification)
         #expect(w.scalars() == [1, 2])
-        GradMode.noGrad { w.addInPlace(Tensor([1, 1])) }
+        _ = GradMode.noGrad { w.addInPlace(Tensor([1, 1])) }
         #expect(w.scalars() == [2, 3])
         let y = w * 2
         #expect(kind { y.zeroInPlace() } == .inPlaceModification)
@@ -61,7 +61,7 @@ struct InPlaceTests {
         let a = Tensor([0.5]).requiringGrad()
         let e = a.exp()
         let s = e.sum()
-        GradMode.noGrad { e.fillInPlace(0) }
+        _ = GradMode.noGrad { e.fillInPlace(0) }
         #expect(kind { s.backward() } == .inPlaceModification)
 
         // An optimizer step changes the parameters: a retained graph from before the step is stale.

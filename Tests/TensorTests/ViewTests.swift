@@ -109,14 +109,14 @@ struct ViewTests {
         let w = Tensor([1.0, 2.0, 3.0]).requiringGrad()
         let x = Tensor([4.0, 5.0, 6.0])
         let loss = (w * x).sum()                      // mul saves x
-        GradMode.noGrad { x.slice(axis: 0, start: 1, end: 2).fillInPlace(0) }
+        _ = GradMode.noGrad { x.slice(axis: 0, start: 1, end: 2).fillInPlace(0) }
         #expect(kind { loss.backward() } == .inPlaceModification)
 
         // Views of a recorded result cannot be written while recording, views of a leaf only under noGrad.
         let y = w * 2
         #expect(kind { y.slice(axis: 0, start: 0, end: 1).zeroInPlace() } == .inPlaceModification)
         #expect(kind { w.t.zeroInPlace() } == .inPlaceModification)
-        GradMode.noGrad { w.slice(axis: 0, start: 0, end: 1).fillInPlace(7) }
+        _ = GradMode.noGrad { w.slice(axis: 0, start: 0, end: 1).fillInPlace(7) }
         #expect(w.scalars() == [7, 2, 3])
     }
 

@@ -70,7 +70,7 @@ struct InterruptionTests {
         let out = dir + "/out"
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let stale = out + "/.checkpoint.safetensors.tmp-99999-12345"
-        FileManager.default.createFile(atPath: stale, contents: Data([1, 2, 3]))
+        #expect(FileManager.default.createFile(atPath: stale, contents: Data([1, 2, 3])))
         do {
             let held = try FolderLock(out)
             let blocked = try TrainingRun(config: config(csv, schedule: .none), outputDirectory: out)
