@@ -42,7 +42,7 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
     /// Whether the next batch is prepared on a background thread.
     public let prefetch: Bool
 
-    private let nextEpoch = Mutex(0)
+    private let nextEpoch = Locked(0)
 
     /// Creates a loader.
     ///
@@ -162,7 +162,7 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
 /// A batch being prepared on a background thread.
 final class PendingBatch<Value: Sendable>: Sendable {
     private let done = DispatchSemaphore(value: 0)
-    private let result = Mutex<Value?>(nil)
+    private let result = Locked<Value?>(nil)
 
     init(_ work: @escaping @Sendable () -> Value) {
         DispatchQueue.global(qos: .userInitiated).async { [self] in

@@ -8,7 +8,7 @@ final class MemberCache: @unchecked Sendable {
         let members: Module.Members
     }
 
-    private let entry = Mutex<Entry?>(nil)
+    private let entry = Locked<Entry?>(nil)
 
     /// The cached members when they were found at `epoch`.
     func members(at epoch: Int) -> Module.Members? {
@@ -34,7 +34,7 @@ extension Module {
 
     /// Which module types have their members cached: those defined in Gradus (their child modules are
     /// constants), decided once per type.
-    private static let cachingByType = Mutex<[ObjectIdentifier: Bool]>([:])
+    private static let cachingByType = Locked<[ObjectIdentifier: Bool]>([:])
 
     static func cachesMembers(of type: Module.Type) -> Bool {
         let key = ObjectIdentifier(type)

@@ -94,11 +94,15 @@ enum PowerOp: FloatBinaryElementOp {
 }
 
 // MARK: Visitors: the loops, run for the tensor's dtype
+//
+// A visitor lives only for one `dispatch` call, while its caller holds every tensor it names, so its
+// tensor properties are `unowned(unsafe)`: strong ones cost a retain/release pair per tensor per op,
+// which on one-element tensors was a measurable part of the op (see docs/benchmarks.md).
 
 private struct MapElements<Op: UnaryElementOp>: DTypeVisitor {
     typealias Result = Void
-    let source: Tensor
-    let out: Tensor
+    unowned(unsafe) let source: Tensor
+    unowned(unsafe) let out: Tensor
 
     @inline(__always)
     func visit<T: TensorElement>(_: T.Type) throws {
@@ -108,9 +112,9 @@ private struct MapElements<Op: UnaryElementOp>: DTypeVisitor {
 
 private struct ZipElements<Op: BinaryElementOp>: DTypeVisitor {
     typealias Result = Void
-    let a: Tensor
-    let b: Tensor
-    let out: Tensor
+    unowned(unsafe) let a: Tensor
+    unowned(unsafe) let b: Tensor
+    unowned(unsafe) let out: Tensor
 
     @inline(__always)
     func visit<T: TensorElement>(_: T.Type) throws {
@@ -120,9 +124,9 @@ private struct ZipElements<Op: BinaryElementOp>: DTypeVisitor {
 
 private struct ZipFloatElements<Op: FloatBinaryElementOp>: FloatDTypeVisitor {
     typealias Result = Void
-    let a: Tensor
-    let b: Tensor
-    let out: Tensor
+    unowned(unsafe) let a: Tensor
+    unowned(unsafe) let b: Tensor
+    unowned(unsafe) let out: Tensor
 
     @inline(__always)
     func visit<T: TensorFloat>(_: T.Type) throws {
@@ -133,8 +137,8 @@ private struct ZipFloatElements<Op: FloatBinaryElementOp>: FloatDTypeVisitor {
 /// `Op(x, s)` for each element x and a Swift number s (`Op(s, x)` when `scalarFirst`), in the tensor's dtype.
 private struct ScalarElements<Op: BinaryElementOp>: DTypeVisitor {
     typealias Result = Void
-    let source: Tensor
-    let out: Tensor
+    unowned(unsafe) let source: Tensor
+    unowned(unsafe) let out: Tensor
     let scalar: ScalarOperand
     let scalarFirst: Bool
     let op: String
@@ -153,8 +157,8 @@ private struct ScalarElements<Op: BinaryElementOp>: DTypeVisitor {
 /// The floating-point form of ``ScalarElements``.
 private struct ScalarFloatElements<Op: FloatBinaryElementOp>: FloatDTypeVisitor {
     typealias Result = Void
-    let source: Tensor
-    let out: Tensor
+    unowned(unsafe) let source: Tensor
+    unowned(unsafe) let out: Tensor
     let scalar: ScalarOperand
     let scalarFirst: Bool
     let op: String
@@ -173,10 +177,10 @@ private struct ScalarFloatElements<Op: FloatBinaryElementOp>: FloatDTypeVisitor 
 /// `condition ? a : b` elementwise, all three of one dtype and broadcast to `out`'s shape.
 private struct SelectElements: DTypeVisitor {
     typealias Result = Void
-    let condition: Tensor
-    let a: Tensor
-    let b: Tensor
-    let out: Tensor
+    unowned(unsafe) let condition: Tensor
+    unowned(unsafe) let a: Tensor
+    unowned(unsafe) let b: Tensor
+    unowned(unsafe) let out: Tensor
 
     func visit<T: TensorElement>(_: T.Type) {
         let outShape = out.shape

@@ -66,13 +66,13 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
 /// let x = Tensor.uniform([4])   // same values on every run
 /// ```
 public enum Random {
-    private static let shared = Mutex(SeededGenerator(seed: 0x5EED))
+    private static let shared = Locked(SeededGenerator(seed: 0x5EED))
 
     /// The generator of an enclosing ``withSeed(_:_:)``. Locked, because tasks created inside the scope
     /// inherit it and may draw concurrently.
     private final class Scoped: Sendable {
-        let generator: Mutex<SeededGenerator>
-        init(_ generator: SeededGenerator) { self.generator = Mutex(generator) }
+        let generator: Locked<SeededGenerator>
+        init(_ generator: SeededGenerator) { self.generator = Locked(generator) }
     }
 
     @TaskLocal private static var scoped: Scoped?

@@ -57,10 +57,11 @@ extension Tensor {
 }
 
 /// The sum of all elements of `source` into `out[0]`.
+// Visitors hold their tensors `unowned(unsafe)`: see the note in ElementwiseKernels.swift.
 private struct TotalSum: DTypeVisitor {
     typealias Result = Void
-    let source: Tensor
-    let out: Tensor
+    unowned(unsafe) let source: Tensor
+    unowned(unsafe) let out: Tensor
 
     func visit<T: TensorElement>(_: T.Type) {
         out.pointer(T.self)[0] = Tensor.rowSum(source.pointer(T.self), source.count)
@@ -70,8 +71,8 @@ private struct TotalSum: DTypeVisitor {
 /// `source` seen as [outer, n, inner] summed over n into `out` ([outer, inner]).
 private struct AxisSum: DTypeVisitor {
     typealias Result = Void
-    let source: Tensor
-    let out: Tensor
+    unowned(unsafe) let source: Tensor
+    unowned(unsafe) let out: Tensor
     let outer: Int
     let n: Int
     let inner: Int
@@ -97,9 +98,9 @@ private struct AxisSum: DTypeVisitor {
 /// occurrence, into `values` and `indices` ([outer, inner]). A NaN wins at once.
 private struct AxisExtremum: DTypeVisitor {
     typealias Result = Void
-    let source: Tensor
-    let values: Tensor
-    let indices: Tensor
+    unowned(unsafe) let source: Tensor
+    unowned(unsafe) let values: Tensor
+    unowned(unsafe) let indices: Tensor
     let outer: Int
     let n: Int
     let inner: Int

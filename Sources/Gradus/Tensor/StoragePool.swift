@@ -1,4 +1,3 @@
-import Synchronization
 
 /// Reuses large element buffers instead of returning them to the system.
 ///
@@ -12,12 +11,12 @@ enum StoragePool {
     /// The most memory kept for reuse.
     static let capacityBytes = 1 << 30
 
-    private struct State: ~Copyable {
+    private struct State {
         var free: [Int: [UncheckedSendable<UnsafeMutableRawPointer>]] = [:]
         var heldBytes = 0
     }
 
-    private static let state = Mutex(State())
+    private static let state = Locked(State())
 
     /// Rounds a request so that nearby sizes share buffers.
     @inline(__always)
@@ -46,7 +45,7 @@ enum StoragePool {
     /// Frees every pooled buffer (for memory measurements and tests).
     static func drain() {
         let all = state.withLock { s -> [UnsafeMutableRawPointer] in
-            let ptrs = s.free.values.flatMap { $0 }.map(\.value)
+            let ptrs = s.free.values.flatMap { $0 }.map { $0.value }
             s.free = [:]
             s.heldBytes = 0
             return ptrs

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The contiguous copy of a strided view that kernels read.
 ///
 /// Gradus's kernels (elementwise, reductions, convolutions, the C activation kernels) read their inputs
@@ -16,7 +14,7 @@ final class ViewCache: @unchecked Sendable {
         let storage: TensorStorage
     }
 
-    private let state = Mutex<Copy?>(nil)
+    private let state = Locked<Copy?>(nil)
 
     /// The contiguous elements of `view`, copied from its storage if the storage changed since the last
     /// copy (or on first use).
