@@ -43,7 +43,7 @@ public struct Evaluate: ParsableCommand {
         let trained = try TrainedModel.load(checkpoint)
         let data = try trained.loadData(try dataOptions.spec(base: trained.config.data))
         let part = split == "train" ? data.train : data.test
-        let result = trained.evaluate(part)
+        let result = try trained.evaluate(part)
         console.line("gradus evaluate: \(trained.config.model.summary) (epoch \(trained.checkpoint.epoch)) on \(data.source), \(split) part, \(part.count) samples")
         if let confusion = result.confusion {
             console.line("confusion matrix:")

@@ -75,3 +75,25 @@ struct CheckpointValidationTests {
         }
     }
 }
+
+extension CheckpointValidationTests {
+    @Test("a trained model evaluated on data that does not fit throws instead of stopping")
+    func evaluateThrows() throws {
+        let dir = try temporaryFolder("evaluate-throws")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try writeBlobsCSV(to: dir + "/blobs.csv")
+        let config = RunConfig(data: DataSpec(format: .csv, path: dir + "/blobs.csv", target: "label", standardize: true),
+                               model: ModelSpec(architecture: .mlp, inputShape: [], hidden: [4], outputs: 0),
+                               task: .classify, epochs: 1, batchSize: 16)
+        try TrainingRun(config: config, outputDirectory: dir + "/out").run()
+        let trained = try TrainedModel.load(dir + "/out/checkpoint.safetensors")
+        let features = trained.config.model.inputFeatures, classes = trained.config.model.outputs
+        #expect(throws: GradusError.self) {
+            _ = try trained.evaluate(TensorDataset(Tensor.zeros([3, features + 1]), Tensor(labels: [0, 1, 0])))
+        }
+        #expect(throws: GradusError.self) {
+            _ = try trained.evaluate(TensorDataset(Tensor.zeros([2, features]), Tensor(labels: [0, classes])))
+        }
+        #expect(try trained.evaluate(TensorDataset(Tensor.zeros([2, features]), Tensor(labels: [0, 1]))).accuracy != nil)
+    }
+}

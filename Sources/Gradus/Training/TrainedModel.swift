@@ -204,10 +204,15 @@ public final class TrainedModel {
 
     /// Evaluates the model on `data`.
     ///
+    /// - Throws: a ``GradusError`` when the data does not fit the model (sample shape, labels beyond its
+    ///   classes, targets of another width): a server evaluating data it was sent keeps running.
+    ///
     /// ```swift
-    /// let e = trained.evaluate(try trained.loadData().test)
+    /// let e = try trained.evaluate(try trained.loadData().test)
     /// ```
-    public func evaluate<D: Dataset>(_ data: D) -> Evaluation {
-        Trainer.evaluate(model: model, task: task, data: data, classes: task == .classify ? config.model.outputs : nil)
+    public func evaluate<D: Dataset>(_ data: D) throws -> Evaluation {
+        try GradusError.catching {
+            Trainer.evaluate(model: model, task: task, data: data, classes: task == .classify ? config.model.outputs : nil)
+        }
     }
 }
