@@ -7,7 +7,7 @@ import Synchronization
 /// How many threads Gradus uses for its kernels, matrix products included.
 ///
 /// The default is the number of online cores, or `GRADUS_NUM_THREADS` when that is set.
-/// Gradus splits work over its own ``WorkerPool`` and keeps OpenBLAS on one thread: two pools spinning
+/// Gradus splits work over its own worker pool (`WorkerPool`) and keeps OpenBLAS on one thread: two pools spinning
 /// for the same cores made two threads slower than one (see docs/benchmarks.md). Small tensors are
 /// always done on the calling thread.
 ///

@@ -8,7 +8,7 @@ import Dispatch
 /// ``trainEpoch(_:batchSize:epochs:onBatch:)`` and ``evaluate(_:batchSize:)``.
 ///
 /// The order of the batches of epoch `e` depends only on ``seed`` and `e` (``DataLoader/order(epoch:)``),
-/// so a run restored with ``restore(epoch:step:)`` (and the model's and optimizer's state dictionaries)
+/// so a run restored with ``restore(epoch:step:unfinishedEpoch:)`` (and the model's and optimizer's state dictionaries)
 /// continues exactly as the uninterrupted run would have.
 ///
 /// A batch whose loss is NaN or infinite is handled by ``nonFiniteLoss``: by default training stops
@@ -174,6 +174,8 @@ public final class Trainer {
     /// - Parameters:
     ///   - epoch: the number of completed epochs.
     ///   - step: the number of optimizer steps taken.
+    ///   - unfinishedEpoch: the progress of an epoch interrupted mid-way (``Checkpoint/unfinishedEpoch``);
+    ///     the next ``trainEpoch(_:batchSize:epochs:onBatch:)`` continues it.
     ///
     /// ```swift
     /// try model.loadStateDict(checkpoint.model)
