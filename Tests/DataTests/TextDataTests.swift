@@ -87,3 +87,50 @@ import Testing
         #expect(first > 1 && last < 0.05, "loss \(first) -> \(last)")
     }
 }
+
+@Suite struct TokenSamplerTests {
+    let logits = Tensor([2.0, 1.0, 0.5, -1.0, 3.0])
+
+    @Test("temperature 0 is greedy; top-k and top-p keep the most likely tokens; probabilities renormalize")
+    func filters() throws {
+        var rng = SeededGenerator(seed: 0)
+        #expect(try TokenSampler(temperature: 0).sample(logits: logits, generator: &rng) == 4)
+        let full = try TokenSampler().probabilities(logits: logits)
+        let softmax = logits.softmax().scalars(as: Double.self)
+        #expect(zip(full, softmax).allSatisfy { abs($0 - $1) < 1e-6 })
+        let k2 = try TokenSampler(topK: 2).probabilities(logits: logits)
+        #expect(k2[2] == 0 && k2[3] == 0 && k2[1] == 0 && abs(k2[4] + k2[0] - 1) < 1e-12)
+        // Top-p: token 4 holds about 0.61 of the mass, 4 and 0 about 0.84.
+        #expect(try TokenSampler(topP: 0.5).probabilities(logits: logits).filter { $0 > 0 }.count == 1)
+        #expect(try TokenSampler(topP: 0.8).probabilities(logits: logits).filter { $0 > 0 }.count == 2)
+        #expect(try TokenSampler(topP: 1).probabilities(logits: logits).filter { $0 > 0 }.count == 5)
+        // A low temperature sharpens, a high one flattens.
+        let cold = try TokenSampler(temperature: 0.25).probabilities(logits: logits)[4]
+        let hot = try TokenSampler(temperature: 4).probabilities(logits: logits)[4]
+        #expect(cold > full[4] && hot < full[4])
+    }
+
+    @Test("draws follow the distribution, stay inside the filter, and repeat with the seed")
+    func draws() throws {
+        let sampler = try TokenSampler(topK: 3)
+        var rng = SeededGenerator(seed: 11)
+        var counts = [Int](repeating: 0, count: 5)
+        for _ in 0..<20_000 { counts[try sampler.sample(logits: logits, generator: &rng)] += 1 }
+        let p = try sampler.probabilities(logits: logits)
+        #expect(counts[2] == 0 && counts[3] == 0)   // outside the top 3 (4, 0, 1)
+        for i in [0, 1, 4] { #expect(abs(Double(counts[i]) / 20_000 - p[i]) < 0.015, "\(i): \(counts[i])") }
+        var a = SeededGenerator(seed: 5), b = SeededGenerator(seed: 5)
+        let first = try (0..<50).map { _ in try sampler.sample(logits: logits, generator: &a) }
+        let second = try (0..<50).map { _ in try sampler.sample(logits: logits, generator: &b) }
+        #expect(first == second)
+    }
+
+    @Test("bad settings and logits are refused")
+    func refusals() {
+        #expect(throws: GradusError.self) { _ = try TokenSampler(temperature: -1) }
+        #expect(throws: GradusError.self) { _ = try TokenSampler(topK: 0) }
+        #expect(throws: GradusError.self) { _ = try TokenSampler(topP: 0) }
+        #expect(throws: GradusError.self) { _ = try TokenSampler().probabilities(logits: Tensor([1, .nan])) }
+        #expect(throws: GradusError.self) { _ = try TokenSampler().probabilities(logits: Tensor.zeros([2, 2])) }
+    }
+}
