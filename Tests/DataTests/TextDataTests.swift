@@ -134,3 +134,45 @@ import Testing
         #expect(throws: GradusError.self) { _ = try TokenSampler().probabilities(logits: Tensor.zeros([2, 2])) }
     }
 }
+
+@Suite struct LSTMLanguageModelTests {
+    @Test("decoding token by token with the carried state gives the logits of the whole sequence")
+    func statefulDecodingMatches() throws {
+        var rng = SeededGenerator(seed: 2)
+        let model = LSTMLanguageModel(vocabularySize: 7, embeddingSize: 5, hiddenSize: 6, numLayers: 2, generator: &rng)
+        model.eval()
+        let tokens = [3, 1, 4, 1, 5, 6, 2, 0]
+        let full = GradMode.noGrad { model(Tensor(shape: [1, tokens.count], integers: tokens)) }
+        var state: (hidden: Tensor, cell: Tensor)? = nil
+        for (t, token) in tokens.enumerated() {
+            let (logits, next) = GradMode.noGrad { model.step(Tensor(shape: [1, 1], integers: [token]), state: state) }
+            state = next
+            let expected = full.select(axis: 1, index: t).reshape([7]).scalars()
+            let got = logits.reshape([7]).scalars()
+            #expect(zip(expected, got).allSatisfy { abs($0 - $1) < 1e-5 }, "position \(t)")
+        }
+    }
+
+    @Test("trained on a periodic text, greedy generation continues the period; bad prompts are refused")
+    func generatesThePeriod() throws {
+        let text = String(repeating: "hello ", count: 100)
+        let vocabulary = CharacterVocabulary(corpus: text)
+        let data = try TextWindowDataset(tokens: vocabulary.encode(text), length: 12, stride: 3)
+        var rng = SeededGenerator(seed: 3)
+        let model = LSTMLanguageModel(vocabularySize: vocabulary.size, embeddingSize: 8, hiddenSize: 32, generator: &rng)
+        let optimizer = Adam(model.parameters(), lr: 0.02)
+        for epoch in 0..<6 {
+            for batch in DataLoader(data, batchSize: 16, shuffle: true, seed: 3).batches(epoch: epoch) {
+                optimizer.zeroGrad()
+                model(batch.inputs).reshape([-1, vocabulary.size]).crossEntropy(batch.targets.reshape([-1])).backward()
+                optimizer.step()
+            }
+        }
+        let generated = try model.generate(prompt: vocabulary.encode("hel"), length: 15,
+                                           sampler: TokenSampler(temperature: 0), generator: &rng)
+        #expect(try vocabulary.decode(generated) == "lo hello hello ")
+        #expect(throws: GradusError.self) { _ = try model.generate(prompt: [], length: 3, sampler: TokenSampler(), generator: &rng) }
+        #expect(throws: GradusError.self) { _ = try model.generate(prompt: [99], length: 3, sampler: TokenSampler(), generator: &rng) }
+        #expect(model.isTraining)   // the mode it had
+    }
+}
