@@ -169,4 +169,18 @@ public struct TensorDataset: Dataset {
         let parts = try splitIndices(count: count, lengths: [nTrain, count - nTrain], seed: seed)
         return (subset(parts[0]), subset(parts[1]))
     }
+
+    /// A seeded split that holds out `fraction` of the samples (rounded, at least one): the test part of
+    /// a data set, a validation part for early stopping or tuning.
+    ///
+    /// - Throws: a ``GradusError`` when the fraction is outside [0, 1].
+    ///
+    /// ```swift
+    /// let (train, validation) = try data.holdingOut(0.1, seed: 0)
+    /// ```
+    public func holdingOut(_ fraction: Double, seed: UInt64) throws -> (train: TensorDataset, validation: TensorDataset) {
+        try require(fraction >= 0 && fraction <= 1, "TensorDataset.holdingOut: fraction \(fraction) is not in [0, 1]")
+        let held = Swift.max(1, Int((Double(count) * fraction).rounded()))
+        return try split(trainFraction: Double(count - held) / Double(count), seed: seed)
+    }
 }

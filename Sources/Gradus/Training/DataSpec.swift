@@ -117,9 +117,7 @@ public struct DataSpec: Codable, Sendable, Equatable {
             guard full.train.count >= 2 else {
                 throw TrainingError("\(full.source): \(full.train.count) training sample(s) cannot be split into training and validation parts")
             }
-            let nValidation = Swift.max(1, Int((Double(full.train.count) * fraction).rounded()))
-            let parts = try full.train.split(trainFraction: Double(full.train.count - nValidation) / Double(full.train.count),
-                                             seed: splitSeed &+ 0x5EED)
+            let parts = try full.train.holdingOut(fraction, seed: splitSeed &+ 0x5EED)
             var data = try LoadedData(train: parts.train, test: parts.validation, imageShape: full.imageShape,
                                       featureNames: full.featureNames, task: task, source: full.source + " (validation split)")
             data.pixelScale = full.pixelScale
@@ -202,8 +200,7 @@ public struct DataSpec: Codable, Sendable, Equatable {
         guard data.count >= 2 else {
             throw TrainingError("\(path ?? format.rawValue): \(data.count) sample(s) cannot be split into a training and a test part; give at least 2")
         }
-        let nTest = Swift.max(1, Int((Double(data.count) * testFraction).rounded()))
-        let parts = try data.split(trainFraction: Double(data.count - nTest) / Double(data.count), seed: splitSeed)
+        let parts = try data.holdingOut(testFraction, seed: splitSeed)
         return (parts.train, parts.validation)
     }
 

@@ -28,26 +28,30 @@ public final class TrainedModel {
     /// applied by ``prepare(_:)`` to integer inputs.
     public let pixelScale: Double?
 
-    init(config: RunConfig, model: Sequential, checkpoint: Checkpoint, standardizer: Standardizer?, imageShape: [Int]?) {
+    init(config: RunConfig, model: Sequential, checkpoint: Checkpoint, preprocessing: Preprocessing) {
         self.config = config
         self.model = model
         self.checkpoint = checkpoint
-        self.standardizer = standardizer
-        if let mean = checkpoint.extra["target_standardizer.mean"], let scale = checkpoint.extra["target_standardizer.scale"] {
-            targetStandardizer = Standardizer(mean: mean, scale: scale)
-        } else {
-            targetStandardizer = nil
-        }
+        standardizer = preprocessing.standardizer
+        targetStandardizer = preprocessing.targetStandardizer
         featureNames = checkpoint.metadata["feature_names"].map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
-        self.imageShape = imageShape
-        self.pixelScale = checkpoint.metadata["pixel_scale"].flatMap(Double.init)
+        imageShape = preprocessing.imageShape
+        pixelScale = preprocessing.pixelScale
         model.eval()
     }
 
+    /// What a checkpoint records about the data's preprocessing, validated.
+    struct Preprocessing {
+        var standardizer: Standardizer?
+        var targetStandardizer: Standardizer?
+        var imageShape: [Int]?
+        var pixelScale: Double?
+    }
+
     /// Checks everything a checkpoint says about the model before anything is built from it: the
-    /// configuration's numbers and sizes (against ``MemoryBudget``), the standardizer's statistics and
-    /// the image shape. Returns the statistics and the shape.
-    static func validate(_ config: RunConfig, _ checkpoint: Checkpoint, file: String) throws -> (Standardizer?, [Int]?) {
+    /// configuration's numbers and sizes (against ``MemoryBudget``), the weights, and the preprocessing
+    /// (standardizer statistics, image shape, pixel scale), which it returns.
+    static func validate(_ config: RunConfig, _ checkpoint: Checkpoint, file: String) throws -> Preprocessing {
         do {
             try config.validate()
             try config.model.validate()
@@ -78,18 +82,22 @@ public final class TrainedModel {
             }
             imageShape = [h, w]
         }
+        var targetStandardizer: Standardizer? = nil
         if let mean = checkpoint.extra["target_standardizer.mean"] {
             guard let scale = checkpoint.extra["target_standardizer.scale"] else {
                 throw DataError(.badHeader, file: file, "the checkpoint holds target_standardizer.mean without its scale")
             }
-            _ = try Standardizer.validated(mean: mean, scale: scale, features: config.model.outputs, source: file)
+            targetStandardizer = try Standardizer.validated(mean: mean, scale: scale, features: config.model.outputs, source: file)
         }
+        var pixelScale: Double? = nil
         if let text = checkpoint.metadata["pixel_scale"] {
             guard let scale = Double(text), scale.isFinite, scale > 0, scale <= 1 else {
                 throw DataError(.badHeader, file: file, "metadata pixel_scale '\(text)' must be a number in (0, 1]")
             }
+            pixelScale = scale
         }
-        return (standardizer, imageShape)
+        return Preprocessing(standardizer: standardizer, targetStandardizer: targetStandardizer, imageShape: imageShape,
+                             pixelScale: pixelScale)
     }
 
     /// Reads a checkpoint and rebuilds its model.
@@ -108,7 +116,7 @@ public final class TrainedModel {
             throw TrainingError("\(path): the checkpoint has no run configuration (metadata 'config'); was it written by gradus train?")
         }
         let config = try RunConfig.decode(json: json)
-        let (standardizer, imageShape) = try validate(config, checkpoint, file: path)
+        let preprocessing = try validate(config, checkpoint, file: path)
         var rng = SeededGenerator(seed: config.seed)
         let model = try config.model.build(generator: &rng)
         do {
@@ -116,7 +124,7 @@ public final class TrainedModel {
         } catch {
             throw TrainingError("\(path): the weights do not fit the model \(config.model.summary): \(error)")
         }
-        return TrainedModel(config: config, model: model, checkpoint: checkpoint, standardizer: standardizer, imageShape: imageShape)
+        return TrainedModel(config: config, model: model, checkpoint: checkpoint, preprocessing: preprocessing)
     }
 
     /// The task the model was trained for.

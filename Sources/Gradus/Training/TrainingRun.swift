@@ -88,10 +88,7 @@ public final class TrainingRun {
          outputDirectory: String?) throws {
         // A checkpoint is input from a stranger: everything it says is checked before anything is
         // allocated from it.
-        var checkpointStandardizer: Standardizer? = nil
-        if let checkpoint {
-            (checkpointStandardizer, _) = try TrainedModel.validate(original, checkpoint, file: checkpointFile)
-        }
+        let saved = try checkpoint.map { try TrainedModel.validate(original, $0, file: checkpointFile) }
         try original.validate()
         var config = original
         var data = try config.data.load(task: config.task)
@@ -123,15 +120,13 @@ public final class TrainingRun {
         var validation: TensorDataset? = nil
         if let rule = config.earlyStopping {
             guard data.train.count >= 2 else { throw TrainingError("\(data.source): too few training samples to hold out validation data") }
-            let nValidation = Swift.max(1, Int((Double(data.train.count) * rule.validationFraction).rounded()))
-            let parts = try data.train.split(trainFraction: Double(data.train.count - nValidation) / Double(data.train.count),
-                                             seed: config.data.splitSeed &+ 0xE5)
+            let parts = try data.train.holdingOut(rule.validationFraction, seed: config.data.splitSeed &+ 0xE5)
             data.train = parts.train
             validation = parts.validation
         }
         var standardizer: Standardizer? = nil
         if config.data.standardize, data.sampleShape.count == 1 {
-            if let checkpointStandardizer {
+            if let checkpointStandardizer = saved?.standardizer {
                 standardizer = checkpointStandardizer
             } else {
                 standardizer = try Standardizer.fit(data.train.inputs)
@@ -142,8 +137,8 @@ public final class TrainingRun {
         var targetStandardizer: Standardizer? = nil
         if config.data.standardizeTarget == true {
             guard config.task == .regress else { throw TrainingError("--standardize-target is for regression (--task regress)") }
-            if let c = checkpoint, let mean = c.extra["target_standardizer.mean"], let scale = c.extra["target_standardizer.scale"] {
-                targetStandardizer = try Standardizer.validated(mean: mean, scale: scale, features: data.targetWidth, source: checkpointFile)
+            if let checkpointStandardizer = saved?.targetStandardizer {
+                targetStandardizer = checkpointStandardizer
             } else {
                 targetStandardizer = try Standardizer.fit(data.train.targets.reshape([data.train.count, -1]))
             }
