@@ -15,7 +15,7 @@ import argparse, os, statistics, subprocess, sys, time
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), ".."))
 DEFAULT_REF = os.path.normpath(os.path.join(ROOT, "..", "shared", "bench", "pytorch_ref.py"))
-LOWER_IS_BETTER = {"us/step", "us/sample", "us/op"}
+LOWER_IS_BETTER = {"us/step", "us/sample", "us/op", "us/call"}
 
 def run(cmd):
     """Runs cmd, returns (parsed {name: (value, unit)}, peak RSS in MB)."""
