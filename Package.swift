@@ -35,6 +35,8 @@ let package = Package(
             resources: [
                 .copy("Data/Resources/digits-images-idx3-ubyte.gz"),
                 .copy("Data/Resources/digits-labels-idx1-ubyte.gz"),
+                .copy("Text/Resources/shakespeare.txt.gz"),
+                .copy("Text/Resources/shakespeare-LICENSE.txt"),
             ]
         ),
         .executableTarget(name: "LinearRegressionExample", dependencies: ["Gradus"]),

@@ -59,6 +59,9 @@ public struct ExplainCommand: ParsableCommand {
     public func execute(console: Console) throws -> (saliency: Tensor, integratedGradients: Tensor) {
         try resources.apply()
         let trained = try TrainedModel.load(checkpoint)
+        guard trained.task != .languageModel else {
+            throw ValidationError("\(checkpoint) holds a language model: continue text with gradus generate, measure it with gradus evaluate")
+        }
         let sample: Tensor, label: String
         if let input {
             let raw = try InputFile.read(input, for: trained)

@@ -11,7 +11,7 @@ public struct GradusCommand: ParsableCommand {
         its checkpoint, metrics and plot to runs/digits-mlp/. Then `gradus evaluate --checkpoint \
         runs/digits-mlp/checkpoint.safetensors`.
         """,
-        subcommands: [Train.self, Evaluate.self, Predict.self, ExplainCommand.self, Import.self, LRFind.self, Tune.self]
+        subcommands: [Train.self, Evaluate.self, Predict.self, Generate.self, ExplainCommand.self, Import.self, LRFind.self, Tune.self]
     )
 
     public init() {}
@@ -22,13 +22,14 @@ extension ModelSpec.Architecture: ExpressibleByArgument {}
 extension LearningTask: ExpressibleByArgument {}
 extension OptimizerSpec.Kind: ExpressibleByArgument {}
 extension EarlyStopping.Monitor: ExpressibleByArgument {}
+extension TextTokenizer: ExpressibleByArgument {}
 extension ScheduleSpec: ExpressibleByArgument {}
 extension NonFiniteLossPolicy: ExpressibleByArgument {}
 
 /// Options naming data, shared by the commands.
 public struct DataOptions: ParsableArguments {
     /// The data file or folder.
-    @Option(help: ArgumentHelp("A data folder (MNIST IDX files, .npy files) or file (.csv, .npy, .npz); default: the embedded digits.",
+    @Option(help: ArgumentHelp("A data folder (MNIST IDX files, .npy files) or file (.csv, .npy, .npz, .txt); default: the embedded digits (the embedded Shakespeare corpus for --task language-model).",
                                valueName: "dir-or-file"))
     public var data: String?
 
@@ -46,7 +47,7 @@ public struct DataOptions: ParsableArguments {
     func spec(base: DataSpec?) throws -> DataSpec? {
         guard data != nil || format != nil || target != nil else { return nil }
         let format = self.format ?? DataSpec.infer(path: data)
-        if format != .digits, data == nil { throw ValidationError("--format \(format.rawValue) needs --data") }
+        if format != .digits, format != .text, data == nil { throw ValidationError("--format \(format.rawValue) needs --data") }
         if let data, !FileManager.default.fileExists(atPath: data) {
             throw ValidationError("--data \(data): no such file or folder")
         }

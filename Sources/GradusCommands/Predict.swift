@@ -50,6 +50,9 @@ public struct Predict: ParsableCommand {
     public func execute(console: Console) throws -> Tensor {
         try resources.apply()
         let trained = try TrainedModel.load(checkpoint)
+        guard trained.task != .languageModel else {
+            throw ValidationError("\(checkpoint) holds a language model: continue text with gradus generate, measure it with gradus evaluate")
+        }
         let raw = try InputFile.read(input, for: trained)
         let batch = try InputFile.prepare(raw, from: input, for: trained)
         let (rows, indices) = try InputFile.select(batch, index: index)
@@ -85,7 +88,7 @@ public struct Predict: ParsableCommand {
                 if index != nil {
                     for (k, p) in row.enumerated() { console.line("  class \(k): \(String(format: "%.4f", p))") }
                 }
-            case .regress:
+            case .regress, .languageModel:
                 console.line("row \(i): " + row.map { String(format: "%.6g", $0) }.joined(separator: ", "))
             }
         }

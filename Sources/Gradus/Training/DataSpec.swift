@@ -26,6 +26,8 @@ public struct DataSpec: Codable, Sendable, Equatable {
         case csv
         /// NumPy `.npy` / `.npz` files.
         case npy
+        /// A text file (UTF-8), or the embedded corpus without a path: language modelling.
+        case text
     }
 
     /// The format.
@@ -50,6 +52,10 @@ public struct DataSpec: Codable, Sendable, Equatable {
     /// model learns standardized targets; predictions are turned back into data units; losses are
     /// reported in standardized units).
     public var standardizeTarget: Bool? = nil
+    /// Text: how characters become tokens (default: a character vocabulary).
+    public var tokenizer: TextTokenizer? = nil
+    /// Text: tokens per training window (the model's context length).
+    public var contextLength: Int? = nil
 
     /// Creates a description.
     ///
@@ -91,6 +97,7 @@ public struct DataSpec: Codable, Sendable, Equatable {
         }
         let lower = path.lowercased()
         if lower.hasSuffix(".npy") || lower.hasSuffix(".npz") { return .npy }
+        if lower.hasSuffix(".txt") || lower.hasSuffix(".txt.gz") { return .text }
         return .csv
     }
 
@@ -103,7 +110,12 @@ public struct DataSpec: Codable, Sendable, Equatable {
     /// ```swift
     /// let data = try DataSpec(format: .digits).load(task: .classify)
     /// ```
-    public func load(task: LearningTask) throws -> LoadedData {
+    public func load(task: LearningTask, vocabulary: CharacterVocabulary? = nil) throws -> LoadedData {
+        guard (format == .text) == (task == .languageModel) else {
+            throw TrainingError(format == .text
+                ? "text data is for --task language-model"
+                : "--task language-model reads text: give a .txt file with --data (or no --data for the embedded corpus)")
+        }
         guard testFraction > 0, testFraction < 1 else {
             throw TrainingError("the test fraction must lie strictly between 0 and 1, got \(testFraction)")
         }
@@ -125,6 +137,8 @@ public struct DataSpec: Codable, Sendable, Equatable {
             return data
         }
         switch format {
+        case .text:
+            return try loadText(vocabulary: vocabulary)
         case .digits:
             let (train, test) = try Digits.trainTestSplit(seed: splitSeed)
             var data = try LoadedData(train: train, test: test, imageShape: [8, 8], featureNames: nil, task: task, source: "digits")
@@ -191,6 +205,68 @@ public struct DataSpec: Codable, Sendable, Equatable {
         }
     }
 
+    /// The most tokens a text may have (windows are materialized as int64 tensors).
+    public static let maxTextTokens = 1 << 28
+
+    /// Text: tokens, then windows of ``contextLength`` tokens, split into a training and a validation
+    /// stretch (``TextWindowDataset/split(validationFraction:seed:)``, by ``testFraction`` and
+    /// ``splitSeed``). With `vocabulary` (a trained model's) characters outside it are refused;
+    /// without, the vocabulary is built from the whole text.
+    func loadText(vocabulary given: CharacterVocabulary?) throws -> LoadedData {
+        guard testFraction > 0, testFraction < 1 else {
+            throw TrainingError("the validation fraction of text must lie strictly between 0 and 1, got \(testFraction)")
+        }
+        guard let length = contextLength, length >= 1, length <= 1 << 16 else {
+            throw TrainingError("text data needs a context length in 1...65536, got \(contextLength.map(String.init) ?? "none")")
+        }
+        let source = path ?? "the embedded corpus (Shakespeare)"
+        let tokens: [Int]
+        var vocabulary: CharacterVocabulary? = nil
+        switch tokenizer ?? .character {
+        case .byte:
+            tokens = (try path.map { try TextCorpus.readBytes($0) } ?? Array(TextCorpus.shakespeare().utf8)).map(Int.init)
+        case .character:
+            let text = try path.map { try TextCorpus.read($0) } ?? TextCorpus.shakespeare()
+            let v = given ?? CharacterVocabulary(corpus: text)
+            guard v.size <= LoadedData.maxClasses else {
+                throw DataError(.parse, file: source, "the text has \(v.size) distinct characters, over the limit of \(LoadedData.maxClasses); use --tokenizer byte")
+            }
+            do {
+                tokens = try v.encode(text)
+            } catch let error as GradusError {
+                throw DataError(.parse, file: source, error.message + " (the model's vocabulary was built from its training text)")
+            }
+            vocabulary = v
+        }
+        guard tokens.count <= Self.maxTextTokens else {
+            throw DataError(.parse, file: source, "\(tokens.count) tokens are over the limit of \(Self.maxTextTokens)")
+        }
+        let parts: (train: TextWindowDataset, validation: TextWindowDataset)
+        do {
+            parts = try TextWindowDataset(tokens: tokens, length: length).split(validationFraction: testFraction, seed: splitSeed)
+        } catch let error as GradusError {
+            throw DataError(.parse, file: source, "\(tokens.count) tokens cannot make training and validation windows of \(length) tokens: \(error.message)")
+        }
+        func tensors(_ d: TextWindowDataset) throws -> TensorDataset {
+            try MemoryBudget.check(d.count.multipliedReportingOverflow(by: 16 * length).overflow ? nil : d.count * 16 * length,
+                                   for: "the text windows", source: source)
+            var inputs: [Int] = [], targets: [Int] = []
+            inputs.reserveCapacity(d.count * length)
+            targets.reserveCapacity(d.count * length)
+            for i in 0..<d.count {
+                let start = i * d.stride
+                inputs += d.tokens[start..<(start + length)]
+                targets += d.tokens[(start + 1)...(start + length)]
+            }
+            return TensorDataset(Tensor(shape: [d.count, length], integers: inputs), Tensor(shape: [d.count, length], integers: targets))
+        }
+        var data = try LoadedData(train: tensors(parts.train), test: tensors(parts.validation), imageShape: nil, featureNames: nil,
+                                  task: .languageModel, source: source)
+        data.classes = vocabulary?.size ?? 256
+        data.vocabulary = vocabulary
+        return data
+    }
+
     func requirePath() throws -> String {
         guard let path else { throw TrainingError("--data is required for the \(format.rawValue) format") }
         return path
@@ -240,6 +316,8 @@ public struct DataSpec: Codable, Sendable, Equatable {
         }
         let features = x.dtype == .float32 ? x : x.to(.float32)
         switch task {
+        case .languageModel:
+            throw DataError(.badHeader, file: file, "--task language-model reads text files, not arrays")
         case .classify:
             guard y.rank == 1 else { throw DataError(.badHeader, file: file, "class labels must be a vector, got shape \(y.shape)") }
             let values = y.scalars(as: Double.self)
@@ -283,6 +361,8 @@ public struct LoadedData: Sendable {
     /// 8-bit NumPy images, 1/16 for the digits), or nil for data used as stored. Checkpoints keep it, so
     /// that predictions on raw pixels are scaled as training was.
     public var pixelScale: Double? = nil
+    /// Text with character tokens: the vocabulary the tokens index.
+    public var vocabulary: CharacterVocabulary? = nil
 
     /// Checks the parts against each other and the task.
     ///
@@ -328,6 +408,14 @@ public struct LoadedData: Sendable {
         case .regress:
             classes = nil
             targetWidth = train.targets.rank == 1 ? 1 : train.targets.count / train.targets.shape[0]
+        case .languageModel:
+            guard train.inputs.dtype == .int64, train.targets.dtype == .int64, train.inputs.rank == 2,
+                  train.targets.shape == train.inputs.shape, test.targets.shape.dropFirst() == train.targets.shape.dropFirst() else {
+                throw TrainingError("\(source): language modelling needs [N, T] int64 token windows and targets of the same shape")
+            }
+            let largest = [train.inputs, test.inputs, train.targets, test.targets].map { $0.intScalars.max() ?? -1 }.max() ?? -1
+            classes = largest + 1
+            targetWidth = train.targets.shape[1]
         }
     }
 

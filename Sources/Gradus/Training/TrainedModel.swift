@@ -13,7 +13,7 @@ public final class TrainedModel {
     /// The run's configuration.
     public let config: RunConfig
     /// The model, in evaluation mode.
-    public let model: Sequential
+    public let model: any Layer
     /// The feature standardization fitted on the training data, if the run used one.
     public let standardizer: Standardizer?
     /// The standardization of regression targets, if the run used one: ``predict(_:)`` returns data units.
@@ -28,7 +28,7 @@ public final class TrainedModel {
     /// applied by ``prepare(_:)`` to integer inputs.
     public let pixelScale: Double?
 
-    init(config: RunConfig, model: Sequential, checkpoint: Checkpoint, preprocessing: Preprocessing) {
+    init(config: RunConfig, model: any Layer, checkpoint: Checkpoint, preprocessing: Preprocessing) {
         self.config = config
         self.model = model
         self.checkpoint = checkpoint
@@ -127,6 +127,31 @@ public final class TrainedModel {
         return TrainedModel(config: config, model: model, checkpoint: checkpoint, preprocessing: preprocessing)
     }
 
+    /// The model as a language model (nil for other tasks), for ``LanguageModel/generate(prompt:length:sampler:generator:onToken:)``.
+    ///
+    /// ```swift
+    /// let trained = try TrainedModel.load("runs/text-gpt/checkpoint.safetensors")
+    /// let ids = try trained.languageModel!.generate(prompt: try trained.encode("ROMEO:"), length: 100,
+    ///                                               sampler: TokenSampler(temperature: 0.8), generator: &rng)
+    /// ```
+    public var languageModel: (any LanguageModel)? { model as? any LanguageModel }
+
+    /// A language model's tokens for `text`: character ids in the model's vocabulary, or UTF-8 bytes.
+    ///
+    /// - Throws: a ``GradusError`` naming a character outside the vocabulary.
+    public func encode(_ text: String) throws -> [Int] {
+        if let vocabulary = config.model.vocabulary { return try vocabulary.encode(text) }
+        return ByteTokenizer().encode(text)
+    }
+
+    /// A language model's text for `tokens` (the inverse of ``encode(_:)``).
+    ///
+    /// - Throws: a ``GradusError`` for an id outside the vocabulary.
+    public func decode(_ tokens: [Int]) throws -> String {
+        if let vocabulary = config.model.vocabulary { return try vocabulary.decode(tokens) }
+        return try ByteTokenizer().decode(tokens)
+    }
+
     /// The task the model was trained for.
     public var task: LearningTask { config.task }
 
@@ -140,14 +165,14 @@ public final class TrainedModel {
     /// let test = try trained.loadData().test
     /// ```
     public func loadData(_ override: DataSpec? = nil) throws -> LoadedData {
-        var data = try (override ?? config.data).load(task: task)
+        var data = try (override ?? config.data).load(task: task, vocabulary: config.model.vocabulary)
         data = try data.reshaped(to: config.model.sampleShape)
         if let standardizer, data.sampleShape.count == 1 { data = data.standardized(with: standardizer) }
         if let targetStandardizer, task == .regress { data = data.targetsStandardized(with: targetStandardizer) }
         if task == .regress, data.targetWidth != config.model.outputs {
             throw TrainingError("\(data.source): regression targets have \(data.targetWidth) value(s) per sample but the model has \(config.model.outputs) outputs (was it trained for classification? the checkpoint's task is \(task.rawValue))")
         }
-        if task == .classify, let classes = data.classes, classes > config.model.outputs {
+        if task.predictsClasses, let classes = data.classes, classes > config.model.outputs {
             throw TrainingError("\(data.source): labels go up to \(classes - 1) but the model has \(config.model.outputs) classes")
         }
         return data
@@ -220,7 +245,7 @@ public final class TrainedModel {
     /// ```
     public func evaluate<D: Dataset>(_ data: D) throws -> Evaluation {
         try GradusError.catching {
-            Trainer.evaluate(model: model, task: task, data: data, classes: task == .classify ? config.model.outputs : nil)
+            Trainer.evaluate(model: model, task: task, data: data, classes: task.predictsClasses ? config.model.outputs : nil)
         }
     }
 }

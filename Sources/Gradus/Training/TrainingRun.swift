@@ -20,7 +20,7 @@ public final class TrainingRun {
     /// The data, reshaped and standardized for the model.
     public let data: LoadedData
     /// The model.
-    public let model: Sequential
+    public let model: any Layer
     /// The loop.
     public let trainer: Trainer
     /// The standardization of the features, if used.
@@ -91,7 +91,7 @@ public final class TrainingRun {
         let saved = try checkpoint.map { try TrainedModel.validate(original, $0, file: checkpointFile) }
         try original.validate()
         var config = original
-        var data = try config.data.load(task: config.task)
+        var data = try config.data.load(task: config.task, vocabulary: checkpoint == nil ? nil : config.model.vocabulary)
         // Fill in the model's shapes from the data (a checkpoint's shapes must match).
         var inputShape = [data.sampleShape.reduce(1, *)]
         if config.model.architecture == .lenet {
@@ -103,13 +103,14 @@ public final class TrainingRun {
                 throw TrainingError("lenet needs image data; \(data.source) holds \(data.sampleShape) feature vectors")
             }
         }
-        let outputs = config.task == .classify ? (data.classes ?? 1) : data.targetWidth
+        let outputs = config.task.predictsClasses ? (data.classes ?? 1) : data.targetWidth
         if checkpoint == nil {
             config.model.inputShape = inputShape
             config.model.outputs = outputs
+            config.model.vocabulary = data.vocabulary
         } else if config.model.inputFeatures != inputShape.reduce(1, *) {
             throw TrainingError("\(data.source): samples of shape \(data.sampleShape) do not fit the checkpoint's model \(config.model.summary)")
-        } else if config.task == .classify, outputs > config.model.outputs {
+        } else if config.task.predictsClasses, outputs > config.model.outputs {
             throw TrainingError("\(data.source): labels go up to \(outputs - 1) but the checkpoint's model has \(config.model.outputs) classes")
         }
         try config.model.validate()
@@ -125,7 +126,7 @@ public final class TrainingRun {
             validation = parts.validation
         }
         var standardizer: Standardizer? = nil
-        if config.data.standardize, data.sampleShape.count == 1 {
+        if config.data.standardize, data.sampleShape.count == 1, config.task != .languageModel {
             if let checkpointStandardizer = saved?.standardizer {
                 standardizer = checkpointStandardizer
             } else {
@@ -342,7 +343,7 @@ public final class TrainingRun {
     /// ```
     public func evaluate() -> Evaluation {
         Trainer.evaluate(model: model, task: config.task, data: data.test,
-                         classes: config.task == .classify ? config.model.outputs : nil)
+                         classes: config.task.predictsClasses ? config.model.outputs : nil)
     }
 
     /// Writes only the checkpoint (an interrupted epoch's progress included).
