@@ -22,8 +22,8 @@ public struct Generate: ParsableCommand {
     @Option(help: ArgumentHelp("A language-model checkpoint written by gradus train --task language-model.", valueName: "file"))
     public var checkpoint: String
 
-    @Option(help: "The text to continue (default: a new line). Characters outside the model's vocabulary are refused.")
-    public var prompt: String = "\n"
+    @Option(help: "The text to continue (default: a new line, or the vocabulary's first character when the text had no new lines). Characters outside the model's vocabulary are refused.")
+    public var prompt: String?
 
     @Option(help: "How many tokens to generate (0...1000000).")
     public var length: Int = 500
@@ -53,7 +53,7 @@ public struct Generate: ParsableCommand {
         guard temperature >= 0 && temperature.isFinite else { throw ValidationError("--temperature must be a finite number ≥ 0, got \(temperature)") }
         if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1, got \(topK)") }
         if let topP, !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must lie in (0, 1], got \(topP)") }
-        guard !prompt.isEmpty else { throw ValidationError("--prompt must not be empty") }
+        if let prompt, prompt.isEmpty { throw ValidationError("--prompt must not be empty") }
         try CommandSupport.checkFile(checkpoint, option: "--checkpoint")
     }
 
@@ -67,6 +67,7 @@ public struct Generate: ParsableCommand {
         guard let model = trained.languageModel else {
             throw ValidationError("\(checkpoint) holds a \(trained.task.rawValue) model, not a language model (train one with --task language-model)")
         }
+        let prompt = self.prompt ?? (trained.config.model.vocabulary.map { $0.characters.contains("\n") ? "\n" : $0.characters[0] } ?? "\n")
         let tokens: [Int]
         do {
             tokens = try trained.encode(prompt)
