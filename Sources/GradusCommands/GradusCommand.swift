@@ -23,6 +23,7 @@ extension LearningTask: ExpressibleByArgument {}
 extension OptimizerSpec.Kind: ExpressibleByArgument {}
 extension EarlyStopping.Monitor: ExpressibleByArgument {}
 extension TextTokenizer: ExpressibleByArgument {}
+extension FusionModel.Fusion: ExpressibleByArgument {}
 extension ScheduleSpec: ExpressibleByArgument {}
 extension NonFiniteLossPolicy: ExpressibleByArgument {}
 
@@ -37,15 +38,20 @@ public struct DataOptions: ParsableArguments {
     @Option(help: "The data format (default: guessed from --data).")
     public var format: DataSpec.Format?
 
-    /// The CSV target column.
-    @Option(help: ArgumentHelp("The CSV column holding the target.", valueName: "column"))
+    /// The CSV target column (or the NPZ target array with --inputs).
+    @Option(help: ArgumentHelp("The CSV column holding the target (with --inputs: the NPZ array of targets, default y).", valueName: "column"))
     public var target: String?
+
+    /// Several named input arrays of an NPZ file.
+    @Option(help: ArgumentHelp("Several inputs: the names of the NPZ arrays the model reads, comma-separated (e.g. image,features; test arrays <name>_test); for --model fusion.",
+                               valueName: "names"))
+    public var inputs: String?
 
     public init() {}
 
     /// A data description from the options, or nil when no data option was given.
     func spec(base: DataSpec?) throws -> DataSpec? {
-        guard data != nil || format != nil || target != nil else { return nil }
+        guard data != nil || format != nil || target != nil || inputs != nil else { return nil }
         let format = self.format ?? DataSpec.infer(path: data)
         if format != .digits, format != .text, data == nil { throw ValidationError("--format \(format.rawValue) needs --data") }
         if let data, !FileManager.default.fileExists(atPath: data) {
@@ -55,6 +61,14 @@ public struct DataOptions: ParsableArguments {
         spec.format = format
         spec.path = format == .digits ? nil : data
         if let target { spec.target = target }
+        if let inputs {
+            let names = inputs.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !names.isEmpty, names.allSatisfy({ !$0.isEmpty }), Set(names).count == names.count else {
+                throw ValidationError("--inputs \(inputs): give distinct array names separated by commas, e.g. image,features")
+            }
+            guard format == .npy else { throw ValidationError("--inputs reads named arrays of an .npz file (or a folder of .npy files)") }
+            spec.inputNames = names
+        }
         return spec
     }
 }

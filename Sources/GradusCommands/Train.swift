@@ -46,16 +46,19 @@ public struct Train: ParsableCommand {
     @Option(help: "Language models: tokens per training window, the model's context (default 128).")
     public var context: Int = 128
 
-    @Option(help: "Language models: the embedding width (gpt: the model width; default 128 for gpt, 64 for lstm/gru).")
+    @Option(help: "Language models: the embedding width (gpt: the model width; default 128 for gpt, 64 for lstm/gru); fusion: each input's embedding width (default 64).")
     public var embedding: Int?
 
     @Option(help: "Language models: transformer blocks or recurrent layers (default 4 for gpt, 2 for lstm/gru).")
     public var layers: Int?
 
+    @Option(help: "fusion: how the inputs' embeddings are combined: concat, gated or attention.")
+    public var fusion: FusionModel.Fusion = .concat
+
     @Option(help: "gpt: attention heads per block (default 4).")
     public var heads: Int = 4
 
-    @Option(help: "Language models: dropout while training (default 0.1 for gpt, 0 for lstm/gru).")
+    @Option(help: "Language models and fusion: dropout while training (default 0.1 for gpt, 0 otherwise).")
     public var dropout: Double?
 
     @Option(help: "Language models: character (a vocabulary built from the text; default) or byte (256 byte tokens).")
@@ -200,8 +203,18 @@ public struct Train: ParsableCommand {
         }
         data.standardize = standardize ?? (data.format == .digits || (task == .classify && data.format != .mnist))
         let model = self.model ?? .mlp
+        var spec = ModelSpec(architecture: model, inputShape: [], hidden: model == .mlp ? try hiddenSizes() : [], outputs: 0)
+        if model == .fusion {
+            guard data.inputNames != nil else { throw ValidationError("--model fusion needs several named inputs: --data FILE.npz --inputs a,b") }
+            spec.hidden = hidden == nil ? [64] : try hiddenSizes()
+            spec.embedding = embedding ?? 64
+            spec.fusion = fusion
+            spec.dropout = dropout ?? 0
+        } else if data.inputNames != nil {
+            throw ValidationError("--inputs names several inputs: use --model fusion")
+        }
         var config = RunConfig(data: data,
-                         model: ModelSpec(architecture: model, inputShape: [], hidden: model == .mlp ? try hiddenSizes() : [], outputs: 0),
+                         model: spec,
                          task: task,
                          optimizer: optimizerSpec(),
                          schedule: schedule, epochs: epochs ?? 30, batchSize: batchSize, seed: seed, saveEvery: saveEvery,

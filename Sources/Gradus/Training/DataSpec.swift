@@ -56,6 +56,10 @@ public struct DataSpec: Codable, Sendable, Equatable {
     public var tokenizer: TextTokenizer? = nil
     /// Text: tokens per training window (the model's context length).
     public var contextLength: Int? = nil
+    /// NPZ with several inputs: the names of the input arrays (each `[N, ...]`; test arrays, when the
+    /// file has them, are named `<name>_test`); the target array is ``target`` (default `y`, test
+    /// `y_test`).
+    public var inputNames: [String]? = nil
 
     /// Creates a description.
     ///
@@ -171,6 +175,8 @@ public struct DataSpec: Codable, Sendable, Equatable {
             }
             return try LoadedData(train: train, test: test, imageShape: nil, featureNames: table.featureNames,
                                   task: task, source: file)
+        case .npy where inputNames != nil:
+            return try loadNamedInputs(task: task)
         case .npy:
             let path = try requirePath()
             var arrays = try Self.readArrays(path)
@@ -203,6 +209,69 @@ public struct DataSpec: Codable, Sendable, Equatable {
             if pixels { data.pixelScale = 1.0 / 255 }
             return data
         }
+    }
+
+    /// Several named input arrays of one `.npz` file (or folder of `.npy` files): each becomes a float32
+    /// input (8-bit integer images scaled to [0, 1]; `[N, H, W]` images stay two-dimensional), the
+    /// target array gives labels or values; `<name>_test` arrays, when all are present, are the test
+    /// part, else a seeded ``testFraction`` of the rows is held out (the same rows for every input).
+    func loadNamedInputs(task: LearningTask) throws -> LoadedData {
+        let path = try requirePath()
+        let names = inputNames ?? []
+        guard !names.isEmpty, Set(names).count == names.count else {
+            throw TrainingError("--inputs must name one or more distinct arrays, got \(names)")
+        }
+        if let testPath { throw TrainingError("--test-data \(testPath): with --inputs, put the test arrays (<name>_test) in --data") }
+        let arrays = try Self.readArrays(path)
+        let targetName = target ?? "y"
+        func array(_ name: String) throws -> Tensor {
+            guard let t = arrays[name] else {
+                throw DataError(.badHeader, file: path, "no array named \(name); the file holds \(arrays.keys.sorted())")
+            }
+            return t
+        }
+        func inputs(_ suffix: String) throws -> [(String, Tensor)] {
+            try names.map { name in
+                let x = try array(name + suffix)
+                guard x.rank >= 2 && x.rank <= 4 else {
+                    throw DataError(.badHeader, file: path, "input \(name + suffix) of shape \(x.shape) must be [N, F], [N, H, W] or [N, C, H, W]")
+                }
+                if let bad = (x.dtype.isFloatingPoint ? x.firstNonFinite() : nil) {
+                    throw DataError(.parse, file: path, "input \(name + suffix) holds a value that is not finite (\(bad))")
+                }
+                let pixels = x.rank >= 3 && Self.holdsPixels(x)
+                return (name, pixels ? x.to(.float32) * (1.0 / 255) : (x.dtype == .float32 ? x : x.to(.float32)))
+            }
+        }
+        func part(_ suffix: String) throws -> GroupDataset {
+            let fields = try inputs(suffix)
+            let y = try array(targetName + suffix)
+            // The targets are checked (labels whole and in range) as for one input.
+            let checked = try Self.dataset(fields[0].1, y, task: task, file: path)
+            for (name, x) in fields where x.shape[0] != y.shape[0] {
+                throw DataError(.badHeader, file: path, "input \(name + suffix) has \(x.shape[0]) rows but \(targetName + suffix) has \(y.shape[0])")
+            }
+            return try GroupDataset(TensorGroup(fields), checked.targets)
+        }
+        let hasTest = names.allSatisfy { arrays[$0 + "_test"] != nil } && arrays[targetName + "_test"] != nil
+        let train: GroupDataset, test: GroupDataset
+        if hasTest {
+            (train, test) = (try part(""), try part("_test"))
+        } else {
+            let all = try part("")
+            guard all.count >= 2 else {
+                throw TrainingError("\(path): \(all.count) sample(s) cannot be split into a training and a test part; give at least 2")
+            }
+            (train, test) = try all.holdingOut(testFraction, seed: splitSeed)
+        }
+        for name in names where train.inputs[name].shape.dropFirst() != test.inputs[name].shape.dropFirst() {
+            throw DataError(.badHeader, file: path, "input \(name): training samples \(Array(train.inputs[name].shape.dropFirst())) and test samples \(Array(test.inputs[name].shape.dropFirst())) differ in shape")
+        }
+        var data = try LoadedData(train: TensorDataset(train.inputs.tensors[0], train.targets),
+                                  test: TensorDataset(test.inputs.tensors[0], test.targets),
+                                  imageShape: nil, featureNames: nil, task: task, source: path)
+        data.groups = LoadedData.InputGroups(train: train, test: test)
+        return data
     }
 
     /// The most tokens a text may have (windows are materialized as int64 tensors).
@@ -363,6 +432,34 @@ public struct LoadedData: Sendable {
     public var pixelScale: Double? = nil
     /// Text with character tokens: the vocabulary the tokens index.
     public var vocabulary: CharacterVocabulary? = nil
+    /// Several named inputs (`--inputs`): the training and test parts with all their inputs. ``train``
+    /// and ``test`` then hold the first input only (with the targets).
+    public var groups: InputGroups? = nil
+
+    /// The parts of data with several named inputs.
+    public struct InputGroups: Sendable {
+        /// The training part.
+        public var train: GroupDataset
+        /// The test part.
+        public var test: GroupDataset
+        /// Both parts with the named inputs standardized (others unchanged).
+        func standardized(_ standardizers: [String: Standardizer]) -> InputGroups {
+            InputGroups(train: Self.standardize(train, standardizers), test: Self.standardize(test, standardizers))
+        }
+
+        /// `data` with the named inputs standardized.
+        static func standardize(_ data: GroupDataset, _ standardizers: [String: Standardizer]) -> GroupDataset {
+            let inputs = TensorGroup(zip(data.inputs.names, data.inputs.tensors).map { name, x in
+                (name, standardizers[name].map { $0.transform(x) } ?? x)
+            })
+            return GroupDataset(validatedInputs: inputs, targets: data.targets)
+        }
+
+        /// The inputs' names and per-sample shapes.
+        public var shapes: [ModelSpec.NamedShape] {
+            zip(train.inputs.names, train.inputs.tensors).map { ModelSpec.NamedShape(name: $0, shape: Array($1.shape.dropFirst())) }
+        }
+    }
 
     /// Checks the parts against each other and the task.
     ///

@@ -128,7 +128,7 @@ public final class Trainer {
                   schedulerInterval: schedulerInterval, seed: seed, nonFiniteLoss: nonFiniteLoss)
     }
 
-    private init(forwardModel: ForwardModel, optimizer: Optimizer, task: LearningTask, scheduler: LRScheduler?,
+    init(forwardModel: ForwardModel, optimizer: Optimizer, task: LearningTask, scheduler: LRScheduler?,
                  schedulerInterval: SchedulerInterval, seed: UInt64, nonFiniteLoss: NonFiniteLossPolicy) {
         self.forwardModel = forwardModel
         self.module = forwardModel.module
@@ -402,9 +402,9 @@ public final class Trainer {
     /// let result = trainer.evaluate(test)
     /// print(result.accuracy!)
     /// ```
-    public func evaluate<D: Dataset>(_ data: D, batchSize: Int = 256) -> Evaluation {
+    public func evaluate<D: Dataset>(_ data: D, batchSize: Int = 256, classes: Int? = nil) -> Evaluation {
         checked(or: Self.failedEvaluation(task)) {
-            try Self.runEvaluation(forwardModel, task: task, data: data, batchSize: batchSize, classes: nil,
+            try Self.runEvaluation(forwardModel, task: task, data: data, batchSize: batchSize, classes: classes,
                                    op: "Trainer.evaluate")
         }
     }
@@ -567,6 +567,17 @@ public final class Trainer {
 enum ForwardModel {
     case single(any Layer)
     case multi(any MultiInputLayer)
+
+    /// The kind of `module`: a ``MultiInputLayer`` or a ``Layer``.
+    init(_ module: Module) throws {
+        if let multi = module as? any MultiInputLayer {
+            self = .multi(multi)
+        } else if let layer = module as? any Layer {
+            self = .single(layer)
+        } else {
+            throw GradusError(.invalidArgument, "\(type(of: module)) is neither a Layer nor a MultiInputLayer: it cannot be called on data")
+        }
+    }
 
     /// The model as a module: parameters, modes, state.
     var module: Module {
