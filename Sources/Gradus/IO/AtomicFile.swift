@@ -48,14 +48,21 @@ public enum AtomicFile {
 
     /// Runs `body` to produce the file's bytes, then atomically replaces `path` with them.
     ///
+    /// The destination must be missing or a regular file (a symbolic link is replaced by the file, not
+    /// followed): renaming over a device, a FIFO, a socket or a folder would replace it — `--out
+    /// /dev/full` run as root once replaced the device with a model — so those are refused before
+    /// anything is written.
+    ///
     /// - Parameters:
     ///   - path: the destination.
     ///   - body: writes the content through the given ``Writer``.
+    /// - Throws: a ``DataError`` for a destination that is not a regular file, or an I/O failure.
     ///
     /// ```swift
     /// try AtomicFile.write(to: "notes.txt") { try $0.write(Array("hello".utf8)) }
     /// ```
     public static func write(to path: String, _ body: (Writer) throws -> Void) throws {
+        try requireReplaceable(path)
         let slash = path.lastIndex(of: "/")
         let folder = slash.map { String(path[..<$0]) } ?? "."
         let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -84,5 +91,16 @@ public enum AtomicFile {
             _ = fsync(dirfd)
             close(dirfd)
         }
+    }
+
+    /// Refuses a destination that exists and is not a regular file (or a symbolic link).
+    static func requireReplaceable(_ path: String) throws {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }   // missing: created
+        let kind = info.st_mode & S_IFMT
+        guard kind != S_IFREG && kind != S_IFLNK else { return }
+        let what = kind == S_IFDIR ? "a folder" : kind == S_IFIFO ? "a FIFO" : kind == S_IFSOCK ? "a socket"
+            : kind == S_IFCHR || kind == S_IFBLK ? "a device" : "not a regular file"
+        throw DataError(.io, file: path, "the destination is \(what); give the path of a regular file to write")
     }
 }

@@ -1,0 +1,43 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Gradus
+import Testing
+
+/// AtomicFile replaces regular files only: a FIFO, a folder or a device at the destination is refused
+/// and left as it was (renaming over /dev/full as root once replaced the device).
+@Suite("Atomic writes refuse destinations that are not files")
+struct AtomicFileTests {
+    @Test("FIFOs, folders and devices are refused and kept; files and links to files are replaced")
+    func refusesSpecialFiles() throws {
+        let dir = NSTemporaryDirectory() + "gradus-atomic-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fifo = dir + "/fifo", folder = dir + "/folder", device = dir + "/null-device"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        // A character device (the same as /dev/null) where we may make one (root); skipped otherwise.
+        let haveDevice = mknod(device, S_IFCHR | 0o666, (1 << 8) | 3) == 0
+        for (path, kind) in [(fifo, "a FIFO"), (folder, "a folder")] + (haveDevice ? [(device, "a device")] : []) {
+            do {
+                try AtomicFile.write(to: path) { try $0.write([1, 2, 3]) }
+                Issue.record("\(kind) was replaced")
+            } catch let error as DataError {
+                #expect(error.message.contains(kind), "\(error)")
+            }
+            var info = stat()
+            #expect(lstat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG, "\(kind) is gone")
+        }
+        // Regular files (and symbolic links) are replaced as before.
+        let file = dir + "/file.bin", link = dir + "/link.bin"
+        try AtomicFile.write(to: file) { try $0.write([1]) }
+        #expect(symlink(file, link) == 0)
+        try AtomicFile.write(to: link) { try $0.write([2, 2]) }
+        try AtomicFile.write(to: file) { try $0.write([3, 3, 3]) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: file)).count == 3)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: link)).count == 2)
+        // Nothing left behind.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).allSatisfy { !$0.contains(".tmp-") })
+    }
+}
