@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "OptimTests", dependencies: ["Gradus", "GradusTestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["Gradus", "GradusTestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Gradus", "GradusTestSupport"]),
-        .testTarget(name: "ONNXTests", dependencies: ["GradusONNX", "Gradus", "GradusTestSupport"]),
+        .testTarget(name: "ONNXTests", dependencies: ["GradusONNX", "GradusCommands", "Gradus", "GradusTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["GradusCommands", "Gradus", "GradusTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -44,7 +44,7 @@ extension TrainedModel {
         let shape = "[batch, " + spec.sampleShape.map(String.init).joined(separator: ", ") + "]"
         var input = "float32 \(shape)"
         if let scale = pre.pixelScale {
-            input += ", raw pixels as stored (0-255 for 8-bit images); the graph multiplies them by \(scale)"
+            input += ", raw pixel values as stored (0-\(Int((1 / scale).rounded()))); the graph multiplies them by \(scale)"
         }
         if pre.standardizer != nil { input += "; standardized in the graph with the training data's mean and scale" }
         if !preprocessing && (pixelScale != nil || standardizer != nil) {

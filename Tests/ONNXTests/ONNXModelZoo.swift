@@ -269,11 +269,27 @@ enum ONNXModelZoo {
         }, perturb: &g)
     }
 
-    /// A `gradus train`-style checkpoint written by hand, loaded with `TrainedModel.load` and exported
-    /// with its preprocessing: the digits' pixel scale and a feature standardizer for the classifier
-    /// (softmax output, as `gradus predict`); feature and target standardizers for the regression.
-    /// Gradus's side is `predict(prepare(raw))`, the path of `gradus predict`.
+    /// A `gradus train`-style checkpoint written by ``writeCheckpoint(task:to:generator:)``, loaded with
+    /// `TrainedModel.load` and exported with its preprocessing (softmax output for the classifier, as
+    /// `gradus predict`). Gradus's side is `predict(prepare(raw))`, the path of `gradus predict`.
     static func checkpointSubject(task: LearningTask, generator g: inout SeededGenerator) throws -> ONNXSubject {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("gradus-onnx-\(task.rawValue)-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try writeCheckpoint(task: task, to: file, generator: &g)
+        let trained = try TrainedModel.load(file)
+        return ONNXSubject(
+            export: { options, _ in try trained.onnxModel(options: options, probabilities: task == .classify) },
+            forward: { raw in
+                // gradus predict reads pixels as integers, other inputs as floating point.
+                let x = try trained.prepare(task == .classify ? raw.to(.int64) : raw)
+                return trained.predict(x)
+            })
+    }
+
+    /// Writes a checkpoint as `gradus train` does, by hand: a 64-12-10 MLP classifier of the digits with
+    /// their pixel scale (1/16) and a feature standardizer, or a 5-12-2 MLP regression with feature and
+    /// target standardizers.
+    static func writeCheckpoint(task: LearningTask, to file: String, generator g: inout SeededGenerator) throws {
         let features = task == .classify ? 64 : 5, outputs = task == .classify ? 10 : 2
         let spec = ModelSpec(architecture: .mlp, inputShape: [features], hidden: [12], outputs: outputs)
         let model = try spec.build(generator: &g)
@@ -289,16 +305,6 @@ enum ONNXModelZoo {
             extra["target_standardizer.mean"] = Tensor.normal([outputs], generator: &g)
             extra["target_standardizer.scale"] = Tensor.uniform([outputs], low: 0.5, high: 3, generator: &g)
         }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("gradus-onnx-\(task.rawValue)-\(UUID().uuidString).safetensors").path
-        defer { try? FileManager.default.removeItem(atPath: file) }
         try Checkpoint(model: model.stateDict(), extra: extra, metadata: metadata).save(to: file)
-        let trained = try TrainedModel.load(file)
-        return ONNXSubject(
-            export: { options, _ in try trained.onnxModel(options: options, probabilities: task == .classify) },
-            forward: { raw in
-                // gradus predict reads pixels as integers, other inputs as floating point.
-                let x = try trained.prepare(task == .classify ? raw.to(.int64) : raw)
-                return trained.predict(x)
-            })
     }
 }
