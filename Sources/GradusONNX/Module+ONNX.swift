@@ -7,7 +7,8 @@ extension Module {
     /// The model runs once on `sampleInput` in evaluation mode (dropout off, batch normalization with
     /// its running statistics; each module's mode is restored after), without gradients, while each
     /// layer writes its nodes; the sample fixes every size but the batch's. The file is written
-    /// atomically. Weights are stored as float32 initializers named as in ``namedParameters()``.
+    /// atomically; a destination that exists and is not a regular file (a folder, a device) is refused.
+    /// Weights are stored as float32 initializers named as in `namedParameters()`.
     ///
     /// - Parameters:
     ///   - path: the file to write (`model.onnx`).
@@ -44,8 +45,8 @@ extension Module {
     /// try lstm.exportONNX(to: "lstm.onnx", sampleInput: x, options: ONNXExportOptions(dynamicAxes: .custom([0: "time", 1: "batch"])))
     /// ```
     public func exportONNX(to path: String, sampleInput: Tensor, options: ONNXExportOptions) throws {
-        let bytes = try onnxData(sampleInput: sampleInput, options: options)
-        try AtomicFile.write(to: path) { writer in try writer.write([UInt8](bytes)) }
+        let bytes: [UInt8] = try onnxModel(sampleInput: sampleInput, options: options).serializedBytes()
+        try ONNXExport.write(bytes, to: path)
     }
 
     /// This model as the bytes of an ONNX file (see

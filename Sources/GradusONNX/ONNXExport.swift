@@ -10,6 +10,25 @@ enum ONNXExport {
         GradusError(.invalidArgument, "exportONNX: \(message)", op: "exportONNX")
     }
 
+    /// Writes the file atomically (a temporary file renamed into place), refusing a destination that is
+    /// not a regular file: renaming over a device such as /dev/full, a FIFO or a folder would replace it.
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: target, isDirectory: &isFolder) {
+            guard !isFolder.boolValue else { throw error("cannot write \(path): it is a folder; give a file name") }
+            let type = (try? FileManager.default.attributesOfItem(atPath: target))?[.type] as? FileAttributeType
+            guard type == .typeRegular else {
+                throw error("cannot write \(path): it exists and is not a regular file (a device, FIFO or socket); give a file name")
+            }
+        }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+            throw error("cannot write \(path): the folder \(folder) does not exist")
+        }
+        try AtomicFile.write(to: path) { writer in try writer.write(bytes) }
+    }
+
     /// The name written as the model's producer.
     static let producerName = "Gradus"
     /// The exporter's version, written as the model's producer version.

@@ -85,7 +85,7 @@ extension TrainedModel {
                            probabilities: Bool = false) throws -> Onnx_ModelProto {
         let proto = try onnxModel(options: options, preprocessing: preprocessing, probabilities: probabilities)
         let bytes: [UInt8] = try proto.serializedBytes()
-        try AtomicFile.write(to: path) { writer in try writer.write(bytes) }
+        try ONNXExport.write(bytes, to: path)
         return proto
     }
 }

@@ -102,6 +102,20 @@ struct ONNXExportTests {
         #expect((try Onnx_ModelProto(serializedBytes: written)).graph.node.count == 3)
     }
 
+    @Test func destinationsThatAreNotFilesAreRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gradus-onnx-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fifo = dir + "/fifo.onnx"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let x = Tensor.zeros([1, 4])
+        #expect(error { try mlp().exportONNX(to: fifo, sampleInput: x) }?.message.contains("not a regular file") == true)
+        var info = stat()
+        #expect(stat(fifo, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO, "the FIFO was replaced")
+        #expect(error { try mlp().exportONNX(to: dir, sampleInput: x) }?.message.contains("folder") == true)
+        #expect(error { try mlp().exportONNX(to: dir + "/missing/m.onnx", sampleInput: x) }?.message.contains("does not exist") == true)
+    }
+
     @Test func unknownLayerIsNamedWithItsPath() {
         let model = Sequential([Linear(4, 4), Sequential([ReLU(), Unconvertible()])])
         let e = error { _ = try model.onnxModel(sampleInput: Tensor.zeros([1, 4])) }
