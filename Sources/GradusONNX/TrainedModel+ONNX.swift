@@ -26,7 +26,8 @@ extension TrainedModel {
     /// ```swift
     /// let trained = try TrainedModel.load("runs/mnist-mlp/checkpoint.safetensors")
     /// let proto = try trained.onnxModel()
-    /// try proto.serializedBytes().write(to: URL(fileURLWithPath: "mnist.onnx"))
+    /// let bytes: Data = try proto.serializedBytes()
+    /// try bytes.write(to: URL(fileURLWithPath: "mnist.onnx"))
     /// ```
     public func onnxModel(options: ONNXExportOptions = ONNXExportOptions(), preprocessing: Bool = true,
                           probabilities: Bool = false) throws -> Onnx_ModelProto {
