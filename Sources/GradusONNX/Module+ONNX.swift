@@ -13,12 +13,12 @@ extension Module {
     /// - Parameters:
     ///   - path: the file to write (`model.onnx`).
     ///   - sampleInput: an input of the shape and type the model takes (float32, or int64 indices for an
-    ///     ``Embedding``), e.g. one sample with its batch axis.
+    ///     `Embedding`), e.g. one sample with its batch axis.
     ///   - opset: the ONNX operator set version, 17 to 21.
     ///   - dynamicBatch: whether the batch axis is left free (`dim_param` `batch`) or fixed to the sample's.
     ///   - inputName: the graph input's name.
     ///   - outputName: the graph output's name.
-    /// - Throws: a ``GradusError`` (operation `exportONNX`) naming the layer that cannot be exported or
+    /// - Throws: a `GradusError` (operation `exportONNX`) naming the layer that cannot be exported or
     ///   the option that is wrong, or the error of writing the file.
     ///
     /// ```swift
@@ -39,7 +39,7 @@ extension Module {
     ///   - path: the file to write.
     ///   - sampleInput: an input of the shape and type the model takes.
     ///   - options: opset, dynamic axes, names and metadata.
-    /// - Throws: a ``GradusError`` naming what cannot be exported, or the error of writing the file.
+    /// - Throws: a `GradusError` naming what cannot be exported, or the error of writing the file.
     ///
     /// ```swift
     /// try lstm.exportONNX(to: "lstm.onnx", sampleInput: x, options: ONNXExportOptions(dynamicAxes: .custom([0: "time", 1: "batch"])))
@@ -56,7 +56,7 @@ extension Module {
     ///   - sampleInput: an input of the shape and type the model takes.
     ///   - options: opset, dynamic axes, names and metadata.
     /// - Returns: the serialized `ModelProto`.
-    /// - Throws: a ``GradusError`` naming what cannot be exported.
+    /// - Throws: a `GradusError` naming what cannot be exported.
     ///
     /// ```swift
     /// let bytes = try model.onnxData(sampleInput: Tensor.zeros([1, 4]))
@@ -71,7 +71,7 @@ extension Module {
     ///   - sampleInput: an input of the shape and type the model takes.
     ///   - options: opset, dynamic axes, names and metadata.
     /// - Returns: the model.
-    /// - Throws: a ``GradusError`` naming what cannot be exported.
+    /// - Throws: a `GradusError` naming what cannot be exported.
     ///
     /// ```swift
     /// let proto = try model.onnxModel(sampleInput: x)

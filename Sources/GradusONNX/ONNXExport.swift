@@ -4,7 +4,7 @@ import Gradus
 /// The export itself: runs the model on the sample input(s) in evaluation mode while its layers write
 /// the graph, then wraps the graph with its typed input and output into a model.
 enum ONNXExport {
-    /// The error every export failure throws: a ``GradusError`` of kind `invalidArgument` whose
+    /// The error every export failure throws: a `GradusError` of kind `invalidArgument` whose
     /// operation is `exportONNX`.
     static func error(_ message: String) -> GradusError {
         GradusError(.invalidArgument, "exportONNX: \(message)", op: "exportONNX")
@@ -37,7 +37,7 @@ enum ONNXExport {
     /// Exports `module` applied to `sampleInput`.
     ///
     /// - Parameters:
-    ///   - module: the model: a ``Layer``.
+    ///   - module: the model: a `Layer`.
     ///   - sampleInput: an input of the shape and element type the model takes.
     ///   - options: the export options.
     ///   - wrap: writes the model into the graph; by default `graph.apply(module, to: input, name: "")`.

@@ -13,7 +13,7 @@ public struct ONNXExportOptions: Sendable, Equatable {
     /// Which input axes are dynamic (`dim_param` in the graph) rather than fixed to the sample's sizes.
     public enum DynamicAxes: Sendable, Equatable {
         /// The batch axis, named `batch`: axis 0, or axis 1 when the model starts with a time-major
-        /// sequence layer (``LSTM``, ``GRU``, ``RNN``, ``MultiheadAttention`` or a Transformer encoder
+        /// sequence layer (`LSTM`, `GRU`, `RNN`, `MultiheadAttention` or a Transformer encoder
         /// without `batchFirst`) given a batched `[T, N, …]` sample. No axis for unbatched samples of
         /// such layers.
         case batch
@@ -73,7 +73,7 @@ public struct ONNXExportOptions: Sendable, Equatable {
         }
     }
 
-    /// Checks the options, throwing a ``GradusError`` naming the wrong one.
+    /// Checks the options, throwing a `GradusError` naming the wrong one.
     func validate() throws {
         guard Self.supportedOpsets.contains(opset) else {
             throw ONNXExport.error("opset \(opset) is not supported; choose one of \(Self.supportedOpsets.lowerBound)...\(Self.supportedOpsets.upperBound)")

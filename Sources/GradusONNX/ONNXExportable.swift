@@ -5,7 +5,7 @@ import Gradus
 /// Gradus's own layers conform (see the ``GradusONNX`` article for the list); a custom layer conforms by
 /// appending the nodes that compute its output from `input` and returning the output's name. Child
 /// layers are exported with ``ONNXGraphBuilder/apply(_:to:name:)``, which names their parameters after
-/// the child's property, as ``Module/namedParameters()`` does.
+/// the child's property, as `namedParameters()` does.
 ///
 /// ```swift
 /// final class Scale: Module, Layer, ONNXExportable {
@@ -24,7 +24,7 @@ public protocol ONNXExportable: Module {
     ///   - input: the layer's input: its name in the graph and Gradus's value for the sample input.
     ///   - graph: the graph being built.
     /// - Returns: the name of the value holding the layer's output.
-    /// - Throws: a ``GradusError`` when this configuration of the layer cannot be written (use
+    /// - Throws: a `GradusError` when this configuration of the layer cannot be written (use
     ///   ``ONNXGraphBuilder/unsupported(_:)``).
     func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String
 }

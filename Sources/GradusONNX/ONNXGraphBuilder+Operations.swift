@@ -75,7 +75,7 @@ extension ONNXGraphBuilder {
     ///   - result: Gradus's reshaped value for the samples (`ONNXValue.sample` of the layer's output).
     ///   - alternate: the same for the second sample, if any.
     /// - Returns: the output's name.
-    /// - Throws: a ``GradusError`` when two dynamic axes would both need inferring.
+    /// - Throws: a `GradusError` when two dynamic axes would both need inferring.
     public func reshape(_ value: ONNXValue, toShapeOf result: [Int], alternate: [Int]?) throws -> String {
         var spec: [Int] = []
         var inferred = false
@@ -108,7 +108,7 @@ extension ONNXGraphBuilder {
     ///   - bias: the bias `[out]`, if any.
     ///   - prefix: the parameters' names are `prefix` + `weight` and `prefix` + `bias`.
     /// - Returns: the output's name.
-    /// - Throws: a ``GradusError`` when the parameters are not float32.
+    /// - Throws: a `GradusError` when the parameters are not float32.
     ///
     /// ```swift
     /// let y = try graph.linear(x.name, rank: x.rank, weight: w, bias: b, prefix: "out_proj.")

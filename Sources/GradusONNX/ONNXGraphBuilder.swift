@@ -41,16 +41,16 @@ public final class ONNXGraphBuilder {
 
     // MARK: Layers
 
-    /// Writes `module` (a ``Layer`` conforming to ``ONNXExportable``) applied to `input`, with its
+    /// Writes `module` (a `Layer` conforming to ``ONNXExportable``) applied to `input`, with its
     /// parameters named under `name`, and returns its output with Gradus's value of it.
     ///
     /// - Parameters:
     ///   - module: the layer.
     ///   - input: its input.
-    ///   - name: the layer's property name in its parent (`"0"` in a ``Sequential``, `"self_attn"`);
+    ///   - name: the layer's property name in its parent (`"0"` in a `Sequential`, `"self_attn"`);
     ///     empty to name its parameters as the parent's own.
     /// - Returns: the layer's output.
-    /// - Throws: a ``GradusError`` naming the layer when it cannot be exported or fails on the sample.
+    /// - Throws: a `GradusError` naming the layer when it cannot be exported or fails on the sample.
     ///
     /// ```swift
     /// let h = try graph.apply(linear1, to: x, name: "linear1")
@@ -210,7 +210,7 @@ public final class ONNXGraphBuilder {
     ///   - tensor: the parameter.
     ///   - name: its property name (`weight`, `in_proj_bias`).
     /// - Returns: the initializer's name.
-    /// - Throws: a ``GradusError`` when the tensor is not float32.
+    /// - Throws: a `GradusError` when the tensor is not float32.
     ///
     /// ```swift
     /// let w = try graph.parameter(weight, name: "weight")
@@ -230,7 +230,7 @@ public final class ONNXGraphBuilder {
     ///   - tensor: a float32 or int64 tensor.
     ///   - name: a name for it within the layer.
     /// - Returns: the initializer's name.
-    /// - Throws: a ``GradusError`` for other element types.
+    /// - Throws: a `GradusError` for other element types.
     ///
     /// ```swift
     /// let w = try graph.constant(Tensor.stack(weights), name: "W_l0")
@@ -304,7 +304,4 @@ public final class ONNXGraphBuilder {
         scalarConstants[bits] = t.name
         return t.name
     }
-
-    /// Whether `name` is an initializer.
-    func isInitializer(_ name: String) -> Bool { initializers.contains { $0.name == name } }
 }

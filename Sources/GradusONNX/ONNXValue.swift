@@ -64,9 +64,4 @@ public struct ONNXValue {
         let a = axis < 0 ? axis + rank : axis
         return dynamicAxes.contains(a)
     }
-
-    /// The same samples under another name (for a node whose output equals its input, such as `Identity`).
-    func renamed(_ newName: String) -> ONNXValue {
-        ONNXValue(name: newName, sample: sample, alternate: alternate)
-    }
 }

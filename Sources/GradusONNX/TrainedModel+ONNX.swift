@@ -7,10 +7,10 @@ extension TrainedModel {
     ///
     /// The graph's input is `[batch] + sampleShape` float32 (`[batch, 784]` for an MLP on MNIST,
     /// `[batch, 1, 28, 28]` for LeNet). With `preprocessing` (the default) it holds **raw** values: pixels
-    /// as stored (0–255 for 8-bit images), multiplied in the graph by the checkpoint's ``pixelScale``
-    /// (`Mul`), then standardized with the run's ``standardizer`` (`Sub`, `Div`); regression outputs are
-    /// turned back into the data's units with ``targetStandardizer``. Without it the graph is the bare
-    /// network: inputs must be prepared as ``prepare(_:)`` does. Classification outputs are logits, or
+    /// as stored (0–255 for 8-bit images), multiplied in the graph by the checkpoint's `pixelScale`
+    /// (`Mul`), then standardized with the run's `standardizer` (`Sub`, `Div`); regression outputs are
+    /// turned back into the data's units with `targetStandardizer`. Without it the graph is the bare
+    /// network: inputs must be prepared as `prepare(_:)` does. Classification outputs are logits, or
     /// with `probabilities` the softmax that `gradus predict` prints. The model's configuration and
     /// what the input and output hold are stored in `metadata_props` (`gradus.model`, `gradus.input`,
     /// `gradus.output`).
@@ -20,7 +20,7 @@ extension TrainedModel {
     ///   - preprocessing: whether the graph takes raw inputs and applies the run's preprocessing.
     ///   - probabilities: whether a classifier's graph ends with `Softmax`.
     /// - Returns: the model.
-    /// - Throws: a ``GradusError`` when the model cannot be exported or `probabilities` is asked of a
+    /// - Throws: a `GradusError` when the model cannot be exported or `probabilities` is asked of a
     ///   regression model.
     ///
     /// ```swift
@@ -76,7 +76,7 @@ extension TrainedModel {
     ///   - preprocessing: whether the graph takes raw inputs and applies the run's preprocessing.
     ///   - probabilities: whether a classifier's graph ends with `Softmax`.
     /// - Returns: the model written.
-    /// - Throws: a ``GradusError`` when the model cannot be exported, or the error of writing the file.
+    /// - Throws: a `GradusError` when the model cannot be exported, or the error of writing the file.
     ///
     /// ```swift
     /// try TrainedModel.load("runs/digits-mlp/checkpoint.safetensors").exportONNX(to: "digits.onnx")
@@ -114,7 +114,7 @@ final class ONNXPipeline: Module, Layer, ONNXExportable {
     }
 }
 
-/// ``TrainedModel/prepare(_:)`` for raw inputs of the sample shape: pixels scaled, features standardized.
+/// `prepare(_:)` for raw inputs of the sample shape: pixels scaled, features standardized.
 final class ONNXInputPreprocessing: Module, Layer, ONNXExportable {
     let sampleShape: [Int]
     let pixelScale: Double?
@@ -147,7 +147,7 @@ final class ONNXInputPreprocessing: Module, Layer, ONNXExportable {
     }
 }
 
-/// ``TrainedModel/predict(_:)``'s output transformation: softmax, or regression targets back in the data's units.
+/// `predict(_:)`'s output transformation: softmax, or regression targets back in the data's units.
 final class ONNXOutputPostprocessing: Module, Layer, ONNXExportable {
     let softmax: Bool
     let targetStandardizer: Standardizer?

@@ -11,7 +11,7 @@ extension ReLU: ONNXExportable {
 }
 
 extension LeakyReLU: ONNXExportable {
-    /// Writes `LeakyRelu` with `alpha` = ``negativeSlope``.
+    /// Writes `LeakyRelu` with `alpha` = `negativeSlope`.
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
         graph.node("LeakyRelu", [input.name], attributes: [.float("alpha", negativeSlope)])
     }
@@ -65,14 +65,14 @@ extension Softplus: ONNXExportable {
 }
 
 extension Softmax: ONNXExportable {
-    /// Writes `Softmax` over ``axis``.
+    /// Writes `Softmax` over `axis`.
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
         graph.node("Softmax", [input.name], attributes: [.int("axis", axis)])
     }
 }
 
 extension LogSoftmax: ONNXExportable {
-    /// Writes `LogSoftmax` over ``axis``.
+    /// Writes `LogSoftmax` over `axis`.
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
         graph.node("LogSoftmax", [input.name], attributes: [.int("axis", axis)])
     }

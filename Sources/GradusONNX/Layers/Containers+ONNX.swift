@@ -1,6 +1,6 @@
 import Gradus
 
-/// Each layer in turn, its parameters named `0.…`, `1.…` as in ``Module/namedParameters()``.
+/// Each layer in turn, its parameters named `0.…`, `1.…` as in `namedParameters()`.
 extension Sequential: ONNXExportable {
     /// Writes the layers in order.
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {

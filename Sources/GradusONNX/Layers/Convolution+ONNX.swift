@@ -8,8 +8,8 @@ extension Conv2d: ONNXExportable {
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
         guard input.rank == 4 else { throw graph.unsupported("Conv2d needs [N, C, H, W] inputs, got \(input.shape)") }
         let k = kernelSize
-        let (top, bottom) = ONNXConvolution.padding(padding, dimension: 0, kernel: k.height, dilation: dilation.height)
-        let (left, right) = ONNXConvolution.padding(padding, dimension: 1, kernel: k.width, dilation: dilation.width)
+        let (top, bottom) = padding.amounts(dimension: 0, kernel: k.height, dilation: dilation.height)
+        let (left, right) = padding.amounts(dimension: 1, kernel: k.width, dilation: dilation.width)
         return try ONNXConvolution.conv(input.name, weight: weight, bias: bias, graph: graph, attributes: [
             .ints("kernel_shape", [k.height, k.width]), .ints("strides", [stride.height, stride.width]),
             .ints("pads", [top, left, bottom, right]), .ints("dilations", [dilation.height, dilation.width]),
@@ -22,7 +22,7 @@ extension Conv1d: ONNXExportable {
     /// Writes `Conv` over one spatial axis.
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
         guard input.rank == 3 else { throw graph.unsupported("Conv1d needs [N, C, L] inputs, got \(input.shape)") }
-        let (begin, end) = ONNXConvolution.padding(padding, dimension: 1, kernel: kernelSize, dilation: dilation)
+        let (begin, end) = padding.amounts(dimension: 1, kernel: kernelSize, dilation: dilation)
         return try ONNXConvolution.conv(input.name, weight: weight, bias: bias, graph: graph, attributes: [
             .ints("kernel_shape", [kernelSize]), .ints("strides", [stride]), .ints("pads", [begin, end]),
             .ints("dilations", [dilation]), .int("group", groups),
@@ -48,18 +48,6 @@ extension ConvTranspose2d: ONNXExportable {
 
 /// What the convolutions share.
 enum ONNXConvolution {
-    /// The padding before and after one spatial axis, as Gradus computes it (`same` puts the odd one after).
-    static func padding(_ padding: ConvPadding, dimension: Int, kernel: Int, dilation: Int) -> (Int, Int) {
-        switch padding {
-        case .zeros(let size):
-            let n = dimension == 0 ? size.height : size.width
-            return (n, n)
-        case .same:
-            let total = dilation * (kernel - 1)
-            return (total / 2, total - total / 2)
-        }
-    }
-
     static func conv(_ x: String, weight: Tensor, bias: Tensor?, graph: ONNXGraphBuilder, attributes: [ONNXAttribute]) throws -> String {
         let w = try graph.parameter(weight, name: "weight")
         let b = try bias.map { try graph.parameter($0, name: "bias") }

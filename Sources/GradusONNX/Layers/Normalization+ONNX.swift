@@ -28,7 +28,7 @@ extension BatchNorm: ONNXExportable {
 }
 
 extension LayerNorm: ONNXExportable {
-    /// Writes `LayerNormalization` over the last ``normalizedShape``.count axes.
+    /// Writes `LayerNormalization` over the last `normalizedShape`.count axes.
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
         let k = normalizedShape.count
         guard input.rank >= k, Array(input.shape.suffix(k)) == normalizedShape else {

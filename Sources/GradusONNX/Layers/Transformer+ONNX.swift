@@ -2,7 +2,7 @@ import Gradus
 
 extension TransformerEncoderLayer: ONNXExportable {
     /// Writes the layer from its children (self-attention, the two linear layers, the two layer
-    /// normalizations; the dropouts are off) and the residual `Add`s, in ``normFirst``'s order.
+    /// normalizations; the dropouts are off) and the residual `Add`s, in `normFirst`'s order.
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
         func add(_ a: ONNXValue, _ b: ONNXValue) throws -> ONNXValue {
             try graph.value(graph.node("Add", [a.name, b.name]), from: [a, b]) { $0[0] + $0[1] }
