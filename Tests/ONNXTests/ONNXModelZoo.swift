@@ -44,10 +44,13 @@ struct ONNXCase: Sendable, CustomStringConvertible {
 struct ONNXSubject {
     let export: (ONNXExportOptions, Tensor) throws -> Onnx_ModelProto
     let forward: (Tensor) throws -> Tensor
+    /// The model, when the case exports a module (not a checkpoint).
+    var module: Module? = nil
 
     /// A module: exported with `onnxModel`, run in evaluation mode without gradients.
     init(_ module: Module, perturb generator: inout SeededGenerator) {
         ONNXSubject.prepare(module, generator: &generator)
+        self.module = module
         export = { options, sample in try module.onnxModel(sampleInput: sample, options: options) }
         forward = { x in
             guard let layer = module as? any Layer else { throw GradusError(.invalidArgument, "not a layer") }

@@ -9,7 +9,7 @@ extension LSTM: ONNXExportable {
     /// Writes `LSTM` nodes; the gates go from Gradus's order (input, forget, cell, output) to ONNX's
     /// (input, output, forget, cell).
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
-        try ONNXRecurrent.export(self, op: "LSTM", gateOrder: [0, 3, 1, 2], attributes: [], input: input, graph: graph)
+        try ONNXRecurrent.export(self, op: "LSTM", attributes: [], input: input, graph: graph)
     }
 }
 
@@ -18,8 +18,7 @@ extension GRU: ONNXExportable {
     /// with its bias, as in PyTorch); the gates go from Gradus's order (reset, update, new) to ONNX's
     /// (update, reset, hidden).
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
-        try ONNXRecurrent.export(self, op: "GRU", gateOrder: [1, 0, 2], attributes: [.int("linear_before_reset", 1)],
-                                 input: input, graph: graph)
+        try ONNXRecurrent.export(self, op: "GRU", attributes: [.int("linear_before_reset", 1)], input: input, graph: graph)
     }
 }
 
@@ -27,7 +26,7 @@ extension RNN: ONNXExportable {
     /// Writes `RNN` nodes with the `Tanh` or `Relu` activation.
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
         let activation = nonlinearity == .tanh ? "Tanh" : "Relu"
-        return try ONNXRecurrent.export(self, op: "RNN", gateOrder: [0],
+        return try ONNXRecurrent.export(self, op: "RNN",
                                         attributes: [.strings("activations", Array(repeating: activation, count: bidirectional ? 2 : 1))],
                                         input: input, graph: graph)
     }
@@ -35,8 +34,19 @@ extension RNN: ONNXExportable {
 
 /// What the recurrent layers share.
 enum ONNXRecurrent {
-    static func export(_ layer: RecurrentLayer, op: String, gateOrder: [Int], attributes: [ONNXAttribute],
+    /// ONNX's gate blocks as Gradus's: block j of ONNX's weights is block `order[j]` of Gradus's.
+    static func gateOrder(of layer: RecurrentLayer) -> [Int]? {
+        switch layer {
+        case is LSTM: return [0, 3, 1, 2]
+        case is GRU: return [1, 0, 2]
+        case is RNN: return [0]
+        default: return nil
+        }
+    }
+
+    static func export(_ layer: RecurrentLayer, op: String, attributes: [ONNXAttribute],
                        input: ONNXValue, graph: ONNXGraphBuilder) throws -> String {
+        guard let gateOrder = gateOrder(of: layer) else { throw graph.unsupported("\(type(of: layer)) has no ONNX operator") }
         guard (input.rank == 2 || input.rank == 3) && input.shape.last == layer.inputSize else {
             throw graph.unsupported("\(op) needs [T, N, \(layer.inputSize)] inputs (or [T, \(layer.inputSize)]), got \(input.shape)")
         }
