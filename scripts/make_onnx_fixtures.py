@@ -11,6 +11,10 @@ Flow (Tests/ONNXTests/ONNXRuntimeParityTests.swift):
 
 Needs: pip install onnx onnxruntime safetensors numpy (tested with onnx 1.23.2, onnxruntime 1.32.0).
 With --check-only it runs the checks and compares with the committed outputs without writing (for CI).
+
+With --pytorch (needs torch) it also writes Tests/Fixtures/onnx/pytorch/: a small torch.nn.Sequential
+exported by torch.onnx.export (the TorchScript exporter), its input and PyTorch's output, for the test
+of Module.loadONNXWeights on a file Gradus did not write.
 """
 import argparse
 import pathlib
@@ -52,9 +56,34 @@ def run(path: pathlib.Path, check_only: bool) -> list[str]:
     return problems
 
 
+def pytorch_fixture() -> None:
+    import torch
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(2, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
+        torch.nn.Linear(4 * 3 * 3, 6), torch.nn.BatchNorm1d(6), torch.nn.Tanh(), torch.nn.Linear(6, 3))
+    model.train()
+    with torch.no_grad():
+        for _ in range(3):   # running statistics of their own
+            model(torch.randn(8, 2, 6, 6) * 2 + 0.5)
+    model.eval()
+    x = torch.randn(5, 2, 6, 6)
+    with torch.no_grad():
+        y = model(x)
+    folder = FIXTURES / "pytorch"
+    folder.mkdir(exist_ok=True)
+    torch.onnx.export(model, x[:1], str(folder / "sequential.onnx"), opset_version=17, dynamo=False,
+                      input_names=["input"], output_names=["output"], dynamic_axes={"input": {0: "batch"}})
+    onnx.checker.check_model(onnx.load(str(folder / "sequential.onnx")), full_check=True)
+    save_file({"input": x.numpy(), "output": y.numpy()}, str(folder / "sequential.io.safetensors"))
+    print(f"  pytorch/sequential.onnx (torch {torch.__version__}): {list(x.shape)} -> {list(y.shape)}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check-only", action="store_true", help="check and compare, write nothing")
+    parser.add_argument("--pytorch", action="store_true", help="also write the PyTorch-exported fixture (needs torch)")
     parser.add_argument("names", nargs="*", help="only these fixtures (default: all)")
     args = parser.parse_args()
     files = sorted(FIXTURES.glob("*.onnx"))
@@ -64,6 +93,8 @@ def main() -> int:
         print(f"no .onnx files in {FIXTURES}; record them first: GRADUS_RECORD_ONNX_FIXTURES=1 swift test --filter exportIsReproducible")
         return 1
     print(f"onnx {onnx.__version__}, onnxruntime {ort.__version__}")
+    if args.pytorch and not args.check_only:
+        pytorch_fixture()
     problems = []
     for f in files:
         problems += run(f, args.check_only)

@@ -6,8 +6,9 @@ extension Module {
     /// architecture: one that Gradus exported, or another whose initializers carry the parameter
     /// names of ``Module/namedParameters()`` (`0.weight`, `layers.1.norm1.bias`).
     ///
-    /// Every parameter must be found, with its shape; batch normalization's running statistics are
-    /// loaded when present (`num_batches_tracked`, which ONNX does not hold, keeps its value).
+    /// Every parameter and running statistic must be found, with its shape (`num_batches_tracked`,
+    /// which ONNX does not hold, keeps its value); a name given to an initializer by an `Identity`
+    /// node counts.
     /// Recurrent layers read the `W`, `R` and `B` tensors of their ONNX operators, gates put back in
     /// Gradus's order. The graph's nodes are not compared with the model: build the architecture the
     /// file was exported from.
@@ -47,6 +48,10 @@ extension Module {
     public func loadONNXWeights(_ model: Onnx_ModelProto) throws {
         var initializers: [String: Tensor] = [:]
         for t in model.graph.initializer { initializers[t.name] = try ONNXWeights.tensor(t) }
+        // Exporters name some weights through Identity nodes (PyTorch's, for tensors with equal values).
+        for node in model.graph.node where node.opType == "Identity" && node.input.count == 1 && node.output.count == 1 {
+            if initializers[node.output[0]] == nil, let t = initializers[node.input[0]] { initializers[node.output[0]] = t }
+        }
         var state: [String: Tensor] = [:]
         for (path, module) in namedModules() {
             if let layer = module as? RecurrentLayer { try ONNXWeights.recurrent(layer, at: path, initializers, into: &state) }
@@ -55,9 +60,11 @@ extension Module {
         for name in current.keys where state[name] == nil {
             if let t = initializers[name] { state[name] = t }
         }
-        let missing = namedParameters().map(\.name).filter { state[$0] == nil }
+        // Every parameter and every running statistic must be there; a step counter is not (ONNX has no use for it).
+        let needed = namedParameters().map(\.name) + namedBuffers().map(\.name).filter { !$0.hasSuffix("num_batches_tracked") }
+        let missing = needed.filter { state[$0] == nil }
         guard missing.isEmpty else {
-            throw ONNXWeights.error("the ONNX model has no initializer for \(missing.count) parameter(s): \(missing.prefix(10).joined(separator: ", "))\(missing.count > 10 ? ", …" : "") (was it exported from this architecture?)")
+            throw ONNXWeights.error("the ONNX model has no initializer for \(missing.count) parameter(s) or statistic(s): \(missing.prefix(10).joined(separator: ", "))\(missing.count > 10 ? ", …" : "") (was it exported from this architecture?)")
         }
         for (name, t) in current where state[name] == nil { state[name] = t }
         let misfits = state.keys.sorted().filter { state[$0]!.shape != current[$0]!.shape }

@@ -31,6 +31,52 @@ struct ONNXWeightsTests {
         #expect(GradMode.noGrad { layer(x) }.scalars() == GradMode.noGrad { reference(x) }.scalars(), "\(name): outputs")
     }
 
+    /// A file PyTorch's exporter wrote (scripts/make_onnx_fixtures.py --pytorch): its weights, named by
+    /// torch.nn.Sequential and partly through Identity nodes, make the same Gradus architecture compute
+    /// PyTorch's outputs.
+    @Test func weightsOfAPyTorchExport() throws {
+        let folder = ONNXRuntimeParityTests.folder.appendingPathComponent("pytorch")
+        let model = Sequential {
+            Conv2d(2, 4, kernelSize: 3, padding: 1)
+            ReLU()
+            MaxPool2d(2)
+            Flatten()
+            Linear(36, 6)
+            BatchNorm1d(6)
+            Tanh()
+            Linear(6, 3)
+        }
+        try model.loadONNXWeights(from: folder.appendingPathComponent("sequential.onnx").path)
+        model.eval()
+        let io = try SafeTensors.load(folder.appendingPathComponent("sequential.io.safetensors").path).tensors
+        let x = try #require(io["input"]), expected = try #require(io["output"])
+        let y = GradMode.noGrad { model(x) }
+        #expect(mismatch(y, expected, rtol: 1e-5, atol: 1e-5) == nil, "\(mismatch(y, expected) ?? "")")
+        // Running statistics came from the file, not the fresh layer's zeros and ones.
+        #expect(model.stateDict()["5.running_mean"]!.scalars().contains { $0 != 0 })
+    }
+
+    @Test func runningStatisticsAreNeededAndMayBeNamedByIdentityNodes() throws {
+        var g = SeededGenerator(seed: 8)
+        let source = Sequential { Linear(4, 3, generator: &g); BatchNorm1d(3) }
+        ONNXSubject.prepare(source, generator: &g)
+        var proto = try source.onnxModel(sampleInput: Tensor.zeros([2, 4]))
+        // As PyTorch's exporter does for tensors with equal values: the initializer under another name,
+        // an Identity node giving it the parameter's.
+        let i = try #require(proto.graph.initializer.firstIndex { $0.name == "1.running_var" })
+        proto.graph.initializer[i].name = "shared"
+        var identity = Onnx_NodeProto()
+        identity.opType = "Identity"
+        identity.input = ["shared"]
+        identity.output = ["1.running_var"]
+        proto.graph.node.insert(identity, at: 0)
+        let copy = Sequential { Linear(4, 3); BatchNorm1d(3) }
+        try copy.loadONNXWeights(proto)
+        #expect(copy.stateDict()["1.running_var"]?.scalars() == source.stateDict()["1.running_var"]?.scalars())
+        proto.graph.initializer.removeAll { $0.name == "1.running_mean" }
+        #expect(error { try copy.loadONNXWeights(proto) }?.message.contains("1.running_mean") == true)
+    }
+
     func error(_ body: () throws -> Void) -> GradusError? {
         do { try body(); return nil } catch let e as GradusError { return e } catch { return nil }
     }
