@@ -40,6 +40,8 @@ let package = Package(
             resources: [
                 .copy("Data/Resources/digits-images-idx3-ubyte.gz"),
                 .copy("Data/Resources/digits-labels-idx1-ubyte.gz"),
+                .copy("Text/Resources/shakespeare.txt.gz"),
+                .copy("Text/Resources/shakespeare-LICENSE.txt"),
             ]
         ),
         // Export of Gradus models to ONNX (Sources/GradusONNX/onnx.pb.swift is generated, see above).

@@ -60,6 +60,61 @@ def transformer_train(batch=32, length=35):
         loss = torch.nn.functional.cross_entropy(head(block(x).mean(dim=1)), y); loss.backward(); opt.step()
     return batch / timeit(step, reps=20), "samples/s"
 
+def gru_train(batch=32, steps=35):
+    """A 1-layer GRU(64, 128) over 35 steps, a linear head on the last output, cross-entropy, SGD."""
+    torch.manual_seed(0)
+    gru, head = torch.nn.GRU(64, 128), torch.nn.Linear(128, 10)
+    opt = torch.optim.SGD(list(gru.parameters()) + list(head.parameters()), lr=0.05, momentum=0.9)
+    x = torch.randn(steps, batch, 64); y = torch.randint(0, 10, (batch,))
+    def step():
+        opt.zero_grad(); out, _ = gru(x)
+        loss = torch.nn.functional.cross_entropy(head(out[-1]), y); loss.backward(); opt.step()
+    return batch / timeit(step, reps=20), "samples/s"
+
+def transformer_long(batch=32, length=128):
+    """One TransformerEncoderLayer(128, 4 heads, 512, dropout 0, batch first) on [32, 128, 128], mean
+    over positions, a linear head, cross-entropy, SGD."""
+    torch.manual_seed(0)
+    block = torch.nn.TransformerEncoderLayer(128, 4, 512, dropout=0.0, batch_first=True)
+    head = torch.nn.Linear(128, 10)
+    opt = torch.optim.SGD(list(block.parameters()) + list(head.parameters()), lr=0.05, momentum=0.9)
+    x = torch.randn(batch, length, 128); y = torch.randint(0, 10, (batch,))
+    def step():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(head(block(x).mean(dim=1)), y); loss.backward(); opt.step()
+    return batch / timeit(step, reps=5), "samples/s"
+
+def gpt_generate(vocab=75, context=128, width=128, heads=4, layers=4, new=127):
+    """Greedy generation of 127 tokens after a 1-token prompt with the GPT of
+    scripts/pytorch_language_model.py (pre-norm nn.TransformerEncoderLayer blocks, tied output), with
+    a key/value cache written here in eager PyTorch (nn.TransformerEncoder has none): each step
+    projects the new token only and attends over the cached keys and values."""
+    import torch.nn.functional as F
+    torch.manual_seed(0)
+    tok, pos = torch.nn.Embedding(vocab, width), torch.nn.Embedding(context, width)
+    blocks = [torch.nn.TransformerEncoderLayer(width, heads, 4 * width, 0.0, activation="gelu", batch_first=True,
+                                               norm_first=True).eval() for _ in range(layers)]
+    norm = torch.nn.LayerNorm(width)
+    d = width // heads
+    def step(token, position, caches):
+        x = tok(token) + pos(torch.tensor([position]))          # [1, width]
+        for b, cache in zip(blocks, caches):
+            h = b.norm1(x)
+            q, k, v = F.linear(h, b.self_attn.in_proj_weight, b.self_attn.in_proj_bias).chunk(3, dim=-1)
+            cache[0].append(k.view(heads, 1, d)); cache[1].append(v.view(heads, 1, d))
+            keys, values = torch.cat(cache[0], dim=1), torch.cat(cache[1], dim=1)
+            a = F.scaled_dot_product_attention(q.view(heads, 1, d), keys, values).reshape(1, width)
+            x = x + b.self_attn.out_proj(a)
+            x = x + b.linear2(F.gelu(b.linear1(b.norm2(x))))
+        return norm(x) @ tok.weight.T
+    def generate():
+        with torch.inference_mode():
+            caches = [([], []) for _ in blocks]
+            token = torch.tensor([0])
+            for p in range(new):
+                token = step(token, p, caches).argmax(dim=-1)
+    return new / timeit(generate, warm=1, reps=5), "tokens/s"
+
 def module_parameters():
     """list(parameters()) and zero_grad() on a two-layer TransformerEncoder(64, 4 heads, 256) and a head."""
     layer = torch.nn.TransformerEncoderLayer(64, 4, 256, dropout=0.0, batch_first=True)
@@ -69,7 +124,8 @@ def module_parameters():
     return timeit(f, reps=2000) * 1e6, "us/call"
 
 W = {"relu_16m": relu, "axpb_16m": axpb, "small_op_fwd": small_fwd, "small_op_fwdbwd": small_fwdbwd,
-     "lstm_b32": lstm_train, "transformer_b32": transformer_train,
+     "lstm_b32": lstm_train, "gru_b32": gru_train, "transformer_b32": transformer_train,
+     "transformer_l128": transformer_long, "gpt_generate": gpt_generate,
      "module_parameters": module_parameters}
 
 if __name__ == "__main__":

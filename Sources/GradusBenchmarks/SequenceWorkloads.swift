@@ -1,7 +1,7 @@
 import Gradus
 
-/// Sequence-model training steps, beside scripts/pytorch_micro.py's `lstm_b32` and `transformer_b32`
-/// (same shapes and hyper-parameters).
+/// Sequence-model training steps and generation, beside scripts/pytorch_micro.py's `lstm_b32`,
+/// `gru_b32`, `transformer_b32`, `transformer_l128` and `gpt_generate` (same shapes and hyper-parameters).
 enum SequenceWorkloads {
     /// One SGD (momentum 0.9) step of cross-entropy on 10 classes for a batch of 32: `input` made by
     /// `build`, which returns the logits function and its parameters.
@@ -29,6 +29,36 @@ enum SequenceWorkloads {
         return ({ head(lstm($0).select(axis: 0, index: 34)) }, lstm.parameters() + head.parameters())
     }
 
+    /// A 1-layer GRU(64, 128) over 35 steps, a linear head on the last output.
+    static let gru = step("gru_b32", inputShape: [35, 32, 64]) { rng in
+        let gru = GRU(inputSize: 64, hiddenSize: 128, generator: &rng)
+        let head = Linear(128, 10, generator: &rng)
+        return ({ head(gru($0).select(axis: 0, index: 34)) }, gru.parameters() + head.parameters())
+    }
+
+    /// A longer sequence: one TransformerEncoderLayer(128, 4 heads, 512, dropout 0, batch first) on
+    /// [32, 128, 128], the mean over positions, a linear head.
+    static let transformerLong = step("transformer_l128", inputShape: [32, 128, 128]) { rng in
+        let block = TransformerEncoderLayer(dModel: 128, numHeads: 4, dimFeedforward: 512, dropout: 0, batchFirst: true,
+                                            generator: &rng)
+        let head = Linear(128, 10, generator: &rng)
+        return ({ head(block($0).mean(axes: [1])) }, block.parameters() + head.parameters())
+    }
+
+    /// Greedy generation of 127 tokens after a 1-token prompt with the default `gradus train --task
+    /// language-model` GPT (4 blocks, 128 wide, 4 heads, 75 tokens, context 128), key/value cache.
+    static let gptGenerate = Workload(name: "gpt_generate") {
+        var rng = SeededGenerator(seed: 0)
+        let gpt = GPTLanguageModel(vocabularySize: 75, contextLength: 128, embeddingSize: 128, numHeads: 4, numLayers: 4,
+                                   generator: &rng)
+        let sampler = try! TokenSampler(temperature: 0)
+        let t = secondsPerCall(reps: 5) {
+            var g = SeededGenerator(seed: 1)
+            _ = try! gpt.generate(prompt: [0], length: 127, sampler: sampler, generator: &g)
+        }
+        return (127 / t, "tokens/s")
+    }
+
     /// One TransformerEncoderLayer(64, 4 heads, 256, dropout 0, batch first) on [32, 35, 64], the mean
     /// over positions, a linear head.
     static let transformer = step("transformer_b32", inputShape: [32, 35, 64]) { rng in
@@ -38,5 +68,5 @@ enum SequenceWorkloads {
         return ({ head(block($0).mean(axes: [1])) }, block.parameters() + head.parameters())
     }
 
-    static let all: [Workload] = [lstm, transformer]
+    static let all: [Workload] = [lstm, gru, transformer, transformerLong, gptGenerate]
 }

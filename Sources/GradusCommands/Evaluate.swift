@@ -42,9 +42,15 @@ public struct Evaluate: ParsableCommand {
         try resources.apply()
         let trained = try TrainedModel.load(checkpoint)
         let data = try trained.loadData(try dataOptions.spec(base: trained.config.data))
-        let part = split == "train" ? data.train : data.test
-        let result = try trained.evaluate(part)
-        console.line("gradus evaluate: \(trained.config.model.summary) (epoch \(trained.checkpoint.epoch)) on \(data.source), \(split) part, \(part.count) samples")
+        let result: Evaluation, count: Int
+        if let groups = data.groups {
+            let part = split == "train" ? groups.train : groups.test
+            (result, count) = (try trained.evaluate(part), part.count)
+        } else {
+            let part = split == "train" ? data.train : data.test
+            (result, count) = (try trained.evaluate(part), part.count)
+        }
+        console.line("gradus evaluate: \(trained.config.model.summary) (epoch \(trained.checkpoint.epoch)) on \(data.source), \(split) part, \(count) samples")
         if let confusion = result.confusion {
             console.line("confusion matrix:")
             console.line(confusion.formatted())

@@ -11,7 +11,8 @@ public struct GradusCommand: ParsableCommand {
         its checkpoint, metrics and plot to runs/digits-mlp/. Then `gradus evaluate --checkpoint \
         runs/digits-mlp/checkpoint.safetensors`.
         """,
-        subcommands: [Train.self, Evaluate.self, Predict.self, ExplainCommand.self, Import.self, LRFind.self, Tune.self, Export.self]
+        subcommands: [Train.self, Evaluate.self, Predict.self, Generate.self, ExplainCommand.self, Import.self, LRFind.self, Tune.self,
+                      Export.self]
     )
 
     public init() {}
@@ -22,13 +23,15 @@ extension ModelSpec.Architecture: ExpressibleByArgument {}
 extension LearningTask: ExpressibleByArgument {}
 extension OptimizerSpec.Kind: ExpressibleByArgument {}
 extension EarlyStopping.Monitor: ExpressibleByArgument {}
+extension TextTokenizer: ExpressibleByArgument {}
+extension FusionModel.Fusion: ExpressibleByArgument {}
 extension ScheduleSpec: ExpressibleByArgument {}
 extension NonFiniteLossPolicy: ExpressibleByArgument {}
 
 /// Options naming data, shared by the commands.
 public struct DataOptions: ParsableArguments {
     /// The data file or folder.
-    @Option(help: ArgumentHelp("A data folder (MNIST IDX files, .npy files) or file (.csv, .npy, .npz); default: the embedded digits.",
+    @Option(help: ArgumentHelp("A data folder (MNIST IDX files, .npy files) or file (.csv, .npy, .npz, .txt); default: the embedded digits (the embedded Shakespeare corpus for --task language-model).",
                                valueName: "dir-or-file"))
     public var data: String?
 
@@ -36,17 +39,22 @@ public struct DataOptions: ParsableArguments {
     @Option(help: "The data format (default: guessed from --data).")
     public var format: DataSpec.Format?
 
-    /// The CSV target column.
-    @Option(help: ArgumentHelp("The CSV column holding the target.", valueName: "column"))
+    /// The CSV target column (or the NPZ target array with --inputs).
+    @Option(help: ArgumentHelp("The CSV column holding the target (with --inputs: the NPZ array of targets, default y).", valueName: "column"))
     public var target: String?
+
+    /// Several named input arrays of an NPZ file.
+    @Option(help: ArgumentHelp("Several inputs: the names of the NPZ arrays the model reads, comma-separated (e.g. image,features; test arrays <name>_test); for --model fusion.",
+                               valueName: "names"))
+    public var inputs: String?
 
     public init() {}
 
     /// A data description from the options, or nil when no data option was given.
     func spec(base: DataSpec?) throws -> DataSpec? {
-        guard data != nil || format != nil || target != nil else { return nil }
+        guard data != nil || format != nil || target != nil || inputs != nil else { return nil }
         let format = self.format ?? DataSpec.infer(path: data)
-        if format != .digits, data == nil { throw ValidationError("--format \(format.rawValue) needs --data") }
+        if format != .digits, format != .text, data == nil { throw ValidationError("--format \(format.rawValue) needs --data") }
         if let data, !FileManager.default.fileExists(atPath: data) {
             throw ValidationError("--data \(data): no such file or folder")
         }
@@ -54,6 +62,14 @@ public struct DataOptions: ParsableArguments {
         spec.format = format
         spec.path = format == .digits ? nil : data
         if let target { spec.target = target }
+        if let inputs {
+            let names = inputs.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !names.isEmpty, names.allSatisfy({ !$0.isEmpty }), Set(names).count == names.count else {
+                throw ValidationError("--inputs \(inputs): give distinct array names separated by commas, e.g. image,features")
+            }
+            guard format == .npy else { throw ValidationError("--inputs reads named arrays of an .npz file (or a folder of .npy files)") }
+            spec.inputNames = names
+        }
         return spec
     }
 }

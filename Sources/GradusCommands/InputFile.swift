@@ -19,6 +19,54 @@ enum InputFile {
         return try readCSV(path, featureNames: trained.featureNames, target: trained.config.data.target)
     }
 
+    /// The named input arrays of a model with several inputs from an `.npz` file: `<name>` or, when
+    /// absent, `<name>_test` for each of the model's inputs.
+    static func readGroup(_ path: String, for trained: TrainedModel) throws -> TensorGroup {
+        var isDir: ObjCBool = false
+        var arrays: [String: Tensor] = [:]
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            // A folder of <name>.npy files.
+            for input in trained.config.model.inputs ?? [] {
+                for name in [input.name, input.name + "_test"] {
+                    let file = (path as NSString).appendingPathComponent(name + ".npy")
+                    if FileManager.default.fileExists(atPath: file) { arrays[name] = try NPYReader.read(file) }
+                }
+            }
+        } else {
+            guard path.lowercased().hasSuffix(".npz") else {
+                throw DataError(.badHeader, file: path, "a model with several inputs reads them from an .npz file (or a folder of .npy files) with named arrays")
+            }
+            arrays = try NPZReader.read(path)
+        }
+        let names = (trained.config.model.inputs ?? []).map(\.name)
+        return TensorGroup(try names.map { name in
+            guard let x = arrays[name] ?? arrays[name + ".npy"] ?? arrays[name + "_test"] ?? arrays[name + "_test.npy"] else {
+                throw DataError(.badHeader, file: path, "no array named \(name) (or \(name)_test); the model takes \(names), the file holds \(arrays.keys.sorted())")
+            }
+            return (name, x)
+        })
+    }
+
+    /// `raw` named inputs prepared for `trained`, an error naming `path` otherwise; and the rows chosen.
+    static func prepareGroup(_ raw: TensorGroup, from path: String, for trained: TrainedModel, index: Int?) throws -> (TensorGroup, [Int]) {
+        let counts = Set(raw.tensors.map { $0.shape.first ?? 0 })
+        guard counts.count == 1, let n = counts.first else {
+            throw DataError(.badHeader, file: path, "the input arrays \(raw.names) have different numbers of rows")
+        }
+        var group = raw
+        var rows = Array(0..<n)
+        if let index {
+            guard index >= 0, index < n else { throw ValidationError("--index \(index) is out of range: the input has \(n) samples (0..<\(n))") }
+            group = raw.mapTensors { $0.select(axis: 0, index: index).unsqueeze(0) }
+            rows = [index]
+        }
+        do {
+            return (try trained.prepare(group), rows)
+        } catch let error as GradusError {
+            throw DataError(.badHeader, file: path, error.message)
+        }
+    }
+
     /// Reads CSV rows; columns are matched to `featureNames` by name; a target column is ignored.
     static func readCSV(_ path: String, featureNames: [String]?, target: String?) throws -> Tensor {
         let text = try CSVReader.text(of: path, maxBytes: ReaderLimits.defaultMaxBytes)

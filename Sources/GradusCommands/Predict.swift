@@ -50,10 +50,21 @@ public struct Predict: ParsableCommand {
     public func execute(console: Console) throws -> Tensor {
         try resources.apply()
         let trained = try TrainedModel.load(checkpoint)
-        let raw = try InputFile.read(input, for: trained)
-        let batch = try InputFile.prepare(raw, from: input, for: trained)
-        let (rows, indices) = try InputFile.select(batch, index: index)
-        let out = trained.predict(rows)
+        guard trained.task != .languageModel else {
+            throw ValidationError("\(checkpoint) holds a language model: continue text with gradus generate, measure it with gradus evaluate")
+        }
+        let out: Tensor, indices: [Int]
+        if trained.config.model.architecture == .fusion {
+            let (group, chosen) = try InputFile.prepareGroup(try InputFile.readGroup(input, for: trained), from: input, for: trained, index: index)
+            out = try trained.predict(prepared: group)
+            indices = chosen
+        } else {
+            let raw = try InputFile.read(input, for: trained)
+            let batch = try InputFile.prepare(raw, from: input, for: trained)
+            let (rows, chosen) = try InputFile.select(batch, index: index)
+            out = trained.predict(rows)
+            indices = chosen
+        }
         let width = out.shape[1]
         let values = out.scalars(as: Double.self)
         if output != .table {
@@ -85,7 +96,7 @@ public struct Predict: ParsableCommand {
                 if index != nil {
                     for (k, p) in row.enumerated() { console.line("  class \(k): \(String(format: "%.4f", p))") }
                 }
-            case .regress:
+            case .regress, .languageModel:
                 console.line("row \(i): " + row.map { String(format: "%.6g", $0) }.joined(separator: ", "))
             }
         }

@@ -34,14 +34,35 @@ public struct Train: ParsableCommand {
 
     @OptionGroup public var resources: ResourceOptions
 
-    @Option(help: "The model: mlp, linear (one Linear layer) or lenet (LeNet-5, images of at least 12x12).")
-    public var model: ModelSpec.Architecture = .mlp
+    @Option(help: "The model: mlp, linear (one Linear layer) or lenet (LeNet-5, images of at least 12x12); for --task language-model: gpt (default), lstm or gru.")
+    public var model: ModelSpec.Architecture?
 
-    @Option(help: ArgumentHelp("Hidden layer sizes of the MLP, comma-separated; \"\" for none.", valueName: "sizes"))
-    public var hidden: String = "128"
+    @Option(help: ArgumentHelp("Hidden layer sizes of the MLP, comma-separated; \"\" for none (default 128). For lstm/gru: the recurrent size (default 256).", valueName: "sizes"))
+    public var hidden: String?
 
-    @Option(help: "classify (cross-entropy, accuracy) or regress (mean squared error).")
+    @Option(help: "classify (cross-entropy, accuracy), regress (mean squared error) or language-model (next-token prediction on text; bits per token and perplexity on the validation split).")
     public var task: LearningTask = .classify
+
+    @Option(help: "Language models: tokens per training window, the model's context (default 128).")
+    public var context: Int = 128
+
+    @Option(help: "Language models: the embedding width (gpt: the model width; default 128 for gpt, 64 for lstm/gru); fusion: each input's embedding width (default 64).")
+    public var embedding: Int?
+
+    @Option(help: "Language models: transformer blocks or recurrent layers (default 4 for gpt, 2 for lstm/gru).")
+    public var layers: Int?
+
+    @Option(help: "fusion: how the inputs' embeddings are combined: concat, gated or attention.")
+    public var fusion: FusionModel.Fusion = .concat
+
+    @Option(help: "gpt: attention heads per block (default 4).")
+    public var heads: Int = 4
+
+    @Option(help: "Language models and fusion: dropout while training (default 0.1 for gpt, 0 otherwise).")
+    public var dropout: Double?
+
+    @Option(help: "Language models: character (a vocabulary built from the text; default) or byte (256 byte tokens).")
+    public var tokenizer: TextTokenizer = .character
 
     @Option(help: "The optimizer.")
     public var optimizer: OptimizerSpec.Kind = .adam
@@ -67,8 +88,8 @@ public struct Train: ParsableCommand {
     @Option(help: "The seed of the weights, the data order and the split.")
     public var seed: UInt64 = 0
 
-    @Option(help: "The fraction of CSV/NPY data held out for testing when it has no split of its own.")
-    public var testFraction: Double = 0.2
+    @Option(help: "The fraction of CSV/NPY data held out for testing when it has no split of its own (default 0.2), or of text held out for validation (default 0.1).")
+    public var testFraction: Double?
 
     @Option(help: "The seed of the train/test split (default: --seed), so that runs with other seeds are tested on the same samples.")
     public var splitSeed: UInt64?
@@ -135,14 +156,26 @@ public struct Train: ParsableCommand {
         if lr == .auto, resume != nil { throw ValidationError("--lr auto cannot change a resumed run's learning rate") }
         if let momentum, !(momentum >= 0 && momentum < 1) { throw ValidationError("--momentum must lie in [0, 1), got \(momentum)") }
         guard weightDecay >= 0, weightDecay.isFinite else { throw ValidationError("--weight-decay must not be negative, got \(weightDecay)") }
-        guard testFraction > 0, testFraction < 1 else { throw ValidationError("--test-fraction must lie strictly between 0 and 1, got \(testFraction)") }
+        if let testFraction, !(testFraction > 0 && testFraction < 1) {
+            throw ValidationError("--test-fraction must lie strictly between 0 and 1, got \(testFraction)")
+        }
         _ = try hiddenSizes()
+        if let model, model.isLanguageModel != (task == .languageModel) {
+            throw ValidationError(task == .languageModel
+                ? "--task language-model needs --model gpt, lstm or gru, not \(model.rawValue)"
+                : "--model \(model.rawValue) is a language model: add --task language-model")
+        }
+        guard context >= 1 && context <= 65536 else { throw ValidationError("--context must lie in 1...65536, got \(context)") }
+        if let embedding, !(embedding >= 1 && embedding <= 65536) { throw ValidationError("--embedding must lie in 1...65536, got \(embedding)") }
+        if let layers, !(layers >= 1 && layers <= 256) { throw ValidationError("--layers must lie in 1...256, got \(layers)") }
+        guard heads >= 1 && heads <= 65536 else { throw ValidationError("--heads must lie in 1...65536, got \(heads)") }
+        if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must lie in [0, 1), got \(dropout)") }
         if let resume { try CommandSupport.checkFile(resume, option: "--resume") }
     }
 
     /// The `--hidden` sizes.
     func hiddenSizes() throws -> [Int] {
-        let parts = hidden.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let parts = (hidden ?? "128").split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         if parts.allSatisfy(\.isEmpty) { return [] }
         return try parts.map { p in
             guard let v = Int(p), v >= 1 else { throw ValidationError("--hidden: '\(p)' is not a positive layer size (use e.g. --hidden 256,128)") }
@@ -152,8 +185,10 @@ public struct Train: ParsableCommand {
 
     /// The run configuration the options describe (without `--resume`).
     public func runConfig() throws -> RunConfig {
+        if task == .languageModel { return try languageModelConfig() }
         var data = try dataOptions.spec(base: nil) ?? DataSpec(format: .digits)
-        data.testFraction = testFraction
+        guard data.format != .text else { throw ValidationError("text data is for --task language-model") }
+        data.testFraction = testFraction ?? 0.2
         data.splitSeed = splitSeed ?? seed
         if standardizeTarget {
             guard task == .regress else { throw ValidationError("--standardize-target is for regression (--task regress)") }
@@ -167,25 +202,79 @@ public struct Train: ParsableCommand {
             data.testPath = testData
         }
         data.standardize = standardize ?? (data.format == .digits || (task == .classify && data.format != .mnist))
-        let momentum = self.momentum ?? (optimizer == .sgd ? 0.9 : 0)
+        let model = self.model ?? .mlp
+        var spec = ModelSpec(architecture: model, inputShape: [], hidden: model == .mlp ? try hiddenSizes() : [], outputs: 0)
+        if model == .fusion {
+            guard data.inputNames != nil else { throw ValidationError("--model fusion needs several named inputs: --data FILE.npz --inputs a,b") }
+            spec.hidden = hidden == nil ? [64] : try hiddenSizes()
+            spec.embedding = embedding ?? 64
+            spec.fusion = fusion
+            spec.dropout = dropout ?? 0
+        } else if data.inputNames != nil {
+            throw ValidationError("--inputs names several inputs: use --model fusion")
+        }
         var config = RunConfig(data: data,
-                         model: ModelSpec(architecture: model, inputShape: [], hidden: model == .mlp ? try hiddenSizes() : [], outputs: 0),
+                         model: spec,
                          task: task,
-                         optimizer: OptimizerSpec(kind: optimizer, learningRate: lr?.value, momentum: momentum, weightDecay: weightDecay),
+                         optimizer: optimizerSpec(),
                          schedule: schedule, epochs: epochs ?? 30, batchSize: batchSize, seed: seed, saveEvery: saveEvery,
                          nonFiniteLoss: onNonFinite ?? .stop)
+        try addEarlyStopping(&config)
+        return config
+    }
+
+    /// The optimizer the options describe.
+    func optimizerSpec() -> OptimizerSpec {
+        OptimizerSpec(kind: optimizer, learningRate: lr?.value, momentum: momentum ?? (optimizer == .sgd ? 0.9 : 0), weightDecay: weightDecay)
+    }
+
+    /// The run configuration of `--task language-model`: text (a file, or the embedded corpus) in
+    /// windows of `--context` tokens, and a GPT, LSTM or GRU language model.
+    func languageModelConfig() throws -> RunConfig {
+        var data = try dataOptions.spec(base: nil) ?? DataSpec(format: .text)
+        guard data.format == .text else {
+            throw ValidationError("--task language-model reads text: give a .txt file with --data (or --format text), or no --data for the embedded corpus")
+        }
+        data.testFraction = testFraction ?? 0.1
+        data.splitSeed = splitSeed ?? seed
+        data.tokenizer = tokenizer
+        data.contextLength = context
+        data.standardize = false
+        if standardize == true { throw ValidationError("--standardize is not for text") }
+        let architecture = self.model ?? .gpt
+        let gpt = architecture == .gpt
+        let recurrentSize = hidden == nil ? [256] : try hiddenSizes()
+        if !gpt, recurrentSize.count != 1 {
+            throw ValidationError("--hidden \(hidden ?? ""): \(architecture.rawValue) takes one recurrent size")
+        }
+        var model = ModelSpec(architecture: architecture, inputShape: [context], hidden: gpt ? [] : recurrentSize, outputs: 0)
+        model.embedding = embedding ?? (gpt ? 128 : 64)
+        model.layers = layers ?? (gpt ? 4 : 2)
+        model.heads = gpt ? heads : nil
+        model.dropout = dropout ?? (gpt ? 0.1 : 0)
+        if gpt, model.embedding! % heads != 0 {
+            throw ValidationError("--heads \(heads) must divide --embedding \(model.embedding!)")
+        }
+        var config = RunConfig(data: data, model: model, task: .languageModel, optimizer: optimizerSpec(), schedule: schedule,
+                               epochs: epochs ?? 10, batchSize: batchSize, seed: seed, saveEvery: saveEvery,
+                               nonFiniteLoss: onNonFinite ?? .stop)
+        try addEarlyStopping(&config)
+        return config
+    }
+
+    /// Adds `--early-stopping` to a configuration.
+    func addEarlyStopping(_ config: inout RunConfig) throws {
         if let earlyStopping {
             config.earlyStopping = EarlyStopping(patience: earlyStopping, monitor: monitor, minDelta: minDelta,
                                                  validationFraction: validationFraction)
             do { try config.earlyStopping!.validate(task: task) } catch let e as TrainingError { throw ValidationError(e.message) }
         }
-        return config
     }
 
     /// The default output folder, `runs/<data>-<model>`.
     func defaultOut(_ config: RunConfig) -> String {
-        var name = config.data.format.rawValue
-        if let path = config.data.path, config.data.format == .csv || config.data.format == .npy {
+        var name = config.data.format == .text && config.data.path == nil ? "shakespeare" : config.data.format.rawValue
+        if let path = config.data.path, config.data.format == .csv || config.data.format == .npy || config.data.format == .text {
             name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         }
         return "runs/\(name)-\(config.model.architecture.rawValue)"
@@ -243,7 +332,8 @@ public struct Train: ParsableCommand {
             guard !quiet else { return }
             if progressBar { console.write("\r\u{1B}[K") }
             console.line(Self.epochLine(m, epochs: c.epochs, residentBytes: logMemory ? ResidentMemory.bytes() : nil,
-                                        validation: run.validation != nil))
+                                        validation: run.validation != nil || c.task == .languageModel,
+                                        languageModel: c.task == .languageModel))
         }
         } catch let stop as TrainingInterrupted {
             if progressBar { console.write("\r\u{1B}[K") }
@@ -263,13 +353,18 @@ public struct Train: ParsableCommand {
         return result
     }
 
-    static func epochLine(_ m: EpochMetrics, epochs: Int, residentBytes: Int? = nil, validation: Bool = false) -> String {
+    static func epochLine(_ m: EpochMetrics, epochs: Int, residentBytes: Int? = nil, validation: Bool = false,
+                          languageModel: Bool = false) -> String {
         var s = "epoch \(m.epoch)/\(epochs)  loss " + String(format: "%.4f", m.trainLoss)
         if let a = m.trainAccuracy { s += String(format: "  acc %.2f%%", a * 100) }
         let part = validation ? "val" : "test"
-        if let l = m.testLoss { s += String(format: "  \(part) loss %.4f", l) }
+        if let l = m.testLoss {
+            s += String(format: "  \(part) loss %.4f", l)
+            // Bits per token: bits per character with a character vocabulary.
+            if languageModel { s += String(format: "  \(part) bpt %.3f", l / log(2.0)) }
+        }
         if let a = m.testAccuracy { s += String(format: "  \(part) acc %.2f%%", a * 100) }
-        s += String(format: "  lr %.3g  %.0f samples/s  %.2f s", m.learningRate, m.samplesPerSecond, m.seconds)
+        s += String(format: "  lr %.3g  %.0f \(languageModel ? "tokens" : "samples")/s  %.2f s", m.learningRate, m.samplesPerSecond, m.seconds)
         if m.skippedBatches > 0 {
             s += "  skipped \(m.skippedBatches) batch\(m.skippedBatches == 1 ? "" : "es") (non-finite loss)"
         }

@@ -56,6 +56,14 @@ public final class ONNXGraphBuilder {
     /// let h = try graph.apply(linear1, to: x, name: "linear1")
     /// ```
     public func apply(_ module: Module, to input: ONNXValue, name: String) throws -> ONNXValue {
+        try apply(module, to: input, name: name) { exportable, value in try exportable.exportONNX(value, to: self) }
+    }
+
+    /// Writes `module` under `name` with another conversion than its own (a Transformer layer inside a
+    /// causal model writes its attention with the mask); Gradus's value of the output is still the
+    /// layer's own call, which gives the shapes.
+    func apply(_ module: Module, to input: ONNXValue, name: String,
+               export: (any ONNXExportable, ONNXValue) throws -> String) throws -> ONNXValue {
         scope.append(name)
         defer { scope.removeLast() }
         let where_ = location
@@ -65,7 +73,7 @@ public final class ONNXGraphBuilder {
         guard let exportable = module as? any ONNXExportable else {
             throw ONNXExport.error("\(where_)\(type(of: module)) cannot be exported to ONNX: no conversion is known for it (conform it to ONNXExportable to add one)")
         }
-        let outputName = try exportable.exportONNX(input, to: self)
+        let outputName = try export(exportable, input)
         if let done = known[outputName] { return done }
         let sample = try Self.run(layer, input.sample, at: where_)
         let alternate = try input.alternate.map { try Self.run(layer, $0, at: where_) }

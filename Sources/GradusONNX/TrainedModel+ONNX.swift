@@ -11,9 +11,11 @@ extension TrainedModel {
     /// (`Mul`), then standardized with the run's `standardizer` (`Sub`, `Div`); regression outputs are
     /// turned back into the data's units with `targetStandardizer`. Without it the graph is the bare
     /// network: inputs must be prepared as `prepare(_:)` does. Classification outputs are logits, or
-    /// with `probabilities` the softmax that `gradus predict` prints. The model's configuration and
-    /// what the input and output hold are stored in `metadata_props` (`gradus.model`, `gradus.input`,
-    /// `gradus.output`).
+    /// with `probabilities` the softmax that `gradus predict` prints. Language models take int64 token ids
+    /// `[batch, sequence]` (the sequence's length is free, up to a GPT's context) and give the next
+    /// token's logits at each position. The model's configuration and what the input and output hold are
+    /// stored in `metadata_props` (`gradus.model`, `gradus.input`, `gradus.output`). Models with several
+    /// named inputs (`FusionModel`) are refused for now.
     ///
     /// - Parameters:
     ///   - options: opset, dynamic axes and names (the graph is named after the model's summary).
@@ -31,30 +33,45 @@ extension TrainedModel {
     /// ```
     public func onnxModel(options: ONNXExportOptions = ONNXExportOptions(), preprocessing: Bool = true,
                           probabilities: Bool = false) throws -> Onnx_ModelProto {
-        if probabilities && task != .classify {
-            throw ONNXExport.error("probabilities are for classifiers; this model was trained to \(task.rawValue)")
+        if probabilities && !task.predictsClasses {
+            throw ONNXExport.error("probabilities are for classifiers and language models; this model was trained to \(task.rawValue)")
+        }
+        guard let layer else {
+            throw ONNXExport.error("\(config.model.summary) takes several named inputs; its checkpoints cannot be exported yet (export a one-input model)")
         }
         let spec = config.model
-        let pre = ONNXInputPreprocessing(sampleShape: spec.sampleShape, pixelScale: preprocessing ? pixelScale : nil,
-                                         standardizer: preprocessing ? standardizer : nil)
-        let post = ONNXOutputPostprocessing(softmax: probabilities,
-                                            targetStandardizer: preprocessing && task == .regress ? targetStandardizer : nil)
-        let pipeline = ONNXPipeline(preprocess: pre, model: model, postprocess: post)
         var options = options
         if options.graphName == nil { options.graphName = "gradus \(spec.summary)" }
-        let shape = "[batch, " + spec.sampleShape.map(String.init).joined(separator: ", ") + "]"
-        var input = "float32 \(shape)"
+        let languageModel = task == .languageModel
+        let pre = ONNXInputPreprocessing(sampleShape: spec.sampleShape, pixelScale: preprocessing && !languageModel ? pixelScale : nil,
+                                         standardizer: preprocessing && !languageModel ? standardizer : nil)
+        let post = ONNXOutputPostprocessing(softmax: probabilities,
+                                            targetStandardizer: preprocessing && task == .regress ? targetStandardizer : nil)
+        let pipeline = ONNXPipeline(preprocess: pre, model: layer, postprocess: post)
+        var sample = Tensor.zeros([1] + spec.sampleShape)
+        var input = "float32 [batch, " + spec.sampleShape.map(String.init).joined(separator: ", ") + "]"
+        if languageModel {
+            // Tokens; the sequence's length is free too when the sample can grow along it (a GPT up to its context).
+            let context = spec.inputShape.first ?? 1
+            let free = options.dynamicAxes == .batch && (spec.architecture != .gpt || context >= 3)
+            if free { options.dynamicAxes = .custom([0: "batch", 1: "sequence"]) }
+            sample = Tensor.zeros([1, free ? 1 : context], dtype: .int64)
+            input = "int64 [batch, \(free ? "sequence" : "\(context)")] token ids below \(spec.outputs)"
+                + (spec.architecture == .gpt ? " (at most \(context) tokens)" : "")
+        }
         if let scale = pre.pixelScale {
             input += ", raw pixel values as stored (0-\(Int((1 / scale).rounded()))); the graph multiplies them by \(scale)"
         }
         if pre.standardizer != nil { input += "; standardized in the graph with the training data's mean and scale" }
-        if !preprocessing && (pixelScale != nil || standardizer != nil) {
+        if !preprocessing && !languageModel && (pixelScale != nil || standardizer != nil) {
             input += "; prepared as TrainedModel.prepare does (scaled pixels, standardized features): the graph has no preprocessing"
         }
         let output: String
         switch task {
         case .classify: output = "[batch, \(spec.outputs)] " + (probabilities ? "class probabilities (softmax)" : "logits (argmax is the class)")
         case .regress: output = "[batch, \(spec.outputs)] values" + (post.targetStandardizer != nil ? " in the data's units" : "")
+        case .languageModel:
+            output = "[batch, sequence, \(spec.outputs)] " + (probabilities ? "probabilities" : "logits") + " of the next token at each position"
         }
         options.metadata["gradus.model"] = spec.summary
         options.metadata["gradus.task"] = task.rawValue
@@ -63,7 +80,6 @@ extension TrainedModel {
         if options.docString.isEmpty {
             options.docString = "Gradus \(spec.summary) (\(task.rawValue)). Input: \(input). Output: \(output)."
         }
-        let sample = Tensor.zeros([1] + spec.sampleShape)
         return try ONNXExport.model(of: pipeline, sampleInput: sample, options: options)
     }
 
@@ -95,10 +111,10 @@ extension TrainedModel {
 /// model parameters keep their own names (`0.weight`).
 final class ONNXPipeline: Module, Layer, ONNXExportable {
     let preprocess: ONNXInputPreprocessing
-    let model: Sequential
+    let model: any Layer
     let postprocess: ONNXOutputPostprocessing
 
-    init(preprocess: ONNXInputPreprocessing, model: Sequential, postprocess: ONNXOutputPostprocessing) {
+    init(preprocess: ONNXInputPreprocessing, model: any Layer, postprocess: ONNXOutputPostprocessing) {
         self.preprocess = preprocess
         self.model = model
         self.postprocess = postprocess
@@ -128,6 +144,7 @@ final class ONNXInputPreprocessing: Module, Layer, ONNXExportable {
     }
 
     func callAsFunction(_ input: Tensor) -> Tensor {
+        guard pixelScale != nil || standardizer != nil else { return input }
         let n = input.shape[0], features = sampleShape.reduce(1, *)
         var x = input.reshape([n, features])
         if let pixelScale { x = x * pixelScale }

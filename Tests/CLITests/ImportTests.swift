@@ -14,7 +14,7 @@ import Testing
     func maxDifference(_ path: String, _ c: Case) throws -> Double {
         let trained = try TrainedModel.load(path)
         let x = Tensor(shape: c.shape, values: c.input)
-        let out = GradMode.noGrad { trained.model(x) }.scalars(as: Double.self)
+        let out = GradMode.noGrad { trained.layer!(x) }.scalars(as: Double.self)
         #expect(out.count == c.output.count)
         return zip(out, c.output).map { abs($0 - $1) }.max() ?? .infinity
     }

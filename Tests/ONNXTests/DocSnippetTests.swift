@@ -18,7 +18,7 @@ enum ExportingToONNXSnippets {
         try model.exportONNX(to: "cnn.onnx", sampleInput: Tensor.zeros([1, 1, 28, 28]))
     }
 
-    static func options(languageModel: LSTMLanguageModel, model: Module) throws {
+    static func options(languageModel: GPTLanguageModel, model: Module) throws {
         var options = ONNXExportOptions(opset: 18, dynamicAxes: .custom([0: "batch", 1: "sequence"]))
         options.metadata["vocabulary"] = "bytes"
         let bytes = try languageModel.onnxData(sampleInput: Tensor.zeros([1, 16], dtype: .int64), options: options)

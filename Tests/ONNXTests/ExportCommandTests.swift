@@ -71,6 +71,41 @@ struct ExportCommandTests {
         }
     }
 
+    @Test("a language model takes token ids of any length; a model of several named inputs is refused by name")
+    func languageAndFusionModels() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var g = SeededGenerator(seed: 4)
+        var gpt = ModelSpec(architecture: .gpt, inputShape: [8], outputs: 11)
+        gpt.embedding = 8
+        gpt.layers = 1
+        gpt.heads = 2
+        let file = dir + "/gpt.safetensors", out = dir + "/gpt.onnx"
+        try Checkpoint(model: try gpt.build(generator: &g).stateDict(),
+                       metadata: ["config": RunConfig(model: gpt, task: .languageModel).json()]).save(to: file)
+        let capture = ConsoleCapture()
+        let proto = try Export.parse(["--checkpoint", file, "--out", out, "--probabilities"]).execute(console: capture.console)
+        #expect(dims(proto.graph.input[0]) == ["batch", "sequence"])
+        #expect(proto.graph.input[0].type.tensorType.elemType == 7)
+        #expect(dims(proto.graph.output[0]) == ["batch", "sequence", "11"])
+        #expect(proto.graph.node.last?.opType == "Softmax")
+        #expect(capture.text.contains("int64 [batch, sequence] token ids below 11 (at most 8 tokens)"), "\(capture.text)")
+
+        var fusion = ModelSpec(architecture: .fusion, inputShape: [1], hidden: [8], outputs: 3)
+        fusion.embedding = 4
+        fusion.inputs = [ModelSpec.NamedShape(name: "a", shape: [5]), ModelSpec.NamedShape(name: "b", shape: [3])]
+        let fusionFile = dir + "/fusion.safetensors"
+        try Checkpoint(model: try fusion.build(generator: &g).stateDict(),
+                       metadata: ["config": RunConfig(model: fusion).json()]).save(to: fusionFile)
+        do {
+            try Export.parse(["--checkpoint", fusionFile, "--out", dir + "/fusion.onnx"]).execute(console: ConsoleCapture().console)
+            Issue.record("a fusion model was exported")
+        } catch {
+            #expect("\(error)".contains("several named inputs"), "\(error)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/fusion.onnx"))
+    }
+
     @Test("bad flags and files are refused with a message")
     func refusals() throws {
         let dir = try folder()

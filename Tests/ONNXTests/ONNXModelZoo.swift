@@ -243,7 +243,23 @@ enum ONNXModelZoo {
         },
         ONNXCase(name: "lstm_language_model", shapes: ["b1": [1, 5], "b7": [7, 5], "b3_t9": [3, 9]], indexRange: 11,
                  dynamicAxes: .custom([0: "batch", 1: "sequence"])) { g in
-            ONNXSubject(LSTMLanguageModel(vocabularySize: 11, embeddingSize: 4, hiddenSize: 6, numLayers: 2, generator: &g), perturb: &g)
+            ONNXSubject(RecurrentLanguageModel(cell: .lstm, vocabularySize: 11, embeddingSize: 4, hiddenSize: 6, numLayers: 2, generator: &g),
+                        perturb: &g)
+        },
+        ONNXCase(name: "gru_language_model", shapes: ["b1": [1, 5], "b7": [7, 5]], indexRange: 9) { g in
+            ONNXSubject(RecurrentLanguageModel(cell: .gru, vocabularySize: 9, embeddingSize: 4, hiddenSize: 5, generator: &g), perturb: &g)
+        },
+        ONNXCase(name: "gpt_language_model", shapes: ["b1": [1, 5], "b7": [7, 5], "b3_t9": [3, 9], "b2_t1": [2, 1]], indexRange: 13,
+                 dynamicAxes: .custom([0: "batch", 1: "sequence"])) { g in
+            ONNXSubject(GPTLanguageModel(vocabularySize: 13, contextLength: 10, embeddingSize: 8, numHeads: 2, numLayers: 2, generator: &g),
+                        perturb: &g)
+        },
+        ONNXCase(name: "unflatten", shapes: ["b1": [1, 6], "b7": [7, 6]]) { g in
+            ONNXSubject(Sequential {
+                Linear(6, 12, generator: &g)
+                Unflatten(axis: 1, sizes: [3, 4])
+                Conv1d(3, 2, kernelSize: 2, generator: &g)
+            }, perturb: &g)
         },
         ONNXCase(name: "checkpoint_digits", shapes: ["b1": [1, 64], "b7": [7, 64]], pixelTop: 16) { g in
             try checkpointSubject(task: .classify, generator: &g)

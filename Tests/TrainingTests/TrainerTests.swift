@@ -77,10 +77,10 @@ import Testing
     @Test func modelSpecs() throws {
         var rng = SeededGenerator(seed: 0)
         // LeNet-5 on 28x28 has 61,706 parameters (156 + 2,416 + 48,120 + 10,164 + 850).
-        let lenet = try ModelSpec(architecture: .lenet, inputShape: [1, 28, 28], outputs: 10).build(generator: &rng)
+        let lenet = try ModelSpec(architecture: .lenet, inputShape: [1, 28, 28], outputs: 10).build(generator: &rng) as! any Layer
         #expect(lenet.parameterCount == 61_706)
         #expect(lenet(Tensor.zeros([2, 1, 28, 28])).shape == [2, 10])
-        let mlp = try ModelSpec(architecture: .mlp, inputShape: [1, 8, 8], hidden: [5, 4], outputs: 3).build(generator: &rng)
+        let mlp = try ModelSpec(architecture: .mlp, inputShape: [1, 8, 8], hidden: [5, 4], outputs: 3).build(generator: &rng) as! any Layer
         #expect(mlp.parameterCount == 64 * 5 + 5 + 5 * 4 + 4 + 4 * 3 + 3)
         #expect(mlp(Tensor.zeros([2, 1, 8, 8])).shape == [2, 3])
         #expect(throws: TrainingError.self) {

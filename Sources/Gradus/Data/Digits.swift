@@ -30,10 +30,10 @@ public enum Digits {
     /// let (x, y) = try Digits.load()
     /// ```
     public static func load() throws -> (images: Tensor, labels: Tensor) {
-        let images = try IDXReader.decode(try resource("digits-images-idx3-ubyte"),
+        let images = try IDXReader.decode(try EmbeddedResource.gunzip("digits-images-idx3-ubyte"),
                                           file: "digits-images-idx3-ubyte.gz", dtype: .float32, scale: 1.0 / 16,
                                           expect: (.uint8, 3))
-        let labels = try IDXReader.decode(try resource("digits-labels-idx1-ubyte"),
+        let labels = try IDXReader.decode(try EmbeddedResource.gunzip("digits-labels-idx1-ubyte"),
                                           file: "digits-labels-idx1-ubyte.gz", dtype: .int64, expect: (.uint8, 1))
         guard images.shape == [count, 8, 8], labels.shape == [count] else {
             throw DataError(.badHeader, file: "digits-images-idx3-ubyte.gz",
@@ -63,14 +63,5 @@ public enum Digits {
         let data = try dataset()
         let parts = try splitIndices(count: count, lengths: [trainCount, count - trainCount], seed: seed)
         return (data.subset(parts[0]), data.subset(parts[1]))
-    }
-
-    /// The decompressed bytes of an embedded `.gz` resource.
-    static func resource(_ name: String) throws -> [UInt8] {
-        guard let url = Bundle.module.url(forResource: name, withExtension: "gz") else {
-            throw DataError(.io, file: name + ".gz", "the resource is missing from the Gradus bundle")
-        }
-        let bytes = try FileBytes.read(url.path, maxBytes: 16 << 20)
-        return try Gzip.decompress(bytes, file: url.path, maxBytes: 16 << 20)
     }
 }

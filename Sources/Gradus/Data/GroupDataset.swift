@@ -93,3 +93,21 @@ public struct GroupDataset: Dataset {
         return GroupDataset(validatedInputs: x, targets: y)
     }
 }
+
+extension GroupDataset {
+    /// A seeded split that holds out `fraction` of the samples (rounded, at least one), choosing the
+    /// same rows as ``TensorDataset/holdingOut(_:seed:)`` does for as many samples and the same seed.
+    ///
+    /// - Throws: a ``GradusError`` when the fraction is outside [0, 1].
+    ///
+    /// ```swift
+    /// let (train, validation) = try data.holdingOut(0.1, seed: 0)
+    /// ```
+    public func holdingOut(_ fraction: Double, seed: UInt64) throws -> (train: GroupDataset, validation: GroupDataset) {
+        try require(fraction >= 0 && fraction <= 1, "GroupDataset.holdingOut: fraction \(fraction) is not in [0, 1]")
+        let held = Swift.max(1, Int((Double(count) * fraction).rounded()))
+        let nTrain = Int((Double(count) * (Double(count - held) / Double(count))).rounded(.down))
+        let parts = try splitIndices(count: count, lengths: [nTrain, count - nTrain], seed: seed)
+        return (subset(parts[0]), subset(parts[1]))
+    }
+}

@@ -95,7 +95,11 @@ public struct TensorGroup: Collatable, Sendable, ExpressibleByDictionaryLiteral,
     }
 
     /// The same names with each tensor transformed.
-    func mapTensors(_ transform: (Tensor) throws -> Tensor) rethrows -> TensorGroup {
+    ///
+    /// ```swift
+    /// let batchOfOne = sample.mapTensors { $0.unsqueeze(0) }
+    /// ```
+    public func mapTensors(_ transform: (Tensor) throws -> Tensor) rethrows -> TensorGroup {
         TensorGroup(validatedNames: names, tensors: try tensors.map(transform))
     }
 

@@ -46,6 +46,33 @@ public enum HeatMap {
         """
     }
 
+    /// Several SVG documents of ``svg(panels:grid:featureNames:title:)`` stacked top to bottom in one
+    /// document (one row per input of a several-input model).
+    ///
+    /// ```swift
+    /// let page = HeatMap.stack([imageSVG, featuresSVG])
+    /// ```
+    public static func stack(_ documents: [String]) -> String {
+        func size(_ doc: String, _ key: String) -> Int {
+            guard let r = doc.range(of: " \(key)=\"") else { return 0 }
+            return Int(doc[r.upperBound...].prefix { $0.isNumber }) ?? 0
+        }
+        var body = "", y = 0, width = 0
+        for doc in documents {
+            guard let start = doc.range(of: "<svg ") else { continue }
+            let element = "<svg y=\"\(y)\" " + doc[start.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)
+            body += element + "\n"
+            y += size(doc, "height")
+            width = Swift.max(width, size(doc, "width"))
+        }
+        return """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(y)" font-family="sans-serif">
+        \(body)</svg>
+
+        """
+    }
+
     /// A diverging colour for `v` in [-1, 1]: blue, white, red.
     static func color(_ v: Double) -> (r: Int, g: Int, b: Int) {
         let t = Swift.max(-1, Swift.min(1, v.isFinite ? v : 0))

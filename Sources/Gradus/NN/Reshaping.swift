@@ -49,3 +49,38 @@ public final class Identity: Module, Layer {
     /// Returns `input`.
     public func callAsFunction(_ input: Tensor) -> Tensor { input }
 }
+
+/// Splits dimension `axis` into `sizes` (PyTorch's `nn.Unflatten`); one size may be −1 (inferred).
+///
+/// ```swift
+/// let images = Unflatten(axis: 1, sizes: [1, 28])(x)   // [N, 28, 28] -> [N, 1, 28, 28]
+/// ```
+public final class Unflatten: Module, Layer {
+    /// The dimension split.
+    public let axis: Int
+    /// The sizes it is split into.
+    public let sizes: [Int]
+
+    /// An unflattening layer.
+    ///
+    /// - Parameters:
+    ///   - axis: the dimension to split (negative counts from the end).
+    ///   - sizes: the sizes replacing it; their product must equal its size (one may be −1).
+    public init(axis: Int, sizes: [Int]) {
+        self.axis = axis
+        self.sizes = sizes
+        super.init()
+    }
+
+    /// Splits `input`'s dimension ``axis``.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        checked {
+            let a = axis < 0 ? axis + input.rank : axis
+            try require(a >= 0 && a < input.rank, "Unflatten: axis \(axis) is out of range for shape \(input.shape)", .indexOutOfRange)
+            let shape = Array(input.shape[..<a]) + sizes + Array(input.shape[(a + 1)...])
+            return input.reshape(shape)
+        }
+    }
+
+    public override var extraDescription: String { "axis: \(axis), sizes: \(sizes)" }
+}

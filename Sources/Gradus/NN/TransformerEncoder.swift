@@ -48,4 +48,28 @@ public final class TransformerEncoder: Module, Layer {
 
     /// Encodes `source` without masks.
     public func callAsFunction(_ source: Tensor) -> Tensor { self(source, mask: nil, keyPaddingMask: nil) }
+
+    /// Runs new positions through every block with causal self-attention over the earlier positions'
+    /// cached keys and values (one cache per block), then the final normalization: the incremental form
+    /// of `self(x, mask: nil, keyPaddingMask: nil, isCausal: true)`.
+    ///
+    /// - Parameters:
+    ///   - source: the new positions.
+    ///   - caches: one cache per block (`layers.count`; empty caches start a sequence); updated.
+    /// - Returns: the output for the new positions.
+    ///
+    /// ```swift
+    /// var caches = Array(repeating: KeyValueCache(), count: encoder.layers.count)
+    /// let h = encoder(nextToken, caches: &caches)
+    /// ```
+    public func callAsFunction(_ source: Tensor, caches: inout [KeyValueCache]) -> Tensor {
+        if caches.count != layers.count {
+            return ErrorScope.fail(GradusError(.invalidArgument, "TransformerEncoder: \(caches.count) caches for \(layers.count) layers"),
+                                   Tensor.placeholder)
+        }
+        var x = source
+        for i in layers.indices { x = layers[i](x, cache: &caches[i]) }
+        return norm.map { $0(x) } ?? x
+    }
+
 }

@@ -121,10 +121,6 @@ public final class TransformerEncoderLayer: Module, Layer {
             dropout1(selfAttention(query: x, key: x, value: x, keyPaddingMask: keyPaddingMask, needWeights: false,
                                    attentionMask: mask, isCausal: isCausal).output)
         }
-        func feedForward(_ x: Tensor) -> Tensor {
-            let hidden = linear1(x)
-            return dropout2(linear2(dropout(activation == .relu ? hidden.relu() : hidden.gelu())))
-        }
         if normFirst {
             let x = source + attend(norm1(source))
             return x + feedForward(norm2(x))
@@ -135,6 +131,36 @@ public final class TransformerEncoderLayer: Module, Layer {
 
     /// Encodes `source` without masks.
     public func callAsFunction(_ source: Tensor) -> Tensor { self(source, mask: nil, keyPaddingMask: nil) }
+
+    /// The feed-forward part of the block: linear1, activation, dropout, linear2, dropout2.
+    func feedForward(_ x: Tensor) -> Tensor {
+        let hidden = linear1(x)
+        return dropout2(linear2(dropout(activation == .relu ? hidden.relu() : hidden.gelu())))
+    }
+
+    /// Runs new positions through the block with causal self-attention over `cache` (the keys and values
+    /// of the earlier positions, which this call extends): the incremental form of
+    /// `self(x, mask: nil, keyPaddingMask: nil, isCausal: true)`, for decoding token by token.
+    ///
+    /// - Parameters:
+    ///   - source: the new positions, laid out as for the full call.
+    ///   - cache: this block's keys and values of the earlier positions; updated.
+    /// - Returns: the block's output for the new positions.
+    ///
+    /// ```swift
+    /// var cache = KeyValueCache()
+    /// let prefix = block(x[0..., 0..<4], cache: &cache)
+    /// let fifth = block(x[0..., 4..<5], cache: &cache)   // equals row 4 of block(x, …, isCausal: true)
+    /// ```
+    public func callAsFunction(_ source: Tensor, cache: inout KeyValueCache) -> Tensor {
+        if normFirst {
+            let x = source + dropout1(selfAttention.selfAttention(norm1(source), cache: &cache))
+            return x + feedForward(norm2(x))
+        }
+        let x = norm1(source + dropout1(selfAttention.selfAttention(source, cache: &cache)))
+        return norm2(x + feedForward(x))
+    }
+
 
     /// The configuration shown by ``Module/description``.
     public override var extraDescription: String {

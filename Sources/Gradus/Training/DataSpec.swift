@@ -26,6 +26,8 @@ public struct DataSpec: Codable, Sendable, Equatable {
         case csv
         /// NumPy `.npy` / `.npz` files.
         case npy
+        /// A text file (UTF-8), or the embedded corpus without a path: language modelling.
+        case text
     }
 
     /// The format.
@@ -50,6 +52,14 @@ public struct DataSpec: Codable, Sendable, Equatable {
     /// model learns standardized targets; predictions are turned back into data units; losses are
     /// reported in standardized units).
     public var standardizeTarget: Bool? = nil
+    /// Text: how characters become tokens (default: a character vocabulary).
+    public var tokenizer: TextTokenizer? = nil
+    /// Text: tokens per training window (the model's context length).
+    public var contextLength: Int? = nil
+    /// NPZ with several inputs: the names of the input arrays (each `[N, ...]`; test arrays, when the
+    /// file has them, are named `<name>_test`); the target array is ``target`` (default `y`, test
+    /// `y_test`).
+    public var inputNames: [String]? = nil
 
     /// Creates a description.
     ///
@@ -91,6 +101,7 @@ public struct DataSpec: Codable, Sendable, Equatable {
         }
         let lower = path.lowercased()
         if lower.hasSuffix(".npy") || lower.hasSuffix(".npz") { return .npy }
+        if lower.hasSuffix(".txt") || lower.hasSuffix(".txt.gz") { return .text }
         return .csv
     }
 
@@ -103,7 +114,12 @@ public struct DataSpec: Codable, Sendable, Equatable {
     /// ```swift
     /// let data = try DataSpec(format: .digits).load(task: .classify)
     /// ```
-    public func load(task: LearningTask) throws -> LoadedData {
+    public func load(task: LearningTask, vocabulary: CharacterVocabulary? = nil) throws -> LoadedData {
+        guard (format == .text) == (task == .languageModel) else {
+            throw TrainingError(format == .text
+                ? "text data is for --task language-model"
+                : "--task language-model reads text: give a .txt file with --data (or no --data for the embedded corpus)")
+        }
         guard testFraction > 0, testFraction < 1 else {
             throw TrainingError("the test fraction must lie strictly between 0 and 1, got \(testFraction)")
         }
@@ -125,6 +141,8 @@ public struct DataSpec: Codable, Sendable, Equatable {
             return data
         }
         switch format {
+        case .text:
+            return try loadText(vocabulary: vocabulary)
         case .digits:
             let (train, test) = try Digits.trainTestSplit(seed: splitSeed)
             var data = try LoadedData(train: train, test: test, imageShape: [8, 8], featureNames: nil, task: task, source: "digits")
@@ -157,6 +175,8 @@ public struct DataSpec: Codable, Sendable, Equatable {
             }
             return try LoadedData(train: train, test: test, imageShape: nil, featureNames: table.featureNames,
                                   task: task, source: file)
+        case .npy where inputNames != nil:
+            return try loadNamedInputs(task: task)
         case .npy:
             let path = try requirePath()
             var arrays = try Self.readArrays(path)
@@ -189,6 +209,131 @@ public struct DataSpec: Codable, Sendable, Equatable {
             if pixels { data.pixelScale = 1.0 / 255 }
             return data
         }
+    }
+
+    /// Several named input arrays of one `.npz` file (or folder of `.npy` files): each becomes a float32
+    /// input (8-bit integer images scaled to [0, 1]; `[N, H, W]` images stay two-dimensional), the
+    /// target array gives labels or values; `<name>_test` arrays, when all are present, are the test
+    /// part, else a seeded ``testFraction`` of the rows is held out (the same rows for every input).
+    func loadNamedInputs(task: LearningTask) throws -> LoadedData {
+        let path = try requirePath()
+        let names = inputNames ?? []
+        guard !names.isEmpty, Set(names).count == names.count else {
+            throw TrainingError("--inputs must name one or more distinct arrays, got \(names)")
+        }
+        if let testPath { throw TrainingError("--test-data \(testPath): with --inputs, put the test arrays (<name>_test) in --data") }
+        let arrays = try Self.readArrays(path)
+        let targetName = target ?? "y"
+        func array(_ name: String) throws -> Tensor {
+            guard let t = arrays[name] else {
+                throw DataError(.badHeader, file: path, "no array named \(name); the file holds \(arrays.keys.sorted())")
+            }
+            return t
+        }
+        func inputs(_ suffix: String) throws -> [(String, Tensor)] {
+            try names.map { name in
+                let x = try array(name + suffix)
+                guard x.rank >= 2 && x.rank <= 4 else {
+                    throw DataError(.badHeader, file: path, "input \(name + suffix) of shape \(x.shape) must be [N, F], [N, H, W] or [N, C, H, W]")
+                }
+                if let bad = (x.dtype.isFloatingPoint ? x.firstNonFinite() : nil) {
+                    throw DataError(.parse, file: path, "input \(name + suffix) holds a value that is not finite (\(bad))")
+                }
+                let pixels = x.rank >= 3 && Self.holdsPixels(x)
+                return (name, pixels ? x.to(.float32) * (1.0 / 255) : (x.dtype == .float32 ? x : x.to(.float32)))
+            }
+        }
+        func part(_ suffix: String) throws -> GroupDataset {
+            let fields = try inputs(suffix)
+            let y = try array(targetName + suffix)
+            // The targets are checked (labels whole and in range) as for one input.
+            let checked = try Self.dataset(fields[0].1, y, task: task, file: path)
+            for (name, x) in fields where x.shape[0] != y.shape[0] {
+                throw DataError(.badHeader, file: path, "input \(name + suffix) has \(x.shape[0]) rows but \(targetName + suffix) has \(y.shape[0])")
+            }
+            return try GroupDataset(TensorGroup(fields), checked.targets)
+        }
+        let hasTest = names.allSatisfy { arrays[$0 + "_test"] != nil } && arrays[targetName + "_test"] != nil
+        let train: GroupDataset, test: GroupDataset
+        if hasTest {
+            (train, test) = (try part(""), try part("_test"))
+        } else {
+            let all = try part("")
+            guard all.count >= 2 else {
+                throw TrainingError("\(path): \(all.count) sample(s) cannot be split into a training and a test part; give at least 2")
+            }
+            (train, test) = try all.holdingOut(testFraction, seed: splitSeed)
+        }
+        for name in names where train.inputs[name].shape.dropFirst() != test.inputs[name].shape.dropFirst() {
+            throw DataError(.badHeader, file: path, "input \(name): training samples \(Array(train.inputs[name].shape.dropFirst())) and test samples \(Array(test.inputs[name].shape.dropFirst())) differ in shape")
+        }
+        var data = try LoadedData(train: TensorDataset(train.inputs.tensors[0], train.targets),
+                                  test: TensorDataset(test.inputs.tensors[0], test.targets),
+                                  imageShape: nil, featureNames: nil, task: task, source: path)
+        data.groups = LoadedData.InputGroups(train: train, test: test)
+        return data
+    }
+
+    /// The most tokens a text may have (windows are materialized as int64 tensors).
+    public static let maxTextTokens = 1 << 28
+
+    /// Text: tokens, then windows of ``contextLength`` tokens, split into a training and a validation
+    /// stretch (``TextWindowDataset/split(validationFraction:seed:)``, by ``testFraction`` and
+    /// ``splitSeed``). With `vocabulary` (a trained model's) characters outside it are refused;
+    /// without, the vocabulary is built from the whole text.
+    func loadText(vocabulary given: CharacterVocabulary?) throws -> LoadedData {
+        guard testFraction > 0, testFraction < 1 else {
+            throw TrainingError("the validation fraction of text must lie strictly between 0 and 1, got \(testFraction)")
+        }
+        guard let length = contextLength, length >= 1, length <= 1 << 16 else {
+            throw TrainingError("text data needs a context length in 1...65536, got \(contextLength.map(String.init) ?? "none")")
+        }
+        let source = path ?? "the embedded corpus (Shakespeare)"
+        let tokens: [Int]
+        var vocabulary: CharacterVocabulary? = nil
+        switch tokenizer ?? .character {
+        case .byte:
+            tokens = (try path.map { try TextCorpus.readBytes($0) } ?? Array(TextCorpus.shakespeare().utf8)).map(Int.init)
+        case .character:
+            let text = try path.map { try TextCorpus.read($0) } ?? TextCorpus.shakespeare()
+            let v = given ?? CharacterVocabulary(corpus: text)
+            guard v.size <= LoadedData.maxClasses else {
+                throw DataError(.parse, file: source, "the text has \(v.size) distinct characters, over the limit of \(LoadedData.maxClasses); use --tokenizer byte")
+            }
+            do {
+                tokens = try v.encode(text)
+            } catch let error as GradusError {
+                throw DataError(.parse, file: source, error.message + " (the model's vocabulary was built from its training text)")
+            }
+            vocabulary = v
+        }
+        guard tokens.count <= Self.maxTextTokens else {
+            throw DataError(.parse, file: source, "\(tokens.count) tokens are over the limit of \(Self.maxTextTokens)")
+        }
+        let parts: (train: TextWindowDataset, validation: TextWindowDataset)
+        do {
+            parts = try TextWindowDataset(tokens: tokens, length: length).split(validationFraction: testFraction, seed: splitSeed)
+        } catch let error as GradusError {
+            throw DataError(.parse, file: source, "\(tokens.count) tokens cannot make training and validation windows of \(length) tokens: \(error.message)")
+        }
+        func tensors(_ d: TextWindowDataset) throws -> TensorDataset {
+            try MemoryBudget.check(d.count.multipliedReportingOverflow(by: 16 * length).overflow ? nil : d.count * 16 * length,
+                                   for: "the text windows", source: source)
+            var inputs: [Int] = [], targets: [Int] = []
+            inputs.reserveCapacity(d.count * length)
+            targets.reserveCapacity(d.count * length)
+            for i in 0..<d.count {
+                let start = i * d.stride
+                inputs += d.tokens[start..<(start + length)]
+                targets += d.tokens[(start + 1)...(start + length)]
+            }
+            return TensorDataset(Tensor(shape: [d.count, length], integers: inputs), Tensor(shape: [d.count, length], integers: targets))
+        }
+        var data = try LoadedData(train: tensors(parts.train), test: tensors(parts.validation), imageShape: nil, featureNames: nil,
+                                  task: .languageModel, source: source)
+        data.classes = vocabulary?.size ?? 256
+        data.vocabulary = vocabulary
+        return data
     }
 
     func requirePath() throws -> String {
@@ -240,6 +385,8 @@ public struct DataSpec: Codable, Sendable, Equatable {
         }
         let features = x.dtype == .float32 ? x : x.to(.float32)
         switch task {
+        case .languageModel:
+            throw DataError(.badHeader, file: file, "--task language-model reads text files, not arrays")
         case .classify:
             guard y.rank == 1 else { throw DataError(.badHeader, file: file, "class labels must be a vector, got shape \(y.shape)") }
             let values = y.scalars(as: Double.self)
@@ -283,6 +430,36 @@ public struct LoadedData: Sendable {
     /// 8-bit NumPy images, 1/16 for the digits), or nil for data used as stored. Checkpoints keep it, so
     /// that predictions on raw pixels are scaled as training was.
     public var pixelScale: Double? = nil
+    /// Text with character tokens: the vocabulary the tokens index.
+    public var vocabulary: CharacterVocabulary? = nil
+    /// Several named inputs (`--inputs`): the training and test parts with all their inputs. ``train``
+    /// and ``test`` then hold the first input only (with the targets).
+    public var groups: InputGroups? = nil
+
+    /// The parts of data with several named inputs.
+    public struct InputGroups: Sendable {
+        /// The training part.
+        public var train: GroupDataset
+        /// The test part.
+        public var test: GroupDataset
+        /// Both parts with the named inputs standardized (others unchanged).
+        func standardized(_ standardizers: [String: Standardizer]) -> InputGroups {
+            InputGroups(train: Self.standardize(train, standardizers), test: Self.standardize(test, standardizers))
+        }
+
+        /// `data` with the named inputs standardized.
+        static func standardize(_ data: GroupDataset, _ standardizers: [String: Standardizer]) -> GroupDataset {
+            let inputs = TensorGroup(zip(data.inputs.names, data.inputs.tensors).map { name, x in
+                (name, standardizers[name].map { $0.transform(x) } ?? x)
+            })
+            return GroupDataset(validatedInputs: inputs, targets: data.targets)
+        }
+
+        /// The inputs' names and per-sample shapes.
+        public var shapes: [ModelSpec.NamedShape] {
+            zip(train.inputs.names, train.inputs.tensors).map { ModelSpec.NamedShape(name: $0, shape: Array($1.shape.dropFirst())) }
+        }
+    }
 
     /// Checks the parts against each other and the task.
     ///
@@ -328,6 +505,14 @@ public struct LoadedData: Sendable {
         case .regress:
             classes = nil
             targetWidth = train.targets.rank == 1 ? 1 : train.targets.count / train.targets.shape[0]
+        case .languageModel:
+            guard train.inputs.dtype == .int64, train.targets.dtype == .int64, train.inputs.rank == 2,
+                  train.targets.shape == train.inputs.shape, test.targets.shape.dropFirst() == train.targets.shape.dropFirst() else {
+                throw TrainingError("\(source): language modelling needs [N, T] int64 token windows and targets of the same shape")
+            }
+            let largest = [train.inputs, test.inputs, train.targets, test.targets].map { $0.intScalars.max() ?? -1 }.max() ?? -1
+            classes = largest + 1
+            targetWidth = train.targets.shape[1]
         }
     }
 

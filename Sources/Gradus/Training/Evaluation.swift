@@ -32,9 +32,25 @@ public struct Evaluation: Sendable {
         self.confusion = confusion
     }
 
+    /// A language model's loss in bits per token (bits per character with a character vocabulary):
+    /// the mean cross-entropy (nats) divided by ln 2.
+    ///
+    /// ```swift
+    /// print(run.evaluate().bitsPerToken)
+    /// ```
+    public var bitsPerToken: Double { loss / 0.6931471805599453 }
+
+    /// The perplexity of a language model, e^loss: the effective number of equally likely next tokens.
+    ///
+    /// ```swift
+    /// print(run.evaluate().perplexity)
+    /// ```
+    public var perplexity: Double { Foundation.exp(loss) }
+
     /// The lines that end training and evaluation output, in a form scripts can read:
     /// `test accuracy: 98.12%` and `test loss: 0.0612` for classification, `test mse: 0.0012` for
-    /// regression.
+    /// regression, `validation bits per token: 1.9021 (perplexity 3.74)` and the token accuracy
+    /// and loss for a language model.
     ///
     /// ```swift
     /// for line in result.summaryLines { print(line) }
@@ -45,6 +61,9 @@ public struct Evaluation: Sendable {
             return ["test accuracy: \(Format.fixed((accuracy ?? 0) * 100, 2))%", "test loss: \(Format.fixed(loss, 4))"]
         case .regress:
             return ["test mse: \(Format.significant(loss))"]
+        case .languageModel:
+            return ["validation bits per token: \(Format.fixed(bitsPerToken, 4)) (perplexity \(Format.fixed(perplexity, 2)))",
+                    "validation token accuracy: \(Format.fixed((accuracy ?? 0) * 100, 2))%", "validation loss: \(Format.fixed(loss, 4))"]
         }
     }
 }

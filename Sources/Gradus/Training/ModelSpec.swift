@@ -9,6 +9,11 @@ import Foundation
 /// - `lenet`: LeNet-5 for `[channels, height, width]` images: Conv2d(c, 6, 5, padding 2), ReLU,
 ///   MaxPool2d(2), Conv2d(6, 16, 5), ReLU, MaxPool2d(2), Flatten, Linear(·, 120), ReLU, Linear(120, 84),
 ///   ReLU, Linear(84, outputs). Images need to be at least 12×12.
+/// - `gpt`, `lstm`, `gru`: language models over ``inputShape`` `[contextLength]` tokens with
+///   ``outputs`` tokens in the vocabulary: ``GPTLanguageModel`` (``embedding`` wide, ``layers`` blocks
+///   of ``heads`` heads) or ``RecurrentLanguageModel`` (``embedding``, ``layers`` layers of `hidden[0]`).
+/// - `fusion`: a ``FusionModel`` over the named ``inputs`` (images and feature vectors), branches
+///   ``embedding`` wide, combined by ``fusion``, a head of the ``hidden`` sizes, ``dropout``.
 ///
 /// ```swift
 /// let spec = ModelSpec(architecture: .mlp, inputShape: [64], hidden: [128], outputs: 10)
@@ -24,6 +29,17 @@ public struct ModelSpec: Codable, Sendable, Equatable {
         case linear
         /// LeNet-5.
         case lenet
+        /// A decoder-only Transformer language model (``GPTLanguageModel``).
+        case gpt
+        /// A recurrent language model with LSTM layers (``RecurrentLanguageModel``).
+        case lstm
+        /// A recurrent language model with GRU layers (``RecurrentLanguageModel``).
+        case gru
+        /// A model of several named inputs (images and feature vectors) fused (``FusionModel``).
+        case fusion
+
+        /// Whether this is a language model (tokens in, next-token logits out).
+        public var isLanguageModel: Bool { self == .gpt || self == .lstm || self == .gru }
     }
 
     /// The family of model.
@@ -32,8 +48,37 @@ public struct ModelSpec: Codable, Sendable, Equatable {
     public var inputShape: [Int]
     /// The hidden layer sizes of an `mlp`.
     public var hidden: [Int]
-    /// The number of outputs: classes for classification, values for regression.
+    /// The number of outputs: classes for classification, values for regression, tokens for a
+    /// language model.
     public var outputs: Int
+    /// Language models: the embedding width (the model width of a GPT).
+    public var embedding: Int? = nil
+    /// Language models: the number of blocks or recurrent layers.
+    public var layers: Int? = nil
+    /// GPT: attention heads per block.
+    public var heads: Int? = nil
+    /// Language models: dropout while training.
+    public var dropout: Double? = nil
+    /// Language models with character tokens: the vocabulary (nil: byte tokens, 256).
+    public var vocabulary: CharacterVocabulary? = nil
+    /// `fusion`: the named inputs and their per-sample shapes, in order.
+    public var inputs: [NamedShape]? = nil
+    /// `fusion`: how the inputs' embeddings are combined (default concat).
+    public var fusion: FusionModel.Fusion? = nil
+
+    /// A named input's per-sample shape.
+    public struct NamedShape: Codable, Sendable, Equatable {
+        /// The input's name (its array's name in the data file).
+        public var name: String
+        /// The shape of one sample of it.
+        public var shape: [Int]
+
+        /// Creates a named shape.
+        public init(name: String, shape: [Int]) {
+            self.name = name
+            self.shape = shape
+        }
+    }
 
     /// Creates a description.
     ///
@@ -62,7 +107,7 @@ public struct ModelSpec: Codable, Sendable, Equatable {
     /// ```swift
     /// let s = spec.sampleShape   // [64]
     /// ```
-    public var sampleShape: [Int] { architecture == .lenet ? inputShape : [inputFeatures] }
+    public var sampleShape: [Int] { architecture == .lenet || architecture.isLanguageModel ? inputShape : [inputFeatures] }
 
     /// Checks the sizes and throws a ``TrainingError`` explaining what does not fit.
     ///
@@ -81,6 +126,8 @@ public struct ModelSpec: Codable, Sendable, Equatable {
             throw TrainingError("--hidden sizes must lie in 1...\(Self.maxWidth), got \(bad)")
         }
         guard hidden.count <= 1024 else { throw TrainingError("--hidden lists \(hidden.count) layers; at most 1024") }
+        if architecture.isLanguageModel { try validateLanguageModel() }
+        if architecture == .fusion { try validateFusion() }
         if architecture == .lenet {
             guard inputShape.count == 3 else {
                 throw TrainingError("lenet needs image samples [channels, height, width], got \(inputShape); use --model mlp for tabular data")
@@ -93,6 +140,57 @@ public struct ModelSpec: Codable, Sendable, Equatable {
 
     /// The largest size of any one dimension: an input dimension, a hidden layer, the outputs.
     public static let maxWidth = 1 << 24
+
+    /// The inputs and sizes of a fusion model.
+    private func validateFusion() throws {
+        guard let inputs, !inputs.isEmpty, inputs.count <= 64 else {
+            throw TrainingError("fusion: needs 1 to 64 named inputs (--inputs), got \(inputs?.count ?? 0)")
+        }
+        guard Set(inputs.map(\.name)).count == inputs.count else { throw TrainingError("fusion: input names \(inputs.map(\.name)) repeat") }
+        for input in inputs {
+            guard (1...3).contains(input.shape.count), input.shape.allSatisfy({ $0 >= 1 && $0 <= 1 << 16 }) else {
+                throw TrainingError("fusion: input \(input.name) of shape \(input.shape) must be a vector [F] or an image [H, W] / [C, H, W] with sizes up to 65536")
+            }
+            if input.shape.count > 1 {
+                guard input.shape.suffix(2).allSatisfy({ $0 >= 4 }) else {
+                    throw TrainingError("fusion: image input \(input.name) \(input.shape) must be at least 4x4")
+                }
+            }
+        }
+        guard let embedding, embedding >= 1, embedding <= 1 << 16 else {
+            throw TrainingError("fusion: --embedding must lie in 1...65536, got \(embedding.map(String.init) ?? "none")")
+        }
+        if let dropout, !(dropout >= 0 && dropout < 1) { throw TrainingError("fusion: --dropout must lie in [0, 1), got \(dropout)") }
+    }
+
+    /// The sizes of a language model: a context, widths, layers and heads in range.
+    private func validateLanguageModel() throws {
+        let name = architecture.rawValue
+        guard inputShape.count == 1, inputShape[0] <= 1 << 16 else {
+            throw TrainingError("\(name): the context length must be one size in 1...65536, got \(inputShape)")
+        }
+        guard let embedding, embedding >= 1, embedding <= 1 << 16 else {
+            throw TrainingError("\(name): --embedding must lie in 1...65536, got \(embedding.map(String.init) ?? "none")")
+        }
+        guard let layers, layers >= 1, layers <= 256 else {
+            throw TrainingError("\(name): --layers must lie in 1...256, got \(layers.map(String.init) ?? "none")")
+        }
+        if let dropout, !(dropout >= 0 && dropout < 1) {
+            throw TrainingError("\(name): --dropout must lie in [0, 1), got \(dropout)")
+        }
+        if let vocabulary, vocabulary.size != outputs {
+            throw TrainingError("\(name): the vocabulary has \(vocabulary.size) characters but the model \(outputs) outputs")
+        }
+        if architecture == .gpt {
+            guard let heads, heads >= 1, embedding % heads == 0 else {
+                throw TrainingError("gpt: --heads must divide --embedding \(embedding), got \(heads.map(String.init) ?? "none")")
+            }
+        } else {
+            guard hidden.count == 1, hidden[0] <= 1 << 16 else {
+                throw TrainingError("\(name): --hidden must be one recurrent size in 1...65536, got \(hidden)")
+            }
+        }
+    }
 
     /// The number of trainable parameters, or nil when computing it overflows.
     ///
@@ -122,6 +220,32 @@ public struct ModelSpec: Codable, Sendable, Equatable {
             features = p
         }
         switch architecture {
+        case .fusion:
+            // Sizes were validated (each at most 2^16; channels times 144 and widths times 512 fit).
+            let w = embedding ?? 0
+            let all = inputs ?? []
+            var parts: [Int?] = all.map { input in
+                input.shape.count == 1 ? affine(input.shape[0], w)
+                    : sum([affine((input.shape.count == 3 ? input.shape[0] : 1) * 9, 16), affine(16 * 9, 32), affine(512, w)])
+            }
+            let m = all.count
+            switch fusion ?? .concat {
+            case .concat: break
+            case .gated: parts.append(affine(m * w, m))
+            case .attention: parts += [affine(w, 3 * w), affine(w, w), m * w]
+            }
+            let widths = [(fusion ?? .concat) == .concat ? m * w : w] + hidden + [outputs]
+            return sum(parts + zip(widths, widths.dropFirst()).map { affine($0, $1) })
+        case .gpt:
+            // Sizes were validated (each at most 2^16), so these products fit in Int.
+            let (e, l, v, c) = (embedding ?? 0, layers ?? 0, outputs, inputShape.first ?? 0)
+            let block = (3 * e * e + 3 * e) + (e * e + e) + (e * 4 * e + 4 * e) + (4 * e * e + e) + 4 * e
+            return sum([v * e, c * e, l * block, 2 * e])
+        case .lstm, .gru:
+            let (e, l, v, h) = (embedding ?? 0, layers ?? 0, outputs, hidden.first ?? 0)
+            let gates = architecture == .lstm ? 4 : 3
+            let recurrent = (0..<l).map { i in gates * h * ((i == 0 ? e : h) + h) + 2 * gates * h }
+            return sum([v * e, affine(h, v)] + recurrent)
         case .mlp, .linear:
             let widths = [features] + (architecture == .mlp ? hidden : []) + [outputs]
             return sum(zip(widths, widths.dropFirst()).map { affine($0, $1) })
@@ -159,11 +283,21 @@ public struct ModelSpec: Codable, Sendable, Equatable {
     /// var rng = SeededGenerator(seed: 0)
     /// let model = try ModelSpec(architecture: .linear, inputShape: [1], outputs: 1).build(generator: &rng)
     /// ```
-    public func build(generator: inout SeededGenerator) throws -> Sequential {
+    public func build(generator: inout SeededGenerator) throws -> Module {
         try validate()
         try checkMemory(source: "model")
         var layers: [any Layer] = []
         switch architecture {
+        case .fusion:
+            return try FusionModel(inputs: (inputs ?? []).map { ($0.name, $0.shape) }, width: embedding!, hidden: hidden,
+                                   outputs: outputs, fusion: fusion ?? .concat, dropout: dropout ?? 0, generator: &generator)
+        case .gpt:
+            return GPTLanguageModel(vocabularySize: outputs, contextLength: inputShape[0], embeddingSize: embedding!,
+                                    numHeads: heads!, numLayers: self.layers!, dropout: dropout ?? 0, generator: &generator)
+        case .lstm, .gru:
+            return RecurrentLanguageModel(cell: architecture == .lstm ? .lstm : .gru, vocabularySize: outputs,
+                                          embeddingSize: embedding!, hiddenSize: hidden[0], numLayers: self.layers!,
+                                          dropout: dropout ?? 0, generator: &generator)
         case .mlp, .linear:
             if inputShape.count > 1 { layers.append(Flatten()) }
             var width = inputFeatures
@@ -199,6 +333,13 @@ public struct ModelSpec: Codable, Sendable, Equatable {
             return "\(architecture.rawValue) " + sizes.map(String.init).joined(separator: "-")
         case .lenet:
             return "lenet \(inputShape.map(String.init).joined(separator: "x"))->\(outputs)"
+        case .gpt:
+            return "gpt \(layers ?? 0)x\(embedding ?? 0) (\(heads ?? 0) heads), context \(inputShape.first ?? 0), \(outputs) tokens"
+        case .lstm, .gru:
+            return "\(architecture.rawValue) \(layers ?? 0)x\(hidden.first ?? 0) (embedding \(embedding ?? 0)), \(outputs) tokens"
+        case .fusion:
+            let names = (inputs ?? []).map { "\($0.name) \($0.shape.map(String.init).joined(separator: "x"))" }.joined(separator: " + ")
+            return "fusion (\((fusion ?? .concat).rawValue)) of \(names), width \(embedding ?? 0), head \(hidden.map(String.init).joined(separator: "-"))->\(outputs)"
         }
     }
 }

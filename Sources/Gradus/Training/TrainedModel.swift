@@ -13,7 +13,15 @@ public final class TrainedModel {
     /// The run's configuration.
     public let config: RunConfig
     /// The model, in evaluation mode.
-    public let model: Sequential
+    public let model: Module
+
+    /// The model as a ``Layer`` (one input tensor), or nil for a model of several named inputs
+    /// (``FusionModel``, a ``MultiInputLayer``).
+    ///
+    /// ```swift
+    /// let logits = trained.layer!(x)
+    /// ```
+    public var layer: (any Layer)? { model as? any Layer }
     /// The feature standardization fitted on the training data, if the run used one.
     public let standardizer: Standardizer?
     /// The standardization of regression targets, if the run used one: ``predict(_:)`` returns data units.
@@ -27,8 +35,10 @@ public final class TrainedModel {
     /// The factor that turned stored 8-bit pixels into training inputs (see ``LoadedData/pixelScale``),
     /// applied by ``prepare(_:)`` to integer inputs.
     public let pixelScale: Double?
+    /// Several inputs: the standardizer of each feature-vector input.
+    public let inputStandardizers: [String: Standardizer]
 
-    init(config: RunConfig, model: Sequential, checkpoint: Checkpoint, preprocessing: Preprocessing) {
+    init(config: RunConfig, model: Module, checkpoint: Checkpoint, preprocessing: Preprocessing) {
         self.config = config
         self.model = model
         self.checkpoint = checkpoint
@@ -37,6 +47,7 @@ public final class TrainedModel {
         featureNames = checkpoint.metadata["feature_names"].map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
         imageShape = preprocessing.imageShape
         pixelScale = preprocessing.pixelScale
+        inputStandardizers = preprocessing.inputStandardizers
         model.eval()
     }
 
@@ -46,6 +57,7 @@ public final class TrainedModel {
         var targetStandardizer: Standardizer?
         var imageShape: [Int]?
         var pixelScale: Double?
+        var inputStandardizers: [String: Standardizer] = [:]
     }
 
     /// Checks everything a checkpoint says about the model before anything is built from it: the
@@ -96,8 +108,22 @@ public final class TrainedModel {
             }
             pixelScale = scale
         }
+        var inputStandardizers: [String: Standardizer] = [:]
+        for input in config.model.inputs ?? [] {
+            let mean = checkpoint.extra["input_standardizer.\(input.name).mean"], scale = checkpoint.extra["input_standardizer.\(input.name).scale"]
+            guard let mean, let scale else {
+                if (mean == nil) != (scale == nil) {
+                    throw DataError(.badHeader, file: file, "the checkpoint holds only one of input_standardizer.\(input.name).mean and .scale")
+                }
+                continue
+            }
+            guard input.shape.count == 1 else {
+                throw DataError(.badHeader, file: file, "the checkpoint standardizes input \(input.name), an image \(input.shape)")
+            }
+            inputStandardizers[input.name] = try Standardizer.validated(mean: mean, scale: scale, features: input.shape[0], source: file)
+        }
         return Preprocessing(standardizer: standardizer, targetStandardizer: targetStandardizer, imageShape: imageShape,
-                             pixelScale: pixelScale)
+                             pixelScale: pixelScale, inputStandardizers: inputStandardizers)
     }
 
     /// Reads a checkpoint and rebuilds its model.
@@ -127,6 +153,31 @@ public final class TrainedModel {
         return TrainedModel(config: config, model: model, checkpoint: checkpoint, preprocessing: preprocessing)
     }
 
+    /// The model as a language model (nil for other tasks), for ``LanguageModel/generate(prompt:length:sampler:generator:onToken:)``.
+    ///
+    /// ```swift
+    /// let trained = try TrainedModel.load("runs/text-gpt/checkpoint.safetensors")
+    /// let ids = try trained.languageModel!.generate(prompt: try trained.encode("ROMEO:"), length: 100,
+    ///                                               sampler: TokenSampler(temperature: 0.8), generator: &rng)
+    /// ```
+    public var languageModel: (any LanguageModel)? { model as? any LanguageModel }
+
+    /// A language model's tokens for `text`: character ids in the model's vocabulary, or UTF-8 bytes.
+    ///
+    /// - Throws: a ``GradusError`` naming a character outside the vocabulary.
+    public func encode(_ text: String) throws -> [Int] {
+        if let vocabulary = config.model.vocabulary { return try vocabulary.encode(text) }
+        return ByteTokenizer().encode(text)
+    }
+
+    /// A language model's text for `tokens` (the inverse of ``encode(_:)``).
+    ///
+    /// - Throws: a ``GradusError`` for an id outside the vocabulary.
+    public func decode(_ tokens: [Int]) throws -> String {
+        if let vocabulary = config.model.vocabulary { return try vocabulary.decode(tokens) }
+        return try ByteTokenizer().decode(tokens)
+    }
+
     /// The task the model was trained for.
     public var task: LearningTask { config.task }
 
@@ -140,14 +191,27 @@ public final class TrainedModel {
     /// let test = try trained.loadData().test
     /// ```
     public func loadData(_ override: DataSpec? = nil) throws -> LoadedData {
-        var data = try (override ?? config.data).load(task: task)
+        var data = try (override ?? config.data).load(task: task, vocabulary: config.model.vocabulary)
+        if let groups = data.groups {
+            guard groups.shapes == config.model.inputs ?? [] else {
+                throw TrainingError("\(data.source): inputs \(groups.shapes.map { "\($0.name) \($0.shape)" }) do not fit the model \(config.model.summary)")
+            }
+            data.groups = groups.standardized(inputStandardizers)
+            if task.predictsClasses, let classes = data.classes, classes > config.model.outputs {
+                throw TrainingError("\(data.source): labels go up to \(classes - 1) but the model has \(config.model.outputs) classes")
+            }
+            return data
+        }
+        guard config.model.architecture != .fusion else {
+            throw TrainingError("\(data.source): the model \(config.model.summary) takes several named inputs; give NPZ data with --inputs")
+        }
         data = try data.reshaped(to: config.model.sampleShape)
         if let standardizer, data.sampleShape.count == 1 { data = data.standardized(with: standardizer) }
         if let targetStandardizer, task == .regress { data = data.targetsStandardized(with: targetStandardizer) }
         if task == .regress, data.targetWidth != config.model.outputs {
             throw TrainingError("\(data.source): regression targets have \(data.targetWidth) value(s) per sample but the model has \(config.model.outputs) outputs (was it trained for classification? the checkpoint's task is \(task.rawValue))")
         }
-        if task == .classify, let classes = data.classes, classes > config.model.outputs {
+        if task.predictsClasses, let classes = data.classes, classes > config.model.outputs {
             throw TrainingError("\(data.source): labels go up to \(classes - 1) but the model has \(config.model.outputs) classes")
         }
         return data
@@ -204,7 +268,11 @@ public final class TrainedModel {
     /// ```
     public func predict(_ batch: Tensor) -> Tensor {
         GradMode.noGrad {
-            let out = model(batch)
+            guard let layer = model as? any Layer else {
+                return ErrorScope.fail(GradusError(.invalidArgument, "TrainedModel.predict: the model takes named inputs; pass a TensorGroup"),
+                                       Tensor.placeholder)
+            }
+            let out = layer(batch)
             if task == .classify { return out.softmax(axis: -1) }
             return targetStandardizer?.inverseTransform(out) ?? out
         }
@@ -220,7 +288,63 @@ public final class TrainedModel {
     /// ```
     public func evaluate<D: Dataset>(_ data: D) throws -> Evaluation {
         try GradusError.catching {
-            Trainer.evaluate(model: model, task: task, data: data, classes: task == .classify ? config.model.outputs : nil)
+            try Trainer.runEvaluation(try ForwardModel(model), task: task, data: data, batchSize: 256,
+                                      classes: task.predictsClasses ? config.model.outputs : nil, op: "TrainedModel.evaluate")
+        }
+    }
+
+    /// Named raw inputs prepared as in training: each input checked against the model's names and
+    /// shapes, 8-bit integer images scaled to [0, 1], feature vectors standardized.
+    ///
+    /// - Throws: a ``GradusError`` when the model takes one input, or an input is missing, misshapen or
+    ///   not finite.
+    ///
+    /// ```swift
+    /// let batch = try trained.prepare(["image": images, "features": features])
+    /// ```
+    public func prepare(_ inputs: TensorGroup) throws -> TensorGroup {
+        guard model is any MultiInputLayer, let expected = config.model.inputs else {
+            throw GradusError(.invalidArgument, "TrainedModel: the model takes one input tensor, not named inputs")
+        }
+        var fields: [(String, Tensor)] = []
+        for input in expected {
+            guard let x = inputs.tensor(named: input.name) else {
+                throw GradusError(.invalidArgument, "TrainedModel: input \(input.name) is missing; the model takes \(expected.map(\.name))")
+            }
+            guard Array(x.shape.dropFirst()) == input.shape else {
+                throw GradusError(.shapeMismatch, "TrainedModel: input \(input.name) of shape \(x.shape) must be [N] + \(input.shape)")
+            }
+            var v = x.dtype == .float32 ? x : x.to(.float32)
+            if x.rank >= 3, DataSpec.holdsPixels(x) { v = v * (1.0 / 255) }
+            if let bad = v.firstNonFinite() { throw GradusError(.invalidArgument, "TrainedModel: input \(input.name) holds \(bad)") }
+            fields.append((input.name, inputStandardizers[input.name].map { $0.transform(v) } ?? v))
+        }
+        return TensorGroup(fields)
+    }
+
+    /// Predictions for a batch of named raw inputs (see ``prepare(_:)-(TensorGroup)``): class
+    /// probabilities for classification, values for regression.
+    ///
+    /// - Throws: a ``GradusError`` when the model takes one input, or an input is missing or misshapen.
+    ///
+    /// ```swift
+    /// let p = try trained.predict(["image": images, "features": features])
+    /// ```
+    public func predict(_ inputs: TensorGroup) throws -> Tensor {
+        try predict(prepared: prepare(inputs))
+    }
+
+    /// Predictions for named inputs already prepared (``prepare(_:)-(TensorGroup)``, or a test part).
+    public func predict(prepared group: TensorGroup) throws -> Tensor {
+        guard let multi = model as? any MultiInputLayer else {
+            throw GradusError(.invalidArgument, "TrainedModel.predict: the model takes one input tensor, not named inputs")
+        }
+        return try GradusError.catching {
+            GradMode.noGrad {
+                let out = multi(group)
+                if task == .classify { return out.softmax(axis: -1) }
+                return targetStandardizer?.inverseTransform(out) ?? out
+            }
         }
     }
 }

@@ -128,7 +128,7 @@ public final class Trainer {
                   schedulerInterval: schedulerInterval, seed: seed, nonFiniteLoss: nonFiniteLoss)
     }
 
-    private init(forwardModel: ForwardModel, optimizer: Optimizer, task: LearningTask, scheduler: LRScheduler?,
+    init(forwardModel: ForwardModel, optimizer: Optimizer, task: LearningTask, scheduler: LRScheduler?,
                  schedulerInterval: SchedulerInterval, seed: UInt64, nonFiniteLoss: NonFiniteLossPolicy) {
         self.forwardModel = forwardModel
         self.module = forwardModel.module
@@ -256,10 +256,11 @@ public final class Trainer {
         // The forward pass and the loss run in an error scope: a batch that does not fit the model
         // throws here, before backward and the update.
         let (output, loss, count) = try GradusError.catching {
-            let (output, count) = forward(inputs)
+            let (output, samples) = forward(inputs)
             try GradusError.throwIfRecorded()
-            if task == .classify { try Self.checkLabels(targets, classes: output.shape[output.rank - 1]) }
-            return (output, task.loss(output, targets), count)
+            if task.predictsClasses { try Self.checkLabels(targets, classes: output.shape[output.rank - 1]) }
+            // A language model's unit is the token: its losses and accuracies are means over tokens.
+            return (output, task.loss(output, targets), task == .languageModel ? targets.count : samples)
         }
         let value = Double(loss.item(Double.self))
         let skipped = StepResult(loss: value, count: count, correct: 0, skipped: true)
@@ -281,7 +282,7 @@ public final class Trainer {
         optimizer.step()
         step += 1
         if schedulerInterval == .batch { scheduler?.step() }
-        let correct = task == .classify ? GradMode.noGrad { Self.countCorrect(output, targets) } : 0
+        let correct = task.predictsClasses ? GradMode.noGrad { Self.countCorrect(output, targets) } : 0
         return (StepResult(loss: value, count: count, correct: correct), nil)
     }
 
@@ -372,7 +373,7 @@ public final class Trainer {
                 let left = Double(batches - k - 1 + batches * (lastEpoch - epoch - 1)) * perBatch
                 onBatch(TrainingProgress(epoch: epoch + 1, epochs: lastEpoch, batch: k + 1, batches: batches,
                                          loss: mean(lossSum),
-                                         accuracy: task == .classify ? mean(Double(correct)) : nil,
+                                         accuracy: task.predictsClasses ? mean(Double(correct)) : nil,
                                          samplesPerSecond: Double(processed) / Swift.max(elapsed, 1e-9), secondsLeft: left))
             }
         }
@@ -381,7 +382,7 @@ public final class Trainer {
         epoch += 1
         if schedulerInterval == .epoch { scheduler?.step() }
         return EpochMetrics(epoch: epoch, trainLoss: mean(lossSum),
-                            trainAccuracy: task == .classify ? mean(Double(correct)) : nil,
+                            trainAccuracy: task.predictsClasses ? mean(Double(correct)) : nil,
                             learningRate: lr, seconds: elapsed, samplesPerSecond: Double(processed) / Swift.max(elapsed, 1e-9),
                             skippedBatches: skipped)
     }
@@ -401,9 +402,9 @@ public final class Trainer {
     /// let result = trainer.evaluate(test)
     /// print(result.accuracy!)
     /// ```
-    public func evaluate<D: Dataset>(_ data: D, batchSize: Int = 256) -> Evaluation {
+    public func evaluate<D: Dataset>(_ data: D, batchSize: Int = 256, classes: Int? = nil) -> Evaluation {
         checked(or: Self.failedEvaluation(task)) {
-            try Self.runEvaluation(forwardModel, task: task, data: data, batchSize: batchSize, classes: nil,
+            try Self.runEvaluation(forwardModel, task: task, data: data, batchSize: batchSize, classes: classes,
                                    op: "Trainer.evaluate")
         }
     }
@@ -476,7 +477,7 @@ public final class Trainer {
                 try GradusError.throwIfRecorded()
                 lossSum += Double(task.loss(output, batch.targets, reduction: .sum).item(Double.self))
                 switch task {
-                case .classify:
+                case .classify, .languageModel:
                     elements += batch.targets.count
                     var cm = confusion ?? ConfusionMatrix(classes: classes ?? output.shape[output.rank - 1])
                     let predicted = output.argmax(axis: output.rank - 1).intScalars
@@ -566,6 +567,17 @@ public final class Trainer {
 enum ForwardModel {
     case single(any Layer)
     case multi(any MultiInputLayer)
+
+    /// The kind of `module`: a ``MultiInputLayer`` or a ``Layer``.
+    init(_ module: Module) throws {
+        if let multi = module as? any MultiInputLayer {
+            self = .multi(multi)
+        } else if let layer = module as? any Layer {
+            self = .single(layer)
+        } else {
+            throw GradusError(.invalidArgument, "\(type(of: module)) is neither a Layer nor a MultiInputLayer: it cannot be called on data")
+        }
+    }
 
     /// The model as a module: parameters, modes, state.
     var module: Module {

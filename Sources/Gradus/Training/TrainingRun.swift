@@ -20,7 +20,15 @@ public final class TrainingRun {
     /// The data, reshaped and standardized for the model.
     public let data: LoadedData
     /// The model.
-    public let model: Sequential
+    public let model: Module
+
+    /// The model as a ``Layer`` (one input tensor), or nil for a model of several named inputs
+    /// (``FusionModel``, a ``MultiInputLayer``).
+    ///
+    /// ```swift
+    /// let logits = run.layer!(x)
+    /// ```
+    public var layer: (any Layer)? { model as? any Layer }
     /// The loop.
     public let trainer: Trainer
     /// The standardization of the features, if used.
@@ -30,6 +38,10 @@ public final class TrainingRun {
     /// The validation part carved from the training data when the run stops early
     /// (``RunConfig/earlyStopping``); per-epoch scores are then computed on it, not on the test part.
     public let validation: TensorDataset?
+    /// Several inputs with early stopping: the validation part held out of the training data, or nil.
+    public let validationGroup: GroupDataset?
+    /// Several inputs: the standardizer of each feature-vector input (fitted on the training part).
+    public let inputStandardizers: [String: Standardizer]
     /// Early stopping's state, when configured.
     let earlyStopping: EarlyStoppingTracker?
     /// ReduceLROnPlateau, for ``ScheduleSpec/plateau``.
@@ -91,10 +103,21 @@ public final class TrainingRun {
         let saved = try checkpoint.map { try TrainedModel.validate(original, $0, file: checkpointFile) }
         try original.validate()
         var config = original
-        var data = try config.data.load(task: config.task)
+        var data = try config.data.load(task: config.task, vocabulary: checkpoint == nil ? nil : config.model.vocabulary)
+        guard (data.groups != nil) == (config.model.architecture == .fusion) else {
+            throw TrainingError(data.groups != nil ? "data with several named inputs (--inputs) needs --model fusion"
+                                                   : "--model fusion needs several named inputs: NPZ data with --inputs a,b")
+        }
         // Fill in the model's shapes from the data (a checkpoint's shapes must match).
         var inputShape = [data.sampleShape.reduce(1, *)]
-        if config.model.architecture == .lenet {
+        if let groups = data.groups {
+            inputShape = [1]
+            if checkpoint == nil {
+                config.model.inputs = groups.shapes
+            } else if config.model.inputs != groups.shapes {
+                throw TrainingError("\(data.source): inputs \(groups.shapes.map { "\($0.name) \($0.shape)" }) do not fit the checkpoint's model \(config.model.summary)")
+            }
+        } else if config.model.architecture == .lenet {
             if data.sampleShape.count == 3 {
                 inputShape = data.sampleShape
             } else if let image = data.imageShape {
@@ -103,29 +126,45 @@ public final class TrainingRun {
                 throw TrainingError("lenet needs image data; \(data.source) holds \(data.sampleShape) feature vectors")
             }
         }
-        let outputs = config.task == .classify ? (data.classes ?? 1) : data.targetWidth
+        let outputs = config.task.predictsClasses ? (data.classes ?? 1) : data.targetWidth
         if checkpoint == nil {
             config.model.inputShape = inputShape
             config.model.outputs = outputs
-        } else if config.model.inputFeatures != inputShape.reduce(1, *) {
+            config.model.vocabulary = data.vocabulary
+        } else if data.groups == nil, config.model.inputFeatures != inputShape.reduce(1, *) {
             throw TrainingError("\(data.source): samples of shape \(data.sampleShape) do not fit the checkpoint's model \(config.model.summary)")
-        } else if config.task == .classify, outputs > config.model.outputs {
+        } else if config.task.predictsClasses, outputs > config.model.outputs {
             throw TrainingError("\(data.source): labels go up to \(outputs - 1) but the checkpoint's model has \(config.model.outputs) classes")
         }
         try config.model.validate()
         try config.model.checkMemory(source: checkpoint == nil ? "--hidden" : checkpointFile)
-        data = try data.reshaped(to: config.model.sampleShape)
+        if data.groups == nil { data = try data.reshaped(to: config.model.sampleShape) }
         // Early stopping watches a validation part carved from the training part (seeded), before any
         // statistics are fitted, so that neither the test set nor the validation part leaks into them.
         var validation: TensorDataset? = nil
+        var validationGroup: GroupDataset? = nil
         if let rule = config.earlyStopping {
             guard data.train.count >= 2 else { throw TrainingError("\(data.source): too few training samples to hold out validation data") }
             let parts = try data.train.holdingOut(rule.validationFraction, seed: config.data.splitSeed &+ 0xE5)
             data.train = parts.train
             validation = parts.validation
+            if let groups = data.groups {
+                let same = try groups.train.holdingOut(rule.validationFraction, seed: config.data.splitSeed &+ 0xE5)
+                data.groups?.train = same.train
+                validationGroup = same.validation
+            }
+        }
+        // Several inputs: each feature vector is standardized on its own (images are not).
+        var inputStandardizers: [String: Standardizer] = [:]
+        if config.data.standardize, let groups = data.groups {
+            for (name, x) in groups.train.inputs where x.rank == 2 {
+                inputStandardizers[name] = try saved?.inputStandardizers[name] ?? Standardizer.fit(x)
+            }
+            data.groups = groups.standardized(inputStandardizers)
+            validationGroup = validationGroup.map { LoadedData.InputGroups.standardize($0, inputStandardizers) }
         }
         var standardizer: Standardizer? = nil
-        if config.data.standardize, data.sampleShape.count == 1 {
+        if config.data.standardize, data.sampleShape.count == 1, config.task != .languageModel, data.groups == nil {
             if let checkpointStandardizer = saved?.standardizer {
                 standardizer = checkpointStandardizer
             } else {
@@ -153,7 +192,7 @@ public final class TrainingRun {
         let optimizer = config.optimizer.make(model.parameters())
         let batches = (data.train.count + config.batchSize - 1) / config.batchSize
         let (scheduler, interval) = config.schedule.make(optimizer, epochs: config.epochs, batchesPerEpoch: batches)
-        let trainer = Trainer(model: model, optimizer: optimizer, task: config.task, scheduler: scheduler,
+        let trainer = Trainer(forwardModel: try ForwardModel(model), optimizer: optimizer, task: config.task, scheduler: scheduler,
                               schedulerInterval: interval, seed: config.seed, nonFiniteLoss: config.nonFiniteLoss)
         let plateau = config.schedule == .plateau ? ReduceLROnPlateau(optimizer, factor: 0.1, patience: 3) : nil
         let tracker = config.earlyStopping.map(EarlyStoppingTracker.init)
@@ -199,6 +238,8 @@ public final class TrainingRun {
         self.standardizer = standardizer
         self.targetStandardizer = targetStandardizer
         self.validation = validation
+        self.validationGroup = validationGroup
+        self.inputStandardizers = inputStandardizers
         self.earlyStopping = tracker
         self.plateau = plateau
         self.history = history
@@ -239,8 +280,7 @@ public final class TrainingRun {
         defer { withExtendedLifetime(lock) {} }
         var inCallback = false, lastSaved: Int? = nil
         do {
-            try trainer.fit(train: data.train, test: validation ?? data.test, epochs: config.epochs, batchSize: config.batchSize,
-                            onBatch: onBatch) { metrics in
+            let perEpoch: (EpochMetrics) throws -> Void = { [self] metrics in
                 // The loss checks cannot see an update that overflowed the weights on an epoch's last
                 // batch: never save such weights over a good checkpoint.
                 if config.nonFiniteLoss != .ignore, let bad = trainer.nonFiniteParameter() {
@@ -251,12 +291,19 @@ public final class TrainingRun {
                 defer { inCallback = false }
                 history.append(metrics)
                 // Schedules and early stopping see validation scores (or the training loss), never the test set.
-                plateau?.step(validation != nil ? (metrics.testLoss ?? metrics.trainLoss) : metrics.trainLoss)
+                plateau?.step(validation != nil || validationGroup != nil ? (metrics.testLoss ?? metrics.trainLoss) : metrics.trainLoss)
                 let stop = earlyStopping?.update(metrics, weights: { model.stateDict() }) ?? false
                 try writeOutputs()
                 lastSaved = metrics.epoch
                 try onEpoch(metrics)
                 if stop { throw EarlyStopSignal() }
+            }
+            if let groups = data.groups {
+                try trainer.fit(train: groups.train, test: validationGroup ?? groups.test, epochs: config.epochs,
+                                batchSize: config.batchSize, onBatch: onBatch, onEpoch: perEpoch)
+            } else {
+                try trainer.fit(train: data.train, test: validation ?? data.test, epochs: config.epochs, batchSize: config.batchSize,
+                                onBatch: onBatch, onEpoch: perEpoch)
             }
         } catch is EarlyStopSignal {
             // Keep the best weights, in the model and in the checkpoint.
@@ -295,8 +342,11 @@ public final class TrainingRun {
     /// let suggestion = try run.findLearningRate().suggested
     /// ```
     public func findLearningRate(_ finder: LRFinder = LRFinder()) throws -> LRFinder.Result {
-        try finder.run(model: model, optimizer: trainer.optimizer, data: data.train, task: config.task,
-                       batchSize: config.batchSize, seed: config.seed)
+        guard data.groups == nil, let layer = model as? any Layer else {
+            throw TrainingError("the learning-rate range test takes models of one input; give --lr for --model \(config.model.architecture.rawValue)")
+        }
+        return try finder.run(model: layer, optimizer: trainer.optimizer, data: data.train, task: config.task,
+                              batchSize: config.batchSize, seed: config.seed)
     }
 
     /// Thrown from the epoch callback to end the loop when early stopping decides.
@@ -323,6 +373,10 @@ public final class TrainingRun {
         if let tracker = earlyStopping {
             for (k, v) in tracker.bestWeights { extra["early_stopping.best." + k] = v }
         }
+        for (name, s) in inputStandardizers {
+            extra["input_standardizer.\(name).mean"] = s.mean
+            extra["input_standardizer.\(name).scale"] = s.scale
+        }
         var meta = ["config": config.json(), "metrics": EpochMetrics.csv(history), "model": config.model.summary]
         if let names = data.featureNames { meta["feature_names"] = names.joined(separator: "\n") }
         if let image = data.imageShape { meta["image_shape"] = image.map(String.init).joined(separator: ",") }
@@ -341,8 +395,11 @@ public final class TrainingRun {
     /// print(run.evaluate().summaryLines.joined(separator: "\n"))
     /// ```
     public func evaluate() -> Evaluation {
-        Trainer.evaluate(model: model, task: config.task, data: data.test,
-                         classes: config.task == .classify ? config.model.outputs : nil)
+        let classes = config.task.predictsClasses ? config.model.outputs : nil
+        if let groups = data.groups {
+            return trainer.evaluate(groups.test, classes: classes)
+        }
+        return trainer.evaluate(data.test, classes: classes)
     }
 
     /// Writes only the checkpoint (an interrupted epoch's progress included).

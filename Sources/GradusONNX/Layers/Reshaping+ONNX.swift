@@ -27,3 +27,13 @@ extension Dropout: ONNXExportable {
     /// Writes nothing.
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String { input.name }
 }
+
+/// A `Reshape` that splits one axis into `sizes`.
+extension Unflatten: ONNXExportable {
+    /// Writes a `Reshape` to the unflattened shape.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        let result = try ONNXGraphBuilder.run(self, input.sample, at: graph.location)
+        let alternate = try input.alternate.map { try ONNXGraphBuilder.run(self, $0, at: graph.location) }
+        return try graph.reshape(input, toShapeOf: result.shape, alternate: alternate?.shape)
+    }
+}

@@ -4,10 +4,19 @@ extension TransformerEncoderLayer: ONNXExportable {
     /// Writes the layer from its children (self-attention, the two linear layers, the two layer
     /// normalizations; the dropouts are off) and the residual `Add`s, in `normFirst`'s order.
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        try exportONNX(input, to: graph, additiveMask: nil)
+    }
+
+    /// The layer with an additive attention mask (see `MultiheadAttention`'s).
+    func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder, additiveMask: String?) throws -> String {
         func add(_ a: ONNXValue, _ b: ONNXValue) throws -> ONNXValue {
             try graph.value(graph.node("Add", [a.name, b.name]), from: [a, b]) { $0[0] + $0[1] }
         }
-        func attend(_ x: ONNXValue) throws -> ONNXValue { try graph.apply(selfAttention, to: x, name: "self_attn") }
+        func attend(_ x: ONNXValue) throws -> ONNXValue {
+            try graph.apply(selfAttention, to: x, name: "self_attn") { _, v in
+                try selfAttention.exportONNX(v, to: graph, additiveMask: additiveMask)
+            }
+        }
         func feedForward(_ x: ONNXValue) throws -> ONNXValue {
             let hidden = try graph.apply(linear1, to: x, name: "linear1")
             let act: any Layer = activation == .relu ? ReLU() : GELU()

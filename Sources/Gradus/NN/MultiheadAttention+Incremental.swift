@@ -1,0 +1,45 @@
+extension MultiheadAttention {
+    /// Causal self-attention of new tokens over the tokens already in `cache` and over themselves, for
+    /// incremental decoding: the new tokens' keys and values are appended to the cache. The result equals
+    /// the matching rows of a causal self-attention over the whole sequence (`isCausal: true`).
+    ///
+    /// - Parameters:
+    ///   - input: the new tokens, `[N, T, E]` when `batchFirst` (else `[T, N, E]`), or `[T, E]`.
+    ///   - cache: the keys and values of the earlier tokens of the same sequences; updated.
+    /// - Returns: the attention output for the new tokens, in `input`'s layout.
+    ///
+    /// ```swift
+    /// var cache = KeyValueCache()
+    /// let prefix = attention.selfAttention(x[0..., 0..<5], cache: &cache)
+    /// let sixth = attention.selfAttention(x[0..., 5..<6], cache: &cache)   // row 5 of the full causal result
+    /// ```
+    public func selfAttention(_ input: Tensor, cache: inout KeyValueCache) -> Tensor {
+        let op = "MultiheadAttention.selfAttention(cache:)"
+        let result: Tensor = checked {
+            try require(input.rank == 2 || input.rank == 3, "\(op): input \(input.shape) must be [L, N, E] or [L, E]", .shapeMismatch)
+            let batched = input.rank == 3
+            let x = batched ? (batchFirst ? input.transpose(0, 1) : input) : input.unsqueeze(1)   // [T, N, E]
+            let (t, n) = (x.shape[0], x.shape[1])
+            try require(x.shape[2] == embedDim, "\(op): input \(input.shape) must end with embedDim \(embedDim)", .shapeMismatch)
+            let (h, d) = (numHeads, headDim)
+            if let keys = cache.keys {
+                try require(keys.shape[0] == n * h && keys.shape[2] == d,
+                            "\(op): the cache holds \(keys.shape[0] / h) sequences of head size \(keys.shape[2]), the input \(n) of \(d)",
+                            .shapeMismatch)
+            }
+            let weights = inProjWeight.chunk(3, axis: 0), biases = inProjBias?.chunk(3, axis: 0)
+            func heads(_ i: Int) -> Tensor {
+                Tensor.linear(x, weight: weights[i], bias: biases?[i]).reshape([t, n * h, d]).transpose(0, 1)
+            }
+            let past = cache.length
+            let (k, v) = cache.append(keys: heads(1), values: heads(2))
+            // New token i sits at position past + i: it sees keys 0 ... past + i (a single token sees all).
+            let mask = t == 1 ? nil : Tensor.full([t, past + t], value: -.infinity, dtype: k.dtype).triu(diagonal: past + 1)
+            let (attended, _) = try Functional.attention(heads(0), k, v, mask: mask, isCausal: false, dropout: dropout,
+                                                         training: isTraining, scale: nil, op: op)
+            let output = outProj(attended.transpose(0, 1).reshape([t, n, embedDim]))
+            return batched ? (batchFirst ? output.transpose(0, 1) : output) : output.squeeze(1)
+        }
+        return result
+    }
+}
