@@ -5,6 +5,8 @@ let package = Package(
     name: "Gradus",
     products: [
         .library(name: "Gradus", targets: ["Gradus"]),
+        // ONNX export: a separate product so that users of the core library do not pull in protobuf.
+        .library(name: "GradusONNX", targets: ["GradusONNX"]),
         .executable(name: "linear-regression", targets: ["LinearRegressionExample"]),
         .executable(name: "gradus-bench", targets: ["GradusBenchmarks"]),
         .executable(name: "gradus", targets: ["GradusCLI"]),
@@ -13,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // `swift package generate-documentation --target Gradus` builds the DocC catalog (Sources/Gradus/Gradus.docc).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        // ONNX's protobuf encoding. Only the runtime library: the code generated from onnx.proto is committed
+        // (scripts/generate_onnx_proto.sh), so builds need neither protoc nor the slow build plugin.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // OpenBLAS's CBLAS interface: matrix products.
@@ -39,12 +44,17 @@ let package = Package(
                 .copy("Text/Resources/shakespeare-LICENSE.txt"),
             ]
         ),
+        // Export of Gradus models to ONNX (Sources/GradusONNX/onnx.pb.swift is generated, see above).
+        .target(
+            name: "GradusONNX",
+            dependencies: ["Gradus", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
         .executableTarget(name: "LinearRegressionExample", dependencies: ["Gradus"]),
         .executableTarget(name: "GradusBenchmarks", dependencies: ["Gradus", "CBLAS"]),
         // The `gradus` command line: the commands live in a library so that tests can parse and run them.
         .target(
             name: "GradusCommands",
-            dependencies: ["Gradus", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Gradus", "GradusONNX", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "GradusCLI", dependencies: ["GradusCommands", "Gradus"]),
         .target(name: "GradusTestSupport", dependencies: ["Gradus"], path: "Tests/GradusTestSupport"),
@@ -56,6 +66,7 @@ let package = Package(
         .testTarget(name: "OptimTests", dependencies: ["Gradus", "GradusTestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["Gradus", "GradusTestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Gradus", "GradusTestSupport"]),
+        .testTarget(name: "ONNXTests", dependencies: ["GradusONNX", "GradusCommands", "Gradus", "GradusTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["GradusCommands", "Gradus", "GradusTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -900,47 +900,48 @@ def _nested(depth):
 
 
 # (name, corruption(ctx) -> bytes | special, expect, commands)
-ALL4 = ("evaluate", "predict", "explain", "resume")
+# Every command that loads a checkpoint.
+CKPT_LOADERS = ("evaluate", "predict", "explain", "resume", "export")
 CKPT = [
-    ("empty", lambda ctx: b"", ["{f}"], ALL4),
-    ("truncated_half", lambda ctx: ctx.ckpt_bytes[:len(ctx.ckpt_bytes) // 2], ["{f}"], ALL4),
+    ("empty", lambda ctx: b"", ["{f}"], CKPT_LOADERS),
+    ("truncated_half", lambda ctx: ctx.ckpt_bytes[:len(ctx.ckpt_bytes) // 2], ["{f}"], CKPT_LOADERS),
     ("seven_bytes", lambda ctx: b"\x10\x00\x00\x00\x00\x00\x00", ["{f}"], ("evaluate", "resume")),
-    ("header_len_2p63", lambda ctx: struct.pack("<Q", 1 << 63) + ctx.ckpt_bytes[8:], ["{f}"], ALL4),
-    ("header_len_past_eof", lambda ctx: struct.pack("<Q", len(ctx.ckpt_bytes)) + ctx.ckpt_bytes[8:], ["{f}"], ALL4),
+    ("header_len_2p63", lambda ctx: struct.pack("<Q", 1 << 63) + ctx.ckpt_bytes[8:], ["{f}"], CKPT_LOADERS),
+    ("header_len_past_eof", lambda ctx: struct.pack("<Q", len(ctx.ckpt_bytes)) + ctx.ckpt_bytes[8:], ["{f}"], CKPT_LOADERS),
     ("header_len_zero", lambda ctx: struct.pack("<Q", 0) + ctx.ckpt_bytes[8:], ["{f}"], ("evaluate", "resume")),
-    ("header_not_json", raw_header_ckpt(b"{this is not json at all}"), ["{f}"], ALL4),
-    ("header_nested_100000", raw_header_ckpt(b'{"a":' + _nested(100000).encode() + b"}"), ["{f}"], ALL4),
+    ("header_not_json", raw_header_ckpt(b"{this is not json at all}"), ["{f}"], CKPT_LOADERS),
+    ("header_nested_100000", raw_header_ckpt(b'{"a":' + _nested(100000).encode() + b"}"), ["{f}"], CKPT_LOADERS),
     ("header_not_utf8", raw_header_ckpt(b'{"\xff\xfe":1}   '), ["{f}"], ("evaluate", "resume")),
     ("header_duplicate_key", lambda ctx: st_raw(b'{"__metadata__":{},"__metadata__":{}}'), ["{f}"], ("evaluate",)),
-    ("offsets_overlap", _overlap, ["{f}"], ALL4),
-    ("offsets_out_of_range", _out_of_range, ["{f}"], ALL4),
+    ("offsets_overlap", _overlap, ["{f}"], CKPT_LOADERS),
+    ("offsets_out_of_range", _out_of_range, ["{f}"], CKPT_LOADERS),
     ("shape_overflow", lambda ctx: st_raw(st_header_bytes({"model.0.weight": {"dtype": "F32", "shape": [2 ** 40, 2 ** 40], "data_offsets": [0, 8]}}),
                                           bytes(8)), ["{f}"], ("evaluate", "resume")),
     ("unknown_dtype", lambda ctx: st_raw(st_header_bytes({"model.0.weight": {"dtype": "Q4", "shape": [2], "data_offsets": [0, 8]}}), bytes(8)),
      ["{f}"], ("evaluate",)),
     ("not_safetensors_png", lambda ctx: b"\x89PNG\r\n\x1a\n" + bytes(200), ["{f}"], ("evaluate", "predict")),
     ("not_safetensors_csv", lambda ctx: csv_rows(30).encode(), ["{f}"], ("evaluate", "resume")),
-    ("missing_config", corrupt_meta("config", None), [("{f}", "config")], ALL4),
-    ("config_not_json", corrupt_meta("config", "{{{{ not json"), [("{f}", "config")], ALL4),
-    ("config_nested_100000", corrupt_meta("config", _nested(100000)), [("{f}", "config")], ALL4),
+    ("missing_config", corrupt_meta("config", None), [("{f}", "config")], CKPT_LOADERS),
+    ("config_not_json", corrupt_meta("config", "{{{{ not json"), [("{f}", "config")], CKPT_LOADERS),
+    ("config_nested_100000", corrupt_meta("config", _nested(100000)), [("{f}", "config")], CKPT_LOADERS),
     ("config_empty_object", corrupt_meta("config", "{}"), [("{f}", "config")], ("evaluate", "resume")),
     ("config_missing_model", corrupt_config(lambda c: c.pop("model")), [("{f}", "model")], ("evaluate", "explain")),
-    ("unknown_architecture", cfg_set("model", "architecture", "transformer"), [("{f}", "transformer", "architecture")], ALL4),
-    ("hidden_1e9", cfg_set("model", "hidden", [10 ** 9]), [("{f}", "hidden", "1000000000")], ALL4),
+    ("unknown_architecture", cfg_set("model", "architecture", "transformer"), [("{f}", "transformer", "architecture")], CKPT_LOADERS),
+    ("hidden_1e9", cfg_set("model", "hidden", [10 ** 9]), [("{f}", "hidden", "1000000000")], CKPT_LOADERS),
     ("hidden_many_layers", cfg_set("model", "hidden", [8] * 100000), [("{f}", "hidden", "layer")], ("evaluate", "predict")),
-    ("outputs_1e9", cfg_set("model", "outputs", 10 ** 9), [("{f}", "output", "1000000000")], ALL4),
+    ("outputs_1e9", cfg_set("model", "outputs", 10 ** 9), [("{f}", "output", "1000000000")], CKPT_LOADERS),
     ("outputs_zero", cfg_set("model", "outputs", 0), [("{f}", "output")], ("evaluate", "predict")),
-    ("inputshape_overflow", cfg_set("model", "inputShape", [2 ** 32, 2 ** 32, 2 ** 32]), [("{f}", "input")], ALL4),
-    ("inputshape_negative", cfg_set("model", "inputShape", [-8, -8]), [("{f}", "input")], ALL4),
+    ("inputshape_overflow", cfg_set("model", "inputShape", [2 ** 32, 2 ** 32, 2 ** 32]), [("{f}", "input")], CKPT_LOADERS),
+    ("inputshape_negative", cfg_set("model", "inputShape", [-8, -8]), [("{f}", "input")], CKPT_LOADERS),
     ("inputshape_empty", cfg_set("model", "inputShape", []), [("{f}", "input")], ("evaluate", "predict")),
-    ("weight_dtype_i32", corrupt_tensors(_dtype_i32), [("{f}", "weight", "dtype")], ALL4),
+    ("weight_dtype_i32", corrupt_tensors(_dtype_i32), [("{f}", "weight", "dtype")], CKPT_LOADERS),
     ("weight_dtype_f64_half", corrupt_tensors(_dtype_f64_half), [("{f}", "weight")], ("evaluate", "predict")),
-    ("weight_shape_transposed", corrupt_tensors(_transpose), [("{f}", "weight")], ALL4),
-    ("weight_missing", corrupt_tensors(_drop("model.2.bias")), [("{f}", "bias", "weight")], ALL4),
+    ("weight_shape_transposed", corrupt_tensors(_transpose), [("{f}", "weight")], CKPT_LOADERS),
+    ("weight_missing", corrupt_tensors(_drop("model.2.bias")), [("{f}", "bias", "weight")], CKPT_LOADERS),
     ("weights_nan", corrupt_tensors(_weights_nan), [("{f}", "nan", "finite")], ("evaluate", "predict", "explain")),
     ("unexpected_tensor", corrupt_tensors(lambda ts: ts + [["stray.tensor", "F32", [1], f32([1.0])]]), [("{f}", "stray")], ("evaluate",)),
-    ("standardizer_wrong_shape", corrupt_tensors(_std_shape), [("{f}", "standardizer")], ALL4),
-    ("standardizer_mean_nan", corrupt_tensors(_std_nan("extra.standardizer.mean")), [("{f}", "standardizer")], ALL4),
+    ("standardizer_wrong_shape", corrupt_tensors(_std_shape), [("{f}", "standardizer")], CKPT_LOADERS),
+    ("standardizer_mean_nan", corrupt_tensors(_std_nan("extra.standardizer.mean")), [("{f}", "standardizer")], CKPT_LOADERS),
     ("standardizer_scale_nan", corrupt_tensors(_std_nan("extra.standardizer.scale")), [("{f}", "standardizer")], ("evaluate", "predict")),
     ("standardizer_scale_zero", corrupt_tensors(_std_zero), [("{f}", "standardizer")], ("evaluate", "predict")),
     ("standardizer_missing_scale", corrupt_tensors(_drop("extra.standardizer.scale")), [("{f}", "standardizer")], ("evaluate", "predict")),
@@ -995,6 +996,8 @@ def ckpt_command(cmd, ctx, d, f):
         return ["train", "--resume", f, "--epochs", "2", "--quiet", "--out", d.good_out()]
     if cmd == "resume_noepochs":
         return ["train", "--resume", f, "--quiet", "--out", d.good_out()]
+    if cmd == "export":
+        return ["export", "--checkpoint", f, "--out", str(d.path / "model.onnx")]
     raise ValueError(cmd)
 
 
@@ -1014,7 +1017,7 @@ for _label, _fn, _expect, _cmds in CKPT:
         ckpt_case(_label, _fn, _expect, _cmd)
 
 
-def ckpt_special(label, make, expect, cmds=ALL4):
+def ckpt_special(label, make, expect, cmds=CKPT_LOADERS):
     for cmd in cmds:
         def setup(ctx, d, cmd=cmd):
             return ckpt_command(cmd, ctx, d, make(d))
@@ -1229,6 +1232,39 @@ def _(ctx, d):
 @case("flag_evaluate_data_dev_zero", "flags", ["/dev/zero"])
 def _(ctx, d):
     return ["evaluate", "--checkpoint", d.ckpt_copy(), "--data", "/dev/zero", "--format", "csv", "--target", "y"]
+
+
+@case("flag_export_out_is_checkpoint", "flags", ["--out"])
+def _(ctx, d):
+    f = d.ckpt_copy()
+    return ["export", "--checkpoint", f, "--out", f]
+
+
+@case("flag_export_out_is_folder", "flags", ["/onnx_folder"])
+def _(ctx, d):
+    return ["export", "--checkpoint", d.ckpt_copy(), "--out", d.folder("onnx_folder")]
+
+
+@case("flag_export_out_under_missing_folder", "flags", ["missing_folder/"])
+def _(ctx, d):
+    return ["export", "--checkpoint", d.ckpt_copy(), "--out", str(d.path / "missing_folder" / "m.onnx")]
+
+
+@case("flag_export_out_fifo", "flags", ["out_fifo.onnx"])
+def _(ctx, d):
+    # A device or FIFO is refused, not replaced by the renamed temporary file (as root, /dev/full would be).
+    return ["export", "--checkpoint", d.ckpt_copy(), "--out", d.fifo("out_fifo.onnx")]
+
+
+def export_flag_case(name, extra, expect):
+    @case(name, "flags", expect)
+    def _(ctx, d):
+        return ["export", "--checkpoint", d.ckpt_copy(), "--out", str(d.path / "m.onnx")] + extra
+
+
+export_flag_case("flag_export_opset_16", ["--opset", "16"], ["--opset"])
+export_flag_case("flag_export_opset_int64_max", ["--opset", I64MAX], ["--opset"])
+export_flag_case("flag_export_format_tflite", ["--format", "tflite"], ["--format"])
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ public struct GradusCommand: ParsableCommand {
         its checkpoint, metrics and plot to runs/digits-mlp/. Then `gradus evaluate --checkpoint \
         runs/digits-mlp/checkpoint.safetensors`.
         """,
-        subcommands: [Train.self, Evaluate.self, Predict.self, Generate.self, ExplainCommand.self, Import.self, LRFind.self, Tune.self]
+        subcommands: [Train.self, Evaluate.self, Predict.self, Generate.self, ExplainCommand.self, Import.self, LRFind.self, Tune.self,
+                      Export.self]
     )
 
     public init() {}

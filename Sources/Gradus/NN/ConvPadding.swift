@@ -47,8 +47,19 @@ public enum ConvPadding: Sendable, Equatable, ExpressibleByIntegerLiteral, Expre
         }
     }
 
-    /// Zeros before and after along one dimension, for a kernel of `kernel` elements `dilation` apart.
-    func amounts(dimension: Int, kernel: Int, dilation: Int) -> (before: Int, after: Int) {
+    /// Zeros before and after along one dimension, for a kernel of `kernel` elements `dilation` apart:
+    /// `same` puts the odd one after, as PyTorch does.
+    ///
+    /// - Parameters:
+    ///   - dimension: 0 for the height, 1 for the width (and for one-dimensional convolutions).
+    ///   - kernel: the kernel's extent along that dimension.
+    ///   - dilation: the spacing between kernel elements.
+    /// - Returns: the zeros before and after the input.
+    ///
+    /// ```swift
+    /// ConvPadding.same.amounts(dimension: 0, kernel: 4, dilation: 1)   // (before: 1, after: 2)
+    /// ```
+    public func amounts(dimension: Int, kernel: Int, dilation: Int) -> (before: Int, after: Int) {
         switch self {
         case .zeros(let size):
             let n = dimension == 0 ? size.height : size.width

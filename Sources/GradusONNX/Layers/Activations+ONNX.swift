@@ -1,0 +1,100 @@
+import Gradus
+
+// Activations: one ONNX operator each where one matches, otherwise their formula in elementwise
+// operators (SiLU; GELU before opset 20; Softplus with β or a threshold).
+
+extension ReLU: ONNXExportable {
+    /// Writes `Relu`.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        graph.node("Relu", [input.name])
+    }
+}
+
+extension LeakyReLU: ONNXExportable {
+    /// Writes `LeakyRelu` with `alpha` = `negativeSlope`.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        graph.node("LeakyRelu", [input.name], attributes: [.float("alpha", negativeSlope)])
+    }
+}
+
+extension ELU: ONNXExportable {
+    /// Writes `Elu`.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        graph.node("Elu", [input.name], attributes: [.float("alpha", alpha)])
+    }
+}
+
+extension Sigmoid: ONNXExportable {
+    /// Writes `Sigmoid`.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        graph.node("Sigmoid", [input.name])
+    }
+}
+
+extension Tanh: ONNXExportable {
+    /// Writes `Tanh`.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        graph.node("Tanh", [input.name])
+    }
+}
+
+extension SiLU: ONNXExportable {
+    /// Writes `x · Sigmoid(x)`.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        graph.node("Mul", [input.name, graph.node("Sigmoid", [input.name])])
+    }
+}
+
+extension GELU: ONNXExportable {
+    /// Writes `Gelu` from opset 20, its formula before: `x/2 · (1 + erf(x/√2))`, or with the tanh
+    /// approximation `x/2 · (1 + tanh(√(2/π) · (x + 0.044715 x³)))`.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        try ONNXActivation.gelu(input.name, approximate: approximate, graph: graph)
+    }
+}
+
+extension Softplus: ONNXExportable {
+    /// Writes `Softplus(β·x)/β`, or `x` where `β·x` is above the threshold (`Where`).
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        let bx = graph.scaled(input.name, by: beta)
+        let soft = graph.scaled(graph.node("Softplus", [bx]), by: 1 / beta)
+        guard threshold.isFinite else { return soft }
+        let linear = graph.node("Greater", [bx, graph.constant(scalar: threshold)])
+        return graph.node("Where", [linear, input.name, soft])
+    }
+}
+
+extension Softmax: ONNXExportable {
+    /// Writes `Softmax` over `axis`.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        graph.node("Softmax", [input.name], attributes: [.int("axis", axis)])
+    }
+}
+
+extension LogSoftmax: ONNXExportable {
+    /// Writes `LogSoftmax` over `axis`.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        graph.node("LogSoftmax", [input.name], attributes: [.int("axis", axis)])
+    }
+}
+
+/// Activations shared by several layers.
+enum ONNXActivation {
+    /// GELU, as `Gelu` from opset 20 or as its formula.
+    static func gelu(_ x: String, approximate: GELUApproximation, graph: ONNXGraphBuilder) throws -> String {
+        if graph.opset >= 20 {
+            return graph.node("Gelu", [x], attributes: [.string("approximate", approximate == .none ? "none" : "tanh")])
+        }
+        let inner: String
+        switch approximate {
+        case .none:
+            inner = graph.node("Erf", [graph.scaled(x, by: 1 / 2.0.squareRoot())])
+        case .tanh:
+            let cube = graph.node("Mul", [graph.node("Mul", [x, x]), x])
+            let sum = graph.node("Add", [x, graph.scaled(cube, by: 0.044715)])
+            inner = graph.node("Tanh", [graph.scaled(sum, by: (2 / Double.pi).squareRoot())])
+        }
+        let onePlus = graph.node("Add", [inner, graph.constant(scalar: 1)])
+        return graph.node("Mul", [graph.scaled(x, by: 0.5), onePlus])
+    }
+}

@@ -1,0 +1,78 @@
+import Gradus
+
+// Normalization in evaluation mode.
+
+extension BatchNorm: ONNXExportable {
+    /// Writes `BatchNormalization` with the running statistics (ones and zeros stand in for an absent
+    /// weight and bias). Without running statistics the layer normalizes with the batch's own
+    /// statistics even in evaluation mode; that is written as `ReduceMean`s over the batch and spatial axes.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        guard input.rank >= 2, input.shape[1] == numFeatures else {
+            throw graph.unsupported("\(type(of: self)) needs [N, \(numFeatures), …] inputs, got \(input.shape)")
+        }
+        let c = numFeatures
+        guard let runningMean, let runningVar else {
+            var statShape = [Int](repeating: 1, count: input.rank)
+            statShape[1] = c
+            let axes = [0] + Array(2..<input.rank)
+            let normalized = ONNXNormalization.normalize(input.name, axes: axes, eps: eps, graph: graph)
+            return try ONNXNormalization.affine(normalized, weight: weight, bias: bias, shape: statShape, graph: graph)
+        }
+        let scale = try weight.map { try graph.parameter($0, name: "weight") } ?? graph.constant(Tensor.ones([c]), name: "weight")
+        let shift = try bias.map { try graph.parameter($0, name: "bias") } ?? graph.constant(Tensor.zeros([c]), name: "bias")
+        let mean = try graph.parameter(runningMean, name: "running_mean")
+        let variance = try graph.parameter(runningVar, name: "running_var")
+        return graph.node("BatchNormalization", [input.name, scale, shift, mean, variance],
+                          attributes: [.float("epsilon", eps)])
+    }
+}
+
+extension LayerNorm: ONNXExportable {
+    /// Writes `LayerNormalization` over the last `normalizedShape`.count axes.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        let k = normalizedShape.count
+        guard input.rank >= k, Array(input.shape.suffix(k)) == normalizedShape else {
+            throw graph.unsupported("LayerNorm needs inputs ending with \(normalizedShape), got \(input.shape)")
+        }
+        let scale = try weight.map { try graph.parameter($0, name: "weight") } ?? graph.constant(Tensor.ones(normalizedShape), name: "weight")
+        let shift = try bias.map { try graph.parameter($0, name: "bias") }
+        return graph.node("LayerNormalization", [input.name, scale] + (shift.map { [$0] } ?? []),
+                          attributes: [.int("axis", -k), .float("epsilon", eps)])
+    }
+}
+
+extension GroupNorm: ONNXExportable {
+    /// Writes Gradus's computation: `Reshape` to `[N, groups, -1]`, the mean and variance over the last
+    /// axis, `Reshape` back (to the input's own `Shape`), then the per-channel weight and bias.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        guard input.rank >= 2, input.shape[1] == numChannels else {
+            throw graph.unsupported("GroupNorm needs [N, \(numChannels), …] inputs, got \(input.shape)")
+        }
+        let grouped = graph.reshape(input.name, [0, numGroups, -1])
+        let normalized = ONNXNormalization.normalize(grouped, axes: [2], eps: eps, graph: graph)
+        let restored = graph.node("Reshape", [normalized, graph.node("Shape", [input.name])])
+        var affineShape = [Int](repeating: 1, count: input.rank)
+        affineShape[1] = numChannels
+        return try ONNXNormalization.affine(restored, weight: weight, bias: bias, shape: affineShape, graph: graph)
+    }
+}
+
+/// What the normalizations share.
+enum ONNXNormalization {
+    /// `(x − mean) / √(variance + eps)` over `axes`, the variance being the mean of the squared
+    /// deviations (two passes, as Gradus computes it).
+    static func normalize(_ x: String, axes: [Int], eps: Double, graph: ONNXGraphBuilder) -> String {
+        let centered = graph.node("Sub", [x, graph.reduceMean(x, axes: axes)])
+        let variance = graph.reduceMean(graph.node("Mul", [centered, centered]), axes: axes)
+        let deviation = graph.node("Sqrt", [graph.node("Add", [variance, graph.constant(scalar: eps)])])
+        return graph.node("Div", [centered, deviation])
+    }
+
+    /// `x · weight + bias` with the per-channel parameters reshaped to `shape` (stored reshaped).
+    static func affine(_ x: String, weight: Tensor?, bias: Tensor?, shape: [Int], graph: ONNXGraphBuilder) throws -> String {
+        var y = x
+        if let weight { y = graph.node("Mul", [y, graph.reshape(try graph.parameter(weight, name: "weight"), shape)]) }
+        if let bias { y = graph.node("Add", [y, graph.reshape(try graph.parameter(bias, name: "bias"), shape)]) }
+        return y
+    }
+}
