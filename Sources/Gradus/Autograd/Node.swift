@@ -13,20 +13,20 @@ public final class Node: @unchecked Sendable {
     /// The operation's name, as used in error messages and by ``AnomalyMode``.
     public let name: String
     /// The operation's inputs; emptied when the graph is freed after backward.
-    public internal(set) var inputs: [Tensor]
-    var rule: BackwardRule?
+    @exclusivity(unchecked) public internal(set) var inputs: [Tensor]
+    @exclusivity(unchecked) var rule: BackwardRule?
     /// Gradient of this node's output accumulated during one backward pass.
-    var pendingGradient: Tensor?
+    @exclusivity(unchecked) var pendingGradient: Tensor?
     /// Whether `pendingGradient` is a buffer the backward pass made itself and nothing else refers to,
     /// so that further gradients can be added into it in place.
-    var pendingIsOwned = false
+    @exclusivity(unchecked) var pendingIsOwned = false
     /// For a slice: where its output sits in its input. Without `createGraph`, the backward pass adds the
     /// slice's gradient straight into that region of the input's gradient instead of running the rule
     /// (which pads the gradient with zeros to the input's full size): a sequence cut into T steps then
     /// costs O(T) rather than O(T²).
-    var sliceGeometry: (inputShape: [Int], strides: [Int], offset: Int)?
+    @exclusivity(unchecked) var sliceGeometry: (inputShape: [Int], strides: [Int], offset: Int)?
     /// Visit mark for the topological sort.
-    var visitEpoch: Int = 0
+    @exclusivity(unchecked) var visitEpoch: Int = 0
     /// The sum of the storage versions of the inputs and the output when the operation was recorded;
     /// backward compares it with the current sum (versions only grow, so any in-place change shows).
     let savedVersion: Int
