@@ -16,9 +16,9 @@ extension TrainedModel {
     /// token's logits at each position. The model's configuration and what the input and output hold are
     /// stored in `metadata_props` (`gradus.model`, `gradus.input`, `gradus.output`).
     ///
-    /// Models of several named inputs (`--model fusion`, a ``FusionModel``) get one graph input per
+    /// Models of several named inputs (`--model fusion`, a `FusionModel`) get one graph input per
     /// named input, named after it, float32 `[batch] + shape`. With `preprocessing`, feature vectors are
-    /// raw (standardized in the graph with the run's ``TrainedModel/inputStandardizers``) and **images are
+    /// raw (standardized in the graph with the run's `inputStandardizers`) and **images are
     /// taken as the network saw them in training: 8-bit pixels divided by 255 (values in [0, 1])**, floating-point
     /// images as stored; the graph does not scale pixels, since the checkpoint does not record which
     /// inputs were 8-bit. `gradus.input` lists every input and `gradus.input.<name>` describes each.
@@ -36,6 +36,9 @@ extension TrainedModel {
     /// let proto = try trained.onnxModel()
     /// let bytes: Data = try proto.serializedBytes()
     /// try bytes.write(to: URL(fileURLWithPath: "mnist.onnx"))
+    ///
+    /// let fusion = try TrainedModel.load("runs/digits-fusion/checkpoint.safetensors").onnxModel()
+    /// print(fusion.graph.input.map(\.name))   // ["image", "features"]: images / 255, raw features
     /// ```
     public func onnxModel(options: ONNXExportOptions = ONNXExportOptions(), preprocessing: Bool = true,
                           probabilities: Bool = false) throws -> Onnx_ModelProto {
