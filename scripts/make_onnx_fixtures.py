@@ -3,7 +3,8 @@
 
 Flow (Tests/ONNXTests/ONNXRuntimeParityTests.swift):
   1. GRADUS_RECORD_ONNX_FIXTURES=1 swift test --filter exportIsReproducible
-     writes Tests/Fixtures/onnx/<name>.onnx and <name>.inputs.safetensors (seeded inputs, batches 1 and 7);
+     writes Tests/Fixtures/onnx/<name>.onnx and <name>.inputs.safetensors (seeded inputs, batches 1 and 7;
+     for models of several named inputs, ONNXFusionTests.swift, the keys are <batch>.<input name>);
   2. this script checks every <name>.onnx with onnx.checker.check_model(full_check=True) (which runs
      shape inference too), runs it in ONNX Runtime (CPU, default optimizations) on each input and writes
      the outputs, under the same keys, to <name>.ort.safetensors;
@@ -36,15 +37,28 @@ def run(path: pathlib.Path, check_only: bool) -> list[str]:
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    (graph_input,) = session.get_inputs()
+    graph_inputs = session.get_inputs()
     (graph_output,) = session.get_outputs()
+
+    def typed(x, graph_input):
+        return x.astype(np.int64) if graph_input.type == "tensor(int64)" else x.astype(np.float32)
+
     outputs = {}
-    for key in sorted(inputs):
-        x = inputs[key]
-        x = x.astype(np.int64) if graph_input.type == "tensor(int64)" else x.astype(np.float32)
-        (y,) = session.run([graph_output.name], {graph_input.name: x})
-        outputs[key] = np.ascontiguousarray(y.astype(np.float32))
-        print(f"  {path.stem} {key}: {list(x.shape)} -> {list(y.shape)}")
+    if len(graph_inputs) == 1:
+        (graph_input,) = graph_inputs
+        for key in sorted(inputs):
+            x = typed(inputs[key], graph_input)
+            (y,) = session.run([graph_output.name], {graph_input.name: x})
+            outputs[key] = np.ascontiguousarray(y.astype(np.float32))
+            print(f"  {path.stem} {key}: {list(x.shape)} -> {list(y.shape)}")
+    else:
+        # Several named inputs: the inputs file holds <batch>.<input name> (b1.image, b1.features).
+        for key in sorted({k.split(".", 1)[0] for k in inputs}):
+            feed = {i.name: typed(inputs[f"{key}.{i.name}"], i) for i in graph_inputs}
+            (y,) = session.run([graph_output.name], feed)
+            outputs[key] = np.ascontiguousarray(y.astype(np.float32))
+            shapes = ", ".join(f"{name} {list(x.shape)}" for name, x in feed.items())
+            print(f"  {path.stem} {key}: {shapes} -> {list(y.shape)}")
     ort_file = path.with_name(path.stem + ".ort.safetensors")
     if check_only:
         committed = load_file(str(ort_file))

@@ -13,7 +13,10 @@ public struct Export: ParsableCommand {
         graph applies the training data's standardization). Classifiers output logits (--probabilities: \
         softmax probabilities, as gradus predict prints); regression models output values in the data's \
         units. --no-preprocessing exports the bare network instead. The batch size is free unless \
-        --static-batch. What the input and output hold is printed and stored in the file's metadata \
+        --static-batch. A model of several named inputs (--model fusion) gets one graph input per named \
+        input, named after it: feature vectors as stored (standardized in the graph), images as the \
+        network saw them in training, 8-bit pixels divided by 255 (values 0-1): the graph does not scale \
+        pixels. What the input and output hold is printed and stored in the file's metadata \
         (gradus.input, gradus.output).
 
         Example:
@@ -75,7 +78,11 @@ public struct Export: ParsableCommand {
         let size = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? nil
         console.line("gradus export: \(trained.config.model.summary) (epoch \(trained.checkpoint.epoch)) -> \(out)"
                      + " (ONNX, opset \(opset), IR version \(proto.irVersion)\(size.map { ", \($0) bytes" } ?? ""))")
-        console.line("input '\(options.inputName)': \(metadata["gradus.input"] ?? "")")
+        if proto.graph.input.count > 1 || proto.graph.input.first?.name != options.inputName {
+            for input in proto.graph.input { console.line("input '\(input.name)': \(metadata["gradus.input.\(input.name)"] ?? "")") }
+        } else {
+            console.line("input '\(options.inputName)': \(metadata["gradus.input"] ?? "")")
+        }
         console.line("output '\(options.outputName)': \(metadata["gradus.output"] ?? "")")
         return proto
     }

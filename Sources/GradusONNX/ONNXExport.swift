@@ -76,11 +76,19 @@ enum ONNXExport {
             graph.rename(copy, to: options.outputName)
         }
 
+        return proto(of: module, graph: graph, inputs: [(options.inputName, input)], output: output, axes: axes, options: options)
+    }
+
+    /// The model message around a written graph: typed inputs and output (dynamic axes named after
+    /// `axes`, matched against the first input), opset, producer and metadata.
+    static func proto(of module: Module, graph: ONNXGraphBuilder, inputs: [(String, ONNXValue)], output: ONNXValue,
+                      axes: [Int: String], options: ONNXExportOptions) -> Onnx_ModelProto {
+        let input = inputs[0].1
         var g = Onnx_GraphProto()
         g.name = options.graphName ?? "\(type(of: module))"
         g.node = graph.nodes
         g.initializer = graph.initializers
-        g.input = [valueInfo(options.inputName, input, names: axes, input: input)]
+        g.input = inputs.map { valueInfo($0.0, $0.1, names: axes, input: $0.1) }
         g.output = [valueInfo(options.outputName, output, names: axes, input: input)]
 
         var m = Onnx_ModelProto()

@@ -28,7 +28,8 @@ public struct ONNXExportOptions: Sendable, Equatable {
     public var opset: Int
     /// Which input axes may change size (default: the batch axis).
     public var dynamicAxes: DynamicAxes
-    /// The name of the graph's input (default `input`).
+    /// The name of the graph's input (default `input`). Models of several named inputs
+    /// (`exportONNX(to:sampleInputs:options:)`) name their graph inputs after the group's names instead.
     public var inputName: String
     /// The name of the graph's output (default `output`).
     public var outputName: String

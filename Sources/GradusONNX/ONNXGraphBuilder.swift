@@ -31,9 +31,9 @@ public final class ONNXGraphBuilder {
     /// Floating-point scalar constants already stored, by bit pattern.
     private var scalarConstants: [UInt32: String] = [:]
     /// Values whose samples are known, by name.
-    private var known: [String: ONNXValue] = [:]
+    var known: [String: ONNXValue] = [:]
     /// The module path: property names from the exported model down to the layer being written.
-    private var scope: [String] = []
+    var scope: [String] = []
 
     init(opset: Int) {
         self.opset = opset

@@ -14,8 +14,14 @@ extension TrainedModel {
     /// with `probabilities` the softmax that `gradus predict` prints. Language models take int64 token ids
     /// `[batch, sequence]` (the sequence's length is free, up to a GPT's context) and give the next
     /// token's logits at each position. The model's configuration and what the input and output hold are
-    /// stored in `metadata_props` (`gradus.model`, `gradus.input`, `gradus.output`). Models with several
-    /// named inputs (`FusionModel`) are refused for now.
+    /// stored in `metadata_props` (`gradus.model`, `gradus.input`, `gradus.output`).
+    ///
+    /// Models of several named inputs (`--model fusion`, a `FusionModel`) get one graph input per
+    /// named input, named after it, float32 `[batch] + shape`. With `preprocessing`, feature vectors are
+    /// raw (standardized in the graph with the run's `inputStandardizers`) and **images are
+    /// taken as the network saw them in training: 8-bit pixels divided by 255 (values in [0, 1])**, floating-point
+    /// images as stored; the graph does not scale pixels, since the checkpoint does not record which
+    /// inputs were 8-bit. `gradus.input` lists every input and `gradus.input.<name>` describes each.
     ///
     /// - Parameters:
     ///   - options: opset, dynamic axes and names (the graph is named after the model's summary).
@@ -30,18 +36,19 @@ extension TrainedModel {
     /// let proto = try trained.onnxModel()
     /// let bytes: Data = try proto.serializedBytes()
     /// try bytes.write(to: URL(fileURLWithPath: "mnist.onnx"))
+    ///
+    /// let fusion = try TrainedModel.load("runs/digits-fusion/checkpoint.safetensors").onnxModel()
+    /// print(fusion.graph.input.map(\.name))   // ["image", "features"]: images / 255, raw features
     /// ```
     public func onnxModel(options: ONNXExportOptions = ONNXExportOptions(), preprocessing: Bool = true,
                           probabilities: Bool = false) throws -> Onnx_ModelProto {
         if probabilities && !task.predictsClasses {
             throw ONNXExport.error("probabilities are for classifiers and language models; this model was trained to \(task.rawValue)")
         }
-        guard let layer else {
-            throw ONNXExport.error("\(config.model.summary) takes several named inputs; its checkpoints cannot be exported yet (export a one-input model)")
-        }
         let spec = config.model
         var options = options
         if options.graphName == nil { options.graphName = "gradus \(spec.summary)" }
+        guard let layer else { return try multiInputONNXModel(options: options, preprocessing: preprocessing, probabilities: probabilities) }
         let languageModel = task == .languageModel
         let pre = ONNXInputPreprocessing(sampleShape: spec.sampleShape, pixelScale: preprocessing && !languageModel ? pixelScale : nil,
                                          standardizer: preprocessing && !languageModel ? standardizer : nil)
@@ -81,6 +88,52 @@ extension TrainedModel {
             options.docString = "Gradus \(spec.summary) (\(task.rawValue)). Input: \(input). Output: \(output)."
         }
         return try ONNXExport.model(of: pipeline, sampleInput: sample, options: options)
+    }
+
+    /// ``onnxModel(options:preprocessing:probabilities:)`` for a model of several named inputs.
+    private func multiInputONNXModel(options: ONNXExportOptions, preprocessing: Bool, probabilities: Bool) throws -> Onnx_ModelProto {
+        let spec = config.model
+        guard let multi = model as? any ONNXMultiInputExportable, let named = spec.inputs, !named.isEmpty else {
+            throw ONNXExport.error("\(spec.summary) takes several named inputs and has no ONNX conversion")
+        }
+        var options = options
+        var preprocess: [(String, ONNXInputPreprocessing)] = []
+        var descriptions: [String] = []
+        for input in named {
+            let standardizer = preprocessing ? inputStandardizers[input.name] : nil
+            preprocess.append((input.name, ONNXInputPreprocessing(sampleShape: input.shape, pixelScale: nil, standardizer: standardizer)))
+            var text = "float32 [batch, " + input.shape.map(String.init).joined(separator: ", ") + "]"
+            if input.shape.count >= 2 {
+                text += " image: pixels as in training, 8-bit values divided by 255 (0-1), floating-point images as stored; the graph does not scale pixels"
+            } else if standardizer != nil {
+                text += " features as stored; standardized in the graph with the training data's mean and scale"
+            } else if !preprocessing && inputStandardizers[input.name] != nil {
+                text += " features standardized as in training (TrainedModel.prepare): the graph has no preprocessing"
+            } else {
+                text += " features as stored"
+            }
+            options.metadata["gradus.input.\(input.name)"] = text
+            descriptions.append("'\(input.name)': \(text)")
+        }
+        let input = descriptions.joined(separator: "; ")
+        let output: String
+        if task == .classify {
+            output = "[batch, \(spec.outputs)] " + (probabilities ? "class probabilities (softmax)" : "logits (argmax is the class)")
+        } else {
+            output = "[batch, \(spec.outputs)] values" + (preprocessing && targetStandardizer != nil ? " in the data's units" : "")
+        }
+        options.metadata["gradus.model"] = spec.summary
+        options.metadata["gradus.task"] = task.rawValue
+        options.metadata["gradus.input"] = input
+        options.metadata["gradus.output"] = output
+        if options.docString.isEmpty {
+            options.docString = "Gradus \(spec.summary) (\(task.rawValue)). Inputs: \(input). Output: \(output)."
+        }
+        let post = ONNXOutputPostprocessing(softmax: probabilities,
+                                            targetStandardizer: preprocessing && task == .regress ? targetStandardizer : nil)
+        let pipeline = ONNXMultiInputPipeline(preprocess: preprocess, model: multi, postprocess: post)
+        let samples = TensorGroup(named.map { ($0.name, Tensor.zeros([1] + $0.shape)) })
+        return try ONNXExport.model(of: pipeline, sampleInputs: samples, options: options)
     }
 
     /// Writes the checkpoint's model to an ONNX file (see ``onnxModel(options:preprocessing:probabilities:)``),
@@ -125,6 +178,36 @@ final class ONNXPipeline: Module, Layer, ONNXExportable {
 
     func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
         let prepared = try graph.apply(preprocess, to: input, name: "preprocess")
+        let output = try graph.apply(model, to: prepared, name: "")
+        return try graph.apply(postprocess, to: output, name: "postprocess").name
+    }
+}
+
+/// A model of several named inputs between the preprocessing of each input and the output
+/// transformation; the model's parameters keep their own names (`encoders.image.0.weight`).
+final class ONNXMultiInputPipeline: Module, MultiInputLayer, ONNXMultiInputExportable {
+    let preprocess: [(String, ONNXInputPreprocessing)]
+    let model: any ONNXMultiInputExportable
+    let postprocess: ONNXOutputPostprocessing
+
+    init(preprocess: [(String, ONNXInputPreprocessing)], model: any ONNXMultiInputExportable, postprocess: ONNXOutputPostprocessing) {
+        self.preprocess = preprocess
+        self.model = model
+        self.postprocess = postprocess
+        super.init()
+    }
+
+    func callAsFunction(_ inputs: TensorGroup) -> Tensor {
+        let prepared = TensorGroup(preprocess.map { name, p in (name, p(inputs[name])) })
+        return postprocess(model(prepared))
+    }
+
+    func exportONNX(_ inputs: [String: ONNXValue], to graph: ONNXGraphBuilder) throws -> String {
+        var prepared: [(String, ONNXValue)] = []
+        for (name, p) in preprocess {
+            guard let x = inputs[name] else { throw graph.unsupported("no graph input named \(name)") }
+            prepared.append((name, try graph.apply(p, to: x, name: "preprocess.\(name)")))
+        }
         let output = try graph.apply(model, to: prepared, name: "")
         return try graph.apply(postprocess, to: output, name: "postprocess").name
     }
