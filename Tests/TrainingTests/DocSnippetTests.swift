@@ -26,6 +26,6 @@ enum ChoosingHyperparametersSnippets {
         base.epochs = 5
         let tuner = try Tuner(settings: StudySettings(space: space, base: base, seed: 0), directory: "runs/tune")
         let result = try tuner.run(trials: 20)
-        print(result.command)
+        print(result.command ?? "no trial finished")
     }
 }
