@@ -155,10 +155,32 @@ public enum Autograd {
             }
         }
 
+        /// Gradients of slices of a leaf (or of a requested input without a graph), summed in one buffer
+        /// per tensor that this pass owns, and delivered once after the walk: a parameter or input read
+        /// through many slices then costs one zero-filled tensor, not one per slice.
+        /// (An array, with an index by identity, so that leaves are delivered in a fixed order.)
+        var leafSliceBuffers: [(tensor: Tensor, buffer: Tensor)] = []
+        var leafSliceIndex: [ObjectIdentifier: Int] = [:]
+
         /// Delivers the gradient `g` of a slice of `t` (geometry `geometry`): added into that region of
-        /// `t`'s pending gradient when `t` is an interior node, padded with zeros otherwise.
+        /// `t`'s pending gradient when `t` is an interior node, or of the pass's buffer for `t` when it is
+        /// a leaf; padded with zeros only for a requested interior tensor.
         func deliverSlice(_ g: Tensor, _ geometry: (inputShape: [Int], strides: [Int], offset: Int), to t: Tensor) {
             let isTarget = targets != nil && targetIndex[ObjectIdentifier(t)] != nil
+            if t.gradFn == nil {
+                // A leaf that is not requested gets nothing when gradients are collected (as in deliver).
+                guard targets == nil || isTarget else { return }
+                let key = ObjectIdentifier(t)
+                if let k = leafSliceIndex[key] {
+                    leafSliceBuffers[k].buffer.stridedAccumulate(g, strides: geometry.strides, offset: geometry.offset)
+                } else {
+                    let buffer = Tensor.zeros(geometry.inputShape, dtype: g.dtype)
+                    buffer.stridedAccumulate(g, strides: geometry.strides, offset: geometry.offset)
+                    leafSliceIndex[key] = leafSliceBuffers.count
+                    leafSliceBuffers.append((t, buffer))
+                }
+                return
+            }
             guard let node = t.gradFn, !isTarget else {
                 let full = Tensor.zeros(geometry.inputShape, dtype: g.dtype)
                 full.stridedAccumulate(g, strides: geometry.strides, offset: geometry.offset)
@@ -202,6 +224,8 @@ public enum Autograd {
                 }
                 if !retainGraph { node.release() }
             }
+            // Leaves have no node to wait for: their slices' summed gradients go in after the walk.
+            for entry in leafSliceBuffers { deliver(entry.buffer, to: entry.tensor) }
         }
         return collected
     }

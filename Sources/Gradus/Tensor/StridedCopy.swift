@@ -37,8 +37,15 @@ extension Tensor {
             let sp = src.pointer(T.self)
             let zeros = [Int](repeating: 0, count: src.rank)
             forEachInnerRun(shape: src.shape, stridesA: strides, stridesB: zeros) { a, _, o, n, sa, _ in
-                var k = a
-                for j in 0..<n { base[k] += sp[o + j]; k &+= sa }
+                if sa == 1 {
+                    // The common case (a slice along an outer axis, a chunk of rows): a unit-stride run,
+                    // which the compiler vectorizes; the general loop below cannot be.
+                    let d = base + a, s = sp + o
+                    for j in 0..<n { d[j] += s[j] }
+                } else {
+                    var k = a
+                    for j in 0..<n { base[k] += sp[o + j]; k &+= sa }
+                }
             }
         }
         switch dtype {
