@@ -159,3 +159,18 @@ struct NNGradCheckTests {
         }
     }
 }
+
+/// Unflatten is a reshape of one axis: values, the inferred size, its gradient (Float64) and refusals.
+@Suite("Unflatten")
+struct UnflattenTests {
+    @Test func splitsOneAxisLikeReshape() throws {
+        var rng = SeededGenerator(seed: 7)
+        let x = Tensor.normal([2, 12, 3], dtype: .float64, generator: &rng)
+        let y = Unflatten(axis: -2, sizes: [3, -1])(x)
+        #expect(y.shape == [2, 3, 4, 3] && y.scalars(as: Double.self) == x.scalars(as: Double.self))
+        let report = GradCheck.check(inputs: [x]) { (Unflatten(axis: 1, sizes: [4, 3])($0[0]) * $0[0].reshape([2, 4, 3, 3])).sum() }
+        #expect(report.passed, "\(report)")
+        #expect(throws: GradusError.self) { try GradusError.catching { _ = Unflatten(axis: 3, sizes: [1])(x) } }
+        #expect(throws: GradusError.self) { try GradusError.catching { _ = Unflatten(axis: 1, sizes: [5, 3])(x) } }
+    }
+}

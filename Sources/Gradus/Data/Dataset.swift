@@ -179,8 +179,18 @@ public struct TensorDataset: Dataset {
     /// let (train, validation) = try data.holdingOut(0.1, seed: 0)
     /// ```
     public func holdingOut(_ fraction: Double, seed: UInt64) throws -> (train: TensorDataset, validation: TensorDataset) {
-        try require(fraction >= 0 && fraction <= 1, "TensorDataset.holdingOut: fraction \(fraction) is not in [0, 1]")
-        let held = Swift.max(1, Int((Double(count) * fraction).rounded()))
-        return try split(trainFraction: Double(count - held) / Double(count), seed: seed)
+        let parts = try holdOutIndices(count: count, fraction: fraction, seed: seed, op: "TensorDataset.holdingOut")
+        return (subset(parts.train), subset(parts.validation))
     }
+}
+
+/// The rows a seeded hold-out of `fraction` (rounded, at least one) keeps and holds out among `count`,
+/// shared by ``TensorDataset/holdingOut(_:seed:)`` and ``GroupDataset/holdingOut(_:seed:)`` so that both
+/// choose the same rows.
+func holdOutIndices(count: Int, fraction: Double, seed: UInt64, op: String) throws -> (train: [Int], validation: [Int]) {
+    try require(fraction >= 0 && fraction <= 1, "\(op): fraction \(fraction) is not in [0, 1]")
+    let held = Swift.max(1, Int((Double(count) * fraction).rounded()))
+    let nTrain = Int((Double(count) * (Double(count - held) / Double(count))).rounded(.down))
+    let parts = try splitIndices(count: count, lengths: [nTrain, count - nTrain], seed: seed)
+    return (parts[0], parts[1])
 }

@@ -104,10 +104,7 @@ extension GroupDataset {
     /// let (train, validation) = try data.holdingOut(0.1, seed: 0)
     /// ```
     public func holdingOut(_ fraction: Double, seed: UInt64) throws -> (train: GroupDataset, validation: GroupDataset) {
-        try require(fraction >= 0 && fraction <= 1, "GroupDataset.holdingOut: fraction \(fraction) is not in [0, 1]")
-        let held = Swift.max(1, Int((Double(count) * fraction).rounded()))
-        let nTrain = Int((Double(count) * (Double(count - held) / Double(count))).rounded(.down))
-        let parts = try splitIndices(count: count, lengths: [nTrain, count - nTrain], seed: seed)
-        return (subset(parts[0]), subset(parts[1]))
+        let parts = try holdOutIndices(count: count, fraction: fraction, seed: seed, op: "GroupDataset.holdingOut")
+        return (subset(parts.train), subset(parts.validation))
     }
 }

@@ -51,11 +51,9 @@ extension Explain {
                     return t.detach()
                 } ?? Tensor.zeros(x.shape, dtype: x.dtype)
                 try require(x0.shape == x.shape, "Explain.integratedGradients: baseline \(x0.shape) of \"\(name)\" must match its input \(x.shape)", .shapeMismatch)
-                let delta = GradMode.noGrad { x - x0 }
-                let alphas = Tensor(shape: [steps] + Array(repeating: 1, count: x.rank),
-                                    values: (1...steps).map { Double($0) / Double(steps) }, dtype: x.dtype)
-                points.append((name, GradMode.noGrad { x0.unsqueeze(0) + alphas * delta.unsqueeze(0) }))
-                deltas.append(delta)
+                let path = straightPath(from: x0, to: x, steps: steps)
+                points.append((name, path.points))
+                deltas.append(path.delta)
             }
             let grads = try pathGradients(model: model, points: TensorGroup(points), classIndex: classIndex)
             return TensorGroup(inputs.names.indices.map { i in

@@ -54,12 +54,19 @@ public enum Explain {
             let x = input.detach()
             let x0 = baseline?.detach() ?? Tensor.zeros(x.shape, dtype: x.dtype)
             try require(x0.shape == x.shape, "Explain.integratedGradients: baseline \(x0.shape) must match input \(x.shape)", .shapeMismatch)
-            let delta = GradMode.noGrad { x - x0 }
-            let alphas = Tensor(shape: [steps] + Array(repeating: 1, count: x.rank),
-                                values: (1...steps).map { Double($0) / Double(steps) }, dtype: x.dtype)
-            let points = GradMode.noGrad { x0.unsqueeze(0) + alphas * delta.unsqueeze(0) }
+            let (points, delta) = straightPath(from: x0, to: x, steps: steps)
             let grads = try pathGradients(model: model, points: points, classIndex: classIndex)
             return GradMode.noGrad { grads.mean(axes: [0]) * delta }
+        }
+    }
+
+    /// The `steps` points `x₀ + (k/m)(x − x₀)`, `k = 1…m`, stacked on a new first axis, and `x − x₀`.
+    static func straightPath(from x0: Tensor, to x: Tensor, steps: Int) -> (points: Tensor, delta: Tensor) {
+        GradMode.noGrad {
+            let delta = x - x0
+            let alphas = Tensor(shape: [steps] + Array(repeating: 1, count: x.rank),
+                                values: (1...steps).map { Double($0) / Double(steps) }, dtype: x.dtype)
+            return (x0.unsqueeze(0) + alphas * delta.unsqueeze(0), delta)
         }
     }
 
