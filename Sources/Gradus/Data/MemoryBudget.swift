@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// How much memory Gradus may plan to use for what comes from outside — decoded files, models built from
@@ -14,11 +17,44 @@ import Synchronization
 public enum MemoryBudget {
     private static let stored = Atomic<Int>(1 << 30)
 
-    /// The budget in bytes (at least 1 MiB).
+    /// The budget in bytes (at least 1 MiB): the current thread's scoped budget
+    /// (``withBudget(_:_:)``) when there is one, else the process-wide one, which setting changes.
     public static var bytes: Int {
-        get { stored.load(ordering: .relaxed) }
+        get {
+            if let raw = pthread_getspecific(scopeKey) { return Unmanaged<Box>.fromOpaque(raw).takeUnretainedValue().bytes }
+            return stored.load(ordering: .relaxed)
+        }
         set { stored.store(Swift.max(newValue, 1 << 20), ordering: .relaxed) }
     }
+
+    /// Runs `body` with a budget of its own on the current thread (at least 1 MiB), leaving the
+    /// process-wide budget and other threads alone: a server can bound one request, and tests that
+    /// shrink the budget do not disturb tests running beside them.
+    ///
+    /// ```swift
+    /// let table = try MemoryBudget.withBudget(64 << 20) { try CSVReader.read(upload, targetColumn: "y") }
+    /// ```
+    public static func withBudget<R>(_ bytes: Int, _ body: () throws -> R) rethrows -> R {
+        let previous = pthread_getspecific(scopeKey)
+        let box = Unmanaged.passRetained(Box(Swift.max(bytes, 1 << 20)))
+        pthread_setspecific(scopeKey, box.toOpaque())
+        defer {
+            pthread_setspecific(scopeKey, previous)
+            box.release()
+        }
+        return try body()
+    }
+
+    private final class Box {
+        let bytes: Int
+        init(_ bytes: Int) { self.bytes = bytes }
+    }
+
+    private static let scopeKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
 
     /// Throws a ``DataError`` of kind `.tooLarge` when `needed` bytes exceed the budget.
     ///
