@@ -20,9 +20,50 @@ extension Tensor {
     /// ```
     public func backward(_ gradient: Tensor? = nil, retainGraph: Bool = false, createGraph: Bool = false) {
         checked(or: ()) {
-            _ = try Autograd.run(root: self, seed: gradient, collecting: nil,
-                             retainGraph: retainGraph || createGraph, createGraph: createGraph)
+            _ = try Autograd.withPassCallbacks {
+                try Autograd.run(root: self, seed: gradient, collecting: nil,
+                                 retainGraph: retainGraph || createGraph, createGraph: createGraph)
+            }
         }
+    }
+}
+
+/// A leaf with hooks during one backward pass: its summed gradient and how many uses are still to come.
+final class HookedLeaf {
+    let tensor: Tensor
+    var remaining: Int
+    var sum: Tensor?
+    /// Whether `sum` is a buffer of this pass that nothing else refers to (so it can be added into).
+    var owned = false
+
+    init(_ tensor: Tensor, remaining: Int) {
+        self.tensor = tensor
+        self.remaining = remaining
+    }
+
+    func add(_ g: Tensor) {
+        if let s = sum {
+            if owned { s.stridedAccumulate(g, strides: contiguousStrides(s.shape), offset: 0) } else { sum = s + g; owned = true }
+        } else {
+            sum = g
+        }
+    }
+
+    func addSlice(_ g: Tensor, _ geometry: (inputShape: [Int], strides: [Int], offset: Int)) {
+        if !owned {
+            sum = sum?.contiguous().clone() ?? Tensor.zeros(geometry.inputShape, dtype: g.dtype)
+            owned = true
+        }
+        sum!.stridedAccumulate(g, strides: geometry.strides, offset: geometry.offset)
+    }
+
+    /// Runs the gradient hooks on the pass's sum, adds it to `grad`, then runs the post-accumulate hooks.
+    func finish() throws {
+        guard let s = sum else { return }
+        sum = nil
+        let g = try tensor.applyGradientHooks(s)
+        tensor.grad = tensor.grad.map { $0 + g } ?? g.contiguous()
+        try tensor.runPostAccumulateHooks()
     }
 }
 
@@ -56,8 +97,10 @@ public enum Autograd {
             for (i, t) in inputs.enumerated() {
                 try require(t.requiresGrad, "Autograd.gradients: input \(i) (shape \(t.shape)) does not require gradients", .autograd)
             }
-            let found = try run(root: output, seed: gradOutput, collecting: inputs,
-                            retainGraph: retainGraph || createGraph, createGraph: createGraph)
+            let found = try withPassCallbacks {
+                try run(root: output, seed: gradOutput, collecting: inputs,
+                        retainGraph: retainGraph || createGraph, createGraph: createGraph)
+            }
             return zip(inputs, found).map { t, g in g ?? Tensor.zeros(t.shape, dtype: t.dtype) }
         }
     }
@@ -127,6 +170,20 @@ public enum Autograd {
         var collected = [Tensor?](repeating: nil, count: targets?.count ?? 0)
         if let targets { for (i, t) in targets.enumerated() { targetIndex[ObjectIdentifier(t)] = i } }
 
+        /// Leaves with hooks: their gradients are summed over the pass, and handed to the hooks and added
+        /// to `grad` once every node that uses them has run (PyTorch's AccumulateGrad). Only counted while
+        /// some tensor has a hook, so that passes without hooks pay nothing.
+        var hookedLeaves: [ObjectIdentifier: HookedLeaf] = [:]
+        let order = topologicalOrder(from: root)
+        if targets == nil && registeredHooks.load(ordering: .relaxed) > 0 {
+            func count(_ t: Tensor) {
+                guard t.requiresGrad, t.gradFn == nil, let hooks = t.hooks, !hooks.isEmpty else { return }
+                let key = ObjectIdentifier(t)
+                if let h = hookedLeaves[key] { h.remaining += 1 } else { hookedLeaves[key] = HookedLeaf(t, remaining: 1) }
+            }
+            for t in order { for input in t.gradFn!.inputs { count(input) } }
+            if root.gradFn == nil { count(root) }
+        }
         func deliver(_ g: Tensor, to t: Tensor) {
             if targets != nil {
                 if let i = targetIndex[ObjectIdentifier(t)] {
@@ -150,9 +207,20 @@ public enum Autograd {
                     node.pendingIsOwned = true
                 }
             } else if targets == nil {
+                if !hookedLeaves.isEmpty, let h = hookedLeaves[ObjectIdentifier(t)] {
+                    h.add(g)
+                    return
+                }
                 // A leaf's gradient is contiguous, like the leaf (a transpose's gradient arrives as a view).
                 t.grad = t.grad.map { $0 + g } ?? g.contiguous()
             }
+        }
+
+        /// Called once per use of a leaf by a node that has run (or was skipped): the last use finalizes it.
+        func used(_ input: Tensor) throws {
+            guard !hookedLeaves.isEmpty, input.gradFn == nil, let h = hookedLeaves[ObjectIdentifier(input)] else { return }
+            h.remaining -= 1
+            if h.remaining == 0 { try h.finish() }
         }
 
         /// Gradients of slices of a leaf (or of a requested input without a graph), summed in one buffer
@@ -167,6 +235,10 @@ public enum Autograd {
         /// a leaf; padded with zeros only for a requested interior tensor.
         func deliverSlice(_ g: Tensor, _ geometry: (inputShape: [Int], strides: [Int], offset: Int), to t: Tensor) {
             let isTarget = targets != nil && targetIndex[ObjectIdentifier(t)] != nil
+            if t.gradFn == nil, !hookedLeaves.isEmpty, let h = hookedLeaves[ObjectIdentifier(t)] {
+                h.addSlice(g, geometry)
+                return
+            }
             if t.gradFn == nil {
                 // A leaf that is not requested gets nothing when gradients are collected (as in deliver).
                 guard targets == nil || isTarget else { return }
@@ -195,21 +267,25 @@ public enum Autograd {
             node.pendingGradient!.stridedAccumulate(g, strides: geometry.strides, offset: geometry.offset)
         }
 
-        let order = topologicalOrder(from: root)
         try GradMode.with(enabled: createGraph) {
             deliver(seedGradient, to: root)
             for t in order.reversed() {
-                guard let node = t.gradFn, let g = node.pendingGradient else { continue }
+                guard let node = t.gradFn, var g = node.pendingGradient else {
+                    if !hookedLeaves.isEmpty, let node = t.gradFn { for input in node.inputs { try used(input) } }
+                    continue
+                }
                 node.pendingGradient = nil
                 node.pendingIsOwned = false
                 guard let rule = node.rule else {
                     throw GradusError(.autograd, "backward: the graph through '\(node.name)' was already freed by an earlier backward; pass retainGraph: true to the first call")
                 }
+                if t.hooks != nil { g = try t.applyGradientHooks(g) }
                 if !createGraph, let geometry = node.sliceGeometry, let input = node.inputs.first {
                     if input.requiresGrad {
                         if AnomalyMode.isEnabled { try AnomalyMode.checkBackward(node.name, g) }
                         deliverSlice(g, geometry, to: input)
                     }
+                    if !hookedLeaves.isEmpty { try used(input) }
                     if !retainGraph { node.release() }
                     continue
                 }
@@ -222,10 +298,13 @@ public enum Autograd {
                     if AnomalyMode.isEnabled { try AnomalyMode.checkBackward(node.name, reduced) }
                     deliver(reduced, to: input)
                 }
+                if !hookedLeaves.isEmpty { for input in node.inputs { try used(input) } }
                 if !retainGraph { node.release() }
             }
             // Leaves have no node to wait for: their slices' summed gradients go in after the walk.
             for entry in leafSliceBuffers { deliver(entry.buffer, to: entry.tensor) }
+            // The root itself, when it is a hooked leaf (its count is never used up by a node).
+            if root.gradFn == nil { try used(root) }
         }
         return collected
     }

@@ -50,6 +50,8 @@ public final class Tensor: @unchecked Sendable {
     @exclusivity(unchecked) public var grad: Tensor?
     /// The graph node that produced this tensor; `nil` for leaves.
     @exclusivity(unchecked) public internal(set) var gradFn: Node?
+    /// Gradient hooks registered on this tensor (``registerHook(_:)``); nil when there are none.
+    @exclusivity(unchecked) var hooks: TensorHooks?
 
     /// Creates a tensor over an existing storage. The storage must hold `shape`'s product elements of `dtype`.
     public init(shape: [Int], dtype: DType, storage: TensorStorage) {
