@@ -7,9 +7,12 @@ let package = Package(
         .library(name: "Gradus", targets: ["Gradus"]),
         // ONNX export: a separate product so that users of the core library do not pull in protobuf.
         .library(name: "GradusONNX", targets: ["GradusONNX"]),
+        // Data-parallel training over Open MPI: a separate product so that users of the core need no MPI.
+        .library(name: "GradusDistributed", targets: ["GradusDistributed"]),
         .executable(name: "linear-regression", targets: ["LinearRegressionExample"]),
         .executable(name: "gradus-bench", targets: ["GradusBenchmarks"]),
         .executable(name: "gradus", targets: ["GradusCLI"]),
+        .executable(name: "gradus-distributed-check", targets: ["GradusDistributedChecks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,6 +35,12 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // Open MPI's C interface (Debian libopenmpi-dev), for GradusDistributed only.
+        .systemLibrary(
+            name: "CMPI",
+            pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev"])]
+        ),
         // Vectorizable square roots (no errno); header-only.
         .target(name: "CGradusMath"),
         .target(
@@ -49,6 +58,10 @@ let package = Package(
             name: "GradusONNX",
             dependencies: ["Gradus", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
+        // Process groups, DistributedDataParallel and SyncBatchNorm over MPI.
+        .target(name: "GradusDistributed", dependencies: ["Gradus", "CMPI"]),
+        // Multi-process checks of GradusDistributed, launched under mpirun by Tests/DistributedTests.
+        .executableTarget(name: "GradusDistributedChecks", dependencies: ["Gradus", "GradusDistributed"]),
         .executableTarget(name: "LinearRegressionExample", dependencies: ["Gradus"]),
         .executableTarget(name: "GradusBenchmarks", dependencies: ["Gradus", "CBLAS"]),
         // The `gradus` command line: the commands live in a library so that tests can parse and run them.
@@ -67,6 +80,8 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["Gradus", "GradusTestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Gradus", "GradusTestSupport"]),
         .testTarget(name: "ONNXTests", dependencies: ["GradusONNX", "GradusCommands", "Gradus", "GradusTestSupport"]),
+        // Launches gradus-distributed-check under mpirun; the sampler tests need no MPI.
+        .testTarget(name: "DistributedTests", dependencies: ["Gradus", "GradusDistributed", "GradusDistributedChecks", "GradusTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["GradusCommands", "Gradus", "GradusTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -41,6 +41,8 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
     public let dropLast: Bool
     /// Whether the next batch is prepared on a background thread.
     public let prefetch: Bool
+    /// The share of the dataset this process reads in data-parallel training; nil: all of it.
+    public let sampler: DistributedSampler?
 
     private let nextEpoch = Locked(0)
 
@@ -53,24 +55,32 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
     ///   - seed: the seed of the order.
     ///   - dropLast: skip a last, incomplete batch.
     ///   - prefetch: prepare the next batch on a background thread.
+    ///   - sampler: read only this rank's share of the dataset, in the sampler's order (its `shuffle` and
+    ///     `seed` replace the loader's); its count must be the dataset's.
     ///
     /// ```swift
     /// let loader = DataLoader(data, batchSize: 32, shuffle: true, seed: 0, dropLast: true)
     /// ```
     public init(_ dataset: D, batchSize: Int, shuffle: Bool = false, seed: UInt64 = 0,
-                dropLast: Bool = false, prefetch: Bool = true) {
+                dropLast: Bool = false, prefetch: Bool = true, sampler: DistributedSampler? = nil) {
         invariant(batchSize >= 1, "DataLoader: batchSize must be at least 1, got \(batchSize)")
+        invariant(sampler == nil || sampler!.count == dataset.count,
+                  "DataLoader: the sampler covers \(sampler?.count ?? 0) samples, the dataset has \(dataset.count)")
         self.dataset = dataset
         self.batchSize = batchSize
-        self.shuffle = shuffle
-        self.seed = seed
+        self.shuffle = sampler?.shuffle ?? shuffle
+        self.seed = sampler?.seed ?? seed
         self.dropLast = dropLast
         self.prefetch = prefetch
+        self.sampler = sampler
     }
+
+    /// The number of samples one epoch reads: the dataset's, or this rank's share.
+    private var samplesPerEpoch: Int { sampler?.samplesPerRank ?? dataset.count }
 
     /// The number of batches per epoch.
     public var count: Int {
-        dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
+        dropLast ? samplesPerEpoch / batchSize : (samplesPerEpoch + batchSize - 1) / batchSize
     }
 
     /// The epoch that the next `for … in loader` will run; set it to resume a run.
@@ -90,6 +100,7 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
     /// let first = loader.order(epoch: 0)[0]
     /// ```
     public func order(epoch: Int) -> [Int] {
+        if let sampler { return sampler.indices(epoch: epoch) }
         guard shuffle else { return Array(0..<dataset.count) }
         var base = SeededGenerator(seed: seed)
         var rng = SeededGenerator(seed: base.next() &+ UInt64(truncatingIfNeeded: epoch))

@@ -23,6 +23,11 @@ public class BatchNorm: Module, Layer {
     public let eps: Double
     /// The running statistics' update factor; nil for a cumulative average.
     public let momentum: Double?
+    /// In data-parallel training, sums the batch statistics over the processes so that each normalizes
+    /// with the whole global batch's (synchronized batch normalization, PyTorch's `SyncBatchNorm`); nil
+    /// (the default): this process's batch only. Set by GradusDistributed's `SyncBatchNorm.convert`.
+    /// Evaluation mode uses the running statistics either way.
+    public var crossProcess: (any CrossProcessReduction)? = nil
     let ranks: [Int]
 
     init(numFeatures: Int, eps: Double, momentum: Double?, affine: Bool, trackRunningStats: Bool, dtype: DType, ranks: [Int]) {
@@ -55,7 +60,8 @@ public class BatchNorm: Module, Layer {
             }
             let useBatchStats = isTraining || runningMean == nil
             return Functional.batchNorm(input, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
-                                        training: useBatchStats, momentum: factor, eps: eps)
+                                        training: useBatchStats, momentum: factor, eps: eps,
+                                        crossProcess: isTraining ? crossProcess : nil)
         }
     }
 

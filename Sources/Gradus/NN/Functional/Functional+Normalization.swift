@@ -18,12 +18,16 @@ extension Functional {
     ///   - training: use batch statistics (and update the running ones).
     ///   - momentum: the running statistics' update factor.
     ///   - eps: added to the variance.
+    ///   - crossProcess: in data-parallel training, sums the batch statistics over all processes, so that
+    ///     every process normalizes with the statistics of the whole global batch (synchronized batch
+    ///     normalization); nil: this process's batch only.
     ///
     /// ```swift
     /// let y = Functional.batchNorm(x, runningMean: nil, runningVar: nil, weight: nil, bias: nil, training: true)
     /// ```
     public static func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor?, bias: Tensor?,
-                                 training: Bool, momentum: Double = 0.1, eps: Double = 1e-5) -> Tensor {
+                                 training: Bool, momentum: Double = 0.1, eps: Double = 1e-5,
+                                 crossProcess: (any CrossProcessReduction)? = nil) -> Tensor {
         checked {
             let op = "batchNorm"
             try require(input.rank >= 2, "\(op): input must be [N, C, …], got \(input.shape)", .shapeMismatch)
@@ -36,10 +40,23 @@ extension Functional {
             let axes = [0] + Array(2..<input.rank)
             let mean: Tensor, variance: Tensor
             if training || runningMean == nil || runningVar == nil {
-                let n = axes.reduce(1) { $0 * input.shape[$1] }
-                try require(!training || n > 1, "\(op): expected more than 1 value per channel when training, got input \(input.shape)", .shapeMismatch)
-                mean = input.mean(axes: axes, keepDims: true)
-                variance = (input - mean).square().mean(axes: axes, keepDims: true)
+                var n = axes.reduce(1) { $0 * input.shape[$1] }
+                if training, let crossProcess {
+                    // The global batch's mean, then its variance about that mean (two passes: stable),
+                    // each summed over the processes by a differentiable reduction.
+                    let local = Tensor.concatenate([input.sum(axes: axes).reshape([c]), Tensor(shape: [1], values: [Double(n)], dtype: input.dtype)])
+                    let totals = try crossProcess.sumAcrossProcesses(local)
+                    try require(totals.shape == [c + 1], "\(op): the cross-process sum returned shape \(totals.shape), not [\(c + 1)]", .shapeMismatch)
+                    n = Int(totals.slice(axis: 0, start: c, end: c + 1).detach().item(Double.self).rounded())
+                    try require(n > 1, "\(op): expected more than 1 value per channel over all processes when training, got \(n)", .shapeMismatch)
+                    mean = (totals.slice(axis: 0, start: 0, end: c) / Double(n)).reshape(statShape)
+                    let squares = try crossProcess.sumAcrossProcesses((input - mean).square().sum(axes: axes).reshape([c]))
+                    variance = (squares / Double(n)).reshape(statShape)
+                } else {
+                    try require(!training || n > 1, "\(op): expected more than 1 value per channel when training, got input \(input.shape)", .shapeMismatch)
+                    mean = input.mean(axes: axes, keepDims: true)
+                    variance = (input - mean).square().mean(axes: axes, keepDims: true)
+                }
                 if training, let runningMean, let runningVar {
                     try GradMode.noGrad {
                         let factor = momentum

@@ -1,0 +1,269 @@
+import Foundation
+import Gradus
+
+/// Data-parallel training of a module over a ``ProcessGroup``: every rank holds a replica, computes
+/// gradients on its own part of the batch, and `backward` leaves every rank with the gradients averaged
+/// over all ranks — so one optimizer step per rank keeps the replicas identical. PyTorch's
+/// `DistributedDataParallel`.
+///
+/// - When it is made, rank 0's parameters and buffers are copied to every rank (and the ranks check that
+///   their models have the same parameters).
+/// - Gradients are grouped into buckets of about ``bucketCapacityBytes`` in reverse order of the
+///   parameters (the order in which backward finishes them). A post-accumulate hook on every parameter
+///   notes when its gradient is final; as soon as a bucket's gradients are all final, its non-blocking
+///   all-reduce starts, while backward goes on with the layers below. Buckets start in the same order on
+///   every rank.
+/// - At the end of the backward pass, buckets still waiting (parameters that got no gradient in this
+///   step) are sent too, with zeros for the missing gradients, and every reduction is waited for: when
+///   `backward()` returns, the averaged gradients are in each parameter's `grad`.
+/// - Inside ``noSync(_:)`` gradients only accumulate locally (gradient accumulation); the first backward
+///   outside it averages the accumulated sums.
+/// - With `findUnusedParameters`, a parameter that no rank used in a step keeps its `grad` untouched
+///   (nil), as in PyTorch; without it, such a parameter gets a zero gradient.
+///
+/// ```swift
+/// let group = try ProcessGroup.initialize()
+/// let ddp = try DistributedDataParallel(model, group: group)
+/// for (x, y) in loader {                      // each rank reads its own shard (DistributedSampler)
+///     optimizer.zeroGrad()
+///     crossEntropy(ddp(x), y).backward()      // gradients averaged over ranks here
+///     optimizer.step()
+/// }
+/// ```
+public final class DistributedDataParallel: @unchecked Sendable {
+    /// The wrapped module (the replica of this rank).
+    public let module: Module
+    /// The processes that train together.
+    public let group: ProcessGroup
+    /// The target size of one bucket of gradients, in bytes (25 MiB by default, as in PyTorch).
+    public let bucketCapacityBytes: Int
+    /// Whether parameters that no rank used in a step keep their `grad` untouched.
+    public let findUnusedParameters: Bool
+
+    /// Measurements of the last synchronized backward pass.
+    public struct Statistics: Sendable {
+        /// How many buckets were sent during the pass (before its end), out of ``bucketCount``.
+        public var bucketsStartedDuringBackward = 0
+        /// How many buckets the parameters fill.
+        public var bucketCount = 0
+        /// Seconds spent at the end of the pass waiting for reductions that were not done yet.
+        public var waitSeconds = 0.0
+        /// Seconds from the first bucket's start to the end of the pass's last wait.
+        public var communicationSpanSeconds = 0.0
+    }
+
+    /// Measurements of the last synchronized backward pass.
+    public private(set) var statistics = Statistics()
+
+    private let parameters: [Tensor]
+    private var buckets: [Bucket] = []
+    /// For each parameter: its bucket and its offset in the bucket, in elements.
+    private var placement: [(bucket: Int, offset: Int)] = []
+    private var hooks: [HookHandle] = []
+    private var synchronizing = true
+    private var pass = PassState()
+
+    private final class Bucket {
+        let dtype: DType
+        let members: [Int]
+        let count: Int
+        var buffer: Tensor
+        var ready = 0
+        var work: AllReduceWork?
+        init(dtype: DType, members: [Int], count: Int) {
+            self.dtype = dtype
+            self.members = members
+            self.count = count
+            buffer = Tensor.zeros([count], dtype: dtype)
+        }
+    }
+
+    /// Per-pass state: which parameters are final, which buckets were started.
+    private struct PassState {
+        var active = false
+        var filled: [Bool] = []
+        var nextBucket = 0
+        var firstStart: UInt64 = 0
+    }
+
+    /// Wraps `module` for data-parallel training: broadcasts rank 0's parameters and buffers and registers
+    /// the gradient hooks.
+    ///
+    /// - Parameters:
+    ///   - module: this rank's replica; the same architecture on every rank.
+    ///   - group: the process group.
+    ///   - bucketCapacityMB: the bucket size in MiB (PyTorch's `bucket_cap_mb`, 25 by default).
+    ///   - findUnusedParameters: leave `grad` untouched for parameters that no rank used in a step.
+    /// - Throws: ``DistributedError`` when the ranks' models differ or a collective fails.
+    ///
+    /// ```swift
+    /// let ddp = try DistributedDataParallel(model, group: group, bucketCapacityMB: 1)
+    /// ```
+    public init(_ module: Module, group: ProcessGroup, bucketCapacityMB: Double = 25, findUnusedParameters: Bool = false) throws {
+        guard bucketCapacityMB.isFinite, bucketCapacityMB > 0, bucketCapacityMB <= 1_048_576 else {
+            throw DistributedError(call: "DistributedDataParallel", message: "DistributedDataParallel: bucketCapacityMB must be a positive number of MiB up to 1048576, got \(bucketCapacityMB)")
+        }
+        self.module = module
+        self.group = group
+        self.bucketCapacityBytes = Int(bucketCapacityMB * 1_048_576)
+        self.findUnusedParameters = findUnusedParameters
+        self.parameters = module.trainableParameters()
+
+        // The ranks must hold the same model: compare every parameter's and buffer's shape and dtype.
+        let named = module.namedParameters() + module.namedBuffers()
+        var signature: [Int64] = [Int64(named.count)]
+        for (_, t) in named { signature += [Int64(t.dtype.byteSize), Int64(t.rank)] + t.shape.map(Int64.init) }
+        let fingerprint = signature.reduce(Int64(17)) { $0 &* 1_000_003 &+ $1 }
+        let all = try group.allGatherSignatures([fingerprint, Int64(named.count)], "DistributedDataParallel")
+        if let bad = all.firstIndex(where: { $0 != all[0] }) {
+            throw DistributedError(call: "DistributedDataParallel", message: "DistributedDataParallel: rank \(bad)'s model (\(all[bad][1]) parameters and buffers) differs from rank 0's (\(all[0][1])) in its tensors' shapes or dtypes; every rank must build the same model")
+        }
+        for (_, t) in named where t.isContiguous { try group.broadcast(t, from: 0) }
+        for (name, t) in named where !t.isContiguous {
+            throw DistributedError(call: "DistributedDataParallel", message: "DistributedDataParallel: '\(name)' is a strided view; parameters and buffers must be contiguous")
+        }
+
+        // Buckets in reverse parameter order, one dtype per bucket.
+        var current: [Int] = []
+        var currentBytes = 0
+        var currentType: DType? = nil
+        placement = Array(repeating: (0, 0), count: parameters.count)
+        func close() {
+            guard let dtype = currentType, !current.isEmpty else { return }
+            var offset = 0
+            for i in current {
+                placement[i] = (buckets.count, offset)
+                offset += parameters[i].count
+            }
+            buckets.append(Bucket(dtype: dtype, members: current, count: offset))
+            current = []
+            currentBytes = 0
+        }
+        for i in parameters.indices.reversed() {
+            let p = parameters[i]
+            if currentType != p.dtype || currentBytes + p.count * p.dtype.byteSize > bucketCapacityBytes && !current.isEmpty {
+                close()
+                currentType = p.dtype
+            }
+            current.append(i)
+            currentBytes += p.count * p.dtype.byteSize
+        }
+        close()
+        statistics.bucketCount = buckets.count
+
+        for (i, p) in parameters.enumerated() {
+            hooks.append(p.registerPostAccumulateGradHook { [weak self] _ in try self?.gradientIsFinal(i) })
+        }
+    }
+
+    deinit {
+        for h in hooks { h.remove() }
+    }
+
+    /// Applies the wrapped module, when it is a ``Layer``, to `input`.
+    ///
+    /// - Parameter input: this rank's part of the batch.
+    /// - Returns: the module's output.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        guard let layer = module as? any Layer else {
+            preconditionFailure("DistributedDataParallel: \(type(of: module)) is not a Layer; call ddp.module with its own inputs")
+        }
+        return layer(input)
+    }
+
+    /// Runs `body` (forward and backward passes) with gradients accumulating only locally: no
+    /// communication. The next backward outside `noSync` averages the accumulated gradients.
+    /// PyTorch's `no_sync()`.
+    ///
+    /// ```swift
+    /// ddp.noSync { criterion(ddp(x1), y1).backward() }   // local only
+    /// criterion(ddp(x2), y2).backward()                   // averages the sum of both
+    /// ```
+    public func noSync<R>(_ body: () throws -> R) rethrows -> R {
+        let previous = synchronizing
+        synchronizing = false
+        defer { synchronizing = previous }
+        return try body()
+    }
+
+    /// Called by each parameter's hook when backward has accumulated its gradient.
+    private func gradientIsFinal(_ index: Int) throws {
+        guard synchronizing else { return }
+        if !pass.active { try beginPass() }
+        guard !pass.filled[index] else { return }
+        try fill(index, with: parameters[index].grad)
+        let bucket = buckets[placement[index].bucket]
+        bucket.ready += 1
+        try startReadyBuckets()
+        // Let MPI move the buckets already sent forward (it progresses them inside its calls).
+        for b in buckets[..<pass.nextBucket] { _ = try b.work?.test() }
+    }
+
+    private func beginPass() throws {
+        pass = PassState(active: true, filled: Array(repeating: false, count: parameters.count), nextBucket: 0, firstStart: 0)
+        statistics = Statistics(bucketCount: buckets.count)
+        for b in buckets {
+            b.ready = 0
+            b.work = nil
+            b.buffer = Tensor.zeros([b.count], dtype: b.dtype)
+        }
+        Autograd.queueCallback { [weak self] in try self?.finishPass() }
+    }
+
+    /// Copies a final gradient (or zeros) into its bucket.
+    private func fill(_ index: Int, with gradient: Tensor?) throws {
+        pass.filled[index] = true
+        guard let gradient else { return }   // the buffer starts at zero
+        let (b, offset) = placement[index]
+        let p = parameters[index]
+        let region = buckets[b].buffer.slice(axis: 0, start: offset, end: offset + p.count)
+        try GradusError.catching {
+            _ = GradMode.noGrad { region.assign(gradient.reshape([p.count]).to(buckets[b].dtype)) }
+        }
+    }
+
+    /// Starts, in bucket order, every bucket whose gradients are all final.
+    private func startReadyBuckets() throws {
+        while pass.nextBucket < buckets.count, buckets[pass.nextBucket].ready == buckets[pass.nextBucket].members.count {
+            try start(pass.nextBucket)
+        }
+    }
+
+    private func start(_ b: Int) throws {
+        if pass.firstStart == 0 { pass.firstStart = Self.now() }
+        buckets[b].work = try group.allReduceAsync(buckets[b].buffer, .mean)
+        pass.nextBucket = b + 1
+    }
+
+    /// At the end of backward: sends the buckets still waiting, waits for all, and writes the averages.
+    private func finishPass() throws {
+        defer { pass.active = false }
+        statistics.bucketsStartedDuringBackward = pass.nextBucket
+        var locallyUsed: [Bool] = pass.filled.indices.map { parameters[$0].grad != nil }
+        for i in parameters.indices where !pass.filled[i] {
+            try fill(i, with: parameters[i].grad)
+            locallyUsed[i] = parameters[i].grad != nil
+        }
+        while pass.nextBucket < buckets.count { try start(pass.nextBucket) }
+        // With findUnusedParameters, the ranks also agree on which parameters anyone used.
+        var globallyUsed = [Bool](repeating: true, count: parameters.count)
+        if findUnusedParameters {
+            let counts = try group.allReduce(locallyUsed.map { $0 ? 1.0 : 0.0 })
+            globallyUsed = counts.map { $0 > 0 }
+        }
+        let waitStart = Self.now()
+        for b in buckets { try b.work?.wait() }
+        let end = Self.now()
+        statistics.waitSeconds = Double(end - waitStart) / 1e9
+        statistics.communicationSpanSeconds = Double(end - pass.firstStart) / 1e9
+        for (i, p) in parameters.enumerated() where globallyUsed[i] {
+            let (b, offset) = placement[i]
+            // A fresh tensor per step (the bucket's buffer is replaced next pass), so a gradient that a
+            // caller keeps is never overwritten.
+            p.grad = buckets[b].buffer.slice(axis: 0, start: offset, end: offset + p.count).reshape(p.shape).to(p.dtype)
+        }
+        for b in buckets { b.work = nil }
+    }
+
+    private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+}

@@ -1,0 +1,28 @@
+import Gradus
+
+extension ProcessGroup: CrossProcessReduction {
+    /// The element-wise sum of `tensor` over the ranks, differentiably: backward sums the ranks' gradients
+    /// of the result the same way (the derivative of Σ over ranks of every rank's loss). Used by
+    /// synchronized batch normalization.
+    ///
+    /// - Parameter tensor: this rank's values; the same shape on every rank.
+    /// - Returns: the sums, on every rank.
+    ///
+    /// ```swift
+    /// let total = try group.sumAcrossProcesses(localSums)
+    /// ```
+    public func sumAcrossProcesses(_ tensor: Tensor) throws -> Tensor {
+        var failure: Error? = nil
+        let result = Autograd.function("allReduceSum", inputs: [tensor], forward: { inputs in
+            let t = inputs[0].contiguous().clone()
+            do { try self.allReduce(t, .sum) } catch { failure = error }
+            return t
+        }, backward: { [self] g, _ in
+            let summed = g.contiguous().clone()
+            try self.allReduce(summed, .sum)
+            return [summed]
+        })
+        if let failure { throw failure }
+        return result
+    }
+}
