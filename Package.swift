@@ -67,7 +67,7 @@ let package = Package(
         // The `gradus` command line: the commands live in a library so that tests can parse and run them.
         .target(
             name: "GradusCommands",
-            dependencies: ["Gradus", "GradusONNX", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Gradus", "GradusONNX", "GradusDistributed", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "GradusCLI", dependencies: ["GradusCommands", "Gradus"]),
         .target(name: "GradusTestSupport", dependencies: ["Gradus"], path: "Tests/GradusTestSupport"),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Gradus
+import GradusDistributed
 
 /// `gradus train`: trains a model and writes its checkpoint, metrics and plot.
 public struct Train: ParsableCommand {
@@ -145,6 +146,12 @@ public struct Train: ParsableCommand {
     @Flag(help: "Print only the final lines.")
     public var quiet = false
 
+    @Flag(help: "Train data-parallel over the processes of an MPI launch (implied when started by mpirun): --batch-size is the global batch, split evenly over the processes; only the first process prints and writes files.")
+    public var distributed = false
+
+    @Flag(help: "With several processes: batch normalization with the statistics of the whole global batch (synchronized over the processes).")
+    public var syncBatchnorm = false
+
     public init() {}
 
     public func validate() throws {
@@ -285,12 +292,39 @@ public struct Train: ParsableCommand {
     /// Runs the command, writing to `console`; returns the final evaluation.
     @discardableResult
     public func execute(console: Console) throws -> Evaluation {
+        guard distributed || ProcessGroup.isLaunchedByMPI else { return try train(console: console, group: nil) }
+        let group = try ProcessGroup.initialize()
+        do {
+            // One compute thread per core of this machine's share unless --threads says otherwise.
+            if threads == nil {
+                Threading.count = max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, group.localWorldSize))
+            }
+            let quietConsole = Console(isTerminal: false, write: { _ in })
+            let result = try train(console: group.rank == 0 ? console : quietConsole, group: group)
+            try group.barrier()
+            try group.finalize()
+            return result
+        } catch let exit as ExitCode {
+            // An interruption that every process agreed on: all leave together.
+            try? group.finalize()
+            throw exit
+        } catch {
+            // The others may be waiting in a collective for this process: stop the whole job, naming
+            // the process that failed.
+            FileHandle.standardError.write(Data("gradus train: process \(group.rank) of \(group.worldSize) (\(group.processorName)) failed: \(error)\n".utf8))
+            group.abort(code: 1)
+        }
+    }
+
+    /// The training itself, alone or as one of the processes of `group`.
+    func train(console: Console, group: ProcessGroup?) throws -> Evaluation {
         try CommandSupport.setThreads(threads)
         try resources.apply()
+        let writes = (group?.rank ?? 0) == 0
         let run: TrainingRun
         if let resume {
             run = try TrainingRun(resuming: resume, epochs: epochs, data: try dataOptions.spec(base: nil),
-                                  outputDirectory: out, nonFiniteLoss: onNonFinite)
+                                  outputDirectory: out, nonFiniteLoss: onNonFinite, writesOutputs: writes)
         } else {
             var config = try runConfig()
             if lr == .auto {
@@ -304,13 +338,22 @@ public struct Train: ParsableCommand {
                                  + "(the smaller of steepest descent \(String(format: "%.3g", found.steepest)) and minimum/10 \(String(format: "%.3g", found.minimumOverTen)))")
                 }
             }
-            run = try TrainingRun(config: config, outputDirectory: out ?? defaultOut(config))
+            run = try TrainingRun(config: config, outputDirectory: writes ? (out ?? defaultOut(config)) : nil)
         }
         let c = run.config
+        var processes = ""
+        if let group {
+            guard c.batchSize % group.worldSize == 0 else {
+                throw ValidationError("--batch-size \(c.batchSize) is the global batch, split over \(group.worldSize) processes: give a multiple of \(group.worldSize)")
+            }
+            if syncBatchnorm { SyncBatchNorm.convert(run.model, group: group) }
+            try run.trainer.distribute(over: group)
+            processes = " over \(group.worldSize) processes (\(c.batchSize / group.worldSize) samples each, \(Threading.count) thread\(Threading.count == 1 ? "" : "s") per process)"
+        }
         if !quiet {
             let start = run.trainer.epoch > 0 ? ", resuming after epoch \(run.trainer.epoch)" : ""
             console.line("gradus train: \(c.model.summary) on \(run.data.source) (\(run.data.train.count) train / \(run.data.test.count) test), "
-                         + "\(c.optimizer.summary), schedule \(c.schedule.rawValue), batch \(c.batchSize), \(c.epochs) epochs, seed \(c.seed)\(start)")
+                         + "\(c.optimizer.summary), schedule \(c.schedule.rawValue), batch \(c.batchSize)\(processes), \(c.epochs) epochs, seed \(c.seed)\(start)")
         }
         let anomalyWas = AnomalyMode.isEnabled
         if detectAnomaly { AnomalyMode.isEnabled = true }

@@ -26,3 +26,16 @@ extension ProcessGroup: CrossProcessReduction {
         return result
     }
 }
+
+extension ProcessGroup: DataParallelGroup {
+    /// The element-wise sums of `values` over the ranks (``allReduce(_:_:)`` on numbers).
+    public func sumAcrossProcesses(_ values: [Double]) throws -> [Double] {
+        try allReduce(values, .sum)
+    }
+
+    /// Wraps `module` in a ``DistributedDataParallel`` with the default buckets: what a ``Trainer`` does in
+    /// `distribute(over:)`.
+    public func synchronizeGradients(of module: Module) throws -> AnyObject {
+        try DistributedDataParallel(module, group: self)
+    }
+}

@@ -276,6 +276,57 @@ func rankFails(_ g: ProcessGroup) throws {
     }
 }
 
+/// The Trainer over several processes: a batch whose loss is NaN on one process only is skipped by all
+/// (or stops all); epoch metrics and evaluations are the processes' exact totals.
+func trainerAgreement(_ g: ProcessGroup) throws {
+    var rng = SeededGenerator(seed: 21)
+    let count = 40 * g.worldSize
+    let x = Tensor.normal([count, 6], generator: &rng)
+    let y = Tensor.randint(0, 3, shape: [count], generator: &rng)
+    // One poisoned sample: NaN in its features. Only the process that reads it sees a NaN loss.
+    let poisoned = x.clone()
+    GradMode.noGrad { _ = poisoned.select(axis: 0, index: 5).fillInPlace(.nan) }
+    for policy in [NonFiniteLossPolicy.skip, .stop] {
+        let model = makeModel(.float32)
+        let trainer = Trainer(model: model, optimizer: SGD(model.parameters(), lr: 0.1), seed: 3, nonFiniteLoss: policy)
+        try trainer.distribute(over: g)
+        let data = TensorDataset(poisoned, y)
+        if policy == .skip {
+            let m = try trainer.trainEpoch(data, batchSize: 8 * g.worldSize)
+            try expect(m.skippedBatches == 1, "skipped \(m.skippedBatches) batches on rank \(g.rank)")
+            // The parameters stayed equal on every process.
+            for p in model.parameters() {
+                let all = try g.allGather(p)
+                try expect(maxRelativeDifference(all.select(axis: 0, index: 0), all.select(axis: 0, index: g.worldSize - 1)) == 0, "replicas diverged")
+            }
+            try expect(m.trainLoss.isFinite, "epoch loss \(m.trainLoss)")
+        } else {
+            do {
+                try trainer.trainEpoch(data, batchSize: 8 * g.worldSize)
+                try expect(false, "a NaN loss on one process did not stop rank \(g.rank)")
+            } catch let e as TrainingError {
+                try expect(e.message.contains("not finite") || e.message.contains("nan"), "\(e.message)")
+            }
+        }
+    }
+    // Evaluation: each process evaluates its share; the totals equal one process's evaluation of all.
+    let model = makeModel(.float32)
+    let trainer = Trainer(model: model, optimizer: SGD(model.parameters(), lr: 0.1))
+    let whole = trainer.evaluate(TensorDataset(x, y), batchSize: 7, classes: 3)
+    try trainer.distribute(over: g)
+    let shared = trainer.evaluate(TensorDataset(x, y), batchSize: 7, classes: 3)
+    try expect(shared.confusion == whole.confusion, "confusion matrices differ")
+    try expect(abs(shared.loss - whole.loss) < 1e-6 * abs(whole.loss), "loss \(shared.loss) vs \(whole.loss)")
+    try expect(shared.count == count, "count \(shared.count)")
+    // Epoch metrics are totals: two processes on 2×20 samples report what one process on 40 reports.
+    let m = try trainer.trainEpoch(TensorDataset(x, y), batchSize: 2 * g.worldSize)
+    try expect(m.trainAccuracy != nil && m.trainLoss.isFinite, "metrics \(m)")
+    do {
+        try trainer.trainEpoch(TensorDataset(x, y), batchSize: 2 * g.worldSize + 1)
+        try expect(false, "an uneven global batch was accepted")
+    } catch let e as GradusError { try expect(e.message.contains("divisible"), "\(e)") }
+}
+
 // MARK: Main
 
 let scenarios: [String: (ProcessGroup) throws -> Void] = [
@@ -285,6 +336,7 @@ let scenarios: [String: (ProcessGroup) throws -> Void] = [
     "sync-batchnorm": syncBatchNorm,
     "rank-dies": rankDies,
     "rank-fails": rankFails,
+    "trainer-agreement": trainerAgreement,
 ]
 
 let arguments = CommandLine.arguments.dropFirst()

@@ -30,22 +30,43 @@ struct MPILaunch {
         return nil
     }
 
-    static var checkBinary: String {
-        let products = Bundle.main.bundleURL.path.hasSuffix(".xctest")
+    static var products: URL {
+        Bundle.main.bundleURL.path.hasSuffix(".xctest")
             ? Bundle.main.bundleURL.deletingLastPathComponent() : Bundle.main.bundleURL
-        return products.appendingPathComponent("gradus-distributed-check").path
     }
+
+    static var checkBinary: String { products.appendingPathComponent("gradus-distributed-check").path }
+
+    static var gradus: String { products.appendingPathComponent("gradus").path }
 
     /// Launches `processes` ranks of one scenario and waits (at most `timeout` seconds, then kills them).
     static func run(_ scenario: String, processes: Int = 2, transport: Transport = .sharedMemory,
                     extra: [String] = [], timeout: Double = 180) throws -> Result {
+        try launch([checkBinary, scenario], processes: processes, transport: transport, extra: extra, timeout: timeout)
+    }
+
+    /// Runs `gradus` with `arguments` in `processes` processes under mpirun (0: alone, without mpirun).
+    static func gradus(_ arguments: [String], processes: Int, timeout: Double = 300) throws -> Result {
+        if processes == 0 {
+            return try launch([gradus] + arguments, processes: 0, timeout: timeout)
+        }
+        return try launch([gradus] + arguments, processes: processes, timeout: timeout)
+    }
+
+    /// Launches `command` under mpirun with `processes` ranks, or directly when `processes` is 0.
+    static func launch(_ command: [String], processes: Int, transport: Transport = .sharedMemory,
+                       extra: [String] = [], timeout: Double = 180) throws -> Result {
         guard let mpirun else { throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "mpirun not found: run scripts/bootstrap.sh (installs openmpi-bin)"]) }
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: mpirun)
-        // Arguments that choose the transports themselves replace the transport's.
-        let transportArguments = extra.contains("btl") ? [] : transport.arguments
-        p.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", "\(processes)"] + transportArguments + extra
-            + [checkBinary, scenario]
+        if processes == 0 {
+            p.executableURL = URL(fileURLWithPath: command[0])
+            p.arguments = Array(command.dropFirst())
+        } else {
+            p.executableURL = URL(fileURLWithPath: mpirun)
+            // Arguments that choose the transports themselves replace the transport's.
+            let transportArguments = extra.contains("btl") ? [] : transport.arguments
+            p.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", "\(processes)"] + transportArguments + extra + command
+        }
         var env = ProcessInfo.processInfo.environment
         env["SWIFT_BACKTRACE"] = "enable=no"
         env["GRADUS_THREADS"] = "1"
@@ -78,5 +99,47 @@ final class Locked<T>: @unchecked Sendable {
     var value: T? {
         get { lock.lock(); defer { lock.unlock() }; return stored }
         set { lock.lock(); stored = newValue; lock.unlock() }
+    }
+}
+
+/// A child process started with no blocked signals and default signal handling. Foundation's `Process`
+/// passes on the spawning thread's signal mask, and the test runner's threads block SIGTERM and SIGINT:
+/// `mpirun` would then never see the signal that a job scheduler sends.
+struct SignalableProcess {
+    let pid: pid_t
+
+    init(_ path: String, _ arguments: [String]) throws {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t(), defaults = sigset_t()
+        sigemptyset(&empty)
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGTERM)
+        sigaddset(&defaults, SIGINT)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        guard rc == 0 else { throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "posix_spawn \(path): \(rc)"]) }
+        self.pid = pid
+    }
+
+    func signal(_ s: Int32) { kill(pid, s) }
+
+    /// Waits for the exit and returns its status (128 + signal when killed).
+    func wait() -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        if status & 0x7f == 0 { return (status >> 8) & 0xff }
+        return 128 + (status & 0x7f)
     }
 }

@@ -24,6 +24,12 @@ public struct ConfusionMatrix: Sendable, Equatable {
         counts = Array(repeating: Array(repeating: 0, count: classes), count: classes)
     }
 
+    /// A matrix with the given counts (`classes × classes`), e.g. sums over processes.
+    init(classes: Int, counts: [[Int]]) {
+        self.classes = classes
+        self.counts = counts
+    }
+
     /// Counts one sample.
     ///
     /// - Parameters:

@@ -18,6 +18,9 @@ public struct Evaluation: Sendable {
     public let accuracy: Double?
     /// The confusion matrix (classification only).
     public let confusion: ConfusionMatrix?
+    /// The number of terms the mean loss averages (samples, output values or tokens), for adding
+    /// evaluations of several processes' shares.
+    let elements: Int
 
     /// Creates a result.
     ///
@@ -30,6 +33,16 @@ public struct Evaluation: Sendable {
         self.loss = loss
         self.accuracy = accuracy
         self.confusion = confusion
+        self.elements = count
+    }
+
+    init(task: LearningTask, count: Int, loss: Double, accuracy: Double?, confusion: ConfusionMatrix?, elements: Int) {
+        self.task = task
+        self.count = count
+        self.loss = loss
+        self.accuracy = accuracy
+        self.confusion = confusion
+        self.elements = elements
     }
 
     /// A language model's loss in bits per token (bits per character with a character vocabulary):

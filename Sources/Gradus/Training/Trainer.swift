@@ -84,6 +84,10 @@ public final class Trainer {
     /// process-wide ``Interruption`` that SIGINT/SIGTERM set. A program running several trainings can
     /// give each its own.
     public var interruptionRequest: () -> Int32? = { Interruption.requested }
+    /// The processes this trainer trains with, after ``distribute(over:)``; nil: this process alone.
+    public private(set) var dataParallel: (any DataParallelGroup)? = nil
+    /// What keeps the gradients averaged over the processes (a `DistributedDataParallel`).
+    private var gradientSynchronizer: AnyObject? = nil
 
     /// Creates a trainer.
     ///
@@ -166,6 +170,33 @@ public final class Trainer {
     public var multiInputModel: (any MultiInputLayer)? {
         if case .multi(let layer) = forwardModel { return layer }
         return nil
+    }
+
+    /// Trains data-parallel with the processes of `group` from now on: the model's parameters become the
+    /// first process's on every process, and gradients are averaged over the processes after every
+    /// backward pass. Each process then reads its share of every epoch's batches (a
+    /// ``DistributedSampler`` with the trainer's seed), so that the `batchSize` given to
+    /// ``trainEpoch(_:batchSize:epochs:onBatch:)`` and ``fit(train:test:epochs:batchSize:onBatch:onEpoch:)``
+    /// is the global batch (it must be divisible by the number of processes) and the processes' `k`-th
+    /// batches together are exactly the `k`-th batch one process would train on. Epoch metrics and
+    /// evaluations are summed over the processes (exact counts; each process evaluates its share).
+    /// The processes agree after every forward pass: when a batch fails or its loss is not finite on
+    /// any of them, all skip it or all stop (``nonFiniteLoss``); an interruption stops all at the same batch.
+    ///
+    /// Call it on every process after loading any checkpoint and before training; every process must
+    /// then make the same calls.
+    ///
+    /// - Parameter group: the processes (GradusDistributed's `ProcessGroup`).
+    /// - Throws: what the group throws when the processes' models differ or communication fails.
+    ///
+    /// ```swift
+    /// let group = try ProcessGroup.initialize()
+    /// try trainer.distribute(over: group)
+    /// try trainer.fit(train: train, test: test, epochs: 10, batchSize: 64)   // 64 over all processes
+    /// ```
+    public func distribute(over group: any DataParallelGroup) throws {
+        gradientSynchronizer = try group.synchronizeGradients(of: module)
+        dataParallel = group
     }
 
     /// Sets the counters of a run being resumed: the next epoch trained is `epoch + 1`. Load the model's
@@ -255,15 +286,33 @@ public final class Trainer {
         optimizer.zeroGrad()
         // The forward pass and the loss run in an error scope: a batch that does not fit the model
         // throws here, before backward and the update.
-        let (output, loss, count) = try GradusError.catching {
-            let (output, samples) = forward(inputs)
-            try GradusError.throwIfRecorded()
-            if task.predictsClasses { try Self.checkLabels(targets, classes: output.shape[output.rank - 1]) }
-            // A language model's unit is the token: its losses and accuracies are means over tokens.
-            return (output, task.loss(output, targets), task == .languageModel ? targets.count : samples)
+        let computed: Result<(Tensor, Tensor, Int), Error> = Result {
+            try GradusError.catching {
+                let (output, samples) = forward(inputs)
+                try GradusError.throwIfRecorded()
+                if task.predictsClasses { try Self.checkLabels(targets, classes: output.shape[output.rank - 1]) }
+                // A language model's unit is the token: its losses and accuracies are means over tokens.
+                return (output, task.loss(output, targets), task == .languageModel ? targets.count : samples)
+            }
         }
+        // Data-parallel: every process learns whether any batch failed or has a non-finite loss, so that
+        // all go into backward (whose gradient averaging needs every process) or none does.
+        var elsewhereNonFinite = false
+        if let group = dataParallel {
+            let localValue = (try? computed.get()).map { Double($0.1.item(Double.self)) } ?? 0
+            let flags = try group.sumAcrossProcesses([(try? computed.get()) == nil ? 1 : 0, localValue.isFinite ? 0 : 1])
+            if case .failure(let error) = computed { throw error }
+            if flags[0] > 0 {
+                throw TrainingError("training stopped at step \(step + 1): a batch failed on another process (its message says why); all processes stop together")
+            }
+            elsewhereNonFinite = flags[1] > 0 && localValue.isFinite
+        }
+        let (output, loss, count) = try computed.get()
         let value = Double(loss.item(Double.self))
         let skipped = StepResult(loss: value, count: count, correct: 0, skipped: true)
+        if elsewhereNonFinite, nonFiniteLoss != .ignore {
+            return (skipped, "the loss is not finite on another process; no process updated the weights with this batch")
+        }
         if !value.isFinite, nonFiniteLoss != .ignore {
             var problem = "the loss is \(value); the weights were not updated with this batch"
             if let bad = FiniteCheck.firstProblem(namedParameters) {
@@ -308,6 +357,16 @@ public final class Trainer {
     /// ```
     public func nonFiniteParameter() -> String? { FiniteCheck.firstProblem(namedParameters) }
 
+    /// The signal that asks to stop, agreed by all processes in data-parallel training (any one asking
+    /// stops all at the same batch).
+    private func agreedInterruption() throws -> Int32? {
+        let local = interruptionRequest()
+        guard let group = dataParallel else { return local }
+        let t = try group.sumAcrossProcesses([local == nil ? 0 : 1, Double(local ?? 0)])
+        guard t[0] > 0 else { return nil }
+        return local ?? Int32(t[1] / t[0])
+    }
+
     static let nonFiniteAdvice = "Check the data for NaN or infinite values, lower the learning rate, or skip such batches "
         + "(gradus train --on-nonfinite skip, NonFiniteLossPolicy.skip); --detect-anomaly (AnomalyMode) names the first "
         + "operation that produces a non-finite value."
@@ -334,7 +393,15 @@ public final class Trainer {
         try require(batchSize >= 1, "Trainer.trainEpoch: batchSize must be at least 1, got \(batchSize)")
         let forward = try forwardModel.forward(D.Input.self, op: "Trainer.trainEpoch")
         module.train()
-        let loader = DataLoader(data, batchSize: batchSize, shuffle: true, seed: seed)
+        let loader: DataLoader<D>
+        if let group = dataParallel {
+            try require(batchSize % group.worldSize == 0,
+                        "Trainer.trainEpoch: the batch of \(batchSize) samples is split over \(group.worldSize) processes and must be divisible by \(group.worldSize)")
+            let sampler = try DistributedSampler(count: data.count, worldSize: group.worldSize, rank: group.rank, shuffle: true, seed: seed)
+            loader = DataLoader(data, batchSize: batchSize / group.worldSize, sampler: sampler)
+        } else {
+            loader = DataLoader(data, batchSize: batchSize, shuffle: true, seed: seed)
+        }
         let batches = loader.count
         let lastEpoch = Swift.max(epochs ?? (epoch + 1), epoch + 1)
         let start = DispatchTime.now().uptimeNanoseconds
@@ -343,14 +410,24 @@ public final class Trainer {
         // batches depends only on the seed and the epoch, so the remaining ones are the same).
         var progress = unfinishedEpoch ?? EpochProgress()
         unfinishedEpoch = nil
+        if let group = dataParallel, group.rank != 0 {
+            // A restored epoch's sums are the processes' totals (see below): the first process carries them.
+            progress = EpochProgress(batches: progress.batches)
+        }
         var lossSum = progress.lossSum, seen = progress.seen, processed = progress.processed
         var correct = progress.correct, skipped = progress.skipped
         func mean(_ total: Double) -> Double { seen == 0 ? (skipped > 0 ? .nan : 0) : total / Double(seen) }
         for (k, batch) in loader.batches(epoch: epoch).enumerated() {
             if k < progress.batches { continue }
-            if let signal = interruptionRequest(), k > 0 {
+            if k > 0, let signal = try agreedInterruption() {
                 progress = EpochProgress(batches: k, lossSum: lossSum, seen: seen, processed: processed,
                                          correct: correct, skipped: skipped)
+                if let group = dataParallel {
+                    // The saved progress holds the processes' totals (skipped batches are the same on all).
+                    let t = try group.sumAcrossProcesses([lossSum, Double(seen), Double(processed), Double(correct)])
+                    progress = EpochProgress(batches: k, lossSum: t[0], seen: Int(t[1]), processed: Int(t[2]),
+                                             correct: Int(t[3]), skipped: skipped)
+                }
                 unfinishedEpoch = progress
                 throw TrainingInterrupted(signal: signal, epoch: epoch + 1, batch: k, checkpoint: nil)
             }
@@ -376,6 +453,10 @@ public final class Trainer {
                                          accuracy: task.predictsClasses ? mean(Double(correct)) : nil,
                                          samplesPerSecond: Double(processed) / Swift.max(elapsed, 1e-9), secondsLeft: left))
             }
+        }
+        if let group = dataParallel {
+            let t = try group.sumAcrossProcesses([lossSum, Double(seen), Double(processed), Double(correct)])
+            lossSum = t[0]; seen = Int(t[1]); processed = Int(t[2]); correct = Int(t[3])
         }
         let elapsed = Self.seconds(since: start)
         let lr = optimizer.learningRate
@@ -405,7 +486,7 @@ public final class Trainer {
     public func evaluate<D: Dataset>(_ data: D, batchSize: Int = 256, classes: Int? = nil) -> Evaluation {
         checked(or: Self.failedEvaluation(task)) {
             try Self.runEvaluation(forwardModel, task: task, data: data, batchSize: batchSize, classes: classes,
-                                   op: "Trainer.evaluate")
+                                   op: "Trainer.evaluate", group: dataParallel)
         }
     }
 
@@ -461,7 +542,25 @@ public final class Trainer {
 
     /// The evaluation loop shared by both kinds of model; `op` names the caller in errors.
     static func runEvaluation<D: Dataset>(_ model: ForwardModel, task: LearningTask, data: D, batchSize: Int,
-                                          classes: Int?, op: String) throws -> Evaluation {
+                                          classes: Int?, op: String, group: (any DataParallelGroup)? = nil) throws -> Evaluation {
+        if let group, group.worldSize > 1 {
+            // Each process evaluates every worldSize-th sample; the sums and counts are added up exactly.
+            let share = Subset(base: data, indices: Array(stride(from: group.rank, to: data.count, by: group.worldSize)))
+            let local = try runEvaluation(model, task: task, data: share, batchSize: batchSize, classes: classes, op: op)
+            let elements = local.count == 0 ? 0.0 : Double(local.elements)
+            let localClasses = Double(local.confusion?.classes ?? 0)
+            let head = try group.sumAcrossProcesses([local.loss * elements, elements, localClasses, localClasses > 0 ? 1 : 0])
+            var confusion: ConfusionMatrix? = nil
+            if head[3] > 0 {
+                let n = Int(head[2] / head[3])
+                try require(localClasses == 0 || Int(localClasses) == n, "\(op): the processes' models predict different numbers of classes", .shapeMismatch)
+                let mine = local.confusion?.counts.flatMap { $0.map(Double.init) } ?? [Double](repeating: 0, count: n * n)
+                let summed = try group.sumAcrossProcesses(mine)
+                confusion = ConfusionMatrix(classes: n, counts: (0..<n).map { r in (0..<n).map { Int(summed[r * n + $0]) } })
+            }
+            return Evaluation(task: task, count: data.count, loss: head[0] / Swift.max(head[1], 1),
+                              accuracy: confusion?.accuracy, confusion: confusion, elements: Int(head[1]))
+        }
         let forward = try model.forward(D.Input.self, op: op)
         let module = model.module
         let wasTraining = module.isTraining
@@ -491,7 +590,7 @@ public final class Trainer {
             }
         }
         return Evaluation(task: task, count: data.count, loss: lossSum / Double(Swift.max(elements, 1)),
-                          accuracy: confusion?.accuracy, confusion: confusion)
+                          accuracy: confusion?.accuracy, confusion: confusion, elements: elements)
     }
 
     /// Trains until ``epoch`` reaches `epochs`, evaluating on `test` after each epoch.

@@ -77,13 +77,16 @@ public final class TrainingRun {
     ///   - data: other data (with the same shapes), or nil for the run's own.
     ///   - outputDirectory: where to write, or nil for the checkpoint's folder.
     ///   - nonFiniteLoss: another handling of non-finite losses, or nil for the saved run's.
+    ///   - writesOutputs: false for the processes of a data-parallel run other than the first, which
+    ///     write nothing.
     /// - Throws: ``DataError`` or ``TrainingError`` when the checkpoint or data cannot be used.
     ///
     /// ```swift
     /// let run = try TrainingRun(resuming: "runs/a/epoch-5.safetensors")
     /// ```
     public convenience init(resuming path: String, epochs: Int? = nil, data: DataSpec? = nil,
-                            outputDirectory: String? = nil, nonFiniteLoss: NonFiniteLossPolicy? = nil) throws {
+                            outputDirectory: String? = nil, nonFiniteLoss: NonFiniteLossPolicy? = nil,
+                            writesOutputs: Bool = true) throws {
         let checkpoint = try Checkpoint.load(path)
         guard let json = checkpoint.metadata["config"] else {
             throw TrainingError("\(path): the checkpoint has no run configuration (metadata 'config'); was it written by gradus train?")
@@ -93,7 +96,7 @@ public final class TrainingRun {
         if let data { config.data = data }
         if let nonFiniteLoss { config.nonFiniteLoss = nonFiniteLoss }
         try self.init(config: config, checkpoint: checkpoint, checkpointFile: path,
-                      outputDirectory: outputDirectory ?? (path as NSString).deletingLastPathComponent)
+                      outputDirectory: writesOutputs ? outputDirectory ?? (path as NSString).deletingLastPathComponent : nil)
     }
 
     init(config original: RunConfig, checkpoint: Checkpoint?, checkpointFile: String = "checkpoint",
