@@ -63,7 +63,7 @@ let package = Package(
         // Multi-process checks of GradusDistributed, launched under mpirun by Tests/DistributedTests.
         .executableTarget(name: "GradusDistributedChecks", dependencies: ["Gradus", "GradusDistributed"]),
         .executableTarget(name: "LinearRegressionExample", dependencies: ["Gradus"]),
-        .executableTarget(name: "GradusBenchmarks", dependencies: ["Gradus", "CBLAS"]),
+        .executableTarget(name: "GradusBenchmarks", dependencies: ["Gradus", "GradusDistributed", "CBLAS"]),
         // The `gradus` command line: the commands live in a library so that tests can parse and run them.
         .target(
             name: "GradusCommands",

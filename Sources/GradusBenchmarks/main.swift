@@ -1,5 +1,6 @@
 import Foundation
 import Gradus
+import GradusDistributed
 
 // gradus-bench [--threads N] [WORKLOAD ...]
 // Prints one line per workload, `NAME VALUE UNIT threads=N`, in the format of
@@ -12,6 +13,8 @@ var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
     if a == "--threads", let v = args.popFirst(), let n = Int(v), n > 0 {
         threads = n
+    } else if a == "--bucket-mb", let v = args.popFirst(), let mb = Double(v), mb > 0 {
+        DistributedWorkloads.bucketMB = mb
     } else if a == "--help" || a == "-h" {
         print("usage: gradus-bench [--threads N] [WORKLOAD ...]")
         print("workloads: " + allWorkloads.map(\.name).joined(separator: " "))
@@ -22,6 +25,19 @@ while let a = args.popFirst() {
     } else {
         only.append(a)
     }
+}
+// Under mpirun: the data-parallel workloads (DistributedWorkloads.swift), one thread per process.
+if ProcessGroup.isLaunchedByMPI {
+    Threading.count = threads
+    do {
+        let group = try ProcessGroup.initialize()
+        try DistributedWorkloads.run(only, group: group)
+        try group.finalize()
+    } catch {
+        FileHandle.standardError.write("gradus-bench: \(error)\n".data(using: .utf8)!)
+        exit(1)
+    }
+    exit(0)
 }
 let known = Set(allWorkloads.map(\.name))
 for name in only where !known.contains(name) {

@@ -8,8 +8,8 @@ import Gradus
 ///
 /// - When it is made, rank 0's parameters and buffers are copied to every rank (and the ranks check that
 ///   their models have the same parameters).
-/// - Gradients are grouped into buckets of about ``bucketCapacityBytes`` in reverse order of the
-///   parameters (the order in which backward finishes them). A post-accumulate hook on every parameter
+/// - Gradients are grouped into buckets of about ``bucketCapacityBytes`` (the first one at most 1 MiB)
+///   in reverse order of the parameters (the order in which backward finishes them). A post-accumulate hook on every parameter
 ///   notes when its gradient is final; as soon as a bucket's gradients are all final, its non-blocking
 ///   all-reduce starts, while backward goes on with the layers below. Buckets start in the same order on
 ///   every rank.
@@ -141,7 +141,10 @@ public final class DistributedDataParallel: @unchecked Sendable {
         }
         for i in parameters.indices.reversed() {
             let p = parameters[i]
-            if currentType != p.dtype || currentBytes + p.count * p.dtype.byteSize > bucketCapacityBytes && !current.isEmpty {
+            // As in PyTorch, the first bucket (the last layers, whose gradients are final first) holds at
+            // most 1 MiB, so that communication starts early in backward.
+            let capacity = buckets.isEmpty ? min(bucketCapacityBytes, 1 << 20) : bucketCapacityBytes
+            if currentType != p.dtype || currentBytes + p.count * p.dtype.byteSize > capacity && !current.isEmpty {
                 close()
                 currentType = p.dtype
             }
