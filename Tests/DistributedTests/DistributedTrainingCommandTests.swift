@@ -98,6 +98,34 @@ struct DistributedTrainingCommandTests {
         #expect(try weights(cut) == weights(full))
     }
 
+    @Test("a process killed during training stops the job within 30 s, naming its rank")
+    func processKilled() throws {
+        let out = folder("killed"), log = root + "/killed.log"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        guard let mpirun = MPILaunch.mpirun else { Issue.record("no mpirun"); return }
+        let p = try SignalableProcess(mpirun, ["--allow-run-as-root", "--oversubscribe", "-np", "2", MPILaunch.gradus,
+                                               "train", "--epochs", "200", "--batch-size", "16", "--threads", "1", "--quiet", "--out", out],
+                                      output: log)
+        let start = Date()
+        while Date().timeIntervalSince(start) < 120, !FileManager.default.fileExists(atPath: out + "/metrics.csv") { usleep(20_000) }
+        // The second process: the newest `gradus train` writing to this folder.
+        let ps = Process()
+        ps.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
+        ps.arguments = ["-n", "-f", "gradus train .*--out \(out)"]
+        let pipe = Pipe()
+        ps.standardOutput = pipe
+        try ps.run()
+        ps.waitUntilExit()
+        let victim = Int32(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        let killedAt = Date()
+        if let victim { kill(victim, SIGKILL) } else { Issue.record("no process found") }
+        let status = p.wait()
+        #expect(status != 0)
+        #expect(Date().timeIntervalSince(killedAt) < 30)
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(text.contains("rank") && text.contains("signal 9"), "\(text)")
+    }
+
     @Test("a global batch that does not split evenly is refused on every process, without a hang")
     func unevenBatch() throws {
         let r = try MPILaunch.gradus(Self.base + ["--batch-size", "63", "--out", folder("uneven")], processes: 2, timeout: 60)
