@@ -149,9 +149,6 @@ public struct Train: ParsableCommand {
     @Flag(help: "Train data-parallel over the processes of an MPI launch (implied when started by mpirun): --batch-size is the global batch, split evenly over the processes; only the first process prints and writes files.")
     public var distributed = false
 
-    @Flag(help: "With several processes: batch normalization with the statistics of the whole global batch (synchronized over the processes).")
-    public var syncBatchnorm = false
-
     public init() {}
 
     public func validate() throws {
@@ -346,7 +343,6 @@ public struct Train: ParsableCommand {
             guard c.batchSize % group.worldSize == 0 else {
                 throw ValidationError("--batch-size \(c.batchSize) is the global batch, split over \(group.worldSize) processes: give a multiple of \(group.worldSize)")
             }
-            if syncBatchnorm { SyncBatchNorm.convert(run.model, group: group) }
             try run.trainer.distribute(over: group)
             processes = " over \(group.worldSize) processes (\(c.batchSize / group.worldSize) samples each, \(Threading.count) thread\(Threading.count == 1 ? "" : "s") per process)"
         }
