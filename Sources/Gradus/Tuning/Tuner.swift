@@ -78,7 +78,7 @@ public final class Tuner {
     /// The study's folder.
     public let directory: String
     /// The trials so far, in number order.
-    public private(set) var trials: [Trial]
+    public internal(set) var trials: [Trial]
     /// The test score of the retrained best configuration, once evaluated.
     public private(set) var test: TestScore?
     /// Called with every event (progress lines, tests).
@@ -88,7 +88,11 @@ public final class Tuner {
     /// run again on resume, and ``run(trials:timeLimit:)`` throws ``TrainingInterrupted``.
     public var interruptionRequest: () -> Int32? = { Interruption.requested }
 
-    private let journal: StudyJournal
+    /// Worker processes that train trials in parallel (see ``TrialWorkers``); nil or a count of 1: the
+    /// trials run in this process, one after another.
+    public var workers: TrialWorkers? = nil
+
+    let journal: StudyJournal
 
     /// The journal's path.
     public var journalPath: String { Self.join(directory, StudyJournal.fileName) }
@@ -192,6 +196,7 @@ public final class Tuner {
         if let timeLimit, !(timeLimit > 0 && timeLimit.isFinite) {
             throw TrainingError("the time limit must be a positive number of seconds, got \(timeLimit)")
         }
+        if let workers { try workers.validate() }
         let lock = try FolderLock(directory)
         defer { withExtendedLifetime(lock) {} }
         let start = DispatchTime.now().uptimeNanoseconds
@@ -214,28 +219,32 @@ public final class Tuner {
         if let capacity = sampler.capacity(settings.space) { limit = Swift.min(limit, capacity) }
         let deadline: UInt64? = timeLimit.map { start &+ UInt64(Swift.min(9e18, ($0 * 1e9).rounded(.up))) }
         var stoppedByTime = false
-        while true {
-            if let signal = interruptionRequest() {
-                throw TrainingInterrupted(signal: signal, epoch: 0, batch: 0, checkpoint: nil)
-            }
-            let number: Int, params: [String: TrialValue]
-            if let running = trials.first(where: { $0.state == .running }) {
-                number = running.number
-                params = running.parameters
-            } else if trials.count < limit {
-                number = trials.count
-                params = try settings.space.normalize(try sampler.sample(settings.space, number: number, history: trials,
-                                                                         direction: settings.direction, seed: settings.seed))
-            } else {
-                break
-            }
-            if let timeLimit, elapsed() >= timeLimit {
-                stoppedByTime = true
-                break
-            }
-            if try runTrial(number, params, pruner: pruner, deadline: deadline) {
-                stoppedByTime = true
-                break
+        if let workers, workers.count > 1 {
+            stoppedByTime = try runWithWorkers(workers, limit: limit, sampler: sampler, pruner: pruner, deadline: deadline)
+        } else {
+            while true {
+                if let signal = interruptionRequest() {
+                    throw TrainingInterrupted(signal: signal, epoch: 0, batch: 0, checkpoint: nil)
+                }
+                let number: Int, params: [String: TrialValue]
+                if let running = trials.first(where: { $0.state == .running }) {
+                    number = running.number
+                    params = running.parameters
+                } else if trials.count < limit {
+                    number = trials.count
+                    params = try settings.space.normalize(try sampler.sample(settings.space, number: number, history: trials,
+                                                                             direction: settings.direction, seed: settings.seed))
+                } else {
+                    break
+                }
+                if let timeLimit, elapsed() >= timeLimit {
+                    stoppedByTime = true
+                    break
+                }
+                if try runTrial(number, params, pruner: pruner, deadline: deadline) {
+                    stoppedByTime = true
+                    break
+                }
             }
         }
         let searchSeconds = elapsed()
