@@ -73,16 +73,17 @@ extension Tuner {
             try finish(slot, e > 0 ? .pruned : .failed,
                        e > 0 ? "stopped by the time limit after epoch \(e)" : "stopped by the time limit before its first epoch")
         }
-        func describe(_ slot: Slot) -> String {
+        /// `during trial 3, after epoch 2` / `during trial 3, before its first epoch`.
+        func during(_ slot: Slot) -> String {
             let e = trials[slot.trial].scores.count
-            return "\(slot.worker.label) " + (e > 0 ? "after epoch \(e)" : "before its first epoch")
+            return "during trial \(slot.trial), " + (e > 0 ? "after epoch \(e)" : "before its first epoch")
         }
         /// Kills a worker that broke the protocol and fails its trial.
         func reject(_ slot: Slot, _ problem: String) throws {
             slot.worker.signal(SIGKILL)
             slot.worker.reap(wait: true)
             slot.worker.closeConnection()
-            try finish(slot, .failed, "\(describe(slot)) broke the worker protocol (\(problem)) and was killed")
+            try finish(slot, .failed, "\(slot.worker.label) broke the worker protocol \(during(slot)): \(problem); it was killed")
         }
         /// Stops every worker and forgets them (their trials stay as they are).
         func stopAll() {
@@ -135,6 +136,7 @@ extension Tuner {
                         let line = try job.line()
                         let worker = try WorkerProcess(executable: workers.executable, arguments: workers.arguments, label: label)
                         slots.append(Slot(worker: worker, trial: number, began: began))
+                        onEvent?(.workerStarted(fresh, pid: worker.pid, label: worker.label))
                         // A worker that died at once is seen below: its end fails the trial with its status.
                         worker.send(line)
                     } catch let e as TrainingError {
@@ -173,7 +175,8 @@ extension Tuner {
                             do {
                                 message = try TrialWorkerMessage.parse(line)
                             } catch let e as TrainingError {
-                                try reject(slot, "'\(TrialWorkerMessage.clip(line))': \(e.message)")
+                                try reject(slot, slot.ready ? "'\(TrialWorkerMessage.clip(line))': \(e.message)"
+                                                            : "its first line is '\(TrialWorkerMessage.clip(line))', not 'ready'")
                                 break
                             }
                             if !slot.ready {
@@ -232,7 +235,7 @@ extension Tuner {
                                     // leave the trial unfinished; the loop's top stops the rest.
                                     slot.done = true
                                 } else {
-                                    try finish(slot, .failed, "\(describe(slot)) was stopped by signal \(signal)")
+                                    try finish(slot, .failed, "\(slot.worker.label) was stopped by signal \(signal) \(during(slot))")
                                 }
                             case .failed(let text):
                                 try finish(slot, .failed, text)
@@ -257,7 +260,7 @@ extension Tuner {
                             } else if interruptionRequest() != nil {
                                 slot.done = true
                             } else {
-                                try finish(slot, .failed, "\(describe(slot)) \(slot.worker.statusText) without reporting the end of trial \(slot.trial)")
+                                try finish(slot, .failed, "\(slot.worker.label) \(slot.worker.statusText) \(during(slot)), without reporting its end")
                             }
                         }
                         gone.append(i)
@@ -268,7 +271,7 @@ extension Tuner {
                         slot.worker.closeConnection()
                         if !slot.done {
                             if slot.stoppedByTime { try finishStoppedByTime(slot) }
-                            else { try finish(slot, .failed, "\(describe(slot)) did not stop and was killed") }
+                            else { try finish(slot, .failed, "\(slot.worker.label) did not exit after reporting the end of trial \(slot.trial) and was killed") }
                         }
                         gone.append(i)
                     }

@@ -71,6 +71,9 @@ public final class Tuner {
         case runCreated(TrainingRun, RunRole)
         /// The best trial's configuration is being retrained on the whole training part.
         case retraining(Trial, RunConfig)
+        /// A worker process was started for a trial (parallel studies, ``workers``); `label` is how
+        /// messages name it (`worker 2 (pid 1234)`).
+        case workerStarted(Trial, pid: Int32, label: String)
     }
 
     /// The study's settings (the journal's header).
