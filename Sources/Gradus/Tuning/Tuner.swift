@@ -35,6 +35,13 @@ import Glibc
 /// new trials are proposed as in the uninterrupted study (the samplers are reseeded from the seed and
 /// the trial number). No trial is lost and none runs twice to completion.
 ///
+/// **In parallel.** With ``workers`` set to a count above 1, up to that many trials train at the same
+/// time, each in a worker process (``TrialWorkers``, ``TrialWorker``); this tuner stays the only writer
+/// of the journal, the only sampler and the only pruner (each worker streams its epochs and waits for
+/// `continue`, `prune` or `stop`). A worker that dies or breaks the protocol fails its trial, with a
+/// message naming it, and the study goes on. Trials are reproducible one by one; the order in which
+/// they finish, TPE's proposals after its start-up trials and pruning decisions depend on timing.
+///
 /// **No peeking.** Trials never see the test set: their per-epoch scores come from the validation part.
 /// The test set is evaluated once, for the best configuration, after it is retrained (the retraining's
 /// `metrics.csv` logs per-epoch test scores as `gradus train` does; nothing reads them). The journal
@@ -49,6 +56,8 @@ import Glibc
 /// print(result.best!.score!, result.test!.accuracy!, result.command!)
 ///
 /// let again = try Tuner(resuming: "runs/tune-digits")    // after a kill
+/// again.workers = TrialWorkers(count: 2)                  // two trials at a time from now on
+/// try again.run(trials: 40)
 /// ```
 public final class Tuner {
     /// What a ``TrainingRun`` made by the tuner is for.
