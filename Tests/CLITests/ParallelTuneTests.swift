@@ -25,6 +25,15 @@ private func journal(_ dir: String) throws -> [JournalRecord] {
     try StudyJournal(path: dir + "/study.jsonl").records
 }
 
+/// The complete lines of a journal being written by another process, read without touching the file
+/// (``StudyJournal`` cuts off a partial last line).
+private func peek(_ dir: String) -> [JournalRecord] {
+    guard let text = try? String(contentsOfFile: dir + "/study.jsonl", encoding: .utf8) else { return [] }
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    lines.removeLast()   // empty after the last line end, or a partial line
+    return lines.compactMap { try? JSONDecoder().decode(JournalRecord.self, from: Data($0.utf8)) }
+}
+
 /// How many records of `kind` name trial `n`.
 private func count(_ records: [JournalRecord], _ kind: JournalRecord.Kind, _ n: Int) -> Int {
     records.filter { $0.type == kind && $0.trial == n }.count
@@ -185,8 +194,8 @@ struct ParallelTuneTests {
         var killedAt: [JournalRecord] = []
         let until = Date().addingTimeInterval(120)
         while Date() < until && p.isRunning {
-            if let records = try? journal(out),
-               records.contains(where: { $0.type == .finished }),
+            let records = peek(out)
+            if records.contains(where: { $0.type == .finished }),
                records.contains(where: { r in r.type == .started && !records.contains { $0.type == .finished && $0.trial == r.trial } }) {
                 kill(p.processIdentifier, SIGKILL)
                 break
