@@ -22,6 +22,8 @@ extension Tuner {
     /// A worker and the trial it trains.
     private final class Slot {
         let worker: WorkerProcess
+        /// The worker's number, 1...count (a number is reused once its worker is gone).
+        let index: Int
         let trial: Int
         let began: UInt64
         /// The worker said `ready`.
@@ -33,8 +35,9 @@ extension Tuner {
         /// When it must be killed if it has not exited (after a stop or its report).
         var killAt: UInt64? = nil
 
-        init(worker: WorkerProcess, trial: Int, began: UInt64) {
+        init(worker: WorkerProcess, index: Int, trial: Int, began: UInt64) {
             self.worker = worker
+            self.index = index
             self.trial = trial
             self.began = began
         }
@@ -47,7 +50,6 @@ extension Tuner {
         var rerun = trials.filter { $0.state == .running }.map(\.number)
         var slots: [Slot] = []
         var stoppedByTime = false
-        var launched = 0
         let memoryBytes = MemoryBudget.bytes
         func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
         let grace = UInt64(workers.stopGrace * 1e9)
@@ -126,16 +128,17 @@ extension Tuner {
                     let began = now()
                     let folder = trialDirectory(number)
                     if FileManager.default.fileExists(atPath: folder) { try? FileManager.default.removeItem(atPath: folder) }
-                    launched += 1
-                    let label = "worker \((launched - 1) % workers.count + 1)"
+                    // Workers are numbered 1...count by slot: the lowest number no running worker has.
+                    let busy = Set(slots.map(\.index))
+                    let index = (1...workers.count).first { !busy.contains($0) } ?? slots.count + 1
                     do {
                         var config = try SearchSpace.apply(params, to: settings.base)
                         config.data.validationFraction = settings.validationFraction
                         config.saveEvery = 0
                         let job = TrialJob(trial: number, config: config, directory: folder, threads: workers.threads, memoryBytes: memoryBytes)
                         let line = try job.line()
-                        let worker = try WorkerProcess(executable: workers.executable, arguments: workers.arguments, label: label)
-                        slots.append(Slot(worker: worker, trial: number, began: began))
+                        let worker = try WorkerProcess(executable: workers.executable, arguments: workers.arguments, label: "worker \(index)")
+                        slots.append(Slot(worker: worker, index: index, trial: number, began: began))
                         onEvent?(.workerStarted(fresh, pid: worker.pid, label: worker.label))
                         // A worker that died at once is seen below: its end fails the trial with its status.
                         worker.send(line)
