@@ -148,10 +148,11 @@ struct ParallelTuneTests {
             ("echo hello", "not 'ready'"),
             ("echo ready 1; read job; echo 'epoch {nonsense'", "broke the worker protocol"),
             ("echo ready 1; read job; kill -9 $$", "SIGKILL"),
+            ("exec sleep 100", "did not say 'ready' within 0.5 s"),
         ]
         for (i, (script, expected)) in scripts.enumerated() {
             let tuner = try Tuner(settings: digitsStudy(["--sampler", "random"]), directory: dir + "/s\(i)")
-            tuner.workers = TrialWorkers(count: 2, executable: "/bin/sh", arguments: ["-c", script])
+            tuner.workers = TrialWorkers(count: 2, executable: "/bin/sh", arguments: ["-c", script], readyTimeout: 0.5)
             let result = try tuner.run(trials: 3)
             #expect(result.trials.count == 3 && result.trials.allSatisfy { $0.state == .failed })
             #expect(result.trials.allSatisfy { $0.message?.contains(expected) == true && $0.message?.contains("worker") == true },

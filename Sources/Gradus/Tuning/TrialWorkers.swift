@@ -28,6 +28,9 @@ public struct TrialWorkers: Sendable, Equatable {
     public var threads: Int
     /// Seconds a worker asked to stop (time limit, interruption) may take before it is killed.
     public var stopGrace: Double
+    /// Seconds a new worker may take to say `ready` before it is killed and its trial failed (a program
+    /// that is not a trial worker).
+    public var readyTimeout: Double
 
     /// Creates the settings.
     ///
@@ -37,12 +40,15 @@ public struct TrialWorkers: Sendable, Equatable {
     ///   - arguments: its arguments (default: `["tune-worker"]`, the `gradus` subcommand).
     ///   - threads: compute threads per worker (default 1).
     ///   - stopGrace: seconds between SIGTERM and SIGKILL when workers are stopped (default 10).
-    public init(count: Int, executable: String? = nil, arguments: [String] = ["tune-worker"], threads: Int = 1, stopGrace: Double = 10) {
+    ///   - readyTimeout: seconds a worker may take to start (default 60).
+    public init(count: Int, executable: String? = nil, arguments: [String] = ["tune-worker"], threads: Int = 1, stopGrace: Double = 10,
+                readyTimeout: Double = 60) {
         self.count = count
         self.executable = executable ?? Self.currentExecutable
         self.arguments = arguments
         self.threads = threads
         self.stopGrace = stopGrace
+        self.readyTimeout = readyTimeout
     }
 
     /// The running program: `/proc/self/exe` resolved, else `CommandLine.arguments[0]`.
@@ -62,7 +68,8 @@ public struct TrialWorkers: Sendable, Equatable {
     public func validate() throws {
         guard count >= 1 && count <= Self.maxCount else { throw TrainingError("the number of workers must lie in 1...\(Self.maxCount), got \(count)") }
         guard threads >= 1 && threads <= 1024 else { throw TrainingError("the threads per worker must lie in 1...1024, got \(threads)") }
-        guard stopGrace >= 0 && stopGrace.isFinite else { throw TrainingError("the stop grace must be a non-negative number of seconds, got \(stopGrace)") }
+        guard stopGrace >= 0 && stopGrace <= 86_400 else { throw TrainingError("the stop grace must lie in 0...86400 seconds, got \(stopGrace)") }
+        guard readyTimeout > 0 && readyTimeout <= 86_400 else { throw TrainingError("the ready timeout must lie in (0, 86400] seconds, got \(readyTimeout)") }
         guard count == 1 || access(executable, X_OK) == 0 else {
             throw TrainingError("the worker program \(executable) is not an executable file")
         }

@@ -53,6 +53,7 @@ extension Tuner {
         let memoryBytes = MemoryBudget.bytes
         func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
         let grace = UInt64(workers.stopGrace * 1e9)
+        let readyTimeout = UInt64(workers.readyTimeout * 1e9)
 
         func finishTrial(_ n: Int, began: UInt64, _ state: Trial.State, _ message: String?) throws {
             trials[n].state = state
@@ -266,6 +267,9 @@ extension Tuner {
                                 try finish(slot, .failed, "\(slot.worker.label) \(slot.worker.statusText) \(during(slot)), without reporting its end")
                             }
                         }
+                        gone.append(i)
+                    } else if !slot.ready, !slot.done, now() >= slot.began &+ readyTimeout {
+                        try reject(slot, "it did not say 'ready' within \(workers.readyTimeout) s")
                         gone.append(i)
                     } else if let killAt = slot.killAt, now() >= killAt {
                         // Asked to stop (or done) and still running after the grace: kill it.
