@@ -46,7 +46,11 @@ public enum TrialWorker {
         guard send(.ready(version: TrialWorkerMessage.version)) else { return 3 }
         let job: TrialJob
         do {
-            guard let line = try reader.next() else { return 3 }
+            guard let line = try reader.next() else {
+                _ = writeLine("gradus tune-worker: no job on standard input; this command trains one trial for gradus tune --workers, "
+                              + "which starts it", to: 2)
+                return 3
+            }
             job = try TrialJob.parse(line)
         } catch let e as TrainingError {
             _ = send(.failed("the worker could not read its job: " + e.message))
