@@ -161,6 +161,41 @@ struct ParallelTuneTests {
         }
     }
 
+    @Test("a stop asked of the coordinator stops every worker and leaves their trials unfinished; resuming runs them again")
+    func interrupted() throws {
+        let dir = try temporaryFolder("parallel-stop")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tuner = try Tuner(settings: digitsStudy(["--sampler", "random", "--pruner", "none"], epochs: 4), directory: dir + "/study")
+        tuner.workers = TrialWorkers(count: 2, executable: try gradusBinary())
+        final class Request: @unchecked Sendable { var signal: Int32? = nil }
+        let request = Request()
+        var pids: [Int32] = []
+        tuner.interruptionRequest = { request.signal }
+        tuner.onEvent = { event in
+            switch event {
+            case .workerStarted(_, let pid, _): pids.append(pid)
+            case .epochScored(let t, _) where t.number == 1 && t.scores.count == 1: request.signal = SIGINT
+            default: break
+            }
+        }
+        #expect(throws: TrainingInterrupted.self) { try tuner.run(trials: 4) }
+        // Every worker is gone (reaped: kill(pid, 0) fails).
+        #expect(pids.allSatisfy { kill($0, 0) != 0 })
+        let records = try journal(dir + "/study")
+        #expect(count(records, .started, 1) == 1 && count(records, .finished, 1) == 0)
+        let unfinished = Set(records.filter { $0.type == .started }.compactMap(\.trial))
+            .subtracting(records.filter { $0.type == .finished }.compactMap(\.trial))
+        let again = try Tuner(resuming: dir + "/study")
+        again.workers = TrialWorkers(count: 2, executable: try gradusBinary())
+        let result = try again.run(trials: 4)
+        #expect(result.trials.count == 4 && result.trials.allSatisfy { $0.state == .complete })
+        let after = try journal(dir + "/study")
+        for n in 0..<4 {
+            #expect(count(after, .finished, n) == 1, "trial \(n)")
+            #expect(count(after, .started, n) == (unfinished.contains(n) ? 2 : 1), "trial \(n)")
+        }
+    }
+
     @Test("time limit: no trial starts after it, running workers are stopped and their trials recorded")
     func timeLimit() throws {
         let dir = try temporaryFolder("parallel-time")
