@@ -152,7 +152,8 @@ struct ParallelTuneTests {
         ]
         for (i, (script, expected)) in scripts.enumerated() {
             let tuner = try Tuner(settings: digitsStudy(["--sampler", "random"]), directory: dir + "/s\(i)")
-            tuner.workers = TrialWorkers(count: 2, executable: "/bin/sh", arguments: ["-c", script], readyTimeout: 0.5)
+            tuner.workers = TrialWorkers(count: 2, executable: "/bin/sh", arguments: ["-c", script],
+                                         readyTimeout: script.hasPrefix("exec sleep") ? 0.5 : 60)
             let result = try tuner.run(trials: 3)
             #expect(result.trials.count == 3 && result.trials.allSatisfy { $0.state == .failed })
             #expect(result.trials.allSatisfy { $0.message?.contains(expected) == true && $0.message?.contains("worker") == true },
