@@ -33,7 +33,7 @@ public struct Tune: ParsableCommand {
           gradus tune --trials 20 --epochs 5
           gradus tune --data /data/mnist --space lr=loguniform:1e-4:1e-1 --space batch-size=choice:32,64,128 --pruner asha
           gradus tune --resume --out runs/tune-digits --trials 40
-          gradus tune --trials 12 --epochs 3 --workers 2      # two trials at a time, in worker processes
+          gradus tune --trials 12 --epochs 3 --workers 2      # two trials at a time
         """
     )
 
