@@ -141,8 +141,9 @@ extension Tuner {
                         let worker = try WorkerProcess(executable: workers.executable, arguments: workers.arguments, label: "worker \(index)")
                         slots.append(Slot(worker: worker, index: index, trial: number, began: began))
                         onEvent?(.workerStarted(fresh, pid: worker.pid, label: worker.label))
-                        // A worker that died at once is seen below: its end fails the trial with its status.
-                        worker.send(line)
+                        // A job that cannot be sent (the worker died at once, or does not read): the worker is
+                        // killed if still there, and its end, seen below, fails the trial with how it ended.
+                        if !worker.send(line) { worker.signal(SIGKILL) }
                     } catch let e as TrainingError {
                         // A value that does not fit, or a worker that cannot be started: the trial fails.
                         try finishTrial(number, began: began, .failed, e.message)
