@@ -1262,6 +1262,17 @@ def export_flag_case(name, extra, expect):
         return ["export", "--checkpoint", d.ckpt_copy(), "--out", str(d.path / "m.onnx")] + extra
 
 
+# gradus tune --workers: the counts are bounded; a worker started by hand without a job says what it is.
+TUNE = ["tune", "--trials", "1", "--epochs", "1", "--quiet"]
+flag_case("flag_tune_workers_0", TUNE + ["--workers", "0"], ["--workers"], requires=("tune", "--workers"))
+flag_case("flag_tune_workers_int64_max", TUNE + ["--workers", I64MAX], ["--workers"], requires=("tune", "--workers"))
+flag_case("flag_tune_workers_negative", TUNE + ["--workers", "-2"], ["--workers"], requires=("tune", "--workers"))
+flag_case("flag_tune_worker_threads_0", TUNE + ["--workers", "2", "--worker-threads", "0"], ["--worker-threads"],
+          requires=("tune", "--worker-threads"))
+flag_case("flag_tune_worker_no_job", ["tune-worker"], ["no job"], requires=("tune", "--workers"),
+          note="stdin is /dev/null: the worker must explain itself, not hang or crash")
+
+
 export_flag_case("flag_export_opset_16", ["--opset", "16"], ["--opset"])
 export_flag_case("flag_export_opset_int64_max", ["--opset", I64MAX], ["--opset"])
 export_flag_case("flag_export_format_tflite", ["--format", "tflite"], ["--format"])
@@ -1447,7 +1458,7 @@ def prepare(ctx):
     ctx.ckpt_digits = str(good / "digits" / "checkpoint.safetensors")
     ctx.ckpt_csv = str(good / "csv" / "checkpoint.safetensors")
     ctx.ckpt_bytes = Path(ctx.ckpt_digits).read_bytes()
-    for cmd in ("train", "evaluate", "predict", "explain"):
+    for cmd in ("train", "evaluate", "predict", "explain", "tune"):
         r = run_gradus([ctx.gradus, cmd, "--help"], good, timeout=30, env=env)
         ctx.help[cmd] = r["stdout"] + r["stderr"]
 

@@ -33,6 +33,7 @@ public struct Tune: ParsableCommand {
           gradus tune --trials 20 --epochs 5
           gradus tune --data /data/mnist --space lr=loguniform:1e-4:1e-1 --space batch-size=choice:32,64,128 --pruner asha
           gradus tune --resume --out runs/tune-digits --trials 40
+          gradus tune --trials 12 --epochs 3 --workers 2      # two trials at a time
         """
     )
 
@@ -141,8 +142,14 @@ public struct Tune: ParsableCommand {
     @Flag(help: "Regression: standardize the targets.")
     public var standardizeTarget = false
 
-    @Option(help: "Threads for the tensor kernels (default: all cores).")
+    @Option(help: "Threads for the tensor kernels (default: all cores; with --workers: --worker-threads per worker).")
     public var threads: Int?
+
+    @Option(help: "Trials trained at the same time, each in a worker process of this program (1: one after another in this process).")
+    public var workers: Int = 1
+
+    @Option(help: "Compute threads of each worker process (with --workers above 1).")
+    public var workerThreads: Int = 1
 
     @Flag(help: "Print only the final lines.")
     public var quiet = false
@@ -172,6 +179,12 @@ public struct Tune: ParsableCommand {
             throw ValidationError("--batch-size must lie in 1...\(RunConfig.maxBatchSize), got \(batchSize)")
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        guard workers >= 1 && workers <= TrialWorkers.maxCount else {
+            throw ValidationError("--workers must lie in 1...\(TrialWorkers.maxCount), got \(workers)")
+        }
+        guard workerThreads >= 1 && workerThreads <= 1024 else {
+            throw ValidationError("--worker-threads must lie in 1...1024, got \(workerThreads)")
+        }
         if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number, got \(lr)") }
         if let momentum, !(momentum >= 0 && momentum < 1) { throw ValidationError("--momentum must lie in [0, 1), got \(momentum)") }
         guard weightDecay >= 0, weightDecay.isFinite else { throw ValidationError("--weight-decay must not be negative, got \(weightDecay)") }
@@ -265,6 +278,7 @@ public struct Tune: ParsableCommand {
             let studySettings = try self.settings()
             tuner = try Tuner(settings: studySettings, directory: out ?? defaultOut(studySettings.base))
         }
+        if workers > 1 { tuner.workers = TrialWorkers(count: workers, threads: workerThreads) }
         let s = tuner.settings
         let direction = s.direction
         let names = s.space.names
@@ -273,6 +287,7 @@ public struct Tune: ParsableCommand {
             let b = s.base
             console.line("gradus tune: \(s.sampler.name) sampler, pruner \(s.pruner.name), \(trials) trials"
                          + (timeLimit.map { String(format: ", time limit %.0f s", $0) } ?? "")
+                         + (workers > 1 ? ", \(workers) workers of \(workerThreads) thread\(workerThreads == 1 ? "" : "s")" : "")
                          + ", \(short) on \(Int((s.validationFraction * 100).rounded()))% of the training part, seed \(s.seed); study in \(tuner.directory)")
             console.line("base: \(b.model.architecture.rawValue)"
                          + (b.model.architecture == .mlp ? " hidden \(b.model.hidden.map(String.init).joined(separator: ","))" : "")

@@ -28,4 +28,11 @@ enum ChoosingHyperparametersSnippets {
         let result = try tuner.run(trials: 20)
         print(result.command ?? "no trial finished")
     }
+
+    static func parallelSearch(space: SearchSpace, base: RunConfig) throws {
+        let parallel = try Tuner(settings: StudySettings(space: space, base: base, seed: 0), directory: "runs/tune-parallel")
+        parallel.workers = TrialWorkers(count: 2)   // this executable's `tune-worker` subcommand
+        let found = try parallel.run(trials: 20)
+        print(found.best?.number ?? -1)
+    }
 }

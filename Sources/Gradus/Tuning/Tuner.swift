@@ -35,6 +35,13 @@ import Glibc
 /// new trials are proposed as in the uninterrupted study (the samplers are reseeded from the seed and
 /// the trial number). No trial is lost and none runs twice to completion.
 ///
+/// **In parallel.** With ``workers`` set to a count above 1, up to that many trials train at the same
+/// time, each in a worker process (``TrialWorkers``, ``TrialWorker``); this tuner stays the only writer
+/// of the journal, the only sampler and the only pruner (each worker streams its epochs and waits for
+/// `continue`, `prune` or `stop`). A worker that dies or breaks the protocol fails its trial, with a
+/// message naming it, and the study goes on. Trials are reproducible one by one; the order in which
+/// they finish, TPE's proposals after its start-up trials and pruning decisions depend on timing.
+///
 /// **No peeking.** Trials never see the test set: their per-epoch scores come from the validation part.
 /// The test set is evaluated once, for the best configuration, after it is retrained (the retraining's
 /// `metrics.csv` logs per-epoch test scores as `gradus train` does; nothing reads them). The journal
@@ -49,6 +56,8 @@ import Glibc
 /// print(result.best!.score!, result.test!.accuracy!, result.command!)
 ///
 /// let again = try Tuner(resuming: "runs/tune-digits")    // after a kill
+/// again.workers = TrialWorkers(count: 2)                  // two trials at a time from now on
+/// try again.run(trials: 40)
 /// ```
 public final class Tuner {
     /// What a ``TrainingRun`` made by the tuner is for.
@@ -71,6 +80,9 @@ public final class Tuner {
         case runCreated(TrainingRun, RunRole)
         /// The best trial's configuration is being retrained on the whole training part.
         case retraining(Trial, RunConfig)
+        /// A worker process was started for a trial (parallel studies, ``workers``); `label` is how
+        /// messages name it (`worker 2 (pid 1234)`).
+        case workerStarted(Trial, pid: Int32, label: String)
     }
 
     /// The study's settings (the journal's header).
@@ -78,7 +90,7 @@ public final class Tuner {
     /// The study's folder.
     public let directory: String
     /// The trials so far, in number order.
-    public private(set) var trials: [Trial]
+    public internal(set) var trials: [Trial]
     /// The test score of the retrained best configuration, once evaluated.
     public private(set) var test: TestScore?
     /// Called with every event (progress lines, tests).
@@ -88,7 +100,11 @@ public final class Tuner {
     /// run again on resume, and ``run(trials:timeLimit:)`` throws ``TrainingInterrupted``.
     public var interruptionRequest: () -> Int32? = { Interruption.requested }
 
-    private let journal: StudyJournal
+    /// Worker processes that train trials in parallel (see ``TrialWorkers``); nil or a count of 1: the
+    /// trials run in this process, one after another.
+    public var workers: TrialWorkers? = nil
+
+    let journal: StudyJournal
 
     /// The journal's path.
     public var journalPath: String { Self.join(directory, StudyJournal.fileName) }
@@ -192,6 +208,7 @@ public final class Tuner {
         if let timeLimit, !(timeLimit > 0 && timeLimit.isFinite) {
             throw TrainingError("the time limit must be a positive number of seconds, got \(timeLimit)")
         }
+        if let workers { try workers.validate() }
         let lock = try FolderLock(directory)
         defer { withExtendedLifetime(lock) {} }
         let start = DispatchTime.now().uptimeNanoseconds
@@ -214,28 +231,32 @@ public final class Tuner {
         if let capacity = sampler.capacity(settings.space) { limit = Swift.min(limit, capacity) }
         let deadline: UInt64? = timeLimit.map { start &+ UInt64(Swift.min(9e18, ($0 * 1e9).rounded(.up))) }
         var stoppedByTime = false
-        while true {
-            if let signal = interruptionRequest() {
-                throw TrainingInterrupted(signal: signal, epoch: 0, batch: 0, checkpoint: nil)
-            }
-            let number: Int, params: [String: TrialValue]
-            if let running = trials.first(where: { $0.state == .running }) {
-                number = running.number
-                params = running.parameters
-            } else if trials.count < limit {
-                number = trials.count
-                params = try settings.space.normalize(try sampler.sample(settings.space, number: number, history: trials,
-                                                                         direction: settings.direction, seed: settings.seed))
-            } else {
-                break
-            }
-            if let timeLimit, elapsed() >= timeLimit {
-                stoppedByTime = true
-                break
-            }
-            if try runTrial(number, params, pruner: pruner, deadline: deadline) {
-                stoppedByTime = true
-                break
+        if let workers, workers.count > 1 {
+            stoppedByTime = try runWithWorkers(workers, limit: limit, sampler: sampler, pruner: pruner, deadline: deadline)
+        } else {
+            while true {
+                if let signal = interruptionRequest() {
+                    throw TrainingInterrupted(signal: signal, epoch: 0, batch: 0, checkpoint: nil)
+                }
+                let number: Int, params: [String: TrialValue]
+                if let running = trials.first(where: { $0.state == .running }) {
+                    number = running.number
+                    params = running.parameters
+                } else if trials.count < limit {
+                    number = trials.count
+                    params = try settings.space.normalize(try sampler.sample(settings.space, number: number, history: trials,
+                                                                             direction: settings.direction, seed: settings.seed))
+                } else {
+                    break
+                }
+                if let timeLimit, elapsed() >= timeLimit {
+                    stoppedByTime = true
+                    break
+                }
+                if try runTrial(number, params, pruner: pruner, deadline: deadline) {
+                    stoppedByTime = true
+                    break
+                }
             }
         }
         let searchSeconds = elapsed()
