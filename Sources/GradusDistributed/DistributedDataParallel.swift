@@ -20,6 +20,8 @@ import Gradus
 ///   outside it averages the accumulated sums.
 /// - With `findUnusedParameters`, a parameter that no rank used in a step keeps its `grad` untouched
 ///   (nil), as in PyTorch; without it, such a parameter gets a zero gradient.
+/// - The averaging lasts as long as this object: keep it (call the model through it); when it is
+///   released its hooks are removed and gradients stay local.
 ///
 /// ```swift
 /// let group = try ProcessGroup.initialize()
