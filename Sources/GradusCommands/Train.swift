@@ -327,10 +327,18 @@ public struct Train: ParsableCommand {
             if lr == .auto {
                 // The range test on the model and data this run trains (state restored), then the run
                 // itself with the suggestion written into its configuration (so resume is exact).
-                let probe = try TrainingRun(config: config, outputDirectory: nil)
-                let found = try probe.findLearningRate()
-                config.optimizer.learningRate = found.suggested
-                if !quiet {
+                // Under mpirun the first process runs it and the others take its result, so that every
+                // replica trains with the same rate.
+                var found: LRFinder.Result? = nil
+                if (group?.rank ?? 0) == 0 {
+                    found = try TrainingRun(config: config, outputDirectory: nil).findLearningRate()
+                }
+                if let group {
+                    config.optimizer.learningRate = try group.allReduce([found?.suggested ?? 0])[0]
+                } else {
+                    config.optimizer.learningRate = found!.suggested
+                }
+                if !quiet, let found {
                     console.line("gradus train: --lr auto: the range test suggests \(String(format: "%.3g", found.suggested)) "
                                  + "(the smaller of steepest descent \(String(format: "%.3g", found.steepest)) and minimum/10 \(String(format: "%.3g", found.minimumOverTen)))")
                 }

@@ -18,8 +18,14 @@ import Gradus
 ///   `backward()` returns, the averaged gradients are in each parameter's `grad`.
 /// - Inside ``noSync(_:)`` gradients only accumulate locally (gradient accumulation); the first backward
 ///   outside it averages the accumulated sums.
-/// - With `findUnusedParameters`, a parameter that no rank used in a step keeps its `grad` untouched
-///   (nil), as in PyTorch; without it, such a parameter gets a zero gradient.
+/// - A parameter that no rank used in a step keeps its `grad` untouched (nil), as it would in one
+///   process — each bucket carries one flag per parameter saying whether the rank had a gradient, so
+///   this costs no extra communication (PyTorch needs `find_unused_parameters` for it).
+/// - Buffers (batch norm's running statistics) are copied from rank 0 before each forward pass made
+///   through ``callAsFunction(_:)`` in training mode, as PyTorch's `broadcast_buffers`
+///   (``synchronizeBuffers()`` does it for other calls).
+/// - Its collectives run on a communicator of their own (`MPI_Comm_dup`), so they never pair with
+///   other collectives of the program that ranks issue in a different order.
 /// - The averaging lasts as long as this object: keep it (call the model through it); when it is
 ///   released its hooks are removed and gradients stay local.
 ///
@@ -39,8 +45,11 @@ public final class DistributedDataParallel: @unchecked Sendable {
     public let group: ProcessGroup
     /// The target size of one bucket of gradients, in bytes (25 MiB by default, as in PyTorch).
     public let bucketCapacityBytes: Int
-    /// Whether parameters that no rank used in a step keep their `grad` untouched.
+    /// Accepted for PyTorch's signature: parameters that no rank used keep their `grad` untouched in
+    /// any case (see the type's description).
     public let findUnusedParameters: Bool
+    /// The communicator of the gradient reductions: a duplicate of `group`'s.
+    private let communication: ProcessGroup
 
     /// Measurements of the last synchronized backward pass.
     public struct Statistics: Sendable {
@@ -59,10 +68,12 @@ public final class DistributedDataParallel: @unchecked Sendable {
 
     private let parameters: [Tensor]
     private var buckets: [Bucket] = []
-    /// For each parameter: its bucket and its offset in the bucket, in elements.
-    private var placement: [(bucket: Int, offset: Int)] = []
+    /// For each parameter: its bucket, its offset in the bucket and its flag's index, in elements.
+    private var placement: [(bucket: Int, offset: Int, flag: Int)] = []
     private var hooks: [HookHandle] = []
     private var synchronizing = true
+    /// A failure of ``callAsFunction(_:)``'s buffer copy, thrown by the next gradient hook.
+    private var pendingError: Error? = nil
     private var pass = PassState()
 
     private final class Bucket {
@@ -72,6 +83,8 @@ public final class DistributedDataParallel: @unchecked Sendable {
         var buffer: Tensor
         var ready = 0
         var work: AllReduceWork?
+        // The buffer holds the members' gradients, then one flag per member (1: this rank had a
+        // gradient); after the mean, a flag above 0 means some rank used the parameter.
         init(dtype: DType, members: [Int], count: Int) {
             self.dtype = dtype
             self.members = members
@@ -86,6 +99,8 @@ public final class DistributedDataParallel: @unchecked Sendable {
         var filled: [Bool] = []
         var nextBucket = 0
         var firstStart: UInt64 = 0
+        /// The backward pass (``Autograd/backwardPassNumber``) this state belongs to.
+        var number: Int? = nil
     }
 
     /// Wraps `module` for data-parallel training: broadcasts rank 0's parameters and buffers and registers
@@ -95,7 +110,7 @@ public final class DistributedDataParallel: @unchecked Sendable {
     ///   - module: this rank's replica; the same architecture on every rank.
     ///   - group: the process group.
     ///   - bucketCapacityMB: the bucket size in MiB (PyTorch's `bucket_cap_mb`, 25 by default).
-    ///   - findUnusedParameters: leave `grad` untouched for parameters that no rank used in a step.
+    ///   - findUnusedParameters: accepted for PyTorch's signature; unused parameters are always found.
     /// - Throws: ``DistributedError`` when the ranks' models differ or a collective fails.
     ///
     /// ```swift
@@ -110,34 +125,41 @@ public final class DistributedDataParallel: @unchecked Sendable {
         self.bucketCapacityBytes = Int(bucketCapacityMB * 1_048_576)
         self.findUnusedParameters = findUnusedParameters
         self.parameters = module.trainableParameters()
+        self.communication = try group.duplicate()
 
-        // The ranks must hold the same model: compare every parameter's and buffer's shape and dtype.
+        // The ranks must hold the same model: compare every parameter's and buffer's shape, dtype,
+        // layout and whether it is trained.
         let named = module.namedParameters() + module.namedBuffers()
         var signature: [Int64] = [Int64(named.count)]
-        for (_, t) in named { signature += [Int64(t.dtype.byteSize), Int64(t.rank)] + t.shape.map(Int64.init) }
-        let fingerprint = signature.reduce(Int64(17)) { $0 &* 1_000_003 &+ $1 }
-        let all = try group.allGatherSignatures([fingerprint, Int64(named.count)], "DistributedDataParallel")
-        if let bad = all.firstIndex(where: { $0 != all[0] }) {
-            throw DistributedError(call: "DistributedDataParallel", message: "DistributedDataParallel: rank \(bad)'s model (\(all[bad][1]) parameters and buffers) differs from rank 0's (\(all[0][1])) in its tensors' shapes or dtypes; every rank must build the same model")
+        for (_, t) in named {
+            signature += [Int64(t.dtype.byteSize), Int64(t.rank), t.isContiguous ? 1 : 0, t.requiresGrad ? 1 : 0] + t.shape.map(Int64.init)
         }
-        for (_, t) in named where t.isContiguous { try group.broadcast(t, from: 0) }
+        let fingerprint = signature.reduce(Int64(17)) { $0 &* 1_000_003 &+ $1 }
+        let all = try communication.allGatherSignatures([fingerprint, Int64(named.count)], "DistributedDataParallel")
+        if let bad = all.firstIndex(where: { $0 != all[0] }) {
+            throw DistributedError(call: "DistributedDataParallel", message: "DistributedDataParallel: rank \(bad)'s model (\(all[bad][1]) parameters and buffers) differs from rank 0's (\(all[0][1])) in its tensors' shapes, dtypes or trained parameters; every rank must build the same model")
+        }
+        // The same on every rank now (the fingerprint holds the layouts): all refuse or none does.
         for (name, t) in named where !t.isContiguous {
             throw DistributedError(call: "DistributedDataParallel", message: "DistributedDataParallel: '\(name)' is a strided view; parameters and buffers must be contiguous")
         }
+        for (_, t) in named { try communication.broadcast(t, from: 0) }
 
         // Buckets in reverse parameter order, one dtype per bucket.
         var current: [Int] = []
         var currentBytes = 0
         var currentType: DType? = nil
-        placement = Array(repeating: (0, 0), count: parameters.count)
+        placement = Array(repeating: (0, 0, 0), count: parameters.count)
         func close() {
             guard let dtype = currentType, !current.isEmpty else { return }
             var offset = 0
-            for i in current {
-                placement[i] = (buckets.count, offset)
-                offset += parameters[i].count
+            for i in current { offset += parameters[i].count }
+            var start = 0
+            for (k, i) in current.enumerated() {
+                placement[i] = (buckets.count, start, offset + k)
+                start += parameters[i].count
             }
-            buckets.append(Bucket(dtype: dtype, members: current, count: offset))
+            buckets.append(Bucket(dtype: dtype, members: current, count: offset + current.count))
             current = []
             currentBytes = 0
         }
@@ -165,7 +187,8 @@ public final class DistributedDataParallel: @unchecked Sendable {
         for h in hooks { h.remove() }
     }
 
-    /// Applies the wrapped module, when it is a ``Layer``, to `input`.
+    /// Applies the wrapped module, when it is a ``Layer``, to `input`; in training mode rank 0's buffers
+    /// are copied to every rank first.
     ///
     /// - Parameter input: this rank's part of the batch.
     /// - Returns: the module's output.
@@ -173,7 +196,17 @@ public final class DistributedDataParallel: @unchecked Sendable {
         guard let layer = module as? any Layer else {
             preconditionFailure("DistributedDataParallel: \(type(of: module)) is not a Layer; call ddp.module with its own inputs")
         }
+        if module.isTraining {
+            // A failure here is thrown by the backward pass that follows (from the gradient hooks).
+            do { try synchronizeBuffers() } catch { pendingError = error }
+        }
         return layer(input)
+    }
+
+    /// Copies rank 0's buffers (batch norm's running statistics) to every rank. ``callAsFunction(_:)``
+    /// does it before each training forward; call it yourself when you run the module another way.
+    public func synchronizeBuffers() throws {
+        for (_, t) in module.namedBuffers() { try communication.broadcast(t, from: 0) }
     }
 
     /// Runs `body` (forward and backward passes) with gradients accumulating only locally: no
@@ -193,7 +226,18 @@ public final class DistributedDataParallel: @unchecked Sendable {
 
     /// Called by each parameter's hook when backward has accumulated its gradient.
     private func gradientIsFinal(_ index: Int) throws {
+        if let error = pendingError {
+            pendingError = nil
+            throw error
+        }
         guard synchronizing else { return }
+        if pass.active && pass.number != Autograd.backwardPassNumber {
+            // The pass that started these reductions failed before its end: its buckets may have been
+            // sent on this rank and not on others, so the ranks are out of step (as PyTorch's reducer,
+            // refuse rather than pair mismatched collectives).
+            pass.active = false
+            throw DistributedError(call: "DistributedDataParallel", message: "DistributedDataParallel: the previous backward pass failed while its gradients were being averaged, so the processes are out of step; stop the job (gradus train does) and resume from the last checkpoint")
+        }
         if !pass.active { try beginPass() }
         guard !pass.filled[index] else { return }
         try fill(index, with: parameters[index].grad)
@@ -205,7 +249,8 @@ public final class DistributedDataParallel: @unchecked Sendable {
     }
 
     private func beginPass() throws {
-        pass = PassState(active: true, filled: Array(repeating: false, count: parameters.count), nextBucket: 0, firstStart: 0)
+        pass = PassState(active: true, filled: Array(repeating: false, count: parameters.count), nextBucket: 0, firstStart: 0,
+                         number: Autograd.backwardPassNumber)
         statistics = Statistics(bucketCount: buckets.count)
         for b in buckets {
             b.ready = 0
@@ -218,12 +263,16 @@ public final class DistributedDataParallel: @unchecked Sendable {
     /// Copies a final gradient (or zeros) into its bucket.
     private func fill(_ index: Int, with gradient: Tensor?) throws {
         pass.filled[index] = true
-        guard let gradient else { return }   // the buffer starts at zero
-        let (b, offset) = placement[index]
+        guard let gradient else { return }   // the buffer starts at zero, the flag too
+        let (b, offset, flag) = placement[index]
         let p = parameters[index]
-        let region = buckets[b].buffer.slice(axis: 0, start: offset, end: offset + p.count)
+        let bucket = buckets[b]
+        let region = bucket.buffer.slice(axis: 0, start: offset, end: offset + p.count)
         try GradusError.catching {
-            _ = GradMode.noGrad { region.assign(gradient.reshape([p.count]).to(buckets[b].dtype)) }
+            _ = GradMode.noGrad {
+                region.assign(gradient.reshape([p.count]).to(bucket.dtype))
+                bucket.buffer.slice(axis: 0, start: flag, end: flag + 1).fillInPlace(1)
+            }
         }
     }
 
@@ -236,7 +285,7 @@ public final class DistributedDataParallel: @unchecked Sendable {
 
     private func start(_ b: Int) throws {
         if pass.firstStart == 0 { pass.firstStart = Self.now() }
-        buckets[b].work = try group.allReduceAsync(buckets[b].buffer, .mean)
+        buckets[b].work = try communication.allReduceAsync(buckets[b].buffer, .mean)
         pass.nextBucket = b + 1
     }
 
@@ -244,25 +293,17 @@ public final class DistributedDataParallel: @unchecked Sendable {
     private func finishPass() throws {
         defer { pass.active = false }
         statistics.bucketsStartedDuringBackward = pass.nextBucket
-        var locallyUsed: [Bool] = pass.filled.indices.map { parameters[$0].grad != nil }
-        for i in parameters.indices where !pass.filled[i] {
-            try fill(i, with: parameters[i].grad)
-            locallyUsed[i] = parameters[i].grad != nil
-        }
+        for i in parameters.indices where !pass.filled[i] { try fill(i, with: parameters[i].grad) }
         while pass.nextBucket < buckets.count { try start(pass.nextBucket) }
-        // With findUnusedParameters, the ranks also agree on which parameters anyone used.
-        var globallyUsed = [Bool](repeating: true, count: parameters.count)
-        if findUnusedParameters {
-            let counts = try group.allReduce(locallyUsed.map { $0 ? 1.0 : 0.0 })
-            globallyUsed = counts.map { $0 > 0 }
-        }
         let waitStart = Self.now()
         for b in buckets { try b.work?.wait() }
         let end = Self.now()
         statistics.waitSeconds = Double(end - waitStart) / 1e9
         statistics.communicationSpanSeconds = Double(end - pass.firstStart) / 1e9
-        for (i, p) in parameters.enumerated() where globallyUsed[i] {
-            let (b, offset) = placement[i]
+        for (i, p) in parameters.enumerated() {
+            let (b, offset, flag) = placement[i]
+            // Used by some rank: its flag's mean is above zero.
+            guard buckets[b].buffer.slice(axis: 0, start: flag, end: flag + 1).item(Double.self) > 0 else { continue }
             // A fresh tensor per step (the bucket's buffer is replaced next pass), so a gradient that a
             // caller keeps is never overwritten.
             p.grad = buckets[b].buffer.slice(axis: 0, start: offset, end: offset + p.count).reshape(p.shape).to(p.dtype)

@@ -33,6 +33,11 @@ extension ProcessGroup: DataParallelGroup {
         try allReduce(values, .sum)
     }
 
+    /// Copies rank 0's values of `tensors` into them on every rank (``broadcast(_:from:)`` each).
+    public func broadcastFromFirst(_ tensors: [Tensor]) throws {
+        for t in tensors { try broadcast(t, from: 0) }
+    }
+
     /// Wraps `module` in a ``DistributedDataParallel`` with the default buckets: what a ``Trainer`` does in
     /// `distribute(over:)`.
     public func synchronizeGradients(of module: Module) throws -> AnyObject {

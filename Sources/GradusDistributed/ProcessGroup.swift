@@ -58,9 +58,9 @@ public final class ProcessGroup: @unchecked Sendable {
     public static func initialize() throws -> ProcessGroup {
         lock.lock()
         defer { lock.unlock() }
-        if let shared { return shared }
         var finalized: Int32 = 0
         MPI_Finalized(&finalized)
+        if let shared, finalized == 0 { return shared }
         guard finalized == 0 else {
             throw DistributedError(call: "MPI_Init_thread", message: "ProcessGroup.initialize: MPI was already finalized in this process; it can be initialized only once")
         }
@@ -75,6 +75,9 @@ public final class ProcessGroup: @unchecked Sendable {
             var provided: Int32 = 0
             // Serialized: collectives may be issued from whichever thread runs backward, one at a time.
             try check(MPI_Init_thread(nil, nil, gradus_mpi_thread_serialized(), &provided), "MPI_Init_thread")
+            guard provided >= gradus_mpi_thread_serialized() else {
+                throw DistributedError(call: "MPI_Init_thread", message: "ProcessGroup.initialize: this MPI library offers thread level \(provided), below MPI_THREAD_SERIALIZED, which Gradus needs (backward may run on another thread than the one that initialized MPI)")
+            }
         }
         guard let world = gradus_mpi_comm_world() else {
             throw DistributedError(call: "MPI_COMM_WORLD", message: "ProcessGroup.initialize: MPI has no world communicator")
@@ -106,6 +109,17 @@ public final class ProcessGroup: @unchecked Sendable {
         self.localRank = localRank
         self.localWorldSize = localWorldSize
         self.processorName = processorName
+    }
+
+    /// A group of the same processes on a communicator of its own (`MPI_Comm_dup`): its collectives never
+    /// pair with this group's. Every rank must call it, in the same order.
+    func duplicate() throws -> ProcessGroup {
+        var copy: MPI_Comm? = nil
+        try Self.check(MPI_Comm_dup(comm, &copy), "MPI_Comm_dup")
+        guard let copy else { throw DistributedError(call: "MPI_Comm_dup", message: "MPI_Comm_dup returned no communicator") }
+        try Self.check(MPI_Comm_set_errhandler(copy, gradus_mpi_errors_return()), "MPI_Comm_set_errhandler")
+        return ProcessGroup(comm: copy, rank: rank, worldSize: worldSize, localRank: localRank,
+                            localWorldSize: localWorldSize, processorName: processorName)
     }
 
     /// Waits until every rank has called `barrier()`.

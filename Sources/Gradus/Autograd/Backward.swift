@@ -35,15 +35,18 @@ final class HookedLeaf {
     var sum: Tensor?
     /// Whether `sum` is a buffer of this pass that nothing else refers to (so it can be added into).
     var owned = false
+    /// Whether the pass records itself (then sums are recorded additions, never in place).
+    let recording: Bool
 
-    init(_ tensor: Tensor, remaining: Int) {
+    init(_ tensor: Tensor, remaining: Int, recording: Bool) {
         self.tensor = tensor
         self.remaining = remaining
+        self.recording = recording
     }
 
     func add(_ g: Tensor) {
         if let s = sum {
-            if owned { s.stridedAccumulate(g, strides: contiguousStrides(s.shape), offset: 0) } else { sum = s + g; owned = true }
+            if owned && !recording { s.stridedAccumulate(g, strides: contiguousStrides(s.shape), offset: 0) } else { sum = s + g; owned = true }
         } else {
             sum = g
         }
@@ -179,7 +182,7 @@ public enum Autograd {
             func count(_ t: Tensor) {
                 guard t.requiresGrad, t.gradFn == nil, let hooks = t.hooks, !hooks.isEmpty else { return }
                 let key = ObjectIdentifier(t)
-                if let h = hookedLeaves[key] { h.remaining += 1 } else { hookedLeaves[key] = HookedLeaf(t, remaining: 1) }
+                if let h = hookedLeaves[key] { h.remaining += 1 } else { hookedLeaves[key] = HookedLeaf(t, remaining: 1, recording: createGraph) }
             }
             for t in order { for input in t.gradFn!.inputs { count(input) } }
             if root.gradFn == nil { count(root) }

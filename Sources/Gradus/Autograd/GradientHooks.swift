@@ -136,7 +136,19 @@ extension Autograd {
     /// Callbacks queued during the backward pass running on this thread (innermost pass last).
     final class PassCallbacks {
         var callbacks: [() throws -> Void] = []
+        let number = Autograd.passNumbers.add(1, ordering: .relaxed).newValue
     }
+
+    static let passNumbers = Atomic<Int>(0)
+
+    /// A number identifying the backward pass running on this thread (unique in the process), or nil
+    /// outside one. A hook can tell from it whether work it started belongs to an earlier pass — one
+    /// that failed before its queued callbacks ran.
+    ///
+    /// ```swift
+    /// p.registerPostAccumulateGradHook { _ in print(Autograd.backwardPassNumber!) }
+    /// ```
+    public static var backwardPassNumber: Int? { currentPass?.number }
 
     private static let passKey: pthread_key_t = {
         var key = pthread_key_t()

@@ -14,6 +14,9 @@ public protocol DataParallelGroup: CrossProcessReduction {
     var worldSize: Int { get }
     /// The element-wise sums of `values` over the processes (every process gives as many values).
     func sumAcrossProcesses(_ values: [Double]) throws -> [Double]
+    /// Copies the first process's values of `tensors` into them on every process (the model's buffers,
+    /// such as batch norm's running statistics, before each training step and each evaluation).
+    func broadcastFromFirst(_ tensors: [Tensor]) throws
     /// Makes `module`'s parameters equal on every process (the first process's) and keeps their
     /// gradients averaged over the processes after every backward pass, for as long as the returned
     /// object lives (GradusDistributed returns its `DistributedDataParallel`).

@@ -1,4 +1,7 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A small supervised training loop: batches in a seeded shuffled order, forward, loss, backward,
 /// optimizer and schedule steps, evaluation, and per-batch and per-epoch reports through callbacks.
@@ -284,6 +287,9 @@ public final class Trainer {
     func guardedStep<Input>(inputs: Input, targets: Tensor,
                             forward: (Input) -> (output: Tensor, count: Int)) throws -> (StepResult, problem: String?) {
         optimizer.zeroGrad()
+        // Data-parallel: the first process's buffers (running statistics) everywhere, as PyTorch's
+        // DistributedDataParallel does before each forward pass.
+        if let group = dataParallel { try group.broadcastFromFirst(module.namedBuffers().map(\.tensor)) }
         // The forward pass and the loss run in an error scope: a batch that does not fit the model
         // throws here, before backward and the update.
         let computed: Result<(Tensor, Tensor, Int), Error> = Result {
@@ -320,7 +326,9 @@ public final class Trainer {
             }
             return (skipped, problem)
         }
-        loss.backward()
+        // In an error scope: a failure in backward (a hook, a collective of data-parallel training,
+        // AnomalyMode) is thrown to the caller, not a stop of the process.
+        try GradusError.catching { loss.backward() }
         if nonFiniteLoss != .ignore {
             let grads = namedParameters.compactMap { p in p.tensor.grad.map { (name: "the gradient of " + p.name, tensor: $0) } }
             if let bad = FiniteCheck.firstProblem(grads) {
@@ -362,9 +370,11 @@ public final class Trainer {
     private func agreedInterruption() throws -> Int32? {
         let local = interruptionRequest()
         guard let group = dataParallel else { return local }
-        let t = try group.sumAcrossProcesses([local == nil ? 0 : 1, Double(local ?? 0)])
+        let t = try group.sumAcrossProcesses([local == nil ? 0 : 1, local == SIGTERM ? 1 : 0])
         guard t[0] > 0 else { return nil }
-        return local ?? Int32(t[1] / t[0])
+        // A process that was not asked itself takes SIGTERM when any process got it (what mpirun and
+        // job schedulers send), else SIGINT.
+        return local ?? (t[1] > 0 ? SIGTERM : SIGINT)
     }
 
     static let nonFiniteAdvice = "Check the data for NaN or infinite values, lower the learning rate, or skip such batches "
@@ -545,21 +555,31 @@ public final class Trainer {
                                           classes: Int?, op: String, group: (any DataParallelGroup)? = nil) throws -> Evaluation {
         if let group, group.worldSize > 1 {
             // Each process evaluates every worldSize-th sample; the sums and counts are added up exactly.
+            try group.broadcastFromFirst(model.module.namedBuffers().map(\.tensor))
             let share = Subset(base: data, indices: Array(stride(from: group.rank, to: data.count, by: group.worldSize)))
-            let local = try runEvaluation(model, task: task, data: share, batchSize: batchSize, classes: classes, op: op)
-            let elements = local.count == 0 ? 0.0 : Double(local.elements)
-            let localClasses = Double(local.confusion?.classes ?? 0)
-            let head = try group.sumAcrossProcesses([local.loss * elements, elements, localClasses, localClasses > 0 ? 1 : 0])
+            // Every process takes part in the same sums even when its own share fails, so that a failure
+            // is thrown on all of them (the others would otherwise wait for it in the next collective).
+            let outcome = Result { try runEvaluation(model, task: task, data: share, batchSize: batchSize, classes: classes, op: op) }
+            let local = try? outcome.get()
+            let elements = Double(local?.elements ?? 0)
+            let localClasses = Double(local?.confusion?.classes ?? 0)
+            let head = try group.sumAcrossProcesses([local == nil ? 1 : 0, (local?.loss ?? 0) * elements, elements,
+                                                     localClasses, localClasses > 0 ? 1 : 0, localClasses * localClasses])
+            if case .failure(let error) = outcome { throw error }
+            if head[0] > 0 {
+                throw GradusError(.invalidArgument, "\(op): the evaluation failed on another process (its message says why)")
+            }
             var confusion: ConfusionMatrix? = nil
-            if head[3] > 0 {
-                let n = Int(head[2] / head[3])
-                try require(localClasses == 0 || Int(localClasses) == n, "\(op): the processes' models predict different numbers of classes", .shapeMismatch)
-                let mine = local.confusion?.counts.flatMap { $0.map(Double.init) } ?? [Double](repeating: 0, count: n * n)
+            if head[4] > 0 {
+                let n = Int(head[3] / head[4])
+                // All processes that counted classes counted the same number: then Σc² = k·n².
+                try require(head[5] == head[4] * Double(n * n), "\(op): the processes' models predict different numbers of classes", .shapeMismatch)
+                let mine = local?.confusion?.counts.flatMap { $0.map(Double.init) } ?? [Double](repeating: 0, count: n * n)
                 let summed = try group.sumAcrossProcesses(mine)
                 confusion = ConfusionMatrix(classes: n, counts: (0..<n).map { r in (0..<n).map { Int(summed[r * n + $0]) } })
             }
-            return Evaluation(task: task, count: data.count, loss: head[0] / Swift.max(head[1], 1),
-                              accuracy: confusion?.accuracy, confusion: confusion, elements: Int(head[1]))
+            return Evaluation(task: task, count: data.count, loss: head[1] / Swift.max(head[2], 1),
+                              accuracy: confusion?.accuracy, confusion: confusion, elements: Int(head[2]))
         }
         let forward = try model.forward(D.Input.self, op: op)
         let module = model.module
@@ -624,14 +644,15 @@ public final class Trainer {
             if let test {
                 // In an error scope, as the training steps: test data that does not fit the model throws.
                 let e = try GradusError.catching {
-                    try Self.runEvaluation(forwardModel, task: task, data: test, batchSize: 256, classes: nil, op: "Trainer.fit")
+                    try Self.runEvaluation(forwardModel, task: task, data: test, batchSize: 256, classes: nil, op: "Trainer.fit",
+                                           group: dataParallel)
                 }
                 m.testLoss = e.loss
                 m.testAccuracy = e.accuracy
             }
             history.append(m)
             try onEpoch(m)
-            if let signal = interruptionRequest(), epoch < epochs {
+            if epoch < epochs, let signal = try agreedInterruption() {
                 throw TrainingInterrupted(signal: signal, epoch: epoch, batch: 0, checkpoint: nil)
             }
         }
