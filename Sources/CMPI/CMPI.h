@@ -21,6 +21,8 @@ static inline MPI_Status *gradus_mpi_status_ignore(void) { return MPI_STATUS_IGN
 static inline int gradus_mpi_comm_type_shared(void) { return MPI_COMM_TYPE_SHARED; }
 static inline MPI_Info gradus_mpi_info_null(void) { return MPI_INFO_NULL; }
 static inline int gradus_mpi_thread_serialized(void) { return MPI_THREAD_SERIALIZED; }
+static inline int gradus_mpi_any_source(void) { return MPI_ANY_SOURCE; }
+static inline int gradus_mpi_any_tag(void) { return MPI_ANY_TAG; }
 static inline int gradus_mpi_success(void) { return MPI_SUCCESS; }
 static inline int gradus_mpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
 #endif

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gradus
+import GradusDistributed
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -259,6 +260,38 @@ public struct Tune: ParsableCommand {
     /// Runs the study, writing to `console`; returns its result.
     @discardableResult
     public func execute(console: Console) throws -> StudyResult {
+        // Under mpirun: rank 0 coordinates the study, every other rank trains one trial at a time.
+        guard ProcessGroup.isLaunchedByMPI else { return try study(console: console, bridge: nil) }
+        let group = try ProcessGroup.initialize()
+        guard group.worldSize > 1 else {
+            let result = try study(console: console, bridge: nil)
+            try group.finalize()
+            return result
+        }
+        guard workers == 1 else {
+            throw ValidationError("--workers: under mpirun every process but the first trains trials (\(group.worldSize - 1) at a time); leave out --workers")
+        }
+        if group.rank != 0 {
+            try MPITrialBridge.serveTrials(group: group, executable: TrialWorkers.currentExecutable)
+            try group.finalize()
+            throw ExitCode.success
+        }
+        let bridge = try MPITrialBridge(group: group)
+        do {
+            let result = try study(console: console, bridge: bridge)
+            try bridge.stop()
+            try group.finalize()
+            return result
+        } catch {
+            try? bridge.stop()
+            try? group.finalize()
+            throw error
+        }
+    }
+
+    /// The study itself, its trials in this process, in worker processes, or on the ranks of an MPI job
+    /// through `bridge`.
+    func study(console: Console, bridge: MPITrialBridge?) throws -> StudyResult {
         try CommandSupport.setThreads(threads)
         try resources.apply()
         let tuner: Tuner
@@ -279,16 +312,25 @@ public struct Tune: ParsableCommand {
             tuner = try Tuner(settings: studySettings, directory: out ?? defaultOut(studySettings.base))
         }
         if workers > 1 { tuner.workers = TrialWorkers(count: workers, threads: workerThreads) }
+        if let bridge {
+            let ranks = ProcessGroup.isLaunchedByMPI ? (try ProcessGroup.initialize().worldSize - 1) : 1
+            var relayed = TrialWorkers(count: ranks, arguments: ["tune-worker", "--relay", bridge.socketPath], threads: workerThreads)
+            relayed.singleWorkerInProcess = false
+            tuner.workers = relayed
+        }
         let s = tuner.settings
         let direction = s.direction
         let names = s.space.names
         let short = direction == .maximize ? "val acc" : "val loss"
         if !quiet {
             let b = s.base
-            console.line("gradus tune: \(s.sampler.name) sampler, pruner \(s.pruner.name), \(trials) trials"
-                         + (timeLimit.map { String(format: ", time limit %.0f s", $0) } ?? "")
-                         + (workers > 1 ? ", \(workers) workers of \(workerThreads) thread\(workerThreads == 1 ? "" : "s")" : "")
-                         + ", \(short) on \(Int((s.validationFraction * 100).rounded()))% of the training part, seed \(s.seed); study in \(tuner.directory)")
+            var parallel = ""
+            if bridge != nil { parallel = ", \(tuner.workers?.count ?? 1) MPI processes training one trial each" }
+            if workers > 1 { parallel = ", \(workers) workers of \(workerThreads) thread\(workerThreads == 1 ? "" : "s")" }
+            let limitText = timeLimit.map { String(format: ", time limit %.0f s", $0) } ?? ""
+            let shareText = "\(Int((s.validationFraction * 100).rounded()))%"
+            console.line("gradus tune: \(s.sampler.name) sampler, pruner \(s.pruner.name), \(trials) trials" + limitText + parallel
+                         + ", \(short) on \(shareText) of the training part, seed \(s.seed); study in \(tuner.directory)")
             console.line("base: \(b.model.architecture.rawValue)"
                          + (b.model.architecture == .mlp ? " hidden \(b.model.hidden.map(String.init).joined(separator: ","))" : "")
                          + ", \(b.optimizer.summary), schedule \(b.schedule.rawValue), batch \(b.batchSize), \(b.epochs) epochs, seed \(b.seed)")

@@ -11,10 +11,13 @@ public struct TuneWorker: ParsableCommand {
         shouldDisplay: false
     )
 
+    @Option(help: ArgumentHelp("Relay the trial to another process of an MPI job through this socket (see TrialRelay).", visibility: .hidden))
+    public var relay: String?
+
     public init() {}
 
     public func run() throws {
-        let status = TrialWorker.serve()
+        let status = relay.map { TrialRelay.run(socketPath: $0) } ?? TrialWorker.serve()
         if status != 0 { throw ExitCode(status) }
     }
 }

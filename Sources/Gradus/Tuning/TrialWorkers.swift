@@ -31,6 +31,9 @@ public struct TrialWorkers: Sendable, Equatable {
     /// Seconds a new worker may take to say `ready` before it is killed and its trial failed (a program
     /// that is not a trial worker).
     public var readyTimeout: Double
+    /// Whether a count of 1 means trials in the tuner's own process (true, the default) or still in one
+    /// worker process at a time (trials relayed to another process of an MPI job).
+    public var singleWorkerInProcess = true
 
     /// Creates the settings.
     ///

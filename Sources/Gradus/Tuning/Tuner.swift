@@ -231,7 +231,7 @@ public final class Tuner {
         if let capacity = sampler.capacity(settings.space) { limit = Swift.min(limit, capacity) }
         let deadline: UInt64? = timeLimit.map { start &+ UInt64(Swift.min(9e18, ($0 * 1e9).rounded(.up))) }
         var stoppedByTime = false
-        if let workers, workers.count > 1 {
+        if let workers, workers.count > 1 || !workers.singleWorkerInProcess {
             stoppedByTime = try runWithWorkers(workers, limit: limit, sampler: sampler, pruner: pruner, deadline: deadline)
         } else {
             while true {

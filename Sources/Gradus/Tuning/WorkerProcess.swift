@@ -17,23 +17,23 @@ import Glibc
 /// _ = worker.send("{…job…}")
 /// for line in try worker.receive().lines { print(line) }
 /// ```
-final class WorkerProcess {
+public final class WorkerProcess {
     /// The child's process id.
-    let pid: pid_t
+    public let pid: pid_t
     /// How messages name the worker (`worker 2 (pid 1234)`).
-    let label: String
-    /// The coordinator's end of the socket pair, or -1 once closed.
-    private(set) var fd: Int32
+    public let label: String
+    /// The coordinator's end of the socket pair (non-blocking), or -1 once closed: for `poll`.
+    public private(set) var fd: Int32
     /// Bytes received after the last complete line.
     private var pending: [UInt8] = []
     /// The raw wait status once reaped.
-    private(set) var waitStatus: Int32? = nil
+    public private(set) var waitStatus: Int32? = nil
 
     /// Starts `executable` with `arguments` (argv[0] is the executable).
     ///
     /// - Throws: ``TrainingError`` naming the executable and the system's reason when the socket pair
     ///   or the process cannot be created.
-    init(executable: String, arguments: [String], label: String) throws {
+    public init(executable: String, arguments: [String], label: String) throws {
         var pair: [Int32] = [-1, -1]
         let sockStream = Int32(SOCK_STREAM.rawValue)
         guard socketpair(AF_UNIX, sockStream | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
@@ -82,9 +82,14 @@ final class WorkerProcess {
 
     /// Sends `line` and a line end; false when the worker is gone (its end is closed).
     @discardableResult
-    func send(_ line: String) -> Bool {
+    public func send(_ line: String) -> Bool {
+        sendBytes(Array(line.utf8) + [UInt8(ascii: "\n")])
+    }
+
+    /// Sends bytes as they are (a relay passing on what it read); false when the worker is gone.
+    @discardableResult
+    public func sendBytes(_ bytes: [UInt8]) -> Bool {
         guard fd >= 0 else { return false }
-        let bytes = Array(line.utf8) + [UInt8(ascii: "\n")]
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + done, $0.count - done, Int32(MSG_NOSIGNAL)) }
@@ -108,7 +113,7 @@ final class WorkerProcess {
     /// - Returns: the complete lines received (without line ends) and whether the worker's output
     ///   ended (it closed its end or exited).
     /// - Throws: ``TrainingError`` when a line grows past ``TrialWorkerMessage/maxLineBytes`` or is not UTF-8.
-    func receive() throws -> (lines: [String], ended: Bool) {
+    public func receive() throws -> (lines: [String], ended: Bool) {
         guard fd >= 0 else { return ([], true) }
         var lines: [String] = []
         var ended = false
@@ -149,14 +154,34 @@ final class WorkerProcess {
         return (lines, ended)
     }
 
+    /// Reads the bytes available without blocking, unframed (for a relay).
+    ///
+    /// - Returns: the bytes and whether the worker's output ended.
+    public func receiveBytes() -> (bytes: [UInt8], ended: Bool) {
+        guard fd >= 0 else { return ([], true) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while out.count < 1 << 20 {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK { return (out, false) }
+                return (out, true)
+            }
+            if n == 0 { return (out, true) }
+            out.append(contentsOf: chunk[0..<n])
+        }
+        return (out, false)
+    }
+
     /// Sends `signal` to the worker (nothing once it is reaped).
-    func signal(_ signal: Int32) {
+    public func signal(_ signal: Int32) {
         guard waitStatus == nil else { return }
         kill(pid, signal)
     }
 
     /// Closes the coordinator's end (the worker reads the end of its input).
-    func closeConnection() {
+    public func closeConnection() {
         if fd >= 0 { close(fd) }
         fd = -1
     }
@@ -164,7 +189,7 @@ final class WorkerProcess {
     /// Collects the worker's exit status: waits for it when `wait` is true, otherwise returns nil
     /// when it is still running.
     @discardableResult
-    func reap(wait: Bool) -> Int32? {
+    public func reap(wait: Bool) -> Int32? {
         if let waitStatus { return waitStatus }
         var status: Int32 = 0
         while true {
@@ -184,7 +209,7 @@ final class WorkerProcess {
     }
 
     /// Stops the worker: SIGTERM, then SIGKILL when it has not exited after `grace` seconds; reaps it.
-    func stop(grace: Double) {
+    public func stop(grace: Double) {
         guard waitStatus == nil else { return }
         signal(SIGTERM)
         let until = Date().addingTimeInterval(grace)
@@ -200,7 +225,7 @@ final class WorkerProcess {
 
     /// How the worker ended, for messages: `exited with status 0`, `was killed by signal 9 (SIGKILL)`;
     /// `is still running` before it is reaped.
-    var statusText: String {
+    public var statusText: String {
         guard let s = waitStatus else { return "is still running" }
         if s == -1 { return "ended with an unknown status" }
         let signal = s & 0x7f
