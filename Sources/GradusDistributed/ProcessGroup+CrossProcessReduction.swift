@@ -1,3 +1,4 @@
+import CMPI
 import Gradus
 
 extension ProcessGroup: CrossProcessReduction {
@@ -24,6 +25,24 @@ extension ProcessGroup: CrossProcessReduction {
         })
         if let failure { throw failure }
         return result
+    }
+}
+
+extension ProcessGroup {
+    /// Takes part in the ranks' ``sumAcrossProcesses(_:)`` with `count` zeros, using no tensor operation
+    /// (they do nothing in a failed error scope).
+    public func sumZerosAcrossProcesses(count: Int, dtype: DType) throws {
+        switch dtype {
+        case .float32:
+            var zeros = [Float](repeating: 0, count: count)
+            try Self.check(MPI_Allreduce(gradus_mpi_in_place(), &zeros, Int32(count), gradus_mpi_float(), gradus_mpi_sum(), comm), "MPI_Allreduce")
+        case .float64:
+            var zeros = [Double](repeating: 0, count: count)
+            try Self.check(MPI_Allreduce(gradus_mpi_in_place(), &zeros, Int32(count), gradus_mpi_double(), gradus_mpi_sum(), comm), "MPI_Allreduce")
+        case .int64:
+            var zeros = [Int64](repeating: 0, count: count)
+            try Self.check(MPI_Allreduce(gradus_mpi_in_place(), &zeros, Int32(count), gradus_mpi_int64(), gradus_mpi_sum(), comm), "MPI_Allreduce")
+        }
     }
 }
 

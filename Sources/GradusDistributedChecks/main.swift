@@ -339,6 +339,29 @@ func trainerAgreement(_ g: ProcessGroup) throws {
     } catch let e as GradusError { try expect(e.message.contains("divisible"), "\(e)") }
 }
 
+/// Synchronized batch norm, and a batch that fails in the forward pass on one process only (an embedding
+/// index out of range): every process stops with an error, none waits forever in a batch-norm reduction.
+func syncBatchNormFailure(_ g: ProcessGroup) throws {
+    var rng = SeededGenerator(seed: 2)
+    let count = 8 * g.worldSize
+    var indices = (0..<count).map { $0 % 10 }
+    indices[1] = 12                                   // read by rank 1 in the first batch
+    let x = Tensor(shape: [count], integers: indices)
+    let y = Tensor.randint(0, 3, shape: [count], generator: &rng)
+    let model = Sequential([Embedding(10, 6, generator: &rng), BatchNorm1d(6), ReLU(), Linear(6, 3, generator: &rng)])
+    SyncBatchNorm.convert(model, group: g)
+    let trainer = Trainer(model: model, optimizer: SGD(model.parameters(), lr: 0.1))
+    try trainer.distribute(over: g)
+    do {
+        try trainer.trainEpoch(TensorDataset(x, y), batchSize: 4 * g.worldSize)
+        try expect(false, "rank \(g.rank) trained through a failed batch")
+    } catch let e as GradusError {
+        try expect(e.message.contains("12") || e.message.contains("range"), "rank \(g.rank): \(e)")
+    } catch let e as TrainingError {
+        try expect(e.message.contains("another process"), "rank \(g.rank): \(e.message)")
+    }
+}
+
 // MARK: Main
 
 let scenarios: [String: (ProcessGroup) throws -> Void] = [
@@ -349,6 +372,7 @@ let scenarios: [String: (ProcessGroup) throws -> Void] = [
     "rank-dies": rankDies,
     "rank-fails": rankFails,
     "trainer-agreement": trainerAgreement,
+    "syncbn-failure": syncBatchNormFailure,
 ]
 
 let arguments = CommandLine.arguments.dropFirst()

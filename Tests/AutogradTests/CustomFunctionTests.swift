@@ -8,6 +8,8 @@ private final class IdenticalProcesses: CrossProcessReduction, @unchecked Sendab
     let copies: Double
     var calls = 0
     init(_ copies: Double) { self.copies = copies }
+    var zeroCalls = 0
+    func sumZerosAcrossProcesses(count: Int, dtype: DType) throws { zeroCalls += 1 }
     func sumAcrossProcesses(_ tensor: Tensor) throws -> Tensor {
         calls += 1
         return Autograd.function("sumOverCopies", inputs: [tensor], forward: { $0[0] * self.copies },
@@ -98,6 +100,18 @@ struct CustomFunctionTests {
         checked.crossProcess = IdenticalProcesses(3)
         let report = GradCheck.check(inputs: [normal([4, 3, 2, 2], seed: 9)]) { checked($0[0]) * upstream.slice(axis: 0, start: 0, end: 4) }
         #expect(report.passed, "\(report)")
+        // A failed pass still takes part in both reductions (with zeros), so other processes are not
+        // left waiting: a wrong input, and a scope that failed before the layer.
+        let failing = IdenticalProcesses(2)
+        let layer = BatchNorm2d(3, dtype: .float64)
+        layer.crossProcess = failing
+        _ = try? GradusError.catching { _ = layer(Tensor.zeros([2, 5, 2, 2], dtype: .float64)) }
+        #expect(failing.calls + failing.zeroCalls == 2 && failing.zeroCalls == 2)
+        _ = try? GradusError.catching {
+            _ = Tensor.zeros([2]).matmul(Tensor.zeros([3]))   // fails first
+            _ = layer(x)
+        }
+        #expect(failing.zeroCalls == 4)
         // Evaluation mode never calls the reduction.
         let calls = world.calls
         synced.eval()

@@ -50,6 +50,23 @@ public class BatchNorm: Module, Layer {
 
     /// Normalizes `input` (see the type's description for the modes).
     public func callAsFunction(_ input: Tensor) -> Tensor {
+        guard isTraining, let crossProcess else { return normalize(input, crossProcess: nil) }
+        // Synchronized: this layer takes part in its two reductions even when the pass has failed on
+        // this process (a placeholder input, a failed check), with zeros, so that the other processes,
+        // waiting in the same reductions, go on to the step's agreement, which stops all of them.
+        let counting = CountingReduction(crossProcess)
+        let output = normalize(input, crossProcess: counting)
+        if counting.calls < 2 {
+            // The statistics' dtype is the input's; a failed input is a placeholder: take the layer's own.
+            let dtype = input.count > 0 ? input.dtype : (weight?.dtype ?? runningMean?.dtype ?? .float32)
+            for count in [numFeatures + 1, numFeatures][counting.calls...] {
+                try? crossProcess.sumZerosAcrossProcesses(count: count, dtype: dtype)
+            }
+        }
+        return output
+    }
+
+    private func normalize(_ input: Tensor, crossProcess: (any CrossProcessReduction)?) -> Tensor {
         checked {
             try require(ranks.contains(input.rank) && input.shape[1] == numFeatures,
                          "\(type(of: self)): expected input of rank \(ranks.map(String.init).joined(separator: " or ")) with \(numFeatures) channels, got \(input.shape)", .shapeMismatch)
@@ -61,7 +78,7 @@ public class BatchNorm: Module, Layer {
             let useBatchStats = isTraining || runningMean == nil
             return Functional.batchNorm(input, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
                                         training: useBatchStats, momentum: factor, eps: eps,
-                                        crossProcess: isTraining ? crossProcess : nil)
+                                        crossProcess: crossProcess)
         }
     }
 

@@ -5,6 +5,7 @@
 /// ```swift
 /// final class LocalOnly: CrossProcessReduction {          // a world of one process
 ///     func sumAcrossProcesses(_ t: Tensor) throws -> Tensor { t }
+///     func sumZerosAcrossProcesses(count: Int, dtype: DType) throws {}
 /// }
 /// batchNorm.crossProcess = LocalOnly()
 /// ```
@@ -16,4 +17,26 @@ public protocol CrossProcessReduction: AnyObject, Sendable {
     /// - Parameter tensor: this process's values.
     /// - Returns: the sums, on every process.
     func sumAcrossProcesses(_ tensor: Tensor) throws -> Tensor
+    /// Takes part in one ``sumAcrossProcesses(_:)`` of the other processes with `count` zeros of `dtype`,
+    /// without computing anything: what a layer does when the pass failed on this process, so that the
+    /// others are not left waiting in the reduction.
+    func sumZerosAcrossProcesses(count: Int, dtype: DType) throws
+}
+
+/// Counts the reductions a layer made, so that it can make the missing ones when its computation failed.
+final class CountingReduction: CrossProcessReduction, @unchecked Sendable {
+    let base: any CrossProcessReduction
+    private(set) var calls = 0
+
+    init(_ base: any CrossProcessReduction) { self.base = base }
+
+    func sumAcrossProcesses(_ tensor: Tensor) throws -> Tensor {
+        calls += 1
+        return try base.sumAcrossProcesses(tensor)
+    }
+
+    func sumZerosAcrossProcesses(count: Int, dtype: DType) throws {
+        calls += 1
+        try base.sumZerosAcrossProcesses(count: count, dtype: dtype)
+    }
 }
