@@ -43,24 +43,29 @@ struct DistributedTuneTests {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         guard let mpirun = MPILaunch.mpirun else { Issue.record("no mpirun"); return }
         let p = try SignalableProcess(mpirun, ["--allow-run-as-root", "--oversubscribe", "-np", "3", MPILaunch.gradus]
-                                               + ["tune", "--trials", "4", "--epochs", "40", "--sampler", "random", "--pruner", "none", "--out", dir],
+                                               + ["tune", "--trials", "4", "--epochs", "60", "--sampler", "random", "--pruner", "none", "--out", dir],
                                       output: log)
-        // The first trial worker started by a rank (not a relay: those carry --relay).
-        var victim: Int32? = nil
-        let start = Date()
-        while victim == nil && Date().timeIntervalSince(start) < 60 {
+        // A trial worker started by one of this study's ranks (the ranks are `gradus tune … --out DIR`;
+        // rank 0's children are relays, with --relay). Other tests' workers are never touched.
+        func pids(_ arguments: [String]) throws -> [Int32] {
             let ps = Process()
             ps.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
-            ps.arguments = ["-f", "gradus tune-worker$"]
+            ps.arguments = arguments
             let pipe = Pipe()
             ps.standardOutput = pipe
             try ps.run()
             ps.waitUntilExit()
-            victim = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                .split(separator: "\n").first.flatMap { Int32($0) }
-            usleep(50_000)
+            return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                .split(separator: "\n").compactMap { Int32($0) }
         }
-        usleep(300_000)
+        var victim: Int32? = nil
+        let start = Date()
+        while victim == nil && Date().timeIntervalSince(start) < 60 {
+            for rank in try pids(["-f", "gradus tune .*--out \(dir)"]) {
+                if let child = try pids(["-P", "\(rank)", "-f", "tune-worker$"]).first { victim = child; break }
+            }
+            if victim == nil { usleep(20_000) }
+        }
         if let victim { kill(victim, SIGKILL) } else { Issue.record("no remote trial worker found") }
         let status = p.wait()
         let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
