@@ -6,13 +6,10 @@ import Testing
 /// process counts, exact resume, and failures that stop every process.
 @Suite("Distributed: gradus train under mpirun", .serialized)
 struct DistributedTrainingCommandTests {
-    let root = NSTemporaryDirectory() + "gradus-distributed-\(getpid())"
+    let scratch = ScratchFolder("gradus-distributed")
+    var root: String { scratch.root }
 
-    func folder(_ name: String) -> String {
-        let path = root + "/" + name
-        try? FileManager.default.removeItem(atPath: path)
-        return path
-    }
+    func folder(_ name: String) -> String { scratch.folder(name) }
 
     func weights(_ dir: String) throws -> [String: [Float]] {
         try Checkpoint.load(dir + "/checkpoint.safetensors").model.mapValues { $0.scalars() }

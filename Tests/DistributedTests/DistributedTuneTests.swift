@@ -5,13 +5,10 @@ import Testing
 /// `gradus tune` under `mpirun`: rank 0 coordinates, the other ranks train one trial each.
 @Suite("Distributed: gradus tune under mpirun", .serialized)
 struct DistributedTuneTests {
-    let root = NSTemporaryDirectory() + "gradus-distributed-tune-\(getpid())"
+    let scratch = ScratchFolder("gradus-distributed-tune")
+    var root: String { scratch.root }
 
-    func folder(_ name: String) -> String {
-        let path = root + "/" + name
-        try? FileManager.default.removeItem(atPath: path)
-        return path
-    }
+    func folder(_ name: String) -> String { scratch.folder(name) }
 
     /// results.csv without the timing column: trial, state, parameters, scores, epochs.
     func results(_ dir: String) throws -> [String] {

@@ -143,3 +143,17 @@ struct SignalableProcess {
         return 128 + (status & 0x7f)
     }
 }
+
+/// A folder of this test process under the temporary directory, with fresh subfolders per test.
+struct ScratchFolder {
+    let root: String
+
+    init(_ prefix: String) { root = NSTemporaryDirectory() + "\(prefix)-\(getpid())" }
+
+    /// `root/name`, removed first if a previous test left it.
+    func folder(_ name: String) -> String {
+        let path = root + "/" + name
+        try? FileManager.default.removeItem(atPath: path)
+        return path
+    }
+}

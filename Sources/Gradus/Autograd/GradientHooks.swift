@@ -73,12 +73,7 @@ extension Tensor {
     public func registerHook(_ hook: @escaping GradientHook) -> HookHandle {
         checked(or: HookHandle(tensor: self, id: -1)) {
             try require(requiresGrad, "registerHook: the tensor (shape \(shape)) does not require gradients, so no gradient will reach a hook", .autograd)
-            let id = Autograd.nextHookID.add(1, ordering: .relaxed).newValue
-            let hooks = self.hooks ?? TensorHooks()
-            hooks.gradient.append((id, hook))
-            self.hooks = hooks
-            Autograd.registeredHooks.add(1, ordering: .relaxed)
-            return HookHandle(tensor: self, id: id)
+            return addHook { hooks, id in hooks.gradient.append((id, hook)) }
         }
     }
 
@@ -99,13 +94,18 @@ extension Tensor {
     public func registerPostAccumulateGradHook(_ hook: @escaping PostAccumulateGradHook) -> HookHandle {
         checked(or: HookHandle(tensor: self, id: -1)) {
             try require(requiresGrad && isLeaf, "registerPostAccumulateGradHook: only leaves that require gradients accumulate a gradient (this tensor: shape \(shape), \(isLeaf ? "a leaf that does not require gradients" : "made by '\(gradFn!.name)'"))", .autograd)
-            let id = Autograd.nextHookID.add(1, ordering: .relaxed).newValue
-            let hooks = self.hooks ?? TensorHooks()
-            hooks.postAccumulate.append((id, hook))
-            self.hooks = hooks
-            Autograd.registeredHooks.add(1, ordering: .relaxed)
-            return HookHandle(tensor: self, id: id)
+            return addHook { hooks, id in hooks.postAccumulate.append((id, hook)) }
         }
+    }
+
+    /// Adds a hook to this tensor's hooks under a new id, and counts it.
+    private func addHook(_ add: (TensorHooks, Int) -> Void) -> HookHandle {
+        let id = Autograd.nextHookID.add(1, ordering: .relaxed).newValue
+        let hooks = self.hooks ?? TensorHooks()
+        add(hooks, id)
+        self.hooks = hooks
+        Autograd.registeredHooks.add(1, ordering: .relaxed)
+        return HookHandle(tensor: self, id: id)
     }
 
     /// Runs this tensor's gradient hooks on `gradient`, checking each replacement.
@@ -163,6 +163,9 @@ extension Autograd {
 
     /// Runs `body` as one backward pass of this thread, then the callbacks its hooks queued, in order.
     static func withPassCallbacks<R>(_ body: () throws -> R) throws -> R {
+        // Callbacks are queued by hooks: with none registered, a pass needs no state (this keeps the
+        // allocation and the thread-local writes off every small backward).
+        guard registeredHooks.load(ordering: .relaxed) > 0 else { return try body() }
         let pass = PassCallbacks()
         let previous = pthread_getspecific(passKey)
         let retained = Unmanaged.passRetained(pass)

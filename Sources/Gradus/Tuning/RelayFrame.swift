@@ -85,27 +85,6 @@ public enum RelayFrame: Equatable, Sendable {
     /// the other end is gone.
     @discardableResult
     public static func write(_ bytes: [UInt8], to fd: Int32) -> Bool {
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + done, $0.count - done, Int32(MSG_NOSIGNAL)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EAGAIN || errno == EWOULDBLOCK {
-                    var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                    _ = poll(&p, 1, 100)
-                    continue
-                }
-                if errno == ENOTSOCK {
-                    // A pipe or file (the relay's standard output): plain write.
-                    let w = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
-                    if w < 0 { if errno == EINTR { continue }; return false }
-                    done += w
-                    continue
-                }
-                return false
-            }
-            done += n
-        }
-        return true
+        WorkerProcess.writeAll(bytes, to: fd, giveUpAfterMilliseconds: nil)
     }
 }

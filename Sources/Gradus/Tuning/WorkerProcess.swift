@@ -90,15 +90,26 @@ public final class WorkerProcess {
     @discardableResult
     public func sendBytes(_ bytes: [UInt8]) -> Bool {
         guard fd >= 0 else { return false }
+        // A worker that does not read for a second is given up on (short lines, rare).
+        return Self.writeAll(bytes, to: fd, giveUpAfterMilliseconds: 1000)
+    }
+
+    /// Writes all of `bytes` to the socket or pipe `fd` without raising SIGPIPE, waiting while it is
+    /// full (for at most `giveUpAfterMilliseconds` at a time, or without limit when nil); false when the
+    /// other end is gone or the wait ran out.
+    static func writeAll(_ bytes: [UInt8], to fd: Int32, giveUpAfterMilliseconds: Int32?) -> Bool {
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + done, $0.count - done, Int32(MSG_NOSIGNAL)) }
+            var n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + done, $0.count - done, Int32(MSG_NOSIGNAL)) }
+            if n < 0 && errno == ENOTSOCK {
+                // A pipe or file (a relay's standard output): plain write.
+                n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 if errno == EAGAIN || errno == EWOULDBLOCK {
-                    // The worker does not read: wait until it can take more (short lines, rare).
                     var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                    if poll(&p, 1, 1000) <= 0 { return false }
+                    if poll(&p, 1, giveUpAfterMilliseconds ?? 100) <= 0 && giveUpAfterMilliseconds != nil { return false }
                     continue
                 }
                 return false
