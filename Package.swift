@@ -29,6 +29,12 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // oneDNN's C interface (Debian libdnnl-dev; no pkg-config file): Float32 matrix products, which its
+        // JIT kernels run faster than OpenBLAS's (docs/benchmarks.md, "Matrix products: oneDNN").
+        .systemLibrary(
+            name: "CDNNL",
+            providers: [.apt(["libdnnl-dev"])]
+        ),
         // zlib: gzip (IDX/MNIST files, the embedded digits) and deflated .npz entries.
         .systemLibrary(
             name: "CZlib",
@@ -45,7 +51,7 @@ let package = Package(
         .target(name: "CGradusMath"),
         .target(
             name: "Gradus",
-            dependencies: ["CBLAS", "CZlib", "CGradusMath"],
+            dependencies: ["CBLAS", "CDNNL", "CZlib", "CGradusMath"],
             resources: [
                 .copy("Data/Resources/digits-images-idx3-ubyte.gz"),
                 .copy("Data/Resources/digits-labels-idx1-ubyte.gz"),
@@ -63,7 +69,7 @@ let package = Package(
         // Multi-process checks of GradusDistributed, launched under mpirun by Tests/DistributedTests.
         .executableTarget(name: "GradusDistributedChecks", dependencies: ["Gradus", "GradusDistributed"]),
         .executableTarget(name: "LinearRegressionExample", dependencies: ["Gradus"]),
-        .executableTarget(name: "GradusBenchmarks", dependencies: ["Gradus", "GradusDistributed", "CBLAS"]),
+        .executableTarget(name: "GradusBenchmarks", dependencies: ["Gradus", "GradusDistributed", "CBLAS", "CDNNL"]),
         // The `gradus` command line: the commands live in a library so that tests can parse and run them.
         .target(
             name: "GradusCommands",

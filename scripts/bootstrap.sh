@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Gradus needs on a fresh Debian machine, when it is missing:
-# OpenBLAS (matrix products), zlib (gzip data files), Open MPI (data-parallel training: the library
+# oneDNN (Float32 matrix products), OpenBLAS (Float64 and small products), zlib (gzip data files), Open MPI (data-parallel training: the library
 # GradusDistributed and the `mpirun` launcher), pkg-config (to find them) and python3 (the hostile-input
 # runner of the test command, standard library only).
 # Safe to run again: it does nothing when everything is present.
@@ -16,6 +16,8 @@ if command -v pkg-config >/dev/null 2>&1; then
 else
   need+=(libopenblas-dev zlib1g-dev libopenmpi-dev)
 fi
+# libdnnl-dev ships no pkg-config file: look for its header.
+[ -f /usr/include/oneapi/dnnl/dnnl.h ] || need+=(libdnnl-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "bootstrap: installing ${need[*]}"
   SUDO=""

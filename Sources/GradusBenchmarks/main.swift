@@ -45,7 +45,7 @@ for name in only where !known.contains(name) {
     exit(2)
 }
 Threading.count = threads
-FileHandle.standardError.write("# gradus-bench: OpenBLAS kernel \(BLASKernel.coreName), threads \(threads)\n".data(using: .utf8)!)
+FileHandle.standardError.write("# gradus-bench: products on \(MatrixProductBackend.active) (OpenBLAS kernel \(BLASKernel.coreName)), threads \(threads)\n".data(using: .utf8)!)
 for w in allWorkloads where only.isEmpty || only.contains(w.name) {
     let (value, unit) = w.run()
     print("\(w.name) \(String(format: "%.1f", value)) \(unit) threads=\(threads)")

@@ -6,11 +6,15 @@ import CGradusMath
 enum RawBLAS {
     /// c = alpha·op(a)·op(b) + beta·c for row-major matrices: op(a) is m×k, op(b) k×n, c m×n with
     /// leading dimension `ldc`. Leading dimensions of `a` and `b` are those of their stored layouts.
+    /// Float32 products run on ``MatrixProductBackend/active`` from ``OneDNNProduct/minimumMultiplyAdds``
+    /// and on OpenBLAS below (or on `backend` at any size, when a test names one); Float64 products on
+    /// OpenBLAS.
     @inline(__always)
     static func gemm<T: TensorFloat>(m: Int, n: Int, k: Int,
                                      _ a: UnsafePointer<T>, lda: Int, transA: Bool,
                                      _ b: UnsafePointer<T>, ldb: Int, transB: Bool,
-                                     beta: T, _ c: UnsafeMutablePointer<T>, ldc: Int) {
+                                     beta: T, _ c: UnsafeMutablePointer<T>, ldc: Int,
+                                     backend: MatrixProductBackend? = nil) {
         if m == 0 || n == 0 { return }
         _ = Threading.count   // sets OpenBLAS to one thread before its first product
         if k == 0 {
@@ -23,6 +27,15 @@ enum RawBLAS {
         }
         let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
         if T.self == Float.self {
+            let useOneDNN = backend.map { $0 == .oneDNN }
+                ?? (m &* n &* k >= OneDNNProduct.minimumMultiplyAdds && MatrixProductBackend.active == .oneDNN)
+            if useOneDNN,
+               OneDNNProduct.sgemm(m: m, n: n, k: k, UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda: lda,
+                                   transA: transA, UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb: ldb,
+                                   transB: transB, beta: Float(beta),
+                                   UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: ldc) {
+                return
+            }
             cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
                         UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(lda),
                         UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), Int32(ldb),

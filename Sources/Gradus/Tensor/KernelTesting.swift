@@ -1,0 +1,32 @@
+/// Entry points for tests of kernels that Gradus chooses at run time (by processor features, by size or
+/// by backend), so that a test can run each path on the same inputs whatever this machine would choose.
+/// Not part of the supported API: import with `@_spi(KernelTesting) import Gradus`.
+@_spi(KernelTesting)
+public enum KernelTesting {
+    /// c = op(a)·op(b) + beta·c on row-major buffers laid out as BLAS expects (op(a) m×k, op(b) k×n,
+    /// c m×`ldc`), computed by `backend` whatever its size.
+    public static func product(m: Int, n: Int, k: Int, _ a: [Float], lda: Int, transA: Bool,
+                               _ b: [Float], ldb: Int, transB: Bool,
+                               beta: Float, _ c: inout [Float], ldc: Int, backend: MatrixProductBackend) {
+        precondition(a.count >= (transA ? k : m) * lda && b.count >= (transB ? n : k) * ldb && c.count >= m * ldc,
+                     "KernelTesting.product: buffers smaller than their shapes")
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    RawBLAS.gemm(m: m, n: n, k: k, pa.baseAddress!, lda: lda, transA: transA,
+                                 pb.baseAddress!, ldb: ldb, transB: transB, beta: beta, pc.baseAddress!, ldc: ldc,
+                                 backend: backend)
+                }
+            }
+        }
+    }
+
+    /// The backend a value of `GRADUS_MATRIX_BACKEND` selects, and the warning printed for a value that
+    /// names none.
+    public static func backendChoice(environmentValue: String?) -> (MatrixProductBackend, warning: String?) {
+        MatrixProductBackend.choice(environmentValue: environmentValue)
+    }
+
+    /// Multiply-adds from which the active oneDNN backend computes a Float32 product.
+    public static var oneDNNMinimumMultiplyAdds: Int { OneDNNProduct.minimumMultiplyAdds }
+}

@@ -1,0 +1,105 @@
+import CDNNL
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Synchronization
+
+/// The library that computes Gradus's Float32 matrix products (`matmul`, `linear`, convolutions'
+/// products, the recurrent layers' steps).
+///
+/// oneDNN (Intel's deep-learning kernel library, the one PyTorch's CPU build uses for its convolutions)
+/// generates its product kernels for the processor it runs on, AVX2, AVX-512 or AMX alike, when it
+/// loads; OpenBLAS picks precompiled kernels from the processor's model name. Measured side by side on
+/// one core (docs/benchmarks.md, "Matrix products: oneDNN"), oneDNN's `dnnl_sgemm` ran 1.05-1.3× OpenBLAS's
+/// `cblas_sgemm` from the LSTM's [32, 128]·[128, 512] step to 4096², so it is the default, for products
+/// of at least 2^19 multiply-adds: below, its fixed cost per call outweighs its faster kernel and OpenBLAS
+/// computes them. Float64
+/// products always run on OpenBLAS, since oneDNN has no double-precision product.
+///
+/// The choice is read once from `GRADUS_MATRIX_BACKEND` (`onednn` or `openblas`) and can be changed
+/// while a program runs; both give the same results up to Float32 rounding (each is deterministic for a
+/// given shape and thread count).
+///
+/// ```swift
+/// MatrixProductBackend.active = .openBLAS   // e.g. to compare the two
+/// let y = x.matmul(w)
+/// ```
+public enum MatrixProductBackend: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// oneDNN's `dnnl_sgemm`, run on one thread per call (Gradus splits large products over its own
+    /// threads, see ``Threading``). The default.
+    case oneDNN = "onednn"
+    /// OpenBLAS's `cblas_sgemm`, with the kernel that ``BLASKernel`` chose.
+    case openBLAS = "openblas"
+
+    public var description: String { self == .oneDNN ? "oneDNN" : "OpenBLAS" }
+
+    private static let stored = Atomic<UInt8>(0)   // 0: not set yet, 1: oneDNN, 2: OpenBLAS
+
+    /// `GRADUS_MATRIX_BACKEND` when it names a backend, otherwise oneDNN; a value that names none is
+    /// reported once on standard error and ignored.
+    private static let environmentChoice: MatrixProductBackend = {
+        let value = getenv("GRADUS_MATRIX_BACKEND").map { String(cString: $0) }
+        let (selected, warning) = Self.choice(environmentValue: value)
+        if let warning { FileHandle.standardError.write(Data("gradus: \(warning)\n".utf8)) }
+        return selected
+    }()
+
+    /// The backend that a value of `GRADUS_MATRIX_BACKEND` selects (any letter case), and a warning when
+    /// the value names no backend.
+    static func choice(environmentValue value: String?) -> (MatrixProductBackend, warning: String?) {
+        guard let value, !value.isEmpty else { return (.oneDNN, nil) }
+        if let choice = MatrixProductBackend(rawValue: value.lowercased()) { return (choice, nil) }
+        return (.oneDNN, "GRADUS_MATRIX_BACKEND=\(value) names no backend (onednn, openblas); using oneDNN")
+    }
+
+    /// The backend that Float32 products use now.
+    public static var active: MatrixProductBackend {
+        get {
+            switch stored.load(ordering: .relaxed) {
+            case 1: return .oneDNN
+            case 2: return .openBLAS
+            default: return environmentChoice
+            }
+        }
+        set { stored.store(newValue == .oneDNN ? 1 : 2, ordering: .relaxed) }
+    }
+}
+
+/// Calls into oneDNN's product on the calling thread.
+enum OneDNNProduct {
+    /// Multiply-adds from which oneDNN computes a product when it is the active backend. Below, its fixed
+    /// cost per call (about 2 µs more than OpenBLAS's) outweighs its faster kernel. Measured on one core
+    /// (AMD EPYC, Zen 4), OpenBLAS's time / oneDNN's: the classifier layers' [64, 84]·[84, 10] 0.53 and
+    /// [64, 128]·[128, 10] 0.41, LeNet's convolution products (1.3·10^5-3.3·10^5 multiply-adds) 0.92-0.99,
+    /// attention's [128, 32]·[32, 128] and [128, 128]·[128, 32] (2^19) 1.19 and 0.97; from 10^6 on
+    /// 1.00-1.25 (the LSTM step [32, 128]·[128, 512] 1.25, the MLP's products 1.08-1.14, 4096-row
+    /// products 1.04-1.23).
+    static let minimumMultiplyAdds = 1 << 19
+
+    private typealias MaxThreads = @convention(c) () -> Int32
+    private typealias SetThreads = @convention(c) (Int32) -> Void
+
+    /// libgomp's `omp_get_max_threads` / `omp_set_num_threads`, found at run time: the Debian oneDNN is
+    /// built on OpenMP and would otherwise start an OpenMP team of one thread per core inside each
+    /// product, spinning against Gradus's own worker pool (the failure mode measured with OpenBLAS's
+    /// threads, see ``Threading``). OpenMP's thread limit is per thread, so it is set on each thread that
+    /// calls in. Looked up rather than linked, since libgomp is oneDNN's dependency, not ours.
+    private static let openMP: (MaxThreads, SetThreads)? = {
+        guard let get = dlsym(nil, "omp_get_max_threads"), let set = dlsym(nil, "omp_set_num_threads") else { return nil }
+        return (unsafeBitCast(get, to: MaxThreads.self), unsafeBitCast(set, to: SetThreads.self))
+    }()
+
+    /// c = op(a)·op(b) + beta·c for row-major Float32 matrices (m, n, k > 0); false when oneDNN refused
+    /// (it then wrote nothing, and the caller uses OpenBLAS).
+    @inline(__always)
+    static func sgemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, transA: Bool,
+                      _ b: UnsafePointer<Float>, ldb: Int, transB: Bool,
+                      beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) -> Bool {
+        if let (get, set) = openMP, get() != 1 { set(1) }
+        let ta: CChar = transA ? 84 : 78, tb: CChar = transB ? 84 : 78   // "T" / "N"
+        let status = dnnl_sgemm(ta, tb, dnnl_dim_t(m), dnnl_dim_t(n), dnnl_dim_t(k), 1, a, dnnl_dim_t(lda),
+                                b, dnnl_dim_t(ldb), beta, c, dnnl_dim_t(ldc))
+        return status == dnnl_success
+    }
+}
