@@ -12,7 +12,7 @@ public struct GradusCommand: ParsableCommand {
         runs/digits-mlp/checkpoint.safetensors`.
         """,
         subcommands: [Train.self, Evaluate.self, Predict.self, Generate.self, ExplainCommand.self, Import.self, LRFind.self, Tune.self,
-                      Export.self, TuneWorker.self]
+                      Export.self, Quantize.self, TuneWorker.self]
     )
 
     public init() {}

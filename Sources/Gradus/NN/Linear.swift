@@ -13,6 +13,14 @@ public final class Linear: Module, Layer {
     /// The bias, `[outFeatures]`, or nil.
     @Parameter public var bias: Tensor?
 
+    /// The 8-bit weights that inference uses after ``Module/quantizeDynamic()``, or nil (Float32).
+    public internal(set) var quantizedWeights: QuantizedWeights? {
+        didSet { quantizedFrom = quantizedWeights == nil ? nil : WeightVersion(weight) }
+    }
+    /// The weight's storage and version when it was quantized: once the weight changes (an optimizer
+    /// step, an in-place update), the integers are stale and the layer computes in Float32 again.
+    private var quantizedFrom: WeightVersion?
+
     /// The size of each input sample.
     public var inFeatures: Int { weight.shape[1] }
     /// The size of each output sample.
@@ -81,13 +89,17 @@ public final class Linear: Module, Layer {
     }
 
     /// Applies the layer to `[…, inFeatures]`, giving `[…, outFeatures]`.
+    /// A quantized layer (``Module/quantizeDynamic()``) computes in integers when no gradient is recorded
+    /// (see ``DynamicQuantization``).
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        Functional.linear(input, weight: weight, bias: bias)
+        if let quantizedWeights, quantizedFrom == WeightVersion(weight),
+           let out = DynamicQuantization.linear(input, quantizedWeights, bias: bias) { return out }
+        return Functional.linear(input, weight: weight, bias: bias)
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
 
     public override var extraDescription: String {
-        "inFeatures: \(inFeatures), outFeatures: \(outFeatures), bias: \(bias != nil)"
+        "inFeatures: \(inFeatures), outFeatures: \(outFeatures), bias: \(bias != nil)" + (quantizedWeights == nil ? "" : ", int8")
     }
 }

@@ -29,4 +29,12 @@ public enum KernelTesting {
 
     /// Multiply-adds from which the active oneDNN backend computes a Float32 product.
     public static var oneDNNMinimumMultiplyAdds: Int { OneDNNProduct.minimumMultiplyAdds }
+
+    /// Runs `body` with dynamic quantization's activations in 7 bits (`reduced`, the path of processors
+    /// without VNNI) or 8 bits, whatever this processor would use; restores the processor's choice after.
+    public static func withReducedActivationRange<R>(_ reduced: Bool, _ body: () throws -> R) rethrows -> R {
+        DynamicQuantization.reducedRangeOverride.store(reduced ? 1 : 2, ordering: .relaxed)
+        defer { DynamicQuantization.reducedRangeOverride.store(0, ordering: .relaxed) }
+        return try body()
+    }
 }

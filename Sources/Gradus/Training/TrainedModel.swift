@@ -126,7 +126,12 @@ public final class TrainedModel {
                              pixelScale: pixelScale, inputStandardizers: inputStandardizers)
     }
 
-    /// Reads a checkpoint and rebuilds its model.
+    /// The checkpoint metadata key that marks a quantized model (``Module/quantizeDynamic()``), and its value.
+    public static let quantizationKey = "quantization"
+    /// The value of ``quantizationKey`` for dynamic 8-bit quantization (`gradus quantize`).
+    public static let dynamicInt8 = "dynamic-int8"
+
+    /// Reads a checkpoint and rebuilds its model (quantized again when the checkpoint says it was).
     ///
     /// - Parameter path: the checkpoint file.
     /// - Returns: the model with its configuration.
@@ -149,6 +154,12 @@ public final class TrainedModel {
             try model.loadStateDict(checkpoint.model)
         } catch {
             throw TrainingError("\(path): the weights do not fit the model \(config.model.summary): \(error)")
+        }
+        switch checkpoint.metadata[quantizationKey] {
+        case nil: break
+        case dynamicInt8?: model.quantizeDynamic()
+        case let other?:
+            throw DataError(.badHeader, file: path, "metadata \(quantizationKey) '\(other)' is not a quantization Gradus knows (\(dynamicInt8))")
         }
         return TrainedModel(config: config, model: model, checkpoint: checkpoint, preprocessing: preprocessing)
     }

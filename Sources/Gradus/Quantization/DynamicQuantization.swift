@@ -1,0 +1,117 @@
+import CDNNL
+import Synchronization
+
+/// Dynamic quantization: 8-bit weights quantized once, activations quantized on the fly from each
+/// batch's range, products in integers, as PyTorch's `torch.ao.quantization.quantize_dynamic`.
+///
+/// A quantized ``Linear`` or ``Conv2d`` computes, for an input batch x:
+/// 1. the activations' range [min(x, 0), max(x, 0)] → scale sₓ = (max − min) / 255 (127, see below)
+///    and zero point z = round(−min / sₓ), so that 0 is represented exactly;
+/// 2. xq = clamp(round(x / sₓ) + z, 0, 255) (round half to even);
+/// 3. the integer product Σ (xq − z) · q over the weights' 8-bit values q (``QuantizedWeights``),
+///    accumulated in 32 bits by oneDNN's `dnnl_gemm_u8s8s32` (VNNI dot products where the processor has
+///    them);
+/// 4. y = sₓ · scaleᵢ · (that sum) + bias, in Float32.
+///
+/// On processors without VNNI (AVX2, plain AVX-512), oneDNN's integer kernels add pairs of 8-bit
+/// products in 16 bits, which can saturate: there, as PyTorch's `reduce_range`, activations use 7 bits
+/// (0…127), which keeps every pair in range. ``usesReducedRange`` tells which applies.
+///
+/// The integer path runs only when no gradient is being recorded through the layer (inference:
+/// ``GradMode/noGrad(_:)``, ``TrainedModel/predict(_:)``), on Float32 inputs whose values are all
+/// finite; otherwise the layer computes in Float32 with its dequantized weights, so that gradients
+/// (``Explain``) and non-finite values behave as in an unquantized model.
+///
+/// ```swift
+/// model.quantizeDynamic()
+/// let probabilities = GradMode.noGrad { model(x).softmax(axis: -1) }
+/// ```
+public enum DynamicQuantization {
+    /// Whether activations are quantized to 7 bits because the processor lacks VNNI (see above).
+    public static var usesReducedRange: Bool {
+        switch reducedRangeOverride.load(ordering: .relaxed) {
+        case 1: return true
+        case 2: return false
+        default: return !processorHasVNNI
+        }
+    }
+
+    /// Set by tests to run the other range on this processor (``KernelTesting``): 0 none, 1 reduced, 2 full.
+    static let reducedRangeOverride = Atomic<Int8>(0)
+
+    /// Whether oneDNN runs VNNI integer kernels here (AVX512_VNNI, AVX_VNNI, AMX and later).
+    static let processorHasVNNI: Bool = {
+        let isa = dnnl_get_effective_cpu_isa().rawValue
+        return isa & 0x40 != 0 || isa & 0x400 != 0   // dnnl_cpu_isa_avx512_core_vnni / avx2_vnni bits
+    }()
+
+    /// The scale and zero point for activations in `[low, high]` (low ≤ 0 ≤ high), or nil when the
+    /// range is not finite.
+    static func activationParameters(low: Float, high: Float, reduced: Bool) -> (scale: Float, zeroPoint: Int32)? {
+        guard low.isFinite, high.isFinite else { return nil }
+        let levels: Float = reduced ? 127 : 255
+        let span = high - low
+        // A batch of zeros: any scale represents it; PyTorch takes 0.1 and zero point 0.
+        guard span > 0 else { return (0.1, 0) }
+        let scale = span / levels
+        let zero = Swift.max(0, Swift.min(levels, (-low / scale).rounded(.toNearestOrEven)))
+        return (scale, Int32(zero))
+    }
+
+    /// y = dequantize((xq − z) · qᵀ) + bias for `x` `[rows, q.inputs]` (contiguous Float32), writing
+    /// `y` `[rows, q.outputs]`; false (nothing written) when `x` holds a non-finite value.
+    static func linear(_ x: UnsafePointer<Float>, rows: Int, _ q: QuantizedWeights, bias: UnsafePointer<Float>?,
+                       into y: UnsafeMutablePointer<Float>) -> Bool {
+        let k = q.inputs, n = q.outputs, count = rows * k
+        var low: Float = 0, high: Float = 0
+        for i in 0..<count { low = Swift.min(low, x[i]); high = Swift.max(high, x[i]) }
+        guard let (scale, zero) = activationParameters(low: low, high: high, reduced: usesReducedRange) else { return false }
+        if rows == 0 || n == 0 { return true }
+        let xq = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(1, count))
+        let acc = UnsafeMutablePointer<Int32>.allocate(capacity: rows * n)
+        defer { xq.deallocate(); acc.deallocate() }
+        let inverse = 1 / scale, top: Float = usesReducedRange ? 127 : 255, z = Float(zero)
+        for i in 0..<count {
+            xq[i] = UInt8(Swift.max(0, Swift.min(top, (x[i] * inverse).rounded(.toNearestOrEven) + z)))
+        }
+        if k == 0 {
+            acc.update(repeating: 0, count: rows * n)
+        } else {
+            var offset: Int32 = 0
+            let status = q.values.withUnsafeBufferPointer { w in
+                dnnl_gemm_u8s8s32(78, 84, 70, dnnl_dim_t(rows), dnnl_dim_t(n), dnnl_dim_t(k), 1,   // "N", "T", "F"
+                                  xq, dnnl_dim_t(k), UInt8(zero), w.baseAddress, dnnl_dim_t(k), 0,
+                                  0, acc, dnnl_dim_t(n), &offset)
+            }
+            invariant(status == dnnl_success, "dnnl_gemm_u8s8s32 failed with status \(status.rawValue)")
+        }
+        q.scales.withUnsafeBufferPointer { s in
+            for r in 0..<rows {
+                let a = acc + r * n, out = y + r * n
+                if let bias {
+                    for j in 0..<n { out[j] = Float(a[j]) * (scale * s[j]) + bias[j] }
+                } else {
+                    for j in 0..<n { out[j] = Float(a[j]) * (scale * s[j]) }
+                }
+            }
+        }
+        return true
+    }
+
+    /// A quantized linear layer's output for `input` `[…, q.inputs]`, or nil when the layer must compute
+    /// in Float32 (a gradient is recorded, the input is not Float32, its shape does not fit — the Float32
+    /// path then reports it —, or it holds a non-finite value).
+    static func linear(_ input: Tensor, _ q: QuantizedWeights, bias: Tensor?) -> Tensor? {
+        guard input.dtype == .float32, bias == nil || bias!.dtype == .float32,
+              input.rank >= 1, input.shape[input.rank - 1] == q.inputs,
+              !(GradMode.isEnabled && (input.requiresGrad || (bias?.requiresGrad ?? false))) else { return nil }
+        // rawPointer reads strided views in row-major order.
+        let x = input
+        let rows = x.shape.dropLast().reduce(1, *)
+        let out = Tensor(uninitializedShape: Array(x.shape.dropLast()) + [q.outputs], dtype: .float32)
+        let ok = linear(x.rawPointer.assumingMemoryBound(to: Float.self), rows: rows, q,
+                        bias: bias.map { UnsafePointer($0.rawPointer.assumingMemoryBound(to: Float.self)) },
+                        into: out.rawPointer.assumingMemoryBound(to: Float.self))
+        return ok ? out : nil
+    }
+}
