@@ -320,3 +320,36 @@ func writeNPY(_ values: [Float], shape: [Int], to path: String) throws {
         #expect(aText.contains("AnomalyMode: ") && aText.contains(" of '") && aText.contains(" produced "), "\(aText)")
     }
 }
+
+/// `gradus quantize`: a trained checkpoint becomes a quantized one that loads quantized and predicts
+/// as the quantized model in memory; wrong uses are refused with messages.
+@Suite struct QuantizeCommandTests {
+    @Test func quantizeWorkflow() throws {
+        let dir = try temporaryFolder("quantize")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try Train.parse(["--epochs", "3", "--hidden", "32", "--out", dir + "/run"]).execute(console: Capture().console)
+        let ckpt = dir + "/run/checkpoint.safetensors", int8 = dir + "/int8.safetensors"
+        let out = Capture()
+        let outcome = try Quantize.parse(["--checkpoint", ckpt, "--out", int8]).execute(console: out.console)
+        #expect(outcome.layers == 2)
+        #expect(abs(outcome.after.accuracy! - outcome.before.accuracy!) <= 0.02, "int8 \(outcome.after.accuracy!) vs \(outcome.before.accuracy!)")
+        #expect(out.text.contains("Float32: test accuracy") && out.text.contains("int8:    test accuracy"))
+        let loaded = try TrainedModel.load(int8)
+        #expect(loaded.model.isQuantized && loaded.checkpoint.metadata[TrainedModel.quantizationKey] == TrainedModel.dynamicInt8)
+        let e = try Evaluate.parse(["--checkpoint", int8]).execute(console: Capture().console)
+        #expect(e.accuracy == outcome.after.accuracy)
+        #expect(!(try TrainedModel.load(ckpt)).model.isQuantized)
+
+        // Refusals: the output is the input; a checkpoint marked with a quantization Gradus does not know.
+        #expect(throws: (any Error).self) { try Quantize.parse(["--checkpoint", ckpt, "--out", ckpt]).validate() }
+        var marked = try Checkpoint.load(int8)
+        marked.metadata[TrainedModel.quantizationKey] = "int4"
+        try marked.save(to: dir + "/int4.safetensors")
+        do {
+            _ = try TrainedModel.load(dir + "/int4.safetensors")
+            Issue.record("an unknown quantization was accepted")
+        } catch {
+            #expect("\(error)".contains("int4"))
+        }
+    }
+}

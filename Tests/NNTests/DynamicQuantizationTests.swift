@@ -1,0 +1,142 @@
+import Foundation
+@_spi(KernelTesting) import Gradus
+import Testing
+
+/// Dynamic int8 quantization of linear layers: the weights' integers and scales, the layer's output
+/// against the documented integer arithmetic (computed here in Float64 and exact integers) and against
+/// Float32, on both activation ranges (8 bits with VNNI, 7 bits without, forced either way), with the
+/// edges random inputs miss: all-zero and constant batches, one-signed inputs, huge and tiny
+/// magnitudes, an empty batch, a zero weight row; and when the layer must fall back to Float32.
+@Suite("Dynamic int8 quantization", .serialized)
+struct DynamicQuantizationTests {
+    func values(_ count: Int, seed: UInt64, scale: Double = 1) -> [Double] {
+        var rng = SeededGenerator(seed: seed)
+        return (0..<count).map { _ in (Double(rng.next() % 2_000_001) / 1_000_000 - 1) * scale }
+    }
+
+    /// The output that the documented arithmetic gives (DynamicQuantization's steps 1-4).
+    func reference(_ x: [Float], rows: Int, _ q: QuantizedWeights, bias: [Float]?, reduced: Bool) -> [Float] {
+        let k = q.inputs, n = q.outputs
+        let low = min(0, x.min() ?? 0), high = max(0, x.max() ?? 0)
+        let levels: Float = reduced ? 127 : 255
+        let (scale, zero): (Float, Float) = high - low > 0
+            ? ((high - low) / levels, max(0, min(levels, (-low / ((high - low) / levels)).rounded(.toNearestOrEven))))
+            : (0.1, 0)
+        let xq = x.map { max(0, min(levels, ($0 * (1 / scale)).rounded(.toNearestOrEven) + zero)) }
+        var y = [Float](repeating: 0, count: rows * n)
+        for r in 0..<rows {
+            for j in 0..<n {
+                var acc = 0
+                for p in 0..<k { acc += (Int(xq[r * k + p]) - Int(zero)) * Int(q.values[j * k + p]) }
+                y[r * n + j] = Float(acc) * (scale * q.scales[j]) + (bias?[j] ?? 0)
+            }
+        }
+        return y
+    }
+
+    @Test("weights: one symmetric scale per output row, ±127 at each row's largest magnitude, a zero row kept at 0")
+    func weightQuantization() {
+        let w = Tensor(shape: [3, 4], values: [0.5, -1.0, 0.25, 0.0, 0, 0, 0, 0, 3e-30, -1e-30, 2e-30, 0] as [Double])
+        let q = QuantizedWeights(quantizing: w)
+        #expect(q.outputs == 3 && q.inputs == 4)
+        #expect(q.scales[0] == Float(1.0) / 127 && q.values[0..<4] == [64, -127, 32, 0])
+        #expect(q.scales[1] == 1 && q.values[4..<8] == [0, 0, 0, 0])
+        #expect(q.values[8] == 127 && q.values[9] == -42 && q.values[10] == 85)   // tiny magnitudes keep their ratios
+        let back = q.dequantized(shape: [3, 4]).scalars(as: Float.self)
+        let original = w.scalars(as: Float.self)
+        for i in 0..<12 { #expect(abs(back[i] - original[i]) <= q.scales[i / 4] / 2 + 1e-37) }
+        // Quantizing the dequantized weights gives the same integers (what a saved checkpoint relies on).
+        #expect(QuantizedWeights(quantizing: q.dequantized(shape: [3, 4])).values == q.values)
+    }
+
+    @Test("the integer path computes the documented arithmetic exactly, on both activation ranges", arguments: [false, true])
+    func matchesIntegerArithmetic(reduced: Bool) {
+        let (inputs, outputs) = (37, 19)
+        var rng = SeededGenerator(seed: 9)
+        let layer = Linear(inputs, outputs, generator: &rng)
+        layer.quantizeDynamic()
+        let q = layer.quantizedWeights!
+        let bias = layer.bias!.scalars(as: Float.self)
+        let batches: [(String, Int, [Double])] = [
+            ("mixed signs", 5, values(5 * inputs, seed: 1)),
+            ("one row", 1, values(inputs, seed: 2, scale: 3)),
+            ("all positive", 4, values(4 * inputs, seed: 3).map { abs($0) + 0.5 }),
+            ("all negative", 3, values(3 * inputs, seed: 4).map { -abs($0) }),
+            ("all zero", 2, [Double](repeating: 0, count: 2 * inputs)),
+            ("constant", 2, [Double](repeating: 2.5, count: 2 * inputs)),
+            ("huge", 3, values(3 * inputs, seed: 5, scale: 1e30)),
+            ("tiny", 3, values(3 * inputs, seed: 6, scale: 1e-30)),
+            ("empty batch", 0, []),
+        ]
+        KernelTesting.withReducedActivationRange(reduced) {
+            for (name, rows, x) in batches {
+                let input = Tensor(shape: [rows, inputs], values: x)
+                let out = GradMode.noGrad { layer(input) }
+                #expect(out.shape == [rows, outputs], "\(name)")
+                let expected = reference(input.scalars(as: Float.self), rows: rows, q, bias: bias, reduced: reduced)
+                #expect(out.scalars(as: Float.self) == expected, "\(name): integer path differs from the documented arithmetic")
+            }
+        }
+    }
+
+    @Test("the integer path stays within the quantization error of the Float32 layer", arguments: [false, true])
+    func closeToFloat(reduced: Bool) {
+        var rng = SeededGenerator(seed: 11)
+        let layer = Linear(256, 64, generator: &rng)
+        let x = Tensor(shape: [8, 256], values: values(8 * 256, seed: 12))
+        let float = GradMode.noGrad { layer(x) }.scalars(as: Float.self)
+        layer.quantizeDynamic()
+        let dequantizedFloat = GradMode.noGrad { Functional.linear(x, weight: layer.weight, bias: layer.bias) }.scalars(as: Float.self)
+        let int8 = KernelTesting.withReducedActivationRange(reduced) { GradMode.noGrad { layer(x) } }.scalars(as: Float.self)
+        // Activations rounded to half a step of (2/255 or 2/127) against weights of magnitude ≤ 1/16:
+        // |error| ≤ Σ|w|·step/2 ≈ 256 · 0.03 · 0.008 / 2 (0.016 / 2 with 7 bits).
+        let step: Float = reduced ? 2 / 127 : 2 / 255
+        let worst = zip(int8, dequantizedFloat).map { abs($0 - $1) }.max()!
+        #expect(worst <= 256 * 0.0625 * step / 2, "worst difference to the dequantized Float32 layer \(worst)")
+        #expect(worst > 0, "the integer path was not taken")
+        let drift = zip(int8, float).map { abs($0 - $1) }.max()!
+        #expect(drift < 0.05, "worst difference to the unquantized layer \(drift)")
+    }
+
+    @Test("recorded gradients, non-finite inputs and weights changed after quantization use Float32")
+    func float32Fallbacks() throws {
+        var rng = SeededGenerator(seed: 13)
+        let layer = Linear(6, 3, generator: &rng)
+        layer.quantizeDynamic()
+        #expect(layer.isQuantized && layer.description.contains("int8"))
+        // A gradient through the input (explanations): the Float32 layer of the dequantized weights.
+        let x = Tensor(shape: [2, 6], values: values(12, seed: 14)).requiringGrad()
+        let y = layer(x)
+        #expect(y.scalars(as: Float.self) == Functional.linear(x, weight: layer.weight, bias: layer.bias).scalars(as: Float.self))
+        try y.sum().backward()
+        #expect(x.grad != nil)
+        // A NaN or an infinity propagates as in Float32 instead of wrecking the batch's scale.
+        let bad = Tensor(shape: [2, 6], values: [Double.nan, 1, 2, 3, 4, 5, 1, 2, 3, 4, 5, .infinity])
+        let out = GradMode.noGrad { layer(bad) }.scalars(as: Float.self)
+        #expect(out[0..<3].allSatisfy { $0.isNaN })
+        // Weights changed in place since quantization: the stale integers are not used.
+        _ = GradMode.noGrad { layer.weight.assign(layer.weight * 2) }
+        let z = Tensor(shape: [1, 6], values: values(6, seed: 15))
+        let after = GradMode.noGrad { layer(z) }.scalars(as: Float.self)
+        #expect(after == Functional.linear(z, weight: layer.weight, bias: layer.bias).scalars(as: Float.self))
+        layer.dequantize()
+        #expect(!layer.isQuantized)
+    }
+
+    @Test("a whole model: every Float32 linear layer quantized, predictions kept")
+    func wholeModel() {
+        var rng = SeededGenerator(seed: 16)
+        let model = Sequential([Linear(20, 32, generator: &rng), ReLU(), Linear(32, 16, generator: &rng), ReLU(),
+                                Linear(16, 4, generator: &rng)])
+        model.eval()
+        let x = Tensor(shape: [50, 20], values: values(1000, seed: 17, scale: 2))
+        let before = GradMode.noGrad { model(x).argmax(axis: 1) }.scalars(as: Double.self)
+        #expect(model.quantizeDynamic() == 3)
+        let after = GradMode.noGrad { model(x).argmax(axis: 1) }.scalars(as: Double.self)
+        let agree = zip(before, after).filter { $0 == $1 }.count
+        #expect(agree >= 48, "\(agree) of 50 predicted classes unchanged")
+        // Float64 layers stay as they are.
+        let double = Linear(3, 2, dtype: .float64, generator: &rng)
+        #expect(double.quantizeDynamic() == 0 && !double.isQuantized)
+    }
+}
