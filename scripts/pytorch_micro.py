@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """PyTorch's side of Gradus's benchmarks that ../shared/bench/pytorch_ref.py does not have: tensor-level
-micro-benchmarks (FoundationWorkloads.swift) and sequence models (SequenceWorkloads.swift), printing the
-same `NAME VALUE UNIT threads=N` lines.
+micro-benchmarks (FoundationWorkloads.swift), sequence models (SequenceWorkloads.swift) and the 32x32
+image CNN (TrainingWorkloads.swift's cnn_c3_b64 and cnn_infer_b1), printing the same
+`NAME VALUE UNIT threads=N` lines.
 
     /tmp/torchenv/bin/python scripts/pytorch_micro.py --threads 1 [relu_16m axpb_16m small_op_fwd small_op_fwdbwd]
 """
@@ -115,6 +116,34 @@ def gpt_generate(vocab=75, context=128, width=128, heads=4, layers=4, new=127):
                 token = step(token, p, caches).argmax(dim=-1)
     return new / timeit(generate, warm=1, reps=5), "tokens/s"
 
+def cnn():
+    """A VGG-style CNN for 3-channel 32x32 images: three blocks of a 3x3 convolution (padding 1; 32, 64
+    then 128 channels), BatchNorm2d, ReLU and 2x2 max pooling, then Linear(128*4*4, 10)."""
+    nn = torch.nn
+    return nn.Sequential(nn.Conv2d(3, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(64, 128, 3, padding=1), nn.BatchNorm2d(128), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(128 * 4 * 4, 10))
+
+def cnn_train(batch=64):
+    """One SGD step (lr 0.01, momentum 0.9) of cnn() in training mode on 64 random 3x32x32 images,
+    cross-entropy; timed as pytorch_ref.py's lenet_sgd_b64."""
+    torch.manual_seed(0)
+    m = cnn(); opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
+    x = torch.rand(batch, 3, 32, 32); y = torch.randint(0, 10, (batch,))
+    def step():
+        opt.zero_grad(); loss = torch.nn.functional.cross_entropy(m(x), y); loss.backward(); opt.step()
+    return batch / timeit(step, reps=30), "samples/s"
+
+def cnn_infer1():
+    """One-image inference of cnn() in eval mode (running statistics), no_grad, argmax; timed as
+    pytorch_ref.py's mlp_infer_b1."""
+    torch.manual_seed(0)
+    m = cnn().eval(); x = torch.rand(1, 3, 32, 32)
+    def f():
+        with torch.no_grad(): m(x).argmax()
+    return timeit(f, reps=1000) * 1e6, "us/sample"
+
 def module_parameters():
     """list(parameters()) and zero_grad() on a two-layer TransformerEncoder(64, 4 heads, 256) and a head."""
     layer = torch.nn.TransformerEncoderLayer(64, 4, 256, dropout=0.0, batch_first=True)
@@ -126,7 +155,7 @@ def module_parameters():
 W = {"relu_16m": relu, "axpb_16m": axpb, "small_op_fwd": small_fwd, "small_op_fwdbwd": small_fwdbwd,
      "lstm_b32": lstm_train, "gru_b32": gru_train, "transformer_b32": transformer_train,
      "transformer_l128": transformer_long, "gpt_generate": gpt_generate,
-     "module_parameters": module_parameters}
+     "module_parameters": module_parameters, "cnn_c3_b64": cnn_train, "cnn_infer_b1": cnn_infer1}
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(); p.add_argument("--threads", type=int, default=1); p.add_argument("only", nargs="*")

@@ -1,7 +1,8 @@
 import Gradus
 
 /// The training and inference workloads of ../shared/bench/pytorch_ref.py, with the same shapes,
-/// hyper-parameters and names.
+/// hyper-parameters and names, and the 32×32 image CNN's (`cnn_c3_b64`, `cnn_infer_b1`), whose PyTorch
+/// side is in scripts/pytorch_micro.py.
 enum TrainingWorkloads {
     static func mlp(_ rng: inout SeededGenerator) -> Sequential {
         Sequential {
@@ -27,6 +28,28 @@ enum TrainingWorkloads {
             Linear(120, 84, generator: &rng)
             ReLU()
             Linear(84, 10, generator: &rng)
+        }
+    }
+
+    /// A VGG-style CNN for 3-channel 32×32 images (issue 15): three blocks of a 3×3 convolution
+    /// (padding 1; 32, 64 then 128 channels), batch normalization, ReLU and 2×2 max pooling, then a
+    /// linear classifier on the flattened 128×4×4 features (114,186 parameters).
+    static func cnn(_ rng: inout SeededGenerator) -> Sequential {
+        Sequential {
+            Conv2d(3, 32, kernelSize: 3, padding: 1, generator: &rng)
+            BatchNorm2d(32)
+            ReLU()
+            MaxPool2d(2)
+            Conv2d(32, 64, kernelSize: 3, padding: 1, generator: &rng)
+            BatchNorm2d(64)
+            ReLU()
+            MaxPool2d(2)
+            Conv2d(64, 128, kernelSize: 3, padding: 1, generator: &rng)
+            BatchNorm2d(128)
+            ReLU()
+            MaxPool2d(2)
+            Flatten()
+            Linear(128 * 4 * 4, 10, generator: &rng)
         }
     }
 
@@ -78,6 +101,12 @@ enum TrainingWorkloads {
         SGD($0, lr: 0.05, momentum: 0.9)
     }
 
+    /// One SGD step (lr 0.01, momentum 0.9) of ``cnn(_:)`` in training mode (batch statistics) on 64
+    /// random 3×32×32 images with labels in 0..<10, cross-entropy; scripts/pytorch_micro.py's `cnn_c3_b64`.
+    static let cnnSGD = classifierStep("cnn_c3_b64", batch: 64, inputShape: [3, 32, 32], reps: 30, model: cnn) {
+        SGD($0, lr: 0.01, momentum: 0.9)
+    }
+
     /// One-sample MLP inference without recording, with argmax.
     static let mlpInfer = Workload(name: "mlp_infer_b1") {
         var rng = SeededGenerator(seed: 0)
@@ -89,5 +118,18 @@ enum TrainingWorkloads {
         return (t * 1e6, "us/sample")
     }
 
-    static let all: [Workload] = [linreg, mlpSGD, mlpAdam, lenetSGD, mlpInfer]
+    /// One-image inference of ``cnn(_:)`` in evaluation mode (batch normalization with its running
+    /// statistics) without recording, with argmax; scripts/pytorch_micro.py's `cnn_infer_b1`.
+    static let cnnInfer = Workload(name: "cnn_infer_b1") {
+        var rng = SeededGenerator(seed: 0)
+        let model = cnn(&rng)
+        model.eval()
+        let x = Tensor.uniform([1, 3, 32, 32], generator: &rng)
+        let t = secondsPerCall(reps: 1000) {
+            GradMode.noGrad { _ = model(x).argmax() }
+        }
+        return (t * 1e6, "us/sample")
+    }
+
+    static let all: [Workload] = [linreg, mlpSGD, mlpAdam, lenetSGD, mlpInfer, cnnSGD, cnnInfer]
 }
