@@ -144,6 +144,25 @@ def cnn_infer1():
         with torch.no_grad(): m(x).argmax()
     return timeit(f, reps=1000) * 1e6, "us/sample"
 
+def mlp():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128), torch.nn.ReLU(),
+                               torch.nn.Linear(128, 10))
+
+def mlp_infer1_int8():
+    """mlp_infer_b1 with PyTorch's dynamic quantization of the linear layers (qint8 weights, the
+    default qconfig of quantize_dynamic), as Gradus's Module.quantizeDynamic."""
+    m = torch.ao.quantization.quantize_dynamic(mlp().eval(), {torch.nn.Linear}, dtype=torch.qint8)
+    x = torch.rand(1, 784)
+    def f():
+        with torch.no_grad(): m(x).argmax()
+    return timeit(f, reps=1000) * 1e6, "us/sample"
+
+def sgemm(n):
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    t = timeit(lambda: torch.mm(a, b), warm=1, reps=3 if n >= 4096 else 10)
+    return 2 * n ** 3 / t / 1e9, "GFLOP/s"
+
 def module_parameters():
     """list(parameters()) and zero_grad() on a two-layer TransformerEncoder(64, 4 heads, 256) and a head."""
     layer = torch.nn.TransformerEncoderLayer(64, 4, 256, dropout=0.0, batch_first=True)
@@ -155,7 +174,8 @@ def module_parameters():
 W = {"relu_16m": relu, "axpb_16m": axpb, "small_op_fwd": small_fwd, "small_op_fwdbwd": small_fwdbwd,
      "lstm_b32": lstm_train, "gru_b32": gru_train, "transformer_b32": transformer_train,
      "transformer_l128": transformer_long, "gpt_generate": gpt_generate,
-     "module_parameters": module_parameters, "cnn_c3_b64": cnn_train, "cnn_infer_b1": cnn_infer1}
+     "module_parameters": module_parameters, "cnn_c3_b64": cnn_train, "cnn_infer_b1": cnn_infer1,
+     "mlp_infer_b1_int8": mlp_infer1_int8, "sgemm_4096": lambda: sgemm(4096)}
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(); p.add_argument("--threads", type=int, default=1); p.add_argument("only", nargs="*")

@@ -8,7 +8,7 @@ enum FoundationWorkloads {
         Workload(name: "sgemm_\(n)") {
             var rng = SeededGenerator(seed: 0)
             let a = Tensor.uniform([n, n], generator: &rng), b = Tensor.uniform([n, n], generator: &rng)
-            let t = secondsPerCall(reps: n >= 2048 ? 5 : 20) { _ = a.matmul(b) }
+            let t = secondsPerCall(reps: n >= 4096 ? 2 : n >= 2048 ? 5 : 20) { _ = a.matmul(b) }
             return (2 * Double(n * n * n) / t / 1e9, "GFLOP/s")
         }
     }
@@ -74,7 +74,7 @@ enum FoundationWorkloads {
     }
 
     static let all: [Workload] = [linearOneSample, 
-        sgemm(512), sgemm(1024), sgemm(2048), sgemmDirect(1024), sgemmDirect(2048),
+        sgemm(512), sgemm(1024), sgemm(2048), sgemm(4096), sgemmDirect(1024), sgemmDirect(2048),
         relu, axpb, smallOpForward, smallOpForwardBackward,
     ]
 }

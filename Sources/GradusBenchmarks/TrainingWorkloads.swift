@@ -118,6 +118,20 @@ enum TrainingWorkloads {
         return (t * 1e6, "us/sample")
     }
 
+    /// mlp_infer_b1 with the model's linear layers dynamically quantized to 8-bit weights
+    /// (``Module/quantizeDynamic()``): scripts/pytorch_micro.py's `mlp_infer_b1_int8` runs PyTorch's
+    /// `quantize_dynamic` of the same model.
+    static let mlpInferInt8 = Workload(name: "mlp_infer_b1_int8") {
+        var rng = SeededGenerator(seed: 0)
+        let model = mlp(&rng)
+        model.quantizeDynamic()
+        let x = Tensor.uniform([1, 784], generator: &rng)
+        let t = secondsPerCall(reps: 1000) {
+            GradMode.noGrad { _ = model(x).argmax() }
+        }
+        return (t * 1e6, "us/sample")
+    }
+
     /// One-image inference of ``cnn(_:)`` in evaluation mode (batch normalization with its running
     /// statistics) without recording, with argmax; scripts/pytorch_micro.py's `cnn_infer_b1`.
     static let cnnInfer = Workload(name: "cnn_infer_b1") {
@@ -131,5 +145,5 @@ enum TrainingWorkloads {
         return (t * 1e6, "us/sample")
     }
 
-    static let all: [Workload] = [linreg, mlpSGD, mlpAdam, lenetSGD, mlpInfer, cnnSGD, cnnInfer]
+    static let all: [Workload] = [linreg, mlpSGD, mlpAdam, lenetSGD, mlpInfer, mlpInferInt8, cnnSGD, cnnInfer]
 }

@@ -5,7 +5,7 @@ import Gradus
 /// `gradus quantize`: a checkpoint whose linear layers infer with 8-bit weights (dynamic quantization).
 public struct Quantize: ParsableCommand {
     public static let configuration = CommandConfiguration(
-        abstract: "Quantize a checkpoint's linear layers to 8-bit weights for faster inference.",
+        abstract: "Quantize a checkpoint's linear and convolution layers to 8-bit weights for faster inference.",
         discussion: """
         Dynamic quantization, as PyTorch's quantize_dynamic: each linear layer's weights become 8-bit \
         integers with one scale per output channel, activations are quantized from each batch's range when \
@@ -62,7 +62,7 @@ public struct Quantize: ParsableCommand {
         let before = try trained.evaluate(data.test)
         let layers = trained.model.quantizeDynamic()
         guard layers > 0 else {
-            throw ValidationError("--checkpoint \(checkpoint): the model \(trained.config.model.summary) has no Float32 linear layer to quantize")
+            throw ValidationError("--checkpoint \(checkpoint): the model \(trained.config.model.summary) has no Float32 linear or convolution layer to quantize")
         }
         let after = try trained.evaluate(data.test)
         var output = trained.checkpoint
@@ -70,7 +70,7 @@ public struct Quantize: ParsableCommand {
         output.metadata[TrainedModel.quantizationKey] = TrainedModel.dynamicInt8
         try output.save(to: out)
         let parameters = trained.model.parameters().reduce(0) { $0 + $1.count }
-        console.line("gradus quantize: \(trained.config.model.summary), \(layers) linear layer(s) to 8-bit weights (\(parameters) parameters)")
+        console.line("gradus quantize: \(trained.config.model.summary), \(layers) layer(s) to 8-bit weights (\(parameters) parameters)")
         console.line("test part of \(data.source), \(data.test.count) samples:")
         console.line("  Float32: " + before.summaryLines.joined(separator: ", "))
         console.line("  int8:    " + after.summaryLines.joined(separator: ", "))

@@ -139,4 +139,75 @@ struct DynamicQuantizationTests {
         let double = Linear(3, 2, dtype: .float64, generator: &rng)
         #expect(double.quantizeDynamic() == 0 && !double.isQuantized)
     }
+
+    /// The documented arithmetic for a convolution: windows read the input quantized with the batch's
+    /// scale (positions outside it are zeros, exactly the zero point), one integer sum per output.
+    func referenceConv(_ x: [Float], shape: [Int], _ q: QuantizedWeights, bias: [Float]?, kernel: (Int, Int),
+                       stride: (Int, Int), before: (Int, Int), dilation: (Int, Int), out: (Int, Int)) -> [Float] {
+        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        let low = min(0, x.min() ?? 0), high = max(0, x.max() ?? 0)
+        let (scale, zero): (Float, Float) = high - low > 0
+            ? ((high - low) / 255, max(0, min(255, (-low / ((high - low) / 255)).rounded(.toNearestOrEven))))
+            : (0.1, 0)
+        let xq = x.map { max(0, min(255, ($0 * (1 / scale)).rounded(.toNearestOrEven) + zero)) }
+        var y = [Float](repeating: 0, count: n * q.outputs * out.0 * out.1)
+        for s in 0..<n {
+            for o in 0..<q.outputs {
+                for oy in 0..<out.0 {
+                    for ox in 0..<out.1 {
+                        var acc = 0
+                        for ch in 0..<c {
+                            for ky in 0..<kernel.0 {
+                                for kx in 0..<kernel.1 {
+                                    let iy = oy * stride.0 - before.0 + ky * dilation.0, ix = ox * stride.1 - before.1 + kx * dilation.1
+                                    guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                                    let v = Int(xq[((s * c + ch) * h + iy) * w + ix]) - Int(zero)
+                                    acc += v * Int(q.values[o * q.inputs + (ch * kernel.0 + ky) * kernel.1 + kx])
+                                }
+                            }
+                        }
+                        y[((s * q.outputs + o) * out.0 + oy) * out.1 + ox] = Float(acc) * (scale * q.scales[o]) + (bias?[o] ?? 0)
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    @Test("quantized convolutions compute the documented arithmetic exactly: padded (wide path), strided, pointwise, dilated, odd 'same' padding")
+    func convolutionMatchesIntegerArithmetic() {
+        struct Case { var name: String; var channels: (Int, Int); var kernel: Size2; var stride: Size2 = 1
+                      var padding: ConvPadding = 0; var dilation: Size2 = 1; var batch = 3; var size = (7, 6) }
+        let cases = [
+            Case(name: "3x3 padding 1", channels: (3, 5), kernel: 3, padding: 1),
+            Case(name: "3x3 stride 2", channels: (2, 4), kernel: 3, stride: 2, padding: 1),
+            Case(name: "1x1", channels: (4, 3), kernel: 1),
+            Case(name: "dilated", channels: (2, 3), kernel: 3, padding: 2, dilation: 2),
+            Case(name: "same, even kernel", channels: (2, 2), kernel: 2, padding: .same),
+            Case(name: "5x5 no padding, one sample", channels: (1, 6), kernel: 5, batch: 1, size: (9, 9)),
+            Case(name: "empty batch", channels: (2, 2), kernel: 3, padding: 1, batch: 0),
+        ]
+        KernelTesting.withReducedActivationRange(false) {
+            for (i, t) in cases.enumerated() {
+                var rng = SeededGenerator(seed: 30 + UInt64(i))
+                let conv = Conv2d(t.channels.0, t.channels.1, kernelSize: t.kernel, stride: t.stride, padding: t.padding,
+                                  dilation: t.dilation, generator: &rng)
+                let shape = [t.batch, t.channels.0, t.size.0, t.size.1]
+                let x = Tensor(shape: shape, values: values(shape.reduce(1, *), seed: 40 + UInt64(i), scale: 2))
+                let float = GradMode.noGrad { conv(x) }
+                #expect(conv.quantizeDynamic() == 1, "\(t.name)")
+                let int8 = GradMode.noGrad { conv(x) }
+                #expect(int8.shape == float.shape, "\(t.name)")
+                let rows = t.padding.amounts(dimension: 0, kernel: t.kernel.height, dilation: t.dilation.height)
+                let cols = t.padding.amounts(dimension: 1, kernel: t.kernel.width, dilation: t.dilation.width)
+                let expected = referenceConv(x.scalars(as: Float.self), shape: shape, conv.quantizedWeights!,
+                                             bias: conv.bias!.scalars(as: Float.self), kernel: (t.kernel.height, t.kernel.width),
+                                             stride: (t.stride.height, t.stride.width), before: (rows.before, cols.before),
+                                             dilation: (t.dilation.height, t.dilation.width), out: (float.shape[2], float.shape[3]))
+                #expect(int8.scalars(as: Float.self) == expected, "\(t.name): integer convolution differs from the documented arithmetic")
+                let drift = zip(int8.scalars(as: Float.self), float.scalars(as: Float.self)).map { abs($0 - $1) }.max() ?? 0
+                #expect(drift < 0.1, "\(t.name): \(drift) from the Float32 convolution")
+            }
+        }
+    }
 }

@@ -22,6 +22,14 @@ public final class Conv2d: Module, Layer {
     /// The number of channel groups.
     public let groups: Int
 
+    /// The 8-bit weights (`[O, C·kH·kW]`) that inference uses after ``Module/quantizeDynamic()``, or nil
+    /// (Float32).
+    public internal(set) var quantizedWeights: QuantizedWeights? {
+        didSet { quantizedFrom = quantizedWeights == nil ? nil : WeightVersion(weight) }
+    }
+    /// The weight's storage and version when it was quantized (see ``Linear``).
+    private var quantizedFrom: WeightVersion?
+
     /// The number of input channels.
     public var inChannels: Int { weight.shape[1] * groups }
     /// The number of output channels.
@@ -94,7 +102,9 @@ public final class Conv2d: Module, Layer {
 
     /// Applies the convolution to `[N, inChannels, H, W]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        Functional.conv2d(input, weight: weight, bias: bias, stride: stride.pair, padding: padding,
+        if let quantizedWeights, quantizedFrom == WeightVersion(weight),
+           let out = DynamicQuantization.conv2d(input, quantizedWeights, bias: bias, layer: self) { return out }
+        return Functional.conv2d(input, weight: weight, bias: bias, stride: stride.pair, padding: padding,
                           dilation: dilation.pair, groups: groups)
     }
 
@@ -106,6 +116,7 @@ public final class Conv2d: Module, Layer {
         if dilation != 1 { s += ", dilation: \(dilation)" }
         if groups != 1 { s += ", groups: \(groups)" }
         if bias == nil { s += ", bias: false" }
+        if quantizedWeights != nil { s += ", int8" }
         return s
     }
 }

@@ -1,4 +1,5 @@
 import CDNNL
+import CGradusMath
 import Synchronization
 
 /// Dynamic quantization: 8-bit weights quantized once, activations quantized on the fly from each
@@ -64,20 +65,18 @@ public enum DynamicQuantization {
                        into y: UnsafeMutablePointer<Float>) -> Bool {
         let k = q.inputs, n = q.outputs, count = rows * k
         var low: Float = 0, high: Float = 0
-        for i in 0..<count { low = Swift.min(low, x[i]); high = Swift.max(high, x[i]) }
-        guard let (scale, zero) = activationParameters(low: low, high: high, reduced: usesReducedRange) else { return false }
+        guard gradus_range_with_zero(x, count, &low, &high) != 0,
+              let (scale, zero) = activationParameters(low: low, high: high, reduced: usesReducedRange) else { return false }
         if rows == 0 || n == 0 { return true }
         let xq = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(1, count))
         let acc = UnsafeMutablePointer<Int32>.allocate(capacity: rows * n)
         defer { xq.deallocate(); acc.deallocate() }
-        let inverse = 1 / scale, top: Float = usesReducedRange ? 127 : 255, z = Float(zero)
-        for i in 0..<count {
-            xq[i] = UInt8(Swift.max(0, Swift.min(top, (x[i] * inverse).rounded(.toNearestOrEven) + z)))
-        }
+        gradus_quantize_u8(x, count, 1 / scale, Float(zero), usesReducedRange ? 127 : 255, xq)
         if k == 0 {
             acc.update(repeating: 0, count: rows * n)
         } else {
             var offset: Int32 = 0
+            OneDNNProduct.limitOpenMPThreads()
             let status = q.values.withUnsafeBufferPointer { w in
                 dnnl_gemm_u8s8s32(78, 84, 70, dnnl_dim_t(rows), dnnl_dim_t(n), dnnl_dim_t(k), 1,   // "N", "T", "F"
                                   xq, dnnl_dim_t(k), UInt8(zero), w.baseAddress, dnnl_dim_t(k), 0,
@@ -86,14 +85,7 @@ public enum DynamicQuantization {
             invariant(status == dnnl_success, "dnnl_gemm_u8s8s32 failed with status \(status.rawValue)")
         }
         q.scales.withUnsafeBufferPointer { s in
-            for r in 0..<rows {
-                let a = acc + r * n, out = y + r * n
-                if let bias {
-                    for j in 0..<n { out[j] = Float(a[j]) * (scale * s[j]) + bias[j] }
-                } else {
-                    for j in 0..<n { out[j] = Float(a[j]) * (scale * s[j]) }
-                }
-            }
+            gradus_dequantize_rows(acc, rows, n, scale, s.baseAddress, bias, y)
         }
         return true
     }

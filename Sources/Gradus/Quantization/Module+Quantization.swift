@@ -1,7 +1,7 @@
 /// Dynamic quantization of a whole model (PyTorch's `quantize_dynamic`): see ``DynamicQuantization``.
 extension Module {
-    /// Quantizes the weights of every ``Linear`` layer in this module and its descendants to 8-bit
-    /// integers, one scale per output channel (``QuantizedWeights``), and replaces their Float32 weights
+    /// Quantizes the weights of every ``Linear`` and ungrouped ``Conv2d`` layer in this module and its
+    /// descendants to 8-bit integers, one scale per output channel (``QuantizedWeights``), and replaces their Float32 weights
     /// by the values the integers stand for, so that the integer path (inference) and the Float32 path
     /// (gradients, non-finite inputs) compute the same model. Float64 layers are left as they are.
     /// Calling it again re-quantizes from the current weights (the integers do not change). A layer whose
@@ -19,11 +19,17 @@ extension Module {
     public func quantizeDynamic() -> Int {
         var quantized = 0
         for module in modules() {
-            guard let linear = module as? Linear, linear.weight.dtype == .float32 else { continue }
-            let q = QuantizedWeights(quantizing: linear.weight)
-            GradMode.noGrad { linear.weight.assign(q.dequantized(shape: linear.weight.shape)) }
-            linear.quantizedWeights = q
-            quantized += 1
+            if let linear = module as? Linear, linear.weight.dtype == .float32 {
+                let q = QuantizedWeights(quantizing: linear.weight)
+                _ = GradMode.noGrad { linear.weight.assign(q.dequantized(shape: linear.weight.shape)) }
+                linear.quantizedWeights = q
+                quantized += 1
+            } else if let conv = module as? Conv2d, conv.weight.dtype == .float32, conv.groups == 1 {
+                let q = QuantizedWeights(quantizing: conv.weight)
+                _ = GradMode.noGrad { conv.weight.assign(q.dequantized(shape: conv.weight.shape)) }
+                conv.quantizedWeights = q
+                quantized += 1
+            }
         }
         return quantized
     }
@@ -34,7 +40,7 @@ extension Module {
     /// if model.isQuantized { print("int8 inference") }
     /// ```
     public var isQuantized: Bool {
-        modules().contains { ($0 as? Linear)?.quantizedWeights != nil }
+        modules().contains { ($0 as? Linear)?.quantizedWeights != nil || ($0 as? Conv2d)?.quantizedWeights != nil }
     }
 
     /// Returns every quantized layer to Float32 products (with the dequantized weights it holds).
@@ -43,6 +49,9 @@ extension Module {
     /// model.dequantize()
     /// ```
     public func dequantize() {
-        for module in modules() { (module as? Linear)?.quantizedWeights = nil }
+        for module in modules() {
+            (module as? Linear)?.quantizedWeights = nil
+            (module as? Conv2d)?.quantizedWeights = nil
+        }
     }
 }

@@ -90,13 +90,19 @@ enum OneDNNProduct {
         return (unsafeBitCast(get, to: MaxThreads.self), unsafeBitCast(set, to: SetThreads.self))
     }()
 
+    /// Keeps oneDNN's OpenMP on the calling thread for the calls that follow on this thread.
+    @inline(__always)
+    static func limitOpenMPThreads() {
+        if let (get, set) = openMP, get() != 1 { set(1) }
+    }
+
     /// c = op(a)·op(b) + beta·c for row-major Float32 matrices (m, n, k > 0); false when oneDNN refused
     /// (it then wrote nothing, and the caller uses OpenBLAS).
     @inline(__always)
     static func sgemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, transA: Bool,
                       _ b: UnsafePointer<Float>, ldb: Int, transB: Bool,
                       beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) -> Bool {
-        if let (get, set) = openMP, get() != 1 { set(1) }
+        limitOpenMPThreads()
         let ta: CChar = transA ? 84 : 78, tb: CChar = transB ? 84 : 78   // "T" / "N"
         let status = dnnl_sgemm(ta, tb, dnnl_dim_t(m), dnnl_dim_t(n), dnnl_dim_t(k), 1, a, dnnl_dim_t(lda),
                                 b, dnnl_dim_t(ldb), beta, c, dnnl_dim_t(ldc))
