@@ -7,7 +7,7 @@ public struct Quantize: ParsableCommand {
     public static let configuration = CommandConfiguration(
         abstract: "Quantize a checkpoint's linear and convolution layers to 8-bit weights for faster inference.",
         discussion: """
-        Dynamic quantization, as PyTorch's quantize_dynamic: each linear layer's weights become 8-bit \
+        Dynamic quantization, as PyTorch's quantize_dynamic: each linear and (ungrouped) convolution layer's weights become 8-bit \
         integers with one scale per output channel, activations are quantized from each batch's range when \
         the model runs, and products are computed in integers (oneDNN, VNNI where the processor has it). \
         The written checkpoint holds the weights the integers stand for and is marked as quantized \
