@@ -78,3 +78,60 @@ void gradus_dequantize_rows(const int32_t *acc, long rows, long n, float scale, 
         }
     }
 }
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+int gradus_gemv_u8s8s32_available(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw") ? 1 : 0;
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vnni")))
+void gradus_gemv_u8s8s32(long n, long k, const uint8_t *x, const int8_t *w, int32_t *out) {
+    const long full = k & ~63L;
+    const __mmask64 tail = (k - full) == 0 ? 0 : (~0ULL >> (64 - (k - full)));
+    long j = 0;
+    // Four weight rows per pass: each 64-byte block of x is loaded once for the four.
+    for (; j + 4 <= n; j += 4) {
+        const int8_t *w0 = w + j * k, *w1 = w0 + k, *w2 = w1 + k, *w3 = w2 + k;
+        __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+        for (long p = 0; p < full; p += 64) {
+            const __m512i xv = _mm512_loadu_si512((const void *)(x + p));
+            a0 = _mm512_dpbusd_epi32(a0, xv, _mm512_loadu_si512((const void *)(w0 + p)));
+            a1 = _mm512_dpbusd_epi32(a1, xv, _mm512_loadu_si512((const void *)(w1 + p)));
+            a2 = _mm512_dpbusd_epi32(a2, xv, _mm512_loadu_si512((const void *)(w2 + p)));
+            a3 = _mm512_dpbusd_epi32(a3, xv, _mm512_loadu_si512((const void *)(w3 + p)));
+        }
+        if (tail) {
+            const __m512i xv = _mm512_maskz_loadu_epi8(tail, x + full);
+            a0 = _mm512_dpbusd_epi32(a0, xv, _mm512_maskz_loadu_epi8(tail, w0 + full));
+            a1 = _mm512_dpbusd_epi32(a1, xv, _mm512_maskz_loadu_epi8(tail, w1 + full));
+            a2 = _mm512_dpbusd_epi32(a2, xv, _mm512_maskz_loadu_epi8(tail, w2 + full));
+            a3 = _mm512_dpbusd_epi32(a3, xv, _mm512_maskz_loadu_epi8(tail, w3 + full));
+        }
+        out[j] = _mm512_reduce_add_epi32(a0);
+        out[j + 1] = _mm512_reduce_add_epi32(a1);
+        out[j + 2] = _mm512_reduce_add_epi32(a2);
+        out[j + 3] = _mm512_reduce_add_epi32(a3);
+    }
+    for (; j < n; j++) {
+        const int8_t *wr = w + j * k;
+        __m512i a = _mm512_setzero_si512();
+        for (long p = 0; p < full; p += 64) {
+            a = _mm512_dpbusd_epi32(a, _mm512_loadu_si512((const void *)(x + p)), _mm512_loadu_si512((const void *)(wr + p)));
+        }
+        if (tail) a = _mm512_dpbusd_epi32(a, _mm512_maskz_loadu_epi8(tail, x + full), _mm512_maskz_loadu_epi8(tail, wr + full));
+        out[j] = _mm512_reduce_add_epi32(a);
+    }
+}
+#else
+int gradus_gemv_u8s8s32_available(void) { return 0; }
+void gradus_gemv_u8s8s32(long n, long k, const uint8_t *x, const int8_t *w, int32_t *out) {
+    for (long j = 0; j < n; j++) {
+        int32_t s = 0;
+        for (long p = 0; p < k; p++) s += (int32_t)x[p] * (int32_t)w[j * k + p];
+        out[j] = s;
+    }
+}
+#endif

@@ -49,9 +49,17 @@ struct DynamicQuantizationTests {
         #expect(QuantizedWeights(quantizing: q.dequantized(shape: [3, 4])).values == q.values)
     }
 
-    @Test("the integer path computes the documented arithmetic exactly, on both activation ranges", arguments: [false, true])
-    func matchesIntegerArithmetic(reduced: Bool) {
-        let (inputs, outputs) = (37, 19)
+    @Test("the integer path computes the documented arithmetic exactly, on both activation ranges and both one-row kernels",
+          arguments: [(false, true), (true, true), (false, false), (true, false)])
+    func matchesIntegerArithmetic(reduced: Bool, rowKernel: Bool) {
+        // 37 inputs: only the row kernel's masked tail; 200: three full 64-byte blocks and a tail, 7 outputs:
+        // one block of four rows and three single rows.
+        for (inputs, outputs) in [(37, 19), (200, 7)] {
+            checkIntegerArithmetic(inputs: inputs, outputs: outputs, reduced: reduced, rowKernel: rowKernel)
+        }
+    }
+
+    func checkIntegerArithmetic(inputs: Int, outputs: Int, reduced: Bool, rowKernel: Bool) {
         var rng = SeededGenerator(seed: 9)
         let layer = Linear(inputs, outputs, generator: &rng)
         layer.quantizeDynamic()
@@ -60,6 +68,7 @@ struct DynamicQuantizationTests {
         let batches: [(String, Int, [Double])] = [
             ("mixed signs", 5, values(5 * inputs, seed: 1)),
             ("one row", 1, values(inputs, seed: 2, scale: 3)),
+            ("four rows", 4, values(4 * inputs, seed: 7)),
             ("all positive", 4, values(4 * inputs, seed: 3).map { abs($0) + 0.5 }),
             ("all negative", 3, values(3 * inputs, seed: 4).map { -abs($0) }),
             ("all zero", 2, [Double](repeating: 0, count: 2 * inputs)),
@@ -68,15 +77,16 @@ struct DynamicQuantizationTests {
             ("tiny", 3, values(3 * inputs, seed: 6, scale: 1e-30)),
             ("empty batch", 0, []),
         ]
-        KernelTesting.withReducedActivationRange(reduced) {
+        if rowKernel && !KernelTesting.hasQuantizedRowKernel { return }   // no AVX512-VNNI here: the oneDNN cases cover it
+        KernelTesting.withQuantizedRowKernel(rowKernel) { KernelTesting.withReducedActivationRange(reduced) {
             for (name, rows, x) in batches {
                 let input = Tensor(shape: [rows, inputs], values: x)
                 let out = GradMode.noGrad { layer(input) }
-                #expect(out.shape == [rows, outputs], "\(name)")
+                #expect(out.shape == [rows, outputs], "\(name) \(inputs)→\(outputs)")
                 let expected = reference(input.scalars(as: Float.self), rows: rows, q, bias: bias, reduced: reduced)
-                #expect(out.scalars(as: Float.self) == expected, "\(name): integer path differs from the documented arithmetic")
+                #expect(out.scalars(as: Float.self) == expected, "\(name) \(inputs)→\(outputs) (row kernel \(rowKernel)): integer path differs from the documented arithmetic")
             }
-        }
+        } }
     }
 
     @Test("the integer path stays within the quantization error of the Float32 layer", arguments: [false, true])

@@ -40,6 +40,21 @@ public enum DynamicQuantization {
     /// Set by tests to run the other range on this processor (``KernelTesting``): 0 none, 1 reduced, 2 full.
     static let reducedRangeOverride = Atomic<Int8>(0)
 
+    /// Whether one-sample products use CGradusMath's AVX512-VNNI row kernel (`gradus_gemv_u8s8s32`, 2× oneDNN's
+    /// integer product on mlp_infer_b1's first layer) rather than oneDNN; tests force either (``KernelTesting``).
+    static var usesRowKernel: Bool {
+        switch rowKernelOverride.load(ordering: .relaxed) {
+        case 1: return hasRowKernel
+        case 2: return false
+        default: return hasRowKernel
+        }
+    }
+    static let hasRowKernel = gradus_gemv_u8s8s32_available() != 0
+    /// 0: the processor's choice, 1: the row kernel where it can run, 2: oneDNN.
+    static let rowKernelOverride = Atomic<Int8>(0)
+    /// Rows up to which a product goes to the row kernel, one row at a time.
+    static let rowKernelMaximumRows = 4
+
     /// Whether oneDNN runs VNNI integer kernels here (AVX512_VNNI, AVX_VNNI, AMX and later).
     static let processorHasVNNI: Bool = {
         let isa = dnnl_get_effective_cpu_isa().rawValue
@@ -68,24 +83,38 @@ public enum DynamicQuantization {
         guard gradus_range_with_zero(x, count, &low, &high) != 0,
               let (scale, zero) = activationParameters(low: low, high: high, reduced: usesReducedRange) else { return false }
         if rows == 0 || n == 0 { return true }
-        let xq = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(1, count))
-        let acc = UnsafeMutablePointer<Int32>.allocate(capacity: rows * n)
-        defer { xq.deallocate(); acc.deallocate() }
-        gradus_quantize_u8(x, count, 1 / scale, Float(zero), usesReducedRange ? 127 : 255, xq)
-        if k == 0 {
-            acc.update(repeating: 0, count: rows * n)
-        } else {
-            var offset: Int32 = 0
-            OneDNNProduct.limitOpenMPThreads()
-            let status = q.values.withUnsafeBufferPointer { w in
-                dnnl_gemm_u8s8s32(78, 84, 70, dnnl_dim_t(rows), dnnl_dim_t(n), dnnl_dim_t(k), 1,   // "N", "T", "F"
-                                  xq, dnnl_dim_t(k), UInt8(zero), w.baseAddress, dnnl_dim_t(k), 0,
-                                  0, acc, dnnl_dim_t(n), &offset)
+        // Scratch on the stack when small (one-sample inference), so that no call allocates twice.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Swift.max(1, count)) { quantized in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: rows * n) { sums in
+                let xq = quantized.baseAddress!, acc = sums.baseAddress!
+                gradus_quantize_u8(x, count, 1 / scale, Float(zero), usesReducedRange ? 127 : 255, xq)
+                if k == 0 {
+                    acc.update(repeating: 0, count: rows * n)
+                } else if rows <= rowKernelMaximumRows, k <= 65_536, usesRowKernel {
+                    // Unshifted activations against the weights, then −z·Σq per output.
+                    q.values.withUnsafeBufferPointer { w in
+                        q.rowSums.withUnsafeBufferPointer { sums in
+                            for r in 0..<rows {
+                                let out = acc + r * n
+                                gradus_gemv_u8s8s32(n, k, xq + r * k, w.baseAddress, out)
+                                for j in 0..<n { out[j] -= zero &* sums[j] }
+                            }
+                        }
+                    }
+                } else {
+                    var offset: Int32 = 0
+                    OneDNNProduct.limitOpenMPThreads()
+                    let status = q.values.withUnsafeBufferPointer { w in
+                        dnnl_gemm_u8s8s32(78, 84, 70, dnnl_dim_t(rows), dnnl_dim_t(n), dnnl_dim_t(k), 1,   // "N", "T", "F"
+                                          xq, dnnl_dim_t(k), UInt8(zero), w.baseAddress, dnnl_dim_t(k), 0,
+                                          0, acc, dnnl_dim_t(n), &offset)
+                    }
+                    invariant(status == dnnl_success, "dnnl_gemm_u8s8s32 failed with status \(status.rawValue)")
+                }
+                q.scales.withUnsafeBufferPointer { s in
+                    gradus_dequantize_rows(acc, rows, n, scale, s.baseAddress, bias, y)
+                }
             }
-            invariant(status == dnnl_success, "dnnl_gemm_u8s8s32 failed with status \(status.rawValue)")
-        }
-        q.scales.withUnsafeBufferPointer { s in
-            gradus_dequantize_rows(acc, rows, n, scale, s.baseAddress, bias, y)
         }
         return true
     }

@@ -17,6 +17,9 @@ public struct QuantizedWeights: Sendable {
     public let outputs: Int
     /// Inputs per output channel (columns).
     public let inputs: Int
+    /// Σⱼ qᵢⱼ per row: the correction for the activations' zero point in kernels that multiply the
+    /// unshifted 8-bit activations.
+    let rowSums: [Int32]
 
     /// Quantizes `weight` (`[outputs, …]`, Float32 or Float64) row by row.
     ///
@@ -39,6 +42,7 @@ public struct QuantizedWeights: Sendable {
             }
         }
         self.values = values
+        rowSums = (0..<outputs).map { o in values[(o * inputs)..<((o + 1) * inputs)].reduce(Int32(0)) { $0 + Int32($1) } }
         self.scales = scales
         self.outputs = outputs
         self.inputs = inputs

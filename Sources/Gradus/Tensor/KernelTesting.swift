@@ -37,4 +37,15 @@ public enum KernelTesting {
         defer { DynamicQuantization.reducedRangeOverride.store(0, ordering: .relaxed) }
         return try body()
     }
+
+    /// Runs `body` with one-row quantized products on CGradusMath's VNNI row kernel (`rowKernel`, where
+    /// the processor can run it) or on oneDNN; restores the processor's choice after.
+    public static func withQuantizedRowKernel<R>(_ rowKernel: Bool, _ body: () throws -> R) rethrows -> R {
+        DynamicQuantization.rowKernelOverride.store(rowKernel ? 1 : 2, ordering: .relaxed)
+        defer { DynamicQuantization.rowKernelOverride.store(0, ordering: .relaxed) }
+        return try body()
+    }
+
+    /// Whether this processor can run the VNNI row kernel of one-row quantized products.
+    public static var hasQuantizedRowKernel: Bool { DynamicQuantization.hasRowKernel }
 }
