@@ -67,7 +67,7 @@ void gradus_quantize_u8(const float *x, long n, float inverse_scale, float zero_
 }
 
 void gradus_dequantize_rows(const int32_t *acc, long rows, long n, float scale, const float *channel_scales,
-                            const float *bias, float *y) {
+                            const float *bias, int relu, float *y) {
     for (long r = 0; r < rows; r++) {
         const int32_t *a = acc + r * n;
         float *out = y + r * n;
@@ -76,6 +76,8 @@ void gradus_dequantize_rows(const int32_t *acc, long rows, long n, float scale, 
         } else {
             for (long j = 0; j < n; j++) out[j] = (float)a[j] * (scale * channel_scales[j]);
         }
+        // The products are finite here (finite activations and weights), so max is exact.
+        if (relu) for (long j = 0; j < n; j++) out[j] = out[j] < 0.0f ? 0.0f : out[j];
     }
 }
 

@@ -143,6 +143,11 @@ struct DynamicQuantizationTests {
         let before = GradMode.noGrad { model(x).argmax(axis: 1) }.scalars(as: Double.self)
         #expect(model.quantizeDynamic() == 3)
         let after = GradMode.noGrad { model(x).argmax(axis: 1) }.scalars(as: Double.self)
+        // Sequential runs each quantized Linear and its ReLU as one pass: the same values as layer by layer.
+        let fused = GradMode.noGrad { model(x) }.scalars(as: Float.self)
+        var stepwise = x
+        for layer in model.layers { stepwise = GradMode.noGrad { layer(stepwise) } }
+        #expect(fused == stepwise.scalars(as: Float.self))
         let agree = zip(before, after).filter { $0 == $1 }.count
         #expect(agree >= 48, "\(agree) of 50 predicted classes unchanged")
         // Float64 layers stay as they are.

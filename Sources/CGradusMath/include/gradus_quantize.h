@@ -12,9 +12,10 @@ int gradus_range_with_zero(const float *x, long n, float *low, float *high);
 /// out[i] = clamp(round_half_even(x[i] * inverse_scale) + zero_point, 0, top), for |x[i] * inverse_scale| ≤ 2^22.
 void gradus_quantize_u8(const float *x, long n, float inverse_scale, float zero_point, float top, uint8_t *out);
 
-/// y[r][j] = acc[r][j] * (scale * channel_scales[j]) + (bias ? bias[j] : 0), rows × n row-major.
+/// y[r][j] = acc[r][j] * (scale * channel_scales[j]) + (bias ? bias[j] : 0), rows × n row-major, then
+/// max(y, 0) when relu is nonzero (NaN stays NaN, as torch.relu).
 void gradus_dequantize_rows(const int32_t *acc, long rows, long n, float scale, const float *channel_scales,
-                            const float *bias, float *y);
+                            const float *bias, int relu, float *y);
 
 #endif
 

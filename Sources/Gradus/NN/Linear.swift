@@ -92,9 +92,15 @@ public final class Linear: Module, Layer {
     /// A quantized layer (``Module/quantizeDynamic()``) computes in integers when no gradient is recorded
     /// (see ``DynamicQuantization``).
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        if let quantizedWeights, quantizedFrom == WeightVersion(weight),
-           let out = DynamicQuantization.linear(input, quantizedWeights, bias: bias) { return out }
+        if let out = quantizedForward(input, relu: false) { return out }
         return Functional.linear(input, weight: weight, bias: bias)
+    }
+
+    /// The integer path's output (``DynamicQuantization``), followed by ReLU when `relu`, or nil when the
+    /// layer is not quantized or must compute in Float32.
+    func quantizedForward(_ input: Tensor, relu: Bool) -> Tensor? {
+        guard let quantizedWeights, quantizedFrom == WeightVersion(weight) else { return nil }
+        return DynamicQuantization.linear(input, quantizedWeights, bias: bias, relu: relu)
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).

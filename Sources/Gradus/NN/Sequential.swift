@@ -66,9 +66,20 @@ public final class Sequential: Module, Layer {
     public subscript(index: Int) -> any Layer { layers[index] }
 
     /// Applies the layers in order.
+    /// A quantized ``Linear`` followed by ``ReLU`` runs as one pass on the integer path (inference).
     public func callAsFunction(_ input: Tensor) -> Tensor {
         var x = input
-        for layer in layers { x = layer(x) }
+        var i = 0
+        while i < layers.count {
+            if i + 1 < layers.count, let linear = layers[i] as? Linear, linear.quantizedWeights != nil, layers[i + 1] is ReLU,
+               let fused = linear.quantizedForward(x, relu: true) {
+                x = fused
+                i += 2
+                continue
+            }
+            x = layers[i](x)
+            i += 1
+        }
         return x
     }
 

@@ -77,7 +77,7 @@ public enum DynamicQuantization {
     /// y = dequantize((xq − z) · qᵀ) + bias for `x` `[rows, q.inputs]` (contiguous Float32), writing
     /// `y` `[rows, q.outputs]`; false (nothing written) when `x` holds a non-finite value.
     static func linear(_ x: UnsafePointer<Float>, rows: Int, _ q: QuantizedWeights, bias: UnsafePointer<Float>?,
-                       into y: UnsafeMutablePointer<Float>) -> Bool {
+                       relu: Bool = false, into y: UnsafeMutablePointer<Float>) -> Bool {
         let k = q.inputs, n = q.outputs, count = rows * k
         var low: Float = 0, high: Float = 0
         guard gradus_range_with_zero(x, count, &low, &high) != 0,
@@ -112,7 +112,7 @@ public enum DynamicQuantization {
                     invariant(status == dnnl_success, "dnnl_gemm_u8s8s32 failed with status \(status.rawValue)")
                 }
                 q.scales.withUnsafeBufferPointer { s in
-                    gradus_dequantize_rows(acc, rows, n, scale, s.baseAddress, bias, y)
+                    gradus_dequantize_rows(acc, rows, n, scale, s.baseAddress, bias, relu ? 1 : 0, y)
                 }
             }
         }
@@ -122,7 +122,10 @@ public enum DynamicQuantization {
     /// A quantized linear layer's output for `input` `[…, q.inputs]`, or nil when the layer must compute
     /// in Float32 (a gradient is recorded, the input is not Float32, its shape does not fit — the Float32
     /// path then reports it —, or it holds a non-finite value).
-    static func linear(_ input: Tensor, _ q: QuantizedWeights, bias: Tensor?) -> Tensor? {
+    ///
+    /// With `relu`, the output is max(·, 0): a ``Sequential`` runs a quantized layer and the ``ReLU``
+    /// after it as one pass.
+    static func linear(_ input: Tensor, _ q: QuantizedWeights, bias: Tensor?, relu: Bool = false) -> Tensor? {
         guard input.dtype == .float32, bias == nil || bias!.dtype == .float32,
               input.rank >= 1, input.shape[input.rank - 1] == q.inputs,
               !(GradMode.isEnabled && (input.requiresGrad || (bias?.requiresGrad ?? false))) else { return nil }
@@ -131,7 +134,7 @@ public enum DynamicQuantization {
         let rows = x.shape.dropLast().reduce(1, *)
         let out = Tensor(uninitializedShape: Array(x.shape.dropLast()) + [q.outputs], dtype: .float32)
         let ok = linear(x.rawPointer.assumingMemoryBound(to: Float.self), rows: rows, q,
-                        bias: bias.map { UnsafePointer($0.rawPointer.assumingMemoryBound(to: Float.self)) },
+                        bias: bias.map { UnsafePointer($0.rawPointer.assumingMemoryBound(to: Float.self)) }, relu: relu,
                         into: out.rawPointer.assumingMemoryBound(to: Float.self))
         return ok ? out : nil
     }
