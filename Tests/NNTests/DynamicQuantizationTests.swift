@@ -37,7 +37,7 @@ struct DynamicQuantizationTests {
     @Test("weights: one symmetric scale per output row, ±127 at each row's largest magnitude, a zero row kept at 0")
     func weightQuantization() {
         let w = Tensor(shape: [3, 4], values: [0.5, -1.0, 0.25, 0.0, 0, 0, 0, 0, 3e-30, -1e-30, 2e-30, 0] as [Double])
-        let q = QuantizedWeights(quantizing: w)
+        let q = QuantizedWeights(quantizing: w)!
         #expect(q.outputs == 3 && q.inputs == 4)
         #expect(q.scales[0] == Float(1.0) / 127 && q.values[0..<4] == [64, -127, 32, 0])
         #expect(q.scales[1] == 1 && q.values[4..<8] == [0, 0, 0, 0])
@@ -46,7 +46,12 @@ struct DynamicQuantizationTests {
         let original = w.scalars(as: Float.self)
         for i in 0..<12 { #expect(abs(back[i] - original[i]) <= q.scales[i / 4] / 2 + 1e-37) }
         // Quantizing the dequantized weights gives the same integers (what a saved checkpoint relies on).
-        #expect(QuantizedWeights(quantizing: q.dequantized(shape: [3, 4])).values == q.values)
+        #expect(QuantizedWeights(quantizing: q.dequantized(shape: [3, 4]))?.values == q.values)
+        // A diverged weight has no scale: refused, and a model with one keeps that layer in Float32.
+        #expect(QuantizedWeights(quantizing: Tensor([[1, .nan]])) == nil)
+        #expect(QuantizedWeights(quantizing: Tensor([[1, -.infinity]])) == nil)
+        let broken = Linear(weight: Tensor([[1, .nan], [0, 1]]), bias: nil)
+        #expect(broken.quantizeDynamic() == 0 && !broken.isQuantized)
     }
 
     @Test("the integer path computes the documented arithmetic exactly, on both activation ranges and both one-row kernels",

@@ -5,7 +5,7 @@
 /// Layers hold them once ``Module/quantizeDynamic()`` ran; see ``DynamicQuantization``.
 ///
 /// ```swift
-/// let q = QuantizedWeights(quantizing: Tensor([[0.5, -1.0], [0.25, 0.0]]))
+/// let q = QuantizedWeights(quantizing: Tensor([[0.5, -1.0], [0.25, 0.0]]))!
 /// print(q.scales, q.values)   // [0.007874016, 0.0019685039] [64, -127, 127, 0]
 /// ```
 public struct QuantizedWeights: Sendable {
@@ -21,11 +21,11 @@ public struct QuantizedWeights: Sendable {
     /// unshifted 8-bit activations.
     let rowSums: [Int32]
 
-    /// Quantizes `weight` (`[outputs, …]`, Float32 or Float64) row by row.
+    /// Quantizes `weight` (`[outputs, …]`, Float32 or Float64) row by row, or returns nil when it holds
+    /// a NaN or an infinity (a diverged model), which no scale represents.
     ///
     /// - Parameter weight: a layer's weight; every dimension after the first is one row.
-    /// - Precondition: the weight is finite (checkpoints are checked when they load).
-    public init(quantizing weight: Tensor) {
+    public init?(quantizing weight: Tensor) {
         let outputs = weight.rank == 0 ? 1 : weight.shape[0]
         let inputs = outputs == 0 ? 0 : weight.count / outputs
         let w = weight.scalars(as: Float.self)
@@ -33,7 +33,7 @@ public struct QuantizedWeights: Sendable {
         for o in 0..<outputs {
             let row = w[(o * inputs)..<((o + 1) * inputs)]
             let largest = row.reduce(Float(0)) { Swift.max($0, abs($1)) }
-            invariant(largest.isFinite, "QuantizedWeights: weight row \(o) is not finite")
+            guard largest.isFinite, !row.contains(where: { $0.isNaN }) else { return nil }
             // An all-zero row keeps scale 1: its integers are 0 whatever the scale.
             let scale = largest > 0 ? largest / 127 : 1
             scales[o] = scale
