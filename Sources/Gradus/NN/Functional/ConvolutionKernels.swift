@@ -262,14 +262,21 @@ enum ConvolutionKernels {
     static func forward<T: TensorFloat>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, bias: UnsafePointer<T>?,
                                         _ g: ConvGeometry, into y: UnsafeMutablePointer<T>) {
         let (xs, ws, ys, bs) = (UncheckedSendable(x), UncheckedSendable(w), UncheckedSendable(y), UncheckedSendable(bias))
+        // A batch too small to split by samples (one-image inference) splits each sample's product instead.
+        let splitProducts = g.sampleThreads == 1 && Threading.count > 1
         forEachPart(g, T.self) { _, samples, work in
             let k = g.windowSize, plane = g.outPlane, n = g.columns
             for s in samples {
                 let xn = xs.value + s &* g.inSample, yn = ys.value + s &* g.outSample
                 let cols = unfolded(xn, g, work)
                 if let wide = work.wide {
-                    RawBLAS.gemm(m: g.outChannels, n: n, k: k, ws.value, lda: k, transA: false,
-                                 cols, ldb: n, transB: false, beta: 0, wide, ldc: n)
+                    if splitProducts {
+                        RawBLAS.parallelGemm(m: g.outChannels, n: n, k: k, ws.value, lda: k, transA: false,
+                                             cols, ldb: n, transB: false, beta: 0, wide, ldc: n)
+                    } else {
+                        RawBLAS.gemm(m: g.outChannels, n: n, k: k, ws.value, lda: k, transA: false,
+                                     cols, ldb: n, transB: false, beta: 0, wide, ldc: n)
+                    }
                     // The first outW columns of each wide row, plus the bias.
                     for o in 0..<g.outChannels {
                         let b: T = bs.value?[o] ?? 0
@@ -282,8 +289,14 @@ enum ConvolutionKernels {
                     if let b = bs.value {
                         for o in 0..<g.outChannels { (yn + o &* plane).update(repeating: b[o], count: plane) }
                     }
-                    RawBLAS.gemm(m: g.outChannels, n: plane, k: k, ws.value, lda: k, transA: false,
-                                 cols, ldb: plane, transB: false, beta: bs.value == nil ? 0 : 1, yn, ldc: plane)
+                    let beta: T = bs.value == nil ? 0 : 1
+                    if splitProducts {
+                        RawBLAS.parallelGemm(m: g.outChannels, n: plane, k: k, ws.value, lda: k, transA: false,
+                                             cols, ldb: plane, transB: false, beta: beta, yn, ldc: plane)
+                    } else {
+                        RawBLAS.gemm(m: g.outChannels, n: plane, k: k, ws.value, lda: k, transA: false,
+                                     cols, ldb: plane, transB: false, beta: beta, yn, ldc: plane)
+                    }
                 }
             }
         }
