@@ -49,9 +49,11 @@ let package = Package(
         ),
         // Vectorizable square roots (no errno); header-only.
         .target(name: "CGradusMath"),
+        // bfloat16 products through oneDNN's matmul primitive (its C API has no bfloat16 gemm function).
+        .target(name: "CGradusOneDNN", dependencies: ["CDNNL"]),
         .target(
             name: "Gradus",
-            dependencies: ["CBLAS", "CDNNL", "CZlib", "CGradusMath"],
+            dependencies: ["CBLAS", "CDNNL", "CGradusOneDNN", "CZlib", "CGradusMath"],
             resources: [
                 .copy("Data/Resources/digits-images-idx3-ubyte.gz"),
                 .copy("Data/Resources/digits-labels-idx1-ubyte.gz"),

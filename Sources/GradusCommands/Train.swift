@@ -4,6 +4,11 @@ import Foundation
 import Gradus
 import GradusDistributed
 
+/// The precision of `gradus train --precision`.
+public enum TrainingPrecision: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case float32, bf16
+}
+
 /// `gradus train`: trains a model and writes its checkpoint, metrics and plot.
 public struct Train: ParsableCommand {
     public static let configuration = CommandConfiguration(
@@ -118,6 +123,9 @@ public struct Train: ParsableCommand {
 
     @Flag(help: "Regression: standardize the targets with the training part's mean and deviation (predictions come back in data units; losses are in standardized units).")
     public var standardizeTarget = false
+
+    @Option(help: "The precision of the matrix products: float32, or bf16 (operands rounded to bfloat16, Float32 accumulation, weights and optimizer state; processors with AVX512_BF16 or AMX, Float32 elsewhere with a message).")
+    public var precision: TrainingPrecision = .float32
 
     @Option(help: "Threads for the tensor kernels (default: all cores).")
     public var threads: Int?
@@ -317,6 +325,20 @@ public struct Train: ParsableCommand {
     func train(console: Console, group: ProcessGroup?) throws -> Evaluation {
         try CommandSupport.setThreads(threads)
         try resources.apply()
+        var productPrecision = Float32ProductPrecision.highest
+        if precision == .bf16 {
+            if MatrixProductBackend.hasNativeBFloat16 {
+                productPrecision = .medium
+            } else {
+                console.line("gradus train: this processor has no bfloat16 instructions (AVX512_BF16 or AMX); training in Float32")
+            }
+        }
+        return try MatrixProductBackend.withFloat32Precision(productPrecision) {
+            try trainInScope(console: console, group: group)
+        }
+    }
+
+    func trainInScope(console: Console, group: ProcessGroup?) throws -> Evaluation {
         let writes = (group?.rank ?? 0) == 0
         let run: TrainingRun
         if let resume {

@@ -1,3 +1,4 @@
+import CGradusOneDNN
 /// Entry points for tests of kernels that Gradus chooses at run time (by processor features, by size or
 /// by backend), so that a test can run each path on the same inputs whatever this machine would choose.
 /// Not part of the supported API: import with `@_spi(KernelTesting) import Gradus`.
@@ -48,4 +49,35 @@ public enum KernelTesting {
 
     /// Whether this processor can run the VNNI row kernel of one-row quantized products.
     public static var hasQuantizedRowKernel: Bool { DynamicQuantization.hasRowKernel }
+
+    /// The bits of each value rounded to bfloat16 by the processor's instruction (AVX512_BF16, where it
+    /// has it) or, with `portable`, by the branch-free C loop of processors without.
+    public static func bfloat16Bits(_ values: [Float], portable: Bool) -> [UInt16] {
+        var out = [UInt16](repeating: 0, count: values.count)
+        values.withUnsafeBufferPointer { v in
+            out.withUnsafeMutableBufferPointer { o in
+                if portable {
+                    gradus_round_to_bf16_portable(v.baseAddress, v.count, o.baseAddress)
+                } else {
+                    gradus_round_to_bf16(v.baseAddress, v.count, o.baseAddress)
+                }
+            }
+        }
+        return out
+    }
+
+    /// ``product(m:n:k:_:lda:transA:_:ldb:transB:beta:_:ldc:backend:)`` with the operands rounded to
+    /// bfloat16 (``Float32ProductPrecision/medium``); false when oneDNN refused it.
+    public static func bfloat16Product(m: Int, n: Int, k: Int, _ a: [Float], lda: Int, transA: Bool,
+                                       _ b: [Float], ldb: Int, transB: Bool,
+                                       beta: Float, _ c: inout [Float], ldc: Int) -> Bool {
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    BFloat16Product.sgemm(m: m, n: n, k: k, pa.baseAddress!, lda: lda, transA: transA, pb.baseAddress!,
+                                          ldb: ldb, transB: transB, beta: beta, pc.baseAddress!, ldc: ldc)
+                }
+            }
+        }
+    }
 }

@@ -27,6 +27,14 @@ enum RawBLAS {
         }
         let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
         if T.self == Float.self {
+            if backend == nil, beta == 0 || beta == 1, m &* n &* k >= OneDNNProduct.minimumMultiplyAdds,
+               MatrixProductBackend.effectiveFloat32Precision == .medium, BFloat16Product.native,
+               BFloat16Product.sgemm(m: m, n: n, k: k, UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda: lda,
+                                     transA: transA, UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb: ldb,
+                                     transB: transB, beta: Float(beta),
+                                     UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: ldc) {
+                return
+            }
             let useOneDNN = backend.map { $0 == .oneDNN }
                 ?? (m &* n &* k >= OneDNNProduct.minimumMultiplyAdds && MatrixProductBackend.active == .oneDNN)
             if useOneDNN,

@@ -1,3 +1,4 @@
+import CGradusOneDNN
 import CGradusMath
 import Synchronization
 
@@ -55,6 +56,9 @@ final class WorkerPool: @unchecked Sendable {
     private var workers: [Worker] = []
     /// The running job's body; set and cleared by the holder of `busy`, read by workers in between.
     private var job: ((Int) -> Void)?
+    /// The caller's Float32 product precision scope (``MatrixProductBackend/withFloat32Precision(_:_:)``),
+    /// which the workers take for the job's parts.
+    private var jobPrecisionScope: Int32 = 0
     private var sequence = 0
 
     /// Runs `body(0)`, …, `body(parts − 1)`, concurrently when the pool is free, and returns when all
@@ -69,6 +73,7 @@ final class WorkerPool: @unchecked Sendable {
         while workers.count < parts - 1 { startWorker() }
         sequence += 1
         let seq = sequence
+        jobPrecisionScope = gradus_precision_scope_get()
         withoutActuallyEscaping(body) { body in
             job = body
             for i in 0..<(parts - 1) { post(seq, to: workers[i]) }
@@ -135,6 +140,7 @@ final class WorkerPool: @unchecked Sendable {
     /// the worker reports the part done (the caller's `withoutActuallyEscaping` checks that).
     @inline(never)
     private func runPart(_ part: Int) {
+        gradus_precision_scope_set(jobPrecisionScope)
         job!(part)
     }
 }

@@ -1,0 +1,118 @@
+// See include/gradus_bf16.h.
+#include "gradus_bf16.h"
+#include <oneapi/dnnl/dnnl.h>
+#include <pthread.h>
+#include <string.h>
+
+static dnnl_engine_t engine;
+static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
+static void make_engine(void) {
+    if (dnnl_engine_create(&engine, dnnl_cpu, 0) != dnnl_success) engine = NULL;
+}
+
+int gradus_bf16_native(void) {
+    const unsigned isa = (unsigned)dnnl_get_effective_cpu_isa();
+    // dnnl_cpu_isa_avx512_core_bf16 (0xe7) and avx512_core_amx (0x3e7) carry bit 0x80.
+    return (isa & 0x80u) != 0;
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+// The integer form of the rounding below, 16 values at a time. Not AVX512_BF16's vcvtneps2bf16: that
+// instruction treats subnormal inputs as zero, where PyTorch (and this code) rounds them.
+__attribute__((target("avx512f,avx512bw,avx512vl")))
+static void round_avx512(const float *x, long n, uint16_t *out) {
+    const __m512i one = _mm512_set1_epi32(1), half = _mm512_set1_epi32(0x7fff), quiet = _mm512_set1_epi32(0x0040);
+    const __m512i magnitude = _mm512_set1_epi32(0x7fffffff), infinity = _mm512_set1_epi32(0x7f800000);
+    long i = 0;
+    for (; i < n; i += 16) {
+        const __mmask16 lanes = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);
+        const __m512i bits = _mm512_castps_si512(_mm512_maskz_loadu_ps(lanes, x + i));
+        const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(bits, 16), one);
+        const __m512i rounded = _mm512_srli_epi32(_mm512_add_epi32(bits, _mm512_add_epi32(half, odd)), 16);
+        const __m512i nan = _mm512_or_si512(_mm512_srli_epi32(bits, 16), quiet);
+        const __mmask16 isNaN = _mm512_cmpgt_epu32_mask(_mm512_and_si512(bits, magnitude), infinity);
+        const __m512i result = _mm512_mask_blend_epi32(isNaN, rounded, nan);
+        _mm256_mask_storeu_epi16(out + i, lanes, _mm512_cvtepi32_epi16(result));
+    }
+}
+#endif
+
+/// Branch-free, so that the compiler vectorizes it where AVX512_BF16 is missing.
+void gradus_round_to_bf16_portable(const float *x, long n, uint16_t *out) {
+    for (long i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, &x[i], 4);
+        const uint32_t rounded = (bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16;   // nearest, ties to even
+        const uint32_t quiet = (bits >> 16) | 0x0040u;                           // NaN: sign kept, quiet bit set
+        out[i] = (uint16_t)((bits & 0x7fffffffu) > 0x7f800000u ? quiet : rounded);
+    }
+}
+
+static int has_avx512 = -1;
+
+void gradus_round_to_bf16(const float *x, long n, uint16_t *out) {
+#if defined(__x86_64__)
+    if (has_avx512 < 0) {
+        __builtin_cpu_init();
+        has_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") ? 1 : 0;
+    }
+    if (has_avx512) { round_avx512(x, n, out); return; }
+#endif
+    gradus_round_to_bf16_portable(x, n, out);
+}
+
+int gradus_bf16_gemm(long m, long n, long k, const uint16_t *a, long lda, int trans_a,
+                     const uint16_t *b, long ldb, int trans_b, float beta, float *c, long ldc) {
+    pthread_once(&engine_once, make_engine);
+    if (!engine) return dnnl_runtime_error;
+    dnnl_memory_desc_t a_md, b_md, c_md;
+    const dnnl_dims_t a_dims = {m, k}, b_dims = {k, n}, c_dims = {m, n};
+    const dnnl_dims_t a_strides = {trans_a ? 1 : lda, trans_a ? lda : 1};
+    const dnnl_dims_t b_strides = {trans_b ? 1 : ldb, trans_b ? ldb : 1};
+    const dnnl_dims_t c_strides = {ldc, 1};
+    dnnl_status_t s;
+    if ((s = dnnl_memory_desc_init_by_strides(&a_md, 2, a_dims, dnnl_bf16, a_strides)) != dnnl_success) return s;
+    if ((s = dnnl_memory_desc_init_by_strides(&b_md, 2, b_dims, dnnl_bf16, b_strides)) != dnnl_success) return s;
+    if ((s = dnnl_memory_desc_init_by_strides(&c_md, 2, c_dims, dnnl_f32, c_strides)) != dnnl_success) return s;
+    dnnl_matmul_desc_t desc;
+    if ((s = dnnl_matmul_desc_init(&desc, &a_md, &b_md, NULL, &c_md)) != dnnl_success) return s;
+
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t ops = NULL;
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_primitive_t prim = NULL;
+    dnnl_memory_t am = NULL, bm = NULL, cm = NULL;
+    dnnl_stream_t stream = NULL;
+    if ((s = dnnl_primitive_attr_create(&attr)) != dnnl_success) goto done;
+    if (beta != 0.0f) {
+        if ((s = dnnl_post_ops_create(&ops)) != dnnl_success) goto done;
+        if ((s = dnnl_post_ops_append_sum(ops, beta)) != dnnl_success) goto done;
+        if ((s = dnnl_primitive_attr_set_post_ops(attr, ops)) != dnnl_success) goto done;
+    }
+    if ((s = dnnl_primitive_desc_create(&pd, &desc, attr, engine, NULL)) != dnnl_success) goto done;
+    if ((s = dnnl_primitive_create(&prim, pd)) != dnnl_success) goto done;   // oneDNN caches primitives
+    if ((s = dnnl_memory_create(&am, &a_md, engine, (void *)a)) != dnnl_success) goto done;
+    if ((s = dnnl_memory_create(&bm, &b_md, engine, (void *)b)) != dnnl_success) goto done;
+    if ((s = dnnl_memory_create(&cm, &c_md, engine, c)) != dnnl_success) goto done;
+    if ((s = dnnl_stream_create(&stream, engine, dnnl_stream_default_flags)) != dnnl_success) goto done;
+    {
+        dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}};
+        if ((s = dnnl_primitive_execute(prim, stream, 3, args)) != dnnl_success) goto done;
+        s = dnnl_stream_wait(stream);
+    }
+done:
+    if (stream) dnnl_stream_destroy(stream);
+    if (cm) dnnl_memory_destroy(cm);
+    if (bm) dnnl_memory_destroy(bm);
+    if (am) dnnl_memory_destroy(am);
+    if (prim) dnnl_primitive_destroy(prim);
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    if (ops) dnnl_post_ops_destroy(ops);
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    return s;
+}
+
+static _Thread_local int precision_scope = 0;
+int gradus_precision_scope_get(void) { return precision_scope; }
+void gradus_precision_scope_set(int scope) { precision_scope = scope; }
