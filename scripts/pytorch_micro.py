@@ -177,6 +177,21 @@ W = {"relu_16m": relu, "axpb_16m": axpb, "small_op_fwd": small_fwd, "small_op_fw
      "module_parameters": module_parameters, "cnn_c3_b64": cnn_train, "cnn_infer_b1": cnn_infer1,
      "mlp_infer_b1_int8": mlp_infer1_int8, "sgemm_4096": lambda: sgemm(4096)}
 
+def bf16(fn):
+    """fn under CPU autocast to bfloat16 (the whole timed step: forward, backward, optimizer), as
+    Gradus's `_bf16` workloads run inside MatrixProductBackend.withFloat32Precision(.medium)."""
+    def run():
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            return fn()
+    return run
+
+import os, sys
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "shared", "bench"))
+import pytorch_ref  # mlp_sgd_b64 and lenet_sgd_b64, PyTorch's side of the fp32 rows
+W.update({"sgemm_1024_bf16": bf16(lambda: sgemm(1024)), "sgemm_2048_bf16": bf16(lambda: sgemm(2048)),
+          "mlp_sgd_b64_bf16": bf16(pytorch_ref.mlp_train), "lenet_sgd_b64_bf16": bf16(pytorch_ref.lenet_train),
+          "cnn_c3_b64_bf16": bf16(cnn_train), "transformer_l128_bf16": bf16(transformer_long)})
+
 if __name__ == "__main__":
     p = argparse.ArgumentParser(); p.add_argument("--threads", type=int, default=1); p.add_argument("only", nargs="*")
     a = p.parse_args(); torch.set_num_threads(a.threads)
