@@ -353,3 +353,19 @@ func writeNPY(_ values: [Float], shape: [Int], to path: String) throws {
         }
     }
 }
+
+/// `gradus train --precision`: bf16 trains (inside a thread scope that ends with the run) and unknown
+/// precisions are refused.
+@Suite struct PrecisionOptionTests {
+    @Test func precisionOption() throws {
+        #expect(try Train.parse([]).precision == .float32)
+        #expect(try Train.parse(["--precision", "bf16"]).precision == .bf16)
+        #expect(throws: (any Error).self) { try Train.parse(["--precision", "fp8"]) }
+        let dir = try temporaryFolder("precision")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let result = try Train.parse(["--precision", "bf16", "--epochs", "2", "--hidden", "16", "--out", dir + "/run"])
+            .execute(console: Capture().console)
+        #expect(result.accuracy! > 0.5)
+        #expect(MatrixProductBackend.float32Precision == .highest)
+    }
+}
