@@ -1,4 +1,5 @@
-// Normalization layers' computations, composed of differentiable tensor operations.
+// Normalization layers' computations, composed of differentiable tensor operations (batch
+// normalization runs as one operation of its own, Functional+BatchNormKernel.swift, where it can).
 
 extension Functional {
     /// Batch normalization over every dimension but the channels (dimension 1), like PyTorch's
@@ -8,6 +9,12 @@ extension Functional {
     /// running statistics (when given) are updated in place: `running = (1 − momentum)·running +
     /// momentum·batch`, with the unbiased variance.
     /// Otherwise the running statistics are used.
+    ///
+    /// It is recorded as one operation with its own forward and backward kernels (one pass per channel
+    /// for the statistics, one for the output; in evaluation mode a single per-channel scale and shift),
+    /// except with `crossProcess` in training, and when the parameters or statistics have another dtype
+    /// than the input or running statistics require gradients, which run as composed tensor operations.
+    /// Gradients of any order are available.
     ///
     /// - Parameters:
     ///   - input: `[N, C]`, `[N, C, L]` or `[N, C, H, W]`.
@@ -38,8 +45,19 @@ extension Functional {
             var statShape = [Int](repeating: 1, count: input.rank)
             statShape[1] = c
             let axes = [0] + Array(2..<input.rank)
+            let batchStatistics = training || runningMean == nil || runningVar == nil
+            if !(training && crossProcess != nil) {
+                // One recorded operation with its own kernels (Functional+BatchNormKernel.swift).
+                let n = axes.reduce(1) { $0 * input.shape[$1] }
+                try require(!training || n > 1, "\(op): expected more than 1 value per channel when training, got input \(input.shape)", .shapeMismatch)
+                if let y = try fusedBatchNorm(input, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
+                                              batchStatistics: batchStatistics, updateRunning: training, momentum: momentum, eps: eps) {
+                    return y
+                }
+            }
+            // Composed of tensor operations: synchronized statistics, and the dtype mixes that promote.
             let mean: Tensor, variance: Tensor
-            if training || runningMean == nil || runningVar == nil {
+            if batchStatistics {
                 var n = axes.reduce(1) { $0 * input.shape[$1] }
                 if training, let crossProcess {
                     // The global batch's mean, then its variance about that mean (two passes: stable),

@@ -1,0 +1,46 @@
+#ifndef GRADUS_BATCHNORM_H
+#define GRADUS_BATCHNORM_H
+
+// The per-channel loops of batch normalization (Functional.batchNorm), vectorized like
+// gradus_activations.h (8 float or 4 double lanes with AVX2 and FMA, chosen at run time; a plain
+// vector loop otherwise).
+//
+// Every function works on one channel of a contiguous [N, C, S] tensor: `planes` runs of `len`
+// consecutive elements, the run p starting at `x + p·stride` (N, S and C·S for the channel at x + c·S).
+// Sums are accumulated in the element type over at most a few thousand elements, then added in double,
+// so that Float32 statistics of large channels keep their precision.
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// *sum = Σ x.
+void gradus_bn_sum_f32(const float *x, long planes, long stride, long len, double *sum);
+void gradus_bn_sum_f64(const double *x, long planes, long stride, long len, double *sum);
+
+/// *sum = Σ (x − center), *sumsq = Σ (x − center)².
+void gradus_bn_moments_f32(const float *x, long planes, long stride, long len, float center, double *sum, double *sumsq);
+void gradus_bn_moments_f64(const double *x, long planes, long stride, long len, double center, double *sum, double *sumsq);
+
+/// y = (x − center)·scale + shift (y laid out like x; it may be x).
+void gradus_bn_normalize_f32(const float *x, float *y, long planes, long stride, long len, float center, float scale, float shift);
+void gradus_bn_normalize_f64(const double *x, double *y, long planes, long stride, long len, double center, double scale, double shift);
+
+/// *sumdy = Σ dy, *sumdyxhat = Σ dy·x̂ with x̂ = (x − center)·scale (dy laid out like x).
+void gradus_bn_grad_sums_f32(const float *dy, const float *x, long planes, long stride, long len, float center,
+                             float scale, double *sumdy, double *sumdyxhat);
+void gradus_bn_grad_sums_f64(const double *dy, const double *x, long planes, long stride, long len, double center,
+                             double scale, double *sumdy, double *sumdyxhat);
+
+/// dx = dy·a + x̂·b + c with x̂ = (x − center)·scale (dy and dx laid out like x). x̂ is formed first so
+/// that no coefficient under- or overflows for channels of very large or very small values.
+void gradus_bn_grad_input_f32(const float *dy, const float *x, float *dx, long planes, long stride, long len,
+                              float center, float scale, float a, float b, float c);
+void gradus_bn_grad_input_f64(const double *dy, const double *x, double *dx, long planes, long stride, long len,
+                              double center, double scale, double a, double b, double c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,340 @@
+import CGradusMath
+
+// Batch normalization as one recorded operation (the path `Functional.batchNorm` takes unless its
+// statistics are summed across processes): in training, one forward pass per channel computes the
+// batch mean and biased variance (two passes over the channel: its sum, then the moments about that
+// mean) and writes the normalized output; one backward computes dx, dγ and dβ from Σdy and Σdy·x̂.
+// In evaluation mode it is one per-channel scale and shift, y = (x − μ)·γ/√(σ² + ε) + β, whose
+// backward is a scale. The loops are in CGradusMath (gradus_batchnorm.h); channels are split over
+// threads when the tensor is large. Composed of tensor operations it was ~10 recorded whole-tensor
+// passes forward and as many backward (28% of cnn_c3_b64's training step).
+//
+// With `createGraph` the backward rule is written with tensor operations (recomputing the statistics
+// from the input), so that gradients of gradients stay exact.
+
+/// The element types that the batch-normalization loops of CGradusMath are compiled for.
+protocol BatchNormElement: TensorFloat {
+    static func bnSum(_ x: UnsafePointer<Self>, _ planes: Int, _ stride: Int, _ len: Int) -> Double
+    static func bnMoments(_ x: UnsafePointer<Self>, _ planes: Int, _ stride: Int, _ len: Int, center: Self) -> (sum: Double, squares: Double)
+    static func bnNormalize(_ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ planes: Int, _ stride: Int, _ len: Int,
+                            center: Self, scale: Self, shift: Self)
+    static func bnGradientSums(_ dy: UnsafePointer<Self>, _ x: UnsafePointer<Self>, _ planes: Int, _ stride: Int, _ len: Int,
+                               center: Self, scale: Self) -> (dy: Double, dyXhat: Double)
+    static func bnInputGradient(_ dy: UnsafePointer<Self>, _ x: UnsafePointer<Self>, _ dx: UnsafeMutablePointer<Self>,
+                                _ planes: Int, _ stride: Int, _ len: Int, center: Self, scale: Self, a: Self, b: Self, c: Self)
+}
+
+extension Float: BatchNormElement {
+    static func bnSum(_ x: UnsafePointer<Float>, _ planes: Int, _ stride: Int, _ len: Int) -> Double {
+        var s = 0.0
+        gradus_bn_sum_f32(x, planes, stride, len, &s)
+        return s
+    }
+    static func bnMoments(_ x: UnsafePointer<Float>, _ planes: Int, _ stride: Int, _ len: Int, center: Float) -> (sum: Double, squares: Double) {
+        var s = 0.0, q = 0.0
+        gradus_bn_moments_f32(x, planes, stride, len, center, &s, &q)
+        return (s, q)
+    }
+    static func bnNormalize(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ planes: Int, _ stride: Int, _ len: Int,
+                            center: Float, scale: Float, shift: Float) {
+        gradus_bn_normalize_f32(x, y, planes, stride, len, center, scale, shift)
+    }
+    static func bnGradientSums(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ planes: Int, _ stride: Int, _ len: Int,
+                               center: Float, scale: Float) -> (dy: Double, dyXhat: Double) {
+        var s = 0.0, q = 0.0
+        gradus_bn_grad_sums_f32(dy, x, planes, stride, len, center, scale, &s, &q)
+        return (s, q)
+    }
+    static func bnInputGradient(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
+                                _ planes: Int, _ stride: Int, _ len: Int, center: Float, scale: Float, a: Float, b: Float, c: Float) {
+        gradus_bn_grad_input_f32(dy, x, dx, planes, stride, len, center, scale, a, b, c)
+    }
+}
+
+extension Double: BatchNormElement {
+    static func bnSum(_ x: UnsafePointer<Double>, _ planes: Int, _ stride: Int, _ len: Int) -> Double {
+        var s = 0.0
+        gradus_bn_sum_f64(x, planes, stride, len, &s)
+        return s
+    }
+    static func bnMoments(_ x: UnsafePointer<Double>, _ planes: Int, _ stride: Int, _ len: Int, center: Double) -> (sum: Double, squares: Double) {
+        var s = 0.0, q = 0.0
+        gradus_bn_moments_f64(x, planes, stride, len, center, &s, &q)
+        return (s, q)
+    }
+    static func bnNormalize(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ planes: Int, _ stride: Int, _ len: Int,
+                            center: Double, scale: Double, shift: Double) {
+        gradus_bn_normalize_f64(x, y, planes, stride, len, center, scale, shift)
+    }
+    static func bnGradientSums(_ dy: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ planes: Int, _ stride: Int, _ len: Int,
+                               center: Double, scale: Double) -> (dy: Double, dyXhat: Double) {
+        var s = 0.0, q = 0.0
+        gradus_bn_grad_sums_f64(dy, x, planes, stride, len, center, scale, &s, &q)
+        return (s, q)
+    }
+    static func bnInputGradient(_ dy: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ dx: UnsafeMutablePointer<Double>,
+                                _ planes: Int, _ stride: Int, _ len: Int, center: Double, scale: Double, a: Double, b: Double, c: Double) {
+        gradus_bn_grad_input_f64(dy, x, dx, planes, stride, len, center, scale, a, b, c)
+    }
+}
+
+/// An input `[N, C, *]` seen as N planes of S = ∏* elements per channel: channel c's planes start at
+/// `c·S` and follow each other every `C·S` elements.
+struct BatchNormLayout {
+    let batch: Int
+    let channels: Int
+    let spatial: Int
+
+    init(_ shape: [Int]) {
+        batch = shape[0]
+        channels = shape[1]
+        spatial = shape[2...].reduce(1, *)
+    }
+
+    /// Values per channel (N·S).
+    var perChannel: Int { batch * spatial }
+    var planeStride: Int { channels * spatial }
+
+    /// The shape `[1, C, 1, …]` of a per-channel tensor broadcast against an input of rank `rank`.
+    static func statisticsShape(channels: Int, rank: Int) -> [Int] {
+        var s = [Int](repeating: 1, count: rank)
+        s[1] = channels
+        return s
+    }
+}
+
+extension Functional {
+    /// Elements from which the per-channel loops are split over threads (by channels). Each element
+    /// is read three times and written once forward, read twice and written once backward, from L2
+    /// for the channel being worked on: 64K elements are some 30-60 µs of work, above the cost of
+    /// waking a second thread (DESIGN.md).
+    static let batchNormGrain = 1 << 16
+
+    /// Runs `body` over channel ranges, on several threads when the tensor has at least
+    /// ``batchNormGrain`` elements per thread (and a channel for each).
+    static func forEachChannelRange(_ layout: BatchNormLayout, _ body: (Range<Int>) -> Void) {
+        let elements = layout.perChannel * layout.channels
+        let parts = Swift.max(1, Swift.min(Threading.count, layout.channels, elements / batchNormGrain))
+        Threading.parallelParts(layout.channels, parts: parts) { _, range in body(range) }
+    }
+
+    /// Batch normalization as one recorded operation, or nil when the composed tensor operations must
+    /// run instead: a dtype other than float32/float64, parameters or statistics of another dtype than
+    /// the input (the composed operations promote), or running statistics that require gradients in
+    /// evaluation mode. The caller has checked the shapes and, in training, that each channel has more
+    /// than one value.
+    ///
+    /// - Parameters:
+    ///   - batchStatistics: normalize with the batch's statistics (otherwise with the running ones).
+    ///   - updateRunning: update `runningMean`/`runningVar` (batch statistics only).
+    static func fusedBatchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor?, bias: Tensor?,
+                               batchStatistics: Bool, updateRunning: Bool, momentum: Double, eps: Double) throws -> Tensor? {
+        let dtype = input.dtype
+        guard dtype == .float32 || dtype == .float64 else { return nil }
+        for t in [weight, bias] { if let t, t.dtype != dtype { return nil } }
+        if !batchStatistics {
+            guard let rm = runningMean, let rv = runningVar, rm.dtype == dtype, rv.dtype == dtype else { return nil }
+            if GradMode.isEnabled && (rm.requiresGrad || rv.requiresGrad) { return nil }
+        }
+        let layout = BatchNormLayout(input.shape)
+        let c = layout.channels
+        let w = weight?.scalars(as: Double.self), b = bias?.scalars(as: Double.self)
+        let out = Tensor(uninitializedShape: input.shape, dtype: dtype)
+        // Per channel: the center subtracted (the mean, rounded to the element type), 1/√(σ² + ε) and,
+        // in training, the biased variance.
+        var center = [Double](repeating: 0, count: c), invstd = [Double](repeating: 0, count: c)
+        var variance = [Double](repeating: 0, count: c)
+        if batchStatistics {
+            if dtype == .float32 {
+                batchNormTrainingForward(Float.self, input, out, layout, w, b, eps, &center, &invstd, &variance)
+            } else {
+                batchNormTrainingForward(Double.self, input, out, layout, w, b, eps, &center, &invstd, &variance)
+            }
+        } else {
+            let rm = runningMean!.scalars(as: Double.self), rv = runningVar!.scalars(as: Double.self)
+            for ch in 0..<c {
+                center[ch] = rm[ch]
+                invstd[ch] = 1 / (rv[ch] + eps).squareRoot()
+            }
+            if dtype == .float32 {
+                batchNormAffine(Float.self, input, out, layout, center, invstd, w, b)
+            } else {
+                batchNormAffine(Double.self, input, out, layout, center, invstd, w, b)
+            }
+        }
+        if updateRunning, let runningMean, let runningVar {
+            // running = (1 − momentum)·running + momentum·batch, with the unbiased variance.
+            let n = Double(layout.perChannel), correction = n / Swift.max(n - 1, 1)
+            let oldMean = runningMean.scalars(as: Double.self), oldVar = runningVar.scalars(as: Double.self)
+            var newMean = [Double](repeating: 0, count: c), newVar = [Double](repeating: 0, count: c)
+            for ch in 0..<c {
+                newMean[ch] = oldMean[ch] * (1 - momentum) + center[ch] * momentum
+                newVar[ch] = oldVar[ch] * (1 - momentum) + variance[ch] * correction * momentum
+            }
+            try GradMode.noGrad {
+                try runningMean.copyValues(from: Tensor(shape: [c], values: newMean, dtype: .float64))
+                try runningVar.copyValues(from: Tensor(shape: [c], values: newVar, dtype: .float64))
+            }
+        }
+        var inputs = [input]
+        if let weight { inputs.append(weight) }
+        if let bias { inputs.append(bias) }
+        Tensor.record("batchNorm", output: out, inputs: inputs) { g, _ in
+            // Recording the backward (createGraph), or a gradient of another dtype: tensor operations.
+            if GradMode.isEnabled || g.dtype != dtype || g.shape != input.shape {
+                return batchNormBackwardRecorded(g, input: input, weight: weight, bias: bias, batchStatistics: batchStatistics,
+                                                 center: center, invstd: invstd, eps: eps)
+            }
+            let needs = (input: input.requiresGrad, weight: weight?.requiresGrad ?? false, bias: bias?.requiresGrad ?? false)
+            let grads = dtype == .float32
+                ? batchNormBackward(Float.self, g, input, layout, w, center, invstd, batchStatistics, needs)
+                : batchNormBackward(Double.self, g, input, layout, w, center, invstd, batchStatistics, needs)
+            var result: [Tensor?] = [grads.input]
+            if weight != nil { result.append(grads.weight) }
+            if bias != nil { result.append(grads.bias) }
+            return result
+        }
+        return out
+    }
+
+    /// Training forward: each channel's mean and biased variance, then y = (x − μ)·γ/√(σ² + ε) + β.
+    private static func batchNormTrainingForward<T: BatchNormElement>(
+        _: T.Type, _ input: Tensor, _ out: Tensor, _ layout: BatchNormLayout, _ w: [Double]?, _ b: [Double]?, _ eps: Double,
+        _ center: inout [Double], _ invstd: inout [Double], _ variance: inout [Double]
+    ) {
+        let x = UnsafePointer(input.pointer(T.self)), y = out.pointer(T.self)
+        let n = layout.perChannel, s = layout.spatial, stride = layout.planeStride, planes = layout.batch
+        center.withUnsafeMutableBufferPointer { centerBuffer in
+            invstd.withUnsafeMutableBufferPointer { invstdBuffer in
+                variance.withUnsafeMutableBufferPointer { varianceBuffer in
+                    let centers = UncheckedSendable(centerBuffer), invstds = UncheckedSendable(invstdBuffer)
+                    let variances = UncheckedSendable(varianceBuffer)
+                    forEachChannelRange(layout) { range in
+                        for ch in range {
+                            let xc = x + ch * s
+                            // Two passes: the sum, then the moments about its mean; the first moment
+                            // corrects the mean for the rounding of the first pass.
+                            let rough = T(T.bnSum(xc, planes, stride, s) / Double(n))
+                            var (d1, d2) = T.bnMoments(xc, planes, stride, s, center: rough)
+                            if !d2.isFinite && d1.isFinite { (d1, d2) = wideMoments(xc, planes, stride, s, center: rough) }
+                            let offset = d1 / Double(n)
+                            let m = T(Double(rough) + offset)
+                            let v = Swift.max(0, d2 / Double(n) - offset * offset)
+                            let r = 1 / (v + eps).squareRoot()
+                            centers.value[ch] = Double(m)
+                            invstds.value[ch] = r
+                            variances.value[ch] = v
+                            T.bnNormalize(xc, y + ch * s, planes, stride, s, center: m, scale: T(r * (w?[ch] ?? 1)), shift: T(b?[ch] ?? 0))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The moments about `center` accumulated in Float64 element by element: for Float32 channels whose
+    /// squared deviations overflow Float32 (values beyond ~1e19).
+    private static func wideMoments<T: BatchNormElement>(_ x: UnsafePointer<T>, _ planes: Int, _ stride: Int, _ len: Int,
+                                                         center: T) -> (sum: Double, squares: Double) {
+        var s = 0.0, q = 0.0
+        let c = Double(center)
+        for p in 0..<planes {
+            let row = x + p * stride
+            for i in 0..<len {
+                let d = Double(row[i]) - c
+                s += d
+                q += d * d
+            }
+        }
+        return (s, q)
+    }
+
+    /// Evaluation forward: y = (x − center)·invstd·γ + β per channel.
+    private static func batchNormAffine<T: BatchNormElement>(
+        _: T.Type, _ input: Tensor, _ out: Tensor, _ layout: BatchNormLayout, _ center: [Double], _ invstd: [Double],
+        _ w: [Double]?, _ b: [Double]?
+    ) {
+        let x = UnsafePointer(input.pointer(T.self)), y = out.pointer(T.self)
+        let s = layout.spatial, stride = layout.planeStride, planes = layout.batch
+        forEachChannelRange(layout) { range in
+            for ch in range {
+                T.bnNormalize(x + ch * s, y + ch * s, planes, stride, s, center: T(center[ch]),
+                              scale: T(invstd[ch] * (w?[ch] ?? 1)), shift: T(b?[ch] ?? 0))
+            }
+        }
+    }
+
+    /// The backward kernel: with x̂ = (x − center)·invstd and n values per channel,
+    /// dβ = Σdy, dγ = Σdy·x̂, and dx = γ·invstd·(dy − Σdy/n − x̂·Σ(dy·x̂)/n) with batch statistics
+    /// (the statistics depend on x), γ·invstd·dy with running ones.
+    private static func batchNormBackward<T: BatchNormElement>(
+        _: T.Type, _ g: Tensor, _ input: Tensor, _ layout: BatchNormLayout, _ w: [Double]?, _ center: [Double],
+        _ invstd: [Double], _ batchStatistics: Bool, _ needs: (input: Bool, weight: Bool, bias: Bool)
+    ) -> (input: Tensor?, weight: Tensor?, bias: Tensor?) {
+        let c = layout.channels, n = Double(layout.perChannel)
+        let s = layout.spatial, stride = layout.planeStride, planes = layout.batch
+        let dy = UnsafePointer(g.pointer(T.self))
+        let needSums = needs.weight || needs.bias || (needs.input && batchStatistics)
+        let x: UnsafePointer<T>? = needSums ? UnsafePointer(input.pointer(T.self)) : nil
+        let dx = needs.input ? Tensor(uninitializedShape: input.shape, dtype: input.dtype) : nil
+        let dxp = dx?.pointer(T.self)
+        var sumDy = [Double](repeating: 0, count: c), sumDyXhat = [Double](repeating: 0, count: c)
+        sumDy.withUnsafeMutableBufferPointer { sdBuffer in
+            sumDyXhat.withUnsafeMutableBufferPointer { sxBuffer in
+                let sd = UncheckedSendable(sdBuffer), sx = UncheckedSendable(sxBuffer)
+                forEachChannelRange(layout) { range in
+                    for ch in range {
+                        let offset = ch * s
+                        let m = T(center[ch]), r = invstd[ch], scale = (w?[ch] ?? 1) * r
+                        var sums = (dy: 0.0, dyXhat: 0.0)
+                        if needSums {
+                            sums = T.bnGradientSums(dy + offset, x! + offset, planes, stride, s, center: m, scale: T(r))
+                            sd.value[ch] = sums.dy
+                            sx.value[ch] = sums.dyXhat
+                        }
+                        guard let dxp else { continue }
+                        if batchStatistics {
+                            T.bnInputGradient(dy + offset, x! + offset, dxp + offset, planes, stride, s, center: m, scale: T(r),
+                                              a: T(scale), b: T(-scale * sums.dyXhat / n), c: T(-scale * sums.dy / n))
+                        } else {
+                            T.bnNormalize(dy + offset, dxp + offset, planes, stride, s, center: 0, scale: T(scale), shift: 0)
+                        }
+                    }
+                }
+            }
+        }
+        return (dx,
+                needs.weight ? Tensor(shape: [c], values: sumDyXhat, dtype: input.dtype) : nil,
+                needs.bias ? Tensor(shape: [c], values: sumDy, dtype: input.dtype) : nil)
+    }
+
+    /// The backward rule as tensor operations, so that it is recorded when `createGraph` asks for the
+    /// graph of the backward pass: with batch statistics they are recomputed from the input (their
+    /// dependence on x is part of the derivative); running statistics are the constants used forward.
+    private static func batchNormBackwardRecorded(_ g: Tensor, input: Tensor, weight: Tensor?, bias: Tensor?, batchStatistics: Bool,
+                                                  center: [Double], invstd: [Double], eps: Double) -> [Tensor?] {
+        let axes = [0] + Array(2..<input.rank)
+        let statShape = BatchNormLayout.statisticsShape(channels: input.shape[1], rank: input.rank)
+        let xhat: Tensor, r: Tensor
+        if batchStatistics {
+            let centered = input - input.mean(axes: axes, keepDims: true)
+            r = 1 / (centered.square().mean(axes: axes, keepDims: true) + eps).sqrt()
+            xhat = centered * r
+        } else {
+            r = Tensor(shape: statShape, values: invstd, dtype: input.dtype)
+            xhat = (input - Tensor(shape: statShape, values: center, dtype: input.dtype)) * r
+        }
+        let scale = weight.map { $0.reshape(statShape) * r } ?? r
+        var grads: [Tensor?] = []
+        if input.requiresGrad {
+            grads.append(batchStatistics
+                ? (g - g.mean(axes: axes, keepDims: true) - xhat * (g * xhat).mean(axes: axes, keepDims: true)) * scale
+                : g * scale)
+        } else {
+            grads.append(nil)
+        }
+        if let weight { grads.append(weight.requiresGrad ? (g * xhat).sum(axes: axes) : nil) }
+        if let bias { grads.append(bias.requiresGrad ? g.sum(axes: axes) : nil) }
+        return grads
+    }
+}
