@@ -11,6 +11,10 @@ static void tanh_avx2(const float *x, float *y, long n) { for (long i = 0; i < n
 
 #endif
 
+static _Thread_local int portable_kernels = 0;
+int gradus_portable_kernels_get(void) { return portable_kernels; }
+void gradus_portable_kernels_set(int portable) { portable_kernels = portable; }
+
 int gradus_has_avx2_fma(void) {
 #if defined(__x86_64__)
     static int cached = -1;
@@ -18,7 +22,7 @@ int gradus_has_avx2_fma(void) {
         __builtin_cpu_init();
         cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     }
-    return cached;
+    return cached && !portable_kernels;
 #else
     return 0;
 #endif

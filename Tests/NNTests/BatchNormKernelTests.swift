@@ -1,4 +1,4 @@
-import Gradus
+@_spi(KernelTesting) import Gradus
 import GradusTestSupport
 import Testing
 
@@ -101,6 +101,15 @@ struct BatchNormKernelTests {
         Self.expectClose(x.grad!.scalars(as: Double.self), grads.dx, tolerance: gradTolerance, "dx \(shape) \(dtype)")
         Self.expectClose(w.grad!.scalars(as: Double.self), grads.dw, tolerance: gradTolerance, "dweight \(shape) \(dtype)")
         Self.expectClose(b.grad!.scalars(as: Double.self), grads.db, tolerance: gradTolerance, "dbias \(shape) \(dtype)")
+    }
+
+    @Test("the plain C kernels (processors without AVX2+FMA, forced) match the same references",
+          arguments: shapes, [DType.float32, .float64])
+    func portableKernels(_ shape: [Int], _ dtype: DType) {
+        KernelTesting.withPortableKernels {
+            training(shape, dtype)
+            evaluation(shape, dtype)
+        }
     }
 
     @Test("evaluation: one scale and shift per channel from the running statistics, and its gradients",

@@ -1,5 +1,5 @@
 import Foundation
-import Gradus
+@_spi(KernelTesting) import Gradus
 import Testing
 
 /// The vectorized Float32 sigmoid and tanh (CGradusMath) against Float64 references over their whole
@@ -33,6 +33,15 @@ struct ActivationKernelTests {
 
     @Test func tanhMatchesFloat64() {
         check("tanh", { $0.tanh() }) { Foundation.tanh($0) }
+    }
+
+    @Test("the plain C kernels (processors without AVX2+FMA, forced) match Float64 too")
+    func portableKernels() {
+        KernelTesting.withPortableKernels {
+            check("sigmoid (portable)", { $0.sigmoid() }) { 1 / (1 + Foundation.exp(-$0)) }
+            check("tanh (portable)", { $0.tanh() }) { Foundation.tanh($0) }
+            specialValues()
+        }
     }
 
     @Test("NaN stays NaN, infinities saturate, and tanh keeps the sign of zero")

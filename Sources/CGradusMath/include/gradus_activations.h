@@ -23,4 +23,10 @@ void gradus_tanh_f32(const float *x, float *y, long n);
 }
 #endif
 
+/// The calling thread's switch to the plain C kernels where an AVX2+FMA copy would run (sigmoid, tanh,
+/// the LSTM cell, batch normalization): tests set it to run the path of processors without AVX2; worker
+/// threads take the value of the thread whose job they run.
+int gradus_portable_kernels_get(void);
+void gradus_portable_kernels_set(int portable);
+
 #endif

@@ -1,3 +1,4 @@
+import CGradusMath
 import CGradusOneDNN
 /// Entry points for tests of kernels that Gradus chooses at run time (by processor features, by size or
 /// by backend), so that a test can run each path on the same inputs whatever this machine would choose.
@@ -79,5 +80,14 @@ public enum KernelTesting {
                 }
             }
         }
+    }
+
+    /// Runs `body` with the plain C kernels where this processor would run their AVX2+FMA copies
+    /// (sigmoid, tanh, the LSTM cell, batch normalization), on this thread and the workers of its jobs.
+    public static func withPortableKernels<R>(_ body: () throws -> R) rethrows -> R {
+        let saved = gradus_portable_kernels_get()
+        gradus_portable_kernels_set(1)
+        defer { gradus_portable_kernels_set(saved) }
+        return try body()
     }
 }

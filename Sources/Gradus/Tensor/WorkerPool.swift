@@ -59,6 +59,8 @@ final class WorkerPool: @unchecked Sendable {
     /// The caller's Float32 product precision scope (``MatrixProductBackend/withFloat32Precision(_:_:)``),
     /// which the workers take for the job's parts.
     private var jobPrecisionScope: Int32 = 0
+    /// The caller's choice of plain C kernels (tests; ``KernelTesting``), which the workers take too.
+    private var jobPortableKernels: Int32 = 0
     private var sequence = 0
 
     /// Runs `body(0)`, …, `body(parts − 1)`, concurrently when the pool is free, and returns when all
@@ -74,6 +76,7 @@ final class WorkerPool: @unchecked Sendable {
         sequence += 1
         let seq = sequence
         jobPrecisionScope = gradus_precision_scope_get()
+        jobPortableKernels = gradus_portable_kernels_get()
         withoutActuallyEscaping(body) { body in
             job = body
             for i in 0..<(parts - 1) { post(seq, to: workers[i]) }
@@ -141,6 +144,7 @@ final class WorkerPool: @unchecked Sendable {
     @inline(never)
     private func runPart(_ part: Int) {
         gradus_precision_scope_set(jobPrecisionScope)
+        gradus_portable_kernels_set(jobPortableKernels)
         job!(part)
     }
 }
