@@ -19,18 +19,12 @@ extension Module {
     @discardableResult
     public func quantizeDynamic() -> Int {
         var quantized = 0
-        for module in modules() {
-            if let linear = module as? Linear, linear.weight.dtype == .float32,
-               let q = QuantizedWeights(quantizing: linear.weight) {
-                _ = GradMode.noGrad { linear.weight.assign(q.dequantized(shape: linear.weight.shape)) }
-                linear.quantizedWeights = q
-                quantized += 1
-            } else if let conv = module as? Conv2d, conv.weight.dtype == .float32, conv.groups == 1,
-                      let q = QuantizedWeights(quantizing: conv.weight) {
-                _ = GradMode.noGrad { conv.weight.assign(q.dequantized(shape: conv.weight.shape)) }
-                conv.quantizedWeights = q
-                quantized += 1
-            }
+        for case let layer as any DynamicallyQuantizable in modules()
+        where layer.weight.dtype == .float32 && layer.supportsQuantization {
+            guard let q = QuantizedWeights(quantizing: layer.weight) else { continue }
+            _ = GradMode.noGrad { layer.weight.assign(q.dequantized(shape: layer.weight.shape)) }
+            layer.quantizedWeights = q
+            quantized += 1
         }
         return quantized
     }
@@ -41,7 +35,7 @@ extension Module {
     /// if model.isQuantized { print("int8 inference") }
     /// ```
     public var isQuantized: Bool {
-        modules().contains { ($0 as? Linear)?.quantizedWeights != nil || ($0 as? Conv2d)?.quantizedWeights != nil }
+        modules().contains { ($0 as? any DynamicallyQuantizable)?.quantizedWeights != nil }
     }
 
     /// Returns every quantized layer to Float32 products (with the dequantized weights it holds).
@@ -50,9 +44,22 @@ extension Module {
     /// model.dequantize()
     /// ```
     public func dequantize() {
-        for module in modules() {
-            (module as? Linear)?.quantizedWeights = nil
-            (module as? Conv2d)?.quantizedWeights = nil
-        }
+        for case let layer as any DynamicallyQuantizable in modules() { layer.quantizedWeights = nil }
     }
+}
+
+/// A layer whose weight ``Module/quantizeDynamic()`` can quantize (``Linear``, ``Conv2d``).
+protocol DynamicallyQuantizable: Module {
+    var weight: Tensor { get }
+    var quantizedWeights: QuantizedWeights? { get set }
+    /// Whether this layer's integer path exists (a grouped convolution has none).
+    var supportsQuantization: Bool { get }
+}
+
+extension Linear: DynamicallyQuantizable {
+    var supportsQuantization: Bool { true }
+}
+
+extension Conv2d: DynamicallyQuantizable {
+    var supportsQuantization: Bool { groups == 1 }
 }

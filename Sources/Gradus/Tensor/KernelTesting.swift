@@ -10,7 +10,7 @@ public enum KernelTesting {
     public static func product(m: Int, n: Int, k: Int, _ a: [Float], lda: Int, transA: Bool,
                                _ b: [Float], ldb: Int, transB: Bool,
                                beta: Float, _ c: inout [Float], ldc: Int, backend: MatrixProductBackend) {
-        precondition(a.count >= (transA ? k : m) * lda && b.count >= (transB ? n : k) * ldb && c.count >= m * ldc,
+        invariant(a.count >= (transA ? k : m) * lda && b.count >= (transB ? n : k) * ldb && c.count >= m * ldc,
                      "KernelTesting.product: buffers smaller than their shapes")
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
