@@ -26,8 +26,8 @@ import Synchronization
 /// ```
 public final class DataLoader<D: Dataset>: Sequence, Sendable {
     /// A batch: inputs (a ``Tensor``, or a ``TensorGroup`` for datasets with several inputs) and
-    /// targets, samples along the first dimension.
-    public typealias Batch = (inputs: D.Input, targets: Tensor)
+    /// targets (a ``Tensor``, or a ``TensorGroup`` for several targets), samples along the first dimension.
+    public typealias Batch = (inputs: D.Input, targets: D.Target)
 
     /// The dataset batches come from.
     public let dataset: D

@@ -1,10 +1,11 @@
-/// A collection of samples, each an input and a target tensor, addressed by index.
+/// A collection of samples, each an input and a target, addressed by index.
 ///
 /// Conforming types provide ``count`` and ``sample(at:)``; ``batch(at:)`` has a default that collates
 /// samples (``Collatable``), which types holding whole tensors (like ``TensorDataset``) replace with one
-/// gather. The input is a ``Tensor`` unless the type says otherwise: a model with several inputs reads a
-/// ``TensorGroup`` of named tensors (``GroupDataset``, ``MultiInputLayer``). A `DataLoader` reads batches
-/// from a background thread, hence `Sendable`.
+/// gather. The input and the target are ``Tensor``s unless the type says otherwise: a model with several
+/// inputs reads a ``TensorGroup`` of named tensors (``GroupDataset``, ``MultiInputLayer``), a model with
+/// several outputs learns a ``TensorGroup`` of named targets (``MultiTargetDataset``,
+/// ``MultiOutputLayer``). A `DataLoader` reads batches from a background thread, hence `Sendable`.
 ///
 /// ```swift
 /// struct Squares: Dataset {
@@ -21,34 +22,45 @@
 ///          target: Tensor(shape: [], integers: [i % 2]))
 ///     }
 /// }
+///
+/// struct DigitAndParity: Dataset {       // two targets per sample
+///     var count: Int { 100 }
+///     func sample(at i: Int) -> (input: Tensor, target: TensorGroup) {
+///         (input: Tensor.zeros([64]),
+///          target: ["digit": Tensor(shape: [], integers: [i % 10]), "odd": Tensor(shape: [], integers: [i % 2])])
+///     }
+/// }
 /// ```
 public protocol Dataset: Sendable {
     /// The input of one sample: a ``Tensor`` (the default) or, for models with several inputs, a
     /// ``TensorGroup``. Batches hold the inputs collated (``Collatable/collate(_:)``).
     associatedtype Input: Collatable = Tensor
+    /// The target of one sample: a ``Tensor`` (the default) or, for models with several outputs, a
+    /// ``TensorGroup`` with one field per output. Batches hold the targets collated.
+    associatedtype Target: Collatable = Tensor
     /// The number of samples.
     var count: Int { get }
     /// The sample at `index` (`0..<count`).
-    func sample(at index: Int) -> (input: Input, target: Tensor)
+    func sample(at index: Int) -> (input: Input, target: Target)
     /// The samples at `indices`, collated along a new first dimension.
-    func batch(at indices: [Int]) -> (inputs: Input, targets: Tensor)
+    func batch(at indices: [Int]) -> (inputs: Input, targets: Target)
 }
 
 extension Dataset {
     /// Collates ``sample(at:)`` for each index: inputs with ``Collatable/collate(_:)`` of ``Input``,
-    /// targets with ``Tensor/collate(_:)``. Samples that do not fit together (another shape, other
+    /// targets with that of ``Target``. Samples that do not fit together (another shape, other
     /// field names) are a ``GradusError`` naming the samples and the first difference.
     ///
     /// ```swift
     /// let (x, y) = dataset.batch(at: [0, 5, 7])   // x: [3, ...], y: [3, ...]
     /// ```
-    public func batch(at indices: [Int]) -> (inputs: Input, targets: Tensor) {
-        checked(or: (inputs: Input.emptyPlaceholder, targets: Tensor.placeholder())) {
+    public func batch(at indices: [Int]) -> (inputs: Input, targets: Target) {
+        checked(or: (inputs: Input.emptyPlaceholder, targets: Target.emptyPlaceholder)) {
             try require(!indices.isEmpty, "Dataset.batch(at:): needs at least one index")
             let samples = indices.map { sample(at: $0) }
             return try GradMode.noGrad {
                 let inputs = try Self.collating("inputs", indices) { try Input.collate(samples.map { $0.input }) }
-                let targets = try Self.collating("targets", indices) { try Tensor.collate(samples.map { $0.target }) }
+                let targets = try Self.collating("targets", indices) { try Target.collate(samples.map { $0.target }) }
                 return (inputs: inputs, targets: targets)
             }
         }
@@ -70,7 +82,7 @@ extension Dataset {
     /// ```swift
     /// let (x, y) = dataset[3]
     /// ```
-    public subscript(index: Int) -> (input: Input, target: Tensor) { sample(at: index) }
+    public subscript(index: Int) -> (input: Input, target: Target) { sample(at: index) }
 }
 
 /// A dataset over two tensors whose first dimensions index the samples (PyTorch's `TensorDataset`).

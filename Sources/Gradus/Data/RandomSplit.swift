@@ -1,5 +1,5 @@
-/// The samples of a base dataset at chosen indices (PyTorch's `Subset`); its inputs are the base's
-/// (a ``Tensor``, a ``TensorGroup``, …).
+/// The samples of a base dataset at chosen indices (PyTorch's `Subset`); its inputs and targets are the
+/// base's (a ``Tensor``, a ``TensorGroup``, …).
 ///
 /// ```swift
 /// let firstHundred = Subset(base: data, indices: Array(0..<100))
@@ -7,6 +7,8 @@
 public struct Subset<Base: Dataset>: Dataset {
     /// A sample's input: the base dataset's.
     public typealias Input = Base.Input
+    /// A sample's target: the base dataset's.
+    public typealias Target = Base.Target
 
     /// The dataset the samples come from.
     public let base: Base
@@ -26,10 +28,10 @@ public struct Subset<Base: Dataset>: Dataset {
     public var count: Int { indices.count }
 
     /// The base sample at `indices[index]`.
-    public func sample(at index: Int) -> (input: Base.Input, target: Tensor) { base.sample(at: indices[index]) }
+    public func sample(at index: Int) -> (input: Base.Input, target: Base.Target) { base.sample(at: indices[index]) }
 
     /// The base samples at the mapped indices, batched by the base.
-    public func batch(at batchIndices: [Int]) -> (inputs: Base.Input, targets: Tensor) {
+    public func batch(at batchIndices: [Int]) -> (inputs: Base.Input, targets: Base.Target) {
         base.batch(at: batchIndices.map { indices[$0] })
     }
 }

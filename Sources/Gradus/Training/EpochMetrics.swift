@@ -28,6 +28,13 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
     public var samplesPerSecond: Double
     /// The batches whose update was skipped because their loss was NaN or infinite.
     public var skippedBatches: Int
+    /// For a model with several outputs, each output's training loss and accuracy over the epoch
+    /// (``trainLoss`` is then the weighted total and ``trainAccuracy`` nil); empty otherwise. Not
+    /// part of ``csvRow``.
+    public var outputs: [OutputMetrics] = []
+    /// For a model with several outputs, each output's test loss and accuracy after the epoch
+    /// (``testLoss`` is the weighted total); empty otherwise.
+    public var testOutputs: [OutputMetrics] = []
 
     /// Creates a record.
     ///
@@ -50,6 +57,7 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case epoch, trainLoss, trainAccuracy, testLoss, testAccuracy, learningRate, seconds, samplesPerSecond, skippedBatches
+        case outputs, testOutputs
     }
 
     /// Decodes a record; `skippedBatches` may be absent (records written before it existed).
@@ -64,6 +72,8 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
         seconds = try c.decode(Double.self, forKey: .seconds)
         samplesPerSecond = try c.decode(Double.self, forKey: .samplesPerSecond)
         skippedBatches = try c.decodeIfPresent(Int.self, forKey: .skippedBatches) ?? 0
+        outputs = try c.decodeIfPresent([OutputMetrics].self, forKey: .outputs) ?? []
+        testOutputs = try c.decodeIfPresent([OutputMetrics].self, forKey: .testOutputs) ?? []
     }
 
     /// The CSV header matching ``csvRow``.

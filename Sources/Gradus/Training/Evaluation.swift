@@ -21,6 +21,12 @@ public struct Evaluation: Sendable {
     /// The number of terms the mean loss averages (samples, output values or tokens), for adding
     /// evaluations of several processes' shares.
     let elements: Int
+    /// For a model with several outputs, each output's mean loss and accuracy, in the order of the
+    /// trainer's ``OutputHead``s (``loss`` is then their weighted total; ``accuracy`` and
+    /// ``confusion`` are nil); empty for a model with one output.
+    public let outputs: [OutputMetrics]
+    /// The sums behind ``outputs``, for adding evaluations of several processes' shares.
+    let tallies: [OutputTally]
 
     /// Creates a result.
     ///
@@ -34,15 +40,20 @@ public struct Evaluation: Sendable {
         self.accuracy = accuracy
         self.confusion = confusion
         self.elements = count
+        self.outputs = []
+        self.tallies = []
     }
 
-    init(task: LearningTask, count: Int, loss: Double, accuracy: Double?, confusion: ConfusionMatrix?, elements: Int) {
+    init(task: LearningTask, count: Int, loss: Double, accuracy: Double?, confusion: ConfusionMatrix?, elements: Int,
+         heads: [OutputHead] = [], tallies: [OutputTally] = []) {
         self.task = task
         self.count = count
         self.loss = loss
         self.accuracy = accuracy
         self.confusion = confusion
         self.elements = elements
+        self.outputs = zip(heads, tallies).map { $1.metrics(name: $0.name, task: $0.task) }
+        self.tallies = tallies
     }
 
     /// A language model's loss in bits per token (bits per character with a character vocabulary):
@@ -63,12 +74,19 @@ public struct Evaluation: Sendable {
     /// The lines that end training and evaluation output, in a form scripts can read:
     /// `test accuracy: 98.12%` and `test loss: 0.0612` for classification, `test mse: 0.0012` for
     /// regression, `validation bits per token: 1.9021 (perplexity 3.74)` and the token accuracy
-    /// and loss for a language model.
+    /// and loss for a language model; for a model with several outputs, `test loss: 0.2140` (the
+    /// weighted total) and a line per output (`digit: accuracy 97.50%, loss 0.0840`, `box: mse 0.0012`).
     ///
     /// ```swift
     /// for line in result.summaryLines { print(line) }
     /// ```
     public var summaryLines: [String] {
+        if !outputs.isEmpty {
+            return ["test loss: \(Format.fixed(loss, 4))"] + outputs.map { o in
+                o.accuracy.map { "\(o.name): accuracy \(Format.fixed($0 * 100, 2))%, loss \(Format.fixed(o.loss, 4))" }
+                    ?? "\(o.name): mse \(Format.significant(o.loss))"
+            }
+        }
         switch task {
         case .classify:
             return ["test accuracy: \(Format.fixed((accuracy ?? 0) * 100, 2))%", "test loss: \(Format.fixed(loss, 4))"]

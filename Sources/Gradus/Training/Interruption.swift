@@ -91,6 +91,9 @@ public struct EpochProgress: Sendable, Equatable {
     public var correct = 0
     /// Batches skipped for a non-finite loss.
     public var skipped = 0
+    /// The sums of each output of a model with several outputs (kept in memory only: an epoch resumed
+    /// from a checkpoint's ``text`` reports its outputs' metrics over the batches after the resume).
+    var outputTallies: [OutputTally] = []
 
     /// Creates a record of progress.
     public init(batches: Int = 0, lossSum: Double = 0, seen: Int = 0, processed: Int = 0, correct: Int = 0, skipped: Int = 0) {

@@ -299,7 +299,7 @@ public final class TrainedModel {
     /// ```
     public func evaluate<D: Dataset>(_ data: D) throws -> Evaluation {
         try GradusError.catching {
-            try Trainer.runEvaluation(try ForwardModel(model), task: task, data: data, batchSize: 256,
+            try Trainer.runEvaluation(try ForwardModel(model), objective: .single(task), data: data, batchSize: 256,
                                       classes: task.predictsClasses ? config.model.outputs : nil, op: "TrainedModel.evaluate")
         }
     }

@@ -51,6 +51,11 @@ public final class Trainer {
         public var correct: Int
         /// Whether the update was left out because the loss was not finite (``NonFiniteLossPolicy/skip``).
         public var skipped: Bool = false
+        /// For a model with several outputs, each output's mean loss and accuracy on the batch, in the
+        /// order of ``Trainer/outputHeads`` (empty for a model with one output).
+        public var outputs: [OutputMetrics] = []
+        /// The batch's sums per part of the objective (one per output head), for the epoch's metrics.
+        var tallies: [OutputTally] = []
     }
 
     /// The model trained, of either kind (a ``Layer`` or a ``MultiInputLayer``): for its parameters,
@@ -64,8 +69,14 @@ public final class Trainer {
     let forwardModel: ForwardModel
     /// The optimizer updating the model's parameters.
     public let optimizer: Optimizer
-    /// Classification or regression: decides the loss and whether accuracy is measured.
+    /// Classification or regression: decides the loss and whether accuracy is measured. For a model
+    /// with several outputs, each output's task is in ``outputHeads`` and this is the first one's.
     public let task: LearningTask
+    /// The outputs learned by a model with several outputs (``MultiOutputLayer``), with their tasks
+    /// and loss weights; empty for a model with one output.
+    public let outputHeads: [OutputHead]
+    /// What is minimized and measured: ``task`` on the one output, or ``outputHeads``.
+    let objective: TrainingObjective
     /// An optional learning-rate schedule.
     public let scheduler: LRScheduler?
     /// When ``scheduler`` steps.
@@ -135,12 +146,42 @@ public final class Trainer {
                   schedulerInterval: schedulerInterval, seed: seed, nonFiniteLoss: nonFiniteLoss)
     }
 
+    /// Creates a trainer for a model with several named outputs (a ``MultiOutputLayer``): it minimizes
+    /// the weighted sum of the outputs' losses, each with its head's task, on data whose targets name
+    /// the same outputs (a ``TensorGroup``, e.g. from ``MultiTargetDataset``), and reports each output's
+    /// loss and accuracy (``StepResult/outputs``, ``EpochMetrics/outputs``, ``Evaluation/outputs``).
+    /// Outputs of the model that no head names are not trained.
+    ///
+    /// - Parameters:
+    ///   - model: the model, called on a batch of its ``MultiOutputLayer/Input``.
+    ///   - optimizer: the optimizer over the model's parameters.
+    ///   - outputs: one head per output learned: its name, task and loss weight.
+    ///   - scheduler: an optional learning-rate schedule.
+    ///   - schedulerInterval: whether the schedule steps after each epoch or each batch.
+    ///   - seed: the seed of the shuffled data order.
+    ///   - nonFiniteLoss: what to do with a batch whose loss is NaN or infinite (default: stop with an error).
+    /// - Throws: ``GradusError`` for no heads, two heads of one name, or a weight that is negative or not finite.
+    ///
+    /// ```swift
+    /// let trainer = try Trainer(model: digitAndParity, optimizer: Adam(digitAndParity.parameters(), lr: 1e-3),
+    ///                           outputs: [OutputHead("digit", task: .classify), OutputHead("odd", task: .classify, weight: 0.5)])
+    /// ```
+    public convenience init<M: MultiOutputLayer>(model: M, optimizer: Optimizer, outputs: [OutputHead],
+                                                 scheduler: LRScheduler? = nil, schedulerInterval: SchedulerInterval = .epoch,
+                                                 seed: UInt64 = 0, nonFiniteLoss: NonFiniteLossPolicy = .stop) throws {
+        try OutputHead.validate(outputs, op: "Trainer")
+        self.init(forwardModel: .multiOutput(.init(model)), optimizer: optimizer, task: outputs[0].task, scheduler: scheduler,
+                  schedulerInterval: schedulerInterval, seed: seed, nonFiniteLoss: nonFiniteLoss, outputHeads: outputs)
+    }
+
     init(forwardModel: ForwardModel, optimizer: Optimizer, task: LearningTask, scheduler: LRScheduler?,
-                 schedulerInterval: SchedulerInterval, seed: UInt64, nonFiniteLoss: NonFiniteLossPolicy) {
+         schedulerInterval: SchedulerInterval, seed: UInt64, nonFiniteLoss: NonFiniteLossPolicy, outputHeads: [OutputHead] = []) {
         self.forwardModel = forwardModel
         self.module = forwardModel.module
         self.optimizer = optimizer
         self.task = task
+        self.outputHeads = outputHeads
+        self.objective = outputHeads.isEmpty ? .single(task) : .heads(outputHeads)
         self.scheduler = scheduler
         self.schedulerInterval = schedulerInterval
         self.seed = seed
@@ -271,9 +312,32 @@ public final class Trainer {
         try runStep(inputs, targets)
     }
 
-    /// `trainStep(inputs:targets:)` for either kind of input.
-    private func runStep<Input: Collatable>(_ inputs: Input, _ targets: Tensor) throws -> StepResult {
+    /// One optimizer step on a batch for a trainer of a ``MultiOutputLayer``: named targets, one per
+    /// ``OutputHead``; otherwise as `trainStep(inputs:targets:)` (the same checks, error scope and
+    /// non-finite policy). The result's ``StepResult/loss`` is the weighted total, ``StepResult/outputs``
+    /// holds each output's loss and accuracy.
+    ///
+    /// - Parameters:
+    ///   - inputs: a batch of the model's input (a ``Tensor`` or a ``TensorGroup``), each `[N, ...]`.
+    ///   - targets: the batch's targets by output name, each `[N, ...]`.
+    /// - Returns: the weighted loss, the batch size and each output's metrics.
+    /// - Throws: ``GradusError`` when the model does not give several outputs or does not take `inputs`,
+    ///   a head's output or target is missing, or a label is outside its output's classes; ``TrainingError``
+    ///   under `.stop` when the loss is not finite.
+    ///
+    /// ```swift
+    /// let r = try trainer.trainStep(inputs: x, targets: ["digit": y, "odd": odd])
+    /// print(r.outputs.map { "\($0.name) \($0.loss)" })
+    /// ```
+    @discardableResult
+    public func trainStep<Input: Collatable>(inputs: Input, targets: TensorGroup) throws -> StepResult {
+        try runStep(inputs, targets)
+    }
+
+    /// `trainStep(inputs:targets:)` for every kind of input and target.
+    private func runStep<Input: Collatable, Target: Collatable>(_ inputs: Input, _ targets: Target) throws -> StepResult {
         let forward = try forwardModel.forward(Input.self, op: "Trainer.trainStep")
+        try objective.check(Target.self, op: "Trainer.trainStep")
         let (r, problem) = try guardedStep(inputs: inputs, targets: targets, forward: forward)
         if let problem, nonFiniteLoss == .stop {
             throw TrainingError("training stopped at step \(step + 1): \(problem). " + Self.nonFiniteAdvice)
@@ -284,21 +348,21 @@ public final class Trainer {
     /// A step that leaves out the update when the loss or a gradient is not finite (unless the policy is
     /// `.ignore`); the problem is described for the error message. `forward` calls the model on
     /// `inputs` and counts the batch's samples (``ForwardModel/forward(_:op:)``).
-    func guardedStep<Input>(inputs: Input, targets: Tensor,
-                            forward: (Input) -> (output: Tensor, count: Int)) throws -> (StepResult, problem: String?) {
+    func guardedStep<Input, Target: Collatable>(inputs: Input, targets: Target,
+                                               forward: (Input) -> (output: ModelOutput, count: Int)) throws -> (StepResult, problem: String?) {
         optimizer.zeroGrad()
         // Data-parallel: the first process's buffers (running statistics) everywhere, as PyTorch's
         // DistributedDataParallel does before each forward pass.
         if let group = dataParallel { try group.broadcastFromFirst(module.namedBuffers().map(\.tensor)) }
         // The forward pass and the loss run in an error scope: a batch that does not fit the model
         // throws here, before backward and the update.
-        let computed: Result<(Tensor, Tensor, Int), Error> = Result {
+        let computed: Result<(TrainingObjective.BatchLoss, Tensor, Int), Error> = Result {
             try GradusError.catching {
                 let (output, samples) = forward(inputs)
                 try GradusError.throwIfRecorded()
-                if task.predictsClasses { try Self.checkLabels(targets, classes: output.shape[output.rank - 1]) }
+                let batchLoss = try objective.loss(output, targets)
                 // A language model's unit is the token: its losses and accuracies are means over tokens.
-                return (output, task.loss(output, targets), task == .languageModel ? targets.count : samples)
+                return (batchLoss, batchLoss.total, objective.count(batchLoss, samples: samples))
             }
         }
         // Data-parallel: every process learns whether any batch failed or has a non-finite loss, so that
@@ -313,7 +377,7 @@ public final class Trainer {
             }
             elsewhereNonFinite = flags[1] > 0 && localValue.isFinite
         }
-        let (output, loss, count) = try computed.get()
+        let (batchLoss, loss, count) = try computed.get()
         let value = Double(loss.item(Double.self))
         let skipped = StepResult(loss: value, count: count, correct: 0, skipped: true)
         if elsewhereNonFinite, nonFiniteLoss != .ignore {
@@ -339,8 +403,22 @@ public final class Trainer {
         optimizer.step()
         step += 1
         if schedulerInterval == .batch { scheduler?.step() }
-        let correct = task.predictsClasses ? GradMode.noGrad { Self.countCorrect(output, targets) } : 0
-        return (StepResult(loss: value, count: count, correct: correct), nil)
+        let tallies = GradMode.noGrad {
+            batchLoss.parts.map { part in
+                // A language model's unit is the token, any other task's the sample.
+                let units = part.task == .languageModel ? part.targets.count : count
+                // With one output its loss is the total, already read.
+                let partLoss = outputHeads.isEmpty ? value : Double(part.loss.item(Double.self))
+                return OutputTally(lossSum: partLoss * Double(units), count: units,
+                                   correct: part.task.predictsClasses ? Self.countCorrect(part.output, part.targets) : 0)
+            }
+        }
+        var result = StepResult(loss: value, count: count, correct: outputHeads.isEmpty ? tallies[0].correct : 0)
+        if !outputHeads.isEmpty {
+            result.outputs = zip(outputHeads, tallies).map { $1.metrics(name: $0.name, task: $0.task) }
+        }
+        result.tallies = tallies
+        return (result, nil)
     }
 
     /// Checks that classification targets are int64 class indices in `0..<classes` (the model's output
@@ -402,6 +480,7 @@ public final class Trainer {
                                        onBatch: ((TrainingProgress) -> Void)? = nil) throws -> EpochMetrics {
         try require(batchSize >= 1, "Trainer.trainEpoch: batchSize must be at least 1, got \(batchSize)")
         let forward = try forwardModel.forward(D.Input.self, op: "Trainer.trainEpoch")
+        try objective.check(D.Target.self, op: "Trainer.trainEpoch")
         module.train()
         let loader: DataLoader<D>
         if let group = dataParallel {
@@ -426,17 +505,21 @@ public final class Trainer {
         }
         var lossSum = progress.lossSum, seen = progress.seen, processed = progress.processed
         var correct = progress.correct, skipped = progress.skipped
+        var tallies = progress.outputTallies
         func mean(_ total: Double) -> Double { seen == 0 ? (skipped > 0 ? .nan : 0) : total / Double(seen) }
         for (k, batch) in loader.batches(epoch: epoch).enumerated() {
             if k < progress.batches { continue }
             if k > 0, let signal = try agreedInterruption() {
                 progress = EpochProgress(batches: k, lossSum: lossSum, seen: seen, processed: processed,
                                          correct: correct, skipped: skipped)
+                progress.outputTallies = tallies
                 if let group = dataParallel {
                     // The saved progress holds the processes' totals (skipped batches are the same on all).
-                    let t = try group.sumAcrossProcesses([lossSum, Double(seen), Double(processed), Double(correct)])
+                    let t = try group.sumAcrossProcesses([lossSum, Double(seen), Double(processed), Double(correct)]
+                                                         + tallies.flatMap(\.values))
                     progress = EpochProgress(batches: k, lossSum: t[0], seen: Int(t[1]), processed: Int(t[2]),
                                              correct: Int(t[3]), skipped: skipped)
+                    progress.outputTallies = Self.tallies(from: t.dropFirst(4))
                 }
                 unfinishedEpoch = progress
                 throw TrainingInterrupted(signal: signal, epoch: epoch + 1, batch: k, checkpoint: nil)
@@ -453,6 +536,10 @@ public final class Trainer {
                 lossSum += r.loss * Double(r.count)
                 seen += r.count
                 correct += r.correct
+                if !outputHeads.isEmpty {
+                    if tallies.isEmpty { tallies = Array(repeating: OutputTally(), count: r.tallies.count) }
+                    for i in tallies.indices { tallies[i].add(r.tallies[i]) }
+                }
             }
             if let onBatch {
                 let elapsed = Self.seconds(since: start)
@@ -460,22 +547,31 @@ public final class Trainer {
                 let left = Double(batches - k - 1 + batches * (lastEpoch - epoch - 1)) * perBatch
                 onBatch(TrainingProgress(epoch: epoch + 1, epochs: lastEpoch, batch: k + 1, batches: batches,
                                          loss: mean(lossSum),
-                                         accuracy: task.predictsClasses ? mean(Double(correct)) : nil,
+                                         accuracy: task.predictsClasses && outputHeads.isEmpty ? mean(Double(correct)) : nil,
                                          samplesPerSecond: Double(processed) / Swift.max(elapsed, 1e-9), secondsLeft: left))
             }
         }
+        if !outputHeads.isEmpty && tallies.isEmpty { tallies = Array(repeating: OutputTally(), count: outputHeads.count) }
         if let group = dataParallel {
-            let t = try group.sumAcrossProcesses([lossSum, Double(seen), Double(processed), Double(correct)])
+            let t = try group.sumAcrossProcesses([lossSum, Double(seen), Double(processed), Double(correct)] + tallies.flatMap(\.values))
             lossSum = t[0]; seen = Int(t[1]); processed = Int(t[2]); correct = Int(t[3])
+            tallies = Self.tallies(from: t.dropFirst(4))
         }
         let elapsed = Self.seconds(since: start)
         let lr = optimizer.learningRate
         epoch += 1
         if schedulerInterval == .epoch { scheduler?.step() }
-        return EpochMetrics(epoch: epoch, trainLoss: mean(lossSum),
-                            trainAccuracy: task.predictsClasses ? mean(Double(correct)) : nil,
-                            learningRate: lr, seconds: elapsed, samplesPerSecond: Double(processed) / Swift.max(elapsed, 1e-9),
-                            skippedBatches: skipped)
+        var metrics = EpochMetrics(epoch: epoch, trainLoss: mean(lossSum),
+                                   trainAccuracy: task.predictsClasses && outputHeads.isEmpty ? mean(Double(correct)) : nil,
+                                   learningRate: lr, seconds: elapsed, samplesPerSecond: Double(processed) / Swift.max(elapsed, 1e-9),
+                                   skippedBatches: skipped)
+        metrics.outputs = zip(outputHeads, tallies).map { $1.metrics(name: $0.name, task: $0.task) }
+        return metrics
+    }
+
+    /// Tallies from consecutive triples of numbers (``OutputTally/values``).
+    static func tallies(from values: ArraySlice<Double>) -> [OutputTally] {
+        stride(from: values.startIndex, to: values.endIndex, by: 3).map { OutputTally(values: values[$0..<$0 + 3]) }
     }
 
     /// Evaluates the model on `data` in evaluation mode without recording gradients.
@@ -495,7 +591,7 @@ public final class Trainer {
     /// ```
     public func evaluate<D: Dataset>(_ data: D, batchSize: Int = 256, classes: Int? = nil) -> Evaluation {
         checked(or: Self.failedEvaluation(task)) {
-            try Self.runEvaluation(forwardModel, task: task, data: data, batchSize: batchSize, classes: classes,
+            try Self.runEvaluation(forwardModel, objective: objective, data: data, batchSize: batchSize, classes: classes,
                                    op: "Trainer.evaluate", group: dataParallel)
         }
     }
@@ -518,7 +614,7 @@ public final class Trainer {
     public static func evaluate<D: Dataset>(model: any Layer, task: LearningTask, data: D, batchSize: Int = 256,
                                             classes: Int? = nil) -> Evaluation {
         checked(or: failedEvaluation(task)) {
-            try runEvaluation(.single(model), task: task, data: data, batchSize: batchSize, classes: classes,
+            try runEvaluation(.single(model), objective: .single(task), data: data, batchSize: batchSize, classes: classes,
                               op: "Trainer.evaluate")
         }
     }
@@ -540,8 +636,34 @@ public final class Trainer {
     public static func evaluate<D: Dataset>(model: any MultiInputLayer, task: LearningTask, data: D, batchSize: Int = 256,
                                             classes: Int? = nil) -> Evaluation where D.Input == TensorGroup {
         checked(or: failedEvaluation(task)) {
-            try runEvaluation(.multi(model), task: task, data: data, batchSize: batchSize, classes: classes,
+            try runEvaluation(.multi(model), objective: .single(task), data: data, batchSize: batchSize, classes: classes,
                               op: "Trainer.evaluate")
+        }
+    }
+
+    /// Evaluates a model with several outputs (see ``evaluate(_:batchSize:classes:)``): each output's
+    /// mean loss and accuracy in ``Evaluation/outputs``, their weighted total in ``Evaluation/loss``. The
+    /// model is left in the mode it had. Data whose inputs the model does not take, or whose targets are
+    /// not named tensors, is a ``GradusError`` (recorded inside ``GradusError/catching(_:)``, a stop with
+    /// the message outside), as are invalid heads.
+    ///
+    /// - Parameters:
+    ///   - model: the model.
+    ///   - outputs: the outputs evaluated, with their tasks and weights.
+    ///   - data: the data, e.g. a ``MultiTargetDataset``.
+    ///   - batchSize: samples per forward pass.
+    /// - Returns: the evaluation.
+    ///
+    /// ```swift
+    /// let result = Trainer.evaluate(model: digitAndParity, outputs: heads, data: test)
+    /// for o in result.outputs { print(o.name, o.accuracy!) }
+    /// ```
+    public static func evaluate<M: MultiOutputLayer, D: Dataset>(model: M, outputs: [OutputHead], data: D,
+                                                                 batchSize: Int = 256) -> Evaluation {
+        checked(or: failedEvaluation(outputs.first?.task ?? .classify)) {
+            try OutputHead.validate(outputs, op: "Trainer.evaluate")
+            return try runEvaluation(.multiOutput(.init(model)), objective: .heads(outputs), data: data, batchSize: batchSize,
+                                     classes: nil, op: "Trainer.evaluate")
         }
     }
 
@@ -550,24 +672,34 @@ public final class Trainer {
         Evaluation(task: task, count: 0, loss: .nan, accuracy: nil, confusion: nil)
     }
 
-    /// The evaluation loop shared by both kinds of model; `op` names the caller in errors.
-    static func runEvaluation<D: Dataset>(_ model: ForwardModel, task: LearningTask, data: D, batchSize: Int,
+    /// The evaluation loop shared by every kind of model; `op` names the caller in errors.
+    static func runEvaluation<D: Dataset>(_ model: ForwardModel, objective: TrainingObjective, data: D, batchSize: Int,
                                           classes: Int?, op: String, group: (any DataParallelGroup)? = nil) throws -> Evaluation {
+        let task = objective.tasks[0]
+        let heads: [OutputHead]
+        if case .heads(let h) = objective { heads = h } else { heads = [] }
         if let group, group.worldSize > 1 {
             // Each process evaluates every worldSize-th sample; the sums and counts are added up exactly.
             try group.broadcastFromFirst(model.module.namedBuffers().map(\.tensor))
             let share = Subset(base: data, indices: Array(stride(from: group.rank, to: data.count, by: group.worldSize)))
             // Every process takes part in the same sums even when its own share fails, so that a failure
             // is thrown on all of them (the others would otherwise wait for it in the next collective).
-            let outcome = Result { try runEvaluation(model, task: task, data: share, batchSize: batchSize, classes: classes, op: op) }
+            let outcome = Result { try runEvaluation(model, objective: objective, data: share, batchSize: batchSize, classes: classes, op: op) }
             let local = try? outcome.get()
             let elements = Double(local?.elements ?? 0)
             let localClasses = Double(local?.confusion?.classes ?? 0)
+            let localTallies = local?.tallies ?? Array(repeating: OutputTally(), count: heads.count)
             let head = try group.sumAcrossProcesses([local == nil ? 1 : 0, (local?.loss ?? 0) * elements, elements,
-                                                     localClasses, localClasses > 0 ? 1 : 0, localClasses * localClasses])
+                                                     localClasses, localClasses > 0 ? 1 : 0, localClasses * localClasses]
+                                                    + localTallies.flatMap(\.values))
             if case .failure(let error) = outcome { throw error }
             if head[0] > 0 {
                 throw GradusError(.invalidArgument, "\(op): the evaluation failed on another process (its message says why)")
+            }
+            if !heads.isEmpty {
+                let tallies = Self.tallies(from: head.dropFirst(6))
+                return Evaluation(task: task, count: data.count, loss: Self.weightedLoss(heads, tallies), accuracy: nil, confusion: nil,
+                                  elements: data.count, heads: heads, tallies: tallies)
             }
             var confusion: ConfusionMatrix? = nil
             if head[4] > 0 {
@@ -582,35 +714,52 @@ public final class Trainer {
                               accuracy: confusion?.accuracy, confusion: confusion, elements: Int(head[2]))
         }
         let forward = try model.forward(D.Input.self, op: op)
+        try objective.check(D.Target.self, op: op)
         let module = model.module
         let wasTraining = module.isTraining
         module.eval()
         defer { module.train(wasTraining) }
         var lossSum = 0.0, elements = 0
         var confusion: ConfusionMatrix? = nil
+        var tallies = Array(repeating: OutputTally(), count: heads.count)
         try GradMode.noGrad {
             for batch in DataLoader(data, batchSize: batchSize, prefetch: false) {
                 let output = forward(batch.inputs).output
                 // Inside a caller's error scope, a batch that does not fit the model ends the evaluation
                 // here (its placeholder output has no classes to count).
                 try GradusError.throwIfRecorded()
-                lossSum += Double(task.loss(output, batch.targets, reduction: .sum).item(Double.self))
-                switch task {
-                case .classify, .languageModel:
-                    elements += batch.targets.count
-                    var cm = confusion ?? ConfusionMatrix(classes: classes ?? output.shape[output.rank - 1])
-                    let predicted = output.argmax(axis: output.rank - 1).intScalars
-                    for (a, p) in zip(batch.targets.intScalars, predicted) where a >= 0 && a < cm.classes {
+                let batchLoss = try objective.loss(output, batch.targets, reduction: .sum, checkingLabels: false)
+                if !heads.isEmpty {
+                    for (k, part) in batchLoss.parts.enumerated() {
+                        tallies[k].add(OutputTally(lossSum: Double(part.loss.item(Double.self)), count: part.targets.count,
+                                                   correct: part.task.predictsClasses ? countCorrect(part.output, part.targets) : 0))
+                    }
+                    continue
+                }
+                let part = batchLoss.parts[0]
+                lossSum += Double(part.loss.item(Double.self))
+                elements += part.targets.count
+                if task.predictsClasses {
+                    var cm = confusion ?? ConfusionMatrix(classes: classes ?? part.output.shape[part.output.rank - 1])
+                    let predicted = part.output.argmax(axis: part.output.rank - 1).intScalars
+                    for (a, p) in zip(part.targets.intScalars, predicted) where a >= 0 && a < cm.classes {
                         cm.add(actual: a, predicted: p)
                     }
                     confusion = cm
-                case .regress:
-                    elements += batch.targets.count
                 }
             }
         }
+        if !heads.isEmpty {
+            return Evaluation(task: task, count: data.count, loss: Self.weightedLoss(heads, tallies), accuracy: nil, confusion: nil,
+                              elements: data.count, heads: heads, tallies: tallies)
+        }
         return Evaluation(task: task, count: data.count, loss: lossSum / Double(Swift.max(elements, 1)),
                           accuracy: confusion?.accuracy, confusion: confusion, elements: elements)
+    }
+
+    /// The weighted total of the outputs' mean losses.
+    static func weightedLoss(_ heads: [OutputHead], _ tallies: [OutputTally]) -> Double {
+        zip(heads, tallies).reduce(0) { $0 + $1.0.weight * $1.1.lossSum / Double(Swift.max($1.1.count, 1)) }
     }
 
     /// Trains until ``epoch`` reaches `epochs`, evaluating on `test` after each epoch.
@@ -637,18 +786,23 @@ public final class Trainer {
                                             onBatch: ((TrainingProgress) -> Void)? = nil,
                                             onEpoch: (EpochMetrics) throws -> Void = { _ in }) throws -> [EpochMetrics] {
         _ = try forwardModel.forward(D.Input.self, op: "Trainer.fit")
-        if test != nil { _ = try forwardModel.forward(E.Input.self, op: "Trainer.fit") }
+        try objective.check(D.Target.self, op: "Trainer.fit")
+        if test != nil {
+            _ = try forwardModel.forward(E.Input.self, op: "Trainer.fit")
+            try objective.check(E.Target.self, op: "Trainer.fit")
+        }
         var history: [EpochMetrics] = []
         while epoch < epochs {
             var m = try trainEpoch(train, batchSize: batchSize, epochs: epochs, onBatch: onBatch)
             if let test {
                 // In an error scope, as the training steps: test data that does not fit the model throws.
                 let e = try GradusError.catching {
-                    try Self.runEvaluation(forwardModel, task: task, data: test, batchSize: 256, classes: nil, op: "Trainer.fit",
+                    try Self.runEvaluation(forwardModel, objective: objective, data: test, batchSize: 256, classes: nil, op: "Trainer.fit",
                                            group: dataParallel)
                 }
                 m.testLoss = e.loss
                 m.testAccuracy = e.accuracy
+                m.testOutputs = e.outputs
             }
             history.append(m)
             try onEpoch(m)
@@ -679,59 +833,5 @@ public final class Trainer {
 
     static func seconds(since start: UInt64) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    }
-}
-
-/// How a ``Trainer`` (or an evaluation) calls its model: with one tensor (a ``Layer``) or with named
-/// tensors (a ``MultiInputLayer``).
-enum ForwardModel {
-    case single(any Layer)
-    case multi(any MultiInputLayer)
-
-    /// The kind of `module`: a ``MultiInputLayer`` or a ``Layer``.
-    init(_ module: Module) throws {
-        if let multi = module as? any MultiInputLayer {
-            self = .multi(multi)
-        } else if let layer = module as? any Layer {
-            self = .single(layer)
-        } else {
-            throw GradusError(.invalidArgument, "\(type(of: module)) is neither a Layer nor a MultiInputLayer: it cannot be called on data")
-        }
-    }
-
-    /// The model as a module: parameters, modes, state.
-    var module: Module {
-        switch self {
-        case .single(let layer): return layer
-        case .multi(let layer): return layer
-        }
-    }
-
-    /// The model's forward pass on a batch of `Input`, giving the output and the batch's number of
-    /// samples; a ``GradusError`` naming `op` when the model does not take `Input` (a ``Layer`` takes a
-    /// ``Tensor``, a ``MultiInputLayer`` a ``TensorGroup``).
-    func forward<Input: Collatable>(_: Input.Type, op: String) throws -> (Input) -> (output: Tensor, count: Int) {
-        switch self {
-        case .single(let layer):
-            guard Input.self == Tensor.self else {
-                throw GradusError(.invalidArgument,
-                                  "\(op): the model \(type(of: layer)) is a Layer, which takes one Tensor, but the data's inputs are \(Input.self); "
-                                  + "a model for named inputs (TensorGroup) conforms to MultiInputLayer")
-            }
-            return { inputs in
-                let x = inputs as! Tensor
-                return (output: layer(x), count: x.shape.first ?? 0)
-            }
-        case .multi(let layer):
-            guard Input.self == TensorGroup.self else {
-                throw GradusError(.invalidArgument,
-                                  "\(op): the model \(type(of: layer)) is a MultiInputLayer, which takes a TensorGroup, but the data's inputs are \(Input.self); "
-                                  + "use a dataset of named inputs such as GroupDataset")
-            }
-            return { inputs in
-                let group = inputs as! TensorGroup
-                return (output: layer(group), count: group.leadingCount)
-            }
-        }
     }
 }

@@ -97,7 +97,7 @@ public struct LRFinder: Sendable {
     /// - Returns: the curve and the suggestions.
     /// - Throws: ``TrainingError`` for bad settings or when no step gave a finite loss.
     public func run<D: Dataset>(model: any Layer, optimizer: Optimizer, data: D, task: LearningTask, batchSize: Int,
-                                seed: UInt64 = 0) throws -> Result where D.Input == Tensor {
+                                seed: UInt64 = 0) throws -> Result where D.Input == Tensor, D.Target == Tensor {
         try validate()
         let savedModel = model.stateDict().mapValues { t in GradMode.noGrad { t.clone() } }
         let savedOptimizer = optimizer.stateDict()
