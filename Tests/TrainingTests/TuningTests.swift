@@ -316,6 +316,76 @@ struct PrunerTests {
     /// Five completed trials whose epoch-2 scores are 0.5 ... 0.9 (median 0.7).
     let completed = [0.5, 0.6, 0.7, 0.8, 0.9].enumerated().map { done($0.offset, [0.3, $0.element, 0.95]) }
 
+    @Test("the median rule prunes the trials Optuna's MedianPruner(n_startup_trials=5, n_warmup_steps=2) pruned, at the same epochs, on its recorded studies")
+    func medianAsOptuna() {
+        // scripts/optuna_reference.py --mnist --trials 12 --epochs 3 --seeds 0 1 2 (Optuna 5.1): for each trial,
+        // whether Optuna pruned it and its reported validation accuracies (a pruned trial stops at its last one).
+        let studies: [[(pruned: Bool, scores: [Double])]] = [
+            // seed 0
+            [
+                (false, [0.945, 0.9626666666666667, 0.97125]),
+                (false, [0.8969166666666667, 0.9300833333333334, 0.9426666666666667]),
+                (false, [0.9026666666666666, 0.9165, 0.92]),
+                (false, [0.9335, 0.9464166666666667, 0.9614166666666667]),
+                (false, [0.9545, 0.9685833333333334, 0.9775833333333334]),
+                (false, [0.94325, 0.9633333333333334, 0.9721666666666666]),
+                (false, [0.9491666666666667, 0.9619166666666666, 0.97425]),
+                (false, [0.9516666666666667, 0.9699166666666666, 0.9746666666666667]),
+                (false, [0.9515833333333333, 0.966, 0.9765833333333334]),
+                (true, [0.9205, 0.9391666666666667]),
+                (true, [0.9309166666666666, 0.9465]),
+                (true, [0.85025, 0.8715833333333334]),
+            ],
+            // seed 1
+            [
+                (false, [0.9351666666666667, 0.95225, 0.9604166666666667]),
+                (false, [0.9333333333333333, 0.9505, 0.959]),
+                (false, [0.878, 0.89725, 0.9010833333333333]),
+                (false, [0.5589166666666666, 0.6530833333333333, 0.7240833333333333]),
+                (false, [0.91975, 0.9386666666666666, 0.942]),
+                (false, [0.9361666666666667, 0.9585, 0.9644166666666667]),
+                (false, [0.9340833333333334, 0.956, 0.9606666666666667]),
+                (true, [0.91325, 0.92825]),
+                (false, [0.9595833333333333, 0.9689166666666666, 0.9798333333333333]),
+                (false, [0.9549166666666666, 0.9705, 0.9771666666666666]),
+                (false, [0.95, 0.9526666666666667, 0.967]),
+                (true, [0.9016666666666666, 0.9360833333333334]),
+            ],
+            // seed 2
+            [
+                (false, [0.9554166666666667, 0.97125, 0.97625]),
+                (false, [0.9520833333333333, 0.959, 0.9731666666666666]),
+                (false, [0.931, 0.947, 0.95075]),
+                (false, [0.907, 0.91825, 0.9213333333333333]),
+                (false, [0.9366666666666666, 0.9508333333333333, 0.955]),
+                (false, [0.9426666666666667, 0.9551666666666667, 0.9623333333333334]),
+                (true, [0.8323333333333334, 0.9025833333333333]),
+                (true, [0.5385833333333333, 0.5566666666666666]),
+                (false, [0.9416666666666667, 0.955, 0.96025]),
+                (true, [0.9226666666666666, 0.9360833333333334]),
+                (false, [0.9451666666666667, 0.9553333333333334, 0.9726666666666667]),
+                (false, [0.9561666666666667, 0.9618333333333333, 0.9734166666666667]),
+            ],
+        ]
+        let rule = MedianPruner(startupTrials: 5, warmupEpochs: 1)
+        for (s, study) in studies.enumerated() {
+            var finished: [Trial] = []
+            for (n, recorded) in study.enumerated() {
+                var trial = Trial(number: n, parameters: [:], state: .running, scores: [])
+                var pruned = false
+                for score in recorded.scores {
+                    trial.scores.append(score)
+                    if rule.shouldPrune(trial, others: finished, direction: .maximize) { pruned = true; break }
+                }
+                #expect(pruned == recorded.pruned && trial.scores.count == recorded.scores.count,
+                        "seed \(s), trial \(n): pruned \(pruned) after \(trial.scores.count) epochs; Optuna: \(recorded.pruned) after \(recorded.scores.count)")
+                trial.state = pruned ? .pruned : .complete
+                finished.append(trial)
+            }
+        }
+    }
+
+
     @Test("median rule: prune when the best score so far is below the median of completed trials at that epoch")
     func median() {
         let rule = MedianPruner()   // 5 startup trials, 1 warm-up epoch
