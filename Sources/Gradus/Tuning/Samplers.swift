@@ -4,8 +4,9 @@ import Foundation
 ///
 /// A sampler keeps no state between calls: the proposal for trial `number` depends only on the space,
 /// the trials before it, the direction and the study's seed (every random number comes from a
-/// ``SeededGenerator`` seeded from the study's seed, the trial's number and the parameter's name). So a
-/// study resumed from its journal proposes exactly what the uninterrupted study would have.
+/// ``SeededGenerator`` seeded from the study's seed, the trial's number and the parameter's name, or a
+/// fixed name for a whole configuration). So a study resumed from its journal proposes exactly what the
+/// uninterrupted study would have.
 ///
 /// ```swift
 /// let sampler: any Sampler = TPESampler()
