@@ -16,7 +16,8 @@ over the same search space, trial budget and epochs per trial, on the same data 
   rate), cosine annealing stepped per epoch over the trial's epochs, cross-entropy, shuffled batches;
 * the search space (gradus tune's default): lr log-uniform in [1e-4, 1e-1], hidden in {64, 128, 256},
   batch size in {16, 32, 64} (categorical, as Gradus's `choice`);
-* TPESampler(seed) with Optuna's defaults (10 random start-up trials, 24 candidates) and
+* TPESampler(seed) with Optuna's defaults (10 random start-up trials, 24 candidates; since Optuna 5.0
+  multivariate, as Gradus's TPESampler since then) and
   MedianPruner(n_startup_trials=5, n_warmup_steps=2): epochs are reported as steps 1, 2, ..., so
   pruning may start at epoch 2, as Gradus's MedianPruner(startupTrials: 5, warmupEpochs: 1);
 * a trial's value is its last epoch's validation accuracy (as Gradus's trial score);
@@ -25,7 +26,8 @@ over the same search space, trial budget and epochs per trial, on the same data 
 
 For each --seeds value it prints the best validation accuracy, the retrained best's test accuracy,
 and the wall time of the study (the retraining excluded, and also with it), then the spread over the
-seeds. The training seed, the split seed and the sampler seed are all the study's seed, as
+seeds; --json also writes every trial (values, state, per-epoch scores), to compare trial by trial.
+The training seed, the split seed and the sampler seed are all the study's seed, as
 `gradus tune --seed S` uses them.
 
 Usage:
@@ -233,11 +235,14 @@ def study(optuna, torch, args, seed):
     test = train(torch, x_all, y_tr, x_test, y_te, p["lr"], int(p["hidden"]), int(p["batch-size"]), args.epochs, seed)
     total = time.perf_counter() - began
     states = [t.state.name for t in s.trials]
+    trials = [{"number": t.number, "state": t.state.name, "params": t.params, "value": t.value,
+               "scores": [t.intermediate_values[k] for k in sorted(t.intermediate_values)]} for t in s.trials]
     return {
         "seed": seed, "best_trial": best.number, "best_params": p, "best_validation_accuracy": best.value,
         "test_accuracy": test, "study_seconds": search, "total_seconds": total,
         "complete": states.count("COMPLETE"), "pruned": states.count("PRUNED"), "failed": states.count("FAIL"),
         "validation_samples": int(len(val)), "training_samples": int(len(fit)), "test_samples": int(len(y_te)),
+        "trials": trials,
     }
 
 

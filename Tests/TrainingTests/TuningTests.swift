@@ -86,6 +86,68 @@ struct SamplerTests {
         #expect(TPESampler.split(trials, direction: .minimize).good.map(\.number) == [0, 1, 2])
     }
 
+    @Test("TPE samples the parameters together (Optuna 5's default): good configurations on the diagonal x = y, bad ones on x = 1 − y")
+    func tpeMultivariate() throws {
+        // Both groups cover [0, 1] evenly in x and in y, so only the joint distribution tells them apart:
+        // one estimator per parameter (Optuna 4's default) proposes x and y independently, about
+        // 28% of its proposals landing within 0.15 of the diagonal; the joint estimator proposes near it.
+        let space = try SearchSpace.parse(["x=uniform:0:1", "y=uniform:0:1"])
+        var history: [Trial] = []
+        for i in 0..<100 {
+            let good = i % 10 == 0
+            let t = good ? (Double(i / 10) + 0.5) / 10 : (Double(i) * 0.618_033_988_75).truncatingRemainder(dividingBy: 1)
+            history.append(Trial(number: i, parameters: ["x": .double(t), "y": .double(good ? t : 1 - t)],
+                                 state: .complete, scores: [good ? 1 : 0]))
+        }
+        func nearDiagonal(_ sampler: TPESampler) throws -> Int {
+            try (UInt64(0)..<40).filter { seed in
+                let p = try sampler.sample(space, number: 100, history: history, direction: .maximize, seed: seed)
+                return abs(p["x"]!.number! - p["y"]!.number!) < 0.15
+            }.count
+        }
+        let joint = try nearDiagonal(TPESampler())
+        let independent = try nearDiagonal(TPESampler(multivariate: false))
+        #expect(joint >= 30, "the default TPE proposed only \(joint) of 40 configurations near the good diagonal")
+        #expect(independent <= 20, "the independent TPE proposed \(independent) of 40 near the diagonal")
+    }
+
+    @Test("the multivariate estimator's bandwidths and log densities are Optuna 5.1's (computed by optuna.samplers._tpe)")
+    func tpeMatchesOptuna() throws {
+        let space = try SearchSpace.parse(["lr=loguniform:1e-4:1e-1", "x=uniform:0:1", "e=int:3:10", "b=choice:16,32,64"])
+        let observed: [[String: TrialValue]] = [
+            ["lr": .double(1e-3), "x": .double(0.2), "e": .int(3), "b": .string("16")],
+            ["lr": .double(3e-2), "x": .double(0.3), "e": .int(7), "b": .string("64")],
+            ["lr": .double(2e-4), "x": .double(0.9), "e": .int(10), "b": .string("32")],
+            ["lr": .double(5e-3), "x": .double(0.25), "e": .int(4), "b": .string("16")],
+        ]
+        func close(_ a: [Double], _ b: [Double]) -> Bool { a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) < 1e-6 } }
+        // _ParzenEstimator(...)._mixture_distribution.distributions[i].sigma without the prior's.
+        #expect(close(TPESampler.bandwidths([0.2, 0.3, 0.9, 0.25], low: 0, high: 1), [1.0 / 6, 0.6, 0.6, 1.0 / 6]))
+        #expect(close(TPESampler.bandwidths([1e-3, 3e-2, 2e-4, 5e-3].map { log($0) }, low: log(1e-4), high: log(0.1)),
+                      [1.60943791, 1.79175947, 1.60943791, 1.79175947]))
+        #expect(close(TPESampler.bandwidths([3, 7, 10, 4], low: 2.5, high: 10.5), [4.0 / 3, 3, 3, 3]))
+        #expect(close(TPESampler.bandwidths([0.2, 0.3, 0.9], low: 0, high: 1), [0.2, 0.6, 0.6]))
+        // _ParzenEstimator(...).log_pdf(...) at three configurations.
+        let points: [[String: TrialValue]] = [
+            ["lr": .double(1e-3), "x": .double(0.22), "e": .int(4), "b": .string("16")],
+            ["lr": .double(0.05), "x": .double(0.5), "e": .int(9), "b": .string("32")],
+            ["lr": .double(1e-4), "x": .double(0.99), "e": .int(3), "b": .string("64")],
+        ]
+        let densities = points.map { TPESampler.logDensity($0, observations: observed, space: space) }
+        #expect(close(densities, [-2.98130196, -6.04303705, -6.76023882]), "\(densities)")
+    }
+
+    @Test("a journal written before the multivariate sampler resumes with the independent one; new studies are multivariate")
+    func tpeSpecCompatibility() throws {
+        let old = try JSONDecoder().decode(SamplerSpec.self, from: Data(#"{"tpe":{"startupTrials":10,"candidates":24}}"#.utf8))
+        #expect(old == .tpe(startupTrials: 10, candidates: 24, multivariate: nil))
+        #expect((old.make() as? TPESampler)?.multivariate == false)
+        #expect((SamplerSpec.tpe().make() as? TPESampler)?.multivariate == true)
+        let text = String(decoding: try JSONEncoder().encode(SamplerSpec.tpe()), as: UTF8.self)
+        #expect(text.contains(#""multivariate":true"#), "\(text)")
+        #expect(try JSONDecoder().decode(SamplerSpec.self, from: Data(text.utf8)) == .tpe())
+    }
+
     @Test("the grid is the Cartesian product of choices and evenly spaced points, in a seeded order, each point once")
     func grid() throws {
         let space = try SearchSpace([.init(name: "opt", parameter: .categorical(["sgd", "adam", "adamw"])),
@@ -253,6 +315,76 @@ struct TrialConfigurationTests {
 struct PrunerTests {
     /// Five completed trials whose epoch-2 scores are 0.5 ... 0.9 (median 0.7).
     let completed = [0.5, 0.6, 0.7, 0.8, 0.9].enumerated().map { done($0.offset, [0.3, $0.element, 0.95]) }
+
+    @Test("the median rule prunes the trials Optuna's MedianPruner(n_startup_trials=5, n_warmup_steps=2) pruned, at the same epochs, on its recorded studies")
+    func medianAsOptuna() {
+        // scripts/optuna_reference.py --mnist --trials 12 --epochs 3 --seeds 0 1 2 (Optuna 5.1): for each trial,
+        // whether Optuna pruned it and its reported validation accuracies (a pruned trial stops at its last one).
+        let studies: [[(pruned: Bool, scores: [Double])]] = [
+            // seed 0
+            [
+                (false, [0.945, 0.9626666666666667, 0.97125]),
+                (false, [0.8969166666666667, 0.9300833333333334, 0.9426666666666667]),
+                (false, [0.9026666666666666, 0.9165, 0.92]),
+                (false, [0.9335, 0.9464166666666667, 0.9614166666666667]),
+                (false, [0.9545, 0.9685833333333334, 0.9775833333333334]),
+                (false, [0.94325, 0.9633333333333334, 0.9721666666666666]),
+                (false, [0.9491666666666667, 0.9619166666666666, 0.97425]),
+                (false, [0.9516666666666667, 0.9699166666666666, 0.9746666666666667]),
+                (false, [0.9515833333333333, 0.966, 0.9765833333333334]),
+                (true, [0.9205, 0.9391666666666667]),
+                (true, [0.9309166666666666, 0.9465]),
+                (true, [0.85025, 0.8715833333333334]),
+            ],
+            // seed 1
+            [
+                (false, [0.9351666666666667, 0.95225, 0.9604166666666667]),
+                (false, [0.9333333333333333, 0.9505, 0.959]),
+                (false, [0.878, 0.89725, 0.9010833333333333]),
+                (false, [0.5589166666666666, 0.6530833333333333, 0.7240833333333333]),
+                (false, [0.91975, 0.9386666666666666, 0.942]),
+                (false, [0.9361666666666667, 0.9585, 0.9644166666666667]),
+                (false, [0.9340833333333334, 0.956, 0.9606666666666667]),
+                (true, [0.91325, 0.92825]),
+                (false, [0.9595833333333333, 0.9689166666666666, 0.9798333333333333]),
+                (false, [0.9549166666666666, 0.9705, 0.9771666666666666]),
+                (false, [0.95, 0.9526666666666667, 0.967]),
+                (true, [0.9016666666666666, 0.9360833333333334]),
+            ],
+            // seed 2
+            [
+                (false, [0.9554166666666667, 0.97125, 0.97625]),
+                (false, [0.9520833333333333, 0.959, 0.9731666666666666]),
+                (false, [0.931, 0.947, 0.95075]),
+                (false, [0.907, 0.91825, 0.9213333333333333]),
+                (false, [0.9366666666666666, 0.9508333333333333, 0.955]),
+                (false, [0.9426666666666667, 0.9551666666666667, 0.9623333333333334]),
+                (true, [0.8323333333333334, 0.9025833333333333]),
+                (true, [0.5385833333333333, 0.5566666666666666]),
+                (false, [0.9416666666666667, 0.955, 0.96025]),
+                (true, [0.9226666666666666, 0.9360833333333334]),
+                (false, [0.9451666666666667, 0.9553333333333334, 0.9726666666666667]),
+                (false, [0.9561666666666667, 0.9618333333333333, 0.9734166666666667]),
+            ],
+        ]
+        let rule = MedianPruner(startupTrials: 5, warmupEpochs: 1)
+        for (s, study) in studies.enumerated() {
+            var finished: [Trial] = []
+            for (n, recorded) in study.enumerated() {
+                var trial = Trial(number: n, parameters: [:], state: .running, scores: [])
+                var pruned = false
+                for score in recorded.scores {
+                    trial.scores.append(score)
+                    if rule.shouldPrune(trial, others: finished, direction: .maximize) { pruned = true; break }
+                }
+                #expect(pruned == recorded.pruned && trial.scores.count == recorded.scores.count,
+                        "seed \(s), trial \(n): pruned \(pruned) after \(trial.scores.count) epochs; Optuna: \(recorded.pruned) after \(recorded.scores.count)")
+                trial.state = pruned ? .pruned : .complete
+                finished.append(trial)
+            }
+        }
+    }
+
 
     @Test("median rule: prune when the best score so far is below the median of completed trials at that epoch")
     func median() {

@@ -4,8 +4,9 @@ import Foundation
 ///
 /// A sampler keeps no state between calls: the proposal for trial `number` depends only on the space,
 /// the trials before it, the direction and the study's seed (every random number comes from a
-/// ``SeededGenerator`` seeded from the study's seed, the trial's number and the parameter's name). So a
-/// study resumed from its journal proposes exactly what the uninterrupted study would have.
+/// ``SeededGenerator`` seeded from the study's seed, the trial's number and the parameter's name, or a
+/// fixed name for a whole configuration). So a study resumed from its journal proposes exactly what the
+/// uninterrupted study would have.
 ///
 /// ```swift
 /// let sampler: any Sampler = TPESampler()
@@ -207,22 +208,32 @@ public struct GridSampler: Sampler {
 }
 
 /// The Tree-structured Parzen Estimator (Bergstra, Bardenet, Bengio and Kégl 2011, "Algorithms for
-/// Hyper-Parameter Optimization"), as Optuna's default `TPESampler` (independent per parameter):
+/// Hyper-Parameter Optimization"), as Optuna's default `TPESampler` (Optuna 5: multivariate; Watanabe 2023,
+/// "Tree-Structured Parzen Estimator: Understanding Its Algorithm Components and Their Roles for Better
+/// Empirical Performance"):
 ///
 /// 1. While fewer than ``startupTrials`` trials are finished (complete or pruned), sample at random.
 /// 2. Rank the finished trials — complete ones by score, then pruned ones (more epochs first, then by
 ///    their last score) — and call the first γ(n) = min(⌈0.1 n⌉, 25) the good trials, the rest the bad.
-/// 3. For each parameter, build two Parzen estimators from the good (l) and the bad (g) trials'
-///    values, each a mixture of one truncated Gaussian per observation plus the prior (a Gaussian at the
-///    middle of the range with the range as its width, weight ``priorWeight``). Observations are weighted
-///    as Optuna does: 1 each for fewer than 25, else a linear ramp from 1/n to 1 for all but the 25 newest.
-///    Log-scale parameters live in log space; whole numbers are discretized (the mass of [k − ½, k + ½]).
-///    Bandwidths: the larger distance to the neighbouring observations (the prior's mean counts as one,
-///    the range's ends bound the first and last), clipped to [range / min(100, 1 + kernels), range]
-///    (Optuna's "magic clip"; endpoints not considered).
-///    Categorical parameters: each observation is a kernel that gives its choice weight 1 plus the
-///    prior weight spread over all choices; the prior kernel is uniform.
-/// 4. Draw ``candidates`` values from l and keep the one that maximizes l(x) / g(x).
+/// 3. Build two Parzen estimators from the good (l) and the bad (g) trials. Each is a mixture of one
+///    kernel per trial plus the prior kernel (weight ``priorWeight``); with ``multivariate`` (the
+///    default, as Optuna 5) a trial's kernel is the product of one kernel per parameter, so l and g are
+///    densities over whole configurations and the parameters are sampled together (what goes well with a
+///    large learning rate is not what goes well with a small one). Observations are weighted as Optuna
+///    does: 1 each for fewer than 25, else a linear ramp from 1/n to 1 for all but the 25 newest.
+///    Numeric parameters: a truncated Gaussian per observation, log scales in log space, whole numbers
+///    discretized (the mass of [k − ½, k + ½]); the prior is a Gaussian at the middle of the range as wide
+///    as the range. Bandwidths by the neighbour rule: the larger distance to the neighbouring observations
+///    (the range's ends bound the first and last; endpoints not considered), clipped to
+///    [range / min(100, 1 + kernels), range] (Optuna's "magic clip"). Categorical parameters: each
+///    observation's kernel gives its choice weight 1 plus the prior weight spread over all choices; the
+///    prior kernel is uniform.
+/// 4. Draw ``candidates`` configurations (values, without ``multivariate``) from l and keep the one that
+///    maximizes l(x) / g(x).
+///
+/// Without ``multivariate`` it is Optuna 4's default (independent per parameter, and the prior's mean
+/// counts as a neighbour in the bandwidth rule): the algorithm of studies recorded before the
+/// multivariate sampler, which resume with it (``SamplerSpec/tpe(startupTrials:candidates:multivariate:)``).
 ///
 /// ```swift
 /// let tpe = TPESampler(startupTrials: 10, candidates: 24)
@@ -235,17 +246,22 @@ public struct TPESampler: Sampler {
     public var candidates: Int
     /// The weight of the prior in each mixture.
     public var priorWeight: Double
+    /// Whether the parameters are modelled and sampled together (Optuna 5's default) rather than one by
+    /// one (Optuna 4's default).
+    public var multivariate: Bool
 
     /// Creates the sampler with Optuna's defaults.
     ///
     /// - Parameters:
     ///   - startupTrials: random trials first (Optuna's `n_startup_trials`, 10).
-    ///   - candidates: candidates per parameter (`n_ei_candidates`, 24).
+    ///   - candidates: candidates drawn from l (`n_ei_candidates`, 24).
     ///   - priorWeight: the prior's weight (`prior_weight`, 1).
-    public init(startupTrials: Int = 10, candidates: Int = 24, priorWeight: Double = 1) {
+    ///   - multivariate: one joint estimator over all parameters (`multivariate`, true since Optuna 5).
+    public init(startupTrials: Int = 10, candidates: Int = 24, priorWeight: Double = 1, multivariate: Bool = true) {
         self.startupTrials = startupTrials
         self.candidates = candidates
         self.priorWeight = priorWeight
+        self.multivariate = multivariate
     }
 
     /// The number of good trials among `n`: min(⌈0.1 n⌉, 25) (Optuna's `default_gamma`).
@@ -284,12 +300,104 @@ public struct TPESampler: Sampler {
                        seed: UInt64) -> [String: TrialValue] {
         let (good, bad) = Self.split(history, direction: direction)
         let startup = good.count + bad.count < Swift.max(startupTrials, 1)
+        if !startup && multivariate { return sampleJointly(space, good: good, bad: bad, number: number, seed: seed) }
         var out: [String: TrialValue] = [:]
         for d in space.dimensions {
             var rng = TuningRandom.generator(seed: seed, trial: number, parameter: d.name)
             out[d.name] = startup ? TuningRandom.draw(d.parameter, &rng)
                                   : sample(d, good: good, bad: bad, rng: &rng)
         }
+        return out
+    }
+
+    /// The bandwidths of the Gaussians at `observations` (internal values: logarithms on log scales) in
+    /// [low, high] (for whole numbers: widened by ½ on each side), as Optuna 5's Parzen estimator: the
+    /// larger distance to the neighbouring observations, the range's ends bounding the first and last,
+    /// except that the first and last take the distance to their inner neighbour when there are two or
+    /// more; clipped to [(high − low) / min(100, 2 + n), high − low]. (The prior's own width is
+    /// high − low.)
+    ///
+    /// ```swift
+    /// TPESampler.bandwidths([0.2, 0.3, 0.9], low: 0, high: 1)   // [0.2, 0.6, 0.6] (0.1 clipped to 1/5)
+    /// ```
+    public static func bandwidths(_ observations: [Double], low: Double, high: Double) -> [Double] {
+        guard !observations.isEmpty else { return [] }
+        let order = observations.indices.sorted { observations[$0] < observations[$1] }
+        var ends: [Double] = [low]
+        for i in order { ends.append(observations[i]) }
+        ends.append(high)
+        var sorted: [Double] = []
+        for i in 0..<order.count {
+            let before: Double = ends[i + 1] - ends[i]
+            let after: Double = ends[i + 2] - ends[i + 1]
+            sorted.append(Swift.max(before, after))
+        }
+        if ends.count >= 4 {
+            sorted[0] = ends[2] - ends[1]
+            sorted[sorted.count - 1] = ends[ends.count - 2] - ends[ends.count - 3]
+        }
+        let range = high - low
+        let minSigma = range / Swift.min(100, 1 + Double(observations.count + 1))
+        var out = [Double](repeating: 0, count: observations.count)
+        for (k, i) in order.enumerated() { out[i] = Swift.min(range, Swift.max(minSigma, sorted[k])) }
+        return out
+    }
+
+    /// The log density at `configuration` of the multivariate estimator built from `observations` (the
+    /// good or the bad trials' values, oldest first): l(x) or g(x) of step 3, as Optuna 5 computes it
+    /// (for whole numbers the log mass of [k − ½, k + ½]; log scales in log space; choices as
+    /// probabilities). Observations missing a parameter or holding a value outside it are left out.
+    ///
+    /// ```swift
+    /// let space = try SearchSpace.parse(["x=uniform:0:1", "b=choice:16,32"])
+    /// TPESampler.logDensity(["x": .double(0.3), "b": .string("16")],
+    ///                       observations: [["x": .double(0.25), "b": .string("16")]], space: space)
+    /// ```
+    public static func logDensity(_ configuration: [String: TrialValue], observations: [[String: TrialValue]],
+                                  space: SearchSpace, priorWeight: Double = 1) -> Double {
+        let axes = space.dimensions.map { JointParzenEstimator.Axis($0.parameter) }
+        func point(_ values: [String: TrialValue]) -> [Double]? {
+            var out: [Double] = []
+            for (d, axis) in zip(space.dimensions, axes) {
+                guard let v = values[d.name], let x = axis.internalValue(v) else { return nil }
+                out.append(x)
+            }
+            return out
+        }
+        let points = observations.compactMap(point)
+        guard let x = point(configuration) else { return -.infinity }
+        return JointParzenEstimator(axes: axes, points: points, weights: weights(points.count), priorWeight: priorWeight).logDensity(x)
+    }
+
+    /// All parameters together from one estimator over whole configurations (``multivariate``).
+    func sampleJointly(_ space: SearchSpace, good: [Trial], bad: [Trial], number: Int, seed: UInt64) -> [String: TrialValue] {
+        let dims = space.dimensions.map { JointParzenEstimator.Axis($0.parameter) }
+        // Trials with a value for every parameter, as points (Optuna skips the others).
+        func points(_ trials: [Trial]) -> [[Double]] {
+            trials.compactMap { t in
+                var point: [Double] = []
+                for (d, axis) in zip(space.dimensions, dims) {
+                    guard let v = t.parameters[d.name], let x = axis.internalValue(v) else { return nil }
+                    point.append(x)
+                }
+                return point
+            }
+        }
+        let gp = points(good), bp = points(bad)
+        let l = JointParzenEstimator(axes: dims, points: gp, weights: Self.weights(gp.count), priorWeight: priorWeight)
+        let g = JointParzenEstimator(axes: dims, points: bp, weights: Self.weights(bp.count), priorWeight: priorWeight)
+        var rng = TuningRandom.generator(seed: seed, trial: number, parameter: "*tpe:multivariate*")
+        var best: [Double] = [], bestScore = -Double.infinity
+        for _ in 0..<Swift.max(1, candidates) {
+            let x = l.sample(&rng)
+            let s = l.logDensity(x) - g.logDensity(x)
+            if best.isEmpty || s > bestScore || (bestScore.isNaN && !s.isNaN) {
+                best = x
+                bestScore = s
+            }
+        }
+        var out: [String: TrialValue] = [:]
+        for (i, d) in space.dimensions.enumerated() { out[d.name] = dims[i].value(best[i]) }
         return out
     }
 
@@ -521,5 +629,203 @@ struct CategoricalEstimator {
             if u < acc { return i }
         }
         return probabilities.count - 1
+    }
+}
+
+/// The multivariate estimator of ``TPESampler``: a weighted mixture of product kernels over whole
+/// configurations (one kernel per observed configuration, plus the prior), as Optuna 5's
+/// `_ParzenEstimator` with `_MixtureOfProductDistribution`.
+///
+/// A point holds one number per axis: the logarithm of a log-scale real, a real, a whole number (its
+/// kernels live in log space for log scales), or the index of a choice.
+struct JointParzenEstimator {
+    /// One parameter as the estimator sees it.
+    enum Axis {
+        /// A real: kernels in [low, high] (logarithms for log scales; the point is in that space too).
+        case continuous(low: Double, high: Double, isLog: Bool, lo: Double, hi: Double)
+        /// A whole number in lo...hi: kernels in [lo − ½, hi + ½] (in log space for log scales); the
+        /// point is the number itself and its density the kernel's mass of [k − ½, k + ½].
+        case discrete(lo: Int, hi: Int, isLog: Bool)
+        /// One of the values: the point is its index.
+        case categorical([String])
+
+        init(_ parameter: SearchSpace.Parameter) {
+            switch parameter {
+            case let .uniform(lo, hi): self = .continuous(low: lo, high: hi, isLog: false, lo: lo, hi: hi)
+            case let .logUniform(lo, hi): self = .continuous(low: log(lo), high: log(hi), isLog: true, lo: lo, hi: hi)
+            case let .int(lo, hi, isLog): self = .discrete(lo: lo, hi: hi, isLog: isLog)
+            case let .categorical(values): self = .categorical(values)
+            }
+        }
+
+        /// The kernels' space for a whole number (or a bound of one).
+        func kernelSpace(_ x: Double) -> Double {
+            if case .discrete(_, _, true) = self { return log(x) }
+            return x
+        }
+
+        /// The kernels' range (whole numbers: widened by ½ on each side); nil for choices.
+        var bounds: (low: Double, high: Double)? {
+            switch self {
+            case let .continuous(low, high, _, _, _): return (low, high)
+            case let .discrete(lo, hi, _): return (kernelSpace(Double(lo) - 0.5), kernelSpace(Double(hi) + 0.5))
+            case .categorical: return nil
+            }
+        }
+
+        /// A trial's value as a point's coordinate, or nil when it does not belong to the axis.
+        func internalValue(_ v: TrialValue) -> Double? {
+            switch self {
+            case let .continuous(_, _, isLog, _, _):
+                guard let x = v.number, x.isFinite, !isLog || x > 0 else { return nil }
+                return isLog ? log(x) : x
+            case let .discrete(_, _, isLog):
+                guard let x = v.number, x.isFinite, !isLog || x > 0.5 else { return nil }
+                return x.rounded()
+            case let .categorical(values):
+                return values.firstIndex(of: v.description).map(Double.init)
+            }
+        }
+
+        /// A coordinate as the trial's value.
+        func value(_ x: Double) -> TrialValue {
+            switch self {
+            case let .continuous(_, _, isLog, lo, hi): return .double(Swift.min(hi, Swift.max(lo, isLog ? exp(x) : x)))
+            case let .discrete(lo, hi, _): return .int(TuningRandom.clamp(Int(x.rounded()), lo, hi))
+            case let .categorical(values): return .string(values[TuningRandom.clamp(Int(x), 0, values.count - 1)])
+            }
+        }
+    }
+
+    /// Per axis: the kernels' means, bandwidths and log truncation masses (numbers), or their choice
+    /// probabilities (choices).
+    enum Kernels {
+        case numeric(mus: [Double], sigmas: [Double], logMasses: [Double])
+        case categorical(probabilities: [[Double]])
+    }
+
+    let axes: [Axis]
+    let weights: [Double]
+    let logWeights: [Double]
+    let kernels: [Kernels]
+
+    /// - Parameters:
+    ///   - points: the observed configurations (each one coordinate per axis).
+    ///   - weights: their weights (``TPESampler/weights(_:)``).
+    ///   - priorWeight: the prior kernel's weight.
+    init(axes: [Axis], points: [[Double]], weights observationWeights: [Double], priorWeight: Double) {
+        self.axes = axes
+        var w = observationWeights.count == points.count ? observationWeights : Array(repeating: 1, count: points.count)
+        w.append(points.isEmpty ? 1 : priorWeight)
+        let total = w.reduce(0, +)
+        weights = w.map { $0 / total }
+        logWeights = weights.map { log($0) }
+        let n = points.count
+        kernels = axes.enumerated().map { i, axis in
+            let column = points.map { $0[i] }
+            switch axis {
+            case let .categorical(values):
+                let c = values.count
+                guard n > 0 else { return .categorical(probabilities: [Array(repeating: 1 / Double(c), count: c)]) }
+                let base = priorWeight / Double(n + 1)
+                var rows = column.map { observed -> [Double] in
+                    var row = [Double](repeating: base, count: c)
+                    row[Int(observed)] += 1
+                    return row
+                }
+                rows.append([Double](repeating: base, count: c))
+                return .categorical(probabilities: rows.map { row in
+                    let s = row.reduce(0, +)
+                    return s > 0 ? row.map { $0 / s } : Array(repeating: 1 / Double(c), count: c)
+                })
+            case .continuous, .discrete:
+                let (low, high) = axis.bounds!
+                var mus = column.map(axis.kernelSpace)
+                var sigmas = TPESampler.bandwidths(mus, low: low, high: high)
+                mus.append(0.5 * (low + high))
+                sigmas.append(high - low)
+                let masses = zip(mus, sigmas).map { mu, s in Self.logMass((low - mu) / s, (high - mu) / s) }
+                return .numeric(mus: mus, sigmas: sigmas, logMasses: masses)
+            }
+        }
+    }
+
+    /// The standard normal distribution function.
+    static func cdf(_ z: Double) -> Double { 0.5 * erfc(-z / 2.0.squareRoot()) }
+
+    /// log(Φ(b) − Φ(a)) for a ≤ b, computed on the side of the tails that keeps its precision.
+    static func logMass(_ a: Double, _ b: Double) -> Double {
+        let mass: Double
+        if b <= 0 {
+            mass = cdf(b) - cdf(a)
+        } else if a >= 0 {
+            mass = cdf(-a) - cdf(-b)
+        } else {
+            mass = 1 - cdf(a) - cdf(-b)
+        }
+        return log(Swift.max(mass, Double.leastNormalMagnitude))
+    }
+
+    /// A configuration drawn from the mixture: a kernel by weight, then each coordinate from it.
+    func sample(_ rng: inout SeededGenerator) -> [Double] {
+        let u = rng.nextUnit()
+        var k = weights.count - 1, acc = 0.0
+        for (i, w) in weights.enumerated() {
+            acc += w
+            if u < acc { k = i; break }
+        }
+        return zip(axes, kernels).map { axis, kernel in
+            switch kernel {
+            case let .categorical(probabilities):
+                let row = probabilities[k]
+                let v = rng.nextUnit()
+                var sum = 0.0
+                for (c, p) in row.enumerated() {
+                    sum += p
+                    if v < sum { return Double(c) }
+                }
+                return Double(row.count - 1)
+            case let .numeric(mus, sigmas, _):
+                let (low, high) = axis.bounds!
+                var y = Swift.min(high, Swift.max(low, mus[k]))
+                for _ in 0..<100 {
+                    let z = mus[k] + sigmas[k] * TuningRandom.normal(&rng)
+                    if z >= low && z <= high { y = z; break }
+                }
+                if case let .discrete(lo, hi, isLog) = axis {
+                    let x = isLog ? exp(y) : y
+                    return Double(TuningRandom.clamp(Int(x.rounded()), lo, hi))
+                }
+                return y
+            }
+        }
+    }
+
+    /// The log density of a configuration (for whole numbers: the log mass of [k − ½, k + ½]).
+    func logDensity(_ x: [Double]) -> Double {
+        var terms = logWeights
+        let logRoot2Pi = 0.5 * log(2 * Double.pi)
+        for (i, (axis, kernel)) in zip(axes, kernels).enumerated() {
+            switch kernel {
+            case let .categorical(probabilities):
+                let c = Int(x[i])
+                for k in terms.indices { terms[k] += log(probabilities[k][c]) }
+            case let .numeric(mus, sigmas, logMasses):
+                if case .discrete = axis {
+                    let left = axis.kernelSpace(x[i] - 0.5), right = axis.kernelSpace(x[i] + 0.5)
+                    for k in terms.indices {
+                        terms[k] += Self.logMass((left - mus[k]) / sigmas[k], (right - mus[k]) / sigmas[k]) - logMasses[k]
+                    }
+                } else {
+                    for k in terms.indices {
+                        let z = (x[i] - mus[k]) / sigmas[k]
+                        terms[k] += -0.5 * z * z - log(sigmas[k]) - logRoot2Pi - logMasses[k]
+                    }
+                }
+            }
+        }
+        let m = terms.max() ?? -Double.infinity
+        guard m.isFinite else { return m }
+        return m + log(terms.reduce(0) { $0 + exp($1 - m) })
     }
 }

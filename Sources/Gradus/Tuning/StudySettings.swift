@@ -3,7 +3,7 @@ import Foundation
 /// Which ``Sampler`` a study uses, with its settings; stored in the study's journal.
 ///
 /// ```swift
-/// let spec = SamplerSpec.tpe()                 // startupTrials 10, candidates 24
+/// let spec = SamplerSpec.tpe()                 // startupTrials 10, candidates 24, multivariate
 /// let sampler = spec.make()
 /// ```
 public enum SamplerSpec: Codable, Sendable, Equatable {
@@ -11,15 +11,18 @@ public enum SamplerSpec: Codable, Sendable, Equatable {
     case random
     /// ``GridSampler`` with this many points per numeric parameter.
     case grid(pointsPerDimension: Int = 5)
-    /// ``TPESampler`` with its random start and candidates per parameter.
-    case tpe(startupTrials: Int = 10, candidates: Int = 24)
+    /// ``TPESampler`` with its random start, its candidates and whether it is multivariate. A journal
+    /// written before the multivariate sampler has no `multivariate` (nil): its study resumes with the
+    /// independent sampler it was recorded with.
+    case tpe(startupTrials: Int = 10, candidates: Int = 24, multivariate: Bool? = true)
 
     /// The sampler.
     public func make() -> any Sampler {
         switch self {
         case .random: return RandomSampler()
         case .grid(let points): return GridSampler(pointsPerDimension: points)
-        case .tpe(let startup, let candidates): return TPESampler(startupTrials: startup, candidates: candidates)
+        case .tpe(let startup, let candidates, let multivariate):
+            return TPESampler(startupTrials: startup, candidates: candidates, multivariate: multivariate ?? false)
         }
     }
 
@@ -38,7 +41,7 @@ public enum SamplerSpec: Codable, Sendable, Equatable {
         case .random: break
         case .grid(let points):
             guard points >= 1 && points <= 1000 else { throw TrainingError("grid points per dimension must lie in 1...1000, got \(points)") }
-        case .tpe(let startup, let candidates):
+        case .tpe(let startup, let candidates, _):
             guard startup >= 0 && startup <= 100_000 else { throw TrainingError("TPE startup trials must lie in 0...100000, got \(startup)") }
             guard candidates >= 1 && candidates <= 10_000 else { throw TrainingError("TPE candidates must lie in 1...10000, got \(candidates)") }
         }
