@@ -339,6 +339,57 @@ func trainerAgreement(_ g: ProcessGroup) throws {
     } catch let e as GradusError { try expect(e.message.contains("divisible"), "\(e)") }
 }
 
+/// Two outputs (3 classes and a regressed value) from one body, for the multi-output scenario.
+final class TwoHeads: Module, MultiOutputLayer {
+    let body: Linear
+    let label: Linear
+    let value: Linear
+
+    override init() {
+        var rng = SeededGenerator(seed: 13)
+        body = Linear(6, 16, generator: &rng)
+        label = Linear(16, 3, generator: &rng)
+        value = Linear(16, 1, generator: &rng)
+    }
+
+    func callAsFunction(_ x: Tensor) -> TensorGroup {
+        let h = body(x).tanh()
+        return ["label": label(h), "value": value(h)]
+    }
+}
+
+/// A model with several outputs trained and evaluated across processes: each output's evaluation equals
+/// one process's evaluation of all the data, and the epoch's per-output metrics are the same totals on
+/// every process, their weighted sum the epoch's loss.
+func multiOutputAgreement(_ g: ProcessGroup) throws {
+    var rng = SeededGenerator(seed: 23)
+    let count = 48 * g.worldSize
+    let x = Tensor.normal([count, 6], generator: &rng)
+    let data = try MultiTargetDataset(x, targets: ["label": Tensor.randint(0, 3, shape: [count], generator: &rng),
+                                                  "value": Tensor.normal([count, 1], generator: &rng)])
+    let heads = [OutputHead("label", task: .classify), OutputHead("value", task: .regress, weight: 0.25)]
+    let model = TwoHeads()
+    let trainer = try Trainer(model: model, optimizer: SGD(model.parameters(), lr: 0.05), outputs: heads, seed: 5)
+    let whole = trainer.evaluate(data, batchSize: 7)
+    try trainer.distribute(over: g)
+    let shared = trainer.evaluate(data, batchSize: 7)
+    try expect(shared.count == count && shared.outputs.map(\.name) == ["label", "value"], "evaluation \(shared.outputs)")
+    for (a, b) in zip(shared.outputs, whole.outputs) {
+        try expect(a.accuracy == b.accuracy, "\(a.name): accuracy \(a.accuracy ?? -1) vs \(b.accuracy ?? -1)")
+        try expect(abs(a.loss - b.loss) <= 1e-6 * abs(b.loss), "\(a.name): loss \(a.loss) vs \(b.loss)")
+    }
+    let m = try trainer.trainEpoch(data, batchSize: 8 * g.worldSize)
+    try expect(m.outputs.count == 2 && m.outputs.allSatisfy { $0.loss.isFinite }, "epoch outputs \(m.outputs)")
+    try expect(abs(m.trainLoss - (m.outputs[0].loss + 0.25 * m.outputs[1].loss)) <= 1e-5 * m.trainLoss,
+               "epoch loss \(m.trainLoss) is not the weighted sum of \(m.outputs)")
+    let numbers = Tensor([m.trainLoss, m.outputs[0].loss, m.outputs[0].accuracy!, m.outputs[1].loss], dtype: .float64)
+    let all = try g.allGather(numbers)
+    try expect(maxRelativeDifference(all.select(axis: 0, index: 0), all.select(axis: 0, index: g.worldSize - 1)) == 0,
+               "the processes report different epoch metrics: \(all.scalars(as: Double.self))")
+    let correct = m.outputs[0].accuracy! * Double(count)
+    try expect(abs(correct - correct.rounded()) < 1e-9, "accuracy \(m.outputs[0].accuracy!) is not a count over all \(count) samples")
+}
+
 /// Synchronized batch norm, and a batch that fails in the forward pass on one process only (an embedding
 /// index out of range): every process stops with an error, none waits forever in a batch-norm reduction.
 func syncBatchNormFailure(_ g: ProcessGroup) throws {
@@ -373,6 +424,7 @@ let scenarios: [String: (ProcessGroup) throws -> Void] = [
     "rank-fails": rankFails,
     "trainer-agreement": trainerAgreement,
     "syncbn-failure": syncBatchNormFailure,
+    "multi-output-agreement": multiOutputAgreement,
 ]
 
 let arguments = CommandLine.arguments.dropFirst()

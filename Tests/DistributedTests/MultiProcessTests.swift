@@ -5,7 +5,7 @@ import Testing
 /// `mpirun -np 2`, on shared memory and on TCP over the loopback interface.
 @Suite("Distributed: two processes under mpirun", .serialized)
 struct MultiProcessTests {
-    static let scenarios = ["collectives", "ddp-equivalence", "ddp-accumulation-unused", "sync-batchnorm", "trainer-agreement", "syncbn-failure"]
+    static let scenarios = ["collectives", "ddp-equivalence", "ddp-accumulation-unused", "sync-batchnorm", "trainer-agreement", "syncbn-failure", "multi-output-agreement"]
 
     @Test("every rank passes", arguments: scenarios, MPILaunch.Transport.allCases)
     func scenario(_ name: String, _ transport: MPILaunch.Transport) throws {
