@@ -1,5 +1,8 @@
 // Softmax and log-softmax along an axis, computed stably (the maximum is subtracted first), each a
-// primitive with its own backward rule.
+// primitive with its own backward rule. Float32 over the last axis runs CGradusMath's vectorized rows
+// (gradus_softmax.c), forward and, when the backward is not itself recorded, backward.
+
+import CGradusMath
 
 extension Tensor {
     /// exp(x) / Σ exp(x) along `axis`.
@@ -12,7 +15,8 @@ extension Tensor {
             let a = try self.axis(axis, op: "softmax")
             let out = try softmaxKernel(axis: a, log: false)
             record("softmax", output: out, inputs: [self]) { g, y in
-                [y * (g - (g * y).sum(axes: [a], keepDims: true))]
+                if let fused = Self.fusedSoftmaxBackward(y, g, axis: a, log: false) { return [fused] }
+                return [y * (g - (g * y).sum(axes: [a], keepDims: true))]
             }
             return out
         }
@@ -28,16 +32,43 @@ extension Tensor {
             let a = try self.axis(axis, op: "logSoftmax")
             let out = try softmaxKernel(axis: a, log: true)
             record("logSoftmax", output: out, inputs: [self]) { g, y in
-                [g - y.exp() * g.sum(axes: [a], keepDims: true)]
+                if let fused = Self.fusedSoftmaxBackward(y, g, axis: a, log: true) { return [fused] }
+                return [g - y.exp() * g.sum(axes: [a], keepDims: true)]
             }
             return out
         }
+    }
+
+    /// Rows per thread below which a softmax runs on one thread (in elements: rows × row length).
+    static let softmaxGrainElements = 32_768
+
+    /// The backward of softmax (or log-softmax) over the last axis of Float32 tensors in one C pass, or
+    /// nil where the tensor-operation rule applies (other dtypes or axes, or a recorded backward for
+    /// higher derivatives).
+    static func fusedSoftmaxBackward(_ y: Tensor, _ g: Tensor, axis a: Int, log: Bool) -> Tensor? {
+        guard !GradMode.isEnabled, y.dtype == .float32, g.dtype == .float32, a == y.rank - 1, g.shape == y.shape,
+              y.count > 0 else { return nil }
+        let n = y.shape[a], rows = y.count / n
+        let dx = Tensor(uninitializedShape: y.shape, dtype: .float32)
+        let (py, pg, pd) = (y.pointer(Float.self), g.pointer(Float.self), dx.pointer(Float.self))
+        Threading.parallelFor(rows, grain: Swift.max(1, softmaxGrainElements / n)) { r in
+            gradus_softmax_backward_rows_f32(py + r.lowerBound * n, pg + r.lowerBound * n, pd + r.lowerBound * n,
+                                             r.count, n, log ? 1 : 0)
+        }
+        return dx
     }
 
     func softmaxKernel(axis a: Int, log: Bool) throws -> Tensor {
         try requireFloat(log ? "logSoftmax" : "softmax")
         let (outer, n, inner) = axisLayout(a)
         let out = Tensor(uninitializedShape: shape, dtype: dtype)
+        if dtype == .float32 && inner == 1 && n > 0 && outer > 0 {
+            let (src, dst) = (pointer(Float.self), out.pointer(Float.self))
+            Threading.parallelFor(outer, grain: Swift.max(1, Self.softmaxGrainElements / n)) { r in
+                gradus_softmax_rows_f32(src + r.lowerBound * n, dst + r.lowerBound * n, r.count, n, log ? 1 : 0)
+            }
+            return out
+        }
         func run<T: TensorFloat>(_: T.Type) {
             let src = pointer(T.self), dst = out.pointer(T.self)
             for o in 0..<outer {
