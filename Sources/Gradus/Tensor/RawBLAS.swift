@@ -61,6 +61,12 @@ enum RawBLAS {
     /// threads, 5 alternating runs: 2^18 and 2^20 were alike, 2^22 slower on the MLP (-8%) and LeNet.
     static let splitMultiplyAdds = 1 << 18
 
+    /// Multiply-adds below which the products of a batched matmul run whole, one per thread, with the
+    /// batch split over the threads (when there are at least as many products as threads), instead of
+    /// each product split over the threads with a wait after it. Attention's per-head products (2^19
+    /// multiply-adds at 128 positions) spent a sixth of a two-thread Transformer step waiting.
+    static let batchSplitMultiplyAdds = 1 << 22
+
     /// Output rows each thread must get for a product to be split by rows rather than by columns.
     static let minimumRowsPerPart = 64
 

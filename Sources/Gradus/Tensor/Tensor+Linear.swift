@@ -38,7 +38,7 @@ extension Tensor {
             }
             // A weight that is a transposed view goes to BLAS as it is stored, with the flag flipped.
             let (w, wTransposed) = weight.blasOperand(transposed: true)
-            try gemm(input, 0, w, 0, out, 0, m: rows, n: outFeatures, k: inFeatures, transA: false, transB: wTransposed, beta: 1)
+            gemm(input, 0, w, 0, out, 0, m: rows, n: outFeatures, k: inFeatures, transA: false, transB: wTransposed, beta: 1)
             record("linear", output: out, inputs: [input, weight, bias]) { g, _ in
                 let g2 = g.reshape([rows, outFeatures])
                 let x2 = input.reshape([rows, inFeatures])

@@ -62,7 +62,7 @@ extension Tensor {
             // Fold a's batch dimensions into its rows: one large product instead of many small ones.
             let rows = a.shape.dropLast().reduce(1, *)   // not count / k, which is 0 when k is
             out = Tensor(uninitializedShape: Array(a.shape.dropLast()) + [n], dtype: a.dtype)
-            try gemm(a, 0, b, 0, out, 0, m: rows, n: n, k: k, transA: false, transB: transB)
+            gemm(a, 0, b, 0, out, 0, m: rows, n: n, k: k, transA: false, transB: transB)
         } else {
             let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
             let batch = try Broadcast.shape(batchA, batchB, op: "matmul")
@@ -70,8 +70,20 @@ extension Tensor {
             let eb = batchB == batch ? b : b.detach().expand(batch + Array(b.shape.suffix(2)))
             out = Tensor(uninitializedShape: batch + [m, n], dtype: a.dtype)
             let count = batch.reduce(1, *)
-            for i in 0..<count {
-                try gemm(ea, i * m * k, eb, i * k * n, out, i * m * n, m: m, n: n, k: k, transA: transA, transB: transB)
+            let threads = Threading.count
+            if threads > 1 && (count % threads == 0 || count >= 4 * threads) && m &* n &* k < RawBLAS.batchSplitMultiplyAdds {
+                // Many small products (attention's per-head ones): each thread takes whole products,
+                // rather than every product split over the threads with a wait after each.
+                Threading.parallelFor(count, grain: 1) { range in
+                    for i in range {
+                        gemm(ea, i * m * k, eb, i * k * n, out, i * m * n, m: m, n: n, k: k, transA: transA, transB: transB,
+                             parallel: false)
+                    }
+                }
+            } else {
+                for i in 0..<count {
+                    gemm(ea, i * m * k, eb, i * k * n, out, i * m * n, m: m, n: n, k: k, transA: transA, transB: transB)
+                }
             }
         }
         return out
@@ -109,9 +121,11 @@ extension Tensor {
         return [ga, gb]
     }
 
-    /// c[cOffset...] = op(a) · op(b) for one pair of row-major matrices, by BLAS.
+    /// c[cOffset...] = op(a) · op(b) for one pair of row-major matrices, by BLAS: split over Gradus's
+    /// threads when large enough, on the calling thread alone when `parallel` is false. The tensors are
+    /// floating point (matmul and linear check it).
     static func gemm(_ a: Tensor, _ aOffset: Int, _ b: Tensor, _ bOffset: Int, _ c: Tensor, _ cOffset: Int,
-                     m: Int, n: Int, k: Int, transA: Bool, transB: Bool, beta: Double = 0) throws {
+                     m: Int, n: Int, k: Int, transA: Bool, transB: Bool, beta: Double = 0, parallel: Bool = true) {
         if m == 0 || n == 0 { return }
         let lda = Swift.max(1, transA ? m : k), ldb = Swift.max(1, transB ? k : n)
         if k == 0 {
@@ -124,40 +138,49 @@ extension Tensor {
         // matrix-vector product: BLAS's gemv streams the matrix once and skips gemm's packing, which
         // dominates at these sizes. With one row, cᵀ = op(B)ᵀ·aᵀ; with one column, c = op(A)·b.
         if m == 1 {
-            try gemv(matrix: b, bOffset, stored: transB ? (n, k) : (k, n), ld: ldb, transposed: !transB,
-                 vector: a, aOffset, out: c, cOffset, beta: beta)
+            gemv(matrix: b, bOffset, stored: transB ? (n, k) : (k, n), ld: ldb, transposed: !transB,
+                 vector: a, aOffset, out: c, cOffset, beta: beta, parallel: parallel)
             return
         }
         if n == 1 {
-            try gemv(matrix: a, aOffset, stored: transA ? (k, m) : (m, k), ld: lda, transposed: transA,
-                 vector: b, bOffset, out: c, cOffset, beta: beta)
+            gemv(matrix: a, aOffset, stored: transA ? (k, m) : (m, k), ld: lda, transposed: transA,
+                 vector: b, bOffset, out: c, cOffset, beta: beta, parallel: parallel)
             return
         }
-        func run<T: TensorFloat>(_: T.Type) throws {
-            RawBLAS.parallelGemm(m: m, n: n, k: k, a.pointer(T.self) + aOffset, lda: lda, transA: transA,
-                                 b.pointer(T.self) + bOffset, ldb: ldb, transB: transB,
-                                 beta: T(beta), c.pointer(T.self) + cOffset, ldc: n)
+        func run<T: TensorFloat>(_: T.Type) {
+            let (pa, pb, pc) = (a.pointer(T.self) + aOffset, b.pointer(T.self) + bOffset, c.pointer(T.self) + cOffset)
+            if parallel {
+                RawBLAS.parallelGemm(m: m, n: n, k: k, pa, lda: lda, transA: transA, pb, ldb: ldb, transB: transB,
+                                     beta: T(beta), pc, ldc: n)
+            } else {
+                RawBLAS.gemm(m: m, n: n, k: k, pa, lda: lda, transA: transA, pb, ldb: ldb, transB: transB,
+                             beta: T(beta), pc, ldc: n)
+            }
         }
         switch a.dtype {
-        case .float32: try run(Float.self)
-        case .float64: try run(Double.self)
-        case .int64: fatalError("matmul: int64 tensors are not supported")
+        case .float32: run(Float.self)
+        case .float64: run(Double.self)
+        case .int64: invariant(false, "matmul: int64 tensors reached the product")
         }
     }
 
     /// out = op(matrix)·vector + beta·out for a row-major `matrix` stored as `stored` (rows, columns)
-    /// with leading dimension `ld`; op transposes when `transposed`. Vectors are contiguous.
+    /// with leading dimension `ld`; op transposes when `transposed`. Vectors are contiguous. Split over
+    /// the threads when large enough and `parallel`.
     static func gemv(matrix: Tensor, _ matrixOffset: Int, stored: (Int, Int), ld: Int, transposed: Bool,
-                     vector: Tensor, _ vectorOffset: Int, out: Tensor, _ outOffset: Int, beta: Double) throws {
-        func run<T: TensorFloat>(_: T.Type) throws {
-            RawBLAS.parallelGemv(rows: stored.0, columns: stored.1, matrix.pointer(T.self) + matrixOffset, ld: ld,
-                                 transposed: transposed, vector.pointer(T.self) + vectorOffset, beta: T(beta),
-                                 out.pointer(T.self) + outOffset)
+                     vector: Tensor, _ vectorOffset: Int, out: Tensor, _ outOffset: Int, beta: Double, parallel: Bool = true) {
+        func run<T: TensorFloat>(_: T.Type) {
+            let (pm, px, py) = (matrix.pointer(T.self) + matrixOffset, vector.pointer(T.self) + vectorOffset, out.pointer(T.self) + outOffset)
+            if parallel {
+                RawBLAS.parallelGemv(rows: stored.0, columns: stored.1, pm, ld: ld, transposed: transposed, px, beta: T(beta), py)
+            } else {
+                RawBLAS.gemv(rows: stored.0, columns: stored.1, pm, ld: ld, transposed: transposed, px, beta: T(beta), py)
+            }
         }
         switch matrix.dtype {
-        case .float32: try run(Float.self)
-        case .float64: try run(Double.self)
-        case .int64: fatalError("matmul: int64 tensors are not supported")
+        case .float32: run(Float.self)
+        case .float64: run(Double.self)
+        case .int64: invariant(false, "matmul: int64 tensors reached the product")
         }
     }
 }
