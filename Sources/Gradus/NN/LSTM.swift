@@ -25,6 +25,16 @@ public final class LSTM: RecurrentLayer, Layer {
         return [both.slice(axis: 1, start: 0, end: hiddenSize), both.slice(axis: 1, start: hiddenSize, end: 2 * hiddenSize)]
     }
 
+    /// Float32 sequences run as one operation (``sequence(projected:h0:c0:weight:bias:reverse:)``).
+    override func fusedSequence(_ projected: Tensor, _ state: [Tensor], index: Int, reverse: Bool) -> (hidden: Tensor, final: [Tensor])? {
+        let weight = hiddenWeights[index], bias = hasBias ? hiddenBiases[index] : nil
+        guard projected.dtype == .float32, weight.dtype == .float32, state.allSatisfy({ $0.dtype == .float32 }) else { return nil }
+        let y = LSTM.sequence(projected: projected, h0: state[0], c0: state[1], weight: weight, bias: bias, reverse: reverse)
+        let last = y.select(axis: 0, index: reverse ? 0 : projected.shape[0] - 1)
+        return (y.slice(axis: 2, start: 0, end: hiddenSize),
+                [last.slice(axis: 1, start: 0, end: hiddenSize), last.slice(axis: 1, start: hiddenSize, end: 2 * hiddenSize)])
+    }
+
     /// The cell's elementwise part, from the gate pre-activations `[N, 4H]` (i, f, g, o) and the cell
     /// state `[N, H]`: the new hidden and cell states side by side, `[N, 2H]`. Float32 runs one fused C
     /// pass forward and one backward (PyTorch fuses its cell too); the backward is written with tensor

@@ -134,6 +134,12 @@ public class RecurrentLayer: Module {
         fatalError("\(Self.layerName) must override step")
     }
 
+    /// The whole sequence of layer-and-direction `index` as one operation, or nil to run it step by step
+    /// with ``step(_:_:index:)``: the hidden state of every step `[T, N, H]` and the final states.
+    func fusedSequence(_ projected: Tensor, _ state: [Tensor], index: Int, reverse: Bool) -> (hidden: Tensor, final: [Tensor])? {
+        nil
+    }
+
     /// `x·Wᵀ + b` with the hidden weights of `index`.
     func projectHidden(_ h: Tensor, index: Int) -> Tensor {
         Tensor.linear(h, weight: hiddenWeights[index], bias: hasBias ? hiddenBiases[index] : nil)
@@ -168,6 +174,12 @@ public class RecurrentLayer: Module {
                 // The input side of every step in one product: [T, N, gates·H].
                 let projected = Tensor.linear(x, weight: inputWeights[i], bias: hasBias ? inputBiases[i] : nil)
                 var state = states.map { $0.select(axis: 0, index: i) }
+                if !KernelTesting.stepwiseRecurrence,
+                   let fused = fusedSequence(projected, state, index: i, reverse: direction == 1) {
+                    for k in 0..<stateCount { finals[k].append(fused.final[k]) }
+                    outputs.append(fused.hidden)
+                    continue
+                }
                 var hidden = [Tensor?](repeating: nil, count: steps)
                 for s in 0..<steps {
                     let t = direction == 0 ? s : steps - 1 - s

@@ -82,6 +82,16 @@ public enum KernelTesting {
         }
     }
 
+    /// Whether recurrent layers run step by step, as a graph of per-step operations, rather than as one
+    /// fused operation per sequence (``withStepwiseRecurrence(_:)``).
+    @TaskLocal static var stepwiseRecurrence = false
+
+    /// Runs `body` with recurrent layers computed step by step (the path of Float64 and of layers
+    /// without a fused sequence), to compare the fused LSTM sequence against it.
+    public static func withStepwiseRecurrence<R>(_ body: () throws -> R) rethrows -> R {
+        try $stepwiseRecurrence.withValue(true) { try body() }
+    }
+
     /// Runs `body` with the plain C kernels where this processor would run their AVX2+FMA copies
     /// (sigmoid, tanh, the LSTM cell, batch normalization), on this thread and the workers of its jobs.
     public static func withPortableKernels<R>(_ body: () throws -> R) rethrows -> R {
