@@ -71,9 +71,12 @@ extension Tensor {
             out = Tensor(uninitializedShape: batch + [m, n], dtype: a.dtype)
             let count = batch.reduce(1, *)
             let threads = Threading.count
-            if threads > 1 && (count % threads == 0 || count >= 4 * threads) && m &* n &* k < RawBLAS.batchSplitMultiplyAdds {
+            let each = m &* n &* k
+            if threads > 1 && (count % threads == 0 || count >= 4 * threads) && each < RawBLAS.batchSplitMultiplyAdds
+                && count &* each >= RawBLAS.splitMultiplyAdds {
                 // Many small products (attention's per-head ones): each thread takes whole products,
-                // rather than every product split over the threads with a wait after each.
+                // rather than every product split over the threads with a wait after each. Together they
+                // must be worth a split (a generated token's per-head products are not).
                 Threading.parallelFor(count, grain: 1) { range in
                     for i in range {
                         gemm(ea, i * m * k, eb, i * k * n, out, i * m * n, m: m, n: n, k: k, transA: transA, transB: transB,
