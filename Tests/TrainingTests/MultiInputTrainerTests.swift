@@ -47,23 +47,6 @@ private func xorData(_ n: Int, seed: UInt64) throws -> GroupDataset {
                              "features": Tensor(shape: [n, 3], values: features)], Tensor(labels: labels))
 }
 
-/// Expects `body` to throw a ``GradusError`` (of `kind`, when given) whose message contains every string
-/// of `mentions`.
-private func expectTrainerError(_ kind: GradusError.Kind? = nil, mentions: [String],
-                                sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) {
-    do {
-        try body()
-        Issue.record("expected a GradusError, nothing was thrown", sourceLocation: sourceLocation)
-    } catch let error as GradusError {
-        if let kind { #expect(error.kind == kind, "wrong kind in: \(error)", sourceLocation: sourceLocation) }
-        for m in mentions {
-            #expect(error.message.contains(m), "\"\(m)\" not mentioned in: \(error)", sourceLocation: sourceLocation)
-        }
-    } catch {
-        Issue.record("expected a GradusError, got \(error)", sourceLocation: sourceLocation)
-    }
-}
-
 @Suite struct MultiInputTrainerTests {
     @Test func twoInputModelLearnsALabelThatNeedsBothInputs() throws {
         let train = try xorData(512, seed: 1), test = try xorData(256, seed: 2)
@@ -104,49 +87,49 @@ private func expectTrainerError(_ kind: GradusError.Kind? = nil, mentions: [Stri
 
         // A group without the "features" field the model reads.
         let imagesOnly = try GroupDataset(["image": Tensor.zeros([8, 1, 4, 4])], Tensor(labels: Array(repeating: 0, count: 8)))
-        expectTrainerError(.invalidArgument, mentions: ["no tensor named \"features\"", "[\"image\"]"]) {
+        expectGradusError(.invalidArgument, mentions: ["no tensor named \"features\"", "[\"image\"]"]) {
             try trainer.trainEpoch(imagesOnly, batchSize: 4)
         }
-        expectTrainerError(.invalidArgument, mentions: ["\"features\""]) {
+        expectGradusError(.invalidArgument, mentions: ["\"features\""]) {
             try trainer.trainStep(inputs: ["image": Tensor.zeros([2, 1, 4, 4])], targets: Tensor(labels: [0, 1]))
         }
         // Test data without the field: fit trains the epoch, then its evaluation throws.
         let other = ImageAndFeatures(generator: &rng)
         let fitting = Trainer(model: other, optimizer: SGD(other.parameters(), lr: 0.1))
-        expectTrainerError(.invalidArgument, mentions: ["\"features\""]) {
+        expectGradusError(.invalidArgument, mentions: ["\"features\""]) {
             try fitting.fit(train: try xorData(8, seed: 5), test: imagesOnly, epochs: 1, batchSize: 4)
         }
-        expectTrainerError(.invalidArgument, mentions: ["\"features\""]) {
+        expectGradusError(.invalidArgument, mentions: ["\"features\""]) {
             _ = try GradusError.catching { trainer.evaluate(imagesOnly) }
         }
 
         // A label outside the model's two classes: the same check as for models with one input.
         let good = try xorData(4, seed: 6)
         let (x, _) = good.batch(at: [0, 1, 2, 3])
-        expectTrainerError(.indexOutOfRange, mentions: ["label 2", "2 classes"]) {
+        expectGradusError(.indexOutOfRange, mentions: ["label 2", "2 classes"]) {
             try trainer.trainStep(inputs: x, targets: Tensor(labels: [0, 1, 2, 0]))
         }
 
         // One tensor for a model of named inputs, and named inputs for a Layer.
-        expectTrainerError(.invalidArgument, mentions: ["Trainer.trainStep", "MultiInputLayer", "Tensor"]) {
+        expectGradusError(.invalidArgument, mentions: ["Trainer.trainStep", "MultiInputLayer", "Tensor"]) {
             try trainer.trainStep(inputs: Tensor.zeros([2, 16]), targets: Tensor(labels: [0, 1]))
         }
-        expectTrainerError(.invalidArgument, mentions: ["Trainer.trainEpoch", "MultiInputLayer"]) {
+        expectGradusError(.invalidArgument, mentions: ["Trainer.trainEpoch", "MultiInputLayer"]) {
             try trainer.trainEpoch(TensorDataset(Tensor.zeros([4, 16]), Tensor(labels: [0, 1, 0, 1])), batchSize: 2)
         }
-        expectTrainerError(.invalidArgument, mentions: ["Trainer.model", "MultiInputLayer"]) {
+        expectGradusError(.invalidArgument, mentions: ["Trainer.model", "MultiInputLayer"]) {
             _ = try GradusError.catching { trainer.model }
         }
         let linear = Sequential { Linear(16, 2, generator: &rng) }
         let single = Trainer(model: linear, optimizer: SGD(linear.parameters(), lr: 0.1))
         #expect(single.multiInputModel == nil && single.model === linear && single.module === linear)
-        expectTrainerError(.invalidArgument, mentions: ["Trainer.fit", "Layer", "TensorGroup"]) {
+        expectGradusError(.invalidArgument, mentions: ["Trainer.fit", "Layer", "TensorGroup"]) {
             try single.fit(train: good, epochs: 1, batchSize: 2)
         }
-        expectTrainerError(.invalidArgument, mentions: ["Trainer.trainStep", "Layer", "TensorGroup"]) {
+        expectGradusError(.invalidArgument, mentions: ["Trainer.trainStep", "Layer", "TensorGroup"]) {
             try single.trainStep(inputs: x, targets: Tensor(labels: [0, 1, 0, 1]))
         }
-        expectTrainerError(.invalidArgument, mentions: ["Trainer.evaluate", "TensorGroup"]) {
+        expectGradusError(.invalidArgument, mentions: ["Trainer.evaluate", "TensorGroup"]) {
             _ = try GradusError.catching { single.evaluate(good) }
         }
 

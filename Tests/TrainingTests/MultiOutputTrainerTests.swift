@@ -58,23 +58,6 @@ private func digitsWithParity() throws -> MultiTargetDataset<Tensor> {
     return try MultiTargetDataset(images, targets: ["digit": labels, "odd": odd])
 }
 
-/// Expects `body` to throw a ``GradusError`` (of `kind`, when given) whose message contains every string
-/// of `mentions`.
-private func expectError(_ kind: GradusError.Kind? = nil, mentions: [String],
-                         sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) {
-    do {
-        try body()
-        Issue.record("expected a GradusError, nothing was thrown", sourceLocation: sourceLocation)
-    } catch let error as GradusError {
-        if let kind { #expect(error.kind == kind, "wrong kind in: \(error)", sourceLocation: sourceLocation) }
-        for m in mentions {
-            #expect(error.message.contains(m), "\"\(m)\" not mentioned in: \(error)", sourceLocation: sourceLocation)
-        }
-    } catch {
-        Issue.record("expected a GradusError, got \(error)", sourceLocation: sourceLocation)
-    }
-}
-
 private let heads = [OutputHead("digit", task: .classify), OutputHead("odd", task: .classify, weight: 0.5)]
 
 @Suite struct MultiOutputTrainerTests {
@@ -217,90 +200,90 @@ private let heads = [OutputHead("digit", task: .classify), OutputHead("odd", tas
         let x = Tensor.zeros([4, 64])
 
         // A target missing, a head naming an output the model lacks.
-        expectError(.invalidArgument, mentions: ["no target named \"odd\"", "[\"digit\"]"]) {
+        expectGradusError(.invalidArgument, mentions: ["no target named \"odd\"", "[\"digit\"]"]) {
             try trainer.trainStep(inputs: x, targets: ["digit": Tensor(labels: [0, 1, 2, 3])])
         }
         let lost = try Trainer(model: model, optimizer: SGD(model.parameters(), lr: 0.1),
                                outputs: [OutputHead("digit", task: .classify), OutputHead("box", task: .regress)])
-        expectError(.invalidArgument, mentions: ["no output named \"box\"", "digit", "odd"]) {
+        expectGradusError(.invalidArgument, mentions: ["no output named \"box\"", "digit", "odd"]) {
             try lost.trainStep(inputs: x, targets: ["digit": Tensor(labels: [0, 1, 2, 3]), "box": Tensor.zeros([4, 1])])
         }
         // A label outside an output's classes names the output.
-        expectError(.indexOutOfRange, mentions: ["output \"odd\"", "label 2", "2 classes"]) {
+        expectGradusError(.indexOutOfRange, mentions: ["output \"odd\"", "label 2", "2 classes"]) {
             try trainer.trainStep(inputs: x, targets: ["digit": Tensor(labels: [0, 1, 2, 3]), "odd": Tensor(labels: [0, 1, 2, 0])])
         }
-        expectError(mentions: ["output \"digit\"", "-1"]) {
+        expectGradusError(mentions: ["output \"digit\"", "-1"]) {
             try trainer.trainStep(inputs: x, targets: ["digit": Tensor(labels: [0, -1, 2, 3]), "odd": Tensor(labels: [0, 1, 0, 1])])
         }
         // One tensor of targets for a model of several outputs, and named targets for one output.
-        expectError(.invalidArgument, mentions: ["Trainer.trainEpoch", "TensorGroup", "MultiTargetDataset"]) {
+        expectGradusError(.invalidArgument, mentions: ["Trainer.trainEpoch", "TensorGroup", "MultiTargetDataset"]) {
             try trainer.trainEpoch(TensorDataset(x, Tensor(labels: [0, 1, 2, 3])), batchSize: 2)
         }
-        expectError(.invalidArgument, mentions: ["Trainer.trainStep", "TensorGroup"]) {
+        expectGradusError(.invalidArgument, mentions: ["Trainer.trainStep", "TensorGroup"]) {
             try trainer.trainStep(inputs: x, targets: Tensor(labels: [0, 1, 2, 3]))
         }
         let single = Sequential { Linear(64, 10, generator: &rng) }
         let singleTrainer = Trainer(model: single, optimizer: SGD(single.parameters(), lr: 0.1))
         let named = try MultiTargetDataset(x, targets: ["digit": Tensor(labels: [0, 1, 2, 3])])
-        expectError(.invalidArgument, mentions: ["Trainer.fit", "MultiOutputLayer"]) {
+        expectGradusError(.invalidArgument, mentions: ["Trainer.fit", "MultiOutputLayer"]) {
             try singleTrainer.fit(train: named, epochs: 1, batchSize: 2)
         }
-        expectError(.invalidArgument, mentions: ["Trainer.trainStep", "MultiOutputLayer"]) {
+        expectGradusError(.invalidArgument, mentions: ["Trainer.trainStep", "MultiOutputLayer"]) {
             try singleTrainer.trainStep(inputs: x, targets: ["digit": Tensor(labels: [0, 1, 2, 3])])
         }
-        expectError(.invalidArgument, mentions: ["Trainer.evaluate", "TensorGroup"]) {
+        expectGradusError(.invalidArgument, mentions: ["Trainer.evaluate", "TensorGroup"]) {
             _ = try GradusError.catching { singleTrainer.evaluate(named) }
         }
         // Inputs of the wrong kind.
-        expectError(.invalidArgument, mentions: ["Trainer.trainStep"]) {
+        expectGradusError(.invalidArgument, mentions: ["Trainer.trainStep"]) {
             try trainer.trainStep(inputs: ["image": x] as TensorGroup, targets: ["digit": Tensor(labels: [0, 1, 2, 3])])
         }
         #expect(trainer.step == 0 && singleTrainer.step == 0 && lost.step == 0)
         #expect(model.parameters().map { $0.scalars() } == before)
 
         // Heads that cannot be trained.
-        expectError(mentions: ["at least one OutputHead"]) {
+        expectGradusError(mentions: ["at least one OutputHead"]) {
             _ = try Trainer(model: model, optimizer: SGD(model.parameters(), lr: 0.1), outputs: [])
         }
-        expectError(mentions: ["\"digit\"", "unique"]) {
+        expectGradusError(mentions: ["\"digit\"", "unique"]) {
             _ = try Trainer(model: model, optimizer: SGD(model.parameters(), lr: 0.1),
                             outputs: [OutputHead("digit", task: .classify), OutputHead("digit", task: .regress)])
         }
         for w in [-1.0, .nan, .infinity] {
-            expectError(mentions: ["weight of output \"odd\""]) {
+            expectGradusError(mentions: ["weight of output \"odd\""]) {
                 _ = try Trainer(model: model, optimizer: SGD(model.parameters(), lr: 0.1),
                                 outputs: [OutputHead("digit", task: .classify), OutputHead("odd", task: .classify, weight: w)])
             }
         }
-        expectError(mentions: ["at least one OutputHead"]) {
+        expectGradusError(mentions: ["at least one OutputHead"]) {
             _ = try GradusError.catching { Trainer.evaluate(model: model, outputs: [], data: named) }
         }
     }
 
     @Test func multiTargetDatasetRefusesMismatchedRows() throws {
-        expectError(.shapeMismatch, mentions: ["5 rows", "4"]) {
+        expectGradusError(.shapeMismatch, mentions: ["5 rows", "4"]) {
             _ = try MultiTargetDataset(Tensor.zeros([5, 3]), targets: ["a": Tensor(labels: [0, 1, 0, 1])])
         }
-        expectError(mentions: ["\"b\""]) {
+        expectGradusError(mentions: ["\"b\""]) {
             _ = try MultiTargetDataset(Tensor.zeros([4, 3]), targets: ["a": Tensor(labels: [0, 1, 0, 1]), "b": Tensor.zeros([3, 1])])
         }
-        expectError(mentions: ["\"features\""]) {
+        expectGradusError(mentions: ["\"features\""]) {
             _ = try MultiTargetDataset(["image": Tensor.zeros([4, 2]), "features": Tensor.zeros([2, 2])] as TensorGroup,
                                        targets: ["a": Tensor(labels: [0, 1, 0, 1])])
         }
-        expectError(.invalidArgument, mentions: ["at least one named tensor"]) {
+        expectGradusError(.invalidArgument, mentions: ["at least one named tensor"]) {
             _ = try MultiTargetDataset(Tensor.zeros([4, 3]), targets: [:])
         }
-        expectError(.shapeMismatch, mentions: ["no first dimension"]) {
+        expectGradusError(.shapeMismatch, mentions: ["no first dimension"]) {
             _ = try MultiTargetDataset(Tensor.zeros([4, 3]), targets: ["a": Tensor.zeros([])])
         }
         let data = try MultiTargetDataset(Tensor.zeros([4, 3]), targets: ["a": Tensor(labels: [0, 1, 0, 1])])
-        expectError(.indexOutOfRange, mentions: ["index 4", "0..<4"]) {
+        expectGradusError(.indexOutOfRange, mentions: ["index 4", "0..<4"]) {
             _ = try GradusError.catching { data.sample(at: 4) }
         }
         let (train, validation) = try data.holdingOut(0.25, seed: 0)
         #expect(train.count == 3 && validation.count == 1)
-        expectError(mentions: ["fraction"]) { _ = try data.holdingOut(1.5, seed: 0) }
+        expectGradusError(mentions: ["fraction"]) { _ = try data.holdingOut(1.5, seed: 0) }
     }
 
     /// The code of the DocC article "Models of several outputs", run as written (the model's class is

@@ -1,5 +1,6 @@
 import Foundation
 import Gradus
+import Testing
 
 /// A fresh temporary folder, removed by the caller with `try? FileManager.default.removeItem(atPath:)`.
 func temporaryFolder(_ tag: String) throws -> String {
@@ -35,4 +36,21 @@ func writeLineCSV(to path: String, count: Int = 100) throws {
 /// The raw bytes of every tensor of a state dictionary, for bit-exact comparisons.
 func bytes(_ state: [String: Tensor]) -> [String: [Float]] {
     state.mapValues { $0.scalars(as: Float.self) }
+}
+
+/// Expects `body` to throw a ``GradusError`` (of `kind`, when given) whose message contains every string
+/// of `mentions`.
+func expectGradusError(_ kind: GradusError.Kind? = nil, mentions: [String],
+                         sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) {
+    do {
+        try body()
+        Issue.record("expected a GradusError, nothing was thrown", sourceLocation: sourceLocation)
+    } catch let error as GradusError {
+        if let kind { #expect(error.kind == kind, "wrong kind in: \(error)", sourceLocation: sourceLocation) }
+        for m in mentions {
+            #expect(error.message.contains(m), "\"\(m)\" not mentioned in: \(error)", sourceLocation: sourceLocation)
+        }
+    } catch {
+        Issue.record("expected a GradusError, got \(error)", sourceLocation: sourceLocation)
+    }
 }

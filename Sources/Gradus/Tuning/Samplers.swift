@@ -310,6 +310,19 @@ public struct TPESampler: Sampler {
         return out
     }
 
+    /// For values sorted in [low, high]: each one's larger distance to its neighbours (the range's ends
+    /// bounding the first and last), except that the first and last take the distance to their inner
+    /// neighbour when there are two or more — the neighbour rule of Optuna's Parzen estimators.
+    static func neighbourDistances(_ sorted: [Double], low: Double, high: Double) -> [Double] {
+        let ends = [low] + sorted + [high]
+        var out = sorted.indices.map { i in Swift.max(ends[i + 1] - ends[i], ends[i + 2] - ends[i + 1]) }
+        if ends.count >= 4 {
+            out[0] = ends[2] - ends[1]
+            out[out.count - 1] = ends[ends.count - 2] - ends[ends.count - 3]
+        }
+        return out
+    }
+
     /// The bandwidths of the Gaussians at `observations` (internal values: logarithms on log scales) in
     /// [low, high] (for whole numbers: widened by ½ on each side), as Optuna 5's Parzen estimator: the
     /// larger distance to the neighbouring observations, the range's ends bounding the first and last,
@@ -323,19 +336,7 @@ public struct TPESampler: Sampler {
     public static func bandwidths(_ observations: [Double], low: Double, high: Double) -> [Double] {
         guard !observations.isEmpty else { return [] }
         let order = observations.indices.sorted { observations[$0] < observations[$1] }
-        var ends: [Double] = [low]
-        for i in order { ends.append(observations[i]) }
-        ends.append(high)
-        var sorted: [Double] = []
-        for i in 0..<order.count {
-            let before: Double = ends[i + 1] - ends[i]
-            let after: Double = ends[i + 2] - ends[i + 1]
-            sorted.append(Swift.max(before, after))
-        }
-        if ends.count >= 4 {
-            sorted[0] = ends[2] - ends[1]
-            sorted[sorted.count - 1] = ends[ends.count - 2] - ends[ends.count - 3]
-        }
+        let sorted = neighbourDistances(order.map { observations[$0] }, low: low, high: high)
         let range = high - low
         let minSigma = range / Swift.min(100, 1 + Double(observations.count + 1))
         var out = [Double](repeating: 0, count: observations.count)
@@ -515,20 +516,7 @@ struct ParzenEstimator {
             // Neighbour rule on the observations and the prior's mean, bounded by the range's ends.
             let withPrior = observations + [priorMu]
             let order = withPrior.indices.sorted { withPrior[$0] < withPrior[$1] }
-            let sorted: [Double] = order.map { withPrior[$0] }
-            var ends: [Double] = [low - step / 2]
-            ends.append(contentsOf: sorted)
-            ends.append(high + step / 2)
-            var sortedSigmas: [Double] = []
-            for i in 0..<sorted.count {
-                let before: Double = ends[i + 1] - ends[i]
-                let after: Double = ends[i + 2] - ends[i + 1]
-                sortedSigmas.append(Swift.max(before, after))
-            }
-            if ends.count >= 4 {
-                sortedSigmas[0] = ends[2] - ends[1]
-                sortedSigmas[sortedSigmas.count - 1] = ends[ends.count - 2] - ends[ends.count - 3]
-            }
+            let sortedSigmas = TPESampler.neighbourDistances(order.map { withPrior[$0] }, low: low - step / 2, high: high + step / 2)
             var all = [Double](repeating: 0, count: withPrior.count)
             for (k, i) in order.enumerated() { all[i] = sortedSigmas[k] }
             let kernels = Double(observations.count + 1)
