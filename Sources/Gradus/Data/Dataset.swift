@@ -47,8 +47,8 @@ public protocol Dataset: Sendable {
 }
 
 extension Dataset {
-    /// Collates ``sample(at:)`` for each index: inputs with ``Collatable/collate(_:)`` of ``Input``,
-    /// targets with that of ``Target``. Samples that do not fit together (another shape, other
+    /// Collates ``sample(at:)`` for each index: inputs with ``Collatable/collate(_:)`` of ``Dataset/Input``,
+    /// targets with that of ``Dataset/Target``. Samples that do not fit together (another shape, other
     /// field names) are a ``GradusError`` naming the samples and the first difference.
     ///
     /// ```swift

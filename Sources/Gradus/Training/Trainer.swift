@@ -8,7 +8,7 @@ import Glibc
 ///
 /// Use it either whole, with ``fit(train:test:epochs:batchSize:onBatch:onEpoch:)``, or piece by piece
 /// in your own loop with `trainStep(inputs:targets:)` (one optimizer step on a batch you made),
-/// ``trainEpoch(_:batchSize:epochs:onBatch:)`` and ``evaluate(_:batchSize:)``.
+/// ``trainEpoch(_:batchSize:epochs:onBatch:)`` and ``evaluate(_:batchSize:classes:)``.
 ///
 /// The order of the batches of epoch `e` depends only on ``seed`` and `e` (``DataLoader/order(epoch:)``),
 /// so a run restored with ``restore(epoch:step:unfinishedEpoch:)`` (and the model's and optimizer's state dictionaries)
@@ -596,7 +596,7 @@ public final class Trainer {
         }
     }
 
-    /// Evaluates any model on `data` (see ``evaluate(_:batchSize:)``); the model is left in the mode it had.
+    /// Evaluates any model on `data` (see ``evaluate(_:batchSize:classes:)``); the model is left in the mode it had.
     /// The data's inputs must be ``Tensor``s (a ``GradusError`` otherwise, recorded inside
     /// ``GradusError/catching(_:)``, a stop with the message outside).
     ///
@@ -620,7 +620,7 @@ public final class Trainer {
     }
 
     /// Evaluates a model with several inputs on data whose inputs are ``TensorGroup``s (see
-    /// ``evaluate(_:batchSize:)``); the model is left in the mode it had.
+    /// ``evaluate(_:batchSize:classes:)``); the model is left in the mode it had.
     ///
     /// - Parameters:
     ///   - model: the model.
