@@ -93,4 +93,19 @@ struct FusedLSTMSequenceTests {
         let worst = zip(recorded.scalars(), y64).map { abs(Double($0) - $1) }.max() ?? 0
         #expect(worst < 1e-5, "Float32 fused vs Float64 step by step: \(worst)")
     }
+
+    @Test("an empty batch gives empty outputs and zero weight gradients, as step by step")
+    func emptyBatch() {
+        for stepwise in [false, true] {
+            var rng = SeededGenerator(seed: 6)
+            let lstm = LSTM(inputSize: 3, hiddenSize: 4, generator: &rng)
+            let x = Tensor.zeros([5, 0, 3]).requiringGrad()
+            let forward = { lstm(x, nil) }
+            let (y, state) = stepwise ? KernelTesting.withStepwiseRecurrence(forward) : forward()
+            #expect(y.shape == [5, 0, 4] && state.hidden.shape == [1, 0, 4] && state.cell.shape == [1, 0, 4])
+            (y.sum() + state.cell.sum()).backward()
+            #expect(x.grad?.shape == [5, 0, 3])
+            for p in lstm.parameters() { #expect(p.grad.map { $0.scalars().allSatisfy { $0 == 0 } } ?? true, "stepwise \(stepwise)") }
+        }
+    }
 }
