@@ -22,9 +22,15 @@ extension LSTM {
     /// the last to the first. Every tensor is Float32.
     static func sequence(projected: Tensor, h0: Tensor, c0: Tensor, weight: Tensor, bias: Tensor?, reverse: Bool) -> Tensor {
         let (steps, n, h) = (projected.shape[0], projected.shape[1], weight.shape[1])
+        var inputs = [projected, h0, c0, weight]
+        if let bias { inputs.append(bias) }
+        // What backward reads (the gates' activations and the previous cell state of every step) is kept
+        // only when the operation is recorded; inference reuses one step's room.
+        let recording = GradMode.isEnabled && inputs.contains { $0.requiresGrad }
+        let keptSteps = recording ? steps : 1
         let out = Tensor(uninitializedShape: [steps, n, 2 * h], dtype: .float32)
-        let saved = Tensor(uninitializedShape: [steps, n, 5 * h], dtype: .float32)
-        let previousCells = Tensor(uninitializedShape: [steps, n, h], dtype: .float32)
+        let saved = Tensor(uninitializedShape: [keptSteps, n, 5 * h], dtype: .float32)
+        let previousCells = Tensor(uninitializedShape: [keptSteps, n, h], dtype: .float32)
         let (pp, ph0, pc0, pw) = (projected.pointer(Float.self), h0.pointer(Float.self), c0.pointer(Float.self), weight.pointer(Float.self))
         let pb = bias.map { $0.pointer(Float.self) }
         let (po, ps, pcp) = (out.pointer(Float.self), saved.pointer(Float.self), previousCells.pointer(Float.self))
@@ -38,6 +44,7 @@ extension LSTM {
             for s in 0..<steps {
                 let t = reverse ? steps - 1 - s : s
                 let before = reverse ? t + 1 : t - 1          // the step whose state this one reads
+                let kept = recording ? t : 0                  // the slot of what backward reads
                 // gates = projection + b_hh + h_prev·W_hhᵀ
                 let projection = pp + (t * n + r0) * 4 * h
                 for r in 0..<m {
@@ -49,18 +56,17 @@ extension LSTM {
                 RawBLAS.gemm(m: m, n: 4 * h, k: h, hPrev, lda: ldh, transA: false, UnsafePointer(pw), ldb: h, transB: true,
                              beta: 1, gates, ldc: 4 * h)
                 // The cell reads the previous cell state contiguous: keep a copy for backward too.
-                let cPrev = pcp + (t * n + r0) * h
+                let cPrev = pcp + (kept * n + r0) * h
                 if s == 0 {
                     cPrev.update(from: pc0 + r0 * h, count: m * h)
                 } else {
                     let previous = po + (before * n + r0) * 2 * h + h
                     for r in 0..<m { (cPrev + r * h).update(from: previous + r * 2 * h, count: h) }
                 }
-                gradus_lstm_cell_forward_f32(m, h, gates, cPrev, po + (t * n + r0) * 2 * h, ps + (t * n + r0) * 5 * h)
+                gradus_lstm_cell_forward_f32(m, h, gates, cPrev, po + (t * n + r0) * 2 * h, ps + (kept * n + r0) * 5 * h)
             }
         }
-        var inputs = [projected, h0, c0, weight]
-        if let bias { inputs.append(bias) }
+        guard recording else { return out }
         Tensor.record("lstmSequence", output: out, inputs: inputs) { g, y in
             if GradMode.isEnabled {
                 return sequenceGradients(projected: projected, h0: h0, c0: c0, weight: weight, bias: bias, reverse: reverse,

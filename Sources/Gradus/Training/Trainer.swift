@@ -414,9 +414,7 @@ public final class Trainer {
             }
         }
         var result = StepResult(loss: value, count: count, correct: outputHeads.isEmpty ? tallies[0].correct : 0)
-        if !outputHeads.isEmpty {
-            result.outputs = zip(outputHeads, tallies).map { $1.metrics(name: $0.name, task: $0.task) }
-        }
+        result.outputs = zip(outputHeads, tallies).map { $1.metrics(name: $0.name, task: $0.task) }
         result.tallies = tallies
         return (result, nil)
     }
@@ -505,7 +503,8 @@ public final class Trainer {
         }
         var lossSum = progress.lossSum, seen = progress.seen, processed = progress.processed
         var correct = progress.correct, skipped = progress.skipped
-        var tallies = progress.outputTallies
+        // Per output head (none for a model with one output); a resumed epoch's sums when it kept them.
+        var tallies = progress.outputTallies.isEmpty ? Array(repeating: OutputTally(), count: outputHeads.count) : progress.outputTallies
         func mean(_ total: Double) -> Double { seen == 0 ? (skipped > 0 ? .nan : 0) : total / Double(seen) }
         for (k, batch) in loader.batches(epoch: epoch).enumerated() {
             if k < progress.batches { continue }
@@ -536,10 +535,7 @@ public final class Trainer {
                 lossSum += r.loss * Double(r.count)
                 seen += r.count
                 correct += r.correct
-                if !outputHeads.isEmpty {
-                    if tallies.isEmpty { tallies = Array(repeating: OutputTally(), count: r.tallies.count) }
-                    for i in tallies.indices { tallies[i].add(r.tallies[i]) }
-                }
+                for i in tallies.indices { tallies[i].add(r.tallies[i]) }
             }
             if let onBatch {
                 let elapsed = Self.seconds(since: start)
@@ -551,7 +547,6 @@ public final class Trainer {
                                          samplesPerSecond: Double(processed) / Swift.max(elapsed, 1e-9), secondsLeft: left))
             }
         }
-        if !outputHeads.isEmpty && tallies.isEmpty { tallies = Array(repeating: OutputTally(), count: outputHeads.count) }
         if let group = dataParallel {
             let t = try group.sumAcrossProcesses([lossSum, Double(seen), Double(processed), Double(correct)] + tallies.flatMap(\.values))
             lossSum = t[0]; seen = Int(t[1]); processed = Int(t[2]); correct = Int(t[3])
