@@ -191,6 +191,8 @@ import pytorch_ref  # mlp_sgd_b64 and lenet_sgd_b64, PyTorch's side of the fp32 
 W.update({"sgemm_1024_bf16": bf16(lambda: sgemm(1024)), "sgemm_2048_bf16": bf16(lambda: sgemm(2048)),
           "mlp_sgd_b64_bf16": bf16(pytorch_ref.mlp_train), "lenet_sgd_b64_bf16": bf16(pytorch_ref.lenet_train),
           "cnn_c3_b64_bf16": bf16(cnn_train), "transformer_l128_bf16": bf16(transformer_long)})
+# Gradus's `_plan` rows run the same models through its InferencePlan; PyTorch's side is eager as above.
+W.update({"mlp_infer_b1_plan": pytorch_ref.mlp_infer1, "cnn_infer_b1_plan": cnn_infer1})
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(); p.add_argument("--threads", type=int, default=1); p.add_argument("only", nargs="*")

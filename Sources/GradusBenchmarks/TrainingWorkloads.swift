@@ -145,5 +145,30 @@ enum TrainingWorkloads {
         return (t * 1e6, "us/sample")
     }
 
-    static let all: [Workload] = [linreg, mlpSGD, mlpAdam, lenetSGD, mlpInfer, mlpInferInt8, cnnSGD, cnnInfer]
+    /// mlp_infer_b1 through an ``InferencePlan`` (row products with bias and ReLU fused, planned buffers);
+    /// the reference sides run the same model as for mlp_infer_b1.
+    static let mlpInferPlan = Workload(name: "mlp_infer_b1_plan") {
+        var rng = SeededGenerator(seed: 0)
+        let model = mlp(&rng)
+        model.eval()
+        let plan = InferencePlan(model)
+        let x = Tensor.uniform([1, 784], generator: &rng)
+        let t = secondsPerCall(reps: 1000) { _ = try! plan(x).argmax() }
+        return (t * 1e6, "us/sample")
+    }
+
+    /// cnn_infer_b1 through an ``InferencePlan`` (one oneDNN chain: batch normalization folded into the
+    /// convolutions, ReLU fused, blocked layouts); the reference sides run the same model as for cnn_infer_b1.
+    static let cnnInferPlan = Workload(name: "cnn_infer_b1_plan") {
+        var rng = SeededGenerator(seed: 0)
+        let model = cnn(&rng)
+        model.eval()
+        let plan = InferencePlan(model)
+        let x = Tensor.uniform([1, 3, 32, 32], generator: &rng)
+        let t = secondsPerCall(reps: 1000) { _ = try! plan(x).argmax() }
+        return (t * 1e6, "us/sample")
+    }
+
+    static let all: [Workload] = [linreg, mlpSGD, mlpAdam, lenetSGD, mlpInfer, mlpInferInt8, cnnSGD, cnnInfer,
+                                  mlpInferPlan, cnnInferPlan]
 }

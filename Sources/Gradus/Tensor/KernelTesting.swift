@@ -48,6 +48,15 @@ public enum KernelTesting {
         return try body()
     }
 
+    /// Runs `body` with an ``InferencePlan`` compiling one-sample linear layers as row products
+    /// (`rowProducts`, the default) or as oneDNN inner products; restores the default after. Plans
+    /// compiled inside keep their choice.
+    public static func withInferenceRowProducts<R>(_ rowProducts: Bool, _ body: () throws -> R) rethrows -> R {
+        InferenceBuilder.rowProductsOverride.store(rowProducts ? 0 : 1, ordering: .relaxed)
+        defer { InferenceBuilder.rowProductsOverride.store(0, ordering: .relaxed) }
+        return try body()
+    }
+
     /// Whether this processor can run the VNNI row kernel of one-row quantized products.
     public static var hasQuantizedRowKernel: Bool { DynamicQuantization.hasRowKernel }
 

@@ -96,6 +96,13 @@ enum OneDNNProduct {
         if let (get, set) = openMP, get() != 1 { set(1) }
     }
 
+    /// Lets oneDNN's primitives called next from this thread use `threads` OpenMP threads (an
+    /// ``InferencePlan``'s chains, which Gradus cannot split itself); the next product called from
+    /// this thread limits it to one again.
+    static func allowOpenMPThreads(_ threads: Int) {
+        if let (get, set) = openMP, get() != Int32(threads) { set(Int32(threads)) }
+    }
+
     /// c = op(a)·op(b) + beta·c for row-major Float32 matrices (m, n, k > 0); false when oneDNN refused
     /// (it then wrote nothing, and the caller uses OpenBLAS).
     @inline(__always)

@@ -1,0 +1,407 @@
+// See include/gradus_network.h.
+#include "gradus_network.h"
+#include <oneapi/dnnl/dnnl.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    dnnl_primitive_t primitive;
+    dnnl_exec_arg_t args[4];
+    int count;
+    char *implementation;
+} step_t;
+
+struct gradus_network {
+    dnnl_engine_t engine;
+    dnnl_stream_t stream;
+    int rank;
+    dnnl_dims_t dims;            // the current tensor's logical dimensions
+    dnnl_memory_desc_t md;       // ... and its layout
+    dnnl_memory_t current;       // ... and its memory (the input's until a step writes)
+    dnnl_memory_t input;         // plain input; its handle is the caller's buffer during a run
+    step_t *steps;
+    int step_count, step_capacity;
+    dnnl_memory_t *owned;        // intermediate memories and packed weights
+    int owned_count, owned_capacity;
+    dnnl_memory_t output;        // plain output for a final reorder (created on the first run)
+    int output_needs_reorder;
+    dnnl_primitive_t output_reorder;
+};
+
+static int plain_tag(int rank) { return rank == 4 ? dnnl_nchw : dnnl_nc; }
+
+static int own(gradus_network *net, dnnl_memory_t m) {
+    if (net->owned_count == net->owned_capacity) {
+        int cap = net->owned_capacity ? 2 * net->owned_capacity : 16;
+        dnnl_memory_t *grown = realloc(net->owned, (size_t)cap * sizeof *grown);
+        if (!grown) return dnnl_out_of_memory;
+        net->owned = grown;
+        net->owned_capacity = cap;
+    }
+    net->owned[net->owned_count++] = m;
+    return dnnl_success;
+}
+
+static dnnl_status_t new_memory(gradus_network *net, const dnnl_memory_desc_t *md, dnnl_memory_t *out) {
+    dnnl_status_t s = dnnl_memory_create(out, md, net->engine, DNNL_MEMORY_ALLOCATE);
+    if (s != dnnl_success) return s;
+    if (own(net, *out) != dnnl_success) {
+        dnnl_memory_destroy(*out);
+        return dnnl_out_of_memory;
+    }
+    return dnnl_success;
+}
+
+/// Appends an executable step built from `pd` (the primitive is created here; pd stays the caller's).
+static dnnl_status_t append(gradus_network *net, const_dnnl_primitive_desc_t pd, const dnnl_exec_arg_t *args, int count) {
+    if (net->step_count == net->step_capacity) {
+        int cap = net->step_capacity ? 2 * net->step_capacity : 8;
+        step_t *grown = realloc(net->steps, (size_t)cap * sizeof *grown);
+        if (!grown) return dnnl_out_of_memory;
+        net->steps = grown;
+        net->step_capacity = cap;
+    }
+    step_t *step = &net->steps[net->step_count];
+    dnnl_status_t s = dnnl_primitive_create(&step->primitive, pd);
+    if (s != dnnl_success) return s;
+    memcpy(step->args, args, (size_t)count * sizeof *args);
+    step->count = count;
+    const char *info = NULL;
+    dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &info);
+    step->implementation = info ? strdup(info) : NULL;
+    net->step_count++;
+    return dnnl_success;
+}
+
+/// Reorders `from` (layout `from_md`) into a new owned memory of layout `to_md`, as a step of the chain
+/// (`now` = 0) or at once (`now` = 1, for weights); the new memory is returned in `to`.
+static dnnl_status_t reorder(gradus_network *net, dnnl_memory_t from, const dnnl_memory_desc_t *from_md,
+                             const dnnl_memory_desc_t *to_md, dnnl_memory_t *to, int now) {
+    dnnl_status_t s = new_memory(net, to_md, to);
+    if (s != dnnl_success) return s;
+    dnnl_primitive_desc_t pd = NULL;
+    s = dnnl_reorder_primitive_desc_create(&pd, from_md, net->engine, to_md, net->engine, NULL);
+    if (s != dnnl_success) return s;
+    dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, *to}};
+    if (now) {
+        dnnl_primitive_t r = NULL;
+        s = dnnl_primitive_create(&r, pd);
+        if (s == dnnl_success) s = dnnl_primitive_execute(r, net->stream, 2, args);
+        if (s == dnnl_success) s = dnnl_stream_wait(net->stream);
+        if (r) dnnl_primitive_destroy(r);
+    } else {
+        s = append(net, pd, args, 2);
+    }
+    dnnl_primitive_desc_destroy(pd);
+    return s;
+}
+
+/// The current tensor in layout `md`: itself when it already is, otherwise reordered by a step.
+static dnnl_status_t current_as(gradus_network *net, const dnnl_memory_desc_t *md, dnnl_memory_t *out) {
+    if (dnnl_memory_desc_equal(md, &net->md)) {
+        *out = net->current;
+        return dnnl_success;
+    }
+    return reorder(net, net->current, &net->md, md, out, 0);
+}
+
+/// Packs caller-owned plain data (`count` dims, tag) into a new owned memory of layout `md`.
+static dnnl_status_t pack(gradus_network *net, const float *data, int count, const dnnl_dims_t dims, int tag,
+                          const dnnl_memory_desc_t *md, dnnl_memory_t *out) {
+    dnnl_memory_desc_t user_md;
+    dnnl_status_t s = dnnl_memory_desc_init_by_tag(&user_md, count, dims, dnnl_f32, (dnnl_format_tag_t)tag);
+    if (s != dnnl_success) return s;
+    dnnl_memory_t user = NULL;
+    s = dnnl_memory_create(&user, &user_md, net->engine, (void *)data);
+    if (s != dnnl_success) return s;
+    s = reorder(net, user, &user_md, md, out, 1);
+    dnnl_memory_destroy(user);
+    return s;
+}
+
+static int eltwise_kind(int activation) {
+    switch (activation) {
+    case gradus_activation_relu: return dnnl_eltwise_relu;
+    case gradus_activation_tanh: return dnnl_eltwise_tanh;
+    case gradus_activation_sigmoid: return dnnl_eltwise_logistic;
+    case gradus_activation_elu: return dnnl_eltwise_elu;
+    case gradus_activation_gelu_erf: return dnnl_eltwise_gelu_erf;
+    case gradus_activation_gelu_tanh: return dnnl_eltwise_gelu_tanh;
+    case gradus_activation_silu: return dnnl_eltwise_swish;
+    case gradus_activation_clip: return dnnl_eltwise_clip_v2;
+    default: return -1;
+    }
+}
+
+static float eltwise_alpha(int activation, float alpha) { return activation == gradus_activation_silu ? 1.f : alpha; }
+
+gradus_network *gradus_network_create(int rank, const long *dims) {
+    if (rank != 2 && rank != 4) return NULL;
+    for (int i = 0; i < rank; i++) if (dims[i] <= 0) return NULL;
+    gradus_network *net = calloc(1, sizeof *net);
+    if (!net) return NULL;
+    if (dnnl_engine_create(&net->engine, dnnl_cpu, 0) != dnnl_success) { free(net); return NULL; }
+    if (dnnl_stream_create(&net->stream, net->engine, dnnl_stream_default_flags) != dnnl_success) {
+        dnnl_engine_destroy(net->engine);
+        free(net);
+        return NULL;
+    }
+    net->rank = rank;
+    for (int i = 0; i < rank; i++) net->dims[i] = dims[i];
+    if (dnnl_memory_desc_init_by_tag(&net->md, rank, net->dims, dnnl_f32, (dnnl_format_tag_t)plain_tag(rank)) != dnnl_success
+        || dnnl_memory_create(&net->input, &net->md, net->engine, DNNL_MEMORY_NONE) != dnnl_success) {
+        gradus_network_destroy(net);
+        return NULL;
+    }
+    net->current = net->input;
+    return net;
+}
+
+/// Creates the primitive descriptor for `desc`, with `activation` fused when oneDNN can; `fused` says
+/// whether it was.
+static dnnl_status_t descriptor(gradus_network *net, const void *desc, int activation, float alpha, float beta,
+                                dnnl_primitive_desc_t *pd, int *fused) {
+    *fused = 0;
+    int kind = eltwise_kind(activation);
+    if (kind >= 0) {
+        dnnl_primitive_attr_t attr = NULL;
+        dnnl_post_ops_t ops = NULL;
+        dnnl_status_t s = dnnl_primitive_attr_create(&attr);
+        if (s == dnnl_success) s = dnnl_post_ops_create(&ops);
+        if (s == dnnl_success) s = dnnl_post_ops_append_eltwise(ops, 1.f, (dnnl_alg_kind_t)kind, eltwise_alpha(activation, alpha), beta);
+        if (s == dnnl_success) s = dnnl_primitive_attr_set_post_ops(attr, ops);
+        if (s == dnnl_success) s = dnnl_primitive_desc_create(pd, desc, attr, net->engine, NULL);
+        if (ops) dnnl_post_ops_destroy(ops);
+        if (attr) dnnl_primitive_attr_destroy(attr);
+        if (s == dnnl_success) { *fused = 1; return s; }
+    }
+    return dnnl_primitive_desc_create(pd, desc, NULL, net->engine, NULL);
+}
+
+/// Runs the layer step built from `pd` (source, packed weights, bias, destination) and makes its
+/// destination the current tensor.
+static dnnl_status_t add_weighted(gradus_network *net, dnnl_primitive_desc_t pd, int weight_rank, const dnnl_dims_t weight_dims,
+                                  const float *weights, const float *bias, long outputs, int rank, const dnnl_dims_t out_dims) {
+    const dnnl_memory_desc_t *src_md = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
+    const dnnl_memory_desc_t *w_md = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    const dnnl_memory_desc_t *b_md = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 1);
+    const dnnl_memory_desc_t *dst_md = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
+    dnnl_memory_t src = NULL, w = NULL, b = NULL, dst = NULL;
+    dnnl_status_t s = pack(net, weights, weight_rank, weight_dims, weight_rank == 4 ? dnnl_oihw : dnnl_oi, w_md, &w);
+    if (s == dnnl_success && bias) {
+        const dnnl_dims_t bias_dims = {outputs};
+        s = pack(net, bias, 1, bias_dims, dnnl_x, b_md, &b);
+    }
+    if (s == dnnl_success) s = current_as(net, src_md, &src);
+    if (s == dnnl_success) s = new_memory(net, dst_md, &dst);
+    if (s != dnnl_success) return s;
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}, {DNNL_ARG_BIAS, b}};
+    s = append(net, pd, args, bias ? 4 : 3);
+    if (s != dnnl_success) return s;
+    net->rank = rank;
+    memcpy(net->dims, out_dims, sizeof(dnnl_dims_t));
+    net->md = *dst_md;
+    net->current = dst;
+    return dnnl_success;
+}
+
+int gradus_network_add_activation(gradus_network *net, int activation, float alpha, float beta) {
+    int kind = eltwise_kind(activation);
+    if (kind < 0) return activation == gradus_activation_none ? dnnl_success : dnnl_invalid_arguments;
+    dnnl_eltwise_desc_t desc;
+    dnnl_status_t s = dnnl_eltwise_forward_desc_init(&desc, dnnl_forward_inference, (dnnl_alg_kind_t)kind, &net->md,
+                                                     eltwise_alpha(activation, alpha), beta);
+    if (s != dnnl_success) return s;
+    dnnl_primitive_desc_t pd = NULL;
+    if ((s = dnnl_primitive_desc_create(&pd, &desc, NULL, net->engine, NULL)) != dnnl_success) return s;
+    dnnl_memory_t dst = net->current;
+    // In place, except on the caller's input.
+    if (net->current == net->input) s = new_memory(net, &net->md, &dst);
+    if (s == dnnl_success) {
+        dnnl_exec_arg_t args[2] = {{DNNL_ARG_SRC, net->current}, {DNNL_ARG_DST, dst}};
+        s = append(net, pd, args, 2);
+    }
+    dnnl_primitive_desc_destroy(pd);
+    if (s == dnnl_success) net->current = dst;
+    return s;
+}
+
+static long window_output(long in, long kernel, long stride, long dilation, long before, long after) {
+    long extent = (kernel - 1) * dilation + 1;
+    long span = in + before + after - extent;
+    return span < 0 ? 0 : span / stride + 1;
+}
+
+int gradus_network_add_convolution(gradus_network *net, long out_channels, long kh, long kw,
+                                   long stride_h, long stride_w, long dilation_h, long dilation_w,
+                                   long pad_top, long pad_left, long pad_bottom, long pad_right,
+                                   const float *weights, const float *bias,
+                                   int activation, float alpha, float beta) {
+    if (net->rank != 4 || out_channels <= 0 || kh <= 0 || kw <= 0 || stride_h <= 0 || stride_w <= 0
+        || dilation_h <= 0 || dilation_w <= 0 || pad_top < 0 || pad_left < 0 || pad_bottom < 0 || pad_right < 0)
+        return dnnl_invalid_arguments;
+    long oh = window_output(net->dims[2], kh, stride_h, dilation_h, pad_top, pad_bottom);
+    long ow = window_output(net->dims[3], kw, stride_w, dilation_w, pad_left, pad_right);
+    if (oh <= 0 || ow <= 0) return dnnl_invalid_arguments;
+    const dnnl_dims_t src_dims = {net->dims[0], net->dims[1], net->dims[2], net->dims[3]};
+    const dnnl_dims_t w_dims = {out_channels, net->dims[1], kh, kw}, b_dims = {out_channels};
+    const dnnl_dims_t dst_dims = {net->dims[0], out_channels, oh, ow};
+    const dnnl_dims_t strides = {stride_h, stride_w}, dilates = {dilation_h - 1, dilation_w - 1};
+    const dnnl_dims_t pad_l = {pad_top, pad_left}, pad_r = {pad_bottom, pad_right};
+    dnnl_memory_desc_t src_md, w_md, b_md, dst_md;
+    dnnl_status_t s = dnnl_memory_desc_init_by_tag(&src_md, 4, src_dims, dnnl_f32, dnnl_format_tag_any);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&w_md, 4, w_dims, dnnl_f32, dnnl_format_tag_any);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&b_md, 1, b_dims, dnnl_f32, dnnl_x);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&dst_md, 4, dst_dims, dnnl_f32, dnnl_format_tag_any);
+    if (s != dnnl_success) return s;
+    dnnl_convolution_desc_t desc;
+    s = dnnl_dilated_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct, &src_md, &w_md,
+                                                   bias ? &b_md : NULL, &dst_md, strides, dilates, pad_l, pad_r);
+    if (s != dnnl_success) return s;
+    dnnl_primitive_desc_t pd = NULL;
+    int fused = 0;
+    if ((s = descriptor(net, &desc, activation, alpha, beta, &pd, &fused)) != dnnl_success) return s;
+    s = add_weighted(net, pd, 4, w_dims, weights, bias, out_channels, 4, dst_dims);
+    dnnl_primitive_desc_destroy(pd);
+    if (s == dnnl_success && !fused) s = gradus_network_add_activation(net, activation, alpha, beta);
+    return s;
+}
+
+int gradus_network_add_pooling(gradus_network *net, int kind, long kh, long kw, long stride_h, long stride_w,
+                               long dilation_h, long dilation_w, long pad_top, long pad_left,
+                               long pad_bottom, long pad_right) {
+    if (net->rank != 4 || kh <= 0 || kw <= 0 || stride_h <= 0 || stride_w <= 0 || dilation_h <= 0 || dilation_w <= 0
+        || pad_top < 0 || pad_left < 0 || pad_bottom < 0 || pad_right < 0)
+        return dnnl_invalid_arguments;
+    dnnl_alg_kind_t alg = kind == gradus_pooling_max ? dnnl_pooling_max
+        : kind == gradus_pooling_average_including_padding ? dnnl_pooling_avg_include_padding : dnnl_pooling_avg_exclude_padding;
+    long oh = window_output(net->dims[2], kh, stride_h, dilation_h, pad_top, pad_bottom);
+    long ow = window_output(net->dims[3], kw, stride_w, dilation_w, pad_left, pad_right);
+    if (oh <= 0 || ow <= 0) return dnnl_invalid_arguments;
+    const dnnl_dims_t dst_dims = {net->dims[0], net->dims[1], oh, ow};
+    const dnnl_dims_t strides = {stride_h, stride_w}, kernel = {kh, kw}, dilation = {dilation_h - 1, dilation_w - 1};
+    const dnnl_dims_t pad_l = {pad_top, pad_left}, pad_r = {pad_bottom, pad_right};
+    dnnl_memory_desc_t dst_md;
+    dnnl_status_t s = dnnl_memory_desc_init_by_tag(&dst_md, 4, dst_dims, dnnl_f32, dnnl_format_tag_any);
+    if (s != dnnl_success) return s;
+    dnnl_pooling_v2_desc_t desc;
+    s = dnnl_pooling_v2_forward_desc_init(&desc, dnnl_forward_inference, alg, &net->md, &dst_md, strides, kernel, dilation, pad_l, pad_r);
+    if (s != dnnl_success) return s;
+    dnnl_primitive_desc_t pd = NULL;
+    if ((s = dnnl_primitive_desc_create(&pd, &desc, NULL, net->engine, NULL)) != dnnl_success) return s;
+    const dnnl_memory_desc_t *out_md = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
+    dnnl_memory_t dst = NULL;
+    s = new_memory(net, out_md, &dst);
+    if (s == dnnl_success) {
+        dnnl_exec_arg_t args[2] = {{DNNL_ARG_SRC, net->current}, {DNNL_ARG_DST, dst}};
+        s = append(net, pd, args, 2);
+    }
+    if (s == dnnl_success) {
+        memcpy(net->dims, dst_dims, sizeof(dnnl_dims_t));
+        net->md = *out_md;
+        net->current = dst;
+    }
+    dnnl_primitive_desc_destroy(pd);
+    return s;
+}
+
+int gradus_network_add_inner_product(gradus_network *net, long out_features, const float *weights, const float *bias,
+                                     int activation, float alpha, float beta) {
+    if (out_features <= 0) return dnnl_invalid_arguments;
+    int rank = net->rank;
+    dnnl_dims_t w_dims = {out_features};
+    for (int i = 1; i < rank; i++) w_dims[i] = net->dims[i];
+    const dnnl_dims_t b_dims = {out_features}, dst_dims = {net->dims[0], out_features};
+    dnnl_memory_desc_t src_md, w_md, b_md, dst_md;
+    dnnl_status_t s = dnnl_memory_desc_init_by_tag(&w_md, rank, w_dims, dnnl_f32, dnnl_format_tag_any);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&b_md, 1, b_dims, dnnl_f32, dnnl_x);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&dst_md, 2, dst_dims, dnnl_f32, dnnl_nc);
+    if (s != dnnl_success) return s;
+    // The current layout as it is (a blocked [n, c, h, w] goes in without a reorder); any layout when
+    // oneDNN has no kernel for it.
+    dnnl_primitive_desc_t pd = NULL;
+    int fused = 0;
+    dnnl_inner_product_desc_t desc;
+    s = dnnl_inner_product_forward_desc_init(&desc, dnnl_forward_inference, &net->md, &w_md, bias ? &b_md : NULL, &dst_md);
+    if (s == dnnl_success) s = descriptor(net, &desc, activation, alpha, beta, &pd, &fused);
+    if (s != dnnl_success) {
+        s = dnnl_memory_desc_init_by_tag(&src_md, rank, net->dims, dnnl_f32, dnnl_format_tag_any);
+        if (s == dnnl_success)
+            s = dnnl_inner_product_forward_desc_init(&desc, dnnl_forward_inference, &src_md, &w_md, bias ? &b_md : NULL, &dst_md);
+        if (s == dnnl_success) s = descriptor(net, &desc, activation, alpha, beta, &pd, &fused);
+        if (s != dnnl_success) return s;
+    }
+    s = add_weighted(net, pd, rank, w_dims, weights, bias, out_features, 2, dst_dims);
+    dnnl_primitive_desc_destroy(pd);
+    if (s == dnnl_success && !fused) s = gradus_network_add_activation(net, activation, alpha, beta);
+    return s;
+}
+
+int gradus_network_output_shape(const gradus_network *net, long *dims) {
+    for (int i = 0; i < 4; i++) dims[i] = i < net->rank ? net->dims[i] : 0;
+    return net->rank;
+}
+
+const char *gradus_network_step_implementation(const gradus_network *net, int index) {
+    if (index < 0 || index >= net->step_count) return NULL;
+    return net->steps[index].implementation ? net->steps[index].implementation : "?";
+}
+
+/// Prepares the final step into the caller's output the first time the chain runs: a reorder when the
+/// result is not plain, else a copy.
+static dnnl_status_t prepare_output(gradus_network *net) {
+    if (net->output) return dnnl_success;
+    dnnl_memory_desc_t plain;
+    dnnl_status_t s = dnnl_memory_desc_init_by_tag(&plain, net->rank, net->dims, dnnl_f32, (dnnl_format_tag_t)plain_tag(net->rank));
+    if (s == dnnl_success) s = dnnl_memory_create(&net->output, &plain, net->engine, DNNL_MEMORY_NONE);
+    if (s != dnnl_success) return s;
+    net->output_needs_reorder = !dnnl_memory_desc_equal(&plain, &net->md);
+    if (net->output_needs_reorder) {
+        dnnl_primitive_desc_t pd = NULL;
+        s = dnnl_reorder_primitive_desc_create(&pd, &net->md, net->engine, &plain, net->engine, NULL);
+        if (s == dnnl_success) s = dnnl_primitive_create(&net->output_reorder, pd);
+        if (pd) dnnl_primitive_desc_destroy(pd);
+    }
+    return s;
+}
+
+int gradus_network_run(gradus_network *net, const float *input, float *output) {
+    dnnl_status_t s = prepare_output(net);
+    if (s != dnnl_success) return s;
+    if ((s = dnnl_memory_set_data_handle(net->input, (void *)input)) != dnnl_success) return s;
+    if ((s = dnnl_memory_set_data_handle(net->output, output)) != dnnl_success) return s;
+    for (int i = 0; i < net->step_count; i++) {
+        step_t *step = &net->steps[i];
+        if ((s = dnnl_primitive_execute(step->primitive, net->stream, step->count, step->args)) != dnnl_success) return s;
+    }
+    if (net->output_needs_reorder) {
+        dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, net->current}, {DNNL_ARG_TO, net->output}};
+        if ((s = dnnl_primitive_execute(net->output_reorder, net->stream, 2, args)) != dnnl_success) return s;
+    }
+    if ((s = dnnl_stream_wait(net->stream)) != dnnl_success) return s;
+    if (!net->output_needs_reorder) {
+        void *result = NULL;
+        if ((s = dnnl_memory_get_data_handle(net->current, &result)) != dnnl_success) return s;
+        size_t bytes = dnnl_memory_desc_get_size(&net->md);
+        if (result != output) memmove(output, result, bytes);
+    }
+    dnnl_memory_set_data_handle(net->input, NULL);
+    return dnnl_success;
+}
+
+void gradus_network_destroy(gradus_network *net) {
+    if (!net) return;
+    for (int i = 0; i < net->step_count; i++) {
+        dnnl_primitive_destroy(net->steps[i].primitive);
+        free(net->steps[i].implementation);
+    }
+    free(net->steps);
+    for (int i = 0; i < net->owned_count; i++) dnnl_memory_destroy(net->owned[i]);
+    free(net->owned);
+    if (net->output_reorder) dnnl_primitive_destroy(net->output_reorder);
+    if (net->output) dnnl_memory_destroy(net->output);
+    if (net->input) dnnl_memory_destroy(net->input);
+    if (net->stream) dnnl_stream_destroy(net->stream);
+    if (net->engine) dnnl_engine_destroy(net->engine);
+    free(net);
+}

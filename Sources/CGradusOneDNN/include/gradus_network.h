@@ -1,0 +1,84 @@
+// A chain of oneDNN inference primitives (convolutions, pooling, inner products, activations) between a
+// plain Float32 input and a plain Float32 output, for Gradus's InferencePlan
+// (Sources/Gradus/Inference/InferencePlan.swift). oneDNN chooses the intermediate layouts (blocked
+// channels such as nChw16c on AVX-512), reorders each layer's weights to its kernel's layout once, when
+// the layer is added, and fuses an activation into the convolution or inner product before it; the
+// intermediate buffers are allocated once, when the chain is built. oneDNN's C interface has no such
+// chain, so this file assembles it from the primitives.
+#ifndef GRADUS_NETWORK_H
+#define GRADUS_NETWORK_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// An inference chain under construction or ready to run (opaque).
+typedef struct gradus_network gradus_network;
+
+/// Element-wise functions, applied after a convolution or inner product (fused) or on their own.
+enum gradus_activation {
+    gradus_activation_none = 0,
+    gradus_activation_relu = 1,        ///< max(x, 0) + alpha·min(x, 0): ReLU (alpha 0) and LeakyReLU
+    gradus_activation_tanh = 2,
+    gradus_activation_sigmoid = 3,
+    gradus_activation_elu = 4,         ///< alpha·(eˣ − 1) below zero
+    gradus_activation_gelu_erf = 5,
+    gradus_activation_gelu_tanh = 6,
+    gradus_activation_silu = 7,        ///< x·sigmoid(x)
+    gradus_activation_clip = 8,        ///< min(max(x, alpha), beta): Hardtanh, ReLU6
+};
+
+/// Pooling kinds.
+enum gradus_pooling {
+    gradus_pooling_max = 0,
+    gradus_pooling_average_including_padding = 1,
+    gradus_pooling_average_excluding_padding = 2,
+};
+
+/// A chain whose input is a plain Float32 tensor of `rank` (2: [n, features]; 4: [n, c, h, w])
+/// dimensions `dims`; NULL when oneDNN is unavailable or the shape is invalid.
+gradus_network *gradus_network_create(int rank, const long *dims);
+
+/// Adds a 2-D convolution of the current [n, c, h, w] tensor with `weights` ([out, c, kh, kw],
+/// row-major, copied), an optional `bias` ([out], copied), strides, dilations (1 = dense) and zero
+/// padding before/after each axis, followed by `activation` (with alpha, beta). Returns 0 or oneDNN's
+/// status (the chain is then unchanged).
+int gradus_network_add_convolution(gradus_network *net, long out_channels, long kh, long kw,
+                                   long stride_h, long stride_w, long dilation_h, long dilation_w,
+                                   long pad_top, long pad_left, long pad_bottom, long pad_right,
+                                   const float *weights, const float *bias,
+                                   int activation, float alpha, float beta);
+
+/// Adds a 2-D pooling (enum gradus_pooling) of the current [n, c, h, w] tensor: window, strides,
+/// dilations (1 = dense), padding before/after (after may exceed before, for PyTorch's ceil mode).
+int gradus_network_add_pooling(gradus_network *net, int kind, long kh, long kw, long stride_h, long stride_w,
+                               long dilation_h, long dilation_w, long pad_top, long pad_left,
+                               long pad_bottom, long pad_right);
+
+/// Adds an inner product with `weights` ([out, features], row-major, features = the current tensor's
+/// elements per sample in plain [c, h, w] order, as after PyTorch's flatten; copied), optional `bias`,
+/// then `activation`. The result is [n, out].
+int gradus_network_add_inner_product(gradus_network *net, long out_features, const float *weights, const float *bias,
+                                     int activation, float alpha, float beta);
+
+/// Adds an element-wise `activation` of the current tensor.
+int gradus_network_add_activation(gradus_network *net, int activation, float alpha, float beta);
+
+/// The rank (2 or 4) of the current tensor, with its dimensions written to `dims` (4 entries).
+int gradus_network_output_shape(const gradus_network *net, long *dims);
+
+/// Runs the chain on `input` (plain, the creation shape) into `output` (plain, the output shape).
+/// oneDNN parallelizes with the calling thread's OpenMP thread limit. Returns 0 or oneDNN's status.
+int gradus_network_run(gradus_network *net, const float *input, float *output);
+
+/// The implementation oneDNN chose for step `index` (e.g. "brgconv:avx512_core"), or NULL past the end.
+const char *gradus_network_step_implementation(const gradus_network *net, int index);
+
+/// Frees the chain.
+void gradus_network_destroy(gradus_network *net);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

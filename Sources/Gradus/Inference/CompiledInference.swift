@@ -1,0 +1,145 @@
+import Foundation
+
+/// An ``InferencePlan`` compiled for one input shape: its steps, the buffers between them, and the
+/// model tensors its packed weights were made from.
+final class CompiledInference {
+    enum Step {
+        /// A chain of oneDNN primitives.
+        case network(OneDNNNetwork)
+        /// One sample through a linear layer, with bias and ReLU fused.
+        case rows(RowProduct)
+        /// A layer run as the model runs it, on inputs of `inputShape`.
+        case layer(any Layer, inputShape: [Int])
+    }
+
+    /// The steps with the shape each one produces.
+    let steps: [(step: Step, outputShape: [Int])]
+    /// One line per step (see ``InferencePlan/steps(forInputShape:)``).
+    let descriptions: [String]
+    /// The tensors the compiled weights were read from, as they were.
+    private let sources: [WeightSource]
+    /// The thread count the oneDNN primitives were made for.
+    private let threads: Int
+    /// Two buffers that the steps write into in turn (the last step writes into the result).
+    private let buffers: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
+
+    /// The compiled steps for inputs of `inputShape`, or nil when the model is better run as it is
+    /// (nothing the plan speeds up, a quantized model, an element type other than Float32, a layer
+    /// whose compiled form disagrees with the model's shapes).
+    ///
+    /// - Throws: a ``GradusError`` when the model itself cannot run on inputs of `inputShape`.
+    init?(layers: [any Layer], inputShape: [Int]) throws {
+        for layer in layers {
+            if let linear = layer as? Linear, linear.quantizedWeights != nil { return nil }
+            if let conv = layer as? Conv2d, conv.quantizedWeights != nil { return nil }
+            if layer.parameters().contains(where: { $0.dtype != .float32 }) { return nil }
+        }
+        // The shape after each layer, from one run of the model on zeros.
+        var shapes = [inputShape]
+        _ = try Tensor.elementCount(inputShape, op: "InferencePlan")
+        var x = Tensor.zeros(inputShape)
+        for layer in layers {
+            x = layer(x)
+            try GradusError.throwIfRecorded()
+            guard x.dtype == .float32 else { return nil }
+            shapes.append(x.shape)
+        }
+        // oneDNN divides a primitive's work by the OpenMP threads there are when it is created.
+        threads = Threading.count
+        OneDNNProduct.allowOpenMPThreads(threads)
+        var builder = InferenceBuilder(layers: layers, shapes: shapes)
+        guard let built = builder.build() else { return nil }
+        steps = built
+        sources = builder.sources
+        descriptions = built.map { step, shape in
+            switch step {
+            case .network(let net): return "oneDNN \(net.inputShape) -> \(shape): " + net.implementations.joined(separator: ", ")
+            case .rows(let rows): return "row product \(rows.weight.shape[1]) -> \(shape)" + (rows.negativeSlope == nil ? "" : " + ReLU")
+            case .layer(let layer, let input): return "\(type(of: layer)) \(input) -> \(shape) (as the model runs it)"
+            }
+        }
+        let largest = built.dropLast().map { $0.outputShape.reduce(1, *) }.max() ?? 0
+        buffers = (.allocate(capacity: max(largest, 1)), .allocate(capacity: max(largest, 1)))
+    }
+
+    deinit {
+        buffers.0.deallocate()
+        buffers.1.deallocate()
+    }
+
+    /// Whether the model's tensors are still the ones compiled (same tensors, not changed in place),
+    /// and the thread count the one it was compiled for.
+    var isCurrent: Bool { threads == Threading.count && sources.allSatisfy(\.isCurrent) }
+
+    /// Runs the steps on a contiguous Float32 `input` of the compiled shape.
+    func run(_ input: Tensor) throws -> Tensor {
+        let result = Tensor(uninitializedShape: steps.last!.outputShape, dtype: .float32)
+        var current = UnsafePointer(input.pointer(Float.self))
+        for (index, (step, shape)) in steps.enumerated() {
+            let out = index == steps.count - 1 ? result.pointer(Float.self) : (index % 2 == 0 ? buffers.0 : buffers.1)
+            switch step {
+            case .network(let net):
+                OneDNNProduct.allowOpenMPThreads(threads)
+                guard net.run(current, into: out) else {
+                    throw GradusError(.invalidArgument, "InferencePlan: oneDNN failed to run the step for \(net.inputShape)", op: "InferencePlan")
+                }
+            case .rows(let rows):
+                rows.run(current, into: out)
+            case .layer(let layer, let inputShape):
+                let x = Tensor(uninitializedShape: inputShape, dtype: .float32)
+                x.pointer(Float.self).update(from: current, count: x.count)
+                let y = layer(x)
+                try GradusError.throwIfRecorded()
+                guard y.shape == shape, y.dtype == .float32 else {
+                    throw GradusError(.shapeMismatch, "InferencePlan: \(type(of: layer)) gave \(y.dtype) \(y.shape) where it gave \(shape) when compiled",
+                                      op: "InferencePlan")
+                }
+                out.update(from: y.pointer(Float.self), count: y.count)
+            }
+            current = UnsafePointer(out)
+        }
+        return result
+    }
+}
+
+/// A model tensor that compiled weights were read from: the tensor a layer holds now must still be
+/// the same, at the same version.
+struct WeightSource {
+    let read: () -> Tensor?
+    let storage: TensorStorage?
+    let version: Int
+
+    init(_ read: @escaping () -> Tensor?) {
+        self.read = read
+        let tensor = read()
+        storage = tensor?.storage
+        version = tensor?.storage.version ?? 0
+    }
+
+    var isCurrent: Bool {
+        let tensor = read()
+        return tensor?.storage === storage && (tensor?.storage.version ?? 0) == version
+    }
+}
+
+/// One sample through a ``Linear`` layer: a matrix-vector product over the weight's rows (AVX-512 where
+/// the processor has it, split over Gradus's threads for large layers), bias and ReLU applied in the
+/// same pass over the outputs.
+struct RowProduct {
+    /// `[out, in]`, contiguous.
+    let weight: Tensor
+    /// `[out]`, contiguous, or nil.
+    let bias: Tensor?
+    /// The slope below zero of a fused ReLU (0) or LeakyReLU, or nil.
+    let negativeSlope: Float?
+
+    func run(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+        let rows = weight.shape[0], columns = weight.shape[1]
+        if let bias { y.update(from: bias.pointer(Float.self), count: rows) }
+        RawBLAS.parallelGemv(rows: rows, columns: columns, UnsafePointer(weight.pointer(Float.self)), ld: columns,
+                             transposed: false, x, beta: bias == nil ? 0 : 1, y)
+        if let slope = negativeSlope {
+            for i in 0..<rows where y[i] < 0 { y[i] = slope == 0 ? 0 : y[i] * slope }
+        }
+    }
+}

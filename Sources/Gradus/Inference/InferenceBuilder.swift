@@ -1,0 +1,204 @@
+import CGradusOneDNN
+import Synchronization
+
+/// Turns a model's layers into the steps of a ``CompiledInference`` (see ``InferencePlan`` for what is
+/// fused and how), given the shape after each layer from a run of the model.
+struct InferenceBuilder {
+    let layers: [any Layer]
+    /// `shapes[i]` is layer i's input shape; `shapes[layers.count]` the model's output shape.
+    let shapes: [[Int]]
+    private(set) var sources: [WeightSource] = []
+    private var steps: [(step: CompiledInference.Step, outputShape: [Int])] = []
+    private var network: OneDNNNetwork?
+    /// Whether a compiled step (oneDNN chain or row product) was made: without one the model runs as it is.
+    private var compiledAny = false
+
+    /// Whether one-sample linear layers are row products (0: yes, the default; 1: no, oneDNN inner
+    /// products); tests switch it through ``KernelTesting``.
+    static let rowProductsOverride = Atomic<UInt8>(0)
+
+    init(layers: [any Layer], shapes: [[Int]]) {
+        self.layers = layers
+        self.shapes = shapes
+    }
+
+    /// The steps, or nil when nothing was compiled or a compiled step disagrees with the model's shapes.
+    mutating func build() -> [(step: CompiledInference.Step, outputShape: [Int])]? {
+        var i = 0
+        while i < layers.count {
+            guard let consumed = compile(at: i) else { return nil }
+            if consumed == 0 {
+                closeNetwork()
+                steps.append((.layer(layers[i], inputShape: shapes[i]), shapes[i + 1]))
+                i += 1
+            } else {
+                i += consumed
+            }
+        }
+        closeNetwork()
+        return compiledAny ? steps : nil
+    }
+
+    /// Compiles layer `i` (with the layers fused into it): the number of layers consumed, 0 when it runs
+    /// as the model runs it, nil when a compiled step disagreed with the model's shapes.
+    private mutating func compile(at i: Int) -> Int? {
+        let layer = layers[i], input = shapes[i]
+        switch layer {
+        case is Dropout, is Identity:
+            return 1
+        case is Flatten:
+            // Contiguous memory is already flat; an open chain keeps its layout for a following inner product.
+            if network == nil || !(next(i) is Linear) { closeNetwork() }
+            return 1
+        case let conv as Conv2d:
+            return convolution(conv, at: i)
+        case let pool as MaxPool2d:
+            guard input.count == 4 else { return 0 }
+            let ph = pool.padding.height, pw = pool.padding.width
+            let after = ceilPadding(input: input, output: shapes[i + 1], kernel: pool.kernelSize.pair, stride: pool.stride.pair,
+                                    dilation: pool.dilation.pair, before: (ph, pw))
+            return pooling(gradus_pooling_max, at: i, kernel: pool.kernelSize.pair, stride: pool.stride.pair,
+                           dilation: pool.dilation.pair, before: (ph, pw), after: after)
+        case let pool as AvgPool2d:
+            guard input.count == 4 else { return 0 }
+            let ph = pool.padding.height, pw = pool.padding.width
+            let after = ceilPadding(input: input, output: shapes[i + 1], kernel: pool.kernelSize.pair, stride: pool.stride.pair,
+                                    dilation: (1, 1), before: (ph, pw))
+            // PyTorch divides a window that overhangs the padding by its part inside input + padding;
+            // oneDNN would count the overhang too.
+            if pool.countIncludePad && after != (ph, pw) { return 0 }
+            return pooling(pool.countIncludePad ? gradus_pooling_average_including_padding : gradus_pooling_average_excluding_padding,
+                           at: i, kernel: pool.kernelSize.pair, stride: pool.stride.pair, dilation: (1, 1), before: (ph, pw), after: after)
+        case let pool as AdaptiveAvgPool2d:
+            let (oh, ow) = pool.outputSize.pair
+            guard input.count == 4, oh > 0, ow > 0, input[2] % oh == 0, input[3] % ow == 0 else { return 0 }
+            let kernel = (input[2] / oh, input[3] / ow)
+            return pooling(gradus_pooling_average_including_padding, at: i, kernel: kernel, stride: kernel, dilation: (1, 1),
+                           before: (0, 0), after: (0, 0))
+        case let linear as Linear:
+            return self.linear(linear, at: i)
+        default:
+            guard let activation = OneDNNNetwork.Activation(layer), input.count == 2 || input.count == 4,
+                  let net = openNetwork(for: input), net.addActivation(activation) else { return 0 }
+            return checked(net, consumed: 1, at: i)
+        }
+    }
+
+    private func next(_ i: Int) -> (any Layer)? { i + 1 < layers.count ? layers[i + 1] : nil }
+
+    /// A convolution with a following ``BatchNorm2d`` folded in and a following activation fused.
+    private mutating func convolution(_ conv: Conv2d, at i: Int) -> Int? {
+        let input = shapes[i]
+        guard conv.groups == 1, conv.weight.dtype == .float32, conv.bias?.dtype ?? .float32 == .float32, input.count == 4,
+              input[1] == conv.inChannels else { return 0 }
+        let (kh, kw) = (conv.kernelSize.height, conv.kernelSize.width)
+        let padH = conv.padding.amounts(dimension: 0, kernel: kh, dilation: conv.dilation.height)
+        let padW = conv.padding.amounts(dimension: 1, kernel: kw, dilation: conv.dilation.width)
+        var weight = conv.weight.contiguous().scalars(as: Float.self)
+        var bias = conv.bias?.scalars(as: Float.self)
+        var consumed = 1
+        var used: [WeightSource] = [WeightSource { conv.weight }, WeightSource { conv.bias }]
+        if let norm = next(i) as? BatchNorm2d, let folded = Self.fold(norm, weight: &weight, bias: bias, outputs: conv.outChannels) {
+            bias = folded
+            consumed += 1
+            used += [WeightSource { norm.weight }, WeightSource { norm.bias }, WeightSource { norm.runningMean }, WeightSource { norm.runningVar }]
+        }
+        var activation = OneDNNNetwork.Activation.none
+        if i + consumed < layers.count, let fused = OneDNNNetwork.Activation(layers[i + consumed]) {
+            activation = fused
+            consumed += 1
+        }
+        guard let net = openNetwork(for: input),
+              net.addConvolution(weight: weight, bias: bias, outChannels: conv.outChannels, kernel: (kh, kw),
+                                 stride: conv.stride.pair, dilation: conv.dilation.pair,
+                                 padBefore: (padH.before, padW.before), padAfter: (padH.after, padW.after), activation: activation)
+        else { return 0 }
+        sources += used
+        return checked(net, consumed: consumed, at: i)
+    }
+
+    /// Folds batch normalization with running statistics into the weights `[out, …]` and bias before it:
+    /// the new bias, or nil when `norm` cannot be folded (batch statistics, another size or type).
+    static func fold(_ norm: BatchNorm, weight: inout [Float], bias: [Float]?, outputs: Int) -> [Float]? {
+        guard norm.numFeatures == outputs, let mean = norm.runningMean, let variance = norm.runningVar,
+              mean.dtype == .float32, variance.dtype == .float32,
+              norm.weight?.dtype ?? .float32 == .float32, norm.bias?.dtype ?? .float32 == .float32 else { return nil }
+        let mu = mean.scalars(as: Double.self), v = variance.scalars(as: Double.self)
+        let gamma = norm.weight?.scalars(as: Double.self), beta = norm.bias?.scalars(as: Double.self)
+        let perOutput = weight.count / outputs
+        var folded = [Float](repeating: 0, count: outputs)
+        for c in 0..<outputs {
+            let scale = (gamma?[c] ?? 1) / (v[c] + norm.eps).squareRoot()
+            for j in c * perOutput..<(c + 1) * perOutput { weight[j] = Float(Double(weight[j]) * scale) }
+            folded[c] = Float((Double(bias?[c] ?? 0) - mu[c]) * scale + (beta?[c] ?? 0))
+        }
+        return folded
+    }
+
+    /// Padding after each axis that gives the model's output size (more than `before` in ceil mode).
+    private func ceilPadding(input: [Int], output: [Int], kernel: (Int, Int), stride: (Int, Int), dilation: (Int, Int),
+                             before: (Int, Int)) -> (Int, Int) {
+        func after(_ axis: Int, _ k: Int, _ s: Int, _ d: Int, _ p: Int) -> Int {
+            Swift.max(p, (output[axis] - 1) * s + (k - 1) * d + 1 - input[axis] - p)
+        }
+        return (after(2, kernel.0, stride.0, dilation.0, before.0), after(3, kernel.1, stride.1, dilation.1, before.1))
+    }
+
+    private mutating func pooling(_ kind: gradus_pooling, at i: Int, kernel: (Int, Int), stride: (Int, Int), dilation: (Int, Int),
+                                  before: (Int, Int), after: (Int, Int)) -> Int? {
+        guard let net = openNetwork(for: shapes[i]),
+              net.addPooling(kind, kernel: kernel, stride: stride, dilation: dilation, padBefore: before, padAfter: after) else { return 0 }
+        return checked(net, consumed: 1, at: i)
+    }
+
+    /// A linear layer on `[n, features]` with a following activation fused: a row product for one
+    /// sample, otherwise an inner product (straight from an open chain's image after a ``Flatten``).
+    private mutating func linear(_ linear: Linear, at i: Int) -> Int? {
+        let input = shapes[i]
+        guard input.count == 2, input[1] == linear.inFeatures, linear.weight.dtype == .float32,
+              linear.bias?.dtype ?? .float32 == .float32 else { return 0 }
+        let following = next(i).flatMap { OneDNNNetwork.Activation($0) }
+        let used = [WeightSource { linear.weight }, WeightSource { linear.bias }]
+        let rowProducts = Self.rowProductsOverride.load(ordering: .relaxed) == 0
+        if input[0] == 1 && rowProducts {
+            var slope: Float? = nil
+            if let following, following.kind == gradus_activation_relu { slope = following.alpha }
+            closeNetwork()
+            steps.append((.rows(RowProduct(weight: linear.weight.contiguous(), bias: linear.bias?.contiguous(), negativeSlope: slope)),
+                          slope == nil ? shapes[i + 1] : shapes[i + 2]))
+            sources += used
+            compiledAny = true
+            return slope == nil ? 1 : 2
+        }
+        // An open chain whose image flattens to this input feeds the inner product directly.
+        if let net = network, net.outputShape != input, net.outputShape.reduce(1, *) != input.reduce(1, *) { closeNetwork() }
+        let chain = network ?? openNetwork(for: input)
+        guard let net = chain,
+              net.addInnerProduct(weight: linear.weight.contiguous().scalars(as: Float.self), bias: linear.bias?.scalars(as: Float.self),
+                                  outFeatures: linear.outFeatures, activation: following ?? .none) else { return 0 }
+        sources += used
+        return checked(net, consumed: following == nil ? 1 : 2, at: i)
+    }
+
+    /// The open chain when its output is `shape`, otherwise a new chain from `shape` (the open one
+    /// closed); nil when oneDNN cannot make one.
+    private mutating func openNetwork(for shape: [Int]) -> OneDNNNetwork? {
+        if let network, network.outputShape == shape { return network }
+        closeNetwork()
+        network = OneDNNNetwork(inputShape: shape)
+        return network
+    }
+
+    private mutating func closeNetwork() {
+        guard let net = network else { return }
+        network = nil
+        if net.implementations.isEmpty { return }   // nothing was added to it
+        steps.append((.network(net), net.outputShape))
+        compiledAny = true
+    }
+
+    /// `consumed` when the chain's output now has the model's shape after those layers, else nil.
+    private func checked(_ net: OneDNNNetwork, consumed: Int, at i: Int) -> Int? {
+        net.outputShape == shapes[i + consumed] ? consumed : nil
+    }
+}

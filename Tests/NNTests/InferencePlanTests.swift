@@ -1,0 +1,249 @@
+import Foundation
+@_spi(KernelTesting) import Gradus
+import GradusTestSupport
+import Testing
+
+/// InferencePlan: every layer it compiles against PyTorch's recorded outputs (whole batches through
+/// oneDNN chains, single samples through row products and, forced, through oneDNN inner products),
+/// whole models against the same model in Float64, the edges (huge, tiny, zero and NaN inputs, an
+/// empty batch, ceil-mode windows), layers it does not compile, and when it must compile again.
+@Suite("Inference plans", .serialized)
+struct InferencePlanTests {
+    /// Layers the plan compiles, with the PyTorch fixture that records them.
+    static let compiledCases = [
+        "linear", "linear_nobias", "conv2d", "conv2d_dilated", "conv2d_pointwise", "conv2d_strided", "conv2d_lenet",
+        "conv2d_same", "maxpool2d", "maxpool2d_pad", "maxpool2d_dilation", "maxpool2d_ceil", "maxpool2d_ceil_pad",
+        "avgpool2d", "avgpool2d_pad", "avgpool2d_nopadcount", "avgpool2d_ceil_nopadcount", "avgpool2d_ceil_nopad",
+        "adaptiveavgpool2d_1", "relu", "leakyrelu", "elu", "gelu", "gelu_tanh", "silu", "sigmoid", "tanh", "mlp", "cnn",
+    ]
+    /// Layers (or configurations) it leaves to the model, recorded by PyTorch too.
+    static let uncompiledCases = ["conv2d_groups", "avgpool2d_ceil", "adaptiveavgpool2d_32", "batchnorm2d", "softmax", "layernorm"]
+
+    func fixtureModel(_ name: String) throws -> (any Layer, Tensor, Tensor) {
+        let f = try Fixtures.decode(LayerFixture.self, "nn/\(name).json")
+        let layer = makeLayer(name)
+        // PyTorch's eval run came after its train run, which moved the running statistics.
+        var state = f.state.mapValues { $0.tensor() }
+        if f.runs["eval"] != nil, let moved = f.runs["train"]?.stateAfter {
+            for (key, value) in moved { state[key] = value.tensor() }
+        }
+        try layer.loadStateDict(state)
+        layer.eval()
+        let expected = (f.runs["eval"] ?? f.runs["train"]!).output.tensor()
+        return (layer, f.input.tensor(), expected)
+    }
+
+    @Test("each compiled layer gives PyTorch's output: whole batch, each sample alone, and with oneDNN inner products for single samples",
+          arguments: compiledCases)
+    func compiledLayersMatchPyTorch(_ name: String) throws {
+        let (layer, x, expected) = try fixtureModel(name)
+        for rowProducts in [true, false] {
+            try KernelTesting.withInferenceRowProducts(rowProducts) {
+                let plan = InferencePlan(layer)
+                let steps = try plan.steps(forInputShape: x.shape)
+                #expect(steps.allSatisfy { !$0.contains("as the model runs it") }, "\(name): \(steps)")
+                if let m = mismatch(try plan(x), expected, rtol: 1e-5, atol: 1e-5) { Issue.record("\(name) batch: \(m)") }
+                for i in 0..<x.shape[0] {
+                    let one = x[i..<(i + 1)]
+                    if let m = mismatch(try plan(one), expected[i..<(i + 1)], rtol: 1e-5, atol: 1e-5) {
+                        Issue.record("\(name) sample \(i), row products \(rowProducts): \(m)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("layers the plan does not compile run as the model runs them, with PyTorch's output", arguments: uncompiledCases)
+    func uncompiledLayersMatchPyTorch(_ name: String) throws {
+        let (layer, x, expected) = try fixtureModel(name)
+        let plan = InferencePlan(layer)
+        #expect(try plan.steps(forInputShape: x.shape) == ["model as it is (no step compiled)"])
+        if let m = mismatch(try plan(x), expected, rtol: 1e-5, atol: 1e-5) { Issue.record("\(name): \(m)") }
+    }
+
+    /// An image model exercising what the plan fuses and what it does not: convolutions with and
+    /// without bias, folded batch normalization (running statistics far from 0 and 1), strides,
+    /// padding same, dilation, ceil-mode pooling, a grouped convolution and a softmax it leaves to the
+    /// model, dropout, flatten into linear layers with fused ReLU and GELU.
+    func imageModel(_ dtype: DType, seed: UInt64) throws -> Sequential {
+        var g = SeededGenerator(seed: seed)
+        let model = Sequential {
+            Conv2d(3, 16, kernelSize: 3, padding: 1, dtype: dtype, generator: &g)
+            BatchNorm2d(16, dtype: dtype)
+            ReLU()
+            MaxPool2d(3, stride: 2, ceilMode: true)
+            Conv2d(16, 24, kernelSize: 3, stride: 1, padding: .same, dilation: 2, bias: false, dtype: dtype, generator: &g)
+            BatchNorm2d(24, dtype: dtype)
+            LeakyReLU(negativeSlope: 0.1)
+            Conv2d(24, 24, kernelSize: 3, stride: 2, padding: 1, groups: 3, dtype: dtype, generator: &g)
+            SiLU()
+            AvgPool2d(2, countIncludePad: false)
+            Dropout(p: 0.5)
+            Flatten()
+            Linear(24 * 2 * 2, 32, dtype: dtype, generator: &g)
+            ReLU()
+            Linear(32, 16, dtype: dtype, generator: &g)
+            GELU()
+            Linear(16, 5, dtype: dtype, generator: &g)
+            Softmax(axis: -1)
+        }
+        var r = SeededGenerator(seed: seed + 1)
+        var state = model.stateDict()
+        for (name, t) in state.sorted(by: { $0.key < $1.key }) where t.dtype.isFloatingPoint && t.rank == 1 {
+            let values: [Double] = (0..<t.count).map { _ in
+                let u = Double(r.next() % 1000) / 1000
+                if name.hasSuffix("running_mean") { return 2 * u - 1 }
+                if name.hasSuffix("running_var") { return 4 * u + 0.1 }
+                return name.hasSuffix("weight") ? 2 * u + 0.2 : u - 0.5
+            }
+            state[name] = Tensor(shape: t.shape, values: values, dtype: dtype)
+        }
+        try model.loadStateDict(state)
+        model.eval()
+        return model
+    }
+
+    @Test("a whole image model against the same model in Float64, one sample and a batch, both single-sample paths")
+    func imageModelMatchesFloat64() throws {
+        let model = try imageModel(.float32, seed: 3)
+        let reference = try imageModel(.float64, seed: 3)
+        try reference.loadStateDict(model.stateDict().mapValues { $0.dtype == .float32 ? $0.to(.float64) : $0 })
+        var g = SeededGenerator(seed: 9)
+        for batch in [1, 3] {
+            let x = Tensor.uniform([batch, 3, 16, 16], generator: &g) * 4 - 2
+            let expected = reference(x.to(.float64)).to(.float32)
+            for rowProducts in [true, false] {
+                try KernelTesting.withInferenceRowProducts(rowProducts) {
+                    let plan = InferencePlan(model)
+                    let steps = try plan.steps(forInputShape: x.shape)
+                    #expect(steps.filter { $0.contains("as the model runs it") }.count == 2, "\(steps)")   // grouped conv, softmax
+                    #expect(steps.contains { $0.hasPrefix("oneDNN") })
+                    if let m = mismatch(try plan(x), expected, rtol: 1e-4, atol: 1e-6) { Issue.record("batch \(batch): \(m)") }
+                }
+            }
+        }
+    }
+
+    @Test("huge, tiny, zero and NaN inputs give what the model gives")
+    func edgeInputs() throws {
+        var g = SeededGenerator(seed: 5)
+        let model = Sequential {
+            Conv2d(2, 8, kernelSize: 3, padding: 1, generator: &g); BatchNorm2d(8); ReLU(); MaxPool2d(2)
+            Flatten(); Linear(8 * 3 * 3, 4, generator: &g); ReLU(); Linear(4, 3, generator: &g)
+        }
+        model.eval()
+        let plan = InferencePlan(model)
+        let base = Tensor.uniform([1, 2, 6, 6], generator: &g) - 0.5
+        for scale in [0.0, 1e-30, 1e-6, 1e6, 1e15] {
+            let x = base * scale
+            let y = try plan(x), expected = model(x)
+            if let m = mismatch(y, expected, rtol: 1e-5, atol: 1e-5 * max(scale, 1e-30)) { Issue.record("scale \(scale): \(m)") }
+        }
+        // A NaN pixel: every output it reaches is NaN in both (oneDNN's ReLU must not turn NaN into 0).
+        var values = base.scalars(as: Float.self)
+        values[14] = .nan
+        let x = Tensor(shape: base.shape, values: values)
+        let y = try plan(x).scalars(as: Float.self), expected = model(x).scalars(as: Float.self)
+        #expect(y.map(\.isNaN) == expected.map(\.isNaN), "\(y) vs \(expected)")
+    }
+
+    @Test("the plan compiles again after the model's tensors change: optimizer step, loaded state, assigned tensor, thread count")
+    func recompilesWhenTheModelChanges() throws {
+        var g = SeededGenerator(seed: 11)
+        let conv = Conv2d(1, 4, kernelSize: 3, generator: &g), norm = BatchNorm2d(4), linear = Linear(4 * 4 * 4, 3, generator: &g)
+        let model = Sequential { conv; norm; ReLU(); Flatten(); linear }
+        model.eval()
+        let plan = InferencePlan(model)
+        let x = Tensor.uniform([1, 1, 6, 6], generator: &g)
+        func check(_ what: String) throws {
+            if let m = mismatch(try plan(x), model(x), rtol: 1e-5, atol: 1e-6) { Issue.record("\(what): \(m)") }
+        }
+        try check("first")
+        // An optimizer step changes the weights in place.
+        model.train()
+        let loss = model(Tensor.uniform([2, 1, 6, 6], generator: &g)).square().sum()
+        loss.backward()
+        SGD(model.parameters(), lr: 0.1).step()
+        model.eval()
+        try check("after a step (running statistics moved too)")
+        // Loaded state.
+        var state = model.stateDict()
+        state["1.running_mean"] = Tensor([0.5, -0.5, 1, 2])
+        try model.loadStateDict(state)
+        try check("after loadStateDict")
+        // A tensor assigned to a layer.
+        linear.weight = Tensor.uniform([3, 64], generator: &g)
+        try check("after assigning a weight")
+        let before = Threading.count
+        defer { Threading.count = before }
+        Threading.count = before == 1 ? 2 : 1
+        try check("after changing the thread count")
+    }
+
+    @Test("refusals and fall-backs: training mode, a misshapen input, Float64 inputs and models, a quantized model, an empty batch")
+    func refusalsAndFallbacks() throws {
+        var g = SeededGenerator(seed: 13)
+        let model = Sequential { Conv2d(3, 4, kernelSize: 3, generator: &g); ReLU(); Flatten(); Linear(4 * 2 * 2, 2, generator: &g) }
+        let plan = InferencePlan(model)
+        let x = Tensor.uniform([1, 3, 4, 4], generator: &g)
+        #expect(throws: GradusError.self) { try plan(x) }   // still in training mode
+        model.eval()
+        do {
+            _ = try plan(Tensor.uniform([1, 5, 4, 4], generator: &g))
+            Issue.record("five channels into a three-channel convolution did not throw")
+        } catch let error as GradusError {
+            #expect(error.kind == .shapeMismatch && error.message.contains("conv2d"), "\(error)")
+        }
+        // A Float64 input goes to the model, which refuses to mix it with Float32 weights, as model(x) does.
+        #expect(throws: GradusError.self) { try plan(x.to(.float64)) }
+        // A Float64 model runs as it is.
+        var g64 = SeededGenerator(seed: 14)
+        let model64 = Sequential { Conv2d(3, 4, kernelSize: 3, dtype: .float64, generator: &g64); ReLU() }
+        model64.eval()
+        let x64 = x.to(.float64)
+        #expect(mismatch(try InferencePlan(model64)(x64), model64(x64), rtol: 0, atol: 0) == nil)
+        #expect(try InferencePlan(model64).steps(forInputShape: [1, 3, 4, 4]) == ["model as it is (no step compiled)"])
+        // An empty batch: nothing to compile, the model's own empty result.
+        let empty = try plan(Tensor.zeros([0, 3, 4, 4]))
+        #expect(empty.shape == [0, 2])
+        #expect(try plan.steps(forInputShape: [0, 3, 4, 4]) == ["model as it is (no step compiled)"])
+        // A quantized model keeps its integer path.
+        let mlp = Sequential { Linear(6, 8, generator: &g); ReLU(); Linear(8, 2, generator: &g) }
+        mlp.eval()
+        mlp.quantizeDynamic()
+        let q = InferencePlan(mlp), v = Tensor.uniform([1, 6], generator: &g)
+        #expect(mismatch(try q(v), GradMode.noGrad { mlp(v) }, rtol: 0, atol: 0) == nil)   // the integer path runs without recording
+        #expect(try q.steps(forInputShape: [1, 6]) == ["model as it is (no step compiled)"])
+    }
+
+    @Test("calls from several threads at once each get their own input's result")
+    func concurrentCalls() throws {
+        var g = SeededGenerator(seed: 17)
+        let model = Sequential { Conv2d(3, 8, kernelSize: 3, padding: 1, generator: &g); ReLU(); MaxPool2d(2); Flatten(); Linear(8 * 4 * 4, 4, generator: &g) }
+        model.eval()
+        let plan = InferencePlan(model)
+        let inputs = (0..<8).map { _ in Tensor.uniform([1, 3, 8, 8], generator: &g) }
+        let expected = inputs.map { model($0).scalars(as: Float.self) }
+        let results = ResultBox([[Float]](repeating: [], count: inputs.count))
+        DispatchQueue.concurrentPerform(iterations: inputs.count * 4) { k in
+            let i = k % inputs.count
+            if let y = try? plan(inputs[i]).scalars(as: Float.self) { results.withLock { $0[i] = y } }
+        }
+        let got = results.withLock { $0 }
+        for i in 0..<inputs.count {
+            #expect(zip(got[i], expected[i]).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) } && got[i].count == expected[i].count)
+        }
+    }
+}
+
+/// A value behind a lock, for collecting results from several threads in a test.
+final class ResultBox<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+    init(_ value: Value) { self.value = value }
+    func withLock<R>(_ body: (inout Value) -> R) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
+}
