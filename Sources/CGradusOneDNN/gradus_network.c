@@ -3,6 +3,7 @@
 #include <oneapi/dnnl/dnnl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct {
     dnnl_primitive_t primitive;
@@ -232,11 +233,52 @@ static long window_output(long in, long kernel, long stride, long dilation, long
     return span < 0 ? 0 : span / stride + 1;
 }
 
+static double seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/// The shortest of seven runs of the primitive of `pd` on zeroed buffers (after two warm-up runs), in
+/// seconds; a huge value when it cannot run.
+static double time_primitive(gradus_network *net, const_dnnl_primitive_desc_t pd, int has_bias) {
+    const dnnl_query_t queries[4] = {dnnl_query_src_md, dnnl_query_weights_md, dnnl_query_weights_md, dnnl_query_dst_md};
+    const int indices[4] = {0, 0, 1, 0}, names[4] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST};
+    dnnl_memory_t memories[4] = {NULL, NULL, NULL, NULL};
+    dnnl_exec_arg_t args[4];
+    int count = 0;
+    double best = 1e30;
+    dnnl_primitive_t primitive = NULL;
+    for (int i = 0; i < 4; i++) {
+        if (i == 2 && !has_bias) continue;
+        const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(pd, queries[i], indices[i]);
+        if (dnnl_memory_create(&memories[i], md, net->engine, DNNL_MEMORY_ALLOCATE) != dnnl_success) goto done;
+        void *data = NULL;
+        dnnl_memory_get_data_handle(memories[i], &data);
+        memset(data, 0, dnnl_memory_desc_get_size(md));
+        args[count].arg = names[i];
+        args[count].memory = memories[i];
+        count++;
+    }
+    if (dnnl_primitive_create(&primitive, pd) != dnnl_success) goto done;
+    for (int run = 0; run < 9; run++) {
+        double start = seconds();
+        if (dnnl_primitive_execute(primitive, net->stream, count, args) != dnnl_success
+            || dnnl_stream_wait(net->stream) != dnnl_success) { best = 1e30; goto done; }
+        double elapsed = seconds() - start;
+        if (run >= 2 && elapsed < best) best = elapsed;
+    }
+done:
+    if (primitive) dnnl_primitive_destroy(primitive);
+    for (int i = 0; i < 4; i++) if (memories[i]) dnnl_memory_destroy(memories[i]);
+    return best;
+}
+
 int gradus_network_add_convolution(gradus_network *net, long out_channels, long kh, long kw,
                                    long stride_h, long stride_w, long dilation_h, long dilation_w,
                                    long pad_top, long pad_left, long pad_bottom, long pad_right,
                                    const float *weights, const float *bias,
-                                   int activation, float alpha, float beta) {
+                                   int activation, float alpha, float beta, int algorithm) {
     if (net->rank != 4 || out_channels <= 0 || kh <= 0 || kw <= 0 || stride_h <= 0 || stride_w <= 0
         || dilation_h <= 0 || dilation_w <= 0 || pad_top < 0 || pad_left < 0 || pad_bottom < 0 || pad_right < 0)
         return dnnl_invalid_arguments;
@@ -255,12 +297,40 @@ int gradus_network_add_convolution(gradus_network *net, long out_channels, long 
     if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&dst_md, 4, dst_dims, dnnl_f32, dnnl_format_tag_any);
     if (s != dnnl_success) return s;
     dnnl_convolution_desc_t desc;
-    s = dnnl_dilated_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct, &src_md, &w_md,
-                                                   bias ? &b_md : NULL, &dst_md, strides, dilates, pad_l, pad_r);
-    if (s != dnnl_success) return s;
     dnnl_primitive_desc_t pd = NULL;
     int fused = 0;
-    if ((s = descriptor(net, &desc, activation, alpha, beta, &pd, &fused)) != dnnl_success) return s;
+    if (algorithm != gradus_convolution_direct) {
+        // Winograd's F(2×2, 3×3): oneDNN has it for 3×3 windows, stride 1, no dilation, on AVX-512.
+        dnnl_primitive_desc_t winograd = NULL;
+        int winograd_fused = 0;
+        if (dnnl_dilated_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_winograd, &src_md, &w_md,
+                                                       bias ? &b_md : NULL, &dst_md, strides, dilates, pad_l, pad_r) == dnnl_success
+            && descriptor(net, &desc, activation, alpha, beta, &winograd, &winograd_fused) == dnnl_success) {
+            pd = winograd;
+            fused = winograd_fused;
+        }
+    }
+    if (!pd || algorithm == gradus_convolution_fastest) {
+        dnnl_primitive_desc_t direct = NULL;
+        int direct_fused = 0;
+        s = dnnl_dilated_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct, &src_md, &w_md,
+                                                       bias ? &b_md : NULL, &dst_md, strides, dilates, pad_l, pad_r);
+        if (s == dnnl_success) s = descriptor(net, &desc, activation, alpha, beta, &direct, &direct_fused);
+        if (s != dnnl_success) {
+            if (pd) dnnl_primitive_desc_destroy(pd);
+            return s;
+        }
+        // Both available: keep the one faster here (Winograd wins with many channels on one thread, loses
+        // with few channels or on several threads), unless only the direct one fuses the activation.
+        if (pd && fused >= direct_fused
+            && time_primitive(net, pd, bias != NULL) < time_primitive(net, direct, bias != NULL)) {
+            dnnl_primitive_desc_destroy(direct);
+        } else {
+            if (pd) dnnl_primitive_desc_destroy(pd);
+            pd = direct;
+            fused = direct_fused;
+        }
+    }
     s = add_weighted(net, pd, 4, w_dims, weights, bias, out_channels, 4, dst_dims);
     dnnl_primitive_desc_destroy(pd);
     if (s == dnnl_success && !fused) s = gradus_network_add_activation(net, activation, alpha, beta);

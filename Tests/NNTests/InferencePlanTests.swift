@@ -124,6 +124,31 @@ struct InferencePlanTests {
         }
     }
 
+    @Test("convolutions computed directly, by Winograd F(2×2, 3×3) and by the faster of the two agree with Float64",
+          arguments: [KernelTesting.InferenceConvolution.direct, .winograd, .fastest])
+    func convolutionAlgorithms(_ algorithm: KernelTesting.InferenceConvolution) throws {
+        func make(_ dtype: DType) -> Sequential {
+            var g = SeededGenerator(seed: 21)
+            return Sequential {
+                Conv2d(16, 32, kernelSize: 3, padding: 1, dtype: dtype, generator: &g); ReLU()
+                Conv2d(32, 32, kernelSize: 3, padding: 1, bias: false, dtype: dtype, generator: &g); Tanh()
+                Conv2d(32, 16, kernelSize: 3, padding: 1, dtype: dtype, generator: &g)
+            }
+        }
+        let model = make(.float32), reference = make(.float64)
+        model.eval()
+        var g = SeededGenerator(seed: 22)
+        let x = Tensor.uniform([2, 16, 9, 10], generator: &g) * 2 - 1
+        let expected = reference(x.to(.float64)).to(.float32)
+        try KernelTesting.withInferenceConvolutions(algorithm) {
+            let plan = InferencePlan(model)
+            let steps = try plan.steps(forInputShape: x.shape).joined(separator: "; ")
+            if algorithm == .winograd && KernelTesting.hasQuantizedRowKernel { #expect(steps.contains("wino"), "\(steps)") }
+            if algorithm == .direct { #expect(!steps.contains("wino"), "\(steps)") }
+            if let m = mismatch(try plan(x), expected, rtol: 1e-4, atol: 1e-5) { Issue.record("\(algorithm): \(m)") }
+        }
+    }
+
     @Test("huge, tiny, zero and NaN inputs give what the model gives")
     func edgeInputs() throws {
         var g = SeededGenerator(seed: 5)

@@ -35,19 +35,27 @@ enum gradus_pooling {
     gradus_pooling_average_excluding_padding = 2,
 };
 
+/// How a convolution is computed.
+enum gradus_convolution_algorithm {
+    gradus_convolution_direct = 0,     ///< oneDNN's direct (implicit-product) kernels
+    gradus_convolution_winograd = 1,   ///< Winograd F(2×2, 3×3) where oneDNN has it, else direct
+    gradus_convolution_fastest = 2,    ///< both timed when the layer is added (a few runs each); the faster kept
+};
+
 /// A chain whose input is a plain Float32 tensor of `rank` (2: [n, features]; 4: [n, c, h, w])
 /// dimensions `dims`; NULL when oneDNN is unavailable or the shape is invalid.
 gradus_network *gradus_network_create(int rank, const long *dims);
 
 /// Adds a 2-D convolution of the current [n, c, h, w] tensor with `weights` ([out, c, kh, kw],
 /// row-major, copied), an optional `bias` ([out], copied), strides, dilations (1 = dense) and zero
-/// padding before/after each axis, followed by `activation` (with alpha, beta). Returns 0 or oneDNN's
-/// status (the chain is then unchanged).
+/// padding before/after each axis, followed by `activation` (with alpha, beta), computed by
+/// `algorithm` (enum gradus_convolution_algorithm). Returns 0 or oneDNN's status (the chain is then
+/// unchanged).
 int gradus_network_add_convolution(gradus_network *net, long out_channels, long kh, long kw,
                                    long stride_h, long stride_w, long dilation_h, long dilation_w,
                                    long pad_top, long pad_left, long pad_bottom, long pad_right,
                                    const float *weights, const float *bias,
-                                   int activation, float alpha, float beta);
+                                   int activation, float alpha, float beta, int algorithm);
 
 /// Adds a 2-D pooling (enum gradus_pooling) of the current [n, c, h, w] tensor: window, strides,
 /// dilations (1 = dense), padding before/after (after may exceed before, for PyTorch's ceil mode).

@@ -17,6 +17,10 @@ struct InferenceBuilder {
     /// products); tests switch it through ``KernelTesting``.
     static let rowProductsOverride = Atomic<UInt8>(0)
 
+    /// How convolutions are computed (gradus_convolution_algorithm; the fastest of direct and Winograd by
+    /// default); tests force one through ``KernelTesting``.
+    static let convolutionAlgorithm = Atomic<UInt32>(gradus_convolution_fastest.rawValue)
+
     init(layers: [any Layer], shapes: [[Int]]) {
         self.layers = layers
         self.shapes = shapes
@@ -111,7 +115,8 @@ struct InferenceBuilder {
         guard let net = openNetwork(for: input),
               net.addConvolution(weight: weight, bias: bias, outChannels: conv.outChannels, kernel: (kh, kw),
                                  stride: conv.stride.pair, dilation: conv.dilation.pair,
-                                 padBefore: (padH.before, padW.before), padAfter: (padH.after, padW.after), activation: activation)
+                                 padBefore: (padH.before, padW.before), padAfter: (padH.after, padW.after), activation: activation,
+                                 algorithm: gradus_convolution_algorithm(Self.convolutionAlgorithm.load(ordering: .relaxed)))
         else { return 0 }
         sources += used
         return checked(net, consumed: consumed, at: i)

@@ -61,15 +61,18 @@ final class OneDNNNetwork {
         return names
     }
 
-    /// Adds a convolution (weights `[out, in, kh, kw]`, contiguous Float32, copied) with its activation;
+    /// Adds a convolution (weights `[out, in, kh, kw]`, contiguous Float32, copied) with its activation,
+    /// computed by `algorithm` (the fastest of direct and Winograd is chosen by timing both a few times);
     /// false when oneDNN refused (the chain is unchanged).
     func addConvolution(weight: [Float], bias: [Float]?, outChannels: Int, kernel: (Int, Int), stride: (Int, Int),
-                        dilation: (Int, Int), padBefore: (Int, Int), padAfter: (Int, Int), activation: Activation) -> Bool {
+                        dilation: (Int, Int), padBefore: (Int, Int), padAfter: (Int, Int), activation: Activation,
+                        algorithm: gradus_convolution_algorithm) -> Bool {
         weight.withUnsafeBufferPointer { w in
             withOptionalPointer(bias) { b in
                 gradus_network_add_convolution(handle, outChannels, kernel.0, kernel.1, stride.0, stride.1,
                                                dilation.0, dilation.1, padBefore.0, padBefore.1, padAfter.0, padAfter.1,
-                                               w.baseAddress, b, Int32(activation.kind.rawValue), activation.alpha, activation.beta) == 0
+                                               w.baseAddress, b, Int32(activation.kind.rawValue), activation.alpha, activation.beta,
+                                               Int32(algorithm.rawValue)) == 0
             }
         }
     }

@@ -57,6 +57,28 @@ public enum KernelTesting {
         return try body()
     }
 
+    /// How an ``InferencePlan``'s convolutions are computed.
+    public enum InferenceConvolution: Sendable {
+        /// The faster of the two on this machine, timed when compiled (the default).
+        case fastest
+        /// oneDNN's direct kernels.
+        case direct
+        /// Winograd F(2×2, 3×3) where oneDNN has it (3×3, stride 1, no dilation), direct elsewhere.
+        case winograd
+    }
+
+    /// Runs `body` with ``InferencePlan``s compiling convolutions as `algorithm`; restores the default after.
+    public static func withInferenceConvolutions<R>(_ algorithm: InferenceConvolution, _ body: () throws -> R) rethrows -> R {
+        let value = switch algorithm {
+        case .fastest: gradus_convolution_fastest
+        case .direct: gradus_convolution_direct
+        case .winograd: gradus_convolution_winograd
+        }
+        InferenceBuilder.convolutionAlgorithm.store(value.rawValue, ordering: .relaxed)
+        defer { InferenceBuilder.convolutionAlgorithm.store(gradus_convolution_fastest.rawValue, ordering: .relaxed) }
+        return try body()
+    }
+
     /// Whether this processor can run the VNNI row kernel of one-row quantized products.
     public static var hasQuantizedRowKernel: Bool { DynamicQuantization.hasRowKernel }
 
