@@ -20,8 +20,9 @@ import Foundation
 ///
 /// The plan keeps packed copies of the weights it compiled and notices when the model's tensors change
 /// (an optimizer step, ``Module/loadStateDict(_:strict:)``, a tensor assigned to a layer): the next call
-/// compiles again. Calls from several threads are safe and run one at a time; a server that wants
-/// them to run side by side makes one plan per thread.
+/// compiles again. Calls from several threads are safe: one at a time runs the compiled steps, and a
+/// call that finds them busy runs the model itself (same results, the model's speed); a server that
+/// wants every call fast makes one plan per thread.
 ///
 /// ```swift
 /// model.eval()
@@ -69,14 +70,16 @@ public final class InferencePlan: @unchecked Sendable {
             throw GradusError(.invalidArgument, "InferencePlan: the model is in training mode; call eval() before inference",
                               op: "InferencePlan")
         }
-        lock.lock()
-        defer { lock.unlock() }
         return try GradusError.catching {
             try GradMode.noGrad {
-                // oneDNN's ReLU and max pooling turn NaN into numbers; the model keeps it.
                 guard input.dtype == .float32 else { return model(input) }
                 let x = input.contiguous()
-                guard Self.allFinite(x.buffer(Float.self)), let plan = try compiledPlan(for: input.shape) else { return model(input) }
+                // oneDNN's ReLU and max pooling turn NaN into numbers; the model keeps it.
+                guard Self.allFinite(x.buffer(Float.self)) else { return model(input) }
+                // The compiled steps share their buffers: a call that finds them in use runs the model.
+                guard lock.try() else { return model(input) }
+                defer { lock.unlock() }
+                guard let plan = try compiledPlan(for: input.shape) else { return model(input) }
                 return try plan.run(x)
             }
         }

@@ -32,6 +32,8 @@ public final class TrainedModel {
     public let imageShape: [Int]?
     /// The checkpoint the model came from.
     public let checkpoint: Checkpoint
+    /// The model compiled for inference (``predict(_:)-(Tensor)`` runs it), or nil for a model of several inputs.
+    public let inferencePlan: InferencePlan?
     /// The factor that turned stored 8-bit pixels into training inputs (see ``LoadedData/pixelScale``),
     /// applied by ``prepare(_:)`` to integer inputs.
     public let pixelScale: Double?
@@ -49,6 +51,7 @@ public final class TrainedModel {
         pixelScale = preprocessing.pixelScale
         inputStandardizers = preprocessing.inputStandardizers
         model.eval()
+        inferencePlan = (model as? any Layer).map { InferencePlan($0) }
     }
 
     /// What a checkpoint records about the data's preprocessing, validated.
@@ -269,7 +272,8 @@ public final class TrainedModel {
     }
 
     /// Runs the model on a prepared batch: class probabilities (softmax) for classification, the output
-    /// values for regression.
+    /// values for regression. The model runs through its ``inferencePlan`` (the model itself when the
+    /// plan cannot, e.g. after ``Module/train(_:)``, with the model's own errors).
     ///
     /// - Parameter batch: inputs from ``prepare(_:)``.
     /// - Returns: `[n, classes]` probabilities or `[n, outputs]` values.
@@ -283,7 +287,7 @@ public final class TrainedModel {
                 return ErrorScope.fail(GradusError(.invalidArgument, "TrainedModel.predict: the model takes named inputs; pass a TensorGroup"),
                                        Tensor.placeholder)
             }
-            let out = layer(batch)
+            let out = (try? inferencePlan?(batch)) ?? layer(batch)
             if task == .classify { return out.softmax(axis: -1) }
             return targetStandardizer?.inverseTransform(out) ?? out
         }
