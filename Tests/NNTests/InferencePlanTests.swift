@@ -241,6 +241,25 @@ struct InferencePlanTests {
         #expect(try q.steps(forInputShape: [1, 6]) == ["model as it is (no step compiled)"])
     }
 
+    /// A layer whose output batch is not its input batch: pairs of rows side by side.
+    final class PairRows: Module, Layer {
+        func callAsFunction(_ input: Tensor) -> Tensor { input.reshape([input.shape[0] / 2, -1]) }
+    }
+
+    @Test("a model that changes the batch size, or cannot run one sample, is compiled from a run on the whole batch")
+    func batchChangingModel() throws {
+        var g = SeededGenerator(seed: 19)
+        let model = Sequential { Linear(4, 6, generator: &g); ReLU(); PairRows(); Linear(12, 3, generator: &g); Tanh() }
+        model.eval()
+        let plan = InferencePlan(model)
+        for batch in [4, 8] {
+            let x = Tensor.uniform([batch, 4], generator: &g)
+            let steps = try plan.steps(forInputShape: x.shape)
+            #expect(steps.contains { $0.hasPrefix("oneDNN") } && steps.contains { $0.contains("PairRows") }, "\(steps)")
+            if let m = mismatch(try plan(x), model(x), rtol: 1e-5, atol: 1e-6) { Issue.record("batch \(batch): \(m)") }
+        }
+    }
+
     @Test("calls from several threads at once each get their own input's result")
     func concurrentCalls() throws {
         var g = SeededGenerator(seed: 17)

@@ -34,16 +34,11 @@ final class CompiledInference {
             if let conv = layer as? Conv2d, conv.quantizedWeights != nil { return nil }
             if layer.parameters().contains(where: { $0.dtype != .float32 }) { return nil }
         }
-        // The shape after each layer, from one run of the model on zeros.
-        var shapes = [inputShape]
+        // The shape after each layer, from one run of the model on zeros: on one sample, the batch size
+        // put back into each shape after (a run on a large batch would cost as much as the call), unless
+        // some layer's output does not keep the batch as its first dimension.
         _ = try Tensor.elementCount(inputShape, op: "InferencePlan")
-        var x = Tensor.zeros(inputShape)
-        for layer in layers {
-            x = layer(x)
-            try GradusError.throwIfRecorded()
-            guard x.dtype == .float32 else { return nil }
-            shapes.append(x.shape)
-        }
+        guard let shapes = try Self.layerShapes(layers, inputShape) else { return nil }
         // oneDNN divides a primitive's work by the OpenMP threads there are when it is created.
         threads = Threading.count
         OneDNNProduct.allowOpenMPThreads(threads)
@@ -62,6 +57,29 @@ final class CompiledInference {
         buffers = (.allocate(capacity: max(largest, 1)), .allocate(capacity: max(largest, 1)))
     }
 
+    /// The input shape of each layer and the model's output shape, or nil when a layer gives another
+    /// element type than Float32.
+    static func layerShapes(_ layers: [any Layer], _ inputShape: [Int]) throws -> [[Int]]? {
+        func run(_ shape: [Int]) throws -> [[Int]]? {
+            var shapes = [shape]
+            var x = Tensor.zeros(shape)
+            for layer in layers {
+                x = layer(x)
+                try GradusError.throwIfRecorded()
+                guard x.dtype == .float32 else { return nil }
+                shapes.append(x.shape)
+            }
+            return shapes
+        }
+        guard let batch = inputShape.first, batch > 1 else { return try run(inputShape) }
+        // A model that cannot run one sample may still run the batch it was given.
+        // (Its own error scope: a failure here must not be reported by the caller's.)
+        if let one = try? GradusError.catching({ try run([1] + inputShape.dropFirst()) }), one.allSatisfy({ $0.first == 1 }) {
+            return one.map { [batch] + $0.dropFirst() }
+        }
+        return try run(inputShape)
+    }
+
     deinit {
         buffers.0.deallocate()
         buffers.1.deallocate()
@@ -71,8 +89,9 @@ final class CompiledInference {
     /// and the thread count the one it was compiled for.
     var isCurrent: Bool { threads == Threading.count && sources.allSatisfy(\.isCurrent) }
 
-    /// Runs the steps on a contiguous Float32 `input` of the compiled shape.
-    func run(_ input: Tensor) throws -> Tensor {
+    /// Runs the steps on a contiguous Float32 `input` of the compiled shape; nil when a layer run as the
+    /// model runs it gives a shape other than compiled (the caller then runs the model).
+    func run(_ input: Tensor) throws -> Tensor? {
         let result = Tensor(uninitializedShape: steps.last!.outputShape, dtype: .float32)
         var current = UnsafePointer(input.pointer(Float.self))
         for (index, (step, shape)) in steps.enumerated() {
@@ -90,10 +109,7 @@ final class CompiledInference {
                 x.pointer(Float.self).update(from: current, count: x.count)
                 let y = layer(x)
                 try GradusError.throwIfRecorded()
-                guard y.shape == shape, y.dtype == .float32 else {
-                    throw GradusError(.shapeMismatch, "InferencePlan: \(type(of: layer)) gave \(y.dtype) \(y.shape) where it gave \(shape) when compiled",
-                                      op: "InferencePlan")
-                }
+                guard y.shape == shape, y.dtype == .float32 else { return nil }
                 out.update(from: y.pointer(Float.self), count: y.count)
             }
             current = UnsafePointer(out)

@@ -90,6 +90,16 @@ struct InferenceBuilder {
 
     private func next(_ i: Int) -> (any Layer)? { i + 1 < layers.count ? layers[i + 1] : nil }
 
+    /// The convolution algorithm for a batch: timing both costs a few runs of the layer when compiled,
+    /// worth it for the few samples a server answers at a time, not for a large one-off batch.
+    private func algorithm(batch: Int) -> gradus_convolution_algorithm {
+        let chosen = gradus_convolution_algorithm(Self.convolutionAlgorithm.load(ordering: .relaxed))
+        return chosen == gradus_convolution_fastest && batch > Self.timedBatchLimit ? gradus_convolution_direct : chosen
+    }
+
+    /// The largest batch whose convolutions are timed to choose their algorithm.
+    static let timedBatchLimit = 16
+
     /// A convolution with a following ``BatchNorm2d`` folded in and a following activation fused.
     private mutating func convolution(_ conv: Conv2d, at i: Int) -> Int? {
         let input = shapes[i]
@@ -116,7 +126,7 @@ struct InferenceBuilder {
               net.addConvolution(weight: weight, bias: bias, outChannels: conv.outChannels, kernel: (kh, kw),
                                  stride: conv.stride.pair, dilation: conv.dilation.pair,
                                  padBefore: (padH.before, padW.before), padAfter: (padH.after, padW.after), activation: activation,
-                                 algorithm: gradus_convolution_algorithm(Self.convolutionAlgorithm.load(ordering: .relaxed)))
+                                 algorithm: algorithm(batch: input[0]))
         else { return 0 }
         sources += used
         return checked(net, consumed: consumed, at: i)
