@@ -144,6 +144,14 @@ def cnn_infer1():
         with torch.no_grad(): m(x).argmax()
     return timeit(f, reps=1000) * 1e6, "us/sample"
 
+def cnn_infer64():
+    """cnn() in eval mode on a batch of 64 images, no_grad, argmax per image."""
+    torch.manual_seed(0)
+    m = cnn().eval(); x = torch.rand(64, 3, 32, 32)
+    def f():
+        with torch.no_grad(): m(x).argmax(dim=1)
+    return 64 / timeit(f, reps=20), "samples/s"
+
 def mlp():
     torch.manual_seed(0)
     return torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128), torch.nn.ReLU(),
@@ -192,7 +200,8 @@ W.update({"sgemm_1024_bf16": bf16(lambda: sgemm(1024)), "sgemm_2048_bf16": bf16(
           "mlp_sgd_b64_bf16": bf16(pytorch_ref.mlp_train), "lenet_sgd_b64_bf16": bf16(pytorch_ref.lenet_train),
           "cnn_c3_b64_bf16": bf16(cnn_train), "transformer_l128_bf16": bf16(transformer_long)})
 # Gradus's `_plan` rows run the same models through its InferencePlan; PyTorch's side is eager as above.
-W.update({"mlp_infer_b1_plan": pytorch_ref.mlp_infer1, "cnn_infer_b1_plan": cnn_infer1})
+W.update({"mlp_infer_b1_plan": pytorch_ref.mlp_infer1, "cnn_infer_b1_plan": cnn_infer1,
+          "cnn_infer_b64": cnn_infer64, "cnn_infer_b64_plan": cnn_infer64})
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(); p.add_argument("--threads", type=int, default=1); p.add_argument("only", nargs="*")

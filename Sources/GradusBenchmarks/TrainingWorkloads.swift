@@ -169,6 +169,22 @@ enum TrainingWorkloads {
         return (t * 1e6, "us/sample")
     }
 
+    /// Inference of ``cnn(_:)`` in evaluation mode on a batch of 64 images, through the model
+    /// (`plan` false) or an ``InferencePlan``; scripts/pytorch_micro.py's `cnn_infer_b64` for both.
+    static func cnnInferBatch(plan usePlan: Bool) -> Workload {
+        Workload(name: usePlan ? "cnn_infer_b64_plan" : "cnn_infer_b64") {
+            var rng = SeededGenerator(seed: 0)
+            let model = cnn(&rng)
+            model.eval()
+            let plan = InferencePlan(model)
+            let x = Tensor.uniform([64, 3, 32, 32], generator: &rng)
+            let t = secondsPerCall(reps: 20) {
+                _ = usePlan ? try! plan(x).argmax(axis: 1) : GradMode.noGrad { model(x).argmax(axis: 1) }
+            }
+            return (64 / t, "samples/s")
+        }
+    }
+
     static let all: [Workload] = [linreg, mlpSGD, mlpAdam, lenetSGD, mlpInfer, mlpInferInt8, cnnSGD, cnnInfer,
-                                  mlpInferPlan, cnnInferPlan]
+                                  mlpInferPlan, cnnInferPlan, cnnInferBatch(plan: false), cnnInferBatch(plan: true)]
 }
