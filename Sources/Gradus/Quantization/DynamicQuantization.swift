@@ -19,7 +19,7 @@ import Synchronization
 /// (0…127), which keeps every pair in range. ``usesReducedRange`` tells which applies.
 ///
 /// The integer path runs only when no gradient is being recorded through the layer (inference:
-/// ``GradMode/noGrad(_:)``, ``TrainedModel/predict(_:)``), on Float32 inputs whose values are all
+/// ``GradMode/noGrad(_:)``, ``TrainedModel/predict(_:)-(Tensor)``), on Float32 inputs whose values are all
 /// finite; otherwise the layer computes in Float32 with its dequantized weights, so that gradients
 /// (``Explain``) and non-finite values behave as in an unquantized model.
 ///

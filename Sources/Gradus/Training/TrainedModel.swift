@@ -24,7 +24,7 @@ public final class TrainedModel {
     public var layer: (any Layer)? { model as? any Layer }
     /// The feature standardization fitted on the training data, if the run used one.
     public let standardizer: Standardizer?
-    /// The standardization of regression targets, if the run used one: ``predict(_:)`` returns data units.
+    /// The standardization of regression targets, if the run used one: ``predict(_:)-(Tensor)`` returns data units.
     public let targetStandardizer: Standardizer?
     /// The feature names of tabular training data, if known.
     public let featureNames: [String]?
@@ -35,7 +35,7 @@ public final class TrainedModel {
     /// The model compiled for inference (``predict(_:)-(Tensor)`` runs it), or nil for a model of several inputs.
     public let inferencePlan: InferencePlan?
     /// The factor that turned stored 8-bit pixels into training inputs (see ``LoadedData/pixelScale``),
-    /// applied by ``prepare(_:)`` to integer inputs.
+    /// applied by ``prepare(_:)-(Tensor)`` to integer inputs.
     public let pixelScale: Double?
     /// Several inputs: the standardizer of each feature-vector input.
     public let inputStandardizers: [String: Standardizer]
@@ -275,7 +275,7 @@ public final class TrainedModel {
     /// values for regression. The model runs through its ``inferencePlan`` (the model itself when the
     /// plan cannot, e.g. after ``Module/train(_:)``, with the model's own errors).
     ///
-    /// - Parameter batch: inputs from ``prepare(_:)``.
+    /// - Parameter batch: inputs from ``prepare(_:)-(Tensor)``.
     /// - Returns: `[n, classes]` probabilities or `[n, outputs]` values.
     ///
     /// ```swift
