@@ -5,9 +5,11 @@
 #include <string.h>
 #include <time.h>
 
+#define MAX_ARGS 6
+
 typedef struct {
     dnnl_primitive_t primitive;
-    dnnl_exec_arg_t args[4];
+    dnnl_exec_arg_t args[MAX_ARGS];
     int count;
     char *implementation;
 } step_t;
@@ -55,6 +57,7 @@ static dnnl_status_t new_memory(gradus_network *net, const dnnl_memory_desc_t *m
 
 /// Appends an executable step built from `pd` (the primitive is created here; pd stays the caller's).
 static dnnl_status_t append(gradus_network *net, const_dnnl_primitive_desc_t pd, const dnnl_exec_arg_t *args, int count) {
+    if (count > MAX_ARGS) return dnnl_invalid_arguments;
     if (net->step_count == net->step_capacity) {
         int cap = net->step_capacity ? 2 * net->step_capacity : 8;
         step_t *grown = realloc(net->steps, (size_t)cap * sizeof *grown);
@@ -221,6 +224,57 @@ int gradus_network_add_activation(gradus_network *net, int activation, float alp
     if (s == dnnl_success) {
         dnnl_exec_arg_t args[2] = {{DNNL_ARG_SRC, net->current}, {DNNL_ARG_DST, dst}};
         s = append(net, pd, args, 2);
+    }
+    dnnl_primitive_desc_destroy(pd);
+    if (s == dnnl_success) net->current = dst;
+    return s;
+}
+
+/// A new owned plain [count] memory holding a copy of `values`.
+static dnnl_status_t vector(gradus_network *net, const float *values, long count, dnnl_memory_t *out) {
+    dnnl_memory_desc_t md;
+    const dnnl_dims_t dims = {count};
+    dnnl_status_t s = dnnl_memory_desc_init_by_tag(&md, 1, dims, dnnl_f32, dnnl_x);
+    if (s == dnnl_success) s = new_memory(net, &md, out);
+    if (s != dnnl_success) return s;
+    void *data = NULL;
+    if ((s = dnnl_memory_get_data_handle(*out, &data)) != dnnl_success) return s;
+    memcpy(data, values, (size_t)count * sizeof(float));
+    return dnnl_success;
+}
+
+int gradus_network_add_batch_normalization(gradus_network *net, const float *mean, const float *variance,
+                                           const float *scale, const float *shift, float epsilon) {
+    if (!mean || !variance || !(epsilon >= 0)) return dnnl_invalid_arguments;
+    const long channels = net->dims[1];
+    // Scale and shift as one [2, channels] tensor (oneDNN 2.6 refuses separate scale and shift
+    // arguments at execution), 1 and 0 where absent.
+    const int affine = scale || shift;
+    unsigned flags = dnnl_use_global_stats | (affine ? dnnl_use_scaleshift : 0);
+    dnnl_batch_normalization_desc_t desc;
+    dnnl_status_t s = dnnl_batch_normalization_forward_desc_init(&desc, dnnl_forward_inference, &net->md, epsilon, flags);
+    if (s != dnnl_success) return s;
+    dnnl_primitive_desc_t pd = NULL;
+    if ((s = dnnl_primitive_desc_create(&pd, &desc, NULL, net->engine, NULL)) != dnnl_success) return s;
+    dnnl_memory_t m = NULL, v = NULL, w = NULL, dst = net->current;
+    s = vector(net, mean, channels, &m);
+    if (s == dnnl_success) s = vector(net, variance, channels, &v);
+    if (s == dnnl_success && affine) {
+        s = new_memory(net, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), &w);
+        float *ws = NULL;
+        if (s == dnnl_success) s = dnnl_memory_get_data_handle(w, (void **)&ws);
+        if (s == dnnl_success)
+            for (long c = 0; c < channels; c++) {
+                ws[c] = scale ? scale[c] : 1.f;
+                ws[channels + c] = shift ? shift[c] : 0.f;
+            }
+    }
+    // In place, except on the caller's input.
+    if (s == dnnl_success && net->current == net->input) s = new_memory(net, &net->md, &dst);
+    if (s == dnnl_success) {
+        dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, net->current}, {DNNL_ARG_MEAN, m}, {DNNL_ARG_VARIANCE, v}, {DNNL_ARG_DST, dst},
+                                   {DNNL_ARG_SCALE_SHIFT, w}};
+        s = append(net, pd, args, affine ? 5 : 4);
     }
     dnnl_primitive_desc_destroy(pd);
     if (s == dnnl_success) net->current = dst;

@@ -14,10 +14,10 @@ struct InferencePlanTests {
         "linear", "linear_nobias", "conv2d", "conv2d_dilated", "conv2d_pointwise", "conv2d_strided", "conv2d_lenet",
         "conv2d_same", "maxpool2d", "maxpool2d_pad", "maxpool2d_dilation", "maxpool2d_ceil", "maxpool2d_ceil_pad",
         "avgpool2d", "avgpool2d_pad", "avgpool2d_nopadcount", "avgpool2d_ceil_nopadcount", "avgpool2d_ceil_nopad",
-        "adaptiveavgpool2d_1", "relu", "leakyrelu", "elu", "gelu", "gelu_tanh", "silu", "sigmoid", "tanh", "mlp", "cnn",
+        "adaptiveavgpool2d_1", "batchnorm2d", "batchnorm2d_noaffine", "batchnorm1d", "relu", "leakyrelu", "elu", "gelu", "gelu_tanh", "silu", "sigmoid", "tanh", "mlp", "cnn",
     ]
     /// Layers (or configurations) it leaves to the model, recorded by PyTorch too.
-    static let uncompiledCases = ["conv2d_groups", "avgpool2d_ceil", "adaptiveavgpool2d_32", "batchnorm2d", "softmax", "layernorm"]
+    static let uncompiledCases = ["conv2d_groups", "avgpool2d_ceil", "adaptiveavgpool2d_32", "batchnorm1d_3d", "softmax", "layernorm"]
 
     func fixtureModel(_ name: String) throws -> (any Layer, Tensor, Tensor) {
         let f = try Fixtures.decode(LayerFixture.self, "nn/\(name).json")
@@ -64,7 +64,7 @@ struct InferencePlanTests {
     /// An image model exercising what the plan fuses and what it does not: convolutions with and
     /// without bias, folded batch normalization (running statistics far from 0 and 1), strides,
     /// padding same, dilation, ceil-mode pooling, a grouped convolution and a softmax it leaves to the
-    /// model, dropout, flatten into linear layers with fused ReLU and GELU.
+    /// model, dropout, flatten into linear layers with a folded BatchNorm1d, fused ReLU and GELU.
     func imageModel(_ dtype: DType, seed: UInt64) throws -> Sequential {
         var g = SeededGenerator(seed: seed)
         let model = Sequential {
@@ -81,6 +81,7 @@ struct InferencePlanTests {
             Dropout(p: 0.5)
             Flatten()
             Linear(24 * 2 * 2, 32, dtype: dtype, generator: &g)
+            BatchNorm1d(32, dtype: dtype)
             ReLU()
             Linear(32, 16, dtype: dtype, generator: &g)
             GELU()

@@ -81,6 +81,8 @@ struct InferenceBuilder {
                            before: (0, 0), after: (0, 0))
         case let linear as Linear:
             return self.linear(linear, at: i)
+        case let norm as BatchNorm:
+            return batchNormalization(norm, at: i)
         default:
             guard let activation = OneDNNNetwork.Activation(layer), input.count == 2 || input.count == 4,
                   let net = openNetwork(for: input), net.addActivation(activation) else { return 0 }
@@ -172,27 +174,58 @@ struct InferenceBuilder {
         let input = shapes[i]
         guard input.count == 2, input[1] == linear.inFeatures, linear.weight.dtype == .float32,
               linear.bias?.dtype ?? .float32 == .float32 else { return 0 }
-        let following = next(i).flatMap { OneDNNNetwork.Activation($0) }
-        let used = [WeightSource { linear.weight }, WeightSource { linear.bias }]
+        var weight = linear.weight.contiguous(), bias = linear.bias?.contiguous()
+        var consumed = 1
+        var used = [WeightSource { linear.weight }, WeightSource { linear.bias }]
+        // A BatchNorm1d after it folds into its weights and bias.
+        if let norm = next(i) as? BatchNorm1d {
+            var w = weight.scalars(as: Float.self)
+            if let b = Self.fold(norm, weight: &w, bias: bias?.scalars(as: Float.self), outputs: linear.outFeatures) {
+                weight = Tensor(shape: weight.shape, values: w)
+                bias = Tensor(shape: [linear.outFeatures], values: b)
+                consumed += 1
+                used += [WeightSource { norm.weight }, WeightSource { norm.bias }, WeightSource { norm.runningMean },
+                         WeightSource { norm.runningVar }]
+            }
+        }
+        let following = i + consumed < layers.count ? OneDNNNetwork.Activation(layers[i + consumed]) : nil
         let rowProducts = Self.rowProductsOverride.load(ordering: .relaxed) == 0
         if input[0] == 1 && rowProducts {
             var slope: Float? = nil
-            if let following, following.kind == gradus_activation_relu { slope = following.alpha }
+            if let following, following.kind == gradus_activation_relu {
+                slope = following.alpha
+                consumed += 1
+            }
             closeNetwork()
-            steps.append((.rows(RowProduct(weight: linear.weight.contiguous(), bias: linear.bias?.contiguous(), negativeSlope: slope)),
-                          slope == nil ? shapes[i + 1] : shapes[i + 2]))
+            steps.append((.rows(RowProduct(weight: weight, bias: bias, negativeSlope: slope)), shapes[i + consumed]))
             sources += used
             compiledAny = true
-            return slope == nil ? 1 : 2
+            return consumed
         }
         // An open chain whose image flattens to this input feeds the inner product directly.
         if let net = network, net.outputShape != input, net.outputShape.reduce(1, *) != input.reduce(1, *) { closeNetwork() }
         let chain = network ?? openNetwork(for: input)
         guard let net = chain,
-              net.addInnerProduct(weight: linear.weight.contiguous().scalars(as: Float.self), bias: linear.bias?.scalars(as: Float.self),
+              net.addInnerProduct(weight: weight.scalars(as: Float.self), bias: bias?.scalars(as: Float.self),
                                   outFeatures: linear.outFeatures, activation: following ?? .none) else { return 0 }
         sources += used
-        return checked(net, consumed: following == nil ? 1 : 2, at: i)
+        return checked(net, consumed: consumed + (following == nil ? 0 : 1), at: i)
+    }
+
+    /// Batch normalization on its own (not after a convolution or linear layer), with its running statistics.
+    private mutating func batchNormalization(_ norm: BatchNorm, at i: Int) -> Int? {
+        let input = shapes[i]
+        guard input.count == 2 || input.count == 4, input[1] == norm.numFeatures, let mean = norm.runningMean,
+              let variance = norm.runningVar, mean.dtype == .float32, variance.dtype == .float32,
+              norm.weight?.dtype ?? .float32 == .float32, norm.bias?.dtype ?? .float32 == .float32,
+              let net = openNetwork(for: input),
+              net.addBatchNormalization(mean: mean.scalars(as: Float.self), variance: variance.scalars(as: Float.self),
+                                        scale: norm.weight?.scalars(as: Float.self), shift: norm.bias?.scalars(as: Float.self),
+                                        epsilon: Float(norm.eps))
+        else { return 0 }
+        sources += [WeightSource { norm.weight }, WeightSource { norm.bias }, WeightSource { norm.runningMean },
+                    WeightSource { norm.runningVar }]
+        return checked(net, consumed: 1, at: i)
     }
 
     /// The open chain when its output is `shape`, otherwise a new chain from `shape` (the open one

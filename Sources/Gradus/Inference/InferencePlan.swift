@@ -7,7 +7,8 @@ import Foundation
 /// that oneDNN computes into one chain of oneDNN primitives (``Conv2d``, ``MaxPool2d``, ``AvgPool2d``,
 /// ``AdaptiveAvgPool2d`` on whole windows, ``Linear``, activations): convolutions and inner products on
 /// weights reordered once to the kernels' blocked layouts, each activation fused into the layer before
-/// it, a ``BatchNorm2d`` after a convolution folded into its weights and bias, the intermediate images
+/// it, a ``BatchNorm2d`` after a convolution (``BatchNorm1d`` after a ``Linear``) folded into its weights
+/// and bias, other batch normalization with running statistics computed by oneDNN, the intermediate images
 /// kept in blocked channel layouts from one layer to the next; for batches of up to 16 samples each 3×3
 /// stride-1 convolution runs on the faster of oneDNN's direct and Winograd kernels, timed when compiled. On one sample, a ``Linear`` outside such
 /// a chain (an MLP) is a matrix-vector product over the weight's rows with its bias and ReLU fused.

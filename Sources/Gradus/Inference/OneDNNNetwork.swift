@@ -95,6 +95,20 @@ final class OneDNNNetwork {
         }
     }
 
+    /// Adds batch normalization with the given statistics and optional scale and shift (copied);
+    /// false when oneDNN refused.
+    func addBatchNormalization(mean: [Float], variance: [Float], scale: [Float]?, shift: [Float]?, epsilon: Float) -> Bool {
+        mean.withUnsafeBufferPointer { m in
+            variance.withUnsafeBufferPointer { v in
+                withOptionalPointer(scale) { g in
+                    withOptionalPointer(shift) { b in
+                        gradus_network_add_batch_normalization(handle, m.baseAddress, v.baseAddress, g, b, epsilon) == 0
+                    }
+                }
+            }
+        }
+    }
+
     /// Adds an activation on its own; false when oneDNN refused.
     func addActivation(_ activation: Activation) -> Bool {
         gradus_network_add_activation(handle, Int32(activation.kind.rawValue), activation.alpha, activation.beta) == 0
