@@ -261,6 +261,17 @@ struct InferencePlanTests {
         }
     }
 
+    @Test("a model ending in Flatten or Dropout returns the model's output shape")
+    func trailingShapeLayers() throws {
+        var g = SeededGenerator(seed: 23)
+        let model = Sequential { Conv2d(2, 3, kernelSize: 3, generator: &g); ReLU(); Flatten(); Dropout(p: 0.3) }
+        model.eval()
+        let x = Tensor.uniform([2, 2, 5, 5], generator: &g)
+        let y = try InferencePlan(model)(x)
+        #expect(y.shape == [2, 27])
+        #expect(mismatch(y, model(x), rtol: 1e-5, atol: 1e-6) == nil)
+    }
+
     @Test("calls from several threads at once each get their own input's result")
     func concurrentCalls() throws {
         var g = SeededGenerator(seed: 17)

@@ -14,6 +14,8 @@ final class CompiledInference {
 
     /// The steps with the shape each one produces.
     let steps: [(step: Step, outputShape: [Int])]
+    /// The model's output shape (the last step's elements, reshaped by a final ``Flatten``, say).
+    let outputShape: [Int]
     /// One line per step (see ``InferencePlan/steps(forInputShape:)``).
     let descriptions: [String]
     /// The tensors the compiled weights were read from, as they were.
@@ -45,6 +47,7 @@ final class CompiledInference {
         var builder = InferenceBuilder(layers: layers, shapes: shapes)
         guard let built = builder.build() else { return nil }
         steps = built
+        outputShape = shapes[layers.count]
         sources = builder.sources
         descriptions = built.map { step, shape in
             switch step {
@@ -92,7 +95,7 @@ final class CompiledInference {
     /// Runs the steps on a contiguous Float32 `input` of the compiled shape; nil when a layer run as the
     /// model runs it gives a shape other than compiled (the caller then runs the model).
     func run(_ input: Tensor) throws -> Tensor? {
-        let result = Tensor(uninitializedShape: steps.last!.outputShape, dtype: .float32)
+        let result = Tensor(uninitializedShape: outputShape, dtype: .float32)
         var current = UnsafePointer(input.pointer(Float.self))
         for (index, (step, shape)) in steps.enumerated() {
             let out = index == steps.count - 1 ? result.pointer(Float.self) : (index % 2 == 0 ? buffers.0 : buffers.1)
