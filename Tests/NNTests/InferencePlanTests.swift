@@ -261,6 +261,19 @@ struct InferencePlanTests {
         }
     }
 
+    @Test("a batch whose intermediate results would exceed 64 MiB runs through the model")
+    func hugeBatchRunsThroughTheModel() throws {
+        let model = Sequential { ReLU(); Tanh() }
+        model.eval()
+        let plan = InferencePlan(model)
+        #expect(try plan.steps(forInputShape: [4, 1_000]).contains { $0.hasPrefix("oneDNN") })
+        // Input, ReLU's and Tanh's outputs: 3 × 8.4 million elements.
+        #expect(try plan.steps(forInputShape: [4, 2_100_000]) == ["model as it is (no step compiled)"])
+        var g = SeededGenerator(seed: 29)
+        let x = Tensor.uniform([4, 2_100_000], generator: &g) - 0.5
+        #expect(mismatch(try plan(x), model(x), rtol: 0, atol: 0) == nil)
+    }
+
     @Test("a model ending in Flatten or Dropout returns the model's output shape")
     func trailingShapeLayers() throws {
         var g = SeededGenerator(seed: 23)

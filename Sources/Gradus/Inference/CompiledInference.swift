@@ -41,6 +41,9 @@ final class CompiledInference {
         // some layer's output does not keep the batch as its first dimension.
         _ = try Tensor.elementCount(inputShape, op: "InferencePlan")
         guard let shapes = try Self.layerShapes(layers, inputShape) else { return nil }
+        // A plan keeps every intermediate result's memory while it is cached; a huge batch runs through
+        // the model, which frees them as it goes.
+        guard shapes.reduce(0, { $0 + $1.reduce(1, *) }) <= Self.maximumElements else { return nil }
         // oneDNN divides a primitive's work by the OpenMP threads there are when it is created.
         threads = Threading.count
         OneDNNProduct.allowOpenMPThreads(threads)
@@ -59,6 +62,10 @@ final class CompiledInference {
         let largest = built.dropLast().map { $0.outputShape.reduce(1, *) }.max() ?? 0
         buffers = (.allocate(capacity: max(largest, 1)), .allocate(capacity: max(largest, 1)))
     }
+
+    /// The most Float32 elements that the layers' inputs and outputs of one compiled shape may hold
+    /// together (64 MiB): the one-image CNN of the benchmarks needs 0.15 MiB, a batch of 64 images 9 MiB.
+    static let maximumElements = 1 << 24
 
     /// The input shape of each layer and the model's output shape, or nil when a layer gives another
     /// element type than Float32.

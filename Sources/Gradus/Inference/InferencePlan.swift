@@ -18,7 +18,8 @@ import Foundation
 /// What you get is what the model computes in evaluation mode, without recording, up to Float32
 /// rounding (folding batch normalization and oneDNN's kernels sum in another order: relative
 /// differences around 1e-6). Models of other element types, quantized models
-/// (``Module/quantizeDynamic()``) and non-Float32 inputs run through the model itself.
+/// (``Module/quantizeDynamic()``), non-Float32 inputs and batches whose intermediate results would hold
+/// more than 64 MiB run through the model itself.
 ///
 /// The plan keeps packed copies of the weights it compiled and notices when the model's tensors change
 /// (an optimizer step, ``Module/loadStateDict(_:strict:)``, a tensor assigned to a layer): the next call
