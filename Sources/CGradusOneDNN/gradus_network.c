@@ -33,14 +33,20 @@ struct gradus_network {
 
 static int plain_tag(int rank) { return rank == 4 ? dnnl_nchw : dnnl_nc; }
 
+/// Makes room for one more element in a growing array of `size`-byte elements (doubling, from 8).
+static dnnl_status_t reserve(void **array, int count, int *capacity, size_t size) {
+    if (count < *capacity) return dnnl_success;
+    int cap = *capacity ? 2 * *capacity : 8;
+    void *grown = realloc(*array, (size_t)cap * size);
+    if (!grown) return dnnl_out_of_memory;
+    *array = grown;
+    *capacity = cap;
+    return dnnl_success;
+}
+
 static int own(gradus_network *net, dnnl_memory_t m) {
-    if (net->owned_count == net->owned_capacity) {
-        int cap = net->owned_capacity ? 2 * net->owned_capacity : 16;
-        dnnl_memory_t *grown = realloc(net->owned, (size_t)cap * sizeof *grown);
-        if (!grown) return dnnl_out_of_memory;
-        net->owned = grown;
-        net->owned_capacity = cap;
-    }
+    if (reserve((void **)&net->owned, net->owned_count, &net->owned_capacity, sizeof *net->owned) != dnnl_success)
+        return dnnl_out_of_memory;
     net->owned[net->owned_count++] = m;
     return dnnl_success;
 }
@@ -58,13 +64,8 @@ static dnnl_status_t new_memory(gradus_network *net, const dnnl_memory_desc_t *m
 /// Appends an executable step built from `pd` (the primitive is created here; pd stays the caller's).
 static dnnl_status_t append(gradus_network *net, const_dnnl_primitive_desc_t pd, const dnnl_exec_arg_t *args, int count) {
     if (count > MAX_ARGS) return dnnl_invalid_arguments;
-    if (net->step_count == net->step_capacity) {
-        int cap = net->step_capacity ? 2 * net->step_capacity : 8;
-        step_t *grown = realloc(net->steps, (size_t)cap * sizeof *grown);
-        if (!grown) return dnnl_out_of_memory;
-        net->steps = grown;
-        net->step_capacity = cap;
-    }
+    if (reserve((void **)&net->steps, net->step_count, &net->step_capacity, sizeof *net->steps) != dnnl_success)
+        return dnnl_out_of_memory;
     step_t *step = &net->steps[net->step_count];
     dnnl_status_t s = dnnl_primitive_create(&step->primitive, pd);
     if (s != dnnl_success) return s;

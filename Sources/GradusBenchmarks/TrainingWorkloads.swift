@@ -108,15 +108,7 @@ enum TrainingWorkloads {
     }
 
     /// One-sample MLP inference without recording, with argmax.
-    static let mlpInfer = Workload(name: "mlp_infer_b1") {
-        var rng = SeededGenerator(seed: 0)
-        let model = mlp(&rng)
-        let x = Tensor.uniform([1, 784], generator: &rng)
-        let t = secondsPerCall(reps: 1000) {
-            GradMode.noGrad { _ = model(x).argmax() }
-        }
-        return (t * 1e6, "us/sample")
-    }
+    static let mlpInfer = oneSampleInference("mlp_infer_b1", model: mlp, inputShape: [1, 784], plan: false)
 
     /// mlp_infer_b1 with the model's linear layers dynamically quantized to 8-bit weights
     /// (``Module/quantizeDynamic()``): scripts/pytorch_micro.py's `mlp_infer_b1_int8` runs PyTorch's
@@ -134,39 +126,31 @@ enum TrainingWorkloads {
 
     /// One-image inference of ``cnn(_:)`` in evaluation mode (batch normalization with its running
     /// statistics) without recording, with argmax; scripts/pytorch_micro.py's `cnn_infer_b1`.
-    static let cnnInfer = Workload(name: "cnn_infer_b1") {
-        var rng = SeededGenerator(seed: 0)
-        let model = cnn(&rng)
-        model.eval()
-        let x = Tensor.uniform([1, 3, 32, 32], generator: &rng)
-        let t = secondsPerCall(reps: 1000) {
-            GradMode.noGrad { _ = model(x).argmax() }
-        }
-        return (t * 1e6, "us/sample")
-    }
+    static let cnnInfer = oneSampleInference("cnn_infer_b1", model: cnn, inputShape: [1, 3, 32, 32], plan: false)
 
     /// mlp_infer_b1 through an ``InferencePlan`` (row products with bias and ReLU fused, planned buffers);
     /// the reference sides run the same model as for mlp_infer_b1.
-    static let mlpInferPlan = Workload(name: "mlp_infer_b1_plan") {
-        var rng = SeededGenerator(seed: 0)
-        let model = mlp(&rng)
-        model.eval()
-        let plan = InferencePlan(model)
-        let x = Tensor.uniform([1, 784], generator: &rng)
-        let t = secondsPerCall(reps: 1000) { _ = try! plan(x).argmax() }
-        return (t * 1e6, "us/sample")
-    }
+    static let mlpInferPlan = oneSampleInference("mlp_infer_b1_plan", model: mlp, inputShape: [1, 784], plan: true)
 
     /// cnn_infer_b1 through an ``InferencePlan`` (one oneDNN chain: batch normalization folded into the
     /// convolutions, ReLU fused, blocked layouts); the reference sides run the same model as for cnn_infer_b1.
-    static let cnnInferPlan = Workload(name: "cnn_infer_b1_plan") {
-        var rng = SeededGenerator(seed: 0)
-        let model = cnn(&rng)
-        model.eval()
-        let plan = InferencePlan(model)
-        let x = Tensor.uniform([1, 3, 32, 32], generator: &rng)
-        let t = secondsPerCall(reps: 1000) { _ = try! plan(x).argmax() }
-        return (t * 1e6, "us/sample")
+    static let cnnInferPlan = oneSampleInference("cnn_infer_b1_plan", model: cnn, inputShape: [1, 3, 32, 32], plan: true)
+
+    /// One-sample inference of `model` in evaluation mode with argmax, 1000 calls per timing: through
+    /// the model without recording, or through an ``InferencePlan``.
+    static func oneSampleInference(_ name: String, model build: @escaping @Sendable (inout SeededGenerator) -> Sequential,
+                                   inputShape: [Int], plan usePlan: Bool) -> Workload {
+        Workload(name: name) {
+            var rng = SeededGenerator(seed: 0)
+            let model = build(&rng)
+            model.eval()
+            let plan = InferencePlan(model)
+            let x = Tensor.uniform(inputShape, generator: &rng)
+            let t = secondsPerCall(reps: 1000) {
+                _ = usePlan ? try! plan(x).argmax() : GradMode.noGrad { model(x).argmax() }
+            }
+            return (t * 1e6, "us/sample")
+        }
     }
 
     /// Inference of ``cnn(_:)`` in evaluation mode on a batch of 64 images, through the model

@@ -285,6 +285,24 @@ struct InferencePlanTests {
         #expect(mismatch(y, model(x), rtol: 1e-5, atol: 1e-6) == nil)
     }
 
+    @Test("quantizing a model after its plan was compiled sends calls to the integer path; dequantizing compiles again")
+    func quantizingAfterCompiling() throws {
+        var g = SeededGenerator(seed: 31)
+        let mlp = Sequential { Linear(6, 8, generator: &g); ReLU(); Linear(8, 2, generator: &g) }
+        mlp.eval()
+        let plan = InferencePlan(mlp), v = Tensor.uniform([1, 6], generator: &g)
+        let float = try plan(v)
+        #expect(try plan.steps(forInputShape: [1, 6]).contains { $0.hasPrefix("row product") })
+        mlp.quantizeDynamic()
+        let integer = try plan(v)
+        #expect(mismatch(integer, GradMode.noGrad { mlp(v) }, rtol: 0, atol: 0) == nil)
+        #expect(mismatch(integer, float, rtol: 0, atol: 0) != nil)   // the integer path rounds differently
+        #expect(try plan.steps(forInputShape: [1, 6]) == ["model as it is (no step compiled)"])
+        mlp.dequantize()
+        #expect(try plan.steps(forInputShape: [1, 6]).contains { $0.hasPrefix("row product") })
+        #expect(mismatch(try plan(v), mlp(v), rtol: 1e-5, atol: 1e-6) == nil)
+    }
+
     @Test("calls from several threads at once each get their own input's result")
     func concurrentCalls() throws {
         var g = SeededGenerator(seed: 17)

@@ -26,16 +26,13 @@ final class CompiledInference {
     private let buffers: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
 
     /// The compiled steps for inputs of `inputShape`, or nil when the model is better run as it is
-    /// (nothing the plan speeds up, a quantized model, an element type other than Float32, a layer
-    /// whose compiled form disagrees with the model's shapes).
+    /// (nothing the plan speeds up, an element type other than Float32, results too large to keep, a
+    /// layer whose compiled form disagrees with the model's shapes). Depends on the model's structure
+    /// and element types only, not on its values: ``InferencePlan`` keeps a nil answer.
     ///
     /// - Throws: a ``GradusError`` when the model itself cannot run on inputs of `inputShape`.
     init?(layers: [any Layer], inputShape: [Int]) throws {
-        for layer in layers {
-            if let linear = layer as? Linear, linear.quantizedWeights != nil { return nil }
-            if let conv = layer as? Conv2d, conv.quantizedWeights != nil { return nil }
-            if layer.parameters().contains(where: { $0.dtype != .float32 }) { return nil }
-        }
+        for layer in layers where layer.parameters().contains(where: { $0.dtype != .float32 }) { return nil }
         // The shape after each layer, from one run of the model on zeros: on one sample, the batch size
         // put back into each shape after (a run on a large batch would cost as much as the call), unless
         // some layer's output does not keep the batch as its first dimension.

@@ -39,12 +39,21 @@ public final class InferencePlan: @unchecked Sendable {
 
     /// The layers in order, nested ``Sequential``s flattened.
     let layers: [any Layer]
+    /// The layers that ``Module/quantizeDynamic()`` can quantize: while one is, the model runs as it is.
+    private let quantizable: [any DynamicallyQuantizable]
     private let lock = NSLock()
-    /// Compiled plans by input shape (the few most recent).
-    private var compiled: [[Int]: CompiledInference] = [:]
+    /// What each recent input shape runs (the few most recent).
+    private var compiled: [[Int]: Entry] = [:]
     private var recentShapes: [[Int]] = []
     /// Input shapes compiled before a plan is dropped to make room for another.
     static let shapesKept = 8
+
+    /// What an input shape runs: its compiled steps, or the model (kept too, so that a model with
+    /// nothing to compile is not compiled again on every call).
+    private enum Entry {
+        case plan(CompiledInference)
+        case model
+    }
 
     /// A plan for `model`, compiled on first use for each input shape.
     ///
@@ -56,6 +65,7 @@ public final class InferencePlan: @unchecked Sendable {
     public init(_ model: any Layer) {
         self.model = model
         layers = InferencePlan.flattened(model)
+        quantizable = layers.compactMap { $0 as? any DynamicallyQuantizable }
     }
 
     /// Computes the model on `input`, without recording.
@@ -112,16 +122,21 @@ public final class InferencePlan: @unchecked Sendable {
     /// The compiled plan for `shape`, compiled now if needed (again when the model's tensors changed);
     /// nil when the model is better run as it is. Called under `lock`.
     private func compiledPlan(for shape: [Int]) throws -> CompiledInference? {
-        if let plan = compiled[shape], plan.isCurrent { return plan }
-        if compiled[shape] != nil {
+        // A quantized model keeps its integer path (quantizing does not change the Float32 weights).
+        if quantizable.contains(where: { $0.quantizedWeights != nil }) { return nil }
+        switch compiled[shape] {
+        case .model: return nil
+        case .plan(let plan) where plan.isCurrent: return plan
+        case .plan:
             // The model changed: every shape's weights are stale.
             compiled.removeAll()
             recentShapes.removeAll()
+        case nil: break
         }
-        guard let plan = try CompiledInference(layers: layers, inputShape: shape) else { return nil }
+        let plan = try CompiledInference(layers: layers, inputShape: shape)
         if recentShapes.count == Self.shapesKept { compiled[recentShapes.removeFirst()] = nil }
         recentShapes.append(shape)
-        compiled[shape] = plan
+        compiled[shape] = plan.map(Entry.plan) ?? .model
         return plan
     }
 
