@@ -1,5 +1,20 @@
 // See include/gradus_gemv.h.
 #include "gradus_gemv.h"
+#include "gradus_activations.h"
+
+static void panels_portable(long rows, long columns, const float *packed, const float *x, const float *bias,
+                            int relu, float negative_slope, long first_panel, long end_panel, float *y) {
+    for (long p = first_panel; p < end_panel; p++) {
+        for (long j = 0; j < GRADUS_SGEMV_PANEL && p * GRADUS_SGEMV_PANEL + j < rows; j++) {
+            const long row = p * GRADUS_SGEMV_PANEL + j;
+            float s = 0;
+            for (long c = 0; c < columns; c++) s += packed[(p * columns + c) * GRADUS_SGEMV_PANEL + j] * x[c];
+            if (bias) s += bias[row];
+            if (relu && s < 0) s = negative_slope == 0.0f ? 0.0f : s * negative_slope;
+            y[row] = s;
+        }
+    }
+}
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -52,6 +67,37 @@ void gradus_sgemv_rows(long rows, long columns, const float *m, long ld, const f
     }
 }
 
+// Panels of 16 rows, column by column: one contiguous stream, 16 outputs per fused multiply-add with
+// x[c] broadcast, four columns in flight (see the header for why).
+__attribute__((target("avx512f")))
+static void panels_avx512(long rows, long columns, const float *packed, const float *x, const float *bias,
+                         int relu, float negative_slope, long first_panel, long end_panel, float *y) {
+    const __m512 zero = _mm512_setzero_ps(), slope = _mm512_set1_ps(negative_slope);
+    for (long p = first_panel; p < end_panel; p++) {
+        const float *q = packed + p * columns * GRADUS_SGEMV_PANEL;
+        __m512 a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+        long c = 0;
+        for (; c + 4 <= columns; c += 4) {
+            const float *qc = q + c * GRADUS_SGEMV_PANEL;
+            a0 = _mm512_fmadd_ps(_mm512_load_ps(qc), _mm512_set1_ps(x[c]), a0);
+            a1 = _mm512_fmadd_ps(_mm512_load_ps(qc + 16), _mm512_set1_ps(x[c + 1]), a1);
+            a2 = _mm512_fmadd_ps(_mm512_load_ps(qc + 32), _mm512_set1_ps(x[c + 2]), a2);
+            a3 = _mm512_fmadd_ps(_mm512_load_ps(qc + 48), _mm512_set1_ps(x[c + 3]), a3);
+        }
+        for (; c < columns; c++) a0 = _mm512_fmadd_ps(_mm512_load_ps(q + c * GRADUS_SGEMV_PANEL), _mm512_set1_ps(x[c]), a0);
+        const long row = p * GRADUS_SGEMV_PANEL, left = rows - row;
+        const __mmask16 valid = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
+        __m512 s = _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
+        if (bias) s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(valid, bias + row));
+        if (relu) {
+            // Below zero only: NaN stays NaN, as in PyTorch.
+            const __mmask16 negative = _mm512_cmp_ps_mask(s, zero, _CMP_LT_OQ);
+            s = negative_slope == 0.0f ? _mm512_mask_mov_ps(s, negative, zero) : _mm512_mask_mul_ps(s, negative, s, slope);
+        }
+        _mm512_mask_storeu_ps(y + row, valid, s);
+    }
+}
+
 #else
 
 int gradus_sgemv_rows_available(void) { return 0; }
@@ -65,3 +111,30 @@ void gradus_sgemv_rows(long rows, long columns, const float *m, long ld, const f
 }
 
 #endif
+
+long gradus_sgemv_packed_count(long rows, long columns) {
+    return (rows + GRADUS_SGEMV_PANEL - 1) / GRADUS_SGEMV_PANEL * GRADUS_SGEMV_PANEL * columns;
+}
+
+void gradus_sgemv_pack_panels(long rows, long columns, const float *m, long ld, float *packed) {
+    const long panels = (rows + GRADUS_SGEMV_PANEL - 1) / GRADUS_SGEMV_PANEL;
+    for (long p = 0; p < panels; p++)
+        for (long c = 0; c < columns; c++)
+            for (long j = 0; j < GRADUS_SGEMV_PANEL; j++) {
+                const long row = p * GRADUS_SGEMV_PANEL + j;
+                packed[(p * columns + c) * GRADUS_SGEMV_PANEL + j] = row < rows ? m[row * ld + c] : 0.0f;
+            }
+}
+
+void gradus_sgemv_panels(long rows, long columns, const float *packed, const float *x, const float *bias,
+                         int relu, float negative_slope, long first_panel, long end_panel, float *y) {
+#if defined(__x86_64__)
+    static int avx512 = -1;
+    if (avx512 < 0) avx512 = gradus_sgemv_rows_available();
+    if (avx512 && !gradus_portable_kernels_get()) {
+        panels_avx512(rows, columns, packed, x, bias, relu, negative_slope, first_panel, end_panel, y);
+        return;
+    }
+#endif
+    panels_portable(rows, columns, packed, x, bias, relu, negative_slope, first_panel, end_panel, y);
+}

@@ -1,5 +1,11 @@
 import Foundation
 
+/// `standard`, or the environment's `GRADUS_BENCH_REPS` when set: a profiler needs seconds of the
+/// workload where a comparison needs milliseconds (`GRADUS_BENCH_REPS=100000 perf record …`).
+func repetitions(_ standard: Int) -> Int {
+    Int(ProcessInfo.processInfo.environment["GRADUS_BENCH_REPS"] ?? "") ?? standard
+}
+
 /// Seconds per call of `body`: `warm` untimed calls, then the best of three rounds of `reps` calls, as
 /// ../shared/bench/pytorch_ref.py measures PyTorch.
 func secondsPerCall(warm: Int = 3, reps: Int, _ body: () -> Void) -> Double {

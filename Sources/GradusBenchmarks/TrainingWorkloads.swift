@@ -61,7 +61,7 @@ enum TrainingWorkloads {
         let model = Linear(1, 1, generator: &rng)
         let optimizer = SGD(model.parameters(), lr: 0.01)
         let criterion = MSELoss()
-        let t = secondsPerCall(reps: 1000) {
+        let t = secondsPerCall(reps: repetitions(1000)) {
             optimizer.zeroGrad()
             let loss = criterion(model(x), y)
             loss.backward()
@@ -118,7 +118,7 @@ enum TrainingWorkloads {
         let model = mlp(&rng)
         model.quantizeDynamic()
         let x = Tensor.uniform([1, 784], generator: &rng)
-        let t = secondsPerCall(reps: 1000) {
+        let t = secondsPerCall(reps: repetitions(1000)) {
             GradMode.noGrad { _ = model(x).argmax() }
         }
         return (t * 1e6, "us/sample")
@@ -146,7 +146,7 @@ enum TrainingWorkloads {
             model.eval()
             let plan = InferencePlan(model)
             let x = Tensor.uniform(inputShape, generator: &rng)
-            let t = secondsPerCall(reps: 1000) {
+            let t = secondsPerCall(reps: repetitions(1000)) {
                 _ = usePlan ? try! plan(x).argmax() : GradMode.noGrad { model(x).argmax() }
             }
             return (t * 1e6, "us/sample")

@@ -150,6 +150,61 @@ struct InferencePlanTests {
         }
     }
 
+    @Test("one-sample row products on packed panels agree with Float64: partial and whole panels, odd widths, ReLU and LeakyReLU fused, one and two threads, AVX-512 and the portable kernel")
+    func rowProductsAgreeWithFloat64() throws {
+        var g = SeededGenerator(seed: 21)
+        // (out, in): fewer than one panel of 16 rows, exactly one, one and a row, several with a partial
+        // last one; input widths below and off the 4-column step; a layer large enough to be split.
+        let shapes = [(1, 1), (10, 3), (16, 5), (17, 784), (33, 7), (300, 1000)]
+        let activations: [(String, () -> (any Layer)?)] = [("none", { nil }), ("relu", { ReLU() }), ("leaky", { LeakyReLU(negativeSlope: 0.1) })]
+        let before = Threading.count
+        defer { Threading.count = before }
+        for (out, inputs) in shapes {
+            for (name, activation) in activations {
+                for bias in [true, false] {
+                    let linear = Linear(inputs, out, bias: bias, generator: &g)
+                    let model = Sequential(activation().map { [linear, $0] } ?? [linear])
+                    model.eval()
+                    let wide = Linear(inputs, out, bias: bias, dtype: .float64, generator: &g)
+                    let reference = Sequential(activation().map { [wide, $0] } ?? [wide])
+                    try reference.loadStateDict(model.stateDict().mapValues { $0.to(.float64) })
+                    let x = Tensor.uniform([1, inputs], generator: &g) * 4 - 2
+                    let expected = reference(x.to(.float64)).to(.float32)
+                    for threads in [1, 2] {
+                        Threading.count = threads
+                        for portable in [false, true] {
+                            let plan = InferencePlan(model)
+                            let y = try portable ? KernelTesting.withPortableKernels { try plan(x) } : plan(x)
+                            #expect(try plan.steps(forInputShape: x.shape).first?.hasPrefix("row product") == true)
+                            if let m = mismatch(y, expected, rtol: 1e-5, atol: 1e-5) {
+                                Issue.record("[\(out), \(inputs)] \(name) bias \(bias) threads \(threads) portable \(portable): \(m)")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Weights of extreme magnitude, and a NaN weight: its output row is NaN (ReLU keeps NaN), the others are not.
+        let linear = Linear(20, 18, generator: &g)
+        var w = linear.weight.scalars(as: Float.self)
+        for i in w.indices { w[i] *= i % 3 == 0 ? 1e30 : (i % 3 == 1 ? 1e-30 : 1) }
+        w[5 * 20 + 3] = .nan
+        linear.weight = Tensor(shape: [18, 20], values: w)
+        let model = Sequential { linear; ReLU() }
+        model.eval()
+        let x = Tensor.uniform([1, 20], generator: &g) * 1e-5
+        for portable in [false, true] {
+            let plan = InferencePlan(model)
+            let y = try portable ? KernelTesting.withPortableKernels { try plan(x) } : plan(x)
+            let expected = model(x)
+            #expect(y.scalars(as: Float.self).map(\.isNaN) == expected.scalars(as: Float.self).map(\.isNaN))
+            #expect(y.scalars(as: Float.self)[5].isNaN)
+            let finite = Tensor(shape: [18], values: y.scalars(as: Float.self).map { $0.isNaN ? 0 : $0 })
+            let finiteExpected = Tensor(shape: [18], values: expected.scalars(as: Float.self).map { $0.isNaN ? 0 : $0 })
+            if let m = mismatch(finite, finiteExpected, rtol: 1e-5, atol: 0) { Issue.record("extreme weights, portable \(portable): \(m)") }
+        }
+    }
+
     @Test("huge, tiny, zero and NaN inputs give what the model gives")
     func edgeInputs() throws {
         var g = SeededGenerator(seed: 5)
@@ -163,7 +218,9 @@ struct InferencePlanTests {
         for scale in [0.0, 1e-30, 1e-6, 1e6, 1e15] {
             let x = base * scale
             let y = try plan(x), expected = model(x)
-            if let m = mismatch(y, expected, rtol: 1e-5, atol: 1e-5 * max(scale, 1e-30)) { Issue.record("scale \(scale): \(m)") }
+            // Outputs are sums of terms at least the biases' size (~0.1; one output here cancels to ~1e-5),
+            // rounded in another order by the plan's kernels: absolute error ~1e-8 whatever the input's scale.
+            if let m = mismatch(y, expected, rtol: 1e-5, atol: 1e-6 * max(scale, 1)) { Issue.record("scale \(scale): \(m)") }
         }
         // A NaN pixel: every output it reaches is NaN in both (oneDNN's ReLU must not turn NaN into 0).
         var values = base.scalars(as: Float.self)

@@ -1,6 +1,8 @@
 // The floor of one-sample inference for mlp_infer_b1: its first layer (a 256x784 float matrix times a
-// vector, 0.8 MB streamed from L2) by OpenBLAS's sgemv and by a plain AVX-512 loop (four rows per
-// pass, the kernel in Sources/CGradusMath/gradus_gemv.c), 20,000 calls each, four runs.
+// vector, 0.8 MB streamed from L2) by OpenBLAS's sgemv, by a plain AVX-512 loop (four rows per pass,
+// gradus_sgemv_rows in Sources/CGradusMath/gradus_gemv.c: the model's own path) and over the matrix
+// packed in panels of 16 rows, column by column (gradus_sgemv_panels: an InferencePlan's row
+// products), 20,000 calls each, four runs.
 //
 //   gcc -O2 scripts/roofline/gemv_floor.c -o /tmp/gemv_floor -lopenblas && OPENBLAS_CORETYPE=SkylakeX /tmp/gemv_floor
 #include <cblas.h>
@@ -31,12 +33,29 @@ __attribute__((target("avx512f"))) static void rows4(int rows, int cols, const f
     }
 }
 
+// Panels of 16 rows stored column by column: p[(r/16·cols + c)·16 + r%16] = m[r·cols + c].
+__attribute__((target("avx512f"))) static void panels16(int rows, int cols, const float *p, const float *x, float *y) {
+    for (int r = 0; r < rows; r += 16) {
+        const float *q = p + (long)r * cols;
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (int c = 0; c < cols; c += 4) {    // cols is a multiple of 4 here
+            a0 = _mm512_fmadd_ps(_mm512_load_ps(q + c * 16), _mm512_set1_ps(x[c]), a0);
+            a1 = _mm512_fmadd_ps(_mm512_load_ps(q + c * 16 + 16), _mm512_set1_ps(x[c + 1]), a1);
+            a2 = _mm512_fmadd_ps(_mm512_load_ps(q + c * 16 + 32), _mm512_set1_ps(x[c + 2]), a2);
+            a3 = _mm512_fmadd_ps(_mm512_load_ps(q + c * 16 + 48), _mm512_set1_ps(x[c + 3]), a3);
+        }
+        _mm512_storeu_ps(y + r, _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
+    }
+}
+
 int main(void) {
     const int rows = 256, cols = 784, calls = 20000;
     openblas_set_num_threads(1);
     float *m = aligned_alloc(64, sizeof(float) * rows * cols), *x = aligned_alloc(64, sizeof(float) * 1024);
-    float *y = malloc(sizeof(float) * rows);
+    float *p = aligned_alloc(64, sizeof(float) * rows * cols), *y = malloc(sizeof(float) * rows);
     for (int i = 0; i < rows * cols; i++) m[i] = (float)((i * 37) % 101) * 0.01f - 0.5f;
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) p[((r / 16) * cols + c) * 16 + r % 16] = m[r * cols + c];
     for (int i = 0; i < cols; i++) x[i] = (float)(i % 13) * 0.1f;
     const double bytes = 4.0 * rows * cols;
     for (int run = 0; run < 4; run++) {
@@ -46,8 +65,11 @@ int main(void) {
         t = now();
         for (int i = 0; i < calls; i++) rows4(rows, cols, m, x, y);
         double avx = (now() - t) / calls;
-        printf("openblas_sgemv %.2f us (%.0f GB/s)  avx512_rows4 %.2f us (%.0f GB/s)\n",
-               blas * 1e6, bytes / blas / 1e9, avx * 1e6, bytes / avx / 1e9);
+        t = now();
+        for (int i = 0; i < calls; i++) panels16(rows, cols, p, x, y);
+        double packed = (now() - t) / calls;
+        printf("openblas_sgemv %.2f us (%.0f GB/s)  avx512_rows4 %.2f us (%.0f GB/s)  avx512_panels16 %.2f us (%.0f GB/s)\n",
+               blas * 1e6, bytes / blas / 1e9, avx * 1e6, bytes / avx / 1e9, packed * 1e6, bytes / packed / 1e9);
     }
     return 0;
 }

@@ -52,7 +52,7 @@ final class CompiledInference {
         descriptions = built.map { step, shape in
             switch step {
             case .network(let net): return "oneDNN \(net.inputShape) -> \(shape): " + net.implementations.joined(separator: ", ")
-            case .rows(let rows): return "row product \(rows.weight.shape[1]) -> \(shape)" + (rows.negativeSlope == nil ? "" : " + ReLU")
+            case .rows(let rows): return "row product \(rows.columns) -> \(shape)" + (rows.negativeSlope == nil ? "" : " + ReLU")
             case .layer(let layer, let input): return "\(type(of: layer)) \(input) -> \(shape) (as the model runs it)"
             }
         }

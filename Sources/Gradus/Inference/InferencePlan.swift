@@ -11,7 +11,8 @@ import Foundation
 /// and bias, other batch normalization with running statistics computed by oneDNN, the intermediate images
 /// kept in blocked channel layouts from one layer to the next; for batches of up to 16 samples each 3×3
 /// stride-1 convolution runs on the faster of oneDNN's direct and Winograd kernels, timed when compiled. On one sample, a ``Linear`` outside such
-/// a chain (an MLP) is a matrix-vector product over the weight's rows with its bias and ReLU fused.
+/// a chain (an MLP) is a matrix-vector product over its weight packed once in panels of 16 rows (one
+/// contiguous stream from the cache), with its bias and ReLU fused.
 /// ``Dropout`` and ``Identity`` vanish. Any other layer runs as the model runs it, so every model works;
 /// the plan only changes how fast.
 ///
