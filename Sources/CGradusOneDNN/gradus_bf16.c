@@ -2,6 +2,7 @@
 #include "gradus_bf16.h"
 #include <oneapi/dnnl/dnnl.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 static dnnl_engine_t engine;
@@ -36,6 +37,27 @@ static void round_avx512(const float *x, long n, uint16_t *out) {
         _mm256_mask_storeu_epi16(out + i, lanes, _mm512_cvtepi32_epi16(result));
     }
 }
+
+// AVX512_BF16's vcvtne2ps2bf16, 32 values per instruction, where it agrees with the rounding above:
+// everywhere but subnormal inputs (which it treats as zero), so a group of 32 holding a zero or
+// subnormal exponent goes through the integer form. Bit for bit the same results (checked against it
+// on 16M random bit patterns and PyTorch's fixture), 1.4-2.8x faster on AMD Zen 5.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+static void round_avx512_bf16(const float *x, long n, uint16_t *out) {
+    const __m512i exponent = _mm512_set1_epi32(0x7f800000);
+    long i = 0;
+    for (; i + 32 <= n; i += 32) {
+        const __m512 lo = _mm512_loadu_ps(x + i), hi = _mm512_loadu_ps(x + i + 16);
+        const __mmask16 tiny = _mm512_testn_epi32_mask(_mm512_castps_si512(lo), exponent) |
+                               _mm512_testn_epi32_mask(_mm512_castps_si512(hi), exponent);
+        if (tiny) {
+            round_avx512(x + i, 32, out + i);
+        } else {
+            _mm512_storeu_si512((void *)(out + i), (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
+        }
+    }
+    if (i < n) round_avx512(x + i, n - i, out + i);
+}
 #endif
 
 /// Branch-free, so that the compiler vectorizes it where AVX512_BF16 is missing.
@@ -49,17 +71,69 @@ void gradus_round_to_bf16_portable(const float *x, long n, uint16_t *out) {
     }
 }
 
-static int has_avx512 = -1;
-
-void gradus_round_to_bf16(const float *x, long n, uint16_t *out) {
+/// The best rounding this processor runs: 2 AVX512_BF16, 1 AVX-512 integer, 0 portable.
+static int best_rounding(void) {
+    static int best = -1;
 #if defined(__x86_64__)
-    if (has_avx512 < 0) {
+    if (best < 0) {
         __builtin_cpu_init();
-        has_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") ? 1 : 0;
+        const int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                           __builtin_cpu_supports("avx512vl");
+        best = avx512 && __builtin_cpu_supports("avx512bf16") ? 2 : (avx512 ? 1 : 0);
     }
-    if (has_avx512) { round_avx512(x, n, out); return; }
+    return best;
+#else
+    return 0;
+#endif
+}
+
+int gradus_round_to_bf16_best(void) { return best_rounding(); }
+
+void gradus_round_to_bf16_with(const float *x, long n, uint16_t *out, int path) {
+    const int best = best_rounding();
+    if (path < 0 || path > best) path = best;
+#if defined(__x86_64__)
+    if (path == 2) { round_avx512_bf16(x, n, out); return; }
+    if (path == 1) { round_avx512(x, n, out); return; }
 #endif
     gradus_round_to_bf16_portable(x, n, out);
+}
+
+void gradus_round_to_bf16(const float *x, long n, uint16_t *out) { gradus_round_to_bf16_with(x, n, out, -1); }
+
+// Operands of the largest bfloat16 product a thread has run, kept for the next: a buffer allocated per
+// product comes back from the kernel as fresh zeroed pages each time (mmap above glibc's threshold),
+// and faulting them in tripled the rounding of a 2M-element operand (930 against 330 us on AMD Zen 5).
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+typedef struct { uint16_t *data; long capacity; } scratch_buffer;
+static void free_scratch(void *p) {
+    scratch_buffer *s = p;
+    free(s->data);
+    free(s);
+}
+static void make_scratch_key(void) { pthread_key_create(&scratch_key, free_scratch); }
+
+uint16_t *gradus_bf16_scratch_acquire(long count) {
+    if (count > GRADUS_BF16_SCRATCH_KEPT) return malloc(sizeof(uint16_t) * (size_t)count);
+    pthread_once(&scratch_once, make_scratch_key);
+    scratch_buffer *s = pthread_getspecific(scratch_key);
+    if (!s) {
+        s = calloc(1, sizeof *s);
+        if (!s || pthread_setspecific(scratch_key, s) != 0) { free(s); return malloc(sizeof(uint16_t) * (size_t)count); }
+    }
+    if (s->capacity < count) {
+        free(s->data);
+        s->data = malloc(sizeof(uint16_t) * (size_t)count);
+        s->capacity = s->data ? count : 0;
+    }
+    return s->data;
+}
+
+void gradus_bf16_scratch_release(uint16_t *buffer) {
+    pthread_once(&scratch_once, make_scratch_key);
+    scratch_buffer *s = pthread_getspecific(scratch_key);
+    if (!s || s->data != buffer) free(buffer);
 }
 
 int gradus_bf16_gemm(long m, long n, long k, const uint16_t *a, long lda, int trans_a,

@@ -16,6 +16,26 @@ void gradus_round_to_bf16(const float *x, long n, uint16_t *out);
 /// gradus_round_to_bf16 without AVX-512 (what processors without it run; tests call it directly).
 void gradus_round_to_bf16_portable(const float *x, long n, uint16_t *out);
 
+/// gradus_round_to_bf16 on a chosen path (tests compare them): 2 AVX512_BF16's conversion (subnormals
+/// through the integer form), 1 the AVX-512 integer form, 0 portable C, -1 the best this processor
+/// runs; a path the processor lacks falls back to the best it has.
+void gradus_round_to_bf16_with(const float *x, long n, uint16_t *out, int path);
+
+/// The path gradus_round_to_bf16 takes on this processor (2, 1 or 0 as above).
+int gradus_round_to_bf16_best(void);
+
+/// Elements of bfloat16 scratch a thread keeps between products (64 MiB); larger requests are
+/// allocated and freed each time.
+#define GRADUS_BF16_SCRATCH_KEPT (1L << 25)
+
+/// Room for `count` bfloat16 values: the calling thread's kept buffer (grown as needed) or, above
+/// GRADUS_BF16_SCRATCH_KEPT, a new allocation; NULL when memory ran out. Valid until the thread's next
+/// acquire; hand it back with gradus_bf16_scratch_release.
+uint16_t *gradus_bf16_scratch_acquire(long count);
+
+/// Ends the use of a buffer from gradus_bf16_scratch_acquire (frees it unless it is the thread's kept one).
+void gradus_bf16_scratch_release(uint16_t *buffer);
+
 /// c = op(a)·op(b) + beta·c with a, b in bfloat16 (row-major, leading dimensions as stored), c in
 /// Float32, accumulation in Float32; beta is 0 or 1. Returns 0 on success, oneDNN's status otherwise
 /// (nothing written).

@@ -60,15 +60,16 @@ extension MatrixProductBackend {
 enum BFloat16Product {
     static let native = gradus_bf16_native() != 0
 
-    /// c = op(a)·op(b) + beta·c with a and b rounded to bfloat16 (packed row by row into scratch), beta 0
-    /// or 1; false when oneDNN refused (nothing written).
+    /// c = op(a)·op(b) + beta·c with a and b rounded to bfloat16 (packed row by row into the calling
+    /// thread's kept scratch), beta 0 or 1; false when oneDNN refused or memory ran out (nothing written).
     static func sgemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, transA: Bool,
                       _ b: UnsafePointer<Float>, ldb: Int, transB: Bool,
                       beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) -> Bool {
         let (aRows, aColumns) = transA ? (k, m) : (m, k)
         let (bRows, bColumns) = transB ? (n, k) : (k, n)
-        let scratch = UnsafeMutablePointer<UInt16>.allocate(capacity: aRows * aColumns + bRows * bColumns)
-        defer { scratch.deallocate() }
+        // The thread's kept buffer: a fresh one per product would be faulted in page by page every time.
+        guard let scratch = gradus_bf16_scratch_acquire(aRows * aColumns + bRows * bColumns) else { return false }
+        defer { gradus_bf16_scratch_release(scratch) }
         let a16 = scratch, b16 = scratch + aRows * aColumns
         if lda == aColumns { gradus_round_to_bf16(a, aRows * aColumns, a16) } else {
             for r in 0..<aRows { gradus_round_to_bf16(a + r * lda, aColumns, a16 + r * aColumns) }

@@ -82,17 +82,28 @@ public enum KernelTesting {
     /// Whether this processor can run the VNNI row kernel of one-row quantized products.
     public static var hasQuantizedRowKernel: Bool { DynamicQuantization.hasRowKernel }
 
-    /// The bits of each value rounded to bfloat16 by the processor's instruction (AVX512_BF16, where it
-    /// has it) or, with `portable`, by the branch-free C loop of processors without.
-    public static func bfloat16Bits(_ values: [Float], portable: Bool) -> [UInt16] {
+    /// The ways Gradus rounds Float32 to bfloat16; each gives the same bits.
+    public enum BFloat16Rounding: Int32, Sendable, CaseIterable {
+        /// The branch-free C loop of processors without AVX-512.
+        case portable = 0
+        /// The AVX-512 integer form.
+        case avx512Integer = 1
+        /// AVX512_BF16's conversion instruction, with groups holding subnormals through the integer form.
+        case avx512BFloat16 = 2
+    }
+
+    /// The rounding path this processor runs by default (the fastest it has).
+    public static var bestBFloat16Rounding: BFloat16Rounding {
+        BFloat16Rounding(rawValue: gradus_round_to_bf16_best()) ?? .portable
+    }
+
+    /// The bits of each value rounded to bfloat16 on `path` (the best one this processor has when it
+    /// lacks `path`'s instructions).
+    public static func bfloat16Bits(_ values: [Float], path: BFloat16Rounding) -> [UInt16] {
         var out = [UInt16](repeating: 0, count: values.count)
         values.withUnsafeBufferPointer { v in
             out.withUnsafeMutableBufferPointer { o in
-                if portable {
-                    gradus_round_to_bf16_portable(v.baseAddress, v.count, o.baseAddress)
-                } else {
-                    gradus_round_to_bf16(v.baseAddress, v.count, o.baseAddress)
-                }
+                gradus_round_to_bf16_with(v.baseAddress, v.count, o.baseAddress, path.rawValue)
             }
         }
         return out
