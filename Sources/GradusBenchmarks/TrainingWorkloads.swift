@@ -169,6 +169,20 @@ enum TrainingWorkloads {
         }
     }
 
+    /// `Trainer.evaluate` of ``cnn(_:)`` on 1,024 labelled images in batches of 256 (loss, accuracy and
+    /// confusion matrix, as the command evaluates a checkpoint and the trainer each epoch); Gradus only.
+    static let cnnEvaluate = Workload(name: "cnn_evaluate_1k") {
+        var rng = SeededGenerator(seed: 0)
+        let model = cnn(&rng)
+        let images = Tensor.uniform([1024, 3, 32, 32], generator: &rng)
+        let labels = Tensor(labels: (0..<1024).map { $0 % 10 })
+        let data = TensorDataset(images, labels)
+        let t = secondsPerCall(warm: 1, reps: 3) {
+            _ = Trainer.evaluate(model: model, task: .classify, data: data, batchSize: 256)
+        }
+        return (1024 / t, "samples/s")
+    }
+
     static let all: [Workload] = [linreg, mlpSGD, mlpAdam, lenetSGD, mlpInfer, mlpInferInt8, cnnSGD, cnnInfer,
-                                  mlpInferPlan, cnnInferPlan, cnnInferBatch(plan: false), cnnInferBatch(plan: true)]
+                                  mlpInferPlan, cnnInferPlan, cnnInferBatch(plan: false), cnnInferBatch(plan: true), cnnEvaluate]
 }

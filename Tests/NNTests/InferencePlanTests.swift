@@ -318,17 +318,54 @@ struct InferencePlanTests {
         }
     }
 
-    @Test("a batch whose intermediate results would exceed 64 MiB runs through the model")
-    func hugeBatchRunsThroughTheModel() throws {
+    @Test("a batch whose intermediate results would exceed 64 MiB runs in chunks that fit, or through the model when a layer is not compiled or one sample is too large")
+    func hugeBatchRunsInChunksOrThroughTheModel() throws {
         let model = Sequential { ReLU(); Tanh() }
         model.eval()
         let plan = InferencePlan(model)
         #expect(try plan.steps(forInputShape: [4, 1_000]).contains { $0.hasPrefix("oneDNN") })
-        // Input, ReLU's and Tanh's outputs: 3 × 8.4 million elements.
-        #expect(try plan.steps(forInputShape: [4, 2_100_000]) == ["model as it is (no step compiled)"])
+        // Input, ReLU's and Tanh's outputs: 3 × 2.1 million elements per sample, 6.3 million: two samples
+        // fit under 16.8 million elements, so 5 samples run as chunks of 2, 2 and 1.
+        let steps = try plan.steps(forInputShape: [5, 2_100_000])
+        #expect(steps.first == "in chunks of 2 samples:" && steps.dropFirst().allSatisfy { $0.hasPrefix("oneDNN") }, "\(steps)")
         var g = SeededGenerator(seed: 29)
-        let x = Tensor.uniform([4, 2_100_000], generator: &g) - 0.5
-        #expect(mismatch(try plan(x), model(x), rtol: 0, atol: 0) == nil)
+        let x = Tensor.uniform([5, 2_100_000], generator: &g) * 6 - 3
+        let y = try plan(x)
+        #expect(y.shape == [5, 2_100_000])
+        #expect(mismatch(y, model(x), rtol: 1e-6, atol: 1e-6) == nil)
+        // One sample larger than the limit: the model.
+        #expect(try plan.steps(forInputShape: [2, 6_000_000]) == ["model as it is (no step compiled)"])
+        let big = Tensor.uniform([2, 6_000_000], generator: &g) - 0.5
+        #expect(mismatch(try plan(big), model(big), rtol: 0, atol: 0) == nil)
+        // A layer left to the model might mix the samples of a batch: no chunks, the whole batch through the model.
+        let mixed = Sequential { ReLU(); Softmax(axis: 0) }
+        mixed.eval()
+        let mixedPlan = InferencePlan(mixed)
+        #expect(try mixedPlan.steps(forInputShape: [5, 2_100_000]) == ["model as it is (no step compiled)"])
+        #expect(mismatch(try mixedPlan(x), mixed(x), rtol: 1e-6, atol: 1e-12) == nil)
+    }
+
+    @Test("evaluation runs a one-input model through a plan: the same loss, accuracy and confusion as the model computes")
+    func evaluationThroughAPlan() throws {
+        var g = SeededGenerator(seed: 31)
+        let model = Sequential {
+            Conv2d(3, 8, kernelSize: 3, padding: 1, generator: &g); BatchNorm2d(8); ReLU(); MaxPool2d(2)
+            Flatten(); Linear(8 * 4 * 4, 5, generator: &g)
+        }
+        // Running statistics away from their defaults.
+        model.train()
+        _ = model(Tensor.uniform([16, 3, 8, 8], generator: &g) * 3)
+        let images = Tensor.uniform([300, 3, 8, 8], generator: &g) * 2 - 1
+        let labels = Tensor(labels: (0..<300).map { ($0 * 7) % 5 })
+        let result = Trainer.evaluate(model: model, task: .classify, data: TensorDataset(images, labels), batchSize: 128)
+        #expect(model.isTraining, "the model is left in the mode it had")
+        model.eval()
+        let logits = model(images)
+        let loss = Double(logits.crossEntropy(labels).item(Float.self))
+        #expect(abs(result.loss - loss) <= 1e-5 * max(1, abs(loss)), "\(result.loss) vs \(loss)")
+        let correct = (logits.argmax(axis: 1) .== labels).sum().intScalars[0]
+        #expect(result.accuracy == Double(correct) / 300)
+        #expect(result.confusion?.counts.joined().reduce(0, +) == 300)
     }
 
     @Test("a model ending in Flatten or Dropout returns the model's output shape")

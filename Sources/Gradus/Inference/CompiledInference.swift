@@ -18,6 +18,8 @@ final class CompiledInference {
     let outputShape: [Int]
     /// One line per step (see ``InferencePlan/steps(forInputShape:)``).
     let descriptions: [String]
+    /// Whether every step is compiled (none runs a layer as the model runs it, which might mix samples).
+    var compiledOnly: Bool { steps.allSatisfy { if case .layer = $0.step { false } else { true } } }
     /// The tensors the compiled weights were read from, as they were.
     private let sources: [WeightSource]
     /// The thread count the oneDNN primitives were made for.
@@ -25,22 +27,46 @@ final class CompiledInference {
     /// Two buffers that the steps write into in turn (the last step writes into the result).
     private let buffers: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
 
-    /// The compiled steps for inputs of `inputShape`, or nil when the model is better run as it is
-    /// (nothing the plan speeds up, an element type other than Float32, results too large to keep, a
-    /// layer whose compiled form disagrees with the model's shapes). Depends on the model's structure
-    /// and element types only, not on its values: ``InferencePlan`` keeps a nil answer.
+    /// How inputs of one shape are run.
+    enum Compilation {
+        /// Through these compiled steps.
+        case compiled(CompiledInference)
+        /// Through the model as it is (nothing the plan speeds up, an element type other than Float32, a
+        /// layer whose compiled form disagrees with the model's shapes, a batch too large for chunks).
+        case model
+        /// In chunks of at most this many samples: the whole batch's intermediate results would exceed
+        /// ``maximumElements``, and every layer keeps the batch as its first dimension.
+        case chunks(Int)
+    }
+
+    /// How to run inputs of `inputShape`. Depends on the model's structure and element types only, not
+    /// on its values: ``InferencePlan`` keeps a `.model` or `.chunks` answer.
     ///
     /// - Throws: a ``GradusError`` when the model itself cannot run on inputs of `inputShape`.
-    init?(layers: [any Layer], inputShape: [Int]) throws {
-        for layer in layers where layer.parameters().contains(where: { $0.dtype != .float32 }) { return nil }
+    static func compile(layers: [any Layer], inputShape: [Int]) throws -> Compilation {
+        for layer in layers where layer.parameters().contains(where: { $0.dtype != .float32 }) { return .model }
         // The shape after each layer, from one run of the model on zeros: on one sample, the batch size
         // put back into each shape after (a run on a large batch would cost as much as the call), unless
         // some layer's output does not keep the batch as its first dimension.
         _ = try Tensor.elementCount(inputShape, op: "InferencePlan")
-        guard let shapes = try Self.layerShapes(layers, inputShape) else { return nil }
-        // A plan keeps every intermediate result's memory while it is cached; a huge batch runs through
-        // the model, which frees them as it goes.
-        guard shapes.reduce(0, { $0 + $1.reduce(1, *) }) <= Self.maximumElements else { return nil }
+        guard let shapes = try layerShapes(layers, inputShape) else { return .model }
+        // A plan keeps every intermediate result's memory while it is cached: a large batch runs in
+        // equal chunks that fit (when each layer's results scale with the batch), a sample too large
+        // through the model, which frees them as it goes.
+        let elements = shapes.reduce(0) { $0 + $1.reduce(1, *) }
+        if elements > maximumElements {
+            guard let batch = inputShape.first, batch > 1, shapes.allSatisfy({ $0.first == batch }) else { return .model }
+            let largest = maximumElements / Swift.max(elements / batch, 1)
+            guard largest >= 1 else { return .model }
+            let parts = (batch + largest - 1) / largest
+            return .chunks((batch + parts - 1) / parts)
+        }
+        return CompiledInference(layers: layers, shapes: shapes).map(Compilation.compiled) ?? .model
+    }
+
+    /// The compiled steps for layers with these input shapes (and the model's output shape last), or nil
+    /// when nothing was compiled or a compiled step disagrees with the model's shapes.
+    private init?(layers: [any Layer], shapes: [[Int]]) {
         // oneDNN divides a primitive's work by the OpenMP threads there are when it is created.
         threads = Threading.count
         OneDNNProduct.allowOpenMPThreads(threads)
@@ -61,7 +87,8 @@ final class CompiledInference {
     }
 
     /// The most Float32 elements that the layers' inputs and outputs of one compiled shape may hold
-    /// together (64 MiB): the one-image CNN of the benchmarks needs 0.15 MiB, a batch of 64 images 9 MiB.
+    /// together (64 MiB): the one-image CNN of the benchmarks needs 0.15 MiB, a batch of 64 images 9 MiB;
+    /// a batch of 256 of them runs as two chunks of 128.
     static let maximumElements = 1 << 24
 
     /// The input shape of each layer and the model's output shape, or nil when a layer gives another
@@ -100,9 +127,15 @@ final class CompiledInference {
     /// model runs it gives a shape other than compiled (the caller then runs the model).
     func run(_ input: Tensor) throws -> Tensor? {
         let result = Tensor(uninitializedShape: outputShape, dtype: .float32)
-        var current = UnsafePointer(input.pointer(Float.self))
+        return try run(input.pointer(Float.self), into: result.pointer(Float.self)) ? result : nil
+    }
+
+    /// ``run(_:)`` from the compiled shape's elements at `input` into the output's at `result`; false
+    /// when a layer run as the model runs it gives a shape other than compiled.
+    func run(_ input: UnsafePointer<Float>, into result: UnsafeMutablePointer<Float>) throws -> Bool {
+        var current = input
         for (index, (step, shape)) in steps.enumerated() {
-            let out = index == steps.count - 1 ? result.pointer(Float.self) : (index % 2 == 0 ? buffers.0 : buffers.1)
+            let out = index == steps.count - 1 ? result : (index % 2 == 0 ? buffers.0 : buffers.1)
             switch step {
             case .network(let net):
                 OneDNNProduct.allowOpenMPThreads(threads)
@@ -116,11 +149,11 @@ final class CompiledInference {
                 x.pointer(Float.self).update(from: current, count: x.count)
                 let y = layer(x)
                 try GradusError.throwIfRecorded()
-                guard y.shape == shape, y.dtype == .float32 else { return nil }
+                guard y.shape == shape, y.dtype == .float32 else { return false }
                 out.update(from: y.pointer(Float.self), count: y.count)
             }
             current = UnsafePointer(out)
         }
-        return result
+        return true
     }
 }

@@ -19,8 +19,9 @@ import Foundation
 /// What you get is what the model computes in evaluation mode, without recording, up to Float32
 /// rounding (folding batch normalization and oneDNN's kernels sum in another order: relative
 /// differences around 1e-6). Models of other element types, quantized models
-/// (``Module/quantizeDynamic()``), non-Float32 inputs and batches whose intermediate results would hold
-/// more than 64 MiB run through the model itself.
+/// (``Module/quantizeDynamic()``) and non-Float32 inputs run through the model itself. A batch whose
+/// intermediate results would hold more than 64 MiB runs in equal chunks that fit, when every layer is
+/// compiled (a layer left to the model might mix samples), and through the model otherwise.
 ///
 /// The plan keeps packed copies of the weights it compiled and notices when the model's tensors change
 /// (an optimizer step, ``Module/loadStateDict(_:strict:)``, a tensor assigned to a layer): the next call
@@ -49,12 +50,9 @@ public final class InferencePlan: @unchecked Sendable {
     /// Input shapes compiled before a plan is dropped to make room for another.
     static let shapesKept = 8
 
-    /// What an input shape runs: its compiled steps, or the model (kept too, so that a model with
-    /// nothing to compile is not compiled again on every call).
-    private enum Entry {
-        case plan(CompiledInference)
-        case model
-    }
+    /// What an input shape runs: its compiled steps, the model (kept too, so that a model with nothing
+    /// to compile is not compiled again on every call), or chunks of the batch (each a shape of its own).
+    private typealias Entry = CompiledInference.Compilation
 
     /// A plan for `model`, compiled on first use for each input shape.
     ///
@@ -93,8 +91,14 @@ public final class InferencePlan: @unchecked Sendable {
                 // The compiled steps share their buffers: a call that finds them in use runs the model.
                 guard lock.try() else { return model(input) }
                 defer { lock.unlock() }
-                guard let plan = try compiledPlan(for: input.shape), let y = try plan.run(x) else { return model(input) }
-                return y
+                switch try entry(for: input.shape) {
+                case .model:
+                    return model(input)
+                case .compiled(let plan):
+                    return try plan.run(x) ?? model(input)
+                case .chunks(let size):
+                    return try runInChunks(x, of: size) ?? model(input)
+                }
             }
         }
     }
@@ -114,31 +118,57 @@ public final class InferencePlan: @unchecked Sendable {
         defer { lock.unlock() }
         return try GradusError.catching {
             try GradMode.noGrad {
-                guard let plan = try compiledPlan(for: shape) else { return ["model as it is (no step compiled)"] }
-                return plan.descriptions
+                switch try entry(for: shape) {
+                case .model: return ["model as it is (no step compiled)"]
+                case .compiled(let plan): return plan.descriptions
+                case .chunks(let size):
+                    let chunk = [size] + shape.dropFirst()
+                    guard case .compiled(let plan) = try entry(for: chunk), plan.compiledOnly else { return ["model as it is (no step compiled)"] }
+                    return ["in chunks of \(size) samples:"] + plan.descriptions
+                }
             }
         }
     }
 
-    /// The compiled plan for `shape`, compiled now if needed (again when the model's tensors changed);
-    /// nil when the model is better run as it is. Called under `lock`.
-    private func compiledPlan(for shape: [Int]) throws -> CompiledInference? {
+    /// How inputs of `shape` run, compiled now if needed (again when the model's tensors changed).
+    /// Called under `lock`.
+    private func entry(for shape: [Int]) throws -> Entry {
         // A quantized model keeps its integer path (quantizing does not change the Float32 weights).
-        if quantizable.contains(where: { $0.quantizedWeights != nil }) { return nil }
+        if quantizable.contains(where: { $0.quantizedWeights != nil }) { return .model }
         switch compiled[shape] {
-        case .model: return nil
-        case .plan(let plan) where plan.isCurrent: return plan
-        case .plan:
+        case .compiled(let plan) where !plan.isCurrent:
             // The model changed: every shape's weights are stale.
             compiled.removeAll()
             recentShapes.removeAll()
+        case let known?: return known
         case nil: break
         }
-        let plan = try CompiledInference(layers: layers, inputShape: shape)
+        let entry = try CompiledInference.compile(layers: layers, inputShape: shape)
         if recentShapes.count == Self.shapesKept { compiled[recentShapes.removeFirst()] = nil }
         recentShapes.append(shape)
-        compiled[shape] = plan.map(Entry.plan) ?? .model
-        return plan
+        compiled[shape] = entry
+        return entry
+    }
+
+    /// A contiguous batch run `size` samples at a time (the last chunk smaller) into one result; nil when
+    /// a chunk's plan runs some layer as the model runs it (such a layer might mix the samples of a batch)
+    /// or gives another shape. Called under `lock`.
+    private func runInChunks(_ x: Tensor, of size: Int) throws -> Tensor? {
+        let batch = x.shape[0], sample = x.count / batch
+        var result: Tensor? = nil
+        var start = 0
+        while start < batch {
+            let count = Swift.min(size, batch - start)
+            guard case .compiled(let plan) = try entry(for: [count] + x.shape.dropFirst()), plan.compiledOnly else { return nil }
+            let out = result ?? Tensor(uninitializedShape: [batch] + plan.outputShape.dropFirst(), dtype: .float32)
+            result = out
+            let perSample = out.count / batch
+            guard plan.outputShape.first == count, plan.outputShape.reduce(1, *) == count * perSample,
+                  try plan.run(x.pointer(Float.self) + start * sample, into: out.pointer(Float.self) + start * perSample)
+            else { return nil }
+            start += count
+        }
+        return result
     }
 
     /// Whether every value is finite: x − x is 0 for finite x and NaN otherwise, summed 16 lanes at a

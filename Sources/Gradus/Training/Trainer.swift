@@ -708,7 +708,7 @@ public final class Trainer {
             return Evaluation(task: task, count: data.count, loss: head[1] / Swift.max(head[2], 1),
                               accuracy: confusion?.accuracy, confusion: confusion, elements: Int(head[2]))
         }
-        let forward = try model.forward(D.Input.self, op: op)
+        let forward = try model.inferenceForward(D.Input.self, op: op)
         try objective.check(D.Target.self, op: op)
         let module = model.module
         let wasTraining = module.isTraining
