@@ -708,7 +708,11 @@ public final class Trainer {
             return Evaluation(task: task, count: data.count, loss: head[1] / Swift.max(head[2], 1),
                               accuracy: confusion?.accuracy, confusion: confusion, elements: Int(head[2]))
         }
-        let forward = try model.inferenceForward(D.Input.self, op: op)
+        // A plan compiles per batch shape (a run of one sample, oneDNN's primitives, packed weights):
+        // about one batch's work, repaid from four batches on (below that, the digits MLP's 360 test
+        // samples, the epochs of `gradus train` took twice as long).
+        let forward = data.count >= 4 * batchSize ? try model.inferenceForward(D.Input.self, op: op)
+                                                  : try model.forward(D.Input.self, op: op)
         try objective.check(D.Target.self, op: op)
         let module = model.module
         let wasTraining = module.isTraining
