@@ -97,6 +97,43 @@ struct BFloat16Tests {
         }
     }
 
+    @Test("products split over two threads, by bands of rows and of columns, with transposed operands, against a Float64 reference of the rounded operands")
+    func splitProductMatchesReference() throws {
+        guard MatrixProductBackend.hasNativeBFloat16 else { return }
+        let saved = Threading.count
+        Threading.count = 2
+        defer { Threading.count = saved }
+        var rng = SeededGenerator(seed: 8)
+        // 256 output rows: bands of rows; 64 rows and 512 columns: bands of columns. Both ≥ 2^19 multiply-adds.
+        for (m, n, k) in [(256, 64, 64), (64, 512, 32), (200, 48, 70)] {
+            for transA in [false, true] {
+                for transB in [false, true] {
+                    let a = transA ? Tensor.uniform([k, m], low: -1, high: 1, generator: &rng).transpose(0, 1)
+                                   : Tensor.uniform([m, k], low: -1, high: 1, generator: &rng)
+                    let b = transB ? Tensor.uniform([n, k], low: -1, high: 1, generator: &rng).transpose(0, 1)
+                                   : Tensor.uniform([k, n], low: -1, high: 1, generator: &rng)
+                    let c = MatrixProductBackend.withFloat32Precision(.medium) { a.matmul(b) }
+                    let ra = a.to(.float64).scalars(as: Double.self), rb = b.to(.float64).scalars(as: Double.self)
+                    let got = c.scalars(as: Float.self)
+                    var worst = 0.0, differs = false
+                    for i in 0..<m {
+                        for j in 0..<n {
+                            var sum = 0.0, scale = 0.0, exact = 0.0
+                            for p in 0..<k {
+                                let x = rounded(Float(ra[i * k + p])), y = rounded(Float(rb[p * n + j]))
+                                sum += x * y; scale += abs(x * y); exact += ra[i * k + p] * rb[p * n + j]
+                            }
+                            worst = max(worst, abs(Double(got[i * n + j]) - sum) / max(scale, 1e-30))
+                            if abs(Double(got[i * n + j]) - exact) > 1e-6 * scale { differs = true }
+                        }
+                    }
+                    #expect(worst < 1e-5, "\(m)×\(n)×\(k) transA \(transA) transB \(transB): relative error \(worst)")
+                    #expect(differs, "\(m)×\(n)×\(k): the product was not computed on bfloat16 operands")
+                }
+            }
+        }
+    }
+
     @Test("a precision scope reaches the worker threads of a split product and no other thread")
     func scopeIsPerThread() throws {
         let saved = Threading.count

@@ -80,4 +80,56 @@ enum BFloat16Product {
         OneDNNProduct.limitOpenMPThreads()
         return gradus_bf16_gemm(m, n, k, a16, aColumns, transA ? 1 : 0, b16, bColumns, transB ? 1 : 0, beta, c, ldc) == 0
     }
+
+    /// ``sgemm(m:n:k:_:lda:transA:_:ldb:transB:beta:_:ldc:)`` split over `parts` threads by bands of
+    /// output rows (or columns, with `splitColumns`) given by `band`: both operands are rounded once,
+    /// each thread rounding its share of their rows, and each thread's band is then computed from them.
+    /// (Splitting ``sgemm(m:n:k:_:lda:transA:_:ldb:transB:beta:_:ldc:)`` itself would round the operand
+    /// shared by the bands once per thread.) A band oneDNN refuses is computed in Float32; false when
+    /// memory for the rounded operands ran out (nothing written).
+    static func parallelSgemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, transA: Bool,
+                              _ b: UnsafePointer<Float>, ldb: Int, transB: Bool,
+                              beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int,
+                              parts: Int, splitColumns: Bool, band: (Int) -> Range<Int>) -> Bool {
+        let (aRows, aColumns) = transA ? (k, m) : (m, k)
+        let (bRows, bColumns) = transB ? (n, k) : (k, n)
+        guard let scratch = gradus_bf16_scratch_acquire(aRows * aColumns + bRows * bColumns) else { return false }
+        defer { gradus_bf16_scratch_release(scratch) }
+        let (sa, sb, sc, s16) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(c), UncheckedSendable(scratch))
+        WorkerPool.shared.run(parts: parts) { p in
+            let a16 = s16.value, b16 = s16.value + aRows * aColumns
+            for r in aRows * p / parts..<aRows * (p + 1) / parts {
+                gradus_round_to_bf16(sa.value + r * lda, aColumns, a16 + r * aColumns)
+            }
+            for r in bRows * p / parts..<bRows * (p + 1) / parts {
+                gradus_round_to_bf16(sb.value + r * ldb, bColumns, b16 + r * bColumns)
+            }
+        }
+        WorkerPool.shared.run(parts: parts) { p in
+            let rows = band(p)
+            guard !rows.isEmpty else { return }
+            let lo = rows.lowerBound, count = rows.count
+            let a16 = UnsafePointer(s16.value), b16 = UnsafePointer(s16.value + aRows * aColumns)
+            OneDNNProduct.limitOpenMPThreads()
+            let done: Bool
+            if splitColumns {
+                done = gradus_bf16_gemm(m, count, k, a16, aColumns, transA ? 1 : 0, b16 + (transB ? lo * bColumns : lo), bColumns,
+                                        transB ? 1 : 0, beta, sc.value + lo, ldc) == 0
+            } else {
+                done = gradus_bf16_gemm(count, n, k, a16 + (transA ? lo : lo * aColumns), aColumns, transA ? 1 : 0, b16, bColumns,
+                                        transB ? 1 : 0, beta, sc.value + lo * ldc, ldc) == 0
+            }
+            guard !done else { return }
+            MatrixProductBackend.withFloat32Precision(.highest) {
+                if splitColumns {
+                    RawBLAS.gemm(m: m, n: count, k: k, sa.value, lda: lda, transA: transA, sb.value + (transB ? lo * ldb : lo),
+                                 ldb: ldb, transB: transB, beta: beta, sc.value + lo, ldc: ldc)
+                } else {
+                    RawBLAS.gemm(m: count, n: n, k: k, sa.value + (transA ? lo : lo * lda), lda: lda, transA: transA, sb.value,
+                                 ldb: ldb, transB: transB, beta: beta, sc.value + lo * ldc, ldc: ldc)
+                }
+            }
+        }
+        return true
+    }
 }

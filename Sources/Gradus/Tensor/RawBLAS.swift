@@ -98,10 +98,23 @@ enum RawBLAS {
             gemm(m: m, n: n, k: k, a, lda: lda, transA: transA, b, ldb: ldb, transB: transB, beta: beta, c, ldc: ldc)
             return
         }
-        let (sa, sb, sc) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(c))
-        WorkerPool.shared.run(parts: parts) { p in
+        func band(_ p: Int) -> Range<Int> {
             let lo = Swift.min(size, (size * p / parts + 8) / 16 * 16)
             let hi = p == parts - 1 ? size : Swift.min(size, (size * (p + 1) / parts + 8) / 16 * 16)
+            return lo..<Swift.max(lo, hi)
+        }
+        if T.self == Float.self, beta == 0 || beta == 1, m &* n &* k >= OneDNNProduct.minimumMultiplyAdds,
+           MatrixProductBackend.effectiveFloat32Precision == .medium, BFloat16Product.native,
+           BFloat16Product.parallelSgemm(m: m, n: n, k: k, UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda: lda,
+                                         transA: transA, UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb: ldb,
+                                         transB: transB, beta: Float(beta),
+                                         UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: ldc,
+                                         parts: parts, splitColumns: splitColumns, band: band) {
+            return
+        }
+        let (sa, sb, sc) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(c))
+        WorkerPool.shared.run(parts: parts) { p in
+            let (lo, hi) = (band(p).lowerBound, band(p).upperBound)
             guard lo < hi else { return }
             if splitColumns {
                 gemm(m: m, n: hi - lo, k: k, sa.value, lda: lda, transA: transA,
