@@ -23,3 +23,5 @@ python3 scripts/compare_pytorch.py --torch-python "$TORCH_PYTHON" --rounds "$ROU
   --reference scripts/onnxruntime_ref.py mlp_infer_b1 mlp_infer_b1_int8 cnn_infer_b1 mlp_infer_b1_plan cnn_infer_b1_plan
 echo "# sgemm through OpenBLAS directly (the ceiling for sgemm_N through Gradus)"
 for t in 1 2; do .build/release/gradus-bench --threads $t sgemm_1024_openblas sgemm_2048_openblas 2>/dev/null; done
+echo "# evaluation through an InferencePlan (Trainer.evaluate on 1,024 images; Gradus only)"
+for t in 1 2; do .build/release/gradus-bench --threads $t cnn_evaluate_1k 2>/dev/null; done
