@@ -85,8 +85,8 @@ enum ForwardModel {
     }
 
     /// ``forward(_:op:)`` for inference in evaluation mode, without recording: a model taking one tensor
-    /// runs through an ``InferencePlan`` (compiled per batch shape; 1.7-3.5x the model's own path on
-    /// convolutional networks), others as ``forward(_:op:)``. A batch the plan cannot take runs the model,
+    /// runs through an ``InferencePlan`` (compiled per batch shape; 2.2-2.4x the model's own path on the
+    /// benchmarks' image CNN at batch 64, 1.5x on a whole evaluation), others as ``forward(_:op:)``. A batch the plan cannot take runs the model,
     /// so errors are the model's own, recorded in the caller's scope.
     func inferenceForward<Input: Collatable>(_ type: Input.Type, op: String) throws -> (Input) -> (output: ModelOutput, count: Int) {
         guard case .single(let layer) = self, Input.self == Tensor.self else { return try forward(type, op: op) }
