@@ -60,8 +60,8 @@ static void round_avx512_bf16(const float *x, long n, uint16_t *out) {
 }
 #endif
 
-/// Branch-free, so that the compiler vectorizes it where AVX512_BF16 is missing.
-void gradus_round_to_bf16_portable(const float *x, long n, uint16_t *out) {
+/// Branch-free, so that the compiler vectorizes it where AVX-512 is missing.
+static void round_portable(const float *x, long n, uint16_t *out) {
     for (long i = 0; i < n; i++) {
         uint32_t bits;
         memcpy(&bits, &x[i], 4);
@@ -96,7 +96,7 @@ void gradus_round_to_bf16_with(const float *x, long n, uint16_t *out, int path) 
     if (path == 2) { round_avx512_bf16(x, n, out); return; }
     if (path == 1) { round_avx512(x, n, out); return; }
 #endif
-    gradus_round_to_bf16_portable(x, n, out);
+    round_portable(x, n, out);
 }
 
 void gradus_round_to_bf16(const float *x, long n, uint16_t *out) { gradus_round_to_bf16_with(x, n, out, -1); }

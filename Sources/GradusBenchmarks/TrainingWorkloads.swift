@@ -162,7 +162,7 @@ enum TrainingWorkloads {
             model.eval()
             let plan = InferencePlan(model)
             let x = Tensor.uniform([64, 3, 32, 32], generator: &rng)
-            let t = secondsPerCall(reps: 20) {
+            let t = secondsPerCall(reps: repetitions(20)) {
                 _ = usePlan ? try! plan(x).argmax(axis: 1) : GradMode.noGrad { model(x).argmax(axis: 1) }
             }
             return (64 / t, "samples/s")
@@ -177,7 +177,7 @@ enum TrainingWorkloads {
         let images = Tensor.uniform([1024, 3, 32, 32], generator: &rng)
         let labels = Tensor(labels: (0..<1024).map { $0 % 10 })
         let data = TensorDataset(images, labels)
-        let t = secondsPerCall(warm: 1, reps: 3) {
+        let t = secondsPerCall(warm: 1, reps: repetitions(3)) {
             _ = Trainer.evaluate(model: model, task: .classify, data: data, batchSize: 256)
         }
         return (1024 / t, "samples/s")

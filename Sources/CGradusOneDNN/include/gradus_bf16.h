@@ -13,9 +13,6 @@ int gradus_bf16_native(void);
 /// bits of a Float32.
 void gradus_round_to_bf16(const float *x, long n, uint16_t *out);
 
-/// gradus_round_to_bf16 without AVX-512 (what processors without it run; tests call it directly).
-void gradus_round_to_bf16_portable(const float *x, long n, uint16_t *out);
-
 /// gradus_round_to_bf16 on a chosen path (tests compare them): 2 AVX512_BF16's conversion (subnormals
 /// through the integer form), 1 the AVX-512 integer form, 0 portable C, -1 the best this processor
 /// runs; a path the processor lacks falls back to the best it has.

@@ -60,6 +60,14 @@ extension MatrixProductBackend {
 enum BFloat16Product {
     static let native = gradus_bf16_native() != 0
 
+    /// Whether a Float32 product runs on bfloat16 operands here and now: the calling thread's precision
+    /// is ``Float32ProductPrecision/medium``, the processor computes bfloat16 natively, beta is 0 or 1,
+    /// and the product is large enough (``OneDNNProduct/minimumMultiplyAdds``) to repay the rounding.
+    static func applies(m: Int, n: Int, k: Int, beta: Float) -> Bool {
+        (beta == 0 || beta == 1) && m &* n &* k >= OneDNNProduct.minimumMultiplyAdds
+            && MatrixProductBackend.effectiveFloat32Precision == .medium && native
+    }
+
     /// c = op(a)·op(b) + beta·c with a and b rounded to bfloat16 (packed row by row into the calling
     /// thread's kept scratch), beta 0 or 1; false when oneDNN refused or memory ran out (nothing written).
     static func sgemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, transA: Bool,

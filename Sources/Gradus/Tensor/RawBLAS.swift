@@ -27,8 +27,7 @@ enum RawBLAS {
         }
         let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
         if T.self == Float.self {
-            if backend == nil, beta == 0 || beta == 1, m &* n &* k >= OneDNNProduct.minimumMultiplyAdds,
-               MatrixProductBackend.effectiveFloat32Precision == .medium, BFloat16Product.native,
+            if backend == nil, BFloat16Product.applies(m: m, n: n, k: k, beta: Float(beta)),
                BFloat16Product.sgemm(m: m, n: n, k: k, UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda: lda,
                                      transA: transA, UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb: ldb,
                                      transB: transB, beta: Float(beta),
@@ -103,8 +102,7 @@ enum RawBLAS {
             let hi = p == parts - 1 ? size : Swift.min(size, (size * (p + 1) / parts + 8) / 16 * 16)
             return lo..<Swift.max(lo, hi)
         }
-        if T.self == Float.self, beta == 0 || beta == 1, m &* n &* k >= OneDNNProduct.minimumMultiplyAdds,
-           MatrixProductBackend.effectiveFloat32Precision == .medium, BFloat16Product.native,
+        if T.self == Float.self, BFloat16Product.applies(m: m, n: n, k: k, beta: Float(beta)),
            BFloat16Product.parallelSgemm(m: m, n: n, k: k, UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda: lda,
                                          transA: transA, UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb: ldb,
                                          transB: transB, beta: Float(beta),
