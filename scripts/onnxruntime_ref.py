@@ -48,7 +48,8 @@ W = {"mlp_infer_b1": lambda t: one_sample(mlp(), (1, 784), t),
      "mlp_infer_b1_int8": lambda t: one_sample(mlp(), (1, 784), t, quantize=True),
      "cnn_infer_b1": lambda t: one_sample(cnn(), (1, 3, 32, 32), t)}
 # Gradus's `_plan` rows run the same models through its InferencePlan.
-W.update({"mlp_infer_b1_plan": W["mlp_infer_b1"], "cnn_infer_b1_plan": W["cnn_infer_b1"]})
+W.update({"mlp_infer_b1_plan": W["mlp_infer_b1"], "cnn_infer_b1_plan": W["cnn_infer_b1"],
+          "mlp_infer_b1_int8_plan": W["mlp_infer_b1_int8"]})
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(); p.add_argument("--threads", type=int, default=1); p.add_argument("only", nargs="*")

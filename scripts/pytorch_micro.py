@@ -200,7 +200,7 @@ W.update({"sgemm_1024_bf16": bf16(lambda: sgemm(1024)), "sgemm_2048_bf16": bf16(
           "mlp_sgd_b64_bf16": bf16(pytorch_ref.mlp_train), "lenet_sgd_b64_bf16": bf16(pytorch_ref.lenet_train),
           "cnn_c3_b64_bf16": bf16(cnn_train), "transformer_l128_bf16": bf16(transformer_long)})
 # Gradus's `_plan` rows run the same models through its InferencePlan; PyTorch's side is eager as above.
-W.update({"mlp_infer_b1_plan": pytorch_ref.mlp_infer1, "cnn_infer_b1_plan": cnn_infer1,
+W.update({"mlp_infer_b1_plan": pytorch_ref.mlp_infer1, "cnn_infer_b1_plan": cnn_infer1, "mlp_infer_b1_int8_plan": mlp_infer1_int8,
           "cnn_infer_b64": cnn_infer64, "cnn_infer_b64_plan": cnn_infer64})
 
 if __name__ == "__main__":

@@ -17,10 +17,11 @@ python3 scripts/compare_pytorch.py --torch-python "$TORCH_PYTHON" --rounds "$ROU
 # Issue 15: large products, the image-scale CNN, int8 and bf16 beside PyTorch; inference beside ONNX Runtime.
 python3 scripts/compare_pytorch.py --torch-python "$TORCH_PYTHON" --rounds "$ROUNDS" --threads 1,2 \
   --reference scripts/pytorch_micro.py sgemm_4096 cnn_c3_b64 cnn_infer_b1 cnn_infer_b1_plan cnn_infer_b64 \
-  cnn_infer_b64_plan mlp_infer_b1_plan mlp_infer_b1_int8 \
+  cnn_infer_b64_plan mlp_infer_b1_plan mlp_infer_b1_int8 mlp_infer_b1_int8_plan \
   sgemm_1024_bf16 sgemm_2048_bf16 mlp_sgd_b64_bf16 lenet_sgd_b64_bf16 cnn_c3_b64_bf16 transformer_l128_bf16
 python3 scripts/compare_pytorch.py --torch-python "$TORCH_PYTHON" --rounds "$ROUNDS" --threads 1,2 \
-  --reference scripts/onnxruntime_ref.py mlp_infer_b1 mlp_infer_b1_int8 cnn_infer_b1 mlp_infer_b1_plan cnn_infer_b1_plan
+  --reference scripts/onnxruntime_ref.py mlp_infer_b1 mlp_infer_b1_int8 cnn_infer_b1 mlp_infer_b1_plan cnn_infer_b1_plan \
+  mlp_infer_b1_int8_plan
 echo "# sgemm through OpenBLAS directly (the ceiling for sgemm_N through Gradus)"
 for t in 1 2; do .build/release/gradus-bench --threads $t sgemm_1024_openblas sgemm_2048_openblas 2>/dev/null; done
 echo "# evaluation through an InferencePlan (Trainer.evaluate on 1,024 images; Gradus only)"

@@ -113,15 +113,25 @@ enum TrainingWorkloads {
     /// mlp_infer_b1 with the model's linear layers dynamically quantized to 8-bit weights
     /// (``Module/quantizeDynamic()``): scripts/pytorch_micro.py's `mlp_infer_b1_int8` runs PyTorch's
     /// `quantize_dynamic` of the same model.
-    static let mlpInferInt8 = Workload(name: "mlp_infer_b1_int8") {
-        var rng = SeededGenerator(seed: 0)
-        let model = mlp(&rng)
-        model.quantizeDynamic()
-        let x = Tensor.uniform([1, 784], generator: &rng)
-        let t = secondsPerCall(reps: repetitions(1000)) {
-            GradMode.noGrad { _ = model(x).argmax() }
+    static let mlpInferInt8 = quantizedInference("mlp_infer_b1_int8", plan: false)
+
+    /// mlp_infer_b1_int8 through an ``InferencePlan`` (the integer layers on the plan's buffers, ReLU
+    /// fused); the reference sides run the same models as for mlp_infer_b1_int8.
+    static let mlpInferInt8Plan = quantizedInference("mlp_infer_b1_int8_plan", plan: true)
+
+    static func quantizedInference(_ name: String, plan usePlan: Bool) -> Workload {
+        Workload(name: name) {
+            var rng = SeededGenerator(seed: 0)
+            let model = mlp(&rng)
+            model.eval()
+            model.quantizeDynamic()
+            let plan = InferencePlan(model)
+            let x = Tensor.uniform([1, 784], generator: &rng)
+            let t = secondsPerCall(reps: repetitions(1000)) {
+                _ = usePlan ? try! plan(x).argmax() : GradMode.noGrad { model(x).argmax() }
+            }
+            return (t * 1e6, "us/sample")
         }
-        return (t * 1e6, "us/sample")
     }
 
     /// One-image inference of ``cnn(_:)`` in evaluation mode (batch normalization with its running
@@ -183,6 +193,6 @@ enum TrainingWorkloads {
         return (1024 / t, "samples/s")
     }
 
-    static let all: [Workload] = [linreg, mlpSGD, mlpAdam, lenetSGD, mlpInfer, mlpInferInt8, cnnSGD, cnnInfer,
+    static let all: [Workload] = [linreg, mlpSGD, mlpAdam, lenetSGD, mlpInfer, mlpInferInt8, mlpInferInt8Plan, cnnSGD, cnnInfer,
                                   mlpInferPlan, cnnInferPlan, cnnInferBatch(plan: false), cnnInferBatch(plan: true), cnnEvaluate]
 }

@@ -57,10 +57,15 @@ struct DynamicQuantizationTests {
     @Test("the integer path computes the documented arithmetic exactly, on both activation ranges and both one-row kernels",
           arguments: [(false, true), (true, true), (false, false), (true, false)])
     func matchesIntegerArithmetic(reduced: Bool, rowKernel: Bool) {
-        // 37 inputs: only the row kernel's masked tail; 200: three full 64-byte blocks and a tail, 7 outputs:
-        // one block of four rows and three single rows.
-        for (inputs, outputs) in [(37, 19), (200, 7)] {
+        // The row kernel's panels of 16 outputs and groups of 4 inputs: 37 → 19 is two panels (the second
+        // partial) of 10 groups (the last one partial); 200 → 7 one partial panel; 297 → 70 a block of four
+        // panels over an odd number of groups (75, the last partial) and a fifth panel holding 6 outputs.
+        for (inputs, outputs) in [(37, 19), (200, 7), (297, 70)] {
             checkIntegerArithmetic(inputs: inputs, outputs: outputs, reduced: reduced, rowKernel: rowKernel)
+            // The row kernel's portable C form (what processors without AVX512-VNNI would run).
+            if rowKernel { KernelTesting.withPortableKernels {
+                checkIntegerArithmetic(inputs: inputs, outputs: outputs, reduced: reduced, rowKernel: rowKernel)
+            } }
         }
     }
 
@@ -90,6 +95,9 @@ struct DynamicQuantizationTests {
                 #expect(out.shape == [rows, outputs], "\(name) \(inputs)→\(outputs)")
                 let expected = reference(input.scalars(as: Float.self), rows: rows, q, bias: bias, reduced: reduced)
                 #expect(out.scalars(as: Float.self) == expected, "\(name) \(inputs)→\(outputs) (row kernel \(rowKernel)): integer path differs from the documented arithmetic")
+                // ReLU fused into the integer pass (Sequential): the same values, negatives at 0.
+                let fused = GradMode.noGrad { Sequential([layer, ReLU()])(input) }
+                #expect(fused.scalars(as: Float.self) == expected.map { $0 < 0 ? 0 : $0 }, "\(name) \(inputs)→\(outputs) with ReLU (row kernel \(rowKernel))")
             }
         } }
     }
@@ -129,6 +137,20 @@ struct DynamicQuantizationTests {
         let bad = Tensor(shape: [2, 6], values: [Double.nan, 1, 2, 3, 4, 5, 1, 2, 3, 4, 5, .infinity])
         let out = GradMode.noGrad { layer(bad) }.scalars(as: Float.self)
         #expect(out[0..<3].allSatisfy { $0.isNaN })
+        // The same past the first 16 values (the range's vector loop, not its tail), in both kernels' forms.
+        let wide = Linear(40, 3, generator: &rng)
+        wide.quantizeDynamic()
+        for position in [3, 20, 39] {
+            var v = values(40, seed: 16)
+            v[position] = position == 20 ? -.infinity : .nan
+            let row = Tensor(shape: [1, 40], values: v)
+            let expected = Functional.linear(row, weight: wide.weight, bias: wide.bias).scalars(as: Float.self)
+            for portable in [false, true] {
+                let got = portable ? KernelTesting.withPortableKernels { GradMode.noGrad { wide(row) } } : GradMode.noGrad { wide(row) }
+                #expect(zip(got.scalars(as: Float.self), expected).allSatisfy { $0.isNaN && $1.isNaN || $0 == $1 },
+                        "non-finite value at \(position) (portable \(portable))")
+            }
+        }
         // Weights changed in place since quantization: the stale integers are not used.
         _ = GradMode.noGrad { layer.weight.assign(layer.weight * 2) }
         let z = Tensor(shape: [1, 6], values: values(6, seed: 15))

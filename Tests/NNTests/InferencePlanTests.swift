@@ -290,13 +290,13 @@ struct InferencePlanTests {
         let empty = try plan(Tensor.zeros([0, 3, 4, 4]))
         #expect(empty.shape == [0, 2])
         #expect(try plan.steps(forInputShape: [0, 3, 4, 4]) == ["model as it is (no step compiled)"])
-        // A quantized model keeps its integer path.
+        // A quantized model keeps its integer path (without recording), compiled into the plan.
         let mlp = Sequential { Linear(6, 8, generator: &g); ReLU(); Linear(8, 2, generator: &g) }
         mlp.eval()
         mlp.quantizeDynamic()
         let q = InferencePlan(mlp), v = Tensor.uniform([1, 6], generator: &g)
-        #expect(mismatch(try q(v), GradMode.noGrad { mlp(v) }, rtol: 0, atol: 0) == nil)   // the integer path runs without recording
-        #expect(try q.steps(forInputShape: [1, 6]) == ["model as it is (no step compiled)"])
+        #expect(mismatch(try q(v), GradMode.noGrad { mlp(v) }, rtol: 0, atol: 0) == nil)
+        #expect(try q.steps(forInputShape: [1, 6]) == ["int8 product 6 -> [1, 8] + ReLU", "int8 product 8 -> [1, 2]"])
     }
 
     /// A layer whose output batch is not its input batch: pairs of rows side by side.
@@ -343,6 +343,13 @@ struct InferencePlanTests {
         let mixedPlan = InferencePlan(mixed)
         #expect(try mixedPlan.steps(forInputShape: [5, 2_100_000]) == ["model as it is (no step compiled)"])
         #expect(mismatch(try mixedPlan(x), mixed(x), rtol: 1e-6, atol: 1e-12) == nil)
+        // A quantized layer scales its activations by the whole batch's range: no chunks either.
+        let quantized = Sequential { ReLU(); Linear(2_100_000, 2, generator: &g) }
+        quantized.eval()
+        quantized.quantizeDynamic()
+        let quantizedPlan = InferencePlan(quantized)
+        #expect(try quantizedPlan.steps(forInputShape: [5, 2_100_000]) == ["model as it is (no step compiled)"])
+        #expect(mismatch(try quantizedPlan(x), GradMode.noGrad { quantized(x) }, rtol: 0, atol: 0) == nil)
     }
 
     @Test("evaluation runs a one-input model through a plan: the same loss, accuracy and confusion as the model computes")
@@ -380,6 +387,51 @@ struct InferencePlanTests {
         #expect(mismatch(y, model(x), rtol: 1e-5, atol: 1e-6) == nil)
     }
 
+    @Test("a quantized model through a plan: its integer path bit for bit, on one sample and on batches; a non-finite activation and a quantized convolution as the model computes them")
+    func quantizedModelThroughAPlan() throws {
+        var g = SeededGenerator(seed: 37)
+        // 300 → 70: the row kernel's block of four panels and a partial fifth; LeakyReLU is not fused.
+        let mlp = Sequential {
+            Linear(300, 70, generator: &g); ReLU(); Linear(70, 33, generator: &g); LeakyReLU(negativeSlope: 0.1); Linear(33, 5, generator: &g)
+        }
+        mlp.eval()
+        #expect(mlp.quantizeDynamic() == 3)
+        let plan = InferencePlan(mlp)
+        for batch in [1, 3, 9] {
+            let x = Tensor.uniform([batch, 300], generator: &g) * 4 - 2
+            #expect(mismatch(try plan(x), GradMode.noGrad { mlp(x) }, rtol: 0, atol: 0) == nil, "batch \(batch)")
+            let steps = try plan.steps(forInputShape: [batch, 300])
+            #expect(steps.count == 4 && steps[0] == "int8 product 300 -> [\(batch), 70] + ReLU" && steps[1] == "int8 product 70 -> [\(batch), 33]"
+                    && steps[3] == "int8 product 33 -> [\(batch), 5]", "\(steps)")
+        }
+        // Huge inputs and weights: the first layer's outputs overflow to infinity, which the second layer
+        // cannot quantize; the plan then gives the model's own result (that layer in Float32).
+        let huge = Sequential { Linear(4, 3, generator: &g); Linear(3, 2, generator: &g) }
+        huge.eval()
+        _ = GradMode.noGrad { (huge[0] as! Linear).weight.assign((huge[0] as! Linear).weight * 1e37) }
+        huge.quantizeDynamic()
+        let hugePlan = InferencePlan(huge)
+        let big = Tensor(shape: [1, 4], values: [3e30, -2e30, 1e30, 4e30] as [Float])
+        let expected = GradMode.noGrad { huge(big) }
+        #expect(expected.scalars(as: Float.self).contains { !$0.isFinite })
+        #expect(mismatch(try hugePlan(big), expected, rtol: 0, atol: 0) == nil)
+        // A quantized convolution runs as the model runs it; the rest is compiled around it.
+        let cnn = Sequential {
+            Conv2d(2, 4, kernelSize: 3, padding: 1, generator: &g); ReLU(); MaxPool2d(2); Flatten(); Linear(4 * 3 * 3, 6, generator: &g); ReLU()
+        }
+        cnn.eval()
+        #expect(cnn.quantizeDynamic() == 2)
+        let cnnPlan = InferencePlan(cnn)
+        let image = Tensor.uniform([1, 2, 6, 6], generator: &g) - 0.5
+        #expect(mismatch(try cnnPlan(image), GradMode.noGrad { cnn(image) }, rtol: 0, atol: 0) == nil)
+        let steps = try cnnPlan.steps(forInputShape: [1, 2, 6, 6])
+        #expect(steps.first == "Conv2d [1, 2, 6, 6] -> [1, 4, 6, 6] (as the model runs it)" && steps.last == "int8 product 36 -> [1, 6] + ReLU", "\(steps)")
+        // Dequantized: everything compiled in Float32 again.
+        cnn.dequantize()
+        #expect(try cnnPlan.steps(forInputShape: [1, 2, 6, 6]).allSatisfy { !$0.contains("int8") && !$0.contains("as the model") })
+        #expect(mismatch(try cnnPlan(image), cnn(image), rtol: 1e-5, atol: 1e-6) == nil)
+    }
+
     @Test("quantizing a model after its plan was compiled sends calls to the integer path; dequantizing compiles again")
     func quantizingAfterCompiling() throws {
         var g = SeededGenerator(seed: 31)
@@ -392,7 +444,13 @@ struct InferencePlanTests {
         let integer = try plan(v)
         #expect(mismatch(integer, GradMode.noGrad { mlp(v) }, rtol: 0, atol: 0) == nil)
         #expect(mismatch(integer, float, rtol: 0, atol: 0) != nil)   // the integer path rounds differently
-        #expect(try plan.steps(forInputShape: [1, 6]) == ["model as it is (no step compiled)"])
+        #expect(try plan.steps(forInputShape: [1, 6]) == ["int8 product 6 -> [1, 8] + ReLU", "int8 product 8 -> [1, 2]"])
+        // A weight changed after quantizing: that layer computes in Float32 again, in the model and the plan.
+        _ = GradMode.noGrad { (mlp[2] as! Linear).weight.assign((mlp[2] as! Linear).weight * 2) }
+        #expect(try plan.steps(forInputShape: [1, 6]) == ["int8 product 6 -> [1, 8] + ReLU", "row product 8 -> [1, 2]"])
+        #expect(mismatch(try plan(v), GradMode.noGrad { mlp(v) }, rtol: 1e-6, atol: 1e-7) == nil)
+        mlp.quantizeDynamic()
+        #expect(mismatch(try plan(v), GradMode.noGrad { mlp(v) }, rtol: 0, atol: 0) == nil)
         mlp.dequantize()
         #expect(try plan.steps(forInputShape: [1, 6]).contains { $0.hasPrefix("row product") })
         #expect(mismatch(try plan(v), mlp(v), rtol: 1e-5, atol: 1e-6) == nil)

@@ -92,6 +92,29 @@ struct CreationTests {
         #expect(values.scalars() == [7, 5, 7] && indices.intScalars == [1, 0, 1])
     }
 
+    @Test("argmax and argmin over every element: first of ties, NaN first (torch.argmax), row-major order of a transposed view, every dtype, an empty tensor refused")
+    func flatArgmaxAndArgmin() {
+        let x = Tensor([[1, 5, 3], [7, 2, 7]])
+        #expect(x.argmax().shape == [] && x.argmax().dtype == .int64)
+        #expect(x.argmax().intScalars == [3] && x.argmin().intScalars == [0])
+        // The transposed view [[1, 7], [5, 2], [3, 7]]: positions in its own row-major order.
+        #expect(x.transpose(0, 1).argmax().intScalars == [1] && x.transpose(0, 1).argmin().intScalars == [0])
+        let nan = Tensor([2, .nan, 9, .nan, -1])
+        #expect(nan.argmax().intScalars == [1] && nan.argmin().intScalars == [1])
+        #expect(Tensor([Double.nan, 1]).argmax().intScalars == [0])
+        #expect(Tensor([-Double.infinity, -Double.infinity]).argmax().intScalars == [0])
+        #expect(Tensor([4, 9, 9, 4], dtype: .float64).argmax().intScalars == [1])
+        #expect(Tensor(shape: [2, 2], integers: [3, -8, 12, 12]).argmax().intScalars == [2])
+        #expect(Tensor(shape: [2, 2], integers: [3, -8, 12, -8]).argmin().intScalars == [1])
+        #expect(Tensor(scalar: 4).argmax().intScalars == [0])
+        // The same as the maximum along the flattened axis, on random values.
+        var g = SeededGenerator(seed: 5)
+        let r = Tensor.uniform([7, 13], generator: &g)
+        #expect(r.argmax().intScalars == r.reshape([91]).max(axis: 0).indices.intScalars)
+        #expect(r.argmin().intScalars == r.reshape([91]).min(axis: 0).indices.intScalars)
+        #expect(throws: GradusError.self) { try GradusError.catching { _ = Tensor.zeros([0, 3]).argmax() } }
+    }
+
     @Test func printsLikePyTorch() {
         let s = Tensor([[1, 2], [3, 4]]).description
         #expect(s.contains("[[1.0, 2.0],\n [3.0, 4.0]]") && s.contains("shape: [2, 2]"))

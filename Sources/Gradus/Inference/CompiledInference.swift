@@ -8,6 +8,8 @@ final class CompiledInference {
         case network(OneDNNNetwork)
         /// One sample through a linear layer, with bias and ReLU fused.
         case rows(RowProduct)
+        /// A quantized linear layer's integer path, with ReLU fused.
+        case quantized(QuantizedLinearStep)
         /// A layer run as the model runs it, on inputs of `inputShape`.
         case layer(any Layer, inputShape: [Int])
     }
@@ -18,8 +20,17 @@ final class CompiledInference {
     let outputShape: [Int]
     /// One line per step (see ``InferencePlan/steps(forInputShape:)``).
     let descriptions: [String]
-    /// Whether every step is compiled (none runs a layer as the model runs it, which might mix samples).
-    var compiledOnly: Bool { steps.allSatisfy { if case .layer = $0.step { false } else { true } } }
+    /// Whether each sample's result depends on that sample alone, so that a batch may run in chunks: no
+    /// step runs a layer as the model runs it (it might mix samples) or quantizes activations with the
+    /// batch's range.
+    var keepsSamplesApart: Bool {
+        steps.allSatisfy {
+            switch $0.step {
+            case .network, .rows: true
+            case .quantized, .layer: false
+            }
+        }
+    }
     /// The tensors the compiled weights were read from, as they were.
     private let sources: [WeightSource]
     /// The thread count the oneDNN primitives were made for.
@@ -69,6 +80,8 @@ final class CompiledInference {
     private init?(layers: [any Layer], shapes: [[Int]]) {
         // oneDNN divides a primitive's work by the OpenMP threads there are when it is created.
         threads = Threading.count
+        // Before the weights are read: a tensor replaced while compiling makes the next check a full one.
+        checkedEpoch = Module.structureEpoch.load(ordering: .acquiring)
         OneDNNProduct.allowOpenMPThreads(threads)
         var builder = InferenceBuilder(layers: layers, shapes: shapes)
         guard let built = builder.build() else { return nil }
@@ -79,6 +92,8 @@ final class CompiledInference {
             switch step {
             case .network(let net): return "oneDNN \(net.inputShape) -> \(shape): " + net.implementations.joined(separator: ", ")
             case .rows(let rows): return "row product \(rows.columns) -> \(shape)" + (rows.negativeSlope == nil ? "" : " + ReLU")
+            case .quantized(let step):
+                return "int8 product \(step.weights.inputs) -> \(shape)" + (step.relu ? " + ReLU" : "")
             case .layer(let layer, let input): return "\(type(of: layer)) \(input) -> \(shape) (as the model runs it)"
             }
         }
@@ -120,18 +135,32 @@ final class CompiledInference {
     }
 
     /// Whether the model's tensors are still the ones compiled (same tensors, not changed in place),
-    /// and the thread count the one it was compiled for.
-    var isCurrent: Bool { threads == Threading.count && sources.allSatisfy(\.isCurrent) }
+    /// and the thread count the one it was compiled for. While no module got another tensor
+    /// (``Module/structureEpoch`` where it was when last checked), only the versions are compared: the
+    /// check costs a few atomic loads per call rather than a read of every layer's properties.
+    var isCurrent: Bool {
+        guard threads == Threading.count else { return false }
+        let epoch = Module.structureEpoch.load(ordering: .acquiring)
+        if epoch == checkedEpoch { return sources.allSatisfy(\.isUnchanged) }
+        guard sources.allSatisfy(\.isCurrent) else { return false }
+        checkedEpoch = epoch
+        return true
+    }
+    /// The structure epoch at which every source was last found current (read and written under the
+    /// plan's lock).
+    private var checkedEpoch: Int
 
     /// Runs the steps on a contiguous Float32 `input` of the compiled shape; nil when a layer run as the
-    /// model runs it gives a shape other than compiled (the caller then runs the model).
+    /// model runs it gives a shape other than compiled or a quantized layer meets a non-finite
+    /// activation (the caller then runs the model).
     func run(_ input: Tensor) throws -> Tensor? {
         let result = Tensor(uninitializedShape: outputShape, dtype: .float32)
         return try run(input.pointer(Float.self), into: result.pointer(Float.self)) ? result : nil
     }
 
     /// ``run(_:)`` from the compiled shape's elements at `input` into the output's at `result`; false
-    /// when a layer run as the model runs it gives a shape other than compiled.
+    /// when a layer run as the model runs it gives a shape other than compiled, or a quantized layer
+    /// meets a non-finite activation.
     func run(_ input: UnsafePointer<Float>, into result: UnsafeMutablePointer<Float>) throws -> Bool {
         var current = input
         for (index, (step, shape)) in steps.enumerated() {
@@ -144,6 +173,9 @@ final class CompiledInference {
                 }
             case .rows(let rows):
                 rows.run(current, into: out)
+            case .quantized(let step):
+                // A non-finite activation: the model computes this layer in Float32.
+                guard step.run(current, rows: shape.first ?? 1, into: out) else { return false }
             case .layer(let layer, let inputShape):
                 let x = Tensor(uninitializedShape: inputShape, dtype: .float32)
                 x.pointer(Float.self).update(from: current, count: x.count)

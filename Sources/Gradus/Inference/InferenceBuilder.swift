@@ -55,7 +55,8 @@ struct InferenceBuilder {
             if network == nil || !(next(i) is Linear) { closeNetwork() }
             return 1
         case let conv as Conv2d:
-            return convolution(conv, at: i)
+            // A quantized convolution computes in integers as the model runs it.
+            return conv.activeQuantizedWeights == nil ? convolution(conv, at: i) : 0
         case let pool as MaxPool2d:
             guard input.count == 4 else { return 0 }
             let ph = pool.padding.height, pw = pool.padding.width
@@ -80,6 +81,7 @@ struct InferenceBuilder {
             return pooling(gradus_pooling_average_including_padding, at: i, kernel: kernel, stride: kernel, dilation: (1, 1),
                            before: (0, 0), after: (0, 0))
         case let linear as Linear:
+            if let q = linear.activeQuantizedWeights { return quantizedLinear(linear, q, at: i) }
             return self.linear(linear, at: i)
         case let norm as BatchNorm:
             return batchNormalization(norm, at: i)
@@ -210,6 +212,21 @@ struct InferenceBuilder {
                                   outFeatures: linear.outFeatures, activation: following ?? .none) else { return 0 }
         sources += used
         return checked(net, consumed: consumed + (following == nil ? 0 : 1), at: i)
+    }
+
+    /// A quantized linear layer: its integer path on `[n, features]`, with a following ``ReLU`` fused
+    /// (as ``Sequential`` fuses it, so that the results are the model's, bit for bit).
+    private mutating func quantizedLinear(_ linear: Linear, _ q: QuantizedWeights, at i: Int) -> Int? {
+        let input = shapes[i]
+        guard input.count == 2, input[1] == q.inputs, linear.bias?.dtype ?? .float32 == .float32 else { return 0 }
+        let relu = next(i) is ReLU
+        let consumed = relu ? 2 : 1
+        guard shapes[i + consumed] == [input[0], q.outputs] else { return nil }
+        closeNetwork()
+        steps.append((.quantized(QuantizedLinearStep(weights: q, bias: linear.bias, relu: relu)), shapes[i + consumed]))
+        sources += [WeightSource { linear.weight }, WeightSource { linear.bias }]
+        compiledAny = true
+        return consumed
     }
 
     /// Batch normalization on its own (not after a convolution or linear layer), with its running statistics.

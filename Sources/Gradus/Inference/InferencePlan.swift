@@ -18,8 +18,9 @@ import Foundation
 ///
 /// What you get is what the model computes in evaluation mode, without recording, up to Float32
 /// rounding (folding batch normalization and oneDNN's kernels sum in another order: relative
-/// differences around 1e-6). Models of other element types, quantized models
-/// (``Module/quantizeDynamic()``) and non-Float32 inputs run through the model itself. A batch whose
+/// differences around 1e-6). A quantized ``Linear`` (``Module/quantizeDynamic()``) runs its integer path,
+/// with a following ``ReLU`` fused, exactly as the model computes it; a quantized ``Conv2d`` runs as the
+/// model runs it. Models of other element types and non-Float32 inputs run through the model itself. A batch whose
 /// intermediate results would hold more than 64 MiB runs in equal chunks that fit, when every layer is
 /// compiled (a layer left to the model might mix samples), and through the model otherwise.
 ///
@@ -41,8 +42,14 @@ public final class InferencePlan: @unchecked Sendable {
 
     /// The layers in order, nested ``Sequential``s flattened.
     let layers: [any Layer]
-    /// The layers that ``Module/quantizeDynamic()`` can quantize: while one is, the model runs as it is.
+    /// The layers that ``Module/quantizeDynamic()`` can quantize.
     private let quantizable: [any DynamicallyQuantizable]
+    /// The integers each of them computed with when the shapes in `compiled` were compiled (see
+    /// ``quantization``): quantizing, dequantizing or changing a weight since makes every entry stale.
+    /// (Held, not identified by address: a freed one's address could be reused by the next.)
+    private var compiledQuantization: [PackedInt8Panels?] = []
+    /// ``DynamicQuantization/epoch`` when `compiledQuantization` was last compared with the layers.
+    private var quantizationEpoch = -1
     private let lock = NSLock()
     /// What each recent input shape runs (the few most recent).
     private var compiled: [[Int]: Entry] = [:]
@@ -123,7 +130,7 @@ public final class InferencePlan: @unchecked Sendable {
                 case .compiled(let plan): return plan.descriptions
                 case .chunks(let size):
                     let chunk = [size] + shape.dropFirst()
-                    guard case .compiled(let plan) = try entry(for: chunk), plan.compiledOnly else { return ["model as it is (no step compiled)"] }
+                    guard case .compiled(let plan) = try entry(for: chunk), plan.keepsSamplesApart else { return ["model as it is (no step compiled)"] }
                     return ["in chunks of \(size) samples:"] + plan.descriptions
                 }
             }
@@ -133,8 +140,19 @@ public final class InferencePlan: @unchecked Sendable {
     /// How inputs of `shape` run, compiled now if needed (again when the model's tensors changed).
     /// Called under `lock`.
     private func entry(for shape: [Int]) throws -> Entry {
-        // A quantized model keeps its integer path (quantizing does not change the Float32 weights).
-        if quantizable.contains(where: { $0.quantizedWeights != nil }) { return .model }
+        // A quantized layer computes with its integers (compiled as such) and a layer no longer quantized
+        // with its Float32 weights: any change in that compiles every shape again.
+        // (Looked at only when some layer's quantization was set since the last look.)
+        let epoch = DynamicQuantization.epoch.load(ordering: .acquiring)
+        if !quantizable.isEmpty && epoch != quantizationEpoch {
+            let now = quantization
+            if now.count != compiledQuantization.count || zip(now, compiledQuantization).contains(where: { $0 !== $1 }) {
+                compiled.removeAll()
+                recentShapes.removeAll()
+                compiledQuantization = now
+            }
+            quantizationEpoch = epoch
+        }
         switch compiled[shape] {
         case .compiled(let plan) where !plan.isCurrent:
             // The model changed: every shape's weights are stale.
@@ -150,6 +168,11 @@ public final class InferencePlan: @unchecked Sendable {
         return entry
     }
 
+    /// Which integers each quantizable layer computes with now (nil for Float32).
+    private var quantization: [PackedInt8Panels?] {
+        quantizable.map { $0.activeQuantizedWeights?.panels }
+    }
+
     /// A contiguous batch run `size` samples at a time (the last chunk smaller) into one result; nil when
     /// a chunk's plan runs some layer as the model runs it (such a layer might mix the samples of a batch)
     /// or gives another shape. Called under `lock`.
@@ -159,7 +182,7 @@ public final class InferencePlan: @unchecked Sendable {
         var start = 0
         while start < batch {
             let count = Swift.min(size, batch - start)
-            guard case .compiled(let plan) = try entry(for: [count] + x.shape.dropFirst()), plan.compiledOnly else { return nil }
+            guard case .compiled(let plan) = try entry(for: [count] + x.shape.dropFirst()), plan.keepsSamplesApart else { return nil }
             let out = result ?? Tensor(uninitializedShape: [batch] + plan.outputShape.dropFirst(), dtype: .float32)
             result = out
             let perSample = out.count / batch

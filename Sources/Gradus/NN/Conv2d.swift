@@ -25,10 +25,17 @@ public final class Conv2d: Module, Layer {
     /// The 8-bit weights (`[O, C·kH·kW]`) that inference uses after ``Module/quantizeDynamic()``, or nil
     /// (Float32).
     public internal(set) var quantizedWeights: QuantizedWeights? {
-        didSet { quantizedFrom = quantizedWeights == nil ? nil : WeightVersion(weight) }
+        didSet {
+            quantizedFrom = quantizedWeights == nil ? nil : WeightVersion(weight)
+            DynamicQuantization.quantizationChanged()
+        }
     }
     /// The weight's storage and version when it was quantized (see ``Linear``).
     private var quantizedFrom: WeightVersion?
+
+    /// The integers inference computes with: ``quantizedWeights`` while the weight is unchanged since
+    /// quantizing, else nil.
+    var activeQuantizedWeights: QuantizedWeights? { quantizedFrom == WeightVersion(weight) ? quantizedWeights : nil }
 
     /// The number of input channels.
     public var inChannels: Int { weight.shape[1] * groups }
@@ -102,8 +109,8 @@ public final class Conv2d: Module, Layer {
 
     /// Applies the convolution to `[N, inChannels, H, W]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        if let quantizedWeights, quantizedFrom == WeightVersion(weight),
-           let out = DynamicQuantization.conv2d(input, quantizedWeights, bias: bias, layer: self) { return out }
+        if let activeQuantizedWeights,
+           let out = DynamicQuantization.conv2d(input, activeQuantizedWeights, bias: bias, layer: self) { return out }
         return Functional.conv2d(input, weight: weight, bias: bias, stride: stride.pair, padding: padding,
                           dilation: dilation.pair, groups: groups)
     }

@@ -15,7 +15,10 @@ public final class Linear: Module, Layer {
 
     /// The 8-bit weights that inference uses after ``Module/quantizeDynamic()``, or nil (Float32).
     public internal(set) var quantizedWeights: QuantizedWeights? {
-        didSet { quantizedFrom = quantizedWeights == nil ? nil : WeightVersion(weight) }
+        didSet {
+            quantizedFrom = quantizedWeights == nil ? nil : WeightVersion(weight)
+            DynamicQuantization.quantizationChanged()
+        }
     }
     /// The weight's storage and version when it was quantized: once the weight changes (an optimizer
     /// step, an in-place update), the integers are stale and the layer computes in Float32 again.
@@ -99,9 +102,13 @@ public final class Linear: Module, Layer {
     /// The integer path's output (``DynamicQuantization``), followed by ReLU when `relu`, or nil when the
     /// layer is not quantized or must compute in Float32.
     func quantizedForward(_ input: Tensor, relu: Bool) -> Tensor? {
-        guard let quantizedWeights, quantizedFrom == WeightVersion(weight) else { return nil }
-        return DynamicQuantization.linear(input, quantizedWeights, bias: bias, relu: relu)
+        guard let activeQuantizedWeights else { return nil }
+        return DynamicQuantization.linear(input, activeQuantizedWeights, bias: bias, relu: relu)
     }
+
+    /// The integers inference computes with: ``quantizedWeights`` while the weight is unchanged since
+    /// quantizing, else nil.
+    var activeQuantizedWeights: QuantizedWeights? { quantizedFrom == WeightVersion(weight) ? quantizedWeights : nil }
 
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
 

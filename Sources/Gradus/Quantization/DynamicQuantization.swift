@@ -28,30 +28,29 @@ import Synchronization
 /// let probabilities = GradMode.noGrad { model(x).softmax(axis: -1) }
 /// ```
 public enum DynamicQuantization {
+    /// Counts the times any layer's ``Linear/quantizedWeights`` (``Conv2d/quantizedWeights``) were set:
+    /// an ``InferencePlan`` looks at its layers' quantization again only when this moved.
+    static let epoch = Atomic<Int>(0)
+
+    static func quantizationChanged() { epoch.add(1, ordering: .releasing) }
+
     /// Whether activations are quantized to 7 bits because the processor lacks VNNI (see above).
     public static var usesReducedRange: Bool {
-        switch reducedRangeOverride.load(ordering: .relaxed) {
-        case 1: return true
-        case 2: return false
-        default: return !processorHasVNNI
-        }
+        reducedRangeOverride ?? !processorHasVNNI
     }
 
-    /// Set by tests to run the other range on this processor (``KernelTesting``): 0 none, 1 reduced, 2 full.
-    static let reducedRangeOverride = Atomic<Int8>(0)
+    /// Set by tests to run the other range on this processor (``KernelTesting``), for their own task only:
+    /// other tests running at the same time keep the processor's choice.
+    @TaskLocal static var reducedRangeOverride: Bool? = nil
 
-    /// Whether one-sample products use CGradusMath's AVX512-VNNI row kernel (`gradus_gemv_u8s8s32`, 2× oneDNN's
-    /// integer product on mlp_infer_b1's first layer) rather than oneDNN; tests force either (``KernelTesting``).
-    static var usesRowKernel: Bool {
-        switch rowKernelOverride.load(ordering: .relaxed) {
-        case 1: return hasRowKernel
-        case 2: return false
-        default: return hasRowKernel
-        }
-    }
-    static let hasRowKernel = gradus_gemv_u8s8s32_available() != 0
-    /// 0: the processor's choice, 1: the row kernel where it can run, 2: oneDNN.
-    static let rowKernelOverride = Atomic<Int8>(0)
+    /// Whether one-sample products use CGradusMath's AVX512-VNNI row kernel over weights packed in panels
+    /// (`gradus_s8_panels`: 0.6 µs for mlp_infer_b1's first layer, oneDNN's integer product 2.2) rather
+    /// than oneDNN; tests force either (``KernelTesting``), and its portable C form
+    /// (``KernelTesting/withPortableKernels(_:)``).
+    static var usesRowKernel: Bool { hasRowKernel && rowKernelOverride != false }
+    static let hasRowKernel = gradus_s8_panels_vnni_available() != 0
+    /// nil: the processor's choice, true: the row kernel where it can run, false: oneDNN (tests, their task only).
+    @TaskLocal static var rowKernelOverride: Bool? = nil
     /// Rows up to which a product goes to the row kernel, one row at a time.
     static let rowKernelMaximumRows = 4
 
@@ -78,29 +77,32 @@ public enum DynamicQuantization {
     /// `y` `[rows, q.outputs]`; false (nothing written) when `x` holds a non-finite value.
     static func linear(_ x: UnsafePointer<Float>, rows: Int, _ q: QuantizedWeights, bias: UnsafePointer<Float>?,
                        relu: Bool = false, into y: UnsafeMutablePointer<Float>) -> Bool {
-        let k = q.inputs, n = q.outputs, count = rows * k
+        let k = q.inputs, n = q.outputs, count = rows * k, reduced = usesReducedRange
         var low: Float = 0, high: Float = 0
         guard gradus_range_with_zero(x, count, &low, &high) != 0,
-              let (scale, zero) = activationParameters(low: low, high: high, reduced: usesReducedRange) else { return false }
+              let (scale, zero) = activationParameters(low: low, high: high, reduced: reduced) else { return false }
         if rows == 0 || n == 0 { return true }
-        // Scratch on the stack when small (one-sample inference), so that no call allocates twice.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Swift.max(1, count)) { quantized in
-            withUnsafeTemporaryAllocation(of: Int32.self, capacity: rows * n) { sums in
-                let xq = quantized.baseAddress!, acc = sums.baseAddress!
-                gradus_quantize_u8(x, count, 1 / scale, Float(zero), usesReducedRange ? 127 : 255, xq)
-                if k == 0 {
-                    acc.update(repeating: 0, count: rows * n)
-                } else if rows <= rowKernelMaximumRows, k <= 65_536, usesRowKernel {
-                    // Unshifted activations against the weights, then −z·Σq per output.
-                    q.values.withUnsafeBufferPointer { w in
-                        q.rowSums.withUnsafeBufferPointer { sums in
-                            for r in 0..<rows {
-                                let out = acc + r * n
-                                gradus_gemv_u8s8s32(n, k, xq + r * k, w.baseAddress, out)
-                                for j in 0..<n { out[j] -= zero &* sums[j] }
-                            }
+        let top: Float = reduced ? 127 : 255
+        // Scratch on the stack when small (one-sample inference), so that no call allocates. The row
+        // kernel reads each row's activations in fours: 3 bytes of slack after the last row.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count + 3) { quantized in
+            let xq = quantized.baseAddress!
+            gradus_quantize_u8(x, count, 1 / scale, Float(zero), top, xq)
+            if k > 0 && rows <= rowKernelMaximumRows && k <= 65_536 && usesRowKernel {
+                q.rowSums.withUnsafeBufferPointer { sums in
+                    q.scales.withUnsafeBufferPointer { s in
+                        for r in 0..<rows {
+                            gradus_s8_panels(n, k, q.panels.pointer, xq + r * k, zero, sums.baseAddress, scale, s.baseAddress,
+                                             bias, relu ? 1 : 0, y + r * n)
                         }
                     }
+                }
+                return
+            }
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: rows * n) { sums in
+                let acc = sums.baseAddress!
+                if k == 0 {
+                    acc.update(repeating: 0, count: rows * n)
                 } else {
                     var offset: Int32 = 0
                     OneDNNProduct.limitOpenMPThreads()

@@ -52,6 +52,8 @@ extension Module {
 protocol DynamicallyQuantizable: Module {
     var weight: Tensor { get }
     var quantizedWeights: QuantizedWeights? { get set }
+    /// The integers inference computes with: `quantizedWeights` while the weight is unchanged since quantizing.
+    var activeQuantizedWeights: QuantizedWeights? { get }
     /// Whether this layer's integer path exists (a grouped convolution has none).
     var supportsQuantization: Bool { get }
 }

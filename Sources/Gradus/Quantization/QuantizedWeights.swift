@@ -20,6 +20,8 @@ public struct QuantizedWeights: Sendable {
     /// Σⱼ qᵢⱼ per row: the correction for the activations' zero point in kernels that multiply the
     /// unshifted 8-bit activations.
     let rowSums: [Int32]
+    /// The integers packed for one-sample products (``DynamicQuantization``'s row kernel).
+    let panels: PackedInt8Panels
 
     /// Quantizes `weight` (`[outputs, …]`, Float32 or Float64) row by row, or returns nil when it holds
     /// a NaN or an infinity (a diverged model), which no scale represents.
@@ -44,6 +46,7 @@ public struct QuantizedWeights: Sendable {
         self.values = values
         rowSums = (0..<outputs).map { o in values[(o * inputs)..<((o + 1) * inputs)].reduce(Int32(0)) { $0 + Int32($1) } }
         self.scales = scales
+        panels = PackedInt8Panels(values, outputs: outputs, inputs: inputs)
         self.outputs = outputs
         self.inputs = inputs
     }

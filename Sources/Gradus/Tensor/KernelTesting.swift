@@ -33,19 +33,16 @@ public enum KernelTesting {
     public static var oneDNNMinimumMultiplyAdds: Int { OneDNNProduct.minimumMultiplyAdds }
 
     /// Runs `body` with dynamic quantization's activations in 7 bits (`reduced`, the path of processors
-    /// without VNNI) or 8 bits, whatever this processor would use; restores the processor's choice after.
+    /// without VNNI) or 8 bits, whatever this processor would use, in this task only (tests running
+    /// beside it keep the processor's choice).
     public static func withReducedActivationRange<R>(_ reduced: Bool, _ body: () throws -> R) rethrows -> R {
-        DynamicQuantization.reducedRangeOverride.store(reduced ? 1 : 2, ordering: .relaxed)
-        defer { DynamicQuantization.reducedRangeOverride.store(0, ordering: .relaxed) }
-        return try body()
+        try DynamicQuantization.$reducedRangeOverride.withValue(reduced) { try body() }
     }
 
     /// Runs `body` with one-row quantized products on CGradusMath's VNNI row kernel (`rowKernel`, where
-    /// the processor can run it) or on oneDNN; restores the processor's choice after.
+    /// the processor can run it) or on oneDNN, in this task only.
     public static func withQuantizedRowKernel<R>(_ rowKernel: Bool, _ body: () throws -> R) rethrows -> R {
-        DynamicQuantization.rowKernelOverride.store(rowKernel ? 1 : 2, ordering: .relaxed)
-        defer { DynamicQuantization.rowKernelOverride.store(0, ordering: .relaxed) }
-        return try body()
+        try DynamicQuantization.$rowKernelOverride.withValue(rowKernel) { try body() }
     }
 
     /// Runs `body` with an ``InferencePlan`` compiling one-sample linear layers as row products

@@ -56,6 +56,37 @@ extension Tensor {
     }
 }
 
+extension Tensor {
+    /// The position of the first largest (`largest`) or smallest element in row-major order, a NaN
+    /// counting as both (the first NaN wins), as `reshape([count]).max(axis: 0).indices` gives it
+    /// without its intermediate tensors.
+    func flatExtremumIndex(largest: Bool) throws -> Int {
+        try require(count > 0, "\(largest ? "max" : "min"): cannot reduce an empty dimension (shape [\(count)], axis 0)", .shapeMismatch)
+        let source = contiguous()
+        return try dtype.dispatch(FlatExtremum(source: source, count: count, largest: largest))
+    }
+}
+
+/// The index of the first extremum of `source`'s `count` contiguous elements (NaN first).
+private struct FlatExtremum: DTypeVisitor {
+    typealias Result = Int
+    unowned(unsafe) let source: Tensor
+    let count: Int
+    let largest: Bool
+
+    func visit<T: TensorElement>(_: T.Type) -> Int {
+        let src = source.pointer(T.self)
+        var best = src[0], index = 0
+        if isNaNElement(best) { return 0 }
+        for k in 1..<count {
+            let v = src[k]
+            if isNaNElement(v) { return k }
+            if largest ? v > best : v < best { best = v; index = k }
+        }
+        return index
+    }
+}
+
 /// The sum of all elements of `source` into `out[0]`.
 // Visitors hold their tensors `unowned(unsafe)`: see the note in ElementwiseKernels.swift.
 private struct TotalSum: DTypeVisitor {

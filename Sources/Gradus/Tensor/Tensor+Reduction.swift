@@ -134,13 +134,15 @@ extension Tensor {
     /// let predicted = logits.argmax(axis: 1)
     /// ```
     public func argmax(axis: Int? = nil, keepDims: Bool = false) -> Tensor {
-        guard let axis else { return GradMode.noGrad { reshape([count]).max(axis: 0).indices } }
+        // Over every element: one scan into a scalar (indices record no gradient), without the
+        // intermediate tensors of max(axis:), which cost more than the scan on a one-sample prediction.
+        guard let axis else { return checked { Tensor(shape: [], integers: [try flatExtremumIndex(largest: true)]) } }
         return GradMode.noGrad { max(axis: axis, keepDims: keepDims).indices }
     }
 
     /// The index of the smallest element along `axis`, or in the flattened tensor when nil (int64).
     public func argmin(axis: Int? = nil, keepDims: Bool = false) -> Tensor {
-        guard let axis else { return GradMode.noGrad { reshape([count]).min(axis: 0).indices } }
+        guard let axis else { return checked { Tensor(shape: [], integers: [try flatExtremumIndex(largest: false)]) } }
         return GradMode.noGrad { min(axis: axis, keepDims: keepDims).indices }
     }
 
