@@ -67,15 +67,64 @@ void gradus_sgemv_rows(long rows, long columns, const float *m, long ld, const f
     }
 }
 
-// Panels of 16 rows, column by column: one contiguous stream, 16 outputs per fused multiply-add with
-// x[c] broadcast, four columns in flight (see the header for why).
+// One panel's 16 sums stored as outputs (masked past the last row), with bias and ReLU/LeakyReLU.
+__attribute__((target("avx512f")))
+static inline void store_panel(__m512 s, long row, long rows, const float *bias, int relu, float negative_slope, float *y) {
+    const long left = rows - row;
+    const __mmask16 valid = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
+    if (bias) s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(valid, bias + row));
+    if (relu) {
+        // Below zero only: NaN stays NaN, as in PyTorch.
+        const __m512 zero = _mm512_setzero_ps();
+        const __mmask16 negative = _mm512_cmp_ps_mask(s, zero, _CMP_LT_OQ);
+        s = negative_slope == 0.0f ? _mm512_mask_mov_ps(s, negative, zero)
+                                   : _mm512_mask_mul_ps(s, negative, s, _mm512_set1_ps(negative_slope));
+    }
+    _mm512_mask_storeu_ps(y + row, valid, s);
+}
+
+// Panels of 16 rows, column by column (see the header for why). Four panels per pass, each broadcast
+// of x[c] shared by the four (a quarter of the broadcasts a panel at a time needs: on AMD Zen 5, the
+// three layers of mlp_infer_b1 in 5.6 µs instead of 6.5), two columns in flight per panel; the panels
+// left over one at a time, four columns in flight.
 __attribute__((target("avx512f")))
 static void panels_avx512(long rows, long columns, const float *packed, const float *x, const float *bias,
                          int relu, float negative_slope, long first_panel, long end_panel, float *y) {
-    const __m512 zero = _mm512_setzero_ps(), slope = _mm512_set1_ps(negative_slope);
-    for (long p = first_panel; p < end_panel; p++) {
-        const float *q = packed + p * columns * GRADUS_SGEMV_PANEL;
-        __m512 a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+    const long stride = columns * GRADUS_SGEMV_PANEL;
+    long p = first_panel;
+    for (; p + 4 <= end_panel; p += 4) {
+        const float *q0 = packed + p * stride, *q1 = q0 + stride, *q2 = q1 + stride, *q3 = q2 + stride;
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        long c = 0;
+        for (; c + 2 <= columns; c += 2) {
+            const __m512 x0 = _mm512_set1_ps(x[c]), x1 = _mm512_set1_ps(x[c + 1]);
+            const long o = c * GRADUS_SGEMV_PANEL;
+            a0 = _mm512_fmadd_ps(_mm512_load_ps(q0 + o), x0, a0);
+            a1 = _mm512_fmadd_ps(_mm512_load_ps(q1 + o), x0, a1);
+            a2 = _mm512_fmadd_ps(_mm512_load_ps(q2 + o), x0, a2);
+            a3 = _mm512_fmadd_ps(_mm512_load_ps(q3 + o), x0, a3);
+            b0 = _mm512_fmadd_ps(_mm512_load_ps(q0 + o + 16), x1, b0);
+            b1 = _mm512_fmadd_ps(_mm512_load_ps(q1 + o + 16), x1, b1);
+            b2 = _mm512_fmadd_ps(_mm512_load_ps(q2 + o + 16), x1, b2);
+            b3 = _mm512_fmadd_ps(_mm512_load_ps(q3 + o + 16), x1, b3);
+        }
+        if (c < columns) {
+            const __m512 x0 = _mm512_set1_ps(x[c]);
+            const long o = c * GRADUS_SGEMV_PANEL;
+            a0 = _mm512_fmadd_ps(_mm512_load_ps(q0 + o), x0, a0);
+            a1 = _mm512_fmadd_ps(_mm512_load_ps(q1 + o), x0, a1);
+            a2 = _mm512_fmadd_ps(_mm512_load_ps(q2 + o), x0, a2);
+            a3 = _mm512_fmadd_ps(_mm512_load_ps(q3 + o), x0, a3);
+        }
+        const long row = p * GRADUS_SGEMV_PANEL;
+        store_panel(_mm512_add_ps(a0, b0), row, rows, bias, relu, negative_slope, y);
+        store_panel(_mm512_add_ps(a1, b1), row + 16, rows, bias, relu, negative_slope, y);
+        store_panel(_mm512_add_ps(a2, b2), row + 32, rows, bias, relu, negative_slope, y);
+        store_panel(_mm512_add_ps(a3, b3), row + 48, rows, bias, relu, negative_slope, y);
+    }
+    for (; p < end_panel; p++) {
+        const float *q = packed + p * stride;
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
         long c = 0;
         for (; c + 4 <= columns; c += 4) {
             const float *qc = q + c * GRADUS_SGEMV_PANEL;
@@ -85,16 +134,8 @@ static void panels_avx512(long rows, long columns, const float *packed, const fl
             a3 = _mm512_fmadd_ps(_mm512_load_ps(qc + 48), _mm512_set1_ps(x[c + 3]), a3);
         }
         for (; c < columns; c++) a0 = _mm512_fmadd_ps(_mm512_load_ps(q + c * GRADUS_SGEMV_PANEL), _mm512_set1_ps(x[c]), a0);
-        const long row = p * GRADUS_SGEMV_PANEL, left = rows - row;
-        const __mmask16 valid = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
-        __m512 s = _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
-        if (bias) s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(valid, bias + row));
-        if (relu) {
-            // Below zero only: NaN stays NaN, as in PyTorch.
-            const __mmask16 negative = _mm512_cmp_ps_mask(s, zero, _CMP_LT_OQ);
-            s = negative_slope == 0.0f ? _mm512_mask_mov_ps(s, negative, zero) : _mm512_mask_mul_ps(s, negative, s, slope);
-        }
-        _mm512_mask_storeu_ps(y + row, valid, s);
+        store_panel(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)), p * GRADUS_SGEMV_PANEL, rows, bias, relu,
+                    negative_slope, y);
     }
 }
 

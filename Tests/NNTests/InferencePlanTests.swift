@@ -154,8 +154,9 @@ struct InferencePlanTests {
     func rowProductsAgreeWithFloat64() throws {
         var g = SeededGenerator(seed: 21)
         // (out, in): fewer than one panel of 16 rows, exactly one, one and a row, several with a partial
-        // last one; input widths below and off the 4-column step; a layer large enough to be split.
-        let shapes = [(1, 1), (10, 3), (16, 5), (17, 784), (33, 7), (300, 1000)]
+        // last one; input widths below and off the 4-column step; blocks of four panels over an odd width
+        // (whole, and with a partial fifth panel); a layer large enough to be split.
+        let shapes = [(1, 1), (10, 3), (16, 5), (17, 784), (33, 7), (64, 31), (70, 9), (300, 1000)]
         let activations: [(String, () -> (any Layer)?)] = [("none", { nil }), ("relu", { ReLU() }), ("leaky", { LeakyReLU(negativeSlope: 0.1) })]
         let before = Threading.count
         defer { Threading.count = before }
