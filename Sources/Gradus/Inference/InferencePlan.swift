@@ -45,7 +45,8 @@ public final class InferencePlan: @unchecked Sendable {
     /// The layers that ``Module/quantizeDynamic()`` can quantize.
     private let quantizable: [any DynamicallyQuantizable]
     /// The integers each of them computed with when the shapes in `compiled` were compiled (see
-    /// ``quantization``): quantizing, dequantizing or changing a weight since makes every entry stale.
+    /// ``quantization``): quantizing or dequantizing a layer since makes every entry stale (a weight
+    /// changed since is noticed by the compiled steps' own sources).
     /// (Held, not identified by address: a freed one's address could be reused by the next.)
     private var compiledQuantization: [PackedInt8Panels?] = []
     /// ``DynamicQuantization/epoch`` when `compiledQuantization` was last compared with the layers.
@@ -174,8 +175,8 @@ public final class InferencePlan: @unchecked Sendable {
     }
 
     /// A contiguous batch run `size` samples at a time (the last chunk smaller) into one result; nil when
-    /// a chunk's plan runs some layer as the model runs it (such a layer might mix the samples of a batch)
-    /// or gives another shape. Called under `lock`.
+    /// a chunk's plan does not keep samples apart (a layer run as the model runs it might mix them, a
+    /// quantized layer scales by the batch's range) or gives another shape. Called under `lock`.
     private func runInChunks(_ x: Tensor, of size: Int) throws -> Tensor? {
         let batch = x.shape[0], sample = x.count / batch
         var result: Tensor? = nil
