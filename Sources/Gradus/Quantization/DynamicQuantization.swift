@@ -44,7 +44,7 @@ public enum DynamicQuantization {
     @TaskLocal static var reducedRangeOverride: Bool? = nil
 
     /// Whether one-sample products use CGradusMath's AVX512-VNNI row kernel over weights packed in panels
-    /// (`gradus_s8_panels`: 0.6 µs for mlp_infer_b1's first layer, oneDNN's integer product 2.2) rather
+    /// (`gradus_s8_panels`: 0.9 µs for mlp_infer_b1's first layer, oneDNN's integer product 2.2) rather
     /// than oneDNN; tests force either (``KernelTesting``), and its portable C form
     /// (``KernelTesting/withPortableKernels(_:)``).
     static var usesRowKernel: Bool { hasRowKernel && rowKernelOverride != false }

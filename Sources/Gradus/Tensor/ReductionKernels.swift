@@ -62,8 +62,9 @@ extension Tensor {
     /// without its intermediate tensors.
     func flatExtremumIndex(largest: Bool) throws -> Int {
         try require(count > 0, "\(largest ? "max" : "min"): cannot reduce an empty dimension (shape [\(count)], axis 0)", .shapeMismatch)
-        let source = contiguous()
-        return try dtype.dispatch(FlatExtremum(source: source, count: count, largest: largest))
+        let source = GradMode.noGrad { contiguous() }
+        // The visitor holds the tensor unowned: kept alive here until the scan is done.
+        return try withExtendedLifetime(source) { try dtype.dispatch(FlatExtremum(source: source, count: count, largest: largest)) }
     }
 }
 
