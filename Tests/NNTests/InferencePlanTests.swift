@@ -405,6 +405,16 @@ struct InferencePlanTests {
             #expect(steps.count == 4 && steps[0] == "int8 product 300 -> [\(batch), 70] + ReLU" && steps[1] == "int8 product 70 -> [\(batch), 33]"
                     && steps[3] == "int8 product 33 -> [\(batch), 5]", "\(steps)")
         }
+        // Without bias, and on three-dimensional inputs (the layer then runs as the model runs it).
+        let noBias = Sequential { Linear(20, 7, bias: false, generator: &g); ReLU(); Linear(7, 3, bias: false, generator: &g) }
+        noBias.eval()
+        noBias.quantizeDynamic()
+        let noBiasPlan = InferencePlan(noBias)
+        for shape in [[1, 20], [4, 20], [2, 5, 20]] {
+            let x = Tensor.uniform(shape, generator: &g) - 0.5
+            #expect(mismatch(try noBiasPlan(x), GradMode.noGrad { noBias(x) }, rtol: 0, atol: 0) == nil, "\(shape)")
+        }
+        #expect(try noBiasPlan.steps(forInputShape: [4, 20]).first == "int8 product 20 -> [4, 7] + ReLU")
         // Huge inputs and weights: the first layer's outputs overflow to infinity, which the second layer
         // cannot quantize; the plan then gives the model's own result (that layer in Float32).
         let huge = Sequential { Linear(4, 3, generator: &g); Linear(3, 2, generator: &g) }
