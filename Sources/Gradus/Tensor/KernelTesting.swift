@@ -131,8 +131,10 @@ public enum KernelTesting {
         try $stepwiseRecurrence.withValue(true) { try body() }
     }
 
-    /// Runs `body` with the plain C kernels where this processor would run their AVX2+FMA copies
-    /// (sigmoid, tanh, the LSTM cell, batch normalization), on this thread and the workers of its jobs.
+    /// Runs `body` with the plain C kernels where this processor would run their vector copies (AVX2+FMA:
+    /// sigmoid, tanh, the LSTM cell, batch normalization; AVX-512: the packed row products of inference
+    /// plans, int8 activation quantization; AVX512-VNNI: the int8 row kernel), on this thread and the
+    /// workers of its jobs.
     public static func withPortableKernels<R>(_ body: () throws -> R) rethrows -> R {
         let saved = gradus_portable_kernels_get()
         gradus_portable_kernels_set(1)
