@@ -1,15 +1,18 @@
 // The floor of one-sample inference for mlp_infer_b1: its first layer (a 256x784 float matrix times a
-// vector, 0.8 MB streamed from L2) by OpenBLAS's sgemv, by a plain AVX-512 loop (four rows per pass,
-// gradus_sgemv_rows in Sources/CGradusMath/gradus_gemv.c: the model's own path) and over the matrix
-// packed in panels of 16 rows, column by column (gradus_sgemv_panels: an InferencePlan's row
-// products), one panel per pass and four per pass sharing the broadcasts, 20,000 calls each, four runs.
+// vector, 0.8 MB streamed from L2) by OpenBLAS's sgemv and by Gradus's own kernels, compiled from the
+// library's source so that what is measured is what runs: the four-row kernel over the row-major
+// weight (gradus_sgemv_rows, the model's own path) and the weight packed in panels of 16 rows, column
+// by column, four panels per pass (gradus_sgemv_panels: an InferencePlan's row products); then the
+// three layers of mlp_infer_b1 through the packed kernel. 20,000 calls each, four runs.
 //
-//   gcc -O2 scripts/roofline/gemv_floor.c -o /tmp/gemv_floor -lopenblas && OPENBLAS_CORETYPE=SkylakeX /tmp/gemv_floor
+//   gcc -O2 -ISources/CGradusMath/include scripts/roofline/gemv_floor.c Sources/CGradusMath/gradus_gemv.c \
+//       Sources/CGradusMath/gradus_activations.c -o /tmp/gemv_floor -lopenblas -lm \
+//     && OPENBLAS_CORETYPE=SkylakeX /tmp/gemv_floor
 #include <cblas.h>
-#include <immintrin.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include "gradus_gemv.h"
 
 static double now(void) {
     struct timespec t;
@@ -17,87 +20,52 @@ static double now(void) {
     return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-__attribute__((target("avx512f"))) static void rows4(int rows, int cols, const float *m, const float *x, float *y) {
-    for (int r = 0; r + 4 <= rows; r += 4) {
-        const float *m0 = m + (long)r * cols, *m1 = m0 + cols, *m2 = m1 + cols, *m3 = m2 + cols;
-        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-        for (int c = 0; c < cols; c += 16) {   // cols is a multiple of 16 here
-            __m512 xv = _mm512_loadu_ps(x + c);
-            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(m0 + c), xv, a0);
-            a1 = _mm512_fmadd_ps(_mm512_loadu_ps(m1 + c), xv, a1);
-            a2 = _mm512_fmadd_ps(_mm512_loadu_ps(m2 + c), xv, a2);
-            a3 = _mm512_fmadd_ps(_mm512_loadu_ps(m3 + c), xv, a3);
-        }
-        y[r] = _mm512_reduce_add_ps(a0); y[r + 1] = _mm512_reduce_add_ps(a1);
-        y[r + 2] = _mm512_reduce_add_ps(a2); y[r + 3] = _mm512_reduce_add_ps(a3);
-    }
+static float *packed(int rows, int cols, const float *m) {
+    const long count = gradus_sgemv_packed_count(rows, cols);
+    float *p = aligned_alloc(64, ((sizeof(float) * count + 63) / 64) * 64);
+    gradus_sgemv_pack_panels(rows, cols, m, cols, p);
+    return p;
 }
 
-// Panels of 16 rows stored column by column: p[(r/16·cols + c)·16 + r%16] = m[r·cols + c].
-__attribute__((target("avx512f"))) static void panels16(int rows, int cols, const float *p, const float *x, float *y) {
-    for (int r = 0; r < rows; r += 16) {
-        const float *q = p + (long)r * cols;
-        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-        for (int c = 0; c < cols; c += 4) {    // cols is a multiple of 4 here
-            a0 = _mm512_fmadd_ps(_mm512_load_ps(q + c * 16), _mm512_set1_ps(x[c]), a0);
-            a1 = _mm512_fmadd_ps(_mm512_load_ps(q + c * 16 + 16), _mm512_set1_ps(x[c + 1]), a1);
-            a2 = _mm512_fmadd_ps(_mm512_load_ps(q + c * 16 + 32), _mm512_set1_ps(x[c + 2]), a2);
-            a3 = _mm512_fmadd_ps(_mm512_load_ps(q + c * 16 + 48), _mm512_set1_ps(x[c + 3]), a3);
-        }
-        _mm512_storeu_ps(y + r, _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
-    }
+static float *filled(long n) {
+    float *m = aligned_alloc(64, ((sizeof(float) * n + 63) / 64) * 64);
+    for (long i = 0; i < n; i++) m[i] = (float)((i * 37) % 101) * 0.01f - 0.5f;
+    return m;
 }
 
-// Four panels per pass sharing each broadcast of x[c] (gradus_sgemv_panels's main loop since the twelfth session).
-__attribute__((target("avx512f"))) static void panels16x4(int rows, int cols, const float *p, const float *x, float *y) {
-    for (int r = 0; r < rows; r += 64) {   // rows is a multiple of 64 here
-        const float *q0 = p + (long)r * cols, *q1 = q0 + 16 * cols, *q2 = q1 + 16 * cols, *q3 = q2 + 16 * cols;
-        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-        for (int c = 0; c < cols; c += 2) {
-            const __m512 x0 = _mm512_set1_ps(x[c]), x1 = _mm512_set1_ps(x[c + 1]);
-            const long o = (long)c * 16;
-            a0 = _mm512_fmadd_ps(_mm512_load_ps(q0 + o), x0, a0);
-            a1 = _mm512_fmadd_ps(_mm512_load_ps(q1 + o), x0, a1);
-            a2 = _mm512_fmadd_ps(_mm512_load_ps(q2 + o), x0, a2);
-            a3 = _mm512_fmadd_ps(_mm512_load_ps(q3 + o), x0, a3);
-            b0 = _mm512_fmadd_ps(_mm512_load_ps(q0 + o + 16), x1, b0);
-            b1 = _mm512_fmadd_ps(_mm512_load_ps(q1 + o + 16), x1, b1);
-            b2 = _mm512_fmadd_ps(_mm512_load_ps(q2 + o + 16), x1, b2);
-            b3 = _mm512_fmadd_ps(_mm512_load_ps(q3 + o + 16), x1, b3);
-        }
-        _mm512_storeu_ps(y + r, _mm512_add_ps(a0, b0));
-        _mm512_storeu_ps(y + r + 16, _mm512_add_ps(a1, b1));
-        _mm512_storeu_ps(y + r + 32, _mm512_add_ps(a2, b2));
-        _mm512_storeu_ps(y + r + 48, _mm512_add_ps(a3, b3));
-    }
-}
+static long panels(int rows) { return (rows + GRADUS_SGEMV_PANEL - 1) / GRADUS_SGEMV_PANEL; }
 
 int main(void) {
-    const int rows = 256, cols = 784, calls = 20000;
+    const int layers[3][2] = {{256, 784}, {128, 256}, {10, 128}}, calls = 20000;
     openblas_set_num_threads(1);
-    float *m = aligned_alloc(64, sizeof(float) * rows * cols), *x = aligned_alloc(64, sizeof(float) * 1024);
-    float *p = aligned_alloc(64, sizeof(float) * rows * cols), *y = malloc(sizeof(float) * rows);
-    for (int i = 0; i < rows * cols; i++) m[i] = (float)((i * 37) % 101) * 0.01f - 0.5f;
-    for (int r = 0; r < rows; r++)
-        for (int c = 0; c < cols; c++) p[((r / 16) * cols + c) * 16 + r % 16] = m[r * cols + c];
-    for (int i = 0; i < cols; i++) x[i] = (float)(i % 13) * 0.1f;
+    float *m[3], *p[3];
+    for (int l = 0; l < 3; l++) {
+        m[l] = filled((long)layers[l][0] * layers[l][1]);
+        p[l] = packed(layers[l][0], layers[l][1], m[l]);
+    }
+    float *x = filled(1024), *y = malloc(sizeof(float) * 1024), *h1 = malloc(sizeof(float) * 256), *h2 = malloc(sizeof(float) * 128);
+    const int rows = layers[0][0], cols = layers[0][1];
     const double bytes = 4.0 * rows * cols;
     for (int run = 0; run < 4; run++) {
         double t = now();
-        for (int i = 0; i < calls; i++) cblas_sgemv(CblasRowMajor, CblasNoTrans, rows, cols, 1, m, cols, x, 1, 0, y, 1);
-        double blas = (now() - t) / calls;
+        for (int i = 0; i < calls; i++) cblas_sgemv(CblasRowMajor, CblasNoTrans, rows, cols, 1, m[0], cols, x, 1, 0, y, 1);
+        const double blas = (now() - t) / calls;
         t = now();
-        for (int i = 0; i < calls; i++) rows4(rows, cols, m, x, y);
-        double avx = (now() - t) / calls;
+        for (int i = 0; i < calls; i++) gradus_sgemv_rows(rows, cols, m[0], cols, x, 0, y);
+        const double four = (now() - t) / calls;
         t = now();
-        for (int i = 0; i < calls; i++) panels16(rows, cols, p, x, y);
-        double packed = (now() - t) / calls;
+        for (int i = 0; i < calls; i++) gradus_sgemv_panels(rows, cols, p[0], x, NULL, 0, 0, 0, panels(rows), y);
+        const double pack = (now() - t) / calls;
         t = now();
-        for (int i = 0; i < calls; i++) panels16x4(rows, cols, p, x, y);
-        double four = (now() - t) / calls;
-        printf("openblas_sgemv %.2f us (%.0f GB/s)  avx512_rows4 %.2f us (%.0f GB/s)  avx512_panels16 %.2f us (%.0f GB/s)  "
-               "panels16x4 %.2f us (%.0f GB/s)\n", blas * 1e6, bytes / blas / 1e9, avx * 1e6, bytes / avx / 1e9,
-               packed * 1e6, bytes / packed / 1e9, four * 1e6, bytes / four / 1e9);
+        for (int i = 0; i < calls; i++) {
+            gradus_sgemv_panels(256, 784, p[0], x, NULL, 1, 0, 0, panels(256), h1);
+            gradus_sgemv_panels(128, 256, p[1], h1, NULL, 1, 0, 0, panels(128), h2);
+            gradus_sgemv_panels(10, 128, p[2], h2, NULL, 0, 0, 0, panels(10), y);
+        }
+        const double mlp = (now() - t) / calls;
+        printf("openblas_sgemv %.2f us (%.0f GB/s)  sgemv_rows %.2f us (%.0f GB/s)  sgemv_panels %.2f us (%.0f GB/s)  "
+               "mlp_infer_b1's three layers %.2f us\n", blas * 1e6, bytes / blas / 1e9, four * 1e6, bytes / four / 1e9,
+               pack * 1e6, bytes / pack / 1e9, mlp * 1e6);
     }
     return 0;
 }

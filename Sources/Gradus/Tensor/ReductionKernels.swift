@@ -76,16 +76,22 @@ private struct FlatExtremum: DTypeVisitor {
     let largest: Bool
 
     func visit<T: TensorElement>(_: T.Type) -> Int {
-        let src = source.pointer(T.self)
-        var best = src[0], index = 0
-        if isNaNElement(best) { return 0 }
-        for k in 1..<count {
-            let v = src[k]
-            if isNaNElement(v) { return k }
-            if largest ? v > best : v < best { best = v; index = k }
-        }
-        return index
+        firstExtremum(source.pointer(T.self), count: count, stride: 1, largest: largest).index
     }
+}
+
+/// The first largest (`largest`) or smallest of `count` ≥ 1 elements `stride` apart, a NaN counting as
+/// both (the first NaN wins, as in PyTorch): its value and position.
+@inline(__always)
+private func firstExtremum<T: TensorElement>(_ src: UnsafePointer<T>, count: Int, stride: Int, largest: Bool) -> (value: T, index: Int) {
+    var best = src[0], index = 0
+    if isNaNElement(best) { return (best, 0) }
+    for k in 1..<Swift.max(count, 1) {
+        let v = src[k &* stride]
+        if isNaNElement(v) { return (v, k) }
+        if largest ? v > best : v < best { best = v; index = k }
+    }
+    return (best, index)
 }
 
 /// The sum of all elements of `source` into `out[0]`.
@@ -142,17 +148,9 @@ private struct AxisExtremum: DTypeVisitor {
         let src = source.pointer(T.self), dst = values.pointer(T.self), ip = indices.pointer(Int64.self)
         for o in 0..<outer {
             for i in 0..<inner {
-                var best = src[o &* n &* inner &+ i]
-                var bi = 0
-                if !isNaNElement(best) {
-                    for k in 1..<Swift.max(n, 1) {
-                        let v = src[(o &* n &+ k) &* inner &+ i]
-                        if isNaNElement(v) { best = v; bi = k; break }
-                        if largest ? v > best : v < best { best = v; bi = k }
-                    }
-                }
+                let (best, index) = firstExtremum(src + (o &* n &* inner &+ i), count: n, stride: inner, largest: largest)
                 dst[o &* inner &+ i] = best
-                ip[o &* inner &+ i] = Int64(bi)
+                ip[o &* inner &+ i] = Int64(index)
             }
         }
     }
