@@ -60,6 +60,10 @@ extension MatrixProductBackend {
 enum BFloat16Product {
     static let native = gradus_bf16_native() != 0
 
+    /// Whether Float32 products large enough run on bfloat16 operands here and now: the calling thread's
+    /// precision is ``Float32ProductPrecision/medium`` and the processor computes bfloat16 natively.
+    static var enabled: Bool { native && MatrixProductBackend.effectiveFloat32Precision == .medium }
+
     /// Whether a Float32 product runs on bfloat16 operands here and now: the calling thread's precision
     /// is ``Float32ProductPrecision/medium``, the processor computes bfloat16 natively, beta is 0 or 1,
     /// and the product is large enough (``OneDNNProduct/minimumMultiplyAdds``) to repay the rounding.
@@ -89,21 +93,21 @@ enum BFloat16Product {
         return gradus_bf16_gemm(m, n, k, a16, aColumns, transA ? 1 : 0, b16, bColumns, transB ? 1 : 0, beta, c, ldc) == 0
     }
 
-    /// ``sgemm(m:n:k:_:lda:transA:_:ldb:transB:beta:_:ldc:)`` split over `parts` threads by bands of
-    /// output rows (or columns, with `splitColumns`) given by `band`: both operands are rounded once,
-    /// each thread rounding its share of their rows, and each thread's band is then computed from them.
-    /// (Splitting ``sgemm(m:n:k:_:lda:transA:_:ldb:transB:beta:_:ldc:)`` itself would round the operand
-    /// shared by the bands once per thread.) A band oneDNN refuses is computed in Float32; false when
-    /// memory for the rounded operands ran out (nothing written).
+    /// ``sgemm(m:n:k:_:lda:transA:_:ldb:transB:beta:_:ldc:)`` split over the threads as `split` cuts the
+    /// output: both operands are rounded once, each thread rounding its share of their rows, and each
+    /// thread's band is then computed from them. (Splitting
+    /// ``sgemm(m:n:k:_:lda:transA:_:ldb:transB:beta:_:ldc:)`` itself would round the operand shared by the
+    /// bands once per thread.) A band oneDNN refuses is computed in Float32; false when memory for the
+    /// rounded operands ran out (nothing written).
     static func parallelSgemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, transA: Bool,
                               _ b: UnsafePointer<Float>, ldb: Int, transB: Bool,
-                              beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int,
-                              parts: Int, splitColumns: Bool, band: (Int) -> Range<Int>) -> Bool {
+                              beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int, split: RawBLAS.ProductSplit) -> Bool {
         let (aRows, aColumns) = transA ? (k, m) : (m, k)
         let (bRows, bColumns) = transB ? (n, k) : (k, n)
         guard let scratch = gradus_bf16_scratch_acquire(aRows * aColumns + bRows * bColumns) else { return false }
         defer { gradus_bf16_scratch_release(scratch) }
-        let (sa, sb, sc, s16) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(c), UncheckedSendable(scratch))
+        let (sa, sb, s16) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(scratch))
+        let parts = split.parts
         WorkerPool.shared.run(parts: parts) { p in
             let a16 = s16.value, b16 = s16.value + aRows * aColumns
             for r in aRows * p / parts..<aRows * (p + 1) / parts {
@@ -113,31 +117,68 @@ enum BFloat16Product {
                 gradus_round_to_bf16(sb.value + r * ldb, bColumns, b16 + r * bColumns)
             }
         }
-        WorkerPool.shared.run(parts: parts) { p in
-            let rows = band(p)
+        computeBands(m: m, n: n, k: k, Operand(a, lda: lda, rounded: scratch, roundedLD: aColumns), transA: transA,
+                     Operand(b, lda: ldb, rounded: scratch + aRows * aColumns, roundedLD: bColumns), transB: transB,
+                     beta: beta, c, ldc: ldc, split: split)
+        return true
+    }
+
+    /// c = op(a)·op(b) + beta·c (beta 0 or 1) from operands already rounded to bfloat16
+    /// (``BFloat16Copy``, laid out as their Float32 originals), split over the threads like
+    /// ``RawBLAS/parallelGemm(m:n:k:_:lda:transA:_:ldb:transB:beta:_:ldc:)`` when `parallel`. A product
+    /// (or band) oneDNN refuses is computed in Float32 from the originals.
+    static func gemm(m: Int, n: Int, k: Int, _ a: Operand, transA: Bool, _ b: Operand, transB: Bool,
+                     beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int, parallel: Bool) {
+        if parallel, let split = RawBLAS.ProductSplit(m: m, n: n, k: k) {
+            computeBands(m: m, n: n, k: k, a, transA: transA, b, transB: transB, beta: beta, c, ldc: ldc, split: split)
+            return
+        }
+        OneDNNProduct.limitOpenMPThreads()
+        guard gradus_bf16_gemm(m, n, k, a.rounded, a.roundedLD, transA ? 1 : 0, b.rounded, b.roundedLD, transB ? 1 : 0,
+                               beta, c, ldc) != 0 else { return }
+        MatrixProductBackend.withFloat32Precision(.highest) {
+            RawBLAS.gemm(m: m, n: n, k: k, a.values, lda: a.lda, transA: transA, b.values, ldb: b.lda, transB: transB,
+                         beta: beta, c, ldc: ldc)
+        }
+    }
+
+    /// A product's operand: its Float32 values and the same values rounded to bfloat16, each with its
+    /// leading dimension (the rows of a kept copy are as long as the original's, those of a scratch copy
+    /// are packed).
+    struct Operand: @unchecked Sendable {
+        let values: UnsafePointer<Float>
+        let lda: Int
+        let rounded: UnsafePointer<UInt16>
+        let roundedLD: Int
+
+        init(_ values: UnsafePointer<Float>, lda: Int, rounded: UnsafePointer<UInt16>, roundedLD: Int) {
+            (self.values, self.lda, self.rounded, self.roundedLD) = (values, lda, rounded, roundedLD)
+        }
+
+        /// The operand from element `offset` on (the next matrix of a batch, a band's first row).
+        func advanced(by offset: Int, roundedBy roundedOffset: Int) -> Operand {
+            Operand(values + offset, lda: lda, rounded: rounded + roundedOffset, roundedLD: roundedLD)
+        }
+    }
+
+    /// Each thread's band of c = op(a)·op(b) + beta·c from the rounded operands; a band oneDNN refuses
+    /// is computed in Float32.
+    private static func computeBands(m: Int, n: Int, k: Int, _ a: Operand, transA: Bool, _ b: Operand, transB: Bool,
+                                     beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int, split: RawBLAS.ProductSplit) {
+        let sc = UncheckedSendable(c)
+        WorkerPool.shared.run(parts: split.parts) { p in
+            let rows = split.band(p)
             guard !rows.isEmpty else { return }
             let lo = rows.lowerBound, count = rows.count
-            let a16 = UnsafePointer(s16.value), b16 = UnsafePointer(s16.value + aRows * aColumns)
-            OneDNNProduct.limitOpenMPThreads()
-            let done: Bool
-            if splitColumns {
-                done = gradus_bf16_gemm(m, count, k, a16, aColumns, transA ? 1 : 0, b16 + (transB ? lo * bColumns : lo), bColumns,
-                                        transB ? 1 : 0, beta, sc.value + lo, ldc) == 0
+            if split.splitColumns {
+                let bBand = transB ? b.advanced(by: lo * b.lda, roundedBy: lo * b.roundedLD) : b.advanced(by: lo, roundedBy: lo)
+                gemm(m: m, n: count, k: k, a, transA: transA, bBand, transB: transB, beta: beta, sc.value + lo, ldc: ldc,
+                     parallel: false)
             } else {
-                done = gradus_bf16_gemm(count, n, k, a16 + (transA ? lo : lo * aColumns), aColumns, transA ? 1 : 0, b16, bColumns,
-                                        transB ? 1 : 0, beta, sc.value + lo * ldc, ldc) == 0
-            }
-            guard !done else { return }
-            MatrixProductBackend.withFloat32Precision(.highest) {
-                if splitColumns {
-                    RawBLAS.gemm(m: m, n: count, k: k, sa.value, lda: lda, transA: transA, sb.value + (transB ? lo * ldb : lo),
-                                 ldb: ldb, transB: transB, beta: beta, sc.value + lo, ldc: ldc)
-                } else {
-                    RawBLAS.gemm(m: count, n: n, k: k, sa.value + (transA ? lo : lo * lda), lda: lda, transA: transA, sb.value,
-                                 ldb: ldb, transB: transB, beta: beta, sc.value + lo * ldc, ldc: ldc)
-                }
+                let aBand = transA ? a.advanced(by: lo, roundedBy: lo) : a.advanced(by: lo * a.lda, roundedBy: lo * a.roundedLD)
+                gemm(m: count, n: n, k: k, aBand, transA: transA, b, transB: transB, beta: beta, sc.value + lo * ldc, ldc: ldc,
+                     parallel: false)
             }
         }
-        return true
     }
 }

@@ -1,5 +1,6 @@
 import CGradusMath
 import CGradusOneDNN
+import Synchronization
 /// Entry points for tests of kernels that Gradus chooses at run time (by processor features, by size or
 /// by backend), so that a test can run each path on the same inputs whatever this machine would choose.
 /// Not part of the supported API: import with `@_spi(KernelTesting) import Gradus`.
@@ -120,6 +121,30 @@ public enum KernelTesting {
             }
         }
     }
+
+    /// Runs `body` and returns how many tensors bfloat16 products rounded meanwhile on this task
+    /// (``BFloat16Copy``): a linear layer's forward and backward pass round its input, weight and output
+    /// gradient once each.
+    public static func countingBFloat16Roundings<R>(_ body: () throws -> R) rethrows -> (result: R, roundings: Int) {
+        let counter = RoundingCounter()
+        let result = try $bfloat16Roundings.withValue(counter) { try body() }
+        return (result, counter.count.load(ordering: .relaxed))
+    }
+
+    /// Rounds the Float32 `tensor` into a bfloat16 copy as products do (over the threads when large) and
+    /// tells whether the copy holds `tensor`'s values rounded as ``bfloat16Bits(_:path:)`` rounds them,
+    /// and whether it serves the tensor `other` returns (called after the rounding): the same elements of
+    /// the same storage, nothing written since.
+    public static func bfloat16Copy(of tensor: Tensor, serves other: () throws -> Tensor) rethrows
+        -> (valuesRounded: Bool, servesOther: Bool) {
+        let copy = BFloat16Copy(rounding: tensor)
+        let expected = bfloat16Bits(tensor.scalars(as: Float.self), path: .portable)
+        let valuesRounded = zip(UnsafeBufferPointer(start: copy.pointer, count: tensor.count), expected).allSatisfy { $0 == $1 }
+        return (valuesRounded, copy.holds(try other()))
+    }
+
+    final class RoundingCounter: @unchecked Sendable { let count = Atomic<Int>(0) }
+    @TaskLocal static var bfloat16Roundings: RoundingCounter?
 
     /// Whether recurrent layers run step by step, as a graph of per-step operations, rather than as one
     /// fused operation per sequence (``withStepwiseRecurrence(_:)``).

@@ -83,44 +83,57 @@ enum RawBLAS {
                                              _ a: UnsafePointer<T>, lda: Int, transA: Bool,
                                              _ b: UnsafePointer<T>, ldb: Int, transB: Bool,
                                              beta: T, _ c: UnsafeMutablePointer<T>, ldc: Int) {
-        let threads = Threading.count
-        guard threads > 1, m &* n &* k >= splitMultiplyAdds, Swift.max(m, n) >= 32 else {
+        guard let split = ProductSplit(m: m, n: n, k: k) else {
             gemm(m: m, n: n, k: k, a, lda: lda, transA: transA, b, ldb: ldb, transB: transB, beta: beta, c, ldc: ldc)
             return
-        }
-        // Rows when each thread gets enough of them, else columns when there are enough (at least 16
-        // per part), else rows in blocks of 16 (a narrow output: a classifier's last layer).
-        let splitColumns = m < minimumRowsPerPart * threads && n / 16 >= 2
-        let size = splitColumns ? n : m
-        let parts = Swift.min(threads, size / 16)
-        guard parts > 1 else {
-            gemm(m: m, n: n, k: k, a, lda: lda, transA: transA, b, ldb: ldb, transB: transB, beta: beta, c, ldc: ldc)
-            return
-        }
-        func band(_ p: Int) -> Range<Int> {
-            let lo = Swift.min(size, (size * p / parts + 8) / 16 * 16)
-            let hi = p == parts - 1 ? size : Swift.min(size, (size * (p + 1) / parts + 8) / 16 * 16)
-            return lo..<Swift.max(lo, hi)
         }
         if T.self == Float.self, BFloat16Product.applies(m: m, n: n, k: k, beta: Float(beta)),
            BFloat16Product.parallelSgemm(m: m, n: n, k: k, UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda: lda,
                                          transA: transA, UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb: ldb,
                                          transB: transB, beta: Float(beta),
                                          UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: ldc,
-                                         parts: parts, splitColumns: splitColumns, band: band) {
+                                         split: split) {
             return
         }
         let (sa, sb, sc) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(c))
-        WorkerPool.shared.run(parts: parts) { p in
-            let (lo, hi) = (band(p).lowerBound, band(p).upperBound)
+        WorkerPool.shared.run(parts: split.parts) { p in
+            let (lo, hi) = (split.band(p).lowerBound, split.band(p).upperBound)
             guard lo < hi else { return }
-            if splitColumns {
+            if split.splitColumns {
                 gemm(m: m, n: hi - lo, k: k, sa.value, lda: lda, transA: transA,
                      sb.value + (transB ? lo * ldb : lo), ldb: ldb, transB: transB, beta: beta, sc.value + lo, ldc: ldc)
             } else {
                 gemm(m: hi - lo, n: n, k: k, sa.value + (transA ? lo : lo * lda), lda: lda, transA: transA,
                      sb.value, ldb: ldb, transB: transB, beta: beta, sc.value + lo * ldc, ldc: ldc)
             }
+        }
+    }
+
+    /// How ``parallelGemm(m:n:k:_:lda:transA:_:ldb:transB:beta:_:ldc:)`` cuts a product over Gradus's
+    /// threads: `parts` bands of output rows, or of columns when `splitColumns`, edges at multiples of 16.
+    struct ProductSplit {
+        let parts: Int
+        let splitColumns: Bool
+        private let size: Int
+
+        /// The split of an m×n output with k-long sums, or nil when the product runs whole (one thread,
+        /// too few multiply-adds, or too narrow an output).
+        init?(m: Int, n: Int, k: Int) {
+            let threads = Threading.count
+            guard threads > 1, m &* n &* k >= splitMultiplyAdds, Swift.max(m, n) >= 32 else { return nil }
+            // Rows when each thread gets enough of them, else columns when there are enough (at least 16
+            // per part), else rows in blocks of 16 (a narrow output: a classifier's last layer).
+            splitColumns = m < minimumRowsPerPart * threads && n / 16 >= 2
+            size = splitColumns ? n : m
+            parts = Swift.min(threads, size / 16)
+            guard parts > 1 else { return nil }
+        }
+
+        /// The rows (or columns) of part `p`.
+        func band(_ p: Int) -> Range<Int> {
+            let lo = Swift.min(size, (size * p / parts + 8) / 16 * 16)
+            let hi = p == parts - 1 ? size : Swift.min(size, (size * (p + 1) / parts + 8) / 16 * 16)
+            return lo..<Swift.max(lo, hi)
         }
     }
 

@@ -33,7 +33,12 @@ extension Tensor {
     /// op(a) · op(b) for tensors of rank ≥ 2 with broadcast batch dimensions, where op transposes the
     /// last two dimensions when its flag is set. The primitive behind `matmul` and `linear`; its
     /// backward rules are products of the same kind.
-    static func matmulCore(_ a: Tensor, _ b: Tensor, transA: Bool, transB: Bool) throws -> Tensor {
+    ///
+    /// `rounding` holds bfloat16 copies of tensors that products of the caller share (a backward rule's
+    /// output gradient and its forward product's operands); the product takes its operands' copies from
+    /// it when it runs in bfloat16, and keeps them for its own backward rule.
+    static func matmulCore(_ a: Tensor, _ b: Tensor, transA: Bool, transB: Bool,
+                           rounding: BFloat16Copies? = nil) throws -> Tensor {
         try require(a.rank >= 2 && b.rank >= 2, "matmul: shapes \(a.shape) and \(b.shape) need 2 or more dimensions", .shapeMismatch)
         try require(a.dtype == b.dtype && a.dtype.isFloatingPoint,
                      "matmul: dtypes \(a.dtype) and \(b.dtype) must be the same floating-point type", .dtypeMismatch)
@@ -43,14 +48,20 @@ extension Tensor {
         // A view that BLAS cannot read as stored is copied once, recorded, so the backward products
         // read the copy rather than copying the view again.
         let a = a.isBLASReadable ? a : a.contiguous(), b = b.isBLASReadable ? b : b.contiguous()
-        let out = try matmulValues(a.blasOperand(transposed: transA), b.blasOperand(transposed: transB))
-        record("matmul", output: out, inputs: [a, b]) { g, _ in try matmulGradients(g, a, b, transA: transA, transB: transB) }
+        let (out, rounded) = try matmulValues(a.blasOperand(transposed: transA), b.blasOperand(transposed: transB),
+                                              rounding: rounding)
+        record("matmul", output: out, inputs: [a, b]) { g, _ in
+            try matmulGradients(g, a, b, transA: transA, transB: transB, rounded: rounded)
+        }
         return out
     }
 
     /// op(a) · op(b), computed without recording, for operands that ``blasOperand(transposed:)`` made
-    /// contiguous (a transposed view arrives as its stored matrix with the flag flipped).
-    private static func matmulValues(_ lhs: (Tensor, Bool), _ rhs: (Tensor, Bool)) throws -> Tensor {
+    /// contiguous (a transposed view arrives as its stored matrix with the flag flipped). When the
+    /// products run in bfloat16, the operands are rounded once for all matrices of a batch (or taken from
+    /// `rounding`), and their copies are returned for the backward rule; empty otherwise.
+    private static func matmulValues(_ lhs: (Tensor, Bool), _ rhs: (Tensor, Bool),
+                                     rounding: BFloat16Copies?) throws -> (Tensor, [BFloat16Copy]) {
         let (a, transA) = lhs, (b, transB) = rhs
         let (ar, br) = (a.rank, b.rank)
         let m = transA ? a.shape[ar - 1] : a.shape[ar - 2]
@@ -62,7 +73,9 @@ extension Tensor {
             // Fold a's batch dimensions into its rows: one large product instead of many small ones.
             let rows = a.shape.dropLast().reduce(1, *)   // not count / k, which is 0 when k is
             out = Tensor(uninitializedShape: Array(a.shape.dropLast()) + [n], dtype: a.dtype)
-            gemm(a, 0, b, 0, out, 0, m: rows, n: n, k: k, transA: false, transB: transB)
+            let pair = roundedPair(a, b, m: rows, n: n, k: k, rounding: rounding)
+            gemm(a, 0, b, 0, out, 0, m: rows, n: n, k: k, transA: false, transB: transB, rounded: pair)
+            return (out, pair.map { [$0.a, $0.b] } ?? [])
         } else {
             let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
             let batch = try Broadcast.shape(batchA, batchB, op: "matmul")
@@ -72,6 +85,7 @@ extension Tensor {
             let count = batch.reduce(1, *)
             let threads = Threading.count
             let each = m &* n &* k
+            let pair = roundedPair(ea, eb, m: m, n: n, k: k, rounding: rounding)
             if threads > 1 && (count % threads == 0 || count >= 4 * threads) && each < RawBLAS.batchSplitMultiplyAdds
                 && count &* each >= RawBLAS.splitMultiplyAdds {
                 // Many small products (attention's per-head ones): each thread takes whole products,
@@ -80,30 +94,44 @@ extension Tensor {
                 Threading.parallelFor(count, grain: 1) { range in
                     for i in range {
                         gemm(ea, i * m * k, eb, i * k * n, out, i * m * n, m: m, n: n, k: k, transA: transA, transB: transB,
-                             parallel: false)
+                             parallel: false, rounded: pair)
                     }
                 }
             } else {
                 for i in 0..<count {
-                    gemm(ea, i * m * k, eb, i * k * n, out, i * m * n, m: m, n: n, k: k, transA: transA, transB: transB)
+                    gemm(ea, i * m * k, eb, i * k * n, out, i * m * n, m: m, n: n, k: k, transA: transA, transB: transB,
+                         rounded: pair)
                 }
             }
+            return (out, pair.map { [$0.a, $0.b] } ?? [])
         }
-        return out
+    }
+
+    /// The bfloat16 copies of a product's operands when its (or each batch matrix's) m×n×k product runs
+    /// in bfloat16: from `rounding` (or rounded now when there is none); nil when it runs in Float32.
+    static func roundedPair(_ a: Tensor, _ b: Tensor, m: Int, n: Int, k: Int, beta: Double = 0,
+                            rounding: BFloat16Copies?) -> (a: BFloat16Copy, b: BFloat16Copy)? {
+        guard BFloat16Copies.apply(dtype: a.dtype, m: m, n: n, k: k, beta: beta) else { return nil }
+        let copies = rounding ?? BFloat16Copies()
+        return (copies.copy(of: a), copies.copy(of: b))
     }
 
     /// The gradients of op(a) · op(b) with respect to `a` and `b`, as products of the same kind.
-    private static func matmulGradients(_ g: Tensor, _ a: Tensor, _ b: Tensor, transA: Bool, transB: Bool) throws -> [Tensor?] {
+    /// `rounded` are the forward product's bfloat16 copies of its operands (empty when it ran in Float32);
+    /// the gradient products share them and one copy of `g`.
+    private static func matmulGradients(_ g: Tensor, _ a: Tensor, _ b: Tensor, transA: Bool, transB: Bool,
+                                        rounded: [BFloat16Copy]) throws -> [Tensor?] {
+        let r = rounded.isEmpty && !BFloat16Product.enabled ? nil : BFloat16Copies(rounded)
         let (ar, br) = (a.rank, b.rank)
         let k = transA ? a.shape[ar - 2] : a.shape[ar - 1]
         let n = transB ? b.shape[br - 2] : b.shape[br - 1]
         var ga: Tensor? = nil, gb: Tensor? = nil
         if a.requiresGrad {
             switch (transA, transB) {
-            case (false, false): ga = try matmulCore(g, b, transA: false, transB: true)
-            case (false, true): ga = try matmulCore(g, b, transA: false, transB: false)
-            case (true, false): ga = try matmulCore(b, g, transA: false, transB: true)
-            case (true, true): ga = try matmulCore(b, g, transA: true, transB: true)
+            case (false, false): ga = try matmulCore(g, b, transA: false, transB: true, rounding: r)
+            case (false, true): ga = try matmulCore(g, b, transA: false, transB: false, rounding: r)
+            case (true, false): ga = try matmulCore(b, g, transA: false, transB: true, rounding: r)
+            case (true, true): ga = try matmulCore(b, g, transA: true, transB: true, rounding: r)
             }
         }
         if b.requiresGrad {
@@ -111,13 +139,14 @@ extension Tensor {
                 // Folded forward: the batch sums inside one product.
                 let rows = a.shape.dropLast().reduce(1, *)
                 let a2 = a.reshape([rows, k]), g2 = g.reshape([rows, n])
-                gb = transB ? try matmulCore(g2, a2, transA: true, transB: false) : try matmulCore(a2, g2, transA: true, transB: false)
+                gb = transB ? try matmulCore(g2, a2, transA: true, transB: false, rounding: r)
+                    : try matmulCore(a2, g2, transA: true, transB: false, rounding: r)
             } else {
                 switch (transA, transB) {
-                case (false, false): gb = try matmulCore(a, g, transA: true, transB: false)
-                case (false, true): gb = try matmulCore(g, a, transA: true, transB: false)
-                case (true, false): gb = try matmulCore(a, g, transA: false, transB: false)
-                case (true, true): gb = try matmulCore(g, a, transA: true, transB: true)
+                case (false, false): gb = try matmulCore(a, g, transA: true, transB: false, rounding: r)
+                case (false, true): gb = try matmulCore(g, a, transA: true, transB: false, rounding: r)
+                case (true, false): gb = try matmulCore(a, g, transA: false, transB: false, rounding: r)
+                case (true, true): gb = try matmulCore(g, a, transA: true, transB: true, rounding: r)
                 }
             }
         }
@@ -126,9 +155,12 @@ extension Tensor {
 
     /// c[cOffset...] = op(a) · op(b) for one pair of row-major matrices, by BLAS: split over Gradus's
     /// threads when large enough, on the calling thread alone when `parallel` is false. The tensors are
-    /// floating point (matmul and linear check it).
+    /// floating point (matmul and linear check it). With `rounded`, the bfloat16 copies of a and b
+    /// (``BFloat16Copies/apply(dtype:m:n:k:beta:)`` said yes), the product reads them instead of
+    /// rounding its operands again.
     static func gemm(_ a: Tensor, _ aOffset: Int, _ b: Tensor, _ bOffset: Int, _ c: Tensor, _ cOffset: Int,
-                     m: Int, n: Int, k: Int, transA: Bool, transB: Bool, beta: Double = 0, parallel: Bool = true) {
+                     m: Int, n: Int, k: Int, transA: Bool, transB: Bool, beta: Double = 0, parallel: Bool = true,
+                     rounded: (a: BFloat16Copy, b: BFloat16Copy)? = nil) {
         if m == 0 || n == 0 { return }
         let lda = Swift.max(1, transA ? m : k), ldb = Swift.max(1, transB ? k : n)
         if k == 0 {
@@ -148,6 +180,14 @@ extension Tensor {
         if n == 1 {
             gemv(matrix: a, aOffset, stored: transA ? (k, m) : (m, k), ld: lda, transposed: transA,
                  vector: b, bOffset, out: c, cOffset, beta: beta, parallel: parallel)
+            return
+        }
+        if let rounded, a.dtype == .float32 {
+            let pa = a.pointer(Float.self) + aOffset, pb = b.pointer(Float.self) + bOffset
+            BFloat16Product.gemm(m: m, n: n, k: k, .init(pa, lda: lda, rounded: rounded.a.pointer + aOffset, roundedLD: lda),
+                                 transA: transA, .init(pb, lda: ldb, rounded: rounded.b.pointer + bOffset, roundedLD: ldb),
+                                 transB: transB, beta: Float(beta), c.pointer(Float.self) + cOffset, ldc: n, parallel: parallel)
+            withExtendedLifetime(rounded) {}
             return
         }
         func run<T: TensorFloat>(_: T.Type) {

@@ -1,0 +1,90 @@
+import CGradusOneDNN
+import Synchronization
+
+/// A Float32 tensor's elements rounded to bfloat16 once, for every bfloat16 product that reads them
+/// (``Float32ProductPrecision/medium``).
+///
+/// A linear layer's input and weight take part in its forward product and again in its two gradient
+/// products, and the output gradient in both of those. Rounded per product, each was rounded twice:
+/// 12.8% of a transformer_l128_bf16 training step went into rounding, 9.3 points of it in the backward
+/// pass. Instead, a forward product keeps the copies it rounded for its backward rule (as PyTorch's
+/// autocast saves its bfloat16 casts for backward), and a backward rule rounds the output gradient once
+/// for both of its products (``BFloat16Copies``).
+///
+/// A copy knows the storage, place and ``TensorStorage/version`` it was rounded from, and serves a
+/// tensor only while all three are the same (``holds(_:)``): values written in place since are
+/// rounded again.
+final class BFloat16Copy: @unchecked Sendable {
+    /// The rounded values, in the order of the source's elements.
+    private let values: TensorStorage
+    /// Where they came from; nil for a strided view (rounded from its contiguous copy, never reused).
+    private let source: TensorStorage?
+    private let byteOffset: Int
+    private let count: Int
+    private let version: Int
+
+    /// Elements from which rounding is split over the threads (about 10 µs of rounding).
+    static let parallelCount = 1 << 17
+
+    /// Rounds the elements of the Float32 `tensor` (in its logical order) to bfloat16, over the threads
+    /// when there are many.
+    init(rounding tensor: Tensor) {
+        invariant(tensor.dtype == .float32, "BFloat16Copy: a \(tensor.dtype) tensor reached bfloat16 rounding")
+        count = tensor.count
+        values = TensorStorage(byteCount: Swift.max(1, count) * 2)
+        source = tensor.viewStrides == nil ? tensor.storage : nil
+        byteOffset = tensor.byteOffset
+        version = tensor.storage.version
+        let from = UncheckedSendable(UnsafePointer(tensor.pointer(Float.self)))
+        let to = UncheckedSendable(values.pointer.assumingMemoryBound(to: UInt16.self))
+        let parts = count >= Self.parallelCount ? Threading.count : 1
+        if parts <= 1 {
+            gradus_round_to_bf16(from.value, count, to.value)
+        } else {
+            let total = count
+            WorkerPool.shared.run(parts: parts) { p in
+                // Edges at multiples of 32 values, the width of one AVX512_BF16 conversion.
+                let lo = total * p / parts / 32 * 32
+                let hi = p == parts - 1 ? total : total * (p + 1) / parts / 32 * 32
+                if hi > lo { gradus_round_to_bf16(from.value + lo, hi - lo, to.value + lo) }
+            }
+        }
+        withExtendedLifetime(tensor) {}
+        KernelTesting.bfloat16Roundings?.count.add(1, ordering: .relaxed)
+    }
+
+    /// The rounded values; element i of the source is element i here.
+    var pointer: UnsafePointer<UInt16> { UnsafePointer(values.pointer.assumingMemoryBound(to: UInt16.self)) }
+
+    /// Whether this copy holds `tensor`'s current elements: `tensor` is contiguous and starts at the same
+    /// place of the same storage, has as many elements, and nothing was written into the storage since
+    /// the rounding. (Reshapes and the stored matrix behind a transposed view are held by the same copy.)
+    func holds(_ tensor: Tensor) -> Bool {
+        guard let source, tensor.viewStrides == nil else { return false }
+        return tensor.storage === source && tensor.byteOffset == byteOffset && tensor.count == count
+            && source.version == version
+    }
+}
+
+/// The bfloat16 copies that one forward product or one backward rule's products share: each tensor is
+/// rounded the first time a product asks for it.
+final class BFloat16Copies: @unchecked Sendable {
+    private let copies: Mutex<[BFloat16Copy]>
+
+    /// Copies to start from (a forward product's, kept for its backward rule).
+    init(_ seed: [BFloat16Copy] = []) { copies = Mutex(seed) }
+
+    /// The copy of `tensor` held here, else a new one, kept for the next product that asks.
+    func copy(of tensor: Tensor) -> BFloat16Copy {
+        if let found = copies.withLock({ $0.first { $0.holds(tensor) } }) { return found }
+        let made = BFloat16Copy(rounding: tensor)
+        copies.withLock { $0.append(made) }
+        return made
+    }
+
+    /// Whether a Float32 product with an m×n output and k-long sums runs on bfloat16 operands
+    /// (``BFloat16Product/applies(m:n:k:beta:)``, and not a matrix-vector product, which stays Float32).
+    static func apply(dtype: DType, m: Int, n: Int, k: Int, beta: Double) -> Bool {
+        dtype == .float32 && m > 1 && n > 1 && BFloat16Product.applies(m: m, n: n, k: k, beta: Float(beta))
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+@_spi(KernelTesting) import Gradus
+import GradusTestSupport
+import Testing
+
+/// bfloat16 copies of product operands, rounded once and shared by the forward product and its gradient
+/// products: a copy serves only the same unchanged elements, each operand is rounded once per layer, and
+/// values and gradients computed from the copies equal a Float64 reference of the rounded operands on
+/// every path (folded, batched, batch split over threads, broadcast, transposed, split bands).
+@Suite("bfloat16 operand copies", .serialized)
+struct BFloat16CopyTests {
+    @Test("a copy holds the rounded values (split over threads at odd edges, special values included) and serves only the same unchanged elements",
+          arguments: [1, 2])
+    func copyServesOnlyUnchangedElements(threads: Int) throws {
+        let saved = Threading.count
+        Threading.count = threads
+        defer { Threading.count = saved }
+        // 300 × 437 = 131,100 values: past the count from which rounding is split, not a multiple of 32.
+        var rng = SeededGenerator(seed: 11)
+        var values = (0..<(300 * 437)).map { _ in Double.random(in: -3...3, using: &rng) }
+        let specials: [Double] = [.nan, .infinity, -.infinity, 0, -0.0, 1e-40, -1e-39, 3.4e38, 1.00390625, 1.01171875]
+        for (i, v) in specials.enumerated() {
+            // Near the two threads' edge (65,536 rounded down to 32) and at both ends.
+            values[65_530 + i] = v
+            values[i] = v
+            values[values.count - 1 - i] = v
+        }
+        let x = Tensor(shape: [300, 437], values: values)
+        let same = KernelTesting.bfloat16Copy(of: x) { x }
+        #expect(same.valuesRounded && same.servesOther)
+        #expect(KernelTesting.bfloat16Copy(of: x) { x.reshape([437, 300]) }.servesOther, "a reshape is the same elements")
+        #expect(KernelTesting.bfloat16Copy(of: x) { x.detach() }.servesOther)
+        #expect(KernelTesting.bfloat16Copy(of: x) { x[0..<300] }.servesOther)
+        #expect(!KernelTesting.bfloat16Copy(of: x) { x.clone() }.servesOther, "another storage")
+        #expect(!KernelTesting.bfloat16Copy(of: x) { x[1..<300] }.servesOther, "another place in the storage")
+        #expect(!KernelTesting.bfloat16Copy(of: x) { x[0..<299] }.servesOther, "fewer elements")
+        #expect(!KernelTesting.bfloat16Copy(of: x) { x.transpose(0, 1) }.servesOther, "a strided view")
+        #expect(!KernelTesting.bfloat16Copy(of: x) { _ = x.addInPlace(Tensor.ones([300, 437])); return x }.servesOther,
+                "values written in place since")
+        #expect(try !KernelTesting.bfloat16Copy(of: x) {
+            try x.withUnsafeMutableBufferPointer(as: Float.self) { $0[0] = 2 }
+            return x
+        }.servesOther, "values written through a pointer since")
+        // A strided view is rounded from its elements in logical order, and never served again.
+        let view = x.transpose(0, 1)
+        let fromView = KernelTesting.bfloat16Copy(of: view) { view }
+        #expect(fromView.valuesRounded && !fromView.servesOther)
+        let empty = Tensor.zeros([0, 5])
+        #expect(KernelTesting.bfloat16Copy(of: empty) { empty }.valuesRounded)
+    }
+
+    @Test("a layer's input, weight and output gradient are each rounded once for its forward and backward products")
+    func eachOperandRoundedOnce() throws {
+        guard MatrixProductBackend.hasNativeBFloat16 else { return }
+        var rng = SeededGenerator(seed: 4)
+        let x = Tensor.uniform([64, 256], low: -1, high: 1, generator: &rng).requiringGrad()
+        let w = Tensor.uniform([128, 256], low: -1, high: 1, generator: &rng).requiringGrad()
+        let bias = Tensor.uniform([128], low: -1, high: 1, generator: &rng).requiringGrad()
+        for (what, forward) in [
+            ("linear with a bias", { Tensor.linear(x, weight: w, bias: bias) }),
+            ("linear without a bias", { Tensor.linear(x, weight: w, bias: nil) }),
+            ("matmul with a transposed view", { x.matmul(w.transpose(0, 1)) }),
+            ("batched matmul", { x.reshape([2, 32, 256]).matmul(w.reshape([2, 256, 64])) }),
+        ] as [(String, () -> Tensor)] {
+            x.grad = nil; w.grad = nil
+            let (_, roundings) = KernelTesting.countingBFloat16Roundings {
+                MatrixProductBackend.withFloat32Precision(.medium) { forward().square().sum().backward() }
+            }
+            #expect(roundings == 3, "\(what): \(roundings) roundings (input, weight, output gradient: 3)")
+            #expect(x.grad != nil && w.grad != nil)
+        }
+        // Float32 precision rounds nothing.
+        let (_, none) = KernelTesting.countingBFloat16Roundings { Tensor.linear(x, weight: w, bias: bias).sum().backward() }
+        #expect(none == 0)
+    }
+
+    /// c = op(a)·op(b) in Float64 over the operands rounded to bfloat16, with the sum of |terms| as its scale.
+    func reference(_ a: [Double], _ b: [Double], m: Int, n: Int, k: Int, transA: Bool, transB: Bool) -> [(Double, Double)] {
+        let bits = (KernelTesting.bfloat16Bits(a.map { Float($0) }, path: .portable),
+                    KernelTesting.bfloat16Bits(b.map { Float($0) }, path: .portable))
+        let (a, b) = (bits.0.map { Double(Float(bitPattern: UInt32($0) << 16)) }, bits.1.map { Double(Float(bitPattern: UInt32($0) << 16)) })
+        var out: [(Double, Double)] = []
+        out.reserveCapacity(m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum = 0.0, scale = 0.0
+                for p in 0..<k {
+                    let x = transA ? a[p * m + i] : a[i * k + p], y = transB ? b[j * k + p] : b[p * n + j]
+                    sum += x * y; scale += abs(x * y)
+                }
+                out.append((sum, scale))
+            }
+        }
+        return out
+    }
+
+    func expectClose(_ got: Tensor, _ want: [(Double, Double)], _ what: String) {
+        let values = got.scalars(as: Float.self)
+        #expect(values.count == want.count, "\(what): \(values.count) values")
+        var worst = 0.0
+        for (v, (sum, scale)) in zip(values, want) { worst = max(worst, abs(Double(v) - sum) / max(scale, 1e-30)) }
+        #expect(worst < 1e-5, "\(what): relative error \(worst) against the rounded operands' Float64 product")
+    }
+
+    @Test("values and gradients from shared copies equal the Float64 product of the rounded operands (1 and 2 threads)",
+          arguments: [1, 2])
+    func gradientsFromCopiesMatchReference(threads: Int) throws {
+        guard MatrixProductBackend.hasNativeBFloat16 else { return }
+        let saved = Threading.count
+        Threading.count = threads
+        defer { Threading.count = saved }
+        var rng = SeededGenerator(seed: 21)
+
+        // A linear layer with a bias, rows split into bands at 2 threads: y = x·Wᵀ + b, dX = G·W, dW = Gᵀ·x.
+        let (rows, inF, outF) = (200, 96, 72)
+        let x = Tensor.uniform([rows, inF], low: -1, high: 1, generator: &rng).requiringGrad()
+        let w = Tensor.uniform([outF, inF], low: -1, high: 1, generator: &rng).requiringGrad()
+        let b = Tensor.uniform([outF], low: -1, high: 1, generator: &rng).requiringGrad()
+        let g = Tensor.uniform([rows, outF], low: -1, high: 1, generator: &rng)
+        let y = MatrixProductBackend.withFloat32Precision(.medium) { () -> Tensor in
+            let y = Tensor.linear(x, weight: w, bias: b)
+            (y * g).sum().backward()
+            return y
+        }
+        let (xs, ws, gs, bs) = (x.to(.float64).scalars(as: Double.self), w.to(.float64).scalars(as: Double.self),
+                                g.to(.float64).scalars(as: Double.self), b.to(.float64).scalars(as: Double.self))
+        let yWant = reference(xs, ws, m: rows, n: outF, k: inF, transA: false, transB: true).enumerated().map {
+            ($0.element.0 + bs[$0.offset % outF], $0.element.1 + abs(bs[$0.offset % outF]))
+        }
+        expectClose(y, yWant, "linear forward")
+        expectClose(x.grad!, reference(gs, ws, m: rows, n: inF, k: outF, transA: false, transB: false), "linear dX")
+        expectClose(w.grad!, reference(gs, xs, m: outF, n: inF, k: rows, transA: true, transB: false), "linear dW")
+        let exact = x.to(.float64).matmul(w.to(.float64).transpose(0, 1)).scalars(as: Double.self)
+        #expect(zip(y.scalars(as: Float.self), exact.enumerated()).contains { abs(Double($0) - $1.element - bs[$1.offset % outF]) > 1e-4 },
+                "the layer was not computed on bfloat16 operands")
+
+        // Attention-like batched products: q·kᵀ per head (8 products, each whole on one thread at 2
+        // threads), and a product broadcast over the batch (its expanded operand rounded apart).
+        let (heads, length, dim) = (8, 128, 32)   // 2^19 multiply-adds per product: bfloat16
+        let q = Tensor.uniform([heads, length, dim], low: -1, high: 1, generator: &rng).requiringGrad()
+        let kk = Tensor.uniform([heads, length, dim], low: -1, high: 1, generator: &rng).requiringGrad()
+        let shared = Tensor.uniform([1, dim, 160], low: -1, high: 1, generator: &rng).requiringGrad()
+        let gs1 = Tensor.uniform([heads, length, length], low: -1, high: 1, generator: &rng)
+        let gs2 = Tensor.uniform([heads, length, 160], low: -1, high: 1, generator: &rng)
+        let (scores, spread) = MatrixProductBackend.withFloat32Precision(.medium) { () -> (Tensor, Tensor) in
+            let scores = q.matmul(kk.transpose(1, 2))
+            let spread = q.matmul(shared)
+            ((scores * gs1).sum() + (spread * gs2).sum()).backward()
+            return (scores, spread)
+        }
+        let (qs, ks, ss) = (q.to(.float64).scalars(as: Double.self), kk.to(.float64).scalars(as: Double.self),
+                            shared.to(.float64).scalars(as: Double.self))
+        let (g1, g2) = (gs1.to(.float64).scalars(as: Double.self), gs2.to(.float64).scalars(as: Double.self))
+        var scoresWant: [(Double, Double)] = [], spreadWant: [(Double, Double)] = []
+        var dqWant: [(Double, Double)] = [], dkWant: [(Double, Double)] = []
+        var dShared = [(Double, Double)](repeating: (0, 0), count: dim * 160)
+        for h in 0..<heads {
+            let qh = Array(qs[(h * length * dim)..<((h + 1) * length * dim)])
+            let kh = Array(ks[(h * length * dim)..<((h + 1) * length * dim)])
+            let g1h = Array(g1[(h * length * length)..<((h + 1) * length * length)])
+            let g2h = Array(g2[(h * length * 160)..<((h + 1) * length * 160)])
+            scoresWant += reference(qh, kh, m: length, n: length, k: dim, transA: false, transB: true)
+            spreadWant += reference(qh, ss, m: length, n: 160, k: dim, transA: false, transB: false)
+            // dq = G1·k + G2·sharedᵀ, dk = G1ᵀ·q, dShared = Σ_h qᵀ·G2.
+            let a = reference(g1h, kh, m: length, n: dim, k: length, transA: false, transB: false)
+            let c = reference(g2h, ss, m: length, n: dim, k: 160, transA: false, transB: true)
+            dqWant += zip(a, c).map { ($0.0 + $1.0, $0.1 + $1.1) }
+            dkWant += reference(g1h, qh, m: length, n: dim, k: length, transA: true, transB: false)
+            for (i, t) in reference(qh, g2h, m: dim, n: 160, k: length, transA: true, transB: false).enumerated() {
+                dShared[i] = (dShared[i].0 + t.0, dShared[i].1 + t.1)
+            }
+        }
+        expectClose(scores, scoresWant, "per-head scores")
+        expectClose(spread, spreadWant, "broadcast product")
+        expectClose(q.grad!, dqWant, "dq")
+        expectClose(kk.grad!, dkWant, "dk")
+        expectClose(shared.grad!, dShared, "gradient of the broadcast operand")
+    }
+}
