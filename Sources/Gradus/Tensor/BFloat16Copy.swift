@@ -1,15 +1,20 @@
 import CGradusOneDNN
 import Synchronization
 
-/// A Float32 tensor's elements rounded to bfloat16 once, for every bfloat16 product that reads them
+/// A Float32 tensor's elements rounded to bfloat16 once, for the bfloat16 products that read them
 /// (``Float32ProductPrecision/medium``).
 ///
-/// A linear layer's input and weight take part in its forward product and again in its two gradient
-/// products, and the output gradient in both of those. Rounded per product, each was rounded twice:
-/// 12.8% of a transformer_l128_bf16 training step went into rounding, 9.3 points of it in the backward
-/// pass. Instead, a forward product keeps the copies it rounded for its backward rule (as PyTorch's
-/// autocast saves its bfloat16 casts for backward), and a backward rule rounds the output gradient once
-/// for both of its products (``BFloat16Copies``).
+/// Products used to round both operands themselves, each time: a batched product (attention's per-head
+/// ones) rounded its operands once per matrix of the batch, and a backward rule rounded the output
+/// gradient once for each of its two products. Now an operand is rounded once per operation
+/// (``Tensor/matmulCore(_:_:transA:transB:rounding:)``, ``Tensor/linear(_:weight:bias:)``), and a
+/// backward rule's products share one copy of the output gradient (``BFloat16Copies``).
+///
+/// Tried and not kept: the forward products keeping their copies for the backward rule (as PyTorch's
+/// autocast saves its casts), which rounds a linear layer's operands 3 times instead of 5 per step:
+/// transformer_l128_bf16 ran no faster (1 and 2 threads, 8 alternating runs: within 1%; the rounding's
+/// share of the step fell, the products' grew, reading the kept copies from memory instead of freshly
+/// rounded ones from cache), and the copies held 0.5× the memory of every saved product input.
 ///
 /// A copy knows the storage, place and ``TensorStorage/version`` it was rounded from, and serves a
 /// tensor only while all three are the same (``holds(_:)``): values written in place since are
@@ -66,13 +71,12 @@ final class BFloat16Copy: @unchecked Sendable {
     }
 }
 
-/// The bfloat16 copies that one forward product or one backward rule's products share: each tensor is
-/// rounded the first time a product asks for it.
+/// The bfloat16 copies that the products of one operation share (a backward rule's two gradient
+/// products): each tensor is rounded the first time a product asks for it.
 final class BFloat16Copies: @unchecked Sendable {
     private let copies: Mutex<[BFloat16Copy]>
 
-    /// Copies to start from (a forward product's, kept for its backward rule).
-    init(_ seed: [BFloat16Copy] = []) { copies = Mutex(seed) }
+    init() { copies = Mutex([]) }
 
     /// The copy of `tensor` held here, else a new one, kept for the next product that asks.
     func copy(of tensor: Tensor) -> BFloat16Copy {

@@ -123,8 +123,8 @@ public enum KernelTesting {
     }
 
     /// Runs `body` and returns how many tensors bfloat16 products rounded meanwhile on this task
-    /// (``BFloat16Copy``): a linear layer's forward and backward pass round its input, weight and output
-    /// gradient once each.
+    /// (``BFloat16Copy``): a linear layer's forward and backward passes round its input and weight once
+    /// each per pass, and its output gradient once for both gradient products.
     public static func countingBFloat16Roundings<R>(_ body: () throws -> R) rethrows -> (result: R, roundings: Int) {
         let counter = RoundingCounter()
         let result = try $bfloat16Roundings.withValue(counter) { try body() }

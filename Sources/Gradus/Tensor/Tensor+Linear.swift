@@ -38,16 +38,14 @@ extension Tensor {
             }
             // A weight that is a transposed view goes to BLAS as it is stored, with the flag flipped.
             let (w, wTransposed) = weight.blasOperand(transposed: true)
-            // In bfloat16 (Float32ProductPrecision.medium), the input and weight are rounded once, here,
-            // and their copies kept for the gradient products, which also share one copy of g.
             let pair = roundedPair(input, w, m: rows, n: outFeatures, k: inFeatures, beta: 1, rounding: nil)
             gemm(input, 0, w, 0, out, 0, m: rows, n: outFeatures, k: inFeatures, transA: false, transB: wTransposed, beta: 1,
                  rounded: pair)
-            let rounded = pair.map { [$0.a, $0.b] } ?? []
             record("linear", output: out, inputs: [input, weight, bias]) { g, _ in
                 let g2 = g.reshape([rows, outFeatures])
                 let x2 = input.reshape([rows, inFeatures])
-                let r = rounded.isEmpty && !BFloat16Product.enabled ? nil : BFloat16Copies(rounded)
+                // In bfloat16, both gradient products read one rounded copy of g.
+                let r = BFloat16Product.enabled ? BFloat16Copies() : nil
                 return [
                     input.requiresGrad ? try matmulCore(g2, weight, transA: false, transB: false, rounding: r).reshape(input.shape) : nil,
                     weight.requiresGrad ? try matmulCore(g2, x2, transA: true, transB: false, rounding: r) : nil,

@@ -35,8 +35,7 @@ extension Tensor {
     /// backward rules are products of the same kind.
     ///
     /// `rounding` holds bfloat16 copies of tensors that products of the caller share (a backward rule's
-    /// output gradient and its forward product's operands); the product takes its operands' copies from
-    /// it when it runs in bfloat16, and keeps them for its own backward rule.
+    /// output gradient); the product takes its operands' copies from it when it runs in bfloat16.
     static func matmulCore(_ a: Tensor, _ b: Tensor, transA: Bool, transB: Bool,
                            rounding: BFloat16Copies? = nil) throws -> Tensor {
         try require(a.rank >= 2 && b.rank >= 2, "matmul: shapes \(a.shape) and \(b.shape) need 2 or more dimensions", .shapeMismatch)
@@ -48,20 +47,16 @@ extension Tensor {
         // A view that BLAS cannot read as stored is copied once, recorded, so the backward products
         // read the copy rather than copying the view again.
         let a = a.isBLASReadable ? a : a.contiguous(), b = b.isBLASReadable ? b : b.contiguous()
-        let (out, rounded) = try matmulValues(a.blasOperand(transposed: transA), b.blasOperand(transposed: transB),
-                                              rounding: rounding)
-        record("matmul", output: out, inputs: [a, b]) { g, _ in
-            try matmulGradients(g, a, b, transA: transA, transB: transB, rounded: rounded)
-        }
+        let out = try matmulValues(a.blasOperand(transposed: transA), b.blasOperand(transposed: transB), rounding: rounding)
+        record("matmul", output: out, inputs: [a, b]) { g, _ in try matmulGradients(g, a, b, transA: transA, transB: transB) }
         return out
     }
 
     /// op(a) · op(b), computed without recording, for operands that ``blasOperand(transposed:)`` made
     /// contiguous (a transposed view arrives as its stored matrix with the flag flipped). When the
-    /// products run in bfloat16, the operands are rounded once for all matrices of a batch (or taken from
-    /// `rounding`), and their copies are returned for the backward rule; empty otherwise.
-    private static func matmulValues(_ lhs: (Tensor, Bool), _ rhs: (Tensor, Bool),
-                                     rounding: BFloat16Copies?) throws -> (Tensor, [BFloat16Copy]) {
+    /// products run in bfloat16, each operand is rounded once for all matrices of a batch (or taken from
+    /// `rounding`).
+    private static func matmulValues(_ lhs: (Tensor, Bool), _ rhs: (Tensor, Bool), rounding: BFloat16Copies?) throws -> Tensor {
         let (a, transA) = lhs, (b, transB) = rhs
         let (ar, br) = (a.rank, b.rank)
         let m = transA ? a.shape[ar - 1] : a.shape[ar - 2]
@@ -75,7 +70,6 @@ extension Tensor {
             out = Tensor(uninitializedShape: Array(a.shape.dropLast()) + [n], dtype: a.dtype)
             let pair = roundedPair(a, b, m: rows, n: n, k: k, rounding: rounding)
             gemm(a, 0, b, 0, out, 0, m: rows, n: n, k: k, transA: false, transB: transB, rounded: pair)
-            return (out, pair.map { [$0.a, $0.b] } ?? [])
         } else {
             let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
             let batch = try Broadcast.shape(batchA, batchB, op: "matmul")
@@ -103,8 +97,8 @@ extension Tensor {
                          rounded: pair)
                 }
             }
-            return (out, pair.map { [$0.a, $0.b] } ?? [])
         }
+        return out
     }
 
     /// The bfloat16 copies of a product's operands when its (or each batch matrix's) m×n×k product runs
@@ -116,12 +110,10 @@ extension Tensor {
         return (copies.copy(of: a), copies.copy(of: b))
     }
 
-    /// The gradients of op(a) · op(b) with respect to `a` and `b`, as products of the same kind.
-    /// `rounded` are the forward product's bfloat16 copies of its operands (empty when it ran in Float32);
-    /// the gradient products share them and one copy of `g`.
-    private static func matmulGradients(_ g: Tensor, _ a: Tensor, _ b: Tensor, transA: Bool, transB: Bool,
-                                        rounded: [BFloat16Copy]) throws -> [Tensor?] {
-        let r = rounded.isEmpty && !BFloat16Product.enabled ? nil : BFloat16Copies(rounded)
+    /// The gradients of op(a) · op(b) with respect to `a` and `b`, as products of the same kind (in
+    /// bfloat16, both round `g` once between them).
+    private static func matmulGradients(_ g: Tensor, _ a: Tensor, _ b: Tensor, transA: Bool, transB: Bool) throws -> [Tensor?] {
+        let r = BFloat16Product.enabled ? BFloat16Copies() : nil
         let (ar, br) = (a.rank, b.rank)
         let k = transA ? a.shape[ar - 2] : a.shape[ar - 1]
         let n = transB ? b.shape[br - 2] : b.shape[br - 1]
