@@ -113,20 +113,37 @@ public final class MultiheadAttention: Module, Layer {
             try require(query.rank == key.rank && key.rank == value.rank && (query.rank == 2 || query.rank == 3),
                     "\(op): query \(query.shape), key \(key.shape) and value \(value.shape) must all be [L, N, E] or all [L, E]", .shapeMismatch)
             let batched = query.rank == 3
-            func timeMajor(_ t: Tensor) -> Tensor { batched ? (batchFirst ? t.transpose(0, 1) : t) : t.unsqueeze(1) }
-            let (q0, k0, v0) = (timeMajor(query), timeMajor(key), timeMajor(value))   // [L, N, E], [S, N, E]
-            let (l, n, s) = (q0.shape[0], q0.shape[1], k0.shape[0])
+            // Work in the input's own layout, [A, B, E] with (A, B) = (N, L) batch first (one sequence
+            // counts as a batch of one) or (L, N) time major: linear layers act on the last dimension, and
+            // the heads are split out (and merged back) by one permuting copy either way. (Transposing to
+            // time major first made every projection copy its input, and the output a strided view.)
+            let batchLeading = !batched || batchFirst
+            func leading(_ t: Tensor) -> Tensor { batched ? t : t.unsqueeze(0) }
+            let (q0, k0, v0) = (leading(query), leading(key), leading(value))
+            func lengthAndBatch(_ t: Tensor) -> (Int, Int) { batchLeading ? (t.shape[1], t.shape[0]) : (t.shape[0], t.shape[1]) }
+            let ((l, n), (s, nk), (sv, nv)) = (lengthAndBatch(q0), lengthAndBatch(k0), lengthAndBatch(v0))
             try require(q0.shape[2] == embedDim && k0.shape[2] == embedDim && v0.shape[2] == embedDim,
                     "\(op): query \(query.shape), key \(key.shape) and value \(value.shape) must end with embedDim \(embedDim)", .shapeMismatch)
-            try require(k0.shape[1] == n && v0.shape[1] == n && v0.shape[0] == s,
+            try require(nk == n && nv == n && sv == s,
                     "\(op): key \(key.shape) and value \(value.shape) do not match query \(query.shape)", .shapeMismatch)
             let (h, d) = (numHeads, headDim)
-            let weights = inProjWeight.chunk(3, axis: 0), biases = inProjBias?.chunk(3, axis: 0)
-            // Project, then split into heads: [L, N, E] -> [N·H, L, d].
-            func heads(_ x: Tensor, _ i: Int, _ length: Int) -> Tensor {
-                Tensor.linear(x, weight: weights[i], bias: biases?[i]).reshape([length, n * h, d]).transpose(0, 1)
+            // Projected rows [A, B, parts·E] -> [parts, N·H, length, d], contiguous.
+            func heads(_ x: Tensor, parts: Int, length: Int) -> Tensor {
+                x.reshape([x.shape[0], x.shape[1], parts, h, d]).permute(batchLeading ? [2, 0, 3, 1, 4] : [2, 1, 3, 0, 4])
+                    .contiguous().reshape([parts, n * h, length, d])
             }
-            let (q, k, v) = (heads(q0, 0, l), heads(k0, 1, s), heads(v0, 2, s))
+            let q: Tensor, k: Tensor, v: Tensor
+            if query === key && key === value {
+                // Self-attention: one product with the packed in_proj weight (as PyTorch does), one copy.
+                let qkv = heads(Tensor.linear(q0, weight: inProjWeight, bias: inProjBias), parts: 3, length: l)
+                (q, k, v) = (qkv[0], qkv[1], qkv[2])
+            } else {
+                let weights = inProjWeight.chunk(3, axis: 0), biases = inProjBias?.chunk(3, axis: 0)
+                func project(_ x: Tensor, _ i: Int, _ length: Int) -> Tensor {
+                    heads(Tensor.linear(x, weight: weights[i], bias: biases?[i]), parts: 1, length: length)[0]
+                }
+                (q, k, v) = (project(q0, 0, l), project(k0, 1, s), project(v0, 2, s))
+            }
             var mask: Tensor? = nil
             try require(attentionMask == nil || !isCausal, "\(op): give an attention mask or isCausal, not both")
             if let attentionMask {
@@ -143,9 +160,11 @@ public final class MultiheadAttention: Module, Layer {
             }
             let (attended, attention) = try Functional.attention(q, k, v, mask: mask, isCausal: isCausal, dropout: dropout,
                                                              training: isTraining, scale: nil, op: op)
-            // [N·H, L, d] -> [L, N, E], then the output projection.
-            var output = outProj(attended.transpose(0, 1).reshape([l, n, embedDim]))
-            output = batched ? (batchFirst ? output.transpose(0, 1) : output) : output.squeeze(1)
+            // [N·H, L, d] -> [A, B, E] in the input's layout, then the output projection.
+            let merged = attended.reshape([n, h, l, d]).permute(batchLeading ? [0, 2, 1, 3] : [2, 0, 1, 3])
+                .reshape([q0.shape[0], q0.shape[1], embedDim])
+            var output = outProj(merged)
+            if !batched { output = output.squeeze(0) }
             guard needWeights else { return (output, nil) }
             var w = attention.reshape([n, h, l, s])
             if averageAttentionWeights { w = w.mean(axes: [1]) }
