@@ -53,14 +53,14 @@ struct BFloat16CopyTests {
     func eachOperandRoundedOnce() throws {
         guard MatrixProductBackend.hasNativeBFloat16 else { return }
         var rng = SeededGenerator(seed: 4)
-        let x = Tensor.uniform([64, 256], low: -1, high: 1, generator: &rng).requiringGrad()
+        let x = Tensor.uniform([128, 256], low: -1, high: 1, generator: &rng).requiringGrad()
         let w = Tensor.uniform([128, 256], low: -1, high: 1, generator: &rng).requiringGrad()
         let bias = Tensor.uniform([128], low: -1, high: 1, generator: &rng).requiringGrad()
         for (what, forward) in [
             ("linear with a bias", { Tensor.linear(x, weight: w, bias: bias) }),
             ("linear without a bias", { Tensor.linear(x, weight: w, bias: nil) }),
             ("matmul with a transposed view", { x.matmul(w.transpose(0, 1)) }),
-            ("batched matmul", { x.reshape([2, 32, 256]).matmul(w.reshape([2, 256, 64])) }),
+            ("batched matmul", { x.reshape([2, 64, 256]).matmul(w.reshape([2, 256, 64])) }),
         ] as [(String, () -> Tensor)] {
             x.grad = nil; w.grad = nil
             let (_, roundings) = KernelTesting.countingBFloat16Roundings {
@@ -70,6 +70,19 @@ struct BFloat16CopyTests {
             #expect(roundings == 5, "\(what): \(roundings) roundings (5 expected)")
             #expect(x.grad != nil && w.grad != nil)
         }
+        // A product with few multiply-adds per rounded value stays Float32 (attention's weights·V:
+        // 128×32 outputs, 26 per value), one with many runs in bfloat16 (its scores, 128×128: 64).
+        let weights = Tensor.uniform([4, 128, 128], low: 0, high: 1, generator: &rng)
+        let values = Tensor.uniform([4, 128, 32], low: -1, high: 1, generator: &rng)
+        let (narrow, narrowRoundings) = KernelTesting.countingBFloat16Roundings {
+            MatrixProductBackend.withFloat32Precision(.medium) { weights.matmul(values) }
+        }
+        #expect(narrowRoundings == 0 && narrow.scalars(as: Float.self) == weights.matmul(values).scalars(as: Float.self))
+        let keys = Tensor.uniform([4, 128, 32], low: -1, high: 1, generator: &rng)
+        let (scores, scoreRoundings) = KernelTesting.countingBFloat16Roundings {
+            MatrixProductBackend.withFloat32Precision(.medium) { values.matmul(keys.transpose(1, 2)) }
+        }
+        #expect(scoreRoundings == 2 && scores.scalars(as: Float.self) != values.matmul(keys.transpose(1, 2)).scalars(as: Float.self))
         // Float32 precision rounds nothing.
         let (_, none) = KernelTesting.countingBFloat16Roundings { Tensor.linear(x, weight: w, bias: bias).sum().backward() }
         #expect(none == 0)
@@ -137,7 +150,7 @@ struct BFloat16CopyTests {
 
         // Attention-like batched products: q·kᵀ per head (8 products, each whole on one thread at 2
         // threads), and a product broadcast over the batch (its expanded operand rounded apart).
-        let (heads, length, dim) = (8, 128, 32)   // 2^19 multiply-adds per product: bfloat16
+        let (heads, length, dim) = (8, 128, 64)   // every product and gradient product in bfloat16
         let q = Tensor.uniform([heads, length, dim], low: -1, high: 1, generator: &rng).requiringGrad()
         let kk = Tensor.uniform([heads, length, dim], low: -1, high: 1, generator: &rng).requiringGrad()
         let shared = Tensor.uniform([1, dim, 160], low: -1, high: 1, generator: &rng).requiringGrad()

@@ -69,8 +69,16 @@ enum BFloat16Product {
     /// and the product is large enough (``OneDNNProduct/minimumMultiplyAdds``) to repay the rounding.
     static func applies(m: Int, n: Int, k: Int, beta: Float) -> Bool {
         (beta == 0 || beta == 1) && m &* n &* k >= OneDNNProduct.minimumMultiplyAdds
+            && m &* n >= minimumMultiplyAddsPerRoundedValue &* (m &+ n)
             && MatrixProductBackend.effectiveFloat32Precision == .medium && native
     }
+
+    /// Multiply-adds per rounded operand value from which a product runs in bfloat16. An m×n×k product
+    /// rounds m·k + k·n values for m·n·k multiply-adds: m·n / (m + n) each, whatever k. Rounding costs
+    /// about 0.15 ns per value (it streams operands that are rarely in cache), and bfloat16 saves
+    /// about half of a Float32 multiply-add's 0.008 ns at this core's peak, so below ~37 the rounding
+    /// costs more than it saves: attention's weights·V (128×32 per head) are 26.
+    static let minimumMultiplyAddsPerRoundedValue = 32
 
     /// c = op(a)·op(b) + beta·c with a and b rounded to bfloat16 (packed row by row into the calling
     /// thread's kept scratch), beta 0 or 1; false when oneDNN refused or memory ran out (nothing written).
