@@ -136,10 +136,43 @@ void gradus_bf16_scratch_release(uint16_t *buffer) {
     if (!s || s->data != buffer) free(buffer);
 }
 
-int gradus_bf16_gemm(long m, long n, long k, const uint16_t *a, long lda, int trans_a,
-                     const uint16_t *b, long ldb, int trans_b, float beta, float *c, long ldc) {
-    pthread_once(&engine_once, make_engine);
-    if (!engine) return dnnl_runtime_error;
+// Each thread keeps the matmul primitives of its last GRADUS_BF16_PRIMITIVES product shapes, with
+// their memory objects and a stream: creating the primitive descriptor, memory objects and stream on every
+// call (oneDNN's primitive cache spares only the JIT compilation) cost tens of microseconds per product,
+// which the hundreds of per-head products of an attention step paid each time.
+#define GRADUS_BF16_PRIMITIVES 32
+typedef struct {
+    long m, n, k, lda, ldb, ldc;
+    int trans_a, trans_b, sum;
+    dnnl_primitive_t prim;
+    dnnl_memory_t am, bm, cm;
+} bf16_primitive;
+typedef struct {
+    bf16_primitive entries[GRADUS_BF16_PRIMITIVES];
+    int count, next;
+    dnnl_stream_t stream;
+} bf16_primitives;
+
+static void release_entry(bf16_primitive *e) {
+    if (e->cm) dnnl_memory_destroy(e->cm);
+    if (e->bm) dnnl_memory_destroy(e->bm);
+    if (e->am) dnnl_memory_destroy(e->am);
+    if (e->prim) dnnl_primitive_destroy(e->prim);
+    memset(e, 0, sizeof *e);
+}
+static pthread_key_t primitives_key;
+static pthread_once_t primitives_once = PTHREAD_ONCE_INIT;
+static void free_primitives(void *p) {
+    bf16_primitives *t = p;
+    for (int i = 0; i < t->count; i++) release_entry(&t->entries[i]);
+    if (t->stream) dnnl_stream_destroy(t->stream);
+    free(t);
+}
+static void make_primitives_key(void) { pthread_key_create(&primitives_key, free_primitives); }
+
+// A primitive for this shape, layout and beta with its memory objects; 0 or oneDNN's status.
+static dnnl_status_t make_entry(bf16_primitive *e, long m, long n, long k, long lda, int trans_a, long ldb, int trans_b,
+                                int sum, long ldc) {
     dnnl_memory_desc_t a_md, b_md, c_md;
     const dnnl_dims_t a_dims = {m, k}, b_dims = {k, n}, c_dims = {m, n};
     const dnnl_dims_t a_strides = {trans_a ? 1 : lda, trans_a ? lda : 1};
@@ -151,40 +184,75 @@ int gradus_bf16_gemm(long m, long n, long k, const uint16_t *a, long lda, int tr
     if ((s = dnnl_memory_desc_init_by_strides(&c_md, 2, c_dims, dnnl_f32, c_strides)) != dnnl_success) return s;
     dnnl_matmul_desc_t desc;
     if ((s = dnnl_matmul_desc_init(&desc, &a_md, &b_md, NULL, &c_md)) != dnnl_success) return s;
-
     dnnl_primitive_attr_t attr = NULL;
     dnnl_post_ops_t ops = NULL;
     dnnl_primitive_desc_t pd = NULL;
-    dnnl_primitive_t prim = NULL;
-    dnnl_memory_t am = NULL, bm = NULL, cm = NULL;
-    dnnl_stream_t stream = NULL;
+    memset(e, 0, sizeof *e);
     if ((s = dnnl_primitive_attr_create(&attr)) != dnnl_success) goto done;
-    if (beta != 0.0f) {
+    if (sum) {
         if ((s = dnnl_post_ops_create(&ops)) != dnnl_success) goto done;
-        if ((s = dnnl_post_ops_append_sum(ops, beta)) != dnnl_success) goto done;
+        if ((s = dnnl_post_ops_append_sum(ops, 1.0f)) != dnnl_success) goto done;
         if ((s = dnnl_primitive_attr_set_post_ops(attr, ops)) != dnnl_success) goto done;
     }
     if ((s = dnnl_primitive_desc_create(&pd, &desc, attr, engine, NULL)) != dnnl_success) goto done;
-    if ((s = dnnl_primitive_create(&prim, pd)) != dnnl_success) goto done;   // oneDNN caches primitives
-    if ((s = dnnl_memory_create(&am, &a_md, engine, (void *)a)) != dnnl_success) goto done;
-    if ((s = dnnl_memory_create(&bm, &b_md, engine, (void *)b)) != dnnl_success) goto done;
-    if ((s = dnnl_memory_create(&cm, &c_md, engine, c)) != dnnl_success) goto done;
-    if ((s = dnnl_stream_create(&stream, engine, dnnl_stream_default_flags)) != dnnl_success) goto done;
-    {
-        dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}};
-        if ((s = dnnl_primitive_execute(prim, stream, 3, args)) != dnnl_success) goto done;
-        s = dnnl_stream_wait(stream);
-    }
+    if ((s = dnnl_primitive_create(&e->prim, pd)) != dnnl_success) goto done;
+    if ((s = dnnl_memory_create(&e->am, &a_md, engine, DNNL_MEMORY_NONE)) != dnnl_success) goto done;
+    if ((s = dnnl_memory_create(&e->bm, &b_md, engine, DNNL_MEMORY_NONE)) != dnnl_success) goto done;
+    s = dnnl_memory_create(&e->cm, &c_md, engine, DNNL_MEMORY_NONE);
 done:
-    if (stream) dnnl_stream_destroy(stream);
-    if (cm) dnnl_memory_destroy(cm);
-    if (bm) dnnl_memory_destroy(bm);
-    if (am) dnnl_memory_destroy(am);
-    if (prim) dnnl_primitive_destroy(prim);
     if (pd) dnnl_primitive_desc_destroy(pd);
     if (ops) dnnl_post_ops_destroy(ops);
     if (attr) dnnl_primitive_attr_destroy(attr);
-    return s;
+    if (s != dnnl_success) { release_entry(e); return s; }
+    e->m = m; e->n = n; e->k = k; e->lda = lda; e->ldb = ldb; e->ldc = ldc;
+    e->trans_a = trans_a; e->trans_b = trans_b; e->sum = sum;
+    return dnnl_success;
+}
+
+int gradus_bf16_gemm(long m, long n, long k, const uint16_t *a, long lda, int trans_a,
+                     const uint16_t *b, long ldb, int trans_b, float beta, float *c, long ldc) {
+    pthread_once(&engine_once, make_engine);
+    if (!engine) return dnnl_runtime_error;
+    if (beta != 0.0f && beta != 1.0f) return dnnl_invalid_arguments;
+    pthread_once(&primitives_once, make_primitives_key);
+    bf16_primitives *t = pthread_getspecific(primitives_key);
+    if (!t) {
+        t = calloc(1, sizeof *t);
+        if (!t) return dnnl_out_of_memory;
+        if (pthread_setspecific(primitives_key, t) != 0) { free(t); return dnnl_runtime_error; }
+    }
+    dnnl_status_t s;
+    if (!t->stream && (s = dnnl_stream_create(&t->stream, engine, dnnl_stream_default_flags)) != dnnl_success) {
+        t->stream = NULL;
+        return s;
+    }
+    const int sum = beta != 0.0f;
+    bf16_primitive *e = NULL;
+    for (int i = 0; i < t->count && !e; i++) {
+        bf16_primitive *x = &t->entries[i];
+        if (x->m == m && x->n == n && x->k == k && x->lda == lda && x->ldb == ldb && x->ldc == ldc &&
+            x->trans_a == trans_a && x->trans_b == trans_b && x->sum == sum) e = x;
+    }
+    if (!e) {
+        // A free slot, else the oldest one (round robin).
+        if (t->count < GRADUS_BF16_PRIMITIVES) {
+            e = &t->entries[t->count++];
+        } else {
+            e = &t->entries[t->next];
+            t->next = (t->next + 1) % GRADUS_BF16_PRIMITIVES;
+            release_entry(e);
+        }
+        if ((s = make_entry(e, m, n, k, lda, trans_a, ldb, trans_b, sum, ldc)) != dnnl_success) {
+            // Leave the slot empty (zeroed entries match no product: m of 0 never reaches here).
+            return s;
+        }
+    }
+    if ((s = dnnl_memory_set_data_handle(e->am, (void *)a)) != dnnl_success) return s;
+    if ((s = dnnl_memory_set_data_handle(e->bm, (void *)b)) != dnnl_success) return s;
+    if ((s = dnnl_memory_set_data_handle(e->cm, c)) != dnnl_success) return s;
+    dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, e->am}, {DNNL_ARG_WEIGHTS, e->bm}, {DNNL_ARG_DST, e->cm}};
+    if ((s = dnnl_primitive_execute(e->prim, t->stream, 3, args)) != dnnl_success) return s;
+    return dnnl_stream_wait(t->stream);
 }
 
 static _Thread_local int precision_scope = 0;

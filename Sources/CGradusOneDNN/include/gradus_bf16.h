@@ -34,7 +34,8 @@ uint16_t *gradus_bf16_scratch_acquire(long count);
 void gradus_bf16_scratch_release(uint16_t *buffer);
 
 /// c = op(a)·op(b) + beta·c with a, b in bfloat16 (row-major, leading dimensions as stored), c in
-/// Float32, accumulation in Float32; beta is 0 or 1. Returns 0 on success, oneDNN's status otherwise
+/// Float32, accumulation in Float32; beta is 0 or 1. The calling thread keeps the primitives of its last
+/// 32 shapes (with strides, transposition and beta) for the next products. Returns 0 on success, oneDNN's status otherwise
 /// (nothing written).
 int gradus_bf16_gemm(long m, long n, long k, const uint16_t *a, long lda, int trans_a,
                      const uint16_t *b, long ldb, int trans_b, float beta, float *c, long ldc);
