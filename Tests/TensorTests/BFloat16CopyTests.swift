@@ -190,4 +190,51 @@ struct BFloat16CopyTests {
         expectClose(kk.grad!, dkWant, "dk")
         expectClose(shared.grad!, dShared, "gradient of the broadcast operand")
     }
+
+    /// `t`'s values rounded to bfloat16, as Float64.
+    func roundedTensor(_ t: Tensor) -> Tensor {
+        let bits = KernelTesting.bfloat16Bits(t.scalars(as: Float.self), path: .portable)
+        return Tensor(shape: t.shape, values: bits.map { Double(Float(bitPattern: UInt32($0) << 16)) }, dtype: .float64)
+    }
+
+    @Test("a convolution in bfloat16 (weight rounded once for the batch) against Float64 on the rounded operands: values and gradients, 1 and 2 threads, unit stride and strided",
+          arguments: [1, 2])
+    func convolutionMatchesRoundedReference(threads: Int) throws {
+        guard MatrixProductBackend.hasNativeBFloat16 else { return }
+        let saved = Threading.count
+        Threading.count = threads
+        defer { Threading.count = saved }
+        var rng = SeededGenerator(seed: 31)
+        // 64 output channels, 16·3·3 = 144 inputs per window, 16×16 (15×15 strided) positions: every
+        // per-sample product (forward, input gradient, weight gradient) is in bfloat16.
+        for stride in [1, 2] {
+            let side = stride == 1 ? 16 : 32
+            let x = Tensor.uniform([3, 16, side, side], low: -1, high: 1, generator: &rng).requiringGrad()
+            let w = Tensor.uniform([64, 16, 3, 3], low: -0.3, high: 0.3, generator: &rng).requiringGrad()
+            let b = Tensor.uniform([64], low: -1, high: 1, generator: &rng).requiringGrad()
+            let pad = stride == 1 ? 1 : 0
+            let y = MatrixProductBackend.withFloat32Precision(.medium) { () -> Tensor in
+                Functional.conv2d(x, weight: w, bias: b, stride: (stride, stride), padding: (pad, pad))
+            }
+            let g = Tensor.uniform(y.shape, low: -1, high: 1, generator: &rng)
+            MatrixProductBackend.withFloat32Precision(.medium) { (y * g).sum().backward() }
+            // Float64 on the rounded operands; the backward products read the rounded output gradient.
+            let (xr, wr) = (roundedTensor(x).requiringGrad(), roundedTensor(w).requiringGrad())
+            let yr = Functional.conv2d(xr, weight: wr, bias: b.to(.float64), stride: (stride, stride), padding: (pad, pad))
+            (yr * roundedTensor(g)).sum().backward()
+            func expectClose(_ got: Tensor, _ want: Tensor, _ what: String) {
+                let (a, e) = (got.scalars(as: Float.self), want.scalars(as: Double.self))
+                let scale = e.map(abs).max() ?? 1
+                let worst = zip(a, e).map { abs(Double($0) - $1) }.max() ?? 0
+                #expect(worst <= 2e-5 * scale, "stride \(stride), \(what): off by \(worst) (largest value \(scale))")
+            }
+            expectClose(y, yr, "values")
+            expectClose(x.grad!, xr.grad!, "input gradient")
+            expectClose(w.grad!, wr.grad!, "weight gradient")
+            // The products did run in bfloat16: Float32 differs from the rounded operands' result.
+            let exact = Functional.conv2d(x.detach(), weight: w.detach(), bias: b.detach(), stride: (stride, stride), padding: (pad, pad))
+            let (e, r) = (exact.scalars(as: Float.self), yr.scalars(as: Double.self))
+            #expect(zip(e, r).contains { abs(Double($0) - $1) > 1e-3 }, "stride \(stride): the convolution ran in Float32")
+        }
+    }
 }

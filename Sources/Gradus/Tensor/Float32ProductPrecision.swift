@@ -82,23 +82,45 @@ enum BFloat16Product {
 
     /// c = op(a)·op(b) + beta·c with a and b rounded to bfloat16 (packed row by row into the calling
     /// thread's kept scratch), beta 0 or 1; false when oneDNN refused or memory ran out (nothing written).
+    ///
+    /// With `roundedA`, a's values already rounded (laid out as `a`, leading dimension `lda`), only b is
+    /// rounded: a convolution's weight, rounded once for all the samples of a batch.
     static func sgemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, transA: Bool,
                       _ b: UnsafePointer<Float>, ldb: Int, transB: Bool,
-                      beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) -> Bool {
+                      beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int,
+                      roundedA: UnsafePointer<UInt16>? = nil) -> Bool {
         let (aRows, aColumns) = transA ? (k, m) : (m, k)
         let (bRows, bColumns) = transB ? (n, k) : (k, n)
+        let aCount = roundedA == nil ? aRows * aColumns : 0
         // The thread's kept buffer: a fresh one per product would be faulted in page by page every time.
-        guard let scratch = gradus_bf16_scratch_acquire(aRows * aColumns + bRows * bColumns) else { return false }
+        guard let scratch = gradus_bf16_scratch_acquire(aCount + bRows * bColumns) else { return false }
         defer { gradus_bf16_scratch_release(scratch) }
-        let a16 = scratch, b16 = scratch + aRows * aColumns
-        if lda == aColumns { gradus_round_to_bf16(a, aRows * aColumns, a16) } else {
-            for r in 0..<aRows { gradus_round_to_bf16(a + r * lda, aColumns, a16 + r * aColumns) }
+        let b16 = scratch + aCount
+        let (a16, a16LD): (UnsafePointer<UInt16>, Int)
+        if let roundedA {
+            (a16, a16LD) = (roundedA, lda)
+        } else {
+            if lda == aColumns { gradus_round_to_bf16(a, aRows * aColumns, scratch) } else {
+                for r in 0..<aRows { gradus_round_to_bf16(a + r * lda, aColumns, scratch + r * aColumns) }
+            }
+            (a16, a16LD) = (UnsafePointer(scratch), aColumns)
         }
         if ldb == bColumns { gradus_round_to_bf16(b, bRows * bColumns, b16) } else {
             for r in 0..<bRows { gradus_round_to_bf16(b + r * ldb, bColumns, b16 + r * bColumns) }
         }
         OneDNNProduct.limitOpenMPThreads()
-        return gradus_bf16_gemm(m, n, k, a16, aColumns, transA ? 1 : 0, b16, bColumns, transB ? 1 : 0, beta, c, ldc) == 0
+        return gradus_bf16_gemm(m, n, k, a16, a16LD, transA ? 1 : 0, b16, bColumns, transB ? 1 : 0, beta, c, ldc) == 0
+    }
+
+    /// The `count` values at `values` rounded to bfloat16 into a new buffer (the caller deallocates it)
+    /// when products of m×n×k (``applies(m:n:k:beta:)``) will read them, nil otherwise: an operand that
+    /// several products share, rounded once for all.
+    static func roundedOnce<T: TensorFloat>(_ values: UnsafePointer<T>, count: Int, forProductsOf m: Int, _ n: Int, _ k: Int,
+                                            beta: T) -> UnsafeMutablePointer<UInt16>? {
+        guard T.self == Float.self, m > 1, n > 1, applies(m: m, n: n, k: k, beta: Float(beta)) else { return nil }
+        let buffer = UnsafeMutablePointer<UInt16>.allocate(capacity: Swift.max(count, 1))
+        gradus_round_to_bf16(UnsafeRawPointer(values).assumingMemoryBound(to: Float.self), count, buffer)
+        return buffer
     }
 
     /// ``sgemm(m:n:k:_:lda:transA:_:ldb:transB:beta:_:ldc:)`` split over the threads as `split` cuts the

@@ -8,13 +8,14 @@ enum RawBLAS {
     /// leading dimension `ldc`. Leading dimensions of `a` and `b` are those of their stored layouts.
     /// Float32 products run on ``MatrixProductBackend/active`` from ``OneDNNProduct/minimumMultiplyAdds``
     /// and on OpenBLAS below (or on `backend` at any size, when a test names one); Float64 products on
-    /// OpenBLAS.
+    /// OpenBLAS. `roundedA`: a's values rounded to bfloat16 (laid out as `a`), for a product that runs
+    /// in bfloat16 (``BFloat16Product/roundedOnce(_:count:forProductsOf:_:_:beta:)``).
     @inline(__always)
     static func gemm<T: TensorFloat>(m: Int, n: Int, k: Int,
                                      _ a: UnsafePointer<T>, lda: Int, transA: Bool,
                                      _ b: UnsafePointer<T>, ldb: Int, transB: Bool,
                                      beta: T, _ c: UnsafeMutablePointer<T>, ldc: Int,
-                                     backend: MatrixProductBackend? = nil) {
+                                     backend: MatrixProductBackend? = nil, roundedA: UnsafePointer<UInt16>? = nil) {
         if m == 0 || n == 0 { return }
         _ = Threading.count   // sets OpenBLAS to one thread before its first product
         if k == 0 {
@@ -31,7 +32,8 @@ enum RawBLAS {
                BFloat16Product.sgemm(m: m, n: n, k: k, UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda: lda,
                                      transA: transA, UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb: ldb,
                                      transB: transB, beta: Float(beta),
-                                     UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: ldc) {
+                                     UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: ldc,
+                                     roundedA: roundedA) {
                 return
             }
             let useOneDNN = backend.map { $0 == .oneDNN }

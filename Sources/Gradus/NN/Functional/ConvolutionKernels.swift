@@ -264,6 +264,12 @@ enum ConvolutionKernels {
         let (xs, ws, ys, bs) = (UncheckedSendable(x), UncheckedSendable(w), UncheckedSendable(y), UncheckedSendable(bias))
         // A batch too small to split by samples (one-image inference) splits each sample's product instead.
         let splitProducts = g.sampleThreads == 1 && Threading.count > 1
+        // In bfloat16, the weight is rounded once for all samples (each sample's product rounded it again).
+        let rounded = splitProducts ? nil : BFloat16Product.roundedOnce(w, count: g.outChannels * g.windowSize,
+                                                                         forProductsOf: g.outChannels, g.columns, g.windowSize,
+                                                                         beta: bias == nil || g.columns != g.outPlane ? 0 : 1)
+        defer { rounded?.deallocate() }
+        let w16 = rounded.map { UncheckedSendable(UnsafePointer($0)) }
         forEachPart(g, T.self) { _, samples, work in
             let k = g.windowSize, plane = g.outPlane, n = g.columns
             for s in samples {
@@ -275,7 +281,7 @@ enum ConvolutionKernels {
                                              cols, ldb: n, transB: false, beta: 0, wide, ldc: n)
                     } else {
                         RawBLAS.gemm(m: g.outChannels, n: n, k: k, ws.value, lda: k, transA: false,
-                                     cols, ldb: n, transB: false, beta: 0, wide, ldc: n)
+                                     cols, ldb: n, transB: false, beta: 0, wide, ldc: n, roundedA: w16?.value)
                     }
                     // The first outW columns of each wide row, plus the bias.
                     for o in 0..<g.outChannels {
@@ -295,7 +301,7 @@ enum ConvolutionKernels {
                                              cols, ldb: plane, transB: false, beta: beta, yn, ldc: plane)
                     } else {
                         RawBLAS.gemm(m: g.outChannels, n: plane, k: k, ws.value, lda: k, transA: false,
-                                     cols, ldb: plane, transB: false, beta: beta, yn, ldc: plane)
+                                     cols, ldb: plane, transB: false, beta: beta, yn, ldc: plane, roundedA: w16?.value)
                     }
                 }
             }
@@ -306,6 +312,11 @@ enum ConvolutionKernels {
     static func inputGradient<T: TensorFloat>(_ dy: UnsafePointer<T>, _ w: UnsafePointer<T>,
                                               _ g: ConvGeometry, into dx: UnsafeMutablePointer<T>) {
         let (dys, ws, dxs) = (UncheckedSendable(dy), UncheckedSendable(w), UncheckedSendable(dx))
+        // In bfloat16, the weight is rounded once for all samples.
+        let rounded = BFloat16Product.roundedOnce(w, count: g.outChannels * g.windowSize,
+                                                  forProductsOf: g.windowSize, g.columns, g.outChannels, beta: 0)
+        defer { rounded?.deallocate() }
+        let w16 = rounded.map { UncheckedSendable(UnsafePointer($0)) }
         forEachPart(g, T.self) { _, samples, work in
             let k = g.windowSize, n = g.columns
             for s in samples {
@@ -313,11 +324,11 @@ enum ConvolutionKernels {
                 let rows = outputGradientRows(dys.value + s &* g.outSample, g, work)
                 guard let cols = work.cols else {   // pointwise: the product is the input gradient
                     RawBLAS.gemm(m: k, n: n, k: g.outChannels, ws.value, lda: k, transA: true,
-                                 rows, ldb: n, transB: false, beta: 0, dxn, ldc: n)
+                                 rows, ldb: n, transB: false, beta: 0, dxn, ldc: n, roundedA: w16?.value)
                     continue
                 }
                 RawBLAS.gemm(m: k, n: n, k: g.outChannels, ws.value, lda: k, transA: true,
-                             rows, ldb: n, transB: false, beta: 0, cols, ldc: n)
+                             rows, ldb: n, transB: false, beta: 0, cols, ldc: n, roundedA: w16?.value)
                 if !g.isUnitStride {
                     dxn.update(repeating: 0, count: g.inSample)
                     col2imAdd(cols, g, into: dxn)
