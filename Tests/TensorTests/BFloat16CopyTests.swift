@@ -12,41 +12,40 @@ struct BFloat16CopyTests {
     @Test("a copy holds the rounded values (split over threads at odd edges, special values included) and serves only the same unchanged elements",
           arguments: [1, 2])
     func copyServesOnlyUnchangedElements(threads: Int) throws {
-        let saved = Threading.count
-        Threading.count = threads
-        defer { Threading.count = saved }
-        // 300 × 437 = 131,100 values: past the count from which rounding is split, not a multiple of 32.
-        var rng = SeededGenerator(seed: 11)
-        var values = (0..<(300 * 437)).map { _ in Double.random(in: -3...3, using: &rng) }
-        let specials: [Double] = [.nan, .infinity, -.infinity, 0, -0.0, 1e-40, -1e-39, 3.4e38, 1.00390625, 1.01171875]
-        for (i, v) in specials.enumerated() {
-            // Near the two threads' edge (65,536 rounded down to 32) and at both ends.
-            values[65_530 + i] = v
-            values[i] = v
-            values[values.count - 1 - i] = v
+        try onThreads(threads) { () throws in
+            // 300 × 437 = 131,100 values: past the count from which rounding is split, not a multiple of 32.
+            var rng = SeededGenerator(seed: 11)
+            var values = (0..<(300 * 437)).map { _ in Double.random(in: -3...3, using: &rng) }
+            let specials: [Double] = [.nan, .infinity, -.infinity, 0, -0.0, 1e-40, -1e-39, 3.4e38, 1.00390625, 1.01171875]
+            for (i, v) in specials.enumerated() {
+                // Near the two threads' edge (65,536 rounded down to 32) and at both ends.
+                values[65_530 + i] = v
+                values[i] = v
+                values[values.count - 1 - i] = v
+            }
+            let x = Tensor(shape: [300, 437], values: values)
+            let same = KernelTesting.bfloat16Copy(of: x) { x }
+            #expect(same.valuesRounded && same.servesOther)
+            #expect(KernelTesting.bfloat16Copy(of: x) { x.reshape([437, 300]) }.servesOther, "a reshape is the same elements")
+            #expect(KernelTesting.bfloat16Copy(of: x) { x.detach() }.servesOther)
+            #expect(KernelTesting.bfloat16Copy(of: x) { x[0..<300] }.servesOther)
+            #expect(!KernelTesting.bfloat16Copy(of: x) { x.clone() }.servesOther, "another storage")
+            #expect(!KernelTesting.bfloat16Copy(of: x) { x[1..<300] }.servesOther, "another place in the storage")
+            #expect(!KernelTesting.bfloat16Copy(of: x) { x[0..<299] }.servesOther, "fewer elements")
+            #expect(!KernelTesting.bfloat16Copy(of: x) { x.transpose(0, 1) }.servesOther, "a strided view")
+            #expect(!KernelTesting.bfloat16Copy(of: x) { _ = x.addInPlace(Tensor.ones([300, 437])); return x }.servesOther,
+                    "values written in place since")
+            #expect(try !KernelTesting.bfloat16Copy(of: x) {
+                try x.withUnsafeMutableBufferPointer(as: Float.self) { $0[0] = 2 }
+                return x
+            }.servesOther, "values written through a pointer since")
+            // A strided view is rounded from its elements in logical order, and never served again.
+            let view = x.transpose(0, 1)
+            let fromView = KernelTesting.bfloat16Copy(of: view) { view }
+            #expect(fromView.valuesRounded && !fromView.servesOther)
+            let empty = Tensor.zeros([0, 5])
+            #expect(KernelTesting.bfloat16Copy(of: empty) { empty }.valuesRounded)
         }
-        let x = Tensor(shape: [300, 437], values: values)
-        let same = KernelTesting.bfloat16Copy(of: x) { x }
-        #expect(same.valuesRounded && same.servesOther)
-        #expect(KernelTesting.bfloat16Copy(of: x) { x.reshape([437, 300]) }.servesOther, "a reshape is the same elements")
-        #expect(KernelTesting.bfloat16Copy(of: x) { x.detach() }.servesOther)
-        #expect(KernelTesting.bfloat16Copy(of: x) { x[0..<300] }.servesOther)
-        #expect(!KernelTesting.bfloat16Copy(of: x) { x.clone() }.servesOther, "another storage")
-        #expect(!KernelTesting.bfloat16Copy(of: x) { x[1..<300] }.servesOther, "another place in the storage")
-        #expect(!KernelTesting.bfloat16Copy(of: x) { x[0..<299] }.servesOther, "fewer elements")
-        #expect(!KernelTesting.bfloat16Copy(of: x) { x.transpose(0, 1) }.servesOther, "a strided view")
-        #expect(!KernelTesting.bfloat16Copy(of: x) { _ = x.addInPlace(Tensor.ones([300, 437])); return x }.servesOther,
-                "values written in place since")
-        #expect(try !KernelTesting.bfloat16Copy(of: x) {
-            try x.withUnsafeMutableBufferPointer(as: Float.self) { $0[0] = 2 }
-            return x
-        }.servesOther, "values written through a pointer since")
-        // A strided view is rounded from its elements in logical order, and never served again.
-        let view = x.transpose(0, 1)
-        let fromView = KernelTesting.bfloat16Copy(of: view) { view }
-        #expect(fromView.valuesRounded && !fromView.servesOther)
-        let empty = Tensor.zeros([0, 5])
-        #expect(KernelTesting.bfloat16Copy(of: empty) { empty }.valuesRounded)
     }
 
     @Test("a layer's input and weight are rounded once per pass, its output gradient once for both gradient products, a batch's matrices once for all")
@@ -88,6 +87,14 @@ struct BFloat16CopyTests {
         #expect(none == 0)
     }
 
+    /// Runs `body` with Gradus's operations on `threads` threads.
+    func onThreads(_ threads: Int, _ body: () throws -> Void) rethrows {
+        let saved = Threading.count
+        Threading.count = threads
+        defer { Threading.count = saved }
+        try body()
+    }
+
     /// c = op(a)·op(b) in Float64 over the operands rounded to bfloat16, with the sum of |terms| as its scale.
     func reference(_ a: [Double], _ b: [Double], m: Int, n: Int, k: Int, transA: Bool, transB: Bool) -> [(Double, Double)] {
         let bits = (KernelTesting.bfloat16Bits(a.map { Float($0) }, path: .portable),
@@ -120,75 +127,74 @@ struct BFloat16CopyTests {
           arguments: [1, 2])
     func gradientsFromCopiesMatchReference(threads: Int) throws {
         guard MatrixProductBackend.hasNativeBFloat16 else { return }
-        let saved = Threading.count
-        Threading.count = threads
-        defer { Threading.count = saved }
-        var rng = SeededGenerator(seed: 21)
+        try onThreads(threads) {
+            var rng = SeededGenerator(seed: 21)
 
-        // A linear layer with a bias, rows split into bands at 2 threads: y = x·Wᵀ + b, dX = G·W, dW = Gᵀ·x.
-        let (rows, inF, outF) = (200, 96, 72)
-        let x = Tensor.uniform([rows, inF], low: -1, high: 1, generator: &rng).requiringGrad()
-        let w = Tensor.uniform([outF, inF], low: -1, high: 1, generator: &rng).requiringGrad()
-        let b = Tensor.uniform([outF], low: -1, high: 1, generator: &rng).requiringGrad()
-        let g = Tensor.uniform([rows, outF], low: -1, high: 1, generator: &rng)
-        let y = MatrixProductBackend.withFloat32Precision(.medium) { () -> Tensor in
-            let y = Tensor.linear(x, weight: w, bias: b)
-            (y * g).sum().backward()
-            return y
-        }
-        let (xs, ws, gs, bs) = (x.to(.float64).scalars(as: Double.self), w.to(.float64).scalars(as: Double.self),
-                                g.to(.float64).scalars(as: Double.self), b.to(.float64).scalars(as: Double.self))
-        let yWant = reference(xs, ws, m: rows, n: outF, k: inF, transA: false, transB: true).enumerated().map {
-            ($0.element.0 + bs[$0.offset % outF], $0.element.1 + abs(bs[$0.offset % outF]))
-        }
-        expectClose(y, yWant, "linear forward")
-        expectClose(x.grad!, reference(gs, ws, m: rows, n: inF, k: outF, transA: false, transB: false), "linear dX")
-        expectClose(w.grad!, reference(gs, xs, m: outF, n: inF, k: rows, transA: true, transB: false), "linear dW")
-        let exact = x.to(.float64).matmul(w.to(.float64).transpose(0, 1)).scalars(as: Double.self)
-        #expect(zip(y.scalars(as: Float.self), exact.enumerated()).contains { abs(Double($0) - $1.element - bs[$1.offset % outF]) > 1e-4 },
-                "the layer was not computed on bfloat16 operands")
-
-        // Attention-like batched products: q·kᵀ per head (8 products, each whole on one thread at 2
-        // threads), and a product broadcast over the batch (its expanded operand rounded apart).
-        let (heads, length, dim) = (8, 128, 64)   // every product and gradient product in bfloat16
-        let q = Tensor.uniform([heads, length, dim], low: -1, high: 1, generator: &rng).requiringGrad()
-        let kk = Tensor.uniform([heads, length, dim], low: -1, high: 1, generator: &rng).requiringGrad()
-        let shared = Tensor.uniform([1, dim, 160], low: -1, high: 1, generator: &rng).requiringGrad()
-        let gs1 = Tensor.uniform([heads, length, length], low: -1, high: 1, generator: &rng)
-        let gs2 = Tensor.uniform([heads, length, 160], low: -1, high: 1, generator: &rng)
-        let (scores, spread) = MatrixProductBackend.withFloat32Precision(.medium) { () -> (Tensor, Tensor) in
-            let scores = q.matmul(kk.transpose(1, 2))
-            let spread = q.matmul(shared)
-            ((scores * gs1).sum() + (spread * gs2).sum()).backward()
-            return (scores, spread)
-        }
-        let (qs, ks, ss) = (q.to(.float64).scalars(as: Double.self), kk.to(.float64).scalars(as: Double.self),
-                            shared.to(.float64).scalars(as: Double.self))
-        let (g1, g2) = (gs1.to(.float64).scalars(as: Double.self), gs2.to(.float64).scalars(as: Double.self))
-        var scoresWant: [(Double, Double)] = [], spreadWant: [(Double, Double)] = []
-        var dqWant: [(Double, Double)] = [], dkWant: [(Double, Double)] = []
-        var dShared = [(Double, Double)](repeating: (0, 0), count: dim * 160)
-        for h in 0..<heads {
-            let qh = Array(qs[(h * length * dim)..<((h + 1) * length * dim)])
-            let kh = Array(ks[(h * length * dim)..<((h + 1) * length * dim)])
-            let g1h = Array(g1[(h * length * length)..<((h + 1) * length * length)])
-            let g2h = Array(g2[(h * length * 160)..<((h + 1) * length * 160)])
-            scoresWant += reference(qh, kh, m: length, n: length, k: dim, transA: false, transB: true)
-            spreadWant += reference(qh, ss, m: length, n: 160, k: dim, transA: false, transB: false)
-            // dq = G1·k + G2·sharedᵀ, dk = G1ᵀ·q, dShared = Σ_h qᵀ·G2.
-            let a = reference(g1h, kh, m: length, n: dim, k: length, transA: false, transB: false)
-            let c = reference(g2h, ss, m: length, n: dim, k: 160, transA: false, transB: true)
-            dqWant += zip(a, c).map { ($0.0 + $1.0, $0.1 + $1.1) }
-            dkWant += reference(g1h, qh, m: length, n: dim, k: length, transA: true, transB: false)
-            for (i, t) in reference(qh, g2h, m: dim, n: 160, k: length, transA: true, transB: false).enumerated() {
-                dShared[i] = (dShared[i].0 + t.0, dShared[i].1 + t.1)
+            // A linear layer with a bias, rows split into bands at 2 threads: y = x·Wᵀ + b, dX = G·W, dW = Gᵀ·x.
+            let (rows, inF, outF) = (200, 96, 72)
+            let x = Tensor.uniform([rows, inF], low: -1, high: 1, generator: &rng).requiringGrad()
+            let w = Tensor.uniform([outF, inF], low: -1, high: 1, generator: &rng).requiringGrad()
+            let b = Tensor.uniform([outF], low: -1, high: 1, generator: &rng).requiringGrad()
+            let g = Tensor.uniform([rows, outF], low: -1, high: 1, generator: &rng)
+            let y = MatrixProductBackend.withFloat32Precision(.medium) { () -> Tensor in
+                let y = Tensor.linear(x, weight: w, bias: b)
+                (y * g).sum().backward()
+                return y
             }
+            let (xs, ws, gs, bs) = (x.to(.float64).scalars(as: Double.self), w.to(.float64).scalars(as: Double.self),
+                                    g.to(.float64).scalars(as: Double.self), b.to(.float64).scalars(as: Double.self))
+            let yWant = reference(xs, ws, m: rows, n: outF, k: inF, transA: false, transB: true).enumerated().map {
+                ($0.element.0 + bs[$0.offset % outF], $0.element.1 + abs(bs[$0.offset % outF]))
+            }
+            expectClose(y, yWant, "linear forward")
+            expectClose(x.grad!, reference(gs, ws, m: rows, n: inF, k: outF, transA: false, transB: false), "linear dX")
+            expectClose(w.grad!, reference(gs, xs, m: outF, n: inF, k: rows, transA: true, transB: false), "linear dW")
+            let exact = x.to(.float64).matmul(w.to(.float64).transpose(0, 1)).scalars(as: Double.self)
+            #expect(zip(y.scalars(as: Float.self), exact.enumerated()).contains { abs(Double($0) - $1.element - bs[$1.offset % outF]) > 1e-4 },
+                    "the layer was not computed on bfloat16 operands")
+
+            // Attention-like batched products: q·kᵀ per head (8 products, each whole on one thread at 2
+            // threads), and a product broadcast over the batch (its expanded operand rounded apart).
+            let (heads, length, dim) = (8, 128, 64)   // every product and gradient product in bfloat16
+            let q = Tensor.uniform([heads, length, dim], low: -1, high: 1, generator: &rng).requiringGrad()
+            let kk = Tensor.uniform([heads, length, dim], low: -1, high: 1, generator: &rng).requiringGrad()
+            let shared = Tensor.uniform([1, dim, 160], low: -1, high: 1, generator: &rng).requiringGrad()
+            let gs1 = Tensor.uniform([heads, length, length], low: -1, high: 1, generator: &rng)
+            let gs2 = Tensor.uniform([heads, length, 160], low: -1, high: 1, generator: &rng)
+            let (scores, spread) = MatrixProductBackend.withFloat32Precision(.medium) { () -> (Tensor, Tensor) in
+                let scores = q.matmul(kk.transpose(1, 2))
+                let spread = q.matmul(shared)
+                ((scores * gs1).sum() + (spread * gs2).sum()).backward()
+                return (scores, spread)
+            }
+            let (qs, ks, ss) = (q.to(.float64).scalars(as: Double.self), kk.to(.float64).scalars(as: Double.self),
+                                shared.to(.float64).scalars(as: Double.self))
+            let (g1, g2) = (gs1.to(.float64).scalars(as: Double.self), gs2.to(.float64).scalars(as: Double.self))
+            var scoresWant: [(Double, Double)] = [], spreadWant: [(Double, Double)] = []
+            var dqWant: [(Double, Double)] = [], dkWant: [(Double, Double)] = []
+            var dShared = [(Double, Double)](repeating: (0, 0), count: dim * 160)
+            for h in 0..<heads {
+                let qh = Array(qs[(h * length * dim)..<((h + 1) * length * dim)])
+                let kh = Array(ks[(h * length * dim)..<((h + 1) * length * dim)])
+                let g1h = Array(g1[(h * length * length)..<((h + 1) * length * length)])
+                let g2h = Array(g2[(h * length * 160)..<((h + 1) * length * 160)])
+                scoresWant += reference(qh, kh, m: length, n: length, k: dim, transA: false, transB: true)
+                spreadWant += reference(qh, ss, m: length, n: 160, k: dim, transA: false, transB: false)
+                // dq = G1·k + G2·sharedᵀ, dk = G1ᵀ·q, dShared = Σ_h qᵀ·G2.
+                let a = reference(g1h, kh, m: length, n: dim, k: length, transA: false, transB: false)
+                let c = reference(g2h, ss, m: length, n: dim, k: 160, transA: false, transB: true)
+                dqWant += zip(a, c).map { ($0.0 + $1.0, $0.1 + $1.1) }
+                dkWant += reference(g1h, qh, m: length, n: dim, k: length, transA: true, transB: false)
+                for (i, t) in reference(qh, g2h, m: dim, n: 160, k: length, transA: true, transB: false).enumerated() {
+                    dShared[i] = (dShared[i].0 + t.0, dShared[i].1 + t.1)
+                }
+            }
+            expectClose(scores, scoresWant, "per-head scores")
+            expectClose(spread, spreadWant, "broadcast product")
+            expectClose(q.grad!, dqWant, "dq")
+            expectClose(kk.grad!, dkWant, "dk")
+            expectClose(shared.grad!, dShared, "gradient of the broadcast operand")
         }
-        expectClose(scores, scoresWant, "per-head scores")
-        expectClose(spread, spreadWant, "broadcast product")
-        expectClose(q.grad!, dqWant, "dq")
-        expectClose(kk.grad!, dkWant, "dk")
-        expectClose(shared.grad!, dShared, "gradient of the broadcast operand")
     }
 
     /// `t`'s values rounded to bfloat16, as Float64.
@@ -201,40 +207,39 @@ struct BFloat16CopyTests {
           arguments: [1, 2])
     func convolutionMatchesRoundedReference(threads: Int) throws {
         guard MatrixProductBackend.hasNativeBFloat16 else { return }
-        let saved = Threading.count
-        Threading.count = threads
-        defer { Threading.count = saved }
-        var rng = SeededGenerator(seed: 31)
-        // 64 output channels, 16·3·3 = 144 inputs per window, 16×16 (15×15 strided) positions: every
-        // per-sample product (forward, input gradient, weight gradient) is in bfloat16.
-        for stride in [1, 2] {
-            let side = stride == 1 ? 16 : 32
-            let x = Tensor.uniform([3, 16, side, side], low: -1, high: 1, generator: &rng).requiringGrad()
-            let w = Tensor.uniform([64, 16, 3, 3], low: -0.3, high: 0.3, generator: &rng).requiringGrad()
-            let b = Tensor.uniform([64], low: -1, high: 1, generator: &rng).requiringGrad()
-            let pad = stride == 1 ? 1 : 0
-            let y = MatrixProductBackend.withFloat32Precision(.medium) { () -> Tensor in
-                Functional.conv2d(x, weight: w, bias: b, stride: (stride, stride), padding: (pad, pad))
+        try onThreads(threads) {
+            var rng = SeededGenerator(seed: 31)
+            // 64 output channels, 16·3·3 = 144 inputs per window, 16×16 (15×15 strided) positions: every
+            // per-sample product (forward, input gradient, weight gradient) is in bfloat16.
+            for stride in [1, 2] {
+                let side = stride == 1 ? 16 : 32
+                let x = Tensor.uniform([3, 16, side, side], low: -1, high: 1, generator: &rng).requiringGrad()
+                let w = Tensor.uniform([64, 16, 3, 3], low: -0.3, high: 0.3, generator: &rng).requiringGrad()
+                let b = Tensor.uniform([64], low: -1, high: 1, generator: &rng).requiringGrad()
+                let pad = stride == 1 ? 1 : 0
+                let y = MatrixProductBackend.withFloat32Precision(.medium) { () -> Tensor in
+                    Functional.conv2d(x, weight: w, bias: b, stride: (stride, stride), padding: (pad, pad))
+                }
+                let g = Tensor.uniform(y.shape, low: -1, high: 1, generator: &rng)
+                MatrixProductBackend.withFloat32Precision(.medium) { (y * g).sum().backward() }
+                // Float64 on the rounded operands; the backward products read the rounded output gradient.
+                let (xr, wr) = (roundedTensor(x).requiringGrad(), roundedTensor(w).requiringGrad())
+                let yr = Functional.conv2d(xr, weight: wr, bias: b.to(.float64), stride: (stride, stride), padding: (pad, pad))
+                (yr * roundedTensor(g)).sum().backward()
+                func expectClose(_ got: Tensor, _ want: Tensor, _ what: String) {
+                    let (a, e) = (got.scalars(as: Float.self), want.scalars(as: Double.self))
+                    let scale = e.map(abs).max() ?? 1
+                    let worst = zip(a, e).map { abs(Double($0) - $1) }.max() ?? 0
+                    #expect(worst <= 2e-5 * scale, "stride \(stride), \(what): off by \(worst) (largest value \(scale))")
+                }
+                expectClose(y, yr, "values")
+                expectClose(x.grad!, xr.grad!, "input gradient")
+                expectClose(w.grad!, wr.grad!, "weight gradient")
+                // The products did run in bfloat16: Float32 differs from the rounded operands' result.
+                let exact = Functional.conv2d(x.detach(), weight: w.detach(), bias: b.detach(), stride: (stride, stride), padding: (pad, pad))
+                let (e, r) = (exact.scalars(as: Float.self), yr.scalars(as: Double.self))
+                #expect(zip(e, r).contains { abs(Double($0) - $1) > 1e-3 }, "stride \(stride): the convolution ran in Float32")
             }
-            let g = Tensor.uniform(y.shape, low: -1, high: 1, generator: &rng)
-            MatrixProductBackend.withFloat32Precision(.medium) { (y * g).sum().backward() }
-            // Float64 on the rounded operands; the backward products read the rounded output gradient.
-            let (xr, wr) = (roundedTensor(x).requiringGrad(), roundedTensor(w).requiringGrad())
-            let yr = Functional.conv2d(xr, weight: wr, bias: b.to(.float64), stride: (stride, stride), padding: (pad, pad))
-            (yr * roundedTensor(g)).sum().backward()
-            func expectClose(_ got: Tensor, _ want: Tensor, _ what: String) {
-                let (a, e) = (got.scalars(as: Float.self), want.scalars(as: Double.self))
-                let scale = e.map(abs).max() ?? 1
-                let worst = zip(a, e).map { abs(Double($0) - $1) }.max() ?? 0
-                #expect(worst <= 2e-5 * scale, "stride \(stride), \(what): off by \(worst) (largest value \(scale))")
-            }
-            expectClose(y, yr, "values")
-            expectClose(x.grad!, xr.grad!, "input gradient")
-            expectClose(w.grad!, wr.grad!, "weight gradient")
-            // The products did run in bfloat16: Float32 differs from the rounded operands' result.
-            let exact = Functional.conv2d(x.detach(), weight: w.detach(), bias: b.detach(), stride: (stride, stride), padding: (pad, pad))
-            let (e, r) = (exact.scalars(as: Float.self), yr.scalars(as: Double.self))
-            #expect(zip(e, r).contains { abs(Double($0) - $1) > 1e-3 }, "stride \(stride): the convolution ran in Float32")
         }
     }
 }
