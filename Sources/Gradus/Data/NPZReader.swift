@@ -23,7 +23,7 @@ public enum NPZReader {
     ///
     /// - Parameters:
     ///   - bytes: the whole archive.
-    ///   - file: the name used in error messages (entries appear as `file/entry.npy`).
+    ///   - path: the name used in error messages (entries appear as `file/entry.npy`).
     ///   - maxBytes: the largest total decompressed size accepted.
     ///
     /// ```swift

@@ -272,7 +272,7 @@ open class Module {
 
     // MARK: Description
 
-    /// The text after the type name in ``description``, like PyTorch's `extra_repr`
+    /// The text after the type name in ``Module/description``, like PyTorch's `extra_repr`
     /// (e.g. `inFeatures: 784, outFeatures: 10, bias: true`). Empty by default.
     open var extraDescription: String { "" }
 }

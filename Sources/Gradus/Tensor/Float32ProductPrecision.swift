@@ -16,7 +16,7 @@ public enum Float32ProductPrecision: String, Sendable, CaseIterable {
 extension MatrixProductBackend {
     private static let precisionStored = Atomic<UInt8>(0)   // 0: highest, 1: medium
 
-    /// The precision of Float32 products of at least ``OneDNNProduct/minimumMultiplyAdds`` multiply-adds
+    /// The precision of Float32 products of at least 2^19 multiply-adds
     /// (smaller ones, where converting costs more than it saves, stay Float32). Process-wide, like
     /// PyTorch's setting.
     ///

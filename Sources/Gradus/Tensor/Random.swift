@@ -133,6 +133,7 @@ extension Tensor {
     ///   - shape: the size of each dimension.
     ///   - low: the smallest value (included).
     ///   - high: the bound (excluded).
+    ///   - dtype: the element type (floating point).
     ///   - generator: the source of randomness.
     ///
     /// ```swift

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// The embedded corpus is three plays by Shakespeare — The Tempest, A Midsummer Night's Dream and
 /// Macbeth — 298,115 characters of ASCII text (75 distinct characters), public domain, in the Open
-/// Knowledge Foundation's edition (``shakespeareLicense`` tells its source and terms).
+/// Knowledge Foundation's edition (``shakespeareLicense()`` tells its source and terms).
 ///
 /// ```swift
 /// let text = try TextCorpus.shakespeare()

@@ -107,7 +107,10 @@ public struct DataSpec: Codable, Sendable, Equatable {
 
     /// Loads the data and splits it into a training and a test part.
     ///
-    /// - Parameter task: classification needs whole-number labels (converted to `int64`).
+    /// - Parameters:
+    ///   - task: classification needs whole-number labels (converted to `int64`).
+    ///   - vocabulary: for text, a trained model's vocabulary (characters outside it are refused); nil
+    ///     builds it from the whole text.
     /// - Returns: the two parts with their shapes and names.
     /// - Throws: ``DataError`` for unreadable files, ``TrainingError`` for data that does not fit the task.
     ///
@@ -400,7 +403,7 @@ public struct DataSpec: Codable, Sendable, Equatable {
     }
 }
 
-/// Data loaded by ``DataSpec/load(task:)``: the training and test parts with what a model needs to know.
+/// Data loaded by ``DataSpec/load(task:vocabulary:)``: the training and test parts with what a model needs to know.
 ///
 /// ```swift
 /// let data = try DataSpec(format: .digits).load(task: .classify)

@@ -578,6 +578,7 @@ public final class Trainer {
     /// - Parameters:
     ///   - data: the data.
     ///   - batchSize: samples per forward pass.
+    ///   - classes: the confusion matrix's number of classes (nil: the model's output width).
     /// - Returns: the mean loss, and for classification the accuracy and confusion matrix.
     ///
     /// ```swift

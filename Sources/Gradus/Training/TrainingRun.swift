@@ -3,7 +3,7 @@ import Foundation
 /// A complete training run as `gradus train` performs it: loads the data of a ``RunConfig``, builds the
 /// model, optimizer and schedule, trains with a ``Trainer``, and after every epoch writes to its output
 /// folder the checkpoint (`checkpoint.safetensors`), the metrics (`metrics.csv`) and their plot
-/// (`metrics.svg`). A run made from a checkpoint with ``init(resuming:epochs:data:outputDirectory:nonFiniteLoss:)``
+/// (`metrics.svg`). A run made from a checkpoint with ``init(resuming:epochs:data:outputDirectory:nonFiniteLoss:writesOutputs:)``
 /// continues bit for bit as the uninterrupted run would have.
 ///
 /// ```swift

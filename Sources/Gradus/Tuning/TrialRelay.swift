@@ -20,7 +20,10 @@ public enum TrialRelay {
     /// Relays until the remote worker ends; returns the exit status to use (a signal ending is
     /// reproduced by killing this process with it).
     ///
-    /// - Parameter socketPath: the bridge's Unix socket.
+    /// - Parameters:
+    ///   - socketPath: the bridge's Unix socket.
+    ///   - input: the file descriptor relayed to the worker (standard input by default).
+    ///   - output: the file descriptor the worker's output is relayed to (standard output by default).
     /// - Returns: the remote worker's exit status, or 1 when the bridge cannot be reached or goes away.
     public static func run(socketPath: String, input: Int32 = 0, output: Int32 = 1) -> Int32 {
         let sock = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)

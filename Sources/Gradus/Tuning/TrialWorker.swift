@@ -122,7 +122,7 @@ public enum TrialWorker {
                 if let end = buffer.firstIndex(of: UInt8(ascii: "\n")) {
                     let raw = Array(buffer[0..<end])
                     buffer.removeSubrange(0...end)
-                    guard let text = String(validatingUTF8: raw.map { CChar(bitPattern: $0) } + [0]) else {
+                    guard let text = String(validating: raw, as: UTF8.self) else {
                         throw TrainingError("a line from the coordinator is not UTF-8 text")
                     }
                     return text

@@ -150,7 +150,7 @@ public final class WorkerProcess {
             guard raw.count <= TrialWorkerMessage.maxLineBytes else {
                 throw TrainingError("a line of \(raw.count) bytes (at most \(TrialWorkerMessage.maxLineBytes))")
             }
-            guard let text = String(validatingUTF8: raw.map { CChar(bitPattern: $0) } + [0]) else {
+            guard let text = String(validating: raw, as: UTF8.self) else {
                 throw TrainingError("a line that is not UTF-8 text")
             }
             lines.append(text.hasSuffix("\r") ? String(text.dropLast()) : text)

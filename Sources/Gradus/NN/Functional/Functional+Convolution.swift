@@ -98,6 +98,10 @@ extension Functional {
     ///   - input: `[N, C, L]`.
     ///   - weight: `[O, C / groups, k]`.
     ///   - bias: `[O]` or nil.
+    ///   - stride: the step between windows.
+    ///   - padding: zeros added at both ends.
+    ///   - dilation: the spacing between a window's elements.
+    ///   - groups: blocks of channels convolved separately (C and O divisible by it).
     /// - Returns: `[N, O, outL]`.
     ///
     /// ```swift
@@ -148,14 +152,18 @@ extension Functional {
         }
     }
 
-    /// The transposed 2-D convolution (the adjoint of ``conv2d(_:weight:bias:stride:padding:dilation:groups:)``
+    /// The transposed 2-D convolution (the adjoint of ``conv2d(_:weight:bias:stride:padding:dilation:groups:)-(_,_,_,_,(Int,Int),_,_)``
     /// with respect to its input, sometimes called deconvolution), like PyTorch's `F.conv_transpose2d`.
     ///
     /// - Parameters:
     ///   - input: `[N, C, H, W]`.
     ///   - weight: `[C, O / groups, kH, kW]`.
     ///   - bias: `[O]` or nil.
+    ///   - stride: the step between input positions in the output (the forward convolution's stride).
+    ///   - padding: rows/columns removed from each side of the output (the forward convolution's padding).
     ///   - outputPadding: extra rows/columns added on one side of the output (less than stride).
+    ///   - dilation: the spacing between a window's elements.
+    ///   - groups: blocks of channels convolved separately (C and O divisible by it).
     /// - Returns: `[N, O, outH, outW]` with outH = (H − 1)·stride − 2·pad + dil·(kH − 1) + outputPadding + 1.
     ///
     /// ```swift
