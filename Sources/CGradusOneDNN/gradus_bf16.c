@@ -258,3 +258,7 @@ int gradus_bf16_gemm(long m, long n, long k, const uint16_t *a, long lda, int tr
 static _Thread_local int precision_scope = 0;
 int gradus_precision_scope_get(void) { return precision_scope; }
 void gradus_precision_scope_set(int scope) { precision_scope = scope; }
+
+static _Thread_local int thread_count_scope = 0;
+int gradus_thread_count_scope_get(void) { return thread_count_scope; }
+void gradus_thread_count_scope_set(int count) { thread_count_scope = count; }

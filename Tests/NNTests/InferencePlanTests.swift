@@ -158,8 +158,6 @@ struct InferencePlanTests {
         // (whole, and with a partial fifth panel); a layer large enough to be split.
         let shapes = [(1, 1), (10, 3), (16, 5), (17, 784), (33, 7), (64, 31), (70, 9), (300, 1000)]
         let activations: [(String, () -> (any Layer)?)] = [("none", { nil }), ("relu", { ReLU() }), ("leaky", { LeakyReLU(negativeSlope: 0.1) })]
-        let before = Threading.count
-        defer { Threading.count = before }
         for (out, inputs) in shapes {
             for (name, activation) in activations {
                 for bias in [true, false] {
@@ -172,13 +170,14 @@ struct InferencePlanTests {
                     let x = Tensor.uniform([1, inputs], generator: &g) * 4 - 2
                     let expected = reference(x.to(.float64)).to(.float32)
                     for threads in [1, 2] {
-                        Threading.count = threads
-                        for portable in [false, true] {
-                            let plan = InferencePlan(model)
-                            let y = try portable ? KernelTesting.withPortableKernels { try plan(x) } : plan(x)
-                            #expect(try plan.steps(forInputShape: x.shape).first?.hasPrefix("row product") == true)
-                            if let m = mismatch(y, expected, rtol: 1e-5, atol: 1e-5) {
-                                Issue.record("[\(out), \(inputs)] \(name) bias \(bias) threads \(threads) portable \(portable): \(m)")
+                        try Threading.withCount(threads) {
+                            for portable in [false, true] {
+                                let plan = InferencePlan(model)
+                                let y = try portable ? KernelTesting.withPortableKernels { try plan(x) } : plan(x)
+                                #expect(try plan.steps(forInputShape: x.shape).first?.hasPrefix("row product") == true)
+                                if let m = mismatch(y, expected, rtol: 1e-5, atol: 1e-5) {
+                                    Issue.record("[\(out), \(inputs)] \(name) bias \(bias) threads \(threads) portable \(portable): \(m)")
+                                }
                             }
                         }
                     }
@@ -258,10 +257,7 @@ struct InferencePlanTests {
         // A tensor assigned to a layer.
         linear.weight = Tensor.uniform([3, 64], generator: &g)
         try check("after assigning a weight")
-        let before = Threading.count
-        defer { Threading.count = before }
-        Threading.count = before == 1 ? 2 : 1
-        try check("after changing the thread count")
+        try Threading.withCount(Threading.count == 1 ? 2 : 1) { try check("after changing the thread count") }
     }
 
     @Test("refusals and fall-backs: training mode, a misshapen input, Float64 inputs and models, a quantized model, an empty batch")

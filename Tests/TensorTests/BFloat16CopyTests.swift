@@ -9,9 +9,10 @@ import Testing
 /// every path (folded, batched, batch split over threads, broadcast, transposed, split bands).
 @Suite("bfloat16 operand copies", .serialized)
 struct BFloat16CopyTests {
-    @Test("a copy holds the rounded values (split over threads at odd edges, special values included) and serves only the same unchanged elements")
-    func copyServesOnlyUnchangedElements() throws {
-        try onSeveralThreads { () throws in
+    @Test("a copy holds the rounded values (split over threads at odd edges, special values included) and serves only the same unchanged elements",
+          arguments: [1, 2])
+    func copyServesOnlyUnchangedElements(threads: Int) throws {
+        try Threading.withCount(threads) { () throws in
             // 300 × 437 = 131,100 values: past the count from which rounding is split, not a multiple of 32.
             var rng = SeededGenerator(seed: 11)
             var values = (0..<(300 * 437)).map { _ in Double.random(in: -3...3, using: &rng) }
@@ -86,18 +87,6 @@ struct BFloat16CopyTests {
         #expect(none == 0)
     }
 
-    /// Runs `body` with Gradus's operations on at least two threads, so that products and rounding are
-    /// split (on this project's 2-core machines, the count they already have). The count is process-wide:
-    /// lowering it here would change how suites running meanwhile split their work, and the bits of their
-    /// sums (ThreadingTests compares concurrent results with sequential ones bit for bit). The unsplit
-    /// paths run here too: per-head products each on one thread, per-sample convolution products.
-    func onSeveralThreads(_ body: () throws -> Void) rethrows {
-        let saved = Threading.count
-        if saved < 2 { Threading.count = 2 }
-        defer { Threading.count = saved }
-        try body()
-    }
-
     /// c = op(a)·op(b) in Float64 over the operands rounded to bfloat16, with the sum of |terms| as its scale.
     func reference(_ a: [Double], _ b: [Double], m: Int, n: Int, k: Int, transA: Bool, transB: Bool) -> [(Double, Double)] {
         let bits = (KernelTesting.bfloat16Bits(a.map { Float($0) }, path: .portable),
@@ -126,10 +115,11 @@ struct BFloat16CopyTests {
         #expect(worst < 1e-5, "\(what): relative error \(worst) against the rounded operands' Float64 product")
     }
 
-    @Test("values and gradients from shared copies equal the Float64 product of the rounded operands (split and whole products)")
-    func gradientsFromCopiesMatchReference() throws {
+    @Test("values and gradients from shared copies equal the Float64 product of the rounded operands (1 and 2 threads)",
+          arguments: [1, 2])
+    func gradientsFromCopiesMatchReference(threads: Int) throws {
         guard MatrixProductBackend.hasNativeBFloat16 else { return }
-        onSeveralThreads {
+        Threading.withCount(threads) {
             var rng = SeededGenerator(seed: 21)
 
             // A linear layer with a bias, rows split into bands at 2 threads: y = x·Wᵀ + b, dX = G·W, dW = Gᵀ·x.
@@ -205,10 +195,11 @@ struct BFloat16CopyTests {
         return Tensor(shape: t.shape, values: bits.map { Double(Float(bitPattern: UInt32($0) << 16)) }, dtype: .float64)
     }
 
-    @Test("a convolution in bfloat16 (weight rounded once for the batch) against Float64 on the rounded operands: values and gradients, samples split over threads, unit stride and strided")
-    func convolutionMatchesRoundedReference() throws {
+    @Test("a convolution in bfloat16 (weight rounded once for the batch) against Float64 on the rounded operands: values and gradients, 1 and 2 threads, unit stride and strided",
+          arguments: [1, 2])
+    func convolutionMatchesRoundedReference(threads: Int) throws {
         guard MatrixProductBackend.hasNativeBFloat16 else { return }
-        onSeveralThreads {
+        Threading.withCount(threads) {
             var rng = SeededGenerator(seed: 31)
             // 64 output channels, 16·3·3 = 144 inputs per window, 16×16 (15×15 strided) positions: every
             // per-sample product (forward, input gradient, weight gradient) is in bfloat16.

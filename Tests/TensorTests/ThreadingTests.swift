@@ -171,4 +171,34 @@ struct ThreadingTests {
                     "task \(i): \(differing) of \(expected[i].count) values differ from the sequential result")
         }
     }
+
+    @Test("a thread-count scope applies to the calling thread only, nests, clamps to 1 and ends with its body")
+    func threadCountScope() throws {
+        let global = Threading.count
+        final class Seen: @unchecked Sendable { var count = 0 }
+        func countOnAnotherThread() -> Int {
+            // async, not sync: DispatchQueue.sync runs its block on the calling thread.
+            let seen = Seen(), done = DispatchSemaphore(value: 0)
+            DispatchQueue.global().async { seen.count = Threading.count; done.signal() }
+            done.wait()
+            return seen.count
+        }
+        Threading.withCount(1) {
+            #expect(Threading.count == 1)
+            #expect(countOnAnotherThread() == global, "the scope leaked to another thread")
+            Threading.withCount(3) { #expect(Threading.count == 3) }
+            #expect(Threading.count == 1, "the inner scope did not end")
+            Threading.withCount(0) { #expect(Threading.count == 1) }
+            Threading.withCount(-5) { #expect(Threading.count == 1) }
+        }
+        #expect(Threading.count == global)
+        // A product large enough to be split is computed whole inside a one-thread scope, correctly.
+        var rng = SeededGenerator(seed: 9)
+        let a = Tensor.normal([256, 96], generator: &rng), b = Tensor.normal([96, 128], generator: &rng)
+        let expected = naiveProduct(a.scalars(), b.scalars(), m: 256, n: 128, k: 96)
+        expectClose(Threading.withCount(1) { a.matmul(b) }.scalars(), expected, "product in a one-thread scope")
+        struct Failure: Error {}
+        #expect(throws: Failure.self) { try Threading.withCount(1) { throw Failure() } }
+        #expect(Threading.count == global, "the scope did not end when its body threw")
+    }
 }

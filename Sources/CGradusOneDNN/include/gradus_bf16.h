@@ -48,4 +48,8 @@ int gradus_bf16_gemm(long m, long n, long k, const uint16_t *a, long lda, int tr
 /// WorkerPool; a C thread-local because Swift has no cheap one.
 int gradus_precision_scope_get(void);
 void gradus_precision_scope_set(int scope);
+
+/// The calling thread's thread-count scope (0: the process-wide count), set by Threading.withCount.
+int gradus_thread_count_scope_get(void);
+void gradus_thread_count_scope_set(int count);
 #endif

@@ -1,4 +1,5 @@
 import CBLAS
+import CGradusOneDNN
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,16 +26,39 @@ public enum Threading {
         return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
     }()
 
-    /// The number of threads (at least 1).
+    /// The number of threads (at least 1): the calling thread's ``withCount(_:_:)`` scope when it is in
+    /// one, else the process-wide count. Setting it sets the process-wide count.
     public static var count: Int {
         get {
+            let d = defaultCount   // pins OpenBLAS to one thread before anything else runs
+            let scoped = gradus_thread_count_scope_get()
+            if scoped > 0 { return Int(scoped) }
             let c = stored.load(ordering: .relaxed)
-            return c > 0 ? c : defaultCount
+            return c > 0 ? c : d
         }
         set {
-            _ = defaultCount   // pins OpenBLAS to one thread before anything else runs
+            _ = defaultCount
             stored.store(max(1, newValue), ordering: .relaxed)
         }
+    }
+
+    /// Runs `body` with the operations of the calling thread split over at most `count` threads
+    /// (at least 1), whatever the process-wide ``count``; other threads are not affected, and the
+    /// previous scope comes back when `body` returns. For a server that runs one request on one thread
+    /// while others use all cores, or tests that run a path at a given thread count while other work goes on.
+    ///
+    /// - Parameters:
+    ///   - count: the number of threads for the calling thread's operations.
+    ///   - body: the work.
+    ///
+    /// ```swift
+    /// let y = Threading.withCount(1) { model(x) }
+    /// ```
+    public static func withCount<R>(_ count: Int, _ body: () throws -> R) rethrows -> R {
+        let saved = gradus_thread_count_scope_get()
+        gradus_thread_count_scope_set(Int32(Swift.min(Swift.max(1, count), Int(Int32.max))))
+        defer { gradus_thread_count_scope_set(saved) }
+        return try body()
     }
 
     /// Runs `body(range)` over `0..<total` split into contiguous chunks, on several threads when there
