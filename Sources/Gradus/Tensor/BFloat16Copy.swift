@@ -1,4 +1,3 @@
-import CGradusOneDNN
 import Synchronization
 
 /// A Float32 tensor's elements rounded to bfloat16 once, for the bfloat16 products that read them
@@ -28,9 +27,6 @@ final class BFloat16Copy: @unchecked Sendable {
     private let count: Int
     private let version: Int
 
-    /// Elements from which rounding is split over the threads (about 10 µs of rounding).
-    static let parallelCount = 1 << 17
-
     /// Rounds the elements of the Float32 `tensor` (in its logical order) to bfloat16, over the threads
     /// when there are many.
     init(rounding tensor: Tensor) {
@@ -40,20 +36,7 @@ final class BFloat16Copy: @unchecked Sendable {
         source = tensor.viewStrides == nil ? tensor.storage : nil
         byteOffset = tensor.byteOffset
         version = tensor.storage.version
-        let from = UncheckedSendable(UnsafePointer(tensor.pointer(Float.self)))
-        let to = UncheckedSendable(values.pointer.assumingMemoryBound(to: UInt16.self))
-        let parts = count >= Self.parallelCount ? Threading.count : 1
-        if parts <= 1 {
-            gradus_round_to_bf16(from.value, count, to.value)
-        } else {
-            let total = count
-            WorkerPool.shared.run(parts: parts) { p in
-                // Edges at multiples of 32 values, the width of one AVX512_BF16 conversion.
-                let lo = total * p / parts / 32 * 32
-                let hi = p == parts - 1 ? total : total * (p + 1) / parts / 32 * 32
-                if hi > lo { gradus_round_to_bf16(from.value + lo, hi - lo, to.value + lo) }
-            }
-        }
+        BFloat16Product.round(tensor.pointer(Float.self), count: count, into: values.pointer.assumingMemoryBound(to: UInt16.self))
         withExtendedLifetime(tensor) {}
         KernelTesting.bfloat16Roundings?.count.add(1, ordering: .relaxed)
     }
@@ -84,11 +67,5 @@ final class BFloat16Copies: @unchecked Sendable {
         let made = BFloat16Copy(rounding: tensor)
         copies.withLock { $0.append(made) }
         return made
-    }
-
-    /// Whether a Float32 product with an m×n output and k-long sums runs on bfloat16 operands
-    /// (``BFloat16Product/applies(m:n:k:beta:)``, and not a matrix-vector product, which stays Float32).
-    static func apply(dtype: DType, m: Int, n: Int, k: Int, beta: Double) -> Bool {
-        dtype == .float32 && m > 1 && n > 1 && BFloat16Product.applies(m: m, n: n, k: k, beta: Float(beta))
     }
 }

@@ -16,9 +16,9 @@ public enum Float32ProductPrecision: String, Sendable, CaseIterable {
 extension MatrixProductBackend {
     private static let precisionStored = Atomic<UInt8>(0)   // 0: highest, 1: medium
 
-    /// The precision of Float32 products of at least 2^19 multiply-adds
-    /// (smaller ones, where converting costs more than it saves, stay Float32). Process-wide, like
-    /// PyTorch's setting.
+    /// The precision of Float32 products of at least 2^19 multiply-adds, and 32 per value of their operands
+    /// (smaller and narrower ones, where converting costs more than it saves, stay Float32).
+    /// Process-wide, like PyTorch's setting.
     ///
     /// ```swift
     /// if MatrixProductBackend.hasNativeBFloat16 { MatrixProductBackend.float32Precision = .medium }
@@ -66,7 +66,9 @@ enum BFloat16Product {
 
     /// Whether a Float32 product runs on bfloat16 operands here and now: the calling thread's precision
     /// is ``Float32ProductPrecision/medium``, the processor computes bfloat16 natively, beta is 0 or 1,
-    /// and the product is large enough (``OneDNNProduct/minimumMultiplyAdds``) to repay the rounding.
+    /// and the product is large enough (``OneDNNProduct/minimumMultiplyAdds``) and has enough
+    /// multiply-adds per operand value (``minimumMultiplyAddsPerRoundedValue``, which also keeps every
+    /// matrix-vector product Float32) to repay the rounding.
     static func applies(m: Int, n: Int, k: Int, beta: Float) -> Bool {
         (beta == 0 || beta == 1) && m &* n &* k >= OneDNNProduct.minimumMultiplyAdds
             && m &* n >= minimumMultiplyAddsPerRoundedValue &* (m &+ n)
@@ -117,10 +119,29 @@ enum BFloat16Product {
     /// several products share, rounded once for all.
     static func roundedOnce<T: TensorFloat>(_ values: UnsafePointer<T>, count: Int, forProductsOf m: Int, _ n: Int, _ k: Int,
                                             beta: T) -> UnsafeMutablePointer<UInt16>? {
-        guard T.self == Float.self, m > 1, n > 1, applies(m: m, n: n, k: k, beta: Float(beta)) else { return nil }
+        guard T.self == Float.self, applies(m: m, n: n, k: k, beta: Float(beta)) else { return nil }
         let buffer = UnsafeMutablePointer<UInt16>.allocate(capacity: Swift.max(count, 1))
-        gradus_round_to_bf16(UnsafeRawPointer(values).assumingMemoryBound(to: Float.self), count, buffer)
+        round(UnsafeRawPointer(values).assumingMemoryBound(to: Float.self), count: count, into: buffer)
         return buffer
+    }
+
+    /// Elements from which ``round(_:count:into:)`` splits over the threads (about 10 µs of rounding).
+    static let parallelRoundingCount = 1 << 17
+
+    /// `count` contiguous values rounded to bfloat16 into `out`, over the threads when there are many.
+    static func round(_ values: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<UInt16>) {
+        let parts = count >= parallelRoundingCount ? Threading.count : 1
+        guard parts > 1 else {
+            gradus_round_to_bf16(values, count, out)
+            return
+        }
+        let (from, to) = (UncheckedSendable(values), UncheckedSendable(out))
+        WorkerPool.shared.run(parts: parts) { p in
+            // Edges at multiples of 32 values, the width of one AVX512_BF16 conversion.
+            let lo = count * p / parts / 32 * 32
+            let hi = p == parts - 1 ? count : count * (p + 1) / parts / 32 * 32
+            if hi > lo { gradus_round_to_bf16(from.value + lo, hi - lo, to.value + lo) }
+        }
     }
 
     /// ``sgemm(m:n:k:_:lda:transA:_:ldb:transB:beta:_:ldc:)`` split over the threads as `split` cuts the

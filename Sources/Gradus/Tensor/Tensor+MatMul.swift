@@ -105,7 +105,9 @@ extension Tensor {
     /// in bfloat16: from `rounding` (or rounded now when there is none); nil when it runs in Float32.
     static func roundedPair(_ a: Tensor, _ b: Tensor, m: Int, n: Int, k: Int, beta: Double = 0,
                             rounding: BFloat16Copies?) -> (a: BFloat16Copy, b: BFloat16Copy)? {
-        guard BFloat16Copies.apply(dtype: a.dtype, m: m, n: n, k: k, beta: beta) else { return nil }
+        // (Matrix-vector products, which gemm computes in Float32, never pass: applies asks for m and n
+        // over 32.)
+        guard a.dtype == .float32, BFloat16Product.applies(m: m, n: n, k: k, beta: Float(beta)) else { return nil }
         let copies = rounding ?? BFloat16Copies()
         return (copies.copy(of: a), copies.copy(of: b))
     }
@@ -148,8 +150,8 @@ extension Tensor {
     /// c[cOffset...] = op(a) · op(b) for one pair of row-major matrices, by BLAS: split over Gradus's
     /// threads when large enough, on the calling thread alone when `parallel` is false. The tensors are
     /// floating point (matmul and linear check it). With `rounded`, the bfloat16 copies of a and b
-    /// (``BFloat16Copies/apply(dtype:m:n:k:beta:)`` said yes), the product reads them instead of
-    /// rounding its operands again.
+    /// (``roundedPair(_:_:m:n:k:beta:rounding:)``), the product reads them instead of rounding its
+    /// operands again.
     static func gemm(_ a: Tensor, _ aOffset: Int, _ b: Tensor, _ bOffset: Int, _ c: Tensor, _ cOffset: Int,
                      m: Int, n: Int, k: Int, transA: Bool, transB: Bool, beta: Double = 0, parallel: Bool = true,
                      rounded: (a: BFloat16Copy, b: BFloat16Copy)? = nil) {
