@@ -182,4 +182,10 @@ case("transformer_encoder_layer_normfirst",
 case("transformer_encoder",
      nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0), num_layers=2,
                            norm=nn.LayerNorm(8), enable_nested_tensor=False), r(5, 3, 8))
+# Max pooling on small integers, so that windows have ties: the gradient goes to the first largest
+# element, on the 2x2 path (odd sizes: the last row and column belong to no window) and with
+# overlapping, padded windows on the general one.
+ties = torch.randint(0, 3, (2, 3, 7, 9)).float()
+case("maxpool2d_ties", nn.MaxPool2d(2), ties)
+case("maxpool2d_ties_overlap", nn.MaxPool2d(3, stride=1, padding=1), ties)
 print("wrote", len(os.listdir(OUT)), "files to", os.path.normpath(OUT))

@@ -47,6 +47,8 @@ func makeLayer(_ name: String) -> any Layer {
     case "avgpool2d_nopadcount": return AvgPool2d(3, stride: 2, padding: 1, countIncludePad: false)
     case "maxpool2d_ceil": return MaxPool2d(3, stride: 2, ceilMode: true)
     case "maxpool2d_ceil_pad": return MaxPool2d(2, stride: 2, padding: 1, ceilMode: true)
+    case "maxpool2d_ties": return MaxPool2d(2)
+    case "maxpool2d_ties_overlap": return MaxPool2d(3, stride: 1, padding: 1)
     case "avgpool2d_ceil": return AvgPool2d(3, stride: 2, padding: 1, ceilMode: true)
     case "avgpool2d_ceil_nopadcount": return AvgPool2d(3, stride: 2, padding: 1, countIncludePad: false, ceilMode: true)
     case "avgpool2d_ceil_nopad": return AvgPool2d([2, 3], stride: [2, 2], ceilMode: true)
@@ -122,7 +124,7 @@ struct LayerParityTests {
     @Test("pooling", arguments: [
         "maxpool2d", "maxpool2d_pad", "maxpool2d_dilation", "avgpool2d", "avgpool2d_pad", "avgpool2d_nopadcount",
         "adaptiveavgpool2d_1", "adaptiveavgpool2d_32", "maxpool2d_ceil", "maxpool2d_ceil_pad", "avgpool2d_ceil",
-        "avgpool2d_ceil_nopadcount", "avgpool2d_ceil_nopad",
+        "avgpool2d_ceil_nopadcount", "avgpool2d_ceil_nopad", "maxpool2d_ties", "maxpool2d_ties_overlap",
     ])
     func pooling(_ name: String) throws {
         try checkAgainstPyTorch(name, makeLayer(name))

@@ -1,11 +1,14 @@
-// Pooling. Max pooling finds each window's largest element, then gathers it with the differentiable
-// `patchGather` (so its backward scatters the gradient to the winners); average pooling averages the
-// rows of `unfold`; adaptive average pooling multiplies by two small averaging matrices.
+import CGradusMath
+
+// Pooling. Max pooling is one recorded operation (Functional+MaxPoolKernel.swift) that keeps each
+// window's winner for its backward; average pooling averages the rows of `unfold`; adaptive average
+// pooling multiplies by two small averaging matrices.
 
 extension Functional {
     /// 2-D max pooling, like PyTorch's `F.max_pool2d`: the largest element of each window; padding
-    /// never wins. The gradient goes to the first largest element of each window (NaN wins, as in
-    /// PyTorch).
+    /// never wins. A window with a NaN gives NaN. The gradient goes to the element each value came from:
+    /// the first largest element of the window, or its last NaN (as PyTorch's CPU kernel chooses). A
+    /// window that lies wholly in the padding (possible with dilation) gives −∞ and no gradient.
     ///
     /// - Parameters:
     ///   - input: `[N, C, H, W]`.
@@ -33,82 +36,14 @@ extension Functional {
             let d = try checkedPair(dilation, "dilation", op, min: 1)
             try require(padding.0 >= 0 && padding.1 >= 0 && padding.0 * 2 <= k.0 && padding.1 * 2 <= k.1,
                          "\(op): padding \(padding) must be between 0 and half the kernel size \(k)")
-            let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+            let (h, w) = (input.shape[2], input.shape[3])
             let outH = windowOutput(h, kernel: k.0, stride: s.0, padding: padding.0, dilation: d.0, ceilMode: ceilMode)
             let outW = windowOutput(w, kernel: k.1, stride: s.1, padding: padding.1, dilation: d.1, ceilMode: ceilMode)
             try require(outH > 0 && outW > 0, "\(op): kernel \(k) does not fit input \(input.shape) padded by \(padding)", .shapeMismatch)
-            let planes = n * c, l = outH * outW, kk = k.0 * k.1, hw = h * w
-            var winners = [Int](repeating: 0, count: planes * l)
-            // Each window as (start of its window, offsets of its elements); -1 offsets mark padding and
-            // the part of a ceil-mode window past the input. When every window lies inside the input, all
-            // have the same offsets, so no per-window table is needed.
-            let unpadded = padding.0 == 0 && padding.1 == 0
-                && outH == windowOutput(h, kernel: k.0, stride: s.0, padding: 0, dilation: d.0)
-                && outW == windowOutput(w, kernel: k.1, stride: s.1, padding: 0, dilation: d.1)
-            let windows = unpadded
-                ? PatchTable(indices: [], width: 0, perSample: false)
-                : windowTable(channels: 1, height: h, width: w, kernel: k, stride: s, padding: padding, dilation: d,
-                              outH: outH, outW: outW)
-            var offsets = [Int](repeating: 0, count: kk)
-            for ky in 0..<k.0 { for kx in 0..<k.1 { offsets[ky * k.1 + kx] = ky * d.0 * w + kx * d.1 } }
-            func run<T: TensorFloat>(_: T.Type) throws {
-                let src = input.pointer(T.self)
-                windows.indices.withUnsafeBufferPointer { table in
-                    offsets.withUnsafeBufferPointer { offs in
-                        winners.withUnsafeMutableBufferPointer { out in
-                            let tp = UncheckedSendable(table.baseAddress), op = UncheckedSendable(out.baseAddress!)
-                            let offp = UncheckedSendable(offs.baseAddress!)
-                            Threading.parallelFor(planes, grain: Swift.max(1, (1 << 15) / Swift.max(l * kk, 1))) { range in
-                                for p in range {
-                                    let x = src + p &* hw, o = op.value + p &* l
-                                    if unpadded {
-                                        var j = 0
-                                        for oy in 0..<outH {
-                                            for ox in 0..<outW {
-                                                let base = oy &* s.0 &* w &+ ox &* s.1
-                                                var best = base &+ offp.value[0]
-                                                var bestValue = x[best]
-                                                if !bestValue.isNaN {
-                                                    for q in 1..<kk {
-                                                        let idx = base &+ offp.value[q]
-                                                        let v = x[idx]
-                                                        if v > bestValue || v.isNaN {
-                                                            best = idx; bestValue = v
-                                                            if v.isNaN { break }
-                                                        }
-                                                    }
-                                                }
-                                                o[j] = best
-                                                j &+= 1
-                                            }
-                                        }
-                                    } else {
-                                        for j in 0..<l {
-                                            let win = tp.value! + j &* kk
-                                            var best = -1
-                                            var bestValue = -T.infinity
-                                            for q in 0..<kk {
-                                                let idx = win[q]
-                                                if idx < 0 { continue }
-                                                let v = x[idx]
-                                                if best < 0 || v > bestValue || v.isNaN {
-                                                    best = idx; bestValue = v
-                                                    if v.isNaN { break }
-                                                }
-                                            }
-                                            o[j] = best
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            if planes > 0 { if input.dtype == .float32 { try run(Float.self) } else { try run(Double.self) } }
-            let table = PatchTable(indices: winners, width: l, perSample: true)
-            let out = try patchGather(input.reshape([planes, hw]), table, outShape: [l])
-            return out.reshape([n, c, outH, outW])
+            let window = gradus_pool_window(kernelH: k.0, kernelW: k.1, strideH: s.0, strideW: s.1,
+                                            padH: padding.0, padW: padding.1, dilationH: d.0, dilationW: d.1,
+                                            outH: outH, outW: outW)
+            return try maxPoolKernel(input, window)
         }
     }
 
