@@ -195,7 +195,7 @@ struct BFloat16CopyTests {
         return Tensor(shape: t.shape, values: bits.map { Double(Float(bitPattern: UInt32($0) << 16)) }, dtype: .float64)
     }
 
-    @Test("a convolution in bfloat16 (weight rounded once for the batch) against Float64 on the rounded operands: values and gradients, 1 and 2 threads, unit stride and strided",
+    @Test("a convolution in bfloat16 (weight rounded once for the batch, samples unfolded in bfloat16) against Float64 on the rounded operands: values and gradients, 1 and 2 threads, unit stride with and without padding, dilated and odd-sized, strided",
           arguments: [1, 2])
     func convolutionMatchesRoundedReference(threads: Int) throws {
         guard MatrixProductBackend.hasNativeBFloat16 else { return }
@@ -203,34 +203,36 @@ struct BFloat16CopyTests {
             var rng = SeededGenerator(seed: 31)
             // 64 output channels, 16·3·3 = 144 inputs per window, 16×16 (15×15 strided) positions: every
             // per-sample product (forward, input gradient, weight gradient) is in bfloat16.
-            for stride in [1, 2] {
-                let side = stride == 1 ? 16 : 32
+            // Unit stride (wide rows, unfolded in bfloat16) padded, unpadded with dilation on an odd size
+            // (rows of odd length), and strided (unfolded in Float32, rounded by the product).
+            for (stride, pad, dilation, side) in [(1, 1, 1, 16), (1, 0, 2, 19), (2, 0, 1, 32)] {
                 let x = Tensor.uniform([3, 16, side, side], low: -1, high: 1, generator: &rng).requiringGrad()
                 let w = Tensor.uniform([64, 16, 3, 3], low: -0.3, high: 0.3, generator: &rng).requiringGrad()
                 let b = Tensor.uniform([64], low: -1, high: 1, generator: &rng).requiringGrad()
-                let pad = stride == 1 ? 1 : 0
-                let y = MatrixProductBackend.withFloat32Precision(.medium) { () -> Tensor in
-                    Functional.conv2d(x, weight: w, bias: b, stride: (stride, stride), padding: (pad, pad))
+                func conv(_ x: Tensor, _ w: Tensor, _ b: Tensor) -> Tensor {
+                    Functional.conv2d(x, weight: w, bias: b, stride: (stride, stride), padding: (pad, pad),
+                                      dilation: (dilation, dilation))
                 }
+                let y = MatrixProductBackend.withFloat32Precision(.medium) { conv(x, w, b) }
                 let g = Tensor.uniform(y.shape, low: -1, high: 1, generator: &rng)
                 MatrixProductBackend.withFloat32Precision(.medium) { (y * g).sum().backward() }
                 // Float64 on the rounded operands; the backward products read the rounded output gradient.
                 let (xr, wr) = (roundedTensor(x).requiringGrad(), roundedTensor(w).requiringGrad())
-                let yr = Functional.conv2d(xr, weight: wr, bias: b.to(.float64), stride: (stride, stride), padding: (pad, pad))
+                let yr = conv(xr, wr, b.to(.float64))
                 (yr * roundedTensor(g)).sum().backward()
                 func expectClose(_ got: Tensor, _ want: Tensor, _ what: String) {
                     let (a, e) = (got.scalars(as: Float.self), want.scalars(as: Double.self))
                     let scale = e.map(abs).max() ?? 1
                     let worst = zip(a, e).map { abs(Double($0) - $1) }.max() ?? 0
-                    #expect(worst <= 2e-5 * scale, "stride \(stride), \(what): off by \(worst) (largest value \(scale))")
+                    #expect(worst <= 2e-5 * scale, "stride \(stride) padding \(pad) dilation \(dilation), \(what): off by \(worst) (largest value \(scale))")
                 }
                 expectClose(y, yr, "values")
                 expectClose(x.grad!, xr.grad!, "input gradient")
                 expectClose(w.grad!, wr.grad!, "weight gradient")
                 // The products did run in bfloat16: Float32 differs from the rounded operands' result.
-                let exact = Functional.conv2d(x.detach(), weight: w.detach(), bias: b.detach(), stride: (stride, stride), padding: (pad, pad))
+                let exact = conv(x.detach(), w.detach(), b.detach())
                 let (e, r) = (exact.scalars(as: Float.self), yr.scalars(as: Double.self))
-                #expect(zip(e, r).contains { abs(Double($0) - $1) > 1e-3 }, "stride \(stride): the convolution ran in Float32")
+                #expect(zip(e, r).contains { abs(Double($0) - $1) > 1e-3 }, "stride \(stride) padding \(pad) dilation \(dilation): the convolution ran in Float32")
             }
         }
     }

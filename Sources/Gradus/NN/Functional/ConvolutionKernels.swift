@@ -1,3 +1,5 @@
+import CGradusOneDNN
+
 // The compute behind ungrouped 2-D convolution, one sample at a time: the sample's windows are
 // unfolded into a small scratch matrix [C·kH·kW, outH·outW] (im2col, PyTorch's layout) that stays in
 // cache, and one matrix product with the weight [O, C·kH·kW] writes the output [O, outH·outW] in
@@ -135,11 +137,11 @@ enum ConvolutionKernels {
     // C·kH·kW long copies instead of C·kH·kW·outH short ones.
 
     /// The sample with its zero border: `x` itself without padding, otherwise a copy in `scratch`.
-    static func padded<T: TensorFloat>(_ x: UnsafePointer<T>, _ g: ConvGeometry,
-                                       scratch: UnsafeMutablePointer<T>?) -> UnsafePointer<T> {
+    /// `T` is the element type, or the bfloat16 bits `UInt16` (zero bits are zero in both).
+    static func padded<T>(_ x: UnsafePointer<T>, _ g: ConvGeometry, scratch: UnsafeMutablePointer<T>?) -> UnsafePointer<T> {
         guard let scratch else { return x }
         let (hp, wp) = (g.paddedH, g.paddedW)
-        scratch.update(repeating: 0, count: g.inChannels &* hp &* wp)
+        ShortCopy.zero(scratch, count: g.inChannels &* hp &* wp)
         for ch in 0..<g.inChannels {
             for iy in 0..<g.height {
                 ShortCopy.copy(scratch + ((ch &* hp &+ iy &+ g.padH) &* wp &+ g.padW),
@@ -175,8 +177,9 @@ enum ConvolutionKernels {
         }
     }
 
-    /// Unfolds a padded sample into `cols` `[C·kH·kW, wideColumns]` (stride 1 only).
-    static func wideIm2col<T: TensorFloat>(_ p: UnsafePointer<T>, _ g: ConvGeometry, into cols: UnsafeMutablePointer<T>) {
+    /// Unfolds a padded sample into `cols` `[C·kH·kW, wideColumns]` (stride 1 only; `T` as in
+    /// ``padded(_:_:scratch:)``).
+    static func wideIm2col<T>(_ p: UnsafePointer<T>, _ g: ConvGeometry, into cols: UnsafeMutablePointer<T>) {
         forEachWideRow(g) { row, offset in (cols + row).update(from: p + offset, count: g.wideColumns) }
     }
 
@@ -189,8 +192,8 @@ enum ConvolutionKernels {
     }
 
     /// Spreads one sample's output gradient `[O, outH·outW]` into wide rows `[O, wideColumns]`, zeros in
-    /// the columns past outW (so they contribute nothing).
-    static func widen<T: TensorFloat>(_ dy: UnsafePointer<T>, _ g: ConvGeometry, into wide: UnsafeMutablePointer<T>) {
+    /// the columns past outW (so they contribute nothing; `T` as in ``padded(_:_:scratch:)``).
+    static func widen<T>(_ dy: UnsafePointer<T>, _ g: ConvGeometry, into wide: UnsafeMutablePointer<T>) {
         let n = g.wideColumns, wp = g.paddedW, gap = wp &- g.outW
         for o in 0..<g.outChannels {
             let src = dy + o &* g.outPlane, dst = wide + o &* n
@@ -211,18 +214,29 @@ enum ConvolutionKernels {
         let padded: UnsafeMutablePointer<T>?
         /// Wide output rows `[O, wideColumns]` (wide path).
         let wide: UnsafeMutablePointer<T>?
+        /// For products in bfloat16 on the wide path (nil otherwise): the rounded sample or output gradient,
+        /// the rounded sample with its zero border, its unfolding, and the widened output gradient.
+        let sample16, padded16, cols16, wide16: UnsafeMutablePointer<UInt16>?
 
-        init(_ g: ConvGeometry) {
+        /// - Parameter bfloat16: whether this pass's products run in bfloat16 (only the wide path then
+        ///   makes its operands in bfloat16, ``unfoldedBFloat16(_:_:_:)``).
+        init(_ g: ConvGeometry, bfloat16: Bool = false) {
             let wideRows = g.isUnitStride && !g.isPointwise
             cols = g.isPointwise ? nil : .allocate(capacity: g.windowSize * g.columns)
             padded = wideRows && g.isPadded ? .allocate(capacity: g.inChannels * g.paddedH * g.paddedW) : nil
             wide = wideRows ? .allocate(capacity: g.outChannels * g.wideColumns) : nil
+            let rounding = bfloat16 && wideRows && T.self == Float.self
+            sample16 = rounding ? .allocate(capacity: Swift.max(g.inSample, g.outSample)) : nil
+            padded16 = rounding && g.isPadded ? .allocate(capacity: g.inChannels * g.paddedH * g.paddedW) : nil
+            cols16 = rounding ? .allocate(capacity: g.windowSize * g.columns) : nil
+            wide16 = rounding ? .allocate(capacity: g.outChannels * g.wideColumns) : nil
         }
 
         func deallocate() {
             cols?.deallocate()
             padded?.deallocate()
             wide?.deallocate()
+            for buffer in [sample16, padded16, cols16, wide16] { buffer?.deallocate() }
         }
     }
 
@@ -246,13 +260,48 @@ enum ConvolutionKernels {
         return UnsafePointer(wide)
     }
 
+    // MARK: bfloat16 operands made while unfolding
+    //
+    // When a pass's products run in bfloat16 (``Float32ProductPrecision/medium``), the wide path makes
+    // their operands in bfloat16 directly: the sample is rounded once (C·H·W values), then bordered and
+    // unfolded as 16-bit values, instead of being unfolded in Float32 and the C·kH·kW times larger matrix
+    // rounded by the product; the output gradient likewise is rounded, then widened. Rounding commutes
+    // with copying and zero is zero, so the product reads the same bits as before, from half the bytes.
+
+    /// One sample unfolded in bfloat16 into `ws.cols16` `[C·kH·kW, wideColumns]` (wide path, workspace
+    /// made with `bfloat16`).
+    static func unfoldedBFloat16<T: TensorFloat>(_ x: UnsafePointer<T>, _ g: ConvGeometry, _ ws: Workspace<T>) -> UnsafePointer<UInt16> {
+        let sample = ws.sample16!, cols = ws.cols16!
+        gradus_round_to_bf16(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), g.inSample, sample)
+        wideIm2col(padded(UnsafePointer(sample), g, scratch: ws.padded16), g, into: cols)
+        return UnsafePointer(cols)
+    }
+
+    /// One sample's output gradient rounded to bfloat16 and widened into `ws.wide16` `[O, wideColumns]`.
+    static func outputGradientRowsBFloat16<T: TensorFloat>(_ dy: UnsafePointer<T>, _ g: ConvGeometry, _ ws: Workspace<T>) -> UnsafePointer<UInt16> {
+        let sample = ws.sample16!, wide = ws.wide16!
+        gradus_round_to_bf16(UnsafeRawPointer(dy).assumingMemoryBound(to: Float.self), g.outSample, sample)
+        widen(UnsafePointer(sample), g, into: wide)
+        return UnsafePointer(wide)
+    }
+
+    /// c = op(a)·op(b) + beta·c from bfloat16 operands with Float32 accumulation, on the calling thread;
+    /// false when oneDNN refused it (nothing written).
+    static func bfloat16Gemm<T: TensorFloat>(m: Int, n: Int, k: Int, _ a: UnsafePointer<UInt16>, lda: Int, transA: Bool,
+                                             _ b: UnsafePointer<UInt16>, ldb: Int, transB: Bool, beta: T,
+                                             _ c: UnsafeMutablePointer<T>, ldc: Int) -> Bool {
+        OneDNNProduct.limitOpenMPThreads()
+        return gradus_bf16_gemm(m, n, k, a, lda, transA ? 1 : 0, b, ldb, transB ? 1 : 0, Float(beta),
+                                UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc) == 0
+    }
+
     /// Runs `body(part, samples)` over the batch split into `g.sampleThreads` contiguous parts, each with
-    /// its own workspace.
+    /// its own workspace (with bfloat16 buffers when `bfloat16`).
     @inline(__always)
-    static func forEachPart<T: TensorFloat>(_ g: ConvGeometry, _: T.Type, parts: Int? = nil,
+    static func forEachPart<T: TensorFloat>(_ g: ConvGeometry, _: T.Type, parts: Int? = nil, bfloat16: Bool = false,
                                             _ body: (_ part: Int, _ samples: Range<Int>, _ ws: Workspace<T>) -> Void) {
         Threading.parallelParts(g.batch, parts: parts ?? g.sampleThreads) { part, samples in
-            let ws = Workspace<T>(g)
+            let ws = Workspace<T>(g, bfloat16: bfloat16)
             defer { ws.deallocate() }
             body(part, samples, ws)
         }
@@ -270,16 +319,21 @@ enum ConvolutionKernels {
                                                                          beta: bias == nil || g.columns != g.outPlane ? 0 : 1)
         defer { rounded?.deallocate() }
         let w16 = rounded.map { UncheckedSendable(UnsafePointer($0)) }
-        forEachPart(g, T.self) { _, samples, work in
+        forEachPart(g, T.self, bfloat16: rounded != nil) { _, samples, work in
             let k = g.windowSize, plane = g.outPlane, n = g.columns
             for s in samples {
                 let xn = xs.value + s &* g.inSample, yn = ys.value + s &* g.outSample
-                let cols = unfolded(xn, g, work)
                 if let wide = work.wide {
-                    if splitProducts {
+                    if let w16, work.cols16 != nil,
+                       bfloat16Gemm(m: g.outChannels, n: n, k: k, w16.value, lda: k, transA: false,
+                                    unfoldedBFloat16(xn, g, work), ldb: n, transB: false, beta: 0, wide, ldc: n) {
+                        // computed from the bfloat16 unfolding
+                    } else if splitProducts {
+                        let cols = unfolded(xn, g, work)
                         RawBLAS.parallelGemm(m: g.outChannels, n: n, k: k, ws.value, lda: k, transA: false,
                                              cols, ldb: n, transB: false, beta: 0, wide, ldc: n)
                     } else {
+                        let cols = unfolded(xn, g, work)
                         RawBLAS.gemm(m: g.outChannels, n: n, k: k, ws.value, lda: k, transA: false,
                                      cols, ldb: n, transB: false, beta: 0, wide, ldc: n, roundedA: w16?.value)
                     }
@@ -292,6 +346,7 @@ enum ConvolutionKernels {
                         }
                     }
                 } else {
+                    let cols = unfolded(xn, g, work)
                     if let b = bs.value {
                         for o in 0..<g.outChannels { (yn + o &* plane).update(repeating: b[o], count: plane) }
                     }
@@ -317,18 +372,24 @@ enum ConvolutionKernels {
                                                   forProductsOf: g.windowSize, g.columns, g.outChannels, beta: 0)
         defer { rounded?.deallocate() }
         let w16 = rounded.map { UncheckedSendable(UnsafePointer($0)) }
-        forEachPart(g, T.self) { _, samples, work in
+        forEachPart(g, T.self, bfloat16: rounded != nil) { _, samples, work in
             let k = g.windowSize, n = g.columns
             for s in samples {
-                let dxn = dxs.value + s &* g.inSample
-                let rows = outputGradientRows(dys.value + s &* g.outSample, g, work)
+                let dxn = dxs.value + s &* g.inSample, dyn = dys.value + s &* g.outSample
                 guard let cols = work.cols else {   // pointwise: the product is the input gradient
                     RawBLAS.gemm(m: k, n: n, k: g.outChannels, ws.value, lda: k, transA: true,
-                                 rows, ldb: n, transB: false, beta: 0, dxn, ldc: n, roundedA: w16?.value)
+                                 dyn, ldb: n, transB: false, beta: 0, dxn, ldc: n, roundedA: w16?.value)
                     continue
                 }
-                RawBLAS.gemm(m: k, n: n, k: g.outChannels, ws.value, lda: k, transA: true,
-                             rows, ldb: n, transB: false, beta: 0, cols, ldc: n, roundedA: w16?.value)
+                if let w16, work.wide16 != nil,
+                   bfloat16Gemm(m: k, n: n, k: g.outChannels, w16.value, lda: k, transA: true,
+                                outputGradientRowsBFloat16(dyn, g, work), ldb: n, transB: false, beta: 0, cols, ldc: n) {
+                    // computed from the bfloat16 output gradient
+                } else {
+                    RawBLAS.gemm(m: k, n: n, k: g.outChannels, ws.value, lda: k, transA: true,
+                                 outputGradientRows(dyn, g, work), ldb: n, transB: false, beta: 0, cols, ldc: n,
+                                 roundedA: w16?.value)
+                }
                 if !g.isUnitStride {
                     dxn.update(repeating: 0, count: g.inSample)
                     col2imAdd(cols, g, into: dxn)
@@ -353,17 +414,23 @@ enum ConvolutionKernels {
         let partials = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(parts - 1, 0) * size)
         defer { partials.deallocate() }
         let (xs, dys, dws, ps) = (UncheckedSendable(x), UncheckedSendable(dy), UncheckedSendable(dw), UncheckedSendable(partials))
+        let bfloat16 = T.self == Float.self && BFloat16Product.applies(m: g.outChannels, n: k, k: g.columns, beta: 0)
         // `parts` is read once: it sizes `partials` and must be the split that runs.
-        forEachPart(g, T.self, parts: parts) { part, samples, work in
+        forEachPart(g, T.self, parts: parts, bfloat16: bfloat16) { part, samples, work in
             let target = part == 0 ? dws.value : ps.value + (part - 1) * size
             let n = g.columns
             var first = true
             for s in samples {
-                let cols = unfolded(xs.value + s &* g.inSample, g, work)
-                let rows = outputGradientRows(dys.value + s &* g.outSample, g, work)
-                RawBLAS.gemm(m: g.outChannels, n: k, k: n, rows, lda: n, transA: false,
-                             cols, ldb: n, transB: true, beta: first ? 0 : 1, target, ldc: k)
+                let xn = xs.value + s &* g.inSample, dyn = dys.value + s &* g.outSample
+                let beta: T = first ? 0 : 1
                 first = false
+                if work.cols16 != nil,
+                   bfloat16Gemm(m: g.outChannels, n: k, k: n, outputGradientRowsBFloat16(dyn, g, work), lda: n, transA: false,
+                                unfoldedBFloat16(xn, g, work), ldb: n, transB: true, beta: beta, target, ldc: k) {
+                    continue
+                }
+                RawBLAS.gemm(m: g.outChannels, n: k, k: n, outputGradientRows(dyn, g, work), lda: n, transA: false,
+                             unfolded(xn, g, work), ldb: n, transB: true, beta: beta, target, ldc: k)
             }
             if first { target.update(repeating: 0, count: size) }   // a part without samples
         }
