@@ -67,7 +67,9 @@ struct LanguageModelTests {
             ? GPTLanguageModel(vocabularySize: vocabulary.size, contextLength: 12, embeddingSize: 16, numHeads: 2, numLayers: 1, generator: &rng)
             : RecurrentLanguageModel(cell: kind == .lstm ? .lstm : .gru, vocabularySize: vocabulary.size, embeddingSize: 8, hiddenSize: 32, generator: &rng)
         let optimizer = Adam(model.parameters(), lr: 0.02)
-        for epoch in 0..<3 {
+        // Four epochs: after three, the GPT's greedy choice at one position of the period was close
+        // enough to flip with the rounding of its layer normalization (a fused kernel changed it).
+        for epoch in 0..<4 {
             for batch in DataLoader(data, batchSize: 16, shuffle: true, seed: 3).batches(epoch: epoch) {
                 optimizer.zeroGrad()
                 model(batch.inputs).reshape([-1, vocabulary.size]).crossEntropy(batch.targets.reshape([-1])).backward()

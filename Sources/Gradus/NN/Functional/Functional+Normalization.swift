@@ -116,6 +116,7 @@ extension Functional {
                          "layerNorm: input shape \(input.shape) does not end with normalized shape \(normalizedShape)", .shapeMismatch)
             if let weight { try require(weight.shape == normalizedShape, "layerNorm: weight shape \(weight.shape) must be \(normalizedShape)", .shapeMismatch) }
             if let bias { try require(bias.shape == normalizedShape, "layerNorm: bias shape \(bias.shape) must be \(normalizedShape)", .shapeMismatch) }
+            if let fused = fusedLayerNorm(input, normalizedRank: k, weight: weight, bias: bias, eps: eps) { return fused }
             let axes = Array((input.rank - k)..<input.rank)
             let mean = input.mean(axes: axes, keepDims: true)
             let centered = input - mean
