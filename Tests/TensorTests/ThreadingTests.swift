@@ -118,6 +118,34 @@ struct ThreadingTests {
         #expect(wrong == 0, "\(wrong) of \(values.count) elements differ")
     }
 
+    @Test("elementwise operations and axis sums split across threads give the bits of one thread, and the element loop's",
+          arguments: [DType.float32, .float64, .int64])
+    func splitElementwiseAndSums(dtype: DType) throws {
+        // 600 × 301: several split grains; odd sizes so that the parts' edges fall anywhere.
+        var rng = SeededGenerator(seed: 12)
+        let shape = [600, 301]
+        let a = (Tensor.normal(shape, generator: &rng) * 50).to(dtype), b = (Tensor.normal(shape, generator: &rng) * 50).to(dtype)
+        func results() -> [Tensor] {
+            [a + b, a * b, a - 3, 2 - a, -a, a.sum(axes: [0]), a.sum(axes: [1]), a.reshape([20, 30, 301]).sum(axes: [1]),
+             a.reshape([600, 7, 43]).sum(axes: [1])]
+        }
+        let one = Threading.withCount(1) { results() }, two = Threading.withCount(2) { results() }
+        for (k, (x, y)) in zip(one, two).enumerated() {
+            #expect(x.shape == y.shape && x.scalars(as: Double.self) == y.scalars(as: Double.self), "\(dtype) result \(k)")
+        }
+        // Against element loops in Float64 (exact for int64 and for the elementwise results).
+        let (av, bv) = (a.scalars(as: Double.self), b.scalars(as: Double.self))
+        let expected: [[Double]] = [zip(av, bv).map(+), zip(av, bv).map(*), av.map { $0 - 3 }, av.map { 2 - $0 }, av.map { -$0 }]
+        for (k, e) in expected.enumerated() {
+            #expect(two[k].scalars(as: Double.self) == Tensor(shape: [e.count], values: e, dtype: dtype).scalars(as: Double.self),
+                    "\(dtype) elementwise \(k)")
+        }
+        var columns = [Double](repeating: 0, count: 301)
+        for i in 0..<600 { for j in 0..<301 { columns[j] += av[i * 301 + j] } }
+        let sums = two[5].scalars(as: Double.self)
+        #expect(zip(sums, columns).allSatisfy { abs($0 - $1) <= 1e-3 * max(1, abs($1)) }, "\(dtype) column sums")
+    }
+
     @Test("workers that fell asleep wake up for the next product")
     func workersWakeUp() throws {
         var rng = SeededGenerator(seed: 6)

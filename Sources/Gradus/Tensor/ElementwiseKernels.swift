@@ -106,7 +106,16 @@ private struct MapElements<Op: UnaryElementOp>: DTypeVisitor {
 
     @inline(__always)
     func visit<T: TensorElement>(_: T.Type) throws {
-        try Tensor.mapKernel(source.pointer(T.self), out.pointer(T.self), out.count) { (x: T) -> T in Op.apply(x) }
+        let n = out.count
+        if n >= 2 * Threading.elementwiseSplitGrain {
+            let (x, y) = (UncheckedSendable(source.pointer(T.self)), UncheckedSendable(out.pointer(T.self)))
+            Threading.parallelFor(n, grain: Threading.elementwiseSplitGrain) { r in
+                let x = x.value, y = y.value
+                for i in r { y[i] = Op.apply(x[i]) }
+            }
+            return
+        }
+        try Tensor.mapKernel(source.pointer(T.self), out.pointer(T.self), n) { (x: T) -> T in Op.apply(x) }
     }
 }
 
@@ -118,6 +127,15 @@ private struct ZipElements<Op: BinaryElementOp>: DTypeVisitor {
 
     @inline(__always)
     func visit<T: TensorElement>(_: T.Type) throws {
+        let n = out.count
+        if n >= 2 * Threading.elementwiseSplitGrain && a.count == n && b.count == n {
+            let (x, y, z) = (UncheckedSendable(a.pointer(T.self)), UncheckedSendable(b.pointer(T.self)), UncheckedSendable(out.pointer(T.self)))
+            Threading.parallelFor(n, grain: Threading.elementwiseSplitGrain) { r in
+                let x = x.value, y = y.value, z = z.value
+                for i in r { z[i] = Op.apply(x[i], y[i]) }
+            }
+            return
+        }
         try Tensor.zipKernel(a, b, out) { (x: T, y: T) -> T in Op.apply(x, y) }
     }
 }
@@ -130,6 +148,15 @@ private struct ZipFloatElements<Op: FloatBinaryElementOp>: FloatDTypeVisitor {
 
     @inline(__always)
     func visit<T: TensorFloat>(_: T.Type) throws {
+        let n = out.count
+        if n >= 2 * Threading.elementwiseSplitGrain && a.count == n && b.count == n {
+            let (x, y, z) = (UncheckedSendable(a.pointer(T.self)), UncheckedSendable(b.pointer(T.self)), UncheckedSendable(out.pointer(T.self)))
+            Threading.parallelFor(n, grain: Threading.elementwiseSplitGrain) { r in
+                let x = x.value, y = y.value, z = z.value
+                for i in r { z[i] = Op.apply(x[i], y[i]) }
+            }
+            return
+        }
         try Tensor.zipKernel(a, b, out) { (x: T, y: T) -> T in Op.apply(x, y) }
     }
 }
@@ -146,6 +173,15 @@ private struct ScalarElements<Op: BinaryElementOp>: DTypeVisitor {
     @inline(__always)
     func visit<T: TensorElement>(_: T.Type) throws {
         let c = try scalar.element(as: T.self, op: op)
+        let n = out.count
+        if n >= 2 * Threading.elementwiseSplitGrain {
+            let (x, y, first) = (UncheckedSendable(source.pointer(T.self)), UncheckedSendable(out.pointer(T.self)), scalarFirst)
+            Threading.parallelFor(n, grain: Threading.elementwiseSplitGrain) { r in
+                let x = x.value, y = y.value
+                if first { for i in r { y[i] = Op.apply(c, x[i]) } } else { for i in r { y[i] = Op.apply(x[i], c) } }
+            }
+            return
+        }
         if scalarFirst {
             try Tensor.mapKernel(source.pointer(T.self), out.pointer(T.self), out.count) { (x: T) -> T in Op.apply(c, x) }
         } else {
@@ -166,6 +202,15 @@ private struct ScalarFloatElements<Op: FloatBinaryElementOp>: FloatDTypeVisitor 
     @inline(__always)
     func visit<T: TensorFloat>(_: T.Type) throws {
         let c = try scalar.element(as: T.self, op: op)
+        let n = out.count
+        if n >= 2 * Threading.elementwiseSplitGrain {
+            let (x, y, first) = (UncheckedSendable(source.pointer(T.self)), UncheckedSendable(out.pointer(T.self)), scalarFirst)
+            Threading.parallelFor(n, grain: Threading.elementwiseSplitGrain) { r in
+                let x = x.value, y = y.value
+                if first { for i in r { y[i] = Op.apply(c, x[i]) } } else { for i in r { y[i] = Op.apply(x[i], c) } }
+            }
+            return
+        }
         if scalarFirst {
             try Tensor.mapKernel(source.pointer(T.self), out.pointer(T.self), out.count) { (x: T) -> T in Op.apply(c, x) }
         } else {

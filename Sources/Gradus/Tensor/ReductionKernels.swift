@@ -115,19 +115,35 @@ private struct AxisSum: DTypeVisitor {
     let n: Int
     let inner: Int
 
+    /// Split over threads from ``Threading/elementwiseSplitGrain`` elements per thread: by rows of the
+    /// output (outer) when each has a single sum or few columns, else by columns. Every sum adds the
+    /// same values in the same order as on one thread, so results do not depend on the thread count.
     func visit<T: TensorElement>(_: T.Type) {
-        let src = source.pointer(T.self), dst = out.pointer(T.self)
+        let (src, dst) = (UncheckedSendable(source.pointer(T.self)), UncheckedSendable(out.pointer(T.self)))
+        let (outer, n, inner) = (self.outer, self.n, self.inner)
+        let total = outer &* n &* inner, grain = Threading.elementwiseSplitGrain
         if inner == 1 {
-            for o in 0..<outer { dst[o] = Tensor.rowSum(src + o &* n, n) }
-        } else {
-            for o in 0..<outer {
-                let d = dst + o &* inner
-                d.update(repeating: 0, count: inner)
+            Threading.parallelFor(outer, grain: Swift.max(1, grain / Swift.max(n, 1))) { r in
+                for o in r { dst.value[o] = Tensor.rowSum(src.value + o &* n, n) }
+            }
+            return
+        }
+        // Sums of the columns `columns` of the rows `rows` of the output.
+        func sums(_ rows: Range<Int>, _ columns: Range<Int>) {
+            for o in rows {
+                let d = dst.value + o &* inner
+                for i in columns { d[i] = 0 }
                 for k in 0..<n {
-                    let s = src + (o &* n &+ k) &* inner
-                    for i in 0..<inner { d[i] = T.wrappingAdd(d[i], s[i]) }
+                    let s = src.value + (o &* n &+ k) &* inner
+                    for i in columns { d[i] = T.wrappingAdd(d[i], s[i]) }
                 }
             }
+        }
+        let parts = Swift.max(1, Swift.min(Threading.count, total / grain))
+        if inner < 64 && outer >= parts {
+            Threading.parallelParts(outer, parts: parts) { _, rows in sums(rows, 0..<inner) }
+        } else {
+            Threading.parallelParts(inner, parts: Swift.min(parts, Swift.max(1, inner / 16))) { _, columns in sums(0..<outer, columns) }
         }
     }
 }

@@ -31,10 +31,11 @@ extension Tensor {
                          "linear: bias shape \(bias.shape) must be [\(outFeatures)] for weight shape \(weight.shape)", .shapeMismatch)
             let rows = input.shape.dropLast().reduce(1, *)   // not count / inFeatures, which is 0 when inFeatures is
             let out = Tensor(uninitializedShape: Array(input.shape.dropLast()) + [outFeatures], dtype: input.dtype)
-            let es = input.dtype.byteSize
-            let biasValues = bias.rawPointer, destination = out.rawPointer
-            for r in 0..<rows {
-                (destination + r * outFeatures * es).copyMemory(from: biasValues, byteCount: outFeatures * es)
+            // The bias in every row (the product then adds to it), over the threads when large.
+            let rowBytes = outFeatures * input.dtype.byteSize
+            let (biasValues, destination) = (UncheckedSendable(bias.rawPointer), UncheckedSendable(out.rawPointer))
+            Threading.parallelFor(rows, grain: Swift.max(1, Threading.elementwiseSplitGrain / Swift.max(outFeatures, 1))) { r in
+                for row in r { (destination.value + row * rowBytes).copyMemory(from: biasValues.value, byteCount: rowBytes) }
             }
             // A weight that is a transposed view goes to BLAS as it is stored, with the flag flipped.
             let (w, wTransposed) = weight.blasOperand(transposed: true)

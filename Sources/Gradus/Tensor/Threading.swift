@@ -95,6 +95,11 @@ public enum Threading {
     /// the parallel part split well (relu: 12 -> 34 GB/s at 2 threads; see `Tensor.reluGrain`).
     static let elementwiseGrain = Int.max / 4
 
+    /// Elements per thread from which the elementwise operations whose loops are written out inside the
+    /// part handed to each thread (same-shape and tensor-with-number operations of ElementwiseKernels.swift)
+    /// are split: about 10 µs of streaming, as for ``Tensor/reluGrain``.
+    static let elementwiseSplitGrain = 1 << 15
+
     /// Elements per thread from which optimizer updates are split across threads. Their loops are
     /// written out in the closure handed to the pool (no per-element closure call), and a large
     /// layer's parameter, gradient and state arrays are then streamed by two caches at once.
