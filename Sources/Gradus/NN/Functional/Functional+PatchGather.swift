@@ -1,6 +1,7 @@
-// The two primitives behind convolution and pooling: a per-sample gather of input elements by a table
-// of flat indices (im2col, max-pool selection) and its adjoint, the scatter-add back (col2im, the
-// backward of pooling). Each is the other's backward rule, so gradients of any order come for free.
+// The two primitives behind unfolding and average pooling: a per-sample gather of input elements by a
+// table of flat indices (im2col) and its adjoint, the scatter-add back (col2im; also max pooling's
+// backward when it is recorded for higher derivatives). Each is the other's backward rule, so gradients
+// of any order come for free.
 
 /// A table of flat element indices into one sample, `-1` standing for padding (reads as 0, receives
 /// nothing). Either shared by every sample of the batch or given per sample.
