@@ -214,8 +214,10 @@ enum ConvolutionKernels {
         let padded: UnsafeMutablePointer<T>?
         /// Wide output rows `[O, wideColumns]` (wide path).
         let wide: UnsafeMutablePointer<T>?
-        /// For products in bfloat16 on the wide path (nil otherwise): the rounded sample or output gradient,
-        /// the rounded sample with its zero border, its unfolding, and the widened output gradient.
+        /// For products in bfloat16 on the wide path (nil otherwise): the rounded sample or output gradient
+        /// (scratch that ``unfoldedBFloat16(_:_:_:)`` and ``outputGradientRowsBFloat16(_:_:_:)`` each use
+        /// only until they return), the rounded sample with its zero border, its unfolding, and the widened
+        /// output gradient.
         let sample16, padded16, cols16, wide16: UnsafeMutablePointer<UInt16>?
 
         /// - Parameter bfloat16: whether this pass's products run in bfloat16 (only the wide path then
