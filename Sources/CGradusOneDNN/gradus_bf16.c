@@ -143,9 +143,9 @@ void gradus_bf16_scratch_release(uint16_t *buffer) {
 #define GRADUS_BF16_PRIMITIVES 32
 typedef struct {
     long m, n, k, lda, ldb, ldc;
-    int trans_a, trans_b, sum;
+    int trans_a, trans_b, sum, bias;
     dnnl_primitive_t prim;
-    dnnl_memory_t am, bm, cm;
+    dnnl_memory_t am, bm, cm, biasm;
 } bf16_primitive;
 typedef struct {
     bf16_primitive entries[GRADUS_BF16_PRIMITIVES];
@@ -154,6 +154,7 @@ typedef struct {
 } bf16_primitives;
 
 static void release_entry(bf16_primitive *e) {
+    if (e->biasm) dnnl_memory_destroy(e->biasm);
     if (e->cm) dnnl_memory_destroy(e->cm);
     if (e->bm) dnnl_memory_destroy(e->bm);
     if (e->am) dnnl_memory_destroy(e->am);
@@ -170,10 +171,11 @@ static void free_primitives(void *p) {
 }
 static void make_primitives_key(void) { pthread_key_create(&primitives_key, free_primitives); }
 
-// A primitive for this shape, layout and beta with its memory objects; 0 or oneDNN's status.
+// A primitive for this shape, layout, beta and bias with its memory objects; 0 or oneDNN's status.
 static dnnl_status_t make_entry(bf16_primitive *e, long m, long n, long k, long lda, int trans_a, long ldb, int trans_b,
-                                int sum, long ldc) {
-    dnnl_memory_desc_t a_md, b_md, c_md;
+                                int sum, int bias, long ldc) {
+    dnnl_memory_desc_t a_md, b_md, c_md, bias_md;
+    const dnnl_dims_t bias_dims = {1, n}, bias_strides = {n, 1};
     const dnnl_dims_t a_dims = {m, k}, b_dims = {k, n}, c_dims = {m, n};
     const dnnl_dims_t a_strides = {trans_a ? 1 : lda, trans_a ? lda : 1};
     const dnnl_dims_t b_strides = {trans_b ? 1 : ldb, trans_b ? ldb : 1};
@@ -182,8 +184,9 @@ static dnnl_status_t make_entry(bf16_primitive *e, long m, long n, long k, long 
     if ((s = dnnl_memory_desc_init_by_strides(&a_md, 2, a_dims, dnnl_bf16, a_strides)) != dnnl_success) return s;
     if ((s = dnnl_memory_desc_init_by_strides(&b_md, 2, b_dims, dnnl_bf16, b_strides)) != dnnl_success) return s;
     if ((s = dnnl_memory_desc_init_by_strides(&c_md, 2, c_dims, dnnl_f32, c_strides)) != dnnl_success) return s;
+    if ((s = dnnl_memory_desc_init_by_strides(&bias_md, 2, bias_dims, dnnl_f32, bias_strides)) != dnnl_success) return s;
     dnnl_matmul_desc_t desc;
-    if ((s = dnnl_matmul_desc_init(&desc, &a_md, &b_md, NULL, &c_md)) != dnnl_success) return s;
+    if ((s = dnnl_matmul_desc_init(&desc, &a_md, &b_md, bias ? &bias_md : NULL, &c_md)) != dnnl_success) return s;
     dnnl_primitive_attr_t attr = NULL;
     dnnl_post_ops_t ops = NULL;
     dnnl_primitive_desc_t pd = NULL;
@@ -198,19 +201,25 @@ static dnnl_status_t make_entry(bf16_primitive *e, long m, long n, long k, long 
     if ((s = dnnl_primitive_create(&e->prim, pd)) != dnnl_success) goto done;
     if ((s = dnnl_memory_create(&e->am, &a_md, engine, DNNL_MEMORY_NONE)) != dnnl_success) goto done;
     if ((s = dnnl_memory_create(&e->bm, &b_md, engine, DNNL_MEMORY_NONE)) != dnnl_success) goto done;
-    s = dnnl_memory_create(&e->cm, &c_md, engine, DNNL_MEMORY_NONE);
+    if ((s = dnnl_memory_create(&e->cm, &c_md, engine, DNNL_MEMORY_NONE)) != dnnl_success) goto done;
+    if (bias) s = dnnl_memory_create(&e->biasm, &bias_md, engine, DNNL_MEMORY_NONE);
 done:
     if (pd) dnnl_primitive_desc_destroy(pd);
     if (ops) dnnl_post_ops_destroy(ops);
     if (attr) dnnl_primitive_attr_destroy(attr);
     if (s != dnnl_success) { release_entry(e); return s; }
     e->m = m; e->n = n; e->k = k; e->lda = lda; e->ldb = ldb; e->ldc = ldc;
-    e->trans_a = trans_a; e->trans_b = trans_b; e->sum = sum;
+    e->trans_a = trans_a; e->trans_b = trans_b; e->sum = sum; e->bias = bias;
     return dnnl_success;
 }
 
 int gradus_bf16_gemm(long m, long n, long k, const uint16_t *a, long lda, int trans_a,
                      const uint16_t *b, long ldb, int trans_b, float beta, float *c, long ldc) {
+    return gradus_bf16_gemm_bias(m, n, k, a, lda, trans_a, b, ldb, trans_b, beta, NULL, c, ldc);
+}
+
+int gradus_bf16_gemm_bias(long m, long n, long k, const uint16_t *a, long lda, int trans_a,
+                          const uint16_t *b, long ldb, int trans_b, float beta, const float *bias, float *c, long ldc) {
     pthread_once(&engine_once, make_engine);
     if (!engine) return dnnl_runtime_error;
     if (beta != 0.0f && beta != 1.0f) return dnnl_invalid_arguments;
@@ -226,12 +235,12 @@ int gradus_bf16_gemm(long m, long n, long k, const uint16_t *a, long lda, int tr
         t->stream = NULL;
         return s;
     }
-    const int sum = beta != 0.0f;
+    const int sum = beta != 0.0f, with_bias = bias != NULL;
     bf16_primitive *e = NULL;
     for (int i = 0; i < t->count && !e; i++) {
         bf16_primitive *x = &t->entries[i];
         if (x->m == m && x->n == n && x->k == k && x->lda == lda && x->ldb == ldb && x->ldc == ldc &&
-            x->trans_a == trans_a && x->trans_b == trans_b && x->sum == sum) e = x;
+            x->trans_a == trans_a && x->trans_b == trans_b && x->sum == sum && x->bias == with_bias) e = x;
     }
     if (!e) {
         // A free slot, else the oldest one (round robin).
@@ -242,7 +251,7 @@ int gradus_bf16_gemm(long m, long n, long k, const uint16_t *a, long lda, int tr
             t->next = (t->next + 1) % GRADUS_BF16_PRIMITIVES;
             release_entry(e);
         }
-        if ((s = make_entry(e, m, n, k, lda, trans_a, ldb, trans_b, sum, ldc)) != dnnl_success) {
+        if ((s = make_entry(e, m, n, k, lda, trans_a, ldb, trans_b, sum, with_bias, ldc)) != dnnl_success) {
             // Leave the slot empty (zeroed entries match no product: m of 0 never reaches here).
             return s;
         }
@@ -250,8 +259,10 @@ int gradus_bf16_gemm(long m, long n, long k, const uint16_t *a, long lda, int tr
     if ((s = dnnl_memory_set_data_handle(e->am, (void *)a)) != dnnl_success) return s;
     if ((s = dnnl_memory_set_data_handle(e->bm, (void *)b)) != dnnl_success) return s;
     if ((s = dnnl_memory_set_data_handle(e->cm, c)) != dnnl_success) return s;
-    dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, e->am}, {DNNL_ARG_WEIGHTS, e->bm}, {DNNL_ARG_DST, e->cm}};
-    if ((s = dnnl_primitive_execute(e->prim, t->stream, 3, args)) != dnnl_success) return s;
+    if (with_bias && (s = dnnl_memory_set_data_handle(e->biasm, (void *)bias)) != dnnl_success) return s;
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, e->am}, {DNNL_ARG_WEIGHTS, e->bm}, {DNNL_ARG_DST, e->cm},
+                               {DNNL_ARG_BIAS, e->biasm}};
+    if ((s = dnnl_primitive_execute(e->prim, t->stream, with_bias ? 4 : 3, args)) != dnnl_success) return s;
     return dnnl_stream_wait(t->stream);
 }
 

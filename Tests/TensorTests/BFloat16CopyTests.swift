@@ -145,6 +145,22 @@ struct BFloat16CopyTests {
             #expect(zip(y.scalars(as: Float.self), exact.enumerated()).contains { abs(Double($0) - $1.element - bs[$1.offset % outF]) > 1e-4 },
                     "the layer was not computed on bfloat16 operands")
 
+            // A wide linear layer on few rows, its output split by columns at 2 threads: each band adds
+            // its own part of the bias (the product adds it, rows are not filled with it first).
+            do {
+                let (rows, inF, outF) = (40, 256, 1024)
+                let x = Tensor.uniform([rows, inF], low: -1, high: 1, generator: &rng)
+                let w = Tensor.uniform([outF, inF], low: -1, high: 1, generator: &rng)
+                let b = Tensor.uniform([outF], low: -4, high: 4, generator: &rng)
+                let y = MatrixProductBackend.withFloat32Precision(.medium) { Tensor.linear(x, weight: w, bias: b) }
+                let (xs, ws, bs) = (x.to(.float64).scalars(as: Double.self), w.to(.float64).scalars(as: Double.self),
+                                    b.to(.float64).scalars(as: Double.self))
+                let want = reference(xs, ws, m: rows, n: outF, k: inF, transA: false, transB: true).enumerated().map {
+                    ($0.element.0 + bs[$0.offset % outF], $0.element.1 + abs(bs[$0.offset % outF]))
+                }
+                expectClose(y, want, "wide linear forward, \(threads) threads")
+            }
+
             // Attention-like batched products: q·kᵀ per head (8 products, each whole on one thread at 2
             // threads), and a product broadcast over the batch (its expanded operand rounded apart).
             let (heads, length, dim) = (8, 128, 64)   // every product and gradient product in bfloat16

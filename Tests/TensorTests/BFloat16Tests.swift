@@ -97,21 +97,22 @@ struct BFloat16Tests {
         }
     }
 
-    @Test("a thread keeps the primitives of 32 product shapes: 41 shapes cycled three times, beta 0 and 1 on one shape, all against the reference")
+    @Test("a thread keeps the primitives of 32 product shapes: 41 shapes cycled three times, beta 0 and 1 with and without a bias on one shape, all against the reference")
     func keptPrimitivesServeTheirShapeOnly() throws {
         guard MatrixProductBackend.hasNativeBFloat16 else { return }
         var rng = SeededGenerator(seed: 17)
-        func check(m: Int, n: Int, k: Int, beta: Float, ldc: Int) {
+        func check(m: Int, n: Int, k: Int, beta: Float, ldc: Int, withBias: Bool = false) {
+            let bias = withBias ? (0..<n).map { _ in Float(Double(rng.next() % 2001) / 100 - 10) } : nil
             let a = (0..<(m * k)).map { _ in Float(Double(rng.next() % 2001) / 1000 - 1) }
             let b = (0..<(k * n)).map { _ in Float(Double(rng.next() % 2001) / 1000 - 1) }
             let start = (0..<(m * ldc)).map { _ in beta == 0 ? Float.nan : Float(Double(rng.next() % 2001) / 1000) }
             var c = start
             #expect(KernelTesting.bfloat16Product(m: m, n: n, k: k, a, lda: k, transA: false, b, ldb: n, transB: false,
-                                                  beta: beta, &c, ldc: ldc))
+                                                  beta: beta, bias: bias, &c, ldc: ldc))
             var worst = 0.0
             for i in 0..<m {
                 for j in 0..<n {
-                    var sum = beta == 1 ? Double(start[i * ldc + j]) : 0, scale = abs(sum)
+                    var sum = (beta == 1 ? Double(start[i * ldc + j]) : 0) + Double(bias?[j] ?? 0), scale = abs(sum)
                     for p in 0..<k {
                         let x = rounded(a[i * k + p]) * rounded(b[p * n + j])
                         sum += x; scale += abs(x)
@@ -120,14 +121,16 @@ struct BFloat16Tests {
                 }
                 for j in n..<ldc { #expect(c[i * ldc + j].bitPattern == start[i * ldc + j].bitPattern) }
             }
-            #expect(worst < 1e-5, "\(m)×\(n)×\(k) beta \(beta) ldc \(ldc): relative error \(worst)")
+            #expect(worst < 1e-5, "\(m)×\(n)×\(k) beta \(beta) ldc \(ldc) bias \(withBias): relative error \(worst)")
         }
         for _ in 0..<3 {
             for shape in 0..<41 { check(m: 3 + shape, n: 5 + shape % 7, k: 9 + shape % 5, beta: 0, ldc: 5 + shape % 7) }
         }
         for beta: Float in [0, 1, 0, 1] {
-            check(m: 16, n: 8, k: 12, beta: beta, ldc: 8)
-            check(m: 16, n: 8, k: 12, beta: beta, ldc: 11)
+            for withBias in [false, true, false] {
+                check(m: 16, n: 8, k: 12, beta: beta, ldc: 8, withBias: withBias)
+                check(m: 16, n: 8, k: 12, beta: beta, ldc: 11, withBias: withBias)
+            }
         }
     }
 

@@ -39,6 +39,12 @@ void gradus_bf16_scratch_release(uint16_t *buffer);
 /// (nothing written).
 int gradus_bf16_gemm(long m, long n, long k, const uint16_t *a, long lda, int trans_a,
                      const uint16_t *b, long ldb, int trans_b, float beta, float *c, long ldc);
+
+/// gradus_bf16_gemm plus a bias row: c = op(a)·op(b) + bias + beta·c, `bias` holding n Float32 values
+/// added to every row by the product itself (NULL: none). A linear layer's output then needs no bias
+/// rows written first and read back by the product.
+int gradus_bf16_gemm_bias(long m, long n, long k, const uint16_t *a, long lda, int trans_a,
+                          const uint16_t *b, long ldb, int trans_b, float beta, const float *bias, float *c, long ldc);
 #endif
 
 #ifndef GRADUS_PRECISION_SCOPE_H

@@ -82,14 +82,15 @@ enum BFloat16Product {
     /// costs more than it saves: attention's weights·V (128×32 per head) are 26.
     static let minimumMultiplyAddsPerRoundedValue = 32
 
-    /// c = op(a)·op(b) + beta·c with a and b rounded to bfloat16 (packed row by row into the calling
-    /// thread's kept scratch), beta 0 or 1; false when oneDNN refused or memory ran out (nothing written).
+    /// c = op(a)·op(b) + bias + beta·c with a and b rounded to bfloat16 (packed row by row into the calling
+    /// thread's kept scratch), beta 0 or 1, `bias` n values added to every row or nil; false when oneDNN
+    /// refused or memory ran out (nothing written).
     ///
     /// With `roundedA`, a's values already rounded (laid out as `a`, leading dimension `lda`), only b is
     /// rounded: a convolution's weight, rounded once for all the samples of a batch.
     static func sgemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, transA: Bool,
                       _ b: UnsafePointer<Float>, ldb: Int, transB: Bool,
-                      beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int,
+                      beta: Float, bias: UnsafePointer<Float>? = nil, _ c: UnsafeMutablePointer<Float>, ldc: Int,
                       roundedA: UnsafePointer<UInt16>? = nil) -> Bool {
         let (aRows, aColumns) = transA ? (k, m) : (m, k)
         let (bRows, bColumns) = transB ? (n, k) : (k, n)
@@ -111,7 +112,7 @@ enum BFloat16Product {
             for r in 0..<bRows { gradus_round_to_bf16(b + r * ldb, bColumns, b16 + r * bColumns) }
         }
         OneDNNProduct.limitOpenMPThreads()
-        return gradus_bf16_gemm(m, n, k, a16, a16LD, transA ? 1 : 0, b16, bColumns, transB ? 1 : 0, beta, c, ldc) == 0
+        return gradus_bf16_gemm_bias(m, n, k, a16, a16LD, transA ? 1 : 0, b16, bColumns, transB ? 1 : 0, beta, bias, c, ldc) == 0
     }
 
     /// The `count` values at `values` rounded to bfloat16 into a new buffer (the caller deallocates it)
@@ -174,19 +175,27 @@ enum BFloat16Product {
         return true
     }
 
-    /// c = op(a)·op(b) + beta·c (beta 0 or 1) from operands already rounded to bfloat16
-    /// (``BFloat16Copy``, laid out as their Float32 originals), split over the threads like
-    /// ``RawBLAS/parallelGemm(m:n:k:_:lda:transA:_:ldb:transB:beta:_:ldc:)`` when `parallel`. A product
-    /// (or band) oneDNN refuses is computed in Float32 from the originals.
+    /// c = op(a)·op(b) + bias + beta·c (beta 0 or 1; `bias`: n values added to every row, or nil) from
+    /// operands already rounded to bfloat16 (``BFloat16Copy``, laid out as their Float32 originals),
+    /// split over the threads like ``RawBLAS/parallelGemm(m:n:k:_:lda:transA:_:ldb:transB:beta:_:ldc:)``
+    /// when `parallel`. A product (or band) oneDNN refuses is computed in Float32 from the originals.
     static func gemm(m: Int, n: Int, k: Int, _ a: Operand, transA: Bool, _ b: Operand, transB: Bool,
-                     beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int, parallel: Bool) {
+                     beta: Float, bias: UnsafePointer<Float>? = nil, _ c: UnsafeMutablePointer<Float>, ldc: Int, parallel: Bool) {
         if parallel, let split = RawBLAS.ProductSplit(m: m, n: n, k: k) {
-            computeBands(m: m, n: n, k: k, a, transA: transA, b, transB: transB, beta: beta, c, ldc: ldc, split: split)
+            computeBands(m: m, n: n, k: k, a, transA: transA, b, transB: transB, beta: beta, bias: bias, c, ldc: ldc, split: split)
             return
         }
         OneDNNProduct.limitOpenMPThreads()
-        guard gradus_bf16_gemm(m, n, k, a.rounded, a.roundedLD, transA ? 1 : 0, b.rounded, b.roundedLD, transB ? 1 : 0,
-                               beta, c, ldc) != 0 else { return }
+        guard gradus_bf16_gemm_bias(m, n, k, a.rounded, a.roundedLD, transA ? 1 : 0, b.rounded, b.roundedLD, transB ? 1 : 0,
+                                    beta, bias, c, ldc) != 0 else { return }
+        var beta = beta
+        if let bias {   // Float32: the bias in every row first, then added to
+            for i in 0..<m {
+                let row = c + i * ldc
+                if beta == 0 { row.update(from: bias, count: n) } else { for j in 0..<n { row[j] += bias[j] } }
+            }
+            beta = 1
+        }
         MatrixProductBackend.withFloat32Precision(.highest) {
             RawBLAS.gemm(m: m, n: n, k: k, a.values, lda: a.lda, transA: transA, b.values, ldb: b.lda, transB: transB,
                          beta: beta, c, ldc: ldc)
@@ -215,20 +224,21 @@ enum BFloat16Product {
     /// Each thread's band of c = op(a)·op(b) + beta·c from the rounded operands; a band oneDNN refuses
     /// is computed in Float32.
     private static func computeBands(m: Int, n: Int, k: Int, _ a: Operand, transA: Bool, _ b: Operand, transB: Bool,
-                                     beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int, split: RawBLAS.ProductSplit) {
-        let sc = UncheckedSendable(c)
+                                     beta: Float, bias: UnsafePointer<Float>? = nil, _ c: UnsafeMutablePointer<Float>, ldc: Int,
+                                     split: RawBLAS.ProductSplit) {
+        let sc = UncheckedSendable(c), sbias = UncheckedSendable(bias)
         WorkerPool.shared.run(parts: split.parts) { p in
             let rows = split.band(p)
             guard !rows.isEmpty else { return }
             let lo = rows.lowerBound, count = rows.count
             if split.splitColumns {
                 let bBand = transB ? b.advanced(by: lo * b.lda, roundedBy: lo * b.roundedLD) : b.advanced(by: lo, roundedBy: lo)
-                gemm(m: m, n: count, k: k, a, transA: transA, bBand, transB: transB, beta: beta, sc.value + lo, ldc: ldc,
-                     parallel: false)
+                gemm(m: m, n: count, k: k, a, transA: transA, bBand, transB: transB, beta: beta, bias: sbias.value.map { $0 + lo },
+                     sc.value + lo, ldc: ldc, parallel: false)
             } else {
                 let aBand = transA ? a.advanced(by: lo, roundedBy: lo) : a.advanced(by: lo * a.lda, roundedBy: lo * a.roundedLD)
-                gemm(m: count, n: n, k: k, aBand, transA: transA, b, transB: transB, beta: beta, sc.value + lo * ldc, ldc: ldc,
-                     parallel: false)
+                gemm(m: count, n: n, k: k, aBand, transA: transA, b, transB: transB, beta: beta, bias: sbias.value,
+                     sc.value + lo * ldc, ldc: ldc, parallel: false)
             }
         }
     }

@@ -108,15 +108,19 @@ public enum KernelTesting {
     }
 
     /// ``product(m:n:k:_:lda:transA:_:ldb:transB:beta:_:ldc:backend:)`` with the operands rounded to
-    /// bfloat16 (``Float32ProductPrecision/medium``); false when oneDNN refused it.
+    /// bfloat16 (``Float32ProductPrecision/medium``), plus `bias` (n values) in every row when given;
+    /// false when oneDNN refused it.
     public static func bfloat16Product(m: Int, n: Int, k: Int, _ a: [Float], lda: Int, transA: Bool,
                                        _ b: [Float], ldb: Int, transB: Bool,
-                                       beta: Float, _ c: inout [Float], ldc: Int) -> Bool {
+                                       beta: Float, bias: [Float]? = nil, _ c: inout [Float], ldc: Int) -> Bool {
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
-                    BFloat16Product.sgemm(m: m, n: n, k: k, pa.baseAddress!, lda: lda, transA: transA, pb.baseAddress!,
-                                          ldb: ldb, transB: transB, beta: beta, pc.baseAddress!, ldc: ldc)
+                    (bias ?? []).withUnsafeBufferPointer { pbias in
+                        BFloat16Product.sgemm(m: m, n: n, k: k, pa.baseAddress!, lda: lda, transA: transA, pb.baseAddress!,
+                                              ldb: ldb, transB: transB, beta: beta, bias: bias == nil ? nil : pbias.baseAddress,
+                                              pc.baseAddress!, ldc: ldc)
+                    }
                 }
             }
         }

@@ -151,10 +151,10 @@ extension Tensor {
     /// threads when large enough, on the calling thread alone when `parallel` is false. The tensors are
     /// floating point (matmul and linear check it). With `rounded`, the bfloat16 copies of a and b
     /// (``roundedPair(_:_:m:n:k:beta:rounding:)``), the product reads them instead of rounding its
-    /// operands again.
+    /// operands again, and adds `bias` (a contiguous Float32 `[n]`, only with `rounded`) to every row.
     static func gemm(_ a: Tensor, _ aOffset: Int, _ b: Tensor, _ bOffset: Int, _ c: Tensor, _ cOffset: Int,
                      m: Int, n: Int, k: Int, transA: Bool, transB: Bool, beta: Double = 0, parallel: Bool = true,
-                     rounded: (a: BFloat16Copy, b: BFloat16Copy)? = nil) {
+                     rounded: (a: BFloat16Copy, b: BFloat16Copy)? = nil, bias: Tensor? = nil) {
         if m == 0 || n == 0 { return }
         let lda = Swift.max(1, transA ? m : k), ldb = Swift.max(1, transB ? k : n)
         if k == 0 {
@@ -180,8 +180,10 @@ extension Tensor {
             let pa = a.pointer(Float.self) + aOffset, pb = b.pointer(Float.self) + bOffset
             BFloat16Product.gemm(m: m, n: n, k: k, .init(pa, lda: lda, rounded: rounded.a.pointer + aOffset, roundedLD: lda),
                                  transA: transA, .init(pb, lda: ldb, rounded: rounded.b.pointer + bOffset, roundedLD: ldb),
-                                 transB: transB, beta: Float(beta), c.pointer(Float.self) + cOffset, ldc: n, parallel: parallel)
+                                 transB: transB, beta: Float(beta), bias: bias.map { UnsafePointer($0.pointer(Float.self)) },
+                                 c.pointer(Float.self) + cOffset, ldc: n, parallel: parallel)
             withExtendedLifetime(rounded) {}
+            withExtendedLifetime(bias) {}
             return
         }
         func run<T: TensorFloat>(_: T.Type) {
