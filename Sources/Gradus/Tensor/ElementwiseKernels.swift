@@ -98,6 +98,11 @@ enum PowerOp: FloatBinaryElementOp {
 // A visitor lives only for one `dispatch` call, while its caller holds every tensor it names, so its
 // tensor properties are `unowned(unsafe)`: strong ones cost a retain/release pair per tensor per op,
 // which on one-element tensors was a measurable part of the op (see docs/benchmarks.md).
+//
+// Large same-shape and tensor-with-number operations split over threads with their loop written out
+// in each visitor (one per element-op protocol), calling `Op.apply` inside the part each thread runs:
+// the shared kernels below take the element function as a closure, which is not inlined into a part
+// handed to another thread (see `Threading.elementwiseGrain`).
 
 private struct MapElements<Op: UnaryElementOp>: DTypeVisitor {
     typealias Result = Void
