@@ -269,7 +269,7 @@ public final class DistributedDataParallel: @unchecked Sendable {
         let bucket = buckets[b]
         let region = bucket.buffer.slice(axis: 0, start: offset, end: offset + p.count)
         try GradusError.catching {
-            _ = GradMode.noGrad {
+            GradMode.noGrad {
                 region.assign(gradient.reshape([p.count]).to(bucket.dtype))
                 bucket.buffer.slice(axis: 0, start: flag, end: flag + 1).fillInPlace(1)
             }

@@ -137,35 +137,35 @@ struct BFloat16Tests {
     @Test("products split over two threads, by bands of rows and of columns, with transposed operands, against a Float64 reference of the rounded operands")
     func splitProductMatchesReference() throws {
         guard MatrixProductBackend.hasNativeBFloat16 else { return }
-        let saved = Threading.count
-        Threading.count = 2
-        defer { Threading.count = saved }
-        var rng = SeededGenerator(seed: 8)
-        // 256 output rows: bands of rows; 64 rows and 512 columns: bands of columns. Both ≥ 2^19 multiply-adds.
-        for (m, n, k) in [(256, 64, 64), (64, 512, 32), (200, 48, 70)] {
-            for transA in [false, true] {
-                for transB in [false, true] {
-                    let a = transA ? Tensor.uniform([k, m], low: -1, high: 1, generator: &rng).transpose(0, 1)
-                                   : Tensor.uniform([m, k], low: -1, high: 1, generator: &rng)
-                    let b = transB ? Tensor.uniform([n, k], low: -1, high: 1, generator: &rng).transpose(0, 1)
-                                   : Tensor.uniform([k, n], low: -1, high: 1, generator: &rng)
-                    let c = MatrixProductBackend.withFloat32Precision(.medium) { a.matmul(b) }
-                    let ra = a.to(.float64).scalars(as: Double.self), rb = b.to(.float64).scalars(as: Double.self)
-                    let got = c.scalars(as: Float.self)
-                    var worst = 0.0, differs = false
-                    for i in 0..<m {
-                        for j in 0..<n {
-                            var sum = 0.0, scale = 0.0, exact = 0.0
-                            for p in 0..<k {
-                                let x = rounded(Float(ra[i * k + p])), y = rounded(Float(rb[p * n + j]))
-                                sum += x * y; scale += abs(x * y); exact += ra[i * k + p] * rb[p * n + j]
+        // Two threads for this test only (a scope: other suites running beside it keep theirs).
+        Threading.withCount(2) {
+            var rng = SeededGenerator(seed: 8)
+            // 256 output rows: bands of rows; 64 rows and 512 columns: bands of columns. Both ≥ 2^19 multiply-adds.
+            for (m, n, k) in [(256, 64, 64), (64, 512, 32), (200, 48, 70)] {
+                for transA in [false, true] {
+                    for transB in [false, true] {
+                        let a = transA ? Tensor.uniform([k, m], low: -1, high: 1, generator: &rng).transpose(0, 1)
+                                       : Tensor.uniform([m, k], low: -1, high: 1, generator: &rng)
+                        let b = transB ? Tensor.uniform([n, k], low: -1, high: 1, generator: &rng).transpose(0, 1)
+                                       : Tensor.uniform([k, n], low: -1, high: 1, generator: &rng)
+                        let c = MatrixProductBackend.withFloat32Precision(.medium) { a.matmul(b) }
+                        let ra = a.to(.float64).scalars(as: Double.self), rb = b.to(.float64).scalars(as: Double.self)
+                        let got = c.scalars(as: Float.self)
+                        var worst = 0.0, differs = false
+                        for i in 0..<m {
+                            for j in 0..<n {
+                                var sum = 0.0, scale = 0.0, exact = 0.0
+                                for p in 0..<k {
+                                    let x = rounded(Float(ra[i * k + p])), y = rounded(Float(rb[p * n + j]))
+                                    sum += x * y; scale += abs(x * y); exact += ra[i * k + p] * rb[p * n + j]
+                                }
+                                worst = max(worst, abs(Double(got[i * n + j]) - sum) / max(scale, 1e-30))
+                                if abs(Double(got[i * n + j]) - exact) > 1e-6 * scale { differs = true }
                             }
-                            worst = max(worst, abs(Double(got[i * n + j]) - sum) / max(scale, 1e-30))
-                            if abs(Double(got[i * n + j]) - exact) > 1e-6 * scale { differs = true }
                         }
+                        #expect(worst < 1e-5, "\(m)×\(n)×\(k) transA \(transA) transB \(transB): relative error \(worst)")
+                        #expect(differs, "\(m)×\(n)×\(k): the product was not computed on bfloat16 operands")
                     }
-                    #expect(worst < 1e-5, "\(m)×\(n)×\(k) transA \(transA) transB \(transB): relative error \(worst)")
-                    #expect(differs, "\(m)×\(n)×\(k): the product was not computed on bfloat16 operands")
                 }
             }
         }
@@ -173,27 +173,27 @@ struct BFloat16Tests {
 
     @Test("a precision scope reaches the worker threads of a split product and no other thread")
     func scopeIsPerThread() throws {
-        let saved = Threading.count
-        Threading.count = 2
-        defer { Threading.count = saved }
-        var rng = SeededGenerator(seed: 5)
-        let a = Tensor.uniform([256, 128], low: -1, high: 1, generator: &rng)
-        let b = Tensor.uniform([128, 256], low: -1, high: 1, generator: &rng)
-        let exact = a.matmul(b).scalars(as: Float.self)
-        let medium = MatrixProductBackend.withFloat32Precision(.medium) { a.matmul(b) }.scalars(as: Float.self)
-        let afterwards = a.matmul(b).scalars(as: Float.self)
-        #expect(afterwards == exact, "the scope leaked past its end")
-        #expect(MatrixProductBackend.float32Precision == .highest)
-        let worst = zip(medium, exact).map { abs($0 - $1) }.max()!
-        if MatrixProductBackend.hasNativeBFloat16 {
-            // bfloat16 keeps 8 significant bits: each of 128 products off by up to ~2^-8 relative.
-            #expect(worst > 0 && worst < 0.25, "bfloat16 products differ from Float32 by \(worst)")
-            // Both halves of the split output (rows for the caller and the worker) took the bf16 path.
-            let half = 128 * 256
-            #expect(zip(medium[..<half], exact[..<half]).contains { $0 != $1 })
-            #expect(zip(medium[half...], exact[half...]).contains { $0 != $1 })
-        } else {
-            #expect(worst == 0, "without bfloat16 instructions products stay Float32")
+        // Two threads for this test only (a scope: other suites running beside it keep theirs).
+        Threading.withCount(2) {
+            var rng = SeededGenerator(seed: 5)
+            let a = Tensor.uniform([256, 128], low: -1, high: 1, generator: &rng)
+            let b = Tensor.uniform([128, 256], low: -1, high: 1, generator: &rng)
+            let exact = a.matmul(b).scalars(as: Float.self)
+            let medium = MatrixProductBackend.withFloat32Precision(.medium) { a.matmul(b) }.scalars(as: Float.self)
+            let afterwards = a.matmul(b).scalars(as: Float.self)
+            #expect(afterwards == exact, "the scope leaked past its end")
+            #expect(MatrixProductBackend.float32Precision == .highest)
+            let worst = zip(medium, exact).map { abs($0 - $1) }.max()!
+            if MatrixProductBackend.hasNativeBFloat16 {
+                // bfloat16 keeps 8 significant bits: each of 128 products off by up to ~2^-8 relative.
+                #expect(worst > 0 && worst < 0.25, "bfloat16 products differ from Float32 by \(worst)")
+                // Both halves of the split output (rows for the caller and the worker) took the bf16 path.
+                let half = 128 * 256
+                #expect(zip(medium[..<half], exact[..<half]).contains { $0 != $1 })
+                #expect(zip(medium[half...], exact[half...]).contains { $0 != $1 })
+            } else {
+                #expect(worst == 0, "without bfloat16 instructions products stay Float32")
+            }
         }
     }
 }
