@@ -118,13 +118,25 @@ struct LayerNormKernelTests {
         #expect(empty.grad?.shape == [0, 8] && w.grad?.scalars(as: Double.self) == [Double](repeating: 0, count: 8))
     }
 
-    @Test("rows split over two threads, and a transposed view, match the reference")
+    @Test("rows split over two threads, and a transposed view, match the reference; gradients do not depend on the thread count")
     func threadsAndViews() {
         Threading.withCount(2) {
             // 1,024 rows of 160: several times the split grain.
             Self.check(Self.normal([8, 128, 160], seed: 14, dtype: .float32), normalizedShape: [160], weight: true, bias: true,
                        seed: 15, "2 threads")
         }
+        // The same bits at 1 and 2 threads (the weight and bias gradients sum over rows).
+        func gradients(threads: Int) -> [[Float]] {
+            Threading.withCount(threads) {
+                let x = Self.normal([1000, 96], seed: 18, dtype: .float32).requiringGrad()
+                let w = Self.normal([96], seed: 19, dtype: .float32).requiringGrad()
+                let b = Self.normal([96], seed: 20, dtype: .float32).requiringGrad()
+                let y = Functional.layerNorm(x, normalizedShape: [96], weight: w, bias: b)
+                (y * Self.normal([1000, 96], seed: 21, dtype: .float32)).sum().backward()
+                return [y.scalars(), x.grad!.scalars(), w.grad!.scalars(), b.grad!.scalars()]
+            }
+        }
+        #expect(gradients(threads: 1) == gradients(threads: 2))
         let view = Self.normal([6, 9], seed: 16, dtype: .float32).transpose(0, 1)   // [9, 6], not contiguous
         Self.check(view, normalizedShape: [6], weight: true, bias: true, seed: 17, "transposed view")
     }

@@ -104,35 +104,40 @@ extension Functional {
         return out
     }
 
-    /// The backward kernel: dx row by row; dγ = Σ dy·x̂ and dβ = Σ dy over the rows, each thread summing
-    /// its rows in Float64, the parts then added.
+    /// The backward kernel: dx row by row; dγ = Σ dy·x̂ and dβ = Σ dy over the rows, in Float64: each
+    /// chunk of rows (a fixed size, ``layerNormGrain`` elements) sums its own, the threads taking whole
+    /// chunks, and the chunks' sums are added in order — so the gradients do not depend on the thread
+    /// count (a command's `--threads` changes it process-wide; training must not change with it).
     private static func layerNormBackward<T: LayerNormElement>(
         _: T.Type, _ g: Tensor, _ input: Tensor, _ statistics: Tensor, rows: Int, n: Int, normalizedRank: Int, weight: Tensor?,
         _ needs: (input: Bool, weight: Bool, bias: Bool)
     ) -> (input: Tensor?, weight: Tensor?, bias: Tensor?) {
         let dx = needs.input ? Tensor(uninitializedShape: input.shape, dtype: input.dtype) : nil
+        let chunkRows = Swift.max(1, layerNormGrain / n), chunks = (rows + chunkRows - 1) / chunkRows
         let parts = layerNormParts(rows: rows, n: n)
-        // Part p's weight and bias gradients at p·2n and p·2n + n.
-        var sums = [Double](repeating: 0, count: needs.weight || needs.bias ? parts * 2 * n : 0)
+        // Chunk c's weight and bias gradients at c·2n and c·2n + n.
+        var sums = [Double](repeating: 0, count: needs.weight || needs.bias ? chunks * 2 * n : 0)
         let dy = UncheckedSendable(UnsafePointer(g.pointer(T.self))), x = UncheckedSendable(UnsafePointer(input.pointer(T.self)))
         let stats = UncheckedSendable(UnsafePointer(statistics.pointer(T.self)))
         let gamma = UncheckedSendable(weight.map { UnsafePointer($0.pointer(T.self)) })
         let out = UncheckedSendable(dx?.pointer(T.self))
         sums.withUnsafeMutableBufferPointer { buffer in
             let partials = UncheckedSendable(buffer.baseAddress)
-            Threading.parallelParts(rows, parts: parts) { part, range in
-                let start = range.lowerBound
-                let own = partials.value.map { $0 + part &* 2 &* n }
-                T.lnBackward(dy.value + start &* n, x.value + start &* n, stats.value + start, stats.value + rows + start,
-                             gamma.value, rows: range.count, n: n, out.value.map { $0 + start &* n },
-                             needs.weight ? own : nil, needs.bias ? own.map { $0 + n } : nil)
+            Threading.parallelParts(chunks, parts: Swift.min(parts, chunks)) { _, chunkRange in
+                for chunk in chunkRange {
+                    let start = chunk * chunkRows, count = Swift.min(chunkRows, rows - start)
+                    let own = partials.value.map { $0 + chunk &* 2 &* n }
+                    T.lnBackward(dy.value + start &* n, x.value + start &* n, stats.value + start, stats.value + rows + start,
+                                 gamma.value, rows: count, n: n, out.value.map { $0 + start &* n },
+                                 needs.weight ? own : nil, needs.bias ? own.map { $0 + n } : nil)
+                }
             }
         }
         // Each parameter has the normalized shape.
         let parameterShape = Array(input.shape.suffix(normalizedRank))
         func total(_ offset: Int, _ shape: [Int]) -> Tensor {
             var values = [Double](repeating: 0, count: n)
-            for p in 0..<parts { for j in 0..<n { values[j] += sums[p * 2 * n + offset + j] } }
+            for c in 0..<chunks { for j in 0..<n { values[j] += sums[c * 2 * n + offset + j] } }
             return Tensor(shape: shape, values: values, dtype: input.dtype)
         }
         return (dx, needs.weight ? total(0, parameterShape) : nil, needs.bias ? total(n, parameterShape) : nil)
