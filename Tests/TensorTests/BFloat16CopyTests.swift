@@ -107,6 +107,13 @@ struct BFloat16CopyTests {
         return out
     }
 
+    /// x·Wᵀ + b in Float64 on the rounded x and W (sums and their scales, as ``reference``), b as it is.
+    func linearReference(_ xs: [Double], _ ws: [Double], _ bs: [Double], rows: Int, inF: Int, outF: Int) -> [(Double, Double)] {
+        reference(xs, ws, m: rows, n: outF, k: inF, transA: false, transB: true).enumerated().map {
+            ($0.element.0 + bs[$0.offset % outF], $0.element.1 + abs(bs[$0.offset % outF]))
+        }
+    }
+
     func expectClose(_ got: Tensor, _ want: [(Double, Double)], _ what: String) {
         let values = got.scalars(as: Float.self)
         #expect(values.count == want.count, "\(what): \(values.count) values")
@@ -135,10 +142,7 @@ struct BFloat16CopyTests {
             }
             let (xs, ws, gs, bs) = (x.to(.float64).scalars(as: Double.self), w.to(.float64).scalars(as: Double.self),
                                     g.to(.float64).scalars(as: Double.self), b.to(.float64).scalars(as: Double.self))
-            let yWant = reference(xs, ws, m: rows, n: outF, k: inF, transA: false, transB: true).enumerated().map {
-                ($0.element.0 + bs[$0.offset % outF], $0.element.1 + abs(bs[$0.offset % outF]))
-            }
-            expectClose(y, yWant, "linear forward")
+            expectClose(y, linearReference(xs, ws, bs, rows: rows, inF: inF, outF: outF), "linear forward")
             expectClose(x.grad!, reference(gs, ws, m: rows, n: inF, k: outF, transA: false, transB: false), "linear dX")
             expectClose(w.grad!, reference(gs, xs, m: outF, n: inF, k: rows, transA: true, transB: false), "linear dW")
             let exact = x.to(.float64).matmul(w.to(.float64).transpose(0, 1)).scalars(as: Double.self)
@@ -155,10 +159,7 @@ struct BFloat16CopyTests {
                 let y = MatrixProductBackend.withFloat32Precision(.medium) { Tensor.linear(x, weight: w, bias: b) }
                 let (xs, ws, bs) = (x.to(.float64).scalars(as: Double.self), w.to(.float64).scalars(as: Double.self),
                                     b.to(.float64).scalars(as: Double.self))
-                let want = reference(xs, ws, m: rows, n: outF, k: inF, transA: false, transB: true).enumerated().map {
-                    ($0.element.0 + bs[$0.offset % outF], $0.element.1 + abs(bs[$0.offset % outF]))
-                }
-                expectClose(y, want, "wide linear forward, \(threads) threads")
+                expectClose(y, linearReference(xs, ws, bs, rows: rows, inF: inF, outF: outF), "wide linear forward, \(threads) threads")
             }
 
             // Attention-like batched products: q·kᵀ per head (8 products, each whole on one thread at 2
