@@ -57,24 +57,49 @@ func forEachInnerRun(
     shape: [Int], stridesA: [Int], stridesB: [Int],
     _ body: (_ a: Int, _ b: Int, _ out: Int, _ n: Int, _ sa: Int, _ sb: Int) -> Void
 ) {
+    forEachInnerRun(shape: shape, stridesA: stridesA, stridesB: stridesB, runs: 0..<innerRunCount(shape), body)
+}
+
+/// How many runs of the innermost dimension `shape` has (the product of the other dimensions; 1 for a
+/// scalar or a vector, 0 when a dimension is 0).
+@inline(__always)
+func innerRunCount(_ shape: [Int]) -> Int {
+    if shape.isEmpty { return 1 }
+    var runs = 1
+    for d in shape { if d == 0 { return 0 } }
+    for i in 0..<(shape.count - 1) { runs &*= shape[i] }
+    return runs
+}
+
+/// ``forEachInnerRun(shape:stridesA:stridesB:_:)`` for the runs numbered `runs` only (in row-major
+/// order, 0..<``innerRunCount(_:)``): the part of a walk that one thread takes.
+@inline(__always)
+func forEachInnerRun(
+    shape: [Int], stridesA: [Int], stridesB: [Int], runs: Range<Int>,
+    _ body: (_ a: Int, _ b: Int, _ out: Int, _ n: Int, _ sa: Int, _ sb: Int) -> Void
+) {
     let r = shape.count
+    if runs.isEmpty { return }
     if r == 0 { body(0, 0, 0, 1, 0, 0); return }
     let n = shape[r - 1]
     let sa = stridesA[r - 1], sb = stridesB[r - 1]
-    var outer = 1
-    for i in 0..<(r - 1) { outer &*= shape[i] }
-    if outer == 0 || n == 0 { return }
+    if n == 0 { return }
     if r == 1 { body(0, 0, 0, n, sa, sb); return }
     withUnsafeTemporaryAllocation(of: Int.self, capacity: 4 * (r - 1)) { scratch in
         let index = scratch.baseAddress!, dims = index + (r - 1), stA = dims + (r - 1), stB = stA + (r - 1)
-        for d in 0..<(r - 1) {
-            index[d] = 0
+        // The counter at the first run: its number written in the mixed radix of the outer dimensions.
+        var q = runs.lowerBound, offA = 0, offB = 0
+        for d in stride(from: r - 2, through: 0, by: -1) {
             dims[d] = shape[d]
             stA[d] = stridesA[d]
             stB[d] = stridesB[d]
+            index[d] = q % dims[d]
+            q /= dims[d]
+            offA &+= index[d] &* stA[d]
+            offB &+= index[d] &* stB[d]
         }
-        var offA = 0, offB = 0, out = 0
-        for _ in 0..<outer {
+        var out = runs.lowerBound &* n
+        for _ in runs {
             body(offA, offB, out, n, sa, sb)
             out &+= n
             var d = r - 2
@@ -89,5 +114,20 @@ func forEachInnerRun(
                 d -= 1
             }
         }
+    }
+}
+
+/// ``forEachInnerRun(shape:stridesA:stridesB:_:)`` with the runs split over the threads when there are
+/// at least `grain` elements per thread. `body` must only write where its own runs lead (the caller
+/// checks that no two runs share an output element).
+@inline(__always)
+func parallelForEachInnerRun(
+    shape: [Int], stridesA: [Int], stridesB: [Int], grain: Int,
+    _ body: (_ a: Int, _ b: Int, _ out: Int, _ n: Int, _ sa: Int, _ sb: Int) -> Void
+) {
+    let runs = innerRunCount(shape)
+    let n = shape.last ?? 1
+    Threading.parallelFor(runs, grain: Swift.max(1, grain / Swift.max(n, 1))) { range in
+        forEachInnerRun(shape: shape, stridesA: stridesA, stridesB: stridesB, runs: range, body)
     }
 }

@@ -107,6 +107,12 @@ public enum KernelTesting {
         return out
     }
 
+    /// Whether the strided kernels take the view (`shape`, `strides`) for distinct memory, which lets them
+    /// split its writes over the threads (a view that repeats memory is written on one thread).
+    public static func isNonOverlapping(shape: [Int], strides: [Int]) -> Bool {
+        Tensor.isNonOverlapping(shape: shape, strides: strides)
+    }
+
     /// ``product(m:n:k:_:lda:transA:_:ldb:transB:beta:_:ldc:backend:)`` with the operands rounded to
     /// bfloat16 (``Float32ProductPrecision/medium``), plus `bias` (n values) in every row when given;
     /// false when oneDNN refused it.

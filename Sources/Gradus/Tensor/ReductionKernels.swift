@@ -132,6 +132,15 @@ private struct AxisSum: DTypeVisitor {
         func sums(_ rows: Range<Int>, _ columns: Range<Int>) {
             for o in rows {
                 let d = dst.value + o &* inner
+                // Floating-point columns in blocks held in vector registers over all n rows (the loop
+                // below loads and stores each sum once per row); the same additions in the same order.
+                var first = columns.lowerBound
+                if T.self == Float.self {
+                    first = columnBlockSums(SIMD16<Float>.self, src.value + o &* n &* inner, d, n: n, inner: inner, columns: columns)
+                } else if T.self == Double.self {
+                    first = columnBlockSums(SIMD8<Double>.self, src.value + o &* n &* inner, d, n: n, inner: inner, columns: columns)
+                }
+                let columns = first..<columns.upperBound
                 for i in columns { d[i] = 0 }
                 for k in 0..<n {
                     let s = src.value + (o &* n &+ k) &* inner
@@ -146,6 +155,42 @@ private struct AxisSum: DTypeVisitor {
             Threading.parallelParts(inner, parts: Swift.min(parts, Swift.max(1, inner / 16))) { _, columns in sums(0..<outer, columns) }
         }
     }
+}
+
+/// Sums over the `n` rows (`inner` elements apart) at `source` of the columns `columns`, in blocks of
+/// four vectors of `V` and then of one vector, into `sums`: each column's values added from 0 in row
+/// order. Returns the first column not done (the narrower rest).
+@inline(__always)
+private func columnBlockSums<V: SIMD, T>(_: V.Type, _ source: UnsafeMutablePointer<T>, _ sums: UnsafeMutablePointer<T>,
+                                         n: Int, inner: Int, columns: Range<Int>) -> Int where V.Scalar: FloatingPoint {
+    let width = V.scalarCount, size = MemoryLayout<V.Scalar>.stride
+    let src = UnsafeRawPointer(source), dst = UnsafeMutableRawPointer(sums)
+    var i = columns.lowerBound
+    while i &+ 4 &* width <= columns.upperBound {
+        var a0 = V(), a1 = V(), a2 = V(), a3 = V()
+        var p = src + i &* size
+        for _ in 0..<n {
+            a0 += p.loadUnaligned(as: V.self)
+            a1 += (p + width &* size).loadUnaligned(as: V.self)
+            a2 += (p + 2 &* width &* size).loadUnaligned(as: V.self)
+            a3 += (p + 3 &* width &* size).loadUnaligned(as: V.self)
+            p += inner &* size
+        }
+        let q = dst + i &* size
+        q.storeBytes(of: a0, as: V.self)
+        (q + width &* size).storeBytes(of: a1, as: V.self)
+        (q + 2 &* width &* size).storeBytes(of: a2, as: V.self)
+        (q + 3 &* width &* size).storeBytes(of: a3, as: V.self)
+        i &+= 4 &* width
+    }
+    while i &+ width <= columns.upperBound {
+        var a = V()
+        var p = src + i &* size
+        for _ in 0..<n { a += p.loadUnaligned(as: V.self); p += inner &* size }
+        (dst + i &* size).storeBytes(of: a, as: V.self)
+        i &+= width
+    }
+    return i
 }
 
 /// `source` seen as [outer, n, inner]: the largest (or smallest) value over n and the index of its first

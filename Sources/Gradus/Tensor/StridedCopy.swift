@@ -14,12 +14,18 @@ extension Tensor {
         return out
     }
 
+    /// Copies the elements of the view (`shape`, `strides`) at `src` into the contiguous `dst`, split over
+    /// the threads by runs of the innermost dimension from ``Threading/elementwiseSplitGrain`` elements per
+    /// thread. Unit-stride runs are moved by ``ShortCopy`` (attention's heads are runs of 32 floats, where
+    /// a call to memmove per run cost more than the copy).
     static func stridedKernel<W>(_ src: UnsafeMutablePointer<W>, _ dst: UnsafeMutablePointer<W>, _ shape: [Int], _ strides: [Int]) {
         let zeros = [Int](repeating: 0, count: shape.count)
-        forEachInnerRun(shape: shape, stridesA: strides, stridesB: zeros) { a, _, o, n, sa, _ in
-            let s = src + a, d = dst + o
+        let (from, to) = (UncheckedSendable(src), UncheckedSendable(dst))
+        parallelForEachInnerRun(shape: shape, stridesA: strides, stridesB: zeros, grain: Threading.elementwiseSplitGrain) {
+            a, _, o, n, sa, _ in
+            let s = from.value + a, d = to.value + o
             if sa == 1 {
-                d.update(from: s, count: n)
+                ShortCopy.copy(d, from: s, count: n)
             } else if sa == 0 {
                 d.update(repeating: s[0], count: n)
             } else {
@@ -29,22 +35,39 @@ extension Tensor {
         }
     }
 
+    /// Whether no two elements of the view (`shape`, `strides`) are the same memory: with the dimensions
+    /// of more than one element sorted by stride, each stride passes the extent of all smaller ones
+    /// (sufficient, and true of every view that slicing, permuting and transposing make; a dimension
+    /// expanded with stride 0 fails it). An empty view has no elements to share.
+    static func isNonOverlapping(shape: [Int], strides: [Int]) -> Bool {
+        if shape.contains(0) { return true }
+        let dims = zip(shape, strides).filter { $0.0 > 1 }.sorted { Swift.abs($0.1) < Swift.abs($1.1) }
+        var extent = 1
+        for (size, stride) in dims {
+            if Swift.abs(stride) < extent { return false }
+            extent = Swift.abs(stride) * (size - 1) + extent
+        }
+        return true
+    }
+
     /// Adds a contiguous tensor `src` into this tensor's strided view (the transpose of ``stridedCopy``):
-    /// the backward of slicing. Floating-point only.
+    /// the backward of slicing. Floating-point only. Split over the threads by runs when the view's
+    /// elements are all distinct memory (``isNonOverlapping(shape:strides:)``).
     func stridedAccumulate(_ src: Tensor, strides: [Int], offset: Int) {
+        let grain = Tensor.isNonOverlapping(shape: src.shape, strides: strides) ? Threading.elementwiseSplitGrain : Int.max / 4
         func run<T: TensorFloat>(_: T.Type) {
-            let base = pointer(T.self) + offset
-            let sp = src.pointer(T.self)
+            let base = UncheckedSendable(pointer(T.self) + offset)
+            let sp = UncheckedSendable(src.pointer(T.self))
             let zeros = [Int](repeating: 0, count: src.rank)
-            forEachInnerRun(shape: src.shape, stridesA: strides, stridesB: zeros) { a, _, o, n, sa, _ in
+            parallelForEachInnerRun(shape: src.shape, stridesA: strides, stridesB: zeros, grain: grain) { a, _, o, n, sa, _ in
                 if sa == 1 {
                     // The common case (a slice along an outer axis, a chunk of rows): a unit-stride run,
                     // which the compiler vectorizes; the general loop below cannot be.
-                    let d = base + a, s = sp + o
+                    let d = base.value + a, s = sp.value + o
                     for j in 0..<n { d[j] += s[j] }
                 } else {
                     var k = a
-                    for j in 0..<n { base[k] += sp[o + j]; k &+= sa }
+                    for j in 0..<n { base.value[k] += sp.value[o + j]; k &+= sa }
                 }
             }
         }

@@ -163,13 +163,16 @@ extension Tensor {
         }
     }
 
-    /// Stores the contiguous `src` into `dst` laid out by `strides` (the inverse of `stridedKernel`).
+    /// Stores the contiguous `src` into `dst` laid out by `strides` (the inverse of `stridedKernel`), split
+    /// over the threads like it when the view's elements are distinct memory.
     static func stridedStoreKernel<W>(_ src: UnsafeMutablePointer<W>, _ dst: UnsafeMutablePointer<W>, _ shape: [Int], _ strides: [Int]) {
         let zeros = [Int](repeating: 0, count: shape.count)
-        forEachInnerRun(shape: shape, stridesA: strides, stridesB: zeros) { a, _, o, n, sa, _ in
-            let d = dst + a, s = src + o
+        let grain = isNonOverlapping(shape: shape, strides: strides) ? Threading.elementwiseSplitGrain : Int.max / 4
+        let (from, to) = (UncheckedSendable(src), UncheckedSendable(dst))
+        parallelForEachInnerRun(shape: shape, stridesA: strides, stridesB: zeros, grain: grain) { a, _, o, n, sa, _ in
+            let d = to.value + a, s = from.value + o
             if sa == 1 {
-                d.update(from: s, count: n)
+                ShortCopy.copy(d, from: s, count: n)
             } else {
                 var k = 0
                 for j in 0..<n { d[k] = s[j]; k &+= sa }
