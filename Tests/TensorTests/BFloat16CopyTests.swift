@@ -253,4 +253,66 @@ struct BFloat16CopyTests {
             }
         }
     }
+
+    @Test("rounding with column sums, on every path: the bits of a rounding alone and the sums of a column sum alone, in any column band",
+          arguments: KernelTesting.BFloat16Rounding.allCases)
+    func roundingWithColumnSums(path: KernelTesting.BFloat16Rounding) {
+        let (rows, columns) = (37, 150)
+        var rng = SeededGenerator(seed: 21)
+        var values = (0..<(rows * columns)).map { _ in Float.random(in: -300...300, using: &rng) }
+        // Specials in both halves of a 64-column block (rows 2 and 5) and in the 16-wide tail (row 30): subnormals send their
+        // group of 32 through the integer form on the AVX512_BF16 path.
+        for (i, v) in [Float.nan, .infinity, -.infinity, 0, -0.0, Float.leastNonzeroMagnitude * 1000, -Float.leastNormalMagnitude / 3, 3.4e38, 1.00390625, 1.01171875].enumerated() {
+            values[2 * columns + 3 * i] = v
+            values[5 * columns + 33 + 2 * i] = v
+            values[30 * columns + 130 + i] = v
+        }
+        for band in [0..<150, 0..<64, 16..<144, 128..<150, 5..<6, 149..<150, 70..<70] {
+            let (bits, sums) = KernelTesting.bfloat16BitsAndColumnSums(values, rows: rows, columns: band, path: path)
+            let alone = KernelTesting.bfloat16Bits(values, path: .portable)
+            let wrongBits = (0..<(rows * columns)).filter { bits[$0] != (band.contains($0 % columns) ? alone[$0] : 0) }
+            #expect(wrongBits.isEmpty, "\(path) band \(band): \(wrongBits.count) wrong roundings, first at row \(wrongBits.first.map { $0 / columns } ?? -1) column \(wrongBits.first.map { $0 % columns } ?? -1)")
+            let wrongSums = (0..<columns).filter { c in
+                var s: Float = 0
+                if band.contains(c) { for r in 0..<rows { s += values[r * columns + c] } }
+                return !(sums[c].bitPattern == s.bitPattern || (sums[c].isNaN && s.isNaN))
+            }
+            #expect(wrongSums.isEmpty, "\(path) band \(band): wrong sums of columns \(wrongSums.prefix(8))")
+        }
+        // No rows: zero sums.
+        let (_, empty) = KernelTesting.bfloat16BitsAndColumnSums([], rows: 0, columns: 0..<0, path: path)
+        #expect(empty.isEmpty)
+    }
+
+    @Test("a linear layer's bias gradient in bfloat16 is summed while the output gradient is rounded: the bits of a Float32 column sum, 1 and 2 threads",
+          arguments: [1, 2])
+    func biasGradientWithRounding(threads: Int) throws {
+        guard MatrixProductBackend.hasNativeBFloat16 else { return }
+        try Threading.withCount(threads) { () throws in
+            var rng = SeededGenerator(seed: 8)
+            // 600 rows of 200 outputs (120,000 gradient values: split over two threads at column 96).
+            let x = Tensor.uniform([600, 64], low: -1, high: 1, generator: &rng).requiringGrad()
+            let w = Tensor.uniform([200, 64], low: -1, high: 1, generator: &rng).requiringGrad()
+            let bias = Tensor.uniform([200], low: -1, high: 1, generator: &rng).requiringGrad()
+            let g = Tensor.uniform([600, 200], low: -5, high: 5, generator: &rng)
+            let (_, roundings) = KernelTesting.countingBFloat16Roundings {
+                MatrixProductBackend.withFloat32Precision(.medium) { (Tensor.linear(x, weight: w, bias: bias) * g).sum().backward() }
+            }
+            #expect(roundings == 5, "\(roundings) roundings: the output gradient is rounded once, with its sums")
+            let expected = g.sum(axes: [0]).scalars(as: Float.self)
+            #expect(try #require(bias.grad).scalars(as: Float.self) == expected)
+            // With a bias only (no product needs the rounded gradient), the plain sum.
+            let lone = Tensor.uniform([200], low: -1, high: 1, generator: &rng).requiringGrad()
+            MatrixProductBackend.withFloat32Precision(.medium) {
+                (Tensor.linear(x.detach(), weight: w.detach(), bias: lone) * g).sum().backward()
+            }
+            #expect(try #require(lone.grad).scalars(as: Float.self) == expected)
+            // createGraph records the sum, so that the bias gradient can be differentiated again.
+            let again = Tensor.uniform([200], low: -1, high: 1, generator: &rng).requiringGrad()
+            let grads = MatrixProductBackend.withFloat32Precision(.medium) {
+                Autograd.gradients(of: (Tensor.linear(x, weight: w, bias: again) * g).sum(), wrt: [again], createGraph: true)
+            }
+            #expect(grads.count == 1 && grads[0].scalars(as: Float.self) == expected)
+        }
+    }
 }

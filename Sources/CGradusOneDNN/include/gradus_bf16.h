@@ -21,6 +21,14 @@ void gradus_round_to_bf16_with(const float *x, long n, uint16_t *out, int path);
 /// The path gradus_round_to_bf16 takes on this processor (2, 1 or 0 as above).
 int gradus_round_to_bf16_best(void);
 
+/// The columns [first, last) of `rows` rows `ld` floats apart at x rounded as gradus_round_to_bf16 rounds
+/// them into out (same layout), and each column's sum over the rows into sums[first..<last]: Float32
+/// additions from 0 in row order, the order of a column sum computed alone. One pass where a linear
+/// layer's backward read its output gradient twice (rounding for the products, the bias gradient).
+/// `path` as for gradus_round_to_bf16_with.
+void gradus_round_to_bf16_column_sums(const float *x, long rows, long ld, long first, long last,
+                                      uint16_t *out, float *sums, int path);
+
 /// Elements of bfloat16 scratch a thread keeps between products (64 MiB); larger requests are
 /// allocated and freed each time.
 #define GRADUS_BF16_SCRATCH_KEPT (1L << 25)

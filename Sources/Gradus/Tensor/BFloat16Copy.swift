@@ -1,3 +1,4 @@
+import CGradusOneDNN
 import Synchronization
 
 /// A Float32 tensor's elements rounded to bfloat16 once, for the bfloat16 products that read them
@@ -41,6 +42,35 @@ final class BFloat16Copy: @unchecked Sendable {
         KernelTesting.bfloat16Roundings?.count.add(1, ordering: .relaxed)
     }
 
+    /// Rounds the contiguous Float32 matrix `matrix` (`[rows, columns]`) as ``init(rounding:)`` does and
+    /// writes each column's sum over the rows into the contiguous Float32 `sums` (`[columns]`), in one
+    /// pass: the sums are Float32 additions from 0 in row order, the bits ``Tensor/sum(axes:keepDims:)``
+    /// gives. Split over the threads by bands of columns when there are many values.
+    init(rounding matrix: Tensor, columnSumsInto sums: Tensor) {
+        invariant(matrix.dtype == .float32 && matrix.rank == 2 && matrix.isContiguous && sums.dtype == .float32
+                  && sums.isContiguous && sums.count == matrix.shape[1],
+                  "BFloat16Copy: column sums of \(matrix.shape) (\(matrix.dtype)) into \(sums.shape) (\(sums.dtype))")
+        count = matrix.count
+        values = TensorStorage(byteCount: Swift.max(1, count) * 2)
+        source = matrix.storage
+        byteOffset = matrix.byteOffset
+        version = matrix.storage.version
+        let (rows, columns) = (matrix.shape[0], matrix.shape[1])
+        let parts = count >= BFloat16Product.parallelRoundingCount ? Swift.min(Threading.count, Swift.max(1, columns / 64)) : 1
+        let (from, to, total) = (UncheckedSendable(matrix.pointer(Float.self)),
+                                 UncheckedSendable(values.pointer.assumingMemoryBound(to: UInt16.self)),
+                                 UncheckedSendable(sums.pointer(Float.self)))
+        WorkerPool.shared.run(parts: parts) { p in
+            // Bands of whole 16-column groups (the kernel's vector width), the last one taking the rest.
+            let lo = columns * p / parts / 16 * 16
+            let hi = p == parts - 1 ? columns : columns * (p + 1) / parts / 16 * 16
+            if hi > lo { gradus_round_to_bf16_column_sums(from.value, rows, columns, lo, hi, to.value, total.value, -1) }
+        }
+        withExtendedLifetime(matrix) {}
+        withExtendedLifetime(sums) {}
+        KernelTesting.bfloat16Roundings?.count.add(1, ordering: .relaxed)
+    }
+
     /// The rounded values; element i of the source is element i here.
     var pointer: UnsafePointer<UInt16> { UnsafePointer(values.pointer.assumingMemoryBound(to: UInt16.self)) }
 
@@ -67,5 +97,15 @@ final class BFloat16Copies: @unchecked Sendable {
         let made = BFloat16Copy(rounding: tensor)
         copies.withLock { $0.append(made) }
         return made
+    }
+
+    /// The sums over the rows of each column of the contiguous Float32 matrix `matrix` (`[rows, columns]`),
+    /// computed while rounding it for the products that will ask for its copy here: a linear layer's
+    /// bias gradient from the output gradient that its two gradient products read.
+    func columnSums(rounding matrix: Tensor) -> Tensor {
+        let sums = Tensor(uninitializedShape: [matrix.shape[1]], dtype: .float32)
+        let made = BFloat16Copy(rounding: matrix, columnSumsInto: sums)
+        copies.withLock { $0.append(made) }
+        return sums
     }
 }

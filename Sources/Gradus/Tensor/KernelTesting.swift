@@ -113,6 +113,25 @@ public enum KernelTesting {
         Tensor.isNonOverlapping(shape: shape, strides: strides)
     }
 
+    /// The columns `columns` of the row-major `rows`×`values.count / rows` matrix `values` rounded to
+    /// bfloat16 on `path` (the other columns of `bits` stay 0), and each of those columns' sums over the
+    /// rows (0 elsewhere): the one-pass kernel behind a linear layer's bias gradient in bfloat16.
+    public static func bfloat16BitsAndColumnSums(_ values: [Float], rows: Int, columns: Range<Int>,
+                                                 path: BFloat16Rounding) -> (bits: [UInt16], sums: [Float]) {
+        let width = rows == 0 ? 0 : values.count / rows
+        var bits = [UInt16](repeating: 0, count: values.count)
+        var sums = [Float](repeating: 0, count: width)
+        values.withUnsafeBufferPointer { v in
+            bits.withUnsafeMutableBufferPointer { o in
+                sums.withUnsafeMutableBufferPointer { s in
+                    gradus_round_to_bf16_column_sums(v.baseAddress, rows, width, columns.lowerBound, columns.upperBound,
+                                                     o.baseAddress, s.baseAddress, path.rawValue)
+                }
+            }
+        }
+        return (bits, sums)
+    }
+
     /// ``product(m:n:k:_:lda:transA:_:ldb:transB:beta:_:ldc:backend:)`` with the operands rounded to
     /// bfloat16 (``Float32ProductPrecision/medium``), plus `bias` (n values) in every row when given;
     /// false when oneDNN refused it.

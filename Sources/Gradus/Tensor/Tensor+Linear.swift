@@ -50,12 +50,20 @@ extension Tensor {
             record("linear", output: out, inputs: [input, weight, bias]) { g, _ in
                 let g2 = g.reshape([rows, outFeatures])
                 let x2 = input.reshape([rows, inFeatures])
-                // In bfloat16, both gradient products read one rounded copy of g.
+                // In bfloat16, both gradient products read one rounded copy of g; when one of them will,
+                // the bias gradient is summed in the same pass over g (not recorded: createGraph sums;
+                // one output is a row sum, added in another order).
                 let r = BFloat16Product.enabled ? BFloat16Copies() : nil
+                var biasGradient: Tensor? = nil
+                if bias.requiresGrad, let r, !GradMode.isEnabled, outFeatures > 1, g2.dtype == .float32, g2.isContiguous,
+                   input.requiresGrad && BFloat16Product.applies(m: rows, n: inFeatures, k: outFeatures, beta: 0)
+                    || weight.requiresGrad && BFloat16Product.applies(m: outFeatures, n: inFeatures, k: rows, beta: 0) {
+                    biasGradient = r.columnSums(rounding: g2)
+                }
                 return [
                     input.requiresGrad ? try matmulCore(g2, weight, transA: false, transB: false, rounding: r).reshape(input.shape) : nil,
                     weight.requiresGrad ? try matmulCore(g2, x2, transA: true, transB: false, rounding: r) : nil,
-                    bias.requiresGrad ? g2.sum(axes: [0]) : nil,
+                    bias.requiresGrad ? biasGradient ?? g2.sum(axes: [0]) : nil,
                 ]
             }
             return out
