@@ -35,6 +35,17 @@ extension Tensor {
         }
     }
 
+    /// The elements per thread from which a kernel writing into the view (`shape`, `strides`) splits its
+    /// runs: ``Threading/elementwiseSplitGrain`` when the view is large enough to split and its elements
+    /// are distinct memory (tested only then: small views, as a generated token's cache writes, skip it),
+    /// else never.
+    static func splitGrain(shape: [Int], strides: [Int]) -> Int {
+        var count = 1
+        for d in shape { count &*= d }
+        let grain = Threading.elementwiseSplitGrain
+        return count >= 2 * grain && isNonOverlapping(shape: shape, strides: strides) ? grain : Int.max / 4
+    }
+
     /// Whether no two elements of the view (`shape`, `strides`) are the same memory: with the dimensions
     /// of more than one element sorted by stride, each stride passes the extent of all smaller ones
     /// (sufficient, and true of every view that slicing, permuting and transposing make; a dimension
@@ -54,7 +65,7 @@ extension Tensor {
     /// the backward of slicing. Floating-point only. Split over the threads by runs when the view's
     /// elements are all distinct memory (``isNonOverlapping(shape:strides:)``).
     func stridedAccumulate(_ src: Tensor, strides: [Int], offset: Int) {
-        let grain = Tensor.isNonOverlapping(shape: src.shape, strides: strides) ? Threading.elementwiseSplitGrain : Int.max / 4
+        let grain = Tensor.splitGrain(shape: src.shape, strides: strides)
         func run<T: TensorFloat>(_: T.Type) {
             let base = UncheckedSendable(pointer(T.self) + offset)
             let sp = UncheckedSendable(src.pointer(T.self))

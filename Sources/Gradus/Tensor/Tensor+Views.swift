@@ -167,7 +167,7 @@ extension Tensor {
     /// over the threads like it when the view's elements are distinct memory.
     static func stridedStoreKernel<W>(_ src: UnsafeMutablePointer<W>, _ dst: UnsafeMutablePointer<W>, _ shape: [Int], _ strides: [Int]) {
         let zeros = [Int](repeating: 0, count: shape.count)
-        let grain = isNonOverlapping(shape: shape, strides: strides) ? Threading.elementwiseSplitGrain : Int.max / 4
+        let grain = splitGrain(shape: shape, strides: strides)
         let (from, to) = (UncheckedSendable(src), UncheckedSendable(dst))
         parallelForEachInnerRun(shape: shape, stridesA: strides, stridesB: zeros, grain: grain) { a, _, o, n, sa, _ in
             let d = to.value + a, s = from.value + o
