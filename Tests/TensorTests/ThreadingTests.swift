@@ -146,6 +146,29 @@ struct ThreadingTests {
         #expect(zip(sums, columns).allSatisfy { abs($0 - $1) <= 1e-3 * max(1, abs($1)) }, "\(dtype) column sums")
     }
 
+    @Test("a convolution's bias gradient, split over channels, gives the bits of one thread and each channel's sum in sample order",
+          arguments: [DType.float32, .float64])
+    func convolutionBiasGradientSplit(dtype: DType) throws {
+        // 8 samples × 37 channels × 32×30 positions: channels split unevenly between two threads.
+        var rng = SeededGenerator(seed: 31)
+        let x = Tensor.normal([8, 5, 32, 30], generator: &rng).to(dtype)
+        let w = Tensor.normal([37, 5, 3, 3], generator: &rng).to(dtype)
+        let g = (Tensor.normal([8, 37, 32, 30], generator: &rng) * 10).to(dtype)
+        func biasGradient() throws -> [Double] {
+            let b = Tensor.zeros([37], dtype: dtype).requiringGrad()
+            (Functional.conv2d(x, weight: w, bias: b, padding: (1, 1)) * g).sum().backward()
+            return try #require(b.grad).scalars(as: Double.self)
+        }
+        let one = try Threading.withCount(1) { try biasGradient() }, two = try Threading.withCount(2) { try biasGradient() }
+        #expect(one == two)
+        let gv = g.scalars(as: Double.self)
+        for o in [0, 18, 36] {
+            var total = 0.0
+            for s in 0..<8 { for p in 0..<(32 * 30) { total += gv[(s * 37 + o) * 32 * 30 + p] } }
+            #expect(abs(two[o] - total) <= (dtype == .float32 ? 1e-3 : 1e-10) * Swift.max(1, abs(total)), "\(dtype) channel \(o)")
+        }
+    }
+
     @Test("workers that fell asleep wake up for the next product")
     func workersWakeUp() throws {
         var rng = SeededGenerator(seed: 6)

@@ -442,14 +442,20 @@ enum ConvolutionKernels {
         }
     }
 
-    /// db[o] = Σ over samples and positions of dy[n, o, ·].
+    /// db[o] = Σ over samples and positions of dy[n, o, ·], the channels split over the threads (each
+    /// channel's sums added in sample order whatever the split).
     static func biasGradient<T: TensorFloat>(_ dy: UnsafePointer<T>, _ g: ConvGeometry, into db: UnsafeMutablePointer<T>) {
-        let plane = g.outPlane
-        db.update(repeating: 0, count: g.outChannels)
-        for s in 0..<g.batch {
-            for o in 0..<g.outChannels {
-                let row = dy + (s &* g.outSample &+ o &* plane)
-                db[o] += Tensor.rowSum(UnsafeMutablePointer(mutating: row), plane)
+        let plane = g.outPlane, batch = g.batch, sample = g.outSample
+        let (source, sums) = (UncheckedSendable(dy), UncheckedSendable(db))
+        let perChannel = Swift.max(1, batch &* plane)
+        Threading.parallelFor(g.outChannels, grain: Swift.max(1, Threading.elementwiseSplitGrain / perChannel)) { channels in
+            for o in channels {
+                var total: T = 0
+                for s in 0..<batch {
+                    let row = source.value + (s &* sample &+ o &* plane)
+                    total += Tensor.rowSum(UnsafeMutablePointer(mutating: row), plane)
+                }
+                sums.value[o] = total
             }
         }
     }
