@@ -206,7 +206,7 @@ void gradus_bf16_scratch_release(uint16_t *buffer) {
 #define GRADUS_BF16_PRIMITIVES 32
 typedef struct {
     long m, n, k, lda, ldb, ldc;
-    int trans_a, trans_b, sum, bias;
+    int trans_a, trans_b, sum, bias, f32;
     dnnl_primitive_t prim;
     dnnl_memory_t am, bm, cm, biasm;
 } bf16_primitive;
@@ -234,9 +234,10 @@ static void free_primitives(void *p) {
 }
 static void make_primitives_key(void) { pthread_key_create(&primitives_key, free_primitives); }
 
-// A primitive for this shape, layout, beta and bias with its memory objects; 0 or oneDNN's status.
+// A primitive for this shape, layout, beta, bias and operand type (bfloat16, or Float32 when f32) with
+// its memory objects; 0 or oneDNN's status.
 static dnnl_status_t make_entry(bf16_primitive *e, long m, long n, long k, long lda, int trans_a, long ldb, int trans_b,
-                                int sum, int bias, long ldc) {
+                                int sum, int bias, long ldc, int f32) {
     dnnl_memory_desc_t a_md, b_md, c_md, bias_md;
     const dnnl_dims_t bias_dims = {1, n}, bias_strides = {n, 1};
     const dnnl_dims_t a_dims = {m, k}, b_dims = {k, n}, c_dims = {m, n};
@@ -244,8 +245,9 @@ static dnnl_status_t make_entry(bf16_primitive *e, long m, long n, long k, long 
     const dnnl_dims_t b_strides = {trans_b ? 1 : ldb, trans_b ? ldb : 1};
     const dnnl_dims_t c_strides = {ldc, 1};
     dnnl_status_t s;
-    if ((s = dnnl_memory_desc_init_by_strides(&a_md, 2, a_dims, dnnl_bf16, a_strides)) != dnnl_success) return s;
-    if ((s = dnnl_memory_desc_init_by_strides(&b_md, 2, b_dims, dnnl_bf16, b_strides)) != dnnl_success) return s;
+    const dnnl_data_type_t operands = f32 ? dnnl_f32 : dnnl_bf16;
+    if ((s = dnnl_memory_desc_init_by_strides(&a_md, 2, a_dims, operands, a_strides)) != dnnl_success) return s;
+    if ((s = dnnl_memory_desc_init_by_strides(&b_md, 2, b_dims, operands, b_strides)) != dnnl_success) return s;
     if ((s = dnnl_memory_desc_init_by_strides(&c_md, 2, c_dims, dnnl_f32, c_strides)) != dnnl_success) return s;
     if ((s = dnnl_memory_desc_init_by_strides(&bias_md, 2, bias_dims, dnnl_f32, bias_strides)) != dnnl_success) return s;
     dnnl_matmul_desc_t desc;
@@ -272,7 +274,7 @@ done:
     if (attr) dnnl_primitive_attr_destroy(attr);
     if (s != dnnl_success) { release_entry(e); return s; }
     e->m = m; e->n = n; e->k = k; e->lda = lda; e->ldb = ldb; e->ldc = ldc;
-    e->trans_a = trans_a; e->trans_b = trans_b; e->sum = sum; e->bias = bias;
+    e->trans_a = trans_a; e->trans_b = trans_b; e->sum = sum; e->bias = bias; e->f32 = f32;
     return dnnl_success;
 }
 
@@ -281,8 +283,8 @@ int gradus_bf16_gemm(long m, long n, long k, const uint16_t *a, long lda, int tr
     return gradus_bf16_gemm_bias(m, n, k, a, lda, trans_a, b, ldb, trans_b, beta, NULL, c, ldc);
 }
 
-int gradus_bf16_gemm_bias(long m, long n, long k, const uint16_t *a, long lda, int trans_a,
-                          const uint16_t *b, long ldb, int trans_b, float beta, const float *bias, float *c, long ldc) {
+static int kept_gemm(long m, long n, long k, const void *a, long lda, int trans_a, const void *b, long ldb, int trans_b,
+                     float beta, const float *bias, float *c, long ldc, int f32) {
     pthread_once(&engine_once, make_engine);
     if (!engine) return dnnl_runtime_error;
     if (beta != 0.0f && beta != 1.0f) return dnnl_invalid_arguments;
@@ -303,7 +305,7 @@ int gradus_bf16_gemm_bias(long m, long n, long k, const uint16_t *a, long lda, i
     for (int i = 0; i < t->count && !e; i++) {
         bf16_primitive *x = &t->entries[i];
         if (x->m == m && x->n == n && x->k == k && x->lda == lda && x->ldb == ldb && x->ldc == ldc &&
-            x->trans_a == trans_a && x->trans_b == trans_b && x->sum == sum && x->bias == with_bias) e = x;
+            x->trans_a == trans_a && x->trans_b == trans_b && x->sum == sum && x->bias == with_bias && x->f32 == f32) e = x;
     }
     if (!e) {
         // A free slot, else the oldest one (round robin).
@@ -314,7 +316,7 @@ int gradus_bf16_gemm_bias(long m, long n, long k, const uint16_t *a, long lda, i
             t->next = (t->next + 1) % GRADUS_BF16_PRIMITIVES;
             release_entry(e);
         }
-        if ((s = make_entry(e, m, n, k, lda, trans_a, ldb, trans_b, sum, with_bias, ldc)) != dnnl_success) {
+        if ((s = make_entry(e, m, n, k, lda, trans_a, ldb, trans_b, sum, with_bias, ldc, f32)) != dnnl_success) {
             // Leave the slot empty (zeroed entries match no product: m of 0 never reaches here).
             return s;
         }
@@ -327,6 +329,16 @@ int gradus_bf16_gemm_bias(long m, long n, long k, const uint16_t *a, long lda, i
                                {DNNL_ARG_BIAS, e->biasm}};
     if ((s = dnnl_primitive_execute(e->prim, t->stream, with_bias ? 4 : 3, args)) != dnnl_success) return s;
     return dnnl_stream_wait(t->stream);
+}
+
+int gradus_bf16_gemm_bias(long m, long n, long k, const uint16_t *a, long lda, int trans_a,
+                          const uint16_t *b, long ldb, int trans_b, float beta, const float *bias, float *c, long ldc) {
+    return kept_gemm(m, n, k, a, lda, trans_a, b, ldb, trans_b, beta, bias, c, ldc, 0);
+}
+
+int gradus_f32_gemm_bias(long m, long n, long k, const float *a, long lda, int trans_a,
+                         const float *b, long ldb, int trans_b, const float *bias, float *c, long ldc) {
+    return kept_gemm(m, n, k, a, lda, trans_a, b, ldb, trans_b, 0.0f, bias, c, ldc, 1);
 }
 
 static _Thread_local int precision_scope = 0;

@@ -102,4 +102,47 @@ struct MatrixProductBackendTests {
         #expect(choice == .oneDNN)
         #expect(warning?.contains("GRADUS_MATRIX_BACKEND=mkl") == true)
     }
+
+    @Test("a linear layer's product with its bias (oneDNN adds it in the product when large, rows filled first when small) against Float64, with gradients: row and column bands, a transposed weight, a strided bias",
+          arguments: [1, 2])
+    func linearWithBias(threads: Int) throws {
+        try Threading.withCount(threads) { () throws in
+            // (rows, in, out): 300 rows (row bands), 40 rows × 2000 outputs (column bands: the bias
+            // offset per band), and 6 × 10 × 7 (under oneDNN's size: bias rows then the product).
+            for (rows, inputs, outputs) in [(300, 64, 200), (40, 64, 2000), (6, 10, 7)] {
+                for transposedWeight in [false, true] {
+                    let xv = values(rows * inputs, seed: 1), wv = values(outputs * inputs, seed: 2)
+                    let bv = values(2 * outputs, seed: 3)
+                    let x = Tensor(shape: [rows, inputs], values: xv).requiringGrad()
+                    // The weight as stored [out, in], or as the transpose of a stored [in, out].
+                    let stored = transposedWeight
+                        ? Tensor(shape: [inputs, outputs], values: (0..<(inputs * outputs)).map { wv[($0 % outputs) * inputs + $0 / outputs] }).requiringGrad()
+                        : Tensor(shape: [outputs, inputs], values: wv).requiringGrad()
+                    let w = transposedWeight ? stored.transpose(0, 1) : stored
+                    // Every other value of a longer tensor: a strided view.
+                    let base = Tensor(shape: [2 * outputs], values: bv).requiringGrad()
+                    let bias = base.slice(axis: 0, step: 2)
+                    let y = Tensor.linear(x, weight: w, bias: bias)
+                    let got = y.scalars(as: Float.self)
+                    var worst = 0.0
+                    for r in 0..<rows {
+                        for o in 0..<outputs {
+                            var sum = Double(bv[2 * o]), scale = abs(Double(bv[2 * o]))
+                            for i in 0..<inputs {
+                                let term = Double(xv[r * inputs + i]) * Double(wv[o * inputs + i])
+                                sum += term; scale += abs(term)
+                            }
+                            worst = Swift.max(worst, abs(Double(got[r * outputs + o]) - sum) / Swift.max(scale, 1e-30))
+                        }
+                    }
+                    #expect(worst < 1e-6, "\(rows)×\(inputs)→\(outputs) transposed \(transposedWeight): relative error \(worst)")
+                    // The bias gradient reaches the strided view's elements of the base, zeros between.
+                    y.sum().backward()
+                    let gb = try #require(base.grad).scalars(as: Float.self)
+                    #expect(gb == (0..<(2 * outputs)).map { $0 % 2 == 0 ? Float(rows) : 0 })
+                    #expect(x.grad != nil && stored.grad != nil)
+                }
+            }
+        }
+    }
 }

@@ -53,6 +53,13 @@ int gradus_bf16_gemm(long m, long n, long k, const uint16_t *a, long lda, int tr
 /// rows written first and read back by the product.
 int gradus_bf16_gemm_bias(long m, long n, long k, const uint16_t *a, long lda, int trans_a,
                           const uint16_t *b, long ldb, int trans_b, float beta, const float *bias, float *c, long ldc);
+
+/// c = op(a)·op(b) + bias (in every row) with a, b, bias and c in Float32, through the same kept
+/// matmul primitives as the bfloat16 products: a linear layer's forward product, which with dnnl_sgemm
+/// needed rows filled with the bias first and read back (beta 1). Returns 0 on success, oneDNN's status
+/// otherwise (nothing written).
+int gradus_f32_gemm_bias(long m, long n, long k, const float *a, long lda, int trans_a,
+                         const float *b, long ldb, int trans_b, const float *bias, float *c, long ldc);
 #endif
 
 #ifndef GRADUS_PRECISION_SCOPE_H

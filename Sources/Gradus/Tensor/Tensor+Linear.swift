@@ -22,13 +22,15 @@ extension Tensor {
             // Strided inputs are copied once, recorded, so that backward reshapes the copy for free.
             let input = input.isContiguous ? input : input.contiguous()
             let weight = weight.isBLASReadable ? weight : weight.contiguous()
-            guard let bias else {
+            guard let requestedBias = bias else {
                 return input.rank == 1
                     ? try matmulCore(input.unsqueeze(0), weight, transA: false, transB: true).squeeze(0)
                     : try matmulCore(input, weight, transA: false, transB: true)
             }
-            try require(bias.shape == [outFeatures] && bias.dtype == weight.dtype,
-                         "linear: bias shape \(bias.shape) must be [\(outFeatures)] for weight shape \(weight.shape)", .shapeMismatch)
+            try require(requestedBias.shape == [outFeatures] && requestedBias.dtype == weight.dtype,
+                         "linear: bias shape \(requestedBias.shape) must be [\(outFeatures)] for weight shape \(weight.shape)", .shapeMismatch)
+            // The kernels read the bias as `outFeatures` contiguous values: a strided view is copied (recorded).
+            let bias = requestedBias.isContiguous ? requestedBias : requestedBias.contiguous()
             let rows = input.shape.dropLast().reduce(1, *)   // not count / inFeatures, which is 0 when inFeatures is
             let out = Tensor(uninitializedShape: Array(input.shape.dropLast()) + [outFeatures], dtype: input.dtype)
             // A weight that is a transposed view goes to BLAS as it is stored, with the flag flipped.
@@ -38,6 +40,11 @@ extension Tensor {
                 // product to read back cost more than a third of its time).
                 gemm(input, 0, w, 0, out, 0, m: rows, n: outFeatures, k: inFeatures, transA: false, transB: wTransposed,
                      rounded: pair, bias: bias)
+            } else if input.dtype == .float32,
+                      OneDNNProduct.gemmWithBias(m: rows, n: outFeatures, k: inFeatures, input.pointer(Float.self), lda: inFeatures,
+                                                 w.pointer(Float.self), ldb: wTransposed ? inFeatures : outFeatures, transB: wTransposed,
+                                                 bias: bias.pointer(Float.self), out.pointer(Float.self)) {
+                // Float32 on oneDNN: its product adds the bias too.
             } else {
                 // The bias in every row (the product then adds to it), over the threads when large.
                 let rowBytes = outFeatures * input.dtype.byteSize
