@@ -109,8 +109,8 @@ enum OneDNNProduct {
     /// ``RawBLAS/ProductSplit`` cuts the output; false (nothing to rely on in c) when oneDNN is not the
     /// active backend, the product is too small for it, or oneDNN refused a band. A linear layer's
     /// forward product: with dnnl_sgemm it ran on rows filled with the bias and read them back (beta
-    /// 1), 6-16% slower on transformer_l128's products (one Zen 5 core, `scripts/roofline` aside:
-    /// 4096×128·128×512 2.80 → 2.40 ms).
+    /// 1), 6-16% slower on transformer_l128's products (measured alone on one Zen 5 core:
+    /// 4096×128·128×512 2.80 ms against 2.40; docs/benchmarks.md, fifteenth session).
     static func gemmWithBias(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int,
                              _ b: UnsafePointer<Float>, ldb: Int, transB: Bool,
                              bias: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>) -> Bool {

@@ -1,5 +1,6 @@
-// The affine map of a fully connected layer as one fused primitive: y = x·Wᵀ + b computed by a single
-// BLAS call that adds into rows pre-filled with the bias, with its own backward rule.
+// The affine map of a fully connected layer as one fused primitive: y = x·Wᵀ + b computed by one
+// product that adds the bias (oneDNN's matmul with a bias row; with OpenBLAS, or below oneDNN's size, a
+// product that adds into rows pre-filled with the bias), with its own backward rule.
 
 extension Tensor {
     /// x·Wᵀ + b over the last dimension of `input`, like `torch.nn.functional.linear`.
