@@ -30,44 +30,43 @@ final class BFloat16Copy: @unchecked Sendable {
 
     /// Rounds the elements of the Float32 `tensor` (in its logical order) to bfloat16, over the threads
     /// when there are many.
-    init(rounding tensor: Tensor) {
+    convenience init(rounding tensor: Tensor) {
         invariant(tensor.dtype == .float32, "BFloat16Copy: a \(tensor.dtype) tensor reached bfloat16 rounding")
-        count = tensor.count
-        values = TensorStorage(byteCount: Swift.max(1, count) * 2)
-        source = tensor.viewStrides == nil ? tensor.storage : nil
-        byteOffset = tensor.byteOffset
-        version = tensor.storage.version
-        BFloat16Product.round(tensor.pointer(Float.self), count: count, into: values.pointer.assumingMemoryBound(to: UInt16.self))
-        withExtendedLifetime(tensor) {}
-        KernelTesting.bfloat16Roundings?.count.add(1, ordering: .relaxed)
+        self.init(tensor) { BFloat16Product.round(tensor.pointer(Float.self), count: tensor.count, into: $0) }
     }
 
     /// Rounds the contiguous Float32 matrix `matrix` (`[rows, columns]`) as ``init(rounding:)`` does and
     /// writes each column's sum over the rows into the contiguous Float32 `sums` (`[columns]`), in one
     /// pass: the sums are Float32 additions from 0 in row order, the bits ``Tensor/sum(axes:keepDims:)``
     /// gives. Split over the threads by bands of columns when there are many values.
-    init(rounding matrix: Tensor, columnSumsInto sums: Tensor) {
+    convenience init(rounding matrix: Tensor, columnSumsInto sums: Tensor) {
         invariant(matrix.dtype == .float32 && matrix.rank == 2 && matrix.isContiguous && sums.dtype == .float32
                   && sums.isContiguous && sums.count == matrix.shape[1],
                   "BFloat16Copy: column sums of \(matrix.shape) (\(matrix.dtype)) into \(sums.shape) (\(sums.dtype))")
-        count = matrix.count
-        values = TensorStorage(byteCount: Swift.max(1, count) * 2)
-        source = matrix.storage
-        byteOffset = matrix.byteOffset
-        version = matrix.storage.version
         let (rows, columns) = (matrix.shape[0], matrix.shape[1])
-        let parts = count >= BFloat16Product.parallelRoundingCount ? Swift.min(Threading.count, Swift.max(1, columns / 64)) : 1
-        let (from, to, total) = (UncheckedSendable(matrix.pointer(Float.self)),
-                                 UncheckedSendable(values.pointer.assumingMemoryBound(to: UInt16.self)),
-                                 UncheckedSendable(sums.pointer(Float.self)))
-        WorkerPool.shared.run(parts: parts) { p in
-            // Bands of whole 16-column groups (the kernel's vector width), the last one taking the rest.
-            let lo = columns * p / parts / 16 * 16
-            let hi = p == parts - 1 ? columns : columns * (p + 1) / parts / 16 * 16
-            if hi > lo { gradus_round_to_bf16_column_sums(from.value, rows, columns, lo, hi, to.value, total.value, -1) }
+        let parts = matrix.count >= BFloat16Product.parallelRoundingCount ? Swift.min(Threading.count, Swift.max(1, columns / 64)) : 1
+        let (from, total) = (UncheckedSendable(matrix.pointer(Float.self)), UncheckedSendable(sums.pointer(Float.self)))
+        self.init(matrix) { out in
+            let to = UncheckedSendable(out)
+            WorkerPool.shared.run(parts: parts) { p in
+                // Bands of whole 16-column groups (the kernel's vector width), the last one taking the rest.
+                let lo = columns * p / parts / 16 * 16
+                let hi = p == parts - 1 ? columns : columns * (p + 1) / parts / 16 * 16
+                if hi > lo { gradus_round_to_bf16_column_sums(from.value, rows, columns, lo, hi, to.value, total.value, -1) }
+            }
         }
-        withExtendedLifetime(matrix) {}
         withExtendedLifetime(sums) {}
+    }
+
+    /// A copy of `tensor`'s place and version whose values `round` writes (`tensor.count` of them).
+    private init(_ tensor: Tensor, round: (UnsafeMutablePointer<UInt16>) -> Void) {
+        count = tensor.count
+        values = TensorStorage(byteCount: Swift.max(1, count) * 2)
+        source = tensor.viewStrides == nil ? tensor.storage : nil
+        byteOffset = tensor.byteOffset
+        version = tensor.storage.version
+        round(values.pointer.assumingMemoryBound(to: UInt16.self))
+        withExtendedLifetime(tensor) {}
         KernelTesting.bfloat16Roundings?.count.add(1, ordering: .relaxed)
     }
 
