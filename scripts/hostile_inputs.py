@@ -546,6 +546,10 @@ predict_case("npy_shape_1e12", npy_bytes(shape=(10 ** 12,), payload=f32([1.0] * 
 predict_case("npy_shape_1e12_by_64", npy_bytes(shape=(10 ** 12, 64), payload=f32([1.0] * 64)), ["npy_shape_1e12_by_64.npy"])
 predict_case("npy_shape_overflow", npy_bytes(shape=(2 ** 62, 2 ** 62, 16), payload=b""), ["npy_shape_overflow.npy"])
 predict_case("npy_shape_dim_overflow", npy_bytes(shape=(10 ** 30,), payload=b""), ["npy_shape_dim_overflow.npy"])
+predict_case("npy_shape_zero_dim_overflow", npy_bytes(shape=(0, 2 ** 40, 2 ** 40), payload=b""),
+             ["npy_shape_zero_dim_overflow.npy", "overflow"], note="no element, but strides that overflow")
+predict_case("npy_shape_zero_dim_overflow_fortran", npy_bytes(shape=(0, 2 ** 40, 2 ** 40), payload=b"", fortran=True),
+             ["npy_shape_zero_dim_overflow_fortran.npy", "overflow"])
 predict_case("npy_shape_negative", npy_bytes(shape=(-1, 64), payload=f32([1.0] * 64)), ["npy_shape_negative.npy"])
 predict_case("npy_dtype_complex", npy_bytes(descr="<c16", shape=(1, 64), payload=bytes(16 * 64)), ["npy_dtype_complex.npy", "c16"])
 predict_case("npy_dtype_object", npy_bytes(descr="|O", shape=(1, 64), payload=bytes(8 * 64)), ["npy_dtype_object.npy"])
@@ -932,6 +936,7 @@ CKPT = [
     ("outputs_1e9", cfg_set("model", "outputs", 10 ** 9), [("{f}", "output", "1000000000")], CKPT_LOADERS),
     ("outputs_zero", cfg_set("model", "outputs", 0), [("{f}", "output")], ("evaluate", "predict")),
     ("inputshape_overflow", cfg_set("model", "inputShape", [2 ** 32, 2 ** 32, 2 ** 32]), [("{f}", "input")], CKPT_LOADERS),
+    ("inputshape_product_overflow", cfg_set("model", "inputShape", [2 ** 24, 2 ** 24, 2 ** 24]), [("{f}", "input")], CKPT_LOADERS),
     ("inputshape_negative", cfg_set("model", "inputShape", [-8, -8]), [("{f}", "input")], CKPT_LOADERS),
     ("inputshape_empty", cfg_set("model", "inputShape", []), [("{f}", "input")], ("evaluate", "predict")),
     ("weight_dtype_i32", corrupt_tensors(_dtype_i32), [("{f}", "weight", "dtype")], CKPT_LOADERS),

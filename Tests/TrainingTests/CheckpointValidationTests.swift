@@ -12,8 +12,13 @@ struct CheckpointValidationTests {
         #expect(ModelSpec(architecture: .mlp, inputShape: [1 << 24, 1 << 24, 1 << 24], hidden: [1 << 24], outputs: 1).parameterCount == nil)
         for spec in [ModelSpec(architecture: .mlp, inputShape: [8], hidden: [4_000_000_000], outputs: 2),
                      ModelSpec(architecture: .mlp, inputShape: [8], hidden: [4], outputs: 1_000_000_000),
-                     ModelSpec(architecture: .mlp, inputShape: [-8, 8], hidden: [4], outputs: 2)] {
+                     ModelSpec(architecture: .mlp, inputShape: [-8, 8], hidden: [4], outputs: 2),
+                     // Each size within the limit, their product not (it overflowed before it was checked).
+                     ModelSpec(architecture: .mlp, inputShape: [1 << 24, 1 << 24, 1 << 24], hidden: [4], outputs: 2),
+                     ModelSpec(architecture: .mlp, inputShape: [1 << 13, 1 << 12], hidden: [4], outputs: 2)] {
             #expect(throws: TrainingError.self) { try spec.validate() }
+            _ = spec.summary   // no trap, even for a spec that validation refuses
+            _ = try? spec.checkMemory(source: "--input-shape")
         }
         let wide = ModelSpec(architecture: .mlp, inputShape: [1 << 14], hidden: [1 << 14], outputs: 10)   // 268M parameters
         try wide.validate()

@@ -61,6 +61,22 @@ struct InterruptionTests {
         #expect(resumedHistory.map(\.testAccuracy) == fullHistory.map(\.testAccuracy))
     }
 
+    @Test("a finished one-cycle run resumed on data with fewer batches per epoch is refused, not stepped past its schedule")
+    func finishedOneCycleOnSmallerData() throws {
+        let dir = try temporaryFolder("onecycle-resume")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let csv = dir + "/blobs.csv"
+        try writeBlobsCSV(to: csv)   // 72 training samples: 5 batches of 16, 20 steps in 4 epochs
+        _ = try TrainingRun(config: config(csv, schedule: .onecycle), outputDirectory: dir + "/run").run()
+        try writeBlobsCSV(to: csv, count: 75)   // 60 training samples: 4 batches, a 16-step schedule
+        do {
+            _ = try TrainingRun(resuming: dir + "/run/checkpoint.safetensors").run()
+            Issue.record("the resumed run was not refused")
+        } catch let error as TrainingError {
+            #expect(error.message.contains("step 20") && error.message.contains("4 batches per epoch"))
+        }
+    }
+
     @Test("a second run on a folder in use is refused; stale temporary files are removed by the next run")
     func folderLockAndLeftovers() throws {
         let dir = try temporaryFolder("lock")

@@ -171,21 +171,26 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
 }
 
 /// A batch being prepared on a background thread.
+///
+/// The background thread has no ``GradusError/catching(_:)`` scope of the caller's, so the work runs in
+/// a scope of its own: a batch that fails (samples of different shapes, a label out of range) is
+/// dropped there, and ``wait()`` returns nil, so that the caller prepares it again on its own thread,
+/// where the failure goes to the caller's scope (or stops the program with its message, outside one).
 final class PendingBatch<Value: Sendable>: Sendable {
     private let done = DispatchSemaphore(value: 0)
     private let result = Locked<Value?>(nil)
 
     init(_ work: @escaping @Sendable () -> Value) {
         DispatchQueue.global(qos: .userInitiated).async { [self] in
-            let batch = work()
+            let batch = try? GradusError.catching { work() }
             result.withLock { $0 = batch }
             done.signal()
         }
     }
 
-    /// Blocks until the batch is ready and returns it.
-    func wait() -> Value {
+    /// Blocks until the batch is ready and returns it; nil when preparing it failed.
+    func wait() -> Value? {
         done.wait()
-        return result.withLock { $0! }
+        return result.withLock { $0 }
     }
 }

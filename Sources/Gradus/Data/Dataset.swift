@@ -107,10 +107,36 @@ public struct TensorDataset: Dataset {
     /// let data = TensorDataset(Tensor.normal([10, 3]), Tensor(labels: Array(repeating: 0, count: 10)))
     /// ```
     public init(_ inputs: Tensor, _ targets: Tensor) {
-        invariant(inputs.rank >= 1 && targets.rank >= 1 && inputs.shape[0] == targets.shape[0],
-                     "TensorDataset: inputs \(inputs.shape) and targets \(targets.shape) must share their first dimension")
+        // Shapes that do not fit: recorded inside a `GradusError.catching` scope (the dataset is then
+        // empty), a stop with the message outside one.
+        let fits = checkedEvenAfterFailure(or: false) { try Self.checkRows(inputs, targets); return true }
+        self.inputs = fits ? inputs.detach() : Tensor.placeholder()
+        self.targets = fits ? targets.detach() : Tensor.placeholder()
+    }
+
+    /// Creates a dataset from tensors that come from outside the program (files, a request), checked:
+    /// it throws where ``init(_:_:)`` would stop. For class labels with a known number of classes,
+    /// ``init(_:labels:classCount:)`` also checks every label.
+    ///
+    /// - Parameters:
+    ///   - inputs: the features, `[n, ...]`.
+    ///   - targets: the targets, `[n, ...]` (regression values, labels, anything per sample).
+    /// - Throws: ``GradusError`` (`.shapeMismatch`) naming both shapes when their first dimensions differ
+    ///   or either is a scalar.
+    ///
+    /// ```swift
+    /// let data = try TensorDataset(validating: try NPYReader.read("x.npy"), targets: try NPYReader.read("y.npy"))
+    /// ```
+    public init(validating inputs: Tensor, targets: Tensor) throws {
+        try Self.checkRows(inputs, targets)
         self.inputs = inputs.detach()
         self.targets = targets.detach()
+    }
+
+    /// Checks that `inputs` and `targets` hold the same number of samples along their first dimension.
+    private static func checkRows(_ inputs: Tensor, _ targets: Tensor) throws {
+        try require(inputs.rank >= 1 && targets.rank >= 1 && inputs.shape[0] == targets.shape[0],
+                    "TensorDataset: inputs \(inputs.shape) and targets \(targets.shape) must share their first dimension", .shapeMismatch)
     }
 
     /// A classification dataset whose labels are checked against a declared number of classes: for
@@ -201,6 +227,7 @@ public struct TensorDataset: Dataset {
 /// choose the same rows.
 func holdOutIndices(count: Int, fraction: Double, seed: UInt64, op: String) throws -> (train: [Int], validation: [Int]) {
     try require(fraction >= 0 && fraction <= 1, "\(op): fraction \(fraction) is not in [0, 1]")
+    try require(count >= 1, "\(op): the data set is empty; there is no sample to hold out")
     let held = Swift.max(1, Int((Double(count) * fraction).rounded()))
     let nTrain = Int((Double(count) * (Double(count - held) / Double(count))).rounded(.down))
     let parts = try splitIndices(count: count, lengths: [nTrain, count - nTrain], seed: seed)

@@ -58,16 +58,28 @@ enum FileBytes {
         throw DataError(.io, file: path, "\(kind), not a regular file")
     }
 
-    /// The product of `dims`, or an `.overflow` error naming `file`.
+    /// The product of `dims`, or an `.overflow` error naming `file`. The dimensions other than zero must
+    /// multiply to at most ``Tensor/maximumElementCount`` too: a shape such as `[0, 2^40, 2^40]` holds no
+    /// element, but the strides of a tensor of that shape would overflow.
     static func product(_ dims: [Int], file: String, what: String) throws -> Int {
-        var n = 1
+        var nonZero = 1, hasZero = false
         for d in dims {
             guard d >= 0 else { throw DataError(.badHeader, file: file, "\(what) \(dims) has a negative dimension") }
-            let (p, o) = n.multipliedReportingOverflow(by: d)
-            guard !o else { throw DataError(.overflow, file: file, "\(what) \(dims): the element count overflows") }
-            n = p
+            if d == 0 { hasZero = true; continue }
+            let (p, o) = nonZero.multipliedReportingOverflow(by: d)
+            guard !o, p <= Tensor.maximumElementCount else {
+                throw DataError(.overflow, file: file, "\(what) \(dims): the element count overflows")
+            }
+            nonZero = p
         }
-        return n
+        return hasZero ? 0 : nonZero
+    }
+
+    /// Checks that a decoded tensor of `count` elements of `dtype` fits in the ``MemoryBudget`` (a file
+    /// of small integers decodes to eight times its size as `int64`): `.tooLarge` naming `file` if not.
+    static func checkDecoded(_ count: Int, _ dtype: DType, file: String, what: String) throws {
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.byteSize)
+        try MemoryBudget.check(overflow ? nil : bytes, for: "\(what), decoded as \(dtype),", source: file)
     }
 
     /// `count * size` bytes, or an `.overflow` error.

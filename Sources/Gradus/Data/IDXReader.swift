@@ -104,6 +104,7 @@ public enum IDXReader {
         if outType == .int64 && (header.elementType == .float32 || header.elementType == .float64) {
             throw DataError(.unsupported, file: file, "cannot read \(header.elementType) elements as int64")
         }
+        try FileBytes.checkDecoded(count, outType, file: file, what: "the IDX data of shape \(header.shape)")
         let out = Tensor(uninitializedShape: header.shape, dtype: outType)
         let start = cursor.offset
         bytes.withUnsafeBytes { raw in

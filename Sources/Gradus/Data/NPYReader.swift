@@ -170,6 +170,7 @@ public enum NPYReader {
                                 "element \(i) of the \(h.descr) data is \(bits64(i)), above the int64 maximum \(Int64.max)")
             }
         }
+        try FileBytes.checkDecoded(count, h.dtype, file: file, what: "the array of shape \(h.shape)")
         let out = Tensor(uninitializedShape: h.shape, dtype: h.dtype)
         let shape = h.shape, fortran = h.fortranOrder && h.shape.count > 1
         if !fortran && !big && h.itemSize == h.dtype.byteSize {

@@ -88,6 +88,22 @@ func checked<R>(or fallback: @autoclosure () -> R, _ body: () throws -> R) -> R 
     do { return try body() } catch { return ErrorScope.fail(error, fallback) }
 }
 
+/// Runs the body of an operation that reads no tensor made in the scope — a creation function
+/// (``Tensor/zeros(_:dtype:)``, random tensors, tensors from arrays) or an initializer of a given
+/// tensor: unlike ``checked(_:)`` it also runs in a scope that has already failed, because its result
+/// does not depend on what failed before. A layer built after a request's first error gets real
+/// parameters (the layer's own code writes into them), not empty placeholders.
+@inline(__always)
+func checkedEvenAfterFailure(_ body: () throws -> Tensor) -> Tensor {
+    do { return try body() } catch { return ErrorScope.fail(error, Tensor.placeholder) }
+}
+
+/// ``checkedEvenAfterFailure(_:)`` for bodies that return something else than a tensor.
+@inline(__always)
+func checkedEvenAfterFailure<R>(or fallback: @autoclosure () -> R, _ body: () throws -> R) -> R {
+    do { return try body() } catch { return ErrorScope.fail(error, fallback) }
+}
+
 extension Tensor {
     /// What a failed operation returns inside a ``GradusError/catching(_:)`` scope: an empty float32 tensor.
     static func placeholder() -> Tensor { Tensor(uninitializedShape: [0], dtype: .float32) }

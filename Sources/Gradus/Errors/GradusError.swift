@@ -39,6 +39,8 @@ public struct GradusError: Error, CustomStringConvertible, Sendable, Equatable {
         case autograd
         /// A NaN or infinity found by ``AnomalyMode`` in an operation's result or gradient.
         case nonFinite
+        /// Memory for a tensor that the system would not give (a shape too large for the machine).
+        case outOfMemory
 
         /// The kind's name, as in error messages (`"shapeMismatch"`).
         public var description: String { rawValue }

@@ -31,7 +31,7 @@ public enum HeatMap {
         var body = "<text x=\"10\" y=\"24\" font-size=\"16\" font-weight=\"bold\">\(MetricsPlot.escape(title))</text>\n"
         var x = 10.0, height = 40.0
         for panel in panels {
-            let (svg, w, h) = grid.map { gridPanel(panel.name, panel.values, grid: $0, left: x, top: 40) }
+            let (svg, w, h) = drawnGrid(grid, count: panel.values.count).map { gridPanel(panel.name, panel.values, grid: $0, left: x, top: 40) }
                 ?? barPanel(panel.name, panel.values, names: featureNames, left: x, top: 40)
             body += svg
             x += w + 20
@@ -85,6 +85,15 @@ public enum HeatMap {
         return m > 0 ? m : 1
     }
 
+    /// `grid` as `[height, width]` when it is two sizes ≥ 1, cut to the rows that `count` values reach
+    /// (and, when they fill less than one row, to their number of columns); nil otherwise (the values
+    /// are drawn as bars).
+    static func drawnGrid(_ grid: [Int]?, count: Int) -> [Int]? {
+        guard let grid, grid.count == 2, grid[0] >= 1, grid[1] >= 1 else { return nil }
+        let rows = Swift.min(grid[0], count / grid[1] + (count % grid[1] == 0 ? 0 : 1))
+        return [rows, rows <= 1 ? Swift.min(grid[1], Swift.max(count, 1)) : grid[1]]
+    }
+
     static func gridPanel(_ name: String, _ values: [Double], grid: [Int], left: Double, top: Double) -> (String, Double, Double) {
         let (h, w) = (grid[0], grid[1])
         let cell = Swift.max(4.0, Swift.min(32.0, 280.0 / Double(Swift.max(h, w))))
@@ -92,7 +101,7 @@ public enum HeatMap {
         var s = "<text x=\"\(left)\" y=\"\(top + 12)\" font-size=\"13\">\(MetricsPlot.escape(name)) (max |v| \(String(format: "%.3g", m)))</text>\n"
         let y0 = top + 20
         for i in 0..<h {
-            for j in 0..<w where i * w + j < values.count {
+            for j in 0..<Swift.min(w, values.count - i * w) {
                 let c = color(values[i * w + j] / m)
                 s += "<rect x=\(q(left + Double(j) * cell)) y=\(q(y0 + Double(i) * cell)) width=\(q(cell)) height=\(q(cell)) fill=\"rgb(\(c.r),\(c.g),\(c.b))\"/>\n"
             }
@@ -147,7 +156,7 @@ public enum HeatMap {
     ///
     /// - Parameters:
     ///   - values: the values.
-    ///   - grid: `[height, width]` for image data, or nil for bars.
+    ///   - grid: `[height, width]` for image data, or nil for bars (as is a grid that is not two sizes ≥ 1).
     ///   - featureNames: bar labels.
     ///   - color: use ANSI colours.
     /// - Returns: the lines, joined by newlines.
@@ -159,11 +168,11 @@ public enum HeatMap {
         let m = scale(values)
         let ramp = Array(" .:-=+*#%@")
         var lines: [String] = []
-        if let grid {
+        if let grid = drawnGrid(grid, count: values.count) {
             let (h, w) = (grid[0], grid[1])
             for i in 0..<h {
                 var line = ""
-                for j in 0..<w where i * w + j < values.count {
+                for j in 0..<Swift.min(w, values.count - i * w) {
                     let v = values[i * w + j] / m
                     if color {
                         let c = self.color(v)

@@ -243,6 +243,9 @@ public enum SafeTensors {
             throw DataError(.badHeader, file: file, "the tensors cover \(position) bytes but the data region holds \(dataSize)")
         }
 
+        // Decoded, 8- and 16-bit elements take 2-8 times their bytes in the file.
+        let decodedBytes = infos.reduce(0) { $0 + ($1.end - $1.begin) / dtypes[$1.dtype]!.size * dtypes[$1.dtype]!.dtype.byteSize }
+        try MemoryBudget.check(decodedBytes, for: "the \(infos.count) tensors, decoded,", source: file)
         var tensors: [String: Tensor] = [:]
         bytes.withUnsafeBytes { raw in
             for info in infos {

@@ -60,7 +60,7 @@ public enum Init {
     /// Init.fans([6, 1, 5, 5])   // (25, 150)
     /// ```
     public static func fans(_ shape: [Int]) -> (fanIn: Int, fanOut: Int) {
-        checked(or: (0, 0)) {
+        checkedEvenAfterFailure(or: (0, 0)) {
             try require(shape.count >= 2, "Init.fans: needs a tensor with at least 2 dimensions, got shape \(shape)", .shapeMismatch)
             let receptive = shape.dropFirst(2).reduce(1, *)
             return (shape[1] * receptive, shape[0] * receptive)
@@ -81,7 +81,7 @@ public enum Init {
     /// Init.constant(bn.weight!, 0.5)
     /// ```
     public static func constant(_ tensor: Tensor, _ value: Double) {
-        checked(or: ()) {
+        checkedEvenAfterFailure(or: ()) {
             try assign(tensor, Tensor.full(tensor.shape, value: value, dtype: tensor.dtype))
         }
     }
@@ -107,7 +107,7 @@ public enum Init {
     /// Init.uniform(w, low: -0.1, high: 0.1, generator: &rng)
     /// ```
     public static func uniform(_ tensor: Tensor, low: Double = 0, high: Double = 1, generator: inout SeededGenerator) {
-        checked(or: ()) {
+        checkedEvenAfterFailure(or: ()) {
             try assign(tensor, Tensor.uniform(tensor.shape, low: low, high: high, dtype: tensor.dtype, generator: &generator))
         }
     }
@@ -124,7 +124,7 @@ public enum Init {
     /// Init.normal(embedding.weight, std: 0.02, generator: &rng)
     /// ```
     public static func normal(_ tensor: Tensor, mean: Double = 0, std: Double = 1, generator: inout SeededGenerator) {
-        checked(or: ()) {
+        checkedEvenAfterFailure(or: ()) {
             try assign(tensor, Tensor.normal(tensor.shape, mean: mean, std: std, dtype: tensor.dtype, generator: &generator))
         }
     }
@@ -199,7 +199,7 @@ public enum Init {
     /// ```
     public static func kaimingUniform(_ tensor: Tensor, a: Double = 0, mode: FanMode = .fanIn,
                                       nonlinearity: Nonlinearity = .leakyRelu, generator: inout SeededGenerator) {
-        checked(or: ()) {
+        checkedEvenAfterFailure(or: ()) {
             let bound = try 3.0.squareRoot() * kaimingStd(tensor.shape, a: a, mode: mode, nonlinearity: nonlinearity)
             uniform(tensor, low: -bound, high: bound, generator: &generator)
         }
@@ -219,7 +219,7 @@ public enum Init {
     /// ```
     public static func kaimingNormal(_ tensor: Tensor, a: Double = 0, mode: FanMode = .fanIn,
                                      nonlinearity: Nonlinearity = .leakyRelu, generator: inout SeededGenerator) {
-        checked(or: ()) {
+        checkedEvenAfterFailure(or: ()) {
             normal(tensor, std: try kaimingStd(tensor.shape, a: a, mode: mode, nonlinearity: nonlinearity), generator: &generator)
         }
     }
@@ -241,7 +241,7 @@ public enum Init {
     /// Init.orthogonal(rnn.weightHH, generator: &rng)
     /// ```
     public static func orthogonal(_ tensor: Tensor, gain: Double = 1, generator: inout SeededGenerator) {
-        checked(or: ()) {
+        checkedEvenAfterFailure(or: ()) {
             try require(tensor.rank >= 2, "Init.orthogonal: needs at least 2 dimensions, got shape \(tensor.shape)", .shapeMismatch)
             let rows = tensor.shape[0], cols = tensor.count / Swift.max(rows, 1)
             // Work on a tall matrix m×n (m ≥ n): its n columns become orthonormal.
@@ -260,9 +260,13 @@ public enum Init {
                 norm = norm.squareRoot()
                 for i in 0..<m { a[i * n + j] /= norm }
             }
-            var q = Tensor(shape: [m, n], values: a.map { $0 * gain }, dtype: .float64)
-            if rows < cols { q = GradMode.noGrad { q.t } }
-            try assign(tensor, q.reshape(tensor.shape))
+            // Q is [rows, cols]: the tall matrix itself, or its transpose when the rows are fewer. Built
+            // without tensor operations, so that it also runs in a scope that has failed before.
+            var q = [Double](repeating: 0, count: m * n)
+            for r in 0..<rows {
+                for c in 0..<cols { q[r * cols + c] = gain * (rows < cols ? a[c * n + r] : a[r * n + c]) }
+            }
+            try assign(tensor, Tensor(shape: tensor.shape, values: q, dtype: .float64))
         }
     }
 

@@ -4,7 +4,8 @@ extension Module {
     /// descendants to 8-bit integers, one scale per output channel (``QuantizedWeights``), and replaces their Float32 weights
     /// by the values the integers stand for, so that the integer path (inference) and the Float32 path
     /// (gradients, non-finite inputs) compute the same model. Float64 layers, grouped convolutions and
-    /// layers whose weights hold a NaN or an infinity are left as they are.
+    /// layers whose weights hold a NaN or an infinity, and layers wider than
+    /// ``QuantizedWeights/maximumInputs`` inputs are left as they are.
     /// Calling it again re-quantizes from the current weights (the integers do not change). A layer whose
     /// weight changes afterwards (an optimizer step, an in-place update) computes in Float32 until it is
     /// quantized again.

@@ -23,13 +23,19 @@ public struct QuantizedWeights: Sendable {
     /// The integers packed for one-sample products (``DynamicQuantization``'s row kernel).
     let panels: PackedInt8Panels
 
+    /// The widest row quantized: the products' 32-bit sums of 8-bit activations (up to 255) times
+    /// 8-bit weights (up to 127 in magnitude) cannot overflow over this many inputs.
+    public static let maximumInputs = Int(Int32.max) / (255 * 127)
+
     /// Quantizes `weight` (`[outputs, …]`, Float32 or Float64) row by row, or returns nil when it holds
-    /// a NaN or an infinity (a diverged model), which no scale represents.
+    /// a NaN or an infinity (a diverged model), which no scale represents, or when its rows are wider
+    /// than ``maximumInputs``.
     ///
     /// - Parameter weight: a layer's weight; every dimension after the first is one row.
     public init?(quantizing weight: Tensor) {
         let outputs = weight.rank == 0 ? 1 : weight.shape[0]
         let inputs = outputs == 0 ? 0 : weight.count / outputs
+        guard inputs <= Self.maximumInputs else { return nil }
         let w = weight.scalars(as: Float.self)
         var values = [Int8](repeating: 0, count: w.count), scales = [Float](repeating: 1, count: outputs)
         for o in 0..<outputs {

@@ -118,7 +118,7 @@ public enum Random {
 extension Tensor {
     static func fill(_ shape: [Int], dtype: DType, _ draw: () -> Double) throws -> Tensor {
         try require(dtype.isFloatingPoint, "random tensors need a floating-point dtype, got \(dtype)", .dtypeMismatch)
-        let t = Tensor(uninitializedShape: shape, dtype: dtype)
+        let t = try Tensor(checkedShape: shape, dtype: dtype, op: "random tensor")
         switch dtype {
         case .float32: let p = t.pointer(Float.self); for i in 0..<t.count { p[i] = Float(draw()) }
         case .float64: let p = t.pointer(Double.self); for i in 0..<t.count { p[i] = draw() }
@@ -142,7 +142,7 @@ extension Tensor {
     /// ```
     public static func uniform(_ shape: [Int], low: Double = 0, high: Double = 1, dtype: DType = .float32,
                                generator: inout SeededGenerator) -> Tensor {
-        checked {
+        checkedEvenAfterFailure {
             try fill(shape, dtype: dtype) { low + (high - low) * generator.nextUnit() }
         }
     }
@@ -160,7 +160,7 @@ extension Tensor {
     /// ```
     public static func normal(_ shape: [Int], mean: Double = 0, std: Double = 1, dtype: DType = .float32,
                               generator: inout SeededGenerator) -> Tensor {
-        checked {
+        checkedEvenAfterFailure {
             var spare: Double? = nil
             return try fill(shape, dtype: dtype) {
                 if let s = spare { spare = nil; return mean + std * s }
@@ -187,7 +187,7 @@ extension Tensor {
     /// ```
     public static func bernoulli(_ shape: [Int], p: Double, dtype: DType = .float32,
                                  generator: inout SeededGenerator) -> Tensor {
-        checked {
+        checkedEvenAfterFailure {
             try require(p >= 0 && p <= 1, "bernoulli: p must be in [0, 1], got \(p)")
             return try fill(shape, dtype: dtype) { generator.nextUnit() < p ? 1 : 0 }
         }
@@ -205,9 +205,9 @@ extension Tensor {
     /// let labels = Tensor.randint(0, 10, shape: [64], generator: &rng)
     /// ```
     public static func randint(_ low: Int, _ high: Int, shape: [Int], generator: inout SeededGenerator) -> Tensor {
-        checked {
+        checkedEvenAfterFailure {
             try require(high > low, "randint: high (\(high)) must exceed low (\(low))")
-            let t = Tensor(uninitializedShape: shape, dtype: .int64)
+            let t = try Tensor(checkedShape: shape, dtype: .int64, op: "randint")
             let p = t.pointer(Int64.self)
             for i in 0..<t.count { p[i] = Int64(Int.random(in: low..<high, using: &generator)) }
             return t

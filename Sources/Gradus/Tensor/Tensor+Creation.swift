@@ -10,13 +10,28 @@ extension Tensor {
     /// let t = Tensor.full([2, 3], value: 0.5)
     /// ```
     public static func full(_ shape: [Int], value: Double, dtype: DType = .float32) -> Tensor {
-        let t = Tensor(uninitializedShape: shape, dtype: dtype)
+        checkedEvenAfterFailure { try checkedFull(shape, value: value, dtype: dtype, op: "full") }
+    }
+
+    /// ``full(_:value:dtype:)`` for operations that write into the result next (see ``checkedZeros(_:dtype:op:)``).
+    static func checkedFull(_ shape: [Int], value: Double, dtype: DType, op: String) throws -> Tensor {
+        let t = try Tensor(checkedShape: shape, dtype: dtype, op: op)
         switch dtype {
         case .float32: t.buffer(Float.self).initialize(repeating: Float(value))
         case .float64: t.buffer(Double.self).initialize(repeating: value)
-        case .int64: t.buffer(Int64.self).initialize(repeating: Int64(value))
+        case .int64: t.buffer(Int64.self).initialize(repeating: try Tensor.int64(value, op: op))
         }
         return t
+    }
+
+    /// `value` as an `Int64`, refused (as PyTorch refuses it) when it is NaN, infinite or outside
+    /// `Int64`'s range; fractions are truncated toward zero.
+    static func int64(_ value: Double, op: String) throws -> Int64 {
+        let whole = value.rounded(.towardZero)
+        guard let v = Int64(exactly: whole) else {
+            throw GradusError(.invalidArgument, "\(op): value \(value) cannot be converted to int64 without overflow")
+        }
+        return v
     }
 
     /// A tensor of `shape` filled with zeros.
@@ -25,10 +40,18 @@ extension Tensor {
     /// let bias = Tensor.zeros([10])
     /// ```
     public static func zeros(_ shape: [Int], dtype: DType = .float32) -> Tensor {
-        checked {
-            let count = try Tensor.elementCount(shape, op: "zeros")
-            return Tensor(shape: shape, dtype: dtype, storage: TensorStorage(zeroedByteCount: count * dtype.byteSize))
+        checkedEvenAfterFailure {
+            try checkedZeros(shape, dtype: dtype, op: "zeros")
         }
+    }
+
+    /// Zeros of a shape computed from a caller's values, for operations that write into them next:
+    /// throws (inside the operation's own `checked` body) where ``zeros(_:dtype:)`` would record the
+    /// failure and return a placeholder too small to write into.
+    static func checkedZeros(_ shape: [Int], dtype: DType, op: String) throws -> Tensor {
+        let t = try Tensor(checkedShape: shape, dtype: dtype, op: op)
+        TensorStorage.zeroFill(t.storage.pointer, byteCount: t.count * dtype.byteSize)
+        return t
     }
 
     /// A tensor of `shape` filled with ones.
@@ -66,20 +89,35 @@ extension Tensor {
     /// let x = Tensor(shape: [2, 2], values: [1, 2, 3, 4])
     /// ```
     public convenience init<S: BinaryFloatingPoint>(shape: [Int], values: [S], dtype: DType = .float32) {
-        let n = Tensor.validCount(shape, op: "Tensor(shape:values:)")
-        invariant(n == values.count, "Tensor(shape:values:): shape \(shape) needs \(n) values, got \(values.count)")
+        guard Tensor.valueCountFits(shape, values.count, op: "Tensor(shape:values:)") else {
+            self.init(uninitializedShape: [0], dtype: dtype)   // the placeholder of a failed scope
+            return
+        }
         self.init(uninitializedShape: shape, dtype: dtype)
         switch dtype {
         case .float32: let p = pointer(Float.self); for (i, v) in values.enumerated() { p[i] = Float(v) }
         case .float64: let p = pointer(Double.self); for (i, v) in values.enumerated() { p[i] = Double(v) }
-        case .int64: let p = pointer(Int64.self); for (i, v) in values.enumerated() { p[i] = Int64(v) }
+        case .int64: let p = pointer(Int64.self); for (i, v) in values.enumerated() { p[i] = Int64.converted(from: Double(v)) }
+        }
+    }
+
+    /// Whether `shape` holds exactly `count` elements; when not, the failure goes to the current
+    /// ``GradusError/catching(_:)`` scope (the initializer then makes the scope's empty placeholder) or,
+    /// outside one, stops with the message.
+    static func valueCountFits(_ shape: [Int], _ count: Int, op: String) -> Bool {
+        checkedEvenAfterFailure(or: false) {
+            let n = try Tensor.elementCount(shape, op: op)
+            try require(n == count, "\(op): shape \(shape) needs \(n) values, got \(count)", .shapeMismatch)
+            return true
         }
     }
 
     /// A tensor of `shape` holding integer `values` (for labels and indices use ``init(labels:)``).
     public convenience init(shape: [Int], integers values: [Int], dtype: DType = .int64) {
-        let n = Tensor.validCount(shape, op: "Tensor(shape:integers:)")
-        invariant(n == values.count, "Tensor(shape:integers:): shape \(shape) needs \(n) values, got \(values.count)")
+        guard Tensor.valueCountFits(shape, values.count, op: "Tensor(shape:integers:)") else {
+            self.init(uninitializedShape: [0], dtype: dtype)   // the placeholder of a failed scope
+            return
+        }
         self.init(uninitializedShape: shape, dtype: dtype)
         switch dtype {
         case .float32: let p = pointer(Float.self); for (i, v) in values.enumerated() { p[i] = Float(v) }
@@ -104,6 +142,11 @@ extension Tensor {
         let n = try Tensor.elementCount(shape, op: "Tensor(validatingShape:values:)")
         try require(n == values.count, "Tensor(validatingShape:values:): shape \(shape) needs \(n) values, got \(values.count)",
                     .shapeMismatch)
+        if dtype == .int64 {
+            for (i, v) in values.enumerated() where Int64(exactly: Double(v).rounded(.towardZero)) == nil {
+                throw GradusError(.invalidArgument, "Tensor(validatingShape:values:): value \(v) at index \(i) cannot be converted to int64")
+            }
+        }
         self.init(shape: shape, values: values, dtype: dtype)
     }
 
@@ -150,9 +193,13 @@ extension Tensor {
     /// ```
     public convenience init(_ rows: [[Double]], dtype: DType = .float32) {
         let cols = rows.first?.count ?? 0
-        for (i, r) in rows.enumerated() {
-            invariant(r.count == cols, "Tensor([[...]]): row \(i) has \(r.count) values, row 0 has \(cols)")
+        let ragged = checkedEvenAfterFailure(or: true) {
+            for (i, r) in rows.enumerated() {
+                try require(r.count == cols, "Tensor([[...]]): row \(i) has \(r.count) values, row 0 has \(cols)", .shapeMismatch)
+            }
+            return false
         }
+        if ragged { self.init(uninitializedShape: [0], dtype: dtype); return }   // a failed scope's placeholder
         self.init(shape: [rows.count, cols], values: rows.flatMap { $0 }, dtype: dtype)
     }
 
@@ -160,12 +207,17 @@ extension Tensor {
     public convenience init(_ blocks: [[[Double]]], dtype: DType = .float32) {
         let rows = blocks.first?.count ?? 0
         let cols = blocks.first?.first?.count ?? 0
-        for (i, b) in blocks.enumerated() {
-            invariant(b.count == rows, "Tensor([[[...]]]): block \(i) has \(b.count) rows, block 0 has \(rows)")
-            for (j, r) in b.enumerated() {
-                invariant(r.count == cols, "Tensor([[[...]]]): block \(i) row \(j) has \(r.count) values, expected \(cols)")
+        let ragged = checkedEvenAfterFailure(or: true) {
+            for (i, b) in blocks.enumerated() {
+                try require(b.count == rows, "Tensor([[[...]]]): block \(i) has \(b.count) rows, block 0 has \(rows)", .shapeMismatch)
+                for (j, r) in b.enumerated() {
+                    try require(r.count == cols, "Tensor([[[...]]]): block \(i) row \(j) has \(r.count) values, expected \(cols)",
+                                .shapeMismatch)
+                }
             }
+            return false
         }
+        if ragged { self.init(uninitializedShape: [0], dtype: dtype); return }   // a failed scope's placeholder
         self.init(shape: [blocks.count, rows, cols], values: blocks.flatMap { $0.flatMap { $0 } }, dtype: dtype)
     }
 
@@ -176,16 +228,21 @@ extension Tensor {
     /// Tensor.arange(0, 1, step: 0.25)
     /// ```
     public static func arange(_ start: Double, _ end: Double, step: Double = 1, dtype: DType = .float32) -> Tensor {
-        checked {
+        checkedEvenAfterFailure {
             try require(step != 0, "arange: step must not be zero")
-            let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
-            let t = Tensor(uninitializedShape: [n], dtype: dtype)
+            try require(start.isFinite && end.isFinite && step.isFinite,
+                        "arange: start, end and step must be finite, got \(start), \(end), \(step)")
+            let steps = ((end - start) / step).rounded(.up)
+            try require(steps.isFinite && steps < Double(Tensor.maximumElementCount),
+                        "arange: \(start) to \(end) in steps of \(step) has too many elements", .shapeMismatch)
+            let n = Swift.max(0, Int(steps))
+            let t = try Tensor(checkedShape: [n], dtype: dtype, op: "arange")
             for i in 0..<n {
                 let v = start + Double(i) * step
                 switch dtype {
                 case .float32: t.pointer(Float.self)[i] = Float(v)
                 case .float64: t.pointer(Double.self)[i] = v
-                case .int64: t.pointer(Int64.self)[i] = Int64(v)
+                case .int64: t.pointer(Int64.self)[i] = try Tensor.int64(v, op: "arange")
                 }
             }
             return t
@@ -198,13 +255,21 @@ extension Tensor {
     /// Tensor.linspace(0, 1, count: 5)   // [0, 0.25, 0.5, 0.75, 1]
     /// ```
     public static func linspace(_ start: Double, _ end: Double, count: Int, dtype: DType = .float32) -> Tensor {
-        checked {
+        checkedEvenAfterFailure {
             try require(count >= 0, "linspace: count must not be negative, got \(count)")
+            let t = try Tensor(checkedShape: [count], dtype: dtype, op: "linspace")
             let step = count > 1 ? (end - start) / Double(count - 1) : 0
             // Like PyTorch: the first half counts up from start, the second half down from end.
             let half = count == 1 ? 1 : count / 2
-            let values = (0..<count).map { i in i < half ? start + step * Double(i) : end - step * Double(count - 1 - i) }
-            return Tensor(shape: [count], values: values, dtype: dtype)
+            for i in 0..<count {
+                let v = i < half ? start + step * Double(i) : end - step * Double(count - 1 - i)
+                switch dtype {
+                case .float32: t.pointer(Float.self)[i] = Float(v)
+                case .float64: t.pointer(Double.self)[i] = v
+                case .int64: t.pointer(Int64.self)[i] = try Tensor.int64(v, op: "linspace")
+                }
+            }
+            return t
         }
     }
 
@@ -214,20 +279,25 @@ extension Tensor {
     /// let i3 = Tensor.eye(3)
     /// ```
     public static func eye(_ n: Int, _ m: Int? = nil, dtype: DType = .float32) -> Tensor {
-        let cols = m ?? n
-        let t = zeros([n, cols], dtype: dtype)
-        for i in 0..<Swift.min(n, cols) {
-            switch dtype {
-            case .float32: t.pointer(Float.self)[i * cols + i] = 1
-            case .float64: t.pointer(Double.self)[i * cols + i] = 1
-            case .int64: t.pointer(Int64.self)[i * cols + i] = 1
+        checkedEvenAfterFailure {
+            let cols = m ?? n
+            try require(n >= 0 && cols >= 0, "eye: sizes must not be negative, got \(n) × \(cols)")
+            let t = try checkedZeros([n, cols], dtype: dtype, op: "eye")
+            for i in 0..<Swift.min(n, cols) {
+                switch dtype {
+                case .float32: t.pointer(Float.self)[i * cols + i] = 1
+                case .float64: t.pointer(Double.self)[i * cols + i] = 1
+                case .int64: t.pointer(Int64.self)[i * cols + i] = 1
+                }
             }
+            return t
         }
-        return t
     }
 
     /// This tensor converted to `dtype` (itself when it already has it). Differentiable between
-    /// floating-point types.
+    /// floating-point types. Floating-point values become `int64` truncated toward zero; NaN becomes 0 and
+    /// values beyond `Int64`'s range its nearest end (C leaves these undefined; PyTorch gives what the
+    /// processor gives).
     ///
     /// ```swift
     /// let x64 = x.to(.float64)
@@ -243,8 +313,9 @@ extension Tensor {
         case (.float64, .float32): convert(pointer(Double.self), out.pointer(Float.self)) { Float($0) }
         case (.int64, .float32): convert(pointer(Int64.self), out.pointer(Float.self)) { Float($0) }
         case (.int64, .float64): convert(pointer(Int64.self), out.pointer(Double.self)) { Double($0) }
-        case (.float32, .int64): convert(pointer(Float.self), out.pointer(Int64.self)) { Int64($0) }
-        case (.float64, .int64): convert(pointer(Double.self), out.pointer(Int64.self)) { Int64($0) }
+        // NaN becomes 0 and out-of-range values saturate (Swift's Int64(_:) would stop the program).
+        case (.float32, .int64): convert(pointer(Float.self), out.pointer(Int64.self)) { Int64.converted(from: Double($0)) }
+        case (.float64, .int64): convert(pointer(Double.self), out.pointer(Int64.self)) { Int64.converted(from: $0) }
         default: break
         }
         if target.isFloatingPoint {

@@ -26,7 +26,11 @@ extension Tensor {
     /// let outer = Tensor.einsum("i,j->ij", u, v)
     /// ```
     public static func einsum(_ equation: String, _ a: Tensor, _ b: Tensor) -> Tensor {
-        let spec = EinsumSpec(equation, operands: [a, b])
+        checked { try einsumOfTwo(equation, a, b) }
+    }
+
+    private static func einsumOfTwo(_ equation: String, _ a: Tensor, _ b: Tensor) throws -> Tensor {
+        let spec = try EinsumSpec(equation, operands: [a, b])
         let output = spec.output
         let (x, lx) = einsumSumOut(a, spec.inputs[0], keeping: Set(spec.inputs[1]).union(output))
         let (y, ly) = einsumSumOut(b, spec.inputs[1], keeping: Set(spec.inputs[0]).union(output))
@@ -62,9 +66,11 @@ extension Tensor {
     /// let total = Tensor.einsum("ij->", m)         // m.sum()
     /// ```
     public static func einsum(_ equation: String, _ a: Tensor) -> Tensor {
-        let spec = EinsumSpec(equation, operands: [a])
-        let (x, lx) = einsumSumOut(a, spec.inputs[0], keeping: Set(spec.output))
-        return x.permute(spec.output.map { lx.firstIndex(of: $0)! })
+        checked {
+            let spec = try EinsumSpec(equation, operands: [a])
+            let (x, lx) = einsumSumOut(a, spec.inputs[0], keeping: Set(spec.output))
+            return x.permute(spec.output.map { lx.firstIndex(of: $0)! })
+        }
     }
 
     /// `t` summed over the dimensions whose letter is not in `keeping`, with the remaining letters.
@@ -82,7 +88,7 @@ private struct EinsumSpec {
     let output: [Character]
     let sizes: [Character: Int]
 
-    init(_ equation: String, operands: [Tensor]) {
+    init(_ equation: String, operands: [Tensor]) throws {
         let chars = Array(equation.filter { !$0.isWhitespace })
         var lhs = chars[...]
         var rhs: ArraySlice<Character>? = nil
@@ -91,25 +97,25 @@ private struct EinsumSpec {
             rhs = chars[(arrow + 2)...]
         }
         let inputs = lhs.split(separator: ",", omittingEmptySubsequences: false).map { Array($0) }
-        invariant(inputs.count == operands.count,
-                "einsum: equation \"\(equation)\" names \(inputs.count) operands, but \(operands.count) were given")
+        try require(inputs.count == operands.count,
+                "einsum: equation \"\(equation)\" names \(inputs.count) operands, but \(operands.count) were given", .invalidArgument)
         func isLabel(_ c: Character) -> Bool { c.isASCII && c.isLetter }
         for c in chars where !isLabel(c) && c != "," && c != "-" && c != ">" {
-            invariant(c != ".", "einsum: equation \"\(equation)\": '...' (ellipsis) is not supported; name every dimension")
-            invariant(false, "einsum: equation \"\(equation)\" contains '\(c)'; subscripts are the letters a-z and A-Z")
+            try require(c != ".", "einsum: equation \"\(equation)\": '...' (ellipsis) is not supported; name every dimension")
+            throw GradusError(.invalidArgument, "einsum: equation \"\(equation)\" contains '\(c)'; subscripts are the letters a-z and A-Z")
         }
         var sizes: [Character: Int] = [:]
         for (i, (letters, t)) in zip(inputs, operands).enumerated() {
-            invariant(letters.allSatisfy(isLabel),
-                    "einsum: equation \"\(equation)\": subscripts of operand \(i) must be letters, got \"\(String(letters))\"")
-            invariant(letters.count == t.rank,
-                    "einsum: equation \"\(equation)\" gives operand \(i) \(letters.count) subscripts, but its shape is \(t.shape)")
-            invariant(Set(letters).count == letters.count,
-                    "einsum: equation \"\(equation)\": operand \(i) repeats a subscript (diagonals and traces are not supported)")
+            try require(letters.allSatisfy(isLabel),
+                    "einsum: equation \"\(equation)\": subscripts of operand \(i) must be letters, got \"\(String(letters))\"", .invalidArgument)
+            try require(letters.count == t.rank,
+                    "einsum: equation \"\(equation)\" gives operand \(i) \(letters.count) subscripts, but its shape is \(t.shape)", .shapeMismatch)
+            try require(Set(letters).count == letters.count,
+                    "einsum: equation \"\(equation)\": operand \(i) repeats a subscript (diagonals and traces are not supported)", .invalidArgument)
             for (c, d) in zip(letters, t.shape) {
                 if let known = sizes[c] {
-                    invariant(known == d,
-                            "einsum: equation \"\(equation)\": subscript '\(c)' has size \(known) in one place and \(d) in operand \(i) (shape \(t.shape))")
+                    try require(known == d,
+                            "einsum: equation \"\(equation)\": subscript '\(c)' has size \(known) in one place and \(d) in operand \(i) (shape \(t.shape))", .shapeMismatch)
                 } else {
                     sizes[c] = d
                 }
@@ -118,11 +124,11 @@ private struct EinsumSpec {
         let output: [Character]
         if let rhs {
             output = Array(rhs)
-            invariant(output.allSatisfy(isLabel),
-                    "einsum: equation \"\(equation)\": output subscripts must be letters, got \"\(String(output))\"")
-            invariant(Set(output).count == output.count, "einsum: equation \"\(equation)\": the output repeats a subscript")
+            try require(output.allSatisfy(isLabel),
+                    "einsum: equation \"\(equation)\": output subscripts must be letters, got \"\(String(output))\"", .invalidArgument)
+            try require(Set(output).count == output.count, "einsum: equation \"\(equation)\": the output repeats a subscript", .invalidArgument)
             for c in output {
-                invariant(sizes[c] != nil, "einsum: equation \"\(equation)\": output subscript '\(c)' is not in any operand")
+                try require(sizes[c] != nil, "einsum: equation \"\(equation)\": output subscript '\(c)' is not in any operand", .invalidArgument)
             }
         } else {
             var seen: [Character: Int] = [:]

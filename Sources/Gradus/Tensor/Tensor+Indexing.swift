@@ -115,8 +115,11 @@ extension Tensor {
             let n = shape[a]
             func clip(_ i: Int) -> Int { Swift.min(Swift.max(i < 0 ? i + n : i, 0), n) }
             let lo = clip(start), hi = Swift.max(clip(end ?? n), clip(start))
-            let len = (hi - lo + step - 1) / step
+            let len = hi > lo ? (hi - lo - 1) / step + 1 : 0
             if lo == 0 && len == n && step == 1 { return self }
+            // A step past the end takes one element: its stride is then irrelevant (and step × stride
+            // could overflow).
+            let step = len > 1 ? step : 1
             var outShape = shape
             outShape[a] = len
             // The view's layout in the storage, and (for the backward pass) the region's place in a
@@ -349,11 +352,14 @@ extension Tensor {
             for p in 0..<(padding.count / 2) {
                 let d = rank - 1 - p
                 before[d] = padding[2 * p]
-                outShape[d] += padding[2 * p] + padding[2 * p + 1]
+                let (added, overflowA) = padding[2 * p].addingReportingOverflow(padding[2 * p + 1])
+                let (size, overflowB) = outShape[d].addingReportingOverflow(added)
+                try require(!overflowA && !overflowB, "pad: padding \(padding) overflows dimension \(d) of shape \(shape)", .shapeMismatch)
+                outShape[d] = size
                 try require(outShape[d] >= 0, "pad: padding \(padding) makes dimension \(d) of shape \(shape) negative", .shapeMismatch)
             }
             // Copy the overlapping region: crop where padding is negative.
-            let out = Tensor.full(outShape, value: value, dtype: dtype)
+            let out = try Tensor.checkedFull(outShape, value: value, dtype: dtype, op: "pad")
             var srcLo = [Int](repeating: 0, count: rank), region = shape
             var dstLo = [Int](repeating: 0, count: rank)
             for d in 0..<rank {
@@ -389,7 +395,8 @@ extension Tensor {
     public static func oneHot(_ index: Tensor, classes: Int, dtype: DType = .float32) -> Tensor {
         checked {
             try require(index.dtype == .int64, "oneHot: index must be int64, got \(index.dtype)", .dtypeMismatch)
-            let out = Tensor.zeros(index.shape + [classes], dtype: dtype)
+            try require(classes >= 0, "oneHot: classes must not be negative, got \(classes)")
+            let out = try Tensor.checkedZeros(index.shape + [classes], dtype: dtype, op: "oneHot")
             let ip = index.pointer(Int64.self)
             for k in 0..<index.count {
                 let c = Int(ip[k])

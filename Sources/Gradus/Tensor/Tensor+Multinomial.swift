@@ -47,7 +47,7 @@ extension Tensor {
                         "multinomial: row \(r) has \(positive) categories of positive weight, too few to draw \(numSamples) without replacement")
             }
 
-            let out = Tensor(uninitializedShape: p.rank == 1 ? [numSamples] : [rows, numSamples], dtype: .int64)
+            let out = try Tensor(checkedShape: p.rank == 1 ? [numSamples] : [rows, numSamples], dtype: .int64, op: "multinomial")
             let dst = out.pointer(Int64.self)
             var cumulative = [Double](repeating: 0, count: categories)
             for r in 0..<rows {

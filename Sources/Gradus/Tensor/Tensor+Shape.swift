@@ -35,7 +35,9 @@ extension Tensor {
         let inferred = newShape.indices.filter { newShape[$0] == -1 }
         try require(inferred.count <= 1, "\(op): at most one dimension may be -1, got \(newShape)", .shapeMismatch)
         if let i = inferred.first {
-            let known = newShape.enumerated().filter { $0.offset != i }.reduce(1) { $0 * $1.element }
+            var others = newShape
+            others.remove(at: i)
+            let known = try Tensor.elementCount(others, op: op)
             try require(known > 0 && count % known == 0,
                          "\(op): cannot infer -1 in \(newShape) for a tensor of shape \(shape) (\(count) elements)", .shapeMismatch)
             target[i] = count / known
@@ -153,6 +155,7 @@ extension Tensor {
             let lead = newShape.count - rank
             var target = newShape
             for i in 0..<rank where newShape[lead + i] == -1 { target[lead + i] = shape[i] }
+            _ = try Tensor.elementCount(target, op: "expand")   // no negative size, no overflowing count
             for i in 0..<rank {
                 try require(shape[i] == target[lead + i] || shape[i] == 1,
                              "expand: shape \(shape) cannot expand to \(newShape)", .shapeMismatch)

@@ -86,6 +86,21 @@ public final class Tensor: @unchecked Sendable {
         self.requiresGrad = false
     }
 
+    /// Creates an uninitialized tensor of a shape a caller gave, checked: throws for a negative or
+    /// overflowing shape and when the memory cannot be had (``GradusError/Kind/outOfMemory``).
+    init(checkedShape shape: [Int], dtype: DType, op: String) throws {
+        let count = try Tensor.elementCount(shape, op: op)
+        self.shape = shape
+        self.dtype = dtype
+        self.count = count
+        self.storage = try TensorStorage(allocatingOrThrowing: count * dtype.byteSize, op: op)
+        self.storageOffset = 0
+        self.viewStrides = nil
+        self.byteOffset = 0
+        self.viewCache = nil
+        self.requiresGrad = false
+    }
+
     /// Creates an uninitialized tensor. Kernels fill it before anyone reads it.
     init(uninitializedShape shape: [Int], dtype: DType) {
         let count = Tensor.validCount(shape, op: "Tensor")
@@ -106,15 +121,22 @@ public final class Tensor: @unchecked Sendable {
     /// Whether this tensor is a leaf of the graph: made by the user, not by an operation that records.
     public var isLeaf: Bool { gradFn == nil }
 
+    /// The most elements a tensor may have: its byte count (8 bytes an element at most) must fit in an `Int`.
+    static let maximumElementCount = Int.max / 8
+
+    /// The element count of `shape`, checked: no negative dimension, and the product of the dimensions
+    /// other than zero at most ``maximumElementCount`` (as PyTorch, which refuses `[0, 2^40, 2^40]`:
+    /// strides and byte offsets of such a shape overflow even though it holds no element).
     static func elementCount(_ shape: [Int], op: String) throws -> Int {
-        var n = 1
+        var nonZero = 1, hasZero = false
         for d in shape {
             try require(d >= 0, "\(op): negative dimension in shape \(shape)", .invalidArgument)
-            let (p, overflow) = n.multipliedReportingOverflow(by: d)
-            try require(!overflow, "\(op): shape \(shape) has too many elements", .shapeMismatch)
-            n = p
+            if d == 0 { hasZero = true; continue }
+            let (p, overflow) = nonZero.multipliedReportingOverflow(by: d)
+            try require(!overflow && p <= maximumElementCount, "\(op): shape \(shape) has too many elements", .shapeMismatch)
+            nonZero = p
         }
-        return n
+        return hasZero ? 0 : nonZero
     }
 
     /// The element count of a shape that an initializer is given: a negative or overflowing shape stops
@@ -172,11 +194,12 @@ public final class Tensor: @unchecked Sendable {
         }
     }
 
-    /// The elements as integers (floating-point values are truncated toward zero).
+    /// The elements as integers (floating-point values are truncated toward zero; NaN gives 0 and values
+    /// outside `Int`'s range the nearest end).
     public var intScalars: [Int] {
         switch dtype {
-        case .float32: return buffer(Float.self).map { Int($0) }
-        case .float64: return buffer(Double.self).map { Int($0) }
+        case .float32: return buffer(Float.self).map { Int(Int64.converted(from: Double($0))) }
+        case .float64: return buffer(Double.self).map { Int(Int64.converted(from: $0)) }
         case .int64: return buffer(Int64.self).map { Int($0) }
         }
     }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// The element buffer behind a ``Tensor``: contiguous memory owned by this object (64-byte aligned from
@@ -41,6 +44,32 @@ public final class TensorStorage: @unchecked Sendable {
             pooledBucket = 0
             pointer = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(byteCount, 1), alignment: 16)
         }
+    }
+
+    /// Allocates an uninitialized buffer of `byteCount` bytes, or throws when the system refuses the
+    /// memory (``GradusError/Kind/outOfMemory``) instead of stopping, as Swift's allocation does. For
+    /// buffers whose size comes from a caller's shape (``Tensor/zeros(_:dtype:)`` and the other creation
+    /// functions).
+    ///
+    /// - Parameters:
+    ///   - byteCount: the size in bytes.
+    ///   - op: the operation named in the error.
+    init(allocatingOrThrowing byteCount: Int, op: String) throws {
+        self.byteCount = byteCount
+        let bucket = byteCount >= StoragePool.minimumBytes ? StoragePool.bucket(byteCount) : 0
+        if bucket > 0, let pooled = StoragePool.take(bucket) {
+            pooledBucket = bucket
+            pointer = pooled
+            return
+        }
+        // Swift's own deallocation frees with free(3) on Linux, the match of posix_memalign.
+        var raw: UnsafeMutableRawPointer?
+        let status = posix_memalign(&raw, bucket > 0 ? 64 : 16, Swift.max(bucket > 0 ? bucket : byteCount, 1))
+        guard status == 0, let raw else {
+            throw GradusError(.outOfMemory, "\(op): cannot allocate \(byteCount) bytes (\(MemoryBudget.describe(byteCount)))")
+        }
+        pooledBucket = bucket
+        pointer = raw
     }
 
     /// Allocates a buffer of `byteCount` bytes set to zero.

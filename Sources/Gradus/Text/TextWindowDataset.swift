@@ -43,9 +43,12 @@ public struct TextWindowDataset: Dataset {
 
     /// Window `index`: its tokens and the tokens one position later.
     public func sample(at index: Int) -> (input: Tensor, target: Tensor) {
-        let start = index * stride
-        return (Tensor(shape: [length], integers: Array(tokens[start..<(start + length)])),
-                Tensor(shape: [length], integers: Array(tokens[(start + 1)...(start + length)])))
+        checked(or: (Tensor.placeholder(), Tensor.placeholder())) {
+            try require(index >= 0 && index < count, "TextWindowDataset: index \(index) is out of range 0..<\(count)", .indexOutOfRange)
+            let start = index * stride
+            return (Tensor(shape: [length], integers: Array(tokens[start..<(start + length)])),
+                    Tensor(shape: [length], integers: Array(tokens[(start + 1)...(start + length)])))
+        }
     }
 
     /// The sequence cut into a training and a validation dataset: it is divided into 20 contiguous

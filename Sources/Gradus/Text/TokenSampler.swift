@@ -25,19 +25,26 @@ public struct TokenSampler: Sendable, Equatable {
     /// - Throws: a ``GradusError`` for a negative or non-finite temperature, `topK` below 1, or `topP`
     ///   outside (0, 1].
     public init(temperature: Double = 1, topK: Int? = nil, topP: Double? = nil) throws {
-        try require(temperature >= 0 && temperature.isFinite, "TokenSampler: temperature must be a finite number ≥ 0, got \(temperature)", .invalidArgument)
-        if let topK { try require(topK >= 1, "TokenSampler: topK must be at least 1, got \(topK)", .invalidArgument) }
-        if let topP { try require(topP > 0 && topP <= 1, "TokenSampler: topP must lie in (0, 1], got \(topP)", .invalidArgument) }
+        try Self.check(temperature: temperature, topK: topK, topP: topP)
         self.temperature = temperature
         self.topK = topK
         self.topP = topP
     }
 
+    /// The settings' checks, made again when sampling: the properties can be changed after `init`.
+    private static func check(temperature: Double, topK: Int?, topP: Double?) throws {
+        try require(temperature >= 0 && temperature.isFinite, "TokenSampler: temperature must be a finite number ≥ 0, got \(temperature)", .invalidArgument)
+        if let topK { try require(topK >= 1, "TokenSampler: topK must be at least 1, got \(topK)", .invalidArgument) }
+        if let topP { try require(topP > 0 && topP <= 1, "TokenSampler: topP must lie in (0, 1], got \(topP)", .invalidArgument) }
+    }
+
     /// The probabilities the draw uses: tempered softmax of `logits`, filtered and renormalized.
     ///
     /// - Parameter logits: one row of logits, `[vocabulary]`.
-    /// - Throws: a ``GradusError`` for logits that are not a non-empty vector of finite numbers.
+    /// - Throws: a ``GradusError`` for logits that are not a non-empty vector of finite numbers, or for
+    ///   settings changed after `init` to values it refuses.
     public func probabilities(logits: Tensor) throws -> [Double] {
+        try Self.check(temperature: temperature, topK: topK, topP: topP)
         try require(logits.rank == 1 && logits.count > 0, "TokenSampler: logits must be a non-empty vector, got shape \(logits.shape)", .shapeMismatch)
         let z = logits.scalars(as: Double.self)
         if let i = z.firstIndex(where: { !$0.isFinite }) {

@@ -98,8 +98,11 @@ public struct ModelSpec: Codable, Sendable, Equatable {
         self.outputs = outputs
     }
 
-    /// The number of input features, the product of ``inputShape``.
-    public var inputFeatures: Int { inputShape.reduce(1, *) }
+    /// The number of input features, the product of ``inputShape`` (`Int.max` when it overflows, for
+    /// a spec that ``validate()`` would refuse).
+    public var inputFeatures: Int {
+        inputShape.reduce(1) { let (p, overflow) = $0.multipliedReportingOverflow(by: $1); return overflow ? Int.max : p }
+    }
 
     /// The shape a data sample must have for this model: flat for `mlp`/`linear` (any shape with the
     /// same element count is flattened), `[c, h, w]` for `lenet`.
@@ -121,6 +124,15 @@ public struct ModelSpec: Codable, Sendable, Equatable {
         }
         guard !inputShape.isEmpty, inputShape.count <= 8, inputShape.allSatisfy({ $0 >= 1 && $0 <= Self.maxWidth }) else {
             throw TrainingError("the model's input shape \(inputShape) must have 1 to 8 sizes, each from 1 to \(Self.maxWidth)")
+        }
+        // The features of one sample, all sizes multiplied, within the same limit (summaries, the
+        // first layer's width and the standardizer use the product).
+        let features = inputShape.reduce((1, false)) { acc, d in
+            let (p, o) = acc.0.multipliedReportingOverflow(by: d)
+            return (p, acc.1 || o || p > Self.maxWidth)
+        }
+        guard !features.1 else {
+            throw TrainingError("the model's input shape \(inputShape) holds more than \(Self.maxWidth) values per sample")
         }
         if let bad = hidden.first(where: { $0 < 1 || $0 > Self.maxWidth }) {
             throw TrainingError("--hidden sizes must lie in 1...\(Self.maxWidth), got \(bad)")

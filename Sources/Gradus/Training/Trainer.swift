@@ -506,7 +506,11 @@ public final class Trainer {
         // Per output head (none for a model with one output); a resumed epoch's sums when it kept them.
         var tallies = progress.outputTallies.isEmpty ? Array(repeating: OutputTally(), count: outputHeads.count) : progress.outputTallies
         func mean(_ total: Double) -> Double { seen == 0 ? (skipped > 0 ? .nan : 0) : total / Double(seen) }
-        for (k, batch) in loader.batches(epoch: epoch).enumerated() {
+        var epochBatches = loader.batches(epoch: epoch).makeIterator()
+        for k in 0..<batches {
+            // Each batch is put together in a scope of its own: samples that do not fit together (shapes
+            // that differ, a target of the wrong kind) throw here instead of stopping the program.
+            guard let batch = try GradusError.catching({ epochBatches.next() }) else { break }
             if k < progress.batches { continue }
             if k > 0, let signal = try agreedInterruption() {
                 progress = EpochProgress(batches: k, lossSum: lossSum, seen: seen, processed: processed,

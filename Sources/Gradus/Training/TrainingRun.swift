@@ -214,9 +214,13 @@ public final class TrainingRun {
                 throw TrainingError("the checkpoint does not fit the model \(config.model.summary): \(error)")
             }
             // The counters must agree with the data: a forged step count would spin the schedule.
+            // At most the steps up to the end of the checkpoint's next epoch, and never past the run's
+            // last step (a schedule over the whole run, as one-cycle, ends there).
             let done = checkpoint.epoch.multipliedReportingOverflow(by: batches)
             let maxStep = done.partialValue.addingReportingOverflow(batches)
-            guard !done.overflow, !maxStep.overflow, checkpoint.step <= maxStep.partialValue,
+            let runSteps = config.epochs.multipliedReportingOverflow(by: batches)
+            guard !done.overflow, !maxStep.overflow, !runSteps.overflow,
+                  checkpoint.step <= Swift.min(maxStep.partialValue, runSteps.partialValue),
                   (checkpoint.unfinishedEpoch?.batches ?? 0) < batches else {
                 throw TrainingError("\(checkpointFile): epoch \(checkpoint.epoch), step \(checkpoint.step) and the unfinished epoch's \(checkpoint.unfinishedEpoch?.batches ?? 0) batches do not fit \(batches) batches per epoch")
             }

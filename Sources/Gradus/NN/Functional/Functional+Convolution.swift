@@ -37,6 +37,7 @@ extension Functional {
             let outW = windowOutput(w, kernel: k.1, stride: stride.1, padding: padding.1, dilation: dilation.1)
             try require(outH > 0 && outW > 0,
                          "\(op): kernel \(k) with dilation \(dilation) does not fit input \(input.shape) padded by \(padding)", .shapeMismatch)
+            _ = try Tensor.elementCount([n, o, outH, outW], op: op)   // an output size that does not overflow
             try require(input.dtype == weight.dtype && input.dtype.isFloatingPoint && (bias == nil || bias!.dtype == input.dtype),
                     "\(op): input \(input.dtype), weight \(weight.dtype) and bias must share one floating-point dtype", .dtypeMismatch)
             if groups == 1 {
@@ -187,9 +188,19 @@ extension Functional {
                          "\(op): input \(input.shape) and weight \(weight.shape) do not match for \(groups) group(s)", .shapeMismatch)
             let og = weight.shape[1], o = og * groups, k = (weight.shape[2], weight.shape[3])
             if let bias { try require(bias.shape == [o], "\(op): bias shape \(bias.shape) must be [\(o)]", .shapeMismatch) }
+            // The output size in Double first: strides and dilations up to Int32.max on a large input
+            // would overflow Int.
+            func span(_ size: Int, _ s: Int, _ p: Int, _ d: Int, _ k: Int, _ extra: Int) -> Double {
+                Double(size - 1) * Double(s) - 2 * Double(p) + Double(d) * Double(k - 1) + Double(extra) + 1
+            }
+            let spans = (span(h, stride.0, padding.0, dilation.0, k.0, outputPadding.0),
+                         span(w, stride.1, padding.1, dilation.1, k.1, outputPadding.1))
+            try require(spans.0 * spans.1 < Double(Tensor.maximumElementCount),
+                        "\(op): output size \(spans.0)×\(spans.1) for input \(input.shape) is too large", .shapeMismatch)
             let outH = (h - 1) * stride.0 - 2 * padding.0 + dilation.0 * (k.0 - 1) + outputPadding.0 + 1
             let outW = (w - 1) * stride.1 - 2 * padding.1 + dilation.1 * (k.1 - 1) + outputPadding.1 + 1
             try require(outH > 0 && outW > 0, "\(op): output size \(outH)×\(outW) is not positive for input \(input.shape)", .shapeMismatch)
+            _ = try Tensor.elementCount([n, o, outH, outW], op: op)
             let l = h * w
             let rows = input.reshape([n, c, l]).permute([0, 2, 1])                      // [N, L, C]
             let cols: Tensor

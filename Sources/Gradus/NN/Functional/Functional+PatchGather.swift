@@ -59,7 +59,7 @@ extension Functional {
         let width = table.width
         try require(source.shape[0] == n && source.count == n * width,
                      "patchScatter: source shape \(source.shape) does not hold \(n) × \(width) values", .shapeMismatch)
-        let out = Tensor.zeros(inputShape, dtype: source.dtype)
+        let out = try Tensor.checkedZeros(inputShape, dtype: source.dtype, op: "patchScatter")
         let plane = n == 0 ? 0 : out.count / n
         func run<T: TensorFloat>(_: T.Type) {
             let src = source.pointer(T.self), dst = out.pointer(T.self)
@@ -129,6 +129,16 @@ extension Functional {
         return count
     }
 
+    /// Checks a sliding window's parameters as the convolutions do: kernel, stride and dilation at
+    /// least 1, padding at least 0.
+    static func checkWindow(_ kernel: (Int, Int), _ stride: (Int, Int), _ padding: (Int, Int),
+                            _ dilation: (Int, Int), op: String) throws {
+        _ = try checkedPair(kernel, "kernelSize", op, min: 1)
+        _ = try checkedPair(stride, "stride", op, min: 1)
+        _ = try checkedPair(padding, "padding", op, min: 0)
+        _ = try checkedPair(dilation, "dilation", op, min: 1)
+    }
+
     /// Unfolds sliding windows of a batch `[N, C, H, W]` into rows (im2col): shape
     /// `[N, outH·outW, C·kH·kW]`, each row one window in PyTorch's weight order. Differentiable
     /// (its backward is ``fold(_:outputSize:kernelSize:stride:padding:dilation:)``).
@@ -140,11 +150,13 @@ extension Functional {
                               padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1)) -> Tensor {
         checked {
             try require(input.rank == 4, "unfold: input must be [N, C, H, W], got \(input.shape)", .shapeMismatch)
+            try checkWindow(kernelSize, stride, padding, dilation, op: "unfold")
             let (c, h, w) = (input.shape[1], input.shape[2], input.shape[3])
             let outH = windowOutput(h, kernel: kernelSize.0, stride: stride.0, padding: padding.0, dilation: dilation.0)
             let outW = windowOutput(w, kernel: kernelSize.1, stride: stride.1, padding: padding.1, dilation: dilation.1)
             try require(outH > 0 && outW > 0,
                          "unfold: kernel \(kernelSize) with dilation \(dilation) does not fit input \(input.shape) padded by \(padding)", .shapeMismatch)
+            _ = try Tensor.elementCount([input.shape[0], outH, outW, c, kernelSize.0, kernelSize.1], op: "unfold")   // no overflow
             let table = windowTable(channels: c, height: h, width: w, kernel: kernelSize, stride: stride,
                                     padding: padding, dilation: dilation, outH: outH, outW: outW)
             return try patchGather(input, table, outShape: [outH * outW, c * kernelSize.0 * kernelSize.1])
@@ -163,6 +175,8 @@ extension Functional {
                             dilation: (Int, Int) = (1, 1)) -> Tensor {
         checked {
             try require(columns.rank == 3, "fold: columns must be [N, L, C·kH·kW], got \(columns.shape)", .shapeMismatch)
+            try checkWindow(kernelSize, stride, padding, dilation, op: "fold")
+            _ = try checkedPair(outputSize, "outputSize", "fold", min: 1)
             let k = kernelSize.0 * kernelSize.1
             try require(k > 0 && columns.shape[2] % k == 0,
                          "fold: column width \(columns.shape[2]) is not a multiple of the kernel size \(kernelSize)", .shapeMismatch)
@@ -170,8 +184,10 @@ extension Functional {
             let (h, w) = outputSize
             let outH = windowOutput(h, kernel: kernelSize.0, stride: stride.0, padding: padding.0, dilation: dilation.0)
             let outW = windowOutput(w, kernel: kernelSize.1, stride: stride.1, padding: padding.1, dilation: dilation.1)
-            try require(outH * outW == columns.shape[1],
+            let (windows, overflow) = outH.multipliedReportingOverflow(by: outW)
+            try require(!overflow && windows == columns.shape[1],
                          "fold: \(columns.shape[1]) windows given, but output size \(outputSize) with kernel \(kernelSize), stride \(stride), padding \(padding), dilation \(dilation) has \(outH)×\(outW)", .shapeMismatch)
+            _ = try Tensor.elementCount([columns.shape[0], c, h, w], op: "fold")   // no overflow
             let table = windowTable(channels: c, height: h, width: w, kernel: kernelSize, stride: stride,
                                     padding: padding, dilation: dilation, outH: outH, outW: outW)
             return try patchScatter(columns, table, inputShape: [columns.shape[0], c, h, w])

@@ -40,6 +40,7 @@ extension Functional {
             let outH = windowOutput(h, kernel: k.0, stride: s.0, padding: padding.0, dilation: d.0, ceilMode: ceilMode)
             let outW = windowOutput(w, kernel: k.1, stride: s.1, padding: padding.1, dilation: d.1, ceilMode: ceilMode)
             try require(outH > 0 && outW > 0, "\(op): kernel \(k) does not fit input \(input.shape) padded by \(padding)", .shapeMismatch)
+            _ = try Tensor.elementCount(Array(input.shape.prefix(2)) + [outH, outW, k.0, k.1], op: op)   // no overflow
             let window = gradus_pool_window(kernelH: k.0, kernelW: k.1, strideH: s.0, strideW: s.1,
                                             padH: padding.0, padW: padding.1, dilationH: d.0, dilationW: d.1,
                                             outH: outH, outW: outW)
@@ -76,6 +77,7 @@ extension Functional {
             let outH = windowOutput(h, kernel: k.0, stride: s.0, padding: padding.0, dilation: 1, ceilMode: ceilMode)
             let outW = windowOutput(w, kernel: k.1, stride: s.1, padding: padding.1, dilation: 1, ceilMode: ceilMode)
             try require(outH > 0 && outW > 0, "\(op): kernel \(k) does not fit input \(input.shape) padded by \(padding)", .shapeMismatch)
+            _ = try Tensor.elementCount(Array(input.shape.prefix(2)) + [outH, outW, k.0, k.1], op: op)   // no overflow
             // Each window's elements as a row [N·C, L, kk]; positions outside the input read 0.
             let table = windowTable(channels: 1, height: h, width: w, kernel: k, stride: s, padding: padding,
                                     dilation: (1, 1), outH: outH, outW: outW)

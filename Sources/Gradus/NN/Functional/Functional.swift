@@ -10,6 +10,8 @@ public enum Functional {}
 @inline(__always)
 func checkedPair(_ p: (Int, Int), _ what: String, _ op: String, min: Int) throws -> (Int, Int) {
     try require(p.0 >= min && p.1 >= min, "\(op): \(what) \(p) must be at least \(min)")
+    // The output-size arithmetic (size + 2·padding − dilation·(kernel − 1)) must not overflow.
+    try require(p.0 <= Int(Int32.max) && p.1 <= Int(Int32.max), "\(op): \(what) \(p) must be at most \(Int32.max)")
     return p
 }
 

@@ -1,0 +1,225 @@
+import Foundation
+import Gradus
+import Testing
+
+/// Arguments that can come from data (shapes, counts, values, equations, window parameters, file
+/// headers): each is refused with a ``GradusError`` a caller can catch — thrown, or recorded inside
+/// ``GradusError/catching(_:)`` — instead of stopping the process, overflowing or writing out of bounds.
+@Suite("Untrusted arguments: errors, not stops")
+struct UntrustedArgumentTests {
+    /// The kind of the error `body` records or throws in a scope; nil when it succeeds.
+    func failure<R>(_ body: () throws -> R) -> GradusError? {
+        do { _ = try GradusError.catching(body); return nil } catch { return error as? GradusError }
+    }
+
+    @Test("a shape whose other dimensions overflow is refused even when one dimension is zero")
+    func zeroDimensionOverflow() {
+        let huge = [0, 1 << 40, 1 << 40]
+        #expect(failure { Tensor.zeros(huge) }?.kind == .shapeMismatch)
+        #expect(failure { Tensor.full(huge, value: 1) }?.kind == .shapeMismatch)
+        #expect(failure { Tensor.zeros([2]).reshape([-1, 1 << 32, 1 << 32]) }?.kind == .shapeMismatch)
+        #expect(failure { Tensor.zeros([1 << 62]) }?.kind == .shapeMismatch)   // 2^62 elements: bytes overflow
+        // Shapes at the edge are still fine.
+        #expect(Tensor.zeros([0, 1 << 20, 1 << 20]).shape == [0, 1 << 20, 1 << 20])
+        #expect(Tensor.zeros([0, 1 << 20, 1 << 20]).strides == [1 << 40, 1 << 20, 1])
+    }
+
+    @Test("memory the system will not give is an outOfMemory error naming the size")
+    func outOfMemory() {
+        // 2^52 bytes (4 PiB): past any machine's address space, whatever the overcommit setting.
+        let e = failure { Tensor.zeros([1 << 50]) }
+        #expect(e?.kind == .outOfMemory)
+        #expect(e?.message.contains("zeros") == true && e?.message.contains("bytes") == true)
+        #expect(failure { Tensor.uniform([1 << 25, 1 << 25]) }?.kind == .outOfMemory)
+        // The process goes on allocating normally.
+        #expect(Tensor.ones([3]).scalars() == [1, 1, 1])
+    }
+
+    @Test("creation functions with negative sizes record an error instead of stopping")
+    func negativeSizes() {
+        #expect(failure { Tensor.ones([-1]) }?.kind == .invalidArgument)
+        #expect(failure { Tensor.full([2, -3], value: 0) }?.kind == .invalidArgument)
+        #expect(failure { Tensor.uniform([-2]) }?.kind == .invalidArgument)
+        #expect(failure { Tensor.normal([4, -1]) }?.kind == .invalidArgument)
+        #expect(failure { Tensor.bernoulli([-5], p: 0.5) }?.kind == .invalidArgument)
+        var rng = SeededGenerator(seed: 0)
+        #expect(failure { Tensor.randint(0, 3, shape: [-1], generator: &rng) }?.kind == .invalidArgument)
+        #expect(failure { Tensor.eye(-1) }?.kind == .invalidArgument)
+        #expect(failure { Tensor.eye(2, -2) }?.kind == .invalidArgument)
+        #expect(failure { Tensor.zeros([3]).expand([-3]) } != nil)
+        #expect(failure { Tensor(shape: [2, 2], values: [1.0, 2, 3]) }?.kind == .shapeMismatch)
+        #expect(failure { Tensor(shape: [-1], integers: []) }?.kind == .invalidArgument)
+        #expect(failure { Tensor([[1, 2], [3]]) }?.kind == .shapeMismatch)
+        #expect(failure { Tensor([[[1, 2]], [[3, 4], [5, 6]]]) }?.kind == .shapeMismatch)
+        #expect(Tensor.eye(2, 3).scalars() == [1, 0, 0, 0, 1, 0])
+        #expect(Tensor.eye(0).shape == [0, 0])
+    }
+
+    @Test("arange refuses non-finite and oversized ranges; linspace fills int64 exactly")
+    func ranges() {
+        #expect(failure { Tensor.arange(0, .infinity) } != nil)
+        #expect(failure { Tensor.arange(0, .nan) } != nil)
+        #expect(failure { Tensor.arange(0, 1, step: .nan) } != nil)
+        #expect(failure { Tensor.arange(0, 1e300) }?.kind == .shapeMismatch)
+        #expect(Tensor.arange(0, 5, dtype: .int64).intScalars == [0, 1, 2, 3, 4])
+        #expect(Tensor.arange(5, 0, step: -2).scalars() == [5, 3, 1])
+        #expect(Tensor.linspace(-1, 1, count: 5, dtype: .int64).intScalars == [-1, 0, 0, 0, 1])
+        #expect(failure { Tensor.linspace(0, 1, count: -1) }?.kind == .invalidArgument)
+    }
+
+    @Test("values that no int64 holds: refused where checked, saturated in conversions")
+    func int64Conversion() throws {
+        #expect(throws: GradusError.self) { try Tensor(validatingShape: [1], values: [Double.nan], dtype: .int64) }
+        #expect(throws: GradusError.self) { try Tensor(validatingShape: [2], values: [1, 1e300], dtype: .int64) }
+        #expect(try Tensor(validatingShape: [2], values: [2.7, -3.5], dtype: .int64).intScalars == [2, -3])
+        #expect(failure { Tensor.full([2], value: .nan, dtype: .int64) }?.kind == .invalidArgument)
+        #expect(failure { Tensor.full([2], value: 1e19, dtype: .int64) }?.kind == .invalidArgument)
+        #expect(failure { Tensor.zeros([2], dtype: .int64).fillInPlace(.infinity) } != nil)
+        let x = Tensor([.nan, 1e300, -1e300, 2.7, -2.7, .infinity], dtype: .float64)
+        #expect(x.to(.int64).intScalars == [0, Int.max, Int.min, 2, -2, Int.max])
+        #expect(Tensor([.nan, 3.9]).to(.int64).intScalars == [0, 3])
+        #expect(Tensor([.nan, -.infinity, 5.5]).intScalars == [0, Int.min, 5])
+    }
+
+    @Test("einsum: bad equations and mismatched sizes are recorded errors")
+    func einsum() {
+        let a = Tensor.ones([2, 3]), b = Tensor.ones([4, 5])
+        #expect(failure { Tensor.einsum("ij,jk->ik", a, b) }?.kind == .shapeMismatch)
+        #expect(failure { Tensor.einsum("ij,jk->iz", a, Tensor.ones([3, 2])) }?.kind == .invalidArgument)
+        #expect(failure { Tensor.einsum("i1,jk", a, b) }?.kind == .invalidArgument)
+        #expect(failure { Tensor.einsum("...ij->ij", a) } != nil)
+        #expect(failure { Tensor.einsum("ij,jk,kl->il", a, b) }?.kind == .invalidArgument)
+        #expect(failure { Tensor.einsum("ii->i", Tensor.ones([2, 2])) }?.kind == .invalidArgument)
+        #expect(failure { Tensor.einsum("ijk->i", a) }?.kind == .shapeMismatch)
+        // After an earlier failure in the same scope, einsum returns a placeholder instead of stopping.
+        #expect(failure { () -> Tensor in
+            _ = Tensor.zeros([2]) + Tensor.zeros([3])
+            return Tensor.einsum("ij,jk->ik", a, Tensor.ones([3, 2]))
+        }?.op == "add")
+        #expect(Tensor.einsum("ij,jk->ik", a, Tensor.ones([3, 2])).scalars() == [3, 3, 3, 3])
+    }
+
+    @Test("unfold and fold check their window like the convolutions")
+    func windows() {
+        let x = Tensor.ones([1, 2, 5, 5]), w = Tensor.ones([1, 1, 3, 3])
+        #expect(failure { Functional.unfold(x, kernelSize: (2, 2), stride: (0, 0)) }?.kind == .invalidArgument)
+        #expect(failure { Functional.unfold(x, kernelSize: (-1, 3)) }?.kind == .invalidArgument)
+        #expect(failure { Functional.unfold(x, kernelSize: (2, 2), padding: (-1, 0)) }?.kind == .invalidArgument)
+        #expect(failure { Functional.unfold(x, kernelSize: (2, 2), dilation: (0, 1)) }?.kind == .invalidArgument)
+        #expect(failure { Functional.unfold(x, kernelSize: (2, 2), padding: (1 << 62, 0)) }?.kind == .invalidArgument)
+        let cols = Functional.unfold(x, kernelSize: (2, 2))
+        #expect(cols.shape == [1, 16, 8])
+        #expect(failure { Functional.fold(cols, outputSize: (5, 5), kernelSize: (2, 2), stride: (0, 1)) }?.kind == .invalidArgument)
+        #expect(failure { Functional.fold(cols, outputSize: (-5, 5), kernelSize: (2, 2)) }?.kind == .invalidArgument)
+        #expect(Functional.fold(cols, outputSize: (5, 5), kernelSize: (2, 2)).shape == [1, 2, 5, 5])
+        #expect(failure { Functional.fold(cols, outputSize: (1 << 31 - 1, 1 << 31 - 1), kernelSize: (1, 1)) }?.kind == .shapeMismatch)
+        #expect(failure { Functional.unfold(x, kernelSize: (1, 1), padding: (1 << 30, 1 << 30)) } != nil)
+        #expect(failure { Functional.maxPool2d(x, kernelSize: (1 << 31 - 1, 2)) } != nil)
+        #expect(failure { Functional.convTranspose2d(Tensor.ones([1, 1, 3, 3]), weight: w, stride: (1 << 31 - 1, 1 << 31 - 1)) }?.kind
+                == .shapeMismatch)
+        #expect(failure { Functional.conv2d(Tensor.ones([1, 1, 4, 4]), weight: w, padding: (1 << 62, 0)) }?.kind == .invalidArgument)
+    }
+
+    @Test("oneHot with more classes than memory holds, or fewer than zero")
+    func oneHotClasses() {
+        let labels = Tensor(labels: [1, 0])
+        #expect(failure { Tensor.oneHot(labels, classes: 1 << 61) }?.kind == .shapeMismatch)
+        #expect(failure { Tensor.oneHot(labels, classes: 1 << 50) }?.kind == .outOfMemory)
+        #expect(failure { Tensor.oneHot(labels, classes: -1) }?.kind == .invalidArgument)
+        #expect(Tensor.oneHot(labels, classes: 3).scalars() == [0, 1, 0, 1, 0, 0])
+    }
+
+    @Test("slices with huge steps, paddings that overflow")
+    func slicesAndPads() {
+        let x = Tensor.arange(0, 10)
+        #expect(x.slice(axis: 0, start: 3, step: Int.max).scalars() == [3])
+        #expect(x.slice(axis: 0, start: 3, end: 3, step: Int.max).shape == [0])
+        #expect(x.slice(axis: 0, start: 1, step: 4).scalars() == [1, 5, 9])
+        #expect(failure { x.pad([Int.max, 1]) }?.kind == .shapeMismatch)
+        #expect(failure { x.pad([Int.min, -1]) }?.kind == .shapeMismatch)
+        #expect(x.pad([1, -8]).scalars() == [0, 0, 1])
+    }
+
+    @Test("a layer built after an earlier failure in a scope gets real parameters")
+    func layersAfterFailure() {
+        var built: [Module] = []
+        var t = Tensor.zeros([0])
+        var product = Tensor.zeros([0])
+        let error = failure { () -> Void in
+            _ = Tensor.zeros([2]) + Tensor.zeros([3])   // the scope fails here
+            t = Tensor.zeros([3, 4])
+            Init.orthogonal(t)
+            product = t.matmul(t.transpose(0, 1))   // an op: still a placeholder in the failed scope
+            built = [Linear(4, 2), Embedding(10, 4, paddingIdx: 0), GRU(inputSize: 3, hiddenSize: 5)]
+        }
+        #expect(error?.op == "add")
+        #expect(product.shape == [0])
+        #expect(abs(t.scalars()[0..<4].reduce(0) { $0 + $1 * $1 } - 1) < 1e-5)   // an orthonormal row
+        let linear = built[0] as! Linear, embedding = built[1] as! Embedding
+        #expect(linear.weight.shape == [2, 4] && linear.weight.scalars().contains { $0 != 0 })
+        #expect(embedding.weight.shape == [10, 4] && embedding.weight.scalars()[0..<4].allSatisfy { $0 == 0 })
+        #expect(built.count == 3)
+        #expect(built[0].parameters().allSatisfy { $0.count > 0 })
+    }
+
+    @Test("holdingOut of an empty data set throws")
+    func emptyHoldOut() throws {
+        let empty = TensorDataset(Tensor.zeros([0, 3]), Tensor.zeros([0]))
+        #expect(throws: GradusError.self) { try empty.holdingOut(0.2, seed: 0) }
+        let one = TensorDataset(Tensor.zeros([1, 3]), Tensor.zeros([1]))
+        let parts = try one.holdingOut(0.2, seed: 0)
+        #expect(parts.train.count + parts.validation.count == 1)
+    }
+
+    @Test("TensorDataset: rows that differ throw (validating) or are recorded (plain initializer)")
+    func datasetRows() throws {
+        #expect(throws: GradusError.self) { try TensorDataset(validating: Tensor.zeros([3, 2]), targets: Tensor.zeros([4])) }
+        #expect(throws: GradusError.self) { try TensorDataset(validating: Tensor(scalar: 1), targets: Tensor.zeros([1])) }
+        #expect(try TensorDataset(validating: Tensor.zeros([3, 2]), targets: Tensor.zeros([3, 1])).count == 3)
+        #expect(failure { TensorDataset(Tensor.zeros([3, 2]), Tensor.zeros([4])) }?.kind == .shapeMismatch)
+    }
+
+    @Test("TextWindowDataset refuses an index outside its windows")
+    func textWindowIndex() throws {
+        let data = try TextWindowDataset(tokens: Array(0..<10), length: 3)
+        #expect(failure { data.sample(at: data.count) }?.kind == .indexOutOfRange)
+        #expect(failure { data.sample(at: -1) }?.kind == .indexOutOfRange)
+        #expect(data.sample(at: 1).input.intScalars == [3, 4, 5])   // windows of 3 with stride 3
+    }
+
+    @Test("a token sampler changed after init is checked when it samples")
+    func tokenSamplerSettings() throws {
+        var sampler = try TokenSampler(temperature: 1, topK: 2)
+        let logits = Tensor([1, 2, 3])
+        sampler.topK = -1
+        #expect(throws: GradusError.self) { try sampler.probabilities(logits: logits) }
+        sampler.topK = 1
+        sampler.temperature = -1
+        #expect(throws: GradusError.self) { try sampler.probabilities(logits: logits) }
+        sampler.temperature = 1
+        sampler.topP = 0
+        var rng = SeededGenerator(seed: 0)
+        #expect(throws: GradusError.self) { try sampler.sample(logits: logits, generator: &rng) }
+        sampler.topP = nil
+        #expect(try sampler.sample(logits: logits, generator: &rng) == 2)
+    }
+
+    @Test("heat maps of odd grids draw bars or the rows there are, without trapping")
+    func heatMapGrids() {
+        let values = [0.5, -1, 0.25]
+        #expect(HeatMap.terminal(values, grid: [-1, -1], color: false) == HeatMap.terminal(values, grid: nil, color: false))
+        #expect(HeatMap.terminal(values, grid: [5], color: false) == HeatMap.terminal(values, grid: nil, color: false))
+        #expect(HeatMap.terminal(values, grid: [Int.max, 2], color: false).split(separator: "\n").count == 2)
+        #expect(HeatMap.terminal(values, grid: [1, Int.max], color: false).count == 6)
+        #expect(HeatMap.svg(panels: [("v", values)], grid: [Int.max, Int.max], title: "t").contains("<svg"))
+    }
+
+    @Test("quantization leaves rows too wide for 32-bit sums in Float32")
+    func quantizationWidth() {
+        let wide = Tensor.ones([1, QuantizedWeights.maximumInputs + 1])
+        #expect(QuantizedWeights(quantizing: wide) == nil)
+        #expect(QuantizedWeights(quantizing: Tensor.ones([2, QuantizedWeights.maximumInputs])) != nil)
+        let layer = Linear(QuantizedWeights.maximumInputs + 1, 1)
+        #expect(layer.quantizeDynamic() == 0)
+    }
+}
