@@ -90,12 +90,15 @@ enum ONNXWeights {
         }
         let shape = t.dims.map { Int($0) }
         guard shape.allSatisfy({ $0 >= 0 && $0 <= 1 << 40 }) else { throw error("initializer \(t.name) has dims \(t.dims)") }
-        var count = 1
-        for d in shape {
-            let (c, o) = count.multipliedReportingOverflow(by: d)
+        // The non-zero dims too must multiply within the limit: [0, 2^40, 2^40] holds no value, but a
+        // tensor of that shape cannot be made (its strides overflow).
+        var nonZero = 1
+        for d in shape where d > 0 {
+            let (c, o) = nonZero.multipliedReportingOverflow(by: d)
             guard !o, c <= 1 << 40 else { throw error("initializer \(t.name) has dims \(t.dims): too many elements") }
-            count = c
+            nonZero = c
         }
+        let count = shape.contains(0) ? 0 : nonZero
         func check(_ n: Int) throws {
             guard n == count else { throw error("initializer \(t.name) holds \(n) values for dims \(t.dims)") }
         }

@@ -223,3 +223,97 @@ struct UntrustedArgumentTests {
         #expect(layer.quantizeDynamic() == 0)
     }
 }
+
+/// Second round: layers and ops fed tensors of another dtype or odd shapes inside a scope, restored
+/// counters, rank-0 axes, broadcasts and products of empty inputs.
+@Suite("Untrusted arguments, second round")
+struct UntrustedArgumentSecondRoundTests {
+    func failure<R>(_ body: () throws -> R) -> GradusError? {
+        do { _ = try GradusError.catching(body); return nil } catch { return error as? GradusError }
+    }
+
+    @Test("recurrent layers and attention refuse an input of another dtype instead of trapping")
+    func layerDtypes() {
+        let x64 = Tensor.zeros([5, 2, 4], dtype: .float64)
+        #expect(failure { LSTM(inputSize: 4, hiddenSize: 8)(x64) }?.kind == .dtypeMismatch)
+        #expect(failure { GRU(inputSize: 4, hiddenSize: 8)(x64) }?.kind == .dtypeMismatch)
+        #expect(failure { RNN(inputSize: 4, hiddenSize: 8)(x64) }?.kind == .dtypeMismatch)
+        let attention = MultiheadAttention(embedDim: 8, numHeads: 2)
+        let q64 = Tensor.zeros([3, 1, 8], dtype: .float64)
+        #expect(failure { attention(query: q64, key: q64, value: q64).output }?.kind == .dtypeMismatch)
+        #expect(failure { TransformerEncoderLayer(dModel: 8, numHeads: 2, dimFeedforward: 16, dropout: 0)(q64) }?.kind == .dtypeMismatch)
+        // A failed incremental call leaves the cache as it was; the next good call works.
+        var cache = KeyValueCache()
+        let good = Tensor.uniform([2, 1, 8])
+        _ = attention.selfAttention(good, cache: &cache)
+        #expect(failure { attention.selfAttention(Tensor.zeros([1, 1, 8], dtype: .float64), cache: &cache) }?.kind == .dtypeMismatch)
+        #expect(cache.length == 2)
+        #expect(attention.selfAttention(Tensor.uniform([1, 1, 8]), cache: &cache).shape == [1, 1, 8])
+        #expect(cache.length == 3)
+    }
+
+    @Test("a scalar has no axis for softmax, reductions and indexing; sorts and cumulative sums take it")
+    func scalarAxes() {
+        let s = Tensor(scalar: 2)
+        #expect(failure { s.softmax(axis: 0) }?.kind == .indexOutOfRange)
+        #expect(failure { s.sum(axes: [0]) }?.kind == .indexOutOfRange)
+        #expect(failure { s.argmax(axis: 0) }?.kind == .indexOutOfRange)
+        #expect(failure { s.select(axis: 0, index: 0) }?.kind == .indexOutOfRange)
+        #expect(failure { Tensor.concatenate([s, s], axis: 0) } != nil)
+        #expect(s.cumsum(axis: 0).scalars() == [2] && s.cumsum(axis: -1).shape == [])
+        #expect(s.sort(axis: 0).values.scalars() == [2])
+        #expect(s.sum().scalars() == [2])
+    }
+
+    @Test("broadcasts and products of empty inputs whose outputs would not fit are errors")
+    func emptyInputsHugeOutputs() {
+        #expect(failure { Tensor.zeros([1 << 31, 0, 1]) + Tensor.zeros([1, 0, 1 << 31]) }?.kind == .shapeMismatch)
+        #expect(failure { Tensor.zeros([1 << 31, 0]).matmul(Tensor.zeros([0, 1 << 31])) }?.kind == .shapeMismatch)
+        #expect(failure { Tensor.zeros([1 << 22, 0]).matmul(Tensor.zeros([0, 1 << 30])) }?.kind == .outOfMemory)
+        #expect(Tensor.zeros([2, 0]).matmul(Tensor.zeros([0, 3])).scalars() == [0, 0, 0, 0, 0, 0])
+        let wide = Tensor.zeros([1]).expand([1, 1 << 30])   // a view: nothing allocated
+        #expect(failure { Tensor.zeros([1 << 20, 1]) * wide }?.kind == .outOfMemory)
+    }
+
+    @Test("losses with no classes, explanations of int64 inputs or without recorded gradients, huge steps")
+    func lossesAndExplain() {
+        let labels = Tensor(shape: [1, 2], integers: [0, 0])
+        #expect(failure { Tensor.zeros([1, 0, 2]).crossEntropy(labels) }?.kind == .shapeMismatch)
+        let model = Linear(3, 2)
+        #expect(failure { Explain.saliency(model: model, input: Tensor(shape: [3], integers: [1, 2, 3]), classIndex: 0) } != nil)
+        #expect(failure { GradMode.noGrad { Explain.saliency(model: model, input: Tensor.ones([3]), classIndex: 0) } }?.kind == .autograd)
+        #expect(failure { Explain.integratedGradients(model: model, input: Tensor.ones([3]), classIndex: 0, steps: 1 << 40) }?.kind
+                == .invalidArgument)
+        #expect(Explain.integratedGradients(model: model, input: Tensor.ones([3]), classIndex: 1, steps: 8).shape == [3])
+    }
+
+    @Test("sizes that overflow in split, chunk, pad; randperm of a negative count")
+    func indexingOverflow() {
+        let x = Tensor.arange(0, 6)
+        #expect(failure { x.split(sizes: [Int.max, 1]) }?.kind == .shapeMismatch)
+        #expect(x.chunk(Int.max).count == 6)
+        #expect(x.chunk(4).map(\.shape) == [[2], [2], [2]])
+        #expect(failure { x.pad([Int.min, Int.max]) }?.kind == .shapeMismatch)
+        var rng = SeededGenerator(seed: 1)
+        #expect(failure { Tensor.randperm(-1, generator: &rng) }?.kind == .invalidArgument)
+        #expect(Tensor.randperm(4, generator: &rng).sorted() == [0, 1, 2, 3])
+        #expect(failure { Functional.adaptiveAvgPool2d(Tensor.ones([1, 1, 4, 4]), outputSize: (1 << 30, 2)) }?.kind == .shapeMismatch)
+    }
+
+    @Test("restoring counters past a one-cycle schedule's end is an error; within it the rates match stepping")
+    func restoreCounters() {
+        let model = Linear(2, 2)
+        let optimizer = SGD(model.parameters(), lr: 0.1, momentum: 0.9)
+        let schedule = OneCycleLR(optimizer, maxLR: 0.1, totalSteps: 10)
+        let trainer = Trainer(model: model, optimizer: optimizer, scheduler: schedule, schedulerInterval: .batch)
+        #expect(failure { trainer.restore(epoch: 0, step: 11) } != nil)
+        trainer.restore(epoch: 0, step: 7)
+        let restored = optimizer.learningRates
+        let reference = OneCycleLR(SGD(Linear(2, 2).parameters(), lr: 0.1, momentum: 0.9), maxLR: 0.1, totalSteps: 10)
+        for _ in 0..<7 { reference.step() }
+        #expect(restored == reference.optimizer.learningRates && schedule.lastEpoch == 7)
+        let plateau = ReduceLROnPlateau(optimizer)
+        #expect(!plateau.restore(stateText: "0,9223372036854775807,0,0"))
+        #expect(plateau.restore(stateText: "0.5,1,0,3"))
+    }
+}

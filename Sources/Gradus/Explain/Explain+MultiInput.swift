@@ -40,7 +40,8 @@ extension Explain {
     public static func integratedGradients(model: any MultiInputLayer, inputs: TensorGroup, classIndex: Int,
                                            baselines: TensorGroup? = nil, steps: Int = 50) -> TensorGroup {
         checked(or: TensorGroup.emptyPlaceholder) {
-            try require(steps >= 1, "Explain.integratedGradients: steps must be at least 1, got \(steps)")
+            try require(steps >= 1 && steps <= maximumSteps,
+                        "Explain.integratedGradients: steps must lie in 1...\(maximumSteps), got \(steps)")
             var points: [(String, Tensor)] = [], deltas: [Tensor] = []
             for (name, value) in inputs {
                 let x = value.detach()
@@ -67,12 +68,18 @@ extension Explain {
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }
+        for t in points.tensors {
+            try require(t.dtype.isFloatingPoint, "Explain: inputs must be floating point to have gradients, got \(t.dtype)", .dtypeMismatch)
+        }
         let batch = points.mapTensors { $0.detach().requiringGrad() }
         let output = model(batch)
         try GradusError.throwIfRecorded()
         try require(output.rank == 2 && classIndex >= 0 && classIndex < output.shape[1],
                     "Explain: class index \(classIndex) is out of range for model output \(output.shape)", .indexOutOfRange)
         let score = output.select(axis: 1, index: classIndex).sum()
-        return Autograd.gradients(of: score, wrt: batch.tensors)
+        let grads = Autograd.gradients(of: score, wrt: batch.tensors)
+        try GradusError.throwIfRecorded()
+        try require(grads.count == batch.tensors.count, Explain.noGradientMessage, .autograd)
+        return grads
     }
 }

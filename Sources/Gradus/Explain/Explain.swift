@@ -50,7 +50,8 @@ public enum Explain {
     public static func integratedGradients(model: any Layer, input: Tensor, classIndex: Int,
                                            baseline: Tensor? = nil, steps: Int = 50) -> Tensor {
         checked {
-            try require(steps >= 1, "Explain.integratedGradients: steps must be at least 1, got \(steps)")
+            try require(steps >= 1 && steps <= maximumSteps,
+                        "Explain.integratedGradients: steps must lie in 1...\(maximumSteps), got \(steps)")
             let x = input.detach()
             let x0 = baseline?.detach() ?? Tensor.zeros(x.shape, dtype: x.dtype)
             try require(x0.shape == x.shape, "Explain.integratedGradients: baseline \(x0.shape) must match input \(x.shape)", .shapeMismatch)
@@ -75,11 +76,24 @@ public enum Explain {
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }
+        try require(points.dtype.isFloatingPoint, "Explain: the input must be floating point to have gradients, got \(points.dtype)",
+                    .dtypeMismatch)
         let batch = points.detach().requiringGrad()
         let output = model(batch)
+        try GradusError.throwIfRecorded()
         try require(output.rank == 2 && classIndex >= 0 && classIndex < output.shape[1],
                      "Explain: class index \(classIndex) is out of range for model output \(output.shape)", .indexOutOfRange)
         let score = output.select(axis: 1, index: classIndex).sum()
-        return Autograd.gradients(of: score, wrt: [batch])[0]
+        let grads = Autograd.gradients(of: score, wrt: [batch])
+        try GradusError.throwIfRecorded()
+        try require(grads.count == 1, noGradientMessage, .autograd)
+        return grads[0]
     }
+
+    /// When the score has no recorded path back to the input.
+    static let noGradientMessage = "Explain: the model's output has no recorded path back to its input "
+        + "(is gradient recording off, GradMode.noGrad, around the call?)"
+
+    /// The most points on an integrated-gradients path: each is one sample of the batch that is run.
+    public static let maximumSteps = 1 << 20
 }

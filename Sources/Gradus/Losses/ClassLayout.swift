@@ -18,6 +18,7 @@ extension Tensor {
             return (self, target, target.shape)
         default:
             try require(rank >= 2, "\(op): scores must have rank ≥ 1, got shape \(shape)", .shapeMismatch)
+            try require(shape[1] > 0, "\(op): scores of shape \(shape) have no classes (dimension 1 is 0)", .shapeMismatch)
             let expected = [shape[0]] + Array(shape[2...])
             try require(target.shape == expected,
                          "\(op): scores of shape \(shape) need labels of shape \(expected), got \(target.shape)", .shapeMismatch)

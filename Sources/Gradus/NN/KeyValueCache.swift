@@ -20,7 +20,7 @@ public struct KeyValueCache {
     public init() {}
 
     /// The number of positions stored.
-    public var length: Int { keys?.shape[1] ?? 0 }
+    public var length: Int { keys.map { $0.rank == 3 ? $0.shape[1] : 0 } ?? 0 }
 
     /// Forgets every position (a new sequence starts).
     public mutating func removeAll() {

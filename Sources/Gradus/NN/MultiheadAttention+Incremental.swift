@@ -21,6 +21,8 @@ extension MultiheadAttention {
             let x = batched ? (batchFirst ? input.transpose(0, 1) : input) : input.unsqueeze(1)   // [T, N, E]
             let (t, n) = (x.shape[0], x.shape[1])
             try require(x.shape[2] == embedDim, "\(op): input \(input.shape) must end with embedDim \(embedDim)", .shapeMismatch)
+            try require(input.dtype == inProjWeight.dtype, "\(op): input is \(input.dtype) but the weights are \(inProjWeight.dtype)",
+                        .dtypeMismatch)
             let (h, d) = (numHeads, headDim)
             if let keys = cache.keys {
                 try require(keys.shape[0] == n * h && keys.shape[2] == d,
@@ -32,7 +34,10 @@ extension MultiheadAttention {
                 Tensor.linear(x, weight: weights[i], bias: biases?[i]).reshape([t, n * h, d]).transpose(0, 1)
             }
             let past = cache.length
-            let (k, v) = cache.append(keys: heads(1), values: heads(2))
+            let (newKeys, newValues) = (heads(1), heads(2))
+            // Only what computed goes into the cache: a placeholder there would break every later call.
+            try GradusError.throwIfRecorded()
+            let (k, v) = cache.append(keys: newKeys, values: newValues)
             // New token i sits at position past + i: it sees keys 0 ... past + i (a single token sees all).
             let mask = t == 1 ? nil : Tensor.full([t, past + t], value: -.infinity, dtype: k.dtype).triu(diagonal: past + 1)
             let (attended, _) = try Functional.attention(heads(0), k, v, mask: mask, isCausal: false, dropout: dropout,

@@ -126,10 +126,14 @@ public final class MultiheadAttention: Module, Layer {
                     "\(op): query \(query.shape), key \(key.shape) and value \(value.shape) must end with embedDim \(embedDim)", .shapeMismatch)
             try require(nk == n && nv == n && sv == s,
                     "\(op): key \(key.shape) and value \(value.shape) do not match query \(query.shape)", .shapeMismatch)
+            try require(query.dtype == inProjWeight.dtype && key.dtype == inProjWeight.dtype && value.dtype == inProjWeight.dtype,
+                    "\(op): query, key and value are \(query.dtype), \(key.dtype), \(value.dtype) but the weights are \(inProjWeight.dtype)",
+                    .dtypeMismatch)
             let (h, d) = (numHeads, headDim)
             // Projected rows [A, B, parts·E] -> [parts, N·H, length, d], contiguous.
             func heads(_ x: Tensor, parts: Int, length: Int) -> Tensor {
-                x.reshape([x.shape[0], x.shape[1], parts, h, d]).permute(batchLeading ? [2, 0, 3, 1, 4] : [2, 1, 3, 0, 4])
+                guard x.rank == 3 else { return x }   // a failed projection's placeholder, passed on
+                return x.reshape([x.shape[0], x.shape[1], parts, h, d]).permute(batchLeading ? [2, 0, 3, 1, 4] : [2, 1, 3, 0, 4])
                     .contiguous().reshape([parts, n * h, length, d])
             }
             let q: Tensor, k: Tensor, v: Tensor
@@ -144,6 +148,7 @@ public final class MultiheadAttention: Module, Layer {
                 }
                 (q, k, v) = (project(q0, 0, l), project(k0, 1, s), project(v0, 2, s))
             }
+            try GradusError.throwIfRecorded()   // a failed projection: stop before its placeholder is read
             var mask: Tensor? = nil
             try require(attentionMask == nil || !isCausal, "\(op): give an attention mask or isCausal, not both")
             if let attentionMask {

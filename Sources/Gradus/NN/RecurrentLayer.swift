@@ -153,6 +153,8 @@ public class RecurrentLayer: Module {
         try require(input.rank == 2 || input.rank == 3,
                 "\(op): input must be [T, N, \(inputSize)]\(batchFirst ? " (batch first: [N, T, \(inputSize)])" : "") or [T, \(inputSize)], got \(input.shape)", .shapeMismatch)
         try require(input.shape.last == inputSize, "\(op): input \(input.shape) does not end with inputSize \(inputSize)", .shapeMismatch)
+        try require(input.dtype == inputWeights[0].dtype,
+                    "\(op): input is \(input.dtype) but the layer's weights are \(inputWeights[0].dtype)", .dtypeMismatch)
         let batched = input.rank == 3
         var x = batched ? (batchFirst ? input.transpose(0, 1) : input) : input.unsqueeze(1)   // [T, N, I]
         let (steps, batch) = (x.shape[0], x.shape[1])
@@ -173,6 +175,7 @@ public class RecurrentLayer: Module {
                 let i = layer * directions + direction
                 // The input side of every step in one product: [T, N, gates·H].
                 let projected = Tensor.linear(x, weight: inputWeights[i], bias: hasBias ? inputBiases[i] : nil)
+                try GradusError.throwIfRecorded()   // before reading the projection's shape
                 var state = states.map { $0.select(axis: 0, index: i) }
                 if !KernelTesting.stepwiseRecurrence,
                    let fused = fusedSequence(projected, state, index: i, reverse: direction == 1) {

@@ -45,6 +45,17 @@ public class LRScheduler: @unchecked Sendable {
         optimizer.learningRates = learningRates(atEpoch: lastEpoch)
     }
 
+    /// Moves to `epoch` as ``step()`` called until ``lastEpoch`` reaches it would (schedules are closed
+    /// form: one step from `epoch − 1`), for restoring a run from its counters without looping over them.
+    func advance(to epoch: Int) {
+        guard epoch > lastEpoch else { return }
+        lastEpoch = epoch - 1
+        step()
+    }
+
+    /// The last epoch this schedule may be stepped to (nil: no end).
+    var finalEpoch: Int? { nil }
+
     /// The learning rates that the schedule gives at `epoch`, one per group.
     ///
     /// ```swift

@@ -148,6 +148,8 @@ public final class OneCycleLR: LRScheduler, @unchecked Sendable {
     /// optimizer.step()
     /// schedule.step()
     /// ```
+    override var finalEpoch: Int? { totalSteps }
+
     public override func step() {
         super.step()
         setMomentum(atEpoch: lastEpoch)

@@ -146,7 +146,9 @@ public final class ReduceLROnPlateau: @unchecked Sendable {
     public func restore(stateText: String) -> Bool {
         let parts = stateText.split(separator: ",").map(String.init)
         guard parts.count == 4, let b = Double(parts[0]), !b.isNaN, let bad = Int(parts[1]), let cool = Int(parts[2]),
-              let last = Int(parts[3]), bad >= 0, cool >= 0, last >= 0 else { return false }
+              let last = Int(parts[3]), bad >= 0, cool >= 0, last >= 0,
+              // Counters a run can reach: `step` would overflow from Int.max.
+              bad <= Int(Int32.max), cool <= Int(Int32.max), last <= Int(Int32.max) else { return false }
         best = b
         badEpochs = bad
         cooldownCounter = cool

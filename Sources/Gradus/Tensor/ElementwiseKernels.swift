@@ -314,7 +314,7 @@ extension Tensor {
         try require(dtype == a.dtype && dtype == b.dtype, "\(op): dtypes \(dtype), \(a.dtype) and \(b.dtype) differ", .dtypeMismatch)
         let s1 = try Broadcast.shape(shape, a.shape, op: op)
         let outShape = try Broadcast.shape(s1, b.shape, op: op)
-        let out = Tensor(uninitializedShape: outShape, dtype: dtype)
+        let out = try Tensor(checkedShape: outShape, dtype: dtype, op: op)
         try dtype.dispatch(SelectElements(condition: self, a: a, b: b, out: out))
         return out
     }
@@ -324,8 +324,9 @@ extension Tensor {
     @inline(__always)
     private func zipOutput(_ other: Tensor, _ op: String) throws -> Tensor {
         try require(dtype == other.dtype, "\(op): dtypes \(dtype) and \(other.dtype) differ (shapes \(shape) and \(other.shape)); convert one with to(_:)", .dtypeMismatch)
-        let outShape = shape == other.shape ? shape : try Broadcast.shape(shape, other.shape, op: op)
-        return Tensor(uninitializedShape: outShape, dtype: dtype)
+        if shape == other.shape { return Tensor(uninitializedShape: shape, dtype: dtype) }
+        // A broadcast shape can be far larger than both inputs (zero-sized ones included): checked.
+        return try Tensor(checkedShape: try Broadcast.shape(shape, other.shape, op: op), dtype: dtype, op: op)
     }
 
     /// A new tensor of the same shape with `f` applied to each element (floating-point dtypes; one

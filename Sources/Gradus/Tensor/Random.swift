@@ -216,8 +216,11 @@ extension Tensor {
 
     /// A random permutation of `0..<n` (for shuffling).
     public static func randperm(_ n: Int, generator: inout SeededGenerator) -> [Int] {
-        var a = Array(0..<n)
-        a.shuffle(using: &generator)
-        return a
+        checkedEvenAfterFailure(or: []) {
+            try require(n >= 0, "randperm: n must not be negative, got \(n)")
+            var a = Array(0..<n)
+            a.shuffle(using: &generator)
+            return a
+        }
     }
 }

@@ -19,7 +19,7 @@ extension Tensor {
                 try require(axis == 0 || axis == -1, "cumsum: axis \(axis) is out of range for a tensor of rank 0", .indexOutOfRange)
                 return reshape([1]).cumsum(axis: 0).reshape([])
             }
-            let a = try self.axis(axis, op: "cumsum")
+            let a = try self.axis(axis, op: "cumsum", scalarAxis: true)
             let out = scanKernel(axis: a, reverse: false, product: false)
             record("cumsum", output: out, inputs: [self]) { g, _ in [g.reverseCumsum(axis: a)] }
             return out
@@ -51,7 +51,7 @@ extension Tensor {
                 try require(axis == 0 || axis == -1, "cumprod: axis \(axis) is out of range for a tensor of rank 0", .indexOutOfRange)
                 return reshape([1]).cumprod(axis: 0).reshape([])
             }
-            let a = try self.axis(axis, op: "cumprod")
+            let a = try self.axis(axis, op: "cumprod", scalarAxis: true)
             let out = scanKernel(axis: a, reverse: false, product: true)
             record("cumprod", output: out, inputs: [self]) { g, y in
                 [Tensor.cumprodBackward(g, input: self, output: y, axis: a)]
@@ -88,7 +88,7 @@ extension Tensor {
                 try require(axis == 0 || axis == -1, "prod: axis \(axis) is out of range for a tensor of rank 0", .indexOutOfRange)
                 return reshape([1]).prod(axis: 0, keepDims: false)
             }
-            let a = try self.axis(axis, op: "prod")
+            let a = try self.axis(axis, op: "prod", scalarAxis: true)
             let kept = keepDimsShape([a])
             let reduced = productKernel(axis: a)
             let out = Tensor(shape: reducedShape([a], keepDims: keepDims), dtype: dtype, storage: reduced.storage)

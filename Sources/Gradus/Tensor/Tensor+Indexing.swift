@@ -72,7 +72,10 @@ extension Tensor {
     public func split(sizes: [Int], axis: Int = 0) -> [Tensor] {
         checked(or: []) {
             let a = try self.axis(axis, op: "split")
-            try require(sizes.reduce(0, +) == shape[a] && sizes.allSatisfy { $0 >= 0 },
+            let total = sizes.allSatisfy { $0 >= 0 }
+                ? sizes.reduce(0 as Int?) { sum, n in sum.flatMap { let (t, o) = $0.addingReportingOverflow(n); return o ? nil : t } }
+                : nil
+            try require(total == shape[a],
                          "split: sizes \(sizes) do not add up to dimension \(a) of shape \(shape)", .shapeMismatch)
             var start = 0
             return sizes.map { n in
@@ -97,7 +100,7 @@ extension Tensor {
         checked(or: []) {
             try require(chunks > 0, "chunk: chunks must be positive, got \(chunks)")
             let n = shape[try self.axis(axis, op: "chunk")]
-            return split(size: Swift.max(1, (n + chunks - 1) / chunks), axis: axis)
+            return split(size: n == 0 ? 1 : (n - 1) / chunks + 1, axis: axis)   // ⌈n / chunks⌉ without overflow
         }
     }
 
@@ -347,6 +350,8 @@ extension Tensor {
         checked {
             try require(padding.count % 2 == 0 && padding.count / 2 <= rank,
                          "pad: padding \(padding) must hold (before, after) pairs for at most \(rank) dimensions of shape \(shape)", .shapeMismatch)
+            try require(padding.allSatisfy { $0 > Int.min / 2 && $0 < Int.max / 2 },
+                        "pad: padding \(padding) holds amounts too large for any dimension", .shapeMismatch)
             var outShape = shape
             var before = [Int](repeating: 0, count: rank)
             for p in 0..<(padding.count / 2) {

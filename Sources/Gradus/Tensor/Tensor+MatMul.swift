@@ -66,8 +66,8 @@ extension Tensor {
         let out: Tensor
         if br == 2 && !transA {
             // Fold a's batch dimensions into its rows: one large product instead of many small ones.
-            let rows = a.shape.dropLast().reduce(1, *)   // not count / k, which is 0 when k is
-            out = Tensor(uninitializedShape: Array(a.shape.dropLast()) + [n], dtype: a.dtype)
+            let rows = try Tensor.elementCount(Array(a.shape.dropLast()), op: "matmul")   // not count / k, which is 0 when k is
+            out = try Tensor(checkedShape: Array(a.shape.dropLast()) + [n], dtype: a.dtype, op: "matmul")
             let pair = roundedPair(a, b, m: rows, n: n, k: k, rounding: rounding)
             gemm(a, 0, b, 0, out, 0, m: rows, n: n, k: k, transA: false, transB: transB, rounded: pair)
         } else {
@@ -75,7 +75,7 @@ extension Tensor {
             let batch = try Broadcast.shape(batchA, batchB, op: "matmul")
             let ea = batchA == batch ? a : a.detach().expand(batch + Array(a.shape.suffix(2)))
             let eb = batchB == batch ? b : b.detach().expand(batch + Array(b.shape.suffix(2)))
-            out = Tensor(uninitializedShape: batch + [m, n], dtype: a.dtype)
+            out = try Tensor(checkedShape: batch + [m, n], dtype: a.dtype, op: "matmul")
             let count = batch.reduce(1, *)
             let threads = Threading.count
             let each = m &* n &* k

@@ -61,7 +61,7 @@ extension Tensor {
     public func flatten(startAxis: Int = 0, endAxis: Int = -1) -> Tensor {
         checked {
             if rank == 0 { return reshape([1]) }
-            let s = try axis(startAxis, op: "flatten"), e = try axis(endAxis, op: "flatten")
+            let s = try axis(startAxis, op: "flatten", scalarAxis: true), e = try axis(endAxis, op: "flatten", scalarAxis: true)
             try require(s <= e, "flatten: startAxis \(startAxis) comes after endAxis \(endAxis) for shape \(shape)", .shapeMismatch)
             let merged = shape[s...e].reduce(1, *)
             return reshape(Array(shape[..<s]) + [merged] + Array(shape[(e + 1)...]))
@@ -130,7 +130,7 @@ extension Tensor {
     public func transpose(_ a: Int, _ b: Int) -> Tensor {
         checked {
             var d = Array(0..<rank)
-            d.swapAt(try axis(a, op: "transpose"), try axis(b, op: "transpose"))
+            d.swapAt(try axis(a, op: "transpose", scalarAxis: true), try axis(b, op: "transpose", scalarAxis: true))
             return permute(d)
         }
     }

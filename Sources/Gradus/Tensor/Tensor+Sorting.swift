@@ -25,7 +25,7 @@ extension Tensor {
                 let (v, i) = reshape([1]).sort(axis: 0, descending: descending)
                 return (v.reshape([]), i.reshape([]))
             }
-            let a = try self.axis(axis, op: "sort")
+            let a = try self.axis(axis, op: "sort", scalarAxis: true)
             let indices = sortedIndices(axis: a, descending: descending)
             return (gather(axis: a, index: indices), indices)
         }
@@ -47,7 +47,7 @@ extension Tensor {
                 try require(axis == 0 || axis == -1, "argsort: axis \(axis) is out of range for a tensor of rank 0", .indexOutOfRange)
                 return Tensor.zeros([], dtype: .int64)
             }
-            return sortedIndices(axis: try self.axis(axis, op: "argsort"), descending: descending)
+            return sortedIndices(axis: try self.axis(axis, op: "argsort", scalarAxis: true), descending: descending)
         }
     }
 
@@ -75,7 +75,7 @@ extension Tensor {
                 let (v, i) = reshape([1]).topk(k, axis: 0, largest: largest, sorted: sorted)
                 return k == 1 ? (v.reshape([]), i.reshape([])) : (v, i)
             }
-            let a = try self.axis(axis, op: "topk")
+            let a = try self.axis(axis, op: "topk", scalarAxis: true)
             try require(k >= 0 && k <= shape[a], "topk: k = \(k) is out of range 0...\(shape[a]) for axis \(a) of shape \(shape)", .indexOutOfRange)
             let indices = sortedIndices(axis: a, descending: largest).slice(axis: a, start: 0, end: k)
             return (gather(axis: a, index: indices), indices)

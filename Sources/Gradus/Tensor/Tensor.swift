@@ -170,12 +170,15 @@ public final class Tensor: @unchecked Sendable {
         UnsafeMutableBufferPointer(start: pointer(T.self), count: count)
     }
 
-    /// Normalizes a possibly negative axis (`-1` is the last) and checks it is in range.
-    func axis(_ axis: Int, op: String, rankOverride: Int? = nil) throws -> Int {
+    /// Normalizes a possibly negative axis (`-1` is the last) and checks it is in range. A scalar (rank
+    /// 0) has no axis, except for operations that treat it as one element along axis 0 or -1 (`scalarAxis`:
+    /// sort, cumulative sums and products, flatten, transpose), as PyTorch does.
+    func axis(_ axis: Int, op: String, rankOverride: Int? = nil, scalarAxis: Bool = false) throws -> Int {
         let r = rankOverride ?? rank
         let a = axis < 0 ? axis + r : axis
-        try require(a >= 0 && a < Swift.max(r, 1), "\(op): axis \(axis) is out of range for shape \(shape)", .indexOutOfRange)
-        return a
+        try require(a >= 0 && a < Swift.max(r, scalarAxis ? 1 : 0) || (r == 0 && scalarAxis && axis == -1),
+                    "\(op): axis \(axis) is out of range for shape \(shape)", .indexOutOfRange)
+        return Swift.max(a, 0)
     }
 
     // MARK: Reading values

@@ -101,7 +101,8 @@ final class EarlyStoppingTracker {
     /// Restores the state from ``text`` and the saved best weights; false when malformed.
     func restore(_ text: String, weights: [String: Tensor]) -> Bool {
         let parts = text.split(separator: ",").map(String.init)
-        guard parts.count == 3, let epoch = Int(parts[1]), let bad = Int(parts[2]), epoch >= 0, bad >= 0 else { return false }
+        guard parts.count == 3, let epoch = Int(parts[1]), let bad = Int(parts[2]), epoch >= 0, bad >= 0,
+              epoch <= Int(Int32.max), bad <= Int(Int32.max) else { return false }   // counters a run can reach
         if parts[0] == "none" {
             best = nil
         } else {

@@ -260,13 +260,14 @@ public final class Trainer {
     public func restore(epoch: Int, step: Int, unfinishedEpoch: EpochProgress? = nil) {
         checked(or: ()) {
             try require(epoch >= 0 && step >= 0, "Trainer.restore: epoch \(epoch) and step \(step) must not be negative")
+            let target = schedulerInterval == .epoch ? epoch : step
+            if let final = scheduler?.finalEpoch {
+                try require(target <= final, "Trainer.restore: \(schedulerInterval == .epoch ? "epoch" : "step") \(target) is past the end of the learning-rate schedule (\(final))")
+            }
             self.epoch = epoch
             self.step = step
             self.unfinishedEpoch = unfinishedEpoch
-            if let scheduler {
-                let target = schedulerInterval == .epoch ? epoch : step
-                while scheduler.lastEpoch < target { scheduler.step() }
-            }
+            scheduler?.advance(to: target)
         }
     }
 

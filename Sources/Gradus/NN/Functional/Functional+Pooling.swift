@@ -122,6 +122,13 @@ extension Functional {
             let (oh, ow) = try checkedPair(outputSize, "output size", op, min: 1)
             let (h, w) = (input.shape[2], input.shape[3])
             try require(h > 0 && w > 0, "\(op): input \(input.shape) has an empty spatial dimension", .shapeMismatch)
+            _ = try Tensor.elementCount([input.shape[0], input.shape[1], oh, ow], op: op)
+            // The averaging matrices [oh, H] and [ow, W] are built in memory: at most 2^28 entries each.
+            for (o, size) in [(oh, h), (ow, w)] {
+                let (entries, overflow) = o.multipliedReportingOverflow(by: size)
+                try require(!overflow && entries <= 1 << 28, "\(op): output size \(outputSize) for input \(input.shape) is too large",
+                            .shapeMismatch)
+            }
             if oh == 1 && ow == 1 { return input.mean(axes: [2, 3], keepDims: true) }
             // Separable: average rows with A [oh, H] and columns with B [ow, W]: out = A · x · Bᵀ.
             func averaging(_ out: Int, _ size: Int) -> Tensor {
