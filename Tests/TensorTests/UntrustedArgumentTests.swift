@@ -2,16 +2,16 @@ import Foundation
 import Gradus
 import Testing
 
+/// The error `body` records or throws inside a `GradusError.catching` scope; nil when it succeeds.
+private func failure<R>(_ body: () throws -> R) -> GradusError? {
+    do { _ = try GradusError.catching(body); return nil } catch { return error as? GradusError }
+}
+
 /// Arguments that can come from data (shapes, counts, values, equations, window parameters, file
 /// headers): each is refused with a ``GradusError`` a caller can catch — thrown, or recorded inside
 /// ``GradusError/catching(_:)`` — instead of stopping the process, overflowing or writing out of bounds.
 @Suite("Untrusted arguments: errors, not stops")
 struct UntrustedArgumentTests {
-    /// The kind of the error `body` records or throws in a scope; nil when it succeeds.
-    func failure<R>(_ body: () throws -> R) -> GradusError? {
-        do { _ = try GradusError.catching(body); return nil } catch { return error as? GradusError }
-    }
-
     @Test("a shape whose other dimensions overflow is refused even when one dimension is zero")
     func zeroDimensionOverflow() {
         let huge = [0, 1 << 40, 1 << 40]
@@ -228,10 +228,6 @@ struct UntrustedArgumentTests {
 /// counters, rank-0 axes, broadcasts and products of empty inputs.
 @Suite("Untrusted arguments, second round")
 struct UntrustedArgumentSecondRoundTests {
-    func failure<R>(_ body: () throws -> R) -> GradusError? {
-        do { _ = try GradusError.catching(body); return nil } catch { return error as? GradusError }
-    }
-
     @Test("recurrent layers and attention refuse an input of another dtype instead of trapping")
     func layerDtypes() {
         let x64 = Tensor.zeros([5, 2, 4], dtype: .float64)
