@@ -1,5 +1,6 @@
 import Foundation
 import Gradus
+import GradusTestSupport
 import Testing
 
 /// Every layer against inputs of every odd kind — scalars, empty dimensions, wrong ranks, other
@@ -52,19 +53,12 @@ struct LayerInputFuzzTests {
             for training in [true, false] {
                 module.train(training)
                 for (inputName, input) in Self.inputs() {
-                    do {
-                        try GradusError.catching {
-                            let x = input.dtype.isFloatingPoint ? input.detach().requiringGrad() : input
-                            let y = call(x)
-                            try GradusError.throwIfRecorded()
-                            if y.dtype.isFloatingPoint && y.requiresGrad { y.sum().backward() }
-                        }
-                        computed += 1
-                    } catch let error as GradusError {
+                    switch ScopedOutcome.of({ call(input.dtype.isFloatingPoint ? input.detach().requiringGrad() : input) }) {
+                    case .computed: computed += 1
+                    case .refused(let error):
                         #expect(!error.message.isEmpty, "\(layerName) on \(inputName)")
                         refused += 1
-                    } catch {
-                        Issue.record("\(layerName) on \(inputName) threw \(error), not a GradusError")
+                    case .otherError(let error): Issue.record("\(layerName) on \(inputName) threw \(error), not a GradusError")
                     }
                     module.zeroGrad()
                 }
@@ -96,17 +90,10 @@ struct LayerInputFuzzTests {
         for (lossName, loss) in losses {
             for (predictionName, prediction) in predictions {
                 for (targetName, target) in targets {
-                    do {
-                        try GradusError.catching {
-                            let p = prediction.detach().requiringGrad()
-                            let l = loss(p, target)
-                            try GradusError.throwIfRecorded()
-                            if l.requiresGrad { l.sum().backward() }
-                        }
-                        computed += 1
-                    } catch is GradusError {
-                        refused += 1
-                    } catch {
+                    switch ScopedOutcome.of({ loss(prediction.detach().requiringGrad(), target) }) {
+                    case .computed: computed += 1
+                    case .refused: refused += 1
+                    case .otherError(let error):
                         Issue.record("\(lossName)(\(predictionName), \(targetName)) threw \(error), not a GradusError")
                     }
                 }
