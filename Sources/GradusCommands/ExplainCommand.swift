@@ -85,8 +85,9 @@ public struct ExplainCommand: ParsableCommand {
         guard target >= 0, target < output.count else {
             throw ValidationError("--class \(target) is out of range: the model has \(output.count) outputs")
         }
-        let saliency = Explain.saliency(model: layer, input: sample, classIndex: target)
-        let ig = Explain.integratedGradients(model: layer, input: sample, classIndex: target, steps: steps)
+        // In a scope, as the multi-input path below: whatever the file held, a refusal is an error, not a stop.
+        let saliency = try GradusError.catching { Explain.saliency(model: layer, input: sample, classIndex: target) }
+        let ig = try GradusError.catching { Explain.integratedGradients(model: layer, input: sample, classIndex: target, steps: steps) }
 
         let grid: [Int]? = trained.imageShape.flatMap { $0.reduce(1, *) == sample.count ? $0 : nil }
         let names = trained.featureNames

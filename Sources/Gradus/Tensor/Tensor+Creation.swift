@@ -143,9 +143,7 @@ extension Tensor {
         try require(n == values.count, "Tensor(validatingShape:values:): shape \(shape) needs \(n) values, got \(values.count)",
                     .shapeMismatch)
         if dtype == .int64 {
-            for (i, v) in values.enumerated() where Int64(exactly: Double(v).rounded(.towardZero)) == nil {
-                throw GradusError(.invalidArgument, "Tensor(validatingShape:values:): value \(v) at index \(i) cannot be converted to int64")
-            }
+            for v in values { _ = try Tensor.int64(Double(v), op: "Tensor(validatingShape:values:)") }
         }
         self.init(shape: shape, values: values, dtype: dtype)
     }

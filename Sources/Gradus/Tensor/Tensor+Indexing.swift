@@ -357,9 +357,9 @@ extension Tensor {
             for p in 0..<(padding.count / 2) {
                 let d = rank - 1 - p
                 before[d] = padding[2 * p]
-                let (added, overflowA) = padding[2 * p].addingReportingOverflow(padding[2 * p + 1])
-                let (size, overflowB) = outShape[d].addingReportingOverflow(added)
-                try require(!overflowA && !overflowB, "pad: padding \(padding) overflows dimension \(d) of shape \(shape)", .shapeMismatch)
+                // Each amount lies within ±Int.max/2 (checked above), so only adding the pair to the size can overflow.
+                let (size, overflow) = outShape[d].addingReportingOverflow(padding[2 * p] + padding[2 * p + 1])
+                try require(!overflow, "pad: padding \(padding) overflows dimension \(d) of shape \(shape)", .shapeMismatch)
                 outShape[d] = size
                 try require(outShape[d] >= 0, "pad: padding \(padding) makes dimension \(d) of shape \(shape) negative", .shapeMismatch)
             }
