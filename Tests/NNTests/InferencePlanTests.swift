@@ -125,18 +125,20 @@ struct InferencePlanTests {
         }
     }
 
-    @Test("convolutions computed directly, by Winograd F(2×2, 3×3) and by the faster of the two agree with Float64",
+    /// Three 3×3 convolutions (padding 1; with and without bias; ReLU and Tanh fused) in Float32 and Float64.
+    private func convolutionChain(_ dtype: DType) -> Sequential {
+        var g = SeededGenerator(seed: 21)
+        return Sequential {
+            Conv2d(16, 32, kernelSize: 3, padding: 1, dtype: dtype, generator: &g); ReLU()
+            Conv2d(32, 32, kernelSize: 3, padding: 1, bias: false, dtype: dtype, generator: &g); Tanh()
+            Conv2d(32, 16, kernelSize: 3, padding: 1, dtype: dtype, generator: &g)
+        }
+    }
+
+    @Test("convolutions computed directly, by oneDNN's first Winograd kernel and by the fastest of all agree with Float64",
           arguments: [KernelTesting.InferenceConvolution.direct, .winograd, .fastest])
     func convolutionAlgorithms(_ algorithm: KernelTesting.InferenceConvolution) throws {
-        func make(_ dtype: DType) -> Sequential {
-            var g = SeededGenerator(seed: 21)
-            return Sequential {
-                Conv2d(16, 32, kernelSize: 3, padding: 1, dtype: dtype, generator: &g); ReLU()
-                Conv2d(32, 32, kernelSize: 3, padding: 1, bias: false, dtype: dtype, generator: &g); Tanh()
-                Conv2d(32, 16, kernelSize: 3, padding: 1, dtype: dtype, generator: &g)
-            }
-        }
-        let model = make(.float32), reference = make(.float64)
+        let model = convolutionChain(.float32), reference = convolutionChain(.float64)
         model.eval()
         var g = SeededGenerator(seed: 22)
         let x = Tensor.uniform([2, 16, 9, 10], generator: &g) * 2 - 1
@@ -147,6 +149,28 @@ struct InferencePlanTests {
             if algorithm == .winograd && KernelTesting.hasQuantizedRowKernel { #expect(steps.contains("wino"), "\(steps)") }
             if algorithm == .direct { #expect(!steps.contains("wino"), "\(steps)") }
             if let m = mismatch(try plan(x), expected, rtol: 1e-4, atol: 1e-5) { Issue.record("\(algorithm): \(m)") }
+        }
+    }
+
+    @Test("each oneDNN convolution kernel the timed choice can keep agrees with Float64 (Winograd F(4×4, 3×3) and F(2×2, 3×3), brgconv, the AVX-512, AVX2 and SSE4.1 direct kernels, im2col products), one image and three",
+          arguments: ["wino_4x3", "wino_2x3", "brgconv", "jit:avx512_core", "jit:avx2", "jit:sse41", "gemm"])
+    func eachConvolutionKernel(_ kernel: String) throws {
+        let model = convolutionChain(.float32), reference = convolutionChain(.float64)
+        model.eval()
+        var g = SeededGenerator(seed: 23)
+        for shape in [[1, 16, 12, 12], [3, 16, 9, 10]] {
+            let x = Tensor.uniform(shape, generator: &g) * 2 - 1
+            let expected = reference(x.to(.float64)).to(.float32)
+            try KernelTesting.withInferenceConvolutions(.kernel(kernel)) {
+                let plan = InferencePlan(model)
+                let steps = try plan.steps(forInputShape: x.shape).joined(separator: "; ")
+                // Every AVX-512 processor of ours has these for one image: the test must run them, not fall
+                // back (oneDNN offers F(2×2, 3×3) only for some batches and sizes).
+                if shape[0] == 1 && KernelTesting.hasQuantizedRowKernel && ["wino_4x3", "wino_2x3", "brgconv", "jit:avx512_core"].contains(kernel) {
+                    #expect(steps.components(separatedBy: kernel).count - 1 == 3, "\(shape): \(steps)")
+                }
+                if let m = mismatch(try plan(x), expected, rtol: 1e-4, atol: 1e-5) { Issue.record("\(kernel) \(shape): \(m)\n\(steps)") }
+            }
         }
     }
 

@@ -38,13 +38,18 @@ enum gradus_pooling {
 /// How a convolution is computed.
 enum gradus_convolution_algorithm {
     gradus_convolution_direct = 0,     ///< oneDNN's direct (implicit-product) kernels
-    gradus_convolution_winograd = 1,   ///< Winograd F(2×2, 3×3) where oneDNN has it, else direct
-    gradus_convolution_fastest = 2,    ///< both timed when the layer is added (a few runs each); the faster kept
+    gradus_convolution_winograd = 1,   ///< oneDNN's first Winograd kernel (F(2×2, 3×3) on AVX-512) where it has one, else direct
+    gradus_convolution_fastest = 2,    ///< every non-reference kernel of both timed when the layer is added (a few runs each); the fastest kept
 };
 
 /// A chain whose input is a plain Float32 tensor of `rank` (2: [n, features]; 4: [n, c, h, w])
 /// dimensions `dims`; NULL when oneDNN is unavailable or the shape is invalid.
 gradus_network *gradus_network_create(int rank, const long *dims);
+
+/// Tests only: convolutions added with gradus_convolution_fastest time only the oneDNN kernels whose
+/// implementation name contains `name` (at most 47 bytes; NULL or "" for every kernel). A convolution
+/// none of them computes is refused.
+void gradus_network_set_kernel_filter(gradus_network *net, const char *name);
 
 /// Adds a 2-D convolution of the current [n, c, h, w] tensor with `weights` ([out, c, kh, kw],
 /// row-major, copied), an optional `bias` ([out], copied), strides, dilations (1 = dense) and zero

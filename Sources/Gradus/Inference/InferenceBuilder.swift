@@ -21,6 +21,10 @@ struct InferenceBuilder {
     /// default); tests force one through ``KernelTesting``.
     static let convolutionAlgorithm = Atomic<UInt32>(gradus_convolution_fastest.rawValue)
 
+    /// When set, convolutions are chosen by timing only oneDNN's kernels whose name contains it; tests
+    /// set it through ``KernelTesting`` to check each kernel.
+    static let convolutionKernelFilter = Mutex<String?>(nil)
+
     init(layers: [any Layer], shapes: [[Int]]) {
         self.layers = layers
         self.shapes = shapes
@@ -126,11 +130,13 @@ struct InferenceBuilder {
             activation = fused
             consumed += 1
         }
-        guard let net = openNetwork(for: input),
-              net.addConvolution(weight: weight, bias: bias, outChannels: conv.outChannels, kernel: (kh, kw),
+        let kernelFilter = Self.convolutionKernelFilter.withLock { $0 }
+        guard let net = openNetwork(for: input) else { return 0 }
+        net.restrictConvolutionKernels(to: kernelFilter)
+        guard net.addConvolution(weight: weight, bias: bias, outChannels: conv.outChannels, kernel: (kh, kw),
                                  stride: conv.stride.pair, dilation: conv.dilation.pair,
                                  padBefore: (padH.before, padW.before), padAfter: (padH.after, padW.after), activation: activation,
-                                 algorithm: algorithm(batch: input[0]))
+                                 algorithm: kernelFilter == nil ? algorithm(batch: input[0]) : gradus_convolution_fastest)
         else { return 0 }
         sources += used
         return checked(net, consumed: consumed, at: i)

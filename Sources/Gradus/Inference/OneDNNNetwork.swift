@@ -62,7 +62,8 @@ final class OneDNNNetwork {
     }
 
     /// Adds a convolution (weights `[out, in, kh, kw]`, contiguous Float32, copied) with its activation,
-    /// computed by `algorithm` (the fastest of direct and Winograd is chosen by timing both a few times);
+    /// computed by `algorithm` (by default the fastest of oneDNN's direct and Winograd kernels, chosen by
+    /// timing each a few times);
     /// false when oneDNN refused (the chain is unchanged).
     func addConvolution(weight: [Float], bias: [Float]?, outChannels: Int, kernel: (Int, Int), stride: (Int, Int),
                         dilation: (Int, Int), padBefore: (Int, Int), padAfter: (Int, Int), activation: Activation,
@@ -75,6 +76,12 @@ final class OneDNNNetwork {
                                                Int32(algorithm.rawValue)) == 0
             }
         }
+    }
+
+    /// Tests only: later convolutions compiled by timing consider only oneDNN kernels whose name contains
+    /// `name` (nil: every kernel).
+    func restrictConvolutionKernels(to name: String?) {
+        gradus_network_set_kernel_filter(handle, name)
     }
 
     /// Adds a pooling of `kind`; false when oneDNN refused.

@@ -56,24 +56,33 @@ public enum KernelTesting {
     }
 
     /// How an ``InferencePlan``'s convolutions are computed.
-    public enum InferenceConvolution: Sendable {
-        /// The faster of the two on this machine, timed when compiled (the default).
+    public enum InferenceConvolution: Sendable, Equatable {
+        /// The fastest of oneDNN's direct and Winograd kernels on this machine, timed when compiled (the default).
         case fastest
-        /// oneDNN's direct kernels.
+        /// oneDNN's first direct kernel.
         case direct
-        /// Winograd F(2×2, 3×3) where oneDNN has it (3×3, stride 1, no dilation), direct elsewhere.
+        /// oneDNN's first Winograd kernel (F(2×2, 3×3) on AVX-512) where it has one (3×3, stride 1, no
+        /// dilation), direct elsewhere.
         case winograd
+        /// Only oneDNN's kernels whose implementation name contains the string (`"wino_4x3"`,
+        /// `"brgconv"`, `"jit:avx512_core"`, …), timed as ``fastest``; a convolution none of them
+        /// computes runs as the model runs it.
+        case kernel(String)
     }
 
     /// Runs `body` with ``InferencePlan``s compiling convolutions as `algorithm`; restores the default after.
     public static func withInferenceConvolutions<R>(_ algorithm: InferenceConvolution, _ body: () throws -> R) rethrows -> R {
         let value = switch algorithm {
-        case .fastest: gradus_convolution_fastest
+        case .fastest, .kernel: gradus_convolution_fastest
         case .direct: gradus_convolution_direct
         case .winograd: gradus_convolution_winograd
         }
+        if case .kernel(let name) = algorithm { InferenceBuilder.convolutionKernelFilter.withLock { $0 = name } }
         InferenceBuilder.convolutionAlgorithm.store(value.rawValue, ordering: .relaxed)
-        defer { InferenceBuilder.convolutionAlgorithm.store(gradus_convolution_fastest.rawValue, ordering: .relaxed) }
+        defer {
+            InferenceBuilder.convolutionAlgorithm.store(gradus_convolution_fastest.rawValue, ordering: .relaxed)
+            InferenceBuilder.convolutionKernelFilter.withLock { $0 = nil }
+        }
         return try body()
     }
 
