@@ -1,6 +1,8 @@
 // See include/gradus_network.h.
 #include "gradus_network.h"
 #include <oneapi/dnnl/dnnl.h>
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -313,8 +315,9 @@ static double seconds(void) {
 }
 
 /// The shortest of seven runs of the primitive of `pd` on zeroed buffers (after two warm-up runs), in
-/// seconds; a huge value when it cannot run.
-static double time_primitive(gradus_network *net, const_dnnl_primitive_desc_t pd, int has_bias) {
+/// seconds; a huge value when it cannot run. A kernel whose second run takes more than 1.5 × `bound`
+/// (the best time so far) is not run further: that run's time is returned.
+static double time_primitive(gradus_network *net, const_dnnl_primitive_desc_t pd, int has_bias, double bound) {
     const dnnl_query_t queries[4] = {dnnl_query_src_md, dnnl_query_weights_md, dnnl_query_weights_md, dnnl_query_dst_md};
     const int indices[4] = {0, 0, 1, 0}, names[4] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST};
     dnnl_memory_t memories[4] = {NULL, NULL, NULL, NULL};
@@ -339,6 +342,7 @@ static double time_primitive(gradus_network *net, const_dnnl_primitive_desc_t pd
         if (dnnl_primitive_execute(primitive, net->stream, count, args) != dnnl_success
             || dnnl_stream_wait(net->stream) != dnnl_success) { best = 1e30; goto done; }
         double elapsed = seconds() - start;
+        if (run == 1 && elapsed > 1.5 * bound) { best = elapsed; break; }
         if (run >= 2 && elapsed < best) best = elapsed;
     }
 done:
@@ -373,7 +377,7 @@ static void fastest_implementation(gradus_network *net, const void *desc, int ac
                 continue;
             }
             timed++;
-            double elapsed = time_primitive(net, pd, has_bias);
+            double elapsed = time_primitive(net, pd, has_bias, *best && *best_fused == with_attr ? *best_time : 1e30);
             if (elapsed < 1e30 && (!*best || with_attr > *best_fused || elapsed < *best_time)) {
                 if (*best) dnnl_primitive_desc_destroy(*best);
                 *best = pd;
@@ -387,6 +391,93 @@ static void fastest_implementation(gradus_network *net, const void *desc, int ac
         if (*best && *best_fused == with_attr) break;   // fused found: no need to time unfused ones
     }
     if (attr) dnnl_primitive_attr_destroy(attr);
+}
+
+/// What a convolution's timed choice depends on: the timed batch and the layer's geometry, its fused
+/// activation, the OpenMP threads the primitives are made for, and the tests' kernel filter.
+typedef struct {
+    long geometry[16];           // timed batch, channels, height, width, out channels, window, strides, dilations, pads
+    int activation, has_bias, threads;
+    float alpha, beta;
+    char kernel_filter[48];
+} choice_key;
+
+/// The kernel that won: its oneDNN name, algorithm and whether it fused the activation.
+typedef struct {
+    choice_key key;
+    char name[64];
+    dnnl_alg_kind_t algorithm;
+    int fused;
+} choice_t;
+
+/// Timed choices, kept for the process: a plan compiled again for the same layer (each evaluation by
+/// the trainer, another input shape's chunk, a second plan of the same model) reuses the kernel that
+/// won instead of timing every kernel again. Small and replaced in turn; a miss only costs a timing.
+#define CHOICE_CACHE_SIZE 64
+static choice_t choice_cache[CHOICE_CACHE_SIZE];
+static int choice_cache_count, choice_cache_next;
+static pthread_mutex_t choice_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/// The OpenMP threads oneDNN's primitives are made for (libgomp's omp_get_max_threads, found at run
+/// time as MatrixProductBackend does; 1 when absent).
+static int openmp_threads(void) {
+    static int (*get)(void) = NULL;
+    static int looked = 0;
+    if (!__atomic_load_n(&looked, __ATOMIC_ACQUIRE)) {
+        get = (int (*)(void))dlsym(RTLD_DEFAULT, "omp_get_max_threads");
+        __atomic_store_n(&looked, 1, __ATOMIC_RELEASE);
+    }
+    return get ? get() : 1;
+}
+
+static int cached_choice(const choice_key *key, choice_t *found) {
+    int hit = 0;
+    pthread_mutex_lock(&choice_cache_lock);
+    for (int i = 0; i < choice_cache_count && !hit; i++)
+        if (memcmp(&choice_cache[i].key, key, sizeof *key) == 0) { *found = choice_cache[i]; hit = 1; }
+    pthread_mutex_unlock(&choice_cache_lock);
+    return hit;
+}
+
+static void remember_choice(const choice_t *choice) {
+    pthread_mutex_lock(&choice_cache_lock);
+    int slot = -1;
+    for (int i = 0; i < choice_cache_count; i++)
+        if (memcmp(&choice_cache[i].key, &choice->key, sizeof choice->key) == 0) slot = i;
+    if (slot < 0) {
+        if (choice_cache_count < CHOICE_CACHE_SIZE) slot = choice_cache_count++;
+        else { slot = choice_cache_next; choice_cache_next = (choice_cache_next + 1) % CHOICE_CACHE_SIZE; }
+    }
+    choice_cache[slot] = *choice;
+    pthread_mutex_unlock(&choice_cache_lock);
+}
+
+/// The batch on which larger batches' convolution kernels are timed.
+#define TIMED_BATCH 4
+
+/// The implementation of `desc` named `name` (with `activation` fused unless it is none), or NULL when
+/// oneDNN offers none by that name.
+static dnnl_primitive_desc_t implementation_named(gradus_network *net, const void *desc, int activation, float alpha, float beta,
+                                                  const char *name) {
+    dnnl_primitive_attr_t attr = activation_attributes(activation, alpha, beta);
+    dnnl_primitive_desc_iterator_t it = NULL;
+    dnnl_primitive_desc_t found = NULL;
+    if (dnnl_primitive_desc_iterator_create(&it, desc, attr, net->engine, NULL) == dnnl_success) {
+        do {
+            dnnl_primitive_desc_t pd = dnnl_primitive_desc_iterator_fetch(it);
+            if (!pd) continue;
+            const char *candidate = NULL;
+            if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &candidate) == dnnl_success && candidate
+                && strcmp(candidate, name) == 0) {
+                found = pd;
+                break;
+            }
+            dnnl_primitive_desc_destroy(pd);
+        } while (dnnl_primitive_desc_iterator_next(it) == dnnl_success);
+        dnnl_primitive_desc_iterator_destroy(it);
+    }
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    return found;
 }
 
 int gradus_network_add_convolution(gradus_network *net, long out_channels, long kh, long kw,
@@ -415,19 +506,69 @@ int gradus_network_add_convolution(gradus_network *net, long out_channels, long 
     dnnl_primitive_desc_t pd = NULL;
     int fused = 0;
     if (algorithm == gradus_convolution_fastest) {
-        // Every implementation oneDNN has for either algorithm, timed here: on one image the choice
-        // matters (Zen 4, one thread: Winograd F(4×4, 3×3) 41 µs against F(2×2, 3×3)'s 53 µs for
-        // 32→64 channels on 16×16; the plain AVX-512 direct kernel 18 µs against brgconv's 23 µs for
-        // 3→32 channels on 32×32), and oneDNN's first choice is not always the faster.
-        double best = 1e30;
-        const dnnl_alg_kind_t algorithms[2] = {dnnl_convolution_direct, dnnl_convolution_winograd};
-        for (int a = 0; a < 2; a++) {
-            if (dnnl_dilated_convolution_forward_desc_init(&desc, dnnl_forward_inference, algorithms[a], &src_md, &w_md,
-                                                           bias ? &b_md : NULL, &dst_md, strides, dilates, pad_l, pad_r) != dnnl_success)
-                continue;
-            fastest_implementation(net, &desc, activation, alpha, beta, bias != NULL, &pd, &fused, &best);
+        // Every implementation oneDNN has for either algorithm, timed here: the choice matters (Zen 4,
+        // one thread, one image: Winograd F(4×4, 3×3) 41 µs against F(2×2, 3×3)'s 53 µs for 32→64
+        // channels on 16×16; the plain AVX-512 direct kernel 18 µs against brgconv's 23 µs for 3→32
+        // channels on 32×32; 64 images: F(4×4, 3×3) 2.4 ms against brgconv's 5.0 ms), and oneDNN's
+        // first choice is not always the faster. Larger batches are timed on TIMED_BATCH images (the
+        // ranking held from 1 to 64 images) and then built with the kernel that won.
+        const long batch = src_dims[0], timed_batch = batch < TIMED_BATCH ? batch : TIMED_BATCH;
+        choice_t choice;
+        memset(&choice, 0, sizeof choice);
+        const long geometry[16] = {timed_batch, src_dims[1], src_dims[2], src_dims[3], out_channels, kh, kw, stride_h, stride_w,
+                                   dilation_h, dilation_w, pad_top, pad_left, pad_bottom, pad_right, 0};
+        memcpy(choice.key.geometry, geometry, sizeof geometry);
+        choice.key.activation = activation;
+        choice.key.has_bias = bias != NULL;
+        choice.key.threads = openmp_threads();
+        choice.key.alpha = alpha;
+        choice.key.beta = beta;
+        memcpy(choice.key.kernel_filter, net->kernel_filter, sizeof choice.key.kernel_filter);
+        if (cached_choice(&choice.key, &choice)
+            && dnnl_dilated_convolution_forward_desc_init(&desc, dnnl_forward_inference, choice.algorithm, &src_md, &w_md,
+                                                          bias ? &b_md : NULL, &dst_md, strides, dilates, pad_l, pad_r) == dnnl_success) {
+            pd = implementation_named(net, &desc, choice.fused ? activation : gradus_activation_none, alpha, beta, choice.name);
+            fused = choice.fused;
         }
-        if (!pd) return dnnl_unimplemented;
+        if (!pd) {
+            const dnnl_dims_t timed_src_dims = {timed_batch, src_dims[1], src_dims[2], src_dims[3]};
+            const dnnl_dims_t timed_dst_dims = {timed_batch, dst_dims[1], dst_dims[2], dst_dims[3]};
+            dnnl_memory_desc_t timed_src_md, timed_dst_md;
+            s = dnnl_memory_desc_init_by_tag(&timed_src_md, 4, timed_src_dims, dnnl_f32, dnnl_format_tag_any);
+            if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&timed_dst_md, 4, timed_dst_dims, dnnl_f32, dnnl_format_tag_any);
+            if (s != dnnl_success) return s;
+            double best = 1e30;
+            dnnl_alg_kind_t best_algorithm = dnnl_convolution_direct;
+            const dnnl_alg_kind_t algorithms[2] = {dnnl_convolution_direct, dnnl_convolution_winograd};
+            for (int a = 0; a < 2; a++) {
+                if (dnnl_dilated_convolution_forward_desc_init(&desc, dnnl_forward_inference, algorithms[a], &timed_src_md, &w_md,
+                                                               bias ? &b_md : NULL, &timed_dst_md, strides, dilates, pad_l, pad_r) != dnnl_success)
+                    continue;
+                const_dnnl_primitive_desc_t before = pd;
+                fastest_implementation(net, &desc, activation, alpha, beta, bias != NULL, &pd, &fused, &best);
+                if (pd != before) best_algorithm = algorithms[a];
+            }
+            if (!pd) return dnnl_unimplemented;
+            const char *name = NULL;
+            s = dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name);
+            if (s == dnnl_success && name && strlen(name) < sizeof choice.name) {
+                strcpy(choice.name, name);
+                choice.algorithm = best_algorithm;
+                choice.fused = fused;
+                remember_choice(&choice);
+            }
+            if (timed_batch != batch) {
+                dnnl_primitive_desc_t winner = NULL;
+                if (s == dnnl_success) s = dnnl_dilated_convolution_forward_desc_init(&desc, dnnl_forward_inference, best_algorithm, &src_md, &w_md,
+                                                                                      bias ? &b_md : NULL, &dst_md, strides, dilates, pad_l, pad_r);
+                if (s == dnnl_success) winner = implementation_named(net, &desc, fused ? activation : gradus_activation_none, alpha, beta, name);
+                dnnl_primitive_desc_destroy(pd);
+                pd = winner;
+                // The winner not offered for the whole batch: oneDNN's first kernel of its algorithm.
+                if (!pd && s == dnnl_success) s = descriptor(net, &desc, activation, alpha, beta, &pd, &fused);
+                if (s != dnnl_success) return s;
+            }
+        }
     } else {
         dnnl_alg_kind_t kind = algorithm == gradus_convolution_winograd ? dnnl_convolution_winograd : dnnl_convolution_direct;
         s = dnnl_dilated_convolution_forward_desc_init(&desc, dnnl_forward_inference, kind, &src_md, &w_md,

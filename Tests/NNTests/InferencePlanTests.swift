@@ -158,20 +158,42 @@ struct InferencePlanTests {
         let model = convolutionChain(.float32), reference = convolutionChain(.float64)
         model.eval()
         var g = SeededGenerator(seed: 23)
-        for shape in [[1, 16, 12, 12], [3, 16, 9, 10]] {
+        // One image; a batch timed whole; a batch timed on four of its images and built for all of them.
+        for shape in [[1, 16, 12, 12], [3, 16, 9, 10], [6, 16, 12, 11]] {
             let x = Tensor.uniform(shape, generator: &g) * 2 - 1
             let expected = reference(x.to(.float64)).to(.float32)
             try KernelTesting.withInferenceConvolutions(.kernel(kernel)) {
                 let plan = InferencePlan(model)
                 let steps = try plan.steps(forInputShape: x.shape).joined(separator: "; ")
-                // Every AVX-512 processor of ours has these for one image: the test must run them, not fall
-                // back (oneDNN offers F(2×2, 3×3) only for some batches and sizes).
-                if shape[0] == 1 && KernelTesting.hasQuantizedRowKernel && ["wino_4x3", "wino_2x3", "brgconv", "jit:avx512_core"].contains(kernel) {
+                // Every AVX-512 processor of ours has these: the test must run them, not fall back (oneDNN
+                // offers F(2×2, 3×3) for single images only).
+                let offered = shape[0] == 1 ? ["wino_4x3", "wino_2x3", "brgconv", "jit:avx512_core"] : ["wino_4x3", "brgconv", "jit:avx512_core"]
+                if shape[0] != 3 && KernelTesting.hasQuantizedRowKernel && offered.contains(kernel) {
                     #expect(steps.components(separatedBy: kernel).count - 1 == 3, "\(shape): \(steps)")
                 }
                 if let m = mismatch(try plan(x), expected, rtol: 1e-4, atol: 1e-5) { Issue.record("\(kernel) \(shape): \(m)\n\(steps)") }
             }
         }
+    }
+
+    @Test("a timed choice is kept for the layer and reused, but not across kernel filters or thread counts")
+    func timedChoicesAreKeptPerSetting() throws {
+        let model = convolutionChain(.float32)
+        model.eval()
+        let shape = [2, 16, 10, 10]
+        func steps(_ algorithm: KernelTesting.InferenceConvolution, threads: Int = 1) throws -> String {
+            try Threading.withCount(threads) {
+                try KernelTesting.withInferenceConvolutions(algorithm) { try InferencePlan(model).steps(forInputShape: shape).joined(separator: "; ") }
+            }
+        }
+        // im2col products are never the fastest on these layers (3× the direct kernels' time): a choice
+        // made under the filter must not be served to an unfiltered plan.
+        let filtered = try steps(.kernel("gemm"))
+        #expect(filtered.components(separatedBy: "gemm").count - 1 == 3, "\(filtered)")
+        let fastest = try steps(.fastest)
+        #expect(!fastest.contains("gemm"), "\(fastest)")
+        #expect(try steps(.fastest) == fastest)
+        #expect(!(try steps(.fastest, threads: 2)).contains("gemm"))
     }
 
     @Test("one-sample row products on packed panels agree with Float64: partial and whole panels, odd widths, ReLU and LeakyReLU fused, one and two threads, AVX-512 and the portable kernel")

@@ -17,7 +17,7 @@ struct InferenceBuilder {
     /// products); tests switch it through ``KernelTesting``.
     static let rowProductsOverride = Atomic<UInt8>(0)
 
-    /// How convolutions are computed (gradus_convolution_algorithm; the fastest of direct and Winograd by
+    /// How convolutions are computed (gradus_convolution_algorithm; the fastest of oneDNN's kernels by
     /// default); tests force one through ``KernelTesting``.
     static let convolutionAlgorithm = Atomic<UInt32>(gradus_convolution_fastest.rawValue)
 
@@ -98,15 +98,12 @@ struct InferenceBuilder {
 
     private func next(_ i: Int) -> (any Layer)? { i + 1 < layers.count ? layers[i + 1] : nil }
 
-    /// The convolution algorithm for a batch: timing both costs a few runs of the layer when compiled,
-    /// worth it for the few samples a server answers at a time, not for a large one-off batch.
-    private func algorithm(batch: Int) -> gradus_convolution_algorithm {
-        let chosen = gradus_convolution_algorithm(Self.convolutionAlgorithm.load(ordering: .relaxed))
-        return chosen == gradus_convolution_fastest && batch > Self.timedBatchLimit ? gradus_convolution_direct : chosen
+    /// How convolutions are computed: by default every oneDNN kernel is timed a few runs when compiled
+    /// (on at most four images of the batch, so compiling for a large one-off batch stays cheap) and the
+    /// fastest kept.
+    private var convolutionAlgorithm: gradus_convolution_algorithm {
+        gradus_convolution_algorithm(Self.convolutionAlgorithm.load(ordering: .relaxed))
     }
-
-    /// The largest batch whose convolutions are timed to choose their algorithm.
-    static let timedBatchLimit = 16
 
     /// A convolution with a following ``BatchNorm2d`` folded in and a following activation fused.
     private mutating func convolution(_ conv: Conv2d, at i: Int) -> Int? {
@@ -136,7 +133,7 @@ struct InferenceBuilder {
         guard net.addConvolution(weight: weight, bias: bias, outChannels: conv.outChannels, kernel: (kh, kw),
                                  stride: conv.stride.pair, dilation: conv.dilation.pair,
                                  padBefore: (padH.before, padW.before), padAfter: (padH.after, padW.after), activation: activation,
-                                 algorithm: kernelFilter == nil ? algorithm(batch: input[0]) : gradus_convolution_fastest)
+                                 algorithm: kernelFilter == nil ? convolutionAlgorithm : gradus_convolution_fastest)
         else { return 0 }
         sources += used
         return checked(net, consumed: consumed, at: i)

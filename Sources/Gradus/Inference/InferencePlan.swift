@@ -9,8 +9,8 @@ import Foundation
 /// weights reordered once to the kernels' blocked layouts, each activation fused into the layer before
 /// it, a ``BatchNorm2d`` after a convolution (``BatchNorm1d`` after a ``Linear``) folded into its weights
 /// and bias, other batch normalization with running statistics computed by oneDNN, the intermediate images
-/// kept in blocked channel layouts from one layer to the next; for batches of up to 16 samples each 3×3
-/// stride-1 convolution runs on the faster of oneDNN's direct and Winograd kernels, timed when compiled. On one sample, a ``Linear`` outside such
+/// kept in blocked channel layouts from one layer to the next; each convolution runs on the fastest of
+/// oneDNN's direct and Winograd kernels for it, timed when first compiled. On one sample, a ``Linear`` outside such
 /// a chain (an MLP) is a matrix-vector product over its weight packed once in panels of 16 rows (one
 /// contiguous stream from the cache), with its bias and ReLU fused.
 /// ``Dropout`` and ``Identity`` vanish. Any other layer runs as the model runs it, so every model works;
