@@ -248,16 +248,43 @@ struct UntrustedArgumentSecondRoundTests {
         #expect(cache.length == 3)
     }
 
-    @Test("a scalar has no axis for softmax, reductions and indexing; sorts and cumulative sums take it")
-    func scalarAxes() {
+    @Test("a scalar along axis 0 or -1 is one element for reductions, max/min, softmax, sorts and cumulative sums, as in PyTorch; no other axis, and no indexing or concatenation")
+    func scalarAxes() throws {
         let s = Tensor(scalar: 2)
-        #expect(failure { s.softmax(axis: 0) }?.kind == .indexOutOfRange)
-        #expect(failure { s.sum(axes: [0]) }?.kind == .indexOutOfRange)
-        #expect(failure { s.argmax(axis: 0) }?.kind == .indexOutOfRange)
+        // PyTorch (2.x): torch.tensor(2.).sum(0) == 2, .softmax(0) == 1, .log_softmax(-1) == 0,
+        // .max(0) == (2, 0), .var(0) is NaN, .std(0, unbiased=False) == 0; dims 1 and -2 are out of
+        // range; sum([0, -1]) repeats dim 0.
+        for axis in [0, -1] {
+            #expect(s.sum(axes: [axis]).scalars() == [2] && s.sum(axes: [axis], keepDims: true).shape == [])
+            #expect(s.mean(axes: [axis]).scalars() == [2])
+            #expect(s.amax(axes: [axis]).scalars() == [2] && s.amin(axes: [axis]).scalars() == [2])
+            #expect(s.logsumexp(axes: [axis]).scalars() == [2] && s.norm(axes: [axis]).scalars() == [2])
+            let (values, indices) = s.max(axis: axis)
+            #expect(values.shape == [] && values.scalars() == [2] && indices.intScalars == [0] && indices.shape == [])
+            #expect(s.min(axis: axis, keepDims: true).indices.intScalars == [0])
+            #expect(s.argmax(axis: axis).intScalars == [0] && s.argmin(axis: axis).shape == [])
+            #expect(s.softmax(axis: axis).scalars() == [1] && s.softmax(axis: axis).shape == [])
+            #expect(s.logSoftmax(axis: axis).scalars() == [0])
+            #expect(s.variance(axes: [axis]).scalars(as: Double.self)[0].isNaN)
+            #expect(s.std(axes: [axis], unbiased: false).scalars() == [0])
+            #expect(s.squeeze(axis).shape == [] && s.squeeze(axis).scalars() == [2])
+            #expect(s.cumsum(axis: axis).scalars() == [2] && s.cumsum(axis: axis).shape == [])
+            #expect(s.sort(axis: axis).values.scalars() == [2])
+        }
+        // Gradients: the sum, mean and maximum pass it through; softmax of one element is constant.
+        let x = Tensor(scalar: 3)
+        x.requiresGrad = true
+        let y = x.sum(axes: [0]) * 2 + x.max(axis: -1).values + x.softmax(axis: 0) * 5 + x.mean(axes: [-1])
+        y.backward()
+        #expect(x.grad?.scalars() == [4])
+        for axis in [1, -2] {
+            #expect(failure { s.sum(axes: [axis]) }?.kind == .indexOutOfRange)
+            #expect(failure { s.softmax(axis: axis) }?.kind == .indexOutOfRange)
+            #expect(failure { s.argmax(axis: axis) }?.kind == .indexOutOfRange)
+        }
+        #expect(failure { s.sum(axes: [0, -1]) }?.kind == .shapeMismatch)
         #expect(failure { s.select(axis: 0, index: 0) }?.kind == .indexOutOfRange)
         #expect(failure { Tensor.concatenate([s, s], axis: 0) } != nil)
-        #expect(s.cumsum(axis: 0).scalars() == [2] && s.cumsum(axis: -1).shape == [])
-        #expect(s.sort(axis: 0).values.scalars() == [2])
         #expect(s.sum().scalars() == [2])
     }
 

@@ -1,11 +1,13 @@
 // Reductions over all elements or over given axes, with `keepDims` as in PyTorch's `keepdim`.
 
 extension Tensor {
+    /// The axes to reduce, normalized and sorted. A scalar accepts axis 0 or -1 and reduces nothing,
+    /// as in PyTorch (`torch.tensor(3.).sum(0)` is 3).
     func normalizedAxes(_ axes: [Int]?, op: String) throws -> [Int] {
         guard let axes else { return Array(0..<rank) }
-        let a = try axes.map { try axis($0, op: op) }
+        let a = try axes.map { try axis($0, op: op, scalarAxis: true) }
         try require(Set(a).count == a.count, "\(op): axes \(axes) repeat a dimension of shape \(shape)", .shapeMismatch)
-        return a.sorted()
+        return rank == 0 ? [] : a.sorted()
     }
 
     func reducedShape(_ axes: [Int], keepDims: Bool) -> [Int] {
@@ -89,7 +91,12 @@ extension Tensor {
 
     private func extremum(axis: Int, keepDims: Bool, largest: Bool) throws -> (values: Tensor, indices: Tensor) {
         let op = largest ? "max" : "min"
-        let a = try self.axis(axis, op: op)
+        let a = try self.axis(axis, op: op, scalarAxis: true)
+        if rank == 0 {
+            // A scalar is its own maximum along axis 0 or -1, at index 0 (PyTorch's values and indices).
+            let (v, i) = try reshape([1]).extremum(axis: 0, keepDims: false, largest: largest)
+            return (v.reshape([]), i.reshape([]))
+        }
         let (v, i) = try extremumKernel(axis: a, largest: largest)
         let outShape = reducedShape([a], keepDims: keepDims)
         let values = v.reshape(outShape), indices = i.reshape(outShape)

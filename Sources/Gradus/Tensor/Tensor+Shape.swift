@@ -76,8 +76,8 @@ extension Tensor {
     public func squeeze(_ axis: Int? = nil) -> Tensor {
         checked {
             if let axis {
-                let a = try self.axis(axis, op: "squeeze")
-                if shape[a] != 1 { return self }
+                let a = try self.axis(axis, op: "squeeze", scalarAxis: true)
+                if rank == 0 || shape[a] != 1 { return self }
                 var s = shape
                 s.remove(at: a)
                 return reshape(s)

@@ -12,7 +12,9 @@ extension Tensor {
     /// ```
     public func softmax(axis: Int = -1) -> Tensor {
         checked {
-            let a = try self.axis(axis, op: "softmax")
+            let a = try self.axis(axis, op: "softmax", scalarAxis: true)
+            // A scalar along axis 0 or -1 is one element: 1, as in PyTorch.
+            if rank == 0 { return reshape([1]).softmax(axis: 0).reshape([]) }
             let out = try softmaxKernel(axis: a, log: false)
             record("softmax", output: out, inputs: [self]) { g, y in
                 if let fused = Self.fusedSoftmaxBackward(y, g, axis: a, log: false) { return [fused] }
@@ -29,7 +31,9 @@ extension Tensor {
     /// ```
     public func logSoftmax(axis: Int = -1) -> Tensor {
         checked {
-            let a = try self.axis(axis, op: "logSoftmax")
+            let a = try self.axis(axis, op: "logSoftmax", scalarAxis: true)
+            // A scalar along axis 0 or -1 is one element: 0, as in PyTorch.
+            if rank == 0 { return reshape([1]).logSoftmax(axis: 0).reshape([]) }
             let out = try softmaxKernel(axis: a, log: true)
             record("logSoftmax", output: out, inputs: [self]) { g, y in
                 if let fused = Self.fusedSoftmaxBackward(y, g, axis: a, log: true) { return [fused] }

@@ -172,7 +172,8 @@ public final class Tensor: @unchecked Sendable {
 
     /// Normalizes a possibly negative axis (`-1` is the last) and checks it is in range. A scalar (rank
     /// 0) has no axis, except for operations that treat it as one element along axis 0 or -1 (`scalarAxis`:
-    /// sort, cumulative sums and products, flatten, transpose), as PyTorch does.
+    /// reductions, max/min and argmax/argmin, softmax, sort, cumulative sums and products, squeeze,
+    /// flatten, transpose), as PyTorch does.
     func axis(_ axis: Int, op: String, rankOverride: Int? = nil, scalarAxis: Bool = false) throws -> Int {
         let r = rankOverride ?? rank
         let a = axis < 0 ? axis + r : axis
