@@ -222,13 +222,21 @@ with open(os.path.join(OUT, "schedules.json"), "w") as f:
 g1 = torch.randn(3, 4)
 g2 = torch.randn(5)
 clip = []
+# Every norm PyTorch accepts: p = 0 counts the parameters with a non-zero gradient (the norm of the
+# per-parameter counts), negative p and -inf; the last cases have exact zeros in the gradients, where
+# negative p gives a zero norm (nothing clipped) and p = 0 skips a parameter whose gradient is all zero.
+g1z = g1.clone(); g1z[0, 1] = 0.0
+g2z = torch.zeros(5)
 for kind, arg in [("norm", (1.0, 2.0)), ("norm", (0.5, float("inf"))), ("norm", (2.0, 1.0)), ("norm", (100.0, 2.0)),
-                  ("value", 0.3)]:
+                  ("value", 0.3), ("norm", (1.0, 3.0)), ("norm", (1.0, 0.5)), ("norm", (0.5, 0.0)), ("norm", (0.1, -1.0)),
+                  ("norm", (0.2, float("-inf"))), ("zeros", (0.5, 0.0)), ("zeros", (0.1, -2.0)), ("zeros", (1.0, float("-inf")))]:
     a = torch.zeros(3, 4, requires_grad=True)
     b = torch.zeros(5, requires_grad=True)
-    a.grad = g1.clone()
-    b.grad = g2.clone()
-    case = {"kind": kind, "grads": [flat(g1), flat(g2)]}
+    grads = (g1z, g2z) if kind == "zeros" else (g1, g2)
+    kind = "norm" if kind == "zeros" else kind
+    a.grad = grads[0].clone()
+    b.grad = grads[1].clone()
+    case = {"kind": kind, "grads": [flat(grads[0]), flat(grads[1])]}
     if kind == "norm":
         total = torch.nn.utils.clip_grad_norm_([a, b], max_norm=arg[0], norm_type=arg[1])
         case.update({"maxNorm": arg[0], "normType": str(arg[1]), "total": float(total)})

@@ -22,7 +22,7 @@ struct ClipFixtures: Decodable, Sendable {
 }
 
 @Test func clippingFixturesLoad() {
-    #expect((ClipFixtures.loaded?.cases.count ?? 0) == 5)
+    #expect((ClipFixtures.loaded?.cases.count ?? 0) == 13)
 }
 
 @Test(arguments: ClipFixtures.loaded?.cases ?? [])

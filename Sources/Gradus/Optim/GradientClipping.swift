@@ -5,16 +5,19 @@ import Glibc
 /// Scales the gradients of `parameters` together so that their total norm is at most `maxNorm`
 /// (PyTorch's `clip_grad_norm_`), and returns the total norm before clipping.
 ///
-/// The total norm is the p-norm of all gradient elements taken as one vector (the maximum absolute
-/// value for p = ∞). When it exceeds `maxNorm`, every gradient is multiplied by
-/// maxNorm / (total + 1e-6). Parameters without a gradient are skipped. Gradients are replaced by
-/// new tensors, never changed in place (one gradient tensor may be shared by several leaves).
+/// The total norm is, as in PyTorch, the p-norm of the per-parameter p-norms, which for finite
+/// positive p is the p-norm of all gradient elements taken as one vector. Every p PyTorch accepts
+/// works: `.infinity` (the largest absolute value), `-.infinity` (the smallest), 0 (the number of
+/// parameters whose gradient is not all zero: PyTorch's norm of the per-parameter counts) and
+/// negative p (zero as soon as one element is zero). When the total exceeds `maxNorm`, every gradient
+/// is multiplied by maxNorm / (total + 1e-6). Parameters without a gradient are skipped. Gradients are
+/// replaced by new tensors, never changed in place (one gradient tensor may be shared by several leaves).
 ///
 /// - Parameters:
 ///   - parameters: the parameters whose ``Tensor/grad`` to clip.
 ///   - maxNorm: the largest allowed total norm.
 ///   - normType: p (default 2; `.infinity` for the maximum norm).
-/// - Returns: the total norm of the gradients before clipping.
+/// - Returns: the total norm of the gradients before clipping (NaN when a gradient or `normType` is NaN).
 ///
 /// ```swift
 /// loss.backward()
@@ -23,27 +26,9 @@ import Glibc
 /// ```
 @discardableResult
 public func clipGradNorm(_ parameters: [Tensor], maxNorm: Double, normType: Double = 2) -> Double {
-    invariant(normType > 0, "clipGradNorm: normType must be positive, got \(normType)")
     let grads = parameters.compactMap(\.grad)
     if grads.isEmpty { return 0 }
-    var total = 0.0
-    for g in grads {
-        let values = g.scalars(as: Double.self)
-        if normType == .infinity {
-            for v in values { total = Swift.max(total, Swift.abs(v)) }
-        } else if normType == 2 {
-            for v in values { total += v * v }
-        } else if normType == 1 {
-            for v in values { total += Swift.abs(v) }
-        } else {
-            for v in values { total += pow(Swift.abs(v), normType) }
-        }
-    }
-    if normType == 2 {
-        total = total.squareRoot()
-    } else if normType != 1 && normType != .infinity {
-        total = pow(total, 1 / normType)
-    }
+    let total = vectorNorm(grads.map { vectorNorm($0.scalars(as: Double.self), p: normType) }, p: normType)
     let coefficient = maxNorm / (total + 1e-6)
     if coefficient < 1 {
         GradMode.noGrad {
@@ -72,4 +57,16 @@ public func clipGradValue(_ parameters: [Tensor], clipValue: Double) {
             }
         }
     }
+}
+
+/// PyTorch's `torch.linalg.vector_norm` of `values` for any p: the largest (p = ∞) or smallest
+/// (p = −∞) absolute value, the count of non-zero values (p = 0), else (Σ |v|ᵖ)^(1/p).
+func vectorNorm(_ values: [Double], p: Double) -> Double {
+    if p.isNaN { return .nan }
+    if p == .infinity { return values.reduce(0) { $1.isNaN || $0.isNaN ? .nan : Swift.max($0, Swift.abs($1)) } }
+    if p == -.infinity { return values.reduce(Double.infinity) { $1.isNaN || $0.isNaN ? .nan : Swift.min($0, Swift.abs($1)) } }
+    if p == 0 { return Double(values.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }) }
+    if p == 2 { return values.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+    if p == 1 { return values.reduce(0) { $0 + Swift.abs($1) } }
+    return pow(values.reduce(0) { $0 + pow(Swift.abs($1), p) }, 1 / p)
 }
