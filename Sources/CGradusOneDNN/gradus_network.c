@@ -358,10 +358,13 @@ done:
 /// Times the implementations oneDNN offers for `desc` — with `activation` fused when any of them can
 /// fuse it — and keeps in `*best` (destroying the one it replaces) the fastest that beats `*best_time`.
 /// A fused implementation always beats an unfused one: the unfused needs a separate activation step.
-static void fastest_implementation(gradus_network *net, const void *desc, int activation, float alpha, float beta,
-                                   int has_bias, dnnl_primitive_desc_t *best, int *best_fused, double *best_time) {
+/// Returns whether `*best` was replaced.
+static int fastest_implementation(gradus_network *net, const void *desc, int activation, float alpha, float beta,
+                                  int has_bias, dnnl_primitive_desc_t *best, int *best_fused, double *best_time) {
+    int improved = 0;
     dnnl_primitive_attr_t attr = activation_attributes(activation, alpha, beta);
     for (int with_attr = attr != NULL; with_attr >= 0; with_attr--) {
+        if (*best && *best_fused > with_attr) break;    // an unfused kernel cannot beat a fused one
         dnnl_primitive_desc_iterator_t it = NULL;
         if (dnnl_primitive_desc_iterator_create(&it, desc, with_attr ? attr : NULL, net->engine, NULL) != dnnl_success)
             continue;
@@ -371,8 +374,7 @@ static void fastest_implementation(gradus_network *net, const void *desc, int ac
             if (!pd) continue;
             const char *name = NULL;
             if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name) != dnnl_success || !name
-                || strncmp(name, "ref", 3) == 0 || (net->kernel_filter[0] && !strstr(name, net->kernel_filter))
-                || (*best && *best_fused > with_attr)) {
+                || strncmp(name, "ref", 3) == 0 || (net->kernel_filter[0] && !strstr(name, net->kernel_filter))) {
                 dnnl_primitive_desc_destroy(pd);
                 continue;
             }
@@ -383,6 +385,7 @@ static void fastest_implementation(gradus_network *net, const void *desc, int ac
                 *best = pd;
                 *best_fused = with_attr;
                 *best_time = elapsed;
+                improved = 1;
             } else {
                 dnnl_primitive_desc_destroy(pd);
             }
@@ -391,6 +394,7 @@ static void fastest_implementation(gradus_network *net, const void *desc, int ac
         if (*best && *best_fused == with_attr) break;   // fused found: no need to time unfused ones
     }
     if (attr) dnnl_primitive_attr_destroy(attr);
+    return improved;
 }
 
 /// What a convolution's timed choice depends on: the timed batch and the layer's geometry, its fused
@@ -400,7 +404,9 @@ typedef struct {
     int activation, has_bias, threads;
     float alpha, beta;
     char kernel_filter[48];
+    int reserved;                // zero: the key has no padding, so memcmp compares only members
 } choice_key;
+_Static_assert(sizeof(choice_key) == 16 * sizeof(long) + 6 * 4 + 48, "choice_key must have no padding");
 
 /// The kernel that won: its oneDNN name, algorithm and whether it fused the activation.
 typedef struct {
@@ -420,14 +426,13 @@ static pthread_mutex_t choice_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /// The OpenMP threads oneDNN's primitives are made for (libgomp's omp_get_max_threads, found at run
 /// time as MatrixProductBackend does; 1 when absent).
+static int (*omp_get_max_threads_function)(void);
+static pthread_once_t omp_lookup_once = PTHREAD_ONCE_INIT;
+static void look_up_omp(void) { omp_get_max_threads_function = (int (*)(void))dlsym(RTLD_DEFAULT, "omp_get_max_threads"); }
+
 static int openmp_threads(void) {
-    static int (*get)(void) = NULL;
-    static int looked = 0;
-    if (!__atomic_load_n(&looked, __ATOMIC_ACQUIRE)) {
-        get = (int (*)(void))dlsym(RTLD_DEFAULT, "omp_get_max_threads");
-        __atomic_store_n(&looked, 1, __ATOMIC_RELEASE);
-    }
-    return get ? get() : 1;
+    pthread_once(&omp_lookup_once, look_up_omp);
+    return omp_get_max_threads_function ? omp_get_max_threads_function() : 1;
 }
 
 static int cached_choice(const choice_key *key, choice_t *found) {
@@ -544,30 +549,37 @@ int gradus_network_add_convolution(gradus_network *net, long out_channels, long 
                 if (dnnl_dilated_convolution_forward_desc_init(&desc, dnnl_forward_inference, algorithms[a], &timed_src_md, &w_md,
                                                                bias ? &b_md : NULL, &timed_dst_md, strides, dilates, pad_l, pad_r) != dnnl_success)
                     continue;
-                const_dnnl_primitive_desc_t before = pd;
-                fastest_implementation(net, &desc, activation, alpha, beta, bias != NULL, &pd, &fused, &best);
-                if (pd != before) best_algorithm = algorithms[a];
+                if (fastest_implementation(net, &desc, activation, alpha, beta, bias != NULL, &pd, &fused, &best))
+                    best_algorithm = algorithms[a];
             }
-            if (!pd) return dnnl_unimplemented;
+            if (!pd && net->kernel_filter[0]) return dnnl_unimplemented;   // tests: no kernel of that name
             const char *name = NULL;
-            s = dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name);
-            if (s == dnnl_success && name && strlen(name) < sizeof choice.name) {
+            if (pd && dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name) == dnnl_success && name
+                && strlen(name) < sizeof choice.name) {
                 strcpy(choice.name, name);
                 choice.algorithm = best_algorithm;
                 choice.fused = fused;
                 remember_choice(&choice);
             }
-            if (timed_batch != batch) {
+            if (pd && timed_batch != batch) {
+                // Built for the whole batch: the winner by name, else oneDNN's first kernel of its algorithm.
                 dnnl_primitive_desc_t winner = NULL;
-                if (s == dnnl_success) s = dnnl_dilated_convolution_forward_desc_init(&desc, dnnl_forward_inference, best_algorithm, &src_md, &w_md,
-                                                                                      bias ? &b_md : NULL, &dst_md, strides, dilates, pad_l, pad_r);
-                if (s == dnnl_success) winner = implementation_named(net, &desc, fused ? activation : gradus_activation_none, alpha, beta, name);
+                if (name && dnnl_dilated_convolution_forward_desc_init(&desc, dnnl_forward_inference, best_algorithm, &src_md, &w_md,
+                                                                       bias ? &b_md : NULL, &dst_md, strides, dilates, pad_l, pad_r) == dnnl_success) {
+                    winner = implementation_named(net, &desc, fused ? activation : gradus_activation_none, alpha, beta, name);
+                    if (!winner && descriptor(net, &desc, activation, alpha, beta, &winner, &fused) != dnnl_success) winner = NULL;
+                }
                 dnnl_primitive_desc_destroy(pd);
                 pd = winner;
-                // The winner not offered for the whole batch: oneDNN's first kernel of its algorithm.
-                if (!pd && s == dnnl_success) s = descriptor(net, &desc, activation, alpha, beta, &pd, &fused);
-                if (s != dnnl_success) return s;
             }
+        }
+        if (!pd) {
+            // Nothing timed could be kept (every timing failed, or no kernel for the whole batch): the
+            // direct kernels, as without timing.
+            s = dnnl_dilated_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct, &src_md, &w_md,
+                                                           bias ? &b_md : NULL, &dst_md, strides, dilates, pad_l, pad_r);
+            if (s == dnnl_success) s = descriptor(net, &desc, activation, alpha, beta, &pd, &fused);
+            if (s != dnnl_success) return s;
         }
     } else {
         dnnl_alg_kind_t kind = algorithm == gradus_convolution_winograd ? dnnl_convolution_winograd : dnnl_convolution_direct;

@@ -52,3 +52,25 @@ func clippingMatchesPyTorch(_ c: ClipCase) throws {
     #expect(b.grad == nil)
     #expect(mismatch(a.grad!, Tensor([0.6, 0.8])) == nil)
 }
+
+/// PyTorch 2.15: a NaN gradient element gives a NaN total and every gradient becomes NaN; a NaN
+/// maxNorm does the same with a finite total; p = 0 counts the NaN as non-zero and clips normally.
+@Test func clipGradNormWithNaNAsPyTorch() {
+    func grads(_ a: [Double]) -> [Tensor] {
+        let x = Tensor.zeros([3]).requiringGrad(), y = Tensor.zeros([2]).requiringGrad()
+        x.grad = Tensor(a)
+        y.grad = Tensor([3.0, 4.0])
+        return [x, y]
+    }
+    let withNaN = grads([1, .nan, 2])
+    #expect(clipGradNorm(withNaN, maxNorm: 1).isNaN)
+    #expect(withNaN.allSatisfy { $0.grad!.scalars(as: Double.self).allSatisfy(\.isNaN) })
+    let nanMax = grads([1, 2, 2])
+    #expect(abs(clipGradNorm(nanMax, maxNorm: .nan) - 34.0.squareRoot()) < 1e-5)
+    #expect(nanMax.allSatisfy { $0.grad!.scalars(as: Double.self).allSatisfy(\.isNaN) })
+    let counted = grads([1, .nan, 2])
+    #expect(clipGradNorm(counted, maxNorm: 1, normType: 0) == 2)
+    let first = counted[0].grad!.scalars(as: Double.self), second = counted[1].grad!.scalars(as: Double.self)
+    #expect(abs(first[0] - 0.5) < 1e-6 && first[1].isNaN && abs(first[2] - 1) < 1e-6)
+    #expect(abs(second[0] - 1.5) < 1e-6 && abs(second[1] - 2) < 1e-6)
+}

@@ -39,7 +39,7 @@ enum gradus_pooling {
 enum gradus_convolution_algorithm {
     gradus_convolution_direct = 0,     ///< oneDNN's direct (implicit-product) kernels
     gradus_convolution_winograd = 1,   ///< oneDNN's first Winograd kernel (F(2×2, 3×3) on AVX-512) where it has one, else direct
-    gradus_convolution_fastest = 2,    ///< every non-reference kernel of both timed when the layer is added (a few runs each); the fastest kept
+    gradus_convolution_fastest = 2,    ///< the non-reference kernels of both (at most six each) timed when the layer is added, a few runs each; the fastest kept, one that fuses the activation first
 };
 
 /// A chain whose input is a plain Float32 tensor of `rank` (2: [n, features]; 4: [n, c, h, w])
@@ -47,7 +47,8 @@ enum gradus_convolution_algorithm {
 gradus_network *gradus_network_create(int rank, const long *dims);
 
 /// Tests only: convolutions added with gradus_convolution_fastest time only the oneDNN kernels whose
-/// implementation name contains `name` (at most 47 bytes; NULL or "" for every kernel). A convolution
+/// implementation name contains `name` (NULL or "" for every kernel; longer than 47 bytes is cut, which
+/// widens the match). A convolution
 /// none of them computes is refused.
 void gradus_network_set_kernel_filter(gradus_network *net, const char *name);
 

@@ -17,7 +17,9 @@ import Glibc
 ///   - parameters: the parameters whose ``Tensor/grad`` to clip.
 ///   - maxNorm: the largest allowed total norm.
 ///   - normType: p (default 2; `.infinity` for the maximum norm).
-/// - Returns: the total norm of the gradients before clipping (NaN when a gradient or `normType` is NaN).
+/// - Returns: the total norm of the gradients before clipping: NaN when a gradient or `normType` is NaN
+///   (except for p = 0, which counts a NaN as non-zero). As in PyTorch, a NaN total or `maxNorm` makes
+///   every gradient NaN.
 ///
 /// ```swift
 /// loss.backward()
@@ -30,7 +32,7 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Double, normType: Doub
     if grads.isEmpty { return 0 }
     let total = vectorNorm(grads.map { vectorNorm($0.scalars(as: Double.self), p: normType) }, p: normType)
     let coefficient = maxNorm / (total + 1e-6)
-    if coefficient < 1 {
+    if !(coefficient >= 1) {   // NaN scales too: PyTorch multiplies by its clamped NaN coefficient
         GradMode.noGrad {
             for p in parameters { if let g = p.grad { p.grad = g.detach() * coefficient } }
         }
