@@ -3,6 +3,11 @@ import Gradus
 import Testing
 
 /// The error `body` records or throws inside a `GradusError.catching` scope; nil when it succeeds.
+/// A classifier whose output is a scalar (no class axis).
+private final class ScalarOutput: Module, Layer {
+    func callAsFunction(_ input: Tensor) -> Tensor { input.sum() }
+}
+
 private func failure<R>(_ body: () throws -> R) -> GradusError? {
     do { _ = try GradusError.catching(body); return nil } catch { return error as? GradusError }
 }
@@ -338,5 +343,44 @@ struct UntrustedArgumentSecondRoundTests {
         let plateau = ReduceLROnPlateau(optimizer)
         #expect(!plateau.restore(stateText: "0,9223372036854775807,0,0"))
         #expect(plateau.restore(stateText: "0.5,1,0,3"))
+    }
+
+    @Test("results of failed nested work are never read: a backward that fails in valueWithGradient and GradCheck, a cache from a Float64 model, a quantized convolution after a failure, classifier outputs without classes")
+    func failedNestedResults() throws {
+        let x = Tensor([1.0, 2.0])
+        func failingBackward(_ v: Tensor) -> Tensor {
+            let y = v * 2
+            if y.requiresGrad { y.registerHook { _ in throw GradusError(.invalidArgument, "the hook refuses") } }
+            return y
+        }
+        #expect(failure { Autograd.valueWithGradient(at: x) { failingBackward($0).sum() } }?.message.contains("the hook refuses") == true)
+        let checkFailure = failure { GradCheck.check(inputs: [x.to(.float64)]) { failingBackward($0[0]) } }
+        #expect(checkFailure?.message.contains("the hook refuses") == true, "\(String(describing: checkFailure))")
+
+        // A cache filled by a Float64 model, then given to a Float32 one: refused, and left as it was.
+        let wide = MultiheadAttention(embedDim: 8, numHeads: 2, dtype: .float64), narrow = MultiheadAttention(embedDim: 8, numHeads: 2)
+        var cache = KeyValueCache()
+        _ = wide.selfAttention(Tensor.zeros([1, 1, 8], dtype: .float64), cache: &cache)
+        for _ in 0..<2 {
+            #expect(failure { narrow.selfAttention(Tensor.uniform([1, 1, 8]), cache: &cache) }?.kind == .dtypeMismatch)
+            #expect(cache.length == 1)
+        }
+
+        // A quantized convolution with "same" padding of an even kernel, after the scope already failed.
+        var g = SeededGenerator(seed: 5)
+        let conv = Conv2d(3, 4, kernelSize: 2, padding: .same, generator: &g)
+        conv.eval()
+        #expect(conv.quantizeDynamic() == 1)
+        let image = Tensor.uniform([1, 3, 6, 6])
+        #expect(failure { () -> Tensor in
+            _ = Tensor.zeros([2]) + Tensor.zeros([3])
+            return conv(image)
+        }?.kind == .shapeMismatch)
+        #expect(conv(image).shape == [1, 4, 6, 6])
+
+        // Classifiers whose output has no class axis, or no classes.
+        let data = TensorDataset(Tensor.uniform([6, 4]), Tensor(labels: [0, 1, 0, 1, 0, 1]))
+        #expect(failure { Trainer.evaluate(model: ScalarOutput(), task: .classify, data: data, batchSize: 3) } != nil)
+        #expect(failure { Trainer.evaluate(model: Linear(4, 0), task: .classify, data: data, batchSize: 3) } != nil)
     }
 }

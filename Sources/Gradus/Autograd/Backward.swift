@@ -136,6 +136,8 @@ public enum Autograd {
             return (value, inputs.map { Tensor.zeros($0.shape, dtype: $0.dtype) })
         }
         let grads = gradients(of: value, wrt: variables)
+        // A failed backward (recorded in the scope) returns no gradients: placeholders, one per input.
+        guard grads.count == variables.count else { return (Tensor.placeholder(), inputs.map { _ in Tensor.placeholder() }) }
         return (value.detach(), grads)
     }
 

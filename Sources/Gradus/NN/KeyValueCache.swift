@@ -28,10 +28,12 @@ public struct KeyValueCache {
         values = nil
     }
 
-    /// Appends new keys and values (`[N·H, T, d]`) and returns all of them.
-    mutating func append(keys newKeys: Tensor, values newValues: Tensor) -> (keys: Tensor, values: Tensor) {
+    /// Appends new keys and values (`[N·H, T, d]`) and returns all of them; leaves the cache as it was
+    /// when the concatenation fails (the error is thrown).
+    mutating func append(keys newKeys: Tensor, values newValues: Tensor) throws -> (keys: Tensor, values: Tensor) {
         let k = keys.map { Tensor.concatenate([$0, newKeys], axis: 1) } ?? newKeys
         let v = values.map { Tensor.concatenate([$0, newValues], axis: 1) } ?? newValues
+        try GradusError.throwIfRecorded()
         keys = k
         values = v
         return (k, v)

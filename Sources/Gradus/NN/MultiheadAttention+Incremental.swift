@@ -25,9 +25,10 @@ extension MultiheadAttention {
                         .dtypeMismatch)
             let (h, d) = (numHeads, headDim)
             if let keys = cache.keys {
-                try require(keys.shape[0] == n * h && keys.shape[2] == d,
-                            "\(op): the cache holds \(keys.shape[0] / h) sequences of head size \(keys.shape[2]), the input \(n) of \(d)",
+                try require(keys.rank == 3 && keys.shape[0] == n * h && keys.shape[2] == d,
+                            "\(op): the cache holds keys of shape \(keys.shape) ([N·H, T, d]), the input needs \(n) sequences of \(h) heads of size \(d)",
                             .shapeMismatch)
+                try require(keys.dtype == input.dtype, "\(op): the cache holds \(keys.dtype) keys, the input is \(input.dtype)", .dtypeMismatch)
             }
             let weights = inProjWeight.chunk(3, axis: 0), biases = inProjBias?.chunk(3, axis: 0)
             func heads(_ i: Int) -> Tensor {
@@ -37,7 +38,7 @@ extension MultiheadAttention {
             let (newKeys, newValues) = (heads(1), heads(2))
             // Only what computed goes into the cache: a placeholder there would break every later call.
             try GradusError.throwIfRecorded()
-            let (k, v) = cache.append(keys: newKeys, values: newValues)
+            let (k, v) = try cache.append(keys: newKeys, values: newValues)
             // New token i sits at position past + i: it sees keys 0 ... past + i (a single token sees all).
             let mask = t == 1 ? nil : Tensor.full([t, past + t], value: -.infinity, dtype: k.dtype).triu(diagonal: past + 1)
             let (attended, _) = try Functional.attention(heads(0), k, v, mask: mask, isCausal: false, dropout: dropout,

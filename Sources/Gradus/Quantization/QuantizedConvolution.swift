@@ -21,6 +21,8 @@ extension DynamicQuantization {
         let columns = layer.padding.amounts(dimension: 1, kernel: kernel.width, dilation: dilation.1)
         let extra = (rows.after - rows.before, columns.after - columns.before)
         let x = GradMode.noGrad { extra == (0, 0) ? input : input.pad([0, extra.1, 0, extra.0]) }
+        // In a scope that has already failed, pad returns a placeholder: the Float32 path records nothing new.
+        guard x.rank == 4, x.dtype == .float32 else { return nil }
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let outH = Functional.windowOutput(h, kernel: kernel.height, stride: stride.0, padding: rows.before, dilation: dilation.0)
         let outW = Functional.windowOutput(w, kernel: kernel.width, stride: stride.1, padding: columns.before, dilation: dilation.1)

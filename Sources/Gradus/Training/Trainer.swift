@@ -741,11 +741,15 @@ public final class Trainer {
                     }
                     continue
                 }
+                try GradusError.throwIfRecorded()   // a loss that failed (zero classes, a wrong shape)
                 let part = batchLoss.parts[0]
                 lossSum += Double(part.loss.item(Double.self))
                 elements += part.targets.count
                 if task.predictsClasses {
-                    var cm = confusion ?? ConfusionMatrix(classes: classes ?? part.output.shape[part.output.rank - 1])
+                    let outputClasses = classes ?? part.output.shape.last ?? 0
+                    try require(outputClasses >= 1, "Trainer.evaluate: the model's output \(part.output.shape) has no classes to predict",
+                                .shapeMismatch)
+                    var cm = confusion ?? ConfusionMatrix(classes: outputClasses)
                     let predicted = part.output.argmax(axis: part.output.rank - 1).intScalars
                     for (a, p) in zip(part.targets.intScalars, predicted) where a >= 0 && a < cm.classes {
                         cm.add(actual: a, predicted: p)

@@ -51,7 +51,7 @@ enum TrainingObjective {
         switch (self, output) {
         case (.single(let task), .tensor(let y)):
             let t = targets as! Tensor
-            if checkingLabels && task.predictsClasses { try Trainer.checkLabels(t, classes: y.shape[y.rank - 1]) }
+            if checkingLabels && task.predictsClasses { try Trainer.checkLabels(t, classes: y.shape.last ?? 0) }
             let loss = task.loss(y, t, reduction: reduction)
             return BatchLoss(total: loss, parts: [Part(task: task, output: y, targets: t, loss: loss)])
         case (.heads(let heads), .group(let outputs)):
@@ -66,7 +66,7 @@ enum TrainingObjective {
                     throw GradusError(.invalidArgument, "Trainer: the data has no target named \"\(head.name)\"; its targets are \(named.names)")
                 }
                 do {
-                    if checkingLabels && head.task.predictsClasses { try Trainer.checkLabels(t, classes: y.shape[y.rank - 1]) }
+                    if checkingLabels && head.task.predictsClasses { try Trainer.checkLabels(t, classes: y.shape.last ?? 0) }
                 } catch let error as GradusError {
                     throw GradusError(error.kind, "output \"\(head.name)\": \(error.message)")
                 }
