@@ -576,12 +576,14 @@ int gradus_network_add_convolution(gradus_network *net, long out_channels, long 
                 if (name && dnnl_dilated_convolution_forward_desc_init(&desc, dnnl_forward_inference, best_algorithm, &src_md, &w_md,
                                                                        bias ? &b_md : NULL, &dst_md, strides, dilates, pad_l, pad_r) == dnnl_success) {
                     winner = implementation_named(net, &desc, fused ? activation : gradus_activation_none, alpha, beta, name);
-                    if (!winner && descriptor(net, &desc, activation, alpha, beta, &winner, &fused) != dnnl_success) winner = NULL;
+                    if (!winner && !net->kernel_filter[0] && descriptor(net, &desc, activation, alpha, beta, &winner, &fused) != dnnl_success)
+                        winner = NULL;
                 }
                 dnnl_primitive_desc_destroy(pd);
                 pd = winner;
             }
         }
+        if (!pd && net->kernel_filter[0]) return dnnl_unimplemented;   // tests: the named kernel is not offered
         if (!pd) {
             // Nothing timed could be kept (every timing failed, or no kernel for the whole batch): the
             // direct kernels, as without timing.

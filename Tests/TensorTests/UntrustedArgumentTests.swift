@@ -3,13 +3,13 @@ import Gradus
 import Testing
 
 /// The error `body` records or throws inside a `GradusError.catching` scope; nil when it succeeds.
+private func failure<R>(_ body: () throws -> R) -> GradusError? {
+    do { _ = try GradusError.catching(body); return nil } catch { return error as? GradusError }
+}
+
 /// A classifier whose output is a scalar (no class axis).
 private final class ScalarOutput: Module, Layer {
     func callAsFunction(_ input: Tensor) -> Tensor { input.sum() }
-}
-
-private func failure<R>(_ body: () throws -> R) -> GradusError? {
-    do { _ = try GradusError.catching(body); return nil } catch { return error as? GradusError }
 }
 
 /// Arguments that can come from data (shapes, counts, values, equations, window parameters, file
@@ -354,7 +354,11 @@ struct UntrustedArgumentSecondRoundTests {
             return y
         }
         #expect(failure { Autograd.valueWithGradient(at: x) { failingBackward($0).sum() } }?.message.contains("the hook refuses") == true)
-        let checkFailure = failure { GradCheck.check(inputs: [x.to(.float64)]) { failingBackward($0[0]) } }
+        let checkFailure = failure { () -> GradCheckReport in
+            let report = GradCheck.check(inputs: [x.to(.float64)]) { failingBackward($0[0]) }
+            #expect(!report.passed, "a backward that failed must not pass: \(report)")
+            return report
+        }
         #expect(checkFailure?.message.contains("the hook refuses") == true, "\(String(describing: checkFailure))")
 
         // A cache filled by a Float64 model, then given to a Float32 one: refused, and left as it was.

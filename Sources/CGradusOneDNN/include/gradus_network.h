@@ -38,8 +38,12 @@ enum gradus_pooling {
 /// How a convolution is computed.
 enum gradus_convolution_algorithm {
     gradus_convolution_direct = 0,     ///< oneDNN's direct (implicit-product) kernels
-    gradus_convolution_winograd = 1,   ///< oneDNN's first Winograd kernel (F(2×2, 3×3) on AVX-512) where it has one, else direct
-    gradus_convolution_fastest = 2,    ///< the non-reference kernels of both (at most six each) timed when the layer is added, a few runs each; the fastest kept, one that fuses the activation first
+    gradus_convolution_winograd = 1,   ///< oneDNN's first Winograd kernel where it has one (F(2×2, 3×3) for one image on AVX-512, F(4×4, 3×3) for more), else direct
+    /// The non-reference kernels of both (at most six each) timed when the layer is added, a few runs
+    /// each, on at most four samples of the batch; the fastest kept (a kernel that fuses the activation
+    /// first; a later kernel only when 3% faster) and remembered for the process, so that the same layer
+    /// compiled again is not timed again.
+    gradus_convolution_fastest = 2,
 };
 
 /// A chain whose input is a plain Float32 tensor of `rank` (2: [n, features]; 4: [n, c, h, w])
@@ -47,8 +51,8 @@ enum gradus_convolution_algorithm {
 gradus_network *gradus_network_create(int rank, const long *dims);
 
 /// Tests only: convolutions added with gradus_convolution_fastest time only the oneDNN kernels whose
-/// implementation name contains `name` (NULL or "" for every kernel; longer than 47 bytes is cut, which
-/// widens the match). A convolution
+/// implementation name contains `name` (NULL or "" for every kernel; a name longer than 47 bytes is
+/// cut, which widens the match). A convolution
 /// none of them computes is refused.
 void gradus_network_set_kernel_filter(gradus_network *net, const char *name);
 

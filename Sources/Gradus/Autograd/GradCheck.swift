@@ -84,8 +84,8 @@ public enum GradCheck {
                 let numeric = (up - down) / (2 * epsilon)
                 let err = Swift.abs(numeric - ga[j])
                 let rel = err / Swift.max(Swift.abs(numeric), 1e-12)
-                if err > absoluteTolerance + relativeTolerance * Swift.abs(numeric) { ok = false }
-                if err > maxAbs { maxAbs = err; worst = j }
+                if !(err <= absoluteTolerance + relativeTolerance * Swift.abs(numeric)) { ok = false }   // NaN fails
+                if err > maxAbs || (err.isNaN && !maxAbs.isNaN) { maxAbs = err; worst = j }
                 maxRel = Swift.max(maxRel, Swift.abs(numeric) > 1e-12 ? rel : 0)
             }
             entries.append(.init(maxAbsoluteError: maxAbs, maxRelativeError: maxRel, worstIndex: worst, passed: ok))

@@ -63,7 +63,7 @@ public func clipGradValue(_ parameters: [Tensor], clipValue: Double) {
 
 /// PyTorch's `torch.linalg.vector_norm` of `values` for any p: the largest (p = ∞) or smallest
 /// (p = −∞) absolute value, the count of non-zero values (p = 0), else (Σ |v|ᵖ)^(1/p).
-func vectorNorm(_ values: [Double], p: Double) -> Double {
+private func vectorNorm(_ values: [Double], p: Double) -> Double {
     if p.isNaN { return .nan }
     if p == .infinity { return values.reduce(0) { $1.isNaN || $0.isNaN ? .nan : Swift.max($0, Swift.abs($1)) } }
     if p == -.infinity { return values.reduce(Double.infinity) { $1.isNaN || $0.isNaN ? .nan : Swift.min($0, Swift.abs($1)) } }

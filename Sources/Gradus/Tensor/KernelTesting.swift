@@ -61,8 +61,8 @@ public enum KernelTesting {
         case fastest
         /// oneDNN's first direct kernel.
         case direct
-        /// oneDNN's first Winograd kernel (F(2×2, 3×3) on AVX-512) where it has one (3×3, stride 1, no
-        /// dilation), direct elsewhere.
+        /// oneDNN's first Winograd kernel where it has one (3×3, stride 1, no dilation; F(2×2, 3×3) for
+        /// one image on AVX-512, F(4×4, 3×3) for more), direct elsewhere.
         case winograd
         /// Only oneDNN's kernels whose implementation name contains the string (`"wino_4x3"`,
         /// `"brgconv"`, `"jit:avx512_core"`, …), timed as ``fastest``; a convolution none of them

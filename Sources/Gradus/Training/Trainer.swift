@@ -734,6 +734,7 @@ public final class Trainer {
                 // here (its placeholder output has no classes to count).
                 try GradusError.throwIfRecorded()
                 let batchLoss = try objective.loss(output, batch.targets, reduction: .sum, checkingLabels: false)
+                try GradusError.throwIfRecorded()   // a loss that failed (zero classes, a wrong shape)
                 if !heads.isEmpty {
                     for (k, part) in batchLoss.parts.enumerated() {
                         tallies[k].add(OutputTally(lossSum: Double(part.loss.item(Double.self)), count: part.targets.count,
@@ -741,7 +742,6 @@ public final class Trainer {
                     }
                     continue
                 }
-                try GradusError.throwIfRecorded()   // a loss that failed (zero classes, a wrong shape)
                 let part = batchLoss.parts[0]
                 lossSum += Double(part.loss.item(Double.self))
                 elements += part.targets.count
