@@ -444,13 +444,23 @@ static int openmp_threads(void) {
     return omp_get_max_threads_function ? omp_get_max_threads_function() : 1;
 }
 
+static long choice_cache_hits;
+
 static int cached_choice(const choice_key *key, choice_t *found) {
     int hit = 0;
     pthread_mutex_lock(&choice_cache_lock);
     for (int i = 0; i < choice_cache_count && !hit; i++)
         if (memcmp(&choice_cache[i].key, key, sizeof *key) == 0) { *found = choice_cache[i]; hit = 1; }
+    choice_cache_hits += hit;
     pthread_mutex_unlock(&choice_cache_lock);
     return hit;
+}
+
+long gradus_network_reused_convolution_choices(void) {
+    pthread_mutex_lock(&choice_cache_lock);
+    long hits = choice_cache_hits;
+    pthread_mutex_unlock(&choice_cache_lock);
+    return hits;
 }
 
 static void remember_choice(const choice_t *choice) {

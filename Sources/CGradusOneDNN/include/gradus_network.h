@@ -56,6 +56,9 @@ gradus_network *gradus_network_create(int rank, const long *dims);
 /// none of them computes is refused.
 void gradus_network_set_kernel_filter(gradus_network *net, const char *name);
 
+/// How many convolutions, in this process so far, took a kept timed choice instead of timing again.
+long gradus_network_reused_convolution_choices(void);
+
 /// Adds a 2-D convolution of the current [n, c, h, w] tensor with `weights` ([out, c, kh, kw],
 /// row-major, copied), an optional `bias` ([out], copied), strides, dilations (1 = dense) and zero
 /// padding before/after each axis, followed by `activation` (with alpha, beta), computed by

@@ -86,6 +86,10 @@ public enum KernelTesting {
         return try body()
     }
 
+    /// How many convolutions compiled by ``InferencePlan``s in this process took the kernel already timed
+    /// for the same layer and setting instead of timing the kernels again.
+    public static var reusedConvolutionChoices: Int { gradus_network_reused_convolution_choices() }
+
     /// Whether this processor can run the VNNI row kernel of one-row quantized products.
     public static var hasQuantizedRowKernel: Bool { DynamicQuantization.hasRowKernel }
 
