@@ -63,11 +63,13 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
     /// ```
     public init(_ dataset: D, batchSize: Int, shuffle: Bool = false, seed: UInt64 = 0,
                 dropLast: Bool = false, prefetch: Bool = true, sampler: DistributedSampler? = nil) {
-        invariant(batchSize >= 1, "DataLoader: batchSize must be at least 1, got \(batchSize)")
-        invariant(sampler == nil || sampler!.count == dataset.count,
-                  "DataLoader: the sampler covers \(sampler?.count ?? 0) samples, the dataset has \(dataset.count)")
+        var sampler = sampler
+        if !validSetting(sampler == nil || sampler!.count == dataset.count,
+                         "DataLoader: the sampler covers \(sampler?.count ?? 0) samples, the dataset has \(dataset.count)") {
+            sampler = nil
+        }
         self.dataset = dataset
-        self.batchSize = batchSize
+        self.batchSize = validSetting(batchSize >= 1, "DataLoader: batchSize must be at least 1, got \(batchSize)") ? batchSize : 1
         self.shuffle = sampler?.shuffle ?? shuffle
         self.seed = sampler?.seed ?? seed
         self.dropLast = dropLast

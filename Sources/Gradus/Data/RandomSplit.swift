@@ -17,8 +17,10 @@ public struct Subset<Base: Dataset>: Dataset {
 
     /// Creates a subset; every index must be in `0..<base.count`.
     public init(base: Base, indices: [Int]) {
-        for i in indices {
-            invariant(i >= 0 && i < base.count, "Subset: index \(i) is out of range 0..<\(base.count)")
+        var indices = indices
+        if let bad = indices.first(where: { $0 < 0 || $0 >= base.count }),
+           !validSetting(false, "Subset: index \(bad) is out of range 0..<\(base.count)") {
+            indices = indices.filter { $0 >= 0 && $0 < base.count }
         }
         self.base = base
         self.indices = indices

@@ -20,8 +20,11 @@ public struct Standardizer: Sendable {
     /// let s = Standardizer(mean: Tensor([0, 10]), scale: Tensor([1, 5]))
     /// ```
     public init(mean: Tensor, scale: Tensor) {
-        invariant(mean.rank == 1 && mean.shape == scale.shape,
-                     "Standardizer: mean \(mean.shape) and scale \(scale.shape) must be matching vectors")
+        guard validSetting(mean.rank == 1 && mean.shape == scale.shape,
+                           "Standardizer: mean \(mean.shape) and scale \(scale.shape) must be matching vectors") else {
+            (self.mean, self.scale) = (Tensor.zeros([0]), Tensor.ones([0]))
+            return
+        }
         self.mean = mean.detach()
         self.scale = scale.detach()
     }

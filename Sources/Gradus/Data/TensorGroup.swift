@@ -19,8 +19,8 @@ public struct TensorGroup: Collatable, Sendable, ExpressibleByDictionaryLiteral,
 
     /// A group of named tensors in the order given.
     ///
-    /// - Parameter fields: (name, tensor) pairs; the names must be unique (a repeated name stops the
-    ///   program with a message naming it, as a misconfigured layer does).
+    /// - Parameter fields: (name, tensor) pairs; the names must be unique (a repeated name fails as a
+    ///   misconfigured layer does: recorded inside ``GradusError/catching(_:)``, a stop outside).
     ///
     /// ```swift
     /// let group = TensorGroup([("tokens", ids), ("mask", mask)])
@@ -28,10 +28,13 @@ public struct TensorGroup: Collatable, Sendable, ExpressibleByDictionaryLiteral,
     public init(_ fields: [(String, Tensor)]) {
         let names = fields.map { $0.0 }
         var seen = Set<String>()
-        for name in names where !seen.insert(name).inserted {
-            invariant(false, "TensorGroup: the name \"\(name)\" appears twice in \(names); names must be unique")
+        var fields = fields
+        if let repeated = names.first(where: { !seen.insert($0).inserted }),
+           !validSetting(false, "TensorGroup: the name \"\(repeated)\" appears twice in \(names); names must be unique") {
+            var kept = Set<String>()
+            fields = fields.filter { kept.insert($0.0).inserted }
         }
-        self.init(validatedNames: names, tensors: fields.map { $0.1 })
+        self.init(validatedNames: fields.map { $0.0 }, tensors: fields.map { $0.1 })
     }
 
     /// A group from a dictionary literal, in the literal's order.

@@ -9,6 +9,9 @@
 /// - outside such a scope the program stops with the message, as a failed precondition does: a wrong
 ///   shape in a program's own code is a bug to fix, not a condition to handle.
 ///
+/// Initializers and setters of layers, optimizers, schedules and loaders check their settings (a
+/// negative size, a learning rate below 0, a batch size of 0) the same way.
+///
 /// Functions that take data from outside (``Tensor/init(validatingShape:values:dtype:)``, datasets with a
 /// declared class count, ``Trainer``) throw this error directly.
 ///

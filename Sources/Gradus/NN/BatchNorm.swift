@@ -31,7 +31,8 @@ public class BatchNorm: Module, Layer {
     let ranks: [Int]
 
     init(numFeatures: Int, eps: Double, momentum: Double?, affine: Bool, trackRunningStats: Bool, dtype: DType, ranks: [Int]) {
-        invariant(numFeatures > 0, "\(Self.self): numFeatures must be positive, got \(numFeatures)")
+        var numFeatures = numFeatures
+        if !validSetting(numFeatures > 0, "\(Self.self): numFeatures must be positive, got \(numFeatures)") { numFeatures = 1 }
         self.numFeatures = numFeatures
         self.eps = eps
         self.momentum = momentum

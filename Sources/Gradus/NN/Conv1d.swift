@@ -34,11 +34,18 @@ public final class Conv1d: Module, Layer {
     /// ```
     public init(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: ConvPadding = 0, dilation: Int = 1,
                 groups: Int = 1) {
-        invariant(weight.rank == 3, "Conv1d: weight must be [out, in/groups, k], got \(weight.shape)")
-        invariant(groups >= 1 && weight.shape[0] % groups == 0,
-                     "Conv1d: \(weight.shape[0]) output channels are not divisible by \(groups) groups")
-        if let bias { invariant(bias.shape == [weight.shape[0]], "Conv1d: bias shape \(bias.shape) must be [\(weight.shape[0])]") }
-        unfailing { try padding.check("Conv1d", stride: (1, stride), oneDimensional: true) }
+        var weight = weight, bias = bias, stride = stride, padding = padding, groups = groups
+        if !validSetting(weight.rank == 3, "Conv1d: weight must be [out, in/groups, k], got \(weight.shape)") {
+            weight = Tensor.zeros([0, 0, 1], dtype: weight.dtype.isFloatingPoint ? weight.dtype : .float32)
+        }
+        if !validSetting(groups >= 1 && weight.shape[0] % groups == 0,
+                         "Conv1d: \(weight.shape[0]) output channels are not divisible by \(groups) groups") { groups = 1 }
+        if let b = bias, !validSetting(b.shape == [weight.shape[0]], "Conv1d: bias shape \(b.shape) must be [\(weight.shape[0])]") {
+            bias = Tensor.zeros([weight.shape[0]], dtype: weight.dtype)
+        }
+        if !validSetting({ try padding.check("Conv1d", stride: (1, stride), oneDimensional: true) }) {
+            (stride, padding) = (1, .valid)
+        }
         self.weight = weight.requiringGrad()
         self.bias = bias?.requiringGrad()
         self.stride = stride
@@ -69,8 +76,9 @@ public final class Conv1d: Module, Layer {
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: ConvPadding = 0,
                             dilation: Int = 1, groups: Int = 1, bias: Bool = true, dtype: DType = .float32,
                             generator: inout SeededGenerator) {
-        invariant(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
-                     "Conv1d: channels \(inChannels) -> \(outChannels) are not divisible by \(groups) groups")
+        var groups = groups
+        if !validSetting(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
+                         "Conv1d: channels \(inChannels) -> \(outChannels) are not divisible by \(groups) groups") { groups = 1 }
         let shape = [outChannels, inChannels / groups, kernelSize]
         let (w, b) = Linear.defaultParameters(weightShape: shape, biasCount: bias ? outChannels : nil,
                                               fanIn: shape[1] * shape[2], dtype: dtype, generator: &generator)

@@ -51,11 +51,16 @@ public final class Conv2d: Module, Layer {
     /// ```
     public init(weight: Tensor, bias: Tensor?, stride: Size2 = 1, padding: ConvPadding = 0, dilation: Size2 = 1,
                 groups: Int = 1) {
-        invariant(weight.rank == 4, "Conv2d: weight must be [out, in/groups, kH, kW], got \(weight.shape)")
-        invariant(groups >= 1 && weight.shape[0] % groups == 0,
-                     "Conv2d: \(weight.shape[0]) output channels are not divisible by \(groups) groups")
-        if let bias { invariant(bias.shape == [weight.shape[0]], "Conv2d: bias shape \(bias.shape) must be [\(weight.shape[0])]") }
-        unfailing { try padding.check("Conv2d", stride: stride.pair) }
+        var weight = weight, bias = bias, stride = stride, padding = padding, groups = groups
+        if !validSetting(weight.rank == 4, "Conv2d: weight must be [out, in/groups, kH, kW], got \(weight.shape)") {
+            weight = Tensor.zeros([0, 0, 1, 1], dtype: weight.dtype.isFloatingPoint ? weight.dtype : .float32)
+        }
+        if !validSetting(groups >= 1 && weight.shape[0] % groups == 0,
+                         "Conv2d: \(weight.shape[0]) output channels are not divisible by \(groups) groups") { groups = 1 }
+        if let b = bias, !validSetting(b.shape == [weight.shape[0]], "Conv2d: bias shape \(b.shape) must be [\(weight.shape[0])]") {
+            bias = Tensor.zeros([weight.shape[0]], dtype: weight.dtype)
+        }
+        if !validSetting({ try padding.check("Conv2d", stride: stride.pair) }) { (stride, padding) = (1, .valid) }
         self.weight = weight.requiringGrad()
         self.bias = bias?.requiringGrad()
         self.stride = stride
@@ -86,8 +91,9 @@ public final class Conv2d: Module, Layer {
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Size2, stride: Size2 = 1,
                             padding: ConvPadding = 0, dilation: Size2 = 1, groups: Int = 1, bias: Bool = true,
                             dtype: DType = .float32, generator: inout SeededGenerator) {
-        invariant(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
-                     "Conv2d: channels \(inChannels) -> \(outChannels) are not divisible by \(groups) groups")
+        var groups = groups
+        if !validSetting(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
+                         "Conv2d: channels \(inChannels) -> \(outChannels) are not divisible by \(groups) groups") { groups = 1 }
         let shape = [outChannels, inChannels / groups, kernelSize.height, kernelSize.width]
         let (w, b) = Linear.defaultParameters(weightShape: shape, biasCount: bias ? outChannels : nil,
                                               fanIn: shape[1] * shape[2] * shape[3], dtype: dtype, generator: &generator)

@@ -39,11 +39,16 @@ public final class ConvTranspose2d: Module, Layer {
     /// ```
     public init(weight: Tensor, bias: Tensor?, stride: Size2 = 1, padding: Size2 = 0, outputPadding: Size2 = 0,
                 dilation: Size2 = 1, groups: Int = 1) {
-        invariant(weight.rank == 4, "ConvTranspose2d: weight must be [in, out/groups, kH, kW], got \(weight.shape)")
-        invariant(groups >= 1 && weight.shape[0] % groups == 0,
-                     "ConvTranspose2d: \(weight.shape[0]) input channels are not divisible by \(groups) groups")
-        let out = weight.shape[1] * groups
-        if let bias { invariant(bias.shape == [out], "ConvTranspose2d: bias shape \(bias.shape) must be [\(out)]") }
+        var weight = weight, bias = bias, groups = groups
+        if !validSetting(weight.rank == 4, "ConvTranspose2d: weight must be [in, out/groups, kH, kW], got \(weight.shape)") {
+            weight = Tensor.zeros([0, 0, 1, 1], dtype: weight.dtype.isFloatingPoint ? weight.dtype : .float32)
+        }
+        if !validSetting(groups >= 1 && weight.shape[0] % groups == 0,
+                         "ConvTranspose2d: \(weight.shape[0]) input channels are not divisible by \(groups) groups") { groups = 1 }
+        let out = weight.shape[1].multipliedReportingOverflow(by: groups).partialValue
+        if let b = bias, !validSetting(b.shape == [out], "ConvTranspose2d: bias shape \(b.shape) must be [\(out)]") {
+            bias = Tensor.zeros([max(out, 0)], dtype: weight.dtype)
+        }
         self.weight = weight.requiringGrad()
         self.bias = bias?.requiringGrad()
         self.stride = stride
@@ -76,8 +81,9 @@ public final class ConvTranspose2d: Module, Layer {
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Size2, stride: Size2 = 1,
                             padding: Size2 = 0, outputPadding: Size2 = 0, groups: Int = 1, bias: Bool = true,
                             dilation: Size2 = 1, dtype: DType = .float32, generator: inout SeededGenerator) {
-        invariant(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
-                     "ConvTranspose2d: channels \(inChannels) -> \(outChannels) are not divisible by \(groups) groups")
+        var groups = groups
+        if !validSetting(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
+                         "ConvTranspose2d: channels \(inChannels) -> \(outChannels) are not divisible by \(groups) groups") { groups = 1 }
         let shape = [inChannels, outChannels / groups, kernelSize.height, kernelSize.width]
         let (w, b) = Linear.defaultParameters(weightShape: shape, biasCount: bias ? outChannels : nil,
                                               fanIn: shape[1] * shape[2] * shape[3], dtype: dtype, generator: &generator)

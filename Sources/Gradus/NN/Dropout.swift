@@ -22,8 +22,7 @@ public final class Dropout: Module, Layer {
     /// let drop = Dropout(p: 0.2, generator: SeededGenerator(seed: 1))
     /// ```
     public init(p: Double = 0.5, generator: SeededGenerator? = nil) {
-        invariant(p >= 0 && p <= 1, "Dropout: p must be in [0, 1], got \(p)")
-        self.p = p
+        self.p = validSetting(p >= 0 && p <= 1, "Dropout: p must be in [0, 1], got \(p)") ? p : 0
         self.generator = generator
         super.init()
     }

@@ -30,11 +30,13 @@ public final class Embedding: Module, Layer {
     /// let embed = Embedding(weight: pretrained)
     /// ```
     public init(weight: Tensor, paddingIdx: Int? = nil) {
-        invariant(weight.rank == 2, "Embedding: weight must be [numEmbeddings, embeddingDim], got \(weight.shape)")
+        var weight = weight
+        if !validSetting(weight.rank == 2, "Embedding: weight must be [numEmbeddings, embeddingDim], got \(weight.shape)") {
+            weight = Tensor.zeros([0, 0], dtype: weight.dtype.isFloatingPoint ? weight.dtype : .float32)
+        }
         var padding: Int? = nil
-        if let paddingIdx {
-            invariant(paddingIdx >= -weight.shape[0] && paddingIdx < weight.shape[0],
-                         "Embedding: paddingIdx \(paddingIdx) is out of range for \(weight.shape[0]) rows")
+        if let paddingIdx, validSetting(paddingIdx >= -weight.shape[0] && paddingIdx < weight.shape[0],
+                                        "Embedding: paddingIdx \(paddingIdx) is out of range for \(weight.shape[0]) rows") {
             padding = Embedding.normalizedPaddingIdx(paddingIdx, rows: weight.shape[0])
         }
         self.weight = weight.requiringGrad()
@@ -63,8 +65,13 @@ public final class Embedding: Module, Layer {
     /// ```
     public convenience init(_ numEmbeddings: Int, _ embeddingDim: Int, paddingIdx: Int? = nil, dtype: DType = .float32,
                             generator: inout SeededGenerator) {
+        var (numEmbeddings, embeddingDim) = (numEmbeddings, embeddingDim)
+        if !validSetting(numEmbeddings >= 0 && embeddingDim >= 0,
+                         "Embedding: sizes must not be negative, got \(numEmbeddings), \(embeddingDim)") {
+            (numEmbeddings, embeddingDim) = (max(numEmbeddings, 0), max(embeddingDim, 0))
+        }
         let w = Tensor.normal([numEmbeddings, embeddingDim], dtype: dtype, generator: &generator)
-        if let paddingIdx, paddingIdx >= -numEmbeddings && paddingIdx < numEmbeddings {
+        if let paddingIdx, w.shape == [numEmbeddings, embeddingDim], paddingIdx >= -numEmbeddings && paddingIdx < numEmbeddings {
             let row = Embedding.normalizedPaddingIdx(paddingIdx, rows: numEmbeddings)
             let p = w.rawPointer + row * embeddingDim * dtype.byteSize
             p.initializeMemory(as: UInt8.self, repeating: 0, count: embeddingDim * dtype.byteSize)

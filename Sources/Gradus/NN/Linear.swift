@@ -35,8 +35,13 @@ public final class Linear: Module, Layer {
     /// let layer = Linear(weight: Tensor([[1, 2], [3, 4]]), bias: nil)
     /// ```
     public init(weight: Tensor, bias: Tensor?) {
-        invariant(weight.rank == 2, "Linear: weight must be [out, in], got \(weight.shape)")
-        if let bias { invariant(bias.shape == [weight.shape[0]], "Linear: bias shape \(bias.shape) must be [\(weight.shape[0])]") }
+        var weight = weight, bias = bias
+        if !validSetting(weight.rank == 2, "Linear: weight must be [out, in], got \(weight.shape)") {
+            weight = Tensor.zeros([0, 0], dtype: weight.dtype.isFloatingPoint ? weight.dtype : .float32)
+        }
+        if let b = bias, !validSetting(b.shape == [weight.shape[0]], "Linear: bias shape \(b.shape) must be [\(weight.shape[0])]") {
+            bias = Tensor.zeros([weight.shape[0]], dtype: weight.dtype)
+        }
         self.weight = weight.requiringGrad()
         self.bias = bias?.requiringGrad()
         super.init()
@@ -57,7 +62,10 @@ public final class Linear: Module, Layer {
     /// ```
     public convenience init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, dtype: DType = .float32,
                             generator: inout SeededGenerator) {
-        invariant(inFeatures >= 0 && outFeatures >= 0, "Linear: sizes must not be negative, got \(inFeatures), \(outFeatures)")
+        var inFeatures = inFeatures, outFeatures = outFeatures
+        if !validSetting(inFeatures >= 0 && outFeatures >= 0, "Linear: sizes must not be negative, got \(inFeatures), \(outFeatures)") {
+            (inFeatures, outFeatures) = (max(inFeatures, 0), max(outFeatures, 0))
+        }
         let (w, b) = Linear.defaultParameters(weightShape: [outFeatures, inFeatures], biasCount: bias ? outFeatures : nil,
                                               fanIn: inFeatures, dtype: dtype, generator: &generator)
         self.init(weight: w, bias: b)

@@ -51,9 +51,12 @@ public final class MultiheadAttention: Module, Layer {
     /// ```
     public init(embedDim: Int, numHeads: Int, dropout: Double = 0, bias: Bool = true, batchFirst: Bool = false,
                 dtype: DType = .float32, generator: inout SeededGenerator) {
-        invariant(embedDim >= 1 && numHeads >= 1 && embedDim % numHeads == 0,
-                "MultiheadAttention: embedDim \(embedDim) must be divisible by numHeads \(numHeads)")
-        invariant(dropout >= 0 && dropout <= 1, "MultiheadAttention: dropout must be in [0, 1], got \(dropout)")
+        var embedDim = embedDim, numHeads = numHeads, dropout = dropout
+        if !validSetting(embedDim >= 1 && numHeads >= 1 && embedDim % numHeads == 0,
+                         "MultiheadAttention: embedDim \(embedDim) must be positive and divisible by numHeads \(numHeads)") {
+            (embedDim, numHeads) = (1, 1)
+        }
+        if !validSetting(dropout >= 0 && dropout <= 1, "MultiheadAttention: dropout must be in [0, 1], got \(dropout)") { dropout = 0 }
         self.embedDim = embedDim
         self.numHeads = numHeads
         self.dropout = dropout

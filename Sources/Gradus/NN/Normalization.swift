@@ -29,8 +29,9 @@ public final class LayerNorm: Module, Layer {
     /// ```
     public init(_ normalizedShape: [Int], eps: Double = 1e-5, elementwiseAffine: Bool = true, bias: Bool = true,
                 dtype: DType = .float32) {
-        invariant(!normalizedShape.isEmpty && normalizedShape.allSatisfy { $0 > 0 },
-                     "LayerNorm: normalized shape \(normalizedShape) must be non-empty and positive")
+        var normalizedShape = normalizedShape
+        if !validSetting(!normalizedShape.isEmpty && normalizedShape.allSatisfy { $0 > 0 },
+                         "LayerNorm: normalized shape \(normalizedShape) must be non-empty and positive") { normalizedShape = [1] }
         self.normalizedShape = normalizedShape
         self.eps = eps
         if elementwiseAffine {
@@ -94,8 +95,9 @@ public final class GroupNorm: Module, Layer {
     /// let norm = GroupNorm(2, 8)
     /// ```
     public init(_ numGroups: Int, _ numChannels: Int, eps: Double = 1e-5, affine: Bool = true, dtype: DType = .float32) {
-        invariant(numGroups >= 1 && numChannels % numGroups == 0,
-                     "GroupNorm: \(numChannels) channels are not divisible by \(numGroups) groups")
+        var numGroups = numGroups, numChannels = numChannels
+        if !validSetting(numGroups >= 1 && numChannels >= 0 && numChannels % numGroups == 0,
+                         "GroupNorm: \(numChannels) channels are not divisible by \(numGroups) groups") { (numGroups, numChannels) = (1, 1) }
         self.numGroups = numGroups
         self.numChannels = numChannels
         self.eps = eps

@@ -64,20 +64,25 @@ public class RecurrentLayer: Module {
     public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
                 dropout: Double = 0, bidirectional: Bool = false, dtype: DType = .float32,
                 generator: inout SeededGenerator) {
-        self.inputSize = inputSize
-        self.hiddenSize = hiddenSize
-        self.numLayers = numLayers
+        // Invalid settings are reported after super.init, where the subclass's name can be read; the
+        // layer is built with sizes of 1 and no dropout in their place (see validSetting).
+        let sizesValid = inputSize >= 1 && hiddenSize >= 1 && numLayers >= 1
+        let dropoutValid = dropout >= 0 && dropout <= 1
+        self.inputSize = sizesValid ? inputSize : 1
+        self.hiddenSize = sizesValid ? hiddenSize : 1
+        self.numLayers = sizesValid ? numLayers : 1
         self.hasBias = bias
         self.batchFirst = batchFirst
-        self.dropout = dropout
+        self.dropout = dropoutValid ? dropout : 0
         self.bidirectional = bidirectional
         super.init()
         invariant(type(of: self) != RecurrentLayer.self,
                 "RecurrentLayer is the shared base of RNN, LSTM and GRU: create one of those")
         let name = Self.layerName, gates = Self.gateCount
-        invariant(inputSize >= 1 && hiddenSize >= 1 && numLayers >= 1,
+        _ = validSetting(sizesValid,
                 "\(name): inputSize \(inputSize), hiddenSize \(hiddenSize) and numLayers \(numLayers) must be at least 1")
-        invariant(dropout >= 0 && dropout <= 1, "\(name): dropout must be in [0, 1], got \(dropout)")
+        _ = validSetting(dropoutValid, "\(name): dropout must be in [0, 1], got \(dropout)")
+        let (inputSize, hiddenSize, numLayers) = (self.inputSize, self.hiddenSize, self.numLayers)
         let bound = 1 / Double(hiddenSize).squareRoot()
         func uniform(_ shape: [Int]) -> Tensor {
             let t = Tensor.zeros(shape, dtype: dtype)

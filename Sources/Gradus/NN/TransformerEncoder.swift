@@ -22,7 +22,8 @@ public final class TransformerEncoder: Module, Layer {
     ///   - norm: a normalization applied to the last block's output, or nil.
     ///   - makeLayer: makes one block.
     public init(numLayers: Int, norm: LayerNorm? = nil, _ makeLayer: () -> TransformerEncoderLayer) {
-        invariant(numLayers >= 1, "TransformerEncoder: numLayers must be at least 1, got \(numLayers)")
+        let numLayers = validSetting(numLayers >= 1, "TransformerEncoder: numLayers must be at least 1, got \(numLayers)")
+            ? numLayers : 1
         layers = (0..<numLayers).map { _ in makeLayer() }
         self.norm = norm
         super.init()

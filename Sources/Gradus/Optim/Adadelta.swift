@@ -39,10 +39,10 @@ public final class Adadelta: Optimizer, @unchecked Sendable {
     /// ```
     public init(groups: [ParameterGroup], lr: Double = 1.0, rho: Double = 0.9, eps: Double = 1e-6,
                 weightDecay: Double = 0, maximize: Bool = false) {
-        invariant(lr >= 0, "Adadelta: invalid learning rate \(lr)")
-        invariant(rho >= 0 && rho <= 1, "Adadelta: invalid rho \(rho)")
-        invariant(eps >= 0, "Adadelta: invalid eps \(eps)")
-        invariant(weightDecay >= 0, "Adadelta: invalid weightDecay \(weightDecay)")
+        _ = validSetting(lr >= 0, "Adadelta: invalid learning rate \(lr)")
+        _ = validSetting(rho >= 0 && rho <= 1, "Adadelta: invalid rho \(rho)")
+        _ = validSetting(eps >= 0, "Adadelta: invalid eps \(eps)")
+        _ = validSetting(weightDecay >= 0, "Adadelta: invalid weightDecay \(weightDecay)")
         super.init(groups: groups,
                    defaults: ["lr": lr, "rho": rho, "eps": eps, "weightDecay": weightDecay, "maximize": maximize ? 1 : 0],
                    bufferNames: ["square_avg", "acc_delta"])

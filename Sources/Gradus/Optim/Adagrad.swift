@@ -40,11 +40,11 @@ public final class Adagrad: Optimizer, @unchecked Sendable {
     /// ```
     public init(groups: [ParameterGroup], lr: Double = 0.01, lrDecay: Double = 0, weightDecay: Double = 0,
                 initialAccumulatorValue: Double = 0, eps: Double = 1e-10, maximize: Bool = false) {
-        invariant(lr >= 0, "Adagrad: invalid learning rate \(lr)")
-        invariant(lrDecay >= 0, "Adagrad: invalid lrDecay \(lrDecay)")
-        invariant(weightDecay >= 0, "Adagrad: invalid weightDecay \(weightDecay)")
-        invariant(initialAccumulatorValue >= 0, "Adagrad: invalid initialAccumulatorValue \(initialAccumulatorValue)")
-        invariant(eps >= 0, "Adagrad: invalid eps \(eps)")
+        _ = validSetting(lr >= 0, "Adagrad: invalid learning rate \(lr)")
+        _ = validSetting(lrDecay >= 0, "Adagrad: invalid lrDecay \(lrDecay)")
+        _ = validSetting(weightDecay >= 0, "Adagrad: invalid weightDecay \(weightDecay)")
+        _ = validSetting(initialAccumulatorValue >= 0, "Adagrad: invalid initialAccumulatorValue \(initialAccumulatorValue)")
+        _ = validSetting(eps >= 0, "Adagrad: invalid eps \(eps)")
         super.init(groups: groups,
                    defaults: ["lr": lr, "lrDecay": lrDecay, "weightDecay": weightDecay,
                               "initialAccumulatorValue": initialAccumulatorValue, "eps": eps,

@@ -50,10 +50,10 @@ public class Adam: Optimizer, @unchecked Sendable {
     init(groups: [ParameterGroup], lr: Double, betas: (Double, Double), eps: Double, weightDecay: Double,
          amsgrad: Bool, maximize: Bool, decoupled: Bool) {
         let opName = decoupled ? "AdamW" : "Adam"
-        invariant(lr >= 0, "\(opName): invalid learning rate \(lr)")
-        invariant(eps >= 0, "\(opName): invalid eps \(eps)")
-        invariant(betas.0 >= 0 && betas.0 < 1 && betas.1 >= 0 && betas.1 < 1, "\(opName): invalid betas \(betas)")
-        invariant(weightDecay >= 0, "\(opName): invalid weightDecay \(weightDecay)")
+        _ = validSetting(lr >= 0, "\(opName): invalid learning rate \(lr)")
+        _ = validSetting(eps >= 0, "\(opName): invalid eps \(eps)")
+        _ = validSetting(betas.0 >= 0 && betas.0 < 1 && betas.1 >= 0 && betas.1 < 1, "\(opName): invalid betas \(betas)")
+        _ = validSetting(weightDecay >= 0, "\(opName): invalid weightDecay \(weightDecay)")
         decoupledWeightDecay = decoupled
         super.init(groups: groups,
                    defaults: ["lr": lr, "beta1": betas.0, "beta2": betas.1, "eps": eps, "weightDecay": weightDecay,

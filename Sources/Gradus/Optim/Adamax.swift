@@ -37,10 +37,10 @@ public final class Adamax: Optimizer, @unchecked Sendable {
     /// ```
     public init(groups: [ParameterGroup], lr: Double = 0.002, betas: (Double, Double) = (0.9, 0.999),
                 eps: Double = 1e-8, weightDecay: Double = 0, maximize: Bool = false) {
-        invariant(lr >= 0, "Adamax: invalid learning rate \(lr)")
-        invariant(eps >= 0, "Adamax: invalid eps \(eps)")
-        invariant(betas.0 >= 0 && betas.0 < 1 && betas.1 >= 0 && betas.1 < 1, "Adamax: invalid betas \(betas)")
-        invariant(weightDecay >= 0, "Adamax: invalid weightDecay \(weightDecay)")
+        _ = validSetting(lr >= 0, "Adamax: invalid learning rate \(lr)")
+        _ = validSetting(eps >= 0, "Adamax: invalid eps \(eps)")
+        _ = validSetting(betas.0 >= 0 && betas.0 < 1 && betas.1 >= 0 && betas.1 < 1, "Adamax: invalid betas \(betas)")
+        _ = validSetting(weightDecay >= 0, "Adamax: invalid weightDecay \(weightDecay)")
         super.init(groups: groups,
                    defaults: ["lr": lr, "beta1": betas.0, "beta2": betas.1, "eps": eps, "weightDecay": weightDecay,
                               "maximize": maximize ? 1 : 0],

@@ -24,8 +24,7 @@ public final class CosineAnnealingLR: LRScheduler, @unchecked Sendable {
     ///   - tMax: the number of epochs to reach `etaMin` (> 0).
     ///   - etaMin: the lowest learning rate (default 0).
     public init(_ optimizer: Optimizer, tMax: Int, etaMin: Double = 0) {
-        invariant(tMax > 0, "CosineAnnealingLR: tMax must be positive, got \(tMax)")
-        self.tMax = tMax
+        self.tMax = validSetting(tMax > 0, "CosineAnnealingLR: tMax must be positive, got \(tMax)") ? tMax : 1
         self.etaMin = etaMin
         super.init(optimizer)
         start()

@@ -24,9 +24,10 @@ public class LRScheduler: @unchecked Sendable {
 
     init(_ optimizer: Optimizer, baseLearningRates: [Double]? = nil) {
         self.optimizer = optimizer
-        self.baseLearningRates = baseLearningRates ?? optimizer.learningRates
-        invariant(self.baseLearningRates.count == optimizer.parameterGroups.count,
-                     "LRScheduler: \(self.baseLearningRates.count) learning rates for \(optimizer.parameterGroups.count) parameter groups")
+        let rates = baseLearningRates ?? optimizer.learningRates
+        self.baseLearningRates = validSetting(rates.count == optimizer.parameterGroups.count,
+                                              "LRScheduler: \(rates.count) learning rates for \(optimizer.parameterGroups.count) parameter groups")
+            ? rates : optimizer.learningRates
     }
 
     /// Sets the rates of epoch 0; subclasses call it at the end of their initializers.

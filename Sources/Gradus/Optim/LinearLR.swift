@@ -21,12 +21,11 @@ public final class LinearLR: LRScheduler, @unchecked Sendable {
     ///   - endFactor: the final factor, in [0, 1] (default 1).
     ///   - totalIters: the length of the ramp in epochs (default 5).
     public init(_ optimizer: Optimizer, startFactor: Double = 1.0 / 3, endFactor: Double = 1, totalIters: Int = 5) {
-        invariant(startFactor > 0 && startFactor <= 1, "LinearLR: startFactor must lie in (0, 1], got \(startFactor)")
-        invariant(endFactor >= 0 && endFactor <= 1, "LinearLR: endFactor must lie in [0, 1], got \(endFactor)")
-        invariant(totalIters > 0, "LinearLR: totalIters must be positive, got \(totalIters)")
-        self.startFactor = startFactor
-        self.endFactor = endFactor
-        self.totalIters = totalIters
+        self.startFactor = validSetting(startFactor > 0 && startFactor <= 1,
+                                        "LinearLR: startFactor must lie in (0, 1], got \(startFactor)") ? startFactor : 1
+        self.endFactor = validSetting(endFactor >= 0 && endFactor <= 1,
+                                      "LinearLR: endFactor must lie in [0, 1], got \(endFactor)") ? endFactor : 1
+        self.totalIters = validSetting(totalIters > 0, "LinearLR: totalIters must be positive, got \(totalIters)") ? totalIters : 1
         super.init(optimizer)
         start()
     }

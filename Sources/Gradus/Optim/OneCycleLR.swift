@@ -86,15 +86,21 @@ public final class OneCycleLR: LRScheduler, @unchecked Sendable {
                 annealStrategy: AnnealStrategy = .cos, divFactor: Double = 25, finalDivFactor: Double = 1e4,
                 threePhase: Bool = false, cycleMomentum: Bool = true, baseMomentum: Double = 0.85,
                 maxMomentum: Double = 0.95) {
-        invariant(totalSteps > 0, "OneCycleLR: totalSteps must be positive, got \(totalSteps)")
-        invariant(pctStart >= 0 && pctStart <= 1, "OneCycleLR: pctStart must lie in [0, 1], got \(pctStart)")
-        invariant(maxLRs.count == optimizer.parameterGroups.count,
-                     "OneCycleLR: \(maxLRs.count) maximum rates for \(optimizer.parameterGroups.count) parameter groups")
+        // Invalid settings are replaced by valid ones after the error is recorded (see validSetting).
+        var (maxLRs, totalSteps, pctStart, cycleMomentum) = (maxLRs, totalSteps, pctStart, cycleMomentum)
+        if !validSetting(totalSteps > 0, "OneCycleLR: totalSteps must be positive, got \(totalSteps)") { totalSteps = 1 }
+        if !validSetting(pctStart >= 0 && pctStart <= 1, "OneCycleLR: pctStart must lie in [0, 1], got \(pctStart)") { pctStart = 0.3 }
+        let groups = optimizer.parameterGroups.count
+        if !validSetting(maxLRs.count == groups, "OneCycleLR: \(maxLRs.count) maximum rates for \(groups) parameter groups") {
+            maxLRs = Array(repeating: maxLRs.first ?? 0, count: groups)
+        }
         // PyTorch's choice: betas when the optimizer has them, else momentum.
         let option: String? = optimizer.defaults["beta1"] != nil ? "beta1"
             : optimizer.defaults["momentum"] != nil ? "momentum" : nil
-        invariant(!cycleMomentum || option != nil,
-                  "OneCycleLR: cycleMomentum needs an optimizer with a momentum or beta1 option, and \(optimizer.name) has neither; pass cycleMomentum: false")
+        if !validSetting(!cycleMomentum || option != nil,
+                         "OneCycleLR: cycleMomentum needs an optimizer with a momentum or beta1 option, and \(optimizer.name) has neither; pass cycleMomentum: false") {
+            cycleMomentum = false
+        }
         let initial = maxLRs.map { $0 / divFactor }
         let minimum = initial.map { $0 / finalDivFactor }
         self.totalSteps = totalSteps
@@ -164,8 +170,8 @@ public final class OneCycleLR: LRScheduler, @unchecked Sendable {
     /// The phase that holds `epoch` and the fraction of it done (above 1 at the last step, one step past
     /// the end of the final phase, as in PyTorch).
     private func position(atEpoch epoch: Int) -> (phase: Int, pct: Double) {
-        invariant(epoch <= totalSteps,
-                     "OneCycleLR: stepped \(epoch) times but the cycle has \(totalSteps) steps")
+        let epoch = validSetting(epoch <= totalSteps, "OneCycleLR: stepped \(epoch) times but the cycle has \(totalSteps) steps")
+            ? epoch : totalSteps
         let t = Double(epoch)
         var start = 0.0
         for i in 0..<(phases.count - 1) {

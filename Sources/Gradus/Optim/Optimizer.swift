@@ -138,18 +138,23 @@ public class Optimizer: @unchecked Sendable {
     public var learningRates: [Double] {
         get { parameterGroups.map(\.learningRate) }
         set {
-            invariant(newValue.count == parameterGroups.count,
-                         "\(name).learningRates: \(newValue.count) values for \(parameterGroups.count) groups")
+            guard validSetting(newValue.count == parameterGroups.count,
+                               "\(name).learningRates: \(newValue.count) values for \(parameterGroups.count) groups") else { return }
             for (i, lr) in newValue.enumerated() { parameterGroups[i].learningRate = lr }
         }
     }
 
     /// The value of option `key` in group `group`.
     public func option(_ key: String, group: Int = 0) -> Double {
-        guard let v = parameterGroups[group].options[key] else {
-            fatalError("\(name): unknown option '\(key)'; known options: \(defaults.keys.sorted().joined(separator: ", "))")
+        checked(or: .nan) {
+            try require(parameterGroups.indices.contains(group),
+                        "\(name).option: group \(group) is out of range for \(parameterGroups.count) groups", .indexOutOfRange)
+            guard let v = parameterGroups[group].options[key] else {
+                throw GradusError(.invalidArgument,
+                                  "\(name): unknown option '\(key)'; known options: \(defaults.keys.sorted().joined(separator: ", "))")
+            }
+            return v
         }
-        return v
     }
 
     /// Sets option `key` in one group, or in all when `group` is nil.
@@ -161,6 +166,8 @@ public class Optimizer: @unchecked Sendable {
         checked(or: ()) {
             try require(defaults[key] != nil,
                          "\(name): unknown option '\(key)'; known options: \(defaults.keys.sorted().joined(separator: ", "))")
+            try require(group.map { parameterGroups.indices.contains($0) } ?? true,
+                        "\(name).setOption: group \(group ?? 0) is out of range for \(parameterGroups.count) groups", .indexOutOfRange)
             for i in parameterGroups.indices where group == nil || group == i {
                 parameterGroups[i].options[key] = value
             }

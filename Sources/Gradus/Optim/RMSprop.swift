@@ -49,11 +49,11 @@ public final class RMSprop: Optimizer, @unchecked Sendable {
     /// ```
     public init(groups: [ParameterGroup], lr: Double = 0.01, alpha: Double = 0.99, eps: Double = 1e-8,
                 weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false, maximize: Bool = false) {
-        invariant(lr >= 0, "RMSprop: invalid learning rate \(lr)")
-        invariant(alpha >= 0, "RMSprop: invalid alpha \(alpha)")
-        invariant(eps >= 0, "RMSprop: invalid eps \(eps)")
-        invariant(weightDecay >= 0, "RMSprop: invalid weightDecay \(weightDecay)")
-        invariant(momentum >= 0, "RMSprop: invalid momentum \(momentum)")
+        _ = validSetting(lr >= 0, "RMSprop: invalid learning rate \(lr)")
+        _ = validSetting(alpha >= 0, "RMSprop: invalid alpha \(alpha)")
+        _ = validSetting(eps >= 0, "RMSprop: invalid eps \(eps)")
+        _ = validSetting(weightDecay >= 0, "RMSprop: invalid weightDecay \(weightDecay)")
+        _ = validSetting(momentum >= 0, "RMSprop: invalid momentum \(momentum)")
         super.init(groups: groups,
                    defaults: ["lr": lr, "alpha": alpha, "eps": eps, "weightDecay": weightDecay, "momentum": momentum,
                               "centered": centered ? 1 : 0, "maximize": maximize ? 1 : 0],

@@ -81,12 +81,14 @@ public final class ReduceLROnPlateau: @unchecked Sendable {
     public init(_ optimizer: Optimizer, mode: PlateauMode = .min, factor: Double = 0.1, patience: Int = 10,
                 threshold: Double = 1e-4, thresholdMode: PlateauThresholdMode = .rel, cooldown: Int = 0,
                 minLRs: [Double], eps: Double = 1e-8) {
-        invariant(factor < 1 && factor >= 0, "ReduceLROnPlateau: factor must lie in [0, 1), got \(factor)")
-        invariant(minLRs.count == optimizer.parameterGroups.count,
-                     "ReduceLROnPlateau: \(minLRs.count) minimum rates for \(optimizer.parameterGroups.count) parameter groups")
+        var minLRs = minLRs
+        let groups = optimizer.parameterGroups.count
+        if !validSetting(minLRs.count == groups, "ReduceLROnPlateau: \(minLRs.count) minimum rates for \(groups) parameter groups") {
+            minLRs = Array(repeating: minLRs.first ?? 0, count: groups)
+        }
         self.optimizer = optimizer
         self.mode = mode
-        self.factor = factor
+        self.factor = validSetting(factor < 1 && factor >= 0, "ReduceLROnPlateau: factor must lie in [0, 1), got \(factor)") ? factor : 0.1
         self.patience = patience
         self.threshold = threshold
         self.thresholdMode = thresholdMode

@@ -45,10 +45,10 @@ public final class SGD: Optimizer, @unchecked Sendable {
     /// ```
     public init(groups: [ParameterGroup], lr: Double = 0.001, momentum: Double = 0, dampening: Double = 0,
                 weightDecay: Double = 0, nesterov: Bool = false, maximize: Bool = false) {
-        invariant(lr >= 0, "SGD: invalid learning rate \(lr)")
-        invariant(momentum >= 0, "SGD: invalid momentum \(momentum)")
-        invariant(weightDecay >= 0, "SGD: invalid weightDecay \(weightDecay)")
-        invariant(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum needs momentum > 0 and dampening 0")
+        _ = validSetting(lr >= 0, "SGD: invalid learning rate \(lr)")
+        _ = validSetting(momentum >= 0, "SGD: invalid momentum \(momentum)")
+        _ = validSetting(weightDecay >= 0, "SGD: invalid weightDecay \(weightDecay)")
+        _ = validSetting(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum needs momentum > 0 and dampening 0")
         super.init(groups: groups,
                    defaults: ["lr": lr, "momentum": momentum, "dampening": dampening, "weightDecay": weightDecay,
                               "nesterov": nesterov ? 1 : 0, "maximize": maximize ? 1 : 0],

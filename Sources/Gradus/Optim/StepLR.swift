@@ -20,8 +20,7 @@ public final class StepLR: LRScheduler, @unchecked Sendable {
     ///   - stepSize: epochs between decays (> 0).
     ///   - gamma: the decay factor (default 0.1).
     public init(_ optimizer: Optimizer, stepSize: Int, gamma: Double = 0.1) {
-        invariant(stepSize > 0, "StepLR: stepSize must be positive, got \(stepSize)")
-        self.stepSize = stepSize
+        self.stepSize = validSetting(stepSize > 0, "StepLR: stepSize must be positive, got \(stepSize)") ? stepSize : 1
         self.gamma = gamma
         super.init(optimizer)
         start()

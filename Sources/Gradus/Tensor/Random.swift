@@ -29,7 +29,8 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
 
     /// A generator restored from a saved ``state``.
     public init(state: [UInt64]) {
-        invariant(state.count == 4, "SeededGenerator(state:): needs 4 words, got \(state.count)")
+        let state = validSetting(state.count == 4, "SeededGenerator(state:): needs 4 words, got \(state.count)")
+            ? state : SeededGenerator(seed: 0).stateWords
         self.state = (state[0], state[1], state[2], state[3])
     }
 

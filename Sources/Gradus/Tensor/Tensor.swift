@@ -42,8 +42,10 @@ public final class Tensor: @unchecked Sendable {
     // while they are being recorded (ThreadSanitizer runs in scripts/sanitize.sh).
     @exclusivity(unchecked) public var requiresGrad: Bool {
         didSet {
-            invariant(!requiresGrad || dtype.isFloatingPoint,
-                         "requiresGrad: only floating-point tensors can require gradients, not \(dtype)")
+            if requiresGrad && !dtype.isFloatingPoint
+                && !validSetting(false, "requiresGrad: only floating-point tensors can require gradients, not \(dtype)") {
+                requiresGrad = false
+            }
         }
     }
     /// The accumulated gradient of a leaf after ``backward(_:retainGraph:createGraph:)``; `nil` until then.

@@ -47,8 +47,11 @@ public final class GPTLanguageModel: Module, LanguageModel {
     ///   - generator: the source of the initial weights.
     public init(vocabularySize: Int, contextLength: Int, embeddingSize: Int, numHeads: Int, numLayers: Int,
                 feedForwardSize: Int? = nil, dropout: Double = 0, generator: inout SeededGenerator) {
-        invariant(vocabularySize >= 1 && contextLength >= 1 && numLayers >= 1,
-                  "GPTLanguageModel: vocabularySize, contextLength and numLayers must be positive")
+        var (vocabularySize, contextLength, numLayers) = (vocabularySize, contextLength, numLayers)
+        if !validSetting(vocabularySize >= 1 && contextLength >= 1 && numLayers >= 1,
+                         "GPTLanguageModel: vocabularySize \(vocabularySize), contextLength \(contextLength) and numLayers \(numLayers) must be positive") {
+            (vocabularySize, contextLength, numLayers) = (1, 1, 1)
+        }
         tokenEmbedding = Embedding(vocabularySize, embeddingSize, generator: &generator)
         positionEmbedding = Embedding(contextLength, embeddingSize, generator: &generator)
         embeddingDropout = Dropout(p: dropout)

@@ -52,8 +52,11 @@ public struct Checkpoint: @unchecked Sendable {
     /// ```
     public init(model: [String: Tensor], optimizer: OptimizerState = OptimizerState(), extra: [String: Tensor] = [:],
                 epoch: Int = 0, step: Int = 0, rngState: [UInt64] = Random.state, metadata: [String: String] = [:]) {
-        invariant(metadata.keys.allSatisfy { !$0.hasPrefix("gradus.") },
-                     "Checkpoint: metadata keys starting with 'gradus.' are reserved")
+        var metadata = metadata
+        if let reserved = metadata.keys.sorted().first(where: { $0.hasPrefix("gradus.") }),
+           !validSetting(false, "Checkpoint: metadata keys starting with 'gradus.' are reserved, got '\(reserved)'") {
+            metadata = metadata.filter { !$0.key.hasPrefix("gradus.") }
+        }
         self.model = model
         self.optimizer = optimizer
         self.extra = extra

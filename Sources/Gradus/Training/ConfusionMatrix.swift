@@ -19,7 +19,7 @@ public struct ConfusionMatrix: Sendable, Equatable {
     /// let cm = ConfusionMatrix(classes: 10)
     /// ```
     public init(classes: Int) {
-        invariant(classes >= 1, "ConfusionMatrix: needs at least one class, got \(classes)")
+        let classes = validSetting(classes >= 1, "ConfusionMatrix: needs at least one class, got \(classes)") ? classes : 1
         self.classes = classes
         counts = Array(repeating: Array(repeating: 0, count: classes), count: classes)
     }
