@@ -314,9 +314,21 @@ static double seconds(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/// The shortest of seven runs of the primitive of `pd` on zeroed buffers (after two warm-up runs), in
-/// seconds; a huge value when it cannot run. A kernel whose second and third runs both take more than
-/// 1.5 × `bound` (the best time so far) is not run further: the third run's time is returned.
+/// How long a kernel runs before it is timed: at least WARM_UP_RUNS_MIN runs, and more (up to
+/// WARM_UP_RUNS_MAX) while they have taken less than WARM_UP_SECONDS in all. Some kernels reach their
+/// speed only after several runs: on Zen 4, one image, 64→128 channels on 8×8, Winograd F(4×4, 3×3)
+/// ran 91, 63, 51, 45, 40, 42, 39 µs before settling at 34–37 µs, so after two warm-up runs its best of
+/// seven (39–40 µs) was within noise of F(2×2, 3×3)'s steady 45 µs and lost to it in 3 of 6 compiles.
+#define WARM_UP_SECONDS 1e-3
+#define WARM_UP_RUNS_MIN 2
+#define WARM_UP_RUNS_MAX 24
+/// The runs timed after the warm-up; the shortest counts.
+#define TIMED_RUNS 7
+
+/// The shortest of TIMED_RUNS runs of the primitive of `pd` on zeroed buffers, after a warm-up (see
+/// WARM_UP_SECONDS), in seconds; a huge value when it cannot run. A kernel whose last two warm-up runs
+/// both take more than 1.5 × `bound` (the best time so far) is not timed further: the shorter of the
+/// two is returned.
 static double time_primitive(gradus_network *net, const_dnnl_primitive_desc_t pd, int has_bias, double bound) {
     const dnnl_query_t queries[4] = {dnnl_query_src_md, dnnl_query_weights_md, dnnl_query_weights_md, dnnl_query_dst_md};
     const int indices[4] = {0, 0, 1, 0}, names[4] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST};
@@ -337,16 +349,23 @@ static double time_primitive(gradus_network *net, const_dnnl_primitive_desc_t pd
         count++;
     }
     if (dnnl_primitive_create(&primitive, pd) != dnnl_success) goto done;
-    double warm = 1e30;
-    for (int run = 0; run < 9; run++) {
+    double warm_up = 0, previous = 1e30, last = 1e30;
+    for (int run = 0; run < WARM_UP_RUNS_MIN || (run < WARM_UP_RUNS_MAX && warm_up < WARM_UP_SECONDS); run++) {
+        double start = seconds();
+        if (dnnl_primitive_execute(primitive, net->stream, count, args) != dnnl_success
+            || dnnl_stream_wait(net->stream) != dnnl_success) goto done;
+        previous = last;
+        last = seconds() - start;
+        warm_up += last;
+    }
+    // The last two warm-up runs both slower than 1.5 × the best so far: this kernel will not win.
+    if ((previous < last ? previous : last) > 1.5 * bound) { best = previous < last ? previous : last; goto done; }
+    for (int run = 0; run < TIMED_RUNS; run++) {
         double start = seconds();
         if (dnnl_primitive_execute(primitive, net->stream, count, args) != dnnl_success
             || dnnl_stream_wait(net->stream) != dnnl_success) { best = 1e30; goto done; }
         double elapsed = seconds() - start;
-        if (run == 1) warm = elapsed;
-        if (run >= 2 && elapsed < best) best = elapsed;
-        // Two runs after the first both slower than 1.5 × the best so far: this kernel will not win.
-        if (run == 2 && (warm < elapsed ? warm : elapsed) > 1.5 * bound) break;
+        if (elapsed < best) best = elapsed;
     }
 done:
     if (primitive) dnnl_primitive_destroy(primitive);
