@@ -71,6 +71,20 @@ struct ONNXExportTests {
         }
     }
 
+    @Test func poolingWindowsThatCannotComputeAreRefused() throws {
+        // The graph is written before the sample runs: a kernel or stride of 0 must not divide by zero.
+        for layer in [MaxPool2d(0), MaxPool2d(2, stride: 0), AvgPool2d(0)] as [any Layer] {
+            let model = Sequential([Conv2d(1, 2, kernelSize: 3), layer])
+            let e = error { _ = try model.onnxModel(sampleInput: Tensor.zeros([1, 1, 8, 8])) }
+            #expect(e?.message.contains("must lie in") == true, "\(String(describing: e))")
+        }
+        for size in [Size2(-1, 2), Size2(1 << 30, 1)] {
+            let model = Sequential([Conv2d(1, 2, kernelSize: 3), AdaptiveAvgPool2d(size)])
+            let e = error { _ = try model.onnxModel(sampleInput: Tensor.zeros([1, 1, 8, 8])) }
+            #expect(e?.message.contains("AdaptiveAvgPool2d: output size") == true, "\(String(describing: e))")
+        }
+    }
+
     @Test func staticBatchAndNames() throws {
         let proto = try mlp().onnxModel(sampleInput: Tensor.zeros([5, 4]),
                                         options: ONNXExportOptions(opset: 19, dynamicAxes: .none, inputName: "x", outputName: "logits"))

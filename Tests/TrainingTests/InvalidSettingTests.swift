@@ -88,7 +88,7 @@ struct InvalidSettingTests {
         Case(name: "GRU dropout", message: "GRU: dropout must be in [0, 1], got -0.5") {
             _ = GRU(inputSize: 2, hiddenSize: 2, numLayers: 2, dropout: -0.5)
         },
-        Case(name: "MultiheadAttention heads", message: "MultiheadAttention: embedDim 6 must be positive and divisible by numHeads 4") {
+        Case(name: "MultiheadAttention heads", message: "MultiheadAttention: embedDim 6 must be positive, at most 2147483647, and divisible by numHeads 4") {
             let attention = MultiheadAttention(embedDim: 6, numHeads: 4)
             let x = Tensor.zeros([2, 1, 6])
             _ = attention(query: x, key: x, value: x)
@@ -231,6 +231,67 @@ struct InvalidSettingTests {
             Issue.record("\(c.name): threw \(error) instead of a GradusError")
         }
         #expect(ranToEnd)
+    }
+
+    @Test("Extreme but valid settings compute instead of overflowing")
+    func extremeSettingsCompute() throws {
+        let data = TensorDataset(Tensor.zeros([5, 3]), Tensor(labels: [0, 1, 0, 1, 0]))
+        // A batch of Int.max ("everything"): one batch, as PyTorch gives.
+        let everything = DataLoader(data, batchSize: .max)
+        #expect(everything.count == 1)
+        #expect(Array(everything).map { $0.inputs.shape } == [[5, 3]])
+        #expect(DataLoader(data, batchSize: 2).count == 3 && DataLoader(data, batchSize: 2, dropLast: true).count == 2)
+        // "Train until stopped" shows Int.max epochs: the time left is computed in Doubles.
+        var g = SeededGenerator(seed: 5)
+        let model = Sequential { Linear(3, 2, generator: &g) }
+        let trainer = Trainer(model: model, optimizer: SGD(model.parameters(), lr: 0.1), seed: 9)
+        var lines: [String] = []
+        _ = try trainer.trainEpoch(data, batchSize: 2, epochs: .max) { lines.append($0.line(barWidth: -3)) }
+        #expect(lines.count == 3 && lines.allSatisfy { $0.contains("[]") && $0.contains("/\(Int.max)") })
+        _ = try trainer.evaluate(data, batchSize: .max)
+        // Progress lines with widths and times at their extremes.
+        let p = TrainingProgress(epoch: 1, epochs: 1, batch: 3, batches: 4, loss: 0.5, accuracy: nil,
+                                 samplesPerSecond: 10, secondsLeft: 1e19)
+        #expect(p.line(barWidth: .max).contains(String(repeating: "=", count: 750) + ">"))
+        #expect(p.line().contains("--:--"))
+        // Threads: any count is clamped into 1...maximumCount.
+        #expect(Threading.withCount(.max) { Threading.count } == Threading.maximumCount)
+        #expect(Threading.withCount(.min) { Threading.count } == 1)
+        // A spec that does not validate has no parameter count (its formulas assume the limits).
+        var lstm = ModelSpec(architecture: .lstm, inputShape: [8], hidden: [4], outputs: 10)
+        (lstm.embedding, lstm.layers) = (4, 1)
+        #expect(lstm.parameterCount != nil)
+        lstm.layers = -1
+        #expect(lstm.parameterCount == nil)
+        var gpt = ModelSpec(architecture: .gpt, inputShape: [8], outputs: 10)
+        (gpt.embedding, gpt.layers) = (Int.max / 2, 1)
+        #expect(gpt.parameterCount == nil)
+        #expect(throws: TrainingError.self) { try gpt.checkMemory(source: "test") }
+    }
+
+    @Test("indices and sizes out of range are errors, not traps")
+    func indicesOutOfRange() {
+        let data = TensorDataset(Tensor.zeros([3, 2]), Tensor(labels: [0, 1, 0]))
+        let subset = Subset(base: data, indices: [2, 0])
+        let model = Sequential { Linear(2, 2); ReLU() }
+        let attempts: [(String, () -> Void)] = [
+            ("Subset: index 2 is out of range 0..<2", { _ = subset.sample(at: 2) }),
+            ("Subset: index -1 is out of range 0..<2", { _ = subset.batch(at: [0, -1]) }),
+            ("Sequential: index 2 is out of range 0..<2", { _ = model[2] }),
+            ("maxPool2d: padding", { _ = Functional.maxPool2d(Tensor.zeros([1, 1, 4, 4]), kernelSize: (2, 2), padding: (Int.max, 0)) }),
+            ("avgPool2d: padding", { _ = Functional.avgPool2d(Tensor.zeros([1, 1, 4, 4]), kernelSize: (2, 2), padding: (0, Int.max / 2 + 1)) }),
+            ("LSTM: inputSize 2, hiddenSize \(Int.max)", { _ = LSTM(inputSize: 2, hiddenSize: .max) }),
+            ("MultiheadAttention: embedDim \(Int.max)", { _ = MultiheadAttention(embedDim: .max, numHeads: 1) }),
+        ]
+        for (message, attempt) in attempts {
+            #expect {
+                try GradusError.catching { attempt() }
+            } throws: { error in
+                (error as? GradusError)?.message.contains(message) == true
+            }
+        }
+        #expect(subset.sample(at: 1).target.intScalars == [0])
+        #expect(model[1] is ReLU)
     }
 
     @Test("the first bad setting is the one reported; work after the scope is unaffected")

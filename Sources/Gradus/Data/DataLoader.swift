@@ -82,7 +82,9 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
 
     /// The number of batches per epoch.
     public var count: Int {
-        dropLast ? samplesPerEpoch / batchSize : (samplesPerEpoch + batchSize - 1) / batchSize
+        // Rounded up without forming samples + batchSize - 1, which overflows for a batch size of Int.max.
+        let full = samplesPerEpoch / batchSize
+        return dropLast || samplesPerEpoch % batchSize == 0 ? full : full + 1
     }
 
     /// The epoch that the next `for … in loader` will run; set it to resume a run.

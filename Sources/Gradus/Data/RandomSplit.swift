@@ -30,11 +30,21 @@ public struct Subset<Base: Dataset>: Dataset {
     public var count: Int { indices.count }
 
     /// The base sample at `indices[index]`.
-    public func sample(at index: Int) -> (input: Base.Input, target: Base.Target) { base.sample(at: indices[index]) }
+    public func sample(at index: Int) -> (input: Base.Input, target: Base.Target) {
+        checked(or: (input: Input.emptyPlaceholder, target: Target.emptyPlaceholder)) {
+            try require(index >= 0 && index < count, "Subset: index \(index) is out of range 0..<\(count)", .indexOutOfRange)
+            return base.sample(at: indices[index])
+        }
+    }
 
     /// The base samples at the mapped indices, batched by the base.
     public func batch(at batchIndices: [Int]) -> (inputs: Base.Input, targets: Base.Target) {
-        base.batch(at: batchIndices.map { indices[$0] })
+        checked(or: (inputs: Input.emptyPlaceholder, targets: Target.emptyPlaceholder)) {
+            if let bad = batchIndices.first(where: { $0 < 0 || $0 >= count }) {
+                throw GradusError(.indexOutOfRange, "Subset: index \(bad) is out of range 0..<\(count)")
+            }
+            return base.batch(at: batchIndices.map { indices[$0] })
+        }
     }
 }
 

@@ -75,7 +75,9 @@ public final class FusionModel: Module, MultiInputLayer {
                 dropout: Double = 0, generator: inout SeededGenerator) throws {
         try require(!inputs.isEmpty, "FusionModel: needs at least one input", .invalidArgument)
         try require(Set(inputs.map { $0.0 }).count == inputs.count, "FusionModel: input names \(inputs.map { $0.0 }) repeat", .invalidArgument)
-        try require(width >= 1 && outputs >= 1 && hidden.allSatisfy { $0 >= 1 }, "FusionModel: sizes must be positive", .invalidArgument)
+        let largest = Int(Int32.max)   // keeps products such as inputs × width within Int
+        try require((1...largest).contains(width) && (1...largest).contains(outputs) && hidden.allSatisfy { (1...largest).contains($0) },
+                    "FusionModel: sizes must be positive and at most \(largest)", .invalidArgument)
         try require(dropout >= 0 && dropout < 1, "FusionModel: dropout must lie in [0, 1), got \(dropout)", .invalidArgument)
         var branches: [Sequential] = []
         for (name, shape) in inputs {

@@ -52,8 +52,8 @@ public final class MultiheadAttention: Module, Layer {
     public init(embedDim: Int, numHeads: Int, dropout: Double = 0, bias: Bool = true, batchFirst: Bool = false,
                 dtype: DType = .float32, generator: inout SeededGenerator) {
         var embedDim = embedDim, numHeads = numHeads, dropout = dropout
-        if !validSetting(embedDim >= 1 && numHeads >= 1 && embedDim % numHeads == 0,
-                         "MultiheadAttention: embedDim \(embedDim) must be positive and divisible by numHeads \(numHeads)") {
+        if !validSetting(embedDim >= 1 && embedDim <= Int(Int32.max) && numHeads >= 1 && embedDim % numHeads == 0,
+                         "MultiheadAttention: embedDim \(embedDim) must be positive, at most \(Int32.max), and divisible by numHeads \(numHeads)") {
             (embedDim, numHeads) = (1, 1)
         }
         if !validSetting(dropout >= 0 && dropout <= 1, "MultiheadAttention: dropout must be in [0, 1], got \(dropout)") { dropout = 0 }

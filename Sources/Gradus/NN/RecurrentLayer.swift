@@ -66,7 +66,8 @@ public class RecurrentLayer: Module {
                 generator: inout SeededGenerator) {
         // Invalid settings are reported after super.init, where the subclass's name can be read; the
         // layer is built with sizes of 1 and no dropout in their place (see validSetting).
-        let sizesValid = inputSize >= 1 && hiddenSize >= 1 && numLayers >= 1
+        let largest = Int(Int32.max)   // keeps gates × hiddenSize and the weights' shapes within Int
+        let sizesValid = (1...largest).contains(inputSize) && (1...largest).contains(hiddenSize) && (1...largest).contains(numLayers)
         let dropoutValid = dropout >= 0 && dropout <= 1
         self.inputSize = sizesValid ? inputSize : 1
         self.hiddenSize = sizesValid ? hiddenSize : 1
@@ -80,7 +81,7 @@ public class RecurrentLayer: Module {
                 "RecurrentLayer is the shared base of RNN, LSTM and GRU: create one of those")
         let name = Self.layerName, gates = Self.gateCount
         _ = validSetting(sizesValid,
-                "\(name): inputSize \(inputSize), hiddenSize \(hiddenSize) and numLayers \(numLayers) must be at least 1")
+                "\(name): inputSize \(inputSize), hiddenSize \(hiddenSize) and numLayers \(numLayers) must be at least 1 and at most \(largest)")
         _ = validSetting(dropoutValid, "\(name): dropout must be in [0, 1], got \(dropout)")
         let (inputSize, hiddenSize, numLayers) = (self.inputSize, self.hiddenSize, self.numLayers)
         let bound = 1 / Double(hiddenSize).squareRoot()

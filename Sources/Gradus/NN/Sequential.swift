@@ -63,7 +63,16 @@ public final class Sequential: Module, Layer {
     public var count: Int { layers.count }
 
     /// The layer at `index`.
-    public subscript(index: Int) -> any Layer { layers[index] }
+    ///
+    /// An index out of range fails as an operation does (recorded inside ``GradusError/catching(_:)``,
+    /// where an ``Identity`` layer stands in; a stop outside).
+    public subscript(index: Int) -> any Layer {
+        checked(or: Identity()) {
+            try require(index >= 0 && index < layers.count,
+                        "Sequential: index \(index) is out of range 0..<\(layers.count)", .indexOutOfRange)
+            return layers[index]
+        }
+    }
 
     /// Applies the layers in order.
     /// A quantized ``Linear`` followed by ``ReLU`` runs as one pass on the integer path (inference).

@@ -22,12 +22,17 @@ public enum Threading {
     /// is also set to one thread.
     private static let defaultCount: Int = {
         openblas_set_num_threads(1)
-        if let v = getenv("GRADUS_NUM_THREADS"), let n = Int(String(cString: v)), n > 0 { return n }
+        if let v = getenv("GRADUS_NUM_THREADS"), let n = Int(String(cString: v)), n > 0 { return min(n, maximumCount) }
         return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
     }()
 
-    /// The number of threads (at least 1): the calling thread's ``withCount(_:_:)`` scope when it is in
-    /// one, else the process-wide count. Setting it sets the process-wide count.
+    /// The most threads Gradus uses, whatever is asked: a count beyond the machine's cores only adds
+    /// switching, and one beyond what the system can start would stop the program in its worker pool.
+    public static let maximumCount = 1024
+
+    /// The number of threads (1 to ``maximumCount``): the calling thread's ``withCount(_:_:)`` scope
+    /// when it is in one, else the process-wide count. Setting it sets the process-wide count; values
+    /// outside 1…``maximumCount`` are clamped into it.
     public static var count: Int {
         get {
             let d = defaultCount   // pins OpenBLAS to one thread before anything else runs
@@ -38,7 +43,7 @@ public enum Threading {
         }
         set {
             _ = defaultCount
-            stored.store(max(1, newValue), ordering: .relaxed)
+            stored.store(min(max(1, newValue), maximumCount), ordering: .relaxed)
         }
     }
 
@@ -56,7 +61,7 @@ public enum Threading {
     /// ```
     public static func withCount<R>(_ count: Int, _ body: () throws -> R) rethrows -> R {
         let saved = gradus_thread_count_scope_get()
-        gradus_thread_count_scope_set(Int32(Swift.min(Swift.max(1, count), Int(Int32.max))))
+        gradus_thread_count_scope_set(Int32(Swift.min(Swift.max(1, count), maximumCount)))
         defer { gradus_thread_count_scope_set(saved) }
         return try body()
     }

@@ -47,10 +47,14 @@ public final class GPTLanguageModel: Module, LanguageModel {
     ///   - generator: the source of the initial weights.
     public init(vocabularySize: Int, contextLength: Int, embeddingSize: Int, numHeads: Int, numLayers: Int,
                 feedForwardSize: Int? = nil, dropout: Double = 0, generator: inout SeededGenerator) {
-        var (vocabularySize, contextLength, numLayers) = (vocabularySize, contextLength, numLayers)
+        var (vocabularySize, contextLength, numLayers, embeddingSize) = (vocabularySize, contextLength, numLayers, embeddingSize)
         if !validSetting(vocabularySize >= 1 && contextLength >= 1 && numLayers >= 1,
                          "GPTLanguageModel: vocabularySize \(vocabularySize), contextLength \(contextLength) and numLayers \(numLayers) must be positive") {
             (vocabularySize, contextLength, numLayers) = (1, 1, 1)
+        }
+        if !validSetting(embeddingSize >= 1 && embeddingSize <= Int(Int32.max),
+                         "GPTLanguageModel: embeddingSize \(embeddingSize) must be positive and at most \(Int32.max)") {
+            embeddingSize = numHeads >= 1 && numHeads <= Int(Int32.max) ? numHeads : 1
         }
         tokenEmbedding = Embedding(vocabularySize, embeddingSize, generator: &generator)
         positionEmbedding = Embedding(contextLength, embeddingSize, generator: &generator)

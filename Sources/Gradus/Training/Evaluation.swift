@@ -109,7 +109,7 @@ enum Format {
 
     /// A duration as `m:ss` or `h:mm:ss`.
     static func duration(_ seconds: Double) -> String {
-        guard seconds.isFinite, seconds >= 0 else { return "--:--" }
+        guard seconds.isFinite, seconds >= 0, seconds < 1e15 else { return "--:--" }
         let s = Int(seconds.rounded())
         let (h, m, r) = (s / 3600, (s / 60) % 60, s % 60)
         return h > 0 ? String(format: "%d:%02d:%02d", h, m, r) : String(format: "%d:%02d", m, r)

@@ -204,12 +204,15 @@ public struct ModelSpec: Codable, Sendable, Equatable {
         }
     }
 
-    /// The number of trainable parameters, or nil when computing it overflows.
+    /// The number of trainable parameters, or nil when the spec is not valid (``validate()`` throws) or
+    /// computing it overflows.
     ///
     /// ```swift
     /// ModelSpec(architecture: .mlp, inputShape: [64], hidden: [128], outputs: 10).parameterCount   // 9610
     /// ```
     public var parameterCount: Int? {
+        // The sequence and fusion formulas below rely on validate's limits (each size at most 2^16).
+        guard (try? validate()) != nil else { return nil }
         func affine(_ i: Int, _ o: Int) -> Int? {
             let (w, o1) = i.multipliedReportingOverflow(by: o)
             let (b, o2) = w.addingReportingOverflow(o)
@@ -277,7 +280,10 @@ public struct ModelSpec: Codable, Sendable, Equatable {
     /// in ``MemoryBudget``, before anything is allocated.
     ///
     /// - Parameter source: what the sizes came from (a flag or a checkpoint), for the message.
+    /// - Throws: ``TrainingError`` when the spec is not valid (``validate()``), or when the memory is over
+    ///   the budget.
     public func checkMemory(source: String) throws {
+        try validate()
         let bytes = parameterCount.flatMap { n -> Int? in
             let (b, o) = n.multipliedReportingOverflow(by: 16)   // 4 bytes × (weights, grads, 2 buffers)
             return o ? nil : b

@@ -545,7 +545,8 @@ public final class Trainer {
             if let onBatch {
                 let elapsed = Self.seconds(since: start)
                 let perBatch = elapsed / Double(k + 1)
-                let left = Double(batches - k - 1 + batches * (lastEpoch - epoch - 1)) * perBatch
+                // In Doubles: batches × epochs left overflows Int for "train until stopped" (epochs: Int.max).
+                let left = (Double(batches - k - 1) + Double(batches) * Double(lastEpoch - epoch - 1)) * perBatch
                 onBatch(TrainingProgress(epoch: epoch + 1, epochs: lastEpoch, batch: k + 1, batches: batches,
                                          loss: mean(lossSum),
                                          accuracy: task.predictsClasses && outputHeads.isEmpty ? mean(Double(correct)) : nil,
@@ -717,7 +718,7 @@ public final class Trainer {
         // A plan compiles per batch shape (a run of one sample, oneDNN's primitives, packed weights):
         // about one batch's work, repaid from four batches on (below that, the digits MLP's 360 test
         // samples, the epochs of `gradus train` took twice as long).
-        let forward = data.count >= 4 * batchSize ? try model.inferenceForward(D.Input.self, op: op)
+        let forward = data.count / 4 >= batchSize ? try model.inferenceForward(D.Input.self, op: op)
                                                   : try model.forward(D.Input.self, op: op)
         try objective.check(D.Target.self, op: op)
         let module = model.module

@@ -52,7 +52,9 @@ public struct TrainingProgress: Sendable, Equatable {
     /// print("\r" + progress.line(barWidth: 20), terminator: "")
     /// ```
     public func line(barWidth: Int = 24) -> String {
-        let done = batches == 0 ? barWidth : Swift.min(barWidth, barWidth * batch / batches)
+        let barWidth = Swift.min(Swift.max(barWidth, 0), 1000)   // a terminal's width less a margin may be negative
+        let done = batches <= 0 ? barWidth
+            : Swift.max(0, Swift.min(barWidth, Int(Double(barWidth) * Double(batch) / Double(batches))))
         var bar = String(repeating: "=", count: done)
         if done < barWidth { bar += ">" + String(repeating: ".", count: barWidth - done - 1) }
         let ew = String(epochs).count

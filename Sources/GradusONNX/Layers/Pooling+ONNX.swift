@@ -59,6 +59,10 @@ extension AdaptiveAvgPool2d: ONNXExportable {
             throw graph.unsupported("AdaptiveAvgPool2d needs [N, C, H, W] inputs with fixed H and W, got \(input.shape)")
         }
         let (oh, ow) = (outputSize.height, outputSize.width)
+        // Each averaging matrix holds out × in values: at most 2^24, with both sizes positive.
+        guard oh >= 1, ow >= 1, oh <= (1 << 24) / Swift.max(input.shape[2], 1), ow <= (1 << 24) / Swift.max(input.shape[3], 1) else {
+            throw graph.unsupported("AdaptiveAvgPool2d: output size \(outputSize) must be positive and at most 2^24 / the input's size for \(input.shape)")
+        }
         if oh == 1 && ow == 1 { return graph.node("GlobalAveragePool", [input.name]) }
         func averaging(_ out: Int, _ size: Int) -> Tensor {
             var m = [Double](repeating: 0, count: out * size)
@@ -87,6 +91,11 @@ enum ONNXPooling {
         guard input.rank == 4 else { throw graph.unsupported("\(op) needs [N, C, H, W] inputs, got \(input.shape)") }
         guard !input.isDynamic(2), !input.isDynamic(3) else {
             throw graph.unsupported("\(op) needs fixed H and W to write its windows; \(input.shape) has a dynamic one")
+        }
+        // The layer's own call checks these too, but the graph is written before the sample runs.
+        for (name, pair, least) in [("kernel", kernel, 1), ("stride", stride, 1), ("dilation", dilation, 1), ("padding", padding, 0)]
+        where !(least...Int(Int32.max)).contains(pair.height) || !(least...Int(Int32.max)).contains(pair.width) {
+            throw graph.unsupported("\(op): \(name) \(pair) must lie in \(least)...\(Int32.max)")
         }
         func axis(_ size: Int, _ k: Int, _ s: Int, _ p: Int, _ d: Int) -> (Int, Int) {
             let span = size + 2 * p - d * (k - 1) - 1

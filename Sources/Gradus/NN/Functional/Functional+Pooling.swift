@@ -34,7 +34,7 @@ extension Functional {
             let k = try checkedPair(kernelSize, "kernel size", op, min: 1)
             let s = try checkedPair(stride ?? kernelSize, "stride", op, min: 1)
             let d = try checkedPair(dilation, "dilation", op, min: 1)
-            try require(padding.0 >= 0 && padding.1 >= 0 && padding.0 * 2 <= k.0 && padding.1 * 2 <= k.1,
+            try require(padding.0 >= 0 && padding.1 >= 0 && padding.0 <= k.0 / 2 && padding.1 <= k.1 / 2,
                          "\(op): padding \(padding) must be between 0 and half the kernel size \(k)")
             let (h, w) = (input.shape[2], input.shape[3])
             let outH = windowOutput(h, kernel: k.0, stride: s.0, padding: padding.0, dilation: d.0, ceilMode: ceilMode)
@@ -71,7 +71,7 @@ extension Functional {
             try require(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)", .shapeMismatch)
             let k = try checkedPair(kernelSize, "kernel size", op, min: 1)
             let s = try checkedPair(stride ?? kernelSize, "stride", op, min: 1)
-            try require(padding.0 >= 0 && padding.1 >= 0 && padding.0 * 2 <= k.0 && padding.1 * 2 <= k.1,
+            try require(padding.0 >= 0 && padding.1 >= 0 && padding.0 <= k.0 / 2 && padding.1 <= k.1 / 2,
                          "\(op): padding \(padding) must be between 0 and half the kernel size \(k)")
             let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
             let outH = windowOutput(h, kernel: k.0, stride: s.0, padding: padding.0, dilation: 1, ceilMode: ceilMode)
