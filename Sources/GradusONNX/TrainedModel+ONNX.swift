@@ -67,7 +67,9 @@ extension TrainedModel {
                 + (spec.architecture == .gpt ? " (at most \(context) tokens)" : "")
         }
         if let scale = pre.pixelScale {
-            input += ", raw pixel values as stored (0-\(Int((1 / scale).rounded()))); the graph multiplies them by \(scale)"
+            // The checkpoint's scale is positive and finite, but 1/scale may not fit an Int (1e-320).
+            let top = 1 / scale
+            input += ", raw pixel values as stored (0-\(top < 1e15 ? "\(Int(top.rounded()))" : "\(top)")); the graph multiplies them by \(scale)"
         }
         if pre.standardizer != nil { input += "; standardized in the graph with the training data's mean and scale" }
         if !preprocessing && !languageModel && (pixelScale != nil || standardizer != nil) {

@@ -248,7 +248,10 @@ struct InvalidSettingTests {
         var lines: [String] = []
         _ = try trainer.trainEpoch(data, batchSize: 2, epochs: .max) { lines.append($0.line(barWidth: -3)) }
         #expect(lines.count == 3 && lines.allSatisfy { $0.contains("[]") && $0.contains("/\(Int.max)") })
-        _ = try trainer.evaluate(data, batchSize: .max)
+        _ = trainer.evaluate(data, batchSize: .max)
+        #expect {
+            try GradusError.catching { _ = trainer.evaluate(data, classes: 1 << 20) }
+        } throws: { ($0 as? GradusError)?.message.contains("1048576 classes need") == true }
         // Progress lines with widths and times at their extremes.
         let p = TrainingProgress(epoch: 1, epochs: 1, batch: 3, batches: 4, loss: 0.5, accuracy: nil,
                                  samplesPerSecond: 10, secondsLeft: 1e19)
@@ -292,6 +295,29 @@ struct InvalidSettingTests {
         }
         #expect(subset.sample(at: 1).target.intScalars == [0])
         #expect(model[1] is ReLU)
+    }
+
+    @Test("settings at the edges of samplers, readers, schedules and matrices fail with messages")
+    func edgesOfOtherSettings() throws {
+        #expect(throws: GradusError.self) { try DistributedSampler(count: 10, worldSize: .max, rank: 0) }
+        let wide = try DistributedSampler(count: 10, worldSize: 1 << 24, rank: 3)
+        #expect(wide.samplesPerRank == 1)
+        #expect(try DistributedSampler(count: 10, worldSize: 4, rank: 0).samplesPerRank == 3)
+        #expect(try DistributedSampler(count: 10, worldSize: 4, rank: 0, dropLast: true).samplesPerRank == 2)
+        // An IDX file compared against an impossible expected rank: a DataError, not a trap.
+        let idx: [UInt8] = [0, 0, 0x08, 1, 0, 0, 0, 2, 7, 9]
+        #expect(throws: DataError.self) { try IDXReader.decode(idx, file: "t.idx", expect: (type: .uint8, rank: -1)) }
+        #expect(try IDXReader.decode(idx, file: "t.idx").shape == [2])
+        // A one-cycle schedule over Int.max epochs of batches.
+        let sgd = SGD([Tensor.ones([1]).requiringGrad()], lr: 0.1, momentum: 0.9)
+        let (schedule, _) = ScheduleSpec.onecycle.make(sgd, epochs: .max, batchesPerEpoch: 3)
+        schedule?.step()
+        #expect(sgd.learningRate > 0)
+        // A confusion matrix over the memory budget is refused before its classes² counts are allocated.
+        #expect {
+            try GradusError.catching { _ = ConfusionMatrix(classes: 1 << 20) }
+        } throws: { ($0 as? GradusError)?.message.contains("more than the memory budget") == true }
+        #expect(ConfusionMatrix(classes: 300).classes == 300)
     }
 
     @Test("the first bad setting is the one reported; work after the scope is unaffected")

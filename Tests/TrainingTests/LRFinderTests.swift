@@ -31,6 +31,13 @@ import FoundationXML
         let lowest = result.smoothedLosses.indices.min { result.smoothedLosses[$0] < result.smoothedLosses[$1] }!
         #expect(result.minimumOverTen == r[lowest] / 10 && result.suggested == min(result.steepest, result.minimumOverTen))
         #expect(XMLParser(data: Data(result.svg().utf8)).parse())
+        // Rates a caller set to 0, a negative or NaN are left off the logarithmic axis, not trapped on.
+        var edited = result
+        edited.learningRates[0] = 0
+        edited.learningRates[1] = -1
+        edited.learningRates[2] = .nan
+        edited.suggested = 0
+        #expect(XMLParser(data: Data(edited.svg().utf8)).parse())
         // The suggestion trains: three epochs reach a low loss.
         var tuned = config
         tuned.optimizer.learningRate = result.suggested

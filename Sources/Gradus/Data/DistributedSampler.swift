@@ -45,7 +45,9 @@ public struct DistributedSampler: Sendable, Equatable {
     /// - Throws: ``GradusError`` for a rank outside the world, a negative count, or a world larger than the
     ///   dataset with `dropLast` (every rank would get nothing).
     public init(count: Int, worldSize: Int, rank: Int, shuffle: Bool = true, seed: UInt64 = 0, dropLast: Bool = false) throws {
-        guard worldSize >= 1 else { throw GradusError(.invalidArgument, "DistributedSampler: worldSize must be at least 1, got \(worldSize)") }
+        guard worldSize >= 1 && worldSize <= 1 << 24 else {
+            throw GradusError(.invalidArgument, "DistributedSampler: worldSize must be in 1...\(1 << 24), got \(worldSize)")
+        }
         guard (0..<worldSize).contains(rank) else {
             throw GradusError(.invalidArgument, "DistributedSampler: rank \(rank) is outside 0..<\(worldSize)")
         }
@@ -63,7 +65,7 @@ public struct DistributedSampler: Sendable, Equatable {
 
     /// The number of samples this rank reads per epoch (the same on every rank).
     public var samplesPerRank: Int {
-        dropLast ? count / worldSize : (count + worldSize - 1) / worldSize
+        dropLast || count % worldSize == 0 ? count / worldSize : count / worldSize + 1
     }
 
     /// The number of samples all ranks read per epoch (`samplesPerRank · worldSize`).

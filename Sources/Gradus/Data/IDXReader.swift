@@ -85,7 +85,7 @@ public enum IDXReader {
         var cursor = ByteCursor(bytes, file: file)
         let header = try parseHeader(&cursor)
         if let e = expect, e.type != header.elementType || e.rank != header.shape.count {
-            let want = UInt32(e.type.rawValue) << 8 | UInt32(e.rank)
+            let want = UInt32(e.type.rawValue) << 8 | UInt32(truncatingIfNeeded: e.rank & 0xFF)
             throw DataError(.badMagic, file: file,
                             "magic number \(header.magic) (\(header.elementType), rank \(header.shape.count)), expected \(want) (\(e.type), rank \(e.rank))")
         }

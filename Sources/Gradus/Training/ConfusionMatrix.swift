@@ -19,9 +19,19 @@ public struct ConfusionMatrix: Sendable, Equatable {
     /// let cm = ConfusionMatrix(classes: 10)
     /// ```
     public init(classes: Int) {
-        let classes = validSetting(classes >= 1, "ConfusionMatrix: needs at least one class, got \(classes)") ? classes : 1
+        var classes = validSetting(classes >= 1, "ConfusionMatrix: needs at least one class, got \(classes)") ? classes : 1
+        if !validSetting(classes <= Self.mostClasses, Self.tooManyClasses(classes)) { classes = 1 }
         self.classes = classes
         counts = Array(repeating: Array(repeating: 0, count: classes), count: classes)
+    }
+
+    /// The most classes whose classes² counts of 8 bytes fit in ``MemoryBudget`` (11,585 for 1 GiB).
+    static var mostClasses: Int { Int(Double(MemoryBudget.bytes / 8).squareRoot()) }
+
+    /// The message for a matrix of `classes` over ``mostClasses``.
+    static func tooManyClasses(_ classes: Int) -> String {
+        "ConfusionMatrix: \(classes) classes need \(classes)² counts, more than the memory budget of "
+            + "\(MemoryBudget.describe(MemoryBudget.bytes)) holds (at most \(mostClasses) classes; raise MemoryBudget.bytes)"
     }
 
     /// A matrix with the given counts (`classes × classes`), e.g. sums over processes.

@@ -73,7 +73,7 @@ public struct TrainingInterrupted: Error, CustomStringConvertible, Sendable {
     public var description: String { message }
 
     /// The exit status of a process stopped by this signal (128 + signal: 130 for SIGINT, 143 for SIGTERM).
-    public var exitStatus: Int32 { 128 + signal }
+    public var exitStatus: Int32 { (1...127).contains(signal) ? 128 + signal : 1 }
 }
 
 /// How far an epoch got: the batches done and the sums its metrics are made from. Checkpoints written

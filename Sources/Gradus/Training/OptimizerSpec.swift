@@ -159,7 +159,7 @@ public enum ScheduleSpec: String, Codable, Sendable, CaseIterable {
         case .onecycle:
             let cycles = optimizer.defaults["beta1"] != nil || (optimizer.defaults["momentum"] ?? 0) > 0
             return (OneCycleLR(optimizer, maxLR: optimizer.learningRate,
-                               totalSteps: Swift.max(1, epochs * batchesPerEpoch), cycleMomentum: cycles), .batch)
+                               totalSteps: Swift.max(1, epochs.multipliedReportingOverflow(by: batchesPerEpoch).overflow ? .max : epochs * batchesPerEpoch), cycleMomentum: cycles), .batch)
         }
     }
 }

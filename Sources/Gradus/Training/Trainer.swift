@@ -750,6 +750,7 @@ public final class Trainer {
                     let outputClasses = classes ?? part.output.shape.last ?? 0
                     try require(outputClasses >= 1, "Trainer.evaluate: the model's output \(part.output.shape) has no classes to predict",
                                 .shapeMismatch)
+                    try require(outputClasses <= ConfusionMatrix.mostClasses, ConfusionMatrix.tooManyClasses(outputClasses), .outOfMemory)
                     var cm = confusion ?? ConfusionMatrix(classes: outputClasses)
                     let predicted = part.output.argmax(axis: part.output.rank - 1).intScalars
                     for (a, p) in zip(part.targets.intScalars, predicted) where a >= 0 && a < cm.classes {

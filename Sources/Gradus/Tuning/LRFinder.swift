@@ -159,7 +159,9 @@ public struct LRFinder: Sendable {
 enum LRFinderPlot {
     static func svg(_ r: LRFinder.Result, title: String) -> String {
         let width = 640.0, height = 400.0, left = 70.0, right = 20.0, top = 40.0, bottom = 50.0
-        let xs = r.learningRates.map { log10($0) }, ys = r.smoothedLosses
+        // Rates that are not positive and finite (set by a caller) have no place on a logarithmic axis.
+        let kept = zip(r.learningRates, r.smoothedLosses).filter { $0.0 > 0 && $0.0.isFinite && $0.1.isFinite }
+        let xs = kept.map { log10($0.0) }, ys = kept.map { $0.1 }
         guard let xMin = xs.min(), let xMax = xs.max(), let yMin0 = ys.min(), let yMax0 = ys.max() else { return "" }
         let yMin = yMin0, yMax = yMax0 > yMin0 ? yMax0 : yMin0 + 1
         let xSpan = xMax > xMin ? xMax - xMin : 1
