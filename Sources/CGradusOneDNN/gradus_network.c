@@ -320,7 +320,7 @@ static double seconds(void) {
 /// ran 91, 63, 51, 45, 40, 42, 39 µs before settling at 34–37 µs, so after two warm-up runs its best of
 /// seven (39–40 µs) was within noise of F(2×2, 3×3)'s steady 45 µs and lost to it in 3 of 6 compiles.
 #define WARM_UP_SECONDS 1e-3
-#define WARM_UP_RUNS_MIN 2
+#define WARM_UP_RUNS_MIN 3   // the early drop below reads the runs after the first (cold) one
 #define WARM_UP_RUNS_MAX 24
 /// The runs timed after the warm-up; the shortest counts.
 #define TIMED_RUNS 7

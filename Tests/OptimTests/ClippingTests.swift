@@ -74,3 +74,17 @@ func clippingMatchesPyTorch(_ c: ClipCase) throws {
     #expect(abs(first[0] - 0.5) < 1e-6 && first[1].isNaN && abs(first[2] - 1) < 1e-6)
     #expect(abs(second[0] - 1.5) < 1e-6 && abs(second[1] - 2) < 1e-6)
 }
+
+/// PyTorch 2.15 raises for the −∞ norm of an empty gradient (vector_norm has no identity for it); other
+/// p give 0 for it, and −∞ over non-empty gradients is their smallest magnitude.
+@Test func clipGradNormOfAnEmptyGradient() {
+    let empty = Tensor.zeros([0]).requiringGrad(), full = Tensor.zeros([2]).requiringGrad()
+    empty.grad = Tensor.zeros([0])
+    full.grad = Tensor([3.0, -0.5])
+    #expect {
+        try GradusError.catching { _ = clipGradNorm([empty, full], maxNorm: 1, normType: -.infinity) }
+    } throws: { ($0 as? GradusError)?.message.contains("-inf norm of an empty gradient (shape [0])") == true }
+    #expect(full.grad!.scalars(as: Double.self) == [3, -0.5])   // left as it was
+    #expect(abs(clipGradNorm([empty, full], maxNorm: 10) - 9.25.squareRoot()) < 1e-12)
+    #expect(clipGradNorm([full], maxNorm: 10, normType: -.infinity) == 0.5)
+}

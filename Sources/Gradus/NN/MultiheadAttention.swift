@@ -54,7 +54,8 @@ public final class MultiheadAttention: Module, Layer {
         var embedDim = embedDim, numHeads = numHeads, dropout = dropout
         if !validSetting(embedDim >= 1 && embedDim <= Int(Int32.max) && numHeads >= 1 && embedDim % numHeads == 0,
                          "MultiheadAttention: embedDim \(embedDim) must be positive, at most \(Int32.max), and divisible by numHeads \(numHeads)") {
-            (embedDim, numHeads) = (1, 1)
+            // One head keeps a valid width, so the layer still fits the block around it.
+            (embedDim, numHeads) = embedDim >= 1 && embedDim <= Int(Int32.max) ? (embedDim, 1) : (1, 1)
         }
         if !validSetting(dropout >= 0 && dropout <= 1, "MultiheadAttention: dropout must be in [0, 1], got \(dropout)") { dropout = 0 }
         self.embedDim = embedDim
@@ -66,7 +67,8 @@ public final class MultiheadAttention: Module, Layer {
         inProjWeight = w.requiringGrad()
         inProjBias = bias ? Tensor.zeros([3 * embedDim], dtype: dtype).requiringGrad() : nil
         outProj = Linear(embedDim, embedDim, bias: bias, dtype: dtype, generator: &generator)
-        if let b = outProj.bias { unfailing { try GradMode.noGrad { try b.copyValues(from: Tensor.zeros([embedDim], dtype: dtype)) } } }
+        // zeros of the bias's own shape: a width too large for memory leaves a stand-in bias of another shape.
+        if let b = outProj.bias { unfailing { try GradMode.noGrad { try b.copyValues(from: Tensor.zeros(b.shape, dtype: b.dtype)) } } }
         super.init()
     }
 

@@ -65,9 +65,10 @@ public final class Sequential: Module, Layer {
     /// The layer at `index`.
     ///
     /// An index out of range fails as an operation does (recorded inside ``GradusError/catching(_:)``,
-    /// where an ``Identity`` layer stands in; a stop outside).
+    /// where an ``Identity`` layer stands in; a stop outside). A valid index gives its layer even in a
+    /// scope that has already failed.
     public subscript(index: Int) -> any Layer {
-        checked(or: Identity()) {
+        checkedEvenAfterFailure(or: Identity()) {
             try require(index >= 0 && index < layers.count,
                         "Sequential: index \(index) is out of range 0..<\(layers.count)", .indexOutOfRange)
             return layers[index]

@@ -19,7 +19,8 @@ import Glibc
 ///   - normType: p (default 2; `.infinity` for the maximum norm).
 /// - Returns: the total norm of the gradients before clipping: NaN when a gradient or `normType` is NaN
 ///   (except for p = 0, which counts a NaN as non-zero). As in PyTorch, a NaN total or `maxNorm` makes
-///   every gradient NaN.
+///   every gradient NaN. The −∞ norm of an empty gradient has no value and fails as an operation does
+///   (recorded inside ``GradusError/catching(_:)``, NaN returned; a stop outside).
 ///
 /// ```swift
 /// loss.backward()
@@ -28,16 +29,22 @@ import Glibc
 /// ```
 @discardableResult
 public func clipGradNorm(_ parameters: [Tensor], maxNorm: Double, normType: Double = 2) -> Double {
-    let grads = parameters.compactMap(\.grad)
-    if grads.isEmpty { return 0 }
-    let total = vectorNorm(grads.map { vectorNorm($0.scalars(as: Double.self), p: normType) }, p: normType)
-    let coefficient = maxNorm / (total + 1e-6)
-    if !(coefficient >= 1) {   // NaN scales too: PyTorch multiplies by its clamped NaN coefficient
-        GradMode.noGrad {
-            for p in parameters { if let g = p.grad { p.grad = g.detach() * coefficient } }
+    checked(or: .nan) {
+        let grads = parameters.compactMap(\.grad)
+        if grads.isEmpty { return 0 }
+        // The minimum of no values has no value: PyTorch raises here too (vector_norm of an empty tensor).
+        if normType == -.infinity, let empty = grads.first(where: { $0.count == 0 }) {
+            throw GradusError(.invalidArgument, "clipGradNorm: the -inf norm of an empty gradient (shape \(empty.shape)) has no value")
         }
+        let total = vectorNorm(grads.map { vectorNorm($0.scalars(as: Double.self), p: normType) }, p: normType)
+        let coefficient = maxNorm / (total + 1e-6)
+        if !(coefficient >= 1) {   // NaN scales too: PyTorch multiplies by its clamped NaN coefficient
+            GradMode.noGrad {
+                for p in parameters { if let g = p.grad { p.grad = g.detach() * coefficient } }
+            }
+        }
+        return total
     }
-    return total
 }
 
 /// Clamps every gradient element of `parameters` to [−clipValue, clipValue] (PyTorch's

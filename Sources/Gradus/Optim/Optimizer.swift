@@ -146,7 +146,7 @@ public class Optimizer: @unchecked Sendable {
 
     /// The value of option `key` in group `group`.
     public func option(_ key: String, group: Int = 0) -> Double {
-        checked(or: .nan) {
+        checkedEvenAfterFailure(or: .nan) {
             try require(parameterGroups.indices.contains(group),
                         "\(name).option: group \(group) is out of range for \(parameterGroups.count) groups", .indexOutOfRange)
             guard let v = parameterGroups[group].options[key] else {

@@ -23,7 +23,7 @@ public enum Threading {
     private static let defaultCount: Int = {
         openblas_set_num_threads(1)
         if let v = getenv("GRADUS_NUM_THREADS"), let n = Int(String(cString: v)), n > 0 { return min(n, maximumCount) }
-        return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        return min(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))), maximumCount)
     }()
 
     /// The most threads Gradus uses, whatever is asked: a count beyond the machine's cores only adds

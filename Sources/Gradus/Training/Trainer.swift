@@ -691,15 +691,19 @@ public final class Trainer {
             let elements = Double(local?.elements ?? 0)
             let localClasses = Double(local?.confusion?.classes ?? 0)
             let localTallies = local?.tallies ?? Array(repeating: OutputTally(), count: heads.count)
+            // The accuracy of processes without a confusion matrix (more classes than one fits in the
+            // memory budget), weighted by their samples, comes last.
+            let plainAccuracy = local?.confusion == nil ? local?.accuracy : nil
             let head = try group.sumAcrossProcesses([local == nil ? 1 : 0, (local?.loss ?? 0) * elements, elements,
                                                      localClasses, localClasses > 0 ? 1 : 0, localClasses * localClasses]
-                                                    + localTallies.flatMap(\.values))
+                                                    + localTallies.flatMap(\.values)
+                                                    + [(plainAccuracy ?? 0) * elements, plainAccuracy == nil ? 0 : elements])
             if case .failure(let error) = outcome { throw error }
             if head[0] > 0 {
                 throw GradusError(.invalidArgument, "\(op): the evaluation failed on another process (its message says why)")
             }
             if !heads.isEmpty {
-                let tallies = Self.tallies(from: head.dropFirst(6))
+                let tallies = Self.tallies(from: head.dropFirst(6).dropLast(2))
                 return Evaluation(task: task, count: data.count, loss: Self.weightedLoss(heads, tallies), accuracy: nil, confusion: nil,
                                   elements: data.count, heads: heads, tallies: tallies)
             }
@@ -712,8 +716,10 @@ public final class Trainer {
                 let summed = try group.sumAcrossProcesses(mine)
                 confusion = ConfusionMatrix(classes: n, counts: (0..<n).map { r in (0..<n).map { Int(summed[r * n + $0]) } })
             }
+            let (weighted, weight) = (head[head.count - 2], head[head.count - 1])
             return Evaluation(task: task, count: data.count, loss: head[1] / Swift.max(head[2], 1),
-                              accuracy: confusion?.accuracy, confusion: confusion, elements: Int(head[2]))
+                              accuracy: confusion?.accuracy ?? (weight > 0 ? weighted / weight : nil), confusion: confusion,
+                              elements: Int(head[2]))
         }
         // A plan compiles per batch shape (a run of one sample, oneDNN's primitives, packed weights):
         // about one batch's work, repaid from four batches on (below that, the digits MLP's 360 test
@@ -727,6 +733,9 @@ public final class Trainer {
         defer { module.train(wasTraining) }
         var lossSum = 0.0, elements = 0
         var confusion: ConfusionMatrix? = nil
+        // With more classes than a confusion matrix fits in MemoryBudget (a large vocabulary), the
+        // accuracy is counted without one.
+        var plainCount: (correct: Int, counted: Int)? = nil
         var tallies = Array(repeating: OutputTally(), count: heads.count)
         try GradMode.noGrad {
             for batch in DataLoader(data, batchSize: batchSize, prefetch: false) {
@@ -750,9 +759,17 @@ public final class Trainer {
                     let outputClasses = classes ?? part.output.shape.last ?? 0
                     try require(outputClasses >= 1, "Trainer.evaluate: the model's output \(part.output.shape) has no classes to predict",
                                 .shapeMismatch)
-                    try require(outputClasses <= ConfusionMatrix.mostClasses, ConfusionMatrix.tooManyClasses(outputClasses), .outOfMemory)
-                    var cm = confusion ?? ConfusionMatrix(classes: outputClasses)
                     let predicted = part.output.argmax(axis: part.output.rank - 1).intScalars
+                    if outputClasses > ConfusionMatrix.mostClasses {
+                        var tally = plainCount ?? (0, 0)
+                        for (a, p) in zip(part.targets.intScalars, predicted) where a >= 0 && a < outputClasses {
+                            tally.counted += 1
+                            if a == p { tally.correct += 1 }
+                        }
+                        plainCount = tally
+                        continue
+                    }
+                    var cm = confusion ?? ConfusionMatrix(classes: outputClasses)
                     for (a, p) in zip(part.targets.intScalars, predicted) where a >= 0 && a < cm.classes {
                         cm.add(actual: a, predicted: p)
                     }
@@ -764,8 +781,9 @@ public final class Trainer {
             return Evaluation(task: task, count: data.count, loss: Self.weightedLoss(heads, tallies), accuracy: nil, confusion: nil,
                               elements: data.count, heads: heads, tallies: tallies)
         }
+        let plainAccuracy = plainCount.map { $0.counted == 0 ? 0 : Double($0.correct) / Double($0.counted) }
         return Evaluation(task: task, count: data.count, loss: lossSum / Double(Swift.max(elements, 1)),
-                          accuracy: confusion?.accuracy, confusion: confusion, elements: elements)
+                          accuracy: confusion?.accuracy ?? plainAccuracy, confusion: confusion, elements: elements)
     }
 
     /// The weighted total of the outputs' mean losses.

@@ -54,7 +54,7 @@ public struct TrainingProgress: Sendable, Equatable {
     public func line(barWidth: Int = 24) -> String {
         let barWidth = Swift.min(Swift.max(barWidth, 0), 1000)   // a terminal's width less a margin may be negative
         let done = batches <= 0 ? barWidth
-            : Swift.max(0, Swift.min(barWidth, Int(Double(barWidth) * Double(batch) / Double(batches))))
+            : Int(Swift.max(0, Swift.min(Double(barWidth), Double(barWidth) * Double(batch) / Double(batches))))
         var bar = String(repeating: "=", count: done)
         if done < barWidth { bar += ">" + String(repeating: ".", count: barWidth - done - 1) }
         let ew = String(epochs).count

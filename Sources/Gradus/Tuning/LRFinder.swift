@@ -186,9 +186,11 @@ enum LRFinderPlot {
         }
         let points = zip(xs, ys).map { "\(px($0)),\(py($1))" }.joined(separator: " ")
         s += "<polyline points=\"\(points)\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\"/>\n"
-        let sx = px(log10(r.suggested))
-        s += "<line x1=\"\(sx)\" y1=\"\(top)\" x2=\"\(sx)\" y2=\"\(height - bottom)\" stroke=\"#d62728\" stroke-dasharray=\"5,4\"/>\n"
-        s += "<text x=\"\(sx + 4)\" y=\"\(top + 14)\" font-size=\"12\" fill=\"#d62728\">suggested \(String(format: "%.3g", r.suggested))</text>\n"
+        if r.suggested > 0 && r.suggested.isFinite {
+            let sx = px(log10(r.suggested))
+            s += "<line x1=\"\(sx)\" y1=\"\(top)\" x2=\"\(sx)\" y2=\"\(height - bottom)\" stroke=\"#d62728\" stroke-dasharray=\"5,4\"/>\n"
+            s += "<text x=\"\(sx + 4)\" y=\"\(top + 14)\" font-size=\"12\" fill=\"#d62728\">suggested \(String(format: "%.3g", r.suggested))</text>\n"
+        }
         s += "<text x=\"\((left + width - right) / 2)\" y=\"\(height - 12)\" font-size=\"12\" text-anchor=\"middle\">learning rate (log scale)</text>\n"
         s += "<text x=\"16\" y=\"\((top + height - bottom) / 2)\" font-size=\"12\" transform=\"rotate(-90 16 \((top + height - bottom) / 2))\" text-anchor=\"middle\">smoothed loss</text>\n"
         return s + "</svg>\n"

@@ -61,7 +61,7 @@ extension AdaptiveAvgPool2d: ONNXExportable {
         let (oh, ow) = (outputSize.height, outputSize.width)
         // Each averaging matrix holds out × in values: at most 2^24, with both sizes positive.
         guard oh >= 1, ow >= 1, oh <= (1 << 24) / Swift.max(input.shape[2], 1), ow <= (1 << 24) / Swift.max(input.shape[3], 1) else {
-            throw graph.unsupported("AdaptiveAvgPool2d: output size \(outputSize) must be positive and at most 2^24 / the input's size for \(input.shape)")
+            throw graph.unsupported("AdaptiveAvgPool2d: output size \(outputSize) must be positive, and the exporter writes averaging matrices of at most 2^24 values (output × input size, input \(input.shape))")
         }
         if oh == 1 && ow == 1 { return graph.node("GlobalAveragePool", [input.name]) }
         func averaging(_ out: Int, _ size: Int) -> Tensor {
