@@ -209,6 +209,13 @@ struct InvalidSettingTests {
             let group = TensorGroup([("image", Tensor.zeros([1])), ("image", Tensor.zeros([2]))])
             #expect(group.names == ["image"])
         },
+        Case(name: "storage too small for its shape", message: "Tensor(shape:dtype:storage:): storage of 8 bytes is too small for shape [3] of float32") {
+            let t = Tensor(shape: [3], dtype: .float32, storage: TensorStorage(zeroedByteCount: 8))
+            _ = (t + 1).sum()
+        },
+        Case(name: "storage with a negative shape", message: "Tensor(shape:dtype:storage:): negative dimension in shape [-1, 2]") {
+            _ = Tensor(shape: [-1, 2], dtype: .float64, storage: TensorStorage(zeroedByteCount: 64)).sum()
+        },
         Case(name: "gradients on integers", message: "requiresGrad: only floating-point tensors can require gradients, not int64") {
             let ids = Tensor(labels: [1, 2])
             ids.requiresGrad = true

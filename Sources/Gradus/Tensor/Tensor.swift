@@ -56,10 +56,20 @@ public final class Tensor: @unchecked Sendable {
     @exclusivity(unchecked) var hooks: TensorHooks?
 
     /// Creates a tensor over an existing storage. The storage must hold `shape`'s product elements of `dtype`.
+    ///
+    /// A negative or overflowing shape, or a storage too small for it, fails as a setting does
+    /// (recorded inside ``GradusError/catching(_:)``, where the tensor is empty; a stop outside).
     public init(shape: [Int], dtype: DType, storage: TensorStorage) {
-        let count = Tensor.validCount(shape, op: "Tensor(shape:dtype:storage:)")
-        invariant(storage.byteCount >= count * dtype.byteSize,
-                     "Tensor(shape:dtype:storage:): storage of \(storage.byteCount) bytes is too small for shape \(shape) of \(dtype)")
+        let op = "Tensor(shape:dtype:storage:)"
+        var shape = shape, count = 0
+        // A count is at most Int.max / 8, so count × byteSize cannot overflow.
+        if let c = try? Tensor.elementCount(shape, op: op), c * dtype.byteSize <= storage.byteCount {
+            count = c
+        } else {
+            _ = validSetting { _ = try Tensor.elementCount(shape, op: op) }
+                && validSetting(false, "\(op): storage of \(storage.byteCount) bytes is too small for shape \(shape) of \(dtype)")
+            shape = [0]
+        }
         self.shape = shape
         self.dtype = dtype
         self.count = count
