@@ -322,11 +322,18 @@ static double seconds(void) {
 #define WARM_UP_SECONDS 1e-3
 #define WARM_UP_RUNS_MIN 3   // the early drop below reads the runs after the first (cold) one
 #define WARM_UP_RUNS_MAX 24
-/// The runs timed after the warm-up; the shortest counts.
+/// The runs timed after the warm-up; the shortest counts. Large layers stop after TIMED_RUNS_MIN runs
+/// once their timed runs have taken TIMED_SECONDS: their times vary less, and seven runs of each of a
+/// dozen kernels, twice, would make compiling a plan for large images take seconds per layer.
 #define TIMED_RUNS 7
+#define TIMED_RUNS_MIN 2
+#define TIMED_SECONDS 10e-3
+/// The second timing pass (see fastest_candidate) runs only when the first took less than this: it
+/// guards small layers against a slow moment of the machine, which large layers' longer runs average out.
+#define SECOND_PASS_SECONDS 0.1
 
-/// The shortest of TIMED_RUNS runs of the primitive of `pd` on zeroed buffers, after a warm-up (see
-/// WARM_UP_SECONDS), in seconds; a huge value when it cannot run. A kernel whose last two warm-up runs
+/// The shortest of TIMED_RUNS runs (fewer for large layers, see TIMED_SECONDS) of the primitive of `pd`
+/// on zeroed buffers, after a warm-up (see WARM_UP_SECONDS), in seconds; a huge value when it cannot run. A kernel whose last two warm-up runs
 /// both take more than 1.5 × `bound` (the best time so far) is not timed further: the shorter of the
 /// two is returned.
 static double time_primitive(gradus_network *net, const_dnnl_primitive_desc_t pd, int has_bias, double bound) {
@@ -360,11 +367,13 @@ static double time_primitive(gradus_network *net, const_dnnl_primitive_desc_t pd
     }
     // The last two warm-up runs both slower than 1.5 × the best so far: this kernel will not win.
     if ((previous < last ? previous : last) > 1.5 * bound) { best = previous < last ? previous : last; goto done; }
-    for (int run = 0; run < TIMED_RUNS; run++) {
+    double timed = 0;
+    for (int run = 0; run < TIMED_RUNS && (run < TIMED_RUNS_MIN || timed < TIMED_SECONDS); run++) {
         double start = seconds();
         if (dnnl_primitive_execute(primitive, net->stream, count, args) != dnnl_success
             || dnnl_stream_wait(net->stream) != dnnl_success) { best = 1e30; goto done; }
         double elapsed = seconds() - start;
+        timed += elapsed;
         if (elapsed < best) best = elapsed;
     }
 done:
@@ -430,8 +439,9 @@ static void add_candidates(gradus_network *net, const void *desc, dnnl_alg_kind_
 /// kernel beats an unfused one (which needs a separate activation step), and a later kernel must be
 /// MARGIN faster to beat an earlier one.
 static int fastest_candidate(gradus_network *net, candidate_t *list, int count, int has_bias) {
-    double best = 1e30;
+    double best = 1e30, first_pass = seconds();
     for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1 && seconds() - first_pass > SECOND_PASS_SECONDS) break;
         for (int k = 0; k < count; k++) {
             candidate_t *c = &list[pass == 0 ? k : count - 1 - k];
             if (c->time >= 1e30 && pass == 1) continue;   // could not run the first time
