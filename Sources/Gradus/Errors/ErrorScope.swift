@@ -107,6 +107,13 @@ func checkedEvenAfterFailure<R>(or fallback: @autoclosure () -> R, _ body: () th
 extension Tensor {
     /// What a failed operation returns inside a ``GradusError/catching(_:)`` scope: an empty float32 tensor.
     static func placeholder() -> Tensor { Tensor(uninitializedShape: [0], dtype: .float32) }
+
+    /// What an initializer keeps in place of a weight that fails its setting check (see `validSetting`):
+    /// zeros of `shape` (an empty shape of the layer's rank) in the weight's dtype, or float32 when that
+    /// is not floating point, so that the stand-in can require gradients.
+    static func standIn(_ shape: [Int], for weight: Tensor) -> Tensor {
+        Tensor.zeros(shape, dtype: weight.dtype.isFloatingPoint ? weight.dtype : .float32)
+    }
 }
 
 extension GradusError {

@@ -53,7 +53,7 @@ public final class Conv2d: Module, Layer {
                 groups: Int = 1) {
         var weight = weight, bias = bias, stride = stride, padding = padding, groups = groups
         if !validSetting(weight.rank == 4, "Conv2d: weight must be [out, in/groups, kH, kW], got \(weight.shape)") {
-            weight = Tensor.zeros([0, 0, 1, 1], dtype: weight.dtype.isFloatingPoint ? weight.dtype : .float32)
+            weight = Tensor.standIn([0, 0, 1, 1], for: weight)
         }
         if !validSetting(groups >= 1 && weight.shape[0] % groups == 0,
                          "Conv2d: \(weight.shape[0]) output channels are not divisible by \(groups) groups") { groups = 1 }

@@ -41,7 +41,7 @@ public final class ConvTranspose2d: Module, Layer {
                 dilation: Size2 = 1, groups: Int = 1) {
         var weight = weight, bias = bias, groups = groups
         if !validSetting(weight.rank == 4, "ConvTranspose2d: weight must be [in, out/groups, kH, kW], got \(weight.shape)") {
-            weight = Tensor.zeros([0, 0, 1, 1], dtype: weight.dtype.isFloatingPoint ? weight.dtype : .float32)
+            weight = Tensor.standIn([0, 0, 1, 1], for: weight)
         }
         if !validSetting(groups >= 1 && weight.shape[0] % groups == 0,
                          "ConvTranspose2d: \(weight.shape[0]) input channels are not divisible by \(groups) groups") { groups = 1 }

@@ -32,7 +32,7 @@ public final class Embedding: Module, Layer {
     public init(weight: Tensor, paddingIdx: Int? = nil) {
         var weight = weight
         if !validSetting(weight.rank == 2, "Embedding: weight must be [numEmbeddings, embeddingDim], got \(weight.shape)") {
-            weight = Tensor.zeros([0, 0], dtype: weight.dtype.isFloatingPoint ? weight.dtype : .float32)
+            weight = Tensor.standIn([0, 0], for: weight)
         }
         var padding: Int? = nil
         if let paddingIdx, validSetting(paddingIdx >= -weight.shape[0] && paddingIdx < weight.shape[0],

@@ -37,7 +37,7 @@ public final class Linear: Module, Layer {
     public init(weight: Tensor, bias: Tensor?) {
         var weight = weight, bias = bias
         if !validSetting(weight.rank == 2, "Linear: weight must be [out, in], got \(weight.shape)") {
-            weight = Tensor.zeros([0, 0], dtype: weight.dtype.isFloatingPoint ? weight.dtype : .float32)
+            weight = Tensor.standIn([0, 0], for: weight)
         }
         if let b = bias, !validSetting(b.shape == [weight.shape[0]], "Linear: bias shape \(b.shape) must be [\(weight.shape[0])]") {
             bias = Tensor.zeros([weight.shape[0]], dtype: weight.dtype)
