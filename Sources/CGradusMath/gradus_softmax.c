@@ -32,7 +32,9 @@ static inline __attribute__((always_inline)) float sum_lanes(const float part[LA
 static inline __attribute__((always_inline))
 void forward_row(const float *restrict x, float *restrict y, long n, int log_output) {
     float m = row_max(x, n);
-    if (!isfinite(m)) m = 0;
+    // A row of -inf only: subtract nothing (e^-inf = 0, the sum 0, the result NaN as in PyTorch). A
+    // +inf maximum stays, so that inf − inf makes the row NaN, as PyTorch's softmax does.
+    if (m == -INFINITY) m = 0;
     float part[LANES] = {0};
     long i = 0;
     if (log_output) {

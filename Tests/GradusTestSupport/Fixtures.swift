@@ -14,10 +14,15 @@ public enum Fixtures {
         return try JSONSerialization.jsonObject(with: data)
     }
 
-    /// Decodes `Tests/Fixtures/<name>` into `T`.
-    public static func decode<T: Decodable>(_ type: T.Type, _ name: String) throws -> T {
+    /// Decodes `Tests/Fixtures/<name>` into `T`. With `nonFiniteStrings`, the strings "nan", "inf" and
+    /// "-inf" decode as those numbers (JSON has none; scripts/make_nonfinite_fixtures.py writes them so).
+    public static func decode<T: Decodable>(_ type: T.Type, _ name: String, nonFiniteStrings: Bool = false) throws -> T {
         let data = try Data(contentsOf: directory.appendingPathComponent(name))
-        return try JSONDecoder().decode(T.self, from: data)
+        let decoder = JSONDecoder()
+        if nonFiniteStrings {
+            decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        }
+        return try decoder.decode(T.self, from: data)
     }
 }
 

@@ -96,7 +96,7 @@ struct ThreadingTests {
         expectClose(x.matmul(wt).scalars(), naiveProduct(x.scalars(), wt.scalars(), m: 1, n: s.outputs, k: s.inputs), "x·W \(s)")
     }
 
-    @Test("relu and its gradient on a tensor split across threads match an element loop (NaN kept, 0 at 0)")
+    @Test("relu and its gradient on a tensor split across threads match an element loop (NaN kept and passing its gradient, 0 at 0)")
     func splitRelu() {
         var rng = SeededGenerator(seed: 8)
         var values = Tensor.normal([200_003], generator: &rng).scalars()
@@ -111,7 +111,8 @@ struct ThreadingTests {
         for i in 0..<values.count {
             let v = values[i]
             let expectedY: Float = v < 0 ? 0 : v
-            let expectedG: Float = v > 0 ? gs[i] : 0
+            // PyTorch's threshold_backward: 0 where the output is ≤ 0, the gradient elsewhere (NaN included).
+            let expectedG: Float = v <= 0 ? 0 : gs[i]
             let sameY = v.isNaN ? ys[i].isNaN : ys[i] == expectedY
             if !sameY || gx[i] != expectedG { wrong += 1 }
         }

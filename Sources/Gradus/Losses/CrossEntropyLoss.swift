@@ -104,7 +104,7 @@ extension Tensor {
                 let row = x + i &* c
                 var mx = -T.infinity
                 for j in 0..<c { mx = Swift.max(mx, row[j]) }
-                if !mx.isFinite { mx = 0 }
+                if mx == -T.infinity { mx = 0 }   // a +inf maximum makes the row NaN, as in PyTorch
                 var s: T = 0
                 for j in 0..<c { s += T.exp(row[j] - mx) }
                 let ls = T.log(s)

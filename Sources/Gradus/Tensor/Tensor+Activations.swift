@@ -25,7 +25,7 @@ extension Tensor {
             }
             record("relu", output: out, inputs: [self]) { g, y in
                 // Recording the backward (createGraph): tensor operations. Otherwise one fused pass.
-                if GradMode.isEnabled || g.shape != y.shape || g.dtype != y.dtype { return [g * y.gt(0.0)] }
+                if GradMode.isEnabled || g.shape != y.shape || g.dtype != y.dtype { return [g.maskedWhere(y.le(0.0), 0)] }
                 let dx = Tensor(uninitializedShape: y.shape, dtype: y.dtype)
                 if y.dtype == .float32 {
                     Tensor.reluBackwardKernel(g.pointer(Float.self), y.pointer(Float.self), dx.pointer(Float.self), y.count)
@@ -52,7 +52,8 @@ extension Tensor {
         }
     }
 
-    /// dx = g where the relu's output y is positive, 0 elsewhere.
+    /// dx = 0 where the relu's output y is ≤ 0, g elsewhere: a NaN input passes its gradient on, as in
+    /// PyTorch's `threshold_backward`.
     static func reluBackwardKernel<T: TensorFloat>(_ g: UnsafeMutablePointer<T>, _ y: UnsafeMutablePointer<T>,
                                                    _ dx: UnsafeMutablePointer<T>, _ n: Int) {
         let (gs, ys, ds) = (UncheckedSendable(g), UncheckedSendable(y), UncheckedSendable(dx))
@@ -61,7 +62,7 @@ extension Tensor {
             // Both loads unconditional, so that the select vectorizes (a conditional load does not).
             for i in r {
                 let gi = g[i], yi = y[i]
-                dx[i] = yi > 0 ? gi : 0
+                dx[i] = yi <= 0 ? 0 : gi
             }
         }
     }
@@ -84,8 +85,9 @@ extension Tensor {
             let a = alpha, af = Float(alpha)
             let out = try map("elu", { $0 > 0 ? $0 : af * Float.expm1($0) }, { $0 > 0 ? $0 : a * Double.expm1($0) })
             record("elu", output: out, inputs: [self]) { g, _ in
-                let positive = self.gt(0.0)
-                return [g * (positive + (1 - positive) * self.minimum(Tensor.zeros(like: self)).exp() * a)]
+                // PyTorch's elu_backward: the exponential branch where x ≤ 0, g elsewhere (NaN included).
+                let negativeBranch = self.minimum(Tensor.zeros(like: self)).exp() * a
+                return [g * Tensor.where(self.le(0.0), negativeBranch, Tensor.ones([], dtype: negativeBranch.dtype))]
             }
             return out
         }

@@ -185,28 +185,30 @@ extension Tensor {
     }
 
     /// Elementwise minimum with broadcasting and type promotion. Where both are equal, each gets half the
-    /// gradient, as in PyTorch; NaN in either gives NaN.
+    /// gradient, as in PyTorch; NaN in either gives NaN, and then both get the whole gradient (PyTorch's
+    /// rule: an input loses its gradient only where it is strictly the larger).
     public func minimum(_ other: Tensor) -> Tensor {
         checked {
             let (x, y) = Tensor.promoted(self, other)
             let out = try x.zipElements(y, "minimum", MinimumOp.self)
             record("minimum", output: out, inputs: [x, y]) { g, _ in
-                let share = x.lt(y) + x.eq(y) * 0.5
-                return [g * share, g * (1 - share)]
+                let tie = x.eq(y) * 0.5
+                return [g * (1 - (x.gt(y) + tie)), g * (1 - (x.lt(y) + tie))]
             }
             return out
         }
     }
 
     /// Elementwise maximum with broadcasting and type promotion. Where both are equal, each gets half the
-    /// gradient, as in PyTorch; NaN in either gives NaN.
+    /// gradient, as in PyTorch; NaN in either gives NaN, and then both get the whole gradient (PyTorch's
+    /// rule: an input loses its gradient only where it is strictly the smaller).
     public func maximum(_ other: Tensor) -> Tensor {
         checked {
             let (x, y) = Tensor.promoted(self, other)
             let out = try x.zipElements(y, "maximum", MaximumOp.self)
             record("maximum", output: out, inputs: [x, y]) { g, _ in
-                let share = x.gt(y) + x.eq(y) * 0.5
-                return [g * share, g * (1 - share)]
+                let tie = x.eq(y) * 0.5
+                return [g * (1 - (x.lt(y) + tie)), g * (1 - (x.gt(y) + tie))]
             }
             return out
         }

@@ -14,10 +14,15 @@ extension Tensor {
         }
     }
 
-    /// The sign of each element: -1, 0 or 1, in this tensor's dtype (0 for NaN; not differentiable: its
-    /// gradient is zero).
+    /// The sign of each element: -1, 0 or 1, in this tensor's dtype (0 for NaN). Its gradient is zero,
+    /// as in PyTorch: the result of a tensor that requires gradients requires them too, so that a loss
+    /// built on it can still run its backward pass.
     public func sign() -> Tensor {
-        checked { try mapElements(SignOp.self) }
+        checked {
+            let out = try mapElements(SignOp.self)
+            if dtype.isFloatingPoint { record("sign", output: out, inputs: [self]) { g, _ in [Tensor.zeros(like: g)] } }
+            return out
+        }
     }
 
     /// eˣ.
@@ -69,7 +74,9 @@ extension Tensor {
         }
     }
 
-    /// xᵖ for a scalar exponent. Exponents 2, 3, 0.5, -1 take exact fast paths, as in PyTorch.
+    /// xᵖ for a scalar exponent. Exponents 2, 3, 0.5, -0.5, -1 and -2 take the fast paths PyTorch takes
+    /// (products, square root, reciprocal), which also give PyTorch's values where `pow` differs from
+    /// them: (-∞)^-0.5 is NaN, as 1/√-∞ is.
     ///
     /// ```swift
     /// let cube = x.pow(3)
@@ -83,7 +90,9 @@ extension Tensor {
             case 2: out = try map("pow", { $0 * $0 }, { $0 * $0 })
             case 3: out = try map("pow", { $0 * $0 * $0 }, { $0 * $0 * $0 })
             case 0.5: out = try map("pow", { Float.sqrt($0) }, { Double.sqrt($0) })
+            case -0.5: out = try map("pow", { 1 / Float.sqrt($0) }, { 1 / Double.sqrt($0) })
             case -1: out = try map("pow", { 1 / $0 }, { 1 / $0 })
+            case -2: out = try map("pow", { 1 / ($0 * $0) }, { 1 / ($0 * $0) })
             default: out = try map("pow", { Float.pow($0, f) }, { Double.pow($0, p) })
             }
             record("pow", output: out, inputs: [self]) { g, _ in

@@ -108,11 +108,14 @@ extension Tensor {
         return (values, indices)
     }
 
-    /// The largest element (rank 0). The gradient is shared evenly among ties, as in PyTorch.
-    public func max() -> Tensor { amax(axes: nil) }
+    /// The largest element (rank 0). The gradient is shared evenly among ties, as in PyTorch; when the
+    /// result is NaN it is shared among the NaN elements (PyTorch's `max()`; ``amax(axes:keepDims:)``
+    /// gives NaN gradients there instead, as `amax` does).
+    public func max() -> Tensor { checked { try extremumOver(nil, false, largest: true, nanTakesGradient: true) } }
 
-    /// The smallest element (rank 0). The gradient is shared evenly among ties, as in PyTorch.
-    public func min() -> Tensor { amin(axes: nil) }
+    /// The smallest element (rank 0). The gradient is shared evenly among ties, as in PyTorch; when the
+    /// result is NaN it is shared among the NaN elements.
+    public func min() -> Tensor { checked { try extremumOver(nil, false, largest: false, nanTakesGradient: true) } }
 
     /// The maximum over `axes` (all when nil); the gradient is shared evenly among ties.
     public func amax(axes: [Int]?, keepDims: Bool = false) -> Tensor { checked { try extremumOver(axes, keepDims, largest: true) } }
@@ -120,7 +123,9 @@ extension Tensor {
     /// The minimum over `axes` (all when nil); the gradient is shared evenly among ties.
     public func amin(axes: [Int]?, keepDims: Bool = false) -> Tensor { checked { try extremumOver(axes, keepDims, largest: false) } }
 
-    private func extremumOver(_ axes: [Int]?, _ keepDims: Bool, largest: Bool) throws -> Tensor {
+    /// `nanTakesGradient`: a NaN result sends its gradient to the NaN elements (PyTorch's full `max()`
+    /// and `min()`), instead of to none of them, which divides by a count of 0 (`amax`, `amin`).
+    private func extremumOver(_ axes: [Int]?, _ keepDims: Bool, largest: Bool, nanTakesGradient: Bool = false) throws -> Tensor {
         let op = largest ? "amax" : "amin"
         let ax = try normalizedAxes(axes, op: op)
         var r = detach()
@@ -128,7 +133,9 @@ extension Tensor {
         let kept = keepDimsShape(ax)
         let out = Tensor(shape: reducedShape(ax, keepDims: keepDims), dtype: dtype, storage: r.storage)
         record(op, output: out, inputs: [self]) { g, y in
-            let mask = self.eq(y.reshape(kept))
+            let yk = y.reshape(kept)
+            var mask = self.eq(yk)
+            if nanTakesGradient { mask = Tensor.where(yk.ne(yk), self.ne(self), mask) }
             return [g.reshape(kept) * mask / mask.sum(axes: ax, keepDims: true)]
         }
         return out
@@ -163,8 +170,19 @@ extension Tensor {
         checked {
             let ax = try normalizedAxes(axes, op: "var")
             let n = ax.reduce(1) { $0 * shape[$1] }
-            let centered = self - mean(axes: ax, keepDims: true)
-            return centered.square().sum(axes: ax, keepDims: keepDims) / Double(Swift.max(0, n - (unbiased ? 1 : 0)))
+            let divisor = Double(Swift.max(0, n - (unbiased ? 1 : 0)))
+            let out = GradMode.noGrad {
+                let centered = detach() - detach().mean(axes: ax, keepDims: true)
+                return centered.square().sum(axes: ax, keepDims: keepDims) / divisor
+            }
+            // PyTorch's var_backward, 2·g·(x − mean)/divisor: the same as differentiating the formula
+            // above for finite inputs, but without the mean's own term (Σ(x − mean) = 0), which is NaN
+            // as soon as one element is infinite.
+            let kept = keepDimsShape(ax)
+            record("var", output: out, inputs: [self]) { g, _ in
+                [g.reshape(kept) * (self - self.mean(axes: ax, keepDims: true)) * (2 / divisor)]
+            }
+            return out
         }
     }
 

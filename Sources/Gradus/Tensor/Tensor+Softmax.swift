@@ -80,7 +80,7 @@ extension Tensor {
                     let base = o &* n &* inner &+ i
                     var m = -T.infinity
                     for k in 0..<n { m = Swift.max(m, src[base &+ k &* inner]) }
-                    if !m.isFinite { m = 0 }
+                    if m == -T.infinity { m = 0 }   // as the Float32 kernel: a +inf maximum makes the row NaN
                     var s: T = 0
                     for k in 0..<n {
                         let e = T.exp(src[base &+ k &* inner] - m)
