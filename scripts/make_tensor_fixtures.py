@@ -194,6 +194,36 @@ case("view_transpose_reshape_tanh", lambda a: a.t().reshape(-1).tanh(), rn(3, 4)
 case("view_column_slice_softmax", lambda a: a[:, 1:6:2].softmax(-1), rn(3, 7))
 case("view_transpose_sum_axis0", lambda a: a.transpose(0, 1).sum(0), rn(3, 4))
 
+# Rounding, remainders, reciprocals and reordering (the eighteenth session's ops). Their own generator,
+# so that the inputs of the cases above stay as they were. Inputs of the rounding and remainder cases stay
+# away from the jumps (finite differences there would see a step).
+inputs_gen = torch.Generator().manual_seed(1918)
+def away_from_integers(*shape):
+    return (torch.randint(-4, 4, shape, generator=inputs_gen).double()
+            + 0.1 + 0.8 * torch.rand(*shape, generator=inputs_gen, dtype=torch.float64)).float()
+case("floor", lambda a: a.floor(), away_from_integers(3, 4))
+case("ceil", lambda a: a.ceil(), away_from_integers(3, 4))
+case("trunc", lambda a: a.trunc(), away_from_integers(3, 4))
+case("round", lambda a: a.round(), away_from_integers(3, 4) + 0.05)
+case("round_decimals", lambda a: a.round(decimals=1), away_from_integers(3, 4) / 10 + 0.003)
+case("frac", lambda a: a.frac(), away_from_integers(3, 4))
+# Divisors of both signs, dividends whose quotients are not near integers.
+case("remainder", lambda a, b: torch.remainder(a, b), away_from_integers(3, 4) * 2.0,
+     torch.tensor([1.5, -1.5, 2.5, -0.7]).float().expand(3, 4).contiguous())
+case("remainder_broadcast", lambda a, b: torch.remainder(a, b), away_from_integers(3, 4) * 2.0,
+     torch.tensor([[1.5], [-2.5], [0.7]]).float())
+case("fmod", lambda a, b: torch.fmod(a, b), away_from_integers(3, 4) * 2.0,
+     torch.tensor([1.5, -1.5, 2.5, -0.7]).float().expand(3, 4).contiguous())
+case("remainder_scalar", lambda a: a % 1.5, away_from_integers(3, 4))
+case("reciprocal", lambda a: a.reciprocal(), pos(3, 4))
+case("rsqrt", lambda a: a.rsqrt(), pos(3, 4))
+case("nan_to_num", lambda a: torch.nan_to_num(a), rn(3, 4))
+case("flip", lambda a: a.flip(0, 2), rn(2, 3, 4))
+case("roll", lambda a: a.roll((1, -5), (1, 2)), rn(2, 3, 4))
+case("roll_flat", lambda a: a.roll(3), rn(3, 4))
+case("repeat", lambda a: a.repeat(2, 1, 3), rn(3, 4))
+case("repeat_zero", lambda a: a.repeat(1, 0), rn(3, 4))
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}

@@ -303,6 +303,22 @@ struct UntrustedArgumentSecondRoundTests {
         #expect(failure { Tensor.zeros([1 << 20, 1]) * wide }?.kind == .outOfMemory)
     }
 
+    @Test("views larger than the machine's memory, and repeats and copies that would not fit, are errors")
+    func hugeViewsAndRepeats() {
+        // 2^45 float32 values (128 TiB): a view no kernel could ever read through a contiguous copy.
+        let e = failure { Tensor.zeros([1]).expand([1 << 45]).exp() }
+        #expect(e?.kind == .outOfMemory)
+        #expect(e?.message.contains("expand") == true)
+        #expect(failure { Tensor.zeros([1, 1]).expand([1 << 22, 1 << 22]) }?.kind == .outOfMemory)
+        #expect(failure { Tensor.ones([4]).repeat([1 << 44]) }?.kind == .outOfMemory)
+        #expect(failure { Tensor.ones([4]).repeat([Int.max, 2]) }?.kind == .shapeMismatch)
+        // Expansions that fit stay views, and copies of them work.
+        let wide = Tensor.ones([1, 3]).expand([1000, 3])
+        #expect(wide.contiguous().sum().item() == 3000)
+        #expect(wide.reshape([-1]).shape == [3000])
+        #expect(Tensor([1.0, 2]).repeat([2, 2]).scalars() == [1, 2, 1, 2, 1, 2, 1, 2])
+    }
+
     @Test("losses with no classes, explanations of int64 inputs or without recorded gradients, huge steps")
     func lossesAndExplain() {
         let labels = Tensor(shape: [1, 2], integers: [0, 0])

@@ -103,6 +103,38 @@ extension Tensor {
         }
     }
 
+    /// 1 / x (PyTorch's `torch.reciprocal`); an int64 tensor gives float32, as in PyTorch. The gradient
+    /// is −g·y² for the result y.
+    ///
+    /// ```swift
+    /// Tensor([2.0, 0.5]).reciprocal()   // [0.5, 2]
+    /// ```
+    public func reciprocal() -> Tensor {
+        checked {
+            let x = dtype.isFloatingPoint ? self : to(.float32)
+            let out = try x.map("reciprocal", { 1 / $0 }, { 1 / $0 })
+            // From the output, as PyTorch: −g·y².
+            x.record("reciprocal", output: out, inputs: [x]) { g, y in [-g * y * y] }
+            return out
+        }
+    }
+
+    /// 1 / √x (PyTorch's `torch.rsqrt`): NaN for negative x, +inf at 0; an int64 tensor gives float32.
+    /// The gradient is −g·y³/2 for the result y, as in PyTorch.
+    ///
+    /// ```swift
+    /// Tensor([4.0, 0.25]).rsqrt()   // [0.5, 2]
+    /// ```
+    public func rsqrt() -> Tensor {
+        checked {
+            let x = dtype.isFloatingPoint ? self : to(.float32)
+            let out = try x.map("rsqrt", { 1 / Float.sqrt($0) }, { 1 / Double.sqrt($0) })
+            // From the output, as PyTorch: −g·y³/2 (NaN for x = −inf, where y is NaN).
+            x.record("rsqrt", output: out, inputs: [x]) { g, y in [g * y * y * y * -0.5] }
+            return out
+        }
+    }
+
     /// Elementwise power with a tensor exponent, with broadcasting and type promotion (int64 with a
     /// floating-point tensor gives the floating-point type). Two int64 tensors give int64, as in PyTorch:
     /// exact powers wrapping around on overflow, and for a negative exponent 1 for base 1, ±1 for base -1

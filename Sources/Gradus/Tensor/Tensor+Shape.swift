@@ -20,7 +20,8 @@ extension Tensor {
             } else if let st = viewLayout(for: target) {
                 out = makeView(shape: target, strides: st, offset: storageOffset)
             } else {
-                out = Tensor(uninitializedShape: target, dtype: dtype)
+                // A copy of a view, which may be an expansion far larger than its storage: checked.
+                out = try Tensor(checkedShape: target, dtype: dtype, op: "reshape")
                 copyElements(into: out.rawPointer)
             }
             let source = shape
@@ -155,7 +156,13 @@ extension Tensor {
             let lead = newShape.count - rank
             var target = newShape
             for i in 0..<rank where newShape[lead + i] == -1 { target[lead + i] = shape[i] }
-            _ = try Tensor.elementCount(target, op: "expand")   // no negative size, no overflowing count
+            let expandedCount = try Tensor.elementCount(target, op: "expand")   // no negative size, no overflowing count
+            // Kernels read a view through a contiguous copy of it, so a view larger than the machine's
+            // memory could never be used: refused here with an error rather than stopping at its first use.
+            try require(expandedCount <= TensorStorage.physicalMemoryBytes / dtype.byteSize,
+                        "expand: shape \(target) of \(dtype) would need \(MemoryBudget.describe(expandedCount * dtype.byteSize)) "
+                        + "when computed with, more than this machine's memory (\(MemoryBudget.describe(TensorStorage.physicalMemoryBytes)))",
+                        .outOfMemory)
             for i in 0..<rank {
                 try require(shape[i] == target[lead + i] || shape[i] == 1,
                              "expand: shape \(shape) cannot expand to \(newShape)", .shapeMismatch)

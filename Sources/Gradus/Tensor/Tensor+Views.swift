@@ -34,7 +34,15 @@ extension Tensor {
     /// ```
     public func contiguous() -> Tensor {
         if isContiguous { return self }
-        let out = Tensor(uninitializedShape: shape, dtype: dtype)
+        return checked { try materialized(op: "contiguous") }
+    }
+
+    /// ``contiguous()`` for operations that copy a view: the copy is allocated through the checked path,
+    /// which throws ``GradusError/Kind/outOfMemory`` when the system refuses it, since an expanded view
+    /// can stand for far more memory than its storage holds.
+    func materialized(op: String) throws -> Tensor {
+        if isContiguous { return self }
+        let out = try Tensor(checkedShape: shape, dtype: dtype, op: op)
         copyElements(into: out.rawPointer)
         record("contiguous", output: out, inputs: [self]) { g, _ in [g] }
         return out

@@ -72,6 +72,15 @@ public final class TensorStorage: @unchecked Sendable {
         pointer = raw
     }
 
+    /// The machine's physical memory in bytes (`Int.max` when the system does not say): no buffer larger
+    /// than this can ever be filled.
+    static let physicalMemoryBytes: Int = {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, size > 0 else { return Int.max }
+        let (bytes, overflow) = pages.multipliedReportingOverflow(by: size)
+        return overflow ? Int.max : bytes
+    }()
+
     /// Allocates a buffer of `byteCount` bytes set to zero.
     public convenience init(zeroedByteCount byteCount: Int) {
         self.init(byteCount: byteCount)

@@ -1,0 +1,87 @@
+// Reordering and repeating elements: flip, roll and repeat, as PyTorch's `torch.flip`, `torch.roll` and
+// `Tensor.repeat`. Each is built from differentiable ops (index selection, expansion), so gradients go
+// back to the positions the elements came from (summed for repeat).
+
+extension Tensor {
+    /// This tensor with the order of elements reversed along each of `axes` (PyTorch's `torch.flip`).
+    ///
+    /// - Parameter axes: the dimensions to reverse; negative values count from the end; no repeats.
+    ///
+    /// ```swift
+    /// Tensor([[1, 2], [3, 4]]).flip(axes: [0, 1])   // [[4, 3], [2, 1]]
+    /// ```
+    public func flip(axes: [Int]) -> Tensor {
+        checked {
+            let ax = try normalizedAxes(axes, op: "flip")
+            var out = self
+            for a in ax where shape[a] > 1 { out = out.flipped(axis: a) }
+            return out === self ? clone() : out
+        }
+    }
+
+    /// This tensor with its elements shifted by `shifts[i]` places along `axes[i]`, those shifted past
+    /// the end coming back at the start (PyTorch's `torch.roll`). Without axes, the flattened tensor is
+    /// rolled by the single shift and given back its shape.
+    ///
+    /// - Parameters:
+    ///   - shifts: the shift for each axis (negative: toward the start); any size, taken modulo the
+    ///     dimension.
+    ///   - axes: the dimensions to roll, one per shift, or empty to roll the flattened tensor.
+    ///
+    /// ```swift
+    /// Tensor([1, 2, 3, 4]).roll(shifts: [1])                     // [4, 1, 2, 3]
+    /// Tensor([[1, 2], [3, 4]]).roll(shifts: [1], axes: [0])     // [[3, 4], [1, 2]]
+    /// ```
+    public func roll(shifts: [Int], axes: [Int] = []) -> Tensor {
+        checked {
+            if axes.isEmpty {
+                try require(shifts.count == 1, "roll: without axes, give one shift, got \(shifts)", .invalidArgument)
+                return reshape([-1]).roll(shifts: shifts, axes: [0]).reshape(shape)
+            }
+            try require(shifts.count == axes.count, "roll: \(shifts.count) shifts for \(axes.count) axes", .invalidArgument)
+            var out = self
+            for (shift, axis) in zip(shifts, axes) {
+                let a = try self.axis(axis, op: "roll", scalarAxis: true)
+                let n = rank == 0 ? 1 : shape[a]
+                guard n > 1 else { continue }
+                let s = ((shift % n) + n) % n
+                guard s != 0 else { continue }
+                // Output position i takes input position (i − s) mod n.
+                out = out.indexSelect(axis: a, index: Tensor(labels: (0..<n).map { ($0 - s + n) % n }))
+            }
+            return out === self ? clone() : out
+        }
+    }
+
+    /// This tensor repeated `counts[i]` times along each dimension (PyTorch's `Tensor.repeat`, NumPy's
+    /// `tile`). With more counts than dimensions, the tensor is first seen with leading dimensions of
+    /// size 1. The gradient of each element is the sum over its copies.
+    ///
+    /// - Parameter counts: one count per dimension (at least `rank` of them), each ≥ 0.
+    ///
+    /// ```swift
+    /// Tensor([1, 2, 3]).repeat([2, 2])   // [[1, 2, 3, 1, 2, 3], [1, 2, 3, 1, 2, 3]]
+    /// ```
+    public func `repeat`(_ counts: [Int]) -> Tensor {
+        checked {
+            try require(counts.count >= rank,
+                        "repeat: \(counts.count) counts for a tensor of rank \(rank) (shape \(shape)); give one per dimension",
+                        .invalidArgument)
+            try require(counts.allSatisfy { $0 >= 0 }, "repeat: counts must not be negative, got \(counts)", .invalidArgument)
+            let source = [Int](repeating: 1, count: counts.count - rank) + shape
+            var outShape = [Int](), interleaved = [Int](), expanded = [Int]()
+            for (c, d) in zip(counts, source) {
+                let (size, overflow) = c.multipliedReportingOverflow(by: d)
+                try require(!overflow, "repeat: \(counts) repeats of shape \(shape) overflow", .shapeMismatch)
+                outShape.append(size)
+                interleaved += [1, d]
+                expanded += [c, d]
+            }
+            _ = try Tensor.elementCount(outShape, op: "repeat")
+            // [1, d0, 1, d1, …] expanded to [c0, d0, c1, d1, …] (a view), then copied into the output shape.
+            let copies = reshape(interleaved).expand(expanded)
+            let out = try copies.materialized(op: "repeat")
+            return out.reshape(outShape)
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Gradus
+import GradusTestSupport
+import Testing
+
+/// A case of tensor/semantics.json: PyTorch's result and dtype, or its refusal.
+struct SemanticCase: Decodable, Sendable, CustomTestStringConvertible {
+    let name: String
+    let inputs: [TensorFixture]
+    let error: Bool
+    let output: TensorFixture?
+    let dtype: String?
+    let message: String?
+    var testDescription: String { name }
+}
+
+private struct SemanticFixtureFile: Decodable {
+    let cases: [SemanticCase]
+}
+
+let semanticCases: [SemanticCase] =
+    (try? Fixtures.decode(SemanticFixtureFile.self, "tensor/semantics.json", nonFiniteStrings: true).cases) ?? []
+
+/// The cases of tensor/semantics.json (scripts/make_semantics_fixtures.py), by name, as Gradus calls.
+let semanticTable: [String: @Sendable ([Tensor]) -> Tensor] = [
+    "int_remainder": { $0[0].remainder($0[1]) },
+    "int_fmod": { $0[0].fmod($0[1]) },
+    "int_floor_divide": { $0[0].floorDivide($0[1]) },
+    "int_remainder_operator_scalar": { $0[0] % 5 },
+    "int_remainder_by_zero": { $0[0].remainder($0[1]) },
+    "int_fmod_by_zero": { $0[0].fmod($0[1]) },
+    "int_floor_divide_by_zero": { $0[0].floorDivide($0[1]) },
+    "int_remainder_float_scalar": { $0[0] % 2.5 },
+    "int_floor_divide_float_scalar": { $0[0].floorDivide(2.5) },
+    "float_remainder_int_tensor": { $0[0].remainder($0[1]) },
+    "int_floor": { $0[0].floor() },
+    "int_ceil": { $0[0].ceil() },
+    "int_round": { $0[0].round() },
+    "int_trunc": { $0[0].trunc() },
+    "int_round_decimals": { $0[0].round(decimals: 1) },
+    "int_frac": { $0[0].frac() },
+    "round_half_even": { $0[0].round() },
+    "round_decimals_float32": { $0[0].round(decimals: 2) },
+    "round_negative_decimals": { $0[0].round(decimals: -2) },
+    "int_reciprocal": { $0[0].reciprocal() },
+    "int_rsqrt": { $0[0].rsqrt() },
+    "int_nan_to_num": { $0[0].nanToNum() },
+    "int_isnan": { $0[0].isNaN() },
+    "int_isinf": { $0[0].isInf() },
+    "int_isfinite": { $0[0].isFinite() },
+    "logical_not": { $0[0].logicalNot() },
+    "logical_and": { $0[0].logicalAnd($0[1]) },
+    "logical_or": { $0[0].logicalOr($0[1]) },
+    "logical_xor": { $0[0].logicalXor($0[1]) },
+    "logical_and_broadcast": { $0[0].logicalAnd($0[1]) },
+    "logical_and_bad_shapes": { $0[0].logicalAnd($0[1]) },
+    "any_all": { $0[0].any() },
+    "all_all": { $0[0].all() },
+    "any_rows": { $0[0].any(axes: [1]) },
+    "all_rows": { $0[0].all(axes: [1]) },
+    "all_columns_keepdim": { $0[0].all(axes: [0], keepDims: true) },
+    "any_empty": { $0[0].any() },
+    "all_empty": { $0[0].all() },
+    "any_empty_axis": { $0[0].any(axes: [0]) },
+    "all_empty_axis": { $0[0].all(axes: [0]) },
+    "any_int": { $0[0].any(axes: [1]) },
+    "all_scalar": { $0[0].all() },
+    "int_flip": { $0[0].flip(axes: [1]) },
+    "flip_repeated_axis": { $0[0].flip(axes: [0, 0]) },
+    "flip_scalar": { $0[0].flip(axes: [0]) },
+    "int_roll": { $0[0].roll(shifts: [-4]) },
+    "roll_two_axes": { $0[0].roll(shifts: [1, 1], axes: [0, 1]) },
+    "roll_huge_shift": { $0[0].roll(shifts: [(1 << 62) + 1], axes: [0]) },
+    "roll_shifts_without_axes": { $0[0].roll(shifts: [1, 1]) },
+    "roll_empty": { $0[0].roll(shifts: [3], axes: [0]) },
+    "int_repeat": { $0[0].repeat([2, 2]) },
+    "repeat_zero_count": { $0[0].repeat([0, 2]) },
+    "repeat_negative": { $0[0].repeat([-1]) },
+    "repeat_too_few_counts": { $0[0].repeat([2]) },
+]
+
+/// Integer division, rounding of integer tensors, promotion with numbers, logical operations, any/all and
+/// reordering against PyTorch: the values (exact for int64), the dtype, and PyTorch's refusals as errors.
+@Suite("Tensor semantics follow PyTorch")
+struct SemanticsTests {
+    @Test("the fixture file loads and every case has a Gradus call")
+    func coverage() {
+        #expect(semanticCases.count >= 50)
+        let names = Set(semanticCases.map(\.name))
+        #expect(names.subtracting(semanticTable.keys).isEmpty, "cases without a Gradus call: \(names.subtracting(semanticTable.keys))")
+        #expect(Set(semanticTable.keys).subtracting(names).isEmpty, "calls without a case: \(Set(semanticTable.keys).subtracting(names))")
+    }
+
+    @Test("result, dtype or refusal", arguments: semanticCases)
+    func semantics(_ c: SemanticCase) throws {
+        let op = try #require(semanticTable[c.name], "no Gradus call for \(c.name)")
+        let inputs = c.inputs.map { $0.tensor() }
+        let result = Result { try GradusError.catching { op(inputs) } }
+        if c.error {
+            guard case .failure(let e) = result else {
+                Issue.record("\(c.name): PyTorch refuses (\(c.message ?? "")), Gradus gave a result")
+                return
+            }
+            #expect(e is GradusError, "\(c.name): \(e)")
+            return
+        }
+        let out = try result.get()
+        let expected = try #require(c.output)
+        #expect(out.dtype.rawValue == c.dtype, "\(c.name): dtype \(out.dtype), PyTorch's is \(c.dtype ?? "?")")
+        #expect(out.shape == expected.shape, "\(c.name): shape \(out.shape), expected \(expected.shape)")
+        // Int64 values compare as Doubles on both sides (the fixture's JSON numbers are Doubles).
+        let m = mismatch(out.to(.float64), expected.tensor(.float64), rtol: 1e-6, atol: 0)
+        #expect(m == nil, "\(c.name): \(m ?? "")")
+    }
+}
