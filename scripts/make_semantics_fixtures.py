@@ -96,6 +96,62 @@ case("repeat_zero_count", lambda a: a.repeat(0, 2), i64([1, 2, 3]))
 case("repeat_negative", lambda a: a.repeat(-1), i64([1, 2]))
 case("repeat_too_few_counts", lambda a: a.repeat(2), i64([[1, 2]]))
 
+# Reductions of empty tensors and of int64 tensors.
+E = torch.zeros(0, 3)
+case("sum_empty", lambda a: a.sum(), E)
+case("mean_empty", lambda a: a.mean(), E)
+case("prod_empty", lambda a: a.prod(), E)
+case("amax_empty", lambda a: a.amax(), E)
+case("amax_empty_axis0", lambda a: a.amax(0), E)
+case("amax_empty_axis1", lambda a: a.amax(1), E)
+case("argmax_empty", lambda a: a.argmax(), E)
+case("max_empty", lambda a: a.max(), E)
+case("logsumexp_empty", lambda a: a.logsumexp(0), E)
+case("softmax_empty", lambda a: a.softmax(0), E)
+case("var_one", lambda a: a.var(), f32([2.0]))
+case("std_one", lambda a: a.std(), f32([2.0]))
+case("var_empty_axis", lambda a: a.var(0), E)
+case("std_empty", lambda a: a.std(), E)
+case("norm_empty", lambda a: a.norm(), E)
+case("cumsum_empty", lambda a: a.cumsum(0), E)
+case("sort_empty", lambda a: a.sort(0).values, E)
+case("topk_zero", lambda a: a.topk(0).values, f32([1.0, 2.0]))
+case("topk_too_many", lambda a: a.topk(3).values, f32([1.0, 2.0]))
+case("sum_int", lambda a: a.sum(), i64([1, 2, 3]))
+# mean of an int64 tensor is left out: PyTorch refuses it, Gradus (which has no bool dtype) gives the
+# float32 fraction that `(predicted .== labels).mean()` is written for (documented at `mean`).
+case("prod_int", lambda a: a.prod(), i64([2, 3]))
+case("cumsum_int", lambda a: a.cumsum(0), i64([1, 2]))
+case("cumprod_int", lambda a: a.cumprod(0), i64([2, 3]))
+case("amax_int", lambda a: a.amax(1), i64([[1, 5], [7, 2]]))
+case("var_int", lambda a: a.var(), i64([1, 2]))
+case("argmax_ties", lambda a: a.argmax(), f32([1.0, 3.0, 3.0]))
+case("argmin_ties", lambda a: a.argmin(), f32([1.0, 0.0, 0.0]))
+
+# Promotion: rank-0 tensors, integer tensors in floating-point functions, mixed operands.
+case("int_plus_f64_scalar_tensor", torch.add, i64([1, 2]), torch.tensor(0.5, dtype=torch.float64))
+case("f32_plus_f64_scalar_tensor", torch.add, f32([1.0, 2.0]), torch.tensor(0.5, dtype=torch.float64))
+case("int_div_int", torch.div, i64([7, -7]), i64([2, 2]))
+case("int_lt_float", torch.lt, i64([1, 2]), f32([1.5, 1.5]))
+case("maximum_int_float", torch.maximum, i64([1, 5]), f32([2.5, 2.5]))
+case("where_int_float", lambda c, a, b: torch.where(c != 0, a, b), i64([1, 0]), i64([1, 2]), f32([0.5, 0.5]))
+case("exp_int", torch.exp, i64([0, 1]))
+case("log_int", torch.log, i64([1, 4]))
+case("sqrt_int", torch.sqrt, i64([4, 9]))
+case("sin_int", torch.sin, i64([0, 1]))
+case("tanh_int", torch.tanh, i64([0, 1]))
+case("sigmoid_int", torch.sigmoid, i64([0, 2]))
+case("softmax_int", lambda a: a.softmax(0), i64([1, 2]))
+case("relu_int", torch.relu, i64([-1, 2]))
+case("abs_int", torch.abs, i64([-3, 3]))
+case("neg_int_min", torch.neg, i64([I64_MIN]))
+case("mul_int_overflow", lambda a: a * 4, i64([2 ** 62]))
+case("clamp_int_float_bounds", lambda a: a.clamp(0.5, 2.5), i64([1, 5]))
+case("clamp_int_int_bounds", lambda a: a.clamp(0, 2), i64([-1, 1, 5]))
+case("pow_int_negative_scalar", lambda a: a.pow(-1), i64([2]))
+case("pow_int_scalar", lambda a: a.pow(3), i64([2, -3]))
+case("pow_int_float_scalar", lambda a: a.pow(0.5), i64([4, 9]))
+
 
 def dtype_name(dt):
     return {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64", torch.bool: "bool"}[dt]
@@ -118,7 +174,7 @@ for name, fn, inputs in CASES:
     c = {"name": name, "inputs": [enc(t) for t in inputs]}
     try:
         y = fn(*inputs)
-    except (RuntimeError, NotImplementedError, ZeroDivisionError) as e:
+    except (RuntimeError, NotImplementedError, ZeroDivisionError, IndexError) as e:
         c["error"] = True
         c["message"] = str(e).splitlines()[0][:200]
         out_cases.append(c)

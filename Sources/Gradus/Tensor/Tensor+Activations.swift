@@ -15,7 +15,8 @@ extension Tensor {
     /// let h = (x.matmul(w) + b).relu()
     /// ```
     public func relu() -> Tensor {
-        checked {
+        if dtype == .int64 { return clamp(min: 0 as Int64) }   // as PyTorch: int64 stays int64
+        return checked {
             try requireFloat("relu")
             let out = Tensor(uninitializedShape: shape, dtype: dtype)
             if dtype == .float32 {

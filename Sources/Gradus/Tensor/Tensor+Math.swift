@@ -30,8 +30,11 @@ extension Tensor {
     /// ```swift
     /// let y = x.exp()
     /// ```
+    ///
+    /// An int64 tensor gives float32, as in PyTorch.
     public func exp() -> Tensor {
-        checked {
+        if dtype == .int64 { return to(.float32).exp() }   // as PyTorch: integers in float32
+        return checked {
             let out = try map("exp", { Float.exp($0) }, { Double.exp($0) })
             record("exp", output: out, inputs: [self]) { g, y in [g * y] }
             return out
@@ -39,8 +42,11 @@ extension Tensor {
     }
 
     /// Natural logarithm.
+    ///
+    /// An int64 tensor gives float32, as in PyTorch.
     public func log() -> Tensor {
-        checked {
+        if dtype == .int64 { return to(.float32).log() }   // as PyTorch: integers in float32
+        return checked {
             let out = try map("log", { Float.log($0) }, { Double.log($0) })
             record("log", output: out, inputs: [self]) { g, _ in [g / self] }
             return out
@@ -48,8 +54,11 @@ extension Tensor {
     }
 
     /// log(1 + x), accurate for small x.
+    ///
+    /// An int64 tensor gives float32, as in PyTorch.
     public func log1p() -> Tensor {
-        checked {
+        if dtype == .int64 { return to(.float32).log1p() }   // as PyTorch: integers in float32
+        return checked {
             let out = try map("log1p", { Float.log1p($0) }, { Double.log1p($0) })
             record("log1p", output: out, inputs: [self]) { g, _ in [g / (self + 1)] }
             return out
@@ -57,8 +66,11 @@ extension Tensor {
     }
 
     /// Square root.
+    ///
+    /// An int64 tensor gives float32, as in PyTorch.
     public func sqrt() -> Tensor {
-        checked {
+        if dtype == .int64 { return to(.float32).sqrt() }   // as PyTorch: integers in float32
+        return checked {
             let out = try map("sqrt", { Float.sqrt($0) }, { Double.sqrt($0) })
             record("sqrt", output: out, inputs: [self]) { g, y in [g / (y * 2)] }
             return out
@@ -82,7 +94,8 @@ extension Tensor {
     /// let cube = x.pow(3)
     /// ```
     public func pow(_ p: Double) -> Tensor {
-        checked {
+        if dtype == .int64 { return to(.float32).pow(p) }   // as PyTorch: a floating-point exponent gives float32
+        return checked {
             let out: Tensor
             let f = Float(p)
             switch p {
@@ -99,6 +112,25 @@ extension Tensor {
                 if p == 0 { return [g * 0] }
                 return [g * p * self.pow(p - 1)]
             }
+            return out
+        }
+    }
+
+    /// xᵖ for an integer exponent: an int64 tensor stays int64 (exact, wrapping around on overflow), and
+    /// a negative exponent of an int64 tensor is an error, as in PyTorch; a floating-point tensor is
+    /// ``pow(_:)-(Double)``.
+    ///
+    /// ```swift
+    /// Tensor(labels: [2, -3]).pow(3)   // [8, -27], int64
+    /// ```
+    public func pow<S: BinaryInteger>(_ p: S) -> Tensor {
+        if dtype.isFloatingPoint { return pow(Double(p)) }
+        return checked {
+            try require(p >= 0, "pow: an int64 tensor to a negative integer power (\(p)) is not allowed, as in PyTorch; "
+                        + "convert it with to(.float32) first", .invalidArgument)
+            let e = Int64(clamping: p)
+            let out = Tensor(uninitializedShape: shape, dtype: .int64)
+            try Tensor.mapKernel(pointer(Int64.self), out.pointer(Int64.self), count) { Tensor.powInt64($0, e) }
             return out
         }
     }
@@ -186,8 +218,11 @@ extension Tensor {
     }
 
     /// Sine.
+    ///
+    /// An int64 tensor gives float32, as in PyTorch.
     public func sin() -> Tensor {
-        checked {
+        if dtype == .int64 { return to(.float32).sin() }   // as PyTorch: integers in float32
+        return checked {
             let out = try map("sin", { Float.sin($0) }, { Double.sin($0) })
             record("sin", output: out, inputs: [self]) { g, _ in [g * self.cos()] }
             return out
@@ -195,8 +230,11 @@ extension Tensor {
     }
 
     /// Cosine.
+    ///
+    /// An int64 tensor gives float32, as in PyTorch.
     public func cos() -> Tensor {
-        checked {
+        if dtype == .int64 { return to(.float32).cos() }   // as PyTorch: integers in float32
+        return checked {
             let out = try map("cos", { Float.cos($0) }, { Double.cos($0) })
             record("cos", output: out, inputs: [self]) { g, _ in [-g * self.sin()] }
             return out
@@ -204,8 +242,11 @@ extension Tensor {
     }
 
     /// The Gauss error function.
+    ///
+    /// An int64 tensor gives float32, as in PyTorch.
     public func erf() -> Tensor {
-        checked {
+        if dtype == .int64 { return to(.float32).erf() }   // as PyTorch: integers in float32
+        return checked {
             let out = try map("erf", { Float.erf($0) }, { Double.erf($0) })
             record("erf", output: out, inputs: [self]) { g, _ in
                 [g * (self.square() * -1).exp() * (2 / Double.pi.squareRoot())]
@@ -215,8 +256,11 @@ extension Tensor {
     }
 
     /// Hyperbolic tangent. Float32 runs CGradusMath's vectorized loop (within 2 ulp of libm's tanhf).
+    ///
+    /// An int64 tensor gives float32, as in PyTorch.
     public func tanh() -> Tensor {
-        checked {
+        if dtype == .int64 { return to(.float32).tanh() }   // as PyTorch: integers in float32
+        return checked {
             let out = dtype == .float32
                 ? vectorizedFloat32(gradus_tanh_f32)
                 : try map("tanh", { Float.tanh($0) }, { Double.tanh($0) })
@@ -227,8 +271,11 @@ extension Tensor {
 
     /// The logistic function 1 / (1 + e⁻ˣ), computed without overflow. Float32 runs CGradusMath's
     /// vectorized loop (an exp within 1 ulp of libm's expf).
+    ///
+    /// An int64 tensor gives float32, as in PyTorch.
     public func sigmoid() -> Tensor {
-        checked {
+        if dtype == .int64 { return to(.float32).sigmoid() }   // as PyTorch: integers in float32
+        return checked {
             let out = dtype == .float32
                 ? vectorizedFloat32(gradus_sigmoid_f32)
                 : try map("sigmoid",
@@ -246,6 +293,26 @@ extension Tensor {
         return out
     }
 
+    /// Elements clamped to integer bounds [`min`, `max`]: an int64 tensor stays int64, as in PyTorch
+    /// (with floating-point bounds it becomes float32); a floating-point tensor is clamped as by
+    /// ``clamp(min:max:)-(Double?,Double?)``.
+    ///
+    /// ```swift
+    /// Tensor(labels: [-1, 1, 5]).clamp(min: 0, max: 2)   // [0, 1, 2], int64
+    /// ```
+    public func clamp<S: BinaryInteger>(min lo: S?, max hi: S? = nil) -> Tensor {
+        if dtype.isFloatingPoint { return clamp(min: lo.map(Double.init), max: hi.map(Double.init)) }
+        return checked {
+            let l = lo.map { Int64(clamping: $0) } ?? .min, h = hi.map { Int64(clamping: $0) } ?? .max
+            let out = Tensor(uninitializedShape: shape, dtype: .int64)
+            try Tensor.mapKernel(pointer(Int64.self), out.pointer(Int64.self), count) { Swift.min(Swift.max($0, l), h) }
+            return out
+        }
+    }
+
+    /// Elements clamped to integer bounds, only an upper one given.
+    public func clamp<S: BinaryInteger>(max hi: S) -> Tensor { clamp(min: nil as S?, max: hi) }
+
     /// Elements clamped to [`min`, `max`]; either bound may be omitted. The gradient passes strictly
     /// inside the given bounds (`min < x < max`): at exactly a bound, beyond it and at NaN it is 0, as in
     /// PyTorch 2.x.
@@ -254,7 +321,8 @@ extension Tensor {
     /// let p = probabilities.clamp(min: 1e-7, max: 1 - 1e-7)
     /// ```
     public func clamp(min lo: Double? = nil, max hi: Double? = nil) -> Tensor {
-        checked {
+        if dtype == .int64 { return to(.float32).clamp(min: lo, max: hi) }   // as PyTorch: float bounds give float32
+        return checked {
             let l = lo ?? -.infinity, h = hi ?? .infinity
             let lf = Float(l), hf = Float(h)
             let out = try map("clamp", { Swift.min(Swift.max($0, lf), hf) }, { Swift.min(Swift.max($0, l), h) })

@@ -161,7 +161,8 @@ extension Tensor {
     }
 
     /// The variance over `axes` (all when nil): the mean squared deviation, divided by n − 1 when
-    /// `unbiased` (Bessel's correction, PyTorch's default) and by n otherwise.
+    /// `unbiased` (Bessel's correction, PyTorch's default) and by n otherwise. Floating-point tensors only, as in
+    /// PyTorch.
     ///
     /// ```swift
     /// let v = x.variance(axes: [0], unbiased: false)
@@ -169,6 +170,8 @@ extension Tensor {
     public func variance(axes: [Int]? = nil, unbiased: Bool = true, keepDims: Bool = false) -> Tensor {
         checked {
             let ax = try normalizedAxes(axes, op: "var")
+            try require(dtype.isFloatingPoint, "var: needs a floating-point tensor, got \(dtype) (PyTorch refuses integer "
+                        + "tensors too); convert with to(.float32)", .dtypeMismatch)
             let n = ax.reduce(1) { $0 * shape[$1] }
             let divisor = Double(Swift.max(0, n - (unbiased ? 1 : 0)))
             let out = GradMode.noGrad {
@@ -199,6 +202,8 @@ extension Tensor {
     public func logsumexp(axes: [Int]?, keepDims: Bool = false) -> Tensor {
         checked {
             let ax = try normalizedAxes(axes, op: "logsumexp")
+            // Over an empty dimension the sum is 0 and the result -inf, as in PyTorch (no maximum to subtract).
+            if ax.contains(where: { shape[$0] == 0 }) { return exp().sum(axes: ax, keepDims: keepDims).log() }
             let m = try GradMode.noGrad {
                 try detach().amax(axes: ax, keepDims: true).map("logsumexp", { $0.isFinite ? $0 : 0 }, { $0.isFinite ? $0 : 0 })
             }
