@@ -45,9 +45,10 @@ B = f32([1.0, NAN, NAN, -INF, INF, INF, 2.0, 3.0, INF])
 CASES = []
 
 
-def case(name, fn, *inputs, const=()):
-    """Adds a case: `fn` applied to `inputs`; inputs whose index is in `const` get no gradient."""
-    CASES.append((name, fn, inputs, set(const)))
+def case(name, fn, *inputs, const=(), upstream=None):
+    """Adds a case: `fn` applied to `inputs`; inputs whose index is in `const` get no gradient;
+    `upstream` replaces the random upstream gradient (to send an infinite one back)."""
+    CASES.append((name, fn, inputs, set(const), upstream))
 
 
 # Elementwise functions of one input.
@@ -180,6 +181,16 @@ case("l1_inf", lambda x, t: F.l1_loss(x, t, reduction="none"), f32([INF, 1.0, NA
 case("bce_with_logits_inf", lambda x, t: F.binary_cross_entropy_with_logits(x, t, reduction="none"),
      f32([INF, -INF, INF, -INF, NAN]), f32([1.0, 0.0, 0.0, 1.0, 1.0]), const=[1])
 
+# Infinite upstream gradients: the losing side of maximum/minimum and the other elements of max() get an
+# exact 0 (PyTorch fills with zeros rather than multiplying by a 0/1 mask, which would give NaN).
+case("maximum_infinite_upstream", torch.maximum, f32([1.0, 3.0, 2.0]), f32([2.0, 1.0, 2.0]),
+     upstream=f32([INF, -INF, INF]))
+case("minimum_infinite_upstream", torch.minimum, f32([1.0, 3.0, 2.0]), f32([2.0, 1.0, 2.0]),
+     upstream=f32([INF, -INF, INF]))
+case("max_all_infinite_upstream", lambda x: x.max(), f32([1.0, 3.0, 2.0]), upstream=torch.tensor(INF))
+# The standard deviation of equal elements is 0 and its gradient 0, not g / 0.
+case("std_constant_rows", lambda x: x.std(1), f32([[2.0, 2.0, 2.0], [1.0, 2.0, 4.0]]))
+case("std_all_constant", lambda x: x.std(), f32([5.0, 5.0]))
 
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
@@ -196,10 +207,12 @@ def enc(t):
 
 
 out_cases = []
-for name, fn, inputs, const in CASES:
+for name, fn, inputs, const, fixed_upstream in CASES:
     ins = [t.clone().requires_grad_(t.is_floating_point() and i not in const) for i, t in enumerate(inputs)]
     y = fn(*ins)
     up = torch.randn(y.shape, generator=gen, dtype=torch.float64).float()
+    if fixed_upstream is not None:
+        up = fixed_upstream
     differentiable = y.requires_grad
     if differentiable:
         (y * up).sum().backward()

@@ -91,6 +91,9 @@ case("roll_two_axes", lambda a: a.roll((1, 1), (0, 1)), i64([[1, 2], [3, 4]]))
 case("roll_huge_shift", lambda a: a.roll(2 ** 62 + 1, 0), i64([1, 2, 3]))
 case("roll_shifts_without_axes", lambda a: a.roll((1, 1)), i64([1, 2, 3]))
 case("roll_empty", lambda a: a.roll(3, 0), torch.zeros(0, 2))
+case("roll_scalar_with_axis", lambda a: a.roll(1, 0), torch.tensor(5))
+case("roll_scalar_flat", lambda a: a.roll(1), torch.tensor(5))
+case("int_remainder_empty_output", torch.remainder, i64([]), i64([0]))
 case("int_repeat", lambda a: a.repeat(2, 2), i64([1, 2, 3]))
 case("repeat_zero_count", lambda a: a.repeat(0, 2), i64([1, 2, 3]))
 case("repeat_negative", lambda a: a.repeat(-1), i64([1, 2]))
@@ -152,6 +155,50 @@ case("pow_int_negative_scalar", lambda a: a.pow(-1), i64([2]))
 case("pow_int_scalar", lambda a: a.pow(3), i64([2, -3]))
 case("pow_int_float_scalar", lambda a: a.pow(0.5), i64([4, 9]))
 
+# Shapes, joins and indexing.
+case("squeeze_not_one", lambda a: a.squeeze(0), torch.zeros(2, 3))
+case("cat_legacy_empty", lambda a, b: torch.cat([a, b]), torch.zeros(0), torch.ones(2, 3))
+case("cat_empty_rows", lambda a, b: torch.cat([a, b]), torch.zeros(0, 3), torch.ones(2, 3))
+case("stack_mismatch", lambda a, b: torch.stack([a, b]), torch.zeros(2), torch.zeros(3))
+case("split_zero", lambda a: a.split(0)[0], torch.arange(4))
+case("chunk_zero", lambda a: a.chunk(0)[0], torch.arange(4))
+case("select_negative", lambda a: a.select(1, -1), torch.arange(6).reshape(2, 3))
+case("slice_past_end", lambda a: a[4:9], torch.arange(6))
+case("gather_negative", lambda a, i: a.gather(0, i), torch.arange(4.0), i64([-1]))
+case("index_select_negative", lambda a, i: a.index_select(0, i), torch.arange(4.0), i64([-1]))
+case("transpose_negative", lambda a: a.transpose(-1, 0), torch.arange(24.0).reshape(2, 3, 4))
+case("topk_ties", lambda a: a.topk(2).indices, f32([1.0, 1.0, 1.0]))
+case("sort_stable_descending", lambda a: a.sort(descending=True, stable=True).indices, f32([1.0, 2.0, 1.0, 2.0]))
+case("one_hot_negative", lambda a: torch.nn.functional.one_hot(a, 3), i64([-1]))
+case("matmul_vector_vector", torch.matmul, f32([1.0, 2.0]), f32([3.0, 4.0]))
+case("matmul_vector_matrix", torch.matmul, f32([1.0, 2.0]), torch.arange(6.0).reshape(2, 3))
+case("matmul_batch_broadcast", torch.matmul, torch.arange(24.0).reshape(2, 1, 3, 4), torch.arange(40.0).reshape(5, 4, 2))
+case("matmul_int", torch.matmul, i64([[1, 2]]), i64([[3], [4]]))
+
+# Losses over empty batches or ignored targets (NaN: a mean over nothing), and layers at their edges.
+F = torch.nn.functional
+case("cross_entropy_all_ignored", F.cross_entropy, f32([[1.0, 2.0, 3.0], [0.5, 0.0, 1.0]]), i64([-100, -100]))
+case("cross_entropy_empty_batch", F.cross_entropy, torch.zeros(0, 3), i64([]))
+case("mse_empty", F.mse_loss, torch.zeros(0), torch.zeros(0))
+case("nll_some_ignored", F.nll_loss, f32([[-1.0, -2.0, -0.5], [-0.1, -3.0, -2.0]]), i64([1, -100]))
+case("cross_entropy_smoothing_ignored", lambda x, t: F.cross_entropy(x, t, label_smoothing=0.1),
+     f32([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]]), i64([2, -100]))
+case("batch_norm_train_one_value", lambda x: F.batch_norm(x, None, None, training=True), f32([[1.0, 2.0, 3.0]]))
+case("batch_norm_train_one_sample_spatial", lambda x: F.batch_norm(x, None, None, training=True),
+     torch.arange(12.0).reshape(1, 3, 2, 2))
+case("max_pool_ceil", lambda x: F.max_pool2d(x, 3, 2, ceil_mode=True), torch.arange(16.0).reshape(1, 1, 4, 4))
+case("max_pool_ceil_last_window_in_padding", lambda x: F.max_pool2d(x, 2, 2, padding=1, ceil_mode=True),
+     torch.arange(25.0).reshape(1, 1, 5, 5))
+case("avg_pool_ceil_padding", lambda x: F.avg_pool2d(x, 3, 2, padding=1, ceil_mode=True), torch.arange(16.0).reshape(1, 1, 4, 4))
+case("avg_pool_ceil_padding_not_counted", lambda x: F.avg_pool2d(x, 3, 2, padding=1, ceil_mode=True, count_include_pad=False),
+     torch.arange(16.0).reshape(1, 1, 4, 4))
+case("adaptive_avg_pool_5_to_3", lambda x: F.adaptive_avg_pool2d(x, 3), torch.arange(25.0).reshape(1, 1, 5, 5))
+case("conv_same_even_kernel", lambda x, w: F.conv2d(x, w, padding="same"), torch.arange(16.0).reshape(1, 1, 4, 4),
+     torch.ones(1, 1, 2, 2))
+case("layer_norm_constant_row", lambda x: F.layer_norm(x, (3,)), f32([[1.0, 1.0, 1.0]]))
+case("group_norm_groups_not_dividing", lambda x: F.group_norm(x, 3), torch.zeros(1, 4, 2))
+case("linear_int", F.linear, i64([[1, 2]]), i64([[1, 1]]))
+
 
 def dtype_name(dt):
     return {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64", torch.bool: "bool"}[dt]
@@ -174,7 +221,7 @@ for name, fn, inputs in CASES:
     c = {"name": name, "inputs": [enc(t) for t in inputs]}
     try:
         y = fn(*inputs)
-    except (RuntimeError, NotImplementedError, ZeroDivisionError, IndexError) as e:
+    except (RuntimeError, NotImplementedError, ZeroDivisionError, IndexError, ValueError) as e:
         c["error"] = True
         c["message"] = str(e).splitlines()[0][:200]
         out_cases.append(c)

@@ -19,7 +19,8 @@ extension Tensor {
             // recorded ops, each allocating), which is most of a small regression step.
             try require(dtype == target.dtype && dtype.isFloatingPoint,
                     "mseLoss: dtypes \(dtype) and \(target.dtype) must be the same floating-point type", .dtypeMismatch)
-            let scale = reduction == .mean ? 1 / Double(Swift.max(count, 1)) : 1
+            // The mean of no element is NaN, as in PyTorch (0 · NaN).
+            let scale = reduction == .mean ? (count == 0 ? Double.nan : 1 / Double(count)) : 1
             let out = Tensor(uninitializedShape: [], dtype: dtype)
             func forward<T: TensorFloat>(_: T.Type) {
                 let a = pointer(T.self), b = target.pointer(T.self)

@@ -192,8 +192,10 @@ extension Tensor {
             let (x, y) = Tensor.promoted(self, other)
             let out = try x.zipElements(y, "minimum", MinimumOp.self)
             record("minimum", output: out, inputs: [x, y]) { g, _ in
-                let tie = x.eq(y) * 0.5
-                return [g * (1 - (x.gt(y) + tie)), g * (1 - (x.lt(y) + tie))]
+                // PyTorch: where(x == y, g/2, g), filled with 0 where the input is strictly the larger
+                // (exact zeros, also for an infinite g).
+                let split = Tensor.where(x.eq(y), g * 0.5, g)
+                return [split.maskedWhere(x.gt(y), 0), split.maskedWhere(x.lt(y), 0)]
             }
             return out
         }
@@ -207,8 +209,9 @@ extension Tensor {
             let (x, y) = Tensor.promoted(self, other)
             let out = try x.zipElements(y, "maximum", MaximumOp.self)
             record("maximum", output: out, inputs: [x, y]) { g, _ in
-                let tie = x.eq(y) * 0.5
-                return [g * (1 - (x.lt(y) + tie)), g * (1 - (x.gt(y) + tie))]
+                // PyTorch: where(x == y, g/2, g), filled with 0 where the input is strictly the smaller.
+                let split = Tensor.where(x.eq(y), g * 0.5, g)
+                return [split.maskedWhere(x.lt(y), 0), split.maskedWhere(x.gt(y), 0)]
             }
             return out
         }

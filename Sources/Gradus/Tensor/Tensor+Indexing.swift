@@ -5,7 +5,8 @@ extension Tensor {
     /// Tensors joined along `axis`; all other dimensions must match.
     ///
     /// - Parameters:
-    ///   - tensors: at least one tensor, all of the same rank and dtype.
+    ///   - tensors: at least one tensor, all of the same rank; their dtypes are promoted to a common one, and
+    ///     1-D tensors without elements are skipped, as in PyTorch.
     ///   - axis: the dimension to join along.
     ///
     /// ```swift
@@ -14,11 +15,17 @@ extension Tensor {
     public static func concatenate(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
         checked {
             try require(!tensors.isEmpty, "concatenate: needs at least one tensor")
+            // PyTorch's rules: 1-D tensors without elements are skipped (they join anything), and the
+            // others are promoted to their common dtype (the conversions are recorded).
+            let nonEmpty = tensors.filter { !($0.rank == 1 && $0.count == 0) }
+            let joined = nonEmpty.isEmpty ? [tensors[0]] : nonEmpty
+            let type = joined.dropFirst().reduce(joined[0].dtype) { DType.promoted($0, $1.dtype) }
+            let tensors = joined.map { $0.dtype == type ? $0 : $0.to(type) }
             let first = tensors[0]
             let a = try first.axis(axis, op: "concatenate")
             for t in tensors {
-                try require(t.rank == first.rank && t.dtype == first.dtype,
-                             "concatenate: shapes \(first.shape) (\(first.dtype)) and \(t.shape) (\(t.dtype)) differ in rank or dtype", .dtypeMismatch)
+                try require(t.rank == first.rank,
+                             "concatenate: shapes \(first.shape) and \(t.shape) differ in rank", .shapeMismatch)
                 for d in 0..<first.rank where d != a {
                     try require(t.shape[d] == first.shape[d],
                                  "concatenate: shapes \(first.shape) and \(t.shape) differ outside axis \(a)", .shapeMismatch)
@@ -26,7 +33,7 @@ extension Tensor {
             }
             var outShape = first.shape
             outShape[a] = tensors.reduce(0) { $0 + $1.shape[a] }
-            let out = Tensor(uninitializedShape: outShape, dtype: first.dtype)
+            let out = try Tensor(checkedShape: outShape, dtype: first.dtype, op: "concatenate")
             let outer = first.shape[..<a].reduce(1, *)
             let inner = first.shape[(a + 1)...].reduce(1, *)
             let es = first.dtype.byteSize

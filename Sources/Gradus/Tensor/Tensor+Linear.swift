@@ -20,6 +20,15 @@ extension Tensor {
                          "linear: input shape \(input.shape) does not match weight shape \(weight.shape) (expects [..., \(weight.shape.count == 2 ? weight.shape[1] : -1)])", .shapeMismatch)
             try require(input.dtype == weight.dtype, "linear: input dtype \(input.dtype) differs from weight dtype \(weight.dtype)", .dtypeMismatch)
             let outFeatures = weight.shape[0], inFeatures = weight.shape[1]
+            if input.dtype == .int64 {
+                // Integer layers (PyTorch computes them exactly): the integer product, then the bias.
+                let product = input.matmul(weight.transpose(0, 1))
+                guard let bias else { return product }
+                try require(bias.shape == [outFeatures] && bias.dtype == .int64,
+                            "linear: bias shape \(bias.shape) (\(bias.dtype)) must be [\(outFeatures)] (int64) for weight shape \(weight.shape)",
+                            .shapeMismatch)
+                return product + bias
+            }
             // Strided inputs are copied once, recorded, so that backward reshapes the copy for free.
             let input = input.isContiguous ? input : input.contiguous()
             let weight = weight.isBLASReadable ? weight : weight.contiguous()
@@ -33,7 +42,8 @@ extension Tensor {
             // The kernels read the bias as `outFeatures` contiguous values: a strided view is copied (recorded).
             let bias = requestedBias.isContiguous ? requestedBias : requestedBias.contiguous()
             let rows = input.shape.dropLast().reduce(1, *)   // not count / inFeatures, which is 0 when inFeatures is
-            let out = Tensor(uninitializedShape: Array(input.shape.dropLast()) + [outFeatures], dtype: input.dtype)
+            // Checked: rows × outFeatures can be far more than both inputs hold ([2^20, 1] by [2^20, 1]).
+            let out = try Tensor(checkedShape: Array(input.shape.dropLast()) + [outFeatures], dtype: input.dtype, op: "linear")
             // A weight that is a transposed view goes to BLAS as it is stored, with the flag flipped.
             let (w, wTransposed) = weight.blasOperand(transposed: true)
             if let pair = roundedPair(input, w, m: rows, n: outFeatures, k: inFeatures, rounding: nil) {

@@ -39,6 +39,7 @@ extension Tensor {
     static func matmulCore(_ a: Tensor, _ b: Tensor, transA: Bool, transB: Bool,
                            rounding: BFloat16Copies? = nil) throws -> Tensor {
         try require(a.rank >= 2 && b.rank >= 2, "matmul: shapes \(a.shape) and \(b.shape) need 2 or more dimensions", .shapeMismatch)
+        if a.dtype == .int64 && b.dtype == .int64 { return try integerProduct(a, b, transA: transA, transB: transB) }
         try require(a.dtype == b.dtype && a.dtype.isFloatingPoint,
                      "matmul: dtypes \(a.dtype) and \(b.dtype) must be the same floating-point type", .dtypeMismatch)
         let k = transA ? a.shape[a.rank - 2] : a.shape[a.rank - 1]
@@ -49,6 +50,33 @@ extension Tensor {
         let a = a.isBLASReadable ? a : a.contiguous(), b = b.isBLASReadable ? b : b.contiguous()
         let out = try matmulValues(a.blasOperand(transposed: transA), b.blasOperand(transposed: transB), rounding: rounding)
         record("matmul", output: out, inputs: [a, b]) { g, _ in try matmulGradients(g, a, b, transA: transA, transB: transB) }
+        return out
+    }
+
+    /// op(a) · op(b) of two int64 tensors (rank ≥ 2, broadcast batch dimensions), exact and wrapping around
+    /// on overflow as PyTorch's integer products do; not differentiable. A plain loop: BLAS has no
+    /// integer product, and integer products are for indices and counts, not for speed.
+    private static func integerProduct(_ a: Tensor, _ b: Tensor, transA: Bool, transB: Bool) throws -> Tensor {
+        let a = transA ? a.transpose(-1, -2) : a, b = transB ? b.transpose(-1, -2) : b
+        let (m, k) = (a.shape[a.rank - 2], a.shape[a.rank - 1])
+        let (kb, n) = (b.shape[b.rank - 2], b.shape[b.rank - 1])
+        try require(k == kb, "matmul: shapes \(a.shape) and \(b.shape) do not match (inner sizes \(k) and \(kb))", .shapeMismatch)
+        let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
+        let batch = try Broadcast.shape(batchA, batchB, op: "matmul")
+        let out = try Tensor(checkedShape: batch + [m, n], dtype: .int64, op: "matmul")
+        let ea = try a.detach().expand(batch + [m, k]).materialized(op: "matmul")
+        let eb = try b.detach().expand(batch + [k, n]).materialized(op: "matmul")
+        let (pa, pb, po) = (ea.pointer(Int64.self), eb.pointer(Int64.self), out.pointer(Int64.self))
+        po.initialize(repeating: 0, count: out.count)
+        for i in 0..<(m == 0 || n == 0 ? 0 : out.count / (m * n)) {
+            let (x, y, z) = (pa + i * m * k, pb + i * k * n, po + i * m * n)
+            for r in 0..<m {
+                for p in 0..<k {
+                    let v = x[r * k + p]
+                    for c in 0..<n { z[r * n + c] = z[r * n + c] &+ v &* y[p * n + c] }
+                }
+            }
+        }
         return out
     }
 

@@ -146,12 +146,13 @@ extension Tensor {
             let x = dtype.isFloatingPoint ? self : to(.float32)
             let out = try x.map("reciprocal", { 1 / $0 }, { 1 / $0 })
             // From the output, as PyTorch: −g·y².
-            x.record("reciprocal", output: out, inputs: [x]) { g, y in [-g * y * y] }
+            x.record("reciprocal", output: out, inputs: [x]) { g, y in [-g * (y * y)] }
             return out
         }
     }
 
-    /// 1 / √x (PyTorch's `torch.rsqrt`): NaN for negative x, +inf at 0; an int64 tensor gives float32.
+    /// 1 / √x (PyTorch's `torch.rsqrt`): NaN for negative x, +inf at 0 and -inf at -0; an int64 tensor
+    /// gives float32.
     /// The gradient is −g·y³/2 for the result y, as in PyTorch.
     ///
     /// ```swift
@@ -162,7 +163,7 @@ extension Tensor {
             let x = dtype.isFloatingPoint ? self : to(.float32)
             let out = try x.map("rsqrt", { 1 / Float.sqrt($0) }, { 1 / Double.sqrt($0) })
             // From the output, as PyTorch: −g·y³/2 (NaN for x = −inf, where y is NaN).
-            x.record("rsqrt", output: out, inputs: [x]) { g, y in [g * y * y * y * -0.5] }
+            x.record("rsqrt", output: out, inputs: [x]) { g, y in [(g * -0.5) * (y * y * y)] }
             return out
         }
     }

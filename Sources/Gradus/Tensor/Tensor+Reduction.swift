@@ -42,7 +42,9 @@ extension Tensor {
                 for a in ax.reversed() { result = try result.sumKernel(axis: a) }
             }
             let finalShape = reducedShape(ax, keepDims: keepDims)
-            let out = result === self ? result.detach() : result
+            // Nothing reduced (rank 0, or no axes): a copy, since the result below is built on a storage
+            // from its start, and a view's elements may sit elsewhere in it (an offset, strides).
+            let out = result === self ? GradMode.noGrad { detach().clone() } : result
             let shaped = Tensor(shape: finalShape, dtype: dtype, storage: out.storage)
             let kept = keepDimsShape(ax), inputShape = shape
             record("sum", output: shaped, inputs: [self]) { g, _ in [g.reshape(kept).expand(inputShape)] }
@@ -128,14 +130,21 @@ extension Tensor {
     private func extremumOver(_ axes: [Int]?, _ keepDims: Bool, largest: Bool, nanTakesGradient: Bool = false) throws -> Tensor {
         let op = largest ? "amax" : "amin"
         let ax = try normalizedAxes(axes, op: op)
-        var r = detach()
+        // With no axis to reduce, a copy (see `sum(axes:keepDims:)`: a view may not start its storage).
+        var r = ax.isEmpty ? GradMode.noGrad { detach().clone() } : detach()
         for a in ax.reversed() { r = try r.extremumKernel(axis: a, largest: largest).values }
         let kept = keepDimsShape(ax)
         let out = Tensor(shape: reducedShape(ax, keepDims: keepDims), dtype: dtype, storage: r.storage)
         record(op, output: out, inputs: [self]) { g, y in
             let yk = y.reshape(kept)
             var mask = self.eq(yk)
-            if nanTakesGradient { mask = Tensor.where(yk.ne(yk), self.ne(self), mask) }
+            if nanTakesGradient {
+                // PyTorch's evenly_distribute_backward: g / count at the maximum's positions (the NaN
+                // ones for a NaN result), exactly 0 elsewhere even for an infinite g.
+                mask = Tensor.where(yk.ne(yk), self.ne(self), mask)
+                let share = g.reshape(kept) / mask.sum(axes: ax, keepDims: true)
+                return [Tensor.where(mask, share, Tensor.zeros([], dtype: share.dtype))]
+            }
             return [g.reshape(kept) * mask / mask.sum(axes: ax, keepDims: true)]
         }
         return out
@@ -190,8 +199,24 @@ extension Tensor {
     }
 
     /// The standard deviation over `axes`: the square root of ``variance(axes:unbiased:keepDims:)``.
+    /// Where it is 0 (all elements equal) its gradient is 0, as in PyTorch (not g / 0).
     public func std(axes: [Int]? = nil, unbiased: Bool = true, keepDims: Bool = false) -> Tensor {
-        variance(axes: axes, unbiased: unbiased, keepDims: keepDims).sqrt()
+        checked {
+            let ax = try normalizedAxes(axes, op: "std")
+            try require(dtype.isFloatingPoint, "std: needs a floating-point tensor, got \(dtype) (PyTorch refuses integer "
+                        + "tensors too); convert with to(.float32)", .dtypeMismatch)
+            let n = ax.reduce(1) { $0 * shape[$1] }
+            let divisor = Double(Swift.max(0, n - (unbiased ? 1 : 0)))
+            let out = GradMode.noGrad { detach().variance(axes: ax, unbiased: unbiased, keepDims: keepDims).sqrt() }
+            let kept = keepDimsShape(ax)
+            // PyTorch's std_backward: var_backward of g / (2·std), with 0 where std is 0.
+            record("std", output: out, inputs: [self]) { g, y in
+                let zero = Tensor.zeros([], dtype: g.dtype)
+                let gv = Tensor.where(y.eq(0.0), zero, g / (y * 2)).reshape(kept)
+                return [gv * (self - self.mean(axes: ax, keepDims: true)) * (2 / divisor)]
+            }
+            return out
+        }
     }
 
     /// log Σ exp(x) over `axes`, computed stably by subtracting the maximum first.

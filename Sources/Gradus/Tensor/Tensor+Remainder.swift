@@ -48,17 +48,29 @@ extension Tensor {
 
     /// ``remainder(_:)`` by a number; an int64 tensor stays int64 with an integer and becomes float32
     /// with a floating-point number, as in PyTorch.
-    public func remainder<S: BinaryInteger>(_ s: S) -> Tensor { remainder(scalarTensor(ScalarOperand(s))) }
+    public func remainder<S: BinaryInteger>(_ s: S) -> Tensor {
+        checked { try divisionWithIntegerQuotient(try scalarTensor(ScalarOperand(s), op: "remainder"), .remainder) }
+    }
     /// ``remainder(_:)`` by a number.
-    public func remainder<S: BinaryFloatingPoint>(_ s: S) -> Tensor { remainder(scalarTensor(ScalarOperand(s))) }
+    public func remainder<S: BinaryFloatingPoint>(_ s: S) -> Tensor {
+        checked { try divisionWithIntegerQuotient(try scalarTensor(ScalarOperand(s), op: "remainder"), .remainder) }
+    }
     /// ``fmod(_:)`` by a number.
-    public func fmod<S: BinaryInteger>(_ s: S) -> Tensor { fmod(scalarTensor(ScalarOperand(s))) }
+    public func fmod<S: BinaryInteger>(_ s: S) -> Tensor {
+        checked { try divisionWithIntegerQuotient(try scalarTensor(ScalarOperand(s), op: "fmod"), .fmod) }
+    }
     /// ``fmod(_:)`` by a number.
-    public func fmod<S: BinaryFloatingPoint>(_ s: S) -> Tensor { fmod(scalarTensor(ScalarOperand(s))) }
+    public func fmod<S: BinaryFloatingPoint>(_ s: S) -> Tensor {
+        checked { try divisionWithIntegerQuotient(try scalarTensor(ScalarOperand(s), op: "fmod"), .fmod) }
+    }
     /// ``floorDivide(_:)`` by a number.
-    public func floorDivide<S: BinaryInteger>(_ s: S) -> Tensor { floorDivide(scalarTensor(ScalarOperand(s))) }
+    public func floorDivide<S: BinaryInteger>(_ s: S) -> Tensor {
+        checked { try divisionWithIntegerQuotient(try scalarTensor(ScalarOperand(s), op: "floorDivide"), .floorDivide) }
+    }
     /// ``floorDivide(_:)`` by a number.
-    public func floorDivide<S: BinaryFloatingPoint>(_ s: S) -> Tensor { floorDivide(scalarTensor(ScalarOperand(s))) }
+    public func floorDivide<S: BinaryFloatingPoint>(_ s: S) -> Tensor {
+        checked { try divisionWithIntegerQuotient(try scalarTensor(ScalarOperand(s), op: "floorDivide"), .floorDivide) }
+    }
 
     /// ``remainder(_:)``: the sign of the divisor, as Python's `%` and PyTorch's `%`.
     public static func % (a: Tensor, b: Tensor) -> Tensor { a.remainder(b) }
@@ -69,9 +81,14 @@ extension Tensor {
 
     /// A rank-0 tensor holding `s` in the dtype of `self ⊕ s` (see ``ScalarOperand``), so that the tensor
     /// forms' promotion keeps this tensor's dtype as PyTorch does for a Python number.
-    private func scalarTensor(_ s: ScalarOperand) -> Tensor {
+    private func scalarTensor(_ s: ScalarOperand, op: String) throws -> Tensor {
         let type = resultType(with: s)
-        if type == .int64, let i = s.integer { return Tensor(shape: [], integers: [Int(i)]) }
+        if type == .int64 {
+            guard let i = s.integer else {
+                throw GradusError(.invalidArgument, "\(op): the integer \(s.double) does not fit in an int64 tensor's type")
+            }
+            return Tensor(shape: [], integers: [Int(i)])
+        }
         return Tensor.full([], value: s.double, dtype: type)
     }
 
@@ -84,8 +101,8 @@ extension Tensor {
         let out = try Tensor(checkedShape: outShape, dtype: x.dtype, op: op)
         switch x.dtype {
         case .int64:
-            try require(!y.containsZero(), "\(op): division by zero in an int64 divisor (PyTorch: ZeroDivisionError)",
-                        .invalidArgument)
+            try require(out.count == 0 || !y.containsZero(),
+                        "\(op): division by zero in an int64 divisor (PyTorch: ZeroDivisionError)", .invalidArgument)
             switch rule {
             case .remainder: try Tensor.zipKernel(x, y, out) { (a: Int64, b: Int64) -> Int64 in Tensor.integerRemainder(a, b) }
             case .fmod: try Tensor.zipKernel(x, y, out) { (a: Int64, b: Int64) -> Int64 in a.remainderReportingOverflow(dividingBy: b).partialValue }
@@ -123,7 +140,8 @@ extension Tensor {
         return r != 0 && (r < 0) != (b < 0) ? r &+ b : r
     }
 
-    /// floor(a / b); `Int64.min / -1` wraps around to `Int64.min`, as in PyTorch.
+    /// floor(a / b); `Int64.min / -1` wraps around to `Int64.min` (PyTorch's CPU kernel stops the process
+    /// there with SIGFPE, pytorch/pytorch#127804).
     @inline(__always)
     static func integerFloorQuotient(_ a: Int64, _ b: Int64) -> Int64 {
         let q = a.dividedReportingOverflow(by: b).partialValue

@@ -41,8 +41,8 @@ extension Tensor {
             try require(shifts.count == axes.count, "roll: \(shifts.count) shifts for \(axes.count) axes", .invalidArgument)
             var out = self
             for (shift, axis) in zip(shifts, axes) {
-                let a = try self.axis(axis, op: "roll", scalarAxis: true)
-                let n = rank == 0 ? 1 : shape[a]
+                let a = try self.axis(axis, op: "roll")   // rank 0 has no axis (PyTorch: IndexError)
+                let n = shape[a]
                 guard n > 1 else { continue }
                 let s = ((shift % n) + n) % n
                 guard s != 0 else { continue }
@@ -53,8 +53,7 @@ extension Tensor {
         }
     }
 
-    /// This tensor repeated `counts[i]` times along each dimension (PyTorch's `Tensor.repeat`, NumPy's
-    /// `tile`). With more counts than dimensions, the tensor is first seen with leading dimensions of
+    /// This tensor repeated `counts[i]` times along each dimension (PyTorch's `Tensor.repeat`). With more counts than dimensions, the tensor is first seen with leading dimensions of
     /// size 1. The gradient of each element is the sum over its copies.
     ///
     /// - Parameter counts: one count per dimension (at least `rank` of them), each ≥ 0.
@@ -80,7 +79,8 @@ extension Tensor {
             _ = try Tensor.elementCount(outShape, op: "repeat")
             // [1, d0, 1, d1, …] expanded to [c0, d0, c1, d1, …] (a view), then copied into the output shape.
             let copies = reshape(interleaved).expand(expanded)
-            let out = try copies.materialized(op: "repeat")
+            // Always a new buffer, as in PyTorch (all counts 1 leave a contiguous view of the input).
+            let out = copies.isContiguous ? copies.clone() : try copies.materialized(op: "repeat")
             return out.reshape(outShape)
         }
     }

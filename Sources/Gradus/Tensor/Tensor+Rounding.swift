@@ -1,7 +1,7 @@
 // Rounding to integers: floor, ceil, trunc, round (half to even, optionally to a number of decimals) and
 // the fractional part. As in PyTorch, the rounding functions have a gradient of zero (their result of a
 // tensor that requires gradients requires them too), integer tensors come back unchanged (a copy), and
-// NaN and infinities stay what they are.
+// the rounding functions keep NaN and infinities (the fractional part of ±inf is NaN).
 
 extension Tensor {
     /// The largest integer not greater than each element (PyTorch's `torch.floor`).

@@ -34,7 +34,12 @@ extension Tensor {
     /// ```
     public func contiguous() -> Tensor {
         if isContiguous { return self }
-        return checked { try materialized(op: "contiguous") }
+        // Always a real copy (internal callers hand it to kernels): a view is at most the machine's
+        // memory (`expand` checks), so the allocation below is of a size the system can have.
+        let out = Tensor(uninitializedShape: shape, dtype: dtype)
+        copyElements(into: out.rawPointer)
+        record("contiguous", output: out, inputs: [self]) { g, _ in [g] }
+        return out
     }
 
     /// ``contiguous()`` for operations that copy a view: the copy is allocated through the checked path,

@@ -72,14 +72,29 @@ public final class TensorStorage: @unchecked Sendable {
         pointer = raw
     }
 
-    /// The machine's physical memory in bytes (`Int.max` when the system does not say): no buffer larger
-    /// than this can ever be filled.
+    /// The machine's memory in bytes, RAM and swap together (`Int.max` when the system does not say): no
+    /// buffer larger than this can ever be filled.
     static let physicalMemoryBytes: Int = {
         let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
         guard pages > 0, size > 0 else { return Int.max }
-        let (bytes, overflow) = pages.multipliedReportingOverflow(by: size)
-        return overflow ? Int.max : bytes
+        let (ram, overflow) = pages.multipliedReportingOverflow(by: size)
+        guard !overflow else { return Int.max }
+        return ram.addingReportingOverflow(swapBytes()).overflow ? Int.max : ram + swapBytes()
     }()
+
+    /// The swap space in bytes, from the `SwapTotal:` line of /proc/meminfo (0 when it cannot be read).
+    private static func swapBytes() -> Int {
+        guard let file = fopen("/proc/meminfo", "r") else { return 0 }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(cString: line)
+            guard text.hasPrefix("SwapTotal:") else { continue }
+            let kilobytes = text.dropFirst("SwapTotal:".count).split(separator: " ").first.flatMap { Int($0) } ?? 0
+            return kilobytes > 0 && kilobytes < Int.max / 1024 ? kilobytes * 1024 : 0
+        }
+        return 0
+    }
 
     /// Allocates a buffer of `byteCount` bytes set to zero.
     public convenience init(zeroedByteCount byteCount: Int) {
