@@ -37,7 +37,7 @@ struct ScheduleCase: Decodable, Sendable, CustomTestStringConvertible {
 }
 
 @Test func scheduleFixturesLoad() {
-    #expect(ScheduleCase.all.count >= 14)
+    #expect(ScheduleCase.all.count >= 23)
 }
 
 @Test(arguments: ScheduleCase.all)
@@ -81,6 +81,35 @@ func scheduleMatchesPyTorch(_ c: ScheduleCase) {
             cooldown: Int(o["cooldown"]?.number ?? 0), minLRs: o["minLR"]?.list ?? [0, 0])
         let metrics = c.metrics!
         stepper = { k in s.step(metrics[k]) }
+    case "ConstantLR":
+        let s = ConstantLR(optimizer, factor: o["factor"]!.number, totalIters: Int(o["totalIters"]!.number))
+        stepper = { _ in s.step() }
+    case "PolynomialLR":
+        let s = PolynomialLR(optimizer, totalIters: Int(o["totalIters"]!.number), power: o["power"]!.number)
+        stepper = { _ in s.step() }
+    case "LambdaLR" where o["lambda"]?.text == "pow0.9":
+        let s = LambdaLR(optimizer) { Foundation.pow(0.9, Double($0)) }
+        stepper = { _ in s.step() }
+    case "LambdaLR":
+        let s = LambdaLR(optimizer, lrLambdas: [{ 1 / Double($0 + 1) }, { Foundation.pow(0.95, Double($0)) }])
+        stepper = { _ in s.step() }
+    case "MultiplicativeLR":
+        let s = MultiplicativeLR(optimizer) { $0 % 2 == 1 ? 0.9 : 0.8 }
+        stepper = { _ in s.step() }
+    case "CosineAnnealingWarmRestarts":
+        let s = CosineAnnealingWarmRestarts(optimizer, t0: Int(o["t0"]!.number), tMult: Int(o["tMult"]!.number),
+                                            etaMin: o["etaMin"]!.number)
+        stepper = { _ in s.step() }
+    case "SequentialLR" where o["sequence"]?.text == "linear-cosine":
+        let warmup = LinearLR(optimizer, startFactor: 0.1, totalIters: 3)
+        let decay = CosineAnnealingLR(optimizer, tMax: 10)
+        let s = SequentialLR(optimizer, schedulers: [warmup, decay], milestones: [3])
+        stepper = { _ in s.step() }
+    case "SequentialLR":
+        let s = SequentialLR(optimizer, schedulers: [ConstantLR(optimizer, factor: 0.5, totalIters: 2),
+                                                     ExponentialLR(optimizer, gamma: 0.9),
+                                                     StepLR(optimizer, stepSize: 2, gamma: 0.5)], milestones: [2, 6])
+        stepper = { _ in s.step() }
     default:
         Issue.record("unknown schedule \(c.schedule)")
         return
@@ -107,4 +136,45 @@ func scheduleMatchesPyTorch(_ c: ScheduleCase) {
     #expect(abs(optimizer.learningRate) < 1e-15)
     #expect(schedule.lastEpoch == 10)
     #expect(schedule.learningRates(atEpoch: 5)[0] == 0.005)
+}
+
+@Test func newSchedulesRefuseBadSettingsAndSurviveExtremeEpochs() throws {
+    let optimizer = SGD([Tensor([0.0]).requiringGrad()], lr: 0.1)
+    let other = SGD([Tensor([0.0]).requiringGrad()], lr: 0.1)
+    func message(_ body: () -> Void) -> String? {
+        do { try GradusError.catching { body() }; return nil } catch { return "\(error)" }
+    }
+    #expect(message { _ = ConstantLR(optimizer, factor: 1.5) }?.contains("factor") == true)
+    #expect(message { _ = PolynomialLR(optimizer, totalIters: 0) }?.contains("totalIters") == true)
+    #expect(message { _ = PolynomialLR(optimizer, power: .nan) }?.contains("power") == true)
+    #expect(message { _ = CosineAnnealingWarmRestarts(optimizer, t0: 0) }?.contains("t0") == true)
+    #expect(message { _ = CosineAnnealingWarmRestarts(optimizer, t0: 2, tMult: 0) }?.contains("tMult") == true)
+    #expect(message { _ = LambdaLR(optimizer, lrLambdas: []) }?.contains("groups") == true)
+    #expect(message { _ = SequentialLR(optimizer, schedulers: [], milestones: []) }?.contains("at least one") == true)
+    #expect(message {
+        _ = SequentialLR(optimizer, schedulers: [ConstantLR(other)], milestones: [])
+    }?.contains("optimizer") == true)
+    #expect(message {
+        _ = SequentialLR(optimizer, schedulers: [ConstantLR(optimizer), ConstantLR(optimizer)], milestones: [3, 4])
+    }?.contains("milestones") == true)
+    #expect(message {
+        _ = SequentialLR(optimizer, schedulers: [ConstantLR(optimizer), ConstantLR(optimizer), ConstantLR(optimizer)],
+                         milestones: [4, 3])
+    }?.contains("increasing") == true)
+    // Extreme epochs compute without trapping or looping for long.
+    let restarts = CosineAnnealingWarmRestarts(optimizer, t0: 3, tMult: 2, etaMin: 0.001)
+    for epoch in [Int.max, Int.max - 1, 1 << 62] {
+        let rate = restarts.learningRates(atEpoch: epoch)[0]
+        #expect(rate >= 0.001 - 1e-12 && rate <= 0.1 + 1e-12)
+    }
+    #expect(PolynomialLR(optimizer, totalIters: 3).learningRates(atEpoch: Int.max) == [0])
+    #expect(ConstantLR(optimizer, factor: 0.5, totalIters: 2).learningRates(atEpoch: Int.max) == [0.1])
+}
+
+@Test func aSecondScheduleStartsFromTheInitialRatesAsInPyTorch() {
+    let optimizer = SGD([Tensor([0.0]).requiringGrad()], lr: 0.1)
+    let warmup = LinearLR(optimizer, startFactor: 0.1, totalIters: 3)
+    #expect(abs(optimizer.learningRate - 0.01) < 1e-15)
+    let decay = CosineAnnealingLR(optimizer, tMax: 10)   // PyTorch's initial_lr: 0.1, not the 0.01 warm-up rate
+    #expect(warmup.baseLearningRates == [0.1] && decay.baseLearningRates == [0.1])
 }

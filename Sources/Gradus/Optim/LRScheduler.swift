@@ -4,7 +4,9 @@
 ///
 /// Schedules are computed in closed form from the initial rates, the form that PyTorch's chainable
 /// updates produce when one schedule drives the optimizer. Building a schedule sets the rates of
-/// epoch 0.
+/// epoch 0. The initial rates are those the optimizer had when its first schedule was built (PyTorch's
+/// `initial_lr`), so a second schedule on the same optimizer — the decay after a warm-up, for
+/// ``SequentialLR`` — starts from them too, not from the rate the first one set.
 ///
 /// ```swift
 /// let optimizer = SGD(parameters, lr: 0.1)
@@ -24,7 +26,10 @@ public class LRScheduler: @unchecked Sendable {
 
     init(_ optimizer: Optimizer, baseLearningRates: [Double]? = nil) {
         self.optimizer = optimizer
-        let rates = baseLearningRates ?? optimizer.learningRates
+        if optimizer.initialLearningRates?.count != optimizer.parameterGroups.count {
+            optimizer.initialLearningRates = optimizer.learningRates
+        }
+        let rates = baseLearningRates ?? optimizer.initialLearningRates ?? optimizer.learningRates
         self.baseLearningRates = validSetting(rates.count == optimizer.parameterGroups.count,
                                               "LRScheduler: \(rates.count) learning rates for \(optimizer.parameterGroups.count) parameter groups")
             ? rates : optimizer.learningRates
