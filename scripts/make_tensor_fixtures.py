@@ -224,6 +224,22 @@ case("roll_flat", lambda a: a.roll(3), rn(3, 4))
 case("repeat", lambda a: a.repeat(2, 1, 3), rn(3, 4))
 case("repeat_zero", lambda a: a.repeat(1, 0), rn(3, 4))
 
+# More activations (hardtanh to PReLU). Inputs away from the corners at ±3, 0, 6 and the bounds.
+inputs_gen = torch.Generator().manual_seed(2612)
+def spread(*shape):
+    return away_from_integers(*shape) * 1.7
+case("hardtanh", lambda a: F.hardtanh(a, -1.5, 2.0), spread(3, 4))
+case("relu6", lambda a: F.relu6(a * 2), spread(3, 4))
+case("hardsigmoid", lambda a: F.hardsigmoid(a), spread(3, 4))
+case("hardswish", lambda a: F.hardswish(a), spread(3, 4))
+case("mish", lambda a: F.mish(a), spread(3, 4))
+case("selu", lambda a: F.selu(a), spread(3, 4))
+case("celu", lambda a: F.celu(a, alpha=0.5), spread(3, 4))
+case("logsigmoid", lambda a: F.logsigmoid(a), spread(3, 4))
+case("softsign", lambda a: F.softsign(a), spread(3, 4))
+case("prelu_channels", lambda a, w: F.prelu(a, w), spread(2, 3, 4), pos(3) * 0.3)
+case("prelu_shared", lambda a, w: F.prelu(a, w), spread(2, 3), pos(1) * 0.3)
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}

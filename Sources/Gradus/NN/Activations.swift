@@ -165,3 +165,157 @@ public final class LogSoftmax: Module, Layer {
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
     public override var extraDescription: String { "axis: \(axis)" }
 }
+
+/// x clamped to [`minValue`, `maxValue`] (PyTorch's `nn.Hardtanh`).
+///
+/// ```swift
+/// let act = Hardtanh(minValue: -2, maxValue: 2)
+/// ```
+public final class Hardtanh: Module, Layer {
+    /// The lower bound.
+    public let minValue: Double
+    /// The upper bound.
+    public let maxValue: Double
+    /// A hardtanh layer (default bounds -1 and 1; `minValue` must not exceed `maxValue`).
+    public init(minValue: Double = -1, maxValue: Double = 1) {
+        let valid = validSetting(minValue <= maxValue, "Hardtanh: minValue \(minValue) is above maxValue \(maxValue)")
+        self.minValue = valid ? minValue : -1
+        self.maxValue = valid ? maxValue : 1
+        super.init()
+    }
+    /// Applies hardtanh elementwise.
+    public func callAsFunction(_ input: Tensor) -> Tensor { input.hardtanh(minValue: minValue, maxValue: maxValue) }
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+    public override var extraDescription: String { "minValue: \(minValue), maxValue: \(maxValue)" }
+}
+
+/// min(max(x, 0), 6) (PyTorch's `nn.ReLU6`).
+///
+/// ```swift
+/// let block = Sequential { Conv2d(16, 32, kernelSize: 3, padding: 1); ReLU6() }
+/// ```
+public final class ReLU6: Module, Layer {
+    /// A ReLU6 layer.
+    public override init() { super.init() }
+    /// Applies relu6 elementwise.
+    public func callAsFunction(_ input: Tensor) -> Tensor { input.relu6() }
+}
+
+/// relu6(x + 3) / 6 (PyTorch's `nn.Hardsigmoid`).
+///
+/// ```swift
+/// let gate = Hardsigmoid()
+/// ```
+public final class Hardsigmoid: Module, Layer {
+    /// A hardsigmoid layer.
+    public override init() { super.init() }
+    /// Applies hardsigmoid elementwise.
+    public func callAsFunction(_ input: Tensor) -> Tensor { input.hardsigmoid() }
+}
+
+/// x · relu6(x + 3) / 6 (PyTorch's `nn.Hardswish`).
+///
+/// ```swift
+/// let act = Hardswish()
+/// ```
+public final class Hardswish: Module, Layer {
+    /// A hardswish layer.
+    public override init() { super.init() }
+    /// Applies hardswish elementwise.
+    public func callAsFunction(_ input: Tensor) -> Tensor { input.hardswish() }
+}
+
+/// x · tanh(softplus(x)) (PyTorch's `nn.Mish`).
+///
+/// ```swift
+/// let act = Mish()
+/// ```
+public final class Mish: Module, Layer {
+    /// A mish layer.
+    public override init() { super.init() }
+    /// Applies mish elementwise.
+    public func callAsFunction(_ input: Tensor) -> Tensor { input.mish() }
+}
+
+/// The scaled exponential linear unit (PyTorch's `nn.SELU`).
+///
+/// ```swift
+/// let act = SELU()
+/// ```
+public final class SELU: Module, Layer {
+    /// A SELU layer.
+    public override init() { super.init() }
+    /// Applies SELU elementwise.
+    public func callAsFunction(_ input: Tensor) -> Tensor { input.selu() }
+}
+
+/// max(0, x) + min(0, α(e^(x/α) − 1)) (PyTorch's `nn.CELU`).
+///
+/// ```swift
+/// let act = CELU(alpha: 0.5)
+/// ```
+public final class CELU: Module, Layer {
+    /// α.
+    public let alpha: Double
+    /// A CELU layer (default alpha 1; alpha must not be 0).
+    public init(alpha: Double = 1) {
+        self.alpha = validSetting(alpha != 0, "CELU: alpha must not be 0") ? alpha : 1
+        super.init()
+    }
+    /// Applies CELU elementwise.
+    public func callAsFunction(_ input: Tensor) -> Tensor { input.celu(alpha: alpha) }
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+    public override var extraDescription: String { "alpha: \(alpha)" }
+}
+
+/// log σ(x) (PyTorch's `nn.LogSigmoid`).
+///
+/// ```swift
+/// let act = LogSigmoid()
+/// ```
+public final class LogSigmoid: Module, Layer {
+    /// A log-sigmoid layer.
+    public override init() { super.init() }
+    /// Applies log-sigmoid elementwise.
+    public func callAsFunction(_ input: Tensor) -> Tensor { input.logSigmoid() }
+}
+
+/// x / (1 + |x|) (PyTorch's `nn.Softsign`).
+///
+/// ```swift
+/// let act = Softsign()
+/// ```
+public final class Softsign: Module, Layer {
+    /// A softsign layer.
+    public override init() { super.init() }
+    /// Applies softsign elementwise.
+    public func callAsFunction(_ input: Tensor) -> Tensor { input.softsign() }
+}
+
+/// x for x > 0, a·x otherwise, with a learned slope `a` — one for all channels or one per channel
+/// (dimension 1 of the input) (PyTorch's `nn.PReLU`).
+///
+/// ```swift
+/// let act = PReLU(numParameters: 16)   // one slope per channel of a [N, 16, H, W] input
+/// ```
+public final class PReLU: Module, Layer {
+    /// The slopes for negative inputs, `[numParameters]`.
+    @Parameter public var weight: Tensor
+
+    /// A PReLU layer.
+    /// - Parameters:
+    ///   - numParameters: 1 (one slope shared by all channels) or the number of channels.
+    ///   - initial: the slopes' starting value (default 0.25).
+    public init(numParameters: Int = 1, initial: Double = 0.25) {
+        let count = validSetting(numParameters >= 1 && numParameters <= Int(Int32.max),
+                                 "PReLU: numParameters must lie in 1...\(Int32.max), got \(numParameters)") ? numParameters : 1
+        weight = Tensor.full([count], value: initial).requiringGrad()
+        super.init()
+    }
+
+    /// Applies PReLU: `x > 0 ? x : a·x` (see ``Functional/prelu(_:weight:)``).
+    public func callAsFunction(_ input: Tensor) -> Tensor { Functional.prelu(input, weight: weight) }
+
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+    public override var extraDescription: String { "numParameters: \(weight.count)" }
+}
