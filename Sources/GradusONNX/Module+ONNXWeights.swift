@@ -55,6 +55,11 @@ extension Module {
         var state: [String: Tensor] = [:]
         for (path, module) in namedModules() {
             if let layer = module as? RecurrentLayer { try ONNXWeights.recurrent(layer, at: path, initializers, into: &state) }
+            // PRelu's slopes are stored shaped to broadcast over channels ([C, 1, 1], by Gradus and PyTorch).
+            let slopes = path.isEmpty ? "weight" : path + ".weight"
+            if let layer = module as? PReLU, let t = initializers[slopes], t.count == layer.weight.count, t.rank >= 1 {
+                state[slopes] = t.reshape([t.count])
+            }
         }
         let current = stateDict()
         for name in current.keys where state[name] == nil {

@@ -118,6 +118,18 @@ enum ONNXModelZoo {
             }, perturb: &g)
         },
         ONNXCase(name: "gelu", shapes: ["b1": [1, 6], "b7": [7, 6]]) { g in geluModel(&g) },
+        ONNXCase(name: "activations_more", shapes: ["b1": [1, 6], "b7": [7, 6]]) { g in moreActivationsModel(&g) },
+        ONNXCase(name: "activations_more_opset18", shapes: ["b1": [1, 6], "b7": [7, 6]], opset: 18) { g in
+            moreActivationsModel(&g)
+        },
+        ONNXCase(name: "prelu_conv", shapes: ["b1": [1, 2, 6, 5], "b7": [7, 2, 6, 5]]) { g in
+            ONNXSubject(Sequential {
+                Conv2d(2, 3, kernelSize: 3, padding: 1, generator: &g)
+                PReLU(numParameters: 3)
+                Conv2d(3, 2, kernelSize: 3, generator: &g)
+                PReLU()
+            }, perturb: &g)
+        },
         ONNXCase(name: "gelu_opset20", shapes: ["b1": [1, 6], "b7": [7, 6]], opset: 20) { g in geluModel(&g) },
         ONNXCase(name: "conv2d", shapes: ["b1": [1, 2, 9, 8], "b7": [7, 2, 9, 8]]) { g in
             ONNXSubject(Sequential {
@@ -268,6 +280,34 @@ enum ONNXModelZoo {
             try checkpointSubject(task: .regress, generator: &g)
         },
     ]
+
+    /// Every activation added after GELU, between linear layers (inputs are spread so that each one's
+    /// corners are crossed).
+    static func moreActivationsModel(_ g: inout SeededGenerator) -> ONNXSubject {
+        ONNXSubject(Sequential {
+            Linear(6, 8, generator: &g)
+            Hardtanh(minValue: -0.5, maxValue: 1.5)
+            Linear(8, 8, generator: &g)
+            ReLU6()
+            Linear(8, 8, generator: &g)
+            Hardsigmoid()
+            Linear(8, 8, generator: &g)
+            Hardswish()
+            Linear(8, 8, generator: &g)
+            Mish()
+            Linear(8, 8, generator: &g)
+            SELU()
+            Linear(8, 8, generator: &g)
+            CELU(alpha: 0.7)
+            Linear(8, 8, generator: &g)
+            LogSigmoid()
+            Linear(8, 8, generator: &g)
+            Softsign()
+            Linear(8, 8, generator: &g)
+            PReLU(numParameters: 8)
+            Linear(8, 4, generator: &g)
+        }, perturb: &g)
+    }
 
     static func geluModel(_ g: inout SeededGenerator) -> ONNXSubject {
         ONNXSubject(Sequential {

@@ -7,7 +7,8 @@ import Testing
 @Suite("ONNX weights import")
 struct ONNXWeightsTests {
     static let roundTrips = ["gradus_lenet", "batchnorm", "lstm", "lstm_bidirectional", "gru", "rnn_relu", "transformer_encoder",
-                             "transformer_norm_first_gelu", "lstm_language_model", "gpt_language_model", "conv_transpose2d", "groupnorm", "layernorm"]
+                             "transformer_norm_first_gelu", "lstm_language_model", "gpt_language_model", "conv_transpose2d", "groupnorm", "layernorm",
+                             "prelu_conv", "activations_more"]
 
     /// A zoo model exported, then read back into the same architecture built from another seed: every
     /// parameter and running statistic comes back, and so do the outputs.

@@ -98,3 +98,85 @@ enum ONNXActivation {
         return graph.node("Mul", [graph.scaled(x, by: 0.5), onePlus])
     }
 }
+
+extension Hardtanh: ONNXExportable {
+    /// Writes `Clip` to [`minValue`, `maxValue`].
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        graph.node("Clip", [input.name, graph.constant(scalar: minValue), graph.constant(scalar: maxValue)])
+    }
+}
+
+extension ReLU6: ONNXExportable {
+    /// Writes `Clip` to [0, 6].
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        graph.node("Clip", [input.name, graph.constant(scalar: 0), graph.constant(scalar: 6)])
+    }
+}
+
+extension Hardsigmoid: ONNXExportable {
+    /// Writes `HardSigmoid` with α = 1/6 and β = 1/2 (max(0, min(1, x/6 + 1/2)) = relu6(x + 3)/6).
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        graph.node("HardSigmoid", [input.name], attributes: [.float("alpha", 1.0 / 6), .float("beta", 0.5)])
+    }
+}
+
+extension Hardswish: ONNXExportable {
+    /// Writes `HardSwish` (opset 14 on).
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        graph.node("HardSwish", [input.name])
+    }
+}
+
+extension Mish: ONNXExportable {
+    /// Writes `Mish` from opset 18, `x · Tanh(Softplus(x))` before.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        if graph.opset >= 18 { return graph.node("Mish", [input.name]) }
+        return graph.node("Mul", [input.name, graph.node("Tanh", [graph.node("Softplus", [input.name])])])
+    }
+}
+
+extension SELU: ONNXExportable {
+    /// Writes `Selu` with PyTorch's α and scale (γ).
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        graph.node("Selu", [input.name], attributes: [.float("alpha", 1.6732632423543772848170429916717),
+                                                      .float("gamma", 1.0507009873554804934193349852946)])
+    }
+}
+
+extension CELU: ONNXExportable {
+    /// Writes `Celu` with `alpha`.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        graph.node("Celu", [input.name], attributes: [.float("alpha", alpha)])
+    }
+}
+
+extension LogSigmoid: ONNXExportable {
+    /// Writes `−Softplus(−x)`.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        graph.node("Neg", [graph.node("Softplus", [graph.node("Neg", [input.name])])])
+    }
+}
+
+extension Softsign: ONNXExportable {
+    /// Writes `Softsign`.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        graph.node("Softsign", [input.name])
+    }
+}
+
+extension PReLU: ONNXExportable {
+    /// Writes `PRelu` with the slopes shaped to broadcast along the channel dimension (`[C, 1, …]`, as
+    /// PyTorch's exporter writes them).
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        let slopes = weight.count
+        var shape = [slopes]
+        if slopes > 1 {
+            guard input.rank >= 1, input.shape[input.rank >= 2 ? 1 : 0] == slopes else {
+                throw graph.unsupported("PReLU with \(slopes) slopes needs \(slopes) channels in dimension 1, got \(input.shape)")
+            }
+            if input.rank >= 2 { shape += [Int](repeating: 1, count: input.rank - 2) }
+        }
+        let slope = try graph.constant(weight.detach().reshape(shape), name: "weight")
+        return graph.node("PRelu", [input.name, slope])
+    }
+}
