@@ -99,6 +99,12 @@ case("abs_at_zero", lambda x: x.abs(), f32([0.0, -0.0, 2.0, -2.0]))
 case("amax_ties", lambda x: x.amax(1), f32([[1.0, 3.0, 3.0, 2.0], [5.0, 5.0, 5.0, 5.0]]))
 case("maximum_ties", lambda a, b: torch.maximum(a, b), f32([1.0, 2.0, 3.0]), f32([1.0, 1.0, 3.0]))
 case("minimum_ties", lambda a, b: torch.minimum(a, b), f32([1.0, 2.0, 3.0]), f32([1.0, 1.0, 3.0]))
+# The corners of the piecewise-linear activations: exactly at the bounds and at ±3.
+case("hardtanh_at_bounds", lambda x: F.hardtanh(x, -1.5, 2.0), f32([-1.5, 2.0, -1.6, 2.1, 0.0, 1.9]))
+case("relu6_at_corners", lambda x: F.relu6(x), f32([0.0, 6.0, -0.0, 5.9, 6.1, 3.0]))
+case("hardsigmoid_at_corners", lambda x: F.hardsigmoid(x), f32([-3.0, 3.0, -3.1, 3.1, 0.0, 2.9]))
+case("hardswish_at_corners", lambda x: F.hardswish(x), f32([-3.0, 3.0, -3.1, 3.1, 0.0, 2.9]))
+case("prelu_at_zero", lambda x, w: F.prelu(x, w), f32([[0.0, -0.0, 1.0], [-1.0, 0.0, 2.0]]), f32([0.25]))
 
 
 def enc(t):

@@ -197,6 +197,11 @@ case("maximum_infinite_upstream", torch.maximum, f32([1.0, 3.0, 2.0]), f32([2.0,
 case("minimum_infinite_upstream", torch.minimum, f32([1.0, 3.0, 2.0]), f32([2.0, 1.0, 2.0]),
      upstream=f32([INF, -INF, INF]))
 case("max_all_infinite_upstream", lambda x: x.max(), f32([1.0, 3.0, 2.0]), upstream=torch.tensor(INF))
+case("hardtanh_infinite_upstream", F.hardtanh, f32([5.0, -5.0, 0.5]), upstream=f32([INF, -INF, 1.0]))
+case("hardswish_infinite_upstream", F.hardswish, f32([-5.0, 5.0, 1.0]), upstream=f32([INF, INF, 1.0]))
+case("hardsigmoid_infinite_upstream", F.hardsigmoid, f32([-5.0, 5.0, 1.0]), upstream=f32([INF, INF, 1.0]))
+# PReLU's slope gradient Σ x·g over x ≤ 0: an exact 0 from x = +inf.
+case("prelu", lambda x, w: F.prelu(x, w), f32([INF, -1.0, NAN, -INF, 2.0]), f32([0.25]))
 # The standard deviation of equal elements is 0 and its gradient 0, not g / 0.
 case("std_constant_rows", lambda x: x.std(1), f32([[2.0, 2.0, 2.0], [1.0, 2.0, 4.0]]))
 case("std_all_constant", lambda x: x.std(), f32([5.0, 5.0]))

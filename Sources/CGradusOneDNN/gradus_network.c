@@ -137,6 +137,8 @@ static int eltwise_kind(int activation) {
     case gradus_activation_gelu_tanh: return dnnl_eltwise_gelu_tanh;
     case gradus_activation_silu: return dnnl_eltwise_swish;
     case gradus_activation_clip: return dnnl_eltwise_clip_v2;
+    case gradus_activation_hardswish: return dnnl_eltwise_hardswish;
+    case gradus_activation_mish: return dnnl_eltwise_mish;
     default: return -1;
     }
 }

@@ -104,6 +104,44 @@ struct InferencePlanTests {
         return model
     }
 
+    @Test("the newer activations: Hardtanh, ReLU6, Hardswish and Mish fused into oneDNN's steps, the others run as the model runs them; values against Float64")
+    func newerActivations() throws {
+        func build(_ dtype: DType) -> Sequential {
+            var g = SeededGenerator(seed: 21)
+            return Sequential {
+                Conv2d(3, 8, kernelSize: 3, padding: 1, dtype: dtype, generator: &g)
+                Hardswish()
+                Conv2d(8, 8, kernelSize: 3, padding: 1, dtype: dtype, generator: &g)
+                ReLU6()
+                Conv2d(8, 8, kernelSize: 3, stride: 2, dtype: dtype, generator: &g)
+                Mish()
+                Conv2d(8, 4, kernelSize: 1, dtype: dtype, generator: &g)
+                PReLU(numParameters: 4, dtype: dtype)
+                Flatten()
+                Linear(4 * 3 * 3, 16, dtype: dtype, generator: &g)
+                Hardtanh(minValue: -0.3, maxValue: 0.4)
+                Linear(16, 8, dtype: dtype, generator: &g)
+                Hardsigmoid()
+                Linear(8, 3, dtype: dtype, generator: &g)
+                SELU()
+            }
+        }
+        let model = build(.float32), reference = build(.float64)
+        try reference.loadStateDict(model.stateDict().mapValues { $0.to(.float64) })
+        model.eval()
+        reference.eval()
+        var g = SeededGenerator(seed: 5)
+        for batch in [1, 4] {
+            let x = Tensor.uniform([batch, 3, 8, 8], generator: &g) * 6 - 3
+            let expected = reference(x.to(.float64)).to(.float32)
+            let plan = InferencePlan(model)
+            let steps = try plan.steps(forInputShape: x.shape)
+            // PReLU, Hardsigmoid and SELU have no oneDNN form: three layers run as the model runs them.
+            #expect(steps.filter { $0.contains("as the model runs it") }.count == 3, "\(steps)")
+            if let m = mismatch(try plan(x), expected, rtol: 1e-4, atol: 1e-5) { Issue.record("batch \(batch): \(m)") }
+        }
+    }
+
     @Test("a whole image model against the same model in Float64, one sample and a batch, both single-sample paths")
     func imageModelMatchesFloat64() throws {
         let model = try imageModel(.float32, seed: 3)

@@ -178,3 +178,38 @@ func scheduleMatchesPyTorch(_ c: ScheduleCase) {
     let decay = CosineAnnealingLR(optimizer, tMax: 10)   // PyTorch's initial_lr: 0.1, not the 0.01 warm-up rate
     #expect(warmup.baseLearningRates == [0.1] && decay.baseLearningRates == [0.1])
 }
+
+@Test func oneCycleInsideSequentialStillCyclesMomentum() {
+    let optimizer = SGD([Tensor([0.0]).requiringGrad()], lr: 0.1, momentum: 0.9)
+    let warmup = ConstantLR(optimizer, factor: 0.5, totalIters: 3)
+    let cycle = OneCycleLR(optimizer, maxLRs: [1.0], totalSteps: 10)
+    let schedule = SequentialLR(optimizer, schedulers: [warmup, cycle], milestones: [3])
+    for epoch in 1...8 {
+        schedule.step()
+        if epoch >= 3 {
+            #expect(optimizer.option("momentum") == cycle.momentum(atEpoch: epoch - 3), "epoch \(epoch)")
+            #expect(abs(optimizer.learningRate - cycle.learningRates(atEpoch: epoch - 3)[0]) < 1e-15)
+        }
+    }
+    // The cycle moved the momentum off its start.
+    #expect(optimizer.option("momentum") != 0.95)
+}
+
+@Test func aGroupAddedLaterGetsItsOwnInitialRateWithoutResettingTheOthers() {
+    let optimizer = SGD([Tensor([0.0]).requiringGrad()], lr: 0.1)
+    _ = LinearLR(optimizer, startFactor: 0.1, totalIters: 3)   // the first group's rate is now 0.01
+    optimizer.addParameterGroup(ParameterGroup([Tensor([0.0]).requiringGrad()], ["lr": 0.05]))
+    let decay = CosineAnnealingLR(optimizer, tMax: 10)
+    #expect(decay.baseLearningRates == [0.1, 0.05])   // PyTorch: initial_lr kept, the new group's set
+}
+
+@Test func multiplicativeRatesAreTheSameSteppedOrAskedForOutOfOrder() {
+    let optimizer = SGD([Tensor([0.0]).requiringGrad()], lr: 0.1)
+    let schedule = MultiplicativeLR(optimizer) { 1 - 0.01 * Double($0 % 7) }
+    var stepped: [Double] = []
+    for _ in 0..<40 { schedule.step(); stepped.append(optimizer.learningRate) }
+    let reference = MultiplicativeLR(SGD([Tensor([0.0]).requiringGrad()], lr: 0.1)) { 1 - 0.01 * Double($0 % 7) }
+    for epoch in [17, 3, 40, 1, 40, 25] {
+        #expect(reference.learningRates(atEpoch: epoch)[0] == stepped[epoch - 1], "epoch \(epoch)")
+    }
+}

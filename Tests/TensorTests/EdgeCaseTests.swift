@@ -26,6 +26,11 @@ let edgeTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "amax_ties": { $0[0].amax(axes: [1]) },
     "maximum_ties": { $0[0].maximum($0[1]) },
     "minimum_ties": { $0[0].minimum($0[1]) },
+    "hardtanh_at_bounds": { $0[0].hardtanh(minValue: -1.5, maxValue: 2) },
+    "relu6_at_corners": { $0[0].relu6() },
+    "hardsigmoid_at_corners": { $0[0].hardsigmoid() },
+    "hardswish_at_corners": { $0[0].hardswish() },
+    "prelu_at_zero": { Functional.prelu($0[0], weight: $0[1]) },
 ]
 
 let edgeCases: [OpCase] = (try? Fixtures.decode(OpFixtureFile.self, "tensor/edges.json").cases) ?? []

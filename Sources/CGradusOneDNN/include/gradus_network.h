@@ -26,6 +26,8 @@ enum gradus_activation {
     gradus_activation_gelu_tanh = 6,
     gradus_activation_silu = 7,        ///< x·sigmoid(x)
     gradus_activation_clip = 8,        ///< min(max(x, alpha), beta): Hardtanh, ReLU6
+    gradus_activation_hardswish = 9,   ///< x·relu6(x + 3)/6
+    gradus_activation_mish = 10,       ///< x·tanh(softplus(x))
 };
 
 /// Pooling kinds.

@@ -22,6 +22,10 @@ final class OneDNNNetwork {
             case let l as ELU: self.init(kind: gradus_activation_elu, alpha: Float(l.alpha))
             case let l as GELU: self.init(kind: l.approximate == .tanh ? gradus_activation_gelu_tanh : gradus_activation_gelu_erf)
             case is SiLU: self.init(kind: gradus_activation_silu)
+            case let l as Hardtanh: self.init(kind: gradus_activation_clip, alpha: Float(l.minValue), beta: Float(l.maxValue))
+            case is ReLU6: self.init(kind: gradus_activation_clip, alpha: 0, beta: 6)
+            case is Hardswish: self.init(kind: gradus_activation_hardswish)
+            case is Mish: self.init(kind: gradus_activation_mish)
             default: return nil
             }
         }

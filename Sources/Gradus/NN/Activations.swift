@@ -293,7 +293,7 @@ public final class Softsign: Module, Layer {
 }
 
 /// x for x > 0, a·x otherwise, with a learned slope `a` — one for all channels or one per channel
-/// (dimension 1 of the input) (PyTorch's `nn.PReLU`).
+/// (dimension 1 of an input of rank 2 or more) (PyTorch's `nn.PReLU`).
 ///
 /// ```swift
 /// let act = PReLU(numParameters: 16)   // one slope per channel of a [N, 16, H, W] input
@@ -306,10 +306,12 @@ public final class PReLU: Module, Layer {
     /// - Parameters:
     ///   - numParameters: 1 (one slope shared by all channels) or the number of channels.
     ///   - initial: the slopes' starting value (default 0.25).
-    public init(numParameters: Int = 1, initial: Double = 0.25) {
+    ///   - dtype: the slopes' floating-point dtype, that of the inputs (default float32).
+    public init(numParameters: Int = 1, initial: Double = 0.25, dtype: DType = .float32) {
         let count = validSetting(numParameters >= 1 && numParameters <= Int(Int32.max),
                                  "PReLU: numParameters must lie in 1...\(Int32.max), got \(numParameters)") ? numParameters : 1
-        weight = Tensor.full([count], value: initial).requiringGrad()
+        let type = validSetting(dtype.isFloatingPoint, "PReLU: dtype must be floating point, got \(dtype)") ? dtype : .float32
+        weight = Tensor.full([count], value: initial, dtype: type).requiringGrad()
         super.init()
     }
 

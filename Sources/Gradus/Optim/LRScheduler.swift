@@ -26,9 +26,11 @@ public class LRScheduler: @unchecked Sendable {
 
     init(_ optimizer: Optimizer, baseLearningRates: [Double]? = nil) {
         self.optimizer = optimizer
-        if optimizer.initialLearningRates?.count != optimizer.parameterGroups.count {
-            optimizer.initialLearningRates = optimizer.learningRates
-        }
+        // PyTorch's setdefault('initial_lr', lr): groups that have no initial rate yet (all of them for the
+        // first schedule, groups added since for a later one) take their current rate.
+        let known = optimizer.initialLearningRates ?? []
+        let current = optimizer.learningRates
+        if known.count < current.count { optimizer.initialLearningRates = known + current[known.count...] }
         let rates = baseLearningRates ?? optimizer.initialLearningRates ?? optimizer.learningRates
         self.baseLearningRates = validSetting(rates.count == optimizer.parameterGroups.count,
                                               "LRScheduler: \(rates.count) learning rates for \(optimizer.parameterGroups.count) parameter groups")
@@ -38,7 +40,13 @@ public class LRScheduler: @unchecked Sendable {
     /// Sets the rates of epoch 0; subclasses call it at the end of their initializers.
     func start() {
         optimizer.learningRates = learningRates(atEpoch: 0)
+        applyOptions(atEpoch: 0)
     }
+
+    /// Sets what the schedule drives besides the rates at `epoch` (OneCycleLR's momentum); nothing by
+    /// default. Called after the rates on construction and on every step, and by ``SequentialLR`` for
+    /// the schedule in charge.
+    func applyOptions(atEpoch epoch: Int) {}
 
     /// Advances one epoch (or one batch, for per-step schedules) and sets the optimizer's rates.
     ///
@@ -49,6 +57,7 @@ public class LRScheduler: @unchecked Sendable {
     public func step() {
         lastEpoch += 1
         optimizer.learningRates = learningRates(atEpoch: lastEpoch)
+        applyOptions(atEpoch: lastEpoch)
     }
 
     /// Moves to `epoch` as ``step()`` called until ``lastEpoch`` reaches it would (schedules are closed

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Multiplies the learning rate by a function of the epoch at every step (PyTorch's `MultiplicativeLR`):
 ///
 ///     η_epoch = η_(epoch−1) · λ(epoch),   η_0 = η₀
@@ -9,8 +11,9 @@
 /// ```
 public final class MultiplicativeLR: LRScheduler, @unchecked Sendable {
     private let factor: @Sendable (Int) -> Double
-    /// Products of the factors for epochs 1...n, kept as they are computed (steps go forward one at a time).
-    private var products: [Double] = [1]
+    /// The product of the factors of epochs 1...epoch for the last epoch asked for, so that stepping on
+    /// costs one factor per step.
+    private let cursor = Mutex<(epoch: Int, product: Double)>((0, 1))
 
     /// Creates the schedule.
     /// - Parameters:
@@ -22,16 +25,17 @@ public final class MultiplicativeLR: LRScheduler, @unchecked Sendable {
         start()
     }
 
-    /// The learning rate of each group at `epoch` (the product of `epoch` factors: time grows with it; the
-    /// products of the first 2^16 epochs are kept).
+    /// The learning rate of each group at `epoch`: one factor more than the epoch before (stepping on),
+    /// the product from epoch 1 otherwise.
     public override func learningRates(atEpoch epoch: Int) -> [Double] {
         let epoch = Swift.max(epoch, 0)
-        while products.count <= Swift.min(epoch, 1 << 16) {
-            products.append(products[products.count - 1] * factor(products.count))
-        }
-        var product = products[Swift.min(epoch, products.count - 1)]
-        if epoch >= products.count {
-            for e in products.count...epoch { product *= factor(e) }
+        let product = cursor.withLock { c -> Double in
+            if epoch < c.epoch { c = (0, 1) }
+            while c.epoch < epoch {
+                c.epoch += 1
+                c.product *= factor(c.epoch)
+            }
+            return c.product
         }
         return baseLearningRates.map { $0 * product }
     }

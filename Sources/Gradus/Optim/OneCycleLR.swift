@@ -142,27 +142,11 @@ public final class OneCycleLR: LRScheduler, @unchecked Sendable {
         return anneal(phases[i].momentumFrom, phases[i].momentumTo, pct)
     }
 
-    /// Sets the rates and, when cycling, the momentum of epoch 0 (the maximum momentum).
-    override func start() {
-        super.start()
-        setMomentum(atEpoch: 0)
-    }
-
-    /// Advances one step and sets the optimizer's rates and, when cycling, its momentum (or β₁).
-    ///
-    /// ```swift
-    /// optimizer.step()
-    /// schedule.step()
-    /// ```
     override var finalEpoch: Int? { totalSteps }
 
-    public override func step() {
-        super.step()
-        setMomentum(atEpoch: lastEpoch)
-    }
-
-    /// Writes the cycled momentum of `epoch` into every group.
-    private func setMomentum(atEpoch epoch: Int) {
+    /// Writes the cycled momentum (or β₁) of `epoch` into every group, after the rates, on construction
+    /// (the maximum momentum) and on every step.
+    override func applyOptions(atEpoch epoch: Int) {
         guard let key = momentumOption, let m = momentum(atEpoch: epoch) else { return }
         optimizer.setOption(key, m)
     }

@@ -27,8 +27,9 @@ public class Optimizer: @unchecked Sendable {
     let bufferNames: [String]
     /// Per group, per parameter: step count and buffers.
     var states: [[ParameterState]]
-    /// Each group's learning rate when the first schedule was built on this optimizer (PyTorch's
-    /// `initial_lr`): later schedules start from these rates, not from what an earlier schedule set.
+    /// Each group's learning rate when the first schedule was built on this optimizer, or when a
+    /// schedule was first built after the group was added (PyTorch's `initial_lr`): later schedules start
+    /// from these rates, not from what an earlier schedule set.
     var initialLearningRates: [Double]?
 
     /// Mutable state of one parameter: its step count and buffers by slot (nil until first used).

@@ -1,7 +1,9 @@
 /// Runs schedules one after another, switching at the given epochs (PyTorch's `SequentialLR`): before
 /// `milestones[0]` the first schedule drives the rates, then the second from its own epoch 0, and so on.
 /// The usual use is a warm-up followed by a decay. Every schedule starts from the optimizer's initial
-/// rates (see ``LRScheduler``); step only this one.
+/// rates (see ``LRScheduler``) in its closed form, as PyTorch computes schedules that have one; step only
+/// this one. (A ``MultiplicativeLR`` after a milestone therefore restarts from the initial rates, where
+/// PyTorch's would go on from the rate the previous schedule left.)
 ///
 /// ```swift
 /// let warmup = LinearLR(optimizer, startFactor: 0.1, totalIters: 5)
@@ -36,13 +38,25 @@ public final class SequentialLR: LRScheduler, @unchecked Sendable {
     /// The learning rate of each group at `epoch`: the rates of the schedule in charge, at the epochs
     /// since its milestone.
     public override func learningRates(atEpoch epoch: Int) -> [Double] {
-        let index = milestones.firstIndex { epoch < $0 } ?? milestones.count
-        let since = index == 0 ? epoch : epoch - milestones[index - 1]
+        let (index, since) = position(epoch)
         return schedulers[index].learningRates(atEpoch: since)
+    }
+
+    /// The schedule in charge sets what it drives besides the rates (OneCycleLR's momentum).
+    override func applyOptions(atEpoch epoch: Int) {
+        let (index, since) = position(epoch)
+        schedulers[index].applyOptions(atEpoch: since)
+    }
+
+    /// The schedule in charge at `epoch` and the epochs since its milestone.
+    private func position(_ epoch: Int) -> (index: Int, since: Int) {
+        let index = milestones.firstIndex { epoch < $0 } ?? milestones.count
+        return (index, index == 0 ? epoch : epoch - milestones[index - 1])
     }
 
     override var finalEpoch: Int? {
         guard let last = schedulers.last?.finalEpoch else { return nil }
-        return (milestones.last ?? 0) + last
+        let (end, overflow) = (milestones.last ?? 0).addingReportingOverflow(last)
+        return overflow ? nil : end
     }
 }

@@ -19,7 +19,7 @@ extension Tensor {
             // others are promoted to their common dtype (the conversions are recorded).
             let nonEmpty = tensors.filter { !($0.rank == 1 && $0.count == 0) }
             let joined = nonEmpty.isEmpty ? [tensors[0]] : nonEmpty
-            let type = joined.dropFirst().reduce(joined[0].dtype) { DType.promoted($0, $1.dtype) }
+            let type = tensors.dropFirst().reduce(tensors[0].dtype) { DType.promoted($0, $1.dtype) }
             let tensors = joined.map { $0.dtype == type ? $0 : $0.to(type) }
             let first = tensors[0]
             let a = try first.axis(axis, op: "concatenate")
@@ -32,7 +32,13 @@ extension Tensor {
                 }
             }
             var outShape = first.shape
-            outShape[a] = tensors.reduce(0) { $0 + $1.shape[a] }
+            var total = 0
+            for t in tensors {
+                let (sum, overflow) = total.addingReportingOverflow(t.shape[a])
+                try require(!overflow, "concatenate: the sizes along axis \(a) add up to more than an Int holds", .shapeMismatch)
+                total = sum
+            }
+            outShape[a] = total
             let out = try Tensor(checkedShape: outShape, dtype: first.dtype, op: "concatenate")
             let outer = first.shape[..<a].reduce(1, *)
             let inner = first.shape[(a + 1)...].reduce(1, *)

@@ -22,7 +22,9 @@ extension Tensor {
             let outFeatures = weight.shape[0], inFeatures = weight.shape[1]
             if input.dtype == .int64 {
                 // Integer layers (PyTorch computes them exactly): the integer product, then the bias.
-                let product = input.matmul(weight.transpose(0, 1))
+                // Rows flattened to one matrix (a batched product would copy the weight for each batch row).
+                let rows = input.rank == 1 ? input.reshape([1, inFeatures]) : input.reshape([-1, inFeatures])
+                let product = rows.matmul(weight.transpose(0, 1)).reshape(Array(input.shape.dropLast()) + [outFeatures])
                 guard let bias else { return product }
                 try require(bias.shape == [outFeatures] && bias.dtype == .int64,
                             "linear: bias shape \(bias.shape) (\(bias.dtype)) must be [\(outFeatures)] (int64) for weight shape \(weight.shape)",

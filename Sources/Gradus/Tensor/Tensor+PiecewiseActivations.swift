@@ -1,6 +1,6 @@
 // Piecewise-linear activations: hardtanh, relu6, hardsigmoid and hardswish (PyTorch's `F.hardtanh`,
 // `F.relu6`, `F.hardsigmoid`, `F.hardswish`), with PyTorch's gradients at the corners: hardtanh and
-// relu6 pass none at exactly a bound, hardsigmoid none at ±3, hardswish the inner slope at 3.
+// relu6 pass none at exactly a bound, hardsigmoid none at ±3, hardswish 0 at -3 and 1 at 3.
 
 extension Tensor {
     /// x clamped to [`minValue`, `maxValue`] (PyTorch's `F.hardtanh`). The gradient passes strictly
@@ -20,7 +20,9 @@ extension Tensor {
             // x < lo ? lo : (x > hi ? hi : x): NaN stays NaN.
             let out = try map("hardtanh", { $0 < lof ? lof : ($0 > hif ? hif : $0) }, { $0 < lo ? lo : ($0 > hi ? hi : $0) })
             record("hardtanh", output: out, inputs: [self]) { g, _ in
-                [g * (try self.map("hardtanh.mask", { $0 <= lof || $0 >= hif ? 0 : 1 }, { $0 <= lo || $0 >= hi ? 0 : 1 }))]
+                // Selected, not multiplied by a 0/1 mask: an exact 0 at the bounds even for an infinite g.
+                let outside = try self.map("hardtanh.outside", { $0 <= lof || $0 >= hif ? 1 : 0 }, { $0 <= lo || $0 >= hi ? 1 : 0 })
+                return [g.maskedWhere(outside, 0)]
             }
             return out
         }
@@ -43,14 +45,15 @@ extension Tensor {
         checked {
             let out = try map("hardsigmoid", { Tensor.hardsigmoidValue($0) }, { Tensor.hardsigmoidValue($0) })
             record("hardsigmoid", output: out, inputs: [self]) { g, _ in
-                [g * (try self.map("hardsigmoid.slope", { $0 > -3 && $0 < 3 ? 1 / 6 : 0 }, { $0 > -3 && $0 < 3 ? 1 / 6 : 0 }))]
+                let outside = try self.map("hardsigmoid.outside", { $0 > -3 && $0 < 3 ? 0 : 1 }, { $0 > -3 && $0 < 3 ? 0 : 1 })
+                return [(g / 6).maskedWhere(outside, 0)]
             }
             return out
         }
     }
 
-    /// x · relu6(x + 3) / 6 (PyTorch's `F.hardswish`, MobileNetV3's activation). The gradient is 0
-    /// below -3, x/3 + 1/2 from -3 to 3, and 1 above (and at NaN), as in PyTorch.
+    /// x · relu6(x + 3) / 6 (PyTorch's `F.hardswish`, MobileNetV3's activation). The gradient is 0 up
+    /// to -3, x/3 + 1/2 strictly between -3 and 3, and 1 from 3 on (and at NaN), as in PyTorch.
     ///
     /// ```swift
     /// let y = x.hardswish()
@@ -59,15 +62,14 @@ extension Tensor {
         checked {
             let out = try map("hardswish", { $0 * Tensor.hardsigmoidValue($0) }, { $0 * Tensor.hardsigmoidValue($0) })
             record("hardswish", output: out, inputs: [self]) { g, _ in
-                if GradMode.isEnabled {
-                    // Recording the backward (createGraph): differentiable in x inside (-3, 3].
-                    let inner = self / 3 + 0.5
-                    let zero = Tensor.zeros([], dtype: g.dtype), one = Tensor.ones([], dtype: g.dtype)
-                    let slope = Tensor.where(self.lt(-3.0), zero, Tensor.where(self.le(3.0), inner, one))
-                    return [g * slope]
-                }
-                return [g * (try self.map("hardswish.slope", { $0 < -3 ? 0 : ($0 <= 3 ? $0 / 3 + 0.5 : 1) },
-                                          { $0 < -3 ? 0 : ($0 <= 3 ? $0 / 3 + 0.5 : 1) }))]
+                // PyTorch's hardswish_backward (2.15): 0 up to -3, g·(x/3 + 1/2) strictly between -3 and 3,
+                // g from 3 on (and at NaN) — selected, so an infinite g gives exact zeros up to -3. The slope
+                // is differentiable (for createGraph) only strictly inside (-3, 3), as PyTorch's second
+                // derivative is.
+                let strictlyInside = self.gt(-3.0).logicalAnd(self.lt(3.0))
+                let slope = Tensor.where(strictlyInside, self / 3 + 0.5, self.detach() / 3 + 0.5)
+                let zero = Tensor.zeros([], dtype: g.dtype)
+                return [Tensor.where(self.le(-3.0), zero, Tensor.where(self.lt(3.0), g * slope, g))]
             }
             return out
         }

@@ -50,7 +50,7 @@ extension Tensor {
         return scaledExponential("celu", alpha: alpha, scale: 1, inputScale: 1 / alpha)
     }
 
-    /// PyTorch's ELU family (`elu`, `selu`, `celu`): scale·x for x > 0, scale·α·(e^(inputScale·x) − 1)
+    /// PyTorch's ELU family as `selu` and `celu` use it: scale·x for x > 0, scale·α·(e^(inputScale·x) − 1)
     /// otherwise; the backward is PyTorch's `elu_backward` (the exponential branch where x ≤ 0, scale
     /// elsewhere, NaN included).
     private func scaledExponential(_ op: String, alpha: Double, scale: Double, inputScale: Double) -> Tensor {
@@ -91,7 +91,8 @@ extension Tensor {
     /// let y = x.softsign()
     /// ```
     public func softsign() -> Tensor {
-        checked {
+        if dtype == .int64 { return to(.float32).softsign() }   // as PyTorch: integers in float32
+        return checked {
             try requireFloat("softsign")
             return self / (self.abs() + 1)
         }

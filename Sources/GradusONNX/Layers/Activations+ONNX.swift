@@ -171,10 +171,10 @@ extension PReLU: ONNXExportable {
         let slopes = weight.count
         var shape = [slopes]
         if slopes > 1 {
-            guard input.rank >= 1, input.shape[input.rank >= 2 ? 1 : 0] == slopes else {
+            guard input.rank >= 2, input.shape[1] == slopes else {
                 throw graph.unsupported("PReLU with \(slopes) slopes needs \(slopes) channels in dimension 1, got \(input.shape)")
             }
-            if input.rank >= 2 { shape += [Int](repeating: 1, count: input.rank - 2) }
+            shape += [Int](repeating: 1, count: input.rank - 2)
         }
         let slope = try graph.constant(weight.detach().reshape(shape), name: "weight")
         return graph.node("PRelu", [input.name, slope])

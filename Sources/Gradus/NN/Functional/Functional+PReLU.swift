@@ -1,6 +1,7 @@
 extension Functional {
     /// x for x > 0, a·x otherwise, with slopes `weight` (PyTorch's `F.prelu`): one slope for every
-    /// element (`weight` of one element), or one per channel along dimension 1 (dimension 0 of a vector).
+    /// element (`weight` of one element), or one per channel along dimension 1 of an input of rank 2 or
+    /// more (an input of rank 0 or 1 has one channel, as in PyTorch). Input and weight share a dtype.
     /// Gradients: to the input, g where x > 0 and a·g elsewhere; to each slope, the sum of x·g over its
     /// elements where x ≤ 0.
     ///
@@ -14,20 +15,25 @@ extension Functional {
     public static func prelu(_ input: Tensor, weight: Tensor) -> Tensor {
         checked {
             try require(weight.rank <= 1, "prelu: weight must be a vector of slopes, got shape \(weight.shape)", .shapeMismatch)
+            try require(input.dtype == weight.dtype, "prelu: input dtype \(input.dtype) and weight dtype \(weight.dtype) differ",
+                        .dtypeMismatch)
             let slopes = weight.count
             let a: Tensor
             if slopes == 1 {
                 a = weight.reshape([])
             } else {
-                let channelAxis = input.rank >= 2 ? 1 : 0
-                try require(input.rank >= 1 && input.shape[channelAxis] == slopes,
-                            "prelu: input shape \(input.shape) does not have \(slopes) channels in dimension \(channelAxis)",
+                try require(input.rank >= 2 && input.shape[1] == slopes,
+                            "prelu: \(slopes) slopes need an input with \(slopes) channels in dimension 1, got shape \(input.shape)",
                             .shapeMismatch)
                 var shape = [Int](repeating: 1, count: input.rank)
-                shape[channelAxis] = slopes
+                shape[1] = slopes
                 a = weight.reshape(shape)
             }
-            return Tensor.where(input.gt(0.0), input, input * a)
+            // The negative part as its own tensor (0 where x > 0), so that a slope's gradient Σ x·g sees an
+            // exact 0 there even for x = +inf (0·inf would be NaN).
+            let positive = input.gt(0.0)
+            let negativePart = input.maskedWhere(positive, 0)
+            return Tensor.where(positive, input, negativePart * a)
         }
     }
 }
