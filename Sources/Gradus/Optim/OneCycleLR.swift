@@ -56,7 +56,7 @@ public final class OneCycleLR: LRScheduler, @unchecked Sendable {
     /// - Parameters:
     ///   - optimizer: the optimizer to drive.
     ///   - maxLR: the peak learning rate.
-    ///   - totalSteps: the number of ``step()`` calls of the cycle.
+    ///   - totalSteps: the number of ``LRScheduler/step()`` calls of the cycle.
     ///   - pctStart: the fraction of steps spent rising (default 0.3).
     ///   - annealStrategy: `.cos` (default) or `.linear`.
     ///   - divFactor: the initial rate is maxLR / divFactor (default 25).

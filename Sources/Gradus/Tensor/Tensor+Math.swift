@@ -125,10 +125,10 @@ extension Tensor {
     /// ```
     public func pow<S: BinaryInteger>(_ p: S) -> Tensor {
         if dtype.isFloatingPoint { return pow(Double(p)) }
+        let e = Int64(clamping: p)   // no exponent beyond Int64 matters: powers of 0, ±1 and the rest wrap
         return checked {
-            try require(p >= 0, "pow: an int64 tensor to a negative integer power (\(p)) is not allowed, as in PyTorch; "
+            try require(e >= 0, "pow: an int64 tensor to a negative integer power (\(e)) is not allowed, as in PyTorch; "
                         + "convert it with to(.float32) first", .invalidArgument)
-            let e = Int64(clamping: p)
             let out = Tensor(uninitializedShape: shape, dtype: .int64)
             try Tensor.mapKernel(pointer(Int64.self), out.pointer(Int64.self), count) { Tensor.powInt64($0, e) }
             return out
@@ -302,9 +302,12 @@ extension Tensor {
     /// Tensor(labels: [-1, 1, 5]).clamp(min: 0, max: 2)   // [0, 1, 2], int64
     /// ```
     public func clamp<S: BinaryInteger>(min lo: S?, max hi: S? = nil) -> Tensor {
-        if dtype.isFloatingPoint { return clamp(min: lo.map(Double.init), max: hi.map(Double.init)) }
+        var (lower, upper): (Double?, Double?) = (nil, nil)
+        var (l, h) = (Int64.min, Int64.max)
+        if let lo { lower = Double(lo); l = Int64(clamping: lo) }
+        if let hi { upper = Double(hi); h = Int64(clamping: hi) }
+        if dtype.isFloatingPoint { return clamp(min: lower, max: upper) }
         return checked {
-            let l = lo.map { Int64(clamping: $0) } ?? .min, h = hi.map { Int64(clamping: $0) } ?? .max
             let out = Tensor(uninitializedShape: shape, dtype: .int64)
             try Tensor.mapKernel(pointer(Int64.self), out.pointer(Int64.self), count) { Swift.min(Swift.max($0, l), h) }
             return out

@@ -46,37 +46,43 @@ extension Tensor {
         checked { try divisionWithIntegerQuotient(other, .floorDivide) }
     }
 
-    /// ``remainder(_:)`` by a number; an int64 tensor stays int64 with an integer and becomes float32
+    /// `remainder(_:)` by a number; an int64 tensor stays int64 with an integer and becomes float32
     /// with a floating-point number, as in PyTorch.
     public func remainder<S: BinaryInteger>(_ s: S) -> Tensor {
-        checked { try divisionWithIntegerQuotient(try scalarTensor(ScalarOperand(s), op: "remainder"), .remainder) }
+        let operand = ScalarOperand(s)
+        return checked { try divisionWithIntegerQuotient(try scalarTensor(operand, op: "remainder"), .remainder) }
     }
-    /// ``remainder(_:)`` by a number.
+    /// `remainder(_:)` by a number.
     public func remainder<S: BinaryFloatingPoint>(_ s: S) -> Tensor {
-        checked { try divisionWithIntegerQuotient(try scalarTensor(ScalarOperand(s), op: "remainder"), .remainder) }
+        let operand = ScalarOperand(s)
+        return checked { try divisionWithIntegerQuotient(try scalarTensor(operand, op: "remainder"), .remainder) }
     }
-    /// ``fmod(_:)`` by a number.
+    /// `fmod(_:)` by a number.
     public func fmod<S: BinaryInteger>(_ s: S) -> Tensor {
-        checked { try divisionWithIntegerQuotient(try scalarTensor(ScalarOperand(s), op: "fmod"), .fmod) }
+        let operand = ScalarOperand(s)
+        return checked { try divisionWithIntegerQuotient(try scalarTensor(operand, op: "fmod"), .fmod) }
     }
-    /// ``fmod(_:)`` by a number.
+    /// `fmod(_:)` by a number.
     public func fmod<S: BinaryFloatingPoint>(_ s: S) -> Tensor {
-        checked { try divisionWithIntegerQuotient(try scalarTensor(ScalarOperand(s), op: "fmod"), .fmod) }
+        let operand = ScalarOperand(s)
+        return checked { try divisionWithIntegerQuotient(try scalarTensor(operand, op: "fmod"), .fmod) }
     }
-    /// ``floorDivide(_:)`` by a number.
+    /// `floorDivide(_:)` by a number.
     public func floorDivide<S: BinaryInteger>(_ s: S) -> Tensor {
-        checked { try divisionWithIntegerQuotient(try scalarTensor(ScalarOperand(s), op: "floorDivide"), .floorDivide) }
+        let operand = ScalarOperand(s)
+        return checked { try divisionWithIntegerQuotient(try scalarTensor(operand, op: "floorDivide"), .floorDivide) }
     }
-    /// ``floorDivide(_:)`` by a number.
+    /// `floorDivide(_:)` by a number.
     public func floorDivide<S: BinaryFloatingPoint>(_ s: S) -> Tensor {
-        checked { try divisionWithIntegerQuotient(try scalarTensor(ScalarOperand(s), op: "floorDivide"), .floorDivide) }
+        let operand = ScalarOperand(s)
+        return checked { try divisionWithIntegerQuotient(try scalarTensor(operand, op: "floorDivide"), .floorDivide) }
     }
 
-    /// ``remainder(_:)``: the sign of the divisor, as Python's `%` and PyTorch's `%`.
+    /// `remainder(_:)`: the sign of the divisor, as Python's `%` and PyTorch's `%`.
     public static func % (a: Tensor, b: Tensor) -> Tensor { a.remainder(b) }
-    /// ``remainder(_:)`` by a number.
+    /// `remainder(_:)` by a number.
     public static func % <S: BinaryInteger>(a: Tensor, s: S) -> Tensor { a.remainder(s) }
-    /// ``remainder(_:)`` by a number.
+    /// `remainder(_:)` by a number.
     public static func % <S: BinaryFloatingPoint>(a: Tensor, s: S) -> Tensor { a.remainder(s) }
 
     /// A rank-0 tensor holding `s` in the dtype of `self ⊕ s` (see ``ScalarOperand``), so that the tensor

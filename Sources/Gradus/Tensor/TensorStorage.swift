@@ -88,7 +88,7 @@ public final class TensorStorage: @unchecked Sendable {
         defer { fclose(file) }
         var line = [CChar](repeating: 0, count: 256)
         while fgets(&line, Int32(line.count), file) != nil {
-            let text = String(cString: line)
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             guard text.hasPrefix("SwapTotal:") else { continue }
             let kilobytes = text.dropFirst("SwapTotal:".count).split(separator: " ").first.flatMap { Int($0) } ?? 0
             return kilobytes > 0 && kilobytes < Int.max / 1024 ? kilobytes * 1024 : 0
