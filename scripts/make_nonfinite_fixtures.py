@@ -20,11 +20,12 @@ Float32 unless a case says otherwise. Run with a Python that has torch:
     /tmp/torchenv/bin/python scripts/make_nonfinite_fixtures.py
 """
 import json
-import math
 import os
 
 import torch
 import torch.nn.functional as F
+
+from nonfinite_json import encode
 
 gen = torch.Generator().manual_seed(2026)
 NAN, INF = float("nan"), float("inf")
@@ -206,18 +207,7 @@ case("prelu", lambda x, w: F.prelu(x, w), f32([INF, -1.0, NAN, -INF, 2.0]), f32(
 case("std_constant_rows", lambda x: x.std(1), f32([[2.0, 2.0, 2.0], [1.0, 2.0, 4.0]]))
 case("std_all_constant", lambda x: x.std(), f32([5.0, 5.0]))
 
-def enc(t):
-    dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
-
-    def value(v):
-        v = float(v)
-        if math.isnan(v):
-            return "nan"
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return v
-
-    return {"shape": list(t.shape), "dtype": dt, "data": [value(v) for v in t.detach().reshape(-1).tolist()]}
+enc = encode
 
 
 out_cases = []

@@ -13,10 +13,11 @@ Run with a Python that has torch:
     /tmp/torchenv/bin/python scripts/make_semantics_fixtures.py
 """
 import json
-import math
 import os
 
 import torch
+
+from nonfinite_json import DTYPE_NAMES, encode
 
 I64_MIN = -(2 ** 63)
 
@@ -205,19 +206,10 @@ case("linear_int", F.linear, i64([[1, 2]]), i64([[1, 1]]))
 
 
 def dtype_name(dt):
-    return {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64", torch.bool: "bool"}[dt]
+    return DTYPE_NAMES[dt]
 
 
-def enc(t):
-    def value(v):
-        v = float(v)
-        if math.isnan(v):
-            return "nan"
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return v
-    return {"shape": list(t.shape), "dtype": dtype_name(t.dtype),
-            "data": [value(v) for v in t.detach().reshape(-1).tolist()]}
+enc = encode
 
 
 out_cases = []

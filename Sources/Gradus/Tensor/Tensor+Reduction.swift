@@ -178,11 +178,7 @@ extension Tensor {
     /// ```
     public func variance(axes: [Int]? = nil, unbiased: Bool = true, keepDims: Bool = false) -> Tensor {
         checked {
-            let ax = try normalizedAxes(axes, op: "var")
-            try require(dtype.isFloatingPoint, "var: needs a floating-point tensor, got \(dtype) (PyTorch refuses integer "
-                        + "tensors too); convert with to(.float32)", .dtypeMismatch)
-            let n = ax.reduce(1) { $0 * shape[$1] }
-            let divisor = Double(Swift.max(0, n - (unbiased ? 1 : 0)))
+            let (ax, divisor) = try spreadReduction(axes, unbiased: unbiased, op: "var")
             let out = GradMode.noGrad {
                 let centered = detach() - detach().mean(axes: ax, keepDims: true)
                 return centered.square().sum(axes: ax, keepDims: keepDims) / divisor
@@ -198,15 +194,21 @@ extension Tensor {
         }
     }
 
+    /// The axes of a variance or standard deviation and its divisor (n − 1 when `unbiased`, else n; 0
+    /// over fewer elements), after checking that this tensor is floating point, as PyTorch requires.
+    private func spreadReduction(_ axes: [Int]?, unbiased: Bool, op: String) throws -> (axes: [Int], divisor: Double) {
+        let ax = try normalizedAxes(axes, op: op)
+        try require(dtype.isFloatingPoint, "\(op): needs a floating-point tensor, got \(dtype) (PyTorch refuses integer "
+                    + "tensors too); convert with to(.float32)", .dtypeMismatch)
+        let n = ax.reduce(1) { $0 * shape[$1] }
+        return (ax, Double(Swift.max(0, n - (unbiased ? 1 : 0))))
+    }
+
     /// The standard deviation over `axes`: the square root of ``variance(axes:unbiased:keepDims:)``.
     /// Where it is 0 (all elements equal) its gradient is 0, as in PyTorch (not g / 0).
     public func std(axes: [Int]? = nil, unbiased: Bool = true, keepDims: Bool = false) -> Tensor {
         checked {
-            let ax = try normalizedAxes(axes, op: "std")
-            try require(dtype.isFloatingPoint, "std: needs a floating-point tensor, got \(dtype) (PyTorch refuses integer "
-                        + "tensors too); convert with to(.float32)", .dtypeMismatch)
-            let n = ax.reduce(1) { $0 * shape[$1] }
-            let divisor = Double(Swift.max(0, n - (unbiased ? 1 : 0)))
+            let (ax, divisor) = try spreadReduction(axes, unbiased: unbiased, op: "std")
             let out = GradMode.noGrad { detach().variance(axes: ax, unbiased: unbiased, keepDims: keepDims).sqrt() }
             let kept = keepDimsShape(ax)
             // PyTorch's std_backward: var_backward of g / (2·std), with 0 where std is 0.
