@@ -213,3 +213,10 @@ func scheduleMatchesPyTorch(_ c: ScheduleCase) {
         #expect(reference.learningRates(atEpoch: epoch)[0] == stepped[epoch - 1], "epoch \(epoch)")
     }
 }
+
+@Test func aScheduleAfterOneCycleStartsFromOneCyclesInitialRate() {
+    let optimizer = SGD([Tensor([0.0]).requiringGrad()], lr: 0.1)
+    _ = OneCycleLR(optimizer, maxLRs: [1.0], totalSteps: 100, cycleMomentum: false)
+    let after = StepLR(optimizer, stepSize: 10, gamma: 0.5)
+    #expect(after.baseLearningRates == [1.0 / 25])   // PyTorch: OneCycleLR sets initial_lr = max_lr / div_factor
+}

@@ -208,6 +208,11 @@ struct SemanticsTests {
         let x = Tensor([1.0, 2.0])
         let y = x.repeat([1])
         #expect(!y.sharesStorage(with: x))
+        // An int64 layer without input features gives zeros, and an exponent beyond int64 is an error.
+        let empty = Tensor.linear(Tensor.zeros([2, 0], dtype: .int64), weight: Tensor.zeros([3, 0], dtype: .int64), bias: nil)
+        #expect(empty.shape == [2, 3] && empty.dtype == .int64 && empty.scalars(as: Double.self) == [0, 0, 0, 0, 0, 0])
+        #expect((try? GradusError.catching { Tensor(labels: [-1]).pow(UInt64(1) << 63) }) == nil)
+        #expect(Tensor(labels: [-1, 2]).pow(UInt64(3)).scalars(as: Double.self) == [-1, 8])
         // An integer number beyond int64 is an error naming the operation.
         let e = try? GradusError.catching { Tensor(labels: [3]) % UInt64.max }
         #expect(e == nil)

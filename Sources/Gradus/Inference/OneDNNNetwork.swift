@@ -24,7 +24,8 @@ final class OneDNNNetwork {
             case is SiLU: self.init(kind: gradus_activation_silu)
             case let l as Hardtanh: self.init(kind: gradus_activation_clip, alpha: Float(l.minValue), beta: Float(l.maxValue))
             case is ReLU6: self.init(kind: gradus_activation_clip, alpha: 0, beta: 6)
-            case is Hardswish: self.init(kind: gradus_activation_hardswish)
+            // oneDNN 2.6 ignores alpha and beta for hardswish; 3.x reads them as x·clip(αx + β, 0, 1).
+            case is Hardswish: self.init(kind: gradus_activation_hardswish, alpha: 1.0 / 6, beta: 0.5)
             case is Mish: self.init(kind: gradus_activation_mish)
             default: return nil
             }

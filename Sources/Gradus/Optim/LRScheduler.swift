@@ -35,6 +35,11 @@ public class LRScheduler: @unchecked Sendable {
         self.baseLearningRates = validSetting(rates.count == optimizer.parameterGroups.count,
                                               "LRScheduler: \(rates.count) learning rates for \(optimizer.parameterGroups.count) parameter groups")
             ? rates : optimizer.learningRates
+        // A schedule that brings its own starting rates (OneCycleLR: maxLR / divFactor) records them as
+        // the initial ones, as PyTorch's OneCycleLR overwrites initial_lr.
+        if baseLearningRates != nil && rates.count == optimizer.parameterGroups.count {
+            optimizer.initialLearningRates = rates
+        }
     }
 
     /// Sets the rates of epoch 0; subclasses call it at the end of their initializers.

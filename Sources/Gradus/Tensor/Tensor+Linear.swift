@@ -23,7 +23,7 @@ extension Tensor {
             if input.dtype == .int64 {
                 // Integer layers (PyTorch computes them exactly): the integer product, then the bias.
                 // Rows flattened to one matrix (a batched product would copy the weight for each batch row).
-                let rows = input.rank == 1 ? input.reshape([1, inFeatures]) : input.reshape([-1, inFeatures])
+                let rows = input.reshape([input.shape.dropLast().reduce(1, *), inFeatures])   // not -1: inFeatures may be 0
                 let product = rows.matmul(weight.transpose(0, 1)).reshape(Array(input.shape.dropLast()) + [outFeatures])
                 guard let bias else { return product }
                 try require(bias.shape == [outFeatures] && bias.dtype == .int64,

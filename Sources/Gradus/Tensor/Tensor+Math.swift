@@ -125,8 +125,11 @@ extension Tensor {
     /// ```
     public func pow<S: BinaryInteger>(_ p: S) -> Tensor {
         if dtype.isFloatingPoint { return pow(Double(p)) }
-        let e = Int64(clamping: p)   // no exponent beyond Int64 matters: powers of 0, ±1 and the rest wrap
+        let exponent = Int64(exactly: p)
         return checked {
+            guard let e = exponent else {
+                throw GradusError(.invalidArgument, "pow: the exponent \(Double(p)) does not fit in int64 (PyTorch: overflow)")
+            }
             try require(e >= 0, "pow: an int64 tensor to a negative integer power (\(e)) is not allowed, as in PyTorch; "
                         + "convert it with to(.float32) first", .invalidArgument)
             let out = Tensor(uninitializedShape: shape, dtype: .int64)

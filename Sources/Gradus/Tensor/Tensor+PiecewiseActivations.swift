@@ -62,7 +62,7 @@ extension Tensor {
         checked {
             let out = try map("hardswish", { $0 * Tensor.hardsigmoidValue($0) }, { $0 * Tensor.hardsigmoidValue($0) })
             record("hardswish", output: out, inputs: [self]) { g, _ in
-                // PyTorch's hardswish_backward (2.15): 0 up to -3, g·(x/3 + 1/2) strictly between -3 and 3,
+                // PyTorch 2.x's hardswish_backward: 0 up to -3, g·(x/3 + 1/2) strictly between -3 and 3,
                 // g from 3 on (and at NaN) — selected, so an infinite g gives exact zeros up to -3. The slope
                 // is differentiable (for createGraph) only strictly inside (-3, 3), as PyTorch's second
                 // derivative is.
