@@ -79,7 +79,8 @@ public final class TensorStorage: @unchecked Sendable {
         guard pages > 0, size > 0 else { return Int.max }
         let (ram, overflow) = pages.multipliedReportingOverflow(by: size)
         guard !overflow else { return Int.max }
-        return ram.addingReportingOverflow(swapBytes()).overflow ? Int.max : ram + swapBytes()
+        let (total, sumOverflow) = ram.addingReportingOverflow(swapBytes())   // /proc/meminfo read once
+        return sumOverflow ? Int.max : total
     }()
 
     /// The swap space in bytes, from the `SwapTotal:` line of /proc/meminfo (0 when it cannot be read).
