@@ -123,6 +123,20 @@ struct UntrustedArgumentTests {
         #expect(failure { Functional.convTranspose2d(Tensor.ones([1, 1, 3, 3]), weight: w, stride: (1 << 31 - 1, 1 << 31 - 1)) }?.kind
                 == .shapeMismatch)
         #expect(failure { Functional.conv2d(Tensor.ones([1, 1, 4, 4]), weight: w, padding: (1 << 62, 0)) }?.kind == .invalidArgument)
+        // A padded kernel whose window table (2^40 indices) no memory holds: an error before it is built.
+        let big = failure { Functional.unfold(Tensor.ones([1, 1, 4, 4]), kernelSize: (1024, 1024), padding: (1024, 1024)) }
+        #expect(big?.kind == .outOfMemory)
+        #expect(big?.message.contains("window table") == true)
+        #expect(failure { Functional.avgPool2d(Tensor.ones([1, 1, 4, 4]), kernelSize: (65536, 65536), stride: (1, 1), padding: (32768, 32768)) }?.kind
+                == .outOfMemory)
+        // With no sample, nothing is read and no table is built: the shapes are PyTorch's.
+        #expect(Functional.unfold(Tensor.ones([0, 1, 4, 4]), kernelSize: (1024, 1024), padding: (1024, 1024)).shape
+                == [0, 1029 * 1029, 1024 * 1024])
+        let none = Tensor.zeros([0, 3, 1 << 20, 1 << 20]).requiringGrad()
+        let pooled = Functional.avgPool2d(none, kernelSize: (2, 2))
+        #expect(pooled.shape == [0, 3, 1 << 19, 1 << 19])
+        pooled.sum().backward()
+        #expect(none.grad?.shape == none.shape)
     }
 
     @Test("oneHot with more classes than memory holds, or fewer than zero")

@@ -163,6 +163,10 @@ struct SamplerTests {
         #expect(Set(again) == Set(points) && again != points)
         let huge = try SearchSpace((0..<10).map { .init(name: "p\($0)", parameter: .uniform(0, 1)) })
         #expect(throws: TrainingError.self) { try GridSampler(pointsPerDimension: 5).sample(huge, number: 0, history: [], direction: .maximize, seed: 0) }
+        // A huge points-per-dimension is refused before the grid's values are built (it used to allocate first).
+        let one = try SearchSpace([.init(name: "lr", parameter: .uniform(0, 1))])
+        #expect(throws: TrainingError.self) { try GridSampler(pointsPerDimension: Int.max).sample(one, number: 0, history: [], direction: .maximize, seed: 0) }
+        #expect(GridSampler(pointsPerDimension: 1 << 40).values(of: .uniform(0, 1)).count == GridSampler.maxPoints)
     }
 
     @Test("random draws stay inside their distributions")

@@ -143,13 +143,14 @@ public struct GridSampler: Sampler {
     /// - Parameter pointsPerDimension: points of each numeric parameter (1 takes the middle of the range).
     public init(pointsPerDimension: Int = 5) { self.pointsPerDimension = pointsPerDimension }
 
-    /// The grid's values of one parameter.
+    /// The grid's values of one parameter (at most ``maxPoints`` of them, whatever
+    /// ``pointsPerDimension`` says).
     ///
     /// ```swift
     /// GridSampler(pointsPerDimension: 3).values(of: .logUniform(1e-4, 1e-2))   // 0.0001, 0.001, 0.01
     /// ```
     public func values(of parameter: SearchSpace.Parameter) -> [TrialValue] {
-        let k = Swift.max(1, pointsPerDimension)
+        let k = Swift.min(Self.maxPoints, Swift.max(1, pointsPerDimension))
         func spaced(_ a: Double, _ b: Double) -> [Double] {
             k == 1 ? [(a + b) / 2] : (0..<k).map { a + (b - a) * Double($0) / Double(k - 1) }
         }
@@ -185,6 +186,9 @@ public struct GridSampler: Sampler {
 
     public func sample(_ space: SearchSpace, number: Int, history: [Trial], direction: StudyDirection,
                        seed: UInt64) throws -> [String: TrialValue] {
+        guard pointsPerDimension <= Self.maxPoints else {
+            throw TrainingError("a grid of \(pointsPerDimension) points per dimension is more than \(Self.maxPoints) points")
+        }
         let lists = space.dimensions.map { values(of: $0.parameter) }
         guard let size = capacity(space), size <= Self.maxPoints else {
             throw TrainingError("the grid over \(space.names.joined(separator: ", ")) has more than \(Self.maxPoints) points; "

@@ -24,7 +24,7 @@ extension Functional {
         let plane = n == 0 ? 0 : input.count / n
         let width = table.width
         try require(outShape.reduce(1, *) == width, "patchGather: output shape \(outShape) does not hold \(width) values", .shapeMismatch)
-        let out = Tensor(uninitializedShape: [n] + outShape, dtype: input.dtype)
+        let out = try Tensor(checkedShape: [n] + outShape, dtype: input.dtype, op: "patchGather")
         func run<T: TensorFloat>(_: T.Type) {
             let src = input.pointer(T.self), dst = out.pointer(T.self)
             table.indices.withUnsafeBufferPointer { idx in
@@ -90,11 +90,20 @@ extension Functional {
     /// The im2col table of a 2-D sliding window over one sample `[C, H, W]`: for each output position
     /// (row-major over `[outH, outW]`), the `C·kH·kW` input indices of its window in the order
     /// (channel, kernel row, kernel column) — PyTorch's weight layout. Out-of-bounds (padding) is −1.
+    ///
+    /// The table's size comes from the caller's kernel, padding and dilation, not from the input's, so it
+    /// is checked against the machine's memory before it is built (a huge padded kernel would otherwise
+    /// stop the program in the allocator). With no sample to read (`samples == 0`) only its width is
+    /// needed, and no table is built.
     static func windowTable(channels c: Int, height h: Int, width w: Int, kernel k: (Int, Int),
                             stride s: (Int, Int), padding p: (Int, Int), dilation d: (Int, Int),
-                            outH: Int, outW: Int) -> PatchTable {
-        let kk = c * k.0 * k.1
-        var table = [Int](repeating: -1, count: outH * outW * kk)
+                            outH: Int, outW: Int, samples: Int, op: String) throws -> PatchTable {
+        let count = try Tensor.elementCount([outH, outW, c, k.0, k.1], op: op)
+        if samples == 0 { return PatchTable(indices: [], width: count, perSample: false) }
+        try require(count <= TensorStorage.physicalMemoryBytes / MemoryLayout<Int>.stride,
+                    "\(op): the window table of \(count) indices (kernel \(k), padding \(p), dilation \(d) over [\(c), \(h), \(w)]) "
+                    + "is more than this machine's memory (\(MemoryBudget.describe(TensorStorage.physicalMemoryBytes)))", .outOfMemory)
+        var table = [Int](repeating: -1, count: count)
         table.withUnsafeMutableBufferPointer { t in
             var o = 0
             for oy in 0..<outH {
@@ -113,7 +122,7 @@ extension Functional {
                 }
             }
         }
-        return PatchTable(indices: table, width: table.count, perSample: false)
+        return PatchTable(indices: table, width: count, perSample: false)
     }
 
     /// The output size of a sliding window along one dimension; 0 when the window does not fit.
@@ -157,8 +166,9 @@ extension Functional {
             try require(outH > 0 && outW > 0,
                          "unfold: kernel \(kernelSize) with dilation \(dilation) does not fit input \(input.shape) padded by \(padding)", .shapeMismatch)
             _ = try Tensor.elementCount([input.shape[0], outH, outW, c, kernelSize.0, kernelSize.1], op: "unfold")   // no overflow
-            let table = windowTable(channels: c, height: h, width: w, kernel: kernelSize, stride: stride,
-                                    padding: padding, dilation: dilation, outH: outH, outW: outW)
+            let table = try windowTable(channels: c, height: h, width: w, kernel: kernelSize, stride: stride,
+                                        padding: padding, dilation: dilation, outH: outH, outW: outW,
+                                        samples: input.shape[0], op: "unfold")
             return try patchGather(input, table, outShape: [outH * outW, c * kernelSize.0 * kernelSize.1])
         }
     }
@@ -188,8 +198,9 @@ extension Functional {
             try require(!overflow && windows == columns.shape[1],
                          "fold: \(columns.shape[1]) windows given, but output size \(outputSize) with kernel \(kernelSize), stride \(stride), padding \(padding), dilation \(dilation) has \(outH)×\(outW)", .shapeMismatch)
             _ = try Tensor.elementCount([columns.shape[0], c, h, w], op: "fold")   // no overflow
-            let table = windowTable(channels: c, height: h, width: w, kernel: kernelSize, stride: stride,
-                                    padding: padding, dilation: dilation, outH: outH, outW: outW)
+            let table = try windowTable(channels: c, height: h, width: w, kernel: kernelSize, stride: stride,
+                                        padding: padding, dilation: dilation, outH: outH, outW: outW,
+                                        samples: columns.shape[0], op: "fold")
             return try patchScatter(columns, table, inputShape: [columns.shape[0], c, h, w])
         }
     }

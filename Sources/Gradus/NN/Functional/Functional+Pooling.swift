@@ -78,9 +78,13 @@ extension Functional {
             let outW = windowOutput(w, kernel: k.1, stride: s.1, padding: padding.1, dilation: 1, ceilMode: ceilMode)
             try require(outH > 0 && outW > 0, "\(op): kernel \(k) does not fit input \(input.shape) padded by \(padding)", .shapeMismatch)
             _ = try Tensor.elementCount(Array(input.shape.prefix(2)) + [outH, outW, k.0, k.1], op: op)   // no overflow
+            if n * c == 0 {   // nothing to pool: no window table or divisors, whose sizes the empty input does not bound
+                let empty = try Tensor.checkedZeros([n, c, outH, outW], dtype: input.dtype, op: op)
+                return input.requiresGrad ? input.sum() * 0 + empty : empty
+            }
             // Each window's elements as a row [N·C, L, kk]; positions outside the input read 0.
-            let table = windowTable(channels: 1, height: h, width: w, kernel: k, stride: s, padding: padding,
-                                    dilation: (1, 1), outH: outH, outW: outW)
+            let table = try windowTable(channels: 1, height: h, width: w, kernel: k, stride: s, padding: padding,
+                                        dilation: (1, 1), outH: outH, outW: outW, samples: n * c, op: op)
             let cols = try patchGather(input.reshape([n * c, h * w]), table, outShape: [outH * outW, k.0 * k.1])
             // The divisor of each window: its extent clipped to the padded input (countIncludePad) or to
             // the input itself, as PyTorch counts.
