@@ -77,7 +77,7 @@ public struct ExplainCommand: ParsableCommand {
             }
             let s = data.test.sample(at: index)
             sample = s.input
-            label = "test sample \(index) of \(data.source) (target \(trained.task == .classify ? String(s.target.intScalars[0]) : String(format: "%.4g", s.target.item(Double.self))))"
+            label = "test sample \(index) of \(data.source) (target \(trained.task == .classify ? String(s.target.intScalars[0]) : CommandSupport.describeTarget(s.target, of: trained)))"
         }
         let output = trained.predict(sample.unsqueeze(0)).scalars(as: Double.self)
         let predicted = output.indices.max { output[$0] < output[$1] } ?? 0
@@ -143,7 +143,7 @@ public struct ExplainCommand: ParsableCommand {
             }
             let s = test.sample(at: index)
             sample = s.input
-            label = "test sample \(index) of \(data.source) (target \(trained.task == .classify ? String(s.target.intScalars[0]) : String(format: "%.4g", s.target.item(Double.self))))"
+            label = "test sample \(index) of \(data.source) (target \(trained.task == .classify ? String(s.target.intScalars[0]) : CommandSupport.describeTarget(s.target, of: trained)))"
         }
         let output = try trained.predict(prepared: sample.mapTensors { $0.unsqueeze(0) }).scalars(as: Double.self)
         let predicted = output.indices.max { output[$0] < output[$1] } ?? 0

@@ -78,6 +78,16 @@ import Foundation
 
 /// Shared helpers of the commands.
 enum CommandSupport {
+    /// A regression sample's target for a message: its value, or its values (several outputs), in the
+    /// data's units (a standardized target is mapped back, as predictions are).
+    static func describeTarget(_ target: Tensor, of trained: TrainedModel) -> String {
+        let raw = trained.targetStandardizer.map { s in GradMode.noGrad { s.inverseTransform(target.reshape([1, -1])) } } ?? target
+        let values = raw.scalars(as: Double.self)
+        let text = values.prefix(8).map { String(format: "%.4g", $0) }
+        if values.count == 1 { return text[0] }
+        return "[" + text.joined(separator: ", ") + (values.count > 8 ? ", …" : "") + "]"
+    }
+
     static func setThreads(_ threads: Int?) throws {
         guard let threads else { return }
         guard threads >= 1 && threads <= 1024 else { throw ValidationError("--threads must lie in 1...1024, got \(threads)") }

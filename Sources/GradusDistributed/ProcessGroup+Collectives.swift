@@ -66,6 +66,7 @@ extension ProcessGroup {
     /// for p in model.parameters() { try group.broadcast(p, from: 0) }   // same start everywhere
     /// ```
     public func broadcast(_ tensor: Tensor, from root: Int = 0) throws {
+        try GradusError.throwIfRecorded()   // as for allReduce: never on a failed scope's placeholders
         guard (0..<worldSize).contains(root) else {
             throw DistributedError(call: "broadcast", message: "broadcast: root rank \(root) is outside 0..<\(worldSize)")
         }
@@ -126,6 +127,7 @@ extension ProcessGroup {
 
     /// Gathers a short integer array from every rank (used to check that ranks agree before a collective).
     func allGatherSignatures(_ signature: [Int64], _ op: String) throws -> [[Int64]] {
+        try GradusError.throwIfRecorded()
         // First the lengths, so that a rank with a different rank-of-tensor does not overrun the buffer.
         var length = Int64(signature.count)
         var lengths = [Int64](repeating: 0, count: worldSize)
@@ -141,6 +143,9 @@ extension ProcessGroup {
     }
 
     static func datatype(of tensor: Tensor, for operation: ReduceOperation, _ op: String) throws -> MPI_Datatype {
+        // A collective never runs on what a failed scope's operations returned (empty placeholders): the
+        // scope's error is thrown instead, and the launcher ends the other ranks when this one exits.
+        try GradusError.throwIfRecorded()
         switch tensor.dtype {
         case .float32: return gradus_mpi_float()
         case .float64: return gradus_mpi_double()

@@ -13,7 +13,8 @@ extension Module {
     /// Gradus's order. The graph's nodes are not compared with the model: build the architecture the
     /// file was exported from.
     ///
-    /// - Parameter path: the ONNX file.
+    /// - Parameter path: the ONNX file: a regular file of at most ``ReaderLimits/defaultMaxBytes`` bytes
+    ///   (half the ``MemoryBudget``).
     /// - Throws: a ``GradusError`` (operation `loadONNXWeights`) naming the missing or mis-shaped
     ///   parameters, or the problem with the file; the model is unchanged then.
     ///
@@ -24,9 +25,10 @@ extension Module {
     public func loadONNXWeights(from path: String) throws {
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            // Bounded, and a regular file only: a FIFO would wait forever, a huge file exhaust the memory.
+            data = Data(try FileBytes.read(path, maxBytes: ReaderLimits.defaultMaxBytes))
         } catch {
-            throw ONNXWeights.error("cannot read \(path): \(error.localizedDescription)")
+            throw ONNXWeights.error("cannot read \(path): \(error)")
         }
         let model: Onnx_ModelProto
         do {

@@ -129,6 +129,10 @@ struct Squares: Dataset {
         #expect(try randomSplit(data, lengths: [15, 5, 3], seed: 12).map(\.indices) != parts.map(\.indices))
         let byFraction = try randomSplit(data, fractions: [0.5, 0.5], seed: 0)
         #expect(byFraction.map(\.count) == [12, 11])
+        // Lengths whose sum overflows are refused (the sum used to trap), as are negative ones.
+        #expect(throws: GradusError.self) { try randomSplit(data, lengths: [Int.max, 1], seed: 0) }
+        #expect(throws: GradusError.self) { try randomSplit(data, lengths: [Int.max, Int.max, 2, 23], seed: 0) }
+        #expect(throws: GradusError.self) { try randomSplit(data, lengths: [24, -1], seed: 0) }
         // A subset batches through its base.
         let (bx, by) = parts[1].batch(at: [0, 1])
         #expect(bx.shape == [2, 2] && by.intScalars == [parts[1].indices[0], parts[1].indices[1]])

@@ -40,4 +40,27 @@ struct AtomicFileTests {
         // Nothing left behind.
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).allSatisfy { !$0.contains(".tmp-") })
     }
+
+    @Test("nothing is written inside a scope whose operations have failed: their results are placeholders")
+    func noWriteAfterFailure() throws {
+        let path = NSTemporaryDirectory() + "gradus-atomic-scope-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { unlink(path) }
+        try AtomicFile.write(to: path) { try $0.write([1, 2, 3]) }
+        // Failed before the write: refused at once. Failed while the bytes were produced: the old file stays.
+        for failFirst in [true, false] {
+            #expect(throws: GradusError.self) {
+                try GradusError.catching {
+                    if failFirst { _ = Tensor.ones([2]).reshape([3]) }
+                    try AtomicFile.write(to: path) { out in
+                        let bad = Tensor.ones([2]).reshape([3])   // records a shape error; an empty placeholder
+                        try out.write(bad.scalars().map { UInt8($0) })
+                    }
+                }
+            }
+            #expect(FileManager.default.contents(atPath: path) == Data([1, 2, 3]))
+        }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())
+            .filter { $0.hasPrefix(".gradus-atomic-scope-\(getpid())") }
+        #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
+    }
 }

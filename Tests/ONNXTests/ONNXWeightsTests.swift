@@ -100,6 +100,14 @@ struct ONNXWeightsTests {
         try Data("not a model".utf8).write(to: URL(fileURLWithPath: file))
         #expect(error { try small.loadONNXWeights(from: file) }?.message.contains("not an ONNX model") == true)
         #expect(error { try small.loadONNXWeights(from: file + ".missing") }?.message.contains("cannot read") == true)
+        // A FIFO is refused at once (reading it waited for a writer forever), a file over the limit before it is read.
+        let fifo = file + ".fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        #expect(error { try small.loadONNXWeights(from: fifo) }?.message.contains("FIFO") == true)
+        try Data(count: 3 << 20).write(to: URL(fileURLWithPath: file))
+        let tooLarge = try MemoryBudget.withBudget(4 << 20) { error { try small.loadONNXWeights(from: file) } }
+        #expect(tooLarge?.message.contains("over the limit") == true, "\(tooLarge?.message ?? "")")
         // Values stored as float_data instead of raw bytes are read too.
         var textual = proto
         for i in textual.graph.initializer.indices where textual.graph.initializer[i].dataType == 1 {

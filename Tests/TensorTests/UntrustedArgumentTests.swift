@@ -365,6 +365,14 @@ struct UntrustedArgumentSecondRoundTests {
         let schedule = OneCycleLR(optimizer, maxLR: 0.1, totalSteps: 10)
         let trainer = Trainer(model: model, optimizer: optimizer, scheduler: schedule, schedulerInterval: .batch)
         #expect(failure { trainer.restore(epoch: 0, step: 11) } != nil)
+        // A hand-built progress record whose sums would overflow as the epoch goes on.
+        for impossible in [EpochProgress(batches: 1, seen: .max, processed: .max), EpochProgress(batches: 0),
+                           EpochProgress(batches: 2, lossSum: .infinity, seen: 4, processed: 4),
+                           EpochProgress(batches: 2, seen: 4, processed: 4, correct: 5)] {
+            let e = failure { trainer.restore(epoch: 0, step: 7, unfinishedEpoch: impossible) }
+            #expect(e?.kind == .invalidArgument && e?.message.contains("impossible") == true)
+        }
+        #expect(EpochProgress(batches: 2, seen: 4, processed: 4).problem == nil)
         trainer.restore(epoch: 0, step: 7)
         let restored = optimizer.learningRates
         let reference = OneCycleLR(SGD(Linear(2, 2).parameters(), lr: 0.1, momentum: 0.9), maxLR: 0.1, totalSteps: 10)

@@ -30,11 +30,28 @@ struct CheckpointValidationTests {
     @Test("run numbers are bounded")
     func runBounds() {
         for change in [{ (c: inout RunConfig) in c.batchSize = Int.max }, { $0.batchSize = 0 }, { $0.epochs = Int.max },
-                       { $0.epochs = 0 }, { $0.saveEvery = -1 }] {
+                       { $0.epochs = 0 }, { $0.saveEvery = -1 },
+                       // A checkpoint whose task was edited: a language model asked to classify, an MLP as a language model.
+                       { $0.model.architecture = .gpt; $0.task = .classify }, { $0.task = .languageModel }] {
             var config = RunConfig()
             change(&config)
             #expect(throws: TrainingError.self) { try config.validate() }
         }
+    }
+
+    @Test("metrics rows with an epoch out of range, and fusion inputs too large for one sample, are refused")
+    func metricsAndFusionBounds() throws {
+        let header = EpochMetrics.csv([]).split(separator: "\n")[0]
+        for epoch in ["9223372036854775807", "0", "-3"] {
+            #expect(throws: TrainingError.self) { try EpochMetrics.parseCSV("\(header)\n\(epoch),0.5,,,,0.01,1,1,0\n") }
+        }
+        #expect(try EpochMetrics.parseCSV("\(header)\n2,0.5,,,,0.01,1,1,0\n").first?.epoch == 2)
+        var spec = ModelSpec(architecture: .fusion, inputShape: [1], hidden: [4], outputs: 2)
+        spec.inputs = [.init(name: "cube", shape: [65536, 65536, 65536])]
+        spec.embedding = 8
+        #expect(throws: TrainingError.self) { try spec.validate() }
+        spec.inputs = [.init(name: "image", shape: [3, 32, 32])]
+        try spec.validate()
     }
 
     @Test("a checkpoint's optimizer numbers, counters and standardizer are validated")

@@ -54,6 +54,24 @@ import FoundationXML
                        LRFinder(beta: 1), LRFinder(divergenceFactor: 1)] {
             #expect(throws: TrainingError.self) { try finder.validate() }
         }
+        // A batch size of 0 and samples that do not batch together are errors, not stops.
+        let model = Linear(2, 2)
+        let data = TensorDataset(Tensor.ones([4, 2]), Tensor(labels: [0, 1, 0, 1]))
+        #expect(throws: TrainingError.self) {
+            try LRFinder().run(model: model, optimizer: SGD(model.parameters(), lr: 0.1), data: data, task: .classify, batchSize: 0)
+        }
+        #expect(throws: GradusError.self) {
+            try LRFinder(steps: 4).run(model: model, optimizer: SGD(model.parameters(), lr: 0.1), data: RaggedSamples(),
+                                       task: .classify, batchSize: 2)
+        }
+    }
+}
+
+/// Samples whose shapes differ: no two of them batch together.
+private struct RaggedSamples: Dataset {
+    var count: Int { 4 }
+    func sample(at index: Int) -> (input: Tensor, target: Tensor) {
+        (Tensor.ones([index + 1]), Tensor(labels: [0]).reshape([]))
     }
 }
 

@@ -5,10 +5,11 @@ import Darwin
 #endif
 
 /// Whole-file reads with a size limit checked before allocating, and bounds-checked decoding of
-/// integers from a byte array. Internal plumbing of the readers.
-enum FileBytes {
-    /// The bytes of the file at `path`, refusing files larger than `maxBytes`.
-    static func read(_ path: String, maxBytes: Int) throws -> [UInt8] {
+/// integers from a byte array. Plumbing of the readers (the package's other modules read through it too).
+package enum FileBytes {
+    /// The bytes of the file at `path`, refusing files larger than `maxBytes`, and FIFOs, devices and
+    /// folders (a `DataError`).
+    package static func read(_ path: String, maxBytes: Int) throws -> [UInt8] {
         // Refuse FIFOs, devices and folders before opening: open() on a FIFO waits for a writer forever.
         var before = stat()
         guard stat(path, &before) == 0 else { throw DataError(.io, file: path, "cannot open: \(errnoText())") }

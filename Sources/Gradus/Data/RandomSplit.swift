@@ -50,8 +50,13 @@ public struct Subset<Base: Dataset>: Dataset {
 
 /// The indices `0..<count` shuffled with `seed` and cut into consecutive pieces of `lengths`.
 func splitIndices(count: Int, lengths: [Int], seed: UInt64) throws -> [[Int]] {
-    try require(lengths.allSatisfy { $0 >= 0 } && lengths.reduce(0, +) == count,
-                 "randomSplit: lengths \(lengths) do not add up to the dataset size \(count)")
+    // Summed with overflow checks: lengths such as [Int.max, 1] must be refused, not trap.
+    let total = lengths.reduce(Int?.some(0)) { sum, n in
+        guard let sum, n >= 0 else { return nil }
+        let (s, overflow) = sum.addingReportingOverflow(n)
+        return overflow ? nil : s
+    }
+    try require(total == count, "randomSplit: lengths \(lengths) do not add up to the dataset size \(count)")
     var rng = SeededGenerator(seed: seed)
     let order = Tensor.randperm(count, generator: &rng)
     var parts: [[Int]] = []

@@ -56,12 +56,18 @@ public enum AtomicFile {
     /// - Parameters:
     ///   - path: the destination.
     ///   - body: writes the content through the given ``Writer``.
-    /// - Throws: a ``DataError`` for a destination that is not a regular file, or an I/O failure.
+    /// Inside a ``GradusError/catching(_:)`` scope that has recorded a failed operation, nothing is
+    /// written: the scope's error is thrown, before `body` runs and again before the rename, because what
+    /// the operations returned since the failure are empty placeholders, not the values meant.
+    ///
+    /// - Throws: a ``DataError`` for a destination that is not a regular file, or an I/O failure; the
+    ///   scope's recorded ``GradusError``.
     ///
     /// ```swift
     /// try AtomicFile.write(to: "notes.txt") { try $0.write(Array("hello".utf8)) }
     /// ```
     public static func write(to path: String, _ body: (Writer) throws -> Void) throws {
+        try GradusError.throwIfRecorded()
         try requireReplaceable(path)
         let slash = path.lastIndex(of: "/")
         let folder = slash.map { String(path[..<$0]) } ?? "."
@@ -74,6 +80,7 @@ public enum AtomicFile {
         var closed = false
         do {
             try body(Writer(fd: fd, path: path))
+            try GradusError.throwIfRecorded()   // an operation of `body` failed: its bytes are not the file meant
             guard fsync(fd) == 0 else { throw DataError(.io, file: path, "fsync failed: \(FileBytes.errnoText())") }
             closed = true
             guard close(fd) == 0 else { throw DataError(.io, file: path, "close failed: \(FileBytes.errnoText())") }

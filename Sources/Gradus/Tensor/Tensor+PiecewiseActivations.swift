@@ -4,7 +4,8 @@
 
 extension Tensor {
     /// x clamped to [`minValue`, `maxValue`] (PyTorch's `F.hardtanh`). The gradient passes strictly
-    /// between the bounds (and at NaN), and is 0 at and beyond them, as in PyTorch.
+    /// between the bounds (and at NaN), and is 0 at and beyond them, as in PyTorch. An int64 tensor stays
+    /// int64, clamped to the bounds truncated toward zero, as PyTorch does.
     ///
     /// - Parameters:
     ///   - minValue: the lower bound (default -1).
@@ -16,6 +17,13 @@ extension Tensor {
     public func hardtanh(minValue: Double = -1, maxValue: Double = 1) -> Tensor {
         checked {
             try require(minValue <= maxValue, "hardtanh: minValue \(minValue) is above maxValue \(maxValue)", .invalidArgument)
+            if dtype == .int64 {
+                // PyTorch keeps int64, with the bounds truncated toward zero (hardtanh(x, -0.5, 2.5) clamps to [0, 2]).
+                func bound(_ v: Double) -> Int64 {
+                    v >= 0x1p63 ? .max : (v <= -0x1p63 ? .min : Int64(v.rounded(.towardZero)))
+                }
+                return clamp(min: bound(minValue), max: bound(maxValue))
+            }
             let (lo, hi, lof, hif) = (minValue, maxValue, Float(minValue), Float(maxValue))
             // x < lo ? lo : (x > hi ? hi : x): NaN stays NaN.
             let out = try map("hardtanh", { $0 < lof ? lof : ($0 > hif ? hif : $0) }, { $0 < lo ? lo : ($0 > hi ? hi : $0) })

@@ -129,6 +129,9 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
             guard cells.count == columns, let epoch = Int(cells[0]) else {
                 throw TrainingError("metrics: row \(i + 2) is malformed: \(line)")
             }
+            guard epoch >= 1 && epoch <= RunConfig.maxEpochs else {
+                throw TrainingError("metrics: row \(i + 2): epoch \(epoch) is outside 1...\(RunConfig.maxEpochs)")
+            }
             var skipped = 0
             if columns == 9 {
                 guard let v = Int(cells[8]), v >= 0 else {

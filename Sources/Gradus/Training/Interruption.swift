@@ -112,8 +112,22 @@ public struct EpochProgress: Sendable, Equatable {
     public init?(text: String) {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 6, let b = Int(parts[0]), let l = Double(parts[1]), let s = Int(parts[2]),
-              let p = Int(parts[3]), let c = Int(parts[4]), let k = Int(parts[5]),
-              b >= 1, l.isFinite, s >= 0, p >= s, c >= 0, c <= s, k >= 0, k <= b, p <= 1 << 50 else { return nil }
+              let p = Int(parts[3]), let c = Int(parts[4]), let k = Int(parts[5]) else { return nil }
         self.init(batches: b, lossSum: l, seen: s, processed: p, correct: c, skipped: k)
+        guard problem == nil else { return nil }
+    }
+
+    /// What makes this record impossible for an interrupted epoch, or nil when it is consistent: at least
+    /// one batch done, a finite loss sum, `correct ≤ seen ≤ processed ≤ 2^50` and `skipped ≤ batches`.
+    /// Sums beyond these bounds would overflow as the epoch goes on.
+    public var problem: String? {
+        guard batches >= 1 else { return "no batch done (\(batches))" }
+        guard lossSum.isFinite else { return "a loss sum of \(lossSum)" }
+        guard seen >= 0 && processed >= seen && processed <= 1 << 50 else {
+            return "\(seen) samples used of \(processed) processed (0 ≤ used ≤ processed ≤ 2^50)"
+        }
+        guard correct >= 0 && correct <= seen else { return "\(correct) correct of \(seen) samples used" }
+        guard skipped >= 0 && skipped <= batches else { return "\(skipped) batches skipped of \(batches)" }
+        return nil
     }
 }

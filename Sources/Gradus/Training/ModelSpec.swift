@@ -163,6 +163,11 @@ public struct ModelSpec: Codable, Sendable, Equatable {
             guard (1...3).contains(input.shape.count), input.shape.allSatisfy({ $0 >= 1 && $0 <= 1 << 16 }) else {
                 throw TrainingError("fusion: input \(input.name) of shape \(input.shape) must be a vector [F] or an image [H, W] / [C, H, W] with sizes up to 65536")
             }
+            // One sample of each input is built whole (an export's example input, a summary): its values
+            // within the limit of a model's input, as for the other architectures.
+            guard input.shape.reduce(1, *) <= Self.maxWidth else {   // at most 2^48: no overflow
+                throw TrainingError("fusion: input \(input.name) of shape \(input.shape) holds more than \(Self.maxWidth) values per sample")
+            }
             if input.shape.count > 1 {
                 guard input.shape.suffix(2).allSatisfy({ $0 >= 4 }) else {
                     throw TrainingError("fusion: image input \(input.name) \(input.shape) must be at least 4x4")

@@ -96,6 +96,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
         if let bad = model.hidden.first(where: { $0 < 1 }) {
             throw TrainingError("--hidden sizes must be positive, got \(bad)")
         }
+        guard model.architecture.isLanguageModel == (task == .languageModel) else {
+            throw TrainingError("the model \(model.architecture.rawValue) does not fit the task \(task.rawValue): "
+                                + "gpt, lstm and gru models are language models, the others classify or regress")
+        }
         try optimizer.validate()
         try earlyStopping?.validate(task: task)
         if task == .classify, data.format == .csv, data.target == nil {

@@ -221,10 +221,11 @@ public final class TrainedModel {
         }
         data = try data.reshaped(to: config.model.sampleShape)
         if let standardizer, data.sampleShape.count == 1 { data = data.standardized(with: standardizer) }
-        if let targetStandardizer, task == .regress { data = data.targetsStandardized(with: targetStandardizer) }
+        // The width first: the target standardizer refuses other widths (by stopping outside a scope).
         if task == .regress, data.targetWidth != config.model.outputs {
             throw TrainingError("\(data.source): regression targets have \(data.targetWidth) value(s) per sample but the model has \(config.model.outputs) outputs (was it trained for classification? the checkpoint's task is \(task.rawValue))")
         }
+        if let targetStandardizer, task == .regress { data = data.targetsStandardized(with: targetStandardizer) }
         if task.predictsClasses, let classes = data.classes, classes > config.model.outputs {
             throw TrainingError("\(data.source): labels go up to \(classes - 1) but the model has \(config.model.outputs) classes")
         }

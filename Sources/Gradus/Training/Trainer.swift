@@ -260,6 +260,9 @@ public final class Trainer {
     public func restore(epoch: Int, step: Int, unfinishedEpoch: EpochProgress? = nil) {
         checked(or: ()) {
             try require(epoch >= 0 && step >= 0, "Trainer.restore: epoch \(epoch) and step \(step) must not be negative")
+            if let problem = unfinishedEpoch?.problem {
+                throw GradusError(.invalidArgument, "Trainer.restore: the unfinished epoch's progress is impossible: \(problem)")
+            }
             let target = schedulerInterval == .epoch ? epoch : step
             if let final = scheduler?.finalEpoch {
                 try require(target <= final, "Trainer.restore: \(schedulerInterval == .epoch ? "epoch" : "step") \(target) is past the end of the learning-rate schedule (\(final))")

@@ -124,6 +124,9 @@ public final class TrainingRun {
             if data.sampleShape.count == 3 {
                 inputShape = data.sampleShape
             } else if let image = data.imageShape {
+                guard image.allSatisfy({ $0 >= 1 }), data.sampleShape.allSatisfy({ $0 >= 1 }) else {
+                    throw TrainingError("lenet needs images of positive sizes; \(data.source) holds samples of shape \(data.sampleShape)")
+                }
                 inputShape = [data.sampleShape.reduce(1, *) / (image[0] * image[1])] + image
             } else {
                 throw TrainingError("lenet needs image data; \(data.source) holds \(data.sampleShape) feature vectors")
@@ -138,6 +141,8 @@ public final class TrainingRun {
             throw TrainingError("\(data.source): samples of shape \(data.sampleShape) do not fit the checkpoint's model \(config.model.summary)")
         } else if config.task.predictsClasses, outputs > config.model.outputs {
             throw TrainingError("\(data.source): labels go up to \(outputs - 1) but the checkpoint's model has \(config.model.outputs) classes")
+        } else if config.task == .regress, outputs != config.model.outputs {
+            throw TrainingError("\(data.source): regression targets have \(outputs) value(s) per sample but the checkpoint's model has \(config.model.outputs) outputs")
         }
         try config.model.validate()
         try config.model.checkMemory(source: checkpoint == nil ? "--hidden" : checkpointFile)

@@ -99,6 +99,9 @@ public struct LRFinder: Sendable {
     public func run<D: Dataset>(model: any Layer, optimizer: Optimizer, data: D, task: LearningTask, batchSize: Int,
                                 seed: UInt64 = 0) throws -> Result where D.Input == Tensor, D.Target == Tensor {
         try validate()
+        guard batchSize >= 1 && batchSize <= RunConfig.maxBatchSize else {
+            throw TrainingError("the range test's batch size must lie in 1...\(RunConfig.maxBatchSize), got \(batchSize)")
+        }
         let savedModel = model.stateDict().mapValues { t in GradMode.noGrad { t.clone() } }
         let savedOptimizer = optimizer.stateDict()
         let savedRandom = Random.state
@@ -119,11 +122,15 @@ public struct LRFinder: Sendable {
         for i in 0..<steps {
             let lr = startLR * pow(endLR / startLR, Double(i) / Double(steps - 1))
             optimizer.learningRates = optimizer.learningRates.map { _ in lr }
-            guard let batch = iterator.next() ?? {
-                epoch += 1
-                iterator = loader.batches(epoch: epoch).makeIterator()
-                return iterator.next()
-            }() else { break }
+            // Batches are put together in a scope of their own, as the Trainer does: samples that do not
+            // fit together throw here instead of stopping the program.
+            guard let batch = try GradusError.catching({
+                iterator.next() ?? {
+                    epoch += 1
+                    iterator = loader.batches(epoch: epoch).makeIterator()
+                    return iterator.next()
+                }()
+            }) else { break }
             let loss = try trainer.trainStep(inputs: batch.inputs, targets: batch.targets).loss
             guard loss.isFinite else { diverged = true; break }
             average = beta * average + (1 - beta) * loss
