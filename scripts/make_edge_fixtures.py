@@ -105,6 +105,15 @@ case("relu6_at_corners", lambda x: F.relu6(x), f32([0.0, 6.0, -0.0, 5.9, 6.1, 3.
 case("hardsigmoid_at_corners", lambda x: F.hardsigmoid(x), f32([-3.0, 3.0, -3.1, 3.1, 0.0, 2.9]))
 case("hardswish_at_corners", lambda x: F.hardswish(x), f32([-3.0, 3.0, -3.1, 3.1, 0.0, 2.9]))
 case("prelu_at_zero", lambda x, w: F.prelu(x, w), f32([[0.0, -0.0, 1.0], [-1.0, 0.0, 2.0]]), f32([0.25]))
+# Vector norms at ties of the extremum, at zero elements and at zero vectors (PyTorch's norm_backward).
+case("norm_inf_ties", lambda x: torch.linalg.vector_norm(x, ord=float("inf"), dim=1),
+     f32([[1.0, -3.0, 3.0, 0.5], [2.0, 0.0, -2.0, 2.0], [0.0, 0.0, 0.0, 0.0]]))
+case("norm_neg_inf_at_zero", lambda x: torch.linalg.vector_norm(x, ord=float("-inf"), dim=1),
+     f32([[1.0, 0.0, -3.0], [2.0, -0.5, 0.5]]))
+case("norm_fractional_with_zeros", lambda x: torch.linalg.vector_norm(x, ord=0.5, dim=1),
+     f32([[0.0, 1.0, -2.0], [0.0, 0.0, 0.0]]))
+case("norm_p3_zero_vector", lambda x: torch.linalg.vector_norm(x, ord=3, dim=1), f32([[0.0, 0.0], [1.0, -2.0]]))
+case("norm_neg1_with_zero", lambda x: torch.linalg.vector_norm(x, ord=-1, dim=1), f32([[0.0, 1.0], [0.5, -2.0]]))
 
 
 def enc(t):

@@ -206,6 +206,13 @@ case("prelu", lambda x, w: F.prelu(x, w), f32([INF, -1.0, NAN, -INF, 2.0]), f32(
 # The standard deviation of equal elements is 0 and its gradient 0, not g / 0.
 case("std_constant_rows", lambda x: x.std(1), f32([[2.0, 2.0, 2.0], [1.0, 2.0, 4.0]]))
 case("std_all_constant", lambda x: x.std(), f32([5.0, 5.0]))
+# An ignored row holding -inf adds nothing (0 · inf would be NaN); xlogy of a negative target is NaN.
+case("nll_ignored_inf_row", lambda x, t: F.nll_loss(x, t), f32([[-INF, 0.0], [0.0, -1.0], [NAN, 2.0]]),
+     torch.tensor([-100, 1, -100]), const=[1])
+case("kl_div_negative_target", lambda x, t: F.kl_div(x, t, reduction="none"), f32([0.1, 0.2, 0.3]), f32([-0.5, 0.0, 0.4]),
+     const=[1])
+# The maximum norm with a NaN element: NaN, and the gradient goes to the NaN.
+case("norm_inf_nan", lambda x: x.norm(p=float("inf")), f32([NAN, 1.0, -3.0]))
 
 enc = encode
 

@@ -240,6 +240,18 @@ case("softsign", lambda a: F.softsign(a), spread(3, 4))
 case("prelu_channels", lambda a, w: F.prelu(a, w), spread(2, 3, 4), pos(3) * 0.3)
 case("prelu_shared", lambda a, w: F.prelu(a, w), spread(2, 3), pos(1) * 0.3)
 
+# Vector norms of every order (torch.linalg.vector_norm's): ±inf, 0, fractional, negative. Distinct
+# magnitudes away from zero, so that the extremum is unique and finite differences apply.
+inputs_gen = torch.Generator().manual_seed(3141)
+def magnitudes(*shape):
+    return distinct(*shape).abs().add(0.3) * torch.where(rn(*shape) > 0, 1.0, -1.0)
+case("norm_inf", lambda a: a.norm(p=float("inf")), magnitudes(3, 4))
+case("norm_neg_inf_rows", lambda a: torch.linalg.vector_norm(a, ord=float("-inf"), dim=1), magnitudes(3, 4))
+case("norm_zero", lambda a: a.norm(p=0), magnitudes(3, 4))
+case("norm_half_rows", lambda a: torch.linalg.vector_norm(a, ord=0.5, dim=1, keepdim=True), magnitudes(3, 4))
+case("norm_p1_5", lambda a: a.norm(p=1.5), magnitudes(3, 4))
+case("norm_neg1_cols", lambda a: torch.linalg.vector_norm(a, ord=-1, dim=0), magnitudes(3, 4))
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}

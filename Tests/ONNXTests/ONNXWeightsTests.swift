@@ -106,7 +106,7 @@ struct ONNXWeightsTests {
         defer { unlink(fifo) }
         #expect(error { try small.loadONNXWeights(from: fifo) }?.message.contains("FIFO") == true)
         try Data(count: 3 << 20).write(to: URL(fileURLWithPath: file))
-        let tooLarge = try MemoryBudget.withBudget(4 << 20) { error { try small.loadONNXWeights(from: file) } }
+        let tooLarge = MemoryBudget.withBudget(4 << 20) { error { try small.loadONNXWeights(from: file) } }
         #expect(tooLarge?.message.contains("over the limit") == true, "\(tooLarge?.message ?? "")")
         // Values stored as float_data instead of raw bytes are read too.
         var textual = proto

@@ -31,6 +31,11 @@ let edgeTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "hardsigmoid_at_corners": { $0[0].hardsigmoid() },
     "hardswish_at_corners": { $0[0].hardswish() },
     "prelu_at_zero": { Functional.prelu($0[0], weight: $0[1]) },
+    "norm_inf_ties": { $0[0].norm(p: .infinity, axes: [1]) },
+    "norm_neg_inf_at_zero": { $0[0].norm(p: -.infinity, axes: [1]) },
+    "norm_fractional_with_zeros": { $0[0].norm(p: 0.5, axes: [1]) },
+    "norm_p3_zero_vector": { $0[0].norm(p: 3, axes: [1]) },
+    "norm_neg1_with_zero": { $0[0].norm(p: -1, axes: [1]) },
 ]
 
 let edgeCases: [OpCase] = (try? Fixtures.decode(OpFixtureFile.self, "tensor/edges.json").cases) ?? []

@@ -117,6 +117,9 @@ let nonFiniteTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "prelu": { Functional.prelu($0[0], weight: $0[1]) },
     "std_constant_rows": { $0[0].std(axes: [1]) },
     "std_all_constant": { $0[0].std() },
+    "nll_ignored_inf_row": { $0[0].nllLoss($0[1]) },
+    "kl_div_negative_target": { $0[0].klDivLoss($0[1], reduction: .none) },
+    "norm_inf_nan": { $0[0].norm(p: .infinity) },
     "bce_with_logits_inf": { $0[0].binaryCrossEntropyWithLogits($0[1], reduction: .none) },
 ]
 

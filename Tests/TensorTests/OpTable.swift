@@ -61,6 +61,12 @@ let opTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "norm_all": { $0[0].norm() },
     "norm_axis1": { $0[0].norm(axes: [1]) },
     "norm_p3": { $0[0].norm(p: 3) },
+    "norm_inf": { $0[0].norm(p: .infinity) },
+    "norm_neg_inf_rows": { $0[0].norm(p: -.infinity, axes: [1]) },
+    "norm_zero": { $0[0].norm(p: 0) },
+    "norm_half_rows": { $0[0].norm(p: 0.5, axes: [1], keepDims: true) },
+    "norm_p1_5": { $0[0].norm(p: 1.5) },
+    "norm_neg1_cols": { $0[0].norm(p: -1, axes: [0]) },
 
     "reshape": { $0[0].reshape([4, -1]) * Tensor.arange(1, 4, dtype: $0[0].dtype) },
     "flatten": { $0[0].flatten(startAxis: 1) },

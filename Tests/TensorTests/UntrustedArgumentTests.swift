@@ -351,6 +351,12 @@ struct UntrustedArgumentSecondRoundTests {
         #expect(failure { x.split(sizes: [Int.max, 1]) }?.kind == .shapeMismatch)
         #expect(x.chunk(Int.max).count == 6)
         #expect(x.chunk(4).map(\.shape) == [[2], [2], [2]])
+        // An empty dimension: `chunks` empty pieces and one piece for split, as PyTorch; not Int.max of them.
+        let empty = Tensor.zeros([0, 3])
+        #expect(empty.chunk(3).map(\.shape) == [[0, 3], [0, 3], [0, 3]])
+        #expect(empty.split(size: 2).map(\.shape) == [[0, 3]])
+        #expect(Tensor.zeros([3, 0]).chunk(2, axis: 1).map(\.shape) == [[3, 0], [3, 0]])
+        #expect(failure { empty.chunk(Int.max) }?.kind == .outOfMemory)
         #expect(failure { x.pad([Int.min, Int.max]) }?.kind == .shapeMismatch)
         var rng = SeededGenerator(seed: 1)
         #expect(failure { Tensor.randperm(-1, generator: &rng) }?.kind == .invalidArgument)

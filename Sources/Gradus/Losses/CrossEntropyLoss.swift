@@ -69,7 +69,7 @@ extension Tensor {
         switch reduction {
         case .none: return perSample
         case .sum: return perSample.sum()
-        case .mean: return perSample.sum() / Double(Swift.max(count / Swift.max(classes, 1), 1))
+        case .mean: return perSample.sum() / Double(count / Swift.max(classes, 1))   // no sample: 0/0 = NaN, as PyTorch
         }
     }
 

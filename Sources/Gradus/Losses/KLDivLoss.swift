@@ -35,9 +35,9 @@ extension Tensor {
             if logTarget {
                 pointwise = target.exp() * (target - self)
             } else {
-                // xlogy(p, p) = p·log p with 0 at p = 0.
-                let positive = GradMode.noGrad { target.detach().gt(0.0) }
-                let safeLog = Tensor.where(positive, target, Tensor.ones([], dtype: dtype)).log()
+                // xlogy(p, p) = p·log p with 0 at p = 0 (NaN for p < 0 or NaN, as PyTorch's xlogy).
+                let nonZero = GradMode.noGrad { target.detach().ne(0.0) }
+                let safeLog = Tensor.where(nonZero, target, Tensor.ones([], dtype: dtype)).log()
                 pointwise = target * safeLog - target * self
             }
             switch reduction {

@@ -34,7 +34,10 @@ extension Tensor {
                 sp[i] = Int64(y)
                 rowWeights[i] = w?[y] ?? 1
             }
-            let picked = rows.gather(axis: 1, index: safe).reshape([m])
+            // Ignored rows pick nothing: masked to 0, so that a ±inf or NaN there (a masked log-softmax)
+            // cannot make 0 · inf = NaN, as PyTorch skips them.
+            let ignored = Tensor(shape: [m], values: (0..<m).map { Int(lab[$0]) == ignoreIndex ? 1.0 : 0.0 }, dtype: dtype)
+            let picked = rows.gather(axis: 1, index: safe).reshape([m]).maskedWhere(ignored, 0)
             let perRow = -picked * Tensor(shape: [m], values: rowWeights, dtype: dtype)
             switch reduction {
             case .none: return perRow.reshape(outShape)

@@ -52,14 +52,14 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Double, normType: Doub
 ///
 /// - Parameters:
 ///   - parameters: the parameters whose ``Tensor/grad`` to clip.
-///   - clipValue: the largest allowed magnitude (> 0).
+///   - clipValue: the largest allowed magnitude (≥ 0; 0 zeroes every gradient, as in PyTorch).
 ///
 /// ```swift
 /// clipGradValue(model.parameters(), clipValue: 0.5)
 /// ```
 public func clipGradValue(_ parameters: [Tensor], clipValue: Double) {
     checked(or: ()) {
-        try require(clipValue > 0, "clipGradValue: clipValue must be positive, got \(clipValue)")
+        try require(clipValue >= 0, "clipGradValue: clipValue must not be negative, got \(clipValue)")
         GradMode.noGrad {
             for p in parameters {
                 if let g = p.grad { p.grad = g.detach().clamp(min: -clipValue, max: clipValue) }

@@ -210,13 +210,16 @@ public class Optimizer: @unchecked Sendable {
     /// ```swift
     /// try optimizer.loadStateDict(state)
     /// ```
-    /// Whether `value` is allowed for the option `name` (PyTorch's constructor checks): rates, decays and
-    /// momentum non-negative, `eps` positive, averaging factors in [0, 1), flags 0 or 1, all finite.
+    /// Whether `value` is allowed for the option `name`: what the optimizers' initializers accept
+    /// (PyTorch's constructor checks), so that every optimizer can load its own state — rates, decays,
+    /// momentum, `eps` and RMSprop's `alpha` non-negative, Adam's betas in [0, 1), Adadelta's `rho` in
+    /// [0, 1], flags 0 or 1, all finite.
     static func isValidOption(_ name: String, _ value: Double) -> Bool {
         guard value.isFinite else { return false }
         switch name {
-        case "eps": return value > 0
-        case "beta1", "beta2", "rho", "alpha": return value >= 0 && value < 1
+        case "eps", "alpha": return value >= 0
+        case "beta1", "beta2": return value >= 0 && value < 1
+        case "rho": return value >= 0 && value <= 1
         case "dampening": return value >= 0 && value <= 1
         case "nesterov", "amsgrad", "centered", "maximize": return value == 0 || value == 1
         case "lr", "momentum", "weightDecay", "lrDecay", "initialAccumulatorValue": return value >= 0

@@ -98,21 +98,28 @@ extension Tensor {
         }
     }
 
-    /// Pieces of `size` along `axis` (the last may be smaller), like `torch.split` with an integer.
+    /// Pieces of `size` along `axis` (the last may be smaller), like `torch.split` with an integer. An
+    /// empty dimension gives one empty piece, as in PyTorch.
     public func split(size: Int, axis: Int = 0) -> [Tensor] {
         checked(or: []) {
             try require(size > 0, "split: size must be positive, got \(size)")
             let n = shape[try self.axis(axis, op: "split")]
-            let sizes = stride(from: 0, to: n, by: size).map { Swift.min(size, n - $0) }
+            let sizes = n == 0 ? [0] : stride(from: 0, to: n, by: size).map { Swift.min(size, n - $0) }
             return split(sizes: sizes, axis: axis)
         }
     }
 
-    /// `chunks` pieces of nearly equal size along `axis`, like `torch.chunk`.
+    /// `chunks` pieces of nearly equal size along `axis`, like `torch.chunk`: pieces of ⌈n / chunks⌉, so
+    /// there may be fewer than `chunks`; an empty dimension gives `chunks` empty pieces, as in PyTorch.
     public func chunk(_ chunks: Int, axis: Int = 0) -> [Tensor] {
         checked(or: []) {
             try require(chunks > 0, "chunk: chunks must be positive, got \(chunks)")
             let n = shape[try self.axis(axis, op: "chunk")]
+            if n == 0 {
+                // One empty piece per chunk: a list that must fit in memory, unlike pieces of a real dimension.
+                try require(chunks <= 1 << 20, "chunk: \(chunks) empty pieces of an empty dimension are too many (at most 2^20)", .outOfMemory)
+                return split(sizes: Array(repeating: 0, count: chunks), axis: axis)
+            }
             return split(size: n == 0 ? 1 : (n - 1) / chunks + 1, axis: axis)   // ⌈n / chunks⌉ without overflow
         }
     }

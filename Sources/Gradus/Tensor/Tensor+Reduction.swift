@@ -239,28 +239,69 @@ extension Tensor {
         }
     }
 
-    /// The p-norm over `axes` (all when nil): (Σ |x|ᵖ)^(1/p). For p = 2 the gradient at a zero vector
-    /// is zero, as in PyTorch.
+    /// The p-norm over `axes` (all when nil), PyTorch's `torch.linalg.vector_norm(x, ord: p)`:
+    /// (Σ |x|ᵖ)^(1/p) for a finite p other than 0 (negative p too), max |x| for p = ∞, min |x| for p = −∞,
+    /// and the number of elements other than zero for p = 0.
+    ///
+    /// Gradients are PyTorch's: zero where the norm is zero (p ≥ 1), zero at zero elements for p < 1,
+    /// split evenly over the elements that reach the maximum (or minimum) for p = ±∞, none for p = 0.
+    /// Integer tensors and NaN p are refused; p = ±∞ and p < 0 need at least one element in each
+    /// reduced slice (no identity), as in PyTorch.
+    ///
+    /// - Parameters:
+    ///   - p: the order (default 2).
+    ///   - axes: the dimensions to reduce (all when nil).
+    ///   - keepDims: whether to keep the reduced dimensions with size 1.
     ///
     /// ```swift
     /// let length = v.norm()
+    /// let largest = v.norm(p: .infinity)   // max |v|
     /// ```
     public func norm(p: Double = 2, axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         checked {
+            try requireFloat("norm")
+            try require(!p.isNaN, "norm: p must be a number, got NaN")
             let ax = try normalizedAxes(axes, op: "norm")
+            let kept = keepDimsShape(ax)
             if p == 2 {
                 let n = GradMode.noGrad { detach().square().sum(axes: ax, keepDims: true).sqrt() }
                 let out = n.reshape(reducedShape(ax, keepDims: keepDims)).detach()
-                let kept = keepDimsShape(ax)
                 record("norm", output: out, inputs: [self]) { g, y in
                     let yk = y.reshape(kept)
                     return [g.reshape(kept) * self / yk.maskedWhere(yk.eq(0.0), .infinity)]
                 }
                 return out
             }
-            try require(p > 0, "norm: p must be positive, got \(p)")
             if p == 1 { return abs().sum(axes: ax, keepDims: keepDims) }
-            return abs().pow(p).sum(axes: ax, keepDims: keepDims).pow(1 / p)
+            if p.isInfinite || p < 0 {
+                try require(ax.allSatisfy { shape[$0] > 0 } && (count > 0 || !ax.isEmpty),
+                            "norm: the \(p) norm of an empty slice is undefined (no identity); input \(shape), axes \(ax)", .shapeMismatch)
+            }
+            let value: Tensor = GradMode.noGrad {
+                let a = detach().abs()
+                if p == .infinity { return a.amax(axes: ax, keepDims: true) }
+                if p == -.infinity { return a.amin(axes: ax, keepDims: true) }
+                if p == 0 { return a.ne(0.0).sum(axes: ax, keepDims: true) }
+                return a.pow(p).sum(axes: ax, keepDims: true).pow(1 / p)
+            }
+            let out = value.reshape(reducedShape(ax, keepDims: keepDims)).detach()
+            record("norm", output: out, inputs: [self]) { g, y in
+                let gk = g.reshape(kept), yk = y.reshape(kept)
+                let a = self.abs()
+                if p.isInfinite {
+                    // The elements at the extremum (or NaN) share the gradient evenly.
+                    let mask = a.eq(yk).logicalOr(a.isNaN())
+                    return [self.sign() * (gk / mask.sum(axes: ax, keepDims: true)) * mask]
+                }
+                if p == 0 { return [Tensor.zeros(like: self)] }
+                if p < 1 {
+                    let scaled = (self.sign() * a.pow(p - 1)).maskedWhere(self.eq(0.0), 0)
+                    return [scaled * gk * yk.pow(1 - p)]
+                }
+                let scale = (gk / yk.pow(p - 1)).maskedWhere(yk.eq(0.0), 0)
+                return [(p < 2 ? self.sign() * a.pow(p - 1) : self * a.pow(p - 2)) * scale]
+            }
+            return out
         }
     }
 }
