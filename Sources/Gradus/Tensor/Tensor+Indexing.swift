@@ -187,11 +187,18 @@ extension Tensor {
         }
     }
 
-    /// The sub-tensor at `index` along the first dimension.
-    public subscript(index: Int) -> Tensor { select(axis: 0, index: index) }
+    /// The sub-tensor at `index` along the first dimension (a view); setting it writes into this tensor,
+    /// as ``subscript(_:)-(TensorIndexExpression...)`` does.
+    public subscript(index: Int) -> Tensor {
+        get { select(axis: 0, index: index) }
+        set { self[index as any TensorIndexExpression] = newValue }
+    }
 
-    /// Elements `range` along the first dimension.
-    public subscript(range: Range<Int>) -> Tensor { slice(axis: 0, start: range.lowerBound, end: range.upperBound) }
+    /// Elements `range` along the first dimension (a view); setting it writes into this tensor.
+    public subscript(range: Range<Int>) -> Tensor {
+        get { slice(axis: 0, start: range.lowerBound, end: range.upperBound) }
+        set { self[range as any TensorIndexExpression] = newValue }
+    }
 
     func checkIndex(_ index: Tensor, op: String) throws {
         try require(index.dtype == .int64, "\(op): index must be an int64 tensor, got \(index.dtype)", .dtypeMismatch)
