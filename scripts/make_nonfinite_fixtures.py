@@ -213,6 +213,24 @@ case("kl_div_negative_target", lambda x, t: F.kl_div(x, t, reduction="none"), f3
      const=[1])
 # The maximum norm with a NaN element: NaN, and the gradient goes to the NaN.
 case("norm_inf_nan", lambda x: x.norm(p=float("inf")), f32([NAN, 1.0, -3.0]))
+# Domain edges of the trigonometric, hyperbolic and logarithmic functions.
+EDGE = f32([-1.0, 1.0, -1.5, 1.5, 0.0, INF, -INF, NAN])
+case("asin_edges", torch.asin, EDGE)
+case("acos_edges", torch.acos, EDGE)
+case("atan_edges", torch.atan, EDGE)
+case("atanh_edges", torch.atanh, EDGE)
+case("acosh_edges", torch.acosh, f32([1.0, 0.5, 2.0, INF, NAN]))
+case("tan_edges", torch.tan, f32([INF, -INF, NAN, 0.0, 1.5707964]))
+case("sinh_edges", torch.sinh, f32([INF, -INF, NAN, 100.0, 0.0]))
+case("cosh_edges", torch.cosh, f32([INF, -INF, NAN, 100.0, 0.0]))
+case("log2_edges", torch.log2, f32([0.0, -1.0, INF, NAN, 1.0]))
+case("log10_edges", torch.log10, f32([0.0, -1.0, INF, NAN, 1.0]))
+case("exp2_edges", torch.exp2, f32([INF, -INF, NAN, 200.0, -200.0]))
+case("expm1_edges", torch.expm1, f32([INF, -INF, NAN, 100.0, -100.0, 0.0]))
+case("logit_edges", torch.logit, f32([0.0, 1.0, -0.5, 1.5, NAN, 0.5]))
+case("logit_eps_edges", lambda x: torch.logit(x, eps=0.1), f32([0.0, 1.0, -0.5, 1.5, NAN, 0.05, 0.5]))
+case("atan2_edges", torch.atan2, f32([0.0, 0.0, -0.0, 1.0, INF, -INF, NAN, 1.0]), f32([0.0, -0.0, -1.0, INF, INF, -INF, 1.0, 0.0]))
+case("xlogy_edges", torch.xlogy, f32([0.0, 0.0, 0.0, 1.0, 2.0, NAN, 0.0, -1.0]), f32([0.0, NAN, INF, 0.0, -1.0, 1.0, 3.0, INF]))
 
 enc = encode
 

@@ -252,6 +252,36 @@ case("norm_half_rows", lambda a: torch.linalg.vector_norm(a, ord=0.5, dim=1, kee
 case("norm_p1_5", lambda a: a.norm(p=1.5), magnitudes(3, 4))
 case("norm_neg1_cols", lambda a: torch.linalg.vector_norm(a, ord=-1, dim=0), magnitudes(3, 4))
 
+# Trigonometric, hyperbolic and logarithmic functions, and pointwise combinations, inside their domains.
+inputs_gen = torch.Generator().manual_seed(5050)
+def unit(*shape):
+    return (torch.rand(*shape, generator=inputs_gen, dtype=torch.float64) * 1.6 - 0.8).float()
+def prob(*shape):
+    return (torch.rand(*shape, generator=inputs_gen, dtype=torch.float64) * 0.8 + 0.1).float()
+case("tan", lambda a: a.tan(), unit(3, 4))
+case("asin", lambda a: a.asin(), unit(3, 4))
+case("acos", lambda a: a.acos(), unit(3, 4))
+case("atan", lambda a: a.atan(), rn(3, 4))
+case("atan2", lambda a, b: torch.atan2(a, b), rn(3, 4), rn(3, 4))
+case("atan2_broadcast", lambda a, b: torch.atan2(a, b), rn(3, 1), rn(4))
+case("sinh", lambda a: a.sinh(), rn(3, 4))
+case("cosh", lambda a: a.cosh(), rn(3, 4))
+case("asinh", lambda a: a.asinh(), rn(3, 4))
+case("acosh", lambda a: a.acosh(), pos(3, 4) + 1)
+case("atanh", lambda a: a.atanh(), unit(3, 4))
+case("log2", lambda a: a.log2(), pos(3, 4))
+case("log10", lambda a: a.log10(), pos(3, 4))
+case("exp2", lambda a: a.exp2(), rn(3, 4))
+case("expm1", lambda a: a.expm1(), rn(3, 4))
+case("logit", lambda a: a.logit(), prob(3, 4))
+case("logit_eps", lambda a: a.logit(eps=0.05), prob(3, 4))
+case("xlogy", lambda a, b: torch.xlogy(a, b), rn(3, 4), pos(3, 4))
+case("xlogy_broadcast", lambda a, b: torch.xlogy(a, b), rn(3, 1), pos(4))
+case("lerp_tensor_weight", lambda a, b, w: torch.lerp(a, b, w), rn(3, 4), rn(3, 4), prob(4))
+case("lerp_scalar_weight", lambda a, b: torch.lerp(a, b, 0.3), rn(3, 4), rn(1, 4))
+case("addcmul", lambda a, b, c: torch.addcmul(a, b, c, value=0.5), rn(3, 4), rn(3, 4), rn(4))
+case("addcdiv", lambda a, b, c: torch.addcdiv(a, b, c, value=-2.0), rn(3, 4), rn(3, 1), pos(3, 4))
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}

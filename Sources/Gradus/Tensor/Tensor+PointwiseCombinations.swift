@@ -1,0 +1,46 @@
+// Pointwise combinations of several tensors that PyTorch names (`torch.lerp`, `addcmul`, `addcdiv`):
+// compositions of differentiable operations, so gradients (of any order) and broadcasting are those of
+// the operations they are made of — which are PyTorch's.
+
+extension Tensor {
+    /// Linear interpolation self + weight · (end − self) (PyTorch's `torch.lerp`). Gradients: g (1 − w)
+    /// for self, g · w for end, g (end − self) for a tensor weight.
+    ///
+    /// - Parameters:
+    ///   - end: the other end, broadcast against this tensor.
+    ///   - weight: the weight of `end`, a tensor broadcast against both.
+    ///
+    /// ```swift
+    /// let averaged = shadow.lerp(weights, weight: Tensor(scalar: 0.01))
+    /// ```
+    public func lerp(_ end: Tensor, weight: Tensor) -> Tensor {
+        self + weight * (end - self)
+    }
+
+    /// Linear interpolation with a number as the weight.
+    ///
+    /// ```swift
+    /// Tensor([0.0, 10.0]).lerp(Tensor([10.0, 20.0]), weight: 0.5)   // [5, 15]
+    /// ```
+    public func lerp(_ end: Tensor, weight: Double) -> Tensor {
+        self + (end - self) * weight
+    }
+
+    /// self + value · t1 · t2 (PyTorch's `torch.addcmul`), broadcast.
+    ///
+    /// ```swift
+    /// let v = average.addcmul(grad, grad, value: 1 - beta2)
+    /// ```
+    public func addcmul(_ t1: Tensor, _ t2: Tensor, value: Double = 1) -> Tensor {
+        self + t1 * t2 * value
+    }
+
+    /// self + value · t1 / t2 (PyTorch's `torch.addcdiv`), broadcast.
+    ///
+    /// ```swift
+    /// let step = weights.addcdiv(m, v.sqrt() + 1e-8, value: -lr)
+    /// ```
+    public func addcdiv(_ t1: Tensor, _ t2: Tensor, value: Double = 1) -> Tensor {
+        self + t1 / t2 * value
+    }
+}
