@@ -114,6 +114,11 @@ case("norm_fractional_with_zeros", lambda x: torch.linalg.vector_norm(x, ord=0.5
      f32([[0.0, 1.0, -2.0], [0.0, 0.0, 0.0]]))
 case("norm_p3_zero_vector", lambda x: torch.linalg.vector_norm(x, ord=3, dim=1), f32([[0.0, 0.0], [1.0, -2.0]]))
 case("norm_neg1_with_zero", lambda x: torch.linalg.vector_norm(x, ord=-1, dim=1), f32([[0.0, 1.0], [0.5, -2.0]]))
+# Zero vectors and equal vectors, where the epsilons of normalize, cosine similarity and the distances act.
+case("normalize_zero_vector", lambda x: F.normalize(x), f32([[0.0, 0.0, 0.0], [1.0, -2.0, 2.0]]))
+case("cosine_similarity_zero_vector", lambda a, b: F.cosine_similarity(a, b), f32([[0.0, 0.0], [1.0, 2.0]]), f32([[1.0, 1.0], [0.0, 0.0]]))
+case("cdist_equal_rows", lambda a, b: torch.cdist(a, b), f32([[1.0, 2.0], [0.0, 0.0]]), f32([[1.0, 2.0], [3.0, -1.0]]))
+case("pairwise_distance_equal", lambda a, b: F.pairwise_distance(a, b), f32([[1.0, 2.0], [0.5, 0.5]]), f32([[1.0, 2.0], [0.5, 0.5]]))
 
 
 def enc(t):

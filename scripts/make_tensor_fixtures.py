@@ -282,6 +282,23 @@ case("lerp_scalar_weight", lambda a, b: torch.lerp(a, b, 0.3), rn(3, 4), rn(1, 4
 case("addcmul", lambda a, b, c: torch.addcmul(a, b, c, value=0.5), rn(3, 4), rn(3, 4), rn(4))
 case("addcdiv", lambda a, b, c: torch.addcdiv(a, b, c, value=-2.0), rn(3, 4), rn(3, 1), pos(3, 4))
 
+# Normalization, similarities, distances and the losses built on them.
+inputs_gen = torch.Generator().manual_seed(6060)
+signs = lambda *v: torch.tensor(v, dtype=torch.int64)
+case("normalize", lambda a: F.normalize(a), rn(3, 4))
+case("normalize_p1_last", lambda a: F.normalize(a, p=1, dim=-1), rn(2, 3, 4))
+case("cosine_similarity", lambda a, b: F.cosine_similarity(a, b), rn(3, 4), rn(3, 4))
+case("cosine_similarity_broadcast", lambda a, b: F.cosine_similarity(a, b, dim=-1), rn(3, 4), rn(1, 4))
+case("pairwise_distance", lambda a, b: F.pairwise_distance(a, b), rn(3, 4), rn(3, 4))
+case("pairwise_distance_p1_keepdim", lambda a, b: F.pairwise_distance(a, b, p=1, keepdim=True), rn(3, 4), rn(3, 4))
+case("cdist", lambda a, b: torch.cdist(a, b), rn(3, 4), rn(5, 4))
+case("cdist_p1", lambda a, b: torch.cdist(a, b, p=1), rn(3, 4), rn(2, 4))
+case("cdist_batched", lambda a, b: torch.cdist(a, b), rn(2, 3, 4), rn(2, 2, 4))
+case("cosine_embedding_loss", lambda a, b, y: F.cosine_embedding_loss(a, b, y, margin=0.1), rn(3, 4), rn(3, 4), signs(1, -1, -1))
+case("triplet_margin_loss", lambda a, p, n: F.triplet_margin_loss(a, p, n, margin=0.5), rn(3, 4), rn(3, 4), rn(3, 4))
+case("triplet_margin_swap", lambda a, p, n: F.triplet_margin_loss(a, p, n, margin=2.0, swap=True, reduction="sum"),
+     rn(3, 4), rn(3, 4), rn(3, 4))
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}

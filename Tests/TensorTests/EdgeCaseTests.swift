@@ -36,6 +36,10 @@ let edgeTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "norm_fractional_with_zeros": { $0[0].norm(p: 0.5, axes: [1]) },
     "norm_p3_zero_vector": { $0[0].norm(p: 3, axes: [1]) },
     "norm_neg1_with_zero": { $0[0].norm(p: -1, axes: [1]) },
+    "normalize_zero_vector": { Functional.normalize($0[0]) },
+    "cosine_similarity_zero_vector": { Functional.cosineSimilarity($0[0], $0[1]) },
+    "cdist_equal_rows": { Functional.cdist($0[0], $0[1]) },
+    "pairwise_distance_equal": { Functional.pairwiseDistance($0[0], $0[1]) },
 ]
 
 let edgeCases: [OpCase] = (try? Fixtures.decode(OpFixtureFile.self, "tensor/edges.json").cases) ?? []
