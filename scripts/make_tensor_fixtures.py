@@ -299,6 +299,17 @@ case("triplet_margin_loss", lambda a, p, n: F.triplet_margin_loss(a, p, n, margi
 case("triplet_margin_swap", lambda a, p, n: F.triplet_margin_loss(a, p, n, margin=2.0, swap=True, reduction="sum"),
      rn(3, 4), rn(3, 4), rn(3, 4))
 
+# Padding by reflection, replication and wrapping (F.pad's modes), crops included.
+inputs_gen = torch.Generator().manual_seed(7070)
+case("pad_reflect_1d", lambda a: F.pad(a, (2, 1), mode="reflect"), rn(2, 3, 4))
+case("pad_reflect_2d", lambda a: F.pad(a, (1, 2, 2, 0), mode="reflect"), rn(1, 2, 3, 4))
+case("pad_reflect_crop", lambda a: F.pad(a, (-1, 2), mode="reflect"), rn(3, 4))
+case("pad_replicate_1d", lambda a: F.pad(a, (3, 5), mode="replicate"), rn(2, 3, 2))
+case("pad_replicate_2d", lambda a: F.pad(a, (2, 2, 1, 3), mode="replicate"), rn(2, 3, 4))
+case("pad_circular_1d", lambda a: F.pad(a, (3, 4), mode="circular"), rn(2, 3, 4))
+case("pad_circular_2d", lambda a: F.pad(a, (1, 1, 2, 1), mode="circular"), rn(1, 1, 3, 4))
+case("pad_reflect_3d", lambda a: F.pad(a, (1, 1, 1, 0, 0, 1), mode="reflect"), rn(1, 2, 2, 3, 3))
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}
