@@ -149,6 +149,15 @@ case("pad_reflect_1d_input", lambda a: F.pad(a, (1, 1), mode="reflect"), torch.a
 case("pad_reflect_too_many_dims", lambda a: F.pad(a, (1, 1, 1, 1), mode="reflect"), torch.arange(4.0).reshape(2, 2))
 case("pad_replicate_empty_dim", lambda a: F.pad(a, (1, 1), mode="replicate"), torch.zeros(1, 2, 0))
 case("pad_replicate_empty_batch", lambda a: F.pad(a, (1, 1), mode="replicate"), torch.zeros(0, 2, 3))
+# Resizing: modes that do not fit the rank, both or neither of size and factor, corners for nearest.
+R4 = torch.arange(12.0).reshape(1, 1, 3, 4)
+case("interp_bilinear_on_3d", lambda a: F.interpolate(a, scale_factor=2, mode="bilinear"), torch.arange(6.0).reshape(1, 2, 3))
+case("interp_size_and_factor", lambda a: F.interpolate(a, size=(2, 2), scale_factor=2), R4)
+case("interp_neither", lambda a: F.interpolate(a), R4)
+case("interp_nearest_align", lambda a: F.interpolate(a, scale_factor=2, align_corners=True), R4)
+case("interp_2d_input", lambda a: F.interpolate(a, scale_factor=2), torch.arange(4.0).reshape(2, 2))
+case("interp_empty_batch", lambda a: F.interpolate(a, size=(2, 3), mode="bilinear"), torch.zeros(0, 1, 3, 4))
+case("interp_size_count", lambda a: F.interpolate(a, size=(2, 3, 4)), R4)
 # Cross-entropy with class probabilities over no sample: the mean of nothing.
 case("cross_entropy_probs_empty", lambda a, t: F.cross_entropy(a, t), torch.zeros(0, 3), torch.zeros(0, 3))
 case("var_int", lambda a: a.var(), i64([1, 2]))

@@ -310,6 +310,21 @@ case("pad_circular_1d", lambda a: F.pad(a, (3, 4), mode="circular"), rn(2, 3, 4)
 case("pad_circular_2d", lambda a: F.pad(a, (1, 1, 2, 1), mode="circular"), rn(1, 1, 3, 4))
 case("pad_reflect_3d", lambda a: F.pad(a, (1, 1, 1, 0, 0, 1), mode="reflect"), rn(1, 2, 2, 3, 3))
 
+# Resizing (F.interpolate): nearest and linear modes, sizes and factors, aligned corners, shrinking.
+inputs_gen = torch.Generator().manual_seed(8080)
+case("interp_nearest_x2", lambda a: F.interpolate(a, scale_factor=2), rn(1, 2, 3, 4))
+case("interp_nearest_size", lambda a: F.interpolate(a, size=(7, 3)), rn(1, 2, 5, 4))
+case("interp_nearest_factor_1_5", lambda a: F.interpolate(a, scale_factor=1.5), rn(1, 1, 5, 5))
+case("interp_nearest_exact", lambda a: F.interpolate(a, size=(7, 3), mode="nearest-exact"), rn(1, 2, 5, 4))
+case("interp_linear_x2", lambda a: F.interpolate(a, scale_factor=2, mode="linear"), rn(2, 3, 4))
+case("interp_linear_align", lambda a: F.interpolate(a, size=7, mode="linear", align_corners=True), rn(2, 3, 4))
+case("interp_bilinear_size", lambda a: F.interpolate(a, size=(5, 4), mode="bilinear"), rn(1, 2, 3, 5))
+case("interp_bilinear_align", lambda a: F.interpolate(a, size=(5, 7), mode="bilinear", align_corners=True), rn(1, 2, 3, 4))
+case("interp_bilinear_shrink", lambda a: F.interpolate(a, size=(4, 3), mode="bilinear"), rn(1, 2, 6, 7))
+case("interp_bilinear_factor", lambda a: F.interpolate(a, scale_factor=(1.5, 0.5), mode="bilinear"), rn(1, 1, 4, 6))
+case("interp_trilinear", lambda a: F.interpolate(a, size=(3, 4, 2), mode="trilinear"), rn(1, 1, 2, 3, 4))
+case("upsample_layer", lambda a: torch.nn.Upsample(scale_factor=3, mode="bilinear", align_corners=True)(a), rn(1, 1, 2, 3))
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}

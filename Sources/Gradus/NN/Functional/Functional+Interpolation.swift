@@ -1,0 +1,118 @@
+// Resizing of images and sequences (PyTorch's `F.interpolate` and `nn.Upsample`): nearest and
+// (bi/tri)linear modes, which are separable — each spatial dimension is resized in turn, as one
+// `indexSelect` (nearest) or a weighted sum of two (linear). Gradients are those operations' adjoints,
+// which scatter each output's gradient back to the inputs it read, as PyTorch's backward kernels do.
+
+/// How ``Functional/interpolate(_:size:scaleFactor:mode:alignCorners:)`` computes new values.
+public enum InterpolationMode: String, Sendable, CaseIterable {
+    /// The input element at ⌊dst · scale⌋ (PyTorch's `'nearest'`).
+    case nearest
+    /// The input element at ⌊(dst + ½) · scale⌋ (PyTorch's `'nearest-exact'`, Pillow's and OpenCV's rule).
+    case nearestExact = "nearest-exact"
+    /// Linear interpolation along the length of `[N, C, L]` input.
+    case linear
+    /// Bilinear interpolation of `[N, C, H, W]` input.
+    case bilinear
+    /// Trilinear interpolation of `[N, C, D, H, W]` input.
+    case trilinear
+
+    /// Whether values are interpolated between neighbours (the linear modes).
+    var isLinear: Bool { self == .linear || self == .bilinear || self == .trilinear }
+}
+
+extension Functional {
+    /// Resizes the spatial dimensions of `[N, C, …]` input (1 to 3 of them), PyTorch's `F.interpolate`.
+    ///
+    /// Give either `size` (the output sizes) or `scaleFactor` (output = ⌊input · factor⌋, and the factor
+    /// itself maps positions, as PyTorch does unless it recomputes it). Linear modes place samples at
+    /// pixel centres (`alignCorners: false`, the default) or stretch the corners onto each other
+    /// (`alignCorners: true`); the mode must match the rank (`linear` 3-D, `bilinear` 4-D, `trilinear` 5-D).
+    ///
+    /// - Parameters:
+    ///   - input: `[N, C, L]`, `[N, C, H, W]` or `[N, C, D, H, W]`.
+    ///   - size: the output's spatial sizes, one per spatial dimension (or one for all).
+    ///   - scaleFactor: the factor per spatial dimension (or one for all), positive.
+    ///   - mode: ``InterpolationMode/nearest`` (default) or a linear mode.
+    ///   - alignCorners: for linear modes only (nil means false, as PyTorch).
+    ///
+    /// ```swift
+    /// let larger = Functional.interpolate(images, scaleFactor: [2], mode: .bilinear)   // [N, C, 2H, 2W]
+    /// let fixed = Functional.interpolate(images, size: [224, 224])
+    /// ```
+    public static func interpolate(_ input: Tensor, size: [Int]? = nil, scaleFactor: [Double]? = nil,
+                                   mode: InterpolationMode = .nearest, alignCorners: Bool? = nil) -> Tensor {
+        checked {
+            let op = "interpolate"
+            let spatial = input.rank - 2
+            try require((1...3).contains(spatial), "\(op): input must be [N, C, …] with 1 to 3 spatial dimensions, got \(input.shape)", .shapeMismatch)
+            try input.requireFloat(op)
+            if mode.isLinear {
+                let expected: InterpolationMode = [.linear, .bilinear, .trilinear][spatial - 1]
+                try require(mode == expected, "\(op): mode \(mode.rawValue) needs \(["3-D", "4-D", "5-D"][[InterpolationMode.linear, .bilinear, .trilinear].firstIndex(of: mode)!]) input, got \(input.shape); use \(expected.rawValue)", .shapeMismatch)
+            } else {
+                try require(alignCorners == nil, "\(op): alignCorners is for the linear modes, not \(mode.rawValue)", .invalidArgument)
+            }
+            try require((size == nil) != (scaleFactor == nil), "\(op): give either size or scaleFactor, not both or neither", .invalidArgument)
+            func perDimension<T>(_ values: [T], _ what: String) throws -> [T] {
+                try require(values.count == 1 || values.count == spatial,
+                            "\(op): \(what) \(values) must hold 1 or \(spatial) value(s) for input \(input.shape)", .shapeMismatch)
+                return values.count == 1 ? Array(repeating: values[0], count: spatial) : values
+            }
+            let inSizes = Array(input.shape.suffix(spatial))
+            var outSizes: [Int], scales: [Double?]
+            if let size {
+                outSizes = try perDimension(size, "size")
+                try require(outSizes.allSatisfy { $0 >= 1 && $0 <= 1 << 24 }, "\(op): size \(size) must lie in 1...\(1 << 24)", .invalidArgument)
+                scales = Array(repeating: nil, count: spatial)
+            } else {
+                let factors = try perDimension(scaleFactor!, "scaleFactor")
+                try require(factors.allSatisfy { $0 > 0 && $0.isFinite }, "\(op): scaleFactor \(factors) must be positive and finite", .invalidArgument)
+                outSizes = []
+                for (n, f) in zip(inSizes, factors) {
+                    let s = (Double(n) * f).rounded(.down)
+                    try require(s >= 1 && s <= Double(1 << 24), "\(op): scaleFactor \(f) makes size \(n) into \(s); it must lie in 1...\(1 << 24)", .invalidArgument)
+                    outSizes.append(Int(s))
+                }
+                scales = factors.map { 1 / $0 }
+            }
+            try require(inSizes.allSatisfy { $0 >= 1 }, "\(op): input \(input.shape) has an empty spatial dimension", .shapeMismatch)
+            _ = try Tensor.elementCount(Array(input.shape.prefix(2)) + outSizes, op: op)
+            var result = input
+            for k in 0..<spatial {
+                let axis = 2 + k
+                let (n, m) = (inSizes[k], outSizes[k])
+                if n == m && scales[k] == nil { continue }
+                let scale = scales[k] ?? Double(n) / Double(m)
+                if !mode.isLinear {
+                    let sources = (0..<m).map { j -> Int in
+                        let s = mode == .nearest ? Double(j) * scale : (Double(j) + 0.5) * scale
+                        return Swift.min(Int(Float(s).rounded(.down)), n - 1)
+                    }
+                    result = result.indexSelect(axis: axis, index: Tensor(shape: [m], integers: sources))
+                } else {
+                    var lower = [Int](), upper = [Int](), weights = [Double]()
+                    for j in 0..<m {
+                        let s: Double
+                        if alignCorners == true {
+                            s = m > 1 ? Double(j) * Double(n - 1) / Double(m - 1) : 0
+                        } else {
+                            s = Swift.max((Double(j) + 0.5) * scale - 0.5, 0)
+                        }
+                        let i0 = Swift.min(Int(s.rounded(.down)), n - 1)
+                        lower.append(i0)
+                        upper.append(Swift.min(i0 + 1, n - 1))
+                        weights.append(s - Double(i0))
+                    }
+                    var lambdaShape = [Int](repeating: 1, count: input.rank)
+                    lambdaShape[axis] = m
+                    let lambda = Tensor(shape: lambdaShape, values: weights, dtype: input.dtype)
+                    let a = result.indexSelect(axis: axis, index: Tensor(shape: [m], integers: lower))
+                    let b = result.indexSelect(axis: axis, index: Tensor(shape: [m], integers: upper))
+                    result = a * (1 - lambda) + b * lambda
+                }
+                try GradusError.throwIfRecorded()
+            }
+            return result
+        }
+    }
+}

@@ -1,0 +1,56 @@
+/// Resizes its input's spatial dimensions (PyTorch's `nn.Upsample`): ``Functional/interpolate(_:size:scaleFactor:mode:alignCorners:)``
+/// as a layer.
+///
+/// ```swift
+/// let up = Upsample(scaleFactor: 2, mode: .bilinear)
+/// let y = up(x)   // [N, C, 2H, 2W]
+/// ```
+public final class Upsample: Module, Layer {
+    /// The output's spatial sizes, or nil when ``scaleFactor`` is given.
+    public let size: [Int]?
+    /// The factor per spatial dimension, or nil when ``size`` is given.
+    public let scaleFactor: [Double]?
+    /// How new values are computed.
+    public let mode: InterpolationMode
+    /// For linear modes: whether the corners are aligned.
+    public let alignCorners: Bool?
+
+    /// A resizing layer to fixed sizes.
+    ///
+    /// - Parameters:
+    ///   - size: the output's spatial sizes (one for all, or one per spatial dimension).
+    ///   - mode: default nearest.
+    ///   - alignCorners: for linear modes (default nil: false).
+    public init(size: [Int], mode: InterpolationMode = .nearest, alignCorners: Bool? = nil) {
+        self.size = size
+        self.scaleFactor = nil
+        self.mode = mode
+        self.alignCorners = alignCorners
+        super.init()
+    }
+
+    /// A resizing layer by a factor.
+    ///
+    /// - Parameters:
+    ///   - scaleFactor: the factor of every spatial dimension.
+    ///   - mode: default nearest.
+    ///   - alignCorners: for linear modes (default nil: false).
+    public init(scaleFactor: Double, mode: InterpolationMode = .nearest, alignCorners: Bool? = nil) {
+        self.size = nil
+        self.scaleFactor = [scaleFactor]
+        self.mode = mode
+        self.alignCorners = alignCorners
+        super.init()
+    }
+
+    /// Resizes `input`.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        Functional.interpolate(input, size: size, scaleFactor: scaleFactor, mode: mode, alignCorners: alignCorners)
+    }
+
+    /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).
+    public override var extraDescription: String {
+        (size.map { "size: \($0)" } ?? "scaleFactor: \(scaleFactor ?? [])") + ", mode: \(mode.rawValue)"
+            + (alignCorners.map { ", alignCorners: \($0)" } ?? "")
+    }
+}
