@@ -325,6 +325,30 @@ case("interp_bilinear_factor", lambda a: F.interpolate(a, scale_factor=(1.5, 0.5
 case("interp_trilinear", lambda a: F.interpolate(a, size=(3, 4, 2), mode="trilinear"), rn(1, 1, 2, 3, 4))
 case("upsample_layer", lambda a: torch.nn.Upsample(scale_factor=3, mode="bilinear", align_corners=True)(a), rn(1, 1, 2, 3))
 
+# Scatter, diagonals, batched/outer/cross products, repeat_interleave, unbind, narrow, movedim.
+inputs_gen = torch.Generator().manual_seed(9090)
+I = lambda *v: torch.tensor(v, dtype=torch.int64)
+case("scatter_rows", lambda a, i, s: a.scatter(1, i, s), rn(3, 4), I(3, 0, 1, 2, 2, 0).reshape(3, 2), rn(3, 2))
+case("scatter_axis0", lambda a, i, s: a.scatter(0, i, s), rn(3, 4), I(2, 0, 1, 1).reshape(1, 4), rn(1, 4))
+case("scatter_value", lambda a, i: a.scatter(1, i, -2.5), rn(3, 4), I(1, 3, 0).reshape(3, 1))
+case("diagonal", lambda a: a.diagonal(), rn(3, 4))
+case("diagonal_offset", lambda a: torch.diagonal(a, offset=1, dim1=-2, dim2=-1), rn(2, 3, 4))
+case("diagonal_below", lambda a: a.diagonal(offset=-1), rn(4, 3))
+case("diag_vector", lambda a: torch.diag(a), rn(3))
+case("diag_vector_offset", lambda a: torch.diag(a, -2), rn(3))
+case("diag_matrix", lambda a: torch.diag(a, 1), rn(3, 4))
+case("trace", lambda a: a.trace(), rn(3, 4))
+case("bmm", lambda a, b: torch.bmm(a, b), rn(2, 3, 4), rn(2, 4, 5))
+case("outer", lambda a, b: torch.outer(a, b), rn(3), rn(4))
+case("cross", lambda a, b: torch.linalg.cross(a, b), rn(4, 3), rn(4, 3))
+case("cross_axis0_broadcast", lambda a, b: torch.linalg.cross(a, b, dim=0), rn(3, 2), rn(3, 1))
+case("repeat_interleave", lambda a: a.repeat_interleave(2, dim=1), rn(2, 3))
+case("repeat_interleave_flat", lambda a: a.repeat_interleave(3), rn(2, 2))
+case("repeat_interleave_counts", lambda a: a.repeat_interleave(torch.tensor([2, 0, 1]), dim=0), rn(3, 2))
+case("unbind", lambda a: a.unbind(1)[2], rn(3, 4))
+case("narrow", lambda a: a.narrow(1, 1, 2), rn(3, 4))
+case("movedim", lambda a: a.movedim(1, -1), rn(2, 3, 4))
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}

@@ -85,3 +85,97 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// Each element repeated `repeats` times along `axis` (PyTorch's `repeat_interleave`): `[1, 2]`
+    /// with 2 gives `[1, 1, 2, 2]`. Without an axis the tensor is flattened first. Gradients sum over
+    /// the copies.
+    ///
+    /// ```swift
+    /// Tensor([1.0, 2.0]).repeatInterleave(2)   // [1, 1, 2, 2]
+    /// ```
+    public func repeatInterleave(_ repeats: Int, axis: Int? = nil) -> Tensor {
+        checked {
+            try require(repeats >= 0, "repeatInterleave: repeats must not be negative, got \(repeats)", .invalidArgument)
+            let source = axis == nil ? reshape([-1]) : self
+            let a = try source.axis(axis ?? 0, op: "repeatInterleave")
+            return source.repeatInterleave(Array(repeating: repeats, count: source.shape[a]), axis: a)
+        }
+    }
+
+    /// Element `i` along `axis` repeated `repeats[i]` times (PyTorch's `repeat_interleave` with a tensor
+    /// of counts).
+    ///
+    /// ```swift
+    /// Tensor([1.0, 2.0, 3.0]).repeatInterleave([2, 0, 1], axis: 0)   // [1, 1, 3]
+    /// ```
+    public func repeatInterleave(_ repeats: [Int], axis: Int) -> Tensor {
+        checked {
+            let a = try self.axis(axis, op: "repeatInterleave")
+            try require(repeats.count == shape[a] || repeats.count == 1,
+                        "repeatInterleave: \(repeats.count) counts for dimension \(a) of size \(shape[a])", .shapeMismatch)
+            try require(repeats.allSatisfy { $0 >= 0 }, "repeatInterleave: counts must not be negative, got \(repeats)", .invalidArgument)
+            let counts = repeats.count == 1 ? Array(repeating: repeats[0], count: shape[a]) : repeats
+            var total = 0
+            for c in counts {
+                let (t, overflow) = total.addingReportingOverflow(c)
+                try require(!overflow, "repeatInterleave: the counts \(repeats) overflow", .shapeMismatch)
+                total = t
+            }
+            var outShape = shape
+            outShape[a] = total
+            let elements = try Tensor.elementCount(outShape, op: "repeatInterleave")
+            try require(elements <= TensorStorage.physicalMemoryBytes / dtype.byteSize,
+                        "repeatInterleave: the result of shape \(outShape) is more than this machine's memory", .outOfMemory)
+            var positions: [Int] = []
+            positions.reserveCapacity(total)
+            for (i, c) in counts.enumerated() { positions += Array(repeating: i, count: c) }
+            return indexSelect(axis: a, index: Tensor(shape: [total], integers: positions))
+        }
+    }
+
+    /// The slices along `axis`, each without that dimension (PyTorch's `torch.unbind`): views.
+    ///
+    /// ```swift
+    /// let (x, y) = { let p = points.unbind(axis: 1); return (p[0], p[1]) }()
+    /// ```
+    public func unbind(axis: Int = 0) -> [Tensor] {
+        checked(or: []) {
+            let a = try self.axis(axis, op: "unbind")
+            return (0..<shape[a]).map { select(axis: a, index: $0) }
+        }
+    }
+
+    /// `length` elements from `start` along `axis` (PyTorch's `narrow`): a view. Unlike
+    /// ``slice(axis:start:end:step:)``, the range must lie inside the dimension.
+    ///
+    /// ```swift
+    /// let middle = x.narrow(axis: 1, start: 2, length: 3)
+    /// ```
+    public func narrow(axis: Int, start: Int, length: Int) -> Tensor {
+        checked {
+            let a = try self.axis(axis, op: "narrow")
+            let n = shape[a]
+            let s = start < 0 ? start + n : start
+            try require(s >= 0 && s <= n && length >= 0 && length <= n - s,
+                        "narrow: start \(start) and length \(length) do not fit dimension \(a) of size \(n)", .indexOutOfRange)
+            return slice(axis: a, start: s, end: s + length)
+        }
+    }
+
+    /// The dimension `source` moved to position `destination`, the others keeping their order
+    /// (PyTorch's `torch.movedim`): a view.
+    ///
+    /// ```swift
+    /// let channelsLast = images.movedim(1, -1)   // [N, C, H, W] → [N, H, W, C]
+    /// ```
+    public func movedim(_ source: Int, _ destination: Int) -> Tensor {
+        checked {
+            let s = try axis(source, op: "movedim"), d = try axis(destination, op: "movedim")
+            var order = Array(0..<rank)
+            order.remove(at: s)
+            order.insert(s, at: d)
+            return permute(order)
+        }
+    }
+}
