@@ -349,6 +349,16 @@ case("unbind", lambda a: a.unbind(1)[2], rn(3, 4))
 case("narrow", lambda a: a.narrow(1, 1, 2), rn(3, 4))
 case("movedim", lambda a: a.movedim(1, -1), rn(2, 3, 4))
 
+# Instance normalization, 1-D pooling and adaptive max pooling.
+inputs_gen = torch.Generator().manual_seed(10101)
+case("instance_norm_2d", lambda a, w, b: F.instance_norm(a, weight=w, bias=b), rn(2, 3, 4, 4), pos(3), rn(3))
+case("instance_norm_1d", lambda a: F.instance_norm(a), rn(2, 3, 5))
+case("max_pool1d", lambda a: F.max_pool1d(a, 2), distinct(2, 3, 7))
+case("max_pool1d_ceil", lambda a: F.max_pool1d(a, 3, stride=2, padding=1, ceil_mode=True), distinct(1, 2, 8))
+case("avg_pool1d", lambda a: F.avg_pool1d(a, 3, stride=1, padding=1, count_include_pad=False), rn(2, 3, 5))
+case("adaptive_avg_pool1d", lambda a: F.adaptive_avg_pool1d(a, 3), rn(2, 3, 7))
+case("adaptive_max_pool2d", lambda a: F.adaptive_max_pool2d(a, (2, 3)), distinct(1, 2, 5, 7))
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}

@@ -41,3 +41,68 @@ public final class Dropout: Module, Layer {
 
     public override var extraDescription: String { "p: \(p)" }
 }
+
+extension Functional {
+    /// Channel dropout (PyTorch's `F.dropout2d`): in training, each channel of each sample of
+    /// `[N, C, H, W]` (or `[C, H, W]`) is zeroed whole with probability `p`, the others scaled by
+    /// 1 / (1 − p) — for convolutional features, whose neighbouring values are correlated.
+    ///
+    /// ```swift
+    /// var rng = SeededGenerator(seed: 1)
+    /// let y = Functional.dropout2d(features, p: 0.2, training: true, generator: &rng)
+    /// ```
+    public static func dropout2d(_ input: Tensor, p: Double, training: Bool, generator: inout SeededGenerator) -> Tensor {
+        checked {
+            try require(p >= 0 && p <= 1, "dropout2d: p must be in [0, 1], got \(p)")
+            try require(input.rank == 3 || input.rank == 4, "dropout2d: input must be [N, C, H, W] or [C, H, W], got \(input.shape)", .shapeMismatch)
+            if !training || p == 0 { return input }
+            if p == 1 { return input * 0 }
+            // One draw per channel, broadcast over its positions.
+            let maskShape = Array(input.shape.prefix(input.rank - 2)) + [1, 1]
+            let keep = Tensor.bernoulli(maskShape, p: 1 - p, dtype: input.dtype, generator: &generator)
+            return input * (keep * (1 / (1 - p)))
+        }
+    }
+
+    /// ``dropout2d(_:p:training:generator:)`` drawing from the default generator (``Random``).
+    public static func dropout2d(_ input: Tensor, p: Double, training: Bool) -> Tensor {
+        Random.withDefault { dropout2d(input, p: p, training: training, generator: &$0) }
+    }
+}
+
+/// Channel dropout (PyTorch's `nn.Dropout2d`): whole channels of `[N, C, H, W]` zeroed with probability
+/// `p` in training mode, the others scaled by 1 / (1 − p); the identity in evaluation mode.
+///
+/// ```swift
+/// let drop = Dropout2d(p: 0.1)
+/// ```
+public final class Dropout2d: Module, Layer {
+    /// The probability of zeroing a channel.
+    public let p: Double
+    /// The layer's own generator, or nil to draw from the default generator (``Random``).
+    public var generator: SeededGenerator?
+
+    /// A channel-dropout layer.
+    ///
+    /// - Parameters:
+    ///   - p: the probability of zeroing a channel, in [0, 1].
+    ///   - generator: a generator of its own, or nil to use the default one.
+    public init(p: Double = 0.5, generator: SeededGenerator? = nil) {
+        self.p = validSetting(p >= 0 && p <= 1, "Dropout2d: p must be in [0, 1], got \(p)") ? p : 0
+        self.generator = generator
+        super.init()
+    }
+
+    /// Applies channel dropout in training mode; returns `input` in evaluation mode.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        guard isTraining && p > 0 else { return input }
+        if var g = generator {
+            defer { generator = g }
+            return Functional.dropout2d(input, p: p, training: true, generator: &g)
+        }
+        return Functional.dropout2d(input, p: p, training: true)
+    }
+
+    /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).
+    public override var extraDescription: String { "p: \(p)" }
+}
