@@ -67,6 +67,10 @@ get("mask_rows", X, lambda x: x[:, torch.tensor([True, False, True])])
 get("mask_2d_leading", X, lambda x: x[torch.tensor([[True, False, True], [False, False, True]])])
 get("mask_none", X, lambda x: x[x > 100])
 get("int64_index", I, lambda x: x[L(2, 0), 1:3])
+get("scalar_mask_false", X, lambda x: x[torch.tensor(False)])
+get("scalar_mask_true_then_int", X, lambda x: x[torch.tensor(True), 0])
+get("scalar_mask_false_then_int", X, lambda x: x[torch.tensor(False), 0])
+get("closed_range_to_last", X, lambda x: x[:, :, -3:])
 # Refusals.
 get("too_many", X, lambda x: x[0, 0, 0, 0])
 get("int_out_of_range", X, lambda x: x[2])
@@ -83,6 +87,8 @@ put("set_index", X, lambda x: x.__setitem__((slice(None), L(2, 0)), torch.tensor
 put("set_two_indices", Y, lambda x: x.__setitem__((L(0, 1), L(2, 0), L(3, 1)), torch.tensor([[-1.0] * 5, [-2.0] * 5], dtype=torch.float64)))
 put("set_mask", X, lambda x: x.__setitem__(x > 2, 0.0))
 put("set_int64_exact", I, lambda x: x.__setitem__((L(1), 2), 2 ** 62 + 1))
+put("set_leading_ones", X, lambda x: x.__setitem__(0, torch.ones(1, 1, 3, 4, dtype=torch.float64)))
+put("set_index_leading_ones", X, lambda x: x.__setitem__((slice(None), L(2, 0)), torch.full((1, 2, 1, 4), 3.0, dtype=torch.float64)))
 put("set_shape_mismatch", X, lambda x: x.__setitem__((slice(None), 1), torch.ones(3, dtype=torch.float64)))
 
 

@@ -76,6 +76,10 @@ let subscriptGets: [String: @Sendable (Tensor) -> Tensor] = [
     "mask_2d_leading": { $0[.mask(Tensor(shape: [2, 3], values: [1, 0, 1, 0, 0, 1]))] },
     "mask_none": { $0[.mask($0.gt(100.0))] },
     "int64_index": { $0[index(2, 0), 1..<3] },
+    "scalar_mask_false": { $0[.mask(Tensor(scalar: 0))] },
+    "scalar_mask_true_then_int": { $0[.mask(Tensor(scalar: 1)), 0] },
+    "scalar_mask_false_then_int": { $0[.mask(Tensor(scalar: 0)), 0] },
+    "closed_range_to_last": { $0[.all, .all, (-3)...(-1)] },
     "too_many": { $0[0, 0, 0, 0] },
     "int_out_of_range": { $0[2] },
     "index_out_of_range": { $0[.all, index(0, 3)] },
@@ -93,6 +97,8 @@ let subscriptSets: [String: @Sendable (Tensor) -> Void] = [
     "set_two_indices": { $0[index(0, 1), index(2, 0), index(3, 1)] = Tensor(shape: [2, 1], values: [-1, -2], dtype: .float64) },
     "set_mask": { x in x[.mask(x.gt(2.0))] = Tensor(scalar: 0) },
     "set_int64_exact": { $0[index(1), 2] = Tensor(shape: [], integers: [(1 << 62) + 1]) },
+    "set_leading_ones": { $0[0] = Tensor.ones([1, 1, 3, 4], dtype: .float64) },
+    "set_index_leading_ones": { $0[.all, index(2, 0)] = Tensor.full([1, 2, 1, 4], value: 3, dtype: .float64) },
     "set_shape_mismatch": { $0[.all, 1] = Tensor.ones([3], dtype: .float64) },
 ]
 
@@ -192,6 +198,25 @@ struct SubscriptTests {
         ] as [@Sendable ([Tensor]) -> Tensor] {
             #expect(GradCheck.check(inputs: [x], op).passed)
         }
+    }
+
+    @Test("diagonal is a view; huge index, padding, resizing and repeat tables are errors before they are built")
+    func diagonalViewAndHugeTables() {
+        let m = Tensor.arange(0, 9).reshape([3, 3])
+        GradMode.noGrad { _ = m.diagonal().fillInPlace(-1) }
+        #expect(m.scalars() == [-1, 1, 2, 3, -1, 5, 6, 7, -1])
+        #expect(m.diagonal(offset: 1).sharesStorage(with: m) && m.diagonal(offset: -2).scalars() == [6])
+        func failure(_ body: () -> Tensor) -> GradusError? {
+            do { _ = try GradusError.catching(body); return nil } catch { return error as? GradusError }
+        }
+        let big = Tensor.zeros([2, 2])
+        #expect(failure { big[Tensor.zeros([1 << 20, 1], dtype: .int64), Tensor.zeros([1, 1 << 20], dtype: .int64)] }?.kind == .outOfMemory)
+        #expect(failure { Tensor.zeros([1, 3]).pad([Int.min, -4], mode: .reflect) }?.kind == .shapeMismatch)
+        #expect(failure { Tensor.zeros([1, 3]).pad([1 << 40, 0], mode: .replicate) }?.kind == .outOfMemory)
+        #expect(failure { Functional.interpolate(Tensor.zeros([1, 1, 1, 1]), size: [1 << 24, 1 << 24]) }?.kind == .outOfMemory)
+        #expect(failure { Functional.interpolate(Tensor.zeros([1, 1, 1, 1 << 20]), size: [1 << 24, 1]) }?.kind == .outOfMemory)
+        #expect(failure { Tensor.zeros([1, 0]).repeatInterleave([1 << 40], axis: 0) }?.kind == .outOfMemory)
+        #expect(failure { Tensor.zeros([1 << 40]) }?.kind == .outOfMemory)
     }
 
     @Test("nonzero and maskedSelect, as PyTorch's")

@@ -1,31 +1,42 @@
-// Diagonals of matrices (PyTorch's `torch.diagonal`, `torch.diag`, `torch.trace`): views and index
-// maps over the flattened matrix, so gradients come from `indexSelect` and `indexAdd`.
+// Diagonals of matrices (PyTorch's `torch.diagonal`, `torch.diag`, `torch.trace`). `diagonal` is a
+// strided view, as PyTorch's (writing into it writes into the matrix); `diag` of a vector builds the
+// matrix with `indexAdd`, whose adjoint picks the diagonal back.
 
 extension Tensor {
-    /// The flat positions of the diagonal `offset` of an `rows × columns` matrix (above the main one
-    /// for positive offsets).
-    private static func diagonalPositions(rows: Int, columns: Int, offset: Int) -> [Int] {
-        let start = offset >= 0 ? offset : -offset * columns
-        let length = offset >= 0 ? Swift.max(0, Swift.min(rows, columns - offset)) : Swift.max(0, Swift.min(rows + offset, columns))
-        return (0..<length).map { start + $0 * (columns + 1) }
+    /// The diagonal `offset` of an `rows × columns` matrix: its first position (row, column) and length
+    /// (0 when the offset lies outside the matrix, without computing anything that could overflow).
+    private static func diagonalExtent(rows: Int, columns: Int, offset: Int) -> (row: Int, column: Int, length: Int) {
+        if offset >= columns || -offset >= rows { return (0, 0, 0) }
+        return offset >= 0 ? (0, offset, Swift.min(rows, columns - offset)) : (-offset, 0, Swift.min(rows + offset, columns))
     }
 
     /// The diagonal `offset` of the matrices in the last two dimensions: `[…, R, C]` gives `[…, L]`
-    /// (PyTorch's `torch.diagonal(x, offset, dim1=-2, dim2=-1)`).
+    /// (PyTorch's `torch.diagonal(x, offset, dim1=-2, dim2=-1)`). A view, as in PyTorch: writing into it
+    /// (in place) writes into this tensor.
     ///
     /// - Parameter offset: 0 for the main diagonal, positive above it, negative below.
     ///
     /// ```swift
     /// Tensor.eye(3).diagonal()   // [1, 1, 1]
+    /// GradMode.noGrad { _ = m.diagonal().fillInPlace(0) }   // clears m's diagonal
     /// ```
     public func diagonal(offset: Int = 0) -> Tensor {
         checked {
             try require(rank >= 2, "diagonal: needs a matrix (at least 2 dimensions), got shape \(shape)", .shapeMismatch)
-            try require(offset > Int.min / 2 && offset < Int.max / 2, "diagonal: offset \(offset) is too large", .invalidArgument)
             let (r, c) = (shape[rank - 2], shape[rank - 1])
-            let positions = Tensor.diagonalPositions(rows: r, columns: c, offset: offset)
-            let flat = reshape(Array(shape.dropLast(2)) + [r * c])
-            return flat.indexSelect(axis: rank - 2, index: Tensor(shape: [positions.count], integers: positions))
+            let (row, column, length) = Tensor.diagonalExtent(rows: r, columns: c, offset: offset)
+            let outShape = Array(shape.dropLast(2)) + [length]
+            var viewStrides = Array(strides.dropLast(2)) + [length > 1 ? strides[rank - 2] + strides[rank - 1] : 1]
+            let viewOffset = storageOffset + (length > 0 ? row * strides[rank - 2] + column * strides[rank - 1] : 0)
+            if length == 0 { viewStrides[viewStrides.count - 1] = 1 }
+            let out = makeView(shape: outShape, strides: viewStrides, offset: viewOffset)
+            // For the backward pass: the diagonal's place in a contiguous tensor of this shape.
+            let contiguous = contiguousStrides(shape)
+            let regionStrides = Array(contiguous.dropLast(2)) + [contiguous[rank - 2] + contiguous[rank - 1]]
+            let regionOffset = length > 0 ? row * contiguous[rank - 2] + column * contiguous[rank - 1] : 0
+            let inputShape = shape
+            record("diagonal", output: out, inputs: [self]) { g, _ in [g.sliceBackward(inputShape, regionStrides, regionOffset)] }
+            return out
         }
     }
 
@@ -43,7 +54,8 @@ extension Tensor {
             try require(offset > -(1 << 24) && offset < 1 << 24, "diag: offset \(offset) is too large", .invalidArgument)
             let n = count + Swift.abs(offset)
             _ = try Tensor.elementCount([n, n], op: "diag")
-            let positions = Tensor.diagonalPositions(rows: n, columns: n, offset: offset)
+            let (row, column, length) = Tensor.diagonalExtent(rows: n, columns: n, offset: offset)
+            let positions = (0..<length).map { (row + $0) * n + column + $0 }
             let zeros = try Tensor.checkedZeros([n * n], dtype: dtype, op: "diag")
             guard dtype.isFloatingPoint else {
                 // int64: no gradient, written directly.

@@ -163,7 +163,7 @@ extension Tensor {
     }
 
     /// Scatters a slice's gradient back into zeros of the input's shape (differentiable in `self`).
-    private func sliceBackward(_ inputShape: [Int], _ strides: [Int], _ offset: Int) -> Tensor {
+    func sliceBackward(_ inputShape: [Int], _ strides: [Int], _ offset: Int) -> Tensor {
         let out = Tensor.zeros(inputShape, dtype: dtype)
         out.stridedAccumulate(self, strides: strides, offset: offset)
         record("sliceBackward", output: out, inputs: [self]) { g, _ in
@@ -316,7 +316,7 @@ extension Tensor {
             try checkIndexRange(index, size: n, axis: a, op: "indexSelect")
             var outShape = shape
             outShape[a] = index.count
-            let out = Tensor(uninitializedShape: outShape, dtype: dtype)
+            let out = try Tensor(checkedShape: outShape, dtype: dtype, op: "indexSelect")   // an index can repeat rows without bound
             let es = dtype.byteSize
             let ip = index.pointer(Int64.self)
             let source = rawPointer, destination = out.rawPointer

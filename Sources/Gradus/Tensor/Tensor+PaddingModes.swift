@@ -43,27 +43,43 @@ extension Tensor {
             try require(padding.count % 2 == 0 && (1...3).contains(dims) && (rank == dims + 1 || rank == dims + 2),
                         "\(op): padding \(padding) pads \(dims) dimension(s); \(mode.rawValue) padding takes 2, 4 or 6 amounts for an input of \(dims + 1) or \(dims + 2) dimensions, got shape \(shape)",
                         .shapeMismatch)
+            try require(padding.allSatisfy { $0 > -(Int.max / 4) && $0 < Int.max / 4 }, "\(op): padding \(padding) holds amounts too large for any dimension", .shapeMismatch)
+            // The output's shape first, checked against memory before any table is built.
+            var outShape = shape
+            for p in 0..<dims {
+                let d = rank - 1 - p
+                outShape[d] = shape[d] + padding[2 * p] + padding[2 * p + 1]
+                try require(outShape[d] >= 0, "\(op): padding \(padding) makes dimension \(d) of shape \(shape) negative", .shapeMismatch)
+            }
+            let elements = try Tensor.elementCount(outShape, op: op)
+            try require(elements <= TensorStorage.physicalMemoryBytes / dtype.byteSize && outShape.allSatisfy { $0 <= TensorStorage.physicalMemoryBytes / 8 },
+                        "\(op): the padded shape \(outShape) is larger than this machine's memory", .outOfMemory)
             var result = self
             for p in 0..<dims {
                 let d = rank - 1 - p
-                let (before, after, n) = (padding[2 * p], padding[2 * p + 1], shape[d])
-                try require(n > 0, "\(op): dimension \(d) of shape \(shape) is empty; only the batch dimension may be", .shapeMismatch)
+                try require(shape[d] > 0, "\(op): dimension \(d) of shape \(shape) is empty; only the batch dimension may be", .shapeMismatch)
+                // As PyTorch: negative amounts crop first; the positive ones then pad what is left.
+                let (before, after) = (padding[2 * p], padding[2 * p + 1])
+                let cropStart = Swift.max(0, -before), cropEnd = shape[d] - Swift.max(0, -after)
+                try require(cropEnd > cropStart, "\(op): padding (\(before), \(after)) crops all of dimension \(d) of size \(shape[d])", .shapeMismatch)
+                if cropStart > 0 || cropEnd < shape[d] { result = result.narrow(axis: d, start: cropStart, length: cropEnd - cropStart) }
+                let (left, right, n) = (Swift.max(0, before), Swift.max(0, after), cropEnd - cropStart)
+                if left == 0 && right == 0 { continue }
                 switch mode {
                 case .reflect:
-                    try require(before < n && after < n,
+                    try require(left < n && right < n,
                                 "\(op): padding (\(before), \(after)) of dimension \(d) must be smaller than its size \(n)", .shapeMismatch)
                 case .circular:
-                    try require(before <= n && after <= n,
+                    try require(left <= n && right <= n,
                                 "\(op): padding (\(before), \(after)) of dimension \(d) wraps around its size \(n) more than once", .shapeMismatch)
                 case .replicate, .constant:
-                    try require(before < Int.max / 4 && after < Int.max / 4, "\(op): padding \(padding) is too large", .shapeMismatch)
+                    break
                 }
-                let length = n + before + after
-                try require(length >= 0, "\(op): padding (\(before), \(after)) makes dimension \(d) of size \(n) negative", .shapeMismatch)
-                // The output's positions read input positions i = j − before, mapped into 0..<n.
+                // The output's positions read input positions i = j − left, mapped into 0..<n.
+                let length = n + left + right
                 var sources = [Int](repeating: 0, count: length)
                 for j in 0..<length {
-                    let i = j - before
+                    let i = j - left
                     switch mode {
                     case .reflect: sources[j] = i < 0 ? -i : (i >= n ? 2 * (n - 1) - i : i)
                     case .replicate: sources[j] = Swift.min(Swift.max(i, 0), n - 1)

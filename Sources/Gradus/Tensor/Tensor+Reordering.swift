@@ -125,7 +125,8 @@ extension Tensor {
             var outShape = shape
             outShape[a] = total
             let elements = try Tensor.elementCount(outShape, op: "repeatInterleave")
-            try require(elements <= TensorStorage.physicalMemoryBytes / dtype.byteSize,
+            // The position table has `total` entries even when another dimension leaves the result empty.
+            try require(elements <= TensorStorage.physicalMemoryBytes / dtype.byteSize && total <= TensorStorage.physicalMemoryBytes / 8,
                         "repeatInterleave: the result of shape \(outShape) is more than this machine's memory", .outOfMemory)
             var positions: [Int] = []
             positions.reserveCapacity(total)

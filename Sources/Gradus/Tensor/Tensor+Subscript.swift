@@ -111,8 +111,7 @@ extension Tensor {
                             .shapeMismatch)
                 if m.rank == 0 {
                     // A scalar mask: a new dimension of size 1 (kept) or 0 (dropped), as PyTorch.
-                    out.append(.newAxis)
-                    if m.scalars(as: Double.self)[0] == 0 { out.append(.slice(0, 0)) }
+                    out.append(TensorIndex(kind: .scalarMask(m.scalars(as: Double.self)[0] != 0)))
                     continue
                 }
                 let coordinates = m.nonzero()
@@ -146,6 +145,10 @@ extension Tensor {
             case .newAxis:
                 view = view.unsqueeze(dimension)
                 dimension += 1
+            case .scalarMask(let keep):
+                view = view.unsqueeze(dimension)
+                if !keep { view = view.slice(axis: dimension, start: 0, end: 0) }
+                dimension += 1
             case .indices(let index):
                 try require(index.dtype == .int64,
                             "index: an index tensor must be int64, got \(index.dtype); use TensorIndex.mask(_:) for a mask of 0/1",
@@ -169,6 +172,10 @@ extension Tensor {
             broadcastShape = try Broadcast.shape(broadcastShape, a.index.shape, op: "index")
         }
         let positions = try Tensor.elementCount(broadcastShape, op: "index")
+        let otherCount = try Tensor.elementCount((0..<rank).filter { d in !advanced.contains { $0.dimension == d } }.map { shape[$0] }, op: "index")
+        let (total, overflow) = positions.multipliedReportingOverflow(by: Swift.max(otherCount, 1))
+        try require(!overflow && positions <= TensorStorage.physicalMemoryBytes / 8 && total <= TensorStorage.physicalMemoryBytes / dtype.byteSize,
+                    "index: the index tensors broadcast to \(broadcastShape), a result larger than this machine's memory", .outOfMemory)
         let dims = advanced.map(\.dimension)
         let sizes = dims.map { shape[$0] }
         // The flat position within the indexed dimensions (row-major over them), for each element of B.
@@ -203,8 +210,15 @@ extension Tensor {
     private func assignIndexed(_ indices: [TensorIndex], _ value: Tensor) {
         checked(or: ()) {
             try checkInPlace("index assignment")
+            // As PyTorch, leading dimensions of size 1 of the value beyond the indexed rank are dropped.
+            func fitted(_ value: Tensor, to rank: Int) -> Tensor {
+                var v = value
+                while v.rank > rank && v.shape[0] == 1 { v = v.squeeze(0) }
+                return v
+            }
             if !indices.contains(where: \.isAdvanced) {
                 let view = try indexedChecked(indices)
+                let value = fitted(value, to: view.rank)
                 let target = try Broadcast.shape(view.shape, value.shape, op: "index assignment")
                 try require(target == view.shape,
                             "index assignment: a value of shape \(value.shape) does not broadcast to the indexed shape \(view.shape)", .shapeMismatch)
@@ -217,6 +231,7 @@ extension Tensor {
                 try Tensor.arange(0, Double(count), dtype: .float64).reshape(shape).indexedChecked(indices)
             }
             try GradusError.throwIfRecorded()
+            let value = fitted(value, to: positionsTensor.rank)
             let positions = positionsTensor.scalars(as: Double.self).map { Int($0) }
             let target = try Broadcast.shape(positionsTensor.shape, value.shape, op: "index assignment")
             try require(target == positionsTensor.shape,

@@ -22,6 +22,8 @@ public struct TensorIndex: Sendable {
         case ellipsis
         case indices(Tensor)
         case mask(Tensor)
+        /// A rank-0 mask, after expansion: a new dimension of size 1 (true) or 0 (false).
+        case scalarMask(Bool)
     }
 
     let kind: Kind
@@ -31,7 +33,7 @@ public struct TensorIndex: Sendable {
         switch kind {
         case .at, .range, .indices: return 1
         case .mask(let m): return m.rank
-        case .newAxis, .ellipsis: return 0
+        case .newAxis, .ellipsis, .scalarMask: return 0
         }
     }
 
@@ -102,7 +104,7 @@ extension Range: TensorIndexExpression where Bound == Int {
 extension ClosedRange: TensorIndexExpression where Bound == Int {
     // upperBound + 1 saturates: a closed range up to Int.max keeps everything from lowerBound on.
     public var tensorIndex: TensorIndex {
-        TensorIndex(kind: .range(start: lowerBound, end: upperBound == .max ? nil : upperBound + 1, step: 1))
+        TensorIndex(kind: .range(start: lowerBound, end: upperBound == .max || upperBound == -1 ? nil : upperBound + 1, step: 1))
     }
 }
 

@@ -55,6 +55,11 @@ public final class TensorStorage: @unchecked Sendable {
     ///   - byteCount: the size in bytes.
     ///   - op: the operation named in the error.
     init(allocatingOrThrowing byteCount: Int, op: String) throws {
+        // Larger than RAM and swap together: it could never be filled, whatever the allocator promises
+        // (with overcommit it may promise, and the process is killed when the pages are touched).
+        guard byteCount <= TensorStorage.physicalMemoryBytes else {
+            throw GradusError(.outOfMemory, "\(op): cannot allocate \(byteCount) bytes (\(MemoryBudget.describe(byteCount))), more than this machine's memory (\(MemoryBudget.describe(TensorStorage.physicalMemoryBytes)))")
+        }
         self.byteCount = byteCount
         let bucket = byteCount >= StoragePool.minimumBytes ? StoragePool.bucket(byteCount) : 0
         if bucket > 0, let pooled = StoragePool.take(bucket) {

@@ -176,8 +176,11 @@ public final class StudyJournal {
 
     /// Appends a record as one line and flushes it to disk.
     ///
-    /// - Throws: ``DataError`` when the line cannot be written.
+    /// - Throws: ``DataError`` when the line cannot be written; the recorded error of a
+    ///   ``GradusError/catching(_:)`` scope that has failed (nothing is written then: the record's values
+    ///   may come from placeholders).
     public func append(_ record: JournalRecord) throws {
+        try GradusError.throwIfRecorded()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var line: [UInt8]

@@ -91,6 +91,13 @@ extension Functional {
             try require(x1.shape.last == x2.shape.last,
                         "cdist: the rows of \(x1.shape) and \(x2.shape) have different lengths", .shapeMismatch)
             try require(p >= 0, "cdist: p must be at least 0, got \(p)", .invalidArgument)
+            if x1.shape.last == 0 {
+                // Rows of no element are at distance 0 for every p (PyTorch), ±inf norms included.
+                let target = try Broadcast.shape(Array(x1.shape.dropLast(2)), Array(x2.shape.dropLast(2)), op: "cdist")
+                let zeros = try Tensor.checkedZeros(target + [x1.shape[x1.rank - 2], x2.shape[x2.rank - 2]],
+                                                    dtype: Tensor.resultType(x1, x2), op: "cdist")
+                return zeros + (x1.sum() + x2.sum()) * 0   // keeps both in the graph
+            }
             // [..., P, 1, M] − [..., 1, R, M]: every pair, then the norm over M.
             return (x1.unsqueeze(-2) - x2.unsqueeze(-3)).norm(p: p, axes: [-1])
         }

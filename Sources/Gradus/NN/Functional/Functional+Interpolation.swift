@@ -73,35 +73,46 @@ extension Functional {
                     try require(s >= 1 && s <= Double(1 << 24), "\(op): scaleFactor \(f) makes size \(n) into \(s); it must lie in 1...\(1 << 24)", .invalidArgument)
                     outSizes.append(Int(s))
                 }
-                scales = factors.map { 1 / $0 }
+                scales = factors.map { 1 / $0 }   // in Double, then each kernel's precision, as PyTorch
             }
             try require(inSizes.allSatisfy { $0 >= 1 }, "\(op): input \(input.shape) has an empty spatial dimension", .shapeMismatch)
-            _ = try Tensor.elementCount(Array(input.shape.prefix(2)) + outSizes, op: op)
+            // Every intermediate (one dimension resized at a time) must fit, not only the result.
+            var passShape = input.shape
+            for k in 0..<spatial {
+                passShape[2 + k] = outSizes[k]
+                let elements = try Tensor.elementCount(passShape, op: op)
+                try require(elements <= TensorStorage.physicalMemoryBytes / input.dtype.byteSize,
+                            "\(op): resizing \(input.shape) to \(outSizes) needs \(passShape), more than this machine's memory", .outOfMemory)
+            }
             var result = input
             for k in 0..<spatial {
                 let axis = 2 + k
                 let (n, m) = (inSizes[k], outSizes[k])
-                if n == m && scales[k] == nil { continue }
-                let scale = scales[k] ?? Double(n) / Double(m)
+                // PyTorch's kernels copy a dimension whose size does not change, except 'nearest' with a
+                // scale factor, which maps positions by the factor all the same.
+                if n == m && (mode != .nearest || scales[k] == nil) { continue }
                 if !mode.isLinear {
+                    // In Float, as PyTorch's nearest kernels compute (a Double product rounds differently).
+                    let scale = scales[k].map { Float($0) } ?? Float(n) / Float(m)
                     let sources = (0..<m).map { j -> Int in
-                        let s = mode == .nearest ? Double(j) * scale : (Double(j) + 0.5) * scale
-                        return Swift.min(Int(Float(s).rounded(.down)), n - 1)
+                        let s = mode == .nearest ? Float(j) * scale : (Float(j) + 0.5) * scale
+                        return Swift.min(Int(s.rounded(.down)), n - 1)
                     }
                     result = result.indexSelect(axis: axis, index: Tensor(shape: [m], integers: sources))
                 } else {
+                    // Source positions in the input's precision (PyTorch's opmath: Float for float32).
+                    func position<T: BinaryFloatingPoint>(_ j: Int, _: T.Type) -> T {
+                        if alignCorners == true { return m > 1 ? T(j) * (T(n - 1) / T(m - 1)) : 0 }
+                        let scale = scales[k].map { T($0) } ?? T(n) / T(m)
+                        return Swift.max((T(j) + 0.5) * scale - 0.5, 0)
+                    }
                     var lower = [Int](), upper = [Int](), weights = [Double]()
                     for j in 0..<m {
-                        let s: Double
-                        if alignCorners == true {
-                            s = m > 1 ? Double(j) * Double(n - 1) / Double(m - 1) : 0
-                        } else {
-                            s = Swift.max((Double(j) + 0.5) * scale - 0.5, 0)
-                        }
+                        let s = input.dtype == .float32 ? Double(position(j, Float.self)) : position(j, Double.self)
                         let i0 = Swift.min(Int(s.rounded(.down)), n - 1)
                         lower.append(i0)
                         upper.append(Swift.min(i0 + 1, n - 1))
-                        weights.append(s - Double(i0))
+                        weights.append(input.dtype == .float32 ? Double(Float(s) - Float(i0)) : s - Double(i0))
                     }
                     var lambdaShape = [Int](repeating: 1, count: input.rank)
                     lambdaShape[axis] = m
