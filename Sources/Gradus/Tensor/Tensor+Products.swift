@@ -34,7 +34,9 @@ extension Tensor {
     /// The cross product of 3-vectors along `axis` (PyTorch's `torch.linalg.cross`), the two tensors
     /// broadcast together.
     ///
-    /// - Parameter axis: a dimension of size 3 (default −1).
+    /// - Parameters:
+    ///   - other: the second vectors, broadcast against this tensor.
+    ///   - axis: a dimension of size 3 (default −1).
     ///
     /// ```swift
     /// Tensor([1.0, 0, 0]).cross(Tensor([0.0, 1, 0]))   // [0, 0, 1]
