@@ -68,6 +68,14 @@ struct StructuredLayersTests {
         drop.eval()
         #expect(drop(x).scalars() == x.scalars())
         #expect(throws: GradusError.self) { try GradusError.catching { Functional.dropout2d(Tensor.ones([4, 4]), p: 0.5, training: true) } }
+        // 3-D input: one draw per row of [N, C, L], as PyTorch 2.x.
+        var rng = SeededGenerator(seed: 4)
+        let rows = Functional.dropout2d(Tensor.ones([16, 8, 5]), p: 0.5, training: true, generator: &rng).reshape([128, 5]).scalars()
+        #expect((0..<128).allSatisfy { r in Set(rows[(r * 5)..<(r * 5 + 5)]).count == 1 })
+        // Rows of one sample differ (a [C, H, W] reading would drop a sample's rows together).
+        let firstOfRow: [Float] = (0..<128).map { rows[$0 * 5] }
+        let mixed = (0..<16).filter { n in Set(firstOfRow[(n * 8)..<(n * 8 + 8)]).count > 1 }.count
+        #expect(mixed > 8)
     }
 
     @Test("the layers call their functions and check their inputs")

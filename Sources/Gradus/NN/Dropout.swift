@@ -44,8 +44,9 @@ public final class Dropout: Module, Layer {
 
 extension Functional {
     /// Channel dropout (PyTorch's `F.dropout2d`): in training, each channel of each sample of
-    /// `[N, C, H, W]` (or `[C, H, W]`) is zeroed whole with probability `p`, the others scaled by
-    /// 1 / (1 − p) — for convolutional features, whose neighbouring values are correlated.
+    /// `[N, C, H, W]` is zeroed whole with probability `p`, the others scaled by 1 / (1 − p) — for
+    /// convolutional features, whose neighbouring values are correlated. A 3-D input is read as
+    /// `[N, C, L]` (one draw per row), as PyTorch 2.x does (with a warning there).
     ///
     /// ```swift
     /// var rng = SeededGenerator(seed: 1)
@@ -57,8 +58,8 @@ extension Functional {
             try require(input.rank == 3 || input.rank == 4, "dropout2d: input must be [N, C, H, W] or [C, H, W], got \(input.shape)", .shapeMismatch)
             if !training || p == 0 { return input }
             if p == 1 { return input * 0 }
-            // One draw per channel, broadcast over its positions.
-            let maskShape = Array(input.shape.prefix(input.rank - 2)) + [1, 1]
+            // One draw per (sample, channel), broadcast over its positions.
+            let maskShape = Array(input.shape.prefix(2)) + Array(repeating: 1, count: input.rank - 2)
             let keep = Tensor.bernoulli(maskShape, p: 1 - p, dtype: input.dtype, generator: &generator)
             return input * (keep * (1 / (1 - p)))
         }
