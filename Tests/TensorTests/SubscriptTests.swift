@@ -206,6 +206,15 @@ struct SubscriptTests {
         GradMode.noGrad { _ = m.diagonal().fillInPlace(-1) }
         #expect(m.scalars() == [-1, 1, 2, 3, -1, 5, 6, 7, -1])
         #expect(m.diagonal(offset: 1).sharesStorage(with: m) && m.diagonal(offset: -2).scalars() == [6])
+        // Of a transposed view and of a batch, with offsets: values and Float64 gradients.
+        let t = Tensor.arange(0, 12).reshape([3, 4]).t
+        #expect(t.diagonal(offset: 1).scalars() == [4, 9] && t.diagonal(offset: -1).scalars() == [1, 6, 11])
+        var rng = SeededGenerator(seed: 21)
+        let batch = Tensor.normal([2, 3, 4], dtype: .float64, generator: &rng)
+        for op in [{ (x: [Tensor]) in x[0].diagonal(offset: 1) * x[0].diagonal(offset: -1).sum() },
+                   { (x: [Tensor]) in x[0].transpose(1, 2).diagonal(offset: -1).square() }] as [@Sendable ([Tensor]) -> Tensor] {
+            #expect(GradCheck.check(inputs: [batch], op).passed)
+        }
         func failure(_ body: () -> Tensor) -> GradusError? {
             do { _ = try GradusError.catching(body); return nil } catch { return error as? GradusError }
         }
