@@ -186,6 +186,14 @@ case("interp_nearest_float_rounding", lambda a: F.interpolate(a, size=22), torch
 case("interp_nearest_exact_rounding", lambda a: F.interpolate(a, size=41, mode="nearest-exact"), torch.arange(4.0).reshape(1, 1, 4))
 case("cdist_empty_rows_inf", lambda a, b: torch.cdist(a, b, p=float("inf")), torch.zeros(2, 0), torch.zeros(3, 0))
 case("diagonal_far_below", lambda a: a.diagonal(offset=-(1 << 43)), torch.zeros(2, 3))
+# Reflection over the uncropped input; nearest's CPU shortcuts; offsets and masks at the edges.
+A4 = torch.arange(4.0).reshape(1, 1, 4)
+case("pad_reflect_crop_wide", lambda a: F.pad(a, (-1, 3), mode="reflect"), A4)
+case("pad_reflect_crop_most", lambda a: F.pad(a, (-4, 2), mode="reflect"), A4)
+case("interp_nearest_exact_same_size_maps", lambda a: F.interpolate(a, scale_factor=1.09, mode="nearest-exact"), torch.arange(10.0).reshape(1, 1, 10))
+case("interp_nearest_2d_shortcuts", lambda a: F.interpolate(a, scale_factor=(2.2, 1.09)), torch.arange(30.0).reshape(1, 1, 3, 10))
+case("diagonal_int_min_offset", lambda a: a.diagonal(offset=-(2 ** 63)), torch.zeros(2, 3))
+case("instance_norm_one_position", lambda a: F.instance_norm(a), torch.zeros(2, 3, 1))
 # Cross-entropy with class probabilities over no sample: the mean of nothing.
 case("cross_entropy_probs_empty", lambda a, t: F.cross_entropy(a, t), torch.zeros(0, 3), torch.zeros(0, 3))
 case("var_int", lambda a: a.var(), i64([1, 2]))

@@ -72,6 +72,7 @@ extension Init {
             try require((3...5).contains(tensor.rank), "Init.dirac: needs a kernel of 3 to 5 dimensions, got shape \(tensor.shape)", .shapeMismatch)
             try require(groups >= 1 && tensor.shape[0] % groups == 0,
                         "Init.dirac: \(tensor.shape[0]) output channels are not divisible into \(groups) groups", .invalidArgument)
+            try require(tensor.shape.dropFirst(2).allSatisfy { $0 > 0 }, "Init.dirac: the kernel \(tensor.shape) has an empty spatial dimension", .shapeMismatch)
             let outPerGroup = tensor.shape[0] / groups, inputs = tensor.shape[1]
             let spatial = Array(tensor.shape.dropFirst(2))
             let centre = spatial.map { $0 / 2 }

@@ -18,6 +18,8 @@ extension Functional {
     public static func instanceNorm(_ input: Tensor, weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5) -> Tensor {
         checked {
             try require(input.rank >= 3, "instanceNorm: input must be [N, C, …] with at least one position dimension, got \(input.shape)", .shapeMismatch)
+            try require(input.shape.dropFirst(2).reduce(1, *) != 1,
+                        "instanceNorm: expected more than 1 position per channel, got input \(input.shape)", .shapeMismatch)
             return groupNorm(input, groups: Swift.max(input.shape[1], 1), weight: weight, bias: bias, eps: eps)
         }
     }

@@ -6,7 +6,7 @@ extension Tensor {
     /// The diagonal `offset` of an `rows × columns` matrix: its first position (row, column) and length
     /// (0 when the offset lies outside the matrix, without computing anything that could overflow).
     private static func diagonalExtent(rows: Int, columns: Int, offset: Int) -> (row: Int, column: Int, length: Int) {
-        if offset >= columns || -offset >= rows { return (0, 0, 0) }
+        if offset >= columns || offset <= -rows { return (0, 0, 0) }   // no negation: Int.min
         return offset >= 0 ? (0, offset, Swift.min(rows, columns - offset)) : (-offset, 0, Swift.min(rows + offset, columns))
     }
 
@@ -50,7 +50,7 @@ extension Tensor {
     public func diag(offset: Int = 0) -> Tensor {
         checked {
             try require(rank == 1 || rank == 2, "diag: needs a vector or a matrix, got shape \(shape)", .shapeMismatch)
-            if rank == 2 { return diagonal(offset: offset) }
+            if rank == 2 { return diagonal(offset: offset).contiguous().clone() }   // a copy, as torch.diag
             try require(offset > -(1 << 24) && offset < 1 << 24, "diag: offset \(offset) is too large", .invalidArgument)
             let n = count + Swift.abs(offset)
             _ = try Tensor.elementCount([n, n], op: "diag")

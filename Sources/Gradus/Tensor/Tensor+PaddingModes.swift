@@ -58,8 +58,23 @@ extension Tensor {
             for p in 0..<dims {
                 let d = rank - 1 - p
                 try require(shape[d] > 0, "\(op): dimension \(d) of shape \(shape) is empty; only the batch dimension may be", .shapeMismatch)
-                // As PyTorch: negative amounts crop first; the positive ones then pad what is left.
                 let (before, after) = (padding[2 * p], padding[2 * p + 1])
+                if mode == .reflect {
+                    // PyTorch reflects over the whole dimension, crops included: position j reads j − before.
+                    let n = shape[d]
+                    try require(before < n && after < n,
+                                "\(op): padding (\(before), \(after)) of dimension \(d) must be smaller than its size \(n)", .shapeMismatch)
+                    let length = n + before + after
+                    let sources = (0..<length).map { j -> Int in
+                        let i = j - before
+                        return i < 0 ? -i : (i >= n ? 2 * (n - 1) - i : i)
+                    }
+                    result = result.indexSelect(axis: d, index: Tensor(shape: [length], integers: sources))
+                    try GradusError.throwIfRecorded()
+                    continue
+                }
+                // Replicate and circular, as PyTorch: negative amounts crop first; the positive ones then
+                // pad what is left.
                 let cropStart = Swift.max(0, -before), cropEnd = shape[d] - Swift.max(0, -after)
                 try require(cropEnd > cropStart, "\(op): padding (\(before), \(after)) crops all of dimension \(d) of size \(shape[d])", .shapeMismatch)
                 if cropStart > 0 || cropEnd < shape[d] { result = result.narrow(axis: d, start: cropStart, length: cropEnd - cropStart) }

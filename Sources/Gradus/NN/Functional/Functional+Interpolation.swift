@@ -88,9 +88,15 @@ extension Functional {
             for k in 0..<spatial {
                 let axis = 2 + k
                 let (n, m) = (inSizes[k], outSizes[k])
-                // PyTorch's kernels copy a dimension whose size does not change, except 'nearest' with a
-                // scale factor, which maps positions by the factor all the same.
-                if n == m && (mode != .nearest || scales[k] == nil) { continue }
+                // PyTorch's CPU kernels: a dimension whose size does not change is copied by the linear
+                // modes, by any mode without a scale factor, and by 2-D 'nearest', whose index function
+                // also maps a doubled size to j / 2; the other nearest cases map positions by the factor.
+                if n == m && (scales[k] == nil || mode.isLinear || (mode == .nearest && spatial == 2)) { continue }
+                if mode == .nearest && spatial == 2 && m == 2 * n {
+                    result = result.indexSelect(axis: axis, index: Tensor(shape: [m], integers: (0..<m).map { $0 >> 1 }))
+                    try GradusError.throwIfRecorded()
+                    continue
+                }
                 if !mode.isLinear {
                     // In Float, as PyTorch's nearest kernels compute (a Double product rounds differently).
                     let scale = scales[k].map { Float($0) } ?? Float(n) / Float(m)
