@@ -64,12 +64,8 @@ extension Tensor {
                     let n = shape[d]
                     try require(before < n && after < n,
                                 "\(op): padding (\(before), \(after)) of dimension \(d) must be smaller than its size \(n)", .shapeMismatch)
-                    let length = n + before + after
-                    let sources = (0..<length).map { j -> Int in
-                        let i = j - before
-                        return i < 0 ? -i : (i >= n ? 2 * (n - 1) - i : i)
-                    }
-                    result = result.indexSelect(axis: d, index: Tensor(shape: [length], integers: sources))
+                    let sources = Tensor.paddingSources(.reflect, size: n, before: before, length: n + before + after)
+                    result = result.indexSelect(axis: d, index: Tensor(shape: [sources.count], integers: sources))
                     try GradusError.throwIfRecorded()
                     continue
                 }
@@ -80,32 +76,30 @@ extension Tensor {
                 if cropStart > 0 || cropEnd < shape[d] { result = result.narrow(axis: d, start: cropStart, length: cropEnd - cropStart) }
                 let (left, right, n) = (Swift.max(0, before), Swift.max(0, after), cropEnd - cropStart)
                 if left == 0 && right == 0 { continue }
-                switch mode {
-                case .reflect:
-                    try require(left < n && right < n,
-                                "\(op): padding (\(before), \(after)) of dimension \(d) must be smaller than its size \(n)", .shapeMismatch)
-                case .circular:
+                if mode == .circular {
                     try require(left <= n && right <= n,
                                 "\(op): padding (\(before), \(after)) of dimension \(d) wraps around its size \(n) more than once", .shapeMismatch)
-                case .replicate, .constant:
-                    break
                 }
-                // The output's positions read input positions i = j − left, mapped into 0..<n.
                 let length = n + left + right
-                var sources = [Int](repeating: 0, count: length)
-                for j in 0..<length {
-                    let i = j - left
-                    switch mode {
-                    case .reflect: sources[j] = i < 0 ? -i : (i >= n ? 2 * (n - 1) - i : i)
-                    case .replicate: sources[j] = Swift.min(Swift.max(i, 0), n - 1)
-                    case .circular: sources[j] = ((i % n) + n) % n
-                    case .constant: sources[j] = i
-                    }
-                }
+                let sources = Tensor.paddingSources(mode, size: n, before: left, length: length)
                 result = result.indexSelect(axis: d, index: Tensor(shape: [length], integers: sources))
                 try GradusError.throwIfRecorded()
             }
             return result
+        }
+    }
+
+    /// The input position (in 0..<size) each of `length` output positions reads when `before` positions
+    /// are added in front: position j reads i = j − before, mirrored (reflect), clamped (replicate) or
+    /// wrapped (circular) into the dimension.
+    private static func paddingSources(_ mode: PaddingMode, size n: Int, before: Int, length: Int) -> [Int] {
+        (0..<length).map { j in
+            let i = j - before
+            switch mode {
+            case .reflect: return i < 0 ? -i : (i >= n ? 2 * (n - 1) - i : i)
+            case .circular: return ((i % n) + n) % n
+            case .replicate, .constant: return Swift.min(Swift.max(i, 0), n - 1)
+            }
         }
     }
 }
