@@ -232,6 +232,13 @@ case("logit_eps_edges", lambda x: torch.logit(x, eps=0.1), f32([0.0, 1.0, -0.5, 
 case("atan2_edges", torch.atan2, f32([0.0, 0.0, -0.0, 1.0, INF, -INF, NAN, 1.0]), f32([0.0, -0.0, -1.0, INF, INF, -INF, 1.0, 0.0]))
 case("xlogy_edges", torch.xlogy, f32([0.0, 0.0, 0.0, 1.0, 2.0, NAN, 0.0, -1.0]), f32([0.0, NAN, INF, 0.0, -1.0, 1.0, 3.0, INF]))
 
+# Max pooling's winner in a window: the first largest element, or the last NaN (PyTorch's kernels);
+# adaptive windows overlap here (3 → 2), so an element can win two cells.
+W = f32([[[[1.0, NAN, 0.0, NAN], [2.0, 2.0, 1.0, 5.0], [2.0, 0.0, 2.0, 5.0]]]])
+case("adaptive_max_pool2d_winners", lambda x: F.adaptive_max_pool2d(x, (2, 3)), W)
+case("max_pool2d_winners", lambda x: F.max_pool2d(x, (2, 2), stride=1), W)
+case("adaptive_max_pool1d_winners", lambda x: F.adaptive_max_pool1d(x, 2), W[0])
+
 enc = encode
 
 

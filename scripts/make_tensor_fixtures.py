@@ -359,6 +359,11 @@ case("avg_pool1d", lambda a: F.avg_pool1d(a, 3, stride=1, padding=1, count_inclu
 case("adaptive_avg_pool1d", lambda a: F.adaptive_avg_pool1d(a, 3), rn(2, 3, 7))
 case("adaptive_max_pool2d", lambda a: F.adaptive_max_pool2d(a, (2, 3)), distinct(1, 2, 5, 7))
 
+# The 1-D pooling arguments of the layers (dilation, ceil mode) and 1-D adaptive max pooling.
+case("max_pool1d_dilation", lambda a: F.max_pool1d(a, 2, stride=1, dilation=3), distinct(2, 2, 9))
+case("avg_pool1d_ceil", lambda a: F.avg_pool1d(a, 3, stride=2, padding=1, ceil_mode=True), rn(2, 2, 8))
+case("adaptive_max_pool1d", lambda a: F.adaptive_max_pool1d(a, 3), distinct(2, 2, 7))
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}

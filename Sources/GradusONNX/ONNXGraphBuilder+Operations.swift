@@ -15,10 +15,30 @@ extension ONNXGraphBuilder {
     /// let mean = graph.reduceMean(x.name, axes: [-1])
     /// ```
     public func reduceMean(_ x: String, axes: [Int], keepDims: Bool = true) -> String {
+        reduce("ReduceMean", x, axes: axes, keepDims: keepDims)
+    }
+
+    /// The maximum over `axes` (`ReduceMax`: axes as an attribute before opset 18, as an input from 18 on).
+    ///
+    /// - Parameters:
+    ///   - x: the input's name.
+    ///   - axes: the axes to take the maximum over.
+    ///   - keepDims: whether the reduced axes stay with size 1.
+    /// - Returns: the output's name.
+    ///
+    /// ```swift
+    /// let peak = graph.reduceMax(x.name, axes: [2])
+    /// ```
+    public func reduceMax(_ x: String, axes: [Int], keepDims: Bool = true) -> String {
+        reduce("ReduceMax", x, axes: axes, keepDims: keepDims)
+    }
+
+    /// A reduction whose axes moved from an attribute to an input in opset 18.
+    private func reduce(_ op: String, _ x: String, axes: [Int], keepDims: Bool) -> String {
         if opset < 18 {
-            return node("ReduceMean", [x], attributes: [.ints("axes", axes), .int("keepdims", keepDims ? 1 : 0)])
+            return node(op, [x], attributes: [.ints("axes", axes), .int("keepdims", keepDims ? 1 : 0)])
         }
-        return node("ReduceMean", [x, constant(ints: axes)], attributes: [.int("keepdims", keepDims ? 1 : 0)])
+        return node(op, [x, constant(ints: axes)], attributes: [.int("keepdims", keepDims ? 1 : 0)])
     }
 
     /// Permutes axes (`Transpose`).

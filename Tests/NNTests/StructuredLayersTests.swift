@@ -93,6 +93,14 @@ struct StructuredLayersTests {
         let images = Tensor.normal([1, 2, 5, 6], generator: &rng)
         let pooled = AdaptiveMaxPool2d(Size2(1, 1))(images).reshape([2])
         #expect(pooled.scalars() == images.amax(axes: [2, 3]).scalars())
-        #expect(throws: GradusError.self) { try GradusError.catching { Functional.adaptiveMaxPool2d(images, outputSize: (1000, 1000)) } }
+        // Any number of cells up to the memory (no per-cell graph), and an impossible one refused.
+        #expect(Functional.adaptiveMaxPool2d(images, outputSize: (300, 400)).shape == [1, 2, 300, 400])
+        #expect(throws: GradusError.self) { try GradusError.catching { Functional.adaptiveMaxPool2d(images, outputSize: (1 << 40, 1 << 40)) } }
+        // The 1-D layers added for PyTorch's arguments: dilation and ceil mode, and adaptive pooling.
+        #expect(MaxPool1d(2, stride: 1, dilation: 3)(x).scalars()
+                == Functional.maxPool1d(x, kernelSize: 2, stride: 1, dilation: 3).scalars())
+        #expect(AvgPool1d(3, stride: 2, ceilMode: true)(x).shape == [2, 3, 4])
+        #expect(AdaptiveMaxPool1d(1)(x).reshape([2, 3]).scalars() == x.amax(axes: [2]).scalars())
+        #expect(zip(AdaptiveAvgPool1d(1)(x).reshape([2, 3]).scalars(), x.mean(axes: [2]).scalars()).allSatisfy { abs($0 - $1) < 1e-6 })
     }
 }

@@ -273,6 +273,72 @@ enum ONNXModelZoo {
                 Conv1d(3, 2, kernelSize: 2, generator: &g)
             }, perturb: &g)
         },
+        ONNXCase(name: "pool_1d", shapes: ["b1": [1, 3, 11], "b7": [7, 3, 11]]) { g in
+            ONNXSubject(Sequential {
+                Conv1d(3, 4, kernelSize: 3, padding: 1, generator: &g)
+                MaxPool1d(3, stride: 2, padding: 1, ceilMode: true)
+                MaxPool1d(2, stride: 1, dilation: 2)
+                AvgPool1d(3, stride: 1, padding: 1, countIncludePad: false)
+                AvgPool1d(3, stride: 2, padding: 1, ceilMode: true)
+            }, perturb: &g)
+        },
+        ONNXCase(name: "adaptive_pool_1d", shapes: ["b1": [1, 4, 10], "b7": [7, 4, 10]]) { g in
+            ONNXSubject(Sequential {
+                AdaptiveMaxPool1d(7)
+                AdaptiveAvgPool1d(3)
+                Conv1d(4, 4, kernelSize: 1, generator: &g)
+                AdaptiveMaxPool1d(1)
+            }, perturb: &g)
+        },
+        ONNXCase(name: "adaptive_max_pool", shapes: ["b1": [1, 2, 7, 9], "b7": [7, 2, 7, 9]]) { g in
+            ONNXSubject(Sequential {
+                Conv2d(2, 3, kernelSize: 1, generator: &g)
+                AdaptiveMaxPool2d([5, 4])   // uneven windows: slices
+                AdaptiveMaxPool2d([5, 2])   // windows that tile the input: MaxPool
+                AdaptiveMaxPool2d(1)
+                Flatten()
+            }, perturb: &g)
+        },
+        ONNXCase(name: "instance_norm", shapes: ["b1": [1, 2, 4, 5], "b7": [7, 2, 4, 5]]) { g in
+            ONNXSubject(Sequential {
+                InstanceNorm2d(2)
+                Conv2d(2, 3, kernelSize: 1, generator: &g)
+                Dropout2d(p: 0.4)
+                InstanceNorm2d(3, eps: 1e-3, affine: true)
+                Flatten(startAxis: 2)
+                InstanceNorm1d(3, affine: true)
+            }, perturb: &g)
+        },
+        ONNXCase(name: "upsample_nearest", shapes: ["b1": [1, 2, 3, 5], "b7": [7, 2, 3, 5]]) { g in
+            ONNXSubject(Sequential {
+                Conv2d(2, 2, kernelSize: 1, generator: &g)
+                Upsample(scaleFactor: 2)
+                Upsample(size: [7, 9])
+                Upsample(scaleFactor: [1.5, 0.75], mode: .nearestExact)
+                Upsample(size: [10, 6], mode: .nearestExact)
+            }, perturb: &g)
+        },
+        ONNXCase(name: "upsample_bilinear", shapes: ["b1": [1, 2, 3, 4], "b7": [7, 2, 3, 4]]) { g in
+            ONNXSubject(Sequential {
+                Conv2d(2, 2, kernelSize: 1, generator: &g)
+                Upsample(scaleFactor: 2, mode: .bilinear)
+                Upsample(size: [5, 7], mode: .bilinear, alignCorners: true)
+                Upsample(scaleFactor: [1.3, 0.6], mode: .bilinear)
+            }, perturb: &g)
+        },
+        ONNXCase(name: "upsample_linear", shapes: ["b1": [1, 2, 5], "b7": [7, 2, 5]]) { g in
+            ONNXSubject(Sequential {
+                Upsample(scaleFactor: 1.7, mode: .linear)
+                Upsample(size: [4], mode: .linear, alignCorners: true)
+                Upsample(scaleFactor: 3)
+            }, perturb: &g)
+        },
+        ONNXCase(name: "upsample_trilinear", shapes: ["b1": [1, 1, 2, 3, 4], "b7": [7, 1, 2, 3, 4]]) { g in
+            ONNXSubject(Sequential {
+                Upsample(size: [3, 5, 2], mode: .trilinear)
+                Upsample(scaleFactor: 2)
+            }, perturb: &g)
+        },
         ONNXCase(name: "checkpoint_digits", shapes: ["b1": [1, 64], "b7": [7, 64]], pixelTop: 16) { g in
             try checkpointSubject(task: .classify, generator: &g)
         },

@@ -44,9 +44,22 @@ extension Functional {
         }
     }
 
+    /// 1-D adaptive max pooling of `[N, C, L]` to `[N, C, outputSize]` (PyTorch's
+    /// `F.adaptive_max_pool1d`): output i is the maximum of positions ⌊i·L/o⌋ ..< ⌈(i+1)·L/o⌉.
+    ///
+    /// ```swift
+    /// let strongest = Functional.adaptiveMaxPool1d(x, outputSize: 1).squeeze(2)   // [N, C]
+    /// ```
+    public static func adaptiveMaxPool1d(_ input: Tensor, outputSize: Int) -> Tensor {
+        checked {
+            try require(input.rank == 3, "adaptiveMaxPool1d: input must be [N, C, L], got \(input.shape)", .shapeMismatch)
+            return adaptiveMaxPool2d(input.unsqueeze(2), outputSize: (1, outputSize)).squeeze(2)
+        }
+    }
+
     /// 2-D adaptive max pooling (PyTorch's `F.adaptive_max_pool2d`): output cell (i, j) is the maximum of
-    /// input rows ⌊i·H/oh⌋ ..< ⌈(i+1)·H/oh⌉ and the columns likewise. The gradient goes to the maximum
-    /// of each cell (the first one on ties, as PyTorch's kernel).
+    /// input rows ⌊i·H/oh⌋ ..< ⌈(i+1)·H/oh⌉ and the columns likewise. As PyTorch's kernel, the first
+    /// largest element of a window wins (its gradient goes there), or the last NaN of a window that has one.
     ///
     /// ```swift
     /// let features = Functional.adaptiveMaxPool2d(x, outputSize: (1, 1)).flatten(startAxis: 1)
@@ -58,24 +71,43 @@ extension Functional {
             let (oh, ow) = try checkedPair(outputSize, "output size", op, min: 1)
             let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
             try require(h > 0 && w > 0, "\(op): input \(input.shape) has an empty spatial dimension", .shapeMismatch)
-            try require(oh * ow <= 1 << 16, "\(op): output size \(outputSize) has more than 65536 cells", .shapeMismatch)
-            func bins(_ o: Int, _ size: Int) -> [(Int, Int)] {
-                (0..<o).map { i in (i * size / o, ((i + 1) * size + o - 1) / o) }
+            let cells = try Tensor.elementCount([n, c, oh, ow], op: op)
+            try require(cells <= TensorStorage.physicalMemoryBytes / MemoryLayout<Int>.stride,
+                        "\(op): output size \(outputSize) for input \(input.shape) needs more than this machine's memory", .outOfMemory)
+            // The winner of each cell (a position in its plane), then a gather of them: the gather's
+            // gradient goes to the winners.
+            func bins(_ o: Int, _ size: Int) -> [Range<Int>] {
+                (0..<o).map { i in (i * size / o)..<(((i + 1) * size + o - 1) / o) }
             }
             let rows = bins(oh, h), columns = bins(ow, w)
-            // Each cell: the maximum over its window of the flattened plane (a gathered copy of the
-            // window's positions); max's gradient goes to the first maximum, as PyTorch's kernel.
-            let plane = input.reshape([n, c, h * w])
-            var cells: [Tensor] = []
-            for (r0, r1) in rows {
-                for (c0, c1) in columns {
-                    var positions: [Int] = []
-                    for r in r0..<r1 { for q in c0..<c1 { positions.append(r * w + q) } }
-                    cells.append(plane.indexSelect(axis: 2, index: Tensor(shape: [positions.count], integers: positions))
-                        .max(axis: 2).values)
+            func winners<T>(_ values: [T], larger: (T, T) -> Bool, isNaN: (T) -> Bool) -> [Int] {
+                var result = [Int](repeating: 0, count: cells)
+                var k = 0
+                for plane in 0..<(n * c) {
+                    let base = plane * h * w
+                    for r in rows {
+                        for q in columns {
+                            var best = r.lowerBound * w + q.lowerBound
+                            for y in r { for x in q {
+                                let at = y * w + x
+                                if isNaN(values[base + at]) || larger(values[base + at], values[base + best]) { best = at }
+                            } }
+                            result[k] = best
+                            k += 1
+                        }
+                    }
                 }
+                return result
             }
-            return Tensor.stack(cells, axis: 2).reshape([n, c, oh, ow])
+            let values = input.detach().contiguous()
+            let index: [Int]
+            switch input.dtype {
+            case .float32: index = winners(values.scalars(as: Float.self), larger: { $0 > $1 }, isNaN: { $0.isNaN })
+            case .float64: index = winners(values.scalars(as: Double.self), larger: { $0 > $1 }, isNaN: { $0.isNaN })
+            case .int64: index = winners(values.intScalars, larger: { $0 > $1 }, isNaN: { _ in false })
+            }
+            return input.reshape([n, c, h * w]).gather(axis: 2, index: Tensor(shape: [n, c, oh * ow], integers: index))
+                .reshape([n, c, oh, ow])
         }
     }
 }
@@ -92,6 +124,8 @@ public final class MaxPool1d: Module, Layer {
     public let stride: Int
     /// Padding on each side (at most half the window).
     public let padding: Int
+    /// The spacing of the window's elements.
+    public let dilation: Int
     /// Whether a last, partial window makes an output too.
     public let ceilMode: Bool
 
@@ -101,22 +135,26 @@ public final class MaxPool1d: Module, Layer {
     ///   - kernelSize: the window's length.
     ///   - stride: the step (default: the window's length).
     ///   - padding: on each side (default 0).
+    ///   - dilation: the spacing of the window's elements (default 1).
     ///   - ceilMode: PyTorch's `ceil_mode` (default false).
-    public init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false) {
+    public init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1, ceilMode: Bool = false) {
         self.kernelSize = kernelSize
         self.stride = stride ?? kernelSize
         self.padding = padding
+        self.dilation = dilation
         self.ceilMode = ceilMode
         super.init()
     }
 
     /// Pools `input`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        Functional.maxPool1d(input, kernelSize: kernelSize, stride: stride, padding: padding, ceilMode: ceilMode)
+        Functional.maxPool1d(input, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).
-    public override var extraDescription: String { "\(kernelSize), stride: \(stride), padding: \(padding)" }
+    public override var extraDescription: String {
+        "\(kernelSize), stride: \(stride), padding: \(padding), dilation: \(dilation), ceilMode: \(ceilMode)"
+    }
 }
 
 /// 1-D average pooling of `[N, C, L]` (PyTorch's `nn.AvgPool1d`).
@@ -133,6 +171,8 @@ public final class AvgPool1d: Module, Layer {
     public let padding: Int
     /// Whether padded zeros count in each window's divisor.
     public let countIncludePad: Bool
+    /// Whether a last, partial window makes an output too.
+    public let ceilMode: Bool
 
     /// A 1-D average-pooling layer.
     ///
@@ -141,21 +181,26 @@ public final class AvgPool1d: Module, Layer {
     ///   - stride: the step (default: the window's length).
     ///   - padding: on each side (default 0).
     ///   - countIncludePad: PyTorch's `count_include_pad` (default true).
-    public init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true) {
+    ///   - ceilMode: PyTorch's `ceil_mode` (default false).
+    public init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true, ceilMode: Bool = false) {
         self.kernelSize = kernelSize
         self.stride = stride ?? kernelSize
         self.padding = padding
         self.countIncludePad = countIncludePad
+        self.ceilMode = ceilMode
         super.init()
     }
 
     /// Pools `input`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        Functional.avgPool1d(input, kernelSize: kernelSize, stride: stride, padding: padding, countIncludePad: countIncludePad)
+        Functional.avgPool1d(input, kernelSize: kernelSize, stride: stride, padding: padding, countIncludePad: countIncludePad,
+                             ceilMode: ceilMode)
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).
-    public override var extraDescription: String { "\(kernelSize), stride: \(stride), padding: \(padding)" }
+    public override var extraDescription: String {
+        "\(kernelSize), stride: \(stride), padding: \(padding), countIncludePad: \(countIncludePad), ceilMode: \(ceilMode)"
+    }
 }
 
 /// 2-D adaptive max pooling (PyTorch's `nn.AdaptiveMaxPool2d`).
@@ -176,6 +221,58 @@ public final class AdaptiveMaxPool2d: Module, Layer {
     /// Pools `input`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
         Functional.adaptiveMaxPool2d(input, outputSize: outputSize.pair)
+    }
+
+    /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).
+    public override var extraDescription: String { "\(outputSize)" }
+}
+
+/// 1-D adaptive average pooling of `[N, C, L]` to `[N, C, outputSize]` (PyTorch's `nn.AdaptiveAvgPool1d`).
+///
+/// ```swift
+/// let pool = AdaptiveAvgPool1d(1)   // one average per channel
+/// ```
+public final class AdaptiveAvgPool1d: Module, Layer {
+    /// The output's length.
+    public let outputSize: Int
+
+    /// An adaptive average-pooling layer to `outputSize` positions.
+    ///
+    /// - Parameter outputSize: the output's length (positive).
+    public init(_ outputSize: Int) {
+        self.outputSize = outputSize
+        super.init()
+    }
+
+    /// Pools `input`.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        Functional.adaptiveAvgPool1d(input, outputSize: outputSize)
+    }
+
+    /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).
+    public override var extraDescription: String { "\(outputSize)" }
+}
+
+/// 1-D adaptive max pooling of `[N, C, L]` to `[N, C, outputSize]` (PyTorch's `nn.AdaptiveMaxPool1d`).
+///
+/// ```swift
+/// let pool = AdaptiveMaxPool1d(1)   // the strongest response per channel
+/// ```
+public final class AdaptiveMaxPool1d: Module, Layer {
+    /// The output's length.
+    public let outputSize: Int
+
+    /// An adaptive max-pooling layer to `outputSize` positions.
+    ///
+    /// - Parameter outputSize: the output's length (positive).
+    public init(_ outputSize: Int) {
+        self.outputSize = outputSize
+        super.init()
+    }
+
+    /// Pools `input`.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        Functional.adaptiveMaxPool1d(input, outputSize: outputSize)
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).

@@ -43,6 +43,20 @@ public final class Upsample: Module, Layer {
         super.init()
     }
 
+    /// A resizing layer by a factor per spatial dimension (PyTorch's `scale_factor=(2, 3)`).
+    ///
+    /// - Parameters:
+    ///   - scaleFactor: one factor per spatial dimension (or one for all).
+    ///   - mode: default nearest.
+    ///   - alignCorners: for linear modes (default nil: false).
+    public init(scaleFactor: [Double], mode: InterpolationMode = .nearest, alignCorners: Bool? = nil) {
+        self.size = nil
+        self.scaleFactor = scaleFactor
+        self.mode = mode
+        self.alignCorners = alignCorners
+        super.init()
+    }
+
     /// Resizes `input`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
         Functional.interpolate(input, size: size, scaleFactor: scaleFactor, mode: mode, alignCorners: alignCorners)

@@ -57,6 +57,22 @@ extension GroupNorm: ONNXExportable {
     }
 }
 
+extension InstanceNorm1d: ONNXExportable {
+    /// Writes `InstanceNormalization` (ones and zeros stand in for an absent weight and bias).
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        try ONNXNormalization.instanceNorm(input, channels: numFeatures, rank: 3, weight: weight, bias: bias, eps: eps,
+                                           graph: graph, op: "InstanceNorm1d")
+    }
+}
+
+extension InstanceNorm2d: ONNXExportable {
+    /// Writes `InstanceNormalization` (ones and zeros stand in for an absent weight and bias).
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        try ONNXNormalization.instanceNorm(input, channels: numFeatures, rank: 4, weight: weight, bias: bias, eps: eps,
+                                           graph: graph, op: "InstanceNorm2d")
+    }
+}
+
 /// What the normalizations share.
 enum ONNXNormalization {
     /// `(x − mean) / √(variance + eps)` over `axes`, the variance being the mean of the squared
@@ -74,5 +90,16 @@ enum ONNXNormalization {
         if let weight { y = graph.node("Mul", [y, graph.reshape(try graph.parameter(weight, name: "weight"), shape)]) }
         if let bias { y = graph.node("Add", [y, graph.reshape(try graph.parameter(bias, name: "bias"), shape)]) }
         return y
+    }
+
+    /// `InstanceNormalization` of `[N, channels, …]` of the given rank.
+    static func instanceNorm(_ input: ONNXValue, channels: Int, rank: Int, weight: Tensor?, bias: Tensor?, eps: Double,
+                             graph: ONNXGraphBuilder, op: String) throws -> String {
+        guard input.rank == rank, input.shape[1] == channels else {
+            throw graph.unsupported("\(op) needs \(rank)-D inputs [N, \(channels), …], got \(input.shape)")
+        }
+        let scale = try weight.map { try graph.parameter($0, name: "weight") } ?? graph.constant(Tensor.ones([channels]), name: "weight")
+        let shift = try bias.map { try graph.parameter($0, name: "bias") } ?? graph.constant(Tensor.zeros([channels]), name: "bias")
+        return graph.node("InstanceNormalization", [input.name, scale, shift], attributes: [.float("epsilon", eps)])
     }
 }

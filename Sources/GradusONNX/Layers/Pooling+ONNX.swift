@@ -7,13 +7,8 @@ import Gradus
 extension MaxPool2d: ONNXExportable {
     /// Writes `MaxPool`; ceil mode is written as extra end padding (which `MaxPool` never picks).
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
-        let windows = try ONNXPooling.windows(input, kernel: kernelSize, stride: stride, padding: padding, dilation: dilation,
-                                              ceilMode: ceilMode, graph: graph, op: "MaxPool2d")
-        return graph.node("MaxPool", [input.name], attributes: [
-            .ints("kernel_shape", [kernelSize.height, kernelSize.width]), .ints("strides", [stride.height, stride.width]),
-            .ints("pads", [padding.height, padding.width, padding.height + windows.extraHeight, padding.width + windows.extraWidth]),
-            .ints("dilations", [dilation.height, dilation.width]),
-        ])
+        try ONNXPooling.maxPool(input, kernel: kernelSize, stride: stride, padding: padding, dilation: dilation,
+                                ceilMode: ceilMode, graph: graph, op: "MaxPool2d")
     }
 }
 
@@ -22,32 +17,8 @@ extension AvgPool2d: ONNXExportable {
     /// not the kernel's size (windows over the padding with `countIncludePad: false`, ceil-mode windows
     /// past the end), a `Mul` by kernel size / divisor.
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
-        let w = try ONNXPooling.windows(input, kernel: kernelSize, stride: stride, padding: padding, dilation: 1,
-                                        ceilMode: ceilMode, graph: graph, op: "AvgPool2d")
-        let (h, wd) = (input.shape[2], input.shape[3])
-        let (k, s, p) = (kernelSize, stride, padding)
-        var x = input.name
-        if p.height > 0 || p.width > 0 || w.extraHeight > 0 || w.extraWidth > 0 {
-            let pads = [0, 0, p.height, p.width, 0, 0, p.height + w.extraHeight, p.width + w.extraWidth]
-            x = graph.node("Pad", [x, graph.constant(ints: pads)], attributes: [.string("mode", "constant")])
-        }
-        let pooled = graph.node("AveragePool", [x], attributes: [
-            .ints("kernel_shape", [k.height, k.width]), .ints("strides", [s.height, s.width]),
-        ])
-        // Gradus's divisor per window: its extent clipped to the padded input (countIncludePad) or to the input.
-        let rowLimit = countIncludePad ? h + p.height : h, columnLimit = countIncludePad ? wd + p.width : wd
-        var factors: [Double] = []
-        for oy in 0..<w.outHeight {
-            for ox in 0..<w.outWidth {
-                let top = oy * s.height - p.height, left = ox * s.width - p.width
-                let rows = Swift.min(top + k.height, rowLimit) - (countIncludePad ? top : Swift.max(top, 0))
-                let columns = Swift.min(left + k.width, columnLimit) - (countIncludePad ? left : Swift.max(left, 0))
-                factors.append(Double(k.height * k.width) / Double(rows * columns))
-            }
-        }
-        guard factors.contains(where: { $0 != 1 }) else { return pooled }
-        let correction = try graph.constant(Tensor(shape: [w.outHeight, w.outWidth], values: factors), name: "divisor_correction")
-        return graph.node("Mul", [pooled, correction])
+        try ONNXPooling.averagePool(input, kernel: kernelSize, stride: stride, padding: padding, countIncludePad: countIncludePad,
+                                    ceilMode: ceilMode, graph: graph, op: "AvgPool2d")
     }
 }
 
@@ -84,6 +55,49 @@ enum ONNXPooling {
         var outHeight: Int, outWidth: Int
         /// Padding added at the end so that floor-mode windows give ceil mode's output size.
         var extraHeight: Int, extraWidth: Int
+    }
+
+    /// `MaxPool` of `[N, C, H, W]` with PyTorch's window rules (ceil mode as extra end padding).
+    static func maxPool(_ input: ONNXValue, kernel: Size2, stride: Size2, padding: Size2, dilation: Size2, ceilMode: Bool,
+                        graph: ONNXGraphBuilder, op: String) throws -> String {
+        let windows = try windows(input, kernel: kernel, stride: stride, padding: padding, dilation: dilation,
+                                              ceilMode: ceilMode, graph: graph, op: op)
+        return graph.node("MaxPool", [input.name], attributes: [
+            .ints("kernel_shape", [kernel.height, kernel.width]), .ints("strides", [stride.height, stride.width]),
+            .ints("pads", [padding.height, padding.width, padding.height + windows.extraHeight, padding.width + windows.extraWidth]),
+            .ints("dilations", [dilation.height, dilation.width]),
+        ])
+    }
+
+    /// `AveragePool` of `[N, C, H, W]` over the zero-padded input, corrected to Gradus's divisors.
+    static func averagePool(_ input: ONNXValue, kernel: Size2, stride: Size2, padding: Size2, countIncludePad: Bool,
+                            ceilMode: Bool, graph: ONNXGraphBuilder, op: String) throws -> String {
+        let w = try windows(input, kernel: kernel, stride: stride, padding: padding, dilation: 1,
+                                        ceilMode: ceilMode, graph: graph, op: op)
+        let (h, wd) = (input.shape[2], input.shape[3])
+        let (k, s, p) = (kernel, stride, padding)
+        var x = input.name
+        if p.height > 0 || p.width > 0 || w.extraHeight > 0 || w.extraWidth > 0 {
+            let pads = [0, 0, p.height, p.width, 0, 0, p.height + w.extraHeight, p.width + w.extraWidth]
+            x = graph.node("Pad", [x, graph.constant(ints: pads)], attributes: [.string("mode", "constant")])
+        }
+        let pooled = graph.node("AveragePool", [x], attributes: [
+            .ints("kernel_shape", [k.height, k.width]), .ints("strides", [s.height, s.width]),
+        ])
+        // Gradus's divisor per window: its extent clipped to the padded input (countIncludePad) or to the input.
+        let rowLimit = countIncludePad ? h + p.height : h, columnLimit = countIncludePad ? wd + p.width : wd
+        var factors: [Double] = []
+        for oy in 0..<w.outHeight {
+            for ox in 0..<w.outWidth {
+                let top = oy * s.height - p.height, left = ox * s.width - p.width
+                let rows = Swift.min(top + k.height, rowLimit) - (countIncludePad ? top : Swift.max(top, 0))
+                let columns = Swift.min(left + k.width, columnLimit) - (countIncludePad ? left : Swift.max(left, 0))
+                factors.append(Double(k.height * k.width) / Double(rows * columns))
+            }
+        }
+        guard factors.contains(where: { $0 != 1 }) else { return pooled }
+        let correction = try graph.constant(Tensor(shape: [w.outHeight, w.outWidth], values: factors), name: "divisor_correction")
+        return graph.node("Mul", [pooled, correction])
     }
 
     static func windows(_ input: ONNXValue, kernel: Size2, stride: Size2, padding: Size2, dilation: Size2, ceilMode: Bool,

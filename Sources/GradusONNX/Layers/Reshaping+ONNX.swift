@@ -28,6 +28,11 @@ extension Dropout: ONNXExportable {
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String { input.name }
 }
 
+extension Dropout2d: ONNXExportable {
+    /// Writes nothing (the identity at inference, as ``Dropout``).
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String { input.name }
+}
+
 /// A `Reshape` that splits one axis into `sizes`.
 extension Unflatten: ONNXExportable {
     /// Writes a `Reshape` to the unflattened shape.
