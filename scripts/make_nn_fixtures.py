@@ -188,4 +188,53 @@ case("transformer_encoder",
 ties = torch.randint(0, 3, (2, 3, 7, 9)).float()
 case("maxpool2d_ties", nn.MaxPool2d(2), ties)
 case("maxpool2d_ties_overlap", nn.MaxPool2d(3, stride=1, padding=1), ties)
+
+
+# Encoder-decoder models, which take two sequences and masks: one file each, with the gradients of both
+# sequences. Masks are stored as int64 (nonzero = forbidden, Gradus's reading) or as float (added).
+def two_input_case(name, module, sequences, masks, call):
+    randomize(module)
+    module.train()
+    state = {k: enc(v) for k, v in module.state_dict().items()}
+    xs = {k: v.clone().requires_grad_() for k, v in sequences.items()}
+    torch_masks = {k: (v.bool() if v.dtype == torch.int64 else v) for k, v in masks.items()}
+    y = call(module, xs, torch_masks)
+    gout = torch.rand_like(y) + 0.5
+    (y * gout).sum().backward()
+    doc = {"state": state, "sequences": {k: enc(v) for k, v in sequences.items()},
+           "masks": {k: enc(v) for k, v in masks.items()}, "gradOutput": enc(gout), "output": enc(y),
+           "gradSequences": {k: enc(v.grad) for k, v in xs.items()},
+           "grads": {n: enc(p.grad) for n, p in module.named_parameters()}}
+    with open(os.path.join(OUT, name + ".json"), "w") as f:
+        json.dump(doc, f)
+
+
+def causal(n):
+    return torch.triu(torch.ones(n, n, dtype=torch.int64), diagonal=1)
+
+
+two_input_case("transformer_decoder_layer", nn.TransformerDecoderLayer(8, 2, dim_feedforward=16, dropout=0.0),
+               {"target": r(4, 2, 8), "memory": r(5, 2, 8)},
+               {"targetMask": causal(4), "memoryKeyPaddingMask": torch.tensor([[0, 0, 0, 0, 1], [0, 0, 0, 0, 0]])},
+               lambda m, x, k: m(x["target"], x["memory"], tgt_mask=k["targetMask"],
+                                 memory_key_padding_mask=k["memoryKeyPaddingMask"]))
+memory_mask = torch.zeros(3, 4)
+memory_mask[0, 1] = -1.5
+memory_mask[2, 3] = -3.0
+two_input_case("transformer_decoder_normfirst",
+               nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2, dim_feedforward=12, dropout=0.0, activation="gelu",
+                                                                batch_first=True, norm_first=True),
+                                     num_layers=2, norm=nn.LayerNorm(8)),
+               {"target": r(2, 3, 8), "memory": r(2, 4, 8)},
+               {"memoryMask": memory_mask, "targetKeyPaddingMask": torch.tensor([[0, 0, 1], [0, 0, 0]])},
+               lambda m, x, k: m(x["target"], x["memory"], memory_mask=k["memoryMask"],
+                                 tgt_key_padding_mask=k["targetKeyPaddingMask"]))
+two_input_case("transformer",
+               nn.Transformer(d_model=8, nhead=2, num_encoder_layers=2, num_decoder_layers=1, dim_feedforward=16,
+                              dropout=0.0),
+               {"source": r(5, 2, 8), "target": r(4, 2, 8)},
+               {"targetMask": causal(4), "sourceKeyPaddingMask": torch.tensor([[0, 0, 0, 1, 1], [0, 0, 0, 0, 0]])},
+               lambda m, x, k: m(x["source"], x["target"], tgt_mask=k["targetMask"],
+                                 src_key_padding_mask=k["sourceKeyPaddingMask"],
+                                 memory_key_padding_mask=k["sourceKeyPaddingMask"]))
 print("wrote", len(os.listdir(OUT)), "files to", os.path.normpath(OUT))

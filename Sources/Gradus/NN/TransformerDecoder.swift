@@ -1,0 +1,58 @@
+/// A stack of ``TransformerDecoderLayer`` blocks with an optional final normalization (PyTorch's
+/// `nn.TransformerDecoder`; children `layers.0`, `layers.1`, …, and `norm`, as in PyTorch).
+///
+/// ```swift
+/// var rng = SeededGenerator(seed: 0)
+/// let decoder = TransformerDecoder(numLayers: 2, norm: LayerNorm(64)) {
+///     TransformerDecoderLayer(dModel: 64, numHeads: 4, dimFeedforward: 256, batchFirst: true, generator: &rng)
+/// }
+/// let y = decoder(target, memory: encoded, targetIsCausal: true)   // [N, T, 64]
+/// ```
+public final class TransformerDecoder: Module {
+    /// The blocks, applied in order.
+    public let layers: [TransformerDecoderLayer]
+    /// The normalization after the last block, or nil.
+    public let norm: LayerNorm?
+
+    /// A stack of `numLayers` blocks, each made by `makeLayer` (its own weights; PyTorch copies one
+    /// block's initial weights into each instead).
+    ///
+    /// - Parameters:
+    ///   - numLayers: the number of blocks (at least 1).
+    ///   - norm: a normalization applied to the last block's output, or nil.
+    ///   - makeLayer: makes one block.
+    public init(numLayers: Int, norm: LayerNorm? = nil, _ makeLayer: () -> TransformerDecoderLayer) {
+        let numLayers = validSetting(numLayers >= 1, "TransformerDecoder: numLayers must be at least 1, got \(numLayers)")
+            ? numLayers : 1
+        layers = (0..<numLayers).map { _ in makeLayer() }
+        self.norm = norm
+        super.init()
+    }
+
+    /// Decodes `target` through every block, each attending to `memory`, with the same masks for each.
+    ///
+    /// - Parameters:
+    ///   - target: `[T, N, dModel]` (`[N, T, dModel]` with batch-first blocks) or `[T, dModel]`.
+    ///   - memory: the encoder's output, `[S, N, dModel]` (likewise) or `[S, dModel]`.
+    ///   - targetMask: see ``TransformerDecoderLayer/callAsFunction(_:memory:targetMask:memoryMask:targetKeyPaddingMask:memoryKeyPaddingMask:targetIsCausal:memoryIsCausal:)``.
+    ///   - memoryMask: likewise.
+    ///   - targetKeyPaddingMask: likewise.
+    ///   - memoryKeyPaddingMask: likewise.
+    ///   - targetIsCausal: causal self-attention in every block.
+    ///   - memoryIsCausal: causal cross-attention in every block.
+    /// - Returns: the same shape as `target`.
+    ///
+    /// ```swift
+    /// let y = decoder(target, memory: memory, targetIsCausal: true)
+    /// ```
+    public func callAsFunction(_ target: Tensor, memory: Tensor, targetMask: Tensor? = nil, memoryMask: Tensor? = nil,
+                               targetKeyPaddingMask: Tensor? = nil, memoryKeyPaddingMask: Tensor? = nil,
+                               targetIsCausal: Bool = false, memoryIsCausal: Bool = false) -> Tensor {
+        var x = target
+        for layer in layers {
+            x = layer(x, memory: memory, targetMask: targetMask, memoryMask: memoryMask, targetKeyPaddingMask: targetKeyPaddingMask,
+                      memoryKeyPaddingMask: memoryKeyPaddingMask, targetIsCausal: targetIsCausal, memoryIsCausal: memoryIsCausal)
+        }
+        return norm.map { $0(x) } ?? x
+    }
+}
