@@ -145,7 +145,7 @@ public struct Train: ParsableCommand {
                                valueName: "stop|skip|ignore"))
     public var onNonFinite: NonFiniteLossPolicy?
 
-    @Flag(help: "Check every operation's result and gradient and stop at the first NaN or Inf, naming the operation (slow; for debugging).")
+    @Flag(help: "Check every operation's result for NaN and its gradient for NaN or Inf, and stop at the first, naming the operation (slow; for debugging).")
     public var detectAnomaly = false
 
     @Flag(help: "Add the process's resident memory (VmRSS) to each epoch's line, e.g. `rss 123.4 MiB`.")

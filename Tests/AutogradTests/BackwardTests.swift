@@ -161,13 +161,25 @@ struct AnomalyModeTests {
     @Test("inside an error scope, anomalies throw .nonFinite naming the operation, forward and backward")
     func anomaliesThrowInScope() {
         AnomalyMode.enabled {
-            let x = Tensor([0, 1]).requiringGrad()
+            let x = Tensor([-1, 1]).requiringGrad()
             do {
-                try GradusError.catching { _ = (x.log() * 2).sum() }
+                try GradusError.catching { _ = (x.sqrt() * 2).sum() }
                 Issue.record("no error")
             } catch let error as GradusError {
-                #expect(error.kind == .nonFinite && error.op == "log" && error.message.contains("forward of 'log'"))
+                #expect(error.kind == .nonFinite && error.op == "sqrt" && error.message.contains("forward of 'sqrt'"), "\(error)")
             } catch { Issue.record("\(error)") }
+            // Infinities in a forward pass are not anomalies (masks): a causally masked attention trains.
+            var rng = SeededGenerator(seed: 2)
+            let attention = MultiheadAttention(embedDim: 4, numHeads: 2, batchFirst: true, generator: &rng)
+            let tokens = Tensor.normal([2, 3, 4], generator: &rng).requiringGrad()
+            #expect(throws: Never.self) {
+                try GradusError.catching {
+                    attention(query: tokens, key: tokens, value: tokens, attentionMask: Tensor.causalMask(3)).output.sum().backward()
+                }
+            }
+            #expect(tokens.grad != nil)
+            let zero = Tensor([0, 1]).requiringGrad()
+            #expect(throws: Never.self) { try GradusError.catching { _ = (zero.log() * 2).sum() } }
             // sqrt at 0 is finite forward, infinite backward.
             let y = Tensor([0, 4]).requiringGrad()
             do {

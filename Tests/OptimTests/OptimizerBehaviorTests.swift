@@ -211,3 +211,46 @@ struct SubnormalStateTests {
     }
 }
 
+
+@Test("ReduceLROnPlateau with one minimum rate extends it to groups added later; a list per group is refused then")
+func plateauAfterAddedGroup() throws {
+    let a = Tensor([1.0]).requiringGrad(), b = Tensor([2.0]).requiringGrad()
+    let sgd = SGD([a], lr: 0.1)
+    let shared = ReduceLROnPlateau(sgd, factor: 0.5, patience: 0, minLR: 0.06)
+    sgd.addParameterGroup(ParameterGroup([b], ["lr": 0.1]))
+    shared.step(1)
+    shared.step(1)   // a plateau: both groups reduced, the first held at its minimum
+    #expect(sgd.learningRates == [0.06, 0.06])
+    let c = Tensor([3.0]).requiringGrad()
+    let other = SGD([a], lr: 0.1)
+    let perGroup = ReduceLROnPlateau(other, patience: 0, minLRs: [0.01])
+    other.addParameterGroup(ParameterGroup([c], ["lr": 0.1]))
+    perGroup.step(1)
+    #expect(throws: GradusError.self) { try GradusError.catching { perGroup.step(1) } }
+}
+
+@Test("an optimizer loads what it saved: any finite dampening, and momentum buffers missing for parameters without gradients")
+func optimizerLoadsItsOwnStates() throws {
+    let p = Tensor([1.0, 2.0]).requiringGrad(), q = Tensor([3.0]).requiringGrad()
+    let sgd = SGD([p, q], lr: 0.1, momentum: 0.9, dampening: 1.5)
+    p.grad = Tensor([1, 1])
+    sgd.step()                     // q has no gradient: no momentum buffer, one step for p only
+    q.grad = Tensor([1])
+    p.grad = nil
+    sgd.step()                     // now q steps and p does not
+    let state = sgd.stateDict()
+    let copy = SGD([p.detach().requiringGrad(), q.detach().requiringGrad()], lr: 0.1, momentum: 0.9, dampening: 1.5)
+    try copy.loadStateDict(state)
+    #expect(copy.stateDict().scalars == state.scalars)
+    // Momentum switched on after a parameter stepped without it.
+    let r = Tensor([1.0]).requiringGrad(), s = Tensor([1.0]).requiringGrad()
+    let late = SGD([r, s], lr: 0.1)
+    r.grad = Tensor([1]); s.grad = Tensor([1])
+    late.step()
+    late.setOption("momentum", 0.9)
+    s.grad = nil
+    late.step()                    // r gets a buffer, s (stepped before) does not
+    let reloaded = SGD([r.detach().requiringGrad(), s.detach().requiringGrad()], lr: 0.1)
+    reloaded.setOption("momentum", 0.9)
+    try reloaded.loadStateDict(late.stateDict())
+}

@@ -164,7 +164,8 @@ public enum Autograd {
         if let seed {
             try require(seed.shape == root.shape,
                          "backward: gradient shape \(seed.shape) does not match the tensor's shape \(root.shape)", .autograd)
-            seedGradient = seed
+            // As PyTorch, a seed of another element type is converted to the tensor's.
+            seedGradient = seed.dtype == root.dtype ? seed : GradMode.noGrad { seed.to(root.dtype) }
         } else {
             try require(root.count == 1,
                          "backward: a gradient must be given for a tensor of shape \(root.shape); only one-element tensors have an implicit gradient of 1", .autograd)
@@ -189,7 +190,13 @@ public enum Autograd {
             for t in order { for input in t.gradFn!.inputs { count(input) } }
             if root.gradFn == nil { count(root) }
         }
+        /// Storages of the gradients given to leaves in this pass (and of the seed): a leaf's new `grad`
+        /// that shares one of them is copied, so that no two leaves (or a leaf and the caller's seed)
+        /// share a gradient tensor. (A rule may pass its upstream gradient on unchanged, to each input.)
+        var givenStorages: Set<ObjectIdentifier> = [ObjectIdentifier(seedGradient.storage)]
         func deliver(_ g: Tensor, to t: Tensor) {
+            // Gradients take their tensor's element type (a rule or a custom backward may return another).
+            let g = g.dtype == t.dtype ? g : g.to(t.dtype)
             if targets != nil {
                 if let i = targetIndex[ObjectIdentifier(t)] {
                     collected[i] = collected[i].map { $0 + g } ?? g
@@ -216,8 +223,15 @@ public enum Autograd {
                     h.add(g)
                     return
                 }
-                // A leaf's gradient is contiguous, like the leaf (a transpose's gradient arrives as a view).
-                t.grad = t.grad.map { $0 + g } ?? g.contiguous()
+                // A leaf's gradient is contiguous, like the leaf (a transpose's gradient arrives as a view),
+                // and its own tensor.
+                if let existing = t.grad {
+                    t.grad = existing + g
+                } else {
+                    let own = givenStorages.insert(ObjectIdentifier(g.storage)).inserted ? g.contiguous() : g.clone()
+                    t.grad = own
+                    givenStorages.insert(ObjectIdentifier(own.storage))
+                }
             }
         }
 
@@ -239,6 +253,7 @@ public enum Autograd {
         /// `t`'s pending gradient when `t` is an interior node, or of the pass's buffer for `t` when it is
         /// a leaf; padded with zeros only for a requested interior tensor.
         func deliverSlice(_ g: Tensor, _ geometry: (inputShape: [Int], strides: [Int], offset: Int), to t: Tensor) {
+            let g = g.dtype == t.dtype ? g : g.to(t.dtype)
             let isTarget = targets != nil && targetIndex[ObjectIdentifier(t)] != nil
             if t.gradFn == nil, !hookedLeaves.isEmpty, let h = hookedLeaves[ObjectIdentifier(t)] {
                 h.addSlice(g, geometry)
@@ -272,6 +287,15 @@ public enum Autograd {
             node.pendingGradient!.stridedAccumulate(g, strides: geometry.strides, offset: geometry.offset)
         }
 
+        // A pass that fails part-way leaves partial sums on the nodes it has not reached: clear them,
+        // so that a later pass through the same graph (retained) starts from nothing.
+        func clearPending() {
+            for t in order {
+                t.gradFn?.pendingGradient = nil
+                t.gradFn?.pendingIsOwned = false
+            }
+        }
+        func walk() throws {
         try GradMode.with(enabled: createGraph) {
             deliver(seedGradient, to: root)
             for t in order.reversed() {
@@ -310,6 +334,13 @@ public enum Autograd {
             for entry in leafSliceBuffers { deliver(entry.buffer, to: entry.tensor) }
             // The root itself, when it is a hooked leaf (its count is never used up by a node).
             if root.gradFn == nil { try used(root) }
+        }
+        }
+        do {
+            try walk()
+        } catch {
+            clearPending()
+            throw error
         }
         return collected
     }

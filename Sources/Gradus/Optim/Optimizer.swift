@@ -213,14 +213,13 @@ public class Optimizer: @unchecked Sendable {
     /// Whether `value` is allowed for the option `name`: what the optimizers' initializers accept
     /// (PyTorch's constructor checks), so that every optimizer can load its own state — rates, decays,
     /// momentum, `eps` and RMSprop's `alpha` non-negative, Adam's betas in [0, 1), Adadelta's `rho` in
-    /// [0, 1], flags 0 or 1, all finite.
+    /// [0, 1], flags 0 or 1, all finite; SGD's `dampening` is any finite number (PyTorch does not check it).
     static func isValidOption(_ name: String, _ value: Double) -> Bool {
         guard value.isFinite else { return false }
         switch name {
         case "eps", "alpha": return value >= 0
         case "beta1", "beta2": return value >= 0 && value < 1
         case "rho": return value >= 0 && value <= 1
-        case "dampening": return value >= 0 && value <= 1
         case "nesterov", "amsgrad", "centered", "maximize": return value == 0 || value == 1
         case "lr", "momentum", "weightDecay", "lrDecay", "initialAccumulatorValue": return value >= 0
         default: return true
@@ -280,19 +279,9 @@ public class Optimizer: @unchecked Sendable {
             }
             buffers[i][slot] = GradMode.noGrad { tensor.detach().to(flat[i].dtype).clone() }
         }
-        // Within a group, every parameter that has taken steps has the same buffers (an optimizer creates
-        // them on a parameter's first step): one missing where another has it is a damaged state.
-        var first = 0
-        for group in parameterGroups {
-            let range = first..<(first + group.parameters.count)
-            first += group.parameters.count
-            let stepped = range.filter { steps[$0] > 0 }
-            for slot in bufferNames.indices where stepped.contains(where: { buffers[$0][slot] != nil }) {
-                if let i = stepped.first(where: { buffers[$0][slot] == nil }) {
-                    throw OptimizerStateError.missingKey("state.\(i).\(bufferNames[slot])")
-                }
-            }
-        }
+        // A parameter that has taken steps may lack a buffer that another one has: one whose gradient was
+        // nil when momentum, amsgrad or centering was switched on. Its buffer starts at zero on its
+        // next step, as in PyTorch, so such a state loads.
         var index = 0
         for g in parameterGroups.indices {
             parameterGroups[g].options = newOptions[g]

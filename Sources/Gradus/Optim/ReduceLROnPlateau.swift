@@ -42,7 +42,10 @@ public final class ReduceLROnPlateau: @unchecked Sendable {
     /// Epochs after a reduction during which bad epochs are not counted.
     public let cooldown: Int
     /// The lowest rate of each group.
-    public let minLRs: [Double]
+    public private(set) var minLRs: [Double]
+    /// Whether one minimum was given for every group (``init(_:mode:factor:patience:threshold:thresholdMode:cooldown:minLR:eps:)``),
+    /// which then also holds for groups added later.
+    private var minimumIsShared = false
     /// The smallest change of rate that is applied.
     public let eps: Double
     /// The best metric so far.
@@ -71,6 +74,7 @@ public final class ReduceLROnPlateau: @unchecked Sendable {
         self.init(optimizer, mode: mode, factor: factor, patience: patience, threshold: threshold,
                   thresholdMode: thresholdMode, cooldown: cooldown,
                   minLRs: [Double](repeating: minLR, count: optimizer.parameterGroups.count), eps: eps)
+        minimumIsShared = true
     }
 
     /// Creates the schedule with a lowest rate per group.
@@ -127,6 +131,13 @@ public final class ReduceLROnPlateau: @unchecked Sendable {
         }
         if badEpochs > patience {
             var rates = optimizer.learningRates
+            if minLRs.count != rates.count {
+                // Groups added since: one shared minimum extends to them (PyTorch's scalar min_lr); a
+                // list of per-group minimums cannot say what the new groups' are.
+                guard validSetting(minimumIsShared, "ReduceLROnPlateau: \(minLRs.count) minimum rates for \(rates.count) parameter groups (groups were added after the schedule was made with one minimum per group)")
+                else { return }
+                minLRs = Array(repeating: minLRs.first ?? 0, count: rates.count)
+            }
             for i in rates.indices {
                 let reduced = Swift.max(rates[i] * factor, minLRs[i])
                 if rates[i] - reduced > eps { rates[i] = reduced }

@@ -13,9 +13,16 @@
 // clears x's first column), as in PyTorch. A view made by `expand`, whose elements share memory, refuses.
 
 extension Tensor {
-    /// Checks that this tensor may be written in place now.
-    func checkInPlace(_ op: String) throws {
-        guard GradMode.isEnabled && requiresGrad else { return }
+    /// Checks that this tensor may be written in place now, from `sources` (the tensors whose values go
+    /// in): while gradients are recorded, none of them may require gradients, because Gradus does not
+    /// record in-place operations and their gradient would be lost without a word (PyTorch records it).
+    func checkInPlace(_ op: String, sources: [Tensor] = []) throws {
+        guard GradMode.isEnabled else { return }
+        if let source = sources.first(where: \.requiresGrad) {
+            throw GradusError(.inPlaceModification,
+                              "\(op): the source (shape \(source.shape)) requires gradients, and Gradus does not record in-place operations, so its gradient would be lost; use the out-of-place form (x = x + y), or pass source.detach() (or work inside GradMode.noGrad { }) when no gradient should flow")
+        }
+        guard requiresGrad else { return }
         if isLeaf {
             throw GradusError(.inPlaceModification,
                               "\(op): a leaf tensor that requires gradients (shape \(shape)) cannot be changed in place while gradients are recorded; do it inside GradMode.noGrad { }, as optimizers do")
@@ -37,9 +44,9 @@ extension Tensor {
     /// Runs an in-place operation: checks, computes `body` without recording, writes the result back.
     /// Arithmetic refuses a floating-point result for an int64 tensor, as PyTorch does ("result type
     /// Float can't be cast to the desired output type Long"); `assign` (copy_) converts any dtype.
-    private func inPlace(_ op: String, convertsAnyDType: Bool = false, _ body: () throws -> Tensor) -> Tensor {
+    private func inPlace(_ op: String, sources: [Tensor] = [], convertsAnyDType: Bool = false, _ body: () throws -> Tensor) -> Tensor {
         checked {
-            try checkInPlace(op)
+            try checkInPlace(op, sources: sources)
             let result = try GradMode.noGrad { try body() }
             try GradusError.throwIfRecorded()
             try require(convertsAnyDType || dtype.isFloatingPoint || !result.dtype.isFloatingPoint,
@@ -60,7 +67,7 @@ extension Tensor {
     /// ```
     @discardableResult
     public func assign(_ source: Tensor) -> Tensor {
-        inPlace("assign", convertsAnyDType: true) {
+        inPlace("assign", sources: [source], convertsAnyDType: true) {
             let s = source.dtype == dtype ? source : source.to(dtype)
             return s.shape == shape ? s : s.expand(shape)
         }
@@ -78,19 +85,19 @@ extension Tensor {
     /// ```
     @discardableResult
     public func addInPlace(_ other: Tensor, alpha: Double = 1) -> Tensor {
-        inPlace("addInPlace") { alpha == 1 ? self + other : self + other * alpha }
+        inPlace("addInPlace", sources: [other]) { alpha == 1 ? self + other : self + other * alpha }
     }
 
     /// Subtracts `alpha · other` from this tensor in place (PyTorch's `sub_`).
     @discardableResult
     public func subInPlace(_ other: Tensor, alpha: Double = 1) -> Tensor {
-        inPlace("subInPlace") { alpha == 1 ? self - other : self - other * alpha }
+        inPlace("subInPlace", sources: [other]) { alpha == 1 ? self - other : self - other * alpha }
     }
 
     /// Multiplies this tensor by `other` in place (PyTorch's `mul_`), with broadcasting of `other`.
     @discardableResult
     public func mulInPlace(_ other: Tensor) -> Tensor {
-        inPlace("mulInPlace") { self * other }
+        inPlace("mulInPlace", sources: [other]) { self * other }
     }
 
     /// Multiplies this tensor by a number in place.
@@ -106,7 +113,7 @@ extension Tensor {
     /// Divides this tensor by `other` in place (PyTorch's `div_`).
     @discardableResult
     public func divInPlace(_ other: Tensor) -> Tensor {
-        inPlace("divInPlace") { self / other }
+        inPlace("divInPlace", sources: [other]) { self / other }
     }
 
     /// Sets every element to `value` (PyTorch's `fill_`).

@@ -49,7 +49,16 @@ public final class Tensor: @unchecked Sendable {
         }
     }
     /// The accumulated gradient of a leaf after ``backward(_:retainGraph:createGraph:)``; `nil` until then.
-    @exclusivity(unchecked) public var grad: Tensor?
+    /// A gradient assigned by hand must have this tensor's shape and element type (as in PyTorch); another
+    /// is refused like a bad setting (recorded inside ``GradusError/catching(_:)``, a stop outside).
+    @exclusivity(unchecked) public var grad: Tensor? {
+        didSet {
+            guard let g = grad, g.shape != shape || g.dtype != dtype else { return }
+            if !validSetting(false, "grad: a gradient of shape \(g.shape) and \(g.dtype) cannot be assigned to a tensor of shape \(shape) and \(dtype)") {
+                grad = oldValue
+            }
+        }
+    }
     /// The graph node that produced this tensor; `nil` for leaves.
     @exclusivity(unchecked) public internal(set) var gradFn: Node?
     /// Gradient hooks registered on this tensor (``registerHook(_:)``); nil when there are none.
