@@ -10,6 +10,10 @@ OneCycleLR cycling SGD's momentum and Adam's beta1 with the parameters after eac
 ("momentumCycles").
 
 Run: /tmp/torchenv/bin/python scripts/make_optim_fixtures.py
+
+The committed optimizers.json keeps its first 29 cases as first recorded: a rerun on another machine
+(same PyTorch, other vector kernels) moves three of them by one ulp, so the NAdam and RAdam cases were
+appended to the committed ones rather than rewriting the file.
 """
 import json
 import math
@@ -21,8 +25,9 @@ torch.manual_seed(0)
 OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "Fixtures", "optim")
 
 TORCH_NAMES = {"weightDecay": "weight_decay", "lrDecay": "lr_decay",
-               "initialAccumulatorValue": "initial_accumulator_value"}
-BOOLS = {"nesterov", "maximize", "amsgrad", "centered"}
+               "initialAccumulatorValue": "initial_accumulator_value", "momentumDecay": "momentum_decay",
+               "decoupledWeightDecay": "decoupled_weight_decay"}
+BOOLS = {"nesterov", "maximize", "amsgrad", "centered", "decoupledWeightDecay"}
 
 
 def torch_options(opts):
@@ -33,7 +38,7 @@ def torch_options(opts):
             b[0 if k == "beta1" else 1] = v
             out["betas"] = b
         elif k in BOOLS:
-            out[k] = bool(v)
+            out[TORCH_NAMES.get(k, k)] = bool(v)
         else:
             out[TORCH_NAMES.get(k, k)] = v
     if "betas" in out:
@@ -43,7 +48,8 @@ def torch_options(opts):
 
 CLASSES = {"SGD": torch.optim.SGD, "Adam": torch.optim.Adam, "AdamW": torch.optim.AdamW,
            "Adagrad": torch.optim.Adagrad, "RMSprop": torch.optim.RMSprop,
-           "Adadelta": torch.optim.Adadelta, "Adamax": torch.optim.Adamax}
+           "Adadelta": torch.optim.Adadelta, "Adamax": torch.optim.Adamax, "NAdam": torch.optim.NAdam,
+           "RAdam": torch.optim.RAdam}
 
 init = [torch.randn(3, dtype=torch.float64), torch.randn(2, 2, dtype=torch.float64)]
 scale = [torch.rand(3, dtype=torch.float64) + 0.5, torch.rand(2, 2, dtype=torch.float64) + 0.5]
@@ -111,6 +117,16 @@ cases.append(trajectory("RMSprop", {"lr": 0.01},
 cases.append(trajectory("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": 1}, dtype="float32"))
 cases.append(trajectory("Adam", {"lr": 0.05}, dtype="float32"))
 cases.append(trajectory("AdamW", {"lr": 0.05, "amsgrad": 1}, dtype="float32"))
+# NAdam (its mu product is a float32 state tensor in PyTorch) and RAdam (both sides of the rectification
+# threshold within 20 steps), with L2 or decoupled weight decay.
+cases += [trajectory(n, o) for n, o in [
+    ("NAdam", {}), ("NAdam", {"lr": 0.05, "weightDecay": 0.1, "momentumDecay": 0.01}),
+    ("NAdam", {"lr": 0.05, "weightDecay": 0.1, "decoupledWeightDecay": 1, "maximize": 1, "beta1": 0.8}),
+    ("RAdam", {"lr": 0.05}), ("RAdam", {"lr": 0.05, "weightDecay": 0.1, "beta2": 0.9}),
+    ("RAdam", {"lr": 0.05, "weightDecay": 0.1, "decoupledWeightDecay": 1, "maximize": 1}),
+]]
+cases.append(trajectory("NAdam", {"lr": 0.05}, dtype="float32"))
+cases.append(trajectory("RAdam", {"lr": 0.05}, dtype="float32"))
 
 with open(os.path.join(OUT, "optimizers.json"), "w") as f:
     json.dump({"torch": torch.__version__, "initial": [flat(p) for p in init],

@@ -85,3 +85,42 @@ struct GradientIntegrityTests {
         #expect(x.grad?.scalars() == [3, 3, 3])
     }
 }
+
+@Suite("Retained gradients and zeroing")
+struct RetainedGradientTests {
+    @Test("retainGrad keeps a non-leaf's gradient (after its hooks, accumulated over passes), as PyTorch's retain_grad")
+    func retainGrad() throws {
+        let x = Tensor([1, -2, 3]).requiringGrad()
+        let h = x * 2
+        #expect(!h.retainsGrad)
+        h.retainGrad()
+        _ = h.registerHook { g in g * 10 }     // registered after retainGrad, still before the kept gradient
+        #expect(h.retainsGrad && !x.retainsGrad)
+        (h.relu() * 3).sum().backward(retainGraph: true)
+        #expect(h.grad?.scalars() == [30, 0, 30])
+        #expect(x.grad?.scalars() == [60, 0, 60])
+        (h.relu() * 3).sum().backward()
+        #expect(h.grad?.scalars() == [60, 0, 60])
+        let plain = x * 3
+        plain.sum().backward()
+        #expect(plain.grad == nil)
+        x.retainGrad()   // a leaf keeps its gradient anyway
+        #expect(!x.retainsGrad)
+        #expect(throws: GradusError.self) { try GradusError.catching { Tensor([1, 2]).retainGrad() } }
+    }
+
+    @Test("zeroGrad(setToNone: false) zeroes the gradients in place; the default drops them")
+    func zeroGradInPlace() throws {
+        var rng = SeededGenerator(seed: 1)
+        let layer = Linear(3, 2, generator: &rng)
+        let optimizer = SGD(layer.parameters(), lr: 0.1)
+        layer(Tensor.normal([4, 3], generator: &rng)).sum().backward()
+        let held = try #require(layer.weight.grad)
+        optimizer.zeroGrad(setToNone: false)
+        #expect(layer.weight.grad === held && held.scalars().allSatisfy { $0 == 0 })
+        layer.zeroGrad(setToNone: false)
+        #expect(layer.bias?.grad?.scalars() == [0, 0])
+        layer.zeroGrad()
+        #expect(layer.weight.grad == nil && layer.bias?.grad == nil)
+    }
+}

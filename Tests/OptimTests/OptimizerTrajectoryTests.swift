@@ -44,6 +44,8 @@ func makeOptimizer(_ name: String, _ groups: [ParameterGroup]) -> Optimizer {
     case "RMSprop": return RMSprop(groups: groups)
     case "Adadelta": return Adadelta(groups: groups)
     case "Adamax": return Adamax(groups: groups)
+    case "NAdam": return NAdam(groups: groups)
+    case "RAdam": return RAdam(groups: groups)
     default: fatalError("unknown optimizer \(name)")
     }
 }
@@ -56,7 +58,7 @@ func fixtureGradient(_ p: Tensor, scale: [Double], center: [Double], step k: Int
 }
 
 @Test func optimizerFixturesLoad() {
-    #expect(OptimizerFixtures.all.count >= 29)
+    #expect(OptimizerFixtures.all.count >= 37)
 }
 
 @Test(arguments: OptimizerFixtures.all)

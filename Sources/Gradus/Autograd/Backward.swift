@@ -308,7 +308,13 @@ public enum Autograd {
                 guard let rule = node.rule else {
                     throw GradusError(.autograd, "backward: the graph through '\(node.name)' was already freed by an earlier backward; pass retainGraph: true to the first call")
                 }
-                if t.hooks != nil { g = try t.applyGradientHooks(g) }
+                if let hooks = t.hooks {
+                    g = try t.applyGradientHooks(g)
+                    if hooks.retainsGrad && targets == nil {
+                        let kept = createGraph ? g : g.detach()
+                        t.grad = t.grad.map { $0 + kept } ?? kept.clone()
+                    }
+                }
                 if !createGraph, let geometry = node.sliceGeometry, let input = node.inputs.first {
                     if input.requiresGrad {
                         if AnomalyMode.isEnabled { try AnomalyMode.checkBackward(node.name, g) }

@@ -15,7 +15,9 @@ public typealias PostAccumulateGradHook = (_ tensor: Tensor) throws -> Void
 final class TensorHooks: @unchecked Sendable {
     var gradient: [(id: Int, hook: GradientHook)] = []
     var postAccumulate: [(id: Int, hook: PostAccumulateGradHook)] = []
-    var isEmpty: Bool { gradient.isEmpty && postAccumulate.isEmpty }
+    /// Whether a tensor made by an operation keeps its gradient in `grad` (``Tensor/retainGrad()``).
+    var retainsGrad = false
+    var isEmpty: Bool { gradient.isEmpty && postAccumulate.isEmpty && !retainsGrad }
 }
 
 /// Removes the hook it was returned for. PyTorch's `RemovableHandle`.
@@ -107,6 +109,30 @@ extension Tensor {
         Autograd.registeredHooks.add(1, ordering: .relaxed)
         return HookHandle(tensor: self, id: id)
     }
+
+    /// Keeps this tensor's gradient in ``grad`` during backward passes although it was made by an
+    /// operation (only leaves keep theirs otherwise); passes add to it, as for leaves. It is the
+    /// gradient after this tensor's hooks, whenever they were registered. No effect on a leaf.
+    /// PyTorch's `retain_grad()`.
+    ///
+    /// ```swift
+    /// let h = x.matmul(w)
+    /// h.retainGrad()
+    /// h.relu().sum().backward()
+    /// print(h.grad!)   // 1 where h > 0
+    /// ```
+    public func retainGrad() {
+        checked(or: ()) {
+            try require(requiresGrad, "retainGrad: the tensor (shape \(shape)) does not require gradients", .autograd)
+            guard gradFn != nil else { return }
+            let hooks = self.hooks ?? TensorHooks()
+            hooks.retainsGrad = true
+            self.hooks = hooks
+        }
+    }
+
+    /// Whether ``retainGrad()`` was called on this tensor made by an operation (PyTorch's `retains_grad`).
+    public var retainsGrad: Bool { gradFn != nil && hooks?.retainsGrad == true }
 
     /// Runs this tensor's gradient hooks on `gradient`, checking each replacement.
     func applyGradientHooks(_ gradient: Tensor) throws -> Tensor {

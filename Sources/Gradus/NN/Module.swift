@@ -241,14 +241,25 @@ open class Module {
 
     // MARK: Gradients
 
-    /// Clears the gradients of all parameters (sets ``Tensor/grad`` to nil, as PyTorch does by default).
+    /// Clears the gradients of all parameters: sets ``Tensor/grad`` to nil (PyTorch's default), or with
+    /// `setToNone: false` fills the existing gradients with zeros in place (tensors that hold them keep them).
+    ///
+    /// - Parameter setToNone: whether to drop the gradients (default) rather than zero them.
     ///
     /// ```swift
     /// model.zeroGrad()
     /// loss.backward()
     /// ```
-    public func zeroGrad() {
-        for p in parameters() { p.grad = nil }
+    public func zeroGrad(setToNone: Bool = true) {
+        for p in parameters() { Module.clearGradient(of: p, setToNone: setToNone) }
+    }
+
+    /// Drops `p`'s gradient, or zeroes it in place (detached from any graph it was recorded in).
+    static func clearGradient(of p: Tensor, setToNone: Bool) {
+        guard let g = p.grad else { return }
+        if setToNone { p.grad = nil; return }
+        if g.requiresGrad { p.grad = g.detach() }
+        GradMode.noGrad { _ = p.grad?.zeroInPlace() }
     }
 
     /// Stops gradients for every parameter of this module and its descendants (`requiresGrad = false`),

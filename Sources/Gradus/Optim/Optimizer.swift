@@ -36,6 +36,9 @@ public class Optimizer: @unchecked Sendable {
     final class ParameterState {
         var step = 0
         var buffers: [Tensor?]
+        /// A running product an optimizer keeps alongside the step (NAdam's μ product), with the step it
+        /// belongs to; not saved: it is recomputed from the step when missing.
+        var runningProduct: (step: Int, value: Float)?
         init(slots: Int) { buffers = [Tensor?](repeating: nil, count: slots) }
 
         /// The buffer in `slot`, created filled with `value` and shaped like `parameter` on first use.
@@ -119,13 +122,16 @@ public class Optimizer: @unchecked Sendable {
         }
     }
 
-    /// Forgets every parameter's gradient (sets it to nil, PyTorch's `set_to_none`).
+    /// Forgets every parameter's gradient (sets it to nil, PyTorch's default `set_to_none`), or with
+    /// `setToNone: false` fills the existing gradients with zeros in place.
+    ///
+    /// - Parameter setToNone: whether to drop the gradients (default) rather than zero them.
     ///
     /// ```swift
     /// optimizer.zeroGrad()
     /// ```
-    public func zeroGrad() {
-        for g in parameterGroups { for p in g.parameters { p.grad = nil } }
+    public func zeroGrad(setToNone: Bool = true) {
+        for g in parameterGroups { for p in g.parameters { Module.clearGradient(of: p, setToNone: setToNone) } }
     }
 
     /// The learning rate of the first group; setting it sets every group's.
@@ -220,8 +226,8 @@ public class Optimizer: @unchecked Sendable {
         case "eps", "alpha": return value >= 0
         case "beta1", "beta2": return value >= 0 && value < 1
         case "rho": return value >= 0 && value <= 1
-        case "nesterov", "amsgrad", "centered", "maximize": return value == 0 || value == 1
-        case "lr", "momentum", "weightDecay", "lrDecay", "initialAccumulatorValue": return value >= 0
+        case "nesterov", "amsgrad", "centered", "maximize", "decoupledWeightDecay": return value == 0 || value == 1
+        case "lr", "momentum", "weightDecay", "lrDecay", "initialAccumulatorValue", "momentumDecay": return value >= 0
         default: return true
         }
     }
