@@ -237,4 +237,12 @@ two_input_case("transformer",
                lambda m, x, k: m(x["source"], x["target"], tgt_mask=k["targetMask"],
                                  src_key_padding_mask=k["sourceKeyPaddingMask"],
                                  memory_key_padding_mask=k["sourceKeyPaddingMask"]))
+
+# Convolutions with padding modes other than zeros (F.pad with the mode, then an unpadded convolution),
+# 'same' among them (its odd extra row after).
+case("conv2d_reflect", nn.Conv2d(2, 3, 3, padding=1, padding_mode="reflect"), r(2, 2, 5, 6))
+case("conv2d_replicate_same", nn.Conv2d(2, 3, (4, 3), padding="same", dilation=(1, 2), padding_mode="replicate"),
+     r(2, 2, 6, 7))
+case("conv2d_circular", nn.Conv2d(3, 2, 3, stride=2, padding=(1, 2), padding_mode="circular"), r(2, 3, 5, 6))
+case("conv1d_reflect", nn.Conv1d(2, 3, 3, padding=2, padding_mode="reflect"), r(2, 2, 7))
 print("wrote", len(os.listdir(OUT)), "files to", os.path.normpath(OUT))

@@ -104,3 +104,36 @@ struct StructuredLayersTests {
         #expect(zip(AdaptiveAvgPool1d(1)(x).reshape([2, 3]).scalars(), x.mean(axes: [2]).scalars()).allSatisfy { abs($0 - $1) < 1e-6 })
     }
 }
+
+@Suite("Convolution padding modes")
+struct ConvolutionPaddingModeTests {
+    @Test("a padding mode pads as pad(_:mode:) then convolves unpadded, in the layer, its inference plan and quantized")
+    func paddingModeMatchesExplicitPadding() throws {
+        var rng = SeededGenerator(seed: 5)
+        let x = Tensor.normal([2, 2, 6, 7], generator: &rng)
+        for mode in [PaddingMode.reflect, .replicate, .circular] {
+            let conv = Conv2d(2, 3, kernelSize: 3, padding: [1, 2], paddingMode: mode, generator: &rng)
+            let plain = Conv2d(weight: conv.weight.detach(), bias: conv.bias?.detach())
+            let expected = plain(x.pad([2, 2, 1, 1], mode: mode))
+            #expect(mismatch(conv(x), expected, rtol: 1e-6, atol: 1e-6) == nil, "\(mode)")
+            // The inference plan runs such a layer as the model does (oneDNN pads with zeros only).
+            let model = Sequential { conv; ReLU() }
+            model.eval()
+            let planned = try InferencePlan(model)(x)
+            #expect(mismatch(planned, model(x), rtol: 1e-5, atol: 1e-5) == nil, "plan, \(mode)")
+            #expect(conv.description.contains("paddingMode: \(mode.rawValue)"))
+        }
+        // Reflection needs each amount smaller than the dimension: a caught error naming it.
+        let reflect = Conv2d(2, 1, kernelSize: 3, padding: 3, paddingMode: .reflect, generator: &rng)
+        #expect(throws: GradusError.self) { try GradusError.catching { reflect(Tensor.zeros([1, 2, 3, 3])) } }
+        // Quantized: the integer path convolves the padded input.
+        let q = Conv2d(2, 4, kernelSize: 3, padding: 1, paddingMode: .replicate, generator: &rng)
+        let reference = q(x)
+        let quantized = Sequential { q }
+        _ = quantized.quantizeDynamic()
+        let integer = GradMode.noGrad { quantized(x) }
+        #expect(mismatch(integer, reference, rtol: 0.05, atol: 0.05) == nil)
+        let zeroPadded = Conv2d(weight: q.weight.detach(), bias: q.bias?.detach(), padding: 1)
+        #expect(mismatch(integer, zeroPadded(x), rtol: 0.05, atol: 0.05) != nil, "the quantized path ignored the mode")
+    }
+}

@@ -339,6 +339,21 @@ enum ONNXModelZoo {
                 Upsample(scaleFactor: 2)
             }, perturb: &g)
         },
+        ONNXCase(name: "conv_padding_modes", shapes: ["b1": [1, 2, 6, 7], "b7": [7, 2, 6, 7]]) { g in
+            ONNXSubject(Sequential {
+                Conv2d(2, 3, kernelSize: 3, padding: 1, paddingMode: .reflect, generator: &g)
+                Conv2d(3, 3, kernelSize: [4, 3], padding: .same, dilation: [1, 2], paddingMode: .replicate, generator: &g)
+                Flatten(startAxis: 2)
+                Conv1d(3, 2, kernelSize: 3, padding: 2, paddingMode: .reflect, generator: &g)
+            }, perturb: &g)
+        },
+        ONNXCase(name: "conv_circular_opset19", shapes: ["b1": [1, 2, 5, 6], "b7": [7, 2, 5, 6]], opset: 19) { g in
+            ONNXSubject(Sequential {
+                Conv2d(2, 3, kernelSize: 3, stride: 2, padding: [1, 2], paddingMode: .circular, generator: &g)
+                Flatten(startAxis: 2)
+                Conv1d(3, 2, kernelSize: 2, padding: 1, paddingMode: .circular, generator: &g)
+            }, perturb: &g)
+        },
         ONNXCase(name: "checkpoint_digits", shapes: ["b1": [1, 64], "b7": [7, 64]], pixelTop: 16) { g in
             try checkpointSubject(task: .classify, generator: &g)
         },

@@ -59,8 +59,9 @@ struct InferenceBuilder {
             if network == nil || !(next(i) is Linear) { closeNetwork() }
             return 1
         case let conv as Conv2d:
-            // A quantized convolution computes in integers as the model runs it.
-            return conv.activeQuantizedWeights == nil ? convolution(conv, at: i) : 0
+            // A quantized convolution computes in integers as the model runs it, and one that pads with
+            // anything but zeros pads as the model does (oneDNN's convolutions pad with zeros).
+            return conv.activeQuantizedWeights == nil && conv.paddingMode == .constant ? convolution(conv, at: i) : 0
         case let pool as MaxPool2d:
             guard input.count == 4 else { return 0 }
             let ph = pool.padding.height, pw = pool.padding.width

@@ -13,8 +13,11 @@ public final class Conv1d: Module, Layer {
     @Parameter public var bias: Tensor?
     /// The step between windows.
     public let stride: Int
-    /// The zeros around the input: a number per side, or `.same`.
+    /// The padding around the input: a number per side, or `.same`.
     public let padding: ConvPadding
+    /// What the padding holds (PyTorch's `padding_mode`): zeros (`.constant`, the default), the input
+    /// mirrored (`.reflect`), its edge repeated (`.replicate`) or wrapped around (`.circular`).
+    public let paddingMode: PaddingMode
     /// The spacing between kernel elements.
     public let dilation: Int
     /// The number of channel groups.
@@ -33,7 +36,7 @@ public final class Conv1d: Module, Layer {
     /// let conv = Conv1d(weight: Tensor.ones([2, 1, 3]), bias: nil)
     /// ```
     public init(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: ConvPadding = 0, dilation: Int = 1,
-                groups: Int = 1) {
+                groups: Int = 1, paddingMode: PaddingMode = .constant) {
         var weight = weight, bias = bias, stride = stride, padding = padding, groups = groups
         if !validSetting(weight.rank == 3, "Conv1d: weight must be [out, in/groups, k], got \(weight.shape)") {
             weight = Tensor.standIn([0, 0, 1], for: weight)
@@ -50,6 +53,7 @@ public final class Conv1d: Module, Layer {
         self.bias = bias?.requiringGrad()
         self.stride = stride
         self.padding = padding
+        self.paddingMode = paddingMode
         self.dilation = dilation
         self.groups = groups
         super.init()
@@ -62,10 +66,11 @@ public final class Conv1d: Module, Layer {
     ///   - outChannels: channels of the output.
     ///   - kernelSize: the filter length.
     ///   - stride: the step between windows.
-    ///   - padding: zeros added on each side, or `.same` (output as long as the input; stride 1).
+    ///   - padding: added on each side, or `.same` (output as long as the input; stride 1).
     ///   - dilation: the spacing between kernel elements.
     ///   - groups: channel groups.
     ///   - bias: whether to add a learned bias.
+    ///   - paddingMode: what the padding holds: zeros (default), or the input reflected, replicated or wrapped.
     ///   - dtype: the parameters' element type.
     ///   - generator: the source of randomness.
     ///
@@ -74,15 +79,16 @@ public final class Conv1d: Module, Layer {
     /// let conv = Conv1d(4, 8, kernelSize: 5, generator: &rng)
     /// ```
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: ConvPadding = 0,
-                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, dtype: DType = .float32,
-                            generator: inout SeededGenerator) {
+                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, paddingMode: PaddingMode = .constant,
+                            dtype: DType = .float32, generator: inout SeededGenerator) {
         var groups = groups
         if !validSetting(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
                          "Conv1d: channels \(inChannels) -> \(outChannels) are not divisible by \(groups) groups") { groups = 1 }
         let shape = [outChannels, inChannels / groups, kernelSize]
         let (w, b) = Linear.defaultParameters(weightShape: shape, biasCount: bias ? outChannels : nil,
                                               fanIn: shape[1] * shape[2], dtype: dtype, generator: &generator)
-        self.init(weight: w, bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        self.init(weight: w, bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups,
+                  paddingMode: paddingMode)
     }
 
     /// A layer with PyTorch's default initialization drawn from the default generator (``Random``).
@@ -91,16 +97,24 @@ public final class Conv1d: Module, Layer {
     /// let conv = Conv1d(1, 4, kernelSize: 3)
     /// ```
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: ConvPadding = 0,
-                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, dtype: DType = .float32) {
+                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, paddingMode: PaddingMode = .constant,
+                            dtype: DType = .float32) {
         var g = splitDefaultGenerator()
         self.init(inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
-                  dilation: dilation, groups: groups, bias: bias, dtype: dtype, generator: &g)
+                  dilation: dilation, groups: groups, bias: bias, paddingMode: paddingMode, dtype: dtype, generator: &g)
     }
 
     /// Applies the convolution to `[N, inChannels, L]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        Functional.conv1d(input, weight: weight, bias: bias, stride: stride, padding: padding,
-                          dilation: dilation, groups: groups)
+        // Padding other than zeros is applied first (PyTorch's F.pad with the mode), then the
+        // convolution runs unpadded.
+        guard paddingMode != .constant, input.rank == 3 else {
+            return Functional.conv1d(input, weight: weight, bias: bias, stride: stride, padding: padding,
+                                     dilation: dilation, groups: groups)
+        }
+        let (before, after) = padding.amounts(dimension: 1, kernel: kernelSize, dilation: dilation)
+        let x = before == 0 && after == 0 ? input : input.pad([before, after], mode: paddingMode)
+        return Functional.conv1d(x, weight: weight, bias: bias, stride: stride, padding: .valid, dilation: dilation, groups: groups)
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
@@ -108,6 +122,7 @@ public final class Conv1d: Module, Layer {
     public override var extraDescription: String {
         var s = "\(inChannels), \(outChannels), kernelSize: \(kernelSize), stride: \(stride)"
         if padding != 0 { s += ", padding: \(padding)" }
+        if paddingMode != .constant { s += ", paddingMode: \(paddingMode.rawValue)" }
         if dilation != 1 { s += ", dilation: \(dilation)" }
         if groups != 1 { s += ", groups: \(groups)" }
         if bias == nil { s += ", bias: false" }

@@ -15,8 +15,11 @@ public final class Conv2d: Module, Layer {
     @Parameter public var bias: Tensor?
     /// The step between windows.
     public let stride: Size2
-    /// The zeros around the input: a number per side, or `.same`.
+    /// The padding around the input: a number per side, or `.same`.
     public let padding: ConvPadding
+    /// What the padding holds (PyTorch's `padding_mode`): zeros (`.constant`, the default), the input
+    /// mirrored (`.reflect`), its edge repeated (`.replicate`) or wrapped around (`.circular`).
+    public let paddingMode: PaddingMode
     /// The spacing between kernel elements.
     public let dilation: Size2
     /// The number of channel groups.
@@ -50,7 +53,7 @@ public final class Conv2d: Module, Layer {
     /// let conv = Conv2d(weight: Tensor.ones([4, 3, 3, 3]), bias: nil, padding: 1)
     /// ```
     public init(weight: Tensor, bias: Tensor?, stride: Size2 = 1, padding: ConvPadding = 0, dilation: Size2 = 1,
-                groups: Int = 1) {
+                groups: Int = 1, paddingMode: PaddingMode = .constant) {
         var weight = weight, bias = bias, stride = stride, padding = padding, groups = groups
         if !validSetting(weight.rank == 4, "Conv2d: weight must be [out, in/groups, kH, kW], got \(weight.shape)") {
             weight = Tensor.standIn([0, 0, 1, 1], for: weight)
@@ -65,6 +68,7 @@ public final class Conv2d: Module, Layer {
         self.bias = bias?.requiringGrad()
         self.stride = stride
         self.padding = padding
+        self.paddingMode = paddingMode
         self.dilation = dilation
         self.groups = groups
         super.init()
@@ -77,10 +81,11 @@ public final class Conv2d: Module, Layer {
     ///   - outChannels: channels of the output (number of filters).
     ///   - kernelSize: the filter size.
     ///   - stride: the step between windows.
-    ///   - padding: zeros added on each side, or `.same` (output as large as the input; stride 1).
+    ///   - padding: added on each side, or `.same` (output as large as the input; stride 1).
     ///   - dilation: the spacing between kernel elements.
     ///   - groups: channel groups (both channel counts must be divisible by it).
     ///   - bias: whether to add a learned bias.
+    ///   - paddingMode: what the padding holds: zeros (default), or the input reflected, replicated or wrapped.
     ///   - dtype: the parameters' element type.
     ///   - generator: the source of randomness.
     ///
@@ -90,14 +95,15 @@ public final class Conv2d: Module, Layer {
     /// ```
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Size2, stride: Size2 = 1,
                             padding: ConvPadding = 0, dilation: Size2 = 1, groups: Int = 1, bias: Bool = true,
-                            dtype: DType = .float32, generator: inout SeededGenerator) {
+                            paddingMode: PaddingMode = .constant, dtype: DType = .float32, generator: inout SeededGenerator) {
         var groups = groups
         if !validSetting(groups >= 1 && inChannels % groups == 0 && outChannels % groups == 0,
                          "Conv2d: channels \(inChannels) -> \(outChannels) are not divisible by \(groups) groups") { groups = 1 }
         let shape = [outChannels, inChannels / groups, kernelSize.height, kernelSize.width]
         let (w, b) = Linear.defaultParameters(weightShape: shape, biasCount: bias ? outChannels : nil,
                                               fanIn: shape[1] * shape[2] * shape[3], dtype: dtype, generator: &generator)
-        self.init(weight: w, bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        self.init(weight: w, bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups,
+                  paddingMode: paddingMode)
     }
 
     /// A layer with PyTorch's default initialization drawn from the default generator (``Random``).
@@ -107,18 +113,31 @@ public final class Conv2d: Module, Layer {
     /// ```
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Size2, stride: Size2 = 1,
                             padding: ConvPadding = 0, dilation: Size2 = 1, groups: Int = 1, bias: Bool = true,
-                            dtype: DType = .float32) {
+                            paddingMode: PaddingMode = .constant, dtype: DType = .float32) {
         var g = splitDefaultGenerator()
         self.init(inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
-                  dilation: dilation, groups: groups, bias: bias, dtype: dtype, generator: &g)
+                  dilation: dilation, groups: groups, bias: bias, paddingMode: paddingMode, dtype: dtype, generator: &g)
     }
 
     /// Applies the convolution to `[N, inChannels, H, W]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
+        // Padding other than zeros is applied first (PyTorch's F.pad with the mode), then the
+        // convolution runs unpadded.
+        let (x, zeros) = paddingMode == .constant ? (input, padding) : (paddedInput(input), ConvPadding.valid)
         if let activeQuantizedWeights,
-           let out = DynamicQuantization.conv2d(input, activeQuantizedWeights, bias: bias, layer: self) { return out }
-        return Functional.conv2d(input, weight: weight, bias: bias, stride: stride.pair, padding: padding,
+           let out = DynamicQuantization.conv2d(x, activeQuantizedWeights, bias: bias, layer: self, padding: zeros) { return out }
+        return Functional.conv2d(x, weight: weight, bias: bias, stride: stride.pair, padding: zeros,
                           dilation: dilation.pair, groups: groups)
+    }
+
+    /// The input padded by ``padding`` with ``paddingMode`` (rank checked by the convolution after).
+    func paddedInput(_ input: Tensor) -> Tensor {
+        guard input.rank == 4 else { return input }
+        let k = kernelSize
+        let rows = padding.amounts(dimension: 0, kernel: k.height, dilation: dilation.height)
+        let columns = padding.amounts(dimension: 1, kernel: k.width, dilation: dilation.width)
+        if rows == (0, 0) && columns == (0, 0) { return input }
+        return input.pad([columns.before, columns.after, rows.before, rows.after], mode: paddingMode)
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
@@ -129,6 +148,7 @@ public final class Conv2d: Module, Layer {
         if dilation != 1 { s += ", dilation: \(dilation)" }
         if groups != 1 { s += ", groups: \(groups)" }
         if bias == nil { s += ", bias: false" }
+        if paddingMode != .constant { s += ", paddingMode: \(paddingMode.rawValue)" }
         if quantizedWeights != nil { s += ", int8" }
         return s
     }

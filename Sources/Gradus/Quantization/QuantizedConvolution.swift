@@ -10,15 +10,15 @@ extension DynamicQuantization {
     /// with the batch's activation scale (the zero border is exactly the zero point), and one integer
     /// product per sample computes outᵀ `[positions, O]` = windowsᵀ·Wᵀ (oneDNN's integer product takes
     /// its unsigned operand first), dequantized into the channels-first output.
-    static func conv2d(_ input: Tensor, _ q: QuantizedWeights, bias: Tensor?, layer: Conv2d) -> Tensor? {
+    static func conv2d(_ input: Tensor, _ q: QuantizedWeights, bias: Tensor?, layer: Conv2d, padding: ConvPadding) -> Tensor? {
         guard layer.groups == 1, input.dtype == .float32, bias == nil || bias!.dtype == .float32, input.rank == 4,
               input.shape[1] * layer.kernelSize.height * layer.kernelSize.width == q.inputs,
               input.shape[1] == layer.inChannels, q.outputs == layer.outChannels,
               !(GradMode.isEnabled && (input.requiresGrad || (bias?.requiresGrad ?? false))) else { return nil }
         let kernel = layer.kernelSize, stride = layer.stride.pair, dilation = layer.dilation.pair
-        guard (try? layer.padding.check("conv2d", stride: stride)) != nil else { return nil }
-        let rows = layer.padding.amounts(dimension: 0, kernel: kernel.height, dilation: dilation.0)
-        let columns = layer.padding.amounts(dimension: 1, kernel: kernel.width, dilation: dilation.1)
+        guard (try? padding.check("conv2d", stride: stride)) != nil else { return nil }
+        let rows = padding.amounts(dimension: 0, kernel: kernel.height, dilation: dilation.0)
+        let columns = padding.amounts(dimension: 1, kernel: kernel.width, dilation: dilation.1)
         let extra = (rows.after - rows.before, columns.after - columns.before)
         let x = GradMode.noGrad { extra == (0, 0) ? input : input.pad([0, extra.1, 0, extra.0]) }
         // In a scope that has already failed, pad returns a placeholder: the Float32 path records nothing new.

@@ -4,27 +4,31 @@ import Gradus
 // groups as they are; padding is written as explicit begin and end amounts (`same` included).
 
 extension Conv2d: ONNXExportable {
-    /// Writes `Conv`.
+    /// Writes `Conv`; padding other than zeros as a `Pad` (reflect, edge, wrap) before an unpadded `Conv`.
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
         guard input.rank == 4 else { throw graph.unsupported("Conv2d needs [N, C, H, W] inputs, got \(input.shape)") }
         let k = kernelSize
         let (top, bottom) = padding.amounts(dimension: 0, kernel: k.height, dilation: dilation.height)
         let (left, right) = padding.amounts(dimension: 1, kernel: k.width, dilation: dilation.width)
-        return try ONNXConvolution.conv(input.name, weight: weight, bias: bias, graph: graph, attributes: [
+        let (x, pads) = try ONNXConvolution.padded(input.name, mode: paddingMode, before: [top, left], after: [bottom, right],
+                                                   graph: graph, op: "Conv2d")
+        return try ONNXConvolution.conv(x, weight: weight, bias: bias, graph: graph, attributes: [
             .ints("kernel_shape", [k.height, k.width]), .ints("strides", [stride.height, stride.width]),
-            .ints("pads", [top, left, bottom, right]), .ints("dilations", [dilation.height, dilation.width]),
+            .ints("pads", pads), .ints("dilations", [dilation.height, dilation.width]),
             .int("group", groups),
         ])
     }
 }
 
 extension Conv1d: ONNXExportable {
-    /// Writes `Conv` over one spatial axis.
+    /// Writes `Conv` over one spatial axis; padding other than zeros as a `Pad` before it.
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
         guard input.rank == 3 else { throw graph.unsupported("Conv1d needs [N, C, L] inputs, got \(input.shape)") }
         let (begin, end) = padding.amounts(dimension: 1, kernel: kernelSize, dilation: dilation)
-        return try ONNXConvolution.conv(input.name, weight: weight, bias: bias, graph: graph, attributes: [
-            .ints("kernel_shape", [kernelSize]), .ints("strides", [stride]), .ints("pads", [begin, end]),
+        let (x, pads) = try ONNXConvolution.padded(input.name, mode: paddingMode, before: [begin], after: [end],
+                                                   graph: graph, op: "Conv1d")
+        return try ONNXConvolution.conv(x, weight: weight, bias: bias, graph: graph, attributes: [
+            .ints("kernel_shape", [kernelSize]), .ints("strides", [stride]), .ints("pads", pads),
             .ints("dilations", [dilation]), .int("group", groups),
         ])
     }
@@ -48,6 +52,28 @@ extension ConvTranspose2d: ONNXExportable {
 
 /// What the convolutions share.
 enum ONNXConvolution {
+    /// The convolution's input and its `pads` attribute: zeros stay in the `Conv`; another padding mode
+    /// becomes a `Pad` of the spatial axes (`reflect`, `edge`, or `wrap` from opset 19) and no `Conv` padding.
+    static func padded(_ x: String, mode: PaddingMode, before: [Int], after: [Int], graph: ONNXGraphBuilder,
+                       op: String) throws -> (String, [Int]) {
+        let none = [Int](repeating: 0, count: before.count * 2)
+        if mode == .constant { return (x, before + after) }
+        if (before + after).allSatisfy({ $0 == 0 }) { return (x, none) }
+        let onnxMode: String
+        switch mode {
+        case .constant: onnxMode = "constant"
+        case .reflect: onnxMode = "reflect"
+        case .replicate: onnxMode = "edge"
+        case .circular:
+            guard graph.opset >= 19 else {
+                throw graph.unsupported("\(op): paddingMode circular needs ONNX's Pad mode 'wrap', from opset 19 (exporting opset \(graph.opset))")
+            }
+            onnxMode = "wrap"
+        }
+        let pads = [0, 0] + before + [0, 0] + after
+        return (graph.node("Pad", [x, graph.constant(ints: pads)], attributes: [.string("mode", onnxMode)]), none)
+    }
+
     static func conv(_ x: String, weight: Tensor, bias: Tensor?, graph: ONNXGraphBuilder, attributes: [ONNXAttribute]) throws -> String {
         let w = try graph.parameter(weight, name: "weight")
         let b = try bias.map { try graph.parameter($0, name: "bias") }
