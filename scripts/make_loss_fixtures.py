@@ -112,6 +112,52 @@ for r in ["mean", "sum", "none"]:
     add(f"margin_{r}", "margin", lambda a, b: F.margin_ranking_loss(a, x2, b, margin=0.3, reduction=r), x1, ym, r,
         other=x2, margin=0.3)
 
+# Losses added later, on a generator of their own (the cases above stay as they were recorded).
+g2 = torch.Generator().manual_seed(2024)
+
+
+def rn(*shape):
+    return torch.randn(*shape, generator=g2)
+
+
+rates = rn(4, 3)
+counts = torch.tensor([[0.0, 2.0, 5.0], [1.0, 0.5, 3.0], [4.0, 0.0, 1.5], [2.5, 7.0, 0.0]])
+pos_rates = torch.rand(4, 3, generator=g2) * 3 + 0.1
+means, observed = rn(4, 3), rn(4, 3)
+variances = torch.rand(4, 3, generator=g2) + 0.2
+variances[0, 0] = 1e-9  # clamped to eps, the gradient passing through
+sample_variances = torch.rand(4, generator=g2) + 0.2
+signs = torch.tensor([[1.0, -1, 1], [-1, -1, 1], [1, 1, -1], [-1, 1, 1]])
+distances = torch.rand(4, 3, generator=g2) * 2
+distances[1, 1] = 0.999  # just inside the margin of 1
+multilabel = torch.tensor([[1.0, 0, 1], [0, 0, 0], [1, 1, 1], [0, 1, 0]])
+class_weight = torch.rand(3, generator=g2) + 0.5
+scores = rn(5, 4)
+labels5 = torch.tensor([2, 0, 3, 3, 1])
+lists = torch.tensor([[3, 0, -1, 1], [1, -1, 0, 0], [0, 1, 2, 3], [-1, 2, 1, 0], [2, 2, -1, 0]])
+for r in ["mean", "sum", "none"]:
+    add(f"poisson_log_{r}", "poisson", lambda a, b: F.poisson_nll_loss(a, b, reduction=r), rates, counts, r, logInput=True)
+    add(f"poisson_rate_full_{r}", "poisson", lambda a, b: F.poisson_nll_loss(a, b, log_input=False, full=True, reduction=r),
+        pos_rates, counts, r, logInput=False, full=True)
+    add(f"gaussian_{r}", "gaussian", lambda a, b: F.gaussian_nll_loss(a, b, variances, reduction=r), means, observed, r,
+        other=variances)
+    add(f"gaussian_full_per_sample_{r}", "gaussian",
+        lambda a, b: F.gaussian_nll_loss(a, b, sample_variances, full=True, reduction=r), means, observed, r,
+        other=sample_variances, full=True)
+    add(f"soft_margin_{r}", "soft_margin", lambda a, b: F.soft_margin_loss(a, b, reduction=r), rates, signs, r)
+    add(f"multilabel_soft_margin_{r}", "multilabel_soft_margin",
+        lambda a, b: F.multilabel_soft_margin_loss(a, b, weight=class_weight, reduction=r), rates, multilabel, r,
+        weight=class_weight)
+    add(f"hinge_embedding_{r}", "hinge_embedding", lambda a, b: F.hinge_embedding_loss(a, b, margin=1.0, reduction=r),
+        distances, signs, r, margin=1.0)
+    add(f"multi_margin_{r}", "multi_margin", lambda a, b: F.multi_margin_loss(a, b, reduction=r), scores, labels5, r,
+        p=1, margin=1.0)
+    add(f"multi_margin_p2_weight_{r}", "multi_margin",
+        lambda a, b: F.multi_margin_loss(a, b, p=2, margin=0.5, weight=class_weight.repeat(2)[:4], reduction=r),
+        scores, labels5, r, p=2, margin=0.5, weight=class_weight.repeat(2)[:4])
+    add(f"multilabel_margin_{r}", "multilabel_margin", lambda a, b: F.multilabel_margin_loss(a, b, reduction=r),
+        scores, lists, r)
+
 with open(OUT, "w") as f:
     json.dump({"torch": torch.__version__, "cases": cases}, f)
 print(len(cases), "cases written to", OUT)

@@ -22,11 +22,15 @@ struct LossCase: Decodable, Sendable, CustomTestStringConvertible {
     let labelSmoothing: Double?
     let ignoreIndex: Int?
     let logTarget: Bool?
+    let logInput: Bool?
+    let full: Bool?
+    let p: Int?
 
     var testDescription: String { name }
 
     /// Evaluates this case's loss in Gradus at `input` (in the dtype of `input`).
-    func evaluate(_ input: Tensor, _ target: Tensor) -> Tensor {
+    /// `otherOverride` replaces the fixture's `other` operand (the Gaussian loss's variance).
+    func evaluate(_ input: Tensor, _ target: Tensor, otherOverride: Tensor? = nil) -> Tensor {
         let dt = input.dtype
         let r = Reduction(rawValue: reduction) ?? .mean
         let w = weight?.tensor(dt)
@@ -46,6 +50,13 @@ struct LossCase: Decodable, Sendable, CustomTestStringConvertible {
             let kr = reduction == "batchmean" ? KLDivReduction.batchMean : KLDivReduction(rawValue: reduction)!
             return KLDivLoss(reduction: kr, logTarget: logTarget ?? false)(input, target)
         case "margin": return MarginRankingLoss(margin: margin!, reduction: r)(input, other!.tensor(dt), target)
+        case "poisson": return PoissonNLLLoss(logInput: logInput!, full: full ?? false, reduction: r)(input, target)
+        case "gaussian": return GaussianNLLLoss(full: full ?? false, reduction: r)(input, target, otherOverride ?? other!.tensor(dt))
+        case "soft_margin": return SoftMarginLoss(reduction: r)(input, target)
+        case "multilabel_soft_margin": return MultiLabelSoftMarginLoss(weight: w, reduction: r)(input, target)
+        case "hinge_embedding": return HingeEmbeddingLoss(margin: margin!, reduction: r)(input, target)
+        case "multi_margin": return MultiMarginLoss(p: p!, margin: margin!, weight: w, reduction: r)(input, target)
+        case "multilabel_margin": return MultiLabelMarginLoss(reduction: r)(input, target)
         default: fatalError("unknown loss \(loss) in fixture \(name)")
         }
     }
@@ -62,7 +73,7 @@ struct LossFixtures: Decodable {
 }
 
 @Test func lossFixturesLoad() {
-    #expect(LossFixtures.all.count >= 70)
+    #expect(LossFixtures.all.count >= 107)
 }
 
 @Test(arguments: LossFixtures.all)
@@ -82,10 +93,16 @@ func lossPassesGradCheck(_ c: LossCase) {
     var input = c.input.tensor(.float64)
     if c.loss == "bce" { input = input.clamp(min: 0.01, max: 0.99) }
     let target = c.targetTensor(.float64)
-    let checkTarget = target.dtype != .int64 && c.loss != "margin" && !(c.loss == "kl" && c.logTarget != true)
+    // Targets that are compared (hinge: y = ±1) or hold zero counts under a logarithm (Poisson) are not
+    // differentiable there.
+    let checkTarget = target.dtype != .int64 && !["margin", "hinge_embedding", "poisson"].contains(c.loss)
+        && !(c.loss == "kl" && c.logTarget != true)
     let inputs = checkTarget ? [input, target] : [input]
+    // The Gaussian case's variance of 1e-9 (clamped to 1e-6) curves the loss too sharply for finite
+    // differences: the check runs with variances of at least 0.01 (the value test keeps the 1e-9).
+    let variance = c.loss == "gaussian" ? c.other?.tensor(.float64).clamp(min: 0.01) : nil
     let report = GradCheck.check(inputs: inputs) { xs in
-        c.evaluate(xs[0], checkTarget ? xs[1] : target)
+        c.evaluate(xs[0], checkTarget ? xs[1] : target, otherOverride: variance)
     }
     #expect(report.passed, "\(c.name): \(report)")
 }
