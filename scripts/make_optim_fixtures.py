@@ -208,7 +208,31 @@ schedules = [
                                                           S.ExponentialLR(o, gamma=0.9),
                                                           S.StepLR(o, step_size=2, gamma=0.5)], milestones=[2, 6]),
              {"sequence": "constant-exponential-step"}),
+    schedule("CyclicLR", lambda o: S.CyclicLR(o, base_lr=[0.01, 0.005], max_lr=[0.1, 0.05], step_size_up=4,
+                                              cycle_momentum=False),
+             {"baseLR": [0.01, 0.005], "maxLR": [0.1, 0.05], "stepSizeUp": 4, "mode": "triangular"}),
+    schedule("CyclicLR", lambda o: S.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=3, step_size_down=5,
+                                              mode="triangular2", cycle_momentum=False),
+             {"baseLR": [0.01, 0.01], "maxLR": [0.1, 0.1], "stepSizeUp": 3, "stepSizeDown": 5, "mode": "triangular2"}),
+    schedule("CyclicLR", lambda o: S.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=2, mode="exp_range",
+                                              gamma=0.9, cycle_momentum=False),
+             {"baseLR": [0.01, 0.01], "maxLR": [0.1, 0.1], "stepSizeUp": 2, "mode": "exp_range", "gamma": 0.9}),
 ]
+
+
+# CyclicLR cycling SGD's momentum (PyTorch's default): the group's rate and momentum after construction
+# and after each of 12 steps.
+def cyclic_momentum():
+    p = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=0.1, momentum=0.9)
+    sched = S.CyclicLR(opt, base_lr=0.01, max_lr=0.1, step_size_up=3, base_momentum=0.7, max_momentum=0.95)
+    lrs, momentums = [opt.param_groups[0]["lr"]], [opt.param_groups[0]["momentum"]]
+    for _ in range(12):
+        opt.step()
+        sched.step()
+        lrs.append(opt.param_groups[0]["lr"])
+        momentums.append(opt.param_groups[0]["momentum"])
+    return {"lrs": lrs, "momentums": momentums}
 
 
 # OneCycleLR with momentum cycling (PyTorch's default cycle_momentum=True): the optimizer's momentum
@@ -250,7 +274,8 @@ momentum_cycles = [
 ]
 
 with open(os.path.join(OUT, "schedules.json"), "w") as f:
-    json.dump({"torch": torch.__version__, "cases": schedules, "momentumCycles": momentum_cycles}, f)
+    json.dump({"torch": torch.__version__, "cases": schedules, "momentumCycles": momentum_cycles,
+               "cyclicMomentum": cyclic_momentum()}, f)
 
 # Gradient clipping.
 g1 = torch.randn(3, 4)

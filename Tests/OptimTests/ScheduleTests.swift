@@ -37,7 +37,7 @@ struct ScheduleCase: Decodable, Sendable, CustomTestStringConvertible {
 }
 
 @Test func scheduleFixturesLoad() {
-    #expect(ScheduleCase.all.count >= 23)
+    #expect(ScheduleCase.all.count >= 26)
 }
 
 @Test(arguments: ScheduleCase.all)
@@ -109,6 +109,11 @@ func scheduleMatchesPyTorch(_ c: ScheduleCase) {
         let s = SequentialLR(optimizer, schedulers: [ConstantLR(optimizer, factor: 0.5, totalIters: 2),
                                                      ExponentialLR(optimizer, gamma: 0.9),
                                                      StepLR(optimizer, stepSize: 2, gamma: 0.5)], milestones: [2, 6])
+        stepper = { _ in s.step() }
+    case "CyclicLR":
+        let s = CyclicLR(optimizer, baseLRs: o["baseLR"]!.list, maxLRs: o["maxLR"]!.list, stepSizeUp: Int(o["stepSizeUp"]!.number),
+                         stepSizeDown: o["stepSizeDown"].map { Int($0.number) }, mode: CyclicLR.Mode(rawValue: o["mode"]!.text)!,
+                         gamma: o["gamma"]?.number ?? 1, cycleMomentum: false)
         stepper = { _ in s.step() }
     default:
         Issue.record("unknown schedule \(c.schedule)")
@@ -219,4 +224,27 @@ func scheduleMatchesPyTorch(_ c: ScheduleCase) {
     _ = OneCycleLR(optimizer, maxLRs: [1.0], totalSteps: 100, cycleMomentum: false)
     let after = StepLR(optimizer, stepSize: 10, gamma: 0.5)
     #expect(after.baseLearningRates == [1.0 / 25])   // PyTorch: OneCycleLR sets initial_lr = max_lr / div_factor
+}
+
+@Test("CyclicLR cycles SGD's momentum against the rate, as PyTorch")
+func cyclicMomentumMatchesPyTorch() throws {
+    struct File: Decodable {
+        struct Run: Decodable { let lrs: [Double]; let momentums: [Double] }
+        let cyclicMomentum: Run
+    }
+    let run = try Fixtures.decode(File.self, "optim/schedules.json").cyclicMomentum
+    let optimizer = SGD([Tensor([0.0]).requiringGrad()], lr: 0.1, momentum: 0.9)
+    let schedule = CyclicLR(optimizer, baseLR: 0.01, maxLR: 0.1, stepSizeUp: 3, baseMomentum: 0.7, maxMomentum: 0.95)
+    var lrs = [optimizer.learningRates[0]], momentums = [optimizer.parameterGroups[0].options["momentum"]!]
+    for _ in 0..<12 {
+        schedule.step()
+        lrs.append(optimizer.learningRates[0])
+        momentums.append(optimizer.parameterGroups[0].options["momentum"]!)
+    }
+    #expect(zip(lrs, run.lrs).allSatisfy { abs($0 - $1) < 1e-12 }, "\(lrs) vs \(run.lrs)")
+    #expect(zip(momentums, run.momentums).allSatisfy { abs($0 - $1) < 1e-12 }, "\(momentums) vs \(run.momentums)")
+    // An optimizer without momentum needs cycleMomentum: false.
+    #expect(throws: GradusError.self) {
+        try GradusError.catching { _ = CyclicLR(Adagrad([Tensor([0.0]).requiringGrad()]), baseLR: 0.01, maxLR: 0.1) }
+    }
 }
