@@ -45,3 +45,46 @@ struct MoreLossesTests {
         #expect(loss[0] == 200 && loss[1] == 0)
     }
 }
+
+@Suite("Likelihood and margin losses, edges")
+struct MoreLossEdgeTests {
+    @Test("an infinite labelled score gives PyTorch's 0, not NaN; variances of size 1 along any axis broadcast")
+    func infiniteScoresAndVarianceShapes() {
+        let scores = Tensor(shape: [1, 3], values: [Double.infinity, 0, 1]).requiringGrad()
+        let multi = scores.multiMarginLoss(Tensor(labels: [0]))
+        #expect(multi.item() == 0)
+        multi.backward()
+        #expect(scores.grad?.scalars() == [0, 0, 0])
+        let listed = scores.multilabelMarginLoss(Tensor(shape: [1, 3], integers: [0, -1, 0]))
+        #expect(listed.item() == 0)
+        var rng = SeededGenerator(seed: 8)
+        let mean = Tensor.normal([2, 3, 4], generator: &rng), y = Tensor.normal([2, 3, 4], generator: &rng)
+        let perPixel = Tensor.uniform([2, 1, 4], low: 0.5, high: 2, generator: &rng)
+        let shared = mean.gaussianNLLLoss(y, variance: perPixel)
+        let expanded = mean.gaussianNLLLoss(y, variance: perPixel.expand([2, 3, 4]).contiguous())
+        #expect(abs(shared.item() - expanded.item()) < 1e-6)
+        #expect(abs(mean.gaussianNLLLoss(y, variance: perPixel.to(.float64)).item() - shared.item()) < 1e-6)
+        #expect(throws: GradusError.self) {
+            try GradusError.catching { _ = mean.gaussianNLLLoss(y, variance: Tensor.ones([1, 1, 4])) }
+        }
+    }
+
+    @Test("NAdam resumes with the same steps as an uninterrupted run")
+    func nadamResumes() throws {
+        func run(resumeAt: Int?) throws -> [Float] {
+            let p = Tensor([1.0, -2.0, 0.5]).requiringGrad()
+            var optimizer = NAdam([p], lr: 0.05)
+            for k in 0..<8 {
+                if k == resumeAt {
+                    let saved = optimizer.stateDict()
+                    optimizer = NAdam([p], lr: 0.05)
+                    try optimizer.loadStateDict(saved)
+                }
+                p.grad = Tensor([0.3, -0.1, 0.2]) * Double(k + 1) + p.detach()
+                optimizer.step()
+            }
+            return p.scalars()
+        }
+        #expect(try run(resumeAt: nil) == run(resumeAt: 5))
+    }
+}

@@ -33,9 +33,13 @@ struct CausalAttentionTests {
         let b = encoder(changed, mask: nil, keyPaddingMask: nil, isCausal: true)
         #expect(a.slice(axis: 0, start: 0, end: 4).scalars() == b.slice(axis: 0, start: 0, end: 4).scalars())
         #expect(a.slice(axis: 0, start: 4, end: 5).scalars() != b.slice(axis: 0, start: 4, end: 5).scalars())
-        // A mask and isCausal together are refused.
-        #expect(throws: GradusError.self) {
-            _ = try GradusError.catching { mha(query: x, key: x, value: x, attentionMask: Tensor.causalMask(5), isCausal: true).output }
-        }
+        // A mask with isCausal: the flag is PyTorch's hint, the mask is used (here a mask hiding only the
+        // first key, so the result is not the causal one).
+        var firstHidden = [Double](repeating: 0, count: 25)
+        for i in 0..<5 { firstHidden[i * 5] = -.infinity }
+        firstHidden[0] = 0
+        let mask = Tensor(shape: [5, 5], values: firstHidden)
+        let hinted = mha(query: x, key: x, value: x, attentionMask: mask, isCausal: true).output
+        #expect(hinted.scalars() == mha(query: x, key: x, value: x, attentionMask: mask).output.scalars())
     }
 }

@@ -72,6 +72,9 @@ struct TransformerDecoderTests {
         let flagged = block(target, memory: memory, targetIsCausal: true)
         let masked = block(target, memory: memory, targetMask: Tensor.causalMask(5))
         #expect(mismatch(flagged, masked, rtol: 1e-6, atol: 1e-6) == nil)
+        // PyTorch's usual call gives both, the flag as a hint: the mask is used.
+        let both = block(target, memory: memory, targetMask: Tensor.causalMask(5), targetIsCausal: true)
+        #expect(mismatch(both, masked, rtol: 1e-6, atol: 1e-6) == nil)
         // Changing the last two target positions leaves the first three outputs as they were.
         let changed = Tensor.concatenate([target.slice(axis: 1, start: 0, end: 3), Tensor.normal([2, 2, 6], generator: &rng)], axis: 1)
         let again = block(changed, memory: memory, targetIsCausal: true)

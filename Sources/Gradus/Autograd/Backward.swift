@@ -61,11 +61,18 @@ final class HookedLeaf {
     }
 
     /// Runs the gradient hooks on the pass's sum, adds it to `grad`, then runs the post-accumulate hooks.
-    func finish() throws {
+    /// A first gradient on a storage already handed out in pass `pass` (another leaf's, the seed) is copied.
+    func finish(pass: Int) throws {
         guard let s = sum else { return }
         sum = nil
         let g = try tensor.applyGradientHooks(s)
-        tensor.grad = tensor.grad.map { $0 + g } ?? g.contiguous()
+        if let existing = tensor.grad {
+            tensor.grad = existing + g
+        } else {
+            let own = g.storage.gradientPass == pass ? g.clone() : g.contiguous()
+            own.storage.gradientPass = pass
+            tensor.grad = own
+        }
         try tensor.runPostAccumulateHooks()
     }
 }
@@ -190,10 +197,12 @@ public enum Autograd {
             for t in order { for input in t.gradFn!.inputs { count(input) } }
             if root.gradFn == nil { count(root) }
         }
-        /// Storages of the gradients given to leaves in this pass (and of the seed): a leaf's new `grad`
-        /// that shares one of them is copied, so that no two leaves (or a leaf and the caller's seed)
-        /// share a gradient tensor. (A rule may pass its upstream gradient on unchanged, to each input.)
-        var givenStorages: Set<ObjectIdentifier> = [ObjectIdentifier(seedGradient.storage)]
+        /// Storages of the gradients given to leaves in this pass (and the seed's) are marked with the
+        /// pass's number: a leaf's new `grad` on a marked storage is copied, so that no two leaves (or a
+        /// leaf and the caller's seed) share a gradient tensor. (A rule may pass its upstream gradient on
+        /// unchanged, to each input.)
+        let pass = passCounter.add(1, ordering: .relaxed).newValue
+        seedGradient.storage.gradientPass = pass
         func deliver(_ g: Tensor, to t: Tensor) {
             // Gradients take their tensor's element type (a rule or a custom backward may return another).
             let g = g.dtype == t.dtype ? g : g.to(t.dtype)
@@ -228,9 +237,9 @@ public enum Autograd {
                 if let existing = t.grad {
                     t.grad = existing + g
                 } else {
-                    let own = givenStorages.insert(ObjectIdentifier(g.storage)).inserted ? g.contiguous() : g.clone()
+                    let own = g.storage.gradientPass == pass ? g.clone() : g.contiguous()
+                    own.storage.gradientPass = pass
                     t.grad = own
-                    givenStorages.insert(ObjectIdentifier(own.storage))
                 }
             }
         }
@@ -239,7 +248,7 @@ public enum Autograd {
         func used(_ input: Tensor) throws {
             guard !hookedLeaves.isEmpty, input.gradFn == nil, let h = hookedLeaves[ObjectIdentifier(input)] else { return }
             h.remaining -= 1
-            if h.remaining == 0 { try h.finish() }
+            if h.remaining == 0 { try h.finish(pass: pass) }
         }
 
         /// Gradients of slices of a leaf (or of a requested input without a graph), summed in one buffer
@@ -310,7 +319,7 @@ public enum Autograd {
                 }
                 if let hooks = t.hooks {
                     g = try t.applyGradientHooks(g)
-                    if hooks.retainsGrad && targets == nil {
+                    if hooks.retainsGrad {
                         let kept = createGraph ? g : g.detach()
                         t.grad = t.grad.map { $0 + kept } ?? kept.clone()
                     }

@@ -40,7 +40,7 @@ public struct GradusError: Error, CustomStringConvertible, Sendable, Equatable {
         case inPlaceModification
         /// A backward pass that cannot run (no graph, a graph already freed, a gradient of the wrong shape).
         case autograd
-        /// A NaN or infinity found by ``AnomalyMode`` in an operation's result or gradient.
+        /// A NaN found by ``AnomalyMode`` in an operation's result, or a NaN or infinity in a gradient.
         case nonFinite
         /// Memory for a tensor that the system would not give (a shape too large for the machine).
         case outOfMemory

@@ -5,8 +5,9 @@ extension Tensor {
     /// `F.gaussian_nll_loss`): `½·(log v + (x − y)² / v)`, plus `½·log 2π` with `full`.
     ///
     /// The variance is clamped to at least `eps` for stability, and, as in PyTorch, the clamp passes the
-    /// gradient through unchanged. `variance` may have this tensor's shape, or lack its last dimension
-    /// (one variance per sample), or have a last dimension of 1 (the same).
+    /// gradient through unchanged. `variance` may have this tensor's shape, lack its last dimension (one
+    /// variance per sample), or have this tensor's shape with one dimension of size 1 (shared along it,
+    /// a per-pixel variance `[N, 1, H, W]` for instance); it is converted to this tensor's dtype.
     ///
     /// - Parameters:
     ///   - target: the observations y, of this tensor's shape.
@@ -23,18 +24,18 @@ extension Tensor {
         checked {
             let op = "gaussianNLLLoss"
             try requireSameShape(target, op)
-            var v = variance
+            try require(variance.dtype.isFloatingPoint, "\(op): variance must be floating point, got \(variance.dtype)", .dtypeMismatch)
+            var v = variance.dtype == dtype ? variance : variance.to(dtype)
             if variance.shape != shape {
+                let differing = zip(variance.shape, shape).filter { $0 != $1 }
                 if rank >= 1 && variance.shape == Array(shape.dropLast()) {
-                    v = variance.unsqueeze(-1)
+                    v = v.unsqueeze(-1)
                 } else {
-                    try require(rank >= 1 && variance.rank == rank && variance.shape.last == 1
-                                    && Array(variance.shape.dropLast()) == Array(shape.dropLast()),
-                                "\(op): variance of shape \(variance.shape) must have the input's shape \(shape), lack its last dimension, or have a last dimension of 1",
+                    try require(variance.rank == rank && differing.count == 1 && differing[0].0 == 1,
+                                "\(op): variance of shape \(variance.shape) must have the input's shape \(shape), lack its last dimension, or have the input's shape with one dimension of size 1",
                                 .shapeMismatch)
                 }
             }
-            try require(variance.dtype == dtype, "\(op): variance is \(variance.dtype), the input \(dtype)", .dtypeMismatch)
             try require(eps >= 0 && eps.isFinite, "\(op): eps must be finite and not negative, got \(eps)")
             try require(v.count == 0 || !(GradMode.noGrad { v.min().item(Double.self) } < 0),
                         "\(op): the variance has a negative entry", .invalidArgument)

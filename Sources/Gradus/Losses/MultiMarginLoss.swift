@@ -31,7 +31,9 @@ extension Tensor {
             let index = labels.unsqueeze(1)
             let z = (margin - rows.gather(axis: 1, index: index) + rows).clamp(min: 0)
             var h = p == 1 ? z : z.square()
-            h = h * (1 - Tensor.oneHot(labels, classes: classes, dtype: dtype))
+            // The labelled column is left out (selected away, not multiplied by 0: a score of ±inf makes
+            // it NaN, and PyTorch's kernel skips it).
+            h = h.maskedWhere(Tensor.oneHot(labels, classes: classes, dtype: dtype), 0)
             if let weight {
                 try require(weight.shape == [classes], "\(op): weight must have shape [\(classes)], got \(weight.shape)", .shapeMismatch)
                 h = h * weight.indexSelect(axis: 0, index: labels).unsqueeze(1)
@@ -59,6 +61,11 @@ extension Tensor {
             try require(target.shape == shape, "\(op): targets of shape \(target.shape) must have the scores' shape \(shape)", .shapeMismatch)
             let rows = rank == 1 ? unsqueeze(0) : self
             let (n, classes) = (rows.shape[0], rows.shape[1])
+            // The pairs are [N, C, C] temporaries (a few of them).
+            let (pairs, overflow) = n.multipliedReportingOverflow(by: classes &* classes)
+            try require(!overflow && classes <= 1 << 20 && pairs <= TensorStorage.physicalMemoryBytes / (4 * dtype.byteSize),
+                        "\(op): \(n) samples of \(classes) classes need [N, C, C] pair tables larger than this machine's memory",
+                        .outOfMemory)
             // How often each class is listed (a repeated class counts again, as in PyTorch's kernel), and
             // whether it is listed at all.
             let lists = target.contiguous().intScalars
@@ -75,7 +82,10 @@ extension Tensor {
             let unlisted = 1 - listed.gt(0.0).to(dtype)
             // [N, j, k]: the hinge of listed class j against unlisted class k.
             let hinge = (1 - rows.unsqueeze(2) + rows.unsqueeze(1)).clamp(min: 0)
-            let perSample = (hinge * listed.unsqueeze(2) * unlisted.unsqueeze(1)).sum(axes: [1, 2]) / Double(Swift.max(classes, 1))
+            let pairCounts = listed.unsqueeze(2) * unlisted.unsqueeze(1)
+            // Pairs that do not count are selected away (a NaN hinge times 0 would stay NaN).
+            let counted = (hinge * pairCounts).maskedWhere(pairCounts.eq(0.0), 0)
+            let perSample = counted.sum(axes: [1, 2]) / Double(Swift.max(classes, 1))
             return (rank == 1 ? perSample.reshape([]) : perSample).reduced(reduction)
         }
     }

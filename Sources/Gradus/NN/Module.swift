@@ -242,7 +242,9 @@ open class Module {
     // MARK: Gradients
 
     /// Clears the gradients of all parameters: sets ``Tensor/grad`` to nil (PyTorch's default), or with
-    /// `setToNone: false` fills the existing gradients with zeros in place (tensors that hold them keep them).
+    /// `setToNone: false` fills the existing gradients with zeros in place (tensors that hold them keep
+    /// them). Unlike PyTorch, the next backward pass does not add into that tensor: it gives the parameter
+    /// a new gradient tensor (the old one keeps its zeros).
     ///
     /// - Parameter setToNone: whether to drop the gradients (default) rather than zero them.
     ///

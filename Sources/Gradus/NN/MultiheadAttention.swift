@@ -106,8 +106,8 @@ public final class MultiheadAttention: Module, Layer {
     ///   - averageAttentionWeights: average the returned weights over heads (`[N, L, S]`) rather than
     ///     returning each head's (`[N, numHeads, L, S]`).
     ///   - isCausal: forbid each query position from attending to later key positions (the mask of
-    ///     ``Tensor/causalMask(_:dtype:)``), without building the mask. Not together with `attentionMask`.
-    ///     (PyTorch's `is_causal` is only a hint that `attn_mask` is causal; here it is the mask.)
+    ///     ``Tensor/causalMask(_:dtype:)``), without building the mask. With `attentionMask` it is
+    ///     PyTorch's hint that the mask is causal, and the mask is used.
     /// - Returns: the output, shaped like `query`, and the weights when `needWeights` (without `N`
     ///   for one sequence).
     public func callAsFunction(query: Tensor, key: Tensor, value: Tensor, keyPaddingMask: Tensor? = nil,
@@ -155,7 +155,8 @@ public final class MultiheadAttention: Module, Layer {
             }
             try GradusError.throwIfRecorded()   // a failed projection: stop before its placeholder is read
             var mask: Tensor? = nil
-            try require(attentionMask == nil || !isCausal, "\(op): give an attention mask or isCausal, not both")
+            // With a mask, isCausal is PyTorch's hint that the mask is causal: the mask is what counts.
+            let isCausal = isCausal && attentionMask == nil
             if let attentionMask {
                 try require(attentionMask.shape == [l, s] || attentionMask.shape == [n * h, l, s],
                         "\(op): attention mask \(attentionMask.shape) must be [\(l), \(s)] or [\(n * h), \(l), \(s)]", .shapeMismatch)

@@ -72,7 +72,12 @@ extension Functional {
             let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
             try require(h > 0 && w > 0, "\(op): input \(input.shape) has an empty spatial dimension", .shapeMismatch)
             let cells = try Tensor.elementCount([n, c, oh, ow], op: op)
-            try require(cells <= TensorStorage.physicalMemoryBytes / MemoryLayout<Int>.stride,
+            if n * c == 0 { return Tensor.zeros([n, c, oh, ow], dtype: input.dtype) }
+            // The working set: each cell's winner (8 bytes), its index tensor (8) and output element, the
+            // window bounds (16 bytes per output row and column), and a copy of the input.
+            let (cellBytes, overflow) = cells.multipliedReportingOverflow(by: 16 + input.dtype.byteSize)
+            let budget = TensorStorage.physicalMemoryBytes - Swift.min(TensorStorage.physicalMemoryBytes, input.count * input.dtype.byteSize)
+            try require(!overflow && oh <= 1 << 28 && ow <= 1 << 28 && cellBytes <= budget,
                         "\(op): output size \(outputSize) for input \(input.shape) needs more than this machine's memory", .outOfMemory)
             // The winner of each cell (a position in its plane), then a gather of them: the gather's
             // gradient goes to the winners.

@@ -98,9 +98,9 @@ public final class Transformer: Module {
     ///   - sourceKeyPaddingMask: `[N, S]` source positions to ignore (int64 nonzero, or added to scores).
     ///   - targetKeyPaddingMask: `[N, T]` target positions to ignore.
     ///   - memoryKeyPaddingMask: `[N, S]` encoder outputs to ignore (usually `sourceKeyPaddingMask`).
-    ///   - sourceIsCausal: causal self-attention in the encoder (not together with `sourceMask`).
-    ///   - targetIsCausal: causal self-attention in the decoder (not together with `targetMask`).
-    ///   - memoryIsCausal: causal attention to the encoder's output (not together with `memoryMask`).
+    ///   - sourceIsCausal: causal self-attention in the encoder (with `sourceMask`: a hint, the mask is used).
+    ///   - targetIsCausal: causal self-attention in the decoder (with `targetMask`: a hint, the mask is used).
+    ///   - memoryIsCausal: causal attention to the encoder's output (with `memoryMask`: a hint, the mask is used).
     /// - Returns: the decoder's output, shaped like `target`.
     ///
     /// ```swift

@@ -123,8 +123,8 @@ public final class TransformerDecoderLayer: Module {
     ///   - targetKeyPaddingMask: `[N, T]`: target positions to ignore (int64 nonzero) or added to their scores.
     ///   - memoryKeyPaddingMask: `[N, S]`: memory positions to ignore, likewise.
     ///   - targetIsCausal: each target position attends only to itself and earlier ones (the mask of
-    ///     ``Tensor/causalMask(_:dtype:)``, without building it); not together with `targetMask`.
-    ///   - memoryIsCausal: the same for the cross-attention; not together with `memoryMask`.
+    ///     ``Tensor/causalMask(_:dtype:)``, without building it); with `targetMask`, a hint (the mask is used).
+    ///   - memoryIsCausal: the same for the cross-attention; with `memoryMask`, a hint.
     /// - Returns: the same shape as `target`.
     ///
     /// ```swift

@@ -110,7 +110,7 @@ public final class TransformerEncoderLayer: Module, Layer {
     ///     forbidding where nonzero (int64).
     ///   - keyPaddingMask: `[N, L]`: positions to ignore (int64 nonzero) or added to their scores.
     ///   - isCausal: let each position attend only to itself and earlier ones (a decoder-only block);
-    ///     not together with `mask`.
+    ///     with `mask`, a hint (the mask is used).
     /// - Returns: the same shape as `source`.
     ///
     /// ```swift

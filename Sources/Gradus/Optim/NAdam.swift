@@ -17,6 +17,10 @@
 /// let optimizer = NAdam(model.parameters(), lr: 0.002)
 /// ```
 public final class NAdam: Optimizer, @unchecked Sendable {
+    /// The last Πₜ recomputed from scratch, with what it was computed from: parameters that need it at
+    /// the same step (after a load, every parameter of a group) share one computation.
+    private var recomputed: (beta1: Double, momentumDecay: Double, step: Int, value: Float)?
+
     /// Creates the optimizer over one group of parameters.
     ///
     /// - Parameters:
@@ -68,9 +72,12 @@ public final class NAdam: Optimizer, @unchecked Sendable {
             var product: Float
             if let cached = s.runningProduct, cached.step == t - 1 {
                 product = cached.value * Float(mu(t))
+            } else if let r = recomputed, r.beta1 == b1, r.momentumDecay == psi, r.step == t {
+                product = r.value
             } else {
                 product = 1
                 for k in 1...t { product = product * Float(mu(k)) }
+                recomputed = (b1, psi, t, product)
             }
             s.runningProduct = (t, product)
             let muT = mu(t), muNext = mu(t + 1)

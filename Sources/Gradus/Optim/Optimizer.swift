@@ -123,7 +123,8 @@ public class Optimizer: @unchecked Sendable {
     }
 
     /// Forgets every parameter's gradient (sets it to nil, PyTorch's default `set_to_none`), or with
-    /// `setToNone: false` fills the existing gradients with zeros in place.
+    /// `setToNone: false` fills the existing gradients with zeros in place (the next backward pass gives
+    /// each parameter a new gradient tensor, see ``Module/zeroGrad(setToNone:)``).
     ///
     /// - Parameter setToNone: whether to drop the gradients (default) rather than zero them.
     ///
@@ -294,6 +295,7 @@ public class Optimizer: @unchecked Sendable {
             for s in states[g] {
                 s.step = steps[index]
                 s.buffers = buffers[index]
+                s.runningProduct = nil
                 index += 1
             }
         }

@@ -5,7 +5,8 @@
 // The rules are PyTorch's: a tensor that requires gradients cannot be changed in place while gradients
 // are recorded (a leaf must be updated under GradMode.noGrad, as optimizers do; Gradus does not record
 // in-place operations, so a tensor computed by a recorded operation cannot be changed at all while
-// recording). Each change counts a new storage version, and a backward pass that would read a changed
+// recording, and, unlike PyTorch, values from a tensor that requires gradients cannot be written in
+// place while recording: their gradient would be lost). Each change counts a new storage version, and a backward pass that would read a changed
 // tensor throws instead of computing a wrong gradient.
 //
 // On a view (a slice, a transpose, …) the values are written through its strides into the shared
@@ -13,12 +14,12 @@
 // clears x's first column), as in PyTorch. A view made by `expand`, whose elements share memory, refuses.
 
 extension Tensor {
-    /// Checks that this tensor may be written in place now, from `sources` (the tensors whose values go
-    /// in): while gradients are recorded, none of them may require gradients, because Gradus does not
+    /// Checks that this tensor may be written in place now, from `source` (the tensor whose values go
+    /// in): while gradients are recorded, it may not require gradients, because Gradus does not
     /// record in-place operations and their gradient would be lost without a word (PyTorch records it).
-    func checkInPlace(_ op: String, sources: [Tensor] = []) throws {
+    func checkInPlace(_ op: String, source: Tensor? = nil) throws {
         guard GradMode.isEnabled else { return }
-        if let source = sources.first(where: \.requiresGrad) {
+        if let source, source.requiresGrad {
             throw GradusError(.inPlaceModification,
                               "\(op): the source (shape \(source.shape)) requires gradients, and Gradus does not record in-place operations, so its gradient would be lost; use the out-of-place form (x = x + y), or pass source.detach() (or work inside GradMode.noGrad { }) when no gradient should flow")
         }
@@ -44,9 +45,9 @@ extension Tensor {
     /// Runs an in-place operation: checks, computes `body` without recording, writes the result back.
     /// Arithmetic refuses a floating-point result for an int64 tensor, as PyTorch does ("result type
     /// Float can't be cast to the desired output type Long"); `assign` (copy_) converts any dtype.
-    private func inPlace(_ op: String, sources: [Tensor] = [], convertsAnyDType: Bool = false, _ body: () throws -> Tensor) -> Tensor {
+    private func inPlace(_ op: String, source: Tensor? = nil, convertsAnyDType: Bool = false, _ body: () throws -> Tensor) -> Tensor {
         checked {
-            try checkInPlace(op, sources: sources)
+            try checkInPlace(op, source: source)
             let result = try GradMode.noGrad { try body() }
             try GradusError.throwIfRecorded()
             try require(convertsAnyDType || dtype.isFloatingPoint || !result.dtype.isFloatingPoint,
@@ -67,7 +68,7 @@ extension Tensor {
     /// ```
     @discardableResult
     public func assign(_ source: Tensor) -> Tensor {
-        inPlace("assign", sources: [source], convertsAnyDType: true) {
+        inPlace("assign", source: source, convertsAnyDType: true) {
             let s = source.dtype == dtype ? source : source.to(dtype)
             return s.shape == shape ? s : s.expand(shape)
         }
@@ -85,19 +86,19 @@ extension Tensor {
     /// ```
     @discardableResult
     public func addInPlace(_ other: Tensor, alpha: Double = 1) -> Tensor {
-        inPlace("addInPlace", sources: [other]) { alpha == 1 ? self + other : self + other * alpha }
+        inPlace("addInPlace", source: other) { alpha == 1 ? self + other : self + other * alpha }
     }
 
     /// Subtracts `alpha · other` from this tensor in place (PyTorch's `sub_`).
     @discardableResult
     public func subInPlace(_ other: Tensor, alpha: Double = 1) -> Tensor {
-        inPlace("subInPlace", sources: [other]) { alpha == 1 ? self - other : self - other * alpha }
+        inPlace("subInPlace", source: other) { alpha == 1 ? self - other : self - other * alpha }
     }
 
     /// Multiplies this tensor by `other` in place (PyTorch's `mul_`), with broadcasting of `other`.
     @discardableResult
     public func mulInPlace(_ other: Tensor) -> Tensor {
-        inPlace("mulInPlace", sources: [other]) { self * other }
+        inPlace("mulInPlace", source: other) { self * other }
     }
 
     /// Multiplies this tensor by a number in place.
@@ -113,7 +114,7 @@ extension Tensor {
     /// Divides this tensor by `other` in place (PyTorch's `div_`).
     @discardableResult
     public func divInPlace(_ other: Tensor) -> Tensor {
-        inPlace("divInPlace", sources: [other]) { self / other }
+        inPlace("divInPlace", source: other) { self / other }
     }
 
     /// Sets every element to `value` (PyTorch's `fill_`).

@@ -209,7 +209,7 @@ extension Tensor {
     /// at the positions that indexing the flat positions of this tensor names.
     private func assignIndexed(_ indices: [TensorIndex], _ value: Tensor) {
         checked(or: ()) {
-            try checkInPlace("index assignment", sources: [value])
+            try checkInPlace("index assignment", source: value)
             // As PyTorch, leading dimensions of size 1 of the value beyond the indexed rank are dropped.
             func fitted(_ value: Tensor, to rank: Int) -> Tensor {
                 var v = value

@@ -29,6 +29,9 @@ public final class TensorStorage: @unchecked Sendable {
     /// Counts one in-place change.
     @inline(__always)
     func bumpVersion() { versionCounter.wrappingAdd(1, ordering: .relaxed) }
+    /// The backward pass that last handed this storage to a leaf as its gradient (or took it as the
+    /// seed): a second leaf given the same storage in that pass gets a copy (see ``Autograd``).
+    @exclusivity(unchecked) var gradientPass = 0
     private let pooledBucket: Int
 
     /// Allocates an uninitialized buffer of `byteCount` bytes.

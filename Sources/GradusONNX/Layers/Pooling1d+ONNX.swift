@@ -70,14 +70,17 @@ extension ONNXPooling {
         }
         let (h, w) = (input.shape[2], input.shape[3])
         let (oh, ow) = (outputSize.height, outputSize.width)
-        guard (1...maxAdaptiveWindows).contains(oh), (1...maxAdaptiveWindows).contains(ow), h > 0, w > 0 else {
-            throw graph.unsupported("\(op): output size \(outputSize) must lie in 1...\(maxAdaptiveWindows) per axis and the input \(input.shape) must not be empty")
+        guard oh >= 1, ow >= 1, h > 0, w > 0 else {
+            throw graph.unsupported("\(op): output size \(outputSize) must be positive and the input \(input.shape) must not be empty")
         }
         if oh == 1 && ow == 1 { return graph.node("GlobalMaxPool", [input.name]) }
         if h % oh == 0 && w % ow == 0 {
             return graph.node("MaxPool", [input.name], attributes: [
                 .ints("kernel_shape", [h / oh, w / ow]), .ints("strides", [h / oh, w / ow]),
             ])
+        }
+        for (out, size) in [(oh, h), (ow, w)] where out != size && out > maxAdaptiveWindows {
+            throw graph.unsupported("\(op): output size \(outputSize) writes more than \(maxAdaptiveWindows) windows on an axis of \(size) (each a Slice and a ReduceMax)")
         }
         var x = input.name
         for (axis, out, size) in [(2, oh, h), (3, ow, w)] {

@@ -46,14 +46,6 @@ extension Functional {
             try input.requireFloat(op)
             let steps = try interpolationSteps(inputShape: input.shape, dtype: input.dtype, size: size, scaleFactor: scaleFactor,
                                                mode: mode, alignCorners: alignCorners)
-            // Every intermediate (one dimension resized at a time) must fit, not only the result.
-            var passShape = input.shape
-            for (k, step) in steps.enumerated() {
-                passShape[2 + k] = step.outputSize ?? passShape[2 + k]
-                let elements = try Tensor.elementCount(passShape, op: op)
-                try require(elements <= TensorStorage.physicalMemoryBytes / input.dtype.byteSize,
-                            "\(op): resizing \(input.shape) needs \(passShape), more than this machine's memory", .outOfMemory)
-            }
             var result = input
             for (k, step) in steps.enumerated() {
                 let axis = 2 + k
@@ -117,6 +109,15 @@ extension Functional {
             scales = factors.map { 1 / $0 }   // in Double, then each kernel's precision, as PyTorch
         }
         try require(inSizes.allSatisfy { $0 >= 1 }, "\(op): input \(inputShape) has an empty spatial dimension", .shapeMismatch)
+        // Every intermediate (one dimension resized at a time) must fit, not only the result; checked
+        // before the steps' tables are built.
+        var passShape = inputShape
+        for k in 0..<spatial {
+            passShape[2 + k] = outSizes[k]
+            let elements = try Tensor.elementCount(passShape, op: op)
+            try require(elements <= TensorStorage.physicalMemoryBytes / dtype.byteSize,
+                        "\(op): resizing \(inputShape) to \(outSizes) needs \(passShape), more than this machine's memory", .outOfMemory)
+        }
         return (0..<spatial).map { k -> InterpolationStep in
             let (n, m) = (inSizes[k], outSizes[k])
             // PyTorch's CPU kernels: a dimension whose size does not change is copied by the linear
