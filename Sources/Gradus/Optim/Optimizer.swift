@@ -286,9 +286,22 @@ public class Optimizer: @unchecked Sendable {
             }
             buffers[i][slot] = GradMode.noGrad { tensor.detach().to(flat[i].dtype).clone() }
         }
-        // A parameter that has taken steps may lack a buffer that another one has: one whose gradient was
-        // nil when momentum, amsgrad or centering was switched on. Its buffer starts at zero on its
-        // next step, as in PyTorch, so such a state loads.
+        // Within a group, a parameter that has taken steps and holds buffers holds every buffer that the
+        // group's other parameters hold (an optimizer creates them together): one missing is a damaged
+        // state. A stepped parameter with no buffer at all loads — its gradient was nil whenever the
+        // optimizer made buffers (momentum switched on later, for instance) — and gets them, at zero, on
+        // its next step, as in PyTorch.
+        var first = 0
+        for group in parameterGroups {
+            let range = first..<(first + group.parameters.count)
+            first += group.parameters.count
+            let holding = range.filter { i in steps[i] > 0 && buffers[i].contains { $0 != nil } }
+            for slot in bufferNames.indices where holding.contains(where: { buffers[$0][slot] != nil }) {
+                if let i = holding.first(where: { buffers[$0][slot] == nil }) {
+                    throw OptimizerStateError.missingKey("state.\(i).\(bufferNames[slot])")
+                }
+            }
+        }
         var index = 0
         for g in parameterGroups.indices {
             parameterGroups[g].options = newOptions[g]
