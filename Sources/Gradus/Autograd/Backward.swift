@@ -65,15 +65,24 @@ final class HookedLeaf {
     func finish(pass: Int) throws {
         guard let s = sum else { return }
         sum = nil
-        let g = try tensor.applyGradientHooks(s)
-        if let existing = tensor.grad {
-            tensor.grad = existing + g
-        } else {
-            let own = g.storage.gradientPass == pass ? g.clone() : g.contiguous()
-            own.storage.gradientPass = pass
-            tensor.grad = own
-        }
+        tensor.accumulateGradient(try tensor.applyGradientHooks(s), pass: pass)
         try tensor.runPostAccumulateHooks()
+    }
+}
+
+extension Tensor {
+    /// Adds `g`, a gradient computed in backward pass `pass`, to this leaf's ``grad``. A first gradient
+    /// is made contiguous, like the leaf (a transpose's gradient arrives as a view), and the leaf's own:
+    /// one on a storage already handed out in this pass (another leaf's gradient, the seed) is copied,
+    /// since a rule may pass its upstream gradient on unchanged, to each input.
+    func accumulateGradient(_ g: Tensor, pass: Int) {
+        if let existing = grad {
+            grad = existing + g
+            return
+        }
+        let own = g.storage.gradientPass == pass ? g.clone() : g.contiguous()
+        own.storage.gradientPass = pass
+        grad = own
     }
 }
 
@@ -232,15 +241,7 @@ public enum Autograd {
                     h.add(g)
                     return
                 }
-                // A leaf's gradient is contiguous, like the leaf (a transpose's gradient arrives as a view),
-                // and its own tensor.
-                if let existing = t.grad {
-                    t.grad = existing + g
-                } else {
-                    let own = g.storage.gradientPass == pass ? g.clone() : g.contiguous()
-                    own.storage.gradientPass = pass
-                    t.grad = own
-                }
+                t.accumulateGradient(g, pass: pass)
             }
         }
 
