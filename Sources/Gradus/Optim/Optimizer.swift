@@ -1,7 +1,7 @@
 import CGradusMath
 
 /// The base of all optimizers: parameter groups with resolved hyper-parameters, per-parameter state,
-/// ``step()``, ``zeroGrad()``, learning-rate access for schedules and checkpoints of the state.
+/// ``step()``, ``zeroGrad(setToNone:)``, learning-rate access for schedules and checkpoints of the state.
 ///
 /// Subclasses (``SGD``, ``Adam``, ``AdamW``, ``RMSprop``, ``Adagrad``, ``Adadelta``, ``Adamax``)
 /// update each parameter in place, in its storage, in one fused pass over its elements, with
