@@ -124,3 +124,28 @@ struct RetainedGradientTests {
         #expect(layer.weight.grad == nil && layer.bias?.grad == nil)
     }
 }
+
+@Suite("In-place changes of what a rule reads")
+struct SavedTensorVersionTests {
+    @Test("changing an index, a condition or class labels in place before backward is refused, as PyTorch")
+    func savedTensorsAreWatched() throws {
+        let x = Tensor([1, 2, 3, 4]).requiringGrad()
+        let cases: [(String, () -> (Tensor, Tensor))] = [
+            ("gather", { let i = Tensor(shape: [2], integers: [0, 3]); return (x.gather(axis: 0, index: i).sum(), i) }),
+            ("indexSelect", { let i = Tensor(shape: [2], integers: [1, 2]); return (x.indexSelect(axis: 0, index: i).sum(), i) }),
+            ("where", { let c = Tensor([1, 0, 1, 0]); return (Tensor.where(c, x, x * 2).sum(), c) }),
+            ("crossEntropy", {
+                let labels = Tensor(labels: [1, 0])
+                return (x.reshape([2, 2]).crossEntropy(labels), labels)
+            }),
+        ]
+        for (name, make) in cases {
+            let (loss, watched) = make()
+            GradMode.noGrad { _ = watched.fillInPlace(0) }
+            #expect(throws: GradusError.self, "\(name)") { try GradusError.catching { loss.backward() } }
+            // Unchanged, the same computation differentiates.
+            let (again, _) = make()
+            #expect(throws: Never.self, "\(name)") { try GradusError.catching { again.backward() } }
+        }
+    }
+}

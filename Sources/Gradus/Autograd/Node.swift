@@ -27,28 +27,34 @@ public final class Node: @unchecked Sendable {
     @exclusivity(unchecked) var sliceGeometry: (inputShape: [Int], strides: [Int], offset: Int)?
     /// Visit mark for the topological sort.
     @exclusivity(unchecked) var visitEpoch: Int = 0
-    /// The sum of the storage versions of the inputs and the output when the operation was recorded;
-    /// backward compares it with the current sum (versions only grow, so any in-place change shows).
+    /// Tensors the rule reads that are not inputs (an index, a condition, class labels): watched for
+    /// in-place changes like the inputs; emptied when the graph is freed.
+    @exclusivity(unchecked) var saved: [Tensor]
+    /// The sum of the storage versions of the inputs, the saved tensors and the output when the
+    /// operation was recorded; backward compares it with the current sum (versions only grow, so any
+    /// in-place change shows).
     let savedVersion: Int
 
-    init(name: String, inputs: [Tensor], output: Tensor, rule: @escaping BackwardRule) {
+    init(name: String, inputs: [Tensor], saved: [Tensor], output: Tensor, rule: @escaping BackwardRule) {
         self.name = name
         self.inputs = inputs
+        self.saved = saved
         self.rule = rule
-        self.savedVersion = Node.versionSum(inputs, output)
+        self.savedVersion = Node.versionSum(inputs, saved, output)
     }
 
     @inline(__always)
-    static func versionSum(_ inputs: [Tensor], _ output: Tensor) -> Int {
+    static func versionSum(_ inputs: [Tensor], _ saved: [Tensor], _ output: Tensor) -> Int {
         var v = output.storage.version
         for t in inputs { v &+= t.storage.version }
+        for t in saved { v &+= t.storage.version }
         return v
     }
 
     /// Throws when a tensor this node's rule reads was changed in place after it was recorded.
     func checkVersions(output: Tensor) throws {
-        guard Node.versionSum(inputs, output) != savedVersion else { return }
-        let shapes = inputs.map { "\($0.shape)" }.joined(separator: ", ")
+        guard Node.versionSum(inputs, saved, output) != savedVersion else { return }
+        let shapes = (inputs + saved).map { "\($0.shape)" }.joined(separator: ", ")
         throw GradusError(.inPlaceModification,
                           "backward: a tensor that '\(name)' saved for its gradient (inputs \(shapes), output \(output.shape)) was modified by an in-place operation after it was used; change it after backward, or use a clone",
                           op: "backward")
@@ -59,6 +65,7 @@ public final class Node: @unchecked Sendable {
 
     func release() {
         inputs = []
+        saved = []
         rule = nil
     }
 }
@@ -71,20 +78,21 @@ extension Tensor {
     ///   - op: the operation's name.
     ///   - output: the freshly computed result.
     ///   - inputs: the operation's tensor inputs, in the order that `rule` returns gradients.
+    ///   - saved: other tensors `rule` reads (indices, conditions, labels), checked for in-place changes.
     ///   - rule: the backward rule; must not capture `output` (it is passed in).
     @inline(__always)
-    func record(_ op: String, output: Tensor, inputs: [Tensor], rule: @escaping BackwardRule) {
-        Tensor.record(op, output: output, inputs: inputs, rule: rule)
+    func record(_ op: String, output: Tensor, inputs: [Tensor], saved: [Tensor] = [], rule: @escaping BackwardRule) {
+        Tensor.record(op, output: output, inputs: inputs, saved: saved, rule: rule)
     }
 
     @inline(__always)
-    static func record(_ op: String, output: Tensor, inputs: [Tensor], rule: @escaping BackwardRule) {
+    static func record(_ op: String, output: Tensor, inputs: [Tensor], saved: [Tensor] = [], rule: @escaping BackwardRule) {
         guard GradMode.isEnabled else { return }
         var any = false
         for t in inputs where t.requiresGrad { any = true; break }
         guard any else { return }
         output.requiresGrad = true
-        output.gradFn = Node(name: op, inputs: inputs, output: output, rule: rule)
+        output.gradFn = Node(name: op, inputs: inputs, saved: saved, output: output, rule: rule)
         if AnomalyMode.isEnabled { AnomalyMode.checkForward(op, output) }
     }
 }

@@ -143,7 +143,7 @@ extension Tensor {
         case .mean: out = Tensor.full([], value: total / denominator, dtype: logits.dtype)
         }
 
-        record("crossEntropy", output: out, inputs: [logits]) { g, _ in
+        record("crossEntropy", output: out, inputs: [logits], saved: [labels]) { g, _ in
             // g_i: the upstream gradient per row, with the mean's division folded in.
             if GradMode.isEnabled {
                 // Recorded path (createGraph): tensor operations, so the gradient can be differentiated.

@@ -170,7 +170,7 @@ extension Tensor {
             // round to 0 in the conversion (a float64 1e-300 in float32).
             let cond = condition.dtype == r ? condition : condition.ne(0).to(r)
             let out = try cond.selectElements(x, y, "where")
-            record("where", output: out, inputs: [x, y]) { g, _ in
+            record("where", output: out, inputs: [x, y], saved: [cond]) { g, _ in
                 let zero = Tensor.zeros([], dtype: g.dtype)
                 return [x.requiresGrad ? Tensor.where(cond, g, zero) : nil,
                         y.requiresGrad ? Tensor.where(cond, zero, g) : nil]

@@ -246,7 +246,7 @@ extension Tensor {
             }
             if dtype.byteSize == 4 { try run(UInt32.self) } else { try run(UInt64.self) }
             let inputShape = shape
-            record("gather", output: out, inputs: [self]) { g, _ in
+            record("gather", output: out, inputs: [self], saved: [index]) { g, _ in
                 [Tensor.zeros(inputShape, dtype: g.dtype).scatterAdd(axis: a, index: index, source: g)]
             }
             return out
@@ -291,7 +291,7 @@ extension Tensor {
             }
             if dtype == .float32 { try run(Float.self) } else { try run(Double.self) }
             let sourceShape = source.shape
-            record("scatterAdd", output: out, inputs: [self, source]) { g, _ in
+            record("scatterAdd", output: out, inputs: [self, source], saved: [index]) { g, _ in
                 var gs = g.gather(axis: a, index: index)
                 if gs.shape != sourceShape {
                     gs = gs.pad(Array(Swift.zip(Array(repeating: 0, count: sourceShape.count), Swift.zip(sourceShape, index.shape).map { $0 - $1 }).reversed().flatMap { [$0.0, $0.1] }))
@@ -328,7 +328,7 @@ extension Tensor {
                 }
             }
             let inputShape = shape
-            record("indexSelect", output: out, inputs: [self]) { g, _ in
+            record("indexSelect", output: out, inputs: [self], saved: [index]) { g, _ in
                 [Tensor.zeros(inputShape, dtype: g.dtype).indexAdd(axis: a, index: index, source: g)]
             }
             return out
@@ -362,7 +362,7 @@ extension Tensor {
                 }
             }
             if dtype == .float32 { run(Float.self) } else { run(Double.self) }
-            record("indexAdd", output: out, inputs: [self, source]) { g, _ in [g, g.indexSelect(axis: a, index: index)] }
+            record("indexAdd", output: out, inputs: [self, source], saved: [index]) { g, _ in [g, g.indexSelect(axis: a, index: index)] }
             return out
         }
     }

@@ -48,7 +48,7 @@ extension Tensor {
             }
             guard dtype.isFloatingPoint else { return out }
             let sourceShape = source.shape
-            record("scatter", output: out, inputs: [self, source]) { g, _ in
+            record("scatter", output: out, inputs: [self, source], saved: [index]) { g, _ in
                 var gs = g.gather(axis: a, index: index)
                 if gs.shape != sourceShape {
                     // Elements of `source` beyond `index`'s extent were not written: no gradient.
