@@ -111,3 +111,19 @@ struct TransformerDecoderTests {
         #expect(w.scalars().allSatisfy { abs($0) <= Float((6.0 / Double(8 + 8)).squareRoot()) + 1e-6 })
     }
 }
+
+@Suite("Transformer decoder, Float64 gradients")
+struct TransformerDecoderGradCheckTests {
+    @Test("a pre-norm decoder block's gradients with respect to target and memory equal finite differences")
+    func decoderGradCheck() {
+        var rng = SeededGenerator(seed: 12)
+        let block = TransformerDecoderLayer(dModel: 4, numHeads: 2, dimFeedforward: 6, dropout: 0, activation: .gelu,
+                                            batchFirst: true, normFirst: true, dtype: .float64, generator: &rng)
+        let target = Tensor.normal([1, 3, 4], generator: &rng).to(.float64)
+        let memory = Tensor.normal([1, 2, 4], generator: &rng).to(.float64)
+        let report = GradCheck.check(inputs: [target, memory]) { x in
+            block(x[0], memory: x[1], targetIsCausal: true).square().sum()
+        }
+        #expect(report.passed, "\(report)")
+    }
+}

@@ -305,55 +305,52 @@ public enum Autograd {
                 t.gradFn?.pendingIsOwned = false
             }
         }
-        func walk() throws {
-        try GradMode.with(enabled: createGraph) {
-            deliver(seedGradient, to: root)
-            for t in order.reversed() {
-                guard let node = t.gradFn, var g = node.pendingGradient else {
-                    if !hookedLeaves.isEmpty, let node = t.gradFn { for input in node.inputs { try used(input) } }
-                    continue
-                }
-                node.pendingGradient = nil
-                node.pendingIsOwned = false
-                guard let rule = node.rule else {
-                    throw GradusError(.autograd, "backward: the graph through '\(node.name)' was already freed by an earlier backward; pass retainGraph: true to the first call")
-                }
-                if let hooks = t.hooks {
-                    g = try t.applyGradientHooks(g)
-                    if hooks.retainsGrad {
-                        let kept = createGraph ? g : g.detach()
-                        t.grad = t.grad.map { $0 + kept } ?? kept.clone()
-                    }
-                }
-                if !createGraph, let geometry = node.sliceGeometry, let input = node.inputs.first {
-                    if input.requiresGrad {
-                        if AnomalyMode.isEnabled { try AnomalyMode.checkBackward(node.name, g) }
-                        deliverSlice(g, geometry, to: input)
-                    }
-                    if !hookedLeaves.isEmpty { try used(input) }
-                    if !retainGraph { node.release() }
-                    continue
-                }
-                try node.checkVersions(output: t)
-                let grads = try rule(g, t)
-                try require(grads.count == node.inputs.count, "backward: rule of '\(node.name)' returned \(grads.count) gradients for \(node.inputs.count) inputs", .autograd)
-                for (input, maybeGrad) in zip(node.inputs, grads) {
-                    guard input.requiresGrad, let gi = maybeGrad else { continue }
-                    let reduced = gi.shape == input.shape ? gi : try gi.unbroadcast(to: input.shape, op: node.name)
-                    if AnomalyMode.isEnabled { try AnomalyMode.checkBackward(node.name, reduced) }
-                    deliver(reduced, to: input)
-                }
-                if !hookedLeaves.isEmpty { for input in node.inputs { try used(input) } }
-                if !retainGraph { node.release() }
-            }
-            // Leaves have no node to wait for: their slices' summed gradients go in after the walk.
-            for entry in leafSliceBuffers { deliver(entry.buffer, to: entry.tensor) }
-            // The root itself, when it is a hooked leaf (its count is never used up by a node).
-            if root.gradFn == nil { try used(root) }
-        }
-        }
         do {
-            try walk()
+            try GradMode.with(enabled: createGraph) {
+                deliver(seedGradient, to: root)
+                for t in order.reversed() {
+                    guard let node = t.gradFn, var g = node.pendingGradient else {
+                        if !hookedLeaves.isEmpty, let node = t.gradFn { for input in node.inputs { try used(input) } }
+                        continue
+                    }
+                    node.pendingGradient = nil
+                    node.pendingIsOwned = false
+                    guard let rule = node.rule else {
+                        throw GradusError(.autograd, "backward: the graph through '\(node.name)' was already freed by an earlier backward; pass retainGraph: true to the first call")
+                    }
+                    if let hooks = t.hooks {
+                        g = try t.applyGradientHooks(g)
+                        if hooks.retainsGrad {
+                            let kept = createGraph ? g : g.detach()
+                            t.grad = t.grad.map { $0 + kept } ?? kept.clone()
+                        }
+                    }
+                    if !createGraph, let geometry = node.sliceGeometry, let input = node.inputs.first {
+                        if input.requiresGrad {
+                            if AnomalyMode.isEnabled { try AnomalyMode.checkBackward(node.name, g) }
+                            deliverSlice(g, geometry, to: input)
+                        }
+                        if !hookedLeaves.isEmpty { try used(input) }
+                        if !retainGraph { node.release() }
+                        continue
+                    }
+                    try node.checkVersions(output: t)
+                    let grads = try rule(g, t)
+                    try require(grads.count == node.inputs.count, "backward: rule of '\(node.name)' returned \(grads.count) gradients for \(node.inputs.count) inputs", .autograd)
+                    for (input, maybeGrad) in zip(node.inputs, grads) {
+                        guard input.requiresGrad, let gi = maybeGrad else { continue }
+                        let reduced = gi.shape == input.shape ? gi : try gi.unbroadcast(to: input.shape, op: node.name)
+                        if AnomalyMode.isEnabled { try AnomalyMode.checkBackward(node.name, reduced) }
+                        deliver(reduced, to: input)
+                    }
+                    if !hookedLeaves.isEmpty { for input in node.inputs { try used(input) } }
+                    if !retainGraph { node.release() }
+                }
+                // Leaves have no node to wait for: their slices' summed gradients go in after the walk.
+                for entry in leafSliceBuffers { deliver(entry.buffer, to: entry.tensor) }
+                // The root itself, when it is a hooked leaf (its count is never used up by a node).
+                if root.gradFn == nil { try used(root) }
+            }
         } catch {
             clearPending()
             throw error

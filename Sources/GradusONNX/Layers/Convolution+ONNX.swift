@@ -56,19 +56,12 @@ enum ONNXConvolution {
     /// becomes a `Pad` of the spatial axes (`reflect`, `edge`, or `wrap` from opset 19) and no `Conv` padding.
     static func padded(_ x: String, mode: PaddingMode, before: [Int], after: [Int], graph: ONNXGraphBuilder,
                        op: String) throws -> (String, [Int]) {
+        let onnxModes: [PaddingMode: String] = [.reflect: "reflect", .replicate: "edge", .circular: "wrap"]
+        guard let onnxMode = onnxModes[mode] else { return (x, before + after) }   // zeros: the Conv's own pads
         let none = [Int](repeating: 0, count: before.count * 2)
-        if mode == .constant { return (x, before + after) }
         if (before + after).allSatisfy({ $0 == 0 }) { return (x, none) }
-        let onnxMode: String
-        switch mode {
-        case .constant: onnxMode = "constant"
-        case .reflect: onnxMode = "reflect"
-        case .replicate: onnxMode = "edge"
-        case .circular:
-            guard graph.opset >= 19 else {
-                throw graph.unsupported("\(op): paddingMode circular needs ONNX's Pad mode 'wrap', from opset 19 (exporting opset \(graph.opset))")
-            }
-            onnxMode = "wrap"
+        guard mode != .circular || graph.opset >= 19 else {
+            throw graph.unsupported("\(op): paddingMode circular needs ONNX's Pad mode 'wrap', from opset 19 (exporting opset \(graph.opset))")
         }
         let pads = [0, 0] + before + [0, 0] + after
         return (graph.node("Pad", [x, graph.constant(ints: pads)], attributes: [.string("mode", onnxMode)]), none)
