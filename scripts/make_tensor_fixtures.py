@@ -364,6 +364,16 @@ case("max_pool1d_dilation", lambda a: F.max_pool1d(a, 2, stride=1, dilation=3), 
 case("avg_pool1d_ceil", lambda a: F.avg_pool1d(a, 3, stride=2, padding=1, ceil_mode=True), rn(2, 2, 8))
 case("adaptive_max_pool1d", lambda a: F.adaptive_max_pool1d(a, 3), distinct(2, 2, 7))
 
+# einsum beyond two operands: chains, ellipses (broadcast), diagonals and size-1 broadcasting. Their own
+# generator, so that the inputs of the cases above stay as they were.
+inputs_gen = torch.Generator().manual_seed(4321)
+case("einsum_chain3", lambda a, b, c: torch.einsum("ij,jk,kl->il", a, b, c), rn(2, 3), rn(3, 4), rn(4, 2))
+case("einsum_bilinear", lambda x, w, y: torch.einsum("bn,anm,bm->ba", x, w, y), rn(3, 2), rn(4, 2, 5), rn(3, 5))
+case("einsum_ellipsis_broadcast", lambda a, b: torch.einsum("...ij,...jk->...ik", a, b), rn(2, 1, 2, 3), rn(3, 3, 2))
+case("einsum_batch_diagonal", lambda a: torch.einsum("bii->bi", a), rn(2, 3, 3))
+case("einsum_trace_implicit", lambda a: torch.einsum("ii", a), rn(3, 3))
+case("einsum_size1_broadcast", lambda a, b: torch.einsum("ij,jk->ik", a, b), rn(2, 1), rn(3, 4))
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}

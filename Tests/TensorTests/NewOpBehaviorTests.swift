@@ -247,6 +247,101 @@ struct NewOpBehaviorTests {
         same(batched, x.matmul(y), "ibj,bjk->bik")
     }
 
+    /// `equation` (letters only, explicit output) evaluated by visiting every assignment of its letters,
+    /// with size-1 dimensions broadcast: the definition, independent of how `einsum` contracts.
+    private func einsumByLoops(_ equation: String, _ operands: [Tensor]) -> [Double] {
+        let sides = equation.components(separatedBy: "->")
+        let groups = sides[0].split(separator: ",", omittingEmptySubsequences: false).map { Array($0) }
+        let output = Array(sides[1])
+        var sizes: [Character: Int] = [:]
+        for (g, t) in zip(groups, operands) { for (c, d) in zip(g, t.shape) where d != 1 || sizes[c] == nil { sizes[c] = d } }
+        let letters = Array(sizes.keys)
+        let values = operands.map { $0.scalars(as: Double.self) }
+        let outSize = output.reduce(1) { $0 * sizes[$1]! }
+        var result = [Double](repeating: 0, count: outSize)
+        var assignment = [Character: Int]()
+        func visit(_ k: Int) {
+            if k == letters.count {
+                var term = 1.0
+                for (o, (g, t)) in zip(groups, operands).enumerated() {
+                    var flat = 0
+                    for (c, d) in zip(g, t.shape) { flat = flat * d + (d == 1 ? 0 : assignment[c]!) }
+                    term *= values[o][flat]
+                }
+                result[output.reduce(0) { $0 * sizes[$1]! + assignment[$1]! }] += term
+                return
+            }
+            for v in 0..<sizes[letters[k]]! { assignment[letters[k]] = v; visit(k + 1) }
+        }
+        visit(0)
+        return result
+    }
+
+    @Test("einsum: several operands, ellipses, diagonals and broadcasting against the definition")
+    func einsumGeneralForms() {
+        var rng = SeededGenerator(seed: 9)
+        func n(_ shape: [Int]) -> Tensor { Tensor.normal(shape, dtype: .float64, generator: &rng) }
+        func check(_ equation: String, _ operands: [Tensor], as loops: String? = nil, shape: [Int]) {
+            let result = Tensor.einsum(equation, operands)
+            #expect(result.shape == shape, "\(equation): shape \(result.shape)")
+            expectClose(result.scalars(as: Double.self), einsumByLoops(loops ?? equation, operands), equation)
+        }
+        let (a, b, c) = (n([2, 3]), n([3, 4]), n([4, 5]))
+        check("ij,jk,kl->il", [a, b, c], shape: [2, 5])
+        check("ij,jk,kl", [a, b, c], as: "ij,jk,kl->il", shape: [2, 5])
+        check("ij,kl,jk->li", [a, c, b], shape: [5, 2])
+        // Bilinear form: two batch letters shared by the first and third operand only.
+        let (x, w, y) = (n([3, 2]), n([4, 2, 5]), n([3, 5]))
+        check("bn,anm,bm->ba", [x, w, y], shape: [3, 4])
+        check("i,i,i->", [n([4]), n([4]), n([4])], shape: [])
+        check("i,j,k->ijk", [n([2]), n([3]), n([2])], shape: [2, 3, 2])
+        // Diagonals and traces.
+        let m = n([3, 3])
+        check("ii->i", [m], shape: [3])
+        check("ii->", [m], shape: [])
+        check("ii", [m], as: "ii->", shape: [])
+        check("iji->ij", [n([3, 2, 3])], shape: [3, 2])
+        check("bii->b", [n([2, 3, 3])], shape: [2])
+        check("iii->i", [n([2, 2, 2])], shape: [2])
+        check("ii,ij->j", [m, n([3, 2])], shape: [2])
+        // Size 1 broadcast against the others (as PyTorch does for any subscript).
+        check("ij,ij->ij", [n([1, 3]), n([2, 3])], shape: [2, 3])
+        check("ij,jk->ik", [n([2, 1]), n([3, 4])], shape: [2, 4])
+        check("ij,jk->ijk", [n([2, 1]), n([1, 4])], shape: [2, 1, 4])
+        // Ellipses: broadcast right-aligned, in front in the implicit output, summed when the output omits them.
+        let (p, q) = (n([5, 1, 2, 3]), n([4, 3, 6]))
+        check("...ij,...jk", [p, q], as: "abij,bjk->abik", shape: [5, 4, 2, 6])
+        check("...ij,...jk->...ik", [p, q], as: "abij,bjk->abik", shape: [5, 4, 2, 6])
+        check("...ij->ij", [n([5, 2, 3])], as: "aij->ij", shape: [2, 3])
+        check("i...i->...", [n([3, 4, 3])], as: "iai->a", shape: [4])
+        check("ab...,b...->a...", [n([2, 3, 4]), n([3, 1])], as: "abc,bc->ac", shape: [2, 4])
+        check("ij->j...", [a], as: "ij->j", shape: [3])
+        check("...,...->...", [n([]), n([3])], as: ",a->a", shape: [3])
+        // The implicit output sorts upper case before lower case, as PyTorch.
+        check("ba,aB", [n([2, 3]), n([3, 5])], as: "ba,aB->Bb", shape: [5, 2])
+        // Empty dimensions: an empty contraction gives zeros, an empty kept letter an empty result.
+        check("ij,jk->ik", [n([2, 0]), n([0, 3])], shape: [2, 3])
+        check("ij,jk,kl->il", [n([0, 2]), n([2, 3]), n([3, 4])], shape: [0, 4])
+        #expect(Tensor.einsum("ij,jk->ik", n([2, 0]), n([0, 3])).scalars(as: Double.self) == [Double](repeating: 0, count: 6))
+    }
+
+    @Test("einsum: gradients of the general forms match the same computation written with other ops")
+    func einsumGeneralGradients() {
+        var rng = SeededGenerator(seed: 10)
+        let a0 = Tensor.normal([2, 3], dtype: .float64, generator: &rng)
+        let b0 = Tensor.normal([3, 4], dtype: .float64, generator: &rng)
+        let m0 = Tensor.normal([4, 4], dtype: .float64, generator: &rng)
+        let up = Tensor.normal([2, 4], dtype: .float64, generator: &rng)
+        let (a1, b1, m1) = (a0.detach().requiringGrad(), b0.detach().requiringGrad(), m0.detach().requiringGrad())
+        // a·b scaled column-wise by m's diagonal, then broadcast against a [1, 4] ones row.
+        (Tensor.einsum("ij,jk,kk,lk->ik", a1, b1, m1, Tensor.ones([1, 4], dtype: .float64)) * up).sum().backward()
+        let (a2, b2, m2) = (a0.detach().requiringGrad(), b0.detach().requiringGrad(), m0.detach().requiringGrad())
+        (a2.matmul(b2) * m2.diagonal() * up).sum().backward()
+        expectClose(a1.grad!.scalars(as: Double.self), a2.grad!.scalars(as: Double.self), "gradient of a")
+        expectClose(b1.grad!.scalars(as: Double.self), b2.grad!.scalars(as: Double.self), "gradient of b")
+        expectClose(m1.grad!.scalars(as: Double.self), m2.grad!.scalars(as: Double.self), "gradient of m (diagonal only)")
+    }
+
     @Test func einsumGradientsMatchMatmul() {
         var rng = SeededGenerator(seed: 6)
         let a0 = Tensor.normal([2, 3, 4], dtype: .float64, generator: &rng)

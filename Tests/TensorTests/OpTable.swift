@@ -208,6 +208,12 @@ let opTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "einsum_bij_bjk": { Tensor.einsum("bij,bjk->bik", $0[0], $0[1]) },
     "einsum_ij_ij_to_i": { Tensor.einsum("ij,ij->i", $0[0], $0[1]) },
     "einsum_i_j_outer": { Tensor.einsum("i,j->ij", $0[0], $0[1]) },
+    "einsum_chain3": { Tensor.einsum("ij,jk,kl->il", $0) },
+    "einsum_bilinear": { Tensor.einsum("bn,anm,bm->ba", $0) },
+    "einsum_ellipsis_broadcast": { Tensor.einsum("...ij,...jk->...ik", $0) },
+    "einsum_batch_diagonal": { Tensor.einsum("bii->bi", $0) },
+    "einsum_trace_implicit": { Tensor.einsum("ii", $0) },
+    "einsum_size1_broadcast": { Tensor.einsum("ij,jk->ik", $0) },
     "clamp_tensor": { $0[0].clamp(min: $0[1], max: $0[2]) },
     // Strided views feeding ops.
     "view_t_matmul": { $0[0].t.matmul($0[1]) },
