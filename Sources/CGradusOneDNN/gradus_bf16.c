@@ -101,6 +101,12 @@ void gradus_round_to_bf16_with(const float *x, long n, uint16_t *out, int path) 
 
 void gradus_round_to_bf16(const float *x, long n, uint16_t *out) { gradus_round_to_bf16_with(x, n, out, -1); }
 
+// Column sums are cascaded as Gradus's own (`Tensor.columnSumBlockLength` in ReductionKernels.swift):
+// blocks of this many rows summed from zero in float, the blocks' totals added in double and rounded
+// once; up to one block, the plain float sum. A bias gradient from this kernel therefore has the bits of
+// `sum(axes: [0])` of the same gradient.
+#define COLUMN_SUM_BLOCK 128
+
 #if defined(__x86_64__)
 // 32 values rounded as round_avx512_bf16 rounds them, from vectors already loaded.
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16"), always_inline))
@@ -115,23 +121,49 @@ static inline void round_pair_bf16(__m512 lo, __m512 hi, const float *x, uint16_
     }
 }
 
-// Columns [first, last) in blocks of 64 held in four registers over all rows, each row's block rounded
-// from the same loads; then 16 at a time (masked at the end).
+// Adds the 16 floats of `a` to the 16 doubles at `t`.
+__attribute__((target("avx512f"), always_inline))
+static inline void add_to_totals(__m512 a, __m512d *t) {
+    t[0] = _mm512_add_pd(t[0], _mm512_cvtps_pd(_mm512_castps512_ps256(a)));
+    t[1] = _mm512_add_pd(t[1], _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1))));
+}
+
+// The 16 doubles at `t` rounded to floats.
+__attribute__((target("avx512f"), always_inline))
+static inline __m512 totals_as_floats(const __m512d *t) {
+    const __m256 lo = _mm512_cvtpd_ps(t[0]), hi = _mm512_cvtpd_ps(t[1]);
+    return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(lo)), _mm256_castps_pd(hi), 1));
+}
+
+// Columns [first, last) in blocks of 64 held in four registers over each block of rows, each row's
+// block rounded from the same loads; then 16 at a time (masked at the end).
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 static void round_column_sums_avx512_bf16(const float *x, long rows, long ld, long first, long last,
                                           uint16_t *out, float *sums) {
     long c = first;
     for (; c + 64 <= last; c += 64) {
+        __m512d t[8];
+        for (int k = 0; k < 8; k++) t[k] = _mm512_setzero_pd();
         __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-        for (long r = 0; r < rows; r++) {
-            const float *p = x + r * ld + c;
-            uint16_t *q = out + r * ld + c;
-            const __m512 v0 = _mm512_loadu_ps(p), v1 = _mm512_loadu_ps(p + 16);
-            const __m512 v2 = _mm512_loadu_ps(p + 32), v3 = _mm512_loadu_ps(p + 48);
-            a0 = _mm512_add_ps(a0, v0); a1 = _mm512_add_ps(a1, v1);
-            a2 = _mm512_add_ps(a2, v2); a3 = _mm512_add_ps(a3, v3);
-            round_pair_bf16(v0, v1, p, q);
-            round_pair_bf16(v2, v3, p + 32, q + 32);
+        for (long r0 = 0; r0 < rows; r0 += COLUMN_SUM_BLOCK) {
+            const long r1 = rows - r0 < COLUMN_SUM_BLOCK ? rows : r0 + COLUMN_SUM_BLOCK;
+            a0 = _mm512_setzero_ps(); a1 = a0; a2 = a0; a3 = a0;
+            for (long r = r0; r < r1; r++) {
+                const float *p = x + r * ld + c;
+                uint16_t *q = out + r * ld + c;
+                const __m512 v0 = _mm512_loadu_ps(p), v1 = _mm512_loadu_ps(p + 16);
+                const __m512 v2 = _mm512_loadu_ps(p + 32), v3 = _mm512_loadu_ps(p + 48);
+                a0 = _mm512_add_ps(a0, v0); a1 = _mm512_add_ps(a1, v1);
+                a2 = _mm512_add_ps(a2, v2); a3 = _mm512_add_ps(a3, v3);
+                round_pair_bf16(v0, v1, p, q);
+                round_pair_bf16(v2, v3, p + 32, q + 32);
+            }
+            if (rows > COLUMN_SUM_BLOCK) {
+                add_to_totals(a0, t); add_to_totals(a1, t + 2); add_to_totals(a2, t + 4); add_to_totals(a3, t + 6);
+            }
+        }
+        if (rows > COLUMN_SUM_BLOCK) {
+            a0 = totals_as_floats(t); a1 = totals_as_floats(t + 2); a2 = totals_as_floats(t + 4); a3 = totals_as_floats(t + 6);
         }
         _mm512_storeu_ps(sums + c, a0); _mm512_storeu_ps(sums + c + 16, a1);
         _mm512_storeu_ps(sums + c + 32, a2); _mm512_storeu_ps(sums + c + 48, a3);
@@ -139,11 +171,18 @@ static void round_column_sums_avx512_bf16(const float *x, long rows, long ld, lo
     for (; c < last; c += 16) {
         const long width = last - c < 16 ? last - c : 16;
         const __mmask16 lanes = width == 16 ? (__mmask16)0xffff : (__mmask16)((1u << width) - 1u);
+        __m512d t[2] = {_mm512_setzero_pd(), _mm512_setzero_pd()};
         __m512 a = _mm512_setzero_ps();
-        for (long r = 0; r < rows; r++) {
-            a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(lanes, x + r * ld + c));
-            round_avx512(x + r * ld + c, width, out + r * ld + c);
+        for (long r0 = 0; r0 < rows; r0 += COLUMN_SUM_BLOCK) {
+            const long r1 = rows - r0 < COLUMN_SUM_BLOCK ? rows : r0 + COLUMN_SUM_BLOCK;
+            a = _mm512_setzero_ps();
+            for (long r = r0; r < r1; r++) {
+                a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(lanes, x + r * ld + c));
+                round_avx512(x + r * ld + c, width, out + r * ld + c);
+            }
+            if (rows > COLUMN_SUM_BLOCK) add_to_totals(a, t);
         }
+        if (rows > COLUMN_SUM_BLOCK) a = totals_as_floats(t);
         _mm512_mask_storeu_ps(sums + c, lanes, a);
     }
 }
@@ -156,11 +195,17 @@ void gradus_round_to_bf16_column_sums(const float *x, long rows, long ld, long f
 #if defined(__x86_64__)
     if (path == 2) { round_column_sums_avx512_bf16(x, rows, ld, first, last, out, sums); return; }
 #endif
-    for (long c = first; c < last; c++) sums[c] = 0;
-    for (long r = 0; r < rows; r++) {
-        const float *p = x + r * ld;
-        gradus_round_to_bf16_with(p + first, last - first, out + r * ld + first, path);
-        for (long c = first; c < last; c++) sums[c] += p[c];
+    for (long r = 0; r < rows; r++) gradus_round_to_bf16_with(x + r * ld + first, last - first, out + r * ld + first, path);
+    for (long c = first; c < last; c++) {
+        double total = 0;
+        float partial = 0;
+        for (long r0 = 0; r0 < rows; r0 += COLUMN_SUM_BLOCK) {
+            const long r1 = rows - r0 < COLUMN_SUM_BLOCK ? rows : r0 + COLUMN_SUM_BLOCK;
+            partial = 0;
+            for (long r = r0; r < r1; r++) partial += x[r * ld + c];
+            total += partial;
+        }
+        sums[c] = rows > COLUMN_SUM_BLOCK ? (float)total : partial;
     }
 }
 

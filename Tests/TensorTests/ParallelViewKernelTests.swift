@@ -131,7 +131,19 @@ struct ParallelViewKernelTests {
         }
     }
 
-    @Test("column sums in vector blocks equal sums added one row at a time, at every column count", arguments: [1, 2])
+    /// A column's sum in the order the kernels promise: up to 128 values added one at a time from zero;
+    /// more in blocks of 128 so added, the blocks' totals added in Float64 and rounded once.
+    func cascadedSum<T: BinaryFloatingPoint>(_ column: [T]) -> T {
+        func plain(_ part: ArraySlice<T>) -> T { var s: T = 0; for v in part { s += v }; return s }
+        if column.count <= 128 { return plain(column[...]) }
+        var total = 0.0
+        for start in stride(from: 0, to: column.count, by: 128) {
+            total += Double(plain(column[start..<min(start + 128, column.count)]))
+        }
+        return T(total)
+    }
+
+    @Test("column sums in vector blocks equal sums added one row at a time within blocks of 128 rows, at every column count", arguments: [1, 2])
     func columnSums(threads: Int) {
         Threading.withCount(threads) {
             // (One column is a sum along a contiguous row, with eight accumulators: another order.)
@@ -151,13 +163,11 @@ struct ParallelViewKernelTests {
                     let sums = x.sum(axes: [0])
                     for c in 0..<columns {
                         if dtype == .float32 {
-                            var s: Float = 0
-                            for r in 0..<rows { s += Float(values[r * columns + c]) }
+                            let s = cascadedSum((0..<rows).map { Float(values[$0 * columns + c]) })
                             let got = sums.scalars(as: Float.self)[c]
                             #expect(got.bitPattern == s.bitPattern || (got.isNaN && s.isNaN), "Float32 column \(c) of \(columns)")
                         } else {
-                            var s = 0.0
-                            for r in 0..<rows { s += values[r * columns + c] }
+                            let s = cascadedSum((0..<rows).map { values[$0 * columns + c] })
                             let got = sums.scalars(as: Double.self)[c]
                             #expect(got.bitPattern == s.bitPattern || (got.isNaN && s.isNaN), "Float64 column \(c) of \(columns)")
                         }

@@ -23,10 +23,38 @@ extension Tensor {
         return out
     }
 
-    /// Sum of `n` contiguous values with eight independent accumulators (vectorizes, and keeps rounding
-    /// error close to a pairwise sum). Integers wrap around on overflow.
+    /// Values summed from zero (eight lanes of 128) before their total joins a Float64 running sum:
+    /// long sums are cascaded in blocks of this many, so that the rounding error grows with the block
+    /// length rather than with `n` (PyTorch's cascade sum keeps it as small). Shorter sums add as before.
+    static let sumBlockLength = 1024
+
+    /// Rows summed from zero, one running value per column, before joining a Float64 running sum: the
+    /// column sums' block (each column is one sequential chain, so the block is shorter than a row's).
+    /// A batch of up to this many rows (a bias gradient) adds exactly as before.
+    static let columnSumBlockLength = 128
+
+    /// Sum of `n` contiguous values: eight independent accumulators (vectorizes) within blocks of
+    /// ``sumBlockLength`` values, the blocks' totals added in Float64 for Float32 input (in the type's
+    /// own precision otherwise). A sum of at most one block adds in the same order as before blocks were
+    /// introduced. Integers wrap around on overflow.
     @inline(__always)
     static func rowSum<T: TensorElement>(_ p: UnsafeMutablePointer<T>, _ n: Int) -> T {
+        let block = sumBlockLength
+        if n <= block { return blockSum(p, n) }
+        if T.self == Float.self {
+            let q = UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
+            var total = 0.0, i = 0
+            while i < n { total += Double(blockSum(q + i, Swift.min(block, n &- i))); i &+= block }
+            return unsafeBitCast(Float(total), to: T.self)
+        }
+        var total: T = 0, i = 0
+        while i < n { total = T.wrappingAdd(total, blockSum(p + i, Swift.min(block, n &- i))); i &+= block }
+        return total
+    }
+
+    /// Sum of `n` contiguous values with eight independent accumulators.
+    @inline(__always)
+    private static func blockSum<T: TensorElement>(_ p: UnsafeMutablePointer<T>, _ n: Int) -> T {
         var a0: T = 0, a1: T = 0, a2: T = 0, a3: T = 0, a4: T = 0, a5: T = 0, a6: T = 0, a7: T = 0
         var i = 0
         while i &+ 8 <= n {
@@ -141,11 +169,29 @@ private struct AxisSum: DTypeVisitor {
                     first = columnBlockSums(SIMD8<Double>.self, src.value + o &* n &* inner, d, n: n, inner: inner, columns: columns)
                 }
                 let columns = first..<columns.upperBound
-                for i in columns { d[i] = 0 }
-                for k in 0..<n {
-                    let s = src.value + (o &* n &+ k) &* inner
-                    for i in columns { d[i] = T.wrappingAdd(d[i], s[i]) }
+                if columns.isEmpty { continue }
+                let floating = T.self == Float.self || T.self == Double.self
+                if !floating || n <= Tensor.columnSumBlockLength {
+                    for i in columns { d[i] = 0 }
+                    for k in 0..<n {
+                        let s = src.value + (o &* n &+ k) &* inner
+                        for i in columns { d[i] = T.wrappingAdd(d[i], s[i]) }
+                    }
+                    continue
                 }
+                // Long floating-point columns: blocks of rows summed from zero, their totals in Float64.
+                var totals = [Double](repeating: 0, count: columns.count)
+                var k0 = 0
+                while k0 < n {
+                    for i in columns { d[i] = 0 }
+                    for k in k0..<Swift.min(n, k0 &+ Tensor.columnSumBlockLength) {
+                        let s = src.value + (o &* n &+ k) &* inner
+                        for i in columns { d[i] = T.wrappingAdd(d[i], s[i]) }
+                    }
+                    for (j, i) in columns.enumerated() { totals[j] += floatingAsDouble(d[i]) }
+                    k0 &+= Tensor.columnSumBlockLength
+                }
+                for (j, i) in columns.enumerated() { d[i] = T.converted(from: totals[j]) }
             }
         }
         let parts = Swift.max(1, Swift.min(Threading.count, total / grain))
@@ -157,39 +203,82 @@ private struct AxisSum: DTypeVisitor {
     }
 }
 
+/// A `Float` or `Double` element as a `Double`.
+@inline(__always)
+private func floatingAsDouble<T: TensorElement>(_ x: T) -> Double {
+    T.self == Float.self ? Double(unsafeBitCast(x, to: Float.self)) : unsafeBitCast(x, to: Double.self)
+}
+
 /// Sums over the `n` rows (`inner` elements apart) at `source` of the columns `columns`, in blocks of
 /// four vectors of `V` and then of one vector, into `sums`: each column's values added from 0 in row
-/// order. Returns the first column not done (the narrower rest).
+/// order. More than ``Tensor/columnSumBlockLength`` rows are cascaded: blocks of that many rows are summed
+/// from zero and their totals added in Float64. Returns the first column not done (the narrower rest).
 @inline(__always)
 private func columnBlockSums<V: SIMD, T>(_: V.Type, _ source: UnsafeMutablePointer<T>, _ sums: UnsafeMutablePointer<T>,
-                                         n: Int, inner: Int, columns: Range<Int>) -> Int where V.Scalar: FloatingPoint {
+                                         n: Int, inner: Int, columns: Range<Int>) -> Int where V.Scalar: BinaryFloatingPoint {
     let width = V.scalarCount, size = MemoryLayout<V.Scalar>.stride
     let src = UnsafeRawPointer(source), dst = UnsafeMutableRawPointer(sums)
+    let block = Tensor.columnSumBlockLength
     var i = columns.lowerBound
-    while i &+ 4 &* width <= columns.upperBound {
-        var a0 = V(), a1 = V(), a2 = V(), a3 = V()
-        var p = src + i &* size
-        for _ in 0..<n {
-            a0 += p.loadUnaligned(as: V.self)
-            a1 += (p + width &* size).loadUnaligned(as: V.self)
-            a2 += (p + 2 &* width &* size).loadUnaligned(as: V.self)
-            a3 += (p + 3 &* width &* size).loadUnaligned(as: V.self)
-            p += inner &* size
+    // Columns [i, i + 4·width) (`vectors` = 4) or [i, i + width) (`vectors` = 1).
+    func columnSums(vectors: Int) {
+        var totals = (SIMD16<Double>(), SIMD16<Double>(), SIMD16<Double>(), SIMD16<Double>())
+        func addToTotals(_ a: V, _ v: Int) {
+            for j in 0..<width {
+                let t = Double(a[j])
+                switch v {
+                case 0: totals.0[j] += t
+                case 1: totals.1[j] += t
+                case 2: totals.2[j] += t
+                default: totals.3[j] += t
+                }
+            }
         }
-        let q = dst + i &* size
-        q.storeBytes(of: a0, as: V.self)
-        (q + width &* size).storeBytes(of: a1, as: V.self)
-        (q + 2 &* width &* size).storeBytes(of: a2, as: V.self)
-        (q + 3 &* width &* size).storeBytes(of: a3, as: V.self)
-        i &+= 4 &* width
+        var k0 = 0
+        repeat {
+            let rows = Swift.min(block, n &- k0)
+            var a0 = V(), a1 = V(), a2 = V(), a3 = V()
+            var p = src + (k0 &* inner &+ i) &* size
+            if vectors == 4 {
+                for _ in 0..<rows {
+                    a0 += p.loadUnaligned(as: V.self)
+                    a1 += (p + width &* size).loadUnaligned(as: V.self)
+                    a2 += (p + 2 &* width &* size).loadUnaligned(as: V.self)
+                    a3 += (p + 3 &* width &* size).loadUnaligned(as: V.self)
+                    p += inner &* size
+                }
+            } else {
+                for _ in 0..<rows { a0 += p.loadUnaligned(as: V.self); p += inner &* size }
+            }
+            let q = dst + i &* size
+            if n <= block {   // one block: the sums as they are
+                q.storeBytes(of: a0, as: V.self)
+                if vectors == 4 {
+                    (q + width &* size).storeBytes(of: a1, as: V.self)
+                    (q + 2 &* width &* size).storeBytes(of: a2, as: V.self)
+                    (q + 3 &* width &* size).storeBytes(of: a3, as: V.self)
+                }
+                return
+            }
+            addToTotals(a0, 0)
+            if vectors == 4 { addToTotals(a1, 1); addToTotals(a2, 2); addToTotals(a3, 3) }
+            k0 &+= block
+        } while k0 < n
+        for v in 0..<vectors {
+            var a = V()
+            for j in 0..<width {
+                switch v {
+                case 0: a[j] = V.Scalar(totals.0[j])
+                case 1: a[j] = V.Scalar(totals.1[j])
+                case 2: a[j] = V.Scalar(totals.2[j])
+                default: a[j] = V.Scalar(totals.3[j])
+                }
+            }
+            (dst + (i &+ v &* width) &* size).storeBytes(of: a, as: V.self)
+        }
     }
-    while i &+ width <= columns.upperBound {
-        var a = V()
-        var p = src + i &* size
-        for _ in 0..<n { a += p.loadUnaligned(as: V.self); p += inner &* size }
-        (dst + i &* size).storeBytes(of: a, as: V.self)
-        i &+= width
-    }
+    while i &+ 4 &* width <= columns.upperBound { columnSums(vectors: 4); i &+= 4 &* width }
+    while i &+ width <= columns.upperBound { columnSums(vectors: 1); i &+= width }
     return i
 }
 

@@ -202,11 +202,14 @@ extension Tensor {
 
     // MARK: Kernels
 
-    /// Running sums or products along axis `a`, from the start or from the end.
+    /// Running sums or products along axis `a`, from the start or from the end. Float32 input keeps
+    /// its running value in Float64 and rounds each output once, as PyTorch's CPU kernels do (a Float32
+    /// running sum stops growing at 2²⁴ ones).
     func scanKernel(axis a: Int, reverse: Bool, product: Bool) -> Tensor {
         let (outer, n, inner) = axisLayout(a)
         let out = Tensor(uninitializedShape: shape, dtype: dtype)
-        func run<T>(_: T.Type, zero: T, one: T, add: (T, T) -> T, multiply: (T, T) -> T) {
+        func run<T, A>(_: T.Type, accumulator _: A.Type, zero: A, one: A, widen: (T) -> A, narrow: (A) -> T,
+                       add: (A, A) -> A, multiply: (A, A) -> A) {
             let src = pointer(T.self), dst = out.pointer(T.self)
             for o in 0..<outer {
                 for i in 0..<inner {
@@ -214,14 +217,19 @@ extension Tensor {
                     var acc = product ? one : zero
                     for step in 0..<n {
                         let p = base &+ (reverse ? n - 1 - step : step) &* inner
-                        acc = product ? multiply(acc, src[p]) : add(acc, src[p])
-                        dst[p] = acc
+                        acc = product ? multiply(acc, widen(src[p])) : add(acc, widen(src[p]))
+                        dst[p] = narrow(acc)
                     }
                 }
             }
         }
+        func run<T>(_: T.Type, zero: T, one: T, add: (T, T) -> T, multiply: (T, T) -> T) {
+            run(T.self, accumulator: T.self, zero: zero, one: one, widen: { $0 }, narrow: { $0 }, add: add, multiply: multiply)
+        }
         switch dtype {
-        case .float32: run(Float.self, zero: 0, one: 1, add: +, multiply: *)
+        case .float32:
+            run(Float.self, accumulator: Double.self, zero: 0, one: 1, widen: { Double($0) }, narrow: { Float($0) },
+                add: +, multiply: *)
         case .float64: run(Double.self, zero: 0, one: 1, add: +, multiply: *)
         case .int64: run(Int64.self, zero: 0, one: 1, add: &+, multiply: &*)
         }
