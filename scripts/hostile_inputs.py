@@ -976,6 +976,8 @@ CKPT = [
     ("gradus_step_int_max", corrupt_meta("gradus.step", str(2 ** 63 - 1)), [("{f}", "step")], ("resume",)),
     ("rng_garbage", corrupt_meta("gradus.rng", "1,2,three"), [("{f}", "rng")], ("resume",)),
     ("rng_all_zero", corrupt_meta("gradus.rng", "0,0,0,0"), [("{f}", "rng")], ("resume",)),
+    ("rng_trailing_garbage", corrupt_meta("gradus.rng", "1,2,3,4,x"), [("{f}", "rng")], ("resume",)),
+    ("rng_empty_field", corrupt_meta("gradus.rng", "1,2,,3,4"), [("{f}", "rng")], ("resume",)),
     ("optimizer_lr_nan", corrupt_meta("gradus.optimizer.group.0.lr", "nan"), [("{f}", "lr", "learning rate", "finite")], ("resume",)),
     ("optimizer_beta1_nan", corrupt_meta("gradus.optimizer.group.0.beta1", "nan"), [("{f}", "beta1", "finite")], ("resume",)),
     ("optimizer_eps_negative", corrupt_meta("gradus.optimizer.group.0.eps", "-1"), [("{f}", "eps")], ("resume",)),

@@ -166,7 +166,7 @@ struct BatchNormKernelTests {
         }
         // Batch statistics without running ones (a layer that does not track them), weight only.
         let weightOnly = GradCheck.check(inputs: [x, w]) {
-            Functional.batchNorm($0[0], runningMean: nil, runningVar: nil, weight: $0[1], bias: nil, training: false)
+            Functional.batchNorm($0[0], runningMean: nil, runningVar: nil, weight: $0[1], bias: nil, training: true)
         }
         #expect(weightOnly.passed, "\(shape) batch statistics in evaluation:\n\(weightOnly)")
     }

@@ -68,6 +68,13 @@ struct UntrustedArgumentTests {
         #expect(failure { Tensor.arange(0, 1e300) }?.kind == .shapeMismatch)
         #expect(Tensor.arange(0, 5, dtype: .int64).intScalars == [0, 1, 2, 3, 4])
         #expect(Tensor.arange(5, 0, step: -2).scalars() == [5, 3, 1])
+        // A step pointing away from the end is an error (PyTorch's), also where the count would not fit an Int.
+        #expect(failure { Tensor.arange(5, 0) }?.message.contains("step's sign") == true)
+        #expect(failure { Tensor.arange(0, 5, step: -1) } != nil)
+        #expect(failure { Tensor.arange(0, -1e19) } != nil)
+        #expect(failure { Tensor.arange(10, 0, step: 1e-18) } != nil)
+        #expect(failure { Tensor.arange(0, -1e19, step: -1) }?.kind == .shapeMismatch)
+        #expect(Tensor.arange(3, 3).shape == [0])
         #expect(Tensor.linspace(-1, 1, count: 5, dtype: .int64).intScalars == [-1, 0, 0, 0, 1])
         #expect(failure { Tensor.linspace(0, 1, count: -1) }?.kind == .invalidArgument)
     }

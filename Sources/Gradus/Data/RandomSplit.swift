@@ -93,9 +93,15 @@ public func randomSplit<D: Dataset>(_ dataset: D, lengths: [Int], seed: UInt64) 
 public func randomSplit<D: Dataset>(_ dataset: D, fractions: [Double], seed: UInt64) throws -> [Subset<D>] {
     try require(!fractions.isEmpty && fractions.allSatisfy { $0 >= 0 } && abs(fractions.reduce(0, +) - 1) < 1e-9,
                  "randomSplit: fractions \(fractions) must be non-negative and add up to 1")
-    var lengths = fractions.map { Int((Double(dataset.count) * $0).rounded(.down)) }
-    var rest = dataset.count - lengths.reduce(0, +)
+    return try randomSplit(dataset, lengths: fractionLengths(count: dataset.count, fractions: fractions), seed: seed)
+}
+
+/// PyTorch's lengths for a split by fractions: each rounded down, then the samples left over given one
+/// each to the parts in order (`random_split`'s rule; 100 at [0.29, 0.71] gives 29 and 71).
+func fractionLengths(count: Int, fractions: [Double]) -> [Int] {
+    var lengths = fractions.map { Int((Double(count) * $0).rounded(.down)) }
+    var rest = count - lengths.reduce(0, +)
     var i = 0
     while rest > 0 { lengths[i % lengths.count] += 1; rest -= 1; i += 1 }
-    return try randomSplit(dataset, lengths: lengths, seed: seed)
+    return lengths
 }

@@ -47,12 +47,13 @@ public struct Standardizer: Sendable {
             throw DataError(.badHeader, file: source,
                             "standardizer statistics: mean \(mean.shape) (\(mean.dtype)) and scale \(scale.shape) (\(scale.dtype)) must be floating-point vectors of the model's \(features) features")
         }
+        // Checked as the Float32 values they are used as: a Float64 1e-300 is positive but rounds to 0.
         let m = mean.scalars(as: Double.self), s = scale.scalars(as: Double.self)
-        if let i = m.firstIndex(where: { !$0.isFinite }) {
-            throw DataError(.badHeader, file: source, "standardizer mean of feature \(i) is \(m[i]), not a finite number")
+        if let i = m.firstIndex(where: { !Float($0).isFinite }) {
+            throw DataError(.badHeader, file: source, "standardizer mean of feature \(i) is \(m[i]), not a finite Float32 number")
         }
-        if let i = s.firstIndex(where: { !($0.isFinite && $0 > 0) }) {
-            throw DataError(.badHeader, file: source, "standardizer scale of feature \(i) is \(s[i]), not a positive finite number")
+        if let i = s.firstIndex(where: { !(Float($0).isFinite && Float($0) > 0) }) {
+            throw DataError(.badHeader, file: source, "standardizer scale of feature \(i) is \(s[i]), not a positive finite Float32 number")
         }
         return Standardizer(mean: mean.to(.float32), scale: scale.to(.float32))
     }

@@ -67,7 +67,7 @@ public final class ConvTranspose2d: Module, Layer {
     ///   - kernelSize: the filter size.
     ///   - stride: the stride of the equivalent convolution (the upsampling factor).
     ///   - padding: the padding of the equivalent convolution.
-    ///   - outputPadding: extra size on one side of the output (less than stride).
+    ///   - outputPadding: extra size on one side of the output (less than the stride or the dilation, as in PyTorch).
     ///   - groups: channel groups.
     ///   - bias: whether to add a learned bias.
     ///   - dilation: the spacing between kernel elements.

@@ -260,10 +260,11 @@ public class Optimizer: @unchecked Sendable {
         var steps = [Int](repeating: 0, count: flat.count)
         for (key, value) in state.scalars {
             let parts = key.split(separator: ".", maxSplits: 2).map(String.init)
-            guard parts.count == 3, let i = Int(parts[1]) else { throw OptimizerStateError.unexpectedKey(key) }
+            // Indices in their one spelling ("1", not "+1" or "01"), so that no two keys name one entry.
+            guard parts.count == 3, let i = Int(parts[1]), String(i) == parts[1] else { throw OptimizerStateError.unexpectedKey(key) }
             switch parts[0] {
             case "group":
-                guard i < parameterGroups.count, parts[2] == "parameterCount" || defaults[parts[2]] != nil else {
+                guard i >= 0, i < parameterGroups.count, parts[2] == "parameterCount" || defaults[parts[2]] != nil else {
                     throw OptimizerStateError.unexpectedKey(key)
                 }
             case "state":
@@ -277,7 +278,7 @@ public class Optimizer: @unchecked Sendable {
         var buffers = [[Tensor?]](repeating: [Tensor?](repeating: nil, count: bufferNames.count), count: flat.count)
         for (key, tensor) in state.tensors {
             let parts = key.split(separator: ".", maxSplits: 2).map(String.init)
-            guard parts.count == 3, parts[0] == "state", let i = Int(parts[1]), i >= 0, i < flat.count,
+            guard parts.count == 3, parts[0] == "state", let i = Int(parts[1]), String(i) == parts[1], i >= 0, i < flat.count,
                   let slot = bufferNames.firstIndex(of: parts[2]) else {
                 throw OptimizerStateError.unexpectedKey(key)
             }
@@ -291,6 +292,11 @@ public class Optimizer: @unchecked Sendable {
         // state. A stepped parameter with no buffer at all loads — its gradient was nil whenever the
         // optimizer made buffers (momentum switched on later, for instance) — and gets them, at zero, on
         // its next step, as in PyTorch.
+        // Buffers belong to a parameter that has taken steps: moments without their step count would be
+        // bias-corrected as if fresh (PyTorch refuses such a state with a KeyError on 'step').
+        if let i = flat.indices.first(where: { steps[$0] == 0 && buffers[$0].contains { $0 != nil } }) {
+            throw OptimizerStateError.missingKey("state.\(i).step")
+        }
         var first = 0
         for group in parameterGroups {
             let range = first..<(first + group.parameters.count)

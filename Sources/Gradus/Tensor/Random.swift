@@ -144,7 +144,22 @@ extension Tensor {
     public static func uniform(_ shape: [Int], low: Double = 0, high: Double = 1, dtype: DType = .float32,
                                generator: inout SeededGenerator) -> Tensor {
         checkedEvenAfterFailure {
-            try fill(shape, dtype: dtype) { low + (high - low) * generator.nextUnit() }
+            let t = try fill(shape, dtype: dtype) { low + (high - low) * generator.nextUnit() }
+            // A draw just below 1 can round up to `high` in the element type (Float32 holds 24 bits of the
+            // 53 drawn): such values become the largest one below `high`, so the bound stays excluded
+            // (as PyTorch's) while every other value is the one drawn.
+            guard high > low else { return t }
+            switch dtype {
+            case .float32:
+                let (p, top) = (t.pointer(Float.self), Float(high))
+                let below = Swift.max(top.nextDown, Float(low))
+                for i in 0..<t.count where p[i] >= top { p[i] = below }
+            case .float64:
+                let p = t.pointer(Double.self)
+                for i in 0..<t.count where p[i] >= high { p[i] = Swift.max(high.nextDown, low) }
+            case .int64: break
+            }
+            return t
         }
     }
 

@@ -221,6 +221,9 @@ extension Tensor {
 
     /// Values from `start` up to (not including) `end` in steps of `step`, like `torch.arange`.
     ///
+    /// A negative `step` counts down; a step whose sign points away from `end` (`arange(5, 0)`) is an
+    /// error, as in PyTorch, and `start == end` gives an empty tensor.
+    ///
     /// ```swift
     /// Tensor.arange(0, 5)          // [0, 1, 2, 3, 4]
     /// Tensor.arange(0, 1, step: 0.25)
@@ -230,8 +233,11 @@ extension Tensor {
             try require(step != 0, "arange: step must not be zero")
             try require(start.isFinite && end.isFinite && step.isFinite,
                         "arange: start, end and step must be finite, got \(start), \(end), \(step)")
+            // As torch.arange: a step pointing away from `end` is an error, not an empty range.
+            try require(step > 0 ? end >= start : end <= start,
+                        "arange: \(start) to \(end) cannot be reached in steps of \(step) (the step's sign points away from the end)")
             let steps = ((end - start) / step).rounded(.up)
-            try require(steps.isFinite && steps < Double(Tensor.maximumElementCount),
+            try require(steps.isFinite && steps >= 0 && steps < Double(Tensor.maximumElementCount),
                         "arange: \(start) to \(end) in steps of \(step) has too many elements", .shapeMismatch)
             let n = Swift.max(0, Int(steps))
             let t = try Tensor(checkedShape: [n], dtype: dtype, op: "arange")

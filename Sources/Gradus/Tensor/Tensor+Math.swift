@@ -320,9 +320,9 @@ extension Tensor {
     /// Elements clamped to integer bounds, only an upper one given.
     public func clamp<S: BinaryInteger>(max hi: S) -> Tensor { clamp(min: nil as S?, max: hi) }
 
-    /// Elements clamped to [`min`, `max`]; either bound may be omitted. The gradient passes strictly
-    /// inside the given bounds (`min < x < max`): at exactly a bound, beyond it and at NaN it is 0, as in
-    /// PyTorch 2.x.
+    /// Elements clamped to [`min`, `max`]; either bound may be omitted, not both. The gradient passes
+    /// strictly inside the given bounds (`min < x < max`): at exactly a bound, beyond it and at NaN it is
+    /// 0, as in PyTorch 2.x. A NaN bound gives NaN everywhere, as in PyTorch.
     ///
     /// ```swift
     /// let p = probabilities.clamp(min: 1e-7, max: 1 - 1e-7)
@@ -330,6 +330,9 @@ extension Tensor {
     public func clamp(min lo: Double? = nil, max hi: Double? = nil) -> Tensor {
         if dtype == .int64 { return to(.float32).clamp(min: lo, max: hi) }   // as PyTorch: float bounds give float32
         return checked {
+            try require(lo != nil || hi != nil, "clamp: give min, max or both")
+            // A NaN bound makes every element NaN (PyTorch's); Swift's max(x, .nan) would give x.
+            if lo?.isNaN == true || hi?.isNaN == true { return self * 0 + Double.nan }
             let l = lo ?? -.infinity, h = hi ?? .infinity
             let lf = Float(l), hf = Float(h)
             let out = try map("clamp", { Swift.min(Swift.max($0, lf), hf) }, { Swift.min(Swift.max($0, l), h) })

@@ -14,7 +14,10 @@ extension Tensor {
     /// let averaged = shadow.lerp(weights, weight: Tensor(scalar: 0.01))
     /// ```
     public func lerp(_ end: Tensor, weight: Tensor) -> Tensor {
-        self + weight * (end - self)
+        // PyTorch's two forms: from `self` for |weight| < 0.5, from `end` otherwise, so that weight 1
+        // gives `end` exactly (self + 1·(end − self) loses it when the two are far apart).
+        let difference = end - self
+        return Tensor.where(weight.abs() .< 0.5, self + weight * difference, end - difference * (1 - weight))
     }
 
     /// Linear interpolation with a number as the weight.
@@ -23,7 +26,7 @@ extension Tensor {
     /// Tensor([0.0, 10.0]).lerp(Tensor([10.0, 20.0]), weight: 0.5)   // [5, 15]
     /// ```
     public func lerp(_ end: Tensor, weight: Double) -> Tensor {
-        self + (end - self) * weight
+        Swift.abs(weight) < 0.5 ? self + (end - self) * weight : end - (end - self) * (1 - weight)
     }
 
     /// self + value · t1 · t2 (PyTorch's `torch.addcmul`), broadcast.

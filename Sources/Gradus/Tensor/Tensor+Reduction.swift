@@ -159,14 +159,20 @@ extension Tensor {
     public func argmax(axis: Int? = nil, keepDims: Bool = false) -> Tensor {
         // Over every element: one scan into a scalar (indices record no gradient), without the
         // intermediate tensors of max(axis:), which cost more than the scan on a one-sample prediction.
-        guard let axis else { return checked { Tensor(shape: [], integers: [try flatExtremumIndex(largest: true)]) } }
+        guard let axis else { return checked { try flatIndexResult(flatExtremumIndex(largest: true), keepDims: keepDims) } }
         return GradMode.noGrad { max(axis: axis, keepDims: keepDims).indices }
     }
 
     /// The index of the smallest element along `axis`, or in the flattened tensor when nil (int64).
     public func argmin(axis: Int? = nil, keepDims: Bool = false) -> Tensor {
-        guard let axis else { return checked { Tensor(shape: [], integers: [try flatExtremumIndex(largest: false)]) } }
+        guard let axis else { return checked { try flatIndexResult(flatExtremumIndex(largest: false), keepDims: keepDims) } }
         return GradMode.noGrad { min(axis: axis, keepDims: keepDims).indices }
+    }
+
+    /// A flat index as `argmax`/`argmin` over all elements return it: a scalar, or with `keepDims` a
+    /// tensor of this rank with every dimension 1 (PyTorch's `keepdim=True` without `dim`).
+    private func flatIndexResult(_ index: Int, keepDims: Bool) -> Tensor {
+        Tensor(shape: keepDims ? [Int](repeating: 1, count: rank) : [], integers: [index])
     }
 
     /// The variance over `axes` (all when nil): the mean squared deviation, divided by n − 1 when

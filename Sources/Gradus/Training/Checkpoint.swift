@@ -128,8 +128,9 @@ public struct Checkpoint: @unchecked Sendable {
             return v
         }
         let rngText = meta["gradus.rng"] ?? ""
-        let rng = rngText.split(separator: ",").compactMap { UInt64($0) }
-        guard rng.count == 4, rng.contains(where: { $0 != 0 }) else {
+        let fields = rngText.split(separator: ",", omittingEmptySubsequences: false)
+        let rng = fields.compactMap { UInt64($0) }
+        guard fields.count == 4, rng.count == 4, rng.contains(where: { $0 != 0 }) else {
             throw DataError(.badHeader, file: file, "metadata gradus.rng must hold 4 integers, not all zero (xoshiro's state), got '\(rngText)'")
         }
         var model: [String: Tensor] = [:], extra: [String: Tensor] = [:]

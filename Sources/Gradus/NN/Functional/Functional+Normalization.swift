@@ -18,8 +18,8 @@ extension Functional {
     ///
     /// - Parameters:
     ///   - input: `[N, C]`, `[N, C, L]` or `[N, C, H, W]`.
-    ///   - runningMean: `[C]`, or nil to keep no statistics.
-    ///   - runningVar: `[C]`, or nil.
+    ///   - runningMean: `[C]`, or nil to keep no statistics (then `training` must be true, as in PyTorch).
+    ///   - runningVar: `[C]`, or nil; given exactly when `runningMean` is.
     ///   - weight: the per-channel scale γ `[C]`, or nil.
     ///   - bias: the per-channel shift β `[C]`, or nil.
     ///   - training: use batch statistics (and update the running ones).
@@ -42,6 +42,11 @@ extension Functional {
             for (name, t) in [("runningMean", runningMean), ("runningVar", runningVar), ("weight", weight), ("bias", bias)] {
                 if let t { try require(t.shape == [c], "\(op): \(name) shape \(t.shape) must be [\(c)] for input \(input.shape)", .shapeMismatch) }
             }
+            // As F.batch_norm: running statistics come in pairs, and evaluation needs them.
+            try require((runningMean == nil) == (runningVar == nil),
+                        "\(op): runningMean and runningVar must both be given or both be nil")
+            try require(training || runningMean != nil,
+                        "\(op): evaluation (training: false) needs runningMean and runningVar; pass training: true to normalize with the batch's statistics")
             var statShape = [Int](repeating: 1, count: input.rank)
             statShape[1] = c
             let axes = [0] + Array(2..<input.rank)

@@ -127,12 +127,14 @@ extension Functional {
 
     /// The output size of a sliding window along one dimension; 0 when the window does not fit.
     /// In ceil mode (pooling) a last, partial window counts too, unless it would start in the right
-    /// padding (PyTorch's rule).
+    /// padding (PyTorch's rule) — so a window longer than the padded input still gives one output when
+    /// it starts inside the input (PyTorch's `pooling_output_shape`).
     static func windowOutput(_ size: Int, kernel: Int, stride: Int, padding: Int, dilation: Int,
                              ceilMode: Bool = false) -> Int {
         let span = size + 2 * padding - dilation * (kernel - 1) - 1
-        if span < 0 { return 0 }
-        guard ceilMode else { return span / stride + 1 }
+        guard ceilMode else { return span < 0 ? 0 : span / stride + 1 }
+        // PyTorch rounds (span + stride - 1) / stride toward -∞: a negative numerator leaves no window.
+        if span + stride - 1 < 0 { return 0 }
         var count = (span + stride - 1) / stride + 1
         if (count - 1) * stride >= size + padding { count -= 1 }
         return count

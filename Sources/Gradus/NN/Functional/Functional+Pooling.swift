@@ -123,6 +123,7 @@ extension Functional {
         checked {
             let op = "adaptiveAvgPool2d"
             try require(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)", .shapeMismatch)
+            try input.requireFloat(op)   // as PyTorch ("not implemented for 'Long'"): integer averages would truncate
             let (oh, ow) = try checkedPair(outputSize, "output size", op, min: 1)
             let (h, w) = (input.shape[2], input.shape[3])
             try require(h > 0 && w > 0, "\(op): input \(input.shape) has an empty spatial dimension", .shapeMismatch)
