@@ -60,8 +60,26 @@ extension Module {
     /// ```
     public func stateDict() -> [String: Tensor] {
         var result: [String: Tensor] = [:]
-        for (name, p) in namedParameters() { result[name] = p.detach() }
-        for (name, b) in namedBufferEntries() where b.persistent { result[name] = b.tensor!.detach() }
+        for (key, t) in stateEntries() { result[key] = t.detach() }
+        return result
+    }
+
+    /// Every parameter and persistent buffer under every path that reaches it, as PyTorch's
+    /// `state_dict()` lists them: a tied tensor or a module used twice appears under each name
+    /// (``namedParameters()`` lists each tensor once).
+    func stateEntries() -> [(key: String, tensor: Tensor)] {
+        var result: [(key: String, tensor: Tensor)] = []
+        var ancestors = Set<ObjectIdentifier>()   // a module reached again below itself is not walked twice
+        func visit(_ m: Module, _ prefix: String) {
+            guard ancestors.insert(ObjectIdentifier(m)).inserted else { return }
+            defer { ancestors.remove(ObjectIdentifier(m)) }
+            func key(_ name: String) -> String { prefix.isEmpty ? name : "\(prefix).\(name)" }
+            let members = m.members()
+            for (name, t) in members.parameters { result.append((key(name), t)) }
+            for (name, b) in members.buffers where b.persistent { result.append((key(name), b.tensor!)) }
+            for (name, child) in members.children { visit(child, key(name)) }
+        }
+        visit(self, "")
         return result
     }
 
@@ -70,22 +88,31 @@ extension Module {
     /// are converted to each tensor's dtype.
     ///
     /// Every entry is checked before anything is copied: when `strict` (the default) missing and
-    /// unexpected keys are errors; mis-shaped entries always are.
+    /// unexpected keys are errors; mis-shaped entries always are. A tensor listed under several keys (a
+    /// tied weight) counts as present when any of them is given, and a batch norm's
+    /// `num_batches_tracked` may be absent (older and converted PyTorch checkpoints lack it; PyTorch
+    /// accepts them too), which leaves its count as it is.
     ///
     /// - Parameters:
     ///   - state: tensors by key, as made by ``stateDict()`` here or by PyTorch's `state_dict()`.
     ///   - strict: whether the keys must match exactly.
+    /// - Returns: the keys of the module that were not given and the keys given that the module does not
+    ///   have (both empty after a strict load), as PyTorch's `load_state_dict` returns them.
     /// - Throws: ``StateDictError`` listing every problem found.
     ///
     /// ```swift
     /// try model.loadStateDict(checkpoint)
-    /// try model.loadStateDict(pretrained, strict: false)   // ignore the classifier head
+    /// let skipped = try model.loadStateDict(pretrained, strict: false)   // e.g. another classifier head
+    /// print(skipped.missingKeys, skipped.unexpectedKeys)
     /// ```
-    public func loadStateDict(_ state: [String: Tensor], strict: Bool = true) throws {
-        var targets: [(String, Tensor)] = namedParameters().map { ($0.name, $0.tensor) }
-        targets += namedBufferEntries().filter { $0.1.persistent }.map { ($0.0, $0.1.tensor!) }
+    @discardableResult
+    public func loadStateDict(_ state: [String: Tensor], strict: Bool = true) throws -> (missingKeys: [String], unexpectedKeys: [String]) {
+        let targets = stateEntries().map { ($0.key, $0.tensor) }
         let known = Set(targets.map(\.0))
-        let missing = targets.map(\.0).filter { state[$0] == nil }
+        let given = Set(targets.filter { state[$0.0] != nil }.map { ObjectIdentifier($0.1) })
+        let missing = targets.filter { key, t in
+            state[key] == nil && !given.contains(ObjectIdentifier(t)) && !key.hasSuffix("num_batches_tracked")
+        }.map(\.0).sorted()
         let unexpected = state.keys.filter { !known.contains($0) }.sorted()
         var mismatches: [StateDictError.Mismatch] = []
         for (key, t) in targets {
@@ -103,6 +130,7 @@ extension Module {
                 try t.copyValues(from: v)
             }
         }
+        return (missing, unexpected)
     }
 }
 

@@ -14,6 +14,12 @@ protocol AnyParameter {
 /// (`Tensor?`, PyTorch's `bias=None`) can be set to nil or from nil to a tensor, which then becomes the
 /// parameter (requiring gradients).
 ///
+/// Assigning **another parameter** (a leaf tensor that requires gradients, such as another layer's
+/// weight) ties the two instead, as in PyTorch: `head.weight = embedding.weight` makes both names hold
+/// one tensor, trained once with the gradients of both uses, and listed under both keys by
+/// ``Module/stateDict()``. Tie before building the optimizer (it holds the tensors it was given). To
+/// copy another parameter's values without tying, assign `other.detach()`.
+///
 /// Every stored tensor of a module must be marked: `@Parameter` for what is trained, ``Buffer`` for
 /// state that is saved but not trained. Keep intermediate values in local variables.
 ///
@@ -50,6 +56,18 @@ public struct Parameter<Value: BufferValue>: AnyParameter {
                 return
             }
             if existing === incoming { return }
+            // Another parameter (a leaf that requires gradients): the two are tied, one tensor under
+            // both names, as PyTorch's `head.weight = embedding.weight` does.
+            if incoming.isLeaf && incoming.requiresGrad {
+                checked(or: ()) {
+                    try require(incoming.shape == existing.shape && incoming.dtype == existing.dtype,
+                                "Parameter: tying to a parameter of shape \(incoming.shape) (\(incoming.dtype)) needs this parameter's shape \(existing.shape) and dtype \(existing.dtype)",
+                                .shapeMismatch)
+                    value = newValue
+                    Module.structureChanged()
+                }
+                return
+            }
             checked(or: ()) {
                 try require(incoming.shape == existing.shape,
                             "Parameter: a tensor of shape \(incoming.shape) cannot be assigned to a parameter of shape \(existing.shape); a parameter keeps its identity (optimizers hold it), so only its values can change",

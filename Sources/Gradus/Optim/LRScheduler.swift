@@ -20,7 +20,7 @@ public class LRScheduler: @unchecked Sendable {
     /// The optimizer whose learning rates this schedule sets.
     public let optimizer: Optimizer
     /// Each group's learning rate at epoch 0.
-    public let baseLearningRates: [Double]
+    public private(set) var baseLearningRates: [Double]
     /// The number of ``step()`` calls so far (the current epoch).
     public private(set) var lastEpoch: Int = 0
 
@@ -75,6 +75,63 @@ public class LRScheduler: @unchecked Sendable {
 
     /// The last epoch this schedule may be stepped to (nil: no end).
     var finalEpoch: Int? { nil }
+
+    // MARK: Checkpoints
+
+    /// The schedule's position, for a checkpoint of a hand-written training loop (PyTorch's
+    /// `scheduler.state_dict()`): `lastEpoch` and each group's base rate (`baseLR.0`, `baseLR.1`, …).
+    /// The schedule's settings (step size, γ, …) are not included: they come from building the same
+    /// schedule again.
+    ///
+    /// ```swift
+    /// let saved = schedule.stateDict()
+    /// // … later, after building the model, optimizer and schedule as before:
+    /// try optimizer.loadStateDict(savedOptimizer)
+    /// try schedule.loadStateDict(saved)   // continues at the saved epoch
+    /// ```
+    public func stateDict() -> [String: Double] {
+        var state = ["lastEpoch": Double(lastEpoch)]
+        for (g, rate) in baseLearningRates.enumerated() { state["baseLR.\(g)"] = rate }
+        return state
+    }
+
+    /// Restores a position saved by ``stateDict()``: the epoch and base rates, and the optimizer's
+    /// rates (and cycled options) at that epoch. Nothing changes when the state does not fit.
+    ///
+    /// - Parameter state: the saved values.
+    /// - Throws: ``GradusError`` naming the key that is missing, unknown or out of range (an epoch
+    ///   that is negative, fractional, or past the end of a schedule with one; a rate that is negative or
+    ///   not finite; another number of groups).
+    ///
+    /// ```swift
+    /// try schedule.loadStateDict(saved)
+    /// ```
+    public func loadStateDict(_ state: [String: Double]) throws {
+        let op = "\(type(of: self)).loadStateDict"
+        let groups = optimizer.parameterGroups.count
+        let known = Set(["lastEpoch"] + (0..<groups).map { "baseLR.\($0)" })
+        if let key = state.keys.sorted().first(where: { !known.contains($0) }) {
+            throw GradusError(.invalidArgument, "\(op): unexpected key \(key) (the optimizer has \(groups) parameter group(s))")
+        }
+        guard let epochValue = state["lastEpoch"] else { throw GradusError(.invalidArgument, "\(op): missing key lastEpoch") }
+        guard epochValue >= 0, epochValue <= Double(Int32.max), epochValue == epochValue.rounded() else {
+            throw GradusError(.invalidArgument, "\(op): lastEpoch \(epochValue) is not a whole number in 0...\(Int32.max)")
+        }
+        let epoch = Int(epochValue)
+        if let last = finalEpoch, epoch > last {
+            throw GradusError(.invalidArgument, "\(op): lastEpoch \(epoch) is past this schedule's end (\(last))")
+        }
+        var rates: [Double] = []
+        for g in 0..<groups {
+            guard let rate = state["baseLR.\(g)"] else { throw GradusError(.invalidArgument, "\(op): missing key baseLR.\(g)") }
+            guard rate.isFinite, rate >= 0 else { throw GradusError(.invalidArgument, "\(op): baseLR.\(g) is \(rate), not a finite rate ≥ 0") }
+            rates.append(rate)
+        }
+        baseLearningRates = rates
+        lastEpoch = epoch
+        optimizer.learningRates = learningRates(atEpoch: epoch)
+        applyOptions(atEpoch: epoch)
+    }
 
     /// The learning rates that the schedule gives at `epoch`, one per group.
     ///

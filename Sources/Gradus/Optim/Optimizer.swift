@@ -198,6 +198,9 @@ public class Optimizer: @unchecked Sendable {
         for (g, group) in parameterGroups.enumerated() {
             out.scalars["group.\(g).parameterCount"] = Double(group.parameters.count)
             for (k, v) in group.options { out.scalars["group.\(g).\(k)"] = v }
+            // PyTorch's `initial_lr`: a schedule built after loading starts from it, not from the
+            // decayed rate.
+            if let initial = initialLearningRates, g < initial.count { out.scalars["group.\(g).initialLR"] = initial[g] }
             for s in states[g] {
                 if s.step > 0 { out.scalars["state.\(index).step"] = Double(s.step) }
                 for (slot, b) in s.buffers.enumerated() {
@@ -256,16 +259,21 @@ public class Optimizer: @unchecked Sendable {
             newOptions.append(options)
             flat += group.parameters
         }
-        // Every scalar must be a known option, a group size or a step count.
+        // Every scalar must be a known option, a group size, a group's initial rate or a step count.
         var steps = [Int](repeating: 0, count: flat.count)
+        var initialRates = [Double?](repeating: nil, count: parameterGroups.count)
         for (key, value) in state.scalars {
             let parts = key.split(separator: ".", maxSplits: 2).map(String.init)
             // Indices in their one spelling ("1", not "+1" or "01"), so that no two keys name one entry.
             guard parts.count == 3, let i = Int(parts[1]), String(i) == parts[1] else { throw OptimizerStateError.unexpectedKey(key) }
             switch parts[0] {
             case "group":
-                guard i >= 0, i < parameterGroups.count, parts[2] == "parameterCount" || defaults[parts[2]] != nil else {
+                guard i >= 0, i < parameterGroups.count, parts[2] == "parameterCount" || parts[2] == "initialLR" || defaults[parts[2]] != nil else {
                     throw OptimizerStateError.unexpectedKey(key)
+                }
+                if parts[2] == "initialLR" {
+                    guard value.isFinite, value >= 0 else { throw OptimizerStateError.invalidValue(key: key, value: value) }
+                    initialRates[i] = value
                 }
             case "state":
                 guard i >= 0, i < flat.count, parts[2] == "step" else { throw OptimizerStateError.unexpectedKey(key) }
@@ -308,6 +316,12 @@ public class Optimizer: @unchecked Sendable {
                 }
             }
         }
+        // Initial rates come for every group or for none (a state saved before any schedule).
+        let givenInitial = initialRates.compactMap { $0 }
+        if !givenInitial.isEmpty && givenInitial.count != initialRates.count {
+            throw OptimizerStateError.missingKey("group.\(initialRates.firstIndex { $0 == nil }!).initialLR")
+        }
+        if !givenInitial.isEmpty { initialLearningRates = givenInitial }
         var index = 0
         for g in parameterGroups.indices {
             parameterGroups[g].options = newOptions[g]

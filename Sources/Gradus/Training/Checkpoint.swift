@@ -144,7 +144,11 @@ public struct Checkpoint: @unchecked Sendable {
         var user: [String: String] = [:]
         for (k, v) in meta {
             if k.hasPrefix("gradus.optimizer.") {
-                guard let d = Double(v), d.isFinite, abs(d) <= 1e15 else {
+                // Counts, options and rates within 1e15; a group's initial rate only finite: it is the rate
+                // the run was configured with, saved as given, and a run that diverged on an absurd rate
+                // (and was decayed by its schedule) must still load.
+                let isInitialRate = k.hasSuffix(".initialLR")
+                guard let d = Double(v), d.isFinite, isInitialRate || abs(d) <= 1e15 else {
                     throw DataError(.badHeader, file: file, "metadata \(k) is not a finite number of reasonable size: '\(v)'")
                 }
                 optimizer.scalars[String(k.dropFirst(17))] = d

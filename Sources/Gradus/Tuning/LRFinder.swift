@@ -107,7 +107,7 @@ public struct LRFinder: Sendable {
         let savedRandom = Random.state
         let savedRates = optimizer.learningRates
         defer {
-            try? model.loadStateDict(savedModel)
+            _ = try? model.loadStateDict(savedModel)
             try? optimizer.loadStateDict(savedOptimizer)
             optimizer.learningRates = savedRates
             Random.state = savedRandom
