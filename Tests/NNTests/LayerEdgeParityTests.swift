@@ -83,6 +83,43 @@ struct LayerEdgeParityTests {
         #expect(y == batch.scalars(as: Float.self))
     }
 
+    @Test("unbatched samples ([C, H, W], [C, L]) through convolutions, pooling and instance norm equal the batch of one")
+    func unbatchedInputs() {
+        // PyTorch: Conv2d(3,4,3)([3,5,5]) → [4,3,3]; MaxPool1d(2)([3,4]) → [3,2]; InstanceNorm1d(3)([3,5]) → [3,5].
+        var rng = SeededGenerator(seed: 40)
+        let image = Tensor.normal([3, 6, 7], generator: &rng), signal = Tensor.normal([3, 9], generator: &rng)
+        let twoD: [(String, any Layer)] = [
+            ("Conv2d", Conv2d(3, 4, kernelSize: 3, padding: 1, generator: &rng)),
+            ("Conv2d reflect", Conv2d(3, 2, kernelSize: 3, padding: 1, paddingMode: .reflect, generator: &rng)),
+            ("ConvTranspose2d", ConvTranspose2d(3, 2, kernelSize: 2, stride: 2, generator: &rng)),
+            ("MaxPool2d", MaxPool2d(2)), ("AvgPool2d", AvgPool2d(2, ceilMode: true)),
+            ("AdaptiveAvgPool2d", AdaptiveAvgPool2d(Size2(2, 3))), ("AdaptiveMaxPool2d", AdaptiveMaxPool2d(1)),
+            ("InstanceNorm2d", InstanceNorm2d(3, affine: true)),
+        ]
+        let oneD: [(String, any Layer)] = [
+            ("Conv1d", Conv1d(3, 5, kernelSize: 3, generator: &rng)),
+            ("Conv1d circular", Conv1d(3, 2, kernelSize: 3, padding: 1, paddingMode: .circular, generator: &rng)),
+            ("MaxPool1d", MaxPool1d(2)), ("AvgPool1d", AvgPool1d(3, stride: 2)),
+            ("AdaptiveAvgPool1d", AdaptiveAvgPool1d(4)), ("AdaptiveMaxPool1d", AdaptiveMaxPool1d(2)),
+            ("InstanceNorm1d", InstanceNorm1d(3)),
+        ]
+        for (layers, sample) in [(twoD, image), (oneD, signal)] {
+            for (name, layer) in layers {
+                let single = layer(sample)
+                let batched = layer(sample.unsqueeze(0))
+                #expect(single.shape == Array(batched.shape.dropFirst()), "\(name): \(single.shape) vs \(batched.shape)")
+                #expect(single.scalars(as: Float.self) == batched.scalars(as: Float.self), "\(name)")
+            }
+        }
+        // Gradients reach the unbatched input, and the functional forms take it too.
+        let x = image.detach().requiringGrad()
+        Functional.maxPool2d(Functional.conv2d(x, weight: Tensor.ones([2, 3, 3, 3])), kernelSize: (2, 2)).sum().backward()
+        #expect(x.grad?.shape == [3, 6, 7])
+        #expect(Functional.conv1d(signal, weight: Tensor.ones([2, 3, 3]), padding: .same).shape == [2, 9])
+        // Other ranks are still refused with the layer's message.
+        #expect(failure { Functional.conv2d(Tensor.ones([6, 7]), weight: Tensor.ones([2, 3, 3, 3])) }?.kind == .shapeMismatch)
+    }
+
     @Test("adaptive average pooling refuses integer input instead of truncating every average to 0")
     func adaptiveAveragePoolIntegers() {
         // PyTorch: "adaptive_avg_pool2d" not implemented for 'Long'.

@@ -106,6 +106,7 @@ public final class Conv1d: Module, Layer {
 
     /// Applies the convolution to `[N, inChannels, L]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
+        if let y = Functional.unbatched(input, batchedRank: 3, { self($0) }) { return y }   // [C, L]
         // Padding other than zeros is applied first (PyTorch's F.pad with the mode), then the
         // convolution runs unpadded.
         guard paddingMode != .constant, input.rank == 3 else {

@@ -121,6 +121,7 @@ public final class Conv2d: Module, Layer {
 
     /// Applies the convolution to `[N, inChannels, H, W]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
+        if let y = Functional.unbatched(input, batchedRank: 4, { self($0) }) { return y }   // [C, H, W]
         // Padding other than zeros is applied first (PyTorch's F.pad with the mode), then the
         // convolution runs unpadded.
         let (x, zeros) = paddingMode == .constant ? (input, padding) : (paddedInput(input), ConvPadding.valid)

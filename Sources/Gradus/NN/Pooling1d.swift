@@ -10,7 +10,10 @@ extension Functional {
     /// ```
     public static func maxPool1d(_ input: Tensor, kernelSize: Int, stride: Int? = nil, padding: Int = 0,
                                  dilation: Int = 1, ceilMode: Bool = false) -> Tensor {
-        checked {
+        if let y = unbatched(input, batchedRank: 3, {
+            maxPool1d($0, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
+        }) { return y }
+        return checked {
             try require(input.rank == 3, "maxPool1d: input must be [N, C, L], got \(input.shape)", .shapeMismatch)
             return maxPool2d(input.unsqueeze(2), kernelSize: (1, kernelSize), stride: (1, stride ?? kernelSize),
                              padding: (0, padding), dilation: (1, dilation), ceilMode: ceilMode).squeeze(2)
@@ -24,7 +27,10 @@ extension Functional {
     /// ```
     public static func avgPool1d(_ input: Tensor, kernelSize: Int, stride: Int? = nil, padding: Int = 0,
                                  countIncludePad: Bool = true, ceilMode: Bool = false) -> Tensor {
-        checked {
+        if let y = unbatched(input, batchedRank: 3, {
+            avgPool1d($0, kernelSize: kernelSize, stride: stride, padding: padding, countIncludePad: countIncludePad, ceilMode: ceilMode)
+        }) { return y }
+        return checked {
             try require(input.rank == 3, "avgPool1d: input must be [N, C, L], got \(input.shape)", .shapeMismatch)
             return avgPool2d(input.unsqueeze(2), kernelSize: (1, kernelSize), stride: (1, stride ?? kernelSize),
                              padding: (0, padding), countIncludePad: countIncludePad, ceilMode: ceilMode).squeeze(2)
@@ -38,7 +44,8 @@ extension Functional {
     /// let pooled = Functional.adaptiveAvgPool1d(x, outputSize: 1).squeeze(2)   // [N, C]
     /// ```
     public static func adaptiveAvgPool1d(_ input: Tensor, outputSize: Int) -> Tensor {
-        checked {
+        if let y = unbatched(input, batchedRank: 3, { adaptiveAvgPool1d($0, outputSize: outputSize) }) { return y }
+        return checked {
             try require(input.rank == 3, "adaptiveAvgPool1d: input must be [N, C, L], got \(input.shape)", .shapeMismatch)
             return adaptiveAvgPool2d(input.unsqueeze(2), outputSize: (1, outputSize)).squeeze(2)
         }
@@ -51,7 +58,8 @@ extension Functional {
     /// let strongest = Functional.adaptiveMaxPool1d(x, outputSize: 1).squeeze(2)   // [N, C]
     /// ```
     public static func adaptiveMaxPool1d(_ input: Tensor, outputSize: Int) -> Tensor {
-        checked {
+        if let y = unbatched(input, batchedRank: 3, { adaptiveMaxPool1d($0, outputSize: outputSize) }) { return y }
+        return checked {
             try require(input.rank == 3, "adaptiveMaxPool1d: input must be [N, C, L], got \(input.shape)", .shapeMismatch)
             return adaptiveMaxPool2d(input.unsqueeze(2), outputSize: (1, outputSize)).squeeze(2)
         }
@@ -65,7 +73,8 @@ extension Functional {
     /// let features = Functional.adaptiveMaxPool2d(x, outputSize: (1, 1)).flatten(startAxis: 1)
     /// ```
     public static func adaptiveMaxPool2d(_ input: Tensor, outputSize: (Int, Int)) -> Tensor {
-        checked {
+        if let y = unbatched(input, batchedRank: 4, { adaptiveMaxPool2d($0, outputSize: outputSize) }) { return y }
+        return checked {
             let op = "adaptiveMaxPool2d"
             try require(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)", .shapeMismatch)
             let (oh, ow) = try checkedPair(outputSize, "output size", op, min: 1)

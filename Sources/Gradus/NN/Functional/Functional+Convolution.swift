@@ -7,7 +7,7 @@ extension Functional {
     /// 2-D cross-correlation over a batch, like PyTorch's `F.conv2d`.
     ///
     /// - Parameters:
-    ///   - input: `[N, C, H, W]`.
+    ///   - input: `[N, C, H, W]`, or one unbatched sample `[C, H, W]` (as in PyTorch).
     ///   - weight: `[O, C / groups, kH, kW]`.
     ///   - bias: `[O]` or nil.
     ///   - stride: the step between windows (rows, columns).
@@ -21,7 +21,10 @@ extension Functional {
     /// ```
     public static func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                               padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
-        checked {
+        if let y = unbatched(input, batchedRank: 4, {
+            conv2d($0, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        }) { return y }
+        return checked {
             let op = "conv2d"
             try require(input.rank == 4 && weight.rank == 4,
                          "\(op): input must be [N, C, H, W] and weight [O, C/groups, kH, kW], got \(input.shape) and \(weight.shape)", .shapeMismatch)
@@ -65,7 +68,7 @@ extension Functional {
     /// right).
     ///
     /// - Parameters:
-    ///   - input: `[N, C, H, W]`.
+    ///   - input: `[N, C, H, W]`, or one unbatched sample `[C, H, W]` (as in PyTorch).
     ///   - weight: `[O, C / groups, kH, kW]`.
     ///   - bias: `[O]` or nil.
     ///   - stride: the step between windows; must be 1 with `.same`.
@@ -79,7 +82,10 @@ extension Functional {
     /// ```
     public static func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                               padding: ConvPadding, dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
-        checked {
+        if let y = unbatched(input, batchedRank: 4, {
+            conv2d($0, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        }) { return y }
+        return checked {
             try padding.check("conv2d", stride: stride)
             try require(weight.rank == 4, "conv2d: weight must be [O, C/groups, kH, kW], got \(weight.shape)", .shapeMismatch)
             let rows = padding.amounts(dimension: 0, kernel: weight.shape[2], dilation: dilation.0)
@@ -96,7 +102,7 @@ extension Functional {
     /// height 1).
     ///
     /// - Parameters:
-    ///   - input: `[N, C, L]`.
+    ///   - input: `[N, C, L]`, or one unbatched sample `[C, L]` (as in PyTorch).
     ///   - weight: `[O, C / groups, k]`.
     ///   - bias: `[O]` or nil.
     ///   - stride: the step between windows.
@@ -110,7 +116,10 @@ extension Functional {
     /// ```
     public static func conv1d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1,
                               padding: Int = 0, dilation: Int = 1, groups: Int = 1) -> Tensor {
-        checked {
+        if let y = unbatched(input, batchedRank: 3, {
+            conv1d($0, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        }) { return y }
+        return checked {
             try require(input.rank == 3 && weight.rank == 3,
                          "conv1d: input must be [N, C, L] and weight [O, C/groups, k], got \(input.shape) and \(weight.shape)", .shapeMismatch)
             let x = input.unsqueeze(2), wt = weight.unsqueeze(2)
@@ -124,7 +133,7 @@ extension Functional {
     /// (stride 1 only; an odd extent pads one more zero at the end).
     ///
     /// - Parameters:
-    ///   - input: `[N, C, L]`.
+    ///   - input: `[N, C, L]`, or one unbatched sample `[C, L]` (as in PyTorch).
     ///   - weight: `[O, C / groups, k]`.
     ///   - bias: `[O]` or nil.
     ///   - stride: the step between windows; must be 1 with `.same`.
@@ -138,7 +147,10 @@ extension Functional {
     /// ```
     public static func conv1d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1,
                               padding: ConvPadding, dilation: Int = 1, groups: Int = 1) -> Tensor {
-        checked {
+        if let y = unbatched(input, batchedRank: 3, {
+            conv1d($0, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        }) { return y }
+        return checked {
             try padding.check("conv1d", stride: (1, stride), oneDimensional: true)
             let alongLength: ConvPadding
             switch padding {
@@ -157,7 +169,7 @@ extension Functional {
     /// with respect to its input, sometimes called deconvolution), like PyTorch's `F.conv_transpose2d`.
     ///
     /// - Parameters:
-    ///   - input: `[N, C, H, W]`.
+    ///   - input: `[N, C, H, W]`, or one unbatched sample `[C, H, W]` (as in PyTorch).
     ///   - weight: `[C, O / groups, kH, kW]`.
     ///   - bias: `[O]` or nil.
     ///   - stride: the step between input positions in the output (the forward convolution's stride).
@@ -173,7 +185,11 @@ extension Functional {
     public static func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                                        padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0),
                                        dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
-        checked {
+        if let y = unbatched(input, batchedRank: 4, {
+            convTranspose2d($0, weight: weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding,
+                            dilation: dilation, groups: groups)
+        }) { return y }
+        return checked {
             let op = "convTranspose2d"
             try require(input.rank == 4 && weight.rank == 4,
                          "\(op): input must be [N, C, H, W] and weight [C, O/groups, kH, kW], got \(input.shape) and \(weight.shape)", .shapeMismatch)

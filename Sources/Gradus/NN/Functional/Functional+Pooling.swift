@@ -11,7 +11,7 @@ extension Functional {
     /// window that lies wholly in the padding (possible with dilation) gives −∞ and no gradient.
     ///
     /// - Parameters:
-    ///   - input: `[N, C, H, W]`.
+    ///   - input: `[N, C, H, W]`, or one unbatched sample `[C, H, W]` (as in PyTorch).
     ///   - kernelSize: the window (rows, columns).
     ///   - stride: the step between windows; `nil` means the kernel size.
     ///   - padding: implicit −∞ padding on each side, at most half the kernel.
@@ -27,7 +27,10 @@ extension Functional {
     public static func maxPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil,
                                  padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1),
                                  ceilMode: Bool = false) -> Tensor {
-        checked {
+        if let y = unbatched(input, batchedRank: 4, {
+            maxPool2d($0, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
+        }) { return y }
+        return checked {
             let op = "maxPool2d"
             try require(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)", .shapeMismatch)
             try input.requireFloat(op)
@@ -51,7 +54,7 @@ extension Functional {
     /// 2-D average pooling, like PyTorch's `F.avg_pool2d`.
     ///
     /// - Parameters:
-    ///   - input: `[N, C, H, W]`.
+    ///   - input: `[N, C, H, W]`, or one unbatched sample `[C, H, W]` (as in PyTorch).
     ///   - kernelSize: the window (rows, columns).
     ///   - stride: the step between windows; `nil` means the kernel size.
     ///   - padding: zero padding on each side, at most half the kernel.
@@ -66,7 +69,10 @@ extension Functional {
     public static func avgPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil,
                                  padding: (Int, Int) = (0, 0), countIncludePad: Bool = true,
                                  ceilMode: Bool = false) -> Tensor {
-        checked {
+        if let y = unbatched(input, batchedRank: 4, {
+            avgPool2d($0, kernelSize: kernelSize, stride: stride, padding: padding, countIncludePad: countIncludePad, ceilMode: ceilMode)
+        }) { return y }
+        return checked {
             let op = "avgPool2d"
             try require(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)", .shapeMismatch)
             let k = try checkedPair(kernelSize, "kernel size", op, min: 1)
@@ -112,7 +118,7 @@ extension Functional {
     /// pooling.
     ///
     /// - Parameters:
-    ///   - input: `[N, C, H, W]`.
+    ///   - input: `[N, C, H, W]`, or one unbatched sample `[C, H, W]` (as in PyTorch).
     ///   - outputSize: `(oh, ow)`.
     /// - Returns: `[N, C, oh, ow]`.
     ///
@@ -120,7 +126,8 @@ extension Functional {
     /// let features = Functional.adaptiveAvgPool2d(x, outputSize: (1, 1)).flatten(startAxis: 1)
     /// ```
     public static func adaptiveAvgPool2d(_ input: Tensor, outputSize: (Int, Int)) -> Tensor {
-        checked {
+        if let y = unbatched(input, batchedRank: 4, { adaptiveAvgPool2d($0, outputSize: outputSize) }) { return y }
+        return checked {
             let op = "adaptiveAvgPool2d"
             try require(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)", .shapeMismatch)
             try input.requireFloat(op)   // as PyTorch ("not implemented for 'Long'"): integer averages would truncate
