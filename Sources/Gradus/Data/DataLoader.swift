@@ -6,7 +6,11 @@ import Synchronization
 ///
 /// Each pass visits every sample exactly once (the last, smaller batch is dropped when `dropLast`).
 /// The order depends only on the seed and the epoch number, so runs are reproducible and a resumed
-/// run can continue at the epoch where it stopped. Iterating the loader itself (`for batch in loader`)
+/// run can continue at the epoch where it stopped. Random numbers drawn while a batch is built (a
+/// dataset that augments its samples with the default generator) come from a generator of that batch,
+/// seeded from the loader's seed, the epoch and the batch's position (as PyTorch seeds each worker):
+/// the same on every run, whether the batch is prefetched or not, and apart from what the model draws
+/// meanwhile (dropout). Another loader seed draws other augmentations. Iterating the loader itself (`for batch in loader`)
 /// starts the next epoch each time, as in PyTorch; ``batches(epoch:)`` picks one explicitly.
 ///
 /// ```swift
@@ -118,7 +122,7 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
     /// ```
     public func batches(epoch: Int) -> Epoch {
         Epoch(dataset: dataset, order: order(epoch: epoch), batchSize: batchSize, batchCount: count,
-              prefetch: prefetch)
+              prefetch: prefetch, seed: seed, number: epoch)
     }
 
     /// Starts the next epoch (see ``epoch``) and iterates its batches.
@@ -138,6 +142,9 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
         let batchSize: Int
         let batchCount: Int
         let prefetch: Bool
+        /// The loader's seed and this epoch's number, from which each batch's generator is seeded.
+        let seed: UInt64
+        let number: Int
 
         /// The number of batches.
         public var count: Int { batchCount }
@@ -146,6 +153,14 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
         public func makeIterator() -> Iterator { Iterator(epoch: self) }
 
         /// The samples of batch `k`.
+        /// Batch `k`, built with the default generator of its own (see ``DataLoader``), on whichever
+        /// thread builds it.
+        func build(_ k: Int) -> Batch {
+            var base = SeededGenerator(seed: seed ^ 0xD1B5_4A32_D192_ED03)
+            let batchSeed = base.next() &+ UInt64(truncatingIfNeeded: number) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(truncatingIfNeeded: k)
+            return Random.withSeed(batchSeed) { dataset.batch(at: indices(k)) }
+        }
+
         func indices(_ k: Int) -> [Int] {
             Array(order[(k * batchSize)..<Swift.min((k + 1) * batchSize, order.count)])
         }
@@ -161,12 +176,12 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
             /// The next batch, or `nil` at the end of the epoch.
             public mutating func next() -> Batch? {
                 guard position < epoch.batchCount else { return nil }
-                let batch = pending?.wait() ?? epoch.dataset.batch(at: epoch.indices(position))
+                let batch = pending?.wait() ?? epoch.build(position)
                 position += 1
                 pending = nil
                 if epoch.prefetch && position < epoch.batchCount {
-                    let dataset = epoch.dataset, indices = epoch.indices(position)
-                    pending = PendingBatch<Batch> { dataset.batch(at: indices) }
+                    let (epoch, k) = (epoch, position)
+                    pending = PendingBatch<Batch> { epoch.build(k) }
                 }
                 return batch
             }
