@@ -239,6 +239,16 @@ case("adaptive_max_pool2d_winners", lambda x: F.adaptive_max_pool2d(x, (2, 3)), 
 case("max_pool2d_winners", lambda x: F.max_pool2d(x, (2, 2), stride=1), W)
 case("adaptive_max_pool1d_winners", lambda x: F.adaptive_max_pool1d(x, 2), W[0])
 
+# NaN-ignoring maximum/minimum and sums: the other side where one is NaN, ties split, NaN rows of nanmean.
+FA = f32([1.0, NAN, NAN, 2.0, 3.0, -INF, INF, 0.0])
+FB = f32([2.0, 3.0, NAN, 2.0, 1.0, NAN, 5.0, -0.0])
+case("fmax_edges", torch.fmax, FA, FB)
+case("fmin_edges", torch.fmin, FA, FB)
+N2 = f32([[1.0, NAN, 3.0], [NAN, NAN, NAN], [INF, 2.0, NAN]])
+case("nansum_all", torch.nansum, N2)
+case("nansum_axis1", lambda x: torch.nansum(x, dim=1), f32([[1.0, NAN], [NAN, 4.0], [INF, 2.0]]))
+case("nanmean_axis0", lambda x: torch.nanmean(x, dim=0), f32([[1.0, NAN, 3.0], [5.0, NAN, NAN]]))
+
 enc = encode
 
 

@@ -374,6 +374,13 @@ case("einsum_batch_diagonal", lambda a: torch.einsum("bii->bi", a), rn(2, 3, 3))
 case("einsum_trace_implicit", lambda a: torch.einsum("ii", a), rn(3, 3))
 case("einsum_size1_broadcast", lambda a, b: torch.einsum("ij,jk->ik", a, b), rn(2, 1), rn(3, 4))
 
+# Variance and standard deviation with PyTorch 2's `correction`. Their own generator.
+inputs_gen = torch.Generator().manual_seed(5150)
+case("var_correction0_axis1", lambda a: torch.var(a, dim=1, correction=0), rn(3, 5))
+case("var_correction2_all", lambda a: torch.var(a, correction=2), rn(3, 4))
+case("std_correction0_axis0_keepdim", lambda a: torch.std(a, dim=0, correction=0, keepdim=True), rn(4, 3))
+case("std_correction_half", lambda a: torch.std(a, dim=1, correction=0.5), rn(2, 6))
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}

@@ -214,6 +214,10 @@ let opTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "einsum_batch_diagonal": { Tensor.einsum("bii->bi", $0) },
     "einsum_trace_implicit": { Tensor.einsum("ii", $0) },
     "einsum_size1_broadcast": { Tensor.einsum("ij,jk->ik", $0) },
+    "var_correction0_axis1": { $0[0].variance(axes: [1], correction: 0) },
+    "var_correction2_all": { $0[0].variance(correction: 2) },
+    "std_correction0_axis0_keepdim": { $0[0].std(axes: [0], correction: 0, keepDims: true) },
+    "std_correction_half": { $0[0].std(axes: [1], correction: 0.5) },
     "clamp_tensor": { $0[0].clamp(min: $0[1], max: $0[2]) },
     // Strided views feeding ops.
     "view_t_matmul": { $0[0].t.matmul($0[1]) },

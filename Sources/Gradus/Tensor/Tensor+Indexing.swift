@@ -262,7 +262,6 @@ extension Tensor {
     public func scatterAdd(axis: Int, index: Tensor, source: Tensor) -> Tensor {
         checked {
             try checkIndex(index, op: "scatterAdd")
-            try requireFloat("scatterAdd")
             let a = try self.axis(axis, op: "scatterAdd")
             try require(index.rank == rank && source.rank == rank,
                          "scatterAdd: index \(index.shape) and source \(source.shape) must have the rank of input \(shape)", .shapeMismatch)
@@ -277,19 +276,24 @@ extension Tensor {
             let ip = index.pointer(Int64.self)
             let n = shape[a]
             try checkIndexRange(index, size: n, axis: a, op: "scatterAdd")
-            func run<T: TensorFloat>(_: T.Type) throws {
+            // Every dtype (int64: counting with PyTorch's wrap-around), as PyTorch's scatter_add.
+            func run<T: TensorElement>(_: T.Type) throws {
                 let dst = out.pointer(T.self), src = source.pointer(T.self)
                 var idx = [Int](repeating: 0, count: rank)
                 for k in 0..<index.count {
                     let j = Int(ip[k])
                     var off = 0, soff = 0
                     for d in 0..<rank { off += (d == a ? j : idx[d]) * st[d]; soff += idx[d] * sst[d] }
-                    dst[off] += src[soff]
+                    dst[off] = T.wrappingAdd(dst[off], src[soff])
                     var d = rank - 1
                     while d >= 0 { idx[d] += 1; if idx[d] < index.shape[d] { break }; idx[d] = 0; d -= 1 }
                 }
             }
-            if dtype == .float32 { try run(Float.self) } else { try run(Double.self) }
+            switch dtype {
+            case .float32: try run(Float.self)
+            case .float64: try run(Double.self)
+            case .int64: try run(Int64.self)
+            }
             let sourceShape = source.shape
             record("scatterAdd", output: out, inputs: [self, source], saved: [index]) { g, _ in
                 var gs = g.gather(axis: a, index: index)
@@ -340,7 +344,7 @@ extension Tensor {
     public func indexAdd(axis: Int, index: Tensor, source: Tensor) -> Tensor {
         checked {
             try checkIndex(index, op: "indexAdd")
-            try requireFloat("indexAdd")
+            try require(source.dtype == dtype, "indexAdd: source dtype \(source.dtype) differs from \(dtype)", .dtypeMismatch)
             let a = try self.axis(axis, op: "indexAdd")
             var expected = shape
             expected[a] = index.count
@@ -351,17 +355,21 @@ extension Tensor {
             let out = Tensor(uninitializedShape: shape, dtype: dtype)
             out.rawPointer.copyMemory(from: rawPointer, byteCount: count * dtype.byteSize)
             let ip = index.pointer(Int64.self)
-            func run<T: TensorFloat>(_: T.Type) {
+            func run<T: TensorElement>(_: T.Type) {
                 let dst = out.pointer(T.self), src = source.pointer(T.self)
                 for o in 0..<outer {
                     for k in 0..<index.count {
                         let j = Int(ip[k])
                         let d = dst + (o * n + j) * inner, s = src + (o * index.count + k) * inner
-                        for i in 0..<inner { d[i] += s[i] }
+                        for i in 0..<inner { d[i] = T.wrappingAdd(d[i], s[i]) }
                     }
                 }
             }
-            if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+            switch dtype {
+            case .float32: run(Float.self)
+            case .float64: run(Double.self)
+            case .int64: run(Int64.self)
+            }
             record("indexAdd", output: out, inputs: [self, source], saved: [index]) { g, _ in [g, g.indexSelect(axis: a, index: index)] }
             return out
         }

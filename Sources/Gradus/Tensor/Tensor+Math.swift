@@ -77,9 +77,10 @@ extension Tensor {
         }
     }
 
-    /// x².
+    /// x² (int64 stays int64, wrapping around on overflow, as in PyTorch).
     public func square() -> Tensor {
-        checked {
+        if dtype == .int64 { return self * self }
+        return checked {
             let out = try map("square", { $0 * $0 }, { $0 * $0 })
             record("square", output: out, inputs: [self]) { g, _ in [g * self * 2] }
             return out

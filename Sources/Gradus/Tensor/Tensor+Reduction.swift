@@ -183,8 +183,23 @@ extension Tensor {
     /// let v = x.variance(axes: [0], unbiased: false)
     /// ```
     public func variance(axes: [Int]? = nil, unbiased: Bool = true, keepDims: Bool = false) -> Tensor {
+        variance(axes: axes, correction: unbiased ? 1 : 0, keepDims: keepDims)
+    }
+
+    /// The variance over `axes` (all when nil) with PyTorch 2's `correction`: the sum of squared
+    /// deviations divided by max(0, n − correction) (1 is Bessel's correction, 0 the population variance).
+    ///
+    /// - Parameters:
+    ///   - axes: the dimensions reduced; nil for all.
+    ///   - correction: subtracted from the element count in the divisor (any finite number, as in PyTorch).
+    ///   - keepDims: keep the reduced dimensions with size 1.
+    ///
+    /// ```swift
+    /// let v = x.variance(axes: [1], correction: 0)   // torch.var(x, dim=1, correction=0)
+    /// ```
+    public func variance(axes: [Int]? = nil, correction: Double, keepDims: Bool = false) -> Tensor {
         checked {
-            let (ax, divisor) = try spreadReduction(axes, unbiased: unbiased, op: "var")
+            let (ax, divisor) = try spreadReduction(axes, correction: correction, op: "var")
             let out = GradMode.noGrad {
                 let centered = detach() - detach().mean(axes: ax, keepDims: true)
                 return centered.square().sum(axes: ax, keepDims: keepDims) / divisor
@@ -200,22 +215,33 @@ extension Tensor {
         }
     }
 
-    /// The axes of a variance or standard deviation and its divisor (n − 1 when `unbiased`, else n; 0
-    /// over fewer elements), after checking that this tensor is floating point, as PyTorch requires.
-    private func spreadReduction(_ axes: [Int]?, unbiased: Bool, op: String) throws -> (axes: [Int], divisor: Double) {
+    /// The axes of a variance or standard deviation and its divisor (n − correction, at least 0), after
+    /// checking that this tensor is floating point, as PyTorch requires.
+    private func spreadReduction(_ axes: [Int]?, correction: Double, op: String) throws -> (axes: [Int], divisor: Double) {
         let ax = try normalizedAxes(axes, op: op)
         try require(dtype.isFloatingPoint, "\(op): needs a floating-point tensor, got \(dtype) (PyTorch refuses integer "
                     + "tensors too); convert with to(.float32)", .dtypeMismatch)
+        try require(correction.isFinite, "\(op): correction must be finite, got \(correction)")
         let n = ax.reduce(1) { $0 * shape[$1] }
-        return (ax, Double(Swift.max(0, n - (unbiased ? 1 : 0))))
+        return (ax, Swift.max(0, Double(n) - correction))
     }
 
     /// The standard deviation over `axes`: the square root of ``variance(axes:unbiased:keepDims:)``.
     /// Where it is 0 (all elements equal) its gradient is 0, as in PyTorch (not g / 0).
     public func std(axes: [Int]? = nil, unbiased: Bool = true, keepDims: Bool = false) -> Tensor {
+        std(axes: axes, correction: unbiased ? 1 : 0, keepDims: keepDims)
+    }
+
+    /// The standard deviation over `axes` with PyTorch 2's `correction` (see
+    /// ``variance(axes:correction:keepDims:)``).
+    ///
+    /// ```swift
+    /// let s = x.std(axes: [0], correction: 0)
+    /// ```
+    public func std(axes: [Int]? = nil, correction: Double, keepDims: Bool = false) -> Tensor {
         checked {
-            let (ax, divisor) = try spreadReduction(axes, unbiased: unbiased, op: "std")
-            let out = GradMode.noGrad { detach().variance(axes: ax, unbiased: unbiased, keepDims: keepDims).sqrt() }
+            let (ax, divisor) = try spreadReduction(axes, correction: correction, op: "std")
+            let out = GradMode.noGrad { detach().variance(axes: ax, correction: correction, keepDims: keepDims).sqrt() }
             let kept = keepDimsShape(ax)
             // PyTorch's std_backward: var_backward of g / (2·std), with 0 where std is 0.
             record("std", output: out, inputs: [self]) { g, y in

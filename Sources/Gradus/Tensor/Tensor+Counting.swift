@@ -1,0 +1,37 @@
+// Counting values of an int64 tensor (PyTorch's `torch.bincount`), as an `indexAdd` into zeros, so that
+// weighted counts have the gradient of `indexAdd` with respect to the weights.
+
+extension Tensor {
+    /// How often each value 0, 1, … occurs in this 1-D int64 tensor of non-negative values (PyTorch's
+    /// `torch.bincount`), or the sum of `weights` at each value's positions.
+    ///
+    /// - Parameters:
+    ///   - weights: one floating-point weight per element; the result then has its dtype (and its
+    ///     gradient flows back to it). Without weights the counts are int64.
+    ///   - minLength: the least length of the result (it is at least the largest value + 1).
+    /// - Returns: `[max(largest + 1, minLength)]`.
+    ///
+    /// ```swift
+    /// Tensor(labels: [0, 1, 1, 3]).bincount()                // [1, 2, 0, 1]
+    /// Tensor(labels: [0, 1, 1, 3]).bincount(minLength: 6)   // [1, 2, 0, 1, 0, 0]
+    /// let perClass = labels.bincount(weights: losses)          // summed loss of each class
+    /// ```
+    public func bincount(weights: Tensor? = nil, minLength: Int = 0) -> Tensor {
+        checked {
+            try require(rank == 1 && dtype == .int64, "bincount: needs a 1-D int64 tensor of non-negative values, got \(dtype) of shape \(shape)", .shapeMismatch)
+            try require(minLength >= 0, "bincount: minLength must not be negative, got \(minLength)")
+            let values = intScalars
+            if let negative = values.first(where: { $0 < 0 }) {
+                throw GradusError(.indexOutOfRange, "bincount: values must be non-negative, found \(negative)")
+            }
+            if let weights {
+                try require(weights.shape == shape, "bincount: weights \(weights.shape) must have the input's shape \(shape)", .shapeMismatch)
+                try weights.requireFloat("bincount")
+            }
+            let length = Swift.max(minLength, (values.max() ?? -1) + 1)
+            let zeros = try Tensor.checkedZeros([length], dtype: weights?.dtype ?? .int64, op: "bincount")
+            if values.isEmpty { return zeros }
+            return zeros.indexAdd(axis: 0, index: self, source: weights ?? Tensor.ones(shape, dtype: .int64))
+        }
+    }
+}
