@@ -65,3 +65,25 @@ struct SplitAndStateEdgeTests {
         #expect(throws: Never.self) { try Standardizer.validated(mean: zeros, scale: ones, features: 2, source: "test") }
     }
 }
+
+@Suite("ConcatDataset: parts one after another")
+struct ConcatDatasetTests {
+    @Test("indices run across the parts (empty ones too), batches within and across parts, negative indices from the end")
+    func concatenation() {
+        let all = ConcatDataset([indexedDataset(3), indexedDataset(0), indexedDataset(4)])
+        #expect(all.count == 7)
+        let targets = (0..<7).map { all.sample(at: $0).target.intScalars[0] }
+        #expect(targets == [0, 1, 2, 0, 1, 2, 3])
+        #expect(all.sample(at: -1).target.intScalars == [3])
+        let within = all.batch(at: [4, 6])
+        #expect(within.targets.intScalars == [1, 3])
+        let across = all.batch(at: [2, 3, 0])
+        #expect(across.targets.intScalars == [2, 0, 0] && across.inputs.shape[0] == 3)
+        var seen: [Int] = []
+        for (_, y) in DataLoader(all, batchSize: 3, shuffle: true, seed: 1) { seen += y.intScalars }
+        #expect(seen.sorted() == [0, 0, 1, 1, 2, 2, 3])
+        #expect(throws: GradusError.self) { try GradusError.catching { _ = all.sample(at: 7) } }
+        #expect(throws: GradusError.self) { try GradusError.catching { _ = all.batch(at: [0, -1]) } }
+        #expect(ConcatDataset([TensorDataset]()).count == 0)
+    }
+}
