@@ -53,6 +53,12 @@ struct SplitAndStateEdgeTests {
         // The intact state still loads.
         saved.scalars["state.0.step"] = 1
         try Adam([p]).loadStateDict(saved)
+        // SGD's update reads no step (PyTorch's SGD state has none): a momentum buffer alone loads.
+        let sgd = SGD([p], lr: 0.1, momentum: 0.9)
+        sgd.step()
+        var momentumOnly = sgd.stateDict()
+        momentumOnly.scalars["state.0.step"] = nil
+        try SGD([p], lr: 0.1, momentum: 0.9).loadStateDict(momentumOnly)
     }
 
     @Test("standardizer statistics are checked as the Float32 values they become")

@@ -168,7 +168,7 @@ struct BatchNormKernelTests {
         let weightOnly = GradCheck.check(inputs: [x, w]) {
             Functional.batchNorm($0[0], runningMean: nil, runningVar: nil, weight: $0[1], bias: nil, training: true)
         }
-        #expect(weightOnly.passed, "\(shape) batch statistics in evaluation:\n\(weightOnly)")
+        #expect(weightOnly.passed, "\(shape) batch statistics without running ones:\n\(weightOnly)")
     }
 
     /// ∂(Σ (f(x)·u)²)/∂(x, w) recorded (createGraph), as a function that can be checked again.

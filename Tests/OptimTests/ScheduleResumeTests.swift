@@ -76,18 +76,25 @@ struct ScheduleResumeTests {
         #expect(schedule.lastEpoch == 0 && optimizer.learningRates == [schedule.learningRates(atEpoch: 0)[0]])
     }
 
-    @Test("an optimizer state with initial rates for some groups only is refused; one saved before any schedule loads")
+    @Test("initial rates: a group added after the schedule has none and takes its rate; a state saved before any schedule has none")
     func initialRates() throws {
-        let a = SGD(groups: [ParameterGroup(parameters()), ParameterGroup(parameters())])
-        _ = StepLR(a, stepSize: 2)
-        var state = a.stateDict()
-        #expect(state.scalars["group.0.initialLR"] == 0.001 || state.scalars["group.0.initialLR"] != nil)
-        state.scalars["group.1.initialLR"] = nil
-        #expect(throws: OptimizerStateError.missingKey("group.1.initialLR")) {
-            try SGD(groups: [ParameterGroup(parameters()), ParameterGroup(parameters())]).loadStateDict(state)
-        }
+        // The fine-tuning pattern: schedule, then a group added (PyTorch loads such a state).
+        let a = SGD(groups: [ParameterGroup(parameters(), ["lr": 0.1])])
+        let schedule = StepLR(a, stepSize: 2)
+        for _ in 0..<4 { a.step(); schedule.step() }
+        a.addParameterGroup(ParameterGroup(parameters(), ["lr": 0.5]))
+        let state = a.stateDict()
+        #expect(state.scalars["group.0.initialLR"] == 0.1 && state.scalars["group.1.initialLR"] == nil)
+        let b = SGD(groups: [ParameterGroup(parameters(), ["lr": 0.1]), ParameterGroup(parameters(), ["lr": 0.5])])
+        try b.loadStateDict(state)
+        #expect(abs(b.learningRates[0] - 0.001) < 1e-15 && b.learningRates[1] == 0.5, "\(b.learningRates)")   // 0.1 · 0.1², as saved
+        // A schedule built now starts group 0 from its saved initial rate, group 1 from its rate.
+        #expect(StepLR(b, stepSize: 2).baseLearningRates == [0.1, 0.5])
         let plain = SGD(parameters(), lr: 0.1).stateDict()
         #expect(plain.scalars.keys.allSatisfy { !$0.hasSuffix("initialLR") })
         try SGD(parameters(), lr: 0.1).loadStateDict(plain)
+        var negative = state
+        negative.scalars["group.0.initialLR"] = -1
+        #expect(throws: OptimizerStateError.invalidValue(key: "group.0.initialLR", value: -1)) { try b.loadStateDict(negative) }
     }
 }

@@ -27,6 +27,7 @@ struct CountingAndNaNOpsTests {
         #expect(failure { Tensor(shape: [1, 1], integers: [1]).bincount() } != nil)
         #expect(failure { x.bincount(weights: Tensor([1.0])) }?.kind == .shapeMismatch)
         #expect(failure { Tensor(labels: [Int.max / 2]).bincount() } != nil, "a length no memory holds is an error")
+        #expect(failure { Tensor(labels: [Int.max]).bincount() }?.kind == .indexOutOfRange, "the largest value + 1 must not overflow")
     }
 
     @Test("scatterAdd and indexAdd count in int64; square keeps int64")

@@ -44,6 +44,7 @@ struct OpEdgeParityTests {
         #expect(x.clamp(max: .nan).scalars(as: Float.self).allSatisfy { $0.isNaN })
         #expect(x.clamp(min: 0, max: .nan).scalars(as: Float.self).allSatisfy { $0.isNaN })
         #expect(failure { x.clamp() }?.message.contains("give min, max or both") == true)
+        #expect(failure { Tensor(labels: [1, 5]).clamp(min: nil as Int?, max: nil) }?.message.contains("give min, max or both") == true)
         #expect(x.clamp(min: 1.5).scalars(as: Float.self) == [1.5, 2.0])
     }
 

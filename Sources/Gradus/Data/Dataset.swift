@@ -207,7 +207,7 @@ public struct TensorDataset: Dataset {
         // Rounded down, but not below a whole number that the product misses by rounding error only
         // (100 × 0.29 is 28.999999999999996: 29 samples, as random_split gives).
         let product = Double(count) * trainFraction, nearest = product.rounded()
-        let nTrain = Int(abs(product - nearest) <= 1e-9 * Swift.max(1, product) ? nearest : product.rounded(.down))
+        let nTrain = Int(abs(product - nearest) <= 4 * product.ulp ? nearest : product.rounded(.down))
         let parts = try splitIndices(count: count, lengths: [nTrain, count - nTrain], seed: seed)
         return (subset(parts[0]), subset(parts[1]))
     }

@@ -16,6 +16,9 @@
 /// let optimizer = Adadelta(model.parameters())
 /// ```
 public final class Adadelta: Optimizer, @unchecked Sendable {
+    /// The update reads no step count (see ``Optimizer``'s state loading).
+    override var updateReadsStep: Bool { false }
+
     /// Creates the optimizer over one group of parameters.
     ///
     /// - Parameters:

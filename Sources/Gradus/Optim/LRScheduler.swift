@@ -97,6 +97,8 @@ public class LRScheduler: @unchecked Sendable {
 
     /// Restores a position saved by ``stateDict()``: the epoch and base rates, and the optimizer's
     /// rates (and cycled options) at that epoch. Nothing changes when the state does not fit.
+    /// Schedules whose rates follow from their own settings (`OneCycleLR`'s maximum rates,
+    /// `SequentialLR`'s schedules) take only the epoch from the state.
     ///
     /// - Parameter state: the saved values.
     /// - Throws: ``GradusError`` naming the key that is missing, unknown or out of range (an epoch
@@ -114,8 +116,11 @@ public class LRScheduler: @unchecked Sendable {
             throw GradusError(.invalidArgument, "\(op): unexpected key \(key) (the optimizer has \(groups) parameter group(s))")
         }
         guard let epochValue = state["lastEpoch"] else { throw GradusError(.invalidArgument, "\(op): missing key lastEpoch") }
-        guard epochValue >= 0, epochValue <= Double(Int32.max), epochValue == epochValue.rounded() else {
-            throw GradusError(.invalidArgument, "\(op): lastEpoch \(epochValue) is not a whole number in 0...\(Int32.max)")
+        // Bounded so that a schedule computed from every epoch before it (MultiplicativeLR's product)
+        // cannot be made to run for hours by the number in a file.
+        let limit = 1 << 24
+        guard epochValue >= 0, epochValue <= Double(limit), epochValue == epochValue.rounded() else {
+            throw GradusError(.invalidArgument, "\(op): lastEpoch \(epochValue) is not a whole number in 0...\(limit)")
         }
         let epoch = Int(epochValue)
         if let last = finalEpoch, epoch > last {

@@ -32,6 +32,10 @@ public class Optimizer: @unchecked Sendable {
     /// from these rates, not from what an earlier schedule set.
     var initialLearningRates: [Double]?
 
+    /// Whether the update reads a parameter's step count (bias correction, a decaying rate): then
+    /// buffers loaded without their step are a damaged state. SGD, RMSprop and Adadelta override it.
+    var updateReadsStep: Bool { true }
+
     /// Mutable state of one parameter: its step count and buffers by slot (nil until first used).
     final class ParameterState {
         var step = 0
@@ -300,9 +304,11 @@ public class Optimizer: @unchecked Sendable {
         // state. A stepped parameter with no buffer at all loads — its gradient was nil whenever the
         // optimizer made buffers (momentum switched on later, for instance) — and gets them, at zero, on
         // its next step, as in PyTorch.
-        // Buffers belong to a parameter that has taken steps: moments without their step count would be
-        // bias-corrected as if fresh (PyTorch refuses such a state with a KeyError on 'step').
-        if let i = flat.indices.first(where: { steps[$0] == 0 && buffers[$0].contains { $0 != nil } }) {
+        // Buffers belong to a parameter that has taken steps: where the update reads the step (bias
+        // correction, Adagrad's decay), moments without their step count would be used as if fresh
+        // (PyTorch refuses such a state with a KeyError on 'step'); SGD's, RMSprop's and Adadelta's
+        // updates do not read it (PyTorch's SGD state has no step at all).
+        if updateReadsStep, let i = flat.indices.first(where: { steps[$0] == 0 && buffers[$0].contains { $0 != nil } }) {
             throw OptimizerStateError.missingKey("state.\(i).step")
         }
         var first = 0
@@ -316,12 +322,11 @@ public class Optimizer: @unchecked Sendable {
                 }
             }
         }
-        // Initial rates come for every group or for none (a state saved before any schedule).
-        let givenInitial = initialRates.compactMap { $0 }
-        if !givenInitial.isEmpty && givenInitial.count != initialRates.count {
-            throw OptimizerStateError.missingKey("group.\(initialRates.firstIndex { $0 == nil }!).initialLR")
+        // Initial rates: none in a state saved before any schedule; a group added after the schedule was
+        // built has none and takes its current rate (PyTorch's setdefault('initial_lr', lr)).
+        if initialRates.contains(where: { $0 != nil }) {
+            initialLearningRates = initialRates.indices.map { initialRates[$0] ?? newOptions[$0]["lr"] ?? 0 }
         }
-        if !givenInitial.isEmpty { initialLearningRates = givenInitial }
         var index = 0
         for g in parameterGroups.indices {
             parameterGroups[g].options = newOptions[g]

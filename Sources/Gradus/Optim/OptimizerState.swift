@@ -51,7 +51,7 @@ public enum OptimizerStateError: Error, CustomStringConvertible, Equatable {
         case let .shapeMismatch(k, e, f):
             return "optimizer state: '\(k)' has shape \(f) but its parameter has shape \(e)"
         case let .invalidValue(k, v):
-            return "optimizer state: '\(k)' is \(v), not a whole number in 0...1e15"
+            return "optimizer state: '\(k)' is \(v), out of its range (counts: whole numbers in 0...1e15; options and rates: finite, within what the optimizer accepts)"
         }
     }
 }

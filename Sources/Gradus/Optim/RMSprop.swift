@@ -23,6 +23,9 @@
 /// let optimizer = RMSprop(model.parameters(), lr: 0.01, momentum: 0.9, centered: true)
 /// ```
 public final class RMSprop: Optimizer, @unchecked Sendable {
+    /// The update reads no step count (see ``Optimizer``'s state loading).
+    override var updateReadsStep: Bool { false }
+
     /// Creates the optimizer over one group of parameters.
     ///
     /// - Parameters:

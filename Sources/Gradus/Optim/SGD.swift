@@ -20,6 +20,9 @@
 /// optimizer.zeroGrad(); loss.backward(); optimizer.step()
 /// ```
 public final class SGD: Optimizer, @unchecked Sendable {
+    /// The update reads no step count (see ``Optimizer``'s state loading).
+    override var updateReadsStep: Bool { false }
+
     /// Creates the optimizer over one group of parameters.
     ///
     /// - Parameters:

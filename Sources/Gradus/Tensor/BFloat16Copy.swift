@@ -37,8 +37,8 @@ final class BFloat16Copy: @unchecked Sendable {
 
     /// Rounds the contiguous Float32 matrix `matrix` (`[rows, columns]`) as ``init(rounding:)`` does and
     /// writes each column's sum over the rows into the contiguous Float32 `sums` (`[columns]`), in one
-    /// pass: the sums are Float32 additions from 0 in row order, the bits ``Tensor/sum(axes:keepDims:)``
-    /// gives. Split over the threads by bands of columns when there are many values.
+    /// pass: the sums are Float32 additions from 0 in row order within blocks of 128 rows, the blocks'
+    /// totals added in Float64 — the bits ``Tensor/sum(axes:keepDims:)`` gives. Split over the threads by bands of columns when there are many values.
     convenience init(rounding matrix: Tensor, columnSumsInto sums: Tensor) {
         invariant(matrix.dtype == .float32 && matrix.rank == 2 && matrix.isContiguous && sums.dtype == .float32
                   && sums.isContiguous && sums.count == matrix.shape[1],

@@ -158,6 +158,7 @@ private struct AxisSum: DTypeVisitor {
         }
         // Sums of the columns `columns` of the rows `rows` of the output.
         func sums(_ rows: Range<Int>, _ columns: Range<Int>) {
+            var totals: [Double] = []   // the cascaded scalar columns' Float64 totals, allocated once
             for o in rows {
                 let d = dst.value + o &* inner
                 // Floating-point columns in blocks held in vector registers over all n rows (the loop
@@ -180,7 +181,8 @@ private struct AxisSum: DTypeVisitor {
                     continue
                 }
                 // Long floating-point columns: blocks of rows summed from zero, their totals in Float64.
-                var totals = [Double](repeating: 0, count: columns.count)
+                totals.removeAll(keepingCapacity: true)
+                totals.append(contentsOf: repeatElement(0, count: columns.count))
                 var k0 = 0
                 while k0 < n {
                     for i in columns { d[i] = 0 }

@@ -28,7 +28,9 @@ extension Tensor {
                 try require(weights.shape == shape, "bincount: weights \(weights.shape) must have the input's shape \(shape)", .shapeMismatch)
                 try weights.requireFloat("bincount")
             }
-            let length = Swift.max(minLength, (values.max() ?? -1) + 1)
+            let largest = values.max() ?? -1
+            try require(largest < Tensor.maximumElementCount, "bincount: value \(largest) needs more bins than a tensor can hold", .indexOutOfRange)
+            let length = Swift.max(minLength, largest + 1)
             let zeros = try Tensor.checkedZeros([length], dtype: weights?.dtype ?? .int64, op: "bincount")
             if values.isEmpty { return zeros }
             return zeros.indexAdd(axis: 0, index: self, source: weights ?? Tensor.ones(shape, dtype: .int64))

@@ -306,6 +306,7 @@ extension Tensor {
     /// Tensor(labels: [-1, 1, 5]).clamp(min: 0, max: 2)   // [0, 1, 2], int64
     /// ```
     public func clamp<S: BinaryInteger>(min lo: S?, max hi: S? = nil) -> Tensor {
+        if lo == nil && hi == nil { return checked { throw GradusError(.invalidArgument, "clamp: give min, max or both") } }
         var (lower, upper): (Double?, Double?) = (nil, nil)
         var (l, h) = (Int64.min, Int64.max)
         if let lo { lower = Double(lo); l = Int64(clamping: lo) }

@@ -14,6 +14,12 @@ extension Tensor {
     /// let averaged = shadow.lerp(weights, weight: Tensor(scalar: 0.01))
     /// ```
     public func lerp(_ end: Tensor, weight: Tensor) -> Tensor {
+        // One weight that needs no gradient (an EMA's decay): the number's form, without both branches.
+        if weight.count == 1 && !weight.requiresGrad && weight.rank <= Swift.max(rank, end.rank)
+            && weight.dtype == dtype && end.dtype == dtype {
+            let w = GradMode.noGrad { weight.detach().to(.float64).scalars(as: Double.self)[0] }
+            return lerp(end, weight: w)
+        }
         // PyTorch's two forms: from `self` for |weight| < 0.5, from `end` otherwise, so that weight 1
         // gives `end` exactly (self + 1·(end − self) loses it when the two are far apart).
         let difference = end - self
