@@ -45,8 +45,9 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
     public let dropLast: Bool
     /// Whether the next batch is prepared on a background thread.
     public let prefetch: Bool
-    /// The share of the dataset this process reads in data-parallel training; nil: all of it.
-    public let sampler: DistributedSampler?
+    /// Which samples an epoch reads, in which order (a ``DistributedSampler`` in data-parallel training,
+    /// a ``WeightedRandomSampler``, …); nil: every sample, shuffled or not.
+    public let sampler: (any DataSampler)?
 
     private let nextEpoch = Locked(0)
 
@@ -59,30 +60,39 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
     ///   - seed: the seed of the order.
     ///   - dropLast: skip a last, incomplete batch.
     ///   - prefetch: prepare the next batch on a background thread.
-    ///   - sampler: read only this rank's share of the dataset, in the sampler's order (its `shuffle` and
-    ///     `seed` replace the loader's); its count must be the dataset's.
+    ///   - sampler: the indices of each epoch, in order, instead of the loader's own (PyTorch's
+    ///     `sampler`): a ``DistributedSampler`` (its `shuffle` and `seed` replace the loader's; its count
+    ///     must be the dataset's), a ``WeightedRandomSampler``, ``RandomIndexSampler``,
+    ///     ``SubsetRandomSampler`` or your own; its indices must fit the dataset.
     ///
     /// ```swift
     /// let loader = DataLoader(data, batchSize: 32, shuffle: true, seed: 0, dropLast: true)
     /// ```
     public init(_ dataset: D, batchSize: Int, shuffle: Bool = false, seed: UInt64 = 0,
-                dropLast: Bool = false, prefetch: Bool = true, sampler: DistributedSampler? = nil) {
+                dropLast: Bool = false, prefetch: Bool = true, sampler: (any DataSampler)? = nil) {
         var sampler = sampler
-        if !validSetting(sampler == nil || sampler!.count == dataset.count,
-                         "DataLoader: the sampler covers \(sampler?.count ?? 0) samples, the dataset has \(dataset.count)") {
+        if let distributed = sampler as? DistributedSampler {
+            if !validSetting(distributed.count == dataset.count,
+                             "DataLoader: the sampler covers \(distributed.count) samples, the dataset has \(dataset.count)") {
+                sampler = nil
+            }
+        } else if let given = sampler,
+                  !validSetting(given.requiredCount <= dataset.count,
+                                "DataLoader: the sampler's indices need \(given.requiredCount) samples, the dataset has \(dataset.count)") {
             sampler = nil
         }
         self.dataset = dataset
         self.batchSize = validSetting(batchSize >= 1, "DataLoader: batchSize must be at least 1, got \(batchSize)") ? batchSize : 1
-        self.shuffle = sampler?.shuffle ?? shuffle
-        self.seed = sampler?.seed ?? seed
+        let distributed = sampler as? DistributedSampler
+        self.shuffle = distributed?.shuffle ?? shuffle
+        self.seed = distributed?.seed ?? seed
         self.dropLast = dropLast
         self.prefetch = prefetch
         self.sampler = sampler
     }
 
     /// The number of samples one epoch reads: the dataset's, or this rank's share.
-    private var samplesPerEpoch: Int { sampler?.samplesPerRank ?? dataset.count }
+    private var samplesPerEpoch: Int { sampler?.samplesPerEpoch ?? dataset.count }
 
     /// The number of batches per epoch.
     public var count: Int {
@@ -102,7 +112,7 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
     }
 
     /// The order in which samples are visited in `epoch`: a permutation of `0..<dataset.count`
-    /// (the identity without shuffling).
+    /// (the identity without shuffling), or the sampler's indices when the loader has one.
     ///
     /// ```swift
     /// let first = loader.order(epoch: 0)[0]
