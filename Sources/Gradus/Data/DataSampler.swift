@@ -97,14 +97,15 @@ public struct WeightedRandomSampler: DataSampler {
         guard let total = cumulative.last, total > 0 else { return [] }
         if replacement {
             return (0..<numSamples).map { _ in
-                // The first index whose running total exceeds u·total (never one of weight 0).
-                let u = rng.nextUnit() * total
+                // The first index whose running total exceeds u·total: its weight is positive, since
+                // the total before it is at most u. u stays below the total (a draw just below 1 times the
+                // total can round up to it, and no running total would exceed it).
+                let u = Swift.min(rng.nextUnit() * total, total.nextDown)
                 var low = 0, high = cumulative.count - 1
                 while low < high {
                     let mid = (low + high) / 2
                     if cumulative[mid] > u { high = mid } else { low = mid + 1 }
                 }
-                while weights[low] == 0 { low += 1 }   // u landed exactly on a total
                 return low
             }
         }
