@@ -2,10 +2,6 @@ import Gradus
 import GradusTestSupport
 import Testing
 
-private func failure<R>(_ body: () throws -> R) -> GradusError? {
-    do { _ = try GradusError.catching(body); return nil } catch { return error as? GradusError }
-}
-
 /// Samplers as PyTorch's: weighted draws that balance classes, random orders with and without
 /// replacement, shuffled subsets, and the loader reading whatever a sampler gives.
 @Suite("Samplers: weighted, random, subset, through the DataLoader")

@@ -24,3 +24,13 @@ public enum ScopedOutcome {
         }
     }
 }
+
+/// The `GradusError` that `body` records or throws inside a `GradusError.catching` scope, or nil when it
+/// succeeds: for tests that check a refusal's kind and message.
+///
+/// ```swift
+/// #expect(failure { Tensor.arange(5, 0) }?.kind == .invalidArgument)
+/// ```
+public func failure<R>(_ body: () throws -> R) -> GradusError? {
+    do { _ = try GradusError.catching(body); return nil } catch { return error as? GradusError }
+}

@@ -2,10 +2,6 @@ import Gradus
 import GradusTestSupport
 import Testing
 
-private func failure<R>(_ body: () throws -> R) -> GradusError? {
-    do { _ = try GradusError.catching(body); return nil } catch { return error as? GradusError }
-}
-
 /// Layer arguments that PyTorch 2.15 accepts or refuses differently than Gradus did (PyTorch's outputs
 /// in the comments, one thread).
 @Suite("Layer edges as PyTorch: ceil-mode windows longer than the input, transposed output padding, batch norm's statistics")

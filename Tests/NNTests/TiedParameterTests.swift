@@ -2,10 +2,6 @@ import Gradus
 import GradusTestSupport
 import Testing
 
-private func failure<R>(_ body: () throws -> R) -> GradusError? {
-    do { _ = try GradusError.catching(body); return nil } catch { return error as? GradusError }
-}
-
 /// A tiny language-model head whose output projection may be tied to its embedding.
 private final class TinyLM: Module, Layer {
     let embedding = Embedding(6, 3)

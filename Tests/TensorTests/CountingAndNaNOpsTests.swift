@@ -2,10 +2,6 @@ import Gradus
 import GradusTestSupport
 import Testing
 
-private func failure<R>(_ body: () throws -> R) -> GradusError? {
-    do { _ = try GradusError.catching(body); return nil } catch { return error as? GradusError }
-}
-
 /// bincount, integer scatter/index additions and squares, and the NaN-ignoring ops away from NaN
 /// (their NaN behaviour is in the PyTorch fixtures of nonfinite.json).
 @Suite("bincount, integer accumulation, fmax/fmin and nansum/nanmean")

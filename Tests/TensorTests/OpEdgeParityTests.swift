@@ -2,10 +2,6 @@ import Gradus
 import GradusTestSupport
 import Testing
 
-private func failure<R>(_ body: () throws -> R) -> GradusError? {
-    do { _ = try GradusError.catching(body); return nil } catch { return error as? GradusError }
-}
-
 /// Edges where Gradus followed a different rule than PyTorch 2.15 (values in the comments are PyTorch's,
 /// one thread): interpolation at weight 1, clamping with a NaN bound or none, argmax over all elements
 /// with kept dimensions, uniform draws at the excluded bound.

@@ -1,12 +1,9 @@
 import Foundation
 import Gradus
+import GradusTestSupport
 import Testing
 
 /// The error `body` records or throws inside a `GradusError.catching` scope; nil when it succeeds.
-private func failure<R>(_ body: () throws -> R) -> GradusError? {
-    do { _ = try GradusError.catching(body); return nil } catch { return error as? GradusError }
-}
-
 /// A classifier whose output is a scalar (no class axis).
 private final class ScalarOutput: Module, Layer {
     func callAsFunction(_ input: Tensor) -> Tensor { input.sum() }

@@ -120,8 +120,7 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
     public func order(epoch: Int) -> [Int] {
         if let sampler { return sampler.indices(epoch: epoch) }
         guard shuffle else { return Array(0..<dataset.count) }
-        var base = SeededGenerator(seed: seed)
-        var rng = SeededGenerator(seed: base.next() &+ UInt64(truncatingIfNeeded: epoch))
+        var rng = epochGenerator(seed: seed, epoch: epoch)
         return Tensor.randperm(dataset.count, generator: &rng)
     }
 

@@ -28,8 +28,9 @@ extension DistributedSampler: DataSampler {
     public var requiredCount: Int { count }
 }
 
-/// The generator of one epoch of a seeded sampler.
-private func epochGenerator(seed: UInt64, epoch: Int) -> SeededGenerator {
+/// The generator of one epoch of a seeded order (the loader's shuffle and every sampler): seeded from
+/// the first draw of `seed`'s generator plus the epoch.
+func epochGenerator(seed: UInt64, epoch: Int) -> SeededGenerator {
     var base = SeededGenerator(seed: seed)
     return SeededGenerator(seed: base.next() &+ UInt64(truncatingIfNeeded: epoch))
 }

@@ -75,8 +75,7 @@ public struct DistributedSampler: Sendable, Equatable {
     public func globalOrder(epoch: Int) -> [Int] {
         var order: [Int]
         if shuffle {
-            var base = SeededGenerator(seed: seed)
-            var rng = SeededGenerator(seed: base.next() &+ UInt64(truncatingIfNeeded: epoch))
+            var rng = epochGenerator(seed: seed, epoch: epoch)
             order = Tensor.randperm(count, generator: &rng)
         } else {
             order = Array(0..<count)

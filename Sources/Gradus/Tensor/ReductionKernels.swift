@@ -224,59 +224,45 @@ private func columnBlockSums<V: SIMD, T>(_: V.Type, _ source: UnsafeMutablePoint
     var i = columns.lowerBound
     // Columns [i, i + 4·width) (`vectors` = 4) or [i, i + width) (`vectors` = 1).
     func columnSums(vectors: Int) {
-        var totals = (SIMD16<Double>(), SIMD16<Double>(), SIMD16<Double>(), SIMD16<Double>())
-        func addToTotals(_ a: V, _ v: Int) {
-            for j in 0..<width {
-                let t = Double(a[j])
-                switch v {
-                case 0: totals.0[j] += t
-                case 1: totals.1[j] += t
-                case 2: totals.2[j] += t
-                default: totals.3[j] += t
-                }
-            }
-        }
-        var k0 = 0
-        repeat {
-            let rows = Swift.min(block, n &- k0)
-            var a0 = V(), a1 = V(), a2 = V(), a3 = V()
-            var p = src + (k0 &* inner &+ i) &* size
-            if vectors == 4 {
-                for _ in 0..<rows {
-                    a0 += p.loadUnaligned(as: V.self)
-                    a1 += (p + width &* size).loadUnaligned(as: V.self)
-                    a2 += (p + 2 &* width &* size).loadUnaligned(as: V.self)
-                    a3 += (p + 3 &* width &* size).loadUnaligned(as: V.self)
-                    p += inner &* size
-                }
-            } else {
-                for _ in 0..<rows { a0 += p.loadUnaligned(as: V.self); p += inner &* size }
-            }
-            let q = dst + i &* size
-            if n <= block {   // one block: the sums as they are
-                q.storeBytes(of: a0, as: V.self)
+        // The blocks' Float64 totals, one per column (on the stack; read only when there are several blocks).
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 4 &* width) { totals in
+            _ = totals.initialize(repeating: 0)
+            func addToTotals(_ a: V, _ v: Int) { for j in 0..<width { totals[v &* width &+ j] += Double(a[j]) } }
+            var k0 = 0
+            repeat {
+                let rows = Swift.min(block, n &- k0)
+                var a0 = V(), a1 = V(), a2 = V(), a3 = V()
+                var p = src + (k0 &* inner &+ i) &* size
                 if vectors == 4 {
-                    (q + width &* size).storeBytes(of: a1, as: V.self)
-                    (q + 2 &* width &* size).storeBytes(of: a2, as: V.self)
-                    (q + 3 &* width &* size).storeBytes(of: a3, as: V.self)
+                    for _ in 0..<rows {
+                        a0 += p.loadUnaligned(as: V.self)
+                        a1 += (p + width &* size).loadUnaligned(as: V.self)
+                        a2 += (p + 2 &* width &* size).loadUnaligned(as: V.self)
+                        a3 += (p + 3 &* width &* size).loadUnaligned(as: V.self)
+                        p += inner &* size
+                    }
+                } else {
+                    for _ in 0..<rows { a0 += p.loadUnaligned(as: V.self); p += inner &* size }
                 }
-                return
-            }
-            addToTotals(a0, 0)
-            if vectors == 4 { addToTotals(a1, 1); addToTotals(a2, 2); addToTotals(a3, 3) }
-            k0 &+= block
-        } while k0 < n
-        for v in 0..<vectors {
-            var a = V()
-            for j in 0..<width {
-                switch v {
-                case 0: a[j] = V.Scalar(totals.0[j])
-                case 1: a[j] = V.Scalar(totals.1[j])
-                case 2: a[j] = V.Scalar(totals.2[j])
-                default: a[j] = V.Scalar(totals.3[j])
+                let q = dst + i &* size
+                if n <= block {   // one block: the sums as they are
+                    q.storeBytes(of: a0, as: V.self)
+                    if vectors == 4 {
+                        (q + width &* size).storeBytes(of: a1, as: V.self)
+                        (q + 2 &* width &* size).storeBytes(of: a2, as: V.self)
+                        (q + 3 &* width &* size).storeBytes(of: a3, as: V.self)
+                    }
+                    return
                 }
+                addToTotals(a0, 0)
+                if vectors == 4 { addToTotals(a1, 1); addToTotals(a2, 2); addToTotals(a3, 3) }
+                k0 &+= block
+            } while k0 < n
+            for v in 0..<vectors {
+                var a = V()
+                for j in 0..<width { a[j] = V.Scalar(totals[v &* width &+ j]) }
+                (dst + (i &+ v &* width) &* size).storeBytes(of: a, as: V.self)
             }
-            (dst + (i &+ v &* width) &* size).storeBytes(of: a, as: V.self)
         }
     }
     while i &+ 4 &* width <= columns.upperBound { columnSums(vectors: 4); i &+= 4 &* width }
