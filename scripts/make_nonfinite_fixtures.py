@@ -249,6 +249,19 @@ case("nansum_all", torch.nansum, N2)
 case("nansum_axis1", lambda x: torch.nansum(x, dim=1), f32([[1.0, NAN], [NAN, 4.0], [INF, 2.0]]))
 case("nanmean_axis0", lambda x: torch.nanmean(x, dim=0), f32([[1.0, NAN, 3.0], [5.0, NAN, NAN]]))
 
+# Order statistics: a NaN median's gradient shared among the NaN elements, ties sharing it, NaN-ignoring
+# medians and quantiles, infinities selected.
+case("median_all_nan_shared", lambda x: x.median(), f32([1.0, NAN, 3.0, NAN]))
+case("median_all_ties_shared", lambda x: x.median(), f32([2.0, 1.0, 2.0, 3.0, 2.0]))
+case("nanmedian_all_ties", lambda x: x.nanmedian(), f32([NAN, 1.0, 1.0, 5.0]))
+case("median_rows_first_nan", lambda x: x.median(dim=1).values, f32([[3.0, NAN, 1.0, 2.0], [4.0, 1.0, 2.0, 3.0]]))
+case("nanmedian_rows", lambda x: x.nanmedian(dim=1).values, f32([[3.0, NAN, 1.0, 2.0], [NAN, 1.0, NAN, 3.0]]))
+case("kthvalue_infinities", lambda x: x.kthvalue(2, dim=1).values, f32([[INF, -INF, 0.0], [NAN, 1.0, -INF]]))
+case("quantile_rows_nan", lambda x: torch.quantile(x, 0.4, dim=1), f32([[0.5, 3.0, -1.0, 2.0], [1.0, NAN, 4.0, 0.0]]))
+case("nanquantile_rows", lambda x: torch.nanquantile(x, torch.tensor([0.25, 0.9]), dim=1),
+     f32([[0.5, 3.0, -1.0, 2.0], [1.0, NAN, 4.0, 0.0]]))
+case("quantile_infinite_ends", lambda x: torch.quantile(x, 0.5), f32([-INF, 1.0, 2.0, INF]))
+
 enc = encode
 
 

@@ -380,6 +380,23 @@ case("var_correction0_axis1", lambda a: torch.var(a, dim=1, correction=0), rn(3,
 case("var_correction2_all", lambda a: torch.var(a, correction=2), rn(3, 4))
 case("std_correction0_axis0_keepdim", lambda a: torch.std(a, dim=0, correction=0, keepdim=True), rn(4, 3))
 case("std_correction_half", lambda a: torch.std(a, dim=1, correction=0.5), rn(2, 6))
+# Order statistics: medians, k-th values and quantiles (every interpolation), on values without ties so
+# that the gradient's destination is defined. Their own generator.
+inputs_gen = torch.Generator().manual_seed(6174)
+case("median_axis1", lambda a: a.median(dim=1).values, distinct(3, 5))
+case("median_axis0_even_keepdim", lambda a: a.median(dim=0, keepdim=True).values, distinct(4, 3))
+case("median_all", lambda a: a.median(), distinct(3, 4))
+case("nanmedian_axis0", lambda a: a.nanmedian(dim=0).values, distinct(5, 2))
+case("kthvalue_axis1", lambda a: a.kthvalue(2, dim=1).values, distinct(3, 5))
+case("kthvalue_axis0_keepdim", lambda a: a.kthvalue(4, dim=0, keepdim=True).values, distinct(4, 3))
+case("quantile_linear_axis1", lambda a: torch.quantile(a, 0.3, dim=1), distinct(3, 6))
+case("quantile_vector_all", lambda a: torch.quantile(a, torch.tensor([0.1, 0.5, 0.95])), distinct(3, 4))
+case("quantile_midpoint_axis0_keepdim", lambda a: torch.quantile(a, 0.4, dim=0, keepdim=True, interpolation="midpoint"), distinct(5, 3))
+case("quantile_nearest_axis1", lambda a: torch.quantile(a, torch.tensor([0.2, 0.7]), dim=1, interpolation="nearest"), distinct(2, 7))
+case("quantile_lower_axis0", lambda a: torch.quantile(a, 0.55, dim=0, interpolation="lower"), distinct(6, 2))
+case("quantile_higher_axis0", lambda a: torch.quantile(a, 0.55, dim=0, interpolation="higher"), distinct(6, 2))
+case("nanquantile_axis1", lambda a: torch.nanquantile(a, 0.8, dim=1), distinct(3, 4))
+
 
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
