@@ -124,7 +124,7 @@ public struct Train: ParsableCommand {
     @Flag(help: "Regression: standardize the targets with the training part's mean and deviation (predictions come back in data units; losses are in standardized units).")
     public var standardizeTarget = false
 
-    @Option(help: "The precision of the matrix products: float32, or bf16 (operands rounded to bfloat16, Float32 accumulation, weights and optimizer state; processors with AVX512_BF16 or AMX, Float32 elsewhere with a message).")
+    @Option(help: "The precision of the matrix products: float32, or bf16 (operands rounded to bfloat16, Float32 accumulation, weights and optimizer state; processors where bfloat16 runs faster than Float32 (AMX, or AVX512_BF16 on AMD), Float32 elsewhere with a message).")
     public var precision: TrainingPrecision = .float32
 
     @Option(help: "Threads for the tensor kernels (default: all cores).")
@@ -327,10 +327,14 @@ public struct Train: ParsableCommand {
         try resources.apply()
         var productPrecision = Float32ProductPrecision.highest
         if precision == .bf16 {
-            if MatrixProductBackend.hasNativeBFloat16 {
-                productPrecision = .medium
-            } else {
+            if !MatrixProductBackend.hasNativeBFloat16 {
                 console.line("gradus train: this processor has no bfloat16 instructions (AVX512_BF16 or AMX); training in Float32")
+            } else if !MatrixProductBackend.bfloat16ProductsAreFaster {
+                let speedup = MatrixProductBackend.bfloat16DotProductSpeedup
+                console.line("gradus train: this processor's bfloat16 dot products (AVX512_BF16, no AMX) run at "
+                    + "\(String(format: "%.2f", speedup))x the rate of its Float32 ones, so bf16 would train slower; training in Float32")
+            } else {
+                productPrecision = .medium
             }
         }
         return try MatrixProductBackend.withFloat32Precision(productPrecision) {

@@ -363,9 +363,25 @@ func writeNPY(_ values: [Float], shape: [Int], to path: String) throws {
         #expect(throws: (any Error).self) { try Train.parse(["--precision", "fp8"]) }
         let dir = try temporaryFolder("precision")
         defer { try? FileManager.default.removeItem(atPath: dir) }
+        let capture = Capture()
         let result = try Train.parse(["--precision", "bf16", "--epochs", "2", "--hidden", "16", "--out", dir + "/run"])
-            .execute(console: Capture().console)
+            .execute(console: capture.console)
         #expect(result.accuracy! > 0.5)
         #expect(MatrixProductBackend.float32Precision == .highest)
+        // Float32 with a message naming the reason where bfloat16 is missing or slower; silent where it pays.
+        let native = MatrixProductBackend.hasNativeBFloat16, faster = MatrixProductBackend.bfloat16ProductsAreFaster
+        #expect(capture.text.contains("no bfloat16 instructions") == !native, "\(capture.text)")
+        #expect(capture.text.contains("would train slower; training in Float32") == (native && !faster), "\(capture.text)")
+    }
+
+    @Test("whether bfloat16 pays is measured: a plausible rate where the instructions exist, 0 without")
+    func bfloat16Speed() {
+        let speedup = MatrixProductBackend.bfloat16DotProductSpeedup
+        if MatrixProductBackend.hasNativeBFloat16 && speedup > 0 {
+            // Known processors: 2 (AMD Zen 4/5), 0.5 (Intel without AMX); a broken timing gives 0, inf or NaN.
+            #expect(speedup > 0.2 && speedup < 5, "\(speedup)")
+            if speedup >= 1.2 { #expect(MatrixProductBackend.bfloat16ProductsAreFaster) }
+        }
+        if !MatrixProductBackend.hasNativeBFloat16 { #expect(!MatrixProductBackend.bfloat16ProductsAreFaster) }
     }
 }

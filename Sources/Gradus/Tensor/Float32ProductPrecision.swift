@@ -54,11 +54,36 @@ extension MatrixProductBackend {
     /// Whether this processor computes bfloat16 products natively (AVX512_BF16 or AMX, as oneDNN
     /// reports); without, ``float32Precision`` `.medium` computes in Float32.
     public static var hasNativeBFloat16: Bool { BFloat16Product.native }
+
+    /// Whether bfloat16 products run faster here than Float32 ones: oneDNN computes them on AMX, or this
+    /// core's AVX512_BF16 dot products compute more flops per second than its Float32 FMAs (see
+    /// ``bfloat16DotProductSpeedup``). True on AMD Zen 4 and 5 (about twice the rate) and on Intel Xeons
+    /// with AMX; false on Intel Xeons whose AMX is absent or hidden by the virtual machine (Sapphire and
+    /// Emerald Rapids run VDPBF16PS at half their FMA rate), where ``float32Precision`` `.medium` still
+    /// computes in bfloat16 when asked but trains about half as fast as Float32, and
+    /// `gradus train --precision bf16` trains in Float32 with a message.
+    ///
+    /// ```swift
+    /// if MatrixProductBackend.bfloat16ProductsAreFaster { MatrixProductBackend.float32Precision = .medium }
+    /// ```
+    public static var bfloat16ProductsAreFaster: Bool { BFloat16Product.faster }
+
+    /// How many times more flops per second this core's AVX512_BF16 dot products compute than its
+    /// Float32 FMAs, measured once (about 1 ms, twelve independent chains of each, best of five) at the
+    /// first question; 0 without AVX512_BF16. `scripts/roofline/bf16_peak.c` measures the same.
+    public static var bfloat16DotProductSpeedup: Double { BFloat16Product.dotSpeedup }
 }
 
 /// Float32 products computed on bfloat16 operands (``Float32ProductPrecision/medium``).
 enum BFloat16Product {
     static let native = gradus_bf16_native() != 0
+
+    /// See ``MatrixProductBackend/bfloat16DotProductSpeedup``.
+    static let dotSpeedup = gradus_bf16_dot_speedup()
+
+    /// See ``MatrixProductBackend/bfloat16ProductsAreFaster``: AMX, or dot products at least 1.2 times
+    /// the FMA rate (the two kinds of processor measured are at 2 and 0.5, far from the threshold).
+    static let faster = native && (gradus_bf16_amx() != 0 || dotSpeedup >= 1.2)
 
     /// Whether Float32 products large enough run on bfloat16 operands here and now: the calling thread's
     /// precision is ``Float32ProductPrecision/medium`` and the processor computes bfloat16 natively.
