@@ -245,4 +245,54 @@ case("conv2d_replicate_same", nn.Conv2d(2, 3, (4, 3), padding="same", dilation=(
      r(2, 2, 6, 7))
 case("conv2d_circular", nn.Conv2d(3, 2, 3, stride=2, padding=(1, 2), padding_mode="circular"), r(2, 3, 5, 6))
 case("conv1d_reflect", nn.Conv1d(2, 3, 3, padding=2, padding_mode="reflect"), r(2, 2, 7))
+
+# RMS normalization, pixel shuffling, and recurrent cells from a zero state (cell_steps_*.json below run
+# two steps from a given state).
+case("rmsnorm", nn.RMSNorm([4, 5]), r(3, 4, 5))
+case("rmsnorm_eps_noaffine", nn.RMSNorm(6, eps=1e-3, elementwise_affine=False), r(2, 3, 6) * 1e-2)
+case("rmsnorm_tiny_values", nn.RMSNorm(5), r(2, 5) * 1e-4)
+case("pixelshuffle", nn.PixelShuffle(2), r(2, 8, 3, 2))
+case("pixelunshuffle", nn.PixelUnshuffle(3), r(1, 2, 6, 3))
+case("rnncell", nn.RNNCell(5, 4), r(3, 5))
+case("rnncell_relu_nobias", nn.RNNCell(3, 4, bias=False, nonlinearity="relu"), r(2, 3))
+case("lstmcell", nn.LSTMCell(5, 4), r(3, 5))
+case("grucell", nn.GRUCell(5, 4), r(3, 5))
+case("grucell_unbatched", nn.GRUCell(3, 2), r(3))
+
+
+def cell_steps(name, cell, xs, initial):
+    """Two steps of a cell from a given state: the hidden state after each step (and the last cell state of
+    an LSTM), with the gradients of the inputs, the initial state and the weights."""
+    randomize(cell)
+    state = {k: enc(v) for k, v in cell.state_dict().items()}
+    xs = [x.clone().requires_grad_() for x in xs]
+    initial = [s.clone().requires_grad_() for s in initial]
+    lstm = isinstance(cell, nn.LSTMCell)
+    s = tuple(initial) if lstm else initial[0]
+    hs = []
+    for x in xs:
+        s = cell(x, s)
+        hs.append(s[0] if lstm else s)
+    y = torch.stack(hs)
+    gout = torch.rand_like(y) + 0.5
+    loss = (y * gout).sum()
+    doc = {"state": state, "inputs": [enc(x) for x in xs], "initial": [enc(v) for v in initial],
+           "gradOutput": enc(gout), "output": enc(y)}
+    if lstm:
+        gcell = torch.rand_like(s[1]) + 0.5
+        loss = loss + (s[1] * gcell).sum()
+        doc["gradCell"] = enc(gcell)
+        doc["finalCell"] = enc(s[1])
+    loss.backward()
+    doc["gradInputs"] = [enc(x.grad) for x in xs]
+    doc["gradInitial"] = [enc(v.grad) for v in initial]
+    doc["grads"] = {n: enc(p.grad) for n, p in cell.named_parameters()}
+    with open(os.path.join(OUT, "cell_steps_" + name + ".json"), "w") as f:
+        json.dump(doc, f)
+
+
+cell_steps("rnn", nn.RNNCell(3, 4), [r(2, 3), r(2, 3)], [r(2, 4)])
+cell_steps("lstm", nn.LSTMCell(3, 4), [r(2, 3), r(2, 3)], [r(2, 4), r(2, 4)])
+cell_steps("gru", nn.GRUCell(3, 4), [r(2, 3), r(2, 3)], [r(2, 4)])
+cell_steps("lstm_unbatched", nn.LSTMCell(2, 3, bias=False), [r(2), r(2)], [r(3), r(3)])
 print("wrote", len(os.listdir(OUT)), "files to", os.path.normpath(OUT))

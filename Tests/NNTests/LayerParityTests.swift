@@ -65,6 +65,16 @@ func makeLayer(_ name: String) -> any Layer {
     case "layernorm": return LayerNorm([4, 5])
     case "layernorm_noaffine": return LayerNorm(6, elementwiseAffine: false)
     case "groupnorm": return GroupNorm(2, 4)
+    case "rmsnorm": return RMSNorm([4, 5])
+    case "rmsnorm_eps_noaffine": return RMSNorm(6, eps: 1e-3, elementwiseAffine: false)
+    case "rmsnorm_tiny_values": return RMSNorm(5)
+    case "pixelshuffle": return PixelShuffle(2)
+    case "pixelunshuffle": return PixelUnshuffle(3)
+    case "rnncell": return RNNCell(inputSize: 5, hiddenSize: 4)
+    case "rnncell_relu_nobias": return RNNCell(inputSize: 3, hiddenSize: 4, bias: false, nonlinearity: .relu)
+    case "lstmcell": return LSTMCell(inputSize: 5, hiddenSize: 4)
+    case "grucell": return GRUCell(inputSize: 5, hiddenSize: 4)
+    case "grucell_unbatched": return GRUCell(inputSize: 3, hiddenSize: 2)
     case "embedding": return Embedding(10, 4)
     case "embedding_padding": return Embedding(6, 3, paddingIdx: 2)
     case "relu": return ReLU()
@@ -113,6 +123,7 @@ struct LayerParityTests {
 
     @Test("recurrent layers: output sequence, input and weight gradients through every step", arguments: [
         "rnn", "rnn_relu_bidirectional", "lstm", "lstm_bidirectional", "lstm_unbatched_nobias", "gru", "gru_bidirectional",
+        "rnncell", "rnncell_relu_nobias", "lstmcell", "grucell", "grucell_unbatched",
     ])
     func recurrent(_ name: String) throws {
         try checkAgainstPyTorch(name, makeLayer(name), rtol: 1e-5, atol: 2e-6)
@@ -139,6 +150,7 @@ struct LayerParityTests {
 
     @Test("normalization, train and eval", arguments: [
         "batchnorm2d", "batchnorm1d", "batchnorm1d_3d", "batchnorm2d_noaffine", "layernorm", "layernorm_noaffine", "groupnorm",
+        "rmsnorm", "rmsnorm_eps_noaffine", "rmsnorm_tiny_values",
     ])
     func normalization(_ name: String) throws {
         try checkAgainstPyTorch(name, makeLayer(name), rtol: 1e-5, atol: 5e-6)
@@ -146,7 +158,7 @@ struct LayerParityTests {
 
     @Test("activations and shape layers", arguments: [
         "relu", "leakyrelu", "elu", "gelu", "gelu_tanh", "silu", "sigmoid", "tanh", "softplus", "softmax", "logsoftmax",
-        "identity", "flatten", "embedding", "embedding_padding",
+        "identity", "flatten", "embedding", "embedding_padding", "pixelshuffle", "pixelunshuffle",
     ])
     func elementwise(_ name: String) throws {
         try checkAgainstPyTorch(name, makeLayer(name))

@@ -63,6 +63,65 @@ public final class LayerNorm: Module, Layer {
     }
 }
 
+/// Root-mean-square normalization over the last dimensions (PyTorch's `nn.RMSNorm`, as in LLaMA and
+/// T5): each sample is divided by the root of its mean square, then scaled by `weight` (ones). Cheaper
+/// than ``LayerNorm``: no mean is subtracted and there is no bias.
+///
+/// ```swift
+/// let norm = RMSNorm(512)
+/// let y = norm(x)   // [N, T, 512]
+/// ```
+public final class RMSNorm: Module, Layer {
+    /// The scale, of shape ``normalizedShape``, or nil.
+    @Parameter public var weight: Tensor?
+    /// The trailing dimensions normalized over.
+    public let normalizedShape: [Int]
+    /// Added to the mean square; nil for the machine epsilon of the input's dtype (PyTorch's default).
+    public let eps: Double?
+
+    /// An RMS-normalization layer.
+    ///
+    /// - Parameters:
+    ///   - normalizedShape: the trailing dimensions to normalize over.
+    ///   - eps: added to the mean square; nil for the input dtype's machine epsilon.
+    ///   - elementwiseAffine: whether to learn `weight`.
+    ///   - dtype: the weight's element type.
+    ///
+    /// ```swift
+    /// let norm = RMSNorm([8, 8], eps: 1e-6)
+    /// ```
+    public init(_ normalizedShape: [Int], eps: Double? = nil, elementwiseAffine: Bool = true, dtype: DType = .float32) {
+        var normalizedShape = normalizedShape
+        if !validSetting(!normalizedShape.isEmpty && normalizedShape.allSatisfy { $0 > 0 },
+                         "RMSNorm: normalized shape \(normalizedShape) must be non-empty and positive") { normalizedShape = [1] }
+        var eps = eps
+        if let e = eps, !validSetting(e.isFinite && e >= 0, "RMSNorm: eps must be a finite number >= 0, got \(e)") { eps = nil }
+        self.normalizedShape = normalizedShape
+        self.eps = eps
+        if elementwiseAffine { weight = Tensor.ones(normalizedShape, dtype: dtype).requiringGrad() }
+        super.init()
+    }
+
+    /// A layer normalizing over the last dimension of size `size`.
+    ///
+    /// ```swift
+    /// let norm = RMSNorm(4096, eps: 1e-5)
+    /// ```
+    public convenience init(_ size: Int, eps: Double? = nil, elementwiseAffine: Bool = true, dtype: DType = .float32) {
+        self.init([size], eps: eps, elementwiseAffine: elementwiseAffine, dtype: dtype)
+    }
+
+    /// Normalizes `[…, normalizedShape…]`.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        Functional.rmsNorm(input, normalizedShape: normalizedShape, weight: weight, eps: eps)
+    }
+
+    /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).
+    public override var extraDescription: String {
+        "\(normalizedShape), eps: \(eps.map { "\($0)" } ?? "nil"), elementwiseAffine: \(weight != nil)"
+    }
+}
+
 /// Group normalization (PyTorch's `nn.GroupNorm`): channels are split into groups and each sample's
 /// group is normalized with its own statistics, then a per-channel `weight` (ones) and `bias` (zeros).
 ///

@@ -84,3 +84,55 @@ public final class Unflatten: Module, Layer {
 
     public override var extraDescription: String { "axis: \(axis), sizes: \(sizes)" }
 }
+
+/// Rearranges channels into space (PyTorch's `nn.PixelShuffle`): `[…, C·r², H, W]` becomes
+/// `[…, C, H·r, W·r]`, the sub-pixel convolution upsampling of super-resolution models.
+///
+/// ```swift
+/// let up = PixelShuffle(2)(x)   // [N, 12, 8, 8] -> [N, 3, 16, 16]
+/// ```
+public final class PixelShuffle: Module, Layer {
+    /// The factor r by which height and width grow.
+    public let upscaleFactor: Int
+
+    /// A pixel-shuffle layer.
+    ///
+    /// - Parameter upscaleFactor: r ≥ 1; the input's channels must be a multiple of r².
+    public init(_ upscaleFactor: Int) {
+        self.upscaleFactor = validSetting(upscaleFactor >= 1, "PixelShuffle: upscale factor \(upscaleFactor) must be >= 1")
+            ? upscaleFactor : 1
+        super.init()
+    }
+
+    /// Rearranges `[…, C·r², H, W]` into `[…, C, H·r, W·r]`.
+    public func callAsFunction(_ input: Tensor) -> Tensor { Functional.pixelShuffle(input, upscaleFactor: upscaleFactor) }
+
+    /// The configuration shown by ``Module/description``.
+    public override var extraDescription: String { "upscaleFactor: \(upscaleFactor)" }
+}
+
+/// Rearranges space into channels (PyTorch's `nn.PixelUnshuffle`), the inverse of ``PixelShuffle``:
+/// `[…, C, H·r, W·r]` becomes `[…, C·r², H, W]`.
+///
+/// ```swift
+/// let down = PixelUnshuffle(2)(x)   // [N, 3, 16, 16] -> [N, 12, 8, 8]
+/// ```
+public final class PixelUnshuffle: Module, Layer {
+    /// The factor r by which height and width shrink.
+    public let downscaleFactor: Int
+
+    /// A pixel-unshuffle layer.
+    ///
+    /// - Parameter downscaleFactor: r ≥ 1; the input's height and width must be multiples of r.
+    public init(_ downscaleFactor: Int) {
+        self.downscaleFactor = validSetting(downscaleFactor >= 1, "PixelUnshuffle: downscale factor \(downscaleFactor) must be >= 1")
+            ? downscaleFactor : 1
+        super.init()
+    }
+
+    /// Rearranges `[…, C, H·r, W·r]` into `[…, C·r², H, W]`.
+    public func callAsFunction(_ input: Tensor) -> Tensor { Functional.pixelUnshuffle(input, downscaleFactor: downscaleFactor) }
+
+    /// The configuration shown by ``Module/description``.
+    public override var extraDescription: String { "downscaleFactor: \(downscaleFactor)" }
+}

@@ -133,6 +133,36 @@ extension Functional {
         }
     }
 
+    /// Root-mean-square normalization over the last dimensions, like PyTorch's `F.rms_norm`: each sample
+    /// is divided by the root of its mean square over `normalizedShape` (plus `eps`), then scaled by
+    /// `weight`. Unlike ``layerNorm(_:normalizedShape:weight:bias:eps:)`` nothing is subtracted.
+    ///
+    /// - Parameters:
+    ///   - input: `[…, normalizedShape…]`, floating point.
+    ///   - normalizedShape: the trailing dimensions to normalize over.
+    ///   - weight: scale of shape `normalizedShape`, or nil.
+    ///   - eps: added to the mean square; nil for the machine epsilon of the input's dtype (PyTorch's
+    ///     default: 1.19e-7 for Float32, 2.22e-16 for Float64).
+    ///
+    /// ```swift
+    /// let y = Functional.rmsNorm(x, normalizedShape: [512], weight: gamma)
+    /// ```
+    public static func rmsNorm(_ input: Tensor, normalizedShape: [Int], weight: Tensor? = nil, eps: Double? = nil) -> Tensor {
+        checked {
+            let k = normalizedShape.count
+            try require(k >= 1 && input.rank >= k && Array(input.shape.suffix(k)) == normalizedShape,
+                        "rmsNorm: input shape \(input.shape) does not end with normalized shape \(normalizedShape)", .shapeMismatch)
+            try input.requireFloat("rmsNorm")
+            if let weight { try require(weight.shape == normalizedShape, "rmsNorm: weight shape \(weight.shape) must be \(normalizedShape)", .shapeMismatch) }
+            if let eps { try require(eps.isFinite && eps >= 0, "rmsNorm: eps must be a finite number >= 0, got \(eps)", .invalidArgument) }
+            let epsilon = eps ?? (input.dtype == .float64 ? Double.ulpOfOne : Double(Float.ulpOfOne))
+            let axes = Array((input.rank - k)..<input.rank)
+            var y = input * (input.square().mean(axes: axes, keepDims: true) + epsilon).rsqrt()
+            if let weight { y = y * weight }
+            return y
+        }
+    }
+
     /// Group normalization, like PyTorch's `F.group_norm`: the channels are split into `groups` groups
     /// and each sample's group is normalized with its own mean and biased variance; then a per-channel
     /// affine transform.
