@@ -326,6 +326,17 @@ case("quantile_int", lambda a: torch.quantile(a, 0.5), i64([1, 2, 3]))
 case("quantile_q_matrix", lambda a: torch.quantile(a, torch.tensor([[0.5]])), f32([1.0, 2.0]))
 case("quantile_q_dtype", lambda a: torch.quantile(a, torch.tensor([0.5], dtype=torch.float64)), f32([1.0, 2.0]))
 case("nanquantile_rows", lambda a: torch.nanquantile(a, 0.25, dim=1), Q)
+# q = 0.1 is 0.10000000149 in float32: times 5 it is 0.5000000075 in Float64 (PyTorch's rank), which
+# rounds up to 1; a Float32 rank is exactly 0.5 and rounds to even (0).
+case("quantile_nearest_float64_rank", lambda a: torch.quantile(a, 0.1, interpolation="nearest"), torch.arange(6.0))
+case("nanquantile_nearest_float64_rank", lambda a: torch.nanquantile(a, 0.1, interpolation="nearest"),
+     f32([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, N]))
+case("quantile_linear_large_values", lambda a: torch.quantile(a, 0.9316),
+     torch.linspace(0, 1, 1000, dtype=torch.float64).pow(3).float() * 1e6 + 1e6)
+case("searchsorted_scalar_float64_value", lambda s, v: torch.searchsorted(s, v, right=True), f32([0.1, 0.2]),
+     torch.tensor(0.1, dtype=torch.float64))
+case("searchsorted_sorter_huge_index", lambda s, o, v: torch.searchsorted(s, v, sorter=o), f32([1.0, 2.0, 3.0]),
+     i64([0, 1, 2 ** 62]), f32([2.0]))
 case("nanquantile_all_nan_row", lambda a: torch.nanquantile(a, torch.tensor([0.0, 0.5]), dim=1), OS)
 case("nanquantile_all", lambda a: torch.nanquantile(a, 0.9), Q)
 S = f32([1.0, 3.0, 3.0, 5.0, 7.0])
@@ -351,6 +362,22 @@ case("bucketize_left", lambda x, b: torch.bucketize(x, b), f32([[-1.0, 18.0, 20.
 case("bucketize_right", lambda x, b: torch.bucketize(x, b, right=True), f32([[-1.0, 18.0, 20.0], [30.0, 64.9, 80.0]]), f32([18.0, 30.0, 65.0]))
 case("bucketize_int", lambda x, b: torch.bucketize(x, b), i64([0, 5, 10]), i64([5, 10]))
 case("bucketize_boundaries_2d", lambda x, b: torch.bucketize(x, b), f32([1.0]), f32([[1.0, 2.0]]))
+
+# torch.div with rounding modes: int64 stays int64, division by an integer 0 refused, floats round
+# their quotient (inf and NaN pass), numbers as divisors.
+DA = i64([-7, 7, -7, 7, 0, -1])
+DB = i64([2, 2, -2, -2, 3, 3])
+case("div_trunc_int", lambda a, b: torch.div(a, b, rounding_mode="trunc"), DA, DB)
+case("div_floor_int", lambda a, b: torch.div(a, b, rounding_mode="floor"), DA, DB)
+case("div_true_int", lambda a, b: torch.div(a, b), DA, DB)
+case("div_trunc_int_by_zero", lambda a, b: torch.div(a, b, rounding_mode="trunc"), i64([1, 2]), i64([1, 0]))
+case("div_trunc_float", lambda a, b: torch.div(a, b, rounding_mode="trunc"),
+     f32([-7.5, 7.5, 1.0, -1.0, 0.0, float("inf"), float("nan")]), f32([2.0, 2.0, 0.0, 0.0, 0.0, 2.0, 1.0]))
+case("div_floor_float", lambda a, b: torch.div(a, b, rounding_mode="floor"),
+     f32([-7.5, 7.5, 1.0, -1.0, 0.0, float("inf"), float("nan")]), f32([2.0, 2.0, 0.0, 0.0, 0.0, 2.0, 1.0]))
+case("div_trunc_int_by_float_scalar", lambda a: torch.div(a, 2.5, rounding_mode="trunc"), i64([-7, 7, 5]))
+case("div_trunc_int_by_int_scalar", lambda a: torch.div(a, -2, rounding_mode="trunc"), i64([-7, 7, 5]))
+case("div_floor_broadcast", lambda a, b: torch.div(a, b, rounding_mode="floor"), i64([[-5], [5]]), i64([2, -3]))
 
 def dtype_name(dt):
     return DTYPE_NAMES[dt]

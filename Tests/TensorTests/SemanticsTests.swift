@@ -277,6 +277,11 @@ let semanticTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "quantile_q_matrix": { $0[0].quantile(Tensor([[0.5]])) },
     "quantile_q_dtype": { $0[0].quantile(Tensor([0.5], dtype: .float64)) },
     "nanquantile_rows": { $0[0].nanquantile(0.25, axis: 1) },
+    "quantile_nearest_float64_rank": { $0[0].quantile(0.1, interpolation: .nearest) },
+    "nanquantile_nearest_float64_rank": { $0[0].nanquantile(0.1, interpolation: .nearest) },
+    "quantile_linear_large_values": { $0[0].quantile(0.9316) },
+    "searchsorted_scalar_float64_value": { Tensor.searchsorted($0[0], $0[1], right: true) },
+    "searchsorted_sorter_huge_index": { Tensor.searchsorted($0[0], $0[2], sorter: $0[1]) },
     "nanquantile_all_nan_row": { $0[0].nanquantile(Tensor([0.0, 0.5]), axis: 1) },
     "nanquantile_all": { $0[0].nanquantile(0.9) },
     "searchsorted_left": { Tensor.searchsorted($0[0], $0[1]) },
@@ -298,6 +303,15 @@ let semanticTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "bucketize_right": { $0[0].bucketize($0[1], right: true) },
     "bucketize_int": { $0[0].bucketize($0[1]) },
     "bucketize_boundaries_2d": { $0[0].bucketize($0[1]) },
+    "div_trunc_int": { $0[0].div($0[1], roundingMode: .trunc) },
+    "div_floor_int": { $0[0].div($0[1], roundingMode: .floor) },
+    "div_true_int": { $0[0].div($0[1]) },
+    "div_trunc_int_by_zero": { $0[0].div($0[1], roundingMode: .trunc) },
+    "div_trunc_float": { $0[0].div($0[1], roundingMode: .trunc) },
+    "div_floor_float": { $0[0].div($0[1], roundingMode: .floor) },
+    "div_trunc_int_by_float_scalar": { $0[0].div(2.5, roundingMode: .trunc) },
+    "div_trunc_int_by_int_scalar": { $0[0].div(-2, roundingMode: .trunc) },
+    "div_floor_broadcast": { $0[0].div($0[1], roundingMode: .floor) },
 ]
 
 /// Integer division, rounding of integer tensors, promotion with numbers, logical operations, any/all and

@@ -1,7 +1,7 @@
 // The bfloat16 dot-product peak of one core (AVX512_BF16's VDPBF16PS: 16 lanes, each 2 products summed
 // into Float32, 64 flops per instruction) beside the Float32 FMA peak, both with twelve independent
 // chains. Whether bf16 products can beat Float32 at all on this processor without AMX: on AMD Zen 4 the
-// bf16 rate is twice the FMA rate, on Intel Xeons (Sapphire/Emerald Rapids) with AMX hidden it is the same.
+// bf16 rate is twice the FMA rate, on Intel Xeons (Sapphire/Emerald Rapids) with AMX hidden it is half.
 //
 //   gcc -O2 scripts/roofline/bf16_peak.c -o /tmp/bf16_peak && /tmp/bf16_peak
 #include <immintrin.h>

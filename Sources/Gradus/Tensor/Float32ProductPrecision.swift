@@ -60,7 +60,7 @@ extension MatrixProductBackend {
     /// ``bfloat16DotProductSpeedup``). True on AMD Zen 4 and 5 (about twice the rate) and on Intel Xeons
     /// with AMX; false on Intel Xeons whose AMX is absent or hidden by the virtual machine (Sapphire and
     /// Emerald Rapids run VDPBF16PS at half their FMA rate), where ``float32Precision`` `.medium` still
-    /// computes in bfloat16 when asked but trains about half as fast as Float32, and
+    /// computes in bfloat16 when asked but trains slower than Float32 (0.56-0.92× on the benchmarks), and
     /// `gradus train --precision bf16` trains in Float32 with a message.
     ///
     /// ```swift

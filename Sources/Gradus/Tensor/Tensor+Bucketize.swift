@@ -12,11 +12,12 @@ extension Tensor {
     /// for every value, or has the leading dimensions of `values`, each of its last-dimension lines searched
     /// for the matching line of `values`. The sequence must be sorted ascending along its last dimension
     /// (not checked, as in PyTorch), or `sorter` gives the indices that sort it (`argsort`). The two are
-    /// compared in their promoted dtype. No gradient (the result is an index).
+    /// compared in their result type (``Tensor/resultType(_:_:)``: a rank-0 value takes the sequence's
+    /// kind). No gradient (the result is an index).
     ///
     /// - Parameters:
     ///   - sortedSequence: the sorted boundaries, one-dimensional or [..., m].
-    ///   - values: what to look up; a scalar when `sortedSequence` is one-dimensional.
+    ///   - values: what to look up; may be a scalar (rank 0) only when `sortedSequence` is one-dimensional.
     ///   - right: return the last suitable index instead of the first.
     ///   - sorter: int64 indices, of `sortedSequence`'s shape, that sort it along its last dimension.
     /// - Returns: int64 indices in 0...m, of the shape of `values`.
@@ -68,11 +69,11 @@ extension Tensor {
                         "\(op): sorter has shape \(sorter.shape), the sorted sequence \(sequence.shape)", .shapeMismatch)
         }
         let m = sequence.shape[sequence.rank - 1]
-        let order = sorter?.detach().contiguous().scalars(as: Double.self).map { Int($0) }
+        let order = sorter?.detach().contiguous().intScalars   // int64 read exactly (not through Double)
         if let order {
             try require(order.allSatisfy { $0 >= 0 && $0 < m }, "\(op): sorter holds an index outside 0..<\(m)", .indexOutOfRange)
         }
-        let common = DType.promoted(sequence.dtype, values.dtype)
+        let common = Tensor.resultType(sequence, values)   // PyTorch's rule: a rank-0 value does not widen the sequence
         let s = sequence.detach().to(common).contiguous(), v = values.detach().to(common).contiguous()
         let out = Tensor(uninitializedShape: values.shape, dtype: .int64)
         let dst = out.pointer(Int64.self)

@@ -65,7 +65,8 @@ extension Tensor {
 
     /// The `k`-th smallest element along `axis` (counting from 1) and its position (PyTorch's
     /// `torch.kthvalue`). NaN counts as larger than every number. The gradient of the values goes back
-    /// to the positions they were taken from.
+    /// to the positions they were taken from. Among equal elements (and NaNs) the one earlier along `axis`
+    /// is counted first; PyTorch does not promise which index it returns there.
     ///
     /// - Parameters:
     ///   - k: from 1 to the size of `axis`.
@@ -153,7 +154,11 @@ extension Tensor {
         if count == 0 {
             try require(dtype.isFloatingPoint, "\(op): an empty \(dtype) tensor has no median (NaN is not an integer)",
                         .invalidArgument)
-            return Tensor.full([], value: .nan, dtype: dtype)
+            // NaN, recorded so that a backward through it gives the (empty) gradient, as PyTorch's.
+            let out = Tensor.full([], value: .nan, dtype: dtype)
+            let inputShape = shape
+            record(op, output: out, inputs: [self]) { g, _ in [Tensor.zeros(inputShape, dtype: g.dtype)] }
+            return out
         }
         let flat = detach().reshape([count])
         let found = GradMode.noGrad {
@@ -176,9 +181,10 @@ extension Tensor {
     /// `torch.quantile`). A line holding NaN has NaN quantiles.
     ///
     /// The quantile falls at rank `q · (n − 1)` of the sorted line; between two elements, `interpolation`
-    /// decides. Computed as PyTorch does — the rank in this tensor's dtype, linear interpolation by
-    /// ``lerp(_:weight:)-(Tensor,Tensor)`` — and differentiable: the gradient goes to the one or two elements each
-    /// quantile was interpolated from.
+    /// decides. Computed as PyTorch does — q in this tensor's dtype, the rank in Float64, linear
+    /// interpolation by ``lerp(_:weight:)-(Tensor,Tensor)`` — and differentiable in the input: the gradient
+    /// goes to the one or two elements each quantile was interpolated from. `q` gets no gradient (PyTorch
+    /// differentiates the linear interpolation's weight in q too).
     ///
     /// - Parameters:
     ///   - q: a probability in [0, 1].
@@ -260,17 +266,19 @@ extension Tensor {
         let sorted = lines.sort(axis: -1).values
         let probabilities = q.detach().reshape([q.count])               // [k]
 
-        // Ranks [..., k] in this dtype, as PyTorch computes them.
+        // Ranks [..., k] in Float64 from q in this dtype, as PyTorch computes them (a Float32 rank would
+        // round q·(n − 1) differently — `nearest` could pick another element — and miss indices past 2²⁴).
         let ranks: Tensor = GradMode.noGrad {
             let plain = sorted.detach()
             let nan = plain.isNaN()
+            let p = probabilities.to(.float64)
             if ignoringNaN {
-                let numbers = nan.logicalNot().sum(axes: [-1], keepDims: true).to(dtype)
-                let r = probabilities * (numbers - 1)
-                return Tensor.where(r .< 0, Tensor.zeros([], dtype: dtype), r)
+                let numbers = nan.logicalNot().sum(axes: [-1], keepDims: true).to(.float64)
+                let r = p * (numbers - 1)
+                return Tensor.where(r .< 0, Tensor.zeros([], dtype: .float64), r)
             }
-            let last = Tensor(scalar: Double(n - 1), dtype: dtype)
-            let r = (probabilities * last).expand(Array(plain.shape.dropLast()) + [q.count])
+            let last = Tensor(scalar: Double(n - 1), dtype: .float64)
+            let r = (p * last).expand(Array(plain.shape.dropLast()) + [q.count])
             return Tensor.where(nan.any(axes: [-1], keepDims: true), last, r)
         }
         var result: Tensor
@@ -285,7 +293,7 @@ extension Tensor {
             let above = GradMode.noGrad { ranks.ceil() }.to(.int64)
             let weights = interpolation == .midpoint
                 ? Tensor.full(ranks.shape, value: 0.5, dtype: dtype)
-                : GradMode.noGrad { ranks - below.to(dtype) }
+                : GradMode.noGrad { (ranks - below.to(.float64)).to(dtype) }
             result = sorted.gather(axis: -1, index: below).lerp(sorted.gather(axis: -1, index: above), weight: weights)
         }
         // [..., k] -> [k, ...], then without the k dimension for a scalar q; the reduced dimensions back

@@ -1,6 +1,6 @@
 // Division with integer quotients: remainder (`%`, the sign of the divisor, Python's and PyTorch's
 // `torch.remainder`), fmod (the sign of the dividend, C's and `torch.fmod`) and floor division
-// (`torch.floor_divide`). Broadcasting and type promotion as for `/` without its conversion to floating
+// (`torch.floor_divide`, and `torch.div` with a rounding mode). Broadcasting and type promotion as for `/` without its conversion to floating
 // point: two int64 tensors give int64, and an integer divisor of 0 is an error (PyTorch raises
 // ZeroDivisionError); floating-point division by 0 gives NaN or ±inf.
 
@@ -78,6 +78,49 @@ extension Tensor {
         return checked { try divisionWithIntegerQuotient(try scalarTensor(operand, op: "floorDivide"), .floorDivide) }
     }
 
+    /// How ``div(_:roundingMode:)`` rounds the quotient (PyTorch's `rounding_mode`).
+    public enum DivisionRounding: String, Sendable, CaseIterable {
+        /// Toward zero, as C's integer division (`rounding_mode="trunc"`).
+        case trunc
+        /// Toward −∞, as Python's `//` (`rounding_mode="floor"`); ``floorDivide(_:)``.
+        case floor
+    }
+
+    /// Division with an optional rounding of the quotient (PyTorch's `torch.div(a, b, rounding_mode=)`).
+    ///
+    /// Without a mode it is `/` (true division: integers give float32). With `.trunc` or `.floor` the
+    /// quotient is rounded toward zero or down and two int64 tensors stay int64 (an integer divisor of 0
+    /// is then an error, PyTorch's ZeroDivisionError); a rounded quotient records no gradient (PyTorch's is
+    /// zero).
+    ///
+    /// - Parameters:
+    ///   - other: the divisor, broadcast against this tensor.
+    ///   - roundingMode: nil, `.trunc` or `.floor`.
+    ///
+    /// ```swift
+    /// Tensor(labels: [-7, 7]).div(Tensor(labels: [2, 2]), roundingMode: .trunc)   // [-3, 3]
+    /// Tensor([-7.5, 7.5]).div(Tensor([2.0]), roundingMode: .floor)                 // [-4, 3]
+    /// ```
+    public func div(_ other: Tensor, roundingMode: DivisionRounding? = nil) -> Tensor {
+        switch roundingMode {
+        case nil: return self / other
+        case .floor: return floorDivide(other)
+        case .trunc: return checked { try divisionWithIntegerQuotient(other, .truncDivide) }
+        }
+    }
+
+    /// ``div(_:roundingMode:)-(Tensor,_)`` by an integer: int64 stays int64 with a rounding mode.
+    public func div<S: BinaryInteger>(_ s: S, roundingMode: DivisionRounding? = nil) -> Tensor {
+        let operand = ScalarOperand(s)
+        return checked { div(try scalarTensor(operand, op: "div"), roundingMode: roundingMode) }
+    }
+
+    /// ``div(_:roundingMode:)-(Tensor,_)`` by a floating-point number.
+    public func div<S: BinaryFloatingPoint>(_ s: S, roundingMode: DivisionRounding? = nil) -> Tensor {
+        let operand = ScalarOperand(s)
+        return checked { div(try scalarTensor(operand, op: "div"), roundingMode: roundingMode) }
+    }
+
     /// `remainder(_:)`: the sign of the divisor, as Python's `%` and PyTorch's `%`.
     public static func % (a: Tensor, b: Tensor) -> Tensor { a.remainder(b) }
     /// `remainder(_:)` by a number.
@@ -98,10 +141,15 @@ extension Tensor {
         return Tensor.full([], value: s.double, dtype: type)
     }
 
-    private enum IntegerQuotientRule { case remainder, fmod, floorDivide }
+    private enum IntegerQuotientRule { case remainder, fmod, floorDivide, truncDivide }
 
     private func divisionWithIntegerQuotient(_ other: Tensor, _ rule: IntegerQuotientRule) throws -> Tensor {
-        let op = rule == .remainder ? "remainder" : (rule == .fmod ? "fmod" : "floorDivide")
+        let op = switch rule {
+        case .remainder: "remainder"
+        case .fmod: "fmod"
+        case .floorDivide: "floorDivide"
+        case .truncDivide: "div(roundingMode: .trunc)"
+        }
         let (x, y) = Tensor.promoted(self, other)
         let outShape = x.shape == y.shape ? x.shape : try Broadcast.shape(x.shape, y.shape, op: op)
         let out = try Tensor(checkedShape: outShape, dtype: x.dtype, op: op)
@@ -113,6 +161,8 @@ extension Tensor {
             case .remainder: try Tensor.zipKernel(x, y, out) { (a: Int64, b: Int64) -> Int64 in Tensor.integerRemainder(a, b) }
             case .fmod: try Tensor.zipKernel(x, y, out) { (a: Int64, b: Int64) -> Int64 in a.remainderReportingOverflow(dividingBy: b).partialValue }
             case .floorDivide: try Tensor.zipKernel(x, y, out) { (a: Int64, b: Int64) -> Int64 in Tensor.integerFloorQuotient(a, b) }
+            // `Int64.min / -1` wraps around to `Int64.min`, as floor division does.
+            case .truncDivide: try Tensor.zipKernel(x, y, out) { (a: Int64, b: Int64) -> Int64 in a.dividedReportingOverflow(by: b).partialValue }
             }
             return out
         case .float32:
@@ -120,15 +170,17 @@ extension Tensor {
             case .remainder: try Tensor.zipKernel(x, y, out) { (a: Float, b: Float) -> Float in Tensor.floatRemainder(a, b) }
             case .fmod: try Tensor.zipKernel(x, y, out) { (a: Float, b: Float) -> Float in a.truncatingRemainder(dividingBy: b) }
             case .floorDivide: try Tensor.zipKernel(x, y, out) { (a: Float, b: Float) -> Float in Tensor.floatFloorQuotient(a, b) }
+            case .truncDivide: try Tensor.zipKernel(x, y, out) { (a: Float, b: Float) -> Float in (a / b).rounded(.towardZero) }
             }
         case .float64:
             switch rule {
             case .remainder: try Tensor.zipKernel(x, y, out) { (a: Double, b: Double) -> Double in Tensor.floatRemainder(a, b) }
             case .fmod: try Tensor.zipKernel(x, y, out) { (a: Double, b: Double) -> Double in a.truncatingRemainder(dividingBy: b) }
             case .floorDivide: try Tensor.zipKernel(x, y, out) { (a: Double, b: Double) -> Double in Tensor.floatFloorQuotient(a, b) }
+            case .truncDivide: try Tensor.zipKernel(x, y, out) { (a: Double, b: Double) -> Double in (a / b).rounded(.towardZero) }
             }
         }
-        if rule == .floorDivide { return out }
+        if rule == .floorDivide || rule == .truncDivide { return out }
         record(op, output: out, inputs: [x, y]) { g, _ in
             guard y.requiresGrad else { return [x.requiresGrad ? g : nil, nil] }
             let quotient = GradMode.noGrad {

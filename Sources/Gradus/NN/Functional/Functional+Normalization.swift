@@ -158,7 +158,8 @@ extension Functional {
             let epsilon = eps ?? (input.dtype == .float64 ? Double.ulpOfOne : Double(Float.ulpOfOne))
             let axes = Array((input.rank - k)..<input.rank)
             var y = input * (input.square().mean(axes: axes, keepDims: true) + epsilon).rsqrt()
-            if let weight { y = y * weight }
+            // In the input's dtype whatever the weight's, as PyTorch's result.
+            if let weight { y = (y * weight).to(input.dtype) }
             return y
         }
     }

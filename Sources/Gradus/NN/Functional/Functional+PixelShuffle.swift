@@ -29,7 +29,7 @@ extension Functional {
             // [lead, C, r, r, H, W] -> [lead, C, H, r, W, r]
             let split = input.reshape(lead + [c / square, r, r, h, w])
             let order = Array(0..<n) + [n, n + 3, n + 1, n + 4, n + 2]
-            return split.permute(order).reshape(lead + [c / square, hr, wr])
+            return newStorage(split.permute(order).reshape(lead + [c / square, hr, wr]), from: input)
         }
     }
 
@@ -59,7 +59,13 @@ extension Functional {
             // [lead, C, H, r, W, r] -> [lead, C, r, r, H, W]
             let split = input.reshape(lead + [c, h / r, r, w / r, r])
             let order = Array(0..<n) + [n, n + 2, n + 4, n + 1, n + 3]
-            return split.permute(order).reshape(lead + [channels, h / r, w / r])
+            return newStorage(split.permute(order).reshape(lead + [channels, h / r, w / r]), from: input)
         }
+    }
+
+    /// `result` in storage of its own: with a factor of 1 (or a 1×1 image) the permutation is the identity
+    /// and the reshapes give a view of the input, which PyTorch never returns here.
+    private static func newStorage(_ result: Tensor, from input: Tensor) -> Tensor {
+        result.sharesStorage(with: input) ? result.clone() : result
     }
 }
