@@ -379,6 +379,26 @@ case("div_trunc_int_by_float_scalar", lambda a: torch.div(a, 2.5, rounding_mode=
 case("div_trunc_int_by_int_scalar", lambda a: torch.div(a, -2, rounding_mode="trunc"), i64([-7, 7, 5]))
 case("div_floor_broadcast", lambda a, b: torch.div(a, b, rounding_mode="floor"), i64([[-5], [5]]), i64([2, -3]))
 
+# Max pooling's indices (flat within each plane: ties go to the first, NaN wins, padding, dilation, ceil
+# mode, one unbatched sample) and unpooling (output sizes, refusals).
+PT = torch.tensor([[[[1.0, 3.0, 3.0, 0.0, 2.0], [3.0, 2.0, N, 1.0, 2.0], [0.0, 0.0, 1.0, 1.0, 5.0],
+                     [4.0, 4.0, 0.0, 2.0, 2.0]]]])
+case("max_pool_indices_ties_nan", lambda a: F.max_pool2d(a, 2, return_indices=True)[1], PT)
+case("max_pool_indices_padding_ceil", lambda a: F.max_pool2d(a, 3, stride=2, padding=1, ceil_mode=True, return_indices=True)[1], PT)
+case("max_pool_indices_dilation", lambda a: F.max_pool2d(a, 2, stride=1, dilation=(2, 1), return_indices=True)[1], PT)
+case("max_pool_indices_unbatched", lambda a: F.max_pool2d(a, 2, return_indices=True)[1], PT[0])
+case("max_unpool_roundtrip", lambda a: F.max_unpool2d(*F.max_pool2d(a, 2, return_indices=True), 2, output_size=(4, 5)), PT.nan_to_num(7.0))
+case("max_unpool_default_size", lambda a, i: F.max_unpool2d(a, i, 2), f32([[[[1.0, 2.0]]]]), i64([[[[1, 3]]]]))
+case("max_unpool_stride_padding", lambda a, i: F.max_unpool2d(a, i, 3, stride=2, padding=1), f32([[[[1.0, 2.0], [3.0, 4.0]]]]),
+     i64([[[[0, 2], [6, 8]]]]))
+case("max_unpool_invalid_index", lambda a, i: F.max_unpool2d(a, i, 2), f32([[[[1.0, 2.0]]]]), i64([[[[1, 8]]]]))
+case("max_unpool_negative_index", lambda a, i: F.max_unpool2d(a, i, 2), f32([[[[1.0, 2.0]]]]), i64([[[[-1, 3]]]]))
+case("max_unpool_output_size_too_large", lambda a, i: F.max_unpool2d(a, i, 2, output_size=(4, 4)), f32([[[[1.0, 2.0]]]]),
+     i64([[[[1, 3]]]]))
+case("max_unpool_output_size_within", lambda a, i: F.max_unpool2d(a, i, 2, output_size=(3, 5)), f32([[[[1.0, 2.0]]]]),
+     i64([[[[1, 3]]]]))
+case("max_unpool_indices_shape", lambda a, i: F.max_unpool2d(a, i, 2), f32([[[[1.0, 2.0]]]]), i64([[[[1]]]]))
+
 def dtype_name(dt):
     return DTYPE_NAMES[dt]
 

@@ -398,6 +398,15 @@ case("quantile_higher_axis0", lambda a: torch.quantile(a, 0.55, dim=0, interpola
 case("nanquantile_axis1", lambda a: torch.nanquantile(a, 0.8, dim=1), distinct(3, 4))
 
 
+# Unpooling with the indices of max pooling (an int64 input, passed through), and the pooled values of
+# the pooling that returns indices. Their own generator.
+inputs_gen = torch.Generator().manual_seed(2718)
+_pool_source = distinct(1, 2, 4, 6)
+case("max_unpool2d", lambda a, i: F.max_unpool2d(a, i, 2), rn(1, 2, 2, 3), F.max_pool2d(_pool_source, 2, return_indices=True)[1])
+case("max_unpool2d_output_size", lambda a, i: F.max_unpool2d(a, i, 2, output_size=(5, 7)), rn(1, 2, 2, 3),
+     F.max_pool2d(distinct(1, 2, 5, 7), 2, return_indices=True)[1])
+case("max_pool2d_with_indices_values", lambda a: F.max_pool2d(a, 3, stride=2, padding=1, return_indices=True)[0], distinct(2, 2, 5, 6))
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}

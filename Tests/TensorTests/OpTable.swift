@@ -272,4 +272,9 @@ let opTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "quantile_lower_axis0": { $0[0].quantile(0.55, axis: 0, interpolation: .lower) },
     "quantile_higher_axis0": { $0[0].quantile(0.55, axis: 0, interpolation: .higher) },
     "nanquantile_axis1": { $0[0].nanquantile(0.8, axis: 1) },
+    "max_unpool2d": { Functional.maxUnpool2d($0[0], indices: $0[1], kernelSize: (2, 2)) },
+    "max_unpool2d_output_size": { Functional.maxUnpool2d($0[0], indices: $0[1], kernelSize: (2, 2), outputSize: (5, 7)) },
+    "max_pool2d_with_indices_values": {
+        Functional.maxPool2dWithIndices($0[0], kernelSize: (3, 3), stride: (2, 2), padding: (1, 1)).values
+    },
 ]

@@ -312,6 +312,23 @@ let semanticTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "div_trunc_int_by_float_scalar": { $0[0].div(2.5, roundingMode: .trunc) },
     "div_trunc_int_by_int_scalar": { $0[0].div(-2, roundingMode: .trunc) },
     "div_floor_broadcast": { $0[0].div($0[1], roundingMode: .floor) },
+    "max_pool_indices_ties_nan": { Functional.maxPool2dWithIndices($0[0], kernelSize: (2, 2)).indices },
+    "max_pool_indices_padding_ceil": {
+        Functional.maxPool2dWithIndices($0[0], kernelSize: (3, 3), stride: (2, 2), padding: (1, 1), ceilMode: true).indices
+    },
+    "max_pool_indices_dilation": { Functional.maxPool2dWithIndices($0[0], kernelSize: (2, 2), stride: (1, 1), dilation: (2, 1)).indices },
+    "max_pool_indices_unbatched": { Functional.maxPool2dWithIndices($0[0], kernelSize: (2, 2)).indices },
+    "max_unpool_roundtrip": {
+        let (v, i) = Functional.maxPool2dWithIndices($0[0], kernelSize: (2, 2))
+        return Functional.maxUnpool2d(v, indices: i, kernelSize: (2, 2), outputSize: (4, 5))
+    },
+    "max_unpool_default_size": { Functional.maxUnpool2d($0[0], indices: $0[1], kernelSize: (2, 2)) },
+    "max_unpool_stride_padding": { Functional.maxUnpool2d($0[0], indices: $0[1], kernelSize: (3, 3), stride: (2, 2), padding: (1, 1)) },
+    "max_unpool_invalid_index": { Functional.maxUnpool2d($0[0], indices: $0[1], kernelSize: (2, 2)) },
+    "max_unpool_negative_index": { Functional.maxUnpool2d($0[0], indices: $0[1], kernelSize: (2, 2)) },
+    "max_unpool_output_size_too_large": { Functional.maxUnpool2d($0[0], indices: $0[1], kernelSize: (2, 2), outputSize: (4, 4)) },
+    "max_unpool_output_size_within": { Functional.maxUnpool2d($0[0], indices: $0[1], kernelSize: (2, 2), outputSize: (3, 5)) },
+    "max_unpool_indices_shape": { Functional.maxUnpool2d($0[0], indices: $0[1], kernelSize: (2, 2)) },
 ]
 
 /// Integer division, rounding of integer tensors, promotion with numbers, logical operations, any/all and

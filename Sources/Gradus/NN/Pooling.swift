@@ -45,6 +45,18 @@ public final class MaxPool2d: Module, Layer {
                              dilation: dilation.pair, ceilMode: ceilMode)
     }
 
+    /// Pools `[N, C, H, W]` and returns where each value came from (PyTorch's `return_indices=True`), for
+    /// ``MaxUnpool2d``.
+    ///
+    /// ```swift
+    /// let (pooled, at) = pool.withIndices(x)
+    /// let restored = unpool(pooled, indices: at)
+    /// ```
+    public func withIndices(_ input: Tensor) -> (values: Tensor, indices: Tensor) {
+        Functional.maxPool2dWithIndices(input, kernelSize: kernelSize.pair, stride: stride.pair, padding: padding.pair,
+                                        dilation: dilation.pair, ceilMode: ceilMode)
+    }
+
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
 
     public override var extraDescription: String {
@@ -136,4 +148,51 @@ public final class AdaptiveAvgPool2d: Module, Layer {
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
 
     public override var extraDescription: String { "outputSize: \(outputSize)" }
+}
+
+/// Puts max-pooled values back where they came from (PyTorch's `nn.MaxUnpool2d`), zeros elsewhere: the
+/// decoder half of a SegNet-style model, with the indices of ``MaxPool2d/withIndices(_:)``.
+///
+/// ```swift
+/// let pool = MaxPool2d(2), unpool = MaxUnpool2d(2)
+/// let (pooled, at) = pool.withIndices(x)
+/// let y = unpool(pooled, indices: at)   // x's shape, zeros but at each window's maximum
+/// ```
+public final class MaxUnpool2d: Module {
+    /// The pooling window.
+    public let kernelSize: Size2
+    /// The pooling step.
+    public let stride: Size2
+    /// The pooling padding.
+    public let padding: Size2
+
+    /// An unpooling layer inverting ``MaxPool2d`` with the same window, stride and padding.
+    ///
+    /// - Parameters:
+    ///   - kernelSize: the pooling window.
+    ///   - stride: the pooling step; nil means the kernel size.
+    ///   - padding: the pooling padding.
+    public init(_ kernelSize: Size2, stride: Size2? = nil, padding: Size2 = 0) {
+        self.kernelSize = kernelSize
+        self.stride = stride ?? kernelSize
+        self.padding = padding
+        super.init()
+    }
+
+    /// The values of `input` placed at `indices` in planes of `outputSize` (by default the size the
+    /// pooling gives back; pass the pooled input's height and width when pooling dropped a remainder).
+    ///
+    /// - Parameters:
+    ///   - input: `[N, C, H, W]` or `[C, H, W]`.
+    ///   - indices: int64 of the input's shape, from ``MaxPool2d/withIndices(_:)``.
+    ///   - outputSize: the output's height and width, or nil.
+    public func callAsFunction(_ input: Tensor, indices: Tensor, outputSize: (Int, Int)? = nil) -> Tensor {
+        Functional.maxUnpool2d(input, indices: indices, kernelSize: kernelSize.pair, stride: stride.pair, padding: padding.pair,
+                               outputSize: outputSize)
+    }
+
+    /// The configuration shown by ``Module/description``.
+    public override var extraDescription: String {
+        "kernelSize: \(kernelSize), stride: \(stride), padding: \(padding)"
+    }
 }

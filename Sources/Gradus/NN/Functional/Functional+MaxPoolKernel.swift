@@ -50,8 +50,9 @@ extension Functional {
     static let maxPoolGrain = 1 << 16
 
     /// Max pooling of a float `[N, C, H, W]` input with a checked window (output size at least 1×1),
-    /// recorded with its backward rule.
-    static func maxPoolKernel(_ input: Tensor, _ window: gradus_pool_window) throws -> Tensor {
+    /// recorded with its backward rule; with `indices`, also each value's winner as int64 flat indices
+    /// within its plane (−1 for a window wholly in the padding).
+    static func maxPoolKernel(_ input: Tensor, _ window: gradus_pool_window, indices: Bool = false) throws -> (values: Tensor, indices: Tensor?) {
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let planes = n * c, planeSize = h * w, outputs = window.outH * window.outW
         try require(planeSize <= Int(Int32.max),
@@ -74,6 +75,13 @@ extension Functional {
         }
         if planes > 0 {
             if input.dtype == .float32 { forward(Float.self) } else { forward(Double.self) }
+        }
+        var winnerIndices: Tensor?
+        if indices {
+            let t = Tensor(uninitializedShape: out.shape, dtype: .int64)
+            let dst = t.pointer(Int64.self)
+            for k in 0..<planes * outputs { dst[k] = Int64(at.value[k]) }
+            winnerIndices = t
         }
         let inputShape = input.shape, dtype = input.dtype
         Tensor.record("maxPool2d", output: out, inputs: [input]) { [winners] g, _ in
@@ -101,6 +109,6 @@ extension Functional {
             }
             return [dx]
         }
-        return out
+        return (out, winnerIndices)
     }
 }

@@ -31,23 +31,113 @@ extension Functional {
             maxPool2d($0, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
         }) { return y }
         return checked {
-            let op = "maxPool2d"
-            try require(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)", .shapeMismatch)
-            try input.requireFloat(op)
+            try maxPool2dCore(input, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation,
+                              ceilMode: ceilMode, indices: false).values
+        }
+    }
+
+    /// ``maxPool2d(_:kernelSize:stride:padding:dilation:ceilMode:)`` that also returns where each value
+    /// came from (PyTorch's `F.max_pool2d(..., return_indices=True)`): int64 flat indices within each
+    /// input plane, `row · W + column`, of the output's shape — what ``maxUnpool2d(_:indices:kernelSize:stride:padding:outputSize:)``
+    /// takes. A window lying wholly in the padding has index −1.
+    ///
+    /// ```swift
+    /// let (pooled, at) = Functional.maxPool2dWithIndices(x, kernelSize: (2, 2))
+    /// let restored = Functional.maxUnpool2d(pooled, indices: at, kernelSize: (2, 2))   // zeros but at the maxima
+    /// ```
+    public static func maxPool2dWithIndices(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil,
+                                            padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1),
+                                            ceilMode: Bool = false) -> (values: Tensor, indices: Tensor) {
+        checked(or: (Tensor.placeholder(), Tensor.placeholder())) {
+            if input.rank == 3 {
+                let (v, i) = try maxPool2dCore(input.unsqueeze(0), kernelSize: kernelSize, stride: stride, padding: padding,
+                                               dilation: dilation, ceilMode: ceilMode, indices: true)
+                return (v.squeeze(0), i!.squeeze(0))
+            }
+            let (v, i) = try maxPool2dCore(input, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation,
+                                           ceilMode: ceilMode, indices: true)
+            return (v, i!)
+        }
+    }
+
+    private static func maxPool2dCore(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)?, padding: (Int, Int),
+                                      dilation: (Int, Int), ceilMode: Bool, indices: Bool) throws -> (values: Tensor, indices: Tensor?) {
+        let op = "maxPool2d"
+        try require(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)", .shapeMismatch)
+        try input.requireFloat(op)
+        let k = try checkedPair(kernelSize, "kernel size", op, min: 1)
+        let s = try checkedPair(stride ?? kernelSize, "stride", op, min: 1)
+        let d = try checkedPair(dilation, "dilation", op, min: 1)
+        try require(padding.0 >= 0 && padding.1 >= 0 && padding.0 <= k.0 / 2 && padding.1 <= k.1 / 2,
+                     "\(op): padding \(padding) must be between 0 and half the kernel size \(k)")
+        let (h, w) = (input.shape[2], input.shape[3])
+        let outH = windowOutput(h, kernel: k.0, stride: s.0, padding: padding.0, dilation: d.0, ceilMode: ceilMode)
+        let outW = windowOutput(w, kernel: k.1, stride: s.1, padding: padding.1, dilation: d.1, ceilMode: ceilMode)
+        try require(outH > 0 && outW > 0, "\(op): kernel \(k) does not fit input \(input.shape) padded by \(padding)", .shapeMismatch)
+        _ = try Tensor.elementCount(Array(input.shape.prefix(2)) + [outH, outW, k.0, k.1], op: op)   // no overflow
+        let window = gradus_pool_window(kernelH: k.0, kernelW: k.1, strideH: s.0, strideW: s.1,
+                                        padH: padding.0, padW: padding.1, dilationH: d.0, dilationW: d.1,
+                                        outH: outH, outW: outW)
+        return try maxPoolKernel(input, window, indices: indices)
+    }
+
+    /// The inverse of max pooling where it can be inverted (PyTorch's `F.max_unpool2d`): each value is
+    /// put back at the position its index names within its plane, zeros elsewhere. The gradient of each
+    /// value is the output gradient at its position.
+    ///
+    /// - Parameters:
+    ///   - input: `[N, C, H, W]` (or `[C, H, W]`), pooled values.
+    ///   - indices: int64 of the input's shape, flat positions within each output plane, as
+    ///     ``maxPool2dWithIndices(_:kernelSize:stride:padding:dilation:ceilMode:)`` gives them.
+    ///   - kernelSize: the pooling window.
+    ///   - stride: the pooling step; nil means the kernel size.
+    ///   - padding: the pooling padding.
+    ///   - outputSize: the output's height and width; by default `(H − 1)·stride − 2·padding + kernel`,
+    ///     and otherwise strictly within one stride of that (the sizes a pooling could have come from).
+    /// - Returns: `[N, C, outH, outW]`.
+    ///
+    /// ```swift
+    /// let (pooled, at) = Functional.maxPool2dWithIndices(x, kernelSize: (2, 2))
+    /// let y = Functional.maxUnpool2d(pooled, indices: at, kernelSize: (2, 2), outputSize: (x.shape[2], x.shape[3]))
+    /// ```
+    public static func maxUnpool2d(_ input: Tensor, indices: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil,
+                                   padding: (Int, Int) = (0, 0), outputSize: (Int, Int)? = nil) -> Tensor {
+        checked {
+            let op = "maxUnpool2d"
+            if input.rank == 3 && indices.rank == 3 {
+                return maxUnpool2d(input.unsqueeze(0), indices: indices.unsqueeze(0), kernelSize: kernelSize, stride: stride,
+                                   padding: padding, outputSize: outputSize).squeeze(0)
+            }
+            try require(input.rank == 4, "\(op): input must be [N, C, H, W] or [C, H, W], got \(input.shape)", .shapeMismatch)
+            try require(indices.dtype == .int64, "\(op): indices must be int64, got \(indices.dtype)", .dtypeMismatch)
+            try require(indices.shape == input.shape, "\(op): indices \(indices.shape) must have the input's shape \(input.shape)",
+                        .shapeMismatch)
             let k = try checkedPair(kernelSize, "kernel size", op, min: 1)
             let s = try checkedPair(stride ?? kernelSize, "stride", op, min: 1)
-            let d = try checkedPair(dilation, "dilation", op, min: 1)
-            try require(padding.0 >= 0 && padding.1 >= 0 && padding.0 <= k.0 / 2 && padding.1 <= k.1 / 2,
-                         "\(op): padding \(padding) must be between 0 and half the kernel size \(k)")
-            let (h, w) = (input.shape[2], input.shape[3])
-            let outH = windowOutput(h, kernel: k.0, stride: s.0, padding: padding.0, dilation: d.0, ceilMode: ceilMode)
-            let outW = windowOutput(w, kernel: k.1, stride: s.1, padding: padding.1, dilation: d.1, ceilMode: ceilMode)
-            try require(outH > 0 && outW > 0, "\(op): kernel \(k) does not fit input \(input.shape) padded by \(padding)", .shapeMismatch)
-            _ = try Tensor.elementCount(Array(input.shape.prefix(2)) + [outH, outW, k.0, k.1], op: op)   // no overflow
-            let window = gradus_pool_window(kernelH: k.0, kernelW: k.1, strideH: s.0, strideW: s.1,
-                                            padH: padding.0, padW: padding.1, dilationH: d.0, dilationW: d.1,
-                                            outH: outH, outW: outW)
-            return try maxPoolKernel(input, window)
+            try require(padding.0 >= 0 && padding.1 >= 0, "\(op): padding \(padding) must not be negative", .invalidArgument)
+            let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+            // The default size in Int64 arithmetic that cannot overflow for sizes that passed the checks above.
+            func defaultSize(_ x: Int, _ k: Int, _ s: Int, _ p: Int) throws -> Int {
+                let (a, o1) = (x - 1).multipliedReportingOverflow(by: s)
+                let (b, o2) = a.addingReportingOverflow(k - 2 * p)
+                try require(!o1 && !o2, "\(op): the output size overflows", .invalidArgument)
+                return b
+            }
+            let defaults = (try defaultSize(h, k.0, s.0, padding.0), try defaultSize(w, k.1, s.1, padding.1))
+            let size = outputSize ?? defaults
+            if let given = outputSize {
+                try require(given.0 > defaults.0 - s.0 && given.0 < defaults.0 + s.0 && given.1 > defaults.1 - s.1 && given.1 < defaults.1 + s.1,
+                            "\(op): output size \(given) must be within one stride \(s) of \(defaults) (exclusive)", .invalidArgument)
+            }
+            try require(size.0 > 0 && size.1 > 0, "\(op): the output size \(size) must be positive", .invalidArgument)
+            let plane = try Tensor.elementCount([size.0, size.1], op: op)
+            _ = try Tensor.elementCount([n, c, size.0, size.1], op: op)
+            let positions = indices.contiguous().buffer(Int64.self)
+            try require(positions.allSatisfy { $0 >= 0 && $0 < Int64(plane) },
+                        "\(op): an index lies outside the \(size.0)×\(size.1) output plane (PyTorch: invalid max index)", .indexOutOfRange)
+            let zeros = Tensor.zeros([n, c, plane], dtype: input.dtype)
+            return zeros.scatter(axis: 2, index: indices.reshape([n, c, h * w]), source: input.reshape([n, c, h * w]))
+                .reshape([n, c, size.0, size.1])
         }
     }
 
