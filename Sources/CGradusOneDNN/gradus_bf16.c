@@ -125,22 +125,29 @@ __attribute__((target("avx512f,avx512bf16"))) static double bf16_rate(long steps
 }
 #endif
 
+void gradus_bf16_rates(long steps, double *fma, double *bf16) {
+    *fma = 0;
+    *bf16 = 0;
+#if defined(__x86_64__)
+    if (steps < 1 || !__builtin_cpu_supports("avx512f")) return;
+    *fma = fma_rate(steps);
+    if (__builtin_cpu_supports("avx512bf16")) *bf16 = bf16_rate(steps);
+#endif
+}
+
 static double dot_speedup;
 static pthread_once_t dot_speedup_once = PTHREAD_ONCE_INIT;
 static void measure_dot_speedup(void) {
-    dot_speedup = 0;
-#if defined(__x86_64__)
-    if (!__builtin_cpu_supports("avx512bf16") || !__builtin_cpu_supports("avx512f")) return;
     // Best of five alternating runs of each (about 1 ms in all): the first runs also bring the core to
     // its AVX-512 clock, and interference only ever slows a run down.
     double fma = 0, bf16 = 0;
     for (int r = 0; r < 5; r++) {
-        const double f = fma_rate(20000), h = bf16_rate(20000);
+        double f, h;
+        gradus_bf16_rates(20000, &f, &h);
         if (f > fma) fma = f;
         if (h > bf16) bf16 = h;
     }
     dot_speedup = fma > 0 ? bf16 / fma : 0;
-#endif
 }
 
 double gradus_bf16_dot_speedup(void) {

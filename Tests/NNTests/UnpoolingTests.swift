@@ -40,4 +40,22 @@ struct UnpoolingTests {
         let message = failure { unpool(pooled, indices: at, outputSize: (9, 7)) }.map { "\($0)" }
         #expect(message?.contains("within one stride") == true, "\(message ?? "no error")")
     }
+
+    @Test("indices that are a view are read as the view; huge paddings and mixed ranks are refused, not stops")
+    func viewsAndRefusals() throws {
+        let x = Tensor([1.0, 2.0, 3.0, 4.0]).reshape([1, 1, 2, 2])
+        let at = Tensor(shape: [1, 1, 2, 2], integers: [0, 6, 9, 15]).transpose(2, 3)   // [[0, 9], [6, 15]]
+        let y = try GradusError.catching { Functional.maxUnpool2d(x, indices: at, kernelSize: (2, 2)) }
+        let ys = y.scalars(as: Double.self)
+        #expect(ys[0] == 1 && ys[9] == 2 && ys[6] == 3 && ys[15] == 4 && ys.filter { $0 != 0 }.count == 4)
+        let one = Tensor.ones([1, 1, 1, 1]), zero = Tensor.zeros([1, 1, 1, 1], dtype: .int64)
+        let messages = [
+            failure { Functional.maxUnpool2d(one, indices: zero, kernelSize: (1, 1), padding: (Int.max, 0)) },
+            failure { Functional.maxUnpool2d(one, indices: zero, kernelSize: (1, 1), stride: (4, 1), padding: (Int.max / 2, 0), outputSize: (1, 1)) },
+            failure { Functional.maxUnpool2d(Tensor.ones([1, 2, 2]), indices: Tensor.zeros([1, 1, 2, 2], dtype: .int64), kernelSize: (2, 2)) },
+        ].map { $0.map { "\($0)" } }
+        #expect(messages[0]?.contains("padding") == true, "\(messages[0] ?? "no error")")
+        #expect(messages[1]?.contains("padding") == true, "\(messages[1] ?? "no error")")
+        #expect(messages[2]?.contains("must have the input's shape") == true, "\(messages[2] ?? "no error")")
+    }
 }

@@ -14,6 +14,11 @@ int gradus_bf16_native(void);
 /// AVX512_BF16. About 2 on AMD Zen 4/5, 0.5 on Intel Sapphire/Emerald Rapids (which leave bf16 speed to AMX).
 double gradus_bf16_dot_speedup(void);
 
+/// One timing of each: the flops per second of `steps` rounds of twelve independent Float32 FMA chains
+/// (zmm) into *fma, and of twelve VDPBF16PS chains into *bf16 (0 where the instructions are missing).
+/// What gradus_bf16_dot_speedup takes the best of; scripts/roofline/bf16_peak.c prints them.
+void gradus_bf16_rates(long steps, double *fma, double *bf16);
+
 /// Whether oneDNN runs bfloat16 products on AMX here.
 int gradus_bf16_amx(void);
 

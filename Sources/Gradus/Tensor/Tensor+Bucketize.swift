@@ -95,10 +95,12 @@ extension Tensor {
                 dst[k] = Int64(lo)
             }
         }
-        switch common {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        case .int64: run(Int64.self)
+        withExtendedLifetime((s, v)) {
+            switch common {
+            case .float32: run(Float.self)
+            case .float64: run(Double.self)
+            case .int64: run(Int64.self)
+            }
         }
         return out
     }

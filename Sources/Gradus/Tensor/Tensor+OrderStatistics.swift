@@ -100,12 +100,14 @@ extension Tensor {
         let (outer, n, inner) = axisLayout(a)
         let numbers = numbersPerLine(axis: a)
         let picked = Tensor(uninitializedShape: keepDimsShape([a]), dtype: .int64)
-        let op_ = order.pointer(Int64.self), pp = picked.pointer(Int64.self)
-        for o in 0..<outer {
-            for i in 0..<inner {
-                let line = o &* inner &+ i
-                let p = position(n, numbers[line])
-                pp[line] = op_[o &* n &* inner &+ p &* inner &+ i]
+        withExtendedLifetime(order) {
+            let op_ = order.pointer(Int64.self), pp = picked.pointer(Int64.self)
+            for o in 0..<outer {
+                for i in 0..<inner {
+                    let line = o &* inner &+ i
+                    let p = position(n, numbers[line])
+                    pp[line] = op_[o &* n &* inner &+ p &* inner &+ i]
+                }
             }
         }
         let values = gather(axis: a, index: picked)

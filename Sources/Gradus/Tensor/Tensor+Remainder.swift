@@ -198,8 +198,8 @@ extension Tensor {
         return r != 0 && (r < 0) != (b < 0) ? r &+ b : r
     }
 
-    /// floor(a / b); `Int64.min / -1` wraps around to `Int64.min` (PyTorch's CPU kernel stops the process
-    /// there with SIGFPE, pytorch/pytorch#127804).
+    /// floor(a / b); `Int64.min / -1` wraps around to `Int64.min`, as PyTorch 2.15's floor division (its
+    /// truncating division stops the process there with SIGFPE, pytorch/pytorch#127804).
     @inline(__always)
     static func integerFloorQuotient(_ a: Int64, _ b: Int64) -> Int64 {
         let q = a.dividedReportingOverflow(by: b).partialValue

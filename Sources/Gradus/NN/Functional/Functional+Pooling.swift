@@ -39,7 +39,8 @@ extension Functional {
     /// ``maxPool2d(_:kernelSize:stride:padding:dilation:ceilMode:)`` that also returns where each value
     /// came from (PyTorch's `F.max_pool2d(..., return_indices=True)`): int64 flat indices within each
     /// input plane, `row · W + column`, of the output's shape — what ``maxUnpool2d(_:indices:kernelSize:stride:padding:outputSize:)``
-    /// takes. A window lying wholly in the padding has index −1.
+    /// takes. A window lying wholly in the padding (possible with dilation) has index −1, where PyTorch
+    /// gives one outside the plane; unpooling refuses both.
     ///
     /// ```swift
     /// let (pooled, at) = Functional.maxPool2dWithIndices(x, kernelSize: (2, 2))
@@ -104,7 +105,9 @@ extension Functional {
                                    padding: (Int, Int) = (0, 0), outputSize: (Int, Int)? = nil) -> Tensor {
         checked {
             let op = "maxUnpool2d"
-            if input.rank == 3 && indices.rank == 3 {
+            try require(indices.shape == input.shape, "\(op): indices \(indices.shape) must have the input's shape \(input.shape)",
+                        .shapeMismatch)
+            if input.rank == 3 {
                 return maxUnpool2d(input.unsqueeze(0), indices: indices.unsqueeze(0), kernelSize: kernelSize, stride: stride,
                                    padding: padding, outputSize: outputSize).squeeze(0)
             }
@@ -114,16 +117,17 @@ extension Functional {
                         .shapeMismatch)
             let k = try checkedPair(kernelSize, "kernel size", op, min: 1)
             let s = try checkedPair(stride ?? kernelSize, "stride", op, min: 1)
-            try require(padding.0 >= 0 && padding.1 >= 0, "\(op): padding \(padding) must not be negative", .invalidArgument)
+            let p = try checkedPair(padding, "padding", op, min: 0)
             let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-            // The default size in Int64 arithmetic that cannot overflow for sizes that passed the checks above.
+            // (x − 1)·s − 2p + k, refused beyond any tensor's size (kernel, stride and padding are at most
+            // Int32.max, so k − 2p cannot overflow; the product is checked), so that ± a stride below cannot overflow.
             func defaultSize(_ x: Int, _ k: Int, _ s: Int, _ p: Int) throws -> Int {
                 let (a, o1) = (x - 1).multipliedReportingOverflow(by: s)
                 let (b, o2) = a.addingReportingOverflow(k - 2 * p)
-                try require(!o1 && !o2, "\(op): the output size overflows", .invalidArgument)
+                try require(!o1 && !o2 && b <= 1 << 48, "\(op): the output size overflows", .invalidArgument)
                 return b
             }
-            let defaults = (try defaultSize(h, k.0, s.0, padding.0), try defaultSize(w, k.1, s.1, padding.1))
+            let defaults = (try defaultSize(h, k.0, s.0, p.0), try defaultSize(w, k.1, s.1, p.1))
             let size = outputSize ?? defaults
             if let given = outputSize {
                 try require(given.0 > defaults.0 - s.0 && given.0 < defaults.0 + s.0 && given.1 > defaults.1 - s.1 && given.1 < defaults.1 + s.1,
@@ -132,9 +136,12 @@ extension Functional {
             try require(size.0 > 0 && size.1 > 0, "\(op): the output size \(size) must be positive", .invalidArgument)
             let plane = try Tensor.elementCount([size.0, size.1], op: op)
             _ = try Tensor.elementCount([n, c, size.0, size.1], op: op)
-            let positions = indices.contiguous().buffer(Int64.self)
-            try require(positions.allSatisfy { $0 >= 0 && $0 < Int64(plane) },
-                        "\(op): an index lies outside the \(size.0)×\(size.1) output plane (PyTorch: invalid max index)", .indexOutOfRange)
+            // Read through the indices' own pointer (a view's contiguous copy lives as long as the view).
+            let positions = UnsafeBufferPointer(start: indices.pointer(Int64.self), count: indices.count)
+            let valid = positions.allSatisfy { $0 >= 0 && $0 < Int64(plane) }
+            withExtendedLifetime(indices) {}
+            try require(valid, "\(op): an index lies outside the \(size.0)×\(size.1) output plane (PyTorch: invalid max index)",
+                        .indexOutOfRange)
             let zeros = Tensor.zeros([n, c, plane], dtype: input.dtype)
             return zeros.scatter(axis: 2, index: indices.reshape([n, c, h * w]), source: input.reshape([n, c, h * w]))
                 .reshape([n, c, size.0, size.1])
