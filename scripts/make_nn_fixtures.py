@@ -295,4 +295,8 @@ cell_steps("rnn", nn.RNNCell(3, 4), [r(2, 3), r(2, 3)], [r(2, 4)])
 cell_steps("lstm", nn.LSTMCell(3, 4), [r(2, 3), r(2, 3)], [r(2, 4), r(2, 4)])
 cell_steps("gru", nn.GRUCell(3, 4), [r(2, 3), r(2, 3)], [r(2, 4)])
 cell_steps("lstm_unbatched", nn.LSTMCell(2, 3, bias=False), [r(2), r(2)], [r(3), r(3)])
+# Embeddings with max_norm: the looked-up rows are rescaled in place first (the output shows it); one with
+# the 1-norm and a repeated index.
+case("embedding_max_norm", nn.Embedding(10, 4, max_norm=1.0), torch.tensor([[1, 3, 3], [9, 0, 2]]))
+case("embedding_max_norm_p1", nn.Embedding(6, 3, max_norm=0.8, norm_type=1.0), torch.tensor([2, 5, 2, 0]))
 print("wrote", len(os.listdir(OUT)), "files to", os.path.normpath(OUT))

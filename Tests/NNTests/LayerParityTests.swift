@@ -65,6 +65,8 @@ func makeLayer(_ name: String) -> any Layer {
     case "layernorm": return LayerNorm([4, 5])
     case "layernorm_noaffine": return LayerNorm(6, elementwiseAffine: false)
     case "groupnorm": return GroupNorm(2, 4)
+    case "embedding_max_norm": return Embedding(10, 4, maxNorm: 1)
+    case "embedding_max_norm_p1": return Embedding(6, 3, maxNorm: 0.8, normType: 1)
     case "rmsnorm": return RMSNorm([4, 5])
     case "rmsnorm_eps_noaffine": return RMSNorm(6, eps: 1e-3, elementwiseAffine: false)
     case "rmsnorm_tiny_values": return RMSNorm(5)
@@ -159,6 +161,7 @@ struct LayerParityTests {
     @Test("activations and shape layers", arguments: [
         "relu", "leakyrelu", "elu", "gelu", "gelu_tanh", "silu", "sigmoid", "tanh", "softplus", "softmax", "logsoftmax",
         "identity", "flatten", "embedding", "embedding_padding", "pixelshuffle", "pixelunshuffle",
+        "embedding_max_norm", "embedding_max_norm_p1",
     ])
     func elementwise(_ name: String) throws {
         try checkAgainstPyTorch(name, makeLayer(name))

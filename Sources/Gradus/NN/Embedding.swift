@@ -13,6 +13,11 @@ public final class Embedding: Module, Layer {
     /// The row that is looked up but receives no gradient (e.g. the padding token), or nil; always in
     /// `0..<numEmbeddings` (a negative `paddingIdx` given to an initializer is counted from the end).
     public let paddingIdx: Int?
+    /// When set, each looked-up row whose ``normType``-norm exceeds it is rescaled in place to this norm
+    /// before the lookup (PyTorch's `max_norm`; see ``Functional/embedding(_:weight:paddingIdx:maxNorm:normType:)``).
+    public let maxNorm: Double?
+    /// The p of the p-norm that ``maxNorm`` bounds (2 by default).
+    public let normType: Double
 
     /// The number of rows.
     public var numEmbeddings: Int { weight.shape[0] }
@@ -25,11 +30,13 @@ public final class Embedding: Module, Layer {
     ///   - weight: the table `[numEmbeddings, embeddingDim]`.
     ///   - paddingIdx: a row that receives no gradient, in `-numEmbeddings..<numEmbeddings` (negative
     ///     values count from the end, as in PyTorch), or nil.
+    ///   - maxNorm: rescale looked-up rows whose norm exceeds it, in place (PyTorch's `max_norm`), or nil.
+    ///   - normType: the p of that norm.
     ///
     /// ```swift
     /// let embed = Embedding(weight: pretrained)
     /// ```
-    public init(weight: Tensor, paddingIdx: Int? = nil) {
+    public init(weight: Tensor, paddingIdx: Int? = nil, maxNorm: Double? = nil, normType: Double = 2) {
         var weight = weight
         if !validSetting(weight.rank == 2, "Embedding: weight must be [numEmbeddings, embeddingDim], got \(weight.shape)") {
             weight = Tensor.standIn([0, 0], for: weight)
@@ -41,6 +48,11 @@ public final class Embedding: Module, Layer {
         }
         self.weight = weight.requiringGrad()
         self.paddingIdx = padding
+        var bound = maxNorm, p = normType
+        if let m = maxNorm, !validSetting(m.isFinite && m >= 0, "Embedding: maxNorm must be a finite number >= 0, got \(m)") { bound = nil }
+        if !validSetting(normType > 0, "Embedding: normType must be > 0, got \(normType)") { p = 2 }
+        self.maxNorm = bound
+        self.normType = p
         super.init()
     }
 
@@ -56,6 +68,8 @@ public final class Embedding: Module, Layer {
     ///   - embeddingDim: the size of each vector.
     ///   - paddingIdx: a row set to zero and never trained, in `-numEmbeddings..<numEmbeddings`
     ///     (negative values count from the end, as in PyTorch), or nil.
+    ///   - maxNorm: rescale looked-up rows whose norm exceeds it, in place (PyTorch's `max_norm`), or nil.
+    ///   - normType: the p of that norm.
     ///   - dtype: the table's element type.
     ///   - generator: the source of randomness.
     ///
@@ -63,8 +77,8 @@ public final class Embedding: Module, Layer {
     /// var rng = SeededGenerator(seed: 0)
     /// let embed = Embedding(10, 4, generator: &rng)
     /// ```
-    public convenience init(_ numEmbeddings: Int, _ embeddingDim: Int, paddingIdx: Int? = nil, dtype: DType = .float32,
-                            generator: inout SeededGenerator) {
+    public convenience init(_ numEmbeddings: Int, _ embeddingDim: Int, paddingIdx: Int? = nil, maxNorm: Double? = nil,
+                            normType: Double = 2, dtype: DType = .float32, generator: inout SeededGenerator) {
         var (numEmbeddings, embeddingDim) = (numEmbeddings, embeddingDim)
         if !validSetting(numEmbeddings >= 0 && embeddingDim >= 0,
                          "Embedding: sizes must not be negative, got \(numEmbeddings), \(embeddingDim)") {
@@ -76,7 +90,7 @@ public final class Embedding: Module, Layer {
             let p = w.rawPointer + row * embeddingDim * dtype.byteSize
             p.initializeMemory(as: UInt8.self, repeating: 0, count: embeddingDim * dtype.byteSize)
         }
-        self.init(weight: w, paddingIdx: paddingIdx)
+        self.init(weight: w, paddingIdx: paddingIdx, maxNorm: maxNorm, normType: normType)
     }
 
     /// A table initialized from N(0, 1) with the default generator (``Random``).
@@ -84,19 +98,21 @@ public final class Embedding: Module, Layer {
     /// ```swift
     /// let embed = Embedding(100, 16)
     /// ```
-    public convenience init(_ numEmbeddings: Int, _ embeddingDim: Int, paddingIdx: Int? = nil, dtype: DType = .float32) {
+    public convenience init(_ numEmbeddings: Int, _ embeddingDim: Int, paddingIdx: Int? = nil, maxNorm: Double? = nil,
+                            normType: Double = 2, dtype: DType = .float32) {
         var g = splitDefaultGenerator()
-        self.init(numEmbeddings, embeddingDim, paddingIdx: paddingIdx, dtype: dtype, generator: &g)
+        self.init(numEmbeddings, embeddingDim, paddingIdx: paddingIdx, maxNorm: maxNorm, normType: normType, dtype: dtype, generator: &g)
     }
 
     /// Looks up int64 `indices` of any shape, giving `indices.shape + [embeddingDim]`.
     public func callAsFunction(_ indices: Tensor) -> Tensor {
-        Functional.embedding(indices, weight: weight, paddingIdx: paddingIdx)
+        Functional.embedding(indices, weight: weight, paddingIdx: paddingIdx, maxNorm: maxNorm, normType: normType)
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
 
     public override var extraDescription: String {
         "\(numEmbeddings), \(embeddingDim)" + (paddingIdx.map { ", paddingIdx: \($0)" } ?? "")
+            + (maxNorm.map { ", maxNorm: \($0)" } ?? "") + (maxNorm != nil && normType != 2 ? ", normType: \(normType)" : "")
     }
 }

@@ -72,11 +72,17 @@ extension Functional {
     ///   - indices: int64 indices of any shape, each in `0..<numEmbeddings`.
     ///   - weight: the table `[numEmbeddings, embeddingDim]`.
     ///   - paddingIdx: a row that is looked up but never trained, in `-numEmbeddings..<numEmbeddings` (negative counts from the end), or nil.
+    ///   - maxNorm: when given, each row that `indices` picks and whose `normType`-norm exceeds it is first
+    ///     scaled **in place in `weight`** to norm `maxNorm` (PyTorch's `max_norm`: the factor
+    ///     maxNorm / (norm + 1e-7), not recorded; the weight's version changes as with any in-place update).
+    ///   - normType: the p of the p-norm for `maxNorm` (2 by default; `.infinity` for the largest magnitude).
     ///
     /// ```swift
     /// let vectors = Functional.embedding(Tensor(labels: [3, 1]), weight: table)
+    /// let bounded = Functional.embedding(tokens, weight: table, maxNorm: 1)
     /// ```
-    public static func embedding(_ indices: Tensor, weight: Tensor, paddingIdx: Int? = nil) -> Tensor {
+    public static func embedding(_ indices: Tensor, weight: Tensor, paddingIdx: Int? = nil, maxNorm: Double? = nil,
+                                 normType: Double = 2) -> Tensor {
         checked {
             try require(indices.dtype == .int64, "embedding: indices must be int64, got \(indices.dtype) of shape \(indices.shape)", .dtypeMismatch)
             try require(weight.rank == 2, "embedding: weight must be [numEmbeddings, embeddingDim], got \(weight.shape)", .shapeMismatch)
@@ -87,6 +93,7 @@ extension Functional {
             }
             // As PyTorch: a negative paddingIdx counts from the end.
             let paddingIdx = paddingIdx.map { $0 < 0 ? $0 + n : $0 }
+            if let maxNorm { try renormalizeRows(weight, pickedBy: indices, maxNorm: maxNorm, normType: normType) }
             let flat = indices.reshape([indices.count])
             var rows = weight.indexSelect(axis: 0, index: flat)
             if let paddingIdx, rows.requiresGrad {
@@ -96,6 +103,32 @@ extension Functional {
                 rows = Tensor.where(isPadding, rows.detach(), rows)
             }
             return rows.reshape(indices.shape + [weight.shape[1]])
+        }
+    }
+
+    /// PyTorch's `embedding_renorm_`: each distinct row of `weight` that `indices` name, whose p-norm
+    /// exceeds `maxNorm`, multiplied in place by maxNorm / (norm + 1e-7), outside the graph.
+    private static func renormalizeRows(_ weight: Tensor, pickedBy indices: Tensor, maxNorm: Double, normType: Double) throws {
+        try require(maxNorm.isFinite && maxNorm >= 0, "embedding: maxNorm must be a finite number >= 0, got \(maxNorm)", .invalidArgument)
+        try require(normType > 0, "embedding: normType must be > 0, got \(normType)", .invalidArgument)
+        try weight.requireFloat("embedding with maxNorm")
+        let n = weight.shape[0]
+        let rows = Set(indices.intScalars)
+        try require(rows.allSatisfy { $0 >= 0 && $0 < n }, "embedding: an index is out of range 0..<\(n)", .indexOutOfRange)
+        try GradMode.noGrad {
+            for r in rows.sorted() {
+                let row = weight.select(axis: 0, index: r)
+                let values = row.scalars(as: Double.self).map(Swift.abs)
+                let norm: Double
+                if normType == .infinity { norm = values.max() ?? 0 }
+                else if normType == 1 { norm = values.reduce(0, +) }
+                else if normType == 2 { norm = values.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+                else { norm = Double.pow(values.reduce(0) { $0 + Double.pow($1, normType) }, 1 / normType) }
+                if norm > maxNorm {
+                    _ = row.mulInPlace(maxNorm / (norm + 1e-7))
+                    try GradusError.throwIfRecorded()
+                }
+            }
         }
     }
 }
