@@ -226,7 +226,7 @@ private func columnBlockSums<V: SIMD, T>(_: V.Type, _ source: UnsafeMutablePoint
     func columnSums(vectors: Int) {
         // The blocks' Float64 totals, one per column (on the stack; read only when there are several blocks).
         withUnsafeTemporaryAllocation(of: Double.self, capacity: 4 &* width) { totals in
-            _ = totals.initialize(repeating: 0)
+            totals.initialize(repeating: 0)
             func addToTotals(_ a: V, _ v: Int) { for j in 0..<width { totals[v &* width &+ j] += Double(a[j]) } }
             var k0 = 0
             repeat {

@@ -5,7 +5,7 @@
 // elements share their gradient among the elements equal to the result, as PyTorch's do.
 
 extension Tensor {
-    /// How ``quantile(_:axis:keepDims:interpolation:)`` chooses a value when the quantile falls between
+    /// How ``quantile(_:axis:keepDims:interpolation:)-(Double,_,_,_)`` chooses a value when the quantile falls between
     /// two sorted elements `i < j` at fractional rank `r` (PyTorch's `interpolation` argument).
     public enum QuantileInterpolation: String, Sendable, CaseIterable {
         /// `x[i] + (x[j] − x[i]) · (r − i)` (the default).

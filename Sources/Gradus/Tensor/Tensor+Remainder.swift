@@ -78,11 +78,11 @@ extension Tensor {
         return checked { try divisionWithIntegerQuotient(try scalarTensor(operand, op: "floorDivide"), .floorDivide) }
     }
 
-    /// How ``div(_:roundingMode:)`` rounds the quotient (PyTorch's `rounding_mode`).
+    /// How `div(_:roundingMode:)` rounds the quotient (PyTorch's `rounding_mode`).
     public enum DivisionRounding: String, Sendable, CaseIterable {
         /// Toward zero, as C's integer division (`rounding_mode="trunc"`).
         case trunc
-        /// Toward −∞, as Python's `//` (`rounding_mode="floor"`); ``floorDivide(_:)``.
+        /// Toward −∞, as Python's `//` (`rounding_mode="floor"`); `floorDivide(_:)`.
         case floor
     }
 

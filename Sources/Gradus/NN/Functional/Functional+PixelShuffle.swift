@@ -12,8 +12,9 @@ extension Functional {
     /// ```swift
     /// let y = Functional.pixelShuffle(x, upscaleFactor: 3)   // [1, 9, 4, 4] -> [1, 1, 12, 12]
     /// ```
-    public static func pixelShuffle(_ input: Tensor, upscaleFactor r: Int) -> Tensor {
+    public static func pixelShuffle(_ input: Tensor, upscaleFactor: Int) -> Tensor {
         checked {
+            let r = upscaleFactor
             try require(r >= 1, "pixelShuffle: upscale factor \(r) must be >= 1", .invalidArgument)
             try require(input.rank >= 3, "pixelShuffle: input shape \(input.shape) needs at least 3 dimensions ([…, C, H, W])",
                         .shapeMismatch)
@@ -43,8 +44,9 @@ extension Functional {
     /// ```swift
     /// let y = Functional.pixelUnshuffle(x, downscaleFactor: 2)   // [1, 3, 8, 8] -> [1, 12, 4, 4]
     /// ```
-    public static func pixelUnshuffle(_ input: Tensor, downscaleFactor r: Int) -> Tensor {
+    public static func pixelUnshuffle(_ input: Tensor, downscaleFactor: Int) -> Tensor {
         checked {
+            let r = downscaleFactor
             try require(r >= 1, "pixelUnshuffle: downscale factor \(r) must be >= 1", .invalidArgument)
             try require(input.rank >= 3, "pixelUnshuffle: input shape \(input.shape) needs at least 3 dimensions ([…, C, H, W])",
                         .shapeMismatch)
