@@ -11,6 +11,7 @@ Tensors are {"shape", "dtype", "data"} with full float values.
 
 Run: /tmp/torchenv/bin/python scripts/make_nn_fixtures.py
 """
+import copy
 import json
 import os
 
@@ -66,7 +67,8 @@ def case(name, module, x, modes=("train",), randomize_weights=True):
         randomize(module)
     state = {k: enc(v) for k, v in module.state_dict().items()}
     with torch.no_grad():
-        gout = torch.rand_like(first(module.eval()(x))) + 0.5
+        # On a copy: a module with max_norm rescales its weight when it runs.
+        gout = torch.rand_like(first(copy.deepcopy(module).eval()(x))) + 0.5
     runs = {}
     for mode in modes:
         runs[mode] = run(module, x, gout, mode)

@@ -32,4 +32,16 @@ struct EmbeddingMaxNormTests {
         // Nothing was rescaled by the refused calls (an index out of range is found before any row changes).
         #expect(fresh.scalars(as: Double.self) == [3.0, 4.0, 0.3, 0.4, 6.0, 8.0, 1.0, 0.0].map { Double(Float($0)) })
     }
+
+    @Test("a NaN element makes the infinity norm NaN (row left alone, as PyTorch); normType is only checked with a bound")
+    func edges() throws {
+        let nanLast = Embedding(weight: Tensor([[5.0, .nan]]), maxNorm: 1, normType: .infinity)
+        _ = nanLast(Tensor(labels: [0]))
+        #expect(nanLast.weight.scalars(as: Double.self)[0] == 5)
+        // PyTorch ignores norm_type without max_norm; so does Gradus (no error recorded).
+        let plain = try GradusError.catching { Embedding(3, 2, normType: 0) }
+        #expect(plain.maxNorm == nil)
+        let message = failure { Functional.embedding(Tensor(labels: [1, 9]), weight: Tensor.zeros([3, 2]), maxNorm: 1) }.map { "\($0)" }
+        #expect(message?.contains("index 9 is out of range") == true, "\(message ?? "no error")")
+    }
 }

@@ -50,7 +50,8 @@ public final class Embedding: Module, Layer {
         self.paddingIdx = padding
         var bound = maxNorm, p = normType
         if let m = maxNorm, !validSetting(m.isFinite && m >= 0, "Embedding: maxNorm must be a finite number >= 0, got \(m)") { bound = nil }
-        if !validSetting(normType > 0, "Embedding: normType must be > 0, got \(normType)") { p = 2 }
+        // As PyTorch, normType matters (and is checked) only with a bound.
+        if maxNorm != nil, !validSetting(normType > 0, "Embedding: normType must be > 0, got \(normType)") { p = 2 }
         self.maxNorm = bound
         self.normType = p
         super.init()

@@ -75,6 +75,8 @@ extension Functional {
     ///   - maxNorm: when given, each row that `indices` picks and whose `normType`-norm exceeds it is first
     ///     scaled **in place in `weight`** to norm `maxNorm` (PyTorch's `max_norm`: the factor
     ///     maxNorm / (norm + 1e-7), not recorded; the weight's version changes as with any in-place update).
+    ///     The norm is summed in Float64 (PyTorch sums a Float32 weight's in Float32: results can differ in
+    ///     the last bit). Since the lookup writes the weight, threads must not share such a table unguarded.
     ///   - normType: the p of the p-norm for `maxNorm` (2 by default; `.infinity` for the largest magnitude).
     ///
     /// ```swift
@@ -114,13 +116,15 @@ extension Functional {
         try weight.requireFloat("embedding with maxNorm")
         let n = weight.shape[0]
         let rows = Set(indices.intScalars)
-        try require(rows.allSatisfy { $0 >= 0 && $0 < n }, "embedding: an index is out of range 0..<\(n)", .indexOutOfRange)
+        if let bad = rows.first(where: { $0 < 0 || $0 >= n }) {
+            throw GradusError(.indexOutOfRange, "embedding: index \(bad) is out of range 0..<\(n)", op: "embedding")
+        }
         try GradMode.noGrad {
             for r in rows.sorted() {
                 let row = weight.select(axis: 0, index: r)
                 let values = row.scalars(as: Double.self).map(Swift.abs)
                 let norm: Double
-                if normType == .infinity { norm = values.max() ?? 0 }
+                if normType == .infinity { norm = values.contains(where: \.isNaN) ? .nan : (values.max() ?? 0) }
                 else if normType == 1 { norm = values.reduce(0, +) }
                 else if normType == 2 { norm = values.reduce(0) { $0 + $1 * $1 }.squareRoot() }
                 else { norm = Double.pow(values.reduce(0) { $0 + Double.pow($1, normType) }, 1 / normType) }
