@@ -90,8 +90,8 @@ extension Tensor {
     ///
     /// Without a mode it is `/` (true division: integers give float32). With `.trunc` or `.floor` the
     /// quotient is rounded toward zero or down and two int64 tensors stay int64 (an integer divisor of 0
-    /// is then an error, PyTorch's ZeroDivisionError); a rounded quotient records no gradient (PyTorch's is
-    /// zero).
+    /// is then an error, PyTorch's ZeroDivisionError); the gradient of a rounded quotient is zero, as in
+    /// PyTorch.
     ///
     /// - Parameters:
     ///   - other: the divisor, broadcast against this tensor.
@@ -102,11 +102,21 @@ extension Tensor {
     /// Tensor([-7.5, 7.5]).div(Tensor([2.0]), roundingMode: .floor)                 // [-4, 3]
     /// ```
     public func div(_ other: Tensor, roundingMode: DivisionRounding? = nil) -> Tensor {
+        let out: Tensor
         switch roundingMode {
         case nil: return self / other
-        case .floor: return floorDivide(other)
-        case .trunc: return checked { try divisionWithIntegerQuotient(other, .truncDivide) }
+        case .floor: out = floorDivide(other)
+        case .trunc: out = checked { try divisionWithIntegerQuotient(other, .truncDivide) }
         }
+        // PyTorch's gradient of a rounded quotient: zeros for each input that needs one, so that a
+        // backward through it (alone) succeeds.
+        guard out.dtype.isFloatingPoint, !out.requiresGrad else { return out }
+        let (a, b) = (self, other)
+        record("div", output: out, inputs: [a, b]) { g, _ in
+            [a.requiresGrad ? Tensor.zeros(a.shape, dtype: a.dtype) : nil,
+             b.requiresGrad ? Tensor.zeros(b.shape, dtype: b.dtype) : nil]
+        }
+        return out
     }
 
     /// ``div(_:roundingMode:)-(Tensor,_)`` by an integer: int64 stays int64 with a rounding mode.
