@@ -18,11 +18,16 @@ public final class GRU: RecurrentLayer, Layer {
     override class var layerName: String { "GRU" }
 
     override func step(_ projectedInput: Tensor, _ state: [Tensor], index: Int) -> [Tensor] {
-        let h = state[0]
-        let x = projectedInput.chunk(3, axis: 1), p = projectHidden(h, index: index).chunk(3, axis: 1)
+        [GRU.cell(projectedInput: projectedInput, projectedHidden: projectHidden(state[0], index: index), hidden: state[0])]
+    }
+
+    /// One step's gates from the projections `x·W_ihᵀ + b_ih` and `h·W_hhᵀ + b_hh` (each `[N, 3H]`, gates
+    /// r, z, n) and the state `h`: `n = tanh(x_n + r·h_n)`, then `h' = (1 − z)·n + z·h`. Shared with ``GRUCell``.
+    static func cell(projectedInput: Tensor, projectedHidden: Tensor, hidden h: Tensor) -> Tensor {
+        let x = projectedInput.chunk(3, axis: 1), p = projectedHidden.chunk(3, axis: 1)
         let r = (x[0] + p[0]).sigmoid(), z = (x[1] + p[1]).sigmoid()
         let n = (x[2] + r * p[2]).tanh()
-        return [n + z * (h - n)]
+        return n + z * (h - n)
     }
 
     /// Runs the network from `hidden` (zeros when nil).

@@ -272,10 +272,7 @@ public final class GRUCell: RecurrentCell, Layer {
             let (x, unbatched) = try batchedInput(input)
             let h = try batchedState(hidden, batch: x.shape[0], unbatched: unbatched, dtype: x.dtype, what: "hidden state")
             let (pi, ph) = projections(x, h)
-            let xi = pi.chunk(3, axis: 1), hh = ph.chunk(3, axis: 1)
-            let r = (xi[0] + hh[0]).sigmoid(), z = (xi[1] + hh[1]).sigmoid()
-            let n = (xi[2] + r * hh[2]).tanh()
-            let next = n + z * (h - n)
+            let next = GRU.cell(projectedInput: pi, projectedHidden: ph, hidden: h)
             return unbatched ? next.squeeze(0) : next
         }
     }

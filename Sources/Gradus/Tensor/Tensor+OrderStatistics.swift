@@ -81,24 +81,25 @@ extension Tensor {
             let size = rank == 0 ? 1 : shape[try self.axis(axis, op: "kthvalue", scalarAxis: true)]
             try require(k >= 1 && k <= size, "kthvalue: k = \(k) is out of range 1...\(size) for axis \(axis) of shape \(shape)",
                         .indexOutOfRange)
-            return try selected(axis: axis, keepDims: keepDims, op: "kthvalue") { _, _ in k - 1 }
+            return try selected(axis: axis, keepDims: keepDims, op: "kthvalue", countsNumbers: false) { _, _ in k - 1 }
         }
     }
 
     /// The element at one position of each line's sorted order along `axis`: `position(n, numbers)`
-    /// gives it from the line's length and its count of elements that are not NaN (NaN sorts last).
-    private func selected(axis: Int, keepDims: Bool, op: String,
+    /// gives it from the line's length and its count of elements that are not NaN (NaN sorts last; not
+    /// counted, and given as n, when `countsNumbers` is false).
+    private func selected(axis: Int, keepDims: Bool, op: String, countsNumbers: Bool = true,
                           position: (_ n: Int, _ numbers: Int) -> Int) throws -> (values: Tensor, indices: Tensor) {
         if rank == 0 {
             _ = try self.axis(axis, op: op, scalarAxis: true)
-            let (v, i) = try reshape([1]).selected(axis: 0, keepDims: false, op: op, position: position)
+            let (v, i) = try reshape([1]).selected(axis: 0, keepDims: false, op: op, countsNumbers: countsNumbers, position: position)
             return (v.reshape([]), i.reshape([]))
         }
         let a = try self.axis(axis, op: op)
         try require(shape[a] > 0, "\(op): axis \(a) of shape \(shape) is empty; there is no element to select", .invalidArgument)
         let order = sortedIndices(axis: a, descending: false)
         let (outer, n, inner) = axisLayout(a)
-        let numbers = numbersPerLine(axis: a)
+        let numbers = countsNumbers ? numbersPerLine(axis: a) : [Int](repeating: n, count: outer * inner)
         let picked = Tensor(uninitializedShape: keepDimsShape([a]), dtype: .int64)
         withExtendedLifetime(order) {
             let op_ = order.pointer(Int64.self), pp = picked.pointer(Int64.self)

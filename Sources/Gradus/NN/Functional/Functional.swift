@@ -75,8 +75,7 @@ extension Functional {
     ///   - maxNorm: when given, each row that `indices` picks and whose `normType`-norm exceeds it is first
     ///     scaled **in place in `weight`** to norm `maxNorm` (PyTorch's `max_norm`: the factor
     ///     maxNorm / (norm + 1e-7), not recorded; the weight's version changes as with any in-place update).
-    ///     The norm is summed in Float64 (PyTorch sums a Float32 weight's in Float32: results can differ in
-    ///     the last bit). Since the lookup writes the weight, threads must not share such a table unguarded.
+    ///     Since the lookup writes the weight, threads must not share such a table unguarded.
     ///   - normType: the p of the p-norm for `maxNorm` (2 by default; `.infinity` for the largest magnitude).
     ///
     /// ```swift
@@ -119,19 +118,16 @@ extension Functional {
         if let bad = rows.first(where: { $0 < 0 || $0 >= n }) {
             throw GradusError(.indexOutOfRange, "embedding: index \(bad) is out of range 0..<\(n)", op: "embedding")
         }
+        guard !rows.isEmpty, weight.shape[1] > 0 else { return }   // nothing to rescale
         try GradMode.noGrad {
-            for r in rows.sorted() {
-                let row = weight.select(axis: 0, index: r)
-                let values = row.scalars(as: Double.self).map(Swift.abs)
-                let norm: Double
-                if normType == .infinity { norm = values.contains(where: \.isNaN) ? .nan : (values.max() ?? 0) }
-                else if normType == 1 { norm = values.reduce(0, +) }
-                else if normType == 2 { norm = values.reduce(0) { $0 + $1 * $1 }.squareRoot() }
-                else { norm = Double.pow(values.reduce(0) { $0 + Double.pow($1, normType) }, 1 / normType) }
-                if norm > maxNorm {
-                    _ = row.mulInPlace(maxNorm / (norm + 1e-7))
-                    try GradusError.throwIfRecorded()
-                }
+            // The picked rows' norms in one call of `norm` (in the weight's dtype, as PyTorch computes them).
+            let picked = rows.sorted()
+            let norms = weight.indexSelect(axis: 0, index: Tensor(shape: [picked.count], integers: picked))
+                .norm(p: normType, axes: [1]).scalars(as: Double.self)
+            try GradusError.throwIfRecorded()
+            for (r, norm) in zip(picked, norms) where norm > maxNorm {
+                _ = weight.select(axis: 0, index: r).mulInPlace(maxNorm / (norm + 1e-7))
+                try GradusError.throwIfRecorded()
             }
         }
     }
