@@ -262,6 +262,22 @@ case("nanquantile_rows", lambda x: torch.nanquantile(x, torch.tensor([0.25, 0.9]
      f32([[0.5, 3.0, -1.0, 2.0], [1.0, NAN, 4.0, 0.0]]))
 case("quantile_infinite_ends", lambda x: torch.quantile(x, 0.5), f32([-INF, 1.0, 2.0, INF]))
 
+# Log-space sums and hypot at their edges: equal infinities (value kept, PyTorch's gradient NaN),
+# opposite infinities, NaN, hypot at the origin (gradient NaN) and of infinities; running maxima with NaN.
+case("logaddexp_edges", torch.logaddexp, f32([INF, -INF, INF, NAN, -1000.0, 0.0]), f32([INF, -INF, -INF, 1.0, -1000.0, -INF]))
+case("logaddexp2_edges", torch.logaddexp2, f32([INF, -INF, 3.0, NAN]), f32([INF, -INF, -INF, 2.0]))
+case("logcumsumexp_infinities", lambda x: torch.logcumsumexp(x, 1), f32([[-INF, -INF, 0.0, 1.0], [INF, 2.0, INF, NAN]]))
+case("hypot_edges", torch.hypot, f32([0.0, INF, NAN, 3e-30, -0.0]), f32([0.0, NAN, 2.0, 4e-30, 5.0]))
+case("cummax_nan", lambda x: torch.cummax(x, 1).values, f32([[1.0, NAN, 3.0, NAN, 0.0], [2.0, 1.0, INF, -INF, 5.0]]))
+case("cummin_nan", lambda x: torch.cummin(x, 0).values, f32([[1.0, 2.0], [NAN, -INF], [0.0, -INF]]))
+# Not differentiable where they are (so not in ops.json, whose cases are also checked by finite
+# differences): ties of running extremes (the later element takes the gradient) and hypot of legs
+# near 1e30 and 1e-30, whose squares overflow and underflow float32.
+T = f32([[1.0, 2.0, 0.0], [1.0, 2.0, 0.0], [-1.0, 2.0, 0.0], [1.0, -2.0, 0.0]])
+case("cummax_axis0_ties", lambda x: torch.cummax(x, 0).values, T)
+case("cummin_axis0_ties", lambda x: torch.cummin(x, 0).values, T)
+case("hypot_huge_and_tiny", torch.hypot, f32([3e30, -1e30, 3e-30, 1e-38]), f32([4e30, 1e30, -4e-30, 1e-38]))
+
 enc = encode
 
 

@@ -399,6 +399,63 @@ case("max_unpool_output_size_within", lambda a, i: F.max_unpool2d(a, i, 2, outpu
      i64([[[[1, 3]]]]))
 case("max_unpool_indices_shape", lambda a, i: F.max_unpool2d(a, i, 2), f32([[[[1.0, 2.0]]]]), i64([[[[1]]]]))
 
+# Closeness and equality (PyTorch's tolerance test, infinities, NaN, integers compared through float32),
+# counting non-zero elements, running extremes' indices (ties move to the later position, NaN takes
+# each new one), differences (orders past the length, refusals), grids, tiling and rotation of integer
+# tensors, addmm ignoring the added tensor with beta 0, contractions (a size-1 dimension broadcast against
+# its partner, as PyTorch does) and picking along an axis. Not here: take_along_dim with an index past
+# the axis, which PyTorch 2.15 answers from outside the tensor after broadcasting (Gradus refuses it,
+# tested in TensorOpEdgeTests), and logaddexp/hypot of int64 tensors, which PyTorch refuses and Gradus
+# computes in float32 (as atan2).
+INF = float("inf")
+CA = f32([1.0, 1.0, INF, INF, N, N, 0.0, 1e-9, 100.0])
+CB = f32([1.0, 1.0 + 1e-6, INF, -INF, N, 1.0, 1e-9, 0.0, 100.001])
+case("isclose_default", torch.isclose, CA, CB)
+case("isclose_equal_nan", lambda a, b: torch.isclose(a, b, equal_nan=True), CA, CB)
+case("isclose_zero_tolerances", lambda a, b: torch.isclose(a, b, rtol=0.0, atol=0.0), CA, CB)
+case("isclose_int", lambda a, b: torch.isclose(a, b, rtol=0.01, atol=0.0), i64([1, 2, 100, -100, 2 ** 62]), i64([1, 3, 101, -101, 2 ** 62 + 1]))
+case("isclose_broadcast", lambda a, b: torch.isclose(a, b, atol=0.5), f32([[0.0], [1.0]]), f32([0.2, 0.8, 1.6]))
+case("isclose_negative_rtol", lambda a, b: torch.isclose(a, b, rtol=-1.0), f32([1.0]), f32([1.0]))
+case("allclose_true", lambda a, b: torch.tensor(torch.allclose(a, b, atol=1e-3)), f32([1.0, 2.0]), f32([1.0005, 2.0]))
+case("allclose_false", lambda a, b: torch.tensor(torch.allclose(a, b)), f32([1.0, 2.0]), f32([1.0005, 2.0]))
+case("allclose_nan", lambda a, b: torch.tensor(torch.allclose(a, b, equal_nan=True)), f32([N, 2.0]), f32([N, 2.0]))
+case("equal_true_promoted", lambda a, b: torch.tensor(torch.equal(a, b)), f32([1.0, 2.0]), i64([1, 2]))
+case("equal_nan", lambda a, b: torch.tensor(torch.equal(a, b)), f32([N, 2.0]), f32([N, 2.0]))
+case("equal_shapes", lambda a, b: torch.tensor(torch.equal(a, b)), f32([1.0, 1.0]), f32([[1.0, 1.0]]))
+case("count_nonzero_all", torch.count_nonzero, f32([[0.0, N], [1.0, -0.0]]))
+case("count_nonzero_axis0", lambda a: torch.count_nonzero(a, dim=0), f32([[0.0, N], [1.0, -0.0]]))
+case("count_nonzero_int_axes", lambda a: torch.count_nonzero(a, dim=(0, 2)), i64([[[0, 3], [1, 0]], [[5, 0], [0, 0]]]))
+case("count_nonzero_empty", lambda a: torch.count_nonzero(a, dim=1), torch.zeros(3, 0))
+case("cummax_indices_ties_nan", lambda a: torch.cummax(a, 0).indices, f32([1.0, 1.0, N, 3.0, N, 0.0]))
+case("cummin_indices_ties", lambda a: torch.cummin(a, 1).indices, f32([[3.0, 1.0, 1.0, 2.0, 1.0], [0.0, 0.0, -1.0, -1.0, 5.0]]))
+case("cummax_int", lambda a: torch.cummax(a, 0).values, i64([2, 2, 1, 7, -3]))
+case("cummax_int_indices", lambda a: torch.cummax(a, 0).indices, i64([2, 2, 1, 7, 7]))
+case("cummax_scalar", lambda a: torch.cummax(a, 0).indices, f32(4.0))
+case("cummax_empty", lambda a: torch.cummax(a, 1).values, torch.zeros(2, 0))
+case("diff_int_n2", lambda a: torch.diff(a, n=2), i64([1, 4, 9, 16, 25]))
+case("diff_order_past_length", lambda a: torch.diff(a, n=5), i64([1, 4, 9, 16]))
+case("diff_order_zero", lambda a: torch.diff(a, n=0), f32([1.0, 4.0]))
+case("diff_scalar", lambda a: torch.diff(a), f32(3.0))
+case("diff_negative_order", lambda a: torch.diff(a, n=-1), f32([1.0, 4.0]))
+case("diff_prepend_rank", lambda a, p: torch.diff(a, prepend=p), f32([1.0, 2.0]), f32(0.0))
+case("diff_prepend_shape", lambda a, p: torch.diff(a, dim=0, prepend=p), f32([[1.0, 2.0]]), f32([[1.0, 2.0, 3.0]]))
+case("diff_int_prepend_float", lambda a, p: torch.diff(a, prepend=p), i64([3, 5]), f32([0.5]))
+case("meshgrid_scalar_xy", lambda a, b, c: torch.stack(torch.meshgrid(a, b, c, indexing="xy")), i64([1, 2]), i64(5), i64([7, 8, 9]))
+case("meshgrid_matrix", lambda a: torch.meshgrid(a, indexing="ij")[0], f32([[1.0]]))
+case("tile_int", lambda a: torch.tile(a, (2, 2)), i64([1, 2, 3]))
+case("tile_empty_reps", lambda a: torch.tile(a, ()), i64([[1, 2]]))
+case("rot90_int_k6", lambda a: torch.rot90(a, 6), i64([[1, 2, 3], [4, 5, 6]]))
+case("rot90_k_minus3_axes", lambda a: torch.rot90(a, -3, [1, 0]), i64([[1, 2, 3], [4, 5, 6]]))
+case("rot90_same_axes", lambda a: torch.rot90(a, 1, [1, 1]), i64([[1, 2], [3, 4]]))
+case("rot90_vector", lambda a: torch.rot90(a), i64([1, 2]))
+case("kron_int", torch.kron, i64([[1, 2], [3, 4]]), i64([[0, 1], [1, 0]]))
+case("tensordot_size1_broadcast", lambda a, b: torch.tensordot(a, b, dims=1), f32([[1.0, 2.0]]), f32([[1.0, 2.0]]))
+case("tensordot_mismatch", lambda a, b: torch.tensordot(a, b, dims=1), f32([[1.0, 2.0]]), f32([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
+case("addmm_beta0_ignores_nan", lambda b, m, n: torch.addmm(b, m, n, beta=0.0), f32([[N, INF]]), f32([[1.0, 2.0]]), f32([[1.0, 0.0], [0.0, 1.0]]))
+case("addmm_bad_bias", lambda b, m, n: torch.addmm(b, m, n), f32([1.0, 2.0, 3.0]), f32([[1.0, 2.0]]), f32([[1.0, 0.0], [0.0, 1.0]]))
+case("take_along_dim_int", lambda a, i: torch.take_along_dim(a, i, dim=0), i64([[10, 20], [30, 40]]), i64([[1, 0], [1, 1]]))
+case("take_along_dim_rank", lambda a, i: torch.take_along_dim(a, i, dim=0), f32([[1.0, 2.0]]), i64([0]))
+
 def dtype_name(dt):
     return DTYPE_NAMES[dt]
 

@@ -407,6 +407,41 @@ case("max_unpool2d_output_size", lambda a, i: F.max_unpool2d(a, i, 2, output_siz
      F.max_pool2d(distinct(1, 2, 5, 7), 2, return_indices=True)[1])
 case("max_pool2d_with_indices_values", lambda a: F.max_pool2d(a, 3, stride=2, padding=1, return_indices=True)[0], distinct(2, 2, 5, 6))
 
+# Log-space sums, hypot, running extremes, differences, grids, tiling and rotation, moments, products
+# added to a tensor, contractions, Kronecker products and picking along an axis. Their own generator.
+inputs_gen = torch.Generator().manual_seed(1202)
+case("hypot", torch.hypot, rn(3, 4), rn(3, 4))
+case("hypot_broadcast", torch.hypot, rn(2, 3), rn(3))
+case("logaddexp", torch.logaddexp, rn(3, 4) * 3, rn(3, 4) * 3)
+case("logaddexp_broadcast_far", torch.logaddexp, rn(2, 1) * 500, rn(3) * 500)
+case("logaddexp2", torch.logaddexp2, rn(3, 4) * 3, rn(3, 4) * 3)
+case("logcumsumexp_axis1", lambda a: torch.logcumsumexp(a, 1), rn(3, 5) * 3)
+case("logcumsumexp_axis0_large", lambda a: torch.logcumsumexp(a, 0), rn(6, 2) * 60)
+case("cummax_axis1", lambda a: torch.cummax(a, 1).values, distinct(3, 5))
+case("diff", lambda a: torch.diff(a), rn(3, 5))
+case("diff_n2_axis0_prepend_append", lambda a, p, q: torch.diff(a, n=2, dim=0, prepend=p, append=q), rn(4, 3), rn(1, 3), rn(2, 3))
+case("meshgrid_ij", lambda a, b, c: torch.stack(torch.meshgrid(a, b, c, indexing="ij")), rn(2), rn(3), rn(4))
+case("meshgrid_xy", lambda a, b: torch.stack(torch.meshgrid(a, b, indexing="xy")), rn(2), rn(3))
+case("tile_fewer_reps", lambda a: torch.tile(a, (2,)), rn(2, 3))
+case("tile_more_reps", lambda a: torch.tile(a, (2, 1, 2)), rn(2, 3))
+case("rot90", lambda a: torch.rot90(a, 1, [1, 2]), rn(2, 3, 4))
+case("rot90_minus1", lambda a: torch.rot90(a, -1), rn(3, 4))
+case("rot90_twice", lambda a: torch.rot90(a, 2, [0, 2]), rn(2, 3, 4))
+case("var_mean_axis1", lambda a: torch.stack(torch.var_mean(a, dim=1)), rn(3, 5))
+case("std_mean_axis0_correction0_keepdim", lambda a: torch.cat(torch.std_mean(a, dim=0, correction=0, keepdim=True)), rn(4, 3))
+case("addmm", lambda b, m, n: torch.addmm(b, m, n, beta=0.5, alpha=2.0), rn(4), rn(3, 5), rn(5, 4))
+case("addmm_beta0", lambda b, m, n: torch.addmm(b, m, n, beta=0.0), rn(3, 4), rn(3, 5), rn(5, 4))
+case("addmv", lambda b, m, v: torch.addmv(b, m, v, beta=2.0, alpha=-1.0), rn(3), rn(3, 4), rn(4))
+case("baddbmm", lambda b, m, n: torch.baddbmm(b, m, n, alpha=0.25), rn(1, 3, 2), rn(2, 3, 4), rn(2, 4, 2))
+case("tensordot_dims2", lambda a, b: torch.tensordot(a, b, dims=2), rn(2, 3, 4), rn(3, 4, 5))
+case("tensordot_axes", lambda a, b: torch.tensordot(a, b, dims=([1, 2], [1, 0])), rn(2, 3, 4), rn(4, 3, 5))
+case("tensordot_dims0", lambda a, b: torch.tensordot(a, b, dims=0), rn(2), rn(3))
+case("kron", torch.kron, rn(2, 3), rn(2, 2))
+case("kron_ranks", torch.kron, rn(2), rn(2, 3))
+case("take_along_dim_argsort", lambda a, i: torch.take_along_dim(a, i, dim=1), rn(3, 4), torch.argsort(rn(3, 4), dim=1))
+case("take_along_dim_broadcast", lambda a, i: torch.take_along_dim(a, i, dim=1), rn(1, 4), idx(4, 3, 2))
+case("take_along_dim_flat", lambda a, i: torch.take_along_dim(a, i), rn(3, 4), idx(12, 5))
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}

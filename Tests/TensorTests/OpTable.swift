@@ -277,4 +277,38 @@ let opTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "max_pool2d_with_indices_values": {
         Functional.maxPool2dWithIndices($0[0], kernelSize: (3, 3), stride: (2, 2), padding: (1, 1)).values
     },
+    "hypot": { $0[0].hypot($0[1]) },
+    "hypot_broadcast": { $0[0].hypot($0[1]) },
+    "logaddexp": { $0[0].logaddexp($0[1]) },
+    "logaddexp_broadcast_far": { $0[0].logaddexp($0[1]) },
+    "logaddexp2": { $0[0].logaddexp2($0[1]) },
+    "logcumsumexp_axis1": { $0[0].logcumsumexp(axis: 1) },
+    "logcumsumexp_axis0_large": { $0[0].logcumsumexp(axis: 0) },
+    "cummax_axis1": { $0[0].cummax(axis: 1).values },
+    "diff": { $0[0].diff() },
+    "diff_n2_axis0_prepend_append": { $0[0].diff(n: 2, axis: 0, prepend: $0[1], append: $0[2]) },
+    "meshgrid_ij": { Tensor.stack(Tensor.meshgrid($0)) },
+    "meshgrid_xy": { Tensor.stack(Tensor.meshgrid($0, indexing: .xy)) },
+    "tile_fewer_reps": { $0[0].tile([2]) },
+    "tile_more_reps": { $0[0].tile([2, 1, 2]) },
+    "rot90": { $0[0].rot90(k: 1, axes: (1, 2)) },
+    "rot90_minus1": { $0[0].rot90(k: -1) },
+    "rot90_twice": { $0[0].rot90(k: 2, axes: (0, 2)) },
+    "var_mean_axis1": { let (v, m) = $0[0].varMean(axes: [1]); return Tensor.stack([v, m]) },
+    "std_mean_axis0_correction0_keepdim": {
+        let (s, m) = $0[0].stdMean(axes: [0], correction: 0, keepDims: true)
+        return Tensor.concatenate([s, m])
+    },
+    "addmm": { $0[0].addmm($0[1], $0[2], beta: 0.5, alpha: 2) },
+    "addmm_beta0": { $0[0].addmm($0[1], $0[2], beta: 0) },
+    "addmv": { $0[0].addmv($0[1], $0[2], beta: 2, alpha: -1) },
+    "baddbmm": { $0[0].baddbmm($0[1], $0[2], alpha: 0.25) },
+    "tensordot_dims2": { $0[0].tensordot($0[1], dims: 2) },
+    "tensordot_axes": { $0[0].tensordot($0[1], axes: ([1, 2], [1, 0])) },
+    "tensordot_dims0": { $0[0].tensordot($0[1], dims: 0) },
+    "kron": { $0[0].kron($0[1]) },
+    "kron_ranks": { $0[0].kron($0[1]) },
+    "take_along_dim_argsort": { $0[0].takeAlongDim($0[1], axis: 1) },
+    "take_along_dim_broadcast": { $0[0].takeAlongDim($0[1], axis: 1) },
+    "take_along_dim_flat": { $0[0].takeAlongDim($0[1]) },
 ]

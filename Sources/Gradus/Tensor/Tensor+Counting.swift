@@ -1,5 +1,6 @@
-// Counting values of an int64 tensor (PyTorch's `torch.bincount`), as an `indexAdd` into zeros, so that
-// weighted counts have the gradient of `indexAdd` with respect to the weights.
+// Counting: values of an int64 tensor (PyTorch's `torch.bincount`), as an `indexAdd` into zeros, so that
+// weighted counts have the gradient of `indexAdd` with respect to the weights; and the elements that are
+// not zero (`torch.count_nonzero`).
 
 extension Tensor {
     /// How often each value 0, 1, … occurs in this 1-D int64 tensor of non-negative values (PyTorch's
@@ -34,6 +35,21 @@ extension Tensor {
             let zeros = try Tensor.checkedZeros([length], dtype: weights?.dtype ?? .int64, op: "bincount")
             if values.isEmpty { return zeros }
             return zeros.indexAdd(axis: 0, index: self, source: weights ?? Tensor.ones(shape, dtype: .int64))
+        }
+    }
+
+    /// How many elements are not zero, over `axes` (all when nil) — PyTorch's `torch.count_nonzero`.
+    /// NaN counts as not zero. The counts are int64.
+    ///
+    /// - Parameter axes: the dimensions to count over; nil for all; negative values count from the end.
+    ///
+    /// ```swift
+    /// Tensor([[0.0, 1], [2, 3]]).countNonzero(axes: [1])   // [1, 2]
+    /// ```
+    public func countNonzero(axes: [Int]? = nil) -> Tensor {
+        checked {
+            let ax = try normalizedAxes(axes, op: "countNonzero")
+            return GradMode.noGrad { detach().ne(0).to(.int64).sum(axes: ax) }
         }
     }
 }

@@ -69,6 +69,15 @@ extension Tensor {
     /// Ones with the shape and dtype of `other`.
     public static func ones(like other: Tensor) -> Tensor { ones(other.shape, dtype: other.dtype) }
 
+    /// A tensor of `other`'s shape and dtype filled with `value` (PyTorch's `torch.full_like`).
+    ///
+    /// ```swift
+    /// let mask = Tensor.full(like: scores, value: -.infinity)
+    /// ```
+    public static func full(like other: Tensor, value: Double) -> Tensor {
+        full(other.shape, value: value, dtype: other.dtype)
+    }
+
     /// A one-element tensor of rank 0 (shape `[]`).
     ///
     /// ```swift

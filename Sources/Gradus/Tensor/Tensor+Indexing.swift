@@ -253,6 +253,36 @@ extension Tensor {
         }
     }
 
+    /// Values picked along `axis` by `indices`, the two broadcast against each other in every other
+    /// dimension (PyTorch's `torch.take_along_dim`): the companion of `argsort`, `argmax(keepDims:)`
+    /// and `topk` indices. Without an axis both are flattened first.
+    ///
+    /// - Parameters:
+    ///   - indices: int64 positions along `axis`, of this tensor's rank (any rank without an axis).
+    ///   - axis: the dimension to pick along; nil to pick from the flattened tensor.
+    ///
+    /// ```swift
+    /// let best = scores.takeAlongDim(scores.argmax(axis: 1, keepDims: true), axis: 1)   // [N, 1]
+    /// ```
+    public func takeAlongDim(_ indices: Tensor, axis: Int? = nil) -> Tensor {
+        checked {
+            try checkIndex(indices, op: "takeAlongDim")
+            guard let axis else { return reshape([-1]).gather(axis: 0, index: indices.reshape([-1])) }
+            try require(indices.rank == rank,
+                        "takeAlongDim: indices of shape \(indices.shape) must have the input's \(rank) dimensions (shape \(shape))",
+                        .shapeMismatch)
+            let a = try self.axis(axis, op: "takeAlongDim")
+            var mine = shape, theirs = indices.shape
+            mine[a] = indices.shape[a]
+            theirs[a] = shape[a]
+            let indexShape = try Broadcast.shape(mine, indices.shape, op: "takeAlongDim")
+            let sourceShape = try Broadcast.shape(theirs, shape, op: "takeAlongDim")
+            let source = sourceShape == shape ? self : expand(sourceShape)
+            let index = indexShape == indices.shape ? indices : indices.expand(indexShape)
+            return source.gather(axis: a, index: index)
+        }
+    }
+
     /// This tensor with `source` added at the positions `index` names along `axis`: for axis 1,
     /// `out[i][index[i][j]] += source[i][j]` (PyTorch's `scatter_add`, out of place).
     ///

@@ -1,6 +1,7 @@
 // Products PyTorch names apart from `matmul`: batched matrix products (`torch.bmm`), outer products
-// (`torch.outer`) and cross products of 3-vectors (`torch.linalg.cross`). Compositions of
-// differentiable operations.
+// (`torch.outer`), cross products of 3-vectors (`torch.linalg.cross`), products added to a scaled
+// tensor (`torch.addmm`, `addmv`, `baddbmm`), contractions over chosen dimensions (`torch.tensordot`)
+// and Kronecker products (`torch.kron`). Compositions of differentiable operations.
 
 extension Tensor {
     /// The matrix products of two batches, `[B, N, M]` · `[B, M, P]` → `[B, N, P]` (PyTorch's
@@ -52,6 +53,159 @@ extension Tensor {
             let y = component(a, 2) * component(b, 0) - component(a, 0) * component(b, 2)
             let z = component(a, 0) * component(b, 1) - component(a, 1) * component(b, 0)
             return Tensor.stack([x, y, z], axis: d)
+        }
+    }
+
+    /// `beta · self + alpha · (mat1 · mat2)` (PyTorch's `torch.addmm`), this tensor broadcast to the
+    /// product's shape `[N, P]`. With `beta` 0 this tensor's values are ignored (NaN in it does not
+    /// propagate), as in PyTorch.
+    ///
+    /// - Parameters:
+    ///   - mat1: `[N, M]`.
+    ///   - mat2: `[M, P]`.
+    ///   - beta: the factor of this tensor.
+    ///   - alpha: the factor of the product.
+    ///
+    /// ```swift
+    /// let y = bias.addmm(x, weight.t)   // x · wᵀ + b
+    /// ```
+    public func addmm(_ mat1: Tensor, _ mat2: Tensor, beta: Double = 1, alpha: Double = 1) -> Tensor {
+        checked {
+            try require(mat1.rank == 2 && mat2.rank == 2, "addmm: needs two matrices, got shapes \(mat1.shape) and \(mat2.shape)", .shapeMismatch)
+            try require(mat1.shape[1] == mat2.shape[0], "addmm: matrices \(mat1.shape) and \(mat2.shape) do not multiply", .shapeMismatch)
+            return try scaledSum(mat1.matmul(mat2), beta: beta, alpha: alpha, op: "addmm")
+        }
+    }
+
+    /// `beta · self + alpha · (mat · vec)` (PyTorch's `torch.addmv`), this tensor broadcast to `[N]`.
+    ///
+    /// - Parameters:
+    ///   - mat: `[N, M]`.
+    ///   - vec: `[M]`.
+    ///   - beta: the factor of this tensor (0 ignores its values).
+    ///   - alpha: the factor of the product.
+    ///
+    /// ```swift
+    /// let y = bias.addmv(weight, x)
+    /// ```
+    public func addmv(_ mat: Tensor, _ vec: Tensor, beta: Double = 1, alpha: Double = 1) -> Tensor {
+        checked {
+            try require(mat.rank == 2 && vec.rank == 1, "addmv: needs a matrix and a vector, got shapes \(mat.shape) and \(vec.shape)", .shapeMismatch)
+            try require(mat.shape[1] == vec.shape[0], "addmv: matrix \(mat.shape) and vector \(vec.shape) do not multiply", .shapeMismatch)
+            return try scaledSum(mat.matmul(vec), beta: beta, alpha: alpha, op: "addmv")
+        }
+    }
+
+    /// `beta · self + alpha · (batch1 · batch2)` for batches of matrices (PyTorch's `torch.baddbmm`),
+    /// this tensor broadcast to `[B, N, P]`.
+    ///
+    /// - Parameters:
+    ///   - batch1: `[B, N, M]`.
+    ///   - batch2: `[B, M, P]`.
+    ///   - beta: the factor of this tensor (0 ignores its values).
+    ///   - alpha: the factor of the products.
+    ///
+    /// ```swift
+    /// let scores = mask.baddbmm(q, k.transpose(1, 2), alpha: 1 / 8)
+    /// ```
+    public func baddbmm(_ batch1: Tensor, _ batch2: Tensor, beta: Double = 1, alpha: Double = 1) -> Tensor {
+        checked { try scaledSum(batch1.bmm(batch2), beta: beta, alpha: alpha, op: "baddbmm") }
+    }
+
+    /// beta · self + alpha · product, with this tensor broadcast to the product's shape (and ignored
+    /// when beta is 0).
+    private func scaledSum(_ product: Tensor, beta: Double, alpha: Double, op: String) throws -> Tensor {
+        let target = product.shape
+        try require((try? Broadcast.shape(shape, target, op: op)) == target,
+                    "\(op): the added tensor of shape \(shape) does not broadcast to the product's shape \(target)", .shapeMismatch)
+        let scaled = alpha == 1 ? product : product * alpha
+        // beta 0: this tensor's values are not read, but it still gets its (zero) gradient, as in PyTorch.
+        if beta == 0 { return requiresGrad ? scaled + maskedWhere(Tensor.ones([], dtype: dtype), 0) : scaled }
+        return (beta == 1 ? self : self * beta) + scaled
+    }
+
+    /// Sums of products over the last `dims` dimensions of this tensor and the first `dims` of `other`
+    /// (PyTorch's `torch.tensordot` with an integer): the result has this tensor's other dimensions,
+    /// then `other`'s. `dims` 0 gives the outer product.
+    ///
+    /// - Parameters:
+    ///   - other: the second tensor.
+    ///   - dims: how many dimensions to contract, from 0 to the smaller rank.
+    ///
+    /// ```swift
+    /// Tensor.ones([2, 3, 4]).tensordot(Tensor.ones([3, 4, 5]), dims: 2).shape   // [2, 5]
+    /// ```
+    public func tensordot(_ other: Tensor, dims: Int) -> Tensor {
+        checked {
+            try require(dims >= 0 && dims <= Swift.min(rank, other.rank),
+                        "tensordot: dims must be from 0 to \(Swift.min(rank, other.rank)) for shapes \(shape) and \(other.shape), got \(dims)",
+                        .invalidArgument)
+            return tensordot(other, axes: (Array((rank - dims)..<rank), Array(0..<dims)))
+        }
+    }
+
+    /// Sums of products over the pairs of dimensions `axes.0[i]` of this tensor and `axes.1[i]` of
+    /// `other` (PyTorch's `torch.tensordot` with two lists): the result has this tensor's remaining
+    /// dimensions in order, then `other`'s. Gradients flow to both.
+    ///
+    /// - Parameters:
+    ///   - other: the second tensor.
+    ///   - axes: the dimensions to contract, as many of each, paired sizes equal (or one of them 1, which
+    ///     is broadcast, as PyTorch does); negative values count from the end.
+    ///
+    /// ```swift
+    /// let y = a.tensordot(b, axes: ([1, 2], [1, 0]))   // [2, 3, 4] and [4, 3, 5] -> [2, 5]
+    /// ```
+    public func tensordot(_ other: Tensor, axes: ([Int], [Int])) -> Tensor {
+        checked {
+            try require(axes.0.count == axes.1.count,
+                        "tensordot: \(axes.0.count) axes of the first tensor against \(axes.1.count) of the second", .invalidArgument)
+            let mine = try axes.0.map { try self.axis($0, op: "tensordot") }
+            let theirs = try axes.1.map { try other.axis($0, op: "tensordot") }
+            try require(Set(mine).count == mine.count && Set(theirs).count == theirs.count,
+                        "tensordot: axes \(axes.0) and \(axes.1) must not repeat a dimension", .invalidArgument)
+            // A paired dimension of size 1 is broadcast against its partner, as in PyTorch.
+            var a = shape, b = other.shape
+            for (p, q) in zip(mine, theirs) where a[p] != b[q] {
+                try require(a[p] == 1 || b[q] == 1,
+                            "tensordot: dimension \(p) of \(shape) (size \(a[p])) does not match dimension \(q) of \(other.shape) (size \(b[q]))",
+                            .shapeMismatch)
+                if a[p] == 1 { a[p] = b[q] } else { b[q] = a[p] }
+            }
+            let x = a == shape ? self : expand(a), y = b == other.shape ? other : other.expand(b)
+            let freeMine = (0..<rank).filter { !mine.contains($0) }
+            let freeTheirs = (0..<other.rank).filter { !theirs.contains($0) }
+            let contracted = mine.reduce(1) { $0 * a[$1] }
+            let left = x.permute(freeMine + mine).reshape([freeMine.reduce(1) { $0 * a[$1] }, contracted])
+            let right = y.permute(theirs + freeTheirs).reshape([contracted, freeTheirs.reduce(1) { $0 * b[$1] }])
+            return left.matmul(right).reshape(freeMine.map { a[$0] } + freeTheirs.map { b[$0] })
+        }
+    }
+
+    /// The Kronecker product (PyTorch's `torch.kron`): every element of this tensor times a whole copy
+    /// of `other`, in blocks. The tensor of lower rank gains leading dimensions of size 1; dimension i
+    /// of the result has size `self.shape[i] · other.shape[i]`.
+    ///
+    /// - Parameter other: the block tensor.
+    ///
+    /// ```swift
+    /// Tensor([[1.0, 2]]).kron(Tensor([1.0, 10]))   // [[1, 10, 2, 20]]
+    /// ```
+    public func kron(_ other: Tensor) -> Tensor {
+        checked {
+            let r = Swift.max(rank, other.rank)
+            let a = [Int](repeating: 1, count: r - rank) + shape
+            let b = [Int](repeating: 1, count: r - other.rank) + other.shape
+            var outShape = [Int]()
+            for (p, q) in zip(a, b) {
+                let (size, overflow) = p.multipliedReportingOverflow(by: q)
+                try require(!overflow, "kron: shapes \(shape) and \(other.shape) give a dimension too large", .shapeMismatch)
+                outShape.append(size)
+            }
+            _ = try Tensor.elementCount(outShape, op: "kron")
+            let spreadA = reshape(a.flatMap { [$0, 1] })
+            let spreadB = other.reshape(b.flatMap { [1, $0] })
+            return (spreadA * spreadB).reshape(outShape)
         }
     }
 }

@@ -253,6 +253,36 @@ extension Tensor {
         }
     }
 
+    /// The variance and the mean over `axes` in one call (PyTorch's `torch.var_mean`), each as
+    /// ``variance(axes:correction:keepDims:)`` and ``mean(axes:keepDims:)`` give it, gradients included.
+    ///
+    /// - Parameters:
+    ///   - axes: the dimensions reduced; nil for all.
+    ///   - correction: subtracted from the element count in the variance's divisor (1: Bessel's).
+    ///   - keepDims: keep the reduced dimensions with size 1.
+    ///
+    /// ```swift
+    /// let (v, m) = x.varMean(axes: [1], correction: 0)
+    /// ```
+    public func varMean(axes: [Int]? = nil, correction: Double = 1, keepDims: Bool = false) -> (variance: Tensor, mean: Tensor) {
+        (variance(axes: axes, correction: correction, keepDims: keepDims), mean(axes: axes, keepDims: keepDims))
+    }
+
+    /// The standard deviation and the mean over `axes` in one call (PyTorch's `torch.std_mean`), as
+    /// ``std(axes:correction:keepDims:)`` and ``mean(axes:keepDims:)`` give them.
+    ///
+    /// - Parameters:
+    ///   - axes: the dimensions reduced; nil for all.
+    ///   - correction: subtracted from the element count in the variance's divisor (1: Bessel's).
+    ///   - keepDims: keep the reduced dimensions with size 1.
+    ///
+    /// ```swift
+    /// let (s, m) = x.stdMean(axes: [0])
+    /// ```
+    public func stdMean(axes: [Int]? = nil, correction: Double = 1, keepDims: Bool = false) -> (std: Tensor, mean: Tensor) {
+        (std(axes: axes, correction: correction, keepDims: keepDims), mean(axes: axes, keepDims: keepDims))
+    }
+
     /// log Σ exp(x) over `axes`, computed stably by subtracting the maximum first.
     ///
     /// ```swift

@@ -1,5 +1,5 @@
-// Reordering and repeating elements: flip, roll and repeat, as PyTorch's `torch.flip`, `torch.roll` and
-// `Tensor.repeat`. Each is built from differentiable ops (index selection, expansion), so gradients go
+// Reordering and repeating elements: flip, roll, repeat, tile and rot90, as PyTorch's `torch.flip`,
+// `torch.roll`, `Tensor.repeat`, `torch.tile` and `torch.rot90`. Each is built from differentiable ops (index selection, expansion), so gradients go
 // back to the positions the elements came from (summed for repeat).
 
 extension Tensor {
@@ -82,6 +82,43 @@ extension Tensor {
             // Always a new buffer, as in PyTorch (all counts 1 leave a contiguous view of the input).
             let out = copies.isContiguous ? copies.clone() : try copies.materialized(op: "repeat")
             return out.reshape(outShape)
+        }
+    }
+
+    /// This tensor repeated `reps[i]` times along each dimension, NumPy-style (PyTorch's `torch.tile`):
+    /// with fewer counts than dimensions, the leading dimensions are repeated once; with more, the
+    /// tensor gains leading dimensions of size 1 — otherwise as ``repeat(_:)``.
+    ///
+    /// - Parameter reps: the repetitions, each ≥ 0; any number of them.
+    ///
+    /// ```swift
+    /// Tensor([[1.0, 2]]).tile([2])   // [[1, 2, 1, 2]]
+    /// ```
+    public func tile(_ reps: [Int]) -> Tensor {
+        `repeat`([Int](repeating: 1, count: Swift.max(0, rank - reps.count)) + reps)
+    }
+
+    /// This tensor rotated by 90° `k` times in the plane of `axes`, from the first axis toward the
+    /// second (PyTorch's `torch.rot90`); a negative `k` turns the other way.
+    ///
+    /// - Parameters:
+    ///   - k: the number of quarter turns (any integer; taken modulo 4).
+    ///   - axes: two different dimensions (default the first two); negative values count from the end.
+    ///
+    /// ```swift
+    /// Tensor([[1.0, 2], [3, 4]]).rot90()   // [[2, 4], [1, 3]]
+    /// ```
+    public func rot90(k: Int = 1, axes: (Int, Int) = (0, 1)) -> Tensor {
+        checked {
+            try require(rank >= 2, "rot90: needs a tensor of at least 2 dimensions, got shape \(shape)", .shapeMismatch)
+            let a = try self.axis(axes.0, op: "rot90"), b = try self.axis(axes.1, op: "rot90")
+            try require(a != b, "rot90: the two axes must differ, got \(axes.0) and \(axes.1) for shape \(shape)", .invalidArgument)
+            switch ((k % 4) + 4) % 4 {
+            case 1: return flip(axes: [b]).transpose(a, b)
+            case 2: return flip(axes: [a, b])
+            case 3: return flip(axes: [a]).transpose(a, b)
+            default: return clone()
+            }
         }
     }
 }

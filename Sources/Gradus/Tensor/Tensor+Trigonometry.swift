@@ -1,5 +1,5 @@
 // Trigonometric and hyperbolic functions beyond sin, cos and tanh (PyTorch's `torch.tan`, `asin`,
-// `acos`, `atan`, `atan2`, `sinh`, `cosh`, `asinh`, `acosh`, `atanh`), with PyTorch's gradients. Values
+// `acos`, `atan`, `atan2`, `hypot`, `sinh`, `cosh`, `asinh`, `acosh`, `atanh`), with PyTorch's gradients. Values
 // come from the C library (libm), as PyTorch's scalar paths; outside a function's domain the value is
 // NaN, and at its edges (asin at ±1, atanh at ±1) the gradient is ±inf, as in PyTorch.
 
@@ -96,6 +96,43 @@ extension Tensor {
                 let recip = reciprocal.maskedWhere(GradMode.noGrad { reciprocal.detach().isInf() }, 0)
                 return [try (g * x * recip).unbroadcast(to: yShape, op: "atan2"),
                         try (-g * y * recip).unbroadcast(to: xShape, op: "atan2")]
+            }
+            return out
+        }
+    }
+
+    /// √(x² + y²) elementwise without overflow or underflow in the squares (PyTorch's `torch.hypot`,
+    /// C's `hypot`), the two tensors broadcast and promoted as arithmetic is (int64 gives float32, where
+    /// PyTorch refuses it).
+    /// Gradients: g · x / result for this tensor and g · y / result for `other` (NaN where both are 0,
+    /// as in PyTorch).
+    ///
+    /// - Parameter other: the second leg, broadcast against this tensor.
+    ///
+    /// ```swift
+    /// Tensor([3.0, 1e30]).hypot(Tensor([4.0, 1e30]))   // [5, 1.414e30]
+    /// ```
+    public func hypot(_ other: Tensor) -> Tensor {
+        checked {
+            var type = Tensor.resultType(self, other)
+            if type == .int64 { type = .float32 }
+            let (x, y) = Tensor.promoted(self, other, to: type)
+            let target = try Broadcast.shape(x.shape, y.shape, op: "hypot")
+            let xb = x.shape == target ? x : x.expand(target), yb = y.shape == target ? y : y.expand(target)
+            let out = try Tensor(checkedShape: target, dtype: type, op: "hypot")
+            withExtendedLifetime((xb, yb)) {
+                if type == .float32 {
+                    let a = xb.pointer(Float.self), b = yb.pointer(Float.self), o = out.pointer(Float.self)
+                    for i in 0..<out.count { o[i] = hypotf(a[i], b[i]) }
+                } else {
+                    let a = xb.pointer(Double.self), b = yb.pointer(Double.self), o = out.pointer(Double.self)
+                    for i in 0..<out.count { o[i] = Glibc.hypot(a[i], b[i]) }
+                }
+            }
+            let (xShape, yShape) = (x.shape, y.shape)
+            record("hypot", output: out, inputs: [x, y]) { g, r in
+                [try (g * x / r).unbroadcast(to: xShape, op: "hypot"),
+                 try (g * y / r).unbroadcast(to: yShape, op: "hypot")]
             }
             return out
         }
