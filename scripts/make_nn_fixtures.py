@@ -301,4 +301,11 @@ cell_steps("lstm_unbatched", nn.LSTMCell(2, 3, bias=False), [r(2), r(2)], [r(3),
 # the 1-norm and a repeated index.
 case("embedding_max_norm", nn.Embedding(10, 4, max_norm=1.0), torch.tensor([[1, 3, 3], [9, 0, 2]]))
 case("embedding_max_norm_p1", nn.Embedding(6, 3, max_norm=0.8, norm_type=1.0), torch.tensor([2, 5, 2, 0]))
+# Padding layers: constant (negative amounts crop), reflection, replication and circular padding.
+case("zeropad2d", nn.ZeroPad2d((1, 0, 2, 1)), r(2, 2, 3, 4))
+case("zeropad1d_crop", nn.ZeroPad1d((-1, 2)), r(2, 3, 5))
+case("constantpad1d", nn.ConstantPad1d(2, 3.5), r(1, 2, 4))
+case("reflectionpad2d", nn.ReflectionPad2d((2, 1, 1, 2)), r(1, 2, 4, 5))
+case("replicationpad1d", nn.ReplicationPad1d((1, 3)), r(2, 2, 3))
+case("circularpad2d_unbatched", nn.CircularPad2d((1, 2, 2, 1)), r(2, 3, 4))
 print("wrote", len(os.listdir(OUT)), "files to", os.path.normpath(OUT))

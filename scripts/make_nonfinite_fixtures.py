@@ -278,6 +278,12 @@ case("cummax_axis0_ties", lambda x: torch.cummax(x, 0).values, T)
 case("cummin_axis0_ties", lambda x: torch.cummin(x, 0).values, T)
 case("hypot_huge_and_tiny", torch.hypot, f32([3e30, -1e30, 3e-30, 1e-38]), f32([4e30, 1e30, -4e-30, 1e-38]))
 
+# Shrinking and thresholding at the band's ends (inside: value and gradient 0), NaN and infinities.
+SH = f32([-0.5, 0.5, -0.50001, 0.50001, NAN, INF, -INF, 0.0])
+case("hardshrink_corners", lambda x: F.hardshrink(x, 0.5), SH)
+case("softshrink_corners", lambda x: F.softshrink(x, 0.5), SH)
+case("threshold_corners", lambda x: F.threshold(x, 0.5, -7.0), SH)
+
 enc = encode
 
 

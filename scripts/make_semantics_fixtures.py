@@ -456,6 +456,14 @@ case("addmm_bad_bias", lambda b, m, n: torch.addmm(b, m, n), f32([1.0, 2.0, 3.0]
 case("take_along_dim_int", lambda a, i: torch.take_along_dim(a, i, dim=0), i64([[10, 20], [30, 40]]), i64([[1, 0], [1, 1]]))
 case("take_along_dim_rank", lambda a, i: torch.take_along_dim(a, i, dim=0), f32([[1.0, 2.0]]), i64([0]))
 
+# Refusals of the shrinking and gated activations: a negative softshrink lambda, GLU's odd or scalar
+# input, integer inputs.
+case("softshrink_negative_lambda", lambda a: F.softshrink(a, -0.1), f32([1.0]))
+case("glu_odd", lambda a: F.glu(a, 0), f32([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
+case("glu_scalar", lambda a: F.glu(a), f32(1.0))
+case("hardshrink_int", lambda a: F.hardshrink(a), i64([1, 2]))
+case("bilinear_leading_mismatch", lambda a, b, w: F.bilinear(a, b, w), f32([[1.0, 2.0]]), f32([[1.0], [2.0]]), f32([[[1.0], [2.0]]]))
+
 def dtype_name(dt):
     return DTYPE_NAMES[dt]
 

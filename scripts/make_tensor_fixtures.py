@@ -442,6 +442,19 @@ case("take_along_dim_argsort", lambda a, i: torch.take_along_dim(a, i, dim=1), r
 case("take_along_dim_broadcast", lambda a, i: torch.take_along_dim(a, i, dim=1), rn(1, 4), idx(4, 3, 2))
 case("take_along_dim_flat", lambda a, i: torch.take_along_dim(a, i), rn(3, 4), idx(12, 5))
 
+# Shrinking, thresholding, gated and reversed-softmax activations, and the bilinear form. Their own
+# generator.
+inputs_gen = torch.Generator().manual_seed(1203)
+case("hardshrink", lambda a: F.hardshrink(a), rn(3, 4))
+case("softshrink_lambda", lambda a: F.softshrink(a, 0.3), rn(3, 4))
+case("tanhshrink", F.tanhshrink, rn(3, 4))
+case("threshold", lambda a: F.threshold(a, 0.1, 20.0), rn(3, 4))
+case("glu_axis1", lambda a: F.glu(a, 1), rn(3, 6))
+case("glu_last", lambda a: F.glu(a), rn(2, 3, 4))
+case("softmin_axis0", lambda a: F.softmin(a, 0), rn(3, 4))
+case("bilinear", F.bilinear, rn(3, 4), rn(3, 5), rn(2, 4, 5), rn(2))
+case("bilinear_nobias_batched", lambda a, b, w: F.bilinear(a, b, w), rn(2, 3, 4), rn(2, 3, 2), rn(3, 4, 2))
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}

@@ -71,6 +71,12 @@ func makeLayer(_ name: String) -> any Layer {
     case "rmsnorm_eps_noaffine": return RMSNorm(6, eps: 1e-3, elementwiseAffine: false)
     case "rmsnorm_tiny_values": return RMSNorm(5)
     case "pixelshuffle": return PixelShuffle(2)
+    case "zeropad2d": return ZeroPad2d((1, 0, 2, 1))
+    case "zeropad1d_crop": return ZeroPad1d((-1, 2))
+    case "constantpad1d": return ConstantPad1d(2, value: 3.5)
+    case "reflectionpad2d": return ReflectionPad2d((2, 1, 1, 2))
+    case "replicationpad1d": return ReplicationPad1d((1, 3))
+    case "circularpad2d_unbatched": return CircularPad2d((1, 2, 2, 1))
     case "pixelunshuffle": return PixelUnshuffle(3)
     case "rnncell": return RNNCell(inputSize: 5, hiddenSize: 4)
     case "rnncell_relu_nobias": return RNNCell(inputSize: 3, hiddenSize: 4, bias: false, nonlinearity: .relu)
@@ -161,7 +167,8 @@ struct LayerParityTests {
     @Test("activations and shape layers", arguments: [
         "relu", "leakyrelu", "elu", "gelu", "gelu_tanh", "silu", "sigmoid", "tanh", "softplus", "softmax", "logsoftmax",
         "identity", "flatten", "embedding", "embedding_padding", "pixelshuffle", "pixelunshuffle",
-        "embedding_max_norm", "embedding_max_norm_p1",
+        "embedding_max_norm", "embedding_max_norm_p1", "zeropad2d", "zeropad1d_crop", "constantpad1d", "reflectionpad2d",
+        "replicationpad1d", "circularpad2d_unbatched",
     ])
     func elementwise(_ name: String) throws {
         try checkAgainstPyTorch(name, makeLayer(name))

@@ -29,9 +29,10 @@ struct OpInputFuzzTests {
         for (name, op) in nonFiniteTable { ops["nonfinite." + name] = op }
         for (name, op) in semanticTable { ops["semantics." + name] = op }
         for (name, op) in ops.sorted(by: { $0.key < $1.key }) where !name.contains("split") && !name.contains("chunk") {
-            var cases = Self.operands.map { [$0.1, $0.1, $0.1] }
+            // Four operands: the most any table entry reads (bilinear's inputs, weight and bias).
+            var cases = Self.operands.map { [$0.1, $0.1, $0.1, $0.1] }
             for _ in 0..<24 {
-                cases.append((0..<3).map { _ in Self.operands[Int(rng.next() % UInt64(Self.operands.count))].1 })
+                cases.append((0..<4).map { _ in Self.operands[Int(rng.next() % UInt64(Self.operands.count))].1 })
             }
             for operands in cases {
                 switch ScopedOutcome.of({ op(operands.map { $0.dtype.isFloatingPoint ? $0.detach().requiringGrad() : $0 }) }) {

@@ -311,4 +311,13 @@ let opTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "take_along_dim_argsort": { $0[0].takeAlongDim($0[1], axis: 1) },
     "take_along_dim_broadcast": { $0[0].takeAlongDim($0[1], axis: 1) },
     "take_along_dim_flat": { $0[0].takeAlongDim($0[1]) },
+    "hardshrink": { $0[0].hardshrink() },
+    "softshrink_lambda": { $0[0].softshrink(lambda: 0.3) },
+    "tanhshrink": { $0[0].tanhshrink() },
+    "threshold": { $0[0].threshold(0.1, value: 20) },
+    "glu_axis1": { $0[0].glu(axis: 1) },
+    "glu_last": { $0[0].glu() },
+    "softmin_axis0": { $0[0].softmin(axis: 0) },
+    "bilinear": { Functional.bilinear($0[0], $0[1], weight: $0[2], bias: $0[3]) },
+    "bilinear_nobias_batched": { Functional.bilinear($0[0], $0[1], weight: $0[2], bias: nil) },
 ]

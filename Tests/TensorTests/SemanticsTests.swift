@@ -374,6 +374,11 @@ let semanticTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "addmm_bad_bias": { $0[0].addmm($0[1], $0[2]) },
     "take_along_dim_int": { $0[0].takeAlongDim($0[1], axis: 0) },
     "take_along_dim_rank": { $0[0].takeAlongDim($0[1], axis: 0) },
+    "softshrink_negative_lambda": { $0[0].softshrink(lambda: -0.1) },
+    "glu_odd": { $0[0].glu(axis: 0) },
+    "glu_scalar": { $0[0].glu() },
+    "hardshrink_int": { $0[0].hardshrink() },
+    "bilinear_leading_mismatch": { Functional.bilinear($0[0], $0[1], weight: $0[2], bias: nil) },
 ]
 
 /// Integer division, rounding of integer tensors, promotion with numbers, logical operations, any/all and

@@ -124,3 +124,53 @@ import Testing
         #expect(failure { Tensor(labels: [1, 2]).varMean() }?.kind == .dtypeMismatch)
     }
 }
+
+/// The activation, padding and bilinear layers apply their functions with their settings, start as
+/// PyTorch's do, and refuse settings PyTorch refuses.
+@Suite struct NewLayerTests {
+    @Test("activation layers equal their functions; the shrink layers' settings show in the description")
+    func activationLayers() {
+        var rng = SeededGenerator(seed: 3)
+        let x = Tensor.normal([3, 4], generator: &rng)
+        let pairs: [(any Layer, Tensor)] = [
+            (Hardshrink(lambda: 0.2), x.hardshrink(lambda: 0.2)), (Softshrink(lambda: 0.7), x.softshrink(lambda: 0.7)),
+            (Tanhshrink(), x.tanhshrink()), (Threshold(0.3, value: -1), x.threshold(0.3, value: -1)),
+            (GLU(axis: 1), x.glu(axis: 1)), (Softmin(axis: 0), x.softmin(axis: 0)),
+        ]
+        for (layer, expected) in pairs { #expect(layer(x).equal(expected), "\(layer)") }
+        #expect("\(Softshrink(lambda: 0.7))".contains("lambda: 0.7"))
+        #expect(failure { Softshrink(lambda: -1) }?.kind == .invalidArgument)
+        #expect(failure { GLU()(Tensor.ones([2, 3])) }?.kind == .shapeMismatch)
+    }
+
+    @Test("padding layers: amounts as PyTorch orders them; negative amounts only for constant padding")
+    func paddingLayers() {
+        let x = Tensor.arange(0, 6).reshape([1, 1, 2, 3])
+        #expect(ZeroPad2d(1)(x).shape == [1, 1, 4, 5])
+        #expect(ZeroPad2d((1, 0, 0, 2))(x).shape == [1, 1, 4, 4])
+        #expect(ConstantPad2d((0, 1, 0, 0), value: 9)(x).scalars() == [0, 1, 2, 9, 3, 4, 5, 9])
+        #expect(ReflectionPad1d(2)(Tensor([[[1.0, 2, 3]]])).scalars() == [3, 2, 1, 2, 3, 2, 1])
+        #expect(ReplicationPad2d((1, 0, 0, 0))(x).scalars() == [0, 0, 1, 2, 3, 3, 4, 5])
+        #expect(failure { ReflectionPad2d((-1, 0, 0, 0)) }?.kind == .invalidArgument)
+        #expect(failure { ReflectionPad1d(3)(Tensor([[[1.0, 2, 3]]])) } != nil)
+        #expect(ConstantPad1d((-1, 0), value: 0)(Tensor([[[1.0, 2, 3]]])).scalars() == [2, 3])
+    }
+
+    @Test("Bilinear: PyTorch's initial ranges, its function, and refusals of mismatched inputs")
+    func bilinearLayer() {
+        var rng = SeededGenerator(seed: 4)
+        let layer = Bilinear(16, 3, 2, generator: &rng)
+        #expect(layer.weight.shape == [2, 16, 3] && layer.bias?.shape == [2])
+        let bound = Float(0.25)
+        #expect(layer.weight.scalars().allSatisfy { abs($0) <= bound } && layer.bias!.scalars().allSatisfy { abs($0) <= bound })
+        #expect(layer.namedParameters().map(\.name) == ["weight", "bias"])
+        let a = Tensor.normal([5, 16], generator: &rng), b = Tensor.normal([5, 3], generator: &rng)
+        let y = layer(a, b)
+        #expect(y.shape == [5, 2])
+        let manual = Tensor.einsum("ni,oij,nj->no", a, layer.weight, b) + layer.bias!
+        #expect(y.allClose(manual, atol: 1e-5))
+        #expect(failure { layer(a, Tensor.ones([4, 3])) }?.kind == .shapeMismatch)
+        #expect(failure { layer(a, Tensor.ones([5, 2])) }?.kind == .shapeMismatch)
+        #expect(Bilinear(4, 4, 3, bias: false).parameterCount == 48)
+    }
+}

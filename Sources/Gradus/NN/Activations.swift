@@ -321,3 +321,117 @@ public final class PReLU: Module, Layer {
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
     public override var extraDescription: String { "numParameters: \(weight.count)" }
 }
+
+/// x where |x| > λ, else 0 (PyTorch's `nn.Hardshrink`).
+///
+/// ```swift
+/// let sparse = Hardshrink(lambda: 0.1)(x)
+/// ```
+public final class Hardshrink: Module, Layer {
+    /// The half-width of the band set to 0 (PyTorch's `lambd`).
+    public let lambda: Double
+    /// A hardshrink layer (default λ = 0.5).
+    public init(lambda: Double = 0.5) {
+        self.lambda = lambda
+        super.init()
+    }
+    /// Applies hardshrink elementwise.
+    public func callAsFunction(_ input: Tensor) -> Tensor { input.hardshrink(lambda: lambda) }
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+    public override var extraDescription: String { "lambda: \(lambda)" }
+}
+
+/// x − λ above λ, x + λ below −λ, 0 between (PyTorch's `nn.Softshrink`).
+///
+/// ```swift
+/// let denoised = Softshrink(lambda: 0.1)(coefficients)
+/// ```
+public final class Softshrink: Module, Layer {
+    /// The shrinkage (PyTorch's `lambd`), ≥ 0.
+    public let lambda: Double
+    /// A softshrink layer (default λ = 0.5; a negative λ is an error).
+    public init(lambda: Double = 0.5) {
+        self.lambda = validSetting(lambda >= 0, "Softshrink: lambda must be greater than or equal to 0, got \(lambda)") ? lambda : 0.5
+        super.init()
+    }
+    /// Applies softshrink elementwise.
+    public func callAsFunction(_ input: Tensor) -> Tensor { input.softshrink(lambda: lambda) }
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+    public override var extraDescription: String { "lambda: \(lambda)" }
+}
+
+/// x − tanh(x) (PyTorch's `nn.Tanhshrink`).
+///
+/// ```swift
+/// let y = Tanhshrink()(x)
+/// ```
+public final class Tanhshrink: Module, Layer {
+    /// A tanhshrink layer.
+    public override init() { super.init() }
+    /// Applies tanhshrink elementwise.
+    public func callAsFunction(_ input: Tensor) -> Tensor { input.tanhshrink() }
+}
+
+/// x where x > threshold, else a fixed value (PyTorch's `nn.Threshold`).
+///
+/// ```swift
+/// let y = Threshold(0.1, value: 20)(x)
+/// ```
+public final class Threshold: Module, Layer {
+    /// Inputs at or below it are replaced.
+    public let threshold: Double
+    /// What replaces them.
+    public let value: Double
+    /// A threshold layer.
+    ///
+    /// - Parameters:
+    ///   - threshold: inputs at or below it are replaced.
+    ///   - value: the replacement.
+    public init(_ threshold: Double, value: Double) {
+        self.threshold = threshold
+        self.value = value
+        super.init()
+    }
+    /// Applies the threshold elementwise.
+    public func callAsFunction(_ input: Tensor) -> Tensor { input.threshold(threshold, value: value) }
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+    public override var extraDescription: String { "threshold: \(threshold), value: \(value)" }
+}
+
+/// The gated linear unit, a · σ(b) for the two halves of the input along an axis (PyTorch's `nn.GLU`).
+///
+/// ```swift
+/// let block = Sequential { Linear(64, 256); GLU() }   // [N, 64] -> [N, 128]
+/// ```
+public final class GLU: Module, Layer {
+    /// The dimension that is halved.
+    public let axis: Int
+    /// A GLU layer halving `axis` (default the last), which must have an even size.
+    public init(axis: Int = -1) {
+        self.axis = axis
+        super.init()
+    }
+    /// Applies the gated linear unit.
+    public func callAsFunction(_ input: Tensor) -> Tensor { input.glu(axis: axis) }
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+    public override var extraDescription: String { "axis: \(axis)" }
+}
+
+/// softmax(−x) along an axis (PyTorch's `nn.Softmin`).
+///
+/// ```swift
+/// let weights = Softmin(axis: 1)(distances)
+/// ```
+public final class Softmin: Module, Layer {
+    /// The axis normalized over.
+    public let axis: Int
+    /// A softmin layer over `axis` (default the last).
+    public init(axis: Int = -1) {
+        self.axis = axis
+        super.init()
+    }
+    /// Applies softmin along ``axis``.
+    public func callAsFunction(_ input: Tensor) -> Tensor { input.softmin(axis: axis) }
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+    public override var extraDescription: String { "axis: \(axis)" }
+}
