@@ -153,6 +153,16 @@ def schedule(name, make, options, metrics=None, steps=20):
 
 
 S = torch.optim.lr_scheduler
+
+
+def after_cosine(o, make, steps=4):
+    """Four steps of CosineAnnealingLR(T_max=10), then the schedule `make` builds from the rates reached."""
+    cosine = S.CosineAnnealingLR(o, T_max=10)
+    for _ in range(steps):
+        o.step()
+        cosine.step()
+    return make()
+
 plateau_metrics = [1.0, 0.9, 0.95, 0.9, 0.91, 0.92, 0.93, 0.5, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.4, 0.4,
                    0.4, 0.4, 0.4, 0.4]
 rising = [0.1, 0.2, 0.2, 0.2, 0.2, 0.3, 0.3, 0.3, 0.30001, 0.3, 0.3, 0.3, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]
@@ -217,6 +227,16 @@ schedules = [
     schedule("CyclicLR", lambda o: S.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=2, mode="exp_range",
                                               gamma=0.9, cycle_momentum=False),
              {"baseLR": [0.01, 0.01], "maxLR": [0.1, 0.1], "stepSizeUp": 2, "mode": "exp_range", "gamma": 0.9}),
+    # SWALR: from the rates the optimizer has when it is built (also after another schedule moved them),
+    # cosine or linear, per-group averaging rates, no anneal at all.
+    schedule("SWALR", lambda o: torch.optim.swa_utils.SWALR(o, swa_lr=0.02, anneal_epochs=5),
+             {"swaLR": [0.02, 0.02], "annealEpochs": 5, "annealStrategy": "cosine"}),
+    schedule("SWALR", lambda o: torch.optim.swa_utils.SWALR(o, swa_lr=[0.01, 0.2], anneal_epochs=4, anneal_strategy="linear"),
+             {"swaLR": [0.01, 0.2], "annealEpochs": 4, "annealStrategy": "linear"}),
+    schedule("SWALR", lambda o: torch.optim.swa_utils.SWALR(o, swa_lr=0.03, anneal_epochs=0),
+             {"swaLR": [0.03, 0.03], "annealEpochs": 0, "annealStrategy": "cosine"}),
+    schedule("SWALR", lambda o: after_cosine(o, lambda: torch.optim.swa_utils.SWALR(o, swa_lr=0.04, anneal_epochs=3)),
+             {"swaLR": [0.04, 0.04], "annealEpochs": 3, "annealStrategy": "cosine", "afterCosineSteps": 4}),
 ]
 
 

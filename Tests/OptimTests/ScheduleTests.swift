@@ -37,7 +37,7 @@ struct ScheduleCase: Decodable, Sendable, CustomTestStringConvertible {
 }
 
 @Test func scheduleFixturesLoad() {
-    #expect(ScheduleCase.all.count >= 26)
+    #expect(ScheduleCase.all.count >= 30)
 }
 
 @Test(arguments: ScheduleCase.all)
@@ -114,6 +114,17 @@ func scheduleMatchesPyTorch(_ c: ScheduleCase) {
         let s = CyclicLR(optimizer, baseLRs: o["baseLR"]!.list, maxLRs: o["maxLR"]!.list, stepSizeUp: Int(o["stepSizeUp"]!.number),
                          stepSizeDown: o["stepSizeDown"].map { Int($0.number) }, mode: CyclicLR.Mode(rawValue: o["mode"]!.text)!,
                          gamma: o["gamma"]?.number ?? 1, cycleMomentum: false)
+        stepper = { _ in s.step() }
+    case "SWALR":
+        if let steps = o["afterCosineSteps"] {
+            let cosine = CosineAnnealingLR(optimizer, tMax: 10)
+            for _ in 0..<Int(steps.number) {
+                optimizer.step()
+                cosine.step()
+            }
+        }
+        let s = SWALR(optimizer, swaLRs: o["swaLR"]!.list, annealEpochs: Int(o["annealEpochs"]!.number),
+                      annealStrategy: SWAAnnealStrategy(rawValue: o["annealStrategy"]!.text)!)
         stepper = { _ in s.step() }
     default:
         Issue.record("unknown schedule \(c.schedule)")

@@ -21,8 +21,9 @@ public class BatchNorm: Module, Layer {
     public let numFeatures: Int
     /// Added to the variance.
     public let eps: Double
-    /// The running statistics' update factor; nil for a cumulative average.
-    public let momentum: Double?
+    /// The running statistics' update factor; nil for a cumulative average (set to nil for a while by
+    /// ``BatchNormStatistics/update(_:inputs:)``).
+    public internal(set) var momentum: Double?
     /// In data-parallel training, sums the batch statistics over the processes so that each normalizes
     /// with the whole global batch's (synchronized batch normalization, PyTorch's `SyncBatchNorm`); nil
     /// (the default): this process's batch only. Set by GradusDistributed's `SyncBatchNorm.convert`.
@@ -46,6 +47,20 @@ public class BatchNorm: Module, Layer {
             runningMean = Tensor.zeros([numFeatures], dtype: dtype)
             runningVar = Tensor.ones([numFeatures], dtype: dtype)
             numBatchesTracked = Tensor.zeros([], dtype: .int64)
+        }
+    }
+
+    /// Sets the running mean to 0, the running variance to 1 and the batch count to 0 (PyTorch's
+    /// `reset_running_stats`); nothing when statistics are not tracked.
+    ///
+    /// ```swift
+    /// bn.resetRunningStats()
+    /// ```
+    public func resetRunningStats() {
+        GradMode.noGrad {
+            _ = runningMean?.zeroInPlace()
+            _ = runningVar?.fillInPlace(1)
+            _ = numBatchesTracked?.zeroInPlace()
         }
     }
 

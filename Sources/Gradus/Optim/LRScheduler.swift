@@ -24,7 +24,9 @@ public class LRScheduler: @unchecked Sendable {
     /// The number of ``step()`` calls so far (the current epoch).
     public private(set) var lastEpoch: Int = 0
 
-    init(_ optimizer: Optimizer, baseLearningRates: [Double]? = nil) {
+    /// `recordsAsInitial`: whether given base rates become the optimizer's initial rates (as OneCycleLR
+    /// overwrites PyTorch's `initial_lr`; SWALR, which starts from the current rates, leaves them).
+    init(_ optimizer: Optimizer, baseLearningRates: [Double]? = nil, recordsAsInitial: Bool = true) {
         self.optimizer = optimizer
         // PyTorch's setdefault('initial_lr', lr): groups that have no initial rate yet (all of them for the
         // first schedule, groups added since for a later one) take their current rate.
@@ -37,7 +39,7 @@ public class LRScheduler: @unchecked Sendable {
             ? rates : optimizer.learningRates
         // A schedule that brings its own starting rates (OneCycleLR: maxLR / divFactor) records them as
         // the initial ones, as PyTorch's OneCycleLR overwrites initial_lr.
-        if baseLearningRates != nil && rates.count == optimizer.parameterGroups.count {
+        if recordsAsInitial && baseLearningRates != nil && rates.count == optimizer.parameterGroups.count {
             optimizer.initialLearningRates = rates
         }
     }

@@ -1,0 +1,103 @@
+/// A running average of a model's weights over training (PyTorch's `torch.optim.swa_utils.AveragedModel`):
+/// stochastic weight averaging (SWA) with ``AveragingStrategy/equal`` or an exponential moving average
+/// (EMA) with ``AveragingStrategy/exponential(decay:)``.
+///
+/// The average lives in ``module``, a second instance of the model's type that you pass in (Swift cannot
+/// copy an arbitrary class instance as PyTorch's `deepcopy` does); it starts as a copy of the model's
+/// parameters and buffers. Call ``update(from:)`` after optimizer steps; use ``module`` to evaluate or
+/// save the average. Buffers (batch-norm statistics) are copied from the model on each update, or
+/// averaged too with `useBuffers`; in the first case recompute them for the averaged weights with
+/// ``BatchNormStatistics/update(_:inputs:)`` before evaluating, as PyTorch's `update_bn`.
+///
+/// The state dictionary holds `module.…` and `n_averaged`, as PyTorch's.
+///
+/// ```swift
+/// let model = MLP()
+/// let swa = try AveragedModel(model, copy: MLP())
+/// let swaSchedule = SWALR(optimizer, swaLR: 0.05)
+/// for epoch in 0..<epochs {
+///     train(model, optimizer)
+///     if epoch >= swaStart { try swa.update(from: model); swaSchedule.step() }
+/// }
+/// BatchNormStatistics.update(swa.module, inputs: trainImages)
+/// ```
+public final class AveragedModel<Model: Module>: Module {
+    /// The averaged copy of the model.
+    public let module: Model
+    /// How the average is formed.
+    public let strategy: AveragingStrategy
+    /// Whether buffers are averaged like parameters (PyTorch's `use_buffers`) instead of copied.
+    public let useBuffers: Bool
+    /// The number of updates so far (an int64 scalar buffer, PyTorch's `n_averaged`).
+    @Buffer("n_averaged") public var averagedCount: Tensor = Tensor.zeros([], dtype: .int64)
+
+    /// An average of `model` held in `copy`, which takes the model's current parameters and buffers.
+    ///
+    /// - Parameters:
+    ///   - model: the model being trained.
+    ///   - copy: a second instance of the same architecture; its values are overwritten.
+    ///   - strategy: how updates combine (default: the equal-weight mean of SWA).
+    ///   - useBuffers: average the buffers too, instead of copying them from the model.
+    /// - Throws: ``StateDictError`` when `copy` does not have the model's parameters and buffers.
+    public init(_ model: Model, copy: Model, strategy: AveragingStrategy = .equal, useBuffers: Bool = false) throws {
+        self.module = copy
+        self.strategy = strategy
+        self.useBuffers = useBuffers
+        super.init()
+        _ = try copy.loadStateDict(model.stateDict())
+    }
+
+    /// The number of updates so far.
+    public var count: Int { Int(averagedCount.intScalars[0]) }
+
+    /// Folds the model's current values into the average (PyTorch's `update_parameters`): the first
+    /// update copies them; later ones combine by ``strategy``. With `useBuffers`, integer buffers
+    /// (batch counters) are combined in Float64 and truncated back to integers, as PyTorch's copy does.
+    ///
+    /// - Parameter model: the model being trained (the same architecture as ``module``).
+    /// - Throws: ``GradusError`` when the model's parameters or buffers do not match the average's.
+    ///
+    /// ```swift
+    /// try ema.update(from: model)
+    /// ```
+    public func update(from model: Model) throws {
+        let averaged = pairs(of: module), current = pairs(of: model)
+        let names = averaged.map(\.name)
+        guard names == current.map(\.name),
+              zip(averaged, current).allSatisfy({ $0.tensor.shape == $1.tensor.shape && $0.tensor.dtype == $1.tensor.dtype }) else {
+            throw GradusError(.shapeMismatch, "AveragedModel.update: the model's parameters and buffers (\(current.map { "\($0.name) \($0.tensor.shape)" }.joined(separator: ", "))) do not match the average's (\(averaged.map { "\($0.name) \($0.tensor.shape)" }.joined(separator: ", ")))")
+        }
+        let n = count
+        try GradusError.catching {
+            GradMode.noGrad {
+                for ((_, target, averages), (_, source, _)) in zip(averaged, current) {
+                    if n == 0 || !averages {
+                        target.assign(source.detach())
+                    } else if target.dtype.isFloatingPoint {
+                        target.assign(strategy.combine(target.detach(), source.detach(), count: n))
+                    } else {
+                        // An integer buffer (a batch counter) averaged as PyTorch does it: in floating
+                        // point, the result truncated back into the integers by the copy.
+                        let (a, c) = (target.to(.float64), source.to(.float64))
+                        if case .exponential(let decay) = strategy {
+                            target.assign(a * decay + c * (1 - decay))
+                        } else {
+                            target.assign(strategy.combine(a, c, count: n))
+                        }
+                    }
+                }
+                averagedCount.assign(Tensor(scalar: Double(n + 1), dtype: .int64))
+            }
+        }
+    }
+
+    /// The tensors an update touches, by name: the parameters (averaged) and the buffers (averaged when
+    /// `useBuffers`, else copied).
+    private func pairs(of model: Module) -> [(name: String, tensor: Tensor, averages: Bool)] {
+        model.namedParameters().map { ($0.name, $0.tensor, true) }
+            + model.namedBuffers().map { ($0.name, $0.tensor, useBuffers) }
+    }
+
+    /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).
+    public override var extraDescription: String { "count: \(count), useBuffers: \(useBuffers)" }
+}

@@ -1,0 +1,97 @@
+import Gradus
+import GradusTestSupport
+import Testing
+
+/// AveragedModel (SWA and EMA), SWALR and the batch-norm statistics update against PyTorch's
+/// torch.optim.swa_utils (Tests/Fixtures/optim/averaging.json, scripts/make_averaging_fixtures.py).
+@Suite struct AveragedModelTests {
+    struct Fixture: Decodable {
+        let initial: [String: TensorFixture]
+        let x: TensorFixture
+        let y: TensorFixture
+        let lrs: [Double]
+        let model: [String: TensorFixture]
+        let swa: [String: TensorFixture]
+        let swaAfterUpdateBN: [String: TensorFixture]
+        let ema: [String: TensorFixture]
+        let emaBuffers: [String: TensorFixture]
+    }
+
+    static func makeModel() -> Sequential {
+        Sequential {
+            Linear(3, 5, dtype: .float64)
+            BatchNorm1d(5, dtype: .float64)
+            ReLU()
+            Linear(5, 2, dtype: .float64)
+        }
+    }
+
+    static func expectState(_ got: [String: Tensor], _ want: [String: TensorFixture], _ what: String) {
+        #expect(Set(got.keys) == Set(want.keys), "\(what): keys \(got.keys.sorted()) vs \(want.keys.sorted())")
+        for (key, fixture) in want {
+            guard let t = got[key] else { continue }
+            let expected = fixture.tensor()
+            #expect(t.shape == expected.shape && t.dtype == expected.dtype, "\(what).\(key)")
+            #expect(t.to(.float64).allClose(expected.to(.float64), rtol: 1e-10, atol: 1e-12), "\(what).\(key): \(t) vs \(expected)")
+        }
+    }
+
+    @Test("SWA, EMA and EMA with buffers follow PyTorch through training with SWALR; updateBN recomputes the statistics")
+    func matchesPyTorch() throws {
+        let f = try Fixtures.decode(Fixture.self, "optim/averaging.json")
+        let model = Self.makeModel()
+        _ = try model.loadStateDict(f.initial.mapValues { $0.tensor() })
+        let swa = try AveragedModel(model, copy: Self.makeModel())
+        let ema = try AveragedModel(model, copy: Self.makeModel(), strategy: .exponential(decay: 0.8))
+        let emaBuffers = try AveragedModel(model, copy: Self.makeModel(), strategy: .exponential(decay: 0.8), useBuffers: true)
+        let optimizer = SGD(model.parameters(), lr: 0.1, momentum: 0.9)
+        let schedule = SWALR(optimizer, swaLR: 0.05, annealEpochs: 2)
+        let (x, y) = (f.x.tensor(), f.y.tensor())
+        var lrs = [optimizer.learningRates[0]]
+        for step in 0..<6 {
+            optimizer.zeroGrad()
+            model(x).mseLoss(y).backward()
+            optimizer.step()
+            if step >= 2 {
+                for average in [swa, ema, emaBuffers] { try average.update(from: model) }
+                schedule.step()
+            }
+            lrs.append(optimizer.learningRates[0])
+        }
+        for (a, b) in zip(lrs, f.lrs) { #expect(abs(a - b) <= 1e-12, "\(lrs) vs \(f.lrs)") }
+        Self.expectState(model.stateDict(), f.model, "model")
+        Self.expectState(swa.stateDict(), f.swa, "swa")
+        Self.expectState(ema.stateDict(), f.ema, "ema")
+        Self.expectState(emaBuffers.stateDict(), f.emaBuffers, "emaBuffers")
+        #expect(swa.count == 4)
+
+        swa.module.eval()
+        BatchNormStatistics.update(swa.module, inputs: [x.slice(axis: 0, start: 0, end: 4), x.slice(axis: 0, start: 4, end: 8)])
+        Self.expectState(swa.stateDict(), f.swaAfterUpdateBN, "swa after updateBN")
+        #expect(!swa.module.isTraining, "the mode is restored")
+        let bn = try #require(swa.module.modules().compactMap { $0 as? BatchNorm }.first)
+        #expect(bn.momentum == 0.1, "the momentum is restored")
+    }
+
+    @Test("a custom rule, refusals of other architectures, and a model without batch normalization")
+    func customAndRefusals() throws {
+        let model = Linear(2, 2, dtype: .float64)
+        let average = try AveragedModel(model, copy: Linear(2, 2, dtype: .float64),
+                                        strategy: .custom { averaged, current, _ in averaged.maximum(current) })
+        #expect(average.module.weight.equal(model.weight), "starts as a copy")
+        #expect(!average.module.weight.sharesStorage(with: model.weight))
+        try average.update(from: model)
+        GradMode.noGrad { _ = model.weight.fillInPlace(-5) }
+        try average.update(from: model)
+        #expect(average.module.weight.scalars(as: Double.self).allSatisfy { $0 > -5 }, "max of the two")
+        #expect(throws: StateDictError.self) { try AveragedModel(model, copy: Linear(2, 3, dtype: .float64)) }
+        let other = Linear(2, 2, bias: false, dtype: .float64)
+        #expect(throws: GradusError.self) { try average.update(from: other) }
+        #expect(average.count == 2, "a refused update changes nothing")
+        #expect(average.namedBuffers().map(\.name) == ["n_averaged"])
+        // No batch normalization: nothing runs.
+        var calls = 0
+        BatchNormStatistics.update(model, batches: [1, 2, 3]) { _ in calls += 1 }
+        #expect(calls == 0)
+    }
+}
