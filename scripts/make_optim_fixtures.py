@@ -43,13 +43,17 @@ def torch_options(opts):
             out[TORCH_NAMES.get(k, k)] = v
     if "betas" in out:
         out["betas"] = tuple(out["betas"])
+    if "etaMinus" in out or "etaPlus" in out:
+        out["etas"] = (out.pop("etaMinus", 0.5), out.pop("etaPlus", 1.2))
+    if "stepSizeMin" in out or "stepSizeMax" in out:
+        out["step_sizes"] = (out.pop("stepSizeMin", 1e-6), out.pop("stepSizeMax", 50.0))
     return out
 
 
 CLASSES = {"SGD": torch.optim.SGD, "Adam": torch.optim.Adam, "AdamW": torch.optim.AdamW,
            "Adagrad": torch.optim.Adagrad, "RMSprop": torch.optim.RMSprop,
            "Adadelta": torch.optim.Adadelta, "Adamax": torch.optim.Adamax, "NAdam": torch.optim.NAdam,
-           "RAdam": torch.optim.RAdam}
+           "RAdam": torch.optim.RAdam, "Rprop": torch.optim.Rprop}
 
 init = [torch.randn(3, dtype=torch.float64), torch.randn(2, 2, dtype=torch.float64)]
 scale = [torch.rand(3, dtype=torch.float64) + 0.5, torch.rand(2, 2, dtype=torch.float64) + 0.5]
@@ -127,6 +131,15 @@ cases += [trajectory(n, o) for n, o in [
 ]]
 cases.append(trajectory("NAdam", {"lr": 0.05}, dtype="float32"))
 cases.append(trajectory("RAdam", {"lr": 0.05}, dtype="float32"))
+# Rprop: growing and shrinking step sizes (the fixture's gradients change sign), bounds that bind, a
+# parameter group of its own, float32.
+cases += [trajectory(n, o) for n, o in [
+    ("Rprop", {}), ("Rprop", {"lr": 0.1, "etaMinus": 0.3, "etaPlus": 1.5, "stepSizeMin": 0.01, "stepSizeMax": 0.2}),
+    ("Rprop", {"lr": 0.05, "maximize": 1}),
+]]
+cases.append(trajectory("Rprop", {"lr": 0.02}, groups=[{"params": [0], "options": {}},
+                                                    {"params": [1], "options": {"lr": 0.2, "etaPlus": 2.0}}]))
+cases.append(trajectory("Rprop", {"lr": 0.05}, dtype="float32"))
 
 with open(os.path.join(OUT, "optimizers.json"), "w") as f:
     json.dump({"torch": torch.__version__, "initial": [flat(p) for p in init],
@@ -162,6 +175,17 @@ def after_cosine(o, make, steps=4):
         o.step()
         cosine.step()
     return make()
+
+
+def built_before_cosine(o, make, steps=4):
+    """PyTorch's SWA recipe: CosineAnnealingLR(T_max=10) and then SWALR built at the start; four steps of
+    the cosine only, then SWALR takes over from the rate the cosine reached."""
+    cosine = S.CosineAnnealingLR(o, T_max=10)
+    swa = make()
+    for _ in range(steps):
+        o.step()
+        cosine.step()
+    return swa
 
 plateau_metrics = [1.0, 0.9, 0.95, 0.9, 0.91, 0.92, 0.93, 0.5, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.4, 0.4,
                    0.4, 0.4, 0.4, 0.4]
@@ -237,6 +261,8 @@ schedules = [
              {"swaLR": [0.03, 0.03], "annealEpochs": 0, "annealStrategy": "cosine"}),
     schedule("SWALR", lambda o: after_cosine(o, lambda: torch.optim.swa_utils.SWALR(o, swa_lr=0.04, anneal_epochs=3)),
              {"swaLR": [0.04, 0.04], "annealEpochs": 3, "annealStrategy": "cosine", "afterCosineSteps": 4}),
+    schedule("SWALR", lambda o: built_before_cosine(o, lambda: torch.optim.swa_utils.SWALR(o, swa_lr=0.02, anneal_epochs=3)),
+             {"swaLR": [0.02, 0.02], "annealEpochs": 3, "annealStrategy": "cosine", "builtBeforeCosineSteps": 4}),
 ]
 
 

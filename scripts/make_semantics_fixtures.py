@@ -462,6 +462,11 @@ case("softshrink_negative_lambda", lambda a: F.softshrink(a, -0.1), f32([1.0]))
 case("glu_odd", lambda a: F.glu(a, 0), f32([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
 case("glu_scalar", lambda a: F.glu(a), f32(1.0))
 case("hardshrink_int", lambda a: F.hardshrink(a), i64([1, 2]))
+case("threshold_int", lambda a: F.threshold(a, 2.7, -1.5), i64([1, 5, 2, 3, -4]))
+case("count_nonzero_empty_dims", lambda a: torch.count_nonzero(a, dim=()), f32([[0.0, 1.0], [2.0, 3.0]]))
+case("take_along_dim_scalar", lambda a, i: torch.take_along_dim(a, i, dim=0), f32(5.0), i64(0))
+case("tensordot_size1_against_larger", lambda a, b: torch.tensordot(a, b, dims=([0, 1], [1, 0])),
+     f32([[1.0, 2.0, 3.0]]), f32([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
 case("bilinear_leading_mismatch", lambda a, b, w: F.bilinear(a, b, w), f32([[1.0, 2.0]]), f32([[1.0], [2.0]]), f32([[[1.0], [2.0]]]))
 
 def dtype_name(dt):

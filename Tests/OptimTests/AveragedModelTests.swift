@@ -66,7 +66,7 @@ import Testing
         #expect(swa.count == 4)
 
         swa.module.eval()
-        BatchNormStatistics.update(swa.module, inputs: [x.slice(axis: 0, start: 0, end: 4), x.slice(axis: 0, start: 4, end: 8)])
+        try BatchNormStatistics.update(swa.module, inputs: [x.slice(axis: 0, start: 0, end: 4), x.slice(axis: 0, start: 4, end: 8)])
         Self.expectState(swa.stateDict(), f.swaAfterUpdateBN, "swa after updateBN")
         #expect(!swa.module.isTraining, "the mode is restored")
         let bn = try #require(swa.module.modules().compactMap { $0 as? BatchNorm }.first)
@@ -91,7 +91,52 @@ import Testing
         #expect(average.namedBuffers().map(\.name) == ["n_averaged"])
         // No batch normalization: nothing runs.
         var calls = 0
-        BatchNormStatistics.update(model, batches: [1, 2, 3]) { _ in calls += 1 }
+        try BatchNormStatistics.update(model, batches: [1, 2, 3]) { _ in calls += 1 }
         #expect(calls == 0)
+    }
+
+    @Test("refused: a copy that is the model or shares its tensors, another dtype, a count from a damaged checkpoint, a rule of the wrong shape")
+    func refusals() throws {
+        let model = Linear(2, 2, dtype: .float64)
+        #expect(throws: GradusError.self) { try AveragedModel(model, copy: model) }
+        #expect(throws: GradusError.self) { try AveragedModel(model, copy: Linear(weight: model.weight, bias: nil)) }
+        #expect(throws: GradusError.self) { try AveragedModel(model, copy: Linear(2, 2)) }
+        let average = try AveragedModel(model, copy: Linear(2, 2, dtype: .float64))
+        var state = average.stateDict()
+        state["n_averaged"] = Tensor(scalar: -1, dtype: .int64)
+        _ = try average.loadStateDict(state)
+        #expect(throws: GradusError.self) { try average.update(from: model) }
+        state["n_averaged"] = Tensor(shape: [], integers: [Int.max])
+        _ = try average.loadStateDict(state)
+        #expect(throws: GradusError.self) { try average.update(from: model) }
+
+        let wrong = try AveragedModel(model, copy: Linear(2, 2, dtype: .float64), strategy: .custom { a, _, _ in a.sum() })
+        try wrong.update(from: model)
+        let before = wrong.module.weight.scalars(as: Double.self)
+        GradMode.noGrad { _ = model.weight.fillInPlace(3) }
+        #expect(throws: GradusError.self) { try wrong.update(from: model) }
+        #expect(wrong.module.weight.scalars(as: Double.self) == before && wrong.count == 1, "nothing written")
+
+        // An update inside a scope that has already failed does nothing.
+        #expect(throws: GradusError.self) {
+            try GradusError.catching {
+                _ = Tensor.ones([2]).reshape([3])
+                try average.update(from: model)
+            }
+        }
+    }
+
+    @Test("a batch that fails the forward pass puts the statistics back and throws")
+    func batchNormUpdateFailure() throws {
+        let model = Self.makeModel()
+        let bn = try #require(model.modules().compactMap { $0 as? BatchNorm }.first)
+        _ = model(Tensor.normal([6, 3], dtype: .float64))
+        let mean = bn.runningMean!.scalars(as: Double.self), count = bn.numBatchesTracked!.intScalars
+        model.eval()
+        #expect(throws: GradusError.self) {
+            try BatchNormStatistics.update(model, inputs: [Tensor.normal([4, 3], dtype: .float64), Tensor.ones([4, 7], dtype: .float64)])
+        }
+        #expect(bn.runningMean!.scalars(as: Double.self) == mean && bn.numBatchesTracked!.intScalars == count)
+        #expect(bn.momentum == 0.1 && !model.isTraining)
     }
 }

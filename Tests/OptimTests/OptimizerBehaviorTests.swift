@@ -53,6 +53,16 @@ func distanceAfterTraining(_ make: ([Tensor]) -> Optimizer, steps: Int) -> Doubl
     // Adadelta oscillates around the minimum at lr 1 (its step size tracks past steps); at 0.5 it settles.
     #expect(distanceAfterTraining({ Adadelta($0, lr: 0.5, eps: 1e-3) }, steps: 2000) < 1e-4)
     #expect(distanceAfterTraining({ Adamax($0, lr: 0.1) }, steps: 1500) < 1e-4)
+    // Rprop's steps shrink each time the sign flips, down to stepSizeMin.
+    #expect(distanceAfterTraining({ Rprop($0, lr: 0.1) }, steps: 300) < 1e-4)
+}
+
+@Test func rpropRefusesInvalidSettings() {
+    let p = [Tensor([1.0]).requiringGrad()]
+    #expect(failure { Rprop(p, etas: (1.5, 2)) }?.kind == .invalidArgument)
+    #expect(failure { Rprop(p, etas: (0.5, 0.9)) }?.kind == .invalidArgument)
+    #expect(failure { Rprop(p, stepSizes: (1, 0.5)) }?.kind == .invalidArgument)
+    #expect(failure { Rprop(p, lr: -1) }?.kind == .invalidArgument)
 }
 
 @Test func adamWDecaysTowardZeroNotTheMinimum() {
@@ -122,7 +132,7 @@ func run(_ optimizer: Optimizer, _ params: [Tensor], steps: Range<Int>) {
     }
 }
 
-@Test(arguments: ["SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta", "Adamax"])
+@Test(arguments: ["SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta", "Adamax", "NAdam", "RAdam", "Rprop"])
 func stateDictRoundTrip(_ name: String) throws {
     let options: [String: Double] = name == "SGD" ? ["lr": 0.1, "momentum": 0.9]
         : name == "RMSprop" ? ["centered": 1, "momentum": 0.5] : name.hasPrefix("Adam") && name != "Adamax" ? ["amsgrad": 1] : [:]

@@ -46,6 +46,7 @@ func makeOptimizer(_ name: String, _ groups: [ParameterGroup]) -> Optimizer {
     case "Adamax": return Adamax(groups: groups)
     case "NAdam": return NAdam(groups: groups)
     case "RAdam": return RAdam(groups: groups)
+    case "Rprop": return Rprop(groups: groups)
     default: fatalError("unknown optimizer \(name)")
     }
 }
@@ -58,7 +59,7 @@ func fixtureGradient(_ p: Tensor, scale: [Double], center: [Double], step k: Int
 }
 
 @Test func optimizerFixturesLoad() {
-    #expect(OptimizerFixtures.all.count >= 37)
+    #expect(OptimizerFixtures.all.count >= 42)
 }
 
 @Test(arguments: OptimizerFixtures.all)

@@ -37,7 +37,7 @@ struct ScheduleCase: Decodable, Sendable, CustomTestStringConvertible {
 }
 
 @Test func scheduleFixturesLoad() {
-    #expect(ScheduleCase.all.count >= 30)
+    #expect(ScheduleCase.all.count >= 31)
 }
 
 @Test(arguments: ScheduleCase.all)
@@ -123,8 +123,15 @@ func scheduleMatchesPyTorch(_ c: ScheduleCase) {
                 cosine.step()
             }
         }
+        let cosine = o["builtBeforeCosineSteps"].map { _ in CosineAnnealingLR(optimizer, tMax: 10) }
         let s = SWALR(optimizer, swaLRs: o["swaLR"]!.list, annealEpochs: Int(o["annealEpochs"]!.number),
                       annealStrategy: SWAAnnealStrategy(rawValue: o["annealStrategy"]!.text)!)
+        if let cosine, let steps = o["builtBeforeCosineSteps"] {
+            for _ in 0..<Int(steps.number) {
+                optimizer.step()
+                cosine.step()
+            }
+        }
         stepper = { _ in s.step() }
     default:
         Issue.record("unknown schedule \(c.schedule)")

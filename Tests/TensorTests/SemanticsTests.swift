@@ -378,6 +378,10 @@ let semanticTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "glu_odd": { $0[0].glu(axis: 0) },
     "glu_scalar": { $0[0].glu() },
     "hardshrink_int": { $0[0].hardshrink() },
+    "threshold_int": { $0[0].threshold(2.7, value: -1.5) },
+    "count_nonzero_empty_dims": { $0[0].countNonzero(axes: []) },
+    "take_along_dim_scalar": { $0[0].takeAlongDim($0[1], axis: 0) },
+    "tensordot_size1_against_larger": { $0[0].tensordot($0[1], axes: ([0, 1], [1, 0])) },
     "bilinear_leading_mismatch": { Functional.bilinear($0[0], $0[1], weight: $0[2], bias: nil) },
 ]
 

@@ -19,7 +19,7 @@
 ///     train(model, optimizer)
 ///     if epoch >= swaStart { try swa.update(from: model); swaSchedule.step() }
 /// }
-/// BatchNormStatistics.update(swa.module, inputs: trainImages)
+/// try BatchNormStatistics.update(swa.module, inputs: trainImages.split(size: 128))
 /// ```
 public final class AveragedModel<Model: Module>: Module {
     /// The averaged copy of the model.
@@ -44,11 +44,21 @@ public final class AveragedModel<Model: Module>: Module {
         self.strategy = strategy
         self.useBuffers = useBuffers
         super.init()
+        let own = copy.namedParameters().map(\.tensor) + copy.namedBuffers().map(\.tensor)
+        let theirs = model.namedParameters().map(\.tensor) + model.namedBuffers().map(\.tensor)
+        if copy === model || own.contains(where: { t in theirs.contains { $0.sharesStorage(with: t) } }) {
+            throw GradusError(.invalidArgument, "AveragedModel: the copy shares tensors with the model (pass a second, separate instance)")
+        }
+        if let (name, mine, their) = zip(copy.namedParameters(), model.namedParameters())
+            .first(where: { $0.0.name == $0.1.name && $0.0.tensor.dtype != $0.1.tensor.dtype })
+            .map({ ($0.0.name, $0.0.tensor.dtype, $0.1.tensor.dtype) }) {
+            throw GradusError(.dtypeMismatch, "AveragedModel: the copy's \(name) is \(mine), the model's \(their); build the copy with the model's dtype")
+        }
         _ = try copy.loadStateDict(model.stateDict())
     }
 
     /// The number of updates so far.
-    public var count: Int { Int(averagedCount.intScalars[0]) }
+    public var count: Int { Int(averagedCount.intScalars.first ?? 0) }
 
     /// Folds the model's current values into the average (PyTorch's `update_parameters`): the first
     /// update copies them; later ones combine by ``strategy``. With `useBuffers`, integer buffers
@@ -61,31 +71,44 @@ public final class AveragedModel<Model: Module>: Module {
     /// try ema.update(from: model)
     /// ```
     public func update(from model: Model) throws {
+        // After a failed operation in the caller's scope the model's values are not to be trusted.
+        try GradusError.throwIfRecorded()
         let averaged = pairs(of: module), current = pairs(of: model)
         let names = averaged.map(\.name)
         guard names == current.map(\.name),
               zip(averaged, current).allSatisfy({ $0.tensor.shape == $1.tensor.shape && $0.tensor.dtype == $1.tensor.dtype }) else {
-            throw GradusError(.shapeMismatch, "AveragedModel.update: the model's parameters and buffers (\(current.map { "\($0.name) \($0.tensor.shape)" }.joined(separator: ", "))) do not match the average's (\(averaged.map { "\($0.name) \($0.tensor.shape)" }.joined(separator: ", ")))")
+            func describe(_ list: [(name: String, tensor: Tensor, averages: Bool)]) -> String {
+                list.map { "\($0.name) \($0.tensor.shape) \($0.tensor.dtype)" }.joined(separator: ", ")
+            }
+            throw GradusError(.shapeMismatch, "AveragedModel.update: the model's parameters and buffers (\(describe(current))) do not match the average's (\(describe(averaged)))")
         }
-        let n = count
+        // The count comes from a checkpoint too: checked before it divides or is incremented.
+        let stored = averagedCount.intScalars.first ?? -1
+        guard averagedCount.count == 1, stored >= 0, stored < 1 << 53 else {
+            throw GradusError(.invalidArgument, "AveragedModel.update: n_averaged is \(averagedCount.intScalars), not a count in 0..<2^53")
+        }
+        let n = Int(stored)
         try GradusError.catching {
-            GradMode.noGrad {
-                for ((_, target, averages), (_, source, _)) in zip(averaged, current) {
-                    if n == 0 || !averages {
-                        target.assign(source.detach())
-                    } else if target.dtype.isFloatingPoint {
-                        target.assign(strategy.combine(target.detach(), source.detach(), count: n))
-                    } else {
-                        // An integer buffer (a batch counter) averaged as PyTorch does it: in floating
-                        // point, the result truncated back into the integers by the copy.
-                        let (a, c) = (target.to(.float64), source.to(.float64))
-                        if case .exponential(let decay) = strategy {
-                            target.assign(a * decay + c * (1 - decay))
-                        } else {
-                            target.assign(strategy.combine(a, c, count: n))
-                        }
-                    }
+            // Every new value first, then all of them written: a rule that fails on one tensor leaves the
+            // average as it was.
+            let values: [Tensor] = GradMode.noGrad {
+                zip(averaged, current).map { mine, theirs in
+                    let (target, source) = (mine.tensor.detach(), theirs.tensor.detach())
+                    if n == 0 || !mine.averages { return source }
+                    if target.dtype.isFloatingPoint { return strategy.combine(target, source, count: n) }
+                    // An integer buffer (a batch counter) averaged as PyTorch does it: in floating point,
+                    // the result truncated back into the integers by the copy.
+                    let (a, c) = (target.to(.float64), source.to(.float64))
+                    if case .exponential(let decay) = strategy { return a * decay + c * (1 - decay) }
+                    return strategy.combine(a, c, count: n)
                 }
+            }
+            try GradusError.throwIfRecorded()
+            for (mine, value) in zip(averaged, values) where value.shape != mine.tensor.shape {
+                throw GradusError(.shapeMismatch, "AveragedModel.update: the averaging rule gave \(mine.name) the shape \(value.shape), not \(mine.tensor.shape)")
+            }
+            GradMode.noGrad {
+                for (mine, value) in zip(averaged, values) { mine.tensor.assign(value) }
                 averagedCount.assign(Tensor(scalar: Double(n + 1), dtype: .int64))
             }
         }

@@ -10,12 +10,14 @@ public enum BatchNormStatistics {
     /// - Parameters:
     ///   - model: the model whose statistics to recompute.
     ///   - inputs: the batches, typically the training inputs once over.
+    /// - Throws: ``GradusError`` when a forward pass fails (a batch of the wrong shape); the statistics
+    ///   are then put back as they were.
     ///
     /// ```swift
-    /// BatchNormStatistics.update(swa.module, inputs: loader.lazy.map(\.input))
+    /// try BatchNormStatistics.update(swa.module, inputs: loader.lazy.map(\.inputs))
     /// ```
-    public static func update<M: Module & Layer, S: Sequence<Tensor>>(_ model: M, inputs: S) {
-        update(model as Module, inputs: inputs) { _ = model($0) }
+    public static func update<M: Module & Layer, S: Sequence<Tensor>>(_ model: M, inputs: S) throws {
+        try update(model as Module, inputs: inputs) { _ = model($0) }
     }
 
     /// ``update(_:inputs:)`` for a model that is called some other way (several inputs): `forward` runs
@@ -25,18 +27,23 @@ public enum BatchNormStatistics {
     ///   - model: the model whose statistics to recompute.
     ///   - batches: the data, one element per forward pass.
     ///   - forward: runs the model on one element.
+    /// - Throws: ``GradusError`` when a forward pass fails; the statistics are then put back.
     ///
     /// ```swift
-    /// BatchNormStatistics.update(fusion, batches: pairs) { fusion(image: $0.image, features: $0.features) }
+    /// try BatchNormStatistics.update(fusion, batches: pairs) { _ = fusion($0) }
     /// ```
-    public static func update<S: Sequence>(_ model: Module, batches: S, forward: (S.Element) -> Void) {
-        update(model, inputs: batches, forward)
+    public static func update<S: Sequence>(_ model: Module, batches: S, forward: (S.Element) -> Void) throws {
+        try update(model, inputs: batches, forward)
     }
 
-    private static func update<S: Sequence>(_ model: Module, inputs: S, _ forward: (S.Element) -> Void) {
+    private static func update<S: Sequence>(_ model: Module, inputs: S, _ forward: (S.Element) -> Void) throws {
+        try GradusError.throwIfRecorded()
         let layers = model.modules().compactMap { $0 as? BatchNorm }.filter { $0.runningMean != nil }
         guard !layers.isEmpty else { return }
         let momenta = layers.map(\.momentum)
+        let saved = layers.map { layer in
+            [layer.runningMean, layer.runningVar, layer.numBatchesTracked].map { $0?.clone() }
+        }
         let wasTraining = model.isTraining
         for layer in layers {
             layer.resetRunningStats()
@@ -47,8 +54,24 @@ public enum BatchNormStatistics {
             for (layer, momentum) in zip(layers, momenta) { layer.momentum = momentum }
             model.train(wasTraining)
         }
-        GradMode.noGrad {
-            for element in inputs { forward(element) }
+        do {
+            try GradusError.catching {
+                GradMode.noGrad {
+                    for element in inputs {
+                        forward(element)
+                        if ErrorScope.hasFailed { break }
+                    }
+                }
+            }
+        } catch {
+            GradMode.noGrad {
+                for (layer, tensors) in zip(layers, saved) {
+                    for (target, value) in zip([layer.runningMean, layer.runningVar, layer.numBatchesTracked], tensors) {
+                        if let target, let value { target.assign(value) }
+                    }
+                }
+            }
+            throw error
         }
     }
 }

@@ -36,6 +36,8 @@ public final class Bilinear: Module {
                          "Bilinear: sizes must not be negative, got \(in1Features), \(in2Features), \(outFeatures)") {
             sizes = (Swift.max(in1Features, 0), Swift.max(in2Features, 0), Swift.max(outFeatures, 0))
         }
+        // A weight too large to hold is refused before anything is allocated (an empty layer stands in).
+        if !validSetting({ _ = try Tensor.elementCount([sizes.2, sizes.0, sizes.1], op: "Bilinear") }) { sizes = (0, 0, 0) }
         let w = Tensor.zeros([sizes.2, sizes.0, sizes.1], dtype: dtype)
         let b = bias ? Tensor.zeros([sizes.2], dtype: dtype) : nil
         if sizes.0 > 0 {

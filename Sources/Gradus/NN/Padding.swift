@@ -6,6 +6,9 @@
 /// The common part of the padding layers: the amounts, the mode and the fill value.
 ///
 /// Use the concrete layers (``ZeroPad2d``, ``ReflectionPad2d``, …); this class only holds what they share.
+/// Negative amounts crop. ``Tensor/pad(_:mode:value:)`` checks the amounts against the input when the
+/// layer runs: reflection needs each amount smaller than its dimension, circular padding at most its
+/// size; replication takes any amount.
 public class PaddingLayer: Module, Layer {
     /// The (before, after) amounts, last dimension first, as ``Tensor/pad(_:mode:value:)`` takes them:
     /// `[left, right]` for 1-D layers, `[left, right, top, bottom]` for 2-D ones.
@@ -15,10 +18,8 @@ public class PaddingLayer: Module, Layer {
     /// The fill value of constant padding.
     public let value: Double
 
-    init(padding: [Int], mode: PaddingMode, value: Double, layer: String) {
-        let valid = validSetting(mode == .constant || padding.allSatisfy { $0 >= 0 },
-                                 "\(layer): padding must not be negative in \(mode) mode, got \(padding)")
-        self.padding = valid ? padding : padding.map { Swift.max($0, 0) }
+    init(padding: [Int], mode: PaddingMode, value: Double) {
+        self.padding = padding
         self.mode = mode
         self.value = value
         super.init()
@@ -52,7 +53,7 @@ public final class ZeroPad1d: PaddingLayer {
     /// - Parameters:
     ///   - padding: the amounts (negative crops).
     public init(_ padding: (left: Int, right: Int)) {
-        super.init(padding: [padding.left, padding.right], mode: .constant, value: 0, layer: "ZeroPad1d")
+        super.init(padding: [padding.left, padding.right], mode: .constant, value: 0)
     }
 }
 
@@ -75,7 +76,7 @@ public final class ZeroPad2d: PaddingLayer {
     /// - Parameters:
     ///   - padding: the amounts (negative crops).
     public init(_ padding: (left: Int, right: Int, top: Int, bottom: Int)) {
-        super.init(padding: [padding.left, padding.right, padding.top, padding.bottom], mode: .constant, value: 0, layer: "ZeroPad2d")
+        super.init(padding: [padding.left, padding.right, padding.top, padding.bottom], mode: .constant, value: 0)
     }
 }
 
@@ -100,7 +101,7 @@ public final class ConstantPad1d: PaddingLayer {
     ///   - padding: the amounts (negative crops).
     ///   - value: the fill value.
     public init(_ padding: (left: Int, right: Int), value: Double) {
-        super.init(padding: [padding.left, padding.right], mode: .constant, value: value, layer: "ConstantPad1d")
+        super.init(padding: [padding.left, padding.right], mode: .constant, value: value)
     }
 }
 
@@ -125,11 +126,11 @@ public final class ConstantPad2d: PaddingLayer {
     ///   - padding: the amounts (negative crops).
     ///   - value: the fill value.
     public init(_ padding: (left: Int, right: Int, top: Int, bottom: Int), value: Double) {
-        super.init(padding: [padding.left, padding.right, padding.top, padding.bottom], mode: .constant, value: value, layer: "ConstantPad2d")
+        super.init(padding: [padding.left, padding.right, padding.top, padding.bottom], mode: .constant, value: value)
     }
 }
 
-/// Pads the last dimension with the input mirrored at its edges (the edge not repeated) (PyTorch's `nn.ReflectionPad1d`). The input is `[N, C, W]` or `[C, W]`; each amount must be smaller than its dimension (at most its size for circular padding).
+/// Pads the last dimension with the input mirrored at its edges (the edge not repeated) (PyTorch's `nn.ReflectionPad1d`). The input is `[N, C, W]` or `[C, W]`.
 ///
 /// ```swift
 /// let padded = ReflectionPad1d(1)(x)   // [N, C, W] -> [N, C, W + 2]
@@ -148,11 +149,11 @@ public final class ReflectionPad1d: PaddingLayer {
     /// - Parameters:
     ///   - padding: the amounts.
     public init(_ padding: (left: Int, right: Int)) {
-        super.init(padding: [padding.left, padding.right], mode: .reflect, value: 0, layer: "ReflectionPad1d")
+        super.init(padding: [padding.left, padding.right], mode: .reflect, value: 0)
     }
 }
 
-/// Pads the last two dimensions with the input mirrored at its edges (the edge not repeated) (PyTorch's `nn.ReflectionPad2d`). The input is `[N, C, H, W]` or `[C, H, W]`; each amount must be smaller than its dimension (at most its size for circular padding).
+/// Pads the last two dimensions with the input mirrored at its edges (the edge not repeated) (PyTorch's `nn.ReflectionPad2d`). The input is `[N, C, H, W]` or `[C, H, W]`.
 ///
 /// ```swift
 /// let padded = ReflectionPad2d((1, 1, 2, 0))(x)   // [N, C, H, W] -> [N, C, H + 2, W + 2]
@@ -171,11 +172,11 @@ public final class ReflectionPad2d: PaddingLayer {
     /// - Parameters:
     ///   - padding: the amounts.
     public init(_ padding: (left: Int, right: Int, top: Int, bottom: Int)) {
-        super.init(padding: [padding.left, padding.right, padding.top, padding.bottom], mode: .reflect, value: 0, layer: "ReflectionPad2d")
+        super.init(padding: [padding.left, padding.right, padding.top, padding.bottom], mode: .reflect, value: 0)
     }
 }
 
-/// Pads the last dimension with copies of the edge elements (PyTorch's `nn.ReplicationPad1d`). The input is `[N, C, W]` or `[C, W]`; each amount must be smaller than its dimension (at most its size for circular padding).
+/// Pads the last dimension with copies of the edge elements (PyTorch's `nn.ReplicationPad1d`). The input is `[N, C, W]` or `[C, W]`.
 ///
 /// ```swift
 /// let padded = ReplicationPad1d(1)(x)   // [N, C, W] -> [N, C, W + 2]
@@ -194,11 +195,11 @@ public final class ReplicationPad1d: PaddingLayer {
     /// - Parameters:
     ///   - padding: the amounts.
     public init(_ padding: (left: Int, right: Int)) {
-        super.init(padding: [padding.left, padding.right], mode: .replicate, value: 0, layer: "ReplicationPad1d")
+        super.init(padding: [padding.left, padding.right], mode: .replicate, value: 0)
     }
 }
 
-/// Pads the last two dimensions with copies of the edge elements (PyTorch's `nn.ReplicationPad2d`). The input is `[N, C, H, W]` or `[C, H, W]`; each amount must be smaller than its dimension (at most its size for circular padding).
+/// Pads the last two dimensions with copies of the edge elements (PyTorch's `nn.ReplicationPad2d`). The input is `[N, C, H, W]` or `[C, H, W]`.
 ///
 /// ```swift
 /// let padded = ReplicationPad2d((1, 1, 2, 0))(x)   // [N, C, H, W] -> [N, C, H + 2, W + 2]
@@ -217,11 +218,11 @@ public final class ReplicationPad2d: PaddingLayer {
     /// - Parameters:
     ///   - padding: the amounts.
     public init(_ padding: (left: Int, right: Int, top: Int, bottom: Int)) {
-        super.init(padding: [padding.left, padding.right, padding.top, padding.bottom], mode: .replicate, value: 0, layer: "ReplicationPad2d")
+        super.init(padding: [padding.left, padding.right, padding.top, padding.bottom], mode: .replicate, value: 0)
     }
 }
 
-/// Pads the last dimension with the input wrapped around (PyTorch's `nn.CircularPad1d`). The input is `[N, C, W]` or `[C, W]`; each amount must be smaller than its dimension (at most its size for circular padding).
+/// Pads the last dimension with the input wrapped around (PyTorch's `nn.CircularPad1d`). The input is `[N, C, W]` or `[C, W]`.
 ///
 /// ```swift
 /// let padded = CircularPad1d(1)(x)   // [N, C, W] -> [N, C, W + 2]
@@ -240,11 +241,11 @@ public final class CircularPad1d: PaddingLayer {
     /// - Parameters:
     ///   - padding: the amounts.
     public init(_ padding: (left: Int, right: Int)) {
-        super.init(padding: [padding.left, padding.right], mode: .circular, value: 0, layer: "CircularPad1d")
+        super.init(padding: [padding.left, padding.right], mode: .circular, value: 0)
     }
 }
 
-/// Pads the last two dimensions with the input wrapped around (PyTorch's `nn.CircularPad2d`). The input is `[N, C, H, W]` or `[C, H, W]`; each amount must be smaller than its dimension (at most its size for circular padding).
+/// Pads the last two dimensions with the input wrapped around (PyTorch's `nn.CircularPad2d`). The input is `[N, C, H, W]` or `[C, H, W]`.
 ///
 /// ```swift
 /// let padded = CircularPad2d((1, 1, 2, 0))(x)   // [N, C, H, W] -> [N, C, H + 2, W + 2]
@@ -263,6 +264,6 @@ public final class CircularPad2d: PaddingLayer {
     /// - Parameters:
     ///   - padding: the amounts.
     public init(_ padding: (left: Int, right: Int, top: Int, bottom: Int)) {
-        super.init(padding: [padding.left, padding.right, padding.top, padding.bottom], mode: .circular, value: 0, layer: "CircularPad2d")
+        super.init(padding: [padding.left, padding.right, padding.top, padding.bottom], mode: .circular, value: 0)
     }
 }

@@ -20,7 +20,7 @@ public class LRScheduler: @unchecked Sendable {
     /// The optimizer whose learning rates this schedule sets.
     public let optimizer: Optimizer
     /// Each group's learning rate at epoch 0.
-    public private(set) var baseLearningRates: [Double]
+    public internal(set) var baseLearningRates: [Double]
     /// The number of ``step()`` calls so far (the current epoch).
     public private(set) var lastEpoch: Int = 0
 

@@ -3,7 +3,8 @@ import CGradusMath
 /// The base of all optimizers: parameter groups with resolved hyper-parameters, per-parameter state,
 /// ``step()``, ``zeroGrad(setToNone:)``, learning-rate access for schedules and checkpoints of the state.
 ///
-/// Subclasses (``SGD``, ``Adam``, ``AdamW``, ``RMSprop``, ``Adagrad``, ``Adadelta``, ``Adamax``)
+/// Subclasses (``SGD``, ``Adam``, ``AdamW``, ``RMSprop``, ``Adagrad``, ``Adadelta``, ``Adamax``, ``NAdam``,
+/// ``RAdam``, ``Rprop``)
 /// update each parameter in place, in its storage, in one fused pass over its elements, with
 /// graph recording off. Parameters without a gradient are skipped, as in PyTorch.
 ///
@@ -236,6 +237,9 @@ public class Optimizer: @unchecked Sendable {
         case "rho": return value >= 0 && value <= 1
         case "nesterov", "amsgrad", "centered", "maximize", "decoupledWeightDecay": return value == 0 || value == 1
         case "lr", "momentum", "weightDecay", "lrDecay", "initialAccumulatorValue", "momentumDecay": return value >= 0
+        case "etaMinus": return value > 0 && value < 1
+        case "etaPlus": return value > 1
+        case "stepSizeMin", "stepSizeMax": return value >= 0
         default: return true
         }
     }

@@ -15,9 +15,10 @@ public enum SWAAnnealStrategy: String, Sendable {
 /// held there.
 ///
 /// At step s the rate is `swaLR · α + start · (1 − α)` with α the strategy's curve at
-/// t = min(1, s / annealEpochs) — the closed form of PyTorch's recursive update. With `annealEpochs` 0
-/// the rate is `swaLR` from the start. Unlike other schedules it starts from the rates the optimizer
-/// has now (typically where an earlier schedule left them), as PyTorch's does.
+/// t = min(1, s / annealEpochs). With `annealEpochs` 0 the rate is `swaLR` from the start. As in
+/// PyTorch, `start` is worked out again on each step from the rate the optimizer has then: a schedule
+/// built early and stepped only from some epoch on (PyTorch's usual recipe: a cosine schedule until the
+/// averaging starts, then this one) anneals from where the other schedule left the rate.
 ///
 /// ```swift
 /// let swaSchedule = SWALR(optimizer, swaLR: 0.05, annealEpochs: 5)
@@ -62,11 +63,28 @@ public final class SWALR: LRScheduler, @unchecked Sendable {
         start()
     }
 
-    /// The learning rate of each group at step `epoch`.
-    public override func learningRates(atEpoch epoch: Int) -> [Double] {
+    /// Advances one step: the starting rates are read back from the optimizer's current rates (PyTorch's
+    /// get_lr: `(lr − α₋·swaLR) / (1 − α₋)` with α₋ the previous step's curve value), then the rates of
+    /// the new step are set.
+    public override func step() {
+        let previous = alpha(atEpoch: lastEpoch)
+        let current = optimizer.learningRates
+        if previous < 1 && current.count == baseLearningRates.count && current.count == swaLearningRates.count {
+            baseLearningRates = zip(current, swaLearningRates).map { lr, swa in (lr - previous * swa) / (1 - previous) }
+        }
+        super.step()
+    }
+
+    /// The anneal's progress α at step `epoch`: 0 at the start, 1 once at `swaLR`.
+    private func alpha(atEpoch epoch: Int) -> Double {
         let step = annealEpochs == 0 ? Swift.max(1, epoch) : epoch
         let t = Swift.max(0, Swift.min(1, Double(step) / Double(Swift.max(1, annealEpochs))))
-        let alpha = annealStrategy == .cosine ? (1 - cos(Double.pi * t)) / 2 : t
-        return zip(baseLearningRates, swaLearningRates).map { start, swa in swa * alpha + start * (1 - alpha) }
+        return annealStrategy == .cosine ? (1 - cos(Double.pi * t)) / 2 : t
+    }
+
+    /// The learning rate of each group at step `epoch`, from the current starting rates.
+    public override func learningRates(atEpoch epoch: Int) -> [Double] {
+        let a = alpha(atEpoch: epoch)
+        return zip(baseLearningRates, swaLearningRates).map { start, swa in swa * a + start * (1 - a) }
     }
 }

@@ -59,6 +59,11 @@ extension Tensor {
     /// Tensor([1.0, 2.0]).equal(Tensor(labels: [1, 2]))   // true
     /// ```
     public func equal(_ other: Tensor) -> Bool {
+        checked(or: false) { try sameElements(other) }
+    }
+
+    private func sameElements(_ other: Tensor) throws -> Bool {
+        try GradusError.throwIfRecorded()
         guard shape == other.shape else { return false }
         return GradMode.noGrad {
             let same = detach().eq(other.detach())

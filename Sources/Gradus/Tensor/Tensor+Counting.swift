@@ -41,14 +41,16 @@ extension Tensor {
     /// How many elements are not zero, over `axes` (all when nil) — PyTorch's `torch.count_nonzero`.
     /// NaN counts as not zero. The counts are int64.
     ///
-    /// - Parameter axes: the dimensions to count over; nil for all; negative values count from the end.
+    /// - Parameter axes: the dimensions to count over; nil (or empty, as in PyTorch) for all; negative
+    ///   values count from the end.
     ///
     /// ```swift
     /// Tensor([[0.0, 1], [2, 3]]).countNonzero(axes: [1])   // [1, 2]
     /// ```
     public func countNonzero(axes: [Int]? = nil) -> Tensor {
         checked {
-            let ax = try normalizedAxes(axes, op: "countNonzero")
+            // An empty list counts over all dimensions, as PyTorch's count_nonzero(dim=()) does.
+            let ax = try normalizedAxes(axes?.isEmpty == true ? nil : axes, op: "countNonzero")
             return GradMode.noGrad { detach().ne(0).to(.int64).sum(axes: ax) }
         }
     }

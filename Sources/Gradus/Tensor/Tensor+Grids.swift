@@ -14,8 +14,8 @@ extension Tensor {
     /// Grids of coordinates from N vectors (PyTorch's `torch.meshgrid`): grid i has one dimension per
     /// vector and repeats vector i along its own dimension.
     ///
-    /// Each input is 1-D (a scalar counts as one element); each grid keeps its input's dtype and is a
-    /// view of it (write into a copy, not into the grid).
+    /// Each input is 1-D (a scalar counts as one element); each grid keeps its input's dtype (PyTorch
+    /// requires one dtype for all) and is a view of it (write into a copy, not into the grid).
     ///
     /// - Parameters:
     ///   - tensors: the coordinate vectors, at least one.

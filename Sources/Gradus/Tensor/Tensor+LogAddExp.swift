@@ -77,7 +77,7 @@ extension Tensor {
 
     /// log Σ exp of the elements 0…k along `axis`, for each k (PyTorch's `torch.logcumsumexp`): running
     /// ``logaddexp(_:)``, so large and very negative values neither overflow nor vanish. An int64 tensor
-    /// gives float32.
+    /// gives float32 (PyTorch refuses it).
     ///
     /// The gradient is PyTorch's: the positive and negative parts of the upstream gradient are summed
     /// from the end in log space, so it stays finite where the terms would overflow.

@@ -119,8 +119,12 @@ extension Tensor {
         try require((try? Broadcast.shape(shape, target, op: op)) == target,
                     "\(op): the added tensor of shape \(shape) does not broadcast to the product's shape \(target)", .shapeMismatch)
         let scaled = alpha == 1 ? product : product * alpha
-        // beta 0: this tensor's values are not read, but it still gets its (zero) gradient, as in PyTorch.
-        if beta == 0 { return requiresGrad ? scaled + maskedWhere(Tensor.ones([], dtype: dtype), 0) : scaled }
+        // beta 0: this tensor's values are not read, but it still gets its (zero) gradient, as in PyTorch,
+        // and the result has the dtype it would have with any other beta.
+        if beta == 0 {
+            let type = Tensor.resultType(self, scaled)
+            return requiresGrad ? scaled + maskedWhere(Tensor.ones([], dtype: dtype), 0) : scaled.to(type)
+        }
         return (beta == 1 ? self : self * beta) + scaled
     }
 
@@ -164,20 +168,29 @@ extension Tensor {
             let theirs = try axes.1.map { try other.axis($0, op: "tensordot") }
             try require(Set(mine).count == mine.count && Set(theirs).count == theirs.count,
                         "tensordot: axes \(axes.0) and \(axes.1) must not repeat a dimension", .invalidArgument)
-            // A paired dimension of size 1 is broadcast against its partner, as in PyTorch.
-            var a = shape, b = other.shape
-            for (p, q) in zip(mine, theirs) where a[p] != b[q] {
-                try require(a[p] == 1 || b[q] == 1,
-                            "tensordot: dimension \(p) of \(shape) (size \(a[p])) does not match dimension \(q) of \(other.shape) (size \(b[q]))",
+            // A paired dimension of size 1 against a larger one: the larger side is summed over it first (what
+            // broadcasting the 1 would give, as PyTorch computes it), and the pair contracts with size 1.
+            var x = self, y = other
+            for (p, q) in zip(mine, theirs) where x.shape[p] != y.shape[q] {
+                try require(x.shape[p] == 1 || y.shape[q] == 1,
+                            "tensordot: dimension \(p) of \(shape) (size \(x.shape[p])) does not match dimension \(q) of \(other.shape) (size \(y.shape[q]))",
                             .shapeMismatch)
-                if a[p] == 1 { a[p] = b[q] } else { b[q] = a[p] }
+                if x.shape[p] == 1 { y = y.sum(axes: [q], keepDims: true) } else { x = x.sum(axes: [p], keepDims: true) }
             }
-            let x = a == shape ? self : expand(a), y = b == other.shape ? other : other.expand(b)
+            let (a, b) = (x.shape, y.shape)
             let freeMine = (0..<rank).filter { !mine.contains($0) }
             let freeTheirs = (0..<other.rank).filter { !theirs.contains($0) }
-            let contracted = mine.reduce(1) { $0 * a[$1] }
-            let left = x.permute(freeMine + mine).reshape([freeMine.reduce(1) { $0 * a[$1] }, contracted])
-            let right = y.permute(theirs + freeTheirs).reshape([contracted, freeTheirs.reduce(1) { $0 * b[$1] }])
+            // Products of sizes checked for overflow: a tensor with an empty dimension may have others of any size.
+            func product(_ dims: [Int], _ sizes: [Int]) throws -> Int {
+                try dims.reduce(1) { total, d in
+                    let (size, overflow) = total.multipliedReportingOverflow(by: sizes[d])
+                    try require(!overflow, "tensordot: shapes \(shape) and \(other.shape) give a dimension too large", .shapeMismatch)
+                    return size
+                }
+            }
+            let contracted = try product(mine, a)
+            let left = x.permute(freeMine + mine).reshape([try product(freeMine, a), contracted])
+            let right = y.permute(theirs + freeTheirs).reshape([contracted, try product(freeTheirs, b)])
             return left.matmul(right).reshape(freeMine.map { a[$0] } + freeTheirs.map { b[$0] })
         }
     }

@@ -56,7 +56,8 @@ extension Tensor {
     public func tanhshrink() -> Tensor { self - tanh() }
 
     /// x where x > `threshold`, else `value` (PyTorch's `F.threshold`). The gradient is 1 above the
-    /// threshold and 0 at or below it; NaN stays NaN.
+    /// threshold and 0 at or below it; NaN stays NaN. An int64 tensor stays int64, both numbers taken
+    /// toward zero, as in PyTorch.
     ///
     /// - Parameters:
     ///   - threshold: inputs at or below it are replaced.
@@ -67,6 +68,15 @@ extension Tensor {
     /// ```
     public func threshold(_ threshold: Double, value: Double) -> Tensor {
         checked {
+            if dtype == .int64 {
+                // PyTorch converts both numbers to the tensor's type (toward zero) and keeps int64.
+                func integer(_ v: Double) throws -> Int64 {
+                    try require(v.isFinite && Swift.abs(v) < 0x1p63, "threshold: \(v) does not fit an int64 tensor", .invalidArgument)
+                    return Int64(v.rounded(.towardZero))
+                }
+                let (t, v) = (try integer(threshold), try integer(value))
+                return Tensor.where(self.le(t), Tensor.full([], value: Double(v), dtype: .int64), self)
+            }
             let (t, tf, v, vf) = (threshold, Float(threshold), value, Float(value))
             let out = try map("threshold", { $0 <= tf ? vf : $0 }, { $0 <= t ? v : $0 })
             record("threshold", output: out, inputs: [self]) { g, _ in
