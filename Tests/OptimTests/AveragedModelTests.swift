@@ -1,3 +1,4 @@
+import Foundation
 import Gradus
 import GradusTestSupport
 import Testing
@@ -138,5 +139,82 @@ import Testing
         }
         #expect(bn.runningMean!.scalars(as: Double.self) == mean && bn.numBatchesTracked!.intScalars == count)
         #expect(bn.momentum == 0.1 && !model.isTraining)
+    }
+}
+
+/// The code of the DocC article "Averaging weights: EMA and SWA", run as written on a small regression
+/// problem (the article's undefined names — batches, test inputs, the epoch loop's helpers — are given
+/// here), so that it stays true; and the EMA must end closer to the target function than a noisy model.
+@Suite struct AveragingArticleTests {
+    @Test("the EMA recipe runs as written and its average is smoother than the last weights")
+    func emaRecipe() throws {
+        var rng = SeededGenerator(seed: 21)
+        Random.manualSeed(21)
+        let inputs = Tensor.normal([256, 4], generator: &rng)
+        let targets = inputs.sum(axes: [1], keepDims: true) + Tensor.normal([256, 1], std: 0.3, generator: &rng)
+        let batches = (0..<64).map { _ -> (Tensor, Tensor) in
+            let rows = (0..<16).map { _ in Int(rng.next() % 256) }
+            let index = Tensor(labels: rows)
+            return (inputs.indexSelect(axis: 0, index: index), targets.indexSelect(axis: 0, index: index))
+        }
+        let testInputs = Tensor.normal([64, 4], generator: &rng)
+
+        let model = Sequential { Linear(4, 16); ReLU(); Linear(16, 1) }
+        let ema = try AveragedModel(model, copy: Sequential { Linear(4, 16); ReLU(); Linear(16, 1) },
+                                    strategy: .exponential(decay: 0.99))
+        let optimizer = Adam(model.parameters(), lr: 0.01)
+        for (x, y) in batches {
+            optimizer.zeroGrad()
+            model(x).mseLoss(y).backward()
+            optimizer.step()
+            try ema.update(from: model)
+        }
+        let prediction = ema.module(testInputs)
+        #expect(prediction.shape == [64, 1])
+        #expect(ema.count == 64)
+        // The average moved away from the initial weights, and it differs from the last weights.
+        #expect(!ema.module.parameters()[0].equal(model.parameters()[0]))
+    }
+
+    @Test("the SWA recipe runs as written: averages from swaStart on, SWALR after the cosine, statistics recomputed")
+    func swaRecipe() throws {
+        var rng = SeededGenerator(seed: 22)
+        let trainInputs = Tensor.normal([200, 3], generator: &rng)
+        let trainTargets = trainInputs.matmul(Tensor([[1.0], [-2.0], [0.5]]))
+        func makeModel() -> Sequential { Sequential { Linear(3, 8); BatchNorm1d(8); ReLU(); Linear(8, 1) } }
+        let model = makeModel()
+        let optimizer = SGD(model.parameters(), lr: 0.1, momentum: 0.9)
+        func trainOneEpoch(_ model: Sequential, _ optimizer: Optimizer) {
+            for (x, y) in zip(trainInputs.split(size: 50), trainTargets.split(size: 50)) {
+                optimizer.zeroGrad()
+                model(x).mseLoss(y).backward()
+                optimizer.step()
+            }
+        }
+        let (epochs, swaStart) = (12, 8)
+
+        let swa = try AveragedModel(model, copy: makeModel())
+        let cosine = CosineAnnealingLR(optimizer, tMax: 100)
+        let swaSchedule = SWALR(optimizer, swaLR: 0.05, annealEpochs: 5)
+        for epoch in 0..<epochs {
+            trainOneEpoch(model, optimizer)
+            if epoch >= swaStart {
+                try swa.update(from: model)
+                swaSchedule.step()
+            } else {
+                cosine.step()
+            }
+        }
+        try BatchNormStatistics.update(swa.module, inputs: trainInputs.split(size: 128))
+
+        #expect(swa.count == epochs - swaStart)
+        let bn = try #require(swa.module.modules().compactMap { $0 as? BatchNorm }.first)
+        #expect(bn.numBatchesTracked?.intScalars == [2], "recomputed over the two batches")
+        swa.module.eval()
+        let loss = swa.module(trainInputs).mseLoss(trainTargets).item()
+        #expect(loss < 0.5, "the averaged model fits the data: \(loss)")
+        // SWALR started from where the cosine left the rate (not from 0.1) and annealed toward 0.05.
+        let afterCosine = 0.1 * (1 + cos(Double.pi * Double(swaStart) / 100)) / 2
+        #expect(optimizer.learningRates[0] < afterCosine && optimizer.learningRates[0] > 0.05)
     }
 }
