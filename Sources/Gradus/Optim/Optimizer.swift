@@ -4,7 +4,7 @@ import CGradusMath
 /// ``step()``, ``zeroGrad(setToNone:)``, learning-rate access for schedules and checkpoints of the state.
 ///
 /// Subclasses (``SGD``, ``Adam``, ``AdamW``, ``RMSprop``, ``Adagrad``, ``Adadelta``, ``Adamax``, ``NAdam``,
-/// ``RAdam``, ``Rprop``)
+/// ``RAdam``, ``Rprop``; ``LBFGS`` steps with a closure)
 /// update each parameter in place, in its storage, in one fused pass over its elements, with
 /// graph recording off. Parameters without a gradient are skipped, as in PyTorch.
 ///
@@ -239,7 +239,8 @@ public class Optimizer: @unchecked Sendable {
         case "lr", "momentum", "weightDecay", "lrDecay", "initialAccumulatorValue", "momentumDecay": return value >= 0
         case "etaMinus": return value > 0 && value < 1
         case "etaPlus": return value > 1
-        case "stepSizeMin", "stepSizeMax": return value >= 0
+        case "stepSizeMin", "stepSizeMax", "toleranceGrad", "toleranceChange": return value >= 0
+        case "maxIter", "maxEval", "historySize": return value >= 1 && value <= 1e9 && value == value.rounded()
         default: return true
         }
     }

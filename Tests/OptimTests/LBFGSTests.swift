@@ -1,0 +1,113 @@
+import Gradus
+import GradusTestSupport
+import Testing
+
+/// L-BFGS against PyTorch's torch.optim.LBFGS (Tests/Fixtures/optim/lbfgs.json,
+/// scripts/make_lbfgs_fixtures.py): Rosenbrock functions and a least-squares fit in Float64, with and
+/// without the strong Wolfe line search, a short history, early stops by tolerance and by evaluations.
+struct LBFGSCase: Decodable, Sendable, CustomTestStringConvertible {
+    struct Step: Decodable, Sendable {
+        let loss: Double
+        let params: [[Double]]
+        let iterations: Int
+        let evaluations: Int
+    }
+    let name: String
+    let problem: String
+    let start: [[Double]]
+    let shapes: [[Int]]
+    let settings: [String: Double]
+    let steps: [Step]
+    var testDescription: String { name }
+}
+
+struct LBFGSFixtures: Decodable, Sendable {
+    let x: [Double]
+    let y: [Double]
+    let cases: [LBFGSCase]
+    static let loaded: LBFGSFixtures? = try? Fixtures.decode(LBFGSFixtures.self, "optim/lbfgs.json")
+}
+
+@Suite struct LBFGSTests {
+    static func loss(_ problem: String, _ params: [Tensor], _ f: LBFGSFixtures) -> Tensor {
+        switch problem {
+        case "rosenbrock":
+            let x = params[0], n = x.shape[0]
+            let a = x.slice(axis: 0, start: 0, end: n - 1), b = x.slice(axis: 0, start: 1, end: n)
+            return ((1 - a).square() + 100 * (b - a.square()).square()).sum()
+        default:
+            let (w, b) = (params[0], params[1])
+            let x = Tensor(shape: [6, 3], values: f.x, dtype: .float64), y = Tensor(shape: [6, 2], values: f.y, dtype: .float64)
+            return (x.matmul(w.t) + b - y).square().mean()
+        }
+    }
+
+    @Test("trajectories, returned losses and counters as PyTorch's", arguments: LBFGSFixtures.loaded?.cases ?? [])
+    func matchesPyTorch(_ c: LBFGSCase) throws {
+        let f = try #require(LBFGSFixtures.loaded)
+        let params = zip(c.shapes, c.start).map { Tensor(shape: $0, values: $1, dtype: .float64).requiringGrad() }
+        let s = c.settings
+        let optimizer = LBFGS(params, lr: s["lr"]!, maxIter: Int(s["maxIter"]!), maxEval: Int(s["maxEval"]!),
+                              toleranceGrad: s["toleranceGrad"]!, toleranceChange: s["toleranceChange"]!,
+                              historySize: Int(s["historySize"]!), lineSearch: s["strongWolfe"] == 1 ? .strongWolfe : .none)
+        for (k, expected) in c.steps.enumerated() {
+            let loss = try optimizer.step {
+                optimizer.zeroGrad()
+                let l = Self.loss(c.problem, params, f)
+                l.backward()
+                return l
+            }
+            #expect(abs(loss.item(Double.self) - expected.loss) <= 1e-9 * max(1, abs(expected.loss)), "\(c.name) step \(k) loss")
+            #expect(optimizer.iterations == expected.iterations && optimizer.functionEvaluations == expected.evaluations,
+                    "\(c.name) step \(k): \(optimizer.iterations) iterations, \(optimizer.functionEvaluations) evaluations; PyTorch \(expected.iterations), \(expected.evaluations)")
+            for (p, want) in zip(params, expected.params) {
+                for (a, b) in zip(p.scalars(as: Double.self), want) {
+                    #expect(abs(a - b) <= 1e-7 * max(1, abs(b)), "\(c.name) step \(k): \(p.scalars(as: Double.self)) vs \(want)")
+                }
+            }
+        }
+    }
+
+    @Test("a 4-D Rosenbrock with a history of 2 converges (its path meets a near-tie, so it is not compared step by step)")
+    func rosenbrockConverges() throws {
+        let x = Tensor([-1.2, 1.0, -0.5, 0.8], dtype: .float64).requiringGrad()
+        let optimizer = LBFGS([x], maxIter: 15, historySize: 2, lineSearch: .strongWolfe)
+        var loss = Double.infinity
+        for _ in 0..<20 where loss > 1e-12 {
+            loss = try optimizer.step {
+                optimizer.zeroGrad()
+                let l = Self.loss("rosenbrock", [x], LBFGSFixtures.loaded!)
+                l.backward()
+                return l
+            }.item(Double.self)
+        }
+        #expect(x.allClose(Tensor.ones([4], dtype: .float64), atol: 1e-4), "\(x)")   // PyTorch ends within 1e-4 too
+    }
+
+    @Test("refusals: step() without the loss function, a closure that returns several numbers, bad settings")
+    func refusals() throws {
+        let p = Tensor([1.0, 2.0]).requiringGrad()
+        let optimizer = LBFGS([p])
+        #expect(failure { optimizer.step() }?.kind == .invalidArgument)
+        #expect(throws: GradusError.self) {
+            try optimizer.step {
+                optimizer.zeroGrad()
+                let y = p * 2
+                y.sum().backward()
+                return y
+            }
+        }
+        #expect(failure { LBFGS([p], maxIter: 0) }?.kind == .invalidArgument)
+        #expect(failure { LBFGS([p], historySize: 0) }?.kind == .invalidArgument)
+        // Float32 parameters converge on a quadratic too (the direction is computed in Float64).
+        let q = Tensor([3.0, -2.0]).requiringGrad()
+        let lbfgs = LBFGS([q], lineSearch: .strongWolfe)
+        try lbfgs.step {
+            lbfgs.zeroGrad()
+            let l = (q - Tensor([1.0, 1.0])).square().sum()
+            l.backward()
+            return l
+        }
+        #expect(q.allClose(Tensor([1.0, 1.0]), atol: 1e-5))
+    }
+}
