@@ -70,13 +70,14 @@ struct LBFGSFixtures: Decodable, Sendable {
 
     @Test("a 4-D Rosenbrock with a history of 2 converges (its path meets a near-tie, so it is not compared step by step)")
     func rosenbrockConverges() throws {
+        let fixtures = try #require(LBFGSFixtures.loaded)
         let x = Tensor([-1.2, 1.0, -0.5, 0.8], dtype: .float64).requiringGrad()
         let optimizer = LBFGS([x], maxIter: 15, historySize: 2, lineSearch: .strongWolfe)
         var loss = Double.infinity
         for _ in 0..<20 where loss > 1e-12 {
             loss = try optimizer.step {
                 optimizer.zeroGrad()
-                let l = Self.loss("rosenbrock", [x], LBFGSFixtures.loaded!)
+                let l = Self.loss("rosenbrock", [x], fixtures)
                 l.backward()
                 return l
             }.item(Double.self)
@@ -98,6 +99,27 @@ struct LBFGSFixtures: Decodable, Sendable {
             }
         }
         #expect(failure { LBFGS([p], maxIter: 0) }?.kind == .invalidArgument)
+        #expect(failure { LBFGS([p], maxEval: .max) }?.kind == .invalidArgument)
+        #expect(failure { LBFGS([p], historySize: .max) }?.kind == .invalidArgument)
+        #expect(failure { optimizer.setOption("historySize", 0) }?.kind == .invalidArgument)
+        #expect(failure { optimizer.setOption("maxIter", .nan) }?.kind == .invalidArgument)
+        #expect(failure { optimizer.setOption("maxEval", 2.5) }?.kind == .invalidArgument)
+        #expect(failure { optimizer.addParameterGroup(ParameterGroup([Tensor([0.0]).requiringGrad()])) }?.kind == .invalidArgument)
+        // A closure that throws in the middle of a step leaves the parameters as they were.
+        struct Stop: Error {}
+        var calls = 0
+        let before = p.scalars()
+        #expect(throws: Stop.self) {
+            try optimizer.step {
+                calls += 1
+                if calls == 3 { throw Stop() }
+                optimizer.zeroGrad()
+                let l = (p - 5).square().sum()
+                l.backward()
+                return l
+            }
+        }
+        #expect(p.scalars() == before && calls == 3)
         #expect(failure { LBFGS([p], historySize: 0) }?.kind == .invalidArgument)
         // Float32 parameters converge on a quadratic too (the direction is computed in Float64).
         let q = Tensor([3.0, -2.0]).requiringGrad()

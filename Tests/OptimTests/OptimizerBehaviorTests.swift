@@ -57,6 +57,20 @@ func distanceAfterTraining(_ make: ([Tensor]) -> Optimizer, steps: Int) -> Doubl
     #expect(distanceAfterTraining({ Rprop($0, lr: 0.1) }, steps: 300) < 1e-4)
 }
 
+/// A NaN gradient element moves nothing and keeps its step size; the next finite gradient resumes (PyTorch
+/// 2.15: Rprop([p], lr=0.1) from [1, 2] with gradients [nan, 1], [1, 1], [1, -1] gives [1, 1.9],
+/// [0.9, 1.78], [0.78, 1.78]).
+@Test func rpropNaNGradientMovesNothing() {
+    let p = Tensor([1.0, 2.0]).requiringGrad()
+    let optimizer = Rprop([p], lr: 0.1)
+    let expected: [[Float]] = [[1, 1.9], [0.9, 1.78], [0.78, 1.78]]
+    for (g, want) in zip([[Double.nan, 1], [1, 1], [1, -1]], expected) {
+        p.grad = Tensor(g)
+        optimizer.step()
+        for (a, b) in zip(p.scalars(), want) { #expect(abs(a - b) < 1e-6, "\(p.scalars()) vs \(want)") }
+    }
+}
+
 @Test func rpropRefusesInvalidSettings() {
     let p = [Tensor([1.0]).requiringGrad()]
     #expect(failure { Rprop(p, etas: (1.5, 2)) }?.kind == .invalidArgument)

@@ -11,8 +11,9 @@
 /// change below `toleranceChange`, or `maxEval` function evaluations.
 ///
 /// All parameters form one group, as PyTorch requires. The direction and history are computed in
-/// Float64 whatever the parameters' dtype, and are not part of ``stateDict()`` (a restored optimizer
-/// starts again from steepest descent; PyTorch saves them).
+/// Float64 whatever the parameters' dtype, and are not part of ``stateDict()`` (an optimizer restored
+/// with ``loadStateDict(_:)`` starts again from steepest descent; PyTorch saves them). Like the other
+/// optimizers, one instance is not for concurrent steps.
 ///
 /// ```swift
 /// let optimizer = LBFGS(model.parameters(), lineSearch: .strongWolfe)
@@ -70,17 +71,19 @@ public final class LBFGS: Optimizer, @unchecked Sendable {
                 toleranceGrad: Double = 1e-7, toleranceChange: Double = 1e-9, historySize: Int = 100,
                 lineSearch: LineSearch = .none) {
         _ = validSetting(lr >= 0 && lr.isFinite, "LBFGS: invalid learning rate \(lr)")
-        let iter = validSetting(maxIter > 0, "LBFGS: maxIter must be positive, got \(maxIter)") ? maxIter : 20
-        let evals = maxEval ?? iter * 5 / 4
-        _ = validSetting(evals > 0, "LBFGS: maxEval must be positive, got \(evals)")
-        _ = validSetting(historySize > 0, "LBFGS: historySize must be positive, got \(historySize)")
+        let limit = 1_000_000_000
+        let iter = validSetting(maxIter > 0 && maxIter <= limit, "LBFGS: maxIter must be in 1...\(limit), got \(maxIter)") ? maxIter : 20
+        var evals = maxEval ?? iter * 5 / 4
+        if !validSetting(evals > 0 && evals <= limit, "LBFGS: maxEval must be in 1...\(limit), got \(evals)") { evals = iter * 5 / 4 }
+        let history = validSetting(historySize > 0 && historySize <= limit, "LBFGS: historySize must be in 1...\(limit), got \(historySize)")
+            ? historySize : 100
         _ = validSetting(toleranceGrad >= 0 && toleranceChange >= 0,
                          "LBFGS: tolerances must not be negative, got \(toleranceGrad), \(toleranceChange)")
         self.lineSearch = lineSearch
         super.init(groups: [ParameterGroup(parameters)],
                    defaults: ["lr": lr, "maxIter": Double(iter), "maxEval": Double(Swift.max(evals, 1)),
                               "toleranceGrad": toleranceGrad, "toleranceChange": toleranceChange,
-                              "historySize": Double(Swift.max(historySize, 1))],
+                              "historySize": Double(history)],
                    bufferNames: [])
     }
 
@@ -88,27 +91,67 @@ public final class LBFGS: Optimizer, @unchecked Sendable {
         throw GradusError(.invalidArgument, "LBFGS: needs the loss function: call step(closure:) instead of step()")
     }
 
+    /// Refused: L-BFGS keeps one direction over all parameters, so it has one group (as PyTorch's).
+    public override func addParameterGroup(_ group: ParameterGroup) {
+        guard parameterGroups.isEmpty else {
+            _ = validSetting(false, "LBFGS: does not support parameter groups; give all parameters when creating it")
+            return
+        }
+        super.addParameterGroup(group)
+    }
+
+    /// Restores the options and step counts saved by ``Optimizer/stateDict()``; the history of
+    /// directions is not saved, so the next step starts again from steepest descent.
+    public override func loadStateDict(_ state: OptimizerState) throws {
+        try super.loadStateDict(state)
+        forgetHistory()
+    }
+
+    private func forgetHistory() {
+        (direction, stepLength, steps, gradientChanges, curvatures) = ([], 0, [], [], [])
+        (hessianScale, previousGradient, previousLoss, iterations) = (1, nil, 0, 0)
+    }
+
     /// Runs up to `maxIter` iterations (PyTorch's `optimizer.step(closure)`).
     ///
     /// - Parameter closure: clears the gradients, computes the loss, calls `backward()` and returns the
     ///   loss (a one-element tensor). It is called with gradients recorded, also inside `noGrad`.
     /// - Returns: the loss of the first evaluation, before this step's updates.
-    /// - Throws: ``GradusError`` when the closure fails or returns something other than one number.
+    /// - Throws: ``GradusError`` when the closure throws or fails, or returns something other than one
+    ///   number; the parameters and the history are then put back as they were before the step.
     @discardableResult
-    public func step(closure: () -> Tensor) throws -> Tensor {
-        try GradusError.catching { try run(closure) }
+    public func step(closure: () throws -> Tensor) throws -> Tensor {
+        try GradusError.throwIfRecorded()
+        let parameters = parameterGroups.first?.parameters ?? []
+        let saved = GradMode.noGrad { parameters.map { $0.detach().clone() } }
+        let memory = (direction, stepLength, steps, gradientChanges, curvatures, hessianScale, previousGradient,
+                      previousLoss, iterations)
+        do {
+            return try GradusError.catching { try run(closure) }
+        } catch {
+            GradMode.noGrad { for (p, v) in zip(parameters, saved) { p.assign(v) } }
+            (direction, stepLength, steps, gradientChanges, curvatures, hessianScale, previousGradient,
+             previousLoss, iterations) = memory
+            throw error
+        }
     }
 
-    private func run(_ closure: () -> Tensor) throws -> Tensor {
-        try GradusError.throwIfRecorded()
+    private func run(_ closure: () throws -> Tensor) throws -> Tensor {
+        try require(parameterGroups.count == 1, "LBFGS: needs its one group of parameters", .invalidArgument)
         let o = parameterGroups[0].options
-        let lr = o["lr"]!, maxIter = Int(o["maxIter"]!), maxEval = Int(o["maxEval"]!)
+        func count(_ key: String) throws -> Int {
+            guard let v = o[key], let n = Int(exactly: v), n >= 1, n <= 1_000_000_000 else {
+                throw GradusError(.invalidArgument, "LBFGS: \(key) must be a whole number in 1...1000000000, got \(o[key] ?? .nan)")
+            }
+            return n
+        }
+        let lr = o["lr"]!, maxIter = try count("maxIter"), maxEval = try count("maxEval")
         let toleranceGrad = o["toleranceGrad"]!, toleranceChange = o["toleranceChange"]!
-        let historySize = Int(o["historySize"]!)
+        let historySize = try count("historySize")
         let parameters = parameterGroups[0].parameters
 
         func evaluate() throws -> (loss: Double, gradient: [Double], tensor: Tensor) {
-            let value = GradMode.with(enabled: true) { closure() }
+            let value = try GradMode.with(enabled: true) { try closure() }
             try GradusError.throwIfRecorded()
             try require(value.count == 1, "LBFGS: the closure must return the loss (one number), got shape \(value.shape)", .shapeMismatch)
             functionEvaluations += 1
@@ -133,7 +176,7 @@ public final class LBFGS: Optimizer, @unchecked Sendable {
                 let s = direction.map { $0 * stepLength }
                 let ys = dot(y, s)
                 if ys > 1e-10 {
-                    if steps.count == historySize {
+                    while !steps.isEmpty && steps.count >= historySize {
                         steps.removeFirst(); gradientChanges.removeFirst(); curvatures.removeFirst()
                     }
                     gradientChanges.append(y)
@@ -331,5 +374,9 @@ public final class LBFGS: Optimizer, @unchecked Sendable {
         for i in y.indices { y[i] += alpha * x[i] }
     }
 
-    private func maxAbs(_ v: [Double]) -> Double { v.reduce(0) { Swift.max($0, Swift.abs($1)) } }
+    /// The largest magnitude; NaN when any element is NaN (as PyTorch's abs().max(), so that no stopping
+    /// test passes on NaN).
+    private func maxAbs(_ v: [Double]) -> Double {
+        v.reduce(0) { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, Swift.abs($1)) }
+    }
 }

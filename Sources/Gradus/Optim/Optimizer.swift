@@ -184,6 +184,10 @@ public class Optimizer: @unchecked Sendable {
                          "\(name): unknown option '\(key)'; known options: \(defaults.keys.sorted().joined(separator: ", "))")
             try require(group.map { parameterGroups.indices.contains($0) } ?? true,
                         "\(name).setOption: group \(group ?? 0) is out of range for \(parameterGroups.count) groups", .indexOutOfRange)
+            // Counts that size loops and arrays must be whole and in range (a schedule may set a rate or a
+            // momentum to NaN at a degenerate boundary, as PyTorch's do, so those are not checked here).
+            try require(!["maxIter", "maxEval", "historySize"].contains(key) || Self.isValidOption(key, value),
+                        "\(name).setOption: \(value) is not a valid value for \(key)", .invalidArgument)
             for i in parameterGroups.indices where group == nil || group == i {
                 parameterGroups[i].options[key] = value
             }

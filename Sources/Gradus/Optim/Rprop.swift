@@ -12,8 +12,9 @@
 ///     g₋ ← g
 ///
 /// Options: `lr` (default 0.01, the initial step size), `etaMinus`, `etaPlus` (0 < η₋ < 1 < η₊),
-/// `stepSizeMin`, `stepSizeMax`, `maximize` (0/1). Buffers: `prev`, `step_size`. Meant for full-batch
-/// training: the signs of mini-batch gradients flip too often for it.
+/// `stepSizeMin`, `stepSizeMax`, `maximize` (0/1). Buffers: `prev`, `step_size`. A NaN gradient element
+/// moves nothing (PyTorch's sign(NaN) is 0) and keeps its step size. Meant for full-batch training: the
+/// signs of mini-batch gradients flip too often for it.
 ///
 /// ```swift
 /// let optimizer = Rprop(model.parameters())
@@ -63,13 +64,13 @@ public final class Rprop: Optimizer, @unchecked Sendable {
                     for i in r {
                         var d = sign * gp[i]
                         let product = d * prev[i]
-                        // PyTorch's order: the sign of the product picks the factor; 0 keeps the step, NaN
-                        // makes it NaN.
-                        let factor: T = product > 0 ? up : (product < 0 ? down : (product.isNaN ? .nan : 1))
+                        // PyTorch's order: the sign of the product picks the factor; 0 keeps the step, and
+                        // so does NaN (PyTorch's sign(NaN) is 0).
+                        let factor: T = product > 0 ? up : (product < 0 ? down : 1)
                         let size = sp[i] * factor
                         sp[i] = Swift.min(Swift.max(size, lo), hi)
                         if factor == down { d = 0 }
-                        let direction: T = d > 0 ? 1 : (d < 0 ? -1 : d)   // sign, NaN kept
+                        let direction: T = d > 0 ? 1 : (d < 0 ? -1 : 0)   // sign; NaN moves nothing, as PyTorch's
                         pp[i] -= direction * sp[i]
                         prev[i] = d
                     }
