@@ -20,11 +20,13 @@ extension Tensor {
     /// labels. `.mean` divides each sample's loss by its target length (at least 1), then averages over
     /// the batch, as PyTorch does; `.none` gives one loss per sample. An impossible alignment (a target
     /// longer than its input allows) gives an infinite loss, or 0 (and a zero gradient) with
-    /// `zeroInfinity`.
+    /// `zeroInfinity` (without it the gradient of such a sample is NaN, as PyTorch's). The targets may
+    /// not contain the blank class. The gradient is not differentiable again.
     ///
     /// - Parameters:
-    ///   - targets: int64 labels in `0..<C`: `[N, S]` padded (S ≥ every target length), or all targets
-    ///     one after another in one dimension; `[S]` for one sequence.
+    ///   - targets: int64 labels in `0..<C` other than `blank`: `[N, S]` padded (S ≥ every target
+    ///     length), or all targets one after another in one dimension (exactly Σ targetLengths of them);
+    ///   `[S]` for one sequence.
     ///   - inputLengths: the number of time steps of each sample, each in `0...T`.
     ///   - targetLengths: the number of labels of each sample, each ≥ 0.
     ///   - blank: the blank class (default 0).
@@ -43,6 +45,7 @@ extension Tensor {
             let unbatched = rank == 2
             let input = unbatched ? unsqueeze(1) : self
             let (steps, batch, classes) = (input.shape[0], input.shape[1], input.shape[2])
+            try require(steps > 0 && batch > 0 && classes > 0, "ctcLoss: log-probabilities must not be empty, got \(shape)", .shapeMismatch)
             try require(targets.dtype == .int64, "ctcLoss: targets must be int64, got \(targets.dtype)", .dtypeMismatch)
             try require(blank >= 0 && blank < classes, "ctcLoss: blank \(blank) is outside the \(classes) classes", .invalidArgument)
             try require(inputLengths.count == batch && targetLengths.count == batch,
@@ -59,8 +62,8 @@ extension Tensor {
             var sequences: [[Int]] = []
             let padded = !unbatched && targets.rank == 2
             if unbatched {
-                try require(targets.rank == 1 && targetLengths[0] <= targets.count,
-                            "ctcLoss: targets of one sequence must be [S] with S ≥ \(targetLengths[0]), got \(targets.shape)", .shapeMismatch)
+                try require(targets.rank == 1 && targetLengths[0] == targets.count,
+                            "ctcLoss: the targets of one sequence must be [\(targetLengths[0])] (its target length), got \(targets.shape)", .shapeMismatch)
                 sequences = [Array(labels.prefix(targetLengths[0]))]
             } else if padded {
                 try require(targets.shape[0] == batch, "ctcLoss: padded targets \(targets.shape) must have \(batch) rows", .shapeMismatch)
@@ -78,20 +81,31 @@ extension Tensor {
                     sequences.append(Array(labels[start..<(start + length)]))
                     start += length
                 }
+                try require(start == targets.count,
+                            "ctcLoss: the concatenated targets hold \(targets.count) labels, the target lengths add up to \(start)", .shapeMismatch)
             }
             for (n, sequence) in sequences.enumerated() {
                 if let bad = sequence.first(where: { $0 < 0 || $0 >= classes }) {
                     throw GradusError(.indexOutOfRange, "ctcLoss: label \(bad) of sample \(n) is outside the \(classes) classes")
                 }
+                try require(!sequence.contains(blank), "ctcLoss: sample \(n)'s targets contain the blank class \(blank) (PyTorch forbids it too)", .invalidArgument)
+                // The recursions keep two [steps, 2S + 1] tables of Float64 per sample.
+                let (cells, overflow) = inputLengths[n].multipliedReportingOverflow(by: 2 * sequence.count + 1)
+                try require(!overflow && cells <= TensorStorage.physicalMemoryBytes / 16,
+                            "ctcLoss: sample \(n) (\(inputLengths[n]) steps, \(sequence.count) labels) needs tables larger than this machine's memory",
+                            .outOfMemory)
             }
+            let needsGradient = GradMode.isEnabled && requiresGrad
             let logProbs = input.to(.float64).scalars(as: Double.self)
             var losses = [Double](repeating: 0, count: batch)
-            var gradient = [Double](repeating: 0, count: steps * batch * classes)
-            for n in 0..<batch {
-                let (nll, zeroed) = Tensor.ctcSample(logProbs, n: n, steps: inputLengths[n], batch: batch, classes: classes,
-                                                     labels: sequences[n], blank: blank, zeroInfinity: zeroInfinity,
-                                                     gradient: &gradient)
-                losses[n] = zeroed ? 0 : nll
+            var gradient = [Double](repeating: 0, count: needsGradient ? steps * batch * classes : 0)
+            gradient.withUnsafeMutableBufferPointer { buffer in
+                for n in 0..<batch {
+                    let (nll, zeroed) = Tensor.ctcSample(logProbs, n: n, steps: inputLengths[n], batch: batch, classes: classes,
+                                                         labels: sequences[n], blank: blank, zeroInfinity: zeroInfinity,
+                                                         gradient: needsGradient ? buffer.baseAddress : nil)
+                    losses[n] = zeroed ? 0 : nll
+                }
             }
             let perSample = Tensor(shape: [batch], values: losses, dtype: dtype)
             let divisors = targetLengths.map { Double(Swift.max($0, 1)) }
@@ -101,6 +115,7 @@ extension Tensor {
             case .sum: out = perSample.sum()
             case .mean: out = (perSample / Tensor(shape: [batch], values: divisors, dtype: dtype)).mean()
             }
+            guard needsGradient else { return out }
             let base = Tensor(shape: [steps, batch, classes], values: gradient, dtype: dtype)
             let inputShape = shape
             record("ctcLoss", output: out, inputs: [self]) { g, _ in
@@ -119,10 +134,10 @@ extension Tensor {
     }
 
     /// One sample's negative log-likelihood, with PyTorch's gradient (exp(log p) − γ) written into
-    /// `gradient` (layout [T, N, C]) for its first `steps` time steps; `zeroed` when the loss is
-    /// infinite and `zeroInfinity` asks for 0 (the gradient is then left at 0).
+    /// `gradient` (layout [T, N, C]) for its first `steps` time steps when one is given; `zeroed` when the
+    /// loss is infinite and `zeroInfinity` asks for 0 (the gradient is then left at 0).
     static func ctcSample(_ lp: [Double], n: Int, steps: Int, batch: Int, classes: Int, labels: [Int], blank: Int,
-                          zeroInfinity: Bool, gradient: inout [Double]) -> (nll: Double, zeroed: Bool) {
+                          zeroInfinity: Bool, gradient: UnsafeMutablePointer<Double>?) -> (nll: Double, zeroed: Bool) {
         let width = 2 * labels.count + 1
         func label(_ s: Int) -> Int { s % 2 == 0 ? blank : labels[s / 2] }
         func at(_ t: Int, _ c: Int) -> Int { (t * batch + n) * classes + c }
@@ -147,13 +162,14 @@ extension Tensor {
                 var a = alpha[(t - 1) * width + s]
                 if s > 0 { a = add(a, alpha[(t - 1) * width + s - 1]) }
                 if skips[s] { a = add(a, alpha[(t - 1) * width + s - 2]) }
-                alpha[t * width + s] = a == -.infinity ? a : a + lp[at(t, label(s))]
+                alpha[t * width + s] = a + lp[at(t, label(s))]
             }
         }
         let last = (steps - 1) * width
         let logLikelihood = width > 1 ? add(alpha[last + width - 1], alpha[last + width - 2]) : alpha[last + width - 1]
         let nll = -logLikelihood
         if nll == .infinity && zeroInfinity { return (nll, true) }
+        guard let gradient else { return (nll, false) }
 
         var beta = [Double](repeating: -.infinity, count: steps * width)
         beta[last + width - 1] = lp[at(steps - 1, blank)]
@@ -163,7 +179,7 @@ extension Tensor {
                 var b = beta[(t + 1) * width + s]
                 if s + 1 < width { b = add(b, beta[(t + 1) * width + s + 1]) }
                 if s + 2 < width && skips[s + 2] { b = add(b, beta[(t + 1) * width + s + 2]) }
-                beta[t * width + s] = b == -.infinity ? b : b + lp[at(t, label(s))]
+                beta[t * width + s] = b + lp[at(t, label(s))]
             }
         }
         var posterior = [Double](repeating: -.infinity, count: classes)
@@ -207,7 +223,7 @@ public struct CTCLoss: Sendable {
         self.zeroInfinity = zeroInfinity
     }
 
-    /// The loss of log-probabilities `[T, N, C]` against the targets (see
+    /// The loss of log-probabilities `[T, N, C]` (or `[T, C]`) against the targets (see
     /// ``Tensor/ctcLoss(targets:inputLengths:targetLengths:blank:reduction:zeroInfinity:)``).
     public func callAsFunction(_ logProbabilities: Tensor, targets: Tensor, inputLengths: [Int], targetLengths: [Int]) -> Tensor {
         logProbabilities.ctcLoss(targets: targets, inputLengths: inputLengths, targetLengths: targetLengths, blank: blank,

@@ -1,5 +1,6 @@
 // The loops behind elementwise operations: one generic body per loop shape (map, zip with broadcasting,
-// where), specialized by the compiler for each element type.
+// where, and binary C library functions of two promoted tensors), specialized by the compiler for each
+// element type.
 //
 // Operations that exist for every dtype are written as an op type with a generic `apply` (below) and run
 // through `mapElements`/`zipElements`, which dispatch on the dtype in one place (DTypeDispatch.swift).
@@ -397,5 +398,31 @@ extension Tensor {
                 }
             }
         }
+    }
+}
+
+extension Tensor {
+    /// This tensor and `other` promoted to a floating-point dtype (int64 gives float32), broadcast
+    /// together, and `f32`/`f64` applied elementwise in one pass: the forward of binary functions from
+    /// the C library (atan2, hypot, logaddexp). Returns the output and the promoted, not yet broadcast,
+    /// operands that the backward rules read.
+    func floatingPair(_ other: Tensor, op: String, _ f32: (Float, Float) -> Float, _ f64: (Double, Double) -> Double)
+        throws -> (out: Tensor, a: Tensor, b: Tensor) {
+        var type = Tensor.resultType(self, other)
+        if type == .int64 { type = .float32 }
+        let (a, b) = Tensor.promoted(self, other, to: type)
+        let target = try Broadcast.shape(a.shape, b.shape, op: op)
+        let ab = a.shape == target ? a : a.expand(target), bb = b.shape == target ? b : b.expand(target)
+        let out = try Tensor(checkedShape: target, dtype: type, op: op)
+        withExtendedLifetime((ab, bb)) {
+            if type == .float32 {
+                let x = ab.pointer(Float.self), y = bb.pointer(Float.self), o = out.pointer(Float.self)
+                for i in 0..<out.count { o[i] = f32(x[i], y[i]) }
+            } else {
+                let x = ab.pointer(Double.self), y = bb.pointer(Double.self), o = out.pointer(Double.self)
+                for i in 0..<out.count { o[i] = f64(x[i], y[i]) }
+            }
+        }
+        return (out, a, b)
     }
 }

@@ -38,23 +38,8 @@ extension Tensor {
 
     private func logAddExp(_ other: Tensor, base2: Bool) throws -> Tensor {
         let op = base2 ? "logaddexp2" : "logaddexp"
-        var type = Tensor.resultType(self, other)
-        if type == .int64 { type = .float32 }
-        let (a, b) = Tensor.promoted(self, other, to: type)
-        let target = try Broadcast.shape(a.shape, b.shape, op: op)
-        let ab = a.shape == target ? a : a.expand(target), bb = b.shape == target ? b : b.expand(target)
-        let out = try Tensor(checkedShape: target, dtype: type, op: op)
-        func run<T: TensorFloat>(_: T.Type) {
-            withExtendedLifetime((ab, bb)) {
-                let x = ab.pointer(T.self), y = bb.pointer(T.self), o = out.pointer(T.self)
-                for i in 0..<out.count { o[i] = Tensor.logAddExp(x[i], y[i], base2: base2) }
-            }
-        }
-        switch type {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        case .int64: break
-        }
+        let (out, a, b) = try floatingPair(other, op: op, { Tensor.logAddExp($0, $1, base2: base2) },
+                                           { Tensor.logAddExp($0, $1, base2: base2) })
         let (aShape, bShape) = (a.shape, b.shape)
         record(op, output: out, inputs: [a, b]) { g, _ in
             func weight(_ d: Tensor) -> Tensor { ((base2 ? d * Double(M_LN2) : d).exp() + 1).reciprocal() }

@@ -76,19 +76,7 @@ extension Tensor {
     /// ```
     public func atan2(_ other: Tensor) -> Tensor {
         checked {
-            var type = Tensor.resultType(self, other)
-            if type == .int64 { type = .float32 }
-            let (y, x) = Tensor.promoted(self, other, to: type)
-            let target = try Broadcast.shape(y.shape, x.shape, op: "atan2")
-            let yb = y.shape == target ? y : y.expand(target), xb = x.shape == target ? x : x.expand(target)
-            let out = try Tensor(checkedShape: target, dtype: type, op: "atan2")
-            if type == .float32 {
-                let a = yb.pointer(Float.self), b = xb.pointer(Float.self), o = out.pointer(Float.self)
-                for i in 0..<out.count { o[i] = atan2f(a[i], b[i]) }
-            } else {
-                let a = yb.pointer(Double.self), b = xb.pointer(Double.self), o = out.pointer(Double.self)
-                for i in 0..<out.count { o[i] = Glibc.atan2(a[i], b[i]) }
-            }
+            let (out, y, x) = try floatingPair(other, op: "atan2", { atan2f($0, $1) }, { Glibc.atan2($0, $1) })
             let (yShape, xShape) = (y.shape, x.shape)
             record("atan2", output: out, inputs: [y, x]) { g, _ in
                 // PyTorch's atan2_backward: 1 / (x² + y²), with 0 where that is infinite (at the origin).
@@ -114,21 +102,7 @@ extension Tensor {
     /// ```
     public func hypot(_ other: Tensor) -> Tensor {
         checked {
-            var type = Tensor.resultType(self, other)
-            if type == .int64 { type = .float32 }
-            let (x, y) = Tensor.promoted(self, other, to: type)
-            let target = try Broadcast.shape(x.shape, y.shape, op: "hypot")
-            let xb = x.shape == target ? x : x.expand(target), yb = y.shape == target ? y : y.expand(target)
-            let out = try Tensor(checkedShape: target, dtype: type, op: "hypot")
-            withExtendedLifetime((xb, yb)) {
-                if type == .float32 {
-                    let a = xb.pointer(Float.self), b = yb.pointer(Float.self), o = out.pointer(Float.self)
-                    for i in 0..<out.count { o[i] = hypotf(a[i], b[i]) }
-                } else {
-                    let a = xb.pointer(Double.self), b = yb.pointer(Double.self), o = out.pointer(Double.self)
-                    for i in 0..<out.count { o[i] = Glibc.hypot(a[i], b[i]) }
-                }
-            }
+            let (out, x, y) = try floatingPair(other, op: "hypot", { hypotf($0, $1) }, { Glibc.hypot($0, $1) })
             let (xShape, yShape) = (x.shape, y.shape)
             record("hypot", output: out, inputs: [x, y]) { g, r in
                 [try (g * x / r).unbroadcast(to: xShape, op: "hypot"),
