@@ -308,4 +308,9 @@ case("constantpad1d", nn.ConstantPad1d(2, 3.5), r(1, 2, 4))
 case("reflectionpad2d", nn.ReflectionPad2d((2, 1, 1, 2)), r(1, 2, 4, 5))
 case("replicationpad1d", nn.ReplicationPad1d((1, 3)), r(2, 2, 3))
 case("circularpad2d_unbatched", nn.CircularPad2d((1, 2, 2, 1)), r(2, 3, 4))
+# Transposed 1-D convolutions: strided with padding and output padding, grouped and dilated, no bias.
+case("convtranspose1d", nn.ConvTranspose1d(4, 3, 4, stride=2, padding=1), r(2, 4, 6))
+case("convtranspose1d_groups_dilation", nn.ConvTranspose1d(4, 6, 3, stride=3, padding=2, output_padding=1, groups=2,
+                                                            dilation=2, bias=False), r(2, 4, 5))
+case("convtranspose1d_unbatched", nn.ConvTranspose1d(2, 3, 2), r(2, 4))
 print("wrote", len(os.listdir(OUT)), "files to", os.path.normpath(OUT))

@@ -71,6 +71,10 @@ func makeLayer(_ name: String) -> any Layer {
     case "rmsnorm_eps_noaffine": return RMSNorm(6, eps: 1e-3, elementwiseAffine: false)
     case "rmsnorm_tiny_values": return RMSNorm(5)
     case "pixelshuffle": return PixelShuffle(2)
+    case "convtranspose1d": return ConvTranspose1d(4, 3, kernelSize: 4, stride: 2, padding: 1)
+    case "convtranspose1d_groups_dilation":
+        return ConvTranspose1d(4, 6, kernelSize: 3, stride: 3, padding: 2, outputPadding: 1, groups: 2, bias: false, dilation: 2)
+    case "convtranspose1d_unbatched": return ConvTranspose1d(2, 3, kernelSize: 2)
     case "zeropad2d": return ZeroPad2d((1, 0, 2, 1))
     case "zeropad1d_crop": return ZeroPad1d((-1, 2))
     case "constantpad1d": return ConstantPad1d(2, value: 3.5)
@@ -118,6 +122,7 @@ struct LayerParityTests {
         "linear", "linear_nobias", "conv2d", "conv2d_groups", "conv2d_dilated", "conv2d_pointwise", "conv2d_strided",
         "conv2d_lenet", "conv1d", "conv1d_groups", "conv2d_same", "conv1d_same",
         "convtranspose2d", "convtranspose2d_groups", "conv2d_reflect", "conv2d_replicate_same", "conv2d_circular", "conv1d_reflect",
+        "convtranspose1d", "convtranspose1d_groups_dilation", "convtranspose1d_unbatched",
     ])
     func weighted(_ name: String) throws {
         // conv2d_lenet sums 150 products per output and 1,600 per weight gradient in float32: rounding
