@@ -11,7 +11,7 @@
 /// change below `toleranceChange`, or `maxEval` function evaluations.
 ///
 /// All parameters form one group, as PyTorch requires. The direction and history are computed in
-/// Float64 whatever the parameters' dtype, and are not part of ``stateDict()`` (an optimizer restored
+/// Float64 whatever the parameters' dtype, and are not part of ``Optimizer/stateDict()`` (an optimizer restored
 /// with ``loadStateDict(_:)`` starts again from steepest descent; PyTorch saves them). Like the other
 /// optimizers, one instance is not for concurrent steps.
 ///
