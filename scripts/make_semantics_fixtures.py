@@ -467,6 +467,11 @@ case("count_nonzero_empty_dims", lambda a: torch.count_nonzero(a, dim=()), f32([
 case("take_along_dim_scalar", lambda a, i: torch.take_along_dim(a, i, dim=0), f32(5.0), i64(0))
 case("tensordot_size1_against_larger", lambda a, b: torch.tensordot(a, b, dims=([0, 1], [1, 0])),
      f32([[1.0, 2.0, 3.0]]), f32([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
+case("unfold_int_size0", lambda a: a.unfold(0, 0, 2), i64([1, 2, 3, 4, 5]))
+case("unfold_int_whole", lambda a: a.unfold(1, 3, 5), i64([[1, 2, 3], [4, 5, 6]]))
+case("unfold_size_too_large", lambda a: a.unfold(0, 4, 1), f32([1.0, 2.0, 3.0]))
+case("unfold_step_zero", lambda a: a.unfold(0, 1, 0), f32([1.0, 2.0, 3.0]))
+case("unfold_scalar", lambda a: a.unfold(0, 1, 1), f32(3.0))
 case("bilinear_leading_mismatch", lambda a, b, w: F.bilinear(a, b, w), f32([[1.0, 2.0]]), f32([[1.0], [2.0]]), f32([[[1.0], [2.0]]]))
 
 def dtype_name(dt):

@@ -319,5 +319,8 @@ let opTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "glu_last": { $0[0].glu() },
     "softmin_axis0": { $0[0].softmin(axis: 0) },
     "bilinear": { Functional.bilinear($0[0], $0[1], weight: $0[2], bias: $0[3]) },
+    "unfold_windows": { $0[0].unfold(axis: 1, size: 3, step: 2) },
+    "unfold_overlapping_first_axis": { $0[0].unfold(axis: 0, size: 2, step: 1) },
+    "unfold_view_of_transpose": { $0[0].t.unfold(axis: -1, size: 2, step: 3) },
     "bilinear_nobias_batched": { Functional.bilinear($0[0], $0[1], weight: $0[2], bias: nil) },
 ]

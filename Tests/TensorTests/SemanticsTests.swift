@@ -382,6 +382,11 @@ let semanticTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "count_nonzero_empty_dims": { $0[0].countNonzero(axes: []) },
     "take_along_dim_scalar": { $0[0].takeAlongDim($0[1], axis: 0) },
     "tensordot_size1_against_larger": { $0[0].tensordot($0[1], axes: ([0, 1], [1, 0])) },
+    "unfold_int_size0": { $0[0].unfold(axis: 0, size: 0, step: 2) },
+    "unfold_int_whole": { $0[0].unfold(axis: 1, size: 3, step: 5) },
+    "unfold_size_too_large": { $0[0].unfold(axis: 0, size: 4, step: 1) },
+    "unfold_step_zero": { $0[0].unfold(axis: 0, size: 1, step: 0) },
+    "unfold_scalar": { $0[0].unfold(axis: 0, size: 1, step: 1) },
     "bilinear_leading_mismatch": { Functional.bilinear($0[0], $0[1], weight: $0[2], bias: nil) },
 ]
 

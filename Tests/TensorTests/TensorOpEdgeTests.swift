@@ -117,6 +117,13 @@ import Testing
         #expect(Tensor([1.0, 4, 9, 16]).diff(n: 2).scalars() == [2, 2])
         #expect(Tensor([0.0, 0, 0]).logcumsumexp(axis: 0).allClose(Tensor([0, 0.6931472, 1.0986123])))
         #expect(Tensor([3.0]).logaddexp2(Tensor([3.0])).scalars() == [4])
+        // unfold: a view (no copy) whose overlapping windows add their gradients.
+        let signal = Tensor.arange(0, 7).requiringGrad()
+        let windows = signal.unfold(axis: 0, size: 3, step: 2)
+        #expect(windows.shape == [3, 3] && windows.sharesStorage(with: signal))
+        #expect(windows.scalars() == [0, 1, 2, 2, 3, 4, 4, 5, 6])
+        windows.sum().backward()
+        #expect(signal.grad!.scalars() == [1, 1, 2, 1, 2, 1, 1])
         #expect(Tensor([[0.0, 1], [2, 3]]).countNonzero(axes: [1]).intScalars == [1, 2])
         // beta 0: the result's dtype does not depend on whether the added tensor requires gradients.
         let (x, w) = (Tensor([[1.0, 2]]), Tensor([[1.0], [1.0]]))

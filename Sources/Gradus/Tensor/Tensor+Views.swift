@@ -220,3 +220,49 @@ extension Tensor {
         return (copy, transposed)
     }
 }
+
+extension Tensor {
+    /// Every window of `size` elements along `axis`, `step` apart, as a view with one more dimension
+    /// (PyTorch's `Tensor.unfold(dimension, size, step)`): `axis` becomes the number of windows,
+    /// (n − size) / step + 1, and a last dimension of `size` holds each window. Nothing is copied;
+    /// windows that overlap share elements, and their gradients add up.
+    ///
+    /// - Parameters:
+    ///   - axis: the dimension to slide along; negative values count from the end.
+    ///   - size: the window length, from 0 to the dimension's size.
+    ///   - step: the distance between window starts, ≥ 1.
+    ///
+    /// ```swift
+    /// Tensor.arange(0, 7).unfold(axis: 0, size: 3, step: 2)   // [[0, 1, 2], [2, 3, 4], [4, 5, 6]]
+    /// let frames = audio.unfold(axis: -1, size: 400, step: 160)   // [N, L] -> [N, frames, 400]
+    /// ```
+    public func unfold(axis: Int, size: Int, step: Int) -> Tensor {
+        checked {
+            if rank == 0 {
+                try require(axis == 0 || axis == -1, "unfold: axis \(axis) is out of range for a tensor of rank 0", .indexOutOfRange)
+                try require(size >= 0 && size <= 1, "unfold: the window size of a scalar is at most 1, got \(size)", .invalidArgument)
+                try require(step > 0, "unfold: step must be positive, got \(step)", .invalidArgument)
+                return reshape([size])
+            }
+            let a = try self.axis(axis, op: "unfold")
+            try require(size >= 0 && size <= shape[a],
+                        "unfold: window size \(size) is outside 0...\(shape[a]) for dimension \(a) of shape \(shape)", .invalidArgument)
+            try require(step > 0, "unfold: step must be positive, got \(step)", .invalidArgument)
+            let windows = (shape[a] - size) / step + 1
+            var outShape = shape, outStrides = strides
+            outShape[a] = windows
+            outStrides[a] = strides[a] &* step
+            outShape.append(size)
+            outStrides.append(strides[a])
+            let out = makeView(shape: outShape, strides: outStrides, offset: storageOffset)
+            // For the backward pass: the windows' places in a contiguous tensor of this shape.
+            let contiguous = contiguousStrides(shape)
+            var regionStrides = contiguous
+            regionStrides[a] = contiguous[a] &* step
+            regionStrides.append(contiguous[a])
+            let inputShape = shape
+            record("unfold", output: out, inputs: [self]) { g, _ in [g.sliceBackward(inputShape, regionStrides, 0)] }
+            return out
+        }
+    }
+}
