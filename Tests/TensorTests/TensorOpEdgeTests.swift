@@ -124,6 +124,13 @@ import Testing
         #expect(windows.scalars() == [0, 1, 2, 2, 3, 4, 4, 5, 6])
         windows.sum().backward()
         #expect(signal.grad!.scalars() == [1, 1, 2, 1, 2, 1, 1])
+        // Of a view with an offset; a view too large for memory is an error, not a stop.
+        let offsetView = Tensor.arange(0, 12).reshape([3, 4]).slice(axis: 0, start: 1, end: 3).t
+        #expect(offsetView.unfold(axis: 1, size: 2, step: 1).scalars() == [4, 8, 5, 9, 6, 10, 7, 11])
+        #expect(failure { Tensor.zeros([1 << 20]).unfold(axis: 0, size: 1 << 19, step: 1) }?.kind == .outOfMemory)
+        #expect(Tensor(scalar: 5).unfold(axis: 0, size: 0, step: 1).shape == [0])
+        #expect(failure { ConvTranspose1d(2, 2, kernelSize: 3, stride: 2, outputPadding: 2) }?.kind == .invalidArgument)
+        #expect(failure { ConvTranspose1d(weight: Tensor.zeros([0, 2, 3]), bias: nil, groups: 1 << 62) }?.kind == .invalidArgument)
         #expect(Tensor([[0.0, 1], [2, 3]]).countNonzero(axes: [1]).intScalars == [1, 2])
         // beta 0: the result's dtype does not depend on whether the added tensor requires gradients.
         let (x, w) = (Tensor([[1.0, 2]]), Tensor([[1.0], [1.0]]))

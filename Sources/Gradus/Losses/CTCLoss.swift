@@ -26,7 +26,7 @@ extension Tensor {
     /// - Parameters:
     ///   - targets: int64 labels in `0..<C` other than `blank`: `[N, S]` padded (S ≥ every target
     ///     length), or all targets one after another in one dimension (exactly Σ targetLengths of them);
-    ///   `[S]` for one sequence.
+    ///     `[S]` for one sequence, S its target length.
     ///   - inputLengths: the number of time steps of each sample, each in `0...T`.
     ///   - targetLengths: the number of labels of each sample, each ≥ 0.
     ///   - blank: the blank class (default 0).

@@ -29,7 +29,7 @@ public final class ConvTranspose1d: Module, Layer {
     /// The number of input channels.
     public var inChannels: Int { weight.shape[0] }
     /// The number of output channels.
-    public var outChannels: Int { weight.shape[1] * groups }
+    public var outChannels: Int { weight.shape[1].multipliedReportingOverflow(by: groups).partialValue }
     /// The kernel size.
     public var kernelSize: Int { weight.shape[2] }
 
@@ -44,11 +44,17 @@ public final class ConvTranspose1d: Module, Layer {
         if !validSetting(weight.rank == 3, "ConvTranspose1d: weight must be [in, out/groups, k], got \(weight.shape)") {
             weight = Tensor.standIn([0, 0, 1], for: weight)
         }
-        if !validSetting(groups >= 1 && weight.shape[0] % groups == 0,
+        if !validSetting(groups >= 1 && groups <= Swift.max(weight.shape[0], 1) && weight.shape[0] % groups == 0,
                          "ConvTranspose1d: \(weight.shape[0]) input channels are not divisible by \(groups) groups") { groups = 1 }
-        if let b = bias, !validSetting(b.shape == [weight.shape[1] * groups],
-                                       "ConvTranspose1d: bias shape \(b.shape) must be [\(weight.shape[1] * groups)]") {
-            bias = Tensor.zeros([weight.shape[1] * groups], dtype: weight.dtype)
+        let out = weight.shape[1] * groups   // groups ≤ the input channels: no overflow
+        if let b = bias, !validSetting(b.shape == [out], "ConvTranspose1d: bias shape \(b.shape) must be [\(out)]") {
+            bias = Tensor.zeros([out], dtype: weight.dtype)
+        }
+        var (stride, padding, outputPadding, dilation) = (stride, padding, outputPadding, dilation)
+        if !validSetting(stride >= 1 && padding >= 0 && dilation >= 1 && outputPadding >= 0
+                         && outputPadding < Swift.max(stride, dilation),
+                         "ConvTranspose1d: needs stride ≥ 1, padding ≥ 0, dilation ≥ 1 and 0 ≤ outputPadding < max(stride, dilation), got stride \(stride), padding \(padding), dilation \(dilation), outputPadding \(outputPadding)") {
+            (stride, padding, outputPadding, dilation) = (1, 0, 0, 1)
         }
         self.weight = weight.requiringGrad()
         self.bias = bias?.requiringGrad()

@@ -242,7 +242,8 @@ extension Tensor {
                 try require(axis == 0 || axis == -1, "unfold: axis \(axis) is out of range for a tensor of rank 0", .indexOutOfRange)
                 try require(size >= 0 && size <= 1, "unfold: the window size of a scalar is at most 1, got \(size)", .invalidArgument)
                 try require(step > 0, "unfold: step must be positive, got \(step)", .invalidArgument)
-                return reshape([size])
+                // One window of the element, or one empty window.
+                return size == 1 ? reshape([1]) : reshape([1]).slice(axis: 0, start: 0, end: 0)
             }
             let a = try self.axis(axis, op: "unfold")
             try require(size >= 0 && size <= shape[a],
@@ -251,14 +252,20 @@ extension Tensor {
             let windows = (shape[a] - size) / step + 1
             var outShape = shape, outStrides = strides
             outShape[a] = windows
-            outStrides[a] = strides[a] &* step
+            outStrides[a] = windows > 1 ? strides[a] * step : strides[a]   // no overflow: the windows lie inside
             outShape.append(size)
             outStrides.append(strides[a])
+            // Kernels read a view through a contiguous copy of it: windows that overlap make that copy up to
+            // `size` times the input, refused here rather than at its first use (as expand does).
+            let count = try Tensor.elementCount(outShape, op: "unfold")
+            try require(count <= TensorStorage.physicalMemoryBytes / dtype.byteSize,
+                        "unfold: \(windows) windows of \(size) would need \(MemoryBudget.describe(count * dtype.byteSize)) when computed with, more than this machine's memory (\(MemoryBudget.describe(TensorStorage.physicalMemoryBytes)))",
+                        .outOfMemory)
             let out = makeView(shape: outShape, strides: outStrides, offset: storageOffset)
             // For the backward pass: the windows' places in a contiguous tensor of this shape.
             let contiguous = contiguousStrides(shape)
             var regionStrides = contiguous
-            regionStrides[a] = contiguous[a] &* step
+            regionStrides[a] = windows > 1 ? contiguous[a] * step : contiguous[a]
             regionStrides.append(contiguous[a])
             let inputShape = shape
             record("unfold", output: out, inputs: [self]) { g, _ in [g.sliceBackward(inputShape, regionStrides, 0)] }
