@@ -453,10 +453,11 @@ case("glu_axis1", lambda a: F.glu(a, 1), rn(3, 6))
 case("glu_last", lambda a: F.glu(a), rn(2, 3, 4))
 case("softmin_axis0", lambda a: F.softmin(a, 0), rn(3, 4))
 case("bilinear", F.bilinear, rn(3, 4), rn(3, 5), rn(2, 4, 5), rn(2))
+case("bilinear_nobias_batched", lambda a, b, w: F.bilinear(a, b, w), rn(2, 3, 4), rn(2, 3, 2), rn(3, 4, 2))
+# Sliding windows (Tensor.unfold), overlapping and of a transposed view.
 case("unfold_windows", lambda a: a.unfold(1, 3, 2), rn(3, 7))
 case("unfold_overlapping_first_axis", lambda a: a.unfold(0, 2, 1), rn(5, 2))
 case("unfold_view_of_transpose", lambda a: a.t().unfold(-1, 2, 3), rn(8, 3))
-case("bilinear_nobias_batched", lambda a, b, w: F.bilinear(a, b, w), rn(2, 3, 4), rn(2, 3, 2), rn(3, 4, 2))
 
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
