@@ -49,10 +49,9 @@ public final class AveragedModel<Model: Module>: Module {
         if copy === model || own.contains(where: { t in theirs.contains { $0.sharesStorage(with: t) } }) {
             throw GradusError(.invalidArgument, "AveragedModel: the copy shares tensors with the model (pass a second, separate instance)")
         }
-        if let (name, mine, their) = zip(copy.namedParameters(), model.namedParameters())
-            .first(where: { $0.0.name == $0.1.name && $0.0.tensor.dtype != $0.1.tensor.dtype })
-            .map({ ($0.0.name, $0.0.tensor.dtype, $0.1.tensor.dtype) }) {
-            throw GradusError(.dtypeMismatch, "AveragedModel: the copy's \(name) is \(mine), the model's \(their); build the copy with the model's dtype")
+        for (mine, theirs) in zip(copy.namedParameters(), model.namedParameters())
+        where mine.name == theirs.name && mine.tensor.dtype != theirs.tensor.dtype {
+            throw GradusError(.dtypeMismatch, "AveragedModel: the copy's \(mine.name) is \(mine.tensor.dtype), the model's \(theirs.tensor.dtype); build the copy with the model's dtype")
         }
         _ = try copy.loadStateDict(model.stateDict())
     }

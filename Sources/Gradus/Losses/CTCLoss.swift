@@ -157,7 +157,7 @@ extension Tensor {
         var alpha = [Double](repeating: -.infinity, count: steps * width)
         alpha[0] = lp[at(0, blank)]
         if width > 1 { alpha[1] = lp[at(0, label(1))] }
-        for t in 1..<Swift.max(steps, 1) {
+        for t in 1..<steps {
             for s in 0..<width {
                 var a = alpha[(t - 1) * width + s]
                 if s > 0 { a = add(a, alpha[(t - 1) * width + s - 1]) }

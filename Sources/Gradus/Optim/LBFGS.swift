@@ -123,13 +123,13 @@ public final class LBFGS: Optimizer, @unchecked Sendable {
     public func step(closure: () throws -> Tensor) throws -> Tensor {
         try GradusError.throwIfRecorded()
         let parameters = parameterGroups.first?.parameters ?? []
-        let saved = GradMode.noGrad { parameters.map { $0.detach().clone() } }
+        let saved = snapshot(parameters)
         let memory = (direction, stepLength, steps, gradientChanges, curvatures, hessianScale, previousGradient,
                       previousLoss, iterations)
         do {
             return try GradusError.catching { try run(closure) }
         } catch {
-            GradMode.noGrad { for (p, v) in zip(parameters, saved) { p.assign(v) } }
+            restore(parameters, saved)
             (direction, stepLength, steps, gradientChanges, curvatures, hessianScale, previousGradient,
              previousLoss, iterations) = memory
             throw error
@@ -208,7 +208,7 @@ public final class LBFGS: Optimizer, @unchecked Sendable {
             var optimal = false
             switch lineSearch {
             case .strongWolfe:
-                let start = try snapshot(parameters)
+                let start = snapshot(parameters)
                 let result = try strongWolfe(start: start, t: stepLength, d: direction, f: loss, g: gradient, slope: slope,
                                              parameters: parameters, evaluate: evaluate)
                 (loss, gradient, stepLength, extraEvaluations) = (result.f, result.g, result.t, result.evaluations)
@@ -244,7 +244,8 @@ public final class LBFGS: Optimizer, @unchecked Sendable {
         func at(_ t: Double) throws -> (f: Double, g: [Double], slope: Double) {
             try move(parameters, by: t, along: d)
             let e = try evaluate()
-            try restore(parameters, start)
+            restore(parameters, start)
+            try GradusError.throwIfRecorded()
             return (e.loss, e.gradient, dot(e.gradient, d))
         }
         var t = initial
@@ -341,13 +342,14 @@ public final class LBFGS: Optimizer, @unchecked Sendable {
         return flat
     }
 
-    private func snapshot(_ parameters: [Tensor]) throws -> [Tensor] {
+    /// Copies of the parameters' values, to come back to.
+    private func snapshot(_ parameters: [Tensor]) -> [Tensor] {
         GradMode.noGrad { parameters.map { $0.detach().clone() } }
     }
 
-    private func restore(_ parameters: [Tensor], _ values: [Tensor]) throws {
+    /// Writes saved values back into the parameters.
+    private func restore(_ parameters: [Tensor], _ values: [Tensor]) {
         GradMode.noGrad { for (p, v) in zip(parameters, values) { p.assign(v) } }
-        try GradusError.throwIfRecorded()
     }
 
     /// Adds t·d to the parameters, d read in parameter order.

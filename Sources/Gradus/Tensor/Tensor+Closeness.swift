@@ -41,12 +41,7 @@ extension Tensor {
     /// ```
     public func allClose(_ other: Tensor, rtol: Double = 1e-5, atol: Double = 1e-8, equalNaN: Bool = false) -> Bool {
         checked(or: false) {
-            let mask = try closeness(other, rtol: rtol, atol: atol, equalNaN: equalNaN, op: "allClose")
-            switch mask.dtype {
-            case .float32: return !mask.buffer(Float.self).contains(0)
-            case .float64: return !mask.buffer(Double.self).contains(0)
-            case .int64: return !mask.buffer(Int64.self).contains(0)
-            }
+            !(try closeness(other, rtol: rtol, atol: atol, equalNaN: equalNaN, op: "allClose").containsZero())
         }
     }
 
@@ -65,14 +60,7 @@ extension Tensor {
     private func sameElements(_ other: Tensor) throws -> Bool {
         try GradusError.throwIfRecorded()
         guard shape == other.shape else { return false }
-        return GradMode.noGrad {
-            let same = detach().eq(other.detach())
-            switch same.dtype {
-            case .float32: return !same.buffer(Float.self).contains(0)
-            case .float64: return !same.buffer(Double.self).contains(0)
-            case .int64: return !same.buffer(Int64.self).contains(0)
-            }
-        }
+        return GradMode.noGrad { !detach().eq(other.detach()).containsZero() }
     }
 
     private func closeness(_ other: Tensor, rtol: Double, atol: Double, equalNaN: Bool, op: String) throws -> Tensor {

@@ -91,7 +91,7 @@ extension Tensor {
                             guard n > 0 else { continue }
                             var running = x[base]
                             o[base] = running
-                            for k in 1..<Swift.max(n, 1) {
+                            for k in 1..<n {
                                 running = Tensor.logAddExp(x[base &+ k &* inner], running, base2: false)
                                 o[base &+ k &* inner] = running
                             }
