@@ -474,6 +474,27 @@ case("unfold_step_zero", lambda a: a.unfold(0, 1, 0), f32([1.0, 2.0, 3.0]))
 case("unfold_scalar", lambda a: a.unfold(0, 1, 1), f32(3.0))
 case("bilinear_leading_mismatch", lambda a, b, w: F.bilinear(a, b, w), f32([[1.0, 2.0]]), f32([[1.0], [2.0]]), f32([[[1.0], [2.0]]]))
 
+# An empty list of dimensions: the reductions read it as "every dimension" (sum, mean, amax, amin,
+# var, std, var_mean, vector_norm, nansum, nanmean, count_nonzero), all/any and flip as "none".
+E23 = f32([[0.0, -1.5, 2.0], [3.0, 4.0, -5.0]])
+case("sum_empty_dims", lambda a: torch.sum(a, dim=()), E23)
+case("sum_empty_dims_keepdim", lambda a: torch.sum(a, dim=(), keepdim=True), E23)
+case("sum_empty_dims_int", lambda a: torch.sum(a, dim=()), i64([[1, 2], [3, 4]]))
+case("mean_empty_dims_keepdim", lambda a: torch.mean(a, dim=(), keepdim=True), E23)
+case("amax_empty_dims", lambda a: torch.amax(a, dim=()), E23)
+case("amin_empty_dims_keepdim", lambda a: torch.amin(a, dim=(), keepdim=True), E23)
+case("var_empty_dims", lambda a: torch.var(a, dim=()), E23)
+case("std_empty_dims_population", lambda a: torch.std(a, dim=(), correction=0), E23)
+case("var_mean_empty_dims", lambda a: torch.stack(torch.var_mean(a, dim=(), keepdim=True)), E23)
+case("norm_empty_dims", lambda a: torch.linalg.vector_norm(a, dim=()), E23)
+case("norm1_empty_dims", lambda a: torch.linalg.vector_norm(a, ord=1, dim=()), E23)
+case("nansum_empty_dims", lambda a: torch.nansum(a, dim=()), f32([[N, 1.0], [2.0, N]]))
+case("nanmean_empty_dims", lambda a: torch.nanmean(a, dim=()), f32([[N, 1.0], [2.0, N]]))
+case("all_empty_dims", lambda a: torch.all(a, dim=()), f32([[0.0, 1.0], [N, -2.0]]))
+case("any_empty_dims_keepdim", lambda a: torch.any(a, dim=(), keepdim=True), f32([[0.0, 1.0], [N, -2.0]]))
+case("flip_empty_dims", lambda a: torch.flip(a, ()), i64([[1, 2], [3, 4]]))
+case("sum_empty_dims_scalar", lambda a: torch.sum(a, dim=()), f32(3.5))
+
 def dtype_name(dt):
     return DTYPE_NAMES[dt]
 

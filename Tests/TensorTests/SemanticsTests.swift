@@ -388,6 +388,23 @@ let semanticTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "unfold_step_zero": { $0[0].unfold(axis: 0, size: 1, step: 0) },
     "unfold_scalar": { $0[0].unfold(axis: 0, size: 1, step: 1) },
     "bilinear_leading_mismatch": { Functional.bilinear($0[0], $0[1], weight: $0[2], bias: nil) },
+    "sum_empty_dims": { $0[0].sum(axes: []) },
+    "sum_empty_dims_keepdim": { $0[0].sum(axes: [], keepDims: true) },
+    "sum_empty_dims_int": { $0[0].sum(axes: []) },
+    "mean_empty_dims_keepdim": { $0[0].mean(axes: [], keepDims: true) },
+    "amax_empty_dims": { $0[0].amax(axes: []) },
+    "amin_empty_dims_keepdim": { $0[0].amin(axes: [], keepDims: true) },
+    "var_empty_dims": { $0[0].variance(axes: []) },
+    "std_empty_dims_population": { $0[0].std(axes: [], correction: 0) },
+    "var_mean_empty_dims": { let (v, m) = $0[0].varMean(axes: [], keepDims: true); return Tensor.stack([v, m]) },
+    "norm_empty_dims": { $0[0].norm(axes: []) },
+    "norm1_empty_dims": { $0[0].norm(p: 1, axes: []) },
+    "nansum_empty_dims": { $0[0].nansum(axes: []) },
+    "nanmean_empty_dims": { $0[0].nanmean(axes: []) },
+    "all_empty_dims": { $0[0].all(axes: []) },
+    "any_empty_dims_keepdim": { $0[0].any(axes: [], keepDims: true) },
+    "flip_empty_dims": { $0[0].flip(axes: []) },
+    "sum_empty_dims_scalar": { $0[0].sum(axes: []) },
 ]
 
 /// Integer division, rounding of integer tensors, promotion with numbers, logical operations, any/all and
@@ -400,6 +417,37 @@ struct SemanticsTests {
         let names = Set(semanticCases.map(\.name))
         #expect(names.subtracting(semanticTable.keys).isEmpty, "cases without a Gradus call: \(names.subtracting(semanticTable.keys))")
         #expect(Set(semanticTable.keys).subtracting(names).isEmpty, "calls without a case: \(Set(semanticTable.keys).subtracting(names))")
+    }
+
+    @Test("an empty axis list reduces every axis, gradients included; layer norm of one unbatched row keeps its parameter gradients")
+    func emptyAxisListsReduceAll() throws {
+        let values: [Double] = [0.5, -1.5, 2.0, 3.0, 4.0, -5.0]
+        typealias Reduction = (Tensor, [Int]?) -> Tensor
+        let reductions: [(String, Reduction)] = [
+            ("sum", { $0.sum(axes: $1) }), ("mean", { $0.mean(axes: $1) }), ("amax", { $0.amax(axes: $1) }),
+            ("amin", { $0.amin(axes: $1) }), ("variance", { $0.variance(axes: $1) }), ("std", { $0.std(axes: $1) }),
+            ("norm", { $0.norm(axes: $1) }), ("norm3", { $0.norm(p: 3, axes: $1) }), ("logsumexp", { $0.logsumexp(axes: $1) }),
+            ("nansum", { $0.nansum(axes: $1) }), ("nanmean", { $0.nanmean(axes: $1) }),
+        ]
+        for (name, reduce) in reductions {
+            let a = Tensor(shape: [2, 3], values: values, dtype: .float64).requiringGrad()
+            let b = Tensor(shape: [2, 3], values: values, dtype: .float64).requiringGrad()
+            let ya = reduce(a, []), yb = reduce(b, nil)
+            #expect(ya.shape == [] && ya.scalars(as: Double.self) == yb.scalars(as: Double.self), "\(name)")
+            ya.backward(); yb.backward()
+            #expect(try #require(a.grad).scalars(as: Double.self) == (try #require(b.grad)).scalars(as: Double.self), "\(name)")
+        }
+        // The second-order (recorded) backward of layer norm sums its parameter gradients over the
+        // leading axes, of which an unbatched input has none.
+        for createGraph in [false, true] {
+            let x = Tensor([0.5, -1.0, 2.0, 4.0], dtype: .float64).requiringGrad()
+            let w = Tensor([1.0, 2.0, 3.0, 4.0], dtype: .float64).requiringGrad()
+            let b = Tensor([0.0, 0.0, 0.0, 0.0], dtype: .float64).requiringGrad()
+            let y = Functional.layerNorm(x, normalizedShape: [4], weight: w, bias: b, eps: 1e-5)
+            (y * Tensor([1.0, -2.0, 3.0, 0.5], dtype: .float64)).sum().backward(createGraph: createGraph)
+            #expect(try #require(w.grad).shape == [4] && (try #require(b.grad)).scalars(as: Double.self) == [1, -2, 3, 0.5],
+                    "createGraph \(createGraph)")
+        }
     }
 
     @Test("reductions over no axis and copies of views read the view's own elements, not its storage's start")

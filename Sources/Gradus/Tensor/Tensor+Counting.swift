@@ -50,7 +50,7 @@ extension Tensor {
     public func countNonzero(axes: [Int]? = nil) -> Tensor {
         checked {
             // An empty list counts over all dimensions, as PyTorch's count_nonzero(dim=()) does.
-            let ax = try normalizedAxes(axes?.isEmpty == true ? nil : axes, op: "countNonzero")
+            let ax = try normalizedAxes(axes, op: "countNonzero")
             return GradMode.noGrad { detach().ne(0).to(.int64).sum(axes: ax) }
         }
     }

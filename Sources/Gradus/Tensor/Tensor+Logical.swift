@@ -74,7 +74,7 @@ extension Tensor {
         return GradMode.noGrad { combine(detached(as: type).ne(0), other.detached(as: type).ne(0)) }
     }
 
-    /// 1 if any element over `axes` (all when nil) is nonzero, else 0 (PyTorch's `torch.any`; NaN counts
+    /// 1 if any element over `axes` (all when nil; none when empty, as in PyTorch) is nonzero, else 0 (PyTorch's `torch.any`; NaN counts
     /// as true, and an empty reduction gives 0), in this tensor's dtype.
     ///
     /// ```swift
@@ -84,7 +84,7 @@ extension Tensor {
         checked { try truthReduction(axes, keepDims, "any", empty: 0) { $0.amax(axes: $1, keepDims: keepDims) } }
     }
 
-    /// 1 if every element over `axes` (all when nil) is nonzero, else 0 (PyTorch's `torch.all`; an empty
+    /// 1 if every element over `axes` (all when nil; none when empty, as in PyTorch) is nonzero, else 0 (PyTorch's `torch.all`; an empty
     /// reduction gives 1), in this tensor's dtype.
     public func all(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         checked { try truthReduction(axes, keepDims, "all", empty: 1) { $0.amin(axes: $1, keepDims: keepDims) } }
@@ -92,11 +92,12 @@ extension Tensor {
 
     private func truthReduction(_ axes: [Int]?, _ keepDims: Bool, _ op: String, empty: Double,
                                 _ reduce: (Tensor, [Int]) -> Tensor) throws -> Tensor {
-        let ax = try normalizedAxes(axes, op: op)
+        // An empty list reduces nothing (the truth values themselves), as PyTorch's all/any(dim=()).
+        let ax = try normalizedAxes(axes, op: op, emptyMeansAll: false)
         if ax.contains(where: { shape[$0] == 0 }) {
             return Tensor.full(reducedShape(ax, keepDims: keepDims), value: empty, dtype: dtype)
         }
-        if rank == 0 { return GradMode.noGrad { detach().ne(0) } }
+        if ax.isEmpty { return GradMode.noGrad { detach().ne(0) } }
         return GradMode.noGrad { reduce(detach().ne(0), ax) }
     }
 }

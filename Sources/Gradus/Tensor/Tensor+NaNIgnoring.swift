@@ -42,7 +42,7 @@ extension Tensor {
         }
     }
 
-    /// The sum over `axes` (all when nil) with NaN counted as 0 (PyTorch's `torch.nansum`); ±inf still
+    /// The sum over `axes` (all when nil or empty, as PyTorch's `dim=()`) with NaN counted as 0 (PyTorch's `torch.nansum`); ±inf still
     /// count. NaN elements get no gradient. Integer tensors have no NaN: the plain sum.
     ///
     /// - Parameters:
@@ -57,7 +57,7 @@ extension Tensor {
         return withoutNaN().sum(axes: axes, keepDims: keepDims)
     }
 
-    /// The mean over `axes` (all when nil) of the elements that are not NaN (PyTorch's `torch.nanmean`):
+    /// The mean over `axes` (all when nil or empty, as PyTorch's `dim=()`) of the elements that are not NaN (PyTorch's `torch.nanmean`):
     /// their sum over their count, NaN where every element is NaN (0 / 0). Floating-point tensors only,
     /// as in PyTorch.
     ///

@@ -3,8 +3,13 @@
 extension Tensor {
     /// The axes to reduce, normalized and sorted. A scalar accepts axis 0 or -1 and reduces nothing,
     /// as in PyTorch (`torch.tensor(3.).sum(0)` is 3).
-    func normalizedAxes(_ axes: [Int]?, op: String) throws -> [Int] {
-        guard let axes else { return Array(0..<rank) }
+    ///
+    /// An empty list means every axis, as `dim=()` does in PyTorch's `sum`, `mean`, `amax`, `var`, `norm`
+    /// and the other reductions (`emptyMeansAll`); operations for which PyTorch reads it as "no axis"
+    /// (`all`, `any`, `flip`) pass `false`. Internal code that reduces a computed list of axes which may
+    /// be empty must test for it first (as layer norm's backward does).
+    func normalizedAxes(_ axes: [Int]?, op: String, emptyMeansAll: Bool = true) throws -> [Int] {
+        guard let axes, !(axes.isEmpty && emptyMeansAll) else { return Array(0..<rank) }
         let a = try axes.map { try axis($0, op: op, scalarAxis: true) }
         try require(Set(a).count == a.count, "\(op): axes \(axes) repeat a dimension of shape \(shape)", .shapeMismatch)
         return rank == 0 ? [] : a.sorted()
@@ -21,7 +26,7 @@ extension Tensor {
     /// ```
     public func sum() -> Tensor { sum(axes: nil) }
 
-    /// The sum over `axes` (all when nil); reduced dimensions are kept as size 1 when `keepDims`.
+    /// The sum over `axes` (all when nil or empty, as PyTorch's `dim=()`); reduced dimensions are kept as size 1 when `keepDims`.
     /// An int64 tensor sums to int64 (wrapping around on overflow), as in PyTorch.
     ///
     /// - Parameters:
@@ -52,7 +57,7 @@ extension Tensor {
         }
     }
 
-    /// The mean over `axes` (all when nil); NaN over no elements.
+    /// The mean over `axes` (all when nil or empty, as PyTorch's `dim=()`); NaN over no elements.
     ///
     /// The mean of an int64 tensor is float32: its int64 sum divided by the count in float64, then
     /// rounded once to float32. (PyTorch refuses `mean` on integer tensors; Gradus gives the fraction
@@ -119,10 +124,10 @@ extension Tensor {
     /// result is NaN it is shared among the NaN elements.
     public func min() -> Tensor { checked { try extremumOver(nil, false, largest: false, nanTakesGradient: true) } }
 
-    /// The maximum over `axes` (all when nil); the gradient is shared evenly among ties.
+    /// The maximum over `axes` (all when nil or empty, as PyTorch's `dim=()`); the gradient is shared evenly among ties.
     public func amax(axes: [Int]?, keepDims: Bool = false) -> Tensor { checked { try extremumOver(axes, keepDims, largest: true) } }
 
-    /// The minimum over `axes` (all when nil); the gradient is shared evenly among ties.
+    /// The minimum over `axes` (all when nil or empty, as PyTorch's `dim=()`); the gradient is shared evenly among ties.
     public func amin(axes: [Int]?, keepDims: Bool = false) -> Tensor { checked { try extremumOver(axes, keepDims, largest: false) } }
 
     /// `nanTakesGradient`: a NaN result sends its gradient to the NaN elements (PyTorch's full `max()`
@@ -175,7 +180,7 @@ extension Tensor {
         Tensor(shape: keepDims ? [Int](repeating: 1, count: rank) : [], integers: [index])
     }
 
-    /// The variance over `axes` (all when nil): the mean squared deviation, divided by n − 1 when
+    /// The variance over `axes` (all when nil or empty, as PyTorch's `dim=()`): the mean squared deviation, divided by n − 1 when
     /// `unbiased` (Bessel's correction, PyTorch's default) and by n otherwise. Floating-point tensors only, as in
     /// PyTorch.
     ///
@@ -186,11 +191,11 @@ extension Tensor {
         variance(axes: axes, correction: unbiased ? 1 : 0, keepDims: keepDims)
     }
 
-    /// The variance over `axes` (all when nil) with PyTorch 2's `correction`: the sum of squared
+    /// The variance over `axes` (all when nil or empty, as PyTorch's `dim=()`) with PyTorch 2's `correction`: the sum of squared
     /// deviations divided by max(0, n − correction) (1 is Bessel's correction, 0 the population variance).
     ///
     /// - Parameters:
-    ///   - axes: the dimensions reduced; nil for all.
+    ///   - axes: the dimensions reduced; nil or empty for all.
     ///   - correction: subtracted from the element count in the divisor (any finite number, as in PyTorch).
     ///   - keepDims: keep the reduced dimensions with size 1.
     ///
@@ -257,7 +262,7 @@ extension Tensor {
     /// ``variance(axes:correction:keepDims:)`` and ``mean(axes:keepDims:)`` give it, gradients included.
     ///
     /// - Parameters:
-    ///   - axes: the dimensions reduced; nil for all.
+    ///   - axes: the dimensions reduced; nil or empty for all.
     ///   - correction: subtracted from the element count in the variance's divisor (1: Bessel's).
     ///   - keepDims: keep the reduced dimensions with size 1.
     ///
@@ -272,7 +277,7 @@ extension Tensor {
     /// ``std(axes:correction:keepDims:)`` and ``mean(axes:keepDims:)`` give them.
     ///
     /// - Parameters:
-    ///   - axes: the dimensions reduced; nil for all.
+    ///   - axes: the dimensions reduced; nil or empty for all.
     ///   - correction: subtracted from the element count in the variance's divisor (1: Bessel's).
     ///   - keepDims: keep the reduced dimensions with size 1.
     ///
@@ -301,7 +306,7 @@ extension Tensor {
         }
     }
 
-    /// The p-norm over `axes` (all when nil), PyTorch's `torch.linalg.vector_norm(x, ord: p)`:
+    /// The p-norm over `axes` (all when nil or empty, as PyTorch's `dim=()`), PyTorch's `torch.linalg.vector_norm(x, ord: p)`:
     /// (Σ |x|ᵖ)^(1/p) for a finite p other than 0 (negative p too), max |x| for p = ∞, min |x| for p = −∞,
     /// and the number of elements other than zero for p = 0.
     ///
@@ -312,7 +317,7 @@ extension Tensor {
     ///
     /// - Parameters:
     ///   - p: the order (default 2).
-    ///   - axes: the dimensions to reduce (all when nil).
+    ///   - axes: the dimensions to reduce (all when nil or empty, as PyTorch's `dim=()`).
     ///   - keepDims: whether to keep the reduced dimensions with size 1.
     ///
     /// ```swift

@@ -12,7 +12,7 @@ extension Tensor {
     /// ```
     public func flip(axes: [Int]) -> Tensor {
         checked {
-            let ax = try normalizedAxes(axes, op: "flip")
+            let ax = try normalizedAxes(axes, op: "flip", emptyMeansAll: false)
             var out = self
             for a in ax where shape[a] > 1 { out = out.flipped(axis: a) }
             return out === self ? clone() : out

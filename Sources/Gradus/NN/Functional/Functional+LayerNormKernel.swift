@@ -157,8 +157,11 @@ extension Functional {
         var grads: [Tensor?] = [input.requiresGrad
             ? (d - d.mean(axes: axes, keepDims: true) - xhat * (d * xhat).mean(axes: axes, keepDims: true)) * r
             : nil]
-        if let weight { grads.append(weight.requiresGrad ? (g * xhat).sum(axes: leading) : nil) }
-        if let bias { grads.append(bias.requiresGrad ? g.sum(axes: leading) : nil) }
+        // An unbatched input has no leading axis: its gradients are not summed (an empty axis list
+        // would sum over every axis).
+        func summedOverLeading(_ t: Tensor) -> Tensor { leading.isEmpty ? t : t.sum(axes: leading) }
+        if let weight { grads.append(weight.requiresGrad ? summedOverLeading(g * xhat) : nil) }
+        if let bias { grads.append(bias.requiresGrad ? summedOverLeading(g) : nil) }
         return grads
     }
 }
