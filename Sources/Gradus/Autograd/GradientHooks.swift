@@ -20,7 +20,8 @@ final class TensorHooks: @unchecked Sendable {
     var isEmpty: Bool { gradient.isEmpty && postAccumulate.isEmpty && !retainsGrad }
 }
 
-/// Removes the hook it was returned for. PyTorch's `RemovableHandle`.
+/// Removes the hook it was returned for: a tensor's gradient hook or a module's forward hook.
+/// PyTorch's `RemovableHandle`.
 ///
 /// ```swift
 /// let handle = w.registerHook { g in g * 0.5 }
@@ -28,25 +29,30 @@ final class TensorHooks: @unchecked Sendable {
 /// handle.remove()
 /// ```
 public final class HookHandle: @unchecked Sendable {
-    private weak var tensor: Tensor?
-    private let id: Int
-    private var removed = false
+    /// Unregisters the hook; nil once done (or for a handle of a registration that failed).
+    private var removal: (() -> Void)?
 
-    init(tensor: Tensor, id: Int) {
-        self.tensor = tensor
-        self.id = id
+    init(removal: (() -> Void)?) {
+        self.removal = removal
+    }
+
+    convenience init(tensor: Tensor, id: Int) {
+        self.init(removal: id < 0 ? nil : { [weak tensor] in
+            guard let tensor, let hooks = tensor.hooks else { return }
+            let before = hooks.gradient.count + hooks.postAccumulate.count
+            hooks.gradient.removeAll { $0.id == id }
+            hooks.postAccumulate.removeAll { $0.id == id }
+            let after = hooks.gradient.count + hooks.postAccumulate.count
+            Autograd.registeredHooks.subtract(before - after, ordering: .relaxed)
+            if hooks.isEmpty { tensor.hooks = nil }
+        })
     }
 
     /// Removes the hook; removing it again does nothing.
     public func remove() {
-        guard !removed, let tensor, let hooks = tensor.hooks else { return }
-        removed = true
-        let before = hooks.gradient.count + hooks.postAccumulate.count
-        hooks.gradient.removeAll { $0.id == id }
-        hooks.postAccumulate.removeAll { $0.id == id }
-        let after = hooks.gradient.count + hooks.postAccumulate.count
-        Autograd.registeredHooks.subtract(before - after, ordering: .relaxed)
-        if hooks.isEmpty { tensor.hooks = nil }
+        let removal = self.removal
+        self.removal = nil
+        removal?()
     }
 }
 

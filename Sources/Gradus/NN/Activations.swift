@@ -10,7 +10,7 @@ public final class ReLU: Module, Layer {
     /// A ReLU layer.
     public override init() { super.init() }
     /// Applies ReLU elementwise.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.relu() }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.relu() } }
 }
 
 /// x for x > 0, `negativeSlope`·x otherwise (PyTorch's `nn.LeakyReLU`).
@@ -27,7 +27,7 @@ public final class LeakyReLU: Module, Layer {
         super.init()
     }
     /// Applies leaky ReLU elementwise.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.leakyRelu(negativeSlope: negativeSlope) }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.leakyRelu(negativeSlope: negativeSlope) } }
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
     public override var extraDescription: String { "negativeSlope: \(negativeSlope)" }
 }
@@ -46,7 +46,7 @@ public final class ELU: Module, Layer {
         super.init()
     }
     /// Applies ELU elementwise.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.elu(alpha: alpha) }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.elu(alpha: alpha) } }
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
     public override var extraDescription: String { "alpha: \(alpha)" }
 }
@@ -65,7 +65,7 @@ public final class GELU: Module, Layer {
         super.init()
     }
     /// Applies GELU elementwise.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.gelu(approximate: approximate) }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.gelu(approximate: approximate) } }
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
     public override var extraDescription: String { approximate == .none ? "" : "approximate: \(approximate.rawValue)" }
 }
@@ -79,7 +79,7 @@ public final class SiLU: Module, Layer {
     /// A SiLU layer.
     public override init() { super.init() }
     /// Applies SiLU elementwise.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.silu() }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.silu() } }
 }
 
 /// The logistic function 1 / (1 + e⁻ˣ) (PyTorch's `nn.Sigmoid`).
@@ -91,7 +91,7 @@ public final class Sigmoid: Module, Layer {
     /// A sigmoid layer.
     public override init() { super.init() }
     /// Applies the sigmoid elementwise.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.sigmoid() }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.sigmoid() } }
 }
 
 /// The hyperbolic tangent (PyTorch's `nn.Tanh`).
@@ -103,7 +103,7 @@ public final class Tanh: Module, Layer {
     /// A tanh layer.
     public override init() { super.init() }
     /// Applies tanh elementwise.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.tanh() }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.tanh() } }
 }
 
 /// log(1 + e^(β·x)) / β, linear above `threshold` (PyTorch's `nn.Softplus`).
@@ -123,7 +123,7 @@ public final class Softplus: Module, Layer {
         super.init()
     }
     /// Applies softplus elementwise.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.softplus(beta: beta, threshold: threshold) }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.softplus(beta: beta, threshold: threshold) } }
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
     public override var extraDescription: String { "beta: \(beta), threshold: \(threshold)" }
 }
@@ -142,7 +142,7 @@ public final class Softmax: Module, Layer {
         super.init()
     }
     /// Applies softmax along ``axis``.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.softmax(axis: axis) }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.softmax(axis: axis) } }
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
     public override var extraDescription: String { "axis: \(axis)" }
 }
@@ -161,7 +161,7 @@ public final class LogSoftmax: Module, Layer {
         super.init()
     }
     /// Applies log softmax along ``axis``.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.logSoftmax(axis: axis) }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.logSoftmax(axis: axis) } }
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
     public override var extraDescription: String { "axis: \(axis)" }
 }
@@ -184,7 +184,7 @@ public final class Hardtanh: Module, Layer {
         super.init()
     }
     /// Applies hardtanh elementwise.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.hardtanh(minValue: minValue, maxValue: maxValue) }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.hardtanh(minValue: minValue, maxValue: maxValue) } }
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
     public override var extraDescription: String { "minValue: \(minValue), maxValue: \(maxValue)" }
 }
@@ -198,7 +198,7 @@ public final class ReLU6: Module, Layer {
     /// A ReLU6 layer.
     public override init() { super.init() }
     /// Applies relu6 elementwise.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.relu6() }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.relu6() } }
 }
 
 /// relu6(x + 3) / 6 (PyTorch's `nn.Hardsigmoid`).
@@ -210,7 +210,7 @@ public final class Hardsigmoid: Module, Layer {
     /// A hardsigmoid layer.
     public override init() { super.init() }
     /// Applies hardsigmoid elementwise.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.hardsigmoid() }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.hardsigmoid() } }
 }
 
 /// x · relu6(x + 3) / 6 (PyTorch's `nn.Hardswish`).
@@ -222,7 +222,7 @@ public final class Hardswish: Module, Layer {
     /// A hardswish layer.
     public override init() { super.init() }
     /// Applies hardswish elementwise.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.hardswish() }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.hardswish() } }
 }
 
 /// x · tanh(softplus(x)) (PyTorch's `nn.Mish`).
@@ -234,7 +234,7 @@ public final class Mish: Module, Layer {
     /// A mish layer.
     public override init() { super.init() }
     /// Applies mish elementwise.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.mish() }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.mish() } }
 }
 
 /// The scaled exponential linear unit (PyTorch's `nn.SELU`).
@@ -246,7 +246,7 @@ public final class SELU: Module, Layer {
     /// A SELU layer.
     public override init() { super.init() }
     /// Applies SELU elementwise.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.selu() }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.selu() } }
 }
 
 /// max(0, x) + min(0, α(e^(x/α) − 1)) (PyTorch's `nn.CELU`).
@@ -263,7 +263,7 @@ public final class CELU: Module, Layer {
         super.init()
     }
     /// Applies CELU elementwise.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.celu(alpha: alpha) }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.celu(alpha: alpha) } }
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
     public override var extraDescription: String { "alpha: \(alpha)" }
 }
@@ -277,7 +277,7 @@ public final class LogSigmoid: Module, Layer {
     /// A log-sigmoid layer.
     public override init() { super.init() }
     /// Applies log-sigmoid elementwise.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.logSigmoid() }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.logSigmoid() } }
 }
 
 /// x / (1 + |x|) (PyTorch's `nn.Softsign`).
@@ -289,7 +289,7 @@ public final class Softsign: Module, Layer {
     /// A softsign layer.
     public override init() { super.init() }
     /// Applies softsign elementwise.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.softsign() }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.softsign() } }
 }
 
 /// x for x > 0, a·x otherwise, with a learned slope `a` — one for all channels or one per channel
@@ -316,7 +316,7 @@ public final class PReLU: Module, Layer {
     }
 
     /// Applies PReLU: `x > 0 ? x : a·x` (see ``Functional/prelu(_:weight:)``).
-    public func callAsFunction(_ input: Tensor) -> Tensor { Functional.prelu(input, weight: weight) }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in Functional.prelu(input, weight: weight) } }
 
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
     public override var extraDescription: String { "numParameters: \(weight.count)" }
@@ -336,7 +336,7 @@ public final class Hardshrink: Module, Layer {
         super.init()
     }
     /// Applies hardshrink elementwise.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.hardshrink(lambda: lambda) }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.hardshrink(lambda: lambda) } }
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
     public override var extraDescription: String { "lambda: \(lambda)" }
 }
@@ -355,7 +355,7 @@ public final class Softshrink: Module, Layer {
         super.init()
     }
     /// Applies softshrink elementwise.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.softshrink(lambda: lambda) }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.softshrink(lambda: lambda) } }
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
     public override var extraDescription: String { "lambda: \(lambda)" }
 }
@@ -369,7 +369,7 @@ public final class Tanhshrink: Module, Layer {
     /// A tanhshrink layer.
     public override init() { super.init() }
     /// Applies tanhshrink elementwise.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.tanhshrink() }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.tanhshrink() } }
 }
 
 /// x where x > threshold, else a fixed value (PyTorch's `nn.Threshold`).
@@ -393,7 +393,7 @@ public final class Threshold: Module, Layer {
         super.init()
     }
     /// Applies the threshold elementwise.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.threshold(threshold, value: value) }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.threshold(threshold, value: value) } }
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
     public override var extraDescription: String { "threshold: \(threshold), value: \(value)" }
 }
@@ -412,7 +412,7 @@ public final class GLU: Module, Layer {
         super.init()
     }
     /// Applies the gated linear unit.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.glu(axis: axis) }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.glu(axis: axis) } }
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
     public override var extraDescription: String { "axis: \(axis)" }
 }
@@ -431,7 +431,7 @@ public final class Softmin: Module, Layer {
         super.init()
     }
     /// Applies softmin along ``axis``.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.softmin(axis: axis) }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.softmin(axis: axis) } }
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
     public override var extraDescription: String { "axis: \(axis)" }
 }

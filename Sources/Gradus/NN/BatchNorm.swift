@@ -66,20 +66,22 @@ public class BatchNorm: Module, Layer {
 
     /// Normalizes `input` (see the type's description for the modes).
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        guard isTraining, let crossProcess else { return normalize(input, crossProcess: nil) }
-        // Synchronized: this layer takes part in its two reductions even when the pass has failed on
-        // this process (a placeholder input, a failed check), with zeros, so that the other processes,
-        // waiting in the same reductions, go on to the step's agreement, which stops all of them.
-        let counting = CountingReduction(crossProcess)
-        let output = normalize(input, crossProcess: counting)
-        if counting.calls < 2 {
-            // The statistics' dtype is the input's; a failed input is a placeholder: take the layer's own.
-            let dtype = input.count > 0 ? input.dtype : (weight?.dtype ?? runningMean?.dtype ?? .float32)
-            for count in [numFeatures + 1, numFeatures][counting.calls...] {
-                try? crossProcess.sumZerosAcrossProcesses(count: count, dtype: dtype)
+        withForwardHooks(input) { input in
+            guard isTraining, let crossProcess else { return normalize(input, crossProcess: nil) }
+            // Synchronized: this layer takes part in its two reductions even when the pass has failed on
+            // this process (a placeholder input, a failed check), with zeros, so that the other processes,
+            // waiting in the same reductions, go on to the step's agreement, which stops all of them.
+            let counting = CountingReduction(crossProcess)
+            let output = normalize(input, crossProcess: counting)
+            if counting.calls < 2 {
+                // The statistics' dtype is the input's; a failed input is a placeholder: take the layer's own.
+                let dtype = input.count > 0 ? input.dtype : (weight?.dtype ?? runningMean?.dtype ?? .float32)
+                for count in [numFeatures + 1, numFeatures][counting.calls...] {
+                    try? crossProcess.sumZerosAcrossProcesses(count: count, dtype: dtype)
+                }
             }
+            return output
         }
-        return output
     }
 
     private func normalize(_ input: Tensor, crossProcess: (any CrossProcessReduction)?) -> Tensor {

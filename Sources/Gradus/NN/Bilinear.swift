@@ -64,7 +64,9 @@ public final class Bilinear: Module {
     /// Applies the layer to `[…, in1Features]` and `[…, in2Features]` (the same leading dimensions),
     /// giving `[…, outFeatures]`.
     public func callAsFunction(_ input1: Tensor, _ input2: Tensor) -> Tensor {
-        Functional.bilinear(input1, input2, weight: weight, bias: bias)
+        withForwardHooks(input1) { input1 in
+            Functional.bilinear(input1, input2, weight: weight, bias: bias)
+        }
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).

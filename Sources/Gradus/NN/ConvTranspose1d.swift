@@ -112,8 +112,10 @@ public final class ConvTranspose1d: Module, Layer {
 
     /// Applies the transposed convolution to `[N, in, L]` (or one sample `[in, L]`).
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        Functional.convTranspose1d(input, weight: weight, bias: bias, stride: stride, padding: padding,
-                                   outputPadding: outputPadding, dilation: dilation, groups: groups)
+        withForwardHooks(input) { input in
+            Functional.convTranspose1d(input, weight: weight, bias: bias, stride: stride, padding: padding,
+                                       outputPadding: outputPadding, dilation: dilation, groups: groups)
+        }
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).

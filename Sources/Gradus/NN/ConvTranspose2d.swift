@@ -106,8 +106,10 @@ public final class ConvTranspose2d: Module, Layer {
 
     /// Applies the transposed convolution to `[N, inChannels, H, W]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        Functional.convTranspose2d(input, weight: weight, bias: bias, stride: stride.pair, padding: padding.pair,
-                                   outputPadding: outputPadding.pair, dilation: dilation.pair, groups: groups)
+        withForwardHooks(input) { input in
+            Functional.convTranspose2d(input, weight: weight, bias: bias, stride: stride.pair, padding: padding.pair,
+                                       outputPadding: outputPadding.pair, dilation: dilation.pair, groups: groups)
+        }
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).

@@ -29,12 +29,14 @@ public final class Dropout: Module, Layer {
 
     /// Applies dropout in training mode; returns `input` in evaluation mode.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        guard isTraining && p > 0 else { return input }
-        if var g = generator {
-            defer { generator = g }
-            return Functional.dropout(input, p: p, training: true, generator: &g)
+        withForwardHooks(input) { input in
+            guard isTraining && p > 0 else { return input }
+            if var g = generator {
+                defer { generator = g }
+                return Functional.dropout(input, p: p, training: true, generator: &g)
+            }
+            return Functional.dropout(input, p: p, training: true)
         }
-        return Functional.dropout(input, p: p, training: true)
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
@@ -96,12 +98,14 @@ public final class Dropout2d: Module, Layer {
 
     /// Applies channel dropout in training mode; returns `input` in evaluation mode.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        guard isTraining && p > 0 else { return input }
-        if var g = generator {
-            defer { generator = g }
-            return Functional.dropout2d(input, p: p, training: true, generator: &g)
+        withForwardHooks(input) { input in
+            guard isTraining && p > 0 else { return input }
+            if var g = generator {
+                defer { generator = g }
+                return Functional.dropout2d(input, p: p, training: true, generator: &g)
+            }
+            return Functional.dropout2d(input, p: p, training: true)
         }
-        return Functional.dropout2d(input, p: p, training: true)
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).

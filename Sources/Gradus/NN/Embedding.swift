@@ -107,7 +107,9 @@ public final class Embedding: Module, Layer {
 
     /// Looks up int64 `indices` of any shape, giving `indices.shape + [embeddingDim]`.
     public func callAsFunction(_ indices: Tensor) -> Tensor {
-        Functional.embedding(indices, weight: weight, paddingIdx: paddingIdx, maxNorm: maxNorm, normType: normType)
+        withForwardHooks(indices) { indices in
+            Functional.embedding(indices, weight: weight, paddingIdx: paddingIdx, maxNorm: maxNorm, normType: normType)
+        }
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).

@@ -61,11 +61,13 @@ public final class InstanceNorm1d: Module, Layer {
 
     /// Normalizes `[N, numFeatures, L]`, or one unbatched sample `[numFeatures, L]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        if let y = Functional.unbatched(input, batchedRank: 3, { self($0) }) { return y }
-        return checked {
-            try require(input.rank == 3 && input.shape[1] == numFeatures,
-                        "InstanceNorm1d: expected input [N, \(numFeatures), L], got \(input.shape)", .shapeMismatch)
-            return Functional.instanceNorm(input, weight: weight, bias: bias, eps: eps)
+        withForwardHooks(input) { input in
+            if let y = Functional.unbatched(input, batchedRank: 3, { self($0) }) { return y }
+            return checked {
+                try require(input.rank == 3 && input.shape[1] == numFeatures,
+                            "InstanceNorm1d: expected input [N, \(numFeatures), L], got \(input.shape)", .shapeMismatch)
+                return Functional.instanceNorm(input, weight: weight, bias: bias, eps: eps)
+            }
         }
     }
 
@@ -108,11 +110,13 @@ public final class InstanceNorm2d: Module, Layer {
 
     /// Normalizes `[N, numFeatures, H, W]`, or one unbatched sample `[numFeatures, H, W]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        if let y = Functional.unbatched(input, batchedRank: 4, { self($0) }) { return y }
-        return checked {
-            try require(input.rank == 4 && input.shape[1] == numFeatures,
-                        "InstanceNorm2d: expected input [N, \(numFeatures), H, W], got \(input.shape)", .shapeMismatch)
-            return Functional.instanceNorm(input, weight: weight, bias: bias, eps: eps)
+        withForwardHooks(input) { input in
+            if let y = Functional.unbatched(input, batchedRank: 4, { self($0) }) { return y }
+            return checked {
+                try require(input.rank == 4 && input.shape[1] == numFeatures,
+                            "InstanceNorm2d: expected input [N, \(numFeatures), H, W], got \(input.shape)", .shapeMismatch)
+                return Functional.instanceNorm(input, weight: weight, bias: bias, eps: eps)
+            }
         }
     }
 

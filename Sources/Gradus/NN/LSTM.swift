@@ -85,10 +85,12 @@ public final class LSTM: RecurrentLayer, Layer {
     ///   final states of every layer and direction.
     public func callAsFunction(_ input: Tensor, _ state: (hidden: Tensor, cell: Tensor)?)
         -> (output: Tensor, state: (hidden: Tensor, cell: Tensor)) {
-        checked(or: (output: Tensor.placeholder(), state: (hidden: Tensor.placeholder(), cell: Tensor.placeholder()))) {
-            let r = try run(input, initial: state.map { [$0.hidden, $0.cell] }, stateCount: 2)
-            return (r.output, (r.final[0], r.final[1]))
-        }
+        withForwardHooks(input, { input in
+            checked(or: (output: Tensor.placeholder(), state: (hidden: Tensor.placeholder(), cell: Tensor.placeholder()))) {
+                let r = try run(input, initial: state.map { [$0.hidden, $0.cell] }, stateCount: 2)
+                return (r.output, (r.final[0], r.final[1]))
+            }
+        }, output: { $0.output }, replacingOutput: { (output: $1, state: $0.state) })
     }
 
     /// The output sequence, from zero states.

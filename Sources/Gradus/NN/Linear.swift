@@ -103,8 +103,10 @@ public final class Linear: Module, Layer {
     /// A quantized layer (``Module/quantizeDynamic()``) computes in integers when no gradient is recorded
     /// (see ``DynamicQuantization``).
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        if let out = quantizedForward(input, relu: false) { return out }
-        return Functional.linear(input, weight: weight, bias: bias)
+        withForwardHooks(input) { input in
+            if let out = quantizedForward(input, relu: false) { return out }
+            return Functional.linear(input, weight: weight, bias: bias)
+        }
     }
 
     /// The integer path's output (``DynamicQuantization``), followed by ReLU when `relu`, or nil when the

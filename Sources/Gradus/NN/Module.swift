@@ -32,6 +32,9 @@ open class Module {
     /// The members found by the last discovery, for modules whose members are cached (see ``members()``).
     private let memberCache = MemberCache()
 
+    /// The forward hooks registered on this module (ForwardHooks.swift); nil when there are none.
+    var forwardHooks: ForwardHookList?
+
     /// Creates a module in training mode.
     public init() {}
 

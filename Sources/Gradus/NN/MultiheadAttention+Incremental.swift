@@ -14,38 +14,40 @@ extension MultiheadAttention {
     /// let sixth = attention.selfAttention(x[0..., 5..<6], cache: &cache)   // row 5 of the full causal result
     /// ```
     public func selfAttention(_ input: Tensor, cache: inout KeyValueCache) -> Tensor {
-        let op = "MultiheadAttention.selfAttention(cache:)"
-        let result: Tensor = checked {
-            try require(input.rank == 2 || input.rank == 3, "\(op): input \(input.shape) must be [L, N, E] or [L, E]", .shapeMismatch)
-            let batched = input.rank == 3
-            let x = batched ? (batchFirst ? input.transpose(0, 1) : input) : input.unsqueeze(1)   // [T, N, E]
-            let (t, n) = (x.shape[0], x.shape[1])
-            try require(x.shape[2] == embedDim, "\(op): input \(input.shape) must end with embedDim \(embedDim)", .shapeMismatch)
-            try require(input.dtype == inProjWeight.dtype, "\(op): input is \(input.dtype) but the weights are \(inProjWeight.dtype)",
-                        .dtypeMismatch)
-            let (h, d) = (numHeads, headDim)
-            if let keys = cache.keys {
-                try require(keys.rank == 3 && keys.shape[0] == n * h && keys.shape[2] == d,
-                            "\(op): the cache holds keys of shape \(keys.shape) ([N·H, T, d]), the input needs \(n) sequences of \(h) heads of size \(d)",
-                            .shapeMismatch)
-                try require(keys.dtype == input.dtype, "\(op): the cache holds \(keys.dtype) keys, the input is \(input.dtype)", .dtypeMismatch)
+        withForwardHooks(input) { input in
+            let op = "MultiheadAttention.selfAttention(cache:)"
+            let result: Tensor = checked {
+                try require(input.rank == 2 || input.rank == 3, "\(op): input \(input.shape) must be [L, N, E] or [L, E]", .shapeMismatch)
+                let batched = input.rank == 3
+                let x = batched ? (batchFirst ? input.transpose(0, 1) : input) : input.unsqueeze(1)   // [T, N, E]
+                let (t, n) = (x.shape[0], x.shape[1])
+                try require(x.shape[2] == embedDim, "\(op): input \(input.shape) must end with embedDim \(embedDim)", .shapeMismatch)
+                try require(input.dtype == inProjWeight.dtype, "\(op): input is \(input.dtype) but the weights are \(inProjWeight.dtype)",
+                            .dtypeMismatch)
+                let (h, d) = (numHeads, headDim)
+                if let keys = cache.keys {
+                    try require(keys.rank == 3 && keys.shape[0] == n * h && keys.shape[2] == d,
+                                "\(op): the cache holds keys of shape \(keys.shape) ([N·H, T, d]), the input needs \(n) sequences of \(h) heads of size \(d)",
+                                .shapeMismatch)
+                    try require(keys.dtype == input.dtype, "\(op): the cache holds \(keys.dtype) keys, the input is \(input.dtype)", .dtypeMismatch)
+                }
+                let weights = inProjWeight.chunk(3, axis: 0), biases = inProjBias?.chunk(3, axis: 0)
+                func heads(_ i: Int) -> Tensor {
+                    Tensor.linear(x, weight: weights[i], bias: biases?[i]).reshape([t, n * h, d]).transpose(0, 1)
+                }
+                let past = cache.length
+                let (newKeys, newValues) = (heads(1), heads(2))
+                // Only what computed goes into the cache: a placeholder there would break every later call.
+                try GradusError.throwIfRecorded()
+                let (k, v) = try cache.append(keys: newKeys, values: newValues)
+                // New token i sits at position past + i: it sees keys 0 ... past + i (a single token sees all).
+                let mask = t == 1 ? nil : Tensor.full([t, past + t], value: -.infinity, dtype: k.dtype).triu(diagonal: past + 1)
+                let (attended, _) = try Functional.attention(heads(0), k, v, mask: mask, isCausal: false, dropout: dropout,
+                                                             training: isTraining, scale: nil, op: op)
+                let output = outProj(attended.transpose(0, 1).reshape([t, n, embedDim]))
+                return batched ? (batchFirst ? output.transpose(0, 1) : output) : output.squeeze(1)
             }
-            let weights = inProjWeight.chunk(3, axis: 0), biases = inProjBias?.chunk(3, axis: 0)
-            func heads(_ i: Int) -> Tensor {
-                Tensor.linear(x, weight: weights[i], bias: biases?[i]).reshape([t, n * h, d]).transpose(0, 1)
-            }
-            let past = cache.length
-            let (newKeys, newValues) = (heads(1), heads(2))
-            // Only what computed goes into the cache: a placeholder there would break every later call.
-            try GradusError.throwIfRecorded()
-            let (k, v) = try cache.append(keys: newKeys, values: newValues)
-            // New token i sits at position past + i: it sees keys 0 ... past + i (a single token sees all).
-            let mask = t == 1 ? nil : Tensor.full([t, past + t], value: -.infinity, dtype: k.dtype).triu(diagonal: past + 1)
-            let (attended, _) = try Functional.attention(heads(0), k, v, mask: mask, isCausal: false, dropout: dropout,
-                                                         training: isTraining, scale: nil, op: op)
-            let output = outProj(attended.transpose(0, 1).reshape([t, n, embedDim]))
-            return batched ? (batchFirst ? output.transpose(0, 1) : output) : output.squeeze(1)
+            return result
         }
-        return result
     }
 }

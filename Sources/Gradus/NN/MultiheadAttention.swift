@@ -113,6 +113,18 @@ public final class MultiheadAttention: Module, Layer {
     public func callAsFunction(query: Tensor, key: Tensor, value: Tensor, keyPaddingMask: Tensor? = nil,
                                needWeights: Bool = true, attentionMask: Tensor? = nil,
                                averageAttentionWeights: Bool = true, isCausal: Bool = false) -> (output: Tensor, weights: Tensor?) {
+        // Forward hooks see the query and the output; a pre-hook's new query of self-attention (query,
+        // key and value one tensor) is the new key and value too.
+        let selfAttending = query === key && key === value
+        return withForwardHooks(query, { hooked in
+            attend(query: hooked, key: selfAttending ? hooked : key, value: selfAttending ? hooked : value,
+                   keyPaddingMask: keyPaddingMask, needWeights: needWeights, attentionMask: attentionMask,
+                   averageAttentionWeights: averageAttentionWeights, isCausal: isCausal)
+        }, output: { $0.output }, replacingOutput: { (output: $1, weights: $0.weights) })
+    }
+
+    private func attend(query: Tensor, key: Tensor, value: Tensor, keyPaddingMask: Tensor?, needWeights: Bool,
+                        attentionMask: Tensor?, averageAttentionWeights: Bool, isCausal: Bool) -> (output: Tensor, weights: Tensor?) {
         checked(or: (output: Tensor.placeholder(), weights: nil)) {
             let op = "MultiheadAttention"
             try require(query.rank == key.rank && key.rank == value.rank && (query.rank == 2 || query.rank == 3),

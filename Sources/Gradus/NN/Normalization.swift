@@ -53,7 +53,9 @@ public final class LayerNorm: Module, Layer {
 
     /// Normalizes `[…, normalizedShape…]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        Functional.layerNorm(input, normalizedShape: normalizedShape, weight: weight, bias: bias, eps: eps)
+        withForwardHooks(input) { input in
+            Functional.layerNorm(input, normalizedShape: normalizedShape, weight: weight, bias: bias, eps: eps)
+        }
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
@@ -113,7 +115,9 @@ public final class RMSNorm: Module, Layer {
 
     /// Normalizes `[…, normalizedShape…]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        Functional.rmsNorm(input, normalizedShape: normalizedShape, weight: weight, eps: eps)
+        withForwardHooks(input) { input in
+            Functional.rmsNorm(input, normalizedShape: normalizedShape, weight: weight, eps: eps)
+        }
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).
@@ -169,10 +173,12 @@ public final class GroupNorm: Module, Layer {
 
     /// Normalizes `[N, numChannels, …]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        checked {
-            try require(input.rank >= 2 && input.shape[1] == numChannels,
-                         "GroupNorm: expected input [N, \(numChannels), …], got \(input.shape)", .shapeMismatch)
-            return Functional.groupNorm(input, groups: numGroups, weight: weight, bias: bias, eps: eps)
+        withForwardHooks(input) { input in
+            checked {
+                try require(input.rank >= 2 && input.shape[1] == numChannels,
+                             "GroupNorm: expected input [N, \(numChannels), …], got \(input.shape)", .shapeMismatch)
+                return Functional.groupNorm(input, groups: numGroups, weight: weight, bias: bias, eps: eps)
+            }
         }
     }
 

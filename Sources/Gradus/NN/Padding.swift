@@ -26,7 +26,7 @@ public class PaddingLayer: Module, Layer {
     }
 
     /// Pads the input's last dimensions.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.pad(padding, mode: mode, value: value) }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.pad(padding, mode: mode, value: value) } }
 
     /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).
     public override var extraDescription: String {

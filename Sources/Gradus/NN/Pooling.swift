@@ -41,8 +41,10 @@ public final class MaxPool2d: Module, Layer {
 
     /// Pools `[N, C, H, W]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        Functional.maxPool2d(input, kernelSize: kernelSize.pair, stride: stride.pair, padding: padding.pair,
-                             dilation: dilation.pair, ceilMode: ceilMode)
+        withForwardHooks(input) { input in
+            Functional.maxPool2d(input, kernelSize: kernelSize.pair, stride: stride.pair, padding: padding.pair,
+                                 dilation: dilation.pair, ceilMode: ceilMode)
+        }
     }
 
     /// Pools `[N, C, H, W]` and returns where each value came from (PyTorch's `return_indices=True`), for
@@ -107,8 +109,10 @@ public final class AvgPool2d: Module, Layer {
 
     /// Pools `[N, C, H, W]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        Functional.avgPool2d(input, kernelSize: kernelSize.pair, stride: stride.pair, padding: padding.pair,
-                             countIncludePad: countIncludePad, ceilMode: ceilMode)
+        withForwardHooks(input) { input in
+            Functional.avgPool2d(input, kernelSize: kernelSize.pair, stride: stride.pair, padding: padding.pair,
+                                 countIncludePad: countIncludePad, ceilMode: ceilMode)
+        }
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
@@ -142,7 +146,9 @@ public final class AdaptiveAvgPool2d: Module, Layer {
 
     /// Pools `[N, C, H, W]` to `[N, C, outputSize.height, outputSize.width]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        Functional.adaptiveAvgPool2d(input, outputSize: outputSize.pair)
+        withForwardHooks(input) { input in
+            Functional.adaptiveAvgPool2d(input, outputSize: outputSize.pair)
+        }
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
@@ -187,8 +193,10 @@ public final class MaxUnpool2d: Module {
     ///   - indices: int64 of the input's shape, from ``MaxPool2d/withIndices(_:)``.
     ///   - outputSize: the output's height and width, or nil.
     public func callAsFunction(_ input: Tensor, indices: Tensor, outputSize: (Int, Int)? = nil) -> Tensor {
-        Functional.maxUnpool2d(input, indices: indices, kernelSize: kernelSize.pair, stride: stride.pair, padding: padding.pair,
-                               outputSize: outputSize)
+        withForwardHooks(input) { input in
+            Functional.maxUnpool2d(input, indices: indices, kernelSize: kernelSize.pair, stride: stride.pair, padding: padding.pair,
+                                   outputSize: outputSize)
+        }
     }
 
     /// The configuration shown by ``Module/description``.

@@ -162,7 +162,9 @@ public final class MaxPool1d: Module, Layer {
 
     /// Pools `input`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        Functional.maxPool1d(input, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
+        withForwardHooks(input) { input in
+            Functional.maxPool1d(input, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
+        }
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).
@@ -207,8 +209,10 @@ public final class AvgPool1d: Module, Layer {
 
     /// Pools `input`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        Functional.avgPool1d(input, kernelSize: kernelSize, stride: stride, padding: padding, countIncludePad: countIncludePad,
-                             ceilMode: ceilMode)
+        withForwardHooks(input) { input in
+            Functional.avgPool1d(input, kernelSize: kernelSize, stride: stride, padding: padding, countIncludePad: countIncludePad,
+                                 ceilMode: ceilMode)
+        }
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).
@@ -234,7 +238,9 @@ public final class AdaptiveMaxPool2d: Module, Layer {
 
     /// Pools `input`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        Functional.adaptiveMaxPool2d(input, outputSize: outputSize.pair)
+        withForwardHooks(input) { input in
+            Functional.adaptiveMaxPool2d(input, outputSize: outputSize.pair)
+        }
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).
@@ -260,7 +266,9 @@ public final class AdaptiveAvgPool1d: Module, Layer {
 
     /// Pools `input`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        Functional.adaptiveAvgPool1d(input, outputSize: outputSize)
+        withForwardHooks(input) { input in
+            Functional.adaptiveAvgPool1d(input, outputSize: outputSize)
+        }
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).
@@ -286,7 +294,9 @@ public final class AdaptiveMaxPool1d: Module, Layer {
 
     /// Pools `input`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        Functional.adaptiveMaxPool1d(input, outputSize: outputSize)
+        withForwardHooks(input) { input in
+            Functional.adaptiveMaxPool1d(input, outputSize: outputSize)
+        }
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).

@@ -151,12 +151,14 @@ public final class RNNCell: RecurrentCell, Layer {
     ///   - hidden: `[N, hiddenSize]` (`[hiddenSize]` for one sample), or nil.
     /// - Returns: the new hidden state, shaped like `hidden`.
     public func callAsFunction(_ input: Tensor, _ hidden: Tensor?) -> Tensor {
-        checked {
-            let (x, unbatched) = try batchedInput(input)
-            let h = try batchedState(hidden, batch: x.shape[0], unbatched: unbatched, dtype: x.dtype, what: "hidden state")
-            let (pi, ph) = projections(x, h)
-            let next = nonlinearity == .tanh ? (pi + ph).tanh() : (pi + ph).relu()
-            return unbatched ? next.squeeze(0) : next
+        withForwardHooks(input) { input in
+            checked {
+                let (x, unbatched) = try batchedInput(input)
+                let h = try batchedState(hidden, batch: x.shape[0], unbatched: unbatched, dtype: x.dtype, what: "hidden state")
+                let (pi, ph) = projections(x, h)
+                let next = nonlinearity == .tanh ? (pi + ph).tanh() : (pi + ph).relu()
+                return unbatched ? next.squeeze(0) : next
+            }
         }
     }
 
@@ -210,17 +212,19 @@ public final class LSTMCell: RecurrentCell, Layer {
     ///   - state: `h` and `c`, each `[N, hiddenSize]` (`[hiddenSize]` for one sample), or nil.
     /// - Returns: the new `h` and `c`, shaped like the state.
     public func callAsFunction(_ input: Tensor, _ state: (h: Tensor, c: Tensor)?) -> (h: Tensor, c: Tensor) {
-        checked(or: (Tensor.placeholder(), Tensor.placeholder())) {
-            let (x, unbatched) = try batchedInput(input)
-            let n = x.shape[0]
-            let h = try batchedState(state?.h, batch: n, unbatched: unbatched, dtype: x.dtype, what: "hidden state")
-            let c = try batchedState(state?.c, batch: n, unbatched: unbatched, dtype: x.dtype, what: "cell state")
-            let (pi, ph) = projections(x, h)
-            let both = LSTM.cell(gates: pi + ph, cell: c)   // [N, 2H]: h' then c'
-            var next = (both.slice(axis: 1, start: 0, end: hiddenSize), both.slice(axis: 1, start: hiddenSize, end: 2 * hiddenSize))
-            if unbatched { next = (next.0.squeeze(0), next.1.squeeze(0)) }
-            return next
-        }
+        withForwardHooks(input, { input in
+            checked(or: (Tensor.placeholder(), Tensor.placeholder())) {
+                let (x, unbatched) = try batchedInput(input)
+                let n = x.shape[0]
+                let h = try batchedState(state?.h, batch: n, unbatched: unbatched, dtype: x.dtype, what: "hidden state")
+                let c = try batchedState(state?.c, batch: n, unbatched: unbatched, dtype: x.dtype, what: "cell state")
+                let (pi, ph) = projections(x, h)
+                let both = LSTM.cell(gates: pi + ph, cell: c)   // [N, 2H]: h' then c'
+                var next = (both.slice(axis: 1, start: 0, end: hiddenSize), both.slice(axis: 1, start: hiddenSize, end: 2 * hiddenSize))
+                if unbatched { next = (next.0.squeeze(0), next.1.squeeze(0)) }
+                return next
+            }
+        }, output: { $0.h }, replacingOutput: { (h: $1, c: $0.c) })
     }
 
     /// The next hidden state from a zero state.
@@ -268,12 +272,14 @@ public final class GRUCell: RecurrentCell, Layer {
     ///   - hidden: `[N, hiddenSize]` (`[hiddenSize]` for one sample), or nil.
     /// - Returns: the new hidden state, shaped like `hidden`.
     public func callAsFunction(_ input: Tensor, _ hidden: Tensor?) -> Tensor {
-        checked {
-            let (x, unbatched) = try batchedInput(input)
-            let h = try batchedState(hidden, batch: x.shape[0], unbatched: unbatched, dtype: x.dtype, what: "hidden state")
-            let (pi, ph) = projections(x, h)
-            let next = GRU.cell(projectedInput: pi, projectedHidden: ph, hidden: h)
-            return unbatched ? next.squeeze(0) : next
+        withForwardHooks(input) { input in
+            checked {
+                let (x, unbatched) = try batchedInput(input)
+                let h = try batchedState(hidden, batch: x.shape[0], unbatched: unbatched, dtype: x.dtype, what: "hidden state")
+                let (pi, ph) = projections(x, h)
+                let next = GRU.cell(projectedInput: pi, projectedHidden: ph, hidden: h)
+                return unbatched ? next.squeeze(0) : next
+            }
         }
     }
 

@@ -30,7 +30,7 @@ public final class Flatten: Module, Layer {
     public convenience init(startDim: Int, endDim: Int = -1) { self.init(startAxis: startDim, endAxis: endDim) }
 
     /// Flattens `input`.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.flatten(startAxis: startAxis, endAxis: endAxis) }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in input.flatten(startAxis: startAxis, endAxis: endAxis) } }
 
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
 
@@ -47,7 +47,7 @@ public final class Identity: Module, Layer {
     public override init() { super.init() }
 
     /// Returns `input`.
-    public func callAsFunction(_ input: Tensor) -> Tensor { input }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { $0 } }
 }
 
 /// Splits dimension `axis` into `sizes` (PyTorch's `nn.Unflatten`); one size may be −1 (inferred).
@@ -74,11 +74,13 @@ public final class Unflatten: Module, Layer {
 
     /// Splits `input`'s dimension ``axis``.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        checked {
-            let a = axis < 0 ? axis + input.rank : axis
-            try require(a >= 0 && a < input.rank, "Unflatten: axis \(axis) is out of range for shape \(input.shape)", .indexOutOfRange)
-            let shape = Array(input.shape[..<a]) + sizes + Array(input.shape[(a + 1)...])
-            return input.reshape(shape)
+        withForwardHooks(input) { input in
+            checked {
+                let a = axis < 0 ? axis + input.rank : axis
+                try require(a >= 0 && a < input.rank, "Unflatten: axis \(axis) is out of range for shape \(input.shape)", .indexOutOfRange)
+                let shape = Array(input.shape[..<a]) + sizes + Array(input.shape[(a + 1)...])
+                return input.reshape(shape)
+            }
         }
     }
 
@@ -105,7 +107,7 @@ public final class PixelShuffle: Module, Layer {
     }
 
     /// Rearranges `[…, C·r², H, W]` into `[…, C, H·r, W·r]`.
-    public func callAsFunction(_ input: Tensor) -> Tensor { Functional.pixelShuffle(input, upscaleFactor: upscaleFactor) }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in Functional.pixelShuffle(input, upscaleFactor: upscaleFactor) } }
 
     /// The configuration shown by ``Module/description``.
     public override var extraDescription: String { "upscaleFactor: \(upscaleFactor)" }
@@ -131,7 +133,7 @@ public final class PixelUnshuffle: Module, Layer {
     }
 
     /// Rearranges `[…, C, H·r, W·r]` into `[…, C·r², H, W]`.
-    public func callAsFunction(_ input: Tensor) -> Tensor { Functional.pixelUnshuffle(input, downscaleFactor: downscaleFactor) }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in Functional.pixelUnshuffle(input, downscaleFactor: downscaleFactor) } }
 
     /// The configuration shown by ``Module/description``.
     public override var extraDescription: String { "downscaleFactor: \(downscaleFactor)" }

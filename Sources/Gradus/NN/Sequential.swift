@@ -76,21 +76,24 @@ public final class Sequential: Module, Layer {
     }
 
     /// Applies the layers in order.
-    /// A quantized ``Linear`` followed by ``ReLU`` runs as one pass on the integer path (inference).
+    /// A quantized ``Linear`` followed by ``ReLU`` runs as one pass on the integer path (inference), unless
+    /// either has forward hooks.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        var x = input
-        var i = 0
-        while i < layers.count {
-            if i + 1 < layers.count, let linear = layers[i] as? Linear, linear.quantizedWeights != nil, layers[i + 1] is ReLU,
-               let fused = linear.quantizedForward(x, relu: true) {
-                x = fused
-                i += 2
-                continue
+        withForwardHooks(input) { input in
+            var x = input
+            var i = 0
+            while i < layers.count {
+                if i + 1 < layers.count, let linear = layers[i] as? Linear, linear.quantizedWeights != nil, layers[i + 1] is ReLU,
+                   !linear.hasForwardHooks, !layers[i + 1].hasForwardHooks, let fused = linear.quantizedForward(x, relu: true) {
+                    x = fused
+                    i += 2
+                    continue
+                }
+                x = layers[i](x)
+                i += 1
             }
-            x = layers[i](x)
-            i += 1
+            return x
         }
-        return x
     }
 
     override func discoverMembers() -> Members {

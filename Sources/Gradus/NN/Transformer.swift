@@ -111,23 +111,25 @@ public final class Transformer: Module {
                                targetKeyPaddingMask: Tensor? = nil, memoryKeyPaddingMask: Tensor? = nil,
                                sourceIsCausal: Bool = false, targetIsCausal: Bool = false,
                                memoryIsCausal: Bool = false) -> Tensor {
-        checked {
-            try require(source.rank == target.rank && (source.rank == 2 || source.rank == 3),
-                        "Transformer: source \(source.shape) and target \(target.shape) must both be [L, N, \(dModel)] (batched) or both [L, \(dModel)]",
-                        .shapeMismatch)
-            try require(source.shape.last == dModel && target.shape.last == dModel,
-                        "Transformer: the feature size of source \(source.shape) and target \(target.shape) must be dModel \(dModel)",
-                        .shapeMismatch)
-            if source.rank == 3 {
-                let batchAxis = batchFirst ? 0 : 1
-                try require(source.shape[batchAxis] == target.shape[batchAxis],
-                            "Transformer: source \(source.shape) and target \(target.shape) must have the same batch size (axis \(batchAxis))",
+        withForwardHooks(source) { source in
+            checked {
+                try require(source.rank == target.rank && (source.rank == 2 || source.rank == 3),
+                            "Transformer: source \(source.shape) and target \(target.shape) must both be [L, N, \(dModel)] (batched) or both [L, \(dModel)]",
                             .shapeMismatch)
+                try require(source.shape.last == dModel && target.shape.last == dModel,
+                            "Transformer: the feature size of source \(source.shape) and target \(target.shape) must be dModel \(dModel)",
+                            .shapeMismatch)
+                if source.rank == 3 {
+                    let batchAxis = batchFirst ? 0 : 1
+                    try require(source.shape[batchAxis] == target.shape[batchAxis],
+                                "Transformer: source \(source.shape) and target \(target.shape) must have the same batch size (axis \(batchAxis))",
+                                .shapeMismatch)
+                }
+                let memory = encoder(source, mask: sourceMask, keyPaddingMask: sourceKeyPaddingMask, isCausal: sourceIsCausal)
+                return decoder(target, memory: memory, targetMask: targetMask, memoryMask: memoryMask,
+                               targetKeyPaddingMask: targetKeyPaddingMask, memoryKeyPaddingMask: memoryKeyPaddingMask,
+                               targetIsCausal: targetIsCausal, memoryIsCausal: memoryIsCausal)
             }
-            let memory = encoder(source, mask: sourceMask, keyPaddingMask: sourceKeyPaddingMask, isCausal: sourceIsCausal)
-            return decoder(target, memory: memory, targetMask: targetMask, memoryMask: memoryMask,
-                           targetKeyPaddingMask: targetKeyPaddingMask, memoryKeyPaddingMask: memoryKeyPaddingMask,
-                           targetIsCausal: targetIsCausal, memoryIsCausal: memoryIsCausal)
         }
     }
 

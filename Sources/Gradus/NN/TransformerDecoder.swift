@@ -48,11 +48,13 @@ public final class TransformerDecoder: Module {
     public func callAsFunction(_ target: Tensor, memory: Tensor, targetMask: Tensor? = nil, memoryMask: Tensor? = nil,
                                targetKeyPaddingMask: Tensor? = nil, memoryKeyPaddingMask: Tensor? = nil,
                                targetIsCausal: Bool = false, memoryIsCausal: Bool = false) -> Tensor {
-        var x = target
-        for layer in layers {
-            x = layer(x, memory: memory, targetMask: targetMask, memoryMask: memoryMask, targetKeyPaddingMask: targetKeyPaddingMask,
-                      memoryKeyPaddingMask: memoryKeyPaddingMask, targetIsCausal: targetIsCausal, memoryIsCausal: memoryIsCausal)
+        withForwardHooks(target) { target in
+            var x = target
+            for layer in layers {
+                x = layer(x, memory: memory, targetMask: targetMask, memoryMask: memoryMask, targetKeyPaddingMask: targetKeyPaddingMask,
+                          memoryKeyPaddingMask: memoryKeyPaddingMask, targetIsCausal: targetIsCausal, memoryIsCausal: memoryIsCausal)
+            }
+            return norm.map { $0(x) } ?? x
         }
-        return norm.map { $0(x) } ?? x
     }
 }

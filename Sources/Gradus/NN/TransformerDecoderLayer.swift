@@ -133,22 +133,24 @@ public final class TransformerDecoderLayer: Module {
     public func callAsFunction(_ target: Tensor, memory: Tensor, targetMask: Tensor? = nil, memoryMask: Tensor? = nil,
                                targetKeyPaddingMask: Tensor? = nil, memoryKeyPaddingMask: Tensor? = nil,
                                targetIsCausal: Bool = false, memoryIsCausal: Bool = false) -> Tensor {
-        func attendToSelf(_ x: Tensor) -> Tensor {
-            dropout1(selfAttention(query: x, key: x, value: x, keyPaddingMask: targetKeyPaddingMask, needWeights: false,
-                                   attentionMask: targetMask, isCausal: targetIsCausal).output)
+        withForwardHooks(target) { target in
+            func attendToSelf(_ x: Tensor) -> Tensor {
+                dropout1(selfAttention(query: x, key: x, value: x, keyPaddingMask: targetKeyPaddingMask, needWeights: false,
+                                       attentionMask: targetMask, isCausal: targetIsCausal).output)
+            }
+            func attendToMemory(_ x: Tensor) -> Tensor {
+                dropout2(crossAttention(query: x, key: memory, value: memory, keyPaddingMask: memoryKeyPaddingMask, needWeights: false,
+                                        attentionMask: memoryMask, isCausal: memoryIsCausal).output)
+            }
+            if normFirst {
+                var x = target + attendToSelf(norm1(target))
+                x = x + attendToMemory(norm2(x))
+                return x + feedForward(norm3(x))
+            }
+            var x = norm1(target + attendToSelf(target))
+            x = norm2(x + attendToMemory(x))
+            return norm3(x + feedForward(x))
         }
-        func attendToMemory(_ x: Tensor) -> Tensor {
-            dropout2(crossAttention(query: x, key: memory, value: memory, keyPaddingMask: memoryKeyPaddingMask, needWeights: false,
-                                    attentionMask: memoryMask, isCausal: memoryIsCausal).output)
-        }
-        if normFirst {
-            var x = target + attendToSelf(norm1(target))
-            x = x + attendToMemory(norm2(x))
-            return x + feedForward(norm3(x))
-        }
-        var x = norm1(target + attendToSelf(target))
-        x = norm2(x + attendToMemory(x))
-        return norm3(x + feedForward(x))
     }
 
     /// The feed-forward part of the block: linear1, activation, dropout, linear2, dropout3.

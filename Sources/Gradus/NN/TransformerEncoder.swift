@@ -42,9 +42,11 @@ public final class TransformerEncoder: Module, Layer {
     /// let h = encoder(tokens, mask: nil, keyPaddingMask: nil, isCausal: true)   // a GPT-style stack
     /// ```
     public func callAsFunction(_ source: Tensor, mask: Tensor?, keyPaddingMask: Tensor?, isCausal: Bool = false) -> Tensor {
-        var x = source
-        for layer in layers { x = layer(x, mask: mask, keyPaddingMask: keyPaddingMask, isCausal: isCausal) }
-        return norm.map { $0(x) } ?? x
+        withForwardHooks(source) { source in
+            var x = source
+            for layer in layers { x = layer(x, mask: mask, keyPaddingMask: keyPaddingMask, isCausal: isCausal) }
+            return norm.map { $0(x) } ?? x
+        }
     }
 
     /// Encodes `source` without masks.
@@ -64,13 +66,15 @@ public final class TransformerEncoder: Module, Layer {
     /// let h = encoder(nextToken, caches: &caches)
     /// ```
     public func callAsFunction(_ source: Tensor, caches: inout [KeyValueCache]) -> Tensor {
-        if caches.count != layers.count {
-            return ErrorScope.fail(GradusError(.invalidArgument, "TransformerEncoder: \(caches.count) caches for \(layers.count) layers"),
-                                   Tensor.placeholder)
+        withForwardHooks(source) { source in
+            if caches.count != layers.count {
+                return ErrorScope.fail(GradusError(.invalidArgument, "TransformerEncoder: \(caches.count) caches for \(layers.count) layers"),
+                                       Tensor.placeholder)
+            }
+            var x = source
+            for i in layers.indices { x = layers[i](x, cache: &caches[i]) }
+            return norm.map { $0(x) } ?? x
         }
-        var x = source
-        for i in layers.indices { x = layers[i](x, cache: &caches[i]) }
-        return norm.map { $0(x) } ?? x
     }
 
 }

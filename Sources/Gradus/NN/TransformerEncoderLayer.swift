@@ -117,16 +117,18 @@ public final class TransformerEncoderLayer: Module, Layer {
     /// let h = block(tokens, mask: nil, keyPaddingMask: nil, isCausal: true)
     /// ```
     public func callAsFunction(_ source: Tensor, mask: Tensor?, keyPaddingMask: Tensor?, isCausal: Bool = false) -> Tensor {
-        func attend(_ x: Tensor) -> Tensor {
-            dropout1(selfAttention(query: x, key: x, value: x, keyPaddingMask: keyPaddingMask, needWeights: false,
-                                   attentionMask: mask, isCausal: isCausal).output)
+        withForwardHooks(source) { source in
+            func attend(_ x: Tensor) -> Tensor {
+                dropout1(selfAttention(query: x, key: x, value: x, keyPaddingMask: keyPaddingMask, needWeights: false,
+                                       attentionMask: mask, isCausal: isCausal).output)
+            }
+            if normFirst {
+                let x = source + attend(norm1(source))
+                return x + feedForward(norm2(x))
+            }
+            let x = norm1(source + attend(source))
+            return norm2(x + feedForward(x))
         }
-        if normFirst {
-            let x = source + attend(norm1(source))
-            return x + feedForward(norm2(x))
-        }
-        let x = norm1(source + attend(source))
-        return norm2(x + feedForward(x))
     }
 
     /// Encodes `source` without masks.
@@ -153,12 +155,14 @@ public final class TransformerEncoderLayer: Module, Layer {
     /// let fifth = block(x[0..., 4..<5], cache: &cache)   // equals row 4 of block(x, …, isCausal: true)
     /// ```
     public func callAsFunction(_ source: Tensor, cache: inout KeyValueCache) -> Tensor {
-        if normFirst {
-            let x = source + dropout1(selfAttention.selfAttention(norm1(source), cache: &cache))
-            return x + feedForward(norm2(x))
+        withForwardHooks(source) { source in
+            if normFirst {
+                let x = source + dropout1(selfAttention.selfAttention(norm1(source), cache: &cache))
+                return x + feedForward(norm2(x))
+            }
+            let x = norm1(source + dropout1(selfAttention.selfAttention(source, cache: &cache)))
+            return norm2(x + feedForward(x))
         }
-        let x = norm1(source + dropout1(selfAttention.selfAttention(source, cache: &cache)))
-        return norm2(x + feedForward(x))
     }
 
 

@@ -59,7 +59,9 @@ public final class Upsample: Module, Layer {
 
     /// Resizes `input`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        Functional.interpolate(input, size: size, scaleFactor: scaleFactor, mode: mode, alignCorners: alignCorners)
+        withForwardHooks(input) { input in
+            Functional.interpolate(input, size: size, scaleFactor: scaleFactor, mode: mode, alignCorners: alignCorners)
+        }
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).

@@ -89,13 +89,15 @@ public final class GPTLanguageModel: Module, LanguageModel {
     /// The logits of the next token at every position: `[N, T]` int64 tokens (T ≤ ``contextLength``)
     /// → `[N, T, vocabularySize]`, each position seeing only itself and earlier ones.
     public func callAsFunction(_ tokens: Tensor) -> Tensor {
-        checked {
-            try require(tokens.rank == 2, "GPTLanguageModel: tokens must be [N, T], got \(tokens.shape)", .shapeMismatch)
-            let t = tokens.shape[1]
-            try require(t <= positionEmbedding.numEmbeddings,
-                        "GPTLanguageModel: \(t) positions exceed the context length \(positionEmbedding.numEmbeddings)", .shapeMismatch)
-            let h = encoder(embed(tokens, from: 0), mask: nil, keyPaddingMask: nil, isCausal: true)
-            return Tensor.linear(h, weight: tokenEmbedding.weight, bias: nil)
+        withForwardHooks(tokens) { tokens in
+            checked {
+                try require(tokens.rank == 2, "GPTLanguageModel: tokens must be [N, T], got \(tokens.shape)", .shapeMismatch)
+                let t = tokens.shape[1]
+                try require(t <= positionEmbedding.numEmbeddings,
+                            "GPTLanguageModel: \(t) positions exceed the context length \(positionEmbedding.numEmbeddings)", .shapeMismatch)
+                let h = encoder(embed(tokens, from: 0), mask: nil, keyPaddingMask: nil, isCausal: true)
+                return Tensor.linear(h, weight: tokenEmbedding.weight, bias: nil)
+            }
         }
     }
 

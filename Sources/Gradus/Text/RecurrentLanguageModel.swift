@@ -67,7 +67,9 @@ public final class RecurrentLanguageModel: Module, LanguageModel {
 
     /// The logits of the next token at every position: `[N, T]` int64 tokens → `[N, T, vocabulary]`.
     public func callAsFunction(_ tokens: Tensor) -> Tensor {
-        step(tokens, state: nil).logits
+        withForwardHooks(tokens) { tokens in
+            step(tokens, state: nil).logits
+        }
     }
 
     /// The recurrent state: the hidden state `[layers, N, hidden]`, and the LSTM's cell state.

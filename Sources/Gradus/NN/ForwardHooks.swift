@@ -1,0 +1,159 @@
+import Synchronization
+
+/// A hook that runs before a module's forward computation, with the module and its input; it may
+/// return a replacement input (nil keeps it). PyTorch's `register_forward_pre_hook`.
+public typealias ForwardPreHook = (_ module: Module, _ input: Tensor) throws -> Tensor?
+
+/// A hook that runs after a module's forward computation, with the module, its input (after the
+/// pre-hooks) and its output; it may return a replacement output (nil keeps it). PyTorch's
+/// `register_forward_hook`.
+public typealias ForwardHook = (_ module: Module, _ input: Tensor, _ output: Tensor) throws -> Tensor?
+
+/// The forward hooks registered on one module, in the order they run.
+final class ForwardHookList: @unchecked Sendable {
+    var pre: [(id: Int, hook: ForwardPreHook)] = []
+    var post: [(id: Int, hook: ForwardHook)] = []
+    var isEmpty: Bool { pre.isEmpty && post.isEmpty }
+}
+
+extension Module {
+    /// Registers a hook that runs each time this module is called, before its computation, and may
+    /// replace the input it computes on (PyTorch's `register_forward_pre_hook`).
+    ///
+    /// Hooks run in the order they were registered (or first, with `prepend`), each on the previous one's
+    /// result. They run whatever the grad mode, in training and in evaluation. Every layer of Gradus runs
+    /// them when called; a module of your own runs them when its `callAsFunction` goes through
+    /// ``withForwardHooks(_:_:)``. A hook that throws fails the call as an operation does (recorded inside
+    /// ``GradusError/catching(_:)``, a stop outside one); in a scope that has already failed, hooks do not
+    /// run (the tensors would be placeholders). Compiled inference (``InferencePlan``) and
+    /// exports do not run hooks.
+    ///
+    /// For layers called with several tensors, the hook sees the main one: the sequence of a recurrent
+    /// layer or cell, the query of ``MultiheadAttention``, the source or target of the Transformer layers,
+    /// the first input of ``Bilinear``.
+    ///
+    /// - Parameters:
+    ///   - prepend: run this hook before those already registered.
+    ///   - hook: called with the module and its input; returns a replacement input or nil.
+    /// - Returns: a handle whose ``HookHandle/remove()`` unregisters the hook.
+    ///
+    /// ```swift
+    /// let handle = model.registerForwardPreHook { _, x in x.clamp(min: -3, max: 3) }
+    /// let y = model(x)      // computed on the clamped input
+    /// handle.remove()
+    /// ```
+    @discardableResult
+    public func registerForwardPreHook(prepend: Bool = false, _ hook: @escaping ForwardPreHook) -> HookHandle {
+        addForwardHook { list, id in
+            if prepend { list.pre.insert((id, hook), at: 0) } else { list.pre.append((id, hook)) }
+        }
+    }
+
+    /// Registers a hook that runs each time this module is called, after its computation, with its input
+    /// and output, and may replace the output (PyTorch's `register_forward_hook`). The usual way to read a
+    /// model's intermediate activations (features, attention maps) without changing its code.
+    ///
+    /// Hooks run in registration order (or first, with `prepend`), each seeing the previous one's output;
+    /// see ``registerForwardPreHook(prepend:_:)`` for when hooks run and which input a layer with several
+    /// inputs passes.
+    ///
+    /// - Parameters:
+    ///   - prepend: run this hook before those already registered.
+    ///   - hook: called with the module, its input and its output; returns a replacement output or nil.
+    /// - Returns: a handle whose ``HookHandle/remove()`` unregisters the hook.
+    ///
+    /// ```swift
+    /// var features: Tensor?
+    /// let handle = model[1].registerForwardHook { _, _, output in
+    ///     features = output.detach()
+    ///     return nil
+    /// }
+    /// _ = model(images)
+    /// handle.remove()
+    /// ```
+    @discardableResult
+    public func registerForwardHook(prepend: Bool = false, _ hook: @escaping ForwardHook) -> HookHandle {
+        addForwardHook { list, id in
+            if prepend { list.post.insert((id, hook), at: 0) } else { list.post.append((id, hook)) }
+        }
+    }
+
+    /// Whether forward hooks are registered on this module.
+    public var hasForwardHooks: Bool { forwardHooks.map { !$0.isEmpty } ?? false }
+
+    private func addForwardHook(_ add: (ForwardHookList, Int) -> Void) -> HookHandle {
+        let id = Autograd.nextHookID.add(1, ordering: .relaxed).newValue
+        let list = forwardHooks ?? ForwardHookList()
+        add(list, id)
+        forwardHooks = list
+        return HookHandle { [weak self] in
+            guard let self, let list = self.forwardHooks else { return }
+            list.pre.removeAll { $0.id == id }
+            list.post.removeAll { $0.id == id }
+            if list.isEmpty { self.forwardHooks = nil }
+        }
+    }
+
+    /// Runs `forward` on `input` between this module's forward hooks: the pre-hooks may replace the
+    /// input, the hooks after it may replace the output. Without hooks it is `forward(input)`.
+    ///
+    /// Every layer of Gradus computes through it; call it in your own module's `callAsFunction` for its
+    /// hooks to run.
+    ///
+    /// - Parameters:
+    ///   - input: the module's input.
+    ///   - forward: the module's computation.
+    /// - Returns: the output, after the hooks.
+    ///
+    /// ```swift
+    /// final class Scale: Module, Layer {
+    ///     let factor: Double
+    ///     init(_ factor: Double) { self.factor = factor }
+    ///     func callAsFunction(_ x: Tensor) -> Tensor {
+    ///         withForwardHooks(x) { x in x * factor }
+    ///     }
+    /// }
+    /// ```
+    @inline(__always)
+    public func withForwardHooks(_ input: Tensor, _ forward: (Tensor) -> Tensor) -> Tensor {
+        guard forwardHooks != nil, !ErrorScope.hasFailed else { return forward(input) }
+        return runForwardHooks(input, forward, output: { $0 }, replacingOutput: { $1 })
+    }
+
+    /// ``withForwardHooks(_:_:)`` for a call whose result holds more than one tensor (a recurrent layer's
+    /// output and state): the hooks see and may replace the tensor that `output` reads.
+    @inline(__always)
+    func withForwardHooks<Result>(_ input: Tensor, _ forward: (Tensor) -> Result, output: (Result) -> Tensor,
+                                  replacingOutput: (Result, Tensor) -> Result) -> Result {
+        guard forwardHooks != nil, !ErrorScope.hasFailed else { return forward(input) }
+        return runForwardHooks(input, forward, output: output, replacingOutput: replacingOutput)
+    }
+
+    private func runForwardHooks<Result>(_ input: Tensor, _ forward: (Tensor) -> Result, output: (Result) -> Tensor,
+                                         replacingOutput: (Result, Tensor) -> Result) -> Result {
+        // A snapshot: a hook that registers or removes hooks changes the next call, not this one. Hooks
+        // stop running once the scope has failed (they would see placeholders, not values).
+        let pre = forwardHooks?.pre ?? [], post = forwardHooks?.post ?? []
+        var x = input
+        for (_, hook) in pre where !ErrorScope.hasFailed {
+            do {
+                if let replaced = try hook(self, x) { x = replaced }
+            } catch {
+                x = ErrorScope.fail(error, Tensor.placeholder)
+            }
+        }
+        var result = forward(x)
+        if post.isEmpty { return result }
+        var y = output(result), replaced = false
+        for (_, hook) in post where !ErrorScope.hasFailed {
+            do {
+                if let r = try hook(self, x, y) { y = r; replaced = true }
+            } catch {
+                y = ErrorScope.fail(error, Tensor.placeholder)
+                replaced = true
+            }
+        }
+        if replaced { result = replacingOutput(result, y) }
+        return result
+    }
+}
