@@ -43,6 +43,12 @@ enum ONNXExport {
     ///   - wrap: writes the model into the graph; by default `graph.apply(module, to: input, name: "")`.
     static func model(of module: Module, sampleInput: Tensor, options: ONNXExportOptions,
                       wrap: ((ONNXGraphBuilder, ONNXValue) throws -> ONNXValue)? = nil) throws -> Onnx_ModelProto {
+        // Forward hooks would see the sample inputs and could change the traced shapes; the graph has none.
+        try Module.withForwardHooksSuspended { try tracedModel(of: module, sampleInput: sampleInput, options: options, wrap: wrap) }
+    }
+
+    private static func tracedModel(of module: Module, sampleInput: Tensor, options: ONNXExportOptions,
+                                    wrap: ((ONNXGraphBuilder, ONNXValue) throws -> ONNXValue)?) throws -> Onnx_ModelProto {
         try options.validate()
         guard module is any Layer else {
             throw error("\(type(of: module)) is not a Layer (one tensor in, one tensor out), so it cannot be exported")

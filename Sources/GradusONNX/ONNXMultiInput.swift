@@ -80,6 +80,12 @@ extension ONNXExport {
     /// - Parameter wrap: writes the model into the graph; by default `graph.apply(module, to: inputs, name: "")`.
     static func model(of module: Module, sampleInputs: TensorGroup, options: ONNXExportOptions,
                       wrap: ((ONNXGraphBuilder, [(String, ONNXValue)]) throws -> ONNXValue)? = nil) throws -> Onnx_ModelProto {
+        // Forward hooks would see the sample inputs and could change the traced shapes; the graph has none.
+        try Module.withForwardHooksSuspended { try tracedModel(of: module, sampleInputs: sampleInputs, options: options, wrap: wrap) }
+    }
+
+    private static func tracedModel(of module: Module, sampleInputs: TensorGroup, options: ONNXExportOptions,
+                                    wrap: ((ONNXGraphBuilder, [(String, ONNXValue)]) throws -> ONNXValue)?) throws -> Onnx_ModelProto {
         try options.validate()
         guard module is any MultiInputLayer else {
             throw error("\(type(of: module)) is not a MultiInputLayer (named inputs, one tensor out); export it with sampleInput:")

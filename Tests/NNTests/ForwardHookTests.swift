@@ -47,6 +47,21 @@ struct ForwardHookTests {
         add(GRUCell(inputSize: 4, hiddenSize: 3), x2)
         add(LSTMCell(inputSize: 4, hiddenSize: 3), x2)
         add(Sequential { Linear(4, 3); ReLU() }, x2)
+        // Unbatched inputs of the layers that batch them and call themselves again.
+        add(Conv1d(4, 2, kernelSize: 3), x3.select(axis: 0, index: 0))
+        add(Conv2d(4, 2, kernelSize: 3), x4.select(axis: 0, index: 0))
+        add(InstanceNorm1d(4), x3.select(axis: 0, index: 0))
+        add(InstanceNorm2d(4), x4.select(axis: 0, index: 0))
+        add(ConvTranspose1d(4, 2, kernelSize: 3), x3.select(axis: 0, index: 0))
+        add(MaxPool1d(2), x3.select(axis: 0, index: 0))
+        add(AdaptiveMaxPool2d(2), x4.select(axis: 0, index: 0))
+        add(RNN(inputSize: 4, hiddenSize: 3), seq.select(axis: 1, index: 0))
+        add(TransformerEncoderLayer(dModel: 4, numHeads: 2, dimFeedforward: 8, dropout: 0), seq.select(axis: 1, index: 0))
+        let tokens = Tensor(shape: [1, 3], integers: [1, 2, 0])
+        let gpt = GPTLanguageModel(vocabularySize: 5, contextLength: 4, embeddingSize: 4, numHeads: 2, numLayers: 1, generator: &g)
+        list.append(("GPTLanguageModel", gpt, { tokens }, { m, x in (m as! GPTLanguageModel)(x) }))
+        let pool = MaxPool2d(2)
+        list.append(("MaxPool2d.withIndices", pool, { x4 }, { m, x in (m as! MaxPool2d).withIndices(x).values }))
         // Calls with more than one tensor: the hook sees the first.
         let bilinear = Bilinear(4, 4, 2)
         list.append(("Bilinear", bilinear, { x2 }, { m, x in (m as! Bilinear)(x, x2) }))
@@ -83,7 +98,6 @@ struct ForwardHookTests {
             #expect(pre == 1 && post == 1, "\(name): pre \(pre) post \(post)")
             #expect(seenInput === x, "\(name): the hook sees the main input")
             #expect(!y.scalars(as: Double.self).isEmpty && y.scalars(as: Double.self).allSatisfy { $0 == 5 }, "\(name)")
-            #expect(module.hasForwardHooks)
         }
     }
 
@@ -186,20 +200,59 @@ struct ForwardHookTests {
         #expect(error != nil && ran == 0)
         _ = tanh(Tensor([1.0]))
         #expect(ran == 1)
+        // A hook after the computation that throws: the error is the call's, and the hooks after it do not run.
+        let relu = ReLU()
+        var later = 0
+        relu.registerForwardHook { _, _, _ in throw GradusError(.invalidArgument, "post-hook refuses") }
+        relu.registerForwardHook { _, _, _ in later += 1; return nil }
+        let postError = failure { relu(Tensor([1.0])) }
+        #expect(postError?.message == "post-hook refuses" && later == 0)
     }
 
-    @Test("a quantized Linear + ReLU pair runs its hooks (the fused integer pass is skipped while hooks are registered)")
+    @Test("an inference plan runs its model with hooks while it has any; ONNX-style suspension runs none")
+    func plansAndSuspension() throws {
+        var g = SeededGenerator(seed: 13)
+        let model = Sequential { Linear(4, 3, generator: &g); ReLU(); Linear(3, 2, generator: &g) }
+        model.eval()
+        let plan = InferencePlan(model)
+        let x = Tensor.normal([2, 4], generator: &g)
+        let plain = try plan(x)
+        var calls = 0
+        let handle = model[2].registerForwardHook { _, _, y in calls += 1; return y + 1 }
+        #expect(try plan(x).allClose(plain + 1, rtol: 1e-5, atol: 1e-5) && calls == 1)
+        #expect(Module.withForwardHooksSuspended { model(x) }.allClose(plain, rtol: 1e-5, atol: 1e-5) && calls == 1)
+        handle.remove()
+        #expect(try plan(x).allClose(plain, rtol: 1e-5, atol: 1e-5) && calls == 1)
+    }
+
+    @Test("a module freed with hooks releases them; its handles then do nothing")
+    func freedModules() {
+        var handle: HookHandle?
+        weak var released: Module?
+        do {
+            let relu = ReLU()
+            released = relu
+            handle = relu.registerForwardHook { module, _, y in _ = module; return y }
+        }
+        #expect(released == nil)
+        handle?.remove()
+    }
+
+    @Test("a quantized Linear + ReLU pair runs its hooks (the fused integer pass is skipped while either has hooks)")
     func quantizedPairRunsHooks() {
         var g = SeededGenerator(seed: 11)
         let model = Sequential { Linear(8, 4, generator: &g); ReLU() }
         #expect(model.quantizeDynamic() == 1)
         let x = Tensor.normal([2, 8], generator: &g)
         let fused = model(x)
-        var seen: Tensor?
-        model[0].registerForwardHook { _, _, y in seen = y; return nil }
-        let hooked = model(x)
-        #expect(seen != nil)
-        #expect(hooked.allClose(fused, rtol: 1e-2, atol: 1e-2))
+        for index in [0, 1] {
+            var seen: Tensor?
+            let handle = model[index].registerForwardHook { _, _, y in seen = y; return nil }
+            let hooked = model(x)
+            #expect(seen != nil, "layer \(index)")
+            #expect(hooked.allClose(fused, rtol: 1e-2, atol: 1e-2))
+            handle.remove()
+        }
     }
 }
 

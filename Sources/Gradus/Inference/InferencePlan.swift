@@ -92,7 +92,8 @@ public final class InferencePlan: @unchecked Sendable {
         }
         return try GradusError.catching {
             try GradMode.noGrad {
-                guard input.dtype == .float32 else { return model(input) }
+                // Hooks see the model's own layers: a model with hooks runs as it is.
+                guard input.dtype == .float32, !model.anyModuleHasForwardHooks else { return model(input) }
                 let x = input.contiguous()
                 // oneDNN's ReLU and max pooling turn NaN into numbers; the model keeps it.
                 guard Self.allFinite(x.buffer(Float.self)) else { return model(input) }

@@ -105,19 +105,20 @@ public final class Conv1d: Module, Layer {
     }
 
     /// Applies the convolution to `[N, inChannels, L]`.
-    public func callAsFunction(_ input: Tensor) -> Tensor {
-        withForwardHooks(input) { input in
-            if let y = Functional.unbatched(input, batchedRank: 3, { self($0) }) { return y }   // [C, L]
-            // Padding other than zeros is applied first (PyTorch's F.pad with the mode), then the
-            // convolution runs unpadded.
-            guard paddingMode != .constant, input.rank == 3 else {
-                return Functional.conv1d(input, weight: weight, bias: bias, stride: stride, padding: padding,
-                                         dilation: dilation, groups: groups)
-            }
-            let (before, after) = padding.amounts(dimension: 1, kernel: kernelSize, dilation: dilation)
-            let x = before == 0 && after == 0 ? input : input.pad([before, after], mode: paddingMode)
-            return Functional.conv1d(x, weight: weight, bias: bias, stride: stride, padding: .valid, dilation: dilation, groups: groups)
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { forward($0) } }
+
+    /// The computation on a batched or unbatched input; the hooks run once, around it.
+    private func forward(_ input: Tensor) -> Tensor {
+        if let y = Functional.unbatched(input, batchedRank: 3, { forward($0) }) { return y }   // [C, L]
+        // Padding other than zeros is applied first (PyTorch's F.pad with the mode), then the
+        // convolution runs unpadded.
+        guard paddingMode != .constant, input.rank == 3 else {
+            return Functional.conv1d(input, weight: weight, bias: bias, stride: stride, padding: padding,
+                                     dilation: dilation, groups: groups)
         }
+        let (before, after) = padding.amounts(dimension: 1, kernel: kernelSize, dilation: dilation)
+        let x = before == 0 && after == 0 ? input : input.pad([before, after], mode: paddingMode)
+        return Functional.conv1d(x, weight: weight, bias: bias, stride: stride, padding: .valid, dilation: dilation, groups: groups)
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).

@@ -120,17 +120,18 @@ public final class Conv2d: Module, Layer {
     }
 
     /// Applies the convolution to `[N, inChannels, H, W]`.
-    public func callAsFunction(_ input: Tensor) -> Tensor {
-        withForwardHooks(input) { input in
-            if let y = Functional.unbatched(input, batchedRank: 4, { self($0) }) { return y }   // [C, H, W]
-            // Padding other than zeros is applied first (PyTorch's F.pad with the mode), then the
-            // convolution runs unpadded.
-            let (x, zeros) = paddingMode == .constant ? (input, padding) : (paddedInput(input), ConvPadding.valid)
-            if let activeQuantizedWeights,
-               let out = DynamicQuantization.conv2d(x, activeQuantizedWeights, bias: bias, layer: self, padding: zeros) { return out }
-            return Functional.conv2d(x, weight: weight, bias: bias, stride: stride.pair, padding: zeros,
-                              dilation: dilation.pair, groups: groups)
-        }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { forward($0) } }
+
+    /// The computation on a batched or unbatched input; the hooks run once, around it.
+    private func forward(_ input: Tensor) -> Tensor {
+        if let y = Functional.unbatched(input, batchedRank: 4, { forward($0) }) { return y }   // [C, H, W]
+        // Padding other than zeros is applied first (PyTorch's F.pad with the mode), then the
+        // convolution runs unpadded.
+        let (x, zeros) = paddingMode == .constant ? (input, padding) : (paddedInput(input), ConvPadding.valid)
+        if let activeQuantizedWeights,
+           let out = DynamicQuantization.conv2d(x, activeQuantizedWeights, bias: bias, layer: self, padding: zeros) { return out }
+        return Functional.conv2d(x, weight: weight, bias: bias, stride: stride.pair, padding: zeros,
+                          dilation: dilation.pair, groups: groups)
     }
 
     /// The input padded by ``padding`` with ``paddingMode`` (rank checked by the convolution after).

@@ -11,9 +11,22 @@ public typealias ForwardHook = (_ module: Module, _ input: Tensor, _ output: Ten
 
 /// The forward hooks registered on one module, in the order they run.
 final class ForwardHookList: @unchecked Sendable {
-    var pre: [(id: Int, hook: ForwardPreHook)] = []
-    var post: [(id: Int, hook: ForwardHook)] = []
+    var pre: [(id: Int, hook: ForwardPreHook)] = [] { didSet { ForwardHookList.count(pre.count - oldValue.count) } }
+    var post: [(id: Int, hook: ForwardHook)] = [] { didSet { ForwardHookList.count(post.count - oldValue.count) } }
     var isEmpty: Bool { pre.isEmpty && post.isEmpty }
+
+    deinit { ForwardHookList.count(-(pre.count + post.count)) }
+
+    /// How many forward hooks are registered on live modules, over the process: while it is 0, code that
+    /// must know whether a model has hooks (``InferencePlan``) skips looking.
+    static let registered = Atomic<Int>(0)
+
+    private static func count(_ change: Int) {
+        if change != 0 { registered.add(change, ordering: .relaxed) }
+    }
+
+    /// Whether hooks are suspended on this thread or task (``Module/withForwardHooksSuspended(_:)``).
+    @TaskLocal static var suspended = false
 }
 
 extension Module {
@@ -25,12 +38,20 @@ extension Module {
     /// them when called; a module of your own runs them when its `callAsFunction` goes through
     /// ``withForwardHooks(_:_:)``. A hook that throws fails the call as an operation does (recorded inside
     /// ``GradusError/catching(_:)``, a stop outside one); in a scope that has already failed, hooks do not
-    /// run (the tensors would be placeholders). Compiled inference (``InferencePlan``) and
-    /// exports do not run hooks.
+    /// run (the tensors would be placeholders). An ``InferencePlan`` runs its model as it is, hooks
+    /// included, while any of its modules has hooks; ONNX export runs none
+    /// (``withForwardHooksSuspended(_:)``).
     ///
-    /// For layers called with several tensors, the hook sees the main one: the sequence of a recurrent
-    /// layer or cell, the query of ``MultiheadAttention``, the source or target of the Transformer layers,
-    /// the first input of ``Bilinear``.
+    /// For layers called with several tensors, the hook sees the main one: the input sequence of a
+    /// recurrent layer or the input step of a cell, the query of ``MultiheadAttention``, the source or
+    /// target of the Transformer layers, the first input of ``Bilinear``, the values of
+    /// ``MaxPool2d/withIndices(_:)``. Models called with a ``TensorGroup`` (``FusionModel``, your
+    /// ``MultiInputLayer``s) and the language models' `decode`/`step` do not run their own hooks (their
+    /// layers' hooks run).
+    ///
+    /// Hooks are stored on the module without a lock: register and remove them while no call of the
+    /// module runs (calls from several threads may run a hook concurrently). A hook that captures its own
+    /// module strongly keeps it alive: use the module argument instead.
     ///
     /// - Parameters:
     ///   - prepend: run this hook before those already registered.
@@ -81,6 +102,24 @@ extension Module {
     /// Whether forward hooks are registered on this module.
     public var hasForwardHooks: Bool { forwardHooks.map { !$0.isEmpty } ?? false }
 
+    /// Whether this module or any module below it has forward hooks.
+    var anyModuleHasForwardHooks: Bool {
+        ForwardHookList.registered.load(ordering: .relaxed) != 0 && modules().contains { $0.hasForwardHooks }
+    }
+
+    /// Runs `body` with every module's forward hooks suspended on this thread (or task): what exports
+    /// and shape probes use, so that hooks do not see their sample inputs or change the traced outputs.
+    ///
+    /// - Parameter body: the work to do without hooks.
+    /// - Returns: what `body` returns.
+    ///
+    /// ```swift
+    /// let plainOutput = Module.withForwardHooksSuspended { model(x) }
+    /// ```
+    public static func withForwardHooksSuspended<R>(_ body: () throws -> R) rethrows -> R {
+        try ForwardHookList.$suspended.withValue(true, operation: body)
+    }
+
     private func addForwardHook(_ add: (ForwardHookList, Int) -> Void) -> HookHandle {
         let id = Autograd.nextHookID.add(1, ordering: .relaxed).newValue
         let list = forwardHooks ?? ForwardHookList()
@@ -116,16 +155,30 @@ extension Module {
     /// ```
     @inline(__always)
     public func withForwardHooks(_ input: Tensor, _ forward: (Tensor) -> Tensor) -> Tensor {
-        guard forwardHooks != nil, !ErrorScope.hasFailed else { return forward(input) }
+        guard forwardHooks != nil, !ErrorScope.hasFailed, !ForwardHookList.suspended else { return forward(input) }
         return runForwardHooks(input, forward, output: { $0 }, replacingOutput: { $1 })
     }
 
     /// ``withForwardHooks(_:_:)`` for a call whose result holds more than one tensor (a recurrent layer's
-    /// output and state): the hooks see and may replace the tensor that `output` reads.
+    /// output and state): the hooks see, and may replace, the tensor that `output` reads.
+    ///
+    /// - Parameters:
+    ///   - input: the module's main input.
+    ///   - forward: the module's computation.
+    ///   - output: the tensor of the result that hooks see.
+    ///   - replacingOutput: the result with that tensor replaced by a hook's.
+    /// - Returns: the result, after the hooks.
+    ///
+    /// ```swift
+    /// func callAsFunction(_ x: Tensor) -> (logits: Tensor, features: Tensor) {
+    ///     withForwardHooks(x, { x in let f = body(x); return (head(f), f) },
+    ///                      output: { $0.logits }, replacingOutput: { (logits: $1, features: $0.features) })
+    /// }
+    /// ```
     @inline(__always)
-    func withForwardHooks<Result>(_ input: Tensor, _ forward: (Tensor) -> Result, output: (Result) -> Tensor,
-                                  replacingOutput: (Result, Tensor) -> Result) -> Result {
-        guard forwardHooks != nil, !ErrorScope.hasFailed else { return forward(input) }
+    public func withForwardHooks<Result>(_ input: Tensor, _ forward: (Tensor) -> Result, output: (Result) -> Tensor,
+                                         replacingOutput: (Result, Tensor) -> Result) -> Result {
+        guard forwardHooks != nil, !ErrorScope.hasFailed, !ForwardHookList.suspended else { return forward(input) }
         return runForwardHooks(input, forward, output: output, replacingOutput: replacingOutput)
     }
 

@@ -60,14 +60,15 @@ public final class InstanceNorm1d: Module, Layer {
     }
 
     /// Normalizes `[N, numFeatures, L]`, or one unbatched sample `[numFeatures, L]`.
-    public func callAsFunction(_ input: Tensor) -> Tensor {
-        withForwardHooks(input) { input in
-            if let y = Functional.unbatched(input, batchedRank: 3, { self($0) }) { return y }
-            return checked {
-                try require(input.rank == 3 && input.shape[1] == numFeatures,
-                            "InstanceNorm1d: expected input [N, \(numFeatures), L], got \(input.shape)", .shapeMismatch)
-                return Functional.instanceNorm(input, weight: weight, bias: bias, eps: eps)
-            }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { forward($0) } }
+
+    /// The computation on a batched or unbatched input; the hooks run once, around it.
+    private func forward(_ input: Tensor) -> Tensor {
+        if let y = Functional.unbatched(input, batchedRank: 3, { forward($0) }) { return y }
+        return checked {
+            try require(input.rank == 3 && input.shape[1] == numFeatures,
+                        "InstanceNorm1d: expected input [N, \(numFeatures), L], got \(input.shape)", .shapeMismatch)
+            return Functional.instanceNorm(input, weight: weight, bias: bias, eps: eps)
         }
     }
 
@@ -109,14 +110,15 @@ public final class InstanceNorm2d: Module, Layer {
     }
 
     /// Normalizes `[N, numFeatures, H, W]`, or one unbatched sample `[numFeatures, H, W]`.
-    public func callAsFunction(_ input: Tensor) -> Tensor {
-        withForwardHooks(input) { input in
-            if let y = Functional.unbatched(input, batchedRank: 4, { self($0) }) { return y }
-            return checked {
-                try require(input.rank == 4 && input.shape[1] == numFeatures,
-                            "InstanceNorm2d: expected input [N, \(numFeatures), H, W], got \(input.shape)", .shapeMismatch)
-                return Functional.instanceNorm(input, weight: weight, bias: bias, eps: eps)
-            }
+    public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { forward($0) } }
+
+    /// The computation on a batched or unbatched input; the hooks run once, around it.
+    private func forward(_ input: Tensor) -> Tensor {
+        if let y = Functional.unbatched(input, batchedRank: 4, { forward($0) }) { return y }
+        return checked {
+            try require(input.rank == 4 && input.shape[1] == numFeatures,
+                        "InstanceNorm2d: expected input [N, \(numFeatures), H, W], got \(input.shape)", .shapeMismatch)
+            return Functional.instanceNorm(input, weight: weight, bias: bias, eps: eps)
         }
     }
 

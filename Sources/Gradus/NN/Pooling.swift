@@ -55,8 +55,10 @@ public final class MaxPool2d: Module, Layer {
     /// let restored = unpool(pooled, indices: at)
     /// ```
     public func withIndices(_ input: Tensor) -> (values: Tensor, indices: Tensor) {
-        Functional.maxPool2dWithIndices(input, kernelSize: kernelSize.pair, stride: stride.pair, padding: padding.pair,
-                                        dilation: dilation.pair, ceilMode: ceilMode)
+        withForwardHooks(input, { input in
+            Functional.maxPool2dWithIndices(input, kernelSize: kernelSize.pair, stride: stride.pair, padding: padding.pair,
+                                            dilation: dilation.pair, ceilMode: ceilMode)
+        }, output: { $0.values }, replacingOutput: { (values: $1, indices: $0.indices) })
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
