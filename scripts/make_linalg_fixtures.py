@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""PyTorch's torch.linalg (inv, det, slogdet, solve, cholesky, eigh, eigvalsh, svd, svdvals) for
+Tests/TensorTests/LinalgTests.swift: Tests/Fixtures/tensor/linalg.json.
+
+Each case names a function of Float64 (or Float32) inputs that returns one tensor built from the
+decomposition in a way that does not depend on the sign (gauge) of eigen- or singular vectors (V∘V,
+reconstructions); the case stores PyTorch's output and the gradient of sum(output · w) with respect
+to every input, for fixed weights w (1, 2, 3, … scaled). Symmetric or positive-definite matrices are
+built inside the function from an unconstrained X, so the gradients are with respect to X. Cases whose
+gradient PyTorch defines differently from Gradus (det at an exactly singular matrix) store no gradient.
+
+    /tmp/torchenv/bin/python scripts/make_linalg_fixtures.py
+"""
+import json
+import math
+import os
+
+import torch
+
+torch.manual_seed(0)
+g = torch.Generator().manual_seed(11)
+LA = torch.linalg
+
+
+def enc(t):
+    return {"shape": list(t.shape), "dtype": {torch.float64: "float64", torch.float32: "float32"}[t.dtype],
+            "data": [v if math.isfinite(v) else str(v) for v in (float(u) for u in t.detach().reshape(-1).tolist())]}
+
+
+def randn(*shape, dtype=torch.float64):
+    return torch.randn(*shape, generator=g, dtype=torch.float64).to(dtype)
+
+
+def well_conditioned(n, batch=(), dtype=torch.float64):
+    return (randn(*batch, n, n) + 3 * torch.eye(n, dtype=torch.float64)).to(dtype)
+
+
+CASES = []
+
+
+def case(name, fn, *inputs, grad=True):
+    CASES.append((name, fn, inputs, grad))
+
+
+def spd(x):
+    return x @ x.mT + 3 * torch.eye(x.shape[-1], dtype=x.dtype)
+
+
+def sym(x):
+    return x + x.mT
+
+
+case("inv_3", LA.inv, well_conditioned(3))
+case("inv_batch", LA.inv, well_conditioned(3, (2,)))
+case("inv_1", LA.inv, randn(1, 1) + 2)
+case("inv_float32", LA.inv, well_conditioned(4, dtype=torch.float32))
+case("det_3", LA.det, randn(3, 3))
+case("det_batch", LA.det, randn(2, 2, 4, 4))
+case("det_negative", LA.det, torch.tensor([[0.0, 2.0], [3.0, 1.0]], dtype=torch.float64))
+case("det_singular", LA.det, torch.tensor([[1.0, 2.0], [2.0, 4.0]], dtype=torch.float64), grad=False)
+case("det_float32", LA.det, randn(3, 3, dtype=torch.float32))
+case("slogdet_logabs", lambda a: LA.slogdet(a)[1], randn(2, 4, 4))
+case("slogdet_sign", lambda a: LA.slogdet(a)[0], randn(3, 3, 3), grad=False)
+case("slogdet_huge", lambda a: LA.slogdet(a)[1], torch.diag(torch.tensor([1e200, 1e200, 1e-10], dtype=torch.float64)))
+case("solve_matrix", LA.solve, well_conditioned(3), randn(3, 2))
+case("solve_vector", LA.solve, well_conditioned(3), randn(3))
+case("solve_batch_vectors", LA.solve, well_conditioned(3, (2,)), randn(2, 3))
+case("solve_broadcast", LA.solve, well_conditioned(3, (2, 1)), randn(4, 3, 2))
+case("solve_shared_matrix", LA.solve, well_conditioned(3), randn(2, 3, 2))
+case("solve_left_false", lambda a, b: LA.solve(a, b, left=False), well_conditioned(3), randn(2, 3))
+case("cholesky_spd", lambda x: LA.cholesky(spd(x)), randn(3, 3))
+case("cholesky_batch", lambda x: LA.cholesky(spd(x)), randn(2, 4, 4))
+case("cholesky_upper", lambda x: LA.cholesky(spd(x), upper=True), randn(3, 3))
+case("cholesky_reads_lower", lambda x: LA.cholesky(spd(x).tril()), randn(3, 3))
+case("eigh_values_vectors", lambda x: (lambda r: torch.cat([r[0].reshape(-1), (r[1] * r[1]).reshape(-1)]))(LA.eigh(sym(x))),
+     randn(4, 4))
+case("eigh_batch", lambda x: (lambda r: torch.cat([r[0].reshape(-1), (r[1] * r[1]).reshape(-1)]))(LA.eigh(sym(x))),
+     randn(2, 3, 3))
+case("eigh_reconstruction", lambda x: (lambda r: (r[1] * r[0].unsqueeze(-2)) @ r[1].mT)(LA.eigh(sym(x))), randn(3, 3))
+case("eigh_direct", lambda a: (lambda r: torch.cat([r[0].reshape(-1), (r[1] * r[1]).reshape(-1)]))(LA.eigh(a)),
+     sym(randn(3, 3)))
+case("eigvalsh", lambda x: LA.eigvalsh(sym(x)), randn(5, 5))
+case("svdvals_tall", LA.svdvals, randn(4, 2))
+case("svdvals_wide", LA.svdvals, randn(2, 5))
+case("svdvals_batch", LA.svdvals, randn(2, 3, 3))
+case("svd_reduced_tall", lambda a: (lambda r: torch.cat([r[1].reshape(-1), (r[0] * r[0]).reshape(-1), (r[2] * r[2]).reshape(-1)]))(
+    LA.svd(a, full_matrices=False)), randn(4, 3))
+case("svd_reduced_wide", lambda a: (lambda r: torch.cat([r[1].reshape(-1), (r[0] * r[0]).reshape(-1), (r[2] * r[2]).reshape(-1)]))(
+    LA.svd(a, full_matrices=False)), randn(2, 4))
+case("svd_reduced_square", lambda a: (lambda r: torch.cat([r[1].reshape(-1), (r[0] * r[0]).reshape(-1), (r[2] * r[2]).reshape(-1)]))(
+    LA.svd(a, full_matrices=False)), randn(2, 3, 3))
+case("svd_full_tall", lambda a: (lambda r: torch.cat([r[1].reshape(-1), (r[0][..., :2] * r[0][..., :2]).reshape(-1),
+                                                     (r[2] * r[2]).reshape(-1)]))(LA.svd(a)), randn(4, 2))
+case("svd_reconstruction", lambda a: (lambda r: (r[0] * r[1].unsqueeze(-2)) @ r[2])(LA.svd(a, full_matrices=False)), randn(3, 5))
+
+
+out = []
+for name, fn, inputs, grad in CASES:
+    xs = [t.clone().requires_grad_() for t in inputs]
+    y = fn(*xs)
+    c = {"name": name, "inputs": [enc(t) for t in inputs], "output": enc(y)}
+    if grad:
+        w = (torch.arange(y.numel(), dtype=torch.float64).reshape(y.shape) % 7 + 1).to(y.dtype) / 4
+        (y * w).sum().backward()
+        c["gradients"] = [enc(x.grad) for x in xs]
+    out.append(c)
+
+path = os.path.join(os.path.dirname(__file__), "..", "Tests", "Fixtures", "tensor", "linalg.json")
+with open(path, "w") as f:
+    json.dump({"torch": torch.__version__, "cases": out}, f)
+print(f"wrote {len(out)} cases to {os.path.normpath(path)}")
