@@ -93,6 +93,52 @@ case("svd_full_tall", lambda a: (lambda r: torch.cat([r[1].reshape(-1), (r[0][..
                                                      (r[2] * r[2]).reshape(-1)]))(LA.svd(a)), randn(4, 2))
 case("svd_reconstruction", lambda a: (lambda r: (r[0] * r[1].unsqueeze(-2)) @ r[2])(LA.svd(a, full_matrices=False)), randn(3, 5))
 
+# QR: Q and R directly (LAPACK's Householder signs, as Gradus's), reduced and complete, tall and wide.
+case("qr_reduced_tall", lambda a: (lambda r: torch.cat([r[0].reshape(-1), r[1].reshape(-1)]))(LA.qr(a)), randn(4, 3))
+case("qr_reduced_wide", lambda a: (lambda r: torch.cat([r[0].reshape(-1), r[1].reshape(-1)]))(LA.qr(a)), randn(2, 4))
+case("qr_square_batch", lambda a: (lambda r: torch.cat([r[0].reshape(-1), r[1].reshape(-1)]))(LA.qr(a)), randn(2, 3, 3))
+case("qr_complete_wide", lambda a: (lambda r: torch.cat([r[0].reshape(-1), r[1].reshape(-1)]))(LA.qr(a, mode="complete")),
+     randn(3, 4))
+case("qr_complete_tall", lambda a: (lambda r: torch.cat([r[0].reshape(-1), r[1].reshape(-1)]))(LA.qr(a, mode="complete")),
+     randn(4, 2), grad=False)
+case("qr_r_only", lambda a: LA.qr(a, mode="r")[1], randn(4, 3), grad=False)
+case("qr_r_only_gradient_free", lambda a: LA.qr(a)[1], randn(3, 5))
+case("pinv_tall", LA.pinv, randn(4, 2))
+case("pinv_wide", LA.pinv, randn(2, 3))
+case("pinv_batch", LA.pinv, randn(2, 3, 3))
+case("pinv_rank_deficient", LA.pinv, torch.tensor([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]], dtype=torch.float64), grad=False)
+case("pinv_rtol", lambda a: LA.pinv(a, rtol=0.5), torch.diag(torch.tensor([4.0, 3.0, 1.0], dtype=torch.float64)), grad=False)
+case("lstsq_tall", lambda a, b: LA.lstsq(a, b, driver="gelsd").solution, randn(5, 2), randn(5, 3))
+case("lstsq_vector", lambda a, b: LA.lstsq(a, b.unsqueeze(-1), driver="gelsd").solution.squeeze(-1), randn(4, 3), randn(4))
+case("matrix_norm_fro", LA.matrix_norm, randn(2, 3, 4))
+case("matrix_norm_nuc", lambda a: LA.matrix_norm(a, "nuc"), randn(3, 4))
+case("matrix_norm_2", lambda a: LA.matrix_norm(a, 2), randn(4, 3))
+case("matrix_norm_m2", lambda a: LA.matrix_norm(a, -2), randn(3, 3))
+case("matrix_norm_1", lambda a: LA.matrix_norm(a, 1), randn(3, 4))
+case("matrix_norm_m1", lambda a: LA.matrix_norm(a, -1), randn(3, 4))
+case("matrix_norm_inf_keepdim", lambda a: LA.matrix_norm(a, float("inf"), keepdim=True), randn(2, 3, 4))
+case("matrix_norm_minf", lambda a: LA.matrix_norm(a, -float("inf")), randn(3, 4))
+case("matrix_rank", lambda a: LA.matrix_rank(a).to(torch.float64),
+     torch.stack([torch.tensor([[1.0, 2.0], [2.0, 4.0]], dtype=torch.float64), torch.eye(2, dtype=torch.float64), torch.zeros(2, 2, dtype=torch.float64)]),
+     grad=False)
+case("cond", LA.cond, randn(2, 3, 3))
+case("cond_tall", LA.cond, randn(4, 2))
+
+# Review additions: a rank-deficient matrix whose Vh alone reaches the loss (finite gradient), Float32
+# factorizations, transposed (non-contiguous) inputs, solve with left=False and broadcasting.
+case("svd_rank_deficient_vh_only", lambda a: (lambda r: r[2][..., 0, :] * r[2][..., 0, :])(LA.svd(a, full_matrices=False)),
+     torch.tensor([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]], dtype=torch.float64))
+case("eigh_float32", lambda x: (lambda r: torch.cat([r[0].reshape(-1), (r[1] * r[1]).reshape(-1)]))(LA.eigh(sym(x))),
+     randn(3, 3, dtype=torch.float32))
+case("svd_float32", lambda a: (lambda r: torch.cat([r[1].reshape(-1), (r[0] * r[0]).reshape(-1), (r[2] * r[2]).reshape(-1)]))(
+    LA.svd(a, full_matrices=False)), randn(3, 2, dtype=torch.float32))
+case("cholesky_float32", lambda x: LA.cholesky(spd(x)), randn(3, 3, dtype=torch.float32))
+case("solve_float32", LA.solve, well_conditioned(3, dtype=torch.float32), randn(3, 2, dtype=torch.float32))
+case("inv_transposed", lambda a: LA.inv(a.mT), well_conditioned(3, (2,)))
+case("svd_transposed_full_wide", lambda a: (lambda r: torch.cat([r[1].reshape(-1), (r[0] * r[0]).reshape(-1),
+                                                              (r[2][..., :2, :] * r[2][..., :2, :]).reshape(-1)]))(LA.svd(a.mT)), randn(4, 2))
+case("solve_left_false_broadcast", lambda a, b: LA.solve(a, b, left=False), well_conditioned(3, (2,)), randn(4, 1, 2, 3))
+
 
 out = []
 for name, fn, inputs, grad in CASES:

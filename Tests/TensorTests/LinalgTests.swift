@@ -26,6 +26,10 @@ private func svdFeatures(_ r: (u: Tensor, s: Tensor, vh: Tensor)) -> Tensor {
     Tensor.concatenate([r.s.reshape([-1]), (r.u * r.u).reshape([-1]), (r.vh * r.vh).reshape([-1])])
 }
 
+private func qrFeatures(_ r: (q: Tensor, r: Tensor)) -> Tensor {
+    Tensor.concatenate([r.q.reshape([-1]), r.r.reshape([-1])])
+}
+
 /// Each fixture case as a Gradus call, by name.
 let linalgTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "inv_3": { Linalg.inv($0[0]) },
@@ -67,13 +71,50 @@ let linalgTable: [String: @Sendable ([Tensor]) -> Tensor] = [
         return Tensor.concatenate([r.s.reshape([-1]), (u * u).reshape([-1]), (r.vh * r.vh).reshape([-1])])
     },
     "svd_reconstruction": { let r = Linalg.svd($0[0], fullMatrices: false); return (r.u * r.s.unsqueeze(-2)).matmul(r.vh) },
+    "qr_reduced_tall": { qrFeatures(Linalg.qr($0[0])) },
+    "qr_reduced_wide": { qrFeatures(Linalg.qr($0[0])) },
+    "qr_square_batch": { qrFeatures(Linalg.qr($0[0])) },
+    "qr_complete_wide": { qrFeatures(Linalg.qr($0[0], mode: .complete)) },
+    "qr_complete_tall": { qrFeatures(Linalg.qr($0[0], mode: .complete)) },
+    "qr_r_only": { Linalg.qr($0[0], mode: .r).r },
+    "qr_r_only_gradient_free": { Linalg.qr($0[0]).r },
+    "pinv_tall": { Linalg.pinv($0[0]) },
+    "pinv_wide": { Linalg.pinv($0[0]) },
+    "pinv_batch": { Linalg.pinv($0[0]) },
+    "pinv_rank_deficient": { Linalg.pinv($0[0]) },
+    "pinv_rtol": { Linalg.pinv($0[0], rtol: 0.5) },
+    "lstsq_tall": { Linalg.lstsq($0[0], $0[1]) },
+    "lstsq_vector": { Linalg.lstsq($0[0], $0[1]) },
+    "matrix_norm_fro": { Linalg.matrixNorm($0[0]) },
+    "matrix_norm_nuc": { Linalg.matrixNorm($0[0], order: .nuclear) },
+    "matrix_norm_2": { Linalg.matrixNorm($0[0], order: .spectral) },
+    "matrix_norm_m2": { Linalg.matrixNorm($0[0], order: .smallestSingularValue) },
+    "matrix_norm_1": { Linalg.matrixNorm($0[0], order: .maxColumnSum) },
+    "matrix_norm_m1": { Linalg.matrixNorm($0[0], order: .minColumnSum) },
+    "matrix_norm_inf_keepdim": { Linalg.matrixNorm($0[0], order: .maxRowSum, keepDims: true) },
+    "matrix_norm_minf": { Linalg.matrixNorm($0[0], order: .minRowSum) },
+    "matrix_rank": { Linalg.matrixRank($0[0]).to(.float64) },
+    "cond": { Linalg.cond($0[0]) },
+    "cond_tall": { Linalg.cond($0[0]) },
+    "svd_rank_deficient_vh_only": { let vh = Linalg.svd($0[0], fullMatrices: false).vh.select(axis: -2, index: 0); return vh * vh },
+    "eigh_float32": { eighFeatures(Linalg.eigh(sym($0[0]))) },
+    "svd_float32": { svdFeatures(Linalg.svd($0[0], fullMatrices: false)) },
+    "cholesky_float32": { Linalg.cholesky(spd($0[0])) },
+    "solve_float32": { Linalg.solve($0[0], $0[1]) },
+    "inv_transposed": { Linalg.inv($0[0].mT) },
+    "svd_transposed_full_wide": {
+        let r = Linalg.svd($0[0].mT)
+        let vh = r.vh.slice(axis: -2, start: 0, end: 2)
+        return Tensor.concatenate([r.s.reshape([-1]), (r.u * r.u).reshape([-1]), (vh * vh).reshape([-1])])
+    },
+    "solve_left_false_broadcast": { Linalg.solve($0[0], $0[1], left: false) },
 ]
 
 @Suite("torch.linalg: inverse, determinants, solve, Cholesky, eigh, SVD")
 struct LinalgTests {
     @Test("the fixture file loads and every case has a Gradus call")
     func coverage() {
-        #expect(linalgCases.count >= 35)
+        #expect(linalgCases.count >= 68)
         #expect(Set(linalgCases.map(\.name)) == Set(linalgTable.keys))
     }
 
@@ -136,6 +177,47 @@ struct LinalgTests {
         }
     }
 
+    @Test("no graph outlives its tensors: every operation's result is freed with its last reference")
+    func graphsAreFreed() {
+        let ops: [(String, (Tensor) -> Tensor)] = [
+            ("inv", { Linalg.inv($0) }), ("det", { Linalg.det($0) }), ("slogdet sign", { Linalg.slogdet($0).sign }),
+            ("slogdet", { Linalg.slogdet($0).logAbsDet }), ("solve", { Linalg.solve($0, $0) }),
+            ("cholesky", { Linalg.cholesky(spd($0)) }), ("eigh", { Linalg.eigh(sym($0)).eigenvectors }),
+            ("svd", { Linalg.svd($0).u }), ("qr", { Linalg.qr($0).r }), ("pinv", { Linalg.pinv($0) }),
+        ]
+        for (name, f) in ops {
+            weak var weakResult: Tensor?
+            weak var weakInput: Tensor?
+            do {
+                let a = (Tensor.eye(3, dtype: .float64) * 2 + 0.5).requiringGrad()
+                weakInput = a
+                let y = f(a)
+                weakResult = y
+                #expect(y.requiresGrad || name == "slogdet sign", "\(name)")
+            }
+            #expect(weakResult == nil && weakInput == nil, "\(name): the graph keeps its tensors alive")
+        }
+    }
+
+    @Test("huge or empty batches are refused or answered from the shapes, before anything is allocated")
+    func hugeBatches() {
+        #expect(failure { Linalg.svd(Tensor.zeros([100_000, 0])) } != nil)   // U would be 100,000 × 100,000
+        #expect(failure { Linalg.det(Tensor.zeros([1 << 40, 0, 0])) }?.kind == .outOfMemory)
+        #expect(Linalg.inv(Tensor.zeros([1 << 40, 0, 0])).shape == [1 << 40, 0, 0])
+        #expect(Linalg.cholesky(Tensor.zeros([1 << 40, 0, 0])).shape == [1 << 40, 0, 0])
+        #expect(Linalg.solve(Tensor.zeros([1 << 40, 0, 0]), Tensor.zeros([1 << 40, 0, 2])).shape == [1 << 40, 0, 2])
+    }
+
+    @Test("det's gradient is NaN for a matrix holding NaN, and the cofactors where a batch mixes singular and invertible matrices")
+    func determinantGradientEdges() throws {
+        let x = Tensor([[1.0, .nan], [2.0, 1.0]], dtype: .float64).requiringGrad()
+        try GradusError.catching { Linalg.det(x).backward() }
+        #expect(try #require(x.grad).scalars(as: Double.self).allSatisfy(\.isNaN))
+        let mixed = Tensor.stack([Tensor([[1.0, 2.0], [2.0, 4.0]], dtype: .float64), Tensor([[2.0, 1.0], [0.5, 3.0]], dtype: .float64)])
+        let report = GradCheck.check(inputs: [mixed]) { Linalg.det($0[0]) }
+        #expect(report.passed, "\(report)")
+    }
+
     @Test("refusals name the operation and the matrix; empty matrices follow PyTorch")
     func refusalsAndEdges() throws {
         let singular = Tensor([[1.0, 2.0], [2.0, 4.0]])
@@ -159,6 +241,16 @@ struct LinalgTests {
         let (u, s, vh) = Linalg.svd(Tensor.zeros([2, 0]))
         #expect(u.scalars() == [1, 0, 0, 1] && s.shape == [0] && vh.shape == [0, 0])
         #expect(Linalg.eigh(Tensor.zeros([0, 0])).eigenvalues.shape == [0])
+        // Backward passes PyTorch refuses: QR's complete mode of a tall matrix, mode r.
+        let tall = Tensor.ones([3, 2], dtype: .float64).requiringGrad()
+        #expect(failure { Linalg.qr(tall, mode: .complete).q.sum().backward() }?.kind == .autograd)
+        #expect(failure { Linalg.qr(tall, mode: .r).r.sum().backward() }?.message.contains("mode r") == true)
+        #expect(Linalg.qr(tall, mode: .r).q.shape == [0])
+        #expect(failure { Linalg.pinv(Tensor.eye(2), rtol: -1) }?.kind == .invalidArgument)
+        #expect(failure { Linalg.matrixNorm(Tensor.zeros([0, 3]), order: .spectral) }?.kind == .shapeMismatch)
+        #expect(Linalg.matrixNorm(Tensor.zeros([0, 3])).scalars() == [0])
+        #expect(Linalg.matrixRank(Tensor.zeros([2, 0, 3])).shape == [2] && Linalg.matrixRank(Tensor.zeros([2, 0, 3])).dtype == .int64)
+        #expect(Linalg.cond(Tensor([[1.0, 0.0], [0.0, 0.0]])).scalars()[0] == .infinity)
         // NaN passes through det and inv as in PyTorch (no error, NaN results).
         #expect(Linalg.det(Tensor([[1.0, .nan], [2.0, 1.0]])).scalars()[0].isNaN)
         // The derivative of det at a singular matrix is its cofactor matrix (finite differences agree).

@@ -13,8 +13,14 @@ enum LAPACK {
     /// LAPACK's integer.
     typealias Index = Int32
 
-    /// Whether `n` fits a LAPACK integer (and `n · n` an addressable array, for workspaces).
+    /// Whether every size fits a LAPACK integer.
     static func fits(_ sizes: Int...) -> Bool { sizes.allSatisfy { $0 >= 0 && $0 <= Int(Int32.max) } }
+
+    /// The largest n for which dsyevd's workspace, 1 + 6n + 2n², fits a LAPACK integer.
+    static let largestSymmetricEigen = 32_766
+
+    /// The largest min(m, n) for which dgesdd's workspace, about 4k² + 7k + max(m, n), fits a LAPACK integer.
+    static let largestSVD = 23_000
 
     /// The LU factorization P·A = L·U of the `n × n` matrix `a`, in place (L below the diagonal with
     /// unit diagonal, U on and above it); returns the pivots (1-based rows, LAPACK's) and `info` (k > 0:
@@ -151,5 +157,35 @@ enum LAPACK {
         if !u.isEmpty { u = uBuffer }
         if !vt.isEmpty { vt = vtBuffer }
         return (u, s, vt, Int(info))
+    }
+    /// The QR factorization of the `m × n` matrix `a` (destroyed), k = min(m, n): Q with orthonormal
+    /// columns (`m × k`, or `m × m` when `complete`) and upper-triangular R (`k × n`, or `m × n`), both
+    /// column-major. LAPACK's Householder factorization (dgeqrf, dorgqr), PyTorch's as well, so the signs
+    /// of R's diagonal are the same. Without `computeQ`, only R.
+    static func qr(_ a: inout [Double], m: Int, n: Int, complete: Bool, computeQ: Bool) -> (q: [Double], r: [Double]) {
+        let k = Swift.min(m, n), qColumns = complete ? m : k, rRows = complete ? m : k
+        var r = [Double](repeating: 0, count: rRows * n)
+        var q = [Double](repeating: 0, count: computeQ ? m * qColumns : 0)
+        if k == 0 {
+            if computeQ { for i in 0..<Swift.min(m, qColumns) { q[i + i * m] = 1 } }
+            return (q, r)
+        }
+        var rows = Index(m), cols = Index(n), lda = Index(m), info: Index = 0, query = -1 as Index, best = 0.0
+        var tau = [Double](repeating: 0, count: k)
+        dgeqrf_(&rows, &cols, &a, &lda, &tau, &best, &query, &info)
+        var lwork = Index(Swift.max(Int(best), n, 1))
+        var work = [Double](repeating: 0, count: Int(lwork))
+        dgeqrf_(&rows, &cols, &a, &lda, &tau, &work, &lwork, &info)
+        // R: the upper triangle of the first rRows rows.
+        for j in 0..<n { for i in 0..<Swift.min(j + 1, rRows, m) { r[i + j * rRows] = a[i + j * m] } }
+        guard computeQ else { return (q, r) }
+        // Q: the reflectors (below the diagonal of the first k columns) expanded to qColumns columns.
+        for j in 0..<Swift.min(qColumns, n) { for i in 0..<m { q[i + j * m] = a[i + j * m] } }
+        var qCols = Index(qColumns), reflectors = Index(k)
+        dorgqr_(&rows, &qCols, &reflectors, &q, &lda, &tau, &best, &query, &info)
+        lwork = Index(Swift.max(Int(best), qColumns, 1))
+        work = [Double](repeating: 0, count: Int(lwork))
+        dorgqr_(&rows, &qCols, &reflectors, &q, &lda, &tau, &work, &lwork, &info)
+        return (q, r)
     }
 }

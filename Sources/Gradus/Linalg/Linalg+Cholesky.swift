@@ -23,7 +23,7 @@ extension Linalg {
             let n = batch.rows
             var out: [Double] = []
             out.reserveCapacity(batch.values.count)
-            for b in 0..<batch.count {
+            for b in 0..<(n == 0 ? 0 : batch.count) {
                 var m = batch.columnMajor(b)
                 let info = LAPACK.cholesky(&m, n: n)
                 try require(info == 0, "\(op): the matrix\(batch.label(b)) is not positive-definite (the leading minor of order \(info) is not positive-definite)", .invalidArgument)

@@ -19,8 +19,9 @@ extension Linalg {
             let op = "linalg.det"
             let batch = try LinalgBatch(a, op: op, square: true)
             let n = batch.rows
-            var dets: [Double] = []
-            for b in 0..<batch.count {
+            try LinalgBatch.requireMemory([[batch.count]], op: op)
+            var dets: [Double] = n == 0 ? [Double](repeating: 1, count: batch.count) : []
+            for b in 0..<(n == 0 ? 0 : batch.count) {
                 var m = batch.columnMajor(b)
                 let (pivots, _) = LAPACK.luFactor(&m, n: n)
                 dets.append(LAPACK.determinant(lu: m, pivots: pivots, n: n))
@@ -55,8 +56,10 @@ extension Linalg {
             let op = "linalg.slogdet"
             let batch = try LinalgBatch(a, op: op, square: true)
             let n = batch.rows
-            var signs: [Double] = [], logs: [Double] = []
-            for b in 0..<batch.count {
+            try LinalgBatch.requireMemory([[batch.count, 2]], op: op)
+            var signs: [Double] = n == 0 ? [Double](repeating: 1, count: batch.count) : []
+            var logs: [Double] = n == 0 ? [Double](repeating: 0, count: batch.count) : []
+            for b in 0..<(n == 0 ? 0 : batch.count) {
                 var m = batch.columnMajor(b)
                 let (pivots, _) = LAPACK.luFactor(&m, n: n)
                 let (s, l) = LAPACK.signAndLogAbsDeterminant(lu: m, pivots: pivots, n: n)
@@ -65,11 +68,11 @@ extension Linalg {
             }
             let sign = Tensor(shape: batch.batchShape, values: signs, dtype: a.dtype)
             let logAbs = Tensor(shape: batch.batchShape, values: logs, dtype: a.dtype)
-            Tensor.record(op, output: logAbs, inputs: [a]) { g, _ in
-                if !signs.contains(0) { return [g.unsqueeze(-1).unsqueeze(-1) * Linalg.inv(a).mT] }
+            Tensor.record(op, output: logAbs, inputs: [a]) { g, logAbs in
+                if !signs.contains(where: { $0 == 0 || $0.isNaN }) { return [g.unsqueeze(-1).unsqueeze(-1) * Linalg.inv(a).mT] }
                 // A singular matrix: cofactors / 0, infinite or NaN, as PyTorch's gradient there is.
                 let matrices = try LinalgBatch(a, op: op, square: true)
-                let dets = (sign * logAbs.exp()).unsqueeze(-1).unsqueeze(-1)
+                let dets = (Tensor(shape: logAbs.shape, values: signs, dtype: a.dtype) * logAbs.exp()).unsqueeze(-1).unsqueeze(-1)
                 return [g.unsqueeze(-1).unsqueeze(-1) * (try cofactors(matrices, dtype: a.dtype)) / dets]
             }
             return (sign, logAbs)
@@ -79,13 +82,18 @@ extension Linalg {
     /// The cofactor matrices det(A)·A⁻ᵀ of a batch, for any A (singular ones included), from
     /// A = U·diag(s)·Vᵀ: det(U)·det(V)·U·diag(∏_{j≠i} s_j)·Vᵀ.
     private static func cofactors(_ batch: LinalgBatch, dtype: DType) throws -> Tensor {
+        try require(batch.rows <= LAPACK.largestSVD, "linalg.det backward: matrices of \(batch.rows) × \(batch.rows) are larger than LAPACK's workspace sizes allow for the singular value decomposition", .invalidArgument)
         let n = batch.rows
         var out: [Double] = []
         out.reserveCapacity(batch.values.count)
         for b in 0..<batch.count {
             var m = batch.columnMajor(b)
-            let (u, s, vt, info) = LAPACK.svd(&m, m: n, n: n, full: true, vectors: true)
-            try require(info == 0, "linalg.det backward: the singular value decomposition of the matrix\(batch.label(b)) did not converge", .invalidArgument)
+            // A matrix holding NaN or an infinity has NaN cofactors (PyTorch's gradient there is NaN too).
+            let (u, s, vt, info) = m.allSatisfy(\.isFinite) ? LAPACK.svd(&m, m: n, n: n, full: true, vectors: true) : ([], [], [], -1)
+            if info != 0 {
+                out.append(contentsOf: repeatElement(.nan, count: n * n))
+                continue
+            }
             var products = [Double](repeating: 1, count: n)
             for i in 0..<n { for j in 0..<n where j != i { products[i] *= s[j] } }
             var uLU = u, vtLU = vt

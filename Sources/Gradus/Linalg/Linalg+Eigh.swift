@@ -21,13 +21,17 @@ extension Linalg {
         checked(or: (Tensor.placeholder(), Tensor.placeholder())) {
             let op = "linalg.eigh"
             let batch = try LinalgBatch(a, op: op, square: true)
-            try require(!batch.hasNonFinite, "\(op): the input holds NaN or infinite values, for which the algorithm has no answer", .nonFinite)
+            if let bad = batch.firstNonFinite {
+                throw GradusError(.nonFinite, "\(op): the matrix\(batch.label(bad)) holds NaN or infinite values, for which the algorithm has no answer", op: op)
+            }
             let n = batch.rows
+            try require(n <= LAPACK.largestSymmetricEigen, "\(op): matrices of \(n) × \(n) are larger than LAPACK's workspace sizes allow (at most \(LAPACK.largestSymmetricEigen))", .invalidArgument)
+            try LinalgBatch.requireMemory([[batch.count, n, n + 1]], op: op)
             // One recorded output [..., n, n + 1]: the eigenvectors, then the eigenvalues as a last column;
             // both results are slices of it, so that a backward pass sees both gradients at once.
             var packed: [Double] = []
             packed.reserveCapacity(batch.count * n * (n + 1))
-            for b in 0..<batch.count {
+            for b in 0..<(n == 0 ? 0 : batch.count) {
                 var m = batch.columnMajor(b)
                 let (values, info) = LAPACK.symmetricEigen(&m, n: n, vectors: true)
                 try require(info == 0, "\(op): the algorithm did not converge for the matrix\(batch.label(b)) (LAPACK info \(info))", .invalidArgument)

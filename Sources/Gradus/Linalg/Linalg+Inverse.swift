@@ -19,7 +19,7 @@ extension Linalg {
             let n = batch.rows
             var out: [Double] = []
             out.reserveCapacity(batch.values.count)
-            for b in 0..<batch.count {
+            for b in 0..<(n == 0 ? 0 : batch.count) {
                 var m = batch.columnMajor(b)
                 let info = LAPACK.invert(&m, n: n)
                 try require(info == 0, "\(op): the matrix\(batch.label(b)) is singular (diagonal element \(info) of its LU factorization is zero), so it has no inverse", .invalidArgument)

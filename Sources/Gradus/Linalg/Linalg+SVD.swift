@@ -25,15 +25,20 @@ extension Linalg {
         checked(or: (Tensor.placeholder(), Tensor.placeholder(), Tensor.placeholder())) {
             let op = "linalg.svd"
             let batch = try LinalgBatch(a, op: op, square: false)
-            try require(!batch.hasNonFinite, "\(op): the input holds NaN or infinite values, for which the algorithm does not converge", .nonFinite)
+            if let bad = batch.firstNonFinite {
+                throw GradusError(.nonFinite, "\(op): the matrix\(batch.label(bad)) holds NaN or infinite values, for which the algorithm does not converge", op: op)
+            }
             let (m, n) = (batch.rows, batch.columns), k = Swift.min(m, n)
             let uColumns = fullMatrices ? m : k, vhRows = fullMatrices ? n : k
+            try require(k <= LAPACK.largestSVD && LAPACK.fits(m * uColumns, vhRows * n),
+                        "\(op): matrices of \(m) × \(n) are larger than LAPACK's workspace sizes allow", .invalidArgument)
+            try LinalgBatch.requireMemory([[batch.count, m, uColumns], [batch.count, k], [batch.count, vhRows, n]], op: op)
             let (uCount, sCount, vhCount) = (batch.count * m * uColumns, batch.count * k, batch.count * vhRows * n)
             // One recorded output holding U, S and Vh one after the other; the three results are slices of
             // it, so that a backward pass sees their gradients together.
             var us: [Double] = [], ss: [Double] = [], vhs: [Double] = []
             us.reserveCapacity(uCount); ss.reserveCapacity(sCount); vhs.reserveCapacity(vhCount)
-            for b in 0..<batch.count {
+            for b in 0..<(uCount + sCount + vhCount == 0 ? 0 : batch.count) {
                 var matrix = batch.columnMajor(b)
                 let (u, s, vt, info) = LAPACK.svd(&matrix, m: m, n: n, full: fullMatrices, vectors: true)
                 try require(info == 0, "\(op): the algorithm did not converge for the matrix\(batch.label(b)) (LAPACK info \(info))", .invalidArgument)
@@ -85,13 +90,15 @@ extension Linalg {
         // E_ij = s_j² − s_i², 1 on the diagonal.
         let gaps = s2.unsqueeze(-2) - s2.unsqueeze(-1) + Tensor.eye(k, dtype: s.dtype)
         var inner = (uhgu * s.unsqueeze(-2) + s.unsqueeze(-1) * vhgv) / gaps + gs.diagonalMatrices()
-        if m > n {
+        // The terms in G_U·S⁻¹ and S⁻¹·G_Vh only where those gradients exist (PyTorch's `defined()`): a
+        // rank-deficient matrix whose U (or Vh) the loss does not read keeps a finite gradient.
+        if m > n && !gu.isAllZero {
             // [U·inner + (I − U·Uᵀ)·G_U·S⁻¹]·Vh
             inner = u.matmul(inner)
             let guOverS = gu / s.unsqueeze(-2)
             return (inner + guOverS - u.matmul(u.mT.matmul(guOverS))).matmul(vh)
         }
-        if m < n {
+        if m < n && !gvh.isAllZero {
             // U·[inner·Vh + S⁻¹·G_Vh·(I − Vᵀ·V)]
             inner = inner.matmul(vh)
             let gvhOverS = gvh / s.unsqueeze(-1)

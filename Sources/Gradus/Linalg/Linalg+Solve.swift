@@ -37,11 +37,12 @@ extension Linalg {
         try require(a.shape[a.rank - 2] == n, "\(op): A must be square, got shape \(a.shape)", .shapeMismatch)
         try require(b.shape[b.rank - 2] == n, "\(op): B of shape \(b.shape) does not match A of shape \(a.shape) (it needs \(n) rows)", .shapeMismatch)
         let batchShape = try Broadcast.shape(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)), op: op)
+        try LinalgBatch.requireMemory([batchShape + [n, n], batchShape + [n, k]], op: op)
         let matrices = try LinalgBatch(a.detach().expand(batchShape + [n, n]), op: op, square: true)
         let sides = try LinalgBatch(b.detach().expand(batchShape + [n, k]), op: op, square: false)
         var out: [Double] = []
         out.reserveCapacity(sides.values.count)
-        for i in 0..<matrices.count {
+        for i in 0..<(n == 0 || k == 0 ? 0 : matrices.count) {
             var m = matrices.columnMajor(i), x = sides.columnMajor(i)
             let info = LAPACK.solve(&m, n: n, &x, columns: k)
             try require(info == 0, "\(op): the matrix A\(matrices.label(i)) is singular (diagonal element \(info) of its LU factorization is zero); the system has no unique solution", .invalidArgument)

@@ -65,8 +65,35 @@ struct LinalgBatch {
         return " at batch index \(position)"
     }
 
-    /// Whether any element is NaN or infinite.
-    var hasNonFinite: Bool { values.contains { !$0.isFinite } }
+    /// Whether any matrix has no element (then no factorization runs: the results follow from the shapes).
+    var matricesAreEmpty: Bool { rows == 0 || columns == 0 }
+
+    /// Refuses results of `counts` Float64 elements in all, or sizes that overflow, that this machine's
+    /// memory cannot hold, before any is allocated (a batch of empty matrices can ask for huge results).
+    static func requireMemory(_ counts: [[Int]], op: String) throws {
+        var total = 0
+        for factors in counts {
+            var count = 1
+            for f in factors {
+                let (c, overflow) = count.multipliedReportingOverflow(by: f)
+                try require(!overflow, "\(op): the results' sizes overflow", .outOfMemory)
+                count = c
+            }
+            let (t, overflow) = total.addingReportingOverflow(count)
+            try require(!overflow, "\(op): the results' sizes overflow", .outOfMemory)
+            total = t
+        }
+        try require(total <= TensorStorage.physicalMemoryBytes / 8,
+                    "\(op): the results would need \(MemoryBudget.describe(total.multipliedReportingOverflow(by: 8).overflow ? Int.max : total * 8)), more than this machine's memory (\(MemoryBudget.describe(TensorStorage.physicalMemoryBytes)))",
+                    .outOfMemory)
+    }
+
+    /// The index of the first matrix holding NaN or an infinity, if any.
+    var firstNonFinite: Int? {
+        guard let i = values.firstIndex(where: { !$0.isFinite }) else { return nil }
+        return i / Swift.max(rows * columns, 1)
+    }
+
 
     /// Appends the column-major `r × c` matrix `m` to `out` in row-major order.
     static func appendRowMajor(_ m: [Double], rows r: Int, columns c: Int, to out: inout [Double]) {
