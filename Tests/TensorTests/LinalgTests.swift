@@ -261,3 +261,39 @@ struct LinalgTests {
         #expect(mismatch(try #require(x.grad), Tensor([[4.0, -2.0], [-2.0, 1.0]], dtype: .float64), rtol: 1e-12, atol: 1e-12) == nil)
     }
 }
+
+/// The code of the LinearAlgebra article, as written there, with what it claims.
+@Suite struct LinearAlgebraArticleTests {
+    @Test("the article's examples run and give what it says")
+    func examples() throws {
+        let a = Tensor([[3.0, 1.0], [1.0, 2.0]])
+        let x = Linalg.solve(a, Tensor([9.0, 8.0]))
+        #expect(mismatch(x, Tensor([2.0, 3.0]), rtol: 1e-6, atol: 1e-6) == nil)
+        let xs = Tensor([0.0, 1.0, 2.0, 3.0]), ys = Tensor([1.0, 3.1, 4.9, 7.0])
+        let design = Tensor.stack([xs, Tensor.ones(like: xs)], axis: 1)
+        let fit = Linalg.lstsq(design, ys)
+        #expect(mismatch(fit, Tensor([1.98, 1.03]), rtol: 1e-4, atol: 1e-4) == nil)
+
+        let factor = Tensor([[1.0, 0.0], [0.5, 1.2]]).requiringGrad()
+        let sigma = factor.matmul(factor.mT) + Tensor.eye(2) * 0.1
+        let residual = Tensor([0.3, -0.4])
+        let l = Linalg.cholesky(sigma)
+        let z = Linalg.solve(l, residual)
+        let logDet = 2 * l.diagonal().log().sum()
+        let negativeLogLikelihood = 0.5 * (z.square().sum() + logDet)
+        negativeLogLikelihood.backward()
+        // The same quantity through the inverse and determinant directly.
+        let direct = 0.5 * (residual.matmul(Linalg.inv(sigma)).matmul(residual) + Linalg.det(sigma).log())
+        #expect(abs(negativeLogLikelihood.item(Double.self) - direct.item(Double.self)) < 1e-5)
+        #expect(try #require(factor.grad).shape == [2, 2])
+
+        let (values, _) = Linalg.eigh(Tensor([[2.0, 1.0], [1.0, 2.0]]))
+        #expect(mismatch(values, Tensor([1.0, 3.0]), rtol: 1e-6, atol: 1e-6) == nil)
+        let (u, s, vh) = Linalg.svd(Tensor([[3.0, 0.0], [4.0, 5.0]]), fullMatrices: false)
+        #expect(mismatch((u * s.unsqueeze(-2)).matmul(vh), Tensor([[3.0, 0.0], [4.0, 5.0]]), rtol: 1e-5, atol: 1e-5) == nil)
+        let (q, r) = Linalg.qr(Tensor([[3.0, 1.0], [4.0, 2.0]]))
+        #expect(mismatch(q.matmul(r), Tensor([[3.0, 1.0], [4.0, 2.0]]), rtol: 1e-5, atol: 1e-5) == nil)
+        let spectralNorm = Linalg.matrixNorm(Tensor([[3.0, 0.0], [4.0, 5.0]]), order: .spectral)
+        #expect(abs(spectralNorm.item(Double.self) - 45.0.squareRoot()) < 1e-4)   // singular values √45, √5
+    }
+}
