@@ -53,7 +53,7 @@ def torch_options(opts):
 CLASSES = {"SGD": torch.optim.SGD, "Adam": torch.optim.Adam, "AdamW": torch.optim.AdamW,
            "Adagrad": torch.optim.Adagrad, "RMSprop": torch.optim.RMSprop,
            "Adadelta": torch.optim.Adadelta, "Adamax": torch.optim.Adamax, "NAdam": torch.optim.NAdam,
-           "RAdam": torch.optim.RAdam, "Rprop": torch.optim.Rprop}
+           "RAdam": torch.optim.RAdam, "Rprop": torch.optim.Rprop, "ASGD": torch.optim.ASGD}
 
 init = [torch.randn(3, dtype=torch.float64), torch.randn(2, 2, dtype=torch.float64)]
 scale = [torch.rand(3, dtype=torch.float64) + 0.5, torch.rand(2, 2, dtype=torch.float64) + 0.5]
@@ -140,6 +140,15 @@ cases += [trajectory(n, o) for n, o in [
 cases.append(trajectory("Rprop", {"lr": 0.02}, groups=[{"params": [0], "options": {}},
                                                     {"params": [1], "options": {"lr": 0.2, "etaPlus": 2.0}}]))
 cases.append(trajectory("Rprop", {"lr": 0.05}, dtype="float32"))
+# ASGD: the default (averaging not started: t0 = 1e6), a decay strong enough to show within 20 steps with
+# averaging from step 5, weight decay and maximize, two groups, float32.
+cases += [trajectory(n, o) for n, o in [
+    ("ASGD", {"lr": 0.05}), ("ASGD", {"lr": 0.1, "lambd": 0.05, "alpha": 0.5, "t0": 5}),
+    ("ASGD", {"lr": 0.05, "weightDecay": 0.1, "maximize": 1, "t0": 3}),
+]]
+cases.append(trajectory("ASGD", {"lr": 0.02, "t0": 4}, groups=[{"params": [0], "options": {}},
+                                                           {"params": [1], "options": {"lr": 0.1, "lambd": 0.01}}]))
+cases.append(trajectory("ASGD", {"lr": 0.05, "t0": 2}, dtype="float32"))
 
 with open(os.path.join(OUT, "optimizers.json"), "w") as f:
     json.dump({"torch": torch.__version__, "initial": [flat(p) for p in init],
@@ -263,6 +272,15 @@ schedules = [
              {"swaLR": [0.04, 0.04], "annealEpochs": 3, "annealStrategy": "cosine", "afterCosineSteps": 4}),
     schedule("SWALR", lambda o: built_before_cosine(o, lambda: torch.optim.swa_utils.SWALR(o, swa_lr=0.02, anneal_epochs=3)),
              {"swaLR": [0.02, 0.02], "annealEpochs": 3, "annealStrategy": "cosine", "builtBeforeCosineSteps": 4}),
+    # ChainedScheduler: PyTorch's example (a constant warm-up with an exponential decay), and a linear
+    # warm-up with a step decay and a multi-step decay.
+    schedule("ChainedScheduler", lambda o: S.ChainedScheduler([S.ConstantLR(o, factor=0.1, total_iters=2),
+                                                                S.ExponentialLR(o, gamma=0.9)]),
+             {"chain": "constant-exponential"}),
+    schedule("ChainedScheduler", lambda o: S.ChainedScheduler([S.LinearLR(o, start_factor=0.25, total_iters=4),
+                                                                S.StepLR(o, step_size=3, gamma=0.5),
+                                                                S.MultiStepLR(o, milestones=[5, 12], gamma=0.7)]),
+             {"chain": "linear-step-multistep"}),
 ]
 
 

@@ -146,7 +146,7 @@ func run(_ optimizer: Optimizer, _ params: [Tensor], steps: Range<Int>) {
     }
 }
 
-@Test(arguments: ["SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta", "Adamax", "NAdam", "RAdam", "Rprop"])
+@Test(arguments: ["SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD"])
 func stateDictRoundTrip(_ name: String) throws {
     let options: [String: Double] = name == "SGD" ? ["lr": 0.1, "momentum": 0.9]
         : name == "RMSprop" ? ["centered": 1, "momentum": 0.5] : name.hasPrefix("Adam") && name != "Adamax" ? ["amsgrad": 1] : [:]
@@ -277,4 +277,22 @@ func optimizerLoadsItsOwnStates() throws {
     let reloaded = SGD([r.detach().requiringGrad(), s.detach().requiringGrad()], lr: 0.1)
     reloaded.setOption("momentum", 0.9)
     try reloaded.loadStateDict(late.stateDict())
+}
+
+/// ASGD's average: the parameter itself until t0, then the running mean of the steps after it
+/// (PyTorch 2.15: ASGD([p], lr=0.1, lambd=0, t0=0) from 1.0 with gradients 1, 1, 1 gives p = 0.9, 0.8, 0.7
+/// and ax = 0.9, 0.8, 0.75; PyTorch holds η in float32, so its values differ from these by 1e-8).
+@Test func asgdAveragesAfterT0() throws {
+    let p = Tensor([1.0], dtype: .float64).requiringGrad()
+    let optimizer = ASGD([p], lr: 0.1, lambd: 0, t0: 0)
+    #expect(optimizer.average(of: p) == nil)
+    var averages: [Double] = []
+    for _ in 0..<3 {
+        p.grad = Tensor([1.0], dtype: .float64)
+        optimizer.step()
+        averages.append(try #require(optimizer.average(of: p)).scalars(as: Double.self)[0])
+    }
+    #expect(abs(p.scalars(as: Double.self)[0] - 0.7) < 1e-8)   // PyTorch keeps η in float32: 0.69999999553
+    #expect(zip(averages, [0.9, 0.8, 0.75]).allSatisfy { abs($0 - $1) < 1e-8 }, "\(averages)")
+    #expect(optimizer.average(of: Tensor([1.0])) == nil)
 }

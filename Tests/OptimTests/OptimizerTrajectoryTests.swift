@@ -47,6 +47,7 @@ func makeOptimizer(_ name: String, _ groups: [ParameterGroup]) -> Optimizer {
     case "NAdam": return NAdam(groups: groups)
     case "RAdam": return RAdam(groups: groups)
     case "Rprop": return Rprop(groups: groups)
+    case "ASGD": return ASGD(groups: groups)
     default: fatalError("unknown optimizer \(name)")
     }
 }
@@ -59,7 +60,7 @@ func fixtureGradient(_ p: Tensor, scale: [Double], center: [Double], step k: Int
 }
 
 @Test func optimizerFixturesLoad() {
-    #expect(OptimizerFixtures.all.count >= 42)
+    #expect(OptimizerFixtures.all.count >= 47)
 }
 
 @Test(arguments: OptimizerFixtures.all)

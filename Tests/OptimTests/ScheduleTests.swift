@@ -37,7 +37,7 @@ struct ScheduleCase: Decodable, Sendable, CustomTestStringConvertible {
 }
 
 @Test func scheduleFixturesLoad() {
-    #expect(ScheduleCase.all.count >= 31)
+    #expect(ScheduleCase.all.count >= 33)
 }
 
 @Test(arguments: ScheduleCase.all)
@@ -99,6 +99,15 @@ func scheduleMatchesPyTorch(_ c: ScheduleCase) {
     case "CosineAnnealingWarmRestarts":
         let s = CosineAnnealingWarmRestarts(optimizer, t0: Int(o["t0"]!.number), tMult: Int(o["tMult"]!.number),
                                             etaMin: o["etaMin"]!.number)
+        stepper = { _ in s.step() }
+    case "ChainedScheduler" where o["chain"]?.text == "constant-exponential":
+        let s = ChainedScheduler(optimizer, schedulers: [ConstantLR(optimizer, factor: 0.1, totalIters: 2),
+                                                         ExponentialLR(optimizer, gamma: 0.9)])
+        stepper = { _ in s.step() }
+    case "ChainedScheduler":
+        let s = ChainedScheduler(optimizer, schedulers: [LinearLR(optimizer, startFactor: 0.25, totalIters: 4),
+                                                         StepLR(optimizer, stepSize: 3, gamma: 0.5),
+                                                         MultiStepLR(optimizer, milestones: [5, 12], gamma: 0.7)])
         stepper = { _ in s.step() }
     case "SequentialLR" where o["sequence"]?.text == "linear-cosine":
         let warmup = LinearLR(optimizer, startFactor: 0.1, totalIters: 3)
@@ -174,6 +183,8 @@ func scheduleMatchesPyTorch(_ c: ScheduleCase) {
     #expect(message { _ = CosineAnnealingWarmRestarts(optimizer, t0: 2, tMult: 0) }?.contains("tMult") == true)
     #expect(message { _ = LambdaLR(optimizer, lrLambdas: []) }?.contains("groups") == true)
     #expect(message { _ = SequentialLR(optimizer, schedulers: [], milestones: []) }?.contains("at least one") == true)
+    #expect(message { _ = ChainedScheduler(optimizer, schedulers: []) }?.contains("at least one") == true)
+    #expect(message { _ = ChainedScheduler(optimizer, schedulers: [ConstantLR(other)]) }?.contains("optimizer") == true)
     #expect(message {
         _ = SequentialLR(optimizer, schedulers: [ConstantLR(other)], milestones: [])
     }?.contains("optimizer") == true)

@@ -1,5 +1,6 @@
 import Dispatch
 import Gradus
+import GradusTestSupport
 import Synchronization
 import Testing
 
@@ -127,5 +128,21 @@ struct NonFiniteValueTests {
     func reluKeepsNaN() {
         let y = Tensor([-1, .nan, 2]).relu().scalars()
         #expect(y[0] == 0 && y[1].isNaN && y[2] == 2)
+    }
+
+    @Test("randn, rand and their like forms draw what normal and uniform draw, in the other tensor's shape and dtype")
+    func pyTorchRandomNames() {
+        var a = SeededGenerator(seed: 3), b = SeededGenerator(seed: 3)
+        #expect(Tensor.randn([4, 2], generator: &a).scalars() == Tensor.normal([4, 2], generator: &b).scalars())
+        #expect(Tensor.rand([5], dtype: .float64, generator: &a).scalars(as: Double.self)
+                == Tensor.uniform([5], dtype: .float64, generator: &b).scalars(as: Double.self))
+        let x = Tensor.zeros([2, 3], dtype: .float64)
+        let y = Tensor.randn(like: x, generator: &a)
+        #expect(y.shape == [2, 3] && y.dtype == .float64 && y.scalars(as: Double.self) == Tensor.normal([2, 3], dtype: .float64, generator: &b).scalars(as: Double.self))
+        let u = Tensor.rand(like: x)
+        #expect(u.shape == [2, 3] && u.scalars(as: Double.self).allSatisfy { $0 >= 0 && $0 < 1 })
+        let labels = Tensor.randint(like: Tensor(labels: [0, 0, 0]), 0, 4, generator: &a)
+        #expect(labels.dtype == .int64 && labels.shape == [3] && labels.intScalars.allSatisfy { (0..<4).contains($0) })
+        #expect(failure { Tensor.randn(like: Tensor(labels: [1])) }?.kind == .dtypeMismatch)
     }
 }
