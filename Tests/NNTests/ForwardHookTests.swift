@@ -284,3 +284,70 @@ struct ForwardHookTests {
         #expect(hooked.allClose(expected) && !hooked.allClose(plain))
     }
 }
+
+/// Module backward hooks (PyTorch's `register_full_backward_hook` / `register_full_backward_pre_hook`).
+@Suite("backward hooks on modules")
+struct BackwardHookTests {
+    /// y = W·x with W = [[1, 2], [3, 4]] (Float64); the loss weighs y by [1, 10].
+    func linear() -> Linear {
+        Linear(weight: Tensor(shape: [2, 2], values: [1, 2, 3, 4], dtype: .float64).requiringGrad(), bias: nil)
+    }
+
+    @Test("the hook sees the input and output gradients of the call and may replace the input gradient")
+    func gradients() throws {
+        let layer = linear()
+        var seen: (Tensor?, Tensor)?
+        layer.registerFullBackwardHook { m, gi, go in
+            #expect(m === layer)
+            seen = (gi, go)
+            return gi.map { $0 * 2 }
+        }
+        let x = Tensor([1.0, -1.0], dtype: .float64).requiringGrad()
+        (layer(x) * Tensor([1.0, 10.0], dtype: .float64)).sum().backward()
+        let (gi, go) = try #require(seen)
+        #expect(go.scalars(as: Double.self) == [1, 10])
+        #expect(try #require(gi).scalars(as: Double.self) == [31, 42])          // Wᵀ·[1, 10]
+        #expect(try #require(x.grad).scalars(as: Double.self) == [62, 84])      // replaced: doubled
+        #expect(try #require(layer.weight.grad).scalars(as: Double.self) == [1, -1, 10, -10])
+    }
+
+    @Test("without an input gradient the hook runs once, with nil, when the output gradient arrives; a pre-hook replaces the output gradient before the module's backward")
+    func firstLayerAndPreHooks() throws {
+        let layer = linear()
+        var calls = 0
+        layer.registerFullBackwardHook { _, gi, go in
+            calls += 1
+            #expect(gi == nil && go.scalars(as: Double.self) == [2, 20])
+            return nil
+        }
+        var order: [String] = []
+        layer.registerFullBackwardPreHook { _, g in order.append("pre"); return g * 2 }
+        layer.registerFullBackwardPreHook(prepend: true) { _, g in order.append("first"); return nil }
+        let x = Tensor([1.0, -1.0], dtype: .float64)
+        (layer(x) * Tensor([1.0, 10.0], dtype: .float64)).sum().backward()
+        #expect(calls == 1 && order == ["first", "pre"])
+        #expect(try #require(layer.weight.grad).scalars(as: Double.self) == [2, -2, 20, -20])
+        // Calls made without gradients run no backward hook.
+        _ = GradMode.noGrad { layer(x) }
+        #expect(calls == 1)
+    }
+
+    @Test("hooks inside a model run per call, in backward order, and stop after removal; a throwing hook fails the backward pass")
+    func insideModels() throws {
+        var g = SeededGenerator(seed: 2)
+        let model = Sequential { Linear(3, 4, generator: &g); Tanh(); Linear(4, 2, generator: &g) }
+        var order: [Int] = []
+        let handles = [0, 1, 2].map { i in model[i].registerFullBackwardHook { _, _, _ in order.append(i); return nil } }
+        let x = Tensor.randn([5, 3], generator: &g).requiringGrad()
+        let plain = Autograd.gradients(of: Module.withForwardHooksSuspended { model(x) }.sum(), wrt: [x])[0]
+        model(x).sum().backward()
+        #expect(order == [2, 1, 0])
+        #expect(try #require(x.grad).allClose(plain))
+        for h in handles { h.remove() }
+        model(x).sum().backward()
+        #expect(order == [2, 1, 0])
+        model[2].registerFullBackwardHook { _, _, _ in throw GradusError(.invalidArgument, "backward hook refuses") }
+        let error = failure { model(x).sum().backward() }
+        #expect(error?.message.contains("backward hook refuses") == true)
+    }
+}

@@ -9,13 +9,32 @@ public typealias ForwardPreHook = (_ module: Module, _ input: Tensor) throws -> 
 /// `register_forward_hook`.
 public typealias ForwardHook = (_ module: Module, _ input: Tensor, _ output: Tensor) throws -> Tensor?
 
-/// The forward hooks registered on one module, in the order they run.
+/// A hook that runs when the gradient with respect to a module's input has been computed, with the
+/// module, that gradient (nil when the input does not require gradients) and the gradient of its output;
+/// it may return a replacement input gradient (nil keeps it). PyTorch's `register_full_backward_hook`.
+public typealias BackwardHook = (_ module: Module, _ gradInput: Tensor?, _ gradOutput: Tensor) throws -> Tensor?
+
+/// A hook that runs when the gradient of a module's output reaches it, before the module's own
+/// backward computation; it may return a replacement (nil keeps it). PyTorch's
+/// `register_full_backward_pre_hook`.
+public typealias BackwardPreHook = (_ module: Module, _ gradOutput: Tensor) throws -> Tensor?
+
+/// The gradient of a module call's output, kept for the backward hooks that run later with the input's.
+final class BackwardHookGradient: @unchecked Sendable {
+    var value: Tensor?
+}
+
+/// The forward and backward hooks registered on one module, in the order they run.
 final class ForwardHookList: @unchecked Sendable {
     var pre: [(id: Int, hook: ForwardPreHook)] = [] { didSet { ForwardHookList.count(pre.count - oldValue.count) } }
     var post: [(id: Int, hook: ForwardHook)] = [] { didSet { ForwardHookList.count(post.count - oldValue.count) } }
-    var isEmpty: Bool { pre.isEmpty && post.isEmpty }
+    var backwardPre: [(id: Int, hook: BackwardPreHook)] = [] {
+        didSet { ForwardHookList.count(backwardPre.count - oldValue.count) }
+    }
+    var backward: [(id: Int, hook: BackwardHook)] = [] { didSet { ForwardHookList.count(backward.count - oldValue.count) } }
+    var isEmpty: Bool { pre.isEmpty && post.isEmpty && backwardPre.isEmpty && backward.isEmpty }
 
-    deinit { ForwardHookList.count(-(pre.count + post.count)) }
+    deinit { ForwardHookList.count(-(pre.count + post.count + backwardPre.count + backward.count)) }
 
     /// How many forward hooks are registered on live modules, over the process: while it is 0, code that
     /// must know whether a model has hooks (``InferencePlan``) skips looking.
@@ -99,6 +118,55 @@ extension Module {
         }
     }
 
+    /// Registers a hook that runs during backward passes, once the gradient with respect to this
+    /// module's input of a call has been computed, with that gradient and the gradient of the call's
+    /// output; it may replace the input gradient (PyTorch's `register_full_backward_hook`). When the input
+    /// does not require gradients (a model's first layer), the hook runs when the output's gradient
+    /// arrives, with a nil input gradient.
+    ///
+    /// The hook sees the module's main input and output, as forward hooks do (see
+    /// ``registerForwardPreHook(prepend:_:)``); it runs for calls made while grad mode is on. A hook that
+    /// throws fails the backward pass.
+    ///
+    /// - Parameters:
+    ///   - prepend: run this hook before those already registered.
+    ///   - hook: called with the module, the input gradient (or nil) and the output gradient.
+    /// - Returns: a handle whose ``HookHandle/remove()`` unregisters the hook.
+    ///
+    /// ```swift
+    /// var outputGradient: Tensor?
+    /// model[0].registerFullBackwardHook { _, _, gradOutput in
+    ///     outputGradient = gradOutput      // what Grad-CAM weighs a layer's activations by
+    ///     return nil
+    /// }
+    /// loss.backward()
+    /// ```
+    @discardableResult
+    public func registerFullBackwardHook(prepend: Bool = false, _ hook: @escaping BackwardHook) -> HookHandle {
+        addForwardHook { list, id in
+            if prepend { list.backward.insert((id, hook), at: 0) } else { list.backward.append((id, hook)) }
+        }
+    }
+
+    /// Registers a hook that runs during backward passes when the gradient of this module's output
+    /// reaches it, before the module's own backward computation; it may replace that gradient (PyTorch's
+    /// `register_full_backward_pre_hook`).
+    ///
+    /// - Parameters:
+    ///   - prepend: run this hook before those already registered.
+    ///   - hook: called with the module and the output gradient; returns a replacement or nil.
+    /// - Returns: a handle whose ``HookHandle/remove()`` unregisters the hook.
+    ///
+    /// ```swift
+    /// layer.registerFullBackwardPreHook { _, g in g.clamp(min: -1, max: 1) }
+    /// ```
+    @discardableResult
+    public func registerFullBackwardPreHook(prepend: Bool = false, _ hook: @escaping BackwardPreHook) -> HookHandle {
+        addForwardHook { list, id in
+            if prepend { list.backwardPre.insert((id, hook), at: 0) } else { list.backwardPre.append((id, hook)) }
+        }
+    }
+
     /// Whether forward hooks are registered on this module.
     public var hasForwardHooks: Bool { forwardHooks.map { !$0.isEmpty } ?? false }
 
@@ -129,6 +197,8 @@ extension Module {
             guard let self, let list = self.forwardHooks else { return }
             list.pre.removeAll { $0.id == id }
             list.post.removeAll { $0.id == id }
+            list.backwardPre.removeAll { $0.id == id }
+            list.backward.removeAll { $0.id == id }
             if list.isEmpty { self.forwardHooks = nil }
         }
     }
@@ -187,6 +257,7 @@ extension Module {
         // A snapshot: a hook that registers or removes hooks changes the next call, not this one. Hooks
         // stop running once the scope has failed (they would see placeholders, not values).
         let pre = forwardHooks?.pre ?? [], post = forwardHooks?.post ?? []
+        let backwardPre = forwardHooks?.backwardPre ?? [], backward = forwardHooks?.backward ?? []
         var x = input
         for (_, hook) in pre where !ErrorScope.hasFailed {
             do {
@@ -195,18 +266,54 @@ extension Module {
                 x = ErrorScope.fail(error, Tensor.placeholder)
             }
         }
+        // Backward hooks: identity operations around the call, whose backward rules run the hooks — the
+        // output's when its gradient arrives, the input's once the module's backward has computed the
+        // input gradient (PyTorch's BackwardHook).
+        let watchesBackward = !(backwardPre.isEmpty && backward.isEmpty) && GradMode.isEnabled
+        let outputGradient = BackwardHookGradient()
+        let seen = x
+        if watchesBackward && x.requiresGrad && !backward.isEmpty {
+            x = hookedIdentity(x, "backward hook (input)") { g in
+                var gradInput = g
+                for (_, hook) in backward {
+                    if let r = try hook(self, gradInput, outputGradient.value ?? Tensor.zeros(like: g)) { gradInput = r }
+                }
+                return gradInput
+            }
+        }
         var result = forward(x)
-        if post.isEmpty { return result }
         var y = output(result), replaced = false
         for (_, hook) in post where !ErrorScope.hasFailed {
             do {
-                if let r = try hook(self, x, y) { y = r; replaced = true }
+                if let r = try hook(self, seen, y) { y = r; replaced = true }
             } catch {
                 y = ErrorScope.fail(error, Tensor.placeholder)
                 replaced = true
             }
         }
+        if watchesBackward && y.requiresGrad {
+            let inputTakesGradient = seen.requiresGrad
+            y = hookedIdentity(y, "backward hook (output)") { g in
+                var gradOutput = g
+                for (_, hook) in backwardPre {
+                    if let r = try hook(self, gradOutput) { gradOutput = r }
+                }
+                outputGradient.value = gradOutput
+                // No input gradient will come: the hooks run now, with none.
+                if !inputTakesGradient { for (_, hook) in backward { _ = try hook(self, nil, gradOutput) } }
+                return gradOutput
+            }
+            replaced = true
+        }
         if replaced { result = replacingOutput(result, y) }
         return result
+    }
+
+    /// A view of `t` recorded as an operation whose backward rule is `rule` (the gradient passes
+    /// through it, changed or not).
+    private func hookedIdentity(_ t: Tensor, _ name: String, _ rule: @escaping (Tensor) throws -> Tensor) -> Tensor {
+        let view = t.makeView(shape: t.shape, strides: t.strides, offset: t.storageOffset)
+        Tensor.record(name, output: view, inputs: [t]) { g, _ in [try rule(g)] }
+        return view
     }
 }
