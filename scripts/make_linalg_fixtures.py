@@ -139,6 +139,18 @@ case("svd_transposed_full_wide", lambda a: (lambda r: torch.cat([r[1].reshape(-1
                                                               (r[2][..., :2, :] * r[2][..., :2, :]).reshape(-1)]))(LA.svd(a.mT)), randn(4, 2))
 case("solve_left_false_broadcast", lambda a, b: LA.solve(a, b, left=False), well_conditioned(3, (2,)), randn(4, 1, 2, 3))
 
+# Products and triangular solves.
+case("matrix_power_3", lambda a: LA.matrix_power(a, 3), randn(2, 3, 3))
+case("matrix_power_minus2", lambda a: LA.matrix_power(a, -2), well_conditioned(3))
+case("matrix_power_0", lambda a: LA.matrix_power(a, 0), randn(2, 2, 2), grad=False)
+case("matrix_power_1", lambda a: LA.matrix_power(a, 1), randn(3, 3))
+case("multi_dot_vectors", lambda a, b, c, d: LA.multi_dot([a, b, c, d]), randn(4), randn(4, 6), randn(6, 2), randn(2))
+case("multi_dot_matrices", lambda a, b, c: LA.multi_dot([a, b, c]), randn(5, 2), randn(2, 7), randn(7, 3))
+case("solve_triangular_upper", lambda a, b: LA.solve_triangular(a, b, upper=True), well_conditioned(3), randn(3, 2))
+case("solve_triangular_lower_right", lambda a, b: LA.solve_triangular(a, b, upper=False, left=False), well_conditioned(3, (2,)), randn(2, 4, 3))
+case("solve_triangular_unit", lambda a, b: LA.solve_triangular(a, b, upper=False, unitriangular=True), randn(3, 3), randn(3, 2))
+case("vector_norm_3", lambda a: LA.vector_norm(a, ord=3, dim=(0, 2)), randn(2, 3, 4))
+
 
 out = []
 for name, fn, inputs, grad in CASES:

@@ -108,13 +108,23 @@ let linalgTable: [String: @Sendable ([Tensor]) -> Tensor] = [
         return Tensor.concatenate([r.s.reshape([-1]), (r.u * r.u).reshape([-1]), (vh * vh).reshape([-1])])
     },
     "solve_left_false_broadcast": { Linalg.solve($0[0], $0[1], left: false) },
+    "matrix_power_3": { Linalg.matrixPower($0[0], 3) },
+    "matrix_power_minus2": { Linalg.matrixPower($0[0], -2) },
+    "matrix_power_0": { Linalg.matrixPower($0[0], 0) },
+    "matrix_power_1": { Linalg.matrixPower($0[0], 1) },
+    "multi_dot_vectors": { Linalg.multiDot($0) },
+    "multi_dot_matrices": { Linalg.multiDot($0) },
+    "solve_triangular_upper": { Linalg.solveTriangular($0[0], $0[1], upper: true) },
+    "solve_triangular_lower_right": { Linalg.solveTriangular($0[0], $0[1], upper: false, left: false) },
+    "solve_triangular_unit": { Linalg.solveTriangular($0[0], $0[1], upper: false, unitriangular: true) },
+    "vector_norm_3": { Linalg.vectorNorm($0[0], ord: 3, axes: [0, 2]) },
 ]
 
 @Suite("torch.linalg: inverse, determinants, solve, Cholesky, eigh, SVD")
 struct LinalgTests {
     @Test("the fixture file loads and every case has a Gradus call")
     func coverage() {
-        #expect(linalgCases.count >= 68)
+        #expect(linalgCases.count >= 78)
         #expect(Set(linalgCases.map(\.name)) == Set(linalgTable.keys))
     }
 
@@ -251,6 +261,11 @@ struct LinalgTests {
         #expect(Linalg.matrixNorm(Tensor.zeros([0, 3])).scalars() == [0])
         #expect(Linalg.matrixRank(Tensor.zeros([2, 0, 3])).shape == [2] && Linalg.matrixRank(Tensor.zeros([2, 0, 3])).dtype == .int64)
         #expect(Linalg.cond(Tensor([[1.0, 0.0], [0.0, 0.0]])).scalars()[0] == .infinity)
+        #expect(failure { Linalg.multiDot([Tensor.eye(2)]) }?.kind == .invalidArgument)
+        #expect(failure { Linalg.multiDot([Tensor.eye(2), Tensor.ones([3, 2])]) }?.kind == .shapeMismatch)
+        #expect(failure { Linalg.matrixPower(Tensor.ones([2, 3]), 2) }?.kind == .shapeMismatch)
+        #expect(failure { Linalg.matrixPower(Tensor(shape: [1, 1], integers: [2]), -1) }?.kind == .dtypeMismatch)
+        #expect(Linalg.matrixPower(Tensor(shape: [2, 2], integers: [1, 1, 1, 0]), 10).intScalars == [89, 55, 55, 34])
         // NaN passes through det and inv as in PyTorch (no error, NaN results).
         #expect(Linalg.det(Tensor([[1.0, .nan], [2.0, 1.0]])).scalars()[0].isNaN)
         // The derivative of det at a singular matrix is its cofactor matrix (finite differences agree).
