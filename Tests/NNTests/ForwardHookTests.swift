@@ -350,4 +350,28 @@ struct BackwardHookTests {
         let error = failure { model(x).sum().backward() }
         #expect(error?.message.contains("backward hook refuses") == true)
     }
+
+    @Test("a recorded backward (createGraph) frees its graph; a recurrent layer whose state alone reaches the loss passes zeros shaped like its output")
+    func graphsAndUnusedOutputs() throws {
+        weak var weakInput: Tensor?
+        do {
+            let layer = linear()
+            layer.registerFullBackwardHook { _, _, _ in nil }
+            let x = Tensor([1.0, -1.0], dtype: .float64).requiringGrad()
+            weakInput = x
+            let y = layer(x).square().sum()
+            let g = Autograd.gradients(of: y, wrt: [x], createGraph: true)[0]
+            g.sum().backward()
+        }
+        #expect(weakInput == nil, "the backward hook's box kept the recorded graph alive")
+        var g = SeededGenerator(seed: 9)
+        let lstm = LSTM(inputSize: 2, hiddenSize: 3, generator: &g)
+        var seenOutputGradient: Tensor?
+        lstm.registerFullBackwardHook { _, _, go in seenOutputGradient = go; return nil }
+        let x = Tensor.randn([4, 1, 2], generator: &g).requiringGrad()
+        lstm(x, nil).state.hidden.sum().backward()
+        let go = try #require(seenOutputGradient)
+        #expect(go.shape == [4, 1, 3] && go.scalars().allSatisfy { $0 == 0 })
+        #expect(x.grad != nil)
+    }
 }

@@ -261,6 +261,7 @@ struct LinalgTests {
         #expect(Linalg.matrixNorm(Tensor.zeros([0, 3])).scalars() == [0])
         #expect(Linalg.matrixRank(Tensor.zeros([2, 0, 3])).shape == [2] && Linalg.matrixRank(Tensor.zeros([2, 0, 3])).dtype == .int64)
         #expect(Linalg.cond(Tensor([[1.0, 0.0], [0.0, 0.0]])).scalars()[0] == .infinity)
+        #expect(Linalg.cond(Tensor.zeros([2, 0, 3])).scalars() == [0, 0])
         #expect(failure { Linalg.multiDot([Tensor.eye(2)]) }?.kind == .invalidArgument)
         #expect(failure { Linalg.multiDot([Tensor.eye(2), Tensor.ones([3, 2])]) }?.kind == .shapeMismatch)
         #expect(failure { Linalg.matrixPower(Tensor.ones([2, 3]), 2) }?.kind == .shapeMismatch)

@@ -173,7 +173,8 @@ enum LAPACK {
         var rows = Index(m), cols = Index(n), lda = Index(m), info: Index = 0, query = -1 as Index, best = 0.0
         var tau = [Double](repeating: 0, count: k)
         dgeqrf_(&rows, &cols, &a, &lda, &tau, &best, &query, &info)
-        var lwork = Index(Swift.max(Int(best), n, 1))
+        // The queried block workspace, bounded (n·64 at most; n is the least dgeqrf accepts).
+        var lwork = Index(Swift.min(Swift.max(best.isFinite ? Int(best) : n, n, 1), Swift.max(n * 64, 1), Int(Int32.max)))
         var work = [Double](repeating: 0, count: Int(lwork))
         dgeqrf_(&rows, &cols, &a, &lda, &tau, &work, &lwork, &info)
         // R: the upper triangle of the first rRows rows.
@@ -183,7 +184,7 @@ enum LAPACK {
         for j in 0..<Swift.min(qColumns, n) { for i in 0..<m { q[i + j * m] = a[i + j * m] } }
         var qCols = Index(qColumns), reflectors = Index(k)
         dorgqr_(&rows, &qCols, &reflectors, &q, &lda, &tau, &best, &query, &info)
-        lwork = Index(Swift.max(Int(best), qColumns, 1))
+        lwork = Index(Swift.min(Swift.max(best.isFinite ? Int(best) : qColumns, qColumns, 1), Swift.max(qColumns * 64, 1), Int(Int32.max)))
         work = [Double](repeating: 0, count: Int(lwork))
         dorgqr_(&rows, &qCols, &reflectors, &q, &lda, &tau, &work, &lwork, &info)
         return (q, r)

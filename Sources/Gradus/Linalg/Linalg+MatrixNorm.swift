@@ -93,9 +93,10 @@ extension Linalg {
     }
 
     /// The condition number σ_max / σ_min of each matrix in the spectral norm (PyTorch's
-    /// `torch.linalg.cond` with its default `p=None`); ∞ for a singular square matrix. Differentiable.
+    /// `torch.linalg.cond` with its default `p=None`); ∞ for a singular square matrix, 0 for an empty
+    /// one (as PyTorch). Differentiable.
     ///
-    /// - Parameter a: `[…, m, n]`, not empty.
+    /// - Parameter a: `[…, m, n]`.
     /// - Returns: `[…]`.
     ///
     /// ```swift
@@ -104,8 +105,9 @@ extension Linalg {
     public static func cond(_ a: Tensor) -> Tensor {
         checked {
             let op = "linalg.cond"
-            try require(a.rank >= 2 && a.shape[a.rank - 2] > 0 && a.shape[a.rank - 1] > 0,
-                        "\(op): expected non-empty matrices ([…, m, n]), got shape \(a.shape)", .shapeMismatch)
+            try require(a.rank >= 2, "\(op): expected matrices ([…, m, n]), got shape \(a.shape)", .shapeMismatch)
+            // Empty matrices: 0, as PyTorch answers.
+            if a.shape[a.rank - 2] == 0 || a.shape[a.rank - 1] == 0 { return Tensor.zeros(Array(a.shape.dropLast(2)), dtype: a.dtype) }
             let s = svdvals(a)
             return s.amax(axes: [-1]) / s.amin(axes: [-1])
         }

@@ -57,9 +57,10 @@ extension Linalg {
     }
 
     /// The least-squares solution X minimizing ‖A·X − B‖ (of minimum norm when A is rank-deficient):
-    /// A⁺·B, differentiable. PyTorch's `torch.linalg.lstsq(A, B).solution` for full-rank A; for
-    /// rank-deficient A, PyTorch's CPU default driver (gelsy) gives a basic solution instead, and its
-    /// `gelsd` driver this one. B is a vector when it has one dimension less than A.
+    /// A⁺·B, differentiable. PyTorch's `torch.linalg.lstsq(A, B).solution` (its other results are not
+    /// computed); for rank-deficient A the rank is decided by ``pinv(_:atol:rtol:)``'s singular-value
+    /// cut-off, as PyTorch's `gelsd` driver does, where its CPU default `gelsy` uses a condition estimate.
+    /// B is a vector when it has one dimension less than A.
     ///
     /// - Parameters:
     ///   - a: `[…, m, n]`.

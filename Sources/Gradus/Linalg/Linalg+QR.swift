@@ -17,7 +17,8 @@ extension Linalg {
     /// M = R·G_Rᵀ − G_Qᵀ·Q, G_A = (G_Q + Q·copyltu(M))·R⁻ᵀ for m ≥ n, where copyltu(M) mirrors M's lower
     /// triangle; for m < n the leading square block takes that rule and the rest Q·G_R. Differentiable
     /// again. A backward pass through the complete mode with m > n, or through mode ``QRMode/r``, is an
-    /// error (PyTorch's too: Q's extra columns, or Q itself, are not determined by A's derivative).
+    /// error (PyTorch's too: Q's extra columns, or Q itself, are not determined by A's derivative), and so
+    /// is one through a rank-deficient matrix, whose R cannot be inverted (PyTorch answers infinities).
     ///
     /// - Parameters:
     ///   - a: `[…, m, n]`.

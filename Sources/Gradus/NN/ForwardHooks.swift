@@ -22,6 +22,9 @@ public typealias BackwardPreHook = (_ module: Module, _ gradOutput: Tensor) thro
 /// The gradient of a module call's output, kept for the backward hooks that run later with the input's.
 final class BackwardHookGradient: @unchecked Sendable {
     var value: Tensor?
+    /// The output's shape and dtype, for zeros when no gradient reached it.
+    var shape: [Int] = []
+    var dtype: DType = .float32
 }
 
 /// The forward and backward hooks registered on one module, in the order they run.
@@ -272,11 +275,17 @@ extension Module {
         let watchesBackward = !(backwardPre.isEmpty && backward.isEmpty) && GradMode.isEnabled
         let outputGradient = BackwardHookGradient()
         let seen = x
-        if watchesBackward && x.requiresGrad && !backward.isEmpty {
+        let inputHooked = watchesBackward && x.requiresGrad && !backward.isEmpty
+        if inputHooked {
             x = hookedIdentity(x, "backward hook (input)") { g in
+                // The output's gradient, or zeros when the loss did not read the main output (a recurrent
+                // layer's state only); released at once, so that a recorded gradient (createGraph) does not
+                // keep the graph alive through this box.
+                let gradOutput = outputGradient.value ?? Tensor.zeros(outputGradient.shape, dtype: outputGradient.dtype)
+                outputGradient.value = nil
                 var gradInput = g
                 for (_, hook) in backward {
-                    if let r = try hook(self, gradInput, outputGradient.value ?? Tensor.zeros(like: g)) { gradInput = r }
+                    if let r = try hook(self, gradInput, gradOutput) { gradInput = r }
                 }
                 return gradInput
             }
@@ -291,6 +300,8 @@ extension Module {
                 replaced = true
             }
         }
+        outputGradient.shape = y.shape
+        outputGradient.dtype = y.dtype
         if watchesBackward && y.requiresGrad {
             let inputTakesGradient = seen.requiresGrad
             y = hookedIdentity(y, "backward hook (output)") { g in
@@ -298,7 +309,7 @@ extension Module {
                 for (_, hook) in backwardPre {
                     if let r = try hook(self, gradOutput) { gradOutput = r }
                 }
-                outputGradient.value = gradOutput
+                if inputHooked { outputGradient.value = gradOutput }
                 // No input gradient will come: the hooks run now, with none.
                 if !inputTakesGradient { for (_, hook) in backward { _ = try hook(self, nil, gradOutput) } }
                 return gradOutput

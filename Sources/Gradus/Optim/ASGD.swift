@@ -4,13 +4,15 @@
 /// At step k of a parameter θ with gradient g (η and μ as PyTorch computes them at the end of the
 /// previous step, from the rate then: η₁ = lr, η_k = lr / (1 + λ·lr·(k − 1))^α; μ_k = 1 / max(1, k − 1 − t0)):
 ///
-///     g ← −g + weightDecay·θ          (−g when maximize; g without it)
+///     g ← ±g + weightDecay·θ          (−g when maximize)
 ///     θ ← θ·(1 − λ·η_k) − η_k·g
 ///     ā ← θ  when μ_k = 1,  else  ā ← ā + μ_k·(θ − ā)
 ///
 /// Options: `lr` (0.01), `lambd` (1e-4, the decay term), `alpha` (0.75, the power of η's decay), `t0`
 /// (1e6, the step at which averaging starts), `weightDecay`, `maximize` (0/1). Buffer: `ax`, the average
-/// ā, which ``average(of:)`` gives. Evaluate with the averaged weights by copying them into the model
+/// ā, which ``average(of:)`` gives. The rate η is derived from the group's rate at its previous step,
+/// kept by the optimizer but not in its ``Optimizer/stateDict()``: after loading, the first step uses the
+/// current rate (PyTorch saves η). Evaluate with the averaged weights by copying them into the model
 /// (``Tensor/assign(_:)``).
 ///
 /// ```swift
@@ -48,7 +50,8 @@ public final class ASGD: Optimizer, @unchecked Sendable {
                 t0: Double = 1e6, weightDecay: Double = 0, maximize: Bool = false) {
         _ = validSetting(lr >= 0, "ASGD: invalid learning rate \(lr)")
         _ = validSetting(weightDecay >= 0, "ASGD: invalid weight_decay value \(weightDecay)")
-        _ = validSetting(lambd.isFinite && alpha.isFinite && t0.isFinite, "ASGD: lambd \(lambd), alpha \(alpha) and t0 \(t0) must be finite")
+        _ = validSetting(lambd.isFinite && alpha.isFinite && alpha >= 0 && t0.isFinite,
+                         "ASGD: lambd \(lambd) and t0 \(t0) must be finite, alpha \(alpha) finite and at least 0")
         super.init(groups: groups,
                    defaults: ["lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0, "weightDecay": weightDecay,
                               "maximize": maximize ? 1 : 0],
@@ -74,7 +77,7 @@ public final class ASGD: Optimizer, @unchecked Sendable {
         try forEachParameter(group: g) { p, grad, s in
             let k = Double(s.step)
             let eta = s.step == 1 ? lr : earlierRate / Double.pow(1 + lambd * earlierRate * (k - 1), alpha)
-            let mu = 1 / Swift.max(1, k - 1 - t0)
+            let mu = s.step == 1 ? 1 : 1 / Swift.max(1, k - 1 - t0)
             let average = s.buffer(0, like: p)
             func run<T: TensorFloat>(_: T.Type) {
                 let pp = p.pointer(T.self), gp = grad.pointer(T.self), ap = average.pointer(T.self)

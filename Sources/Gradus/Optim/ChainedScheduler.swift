@@ -1,13 +1,14 @@
-/// Several schedules acting together on one optimizer (PyTorch's `ChainedScheduler`): every step
-/// advances all of them, and each group's rate is its initial rate times the product of every
-/// schedule's factor (its rate over the initial rate) at that epoch. A warm-up combined with a decay is
-/// the usual use.
+/// Several schedules acting together on one optimizer (PyTorch's `ChainedScheduler`): each step of the
+/// chain moves every schedule's epoch, and each group's rate is its initial rate times the product of
+/// every schedule's factor (its rate over the initial rate) at that epoch. A warm-up combined with a
+/// decay is the usual use.
 ///
 /// This is PyTorch's result for schedules whose updates are multiplicative — ``ConstantLR``,
 /// ``LinearLR``, ``ExponentialLR``, ``StepLR``, ``MultiStepLR``, ``PolynomialLR``,
-/// ``MultiplicativeLR``, ``LambdaLR`` — each computed in closed form as Gradus's schedules are; PyTorch
-/// chains ``CosineAnnealingLR`` through its recursive form, which this product does not reproduce.
-/// Step only the chain, not its schedules.
+/// ``MultiplicativeLR`` — each computed in closed form as Gradus's schedules are. Schedules that PyTorch
+/// sets absolutely (``LambdaLR``, ``CosineAnnealingLR``'s recursive form, ``CyclicLR``, ``OneCycleLR``,
+/// ``SWALR``) overwrite what earlier ones set in PyTorch, which this product does not reproduce. Step
+/// only the chain: its schedules' own ``LRScheduler/lastEpoch`` stays where it was.
 ///
 /// ```swift
 /// let warmup = ConstantLR(optimizer, factor: 0.1, totalIters: 2)
