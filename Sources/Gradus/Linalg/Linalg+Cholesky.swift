@@ -19,15 +19,8 @@ extension Linalg {
         checked {
             if upper { return cholesky(a, upper: false).mT }
             let op = "linalg.cholesky"
-            let batch = try LinalgBatch(a, op: op, square: true)
-            let n = batch.rows
-            var out: [Double] = []
-            out.reserveCapacity(batch.values.count)
-            for b in 0..<(n == 0 ? 0 : batch.count) {
-                var m = batch.columnMajor(b)
-                let info = LAPACK.cholesky(&m, n: n)
-                try require(info == 0, "\(op): the matrix\(batch.label(b)) is not positive-definite (the leading minor of order \(info) is not positive-definite)", .invalidArgument)
-                LinalgBatch.appendRowMajor(m, rows: n, columns: n, to: &out)
+            let out = try LinalgBatch(a, op: op, square: true).mapSquareMatrices({ LAPACK.cholesky(&$0, n: $1) }) { info, place in
+                "\(op): the matrix\(place) is not positive-definite (the leading minor of order \(info) is not positive-definite)"
             }
             let l = Tensor(shape: a.shape, values: out, dtype: a.dtype)
             Tensor.record(op, output: l, inputs: [a]) { g, l in

@@ -15,15 +15,8 @@ extension Linalg {
     public static func inv(_ a: Tensor) -> Tensor {
         checked {
             let op = "linalg.inv"
-            let batch = try LinalgBatch(a, op: op, square: true)
-            let n = batch.rows
-            var out: [Double] = []
-            out.reserveCapacity(batch.values.count)
-            for b in 0..<(n == 0 ? 0 : batch.count) {
-                var m = batch.columnMajor(b)
-                let info = LAPACK.invert(&m, n: n)
-                try require(info == 0, "\(op): the matrix\(batch.label(b)) is singular (diagonal element \(info) of its LU factorization is zero), so it has no inverse", .invalidArgument)
-                LinalgBatch.appendRowMajor(m, rows: n, columns: n, to: &out)
+            let out = try LinalgBatch(a, op: op, square: true).mapSquareMatrices({ LAPACK.invert(&$0, n: $1) }) { info, place in
+                "\(op): the matrix\(place) is singular (diagonal element \(info) of its LU factorization is zero), so it has no inverse"
             }
             let y = Tensor(shape: a.shape, values: out, dtype: a.dtype)
             Tensor.record(op, output: y, inputs: [a]) { g, y in

@@ -77,12 +77,7 @@ extension Linalg {
         checked {
             let op = "linalg.matrix_rank"
             try require(a.rank >= 2, "\(op): expected a matrix or a batch of matrices ([…, m, n]), got shape \(a.shape)", .shapeMismatch)
-            for (name, value) in [("atol", atol), ("rtol", rtol)] {
-                if let value { try require(value.isFinite && value >= 0, "\(op): \(name) must be a finite number ≥ 0, got \(value)", .invalidArgument) }
-            }
-            let (m, n) = (a.shape[a.rank - 2], a.shape[a.rank - 1])
-            let epsilon = a.dtype == .float32 ? Double(Float.ulpOfOne) : Double.ulpOfOne
-            let relative = rtol ?? (atol == nil || atol == 0 ? Double(Swift.max(m, n)) * epsilon : 0)
+            let relative = try relativeTolerance(a, atol: atol, rtol: rtol, op: op)
             return GradMode.noGrad {
                 let s = svdvals(a.detach())
                 if s.shape.last == 0 { return Tensor.zeros(Array(a.shape.dropLast(2)), dtype: .int64) }

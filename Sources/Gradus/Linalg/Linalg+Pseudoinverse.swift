@@ -19,12 +19,8 @@ extension Linalg {
         checked {
             let op = "linalg.pinv"
             try require(a.rank >= 2, "\(op): expected a matrix or a batch of matrices ([…, m, n]), got shape \(a.shape)", .shapeMismatch)
-            for (name, value) in [("atol", atol), ("rtol", rtol)] {
-                if let value { try require(value.isFinite && value >= 0, "\(op): \(name) must be a finite number ≥ 0, got \(value)", .invalidArgument) }
-            }
             let (m, n) = (a.shape[a.rank - 2], a.shape[a.rank - 1])
-            let epsilon = a.dtype == .float32 ? Double(Float.ulpOfOne) : Double.ulpOfOne
-            let relative = rtol ?? (atol == nil || atol == 0 ? Double(Swift.max(m, n)) * epsilon : 0)
+            let relative = try relativeTolerance(a, atol: atol, rtol: rtol, op: op)
             // Computed without recording: the backward rule below is PyTorch's, in A and A⁺ only.
             let (u, s, vh) = GradMode.noGrad { svd(a.detach(), fullMatrices: false) }
             try GradusError.throwIfRecorded()
@@ -84,5 +80,16 @@ extension Linalg {
             let x = pinv(a).matmul(rhs)
             return vector ? x.squeeze(-1) : x
         }
+    }
+
+    /// The relative tolerance of a singular-value cut-off max(atol, rtol·σ_max), after checking both:
+    /// `rtol` when given, else max(m, n)·ε of the dtype when `atol` is nil or 0, else 0 (PyTorch's rule).
+    static func relativeTolerance(_ a: Tensor, atol: Double?, rtol: Double?, op: String) throws -> Double {
+        for (name, value) in [("atol", atol), ("rtol", rtol)] {
+            if let value { try require(value.isFinite && value >= 0, "\(op): \(name) must be a finite number ≥ 0, got \(value)", .invalidArgument) }
+        }
+        let (m, n) = (a.shape[a.rank - 2], a.shape[a.rank - 1])
+        let epsilon = a.dtype == .float32 ? Double(Float.ulpOfOne) : Double.ulpOfOne
+        return rtol ?? (atol == nil || atol == 0 ? Double(Swift.max(m, n)) * epsilon : 0)
     }
 }

@@ -54,6 +54,22 @@ struct LinalgBatch {
         return out
     }
 
+    /// Each square matrix replaced in place by `transform` (a LAPACK call on the column-major matrix
+    /// returning LAPACK's `info`), as one row-major array of the input's shape; `failure` gives the
+    /// message for a nonzero `info` and the matrix's place in the batch. Empty matrices skip the loop.
+    func mapSquareMatrices(_ transform: (inout [Double], Int) -> Int, failure: (Int, String) -> String) throws -> [Double] {
+        let n = rows
+        var out: [Double] = []
+        out.reserveCapacity(values.count)
+        for b in 0..<(n == 0 ? 0 : count) {
+            var m = columnMajor(b)
+            let info = transform(&m, n)
+            try require(info == 0, failure(info, label(b)), .invalidArgument)
+            LinalgBatch.appendRowMajor(m, rows: n, columns: n, to: &out)
+        }
+        return out
+    }
+
     /// Where a matrix sits in the message of a failed batch element: "" for a single matrix.
     func label(_ index: Int) -> String {
         guard !batchShape.isEmpty else { return "" }
