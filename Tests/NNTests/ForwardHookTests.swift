@@ -223,6 +223,12 @@ struct ForwardHookTests {
         #expect(Module.withForwardHooksSuspended { model(x) }.allClose(plain, rtol: 1e-5, atol: 1e-5) && calls == 1)
         handle.remove()
         #expect(try plan(x).allClose(plain, rtol: 1e-5, atol: 1e-5) && calls == 1)
+        // Backward hooks are not forward hooks: the plan still runs its compiled steps (no gradient there).
+        let backwardHandle = model[0].registerFullBackwardHook { _, _, _ in nil }
+        #expect(model[0].hasBackwardHooks && !model[0].hasForwardHooks)
+        #expect(try plan(x).allClose(plain, rtol: 1e-5, atol: 1e-5))
+        backwardHandle.remove()
+        #expect(!model[0].hasBackwardHooks)
     }
 
     @Test("a module freed with hooks releases them; its handles then do nothing")

@@ -170,10 +170,14 @@ extension Module {
         }
     }
 
-    /// Whether forward hooks are registered on this module.
-    public var hasForwardHooks: Bool { forwardHooks.map { !$0.isEmpty } ?? false }
+    /// Whether forward hooks (or forward pre-hooks) are registered on this module.
+    public var hasForwardHooks: Bool { forwardHooks.map { !($0.pre.isEmpty && $0.post.isEmpty) } ?? false }
 
-    /// Whether this module or any module below it has forward hooks.
+    /// Whether backward hooks (or backward pre-hooks) are registered on this module.
+    public var hasBackwardHooks: Bool { forwardHooks.map { !($0.backwardPre.isEmpty && $0.backward.isEmpty) } ?? false }
+
+    /// Whether this module or any module below it has forward hooks (backward hooks do not run where no
+    /// gradient is recorded, as in an ``InferencePlan``).
     var anyModuleHasForwardHooks: Bool {
         ForwardHookList.registered.load(ordering: .relaxed) != 0 && modules().contains { $0.hasForwardHooks }
     }

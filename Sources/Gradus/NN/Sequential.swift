@@ -77,14 +77,15 @@ public final class Sequential: Module, Layer {
 
     /// Applies the layers in order.
     /// A quantized ``Linear`` followed by ``ReLU`` runs as one pass on the integer path (inference), unless
-    /// either has forward hooks.
+    /// either has hooks.
     public func callAsFunction(_ input: Tensor) -> Tensor {
         withForwardHooks(input) { input in
             var x = input
             var i = 0
             while i < layers.count {
                 if i + 1 < layers.count, let linear = layers[i] as? Linear, linear.quantizedWeights != nil, layers[i + 1] is ReLU,
-                   !linear.hasForwardHooks, !layers[i + 1].hasForwardHooks, let fused = linear.quantizedForward(x, relu: true) {
+                   !linear.hasForwardHooks, !linear.hasBackwardHooks, !layers[i + 1].hasForwardHooks,
+                   !layers[i + 1].hasBackwardHooks, let fused = linear.quantizedForward(x, relu: true) {
                     x = fused
                     i += 2
                     continue
