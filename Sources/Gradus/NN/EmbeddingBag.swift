@@ -61,9 +61,9 @@ public final class EmbeddingBag: Module, Layer {
         let validPadding = paddingIdx.map { p in
             validSetting(p >= -rows && p < rows, "EmbeddingBag: paddingIdx \(p) is outside -\(rows)..<\(rows)")
         } ?? true
-        self.weight = validWeight ? weight.requiresGrad ? weight : weight.requiringGrad() : Tensor.zeros([0, 0]).requiringGrad()
+        self.weight = (validWeight ? weight : Tensor.zeros([0, 0])).requiringGrad()
         self.mode = mode
-        self.paddingIdx = validPadding ? paddingIdx.map { $0 < 0 ? $0 + rows : $0 } : nil
+        self.paddingIdx = validPadding ? paddingIdx.map { Embedding.normalizedPaddingIdx($0, rows: rows) } : nil
         self.includeLastOffset = includeLastOffset
         self.maxNorm = maxNorm
         self.normType = normType
@@ -84,7 +84,7 @@ public final class EmbeddingBag: Module, Layer {
         let (rows, columns) = sizesValid ? (numEmbeddings, embeddingDim) : (0, 0)
         let w = Tensor.normal([rows, columns], dtype: dtype, generator: &generator)
         if let paddingIdx, paddingIdx >= -rows && paddingIdx < rows, w.shape == [rows, columns] {
-            let row = paddingIdx < 0 ? paddingIdx + rows : paddingIdx
+            let row = Embedding.normalizedPaddingIdx(paddingIdx, rows: rows)
             (w.rawPointer + row * columns * dtype.byteSize).initializeMemory(as: UInt8.self, repeating: 0, count: columns * dtype.byteSize)
         }
         self.init(weight: w, mode: mode, paddingIdx: paddingIdx, includeLastOffset: includeLastOffset, maxNorm: maxNorm, normType: normType)
@@ -194,7 +194,7 @@ extension Functional {
             var padding: Int? = nil
             if let paddingIdx {
                 try require(paddingIdx >= -rows && paddingIdx < rows, "\(op): paddingIdx \(paddingIdx) is outside -\(rows)..<\(rows)", .indexOutOfRange)
-                padding = paddingIdx < 0 ? paddingIdx + rows : paddingIdx
+                padding = Embedding.normalizedPaddingIdx(paddingIdx, rows: rows)
             }
             // The entries that count: in a bag and not padding, with their bag.
             var kept: [Int] = [], bagOfEntry: [Int] = [], counts = [Int](repeating: 0, count: bags)
