@@ -33,6 +33,21 @@ extension ONNXGraphBuilder {
         reduce("ReduceMax", x, axes: axes, keepDims: keepDims)
     }
 
+    /// The sum over `axes` (`ReduceSum`, axes as an input: every supported opset is 13 or later).
+    ///
+    /// - Parameters:
+    ///   - x: the input's name.
+    ///   - axes: the axes to sum over.
+    ///   - keepDims: whether the reduced axes stay with size 1.
+    /// - Returns: the output's name.
+    ///
+    /// ```swift
+    /// let total = graph.reduceSum(x.name, axes: [1], keepDims: false)
+    /// ```
+    public func reduceSum(_ x: String, axes: [Int], keepDims: Bool = true) -> String {
+        node("ReduceSum", [x, constant(ints: axes)], attributes: [.int("keepdims", keepDims ? 1 : 0)])
+    }
+
     /// A reduction whose axes moved from an attribute to an input in opset 18.
     private func reduce(_ op: String, _ x: String, axes: [Int], keepDims: Bool) -> String {
         if opset < 18 {

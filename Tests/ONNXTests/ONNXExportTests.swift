@@ -166,6 +166,27 @@ struct ONNXExportTests {
         #expect(error { _ = try Embedding(5, 2).onnxModel(sampleInput: x) }?.message.contains("int64") == true)
     }
 
+    /// What the converters added for the padding layers, GLU, pixel unshuffle and EmbeddingBag cannot
+    /// write is refused with a message naming it, and nothing is written.
+    @Test func configurationsWithoutAnONNXFormAreRefused() {
+        let image = Tensor.zeros([1, 2, 4, 6])
+        let circular = error { _ = try CircularPad2d(1).onnxModel(sampleInput: image) }
+        #expect(circular?.message.contains("opset 19") == true, "\(circular?.message ?? "")")
+        #expect(error { _ = try CircularPad2d(1).onnxModel(sampleInput: image, options: ONNXExportOptions(opset: 19)) } == nil)
+        let cropReflect = error { _ = try ReflectionPad2d((left: -1, right: 1, top: 0, bottom: 0)).onnxModel(sampleInput: image) }
+        #expect(cropReflect?.message.contains("negative amounts") == true, "\(cropReflect?.message ?? "")")
+        let dynamicWidth = ONNXExportOptions(dynamicAxes: .custom([0: "batch", 3: "width"]))
+        let unshuffle = error { _ = try PixelUnshuffle(2).onnxModel(sampleInput: image, options: dynamicWidth) }
+        #expect(unshuffle?.message.contains("PixelUnshuffle") == true, "\(unshuffle?.message ?? "")")
+        let glu = error { _ = try GLU(axis: -1).onnxModel(sampleInput: image, options: dynamicWidth) }
+        #expect(glu?.message.contains("dynamic") == true, "\(glu?.message ?? "")")
+        let bags = Tensor.zeros([2, 3], dtype: .int64)
+        let renormalized = error { _ = try EmbeddingBag(5, 2, maxNorm: 1).onnxModel(sampleInput: bags) }
+        #expect(renormalized?.message.contains("maxNorm") == true, "\(renormalized?.message ?? "")")
+        let floats = error { _ = try EmbeddingBag(5, 2).onnxModel(sampleInput: Tensor.zeros([2, 3])) }
+        #expect(floats?.message.contains("int64") == true, "\(floats?.message ?? "")")
+    }
+
     @Test func modesAreRestored() throws {
         let model = Sequential([Linear(4, 4), Dropout(p: 0.5), BatchNorm1d(4)])
         model.train()

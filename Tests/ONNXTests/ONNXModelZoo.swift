@@ -360,6 +360,118 @@ enum ONNXModelZoo {
         ONNXCase(name: "checkpoint_regression", shapes: ["b1": [1, 5], "b7": [7, 5]]) { g in
             try checkpointSubject(task: .regress, generator: &g)
         },
+        ONNXCase(name: "shrink_activations", shapes: ["b1": [1, 6], "b7": [7, 6]]) { g in
+            ONNXSubject(Sequential {
+                Linear(6, 8, generator: &g)
+                Hardshrink(lambda: 0.3)
+                Linear(8, 8, generator: &g)
+                Softshrink(lambda: 0.2)
+                Linear(8, 8, generator: &g)
+                Tanhshrink()
+                Linear(8, 8, generator: &g)
+                Threshold(0.1, value: -2)
+                Linear(8, 8, generator: &g)
+                GLU()
+                Linear(4, 6, generator: &g)
+                Softmin(axis: 1)
+            }, perturb: &g)
+        },
+        ONNXCase(name: "glu_channels", shapes: ["b1": [1, 4, 3, 5], "b7": [7, 4, 3, 5]]) { g in
+            ONNXSubject(Sequential {
+                Conv2d(4, 6, kernelSize: 1, generator: &g)
+                GLU(axis: 1)
+                Softmin(axis: -1)
+            }, perturb: &g)
+        },
+        ONNXCase(name: "padding", shapes: ["b1": [1, 2, 5, 6], "b7": [7, 2, 5, 6]]) { g in
+            ONNXSubject(Sequential {
+                ZeroPad2d((left: 1, right: 2, top: 0, bottom: 1))
+                ConstantPad2d((left: -1, right: 2, top: 1, bottom: -2), value: 0.5)
+                ReflectionPad2d((left: 2, right: 1, top: 1, bottom: 2))
+                ReplicationPad2d((left: 3, right: 0, top: 1, bottom: 1))
+                Conv2d(2, 3, kernelSize: 1, generator: &g)
+                Flatten(startAxis: 2)
+                ConstantPad1d((left: 2, right: -1), value: -1.5)
+                ReflectionPad1d(1)
+                ReplicationPad1d((left: 0, right: 2))
+                ZeroPad1d(0)
+            }, perturb: &g)
+        },
+        ONNXCase(name: "padding_circular_opset19", shapes: ["b1": [1, 2, 4, 5], "b7": [7, 2, 4, 5]], opset: 19) { g in
+            ONNXSubject(Sequential {
+                CircularPad2d((left: 1, right: 2, top: 2, bottom: 0))
+                Conv2d(2, 2, kernelSize: 2, generator: &g)
+                Flatten(startAxis: 2)
+                CircularPad1d((left: 3, right: 1))
+            }, perturb: &g)
+        },
+        ONNXCase(name: "pixel_shuffle", shapes: ["b1": [1, 8, 3, 4], "b7": [7, 8, 3, 4]]) { g in
+            ONNXSubject(Sequential {
+                Conv2d(8, 8, kernelSize: 1, generator: &g)
+                PixelShuffle(2)
+                PixelUnshuffle(2)
+                Conv2d(8, 9, kernelSize: 1, generator: &g)
+                PixelShuffle(3)
+                PixelUnshuffle(3)
+            }, perturb: &g)
+        },
+        ONNXCase(name: "rms_norm", shapes: ["b1": [1, 3, 6], "b7": [7, 3, 6]]) { g in
+            ONNXSubject(Sequential {
+                Linear(6, 6, generator: &g)
+                RMSNorm(6)
+                Linear(6, 6, generator: &g)
+                RMSNorm([3, 6], eps: 1e-3, elementwiseAffine: false)
+            }, perturb: &g)
+        },
+        ONNXCase(name: "conv_transpose1d", shapes: ["b1": [1, 4, 5], "b7": [7, 4, 5]]) { g in
+            ONNXSubject(Sequential {
+                ConvTranspose1d(4, 6, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1, groups: 2, generator: &g)
+                ReLU()
+                ConvTranspose1d(6, 2, kernelSize: 2, bias: false, dilation: 2, generator: &g)
+            }, perturb: &g)
+        },
+        ONNXCase(name: "embedding_bag_sum", shapes: ["b1": [1, 5], "b7": [7, 5]], indexRange: 10) { g in
+            ONNXSubject(Sequential {
+                EmbeddingBag(10, 4, mode: .sum, generator: &g)
+                Linear(4, 3, generator: &g)
+            }, perturb: &g)
+        },
+        ONNXCase(name: "embedding_bag_mean", shapes: ["b1": [1, 5], "b7": [7, 5]], indexRange: 10) { g in
+            ONNXSubject(EmbeddingBag(10, 4, mode: .mean, generator: &g), perturb: &g)
+        },
+        ONNXCase(name: "embedding_bag_max", shapes: ["b1": [1, 5], "b7": [7, 5]], indexRange: 10) { g in
+            ONNXSubject(EmbeddingBag(10, 4, mode: .max, generator: &g), perturb: &g)
+        },
+        // Indices 0..<3 in bags of 2: in the recorded inputs, 2-4 of the 16 bags (and 1-3 of the 7) hold
+        // only the padding index.
+        ONNXCase(name: "embedding_bag_sum_padding", shapes: ["b1": [1, 2], "b7": [7, 2], "b16": [16, 2]], indexRange: 3) { g in
+            ONNXSubject(EmbeddingBag(3, 4, mode: .sum, paddingIdx: 1, generator: &g), perturb: &g)
+        },
+        ONNXCase(name: "embedding_bag_mean_padding", shapes: ["b1": [1, 2], "b7": [7, 2], "b16": [16, 2]], indexRange: 3) { g in
+            ONNXSubject(EmbeddingBag(3, 4, mode: .mean, paddingIdx: -3, generator: &g), perturb: &g)
+        },
+        ONNXCase(name: "embedding_bag_max_padding", shapes: ["b1": [1, 2], "b7": [7, 2], "b16": [16, 2]], indexRange: 3) { g in
+            ONNXSubject(EmbeddingBag(3, 4, mode: .max, paddingIdx: 1, generator: &g), perturb: &g)
+        },
+        ONNXCase(name: "lstm_cell", shapes: ["b1": [1, 3], "b7": [7, 3]]) { g in
+            ONNXSubject(Sequential {
+                LSTMCell(inputSize: 3, hiddenSize: 4, generator: &g)
+                Linear(4, 2, generator: &g)
+            }, perturb: &g)
+        },
+        ONNXCase(name: "gru_cell", shapes: ["b1": [1, 3], "b7": [7, 3]]) { g in
+            ONNXSubject(GRUCell(inputSize: 3, hiddenSize: 5, generator: &g), perturb: &g)
+        },
+        ONNXCase(name: "rnn_cell_relu", shapes: ["b1": [1, 3], "b7": [7, 3]]) { g in
+            ONNXSubject(RNNCell(inputSize: 3, hiddenSize: 4, bias: false, nonlinearity: .relu, generator: &g), perturb: &g)
+        },
+        ONNXCase(name: "cells_unbatched", shapes: ["s": [3]], dynamicAxes: .none) { g in
+            ONNXSubject(Sequential {
+                GRUCell(inputSize: 3, hiddenSize: 4, generator: &g)
+                LSTMCell(inputSize: 4, hiddenSize: 4, generator: &g)
+                RNNCell(inputSize: 4, hiddenSize: 2, generator: &g)
+            }, perturb: &g)
+        },
     ]
 
     /// Every activation added after GELU, between linear layers (inputs are spread so that each one's

@@ -180,3 +180,56 @@ extension PReLU: ONNXExportable {
         return graph.node("PRelu", [input.name, slope])
     }
 }
+
+extension Hardshrink: ONNXExportable {
+    /// Writes `Shrink` with `lambd` = λ and no bias: x where |x| > λ, 0 elsewhere.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        graph.node("Shrink", [input.name], attributes: [.float("lambd", lambda), .float("bias", 0)])
+    }
+}
+
+extension Softshrink: ONNXExportable {
+    /// Writes `Shrink` with `lambd` = `bias` = λ: x − λ above λ, x + λ below −λ, 0 between.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        graph.node("Shrink", [input.name], attributes: [.float("lambd", lambda), .float("bias", lambda)])
+    }
+}
+
+extension Tanhshrink: ONNXExportable {
+    /// Writes `x − Tanh(x)`.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        graph.node("Sub", [input.name, graph.node("Tanh", [input.name])])
+    }
+}
+
+extension Threshold: ONNXExportable {
+    /// Writes `Where(x ≤ threshold, value, x)` (PyTorch's test, so NaN passes through as in the layer).
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        let below = graph.node("LessOrEqual", [input.name, graph.constant(scalar: threshold)])
+        return graph.node("Where", [below, graph.constant(scalar: value), input.name])
+    }
+}
+
+extension GLU: ONNXExportable {
+    /// Writes the two halves of `axis` as `Slice`s and `a · Sigmoid(b)`.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        let a = axis < 0 ? axis + input.rank : axis
+        guard (0..<input.rank).contains(a), input.shape[a] % 2 == 0 else {
+            throw graph.unsupported("GLU needs an even size on axis \(axis), got \(input.shape)")
+        }
+        guard !input.isDynamic(a) else {
+            throw graph.unsupported("GLU halves axis \(axis), which is dynamic in this export; make it fixed (ONNXExportOptions.dynamicAxes)")
+        }
+        let half = input.shape[a] / 2
+        let first = graph.slice(input.name, axis: a, start: 0, end: half)
+        let second = graph.slice(input.name, axis: a, start: half, end: 2 * half)
+        return graph.node("Mul", [first, graph.node("Sigmoid", [second])])
+    }
+}
+
+extension Softmin: ONNXExportable {
+    /// Writes `Softmax(−x)` over `axis`.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        graph.node("Softmax", [graph.node("Neg", [input.name])], attributes: [.int("axis", axis)])
+    }
+}

@@ -50,6 +50,24 @@ extension ConvTranspose2d: ONNXExportable {
     }
 }
 
+extension ConvTranspose1d: ONNXExportable {
+    /// Writes `ConvTranspose` over one spatial axis (weight `[in, out/groups, k]`, as in PyTorch) with
+    /// `output_padding`; a `[C, L]` input is given a batch axis around it.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        guard input.rank == 2 || input.rank == 3 else {
+            throw graph.unsupported("ConvTranspose1d needs [N, C, L] or [C, L] inputs, got \(input.shape)")
+        }
+        let x = input.rank == 3 ? input.name : graph.unsqueeze(input.name, axes: [0])
+        let w = try graph.parameter(weight, name: "weight")
+        let b = try bias.map { try graph.parameter($0, name: "bias") }
+        let y = graph.node("ConvTranspose", [x, w] + (b.map { [$0] } ?? []), attributes: [
+            .ints("kernel_shape", [kernelSize]), .ints("strides", [stride]), .ints("pads", [padding, padding]),
+            .ints("output_padding", [outputPadding]), .ints("dilations", [dilation]), .int("group", groups),
+        ])
+        return input.rank == 3 ? y : graph.squeeze(y, axes: [0])
+    }
+}
+
 /// What the convolutions share.
 enum ONNXConvolution {
     /// The convolution's input and its `pads` attribute: zeros stay in the `Conv`; another padding mode

@@ -37,7 +37,7 @@ extension FusionModel: ONNXMultiInputExportable {
             let logits = try graph.apply(gate, to: try concatenated(), name: "gate")
             let weights = graph.unsqueeze(graph.node("Sigmoid", [logits.name]), axes: [2])             // [N, M, 1]
             let weighted = graph.node("Mul", [stacked(), weights])
-            let sum = graph.node("ReduceSum", [weighted, graph.constant(ints: [1])], attributes: [.int("keepdims", 0)])
+            let sum = graph.reduceSum(weighted, axes: [1], keepDims: false)
             fused = try graph.value(sum, from: parts + [logits]) { xs in
                 (Tensor.stack(Array(xs.dropLast()), axis: 1) * xs.last!.sigmoid().unsqueeze(2)).sum(axes: [1])
             }

@@ -103,3 +103,20 @@ enum ONNXNormalization {
         return graph.node("InstanceNormalization", [input.name, scale, shift], attributes: [.float("epsilon", eps)])
     }
 }
+
+extension RMSNorm: ONNXExportable {
+    /// Writes `x / √(mean(x²) + eps) · weight` over the last `normalizedShape`.count axes (ONNX has
+    /// `RMSNormalization` only from opset 23); eps nil is float32's machine epsilon, as in the layer.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        let k = normalizedShape.count
+        guard input.rank >= k, Array(input.shape.suffix(k)) == normalizedShape else {
+            throw graph.unsupported("RMSNorm needs inputs ending with \(normalizedShape), got \(input.shape)")
+        }
+        let meanSquare = graph.reduceMean(graph.node("Mul", [input.name, input.name]), axes: Array((-k)...(-1)))
+        let epsilon = eps ?? Double(Float.ulpOfOne)
+        let rms = graph.node("Sqrt", [graph.node("Add", [meanSquare, graph.constant(scalar: epsilon)])])
+        let normalized = graph.node("Div", [input.name, rms])
+        guard let weight else { return normalized }
+        return graph.node("Mul", [normalized, try graph.parameter(weight, name: "weight")])
+    }
+}

@@ -44,6 +44,12 @@ enum ONNXRecurrent {
         }
     }
 
+    /// A gate-stacked tensor (`[gates·H, …]` or `[gates·H]`) with its blocks in ONNX's order.
+    static func reordered(_ t: Tensor, gateOrder: [Int]) -> Tensor {
+        let parts = t.chunk(gateOrder.count, axis: 0)
+        return Tensor.concatenate(gateOrder.map { parts[$0] }, axis: 0)
+    }
+
     static func export(_ layer: RecurrentLayer, op: String, attributes: [ONNXAttribute],
                        input: ONNXValue, graph: ONNXGraphBuilder) throws -> String {
         guard let gateOrder = gateOrder(of: layer) else { throw graph.unsupported("\(type(of: layer)) has no ONNX operator") }
@@ -57,11 +63,8 @@ enum ONNXRecurrent {
         } else if layer.batchFirst {
             x = graph.transpose(x, [1, 0, 2])
         }
-        let directions = layer.bidirectional ? 2 : 1, gates = gateOrder.count
-        func reordered(_ t: Tensor) -> Tensor {
-            let parts = t.chunk(gates, axis: 0)
-            return Tensor.concatenate(gateOrder.map { parts[$0] }, axis: 0)
-        }
+        let directions = layer.bidirectional ? 2 : 1
+        func reordered(_ t: Tensor) -> Tensor { ONNXRecurrent.reordered(t, gateOrder: gateOrder) }
         for l in 0..<layer.numLayers {
             let indices = (0..<directions).map { l * directions + $0 }
             let (w, r, b) = GradMode.noGrad { () -> (Tensor, Tensor, Tensor?) in
@@ -86,5 +89,51 @@ enum ONNXRecurrent {
             x = graph.transpose(x, [1, 0, 2])
         }
         return x
+    }
+}
+
+// The cells, called with one tensor (a zero state), as one time step of the same operators.
+
+extension LSTMCell: ONNXExportable {
+    /// Writes one step of `LSTM` from a zero state and returns its hidden state.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        try ONNXRecurrent.step(self, op: "LSTM", gateOrder: [0, 3, 1, 2], attributes: [], input: input, graph: graph)
+    }
+}
+
+extension GRUCell: ONNXExportable {
+    /// Writes one step of `GRU` (`linear_before_reset`) from a zero state.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        try ONNXRecurrent.step(self, op: "GRU", gateOrder: [1, 0, 2], attributes: [.int("linear_before_reset", 1)], input: input, graph: graph)
+    }
+}
+
+extension RNNCell: ONNXExportable {
+    /// Writes one step of `RNN` (`Tanh` or `Relu`) from a zero state.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        try ONNXRecurrent.step(self, op: "RNN", gateOrder: [0],
+                               attributes: [.strings("activations", [nonlinearity == .tanh ? "Tanh" : "Relu"])], input: input, graph: graph)
+    }
+}
+
+extension ONNXRecurrent {
+    /// One time step of `op` for a cell's `[N, inputSize]` (or `[inputSize]`) input and a zero state:
+    /// the input as a sequence of length 1, the output `Y` `[1, 1, N, H]` squeezed to `[N, H]` (`[H]`).
+    static func step(_ cell: RecurrentCell, op: String, gateOrder: [Int], attributes: [ONNXAttribute],
+                     input: ONNXValue, graph: ONNXGraphBuilder) throws -> String {
+        guard (input.rank == 1 || input.rank == 2) && input.shape.last == cell.inputSize else {
+            throw graph.unsupported("\(type(of: cell)) needs [N, \(cell.inputSize)] (or [\(cell.inputSize)]) inputs, got \(input.shape)")
+        }
+        let x = graph.unsqueeze(input.name, axes: input.rank == 2 ? [0] : [0, 1])
+        let (w, r, b) = GradMode.noGrad { () -> (Tensor, Tensor, Tensor?) in
+            let w = reordered(cell.inputWeight, gateOrder: gateOrder).unsqueeze(0)
+            let r = reordered(cell.hiddenWeight, gateOrder: gateOrder).unsqueeze(0)
+            guard let ib = cell.inputBias, let hb = cell.hiddenBias else { return (w, r, nil) }
+            return (w, r, Tensor.concatenate([reordered(ib, gateOrder: gateOrder), reordered(hb, gateOrder: gateOrder)], axis: 0).unsqueeze(0))
+        }
+        var inputs = [x, try graph.constant(w, name: "W"), try graph.constant(r, name: "R")]
+        if let b { inputs.append(try graph.constant(b, name: "B")) }
+        let y = graph.node(op, inputs, attributes: [.int("hidden_size", cell.hiddenSize), .string("direction", "forward")] + attributes)
+        return graph.squeeze(y, axes: input.rank == 2 ? [0, 1] : [0, 1, 2])
     }
 }

@@ -42,3 +42,38 @@ extension Unflatten: ONNXExportable {
         return try graph.reshape(input, toShapeOf: result.shape, alternate: alternate?.shape)
     }
 }
+
+/// `DepthToSpace` in `CRD` mode, which is PyTorch's channel order.
+extension PixelShuffle: ONNXExportable {
+    /// Writes `DepthToSpace` (mode `CRD`, block size r) of `[N, C·r², H, W]`; a `[C·r², H, W]` input is
+    /// given a batch axis around it.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        guard input.rank == 3 || input.rank == 4 else {
+            throw graph.unsupported("PixelShuffle exports for [N, C, H, W] or [C, H, W] inputs, got \(input.shape)")
+        }
+        let batched = input.rank == 4 ? input.name : graph.unsqueeze(input.name, axes: [0])
+        let y = graph.node("DepthToSpace", [batched], attributes: [.int("blocksize", upscaleFactor), .string("mode", "CRD")])
+        return input.rank == 4 ? y : graph.squeeze(y, axes: [0])
+    }
+}
+
+/// `Reshape`, `Transpose`, `Reshape` (ONNX's `SpaceToDepth` orders the channels otherwise).
+extension PixelUnshuffle: ONNXExportable {
+    /// Writes `[N, C, H·r, W·r]` → `[N, C, H, r, W, r]` → `[N, C, r, r, H, W]` → `[N, C·r², H, W]`; a
+    /// `[C, H·r, W·r]` input is given a batch axis around it.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        guard input.rank == 3 || input.rank == 4 else {
+            throw graph.unsupported("PixelUnshuffle exports for [N, C, H, W] or [C, H, W] inputs, got \(input.shape)")
+        }
+        guard !(1...3).contains(where: { input.isDynamic(-$0) }) else {
+            throw graph.unsupported("PixelUnshuffle needs fixed channel, height and width axes; only the batch may be dynamic, got dynamic axes \(input.dynamicAxes)")
+        }
+        let r = downscaleFactor
+        let (c, h, w) = (input.shape[input.rank - 3], input.shape[input.rank - 2] / r, input.shape[input.rank - 1] / r)
+        let batched = input.rank == 4 ? input.name : graph.unsqueeze(input.name, axes: [0])
+        let split = graph.reshape(batched, [0, c, h, r, w, r])
+        let moved = graph.transpose(split, [0, 1, 3, 5, 2, 4])
+        let y = graph.reshape(moved, [0, c * r * r, h, w])
+        return input.rank == 4 ? y : graph.squeeze(y, axes: [0])
+    }
+}
