@@ -313,4 +313,30 @@ case("convtranspose1d", nn.ConvTranspose1d(4, 3, 4, stride=2, padding=1), r(2, 4
 case("convtranspose1d_groups_dilation", nn.ConvTranspose1d(4, 6, 3, stride=3, padding=2, output_padding=1, groups=2,
                                                             dilation=2, bias=False), r(2, 4, 5))
 case("convtranspose1d_unbatched", nn.ConvTranspose1d(2, 3, 2), r(2, 4))
+
+
+# Cross-attention between inputs of other widths (kdim, vdim: separate q/k/v projection weights), in the
+# format of attention_masks.json: batch first with both masks, and time major without biases (kdim only).
+def kdim_attention(name, mha, query, key, value, attn_mask, key_padding):
+    randomize(mha)
+    query, key, value = query.requires_grad_(), key.requires_grad_(), value.requires_grad_()
+    out, weights = mha(query, key, value, key_padding_mask=key_padding.bool(), attn_mask=attn_mask)
+    gout, gweights = torch.rand_like(out) + 0.5, torch.rand_like(weights) + 0.5
+    ((out * gout).sum() + (weights * gweights).sum()).backward()
+    doc = {"state": {k: enc(v) for k, v in mha.state_dict().items()}, "query": enc(query), "key": enc(key),
+           "value": enc(value), "attentionMask": enc(attn_mask), "keyPaddingMask": enc(key_padding),
+           "gradOutput": enc(gout), "gradWeights": enc(gweights), "output": enc(out), "weights": enc(weights),
+           "gradQuery": enc(query.grad), "gradKey": enc(key.grad), "gradValue": enc(value.grad),
+           "grads": {n: enc(p.grad) for n, p in mha.named_parameters()}}
+    with open(os.path.join(OUT, name + ".json"), "w") as f:
+        json.dump(doc, f)
+
+
+kdim_mask = torch.zeros(3, 4)
+kdim_mask[0, 3] = -3.0
+kdim_mask[2, 1] = -0.5
+kdim_attention("attention_kdim_vdim", nn.MultiheadAttention(6, 2, kdim=5, vdim=3, batch_first=True),
+               r(2, 3, 6), r(2, 4, 5), r(2, 4, 3), kdim_mask, torch.tensor([[0, 0, 1, 1], [0, 0, 0, 0]]))
+kdim_attention("attention_kdim_nobias", nn.MultiheadAttention(4, 1, kdim=2, bias=False),
+               r(3, 2, 4), r(4, 2, 2), r(4, 2, 4), torch.zeros(3, 4), torch.tensor([[0, 0, 0, 1], [1, 0, 0, 0]]))
 print("wrote", len(os.listdir(OUT)), "files to", os.path.normpath(OUT))

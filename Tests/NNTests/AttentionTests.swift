@@ -42,6 +42,60 @@ struct AttentionTests {
         for query in 0..<3 { #expect(w[query * 5 + 3] == 0 && w[query * 5 + 4] == 0) }
     }
 
+    @Test("keys and values of other widths (kdim, vdim): separate projections, PyTorch's names, outputs and gradients",
+          arguments: [("attention_kdim_vdim", 6, 2, 5, 3, true, true), ("attention_kdim_nobias", 4, 1, 2, 4, false, false)])
+    func crossAttentionAcrossWidths(_ c: (file: String, embed: Int, heads: Int, kdim: Int, vdim: Int, bias: Bool, batchFirst: Bool)) throws {
+        let f = try Fixtures.decode(MaskedCase.self, "nn/\(c.file).json")
+        let attention = MultiheadAttention(embedDim: c.embed, numHeads: c.heads, bias: c.bias, kdim: c.kdim, vdim: c.vdim,
+                                           batchFirst: c.batchFirst)
+        #expect(!attention.hasPackedProjections && attention.inProjWeight == nil)
+        #expect(attention.kProjWeight?.shape == [c.embed, c.kdim] && attention.vProjWeight?.shape == [c.embed, c.vdim])
+        #expect(Set(attention.namedParameters().map(\.0)) == Set(f.state.keys), "\(attention.namedParameters().map(\.0))")
+        try attention.loadStateDict(f.state.mapValues { $0.tensor() })
+        let (q, k, v) = (f.query.tensor().requiringGrad(), f.key.tensor().requiringGrad(), f.value.tensor().requiringGrad())
+        let (output, weights) = attention(query: q, key: k, value: v, keyPaddingMask: f.keyPaddingMask.tensor(),
+                                          attentionMask: f.attentionMask.tensor())
+        expectClose(output, f.output, "output")
+        expectClose(weights, f.weights, "weights")
+        ((output * f.gradOutput.tensor()).sum() + (weights! * f.gradWeights.tensor()).sum()).backward()
+        expectClose(q.grad, f.gradQuery, "query gradient")
+        expectClose(k.grad, f.gradKey, "key gradient")
+        expectClose(v.grad, f.gradValue, "value gradient")
+        for (name, p) in attention.namedParameters() {
+            guard let expected = f.grads[name] else { Issue.record("\(name) not in fixture"); continue }
+            expectClose(p.grad, expected, "gradient of \(name)")
+        }
+    }
+
+    @Test("kdim/vdim: Float64 gradient check; keys of the wrong width, self-attention and the KV cache are refused")
+    func crossAttentionAcrossWidthsChecks() {
+        var rng = SeededGenerator(seed: 4)
+        let attention = MultiheadAttention(embedDim: 4, numHeads: 2, kdim: 3, vdim: 5, batchFirst: true, dtype: .float64, generator: &rng)
+        let q = Tensor.normal([2, 3, 4], dtype: .float64, generator: &rng)
+        let k = Tensor.normal([2, 2, 3], dtype: .float64, generator: &rng)
+        let v = Tensor.normal([2, 2, 5], dtype: .float64, generator: &rng)
+        // The projections are given the checker's copies, so their gradients are checked too.
+        let projections = [attention.qProjWeight!, attention.kProjWeight!, attention.vProjWeight!, attention.inProjBias!]
+        let report = GradCheck.check(inputs: [q, k, v] + projections) {
+            (attention.qProjWeight, attention.kProjWeight, attention.vProjWeight, attention.inProjBias) = ($0[3], $0[4], $0[5], $0[6])
+            return attention(query: $0[0], key: $0[1], value: $0[2]).output
+        }
+        #expect(report.passed, "\(report)")
+        #expect(attention.description.contains("kdim: 3") && attention.description.contains("vdim: 5"))
+        let wrongKey = failure { _ = attention(query: q, key: v, value: v) }
+        #expect(wrongKey?.message.contains("kdim 3") == true, "\(wrongKey?.message ?? "")")
+        let selfAttention = failure { _ = attention(q) }
+        #expect(selfAttention?.kind == .shapeMismatch)
+        var cache = KeyValueCache()
+        let cached = failure { _ = attention.selfAttention(q, cache: &cache) }
+        #expect(cached?.message.contains("kdim 3") == true, "\(cached?.message ?? "")")
+        // Widths equal to embedDim keep the stacked projection (PyTorch's _qkv_same_embed_dim).
+        let same = MultiheadAttention(embedDim: 4, numHeads: 2, kdim: 4, vdim: 4)
+        #expect(same.hasPackedProjections && same.namedParameters().map(\.0).first == "in_proj_weight")
+        // An invalid width is reported where the layer is made.
+        #expect(failure { _ = MultiheadAttention(embedDim: 4, numHeads: 2, kdim: 0) }?.message.contains("kdim 0") == true)
+    }
+
     @Test("per-head weights average to the returned weights; a causal mask hides later positions")
     func weightsAndCausality() {
         var rng = SeededGenerator(seed: 1)

@@ -22,7 +22,10 @@ extension MultiheadAttention {
                 let x = batched ? (batchFirst ? input.transpose(0, 1) : input) : input.unsqueeze(1)   // [T, N, E]
                 let (t, n) = (x.shape[0], x.shape[1])
                 try require(x.shape[2] == embedDim, "\(op): input \(input.shape) must end with embedDim \(embedDim)", .shapeMismatch)
-                try require(input.dtype == inProjWeight.dtype, "\(op): input is \(input.dtype) but the weights are \(inProjWeight.dtype)",
+                try require(kdim == embedDim && vdim == embedDim,
+                            "\(op): self-attention needs keys and values of width embedDim \(embedDim), this layer has kdim \(kdim) and vdim \(vdim)",
+                            .invalidArgument)
+                try require(input.dtype == weightDType, "\(op): input is \(input.dtype) but the weights are \(weightDType)",
                             .dtypeMismatch)
                 let (h, d) = (numHeads, headDim)
                 if let keys = cache.keys {
@@ -31,7 +34,7 @@ extension MultiheadAttention {
                                 .shapeMismatch)
                     try require(keys.dtype == input.dtype, "\(op): the cache holds \(keys.dtype) keys, the input is \(input.dtype)", .dtypeMismatch)
                 }
-                let weights = inProjWeight.chunk(3, axis: 0), biases = inProjBias?.chunk(3, axis: 0)
+                let w = projectionWeights, weights = [w.query, w.key, w.value], biases = inProjBias?.chunk(3, axis: 0)
                 func heads(_ i: Int) -> Tensor {
                     Tensor.linear(x, weight: weights[i], bias: biases?[i]).reshape([t, n * h, d]).transpose(0, 1)
                 }

@@ -5,6 +5,9 @@
 /// Parameters, with PyTorch's names: `in_proj_weight` `[3·embedDim, embedDim]` (the query, key and value
 /// projections stacked), `in_proj_bias` `[3·embedDim]`, and `out_proj` (a ``Linear``). Sequences are
 /// `[L, N, embedDim]` (`[N, L, embedDim]` with `batchFirst`), or `[L, embedDim]` for one sequence.
+/// Keys and values of other widths (`kdim`, `vdim`: attending from one modality to another) have their
+/// own projections instead of the stacked one, `q_proj_weight` `[embedDim, embedDim]`, `k_proj_weight`
+/// `[embedDim, kdim]` and `v_proj_weight` `[embedDim, vdim]`, as in PyTorch.
 ///
 /// Masks: a floating-point mask is added to the scores (`-inf` forbids); an int64 mask forbids the
 /// positions where it is nonzero (PyTorch's boolean masks, `True` = not allowed).
@@ -13,6 +16,9 @@
 /// let attention = MultiheadAttention(embedDim: 16, numHeads: 4, batchFirst: true)
 /// let (y, weights) = attention(query: x, key: x, value: x)   // y [N, L, 16], weights [N, L, L]
 /// let z = attention(x)                                        // self-attention, output only
+///
+/// let cross = MultiheadAttention(embedDim: 16, numHeads: 4, kdim: 32, vdim: 32, batchFirst: true)
+/// let (fused, _) = cross(query: text, key: image, value: image)   // text [N, L, 16], image [N, S, 32]
 /// ```
 public final class MultiheadAttention: Module, Layer {
     /// Features of each position (the model's width).
@@ -23,8 +29,20 @@ public final class MultiheadAttention: Module, Layer {
     public let dropout: Double
     /// Whether sequences are `[N, L, embedDim]` rather than `[L, N, embedDim]`.
     public let batchFirst: Bool
-    /// The stacked query, key and value projections, `[3·embedDim, embedDim]` (`in_proj_weight`).
-    @Parameter public var inProjWeight: Tensor
+    /// Features of each key position (`embedDim` unless given).
+    public let kdim: Int
+    /// Features of each value position (`embedDim` unless given).
+    public let vdim: Int
+    /// The stacked query, key and value projections, `[3·embedDim, embedDim]` (`in_proj_weight`); nil
+    /// when keys or values have another width than `embedDim` (see ``qProjWeight``).
+    @Parameter public var inProjWeight: Tensor?
+    /// The query projection `[embedDim, embedDim]` (`q_proj_weight`) when keys or values have another
+    /// width, else nil (it is part of ``inProjWeight``).
+    @Parameter public var qProjWeight: Tensor?
+    /// The key projection `[embedDim, kdim]` (`k_proj_weight`) when keys or values have another width.
+    @Parameter public var kProjWeight: Tensor?
+    /// The value projection `[embedDim, vdim]` (`v_proj_weight`) when keys or values have another width.
+    @Parameter public var vProjWeight: Tensor?
     /// Their biases, `[3·embedDim]` (`in_proj_bias`), or nil.
     @Parameter public var inProjBias: Tensor?
     /// The output projection (`out_proj`).
@@ -32,6 +50,22 @@ public final class MultiheadAttention: Module, Layer {
 
     /// Features per head.
     public var headDim: Int { embedDim / numHeads }
+
+    /// Whether the query, key and value projections are stacked in ``inProjWeight`` (keys and values of
+    /// width `embedDim`).
+    public var hasPackedProjections: Bool { inProjWeight != nil }
+
+    /// The query, key and value projection weights, from the stacked weight or the separate ones.
+    var projectionWeights: (query: Tensor, key: Tensor, value: Tensor) {
+        if let inProjWeight {
+            let parts = inProjWeight.chunk(3, axis: 0)
+            return (parts[0], parts[1], parts[2])
+        }
+        return (qProjWeight!, kProjWeight!, vProjWeight!)
+    }
+
+    /// The parameters' element type.
+    var weightDType: DType { outProj.weight.dtype }
 
     /// An attention layer with PyTorch's initialization (Xavier-uniform input projections, zero biases,
     /// ``Linear``'s default for the output projection) drawn from `generator`.
@@ -41,6 +75,8 @@ public final class MultiheadAttention: Module, Layer {
     ///   - numHeads: parallel attention heads.
     ///   - dropout: dropout on the attention weights in training mode.
     ///   - bias: whether the projections have biases.
+    ///   - kdim: features of each key position (nil: `embedDim`).
+    ///   - vdim: features of each value position (nil: `embedDim`).
     ///   - batchFirst: sequences as `[N, L, embedDim]`.
     ///   - dtype: the parameters' element type.
     ///   - generator: the source of randomness.
@@ -48,10 +84,16 @@ public final class MultiheadAttention: Module, Layer {
     /// ```swift
     /// var rng = SeededGenerator(seed: 0)
     /// let attention = MultiheadAttention(embedDim: 8, numHeads: 2, generator: &rng)
+    /// let cross = MultiheadAttention(embedDim: 8, numHeads: 2, kdim: 5, vdim: 3, generator: &rng)
     /// ```
-    public init(embedDim: Int, numHeads: Int, dropout: Double = 0, bias: Bool = true, batchFirst: Bool = false,
-                dtype: DType = .float32, generator: inout SeededGenerator) {
+    public init(embedDim: Int, numHeads: Int, dropout: Double = 0, bias: Bool = true, kdim: Int? = nil, vdim: Int? = nil,
+                batchFirst: Bool = false, dtype: DType = .float32, generator: inout SeededGenerator) {
         var embedDim = embedDim, numHeads = numHeads, dropout = dropout
+        var kdim = kdim ?? embedDim, vdim = vdim ?? embedDim
+        for (name, width) in [("kdim", kdim), ("vdim", vdim)]
+        where !validSetting(width >= 1 && width <= Int(Int32.max), "MultiheadAttention: \(name) \(width) must be positive and at most \(Int32.max)") {
+            if name == "kdim" { kdim = 1 } else { vdim = 1 }
+        }
         if !validSetting(embedDim >= 1 && embedDim <= Int(Int32.max) && numHeads >= 1 && embedDim % numHeads == 0,
                          "MultiheadAttention: embedDim \(embedDim) must be positive, at most \(Int32.max), and divisible by numHeads \(numHeads)") {
             // One head keeps a valid width, so the layer still fits the block around it.
@@ -62,9 +104,21 @@ public final class MultiheadAttention: Module, Layer {
         self.numHeads = numHeads
         self.dropout = dropout
         self.batchFirst = batchFirst
-        let w = Tensor.zeros([3 * embedDim, embedDim], dtype: dtype)
-        Init.xavierUniform(w, generator: &generator)
-        inProjWeight = w.requiringGrad()
+        self.kdim = kdim
+        self.vdim = vdim
+        func projection(_ rows: Int, _ columns: Int) -> Tensor {
+            let w = Tensor.zeros([rows, columns], dtype: dtype)
+            Init.xavierUniform(w, generator: &generator)
+            return w.requiringGrad()
+        }
+        if kdim == embedDim && vdim == embedDim {
+            inProjWeight = projection(3 * embedDim, embedDim)
+        } else {
+            // PyTorch's order: query, key, value, each Xavier-uniform on its own shape.
+            qProjWeight = projection(embedDim, embedDim)
+            kProjWeight = projection(embedDim, kdim)
+            vProjWeight = projection(embedDim, vdim)
+        }
         inProjBias = bias ? Tensor.zeros([3 * embedDim], dtype: dtype).requiringGrad() : nil
         outProj = Linear(embedDim, embedDim, bias: bias, dtype: dtype, generator: &generator)
         // zeros of the bias's own shape: a width too large for memory leaves a stand-in bias of another shape.
@@ -77,17 +131,22 @@ public final class MultiheadAttention: Module, Layer {
     /// ```swift
     /// let attention = MultiheadAttention(embedDim: 8, numHeads: 2)
     /// ```
-    public convenience init(embedDim: Int, numHeads: Int, dropout: Double = 0, bias: Bool = true,
-                            batchFirst: Bool = false, dtype: DType = .float32) {
+    public convenience init(embedDim: Int, numHeads: Int, dropout: Double = 0, bias: Bool = true, kdim: Int? = nil,
+                            vdim: Int? = nil, batchFirst: Bool = false, dtype: DType = .float32) {
         var g = splitDefaultGenerator()
-        self.init(embedDim: embedDim, numHeads: numHeads, dropout: dropout, bias: bias, batchFirst: batchFirst,
-                  dtype: dtype, generator: &g)
+        self.init(embedDim: embedDim, numHeads: numHeads, dropout: dropout, bias: bias, kdim: kdim, vdim: vdim,
+                  batchFirst: batchFirst, dtype: dtype, generator: &g)
     }
 
-    /// PyTorch's names: in_proj_weight, in_proj_bias, then out_proj's.
+    /// PyTorch's names: in_proj_weight (or q_proj_weight, k_proj_weight, v_proj_weight), in_proj_bias,
+    /// then out_proj's.
     override func discoverMembers() -> Members {
         var found = Members()
-        found.parameters.append(("in_proj_weight", inProjWeight))
+        if let inProjWeight {
+            found.parameters.append(("in_proj_weight", inProjWeight))
+        } else if let qProjWeight, let kProjWeight, let vProjWeight {
+            found.parameters += [("q_proj_weight", qProjWeight), ("k_proj_weight", kProjWeight), ("v_proj_weight", vProjWeight)]
+        }
         if let inProjBias { found.parameters.append(("in_proj_bias", inProjBias)) }
         found.children.append(("out_proj", outProj))
         return found
@@ -97,8 +156,8 @@ public final class MultiheadAttention: Module, Layer {
     ///
     /// - Parameters:
     ///   - query: `[L, N, embedDim]` (`[N, L, embedDim]` with `batchFirst`) or `[L, embedDim]`.
-    ///   - key: `[S, N, embedDim]` (likewise).
-    ///   - value: `[S, N, embedDim]` (likewise).
+    ///   - key: `[S, N, kdim]` (likewise).
+    ///   - value: `[S, N, vdim]` (likewise).
     ///   - keyPaddingMask: `[N, S]` (`[S]` for one sequence): key positions to ignore (int64 nonzero), or
     ///     values added to their scores (floating point).
     ///   - needWeights: whether to return the attention weights.
@@ -139,12 +198,16 @@ public final class MultiheadAttention: Module, Layer {
             let (q0, k0, v0) = (leading(query), leading(key), leading(value))
             func lengthAndBatch(_ t: Tensor) -> (Int, Int) { batchLeading ? (t.shape[1], t.shape[0]) : (t.shape[0], t.shape[1]) }
             let ((l, n), (s, nk), (sv, nv)) = (lengthAndBatch(q0), lengthAndBatch(k0), lengthAndBatch(v0))
-            try require(q0.shape[2] == embedDim && k0.shape[2] == embedDim && v0.shape[2] == embedDim,
-                    "\(op): query \(query.shape), key \(key.shape) and value \(value.shape) must end with embedDim \(embedDim)", .shapeMismatch)
+            try require(q0.shape[2] == embedDim && k0.shape[2] == kdim && v0.shape[2] == vdim,
+                    kdim == embedDim && vdim == embedDim
+                        ? "\(op): query \(query.shape), key \(key.shape) and value \(value.shape) must end with embedDim \(embedDim)"
+                        : "\(op): query \(query.shape), key \(key.shape) and value \(value.shape) must end with embedDim \(embedDim), kdim \(kdim) and vdim \(vdim)",
+                    .shapeMismatch)
             try require(nk == n && nv == n && sv == s,
                     "\(op): key \(key.shape) and value \(value.shape) do not match query \(query.shape)", .shapeMismatch)
-            try require(query.dtype == inProjWeight.dtype && key.dtype == inProjWeight.dtype && value.dtype == inProjWeight.dtype,
-                    "\(op): query, key and value are \(query.dtype), \(key.dtype), \(value.dtype) but the weights are \(inProjWeight.dtype)",
+            let dtype = weightDType
+            try require(query.dtype == dtype && key.dtype == dtype && value.dtype == dtype,
+                    "\(op): query, key and value are \(query.dtype), \(key.dtype), \(value.dtype) but the weights are \(dtype)",
                     .dtypeMismatch)
             let (h, d) = (numHeads, headDim)
             // Projected rows [A, B, parts·E] -> [parts, N·H, length, d], contiguous.
@@ -154,12 +217,12 @@ public final class MultiheadAttention: Module, Layer {
                     .contiguous().reshape([parts, n * h, length, d])
             }
             let q: Tensor, k: Tensor, v: Tensor
-            if query === key && key === value {
+            if query === key && key === value, let inProjWeight {
                 // Self-attention: one product with the packed in_proj weight (as PyTorch does), one copy.
                 let qkv = heads(Tensor.linear(q0, weight: inProjWeight, bias: inProjBias), parts: 3, length: l)
                 (q, k, v) = (qkv[0], qkv[1], qkv[2])
             } else {
-                let weights = inProjWeight.chunk(3, axis: 0), biases = inProjBias?.chunk(3, axis: 0)
+                let w = projectionWeights, weights = [w.query, w.key, w.value], biases = inProjBias?.chunk(3, axis: 0)
                 func project(_ x: Tensor, _ i: Int, _ length: Int) -> Tensor {
                     heads(Tensor.linear(x, weight: weights[i], bias: biases?[i]), parts: 1, length: length)[0]
                 }
@@ -205,6 +268,8 @@ public final class MultiheadAttention: Module, Layer {
         var s = "embedDim: \(embedDim), numHeads: \(numHeads)"
         if dropout != 0 { s += ", dropout: \(dropout)" }
         if inProjBias == nil { s += ", bias: false" }
+        if kdim != embedDim { s += ", kdim: \(kdim)" }
+        if vdim != embedDim { s += ", vdim: \(vdim)" }
         if batchFirst { s += ", batchFirst: true" }
         return s
     }

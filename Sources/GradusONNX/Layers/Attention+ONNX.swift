@@ -14,6 +14,9 @@ extension MultiheadAttention: ONNXExportable {
         guard (input.rank == 2 || input.rank == 3) && input.shape.last == embedDim else {
             throw graph.unsupported("MultiheadAttention needs [L, N, \(embedDim)] inputs (or [L, \(embedDim)]), got \(input.shape)")
         }
+        guard let inProjWeight else {
+            throw graph.unsupported("MultiheadAttention with kdim \(kdim) and vdim \(vdim) attends across inputs of other widths; only self-attention exports")
+        }
         var x = input.name   // -> [L, N, E]
         if input.rank == 2 {
             x = graph.unsqueeze(x, axes: [1])
