@@ -89,15 +89,16 @@ public final class MultiheadAttention: Module, Layer {
     public init(embedDim: Int, numHeads: Int, dropout: Double = 0, bias: Bool = true, kdim: Int? = nil, vdim: Int? = nil,
                 batchFirst: Bool = false, dtype: DType = .float32, generator: inout SeededGenerator) {
         var embedDim = embedDim, numHeads = numHeads, dropout = dropout
-        var kdim = kdim ?? embedDim, vdim = vdim ?? embedDim
-        for (name, width) in [("kdim", kdim), ("vdim", vdim)]
-        where !validSetting(width >= 1 && width <= Int(Int32.max), "MultiheadAttention: \(name) \(width) must be positive and at most \(Int32.max)") {
-            if name == "kdim" { kdim = 1 } else { vdim = 1 }
-        }
         if !validSetting(embedDim >= 1 && embedDim <= Int(Int32.max) && numHeads >= 1 && embedDim % numHeads == 0,
                          "MultiheadAttention: embedDim \(embedDim) must be positive, at most \(Int32.max), and divisible by numHeads \(numHeads)") {
             // One head keeps a valid width, so the layer still fits the block around it.
             (embedDim, numHeads) = embedDim >= 1 && embedDim <= Int(Int32.max) ? (embedDim, 1) : (1, 1)
+        }
+        // Widths given are checked; the default is embedDim as checked above.
+        var kdim = kdim ?? embedDim, vdim = vdim ?? embedDim
+        for (name, width) in [("kdim", kdim), ("vdim", vdim)]
+        where !validSetting(width >= 1 && width <= Int(Int32.max), "MultiheadAttention: \(name) \(width) must be positive and at most \(Int32.max)") {
+            if name == "kdim" { kdim = embedDim } else { vdim = embedDim }
         }
         if !validSetting(dropout >= 0 && dropout <= 1, "MultiheadAttention: dropout must be in [0, 1], got \(dropout)") { dropout = 0 }
         self.embedDim = embedDim
