@@ -499,6 +499,23 @@ def dtype_name(dt):
     return DTYPE_NAMES[dt]
 
 
+# Special functions at their poles, edges and extremes, and on int64 tensors (float32 results).
+SPECIAL_EDGES = f32([0.0, -0.0, -1.0, -2.0, 1.0, 2.0, 1e-30, 1e30, float("inf"), float("-inf"), float("nan"), -2.5])
+case("lgamma_edges", torch.lgamma, SPECIAL_EDGES)
+case("digamma_edges", torch.digamma, SPECIAL_EDGES)
+case("polygamma1_edges", lambda a: torch.polygamma(1, a), SPECIAL_EDGES)
+case("polygamma2_edges", lambda a: torch.polygamma(2, a), SPECIAL_EDGES)
+case("erfinv_edges", torch.erfinv, f32([1.0, -1.0, 1.5, -1.0000001, float("nan"), 0.0, -0.0, 1e-30, 0.9999999, -0.7]))
+case("sinc_edges", torch.sinc, f32([0.0, -0.0, float("inf"), float("nan"), 1e-30, 1.0, -2.0, 0.5, 1e20]))
+case("copysign_zeros", torch.copysign, f32([1.0, -2.0, 0.0, float("inf"), float("nan")]), f32([-0.0, 0.0, -1.0, -3.0, -1.0]))
+case("lgamma_int", torch.lgamma, i64([0, 1, 5, -3]))
+case("digamma_int", torch.digamma, i64([0, 1, 5, -3]))
+case("polygamma_int", lambda a: torch.polygamma(2, a), i64([1, 5, 0]))
+case("erfinv_int", torch.erfinv, i64([0, 1, -1, 2]))
+case("sinc_int", torch.sinc, i64([0, 1, 3]))
+case("copysign_int", torch.copysign, i64([3, -4, 0]), i64([-1, 2, -5]))
+case("polygamma_negative_order", lambda a: torch.polygamma(-1, a), f32([1.0]))
+
 enc = encode
 
 

@@ -459,6 +459,20 @@ case("unfold_windows", lambda a: a.unfold(1, 3, 2), rn(3, 7))
 case("unfold_overlapping_first_axis", lambda a: a.unfold(0, 2, 1), rn(5, 2))
 case("unfold_view_of_transpose", lambda a: a.t().unfold(-1, 2, 3), rn(8, 3))
 
+# Special functions (lgamma, digamma, polygamma, erfinv, sinc, copysign). Their own generator; values
+# on both sides of the recurrences' and series' switch points (0.5, 10), negative non-integers, erfinv
+# on both sides of its central range (|y| = 0.7) and an exact 0 for sinc.
+inputs_gen = torch.Generator().manual_seed(1205)
+GAMMA_POINTS = torch.tensor([[0.3, 1.0, 2.5, 4.2], [7.9, 9.99, 10.5, 23.0], [-0.5, -1.7, -2.3, 0.45]])
+case("lgamma", torch.lgamma, GAMMA_POINTS.clone())
+case("digamma", torch.digamma, GAMMA_POINTS.clone())
+case("polygamma1", lambda a: torch.polygamma(1, a), GAMMA_POINTS.clone())
+case("polygamma2", lambda a: torch.polygamma(2, a), torch.tensor([[0.3, 1.0, 2.5], [7.9, 12.0, -0.5]]))
+case("polygamma3", lambda a: torch.polygamma(3, a), pos(2, 3))
+case("erfinv", torch.erfinv, torch.tensor([[0.0, 0.3, -0.65, 0.69], [0.71, -0.8, 0.95, -0.99]]))
+case("sinc", torch.sinc, with_zeros(rn(3, 4), (1, 2)))
+case("copysign_broadcast", torch.copysign, with_zeros(rn(3, 4), (0, 1)), torch.tensor([-0.7, 1.2, -2.0, 0.4]))
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}

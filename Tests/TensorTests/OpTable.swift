@@ -323,4 +323,12 @@ let opTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "unfold_overlapping_first_axis": { $0[0].unfold(axis: 0, size: 2, step: 1) },
     "unfold_view_of_transpose": { $0[0].t.unfold(axis: -1, size: 2, step: 3) },
     "bilinear_nobias_batched": { Functional.bilinear($0[0], $0[1], weight: $0[2], bias: nil) },
+    "lgamma": { $0[0].lgamma() },
+    "digamma": { $0[0].digamma() },
+    "polygamma1": { $0[0].polygamma(1) },
+    "polygamma2": { $0[0].polygamma(2) },
+    "polygamma3": { $0[0].polygamma(3) },
+    "erfinv": { $0[0].erfinv() },
+    "sinc": { $0[0].sinc() },
+    "copysign_broadcast": { $0[0].copysign($0[1]) },
 ]

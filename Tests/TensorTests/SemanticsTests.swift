@@ -405,6 +405,20 @@ let semanticTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "any_empty_dims_keepdim": { $0[0].any(axes: [], keepDims: true) },
     "flip_empty_dims": { $0[0].flip(axes: []) },
     "sum_empty_dims_scalar": { $0[0].sum(axes: []) },
+    "lgamma_edges": { $0[0].lgamma() },
+    "digamma_edges": { $0[0].digamma() },
+    "polygamma1_edges": { $0[0].polygamma(1) },
+    "polygamma2_edges": { $0[0].polygamma(2) },
+    "erfinv_edges": { $0[0].erfinv() },
+    "sinc_edges": { $0[0].sinc() },
+    "copysign_zeros": { $0[0].copysign($0[1]) },
+    "lgamma_int": { $0[0].lgamma() },
+    "digamma_int": { $0[0].digamma() },
+    "polygamma_int": { $0[0].polygamma(2) },
+    "erfinv_int": { $0[0].erfinv() },
+    "sinc_int": { $0[0].sinc() },
+    "copysign_int": { $0[0].copysign($0[1]) },
+    "polygamma_negative_order": { $0[0].polygamma(-1) },
 ]
 
 /// Integer division, rounding of integer tensors, promotion with numbers, logical operations, any/all and
