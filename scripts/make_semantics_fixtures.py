@@ -516,6 +516,39 @@ case("sinc_int", torch.sinc, i64([0, 1, 3]))
 case("copysign_int", torch.copysign, i64([3, -4, 0]), i64([-1, 2, -5]))
 case("polygamma_negative_order", lambda a: torch.polygamma(-1, a), f32([1.0]))
 
+# Index lists, bitwise operations and gcd/lcm of int64 tensors, scatter_reduce's integer mean and NaN,
+# and the refusals of the NumPy-style splits and of diag_embed.
+case("tril_indices_offset", lambda: torch.tril_indices(3, 4, 1))
+case("triu_indices_negative_offset", lambda: torch.triu_indices(4, 3, -1))
+case("tril_indices_empty", lambda: torch.tril_indices(0, 3))
+case("argwhere", torch.argwhere, f32([[0.0, 1.5], [-2.0, 0.0]]))
+case("bitwise_and", torch.bitwise_and, i64([12, -1, 0, 7]), i64([10, 5, 3, -8]))
+case("bitwise_or_broadcast", torch.bitwise_or, i64([[1], [2]]), i64([4, 8]))
+case("bitwise_xor", torch.bitwise_xor, i64([12, -1, I64_MIN]), i64([10, 5, -1]))
+case("bitwise_not", torch.bitwise_not, i64([0, -1, 5, I64_MIN]))
+case("bitwise_left_shift", torch.bitwise_left_shift, i64([1, -3, 5, 1, 1, 3]), i64([3, 2, 0, 63, 64, -1]))
+case("bitwise_right_shift", torch.bitwise_right_shift, i64([-16, 16, -1, 5, -5, 7]), i64([2, 3, 70, 64, 64, -2]))
+case("bitwise_and_float", torch.bitwise_and, f32([1.0]), f32([1.0]))
+case("gcd", torch.gcd, i64([12, -18, 0, 0, 7]), i64([18, 12, 5, 0, -21]))
+case("lcm", torch.lcm, i64([4, -6, 0, 3]), i64([6, 4, 5, -7]))
+case("scatter_reduce_int_mean", lambda s, i, src: s.scatter_reduce(0, i, src, "mean"), i64([10, -7, 3]), i64([0, 1, 1, 0]),
+     i64([1, 2, -4, 4]))
+case("scatter_reduce_int_prod_exclude", lambda s, i, src: s.scatter_reduce(0, i, src, "prod", include_self=False),
+     i64([10, -7, 3]), i64([0, 1, 1, 0]), i64([1, 2, -4, 4]))
+case("scatter_reduce_amax_nan", lambda s, i, src: s.scatter_reduce(0, i, src, "amax"), f32([1.0, float("nan"), 3.0]),
+     i64([0, 0, 1]), f32([float("nan"), 2.0, 5.0]))
+case("scatter_reduce_amin_exclude_untouched", lambda s, i, src: s.scatter_reduce(0, i, src, "amin", include_self=False),
+     f32([1.0, 2.0, 3.0]), i64([2, 2]), f32([4.0, -1.0]))
+case("scatter_reduce_index_smaller", lambda s, i, src: s.scatter_reduce(0, i, src, "amax"), f32([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]),
+     i64([[2, 0], [2, 1]]), f32([[7.0, -1.0, 9.0], [0.5, 8.0, 9.0], [100.0, 100.0, 100.0], [100.0, 100.0, 100.0]]))
+case("scatter_reduce_index_out_of_range", lambda s, i, src: s.scatter_reduce(0, i, src, "sum"), f32([1.0, 2.0]), i64([2]), f32([1.0]))
+case("hsplit_uneven", lambda a: torch.hsplit(a, 3)[0], f32([[1.0, 2.0], [3.0, 4.0]]))
+case("vsplit_vector", lambda a: torch.vsplit(a, 1)[0], f32([1.0, 2.0]))
+case("tensor_split_negative_index", lambda a: torch.tensor_split(a, [-1])[1], f32([1.0, 2.0, 3.0]))
+case("diag_embed_same_axes", lambda a: torch.diag_embed(a, 0, 1, 1), f32([1.0]))
+case("atleast_3d_matrix", torch.atleast_3d, f32([[1.0, 2.0]]))
+case("atleast_2d_scalar", torch.atleast_2d, f32(3.0))
+
 enc = encode
 
 

@@ -473,6 +473,36 @@ case("erfinv", torch.erfinv, torch.tensor([[0.0, 0.3, -0.65, 0.69], [0.71, -0.8,
 case("sinc", torch.sinc, with_zeros(rn(3, 4), (1, 2)))
 case("copysign_broadcast", torch.copysign, with_zeros(rn(3, 4), (0, 1)), torch.tensor([-0.7, 1.2, -2.0, 0.4]))
 
+# Scatter with reductions (distinct values where a maximum or minimum must be unique for finite
+# differences; a zero among the factors of a product), NumPy-style stacking and splitting (parts scaled
+# apart so that each one's gradient is its own), diag_embed and cartesian_prod. Their own generator.
+inputs_gen = torch.Generator().manual_seed(1207)
+SR_INDEX = torch.tensor([[0, 2, 0, 1], [1, 1, 2, 0]])
+case("scatter_reduce_sum", lambda s, src, i: s.scatter_reduce(1, i, src, "sum"), rn(2, 3), rn(2, 4), SR_INDEX)
+case("scatter_reduce_mean", lambda s, src, i: s.scatter_reduce(1, i, src, "mean"), rn(2, 3), rn(2, 4), SR_INDEX)
+case("scatter_reduce_mean_exclude", lambda s, src, i: s.scatter_reduce(1, i, src, "mean", include_self=False),
+     rn(2, 3), rn(2, 4), torch.tensor([[0, 2, 0, 0], [1, 1, 1, 0]]))
+case("scatter_reduce_prod", lambda s, src, i: s.scatter_reduce(1, i, src, "prod"), rn(2, 3),
+     with_zeros(rn(2, 4), (0, 1)), SR_INDEX)
+case("scatter_reduce_prod_exclude", lambda s, src, i: s.scatter_reduce(1, i, src, "prod", include_self=False),
+     with_zeros(rn(2, 3), (1, 1)), rn(2, 4), SR_INDEX)
+case("scatter_reduce_amax", lambda s, src, i: s.scatter_reduce(1, i, src, "amax"), distinct(2, 3), distinct(2, 4), SR_INDEX)
+case("scatter_reduce_amin_exclude", lambda s, src, i: s.scatter_reduce(1, i, src, "amin", include_self=False),
+     distinct(2, 3), distinct(2, 4), SR_INDEX)
+# (An index smaller than the source is in semantics.json: PyTorch 2.15's backward fails on it.)
+case("hstack_vectors", lambda a, b: torch.hstack([a, b]), rn(3), rn(2))
+case("hstack_matrices", lambda a, b: torch.hstack([a, b]), rn(2, 3), rn(2, 1))
+case("vstack_vector_matrix", lambda a, b: torch.vstack([a, b]), rn(3), rn(2, 3))
+case("dstack_matrices", lambda a, b: torch.dstack([a, b]), rn(2, 3), rn(2, 3))
+case("column_stack", lambda a, b: torch.column_stack([a, b]), rn(3), rn(3, 2))
+case("tensor_split_sections", lambda a: torch.cat([p * (k + 1) for k, p in enumerate(torch.tensor_split(a, 3, dim=1))], 1), rn(2, 7))
+case("tensor_split_indices", lambda a: torch.cat([p * (k + 1) for k, p in enumerate(torch.tensor_split(a, [1, 1, 4, 9], dim=0))], 0), rn(5, 2))
+case("hsplit_matrix", lambda a: torch.cat([p * (k + 1) for k, p in enumerate(torch.hsplit(a, 2))], 1), rn(3, 4))
+case("diag_embed", torch.diag_embed, rn(2, 3))
+case("diag_embed_offset_axes", lambda a: torch.diag_embed(a, offset=-1, dim1=0, dim2=2), rn(2, 3))
+case("diag_embed_reversed_axes", lambda a: torch.diag_embed(a, offset=2, dim1=-1, dim2=0), rn(3))
+case("cartesian_prod", lambda a, b, c: torch.cartesian_prod(a, b, c), rn(2), rn(3), rn(2))
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}
