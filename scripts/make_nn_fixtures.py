@@ -339,4 +339,17 @@ kdim_attention("attention_kdim_vdim", nn.MultiheadAttention(6, 2, kdim=5, vdim=3
                r(2, 3, 6), r(2, 4, 5), r(2, 4, 3), kdim_mask, torch.tensor([[0, 0, 1, 1], [0, 0, 0, 0]]))
 kdim_attention("attention_kdim_nobias", nn.MultiheadAttention(4, 1, kdim=2, bias=False),
                r(3, 2, 4), r(4, 2, 2), r(4, 2, 4), torch.zeros(3, 4), torch.tensor([[0, 0, 0, 1], [1, 0, 0, 0]]))
+# Channel shuffle, channel softmax, sliding windows as columns and back, local response normalization
+# (odd and even windows, 4-D and 3-D inputs) and the two fixed-mode upsampling layers.
+case("channel_shuffle", nn.ChannelShuffle(2), r(2, 6, 3, 2))
+case("softmax2d", nn.Softmax2d(), r(2, 3, 4, 2))
+case("softmax2d_unbatched", nn.Softmax2d(), r(3, 2, 2))
+case("unfold_layer", nn.Unfold(kernel_size=(2, 3), dilation=(1, 2), padding=1, stride=(2, 1)), r(2, 3, 5, 6))
+case("unfold_layer_unbatched", nn.Unfold(2), r(2, 4, 4))
+case("fold_layer", nn.Fold(output_size=(4, 5), kernel_size=(2, 2)), r(2, 12, 12))
+case("fold_layer_padding_stride", nn.Fold(output_size=(5, 5), kernel_size=3, padding=1, stride=2), r(1, 18, 9))
+case("local_response_norm", nn.LocalResponseNorm(3, alpha=0.5, beta=0.75, k=1.5), r(2, 5, 3, 2))
+case("local_response_norm_3d_even", nn.LocalResponseNorm(4, alpha=2e-2), r(2, 6, 4))
+case("upsampling_nearest2d", nn.UpsamplingNearest2d(scale_factor=2), r(1, 2, 3, 3))
+case("upsampling_bilinear2d", nn.UpsamplingBilinear2d(size=(5, 4)), r(2, 1, 3, 2))
 print("wrote", len(os.listdir(OUT)), "files to", os.path.normpath(OUT))

@@ -18,6 +18,7 @@ struct ForwardHookTests {
         for a in [ReLU(), LeakyReLU(), ELU(), GELU(), SiLU(), Sigmoid(), Tanh(), Softplus(), Softmax(axis: 1), LogSoftmax(axis: 1),
                   Hardtanh(), ReLU6(), Hardsigmoid(), Hardswish(), Mish(), SELU(), CELU(), LogSigmoid(), Softsign(), PReLU(),
                   Hardshrink(), Softshrink(), Tanhshrink(), Threshold(0.1, value: 0), GLU(axis: 1), Softmin(axis: 1),
+                  AlphaDropout(p: 0.3), FeatureAlphaDropout(p: 0.3),
                   Identity(), Flatten(), Dropout(p: 0.5), Linear(4, 3)] as [any Layer] {
             add(a, x2)
         }
@@ -34,9 +35,11 @@ struct ForwardHookTests {
         for a in [Conv2d(4, 2, kernelSize: 3), ConvTranspose2d(4, 2, kernelSize: 3), MaxPool2d(2), AvgPool2d(2), AdaptiveAvgPool2d(1),
                   AdaptiveMaxPool2d(2), BatchNorm2d(4), InstanceNorm2d(4), Dropout2d(p: 0.5), PixelShuffle(2), PixelUnshuffle(2),
                   Upsample(size: [3, 3]), ZeroPad2d(1), ConstantPad2d(1, value: 1), ReflectionPad2d(1), ReplicationPad2d(1),
-                  CircularPad2d(1)] as [any Layer] {
+                  CircularPad2d(1), ChannelShuffle(groups: 2), Softmax2d(), Unfold(kernelSize: 2), LocalResponseNorm(size: 3),
+                  UpsamplingNearest2d(scaleFactor: 2), UpsamplingBilinear2d(size: [3, 3])] as [any Layer] {
             add(a, x4)
         }
+        add(Fold(outputSize: [3, 3], kernelSize: 2), Tensor.normal([1, 8, 4], generator: &g))
         for a in [RNN(inputSize: 4, hiddenSize: 3), GRU(inputSize: 4, hiddenSize: 3), LSTM(inputSize: 4, hiddenSize: 3),
                   MultiheadAttention(embedDim: 4, numHeads: 2),
                   TransformerEncoderLayer(dModel: 4, numHeads: 2, dimFeedforward: 8, dropout: 0)] as [any Layer] {
@@ -63,6 +66,10 @@ struct ForwardHookTests {
         let pool = MaxPool2d(2)
         list.append(("MaxPool2d.withIndices", pool, { x4 }, { m, x in (m as! MaxPool2d).withIndices(x).values }))
         // Calls with more than one tensor: the hook sees the first.
+        let cosine = CosineSimilarity()
+        list.append(("CosineSimilarity", cosine, { x2 }, { m, x in (m as! CosineSimilarity)(x, x2) }))
+        let distance = PairwiseDistance()
+        list.append(("PairwiseDistance", distance, { x2 }, { m, x in (m as! PairwiseDistance)(x, x2) }))
         let bilinear = Bilinear(4, 4, 2)
         list.append(("Bilinear", bilinear, { x2 }, { m, x in (m as! Bilinear)(x, x2) }))
         let decoderLayer = TransformerDecoderLayer(dModel: 4, numHeads: 2, dimFeedforward: 8, dropout: 0)

@@ -71,6 +71,16 @@ func makeLayer(_ name: String) -> any Layer {
     case "rmsnorm_eps_noaffine": return RMSNorm(6, eps: 1e-3, elementwiseAffine: false)
     case "rmsnorm_tiny_values": return RMSNorm(5)
     case "pixelshuffle": return PixelShuffle(2)
+    case "channel_shuffle": return ChannelShuffle(groups: 2)
+    case "softmax2d", "softmax2d_unbatched": return Softmax2d()
+    case "unfold_layer": return Unfold(kernelSize: [2, 3], dilation: [1, 2], padding: 1, stride: [2, 1])
+    case "unfold_layer_unbatched": return Unfold(kernelSize: 2)
+    case "fold_layer": return Fold(outputSize: [4, 5], kernelSize: 2)
+    case "fold_layer_padding_stride": return Fold(outputSize: 5, kernelSize: 3, padding: 1, stride: 2)
+    case "local_response_norm": return LocalResponseNorm(size: 3, alpha: 0.5, beta: 0.75, k: 1.5)
+    case "local_response_norm_3d_even": return LocalResponseNorm(size: 4, alpha: 2e-2)
+    case "upsampling_nearest2d": return UpsamplingNearest2d(scaleFactor: 2)
+    case "upsampling_bilinear2d": return UpsamplingBilinear2d(size: [5, 4])
     case "convtranspose1d": return ConvTranspose1d(4, 3, kernelSize: 4, stride: 2, padding: 1)
     case "convtranspose1d_groups_dilation":
         return ConvTranspose1d(4, 6, kernelSize: 3, stride: 3, padding: 2, outputPadding: 1, groups: 2, bias: false, dilation: 2)
@@ -173,7 +183,9 @@ struct LayerParityTests {
         "relu", "leakyrelu", "elu", "gelu", "gelu_tanh", "silu", "sigmoid", "tanh", "softplus", "softmax", "logsoftmax",
         "identity", "flatten", "embedding", "embedding_padding", "pixelshuffle", "pixelunshuffle",
         "embedding_max_norm", "embedding_max_norm_p1", "zeropad2d", "zeropad1d_crop", "constantpad1d", "reflectionpad2d",
-        "replicationpad1d", "circularpad2d_unbatched",
+        "replicationpad1d", "circularpad2d_unbatched", "channel_shuffle", "softmax2d", "softmax2d_unbatched", "unfold_layer",
+        "unfold_layer_unbatched", "fold_layer", "fold_layer_padding_stride", "local_response_norm", "local_response_norm_3d_even",
+        "upsampling_nearest2d", "upsampling_bilinear2d",
     ])
     func elementwise(_ name: String) throws {
         try checkAgainstPyTorch(name, makeLayer(name))

@@ -465,6 +465,32 @@ enum ONNXModelZoo {
         ONNXCase(name: "rnn_cell_relu", shapes: ["b1": [1, 3], "b7": [7, 3]]) { g in
             ONNXSubject(RNNCell(inputSize: 3, hiddenSize: 4, bias: false, nonlinearity: .relu, generator: &g), perturb: &g)
         },
+        ONNXCase(name: "channel_shuffle_softmax2d", shapes: ["b1": [1, 4, 3, 2], "b7": [7, 4, 3, 2]]) { g in
+            ONNXSubject(Sequential {
+                Conv2d(4, 4, kernelSize: 1, generator: &g)
+                ChannelShuffle(groups: 2)
+                Softmax2d()
+            }, perturb: &g)
+        },
+        ONNXCase(name: "local_response_norm", shapes: ["b1": [1, 3, 4, 3], "b7": [7, 3, 4, 3]]) { g in
+            ONNXSubject(Sequential {
+                Conv2d(3, 5, kernelSize: 1, generator: &g)
+                LocalResponseNorm(size: 3, alpha: 0.5, beta: 0.75, k: 1.5)
+                LocalResponseNorm(size: 2, alpha: 0.3)
+                Flatten(startAxis: 2)
+                LocalResponseNorm(size: 4, alpha: 0.2, beta: 0.5, k: 2)
+            }, perturb: &g)
+        },
+        ONNXCase(name: "upsampling_2d_alpha_dropout", shapes: ["b1": [1, 2, 3, 2], "b7": [7, 2, 3, 2]]) { g in
+            ONNXSubject(Sequential {
+                UpsamplingNearest2d(scaleFactor: 2)
+                Conv2d(2, 2, kernelSize: 1, generator: &g)
+                SELU()
+                FeatureAlphaDropout(p: 0.2)
+                UpsamplingBilinear2d(size: [5, 7])
+                AlphaDropout(p: 0.1)
+            }, perturb: &g)
+        },
         ONNXCase(name: "cells_unbatched", shapes: ["s": [3]], dynamicAxes: .none) { g in
             ONNXSubject(Sequential {
                 GRUCell(inputSize: 3, hiddenSize: 4, generator: &g)

@@ -435,3 +435,24 @@ public final class Softmin: Module, Layer {
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
     public override var extraDescription: String { "axis: \(axis)" }
 }
+
+/// Softmax over the channels of each position (PyTorch's `nn.Softmax2d`): axis −3 of `[N, C, H, W]`
+/// or `[C, H, W]`.
+///
+/// ```swift
+/// let probabilities = Softmax2d()(logits)   // [N, classes, H, W], each pixel's classes sum to 1
+/// ```
+public final class Softmax2d: Module, Layer {
+    /// A channel-softmax layer.
+    public override init() { super.init() }
+
+    /// The softmax over axis −3 of a 3-D or 4-D input.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        withForwardHooks(input) { input in
+            checked {
+                try require(input.rank == 3 || input.rank == 4, "Softmax2d: input must be [N, C, H, W] or [C, H, W], got \(input.shape)", .shapeMismatch)
+                return input.softmax(axis: -3)
+            }
+        }
+    }
+}

@@ -138,3 +138,49 @@ public final class PixelUnshuffle: Module, Layer {
     /// The configuration shown by ``Module/description``.
     public override var extraDescription: String { "downscaleFactor: \(downscaleFactor)" }
 }
+
+extension Functional {
+    /// Shuffles the channels of `[N, C, …]` across `groups` (PyTorch's `F.channel_shuffle`, of
+    /// ShuffleNet): the channels, read as `[groups, C / groups]`, are transposed to `[C / groups, groups]`.
+    ///
+    /// ```swift
+    /// let mixed = Functional.channelShuffle(features, groups: 4)   // [N, 16, H, W]
+    /// ```
+    public static func channelShuffle(_ input: Tensor, groups: Int) -> Tensor {
+        checked {
+            try require(groups >= 1, "channelShuffle: groups must be at least 1, got \(groups)", .invalidArgument)
+            try require(input.rank >= 3, "channelShuffle: input must be [N, C, …] with at least one spatial axis, got \(input.shape)", .shapeMismatch)
+            let (n, c) = (input.shape[0], input.shape[1])
+            try require(c % groups == 0, "channelShuffle: \(c) channels do not split into \(groups) groups", .shapeMismatch)
+            let rest = Array(input.shape.dropFirst(2))
+            return input.reshape([n, groups, c / groups] + rest).transpose(1, 2).contiguous().reshape(input.shape)
+        }
+    }
+}
+
+/// Shuffles channels across groups (PyTorch's `nn.ChannelShuffle`, of ShuffleNet): see
+/// ``Functional/channelShuffle(_:groups:)``.
+///
+/// ```swift
+/// let shuffle = ChannelShuffle(groups: 2)   // [N, 8, H, W] -> [N, 8, H, W], channels 0 4 1 5 2 6 3 7
+/// ```
+public final class ChannelShuffle: Module, Layer {
+    /// The number of groups the channels are read as.
+    public let groups: Int
+
+    /// A channel-shuffle layer.
+    ///
+    /// - Parameter groups: the number of groups, at least 1; the input's channels must be a multiple of it.
+    public init(groups: Int) {
+        self.groups = validSetting(groups >= 1, "ChannelShuffle: groups must be at least 1, got \(groups)") ? groups : 1
+        super.init()
+    }
+
+    /// Shuffles the channels of `[N, C, …]`.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        withForwardHooks(input) { input in Functional.channelShuffle(input, groups: groups) }
+    }
+
+    /// The configuration shown by ``Module/description``.
+    public override var extraDescription: String { "groups: \(groups)" }
+}

@@ -5,7 +5,7 @@
 /// let up = Upsample(scaleFactor: 2, mode: .bilinear)
 /// let y = up(x)   // [N, C, 2H, 2W]
 /// ```
-public final class Upsample: Module, Layer {
+public class Upsample: Module, Layer {
     /// The output's spatial sizes, or nil when ``scaleFactor`` is given.
     public let size: [Int]?
     /// The factor per spatial dimension, or nil when ``size`` is given.
@@ -69,4 +69,32 @@ public final class Upsample: Module, Layer {
         (size.map { "size: \($0)" } ?? "scaleFactor: \(scaleFactor ?? [])") + ", mode: \(mode.rawValue)"
             + (alignCorners.map { ", alignCorners: \($0)" } ?? "")
     }
+}
+
+/// Nearest-neighbour upsampling of `[N, C, H, W]` images (PyTorch's `nn.UpsamplingNearest2d`): an
+/// ``Upsample`` in mode nearest.
+///
+/// ```swift
+/// let up = UpsamplingNearest2d(scaleFactor: 2)   // [N, C, H, W] -> [N, C, 2H, 2W]
+/// ```
+public final class UpsamplingNearest2d: Upsample {
+    /// Upsampling to `size` (height, width).
+    public init(size: [Int]) { super.init(size: size, mode: .nearest) }
+
+    /// Upsampling by `scaleFactor` on both axes.
+    public init(scaleFactor: Double) { super.init(scaleFactor: scaleFactor, mode: .nearest) }
+}
+
+/// Bilinear upsampling of `[N, C, H, W]` images with the corners aligned (PyTorch's
+/// `nn.UpsamplingBilinear2d`, which is `Upsample(mode: .bilinear, alignCorners: true)`).
+///
+/// ```swift
+/// let up = UpsamplingBilinear2d(size: [64, 64])
+/// ```
+public final class UpsamplingBilinear2d: Upsample {
+    /// Upsampling to `size` (height, width).
+    public init(size: [Int]) { super.init(size: size, mode: .bilinear, alignCorners: true) }
+
+    /// Upsampling by `scaleFactor` on both axes.
+    public init(scaleFactor: Double) { super.init(scaleFactor: scaleFactor, mode: .bilinear, alignCorners: true) }
 }

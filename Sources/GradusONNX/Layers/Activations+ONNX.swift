@@ -233,3 +233,10 @@ extension Softmin: ONNXExportable {
         graph.node("Softmax", [graph.node("Neg", [input.name])], attributes: [.int("axis", axis)])
     }
 }
+
+extension Softmax2d: ONNXExportable {
+    /// Writes `Softmax` over axis −3.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        graph.node("Softmax", [input.name], attributes: [.int("axis", -3)])
+    }
+}

@@ -120,3 +120,20 @@ extension RMSNorm: ONNXExportable {
         return graph.node("Mul", [normalized, try graph.parameter(weight, name: "weight")])
     }
 }
+
+extension LocalResponseNorm: ONNXExportable {
+    /// Writes Gradus's computation — x² as `[N, 1, C, −1]`, zero-padded along the channels, averaged
+    /// over windows of `size` channels (`AveragePool`), `x / (k + α·average)^β` — rather than ONNX's
+    /// `LRN`, whose window for an even size sits one channel later than PyTorch's.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        guard input.rank >= 3, !input.isDynamic(1) else {
+            throw graph.unsupported("LocalResponseNorm needs [N, C, …] inputs with a fixed C, got \(input.shape)")
+        }
+        let squares = graph.reshape(graph.node("Mul", [input.name, input.name]), [0, 1, input.shape[1], -1])
+        let padded = graph.node("Pad", [squares, graph.constant(ints: [0, 0, size / 2, 0, 0, 0, (size - 1) / 2, 0])])
+        let average = graph.node("AveragePool", [padded], attributes: [.ints("kernel_shape", [size, 1])])
+        let restored = graph.node("Reshape", [average, graph.node("Shape", [input.name])])
+        let scaled = graph.node("Add", [graph.scaled(restored, by: alpha), graph.constant(scalar: k)])
+        return graph.node("Div", [input.name, graph.node("Pow", [scaled, graph.constant(scalar: beta)])])
+    }
+}

@@ -77,3 +77,28 @@ extension PixelUnshuffle: ONNXExportable {
         return input.rank == 4 ? y : graph.squeeze(y, axes: [0])
     }
 }
+
+/// `Reshape` to `[N, groups, C/groups, …]`, `Transpose` of the two channel axes, `Reshape` back.
+extension ChannelShuffle: ONNXExportable {
+    /// Writes the shuffle as reshapes around a transpose (the input's own `Shape` restores it).
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        guard input.rank >= 3, input.shape[1] % groups == 0, !input.isDynamic(1) else {
+            throw graph.unsupported("ChannelShuffle needs [N, C, …] inputs with a fixed C divisible by \(groups), got \(input.shape)")
+        }
+        let c = input.shape[1]
+        let grouped = graph.reshape(input.name, [0, groups, c / groups, -1])
+        let swapped = graph.transpose(grouped, [0, 2, 1, 3])
+        return graph.node("Reshape", [swapped, graph.node("Shape", [input.name])])
+    }
+}
+
+/// Nothing: alpha dropout passes its input through in evaluation mode.
+extension AlphaDropout: ONNXExportable {
+    /// Writes nothing.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String { input.name }
+}
+
+extension FeatureAlphaDropout: ONNXExportable {
+    /// Writes nothing (the identity at inference, as ``AlphaDropout``).
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String { input.name }
+}
