@@ -155,26 +155,28 @@ case("mha", SelfAttention(8, 2), r(5, 3, 8))
 case("mha_batchfirst_nobias", SelfAttention(6, 3, bias=False, batch_first=True), r(2, 4, 6))
 case("mha_unbatched", SelfAttention(4, 1), r(3, 4))
 
-# Cross-attention with both masks and the returned weights: its own file, attention_masks.json.
-mha = nn.MultiheadAttention(4, 2)
-randomize(mha)
-query = r(3, 2, 4).requires_grad_()
-key = r(5, 2, 4).requires_grad_()
-value = r(5, 2, 4).requires_grad_()
+# Cross-attention with both masks and the returned weights (its own file format): the module is
+# randomized, then its query, key and value drawn.
+def masked_attention(name, mha, inputs, attn_mask, key_padding):
+    randomize(mha)
+    query, key, value = (t.requires_grad_() for t in inputs())
+    out, weights = mha(query, key, value, key_padding_mask=key_padding.bool(), attn_mask=attn_mask)
+    gout, gweights = torch.rand_like(out) + 0.5, torch.rand_like(weights) + 0.5
+    ((out * gout).sum() + (weights * gweights).sum()).backward()
+    doc = {"state": {k: enc(v) for k, v in mha.state_dict().items()}, "query": enc(query), "key": enc(key),
+           "value": enc(value), "attentionMask": enc(attn_mask), "keyPaddingMask": enc(key_padding),
+           "gradOutput": enc(gout), "gradWeights": enc(gweights), "output": enc(out), "weights": enc(weights),
+           "gradQuery": enc(query.grad), "gradKey": enc(key.grad), "gradValue": enc(value.grad),
+           "grads": {n: enc(p.grad) for n, p in mha.named_parameters()}}
+    with open(os.path.join(OUT, name + ".json"), "w") as f:
+        json.dump(doc, f)
+
+
 attn_mask = torch.zeros(3, 5)
 attn_mask[0, 4] = -4.0
 attn_mask[1, 0] = -1.5
-key_padding = torch.tensor([[0, 0, 0, 1, 1], [0, 0, 0, 0, 0]])
-out, weights = mha(query, key, value, key_padding_mask=key_padding.bool(), attn_mask=attn_mask)
-gout, gweights = torch.rand_like(out) + 0.5, torch.rand_like(weights) + 0.5
-((out * gout).sum() + (weights * gweights).sum()).backward()
-doc = {"state": {k: enc(v) for k, v in mha.state_dict().items()}, "query": enc(query), "key": enc(key),
-       "value": enc(value), "attentionMask": enc(attn_mask), "keyPaddingMask": enc(key_padding),
-       "gradOutput": enc(gout), "gradWeights": enc(gweights), "output": enc(out), "weights": enc(weights),
-       "gradQuery": enc(query.grad), "gradKey": enc(key.grad), "gradValue": enc(value.grad),
-       "grads": {n: enc(p.grad) for n, p in mha.named_parameters()}}
-with open(os.path.join(OUT, "attention_masks.json"), "w") as f:
-    json.dump(doc, f)
+masked_attention("attention_masks", nn.MultiheadAttention(4, 2), lambda: (r(3, 2, 4), r(5, 2, 4), r(5, 2, 4)), attn_mask,
+                 torch.tensor([[0, 0, 0, 1, 1], [0, 0, 0, 0, 0]]))
 # Transformer encoder blocks (dropout 0: PyTorch's random masks cannot be reproduced), post-norm and
 # pre-norm with gelu, and a two-block stack with a final normalization.
 case("transformer_encoder_layer", nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0), r(5, 3, 8))
@@ -317,28 +319,13 @@ case("convtranspose1d_unbatched", nn.ConvTranspose1d(2, 3, 2), r(2, 4))
 
 # Cross-attention between inputs of other widths (kdim, vdim: separate q/k/v projection weights), in the
 # format of attention_masks.json: batch first with both masks, and time major without biases (kdim only).
-def kdim_attention(name, mha, query, key, value, attn_mask, key_padding):
-    randomize(mha)
-    query, key, value = query.requires_grad_(), key.requires_grad_(), value.requires_grad_()
-    out, weights = mha(query, key, value, key_padding_mask=key_padding.bool(), attn_mask=attn_mask)
-    gout, gweights = torch.rand_like(out) + 0.5, torch.rand_like(weights) + 0.5
-    ((out * gout).sum() + (weights * gweights).sum()).backward()
-    doc = {"state": {k: enc(v) for k, v in mha.state_dict().items()}, "query": enc(query), "key": enc(key),
-           "value": enc(value), "attentionMask": enc(attn_mask), "keyPaddingMask": enc(key_padding),
-           "gradOutput": enc(gout), "gradWeights": enc(gweights), "output": enc(out), "weights": enc(weights),
-           "gradQuery": enc(query.grad), "gradKey": enc(key.grad), "gradValue": enc(value.grad),
-           "grads": {n: enc(p.grad) for n, p in mha.named_parameters()}}
-    with open(os.path.join(OUT, name + ".json"), "w") as f:
-        json.dump(doc, f)
-
-
 kdim_mask = torch.zeros(3, 4)
 kdim_mask[0, 3] = -3.0
 kdim_mask[2, 1] = -0.5
-kdim_attention("attention_kdim_vdim", nn.MultiheadAttention(6, 2, kdim=5, vdim=3, batch_first=True),
-               r(2, 3, 6), r(2, 4, 5), r(2, 4, 3), kdim_mask, torch.tensor([[0, 0, 1, 1], [0, 0, 0, 0]]))
-kdim_attention("attention_kdim_nobias", nn.MultiheadAttention(4, 1, kdim=2, bias=False),
-               r(3, 2, 4), r(4, 2, 2), r(4, 2, 4), torch.zeros(3, 4), torch.tensor([[0, 0, 0, 1], [1, 0, 0, 0]]))
+masked_attention("attention_kdim_vdim", nn.MultiheadAttention(6, 2, kdim=5, vdim=3, batch_first=True),
+                 lambda: (r(2, 3, 6), r(2, 4, 5), r(2, 4, 3)), kdim_mask, torch.tensor([[0, 0, 1, 1], [0, 0, 0, 0]]))
+masked_attention("attention_kdim_nobias", nn.MultiheadAttention(4, 1, kdim=2, bias=False),
+                 lambda: (r(3, 2, 4), r(4, 2, 2), r(4, 2, 4)), torch.zeros(3, 4), torch.tensor([[0, 0, 0, 1], [1, 0, 0, 0]]))
 # Channel shuffle, channel softmax, sliding windows as columns and back, local response normalization
 # (odd and even windows, 4-D and 3-D inputs) and the two fixed-mode upsampling layers.
 case("channel_shuffle", nn.ChannelShuffle(2), r(2, 6, 3, 2))

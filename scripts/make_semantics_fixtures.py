@@ -549,6 +549,18 @@ case("diag_embed_same_axes", lambda a: torch.diag_embed(a, 0, 1, 1), f32([1.0]))
 case("atleast_3d_matrix", torch.atleast_3d, f32([[1.0, 2.0]]))
 case("atleast_2d_scalar", torch.atleast_2d, f32(3.0))
 
+# Decreasing split indices, polygamma of high orders and trigamma's series in float32, erfinv next to ±1
+# in float64, gcd/lcm with INT64_MIN, and diag_embed of a scalar.
+case("tensor_split_decreasing", lambda a: torch.cat(torch.tensor_split(a, [4, 1])), f32([0.0, 1.0, 2.0, 3.0, 4.0, 5.0]))
+case("tensor_split_beyond", lambda a: torch.cat(torch.tensor_split(a, [10, 2])), f32([0.0, 1.0, 2.0, 3.0, 4.0, 5.0]))
+case("polygamma35_float32", lambda a: torch.polygamma(35, a), f32([10.0, 40.0, 2.5]))
+case("polygamma5_float32", lambda a: torch.polygamma(5, a), f32([0.7, 3.3, 12.0]))
+case("trigamma_float32_series", lambda a: torch.polygamma(1, a), f32([0.6, 1.7, 5.3, 9.9, 33.0]))
+case("erfinv_near_one_float64", torch.erfinv, torch.tensor([1 - 2 ** -53, -(1 - 1e-10), 0.999999, 0.75], dtype=torch.float64))
+case("gcd_int64_min", torch.gcd, i64([I64_MIN, I64_MIN, I64_MIN]), i64([0, 6, I64_MIN]))
+case("lcm_int64_min", torch.lcm, i64([I64_MIN, I64_MIN, 3]), i64([I64_MIN, 1, -1]))
+case("diag_embed_scalar", torch.diag_embed, f32(3.0))
+
 enc = encode
 
 

@@ -57,6 +57,7 @@ extension Module {
         var state: [String: Tensor] = [:]
         for (path, module) in namedModules() {
             if let layer = module as? RecurrentLayer { try ONNXWeights.recurrent(layer, at: path, initializers, into: &state) }
+            if let cell = module as? RecurrentCell { try ONNXWeights.cell(cell, at: path, initializers, into: &state) }
             // PRelu's slopes are stored shaped to broadcast over channels ([C, 1, 1], by Gradus and PyTorch).
             let slopes = path.isEmpty ? "weight" : path + ".weight"
             if let layer = module as? PReLU, let t = initializers[slopes], t.count == layer.weight.count, t.rank >= 1 {
@@ -132,6 +133,30 @@ enum ONNXWeights {
             return Tensor(shape: shape, integers: values.map { Int($0) })
         default:
             throw error("initializer \(t.name) has ONNX data type \(t.dataType); float, double and int64 are read")
+        }
+    }
+
+    /// A recurrent cell's weights from its operator's `W`, `R`, `B` initializers (`[1, gates·H, …]`).
+    static func cell(_ cell: RecurrentCell, at path: String, _ initializers: [String: Tensor],
+                     into state: inout [String: Tensor]) throws {
+        guard let order = ONNXRecurrent.gateOrder(ofCell: cell) else { return }
+        let prefix = path.isEmpty ? "" : path + "."
+        guard let w = initializers[prefix + "W"], let r = initializers[prefix + "R"] else { return }
+        let b = initializers[prefix + "B"]
+        let rows = order.count * cell.hiddenSize
+        guard w.shape == [1, rows, cell.inputSize], r.shape == [1, rows, cell.hiddenSize], b.map({ $0.shape == [1, 2 * rows] }) ?? true else {
+            throw error("\(prefix)W \(w.shape), R \(r.shape) do not fit \(type(of: cell)) with input size \(cell.inputSize) and hidden size \(cell.hiddenSize)")
+        }
+        func restored(_ t: Tensor) -> Tensor {
+            let parts = t.chunk(order.count, axis: 0)
+            return Tensor.concatenate(order.indices.map { i in parts[order.firstIndex(of: i)!] }, axis: 0).contiguous()
+        }
+        state[prefix + "weight_ih"] = restored(w.select(axis: 0, index: 0))
+        state[prefix + "weight_hh"] = restored(r.select(axis: 0, index: 0))
+        if let b, cell.hasBias {
+            let both = b.select(axis: 0, index: 0)
+            state[prefix + "bias_ih"] = restored(both.slice(axis: 0, start: 0, end: rows))
+            state[prefix + "bias_hh"] = restored(both.slice(axis: 0, start: rows, end: 2 * rows))
         }
     }
 

@@ -132,7 +132,8 @@ enum ONNXExport {
     }
 
     /// The batch axis of the model's input: 1 for time-major sequence layers given `[T, N, …]`, none for
-    /// their unbatched inputs, 0 otherwise.
+    /// their unbatched inputs (nor for the unbatched sample of a cell, a convolution or a pixel shuffle
+    /// that comes first), 0 otherwise.
     static func batchAxis(of module: Module, sample: Tensor) -> Int? {
         var first = module
         while true {
@@ -146,6 +147,14 @@ enum ONNXExport {
                 break
             }
         }
+        // Layers that also take one unbatched sample: such a sample has no batch axis.
+        let batchedRank: Int? = switch first {
+        case is RecurrentCell: 2
+        case is Conv1d, is ConvTranspose1d, is InstanceNorm1d: 3
+        case is Conv2d, is ConvTranspose2d, is PixelShuffle, is PixelUnshuffle, is InstanceNorm2d, is Softmax2d: 4
+        default: nil
+        }
+        if let batchedRank, sample.rank == batchedRank - 1 { return nil }
         let batchFirst: Bool
         if let r = first as? RecurrentLayer {
             batchFirst = r.batchFirst

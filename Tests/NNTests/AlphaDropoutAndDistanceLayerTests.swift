@@ -54,6 +54,19 @@ struct AlphaDropoutAndDistanceLayerTests {
         #expect(failure { _ = AlphaDropout(p: -0.1) }?.message.contains("AlphaDropout") == true)
     }
 
+    @Test("out of training any input passes; LocalResponseNorm returns an empty input as it is and normalizes int64 in float32")
+    func edges() {
+        let integers = Tensor(shape: [3], integers: [1, 2, 3])
+        #expect(Functional.alphaDropout(integers, p: 0.5, training: false).intScalars == [1, 2, 3])
+        #expect(Functional.featureAlphaDropout(Tensor([1.0]), p: 0.5, training: false).scalars() == [1])
+        let empty = Tensor.zeros([0, 3, 4, 4])
+        #expect(Functional.localResponseNorm(empty, size: 3).shape == [0, 3, 4, 4])
+        let counts = Tensor(shape: [1, 2, 1], integers: [3, 4])
+        let normalized = Functional.localResponseNorm(counts, size: 2)
+        #expect(normalized.dtype == .float32)
+        #expect(normalized.scalars() == Functional.localResponseNorm(counts.to(.float32), size: 2).scalars())
+    }
+
     @Test("CosineSimilarity and PairwiseDistance compute their functional forms, gradients included")
     func distanceModules() {
         var rng = SeededGenerator(seed: 9)

@@ -19,10 +19,9 @@ struct AttentionTests {
         if let m = mismatch(actual, expected.tensor(), rtol: 1e-5, atol: 1e-5) { Issue.record("\(what): \(m)") }
     }
 
-    @Test("cross-attention with an additive mask, a key padding mask and the averaged weights matches PyTorch")
-    func maskedCrossAttention() throws {
-        let f = try Fixtures.decode(MaskedCase.self, "nn/attention_masks.json")
-        let attention = MultiheadAttention(embedDim: 4, numHeads: 2)
+    /// Loads the fixture's state into `attention`, runs it with both masks and compares the output, the
+    /// averaged weights and every gradient with PyTorch's; returns the weights.
+    func checkMaskedCase(_ f: MaskedCase, _ attention: MultiheadAttention) throws -> Tensor? {
         try attention.loadStateDict(f.state.mapValues { $0.tensor() })
         let (q, k, v) = (f.query.tensor().requiringGrad(), f.key.tensor().requiringGrad(), f.value.tensor().requiringGrad())
         let (output, weights) = attention(query: q, key: k, value: v, keyPaddingMask: f.keyPaddingMask.tensor(),
@@ -37,6 +36,13 @@ struct AttentionTests {
             guard let expected = f.grads[name] else { Issue.record("\(name) not in fixture"); continue }
             expectClose(p.grad, expected, "gradient of \(name)")
         }
+        return weights
+    }
+
+    @Test("cross-attention with an additive mask, a key padding mask and the averaged weights matches PyTorch")
+    func maskedCrossAttention() throws {
+        let f = try Fixtures.decode(MaskedCase.self, "nn/attention_masks.json")
+        let weights = try checkMaskedCase(f, MultiheadAttention(embedDim: 4, numHeads: 2))
         // The first sequence's padded keys (3 and 4) get no weight from any query.
         let w = weights!.scalars()
         for query in 0..<3 { #expect(w[query * 5 + 3] == 0 && w[query * 5 + 4] == 0) }
@@ -51,20 +57,7 @@ struct AttentionTests {
         #expect(!attention.hasPackedProjections && attention.inProjWeight == nil)
         #expect(attention.kProjWeight?.shape == [c.embed, c.kdim] && attention.vProjWeight?.shape == [c.embed, c.vdim])
         #expect(Set(attention.namedParameters().map(\.0)) == Set(f.state.keys), "\(attention.namedParameters().map(\.0))")
-        try attention.loadStateDict(f.state.mapValues { $0.tensor() })
-        let (q, k, v) = (f.query.tensor().requiringGrad(), f.key.tensor().requiringGrad(), f.value.tensor().requiringGrad())
-        let (output, weights) = attention(query: q, key: k, value: v, keyPaddingMask: f.keyPaddingMask.tensor(),
-                                          attentionMask: f.attentionMask.tensor())
-        expectClose(output, f.output, "output")
-        expectClose(weights, f.weights, "weights")
-        ((output * f.gradOutput.tensor()).sum() + (weights! * f.gradWeights.tensor()).sum()).backward()
-        expectClose(q.grad, f.gradQuery, "query gradient")
-        expectClose(k.grad, f.gradKey, "key gradient")
-        expectClose(v.grad, f.gradValue, "value gradient")
-        for (name, p) in attention.namedParameters() {
-            guard let expected = f.grads[name] else { Issue.record("\(name) not in fixture"); continue }
-            expectClose(p.grad, expected, "gradient of \(name)")
-        }
+        _ = try checkMaskedCase(f, attention)
     }
 
     @Test("kdim/vdim: Float64 gradient check; keys of the wrong width, self-attention and the KV cache are refused")
@@ -92,6 +85,11 @@ struct AttentionTests {
         // Widths equal to embedDim keep the stacked projection (PyTorch's _qkv_same_embed_dim).
         let same = MultiheadAttention(embedDim: 4, numHeads: 2, kdim: 4, vdim: 4)
         #expect(same.hasPackedProjections && same.namedParameters().map(\.0).first == "in_proj_weight")
+        // Projection weights set to nil are an error when the layer runs, not a stop.
+        let emptied = MultiheadAttention(embedDim: 4, numHeads: 2, kdim: 3, vdim: 5, batchFirst: true, dtype: .float64, generator: &rng)
+        emptied.kProjWeight = nil
+        let emptiedError = failure { _ = emptied(query: q, key: k, value: v) }
+        #expect(emptiedError?.message.contains("set to nil") == true, "\(emptiedError?.message ?? "no error")")
         // An invalid width is reported where the layer is made.
         #expect(failure { _ = MultiheadAttention(embedDim: 4, numHeads: 2, kdim: 0) }?.message.contains("kdim 0") == true)
     }

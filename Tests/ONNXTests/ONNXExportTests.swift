@@ -185,6 +185,33 @@ struct ONNXExportTests {
         #expect(renormalized?.message.contains("maxNorm") == true, "\(renormalized?.message ?? "")")
         let floats = error { _ = try EmbeddingBag(5, 2).onnxModel(sampleInput: Tensor.zeros([2, 3])) }
         #expect(floats?.message.contains("int64") == true, "\(floats?.message ?? "")")
+        // An output padding of a stride or more that the padding cannot absorb.
+        let transposed = ConvTranspose1d(2, 2, kernelSize: 2, stride: 1, padding: 0, outputPadding: 1, dilation: 2)
+        let past = error { _ = try transposed.onnxModel(sampleInput: Tensor.zeros([1, 2, 4])) }
+        #expect(past?.message.contains("output_padding < stride") == true, "\(past?.message ?? "")")
+        var g = SeededGenerator(seed: 1)
+        let cross = MultiheadAttention(embedDim: 4, numHeads: 2, kdim: 3, generator: &g)
+        #expect(error { _ = try cross.onnxModel(sampleInput: Tensor.zeros([2, 1, 4])) } != nil)
+    }
+
+    /// One unbatched sample of a layer that also takes batches has no batch axis by default (axis 0 is
+    /// its channels or features, which the graph must keep fixed).
+    @Test func unbatchedSamplesHaveNoBatchAxis() throws {
+        var g = SeededGenerator(seed: 2)
+        let cases: [(Module, Tensor)] = [
+            (GRUCell(inputSize: 3, hiddenSize: 2, generator: &g), Tensor.zeros([3])),
+            (ConvTranspose1d(2, 3, kernelSize: 2, generator: &g), Tensor.zeros([2, 5])),
+            (PixelShuffle(2), Tensor.zeros([4, 2, 3])),
+            (PixelUnshuffle(2), Tensor.zeros([1, 4, 6])),
+            (Sequential { PixelShuffle(2); ReLU() }, Tensor.zeros([4, 3, 3])),
+        ]
+        for (model, sample) in cases {
+            let proto = try model.onnxModel(sampleInput: sample)
+            #expect(dims(proto.graph.input[0]) == sample.shape.map(String.init), "\(type(of: model)): \(dims(proto.graph.input[0]))")
+        }
+        // A batched sample keeps its batch axis.
+        let batched = try Conv1d(2, 3, kernelSize: 2, generator: &g).onnxModel(sampleInput: Tensor.zeros([1, 2, 5]))
+        #expect(dims(batched.graph.input[0]) == ["batch", "2", "5"])
     }
 
     @Test func modesAreRestored() throws {

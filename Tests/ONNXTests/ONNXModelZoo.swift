@@ -465,6 +465,14 @@ enum ONNXModelZoo {
         ONNXCase(name: "rnn_cell_relu", shapes: ["b1": [1, 3], "b7": [7, 3]]) { g in
             ONNXSubject(RNNCell(inputSize: 3, hiddenSize: 4, bias: false, nonlinearity: .relu, generator: &g), perturb: &g)
         },
+        // Output padding of a stride or more (ONNX Runtime refuses it as output_padding): taken off the end pads.
+        ONNXCase(name: "conv_transpose_output_padding_past_stride", shapes: ["b1": [1, 2, 4, 5], "b7": [7, 2, 4, 5]]) { g in
+            ONNXSubject(Sequential {
+                ConvTranspose2d(2, 3, kernelSize: 3, stride: [1, 2], padding: [1, 1], outputPadding: [1, 1], dilation: [2, 1], generator: &g)
+                Flatten(startAxis: 2)
+                ConvTranspose1d(3, 2, kernelSize: 2, stride: 1, padding: 2, outputPadding: 1, dilation: 3, generator: &g)
+            }, perturb: &g)
+        },
         ONNXCase(name: "channel_shuffle_softmax2d", shapes: ["b1": [1, 4, 3, 2], "b7": [7, 4, 3, 2]]) { g in
             ONNXSubject(Sequential {
                 Conv2d(4, 4, kernelSize: 1, generator: &g)

@@ -8,7 +8,8 @@ import Testing
 struct ONNXWeightsTests {
     static let roundTrips = ["gradus_lenet", "batchnorm", "lstm", "lstm_bidirectional", "gru", "rnn_relu", "transformer_encoder",
                              "transformer_norm_first_gelu", "lstm_language_model", "gpt_language_model", "conv_transpose2d", "groupnorm", "layernorm",
-                             "prelu_conv", "activations_more"]
+                             "prelu_conv", "activations_more", "lstm_cell", "gru_cell", "rnn_cell_relu", "cells_unbatched",
+                             "embedding_bag_max_padding", "rms_norm", "conv_transpose1d"]
 
     /// A zoo model exported, then read back into the same architecture built from another seed: every
     /// parameter and running statistic comes back, and so do the outputs.

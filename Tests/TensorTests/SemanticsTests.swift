@@ -445,6 +445,15 @@ let semanticTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "diag_embed_same_axes": { $0[0].diagEmbed(offset: 0, axis1: 1, axis2: 1) },
     "atleast_3d_matrix": { $0[0].atleast3d() },
     "atleast_2d_scalar": { $0[0].atleast2d() },
+    "tensor_split_decreasing": { Tensor.concatenate($0[0].tensorSplit(indices: [4, 1])) },
+    "tensor_split_beyond": { Tensor.concatenate($0[0].tensorSplit(indices: [10, 2])) },
+    "polygamma35_float32": { $0[0].polygamma(35) },
+    "polygamma5_float32": { $0[0].polygamma(5) },
+    "trigamma_float32_series": { $0[0].polygamma(1) },
+    "erfinv_near_one_float64": { $0[0].erfinv() },
+    "gcd_int64_min": { $0[0].gcd($0[1]) },
+    "lcm_int64_min": { $0[0].lcm($0[1]) },
+    "diag_embed_scalar": { $0[0].diagEmbed() },
 ]
 
 /// Integer division, rounding of integer tensors, promotion with numbers, logical operations, any/all and

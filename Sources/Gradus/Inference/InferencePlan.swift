@@ -13,7 +13,7 @@ import Foundation
 /// oneDNN's direct and Winograd kernels for it, timed when first compiled. On one sample, a ``Linear`` outside such
 /// a chain (an MLP) is a matrix-vector product over its weight packed once in panels of 16 rows (one
 /// contiguous stream from the cache), with its bias and ReLU fused.
-/// ``Dropout`` and ``Identity`` vanish. Any other layer runs as the model runs it, so every model works;
+/// The dropout layers and ``Identity`` vanish. Any other layer runs as the model runs it, so every model works;
 /// the plan only changes how fast.
 ///
 /// What you get is what the model computes in evaluation mode, without recording, up to Float32

@@ -3,7 +3,8 @@
 // keeps the mean and variance of a standard normal input, so that SELU networks stay normalized.
 
 extension Functional {
-    /// SELU's saturation constant, −λα of ``SELU`` (PyTorch's `alpha` in `_dropout_impl`).
+    /// SELU's λα (PyTorch's `alpha` in `_dropout_impl`); dropped units go to −λα, SELU's saturation value,
+    /// before the affine correction.
     static let alphaDropoutSaturation = 1.7580993408473766
 
     /// Alpha dropout (PyTorch's `F.alpha_dropout`): in training, each element is dropped with
@@ -51,11 +52,12 @@ extension Functional {
                                      generator: inout SeededGenerator) -> Tensor {
         checked {
             try require(p >= 0 && p <= 1, "\(op): p must be in [0, 1], got \(p)", .invalidArgument)
+            // Out of training (or with nothing to drop) the input passes whatever it is, as in PyTorch.
+            if !training || p == 0 || input.count == 0 { return input }
             try input.requireFloat(op)
             if perChannel {
                 try require(input.rank >= 2, "\(op): input must be [N, C, …], got \(input.shape)", .shapeMismatch)
             }
-            if !training || p == 0 || input.count == 0 { return input }
             if p == 1 { return input * 0 }
             let alpha = alphaDropoutSaturation
             let a = 1 / ((alpha * alpha * p + 1) * (1 - p)).squareRoot()
@@ -95,11 +97,7 @@ public final class AlphaDropout: Module, Layer {
     public func callAsFunction(_ input: Tensor) -> Tensor {
         withForwardHooks(input) { input in
             guard isTraining && p > 0 else { return input }
-            if var g = generator {
-                defer { generator = g }
-                return Functional.alphaDropout(input, p: p, training: true, generator: &g)
-            }
-            return Functional.alphaDropout(input, p: p, training: true)
+            return Module.drawing(from: &generator) { Functional.alphaDropout(input, p: p, training: true, generator: &$0) }
         }
     }
 
@@ -134,11 +132,7 @@ public final class FeatureAlphaDropout: Module, Layer {
     public func callAsFunction(_ input: Tensor) -> Tensor {
         withForwardHooks(input) { input in
             guard isTraining && p > 0 else { return input }
-            if var g = generator {
-                defer { generator = g }
-                return Functional.featureAlphaDropout(input, p: p, training: true, generator: &g)
-            }
-            return Functional.featureAlphaDropout(input, p: p, training: true)
+            return Module.drawing(from: &generator) { Functional.featureAlphaDropout(input, p: p, training: true, generator: &$0) }
         }
     }
 

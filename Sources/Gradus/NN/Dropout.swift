@@ -31,11 +31,7 @@ public final class Dropout: Module, Layer {
     public func callAsFunction(_ input: Tensor) -> Tensor {
         withForwardHooks(input) { input in
             guard isTraining && p > 0 else { return input }
-            if var g = generator {
-                defer { generator = g }
-                return Functional.dropout(input, p: p, training: true, generator: &g)
-            }
-            return Functional.dropout(input, p: p, training: true)
+            return Module.drawing(from: &generator) { Functional.dropout(input, p: p, training: true, generator: &$0) }
         }
     }
 
@@ -100,14 +96,20 @@ public final class Dropout2d: Module, Layer {
     public func callAsFunction(_ input: Tensor) -> Tensor {
         withForwardHooks(input) { input in
             guard isTraining && p > 0 else { return input }
-            if var g = generator {
-                defer { generator = g }
-                return Functional.dropout2d(input, p: p, training: true, generator: &g)
-            }
-            return Functional.dropout2d(input, p: p, training: true)
+            return Module.drawing(from: &generator) { Functional.dropout2d(input, p: p, training: true, generator: &$0) }
         }
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).
     public override var extraDescription: String { "p: \(p)" }
+}
+
+extension Module {
+    /// Runs `body` with a layer's own generator (kept for the next call) or, when it has none, with the
+    /// default generator (``Random``): how the dropout layers draw their masks.
+    static func drawing(from generator: inout SeededGenerator?, _ body: (inout SeededGenerator) -> Tensor) -> Tensor {
+        guard var g = generator else { return Random.withDefault { body(&$0) } }
+        defer { generator = g }
+        return body(&g)
+    }
 }

@@ -21,7 +21,9 @@ extension Functional {
         checked {
             try require(size >= 1, "localResponseNorm: size must be at least 1, got \(size)", .invalidArgument)
             try require(input.rank >= 3, "localResponseNorm: input must be [N, C, …] with at least 3 dimensions, got \(input.shape)", .shapeMismatch)
-            try input.requireFloat("localResponseNorm")
+            // Integers are normalized in float32, and an empty input is returned as it is, as PyTorch does.
+            if input.dtype == .int64 { return localResponseNorm(input.to(.float32), size: size, alpha: alpha, beta: beta, k: k) }
+            if input.count == 0 { return input }
             let (n, c) = (input.shape[0], input.shape[1])
             let positions = input.count / Swift.max(n * c, 1)
             // [N, 1, C, positions], padded along the channels, averaged over windows of `size` channels.

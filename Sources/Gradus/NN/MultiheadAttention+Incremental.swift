@@ -34,7 +34,7 @@ extension MultiheadAttention {
                                 .shapeMismatch)
                     try require(keys.dtype == input.dtype, "\(op): the cache holds \(keys.dtype) keys, the input is \(input.dtype)", .dtypeMismatch)
                 }
-                let w = projectionWeights, weights = [w.query, w.key, w.value], biases = inProjBias?.chunk(3, axis: 0)
+                let w = try projectionWeights(op: op), weights = [w.query, w.key, w.value], biases = inProjBias?.chunk(3, axis: 0)
                 func heads(_ i: Int) -> Tensor {
                     Tensor.linear(x, weight: weights[i], bias: biases?[i]).reshape([t, n * h, d]).transpose(0, 1)
                 }

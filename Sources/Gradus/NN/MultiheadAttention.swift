@@ -55,13 +55,17 @@ public final class MultiheadAttention: Module, Layer {
     /// width `embedDim`).
     public var hasPackedProjections: Bool { inProjWeight != nil }
 
-    /// The query, key and value projection weights, from the stacked weight or the separate ones.
-    var projectionWeights: (query: Tensor, key: Tensor, value: Tensor) {
+    /// The query, key and value projection weights, from the stacked weight or the separate ones; an
+    /// error when they were set to nil.
+    func projectionWeights(op: String) throws -> (query: Tensor, key: Tensor, value: Tensor) {
         if let inProjWeight {
             let parts = inProjWeight.chunk(3, axis: 0)
             return (parts[0], parts[1], parts[2])
         }
-        return (qProjWeight!, kProjWeight!, vProjWeight!)
+        guard let qProjWeight, let kProjWeight, let vProjWeight else {
+            throw GradusError(.invalidArgument, "\(op): the projection weights were set to nil; give inProjWeight, or qProjWeight, kProjWeight and vProjWeight", op: op)
+        }
+        return (qProjWeight, kProjWeight, vProjWeight)
     }
 
     /// The parameters' element type.
@@ -223,7 +227,7 @@ public final class MultiheadAttention: Module, Layer {
                 let qkv = heads(Tensor.linear(q0, weight: inProjWeight, bias: inProjBias), parts: 3, length: l)
                 (q, k, v) = (qkv[0], qkv[1], qkv[2])
             } else {
-                let w = projectionWeights, weights = [w.query, w.key, w.value], biases = inProjBias?.chunk(3, axis: 0)
+                let w = try projectionWeights(op: op), weights = [w.query, w.key, w.value], biases = inProjBias?.chunk(3, axis: 0)
                 func project(_ x: Tensor, _ i: Int, _ length: Int) -> Tensor {
                     heads(Tensor.linear(x, weight: weights[i], bias: biases?[i]), parts: 1, length: length)[0]
                 }

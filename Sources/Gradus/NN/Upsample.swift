@@ -83,6 +83,9 @@ public final class UpsamplingNearest2d: Upsample {
 
     /// Upsampling by `scaleFactor` on both axes.
     public init(scaleFactor: Double) { super.init(scaleFactor: scaleFactor, mode: .nearest) }
+
+    /// Upsampling by one factor per axis (height, width).
+    public init(scaleFactor: [Double]) { super.init(scaleFactor: scaleFactor, mode: .nearest) }
 }
 
 /// Bilinear upsampling of `[N, C, H, W]` images with the corners aligned (PyTorch's
@@ -97,4 +100,7 @@ public final class UpsamplingBilinear2d: Upsample {
 
     /// Upsampling by `scaleFactor` on both axes.
     public init(scaleFactor: Double) { super.init(scaleFactor: scaleFactor, mode: .bilinear, alignCorners: true) }
+
+    /// Upsampling by one factor per axis (height, width).
+    public init(scaleFactor: [Double]) { super.init(scaleFactor: scaleFactor, mode: .bilinear, alignCorners: true) }
 }

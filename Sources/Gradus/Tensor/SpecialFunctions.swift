@@ -53,8 +53,7 @@ enum SpecialFunctions {
     }
 
     /// ψ′(x), the trigamma function (PyTorch's calc_trigamma: reflection below ½, six recurrence steps,
-    /// then the asymptotic series, whose constants are doubles in PyTorch's code, so its tail is summed
-    /// in Double for Float too).
+    /// then the asymptotic series, all in the element type).
     static func trigamma<T: TensorFloat>(_ x: T) -> T {
         var x = x, sign: T = 1, result: T = 0
         let pi = T(Double.pi)
@@ -68,9 +67,11 @@ enum SpecialFunctions {
             result += 1 / (x * x)
             x += 1
         }
-        let ixx = Double(1 / (x * x))
-        let head = Double(1 + 1 / (2 * x))
-        result = T(Double(result) + (head + ixx * (1.0 / 6 - ixx * (1.0 / 30 - ixx * (1.0 / 42)))) / Double(x))
+        let ixx: T = 1 / (x * x)
+        let (sixth, thirtieth, fortySecond): (T, T, T) = (1 / 6, 1 / 30, 1 / 42)
+        let inner: T = sixth - ixx * (thirtieth - ixx * fortySecond)
+        let head: T = 1 + 1 / (2 * x)
+        result += (head + ixx * inner) / x
         return sign * result
     }
 
@@ -114,16 +115,18 @@ enum SpecialFunctions {
         return sum
     }
 
-    /// ψ⁽ⁿ⁾(x): digamma for n = 0, trigamma for n = 1, (−1)ⁿ⁺¹ n! ζ(n + 1, x) above, ζ in Double
-    /// (PyTorch's calc_polygamma, whose zeta accumulates in double for float too).
+    /// ψ⁽ⁿ⁾(x): digamma for n = 0, trigamma for n = 1, (−1)ⁿ⁺¹ n! ζ(n + 1, x) above (PyTorch's
+    /// calc_polygamma: ζ accumulated in Double, n! and the product in the element type, so that Float32
+    /// overflows where PyTorch's does, n! > 3.4e38 from n = 35).
     static func polygamma<T: TensorFloat>(_ n: Int, _ x: T) -> T {
         switch n {
         case 0: return digamma(x)
         case 1: return trigamma(x)
         default:
-            let sign: Double = n % 2 == 1 ? 1 : -1
+            let sign: T = n % 2 == 1 ? 1 : -1
             let zeta = T(hurwitzZeta(Double(n) + 1, Double(x)))
-            return T(sign * exp(logGamma(Double(n) + 1)) * Double(zeta))
+            let logFactorial = T.self == Float.self ? T(Float(logGamma(Float(n) + 1))) : T(logGamma(Double(n) + 1))
+            return sign * T.exp(logFactorial) * zeta
         }
     }
 
@@ -151,7 +154,14 @@ enum SpecialFunctions {
             x = T(signOf: y, magnitudeOf: numerator / denominator)
         }
         let slope = 2 / T.sqrt(T(Double.pi))
-        for _ in 0..<2 { x -= (T.erf(x) - y) / (slope * T.exp(-x * x)) }
+        if y.magnitude <= 0.7 {
+            for _ in 0..<2 { x -= (T.erf(x) - y) / (slope * T.exp(-x * x)) }
+        } else {
+            // Near ±1, erf(x) − y cancels: the same Newton steps on erfc(|x|) against 1 − |y| (exact).
+            var t = x.magnitude
+            for _ in 0..<2 { t -= ((1 - y.magnitude) - T(erfc(Double(t)))) / (slope * T.exp(-t * t)) }
+            x = T(signOf: y, magnitudeOf: t)
+        }
         return x
     }
 }

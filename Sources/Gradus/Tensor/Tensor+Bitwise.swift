@@ -32,29 +32,33 @@ extension Tensor {
         checked { try integerCombination(other, "bitwiseRightShift") { a, b in b < 0 || b >= 64 ? (a < 0 ? -1 : 0) : a >> b } }
     }
 
-    /// The greatest common divisor, non-negative (PyTorch's `torch.gcd`); gcd(0, 0) is 0.
+    /// The greatest common divisor (PyTorch's `torch.gcd`): non-negative, gcd(0, 0) = 0; with
+    /// Int64.min, whose magnitude int64 cannot hold, PyTorch's wrapped results (gcd(Int64.min, 0) is
+    /// Int64.min, gcd(Int64.min, 6) is −2).
     ///
     /// ```swift
     /// Tensor(labels: [12, -18, 0]).gcd(Tensor(labels: [18, 12, 5]))   // [6, 6, 5]
     /// ```
     public func gcd(_ other: Tensor) -> Tensor { checked { try integerCombination(other, "gcd", Tensor.greatestCommonDivisor) } }
 
-    /// The least common multiple, non-negative (PyTorch's `torch.lcm`); 0 when either is 0.
+    /// The least common multiple (PyTorch's `torch.lcm`): |a / gcd · b|, 0 when either is 0, wrapping
+    /// as PyTorch's int64 arithmetic where it overflows.
     public func lcm(_ other: Tensor) -> Tensor {
         checked {
             try integerCombination(other, "lcm") { a, b in
                 let g = Tensor.greatestCommonDivisor(a, b)
-                guard g > 0 else { return 0 }
-                let v = (a / g) &* b   // wraps as PyTorch's int64 arithmetic
+                guard g != 0 else { return 0 }
+                let v = a.dividedReportingOverflow(by: g).partialValue &* b   // wraps as PyTorch's int64 arithmetic
                 return v < 0 ? 0 &- v : v
             }
         }
     }
 
+    /// PyTorch's calc_gcd: Euclid on the magnitudes in int64 (so Int64.min stays negative).
     static func greatestCommonDivisor(_ a: Int64, _ b: Int64) -> Int64 {
-        var (x, y) = (a.magnitude, b.magnitude)
-        while y != 0 { (x, y) = (y, x % y) }
-        return Int64(bitPattern: x)
+        var (x, y) = (a < 0 ? 0 &- a : a, b < 0 ? 0 &- b : b)
+        while x != 0 { (x, y) = (y.remainderReportingOverflow(dividingBy: x).partialValue, x) }
+        return y
     }
 
     /// `combine` on the elements of two int64 tensors broadcast together.
@@ -62,10 +66,27 @@ extension Tensor {
         try require(dtype == .int64 && other.dtype == .int64,
                     "\(op): expects int64 tensors, got \(dtype) and \(other.dtype)", .dtypeMismatch)
         let target = try Broadcast.shape(shape, other.shape, op: op)
-        let (a, b) = (expand(target).contiguous(), other.expand(target).contiguous())
-        let out = Tensor(uninitializedShape: target, dtype: .int64)
+        let out = try Tensor(checkedShape: target, dtype: .int64, op: op)
+        // The operands read in place through broadcast strides (no expanded copies).
+        let (a, b) = (contiguous(), other.contiguous())
+        let (sa, sb) = (Broadcast.strides(of: a.shape, broadcastTo: target), Broadcast.strides(of: b.shape, broadcastTo: target))
         let (pa, pb, po) = (a.pointer(Int64.self), b.pointer(Int64.self), out.pointer(Int64.self))
-        for i in 0..<out.count { po[i] = combine(pa[i], pb[i]) }
+        var index = [Int](repeating: 0, count: target.count)
+        var (oa, ob) = (0, 0)
+        for i in 0..<out.count {
+            po[i] = combine(pa[oa], pb[ob])
+            var d = target.count - 1
+            while d >= 0 {
+                index[d] += 1
+                oa += sa[d]
+                ob += sb[d]
+                if index[d] < target[d] { break }
+                oa -= sa[d] * index[d]
+                ob -= sb[d] * index[d]
+                index[d] = 0
+                d -= 1
+            }
+        }
         return out
     }
 }

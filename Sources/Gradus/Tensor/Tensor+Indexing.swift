@@ -204,6 +204,23 @@ extension Tensor {
         try require(index.dtype == .int64, "\(op): index must be an int64 tensor, got \(index.dtype)", .dtypeMismatch)
     }
 
+    /// Checks the arguments of the scatter family (`scatter`, `scatterAdd`, `scatterReduce`): an int64
+    /// `index` and a `source` of this tensor's rank and dtype, `index` fitting `source` (and this tensor
+    /// off `axis`), every index value in range. Returns `axis` counted from 0.
+    func scatterAxis(_ axis: Int, index: Tensor, source: Tensor, op: String) throws -> Int {
+        try checkIndex(index, op: op)
+        let a = try self.axis(axis, op: op)
+        try require(index.rank == rank && source.rank == rank,
+                    "\(op): index \(index.shape) and source \(source.shape) must have the rank of input \(shape)", .shapeMismatch)
+        try require(source.dtype == dtype, "\(op): source dtype \(source.dtype) differs from \(dtype)", .dtypeMismatch)
+        for d in 0..<rank {
+            try require(index.shape[d] <= source.shape[d] && (d == a || index.shape[d] <= shape[d]),
+                        "\(op): index shape \(index.shape) does not fit source \(source.shape) and input \(shape)", .shapeMismatch)
+        }
+        try checkIndexRange(index, size: shape[a], axis: a, op: op)
+        return a
+    }
+
     /// Checks, before a kernel runs, that every value of the int64 `index` addresses dimension `axis`
     /// (of size `size`), so that the kernel itself never meets a bad index.
     func checkIndexRange(_ index: Tensor, size: Int, axis: Int, op: String) throws {
@@ -291,21 +308,11 @@ extension Tensor {
     /// ```
     public func scatterAdd(axis: Int, index: Tensor, source: Tensor) -> Tensor {
         checked {
-            try checkIndex(index, op: "scatterAdd")
-            let a = try self.axis(axis, op: "scatterAdd")
-            try require(index.rank == rank && source.rank == rank,
-                         "scatterAdd: index \(index.shape) and source \(source.shape) must have the rank of input \(shape)", .shapeMismatch)
-            try require(source.dtype == dtype, "scatterAdd: source dtype \(source.dtype) differs from \(dtype)", .dtypeMismatch)
-            for d in 0..<rank {
-                try require(index.shape[d] <= source.shape[d] && (d == a || index.shape[d] <= shape[d]),
-                             "scatterAdd: index shape \(index.shape) does not fit source \(source.shape) and input \(shape)", .shapeMismatch)
-            }
+            let a = try scatterAxis(axis, index: index, source: source, op: "scatterAdd")
             let out = Tensor(uninitializedShape: shape, dtype: dtype)
             out.rawPointer.copyMemory(from: rawPointer, byteCount: count * dtype.byteSize)
             let st = contiguousStrides(shape), sst = contiguousStrides(source.shape)
             let ip = index.pointer(Int64.self)
-            let n = shape[a]
-            try checkIndexRange(index, size: n, axis: a, op: "scatterAdd")
             // Every dtype (int64: counting with PyTorch's wrap-around), as PyTorch's scatter_add.
             func run<T: TensorElement>(_: T.Type) throws {
                 let dst = out.pointer(T.self), src = source.pointer(T.self)

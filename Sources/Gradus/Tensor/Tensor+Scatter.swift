@@ -19,16 +19,7 @@ extension Tensor {
     /// ```
     public func scatter(axis: Int, index: Tensor, source: Tensor) -> Tensor {
         checked {
-            try checkIndex(index, op: "scatter")
-            let a = try self.axis(axis, op: "scatter")
-            try require(index.rank == rank && source.rank == rank,
-                        "scatter: index \(index.shape) and source \(source.shape) must have the rank of input \(shape)", .shapeMismatch)
-            try require(source.dtype == dtype, "scatter: source dtype \(source.dtype) differs from \(dtype)", .dtypeMismatch)
-            for d in 0..<rank {
-                try require(index.shape[d] <= source.shape[d] && (d == a || index.shape[d] <= shape[d]),
-                            "scatter: index shape \(index.shape) does not fit source \(source.shape) and input \(shape)", .shapeMismatch)
-            }
-            try checkIndexRange(index, size: shape[a], axis: a, op: "scatter")
+            let a = try scatterAxis(axis, index: index, source: source, op: "scatter")
             let out = GradMode.noGrad { contiguous().clone() }
             let written = Tensor.zeros(shape, dtype: dtype.isFloatingPoint ? dtype : .float32)
             let st = contiguousStrides(shape), sst = contiguousStrides(source.shape)

@@ -3,7 +3,8 @@
 // product, mean, maximum or minimum — the aggregation of graph neural networks' message passing.
 // Gradients are PyTorch's rules, written as tensor operations (so they can be differentiated again):
 // the maximum and minimum share the gradient evenly among the elements equal to the result, the
-// product divides by each factor with PyTorch's handling of zeros.
+// product divides by each factor with PyTorch's handling of zeros (where two or more zeros meet at one
+// position, its gradient is 0 and its second derivative is not PyTorch's, which refuses it).
 
 extension Tensor {
     /// How ``scatterReduce(axis:index:source:reduce:includeSelf:)`` combines the values sent to one position.
@@ -44,16 +45,7 @@ extension Tensor {
                               includeSelf: Bool = true) -> Tensor {
         checked {
             let op = "scatterReduce"
-            try checkIndex(index, op: op)
-            let a = try self.axis(axis, op: op)
-            try require(index.rank == rank && source.rank == rank,
-                        "\(op): index \(index.shape) and source \(source.shape) must have the rank of input \(shape)", .shapeMismatch)
-            try require(source.dtype == dtype, "\(op): source dtype \(source.dtype) differs from \(dtype)", .dtypeMismatch)
-            for d in 0..<rank {
-                try require(index.shape[d] <= source.shape[d] && (d == a || index.shape[d] <= shape[d]),
-                            "\(op): index shape \(index.shape) does not fit source \(source.shape) and input \(shape)", .shapeMismatch)
-            }
-            try checkIndexRange(index, size: shape[a], axis: a, op: op)
+            let a = try scatterAxis(axis, index: index, source: source, op: op)
             let out = try GradMode.noGrad { try reduced(axis: a, index: index, source: source.contiguous(), reduce: reduce, includeSelf: includeSelf) }
             guard dtype.isFloatingPoint else { return out }
             let (input, sourceShape) = (self, source.shape)
@@ -137,8 +129,10 @@ extension Tensor {
             switch reduce {
             case .sum, .mean: run(type, identity: 0, combine: +, divide: { $0 / T($1) })
             case .prod: run(type, identity: 1, combine: *, divide: { x, _ in x })
-            case .amax: run(type, identity: -.infinity, combine: { x, y in y.isNaN || x.isNaN ? (x.isNaN ? x : y) : Swift.max(x, y) }, divide: { x, _ in x })
-            case .amin: run(type, identity: .infinity, combine: { x, y in y.isNaN || x.isNaN ? (x.isNaN ? x : y) : Swift.min(x, y) }, divide: { x, _ in x })
+            // NaN wins; on a tie the value already there stays (std::max and std::min), so −0 and +0 keep
+            // their order as in PyTorch.
+            case .amax: run(type, identity: -.infinity, combine: { x, y in x.isNaN ? x : (y.isNaN || y > x ? y : x) }, divide: { x, _ in x })
+            case .amin: run(type, identity: .infinity, combine: { x, y in x.isNaN ? x : (y.isNaN || y < x ? y : x) }, divide: { x, _ in x })
             }
         }
         switch dtype {

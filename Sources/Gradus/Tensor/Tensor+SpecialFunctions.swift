@@ -42,7 +42,7 @@ extension Tensor {
     /// The n-th derivative of the digamma function, ψ⁽ⁿ⁾(x) (PyTorch's `torch.polygamma(n, x)`); n = 0
     /// is ``digamma()``. The gradient is g · polygamma(n + 1, x).
     ///
-    /// - Parameter n: the order, 0 or more.
+    /// - Parameter n: the order, 0 up to 2²⁰.
     ///
     /// ```swift
     /// Tensor([1.0]).polygamma(1)   // [π²/6]
@@ -111,8 +111,16 @@ extension Tensor {
             if type == .int64 { type = .float32 }
             let (x, y) = Tensor.promoted(self, other, to: type)
             let out = try GradMode.noGrad { () throws -> Tensor in
-                let signs = try y.detach().map("copysign", { Float(signOf: $0, magnitudeOf: 1) }, { Double(signOf: $0, magnitudeOf: 1) })
-                return x.detach().abs() * signs
+                // Element by element (C's copysign), so that a NaN magnitude takes the sign too.
+                let target = try Broadcast.shape(x.shape, y.shape, op: "copysign")
+                let result = try Tensor(checkedShape: target, dtype: type, op: "copysign")
+                let (a, b) = (x.detach().expand(target).contiguous(), y.detach().expand(target).contiguous())
+                func run<T: TensorFloat>(_: T.Type) {
+                    let (pa, pb, po) = (a.pointer(T.self), b.pointer(T.self), result.pointer(T.self))
+                    for i in 0..<result.count { po[i] = T(signOf: pb[i], magnitudeOf: pa[i]) }
+                }
+                if type == .float32 { run(Float.self) } else { run(Double.self) }
+                return result
             }
             let (xShape, yShape) = (x.shape, y.shape)
             record("copysign", output: out, inputs: [x, y]) { g, out in

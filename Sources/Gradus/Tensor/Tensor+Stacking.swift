@@ -65,7 +65,8 @@ extension Tensor {
     /// ```
     public func tensorSplit(sections: Int, axis: Int = 0) -> [Tensor] {
         checked(or: []) {
-            try require(sections >= 1, "tensorSplit: sections must be at least 1, got \(sections)", .invalidArgument)
+            // (Each part is a tensor of its own: an absurd count would exhaust memory listing empty parts.)
+            try require(sections >= 1 && sections <= 1 << 24, "tensorSplit: sections must be in 1...\(1 << 24), got \(sections)", .invalidArgument)
             let a = try self.axis(axis, op: "tensorSplit")
             let (size, extra) = (shape[a] / sections, shape[a] % sections)
             var bounds: [Int] = [], start = 0
@@ -77,8 +78,10 @@ extension Tensor {
         }
     }
 
-    /// Splits `axis` before each of `indices` (PyTorch's `tensor_split(indices)`): indices beyond the
-    /// size are clamped to it, so parts may be empty. Views of this tensor.
+    /// Splits `axis` before each of `indices` (PyTorch's `tensor_split(indices)`): part k runs from
+    /// index k − 1 to index k, each clamped to the axis (negative ones counted from its end), so parts
+    /// may be empty, and a smaller index after a larger one starts its part further back, as in PyTorch.
+    /// Views of this tensor.
     ///
     /// ```swift
     /// Tensor.arange(6).tensorSplit(indices: [1, 4])   // [0], [1, 2, 3], [4, 5]
@@ -90,8 +93,8 @@ extension Tensor {
             func clamped(_ i: Int) -> Int { Swift.min(Swift.max(i < 0 ? i + n : i, 0), n) }
             var parts: [Tensor] = [], start = 0
             for i in indices + [n] {
-                let end = Swift.max(clamped(i), start)
-                parts.append(slice(axis: a, start: start, end: end))
+                let end = clamped(i)
+                parts.append(slice(axis: a, start: start, end: Swift.max(end, start)))
                 start = end
             }
             return parts
@@ -130,7 +133,8 @@ extension Tensor {
     public func diagEmbed(offset: Int = 0, axis1: Int = -2, axis2: Int = -1) -> Tensor {
         checked {
             let op = "diagEmbed"
-            let x = atleast1d()
+            try require(rank >= 1, "diagEmbed: needs a tensor of at least one dimension, got a scalar", .shapeMismatch)
+            let x = self
             let outRank = x.rank + 1
             func normalized(_ axis: Int) -> Int { axis < 0 ? axis + outRank : axis }
             let (a1, a2) = (normalized(axis1), normalized(axis2))
@@ -203,11 +207,13 @@ extension Tensor {
         checked {
             try require(rows >= 0 && columns >= 0, "\(op): rows and columns must be 0 or more, got \(rows) and \(columns)", .invalidArgument)
             let (cells, overflow) = rows.multipliedReportingOverflow(by: columns)
-            try require(!overflow && cells <= TensorStorage.physicalMemoryBytes / 16,
+            // Two Int lists and the int64 result: 32 bytes a position at the most.
+            try require(!overflow && cells <= TensorStorage.physicalMemoryBytes / 32,
                         "\(op): a \(rows) × \(columns) matrix has more positions than this machine can list", .outOfMemory)
             var r: [Int] = [], c: [Int] = []
             for i in 0..<rows { for j in 0..<columns where keep(i, j) { r.append(i); c.append(j) } }
-            return Tensor(shape: [2, r.count], integers: r + c)
+            r.append(contentsOf: c)
+            return Tensor(shape: [2, c.count], integers: r)
         }
     }
 }

@@ -80,6 +80,12 @@ extension LogSoftmax: ONNXExportable {
 
 /// Activations shared by several layers.
 enum ONNXActivation {
+    /// `Shrink`, with NaN passed through as Gradus and PyTorch do (`Where(IsNaN(x), x, Shrink(x))`).
+    static func shrink(_ x: String, lambda: Double, bias: Double, graph: ONNXGraphBuilder) -> String {
+        let shrunk = graph.node("Shrink", [x], attributes: [.float("lambd", lambda), .float("bias", bias)])
+        return graph.node("Where", [graph.node("IsNaN", [x]), x, shrunk])
+    }
+
     /// GELU, as `Gelu` from opset 20 or as its formula.
     static func gelu(_ x: String, approximate: GELUApproximation, graph: ONNXGraphBuilder) throws -> String {
         if graph.opset >= 20 {
@@ -182,16 +188,18 @@ extension PReLU: ONNXExportable {
 }
 
 extension Hardshrink: ONNXExportable {
-    /// Writes `Shrink` with `lambd` = λ and no bias: x where |x| > λ, 0 elsewhere.
+    /// Writes `Shrink` with `lambd` = λ and no bias: x where |x| > λ, 0 elsewhere; NaN passes through
+    /// (`Shrink` alone turns it into 0).
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
-        graph.node("Shrink", [input.name], attributes: [.float("lambd", lambda), .float("bias", 0)])
+        ONNXActivation.shrink(input.name, lambda: lambda, bias: 0, graph: graph)
     }
 }
 
 extension Softshrink: ONNXExportable {
-    /// Writes `Shrink` with `lambd` = `bias` = λ: x − λ above λ, x + λ below −λ, 0 between.
+    /// Writes `Shrink` with `lambd` = `bias` = λ: x − λ above λ, x + λ below −λ, 0 between; NaN passes
+    /// through.
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
-        graph.node("Shrink", [input.name], attributes: [.float("lambd", lambda), .float("bias", lambda)])
+        ONNXActivation.shrink(input.name, lambda: lambda, bias: lambda, graph: graph)
     }
 }
 

@@ -41,10 +41,11 @@ extension ConvTranspose2d: ONNXExportable {
         let k = kernelSize
         let w = try graph.parameter(weight, name: "weight")
         let b = try bias.map { try graph.parameter($0, name: "bias") }
+        let (pads, extra) = try ONNXConvolution.transposedPadding([padding.height, padding.width], outputPadding: [outputPadding.height, outputPadding.width],
+                                                                 stride: [stride.height, stride.width], graph: graph, op: "ConvTranspose2d")
         return graph.node("ConvTranspose", [input.name, w] + (b.map { [$0] } ?? []), attributes: [
             .ints("kernel_shape", [k.height, k.width]), .ints("strides", [stride.height, stride.width]),
-            .ints("pads", [padding.height, padding.width, padding.height, padding.width]),
-            .ints("output_padding", [outputPadding.height, outputPadding.width]),
+            .ints("pads", pads), .ints("output_padding", extra),
             .ints("dilations", [dilation.height, dilation.width]), .int("group", groups),
         ])
     }
@@ -60,9 +61,11 @@ extension ConvTranspose1d: ONNXExportable {
         let x = input.rank == 3 ? input.name : graph.unsqueeze(input.name, axes: [0])
         let w = try graph.parameter(weight, name: "weight")
         let b = try bias.map { try graph.parameter($0, name: "bias") }
+        let (pads, extra) = try ONNXConvolution.transposedPadding([padding], outputPadding: [outputPadding], stride: [stride],
+                                                                 graph: graph, op: "ConvTranspose1d")
         let y = graph.node("ConvTranspose", [x, w] + (b.map { [$0] } ?? []), attributes: [
-            .ints("kernel_shape", [kernelSize]), .ints("strides", [stride]), .ints("pads", [padding, padding]),
-            .ints("output_padding", [outputPadding]), .ints("dilations", [dilation]), .int("group", groups),
+            .ints("kernel_shape", [kernelSize]), .ints("strides", [stride]), .ints("pads", pads),
+            .ints("output_padding", extra), .ints("dilations", [dilation]), .int("group", groups),
         ])
         return input.rank == 3 ? y : graph.squeeze(y, axes: [0])
     }
@@ -70,6 +73,23 @@ extension ConvTranspose1d: ONNXExportable {
 
 /// What the convolutions share.
 enum ONNXConvolution {
+    /// A transposed convolution's `pads` and `output_padding`. PyTorch allows an output padding below
+    /// max(stride, dilation); ONNX Runtime refuses one of a stride or more, so such an amount is taken
+    /// off the end padding instead (the same output: the end padding trims what output padding adds),
+    /// and refused when the padding is smaller.
+    static func transposedPadding(_ padding: [Int], outputPadding: [Int], stride: [Int], graph: ONNXGraphBuilder,
+                                  op: String) throws -> (pads: [Int], outputPadding: [Int]) {
+        var end = padding, extra = outputPadding
+        for i in padding.indices where outputPadding[i] >= stride[i] {
+            guard outputPadding[i] <= padding[i] else {
+                throw graph.unsupported("\(op): an output padding of \(outputPadding[i]) with stride \(stride[i]) and padding \(padding[i]) has no ONNX form (ONNX Runtime needs output_padding < stride)")
+            }
+            end[i] = padding[i] - outputPadding[i]
+            extra[i] = 0
+        }
+        return (padding + end, extra)
+    }
+
     /// The convolution's input and its `pads` attribute: zeros stay in the `Conv`; another padding mode
     /// becomes a `Pad` of the spatial axes (`reflect`, `edge`, or `wrap` from opset 19) and no `Conv` padding.
     static func padded(_ x: String, mode: PaddingMode, before: [Int], after: [Int], graph: ONNXGraphBuilder,

@@ -47,7 +47,8 @@ extension EmbeddingBag: ONNXExportable {
         let entries = graph.reduceSum(ones, axes: [1], keepDims: false)   // [bags, 1]
         switch mode {
         case .sum, .mean:
-            let sums = graph.reduceSum(graph.node("Mul", [rows, ones]), axes: [1], keepDims: false)
+            // Where, not a product: a padding row holding inf or NaN must not count.
+            let sums = graph.reduceSum(graph.node("Where", [counts, rows, graph.constant(scalar: 0)]), axes: [1], keepDims: false)
             guard mode == .mean else { return sums }
             return graph.node("Div", [sums, graph.node("Max", [entries, graph.constant(scalar: 1)])])
         case .max:

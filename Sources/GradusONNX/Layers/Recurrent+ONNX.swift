@@ -34,6 +34,16 @@ extension RNN: ONNXExportable {
 
 /// What the recurrent layers share.
 enum ONNXRecurrent {
+    /// The same for the cells (stored in their operators' `W`, `R`, `B`).
+    static func gateOrder(ofCell cell: RecurrentCell) -> [Int]? {
+        switch cell {
+        case is LSTMCell: return [0, 3, 1, 2]
+        case is GRUCell: return [1, 0, 2]
+        case is RNNCell: return [0]
+        default: return nil
+        }
+    }
+
     /// ONNX's gate blocks as Gradus's: block j of ONNX's weights is block `order[j]` of Gradus's.
     static func gateOrder(of layer: RecurrentLayer) -> [Int]? {
         switch layer {
@@ -97,21 +107,21 @@ enum ONNXRecurrent {
 extension LSTMCell: ONNXExportable {
     /// Writes one step of `LSTM` from a zero state and returns its hidden state.
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
-        try ONNXRecurrent.step(self, op: "LSTM", gateOrder: [0, 3, 1, 2], attributes: [], input: input, graph: graph)
+        try ONNXRecurrent.step(self, op: "LSTM", attributes: [], input: input, graph: graph)
     }
 }
 
 extension GRUCell: ONNXExportable {
     /// Writes one step of `GRU` (`linear_before_reset`) from a zero state.
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
-        try ONNXRecurrent.step(self, op: "GRU", gateOrder: [1, 0, 2], attributes: [.int("linear_before_reset", 1)], input: input, graph: graph)
+        try ONNXRecurrent.step(self, op: "GRU", attributes: [.int("linear_before_reset", 1)], input: input, graph: graph)
     }
 }
 
 extension RNNCell: ONNXExportable {
     /// Writes one step of `RNN` (`Tanh` or `Relu`) from a zero state.
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
-        try ONNXRecurrent.step(self, op: "RNN", gateOrder: [0],
+        try ONNXRecurrent.step(self, op: "RNN",
                                attributes: [.strings("activations", [nonlinearity == .tanh ? "Tanh" : "Relu"])], input: input, graph: graph)
     }
 }
@@ -119,8 +129,9 @@ extension RNNCell: ONNXExportable {
 extension ONNXRecurrent {
     /// One time step of `op` for a cell's `[N, inputSize]` (or `[inputSize]`) input and a zero state:
     /// the input as a sequence of length 1, the output `Y` `[1, 1, N, H]` squeezed to `[N, H]` (`[H]`).
-    static func step(_ cell: RecurrentCell, op: String, gateOrder: [Int], attributes: [ONNXAttribute],
+    static func step(_ cell: RecurrentCell, op: String, attributes: [ONNXAttribute],
                      input: ONNXValue, graph: ONNXGraphBuilder) throws -> String {
+        guard let gateOrder = gateOrder(ofCell: cell) else { throw graph.unsupported("\(type(of: cell)) has no ONNX operator") }
         guard (input.rank == 1 || input.rank == 2) && input.shape.last == cell.inputSize else {
             throw graph.unsupported("\(type(of: cell)) needs [N, \(cell.inputSize)] (or [\(cell.inputSize)]) inputs, got \(input.shape)")
         }

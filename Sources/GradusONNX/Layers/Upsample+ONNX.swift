@@ -10,14 +10,14 @@ extension Upsample: ONNXExportable {
     /// `Add` (linear modes), with the positions and weights Gradus uses as constants.
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
         guard input.rank >= 3, !(2..<input.rank).contains(where: input.isDynamic) else {
-            throw graph.unsupported("Upsample needs [N, C, …] inputs with fixed spatial sizes, got \(input.shape)")
+            throw graph.unsupported("\(type(of: self)) needs [N, C, …] inputs with fixed spatial sizes, got \(input.shape)")
         }
         let steps: [InterpolationStep]
         do {
             steps = try Functional.interpolationSteps(inputShape: input.shape, dtype: input.sample.dtype, size: size,
                                                       scaleFactor: scaleFactor, mode: mode, alignCorners: alignCorners)
         } catch let error as GradusError {
-            throw graph.unsupported("Upsample: \(error.message)")
+            throw graph.unsupported("\(type(of: self)): \(error.message)")
         }
         var x = input.name
         for (k, step) in steps.enumerated() {
