@@ -1,3 +1,4 @@
+import Foundation
 import Gradus
 import GradusTestSupport
 import Testing
@@ -131,5 +132,61 @@ struct LBFGSFixtures: Decodable, Sendable {
             return l
         }
         #expect(q.allClose(Tensor([1.0, 1.0]), atol: 1e-5))
+    }
+
+    @Test("a state saved mid-run and loaded into a new optimizer continues bit for bit, through safetensors; bad states are refused",
+          arguments: [LBFGS.LineSearch.none, .strongWolfe])
+    func resumesExactly(_ search: LBFGS.LineSearch) throws {
+        let fixtures = try #require(LBFGSFixtures.loaded)
+        func run(_ x: Tensor, _ optimizer: LBFGS, steps: Int) throws {
+            for _ in 0..<steps {
+                _ = try optimizer.step {
+                    optimizer.zeroGrad()
+                    let l = Self.loss("rosenbrock", [x], fixtures)
+                    l.backward()
+                    return l
+                }
+            }
+        }
+        let x = Tensor([-1.2, 1.0, -0.5, 0.8], dtype: .float64).requiringGrad()
+        let optimizer = LBFGS([x], lr: search == .none ? 0.1 : 1, maxIter: 3, historySize: 3, lineSearch: search)
+        try run(x, optimizer, steps: 2)
+        // Through a file, as a checkpoint would keep it.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("lbfgs-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let saved = optimizer.stateDict()
+        #expect(saved.tensors["history.steps"]?.shape.first == 3, "three pairs stored after six iterations")
+        try SafeTensors.save(saved.tensors, metadata: saved.scalars.mapValues { "\($0)" }, to: file)
+        let read = try SafeTensors.load(file)
+        var state = OptimizerState()
+        state.tensors = read.tensors
+        state.scalars = read.metadata.compactMapValues(Double.init)
+        let y = x.detach().clone().requiringGrad()
+        let resumed = LBFGS([y], lr: search == .none ? 0.1 : 1, maxIter: 3, historySize: 3, lineSearch: search)
+        try resumed.loadStateDict(state)
+        #expect(resumed.iterations == optimizer.iterations && resumed.functionEvaluations == optimizer.functionEvaluations)
+        try run(x, optimizer, steps: 2)
+        try run(y, resumed, steps: 2)
+        #expect(y.scalars(as: Double.self) == x.scalars(as: Double.self), "\(y) vs \(x)")
+        // A state that does not fit leaves the optimizer as it was.
+        var wrong = saved
+        wrong.tensors["history.direction"] = Tensor.zeros([5], dtype: .float64)
+        #expect(throws: OptimizerStateError.self) { try resumed.loadStateDict(wrong) }
+        var negative = saved
+        negative.tensors["history.curvatures"] = Tensor([-1.0, 1.0, 1.0], dtype: .float64)
+        #expect(throws: OptimizerStateError.self) { try resumed.loadStateDict(negative) }
+        var unknown = saved
+        unknown.scalars["history.temperature"] = 1
+        #expect(throws: OptimizerStateError.self) { try resumed.loadStateDict(unknown) }
+        var infinite = saved
+        infinite.scalars["history.hessianScale"] = .infinity
+        #expect(throws: OptimizerStateError.self) { try resumed.loadStateDict(infinite) }
+        #expect(resumed.iterations == optimizer.iterations)
+        // A state without the memory (an older file) restores the options and starts from steepest descent.
+        var old = saved
+        old.tensors = old.tensors.filter { !$0.key.hasPrefix("history.") }
+        old.scalars = old.scalars.filter { !$0.key.hasPrefix("history.") }
+        try resumed.loadStateDict(old)
+        #expect(resumed.iterations == 0)
     }
 }

@@ -11,8 +11,8 @@
 /// change below `toleranceChange`, or `maxEval` function evaluations.
 ///
 /// All parameters form one group, as PyTorch requires. The direction and history are computed in
-/// Float64 whatever the parameters' dtype, and are not part of ``Optimizer/stateDict()`` (an optimizer restored
-/// with ``loadStateDict(_:)`` starts again from steepest descent; PyTorch saves them). Like the other
+/// Float64 whatever the parameters' dtype, and saved by ``stateDict()`` with the options, as PyTorch
+/// saves them, so that a restored optimizer continues exactly where it stopped. Like the other
 /// optimizers, one instance is not for concurrent steps.
 ///
 /// ```swift
@@ -100,11 +100,107 @@ public final class LBFGS: Optimizer, @unchecked Sendable {
         super.addParameterGroup(group)
     }
 
-    /// Restores the options and step counts saved by ``Optimizer/stateDict()``; the history of
-    /// directions is not saved, so the next step starts again from steepest descent.
+    /// The options, and the search's memory as PyTorch's `state_dict` keeps it: the last direction and
+    /// step length, the stored step and gradient-change pairs with their curvatures, the Hessian
+    /// scale, the previous gradient and loss, and the iteration and evaluation counts (Float64 tensors
+    /// and scalars under `history.`), so that a restored optimizer continues exactly where it stopped.
+    ///
+    /// ```swift
+    /// try SafeTensors.save(optimizer.stateDict().tensors, to: "lbfgs.safetensors")
+    /// ```
+    public override func stateDict() -> OptimizerState {
+        var out = super.stateDict()
+        func tensor(_ rows: [[Double]], columns: Int) -> Tensor {
+            Tensor(shape: [rows.count, columns], values: rows.flatMap { $0 }, dtype: .float64)
+        }
+        let n = direction.count
+        out.tensors["history.direction"] = Tensor(shape: [n], values: direction, dtype: .float64)
+        out.tensors["history.steps"] = tensor(steps, columns: n)
+        out.tensors["history.gradientChanges"] = tensor(gradientChanges, columns: n)
+        out.tensors["history.curvatures"] = Tensor(shape: [curvatures.count], values: curvatures, dtype: .float64)
+        if let previousGradient {
+            out.tensors["history.previousGradient"] = Tensor(shape: [previousGradient.count], values: previousGradient, dtype: .float64)
+        }
+        out.scalars["history.stepLength"] = stepLength
+        out.scalars["history.hessianScale"] = hessianScale
+        out.scalars["history.previousLoss"] = previousLoss
+        out.scalars["history.iterations"] = Double(iterations)
+        out.scalars["history.functionEvaluations"] = Double(functionEvaluations)
+        return out
+    }
+
+    /// Restores the options, counts and search memory saved by ``stateDict()``. A state without the
+    /// memory (written before it was saved) restores the options, and the next step starts again from
+    /// steepest descent.
+    ///
+    /// - Throws: ``OptimizerStateError`` when the state does not fit (its memory is checked against the
+    ///   parameters' total size and `historySize`, and must hold finite numbers); nothing changes then.
     public override func loadStateDict(_ state: OptimizerState) throws {
-        try super.loadStateDict(state)
+        var base = state
+        base.tensors = base.tensors.filter { !$0.key.hasPrefix("history.") }
+        base.scalars = base.scalars.filter { !$0.key.hasPrefix("history.") }
+        let memory = try history(in: state)
+        try super.loadStateDict(base)
         forgetHistory()
+        if let memory {
+            (direction, stepLength, steps, gradientChanges, curvatures) = (memory.direction, memory.stepLength, memory.steps,
+                                                                          memory.gradientChanges, memory.curvatures)
+            (hessianScale, previousGradient, previousLoss) = (memory.hessianScale, memory.previousGradient, memory.previousLoss)
+            (iterations, functionEvaluations) = (memory.iterations, memory.functionEvaluations)
+        }
+    }
+
+    /// The search memory in `state`, checked, or nil when the state has none.
+    private func history(in state: OptimizerState) throws -> (direction: [Double], stepLength: Double, steps: [[Double]],
+                                                              gradientChanges: [[Double]], curvatures: [Double], hessianScale: Double,
+                                                              previousGradient: [Double]?, previousLoss: Double,
+                                                              iterations: Int, functionEvaluations: Int)? {
+        let tensorKeys = ["history.direction", "history.steps", "history.gradientChanges", "history.curvatures", "history.previousGradient"]
+        let scalarKeys = ["history.stepLength", "history.hessianScale", "history.previousLoss", "history.iterations", "history.functionEvaluations"]
+        for key in state.tensors.keys where key.hasPrefix("history.") && !tensorKeys.contains(key) { throw OptimizerStateError.unexpectedKey(key) }
+        for key in state.scalars.keys where key.hasPrefix("history.") && !scalarKeys.contains(key) { throw OptimizerStateError.unexpectedKey(key) }
+        guard state.scalars.keys.contains(where: { $0.hasPrefix("history.") }) || state.tensors.keys.contains(where: { $0.hasPrefix("history.") })
+        else { return nil }
+        func scalar(_ key: String) throws -> Double {
+            guard let v = state.scalars[key] else { throw OptimizerStateError.missingKey(key) }
+            guard v.isFinite else { throw OptimizerStateError.invalidValue(key: key, value: v) }
+            return v
+        }
+        func count(_ key: String) throws -> Int {
+            let v = try scalar(key)
+            guard v >= 0, v <= 1e15, v == v.rounded() else { throw OptimizerStateError.invalidValue(key: key, value: v) }
+            return Int(v)
+        }
+        let size = (parameterGroups.first?.parameters ?? []).reduce(0) { $0 + $1.count }
+        let limit = Int(state.scalars["group.0.historySize"] ?? parameterGroups.first?.options["historySize"] ?? 100)
+        // A tensor of `shape` (rows of `size` values when rank 2), all finite.
+        func values(_ key: String, _ shapeOK: ([Int]) -> Bool, expected: [Int]) throws -> (shape: [Int], values: [Double])? {
+            guard let t = state.tensors[key] else { return nil }
+            guard t.dtype.isFloatingPoint, shapeOK(t.shape) else {
+                throw OptimizerStateError.shapeMismatch(key: key, expected: expected, found: t.shape)
+            }
+            let v = t.contiguous().scalars(as: Double.self)
+            if let bad = v.first(where: { !$0.isFinite }) { throw OptimizerStateError.invalidValue(key: key, value: bad) }
+            return (t.shape, v)
+        }
+        let iterations = try count("history.iterations")
+        let direction = try values("history.direction", { $0 == [size] || ($0 == [0] && iterations == 0) }, expected: [size])?.values ?? []
+        func pairs(_ key: String) throws -> [[Double]] {
+            guard let (shape, v) = try values(key, { $0.count == 2 && $0[0] <= limit && ($0[1] == size || $0[0] == 0) },
+                                             expected: [limit, size]) else { throw OptimizerStateError.missingKey(key) }
+            return (0..<shape[0]).map { Array(v[($0 * shape[1])..<(($0 + 1) * shape[1])]) }
+        }
+        let steps = try pairs("history.steps"), gradientChanges = try pairs("history.gradientChanges")
+        guard let curvatures = try values("history.curvatures", { $0 == [steps.count] }, expected: [steps.count])?.values,
+              gradientChanges.count == steps.count else {
+            throw OptimizerStateError.missingKey("history.curvatures")
+        }
+        // Pairs are stored only with a positive curvature (1 / yᵀs).
+        if let bad = curvatures.first(where: { $0 <= 0 }) { throw OptimizerStateError.invalidValue(key: "history.curvatures", value: bad) }
+        let previousGradient = try values("history.previousGradient", { $0 == [size] }, expected: [size])?.values
+        let hessianScale = try scalar("history.hessianScale")
+        return (direction, try scalar("history.stepLength"), steps, gradientChanges, curvatures, hessianScale, previousGradient,
+                try scalar("history.previousLoss"), iterations, try count("history.functionEvaluations"))
     }
 
     private func forgetHistory() {
