@@ -561,6 +561,23 @@ case("gcd_int64_min", torch.gcd, i64([I64_MIN, I64_MIN, I64_MIN]), i64([0, 6, I6
 case("lcm_int64_min", torch.lcm, i64([I64_MIN, I64_MIN, 3]), i64([I64_MIN, 1, -1]))
 case("diag_embed_scalar", torch.diag_embed, f32(3.0))
 
+# unique_consecutive (NaN never equal) and histc (its own range, the data's range, values on edges).
+case("unique_consecutive_values", lambda a: torch.unique_consecutive(a, return_inverse=True, return_counts=True)[0],
+     f32([1.0, 1.0, float("nan"), float("nan"), 2.0, 2.0, 1.0]))
+case("unique_consecutive_inverse", lambda a: torch.unique_consecutive(a, return_inverse=True, return_counts=True)[1],
+     i64([[3, 3, 1], [1, 1, 3]]))
+case("unique_consecutive_counts", lambda a: torch.unique_consecutive(a, return_inverse=True, return_counts=True)[2],
+     f32([float("nan"), float("nan"), 0.5, 0.5, -0.0, 0.0]))
+case("unique_consecutive_empty", lambda a: torch.unique_consecutive(a), f32([]))
+case("histc_range", lambda a: torch.histc(a, bins=4, min=0, max=3), f32([1.0, 2.0, 1.0, 3.0, -0.5, 3.5, float("nan"), 0.0, 0.75, 2.25]))
+case("histc_data_range", lambda a: torch.histc(a, bins=5), f32([0.1, 0.3, 0.7, 0.9, 0.1, 0.5]))
+case("histc_one_value", lambda a: torch.histc(a, bins=3), torch.tensor([2.0, 2.0], dtype=torch.float64))
+case("histc_edges_float32", lambda a: torch.histc(a, bins=10, min=-1, max=1), f32([-1.0, -0.8, -0.6, -0.2, 0.2, 0.6, 0.8, 1.0, 0.1, -0.1]))
+case("histc_empty", lambda a: torch.histc(a, bins=3), f32([]))
+case("histc_int", lambda a: torch.histc(a, bins=3), i64([1, 2, 3]))
+case("histc_bad_range", lambda a: torch.histc(a, bins=3, min=2, max=1), f32([1.0]))
+case("histc_nan_range", lambda a: torch.histc(a, bins=3), f32([1.0, float("nan")]))
+
 enc = encode
 
 

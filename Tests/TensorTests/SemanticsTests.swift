@@ -454,6 +454,18 @@ let semanticTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "gcd_int64_min": { $0[0].gcd($0[1]) },
     "lcm_int64_min": { $0[0].lcm($0[1]) },
     "diag_embed_scalar": { $0[0].diagEmbed() },
+    "unique_consecutive_values": { $0[0].uniqueConsecutive().values },
+    "unique_consecutive_inverse": { $0[0].uniqueConsecutive().inverse },
+    "unique_consecutive_counts": { $0[0].uniqueConsecutive().counts },
+    "unique_consecutive_empty": { $0[0].uniqueConsecutive().values },
+    "histc_range": { $0[0].histc(bins: 4, min: 0, max: 3) },
+    "histc_data_range": { $0[0].histc(bins: 5) },
+    "histc_one_value": { $0[0].histc(bins: 3) },
+    "histc_edges_float32": { $0[0].histc(bins: 10, min: -1, max: 1) },
+    "histc_empty": { $0[0].histc(bins: 3) },
+    "histc_int": { $0[0].histc(bins: 3) },
+    "histc_bad_range": { $0[0].histc(bins: 3, min: 2, max: 1) },
+    "histc_nan_range": { $0[0].histc(bins: 3) },
 ]
 
 /// Integer division, rounding of integer tensors, promotion with numbers, logical operations, any/all and

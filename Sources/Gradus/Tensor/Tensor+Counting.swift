@@ -55,3 +55,52 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// A histogram of the values in `bins` equal-width bins between `min` and `max` (PyTorch's
+    /// `torch.histc`): values outside the range (and NaN) are ignored, a value equal to `max` counts in
+    /// the last bin. With `min` equal to `max` the range is the data's own smallest and largest value
+    /// (widened by 1 on each side when they are equal). The result has this tensor's dtype; floating-
+    /// point tensors only, as PyTorch's. Not differentiable.
+    ///
+    /// - Parameters:
+    ///   - bins: the number of bins, at least 1.
+    ///   - min: the lower end of the range.
+    ///   - max: the upper end of the range.
+    ///
+    /// ```swift
+    /// Tensor([1.0, 2.0, 1.0]).histc(bins: 4, min: 0, max: 3)   // [0, 2, 1, 0]
+    /// ```
+    public func histc(bins: Int = 100, min: Double = 0, max: Double = 0) -> Tensor {
+        checked {
+            let op = "histc"
+            try requireFloat(op)
+            try require(bins >= 1, "\(op): bins must be at least 1, got \(bins)", .invalidArgument)
+            try require(min <= max, "\(op): max must be larger than min, got min \(min) and max \(max)", .invalidArgument)
+            let out = try Tensor(checkedShape: [bins], dtype: dtype, op: op)
+            func run<T: TensorFloat>(_: T.Type) throws {
+                let values = contiguous().scalars(as: T.self)
+                var (left, right) = (T(min), T(max))
+                if left == right, !values.isEmpty {
+                    // The data's range; a NaN makes it NaN (refused below), as PyTorch's aminmax.
+                    if values.contains(where: \.isNaN) {
+                        (left, right) = (.nan, .nan)
+                    } else {
+                        (left, right) = (values.min()!, values.max()!)
+                    }
+                }
+                if left == right { (left, right) = (left - 1, right + 1) }
+                try require(left.isFinite && right.isFinite, "\(op): range of [\(left), \(right)] is not finite", .invalidArgument)
+                let counts = out.pointer(T.self)
+                counts.initialize(repeating: 0, count: bins)
+                // PyTorch's linear bin rule, in the element type: (x − left)·bins / (right − left).
+                for x in values where x >= left && x <= right {
+                    let position = Int((x - left) * T(bins) / (right - left))
+                    counts[Swift.min(position, bins - 1)] += 1
+                }
+            }
+            if dtype == .float32 { try run(Float.self) } else { try run(Double.self) }
+            return out
+        }
+    }
+}

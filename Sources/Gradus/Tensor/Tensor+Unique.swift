@@ -41,3 +41,36 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// The runs of equal consecutive values of the flattened tensor collapsed to one each (PyTorch's
+    /// `torch.unique_consecutive`), with, for every element, the index of its run (`inverse`, shaped like
+    /// this tensor) and each run's length (`counts`). NaN never equals NaN, so each NaN is a run of its own.
+    ///
+    /// ```swift
+    /// let (values, inverse, counts) = Tensor(labels: [1, 1, 2, 2, 2, 1]).uniqueConsecutive()
+    /// // values [1, 2, 1], inverse [0, 0, 1, 1, 1, 2], counts [2, 3, 1]
+    /// ```
+    public func uniqueConsecutive() -> (values: Tensor, inverse: Tensor, counts: Tensor) {
+        let empty = (Tensor.placeholder(), Tensor.placeholder(), Tensor.placeholder())
+        return checked(or: empty) {
+            func runs<T: Equatable>(_ values: [T]) -> (kept: [T], inverse: [Int], counts: [Int]) {
+                var kept: [T] = [], inverse: [Int] = [], counts: [Int] = []
+                inverse.reserveCapacity(values.count)
+                for v in values {
+                    if let last = kept.last, last == v { counts[counts.count - 1] += 1 } else { kept.append(v); counts.append(1) }
+                    inverse.append(kept.count - 1)
+                }
+                return (kept, inverse, counts)
+            }
+            if dtype == .int64 {
+                let r = runs(intScalars)
+                return (Tensor(shape: [r.kept.count], integers: r.kept), Tensor(shape: shape, integers: r.inverse),
+                        Tensor(shape: [r.counts.count], integers: r.counts))
+            }
+            let r = runs(scalars(as: Double.self))
+            return (Tensor(shape: [r.kept.count], values: r.kept, dtype: dtype), Tensor(shape: shape, integers: r.inverse),
+                    Tensor(shape: [r.counts.count], integers: r.counts))
+        }
+    }
+}
