@@ -94,9 +94,12 @@ extension Tensor {
                 let counts = out.pointer(T.self)
                 counts.initialize(repeating: 0, count: bins)
                 // PyTorch's linear bin rule, in the element type: (x − left)·bins / (right − left).
+                // (A range too narrow or too wide for the element type — ±1 lost on 3e38, a width of
+                // inf — gives 0/0 or inf/inf: those values go to the first bin, as x = left does.)
                 for x in values where x >= left && x <= right {
-                    let position = Int((x - left) * T(bins) / (right - left))
-                    counts[Swift.min(position, bins - 1)] += 1
+                    let raw = (x - left) * T(bins) / (right - left)
+                    let position = raw >= 0 && raw < T(bins) ? Int(raw) : (raw >= T(bins) ? bins - 1 : 0)
+                    counts[position] += 1
                 }
             }
             if dtype == .float32 { try run(Float.self) } else { try run(Double.self) }
