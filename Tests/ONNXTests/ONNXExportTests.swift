@@ -201,6 +201,9 @@ struct ONNXExportTests {
         let cases: [(Module, Tensor)] = [
             (GRUCell(inputSize: 3, hiddenSize: 2, generator: &g), Tensor.zeros([3])),
             (ConvTranspose1d(2, 3, kernelSize: 2, generator: &g), Tensor.zeros([2, 5])),
+            (Conv1d(2, 3, kernelSize: 2, generator: &g), Tensor.zeros([2, 5])),
+            (Sequential { Conv2d(1, 2, kernelSize: 1, generator: &g); ReLU() }, Tensor.zeros([1, 3, 3])),
+            (ConvTranspose2d(1, 2, kernelSize: 2, generator: &g), Tensor.zeros([1, 3, 3])),
             (PixelShuffle(2), Tensor.zeros([4, 2, 3])),
             (PixelUnshuffle(2), Tensor.zeros([1, 4, 6])),
             (Sequential { PixelShuffle(2); ReLU() }, Tensor.zeros([4, 3, 3])),

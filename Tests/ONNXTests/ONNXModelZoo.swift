@@ -473,6 +473,18 @@ enum ONNXModelZoo {
                 ConvTranspose1d(3, 2, kernelSize: 2, stride: 1, padding: 2, outputPadding: 1, dilation: 3, generator: &g)
             }, perturb: &g)
         },
+        ONNXCase(name: "conv_unbatched", shapes: ["s": [2, 5, 6]]) { g in
+            ONNXSubject(Sequential {
+                Conv2d(2, 3, kernelSize: 3, padding: 1, paddingMode: .reflect, generator: &g)
+                ConvTranspose2d(3, 2, kernelSize: 2, stride: 2, generator: &g)
+            }, perturb: &g)
+        },
+        ONNXCase(name: "conv1d_unbatched", shapes: ["s": [3, 7]]) { g in
+            ONNXSubject(Sequential {
+                Conv1d(3, 2, kernelSize: 3, padding: .same, generator: &g)
+                ReLU()
+            }, perturb: &g)
+        },
         ONNXCase(name: "channel_shuffle_softmax2d", shapes: ["b1": [1, 4, 3, 2], "b7": [7, 4, 3, 2]]) { g in
             ONNXSubject(Sequential {
                 Conv2d(4, 4, kernelSize: 1, generator: &g)

@@ -4,50 +4,55 @@ import Gradus
 // groups as they are; padding is written as explicit begin and end amounts (`same` included).
 
 extension Conv2d: ONNXExportable {
-    /// Writes `Conv`; padding other than zeros as a `Pad` (reflect, edge, wrap) before an unpadded `Conv`.
+    /// Writes `Conv`; padding other than zeros as a `Pad` (reflect, edge, wrap) before an unpadded `Conv`;
+    /// a `[C, H, W]` input is given a batch axis around it.
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
-        guard input.rank == 4 else { throw graph.unsupported("Conv2d needs [N, C, H, W] inputs, got \(input.shape)") }
+        let (batched, single) = try ONNXConvolution.batched(input, rank: 4, graph: graph, op: "Conv2d", layout: "[N, C, H, W]")
         let k = kernelSize
         let (top, bottom) = padding.amounts(dimension: 0, kernel: k.height, dilation: dilation.height)
         let (left, right) = padding.amounts(dimension: 1, kernel: k.width, dilation: dilation.width)
-        let (x, pads) = try ONNXConvolution.padded(input.name, mode: paddingMode, before: [top, left], after: [bottom, right],
+        let (x, pads) = try ONNXConvolution.padded(batched, mode: paddingMode, before: [top, left], after: [bottom, right],
                                                    graph: graph, op: "Conv2d")
-        return try ONNXConvolution.conv(x, weight: weight, bias: bias, graph: graph, attributes: [
+        let y = try ONNXConvolution.conv(x, weight: weight, bias: bias, graph: graph, attributes: [
             .ints("kernel_shape", [k.height, k.width]), .ints("strides", [stride.height, stride.width]),
             .ints("pads", pads), .ints("dilations", [dilation.height, dilation.width]),
             .int("group", groups),
         ])
+        return single ? graph.squeeze(y, axes: [0]) : y
     }
 }
 
 extension Conv1d: ONNXExportable {
-    /// Writes `Conv` over one spatial axis; padding other than zeros as a `Pad` before it.
+    /// Writes `Conv` over one spatial axis; padding other than zeros as a `Pad` before it; a `[C, L]`
+    /// input is given a batch axis around it.
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
-        guard input.rank == 3 else { throw graph.unsupported("Conv1d needs [N, C, L] inputs, got \(input.shape)") }
+        let (batched, single) = try ONNXConvolution.batched(input, rank: 3, graph: graph, op: "Conv1d", layout: "[N, C, L]")
         let (begin, end) = padding.amounts(dimension: 1, kernel: kernelSize, dilation: dilation)
-        let (x, pads) = try ONNXConvolution.padded(input.name, mode: paddingMode, before: [begin], after: [end],
+        let (x, pads) = try ONNXConvolution.padded(batched, mode: paddingMode, before: [begin], after: [end],
                                                    graph: graph, op: "Conv1d")
-        return try ONNXConvolution.conv(x, weight: weight, bias: bias, graph: graph, attributes: [
+        let y = try ONNXConvolution.conv(x, weight: weight, bias: bias, graph: graph, attributes: [
             .ints("kernel_shape", [kernelSize]), .ints("strides", [stride]), .ints("pads", pads),
             .ints("dilations", [dilation]), .int("group", groups),
         ])
+        return single ? graph.squeeze(y, axes: [0]) : y
     }
 }
 
 extension ConvTranspose2d: ONNXExportable {
     /// Writes `ConvTranspose` (weight `[in, out/groups, kH, kW]`, as in PyTorch) with `output_padding`.
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
-        guard input.rank == 4 else { throw graph.unsupported("ConvTranspose2d needs [N, C, H, W] inputs, got \(input.shape)") }
+        let (batched, single) = try ONNXConvolution.batched(input, rank: 4, graph: graph, op: "ConvTranspose2d", layout: "[N, C, H, W]")
         let k = kernelSize
         let w = try graph.parameter(weight, name: "weight")
         let b = try bias.map { try graph.parameter($0, name: "bias") }
         let (pads, extra) = try ONNXConvolution.transposedPadding([padding.height, padding.width], outputPadding: [outputPadding.height, outputPadding.width],
                                                                  stride: [stride.height, stride.width], graph: graph, op: "ConvTranspose2d")
-        return graph.node("ConvTranspose", [input.name, w] + (b.map { [$0] } ?? []), attributes: [
+        let y = graph.node("ConvTranspose", [batched, w] + (b.map { [$0] } ?? []), attributes: [
             .ints("kernel_shape", [k.height, k.width]), .ints("strides", [stride.height, stride.width]),
             .ints("pads", pads), .ints("output_padding", extra),
             .ints("dilations", [dilation.height, dilation.width]), .int("group", groups),
         ])
+        return single ? graph.squeeze(y, axes: [0]) : y
     }
 }
 
@@ -55,10 +60,7 @@ extension ConvTranspose1d: ONNXExportable {
     /// Writes `ConvTranspose` over one spatial axis (weight `[in, out/groups, k]`, as in PyTorch) with
     /// `output_padding`; a `[C, L]` input is given a batch axis around it.
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
-        guard input.rank == 2 || input.rank == 3 else {
-            throw graph.unsupported("ConvTranspose1d needs [N, C, L] or [C, L] inputs, got \(input.shape)")
-        }
-        let x = input.rank == 3 ? input.name : graph.unsqueeze(input.name, axes: [0])
+        let (x, single) = try ONNXConvolution.batched(input, rank: 3, graph: graph, op: "ConvTranspose1d", layout: "[N, C, L]")
         let w = try graph.parameter(weight, name: "weight")
         let b = try bias.map { try graph.parameter($0, name: "bias") }
         let (pads, extra) = try ONNXConvolution.transposedPadding([padding], outputPadding: [outputPadding], stride: [stride],
@@ -67,12 +69,22 @@ extension ConvTranspose1d: ONNXExportable {
             .ints("kernel_shape", [kernelSize]), .ints("strides", [stride]), .ints("pads", pads),
             .ints("output_padding", extra), .ints("dilations", [dilation]), .int("group", groups),
         ])
-        return input.rank == 3 ? y : graph.squeeze(y, axes: [0])
+        return single ? graph.squeeze(y, axes: [0]) : y
     }
 }
 
 /// What the convolutions share.
 enum ONNXConvolution {
+    /// The input as a batch: itself at rank `rank`, given a batch axis (`Unsqueeze`) one rank below
+    /// (one unbatched sample, which the caller squeezes back); other ranks are refused.
+    static func batched(_ input: ONNXValue, rank: Int, graph: ONNXGraphBuilder, op: String, layout: String) throws -> (String, Bool) {
+        if input.rank == rank { return (input.name, false) }
+        guard input.rank == rank - 1 else {
+            throw graph.unsupported("\(op) needs \(layout) inputs (or one sample without N), got \(input.shape)")
+        }
+        return (graph.unsqueeze(input.name, axes: [0]), true)
+    }
+
     /// A transposed convolution's `pads` and `output_padding`. PyTorch allows an output padding below
     /// max(stride, dilation); ONNX Runtime refuses one of a stride or more, so such an amount is taken
     /// off the end padding instead (the same output: the end padding trims what output padding adds),
