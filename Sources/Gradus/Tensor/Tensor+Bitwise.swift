@@ -67,26 +67,8 @@ extension Tensor {
                     "\(op): expects int64 tensors, got \(dtype) and \(other.dtype)", .dtypeMismatch)
         let target = try Broadcast.shape(shape, other.shape, op: op)
         let out = try Tensor(checkedShape: target, dtype: .int64, op: op)
-        // The operands read in place through broadcast strides (no expanded copies).
-        let (a, b) = (contiguous(), other.contiguous())
-        let (sa, sb) = (Broadcast.strides(of: a.shape, broadcastTo: target), Broadcast.strides(of: b.shape, broadcastTo: target))
-        let (pa, pb, po) = (a.pointer(Int64.self), b.pointer(Int64.self), out.pointer(Int64.self))
-        var index = [Int](repeating: 0, count: target.count)
-        var (oa, ob) = (0, 0)
-        for i in 0..<out.count {
-            po[i] = combine(pa[oa], pb[ob])
-            var d = target.count - 1
-            while d >= 0 {
-                index[d] += 1
-                oa += sa[d]
-                ob += sb[d]
-                if index[d] < target[d] { break }
-                oa -= sa[d] * index[d]
-                ob -= sb[d] * index[d]
-                index[d] = 0
-                d -= 1
-            }
-        }
+        // The elementwise kernel of every binary op: broadcast operands read in place, no copies.
+        try Tensor.zipKernel(self, other, out, combine)
         return out
     }
 }

@@ -110,18 +110,8 @@ extension Tensor {
             var type = Tensor.resultType(self, other)
             if type == .int64 { type = .float32 }
             let (x, y) = Tensor.promoted(self, other, to: type)
-            let out = try GradMode.noGrad { () throws -> Tensor in
-                // Element by element (C's copysign), so that a NaN magnitude takes the sign too.
-                let target = try Broadcast.shape(x.shape, y.shape, op: "copysign")
-                let result = try Tensor(checkedShape: target, dtype: type, op: "copysign")
-                let (a, b) = (x.detach().expand(target).contiguous(), y.detach().expand(target).contiguous())
-                func run<T: TensorFloat>(_: T.Type) {
-                    let (pa, pb, po) = (a.pointer(T.self), b.pointer(T.self), result.pointer(T.self))
-                    for i in 0..<result.count { po[i] = T(signOf: pb[i], magnitudeOf: pa[i]) }
-                }
-                if type == .float32 { run(Float.self) } else { run(Double.self) }
-                return result
-            }
+            // Element by element (C's copysign), so that a NaN magnitude takes the sign too.
+            let out = try x.detach().zipFloatElements(y.detach(), "copysign", CopySignOp.self)
             let (xShape, yShape) = (x.shape, y.shape)
             record("copysign", output: out, inputs: [x, y]) { g, out in
                 let zero = x.eq(0.0)
@@ -131,4 +121,9 @@ extension Tensor {
             return out
         }
     }
+}
+
+/// C's copysign: `a`'s magnitude with `b`'s sign bit.
+enum CopySignOp: FloatBinaryElementOp {
+    @inline(__always) static func apply<T: TensorFloat>(_ a: T, _ b: T) -> T { T(signOf: b, magnitudeOf: a) }
 }
