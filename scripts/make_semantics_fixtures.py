@@ -578,6 +578,32 @@ case("histc_int", lambda a: torch.histc(a, bins=3), i64([1, 2, 3]))
 case("histc_bad_range", lambda a: torch.histc(a, bins=3, min=2, max=1), f32([1.0]))
 case("histc_nan_range", lambda a: torch.histc(a, bins=3), f32([1.0, float("nan")]))
 
+# 3-D max pooling's indices (flat within each volume): ties across depth and within a slice go to the
+# first in (d, h, w) order, NaN wins (the last one), padding with ceil mode, dilation, one unbatched
+# sample; unpooling back; and the refusals of the 3-D convolutions and pools.
+P3 = torch.tensor([[[[[1.0, 3.0, 2.0], [3.0, 0.0, 1.0], [2.0, 2.0, 2.0]],
+                     [[3.0, 1.0, 2.0], [0.0, 3.0, N], [2.0, 2.0, 1.0]],
+                     [[0.0, 0.0, 4.0], [4.0, 1.0, N], [1.0, 1.0, 1.0]],
+                     [[2.0, 2.0, 2.0], [2.0, 2.0, 2.0], [2.0, 2.0, 2.0]]]]])
+case("max_pool3d_indices_ties_nan", lambda a: F.max_pool3d(a, 2, return_indices=True)[1], P3)
+case("max_pool3d_values_ties_nan", lambda a: F.max_pool3d(a, 2, stride=1), P3)
+case("max_pool3d_indices_padding_ceil", lambda a: F.max_pool3d(a, 3, stride=2, padding=1, ceil_mode=True, return_indices=True)[1], P3)
+case("max_pool3d_indices_dilation", lambda a: F.max_pool3d(a, 2, stride=1, dilation=(2, 1, 1), return_indices=True)[1], P3)
+case("max_pool3d_indices_unbatched", lambda a: F.max_pool3d(a, (2, 1, 2), return_indices=True)[1], P3[0])
+case("max_unpool3d_roundtrip", lambda a: F.max_unpool3d(*F.max_pool3d(a, 2, return_indices=True), 2, output_size=(4, 3, 3)),
+     P3.nan_to_num(7.0))
+case("max_unpool3d_invalid_index", lambda a, i: F.max_unpool3d(a, i, 2), f32([[[[[1.0, 2.0]]]]]), i64([[[[[1, 16]]]]]))
+case("adaptive_max_pool3d_ties_nan", lambda a: F.adaptive_max_pool3d(a, (2, 2, 1)), P3)
+case("max_pool3d_padding_refused", lambda a: F.max_pool3d(a, 2, padding=(0, 2, 0)), P3)
+case("avg_pool3d_kernel_too_large", lambda a: F.avg_pool3d(a, (5, 1, 1)), P3.nan_to_num(0.0))
+case("conv3d_group_mismatch", lambda a, w: F.conv3d(a, w, groups=2), torch.zeros(1, 3, 2, 2, 2), torch.zeros(2, 1, 1, 1, 1))
+case("conv3d_kernel_too_large", lambda a, w: F.conv3d(a, w), torch.zeros(1, 1, 2, 4, 4), torch.zeros(1, 1, 3, 1, 1))
+case("conv3d_empty_batch", lambda a, w: F.conv3d(a, w, padding=1), torch.zeros(0, 2, 3, 3, 3), torch.ones(1, 2, 3, 3, 3))
+case("conv_transpose3d_output_padding_refused", lambda a, w: F.conv_transpose3d(a, w, stride=2, output_padding=(2, 0, 0)),
+     torch.zeros(1, 1, 2, 2, 2), torch.zeros(1, 1, 2, 2, 2))
+case("conv_transpose3d_dilated_output_padding", lambda a, w: F.conv_transpose3d(a, w, stride=1, output_padding=(1, 0, 0), dilation=(2, 1, 1)),
+     torch.arange(8.0).reshape(1, 1, 2, 2, 2), torch.ones(1, 1, 2, 1, 1))
+
 enc = encode
 
 

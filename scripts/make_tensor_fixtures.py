@@ -503,6 +503,33 @@ case("diag_embed_offset_axes", lambda a: torch.diag_embed(a, offset=-1, dim1=0, 
 case("diag_embed_reversed_axes", lambda a: torch.diag_embed(a, offset=2, dim1=-1, dim2=0), rn(3))
 case("cartesian_prod", lambda a, b, c: torch.cartesian_prod(a, b, c), rn(2), rn(3), rn(2))
 
+# 3-D convolutions and pools of volumes [N, C, D, H, W] (composed in Gradus of the 2-D ones): strides,
+# paddings, dilations, groups, `same`, transposed output padding (also at least the stride, which a
+# larger dilation allows), ceil mode, padding excluded from averages, adaptive bins that overlap. Their
+# own generator.
+inputs_gen = torch.Generator().manual_seed(31415)
+case("conv3d", lambda a, w, b: F.conv3d(a, w, b, stride=(2, 1, 1), padding=(1, 0, 1), dilation=(1, 2, 1)),
+     rn(2, 3, 5, 6, 4), rn(4, 3, 3, 2, 2), rn(4))
+case("conv3d_groups", lambda a, w: F.conv3d(a, w, stride=(1, 2, 1), padding=(0, 1, 1), dilation=(2, 1, 1), groups=2),
+     rn(1, 4, 6, 5, 5), rn(6, 2, 2, 3, 2))
+case("conv3d_same", lambda a, w, b: F.conv3d(a, w, b, padding="same", dilation=(1, 1, 2)), rn(2, 2, 4, 5, 4), rn(3, 2, 2, 3, 2), rn(3))
+case("conv3d_unbatched", lambda a, w: F.conv3d(a, w, padding=1), rn(2, 3, 3, 4), rn(2, 2, 3, 3, 3))
+case("conv_transpose3d", lambda a, w, b: F.conv_transpose3d(a, w, b, stride=(2, 1, 2), padding=(1, 0, 1), output_padding=(1, 0, 1)),
+     rn(2, 3, 3, 4, 3), rn(3, 2, 3, 2, 3), rn(2))
+case("conv_transpose3d_groups_dilation", lambda a, w: F.conv_transpose3d(a, w, stride=(1, 2, 1), padding=(2, 1, 0), output_padding=(1, 1, 0),
+                                                                          groups=2, dilation=(3, 1, 2)),
+     rn(1, 4, 3, 3, 4), rn(4, 3, 2, 3, 2))
+case("max_pool3d", lambda a: F.max_pool3d(a, (2, 3, 2), stride=(2, 2, 1), padding=(1, 1, 0)), distinct(2, 2, 5, 6, 4))
+case("max_pool3d_dilation_ceil", lambda a: F.max_pool3d(a, 2, stride=2, dilation=(2, 1, 1), ceil_mode=True), distinct(1, 2, 6, 5, 5))
+case("max_pool3d_unbatched", lambda a: F.max_pool3d(a, 2), distinct(2, 4, 4, 5))
+case("avg_pool3d", lambda a: F.avg_pool3d(a, (3, 2, 2), stride=(2, 1, 2), padding=(1, 1, 0)), rn(2, 2, 5, 4, 4))
+case("avg_pool3d_exclude_pad_ceil", lambda a: F.avg_pool3d(a, 3, stride=2, padding=1, count_include_pad=False, ceil_mode=True), rn(1, 2, 6, 5, 4))
+case("adaptive_avg_pool3d", lambda a: F.adaptive_avg_pool3d(a, (2, 3, 2)), rn(2, 2, 5, 7, 3))
+case("adaptive_max_pool3d", lambda a: F.adaptive_max_pool3d(a, (3, 2, 2)), distinct(2, 2, 5, 5, 3))
+case("max_unpool3d", lambda a, i: F.max_unpool3d(a, i, 2, output_size=(5, 4, 5)), rn(1, 2, 2, 2, 2),
+     F.max_pool3d(distinct(1, 2, 5, 4, 5), 2, return_indices=True)[1])
+case("max_pool3d_with_indices_values", lambda a: F.max_pool3d(a, 3, stride=2, padding=1, return_indices=True)[0], distinct(1, 2, 5, 4, 6))
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}

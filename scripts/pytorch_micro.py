@@ -152,6 +152,21 @@ def cnn_infer64():
         with torch.no_grad(): m(x).argmax(dim=1)
     return 64 / timeit(f, reps=20), "samples/s"
 
+def cnn3d_train(batch=8):
+    """One SGD step (lr 0.01, momentum 0.9) of a small 3-D CNN (TrainingWorkloads.swift's cnn3d: two
+    blocks of Conv3d 3x3x3 padding 1 with 16 then 32 channels, BatchNorm3d, ReLU, MaxPool3d(2), then
+    AdaptiveAvgPool3d(1) and Linear(32, 10)) on 8 random 1x16x32x32 volumes, cross-entropy."""
+    torch.manual_seed(0)
+    nn = torch.nn
+    m = nn.Sequential(nn.Conv3d(1, 16, 3, padding=1), nn.BatchNorm3d(16), nn.ReLU(), nn.MaxPool3d(2),
+                      nn.Conv3d(16, 32, 3, padding=1), nn.BatchNorm3d(32), nn.ReLU(), nn.MaxPool3d(2),
+                      nn.AdaptiveAvgPool3d(1), nn.Flatten(), nn.Linear(32, 10))
+    opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
+    x = torch.rand(batch, 1, 16, 32, 32); y = torch.randint(0, 10, (batch,))
+    def step():
+        opt.zero_grad(); loss = torch.nn.functional.cross_entropy(m(x), y); loss.backward(); opt.step()
+    return batch / timeit(step, reps=10), "samples/s"
+
 def mlp():
     torch.manual_seed(0)
     return torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128), torch.nn.ReLU(),
@@ -183,7 +198,7 @@ W = {"relu_16m": relu, "axpb_16m": axpb, "small_op_fwd": small_fwd, "small_op_fw
      "lstm_b32": lstm_train, "gru_b32": gru_train, "transformer_b32": transformer_train,
      "transformer_l128": transformer_long, "gpt_generate": gpt_generate,
      "module_parameters": module_parameters, "cnn_c3_b64": cnn_train, "cnn_infer_b1": cnn_infer1,
-     "mlp_infer_b1_int8": mlp_infer1_int8, "sgemm_4096": lambda: sgemm(4096)}
+     "mlp_infer_b1_int8": mlp_infer1_int8, "cnn3d_b8": cnn3d_train, "sgemm_4096": lambda: sgemm(4096)}
 
 def bf16(fn):
     """fn under CPU autocast to bfloat16 (the whole timed step: forward, backward, optimizer), as

@@ -107,6 +107,31 @@ enum TrainingWorkloads {
         SGD($0, lr: 0.01, momentum: 0.9)
     }
 
+    /// A small 3-D CNN for volumes or clips: two blocks of a 3×3×3 convolution (padding 1; 16 then 32
+    /// channels), batch normalization, ReLU and 2×2×2 max pooling, then global average pooling and a
+    /// linear classifier (14,890 parameters).
+    static func cnn3d(_ rng: inout SeededGenerator) -> Sequential {
+        Sequential {
+            Conv3d(1, 16, kernelSize: 3, padding: 1, generator: &rng)
+            BatchNorm3d(16)
+            ReLU()
+            MaxPool3d(2)
+            Conv3d(16, 32, kernelSize: 3, padding: 1, generator: &rng)
+            BatchNorm3d(32)
+            ReLU()
+            MaxPool3d(2)
+            AdaptiveAvgPool3d(1)
+            Flatten()
+            Linear(32, 10, generator: &rng)
+        }
+    }
+
+    /// One SGD step (lr 0.01, momentum 0.9) of ``cnn3d(_:)`` on 8 random 1×16×32×32 volumes;
+    /// scripts/pytorch_micro.py's `cnn3d_b8`.
+    static let cnn3dSGD = classifierStep("cnn3d_b8", batch: 8, inputShape: [1, 16, 32, 32], reps: 10, model: cnn3d) {
+        SGD($0, lr: 0.01, momentum: 0.9)
+    }
+
     /// One-sample MLP inference without recording, with argmax.
     static let mlpInfer = oneSampleInference("mlp_infer_b1", model: mlp, inputShape: [1, 784], plan: false)
 
@@ -194,5 +219,6 @@ enum TrainingWorkloads {
     }
 
     static let all: [Workload] = [linreg, mlpSGD, mlpAdam, lenetSGD, mlpInfer, mlpInferInt8, mlpInferInt8Plan, cnnSGD, cnnInfer,
-                                  mlpInferPlan, cnnInferPlan, cnnInferBatch(plan: false), cnnInferBatch(plan: true), cnnEvaluate]
+                                  mlpInferPlan, cnnInferPlan, cnnInferBatch(plan: false), cnnInferBatch(plan: true), cnnEvaluate,
+                                  cnn3dSGD]
 }

@@ -60,6 +60,19 @@ struct ForwardHookTests {
         add(AdaptiveMaxPool2d(2), x4.select(axis: 0, index: 0))
         add(RNN(inputSize: 4, hiddenSize: 3), seq.select(axis: 1, index: 0))
         add(TransformerEncoderLayer(dModel: 4, numHeads: 2, dimFeedforward: 8, dropout: 0), seq.select(axis: 1, index: 0))
+        // Volumes [N, C, D, H, W] and one unbatched volume.
+        let x5 = Tensor.normal([1, 4, 4, 4, 4], generator: &g)
+        for a in [Conv3d(4, 2, kernelSize: 3), ConvTranspose3d(4, 2, kernelSize: 2), MaxPool3d(2), AvgPool3d(2), AdaptiveAvgPool3d(1),
+                  AdaptiveMaxPool3d(2), BatchNorm3d(4), InstanceNorm3d(4), ZeroPad3d(1), ConstantPad3d(1, value: 1), ReflectionPad3d(1),
+                  ReplicationPad3d(1), CircularPad3d(1)] as [any Layer] {
+            add(a, x5)
+        }
+        add(Conv3d(4, 2, kernelSize: 3, padding: 1, paddingMode: .reflect), x5.select(axis: 0, index: 0))
+        add(InstanceNorm3d(4), x5.select(axis: 0, index: 0))
+        let pool3 = MaxPool3d(2)
+        list.append(("MaxPool3d.withIndices", pool3, { x5 }, { m, x in (m as! MaxPool3d).withIndices(x).values }))
+        let (pooled3, indices3) = Functional.maxPool3dWithIndices(x5, kernelSize: (2, 2, 2))
+        list.append(("MaxUnpool3d", MaxUnpool3d(2), { pooled3 }, { m, x in (m as! MaxUnpool3d)(x, indices: indices3) }))
         let tokens = Tensor(shape: [1, 3], integers: [1, 2, 0])
         let gpt = GPTLanguageModel(vocabularySize: 5, contextLength: 4, embeddingSize: 4, numHeads: 2, numLayers: 1, generator: &g)
         list.append(("GPTLanguageModel", gpt, { tokens }, { m, x in (m as! GPTLanguageModel)(x) }))

@@ -81,6 +81,21 @@ func makeLayer(_ name: String) -> any Layer {
     case "local_response_norm_3d_even": return LocalResponseNorm(size: 4, alpha: 2e-2)
     case "upsampling_nearest2d": return UpsamplingNearest2d(scaleFactor: 2)
     case "upsampling_bilinear2d": return UpsamplingBilinear2d(size: [5, 4])
+    case "conv3d_layer": return Conv3d(2, 4, kernelSize: [2, 3, 3], stride: [1, 2, 1], padding: [1, 1, 0])
+    case "conv3d_groups_dilation": return Conv3d(4, 2, kernelSize: 2, dilation: [2, 1, 2], groups: 2, bias: false)
+    case "conv3d_same_reflect": return Conv3d(2, 3, kernelSize: [3, 2, 3], padding: .same, paddingMode: .reflect)
+    case "conv3d_circular_unbatched": return Conv3d(1, 2, kernelSize: 3, padding: [1, 0, 1], paddingMode: .circular)
+    case "convtranspose3d_layer": return ConvTranspose3d(3, 2, kernelSize: [2, 3, 2], stride: 2, padding: [0, 1, 0], outputPadding: [1, 1, 0])
+    case "maxpool3d_layer": return MaxPool3d([2, 2, 3], stride: [1, 2, 2], padding: [1, 0, 1])
+    case "avgpool3d_layer": return AvgPool3d(2, stride: [2, 1, 2], padding: 1, countIncludePad: false, ceilMode: true)
+    case "adaptive_avgpool3d_layer": return AdaptiveAvgPool3d([2, 1, 3])
+    case "adaptive_maxpool3d_layer": return AdaptiveMaxPool3d(2)
+    case "batchnorm3d": return BatchNorm3d(3)
+    case "instancenorm3d_affine": return InstanceNorm3d(2, affine: true)
+    case "reflectionpad3d": return ReflectionPad3d((1, 0, 2, 1, 1, 1))
+    case "replicationpad3d": return ReplicationPad3d(1)
+    case "circularpad3d_unbatched": return CircularPad3d((0, 1, 1, 0, 2, 1))
+    case "constantpad3d_crop": return ConstantPad3d((-1, 1, 0, 2, 1, -1), value: 2.5)
     case "convtranspose1d": return ConvTranspose1d(4, 3, kernelSize: 4, stride: 2, padding: 1)
     case "convtranspose1d_groups_dilation":
         return ConvTranspose1d(4, 6, kernelSize: 3, stride: 3, padding: 2, outputPadding: 1, groups: 2, bias: false, dilation: 2)
@@ -133,6 +148,7 @@ struct LayerParityTests {
         "conv2d_lenet", "conv1d", "conv1d_groups", "conv2d_same", "conv1d_same",
         "convtranspose2d", "convtranspose2d_groups", "conv2d_reflect", "conv2d_replicate_same", "conv2d_circular", "conv1d_reflect",
         "convtranspose1d", "convtranspose1d_groups_dilation", "convtranspose1d_unbatched",
+        "conv3d_layer", "conv3d_groups_dilation", "conv3d_same_reflect", "conv3d_circular_unbatched", "convtranspose3d_layer",
     ])
     func weighted(_ name: String) throws {
         // conv2d_lenet sums 150 products per output and 1,600 per weight gradient in float32: rounding
@@ -166,6 +182,7 @@ struct LayerParityTests {
         "maxpool2d", "maxpool2d_pad", "maxpool2d_dilation", "avgpool2d", "avgpool2d_pad", "avgpool2d_nopadcount",
         "adaptiveavgpool2d_1", "adaptiveavgpool2d_32", "maxpool2d_ceil", "maxpool2d_ceil_pad", "avgpool2d_ceil",
         "avgpool2d_ceil_nopadcount", "avgpool2d_ceil_nopad", "maxpool2d_ties", "maxpool2d_ties_overlap",
+        "maxpool3d_layer", "avgpool3d_layer", "adaptive_avgpool3d_layer", "adaptive_maxpool3d_layer",
     ])
     func pooling(_ name: String) throws {
         try checkAgainstPyTorch(name, makeLayer(name))
@@ -173,7 +190,7 @@ struct LayerParityTests {
 
     @Test("normalization, train and eval", arguments: [
         "batchnorm2d", "batchnorm1d", "batchnorm1d_3d", "batchnorm2d_noaffine", "layernorm", "layernorm_noaffine", "groupnorm",
-        "rmsnorm", "rmsnorm_eps_noaffine", "rmsnorm_tiny_values",
+        "rmsnorm", "rmsnorm_eps_noaffine", "rmsnorm_tiny_values", "batchnorm3d", "instancenorm3d_affine",
     ])
     func normalization(_ name: String) throws {
         try checkAgainstPyTorch(name, makeLayer(name), rtol: 1e-5, atol: 5e-6)
@@ -185,7 +202,8 @@ struct LayerParityTests {
         "embedding_max_norm", "embedding_max_norm_p1", "zeropad2d", "zeropad1d_crop", "constantpad1d", "reflectionpad2d",
         "replicationpad1d", "circularpad2d_unbatched", "channel_shuffle", "softmax2d", "softmax2d_unbatched", "unfold_layer",
         "unfold_layer_unbatched", "fold_layer", "fold_layer_padding_stride", "local_response_norm", "local_response_norm_3d_even",
-        "upsampling_nearest2d", "upsampling_bilinear2d",
+        "upsampling_nearest2d", "upsampling_bilinear2d", "reflectionpad3d", "replicationpad3d", "circularpad3d_unbatched",
+        "constantpad3d_crop",
     ])
     func elementwise(_ name: String) throws {
         try checkAgainstPyTorch(name, makeLayer(name))

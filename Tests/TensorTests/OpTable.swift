@@ -350,4 +350,28 @@ let opTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "diag_embed_offset_axes": { $0[0].diagEmbed(offset: -1, axis1: 0, axis2: 2) },
     "diag_embed_reversed_axes": { $0[0].diagEmbed(offset: 2, axis1: -1, axis2: 0) },
     "cartesian_prod": { Tensor.cartesianProd([$0[0], $0[1], $0[2]]) },
+    "conv3d": { Functional.conv3d($0[0], weight: $0[1], bias: $0[2], stride: (2, 1, 1), padding: (1, 0, 1), dilation: (1, 2, 1)) },
+    "conv3d_groups": { Functional.conv3d($0[0], weight: $0[1], stride: (1, 2, 1), padding: (0, 1, 1), dilation: (2, 1, 1), groups: 2) },
+    "conv3d_same": { Functional.conv3d($0[0], weight: $0[1], bias: $0[2], padding: .same, dilation: (1, 1, 2)) },
+    "conv3d_unbatched": { Functional.conv3d($0[0], weight: $0[1], padding: (1, 1, 1)) },
+    "conv_transpose3d": {
+        Functional.convTranspose3d($0[0], weight: $0[1], bias: $0[2], stride: (2, 1, 2), padding: (1, 0, 1), outputPadding: (1, 0, 1))
+    },
+    "conv_transpose3d_groups_dilation": {
+        Functional.convTranspose3d($0[0], weight: $0[1], stride: (1, 2, 1), padding: (2, 1, 0), outputPadding: (1, 1, 0), dilation: (3, 1, 2),
+                                   groups: 2)
+    },
+    "max_pool3d": { Functional.maxPool3d($0[0], kernelSize: (2, 3, 2), stride: (2, 2, 1), padding: (1, 1, 0)) },
+    "max_pool3d_dilation_ceil": { Functional.maxPool3d($0[0], kernelSize: (2, 2, 2), stride: (2, 2, 2), dilation: (2, 1, 1), ceilMode: true) },
+    "max_pool3d_unbatched": { Functional.maxPool3d($0[0], kernelSize: (2, 2, 2)) },
+    "avg_pool3d": { Functional.avgPool3d($0[0], kernelSize: (3, 2, 2), stride: (2, 1, 2), padding: (1, 1, 0)) },
+    "avg_pool3d_exclude_pad_ceil": {
+        Functional.avgPool3d($0[0], kernelSize: (3, 3, 3), stride: (2, 2, 2), padding: (1, 1, 1), countIncludePad: false, ceilMode: true)
+    },
+    "adaptive_avg_pool3d": { Functional.adaptiveAvgPool3d($0[0], outputSize: (2, 3, 2)) },
+    "adaptive_max_pool3d": { Functional.adaptiveMaxPool3d($0[0], outputSize: (3, 2, 2)) },
+    "max_unpool3d": { Functional.maxUnpool3d($0[0], indices: $0[1], kernelSize: (2, 2, 2), outputSize: (5, 4, 5)) },
+    "max_pool3d_with_indices_values": {
+        Functional.maxPool3dWithIndices($0[0], kernelSize: (3, 3, 3), stride: (2, 2, 2), padding: (1, 1, 1)).values
+    },
 ]

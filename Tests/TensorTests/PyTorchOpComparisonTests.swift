@@ -30,21 +30,27 @@ struct PyTorchOpComparisonTests {
     @Test("value and gradients", arguments: opCases)
     func valueAndGradients(_ c: OpCase) throws {
         let op = try #require(opTable[c.name], "no Gradus op named \(c.name)")
-        try compareWithPyTorch(c, op, gradientTolerance: 1e-5)
+        try compareWithPyTorch(c, op, gradientTolerance: 1e-5, valueTolerance: valueTolerances[c.name] ?? 1e-6)
     }
 }
 
-/// Runs `op` on a fixture case's inputs and compares its value (1e-5 relative, 1e-6 absolute) and the
+/// Cases whose Float32 values cancel to small numbers, so that both sides' rounding exceeds the default
+/// absolute tolerance of 1e-6. conv3d_groups: at index 242 the exact value (Float64) is −0.02097757;
+/// Gradus gives −0.02097702 (5.5e-7 off) and PyTorch −0.02097843 (8.6e-7 off), 1.4e-6 apart.
+let valueTolerances: [String: Double] = ["conv3d_groups": 3e-6]
+
+/// Runs `op` on a fixture case's inputs and compares its value (1e-5 relative, `valueTolerance` absolute) and the
 /// gradients of sum(output · upstream) (1e-5 relative, `gradientTolerance` absolute) with PyTorch's.
 /// Inputs whose fixture gradient is null (int64 indices, loss targets) do not require gradients.
-func compareWithPyTorch(_ c: OpCase, _ op: ([Tensor]) -> Tensor, gradientTolerance atol: Double) throws {
+func compareWithPyTorch(_ c: OpCase, _ op: ([Tensor]) -> Tensor, gradientTolerance atol: Double,
+                        valueTolerance: Double = 1e-6) throws {
     let inputs = c.inputs.enumerated().map { i, f -> Tensor in
         let t = f.tensor()
         if t.dtype.isFloatingPoint && c.grads[i] != nil { t.requiresGrad = true }
         return t
     }
     let out = op(inputs)
-    let valueMismatch = mismatch(out, c.output.tensor(), rtol: 1e-5, atol: 1e-6)
+    let valueMismatch = mismatch(out, c.output.tensor(), rtol: 1e-5, atol: valueTolerance)
     #expect(valueMismatch == nil, "\(c.name) value: \(valueMismatch ?? "")")
     guard c.grads.contains(where: { $0 != nil }) else { return }
     try #require(out.requiresGrad, "\(c.name): the output does not require gradients")

@@ -466,6 +466,32 @@ let semanticTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "histc_int": { $0[0].histc(bins: 3) },
     "histc_bad_range": { $0[0].histc(bins: 3, min: 2, max: 1) },
     "histc_nan_range": { $0[0].histc(bins: 3) },
+    "max_pool3d_indices_ties_nan": { Functional.maxPool3dWithIndices($0[0], kernelSize: (2, 2, 2)).indices },
+    "max_pool3d_values_ties_nan": { Functional.maxPool3d($0[0], kernelSize: (2, 2, 2), stride: (1, 1, 1)) },
+    "max_pool3d_indices_padding_ceil": {
+        Functional.maxPool3dWithIndices($0[0], kernelSize: (3, 3, 3), stride: (2, 2, 2), padding: (1, 1, 1), ceilMode: true).indices
+    },
+    "max_pool3d_indices_dilation": {
+        Functional.maxPool3dWithIndices($0[0], kernelSize: (2, 2, 2), stride: (1, 1, 1), dilation: (2, 1, 1)).indices
+    },
+    "max_pool3d_indices_unbatched": { Functional.maxPool3dWithIndices($0[0], kernelSize: (2, 1, 2)).indices },
+    "max_unpool3d_roundtrip": {
+        let (v, i) = Functional.maxPool3dWithIndices($0[0], kernelSize: (2, 2, 2))
+        return Functional.maxUnpool3d(v, indices: i, kernelSize: (2, 2, 2), outputSize: (4, 3, 3))
+    },
+    "max_unpool3d_invalid_index": { Functional.maxUnpool3d($0[0], indices: $0[1], kernelSize: (2, 2, 2)) },
+    "adaptive_max_pool3d_ties_nan": { Functional.adaptiveMaxPool3d($0[0], outputSize: (2, 2, 1)) },
+    "max_pool3d_padding_refused": { Functional.maxPool3d($0[0], kernelSize: (2, 2, 2), padding: (0, 2, 0)) },
+    "avg_pool3d_kernel_too_large": { Functional.avgPool3d($0[0], kernelSize: (5, 1, 1)) },
+    "conv3d_group_mismatch": { Functional.conv3d($0[0], weight: $0[1], groups: 2) },
+    "conv3d_kernel_too_large": { Functional.conv3d($0[0], weight: $0[1]) },
+    "conv3d_empty_batch": { Functional.conv3d($0[0], weight: $0[1], padding: (1, 1, 1)) },
+    "conv_transpose3d_output_padding_refused": {
+        Functional.convTranspose3d($0[0], weight: $0[1], stride: (2, 2, 2), outputPadding: (2, 0, 0))
+    },
+    "conv_transpose3d_dilated_output_padding": {
+        Functional.convTranspose3d($0[0], weight: $0[1], outputPadding: (1, 0, 0), dilation: (2, 1, 1))
+    },
 ]
 
 /// Integer division, rounding of integer tensors, promotion with numbers, logical operations, any/all and

@@ -160,3 +160,30 @@ public final class BatchNorm2d: BatchNorm {
                    trackRunningStats: trackRunningStats, dtype: dtype, ranks: [4])
     }
 }
+
+/// Batch normalization of `[N, C, D, H, W]` volumes (PyTorch's `nn.BatchNorm3d`); see ``BatchNorm``.
+///
+/// ```swift
+/// let bn = BatchNorm3d(16)
+/// let y = bn(conv3d(x))
+/// ```
+public final class BatchNorm3d: BatchNorm {
+    /// A batch-normalization layer.
+    ///
+    /// - Parameters:
+    ///   - numFeatures: the number of channels C.
+    ///   - eps: added to the variance.
+    ///   - momentum: the running statistics' update factor (nil: cumulative average).
+    ///   - affine: whether to learn a per-channel scale and shift.
+    ///   - trackRunningStats: whether to keep running statistics for evaluation.
+    ///   - dtype: the element type of parameters and statistics.
+    ///
+    /// ```swift
+    /// let bn = BatchNorm3d(32)
+    /// ```
+    public init(_ numFeatures: Int, eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
+                trackRunningStats: Bool = true, dtype: DType = .float32) {
+        super.init(numFeatures: numFeatures, eps: eps, momentum: momentum, affine: affine,
+                   trackRunningStats: trackRunningStats, dtype: dtype, ranks: [5])
+    }
+}
