@@ -518,6 +518,36 @@ enum ONNXModelZoo {
                 RNNCell(inputSize: 4, hiddenSize: 2, generator: &g)
             }, perturb: &g)
         },
+        ONNXCase(name: "conv3d", shapes: ["b1": [1, 2, 5, 6, 5], "b7": [7, 2, 5, 6, 5]]) { g in
+            ONNXSubject(Sequential {
+                Conv3d(2, 4, kernelSize: 3, stride: 2, padding: 1, generator: &g)
+                ReLU()
+                Conv3d(4, 4, kernelSize: [2, 3, 2], padding: .same, dilation: [1, 1, 2], groups: 2, generator: &g)
+                BatchNorm3d(4)
+                Conv3d(4, 3, kernelSize: [1, 3, 3], padding: [0, 1, 1], bias: false, paddingMode: .reflect, generator: &g)
+                InstanceNorm3d(3, affine: true)
+                ConstantPad3d((-1, 1, 0, 2, 1, 0), value: 0.5)
+            }, perturb: &g)
+        },
+        ONNXCase(name: "conv_transpose3d_pools", shapes: ["b1": [1, 2, 3, 4, 3], "b7": [7, 2, 3, 4, 3]]) { g in
+            ONNXSubject(Sequential {
+                ConvTranspose3d(2, 3, kernelSize: [2, 3, 2], stride: [2, 1, 2], padding: [0, 1, 1], outputPadding: [1, 0, 1],
+                                dilation: [1, 2, 1], generator: &g)
+                MaxPool3d([2, 2, 3], stride: [1, 2, 2], padding: [1, 0, 1], ceilMode: true)
+                AvgPool3d(2, stride: [2, 1, 2], padding: 1, countIncludePad: false, ceilMode: true)
+                ReplicationPad3d((1, 0, 0, 1, 1, 0))
+                AdaptiveMaxPool3d([3, 5, 3])
+                AdaptiveAvgPool3d(1)
+                Flatten()
+                Linear(3, 2, generator: &g)
+            }, perturb: &g)
+        },
+        ONNXCase(name: "conv3d_unbatched", shapes: ["s": [2, 3, 4, 4]]) { g in
+            ONNXSubject(Sequential {
+                Conv3d(2, 3, kernelSize: 3, padding: 1, generator: &g)
+                ConvTranspose3d(3, 2, kernelSize: 2, stride: 2, generator: &g)
+            }, perturb: &g)
+        },
     ]
 
     /// Every activation added after GELU, between linear layers (inputs are spread so that each one's

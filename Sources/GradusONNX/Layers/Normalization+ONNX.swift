@@ -73,6 +73,14 @@ extension InstanceNorm2d: ONNXExportable {
     }
 }
 
+extension InstanceNorm3d: ONNXExportable {
+    /// Writes `InstanceNormalization` (ones and zeros stand in for an absent weight and bias).
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        try ONNXNormalization.instanceNorm(input, channels: numFeatures, rank: 5, weight: weight, bias: bias, eps: eps,
+                                           graph: graph, op: "InstanceNorm3d")
+    }
+}
+
 /// What the normalizations share.
 enum ONNXNormalization {
     /// `(x − mean) / √(variance + eps)` over `axes`, the variance being the mean of the squared

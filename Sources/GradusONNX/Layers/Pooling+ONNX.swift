@@ -49,81 +49,155 @@ extension AdaptiveAvgPool2d: ONNXExportable {
     }
 }
 
-/// The window arithmetic the pooling layers share.
+/// The window arithmetic the pooling layers share, for any number of spatial axes (1-D pools run as
+/// images of height 1, 3-D pools on volumes).
 enum ONNXPooling {
     struct Windows {
-        var outHeight: Int, outWidth: Int
-        /// Padding added at the end so that floor-mode windows give ceil mode's output size.
-        var extraHeight: Int, extraWidth: Int
+        /// The output size along each spatial axis.
+        var out: [Int]
+        /// Padding added at the end of each axis so that floor-mode windows give ceil mode's output size.
+        var extra: [Int]
     }
 
     /// `MaxPool` of `[N, C, H, W]` with PyTorch's window rules (ceil mode as extra end padding).
     static func maxPool(_ input: ONNXValue, kernel: Size2, stride: Size2, padding: Size2, dilation: Size2, ceilMode: Bool,
                         graph: ONNXGraphBuilder, op: String) throws -> String {
+        try maxPool(input, kernel: [kernel.height, kernel.width], stride: [stride.height, stride.width],
+                    padding: [padding.height, padding.width], dilation: [dilation.height, dilation.width], ceilMode: ceilMode,
+                    graph: graph, op: op)
+    }
+
+    /// `MaxPool` over the last `kernel.count` axes with PyTorch's window rules (ceil mode as extra end
+    /// padding, which `MaxPool` never picks).
+    static func maxPool(_ input: ONNXValue, kernel: [Int], stride: [Int], padding: [Int], dilation: [Int], ceilMode: Bool,
+                        graph: ONNXGraphBuilder, op: String) throws -> String {
         let windows = try windows(input, kernel: kernel, stride: stride, padding: padding, dilation: dilation,
-                                              ceilMode: ceilMode, graph: graph, op: op)
+                                  ceilMode: ceilMode, graph: graph, op: op)
         return graph.node("MaxPool", [input.name], attributes: [
-            .ints("kernel_shape", [kernel.height, kernel.width]), .ints("strides", [stride.height, stride.width]),
-            .ints("pads", [padding.height, padding.width, padding.height + windows.extraHeight, padding.width + windows.extraWidth]),
-            .ints("dilations", [dilation.height, dilation.width]),
+            .ints("kernel_shape", kernel), .ints("strides", stride),
+            .ints("pads", padding + zip(padding, windows.extra).map { $0 + $1 }), .ints("dilations", dilation),
         ])
     }
 
     /// `AveragePool` of `[N, C, H, W]` over the zero-padded input, corrected to Gradus's divisors.
     static func averagePool(_ input: ONNXValue, kernel: Size2, stride: Size2, padding: Size2, countIncludePad: Bool,
                             ceilMode: Bool, graph: ONNXGraphBuilder, op: String) throws -> String {
-        let w = try windows(input, kernel: kernel, stride: stride, padding: padding, dilation: 1,
-                                        ceilMode: ceilMode, graph: graph, op: op)
-        let (h, wd) = (input.shape[2], input.shape[3])
-        let (k, s, p) = (kernel, stride, padding)
+        try averagePool(input, kernel: [kernel.height, kernel.width], stride: [stride.height, stride.width],
+                        padding: [padding.height, padding.width], countIncludePad: countIncludePad, ceilMode: ceilMode,
+                        graph: graph, op: op)
+    }
+
+    /// `AveragePool` over the last `kernel.count` axes of the zero-padded input, then a `Mul` by kernel
+    /// size / divisor where Gradus's divisor differs from the kernel's size.
+    static func averagePool(_ input: ONNXValue, kernel k: [Int], stride s: [Int], padding p: [Int], countIncludePad: Bool,
+                            ceilMode: Bool, graph: ONNXGraphBuilder, op: String) throws -> String {
+        let w = try windows(input, kernel: k, stride: s, padding: p, dilation: k.map { _ in 1 }, ceilMode: ceilMode,
+                            graph: graph, op: op)
+        let spatial = k.count, sizes = Array(input.shape.suffix(spatial))
         var x = input.name
-        if p.height > 0 || p.width > 0 || w.extraHeight > 0 || w.extraWidth > 0 {
-            let pads = [0, 0, p.height, p.width, 0, 0, p.height + w.extraHeight, p.width + w.extraWidth]
+        if (p + w.extra).contains(where: { $0 > 0 }) {
+            let pads = [0, 0] + p + [0, 0] + zip(p, w.extra).map { $0 + $1 }
             x = graph.node("Pad", [x, graph.constant(ints: pads)], attributes: [.string("mode", "constant")])
         }
-        let pooled = graph.node("AveragePool", [x], attributes: [
-            .ints("kernel_shape", [k.height, k.width]), .ints("strides", [s.height, s.width]),
-        ])
-        // Gradus's divisor per window: its extent clipped to the padded input (countIncludePad) or to the input.
-        let rowLimit = countIncludePad ? h + p.height : h, columnLimit = countIncludePad ? wd + p.width : wd
-        var factors: [Double] = []
-        for oy in 0..<w.outHeight {
-            for ox in 0..<w.outWidth {
-                let top = oy * s.height - p.height, left = ox * s.width - p.width
-                let rows = Swift.min(top + k.height, rowLimit) - (countIncludePad ? top : Swift.max(top, 0))
-                let columns = Swift.min(left + k.width, columnLimit) - (countIncludePad ? left : Swift.max(left, 0))
-                factors.append(Double(k.height * k.width) / Double(rows * columns))
+        let pooled = graph.node("AveragePool", [x], attributes: [.ints("kernel_shape", k), .ints("strides", s)])
+        // Gradus's divisor per window is the product over the axes of its extent clipped to the padded
+        // input (countIncludePad) or to the input.
+        let extents: [[Int]] = (0..<spatial).map { a in
+            let limit = countIncludePad ? sizes[a] + p[a] : sizes[a]
+            return (0..<w.out[a]).map { o in
+                let start = o * s[a] - p[a]
+                return Swift.min(start + k[a], limit) - (countIncludePad ? start : Swift.max(start, 0))
             }
         }
+        var divisors = [1]
+        for axis in extents { divisors = divisors.flatMap { d in axis.map { d * $0 } } }
+        let kernelSize = k.reduce(1, *)
+        let factors = divisors.map { Double(kernelSize) / Double($0) }
         guard factors.contains(where: { $0 != 1 }) else { return pooled }
-        let correction = try graph.constant(Tensor(shape: [w.outHeight, w.outWidth], values: factors), name: "divisor_correction")
+        let correction = try graph.constant(Tensor(shape: w.out, values: factors), name: "divisor_correction")
         return graph.node("Mul", [pooled, correction])
     }
 
-    static func windows(_ input: ONNXValue, kernel: Size2, stride: Size2, padding: Size2, dilation: Size2, ceilMode: Bool,
+    static func windows(_ input: ONNXValue, kernel: [Int], stride: [Int], padding: [Int], dilation: [Int], ceilMode: Bool,
                         graph: ONNXGraphBuilder, op: String) throws -> Windows {
-        guard input.rank == 4 else { throw graph.unsupported("\(op) needs [N, C, H, W] inputs, got \(input.shape)") }
-        guard !input.isDynamic(2), !input.isDynamic(3) else {
-            throw graph.unsupported("\(op) needs fixed H and W to write its windows; \(input.shape) has a dynamic one")
+        let spatial = kernel.count
+        let layout = ["[N, C, L]", "[N, C, H, W]", "[N, C, D, H, W]"][Swift.min(Swift.max(spatial - 1, 0), 2)]
+        guard input.rank == spatial + 2 else { throw graph.unsupported("\(op) needs \(layout) inputs, got \(input.shape)") }
+        guard !(2..<input.rank).contains(where: { input.isDynamic($0) }) else {
+            throw graph.unsupported("\(op) needs fixed spatial sizes to write its windows; \(input.shape) has a dynamic one")
         }
         // The layer's own call checks these too, but the graph is written before the sample runs.
-        for (name, pair, least) in [("kernel", kernel, 1), ("stride", stride, 1), ("dilation", dilation, 1), ("padding", padding, 0)]
-        where !(least...Int(Int32.max)).contains(pair.height) || !(least...Int(Int32.max)).contains(pair.width) {
-            throw graph.unsupported("\(op): \(name) \(pair) must lie in \(least)...\(Int32.max)")
+        for (name, values, least) in [("kernel", kernel, 1), ("stride", stride, 1), ("dilation", dilation, 1), ("padding", padding, 0)]
+        where values.contains(where: { !(least...Int(Int32.max)).contains($0) }) {
+            throw graph.unsupported("\(op): \(name) \(values) must lie in \(least)...\(Int32.max)")
         }
-        func axis(_ size: Int, _ k: Int, _ s: Int, _ p: Int, _ d: Int) -> (Int, Int) {
+        var out: [Int] = [], extra: [Int] = []
+        for a in 0..<spatial {
+            let (size, k, s, p, d) = (input.shape[2 + a], kernel[a], stride[a], padding[a], dilation[a])
             let span = size + 2 * p - d * (k - 1) - 1
-            guard span >= 0 else { return (0, 0) }
+            guard span >= 0 else { throw graph.unsupported("\(op): the kernel does not fit the input \(input.shape)") }
             var count = ceilMode ? (span + s - 1) / s + 1 : span / s + 1
             if ceilMode && (count - 1) * s >= size + p { count -= 1 }
-            let needed = (count - 1) * s + d * (k - 1) + 1 - (size + 2 * p)
-            return (count, Swift.max(0, needed))
+            out.append(count)
+            extra.append(Swift.max(0, (count - 1) * s + d * (k - 1) + 1 - (size + 2 * p)))
         }
-        let (oh, eh) = axis(input.shape[2], kernel.height, stride.height, padding.height, dilation.height)
-        let (ow, ew) = axis(input.shape[3], kernel.width, stride.width, padding.width, dilation.width)
-        guard oh > 0 && ow > 0 else {
-            throw graph.unsupported("\(op): the kernel does not fit the input \(input.shape)")
+        return Windows(out: out, extra: extra)
+    }
+}
+
+extension MaxPool3d: ONNXExportable {
+    /// Writes `MaxPool` over three spatial axes; ceil mode is written as extra end padding.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        try ONNXPooling.maxPool(input, kernel: [kernelSize.depth, kernelSize.height, kernelSize.width],
+                                stride: [stride.depth, stride.height, stride.width], padding: [padding.depth, padding.height, padding.width],
+                                dilation: [dilation.depth, dilation.height, dilation.width], ceilMode: ceilMode, graph: graph, op: "MaxPool3d")
+    }
+}
+
+extension AvgPool3d: ONNXExportable {
+    /// Writes `AveragePool` over three spatial axes of the zero-padded input, with a `Mul` correcting
+    /// the divisors where they are not the kernel's size (as ``AvgPool2d``'s export).
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        try ONNXPooling.averagePool(input, kernel: [kernelSize.depth, kernelSize.height, kernelSize.width],
+                                    stride: [stride.depth, stride.height, stride.width],
+                                    padding: [padding.depth, padding.height, padding.width], countIncludePad: countIncludePad,
+                                    ceilMode: ceilMode, graph: graph, op: "AvgPool3d")
+    }
+}
+
+extension AdaptiveAvgPool3d: ONNXExportable {
+    /// Writes `GlobalAveragePool` for a 1×1×1 output (the common use, before a classifier), and, for an
+    /// output size that divides the input's, `AveragePool` with the windows that size implies; other
+    /// sizes (windows of unequal lengths) are refused.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        try ONNXPooling.adaptivePool3d(input, outputSize: outputSize, global: "GlobalAveragePool", windowed: "AveragePool",
+                                       graph: graph, op: "AdaptiveAvgPool3d")
+    }
+}
+
+extension AdaptiveMaxPool3d: ONNXExportable {
+    /// Writes `GlobalMaxPool` for a 1×1×1 output, and `MaxPool` with the implied windows for an output
+    /// size that divides the input's; other sizes are refused.
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        try ONNXPooling.adaptivePool3d(input, outputSize: outputSize, global: "GlobalMaxPool", windowed: "MaxPool",
+                                       graph: graph, op: "AdaptiveMaxPool3d")
+    }
+}
+
+extension ONNXPooling {
+    /// An adaptive 3-D pool whose windows are all alike: global (output 1×1×1), or each input size a
+    /// multiple of the output's (windows of `input / output` elements, as far apart).
+    static func adaptivePool3d(_ input: ONNXValue, outputSize: Size3, global: String, windowed: String,
+                               graph: ONNXGraphBuilder, op: String) throws -> String {
+        guard input.rank == 5 else { throw graph.unsupported("\(op) needs [N, C, D, H, W] inputs, got \(input.shape)") }
+        let out = [outputSize.depth, outputSize.height, outputSize.width]
+        guard out.allSatisfy({ $0 >= 1 }) else { throw graph.unsupported("\(op): output size \(outputSize) must be positive") }
+        if out == [1, 1, 1] { return graph.node(global, [input.name]) }
+        let sizes = Array(input.shape.suffix(3))
+        guard !(2..<5).contains(where: { input.isDynamic($0) }), zip(sizes, out).allSatisfy({ $0 > 0 && $0 % $1 == 0 }) else {
+            throw graph.unsupported("\(op): output size \(outputSize) exports only as global pooling or when it divides the input's fixed spatial sizes, got input \(input.shape)")
         }
-        return Windows(outHeight: oh, outWidth: ow, extraHeight: eh, extraWidth: ew)
+        let window = zip(sizes, out).map { $0 / $1 }
+        return graph.node(windowed, [input.name], attributes: [.ints("kernel_shape", window), .ints("strides", window)])
     }
 }
