@@ -356,4 +356,7 @@ case("reflectionpad3d", nn.ReflectionPad3d((1, 0, 2, 1, 1, 1)), r(1, 2, 3, 4, 3)
 case("replicationpad3d", nn.ReplicationPad3d(1), r(2, 1, 2, 2, 3))
 case("circularpad3d_unbatched", nn.CircularPad3d((0, 1, 1, 0, 2, 1)), r(2, 3, 2, 3))
 case("constantpad3d_crop", nn.ConstantPad3d((-1, 1, 0, 2, 1, -1), 2.5), r(1, 2, 3, 3, 4))
+# LSTMs with projections (proj_size): stacked and bidirectional, batch first without biases.
+case("lstm_proj", nn.LSTM(5, 6, num_layers=2, proj_size=3, bidirectional=True), r(4, 2, 5))
+case("lstm_proj_batchfirst_nobias", nn.LSTM(3, 4, proj_size=2, batch_first=True, bias=False), r(2, 5, 3))
 print("wrote", len(os.listdir(OUT)), "files to", os.path.normpath(OUT))

@@ -81,6 +81,8 @@ func makeLayer(_ name: String) -> any Layer {
     case "local_response_norm_3d_even": return LocalResponseNorm(size: 4, alpha: 2e-2)
     case "upsampling_nearest2d": return UpsamplingNearest2d(scaleFactor: 2)
     case "upsampling_bilinear2d": return UpsamplingBilinear2d(size: [5, 4])
+    case "lstm_proj": return LSTM(inputSize: 5, hiddenSize: 6, numLayers: 2, bidirectional: true, projSize: 3)
+    case "lstm_proj_batchfirst_nobias": return LSTM(inputSize: 3, hiddenSize: 4, bias: false, batchFirst: true, projSize: 2)
     case "conv3d_layer": return Conv3d(2, 4, kernelSize: [2, 3, 3], stride: [1, 2, 1], padding: [1, 1, 0])
     case "conv3d_groups_dilation": return Conv3d(4, 2, kernelSize: 2, dilation: [2, 1, 2], groups: 2, bias: false)
     case "conv3d_same_reflect": return Conv3d(2, 3, kernelSize: [3, 2, 3], padding: .same, paddingMode: .reflect)
@@ -162,7 +164,7 @@ struct LayerParityTests {
 
     @Test("recurrent layers: output sequence, input and weight gradients through every step", arguments: [
         "rnn", "rnn_relu_bidirectional", "lstm", "lstm_bidirectional", "lstm_unbatched_nobias", "gru", "gru_bidirectional",
-        "rnncell", "rnncell_relu_nobias", "lstmcell", "grucell", "grucell_unbatched",
+        "rnncell", "rnncell_relu_nobias", "lstmcell", "grucell", "grucell_unbatched", "lstm_proj", "lstm_proj_batchfirst_nobias",
     ])
     func recurrent(_ name: String) throws {
         try checkAgainstPyTorch(name, makeLayer(name), rtol: 1e-5, atol: 2e-6)

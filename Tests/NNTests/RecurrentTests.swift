@@ -116,4 +116,37 @@ struct RecurrentTests {
             _ = GRU(inputSize: 3, hiddenSize: 4)(Tensor.zeros([5, 2, 3]), Tensor.zeros([1, 3, 4]))
         }
     }
+
+    @Test("an LSTM with projections: PyTorch's names and shapes, states of two widths, Float64 gradients, errors")
+    func projections() throws {
+        var rng = SeededGenerator(seed: 31)
+        let lstm = LSTM(inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, projSize: 2, dtype: .float64, generator: &rng)
+        #expect(lstm.namedParameters().prefix(5).map(\.name) == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "weight_hr_l0"])
+        #expect(lstm.namedParameters().map(\.name).filter { $0.hasPrefix("weight_hr") }
+                == ["weight_hr_l0", "weight_hr_l0_reverse", "weight_hr_l1", "weight_hr_l1_reverse"])
+        #expect(lstm.hiddenWeights[0].shape == [16, 2] && lstm.inputWeights[2].shape == [16, 4] && lstm.projectionWeights[0].shape == [2, 4])
+        // PyTorch: sum(p.numel() for p in nn.LSTM(3, 4, 2, bidirectional=True, proj_size=2).parameters()) == 512
+        #expect(lstm.parameterCount == 512)
+        #expect(lstm.description.contains("projSize: 2"))
+        let (x, h, c) = (normal([4, 2, 3], seed: 32), normal([4, 2, 2], seed: 33), normal([4, 2, 4], seed: 34))
+        let r = lstm(x, (h, c))
+        #expect(r.output.shape == [4, 2, 4] && r.state.hidden.shape == [4, 2, 2] && r.state.cell.shape == [4, 2, 4])
+        // The last layer's forward final hidden state is its output at the last step (the projection applied).
+        #expect(mismatch(r.state.hidden.select(axis: 0, index: 2), r.output.select(axis: 0, index: 3).slice(axis: 1, start: 0, end: 2),
+                         rtol: 0, atol: 0) == nil)
+        let report = GradCheck.check(inputs: [x, h, c]) { t in
+            let r = lstm(t[0], (t[1], t[2]))
+            return Tensor.concatenate([r.output.flatten(), r.state.hidden.flatten(), r.state.cell.flatten()])
+        }
+        #expect(report.passed, "LSTM with projections:\n\(report)")
+        // A Float32 layer runs the step-by-step path (the fused sequence has no projection) and agrees.
+        let single = LSTM(inputSize: 3, hiddenSize: 4, projSize: 3)
+        let reference = LSTM(inputSize: 3, hiddenSize: 4, projSize: 3, dtype: .float64)
+        try reference.loadStateDict(single.stateDict().mapValues { $0.to(.float64) })
+        let y = single(x.to(.float32)), expected = reference(x)
+        #expect(mismatch(y.to(.float64), expected, rtol: 1e-5, atol: 1e-6) == nil)
+        // Errors: a hidden state of the cell's width, and a projection as wide as the hidden state.
+        #expect(throws: GradusError.self) { try GradusError.catching { _ = lstm(x, (c, c)) } }
+        #expect(throws: GradusError.self) { try GradusError.catching { _ = LSTM(inputSize: 3, hiddenSize: 4, projSize: 4) } }
+    }
 }

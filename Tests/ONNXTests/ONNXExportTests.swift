@@ -164,6 +164,11 @@ struct ONNXExportTests {
         #expect(error { _ = try double.onnxModel(sampleInput: x) }?.message.contains("float64") == true)
         #expect(error { _ = try NotALayer().onnxModel(sampleInput: x) }?.message.contains("not a Layer") == true)
         #expect(error { _ = try Embedding(5, 2).onnxModel(sampleInput: x) }?.message.contains("int64") == true)
+        // ONNX's LSTM has no projection; 3-D adaptive pools export only with windows all alike.
+        #expect(error { _ = try LSTM(inputSize: 4, hiddenSize: 3, projSize: 2).onnxModel(sampleInput: Tensor.zeros([2, 1, 4])) }?
+            .message.contains("no projection") == true)
+        #expect(error { _ = try AdaptiveAvgPool3d([2, 1, 1]).onnxModel(sampleInput: Tensor.zeros([1, 1, 3, 2, 2])) }?
+            .message.contains("divides") == true)
     }
 
     /// What the converters added for the padding layers, GLU, pixel unshuffle and EmbeddingBag cannot

@@ -7,26 +7,73 @@ import CGradusMath
 ///     g = tanh(W_ig x + b_ig + W_hg h + b_hg)   o = σ(W_io x + b_io + W_ho h + b_ho)
 ///     c' = f ⊙ c + i ⊙ g                        h' = o ⊙ tanh(c')
 ///
-/// The four gates are stacked in `weight_ih`/`weight_hh` in the order i, f, g, o. Shapes, names and
-/// options, and the initializers, are described in ``RecurrentLayer``. As a ``Layer`` it returns the
+/// The four gates are stacked in `weight_ih`/`weight_hh` in the order i, f, g, o. With `projSize`
+/// (PyTorch's `proj_size`, an LSTM with projections), the hidden state is projected after each step,
+/// `h' = W_hr (o ⊙ tanh(c'))`, so that outputs and hidden states have `projSize` features. Shapes, names
+/// and options, and the initializers, are described in ``RecurrentLayer``. As a ``Layer`` it returns the
 /// output sequence only.
 ///
 /// ```swift
 /// let lstm = LSTM(inputSize: 10, hiddenSize: 20, numLayers: 2)
 /// let (output, state) = lstm(x, nil)   // x [T, N, 10] -> output [T, N, 20], state.hidden [2, N, 20]
 /// let next = lstm(y, state)            // continue from the last state
+/// let projected = LSTM(inputSize: 10, hiddenSize: 20, projSize: 5)   // outputs [T, N, 5]
 /// ```
 public final class LSTM: RecurrentLayer, Layer {
     override class var gateCount: Int { 4 }
     override class var layerName: String { "LSTM" }
 
-    override func step(_ projectedInput: Tensor, _ state: [Tensor], index: Int) -> [Tensor] {
-        let both = LSTM.cell(gates: projectedInput + projectHidden(state[0], index: index), cell: state[1])
-        return [both.slice(axis: 1, start: 0, end: hiddenSize), both.slice(axis: 1, start: hiddenSize, end: 2 * hiddenSize)]
+    /// A network with projections (PyTorch's `nn.LSTM(..., proj_size=)`) and PyTorch's initialization
+    /// drawn from `generator`.
+    ///
+    /// - Parameters:
+    ///   - inputSize: features of each input step.
+    ///   - hiddenSize: features of the cell state (and of the hidden state before its projection).
+    ///   - numLayers: stacked layers.
+    ///   - bias: whether the layers have biases.
+    ///   - batchFirst: sequences as `[N, T, features]`.
+    ///   - dropout: dropout on each layer's output but the last, in training mode.
+    ///   - bidirectional: also read each sequence backwards.
+    ///   - projSize: features of the projected hidden state and the outputs: at least 0 (no projection)
+    ///     and smaller than `hiddenSize`.
+    ///   - dtype: the parameters' element type.
+    ///   - generator: the source of randomness.
+    ///
+    /// ```swift
+    /// var rng = SeededGenerator(seed: 0)
+    /// let lstm = LSTM(inputSize: 8, hiddenSize: 32, projSize: 8, generator: &rng)
+    /// ```
+    public convenience init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
+                            dropout: Double = 0, bidirectional: Bool = false, projSize: Int, dtype: DType = .float32,
+                            generator: inout SeededGenerator) {
+        self.init(inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias, batchFirst: batchFirst,
+                  dropout: dropout, bidirectional: bidirectional, projection: projSize, dtype: dtype, generator: &generator)
     }
 
-    /// Float32 sequences run as one operation (``sequence(projected:h0:c0:weight:bias:reverse:)``).
+    /// A network with projections and PyTorch's initialization drawn from the default generator
+    /// (``Random``).
+    ///
+    /// ```swift
+    /// let lstm = LSTM(inputSize: 8, hiddenSize: 32, numLayers: 2, projSize: 8)
+    /// let (output, state) = lstm(x, nil)   // output [T, N, 8]; state.hidden [2, N, 8], state.cell [2, N, 32]
+    /// ```
+    public convenience init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
+                            dropout: Double = 0, bidirectional: Bool = false, projSize: Int, dtype: DType = .float32) {
+        var g = splitDefaultGenerator()
+        self.init(inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias, batchFirst: batchFirst,
+                  dropout: dropout, bidirectional: bidirectional, projSize: projSize, dtype: dtype, generator: &g)
+    }
+
+    override func step(_ projectedInput: Tensor, _ state: [Tensor], index: Int) -> [Tensor] {
+        let both = LSTM.cell(gates: projectedInput + projectHidden(state[0], index: index), cell: state[1])
+        let hidden = both.slice(axis: 1, start: 0, end: hiddenSize), cell = both.slice(axis: 1, start: hiddenSize, end: 2 * hiddenSize)
+        guard projSize > 0 else { return [hidden, cell] }
+        return [Tensor.linear(hidden, weight: projectionWeights[index], bias: nil), cell]
+    }
+
+    /// Float32 sequences without a projection run as one operation (``sequence(projected:h0:c0:weight:bias:reverse:)``).
     override func fusedSequence(_ projected: Tensor, _ state: [Tensor], index: Int, reverse: Bool) -> (hidden: Tensor, final: [Tensor])? {
+        guard projSize == 0 else { return nil }
         let weight = hiddenWeights[index], bias = hasBias ? hiddenBiases[index] : nil
         guard projected.dtype == .float32, weight.dtype == .float32, state.allSatisfy({ $0.dtype == .float32 }) else { return nil }
         let y = LSTM.sequence(projected: projected, h0: state[0], c0: state[1], weight: weight, bias: bias, reverse: reverse)
@@ -79,10 +126,10 @@ public final class LSTM: RecurrentLayer, Layer {
     ///
     /// - Parameters:
     ///   - input: `[T, N, inputSize]` (`[N, T, inputSize]` with `batchFirst`) or `[T, inputSize]`.
-    ///   - state: the initial hidden and cell states, each `[numLayers·directions, N, hiddenSize]`
-    ///     (`[numLayers·directions, hiddenSize]` for one sequence).
-    /// - Returns: the last layer's hidden state at every step, `[T, N, directions·hiddenSize]`, and the
-    ///   final states of every layer and direction.
+    ///   - state: the initial hidden and cell states, `[numLayers·directions, N, projSize or hiddenSize]`
+    ///     and `[numLayers·directions, N, hiddenSize]` (without N for one sequence).
+    /// - Returns: the last layer's hidden state at every step, `[T, N, directions·(projSize or hiddenSize)]`,
+    ///   and the final states of every layer and direction.
     public func callAsFunction(_ input: Tensor, _ state: (hidden: Tensor, cell: Tensor)?)
         -> (output: Tensor, state: (hidden: Tensor, cell: Tensor)) {
         withForwardHooks(input, { input in

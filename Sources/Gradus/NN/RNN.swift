@@ -41,7 +41,7 @@ public final class RNN: RecurrentLayer, Layer {
                 dtype: DType = .float32, generator: inout SeededGenerator) {
         self.nonlinearity = nonlinearity
         super.init(inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
-                   batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, dtype: dtype,
+                   batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, projection: 0, dtype: dtype,
                    generator: &generator)
     }
 

@@ -6,7 +6,9 @@
 /// `[gates·hiddenSize]`; the reverse direction's names end in `_reverse`. All start uniform in
 /// ±1/√hiddenSize, as in PyTorch. Sequences are `[T, N, inputSize]` (`[N, T, inputSize]` with
 /// `batchFirst`), or `[T, inputSize]` for one sequence; states are `[numLayers·directions, N,
-/// hiddenSize]`. Not supported: LSTM's `proj_size`.
+/// hiddenSize]`. An ``LSTM`` with a projection (`projSize`, PyTorch's `proj_size`) also has
+/// `weight_hr_l<l>` `[projSize, hiddenSize]`; its hidden state and outputs have `projSize` features
+/// (the cell state keeps `hiddenSize`), and `weight_hh` is `[4·hiddenSize, projSize]`.
 ///
 /// ```swift
 /// let lstm = LSTM(inputSize: 8, hiddenSize: 16, numLayers: 2, batchFirst: true)
@@ -27,6 +29,9 @@ public class RecurrentLayer: Module {
     public let dropout: Double
     /// Whether each layer also reads the sequence backwards (outputs of both directions concatenated).
     public let bidirectional: Bool
+    /// The features of the hidden state after an LSTM's projection (PyTorch's `proj_size`), or 0 for
+    /// none; always 0 for ``RNN`` and ``GRU``.
+    public let projSize: Int
 
     /// `weight_ih` of each layer and direction, in PyTorch's order (layer 0, layer 0 reverse, …).
     public private(set) var inputWeights: [Tensor] = []
@@ -36,6 +41,12 @@ public class RecurrentLayer: Module {
     public private(set) var inputBiases: [Tensor] = []
     /// `bias_hh` of each layer and direction (empty without biases).
     public private(set) var hiddenBiases: [Tensor] = []
+    /// `weight_hr` of each layer and direction: an LSTM's projection of its hidden state (empty without
+    /// `projSize`).
+    public private(set) var projectionWeights: [Tensor] = []
+
+    /// The features of the hidden state the layers output: `projSize` when set, else `hiddenSize`.
+    var outputFeatures: Int { projSize > 0 ? projSize : hiddenSize }
 
     /// 1 or 2.
     var directions: Int { bidirectional ? 2 : 1 }
@@ -61,9 +72,17 @@ public class RecurrentLayer: Module {
     /// var rng = SeededGenerator(seed: 0)
     /// let gru = GRU(inputSize: 4, hiddenSize: 8, bidirectional: true, generator: &rng)
     /// ```
-    public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
-                dropout: Double = 0, bidirectional: Bool = false, dtype: DType = .float32,
-                generator: inout SeededGenerator) {
+    public convenience init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
+                            dropout: Double = 0, bidirectional: Bool = false, dtype: DType = .float32,
+                            generator: inout SeededGenerator) {
+        self.init(inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias, batchFirst: batchFirst,
+                  dropout: dropout, bidirectional: bidirectional, projection: 0, dtype: dtype, generator: &generator)
+    }
+
+    /// The network with an optional LSTM projection (`projSize` 0 for none), which ``LSTM``'s
+    /// initializers pass; see the public initializer for the other parameters.
+    init(inputSize: Int, hiddenSize: Int, numLayers: Int, bias: Bool, batchFirst: Bool, dropout: Double,
+         bidirectional: Bool, projection projSize: Int, dtype: DType, generator: inout SeededGenerator) {
         // Invalid settings are reported after super.init, where the subclass's name can be read; the
         // layer is built with sizes of 1 and no dropout in their place (see validSetting).
         let largest = Int(Int32.max)   // keeps gates × hiddenSize and the weights' shapes within Int
@@ -76,6 +95,8 @@ public class RecurrentLayer: Module {
         self.batchFirst = batchFirst
         self.dropout = dropoutValid ? dropout : 0
         self.bidirectional = bidirectional
+        let projectionValid = projSize >= 0 && projSize < self.hiddenSize
+        self.projSize = projectionValid ? projSize : 0
         super.init()
         invariant(type(of: self) != RecurrentLayer.self,
                 "RecurrentLayer is the shared base of RNN, LSTM and GRU: create one of those")
@@ -83,7 +104,8 @@ public class RecurrentLayer: Module {
         _ = validSetting(sizesValid,
                 "\(name): inputSize \(inputSize), hiddenSize \(hiddenSize) and numLayers \(numLayers) must be at least 1 and at most \(largest)")
         _ = validSetting(dropoutValid, "\(name): dropout must be in [0, 1], got \(dropout)")
-        let (inputSize, hiddenSize, numLayers) = (self.inputSize, self.hiddenSize, self.numLayers)
+        _ = validSetting(projectionValid, "\(name): projSize must be at least 0 and smaller than hiddenSize \(self.hiddenSize), got \(projSize)")
+        let (inputSize, hiddenSize, numLayers, outputs) = (self.inputSize, self.hiddenSize, self.numLayers, self.outputFeatures)
         let bound = 1 / Double(hiddenSize).squareRoot()
         func uniform(_ shape: [Int]) -> Tensor {
             let t = Tensor.zeros(shape, dtype: dtype)
@@ -92,13 +114,14 @@ public class RecurrentLayer: Module {
         }
         for layer in 0..<numLayers {
             for _ in 0..<directions {
-                let inputs = layer == 0 ? inputSize : hiddenSize * directions
+                let inputs = layer == 0 ? inputSize : outputs * directions
                 inputWeights.append(uniform([gates * hiddenSize, inputs]))
-                hiddenWeights.append(uniform([gates * hiddenSize, hiddenSize]))
+                hiddenWeights.append(uniform([gates * hiddenSize, outputs]))
                 if bias {
                     inputBiases.append(uniform([gates * hiddenSize]))
                     hiddenBiases.append(uniform([gates * hiddenSize]))
                 }
+                if self.projSize > 0 { projectionWeights.append(uniform([self.projSize, hiddenSize])) }
             }
         }
     }
@@ -116,7 +139,8 @@ public class RecurrentLayer: Module {
                   dropout: dropout, bidirectional: bidirectional, dtype: dtype, generator: &g)
     }
 
-    /// PyTorch's names and order: for each layer, each direction: weight_ih, weight_hh, bias_ih, bias_hh.
+    /// PyTorch's names and order: for each layer, each direction: weight_ih, weight_hh, bias_ih, bias_hh,
+    /// weight_hr.
     override func discoverMembers() -> Members {
         var found = Members()
         for layer in 0..<numLayers {
@@ -129,6 +153,7 @@ public class RecurrentLayer: Module {
                     found.parameters.append(("bias_ih" + suffix, inputBiases[i]))
                     found.parameters.append(("bias_hh" + suffix, hiddenBiases[i]))
                 }
+                if projSize > 0 { found.parameters.append(("weight_hr" + suffix, projectionWeights[i])) }
             }
         }
         return found
@@ -165,13 +190,14 @@ public class RecurrentLayer: Module {
         var x = batched ? (batchFirst ? input.transpose(0, 1) : input) : input.unsqueeze(1)   // [T, N, I]
         let (steps, batch) = (x.shape[0], x.shape[1])
         try require(steps >= 1, "\(op): input \(input.shape) has no time steps", .shapeMismatch)
-        let stateShape = [numLayers * directions, batch, hiddenSize]
         let states: [Tensor] = try (0..<stateCount).map { k in
+            // The hidden state has the projection's features; an LSTM's cell state has hiddenSize.
+            let stateShape = [numLayers * directions, batch, k == 0 ? outputFeatures : hiddenSize]
             guard let given = initial?[k] else { return Tensor.zeros(stateShape, dtype: input.dtype) }
             let s = batched ? given : given.unsqueeze(1)
             try require(given.dtype == input.dtype, "\(op): initial state dtype \(given.dtype) differs from input dtype \(input.dtype)", .dtypeMismatch)
             try require(s.shape == stateShape,
-                    "\(op): initial state \(given.shape) must be \(batched ? stateShape : [numLayers * directions, hiddenSize]) for input \(input.shape)", .shapeMismatch)
+                    "\(op): initial state \(given.shape) must be \(batched ? stateShape : [stateShape[0], stateShape[2]]) for input \(input.shape)", .shapeMismatch)
             return s
         }
         var finals = [[Tensor]](repeating: [], count: stateCount)
@@ -217,6 +243,7 @@ public class RecurrentLayer: Module {
         if batchFirst { s += ", batchFirst: true" }
         if dropout != 0 { s += ", dropout: \(dropout)" }
         if bidirectional { s += ", bidirectional: true" }
+        if projSize > 0 { s += ", projSize: \(projSize)" }
         return s
     }
 }

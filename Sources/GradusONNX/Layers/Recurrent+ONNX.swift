@@ -63,6 +63,9 @@ enum ONNXRecurrent {
     static func export(_ layer: RecurrentLayer, op: String, attributes: [ONNXAttribute],
                        input: ONNXValue, graph: ONNXGraphBuilder) throws -> String {
         guard let gateOrder = gateOrder(of: layer) else { throw graph.unsupported("\(type(of: layer)) has no ONNX operator") }
+        guard layer.projSize == 0 else {
+            throw graph.unsupported("\(op) with projSize \(layer.projSize): ONNX's \(op) operator has no projection of the hidden state")
+        }
         guard (input.rank == 2 || input.rank == 3) && input.shape.last == layer.inputSize else {
             throw graph.unsupported("\(op) needs [T, N, \(layer.inputSize)] inputs (or [T, \(layer.inputSize)]), got \(input.shape)")
         }
