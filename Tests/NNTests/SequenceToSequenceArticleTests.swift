@@ -64,5 +64,20 @@ struct SequenceToSequenceArticleTests {
             }
         }
         #expect(written.slice(axis: 1, start: 1, end: 7).intScalars == [9, 5, 1, 4, 1, 3])
+
+        // Greedy decoding with key-value caches, as in the article: the same tokens.
+        var cached: [Int] = []
+        GradMode.noGrad {
+            let memory = model.transformer.encoder(model.embed(source))
+            var cache: [KeyValueCache] = []
+            var last = Tensor.full([1, 1], value: 10, dtype: .int64)
+            for step in 0..<6 {
+                let token = model.tokens(last) + model.positions(Tensor(shape: [1], integers: [step]))
+                let y = model.transformer.decoder(token, memory: memory, cache: &cache)
+                last = model.head(y).argmax(axis: 2)
+                cached.append(last.intScalars[0])
+            }
+        }
+        #expect(cached == [9, 5, 1, 4, 1, 3])
     }
 }

@@ -57,4 +57,44 @@ public final class TransformerDecoder: Module {
             return norm.map { $0(x) } ?? x
         }
     }
+    /// Decodes new target tokens incrementally through every block (see
+    /// ``TransformerDecoderLayer/callAsFunction(_:memory:cache:memoryMask:memoryKeyPaddingMask:)``): each
+    /// block attends causally over its cached tokens and the new ones, so that generating a sequence
+    /// costs one step per token rather than re-running the whole prefix. The result equals the matching
+    /// rows of the full decoder with `targetIsCausal: true`.
+    ///
+    /// - Parameters:
+    ///   - target: the new tokens, `[T, N, dModel]` (`[N, T, dModel]` with batch-first blocks) or `[T, dModel]`.
+    ///   - memory: the encoder's output, `[S, N, dModel]` (likewise) or `[S, dModel]`.
+    ///   - cache: one ``KeyValueCache`` per block, updated; pass an empty array to start a sequence.
+    ///   - memoryMask: `[T, S]` for the new tokens' attention to the memory, or nil.
+    ///   - memoryKeyPaddingMask: `[N, S]`: memory positions to ignore, or nil.
+    /// - Returns: the same shape as `target`.
+    ///
+    /// ```swift
+    /// let memory = transformer.encoder(source)
+    /// var cache: [KeyValueCache] = []
+    /// var token = startEmbedding                                   // [N, 1, dModel]
+    /// for _ in 0..<length {
+    ///     let y = transformer.decoder(token, memory: memory, cache: &cache)
+    ///     token = embed(head(y).argmax(axis: 2))
+    /// }
+    /// ```
+    public func callAsFunction(_ target: Tensor, memory: Tensor, cache: inout [KeyValueCache], memoryMask: Tensor? = nil,
+                               memoryKeyPaddingMask: Tensor? = nil) -> Tensor {
+        if cache.isEmpty { cache = Array(repeating: KeyValueCache(), count: layers.count) }
+        guard validSetting(cache.count == layers.count,
+                           "TransformerDecoder: the cache holds \(cache.count) layers' keys and values, the decoder has \(layers.count) layers")
+        else { return Tensor.placeholder() }
+        var updated = cache
+        let result = withForwardHooks(target) { target -> Tensor in
+            var x = target
+            for (i, layer) in layers.enumerated() {
+                x = layer(x, memory: memory, cache: &updated[i], memoryMask: memoryMask, memoryKeyPaddingMask: memoryKeyPaddingMask)
+            }
+            return norm.map { $0(x) } ?? x
+        }
+        if !ErrorScope.hasFailed { cache = updated }
+        return result
+    }
 }

@@ -153,6 +153,48 @@ public final class TransformerDecoderLayer: Module {
         }
     }
 
+    /// Decodes new target tokens incrementally: causal self-attention over the tokens in `cache` and
+    /// over themselves (their keys and values are appended to `cache`), then attention to `memory`.
+    /// The result equals the matching rows of ``callAsFunction(_:memory:targetMask:memoryMask:targetKeyPaddingMask:memoryKeyPaddingMask:targetIsCausal:memoryIsCausal:)``
+    /// with `targetIsCausal: true` on the whole target, at the cost of the new tokens only.
+    ///
+    /// - Parameters:
+    ///   - target: the new tokens, `[T, N, dModel]` (`[N, T, dModel]` with `batchFirst`) or `[T, dModel]`;
+    ///     usually one token.
+    ///   - memory: the encoder's output, `[S, N, dModel]` (likewise) or `[S, dModel]`.
+    ///   - cache: the self-attention's keys and values of the earlier tokens of the same sequences; updated.
+    ///   - memoryMask: `[T, S]` for the new tokens' attention to the memory, or nil.
+    ///   - memoryKeyPaddingMask: `[N, S]`: memory positions to ignore, or nil.
+    /// - Returns: the same shape as `target`.
+    ///
+    /// ```swift
+    /// var cache = KeyValueCache()
+    /// let first = block(start, memory: encoded, cache: &cache)       // [N, 1, dModel]
+    /// let second = block(nextToken, memory: encoded, cache: &cache)  // attends to both tokens
+    /// ```
+    public func callAsFunction(_ target: Tensor, memory: Tensor, cache: inout KeyValueCache, memoryMask: Tensor? = nil,
+                               memoryKeyPaddingMask: Tensor? = nil) -> Tensor {
+        var updated = cache
+        let result = withForwardHooks(target) { target -> Tensor in
+            func attendToSelf(_ x: Tensor) -> Tensor { dropout1(selfAttention.selfAttention(x, cache: &updated)) }
+            func attendToMemory(_ x: Tensor) -> Tensor {
+                dropout2(crossAttention(query: x, key: memory, value: memory, keyPaddingMask: memoryKeyPaddingMask, needWeights: false,
+                                        attentionMask: memoryMask).output)
+            }
+            if normFirst {
+                var x = target + attendToSelf(norm1(target))
+                x = x + attendToMemory(norm2(x))
+                return x + feedForward(norm3(x))
+            }
+            var x = norm1(target + attendToSelf(target))
+            x = norm2(x + attendToMemory(x))
+            return norm3(x + feedForward(x))
+        }
+        // A failed step leaves the cache as it was, so that the caller can retry or stop cleanly.
+        if !ErrorScope.hasFailed { cache = updated }
+        return result
+    }
+
     /// The feed-forward part of the block: linear1, activation, dropout, linear2, dropout3.
     func feedForward(_ x: Tensor) -> Tensor {
         let hidden = linear1(x)

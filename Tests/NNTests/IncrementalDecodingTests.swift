@@ -1,0 +1,70 @@
+import Gradus
+import GradusTestSupport
+import Testing
+
+/// Decoding with key-value caches (TransformerDecoderLayer and TransformerDecoder called with `cache:`)
+/// against the full causal decoder over the whole target.
+@Suite("incremental Transformer decoding")
+struct IncrementalDecodingTests {
+    func normal(_ shape: [Int], seed: UInt64) -> Tensor {
+        var rng = SeededGenerator(seed: seed)
+        return Tensor.normal(shape, dtype: .float64, generator: &rng)
+    }
+
+    @Test("token by token, and a prefix then tokens, equal the full causal decoder's rows",
+          arguments: [(normFirst: false, batchFirst: true), (normFirst: true, batchFirst: false)])
+    func matchesFullDecoder(_ c: (normFirst: Bool, batchFirst: Bool)) throws {
+        var rng = SeededGenerator(seed: 11)
+        let decoder = TransformerDecoder(numLayers: 2, norm: LayerNorm(8, dtype: .float64)) {
+            TransformerDecoderLayer(dModel: 8, numHeads: 2, dimFeedforward: 16, dropout: 0, batchFirst: c.batchFirst,
+                                    normFirst: c.normFirst, dtype: .float64, generator: &rng)
+        }
+        let (t, s, n) = (5, 4, 2)
+        let axis = c.batchFirst ? 1 : 0
+        let target = normal(c.batchFirst ? [n, t, 8] : [t, n, 8], seed: 12)
+        let memory = normal(c.batchFirst ? [n, s, 8] : [s, n, 8], seed: 13)
+        let padding = Tensor(shape: [n, s], integers: [0, 0, 0, 1, 0, 0, 0, 0])   // the first sequence's last memory entry is padding
+        let full = decoder(target, memory: memory, memoryKeyPaddingMask: padding, targetIsCausal: true)
+        // One token at a time.
+        var cache: [KeyValueCache] = []
+        var rows: [Tensor] = []
+        for i in 0..<t {
+            rows.append(decoder(target.slice(axis: axis, start: i, end: i + 1), memory: memory, cache: &cache, memoryKeyPaddingMask: padding))
+        }
+        #expect(cache.count == 2 && cache.allSatisfy { $0.length == t })
+        #expect(mismatch(Tensor.concatenate(rows, axis: axis), full, rtol: 1e-12, atol: 1e-12) == nil)
+        // A prefix of three tokens, then two more together.
+        var second: [KeyValueCache] = []
+        let prefix = decoder(target.slice(axis: axis, start: 0, end: 3), memory: memory, cache: &second, memoryKeyPaddingMask: padding)
+        let rest = decoder(target.slice(axis: axis, start: 3, end: 5), memory: memory, cache: &second, memoryKeyPaddingMask: padding)
+        #expect(mismatch(Tensor.concatenate([prefix, rest], axis: axis), full, rtol: 1e-12, atol: 1e-12) == nil)
+    }
+
+    @Test("one unbatched sequence, and the layer on its own")
+    func unbatchedAndSingleLayer() {
+        var rng = SeededGenerator(seed: 21)
+        let layer = TransformerDecoderLayer(dModel: 4, numHeads: 1, dimFeedforward: 8, dropout: 0, dtype: .float64, generator: &rng)
+        let target = normal([3, 4], seed: 22), memory = normal([2, 4], seed: 23)
+        let full = layer(target, memory: memory, targetIsCausal: true)
+        var cache = KeyValueCache()
+        let rows = (0..<3).map { layer(target.slice(axis: 0, start: $0, end: $0 + 1), memory: memory, cache: &cache) }
+        #expect(mismatch(Tensor.concatenate(rows, axis: 0), full, rtol: 1e-12, atol: 1e-12) == nil)
+    }
+
+    @Test("a cache of another decoder or a failed step is an error, and the cache is left as it was")
+    func errors() throws {
+        var rng = SeededGenerator(seed: 31)
+        let decoder = TransformerDecoder(numLayers: 2) {
+            TransformerDecoderLayer(dModel: 4, numHeads: 2, dimFeedforward: 8, dropout: 0, batchFirst: true, generator: &rng)
+        }
+        let memory = Tensor.normal([1, 3, 4], generator: &rng)
+        var cache: [KeyValueCache] = []
+        _ = decoder(Tensor.normal([1, 2, 4], generator: &rng), memory: memory, cache: &cache)
+        #expect(cache.map(\.length) == [2, 2])
+        var wrong = [KeyValueCache()]
+        #expect(throws: GradusError.self) { try GradusError.catching { _ = decoder(Tensor.zeros([1, 1, 4]), memory: memory, cache: &wrong) } }
+        // A token of the wrong width fails; the cache keeps its two tokens.
+        #expect(throws: GradusError.self) { try GradusError.catching { _ = decoder(Tensor.zeros([1, 1, 5]), memory: memory, cache: &cache) } }
+        #expect(cache.map(\.length) == [2, 2])
+    }
+}
