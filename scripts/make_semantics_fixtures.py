@@ -604,6 +604,13 @@ case("conv_transpose3d_output_padding_refused", lambda a, w: F.conv_transpose3d(
 case("conv_transpose3d_dilated_output_padding", lambda a, w: F.conv_transpose3d(a, w, stride=1, output_padding=(1, 0, 0), dilation=(2, 1, 1)),
      torch.arange(8.0).reshape(1, 1, 2, 2, 2), torch.ones(1, 1, 2, 1, 1))
 
+# Max pooling of int64 tensors (PyTorch pools integers exactly; ties go to the first).
+QI = i64([[[[1, 7, 7, -3], [7, 2, 0, 5], [-9, 7, 4, 4]]]])
+case("max_pool2d_int", lambda a: F.max_pool2d(a, 2, stride=1, padding=1), QI)
+case("max_pool2d_int_indices", lambda a: F.max_pool2d(a, (2, 3), stride=1, dilation=(1, 1), return_indices=True)[1], QI)
+case("max_pool1d_int_ceil", lambda a: F.max_pool1d(a, 2, ceil_mode=True), QI[0])
+case("max_pool3d_int", lambda a: F.max_pool3d(a, 2), i64([[[[[1, 2], [3, 4]], [[5, 6], [7, 8]]]]]))
+
 enc = encode
 
 

@@ -489,6 +489,10 @@ let semanticTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "conv_transpose3d_output_padding_refused": {
         Functional.convTranspose3d($0[0], weight: $0[1], stride: (2, 2, 2), outputPadding: (2, 0, 0))
     },
+    "max_pool2d_int": { Functional.maxPool2d($0[0], kernelSize: (2, 2), stride: (1, 1), padding: (1, 1)) },
+    "max_pool2d_int_indices": { Functional.maxPool2dWithIndices($0[0], kernelSize: (2, 3), stride: (1, 1)).indices },
+    "max_pool1d_int_ceil": { Functional.maxPool1d($0[0], kernelSize: 2, ceilMode: true) },
+    "max_pool3d_int": { Functional.maxPool3d($0[0], kernelSize: (2, 2, 2)) },
     "conv_transpose3d_dilated_output_padding": {
         Functional.convTranspose3d($0[0], weight: $0[1], outputPadding: (1, 0, 0), dilation: (2, 1, 1))
     },

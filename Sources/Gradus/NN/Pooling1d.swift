@@ -15,6 +15,7 @@ extension Functional {
         }) { return y }
         return checked {
             try require(input.rank == 3, "maxPool1d: input must be [N, C, L], got \(input.shape)", .shapeMismatch)
+            try input.requireFloat("maxPool1d")   // as PyTorch's max_pool1d ("not implemented for 'Long'"); 2-D and 3-D pool integers
             return maxPool2d(input.unsqueeze(2), kernelSize: (1, kernelSize), stride: (1, stride ?? kernelSize),
                              padding: (0, padding), dilation: (1, dilation), ceilMode: ceilMode).squeeze(2)
         }

@@ -57,6 +57,7 @@ extension Functional {
         let planes = n * c, planeSize = h * w, outputs = window.outH * window.outW
         try require(planeSize <= Int(Int32.max),
                     "maxPool2d: a plane of \(h)×\(w) elements is too large (at most \(Int32.max))", .invalidArgument)
+        if input.dtype == .int64 { return integerMaxPool(input, window, indices: indices) }
         let out = Tensor(uninitializedShape: [n, c, window.outH, window.outW], dtype: input.dtype)
         // The winners in a pooled buffer: a fresh one each step would be faulted in page by page.
         let winners = TensorStorage(byteCount: planes * outputs * MemoryLayout<Int32>.stride)
@@ -110,5 +111,45 @@ extension Functional {
             return [dx]
         }
         return (out, winnerIndices)
+    }
+
+    /// Max pooling of an int64 `[N, C, H, W]` input, as PyTorch pools integer tensors: the first largest
+    /// element of each window wins, padding never does, and a window wholly in the padding gives
+    /// Int64.min with index −1. Integer tensors take no gradient, so nothing is recorded.
+    private static func integerMaxPool(_ input: Tensor, _ window: gradus_pool_window, indices: Bool) -> (values: Tensor, indices: Tensor?) {
+        let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let (outH, outW) = (window.outH, window.outW)
+        let values = input.contiguous().intScalars
+        var out = [Int](repeating: Int(Int64.min), count: n * c * outH * outW)
+        var winners = [Int](repeating: -1, count: out.count)
+        // The kernel taps whose positions lie inside 0..<size (windows are clipped, never walked through
+        // the padding, whose extent may be far larger than the input).
+        func taps(_ start: Int, _ kernel: Int, _ dilation: Int, _ size: Int) -> ClosedRange<Int>? {
+            let first = start >= 0 ? 0 : (-start + dilation - 1) / dilation
+            let last = start <= size - 1 ? Swift.min(kernel - 1, (size - 1 - start) / dilation) : -1
+            return first <= last ? first...last : nil
+        }
+        for plane in 0..<(n * c) {
+            let base = plane * h * w
+            for oy in 0..<outH {
+                let top = oy * window.strideH - window.padH
+                guard let rows = taps(top, window.kernelH, window.dilationH, h) else { continue }
+                for ox in 0..<outW {
+                    let left = ox * window.strideW - window.padW
+                    guard let columns = taps(left, window.kernelW, window.dilationW, w) else { continue }
+                    let at = (plane * outH + oy) * outW + ox
+                    for ky in rows {
+                        let y = top + ky * window.dilationH
+                        for kx in columns {
+                            let x = left + kx * window.dilationW
+                            let v = values[base + y * w + x]
+                            if winners[at] < 0 || v > out[at] { (out[at], winners[at]) = (v, y * w + x) }
+                        }
+                    }
+                }
+            }
+        }
+        let shape = [n, c, outH, outW]
+        return (Tensor(shape: shape, integers: out), indices ? Tensor(shape: shape, integers: winners) : nil)
     }
 }

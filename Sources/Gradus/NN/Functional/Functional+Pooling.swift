@@ -8,7 +8,8 @@ extension Functional {
     /// 2-D max pooling, like PyTorch's `F.max_pool2d`: the largest element of each window; padding
     /// never wins. A window with a NaN gives NaN. The gradient goes to the element each value came from:
     /// the first largest element of the window, or its last NaN (as PyTorch's CPU kernel chooses). A
-    /// window that lies wholly in the padding (possible with dilation) gives −∞ and no gradient.
+    /// window that lies wholly in the padding (possible with dilation) gives −∞ and no gradient. Int64
+    /// inputs are pooled exactly, as PyTorch pools them (no gradient; such a window gives Int64.min).
     ///
     /// - Parameters:
     ///   - input: `[N, C, H, W]`, or one unbatched sample `[C, H, W]` (as in PyTorch).
@@ -65,7 +66,6 @@ extension Functional {
                                       dilation: (Int, Int), ceilMode: Bool, indices: Bool) throws -> (values: Tensor, indices: Tensor?) {
         let op = "maxPool2d"
         try require(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)", .shapeMismatch)
-        try input.requireFloat(op)
         let k = try checkedPair(kernelSize, "kernel size", op, min: 1)
         let s = try checkedPair(stride ?? kernelSize, "stride", op, min: 1)
         let d = try checkedPair(dilation, "dilation", op, min: 1)

@@ -61,7 +61,6 @@ extension Functional {
             let op = "maxPool3d"
             let (k, s) = try checkedPoolWindow(input, kernelSize, stride, padding, op: op)
             let d = try checkedTriple(dilation, "dilation", op, min: 1)
-            try input.requireFloat(op)
             let (n, c, depth, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3], input.shape[4])
             let out = (windowOutput(depth, kernel: k.0, stride: s.0, padding: padding.0, dilation: d.0, ceilMode: ceilMode),
                        windowOutput(h, kernel: k.1, stride: s.1, padding: padding.1, dilation: d.1, ceilMode: ceilMode),
