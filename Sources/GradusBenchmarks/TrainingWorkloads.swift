@@ -109,7 +109,7 @@ enum TrainingWorkloads {
 
     /// A small 3-D CNN for volumes or clips: two blocks of a 3×3×3 convolution (padding 1; 16 then 32
     /// channels), batch normalization, ReLU and 2×2×2 max pooling, then global average pooling and a
-    /// linear classifier (14,890 parameters).
+    /// linear classifier (14,730 parameters).
     static func cnn3d(_ rng: inout SeededGenerator) -> Sequential {
         Sequential {
             Conv3d(1, 16, kernelSize: 3, padding: 1, generator: &rng)

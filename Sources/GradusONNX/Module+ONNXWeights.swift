@@ -165,6 +165,9 @@ enum ONNXWeights {
                           into state: inout [String: Tensor]) throws {
         guard let order = ONNXRecurrent.gateOrder(of: layer) else { return }
         let prefix = path.isEmpty ? "" : path + "."
+        guard layer.projSize == 0 else {
+            throw error("\(prefix.isEmpty ? "the model" : path): an LSTM with projSize \(layer.projSize) has no ONNX form (ONNX's LSTM has no projection), so no ONNX weights fit it")
+        }
         let directions = layer.bidirectional ? 2 : 1
         // ONNX's gate block j is Gradus's block order[j].
         func restored(_ t: Tensor) -> Tensor {

@@ -66,5 +66,17 @@ struct IncrementalDecodingTests {
         // A token of the wrong width fails; the cache keeps its two tokens.
         #expect(throws: GradusError.self) { try GradusError.catching { _ = decoder(Tensor.zeros([1, 1, 5]), memory: memory, cache: &cache) } }
         #expect(cache.map(\.length) == [2, 2])
+        // A memory of another batch size fails in the cross-attention, after the self-attention appended:
+        // the caller's caches are still those of the two tokens.
+        #expect(throws: GradusError.self) {
+            try GradusError.catching { _ = decoder(Tensor.zeros([1, 1, 4]), memory: Tensor.zeros([2, 3, 4]), cache: &cache) }
+        }
+        #expect(cache.map(\.length) == [2, 2])
+        // An empty cache stays empty when the first call fails; caches of different lengths are refused.
+        var fresh: [KeyValueCache] = []
+        #expect(throws: GradusError.self) { try GradusError.catching { _ = decoder(Tensor.zeros([1, 1, 5]), memory: memory, cache: &fresh) } }
+        #expect(fresh.isEmpty)
+        var mixed = [cache[0], KeyValueCache()]
+        #expect(throws: GradusError.self) { try GradusError.catching { _ = decoder(Tensor.zeros([1, 1, 4]), memory: memory, cache: &mixed) } }
     }
 }

@@ -152,6 +152,35 @@ struct VolumeLayerTests {
         #expect(AdaptiveMaxPool3d(1)(x).shape == [0, 2, 1, 1, 1])
     }
 
+    @Test("hostile sizes: empty operands with huge extents give empty results or errors, never traps")
+    func hostileSizes() {
+        // An empty batch whose depth would need a 2^40-entry tap table: PyTorch returns an empty tensor.
+        let deep = Tensor.zeros([0, 1, 1 << 40, 1, 1])
+        #expect(Functional.conv3d(deep, weight: Tensor.ones([1, 1, 1, 1, 1])).shape == [0, 1, 1 << 40, 1, 1])
+        #expect(Functional.conv3d(deep, weight: Tensor.ones([1, 1, 2, 1, 1]), stride: (2, 1, 1)).shape == [0, 1, 1 << 39, 1, 1])
+        #expect(Functional.convTranspose3d(Tensor.zeros([0, 1, 1 << 20, 1, 1]), weight: Tensor.zeros([1, 1, 1 << 20, 1, 1])).shape
+                == [0, 1, (1 << 21) - 1, 1, 1])
+        // No input channels: the bias everywhere, and the empty weight still gets its (empty) gradient.
+        let weight = Tensor.zeros([2, 0, 1, 1, 1]).requiringGrad()
+        let y = Functional.conv3d(Tensor.zeros([1, 0, 2, 2, 2]), weight: weight, bias: Tensor([1, 2]))
+        #expect(y.shape == [1, 2, 2, 2, 2] && y.scalars(as: Float.self) == [Float](repeating: 1, count: 8) + [Float](repeating: 2, count: 8))
+        y.sum().backward()
+        #expect(weight.grad?.shape == [2, 0, 1, 1, 1])
+        for (name, body) in [
+            ("huge groups", { _ = Functional.conv3d(Tensor.zeros([1, 0, 1, 1, 1]), weight: Tensor.zeros([0, 2, 1, 1, 1]), groups: 1 << 62) }),
+            ("huge transposed groups", {
+                _ = Functional.convTranspose3d(Tensor.zeros([1, 0, 1, 1, 1]), weight: Tensor.zeros([0, 2, 1, 1, 1]), groups: 1 << 62)
+            }),
+            ("same with a huge dilation", {
+                _ = Functional.conv3d(Tensor.zeros([1, 1, 3, 3, 3]), weight: Tensor.ones([1, 1, 3, 3, 3]), padding: .same, dilation: (Int.max, 1, 1))
+            }),
+            ("a kernel no tensor can hold", { _ = Conv3d(1, 1, kernelSize: 2_097_152) }),
+            ("an empty depth", { _ = Functional.maxPool3d(Tensor.zeros([1, 1, 0, 2, 2]), kernelSize: (2, 2, 2), padding: (1, 0, 0)) }),
+        ] as [(String, () -> Void)] {
+            #expect(throws: GradusError.self, "\(name)") { try GradusError.catching { body() } }
+        }
+    }
+
     @Test("bad inputs and settings are errors a caller catches, naming the problem", arguments: [
         ("conv3d", "input must be [N, C, D, H, W]"), ("conv3d kernel", "does not fit input"), ("conv3d groups", "do not match for 2 group(s)"),
         ("convTranspose3d", "outputPadding"), ("maxPool3d", "half the kernel"), ("avgPool3d", "does not fit"),

@@ -48,7 +48,10 @@ public final class Conv3d: Module, Layer {
     /// ```
     public init(weight: Tensor, bias: Tensor?, stride: Size3 = 1, padding: ConvPadding3d = 0, dilation: Size3 = 1,
                 groups: Int = 1, paddingMode: PaddingMode = .constant) {
-        var weight = weight, bias = bias, stride = stride, padding = padding, groups = groups
+        var weight = weight, bias = bias, stride = stride, padding = padding, groups = groups, dilation = dilation
+        let positive = 1...Int(Int32.max)
+        if !validSetting([dilation.depth, dilation.height, dilation.width].allSatisfy(positive.contains),
+                         "Conv3d: dilation \(dilation) must be between 1 and \(Int32.max)") { dilation = 1 }
         if !validSetting(weight.rank == 5, "Conv3d: weight must be [out, in/groups, kD, kH, kW], got \(weight.shape)") {
             weight = Tensor.standIn([0, 0, 1, 1, 1], for: weight)
         }
@@ -95,7 +98,7 @@ public final class Conv3d: Module, Layer {
                          "Conv3d: channels \(inChannels) -> \(outChannels) are not divisible by \(groups) groups") { groups = 1 }
         let shape = [outChannels, inChannels / groups, kernelSize.depth, kernelSize.height, kernelSize.width]
         let (w, b) = Linear.defaultParameters(weightShape: shape, biasCount: bias ? outChannels : nil,
-                                              fanIn: shape[1] * shape[2] * shape[3] * shape[4], dtype: dtype, generator: &generator)
+                                              fanIn: saturatingProduct(shape.dropFirst()), dtype: dtype, generator: &generator)
         self.init(weight: w, bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups, paddingMode: paddingMode)
     }
 
@@ -146,5 +149,14 @@ public final class Conv3d: Module, Layer {
         if bias == nil { s += ", bias: false" }
         if paddingMode != .constant { s += ", paddingMode: \(paddingMode.rawValue)" }
         return s
+    }
+}
+
+/// The product of `sizes`, or Int.max where it would overflow (a fan-in that no tensor can have: the
+/// weight's creation then refuses the shape).
+func saturatingProduct<S: Sequence<Int>>(_ sizes: S) -> Int {
+    sizes.reduce(1) { product, size in
+        let (p, overflow) = product.multipliedReportingOverflow(by: size)
+        return overflow ? Int.max : p
     }
 }

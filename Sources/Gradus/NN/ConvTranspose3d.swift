@@ -96,7 +96,7 @@ public final class ConvTranspose3d: Module, Layer {
                          "ConvTranspose3d: channels \(inChannels) -> \(outChannels) are not divisible by \(groups) groups") { groups = 1 }
         let shape = [inChannels, outChannels / groups, kernelSize.depth, kernelSize.height, kernelSize.width]
         let (w, b) = Linear.defaultParameters(weightShape: shape, biasCount: bias ? outChannels : nil,
-                                              fanIn: shape[1] * shape[2] * shape[3] * shape[4], dtype: dtype, generator: &generator)
+                                              fanIn: saturatingProduct(shape.dropFirst()), dtype: dtype, generator: &generator)
         self.init(weight: w, bias: b, stride: stride, padding: padding, outputPadding: outputPadding,
                   dilation: dilation, groups: groups)
     }

@@ -17,7 +17,8 @@
 public class RecurrentLayer: Module {
     /// Features of each step of the input.
     public let inputSize: Int
-    /// Features of the hidden state.
+    /// Features of the hidden state (of an LSTM's cell state, and of its hidden state before the
+    /// projection when ``projSize`` is set).
     public let hiddenSize: Int
     /// Stacked layers; each reads the previous one's output sequence.
     public let numLayers: Int
@@ -177,8 +178,9 @@ public class RecurrentLayer: Module {
     }
 
     /// Runs every layer and direction over `input`, from `initial` states (each `[L·D, N, H]`, or
-    /// `[L·D, H]` for one sequence; nil means zeros). Returns the last layer's outputs and the final
-    /// states, shaped like `initial`.
+    /// `[L·D, H]` for one sequence, with H the projection's size for an LSTM's hidden state when
+    /// ``projSize`` is set; nil means zeros). Returns the last layer's outputs and the final states,
+    /// shaped like `initial`.
     func run(_ input: Tensor, initial: [Tensor]?, stateCount: Int) throws -> (output: Tensor, final: [Tensor]) {
         let op = Self.layerName
         try require(input.rank == 2 || input.rank == 3,

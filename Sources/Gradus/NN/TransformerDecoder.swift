@@ -60,8 +60,10 @@ public final class TransformerDecoder: Module {
     /// Decodes new target tokens incrementally through every block (see
     /// ``TransformerDecoderLayer/callAsFunction(_:memory:cache:memoryMask:memoryKeyPaddingMask:)``): each
     /// block attends causally over its cached tokens and the new ones, so that generating a sequence
-    /// costs one step per token rather than re-running the whole prefix. The result equals the matching
-    /// rows of the full decoder with `targetIsCausal: true`.
+    /// runs the self-attention and feed-forward parts on the new tokens only rather than re-running the
+    /// whole prefix (the attention to the memory still projects the memory's keys and values each call).
+    /// The result equals the matching rows of the full decoder with `targetIsCausal: true` (without a
+    /// target padding mask: pad prompts of different lengths on the left of the memory, not the target).
     ///
     /// - Parameters:
     ///   - target: the new tokens, `[T, N, dModel]` (`[N, T, dModel]` with batch-first blocks) or `[T, dModel]`.
@@ -82,11 +84,12 @@ public final class TransformerDecoder: Module {
     /// ```
     public func callAsFunction(_ target: Tensor, memory: Tensor, cache: inout [KeyValueCache], memoryMask: Tensor? = nil,
                                memoryKeyPaddingMask: Tensor? = nil) -> Tensor {
-        if cache.isEmpty { cache = Array(repeating: KeyValueCache(), count: layers.count) }
-        guard validSetting(cache.count == layers.count,
-                           "TransformerDecoder: the cache holds \(cache.count) layers' keys and values, the decoder has \(layers.count) layers")
+        var updated = cache.isEmpty ? Array(repeating: KeyValueCache(), count: layers.count) : cache
+        guard validSetting(updated.count == layers.count,
+                           "TransformerDecoder: the cache holds \(updated.count) layers' keys and values, the decoder has \(layers.count) layers"),
+              validSetting(Set(updated.map(\.length)).count == 1,
+                           "TransformerDecoder: the layers' caches hold different numbers of tokens (\(updated.map(\.length))); they come from different sequences")
         else { return Tensor.placeholder() }
-        var updated = cache
         let result = withForwardHooks(target) { target -> Tensor in
             var x = target
             for (i, layer) in layers.enumerated() {

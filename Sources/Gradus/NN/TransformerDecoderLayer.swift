@@ -156,7 +156,8 @@ public final class TransformerDecoderLayer: Module {
     /// Decodes new target tokens incrementally: causal self-attention over the tokens in `cache` and
     /// over themselves (their keys and values are appended to `cache`), then attention to `memory`.
     /// The result equals the matching rows of ``callAsFunction(_:memory:targetMask:memoryMask:targetKeyPaddingMask:memoryKeyPaddingMask:targetIsCausal:memoryIsCausal:)``
-    /// with `targetIsCausal: true` on the whole target, at the cost of the new tokens only.
+    /// with `targetIsCausal: true` on the whole target; the self-attention and feed-forward parts run on
+    /// the new tokens only (the attention to the memory projects the memory's keys and values each call).
     ///
     /// - Parameters:
     ///   - target: the new tokens, `[T, N, dModel]` (`[N, T, dModel]` with `batchFirst`) or `[T, dModel]`;

@@ -109,10 +109,12 @@ enum ONNXPooling {
                 return Swift.min(start + k[a], limit) - (countIncludePad ? start : Swift.max(start, 0))
             }
         }
-        var divisors = [1]
-        for axis in extents { divisors = divisors.flatMap { d in axis.map { d * $0 } } }
-        let kernelSize = k.reduce(1, *)
-        let factors = divisors.map { Double(kernelSize) / Double($0) }
+        // Products in Double: three extents of up to Int32.max would overflow Int (exact below 2^53, as
+        // every product of two extents is).
+        var divisors: [Double] = [1]
+        for axis in extents { divisors = divisors.flatMap { d in axis.map { d * Double($0) } } }
+        let kernelSize = k.reduce(1.0) { $0 * Double($1) }
+        let factors = divisors.map { kernelSize / $0 }
         guard factors.contains(where: { $0 != 1 }) else { return pooled }
         let correction = try graph.constant(Tensor(shape: w.out, values: factors), name: "divisor_correction")
         return graph.node("Mul", [pooled, correction])

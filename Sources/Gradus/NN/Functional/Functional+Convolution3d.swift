@@ -12,6 +12,15 @@
 //
 // Gradients follow from those differentiable primitives (indexSelect ↔ indexAdd, conv2d).
 
+/// `out` (computed without reading `input` or `weight`), recorded as depending on whichever of them is
+/// empty, so that gradients reach them (zeros) as PyTorch's would; a non-empty operand is left out, as
+/// multiplying its values by zero would turn a NaN or infinity in it into NaN outputs.
+func connectedToEmpty(_ out: Tensor, _ input: Tensor, _ weight: Tensor) -> Tensor {
+    var result = out
+    for operand in [input, weight] where operand.count == 0 && operand.requiresGrad { result = result + operand.sum() }
+    return result
+}
+
 /// `p` as a triple of at least `min`, at most `Int32.max` (so output-size arithmetic cannot overflow).
 func checkedTriple(_ p: (Int, Int, Int), _ what: String, _ op: String, min: Int) throws -> (Int, Int, Int) {
     try require(p.0 >= min && p.1 >= min && p.2 >= min, "\(op): \(what) \(p) must be at least \(min)")
@@ -54,7 +63,8 @@ extension Functional {
             _ = try checkedTriple(dilation, "dilation", op, min: 1)
             let (n, c, d) = (input.shape[0], input.shape[1], input.shape[2])
             let o = weight.shape[0], k = (weight.shape[2], weight.shape[3], weight.shape[4])
-            try require(groups >= 1 && c % groups == 0 && o % groups == 0 && weight.shape[1] * groups == c,
+            // As PyTorch: at least one filter per group (so that zero channels cannot hide a huge group count).
+            try require(groups >= 1 && o >= groups && c % groups == 0 && o % groups == 0 && weight.shape[1] == c / groups,
                         "\(op): input \(input.shape) and weight \(weight.shape) do not match for \(groups) group(s)", .shapeMismatch)
             if let bias { try require(bias.shape == [o], "\(op): bias shape \(bias.shape) must be [\(o)]", .shapeMismatch) }
             let outD = windowOutput(d, kernel: k.0, stride: stride.0, padding: padding.0, dilation: dilation.0)
@@ -62,20 +72,32 @@ extension Functional {
             let outW = windowOutput(input.shape[4], kernel: k.2, stride: stride.2, padding: padding.2, dilation: dilation.2)
             try require(outD > 0 && outH > 0 && outW > 0,
                         "\(op): kernel \(k) with dilation \(dilation) does not fit input \(input.shape) padded by \(padding)", .shapeMismatch)
-            _ = try Tensor.elementCount([n, o, outD, outH, outW], op: op)
+            let outputCount = try Tensor.elementCount([n, o, outD, outH, outW], op: op)
             try require(input.dtype == weight.dtype && input.dtype.isFloatingPoint && (bias == nil || bias!.dtype == input.dtype),
                         "\(op): input \(input.dtype), weight \(weight.dtype) and bias must share one floating-point dtype", .dtypeMismatch)
+            if outputCount == 0 || input.count == 0 {
+                // Nothing to gather (an empty batch, no channels, or no output): the bias on every output
+                // position, connected to the inputs for their (zero) gradients. The depth table below is
+                // only bounded by the input's size when the input has elements.
+                var out = try Tensor.checkedZeros([n, o, outD, outH, outW], dtype: input.dtype, op: op)
+                if let bias { out = out + bias.reshape([o, 1, 1, 1]) }
+                return connectedToEmpty(out, input, weight)
+            }
             // The depth slices every output depth reads, kD of them, in the padded input's coordinates.
             let gathered = try Tensor.elementCount([n, c, outD, k.0, input.shape[3], input.shape[4]], op: op)
             try require(gathered <= TensorStorage.physicalMemoryBytes / input.dtype.byteSize,
                         "\(op): the \(k.0) depth slices of each of the \(outD) output depths of input \(input.shape) need more than this machine's memory",
                         .outOfMemory)
             let identity = padding.0 == 0 && k.0 == 1 && stride.0 == 1
-            var positions = [Int]()
-            positions.reserveCapacity(outD * k.0)
-            for i in 0..<outD { for t in 0..<k.0 { positions.append(i * stride.0 + t * dilation.0) } }
             let padded = padding.0 == 0 ? input : input.pad([0, 0, 0, 0, padding.0, padding.0])
-            let slices = identity ? padded : padded.indexSelect(axis: 2, index: Tensor(shape: [positions.count], integers: positions))
+            var slices = padded
+            if !identity {
+                // outD·kD ≤ gathered: bounded by the check above, as the input has elements.
+                var positions = [Int]()
+                positions.reserveCapacity(outD * k.0)
+                for i in 0..<outD { for t in 0..<k.0 { positions.append(i * stride.0 + t * dilation.0) } }
+                slices = padded.indexSelect(axis: 2, index: Tensor(shape: [positions.count], integers: positions))
+            }
             let (h, w) = (input.shape[3], input.shape[4])
             let stacked = slices.reshape([n, c, outD, k.0, h, w]).permute([0, 2, 1, 3, 4, 5]).reshape([n * outD, c * k.0, h, w])
             let planar = weight.reshape([o, weight.shape[1] * k.0, k.1, k.2])
@@ -109,6 +131,7 @@ extension Functional {
         return checked {
             try padding.check("conv3d", stride: stride)
             try require(weight.rank == 5, "conv3d: weight must be [O, C/groups, kD, kH, kW], got \(weight.shape)", .shapeMismatch)
+            _ = try checkedTriple(dilation, "dilation", "conv3d", min: 1)   // before `same` multiplies by it
             let dilations = [dilation.0, dilation.1, dilation.2]
             let amounts = (0..<3).map { padding.amounts(dimension: $0, kernel: weight.shape[2 + $0], dilation: dilations[$0]) }
             // The symmetric part goes to the convolution; an extra zero after (odd extent) is padded here.
@@ -158,12 +181,14 @@ extension Functional {
                         && outputPadding.2 < Swift.max(stride.2, dilation.2),
                         "\(op): outputPadding \(outputPadding) must be smaller than stride \(stride) or dilation \(dilation)")
             let (n, c, d, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3], input.shape[4])
-            try require(groups >= 1 && weight.shape[0] == c && c % groups == 0,
+            try require(groups >= 1 && weight.shape[0] == c && c >= groups && c % groups == 0,
                         "\(op): input \(input.shape) and weight \(weight.shape) do not match for \(groups) group(s)", .shapeMismatch)
             try require(d > 0 && h > 0 && w > 0, "\(op): input \(input.shape) has an empty spatial dimension", .shapeMismatch)
             try require(input.dtype == weight.dtype && input.dtype.isFloatingPoint && (bias == nil || bias!.dtype == input.dtype),
                         "\(op): input \(input.dtype), weight \(weight.dtype) and bias must share one floating-point dtype", .dtypeMismatch)
-            let og = weight.shape[1], o = og * groups, k = (weight.shape[2], weight.shape[3], weight.shape[4])
+            let og = weight.shape[1], k = (weight.shape[2], weight.shape[3], weight.shape[4])
+            let (o, wide) = og.multipliedReportingOverflow(by: groups)
+            try require(!wide && o <= Tensor.maximumElementCount, "\(op): \(og) output channels per group × \(groups) groups is too many", .shapeMismatch)
             if let bias { try require(bias.shape == [o], "\(op): bias shape \(bias.shape) must be [\(o)]", .shapeMismatch) }
             // Sizes in Double first: strides and dilations up to Int32.max would overflow Int.
             func span(_ size: Int, _ s: Int, _ p: Int, _ dil: Int, _ k: Int, _ extra: Int) -> Double {
@@ -179,20 +204,33 @@ extension Functional {
             let outD = (d - 1) * stride.0 - 2 * padding.0 + dilation.0 * (k.0 - 1) + outputPadding.0 + 1
             try require(spans.allSatisfy { $0 > 0 },
                         "\(op): output size \(spans.map { Int($0) }) is not positive for input \(input.shape)", .shapeMismatch)
-            _ = try Tensor.elementCount([n, o, Int(whole), Int(spans[1]), Int(spans[2])], op: op)
+            // The uncropped depth in Int (exact; Double only bounded it above).
+            let full = (d - 1) * stride.0 + dilation.0 * (k.0 - 1) + 1
+            let outputCount = try Tensor.elementCount([n, o, outD, Int(spans[1]), Int(spans[2])], op: op)
+            _ = try Tensor.elementCount([n, o, full, Int(spans[1]), Int(spans[2])], op: op)
+            if outputCount == 0 || input.count == 0 {
+                // No batch, no output channels or no input channels: the bias everywhere (the tap table
+                // below is only bounded by the input's size when the input has elements).
+                var out = try Tensor.checkedZeros([n, o, outD, Int(spans[1]), Int(spans[2])], dtype: input.dtype, op: op)
+                if let bias { out = out + bias.reshape([o, 1, 1, 1]) }
+                return connectedToEmpty(out, input, weight)
+            }
             // Every input slice, transposed-convolved to O·kD planes (channel o·kD + t: output channel o, depth tap t).
             let planes = input.permute([0, 2, 1, 3, 4]).reshape([n * d, c, h, w])
             let planar = weight.reshape([c, og * k.0, k.1, k.2])
             let y = convTranspose2d(planes, weight: planar, stride: (stride.1, stride.2), padding: (padding.1, padding.2),
                                     outputPadding: (outputPadding.1, outputPadding.2), dilation: (dilation.1, dilation.2),
                                     groups: groups)                                           // [N·D, O·kD, outH, outW]
+            try GradusError.throwIfRecorded()   // before reading y's shape
             let (outH, outW) = (y.shape[2], y.shape[3])
+            let (tapCount, tapsOverflow) = d.multipliedReportingOverflow(by: k.0)
+            try require(!tapsOverflow && tapCount <= TensorStorage.physicalMemoryBytes / 8,
+                        "\(op): \(d) input depths × \(k.0) depth taps need more than this machine's memory", .outOfMemory)
             let taps = y.reshape([n, d, o, k.0, outH, outW]).permute([0, 2, 1, 3, 4, 5]).reshape([n, o, d * k.0, outH, outW])
             // Input depth i with tap t lands at i·stride + t·dilation of the uncropped output.
             var positions = [Int]()
             positions.reserveCapacity(d * k.0)
             for i in 0..<d { for t in 0..<k.0 { positions.append(i * stride.0 + t * dilation.0) } }
-            let full = Int(whole)
             let sum = Tensor.zeros([n, o, full, outH, outW], dtype: input.dtype)
                 .indexAdd(axis: 2, index: Tensor(shape: [positions.count], integers: positions), source: taps)
             // Crop the padding in front; crop or extend with zeros behind to the output depth.

@@ -99,6 +99,9 @@ extension Functional {
     private static func checkedPoolWindow(_ input: Tensor, _ kernelSize: (Int, Int, Int), _ stride: (Int, Int, Int)?,
                                           _ padding: (Int, Int, Int), op: String) throws -> ((Int, Int, Int), (Int, Int, Int)) {
         try require(input.rank == 5, "\(op): input must be [N, C, D, H, W] or [C, D, H, W], got \(input.shape)", .shapeMismatch)
+        // As PyTorch's pool3d shape check: only the batch may be empty.
+        try require(input.shape.dropFirst().allSatisfy { $0 > 0 },
+                    "\(op): input \(input.shape) has an empty non-batch dimension", .shapeMismatch)
         let k = try checkedTriple(kernelSize, "kernel size", op, min: 1)
         let s = try checkedTriple(stride ?? kernelSize, "stride", op, min: 1)
         try require(padding.0 >= 0 && padding.1 >= 0 && padding.2 >= 0 && padding.0 <= k.0 / 2 && padding.1 <= k.1 / 2 && padding.2 <= k.2 / 2,
