@@ -221,30 +221,37 @@ struct ParallelTuneTests {
         let out = dir + "/study"
         let args = ["tune", "--workers", "2", "--trials", "8", "--epochs", "4", "--hidden", "16", "--sampler", "random",
                     "--pruner", "none", "--out", out, "--quiet"]
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try gradusBinary())
-        p.arguments = args
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        // Kill the coordinator once a trial has finished while others are running.
+        // Kill the coordinator once a trial has finished while others are running. The coordinator may
+        // finish the running trials between the look at the journal and the kill (a race on a busy
+        // machine); then the kill left nothing to rerun, and the study is run again from scratch.
         var killedAt: [JournalRecord] = []
-        let until = Date().addingTimeInterval(120)
-        while Date() < until && p.isRunning {
-            let records = peek(out)
-            if records.contains(where: { $0.type == .finished }),
-               records.contains(where: { r in r.type == .started && !records.contains { $0.type == .finished && $0.trial == r.trial } }) {
-                kill(p.processIdentifier, SIGKILL)
-                break
+        var unfinished = Set<Int>()
+        for attempt in 0..<4 where unfinished.isEmpty {
+            try? FileManager.default.removeItem(atPath: out)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: try gradusBinary())
+            p.arguments = args
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            let until = Date().addingTimeInterval(120)
+            while Date() < until && p.isRunning {
+                let records = peek(out)
+                if records.contains(where: { $0.type == .finished }),
+                   records.contains(where: { r in r.type == .started && !records.contains { $0.type == .finished && $0.trial == r.trial } }) {
+                    kill(p.processIdentifier, SIGKILL)
+                    break
+                }
+                usleep(2_000)
             }
-            usleep(2_000)
+            p.waitUntilExit()
+            try #require(p.terminationReason == .uncaughtSignal, "the study ended before it could be killed (attempt \(attempt + 1))")
+            killedAt = try journal(out)
+            unfinished = Set(killedAt.filter { $0.type == .started }.compactMap(\.trial))
+                .subtracting(killedAt.filter { $0.type == .finished }.compactMap(\.trial))
+            if unfinished.isEmpty { usleep(500_000) }   // let the orphaned workers go before the folder is removed
         }
-        p.waitUntilExit()
-        try #require(p.terminationReason == .uncaughtSignal, "the study ended before it could be killed")
-        killedAt = try journal(out)
-        let unfinished = Set(killedAt.filter { $0.type == .started }.compactMap(\.trial))
-            .subtracting(killedAt.filter { $0.type == .finished }.compactMap(\.trial))
-        #expect(!unfinished.isEmpty)
+        #expect(!unfinished.isEmpty, "every kill landed after the running trials had finished")
         // Orphaned workers stop on their own (their pipe is gone); give them a moment so the folders are free.
         usleep(500_000)
 
