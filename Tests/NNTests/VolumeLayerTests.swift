@@ -174,6 +174,12 @@ struct VolumeLayerTests {
             ("same with a huge dilation", {
                 _ = Functional.conv3d(Tensor.zeros([1, 1, 3, 3, 3]), weight: Tensor.ones([1, 1, 3, 3, 3]), padding: .same, dilation: (Int.max, 1, 1))
             }),
+            ("same with a huge dilation, 2-D", {
+                _ = Functional.conv2d(Tensor.zeros([1, 1, 3, 3]), weight: Tensor.ones([1, 1, 3, 3]), padding: .same, dilation: (Int.max, 1))
+            }),
+            ("same with a huge dilation, reflected", {
+                _ = Conv2d(1, 1, kernelSize: 3, padding: .same, dilation: [1 << 40, 1], paddingMode: .reflect)(Tensor.zeros([1, 1, 3, 3]))
+            }),
             ("a kernel no tensor can hold", { _ = Conv3d(1, 1, kernelSize: 2_097_152) }),
             ("an empty depth", { _ = Functional.maxPool3d(Tensor.zeros([1, 1, 0, 2, 2]), kernelSize: (2, 2, 2), padding: (1, 0, 0)) }),
         ] as [(String, () -> Void)] {

@@ -65,7 +65,11 @@ public enum ConvPadding: Sendable, Equatable, ExpressibleByIntegerLiteral, Expre
             let n = dimension == 0 ? size.height : size.width
             return (n, n)
         case .same:
-            let total = dilation * (kernel - 1)
+            // A dilation or kernel the convolution refuses gives no padding (the convolution then names
+            // it); an extent past Int32.max saturates there, and the convolution refuses the padding.
+            guard dilation >= 1 && kernel >= 1 else { return (0, 0) }
+            let (product, overflow) = dilation.multipliedReportingOverflow(by: kernel - 1)
+            let total = overflow ? Int(Int32.max) * 2 + 2 : Swift.min(product, Int(Int32.max) * 2 + 2)
             return (total / 2, total - total / 2)
         }
     }

@@ -77,8 +77,8 @@ extension Functional {
                         "\(op): input \(input.dtype), weight \(weight.dtype) and bias must share one floating-point dtype", .dtypeMismatch)
             if outputCount == 0 || input.count == 0 {
                 // Nothing to gather (an empty batch, no channels, or no output): the bias on every output
-                // position, connected to the inputs for their (zero) gradients. The depth table below is
-                // only bounded by the input's size when the input has elements.
+                // position, connected to whichever operand is empty for its (empty) gradient. The depth
+                // table below is only bounded by the input's size when the input has elements.
                 var out = try Tensor.checkedZeros([n, o, outD, outH, outW], dtype: input.dtype, op: op)
                 if let bias { out = out + bias.reshape([o, 1, 1, 1]) }
                 return connectedToEmpty(out, input, weight)
