@@ -151,8 +151,9 @@ enum ONNXExport {
         let batchedRank: Int? = switch first {
         case is RecurrentCell: 2
         case is Conv1d, is ConvTranspose1d, is InstanceNorm1d: 3
-        case is Conv2d, is ConvTranspose2d, is PixelShuffle, is PixelUnshuffle, is InstanceNorm2d, is Softmax2d: 4
-        case is Conv3d, is ConvTranspose3d, is InstanceNorm3d: 5
+        case is Conv2d, is ConvTranspose2d, is PixelShuffle, is PixelUnshuffle, is InstanceNorm2d, is Softmax2d, is MaxPool2d,
+             is AvgPool2d: 4
+        case is Conv3d, is ConvTranspose3d, is InstanceNorm3d, is MaxPool3d, is AvgPool3d: 5
         default: nil
         }
         if let batchedRank, sample.rank == batchedRank - 1 { return nil }

@@ -542,6 +542,20 @@ enum ONNXModelZoo {
                 Linear(3, 2, generator: &g)
             }, perturb: &g)
         },
+        ONNXCase(name: "pool2d_unbatched", shapes: ["s": [2, 5, 6]]) { g in
+            ONNXSubject(Sequential {
+                MaxPool2d(2, stride: 1, padding: 1)
+                AvgPool2d(3, stride: 2, padding: 1, countIncludePad: false, ceilMode: true)
+                Conv2d(2, 2, kernelSize: 1, generator: &g)
+            }, perturb: &g)
+        },
+        ONNXCase(name: "pool3d_unbatched", shapes: ["s": [2, 3, 4, 4]]) { g in
+            ONNXSubject(Sequential {
+                MaxPool3d(2, stride: 1, padding: 1, ceilMode: true)
+                AvgPool3d([1, 2, 2], stride: [1, 1, 2], padding: [0, 1, 1], countIncludePad: false)
+                Conv3d(2, 2, kernelSize: 1, generator: &g)
+            }, perturb: &g)
+        },
         ONNXCase(name: "conv3d_unbatched", shapes: ["s": [2, 3, 4, 4]]) { g in
             ONNXSubject(Sequential {
                 Conv3d(2, 3, kernelSize: 3, padding: 1, generator: &g)

@@ -67,10 +67,28 @@ enum ONNXPooling {
                     graph: graph, op: op)
     }
 
+    /// `body` on `input`, or, for one unbatched sample (`[C, spatial…]`, one axis fewer than a batch),
+    /// on the sample given a batch axis (`Unsqueeze`), which is removed from the result (`Squeeze`).
+    static func batched(_ input: ONNXValue, spatialAxes: Int, graph: ONNXGraphBuilder,
+                        _ body: (ONNXValue) throws -> String) throws -> String {
+        guard input.rank == spatialAxes + 1 else { return try body(input) }
+        let batch = ONNXValue(name: graph.unsqueeze(input.name, axes: [0]), sample: input.sample.unsqueeze(0),
+                              alternate: input.alternate?.unsqueeze(0))
+        return graph.squeeze(try body(batch), axes: [0])
+    }
+
     /// `MaxPool` over the last `kernel.count` axes with PyTorch's window rules (ceil mode as extra end
-    /// padding, which `MaxPool` never picks).
+    /// padding, which `MaxPool` never picks); one unbatched sample is pooled as a batch of one.
     static func maxPool(_ input: ONNXValue, kernel: [Int], stride: [Int], padding: [Int], dilation: [Int], ceilMode: Bool,
                         graph: ONNXGraphBuilder, op: String) throws -> String {
+        try batched(input, spatialAxes: kernel.count, graph: graph) { input in
+            try batchedMaxPool(input, kernel: kernel, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode,
+                               graph: graph, op: op)
+        }
+    }
+
+    private static func batchedMaxPool(_ input: ONNXValue, kernel: [Int], stride: [Int], padding: [Int], dilation: [Int],
+                                       ceilMode: Bool, graph: ONNXGraphBuilder, op: String) throws -> String {
         let windows = try windows(input, kernel: kernel, stride: stride, padding: padding, dilation: dilation,
                                   ceilMode: ceilMode, graph: graph, op: op)
         return graph.node("MaxPool", [input.name], attributes: [
@@ -88,9 +106,18 @@ enum ONNXPooling {
     }
 
     /// `AveragePool` over the last `kernel.count` axes of the zero-padded input, then a `Mul` by kernel
-    /// size / divisor where Gradus's divisor differs from the kernel's size.
+    /// size / divisor where Gradus's divisor differs from the kernel's size; one unbatched sample is
+    /// pooled as a batch of one.
     static func averagePool(_ input: ONNXValue, kernel k: [Int], stride s: [Int], padding p: [Int], countIncludePad: Bool,
                             ceilMode: Bool, graph: ONNXGraphBuilder, op: String) throws -> String {
+        try batched(input, spatialAxes: k.count, graph: graph) { input in
+            try batchedAveragePool(input, kernel: k, stride: s, padding: p, countIncludePad: countIncludePad, ceilMode: ceilMode,
+                                   graph: graph, op: op)
+        }
+    }
+
+    private static func batchedAveragePool(_ input: ONNXValue, kernel k: [Int], stride s: [Int], padding p: [Int],
+                                           countIncludePad: Bool, ceilMode: Bool, graph: ONNXGraphBuilder, op: String) throws -> String {
         let w = try windows(input, kernel: k, stride: s, padding: p, dilation: k.map { _ in 1 }, ceilMode: ceilMode,
                             graph: graph, op: op)
         let spatial = k.count, sizes = Array(input.shape.suffix(spatial))
