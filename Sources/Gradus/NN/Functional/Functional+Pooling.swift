@@ -112,40 +112,49 @@ extension Functional {
                                    padding: padding, outputSize: outputSize).squeeze(0)
             }
             try require(input.rank == 4, "\(op): input must be [N, C, H, W] or [C, H, W], got \(input.shape)", .shapeMismatch)
-            try require(indices.dtype == .int64, "\(op): indices must be int64, got \(indices.dtype)", .dtypeMismatch)
-            try require(indices.shape == input.shape, "\(op): indices \(indices.shape) must have the input's shape \(input.shape)",
-                        .shapeMismatch)
             let k = try checkedPair(kernelSize, "kernel size", op, min: 1)
             let s = try checkedPair(stride ?? kernelSize, "stride", op, min: 1)
             let p = try checkedPair(padding, "padding", op, min: 0)
-            let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-            // (x − 1)·s − 2p + k, refused beyond any tensor's size (kernel, stride and padding are at most
-            // Int32.max, so k − 2p cannot overflow; the product is checked), so that ± a stride below cannot overflow.
-            func defaultSize(_ x: Int, _ k: Int, _ s: Int, _ p: Int) throws -> Int {
-                let (a, o1) = (x - 1).multipliedReportingOverflow(by: s)
-                let (b, o2) = a.addingReportingOverflow(k - 2 * p)
-                try require(!o1 && !o2 && b <= 1 << 48, "\(op): the output size overflows", .invalidArgument)
-                return b
-            }
-            let defaults = (try defaultSize(h, k.0, s.0, p.0), try defaultSize(w, k.1, s.1, p.1))
-            let size = outputSize ?? defaults
-            if let given = outputSize {
-                try require(given.0 > defaults.0 - s.0 && given.0 < defaults.0 + s.0 && given.1 > defaults.1 - s.1 && given.1 < defaults.1 + s.1,
-                            "\(op): output size \(given) must be within one stride \(s) of \(defaults) (exclusive)", .invalidArgument)
-            }
-            try require(size.0 > 0 && size.1 > 0, "\(op): the output size \(size) must be positive", .invalidArgument)
-            let plane = try Tensor.elementCount([size.0, size.1], op: op)
-            _ = try Tensor.elementCount([n, c, size.0, size.1], op: op)
-            // Read through the indices' own pointer (a view's contiguous copy lives as long as the view).
-            let positions = UnsafeBufferPointer(start: indices.pointer(Int64.self), count: indices.count)
-            let valid = positions.allSatisfy { $0 >= 0 && $0 < Int64(plane) }
-            withExtendedLifetime(indices) {}
-            try require(valid, "\(op): an index lies outside the \(size.0)×\(size.1) output plane (PyTorch: invalid max index)",
-                        .indexOutOfRange)
-            let zeros = Tensor.zeros([n, c, plane], dtype: input.dtype)
-            return zeros.scatter(axis: 2, index: indices.reshape([n, c, h * w]), source: input.reshape([n, c, h * w]))
-                .reshape([n, c, size.0, size.1])
+            return try maxUnpool(input, indices: indices, kernel: [k.0, k.1], stride: [s.0, s.1], padding: [p.0, p.1],
+                                 outputSize: outputSize.map { [$0.0, $0.1] }, op: op, region: "plane")
         }
+    }
+
+    /// Max unpooling of `[N, C, spatial…]` with checked kernel, stride and padding per spatial axis
+    /// (2-D and 3-D share it): the default output size `(x − 1)·s − 2p + k`, a given one strictly within
+    /// one stride of it, indices checked to lie in the output `region` (plane, volume), then a scatter.
+    static func maxUnpool(_ input: Tensor, indices: Tensor, kernel: [Int], stride: [Int], padding: [Int], outputSize: [Int]?,
+                          op: String, region: String) throws -> Tensor {
+        try require(indices.dtype == .int64, "\(op): indices must be int64, got \(indices.dtype)", .dtypeMismatch)
+        let (n, c) = (input.shape[0], input.shape[1]), sizes = Array(input.shape.dropFirst(2))
+        // (x − 1)·s − 2p + k, refused beyond any tensor's size (kernel, stride and padding are at most
+        // Int32.max, so k − 2p cannot overflow; the product is checked), so that ± a stride below cannot overflow.
+        var defaults = [Int]()
+        for a in sizes.indices {
+            let (product, o1) = (sizes[a] - 1).multipliedReportingOverflow(by: stride[a])
+            let (size, o2) = product.addingReportingOverflow(kernel[a] - 2 * padding[a])
+            try require(!o1 && !o2 && size <= 1 << 48, "\(op): the output size overflows", .invalidArgument)
+            defaults.append(size)
+        }
+        func shown(_ v: [Int]) -> String { "(" + v.map(String.init).joined(separator: ", ") + ")" }
+        if let given = outputSize {
+            try require(given.count == sizes.count && given.indices.allSatisfy { given[$0] > defaults[$0] - stride[$0] && given[$0] < defaults[$0] + stride[$0] },
+                        "\(op): output size \(shown(given)) must be within one stride \(shown(stride)) of \(shown(defaults)) (exclusive)",
+                        .invalidArgument)
+        }
+        let size = outputSize ?? defaults
+        try require(size.allSatisfy { $0 > 0 }, "\(op): the output size \(shown(size)) must be positive", .invalidArgument)
+        let extent = try Tensor.elementCount(size, op: op)
+        _ = try Tensor.elementCount([n, c] + size, op: op)
+        // Read through the indices' own pointer (a view's contiguous copy lives as long as the view).
+        let positions = UnsafeBufferPointer(start: indices.pointer(Int64.self), count: indices.count)
+        let valid = positions.allSatisfy { $0 >= 0 && $0 < Int64(extent) }
+        withExtendedLifetime(indices) {}
+        try require(valid, "\(op): an index lies outside the \(size.map(String.init).joined(separator: "×")) output \(region) (PyTorch: invalid max index)",
+                    .indexOutOfRange)
+        let cells = sizes.reduce(1, *)
+        let zeros = Tensor.zeros([n, c, extent], dtype: input.dtype)
+        return zeros.scatter(axis: 2, index: indices.reshape([n, c, cells]), source: input.reshape([n, c, cells])).reshape([n, c] + size)
     }
 
     /// 2-D average pooling, like PyTorch's `F.avg_pool2d`.

@@ -138,40 +138,11 @@ extension Functional {
                                    padding: padding, outputSize: outputSize).squeeze(0)
             }
             try require(input.rank == 5, "\(op): input must be [N, C, D, H, W] or [C, D, H, W], got \(input.shape)", .shapeMismatch)
-            try require(indices.dtype == .int64, "\(op): indices must be int64, got \(indices.dtype)", .dtypeMismatch)
             let k = try checkedTriple(kernelSize, "kernel size", op, min: 1)
             let s = try checkedTriple(stride ?? kernelSize, "stride", op, min: 1)
             let p = try checkedTriple(padding, "padding", op, min: 0)
-            let sizes = [input.shape[2], input.shape[3], input.shape[4]], kernels = [k.0, k.1, k.2]
-            let strides = [s.0, s.1, s.2], pads = [p.0, p.1, p.2]
-            // (x − 1)·s − 2p + k along each dimension, refused beyond any tensor's size.
-            var defaults = [Int]()
-            for a in 0..<3 {
-                let (product, o1) = (sizes[a] - 1).multipliedReportingOverflow(by: strides[a])
-                let (size, o2) = product.addingReportingOverflow(kernels[a] - 2 * pads[a])
-                try require(!o1 && !o2 && size <= 1 << 48, "\(op): the output size overflows", .invalidArgument)
-                defaults.append(size)
-            }
-            var size = defaults
-            if let given = outputSize {
-                size = [given.0, given.1, given.2]
-                for a in 0..<3 {
-                    try require(size[a] > defaults[a] - strides[a] && size[a] < defaults[a] + strides[a],
-                                "\(op): output size \(given) must be within one stride \(s) of \(defaults) (exclusive)", .invalidArgument)
-                }
-            }
-            try require(size.allSatisfy { $0 > 0 }, "\(op): the output size \(size) must be positive", .invalidArgument)
-            let (n, c) = (input.shape[0], input.shape[1])
-            let volume = try Tensor.elementCount(size, op: op)
-            _ = try Tensor.elementCount([n, c] + size, op: op)
-            let positions = indices.intScalars
-            try require(positions.allSatisfy { $0 >= 0 && $0 < volume },
-                        "\(op): an index lies outside the \(size.map(String.init).joined(separator: "×")) output volume (PyTorch: invalid max index)",
-                        .indexOutOfRange)
-            let cells = sizes.reduce(1, *)
-            let zeros = Tensor.zeros([n, c, volume], dtype: input.dtype)
-            return zeros.scatter(axis: 2, index: indices.reshape([n, c, cells]), source: input.reshape([n, c, cells]))
-                .reshape([n, c] + size)
+            return try maxUnpool(input, indices: indices, kernel: [k.0, k.1, k.2], stride: [s.0, s.1, s.2], padding: [p.0, p.1, p.2],
+                                 outputSize: outputSize.map { [$0.0, $0.1, $0.2] }, op: op, region: "volume")
         }
     }
 
