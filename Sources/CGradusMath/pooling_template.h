@@ -65,6 +65,45 @@ void POOL_NAME(pool_windows_)(const POOL_T *restrict x, long h, long w, const gr
     }
 }
 
+// Windows one column wide (kernel k×1, stride s×1, no column padding or dilation), the second step of a
+// separable 3-D pool (each output depth's maximum over its input depths, a row of cells at a time): every
+// output row is the elementwise maximum of the input rows its window reads, in order, so the loop over
+// the columns is branch-free and vectorizes. The first row read starts the maximum, as in pool_windows_.
+static inline __attribute__((always_inline))
+void POOL_NAME(pool_rows_)(const POOL_T *restrict x, long h, long w, const gradus_pool_window *g,
+                           POOL_T *restrict y, int32_t *restrict winners) {
+    for (long oy = 0; oy < g->outH; oy++) {
+        POOL_T *restrict yo = y + oy * w;
+        int32_t *restrict wo = winners + oy * w;
+        const long y0 = oy * g->strideH - g->padH;
+        int started = 0;
+        for (long ky = 0; ky < g->kernelH; ky++) {
+            const long iy = y0 + ky * g->dilationH;
+            if (iy < 0 || iy >= h) continue;
+            const POOL_T *restrict row = x + iy * w;
+            const int32_t base = (int32_t)(iy * w);
+            if (!started) {
+                for (long ox = 0; ox < w; ox++) { yo[ox] = row[ox]; wo[ox] = base + (int32_t)ox; }
+                started = 1;
+                continue;
+            }
+            for (long ox = 0; ox < w; ox++) {
+                const POOL_T v = row[ox], best = yo[ox];
+                const int take = POOL_TAKES(v, best);
+                yo[ox] = take ? v : best;
+                wo[ox] = take ? base + (int32_t)ox : wo[ox];
+            }
+        }
+        if (!started)
+            for (long ox = 0; ox < w; ox++) { yo[ox] = -INFINITY; wo[ox] = -1; }
+    }
+}
+
+// Whether windows are one column wide with every column an output (what pool_rows_ computes).
+static inline int POOL_NAME(is_rows_)(long w, const gradus_pool_window *g) {
+    return g->kernelW == 1 && g->strideW == 1 && g->padW == 0 && g->dilationW == 1 && g->outW == w;
+}
+
 // Whether a window is the common 2×2 pooling with stride 2 that pool2x2_ computes.
 static inline int POOL_NAME(is_2x2_)(long h, long w, const gradus_pool_window *g) {
     return g->kernelH == 2 && g->kernelW == 2 && g->strideH == 2 && g->strideW == 2
@@ -76,10 +115,12 @@ static inline __attribute__((always_inline))
 void POOL_NAME(maxpool_body_)(const POOL_T *x, long planes, long h, long w, const gradus_pool_window *g, POOL_T *y,
                               int32_t *winners) {
     const long outputs = g->outH * g->outW;
-    const int twoByTwo = POOL_NAME(is_2x2_)(h, w, g);
+    const int twoByTwo = POOL_NAME(is_2x2_)(h, w, g), rows = POOL_NAME(is_rows_)(w, g);
     for (long p = 0; p < planes; p++) {
         if (twoByTwo)
             POOL_NAME(pool2x2_)(x + p * h * w, w, g->outH, g->outW, y + p * outputs, winners + p * outputs);
+        else if (rows)
+            POOL_NAME(pool_rows_)(x + p * h * w, h, w, g, y + p * outputs, winners + p * outputs);
         else
             POOL_NAME(pool_windows_)(x + p * h * w, h, w, g, y + p * outputs, winners + p * outputs);
     }

@@ -111,6 +111,13 @@ struct MaxPoolWinnerTests {
             Window(kernel: (2, 2), stride: (2, 2), padding: (1, 1), ceilMode: true),
             Window(kernel: (3, 2), stride: (2, 2), ceilMode: true),   // partial windows at the bottom and right
             Window(kernel: (1, 7), stride: (1, 1)),   // one window per row, NaN pairs in a row
+            // Windows one column wide (the rows kernel; the depth step of the 3-D pools): each output row
+            // the elementwise winner of the rows it reads.
+            Window(kernel: (2, 1), stride: (2, 1)),
+            Window(kernel: (3, 1), stride: (1, 1), padding: (1, 0)),
+            Window(kernel: (2, 1), stride: (2, 1), padding: (1, 0), dilation: (2, 1)),
+            Window(kernel: (3, 1), stride: (2, 1), padding: (1, 0), ceilMode: true),
+            Window(kernel: (4, 1), stride: (3, 1), dilation: (2, 1), ceilMode: true),
         ]
         kernels(portable: portable) {
             for window in windows {
@@ -137,6 +144,13 @@ struct MaxPoolWinnerTests {
         #expect(y.scalars(as: Double.self) == [-.infinity, -.infinity, -.infinity])
         y.sum().backward()
         #expect(input.grad?.scalars(as: Double.self) == [0, 0, 0])
+        // The same with windows one column wide (the rows kernel): rows −1 and 1 of a one-row input.
+        let column = Tensor(shape: [1, 1, 1, 3], values: [1, 2, 3]).requiringGrad()
+        let z = Functional.maxPool2d(column, kernelSize: (2, 1), stride: (1, 1), padding: (1, 0), dilation: (2, 1))
+        #expect(z.shape == [1, 1, 1, 3])
+        #expect(z.scalars(as: Double.self) == [-.infinity, -.infinity, -.infinity])
+        z.sum().backward()
+        #expect(column.grad?.scalars(as: Double.self) == [0, 0, 0])
     }
 
     @Test("planes split over two threads, with ties", arguments: [(2, 2), (3, 3)], [false, true])

@@ -77,6 +77,41 @@ struct VolumeLayerTests {
         #expect(abs(left - right) < 1e-9 * max(1, abs(left)), "\(left) vs \(right)")
     }
 
+    @Test("second-order gradients of conv3d and convTranspose3d match central differences of the first", arguments: [
+        (transposed: false, stride: [2, 1, 1], padding: [1, 1, 0], dilation: [1, 1, 2]),
+        (transposed: false, stride: [1, 1, 2], padding: [2, 0, 1], dilation: [2, 1, 1]),
+        (transposed: true, stride: [2, 1, 1], padding: [1, 0, 1], dilation: [1, 2, 1]),
+        (transposed: true, stride: [3, 2, 1], padding: [2, 1, 0], dilation: [2, 1, 1]),
+    ])
+    func secondOrder(_ c: (transposed: Bool, stride: [Int], padding: [Int], dilation: [Int])) {
+        let s = (c.stride[0], c.stride[1], c.stride[2]), p = (c.padding[0], c.padding[1], c.padding[2])
+        let d = (c.dilation[0], c.dilation[1], c.dilation[2])
+        func f(_ x: Tensor, _ w: Tensor) -> Tensor {
+            c.transposed ? Functional.convTranspose3d(x, weight: w, stride: s, padding: p, dilation: d)
+                         : Functional.conv3d(x, weight: w, stride: s, padding: p, dilation: d)
+        }
+        let x0 = normal([2, 3, 5, 4, 4], seed: 11), w0 = normal(c.transposed ? [3, 2, 3, 2, 2] : [2, 3, 3, 2, 2], seed: 12)
+        let u = normal(f(x0, w0).shape, seed: 13)
+        // φ(x, w) = ⟨∂⟨f(x, w), u⟩/∂a, v⟩ for the operand a, differentiated with respect to the other one, b;
+        // φ is linear in b, so the central difference along δ is exact up to rounding.
+        for (first, second) in [(0, 1), (1, 0)] {
+            let v = normal(first == 0 ? x0.shape : w0.shape, seed: 14), delta = normal(second == 0 ? x0.shape : w0.shape, seed: 15)
+            func phi(_ operands: [Tensor], graph: Bool) -> Tensor {
+                let g = Autograd.gradients(of: (f(operands[0], operands[1]) * u).sum(), wrt: [operands[first]], createGraph: graph)[0]
+                return (g * v).sum()
+            }
+            let operands = [x0.requiringGrad(), w0.requiringGrad()]
+            let analytic = (Autograd.gradients(of: phi(operands, graph: true), wrt: [operands[second]])[0] * delta).sum().item(Double.self)
+            func shifted(_ e: Double) -> Double {
+                var moved = [x0, w0]
+                moved[second] = moved[second] + delta * e
+                return phi(moved.map { $0.requiringGrad() }, graph: false).item(Double.self)
+            }
+            let numeric = (shifted(0.5) - shifted(-0.5))
+            #expect(abs(analytic - numeric) < 1e-9 * max(1, abs(numeric)), "∂²/∂\(first)∂\(second): \(analytic) vs \(numeric)")
+        }
+    }
+
     @Test("3-D max pooling: the first largest element in (d, h, w) order wins, its index is d·H·W + h·W + w")
     func maxPoolingTies() throws {
         // Small integers: many ties across depth and within slices.

@@ -2,15 +2,15 @@
 // `[N, C, D, H, W]`. Both run on the 2-D convolutions, which carry the optimized kernels and are
 // already checked against PyTorch and by finite differences:
 //
-// - conv3d gathers, for every output depth, the `kD` input slices its window reads (one `indexSelect`
-//   along the depth) and stacks them on the channels, `[N·outD, C·kD, H, W]`; the weight
+// - conv3d gathers, for every output depth, the `kD` input slices its window reads and stacks them on
+//   the channels, `[N·outD, C·kD, H, W]` (``Functional/depthWindows(_:_:)``, padding slices as zeros); the weight
 //   `[O, C/g, kD, kH, kW]` read as `[O, C/g·kD, kH, kW]` then is exactly a 2-D convolution's, with the
 //   same groups. The depth part of the im2col is the gather; the 2-D convolution does the rest.
 // - convTranspose3d is the adjoint: a 2-D transposed convolution of every input slice to `O·kD`
-//   channels, whose `kD` slices are added into their output depths (`indexAdd`), then cropped by the
-//   depth padding.
+//   channels, whose `kD` slices are added into their output depths (``Functional/depthWindowsAdjoint``),
+//   the depth padding cropped on the way.
 //
-// Gradients follow from those differentiable primitives (indexSelect ↔ indexAdd, conv2d).
+// Gradients follow from those differentiable primitives (depthWindows ↔ its adjoint, conv2d).
 
 /// `out` (computed without reading `input` or `weight`), recorded as depending on whichever of them is
 /// empty, so that gradients reach them (zeros) as PyTorch's would; a non-empty operand is left out, as
@@ -88,18 +88,10 @@ extension Functional {
             try require(gathered <= TensorStorage.physicalMemoryBytes / input.dtype.byteSize,
                         "\(op): the \(k.0) depth slices of each of the \(outD) output depths of input \(input.shape) need more than this machine's memory",
                         .outOfMemory)
-            let identity = padding.0 == 0 && k.0 == 1 && stride.0 == 1
-            let padded = padding.0 == 0 ? input : input.pad([0, 0, 0, 0, padding.0, padding.0])
-            var slices = padded
-            if !identity {
-                // outD·kD ≤ gathered: bounded by the check above, as the input has elements.
-                var positions = [Int]()
-                positions.reserveCapacity(outD * k.0)
-                for i in 0..<outD { for t in 0..<k.0 { positions.append(i * stride.0 + t * dilation.0) } }
-                slices = padded.indexSelect(axis: 2, index: Tensor(shape: [positions.count], integers: positions))
-            }
             let (h, w) = (input.shape[3], input.shape[4])
-            let stacked = slices.reshape([n, c, outD, k.0, h, w]).permute([0, 2, 1, 3, 4, 5]).reshape([n * outD, c * k.0, h, w])
+            let windows = DepthWindows(batch: n, channels: c, depth: d, plane: h * w, kernel: k.0, stride: stride.0,
+                                       padding: padding.0, dilation: dilation.0, outDepth: outD)
+            let stacked = depthWindows(input, windows).reshape([n * outD, c * k.0, h, w])
             let planar = weight.reshape([o, weight.shape[1] * k.0, k.1, k.2])
             let y = conv2d(stacked, weight: planar, bias: bias, stride: (stride.1, stride.2), padding: (padding.1, padding.2),
                            dilation: (dilation.1, dilation.2), groups: groups)                  // [N·outD, O, outH, outW]
@@ -204,10 +196,7 @@ extension Functional {
             let outD = (d - 1) * stride.0 - 2 * padding.0 + dilation.0 * (k.0 - 1) + outputPadding.0 + 1
             try require(spans.allSatisfy { $0 > 0 },
                         "\(op): output size \(spans.map { Int($0) }) is not positive for input \(input.shape)", .shapeMismatch)
-            // The uncropped depth in Int (exact; Double only bounded it above).
-            let full = (d - 1) * stride.0 + dilation.0 * (k.0 - 1) + 1
             let outputCount = try Tensor.elementCount([n, o, outD, Int(spans[1]), Int(spans[2])], op: op)
-            _ = try Tensor.elementCount([n, o, full, Int(spans[1]), Int(spans[2])], op: op)
             if outputCount == 0 || input.count == 0 {
                 // No batch, no output channels or no input channels: the bias everywhere (the tap table
                 // below is only bounded by the input's size when the input has elements).
@@ -216,25 +205,22 @@ extension Functional {
                 return connectedToEmpty(out, input, weight)
             }
             // Every input slice, transposed-convolved to O·kD planes (channel o·kD + t: output channel o, depth tap t).
-            let planes = input.permute([0, 2, 1, 3, 4]).reshape([n * d, c, h, w])
+            let slices = DepthWindows(batch: n, channels: c, depth: d, plane: h * w, kernel: 1, stride: 1, padding: 0,
+                                      dilation: 1, outDepth: d)
+            let planes = depthWindows(input, slices).reshape([n * d, c, h, w])
             let planar = weight.reshape([c, og * k.0, k.1, k.2])
             let y = convTranspose2d(planes, weight: planar, stride: (stride.1, stride.2), padding: (padding.1, padding.2),
                                     outputPadding: (outputPadding.1, outputPadding.2), dilation: (dilation.1, dilation.2),
                                     groups: groups)                                           // [N·D, O·kD, outH, outW]
             try GradusError.throwIfRecorded()   // before reading y's shape
             let (outH, outW) = (y.shape[2], y.shape[3])
-            let (tapCount, tapsOverflow) = d.multipliedReportingOverflow(by: k.0)
-            try require(!tapsOverflow && tapCount <= TensorStorage.physicalMemoryBytes / 8,
-                        "\(op): \(d) input depths × \(k.0) depth taps need more than this machine's memory", .outOfMemory)
-            let taps = y.reshape([n, d, o, k.0, outH, outW]).permute([0, 2, 1, 3, 4, 5]).reshape([n, o, d * k.0, outH, outW])
-            // Input depth i with tap t lands at i·stride + t·dilation of the uncropped output.
-            var positions = [Int]()
-            positions.reserveCapacity(d * k.0)
-            for i in 0..<d { for t in 0..<k.0 { positions.append(i * stride.0 + t * dilation.0) } }
-            let sum = Tensor.zeros([n, o, full, outH, outW], dtype: input.dtype)
-                .indexAdd(axis: 2, index: Tensor(shape: [positions.count], integers: positions), source: taps)
-            // Crop the padding in front; crop or extend with zeros behind to the output depth.
-            var out = sum.pad([0, 0, 0, 0, -padding.0, outD - (full - padding.0)])
+            // Input depth i with tap t lands at output depth i·stride + t·dilation − padding (the adjoint of
+            // conv3d's gather): taps before the output or past it are cropped, depths no tap reaches (the
+            // output padding) are zeros.
+            let taps = DepthWindows(batch: n, channels: o, depth: outD, plane: outH * outW, kernel: k.0, stride: stride.0,
+                                    padding: padding.0, dilation: dilation.0, outDepth: d)
+            var out = depthWindowsAdjoint(y.reshape([n * d, o * k.0, outH * outW]), taps, inputShape: [n, o, outD, outH * outW])
+                .reshape([n, o, outD, outH, outW])
             if let bias { out = out + bias.reshape([o, 1, 1, 1]) }
             return out
         }
