@@ -59,6 +59,41 @@ enum SequenceWorkloads {
         return (127 / t, "tokens/s")
     }
 
+    /// Greedy decoding of 63 tokens after a start token by an encoder-decoder's decoder: 75-token
+    /// embedding, two TransformerDecoderLayer(128, 4 heads, 512, dropout 0, batch first) blocks attending
+    /// to a memory of 64 positions, a linear head; key/value caches under noGrad (the memory's projection
+    /// made once per sequence). scripts/pytorch_micro.py's `seq2seq_generate` runs the same decoder in
+    /// eager PyTorch with the same caches written by hand (nn.TransformerDecoder has none).
+    static let seq2seqGenerate = seq2seqDecoding("seq2seq_generate", reprojectMemory: false)
+
+    /// seq2seq_generate with the memory handed over as a new tensor each step, so that every block
+    /// projects it again: what each step cost before the cache kept the projection (Gradus only).
+    static let seq2seqGenerateReproject = seq2seqDecoding("seq2seq_generate_reproject", reprojectMemory: true)
+
+    static func seq2seqDecoding(_ name: String, reprojectMemory: Bool) -> Workload {
+        Workload(name: name) {
+            var rng = SeededGenerator(seed: 0)
+            let embedding = Embedding(75, 128, generator: &rng)
+            let decoder = TransformerDecoder(numLayers: 2) {
+                TransformerDecoderLayer(dModel: 128, numHeads: 4, dimFeedforward: 512, dropout: 0, batchFirst: true, generator: &rng)
+            }
+            let head = Linear(128, 75, generator: &rng)
+            let memory = Tensor.normal([1, 64, 128], generator: &rng)
+            let t = secondsPerCall(reps: 5) {
+                GradMode.noGrad {
+                    var cache: [KeyValueCache] = []
+                    var token = 0
+                    for _ in 0..<63 {
+                        let x = embedding(Tensor(shape: [1, 1], integers: [token]))
+                        let y = decoder(x, memory: reprojectMemory ? memory.detach() : memory, cache: &cache)
+                        token = head(y).argmax().intScalars[0]
+                    }
+                }
+            }
+            return (63 / t, "tokens/s")
+        }
+    }
+
     /// One TransformerEncoderLayer(64, 4 heads, 256, dropout 0, batch first) on [32, 35, 64], the mean
     /// over positions, a linear head.
     static let transformer = step("transformer_b32", inputShape: [32, 35, 64]) { rng in
@@ -68,5 +103,5 @@ enum SequenceWorkloads {
         return ({ head(block($0).mean(axes: [1])) }, block.parameters() + head.parameters())
     }
 
-    static let all: [Workload] = [lstm, gru, transformer, transformerLong, gptGenerate]
+    static let all: [Workload] = [lstm, gru, transformer, transformerLong, gptGenerate, seq2seqGenerate, seq2seqGenerateReproject]
 }

@@ -40,6 +40,65 @@ struct IncrementalDecodingTests {
         #expect(mismatch(Tensor.concatenate([prefix, rest], axis: axis), full, rtol: 1e-12, atol: 1e-12) == nil)
     }
 
+    @Test("under noGrad the memory is projected once per sequence; a changed memory, memory tensor or weight is projected again")
+    func memoryProjectionKept() throws {
+        var rng = SeededGenerator(seed: 41)
+        let decoder = TransformerDecoder(numLayers: 2) {
+            TransformerDecoderLayer(dModel: 8, numHeads: 2, dimFeedforward: 16, dropout: 0, batchFirst: true, dtype: .float64,
+                                    generator: &rng)
+        }
+        let (t, s, n) = (4, 5, 2)
+        let target = normal([n, t, 8], seed: 42)
+        var memory = normal([n, s, 8], seed: 43)
+        func token(_ i: Int) -> Tensor { target.slice(axis: 1, start: i, end: i + 1) }
+        try GradMode.noGrad {
+            let full = decoder(target, memory: memory, targetIsCausal: true)
+            var cache: [KeyValueCache] = []
+            var rows: [Tensor] = []
+            for i in 0..<t {
+                rows.append(decoder(token(i), memory: memory, cache: &cache))
+                #expect(cache.allSatisfy { $0.projectedMemoryLength == s }, "step \(i): every block keeps the memory's projection")
+            }
+            #expect(mismatch(Tensor.concatenate(rows, axis: 1), full, rtol: 1e-12, atol: 1e-12) == nil)
+        }
+        // A change between two steps must be seen by the second: one block, whose cached self-attention
+        // keys and values depend on the target only, so the step after the change equals the last row of
+        // the full block on the new state.
+        let layer = try #require(decoder.layers.first)
+        func stepAfter(_ label: String, _ change: () throws -> Void) throws {
+            try GradMode.noGrad {
+                var cache = KeyValueCache()
+                _ = layer(target.slice(axis: 1, start: 0, end: t - 1), memory: memory, cache: &cache)
+                #expect(cache.projectedMemoryLength == s)
+                try change()
+                let step = layer(token(t - 1), memory: memory, cache: &cache)
+                let expected = layer(target, memory: memory, targetIsCausal: true).slice(axis: 1, start: t - 1, end: t)
+                #expect(mismatch(step, expected, rtol: 1e-12, atol: 1e-12) == nil, "\(label)")
+            }
+        }
+        try stepAfter("memory changed in place") { _ = memory.mulInPlace(0.5) }
+        try stepAfter("another memory tensor") { memory = normal([n, s, 8], seed: 44) }
+        try stepAfter("projection weight changed in place") { _ = try #require(layer.crossAttention.inProjWeight).mulInPlace(1.5) }
+        try stepAfter("a new projection bias") { layer.crossAttention.inProjBias = try #require(layer.crossAttention.inProjBias) + 0.25 }
+    }
+
+    @Test("with gradients recorded, the memory's projection is not kept and gradients reach the memory at every step")
+    func memoryProjectionWithGradients() throws {
+        var rng = SeededGenerator(seed: 51)
+        let layer = TransformerDecoderLayer(dModel: 4, numHeads: 2, dimFeedforward: 8, dropout: 0, dtype: .float64, generator: &rng)
+        let memory = normal([3, 4], seed: 52).requiringGrad()
+        let target = normal([2, 4], seed: 53)
+        var cache = KeyValueCache()
+        let first = layer(target.slice(axis: 0, start: 0, end: 1), memory: memory, cache: &cache)
+        #expect(cache.projectedMemoryLength == 0)
+        let second = layer(target.slice(axis: 0, start: 1, end: 2), memory: memory, cache: &cache)
+        (first.sum() + second.sum()).backward()
+        let incremental = try #require(memory.grad)
+        memory.grad = nil
+        layer(target, memory: memory, targetIsCausal: true).sum().backward()
+        #expect(mismatch(incremental, try #require(memory.grad), rtol: 1e-12, atol: 1e-12) == nil)
+    }
+
     @Test("one unbatched sequence, and the layer on its own")
     func unbatchedAndSingleLayer() {
         var rng = SeededGenerator(seed: 21)

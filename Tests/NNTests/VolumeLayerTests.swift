@@ -201,6 +201,11 @@ struct VolumeLayerTests {
         #expect(y.shape == [1, 2, 2, 2, 2] && y.scalars(as: Float.self) == [Float](repeating: 1, count: 8) + [Float](repeating: 2, count: 8))
         y.sum().backward()
         #expect(weight.grad?.shape == [2, 0, 1, 1, 1])
+        // A huge depth padding with a stride as large reads three slices (padding, depth 0, padding), as
+        // PyTorch computes it: no padded copy of the whole depth is made.
+        let padded = Functional.conv3d(Tensor([1, 2, 3, 4, 5, 6, 7, 8]).reshape([1, 1, 2, 2, 2]), weight: Tensor.ones([1, 1, 1, 1, 1]),
+                                       stride: (1 << 30, 1, 1), padding: (1 << 30, 0, 0))
+        #expect(padded.shape == [1, 1, 3, 2, 2] && padded.scalars(as: Float.self) == [0, 0, 0, 0, 1, 2, 3, 4, 0, 0, 0, 0])
         for (name, body) in [
             ("huge groups", { _ = Functional.conv3d(Tensor.zeros([1, 0, 1, 1, 1]), weight: Tensor.zeros([0, 2, 1, 1, 1]), groups: 1 << 62) }),
             ("huge transposed groups", {

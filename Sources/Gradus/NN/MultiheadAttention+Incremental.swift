@@ -53,4 +53,24 @@ extension MultiheadAttention {
             return result
         }
     }
+
+    /// Attention from `query` to `memory` (as keys and values) for incremental decoding: the memory's key
+    /// and value heads are taken from `cache` when it holds this layer's projection of this memory tensor,
+    /// unchanged, and are left there otherwise — when nothing records gradients through them (under
+    /// ``GradMode/noGrad(_:)``, or with parameters and memory that require none). Forward hooks run as
+    /// for ``callAsFunction(query:key:value:keyPaddingMask:needWeights:attentionMask:averageAttentionWeights:isCausal:)``.
+    /// What a ``TransformerDecoderLayer`` uses for its attention to the encoder's output.
+    func attend(_ query: Tensor, toMemory memory: Tensor, cache: inout KeyValueCache, keyPaddingMask: Tensor?,
+                attentionMask: Tensor?) -> Tensor {
+        let kept = cache.memory.flatMap { $0.matches(memory, self) ? $0.heads : nil }
+        let projected = ProjectedHeads(kept)
+        let output = withForwardHooks(query) { hooked in
+            attend(query: hooked, key: memory, value: memory, keyPaddingMask: keyPaddingMask, needWeights: false,
+                   attentionMask: attentionMask, averageAttentionWeights: true, isCausal: false, projected: projected).output
+        }
+        if kept == nil, !ErrorScope.hasFailed, let heads = projected.heads, !heads.keys.requiresGrad, !heads.values.requiresGrad {
+            cache.memory = ProjectedMemory(layer: self, memory: memory, heads: heads)
+        }
+        return output
+    }
 }

@@ -187,8 +187,12 @@ public final class MultiheadAttention: Module, Layer {
         }, output: { $0.output }, replacingOutput: { (output: $1, weights: $0.weights) })
     }
 
-    private func attend(query: Tensor, key: Tensor, value: Tensor, keyPaddingMask: Tensor?, needWeights: Bool,
-                        attentionMask: Tensor?, averageAttentionWeights: Bool, isCausal: Bool) -> (output: Tensor, weights: Tensor?) {
+    /// The attention itself, hooks aside. `projected`, when given, carries the key and value heads
+    /// (`[N·H, S, d]`) between calls on the same key and value tensors: heads found in it are used instead
+    /// of projecting `key` and `value` again (their checks still run), and the heads computed are left in it.
+    func attend(query: Tensor, key: Tensor, value: Tensor, keyPaddingMask: Tensor?, needWeights: Bool,
+                attentionMask: Tensor?, averageAttentionWeights: Bool, isCausal: Bool,
+                projected: ProjectedHeads? = nil) -> (output: Tensor, weights: Tensor?) {
         checked(or: (output: Tensor.placeholder(), weights: nil)) {
             let op = "MultiheadAttention"
             try require(query.rank == key.rank && key.rank == value.rank && (query.rank == 2 || query.rank == 3),
@@ -231,7 +235,13 @@ public final class MultiheadAttention: Module, Layer {
                 func project(_ x: Tensor, _ i: Int, _ length: Int) -> Tensor {
                     heads(Tensor.linear(x, weight: weights[i], bias: biases?[i]), parts: 1, length: length)[0]
                 }
-                (q, k, v) = (project(q0, 0, l), project(k0, 1, s), project(v0, 2, s))
+                q = project(q0, 0, l)
+                if let kept = projected?.heads, kept.keys.shape == [n * h, s, d] {
+                    (k, v) = kept
+                } else {
+                    (k, v) = (project(k0, 1, s), project(v0, 2, s))
+                    projected?.heads = (k, v)
+                }
             }
             try GradusError.throwIfRecorded()   // a failed projection: stop before its placeholder is read
             var mask: Tensor? = nil

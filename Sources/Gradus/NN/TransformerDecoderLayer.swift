@@ -157,7 +157,10 @@ public final class TransformerDecoderLayer: Module {
     /// over themselves (their keys and values are appended to `cache`), then attention to `memory`.
     /// The result equals the matching rows of ``callAsFunction(_:memory:targetMask:memoryMask:targetKeyPaddingMask:memoryKeyPaddingMask:targetIsCausal:memoryIsCausal:)``
     /// with `targetIsCausal: true` on the whole target; the self-attention and feed-forward parts run on
-    /// the new tokens only (the attention to the memory projects the memory's keys and values each call).
+    /// the new tokens only, and the attention to the memory projects the memory's keys and values once per
+    /// sequence: the cache keeps them while the same memory tensor, unchanged, comes back with the same
+    /// weights (under ``GradMode/noGrad(_:)``, as generation runs; where gradients are recorded through
+    /// them they are projected each call).
     ///
     /// - Parameters:
     ///   - target: the new tokens, `[T, N, dModel]` (`[N, T, dModel]` with `batchFirst`) or `[T, dModel]`;
@@ -179,8 +182,8 @@ public final class TransformerDecoderLayer: Module {
         let result = withForwardHooks(target) { target -> Tensor in
             func attendToSelf(_ x: Tensor) -> Tensor { dropout1(selfAttention.selfAttention(x, cache: &updated)) }
             func attendToMemory(_ x: Tensor) -> Tensor {
-                dropout2(crossAttention(query: x, key: memory, value: memory, keyPaddingMask: memoryKeyPaddingMask, needWeights: false,
-                                        attentionMask: memoryMask).output)
+                dropout2(crossAttention.attend(x, toMemory: memory, cache: &updated, keyPaddingMask: memoryKeyPaddingMask,
+                                               attentionMask: memoryMask))
             }
             if normFirst {
                 var x = target + attendToSelf(norm1(target))
