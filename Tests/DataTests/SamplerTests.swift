@@ -66,4 +66,66 @@ struct SamplerTests {
         // A sampler whose indices do not fit the data set is a refused setting.
         #expect(failure { DataLoader(data, batchSize: 2, sampler: try SubsetRandomSampler(indices: [6])) }?.message.contains("need 7 samples") == true)
     }
+
+    @Test("BatchSampler groups a sampler's indices as PyTorch's: the last batch smaller or dropped, seeded per epoch")
+    func batchSampler() throws {
+        let sequential = try BatchSampler(SequentialSampler(count: 10), batchSize: 3, dropLast: false)
+        #expect(sequential.batches(epoch: 0) == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]])
+        #expect(sequential.batchCount(epoch: 0) == 4)
+        let dropped = try BatchSampler(SequentialSampler(count: 10), batchSize: 3, dropLast: true)
+        #expect(dropped.batches(epoch: 0) == [[0, 1, 2], [3, 4, 5], [6, 7, 8]] && dropped.batchCount(epoch: 0) == 3)
+        // Exact multiples, batches larger than the data, and no data at all.
+        #expect(try BatchSampler(SequentialSampler(count: 6), batchSize: 3, dropLast: false).batches(epoch: 0) == [[0, 1, 2], [3, 4, 5]])
+        #expect(try BatchSampler(SequentialSampler(count: 2), batchSize: Int.max, dropLast: false).batches(epoch: 0) == [[0, 1]])
+        #expect(try BatchSampler(SequentialSampler(count: 2), batchSize: Int.max, dropLast: true).batches(epoch: 0).isEmpty)
+        #expect(try BatchSampler(SequentialSampler(count: 0), batchSize: 2, dropLast: false).batchCount(epoch: 0) == 0)
+        // Over a random order: every index once per epoch, a new grouping each epoch, the same for the same epoch.
+        let random = try BatchSampler(RandomIndexSampler(count: 20, seed: 4), batchSize: 8, dropLast: false)
+        let first = random.batches(epoch: 0)
+        #expect(first.map(\.count) == [8, 8, 4] && first.flatMap { $0 }.sorted() == Array(0..<20))
+        #expect(random.batches(epoch: 0) == first && random.batches(epoch: 1) != first)
+        #expect(failure { try BatchSampler(SequentialSampler(count: 3), batchSize: 0, dropLast: false) }?.message.contains("at least 1") == true)
+    }
+
+    /// Batches of the samples with the same label, a label's batch at a time: batches of any sizes.
+    struct ByLabel: DataBatchSampler {
+        let labels: [Int]
+        var requiredCount: Int { labels.count }
+        func batches(epoch: Int) -> [[Int]] {
+            let groups = Dictionary(grouping: labels.indices, by: { labels[$0] })
+            return groups.keys.sorted().map { groups[$0]! }
+        }
+    }
+
+    /// A batch sampler that gives what it is told to, for the loader's checks.
+    struct Fixed: DataBatchSampler {
+        let given: [[Int]]
+        var requiredCount: Int { 0 }
+        func batches(epoch: Int) -> [[Int]] { given }
+    }
+
+    @Test("the loader reads a batch sampler's batches: any sizes, its count and order, its indices checked")
+    func batchSamplerThroughTheLoader() throws {
+        let data = indexedDataset(7)
+        let labels = [2, 0, 1, 0, 2, 2, 0]
+        let loader = DataLoader(data, batchSampler: ByLabel(labels: labels))
+        #expect(loader.count == 3 && loader.batchSize == 1 && !loader.dropLast)
+        var batches: [[Int]] = []
+        for (_, y) in loader { batches.append(y.intScalars) }
+        #expect(batches == [[1, 3, 6], [2], [0, 4, 5]])
+        #expect(loader.order(epoch: 0) == [1, 3, 6, 2, 0, 4, 5])
+        // Without prefetching, and through BatchSampler (whose size and dropLast the loader reports).
+        let grouped = DataLoader(data, batchSampler: try BatchSampler(SequentialSampler(count: 7), batchSize: 3, dropLast: true), prefetch: false)
+        #expect(grouped.batchSize == 3 && grouped.dropLast && grouped.count == 2)
+        #expect(grouped.batches(epoch: 0).map { $0.targets.intScalars } == [[0, 1, 2], [3, 4, 5]])
+        // Batches that do not fit the data set are refused before any is read, naming the batch.
+        #expect(failure { DataLoader(data, batchSampler: try BatchSampler(SequentialSampler(count: 8), batchSize: 2, dropLast: false)) }?
+            .message.contains("need 8 samples") == true)
+        #expect(failure { _ = DataLoader(data, batchSampler: Fixed(given: [[0, 1], [9]])).batches(epoch: 0) }?
+            .message.contains("batch 1") == true)
+        #expect(failure { _ = DataLoader(data, batchSampler: Fixed(given: [[0], [], [1]])).batches(epoch: 0) }?
+            .message.contains("batch 1") == true)
+        #expect(failure { _ = DataLoader(data, batchSampler: Fixed(given: [[-1]])).batches(epoch: 0) }?
+            .message.contains("outside") == true)
+    }
 }

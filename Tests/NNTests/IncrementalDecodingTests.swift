@@ -138,4 +138,20 @@ struct IncrementalDecodingTests {
         var mixed = [cache[0], KeyValueCache()]
         #expect(throws: GradusError.self) { try GradusError.catching { _ = decoder(Tensor.zeros([1, 1, 4]), memory: memory, cache: &mixed) } }
     }
+
+    @Test("a post-hook failing on a bare attention layer leaves its cache as it was")
+    func failingHookLeavesCache() throws {
+        var rng = SeededGenerator(seed: 61)
+        let attention = MultiheadAttention(embedDim: 4, numHeads: 2, batchFirst: true, generator: &rng)
+        var cache = KeyValueCache()
+        _ = attention.selfAttention(Tensor.normal([1, 2, 4], generator: &rng), cache: &cache)
+        let handle = attention.registerForwardHook { _, _, y in y.reshape([7]) }   // a hook whose own op fails
+        #expect(throws: GradusError.self) {
+            try GradusError.catching { _ = attention.selfAttention(Tensor.zeros([1, 1, 4]), cache: &cache) }
+        }
+        #expect(cache.length == 2)
+        handle.remove()
+        _ = attention.selfAttention(Tensor.zeros([1, 1, 4]), cache: &cache)
+        #expect(cache.length == 3)
+    }
 }

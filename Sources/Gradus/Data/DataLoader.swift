@@ -48,6 +48,8 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
     /// Which samples an epoch reads, in which order (a ``DistributedSampler`` in data-parallel training,
     /// a ``WeightedRandomSampler``, …); nil: every sample, shuffled or not.
     public let sampler: (any DataSampler)?
+    /// Which samples form each batch, when the loader was made with one (``init(_:batchSampler:prefetch:)``).
+    public let batchSampler: (any DataBatchSampler)?
 
     private let nextEpoch = Locked(0)
 
@@ -89,6 +91,35 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
         self.dropLast = dropLast
         self.prefetch = prefetch
         self.sampler = sampler
+        batchSampler = nil
+    }
+
+    /// Creates a loader whose batches are those `batchSampler` gives (PyTorch's `batch_sampler`): of any
+    /// sizes, in its order. ``batchSize`` is the ``BatchSampler``'s (1 for other batch samplers), and
+    /// ``shuffle``, ``seed`` and ``dropLast`` are the batch sampler's business (false, 0, and the
+    /// ``BatchSampler``'s setting).
+    ///
+    /// - Parameters:
+    ///   - dataset: the samples.
+    ///   - batchSampler: the batches of each epoch; its indices must fit the dataset, each batch at least one.
+    ///   - prefetch: prepare the next batch on a background thread.
+    ///
+    /// ```swift
+    /// let batches = try BatchSampler(RandomIndexSampler(count: data.count), batchSize: 64, dropLast: true)
+    /// for (x, y) in DataLoader(data, batchSampler: batches) { … }
+    /// ```
+    public init(_ dataset: D, batchSampler: any DataBatchSampler, prefetch: Bool = true) {
+        self.dataset = dataset
+        self.batchSampler = validSetting(batchSampler.requiredCount <= dataset.count,
+                                         "DataLoader: the batch sampler's indices need \(batchSampler.requiredCount) samples, the dataset has \(dataset.count)")
+            ? batchSampler : nil
+        let grouping = batchSampler as? BatchSampler
+        batchSize = grouping?.batchSize ?? 1
+        shuffle = false
+        seed = 0
+        dropLast = grouping?.dropLast ?? false
+        self.prefetch = prefetch
+        sampler = nil
     }
 
     /// The number of samples one epoch reads: the dataset's, or this rank's share.
@@ -96,6 +127,7 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
 
     /// The number of batches per epoch.
     public var count: Int {
+        if let batchSampler { return batchSampler.batchCount(epoch: epoch) }
         // Rounded up without forming samples + batchSize - 1, which overflows for a batch size of Int.max.
         let full = samplesPerEpoch / batchSize
         return dropLast || samplesPerEpoch % batchSize == 0 ? full : full + 1
@@ -118,6 +150,7 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
     /// let first = loader.order(epoch: 0)[0]
     /// ```
     public func order(epoch: Int) -> [Int] {
+        if let batchSampler { return batchSampler.batches(epoch: epoch).flatMap { $0 } }
         if let sampler { return sampler.indices(epoch: epoch) }
         guard shuffle else { return Array(0..<dataset.count) }
         var rng = epochGenerator(seed: seed, epoch: epoch)
@@ -130,8 +163,21 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
     /// for (x, y) in loader.batches(epoch: 3) { ... }
     /// ```
     public func batches(epoch: Int) -> Epoch {
-        Epoch(dataset: dataset, order: order(epoch: epoch), batchSize: batchSize, batchCount: count,
-              prefetch: prefetch, seed: seed, number: epoch)
+        if let batchSampler {
+            // A batch sampler is code of the caller's: its batches are checked before any is read.
+            var groups = batchSampler.batches(epoch: epoch)
+            let count = dataset.count
+            if let bad = groups.firstIndex(where: { $0.isEmpty || $0.contains { !(0..<count).contains($0) } }),
+               !validSetting(false, groups[bad].isEmpty
+                                ? "DataLoader: batch \(bad) of the batch sampler's epoch \(epoch) is empty"
+                                : "DataLoader: batch \(bad) of the batch sampler's epoch \(epoch) holds an index outside the dataset's \(count) samples") {
+                groups = []
+            }
+            return Epoch(dataset: dataset, order: groups.flatMap { $0 }, batchSize: batchSize, batchCount: groups.count,
+                         prefetch: prefetch, seed: seed, number: epoch, groups: groups)
+        }
+        return Epoch(dataset: dataset, order: order(epoch: epoch), batchSize: batchSize, batchCount: count,
+                     prefetch: prefetch, seed: seed, number: epoch)
     }
 
     /// Starts the next epoch (see ``epoch``) and iterates its batches.
@@ -154,6 +200,8 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
         /// The loader's seed and this epoch's number, from which each batch's generator is seeded.
         let seed: UInt64
         let number: Int
+        /// Each batch's indices, when a batch sampler gave them (else `order` cut into `batchSize`s).
+        var groups: [[Int]]? = nil
 
         /// The number of batches.
         public var count: Int { batchCount }
@@ -171,7 +219,8 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
         }
 
         func indices(_ k: Int) -> [Int] {
-            Array(order[(k * batchSize)..<Swift.min((k + 1) * batchSize, order.count)])
+            if let groups { return groups[k] }
+            return Array(order[(k * batchSize)..<Swift.min((k + 1) * batchSize, order.count)])
         }
 
         /// Iterates the batches of an ``Epoch``.

@@ -5,8 +5,9 @@
 ///
 /// Gradus has ``DistributedSampler`` (one process's share in data-parallel training),
 /// ``WeightedRandomSampler`` (classes drawn by weight, for imbalanced data), ``RandomIndexSampler`` (with or
-/// without replacement, any number of samples) and ``SubsetRandomSampler`` (a shuffled subset). Write
-/// your own by conforming to this protocol.
+/// without replacement, any number of samples), ``SubsetRandomSampler`` (a shuffled subset) and
+/// ``SequentialSampler`` (in order). Write your own by conforming to this protocol; to choose the
+/// samples of each batch rather than one order, see ``DataBatchSampler``.
 ///
 /// ```swift
 /// let sampler = try WeightedRandomSampler(weights: perSampleWeights, numSamples: data.count)

@@ -14,7 +14,10 @@ extension MultiheadAttention {
     /// let sixth = attention.selfAttention(x[0..., 5..<6], cache: &cache)   // row 5 of the full causal result
     /// ```
     public func selfAttention(_ input: Tensor, cache: inout KeyValueCache) -> Tensor {
-        withForwardHooks(input) { input in
+        // The keys and values go into a copy, handed back when the whole call (post-hooks included)
+        // succeeded: a failed call leaves the caller's cache as it was.
+        var updated = cache
+        let output = withForwardHooks(input) { input in
             let op = "MultiheadAttention.selfAttention(cache:)"
             let result: Tensor = checked {
                 try require(input.rank == 2 || input.rank == 3, "\(op): input \(input.shape) must be [L, N, E] or [L, E]", .shapeMismatch)
@@ -28,7 +31,7 @@ extension MultiheadAttention {
                 try require(input.dtype == weightDType, "\(op): input is \(input.dtype) but the weights are \(weightDType)",
                             .dtypeMismatch)
                 let (h, d) = (numHeads, headDim)
-                if let keys = cache.keys {
+                if let keys = updated.keys {
                     try require(keys.rank == 3 && keys.shape[0] == n * h && keys.shape[2] == d,
                                 "\(op): the cache holds keys of shape \(keys.shape) ([N·H, T, d]), the input needs \(n) sequences of \(h) heads of size \(d)",
                                 .shapeMismatch)
@@ -38,11 +41,11 @@ extension MultiheadAttention {
                 func heads(_ i: Int) -> Tensor {
                     Tensor.linear(x, weight: weights[i], bias: biases?[i]).reshape([t, n * h, d]).transpose(0, 1)
                 }
-                let past = cache.length
+                let past = updated.length
                 let (newKeys, newValues) = (heads(1), heads(2))
                 // Only what computed goes into the cache: a placeholder there would break every later call.
                 try GradusError.throwIfRecorded()
-                let (k, v) = try cache.append(keys: newKeys, values: newValues)
+                let (k, v) = try updated.append(keys: newKeys, values: newValues)
                 // New token i sits at position past + i: it sees keys 0 ... past + i (a single token sees all).
                 let mask = t == 1 ? nil : Tensor.full([t, past + t], value: -.infinity, dtype: k.dtype).triu(diagonal: past + 1)
                 let (attended, _) = try Functional.attention(heads(0), k, v, mask: mask, isCausal: false, dropout: dropout,
@@ -52,6 +55,8 @@ extension MultiheadAttention {
             }
             return result
         }
+        if !ErrorScope.hasFailed { cache = updated }
+        return output
     }
 
     /// Attention from `query` to `memory` (as keys and values) for incremental decoding: the memory's key
