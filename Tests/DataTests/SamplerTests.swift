@@ -127,5 +127,24 @@ struct SamplerTests {
             .message.contains("batch 1") == true)
         #expect(failure { _ = DataLoader(data, batchSampler: Fixed(given: [[-1]])).batches(epoch: 0) }?
             .message.contains("outside") == true)
+        // A DistributedSampler made for another data set size is refused, as by the sampler initializer.
+        #expect(failure { DataLoader(data, batchSampler: try BatchSampler(DistributedSampler(count: 5, worldSize: 1, rank: 0), batchSize: 2, dropLast: false)) }?
+            .message.contains("covers 5 samples") == true)
+    }
+
+    /// A sampler that announces more indices than it gives.
+    struct Short: DataSampler {
+        var samplesPerEpoch: Int { 6 }
+        var requiredCount: Int { 3 }
+        func indices(epoch: Int) -> [Int] { [2, 0, 1] }
+    }
+
+    @Test("a sampler giving fewer indices than it announced: the loader reads the batches of what it gave, without trapping")
+    func shortSampler() {
+        let data = indexedDataset(3)
+        let loader = DataLoader(data, batchSize: 2, prefetch: false, sampler: Short())
+        #expect(loader.batches(epoch: 0).map { $0.targets.intScalars } == [[2, 0], [1]])
+        let grouped = DataLoader(data, batchSampler: try! BatchSampler(Short(), batchSize: 2, dropLast: false), prefetch: false)
+        #expect(grouped.batches(epoch: 0).map { $0.targets.intScalars } == [[2, 0], [1]])
     }
 }

@@ -97,6 +97,55 @@ struct IncrementalDecodingTests {
         memory.grad = nil
         layer(target, memory: memory, targetIsCausal: true).sum().backward()
         #expect(mismatch(incremental, try #require(memory.grad), rtol: 1e-12, atol: 1e-12) == nil)
+        // A projection kept under noGrad is not used by a step that records gradients (the memory gets
+        // that step's gradient), and is released.
+        var mixed = KeyValueCache()
+        GradMode.noGrad { _ = layer(target.slice(axis: 0, start: 0, end: 1), memory: memory, cache: &mixed) }
+        #expect(mixed.projectedMemoryLength == 3)
+        memory.grad = nil
+        layer(target.slice(axis: 0, start: 1, end: 2), memory: memory, cache: &mixed).sum().backward()
+        let step = try #require(memory.grad)
+        #expect(mixed.projectedMemoryLength == 0)
+        memory.grad = nil
+        layer(target, memory: memory, targetIsCausal: true).slice(axis: 0, start: 1, end: 2).sum().backward()
+        #expect(mismatch(step, try #require(memory.grad), rtol: 1e-12, atol: 1e-12) == nil)
+    }
+
+    @Test("a target key padding mask over the positions so far gives the full decoder's rows with that mask")
+    func targetKeyPaddingMask() throws {
+        var rng = SeededGenerator(seed: 71)
+        let decoder = TransformerDecoder(numLayers: 2) {
+            TransformerDecoderLayer(dModel: 8, numHeads: 2, dimFeedforward: 16, dropout: 0, batchFirst: true, dtype: .float64,
+                                    generator: &rng)
+        }
+        let (t, s, n) = (5, 3, 2)
+        let target = normal([n, t, 8], seed: 72), memory = normal([n, s, 8], seed: 73)
+        // Position 1 of the first sequence and 3 of the second are padding (int64 nonzero); as floats too.
+        let padding = Tensor(shape: [n, t], integers: [0, 1, 0, 0, 0, 0, 0, 0, 1, 0])
+        for mask in [padding, padding.to(.float64) * -1e9] {
+            let full = decoder(target, memory: memory, targetKeyPaddingMask: mask, targetIsCausal: true)
+            for grad in [false, true] {
+                var cache: [KeyValueCache] = []
+                var rows: [Tensor] = []
+                GradMode.with(enabled: grad) {
+                    for i in 0..<t {
+                        rows.append(decoder(target.slice(axis: 1, start: i, end: i + 1), memory: memory, cache: &cache,
+                                            targetKeyPaddingMask: mask.slice(axis: 1, start: 0, end: i + 1)))
+                    }
+                }
+                #expect(mismatch(Tensor.concatenate(rows, axis: 1), full, rtol: 1e-12, atol: 1e-12) == nil, "token by token, grad \(grad)")
+            }
+            var second: [KeyValueCache] = []
+            let prefix = decoder(target.slice(axis: 1, start: 0, end: 3), memory: memory, cache: &second,
+                                 targetKeyPaddingMask: mask.slice(axis: 1, start: 0, end: 3))
+            let rest = decoder(target.slice(axis: 1, start: 3, end: 5), memory: memory, cache: &second, targetKeyPaddingMask: mask)
+            #expect(mismatch(Tensor.concatenate([prefix, rest], axis: 1), full, rtol: 1e-12, atol: 1e-12) == nil, "a prefix, then two tokens")
+            // A mask over the new tokens only (not the cached ones) is refused, and the caches keep their tokens.
+            let error = failure { decoder(target.slice(axis: 1, start: 0, end: 1), memory: memory, cache: &second,
+                                          targetKeyPaddingMask: mask.slice(axis: 1, start: 0, end: 1)) }
+            #expect(error?.message.contains("5 cached and 1 new positions") == true, "\(String(describing: error))")
+            #expect(second.map(\.length) == [5, 5])
+        }
     }
 
     @Test("one unbatched sequence, and the layer on its own")

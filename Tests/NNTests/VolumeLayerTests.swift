@@ -221,6 +221,9 @@ struct VolumeLayerTests {
                 _ = Conv2d(1, 1, kernelSize: 3, padding: .same, dilation: [1 << 40, 1], paddingMode: .reflect)(Tensor.zeros([1, 1, 3, 3]))
             }),
             ("a kernel no tensor can hold", { _ = Conv3d(1, 1, kernelSize: 2_097_152) }),
+            ("a transposed output no memory holds (a huge depth stride)", {
+                _ = Functional.convTranspose3d(Tensor.zeros([1, 1, 256, 1, 1]), weight: Tensor.zeros([1, 1, 1, 1, 1]), stride: (Int(Int32.max), 1, 1))
+            }),
             ("an empty depth", { _ = Functional.maxPool3d(Tensor.zeros([1, 1, 0, 2, 2]), kernelSize: (2, 2, 2), padding: (1, 0, 0)) }),
         ] as [(String, () -> Void)] {
             #expect(throws: GradusError.self, "\(name)") { try GradusError.catching { body() } }

@@ -14,7 +14,7 @@
 ///     func batches(epoch: Int) -> [[Int]] {
 ///         let sorted = lengths.indices.sorted { lengths[$0] < lengths[$1] }
 ///         var batches = stride(from: 0, to: sorted.count, by: 32).map { Array(sorted[$0..<min($0 + 32, sorted.count)]) }
-///         var rng = SeededGenerator(seed: UInt64(epoch))
+///         var rng = SeededGenerator(seed: UInt64(truncatingIfNeeded: epoch))
 ///         batches.shuffle(using: &rng)
 ///         return batches
 ///     }
@@ -75,7 +75,7 @@ public struct BatchSampler: DataBatchSampler {
 
     /// The number of batches per epoch (the same in every epoch).
     public func batchCount(epoch: Int) -> Int {
-        let samples = sampler.samplesPerEpoch
+        let samples = Swift.max(0, sampler.samplesPerEpoch)
         // Rounded up without forming samples + batchSize − 1, which overflows for a batch size of Int.max.
         return dropLast || samples % batchSize == 0 ? samples / batchSize : samples / batchSize + 1
     }

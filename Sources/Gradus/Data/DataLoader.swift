@@ -110,8 +110,11 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
     /// ```
     public init(_ dataset: D, batchSampler: any DataBatchSampler, prefetch: Bool = true) {
         self.dataset = dataset
-        self.batchSampler = validSetting(batchSampler.requiredCount <= dataset.count,
-                                         "DataLoader: the batch sampler's indices need \(batchSampler.requiredCount) samples, the dataset has \(dataset.count)")
+        let distributed = (batchSampler as? BatchSampler)?.sampler as? DistributedSampler
+        self.batchSampler = validSetting(distributed.map { $0.count == dataset.count } ?? true,
+                                         "DataLoader: the batch sampler's DistributedSampler covers \(distributed?.count ?? 0) samples, the dataset has \(dataset.count)")
+            && validSetting(batchSampler.requiredCount <= dataset.count,
+                            "DataLoader: the batch sampler's indices need \(batchSampler.requiredCount) samples, the dataset has \(dataset.count)")
             ? batchSampler : nil
         let grouping = batchSampler as? BatchSampler
         batchSize = grouping?.batchSize ?? 1
@@ -127,7 +130,7 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
 
     /// The number of batches per epoch.
     public var count: Int {
-        if let batchSampler { return batchSampler.batchCount(epoch: epoch) }
+        if let batchSampler { return Swift.max(0, batchSampler.batchCount(epoch: epoch)) }
         // Rounded up without forming samples + batchSize - 1, which overflows for a batch size of Int.max.
         let full = samplesPerEpoch / batchSize
         return dropLast || samplesPerEpoch % batchSize == 0 ? full : full + 1
@@ -176,7 +179,11 @@ public final class DataLoader<D: Dataset>: Sequence, Sendable {
             return Epoch(dataset: dataset, order: groups.flatMap { $0 }, batchSize: batchSize, batchCount: groups.count,
                          prefetch: prefetch, seed: seed, number: epoch, groups: groups)
         }
-        return Epoch(dataset: dataset, order: order(epoch: epoch), batchSize: batchSize, batchCount: count,
+        // Batches of the order given (a sampler of your own may give fewer indices than it announced).
+        let order = order(epoch: epoch)
+        let full = order.count / batchSize
+        return Epoch(dataset: dataset, order: order, batchSize: batchSize,
+                     batchCount: dropLast || order.count % batchSize == 0 ? full : full + 1,
                      prefetch: prefetch, seed: seed, number: epoch)
     }
 

@@ -2,7 +2,7 @@
 /// that decoding one more token projects only that token and attends over the stored rest: generating
 /// N tokens costs N steps instead of re-running the whole prefix each time (N² work).
 ///
-/// A cache belongs to one layer and one sequence batch; ``MultiheadAttention/selfAttention(_:cache:)``
+/// A cache belongs to one layer and one sequence batch; ``MultiheadAttention/selfAttention(_:cache:keyPaddingMask:)``
 /// fills it. ``removeAll()`` starts a new sequence. In a ``TransformerDecoderLayer`` the cache also keeps
 /// the cross-attention's projection of the memory (its keys and values), made at the first step and
 /// reused while the same memory tensor, unchanged, comes back with unchanged projection weights; it is

@@ -6,6 +6,10 @@ extension MultiheadAttention {
     /// - Parameters:
     ///   - input: the new tokens, `[N, T, E]` when `batchFirst` (else `[T, N, E]`), or `[T, E]`.
     ///   - cache: the keys and values of the earlier tokens of the same sequences; updated.
+    ///   - keyPaddingMask: `[N, P + T]` (`[P + T]` for one sequence), P the tokens already in `cache`:
+    ///     positions of the whole sequence so far to ignore as keys (int64 nonzero), or values added to
+    ///     their scores (floating point) — prompts of different lengths padded on the left, say. Equal to
+    ///     the full causal self-attention's rows with that key padding mask.
     /// - Returns: the attention output for the new tokens, in `input`'s layout.
     ///
     /// ```swift
@@ -13,7 +17,7 @@ extension MultiheadAttention {
     /// let prefix = attention.selfAttention(x[0..., 0..<5], cache: &cache)
     /// let sixth = attention.selfAttention(x[0..., 5..<6], cache: &cache)   // row 5 of the full causal result
     /// ```
-    public func selfAttention(_ input: Tensor, cache: inout KeyValueCache) -> Tensor {
+    public func selfAttention(_ input: Tensor, cache: inout KeyValueCache, keyPaddingMask: Tensor? = nil) -> Tensor {
         // The keys and values go into a copy, handed back when the whole call (post-hooks included)
         // succeeded: a failed call leaves the caller's cache as it was.
         var updated = cache
@@ -47,7 +51,16 @@ extension MultiheadAttention {
                 try GradusError.throwIfRecorded()
                 let (k, v) = try updated.append(keys: newKeys, values: newValues)
                 // New token i sits at position past + i: it sees keys 0 ... past + i (a single token sees all).
-                let mask = t == 1 ? nil : Tensor.full([t, past + t], value: -.infinity, dtype: k.dtype).triu(diagonal: past + 1)
+                var mask = t == 1 ? nil : Tensor.full([t, past + t], value: -.infinity, dtype: k.dtype).triu(diagonal: past + 1)
+                if let keyPaddingMask {
+                    let m = batched ? keyPaddingMask : keyPaddingMask.unsqueeze(0)
+                    try require(m.shape == [n, past + t],
+                                "\(op): key padding mask \(keyPaddingMask.shape) must be [\(batched ? "\(n), " : "")\(past + t)]: the \(past) cached and \(t) new positions",
+                                .shapeMismatch)
+                    let padding = Functional.additiveMask(m, dtype: k.dtype).reshape([n, 1, 1, past + t])
+                        .expand([n, h, 1, past + t]).reshape([n * h, 1, past + t])
+                    mask = mask.map { $0 + padding } ?? padding
+                }
                 let (attended, _) = try Functional.attention(heads(0), k, v, mask: mask, isCausal: false, dropout: dropout,
                                                              training: isTraining, scale: nil, op: op)
                 let output = outProj(attended.transpose(0, 1).reshape([t, n, embedDim]))
@@ -67,14 +80,21 @@ extension MultiheadAttention {
     /// What a ``TransformerDecoderLayer`` uses for its attention to the encoder's output.
     func attend(_ query: Tensor, toMemory memory: Tensor, cache: inout KeyValueCache, keyPaddingMask: Tensor?,
                 attentionMask: Tensor?) -> Tensor {
-        let kept = cache.memory.flatMap { $0.matches(memory, self) ? $0.heads : nil }
+        // Kept heads carry no graph: they stand for a projection only where this call records none either
+        // (else the memory and the projection would miss this step's gradients).
+        let recording = GradMode.isEnabled && (memory.requiresGrad || ProjectedMemory.parameters(self).contains { $0?.requiresGrad == true })
+        let kept = recording ? nil : cache.memory.flatMap { $0.matches(memory, self) ? $0.heads : nil }
         let projected = ProjectedHeads(kept)
         let output = withForwardHooks(query) { hooked in
             attend(query: hooked, key: memory, value: memory, keyPaddingMask: keyPaddingMask, needWeights: false,
                    attentionMask: attentionMask, averageAttentionWeights: true, isCausal: false, projected: projected).output
         }
-        if kept == nil, !ErrorScope.hasFailed, let heads = projected.heads, !heads.keys.requiresGrad, !heads.values.requiresGrad {
-            cache.memory = ProjectedMemory(layer: self, memory: memory, heads: heads)
+        if kept == nil, !ErrorScope.hasFailed {
+            if let heads = projected.heads, !heads.keys.requiresGrad, !heads.values.requiresGrad {
+                cache.memory = ProjectedMemory(layer: self, memory: memory, heads: heads)
+            } else {
+                cache.memory = nil   // nothing kept for this memory: release what was kept for another
+            }
         }
         return output
     }

@@ -58,17 +58,19 @@ public final class TransformerDecoder: Module {
         }
     }
     /// Decodes new target tokens incrementally through every block (see
-    /// ``TransformerDecoderLayer/callAsFunction(_:memory:cache:memoryMask:memoryKeyPaddingMask:)``): each
-    /// block attends causally over its cached tokens and the new ones, so that generating a sequence
+    /// ``TransformerDecoderLayer/callAsFunction(_:memory:cache:targetKeyPaddingMask:memoryMask:memoryKeyPaddingMask:)``):
+    /// each block attends causally over its cached tokens and the new ones, so that generating a sequence
     /// runs the self-attention and feed-forward parts on the new tokens only rather than re-running the
-    /// whole prefix (the attention to the memory still projects the memory's keys and values each call).
-    /// The result equals the matching rows of the full decoder with `targetIsCausal: true` (without a
-    /// target padding mask: pad prompts of different lengths on the left of the memory, not the target).
+    /// whole prefix, and projects the memory's keys and values once per sequence (kept in the cache under
+    /// ``GradMode/noGrad(_:)``). The result equals the matching rows of the full decoder with
+    /// `targetIsCausal: true` and the same masks.
     ///
     /// - Parameters:
     ///   - target: the new tokens, `[T, N, dModel]` (`[N, T, dModel]` with batch-first blocks) or `[T, dModel]`.
     ///   - memory: the encoder's output, `[S, N, dModel]` (likewise) or `[S, dModel]`.
     ///   - cache: one ``KeyValueCache`` per block, updated; pass an empty array to start a sequence.
+    ///   - targetKeyPaddingMask: `[N, P + T]` (`[P + T]` unbatched), P the tokens already cached: target
+    ///     positions so far to ignore (prompts of different lengths padded on the left), or nil.
     ///   - memoryMask: `[T, S]` for the new tokens' attention to the memory, or nil.
     ///   - memoryKeyPaddingMask: `[N, S]`: memory positions to ignore, or nil.
     /// - Returns: the same shape as `target`.
@@ -82,8 +84,8 @@ public final class TransformerDecoder: Module {
     ///     token = embed(head(y).argmax(axis: 2))
     /// }
     /// ```
-    public func callAsFunction(_ target: Tensor, memory: Tensor, cache: inout [KeyValueCache], memoryMask: Tensor? = nil,
-                               memoryKeyPaddingMask: Tensor? = nil) -> Tensor {
+    public func callAsFunction(_ target: Tensor, memory: Tensor, cache: inout [KeyValueCache], targetKeyPaddingMask: Tensor? = nil,
+                               memoryMask: Tensor? = nil, memoryKeyPaddingMask: Tensor? = nil) -> Tensor {
         var updated = cache.isEmpty ? Array(repeating: KeyValueCache(), count: layers.count) : cache
         guard validSetting(updated.count == layers.count,
                            "TransformerDecoder: the cache holds \(updated.count) layers' keys and values, the decoder has \(layers.count) layers"),
@@ -93,7 +95,8 @@ public final class TransformerDecoder: Module {
         let result = withForwardHooks(target) { target -> Tensor in
             var x = target
             for (i, layer) in layers.enumerated() {
-                x = layer(x, memory: memory, cache: &updated[i], memoryMask: memoryMask, memoryKeyPaddingMask: memoryKeyPaddingMask)
+                x = layer(x, memory: memory, cache: &updated[i], targetKeyPaddingMask: targetKeyPaddingMask, memoryMask: memoryMask,
+                          memoryKeyPaddingMask: memoryKeyPaddingMask)
             }
             return norm.map { $0(x) } ?? x
         }

@@ -167,6 +167,8 @@ public final class TransformerDecoderLayer: Module {
     ///     usually one token.
     ///   - memory: the encoder's output, `[S, N, dModel]` (likewise) or `[S, dModel]`.
     ///   - cache: the self-attention's keys and values of the earlier tokens of the same sequences; updated.
+    ///   - targetKeyPaddingMask: `[N, P + T]` (`[P + T]` unbatched), P the tokens already in `cache`: target
+    ///     positions so far to ignore (the full call's `targetKeyPaddingMask` up to the new tokens), or nil.
     ///   - memoryMask: `[T, S]` for the new tokens' attention to the memory, or nil.
     ///   - memoryKeyPaddingMask: `[N, S]`: memory positions to ignore, or nil.
     /// - Returns: the same shape as `target`.
@@ -176,11 +178,13 @@ public final class TransformerDecoderLayer: Module {
     /// let first = block(start, memory: encoded, cache: &cache)       // [N, 1, dModel]
     /// let second = block(nextToken, memory: encoded, cache: &cache)  // attends to both tokens
     /// ```
-    public func callAsFunction(_ target: Tensor, memory: Tensor, cache: inout KeyValueCache, memoryMask: Tensor? = nil,
-                               memoryKeyPaddingMask: Tensor? = nil) -> Tensor {
+    public func callAsFunction(_ target: Tensor, memory: Tensor, cache: inout KeyValueCache, targetKeyPaddingMask: Tensor? = nil,
+                               memoryMask: Tensor? = nil, memoryKeyPaddingMask: Tensor? = nil) -> Tensor {
         var updated = cache
         let result = withForwardHooks(target) { target -> Tensor in
-            func attendToSelf(_ x: Tensor) -> Tensor { dropout1(selfAttention.selfAttention(x, cache: &updated)) }
+            func attendToSelf(_ x: Tensor) -> Tensor {
+                dropout1(selfAttention.selfAttention(x, cache: &updated, keyPaddingMask: targetKeyPaddingMask))
+            }
             func attendToMemory(_ x: Tensor) -> Tensor {
                 dropout2(crossAttention.attend(x, toMemory: memory, cache: &updated, keyPaddingMask: memoryKeyPaddingMask,
                                                attentionMask: memoryMask))

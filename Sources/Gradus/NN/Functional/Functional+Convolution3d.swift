@@ -77,8 +77,8 @@ extension Functional {
                         "\(op): input \(input.dtype), weight \(weight.dtype) and bias must share one floating-point dtype", .dtypeMismatch)
             if outputCount == 0 || input.count == 0 {
                 // Nothing to gather (an empty batch, no channels, or no output): the bias on every output
-                // position, connected to whichever operand is empty for its (empty) gradient. The depth
-                // table below is only bounded by the input's size when the input has elements.
+                // position, connected to whichever operand is empty for its (empty) gradient. The memory
+                // check below bounds the gathered windows by the input's size only when it has elements.
                 var out = try Tensor.checkedZeros([n, o, outD, outH, outW], dtype: input.dtype, op: op)
                 if let bias { out = out + bias.reshape([o, 1, 1, 1]) }
                 return connectedToEmpty(out, input, weight)
@@ -198,12 +198,15 @@ extension Functional {
                         "\(op): output size \(spans.map { Int($0) }) is not positive for input \(input.shape)", .shapeMismatch)
             let outputCount = try Tensor.elementCount([n, o, outD, Int(spans[1]), Int(spans[2])], op: op)
             if outputCount == 0 || input.count == 0 {
-                // No batch, no output channels or no input channels: the bias everywhere (the tap table
-                // below is only bounded by the input's size when the input has elements).
+                // No batch, no output channels or no input channels: the bias everywhere.
                 var out = try Tensor.checkedZeros([n, o, outD, Int(spans[1]), Int(spans[2])], dtype: input.dtype, op: op)
                 if let bias { out = out + bias.reshape([o, 1, 1, 1]) }
                 return connectedToEmpty(out, input, weight)
             }
+            // A large depth stride makes the output far larger than the slices' transposed convolutions.
+            try require(outputCount <= TensorStorage.physicalMemoryBytes / input.dtype.byteSize,
+                        "\(op): the output [\(n), \(o), \(outD), \(Int(spans[1])), \(Int(spans[2]))] needs more than this machine's memory",
+                        .outOfMemory)
             // Every input slice, transposed-convolved to O·kD planes (channel o·kD + t: output channel o, depth tap t).
             let slices = DepthWindows(batch: n, channels: c, depth: d, plane: h * w, kernel: 1, stride: 1, padding: 0,
                                       dilation: 1, outDepth: d)
