@@ -562,6 +562,23 @@ enum ONNXModelZoo {
                 ConvTranspose3d(3, 2, kernelSize: 2, stride: 2, generator: &g)
             }, perturb: &g)
         },
+        ONNXCase(name: "adaptive_pools_unbatched", shapes: ["s": [2, 6, 8]], dynamicAxes: .none) { g in
+            ONNXSubject(Sequential {
+                AdaptiveMaxPool2d([5, 4])   // uneven windows: slices
+                AdaptiveAvgPool2d([3, 3])   // averaging matrices
+                Conv2d(2, 2, kernelSize: 1, generator: &g)
+                AdaptiveMaxPool2d(1)
+            }, perturb: &g)
+        },
+        ONNXCase(name: "adaptive_pools_1d_3d_unbatched", shapes: ["s": [2, 4, 6, 4]], dynamicAxes: .none) { g in
+            ONNXSubject(Sequential {
+                AdaptiveMaxPool3d([2, 3, 2])
+                AdaptiveAvgPool3d([1, 3, 1])
+                Flatten(startDim: 1)        // [C, 3]
+                AdaptiveMaxPool1d(2)
+                AdaptiveAvgPool1d(1)
+            }, perturb: &g)
+        },
     ]
 
     /// Every activation added after GELU, between linear layers (inputs are spread so that each one's

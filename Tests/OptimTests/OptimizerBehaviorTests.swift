@@ -296,3 +296,36 @@ func optimizerLoadsItsOwnStates() throws {
     #expect(zip(averages, [0.9, 0.8, 0.75]).allSatisfy { abs($0 - $1) < 1e-8 }, "\(averages)")
     #expect(optimizer.average(of: Tensor([1.0])) == nil)
 }
+
+/// ASGD resumed from its state dict takes the steps it would have taken: η at a step comes from the
+/// group's rate at the step before, which the state saves (`group.0.previousLR`); the rate changes between
+/// the saved step and the next, as a schedule changes it.
+@Test func asgdResumesExactlyAcrossARateChange() throws {
+    let rates = [0.1, 0.05, 0.2, 0.02, 0.3, 0.07]
+    func run(_ p: Tensor, _ optimizer: ASGD, _ steps: Range<Int>) {
+        for k in steps {
+            optimizer.setOption("lr", rates[k])
+            p.grad = Tensor([Double(k) + 1, -0.5], dtype: .float64)
+            optimizer.step()
+        }
+    }
+    let whole = Tensor([1.0, 2.0], dtype: .float64).requiringGrad()
+    let straight = ASGD([whole], lambd: 0.3, alpha: 0.75, t0: 1)
+    run(whole, straight, 0..<6)
+    let first = Tensor([1.0, 2.0], dtype: .float64).requiringGrad()
+    let before = ASGD([first], lambd: 0.3, alpha: 0.75, t0: 1)
+    run(first, before, 0..<3)
+    let saved = before.stateDict()
+    #expect(saved.scalars["group.0.previousLR"] == rates[2])
+    let resumed = first.detach().requiringGrad()
+    let after = ASGD([resumed], lambd: 0.3, alpha: 0.75, t0: 1)
+    try after.loadStateDict(saved)
+    run(resumed, after, 3..<6)
+    #expect(resumed.scalars(as: Double.self) == whole.scalars(as: Double.self))
+    #expect(try #require(after.average(of: resumed)).scalars(as: Double.self)
+            == (try #require(straight.average(of: whole))).scalars(as: Double.self))
+    // A saved rate that is not a rate is refused, naming the key.
+    var damaged = saved
+    damaged.scalars["group.0.previousLR"] = -1
+    #expect(throws: OptimizerStateError.self) { try after.loadStateDict(damaged) }
+}

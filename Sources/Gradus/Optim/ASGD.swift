@@ -11,9 +11,9 @@
 /// Options: `lr` (0.01), `lambd` (1e-4, the decay term), `alpha` (0.75, the power of η's decay), `t0`
 /// (1e6, the step at which averaging starts), `weightDecay`, `maximize` (0/1). Buffer: `ax`, the average
 /// ā, which ``average(of:)`` gives. The rate η is derived from the group's rate at its previous step,
-/// kept by the optimizer but not in its ``Optimizer/stateDict()``: after loading, the first step uses the
-/// current rate (PyTorch saves η). Evaluate with the averaged weights by copying them into the model
-/// (``Tensor/assign(_:)``).
+/// which ``Optimizer/stateDict()`` saves (`group.<g>.previousLR`), so that a run resumed from a checkpoint
+/// takes the steps it would have taken (PyTorch saves η itself). Evaluate with the averaged weights by
+/// copying them into the model (``Tensor/assign(_:)``).
 ///
 /// ```swift
 /// let optimizer = ASGD(model.parameters(), lr: 0.05, t0: 100)
@@ -67,6 +67,17 @@ public final class ASGD: Optimizer, @unchecked Sendable {
             if let i = group.parameters.firstIndex(where: { $0 === parameter }) { return states[i].buffers[0] }
         }
         return nil
+    }
+
+    override func groupState(_ group: Int) -> [String: Double] {
+        previousRates[group].map { ["previousLR": $0] } ?? [:]
+    }
+
+    override var groupStateNames: Set<String> { ["previousLR"] }
+
+    override func restoreGroupState(_ values: [[String: Double]]) {
+        previousRates = [:]
+        for (g, kept) in values.enumerated() { if let rate = kept["previousLR"] { previousRates[g] = rate } }
     }
 
     override func update(group g: Int) throws {

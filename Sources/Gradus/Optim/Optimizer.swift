@@ -37,6 +37,15 @@ public class Optimizer: @unchecked Sendable {
     /// buffers loaded without their step are a damaged state. SGD, RMSprop and Adadelta override it.
     var updateReadsStep: Bool { true }
 
+    /// Values a subclass keeps per group besides its options, saved by ``stateDict()`` as
+    /// `group.<g>.<name>` (each finite and non-negative) and handed back by ``loadStateDict(_:)`` through
+    /// ``restoreGroupState(_:)``: ASGD's rate of each group's previous step.
+    func groupState(_ group: Int) -> [String: Double] { [:] }
+    /// The names ``groupState(_:)`` uses.
+    var groupStateNames: Set<String> { [] }
+    /// Takes back the values of ``groupState(_:)`` per group (a name missing from a loaded state is absent).
+    func restoreGroupState(_ values: [[String: Double]]) {}
+
     /// Mutable state of one parameter: its step count and buffers by slot (nil until first used).
     final class ParameterState {
         var step = 0
@@ -210,6 +219,7 @@ public class Optimizer: @unchecked Sendable {
             // PyTorch's `initial_lr`: a schedule built after loading starts from it, not from the
             // decayed rate.
             if let initial = initialLearningRates, g < initial.count { out.scalars["group.\(g).initialLR"] = initial[g] }
+            for (name, value) in groupState(g) { out.scalars["group.\(g).\(name)"] = value }
             for s in states[g] {
                 if s.step > 0 { out.scalars["state.\(index).step"] = Double(s.step) }
                 for (slot, b) in s.buffers.enumerated() {
@@ -275,18 +285,23 @@ public class Optimizer: @unchecked Sendable {
         // Every scalar must be a known option, a group size, a group's initial rate or a step count.
         var steps = [Int](repeating: 0, count: flat.count)
         var initialRates = [Double?](repeating: nil, count: parameterGroups.count)
+        var kept = [[String: Double]](repeating: [:], count: parameterGroups.count)
         for (key, value) in state.scalars {
             let parts = key.split(separator: ".", maxSplits: 2).map(String.init)
             // Indices in their one spelling ("1", not "+1" or "01"), so that no two keys name one entry.
             guard parts.count == 3, let i = Int(parts[1]), String(i) == parts[1] else { throw OptimizerStateError.unexpectedKey(key) }
             switch parts[0] {
             case "group":
-                guard i >= 0, i < parameterGroups.count, parts[2] == "parameterCount" || parts[2] == "initialLR" || defaults[parts[2]] != nil else {
+                guard i >= 0, i < parameterGroups.count,
+                      parts[2] == "parameterCount" || parts[2] == "initialLR" || defaults[parts[2]] != nil || groupStateNames.contains(parts[2]) else {
                     throw OptimizerStateError.unexpectedKey(key)
                 }
                 if parts[2] == "initialLR" {
                     guard value.isFinite, value >= 0 else { throw OptimizerStateError.invalidValue(key: key, value: value) }
                     initialRates[i] = value
+                } else if groupStateNames.contains(parts[2]) {
+                    guard value.isFinite, value >= 0 else { throw OptimizerStateError.invalidValue(key: key, value: value) }
+                    kept[i][parts[2]] = value
                 }
             case "state":
                 guard i >= 0, i < flat.count, parts[2] == "step" else { throw OptimizerStateError.unexpectedKey(key) }
@@ -346,6 +361,7 @@ public class Optimizer: @unchecked Sendable {
                 index += 1
             }
         }
+        restoreGroupState(kept)
     }
 }
 

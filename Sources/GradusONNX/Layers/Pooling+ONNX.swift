@@ -26,8 +26,12 @@ extension AdaptiveAvgPool2d: ONNXExportable {
     /// Writes `GlobalAveragePool` for a 1×1 output; otherwise Gradus's separable form `A · x · Bᵀ` with
     /// the averaging matrices as constants (two `MatMul`s).
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
+        try ONNXPooling.batched(input, spatialAxes: 2, graph: graph) { try exportBatch($0, to: graph) }
+    }
+
+    private func exportBatch(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
         guard input.rank == 4, !input.isDynamic(2), !input.isDynamic(3) else {
-            throw graph.unsupported("AdaptiveAvgPool2d needs [N, C, H, W] inputs with fixed H and W, got \(input.shape)")
+            throw graph.unsupported("AdaptiveAvgPool2d needs [N, C, H, W] (or [C, H, W]) inputs with fixed H and W, got \(input.shape)")
         }
         let (oh, ow) = (outputSize.height, outputSize.width)
         // Each averaging matrix holds out × in values: at most 2^24, with both sizes positive.
@@ -218,7 +222,14 @@ extension ONNXPooling {
     /// multiple of the output's (windows of `input / output` elements, as far apart).
     static func adaptivePool3d(_ input: ONNXValue, outputSize: Size3, global: String, windowed: String,
                                graph: ONNXGraphBuilder, op: String) throws -> String {
-        guard input.rank == 5 else { throw graph.unsupported("\(op) needs [N, C, D, H, W] inputs, got \(input.shape)") }
+        try batched(input, spatialAxes: 3, graph: graph) { input in
+            try batchedAdaptivePool3d(input, outputSize: outputSize, global: global, windowed: windowed, graph: graph, op: op)
+        }
+    }
+
+    private static func batchedAdaptivePool3d(_ input: ONNXValue, outputSize: Size3, global: String, windowed: String,
+                                              graph: ONNXGraphBuilder, op: String) throws -> String {
+        guard input.rank == 5 else { throw graph.unsupported("\(op) needs [N, C, D, H, W] (or [C, D, H, W]) inputs, got \(input.shape)") }
         let out = [outputSize.depth, outputSize.height, outputSize.width]
         guard out.allSatisfy({ $0 >= 1 }) else { throw graph.unsupported("\(op): output size \(outputSize) must be positive") }
         if out == [1, 1, 1] { return graph.node(global, [input.name]) }

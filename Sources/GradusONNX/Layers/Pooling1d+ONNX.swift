@@ -27,9 +27,11 @@ extension AvgPool1d: ONNXExportable {
 extension AdaptiveAvgPool1d: ONNXExportable {
     /// Writes `GlobalAveragePool` for one output, otherwise `x · Aᵀ` with the averaging matrix as a constant.
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
-        let image = try ONNXPooling.asImage(input, graph: graph, op: "AdaptiveAvgPool1d")
-        let pooled = try AdaptiveAvgPool2d(Size2(1, outputSize)).exportONNX(image, to: graph)
-        return graph.squeeze(pooled, axes: [2])
+        try ONNXPooling.batched(input, spatialAxes: 1, graph: graph) { input in
+            let image = try ONNXPooling.asImage(input, graph: graph, op: "AdaptiveAvgPool1d")
+            let pooled = try AdaptiveAvgPool2d(Size2(1, outputSize)).exportONNX(image, to: graph)
+            return graph.squeeze(pooled, axes: [2])
+        }
     }
 }
 
@@ -37,9 +39,11 @@ extension AdaptiveMaxPool1d: ONNXExportable {
     /// Writes `GlobalMaxPool` for one output, `MaxPool` where the windows tile the input, and otherwise
     /// the maximum of each window's `Slice` (`ReduceMax`), concatenated.
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
-        let image = try ONNXPooling.asImage(input, graph: graph, op: "AdaptiveMaxPool1d")
-        let pooled = try ONNXPooling.adaptiveMaxPool(image, outputSize: Size2(1, outputSize), graph: graph, op: "AdaptiveMaxPool1d")
-        return graph.squeeze(pooled, axes: [2])
+        try ONNXPooling.batched(input, spatialAxes: 1, graph: graph) { input in
+            let image = try ONNXPooling.asImage(input, graph: graph, op: "AdaptiveMaxPool1d")
+            let pooled = try ONNXPooling.adaptiveMaxPool(image, outputSize: Size2(1, outputSize), graph: graph, op: "AdaptiveMaxPool1d")
+            return graph.squeeze(pooled, axes: [2])
+        }
     }
 }
 
@@ -48,7 +52,9 @@ extension AdaptiveMaxPool2d: ONNXExportable {
     /// a separable form: the maximum of each row window (`Slice`, `ReduceMax`, `Concat` along the height),
     /// then of each column window — the maximum over a rectangle is the maximum of its rows' maxima.
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String {
-        try ONNXPooling.adaptiveMaxPool(input, outputSize: outputSize, graph: graph, op: "AdaptiveMaxPool2d")
+        try ONNXPooling.batched(input, spatialAxes: 2, graph: graph) { input in
+            try ONNXPooling.adaptiveMaxPool(input, outputSize: outputSize, graph: graph, op: "AdaptiveMaxPool2d")
+        }
     }
 }
 
