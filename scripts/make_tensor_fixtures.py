@@ -530,6 +530,17 @@ case("max_unpool3d", lambda a, i: F.max_unpool3d(a, i, 2, output_size=(5, 4, 5))
      F.max_pool3d(distinct(1, 2, 5, 4, 5), 2, return_indices=True)[1])
 case("max_pool3d_with_indices_values", lambda a: F.max_pool3d(a, 3, stride=2, padding=1, return_indices=True)[0], distinct(1, 2, 5, 4, 6))
 
+# Covariance, correlation and padded sequences (torch.cov, torch.corrcoef, nn.utils.rnn.pad_sequence):
+# Bessel's correction and none, one variable, both padding sides. Their own generator.
+inputs_gen = torch.Generator().manual_seed(2718)
+case("cov", lambda a: torch.cov(a), rn(3, 6))
+case("cov_correction0_one_variable", lambda a: torch.cov(a, correction=0), rn(7))
+case("cov_correction2", lambda a: torch.cov(a, correction=2), rn(2, 5))
+case("corrcoef", lambda a: torch.corrcoef(a), rn(3, 8))
+case("pad_sequence_batch_first", lambda a, b, c: torch.nn.utils.rnn.pad_sequence([a, b, c], batch_first=True, padding_value=-1.5),
+     rn(3, 2), rn(1, 2), rn(4, 2))
+case("pad_sequence_left_time_major", lambda a, b: torch.nn.utils.rnn.pad_sequence([a, b], padding_side="left"), rn(2, 3, 2), rn(5, 3, 2))
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}

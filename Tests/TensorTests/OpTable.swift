@@ -374,4 +374,10 @@ let opTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "max_pool3d_with_indices_values": {
         Functional.maxPool3dWithIndices($0[0], kernelSize: (3, 3, 3), stride: (2, 2, 2), padding: (1, 1, 1)).values
     },
+    "cov": { $0[0].cov() },
+    "cov_correction0_one_variable": { $0[0].cov(correction: 0) },
+    "cov_correction2": { $0[0].cov(correction: 2) },
+    "corrcoef": { $0[0].corrcoef() },
+    "pad_sequence_batch_first": { padSequence([$0[0], $0[1], $0[2]], batchFirst: true, paddingValue: -1.5) },
+    "pad_sequence_left_time_major": { padSequence([$0[0], $0[1]], paddingSide: .left) },
 ]
