@@ -29,11 +29,11 @@ struct ForwardHookTests {
         add(Embedding(5, 3), Tensor(labels: [0, 4, 2]))
         for a in [Conv1d(4, 2, kernelSize: 3), ConvTranspose1d(4, 2, kernelSize: 3), MaxPool1d(2), AvgPool1d(2), AdaptiveAvgPool1d(2),
                   AdaptiveMaxPool1d(2), InstanceNorm1d(4), ZeroPad1d(1), ConstantPad1d(1, value: 2), ReflectionPad1d(1),
-                  ReplicationPad1d(1), CircularPad1d(1), GroupNorm(2, 4)] as [any Layer] {
+                  ReplicationPad1d(1), CircularPad1d(1), GroupNorm(2, 4), Dropout1d(p: 0.5)] as [any Layer] {
             add(a, x3)
         }
         for a in [Conv2d(4, 2, kernelSize: 3), ConvTranspose2d(4, 2, kernelSize: 3), MaxPool2d(2), AvgPool2d(2), AdaptiveAvgPool2d(1),
-                  AdaptiveMaxPool2d(2), BatchNorm2d(4), InstanceNorm2d(4), Dropout2d(p: 0.5), PixelShuffle(2), PixelUnshuffle(2),
+                  AdaptiveMaxPool2d(2), BatchNorm2d(4), InstanceNorm2d(4), Dropout2d(p: 0.5), Dropout3d(p: 0.5), PixelShuffle(2), PixelUnshuffle(2),
                   Upsample(size: [3, 3]), ZeroPad2d(1), ConstantPad2d(1, value: 1), ReflectionPad2d(1), ReplicationPad2d(1),
                   CircularPad2d(1), ChannelShuffle(groups: 2), Softmax2d(), Unfold(kernelSize: 2), LocalResponseNorm(size: 3),
                   UpsamplingNearest2d(scaleFactor: 2), UpsamplingBilinear2d(size: [3, 3])] as [any Layer] {

@@ -78,6 +78,34 @@ struct StructuredLayersTests {
         #expect(mixed > 8)
     }
 
+    @Test("Dropout1d and Dropout3d zero whole channels of batches and of one sample; eval passes through", arguments: [1, 3])
+    func channelDropoutOtherRanks(spatialAxes: Int) {
+        let spatial = [Int](repeating: 3, count: spatialAxes), positions = spatial.reduce(1, *)
+        func layer(_ seed: UInt64) -> Module & Layer {
+            spatialAxes == 1 ? Dropout1d(p: 0.25, generator: SeededGenerator(seed: seed)) : Dropout3d(p: 0.25, generator: SeededGenerator(seed: seed))
+        }
+        for shape in [[64, 32] + spatial, [512] + spatial] {   // a batch, and one unbatched sample of 512 channels
+            let drop = layer(5)
+            let x = Tensor.ones(shape)
+            let channels = x.count / positions
+            let y = drop(x).reshape([channels, positions]).scalars()
+            var dropped = 0
+            for c in 0..<channels {
+                let channel = Array(y[(c * positions)..<((c + 1) * positions)])
+                #expect(Set(channel).count == 1, "channel \(c) of \(shape) is not all one value")
+                if channel[0] == 0 { dropped += 1 } else { #expect(abs(channel[0] - 1 / 0.75) < 1e-6) }
+            }
+            #expect(abs(Double(dropped) / Double(channels) - 0.25) < 0.05, "dropped \(dropped) of \(channels) for \(shape)")
+            drop.eval()
+            #expect(drop(x).scalars() == x.scalars())
+        }
+        // Other ranks and bad probabilities are errors naming the expected layout.
+        let bad = Tensor.ones([2, 3, 4, 5, 6, 7].prefix(spatialAxes + 3).map { $0 })
+        let error = failure { spatialAxes == 1 ? Functional.dropout1d(bad, p: 0.5, training: true) : Functional.dropout3d(bad, p: 0.5, training: true) }
+        #expect(error?.message.contains(spatialAxes == 1 ? "[N, C, L] or [C, L]" : "[N, C, D, H, W] or [C, D, H, W]") == true)
+        #expect(failure { Functional.dropout1d(Tensor.ones([2, 3]), p: 1.5, training: true) }?.message.contains("p must be in [0, 1]") == true)
+    }
+
     @Test("the layers call their functions and check their inputs")
     func layers() throws {
         var rng = SeededGenerator(seed: 9)

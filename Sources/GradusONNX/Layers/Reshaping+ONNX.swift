@@ -33,6 +33,16 @@ extension Dropout2d: ONNXExportable {
     public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String { input.name }
 }
 
+extension Dropout1d: ONNXExportable {
+    /// Writes nothing (the identity at inference, as ``Dropout``).
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String { input.name }
+}
+
+extension Dropout3d: ONNXExportable {
+    /// Writes nothing (the identity at inference, as ``Dropout``).
+    public func exportONNX(_ input: ONNXValue, to graph: ONNXGraphBuilder) throws -> String { input.name }
+}
+
 /// A `Reshape` that splits one axis into `sizes`.
 extension Unflatten: ONNXExportable {
     /// Writes a `Reshape` to the unflattened shape.
