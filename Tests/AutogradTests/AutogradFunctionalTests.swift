@@ -128,4 +128,42 @@ struct AutogradFunctionalTests {
             #expect(error?.message.contains(expected) == true, "\(expected): \(String(describing: error))")
         }
     }
+
+    @Test("edges: rules with zero-gradient shortcuts, the caller's graph, dtypes, noGrad, huge Jacobians, one-variable cov")
+    func edges() throws {
+        // jvp through eigh's vectors (whose backward skips them for an all-zero gradient) equals J·v.
+        let a = normal([3, 3], seed: 21), t = normal([3, 3], seed: 22)
+        let vectors: ([Tensor]) -> Tensor = { p in Linalg.eigh((p[0] + p[0].t) * 0.5).eigenvectors }
+        let j = Autograd.jacobian(at: [a], of: vectors)[0]
+        let (_, directional) = Autograd.jvp(at: [a], of: vectors, v: [t])
+        #expect(close(values(directional), values(j.reshape([9, 9]).matmul(t.reshape([9])))))
+        #expect(values(directional).contains { abs($0) > 1e-6 })
+        // A function reading a tensor of the caller's graph leaves that graph usable.
+        let w = normal([3], seed: 23).requiringGrad()
+        let h = (w * 2).tanh()
+        _ = Autograd.vjp(at: [normal([3], seed: 24)], of: { ($0[0] * h).sum() })
+        _ = Autograd.hvp(at: [normal([3], seed: 24)], of: { ($0[0] * $0[0] * h).sum() }, v: [normal([3], seed: 25)])
+        let caught = failure { h.sum().backward() }
+        #expect(caught == nil, "\(String(describing: caught))")
+        #expect(w.grad != nil)
+        // Zero blocks take the input's dtype, as the derivatives themselves do.
+        let small = Tensor([1.0, 2.0], dtype: .float32)
+        #expect(Autograd.jacobian(at: [small], of: { _ in Tensor.ones([2], dtype: .float64) })[0].dtype == .float32)
+        #expect(Autograd.jacobian(at: [small], of: { $0[0].to(.float64) * 2 })[0].dtype == .float32)
+        // createGraph inside noGrad still records.
+        let x = Tensor([0.5, 1.5], dtype: .float64).requiringGrad()
+        let recorded = GradMode.noGrad { Autograd.jacobian(at: x, of: { $0 * $0 * $0 }, createGraph: true) }
+        #expect(recorded.requiresGrad)
+        // v may be omitted for one-element inputs.
+        let (_, slope) = Autograd.jvp(at: [Tensor([2.0], dtype: .float64)], of: { $0[0] * $0[0] })
+        #expect(values(slope) == [4])
+        // A Jacobian no memory holds is refused before any pass.
+        let wide = Tensor.zeros([1 << 20])
+        let error = failure { Autograd.jacobian(at: wide) { $0 * 2 } }
+        #expect(error?.kind == .outOfMemory, "\(String(describing: error))")
+        // One variable: a 0-D variance and correlation, as PyTorch squeezes them.
+        let row = Tensor([[1.0, 2.0, 4.0]])
+        #expect(row.cov().shape == [] && abs(row.cov().item(Double.self) - 7.0 / 3) < 1e-6)
+        #expect(row.corrcoef().shape == [] && row.corrcoef().item(Double.self) == 1)
+    }
 }

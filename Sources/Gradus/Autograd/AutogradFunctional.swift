@@ -5,9 +5,28 @@
 extension Autograd {
     /// The points at which a function is differentiated: detached copies that require gradients, or —
     /// with `createGraph`, for an input that requires gradients — a recorded copy, so that the results can
-    /// be differentiated with respect to the caller's tensors (PyTorch's `create_graph=True`).
+    /// be differentiated with respect to the caller's tensors (PyTorch's `create_graph=True`), recorded
+    /// even inside ``GradMode/noGrad(_:)``.
+    ///
+    /// Every pass keeps the graph it walks (`retainGraph`): a function may read tensors of the caller's
+    /// graph (an encoder's output, say), and the engine walks what is reachable from the output, so a pass
+    /// that freed its graph would free the caller's too.
     private static func variables(_ inputs: [Tensor], createGraph: Bool) -> [Tensor] {
-        inputs.map { createGraph && $0.requiresGrad ? $0.clone() : $0.detach().requiringGrad() }
+        GradMode.with(enabled: true) { inputs.map { createGraph && $0.requiresGrad ? $0.clone() : $0.detach().requiringGrad() } }
+    }
+
+    /// `given`, or ones for inputs of one element each (PyTorch lets `v` be omitted then).
+    private static func vectors(_ given: [Tensor]?, for inputs: [Tensor], op: String) throws -> [Tensor] {
+        if let given { return given }
+        try require(inputs.allSatisfy { $0.count == 1 }, "\(op): give v, one tensor per input (it may be omitted only for one-element inputs)",
+                    .shapeMismatch)
+        return inputs.map { Tensor.ones($0.shape, dtype: $0.dtype) }
+    }
+
+    /// Refuses derivatives whose `count` elements of `dtype` (twice: the rows and the result) no memory holds.
+    private static func requireMemory(_ count: Int, _ dtype: DType, op: String) throws {
+        try require(count <= TensorStorage.physicalMemoryBytes / dtype.byteSize / 2,
+                    "\(op): the \(count) derivatives need more than this machine's memory", .outOfMemory)
     }
 
     /// `result` detached unless the graph is kept.
@@ -30,15 +49,16 @@ extension Autograd {
                            createGraph: Bool = false) rethrows -> (value: Tensor, vjp: [Tensor]) {
         let x = variables(inputs, createGraph: createGraph)
         let value = try GradMode.with(enabled: true) { try body(x) }
-        let products: [Tensor] = checked(or: []) {
+        let products: [Tensor] = checked(or: []) { () throws -> [Tensor] in try GradMode.with(enabled: true) {
             if let v {
                 try require(v.shape == value.shape, "Autograd.vjp: v has shape \(v.shape), the function's output \(value.shape)", .shapeMismatch)
             } else {
                 try require(value.count == 1, "Autograd.vjp: the output has shape \(value.shape); give v of that shape", .shapeMismatch)
             }
             guard value.requiresGrad else { return inputs.map { Tensor.zeros($0.shape, dtype: $0.dtype) } }
-            return gradients(of: value, wrt: x, gradOutput: v, createGraph: createGraph).map { finished($0, createGraph: createGraph) }
-        }
+            return gradients(of: value, wrt: x, gradOutput: v, retainGraph: true, createGraph: createGraph)
+                .map { finished($0, createGraph: createGraph) }
+        } }
         guard products.count == inputs.count else { return (Tensor.placeholder(), inputs.map { _ in Tensor.placeholder() }) }
         return (finished(value, createGraph: createGraph), products)
     }
@@ -51,18 +71,19 @@ extension Autograd {
     /// - Parameters:
     ///   - inputs: the point.
     ///   - body: the function.
-    ///   - v: one tangent per input, of its shape.
+    ///   - v: one tangent per input, of its shape; may be omitted when every input has one element (then 1).
     ///   - createGraph: record the computation, so that the result can be differentiated again.
     /// - Returns: the function's value and J·v, of the output's shape.
     ///
     /// ```swift
     /// let (y, directional) = Autograd.jvp(at: [x], of: { $0[0].sin() }, v: [Tensor.ones(x.shape)])   // cos(x)
     /// ```
-    public static func jvp(at inputs: [Tensor], of body: ([Tensor]) throws -> Tensor, v: [Tensor],
+    public static func jvp(at inputs: [Tensor], of body: ([Tensor]) throws -> Tensor, v given: [Tensor]? = nil,
                            createGraph: Bool = false) rethrows -> (value: Tensor, jvp: Tensor) {
         let x = variables(inputs, createGraph: createGraph)
         let value = try GradMode.with(enabled: true) { try body(x) }
         let product: Tensor? = checked(or: nil) {
+            let v = try vectors(given, for: inputs, op: "Autograd.jvp")
             try require(v.count == inputs.count, "Autograd.jvp: \(v.count) tangents for \(inputs.count) inputs", .shapeMismatch)
             for (i, (tangent, input)) in zip(v, inputs).enumerated() {
                 try require(tangent.shape == input.shape, "Autograd.jvp: tangent \(i) has shape \(tangent.shape), input \(i) \(input.shape)",
@@ -70,13 +91,15 @@ extension Autograd {
             }
             guard value.requiresGrad else { return Tensor.zeros(value.shape, dtype: value.dtype) }
             return GradMode.with(enabled: true) {
-                let u = Tensor.zeros(value.shape, dtype: value.dtype).requiringGrad()
-                let g = gradients(of: value, wrt: x, gradOutput: u, createGraph: true)
+                // The gradient is linear in u, so any u gives the same result; ones, not zeros, because some
+                // backward rules take shortcuts for an all-zero incoming gradient (SVD's and eigh's vectors).
+                let u = Tensor.ones(value.shape, dtype: value.dtype).requiringGrad()
+                let g = gradients(of: value, wrt: x, gradOutput: u, retainGraph: true, createGraph: true)
                 var directional = Tensor.zeros([], dtype: value.dtype)
                 for (gi, vi) in zip(g, v) { directional = directional + (gi * vi.to(gi.dtype)).sum() }
                 // A gradient that does not depend on u (an input the output ignores) adds nothing.
                 guard directional.requiresGrad else { return Tensor.zeros(value.shape, dtype: value.dtype) }
-                return finished(gradients(of: directional, wrt: [u], createGraph: createGraph)[0], createGraph: createGraph)
+                return finished(gradients(of: directional, wrt: [u], retainGraph: true, createGraph: createGraph)[0], createGraph: createGraph)
             }
         }
         guard let product else { return (Tensor.placeholder(), Tensor.placeholder()) }
@@ -114,11 +137,18 @@ extension Autograd {
 
     /// The Jacobian blocks of `value` with respect to `x` (the variables standing for `inputs`).
     private static func jacobianBlocks(of value: Tensor, wrt x: [Tensor], inputs: [Tensor], createGraph: Bool) -> [Tensor] {
-        checked(or: inputs.map { _ in Tensor.placeholder() }) {
+        checked(or: inputs.map { _ in Tensor.placeholder() }) { () throws -> [Tensor] in try GradMode.with(enabled: true) {
             let outputs = value.count
-            _ = try Tensor.elementCount([outputs, inputs.map(\.count).max() ?? 0], op: "Autograd.jacobian")
+            var total = 0
+            for input in inputs {
+                let count = try Tensor.elementCount([outputs, input.count], op: "Autograd.jacobian")
+                let (sum, overflow) = total.addingReportingOverflow(count)
+                try require(!overflow, "Autograd.jacobian: the derivatives of \(outputs) outputs are too many", .outOfMemory)
+                total = sum
+            }
+            try requireMemory(total, inputs.first?.dtype ?? value.dtype, op: "Autograd.jacobian")
             guard value.requiresGrad, outputs > 0 else {
-                return try inputs.map { try Tensor.checkedZeros(value.shape + $0.shape, dtype: value.dtype, op: "Autograd.jacobian") }
+                return try inputs.map { try Tensor.checkedZeros(value.shape + $0.shape, dtype: $0.dtype, op: "Autograd.jacobian") }
             }
             var rows = [[Tensor]](repeating: [], count: x.count)
             for i in 0..<outputs {
@@ -130,7 +160,7 @@ extension Autograd {
                 for (k, g) in row.enumerated() { rows[k].append(finished(g, createGraph: createGraph).reshape([-1])) }
             }
             return zip(rows, inputs).map { Tensor.stack($0.0).reshape(value.shape + $0.1.shape) }
-        }
+        } }
     }
 
     /// The Hessian of a function with one-element output at `input` (PyTorch's
@@ -161,10 +191,14 @@ extension Autograd {
         let value = try GradMode.with(enabled: true) { try body(x) }
         return checked(or: inputs.map { _ in inputs.map { _ in Tensor.placeholder() } }) {
             try require(value.count == 1, "Autograd.hessian: the function returned shape \(value.shape), not a single value", .shapeMismatch)
+            let elements = inputs.map(\.count).reduce(0) { $0.addingReportingOverflow($1).overflow ? Int.max : $0 + $1 }
+            let (blocks, overflow) = elements.multipliedReportingOverflow(by: elements)
+            try require(!overflow, "Autograd.hessian: the second derivatives of \(elements) inputs are too many", .outOfMemory)
+            try requireMemory(blocks, inputs.first?.dtype ?? value.dtype, op: "Autograd.hessian")
             guard value.requiresGrad else {
-                return try inputs.map { a in try inputs.map { b in try Tensor.checkedZeros(a.shape + b.shape, dtype: value.dtype, op: "Autograd.hessian") } }
+                return try inputs.map { a in try inputs.map { b in try Tensor.checkedZeros(a.shape + b.shape, dtype: b.dtype, op: "Autograd.hessian") } }
             }
-            let g = GradMode.with(enabled: true) { gradients(of: value, wrt: x, createGraph: true) }
+            let g = GradMode.with(enabled: true) { gradients(of: value, wrt: x, retainGraph: true, createGraph: true) }
             try GradusError.throwIfRecorded()
             // Block [i][j]: the Jacobian of gradient i with respect to input j.
             return g.map { gi in jacobianBlocks(of: gi, wrt: x, inputs: inputs, createGraph: createGraph) }
@@ -177,32 +211,33 @@ extension Autograd {
     /// - Parameters:
     ///   - inputs: the point.
     ///   - body: the function; its output must have one element.
-    ///   - v: one vector per input, of its shape.
+    ///   - v: one vector per input, of its shape; may be omitted when every input has one element (then 1).
     ///   - createGraph: record the computation, so that the results can be differentiated again.
     /// - Returns: the function's value and H·v, one tensor per input.
     ///
     /// ```swift
     /// let (loss, curvature) = Autograd.hvp(at: params, of: { lossOf($0) }, v: direction)
     /// ```
-    public static func hvp(at inputs: [Tensor], of body: ([Tensor]) throws -> Tensor, v: [Tensor],
+    public static func hvp(at inputs: [Tensor], of body: ([Tensor]) throws -> Tensor, v given: [Tensor]? = nil,
                            createGraph: Bool = false) rethrows -> (value: Tensor, hvp: [Tensor]) {
         let x = variables(inputs, createGraph: createGraph)
         let value = try GradMode.with(enabled: true) { try body(x) }
         let products: [Tensor] = checked(or: []) {
             try require(value.count == 1, "Autograd.hvp: the function returned shape \(value.shape), not a single value", .shapeMismatch)
+            let v = try vectors(given, for: inputs, op: "Autograd.hvp")
             try require(v.count == inputs.count, "Autograd.hvp: \(v.count) vectors for \(inputs.count) inputs", .shapeMismatch)
             for (i, (vector, input)) in zip(v, inputs).enumerated() {
                 try require(vector.shape == input.shape, "Autograd.hvp: vector \(i) has shape \(vector.shape), input \(i) \(input.shape)",
                             .shapeMismatch)
             }
-            let zeros = inputs.map { Tensor.zeros($0.shape, dtype: value.dtype) }
+            let zeros = inputs.map { Tensor.zeros($0.shape, dtype: $0.dtype) }
             guard value.requiresGrad else { return zeros }
             return GradMode.with(enabled: true) {
-                let g = gradients(of: value, wrt: x, createGraph: true)
+                let g = gradients(of: value, wrt: x, retainGraph: true, createGraph: true)
                 var inner = Tensor.zeros([], dtype: value.dtype)
                 for (gi, vi) in zip(g, v) { inner = inner + (gi * vi.to(gi.dtype)).sum() }
                 guard inner.requiresGrad else { return zeros }   // a gradient constant in the inputs: H = 0
-                return gradients(of: inner, wrt: x, createGraph: createGraph).map { finished($0, createGraph: createGraph) }
+                return gradients(of: inner, wrt: x, retainGraph: true, createGraph: createGraph).map { finished($0, createGraph: createGraph) }
             }
         }
         guard products.count == inputs.count else { return (Tensor.placeholder(), inputs.map { _ in Tensor.placeholder() }) }

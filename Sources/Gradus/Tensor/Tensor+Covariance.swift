@@ -1,11 +1,11 @@
 extension Tensor {
     /// The covariance matrix of the variables in the rows, observed in the columns (PyTorch's
     /// `torch.cov`): entry (i, j) is Σ (x_i − x̄_i)(x_j − x̄_j) / (N − correction) over the N observations.
-    /// Differentiable. A 1-D (or 0-D) tensor is one variable, and gives a 0-D variance.
+    /// Differentiable. A 1-D (or 0-D) tensor, or one row, is one variable, and gives a 0-D variance.
     ///
     /// - Parameter correction: subtracted from N in the divisor: 1 (Bessel's correction, the default),
     ///   0 for the maximum-likelihood estimate. A divisor of 0 or less divides by 0, as PyTorch does.
-    /// - Returns: `[vars, vars]`, or a 0-D tensor for one-variable input; integer input gives Float32.
+    /// - Returns: `[vars, vars]`, or a 0-D tensor for one variable; integer input gives Float32.
     ///
     /// ```swift
     /// let x = Tensor([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]])
@@ -21,7 +21,8 @@ extension Tensor {
             let centered = x - x.mean(axes: [1], keepDims: true)
             let divisor = Double(Swift.max(observations - correction, 0))
             let c = centered.matmul(centered.t) / divisor
-            return rank == 2 ? c : c.reshape([])
+            // One variable gives a 0-D variance, as PyTorch's squeeze of the [1, 1] result.
+            return x.shape[0] == 1 ? c.reshape([]) : c
         }
     }
 

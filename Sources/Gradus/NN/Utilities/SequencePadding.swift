@@ -11,7 +11,8 @@ public enum PaddingSide: String, Sendable {
 /// with `batchFirst`. Differentiable: each sequence's gradient is its rows of the batch's.
 ///
 /// - Parameters:
-///   - sequences: at least one tensor of rank ≥ 1, all with the same trailing dimensions and dtype.
+///   - sequences: at least one tensor of rank ≥ 1, all with the same trailing dimensions (converted to
+///     the first one's dtype).
 ///   - batchFirst: put the batch first (`[B, L, …]`).
 ///   - paddingValue: the value of the added positions.
 ///   - paddingSide: pad after each sequence (`.right`) or before it (`.left`).
@@ -33,11 +34,12 @@ public func padSequence(_ sequences: [Tensor], batchFirst: Bool = false, padding
             try require(s.rank >= 1 && Array(s.shape.dropFirst()) == trailing,
                         "\(op): sequence \(i) has shape \(s.shape), sequence 0 \(first.shape); all must be [length] + \(trailing)",
                         .shapeMismatch)
-            try require(s.dtype == first.dtype, "\(op): sequence \(i) is \(s.dtype), sequence 0 \(first.dtype)", .dtypeMismatch)
         }
         let longest = sequences.map { $0.shape[0] }.max() ?? 0
         _ = try Tensor.elementCount([sequences.count, longest] + trailing, op: op)
-        let padded = sequences.map { s -> Tensor in
+        // As PyTorch, which copies every sequence into a tensor of the first one's dtype.
+        let padded = sequences.map { given -> Tensor in
+            let s = given.dtype == first.dtype ? given : given.to(first.dtype)
             let missing = longest - s.shape[0]
             guard missing > 0 else { return s }
             // F.pad's pairs run from the last dimension: zeros for the trailing ones, then the length's.
