@@ -52,7 +52,7 @@ struct InferenceBuilder {
     private mutating func compile(at i: Int) -> Int? {
         let layer = layers[i], input = shapes[i]
         switch layer {
-        case is Dropout, is Dropout1d, is Dropout2d, is Dropout3d, is AlphaDropout, is FeatureAlphaDropout, is Identity:
+        case is DropoutLayer, is Identity:
             return 1
         case is Flatten:
             // Contiguous memory is already flat; an open chain keeps its layout for a following inner product.

@@ -76,33 +76,15 @@ extension Functional {
 /// ```swift
 /// let block = Sequential { Linear(64, 64); SELU(); AlphaDropout(p: 0.1) }
 /// ```
-public final class AlphaDropout: Module, Layer {
-    /// The probability of dropping an element.
-    public let p: Double
-    /// The layer's own generator, or nil to draw from the default generator (``Random``).
-    public var generator: SeededGenerator?
-
-    /// An alpha-dropout layer.
+public final class AlphaDropout: DropoutLayer {
+    /// A AlphaDropout layer.
     ///
     /// - Parameters:
     ///   - p: the probability of dropping an element, in [0, 1].
-    ///   - generator: a generator of its own, or nil to use the default one.
+    ///   - generator: a generator of its own (for repeatable masks), or nil to use the default one.
     public init(p: Double = 0.5, generator: SeededGenerator? = nil) {
-        self.p = validSetting(p >= 0 && p <= 1, "AlphaDropout: p must be in [0, 1], got \(p)") ? p : 0
-        self.generator = generator
-        super.init()
+        super.init(p: p, generator: generator, name: "AlphaDropout") { Functional.alphaDropout($0, p: $1, training: true, generator: &$2) }
     }
-
-    /// Applies alpha dropout in training mode; returns `input` in evaluation mode.
-    public func callAsFunction(_ input: Tensor) -> Tensor {
-        withForwardHooks(input) { input in
-            guard isTraining && p > 0 else { return input }
-            return Module.drawing(from: &generator) { Functional.alphaDropout(input, p: p, training: true, generator: &$0) }
-        }
-    }
-
-    /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).
-    public override var extraDescription: String { "p: \(p)" }
 }
 
 /// Alpha dropout of whole channels (PyTorch's `nn.FeatureAlphaDropout`): see
@@ -111,31 +93,13 @@ public final class AlphaDropout: Module, Layer {
 /// ```swift
 /// let drop = FeatureAlphaDropout(p: 0.2)   // [N, C, H, W]
 /// ```
-public final class FeatureAlphaDropout: Module, Layer {
-    /// The probability of dropping a channel.
-    public let p: Double
-    /// The layer's own generator, or nil to draw from the default generator (``Random``).
-    public var generator: SeededGenerator?
-
+public final class FeatureAlphaDropout: DropoutLayer {
     /// A channel alpha-dropout layer.
     ///
     /// - Parameters:
     ///   - p: the probability of dropping a channel, in [0, 1].
-    ///   - generator: a generator of its own, or nil to use the default one.
+    ///   - generator: a generator of its own (for repeatable masks), or nil to use the default one.
     public init(p: Double = 0.5, generator: SeededGenerator? = nil) {
-        self.p = validSetting(p >= 0 && p <= 1, "FeatureAlphaDropout: p must be in [0, 1], got \(p)") ? p : 0
-        self.generator = generator
-        super.init()
+        super.init(p: p, generator: generator, name: "FeatureAlphaDropout") { Functional.featureAlphaDropout($0, p: $1, training: true, generator: &$2) }
     }
-
-    /// Applies channel alpha dropout in training mode; returns `input` in evaluation mode.
-    public func callAsFunction(_ input: Tensor) -> Tensor {
-        withForwardHooks(input) { input in
-            guard isTraining && p > 0 else { return input }
-            return Module.drawing(from: &generator) { Functional.featureAlphaDropout(input, p: p, training: true, generator: &$0) }
-        }
-    }
-
-    /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).
-    public override var extraDescription: String { "p: \(p)" }
 }

@@ -6,38 +6,15 @@
 /// let drop = Dropout(p: 0.5)
 /// model.eval()   // now drop(x) is x
 /// ```
-public final class Dropout: Module, Layer {
-    /// The probability of zeroing an element.
-    public let p: Double
-    /// The layer's own generator, or nil to draw from the default generator (``Random``).
-    public var generator: SeededGenerator?
-
+public final class Dropout: DropoutLayer {
     /// A dropout layer.
     ///
     /// - Parameters:
     ///   - p: the probability of zeroing an element, in [0, 1].
     ///   - generator: a generator of its own (for repeatable masks), or nil to use the default one.
-    ///
-    /// ```swift
-    /// let drop = Dropout(p: 0.2, generator: SeededGenerator(seed: 1))
-    /// ```
     public init(p: Double = 0.5, generator: SeededGenerator? = nil) {
-        self.p = validSetting(p >= 0 && p <= 1, "Dropout: p must be in [0, 1], got \(p)") ? p : 0
-        self.generator = generator
-        super.init()
+        super.init(p: p, generator: generator, name: "Dropout") { Functional.dropout($0, p: $1, training: true, generator: &$2) }
     }
-
-    /// Applies dropout in training mode; returns `input` in evaluation mode.
-    public func callAsFunction(_ input: Tensor) -> Tensor {
-        withForwardHooks(input) { input in
-            guard isTraining && p > 0 else { return input }
-            return Module.drawing(from: &generator) { Functional.dropout(input, p: p, training: true, generator: &$0) }
-        }
-    }
-
-    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
-
-    public override var extraDescription: String { "p: \(p)" }
 }
 
 extension Functional {
@@ -125,33 +102,15 @@ extension Functional {
 /// ```swift
 /// let drop = Dropout2d(p: 0.1)
 /// ```
-public final class Dropout2d: Module, Layer {
-    /// The probability of zeroing a channel.
-    public let p: Double
-    /// The layer's own generator, or nil to draw from the default generator (``Random``).
-    public var generator: SeededGenerator?
-
+public final class Dropout2d: DropoutLayer {
     /// A channel-dropout layer.
     ///
     /// - Parameters:
     ///   - p: the probability of zeroing a channel, in [0, 1].
-    ///   - generator: a generator of its own, or nil to use the default one.
+    ///   - generator: a generator of its own (for repeatable masks), or nil to use the default one.
     public init(p: Double = 0.5, generator: SeededGenerator? = nil) {
-        self.p = validSetting(p >= 0 && p <= 1, "Dropout2d: p must be in [0, 1], got \(p)") ? p : 0
-        self.generator = generator
-        super.init()
+        super.init(p: p, generator: generator, name: "Dropout2d") { Functional.dropout2d($0, p: $1, training: true, generator: &$2) }
     }
-
-    /// Applies channel dropout in training mode; returns `input` in evaluation mode.
-    public func callAsFunction(_ input: Tensor) -> Tensor {
-        withForwardHooks(input) { input in
-            guard isTraining && p > 0 else { return input }
-            return Module.drawing(from: &generator) { Functional.dropout2d(input, p: p, training: true, generator: &$0) }
-        }
-    }
-
-    /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).
-    public override var extraDescription: String { "p: \(p)" }
 }
 
 /// Channel dropout of sequences (PyTorch's `nn.Dropout1d`): whole channels of `[N, C, L]` (or `[C, L]`)
@@ -161,33 +120,15 @@ public final class Dropout2d: Module, Layer {
 /// ```swift
 /// let drop = Dropout1d(p: 0.1)
 /// ```
-public final class Dropout1d: Module, Layer {
-    /// The probability of zeroing a channel.
-    public let p: Double
-    /// The layer's own generator, or nil to draw from the default generator (``Random``).
-    public var generator: SeededGenerator?
-
+public final class Dropout1d: DropoutLayer {
     /// A channel-dropout layer for sequences.
     ///
     /// - Parameters:
     ///   - p: the probability of zeroing a channel, in [0, 1].
-    ///   - generator: a generator of its own, or nil to use the default one.
+    ///   - generator: a generator of its own (for repeatable masks), or nil to use the default one.
     public init(p: Double = 0.5, generator: SeededGenerator? = nil) {
-        self.p = validSetting(p >= 0 && p <= 1, "Dropout1d: p must be in [0, 1], got \(p)") ? p : 0
-        self.generator = generator
-        super.init()
+        super.init(p: p, generator: generator, name: "Dropout1d") { Functional.dropout1d($0, p: $1, training: true, generator: &$2) }
     }
-
-    /// Applies channel dropout in training mode; returns `input` in evaluation mode.
-    public func callAsFunction(_ input: Tensor) -> Tensor {
-        withForwardHooks(input) { input in
-            guard isTraining && p > 0 else { return input }
-            return Module.drawing(from: &generator) { Functional.dropout1d(input, p: p, training: true, generator: &$0) }
-        }
-    }
-
-    /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).
-    public override var extraDescription: String { "p: \(p)" }
 }
 
 /// Channel dropout of volumes (PyTorch's `nn.Dropout3d`): whole channels of `[N, C, D, H, W]` (or
@@ -197,41 +138,13 @@ public final class Dropout1d: Module, Layer {
 /// ```swift
 /// let drop = Dropout3d(p: 0.2)
 /// ```
-public final class Dropout3d: Module, Layer {
-    /// The probability of zeroing a channel.
-    public let p: Double
-    /// The layer's own generator, or nil to draw from the default generator (``Random``).
-    public var generator: SeededGenerator?
-
+public final class Dropout3d: DropoutLayer {
     /// A channel-dropout layer for volumes.
     ///
     /// - Parameters:
     ///   - p: the probability of zeroing a channel, in [0, 1].
-    ///   - generator: a generator of its own, or nil to use the default one.
+    ///   - generator: a generator of its own (for repeatable masks), or nil to use the default one.
     public init(p: Double = 0.5, generator: SeededGenerator? = nil) {
-        self.p = validSetting(p >= 0 && p <= 1, "Dropout3d: p must be in [0, 1], got \(p)") ? p : 0
-        self.generator = generator
-        super.init()
-    }
-
-    /// Applies channel dropout in training mode; returns `input` in evaluation mode.
-    public func callAsFunction(_ input: Tensor) -> Tensor {
-        withForwardHooks(input) { input in
-            guard isTraining && p > 0 else { return input }
-            return Module.drawing(from: &generator) { Functional.dropout3d(input, p: p, training: true, generator: &$0) }
-        }
-    }
-
-    /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).
-    public override var extraDescription: String { "p: \(p)" }
-}
-
-extension Module {
-    /// Runs `body` with a layer's own generator (kept for the next call) or, when it has none, with the
-    /// default generator (``Random``): how the dropout layers draw their masks.
-    static func drawing(from generator: inout SeededGenerator?, _ body: (inout SeededGenerator) -> Tensor) -> Tensor {
-        guard var g = generator else { return Random.withDefault { body(&$0) } }
-        defer { generator = g }
-        return body(&g)
+        super.init(p: p, generator: generator, name: "Dropout3d") { Functional.dropout3d($0, p: $1, training: true, generator: &$2) }
     }
 }
