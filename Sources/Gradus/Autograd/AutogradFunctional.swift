@@ -78,14 +78,14 @@ extension Autograd {
     /// ```swift
     /// let (y, directional) = Autograd.jvp(at: [x], of: { $0[0].sin() }, v: [Tensor.ones(x.shape)])   // cos(x)
     /// ```
-    public static func jvp(at inputs: [Tensor], of body: ([Tensor]) throws -> Tensor, v given: [Tensor]? = nil,
+    public static func jvp(at inputs: [Tensor], of body: ([Tensor]) throws -> Tensor, v: [Tensor]? = nil,
                            createGraph: Bool = false) rethrows -> (value: Tensor, jvp: Tensor) {
         let x = variables(inputs, createGraph: createGraph)
         let value = try GradMode.with(enabled: true) { try body(x) }
         let product: Tensor? = checked(or: nil) {
-            let v = try vectors(given, for: inputs, op: "Autograd.jvp")
-            try require(v.count == inputs.count, "Autograd.jvp: \(v.count) tangents for \(inputs.count) inputs", .shapeMismatch)
-            for (i, (tangent, input)) in zip(v, inputs).enumerated() {
+            let tangents = try vectors(v, for: inputs, op: "Autograd.jvp")
+            try require(tangents.count == inputs.count, "Autograd.jvp: \(tangents.count) tangents for \(inputs.count) inputs", .shapeMismatch)
+            for (i, (tangent, input)) in zip(tangents, inputs).enumerated() {
                 try require(tangent.shape == input.shape, "Autograd.jvp: tangent \(i) has shape \(tangent.shape), input \(i) \(input.shape)",
                             .shapeMismatch)
             }
@@ -96,7 +96,7 @@ extension Autograd {
                 let u = Tensor.ones(value.shape, dtype: value.dtype).requiringGrad()
                 let g = gradients(of: value, wrt: x, gradOutput: u, retainGraph: true, createGraph: true)
                 var directional = Tensor.zeros([], dtype: value.dtype)
-                for (gi, vi) in zip(g, v) { directional = directional + (gi * vi.to(gi.dtype)).sum() }
+                for (gi, vi) in zip(g, tangents) { directional = directional + (gi * vi.to(gi.dtype)).sum() }
                 // A gradient that does not depend on u (an input the output ignores) adds nothing.
                 guard directional.requiresGrad else { return Tensor.zeros(value.shape, dtype: value.dtype) }
                 return finished(gradients(of: directional, wrt: [u], retainGraph: true, createGraph: createGraph)[0], createGraph: createGraph)
@@ -218,15 +218,15 @@ extension Autograd {
     /// ```swift
     /// let (loss, curvature) = Autograd.hvp(at: params, of: { lossOf($0) }, v: direction)
     /// ```
-    public static func hvp(at inputs: [Tensor], of body: ([Tensor]) throws -> Tensor, v given: [Tensor]? = nil,
+    public static func hvp(at inputs: [Tensor], of body: ([Tensor]) throws -> Tensor, v: [Tensor]? = nil,
                            createGraph: Bool = false) rethrows -> (value: Tensor, hvp: [Tensor]) {
         let x = variables(inputs, createGraph: createGraph)
         let value = try GradMode.with(enabled: true) { try body(x) }
         let products: [Tensor] = checked(or: []) {
             try require(value.count == 1, "Autograd.hvp: the function returned shape \(value.shape), not a single value", .shapeMismatch)
-            let v = try vectors(given, for: inputs, op: "Autograd.hvp")
-            try require(v.count == inputs.count, "Autograd.hvp: \(v.count) vectors for \(inputs.count) inputs", .shapeMismatch)
-            for (i, (vector, input)) in zip(v, inputs).enumerated() {
+            let directions = try vectors(v, for: inputs, op: "Autograd.hvp")
+            try require(directions.count == inputs.count, "Autograd.hvp: \(directions.count) vectors for \(inputs.count) inputs", .shapeMismatch)
+            for (i, (vector, input)) in zip(directions, inputs).enumerated() {
                 try require(vector.shape == input.shape, "Autograd.hvp: vector \(i) has shape \(vector.shape), input \(i) \(input.shape)",
                             .shapeMismatch)
             }
@@ -235,7 +235,7 @@ extension Autograd {
             return GradMode.with(enabled: true) {
                 let g = gradients(of: value, wrt: x, retainGraph: true, createGraph: true)
                 var inner = Tensor.zeros([], dtype: value.dtype)
-                for (gi, vi) in zip(g, v) { inner = inner + (gi * vi.to(gi.dtype)).sum() }
+                for (gi, vi) in zip(g, directions) { inner = inner + (gi * vi.to(gi.dtype)).sum() }
                 guard inner.requiresGrad else { return zeros }   // a gradient constant in the inputs: H = 0
                 return gradients(of: inner, wrt: x, retainGraph: true, createGraph: createGraph).map { finished($0, createGraph: createGraph) }
             }
