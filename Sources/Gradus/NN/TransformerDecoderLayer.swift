@@ -142,14 +142,7 @@ public final class TransformerDecoderLayer: Module {
                 dropout2(crossAttention(query: x, key: memory, value: memory, keyPaddingMask: memoryKeyPaddingMask, needWeights: false,
                                         attentionMask: memoryMask, isCausal: memoryIsCausal).output)
             }
-            if normFirst {
-                var x = target + attendToSelf(norm1(target))
-                x = x + attendToMemory(norm2(x))
-                return x + feedForward(norm3(x))
-            }
-            var x = norm1(target + attendToSelf(target))
-            x = norm2(x + attendToMemory(x))
-            return norm3(x + feedForward(x))
+            return residualBlocks(target, attendToSelf: attendToSelf, attendToMemory: attendToMemory)
         }
     }
 
@@ -189,18 +182,24 @@ public final class TransformerDecoderLayer: Module {
                 dropout2(crossAttention.attend(x, toMemory: memory, cache: &updated, keyPaddingMask: memoryKeyPaddingMask,
                                                attentionMask: memoryMask))
             }
-            if normFirst {
-                var x = target + attendToSelf(norm1(target))
-                x = x + attendToMemory(norm2(x))
-                return x + feedForward(norm3(x))
-            }
-            var x = norm1(target + attendToSelf(target))
-            x = norm2(x + attendToMemory(x))
-            return norm3(x + feedForward(x))
+            return residualBlocks(target, attendToSelf: attendToSelf, attendToMemory: attendToMemory)
         }
         // A failed step leaves the cache as it was, so that the caller can retry or stop cleanly.
         if !ErrorScope.hasFailed { cache = updated }
         return result
+    }
+
+    /// The block's three residual parts around its two attentions (the full and the incremental call's):
+    /// pre-norm (`normFirst`) or post-norm, as PyTorch's `TransformerDecoderLayer`.
+    private func residualBlocks(_ target: Tensor, attendToSelf: (Tensor) -> Tensor, attendToMemory: (Tensor) -> Tensor) -> Tensor {
+        if normFirst {
+            var x = target + attendToSelf(norm1(target))
+            x = x + attendToMemory(norm2(x))
+            return x + feedForward(norm3(x))
+        }
+        var x = norm1(target + attendToSelf(target))
+        x = norm2(x + attendToMemory(x))
+        return norm3(x + feedForward(x))
     }
 
     /// The feed-forward part of the block: linear1, activation, dropout, linear2, dropout3.
