@@ -8,9 +8,9 @@ extension Autograd {
     /// be differentiated with respect to the caller's tensors (PyTorch's `create_graph=True`), recorded
     /// even inside ``GradMode/noGrad(_:)``.
     ///
-    /// Every pass keeps the graph it walks (`retainGraph`): a function may read tensors of the caller's
-    /// graph (an encoder's output, say), and the engine walks what is reachable from the output, so a pass
-    /// that freed its graph would free the caller's too.
+    /// Every pass keeps the graph it walks (`retainGraph`): a Jacobian or Hessian takes one pass per row
+    /// through the same graph. Passes run only the nodes that lead to these variables, so a function
+    /// that reads tensors of the caller's graph (an encoder's output, say) leaves that graph untouched.
     private static func variables(_ inputs: [Tensor], createGraph: Bool) -> [Tensor] {
         GradMode.with(enabled: true) { inputs.map { createGraph && $0.requiresGrad ? $0.clone() : $0.detach().requiringGrad() } }
     }

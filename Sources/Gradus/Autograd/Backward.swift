@@ -11,17 +11,29 @@ extension Tensor {
     ///     graph is freed as it is walked.
     ///   - createGraph: record the backward pass itself, so the gradients can be differentiated again
     ///     (higher-order derivatives). Implies `retainGraph`.
+    ///   - inputs: when given, only these tensors receive gradients (PyTorch's `inputs=`), and only the
+    ///     part of the graph that leads to them runs; each must require gradients. A listed interior tensor
+    ///     gets its gradient in its own ``grad`` too. The list may not be empty.
     ///
     /// ```swift
     /// optimizer.zeroGrad()
     /// let loss = criterion(model(x), y)
     /// loss.backward()
     /// optimizer.step()
+    ///
+    /// loss2.backward(inputs: head.parameters())   // the head's gradients only
     /// ```
-    public func backward(_ gradient: Tensor? = nil, retainGraph: Bool = false, createGraph: Bool = false) {
+    public func backward(_ gradient: Tensor? = nil, retainGraph: Bool = false, createGraph: Bool = false,
+                         inputs: [Tensor]? = nil) {
         checked(or: ()) {
+            if let inputs {
+                try require(!inputs.isEmpty, "backward: the inputs list is empty; omit it to reach every leaf", .autograd)
+                for (i, t) in inputs.enumerated() {
+                    try require(t.requiresGrad, "backward: input \(i) (shape \(t.shape)) does not require gradients", .autograd)
+                }
+            }
             _ = try Autograd.withPassCallbacks {
-                try Autograd.run(root: self, seed: gradient, collecting: nil,
+                try Autograd.run(root: self, seed: gradient, collecting: inputs, accumulating: true,
                                  retainGraph: retainGraph || createGraph, createGraph: createGraph)
             }
         }
@@ -170,9 +182,11 @@ public enum Autograd {
     }
 
     /// Runs one backward pass from `root`. With `collecting` nil, gradients of leaves are added to their
-    /// `grad`; otherwise the gradients of the listed tensors are returned and no `grad` is touched.
+    /// `grad`; otherwise the gradients of the listed tensors are returned and, unless `accumulating`, no
+    /// `grad` is touched (with `accumulating`, each listed tensor's gradient is added to its own `grad`).
     static func run(
-        root: Tensor, seed: Tensor?, collecting targets: [Tensor]?, retainGraph: Bool, createGraph: Bool
+        root: Tensor, seed: Tensor?, collecting targets: [Tensor]?, accumulating: Bool = false,
+        retainGraph: Bool, createGraph: Bool
     ) throws -> [Tensor?] {
         try require(root.requiresGrad,
                      "backward: the tensor (shape \(root.shape)) does not require gradients and has no graph", .autograd)
@@ -188,9 +202,10 @@ public enum Autograd {
             seedGradient = Tensor.ones(root.shape, dtype: root.dtype)
         }
 
+        // A tensor listed twice is collected once, at its first place, and copied to the others.
         var targetIndex: [ObjectIdentifier: Int] = [:]
         var collected = [Tensor?](repeating: nil, count: targets?.count ?? 0)
-        if let targets { for (i, t) in targets.enumerated() { targetIndex[ObjectIdentifier(t)] = i } }
+        if let targets { for (i, t) in targets.enumerated() where targetIndex[ObjectIdentifier(t)] == nil { targetIndex[ObjectIdentifier(t)] = i } }
 
         /// Leaves with hooks: their gradients are summed over the pass, and handed to the hooks and added
         /// to `grad` once every node that uses them has run (PyTorch's AccumulateGrad). Only counted while
@@ -212,6 +227,21 @@ public enum Autograd {
         /// unchanged, to each input.)
         let pass = passCounter.add(1, ordering: .relaxed).newValue
         seedGradient.storage.gradientPass = pass
+        /// With requested tensors, only the nodes on a path from the root to one of them run (PyTorch's
+        /// pruning): a node is needed when one of its inputs is requested or is itself a needed node.
+        /// The others get no gradient, so their rules, hooks and `retainGrad` stay untouched.
+        if targets != nil {
+            for t in order {
+                let node = t.gradFn!
+                for input in node.inputs where input.requiresGrad
+                    && (targetIndex[ObjectIdentifier(input)] != nil || input.gradFn?.neededPass == pass) {
+                    node.neededPass = pass
+                    break
+                }
+            }
+        }
+        /// Whether a gradient reaching interior tensor `t` must be kept for its node to run.
+        func runs(_ node: Node) -> Bool { targets == nil || node.neededPass == pass }
         func deliver(_ g: Tensor, to t: Tensor) {
             // Gradients take their tensor's element type (a rule or a custom backward may return another).
             let g = g.dtype == t.dtype ? g : g.to(t.dtype)
@@ -222,6 +252,7 @@ public enum Autograd {
                 }
             }
             if let node = t.gradFn {
+                guard runs(node) else { return }
                 guard let pending = node.pendingGradient else {
                     node.pendingGradient = g
                     node.pendingIsOwned = false
@@ -283,6 +314,7 @@ public enum Autograd {
                 }
                 return
             }
+            if let node = t.gradFn, !isTarget, !runs(node) { return }
             guard let node = t.gradFn, !isTarget else {
                 let full = Tensor.zeros(geometry.inputShape, dtype: g.dtype)
                 full.stridedAccumulate(g, strides: geometry.strides, offset: geometry.offset)
@@ -350,10 +382,28 @@ public enum Autograd {
                 for entry in leafSliceBuffers { deliver(entry.buffer, to: entry.tensor) }
                 // The root itself, when it is a hooked leaf (its count is never used up by a node).
                 if root.gradFn == nil { try used(root) }
+                if accumulating, let targets {
+                    for (i, t) in targets.enumerated() where targetIndex[ObjectIdentifier(t)] == i {
+                        guard let g = collected[i] else { continue }
+                        if t.gradFn == nil {
+                            t.accumulateGradient(try t.applyGradientHooks(g), pass: pass)
+                            try t.runPostAccumulateHooks()
+                        } else {
+                            let kept = createGraph ? g : g.detach()
+                            t.grad = t.grad.map { $0 + kept } ?? kept.clone()
+                        }
+                    }
+                }
             }
         } catch {
             clearPending()
             throw error
+        }
+        if let targets {
+            for (i, t) in targets.enumerated() {
+                let first = targetIndex[ObjectIdentifier(t)]!
+                if first != i { collected[i] = collected[first] }
+            }
         }
         return collected
     }

@@ -27,6 +27,9 @@ public final class Node: @unchecked Sendable {
     @exclusivity(unchecked) var sliceGeometry: (inputShape: [Int], strides: [Int], offset: Int)?
     /// Visit mark for the topological sort.
     @exclusivity(unchecked) var visitEpoch: Int = 0
+    /// The number of the backward pass for which this node leads to a requested tensor (a pass that
+    /// collects gradients of some tensors runs only such nodes).
+    @exclusivity(unchecked) var neededPass: Int = 0
     /// Tensors the rule reads that are not inputs (an index, a condition, class labels): watched for
     /// in-place changes like the inputs; emptied when the graph is freed.
     @exclusivity(unchecked) var saved: [Tensor]
