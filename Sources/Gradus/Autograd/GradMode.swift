@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// Whether operations record the graph that ``Tensor/backward(_:retainGraph:createGraph:)`` walks.
+/// Whether operations record the graph that ``Tensor/backward(_:retainGraph:createGraph:inputs:)`` walks.
 ///
 /// Recording is on by default; it is a per-thread setting, so inference on one thread does not
 /// disturb training on another.

@@ -63,7 +63,7 @@ extension Tensor {
     /// On a tensor made by an operation, the hook sees the total gradient of the tensor before it flows
     /// on to the tensor's inputs. On a leaf, it sees the sum of all the gradients that the pass delivers to
     /// the leaf, before that sum is added to ``grad``. Hooks run in the order they were registered, each on
-    /// the previous one's result. Hooks run in ``Tensor/backward(_:retainGraph:createGraph:)``; in
+    /// the previous one's result. Hooks run in ``Tensor/backward(_:retainGraph:createGraph:inputs:)``; in
     /// ``Autograd/gradients(of:wrt:gradOutput:retainGraph:createGraph:)`` only the hooks of tensors made by
     /// operations run. PyTorch's `Tensor.register_hook`.
     ///

@@ -2,7 +2,7 @@
 /// flow back through them (reverse-mode automatic differentiation).
 ///
 /// `Tensor` has reference semantics, like PyTorch's: a parameter is one object whose ``grad`` fills in
-/// when ``backward(_:retainGraph:createGraph:)`` runs. Its elements live in a ``TensorStorage``, read
+/// when ``backward(_:retainGraph:createGraph:inputs:)`` runs. Its elements live in a ``TensorStorage``, read
 /// through a layout (``strides`` and ``storageOffset``): results of operations are contiguous and
 /// row-major, while views (``transpose(_:_:)``, ``permute(_:)``, ``slice(axis:start:end:step:)``,
 /// ``select(axis:index:)``, ``expand(_:)``, ``unsqueeze(_:)``, ``reshape(_:)`` where possible) share
@@ -48,7 +48,7 @@ public final class Tensor: @unchecked Sendable {
             }
         }
     }
-    /// The accumulated gradient of a leaf after ``backward(_:retainGraph:createGraph:)``; `nil` until then.
+    /// The accumulated gradient of a leaf after ``backward(_:retainGraph:createGraph:inputs:)``; `nil` until then.
     /// A gradient assigned by hand must have this tensor's shape and element type (as in PyTorch); another
     /// is refused like a bad setting (recorded inside ``GradusError/catching(_:)``, a stop outside).
     @exclusivity(unchecked) public var grad: Tensor? {
