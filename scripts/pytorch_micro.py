@@ -85,6 +85,25 @@ def transformer_long(batch=32, length=128):
         loss = torch.nn.functional.cross_entropy(head(block(x).mean(dim=1)), y); loss.backward(); opt.step()
     return batch / timeit(step, reps=5), "samples/s"
 
+def transformer_deep(checkpointing=False, batch=16, length=256):
+    """Six TransformerEncoderLayer(128, 4 heads, 512, dropout 0.1, batch first) blocks on [16, 256, 128],
+    mean over positions, a linear head, cross-entropy, SGD; with checkpointing, each block runs under
+    torch.utils.checkpoint (non-reentrant), as Gradus's Checkpointed."""
+    from torch.utils.checkpoint import checkpoint
+    torch.manual_seed(0)
+    blocks = torch.nn.ModuleList([torch.nn.TransformerEncoderLayer(128, 4, 512, dropout=0.1, batch_first=True)
+                                  for _ in range(6)])
+    head = torch.nn.Linear(128, 10)
+    opt = torch.optim.SGD(list(blocks.parameters()) + list(head.parameters()), lr=0.05, momentum=0.9)
+    x = torch.randn(batch, length, 128); y = torch.randint(0, 10, (batch,))
+    def step():
+        opt.zero_grad()
+        h = x
+        for b in blocks:
+            h = checkpoint(b, h, use_reentrant=False) if checkpointing else b(h)
+        loss = torch.nn.functional.cross_entropy(head(h.mean(dim=1)), y); loss.backward(); opt.step()
+    return batch / timeit(step, warm=1, reps=2), "samples/s"
+
 def gpt_generate(vocab=75, context=128, width=128, heads=4, layers=4, new=127):
     """Greedy generation of 127 tokens after a 1-token prompt with the GPT of
     scripts/pytorch_language_model.py (pre-norm nn.TransformerEncoderLayer blocks, tied output), with
@@ -234,7 +253,8 @@ def module_parameters():
 
 W = {"relu_16m": relu, "axpb_16m": axpb, "small_op_fwd": small_fwd, "small_op_fwdbwd": small_fwdbwd,
      "lstm_b32": lstm_train, "gru_b32": gru_train, "transformer_b32": transformer_train,
-     "transformer_l128": transformer_long, "gpt_generate": gpt_generate, "seq2seq_generate": seq2seq_generate,
+     "transformer_l128": transformer_long, "transformer_deep": transformer_deep,
+     "transformer_deep_ckpt": lambda: transformer_deep(checkpointing=True), "gpt_generate": gpt_generate, "seq2seq_generate": seq2seq_generate,
      "module_parameters": module_parameters, "cnn_c3_b64": cnn_train, "cnn_infer_b1": cnn_infer1,
      "mlp_infer_b1_int8": mlp_infer1_int8, "cnn3d_b8": cnn3d_train, "sgemm_4096": lambda: sgemm(4096)}
 

@@ -103,5 +103,33 @@ enum SequenceWorkloads {
         return ({ head(block($0).mean(axes: [1])) }, block.parameters() + head.parameters())
     }
 
-    static let all: [Workload] = [lstm, gru, transformer, transformerLong, gptGenerate, seq2seqGenerate, seq2seqGenerateReproject]
+    /// Six TransformerEncoderLayer(128, 4 heads, 512, dropout 0.1, batch first) blocks on [16, 256, 128],
+    /// the mean over positions, a linear head, SGD; with `checkpointing`, each block is ``Checkpointed``
+    /// (activation checkpointing: its activations are computed again in the backward pass). The pair
+    /// shows the peak memory checkpointing saves and the time it costs, beside `torch.utils.checkpoint`.
+    static func deepTransformer(_ name: String, checkpointing: Bool) -> Workload {
+        Workload(name: name) {
+            var rng = SeededGenerator(seed: 0)
+            let blocks: [any Layer] = (0..<6).map { _ in
+                let block = TransformerEncoderLayer(dModel: 128, numHeads: 4, dimFeedforward: 512, dropout: 0.1, batchFirst: true,
+                                                    generator: &rng)
+                return checkpointing ? Checkpointed(block) : block
+            }
+            let model = Sequential(blocks)
+            let head = Linear(128, 10, generator: &rng)
+            let optimizer = SGD(model.parameters() + head.parameters(), lr: 0.05, momentum: 0.9)
+            let x = Tensor.normal([16, 256, 128], generator: &rng)
+            let y = Tensor.randint(0, 10, shape: [16], generator: &rng)
+            let t = secondsPerCall(warm: 1, reps: 2) {
+                optimizer.zeroGrad()
+                head(model(x).mean(axes: [1])).crossEntropy(y).backward()
+                optimizer.step()
+            }
+            return (16 / t, "samples/s")
+        }
+    }
+
+    static let all: [Workload] = [lstm, gru, transformer, transformerLong, gptGenerate, seq2seqGenerate, seq2seqGenerateReproject,
+                                  deepTransformer("transformer_deep", checkpointing: false),
+                                  deepTransformer("transformer_deep_ckpt", checkpointing: true)]
 }

@@ -184,9 +184,12 @@ public enum Autograd {
     /// Runs one backward pass from `root`. With `collecting` nil, gradients of leaves are added to their
     /// `grad`; otherwise the gradients of the listed tensors are returned and, unless `accumulating`, no
     /// `grad` is touched (with `accumulating`, each listed tensor's gradient is added to its own `grad`).
+    ///
+    /// Tensors in `stoppingAt` (requested interior tensors) are treated as leaves: the pass collects their
+    /// gradients and goes no further (a checkpoint's recomputation stops at the graph outside it).
     static func run(
         root: Tensor, seed: Tensor?, collecting targets: [Tensor]?, accumulating: Bool = false,
-        retainGraph: Bool, createGraph: Bool
+        retainGraph: Bool, createGraph: Bool, stoppingAt boundary: Set<ObjectIdentifier> = []
     ) throws -> [Tensor?] {
         try require(root.requiresGrad,
                      "backward: the tensor (shape \(root.shape)) does not require gradients and has no graph", .autograd)
@@ -211,7 +214,7 @@ public enum Autograd {
         /// to `grad` once every node that uses them has run (PyTorch's AccumulateGrad). Only counted while
         /// some tensor has a hook, so that passes without hooks pay nothing.
         var hookedLeaves: [ObjectIdentifier: HookedLeaf] = [:]
-        let order = topologicalOrder(from: root)
+        let order = topologicalOrder(from: root, stoppingAt: boundary)
         if targets == nil && registeredHooks.load(ordering: .relaxed) > 0 {
             func count(_ t: Tensor) {
                 guard t.requiresGrad, t.gradFn == nil, let hooks = t.hooks, !hooks.isEmpty else { return }
@@ -408,8 +411,9 @@ public enum Autograd {
         return collected
     }
 
-    /// Non-leaf tensors reachable from `root`, each after all of its inputs (post-order).
-    static func topologicalOrder(from root: Tensor) -> [Tensor] {
+    /// Non-leaf tensors reachable from `root` without passing through `boundary`, each after all of its
+    /// inputs (post-order).
+    static func topologicalOrder(from root: Tensor, stoppingAt boundary: Set<ObjectIdentifier> = []) -> [Tensor] {
         var order: [Tensor] = []
         guard root.gradFn != nil else { return order }
         // Nodes are marked with a number unique to this pass instead of being kept in a set.
@@ -421,7 +425,8 @@ public enum Autograd {
             if i < inputs.count {
                 stack[stack.count - 1].1 = i + 1
                 let child = inputs[i]
-                if let node = child.gradFn, child.requiresGrad, node.visitEpoch != epoch {
+                if let node = child.gradFn, child.requiresGrad, node.visitEpoch != epoch,
+                   boundary.isEmpty || !boundary.contains(ObjectIdentifier(child)) {
                     node.visitEpoch = epoch
                     stack.append((child, 0))
                 }

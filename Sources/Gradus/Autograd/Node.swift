@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The backward rule of one recorded operation: given the gradient of the output (and the output
 /// itself), the gradients of the inputs in order (`nil` for an input that needs none).
 ///
@@ -37,8 +39,15 @@ public final class Node: @unchecked Sendable {
     /// operation was recorded; backward compares it with the current sum (versions only grow, so any
     /// in-place change shows).
     let savedVersion: Int
+    /// The order of creation: nodes are numbered as they are recorded, so that a computation can tell the
+    /// nodes it recorded from older ones (``Autograd/checkpoint(_:preserveRandomState:_:)-([Tensor],_,_)``).
+    let serial: Int
+
+    /// Counts the recorded nodes.
+    static let serials = Atomic<Int>(0)
 
     init(name: String, inputs: [Tensor], saved: [Tensor], output: Tensor, rule: @escaping BackwardRule) {
+        self.serial = Node.serials.add(1, ordering: .relaxed).newValue
         self.name = name
         self.inputs = inputs
         self.saved = saved
