@@ -611,6 +611,41 @@ case("max_pool2d_int_indices", lambda a: F.max_pool2d(a, (2, 3), stride=1, dilat
 case("max_pool1d_int_ceil", lambda a: F.max_pool1d(a, 2, ceil_mode=True), QI[0])
 case("max_pool3d_int", lambda a: F.max_pool3d(a, 2), i64([[[[[1, 2], [3, 4]], [[5, 6], [7, 8]]]]]))
 
+# Mode (ties: the smallest of the most frequent values, at its last occurrence), set membership, the
+# Heaviside step, logspace, block-diagonal matrices, aminmax, combinations, trapezoids, Vandermonde
+# matrices and erfc at its edges.
+T = f32([[3, 1, 3, 1, 2], [5, 5, 5, 2, 2]])
+case("mode_ties_values", lambda a: torch.mode(a, 1).values, T)
+case("mode_ties_indices", lambda a: torch.mode(a, 1).indices, T)
+case("mode_int_axis0_keepdim", lambda a: torch.mode(a, 0, keepdim=True).indices, i64([[1, 2], [1, 3], [2, 3], [2, 2]]))
+case("mode_scalar", lambda a: torch.mode(a, 0).values, f32(4.0))
+case("mode_empty_axis", lambda a: torch.mode(a, 1).values, torch.zeros(2, 0))
+case("isin_int", torch.isin, i64([[1, 2], [3, 4]]), i64([2, 4, 9]))
+case("isin_float_nan", torch.isin, f32([1.0, float("nan"), 2.5, -0.0]), f32([float("nan"), 0.0, 2.5]))
+case("isin_invert", lambda a, b: torch.isin(a, b, invert=True), i64([1, 2, 3]), i64([[2], [3]]))
+case("heaviside", torch.heaviside, f32([-1.0, 0.0, 2.0, float("nan"), -0.0]), f32([0.5]))
+case("heaviside_broadcast", torch.heaviside, f32([[0.0], [-3.0]]), f32([7.0, 8.0]))
+case("logspace", lambda: torch.logspace(-1, 2, 7))
+case("logspace_base2_float64", lambda: torch.logspace(0, 10, 11, base=2, dtype=torch.float64))
+case("logspace_int64", lambda: torch.logspace(0, 2, 5, dtype=torch.int64))
+case("logspace_one", lambda: torch.logspace(3, 5, 1))
+case("block_diag_promoted", lambda a, b: torch.block_diag(a, b), i64([[1, 2]]), f32([3.0]))
+case("block_diag_none", lambda: torch.block_diag())
+case("block_diag_three_dims", lambda a: torch.block_diag(a), torch.ones(1, 1, 1))
+case("aminmax_nan_keepdim", lambda a: torch.aminmax(a, dim=0, keepdim=True).max, f32([[1.0, float("nan")], [3.0, 2.0]]))
+case("aminmax_int", lambda a: torch.aminmax(a).min, i64([[4, -2], [7, 0]]))
+case("combinations_too_many", lambda a: torch.combinations(a, 4), f32([1.0, 2.0, 3.0]))
+case("combinations_int_replacement", lambda a: torch.combinations(a, 2, with_replacement=True), i64([5, 6, 7]))
+case("trapezoid_int", lambda a: torch.trapezoid(a), i64([1, 2, 4]))
+case("trapezoid_one_sample", lambda a: torch.trapezoid(a, dim=0), f32([[2.0, 3.0]]))
+case("trapezoid_empty", lambda a: torch.trapezoid(a), torch.zeros(3, 0))
+case("trapezoid_bad_x", lambda a, x: torch.trapezoid(a, x), f32([1.0, 2.0, 3.0]), f32([0.0, 1.0]))
+case("vander_int", lambda a: torch.vander(a), i64([2, -3, 0]))
+case("vander_no_columns", lambda a: torch.vander(a, N=0), f32([1.0, 2.0]))
+case("vander_matrix", lambda a: torch.vander(a), torch.ones(2, 2))
+case("erfc_edges", torch.erfc, torch.tensor([10.0, -10.0, 0.0, 30.0, float("inf"), -float("inf")], dtype=torch.float64))
+case("erfc_int", torch.erfc, i64([0, 1, -2]))
+
 enc = encode
 
 

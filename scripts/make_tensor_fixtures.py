@@ -541,6 +541,32 @@ case("pad_sequence_batch_first", lambda a, b, c: torch.nn.utils.rnn.pad_sequence
      rn(3, 2), rn(1, 2), rn(4, 2))
 case("pad_sequence_left_time_major", lambda a, b: torch.nn.utils.rnn.pad_sequence([a, b], padding_side="left"), rn(2, 3, 2), rn(5, 3, 2))
 
+# Complementary error function, block-diagonal matrices, mode and aminmax, trapezoidal integration,
+# Vandermonde matrices, combinations and the evaluation form of the randomized leaky ReLU. Their own
+# generator.
+inputs_gen = torch.Generator().manual_seed(31415)
+case("erfc", lambda a: torch.erfc(a), rn(3, 4) * 2)
+case("block_diag", lambda a, b, c, d: torch.block_diag(a, b, c, d), rn(2, 3), rn(1).reshape(()), rn(3), rn(2, 2))
+case("mode_distinct", lambda a: torch.mode(a, 1).values, distinct(3, 5))
+case("aminmax_min", lambda a: torch.aminmax(a, dim=1).min, distinct(3, 4))
+case("aminmax_max_all", lambda a: torch.aminmax(a).max, distinct(3, 4))
+case("trapezoid_dx", lambda a: torch.trapezoid(a, dx=0.5, dim=1), rn(3, 5))
+case("trapezoid_x", lambda a, x: torch.trapezoid(a, x), rn(2, 5), rn(5))
+case("trapezoid_x_broadcast", lambda a, x: torch.trapezoid(a, x, dim=0), rn(4, 3), rn(4, 1))
+case("cumulative_trapezoid", lambda a: torch.cumulative_trapezoid(a, dx=2, dim=0), rn(4, 3))
+case("cumulative_trapezoid_x", lambda a, x: torch.cumulative_trapezoid(a, x), rn(2, 4), rn(4))
+# torch.vander has no working backward (an in-place cumprod inside); the same columns as scalar powers do.
+def vander(a, n, increasing=False):
+    powers = range(n) if increasing else range(n - 1, -1, -1)
+    y = torch.stack([a ** k for k in powers], dim=1)
+    assert torch.allclose(y, torch.vander(a.detach(), N=n, increasing=increasing))
+    return y
+case("vander", lambda a: vander(a, 3), rn(4))
+case("vander_increasing_zero", lambda a: vander(a, 5, increasing=True), with_zeros(rn(3), (1,)))
+case("combinations", lambda a: torch.combinations(a, 2), rn(4))
+case("combinations_replacement", lambda a: torch.combinations(a, 3, with_replacement=True), rn(3))
+case("rrelu_eval", lambda a: F.rrelu(a, 0.1, 0.3, training=False), rn(3, 4))
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}

@@ -32,6 +32,49 @@ public final class LeakyReLU: Module, Layer {
     public override var extraDescription: String { "negativeSlope: \(negativeSlope)" }
 }
 
+/// The randomized leaky ReLU (PyTorch's `nn.RReLU`): in training, each element that is not positive is
+/// multiplied by its own slope drawn uniformly from [`lower`, `upper`]; in evaluation, by the fixed slope
+/// (lower + upper) / 2. See ``Functional/rrelu(_:lower:upper:training:generator:)``.
+///
+/// ```swift
+/// let act = RReLU(lower: 0.1, upper: 0.3)
+/// ```
+public final class RReLU: Module, Layer, GeneratorOwningLayer {
+    /// The smallest slope.
+    public let lower: Double
+    /// The largest slope.
+    public let upper: Double
+    /// The layer's own generator, or nil to draw from the default generator (``Random``).
+    public var generator: SeededGenerator?
+
+    /// A randomized leaky ReLU with slopes in [`lower`, `upper`] (PyTorch's defaults 1/8 and 1/3). Bounds
+    /// with 0 ≤ lower ≤ upper are required; others are reported and the defaults kept.
+    ///
+    /// - Parameters:
+    ///   - lower: the smallest slope.
+    ///   - upper: the largest slope.
+    ///   - generator: a generator of its own, for repeatable slopes.
+    public init(lower: Double = 1.0 / 8, upper: Double = 1.0 / 3, generator: SeededGenerator? = nil) {
+        let valid = validSetting(lower >= 0 && lower <= upper && upper.isFinite,
+                                 "RReLU: needs 0 ≤ lower ≤ upper (finite), got lower \(lower), upper \(upper)")
+        self.lower = valid ? lower : 1.0 / 8
+        self.upper = valid ? upper : 1.0 / 3
+        self.generator = generator
+        super.init()
+    }
+
+    /// Applies the randomized leaky ReLU (random slopes in training mode only).
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        withForwardHooks(input) { input in
+            guard isTraining else { return Functional.rrelu(input, lower: lower, upper: upper, training: false) }
+            return Module.drawing(from: &generator) { Functional.rrelu(input, lower: lower, upper: upper, training: true, generator: &$0) }
+        }
+    }
+
+    /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
+    public override var extraDescription: String { "lower: \(lower), upper: \(upper)" }
+}
+
 /// x for x > 0, `alpha`·(eˣ − 1) otherwise (PyTorch's `nn.ELU`).
 ///
 /// ```swift

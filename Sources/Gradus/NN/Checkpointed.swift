@@ -5,7 +5,8 @@
 ///
 /// The wrapped layer's parameters, buffers and state dict keep their names under `wrapped.` (saved and
 /// loaded as part of the model). When the layer runs again in the backward pass it draws the same
-/// numbers: the default generator (with `preserveRandomState`) and the dropout layers' own generators
+/// numbers: the default generator (with `preserveRandomState`) and the own generators of its dropout and
+/// ``RReLU`` layers
 /// are set back to their state of the first run, and its buffers (batch norm's running statistics) are
 /// left as the first run made them — they are not updated twice. Its forward hooks run again, as in
 /// PyTorch. Outside grad mode (inference) it is the wrapped layer.
@@ -50,16 +51,16 @@ public final class Checkpointed<Wrapped: Layer>: Module, Layer {
 }
 
 /// What a layer's second run must find as its first run did, and what it must leave as it found it:
-/// its dropout layers' own generators (as they were before the first run) and its buffers.
+/// its layers' own generators (dropout, ``RReLU``; as they were before the first run) and its buffers.
 private final class LayerReplay {
-    private let dropouts: [DropoutLayer]
+    private let dropouts: [any GeneratorOwningLayer]
     private let generatorsAtFirstRun: [SeededGenerator?]
     private let buffers: [Tensor]
     private var generatorsBeforeReplay: [SeededGenerator?] = []
     private var buffersBeforeReplay: [Tensor] = []
 
     init(_ layer: Module) {
-        dropouts = layer.modules().compactMap { $0 as? DropoutLayer }.filter { $0.generator != nil }
+        dropouts = layer.modules().compactMap { $0 as? any GeneratorOwningLayer }.filter { $0.generator != nil }
         generatorsAtFirstRun = dropouts.map(\.generator)
         buffers = layer.namedBuffers().map(\.tensor)
     }
@@ -68,10 +69,10 @@ private final class LayerReplay {
         GradMode.noGrad {
             if starting {
                 generatorsBeforeReplay = dropouts.map(\.generator)
-                for (d, g) in zip(dropouts, generatorsAtFirstRun) { d.generator = g }
+                for (d, g) in zip(dropouts, generatorsAtFirstRun) { var layer = d; layer.generator = g }
                 buffersBeforeReplay = buffers.map { $0.clone() }
             } else {
-                for (d, g) in zip(dropouts, generatorsBeforeReplay) { d.generator = g }
+                for (d, g) in zip(dropouts, generatorsBeforeReplay) { var layer = d; layer.generator = g }
                 for (b, saved) in zip(buffers, buffersBeforeReplay) { b.assign(saved) }
                 generatorsBeforeReplay = []
                 buffersBeforeReplay = []

@@ -7,7 +7,7 @@
 /// let layers: [DropoutLayer] = [Dropout(p: 0.1), Dropout2d(p: 0.2)]
 /// print(layers.map(\.p))   // [0.1, 0.2]
 /// ```
-public class DropoutLayer: Module, Layer {
+public class DropoutLayer: Module, Layer, GeneratorOwningLayer {
     /// The probability of dropping an element (or a channel, for the channel dropouts).
     public let p: Double
     /// The layer's own generator, or nil to draw from the default generator (``Random``).
@@ -33,6 +33,13 @@ public class DropoutLayer: Module, Layer {
 
     /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).
     public override var extraDescription: String { "p: \(p)" }
+}
+
+/// A layer that may keep a generator of its own (the dropout layers, ``RReLU``): what a second run of it
+/// (activation checkpointing) sets back to repeat its numbers.
+protocol GeneratorOwningLayer: Module {
+    /// The layer's own generator, or nil when it draws from the default generator.
+    var generator: SeededGenerator? { get set }
 }
 
 extension Module {

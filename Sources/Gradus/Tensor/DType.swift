@@ -49,6 +49,7 @@ public protocol TensorFloat: TensorElement, BinaryFloatingPoint, Sendable where 
     static func cos(_ x: Self) -> Self
     static func tanh(_ x: Self) -> Self
     static func erf(_ x: Self) -> Self
+    static func erfc(_ x: Self) -> Self
     static func pow(_ x: Self, _ y: Self) -> Self
     /// The square root, without C's errno side effect, so that loops containing it vectorize.
     static func sqrt(_ x: Self) -> Self

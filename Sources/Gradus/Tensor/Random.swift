@@ -214,6 +214,43 @@ extension Tensor {
         Random.withDefault { bernoulli(shape, p: p, dtype: dtype, generator: &$0) }
     }
 
+    /// Ones with probability given by each element of `probabilities`, zeros otherwise, in its shape and
+    /// floating-point type (PyTorch's `torch.bernoulli(input)`). Every probability must lie in [0, 1]
+    /// (NaN is refused). A sample: it carries no gradient.
+    ///
+    /// - Parameters:
+    ///   - probabilities: the probability of a one at each position.
+    ///   - generator: the source of randomness.
+    ///
+    /// ```swift
+    /// var rng = SeededGenerator(seed: 1)
+    /// let draws = Tensor.bernoulli(Tensor([0.1, 0.9]), generator: &rng)
+    /// ```
+    public static func bernoulli(_ probabilities: Tensor, generator: inout SeededGenerator) -> Tensor {
+        checked {
+            try require(probabilities.dtype.isFloatingPoint,
+                        "bernoulli: probabilities must be floating point, got \(probabilities.dtype)", .dtypeMismatch)
+            let p = probabilities.detach().contiguous().scalars(as: Double.self)
+            if let bad = p.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
+                throw GradusError(.invalidArgument, "bernoulli: probability \(p[bad]) at flat position \(bad) is outside [0, 1]")
+            }
+            var k = 0
+            return try fill(probabilities.shape, dtype: probabilities.dtype) {
+                defer { k += 1 }
+                return generator.nextUnit() < p[k] ? 1 : 0
+            }
+        }
+    }
+
+    /// ``bernoulli(_:generator:)`` from the default generator (see ``Random``).
+    ///
+    /// ```swift
+    /// let mask = Tensor.bernoulli(keepProbabilities)
+    /// ```
+    public static func bernoulli(_ probabilities: Tensor) -> Tensor {
+        Random.withDefault { bernoulli(probabilities, generator: &$0) }
+    }
+
     /// Random integers in [`low`, `high`) as an `int64` tensor.
     ///
     /// ```swift

@@ -179,6 +179,23 @@ extension Tensor {
         }
     }
 
+    /// The Heaviside step function (PyTorch's `torch.heaviside`): 0 where this tensor is negative, 1 where
+    /// it is positive, and `values` (broadcast) where it is zero; 0 for NaN, as in PyTorch. It is a
+    /// comparison: the result carries no gradient.
+    ///
+    /// - Parameter values: the value at zero.
+    ///
+    /// ```swift
+    /// Tensor([-1, 0, 2]).heaviside(Tensor([0.5]))   // [0, 0.5, 1]
+    /// ```
+    public func heaviside(_ values: Tensor) -> Tensor {
+        checked {
+            let r = Tensor.resultType(self, values)
+            let x = detached(as: r), v = values.detached(as: r)
+            return Tensor.where(x.eq(Tensor.zeros([], dtype: r)), v, x.gt(Tensor.zeros([], dtype: r)))
+        }
+    }
+
     /// This tensor with elements replaced by `value` where `mask` is nonzero (differentiable in `self`).
     public func maskedWhere(_ mask: Tensor, _ value: Double) -> Tensor {
         Tensor.where(mask, Tensor.full([], value: value, dtype: dtype), self)

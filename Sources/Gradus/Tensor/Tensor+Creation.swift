@@ -262,6 +262,33 @@ extension Tensor {
         }
     }
 
+    /// `count` values spaced evenly on a logarithmic scale: base^linspace(start, end) (PyTorch's
+    /// `torch.logspace`). The exponents are computed in Float64; an int64 result truncates toward zero,
+    /// as PyTorch's does.
+    ///
+    /// - Parameters:
+    ///   - start: the first exponent.
+    ///   - end: the last exponent.
+    ///   - count: how many values; not negative.
+    ///   - base: the base of the powers.
+    ///   - dtype: the element type.
+    ///
+    /// ```swift
+    /// Tensor.logspace(0, 2, count: 3)            // [1, 10, 100]
+    /// Tensor.logspace(0, 3, count: 4, base: 2)   // [1, 2, 4, 8]
+    /// ```
+    public static func logspace(_ start: Double, _ end: Double, count: Int, base: Double = 10, dtype: DType = .float32) -> Tensor {
+        checkedEvenAfterFailure {
+            try require(count >= 0, "logspace: count must not be negative, got \(count)")
+            let exponents = linspace(start, end, count: count, dtype: .float64)
+            let values = exponents.scalars(as: Double.self).map { Double.pow(base, $0) }
+            if dtype == .int64 {
+                return Tensor(shape: [count], integers: try values.map { Int(try Tensor.int64($0, op: "logspace")) })
+            }
+            return Tensor(shape: [count], values: values, dtype: dtype)
+        }
+    }
+
     /// `count` evenly spaced values from `start` to `end` inclusive, like `torch.linspace`.
     ///
     /// ```swift

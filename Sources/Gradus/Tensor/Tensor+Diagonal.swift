@@ -81,3 +81,42 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// The block-diagonal matrix with `blocks` along its diagonal and zeros elsewhere (PyTorch's
+    /// `torch.block_diag`). A scalar counts as a 1 × 1 block and a vector of n elements as a 1 × n block;
+    /// the element type is the blocks' promoted one; no blocks give a `[1, 0]` matrix. Differentiable in
+    /// every block.
+    ///
+    /// - Parameter blocks: tensors of at most two dimensions.
+    ///
+    /// ```swift
+    /// Tensor.blockDiag([Tensor(scalar: 1), Tensor([2, 3]), Tensor.ones([2, 2])])   // 4 × 5
+    /// ```
+    public static func blockDiag(_ blocks: [Tensor]) -> Tensor {
+        checked {
+            let dtype = blocks.dropFirst().reduce(blocks.first?.dtype ?? .float32) { DType.promoted($0, $1.dtype) }
+            guard !blocks.isEmpty else { return Tensor.zeros([1, 0], dtype: dtype) }
+            var matrices: [Tensor] = []
+            for (i, b) in blocks.enumerated() {
+                try require(b.rank <= 2, "blockDiag: block \(i) has \(b.rank) dimensions (shape \(b.shape)); blocks have at most 2",
+                            .shapeMismatch)
+                let m = b.rank == 2 ? b : b.reshape([1, b.count])
+                matrices.append(m.dtype == dtype ? m : m.to(dtype))
+            }
+            let columns = matrices.reduce(0) { $0 + $1.shape[1] }
+            let rows = matrices.reduce(0) { $0 + $1.shape[0] }
+            try require(rows.multipliedReportingOverflow(by: columns).overflow == false,
+                        "blockDiag: a \(rows) × \(columns) matrix has more elements than an Int holds", .shapeMismatch)
+            var left = 0
+            let strips = matrices.map { m -> Tensor in
+                let (r, c) = (m.shape[0], m.shape[1])
+                let strip = Tensor.concatenate([Tensor.zeros([r, left], dtype: dtype), m,
+                                                Tensor.zeros([r, columns - left - c], dtype: dtype)], axis: 1)
+                left += c
+                return strip
+            }
+            return Tensor.concatenate(strips, axis: 0)
+        }
+    }
+}

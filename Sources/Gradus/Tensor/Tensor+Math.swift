@@ -260,6 +260,25 @@ extension Tensor {
         }
     }
 
+    /// The complementary error function 1 − erf(x) (PyTorch's `torch.erfc`), computed directly so that it
+    /// keeps its precision where erf(x) is close to 1 (erfc(10) ≈ 2.1e-45 in Float64, not 0).
+    ///
+    /// An int64 tensor gives float32, as in PyTorch.
+    ///
+    /// ```swift
+    /// Tensor([0.0, 1.0]).erfc()   // [1, 0.1573]
+    /// ```
+    public func erfc() -> Tensor {
+        if dtype == .int64 { return to(.float32).erfc() }   // as PyTorch: integers in float32
+        return checked {
+            let out = try map("erfc", { Float.erfc($0) }, { Double.erfc($0) })
+            record("erfc", output: out, inputs: [self]) { g, _ in
+                [g * (self.square() * -1).exp() * (-2 / Double.pi.squareRoot())]
+            }
+            return out
+        }
+    }
+
     /// Hyperbolic tangent. Float32 runs CGradusMath's vectorized loop (within 2 ulp of libm's tanhf).
     ///
     /// An int64 tensor gives float32, as in PyTorch.

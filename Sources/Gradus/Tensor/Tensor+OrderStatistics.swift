@@ -85,6 +85,61 @@ extension Tensor {
         }
     }
 
+    /// The most frequent value along `axis` and its position (PyTorch's `torch.mode`): among values equally
+    /// frequent, the smallest; its position is its last occurrence along the axis, as PyTorch's CPU build
+    /// gives. NaNs count as one value, larger than every number (PyTorch's index for a NaN mode may
+    /// differ). The gradient of the values goes back to the positions they were taken from.
+    ///
+    /// - Parameters:
+    ///   - axis: the dimension reduced (default the last); must not be empty.
+    ///   - keepDims: keep it with size 1.
+    ///
+    /// ```swift
+    /// Tensor([[3, 1, 3, 1, 2]]).mode(axis: 1)   // values [1], indices [3]
+    /// ```
+    public func mode(axis: Int = -1, keepDims: Bool = false) -> (values: Tensor, indices: Tensor) {
+        checked(or: (Tensor.placeholder(), Tensor.placeholder())) {
+            if rank == 0 {
+                _ = try self.axis(axis, op: "mode", scalarAxis: true)
+                let (v, i) = reshape([1]).mode(axis: 0)
+                return (v.reshape([]), i.reshape([]))
+            }
+            let a = try self.axis(axis, op: "mode")
+            try require(shape[a] > 0, "mode: axis \(a) of shape \(shape) is empty; it has no mode", .invalidArgument)
+            let source = detach().contiguous()
+            let order = source.sortedIndices(axis: a, descending: false)
+            let (outer, n, inner) = axisLayout(a)
+            let picked = Tensor(uninitializedShape: keepDimsShape([a]), dtype: .int64)
+            func run<T: Equatable>(_: T.Type, same: (T, T) -> Bool) {
+                let src = source.pointer(T.self), op = order.pointer(Int64.self), pp = picked.pointer(Int64.self)
+                for o in 0..<outer {
+                    for i in 0..<inner {
+                        let base = o &* n &* inner &+ i
+                        func at(_ k: Int) -> Int { Int(op[base &+ k &* inner]) }
+                        // Runs of equal values in sorted order; positions ascend within a run (the sort is
+                        // stable), so a run's last element is the value's last occurrence.
+                        var best = at(0), bestCount = 0, runStart = 0
+                        for k in 1...n where k == n || !same(src[base &+ at(k) &* inner], src[base &+ at(k - 1) &* inner]) {
+                            if k - runStart > bestCount { bestCount = k - runStart; best = at(k - 1) }
+                            runStart = k
+                        }
+                        pp[o &* inner &+ i] = Int64(best)
+                    }
+                }
+            }
+            withExtendedLifetime((source, order)) {
+                switch dtype {
+                case .float32: run(Float.self) { $0 == $1 || ($0.isNaN && $1.isNaN) }
+                case .float64: run(Double.self) { $0 == $1 || ($0.isNaN && $1.isNaN) }
+                case .int64: run(Int64.self) { $0 == $1 }
+                }
+            }
+            let values = gather(axis: a, index: picked)
+            let outShape = reducedShape([a], keepDims: keepDims)
+            return (values.reshape(outShape), picked.reshape(outShape))
+        }
+    }
+
     /// The element at one position of each line's sorted order along `axis`: `position(n, numbers)`
     /// gives it from the line's length and its count of elements that are not NaN (NaN sorts last; not
     /// counted, and given as n, when `countsNumbers` is false).

@@ -130,6 +130,22 @@ extension Tensor {
     /// The minimum over `axes` (all when nil or empty, as PyTorch's `dim=()`); the gradient is shared evenly among ties.
     public func amin(axes: [Int]?, keepDims: Bool = false) -> Tensor { checked { try extremumOver(axes, keepDims, largest: false) } }
 
+    /// The smallest and the largest elements together (PyTorch's `torch.aminmax`), over `axis` or, when it
+    /// is nil, over all elements; each as ``amin(axes:keepDims:)`` and ``amax(axes:keepDims:)`` (a NaN
+    /// propagates; the gradient is shared evenly among equal extremes).
+    ///
+    /// - Parameters:
+    ///   - axis: the dimension reduced, or nil for all.
+    ///   - keepDims: keep the reduced dimensions with size 1.
+    ///
+    /// ```swift
+    /// let (lo, hi) = Tensor([[1, 5], [3, -2]]).aminmax(axis: 1)   // [1, -2], [5, 3]
+    /// ```
+    public func aminmax(axis: Int? = nil, keepDims: Bool = false) -> (min: Tensor, max: Tensor) {
+        let axes = axis.map { [$0] }
+        return (amin(axes: axes, keepDims: keepDims), amax(axes: axes, keepDims: keepDims))
+    }
+
     /// `nanTakesGradient`: a NaN result sends its gradient to the NaN elements (PyTorch's full `max()`
     /// and `min()`), instead of to none of them, which divides by a count of 0 (`amax`, `amin`).
     private func extremumOver(_ axes: [Int]?, _ keepDims: Bool, largest: Bool, nanTakesGradient: Bool = false) throws -> Tensor {

@@ -18,6 +18,7 @@ extension Float: TensorFloat {
     @inlinable public static func cos(_ x: Float) -> Float { cosf(x) }
     @inlinable public static func tanh(_ x: Float) -> Float { tanhf(x) }
     @inlinable public static func erf(_ x: Float) -> Float { erff(x) }
+    @inlinable public static func erfc(_ x: Float) -> Float { erfcf(x) }
     @inlinable public static func pow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
     @inlinable public static func sqrt(_ x: Float) -> Float { gradus_sqrtf(x) }
 }
@@ -32,6 +33,7 @@ extension Double: TensorFloat {
     @inlinable public static func cos(_ x: Double) -> Double { Glibc.cos(x) }
     @inlinable public static func tanh(_ x: Double) -> Double { Glibc.tanh(x) }
     @inlinable public static func erf(_ x: Double) -> Double { Glibc.erf(x) }
+    @inlinable public static func erfc(_ x: Double) -> Double { Glibc.erfc(x) }
     @inlinable public static func pow(_ x: Double, _ y: Double) -> Double { Glibc.pow(x, y) }
     @inlinable public static func sqrt(_ x: Double) -> Double { gradus_sqrt(x) }
 }
