@@ -567,6 +567,27 @@ case("combinations", lambda a: torch.combinations(a, 2), rn(4))
 case("combinations_replacement", lambda a: torch.combinations(a, 3, with_replacement=True), rn(3))
 case("rrelu_eval", lambda a: F.rrelu(a, 0.1, 0.3, training=False), rn(3, 4))
 
+# Sampling at grid points and affine grids (F.grid_sample, F.affine_grid): every mode and padding, both
+# corner conventions, points beyond the borders (the grid spans [-1.6, 1.6]), images and volumes. Their
+# own generator.
+inputs_gen = torch.Generator().manual_seed(27182)
+def grid(*shape):
+    return (torch.rand(*shape, generator=inputs_gen, dtype=torch.float64) * 3.2 - 1.6).float()
+for mode in ("bilinear", "nearest"):
+    for padding in ("zeros", "border", "reflection"):
+        for align in (False, True):
+            case(f"grid_sample_{mode}_{padding}_{'align' if align else 'noalign'}",
+                 lambda a, g, mode=mode, padding=padding, align=align: F.grid_sample(a, g, mode=mode, padding_mode=padding, align_corners=align),
+                 rn(2, 3, 4, 5), grid(2, 3, 4, 2))
+case("grid_sample_3d_bilinear_zeros", lambda a, g: F.grid_sample(a, g, align_corners=False), rn(1, 2, 3, 4, 3), grid(1, 2, 3, 2, 3))
+case("grid_sample_3d_reflection_align", lambda a, g: F.grid_sample(a, g, padding_mode="reflection", align_corners=True),
+     rn(2, 1, 3, 3, 4), grid(2, 2, 2, 3, 3))
+case("affine_grid", lambda t: F.affine_grid(t, [2, 3, 4, 5], align_corners=False), rn(2, 2, 3))
+case("affine_grid_align_single_row", lambda t: F.affine_grid(t, [1, 1, 1, 4], align_corners=True), rn(1, 2, 3))
+case("affine_grid_3d", lambda t: F.affine_grid(t, [1, 2, 2, 3, 4], align_corners=False), rn(1, 3, 4))
+case("spatial_transformer", lambda a, t: F.grid_sample(a, F.affine_grid(t, [2, 3, 3, 4], align_corners=False), padding_mode="border"),
+     rn(2, 3, 5, 6), rn(2, 2, 3) * 0.5)
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}

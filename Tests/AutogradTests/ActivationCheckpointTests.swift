@@ -242,4 +242,83 @@ struct ActivationCheckpointTests {
         let plain = GradMode.noGrad { Autograd.checkpoint(z) { $0 * 2 } }
         #expect(!plain.requiresGrad)
     }
+
+    @Test func createGraphPassesThroughACheckpointBesideOtherPaths() {
+        // A residual around the checkpoint: the enclosing pass's partial gradient on h must survive the
+        // checkpoint's recomputation (with createGraph, the copy of h is a recorded clone of it).
+        let x = input([3], seed: 21).requiringGrad()
+        let w = input([3], seed: 22).requiringGrad()
+        func loss(checkpointing: Bool) -> Tensor {
+            let h = x * 3
+            let body: (Tensor) -> Tensor = { ($0 * w).sin() }
+            return (h + (checkpointing ? Autograd.checkpoint(h, body) : body(h))).square().sum()
+        }
+        let plain = Autograd.gradients(of: loss(checkpointing: false), wrt: [x, w], createGraph: true)
+        let checkpointed = Autograd.gradients(of: loss(checkpointing: true), wrt: [x, w], createGraph: true)
+        expectClose(checkpointed[0], plain[0], "dx")
+        expectClose(checkpointed[1], plain[1], "dw")
+        // Second derivatives through the recorded first ones.
+        let plain2 = Autograd.gradients(of: plain[0].sum() + plain[1].sum(), wrt: [x, w])
+        let checkpointed2 = Autograd.gradients(of: checkpointed[0].sum() + checkpointed[1].sum(), wrt: [x, w])
+        expectClose(checkpointed2[0], plain2[0], "d2x", tolerance: 1e-10)
+        expectClose(checkpointed2[1], plain2[1], "d2w", tolerance: 1e-10)
+        // backward(createGraph:) accumulates each path once.
+        w.grad = nil
+        loss(checkpointing: true).backward(createGraph: true)
+        expectClose(w.grad, plain[1], "w.grad")
+    }
+
+    @Test func aBodyReturningATensorFromOutside() {
+        let x = input([2], seed: 23).requiringGrad()
+        let z = input([2], seed: 24).requiringGrad()
+        func loss(checkpointing: Bool) -> Tensor {
+            let o = x.exp()
+            let body: ([Tensor]) -> [Tensor] = { t in [t[0] * 2, o] }
+            let r = checkpointing ? Autograd.checkpoint([z], body) : body([z])
+            return (r[0] * r[1]).sum() + r[1].sum() + o.square().sum()
+        }
+        let plain = Autograd.gradients(of: loss(checkpointing: false), wrt: [x, z])
+        let checkpointed = Autograd.gradients(of: loss(checkpointing: true), wrt: [x, z])
+        expectClose(checkpointed[0], plain[0], "x")
+        expectClose(checkpointed[1], plain[1], "z")
+    }
+
+    @Test func aLeafGradientIsNeverTheCallersSeed() {
+        let x = input([3], seed: 25).requiringGrad()
+        let seed = Tensor([1.0, 2.0, 3.0], dtype: .float64)
+        Autograd.checkpoint(x) { $0 }.backward(seed)
+        _ = x.grad!.fillInPlace(0)
+        #expect(seed.scalars(as: Double.self) == [1, 2, 3])
+    }
+
+    @Test func aBufferReadByARecordedOperationSurvivesTheReplay() {
+        final class Shifted: Module, Layer {
+            @Buffer("shift") var shift: Tensor? = Tensor([0.5, -1.0], dtype: .float64)
+            let linear: Linear
+            override init() {
+                var r = SeededGenerator(seed: 26)
+                linear = Linear(2, 2, dtype: .float64, generator: &r)
+            }
+            func callAsFunction(_ x: Tensor) -> Tensor { linear(x + shift!).tanh() }
+        }
+        let x = input([3, 2], seed: 27).requiringGrad()
+        let plain = Shifted(), wrapped = Checkpointed(Shifted())
+        let expected = Autograd.gradients(of: plain(x).sum(), wrt: [x] + plain.parameters())
+        let got = Autograd.gradients(of: wrapped(x).sum(), wrt: [x] + wrapped.parameters())
+        for (k, (a, b)) in zip(got, expected).enumerated() { expectClose(a, b, "gradient \(k)") }
+    }
+
+    @Test func aFailedScopeStillGetsOneResultPerOutput() {
+        let x = input([2], seed: 28).requiringGrad()
+        do {
+            _ = try GradusError.catching {
+                _ = x.reshape([5])                                   // fails first
+                let r = Autograd.checkpoint([x]) { [$0[0] * 2, $0[0] + 1] }
+                return r[1]
+            }
+            Issue.record("no error")
+        } catch {
+            #expect("\(error)".contains("reshape"))
+        }
+    }
 }

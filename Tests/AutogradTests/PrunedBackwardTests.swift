@@ -154,4 +154,14 @@ struct PrunedBackwardTests {
         #expect(calls.names == ["encoded"])
         #expect(w.grad!.scalars(as: Double.self) == e)
     }
+
+    @Test func aRetainedInteriorInputIsCountedOnce() {
+        let w1 = Tensor([[1.0, -1.0], [0.5, 2.0]]).requiringGrad()
+        let w2 = Tensor([[2.0], [-3.0]]).requiringGrad()
+        let hidden = Tensor([[1.0, 2.0]]).matmul(w1).relu()
+        hidden.retainGrad()
+        hidden.matmul(w2).sum().backward(inputs: [hidden, w1])
+        #expect(hidden.grad!.scalars() == [2, -3])
+        #expect(w1.grad != nil && w2.grad == nil)
+    }
 }

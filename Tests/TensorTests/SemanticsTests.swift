@@ -510,6 +510,8 @@ let semanticTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "logspace_base2_float64": { _ in Tensor.logspace(0, 10, count: 11, base: 2, dtype: .float64) },
     "logspace_int64": { _ in Tensor.logspace(0, 2, count: 5, dtype: .int64) },
     "logspace_one": { _ in Tensor.logspace(3, 5, count: 1) },
+    "logspace_int64_fractional_ends": { _ in Tensor.logspace(0.5, 2.5, count: 3, dtype: .int64) },
+    "trapezoid_x_fewer_dims": { $0[0].trapezoid(x: $0[1], axis: 1) },
     "block_diag_promoted": { Tensor.blockDiag($0) },
     "block_diag_none": { _ in Tensor.blockDiag([]) },
     "block_diag_three_dims": { Tensor.blockDiag($0) },

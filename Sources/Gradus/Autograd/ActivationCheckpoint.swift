@@ -63,13 +63,13 @@ extension Autograd {
 
     static func checkpoint(_ inputs: [Tensor], preserveRandomState: Bool, guardedBy recomputation: RecomputationGuard?,
                            _ body: @escaping ([Tensor]) -> [Tensor]) -> [Tensor] {
-        guard GradMode.isEnabled else { return body(inputs) }
-        if ErrorScope.hasFailed { return [] }
+        // In a scope that has failed, the body's operations return placeholders at once: run it for them.
+        guard GradMode.isEnabled, !ErrorScope.hasFailed else { return body(inputs) }
         let randomState = preserveRandomState ? Random.state : nil
         let firstSerial = Node.serials.load(ordering: .relaxed)
         let outputs = body(inputs)
         if ErrorScope.hasFailed { return outputs }
-        return checked(or: []) {
+        return checked(or: outputs.map { _ in Tensor.placeholder() }) {
             let carrying = outputs.indices.filter { outputs[$0].requiresGrad }
             guard let firstCarrying = carrying.first else { return outputs }
             let dtype = outputs[firstCarrying].dtype
@@ -144,8 +144,10 @@ extension Autograd {
             let stateAfter = randomState.map { _ in Random.state }
             if let randomState { Random.state = randomState }
             recomputation?(true)
+            // The layer's state (its buffers) is put back after the pass below, so that the pass finds
+            // the versions the recomputed graph recorded.
+            defer { recomputation?(false) }
             let again = GradMode.with(enabled: true) { body(copies) }
-            recomputation?(false)
             if let stateAfter { Random.state = stateAfter }
             try GradusError.throwIfRecorded()
             try require(again.count == outputCount && zip(carrying, shapes).allSatisfy { again[$0].requiresGrad && again[$0].shape == $1 },
@@ -154,8 +156,14 @@ extension Autograd {
             let root = GradMode.with(enabled: true) { carrying.count == 1 ? again[carrying[0]] : Tensor.concatenate(carrying.map { again[$0].reshape([-1]) }, axis: 0) }
             let requested = inputs.indices.filter { inputs[$0].requiresGrad }
             let targets = requested.map { copies[$0] } + outside
+            // The pass stops at the copies and the outside tensors: below them lies the enclosing pass's
+            // graph (a recorded copy's input, with createGraph), which that pass walks itself. The seed is
+            // the enclosing pass's gradient: its storage keeps that pass's mark (so a leaf's gradient is
+            // never the caller's tensor).
+            let mark = gradient.storage.gradientPass
+            defer { gradient.storage.gradientPass = mark }
             let grads = try run(root: root, seed: gradient, collecting: targets, retainGraph: createGraph, createGraph: createGraph,
-                                stoppingAt: Set(outside.map(ObjectIdentifier.init)))
+                                stoppingAt: Set(targets.map(ObjectIdentifier.init)))
             var result = [Tensor?](repeating: nil, count: inputs.count + outside.count)
             for (k, i) in requested.enumerated() { result[i] = grads[k] }
             for j in outside.indices { result[inputs.count + j] = grads[requested.count + j] }

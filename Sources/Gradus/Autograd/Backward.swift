@@ -344,7 +344,8 @@ public enum Autograd {
             try GradMode.with(enabled: createGraph) {
                 deliver(seedGradient, to: root)
                 for t in order.reversed() {
-                    guard let node = t.gradFn, var g = node.pendingGradient else {
+                    // (`runs`: a node this pass does not need keeps whatever another pass left on it.)
+                    guard let node = t.gradFn, runs(node), var g = node.pendingGradient else {
                         if !hookedLeaves.isEmpty, let node = t.gradFn { for input in node.inputs { try used(input) } }
                         continue
                     }
@@ -391,8 +392,14 @@ public enum Autograd {
                         if t.gradFn == nil {
                             t.accumulateGradient(try t.applyGradientHooks(g), pass: pass)
                             try t.runPostAccumulateHooks()
-                        } else {
+                        } else if t.gradFn!.neededPass == pass {
+                            // Its node ran: its hooks saw the gradient, and `retainGrad` already kept it.
+                            if t.hooks?.retainsGrad == true { continue }
                             let kept = createGraph ? g : g.detach()
+                            t.grad = t.grad.map { $0 + kept } ?? kept.clone()
+                        } else {
+                            let hooked = try t.applyGradientHooks(g)
+                            let kept = createGraph ? hooked : hooked.detach()
                             t.grad = t.grad.map { $0 + kept } ?? kept.clone()
                         }
                     }
@@ -415,7 +422,7 @@ public enum Autograd {
     /// inputs (post-order).
     static func topologicalOrder(from root: Tensor, stoppingAt boundary: Set<ObjectIdentifier> = []) -> [Tensor] {
         var order: [Tensor] = []
-        guard root.gradFn != nil else { return order }
+        guard root.gradFn != nil, boundary.isEmpty || !boundary.contains(ObjectIdentifier(root)) else { return order }
         // Nodes are marked with a number unique to this pass instead of being kept in a set.
         let epoch = passCounter.add(1, ordering: .relaxed).newValue
         var stack: [(Tensor, Int)] = [(root, 0)]

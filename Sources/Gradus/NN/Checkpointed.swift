@@ -73,7 +73,9 @@ private final class LayerReplay {
                 buffersBeforeReplay = buffers.map { $0.clone() }
             } else {
                 for (d, g) in zip(dropouts, generatorsBeforeReplay) { var layer = d; layer.generator = g }
-                for (b, saved) in zip(buffers, buffersBeforeReplay) { b.assign(saved) }
+                // Only what the second run changed (batch norm's statistics): writing bumps a buffer's
+                // version, which a recorded operation that read it would then refuse.
+                for (b, saved) in zip(buffers, buffersBeforeReplay) where !b.equal(saved) { b.assign(saved) }
                 generatorsBeforeReplay = []
                 buffersBeforeReplay = []
             }

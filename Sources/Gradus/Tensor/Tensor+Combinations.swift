@@ -20,15 +20,20 @@ extension Tensor {
             try require(r >= 0, "combinations: r must not be negative, got \(r)", .invalidArgument)
             if r == 0 { return Tensor.zeros([0], dtype: dtype) }
             let n = count
-            // How many rows, refused before any is built when they would not fit in memory.
-            var rows = 1.0
-            let top = withReplacement ? n + r - 1 : n
-            for k in 0..<r { rows = rows * Double(top - k) / Double(k + 1) }
-            let limit = Double(TensorStorage.physicalMemoryBytes / Swift.max(dtype.byteSize, 8))
-            try require(rows.rounded() * Double(r) <= limit,
-                        "combinations: \(rows.rounded()) combinations of \(r) elements do not fit in this machine's memory", .outOfMemory)
-            var positions: [Int] = []
             guard withReplacement || r <= n, n > 0 else { return Tensor.zeros([0, r], dtype: dtype) }
+            // How many rows, refused before any is built when they would not fit in memory (the count
+            // grows with each factor, so the loop stops as soon as it passes the bound).
+            let limit = Double(TensorStorage.physicalMemoryBytes / Swift.max(dtype.byteSize, 8))
+            var rows = 1.0
+            let top = withReplacement ? Double(n) + Double(r) - 1 : Double(n)
+            var k = 0
+            while k < r && rows * Double(r) <= limit {
+                rows = rows * (top - Double(k)) / Double(k + 1)
+                k += 1
+            }
+            try require(rows.rounded() * Double(r) <= limit,
+                        "combinations: the combinations of \(r) of \(n) elements do not fit in this machine's memory", .outOfMemory)
+            var positions: [Int] = []
             positions.reserveCapacity(Int(rows.rounded()) * r)
             var current = withReplacement ? [Int](repeating: 0, count: r) : Array(0..<r)
             while true {

@@ -191,7 +191,7 @@ extension Tensor {
     public func heaviside(_ values: Tensor) -> Tensor {
         checked {
             let r = Tensor.resultType(self, values)
-            let x = detached(as: r), v = values.detached(as: r)
+            let x = detached(as: r).detach(), v = values.detached(as: r).detach()
             return Tensor.where(x.eq(Tensor.zeros([], dtype: r)), v, x.gt(Tensor.zeros([], dtype: r)))
         }
     }

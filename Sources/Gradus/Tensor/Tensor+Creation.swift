@@ -263,8 +263,8 @@ extension Tensor {
     }
 
     /// `count` values spaced evenly on a logarithmic scale: base^linspace(start, end) (PyTorch's
-    /// `torch.logspace`). The exponents are computed in Float64; an int64 result truncates toward zero,
-    /// as PyTorch's does.
+    /// `torch.logspace`). The exponents are computed in Float64; for an int64 result the end points are
+    /// truncated to integers first and the powers truncated toward zero, as PyTorch's are.
     ///
     /// - Parameters:
     ///   - start: the first exponent.
@@ -280,7 +280,9 @@ extension Tensor {
     public static func logspace(_ start: Double, _ end: Double, count: Int, base: Double = 10, dtype: DType = .float32) -> Tensor {
         checkedEvenAfterFailure {
             try require(count >= 0, "logspace: count must not be negative, got \(count)")
-            let exponents = linspace(start, end, count: count, dtype: .float64)
+            // As PyTorch: an integer result takes integer end points (truncated) first.
+            let (first, last) = dtype == .int64 ? (start.rounded(.towardZero), end.rounded(.towardZero)) : (start, end)
+            let exponents = linspace(first, last, count: count, dtype: .float64)
             let values = exponents.scalars(as: Double.self).map { Double.pow(base, $0) }
             if dtype == .int64 {
                 return Tensor(shape: [count], integers: try values.map { Int(try Tensor.int64($0, op: "logspace")) })

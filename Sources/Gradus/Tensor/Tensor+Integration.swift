@@ -4,7 +4,7 @@
 
 extension Tensor {
     /// The areas of the trapezoids between neighbouring samples along `axis`, with spacing `dx` or sample
-    /// points `x` (a vector of the axis's length, or a tensor of this rank that broadcasts), and the
+    /// points `x` (a vector of the axis's length, or a tensor that broadcasts against the values), and the
     /// normalized axis. Integer values count as float32.
     private func trapezoids(x: Tensor?, dx: Double, axis: Int, op: String) throws -> (areas: Tensor, axis: Int) {
         try require(rank >= 1, "\(op): needs a tensor of at least one dimension, got a scalar", .shapeMismatch)
@@ -20,9 +20,13 @@ extension Tensor {
                         "\(op): x has \(points.count) sample points, but axis \(a) of shape \(shape) has \(n) values", .shapeMismatch)
             widths = points.diff().reshape([Swift.max(n - 1, 0)] + [Int](repeating: 1, count: rank - 1 - a))
         } else {
-            try require(points.rank == rank, "\(op): x has shape \(points.shape); give a vector or a tensor of \(rank) dimensions like the values \(shape)",
+            // As PyTorch: x broadcasts against the values, padded with leading dimensions of size 1.
+            try require(points.rank <= rank, "\(op): x has shape \(points.shape), more dimensions than the values \(shape)",
                         .shapeMismatch)
-            widths = points.diff(axis: a)
+            let padded = points.reshape([Int](repeating: 1, count: rank - points.rank) + points.shape)
+            try require(padded.shape[a] == n, "\(op): x has shape \(points.shape), whose size along axis \(a) is not the values' \(n) (shape \(shape))",
+                        .shapeMismatch)
+            widths = padded.diff(axis: a)
         }
         return (widths * sums / 2, a)
     }
@@ -46,8 +50,9 @@ extension Tensor {
     }
 
     /// The integral along `axis` by the trapezoidal rule at sample points `x` (PyTorch's
-    /// `torch.trapezoid(y, x)`): `x` is a vector of the axis's length, or a tensor of this rank whose
-    /// differences along `axis` broadcast against the values. Differentiable in both.
+    /// `torch.trapezoid(y, x)`): `x` is a vector of the axis's length, or a tensor that broadcasts against
+    /// the values (leading dimensions of size 1 added), with the axis's length along `axis`.
+    /// Differentiable in both.
     ///
     /// - Parameters:
     ///   - x: the sample points.

@@ -1,5 +1,5 @@
-// Vandermonde matrices (PyTorch's `torch.vander`), built column by column with products so that the
-// gradient is exact at zero (x⁰ = 1 carries none; a power's gradient never divides by x).
+// Vandermonde matrices (PyTorch's `torch.vander`), built as one cumulative product so that the gradient
+// is exact at zero (x⁰ = 1 carries none; a power's gradient never divides by x).
 
 extension Tensor {
     /// The Vandermonde matrix of a vector: column j holds x^(n−1−j) (x^j with `increasing`), `[len, n]`
@@ -20,11 +20,12 @@ extension Tensor {
             try require(count.multipliedReportingOverflow(by: columns).overflow == false
                             && count * columns <= TensorStorage.physicalMemoryBytes / dtype.byteSize,
                         "vander: a \(count) × \(columns) matrix does not fit in this machine's memory", .outOfMemory)
-            guard columns > 0 else { return Tensor.zeros([count, 0], dtype: dtype) }
-            let column = reshape([count, 1])
-            var powers = [Tensor.ones([count, 1], dtype: dtype)]
-            for _ in 1..<columns { powers.append(powers[powers.count - 1] * column) }
-            return Tensor.concatenate(increasing ? powers : powers.reversed(), axis: 1)
+            guard columns > 0, count > 0 else { return Tensor.zeros([count, columns], dtype: dtype) }
+            // [1, x, x, …] multiplied along the row: the powers x⁰ … x^(n−1), in one cumulative product
+            // (whose gradient is exact with zeros).
+            let factors = Tensor.concatenate([Tensor.ones([count, 1], dtype: dtype), reshape([count, 1]).expand([count, columns - 1])], axis: 1)
+            let powers = factors.cumprod(axis: 1)
+            return increasing ? powers : powers.flip(axes: [1])
         }
     }
 }

@@ -63,9 +63,11 @@ extension Functional {
             try require(tau > 0 && tau.isFinite, "gumbelSoftmax: tau must be positive and finite, got \(tau)", .invalidArgument)
             try require(logits.dtype.isFloatingPoint, "gumbelSoftmax: needs floating-point logits, got \(logits.dtype)", .dtypeMismatch)
             let a = try logits.axis(axis, op: "gumbelSoftmax")
-            // E = −log(1 − U) is exponential; 1 − U lies in (0, 1], so the logarithm is finite.
+            // E = −log(1 − U) is exponential, drawn in Float64 (1 − U rounds to 1 far less often than in
+            // Float32) and kept above the smallest normal number, so the noise −log E stays finite (≤ 709).
             let gumbels = GradMode.noGrad {
-                -((1 - Tensor.uniform(logits.shape, dtype: logits.dtype, generator: &generator)).log() * -1).log()
+                let exponential = (1 - Tensor.uniform(logits.shape, dtype: .float64, generator: &generator)).log() * -1
+                return -exponential.clamp(min: Double.leastNormalMagnitude).log().to(logits.dtype)
             }
             let soft = ((logits + gumbels) / tau).softmax(axis: a)
             guard hard else { return soft }
