@@ -119,6 +119,20 @@ case("normalize_zero_vector", lambda x: F.normalize(x), f32([[0.0, 0.0, 0.0], [1
 case("cosine_similarity_zero_vector", lambda a, b: F.cosine_similarity(a, b), f32([[0.0, 0.0], [1.0, 2.0]]), f32([[1.0, 1.0], [0.0, 0.0]]))
 case("cdist_equal_rows", lambda a, b: torch.cdist(a, b), f32([[1.0, 2.0], [0.0, 0.0]]), f32([[1.0, 2.0], [3.0, -1.0]]))
 case("pairwise_distance_equal", lambda a, b: F.pairwise_distance(a, b), f32([[1.0, 2.0], [0.5, 0.5]]), f32([[1.0, 2.0], [0.5, 0.5]]))
+# Grid sampling at its boundaries: grid points exactly at ±1 and 0, at pixel centres, at the clipping
+# and reflection edges (where PyTorch's coordinate gradient is one-sided), and far outside the input.
+GRID_IMAGE = f32([[[[0.5, -1.0, 2.0, 0.25], [1.5, 0.0, -0.75, 3.0], [-2.0, 1.0, 0.5, -0.5]]]])
+GRID_EDGES = f32([[[[-1.0, -1.0], [1.0, 1.0], [0.0, 0.0], [-1.0, 1.0]],
+                   [[0.5, -0.3333333], [-0.75, 0.0], [1.0, -1.0], [0.25, 1.0]],
+                   [[3.0, 0.5], [-10.0, -2.5], [1.25, 1.0], [-1.5, 0.2]]]])
+for mode in ("bilinear", "nearest"):
+    for padding in ("zeros", "border", "reflection"):
+        for align in (False, True):
+            case(f"grid_sample_edges_{mode}_{padding}_{'align' if align else 'noalign'}",
+                 lambda a, g, mode=mode, padding=padding, align=align: F.grid_sample(a, g, mode=mode, padding_mode=padding, align_corners=align),
+                 GRID_IMAGE, GRID_EDGES)
+case("grid_sample_one_pixel_reflection", lambda a, g: F.grid_sample(a, g, padding_mode="reflection", align_corners=True),
+     f32([[[[2.5]]]]), f32([[[[0.3, -0.7], [1.0, 1.0]]]]))
 
 
 def enc(t):

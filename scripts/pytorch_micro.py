@@ -104,6 +104,19 @@ def transformer_deep(checkpointing=False, batch=16, length=256):
         loss = torch.nn.functional.cross_entropy(head(h.mean(dim=1)), y); loss.backward(); opt.step()
     return batch / timeit(step, warm=1, reps=2), "samples/s"
 
+def grid_sample_b8():
+    """Bilinear F.grid_sample of [8, 16, 64, 64] images at an affine grid (zeros padding), forward and
+    backward to the images and the affine parameters."""
+    import torch.nn.functional as F
+    torch.manual_seed(0)
+    images = torch.randn(8, 16, 64, 64, requires_grad=True)
+    theta = (torch.tensor([[[0.9, 0.1, 0.05], [-0.1, 0.9, 0.0]]]).expand(8, 2, 3) + 0.05 * torch.randn(8, 2, 3)).requires_grad_()
+    def step():
+        grid = F.affine_grid(theta, [8, 16, 64, 64], align_corners=False)
+        F.grid_sample(images, grid, align_corners=False).sum().backward()
+        images.grad = None; theta.grad = None
+    return timeit(step, reps=5) * 1e6, "us/step"
+
 def gpt_generate(vocab=75, context=128, width=128, heads=4, layers=4, new=127):
     """Greedy generation of 127 tokens after a 1-token prompt with the GPT of
     scripts/pytorch_language_model.py (pre-norm nn.TransformerEncoderLayer blocks, tied output), with
@@ -253,7 +266,7 @@ def module_parameters():
 
 W = {"relu_16m": relu, "axpb_16m": axpb, "small_op_fwd": small_fwd, "small_op_fwdbwd": small_fwdbwd,
      "lstm_b32": lstm_train, "gru_b32": gru_train, "transformer_b32": transformer_train,
-     "transformer_l128": transformer_long, "transformer_deep": transformer_deep,
+     "transformer_l128": transformer_long, "transformer_deep": transformer_deep, "grid_sample_b8": grid_sample_b8,
      "transformer_deep_ckpt": lambda: transformer_deep(checkpointing=True), "gpt_generate": gpt_generate, "seq2seq_generate": seq2seq_generate,
      "module_parameters": module_parameters, "cnn_c3_b64": cnn_train, "cnn_infer_b1": cnn_infer1,
      "mlp_infer_b1_int8": mlp_infer1_int8, "cnn3d_b8": cnn3d_train, "sgemm_4096": lambda: sgemm(4096)}

@@ -73,7 +73,23 @@ enum FoundationWorkloads {
         return (t * 1e6, "us/call")
     }
 
-    static let all: [Workload] = [linearOneSample, 
+    /// A spatial transformer's sampling step: bilinear `gridSample` of [8, 16, 64, 64] images at an affine
+    /// grid (zeros padding), forward and backward to the images and the affine parameters.
+    static let gridSample = Workload(name: "grid_sample_b8") {
+        var rng = SeededGenerator(seed: 0)
+        let images = Tensor.normal([8, 16, 64, 64], generator: &rng).requiringGrad()
+        let theta = (Tensor([[[0.9, 0.1, 0.05], [-0.1, 0.9, 0.0]]]).expand([8, 2, 3]).contiguous()
+                     + Tensor.normal([8, 2, 3], std: 0.05, generator: &rng)).requiringGrad()
+        let t = secondsPerCall(reps: 5) {
+            let grid = Functional.affineGrid(theta: theta, size: [8, 16, 64, 64])
+            Functional.gridSample(images, grid: grid).sum().backward()
+            images.grad = nil
+            theta.grad = nil
+        }
+        return (t * 1e6, "us/step")
+    }
+
+    static let all: [Workload] = [linearOneSample, gridSample,
         sgemm(512), sgemm(1024), sgemm(2048), sgemm(4096), sgemmDirect(1024), sgemmDirect(2048),
         relu, axpb, smallOpForward, smallOpForwardBackward,
     ]

@@ -40,6 +40,19 @@ let edgeTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "cosine_similarity_zero_vector": { Functional.cosineSimilarity($0[0], $0[1]) },
     "cdist_equal_rows": { Functional.cdist($0[0], $0[1]) },
     "pairwise_distance_equal": { Functional.pairwiseDistance($0[0], $0[1]) },
+    "grid_sample_edges_bilinear_zeros_noalign": { Functional.gridSample($0[0], grid: $0[1], mode: .bilinear, paddingMode: .zeros, alignCorners: false) },
+    "grid_sample_edges_bilinear_zeros_align": { Functional.gridSample($0[0], grid: $0[1], mode: .bilinear, paddingMode: .zeros, alignCorners: true) },
+    "grid_sample_edges_bilinear_border_noalign": { Functional.gridSample($0[0], grid: $0[1], mode: .bilinear, paddingMode: .border, alignCorners: false) },
+    "grid_sample_edges_bilinear_border_align": { Functional.gridSample($0[0], grid: $0[1], mode: .bilinear, paddingMode: .border, alignCorners: true) },
+    "grid_sample_edges_bilinear_reflection_noalign": { Functional.gridSample($0[0], grid: $0[1], mode: .bilinear, paddingMode: .reflection, alignCorners: false) },
+    "grid_sample_edges_bilinear_reflection_align": { Functional.gridSample($0[0], grid: $0[1], mode: .bilinear, paddingMode: .reflection, alignCorners: true) },
+    "grid_sample_edges_nearest_zeros_noalign": { Functional.gridSample($0[0], grid: $0[1], mode: .nearest, paddingMode: .zeros, alignCorners: false) },
+    "grid_sample_edges_nearest_zeros_align": { Functional.gridSample($0[0], grid: $0[1], mode: .nearest, paddingMode: .zeros, alignCorners: true) },
+    "grid_sample_edges_nearest_border_noalign": { Functional.gridSample($0[0], grid: $0[1], mode: .nearest, paddingMode: .border, alignCorners: false) },
+    "grid_sample_edges_nearest_border_align": { Functional.gridSample($0[0], grid: $0[1], mode: .nearest, paddingMode: .border, alignCorners: true) },
+    "grid_sample_edges_nearest_reflection_noalign": { Functional.gridSample($0[0], grid: $0[1], mode: .nearest, paddingMode: .reflection, alignCorners: false) },
+    "grid_sample_edges_nearest_reflection_align": { Functional.gridSample($0[0], grid: $0[1], mode: .nearest, paddingMode: .reflection, alignCorners: true) },
+    "grid_sample_one_pixel_reflection": { Functional.gridSample($0[0], grid: $0[1], paddingMode: .reflection, alignCorners: true) },
 ]
 
 let edgeCases: [OpCase] = (try? Fixtures.decode(OpFixtureFile.self, "tensor/edges.json").cases) ?? []

@@ -63,8 +63,41 @@ extension Functional {
             try require(spatial.allSatisfy { $0 > 0 }, "gridSample: input \(input.shape) has an empty spatial dimension", .shapeMismatch)
             let (n, c) = (input.shape[0], input.shape[1])
             let outSpatial = Array(grid.shape[1..<(grid.rank - 1)])
+            if n == 0 || c == 0 || outSpatial.contains(0) { return Tensor.zeros([n, c] + outSpatial, dtype: input.dtype) }
+            if mode == .bilinear && d == 2 { return bilinearGridSample(input, grid: grid, paddingMode: paddingMode, alignCorners: alignCorners) }
+            return composedGridSample(input, grid: grid, mode: mode, paddingMode: paddingMode, alignCorners: alignCorners)
+        }
+    }
+
+    /// Bilinear sampling of images by the hand-written kernel (Functional+GridSampleKernel.swift); a pass
+    /// that records itself differentiates the composed sampler instead, which gives the same gradients.
+    private static func bilinearGridSample(_ input: Tensor, grid: Tensor, paddingMode: GridSamplePadding, alignCorners: Bool) -> Tensor {
+        let geometry = GridSampleGeometry(padding: paddingMode, alignCorners: alignCorners)
+        let x = input.contiguous(), g = grid.contiguous()
+        let out = gridSampleBilinearKernel(x, g, geometry)
+        Tensor.record("gridSample", output: out, inputs: [input, grid]) { gradient, _ in
+            if GradMode.isEnabled {
+                let (xi, gi) = (input.clone(), grid.clone())
+                let y = composedGridSample(xi, grid: gi, mode: .bilinear, paddingMode: paddingMode, alignCorners: alignCorners)
+                return try Autograd.run(root: y, seed: gradient, collecting: [xi, gi], retainGraph: true, createGraph: true,
+                                        stoppingAt: [ObjectIdentifier(xi), ObjectIdentifier(gi)])
+            }
+            let (gx, gg) = gridSampleBilinearBackwardKernel(gradient.contiguous(), x, g, geometry)
+            return [input.requiresGrad ? gx : nil, grid.requiresGrad ? gg : nil]
+        }
+        return out
+    }
+
+    /// The sampler composed of recorded tensor operations: any mode, images and volumes (validated
+    /// arguments, no empty dimension).
+    private static func composedGridSample(_ input: Tensor, grid: Tensor, mode: GridSampleMode, paddingMode: GridSamplePadding,
+                                           alignCorners: Bool) -> Tensor {
+        checked {
+            let d = input.rank - 2
+            let spatial = Array(input.shape[2...])
+            let (n, c) = (input.shape[0], input.shape[1])
+            let outSpatial = Array(grid.shape[1..<(grid.rank - 1)])
             let points = outSpatial.reduce(1, *)
-            if n == 0 || c == 0 || points == 0 { return Tensor.zeros([n, c] + outSpatial, dtype: input.dtype) }
             // Flat positions in the input's spatial block: the last spatial dimension (width) is x.
             var strides = [Int](repeating: 1, count: d)
             for k in stride(from: d - 2, through: 0, by: -1) { strides[k] = strides[k + 1] * spatial[k + 1] }

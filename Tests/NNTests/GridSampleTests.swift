@@ -1,0 +1,62 @@
+import Gradus
+import GradusTestSupport
+import Testing
+
+/// What the op table and edge fixtures (values and gradients against PyTorch) leave out: second
+/// derivatives, where the hand-written bilinear kernel hands over to the composed sampler, and refusals.
+@Suite("Grid sampling")
+struct GridSampleTests {
+    @Test(arguments: GridSamplePadding.allCases)
+    func secondDerivativesAgreeWithTheKernelsFirstOnes(padding: GridSamplePadding) {
+        var rng = SeededGenerator(seed: 3)
+        let input = Tensor.normal([1, 2, 3, 4], dtype: .float64, generator: &rng).requiringGrad()
+        let grid = (Tensor.uniform([1, 2, 3, 2], dtype: .float64, generator: &rng) * 2.4 - 1.2).requiringGrad()
+        let w = Tensor.normal([1, 2, 2, 3], dtype: .float64, generator: &rng)
+        let v = Tensor.normal([1, 2, 3, 2], dtype: .float64, generator: &rng)
+        func directional(_ x: Tensor) -> Double {
+            let g = Autograd.gradients(of: (Functional.gridSample(x, grid: grid, paddingMode: padding) * w).sum(), wrt: [grid])[0]
+            return (g * v).sum().scalars(as: Double.self)[0]
+        }
+        let first = Autograd.gradients(of: (Functional.gridSample(input, grid: grid, paddingMode: padding) * w).sum(), wrt: [grid],
+                                       createGraph: true)[0]
+        let second = Autograd.gradients(of: (first * v).sum(), wrt: [input])[0].scalars(as: Double.self)
+        let x = input.detach()
+        let values = x.scalars(as: Double.self)
+        let eps = 1e-6
+        for k in values.indices {
+            var up = values, down = values
+            up[k] += eps
+            down[k] -= eps
+            let numeric = (directional(Tensor(shape: x.shape, values: up, dtype: .float64))
+                           - directional(Tensor(shape: x.shape, values: down, dtype: .float64))) / (2 * eps)
+            #expect(abs(numeric - second[k]) < 1e-6, "\(padding), element \(k): \(second[k]) vs \(numeric)")
+        }
+    }
+
+    @Test func refusals() {
+        let image = Tensor.zeros([1, 1, 2, 2])
+        #expect(failure { Functional.gridSample(Tensor.zeros([1, 2, 2]), grid: Tensor.zeros([1, 2, 2])) }?.kind == .shapeMismatch)
+        #expect(failure { Functional.gridSample(image, grid: Tensor.zeros([1, 2, 2, 3])) }?.kind == .shapeMismatch)
+        #expect(failure { Functional.gridSample(image, grid: Tensor.zeros([2, 2, 2, 2])) }?.kind == .shapeMismatch)
+        #expect(failure { Functional.gridSample(image, grid: Tensor.zeros([1, 2, 2, 2], dtype: .float64)) }?.kind == .dtypeMismatch)
+        #expect(failure { Functional.gridSample(Tensor.zeros([1, 1, 0, 2]), grid: Tensor.zeros([1, 2, 2, 2])) }?.kind == .shapeMismatch)
+        #expect(Functional.gridSample(image, grid: Tensor.zeros([1, 0, 3, 2])).shape == [1, 1, 0, 3])
+        #expect(failure { Functional.affineGrid(theta: Tensor.zeros([1, 3, 4]), size: [1, 1, 4, 4]) }?.kind == .shapeMismatch)
+        #expect(failure { Functional.affineGrid(theta: Tensor.zeros([1, 2, 3]), size: [1, 1, 0, 4]) }?.kind == .invalidArgument)
+        #expect(failure { Functional.affineGrid(theta: Tensor.zeros([1, 2, 3]), size: [1, 1, 1 << 40, 1 << 40]) }?.kind == .outOfMemory)
+    }
+
+    @Test func theIdentityMapReadsTheInputBack() {
+        var rng = SeededGenerator(seed: 8)
+        let image = Tensor.normal([2, 3, 5, 7], generator: &rng)
+        let identity = Tensor([[[1, 0, 0], [0, 1, 0]]]).expand([2, 2, 3]).contiguous()
+        for align in [false, true] {
+            let grid = Functional.affineGrid(theta: identity, size: [2, 3, 5, 7], alignCorners: align)
+            for mode in GridSampleMode.allCases {
+                let back = Functional.gridSample(image, grid: grid, mode: mode, alignCorners: align)
+                let error = (back - image).abs().max().scalars()[0]
+                #expect(error < 1e-5, "\(mode), alignCorners \(align): \(error)")
+            }
+        }
+    }
+}
