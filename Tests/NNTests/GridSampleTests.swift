@@ -59,4 +59,26 @@ struct GridSampleTests {
             }
         }
     }
+
+    @Test func aSpatialTransformerLearnsItsMap() {
+        // The DocC article's model: gradients reach the localization network through θ.
+        final class SpatialTransformer: Module, Layer {
+            let localization = Sequential { Flatten(); Linear(28 * 28, 32); ReLU(); Linear(32, 6) }
+            func callAsFunction(_ images: Tensor) -> Tensor {
+                let theta = localization(images).reshape([images.shape[0], 2, 3])
+                let grid = Functional.affineGrid(theta: theta, size: images.shape)
+                return Functional.gridSample(images, grid: grid, paddingMode: .border)
+            }
+        }
+        var rng = SeededGenerator(seed: 1)
+        let model = SpatialTransformer()
+        let images = Tensor.uniform([4, 1, 28, 28], generator: &rng)
+        let warped = model(images)
+        #expect(warped.shape == [4, 1, 28, 28])
+        warped.square().mean().backward()
+        for (name, p) in model.namedParameters() {
+            let g = p.grad?.abs().sum().scalars()[0] ?? 0
+            #expect(g > 0 && g.isFinite, "\(name): \(g)")
+        }
+    }
 }
