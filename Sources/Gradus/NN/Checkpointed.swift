@@ -69,10 +69,10 @@ private final class LayerReplay {
         GradMode.noGrad {
             if starting {
                 generatorsBeforeReplay = dropouts.map(\.generator)
-                for (d, g) in zip(dropouts, generatorsAtFirstRun) { var layer = d; layer.generator = g }
+                for (d, g) in zip(dropouts, generatorsAtFirstRun) { d.generator = g }
                 buffersBeforeReplay = buffers.map { $0.clone() }
             } else {
-                for (d, g) in zip(dropouts, generatorsBeforeReplay) { var layer = d; layer.generator = g }
+                for (d, g) in zip(dropouts, generatorsBeforeReplay) { d.generator = g }
                 // Only what the second run changed (batch norm's statistics): writing bumps a buffer's
                 // version, which a recorded operation that read it would then refuse.
                 for (b, saved) in zip(buffers, buffersBeforeReplay) where !b.equal(saved) { b.assign(saved) }

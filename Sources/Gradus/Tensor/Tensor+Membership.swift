@@ -3,7 +3,7 @@
 extension Tensor {
     /// 1 where an element of this tensor is among the elements of `testElements`, else 0 (PyTorch's
     /// `torch.isin`; with `invert`, the reverse). Like every comparison it gives a 0/1 mask in the dtype the
-    /// two are compared in (``eq(_:)``), and carries no gradient. NaN is in no set, as NaN ≠ NaN.
+    /// two are compared in (as `eq` does), and carries no gradient. NaN is in no set, as NaN ≠ NaN.
     /// Integers are compared exactly, also beyond 2⁵³.
     ///
     /// - Parameters:
