@@ -81,4 +81,24 @@ struct GridSampleTests {
             #expect(g > 0 && g.isFinite, "\(name): \(g)")
         }
     }
+
+    @Test func reviewedEdges() {
+        // An infinite or NaN pixel read in place of an outside one leaves no NaN (PyTorch reads nothing).
+        let image = Tensor(shape: [1, 1, 1, 2], values: [Double.nan, 1.0], dtype: .float64)
+        let outside = Tensor(shape: [1, 1, 1, 2], values: [-3.0, 0.0], dtype: .float64)
+        for mode in GridSampleMode.allCases {
+            #expect(Functional.gridSample(image, grid: outside, mode: mode).scalars(as: Double.self) == [0], "\(mode)")
+        }
+        let volume = Tensor.full([1, 1, 2, 2, 2], value: .infinity, dtype: .float64)
+        #expect(Functional.gridSample(volume, grid: Tensor.full([1, 1, 1, 1, 3], value: 5, dtype: .float64)).scalars(as: Double.self) == [0])
+        // An empty result is still part of the graph: zero gradients.
+        let x = Tensor.ones([1, 2, 3, 3]).requiringGrad()
+        Functional.gridSample(x, grid: Tensor.zeros([1, 0, 4, 2])).sum().backward()
+        #expect(x.grad?.shape == [1, 2, 3, 3] && x.grad!.abs().sum().scalars()[0] == 0)
+        // An output no memory holds is refused before the kernel runs.
+        #expect(failure { Functional.gridSample(Tensor.zeros([1, 1 << 20, 1, 1]), grid: Tensor.zeros([1, 2048, 4096, 2])) }?.kind == .outOfMemory)
+        // Small results of large intermediate counts.
+        #expect(Tensor.arange(0, 40).combinations(r: 40).shape == [1, 40])
+        #expect(Tensor([1, 2]).combinations(r: 60, withReplacement: true).shape == [61, 60])
+    }
 }

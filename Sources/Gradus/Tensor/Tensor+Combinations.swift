@@ -26,8 +26,10 @@ extension Tensor {
             let limit = Double(TensorStorage.physicalMemoryBytes / Swift.max(dtype.byteSize, 8))
             var rows = 1.0
             let top = withReplacement ? Double(n) + Double(r) - 1 : Double(n)
+            // C(top, r) = C(top, top − r): over the smaller of the two the partial products only grow.
             var k = 0
-            while k < r && rows * Double(r) <= limit {
+            let steps = Swift.min(Double(r), top - Double(r))
+            while Double(k) < steps && rows * Double(r) <= limit {
                 rows = rows * (top - Double(k)) / Double(k + 1)
                 k += 1
             }

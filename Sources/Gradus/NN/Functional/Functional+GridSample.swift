@@ -63,22 +63,35 @@ extension Functional {
             try require(spatial.allSatisfy { $0 > 0 }, "gridSample: input \(input.shape) has an empty spatial dimension", .shapeMismatch)
             let (n, c) = (input.shape[0], input.shape[1])
             let outSpatial = Array(grid.shape[1..<(grid.rank - 1)])
-            if n == 0 || c == 0 || outSpatial.contains(0) { return Tensor.zeros([n, c] + outSpatial, dtype: input.dtype) }
-            if mode == .bilinear && d == 2 { return bilinearGridSample(input, grid: grid, paddingMode: paddingMode, alignCorners: alignCorners) }
+            if n == 0 || c == 0 || outSpatial.contains(0) {
+                // Nothing to sample; still a result of the graph, so that backward gives zero gradients.
+                let out = Tensor.zeros([n, c] + outSpatial, dtype: input.dtype)
+                Tensor.record("gridSample", output: out, inputs: [input, grid]) { _, _ in
+                    [Tensor.zeros(input.shape, dtype: input.dtype), Tensor.zeros(grid.shape, dtype: grid.dtype)]
+                }
+                return out
+            }
+            if mode == .bilinear && d == 2 {
+                return try bilinearGridSample(input, grid: grid, paddingMode: paddingMode, alignCorners: alignCorners)
+            }
             return composedGridSample(input, grid: grid, mode: mode, paddingMode: paddingMode, alignCorners: alignCorners)
         }
     }
 
     /// Bilinear sampling of images by the hand-written kernel (Functional+GridSampleKernel.swift); a pass
     /// that records itself differentiates the composed sampler instead, which gives the same gradients.
-    private static func bilinearGridSample(_ input: Tensor, grid: Tensor, paddingMode: GridSamplePadding, alignCorners: Bool) -> Tensor {
+    private static func bilinearGridSample(_ input: Tensor, grid: Tensor, paddingMode: GridSamplePadding, alignCorners: Bool) throws -> Tensor {
         let geometry = GridSampleGeometry(padding: paddingMode, alignCorners: alignCorners)
         let x = input.contiguous(), g = grid.contiguous()
-        let out = gridSampleBilinearKernel(x, g, geometry)
+        let out = try Tensor(checkedShape: [input.shape[0], input.shape[1], grid.shape[1], grid.shape[2]], dtype: input.dtype, op: "gridSample")
+        gridSampleBilinearKernel(x, g, geometry, into: out)
         Tensor.record("gridSample", output: out, inputs: [input, grid]) { gradient, _ in
             if GradMode.isEnabled {
                 let (xi, gi) = (input.clone(), grid.clone())
                 let y = composedGridSample(xi, grid: gi, mode: .bilinear, paddingMode: paddingMode, alignCorners: alignCorners)
+                // The seed is the enclosing pass's gradient: it keeps that pass's mark.
+                let mark = gradient.storage.gradientPass
+                defer { gradient.storage.gradientPass = mark }
                 return try Autograd.run(root: y, seed: gradient, collecting: [xi, gi], retainGraph: true, createGraph: true,
                                         stoppingAt: [ObjectIdentifier(xi), ObjectIdentifier(gi)])
             }
@@ -113,7 +126,10 @@ extension Functional {
             let sizes = (0..<d).map { spatial[d - 1 - $0] }
             let strideOf = (0..<d).map { strides[d - 1 - $0] }
             /// The input's values at integer positions `index[k]` ([N, P] each), zero where outside.
-            func read(_ index: [Tensor]) -> (values: Tensor, inside: Tensor) {
+            /// The input's values at integer positions `index[k]` ([N, P] each), exactly 0 where outside
+            /// (selected, not multiplied by a mask, so that an infinite or NaN pixel read in place of an
+            /// outside one leaves no NaN, in the values or in the gradients).
+            func read(_ index: [Tensor]) -> Tensor {
                 var flat = Tensor.zeros([n, points], dtype: .int64)
                 var inside = Tensor.ones([n, points], dtype: input.dtype)
                 for k in 0..<d {
@@ -122,14 +138,13 @@ extension Functional {
                     flat = flat + i.clamp(min: 0, max: Double(sizes[k] - 1)).to(.int64) * strideOf[k]
                 }
                 let gathered = flatInput.gather(axis: 2, index: flat.reshape([n, 1, points]).expand([n, c, points]))
-                return (gathered, inside)
+                return Tensor.where(inside.reshape([n, 1, points]), gathered, Tensor.zeros([], dtype: input.dtype))
             }
             var out: Tensor
             switch mode {
             case .nearest:
                 let index = coordinates.map { c in GradMode.noGrad { c.detach().round() } }
-                let (values, inside) = read(index)
-                let sampled = values * inside.reshape([n, 1, points])
+                let sampled = read(index)
                 // The grid gets a zero gradient, not none, as in PyTorch (its `.grad` is zeros).
                 out = sampled.detach()
                 Tensor.record("gridSample", output: out, inputs: [sampled, grid]) { g, _ in
@@ -147,8 +162,7 @@ extension Functional {
                         let w = up ? upperWeight[k] : 1 - upperWeight[k]
                         weight = weight.map { $0 * w } ?? w
                     }
-                    let (values, inside) = read(index)
-                    out = out + values * (weight! * inside).reshape([n, 1, points])
+                    out = out + read(index) * weight!.reshape([n, 1, points])
                 }
             }
             return out.reshape([n, c] + outSpatial)
@@ -226,8 +240,11 @@ extension Functional {
                 try require(!overflow, "affineGrid: the output size \(size) has more points than an Int holds", .outOfMemory)
                 points = p
             }
-            let (bytes, overflow) = points.multipliedReportingOverflow(by: (d + 1) * 8)
-            try require(!overflow && bytes <= TensorStorage.physicalMemoryBytes,
+            // The Double scratch, the base grid and the result.
+            let (resultBytes, overflow1) = size[0].multipliedReportingOverflow(by: d * 8)
+            let (perPoint, overflow) = resultBytes.addingReportingOverflow(2 * (d + 1) * 8)
+            let (bytes, overflow2) = points.multipliedReportingOverflow(by: perPoint)
+            try require(!overflow1 && !overflow && !overflow2 && bytes <= TensorStorage.physicalMemoryBytes,
                         "affineGrid: a grid of \(points) points does not fit in this machine's memory", .outOfMemory)
             // Base coordinates [points, d + 1]: (x, y[, z], 1), x running fastest.
             func steps(_ count: Int) -> [Double] {

@@ -65,44 +65,51 @@ struct GridSampleGeometry {
 }
 
 extension Functional {
-    /// Bilinear sampling of contiguous `[N, C, H, W]` `input` at contiguous `[N, Ho, Wo, 2]` `grid`.
-    static func gridSampleBilinearKernel(_ input: Tensor, _ grid: Tensor, _ geometry: GridSampleGeometry) -> Tensor {
+    /// How many points' corners a kernel keeps at a time: the scratch stays in cache and bounded,
+    /// whatever the grid's size.
+    static let gridSampleTile = 4096
+
+    /// Bilinear sampling of contiguous `[N, C, H, W]` `input` at contiguous `[N, Ho, Wo, 2]` `grid`, written
+    /// into `out` (`[N, C, Ho, Wo]`, allocated by the caller with its memory check).
+    static func gridSampleBilinearKernel(_ input: Tensor, _ grid: Tensor, _ geometry: GridSampleGeometry, into out: Tensor) {
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let points = grid.shape[1] * grid.shape[2]
-        let out = Tensor(uninitializedShape: [n, c, grid.shape[1], grid.shape[2]], dtype: input.dtype)
         func run<T: GridSampleElement>(_: T.Type) {
             let src = UncheckedSendable(input.pointer(T.self)), g = UncheckedSendable(grid.pointer(T.self))
             let dst = UncheckedSendable(out.pointer(T.self))
-            // Per batch: the corners of every point once, then channel by channel over all points (one
-            // input plane, in cache, at a time; the output written in order).
+            // Per batch and tile of points: the tile's corners once, then channel by channel (one input
+            // plane, in cache, at a time; the output written in order).
             Threading.parallelFor(n, grain: 1) { batches in
                 var corners: [Corners<T>] = []
-                corners.reserveCapacity(points)
+                corners.reserveCapacity(Swift.min(points, gridSampleTile))
                 for b in batches {
-                    corners.removeAll(keepingCapacity: true)
-                    for p in 0..<points {
-                        let q = b * points + p
-                        let x = geometry.coordinate(g.value[2 * q], size: w), y = geometry.coordinate(g.value[2 * q + 1], size: h)
-                        corners.append(Corners(x: x.value, y: y.value, width: w, height: h))
-                    }
-                    corners.withUnsafeBufferPointer { k in
-                        for ch in 0..<c {
-                            let plane = src.value + (b * c + ch) * h * w
-                            let o = dst.value + (b * c + ch) * points
-                            for p in 0..<points { o[p] = k[p].interpolate(plane) }
+                    for start in stride(from: 0, to: points, by: gridSampleTile) {
+                        let end = Swift.min(start + gridSampleTile, points)
+                        corners.removeAll(keepingCapacity: true)
+                        for p in start..<end {
+                            let q = b * points + p
+                            let x = geometry.coordinate(g.value[2 * q], size: w), y = geometry.coordinate(g.value[2 * q + 1], size: h)
+                            corners.append(Corners(x: x.value, y: y.value, width: w, height: h))
+                        }
+                        corners.withUnsafeBufferPointer { k in
+                            for ch in 0..<c {
+                                let plane = src.value + (b * c + ch) * h * w
+                                let o = dst.value + (b * c + ch) * points + start
+                                for p in 0..<(end - start) { o[p] = k[p].interpolate(plane) }
+                            }
                         }
                     }
                 }
             }
         }
-        withExtendedLifetime((input, grid)) {
+        withExtendedLifetime((input, grid, out)) {
             if input.dtype == .float32 { run(Float.self) } else { run(Double.self) }
         }
-        return out
     }
 
-    /// The gradients of ``gridSampleBilinearKernel(_:_:_:)`` for upstream gradient `gradient`: the input's
-    /// (scattered to the four corners) and the grid's. Batches run in parallel (each owns its input plane).
+    /// The gradients of ``gridSampleBilinearKernel(_:_:_:into:)`` for upstream gradient `gradient`: the
+    /// input's (scattered to the four corners) and the grid's. Batches run in parallel (each owns its
+    /// input planes and grid points).
     static func gridSampleBilinearBackwardKernel(_ gradient: Tensor, _ input: Tensor, _ grid: Tensor,
                                                  _ geometry: GridSampleGeometry) -> (input: Tensor, grid: Tensor) {
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
@@ -114,36 +121,42 @@ extension Functional {
             let up = UncheckedSendable(gradient.pointer(T.self))
             let gi = UncheckedSendable(gInput.pointer(T.self)), gg = UncheckedSendable(gGrid.pointer(T.self))
             Threading.parallelFor(n, grain: 1) { batches in
+                let tile = Swift.min(points, gridSampleTile)
                 var corners: [Corners<T>] = [], gradients: [(x: T, y: T)] = []
-                var dx = [T](repeating: 0, count: points), dy = [T](repeating: 0, count: points)
+                corners.reserveCapacity(tile)
+                gradients.reserveCapacity(tile)
+                var dx = [T](repeating: 0, count: tile), dy = [T](repeating: 0, count: tile)
                 for b in batches {
-                    corners.removeAll(keepingCapacity: true)
-                    gradients.removeAll(keepingCapacity: true)
-                    for p in 0..<points {
-                        let q = b * points + p
-                        let x = geometry.coordinate(g.value[2 * q], size: w), y = geometry.coordinate(g.value[2 * q + 1], size: h)
-                        corners.append(Corners(x: x.value, y: y.value, width: w, height: h))
-                        gradients.append((x.gradient, y.gradient))
-                        dx[p] = 0
-                        dy[p] = 0
-                    }
-                    corners.withUnsafeBufferPointer { k in
-                        for ch in 0..<c {
-                            let plane = (b * c + ch) * h * w
-                            let o = up.value + (b * c + ch) * points
-                            for p in 0..<points {
-                                let go = o[p]
-                                k[p].scatter(go, into: gi.value + plane)
-                                let (sx, sy) = k[p].slopes(src.value + plane)
-                                dx[p] += go * sx
-                                dy[p] += go * sy
+                    for start in stride(from: 0, to: points, by: gridSampleTile) {
+                        let end = Swift.min(start + gridSampleTile, points)
+                        corners.removeAll(keepingCapacity: true)
+                        gradients.removeAll(keepingCapacity: true)
+                        for p in start..<end {
+                            let q = b * points + p
+                            let x = geometry.coordinate(g.value[2 * q], size: w), y = geometry.coordinate(g.value[2 * q + 1], size: h)
+                            corners.append(Corners(x: x.value, y: y.value, width: w, height: h))
+                            gradients.append((x.gradient, y.gradient))
+                            dx[p - start] = 0
+                            dy[p - start] = 0
+                        }
+                        corners.withUnsafeBufferPointer { k in
+                            for ch in 0..<c {
+                                let plane = (b * c + ch) * h * w
+                                let o = up.value + (b * c + ch) * points + start
+                                for p in 0..<(end - start) {
+                                    let go = o[p]
+                                    k[p].scatter(go, into: gi.value + plane)
+                                    let (sx, sy) = k[p].slopes(src.value + plane)
+                                    dx[p] += go * sx
+                                    dy[p] += go * sy
+                                }
                             }
                         }
-                    }
-                    for p in 0..<points {
-                        let q = b * points + p
-                        gg.value[2 * q] = dx[p] * gradients[p].x
-                        gg.value[2 * q + 1] = dy[p] * gradients[p].y
+                        for p in start..<end {
+                            let q = b * points + p
+                            gg.value[2 * q] = dx[p - start] * gradients[p - start].x
+                            gg.value[2 * q + 1] = dy[p - start] * gradients[p - start].y
+                        }
                     }
                 }
             }
