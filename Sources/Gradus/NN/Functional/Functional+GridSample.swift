@@ -83,7 +83,13 @@ extension Functional {
     private static func bilinearGridSample(_ input: Tensor, grid: Tensor, paddingMode: GridSamplePadding, alignCorners: Bool) throws -> Tensor {
         let geometry = GridSampleGeometry(padding: paddingMode, alignCorners: alignCorners)
         let x = input.contiguous(), g = grid.contiguous()
-        let out = try Tensor(checkedShape: [input.shape[0], input.shape[1], grid.shape[1], grid.shape[2]], dtype: input.dtype, op: "gridSample")
+        // The output's size is checked first (a small input and grid can ask for terabytes); then it comes
+        // from the storage pool, as every kernel's output.
+        let shape = [input.shape[0], input.shape[1], grid.shape[1], grid.shape[2]]
+        let count = try Tensor.elementCount(shape, op: "gridSample")
+        try require(count <= TensorStorage.physicalMemoryBytes / input.dtype.byteSize,
+                    "gridSample: an output of shape \(shape) needs more than this machine's memory", .outOfMemory)
+        let out = Tensor(uninitializedShape: shape, dtype: input.dtype)
         gridSampleBilinearKernel(x, g, geometry, into: out)
         Tensor.record("gridSample", output: out, inputs: [input, grid]) { gradient, _ in
             if GradMode.isEnabled {
