@@ -139,16 +139,21 @@ extension Functional {
                             dx[p - start] = 0
                             dy[p - start] = 0
                         }
+                        // Raw buffers: the sums below run per channel and point (no array checks in the loop).
                         corners.withUnsafeBufferPointer { k in
-                            for ch in 0..<c {
-                                let plane = (b * c + ch) * h * w
-                                let o = up.value + (b * c + ch) * points + start
-                                for p in 0..<(end - start) {
-                                    let go = o[p]
-                                    k[p].scatter(go, into: gi.value + plane)
-                                    let (sx, sy) = k[p].slopes(src.value + plane)
-                                    dx[p] += go * sx
-                                    dy[p] += go * sy
+                            dx.withUnsafeMutableBufferPointer { sumX in
+                                dy.withUnsafeMutableBufferPointer { sumY in
+                                    for ch in 0..<c {
+                                        let plane = (b * c + ch) * h * w
+                                        let o = up.value + (b * c + ch) * points + start
+                                        for p in 0..<(end - start) {
+                                            let go = o[p]
+                                            k[p].scatter(go, into: gi.value + plane)
+                                            let (sx, sy) = k[p].slopes(src.value + plane)
+                                            sumX[p] += go * sx
+                                            sumY[p] += go * sy
+                                        }
+                                    }
                                 }
                             }
                         }
