@@ -53,26 +53,26 @@ public final class Checkpointed<Wrapped: Layer>: Module, Layer {
 /// What a layer's second run must find as its first run did, and what it must leave as it found it:
 /// its layers' own generators (dropout, ``RReLU``; as they were before the first run) and its buffers.
 private final class LayerReplay {
-    private let dropouts: [any GeneratorOwningLayer]
+    private let drawingLayers: [any GeneratorOwningLayer]
     private let generatorsAtFirstRun: [SeededGenerator?]
     private let buffers: [Tensor]
     private var generatorsBeforeReplay: [SeededGenerator?] = []
     private var buffersBeforeReplay: [Tensor] = []
 
     init(_ layer: Module) {
-        dropouts = layer.modules().compactMap { $0 as? any GeneratorOwningLayer }.filter { $0.generator != nil }
-        generatorsAtFirstRun = dropouts.map(\.generator)
+        drawingLayers = layer.modules().compactMap { $0 as? any GeneratorOwningLayer }.filter { $0.generator != nil }
+        generatorsAtFirstRun = drawingLayers.map(\.generator)
         buffers = layer.namedBuffers().map(\.tensor)
     }
 
     func guardRecomputation(_ starting: Bool) {
         GradMode.noGrad {
             if starting {
-                generatorsBeforeReplay = dropouts.map(\.generator)
-                for (d, g) in zip(dropouts, generatorsAtFirstRun) { d.generator = g }
+                generatorsBeforeReplay = drawingLayers.map(\.generator)
+                for (d, g) in zip(drawingLayers, generatorsAtFirstRun) { d.generator = g }
                 buffersBeforeReplay = buffers.map { $0.clone() }
             } else {
-                for (d, g) in zip(dropouts, generatorsBeforeReplay) { d.generator = g }
+                for (d, g) in zip(drawingLayers, generatorsBeforeReplay) { d.generator = g }
                 // Only what the second run changed (batch norm's statistics): writing bumps a buffer's
                 // version, which a recorded operation that read it would then refuse.
                 for (b, saved) in zip(buffers, buffersBeforeReplay) where !b.equal(saved) { b.assign(saved) }
