@@ -359,4 +359,19 @@ case("constantpad3d_crop", nn.ConstantPad3d((-1, 1, 0, 2, 1, -1), 2.5), r(1, 2, 
 # LSTMs with projections (proj_size): stacked and bidirectional, batch first without biases.
 case("lstm_proj", nn.LSTM(5, 6, num_layers=2, proj_size=3, bidirectional=True), r(4, 2, 5))
 case("lstm_proj_batchfirst_nobias", nn.LSTM(3, 4, proj_size=2, batch_first=True, bias=False), r(2, 5, 3))
+# Parametrizations (torch.nn.utils.parametrizations): weight normalization over output units, over input
+# channels and over the whole tensor; spectral normalization of a linear layer, of a convolution with two
+# power-iteration steps, and of a transposed convolution (rows along dim 1), in training mode (which
+# updates _u and _v) then evaluation mode (which does not).
+from torch.nn.utils import parametrizations as P  # noqa: E402
+
+case("weight_norm_linear", P.weight_norm(nn.Linear(5, 3)), r(4, 5))
+case("weight_norm_conv2d_dim1", P.weight_norm(nn.Conv2d(2, 3, 3), dim=1), r(2, 2, 5, 5))
+case("weight_norm_linear_whole", P.weight_norm(nn.Linear(4, 3, bias=False), dim=None), r(2, 4))
+case("spectral_norm_linear", P.spectral_norm(nn.Linear(5, 4)), r(3, 5), modes=("train", "eval"))
+case("spectral_norm_conv2d_2steps", P.spectral_norm(nn.Conv2d(2, 3, 3, padding=1), n_power_iterations=2), r(2, 2, 4, 4),
+     modes=("train", "eval"))
+case("spectral_norm_convtranspose2d", P.spectral_norm(nn.ConvTranspose2d(3, 2, 2, stride=2)), r(1, 3, 3, 3),
+     modes=("train", "eval"))
+case("spectral_norm_embedding", P.spectral_norm(nn.Embedding(6, 3)), torch.tensor([[0, 5], [2, 2]]), modes=("train", "eval"))
 print("wrote", len(os.listdir(OUT)), "files to", os.path.normpath(OUT))

@@ -32,6 +32,9 @@ struct InferenceBuilder {
 
     /// The steps, or nil when nothing was compiled or a compiled step disagrees with the model's shapes.
     mutating func build() -> [(step: CompiledInference.Step, outputShape: [Int])]? {
+        // Parametrized weights are computed at each call (and may change with their originals, which
+        // the compiled weights' sources do not follow): such a model runs as it is.
+        guard !layers.contains(where: { $0.modules().contains { $0.isParametrized() } }) else { return nil }
         var i = 0
         while i < layers.count {
             guard let consumed = compile(at: i) else { return nil }

@@ -137,7 +137,8 @@ public final class FusionModel: Module, MultiInputLayer {
 
     override func discoverMembers() -> Members {
         var found = Members()
-        if let inputEmbedding { found.parameters.append(("input_embedding", inputEmbedding)) }
+        // The stored tensor: discovery must not compute a parametrized value.
+        if let inputEmbedding = _inputEmbedding.storedValue { found.parameters.append(("input_embedding", inputEmbedding)) }
         for (i, e) in encoders.enumerated() { found.children.append(("encoders.\(inputs[i].name)", e)) }
         if let gate { found.children.append(("gate", gate)) }
         if let attention { found.children.append(("attention", attention)) }

@@ -18,7 +18,7 @@ public final class Bilinear: Module {
     /// The size of each second input.
     public var in2Features: Int { weight.shape[2] }
     /// The size of each output.
-    public var outFeatures: Int { weight.shape[0] }
+    public var outFeatures: Int { _weight.shape[0] }
 
     /// A layer with PyTorch's default initialization drawn from `generator`.
     ///

@@ -24,11 +24,11 @@ public final class Conv1d: Module, Layer {
     public let groups: Int
 
     /// The number of input channels.
-    public var inChannels: Int { weight.shape[1] * groups }
+    public var inChannels: Int { _weight.shape[1] * groups }
     /// The number of output channels.
-    public var outChannels: Int { weight.shape[0] }
+    public var outChannels: Int { _weight.shape[0] }
     /// The kernel size.
-    public var kernelSize: Int { weight.shape[2] }
+    public var kernelSize: Int { _weight.shape[2] }
 
     /// A layer with the given weight and bias.
     ///

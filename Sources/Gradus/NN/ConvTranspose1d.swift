@@ -27,11 +27,11 @@ public final class ConvTranspose1d: Module, Layer {
     public let groups: Int
 
     /// The number of input channels.
-    public var inChannels: Int { weight.shape[0] }
+    public var inChannels: Int { _weight.shape[0] }
     /// The number of output channels.
-    public var outChannels: Int { weight.shape[1].multipliedReportingOverflow(by: groups).partialValue }
+    public var outChannels: Int { _weight.shape[1].multipliedReportingOverflow(by: groups).partialValue }
     /// The kernel size.
-    public var kernelSize: Int { weight.shape[2] }
+    public var kernelSize: Int { _weight.shape[2] }
 
     /// A layer with the given weight and bias.
     ///

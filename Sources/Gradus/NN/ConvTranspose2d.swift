@@ -26,11 +26,11 @@ public final class ConvTranspose2d: Module, Layer {
     public let groups: Int
 
     /// The number of input channels.
-    public var inChannels: Int { weight.shape[0] }
+    public var inChannels: Int { _weight.shape[0] }
     /// The number of output channels.
-    public var outChannels: Int { weight.shape[1] * groups }
+    public var outChannels: Int { _weight.shape[1] * groups }
     /// The kernel size.
-    public var kernelSize: Size2 { Size2(weight.shape[2], weight.shape[3]) }
+    public var kernelSize: Size2 { Size2(_weight.shape[2], _weight.shape[3]) }
 
     /// A layer with the given weight and bias.
     ///

@@ -20,9 +20,9 @@ public final class Embedding: Module, Layer {
     public let normType: Double
 
     /// The number of rows.
-    public var numEmbeddings: Int { weight.shape[0] }
+    public var numEmbeddings: Int { _weight.shape[0] }
     /// The size of each vector.
-    public var embeddingDim: Int { weight.shape[1] }
+    public var embeddingDim: Int { _weight.shape[1] }
 
     /// A table with the given weight.
     ///

@@ -232,8 +232,11 @@ extension Module {
     /// ```
     @inline(__always)
     public func withForwardHooks(_ input: Tensor, _ forward: (Tensor) -> Tensor) -> Tensor {
-        guard forwardHooks != nil, !ErrorScope.hasFailed, !ForwardHookList.suspended else { return forward(input) }
-        return runForwardHooks(input, forward, output: { $0 }, replacingOutput: { $1 })
+        // Parametrized tensors are computed once per call (spectral normalization's power iteration runs once).
+        if parametrizationTable != nil, ParametrizationCache.current == nil {
+            return ParametrizationCache.scoped { hookedForward(input, forward, output: { $0 }, replacingOutput: { $1 }) }
+        }
+        return hookedForward(input, forward, output: { $0 }, replacingOutput: { $1 })
     }
 
     /// ``withForwardHooks(_:_:)`` for a call whose result holds more than one tensor (a recurrent layer's
@@ -255,6 +258,16 @@ extension Module {
     @inline(__always)
     public func withForwardHooks<Result>(_ input: Tensor, _ forward: (Tensor) -> Result, output: (Result) -> Tensor,
                                          replacingOutput: (Result, Tensor) -> Result) -> Result {
+        if parametrizationTable != nil, ParametrizationCache.current == nil {
+            return ParametrizationCache.scoped { hookedForward(input, forward, output: output, replacingOutput: replacingOutput) }
+        }
+        return hookedForward(input, forward, output: output, replacingOutput: replacingOutput)
+    }
+
+    /// `forward` between the hooks, or alone when there are none (or they are suspended, or the scope failed).
+    @inline(__always)
+    private func hookedForward<Result>(_ input: Tensor, _ forward: (Tensor) -> Result, output: (Result) -> Tensor,
+                                       replacingOutput: (Result, Tensor) -> Result) -> Result {
         guard forwardHooks != nil, !ErrorScope.hasFailed, !ForwardHookList.suspended else { return forward(input) }
         return runForwardHooks(input, forward, output: output, replacingOutput: replacingOutput)
     }

@@ -25,9 +25,9 @@ public final class Linear: Module, Layer {
     private var quantizedFrom: WeightVersion?
 
     /// The size of each input sample.
-    public var inFeatures: Int { weight.shape[1] }
+    public var inFeatures: Int { _weight.shape[1] }
     /// The size of each output sample.
-    public var outFeatures: Int { weight.shape[0] }
+    public var outFeatures: Int { _weight.shape[0] }
 
     /// A layer with the given weight and bias (which become its parameters and require gradients).
     ///

@@ -35,6 +35,9 @@ open class Module {
     /// The forward hooks registered on this module (ForwardHooks.swift); nil when there are none.
     var forwardHooks: ForwardHookList?
 
+    /// The parametrizations of this module's parameters (Module+Parametrize.swift); nil when there are none.
+    var parametrizationTable: ParametrizationTable?
+
     /// Creates a module in training mode.
     public init() {}
 
@@ -56,11 +59,21 @@ open class Module {
     /// every cache. Modules defined outside Gradus may reassign `var` child properties, which no setter
     /// reports, so theirs are found again on each call (their built-in children still answer from cache).
     final func members() -> Members {
-        guard Module.cachesMembers(of: type(of: self)) else { return discoverMembers() }
+        guard Module.cachesMembers(of: type(of: self)) else { return withParametrizations(discoverMembers()) }
         let epoch = Module.structureEpoch.load(ordering: .acquiring)
         if let cached = memberCache.members(at: epoch) { return cached }
-        let found = discoverMembers()
+        let found = withParametrizations(discoverMembers())
         memberCache.store(found, at: epoch)
+        return found
+    }
+
+    /// `found` with the parametrized parameters replaced by the `parametrizations` child that holds their
+    /// originals, last among the children (where PyTorch registers it).
+    private func withParametrizations(_ found: Members) -> Members {
+        guard let table = parametrizationTable else { return found }
+        var found = found
+        found.parameters.removeAll { table[$0.0] != nil }
+        found.children.append(("parametrizations", table))
         return found
     }
 
@@ -86,7 +99,8 @@ open class Module {
     static func collect(_ value: Any, name: String, owner: Any.Type, into found: inout Members) {
         if let p = value as? any AnyParameter {
             let base = name.hasPrefix("_") ? String(name.dropFirst()) : name
-            if let t = p.tensor { found.parameters.append((base, t)) }
+            // A parametrized parameter's originals are found under `parametrizations` instead.
+            if p.parametrization == nil, let t = p.tensor { found.parameters.append((base, t)) }
         } else if value is Tensor {
             // A plain stored tensor would silently become a parameter (and a replaced one would silently
             // stop training): the property must say what it is.

@@ -145,14 +145,17 @@ public final class MultiheadAttention: Module, Layer {
 
     /// PyTorch's names: in_proj_weight (or q_proj_weight, k_proj_weight, v_proj_weight), in_proj_bias,
     /// then out_proj's.
+    /// The stored tensors are read, never parametrized values (which discovery must not compute); the
+    /// parametrized ones are replaced by their originals afterwards (``Module/members()``).
     override func discoverMembers() -> Members {
         var found = Members()
-        if let inProjWeight {
+        if let inProjWeight = _inProjWeight.storedValue {
             found.parameters.append(("in_proj_weight", inProjWeight))
-        } else if let qProjWeight, let kProjWeight, let vProjWeight {
+        } else if let qProjWeight = _qProjWeight.storedValue, let kProjWeight = _kProjWeight.storedValue,
+                  let vProjWeight = _vProjWeight.storedValue {
             found.parameters += [("q_proj_weight", qProjWeight), ("k_proj_weight", kProjWeight), ("v_proj_weight", vProjWeight)]
         }
-        if let inProjBias { found.parameters.append(("in_proj_bias", inProjBias)) }
+        if let inProjBias = _inProjBias.storedValue { found.parameters.append(("in_proj_bias", inProjBias)) }
         found.children.append(("out_proj", outProj))
         return found
     }

@@ -1,6 +1,21 @@
-/// Type-erased view of a ``Parameter``, for discovery by ``Module``.
+/// Type-erased view of a ``Parameter``, for discovery by ``Module`` and for its parametrizations
+/// (Module+Parametrize.swift).
 protocol AnyParameter {
+    /// The tensor stored, not parametrized: what discovery lists while no parametrization is registered.
     var tensor: Tensor? { get }
+    /// The parametrizations computing the property's value, or nil.
+    var parametrization: ParametrizationList? { get }
+    /// Makes `list` compute the property's value (nil: the stored tensor again), storing `tensor`.
+    func setParametrization(_ list: ParametrizationList?, storing tensor: Tensor)
+}
+
+/// Where a ``Parameter`` keeps its tensor: a reference, so that registering a parametrization on a
+/// module (which finds the property's wrapper by reflection, as a copy) reaches the property itself.
+final class ParameterStorage<Value: BufferValue>: @unchecked Sendable {
+    var value: Value
+    /// The parametrizations that compute the property's value instead of `value`, or nil.
+    var parametrization: ParametrizationList?
+    init(_ value: Value) { self.value = value }
 }
 
 /// Marks a tensor property of a ``Module`` as a *parameter*: trained by optimizers, saved in
@@ -23,6 +38,11 @@ protocol AnyParameter {
 /// Every stored tensor of a module must be marked: `@Parameter` for what is trained, ``Buffer`` for
 /// state that is saved but not trained. Keep intermediate values in local variables.
 ///
+/// A parameter can be **parametrized** (``Module/registerParametrization(_:for:unsafe:)``, weight
+/// normalization, spectral normalization): reading it then computes its value from the parametrization's
+/// original tensors, which are the trained parameters, and assigning to it sets those originals through
+/// the parametrization's right inverse.
+///
 /// ```swift
 /// final class Scale: Module, Layer {
 ///     @Parameter var factor = Tensor.ones([1])
@@ -34,24 +54,38 @@ protocol AnyParameter {
 /// ```
 @propertyWrapper
 public struct Parameter<Value: BufferValue>: AnyParameter {
-    private var value: Value
+    private let storage: ParameterStorage<Value>
 
     /// Wraps `wrappedValue` as a parameter; a tensor given here is made to require gradients when it
     /// is floating point.
     ///
     /// - Parameter wrappedValue: the parameter's initial tensor (or nil for an absent optional one).
     public init(wrappedValue: Value) {
-        value = wrappedValue
+        storage = ParameterStorage(wrappedValue)
         if let t = wrappedValue.bufferTensor, t.dtype.isFloatingPoint { t.requiresGrad = true }
     }
 
-    /// The parameter. Setting it copies the values into the existing tensor (see ``Parameter``).
+    /// The parameter. Setting it copies the values into the existing tensor (see ``Parameter``); a
+    /// parametrized one computes its value and sets its originals.
     public var wrappedValue: Value {
-        get { value }
-        set {
+        get {
+            if let list = storage.parametrization { return list.currentValue() as! Value }
+            return storage.value
+        }
+        nonmutating set {
+            if let list = storage.parametrization {
+                checked(or: ()) {
+                    guard let incoming = newValue.bufferTensor else {
+                        throw GradusError(.invalidArgument, "Parameter: a parametrized tensor cannot be set to nil; remove its parametrizations first (removeParametrizations(for:))")
+                    }
+                    try list.assign(incoming)
+                }
+                return
+            }
+            let value = storage.value
             guard let existing = value.bufferTensor, let incoming = newValue.bufferTensor else {
                 if let t = newValue.bufferTensor, t.dtype.isFloatingPoint { t.requiresGrad = true }
-                value = newValue
+                storage.value = newValue
                 Module.structureChanged()
                 return
             }
@@ -63,7 +97,7 @@ public struct Parameter<Value: BufferValue>: AnyParameter {
                     try require(incoming.shape == existing.shape && incoming.dtype == existing.dtype,
                                 "Parameter: tying to a parameter of shape \(incoming.shape) (\(incoming.dtype)) needs this parameter's shape \(existing.shape) and dtype \(existing.dtype)",
                                 .shapeMismatch)
-                    value = newValue
+                    storage.value = newValue
                     Module.structureChanged()
                 }
                 return
@@ -77,5 +111,20 @@ public struct Parameter<Value: BufferValue>: AnyParameter {
         }
     }
 
-    var tensor: Tensor? { value.bufferTensor }
+    var tensor: Tensor? { storage.value.bufferTensor }
+
+    var parametrization: ParametrizationList? { storage.parametrization }
+
+    func setParametrization(_ list: ParametrizationList?, storing tensor: Tensor) {
+        storage.value = tensor as! Value
+        storage.parametrization = list
+    }
+
+    /// The stored tensor's shape, or the parametrized value's (as registered) without computing it: for
+    /// the size accessors of layers (`inFeatures`), which must not run a parametrization (spectral
+    /// normalization's power iteration) when read.
+    var shape: [Int] { storage.parametrization?.valueShape ?? storage.value.bufferTensor?.shape ?? [] }
+
+    /// The tensor stored, never a parametrized value: for discovery, which must not compute one.
+    var storedValue: Value { storage.value }
 }
