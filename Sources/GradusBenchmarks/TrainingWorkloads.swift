@@ -218,7 +218,41 @@ enum TrainingWorkloads {
         return (1024 / t, "samples/s")
     }
 
+    /// A GAN discriminator's layers as a classifier, every weight spectrally normalized (one power-iteration
+    /// step per call): 4×4 convolutions of stride 2 (3 → 64 → 128 channels) with LeakyReLU(0.2), then
+    /// Linear(128·8·8, 10).
+    static func spectralCNN(_ rng: inout SeededGenerator) -> Sequential { stridedCNN(&rng, spectral: true) }
+
+    /// ``spectralCNN(_:)`` with its parametrizations or without (`strided_cnn_b64`, the cost of the
+    /// layers alone).
+    static func stridedCNN(_ rng: inout SeededGenerator, spectral: Bool) -> Sequential {
+        func normalized<M: Module>(_ m: M, _ rng: inout SeededGenerator) -> M {
+            // Constant, valid settings: registration cannot fail here.
+            spectral ? try! Parametrizations.spectralNorm(m, generator: &rng) : m
+        }
+        return Sequential([
+            normalized(Conv2d(3, 64, kernelSize: 4, stride: 2, padding: 1, generator: &rng), &rng),
+            LeakyReLU(negativeSlope: 0.2),
+            normalized(Conv2d(64, 128, kernelSize: 4, stride: 2, padding: 1, generator: &rng), &rng),
+            LeakyReLU(negativeSlope: 0.2),
+            Flatten(),
+            normalized(Linear(128 * 8 * 8, 10, generator: &rng), &rng),
+        ])
+    }
+
+    /// ``spectralCNNAdam`` without spectral normalization.
+    static let stridedCNNAdam = classifierStep("strided_cnn_b64", batch: 64, inputShape: [3, 32, 32], reps: 20,
+                                               model: { stridedCNN(&$0, spectral: false) }) {
+        Adam($0, lr: 2e-4)
+    }
+
+    /// One Adam step (lr 2e-4) of ``spectralCNN(_:)`` on 64 random 3×32×32 images, cross-entropy;
+    /// scripts/pytorch_micro.py's `sn_cnn_b64` (torch.nn.utils.parametrizations.spectral_norm).
+    static let spectralCNNAdam = classifierStep("sn_cnn_b64", batch: 64, inputShape: [3, 32, 32], reps: 20, model: spectralCNN) {
+        Adam($0, lr: 2e-4)
+    }
+
     static let all: [Workload] = [linreg, mlpSGD, mlpAdam, lenetSGD, mlpInfer, mlpInferInt8, mlpInferInt8Plan, cnnSGD, cnnInfer,
                                   mlpInferPlan, cnnInferPlan, cnnInferBatch(plan: false), cnnInferBatch(plan: true), cnnEvaluate,
-                                  cnn3dSGD]
+                                  cnn3dSGD, spectralCNNAdam, stridedCNNAdam]
 }
