@@ -44,7 +44,10 @@ enum ONNXExport {
     static func model(of module: Module, sampleInput: Tensor, options: ONNXExportOptions,
                       wrap: ((ONNXGraphBuilder, ONNXValue) throws -> ONNXValue)? = nil) throws -> Onnx_ModelProto {
         // Forward hooks would see the sample inputs and could change the traced shapes; the graph has none.
-        try Module.withForwardHooksSuspended { try tracedModel(of: module, sampleInput: sampleInput, options: options, wrap: wrap) }
+        // Parametrized weights are computed once for the whole export (one value, one initializer each).
+        try Module.withForwardHooksSuspended {
+            try Parametrizations.cached { try tracedModel(of: module, sampleInput: sampleInput, options: options, wrap: wrap) }
+        }
     }
 
     private static func tracedModel(of module: Module, sampleInput: Tensor, options: ONNXExportOptions,

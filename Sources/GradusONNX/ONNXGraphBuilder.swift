@@ -25,7 +25,9 @@ public final class ONNXGraphBuilder {
     /// Every name given to a value, node or initializer.
     private var usedNames: Set<String> = []
     /// The initializer holding each parameter tensor already stored (a shared tensor is stored once).
-    private var parameterNames: [ObjectIdentifier: String] = [:]
+    /// Each tensor stored, by identity, with the tensor itself: a parametrized weight is a value
+    /// computed at each read, so holding it keeps its identity from being reused by a later one.
+    private var parameterNames: [ObjectIdentifier: (tensor: Tensor, name: String)] = [:]
     /// Integer constants already stored, by value.
     private var intConstants: [[Int]: String] = [:]
     /// Floating-point scalar constants already stored, by bit pattern.
@@ -224,10 +226,10 @@ public final class ONNXGraphBuilder {
     /// let w = try graph.parameter(weight, name: "weight")
     /// ```
     public func parameter(_ tensor: Tensor, name: String) throws -> String {
-        if let stored = parameterNames[ObjectIdentifier(tensor)] { return stored }
+        if let stored = parameterNames[ObjectIdentifier(tensor)] { return stored.name }
         let path = modulePath
         let stored = try constant(tensor, fullName: path.isEmpty ? name : "\(path).\(name)")
-        parameterNames[ObjectIdentifier(tensor)] = stored
+        parameterNames[ObjectIdentifier(tensor)] = (tensor, stored)
         return stored
     }
 

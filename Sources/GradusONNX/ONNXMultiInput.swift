@@ -81,7 +81,10 @@ extension ONNXExport {
     static func model(of module: Module, sampleInputs: TensorGroup, options: ONNXExportOptions,
                       wrap: ((ONNXGraphBuilder, [(String, ONNXValue)]) throws -> ONNXValue)? = nil) throws -> Onnx_ModelProto {
         // Forward hooks would see the sample inputs and could change the traced shapes; the graph has none.
-        try Module.withForwardHooksSuspended { try tracedModel(of: module, sampleInputs: sampleInputs, options: options, wrap: wrap) }
+        // Parametrized weights are computed once for the whole export (one value, one initializer each).
+        try Module.withForwardHooksSuspended {
+            try Parametrizations.cached { try tracedModel(of: module, sampleInputs: sampleInputs, options: options, wrap: wrap) }
+        }
     }
 
     private static func tracedModel(of module: Module, sampleInputs: TensorGroup, options: ONNXExportOptions,

@@ -25,6 +25,18 @@ final class Product: Module, MultiTensorParametrization {
     func rightInverse(_ value: Tensor) -> [Tensor] { [Tensor.ones(value.shape, dtype: value.dtype), value] }
 }
 
+/// Two properties holding one tied tensor.
+final class TiedPair: Module {
+    @Parameter var enc: Tensor
+    @Parameter var dec: Tensor
+    override init() {
+        let shared = Tensor.ones([2, 2])
+        _enc = Parameter(wrappedValue: shared)
+        _dec = Parameter(wrappedValue: shared)
+        super.init()
+    }
+}
+
 @Suite("Parametrizations: weight and spectral normalization against PyTorch, registration, removal")
 struct ParametrizationTests {
     func normal(_ shape: [Int], seed: UInt64, dtype: DType = .float32) -> Tensor {
@@ -308,5 +320,62 @@ struct ParametrizationTests {
         let w = shared.parametrizations["weight"]!.original.detach()
         let u1 = Functional.normalize(w.matmul(v0), axis: 0)
         #expect(mismatch(normalization.u!, u1, rtol: 1e-5, atol: 1e-6) == nil)
+    }
+
+    // MARK: Interactions with the rest of the library
+
+    @Test func quantizationLeavesParametrizedLayersInFloat32() throws {
+        let model = Sequential([try Parametrizations.weightNorm(Linear(8, 4)), ReLU(), Linear(4, 2)])
+        #expect(model.quantizeDynamic() == 1, "only the plain layer")
+        #expect((model[0] as! Linear).isParametrized("weight"))
+    }
+
+    @Test func attentionRunsItsOutputProjectionsIterationOncePerCall() throws {
+        let attention = MultiheadAttention(embedDim: 4, numHeads: 2)
+        try Parametrizations.spectralNorm(attention.outProj)
+        let list = attention.outProj.parametrizations["weight"]!
+        let normalization = list.steps[0] as! SpectralNorm
+        let v0 = normalization.v!.clone(), w = list.original.detach()
+        let x = normal([3, 1, 4], seed: 22)
+        _ = attention(query: x, key: x, value: x)
+        #expect(mismatch(normalization.u!, Functional.normalize(w.matmul(v0), axis: 0), rtol: 1e-5, atol: 1e-6) == nil)
+    }
+
+    @Test func sizesAndDescriptionsNeverRunTheParametrization() throws {
+        for layer in [try Parametrizations.spectralNorm(Bilinear(3, 4, 2)) as Module, try Parametrizations.spectralNorm(Linear(3, 2)),
+                      try Parametrizations.spectralNorm(Conv2d(2, 3, kernelSize: 3)), try Parametrizations.spectralNorm(PReLU(numParameters: 3))] {
+            let normalization = layer.parametrizations["weight"]!.steps[0] as! SpectralNorm
+            let u = normalization.u?.clone()
+            _ = layer.description
+            if let bilinear = layer as? Bilinear { _ = bilinear.in1Features + bilinear.in2Features + bilinear.outFeatures }
+            if let u { #expect(mismatch(normalization.u!, u, rtol: 0, atol: 0) == nil, "\(type(of: layer))") }
+        }
+    }
+
+    @Test func aTiedParameterIsParametrizedUnderTheNameGiven() throws {
+        let tied = TiedPair()
+        try tied.registerParametrization(Doubling(), for: "dec")
+        #expect(tied.dec.scalars(as: Double.self) == [2, 2, 2, 2])
+        #expect(tied.enc.scalars(as: Double.self) == [1, 1, 1, 1])
+        #expect(tied.isParametrized("dec") && !tied.isParametrized("enc"))
+    }
+
+    @Test func checkpointedSpectralNormalizationGivesThePlainGradients() throws {
+        var rng = SeededGenerator(seed: 23), rng2 = SeededGenerator(seed: 23)
+        let plain = try Parametrizations.spectralNorm(Linear(4, 4, generator: &rng), generator: &rng)
+        let checkpointed = try Parametrizations.spectralNorm(Linear(4, 4, generator: &rng2), generator: &rng2)
+        let x = normal([2, 4], seed: 24)
+        (plain(x) * x).sum().backward()
+        (Checkpointed(checkpointed)(x) * x).sum().backward()
+        let (a, b) = (plain.parametrizations["weight"]!, checkpointed.parametrizations["weight"]!)
+        #expect(mismatch(b.original.grad!, a.original.grad!, rtol: 1e-6, atol: 1e-7) == nil, "the replay divides by the first run's σ")
+        #expect(mismatch((b.steps[0] as! SpectralNorm).u!, (a.steps[0] as! SpectralNorm).u!, rtol: 0, atol: 0) == nil, "one step, not two")
+    }
+
+    @Test func removingAShapeChangingParametrizationFromABuiltInLayerIsRefused() throws {
+        let layer = Linear(3, 2)
+        try layer.registerParametrization(FirstRow(), for: "weight", unsafe: true)
+        #expect(throws: GradusError.self) { try layer.removeParametrizations(for: "weight") }
+        #expect(layer.isParametrized("weight"))
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Gradus
 import GradusTestSupport
 import Testing
@@ -134,6 +135,19 @@ struct DistributionTests {
         }.passed)
     }
 
+    /// Float32: probabilities 0 and 1 are clamped by Float32's epsilon (PyTorch's `clamp_probs`), so the
+    /// logits are ±(log ε − log(1 − ε)) and the log-probabilities finite.
+    @Test func float32ClampsAtFloat32Epsilon() throws {
+        let d = try Bernoulli(probs: Tensor([0, 1]))
+        let eps = Double(Float.ulpOfOne), edge = Foundation.log(eps) - Foundation.log1p(-eps)
+        #expect(mismatch(d.logits, Tensor([edge, -edge]), rtol: 1e-6, atol: 0) == nil)
+        let lp = d.logProb(Tensor([0, 1])).scalars(as: Double.self)
+        #expect(lp.allSatisfy { $0.isFinite && $0 <= 0 && $0 > -1e-5 })
+        let c = try Categorical(probs: Tensor([0, 1]))
+        #expect(c.entropy().item(Double.self).isFinite)
+        #expect(c.logProb(Tensor(shape: [1], values: [0], dtype: .int64)).item(Double.self) < -15)
+    }
+
     // MARK: Sampling
 
     @Test func samplingLaws() throws {
@@ -187,7 +201,7 @@ struct DistributionTests {
 
     // MARK: Refusals (catchable, naming the problem)
 
-    @Test func refusals() {
+    @Test func refusals() throws {
         #expect(throws: GradusError.self) { try Normal(loc: 0, scale: 0) }
         #expect(throws: GradusError.self) { try Normal(loc: Tensor([.nan]), scale: Tensor([1])) }
         #expect(throws: GradusError.self) { try Normal(loc: Tensor([0, 0]), scale: Tensor([1, 1, 1])) }
@@ -214,6 +228,14 @@ struct DistributionTests {
         #expect(throws: GradusError.self) {
             try GradusError.catching { Distributions.klDivergence(try Normal(loc: 0, scale: 1), try Bernoulli(probs: Tensor([0.5]))) }
         }
+        // An event is not broadcast into (PyTorch: "the right-most size of value must match event_shape").
+        let independent = try Independent(Normal(loc: Tensor.zeros([2, 3]), scale: Tensor.ones([2, 3])), reinterpretedBatchDims: 1)
+        #expect(throws: GradusError.self) { try GradusError.catching { independent.logProb(Tensor.zeros([2, 1])) } }
+        // Sample counts that overflow or are negative.
+        let categorical = try Categorical(probs: Tensor([0.5, 0.5]))
+        #expect(throws: GradusError.self) { try GradusError.catching { categorical.sample([1 << 32, 1 << 32]) } }
+        #expect(throws: GradusError.self) { try GradusError.catching { categorical.sample([-1]) } }
+        #expect(throws: GradusError.self) { try GradusError.catching { try Uniform(low: 0, high: 1).cdf(Tensor([2])) } }
     }
 
     /// The code of the article "Sampling and scoring with probability distributions", run with small

@@ -54,7 +54,19 @@ public struct Categorical: Distribution {
 
     /// Class indices (int64) of shape `[sampleShape, batchShape]`.
     public func sample(_ sampleShape: [Int], generator: inout SeededGenerator) -> Tensor {
-        let draws = sampleShape.reduce(1, *), rows = batchShape.reduce(1, *)
+        let checkedDraws = checked(or: -1) { () -> Int in
+            try require(sampleShape.allSatisfy { $0 >= 0 }, "Categorical.sample: sample shape \(sampleShape) has a negative size")
+            let (draws, overflow) = sampleShape.reduce((1, false)) { acc, n in
+                let (product, o) = acc.0.multipliedReportingOverflow(by: n)
+                return (product, acc.1 || o)
+            }
+            let rows = batchShape.reduce(1, *)
+            try require(!overflow && draws.multipliedReportingOverflow(by: Swift.max(rows, 1)).overflow == false,
+                        "Categorical.sample: sample shape \(sampleShape) asks for more samples than can be counted", .outOfMemory)
+            return draws
+        }
+        guard checkedDraws >= 0 else { return Tensor.placeholder() }
+        let draws = checkedDraws, rows = batchShape.reduce(1, *)
         guard draws > 0, rows > 0 else { return Tensor.zeros(extendedShape(sampleShape), dtype: .int64) }
         let table = GradMode.noGrad { probs.detach().reshape([rows, classCount]) }
         let drawn = Tensor.multinomial(table, numSamples: draws, replacement: true, generator: &generator)   // [rows, draws]

@@ -33,7 +33,16 @@ public struct Independent<Base: Distribution>: Distribution {
     }
 
     /// The sum of the base's log-densities over the reinterpreted dimensions.
-    public func logProb(_ value: Tensor) -> Tensor { sumRightmost(base.logProb(value)) }
+    ///
+    /// - Parameter value: a tensor ending with ``eventShape`` exactly (not broadcast into it, which would
+    ///   count each value several times), whose leading dimensions broadcast with ``batchShape``.
+    public func logProb(_ value: Tensor) -> Tensor {
+        checked {
+            try DistributionChecks.value(value, batchShape: batchShape, eventShape: eventShape, "Independent.logProb",
+                                         integer: !value.dtype.isFloatingPoint)
+            return sumRightmost(base.logProb(value))
+        }
+    }
 
     /// The sum of the base's entropies over the reinterpreted dimensions.
     public func entropy() -> Tensor { sumRightmost(base.entropy()) }

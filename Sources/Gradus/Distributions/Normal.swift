@@ -71,6 +71,7 @@ public struct Normal: ReparameterizedDistribution {
     public func cdf(_ value: Tensor) -> Tensor {
         checked {
             try DistributionChecks.value(value, batchShape: batchShape, eventShape: [], "Normal.cdf")
+            try require(DistributionChecks.all(value) { !$0.isNaN }, "Normal.cdf: values must be real numbers, got NaN")
             return 0.5 * (1 + ((value - loc) * scale.reciprocal() / 2.0.squareRoot()).erf())
         }
     }

@@ -20,9 +20,8 @@ public struct Uniform: ReparameterizedDistribution {
     /// - Parameters:
     ///   - low: the lower bounds.
     ///   - high: the upper bounds, each above its lower bound.
-    /// - Throws: ``GradusError`` when a bound is NaN or infinite, a lower bound is not below its upper
-    ///   bound, or the shapes or dtypes disagree. (PyTorch does not check the order; a reversed interval
-    ///   gives it meaningless densities.)
+    /// - Throws: ``GradusError`` when a bound is NaN or infinite (PyTorch admits infinite bounds, whose
+    ///   densities are 0), a lower bound is not below its upper bound, or the shapes or dtypes disagree.
     public init(low: Tensor, high: Tensor) throws {
         try DistributionChecks.parameter(low, "Uniform: low")
         try require(high.dtype == low.dtype, "Uniform: high is \(high.dtype) but low is \(low.dtype)", .dtypeMismatch)
@@ -68,6 +67,8 @@ public struct Uniform: ReparameterizedDistribution {
     public func cdf(_ value: Tensor) -> Tensor {
         checked {
             try DistributionChecks.value(value, batchShape: batchShape, eventShape: [], "Uniform.cdf")
+            let inside = GradMode.noGrad { low.le(value).logicalAnd(value.le(high)) }
+            try require(DistributionChecks.all(inside) { $0 != 0 }, "Uniform.cdf: values must lie within [low, high]")
             return ((value - low) / (high - low)).clamp(min: 0, max: 1)
         }
     }

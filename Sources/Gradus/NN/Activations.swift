@@ -362,7 +362,7 @@ public final class PReLU: Module, Layer {
     public func callAsFunction(_ input: Tensor) -> Tensor { withForwardHooks(input) { input in Functional.prelu(input, weight: weight) } }
 
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
-    public override var extraDescription: String { "numParameters: \(weight.count)" }
+    public override var extraDescription: String { "numParameters: \(_weight.shape.reduce(1, *))" }
 }
 
 /// x where |x| > λ, else 0 (PyTorch's `nn.Hardshrink`).

@@ -103,7 +103,7 @@ public class BatchNorm: Module, Layer {
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
 
     public override var extraDescription: String {
-        "\(numFeatures), eps: \(eps), momentum: \(momentum.map { "\($0)" } ?? "nil"), affine: \(weight != nil), trackRunningStats: \(runningMean != nil)"
+        "\(numFeatures), eps: \(eps), momentum: \(momentum.map { "\($0)" } ?? "nil"), affine: \(_weight.storedValue != nil), trackRunningStats: \(runningMean != nil)"
     }
 }
 

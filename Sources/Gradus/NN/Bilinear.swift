@@ -14,9 +14,9 @@ public final class Bilinear: Module {
     @Parameter public var bias: Tensor?
 
     /// The size of each first input.
-    public var in1Features: Int { weight.shape[1] }
+    public var in1Features: Int { _weight.shape[1] }
     /// The size of each second input.
-    public var in2Features: Int { weight.shape[2] }
+    public var in2Features: Int { _weight.shape[2] }
     /// The size of each output.
     public var outFeatures: Int { _weight.shape[0] }
 
@@ -71,7 +71,7 @@ public final class Bilinear: Module {
 
     /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).
     public override var extraDescription: String {
-        "in1Features: \(in1Features), in2Features: \(in2Features), outFeatures: \(outFeatures), bias: \(bias != nil)"
+        "in1Features: \(in1Features), in2Features: \(in2Features), outFeatures: \(outFeatures), bias: \(_bias.storedValue != nil)"
     }
 }
 

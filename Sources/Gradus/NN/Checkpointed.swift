@@ -51,18 +51,24 @@ public final class Checkpointed<Wrapped: Layer>: Module, Layer {
 }
 
 /// What a layer's second run must find as its first run did, and what it must leave as it found it:
-/// its layers' own generators (dropout, ``RReLU``; as they were before the first run) and its buffers.
+/// its layers' own generators (dropout, ``RReLU``; as they were before the first run) and its buffers
+/// (as they were before the first run during the second, as the first run left them afterwards).
 private final class LayerReplay {
     private let drawingLayers: [any GeneratorOwningLayer]
     private let generatorsAtFirstRun: [SeededGenerator?]
     private let buffers: [Tensor]
+    /// The buffers as the first run found them (spectral normalization's singular vectors, which its
+    /// second run must start from to divide by the same σ).
+    private let buffersAtFirstRun: [Tensor]
     private var generatorsBeforeReplay: [SeededGenerator?] = []
     private var buffersBeforeReplay: [Tensor] = []
 
     init(_ layer: Module) {
         drawingLayers = layer.modules().compactMap { $0 as? any GeneratorOwningLayer }.filter { $0.generator != nil }
         generatorsAtFirstRun = drawingLayers.map(\.generator)
-        buffers = layer.namedBuffers().map(\.tensor)
+        let current = layer.namedBuffers().map(\.tensor)
+        buffers = current
+        buffersAtFirstRun = current.isEmpty ? [] : GradMode.noGrad { current.map { $0.clone() } }
     }
 
     func guardRecomputation(_ starting: Bool) {
@@ -71,6 +77,8 @@ private final class LayerReplay {
                 generatorsBeforeReplay = drawingLayers.map(\.generator)
                 for (d, g) in zip(drawingLayers, generatorsAtFirstRun) { d.generator = g }
                 buffersBeforeReplay = buffers.map { $0.clone() }
+                // Only what the first run changed, for the reason below.
+                for (b, first) in zip(buffers, buffersAtFirstRun) where !b.equal(first) { b.assign(first) }
             } else {
                 for (d, g) in zip(drawingLayers, generatorsBeforeReplay) { d.generator = g }
                 // Only what the second run changed (batch norm's statistics): writing bumps a buffer's

@@ -72,7 +72,7 @@ public class InstanceNorm: Module, Layer {
     }
 
     /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).
-    public override var extraDescription: String { "\(numFeatures), eps: \(eps), affine: \(weight != nil)" }
+    public override var extraDescription: String { "\(numFeatures), eps: \(eps), affine: \(_weight.storedValue != nil)" }
 }
 
 /// Instance normalization of `[N, C, L]` sequences (PyTorch's `nn.InstanceNorm1d`): each sample's

@@ -24,6 +24,9 @@ public final class Linear: Module, Layer {
     /// step, an in-place update), the integers are stale and the layer computes in Float32 again.
     private var quantizedFrom: WeightVersion?
 
+    /// The weight's element type, read without computing a parametrized weight.
+    var weightDType: DType { _weight.dtype }
+
     /// The size of each input sample.
     public var inFeatures: Int { _weight.shape[1] }
     /// The size of each output sample.
@@ -123,6 +126,6 @@ public final class Linear: Module, Layer {
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
 
     public override var extraDescription: String {
-        "inFeatures: \(inFeatures), outFeatures: \(outFeatures), bias: \(bias != nil)" + (quantizedWeights == nil ? "" : ", int8")
+        "inFeatures: \(inFeatures), outFeatures: \(outFeatures), bias: \(_bias.storedValue != nil)" + (quantizedWeights == nil ? "" : ", int8")
     }
 }

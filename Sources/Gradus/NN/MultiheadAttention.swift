@@ -53,7 +53,7 @@ public final class MultiheadAttention: Module, Layer {
 
     /// Whether the query, key and value projections are stacked in ``inProjWeight`` (keys and values of
     /// width `embedDim`).
-    public var hasPackedProjections: Bool { inProjWeight != nil }
+    public var hasPackedProjections: Bool { _inProjWeight.storedValue != nil }   // never computes a parametrized value
 
     /// The query, key and value projection weights, from the stacked weight or the separate ones; an
     /// error when they were set to nil.
@@ -69,7 +69,7 @@ public final class MultiheadAttention: Module, Layer {
     }
 
     /// The parameters' element type.
-    var weightDType: DType { outProj.weight.dtype }
+    var weightDType: DType { outProj.weightDType }
 
     /// An attention layer with PyTorch's initialization (Xavier-uniform input projections, zero biases,
     /// ``Linear``'s default for the output projection) drawn from `generator`.

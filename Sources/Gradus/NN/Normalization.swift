@@ -61,7 +61,7 @@ public final class LayerNorm: Module, Layer {
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
 
     public override var extraDescription: String {
-        "\(normalizedShape), eps: \(eps), elementwiseAffine: \(weight != nil)"
+        "\(normalizedShape), eps: \(eps), elementwiseAffine: \(_weight.storedValue != nil)"
     }
 }
 
@@ -122,7 +122,7 @@ public final class RMSNorm: Module, Layer {
 
     /// The configuration shown by ``Module/description`` (PyTorch's `extra_repr`).
     public override var extraDescription: String {
-        "\(normalizedShape), eps: \(eps.map { "\($0)" } ?? "nil"), elementwiseAffine: \(weight != nil)"
+        "\(normalizedShape), eps: \(eps.map { "\($0)" } ?? "nil"), elementwiseAffine: \(_weight.storedValue != nil)"
     }
 }
 
@@ -185,6 +185,6 @@ public final class GroupNorm: Module, Layer {
     /// The configuration shown by ``Module/description`` (PyTorch\'s `extra_repr`).
 
     public override var extraDescription: String {
-        "\(numGroups), \(numChannels), eps: \(eps), affine: \(weight != nil)"
+        "\(numGroups), \(numChannels), eps: \(eps), affine: \(_weight.storedValue != nil)"
     }
 }

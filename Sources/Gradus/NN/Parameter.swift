@@ -125,6 +125,9 @@ public struct Parameter<Value: BufferValue>: AnyParameter {
     /// normalization's power iteration) when read.
     var shape: [Int] { storage.parametrization?.valueShape ?? storage.value.bufferTensor?.shape ?? [] }
 
+    /// The stored tensor's dtype, or the parametrized value's (as registered) without computing it.
+    var dtype: DType { storage.parametrization?.valueDType ?? storage.value.bufferTensor?.dtype ?? .float32 }
+
     /// The tensor stored, never a parametrized value: for discovery, which must not compute one.
     var storedValue: Value { storage.value }
 }

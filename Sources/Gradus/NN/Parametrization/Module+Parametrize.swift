@@ -184,18 +184,35 @@ extension Module {
             throw GradusError(.invalidArgument, "\(what): \(type(of: self)) has no parameter \(name)" +
                               (names.isEmpty ? "" : " (its parameters: \(names.joined(separator: ", ")))"))
         }
-        guard let property = parameterProperties().first(where: { $0.tensor === tensor }) else {
+        // The property of that name first (two properties may hold one tied tensor), else the one holding
+        // the tensor (modules that name their parameters themselves: attention's in_proj_weight).
+        let properties = parameterProperties()
+        let byName = properties.first { $0.label == "_" + name && $0.property.tensor === tensor }
+        guard let property = (byName ?? properties.first { $0.property.tensor === tensor })?.property else {
             throw GradusError(.invalidArgument, "\(what): \(name) is not held by an @Parameter property (recurrent layers keep their weights in arrays), so it cannot be parametrized")
         }
         return (property, tensor)
     }
 
-    /// The `@Parameter` properties of this module (its class and superclasses), found by reflection.
-    private func parameterProperties() -> [any AnyParameter] {
-        var found: [any AnyParameter] = []
+    /// Whether this module is, or inherits from, a layer of Gradus (whose code reads sizes from its
+    /// parameters' shapes).
+    private var extendsBuiltInLayer: Bool {
         var mirror: Mirror? = Mirror(reflecting: self)
         while let m = mirror, m.subjectType != Module.self {
-            for child in m.children { if let p = child.value as? any AnyParameter { found.append(p) } }
+            if String(reflecting: m.subjectType).hasPrefix("Gradus.") { return true }
+            mirror = m.superclassMirror
+        }
+        return false
+    }
+
+    /// The `@Parameter` properties of this module (its class and superclasses), found by reflection.
+    private func parameterProperties() -> [(label: String, property: any AnyParameter)] {
+        var found: [(label: String, property: any AnyParameter)] = []
+        var mirror: Mirror? = Mirror(reflecting: self)
+        while let m = mirror, m.subjectType != Module.self {
+            for child in m.children {
+                if let p = child.value as? any AnyParameter { found.append((child.label ?? "", p)) }
+            }
             mirror = m.superclassMirror
         }
         return found
@@ -224,7 +241,7 @@ extension Module {
             guard let table = parametrizationTable, let list = table[name] else {
                 throw GradusError(.invalidArgument, "\(what): \(name) is not parametrized")
             }
-            guard let property = parameterProperties().first(where: { $0.parametrization === list }) else {
+            guard let property = parameterProperties().first(where: { $0.property.parametrization === list })?.property else {
                 invariant(false, "\(what): no property holds the parametrization")
                 return
             }
@@ -232,6 +249,10 @@ extension Module {
             if leaveParametrized {
                 let value = GradMode.noGrad { list.compute() }
                 try GradusError.throwIfRecorded()
+                // Gradus's layers read their sizes from their parameters' shapes (kernelSize, inFeatures).
+                try require(value.shape == list.valueShape || !extendsBuiltInLayer,
+                            "\(what): the parametrized value is \(value.shape) where \(type(of: self)) needs \(list.valueShape); a built-in layer cannot keep a parameter of another shape",
+                            .shapeMismatch)
                 let original = list.originals[0]
                 if !list.numbersOriginals, value.shape == original.shape, value.dtype == original.dtype {
                     try original.copyValues(from: value)
