@@ -25,6 +25,14 @@ final class Product: Module, MultiTensorParametrization {
     func rightInverse(_ value: Tensor) -> [Tensor] { [Tensor.ones(value.shape, dtype: value.dtype), value] }
 }
 
+/// A weight stored as a flat vector (a right inverse of another shape).
+final class FromVector: Module, RightInvertibleParametrization {
+    let shape: [Int]
+    init(_ shape: [Int]) { self.shape = shape; super.init() }
+    func callAsFunction(_ x: Tensor) -> Tensor { x.reshape(shape) }
+    func rightInverse(_ value: Tensor) -> Tensor { value.reshape([-1]) }
+}
+
 /// Two properties holding one tied tensor.
 final class TiedPair: Module {
     @Parameter var enc: Tensor
@@ -377,5 +385,31 @@ struct ParametrizationTests {
         try layer.registerParametrization(FirstRow(), for: "weight", unsafe: true)
         #expect(throws: GradusError.self) { try layer.removeParametrizations(for: "weight") }
         #expect(layer.isParametrized("weight"))
+    }
+
+    @Test func aCheckpointEndsACacheScope() throws {
+        var r1 = SeededGenerator(seed: 25), r2 = SeededGenerator(seed: 25)
+        let plain = try Parametrizations.spectralNorm(Linear(4, 4, generator: &r1), generator: &r1)
+        let checkpointed = Checkpointed(try Parametrizations.spectralNorm(Linear(4, 4, generator: &r2), generator: &r2))
+        let x = normal([2, 4], seed: 26)
+        let a = (0..<3).reduce(x) { h, _ in plain(h).tanh() }
+        let b = Parametrizations.cached { (0..<3).reduce(x) { h, _ in checkpointed(h).tanh() } }
+        a.sum().backward()
+        b.sum().backward()
+        #expect(mismatch(b, a, rtol: 1e-6, atol: 1e-7) == nil)
+        let (p, q) = (plain.parametrizations["weight"]!, checkpointed.wrapped.parametrizations["weight"]!)
+        #expect(mismatch(q.original.grad!, p.original.grad!, rtol: 1e-5, atol: 1e-6) == nil, "every call's gradient reaches the weight")
+        #expect(mismatch((q.steps[0] as! SpectralNorm).u!, (p.steps[0] as! SpectralNorm).u!, rtol: 1e-6, atol: 1e-7) == nil)
+    }
+
+    @Test func anOriginalOfAnotherShapeCannotBeLeftInABuiltInLayer() throws {
+        let layer = Linear(3, 2)
+        let value = layer.weight.detach().clone()
+        try layer.registerParametrization(FromVector([2, 3]), for: "weight")
+        #expect(layer.parametrizations["weight"]!.original.shape == [6])
+        #expect(mismatch(layer.weight, value, rtol: 0, atol: 0) == nil)
+        #expect(throws: GradusError.self) { try layer.removeParametrizations(for: "weight", leaveParametrized: false) }
+        try layer.removeParametrizations(for: "weight")
+        #expect(layer.weight.shape == [2, 3] && layer.inFeatures == 3)
     }
 }

@@ -235,6 +235,7 @@ struct DistributionTests {
         let categorical = try Categorical(probs: Tensor([0.5, 0.5]))
         #expect(throws: GradusError.self) { try GradusError.catching { categorical.sample([1 << 32, 1 << 32]) } }
         #expect(throws: GradusError.self) { try GradusError.catching { categorical.sample([-1]) } }
+        #expect(categorical.sample([3, 0]).shape == [3, 0])
         #expect(throws: GradusError.self) { try GradusError.catching { try Uniform(low: 0, high: 1).cdf(Tensor([2])) } }
     }
 

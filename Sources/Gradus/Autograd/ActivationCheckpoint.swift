@@ -67,7 +67,11 @@ extension Autograd {
         guard GradMode.isEnabled, !ErrorScope.hasFailed else { return body(inputs) }
         let randomState = preserveRandomState ? Random.state : nil
         let firstSerial = Node.serials.load(ordering: .relaxed)
-        let outputs = body(inputs)
+        // A checkpoint ends an enclosing Parametrizations.cached scope: a parametrized tensor cached
+        // outside would be an input of one call's region and an intermediate of another's, and the
+        // recomputation (after the scope) would compute another one. Each run computes its own.
+        let runBody: ([Tensor]) -> [Tensor] = { tensors in ParametrizationCache.$current.withValue(nil) { body(tensors) } }
+        let outputs = runBody(inputs)
         if ErrorScope.hasFailed { return outputs }
         return checked(or: outputs.map { _ in Tensor.placeholder() }) {
             let carrying = outputs.indices.filter { outputs[$0].requiresGrad }
@@ -85,7 +89,7 @@ extension Autograd {
             let recordedInputs = inputs + outside
             let outputCount = outputs.count
             let rule: BackwardRule = { gradient, _ in
-                try recompute(body, inputs: inputs, outside: outside, randomState: randomState, guard: recomputation,
+                try recompute(runBody, inputs: inputs, outside: outside, randomState: randomState, guard: recomputation,
                               carrying: carrying, shapes: shapes, outputCount: outputCount, gradient: gradient)
             }
             Tensor.record("checkpoint", output: packed, inputs: recordedInputs, rule: rule)

@@ -54,16 +54,11 @@ public struct Categorical: Distribution {
 
     /// Class indices (int64) of shape `[sampleShape, batchShape]`.
     public func sample(_ sampleShape: [Int], generator: inout SeededGenerator) -> Tensor {
+        // The whole shape checked as every creation function checks it (negative sizes, overflow; PyTorch
+        // refuses the same shapes), after which the number of draws cannot overflow.
         let checkedDraws = checked(or: -1) { () -> Int in
-            try require(sampleShape.allSatisfy { $0 >= 0 }, "Categorical.sample: sample shape \(sampleShape) has a negative size")
-            let (draws, overflow) = sampleShape.reduce((1, false)) { acc, n in
-                let (product, o) = acc.0.multipliedReportingOverflow(by: n)
-                return (product, acc.1 || o)
-            }
-            let rows = batchShape.reduce(1, *)
-            try require(!overflow && draws.multipliedReportingOverflow(by: Swift.max(rows, 1)).overflow == false,
-                        "Categorical.sample: sample shape \(sampleShape) asks for more samples than can be counted", .outOfMemory)
-            return draws
+            _ = try Tensor.elementCount(extendedShape(sampleShape), op: "Categorical.sample")
+            return sampleShape.contains(0) ? 0 : sampleShape.reduce(1, *)
         }
         guard checkedDraws >= 0 else { return Tensor.placeholder() }
         let draws = checkedDraws, rows = batchShape.reduce(1, *)

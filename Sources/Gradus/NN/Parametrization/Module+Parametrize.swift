@@ -265,6 +265,9 @@ extension Module {
                 guard !list.numbersOriginals else {
                     throw GradusError(.invalidArgument, "\(what): a tensor parametrized by several originals (\(type(of: list.steps[0]))) cannot be left unparametrized (leaveParametrized: false)")
                 }
+                try require(list.originals[0].shape == list.valueShape || !extendsBuiltInLayer,
+                            "\(what): the original is \(list.originals[0].shape) where \(type(of: self)) needs \(list.valueShape); a built-in layer cannot keep a parameter of another shape",
+                            .shapeMismatch)
                 restored = list.originals[0]
             }
             property.setParametrization(nil, storing: restored)

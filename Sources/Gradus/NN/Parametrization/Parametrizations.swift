@@ -80,7 +80,11 @@ public enum Parametrizations {
     /// Runs `body` computing each parametrized tensor at most once (PyTorch's `parametrize.cached()`):
     /// for a model that calls a layer with a parametrized weight several times (a block applied at each
     /// step of a loop), the parametrization runs once and every use shares its value and its gradient
-    /// path. Each call of a module with parametrizations is such a scope by itself.
+    /// path. Each call of a module with parametrizations is such a scope by itself. An activation
+    /// checkpoint (``Checkpointed``, ``Autograd/checkpoint(_:preserveRandomState:_:)-([Tensor],_,_)``)
+    /// ends the scope: the checkpointed block computes its parametrized tensors itself, in both of its
+    /// runs. Tasks started inside the scope share it; a parametrization that changes state when computed
+    /// (spectral normalization in training mode) must not be computed by several of them at once.
     ///
     /// - Parameter body: the computation.
     /// - Returns: what `body` returns.
