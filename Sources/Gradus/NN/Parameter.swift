@@ -38,7 +38,7 @@ final class ParameterStorage<Value: BufferValue>: @unchecked Sendable {
 /// Every stored tensor of a module must be marked: `@Parameter` for what is trained, ``Buffer`` for
 /// state that is saved but not trained. Keep intermediate values in local variables.
 ///
-/// A parameter can be **parametrized** (``Module/registerParametrization(_:for:unsafe:)``, weight
+/// A parameter can be **parametrized** (``Module/registerParametrization(_:for:unsafe:)-(Layer,_,_)``, weight
 /// normalization, spectral normalization): reading it then computes its value from the parametrization's
 /// original tensors, which are the trained parameters, and assigning to it sets those originals through
 /// the parametrization's right inverse.

@@ -6,7 +6,7 @@ extension Module {
     /// (gradients, non-finite inputs) compute the same model. Float64 layers, grouped convolutions and
     /// layers whose weights hold a NaN or an infinity, and layers wider than
     /// ``QuantizedWeights/maximumInputs`` inputs, and layers whose weight is parametrized
-    /// (``Module/registerParametrization(_:for:unsafe:)-(any Layer,_,_)``) are left as they are.
+    /// (``Module/registerParametrization(_:for:unsafe:)-(Layer,_,_)``) are left as they are.
     /// Calling it again re-quantizes from the current weights (the integers do not change). A layer whose
     /// weight changes afterwards (an optimizer step, an in-place update) computes in Float32 until it is
     /// quantized again.
@@ -24,7 +24,7 @@ extension Module {
         // A parametrized weight is computed from its originals at each call: its integers would go stale
         // at the first step, so such layers stay in Float32 (remove the parametrizations first).
         for case let layer as any DynamicallyQuantizable in modules()
-        where !((layer as? Module)?.isParametrized("weight") ?? false) && layer.weight.dtype == .float32 && layer.supportsQuantization {
+        where !layer.isParametrized("weight") && layer.weight.dtype == .float32 && layer.supportsQuantization {
             guard let q = QuantizedWeights(quantizing: layer.weight) else { continue }
             _ = GradMode.noGrad { layer.weight.assign(q.dequantized(shape: layer.weight.shape)) }
             layer.quantizedWeights = q

@@ -94,7 +94,7 @@ extension Module {
     ///   - parametrization: the parametrization (``WeightNorm`` is one).
     ///   - name: the name of a parameter of this module.
     ///   - unsafe: skip the checks of shape and dtype.
-    /// - Throws: ``GradusError`` as ``registerParametrization(_:for:unsafe:)-(any Layer,_,_)`` does, and
+    /// - Throws: ``GradusError`` as ``registerParametrization(_:for:unsafe:)-(Layer,_,_)`` does, and
     ///   when the parameter is parametrized already.
     ///
     /// ```swift

@@ -1,6 +1,6 @@
 /// The ready-made parametrizations (PyTorch's `torch.nn.utils.parametrizations`) and the cache scope of
 /// `torch.nn.utils.parametrize.cached`. Registering, listing and removing parametrizations are methods of
-/// ``Module``: ``Module/registerParametrization(_:for:unsafe:)-(any Layer,_,_)``,
+/// ``Module``: ``Module/registerParametrization(_:for:unsafe:)-(Layer,_,_)``,
 /// ``Module/parametrizations``, ``Module/removeParametrizations(for:leaveParametrized:)``.
 public enum Parametrizations {
     /// Applies weight normalization (``WeightNorm``) to the parameter `name` of `module` (PyTorch's
