@@ -24,7 +24,7 @@ public struct Categorical: Distribution {
     ///   entries, or a row that sums to zero.
     public init(probs: Tensor) throws {
         try DistributionChecks.parameter(probs, "Categorical: probs")
-        try require(probs.rank >= 1 && probs.shape.last! > 0, "Categorical: probs must be [batch…, K] with K ≥ 1, got \(probs.shape)", .shapeMismatch)
+        try require((probs.shape.last ?? 0) > 0, "Categorical: probs must be [batch…, K] with K ≥ 1, got \(probs.shape)", .shapeMismatch)
         try require(DistributionChecks.all(probs) { $0 >= 0 && $0.isFinite }, "Categorical: probs must be finite and not negative")
         let sums = probs.sum(axes: [-1], keepDims: true)
         try require(DistributionChecks.all(sums) { $0 > 0 }, "Categorical: every row of probs must have a positive sum")
@@ -39,7 +39,7 @@ public struct Categorical: Distribution {
     ///   of −∞ only.
     public init(logits: Tensor) throws {
         try DistributionChecks.parameter(logits, "Categorical: logits")
-        try require(logits.rank >= 1 && logits.shape.last! > 0, "Categorical: logits must be [batch…, K] with K ≥ 1, got \(logits.shape)", .shapeMismatch)
+        try require((logits.shape.last ?? 0) > 0, "Categorical: logits must be [batch…, K] with K ≥ 1, got \(logits.shape)", .shapeMismatch)
         try require(DistributionChecks.all(logits) { !$0.isNaN && $0 != .infinity }, "Categorical: logits must be real numbers below +inf")
         let normalizer = logits.logsumexp(axes: [-1], keepDims: true)
         try require(DistributionChecks.all(normalizer) { $0.isFinite }, "Categorical: every row of logits needs a finite entry")
