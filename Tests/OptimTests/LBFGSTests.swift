@@ -61,9 +61,13 @@ struct LBFGSFixtures: Decodable, Sendable {
             #expect(abs(loss.item(Double.self) - expected.loss) <= 1e-9 * max(1, abs(expected.loss)), "\(c.name) step \(k) loss")
             #expect(optimizer.iterations == expected.iterations && optimizer.functionEvaluations == expected.evaluations,
                     "\(c.name) step \(k): \(optimizer.iterations) iterations, \(optimizer.functionEvaluations) evaluations; PyTorch \(expected.iterations), \(expected.evaluations)")
+            // Parameters to 1e-6: near the least-squares minimum the last steps move along a flat valley
+            // (the loss equal to 1e-9, the parameters still moving by 3e-5 per step), where rounding that
+            // differs with the processor's Float64 product kernels (OpenBLAS's Zen kernels against its
+            // SkylakeX ones) moves the point by 1.2e-7. A missed or wrong step moves it by far more.
             for (p, want) in zip(params, expected.params) {
                 for (a, b) in zip(p.scalars(as: Double.self), want) {
-                    #expect(abs(a - b) <= 1e-7 * max(1, abs(b)), "\(c.name) step \(k): \(p.scalars(as: Double.self)) vs \(want)")
+                    #expect(abs(a - b) <= 1e-6 * max(1, abs(b)), "\(c.name) step \(k): \(p.scalars(as: Double.self)) vs \(want)")
                 }
             }
         }

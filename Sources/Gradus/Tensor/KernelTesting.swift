@@ -192,6 +192,32 @@ public enum KernelTesting {
     /// fused operation per sequence (``withStepwiseRecurrence(_:)``).
     @TaskLocal static var stepwiseRecurrence = false
 
+    /// Runs `body` with ungrouped Float32 convolutions computed by `backend` in this task only (tests
+    /// running beside it keep ``ConvolutionBackend/active``).
+    public static func withConvolutionBackend<R>(_ backend: ConvolutionBackend, _ body: () throws -> R) rethrows -> R {
+        try ConvolutionBackend.$taskOverride.withValue(backend) { try body() }
+    }
+
+    /// The backend a value of `GRADUS_CONVOLUTION_BACKEND` selects, and the warning for a value naming none.
+    public static func convolutionBackendChoice(environmentValue: String?) -> (ConvolutionBackend, warning: String?) {
+        ConvolutionBackend.choice(environmentValue: environmentValue)
+    }
+
+    /// The oneDNN kernel that computes a pass of a convolution on the calling thread (0 forward, 1 input
+    /// gradient, 2 weight gradient), e.g. `"jit:avx512_core"`; `""` when oneDNN offers none worth running
+    /// (only its reference kernel), so that Gradus unfolds. Input `[batch, inChannels, height, width]`,
+    /// weight `[outChannels, inChannels, kernel.0, kernel.1]`.
+    public static func convolutionKernel(pass: Int, batch: Int, inChannels: Int, height: Int, width: Int, outChannels: Int,
+                                         kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+                                         dilation: (Int, Int) = (1, 1)) -> String {
+        let outH = Functional.windowOutput(height, kernel: kernel.0, stride: stride.0, padding: padding.0, dilation: dilation.0)
+        let outW = Functional.windowOutput(width, kernel: kernel.1, stride: stride.1, padding: padding.1, dilation: dilation.1)
+        let g = ConvGeometry(batch: batch, inChannels: inChannels, height: height, width: width, outChannels: outChannels,
+                             kernelH: kernel.0, kernelW: kernel.1, strideH: stride.0, strideW: stride.1,
+                             padH: padding.0, padW: padding.1, dilationH: dilation.0, dilationW: dilation.1, outH: outH, outW: outW)
+        return OneDNNConvolution.kernel(g, pass: Int32(pass))
+    }
+
     /// Runs `body` with recurrent layers computed step by step (the path of Float64 and of layers
     /// without a fused sequence), to compare the fused LSTM sequence against it.
     public static func withStepwiseRecurrence<R>(_ body: () throws -> R) rethrows -> R {

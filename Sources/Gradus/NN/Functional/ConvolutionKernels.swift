@@ -1,6 +1,7 @@
 import CGradusOneDNN
 
-// The compute behind ungrouped 2-D convolution, one sample at a time: the sample's windows are
+// The compute behind ungrouped 2-D convolution where oneDNN's kernels do not take it
+// (OneDNNConvolution, ConvolutionBackend), one sample at a time: the sample's windows are
 // unfolded into a small scratch matrix [C·kH·kW, outH·outW] (im2col, PyTorch's layout) that stays in
 // cache, and one matrix product with the weight [O, C·kH·kW] writes the output [O, outH·outW] in
 // place, channels first: no batch-sized column buffer and no permutation afterwards. The batch is split
@@ -312,6 +313,7 @@ enum ConvolutionKernels {
     /// y = conv(x, w) + bias, `x` `[N, C, H, W]`, `w` `[O, C·kH·kW]`, `y` `[N, O, outH·outW]`.
     static func forward<T: TensorFloat>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, bias: UnsafePointer<T>?,
                                         _ g: ConvGeometry, into y: UnsafeMutablePointer<T>) {
+        if OneDNNConvolution.forward(x, w, bias: bias, g, into: y) { return }
         let (xs, ws, ys, bs) = (UncheckedSendable(x), UncheckedSendable(w), UncheckedSendable(y), UncheckedSendable(bias))
         // A batch too small to split by samples (one-image inference) splits each sample's product instead.
         let splitProducts = g.sampleThreads == 1 && Threading.count > 1
@@ -368,6 +370,7 @@ enum ConvolutionKernels {
     /// dx = convᵀ(dy, w): the gradient of the input for output gradient `dy` `[N, O, outH·outW]`.
     static func inputGradient<T: TensorFloat>(_ dy: UnsafePointer<T>, _ w: UnsafePointer<T>,
                                               _ g: ConvGeometry, into dx: UnsafeMutablePointer<T>) {
+        if OneDNNConvolution.inputGradient(dy, w, g, into: dx) { return }
         let (dys, ws, dxs) = (UncheckedSendable(dy), UncheckedSendable(w), UncheckedSendable(dx))
         // In bfloat16, the weight is rounded once for all samples.
         let rounded = BFloat16Product.roundedOnce(w, count: g.outChannels * g.windowSize,
@@ -410,6 +413,7 @@ enum ConvolutionKernels {
     /// dw = Σₙ dyₙ · unfold(xₙ)ᵀ: the gradient of the weight `[O, C·kH·kW]`.
     static func weightGradient<T: TensorFloat>(_ x: UnsafePointer<T>, _ dy: UnsafePointer<T>,
                                                _ g: ConvGeometry, into dw: UnsafeMutablePointer<T>) {
+        if OneDNNConvolution.weightGradient(x, dy, g, into: dw) { return }
         let parts = Swift.min(g.sampleThreads, Swift.max(g.batch, 1))
         let k = g.windowSize, size = g.outChannels * k
         // Part 0 accumulates into dw, the others into their own buffers, added at the end.

@@ -1,0 +1,68 @@
+import Foundation
+import Synchronization
+
+/// How Gradus computes ungrouped Float32 2-D convolutions (``Functional/conv2d(_:weight:bias:stride:padding:dilation:groups:)``,
+/// ``Conv2d``, ``Conv1d``) and their gradients when it trains.
+///
+/// oneDNN's direct convolution kernels — the ones PyTorch's CPU build runs — compute the forward pass,
+/// the input gradient and the weight gradient without unfolding the input: on one AMD Zen 5 core they
+/// ran at 230-270 GFLOP/s on the image CNNs' 3×3 and 4×4 strided layers where unfolding (im2col) and a
+/// matrix product per sample ran at 110-180 (docs/benchmarks.md, thirty-first session). So oneDNN is the
+/// default; Gradus still unfolds where oneDNN's kernels are slower or absent: Float64 (oneDNN has no
+/// double-precision convolution), products in bfloat16 (``Float32ProductPrecision/medium``), the input
+/// gradient of layers with few input channels (an image's 1-3 colour channels), and shapes for which
+/// oneDNN offers only its reference kernel.
+///
+/// The choice is read once from `GRADUS_CONVOLUTION_BACKEND` (`onednn` or `unfolded`) and can be changed
+/// while a program runs. Both agree to Float32 rounding; each is deterministic for a given shape, batch
+/// and thread count.
+///
+/// ```swift
+/// ConvolutionBackend.active = .unfolded   // e.g. to compare the two
+/// let y = Functional.conv2d(x, weight: w, padding: (1, 1))
+/// ```
+public enum ConvolutionBackend: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// oneDNN's convolution primitives (direct kernels on channel-blocked copies of the operands). The default.
+    case oneDNN = "onednn"
+    /// Each sample unfolded (im2col) and multiplied by the weight (``MatrixProductBackend``'s products).
+    case unfolded = "unfolded"
+
+    public var description: String { self == .oneDNN ? "oneDNN" : "unfolded" }
+
+    private static let stored = Atomic<UInt8>(0)   // 0: not set yet, 1: oneDNN, 2: unfolded
+
+    /// `GRADUS_CONVOLUTION_BACKEND` when it names a backend, otherwise oneDNN; a value that names none is
+    /// reported once on standard error and ignored.
+    private static let environmentChoice: ConvolutionBackend = {
+        let value = getenv("GRADUS_CONVOLUTION_BACKEND").map { String(cString: $0) }
+        let (selected, warning) = Self.choice(environmentValue: value)
+        if let warning { FileHandle.standardError.write(Data("gradus: \(warning)\n".utf8)) }
+        return selected
+    }()
+
+    /// The backend that a value of `GRADUS_CONVOLUTION_BACKEND` selects (any letter case), and a warning
+    /// when the value names no backend.
+    static func choice(environmentValue value: String?) -> (ConvolutionBackend, warning: String?) {
+        guard let value, !value.isEmpty else { return (.oneDNN, nil) }
+        if let choice = ConvolutionBackend(rawValue: value.lowercased()) { return (choice, nil) }
+        return (.oneDNN, "GRADUS_CONVOLUTION_BACKEND=\(value) names no backend (onednn, unfolded); using oneDNN")
+    }
+
+    /// The backend chosen for this task by ``KernelTesting/withConvolutionBackend(_:_:)``, if any.
+    @TaskLocal static var taskOverride: ConvolutionBackend?
+
+    /// The backend this task's convolutions use: the task's override, else ``active``.
+    static var effective: ConvolutionBackend { taskOverride ?? active }
+
+    /// The backend that convolutions use now.
+    public static var active: ConvolutionBackend {
+        get {
+            switch stored.load(ordering: .relaxed) {
+            case 1: return .oneDNN
+            case 2: return .unfolded
+            default: return environmentChoice
+            }
+        }
+        set { stored.store(newValue == .oneDNN ? 1 : 2, ordering: .relaxed) }
+    }
+}
