@@ -27,26 +27,30 @@ struct ConvolutionBackendTests {
         // 4×4 stride 2 (a GAN discriminator's layers).
         Geometry(batch: 5, inChannels: 16, height: 16, width: 16, outChannels: 32, kernel: (4, 4), stride: (2, 2), padding: (1, 1)),
         // Three input channels (the input gradient stays unfolded), unequal strides, paddings and kernel sides.
-        Geometry(batch: 3, inChannels: 3, height: 13, width: 10, outChannels: 8, kernel: (4, 3), stride: (2, 3), padding: (1, 2)),
-        // Pointwise, without bias.
+        Geometry(batch: 3, inChannels: 3, height: 26, width: 20, outChannels: 8, kernel: (4, 3), stride: (2, 3), padding: (1, 2)),
+        // Pointwise (unfolded on both: a single product per sample), without bias.
         Geometry(batch: 2, inChannels: 32, height: 7, width: 7, outChannels: 16, kernel: (1, 1), bias: false),
+        // 1×1 with stride 2 (not pointwise: oneDNN), without bias.
+        Geometry(batch: 4, inChannels: 16, height: 15, width: 16, outChannels: 16, kernel: (1, 1), stride: (2, 2), bias: false),
         // Dilated.
         Geometry(batch: 2, inChannels: 16, height: 12, width: 12, outChannels: 16, kernel: (3, 3), padding: (2, 2), dilation: (2, 2)),
         // The stride leaves the last input row and column unread (the output size rounded down).
-        Geometry(batch: 3, inChannels: 20, height: 10, width: 9, outChannels: 12, kernel: (2, 2), stride: (3, 3), dilation: (2, 2)),
+        Geometry(batch: 3, inChannels: 20, height: 31, width: 29, outChannels: 12, kernel: (2, 2), stride: (3, 3), dilation: (2, 2)),
         // Padding wider than the kernel reaches: windows entirely in the zeros.
-        Geometry(batch: 2, inChannels: 16, height: 4, width: 5, outChannels: 8, kernel: (2, 2), padding: (3, 2)),
-        // The kernel as large as the padded input: one output position.
+        Geometry(batch: 4, inChannels: 16, height: 4, width: 5, outChannels: 8, kernel: (2, 2), padding: (3, 2)),
+        // The kernel as large as the padded input: one output position per image (unfolded for 3 images,
+        // oneDNN for 256).
         Geometry(batch: 3, inChannels: 16, height: 5, width: 6, outChannels: 10, kernel: (7, 8), padding: (1, 1)),
-        // One image with enough work to split (OpenMP over the threads at two threads).
+        Geometry(batch: 256, inChannels: 16, height: 5, width: 6, outChannels: 10, kernel: (7, 8), padding: (1, 1)),
+        // One image with enough work to split (oneDNN at one thread; unfolded at two, its products split).
         Geometry(batch: 1, inChannels: 32, height: 20, width: 20, outChannels: 64, kernel: (3, 3), padding: (1, 1)),
         // An odd batch over two threads (parts of 3 and 4 samples).
         Geometry(batch: 7, inChannels: 16, height: 12, width: 12, outChannels: 32, kernel: (3, 3), padding: (1, 1)),
         // One output channel, one input channel (LeNet's first layer's kind).
         Geometry(batch: 6, inChannels: 1, height: 14, width: 14, outChannels: 1, kernel: (5, 5), padding: (2, 2)),
         // Huge and tiny magnitudes.
-        Geometry(batch: 2, inChannels: 16, height: 8, width: 8, outChannels: 16, kernel: (3, 3), padding: (1, 1), scale: 1e15),
-        Geometry(batch: 2, inChannels: 16, height: 8, width: 8, outChannels: 16, kernel: (3, 3), padding: (1, 1), scale: 1e-18),
+        Geometry(batch: 4, inChannels: 16, height: 8, width: 8, outChannels: 16, kernel: (3, 3), padding: (1, 1), scale: 1e15),
+        Geometry(batch: 4, inChannels: 16, height: 8, width: 8, outChannels: 16, kernel: (3, 3), padding: (1, 1), scale: 1e-18),
     ]
 
     static func values(_ shape: [Int], seed: UInt64, scale: Float) -> [Float] {
@@ -81,6 +85,17 @@ struct ConvolutionBackendTests {
           arguments: geometries, [ConvolutionBackend.oneDNN, .unfolded])
     func agreesWithFloat64(_ g: Geometry, backend: ConvolutionBackend) {
         let expected = Self.run(g, dtype: .float64)
+        // Which passes oneDNN computes at one thread, by Gradus's rules (the test covers both kinds).
+        let onOneDNN = Threading.withCount(1) {
+            KernelTesting.convolutionPassesOnOneDNN(batch: g.batch, inChannels: g.inChannels, height: g.height, width: g.width,
+                                                    outChannels: g.outChannels, kernel: g.kernel, stride: g.stride,
+                                                    padding: g.padding, dilation: g.dilation)
+        }
+        let pointwise = g.kernel == (1, 1) && g.stride == (1, 1) && g.padding == (0, 0)
+        let few = g.batch * ((g.height + 2 * g.padding.0 - g.dilation.0 * (g.kernel.0 - 1) - 1) / g.stride.0 + 1)
+            * ((g.width + 2 * g.padding.1 - g.dilation.1 * (g.kernel.1 - 1) - 1) / g.stride.1 + 1) < 256
+        #expect(onOneDNN.weightGradient == !(pointwise || few), "\(onOneDNN)")
+        #expect(onOneDNN.inputGradient == (onOneDNN.weightGradient && g.inChannels >= 16), "\(onOneDNN)")
         for threads in [1, 2] {
             let actual = Threading.withCount(threads) { KernelTesting.withConvolutionBackend(backend) { Self.run(g, dtype: .float32) } }
             Self.expectClose(actual, expected, "\(backend), \(threads) thread(s)")
@@ -91,7 +106,7 @@ struct ConvolutionBackendTests {
           arguments: [ConvolutionBackend.oneDNN, .unfolded])
     func secondDerivatives(backend: ConvolutionBackend) {
         func run(_ dtype: DType) -> [Tensor] {
-            let x = Tensor(shape: [3, 16, 8, 8], values: Self.values([3, 16, 8, 8], seed: 5, scale: 1).map(Double.init), dtype: dtype).requiringGrad()
+            let x = Tensor(shape: [8, 16, 16, 16], values: Self.values([8, 16, 16, 16], seed: 5, scale: 1).map(Double.init), dtype: dtype).requiringGrad()
             let w = Tensor(shape: [16, 16, 4, 4], values: Self.values([16, 16, 4, 4], seed: 6, scale: 1).map(Double.init), dtype: dtype).requiringGrad()
             let y = Functional.conv2d(x, weight: w, stride: (2, 2), padding: (1, 1))
             let grads = Autograd.gradients(of: y.square().sum(), wrt: [x, w], createGraph: true)
@@ -125,7 +140,7 @@ struct ConvolutionBackendTests {
     @Test("calls from several threads at once, each with its own shapes, give the results computed one at a time")
     func concurrentCalls() {
         let shapes = (0..<6).map { i in
-            Geometry(batch: 2 + i % 3, inChannels: 16, height: 6 + i, width: 7 + i, outChannels: 8 + 8 * (i % 2), kernel: (3, 3),
+            Geometry(batch: 4 + i % 3, inChannels: 16, height: 16 + i, width: 17 + i, outChannels: 8 + 8 * (i % 2), kernel: (3, 3),
                      stride: (1 + i % 2, 1 + i % 2), padding: (1, 1))
         }
         let serial = shapes.map { g in Threading.withCount(1) { Self.run(g, dtype: .float32).map { $0.scalars(as: Float.self) } } }
@@ -149,7 +164,7 @@ struct ConvolutionBackendTests {
     func manyShapes() {
         // 3 passes × 30 shapes = 90 primitives on one thread, more than the 64 kept.
         let shapes = (0..<30).map { i in
-            Geometry(batch: 1 + i % 4, inChannels: 16, height: 5 + i % 7, width: 5 + i / 7, outChannels: 8, kernel: (2, 2), padding: (1, 1))
+            Geometry(batch: 1 + i % 4, inChannels: 16, height: 16 + i % 7, width: 16 + i / 7, outChannels: 8, kernel: (2, 2), padding: (1, 1))
         }
         let first = shapes.map { g in Threading.withCount(1) { Self.run(g, dtype: .float32).map { $0.scalars(as: Float.self) } } }
         let again = shapes.map { g in Threading.withCount(1) { Self.run(g, dtype: .float32).map { $0.scalars(as: Float.self) } } }
@@ -167,10 +182,10 @@ struct ConvolutionBackendTests {
                     Conv2d(16, 32, kernelSize: 4, stride: 2, padding: 1, generator: &rng)
                     LeakyReLU(negativeSlope: 0.2)
                     Flatten()
-                    Linear(32 * 4 * 4, 10, generator: &rng)
+                    Linear(32 * 8 * 8, 10, generator: &rng)
                 }
                 let optimizer = Adam(model.parameters(), lr: 1e-3)
-                let x = Tensor.rand([8, 3, 16, 16], generator: &rng)
+                let x = Tensor.rand([8, 3, 32, 32], generator: &rng)
                 let labels = Tensor(shape: [8], values: (0..<8).map { Double($0 % 10) }, dtype: .int64)
                 return (0..<5).map { _ in
                     optimizer.zeroGrad()

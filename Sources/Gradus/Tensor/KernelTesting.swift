@@ -210,12 +210,30 @@ public enum KernelTesting {
     public static func convolutionKernel(pass: Int, batch: Int, inChannels: Int, height: Int, width: Int, outChannels: Int,
                                          kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
                                          dilation: (Int, Int) = (1, 1)) -> String {
+        let g = geometry(batch: batch, inChannels: inChannels, height: height, width: width, outChannels: outChannels,
+                         kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+        return OneDNNConvolution.kernel(g, pass: Int32(pass))
+    }
+
+    /// Which passes of a Float32 convolution Gradus gives to oneDNN in this task now (with
+    /// ``ConvolutionBackend/oneDNN`` in effect, the thread count and precision of the caller), the others
+    /// being unfolded: forward, input gradient, weight gradient.
+    public static func convolutionPassesOnOneDNN(batch: Int, inChannels: Int, height: Int, width: Int, outChannels: Int,
+                                                 kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+                                                 dilation: (Int, Int) = (1, 1)) -> (forward: Bool, inputGradient: Bool, weightGradient: Bool) {
+        let g = geometry(batch: batch, inChannels: inChannels, height: height, width: width, outChannels: outChannels,
+                         kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+        return (OneDNNConvolution.forwardApplies(Float.self, g), OneDNNConvolution.inputGradientApplies(Float.self, g),
+                OneDNNConvolution.applies(Float.self, g))
+    }
+
+    private static func geometry(batch: Int, inChannels: Int, height: Int, width: Int, outChannels: Int, kernel: (Int, Int),
+                                 stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int)) -> ConvGeometry {
         let outH = Functional.windowOutput(height, kernel: kernel.0, stride: stride.0, padding: padding.0, dilation: dilation.0)
         let outW = Functional.windowOutput(width, kernel: kernel.1, stride: stride.1, padding: padding.1, dilation: dilation.1)
-        let g = ConvGeometry(batch: batch, inChannels: inChannels, height: height, width: width, outChannels: outChannels,
-                             kernelH: kernel.0, kernelW: kernel.1, strideH: stride.0, strideW: stride.1,
-                             padH: padding.0, padW: padding.1, dilationH: dilation.0, dilationW: dilation.1, outH: outH, outW: outW)
-        return OneDNNConvolution.kernel(g, pass: Int32(pass))
+        return ConvGeometry(batch: batch, inChannels: inChannels, height: height, width: width, outChannels: outChannels,
+                            kernelH: kernel.0, kernelW: kernel.1, strideH: stride.0, strideW: stride.1,
+                            padH: padding.0, padW: padding.1, dilationH: dilation.0, dilationW: dilation.1, outH: outH, outW: outW)
     }
 
     /// Runs `body` with recurrent layers computed step by step (the path of Float64 and of layers

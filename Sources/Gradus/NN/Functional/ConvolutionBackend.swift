@@ -9,9 +9,12 @@ import Synchronization
 /// ran at 230-270 GFLOP/s on the image CNNs' 3×3 and 4×4 strided layers where unfolding (im2col) and a
 /// matrix product per sample ran at 110-180 (docs/benchmarks.md, thirty-first session). So oneDNN is the
 /// default; Gradus still unfolds where oneDNN's kernels are slower or absent: Float64 (oneDNN has no
-/// double-precision convolution), products in bfloat16 (``Float32ProductPrecision/medium``), the input
-/// gradient of layers with few input channels (an image's 1-3 colour channels), and shapes for which
-/// oneDNN offers only its reference kernel.
+/// double-precision convolution), products in bfloat16 (``Float32ProductPrecision/medium``), pointwise
+/// (1×1) convolutions, convolutions over fewer than 256 output positions in all (where reordering the
+/// weight at each call costs more than the kernel saves), batches with fewer samples than threads (whose
+/// products are split over the threads instead), the forward pass of an RGB image's first layer (stride
+/// 1, small windows, many output channels), the input gradient of layers with fewer than 16 input
+/// channels, and shapes for which oneDNN offers only its reference kernel.
 ///
 /// The choice is read once from `GRADUS_CONVOLUTION_BACKEND` (`onednn` or `unfolded`) and can be changed
 /// while a program runs. Both agree to Float32 rounding; each is deterministic for a given shape, batch

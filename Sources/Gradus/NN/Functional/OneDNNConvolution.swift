@@ -3,8 +3,8 @@ import Synchronization
 
 // The three passes of an ungrouped Float32 convolution on oneDNN's convolution primitives
 // (CGradusOneDNN/gradus_convolution.c), split over Gradus's threads as ConvolutionKernels splits them:
-// the batch in contiguous parts, one primitive call per part with one OpenMP thread. A batch too small
-// to split (one image) runs as one call over all the threads through OpenMP, as inference plans do.
+// the batch in contiguous parts, one primitive call per part with one OpenMP thread. A batch with fewer
+// samples than threads stays unfolded there, whose products split over the threads.
 // Each function returns false when oneDNN is not to be used or refused, and the caller unfolds instead.
 
 enum OneDNNConvolution {
@@ -14,11 +14,41 @@ enum OneDNNConvolution {
     /// 6 channels 2.5 times slower; from 32 channels on both take the same time.
     static let minimumInputGradientChannels = 16
 
-    /// Whether the oneDNN path applies to this convolution now.
+    /// Output positions over the batch (batch · outH · outW) from which oneDNN computes a convolution.
+    /// Each call reorders the weight into the kernel's layout, a cost that the convolution's work
+    /// outweighs only over enough positions: one image of 64→128 channels on 8×8 (64 positions) took
+    /// 57 µs against unfolding's 50, 32→64 on 16×16 (256) 44 against 46, 8 images of either 1.2-1.3×
+    /// faster on oneDNN (`gradus-bench conv_passes`, one Zen 5 core).
+    static let minimumOutputPositions = 256
+
+    /// Whether the oneDNN path applies to this convolution now. Pointwise convolutions (1×1, stride 1,
+    /// no padding) stay with their single product per sample, which needs no unfolding: oneDNN's 1×1
+    /// kernel plus the reorders of input and output took 1.15-1.4× its time (64→256 channels on 28×28).
     @inline(__always)
     static func applies<T: TensorFloat>(_: T.Type, _ g: ConvGeometry) -> Bool {
         T.self == Float.self && ConvolutionBackend.effective == .oneDNN && !BFloat16Product.enabled
             && g.batch > 0 && g.inChannels > 0 && g.outChannels > 0 && g.outPlane > 0
+            && !g.isPointwise && g.batch &* g.outPlane >= minimumOutputPositions
+            && (g.sampleThreads > 1 || !splitsProducts(g))
+    }
+
+    /// Whether the unfolded path would split each sample's product over the threads: a batch with fewer
+    /// samples than threads but enough work (one image at two threads). oneDNN could split it only
+    /// through OpenMP, whose threads then compete with Gradus's worker, still spinning after the
+    /// previous operation: one image's weight gradient (3→32 channels, 32×32) took 2.4 ms instead of 20 µs.
+    @inline(__always)
+    static func splitsProducts(_ g: ConvGeometry) -> Bool {
+        Threading.count > 1 && g.batch < Threading.count
+            && g.batch &* g.outChannels &* g.outPlane &* g.windowSize >= RawBLAS.splitMultiplyAdds
+    }
+
+    /// Whether the forward pass runs on oneDNN: not for stride 1 with small windows (C·kH·kW < 32) into
+    /// 16 or more channels — an RGB image's first layer — where oneDNN writes a channels-last output whose
+    /// transposition back to channels-first costs as much as the convolution (3→32 channels 3×3 on
+    /// 32×32: 0.74-0.81× unfolding's speed; 1→6 channels 5×5, whose output is small, 1.14-1.34×).
+    @inline(__always)
+    static func forwardApplies<T: TensorFloat>(_: T.Type, _ g: ConvGeometry) -> Bool {
+        applies(T.self, g) && !(g.isUnitStride && g.windowSize < 32 && g.outChannels >= 16)
     }
 
     /// The C description of `g`, for `samples` samples.
@@ -29,22 +59,14 @@ enum OneDNNConvolution {
                                  dilation_h: g.dilationH, dilation_w: g.dilationW, out_h: g.outH, out_w: g.outW)
     }
 
-    /// Runs `body(part, samples)` for each part of the batch on Gradus's threads (one OpenMP thread per
-    /// call), or once over the whole batch: with OpenMP over all threads when the batch has fewer samples
-    /// than threads but enough work to split, on one thread otherwise; true when every call succeeded.
+    /// Runs `body(part, samples)` for each part of the batch on Gradus's threads, one OpenMP thread per
+    /// call; true when every call succeeded.
     private static func forEachPart(_ g: ConvGeometry, parts: Int,
                                     _ body: @Sendable (_ part: Int, _ samples: Range<Int>) -> Int32) -> Bool {
         let failed = Atomic<Bool>(false)
         if parts == 1 {
-            let work = g.batch &* g.outChannels &* g.outPlane &* g.windowSize
-            if g.batch < Threading.count && work >= RawBLAS.splitMultiplyAdds {
-                OneDNNProduct.allowOpenMPThreads(Threading.count)
-            } else {
-                OneDNNProduct.limitOpenMPThreads()
-            }
-            let status = body(0, 0..<g.batch)
             OneDNNProduct.limitOpenMPThreads()
-            return status == 0
+            return body(0, 0..<g.batch) == 0
         }
         Threading.parallelParts(g.batch, parts: parts) { part, samples in
             OneDNNProduct.limitOpenMPThreads()
@@ -56,7 +78,7 @@ enum OneDNNConvolution {
     /// y = conv(x, w) + bias; false (y not to be relied on) when oneDNN is not used.
     static func forward<T: TensorFloat>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, bias: UnsafePointer<T>?,
                                         _ g: ConvGeometry, into y: UnsafeMutablePointer<T>) -> Bool {
-        guard applies(T.self, g) else { return false }
+        guard forwardApplies(T.self, g) else { return false }
         let (xs, ws, ys, bs) = (UncheckedSendable(Self.floats(x)), UncheckedSendable(Self.floats(w)),
                                 UncheckedSendable(Self.floats(y)), UncheckedSendable(bias.map(Self.floats)))
         return forEachPart(g, parts: g.sampleThreads) { _, samples in
@@ -66,10 +88,16 @@ enum OneDNNConvolution {
         }
     }
 
+    /// Whether the input gradient runs on oneDNN (from ``minimumInputGradientChannels`` on).
+    @inline(__always)
+    static func inputGradientApplies<T: TensorFloat>(_: T.Type, _ g: ConvGeometry) -> Bool {
+        applies(T.self, g) && g.inChannels >= minimumInputGradientChannels
+    }
+
     /// dx = convᵀ(dy, w); false when oneDNN is not used.
     static func inputGradient<T: TensorFloat>(_ dy: UnsafePointer<T>, _ w: UnsafePointer<T>,
                                               _ g: ConvGeometry, into dx: UnsafeMutablePointer<T>) -> Bool {
-        guard applies(T.self, g), g.inChannels >= minimumInputGradientChannels else { return false }
+        guard inputGradientApplies(T.self, g) else { return false }
         let (dys, ws, dxs) = (UncheckedSendable(Self.floats(dy)), UncheckedSendable(Self.floats(w)), UncheckedSendable(Self.floats(dx)))
         return forEachPart(g, parts: g.sampleThreads) { _, samples in
             var s = shape(g, samples: samples.count)
