@@ -102,7 +102,8 @@ static size_t aligned(size_t bytes) { return (bytes + 63) & ~(size_t)63; }
 // The descriptors of the three passes share these: operands in any layout (the kernel's choice), the
 // bias plain.
 typedef struct {
-    dnnl_memory_desc_t src, weights, bias, dst;
+    dnnl_memory_desc_t src, weights, bias, dst;   // what the kernels read (bfloat16 inputs in mixed precision) and dst
+    dnnl_memory_desc_t diff_src, diff_weights, diff_dst;   // gradients written (Float32) and read
     dnnl_dims_t strides, dilation, padding;
 } descriptors;
 
@@ -110,11 +111,15 @@ static dnnl_status_t make_descriptors(const gradus_convolution_shape *g, descrip
     const dnnl_dims_t src = {g->batch, g->in_channels, g->height, g->width};
     const dnnl_dims_t weights = {g->out_channels, g->in_channels, g->kernel_h, g->kernel_w};
     const dnnl_dims_t bias = {g->out_channels}, dst = {g->batch, g->out_channels, g->out_h, g->out_w};
+    const dnnl_data_type_t input = g->bfloat16 ? dnnl_bf16 : dnnl_f32;
     dnnl_status_t s;
-    if ((s = dnnl_memory_desc_init_by_tag(&d->src, 4, src, dnnl_f32, dnnl_format_tag_any)) != dnnl_success) return s;
-    if ((s = dnnl_memory_desc_init_by_tag(&d->weights, 4, weights, dnnl_f32, dnnl_format_tag_any)) != dnnl_success) return s;
+    if ((s = dnnl_memory_desc_init_by_tag(&d->src, 4, src, input, dnnl_format_tag_any)) != dnnl_success) return s;
+    if ((s = dnnl_memory_desc_init_by_tag(&d->weights, 4, weights, input, dnnl_format_tag_any)) != dnnl_success) return s;
     if ((s = dnnl_memory_desc_init_by_tag(&d->bias, 1, bias, dnnl_f32, dnnl_x)) != dnnl_success) return s;
     if ((s = dnnl_memory_desc_init_by_tag(&d->dst, 4, dst, dnnl_f32, dnnl_format_tag_any)) != dnnl_success) return s;
+    if ((s = dnnl_memory_desc_init_by_tag(&d->diff_src, 4, src, dnnl_f32, dnnl_format_tag_any)) != dnnl_success) return s;
+    if ((s = dnnl_memory_desc_init_by_tag(&d->diff_weights, 4, weights, dnnl_f32, dnnl_format_tag_any)) != dnnl_success) return s;
+    if ((s = dnnl_memory_desc_init_by_tag(&d->diff_dst, 4, dst, input, dnnl_format_tag_any)) != dnnl_success) return s;
     d->strides[0] = g->stride_h; d->strides[1] = g->stride_w;
     d->dilation[0] = g->dilation_h - 1; d->dilation[1] = g->dilation_w - 1;   // oneDNN counts the gaps
     d->padding[0] = g->pad_h; d->padding[1] = g->pad_w;
@@ -133,7 +138,8 @@ static dnnl_status_t forward_pd(const gradus_convolution_shape *g, const descrip
     return dnnl_primitive_desc_create(pd, &desc, attr, engine, NULL);
 }
 
-// An operand: a plain memory for the caller's array and, when the kernel's layout differs, an inner one
+// An operand: a plain Float32 memory for the caller's array and, when the kernel's layout or type differs
+// (bfloat16 inputs: the reorder rounds them), an inner one
 // placed in the scratch at *bytes, with its reorder (made in user scratchpad mode: it may need none).
 static dnnl_status_t make_operand(entry *e, int arg, int output, const dnnl_memory_desc_t *kernel_md, int rank,
                                   const dnnl_dims_t dims, size_t *bytes) {
@@ -185,11 +191,11 @@ static dnnl_status_t make_entry(entry *e, const gradus_convolution_shape *g, int
         if ((s = forward_pd(g, &d, 0, NULL, &hint)) != dnnl_success) goto done;
         dnnl_convolution_desc_t desc;
         if (pass == pass_backward_data) {
-            s = dnnl_dilated_convolution_backward_data_desc_init(&desc, dnnl_convolution_direct, &d.src, &d.weights, &d.dst,
-                                                                 d.strides, d.dilation, d.padding, d.padding);
+            s = dnnl_dilated_convolution_backward_data_desc_init(&desc, dnnl_convolution_direct, &d.diff_src, &d.weights,
+                                                                 &d.diff_dst, d.strides, d.dilation, d.padding, d.padding);
         } else {
-            s = dnnl_dilated_convolution_backward_weights_desc_init(&desc, dnnl_convolution_direct, &d.src, &d.weights, NULL,
-                                                                    &d.dst, d.strides, d.dilation, d.padding, d.padding);
+            s = dnnl_dilated_convolution_backward_weights_desc_init(&desc, dnnl_convolution_direct, &d.src, &d.diff_weights, NULL,
+                                                                    &d.diff_dst, d.strides, d.dilation, d.padding, d.padding);
         }
         if (s != dnnl_success) goto done;
         if ((s = dnnl_primitive_desc_create(&pd, &desc, attr, engine, hint)) != dnnl_success) goto done;

@@ -118,6 +118,34 @@ struct ConvolutionBackendTests {
         Self.expectClose([Tensor.zeros([1])] + actual, [Tensor.zeros([1])] + expected, "\(backend)")
     }
 
+    @Test("with products in bfloat16, each pass on each backend agrees with Float64 to bfloat16's rounding; oneDNN's bfloat16 kernels round",
+          arguments: [ConvolutionBackend.oneDNN, .unfolded])
+    func bfloat16(backend: ConvolutionBackend) {
+        let g = Geometry(batch: 8, inChannels: 32, height: 16, width: 16, outChannels: 48, kernel: (4, 4), stride: (2, 2), padding: (1, 1))
+        let expected = Self.run(g, dtype: .float64)
+        let float32 = KernelTesting.withConvolutionBackend(backend) { Self.run(g, dtype: .float32) }
+        let mixed = KernelTesting.withConvolutionBackend(backend) {
+            MatrixProductBackend.withFloat32Precision(.medium) { Self.run(g, dtype: .float32) }
+        }
+        // Inputs rounded to 8 significant bits (relative error ≤ 2^-9 each), sums of 512 products in Float32.
+        for (name, (a, e)) in zip(["value", "input gradient", "weight gradient", "bias gradient"], zip(mixed, expected)) {
+            let largest = e.scalars(as: Double.self).map(abs).max() ?? 0
+            let problem = mismatch(a, e, rtol: 2e-2, atol: 2e-2 * largest)
+            #expect(problem == nil, "\(backend) \(name): \(problem ?? "")")
+        }
+        let onOneDNN = KernelTesting.convolutionPassesOnOneDNN(batch: g.batch, inChannels: g.inChannels, height: g.height, width: g.width,
+                                                               outChannels: g.outChannels, kernel: g.kernel, stride: g.stride, padding: g.padding)
+        if backend == .oneDNN && MatrixProductBackend.bfloat16DotProductSpeedup > 0 {
+            // Where the processor has bfloat16 dot products, the oneDNN pass really computed from rounded
+            // inputs: its value is farther from Float32's than Float32 rounding could put it.
+            #expect(onOneDNN.forward)
+            let (a, f) = (mixed[0].scalars(as: Float.self), float32[0].scalars(as: Float.self))
+            let largest = f.map(abs).max() ?? 0
+            let farthest = zip(a, f).map { abs($0 - $1) }.max() ?? 0
+            #expect(farthest > 1e-4 * largest, "bfloat16 value within \(farthest) of Float32's (largest \(largest))")
+        }
+    }
+
     @Test("oneDNN computes the benchmark CNNs' layers with its optimized kernels, never its reference loops")
     func optimizedKernels() {
         #if arch(x86_64)

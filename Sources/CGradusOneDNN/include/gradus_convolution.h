@@ -23,6 +23,9 @@
 typedef struct {
     long batch, in_channels, height, width, out_channels, kernel_h, kernel_w;
     long stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w, out_h, out_w;
+    /// 1: the kernels read bfloat16 copies of their inputs (x, w, dy; rounded to nearest even by oneDNN's
+    /// reorders) and accumulate and write Float32 (mixed precision); 0: Float32 throughout.
+    long bfloat16;
 } gradus_convolution_shape;
 
 /// y = conv(x, w) + bias (bias NULL: none), every array dense in its plain layout. Returns 0 on success,

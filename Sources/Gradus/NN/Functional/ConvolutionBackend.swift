@@ -9,7 +9,8 @@ import Synchronization
 /// ran at 230-270 GFLOP/s on the image CNNs' 3×3 and 4×4 strided layers where unfolding (im2col) and a
 /// matrix product per sample ran at 110-180 (docs/benchmarks.md, thirty-first session). So oneDNN is the
 /// default; Gradus still unfolds where oneDNN's kernels are slower or absent: Float64 (oneDNN has no
-/// double-precision convolution), products in bfloat16 (``Float32ProductPrecision/medium``), pointwise
+/// double-precision convolution), layers with fewer than 16 input channels when products run in bfloat16
+/// (``Float32ProductPrecision/medium``: from 16 on, oneDNN's bfloat16 kernels compute them), pointwise
 /// (1×1) convolutions, convolutions over fewer than 256 output positions in all (where reordering the
 /// weight at each call costs more than the kernel saves), batches with fewer samples than threads (whose
 /// products are split over the threads instead), the forward pass of an RGB image's first layer (stride

@@ -14,6 +14,12 @@ enum OneDNNConvolution {
     /// 6 channels 2.5 times slower; from 32 channels on both take the same time.
     static let minimumInputGradientChannels = 16
 
+    /// Input channels from which convolutions run on oneDNN's bfloat16 kernels when products run in
+    /// bfloat16 (``Float32ProductPrecision/medium``); below, the unfolded path's bfloat16 products. On one
+    /// Zen 5 core, 32 images, oneDNN's bfloat16 kernels ran 32→64 and 64→128 channels 2.0× as fast as its
+    /// Float32 ones, but 1→6 channels' weight gradient 13× slower (its generic product-based kernel).
+    static let minimumBFloat16Channels = 16
+
     /// Output positions over the batch (batch · outH · outW) from which oneDNN computes a convolution.
     /// Each call reorders the weight into the kernel's layout, a cost that the convolution's work
     /// outweighs only over enough positions: one image of 64→128 channels on 8×8 (64 positions) took
@@ -26,7 +32,8 @@ enum OneDNNConvolution {
     /// kernel plus the reorders of input and output took 1.15-1.4× its time (64→256 channels on 28×28).
     @inline(__always)
     static func applies<T: TensorFloat>(_: T.Type, _ g: ConvGeometry) -> Bool {
-        T.self == Float.self && ConvolutionBackend.effective == .oneDNN && !BFloat16Product.enabled
+        T.self == Float.self && ConvolutionBackend.effective == .oneDNN
+            && (!BFloat16Product.enabled || g.inChannels >= minimumBFloat16Channels)
             && g.batch > 0 && g.inChannels > 0 && g.outChannels > 0 && g.outPlane > 0
             && !g.isPointwise && g.batch &* g.outPlane >= minimumOutputPositions
             && (g.sampleThreads > 1 || !splitsProducts(g))
@@ -51,12 +58,13 @@ enum OneDNNConvolution {
         applies(T.self, g) && !(g.isUnitStride && g.windowSize < 32 && g.outChannels >= 16)
     }
 
-    /// The C description of `g`, for `samples` samples.
-    static func shape(_ g: ConvGeometry, samples: Int) -> gradus_convolution_shape {
+    /// The C description of `g`, for `samples` samples, with bfloat16 inputs when `bfloat16`.
+    static func shape(_ g: ConvGeometry, samples: Int, bfloat16: Bool) -> gradus_convolution_shape {
         gradus_convolution_shape(batch: samples, in_channels: g.inChannels, height: g.height, width: g.width,
                                  out_channels: g.outChannels, kernel_h: g.kernelH, kernel_w: g.kernelW,
                                  stride_h: g.strideH, stride_w: g.strideW, pad_h: g.padH, pad_w: g.padW,
-                                 dilation_h: g.dilationH, dilation_w: g.dilationW, out_h: g.outH, out_w: g.outW)
+                                 dilation_h: g.dilationH, dilation_w: g.dilationW, out_h: g.outH, out_w: g.outW,
+                                 bfloat16: bfloat16 ? 1 : 0)
     }
 
     /// Runs `body(part, samples)` for each part of the batch on Gradus's threads, one OpenMP thread per
@@ -79,10 +87,11 @@ enum OneDNNConvolution {
     static func forward<T: TensorFloat>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, bias: UnsafePointer<T>?,
                                         _ g: ConvGeometry, into y: UnsafeMutablePointer<T>) -> Bool {
         guard forwardApplies(T.self, g) else { return false }
+        let bfloat16 = BFloat16Product.enabled
         let (xs, ws, ys, bs) = (UncheckedSendable(Self.floats(x)), UncheckedSendable(Self.floats(w)),
                                 UncheckedSendable(Self.floats(y)), UncheckedSendable(bias.map(Self.floats)))
         return forEachPart(g, parts: g.sampleThreads) { _, samples in
-            var s = shape(g, samples: samples.count)
+            var s = shape(g, samples: samples.count, bfloat16: bfloat16)
             return gradus_convolution_forward(&s, xs.value + samples.lowerBound * g.inSample, ws.value,
                                               bs.value, ys.value + samples.lowerBound * g.outSample)
         }
@@ -98,9 +107,10 @@ enum OneDNNConvolution {
     static func inputGradient<T: TensorFloat>(_ dy: UnsafePointer<T>, _ w: UnsafePointer<T>,
                                               _ g: ConvGeometry, into dx: UnsafeMutablePointer<T>) -> Bool {
         guard inputGradientApplies(T.self, g) else { return false }
+        let bfloat16 = BFloat16Product.enabled
         let (dys, ws, dxs) = (UncheckedSendable(Self.floats(dy)), UncheckedSendable(Self.floats(w)), UncheckedSendable(Self.floats(dx)))
         return forEachPart(g, parts: g.sampleThreads) { _, samples in
-            var s = shape(g, samples: samples.count)
+            var s = shape(g, samples: samples.count, bfloat16: bfloat16)
             return gradus_convolution_backward_data(&s, dys.value + samples.lowerBound * g.outSample, ws.value,
                                                     dxs.value + samples.lowerBound * g.inSample)
         }
@@ -110,6 +120,7 @@ enum OneDNNConvolution {
     static func weightGradient<T: TensorFloat>(_ x: UnsafePointer<T>, _ dy: UnsafePointer<T>,
                                                _ g: ConvGeometry, into dw: UnsafeMutablePointer<T>) -> Bool {
         guard applies(T.self, g) else { return false }
+        let bfloat16 = BFloat16Product.enabled
         let parts = Swift.min(g.sampleThreads, g.batch)
         let size = g.outChannels * g.windowSize
         // Part 0 writes dw, the others their own buffers, added at the end.
@@ -118,7 +129,7 @@ enum OneDNNConvolution {
         let (xs, dys, dws, ps) = (UncheckedSendable(Self.floats(x)), UncheckedSendable(Self.floats(dy)),
                                   UncheckedSendable(Self.floats(dw)), UncheckedSendable(partials))
         let done = forEachPart(g, parts: parts) { part, samples in
-            var s = shape(g, samples: samples.count)
+            var s = shape(g, samples: samples.count, bfloat16: bfloat16)
             return gradus_convolution_backward_weights(&s, xs.value + samples.lowerBound * g.inSample,
                                                        dys.value + samples.lowerBound * g.outSample,
                                                        part == 0 ? dws.value : ps.value + (part - 1) * size)
@@ -135,7 +146,7 @@ enum OneDNNConvolution {
     /// The kernel oneDNN chose for a pass of `g` on this thread (0 forward, 1 input gradient, 2 weight
     /// gradient), e.g. "jit:avx512_core"; "" when it offers none worth running. For tests.
     static func kernel(_ g: ConvGeometry, pass: Int32) -> String {
-        var s = shape(g, samples: g.batch)
+        var s = shape(g, samples: g.batch, bfloat16: BFloat16Product.enabled)
         return String(cString: gradus_convolution_kernel(&s, pass))
     }
 
