@@ -158,10 +158,9 @@ static dnnl_status_t make_operand(entry *e, int arg, int output, const dnnl_memo
     s = output ? dnnl_reorder_primitive_desc_create(&pd, kernel_md, engine, &plain, engine, NULL)
                : dnnl_reorder_primitive_desc_create(&pd, &plain, engine, kernel_md, engine, NULL);
     if (s != dnnl_success) return s;
-    // A reorder that wants scratch of its own is not kept (none of the plain ↔ blocked ones does).
-    const dnnl_memory_desc_t *pad = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
-    if (pad && dnnl_memory_desc_get_size(pad) > 0) s = dnnl_unimplemented;
-    if (s == dnnl_success) s = dnnl_primitive_create(&o->reorder, pd);
+    // Reorders keep oneDNN's default (library) scratchpad mode: what little scratch they need comes from
+    // oneDNN's per-thread scratchpad.
+    s = dnnl_primitive_create(&o->reorder, pd);
     dnnl_primitive_desc_destroy(pd);
     return s;
 }
@@ -174,8 +173,8 @@ static dnnl_status_t make_entry(entry *e, const gradus_convolution_shape *g, int
     dnnl_primitive_attr_t attr = NULL;
     dnnl_primitive_desc_t hint = NULL, pd = NULL;
     if ((s = dnnl_primitive_attr_create(&attr)) != dnnl_success) return s;
-    // The kernel's scratch comes from the thread's scratch too: in oneDNN's default (library) mode it
-    // may be shared between primitives, which Gradus runs on several threads at once.
+    // The kernel's scratch (which can be as large as an operand) comes from the thread's scratch buffer,
+    // kept between calls, rather than being held by each kept primitive.
     if ((s = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user)) != dnnl_success) goto done;
     const dnnl_dims_t src = {g->batch, g->in_channels, g->height, g->width};
     const dnnl_dims_t weights = {g->out_channels, g->in_channels, g->kernel_h, g->kernel_w};
@@ -330,17 +329,27 @@ static dnnl_status_t execute(thread_state *t, entry *e, void *const *arrays) {
     return s;
 }
 
+static _Thread_local long runs_on_this_thread;
+long gradus_convolution_runs_on_this_thread(void) { return runs_on_this_thread; }
+
+// Every size positive (oneDNN is not asked about empty tensors: there is nothing to compute).
+static int sizes_positive(const gradus_convolution_shape *g) {
+    return g->batch > 0 && g->in_channels > 0 && g->height > 0 && g->width > 0 && g->out_channels > 0 &&
+           g->kernel_h > 0 && g->kernel_w > 0 && g->stride_h > 0 && g->stride_w > 0 && g->dilation_h > 0 &&
+           g->dilation_w > 0 && g->pad_h >= 0 && g->pad_w >= 0 && g->out_h > 0 && g->out_w > 0;
+}
+
 static int run(const gradus_convolution_shape *g, int pass, int bias, void *const *arrays) {
     pthread_once(&engine_once, make_engine);
     if (!engine) return dnnl_runtime_error;
-    if (g->batch <= 0 || g->in_channels <= 0 || g->out_channels <= 0 || g->out_h <= 0 || g->out_w <= 0) {
-        return dnnl_invalid_arguments;
-    }
+    if (!sizes_positive(g)) return dnnl_invalid_arguments;
     thread_state *t = state();
     if (!t) return dnnl_out_of_memory;
     entry *e = NULL;
     dnnl_status_t s = find_entry(t, g, pass, bias, &e);
-    return s == dnnl_success ? execute(t, e, arrays) : s;
+    if (s == dnnl_success) s = execute(t, e, arrays);
+    if (s == dnnl_success) runs_on_this_thread++;
+    return s;
 }
 
 int gradus_convolution_forward(const gradus_convolution_shape *shape, const float *x, const float *w,
@@ -365,7 +374,7 @@ int gradus_convolution_backward_weights(const gradus_convolution_shape *shape, c
 
 const char *gradus_convolution_kernel(const gradus_convolution_shape *shape, int pass) {
     pthread_once(&engine_once, make_engine);
-    if (!engine || pass < 0 || pass > 2) return "";
+    if (!engine || pass < 0 || pass > 2 || !sizes_positive(shape)) return "";
     thread_state *t = state();
     entry *e = NULL;
     if (!t || find_entry(t, shape, pass, 0, &e) != dnnl_success) return "";

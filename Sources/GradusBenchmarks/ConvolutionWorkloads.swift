@@ -25,8 +25,9 @@ enum ConvolutionWorkloads {
 
     /// Microseconds per call of forward only, forward + weight gradients, forward + every gradient.
     static func passes(_ l: Layer, batch: Int, backend: ConvolutionBackend) -> [Double] {
+        let saved = ConvolutionBackend.active
         ConvolutionBackend.active = backend
-        defer { ConvolutionBackend.active = .oneDNN }
+        defer { ConvolutionBackend.active = saved }
         var rng = SeededGenerator(seed: 0)
         let x = Tensor.normal([batch, l.inChannels, l.size, l.size], generator: &rng)
         let w = Tensor.normal([l.outChannels, l.inChannels, l.kernel, l.kernel], generator: &rng).requiringGrad()

@@ -97,8 +97,14 @@ struct ConvolutionBackendTests {
         #expect(onOneDNN.weightGradient == !(pointwise || few), "\(onOneDNN)")
         #expect(onOneDNN.inputGradient == (onOneDNN.weightGradient && g.inChannels >= 16), "\(onOneDNN)")
         for threads in [1, 2] {
+            let before = KernelTesting.convolutionPassesRunOnOneDNN
             let actual = Threading.withCount(threads) { KernelTesting.withConvolutionBackend(backend) { Self.run(g, dtype: .float32) } }
             Self.expectClose(actual, expected, "\(backend), \(threads) thread(s)")
+            if threads == 1 {
+                // At one thread every pass ran on this thread: those predicted for oneDNN did run there.
+                let predicted = backend == .unfolded ? 0 : [onOneDNN.forward, onOneDNN.inputGradient, onOneDNN.weightGradient].filter { $0 }.count
+                #expect(KernelTesting.convolutionPassesRunOnOneDNN - before == predicted, "\(onOneDNN)")
+            }
         }
     }
 
@@ -121,24 +127,44 @@ struct ConvolutionBackendTests {
     @Test("with products in bfloat16, each pass on each backend agrees with Float64 to bfloat16's rounding; oneDNN's bfloat16 kernels round",
           arguments: [ConvolutionBackend.oneDNN, .unfolded])
     func bfloat16(backend: ConvolutionBackend) {
-        let g = Geometry(batch: 8, inChannels: 32, height: 16, width: 16, outChannels: 48, kernel: (4, 4), stride: (2, 2), padding: (1, 1))
+        let g = Geometry(batch: 8, inChannels: 32, height: 16, width: 16, outChannels: 96, kernel: (4, 4), stride: (2, 2), padding: (1, 1))
         let expected = Self.run(g, dtype: .float64)
         let float32 = KernelTesting.withConvolutionBackend(backend) { Self.run(g, dtype: .float32) }
-        let mixed = KernelTesting.withConvolutionBackend(backend) {
-            MatrixProductBackend.withFloat32Precision(.medium) { Self.run(g, dtype: .float32) }
+        let before = KernelTesting.convolutionPassesRunOnOneDNN
+        let mixed = Threading.withCount(1) {
+            KernelTesting.withConvolutionBackend(backend) {
+                MatrixProductBackend.withFloat32Precision(.medium) { Self.run(g, dtype: .float32) }
+            }
         }
+        let runs = KernelTesting.convolutionPassesRunOnOneDNN - before
         // Inputs rounded to 8 significant bits (relative error ≤ 2^-9 each), sums of 512 products in Float32.
         for (name, (a, e)) in zip(["value", "input gradient", "weight gradient", "bias gradient"], zip(mixed, expected)) {
             let largest = e.scalars(as: Double.self).map(abs).max() ?? 0
             let problem = mismatch(a, e, rtol: 2e-2, atol: 2e-2 * largest)
             #expect(problem == nil, "\(backend) \(name): \(problem ?? "")")
         }
-        let onOneDNN = KernelTesting.convolutionPassesOnOneDNN(batch: g.batch, inChannels: g.inChannels, height: g.height, width: g.width,
-                                                               outChannels: g.outChannels, kernel: g.kernel, stride: g.stride, padding: g.padding)
-        if backend == .oneDNN && MatrixProductBackend.bfloat16DotProductSpeedup > 0 {
+        let onOneDNN = Threading.withCount(1) {
+            MatrixProductBackend.withFloat32Precision(.medium) {
+                KernelTesting.convolutionPassesOnOneDNN(batch: g.batch, inChannels: g.inChannels, height: g.height, width: g.width,
+                                                        outChannels: g.outChannels, kernel: g.kernel, stride: g.stride, padding: g.padding)
+            }
+        }
+        let native = MatrixProductBackend.hasNativeBFloat16
+        #expect(runs == (backend == .oneDNN ? 3 : 0) && onOneDNN.forward && onOneDNN.inputGradient && onOneDNN.weightGradient
+                && onOneDNN.bfloat16 == native, "\(runs) passes on oneDNN, \(onOneDNN)")
+        // A layer with one output channel (a discriminator's last) and layers with few input channels
+        // (LeNet-5's) stay Float32 on oneDNN.
+        for (c, o, size) in [(512, 1, 19), (1, 6, 28), (6, 16, 14)] {
+            let small = Threading.withCount(1) {
+                MatrixProductBackend.withFloat32Precision(.medium) {
+                    KernelTesting.convolutionPassesOnOneDNN(batch: 64, inChannels: c, height: size, width: size, outChannels: o, kernel: (4, 4))
+                }
+            }
+            #expect(small.weightGradient && !small.bfloat16, "\(c) → \(o): \(small)")
+        }
+        if backend == .oneDNN && native {
             // Where the processor has bfloat16 dot products, the oneDNN pass really computed from rounded
             // inputs: its value is farther from Float32's than Float32 rounding could put it.
-            #expect(onOneDNN.forward)
             let (a, f) = (mixed[0].scalars(as: Float.self), float32[0].scalars(as: Float.self))
             let largest = f.map(abs).max() ?? 0
             let farthest = zip(a, f).map { abs($0 - $1) }.max() ?? 0
@@ -171,14 +197,19 @@ struct ConvolutionBackendTests {
             Geometry(batch: 4 + i % 3, inChannels: 16, height: 16 + i, width: 17 + i, outChannels: 8 + 8 * (i % 2), kernel: (3, 3),
                      stride: (1 + i % 2, 1 + i % 2), padding: (1, 1))
         }
-        let serial = shapes.map { g in Threading.withCount(1) { Self.run(g, dtype: .float32).map { $0.scalars(as: Float.self) } } }
+        @Sendable func run(_ g: Geometry) -> [[Float]] {
+            Threading.withCount(1) { KernelTesting.withConvolutionBackend(.oneDNN) { Self.run(g, dtype: .float32).map { $0.scalars(as: Float.self) } } }
+        }
+        let before = KernelTesting.convolutionPassesRunOnOneDNN
+        let serial = shapes.map(run)
+        #expect(KernelTesting.convolutionPassesRunOnOneDNN - before == 3 * shapes.count)
         let results = UnsafeMutableBufferPointer<[[Float]]>.allocate(capacity: shapes.count * 4)
         results.initialize(repeating: [])
         defer { results.deinitialize(); results.deallocate() }
         let slots = UncheckedResults(pointer: results)
         DispatchQueue.concurrentPerform(iterations: shapes.count * 4) { i in
             // Each iteration writes its own slot.
-            slots.pointer[i] = Threading.withCount(1) { Self.run(shapes[i % shapes.count], dtype: .float32).map { $0.scalars(as: Float.self) } }
+            slots.pointer[i] = run(shapes[i % shapes.count])
         }
         let all = Array(results)
         for i in 0..<all.count {
@@ -194,9 +225,14 @@ struct ConvolutionBackendTests {
         let shapes = (0..<30).map { i in
             Geometry(batch: 1 + i % 4, inChannels: 16, height: 16 + i % 7, width: 16 + i / 7, outChannels: 8, kernel: (2, 2), padding: (1, 1))
         }
-        let first = shapes.map { g in Threading.withCount(1) { Self.run(g, dtype: .float32).map { $0.scalars(as: Float.self) } } }
-        let again = shapes.map { g in Threading.withCount(1) { Self.run(g, dtype: .float32).map { $0.scalars(as: Float.self) } } }
+        func run(_ g: Geometry) -> [[Float]] {
+            Threading.withCount(1) { KernelTesting.withConvolutionBackend(.oneDNN) { Self.run(g, dtype: .float32).map { $0.scalars(as: Float.self) } } }
+        }
+        let before = KernelTesting.convolutionPassesRunOnOneDNN
+        let first = shapes.map(run)
+        let again = shapes.map(run)
         #expect(first == again)
+        #expect(KernelTesting.convolutionPassesRunOnOneDNN - before == 2 * 3 * shapes.count)
     }
 
     @Test("a strided CNN trains the same on both backends: five Adam steps' losses to 1e-4")

@@ -8,8 +8,8 @@
 // (im2col) + matrix-product path, the kernels run at 230-270 GFLOP/s where the unfolded products ran
 // 110-180 (docs/benchmarks.md, thirty-first session); PyTorch's CPU convolutions use the same kernels.
 //
-// Each calling thread keeps the primitives of its last GRADUS_CONVOLUTION_PRIMITIVES (shape, pass,
-// OpenMP thread count) combinations, with their reorders and memory objects, and its scratch memory:
+// Each calling thread keeps the primitives of the last GRADUS_CONVOLUTION_PRIMITIVES (shape, pass,
+// OpenMP thread count) combinations it made (first in, first out), with their reorders and memory objects, and its scratch memory:
 // creating them costs 0.1-1 ms, running them a few microseconds to milliseconds. Primitives run with
 // the OpenMP thread count the caller set (Gradus splits batches over its own threads and gives each
 // call one OpenMP thread).
@@ -45,7 +45,11 @@ int gradus_convolution_backward_weights(const gradus_convolution_shape *shape, c
 /// this shape on the calling thread, e.g. "jit:avx512_core"; "" when it has none. For tests and reports.
 const char *gradus_convolution_kernel(const gradus_convolution_shape *shape, int pass);
 
-/// Primitives each thread keeps.
+/// How many passes the calling thread has run through oneDNN successfully (for tests: a failed call
+/// returns its status and Gradus unfolds instead, which gives the same numbers).
+long gradus_convolution_runs_on_this_thread(void);
+
+/// Primitives each thread keeps; when full, the one made longest ago is replaced.
 #define GRADUS_CONVOLUTION_PRIMITIVES 64
 
 /// Bytes of scratch a thread keeps between calls (64 MiB); a call that needs more allocates and frees it.

@@ -215,17 +215,26 @@ public enum KernelTesting {
         return OneDNNConvolution.kernel(g, pass: Int32(pass))
     }
 
-    /// Which passes of a Float32 convolution Gradus gives to oneDNN in this task now (with
-    /// ``ConvolutionBackend/oneDNN`` in effect, the thread count and precision of the caller), the others
-    /// being unfolded: forward, input gradient, weight gradient.
+    /// Which passes of a Float32 convolution Gradus gives to oneDNN with ``ConvolutionBackend/oneDNN``
+    /// in effect, at the caller's thread count and precision, the others being unfolded: forward, input
+    /// gradient, weight gradient; and whether those passes read bfloat16 copies of their inputs (products
+    /// in bfloat16, ``Float32ProductPrecision/medium``, on a layer large enough) or Float32.
     public static func convolutionPassesOnOneDNN(batch: Int, inChannels: Int, height: Int, width: Int, outChannels: Int,
                                                  kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
-                                                 dilation: (Int, Int) = (1, 1)) -> (forward: Bool, inputGradient: Bool, weightGradient: Bool) {
+                                                 dilation: (Int, Int) = (1, 1))
+        -> (forward: Bool, inputGradient: Bool, weightGradient: Bool, bfloat16: Bool) {
         let g = geometry(batch: batch, inChannels: inChannels, height: height, width: width, outChannels: outChannels,
                          kernel: kernel, stride: stride, padding: padding, dilation: dilation)
-        return (OneDNNConvolution.forwardApplies(Float.self, g), OneDNNConvolution.inputGradientApplies(Float.self, g),
-                OneDNNConvolution.applies(Float.self, g))
+        return withConvolutionBackend(.oneDNN) {
+            (OneDNNConvolution.forwardApplies(Float.self, g), OneDNNConvolution.inputGradientApplies(Float.self, g),
+             OneDNNConvolution.applies(Float.self, g), BFloat16Product.enabled && OneDNNConvolution.bfloat16Applies(g))
+        }
     }
+
+    /// How many convolution passes the calling thread has computed on oneDNN (a call oneDNN fails is
+    /// unfolded instead and not counted). With one thread (``Threading/withCount(_:_:)``), every pass of
+    /// the caller's convolutions runs on the calling thread.
+    public static var convolutionPassesRunOnOneDNN: Int { gradus_convolution_runs_on_this_thread() }
 
     private static func geometry(batch: Int, inChannels: Int, height: Int, width: Int, outChannels: Int, kernel: (Int, Int),
                                  stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int)) -> ConvGeometry {

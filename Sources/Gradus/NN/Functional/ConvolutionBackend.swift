@@ -1,25 +1,27 @@
 import Foundation
 import Synchronization
 
-/// How Gradus computes ungrouped Float32 2-D convolutions (``Functional/conv2d(_:weight:bias:stride:padding:dilation:groups:)``,
-/// ``Conv2d``, ``Conv1d``) and their gradients when it trains.
+/// How Gradus computes ungrouped Float32 convolutions (``Functional/conv2d(_:weight:bias:stride:padding:dilation:groups:)``,
+/// ``Conv2d``, ``Conv1d`` and ``Conv3d``, which compute through it) and their gradients, in training and
+/// evaluation alike (an ``InferencePlan`` compiles its own).
 ///
 /// oneDNN's direct convolution kernels — the ones PyTorch's CPU build runs — compute the forward pass,
 /// the input gradient and the weight gradient without unfolding the input: on one AMD Zen 5 core they
 /// ran at 230-270 GFLOP/s on the image CNNs' 3×3 and 4×4 strided layers where unfolding (im2col) and a
 /// matrix product per sample ran at 110-180 (docs/benchmarks.md, thirty-first session). So oneDNN is the
 /// default; Gradus still unfolds where oneDNN's kernels are slower or absent: Float64 (oneDNN has no
-/// double-precision convolution), layers with fewer than 16 input channels when products run in bfloat16
-/// (``Float32ProductPrecision/medium``: from 16 on, oneDNN's bfloat16 kernels compute them), pointwise
+/// double-precision convolution), pointwise
 /// (1×1) convolutions, convolutions over fewer than 256 output positions in all (where reordering the
-/// weight at each call costs more than the kernel saves), batches with fewer samples than threads (whose
+/// weight at each call costs more than the kernel saves), one image at more than one thread (its
 /// products are split over the threads instead), the forward pass of an RGB image's first layer (stride
 /// 1, small windows, many output channels), the input gradient of layers with fewer than 16 input
-/// channels, and shapes for which oneDNN offers only its reference kernel.
+/// channels, and shapes for which oneDNN offers only its reference kernel. When products run in
+/// bfloat16 (``Float32ProductPrecision/medium``), layers with 16 or more input channels (and enough
+/// output channels and positions) run on oneDNN's bfloat16 kernels, smaller ones on its Float32 kernels.
 ///
 /// The choice is read once from `GRADUS_CONVOLUTION_BACKEND` (`onednn` or `unfolded`) and can be changed
-/// while a program runs. Both agree to Float32 rounding; each is deterministic for a given shape, batch
-/// and thread count.
+/// while a program runs. In Float32 both agree to Float32 rounding (in bfloat16, to bfloat16's); each is
+/// deterministic for a given shape, batch and thread count.
 ///
 /// ```swift
 /// ConvolutionBackend.active = .unfolded   // e.g. to compare the two

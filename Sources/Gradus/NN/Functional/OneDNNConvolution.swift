@@ -3,8 +3,8 @@ import Synchronization
 
 // The three passes of an ungrouped Float32 convolution on oneDNN's convolution primitives
 // (CGradusOneDNN/gradus_convolution.c), split over Gradus's threads as ConvolutionKernels splits them:
-// the batch in contiguous parts, one primitive call per part with one OpenMP thread. A batch with fewer
-// samples than threads stays unfolded there, whose products split over the threads.
+// the batch in contiguous parts, one primitive call per part with one OpenMP thread. One image with
+// enough work for several threads stays unfolded, whose products split over the threads.
 // Each function returns false when oneDNN is not to be used or refused, and the caller unfolds instead.
 
 enum OneDNNConvolution {
@@ -15,10 +15,24 @@ enum OneDNNConvolution {
     static let minimumInputGradientChannels = 16
 
     /// Input channels from which convolutions run on oneDNN's bfloat16 kernels when products run in
-    /// bfloat16 (``Float32ProductPrecision/medium``); below, the unfolded path's bfloat16 products. On one
-    /// Zen 5 core, 32 images, oneDNN's bfloat16 kernels ran 32→64 and 64→128 channels 2.0× as fast as its
-    /// Float32 ones, but 1→6 channels' weight gradient 13× slower (its generic product-based kernel).
+    /// bfloat16 (``Float32ProductPrecision/medium``); below, on its Float32 kernels (products that stay
+    /// Float32, as small products do in that mode). On one Zen 5 core, 32 images, oneDNN's bfloat16
+    /// kernels ran 32→64 and 64→128 channels 2.0× as fast as its Float32 ones, but 1→6 channels' weight
+    /// gradient 13× slower (its generic product-based kernel); LeNet-5's step, whose convolutions have
+    /// 1 and 6 input channels, ran 22,306 samples/s with them unfolded in bfloat16 against 32,649 in
+    /// Float32 on oneDNN.
     static let minimumBFloat16Channels = 16
+
+    /// Whether a convolution computed with products in bfloat16 runs on oneDNN's bfloat16 kernels: from
+    /// ``minimumBFloat16Channels`` input channels, and with as many multiply-adds per rounded value as
+    /// a product must have to run in bfloat16 (``BFloat16Product/minimumMultiplyAddsPerRoundedValue``,
+    /// for the per-sample product [O, C·kH·kW]·[C·kH·kW, outH·outW]): a layer with one or a few output
+    /// channels (a discriminator's last) stays Float32.
+    @inline(__always)
+    static func bfloat16Applies(_ g: ConvGeometry) -> Bool {
+        g.inChannels >= minimumBFloat16Channels
+            && g.outChannels &* g.outPlane >= BFloat16Product.minimumMultiplyAddsPerRoundedValue &* (g.outChannels &+ g.outPlane)
+    }
 
     /// Output positions over the batch (batch · outH · outW) from which oneDNN computes a convolution.
     /// Each call reorders the weight into the kernel's layout, a cost that the convolution's work
@@ -33,14 +47,14 @@ enum OneDNNConvolution {
     @inline(__always)
     static func applies<T: TensorFloat>(_: T.Type, _ g: ConvGeometry) -> Bool {
         T.self == Float.self && ConvolutionBackend.effective == .oneDNN
-            && (!BFloat16Product.enabled || g.inChannels >= minimumBFloat16Channels)
-            && g.batch > 0 && g.inChannels > 0 && g.outChannels > 0 && g.outPlane > 0
+            && g.batch > 0 && g.inSample > 0 && g.outChannels > 0 && g.outPlane > 0
             && !g.isPointwise && g.batch &* g.outPlane >= minimumOutputPositions
             && (g.sampleThreads > 1 || !splitsProducts(g))
     }
 
-    /// Whether the unfolded path would split each sample's product over the threads: a batch with fewer
-    /// samples than threads but enough work (one image at two threads). oneDNN could split it only
+    /// Whether the unfolded path would split each sample's product over the threads: one image with
+    /// enough work, at more than one thread (a batch of several images is split by samples on both
+    /// paths). oneDNN could split it only
     /// through OpenMP, whose threads then compete with Gradus's worker, still spinning after the
     /// previous operation: one image's weight gradient (3→32 channels, 32×32) took 2.4 ms instead of 20 µs.
     @inline(__always)
@@ -87,7 +101,7 @@ enum OneDNNConvolution {
     static func forward<T: TensorFloat>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, bias: UnsafePointer<T>?,
                                         _ g: ConvGeometry, into y: UnsafeMutablePointer<T>) -> Bool {
         guard forwardApplies(T.self, g) else { return false }
-        let bfloat16 = BFloat16Product.enabled
+        let bfloat16 = BFloat16Product.enabled && bfloat16Applies(g)
         let (xs, ws, ys, bs) = (UncheckedSendable(Self.floats(x)), UncheckedSendable(Self.floats(w)),
                                 UncheckedSendable(Self.floats(y)), UncheckedSendable(bias.map(Self.floats)))
         return forEachPart(g, parts: g.sampleThreads) { _, samples in
@@ -107,7 +121,7 @@ enum OneDNNConvolution {
     static func inputGradient<T: TensorFloat>(_ dy: UnsafePointer<T>, _ w: UnsafePointer<T>,
                                               _ g: ConvGeometry, into dx: UnsafeMutablePointer<T>) -> Bool {
         guard inputGradientApplies(T.self, g) else { return false }
-        let bfloat16 = BFloat16Product.enabled
+        let bfloat16 = BFloat16Product.enabled && bfloat16Applies(g)
         let (dys, ws, dxs) = (UncheckedSendable(Self.floats(dy)), UncheckedSendable(Self.floats(w)), UncheckedSendable(Self.floats(dx)))
         return forEachPart(g, parts: g.sampleThreads) { _, samples in
             var s = shape(g, samples: samples.count, bfloat16: bfloat16)
@@ -120,7 +134,7 @@ enum OneDNNConvolution {
     static func weightGradient<T: TensorFloat>(_ x: UnsafePointer<T>, _ dy: UnsafePointer<T>,
                                                _ g: ConvGeometry, into dw: UnsafeMutablePointer<T>) -> Bool {
         guard applies(T.self, g) else { return false }
-        let bfloat16 = BFloat16Product.enabled
+        let bfloat16 = BFloat16Product.enabled && bfloat16Applies(g)
         let parts = Swift.min(g.sampleThreads, g.batch)
         let size = g.outChannels * g.windowSize
         // Part 0 writes dw, the others their own buffers, added at the end.
@@ -146,7 +160,7 @@ enum OneDNNConvolution {
     /// The kernel oneDNN chose for a pass of `g` on this thread (0 forward, 1 input gradient, 2 weight
     /// gradient), e.g. "jit:avx512_core"; "" when it offers none worth running. For tests.
     static func kernel(_ g: ConvGeometry, pass: Int32) -> String {
-        var s = shape(g, samples: g.batch, bfloat16: BFloat16Product.enabled)
+        var s = shape(g, samples: g.batch, bfloat16: BFloat16Product.enabled && bfloat16Applies(g))
         return String(cString: gradus_convolution_kernel(&s, pass))
     }
 
