@@ -48,6 +48,8 @@ struct ConvolutionBackendTests {
         Geometry(batch: 7, inChannels: 16, height: 12, width: 12, outChannels: 32, kernel: (3, 3), padding: (1, 1)),
         // One output channel, one input channel (LeNet's first layer's kind).
         Geometry(batch: 6, inChannels: 1, height: 14, width: 14, outChannels: 1, kernel: (5, 5), padding: (2, 2)),
+        // An RGB image's first layer: stride 1, C·kH·kW = 27 < 32, 16 outputs (the forward pass stays unfolded).
+        Geometry(batch: 4, inChannels: 3, height: 16, width: 16, outChannels: 16, kernel: (3, 3), padding: (1, 1)),
         // Huge and tiny magnitudes.
         Geometry(batch: 4, inChannels: 16, height: 8, width: 8, outChannels: 16, kernel: (3, 3), padding: (1, 1), scale: 1e15),
         Geometry(batch: 4, inChannels: 16, height: 8, width: 8, outChannels: 16, kernel: (3, 3), padding: (1, 1), scale: 1e-18),
@@ -96,15 +98,24 @@ struct ConvolutionBackendTests {
             * ((g.width + 2 * g.padding.1 - g.dilation.1 * (g.kernel.1 - 1) - 1) / g.stride.1 + 1) < 256
         #expect(onOneDNN.weightGradient == !(pointwise || few), "\(onOneDNN)")
         #expect(onOneDNN.inputGradient == (onOneDNN.weightGradient && g.inChannels >= 16), "\(onOneDNN)")
+        let rgbFirstLayer = g.stride == (1, 1) && g.inChannels * g.kernel.0 * g.kernel.1 < 32 && g.outChannels >= 16
+        #expect(onOneDNN.forward == (onOneDNN.weightGradient && !rgbFirstLayer), "\(onOneDNN)")
         for threads in [1, 2] {
             let before = KernelTesting.convolutionPassesRunOnOneDNN
             let actual = Threading.withCount(threads) { KernelTesting.withConvolutionBackend(backend) { Self.run(g, dtype: .float32) } }
             Self.expectClose(actual, expected, "\(backend), \(threads) thread(s)")
+            #if arch(x86_64)   // oneDNN's optimized kernels (elsewhere it may offer only its reference ones, which Gradus refuses)
             if threads == 1 {
                 // At one thread every pass ran on this thread: those predicted for oneDNN did run there.
                 let predicted = backend == .unfolded ? 0 : [onOneDNN.forward, onOneDNN.inputGradient, onOneDNN.weightGradient].filter { $0 }.count
-                #expect(KernelTesting.convolutionPassesRunOnOneDNN - before == predicted, "\(onOneDNN)")
+                let kernels = (0..<3).map {
+                    KernelTesting.convolutionKernel(pass: $0, batch: g.batch, inChannels: g.inChannels, height: g.height, width: g.width,
+                                                    outChannels: g.outChannels, kernel: g.kernel, stride: g.stride, padding: g.padding,
+                                                    dilation: g.dilation)
+                }
+                #expect(KernelTesting.convolutionPassesRunOnOneDNN - before == predicted, "\(onOneDNN), kernels \(kernels)")
             }
+            #endif
         }
     }
 
@@ -150,8 +161,10 @@ struct ConvolutionBackendTests {
             }
         }
         let native = MatrixProductBackend.hasNativeBFloat16
-        #expect(runs == (backend == .oneDNN ? 3 : 0) && onOneDNN.forward && onOneDNN.inputGradient && onOneDNN.weightGradient
-                && onOneDNN.bfloat16 == native, "\(runs) passes on oneDNN, \(onOneDNN)")
+        #expect(onOneDNN.forward && onOneDNN.inputGradient && onOneDNN.weightGradient && onOneDNN.bfloat16 == native, "\(onOneDNN)")
+        #if arch(x86_64)   // the three passes ran on oneDNN's optimized kernels
+        #expect(runs == (backend == .oneDNN ? 3 : 0), "\(runs) passes on oneDNN")
+        #endif
         // A layer with one output channel (a discriminator's last) and layers with few input channels
         // (LeNet-5's) stay Float32 on oneDNN.
         for (c, o, size) in [(512, 1, 19), (1, 6, 28), (6, 16, 14)] {
@@ -202,7 +215,9 @@ struct ConvolutionBackendTests {
         }
         let before = KernelTesting.convolutionPassesRunOnOneDNN
         let serial = shapes.map(run)
+        #if arch(x86_64)   // each pass ran on oneDNN's optimized kernels
         #expect(KernelTesting.convolutionPassesRunOnOneDNN - before == 3 * shapes.count)
+        #endif
         let results = UnsafeMutableBufferPointer<[[Float]]>.allocate(capacity: shapes.count * 4)
         results.initialize(repeating: [])
         defer { results.deinitialize(); results.deallocate() }
@@ -232,7 +247,9 @@ struct ConvolutionBackendTests {
         let first = shapes.map(run)
         let again = shapes.map(run)
         #expect(first == again)
+        #if arch(x86_64)   // each pass ran on oneDNN's optimized kernels
         #expect(KernelTesting.convolutionPassesRunOnOneDNN - before == 2 * 3 * shapes.count)
+        #endif
     }
 
     @Test("a strided CNN trains the same on both backends: five Adam steps' losses to 1e-4")

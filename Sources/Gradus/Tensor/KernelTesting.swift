@@ -231,9 +231,10 @@ public enum KernelTesting {
         }
     }
 
-    /// How many convolution passes the calling thread has computed on oneDNN (a call oneDNN fails is
-    /// unfolded instead and not counted). With one thread (``Threading/withCount(_:_:)``), every pass of
-    /// the caller's convolutions runs on the calling thread.
+    /// How many successful oneDNN convolution calls the calling thread has made (a call oneDNN fails is
+    /// not counted, and its pass is unfolded). With one thread (``Threading/withCount(_:_:)``) each pass of
+    /// the caller's convolutions is one call on the calling thread; with more, each part of the batch is a
+    /// call on the thread that ran it.
     public static var convolutionPassesRunOnOneDNN: Int { gradus_convolution_runs_on_this_thread() }
 
     private static func geometry(batch: Int, inChannels: Int, height: Int, width: Int, outChannels: Int, kernel: (Int, Int),

@@ -160,6 +160,7 @@ enum OneDNNConvolution {
     /// The kernel oneDNN chose for a pass of `g` on this thread (0 forward, 1 input gradient, 2 weight
     /// gradient), e.g. "jit:avx512_core"; "" when it offers none worth running. For tests.
     static func kernel(_ g: ConvGeometry, pass: Int32) -> String {
+        OneDNNProduct.limitOpenMPThreads()   // as the calls run, so that the report is of their kernel
         var s = shape(g, samples: g.batch, bfloat16: BFloat16Product.enabled && bfloat16Applies(g))
         return String(cString: gradus_convolution_kernel(&s, pass))
     }
