@@ -588,6 +588,25 @@ case("affine_grid_3d", lambda t: F.affine_grid(t, [1, 2, 2, 3, 4], align_corners
 case("spatial_transformer", lambda a, t: F.grid_sample(a, F.affine_grid(t, [2, 3, 3, 4], align_corners=False), padding_mode="border"),
      rn(2, 3, 5, 6), rn(2, 2, 3) * 0.5)
 
+# The triplet margin loss with a distance function (F.triplet_margin_with_distance_loss): the default
+# Euclidean distance, cosine distance with the swap and no reduction, an L1 distance summed, a positive
+# broadcast against the anchors, and margins that every triplet or none exceeds.
+inputs_gen = torch.Generator().manual_seed(8181)
+cosine_distance = lambda x, y: 1 - F.cosine_similarity(x, y)
+case("triplet_margin_with_distance", lambda a, p, n: F.triplet_margin_with_distance_loss(a, p, n), rn(4, 5), rn(4, 5), rn(4, 5))
+case("triplet_margin_with_distance_cosine_swap",
+     lambda a, p, n: F.triplet_margin_with_distance_loss(a, p, n, distance_function=cosine_distance, margin=0.4, swap=True,
+                                                         reduction="none"), rn(4, 5), rn(4, 5), rn(4, 5))
+case("triplet_margin_with_distance_l1_sum",
+     lambda a, p, n: F.triplet_margin_with_distance_loss(a, p, n, distance_function=lambda x, y: (x - y).abs().sum(-1),
+                                                         margin=0.3, reduction="sum"), rn(3, 6), rn(3, 6), rn(3, 6))
+case("triplet_margin_with_distance_broadcast", lambda a, p, n: F.triplet_margin_with_distance_loss(a, p, n, swap=True),
+     rn(4, 5), rn(1, 5), rn(4, 5))
+case("triplet_margin_with_distance_huge_margin",
+     lambda a, p, n: F.triplet_margin_with_distance_loss(a, p, n, margin=1e3, reduction="none"), rn(3, 4), rn(3, 4), rn(3, 4))
+case("triplet_margin_with_distance_tiny_margin",
+     lambda a, p, n: F.triplet_margin_with_distance_loss(a, p, n, margin=1e-6, reduction="none"), rn(3, 4), rn(3, 4) * 0.1, rn(3, 4) * 10)
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}

@@ -153,6 +153,22 @@ let opTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "cosine_embedding_loss": { CosineEmbeddingLoss(margin: 0.1)($0[0], $0[1], $0[2]) },
     "triplet_margin_loss": { TripletMarginLoss(margin: 0.5)($0[0], $0[1], $0[2]) },
     "triplet_margin_swap": { TripletMarginLoss(margin: 2.0, swap: true, reduction: .sum)($0[0], $0[1], $0[2]) },
+    "triplet_margin_with_distance": { TripletMarginWithDistanceLoss()($0[0], $0[1], $0[2]) },
+    "triplet_margin_with_distance_cosine_swap": {
+        TripletMarginWithDistanceLoss(distanceFunction: { 1 - Functional.cosineSimilarity($0, $1) }, margin: 0.4, swap: true,
+                                      reduction: .none)($0[0], $0[1], $0[2])
+    },
+    "triplet_margin_with_distance_l1_sum": {
+        $0[0].tripletMarginWithDistanceLoss(positive: $0[1], negative: $0[2], distance: { ($0 - $1).abs().sum(axes: [-1]) },
+                                            margin: 0.3, reduction: .sum)
+    },
+    "triplet_margin_with_distance_broadcast": { $0[0].tripletMarginWithDistanceLoss(positive: $0[1], negative: $0[2], swap: true) },
+    "triplet_margin_with_distance_huge_margin": {
+        $0[0].tripletMarginWithDistanceLoss(positive: $0[1], negative: $0[2], margin: 1e3, reduction: .none)
+    },
+    "triplet_margin_with_distance_tiny_margin": {
+        $0[0].tripletMarginWithDistanceLoss(positive: $0[1], negative: $0[2], margin: 1e-6, reduction: .none)
+    },
 
     "reshape": { $0[0].reshape([4, -1]) * Tensor.arange(1, 4, dtype: $0[0].dtype) },
     "flatten": { $0[0].flatten(startAxis: 1) },
