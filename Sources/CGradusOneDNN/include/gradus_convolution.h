@@ -24,7 +24,9 @@ typedef struct {
     long batch, in_channels, height, width, out_channels, kernel_h, kernel_w;
     long stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w, out_h, out_w;
     /// 1: the kernels read bfloat16 copies of their inputs (x, w, dy; rounded to nearest even by oneDNN's
-    /// reorders) and accumulate and write Float32 (mixed precision); 0: Float32 throughout.
+    /// reorders, which round subnormal values to zero — as the processors' bfloat16 dot products,
+    /// VDPBF16PS and AMX, treat subnormal inputs anyway) and accumulate and write Float32 (mixed
+    /// precision); 0: Float32 throughout.
     long bfloat16;
 } gradus_convolution_shape;
 

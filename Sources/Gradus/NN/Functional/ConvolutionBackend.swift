@@ -17,8 +17,7 @@ import Synchronization
 /// 1, small windows, many output channels), the input gradient of layers with fewer than 16 input
 /// channels, and shapes for which oneDNN offers only its reference kernel. When products run in
 /// bfloat16 (``Float32ProductPrecision/medium``), layers with 16 or more input channels (and enough
-/// output channels and positions) run on oneDNN's bfloat16 kernels, smaller ones on its Float32 kernels;
-/// oneDNN rounds subnormal inputs (below 1.2·10⁻³⁸) to zero where PyTorch keeps a bfloat16 subnormal.
+/// output channels and positions) run on oneDNN's bfloat16 kernels, smaller ones on its Float32 kernels.
 ///
 /// The choice is read once from `GRADUS_CONVOLUTION_BACKEND` (`onednn` or `unfolded`) and can be changed
 /// while a program runs. In Float32 both agree to Float32 rounding (in bfloat16, to bfloat16's); each is
