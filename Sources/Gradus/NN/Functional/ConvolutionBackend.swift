@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// How Gradus computes ungrouped Float32 convolutions (``Functional/conv2d(_:weight:bias:stride:padding:dilation:groups:)``,
+/// How Gradus computes ungrouped Float32 convolutions (``Functional/conv2d(_:weight:bias:stride:padding:dilation:groups:)-(_,_,_,_,(Int,Int),_,_)``,
 /// ``Conv2d``, ``Conv1d`` and ``Conv3d``, which compute through it) and their gradients, in training and
 /// evaluation alike (an ``InferencePlan`` compiles its own).
 ///
