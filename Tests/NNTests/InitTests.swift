@@ -56,6 +56,43 @@ struct InitTests {
         }
     }
 
+    @Test("sparse: ⌈sparsity·rows⌉ zeros in every column, at rows that differ between columns, N(0, std²) elsewhere; seeded; refusals")
+    func sparse() {
+        var rng = SeededGenerator(seed: 4)
+        let w = Tensor.zeros([400, 300])
+        Init.sparse(w, sparsity: 0.25, std: 0.5, generator: &rng)
+        let v = w.scalars(as: Double.self)
+        var zeroRows = Set<[Int]>()
+        for c in 0..<300 {
+            let rows = (0..<400).filter { v[$0 * 300 + c] == 0 }
+            #expect(rows.count == 100, "column \(c): \(rows.count) zeros")
+            zeroRows.insert(rows)
+        }
+        #expect(zeroRows.count > 290, "the zeroed rows are drawn for each column")
+        let kept = v.filter { $0 != 0 }
+        let mean = kept.reduce(0, +) / Double(kept.count)
+        let std = (kept.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(kept.count)).squareRoot()
+        #expect(abs(mean) < 0.01 && abs(std - 0.5) < 0.01, "mean \(mean), std \(std)")
+        // Rounded up: 0.01 of 7 rows is one zero per column; sparsity 0 none, 1 all.
+        for (sparsity, zeros) in [(0.01, 1), (0.0, 0), (1.0, 7)] {
+            let t = Tensor.zeros([7, 5], dtype: .float64)
+            Init.sparse(t, sparsity: sparsity, generator: &rng)
+            #expect(t.scalars(as: Double.self).filter { $0 == 0 }.count == 5 * zeros, "sparsity \(sparsity)")
+        }
+        var a = SeededGenerator(seed: 9), b = SeededGenerator(seed: 9)
+        let (x, y) = (Tensor.zeros([6, 4]), Tensor.zeros([6, 4]))
+        Init.sparse(x, sparsity: 0.5, generator: &a)
+        Init.sparse(y, sparsity: 0.5, generator: &b)
+        #expect(x.scalars() == y.scalars())
+        for (shape, sparsity, std, words) in [([2, 3, 4], 0.5, 0.01, "2 dimensions"), ([3, 3], 1.5, 0.01, "sparsity"),
+                                              ([3, 3], -0.1, 0.01, "sparsity"), ([3, 3], .nan, 0.01, "sparsity"),
+                                              ([3, 3], 0.5, -1, "std"), ([3, 3], 0.5, .infinity, "std")] as [([Int], Double, Double, String)] {
+            let error = failure { Init.sparse(Tensor.zeros(shape), sparsity: sparsity, std: std) }
+            #expect(error?.message.contains(words) == true, "\(shape), \(sparsity), \(std): \(String(describing: error))")
+        }
+        #expect(failure { Init.sparse(Tensor.zeros([3, 3], dtype: .int64), sparsity: 0.5) } != nil)
+    }
+
     @Test func fills() {
         let t = Tensor.normal([3, 2])
         Init.constant(t, 0.5)

@@ -274,4 +274,45 @@ public enum Init {
     public static func orthogonal(_ tensor: Tensor, gain: Double = 1) {
         Random.withDefault { orthogonal(tensor, gain: gain, generator: &$0) }
     }
+
+    // MARK: Sparse
+
+    /// Sparse initialization (PyTorch's `init.sparse_`, after Martens, 2010): a 2-D tensor filled with
+    /// N(0, std²) values, then in each column ⌈sparsity · rows⌉ rows, chosen at random, set to zero.
+    ///
+    /// - Parameters:
+    ///   - tensor: a floating-point tensor `[rows, columns]` (a linear layer's weight), overwritten.
+    ///   - sparsity: the fraction of each column set to zero, in [0, 1].
+    ///   - std: the standard deviation of the other values (default 0.01), finite and not negative.
+    ///   - generator: the source of the values and of the rows chosen.
+    ///
+    /// ```swift
+    /// var rng = SeededGenerator(seed: 0)
+    /// Init.sparse(layer.weight, sparsity: 0.9, generator: &rng)   // 90% of each column zero
+    /// ```
+    public static func sparse(_ tensor: Tensor, sparsity: Double, std: Double = 0.01, generator: inout SeededGenerator) {
+        checkedEvenAfterFailure(or: ()) {
+            try require(tensor.rank == 2, "Init.sparse: only tensors with 2 dimensions are supported, got shape \(tensor.shape)", .shapeMismatch)
+            try require(sparsity >= 0 && sparsity <= 1, "Init.sparse: sparsity must lie in [0, 1], got \(sparsity)", .invalidArgument)
+            try require(std.isFinite && std >= 0, "Init.sparse: std must be finite and not negative, got \(std)", .invalidArgument)
+            try require(tensor.dtype.isFloatingPoint, "Init: needs a floating-point tensor, got \(tensor.dtype) of shape \(tensor.shape)", .dtypeMismatch)
+            let (rows, columns) = (tensor.shape[0], tensor.shape[1])
+            var values = Tensor.normal(tensor.shape, std: std, dtype: .float64, generator: &generator).scalars(as: Double.self)
+            let zeros = Int((sparsity * Double(rows)).rounded(.up))
+            var order = Array(0..<rows)
+            for c in 0..<columns {
+                // The first `zeros` places of a Fisher–Yates shuffle: that many distinct rows, uniformly.
+                for i in 0..<zeros {
+                    order.swapAt(i, Int.random(in: i..<rows, using: &generator))
+                    values[order[i] &* columns &+ c] = 0
+                }
+            }
+            try assign(tensor, Tensor(shape: tensor.shape, values: values, dtype: .float64))
+        }
+    }
+
+    /// Sparse initialization from the default generator (see ``sparse(_:sparsity:std:generator:)``).
+    public static func sparse(_ tensor: Tensor, sparsity: Double, std: Double = 0.01) {
+        Random.withDefault { sparse(tensor, sparsity: sparsity, std: std, generator: &$0) }
+    }
 }
