@@ -192,7 +192,7 @@ func ddpAccumulationAndUnused(_ g: ProcessGroup) throws {
     // Unused parameters: the middle layer is skipped on rank 1 only, the last layer's bias never used.
     for find in [false, true] {
         let net = makeModel(.float64, extra: true)
-        let layers = net.layers.map { $0 as! Module }
+        let layers = net.layers.map { $0 as Module }
         let ddp2 = try DistributedDataParallel(net, group: g, bucketCapacityMB: 0.0001, findUnusedParameters: find)
         var h = (layers[1] as! any Layer)((layers[0] as! any Layer)(x))
         if g.rank == 0 { h = (layers[3] as! any Layer)((layers[2] as! any Layer)(h)) }
