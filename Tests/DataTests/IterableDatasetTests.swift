@@ -38,6 +38,8 @@ struct IterableDatasetTests {
         #expect(firstTargets == [0, 2, 4] && secondTargets == [100, 102, 104])
         var seventh = loader.batches(epoch: 7)
         #expect(seventh.next()?.targets.scalars(as: Double.self) == [700, 702, 704])
+        loader.epoch = 4   // resuming: the next loop reads epoch 4
+        #expect(loader.flatMap { $0.targets.scalars(as: Double.self) } == [400, 402, 404] && loader.epoch == 5)
     }
 
     @Test("an endless stream is read only as far as batches are asked for")
@@ -53,6 +55,21 @@ struct IterableDatasetTests {
         }
         let firstThree = Array(IterableDataLoader(Endless(), batchSize: 5).batches(epoch: 0).prefix(3))
         #expect(firstThree.map { $0.inputs.scalars(as: Double.self).first! } == [0, 5, 10])
+    }
+
+    @Test("after its end the stream is not asked again (an iterator that would restart gives no extra batch)")
+    func streamEndIsFinal() {
+        struct Restarting: IterableDataset {
+            func makeSamples(epoch: Int) -> AnyIterator<(input: Tensor, target: Tensor)> {
+                var n = 0
+                return AnyIterator {
+                    defer { n += 1 }
+                    return n % 4 == 3 ? nil : (Tensor([Double(n)]), Tensor([0.0]))   // 3 samples, nil, 3 more, …
+                }
+            }
+        }
+        let batches = Array(IterableDataLoader(Restarting(), batchSize: 2).batches(epoch: 0))
+        #expect(batches.map { $0.inputs.shape[0] } == [2, 1])
     }
 
     @Test("several inputs per sample collate field by field")
@@ -93,8 +110,9 @@ struct IterableDatasetTests {
         let error = failure { batches.next() }
         #expect(error?.message.contains("samples 4..<8") == true, "\(String(describing: error))")
         #expect(batches.next() == nil, "the pass ended at the failure")
-        var none = IterableDataLoader(Numbers(count: 3), batchSize: 0).batches(epoch: 0)
-        let zero = failure { none.next() }
+        let zero = failure { IterableDataLoader(Numbers(count: 3), batchSize: 0) }
         #expect(zero?.message.contains("batchSize must be at least 1") == true, "\(String(describing: zero))")
+        // The whole stream in one batch.
+        #expect(Array(IterableDataLoader(Numbers(count: 5), batchSize: .max).batches(epoch: 0)).map { $0.inputs.shape } == [[5, 1]])
     }
 }

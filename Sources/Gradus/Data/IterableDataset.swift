@@ -36,7 +36,9 @@ public protocol IterableDataset: Sendable {
 /// stream's own business, through its `epoch`).
 ///
 /// Iterating the loader (`for batch in loader`) starts the next epoch each time, as ``DataLoader`` does;
-/// ``batches(epoch:)`` picks one. Samples that cannot be collated together (other shapes, other fields)
+/// ``batches(epoch:)`` picks one. Unlike ``DataLoader``, batches are read on the calling thread, and
+/// random numbers a stream draws come from wherever it takes them (seed them from the epoch for
+/// reproducible augmentation). Samples that cannot be collated together (other shapes, other fields)
 /// end the pass with a ``GradusError`` naming their positions in the stream, caught with
 /// ``GradusError/catching(_:)`` as every data error is; inside such a scope the pass stops there.
 ///
@@ -63,12 +65,23 @@ public final class IterableDataLoader<D: IterableDataset>: Sequence, Sendable {
     ///
     /// - Parameters:
     ///   - dataset: the stream.
-    ///   - batchSize: samples per batch, at least 1 (a smaller value fails when the first batch is read).
+    ///   - batchSize: samples per batch, at least 1 (a smaller value is an error, and the loader uses 1).
     ///   - dropLast: skip a last, incomplete batch.
     public init(_ dataset: D, batchSize: Int, dropLast: Bool = false) {
         self.dataset = dataset
-        self.batchSize = batchSize
+        self.batchSize = validSetting(batchSize >= 1, "IterableDataLoader: batchSize must be at least 1, got \(batchSize)") ? batchSize : 1
         self.dropLast = dropLast
+    }
+
+    /// The epoch the next `for` loop over the loader reads (0 at first, one more after each loop). Set
+    /// it to resume a run at the epoch where it stopped.
+    ///
+    /// ```swift
+    /// loader.epoch = checkpointEpoch + 1
+    /// ```
+    public var epoch: Int {
+        get { nextEpoch.withLock { $0 } }
+        set { nextEpoch.withLock { $0 = newValue } }
     }
 
     /// The batches of one epoch.
@@ -92,6 +105,7 @@ public final class IterableDataLoader<D: IterableDataset>: Sequence, Sendable {
         private let dropLast: Bool
         private var position = 0
         private var finished = false
+        private var streamEnded = false   // the stream's iterator returned nil: not asked again
 
         init(samples: D.Samples, batchSize: Int, dropLast: Bool) {
             self.samples = samples
@@ -103,11 +117,14 @@ public final class IterableDataLoader<D: IterableDataset>: Sequence, Sendable {
         public mutating func next() -> Batch? {
             guard !finished else { return nil }
             let result: Batch? = checked(or: nil) {
-                try require(batchSize >= 1, "IterableDataLoader: batchSize must be at least 1, got \(batchSize)")
                 var inputs: [D.Input] = [], targets: [D.Target] = []
-                inputs.reserveCapacity(batchSize)
-                targets.reserveCapacity(batchSize)
-                while inputs.count < batchSize, let sample = samples.next() {
+                inputs.reserveCapacity(Swift.min(batchSize, 1024))   // batchSize may be Int.max: the whole stream
+                targets.reserveCapacity(Swift.min(batchSize, 1024))
+                while inputs.count < batchSize, !streamEnded {
+                    guard let sample = samples.next() else {
+                        streamEnded = true
+                        break
+                    }
                     inputs.append(sample.input)
                     targets.append(sample.target)
                 }
