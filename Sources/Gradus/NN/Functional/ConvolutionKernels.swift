@@ -440,7 +440,14 @@ enum ConvolutionKernels {
             }
             if first { target.update(repeating: 0, count: size) }   // a part without samples
         }
-        for p in 0..<Swift.max(parts - 1, 0) {
+        addPartialSums(UnsafePointer(partials), parts: parts - 1, size: size, into: dw)
+    }
+
+    /// Adds `parts` partial weight gradients of `size` values each, stored one after another at
+    /// `partials`, into `dw`, in part order (the order that keeps a split's result reproducible).
+    static func addPartialSums<T: TensorFloat>(_ partials: UnsafePointer<T>, parts: Int, size: Int,
+                                               into dw: UnsafeMutablePointer<T>) {
+        for p in 0..<Swift.max(parts, 0) {
             let src = partials + p * size
             for i in 0..<size { dw[i] += src[i] }
         }

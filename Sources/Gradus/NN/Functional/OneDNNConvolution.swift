@@ -149,11 +149,7 @@ enum OneDNNConvolution {
                                                        part == 0 ? dws.value : ps.value + (part - 1) * size)
         }
         guard done else { return false }
-        let out = Self.floats(dw)
-        for p in 0..<Swift.max(parts - 1, 0) {
-            let src = partials + p * size
-            for i in 0..<size { out[i] += src[i] }
-        }
+        ConvolutionKernels.addPartialSums(UnsafePointer(partials), parts: parts - 1, size: size, into: Self.floats(dw))
         return true
     }
 
