@@ -607,6 +607,21 @@ case("triplet_margin_with_distance_huge_margin",
 case("triplet_margin_with_distance_tiny_margin",
      lambda a, p, n: F.triplet_margin_with_distance_loss(a, p, n, margin=1e-6, reduction="none"), rn(3, 4), rn(3, 4) * 0.1, rn(3, 4) * 10)
 
+# Grouped 2-D convolutions as MobileNet and ResNeXt have them (oneDNN's depthwise and grouped kernels,
+# or per-group unfolding where oneDNN offers only its matrix-product kernel): depthwise with stride and
+# bias, a depth multiplier of 2 with dilation, 5x5 depthwise, 3 groups of 2 channels, 2 groups of 16, an
+# unbatched sample, a 1-D depthwise convolution, and windows that give one output position. Their own
+# generator.
+inputs_gen = torch.Generator().manual_seed(2718)
+case("conv2d_depthwise", lambda a, w, b: F.conv2d(a, w, b, stride=2, padding=1, groups=6), rn(2, 6, 7, 9), rn(6, 1, 3, 3), rn(6))
+case("conv2d_depth_multiplier", lambda a, w: F.conv2d(a, w, padding=(2, 1), dilation=(2, 1), groups=5), rn(2, 5, 6, 5), rn(10, 1, 3, 3))
+case("conv2d_depthwise_5x5", lambda a, w, b: F.conv2d(a, w, b, padding=2, groups=16), rn(3, 16, 9, 8), rn(16, 1, 5, 5), rn(16))
+case("conv2d_groups3", lambda a, w, b: F.conv2d(a, w, b, stride=(1, 2), padding=(0, 1), groups=3), rn(2, 6, 5, 7), rn(9, 2, 2, 3), rn(9))
+case("conv2d_groups_wide", lambda a, w: F.conv2d(a, w, padding=1, groups=2), rn(1, 32, 5, 5), rn(32, 16, 3, 3))
+case("conv2d_depthwise_unbatched", lambda a, w: F.conv2d(a, w, padding=1, groups=4), rn(4, 5, 5), rn(4, 1, 3, 3))
+case("conv1d_depthwise", lambda a, w, b: F.conv1d(a, w, b, stride=2, padding=3, dilation=2, groups=8), rn(2, 8, 20), rn(8, 1, 4), rn(8))
+case("conv2d_depthwise_one_position", lambda a, w: F.conv2d(a, w, groups=3), rn(2, 3, 4, 5), rn(6, 1, 4, 5))
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}

@@ -237,6 +237,43 @@ def cnn3d_train(batch=8):
         opt.zero_grad(); loss = torch.nn.functional.cross_entropy(m(x), y); loss.backward(); opt.step()
     return batch / timeit(step, reps=10), "samples/s"
 
+def mobilenet_train(batch=64):
+    """One SGD step (lr 0.01, momentum 0.9) of a MobileNet-style CNN (TrainingWorkloads.swift's
+    mobileNet: Conv2d(3, 32, 3, padding 1), then depthwise-separable blocks 32->64, 64->128 stride 2,
+    128->128, 128->256 stride 2, each a depthwise 3x3 convolution and a pointwise 1x1 one with
+    BatchNorm2d and ReLU, convolutions without bias; AdaptiveAvgPool2d(1), Linear(256, 10)) on 64 random
+    3x32x32 images, cross-entropy."""
+    torch.manual_seed(0)
+    nn = torch.nn
+    def separable(c, o, stride):
+        return [nn.Conv2d(c, c, 3, stride, 1, groups=c, bias=False), nn.BatchNorm2d(c), nn.ReLU(),
+                nn.Conv2d(c, o, 1, bias=False), nn.BatchNorm2d(o), nn.ReLU()]
+    m = nn.Sequential(nn.Conv2d(3, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(),
+                      *separable(32, 64, 1), *separable(64, 128, 2), *separable(128, 128, 1), *separable(128, 256, 2),
+                      nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(256, 10))
+    opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
+    x = torch.rand(batch, 3, 32, 32); y = torch.randint(0, 10, (batch,))
+    def step():
+        opt.zero_grad(); loss = torch.nn.functional.cross_entropy(m(x), y); loss.backward(); opt.step()
+    return batch / timeit(step, reps=20), "samples/s"
+
+def dcgan_train(batch=64):
+    """One Adam step (lr 2e-4, betas 0.5 and 0.999) of a DCGAN generator (TrainingWorkloads.swift's
+    dcganGenerator: ConvTranspose2d 100->256 4x4 stride 1, then 256->128, 128->64, 64->3 4x4 stride 2
+    padding 1, without bias, BatchNorm2d and ReLU between, Tanh at the end) on 64 random codes
+    [100, 1, 1], mean squared error against 64 random images in [-1, 1)."""
+    torch.manual_seed(0)
+    nn = torch.nn
+    m = nn.Sequential(nn.ConvTranspose2d(100, 256, 4, bias=False), nn.BatchNorm2d(256), nn.ReLU(),
+                      nn.ConvTranspose2d(256, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.ReLU(),
+                      nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+                      nn.ConvTranspose2d(64, 3, 4, 2, 1, bias=False), nn.Tanh())
+    opt = torch.optim.Adam(m.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    z = torch.randn(batch, 100, 1, 1); x = torch.rand(batch, 3, 32, 32) * 2 - 1
+    def step():
+        opt.zero_grad(); loss = torch.nn.functional.mse_loss(m(z), x); loss.backward(); opt.step()
+    return batch / timeit(step, reps=20), "samples/s"
+
 def mlp():
     torch.manual_seed(0)
     return torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128), torch.nn.ReLU(),
@@ -285,7 +322,7 @@ W = {"relu_16m": relu, "sn_cnn_b64": sn_cnn_train, "strided_cnn_b64": lambda: sn
      "transformer_l128": transformer_long, "transformer_deep": transformer_deep, "grid_sample_b8": grid_sample_b8,
      "transformer_deep_ckpt": lambda: transformer_deep(checkpointing=True), "gpt_generate": gpt_generate, "seq2seq_generate": seq2seq_generate,
      "module_parameters": module_parameters, "cnn_c3_b64": cnn_train, "cnn_infer_b1": cnn_infer1,
-     "mlp_infer_b1_int8": mlp_infer1_int8, "cnn3d_b8": cnn3d_train, "sgemm_4096": lambda: sgemm(4096)}
+     "mlp_infer_b1_int8": mlp_infer1_int8, "cnn3d_b8": cnn3d_train, "mobilenet_b64": mobilenet_train, "dcgan_b64": dcgan_train, "sgemm_4096": lambda: sgemm(4096)}
 
 def bf16(fn):
     """fn under CPU autocast to bfloat16 (the whole timed step: forward, backward, optimizer), as

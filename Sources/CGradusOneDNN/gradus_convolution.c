@@ -107,18 +107,31 @@ typedef struct {
     dnnl_dims_t strides, dilation, padding;
 } descriptors;
 
+// The weight's dimensions: [O, C, kH, kW] (rank 4) ungrouped, [G, O/G, C/G, kH, kW] (rank 5, the same
+// memory as PyTorch's [O, C/G, kH, kW]) grouped.
+static int weight_dims(const gradus_convolution_shape *g, dnnl_dims_t dims) {
+    if (g->groups == 1) {
+        dims[0] = g->out_channels; dims[1] = g->in_channels; dims[2] = g->kernel_h; dims[3] = g->kernel_w;
+        return 4;
+    }
+    dims[0] = g->groups; dims[1] = g->out_channels / g->groups; dims[2] = g->in_channels / g->groups;
+    dims[3] = g->kernel_h; dims[4] = g->kernel_w;
+    return 5;
+}
+
 static dnnl_status_t make_descriptors(const gradus_convolution_shape *g, descriptors *d) {
     const dnnl_dims_t src = {g->batch, g->in_channels, g->height, g->width};
-    const dnnl_dims_t weights = {g->out_channels, g->in_channels, g->kernel_h, g->kernel_w};
+    dnnl_dims_t weights;
+    const int weight_rank = weight_dims(g, weights);
     const dnnl_dims_t bias = {g->out_channels}, dst = {g->batch, g->out_channels, g->out_h, g->out_w};
     const dnnl_data_type_t input = g->bfloat16 ? dnnl_bf16 : dnnl_f32;
     dnnl_status_t s;
     if ((s = dnnl_memory_desc_init_by_tag(&d->src, 4, src, input, dnnl_format_tag_any)) != dnnl_success) return s;
-    if ((s = dnnl_memory_desc_init_by_tag(&d->weights, 4, weights, input, dnnl_format_tag_any)) != dnnl_success) return s;
+    if ((s = dnnl_memory_desc_init_by_tag(&d->weights, weight_rank, weights, input, dnnl_format_tag_any)) != dnnl_success) return s;
     if ((s = dnnl_memory_desc_init_by_tag(&d->bias, 1, bias, dnnl_f32, dnnl_x)) != dnnl_success) return s;
     if ((s = dnnl_memory_desc_init_by_tag(&d->dst, 4, dst, dnnl_f32, dnnl_format_tag_any)) != dnnl_success) return s;
     if ((s = dnnl_memory_desc_init_by_tag(&d->diff_src, 4, src, dnnl_f32, dnnl_format_tag_any)) != dnnl_success) return s;
-    if ((s = dnnl_memory_desc_init_by_tag(&d->diff_weights, 4, weights, dnnl_f32, dnnl_format_tag_any)) != dnnl_success) return s;
+    if ((s = dnnl_memory_desc_init_by_tag(&d->diff_weights, weight_rank, weights, dnnl_f32, dnnl_format_tag_any)) != dnnl_success) return s;
     if ((s = dnnl_memory_desc_init_by_tag(&d->diff_dst, 4, dst, input, dnnl_format_tag_any)) != dnnl_success) return s;
     d->strides[0] = g->stride_h; d->strides[1] = g->stride_w;
     d->dilation[0] = g->dilation_h - 1; d->dilation[1] = g->dilation_w - 1;   // oneDNN counts the gaps
@@ -147,7 +160,8 @@ static dnnl_status_t make_operand(entry *e, int arg, int output, const dnnl_memo
     o->arg = arg;
     o->output = output;
     dnnl_memory_desc_t plain;
-    dnnl_status_t s = dnnl_memory_desc_init_by_tag(&plain, rank, dims, dnnl_f32, rank == 4 ? dnnl_abcd : dnnl_a);
+    const dnnl_format_tag_t tag = rank == 5 ? dnnl_abcde : rank == 4 ? dnnl_abcd : dnnl_a;
+    dnnl_status_t s = dnnl_memory_desc_init_by_tag(&plain, rank, dims, dnnl_f32, tag);
     if (s != dnnl_success) return s;
     if ((s = dnnl_memory_create(&o->user, &plain, engine, DNNL_MEMORY_NONE)) != dnnl_success) return s;
     if (dnnl_memory_desc_equal(&plain, kernel_md)) return dnnl_success;
@@ -177,13 +191,14 @@ static dnnl_status_t make_entry(entry *e, const gradus_convolution_shape *g, int
     // kept between calls, rather than being held by each kept primitive.
     if ((s = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user)) != dnnl_success) goto done;
     const dnnl_dims_t src = {g->batch, g->in_channels, g->height, g->width};
-    const dnnl_dims_t weights = {g->out_channels, g->in_channels, g->kernel_h, g->kernel_w};
+    dnnl_dims_t weights;
+    const int weight_rank = weight_dims(g, weights);
     const dnnl_dims_t bias_dims = {g->out_channels}, dst = {g->batch, g->out_channels, g->out_h, g->out_w};
     size_t bytes = 0;
     if (pass == pass_forward) {
         if ((s = forward_pd(g, &d, bias, attr, &pd)) != dnnl_success) goto done;
         if ((s = make_operand(e, DNNL_ARG_SRC, 0, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), 4, src, &bytes)) != dnnl_success) goto done;
-        if ((s = make_operand(e, DNNL_ARG_WEIGHTS, 0, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), 4, weights, &bytes)) != dnnl_success) goto done;
+        if ((s = make_operand(e, DNNL_ARG_WEIGHTS, 0, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), weight_rank, weights, &bytes)) != dnnl_success) goto done;
         if (bias && (s = make_operand(e, DNNL_ARG_BIAS, 0, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 1), 1, bias_dims, &bytes)) != dnnl_success) goto done;
         if ((s = make_operand(e, DNNL_ARG_DST, 1, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), 4, dst, &bytes)) != dnnl_success) goto done;
     } else {
@@ -200,12 +215,12 @@ static dnnl_status_t make_entry(entry *e, const gradus_convolution_shape *g, int
         if ((s = dnnl_primitive_desc_create(&pd, &desc, attr, engine, hint)) != dnnl_success) goto done;
         if (pass == pass_backward_data) {
             if ((s = make_operand(e, DNNL_ARG_DIFF_DST, 0, dnnl_primitive_desc_query_md(pd, dnnl_query_diff_dst_md, 0), 4, dst, &bytes)) != dnnl_success) goto done;
-            if ((s = make_operand(e, DNNL_ARG_WEIGHTS, 0, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), 4, weights, &bytes)) != dnnl_success) goto done;
+            if ((s = make_operand(e, DNNL_ARG_WEIGHTS, 0, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), weight_rank, weights, &bytes)) != dnnl_success) goto done;
             if ((s = make_operand(e, DNNL_ARG_DIFF_SRC, 1, dnnl_primitive_desc_query_md(pd, dnnl_query_diff_src_md, 0), 4, src, &bytes)) != dnnl_success) goto done;
         } else {
             if ((s = make_operand(e, DNNL_ARG_SRC, 0, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), 4, src, &bytes)) != dnnl_success) goto done;
             if ((s = make_operand(e, DNNL_ARG_DIFF_DST, 0, dnnl_primitive_desc_query_md(pd, dnnl_query_diff_dst_md, 0), 4, dst, &bytes)) != dnnl_success) goto done;
-            if ((s = make_operand(e, DNNL_ARG_DIFF_WEIGHTS, 1, dnnl_primitive_desc_query_md(pd, dnnl_query_diff_weights_md, 0), 4, weights, &bytes)) != dnnl_success) goto done;
+            if ((s = make_operand(e, DNNL_ARG_DIFF_WEIGHTS, 1, dnnl_primitive_desc_query_md(pd, dnnl_query_diff_weights_md, 0), weight_rank, weights, &bytes)) != dnnl_success) goto done;
         }
     }
     const dnnl_memory_desc_t *pad = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
@@ -221,6 +236,11 @@ static dnnl_status_t make_entry(entry *e, const gradus_convolution_shape *g, int
     // oneDNN's reference kernels (plain loops, for shapes no optimized kernel takes) are many times
     // slower than unfolding and a matrix product: the caller computes those.
     if (strncmp(e->kernel, "ref", 3) == 0) { s = dnnl_unimplemented; goto done; }
+    // A grouped convolution that no direct kernel takes gets oneDNN's unfolding and matrix-product
+    // kernel ("gemm": a depth multiplier above 1, 4 channels per group, a 5×5 depthwise weight
+    // gradient), which ran 0.5-0.7× Gradus's own per-group unfolding (gradus-bench conv_passes, one
+    // Zen 5 core): refused too.
+    if (g->groups > 1 && strstr(e->kernel, "gemm")) { s = dnnl_unimplemented; goto done; }
     if ((s = dnnl_primitive_create(&e->primitive, pd)) != dnnl_success) goto done;
     e->scratch_bytes = bytes;
     e->shape = *g;
@@ -332,11 +352,13 @@ static dnnl_status_t execute(thread_state *t, entry *e, void *const *arrays) {
 static _Thread_local long runs_on_this_thread;
 long gradus_convolution_runs_on_this_thread(void) { return runs_on_this_thread; }
 
-// Every size positive (oneDNN is not asked about empty tensors: there is nothing to compute).
+// Every size positive (oneDNN is not asked about empty tensors: there is nothing to compute), and the
+// groups dividing both channel counts.
 static int sizes_positive(const gradus_convolution_shape *g) {
     return g->batch > 0 && g->in_channels > 0 && g->height > 0 && g->width > 0 && g->out_channels > 0 &&
            g->kernel_h > 0 && g->kernel_w > 0 && g->stride_h > 0 && g->stride_w > 0 && g->dilation_h > 0 &&
-           g->dilation_w > 0 && g->pad_h >= 0 && g->pad_w >= 0 && g->out_h > 0 && g->out_w > 0;
+           g->dilation_w > 0 && g->pad_h >= 0 && g->pad_w >= 0 && g->out_h > 0 && g->out_w > 0 &&
+           g->groups > 0 && g->in_channels % g->groups == 0 && g->out_channels % g->groups == 0;
 }
 
 static int run(const gradus_convolution_shape *g, int pass, int bias, void *const *arrays) {

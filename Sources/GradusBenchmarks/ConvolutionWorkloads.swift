@@ -9,6 +9,7 @@ import Gradus
 enum ConvolutionWorkloads {
     struct Layer {
         let name: String, inChannels: Int, size: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int
+        var groups = 1
     }
 
     static let layers: [Layer] = [
@@ -21,6 +22,16 @@ enum ConvolutionWorkloads {
         Layer(name: "gan2", inChannels: 64, size: 16, outChannels: 128, kernel: 4, stride: 2, padding: 1),
         Layer(name: "res", inChannels: 64, size: 28, outChannels: 64, kernel: 3, stride: 1, padding: 1),
         Layer(name: "point", inChannels: 64, size: 28, outChannels: 256, kernel: 1, stride: 1, padding: 0),
+        // Depthwise (MobileNet's 3×3 layers, mobilenet_b64) and grouped (ResNeXt's 32 groups).
+        Layer(name: "dw32", inChannels: 32, size: 32, outChannels: 32, kernel: 3, stride: 1, padding: 1, groups: 32),
+        Layer(name: "dw64s2", inChannels: 64, size: 32, outChannels: 64, kernel: 3, stride: 2, padding: 1, groups: 64),
+        Layer(name: "dw128", inChannels: 128, size: 16, outChannels: 128, kernel: 3, stride: 1, padding: 1, groups: 128),
+        Layer(name: "dw256", inChannels: 256, size: 8, outChannels: 256, kernel: 3, stride: 1, padding: 1, groups: 256),
+        Layer(name: "dw32k5", inChannels: 32, size: 32, outChannels: 32, kernel: 5, stride: 1, padding: 2, groups: 32),
+        Layer(name: "dwx2", inChannels: 32, size: 32, outChannels: 64, kernel: 3, stride: 1, padding: 1, groups: 32),
+        Layer(name: "group32", inChannels: 128, size: 16, outChannels: 128, kernel: 3, stride: 1, padding: 1, groups: 32),
+        Layer(name: "group16", inChannels: 128, size: 16, outChannels: 128, kernel: 3, stride: 1, padding: 1, groups: 16),
+        Layer(name: "group2", inChannels: 64, size: 16, outChannels: 64, kernel: 3, stride: 1, padding: 1, groups: 2),
     ]
 
     /// Microseconds per call of forward only, forward + weight gradients, forward + every gradient.
@@ -30,13 +41,14 @@ enum ConvolutionWorkloads {
         defer { ConvolutionBackend.active = saved }
         var rng = SeededGenerator(seed: 0)
         let x = Tensor.normal([batch, l.inChannels, l.size, l.size], generator: &rng)
-        let w = Tensor.normal([l.outChannels, l.inChannels, l.kernel, l.kernel], generator: &rng).requiringGrad()
+        let w = Tensor.normal([l.outChannels, l.inChannels / l.groups, l.kernel, l.kernel], generator: &rng).requiringGrad()
         let b = Tensor.normal([l.outChannels], generator: &rng).requiringGrad()
         let xg = x.detach().requiringGrad()
-        let work = Double(batch * l.outChannels * l.inChannels * l.kernel * l.kernel * l.size * l.size / (l.stride * l.stride))
+        let work = Double(batch * l.outChannels * l.inChannels / l.groups * l.kernel * l.kernel * l.size * l.size / (l.stride * l.stride))
         let reps = max(3, Int(2e8 / max(work, 1)))
         func conv(_ input: Tensor) -> Tensor {
-            Functional.conv2d(input, weight: w, bias: b, stride: (l.stride, l.stride), padding: (l.padding, l.padding))
+            Functional.conv2d(input, weight: w, bias: b, stride: (l.stride, l.stride), padding: (l.padding, l.padding),
+                              groups: l.groups)
         }
         let forward = secondsPerCall(reps: reps) { _ = GradMode.noGrad { conv(x) } }
         let weights = secondsPerCall(reps: reps) {
@@ -54,7 +66,9 @@ enum ConvolutionWorkloads {
         var logRatio = 0.0
         var count = 0
         print("# layer batch: oneDNN forward / +weight grad / +input grad, unfolded the same (µs); unfolded/oneDNN")
-        for l in layers {
+        // GRADUS_CONV_LAYERS=name,name… measures those layers only.
+        let only = ProcessInfo.processInfo.environment["GRADUS_CONV_LAYERS"].map { Set($0.split(separator: ",").map(String.init)) }
+        for l in layers where only?.contains(l.name) ?? true {
             for batch in [1, 8, 64] {
                 let a = passes(l, batch: batch, backend: .oneDNN), u = passes(l, batch: batch, backend: .unfolded)
                 let line = String(format: "# %@ %d: %.1f / %.1f / %.1f   %.1f / %.1f / %.1f   fwd %.2f  train %.2f",

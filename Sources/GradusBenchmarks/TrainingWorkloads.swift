@@ -132,6 +132,67 @@ enum TrainingWorkloads {
         SGD($0, lr: 0.01, momentum: 0.9)
     }
 
+    /// A MobileNet-style CNN for 3-channel 32×32 images: a 3×3 convolution to 32 channels, then four
+    /// depthwise-separable blocks (a depthwise 3×3 convolution, `groups` = channels, and a pointwise 1×1
+    /// one, each followed by batch normalization and ReLU; 32 → 64, 64 → 128 stride 2, 128 → 128,
+    /// 128 → 256 stride 2), global average pooling and Linear(256, 10).
+    static func mobileNet(_ rng: inout SeededGenerator) -> Sequential {
+        func separable(_ c: Int, _ o: Int, stride: Int, _ rng: inout SeededGenerator) -> [any Layer] {
+            [Conv2d(c, c, kernelSize: 3, stride: Size2(stride), padding: 1, groups: c, bias: false, generator: &rng),
+             BatchNorm2d(c), ReLU(),
+             Conv2d(c, o, kernelSize: 1, bias: false, generator: &rng), BatchNorm2d(o), ReLU()]
+        }
+        var layers: [any Layer] = [Conv2d(3, 32, kernelSize: 3, padding: 1, bias: false, generator: &rng), BatchNorm2d(32), ReLU()]
+        layers += separable(32, 64, stride: 1, &rng)
+        layers += separable(64, 128, stride: 2, &rng)
+        layers += separable(128, 128, stride: 1, &rng)
+        layers += separable(128, 256, stride: 2, &rng)
+        layers += [AdaptiveAvgPool2d(1), Flatten(), Linear(256, 10, generator: &rng)]
+        return Sequential(layers)
+    }
+
+    /// One SGD step (lr 0.01, momentum 0.9) of ``mobileNet(_:)`` on 64 random 3×32×32 images,
+    /// cross-entropy; scripts/pytorch_micro.py's `mobilenet_b64`.
+    static let mobileNetSGD = classifierStep("mobilenet_b64", batch: 64, inputShape: [3, 32, 32], reps: 20, model: mobileNet) {
+        SGD($0, lr: 0.01, momentum: 0.9)
+    }
+
+    /// A DCGAN generator for 3-channel 32×32 images: a 100-value code [100, 1, 1] through transposed
+    /// 4×4 convolutions 100 → 256 (stride 1, to 4×4), 256 → 128, 128 → 64 and 64 → 3 (stride 2, padding 1:
+    /// 8×8, 16×16, 32×32), batch normalization and ReLU between them, Tanh at the end.
+    static func dcganGenerator(_ rng: inout SeededGenerator) -> Sequential {
+        Sequential {
+            ConvTranspose2d(100, 256, kernelSize: 4, bias: false, generator: &rng)
+            BatchNorm2d(256)
+            ReLU()
+            ConvTranspose2d(256, 128, kernelSize: 4, stride: 2, padding: 1, bias: false, generator: &rng)
+            BatchNorm2d(128)
+            ReLU()
+            ConvTranspose2d(128, 64, kernelSize: 4, stride: 2, padding: 1, bias: false, generator: &rng)
+            BatchNorm2d(64)
+            ReLU()
+            ConvTranspose2d(64, 3, kernelSize: 4, stride: 2, padding: 1, bias: false, generator: &rng)
+            Tanh()
+        }
+    }
+
+    /// One Adam step (lr 2e-4, betas 0.5 and 0.999) of ``dcganGenerator(_:)`` on 64 random codes, the
+    /// mean squared error against 64 random images in [-1, 1); scripts/pytorch_micro.py's `dcgan_b64`.
+    static let dcganStep = Workload(name: "dcgan_b64") {
+        var rng = SeededGenerator(seed: 0)
+        let model = dcganGenerator(&rng)
+        let optimizer = Adam(model.parameters(), lr: 2e-4, betas: (0.5, 0.999))
+        let codes = Tensor.normal([64, 100, 1, 1], generator: &rng)
+        let images = Tensor.uniform([64, 3, 32, 32], generator: &rng) * 2 - 1
+        let t = secondsPerCall(reps: 20) {
+            optimizer.zeroGrad()
+            let loss = model(codes).mseLoss(images)
+            loss.backward()
+            optimizer.step()
+        }
+        return (64 / t, "samples/s")
+    }
+
     /// One-sample MLP inference without recording, with argmax.
     static let mlpInfer = oneSampleInference("mlp_infer_b1", model: mlp, inputShape: [1, 784], plan: false)
 
@@ -254,5 +315,5 @@ enum TrainingWorkloads {
 
     static let all: [Workload] = [linreg, mlpSGD, mlpAdam, lenetSGD, mlpInfer, mlpInferInt8, mlpInferInt8Plan, cnnSGD, cnnInfer,
                                   mlpInferPlan, cnnInferPlan, cnnInferBatch(plan: false), cnnInferBatch(plan: true), cnnEvaluate,
-                                  cnn3dSGD, spectralCNNAdam, stridedCNNAdam]
+                                  cnn3dSGD, spectralCNNAdam, stridedCNNAdam, mobileNetSGD, dcganStep]
 }

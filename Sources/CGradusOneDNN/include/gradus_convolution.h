@@ -1,6 +1,6 @@
 // Float32 training convolutions through oneDNN's convolution primitives (Debian libdnnl-dev): the
 // forward pass, the gradient of the input (backward data) and the gradient of the weight (backward
-// weights) of an ungrouped 2-D convolution, on tensors in PyTorch's plain layouts (NCHW, OIHW).
+// weights) of a 2-D convolution, grouped or not, on tensors in PyTorch's plain layouts (NCHW, OIHW).
 //
 // oneDNN's direct convolution kernels read and write channel-blocked layouts (nChw16c); each call
 // reorders its plain operands into the layout the kernel chose, runs it, and reorders the result back,
@@ -16,13 +16,15 @@
 #ifndef GRADUS_CONVOLUTION_H
 #define GRADUS_CONVOLUTION_H
 
-/// The sizes of one ungrouped 2-D convolution: input [batch, in_channels, height, width], weight
-/// [out_channels, in_channels, kernel_h, kernel_w], output [batch, out_channels, out_h, out_w] with
-/// out = (in + 2·pad − dilation·(kernel − 1) − 1) / stride + 1; dilation 1 is no dilation (PyTorch's
-/// convention, not oneDNN's).
+/// The sizes of one 2-D convolution: input [batch, in_channels, height, width], weight
+/// [out_channels, in_channels / groups, kernel_h, kernel_w], output [batch, out_channels, out_h, out_w]
+/// with out = (in + 2·pad − dilation·(kernel − 1) − 1) / stride + 1; dilation 1 is no dilation
+/// (PyTorch's convention, not oneDNN's). `groups` divides both channel counts; 1 is ungrouped (each
+/// group's channels and filters are contiguous, as in PyTorch: depthwise when groups = in_channels).
 typedef struct {
     long batch, in_channels, height, width, out_channels, kernel_h, kernel_w;
     long stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w, out_h, out_w;
+    long groups;
     /// 1: the kernels read bfloat16 copies of their inputs (x, w, dy; rounded to nearest even by oneDNN's
     /// reorders, which round subnormal values to zero — as the processors' bfloat16 dot products,
     /// VDPBF16PS and AMX, treat subnormal inputs anyway) and accumulate and write Float32 (mixed

@@ -192,7 +192,7 @@ public enum KernelTesting {
     /// fused operation per sequence (``withStepwiseRecurrence(_:)``).
     @TaskLocal static var stepwiseRecurrence = false
 
-    /// Runs `body` with ungrouped Float32 convolutions computed by `backend` in this task only (tests
+    /// Runs `body` with Float32 convolutions computed by `backend` in this task only (tests
     /// running beside it keep ``ConvolutionBackend/active``).
     public static func withConvolutionBackend<R>(_ backend: ConvolutionBackend, _ body: () throws -> R) rethrows -> R {
         try ConvolutionBackend.$taskOverride.withValue(backend) { try body() }
@@ -205,26 +205,29 @@ public enum KernelTesting {
 
     /// The oneDNN kernel that computes a pass of a convolution on the calling thread (0 forward, 1 input
     /// gradient, 2 weight gradient), e.g. `"jit:avx512_core"`; `""` when oneDNN offers none worth running
-    /// (only its reference kernel), so that Gradus unfolds. Input `[batch, inChannels, height, width]`,
-    /// weight `[outChannels, inChannels, kernel.0, kernel.1]`.
+    /// (only its reference kernel, or for a grouped convolution its matrix-product kernel), so that Gradus
+    /// unfolds. Input `[batch, inChannels, height, width]`, weight
+    /// `[outChannels, inChannels / groups, kernel.0, kernel.1]`.
     public static func convolutionKernel(pass: Int, batch: Int, inChannels: Int, height: Int, width: Int, outChannels: Int,
                                          kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
-                                         dilation: (Int, Int) = (1, 1)) -> String {
+                                         dilation: (Int, Int) = (1, 1), groups: Int = 1) -> String {
         let g = geometry(batch: batch, inChannels: inChannels, height: height, width: width, outChannels: outChannels,
-                         kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+                         kernel: kernel, stride: stride, padding: padding, dilation: dilation, groups: groups)
         return OneDNNConvolution.kernel(g, pass: Int32(pass))
     }
 
     /// Which passes of a Float32 convolution Gradus gives to oneDNN with ``ConvolutionBackend/oneDNN``
     /// in effect, at the caller's thread count and precision, the others being unfolded: forward, input
     /// gradient, weight gradient; and whether those passes read bfloat16 copies of their inputs (products
-    /// in bfloat16, ``Float32ProductPrecision/medium``, on a layer large enough) or Float32.
+    /// in bfloat16, ``Float32ProductPrecision/medium``, on a layer large enough) or Float32. A pass given
+    /// to oneDNN is still unfolded where oneDNN offers no kernel worth running
+    /// (``convolutionKernel(pass:batch:inChannels:height:width:outChannels:kernel:stride:padding:dilation:groups:)``).
     public static func convolutionPassesOnOneDNN(batch: Int, inChannels: Int, height: Int, width: Int, outChannels: Int,
                                                  kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
-                                                 dilation: (Int, Int) = (1, 1))
+                                                 dilation: (Int, Int) = (1, 1), groups: Int = 1)
         -> (forward: Bool, inputGradient: Bool, weightGradient: Bool, bfloat16: Bool) {
         let g = geometry(batch: batch, inChannels: inChannels, height: height, width: width, outChannels: outChannels,
-                         kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+                         kernel: kernel, stride: stride, padding: padding, dilation: dilation, groups: groups)
         return withConvolutionBackend(.oneDNN) {
             (OneDNNConvolution.forwardApplies(Float.self, g), OneDNNConvolution.inputGradientApplies(Float.self, g),
              OneDNNConvolution.applies(Float.self, g), BFloat16Product.enabled && OneDNNConvolution.bfloat16Applies(g))
@@ -238,12 +241,13 @@ public enum KernelTesting {
     public static var convolutionPassesRunOnOneDNN: Int { gradus_convolution_runs_on_this_thread() }
 
     private static func geometry(batch: Int, inChannels: Int, height: Int, width: Int, outChannels: Int, kernel: (Int, Int),
-                                 stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int)) -> ConvGeometry {
+                                 stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), groups: Int) -> ConvGeometry {
         let outH = Functional.windowOutput(height, kernel: kernel.0, stride: stride.0, padding: padding.0, dilation: dilation.0)
         let outW = Functional.windowOutput(width, kernel: kernel.1, stride: stride.1, padding: padding.1, dilation: dilation.1)
         return ConvGeometry(batch: batch, inChannels: inChannels, height: height, width: width, outChannels: outChannels,
                             kernelH: kernel.0, kernelW: kernel.1, strideH: stride.0, strideW: stride.1,
-                            padH: padding.0, padW: padding.1, dilationH: dilation.0, dilationW: dilation.1, outH: outH, outW: outW)
+                            padH: padding.0, padW: padding.1, dilationH: dilation.0, dilationW: dilation.1, outH: outH, outW: outW,
+                            groups: groups)
     }
 
     /// Runs `body` with recurrent layers computed step by step (the path of Float64 and of layers

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// How Gradus computes ungrouped Float32 convolutions (``Functional/conv2d(_:weight:bias:stride:padding:dilation:groups:)-(_,_,_,_,(Int,Int),_,_)``,
+/// How Gradus computes Float32 convolutions, grouped or not (``Functional/conv2d(_:weight:bias:stride:padding:dilation:groups:)-(_,_,_,_,(Int,Int),_,_)``,
 /// ``Conv2d``, ``Conv1d`` and ``Conv3d``, which compute through it) and their gradients, in training and
 /// evaluation alike (an ``InferencePlan`` compiles its own).
 ///
@@ -11,13 +11,16 @@ import Synchronization
 /// matrix product per sample ran at 110-180 (docs/benchmarks.md, thirty-first session). So oneDNN is the
 /// default; Gradus still unfolds where oneDNN's kernels are slower or absent: Float64 (oneDNN has no
 /// double-precision convolution), pointwise
-/// (1×1) convolutions, convolutions over fewer than 256 output positions in all (where reordering the
-/// weight at each call costs more than the kernel saves), one image at more than one thread (its
-/// products are split over the threads instead), the forward pass of an RGB image's first layer (stride
-/// 1, small windows, many output channels), the input gradient of layers with fewer than 16 input
-/// channels, and shapes for which oneDNN offers only its reference kernel. When products run in
-/// bfloat16 (``Float32ProductPrecision/medium``), layers with 16 or more input channels (and enough
-/// output channels and positions) run on oneDNN's bfloat16 kernels, smaller ones on its Float32 kernels.
+/// (1×1) convolutions, ungrouped convolutions over fewer than 256 output positions in all (where
+/// reordering the weight at each call costs more than the kernel saves), one image at more than one
+/// thread (its products are split over the threads instead), the forward pass of an RGB image's first
+/// layer (stride 1, small windows, many output channels), the input gradient of ungrouped layers with
+/// fewer than 16 input channels, shapes for which oneDNN offers only its reference kernel, and grouped
+/// passes for which it offers only its matrix-product kernel (a depth multiplier above 1, few channels
+/// per group). Depthwise layers (one channel per group, MobileNet's) run on oneDNN's depthwise kernels,
+/// 3-9 times as fast as unfolding. When products run in bfloat16 (``Float32ProductPrecision/medium``),
+/// layers with 16 or more input channels per group (and enough output channels and positions) run on
+/// oneDNN's bfloat16 kernels, smaller ones (depthwise ones among them) on its Float32 kernels.
 ///
 /// The choice is read once from `GRADUS_CONVOLUTION_BACKEND` (`onednn` or `unfolded`) and can be changed
 /// while a program runs. In Float32 both agree to Float32 rounding (in bfloat16, to bfloat16's); each is

@@ -1,13 +1,16 @@
 import CGradusOneDNN
 
-// The compute behind ungrouped 2-D convolution where oneDNN's kernels do not take it
-// (OneDNNConvolution, ConvolutionBackend), one sample at a time: the sample's windows are
-// unfolded into a small scratch matrix [C·kH·kW, outH·outW] (im2col, PyTorch's layout) that stays in
-// cache, and one matrix product with the weight [O, C·kH·kW] writes the output [O, outH·outW] in
-// place, channels first: no batch-sized column buffer and no permutation afterwards. The batch is split
-// across Gradus's threads, each sample's product running single-threaded on its thread.
+// The compute behind 2-D convolution where oneDNN's kernels do not take it (OneDNNConvolution,
+// ConvolutionBackend), one sample at a time: the sample's windows are unfolded into a small scratch
+// matrix [C·kH·kW, outH·outW] (im2col, PyTorch's layout) that stays in cache, and one matrix product
+// with the weight [O, C·kH·kW] writes the output [O, outH·outW] in place, channels first: no
+// batch-sized column buffer and no permutation afterwards. A grouped convolution does this for each
+// group of each sample (its channels are contiguous in the sample, its filters in the weight). The
+// batch is split across Gradus's threads, each sample's product running single-threaded on its thread.
 
-/// The sizes of one ungrouped 2-D convolution over a batch.
+/// The sizes of one 2-D convolution over a batch: `groups` groups of `inChannels / groups` input
+/// channels, each convolved with its own `outChannels / groups` filters (1: every filter reads every
+/// channel).
 struct ConvGeometry: Sendable, Equatable {
     let batch: Int, inChannels: Int, height: Int, width: Int, outChannels: Int
     let kernelH: Int, kernelW: Int
@@ -15,9 +18,11 @@ struct ConvGeometry: Sendable, Equatable {
     let padH: Int, padW: Int
     let dilationH: Int, dilationW: Int
     let outH: Int, outW: Int
+    /// Channel groups; both channel counts are multiples of it.
+    var groups: Int = 1
 
-    /// Elements of one unfolded window (C·kH·kW): the inner size of the product.
-    var windowSize: Int { inChannels * kernelH * kernelW }
+    /// Elements of one unfolded window of a group ((C / groups)·kH·kW): the inner size of the product.
+    var windowSize: Int { inChannels / groups * kernelH * kernelW }
     /// Output positions per channel (outH·outW).
     var outPlane: Int { outH * outW }
     /// Elements of one input sample (C·H·W).
@@ -33,8 +38,21 @@ struct ConvGeometry: Sendable, Equatable {
     var inputShape: [Int] { [batch, inChannels, height, width] }
     /// The output shape `[N, O, outH, outW]`.
     var outputShape: [Int] { [batch, outChannels, outH, outW] }
-    /// The weight shape `[O, C, kH, kW]`.
-    var weightShape: [Int] { [outChannels, inChannels, kernelH, kernelW] }
+    /// The weight shape `[O, C / groups, kH, kW]`.
+    var weightShape: [Int] { [outChannels, inChannels / groups, kernelH, kernelW] }
+
+    /// The convolution of one group: its channels and filters, ungrouped (the geometry itself when
+    /// ungrouped). A group's input channels start at `group · perGroup.inSample` in a sample, its output
+    /// channels at `group · perGroup.outSample`, its filters at `group · perGroup.weightCount`.
+    var perGroup: ConvGeometry {
+        guard groups > 1 else { return self }
+        return ConvGeometry(batch: batch, inChannels: inChannels / groups, height: height, width: width,
+                            outChannels: outChannels / groups, kernelH: kernelH, kernelW: kernelW,
+                            strideH: strideH, strideW: strideW, padH: padH, padW: padW,
+                            dilationH: dilationH, dilationW: dilationW, outH: outH, outW: outW)
+    }
+    /// Elements of the weight (O·(C / groups)·kH·kW).
+    var weightCount: Int { outChannels * windowSize }
 
     /// Stride 1 in both directions: unfolded rows are runs of the padded image (the "wide" path).
     var isUnitStride: Bool { strideH == 1 && strideW == 1 }
@@ -299,68 +317,74 @@ enum ConvolutionKernels {
     }
 
     /// Runs `body(part, samples)` over the batch split into `g.sampleThreads` contiguous parts, each with
-    /// its own workspace (with bfloat16 buffers when `bfloat16`).
+    /// its own workspace for one group of one sample (with bfloat16 buffers when `bfloat16`).
     @inline(__always)
     static func forEachPart<T: TensorFloat>(_ g: ConvGeometry, _: T.Type, parts: Int? = nil, bfloat16: Bool = false,
                                             _ body: (_ part: Int, _ samples: Range<Int>, _ ws: Workspace<T>) -> Void) {
         Threading.parallelParts(g.batch, parts: parts ?? g.sampleThreads) { part, samples in
-            let ws = Workspace<T>(g, bfloat16: bfloat16)
+            let ws = Workspace<T>(g.perGroup, bfloat16: bfloat16)
             defer { ws.deallocate() }
             body(part, samples, ws)
         }
     }
 
-    /// y = conv(x, w) + bias, `x` `[N, C, H, W]`, `w` `[O, C·kH·kW]`, `y` `[N, O, outH·outW]`.
+    /// y = conv(x, w) + bias, `x` `[N, C, H, W]`, `w` `[O, (C / groups)·kH·kW]`, `y` `[N, O, outH·outW]`.
     static func forward<T: TensorFloat>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, bias: UnsafePointer<T>?,
                                         _ g: ConvGeometry, into y: UnsafeMutablePointer<T>) {
         if OneDNNConvolution.forward(x, w, bias: bias, g, into: y) { return }
         let (xs, ws, ys, bs) = (UncheckedSendable(x), UncheckedSendable(w), UncheckedSendable(y), UncheckedSendable(bias))
+        let gg = g.perGroup
         // A batch too small to split by samples (one-image inference) splits each sample's product instead.
         let splitProducts = g.sampleThreads == 1 && Threading.count > 1
         // In bfloat16, the weight is rounded once for all samples (each sample's product rounded it again).
-        let rounded = splitProducts ? nil : BFloat16Product.roundedOnce(w, count: g.outChannels * g.windowSize,
-                                                                         forProductsOf: g.outChannels, g.columns, g.windowSize,
-                                                                         beta: bias == nil || g.columns != g.outPlane ? 0 : 1)
+        let rounded = splitProducts ? nil : BFloat16Product.roundedOnce(w, count: g.weightCount,
+                                                                         forProductsOf: gg.outChannels, gg.columns, gg.windowSize,
+                                                                         beta: bias == nil || gg.columns != gg.outPlane ? 0 : 1)
         defer { rounded?.deallocate() }
         let w16 = rounded.map { UncheckedSendable(UnsafePointer($0)) }
         forEachPart(g, T.self, bfloat16: rounded != nil) { _, samples, work in
-            let k = g.windowSize, plane = g.outPlane, n = g.columns
+            let k = gg.windowSize, plane = gg.outPlane, n = gg.columns, m = gg.outChannels
             for s in samples {
-                let xn = xs.value + s &* g.inSample, yn = ys.value + s &* g.outSample
-                if let wide = work.wide {
-                    if let w16, work.cols16 != nil,
-                       bfloat16Gemm(m: g.outChannels, n: n, k: k, w16.value, lda: k, transA: false,
-                                    unfoldedBFloat16(xn, g, work), ldb: n, transB: false, beta: 0, wide, ldc: n) {
-                        // computed from the bfloat16 unfolding
-                    } else if splitProducts {
-                        let cols = unfolded(xn, g, work)
-                        RawBLAS.parallelGemm(m: g.outChannels, n: n, k: k, ws.value, lda: k, transA: false,
-                                             cols, ldb: n, transB: false, beta: 0, wide, ldc: n)
-                    } else {
-                        let cols = unfolded(xn, g, work)
-                        RawBLAS.gemm(m: g.outChannels, n: n, k: k, ws.value, lda: k, transA: false,
-                                     cols, ldb: n, transB: false, beta: 0, wide, ldc: n, roundedA: w16?.value)
-                    }
-                    // The first outW columns of each wide row, plus the bias.
-                    for o in 0..<g.outChannels {
-                        let b: T = bs.value?[o] ?? 0
-                        for oy in 0..<g.outH {
-                            let src = wide + (o &* n &+ oy &* g.paddedW), dst = yn + (o &* plane &+ oy &* g.outW)
-                            for ox in 0..<g.outW { dst[ox] = src[ox] + b }
+                for group in 0..<g.groups {
+                    let xn = xs.value + (s &* g.inSample &+ group &* gg.inSample)
+                    let yn = ys.value + (s &* g.outSample &+ group &* gg.outSample)
+                    let wg = ws.value + group &* gg.weightCount, w16g = w16.map { $0.value + group &* gg.weightCount }
+                    let bg = bs.value.map { $0 + group &* m }
+                    if let wide = work.wide {
+                        if let w16g, work.cols16 != nil,
+                           bfloat16Gemm(m: m, n: n, k: k, w16g, lda: k, transA: false,
+                                        unfoldedBFloat16(xn, gg, work), ldb: n, transB: false, beta: 0, wide, ldc: n) {
+                            // computed from the bfloat16 unfolding
+                        } else if splitProducts {
+                            let cols = unfolded(xn, gg, work)
+                            RawBLAS.parallelGemm(m: m, n: n, k: k, wg, lda: k, transA: false,
+                                                 cols, ldb: n, transB: false, beta: 0, wide, ldc: n)
+                        } else {
+                            let cols = unfolded(xn, gg, work)
+                            RawBLAS.gemm(m: m, n: n, k: k, wg, lda: k, transA: false,
+                                         cols, ldb: n, transB: false, beta: 0, wide, ldc: n, roundedA: w16g)
                         }
-                    }
-                } else {
-                    let cols = unfolded(xn, g, work)
-                    if let b = bs.value {
-                        for o in 0..<g.outChannels { (yn + o &* plane).update(repeating: b[o], count: plane) }
-                    }
-                    let beta: T = bs.value == nil ? 0 : 1
-                    if splitProducts {
-                        RawBLAS.parallelGemm(m: g.outChannels, n: plane, k: k, ws.value, lda: k, transA: false,
-                                             cols, ldb: plane, transB: false, beta: beta, yn, ldc: plane)
+                        // The first outW columns of each wide row, plus the bias.
+                        for o in 0..<m {
+                            let b: T = bg?[o] ?? 0
+                            for oy in 0..<g.outH {
+                                let src = wide + (o &* n &+ oy &* g.paddedW), dst = yn + (o &* plane &+ oy &* g.outW)
+                                for ox in 0..<g.outW { dst[ox] = src[ox] + b }
+                            }
+                        }
                     } else {
-                        RawBLAS.gemm(m: g.outChannels, n: plane, k: k, ws.value, lda: k, transA: false,
-                                     cols, ldb: plane, transB: false, beta: beta, yn, ldc: plane, roundedA: w16?.value)
+                        let cols = unfolded(xn, gg, work)
+                        if let bg {
+                            for o in 0..<m { (yn + o &* plane).update(repeating: bg[o], count: plane) }
+                        }
+                        let beta: T = bg == nil ? 0 : 1
+                        if splitProducts {
+                            RawBLAS.parallelGemm(m: m, n: plane, k: k, wg, lda: k, transA: false,
+                                                 cols, ldb: plane, transB: false, beta: beta, yn, ldc: plane)
+                        } else {
+                            RawBLAS.gemm(m: m, n: plane, k: k, wg, lda: k, transA: false,
+                                         cols, ldb: plane, transB: false, beta: beta, yn, ldc: plane, roundedA: w16g)
+                        }
                     }
                 }
             }
@@ -372,71 +396,81 @@ enum ConvolutionKernels {
                                               _ g: ConvGeometry, into dx: UnsafeMutablePointer<T>) {
         if OneDNNConvolution.inputGradient(dy, w, g, into: dx) { return }
         let (dys, ws, dxs) = (UncheckedSendable(dy), UncheckedSendable(w), UncheckedSendable(dx))
+        let gg = g.perGroup
         // In bfloat16, the weight is rounded once for all samples.
-        let rounded = BFloat16Product.roundedOnce(w, count: g.outChannels * g.windowSize,
-                                                  forProductsOf: g.windowSize, g.columns, g.outChannels, beta: 0)
+        let rounded = BFloat16Product.roundedOnce(w, count: g.weightCount,
+                                                  forProductsOf: gg.windowSize, gg.columns, gg.outChannels, beta: 0)
         defer { rounded?.deallocate() }
         let w16 = rounded.map { UncheckedSendable(UnsafePointer($0)) }
         forEachPart(g, T.self, bfloat16: rounded != nil) { _, samples, work in
-            let k = g.windowSize, n = g.columns
+            let k = gg.windowSize, n = gg.columns, m = gg.outChannels
             for s in samples {
-                let dxn = dxs.value + s &* g.inSample, dyn = dys.value + s &* g.outSample
-                guard let cols = work.cols else {   // pointwise: the product is the input gradient
-                    RawBLAS.gemm(m: k, n: n, k: g.outChannels, ws.value, lda: k, transA: true,
-                                 dyn, ldb: n, transB: false, beta: 0, dxn, ldc: n, roundedA: w16?.value)
-                    continue
-                }
-                if let w16, work.wide16 != nil,
-                   bfloat16Gemm(m: k, n: n, k: g.outChannels, w16.value, lda: k, transA: true,
-                                outputGradientRowsBFloat16(dyn, g, work), ldb: n, transB: false, beta: 0, cols, ldc: n) {
-                    // computed from the bfloat16 output gradient
-                } else {
-                    RawBLAS.gemm(m: k, n: n, k: g.outChannels, ws.value, lda: k, transA: true,
-                                 outputGradientRows(dyn, g, work), ldb: n, transB: false, beta: 0, cols, ldc: n,
-                                 roundedA: w16?.value)
-                }
-                if !g.isUnitStride {
-                    dxn.update(repeating: 0, count: g.inSample)
-                    col2imAdd(cols, g, into: dxn)
-                } else if let padded = work.padded {
-                    padded.update(repeating: 0, count: g.inChannels * g.paddedH * g.paddedW)
-                    wideCol2imAdd(cols, g, into: padded)
-                    unpad(padded, g, into: dxn)
-                } else {
-                    dxn.update(repeating: 0, count: g.inSample)
-                    wideCol2imAdd(cols, g, into: dxn)
+                for group in 0..<g.groups {
+                    let dxn = dxs.value + (s &* g.inSample &+ group &* gg.inSample)
+                    let dyn = dys.value + (s &* g.outSample &+ group &* gg.outSample)
+                    let wg = ws.value + group &* gg.weightCount, w16g = w16.map { $0.value + group &* gg.weightCount }
+                    guard let cols = work.cols else {   // pointwise: the product is the input gradient
+                        RawBLAS.gemm(m: k, n: n, k: m, wg, lda: k, transA: true,
+                                     dyn, ldb: n, transB: false, beta: 0, dxn, ldc: n, roundedA: w16g)
+                        continue
+                    }
+                    if let w16g, work.wide16 != nil,
+                       bfloat16Gemm(m: k, n: n, k: m, w16g, lda: k, transA: true,
+                                    outputGradientRowsBFloat16(dyn, gg, work), ldb: n, transB: false, beta: 0, cols, ldc: n) {
+                        // computed from the bfloat16 output gradient
+                    } else {
+                        RawBLAS.gemm(m: k, n: n, k: m, wg, lda: k, transA: true,
+                                     outputGradientRows(dyn, gg, work), ldb: n, transB: false, beta: 0, cols, ldc: n,
+                                     roundedA: w16g)
+                    }
+                    if !gg.isUnitStride {
+                        dxn.update(repeating: 0, count: gg.inSample)
+                        col2imAdd(cols, gg, into: dxn)
+                    } else if let padded = work.padded {
+                        padded.update(repeating: 0, count: gg.inChannels * gg.paddedH * gg.paddedW)
+                        wideCol2imAdd(cols, gg, into: padded)
+                        unpad(padded, gg, into: dxn)
+                    } else {
+                        dxn.update(repeating: 0, count: gg.inSample)
+                        wideCol2imAdd(cols, gg, into: dxn)
+                    }
                 }
             }
         }
     }
 
-    /// dw = Σₙ dyₙ · unfold(xₙ)ᵀ: the gradient of the weight `[O, C·kH·kW]`.
+    /// dw = Σₙ dyₙ · unfold(xₙ)ᵀ: the gradient of the weight `[O, (C / groups)·kH·kW]`.
     static func weightGradient<T: TensorFloat>(_ x: UnsafePointer<T>, _ dy: UnsafePointer<T>,
                                                _ g: ConvGeometry, into dw: UnsafeMutablePointer<T>) {
         if OneDNNConvolution.weightGradient(x, dy, g, into: dw) { return }
         let parts = Swift.min(g.sampleThreads, Swift.max(g.batch, 1))
-        let k = g.windowSize, size = g.outChannels * k
+        let gg = g.perGroup
+        let k = gg.windowSize, size = g.weightCount
         // Part 0 accumulates into dw, the others into their own buffers, added at the end.
         let partials = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(parts - 1, 0) * size)
         defer { partials.deallocate() }
         let (xs, dys, dws, ps) = (UncheckedSendable(x), UncheckedSendable(dy), UncheckedSendable(dw), UncheckedSendable(partials))
-        let bfloat16 = T.self == Float.self && BFloat16Product.applies(m: g.outChannels, n: k, k: g.columns, beta: 0)
+        let bfloat16 = T.self == Float.self && BFloat16Product.applies(m: gg.outChannels, n: k, k: gg.columns, beta: 0)
         // `parts` is read once: it sizes `partials` and must be the split that runs.
         forEachPart(g, T.self, parts: parts, bfloat16: bfloat16) { part, samples, work in
             let target = part == 0 ? dws.value : ps.value + (part - 1) * size
-            let n = g.columns
+            let n = gg.columns, m = gg.outChannels
             var first = true
             for s in samples {
-                let xn = xs.value + s &* g.inSample, dyn = dys.value + s &* g.outSample
                 let beta: T = first ? 0 : 1
                 first = false
-                if work.cols16 != nil,
-                   bfloat16Gemm(m: g.outChannels, n: k, k: n, outputGradientRowsBFloat16(dyn, g, work), lda: n, transA: false,
-                                unfoldedBFloat16(xn, g, work), ldb: n, transB: true, beta: beta, target, ldc: k) {
-                    continue
+                for group in 0..<g.groups {
+                    let xn = xs.value + (s &* g.inSample &+ group &* gg.inSample)
+                    let dyn = dys.value + (s &* g.outSample &+ group &* gg.outSample)
+                    let tg = target + group &* gg.weightCount
+                    if work.cols16 != nil,
+                       bfloat16Gemm(m: m, n: k, k: n, outputGradientRowsBFloat16(dyn, gg, work), lda: n, transA: false,
+                                    unfoldedBFloat16(xn, gg, work), ldb: n, transB: true, beta: beta, tg, ldc: k) {
+                        continue
+                    }
+                    RawBLAS.gemm(m: m, n: k, k: n, outputGradientRows(dyn, gg, work), lda: n, transA: false,
+                                 unfolded(xn, gg, work), ldb: n, transB: true, beta: beta, tg, ldc: k)
                 }
-                RawBLAS.gemm(m: g.outChannels, n: k, k: n, outputGradientRows(dyn, g, work), lda: n, transA: false,
-                             unfolded(xn, g, work), ldb: n, transB: true, beta: beta, target, ldc: k)
             }
             if first { target.update(repeating: 0, count: size) }   // a part without samples
         }

@@ -1,7 +1,7 @@
-// Convolutions. Ungrouped ones run on ConvolutionKernels (per-sample im2col and one product per
-// sample, with their own backward operations); grouped and transposed ones are composed of `unfold`/
-// `fold` (a differentiable gather and scatter) and batched matrix products, whose gradients follow
-// from those primitives.
+// Convolutions. conv2d (and conv1d and conv3d through it), grouped or not, runs on ConvolutionKernels
+// (oneDNN's kernels, or per-sample im2col and one product per sample and group) with its own backward
+// operations; transposed ones are composed of `unfold`/`fold` (a differentiable gather and scatter)
+// and batched matrix products, whose gradients follow from those primitives.
 
 extension Functional {
     /// 2-D cross-correlation over a batch, like PyTorch's `F.conv2d`.
@@ -43,23 +43,13 @@ extension Functional {
             _ = try Tensor.elementCount([n, o, outH, outW], op: op)   // an output size that does not overflow
             try require(input.dtype == weight.dtype && input.dtype.isFloatingPoint && (bias == nil || bias!.dtype == input.dtype),
                     "\(op): input \(input.dtype), weight \(weight.dtype) and bias must share one floating-point dtype", .dtypeMismatch)
-            if groups == 1 {
-                // Per-sample unfolding and one product per sample, channels first (ConvolutionKernels).
-                let geometry = ConvGeometry(batch: n, inChannels: c, height: h, width: w, outChannels: o,
-                                            kernelH: k.0, kernelW: k.1, strideH: stride.0, strideW: stride.1,
-                                            padH: padding.0, padW: padding.1, dilationH: dilation.0, dilationW: dilation.1,
-                                            outH: outH, outW: outW)
-                return try convolution(input, weight, bias, geometry)
-            }
-            // Grouped: unfold the whole batch, one batched product over the groups, then channels first.
-            let l = outH * outW
-            let cols = unfold(input, kernelSize: k, stride: stride, padding: padding, dilation: dilation)  // [N, L, C·k]
-            let kg = c / groups * k.0 * k.1, og = o / groups
-            let colsG = cols.reshape([n * l, groups, kg]).permute([1, 0, 2])            // [G, N·L, kg]
-            let y = try Tensor.matmulCore(colsG, weight.reshape([groups, og, kg]), transA: false, transB: true)  // [G, N·L, og]
-            var out = y.reshape([groups, n, l, og]).permute([1, 0, 3, 2]).reshape([n, o, l])
-            if let bias { out = out + bias.reshape([o, 1]) }
-            return out.reshape([n, o, outH, outW])
+            // oneDNN's kernels, or per-sample (and per-group) unfolding and products, channels first
+            // (ConvolutionKernels), behind three recorded operations (Functional+ConvolutionOps).
+            let geometry = ConvGeometry(batch: n, inChannels: c, height: h, width: w, outChannels: o,
+                                        kernelH: k.0, kernelW: k.1, strideH: stride.0, strideW: stride.1,
+                                        padH: padding.0, padW: padding.1, dilationH: dilation.0, dilationW: dilation.1,
+                                        outH: outH, outW: outW, groups: groups)
+            return try convolution(input, weight, bias, geometry)
         }
     }
 

@@ -1,10 +1,10 @@
-// Ungrouped 2-D convolution as three recorded operations on top of ConvolutionKernels: the
+// 2-D convolution, grouped or not, as three recorded operations on top of ConvolutionKernels: the
 // convolution, the gradient of its input and the gradient of its weight. Each is linear in each of its
 // two tensor arguments, and the backward rule of each is written with the other two, so gradients of
 // any order stay on the fast kernels.
 
 extension Functional {
-    /// conv(x, w) + bias for `x` `[N, C, H, W]`, `w` `[O, C, kH, kW]`, `bias` `[O]`: `[N, O, outH, outW]`.
+    /// conv(x, w) + bias for `x` `[N, C, H, W]`, `w` `[O, C / groups, kH, kW]`, `bias` `[O]`: `[N, O, outH, outW]`.
     static func convolution(_ input: Tensor, _ weight: Tensor, _ bias: Tensor?, _ g: ConvGeometry) throws -> Tensor {
         try require(input.shape == g.inputShape && weight.shape == g.weightShape,
                 "conv2d: input \(input.shape) and weight \(weight.shape) do not match \(g.inputShape) and \(g.weightShape)", .shapeMismatch)
@@ -44,7 +44,7 @@ extension Functional {
         return out
     }
 
-    /// The gradient of a convolution's weight for input `x` and output gradient `dy`: `[O, C, kH, kW]`.
+    /// The gradient of a convolution's weight for input `x` and output gradient `dy`: `[O, C / groups, kH, kW]`.
     static func convolutionWeightGradient(_ input: Tensor, _ dy: Tensor, _ g: ConvGeometry) throws -> Tensor {
         try require(input.shape == g.inputShape && dy.shape == g.outputShape,
                 "conv2d backward: input \(input.shape) and gradient \(dy.shape) do not match \(g.inputShape) and \(g.outputShape)", .shapeMismatch)

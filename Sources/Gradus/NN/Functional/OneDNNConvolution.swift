@@ -1,7 +1,7 @@
 import CGradusOneDNN
 import Synchronization
 
-// The three passes of an ungrouped Float32 convolution on oneDNN's convolution primitives
+// The three passes of a Float32 convolution, grouped or not, on oneDNN's convolution primitives
 // (CGradusOneDNN/gradus_convolution.c), split over Gradus's threads as ConvolutionKernels splits them:
 // the batch in contiguous parts, one primitive call per part with one OpenMP thread. One image with
 // enough work for several threads stays unfolded, whose products split over the threads.
@@ -24,14 +24,16 @@ enum OneDNNConvolution {
     static let minimumBFloat16Channels = 16
 
     /// Whether a convolution computed with products in bfloat16 runs on oneDNN's bfloat16 kernels: from
-    /// ``minimumBFloat16Channels`` input channels, and with as many multiply-adds per rounded value as
-    /// a product must have to run in bfloat16 (``BFloat16Product/minimumMultiplyAddsPerRoundedValue``,
-    /// for the per-sample product [O, C·kH·kW]·[C·kH·kW, outH·outW]): a layer with one or a few output
-    /// channels (a discriminator's last) stays Float32.
+    /// ``minimumBFloat16Channels`` input channels per group, and with as many multiply-adds per rounded
+    /// value as a product must have to run in bfloat16 (``BFloat16Product/minimumMultiplyAddsPerRoundedValue``,
+    /// for the per-sample product of a group [O/G, (C/G)·kH·kW]·[(C/G)·kH·kW, outH·outW]): a layer with
+    /// one or a few output channels (a discriminator's last) stays Float32, and so does a depthwise one
+    /// (9 multiply-adds per value read: memory-bound, nothing for bfloat16 to speed up).
     @inline(__always)
     static func bfloat16Applies(_ g: ConvGeometry) -> Bool {
-        g.inChannels >= minimumBFloat16Channels
-            && g.outChannels &* g.outPlane >= BFloat16Product.minimumMultiplyAddsPerRoundedValue &* (g.outChannels &+ g.outPlane)
+        let p = g.perGroup
+        return p.inChannels >= minimumBFloat16Channels
+            && p.outChannels &* p.outPlane >= BFloat16Product.minimumMultiplyAddsPerRoundedValue &* (p.outChannels &+ p.outPlane)
     }
 
     /// Output positions over the batch (batch · outH · outW) from which oneDNN computes a convolution.
@@ -44,12 +46,17 @@ enum OneDNNConvolution {
     /// Whether the oneDNN path applies to this convolution now. Pointwise convolutions (1×1, stride 1,
     /// no padding) stay with their single product per sample, which needs no unfolding: oneDNN's 1×1
     /// kernel plus the reorders of input and output took 1.15-1.4× its time (64→256 channels on 28×28).
+    /// Grouped convolutions go to oneDNN whatever their batch and size: unfolding computes them as a
+    /// product per group per sample, tiny for depthwise layers (one filter per group), which oneDNN's
+    /// depthwise kernels ran 3-9 times faster down to one image of 8×8 (`gradus-bench conv_passes`,
+    /// one Zen 5 core; grouped layers 1.1-2.2×); the passes that would reach oneDNN's matrix-product
+    /// kernel come back refused (gradus_convolution.c) and are unfolded.
     @inline(__always)
     static func applies<T: TensorFloat>(_: T.Type, _ g: ConvGeometry) -> Bool {
         T.self == Float.self && ConvolutionBackend.effective == .oneDNN
             && g.batch > 0 && g.inSample > 0 && g.outChannels > 0 && g.outPlane > 0
-            && !g.isPointwise && g.batch &* g.outPlane >= minimumOutputPositions
-            && (g.sampleThreads > 1 || !splitsProducts(g))
+            && !g.isPointwise
+            && (g.groups > 1 || (g.batch &* g.outPlane >= minimumOutputPositions && (g.sampleThreads > 1 || !splitsProducts(g))))
     }
 
     /// Whether the unfolded path would split each sample's product over the threads: one image with
@@ -63,13 +70,14 @@ enum OneDNNConvolution {
             && g.batch &* g.outChannels &* g.outPlane &* g.windowSize >= RawBLAS.splitMultiplyAdds
     }
 
-    /// Whether the forward pass runs on oneDNN: not for stride 1 with small windows (C·kH·kW < 32) into
-    /// 16 or more channels — an RGB image's first layer — where oneDNN writes a channels-last output whose
-    /// transposition back to channels-first costs as much as the convolution (3→32 channels 3×3 on
-    /// 32×32: 0.74-0.81× unfolding's speed; 1→6 channels 5×5, whose output is small, 1.14-1.34×).
+    /// Whether the forward pass runs on oneDNN: not for an ungrouped convolution of stride 1 with small
+    /// windows (C·kH·kW < 32) into 16 or more channels — an RGB image's first layer — where oneDNN writes
+    /// a channels-last output whose transposition back to channels-first costs as much as the convolution
+    /// (3→32 channels 3×3 on 32×32: 0.74-0.81× unfolding's speed; 1→6 channels 5×5, whose output is
+    /// small, 1.14-1.34×). Depthwise layers have such windows too but blocked outputs.
     @inline(__always)
     static func forwardApplies<T: TensorFloat>(_: T.Type, _ g: ConvGeometry) -> Bool {
-        applies(T.self, g) && !(g.isUnitStride && g.windowSize < 32 && g.outChannels >= 16)
+        applies(T.self, g) && (g.groups > 1 || !(g.isUnitStride && g.windowSize < 32 && g.outChannels >= 16))
     }
 
     /// The C description of `g`, for `samples` samples, with bfloat16 inputs when `bfloat16`.
@@ -78,7 +86,7 @@ enum OneDNNConvolution {
                                  out_channels: g.outChannels, kernel_h: g.kernelH, kernel_w: g.kernelW,
                                  stride_h: g.strideH, stride_w: g.strideW, pad_h: g.padH, pad_w: g.padW,
                                  dilation_h: g.dilationH, dilation_w: g.dilationW, out_h: g.outH, out_w: g.outW,
-                                 bfloat16: bfloat16 ? 1 : 0)
+                                 groups: g.groups, bfloat16: bfloat16 ? 1 : 0)
     }
 
     /// Runs `body(part, samples)` for each part of the batch on Gradus's threads, one OpenMP thread per
@@ -111,10 +119,10 @@ enum OneDNNConvolution {
         }
     }
 
-    /// Whether the input gradient runs on oneDNN (from ``minimumInputGradientChannels`` on).
+    /// Whether the input gradient runs on oneDNN (ungrouped: from ``minimumInputGradientChannels`` on).
     @inline(__always)
     static func inputGradientApplies<T: TensorFloat>(_: T.Type, _ g: ConvGeometry) -> Bool {
-        applies(T.self, g) && g.inChannels >= minimumInputGradientChannels
+        applies(T.self, g) && (g.groups > 1 || g.inChannels >= minimumInputGradientChannels)
     }
 
     /// dx = convᵀ(dy, w); false when oneDNN is not used.
@@ -136,7 +144,7 @@ enum OneDNNConvolution {
         guard applies(T.self, g) else { return false }
         let bfloat16 = BFloat16Product.enabled && bfloat16Applies(g)
         let parts = Swift.min(g.sampleThreads, g.batch)
-        let size = g.outChannels * g.windowSize
+        let size = g.weightCount
         // Part 0 writes dw, the others their own buffers, added at the end.
         let partials = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(parts - 1, 0) * size)
         defer { partials.deallocate() }
