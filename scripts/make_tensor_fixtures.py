@@ -622,6 +622,22 @@ case("conv2d_depthwise_unbatched", lambda a, w: F.conv2d(a, w, padding=1, groups
 case("conv1d_depthwise", lambda a, w, b: F.conv1d(a, w, b, stride=2, padding=3, dilation=2, groups=8), rn(2, 8, 20), rn(8, 1, 4), rn(8))
 case("conv2d_depthwise_one_position", lambda a, w: F.conv2d(a, w, groups=3), rn(2, 3, 4, 5), rn(6, 1, 4, 5))
 
+# Transposed 2-D convolutions (the input gradient of a convolution: oneDNN's backward-data kernels or
+# unfolding): stride 2 with output padding and bias, groups with dilation, 16 channels over 288
+# positions (oneDNN), depthwise, an output padding of at least the stride (a larger dilation allows it:
+# composed of products and fold), unbatched. Their own generator.
+inputs_gen = torch.Generator().manual_seed(1618)
+case("conv_transpose2d", lambda a, w, b: F.conv_transpose2d(a, w, b, stride=2, padding=1, output_padding=1),
+     rn(2, 3, 4, 5), rn(3, 4, 3, 3), rn(4))
+case("conv_transpose2d_groups_dilation", lambda a, w: F.conv_transpose2d(a, w, stride=(2, 1), padding=(1, 2), groups=2, dilation=(1, 2)),
+     rn(2, 4, 3, 4), rn(4, 3, 2, 3))
+case("conv_transpose2d_wide", lambda a, w, b: F.conv_transpose2d(a, w, b, stride=1, padding=1), rn(2, 16, 12, 12), rn(16, 16, 3, 3), rn(16))
+case("conv_transpose2d_depthwise", lambda a, w: F.conv_transpose2d(a, w, stride=2, padding=1, groups=8), rn(2, 8, 6, 6), rn(8, 1, 4, 4))
+case("conv_transpose2d_output_padding_dilation", lambda a, w: F.conv_transpose2d(a, w, stride=1, output_padding=1, dilation=2),
+     rn(1, 2, 4, 4), rn(2, 3, 3, 3))
+case("conv_transpose2d_unbatched", lambda a, w: F.conv_transpose2d(a, w, stride=(1, 2), padding=(0, 1), output_padding=(0, 1)),
+     rn(3, 4, 4), rn(3, 2, 2, 3))
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}

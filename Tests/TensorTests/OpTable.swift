@@ -376,6 +376,14 @@ let opTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "conv2d_depthwise_unbatched": { Functional.conv2d($0[0], weight: $0[1], padding: (1, 1), groups: 4) },
     "conv1d_depthwise": { Functional.conv1d($0[0], weight: $0[1], bias: $0[2], stride: 2, padding: 3, dilation: 2, groups: 8) },
     "conv2d_depthwise_one_position": { Functional.conv2d($0[0], weight: $0[1], groups: 3) },
+    "conv_transpose2d": { Functional.convTranspose2d($0[0], weight: $0[1], bias: $0[2], stride: (2, 2), padding: (1, 1), outputPadding: (1, 1)) },
+    "conv_transpose2d_groups_dilation": {
+        Functional.convTranspose2d($0[0], weight: $0[1], stride: (2, 1), padding: (1, 2), dilation: (1, 2), groups: 2)
+    },
+    "conv_transpose2d_wide": { Functional.convTranspose2d($0[0], weight: $0[1], bias: $0[2], padding: (1, 1)) },
+    "conv_transpose2d_depthwise": { Functional.convTranspose2d($0[0], weight: $0[1], stride: (2, 2), padding: (1, 1), groups: 8) },
+    "conv_transpose2d_output_padding_dilation": { Functional.convTranspose2d($0[0], weight: $0[1], outputPadding: (1, 1), dilation: (2, 2)) },
+    "conv_transpose2d_unbatched": { Functional.convTranspose2d($0[0], weight: $0[1], stride: (1, 2), padding: (0, 1), outputPadding: (0, 1)) },
     "conv3d_same": { Functional.conv3d($0[0], weight: $0[1], bias: $0[2], padding: .same, dilation: (1, 1, 2)) },
     "conv3d_unbatched": { Functional.conv3d($0[0], weight: $0[1], padding: (1, 1, 1)) },
     "conv_transpose3d": {

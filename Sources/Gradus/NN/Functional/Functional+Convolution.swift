@@ -1,7 +1,8 @@
 // Convolutions. conv2d (and conv1d and conv3d through it), grouped or not, runs on ConvolutionKernels
 // (oneDNN's kernels, or per-sample im2col and one product per sample and group) with its own backward
-// operations; transposed ones are composed of `unfold`/`fold` (a differentiable gather and scatter)
-// and batched matrix products, whose gradients follow from those primitives.
+// operations; a transposed convolution is the input gradient of a convolution and runs on the same
+// kernels, except with an output padding of at least the stride, which is composed of batched matrix
+// products and `fold` (a differentiable scatter).
 
 extension Functional {
     /// 2-D cross-correlation over a batch, like PyTorch's `F.conv2d`.
@@ -208,6 +209,29 @@ extension Functional {
             let outW = (w - 1) * stride.1 - 2 * padding.1 + dilation.1 * (k.1 - 1) + outputPadding.1 + 1
             try require(outH > 0 && outW > 0, "\(op): output size \(outH)×\(outW) is not positive for input \(input.shape)", .shapeMismatch)
             _ = try Tensor.elementCount([n, o, outH, outW], op: op)
+            try require(input.dtype == weight.dtype && input.dtype.isFloatingPoint && (bias == nil || bias!.dtype == input.dtype),
+                        "\(op): input \(input.dtype), weight \(weight.dtype) and bias must share one floating-point dtype", .dtypeMismatch)
+            if input.count == 0 || weight.count == 0 {
+                // An empty batch, no input channels (an empty sum: the bias everywhere) or no output channels.
+                var out = try Tensor.checkedZeros([n, o, outH, outW], dtype: input.dtype, op: op)
+                if let bias { out = out + bias.reshape([o, 1, 1]) }
+                return connectedToEmpty(out, input, weight)
+            }
+            if outputPadding.0 < stride.0 && outputPadding.1 < stride.1 {
+                // The input gradient of the convolution that maps [N, O, outH, outW] to [N, C, H, W] with
+                // this weight (its output size is H and W exactly when each output padding is below the
+                // stride): oneDNN's backward-data kernels, as PyTorch's CPU deconvolution, or unfolding,
+                // with the convolution's recorded operations for its gradients.
+                let geometry = ConvGeometry(batch: n, inChannels: o, height: outH, width: outW, outChannels: c,
+                                            kernelH: k.0, kernelW: k.1, strideH: stride.0, strideW: stride.1,
+                                            padH: padding.0, padW: padding.1, dilationH: dilation.0, dilationW: dilation.1,
+                                            outH: h, outW: w, groups: groups)
+                var out = try convolutionInputGradient(input, weight, geometry)
+                if let bias { out = out + bias.reshape([o, 1, 1]) }
+                return out
+            }
+            // An output padding of at least the stride: the transposed product of each window, scattered
+            // back (fold).
             let l = h * w
             let rows = input.reshape([n, c, l]).permute([0, 2, 1])                      // [N, L, C]
             let cols: Tensor

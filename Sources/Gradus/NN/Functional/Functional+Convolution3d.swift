@@ -12,12 +12,19 @@
 //
 // Gradients follow from those differentiable primitives (depthWindows ↔ its adjoint, conv2d).
 
-/// `out` (computed without reading `input` or `weight`), recorded as depending on whichever of them is
-/// empty, so that gradients reach them (zeros) as PyTorch's would; a non-empty operand is left out, as
-/// multiplying its values by zero would turn a NaN or infinity in it into NaN outputs.
+/// `out` (computed without reading `input` or `weight`), recorded as depending on both, so that
+/// gradients reach them (zeros) as PyTorch's would. When `out` has values, only an empty operand is
+/// connected: multiplying a non-empty one's values by zero would turn a NaN or infinity in it into NaN
+/// outputs (an empty output has no values to spoil).
 func connectedToEmpty(_ out: Tensor, _ input: Tensor, _ weight: Tensor) -> Tensor {
     var result = out
-    for operand in [input, weight] where operand.count == 0 && operand.requiresGrad { result = result + operand.sum() }
+    for operand in [input, weight] where operand.requiresGrad {
+        if operand.count == 0 {
+            result = result + operand.sum()
+        } else if out.count == 0 {
+            result = result + operand.sum() * 0
+        }
+    }
     return result
 }
 
