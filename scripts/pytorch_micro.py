@@ -237,20 +237,31 @@ def cnn3d_train(batch=8):
         opt.zero_grad(); loss = torch.nn.functional.cross_entropy(m(x), y); loss.backward(); opt.step()
     return batch / timeit(step, reps=10), "samples/s"
 
-def mobilenet_train(batch=64):
-    """One SGD step (lr 0.01, momentum 0.9) of a MobileNet-style CNN (TrainingWorkloads.swift's
-    mobileNet: Conv2d(3, 32, 3, padding 1), then depthwise-separable blocks 32->64, 64->128 stride 2,
-    128->128, 128->256 stride 2, each a depthwise 3x3 convolution and a pointwise 1x1 one with
-    BatchNorm2d and ReLU, convolutions without bias; AdaptiveAvgPool2d(1), Linear(256, 10)) on 64 random
-    3x32x32 images, cross-entropy."""
-    torch.manual_seed(0)
+def mobilenet():
+    """A MobileNet-style CNN (TrainingWorkloads.swift's mobileNet): Conv2d(3, 32, 3, padding 1), then
+    depthwise-separable blocks 32->64, 64->128 stride 2, 128->128, 128->256 stride 2, each a depthwise
+    3x3 convolution and a pointwise 1x1 one with BatchNorm2d and ReLU, convolutions without bias;
+    AdaptiveAvgPool2d(1), Linear(256, 10)."""
     nn = torch.nn
     def separable(c, o, stride):
         return [nn.Conv2d(c, c, 3, stride, 1, groups=c, bias=False), nn.BatchNorm2d(c), nn.ReLU(),
                 nn.Conv2d(c, o, 1, bias=False), nn.BatchNorm2d(o), nn.ReLU()]
-    m = nn.Sequential(nn.Conv2d(3, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(),
-                      *separable(32, 64, 1), *separable(64, 128, 2), *separable(128, 128, 1), *separable(128, 256, 2),
-                      nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(256, 10))
+    return nn.Sequential(nn.Conv2d(3, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(),
+                         *separable(32, 64, 1), *separable(64, 128, 2), *separable(128, 128, 1), *separable(128, 256, 2),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(256, 10))
+
+def mobilenet_infer1():
+    """One-image inference of mobilenet() in eval mode, no_grad, argmax."""
+    torch.manual_seed(0)
+    m = mobilenet().eval(); x = torch.rand(1, 3, 32, 32)
+    def f():
+        with torch.no_grad(): m(x).argmax()
+    return timeit(f, reps=1000) * 1e6, "us/sample"
+
+def mobilenet_train(batch=64):
+    """One SGD step (lr 0.01, momentum 0.9) of mobilenet() on 64 random 3x32x32 images, cross-entropy."""
+    torch.manual_seed(0)
+    m = mobilenet()
     opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
     x = torch.rand(batch, 3, 32, 32); y = torch.randint(0, 10, (batch,))
     def step():
@@ -322,7 +333,7 @@ W = {"relu_16m": relu, "sn_cnn_b64": sn_cnn_train, "strided_cnn_b64": lambda: sn
      "transformer_l128": transformer_long, "transformer_deep": transformer_deep, "grid_sample_b8": grid_sample_b8,
      "transformer_deep_ckpt": lambda: transformer_deep(checkpointing=True), "gpt_generate": gpt_generate, "seq2seq_generate": seq2seq_generate,
      "module_parameters": module_parameters, "cnn_c3_b64": cnn_train, "cnn_infer_b1": cnn_infer1,
-     "mlp_infer_b1_int8": mlp_infer1_int8, "cnn3d_b8": cnn3d_train, "mobilenet_b64": mobilenet_train, "dcgan_b64": dcgan_train, "sgemm_4096": lambda: sgemm(4096)}
+     "mlp_infer_b1_int8": mlp_infer1_int8, "cnn3d_b8": cnn3d_train, "mobilenet_b64": mobilenet_train, "mobilenet_infer_b1": mobilenet_infer1, "mobilenet_infer_b1_plan": mobilenet_infer1, "dcgan_b64": dcgan_train, "sgemm_4096": lambda: sgemm(4096)}
 
 def bf16(fn):
     """fn under CPU autocast to bfloat16 (the whole timed step: forward, backward, optimizer), as

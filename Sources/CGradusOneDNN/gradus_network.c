@@ -214,7 +214,8 @@ static dnnl_status_t add_weighted(gradus_network *net, dnnl_primitive_desc_t pd,
     const dnnl_memory_desc_t *b_md = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 1);
     const dnnl_memory_desc_t *dst_md = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
     dnnl_memory_t src = NULL, w = NULL, b = NULL, dst = NULL;
-    dnnl_status_t s = pack(net, weights, weight_rank, weight_dims, weight_rank == 4 ? dnnl_oihw : dnnl_oi, w_md, &w);
+    const dnnl_format_tag_t plain = weight_rank == 5 ? dnnl_goihw : weight_rank == 4 ? dnnl_oihw : dnnl_oi;
+    dnnl_status_t s = pack(net, weights, weight_rank, weight_dims, plain, w_md, &w);
     if (s == dnnl_success && bias) {
         const dnnl_dims_t bias_dims = {outputs};
         s = pack(net, bias, 1, bias_dims, dnnl_x, b_md, &b);
@@ -559,25 +560,31 @@ static dnnl_primitive_desc_t implementation_named(gradus_network *net, const voi
     return found;
 }
 
-int gradus_network_add_convolution(gradus_network *net, long out_channels, long kh, long kw,
+int gradus_network_add_convolution(gradus_network *net, long out_channels, long groups, long kh, long kw,
                                    long stride_h, long stride_w, long dilation_h, long dilation_w,
                                    long pad_top, long pad_left, long pad_bottom, long pad_right,
                                    const float *weights, const float *bias,
                                    int activation, float alpha, float beta, int algorithm) {
     if (net->rank != 4 || out_channels <= 0 || kh <= 0 || kw <= 0 || stride_h <= 0 || stride_w <= 0
-        || dilation_h <= 0 || dilation_w <= 0 || pad_top < 0 || pad_left < 0 || pad_bottom < 0 || pad_right < 0)
+        || dilation_h <= 0 || dilation_w <= 0 || pad_top < 0 || pad_left < 0 || pad_bottom < 0 || pad_right < 0
+        || groups <= 0 || net->dims[1] % groups != 0 || out_channels % groups != 0)
         return dnnl_invalid_arguments;
     long oh = window_output(net->dims[2], kh, stride_h, dilation_h, pad_top, pad_bottom);
     long ow = window_output(net->dims[3], kw, stride_w, dilation_w, pad_left, pad_right);
     if (oh <= 0 || ow <= 0) return dnnl_invalid_arguments;
     const dnnl_dims_t src_dims = {net->dims[0], net->dims[1], net->dims[2], net->dims[3]};
-    const dnnl_dims_t w_dims = {out_channels, net->dims[1], kh, kw}, b_dims = {out_channels};
+    // Grouped: [G, O/G, C/G, kH, kW], the same memory as PyTorch's [O, C/G, kH, kW].
+    const int w_rank = groups == 1 ? 4 : 5;
+    const dnnl_dims_t w_dims_plain = {out_channels, net->dims[1], kh, kw};
+    const dnnl_dims_t w_dims_grouped = {groups, out_channels / groups, net->dims[1] / groups, kh, kw};
+    const long *w_dims = groups == 1 ? w_dims_plain : w_dims_grouped;
+    const dnnl_dims_t b_dims = {out_channels};
     const dnnl_dims_t dst_dims = {net->dims[0], out_channels, oh, ow};
     const dnnl_dims_t strides = {stride_h, stride_w}, dilates = {dilation_h - 1, dilation_w - 1};
     const dnnl_dims_t pad_l = {pad_top, pad_left}, pad_r = {pad_bottom, pad_right};
     dnnl_memory_desc_t src_md, w_md, b_md, dst_md;
     dnnl_status_t s = dnnl_memory_desc_init_by_tag(&src_md, 4, src_dims, dnnl_f32, dnnl_format_tag_any);
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&w_md, 4, w_dims, dnnl_f32, dnnl_format_tag_any);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&w_md, w_rank, w_dims, dnnl_f32, dnnl_format_tag_any);
     if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&b_md, 1, b_dims, dnnl_f32, dnnl_x);
     if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&dst_md, 4, dst_dims, dnnl_f32, dnnl_format_tag_any);
     if (s != dnnl_success) return s;
@@ -595,7 +602,7 @@ int gradus_network_add_convolution(gradus_network *net, long out_channels, long 
         choice_t choice;
         memset(&choice, 0, sizeof choice);
         const long geometry[16] = {timed_batch, src_dims[1], src_dims[2], src_dims[3], out_channels, kh, kw, stride_h, stride_w,
-                                   dilation_h, dilation_w, pad_top, pad_left, pad_bottom, pad_right, 0};
+                                   dilation_h, dilation_w, pad_top, pad_left, pad_bottom, pad_right, groups};
         memcpy(choice.key.geometry, geometry, sizeof geometry);
         choice.key.activation = activation;
         choice.key.has_bias = bias != NULL;
@@ -679,7 +686,7 @@ int gradus_network_add_convolution(gradus_network *net, long out_channels, long 
         }
         if (s != dnnl_success) return s;
     }
-    s = add_weighted(net, pd, 4, w_dims, weights, bias, out_channels, 4, dst_dims);
+    s = add_weighted(net, pd, w_rank, w_dims, weights, bias, out_channels, 4, dst_dims);
     dnnl_primitive_desc_destroy(pd);
     if (s == dnnl_success && !fused) s = gradus_network_add_activation(net, activation, alpha, beta);
     return s;

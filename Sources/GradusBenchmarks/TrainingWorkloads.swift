@@ -151,6 +151,11 @@ enum TrainingWorkloads {
         return Sequential(layers)
     }
 
+    /// One-image inference of ``mobileNet(_:)`` in evaluation mode without recording, with argmax, through
+    /// the model or an ``InferencePlan``; scripts/pytorch_micro.py's `mobilenet_infer_b1` for both.
+    static let mobileNetInfer = oneSampleInference("mobilenet_infer_b1", model: mobileNet, inputShape: [1, 3, 32, 32], plan: false)
+    static let mobileNetInferPlan = oneSampleInference("mobilenet_infer_b1_plan", model: mobileNet, inputShape: [1, 3, 32, 32], plan: true)
+
     /// One SGD step (lr 0.01, momentum 0.9) of ``mobileNet(_:)`` on 64 random 3×32×32 images,
     /// cross-entropy; scripts/pytorch_micro.py's `mobilenet_b64`.
     static let mobileNetSGD = classifierStep("mobilenet_b64", batch: 64, inputShape: [3, 32, 32], reps: 20, model: mobileNet) {
@@ -315,5 +320,5 @@ enum TrainingWorkloads {
 
     static let all: [Workload] = [linreg, mlpSGD, mlpAdam, lenetSGD, mlpInfer, mlpInferInt8, mlpInferInt8Plan, cnnSGD, cnnInfer,
                                   mlpInferPlan, cnnInferPlan, cnnInferBatch(plan: false), cnnInferBatch(plan: true), cnnEvaluate,
-                                  cnn3dSGD, spectralCNNAdam, stridedCNNAdam, mobileNetSGD, dcganStep]
+                                  cnn3dSGD, spectralCNNAdam, stridedCNNAdam, mobileNetSGD, mobileNetInfer, mobileNetInferPlan, dcganStep]
 }

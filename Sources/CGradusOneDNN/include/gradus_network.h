@@ -61,12 +61,13 @@ void gradus_network_set_kernel_filter(gradus_network *net, const char *name);
 /// How many convolutions, in this process so far, took a kept timed choice instead of timing again.
 long gradus_network_reused_convolution_choices(void);
 
-/// Adds a 2-D convolution of the current [n, c, h, w] tensor with `weights` ([out, c, kh, kw],
-/// row-major, copied), an optional `bias` ([out], copied), strides, dilations (1 = dense) and zero
+/// Adds a 2-D convolution of the current [n, c, h, w] tensor in `groups` channel groups (1: ungrouped;
+/// it divides c and out) with `weights` ([out, c / groups, kh, kw], row-major, copied), an optional
+/// `bias` ([out], copied), strides, dilations (1 = dense) and zero
 /// padding before/after each axis, followed by `activation` (with alpha, beta), computed by
 /// `algorithm` (enum gradus_convolution_algorithm). Returns 0 or oneDNN's status (the chain is then
 /// unchanged).
-int gradus_network_add_convolution(gradus_network *net, long out_channels, long kh, long kw,
+int gradus_network_add_convolution(gradus_network *net, long out_channels, long groups, long kh, long kw,
                                    long stride_h, long stride_w, long dilation_h, long dilation_w,
                                    long pad_top, long pad_left, long pad_bottom, long pad_right,
                                    const float *weights, const float *bias,

@@ -112,7 +112,7 @@ struct InferenceBuilder {
     /// A convolution with a following ``BatchNorm2d`` folded in and a following activation fused.
     private mutating func convolution(_ conv: Conv2d, at i: Int) -> Int? {
         let input = shapes[i]
-        guard conv.groups == 1, conv.weight.dtype == .float32, conv.bias?.dtype ?? .float32 == .float32, input.count == 4,
+        guard conv.weight.dtype == .float32, conv.bias?.dtype ?? .float32 == .float32, input.count == 4,
               input[1] == conv.inChannels else { return 0 }
         let (kh, kw) = (conv.kernelSize.height, conv.kernelSize.width)
         let padH = conv.padding.amounts(dimension: 0, kernel: kh, dilation: conv.dilation.height)
@@ -134,7 +134,7 @@ struct InferenceBuilder {
         let kernelFilter = Self.convolutionKernelFilter.withLock { $0 }
         guard let net = openNetwork(for: input) else { return 0 }
         net.restrictConvolutionKernels(to: kernelFilter)
-        guard net.addConvolution(weight: weight, bias: bias, outChannels: conv.outChannels, kernel: (kh, kw),
+        guard net.addConvolution(weight: weight, bias: bias, outChannels: conv.outChannels, groups: conv.groups, kernel: (kh, kw),
                                  stride: conv.stride.pair, dilation: conv.dilation.pair,
                                  padBefore: (padH.before, padW.before), padAfter: (padH.after, padW.after), activation: activation,
                                  algorithm: kernelFilter == nil ? convolutionAlgorithm : gradus_convolution_fastest)

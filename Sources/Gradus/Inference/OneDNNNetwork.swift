@@ -66,16 +66,17 @@ final class OneDNNNetwork {
         return names
     }
 
-    /// Adds a convolution (weights `[out, in, kh, kw]`, contiguous Float32, copied) with its activation,
+    /// Adds a convolution in `groups` channel groups (weights `[out, in / groups, kh, kw]`, contiguous
+    /// Float32, copied) with its activation,
     /// computed by `algorithm` (by default the fastest of oneDNN's direct and Winograd kernels, chosen by
     /// timing each a few times);
     /// false when oneDNN refused (the chain is unchanged).
-    func addConvolution(weight: [Float], bias: [Float]?, outChannels: Int, kernel: (Int, Int), stride: (Int, Int),
+    func addConvolution(weight: [Float], bias: [Float]?, outChannels: Int, groups: Int, kernel: (Int, Int), stride: (Int, Int),
                         dilation: (Int, Int), padBefore: (Int, Int), padAfter: (Int, Int), activation: Activation,
                         algorithm: gradus_convolution_algorithm) -> Bool {
         weight.withUnsafeBufferPointer { w in
             withOptionalPointer(bias) { b in
-                gradus_network_add_convolution(handle, outChannels, kernel.0, kernel.1, stride.0, stride.1,
+                gradus_network_add_convolution(handle, outChannels, groups, kernel.0, kernel.1, stride.0, stride.1,
                                                dilation.0, dilation.1, padBefore.0, padBefore.1, padAfter.0, padAfter.1,
                                                w.baseAddress, b, Int32(activation.kind.rawValue), activation.alpha, activation.beta,
                                                Int32(algorithm.rawValue)) == 0
