@@ -465,7 +465,7 @@ static int fastest_candidate(gradus_network *net, candidate_t *list, int count, 
 /// What a convolution's timed choice depends on: the timed batch and the layer's geometry, its fused
 /// activation, the OpenMP threads the primitives are made for, and the tests' kernel filter.
 typedef struct {
-    long geometry[16];           // timed batch, channels, height, width, out channels, window, strides, dilations, pads
+    long geometry[16];           // timed batch, channels, height, width, out channels, window, strides, dilations, pads, groups
     int activation, has_bias, threads;
     float alpha, beta;
     char kernel_filter[48];
@@ -577,7 +577,7 @@ int gradus_network_add_convolution(gradus_network *net, long out_channels, long 
     const int w_rank = groups == 1 ? 4 : 5;
     const dnnl_dims_t w_dims_plain = {out_channels, net->dims[1], kh, kw};
     const dnnl_dims_t w_dims_grouped = {groups, out_channels / groups, net->dims[1] / groups, kh, kw};
-    const long *w_dims = groups == 1 ? w_dims_plain : w_dims_grouped;
+    const dnnl_dim_t *w_dims = groups == 1 ? w_dims_plain : w_dims_grouped;
     const dnnl_dims_t b_dims = {out_channels};
     const dnnl_dims_t dst_dims = {net->dims[0], out_channels, oh, ow};
     const dnnl_dims_t strides = {stride_h, stride_w}, dilates = {dilation_h - 1, dilation_w - 1};

@@ -157,6 +157,7 @@ struct TransposedConvolutionTests {
             #expect(y.shape == [xShape[0], wShape[1], 5, 5])
             y.sum().backward()
             #expect(w.grad?.shape == wShape && w.grad?.scalars(as: Float.self).allSatisfy { $0 == 0 } == true)
+            #expect(x.grad?.shape == xShape && x.grad?.scalars(as: Float.self).allSatisfy { $0 == 0 } == true)
         }
     }
 }

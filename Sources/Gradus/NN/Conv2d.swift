@@ -1,5 +1,6 @@
-/// A 2-D convolution layer over `[N, C, H, W]` batches (PyTorch's `nn.Conv2d`), computed as im2col plus
-/// one matrix product (see ``Functional/conv2d(_:weight:bias:stride:padding:dilation:groups:)-(_,_,_,_,(Int,Int),_,_)``).
+/// A 2-D convolution layer over `[N, C, H, W]` batches (PyTorch's `nn.Conv2d`), computed by oneDNN's
+/// convolution kernels or as im2col plus a matrix product per group (see ``ConvolutionBackend`` and
+/// ``Functional/conv2d(_:weight:bias:stride:padding:dilation:groups:)-(_,_,_,_,(Int,Int),_,_)``).
 ///
 /// Parameters: `weight` `[out, in / groups, kH, kW]` and `bias` `[out]`, initialized as in PyTorch
 /// (Kaiming uniform with a = √5, bias in ±1/√fanIn).

@@ -12,8 +12,9 @@ import Synchronization
 /// default; Gradus still unfolds where oneDNN's kernels are slower or absent: Float64 (oneDNN has no
 /// double-precision convolution), pointwise
 /// (1×1) convolutions, ungrouped convolutions over fewer than 256 output positions in all (where
-/// reordering the weight at each call costs more than the kernel saves), one image at more than one
-/// thread (its products are split over the threads instead), the forward pass of an RGB image's first
+/// reordering the weight at each call costs more than the kernel saves), one image of an ungrouped
+/// convolution at more than one thread (its products are split over the threads instead), the forward
+/// pass of an RGB image's first
 /// layer (stride 1, small windows, many output channels), the input gradient of ungrouped layers with
 /// fewer than 16 input channels, shapes for which oneDNN offers only its reference kernel, and grouped
 /// passes for which it offers only its matrix-product kernel (a depth multiplier above 1, few channels

@@ -243,17 +243,12 @@ extension Functional {
                 let y = try Tensor.matmulCore(rowsG, weight.reshape([groups, cg, kg]), transA: false, transB: false)  // [G, N·L, kg]
                 cols = y.reshape([groups, n, l, kg]).permute([1, 2, 0, 3]).reshape([n, l, groups * kg])
             }
-            var out: Tensor
-            if outputPadding.0 < stride.0 && outputPadding.1 < stride.1 {
-                out = fold(cols, outputSize: (outH, outW), kernelSize: k, stride: stride, padding: padding, dilation: dilation)
-            } else {
-                // An output padding of at least the stride (allowed where the dilation is larger) reaches
-                // past the windows' last start: fold the whole transposed convolution, then crop the
-                // padding on top/left and crop or extend with zeros on the bottom/right to the output size.
-                let whole = ((h - 1) * stride.0 + dilation.0 * (k.0 - 1) + 1, (w - 1) * stride.1 + dilation.1 * (k.1 - 1) + 1)
-                out = fold(cols, outputSize: whole, kernelSize: k, stride: stride, padding: (0, 0), dilation: dilation)
-                    .pad([-padding.1, outW - (whole.1 - padding.1), -padding.0, outH - (whole.0 - padding.0)])
-            }
+            // An output padding of at least the stride (allowed where the dilation is larger) reaches past
+            // the windows' last start: fold the whole transposed convolution, then crop the padding on
+            // top/left and crop or extend with zeros on the bottom/right to the output size.
+            let whole = ((h - 1) * stride.0 + dilation.0 * (k.0 - 1) + 1, (w - 1) * stride.1 + dilation.1 * (k.1 - 1) + 1)
+            var out = fold(cols, outputSize: whole, kernelSize: k, stride: stride, padding: (0, 0), dilation: dilation)
+                .pad([-padding.1, outW - (whole.1 - padding.1), -padding.0, outH - (whole.0 - padding.0)])
             if let bias { out = out + bias.reshape([o, 1, 1]) }
             return out
         }

@@ -84,7 +84,7 @@ extension Functional {
                         "\(op): input \(input.dtype), weight \(weight.dtype) and bias must share one floating-point dtype", .dtypeMismatch)
             if outputCount == 0 || input.count == 0 {
                 // Nothing to gather (an empty batch, no channels, or no output): the bias on every output
-                // position, connected to whichever operand is empty for its (empty) gradient. The memory
+                // position, connected to the operands for their (zero or empty) gradients. The memory
                 // check below bounds the gathered windows by the input's size only when it has elements.
                 var out = try Tensor.checkedZeros([n, o, outD, outH, outW], dtype: input.dtype, op: op)
                 if let bias { out = out + bias.reshape([o, 1, 1, 1]) }

@@ -3,8 +3,11 @@ import Synchronization
 
 // The three passes of a Float32 convolution, grouped or not, on oneDNN's convolution primitives
 // (CGradusOneDNN/gradus_convolution.c), split over Gradus's threads as ConvolutionKernels splits them:
-// the batch in contiguous parts, one primitive call per part with one OpenMP thread. One image with
-// enough work for several threads stays unfolded, whose products split over the threads.
+// the batch in contiguous parts, one primitive call per part with one OpenMP thread. One image of an
+// ungrouped convolution with enough work for several threads stays unfolded, whose products split over
+// the threads (a grouped one's per-group products are too small to split: oneDNN on one thread was
+// faster at two threads too). Parts of different sizes get primitives of their own; if oneDNN refuses
+// one of them, the whole batch is unfolded.
 // Each function returns false when oneDNN is not to be used or refused, and the caller unfolds instead.
 
 enum OneDNNConvolution {
@@ -49,8 +52,9 @@ enum OneDNNConvolution {
     /// Grouped convolutions go to oneDNN whatever their batch and size: unfolding computes them as a
     /// product per group per sample, tiny for depthwise layers (one filter per group), which oneDNN's
     /// depthwise kernels ran 3-9 times faster down to one image of 8×8 (`gradus-bench conv_passes`,
-    /// one Zen 5 core; grouped layers 1.1-2.2×); the passes that would reach oneDNN's matrix-product
-    /// kernel come back refused (gradus_convolution.c) and are unfolded.
+    /// one Zen 5 core; grouped layers 1.1-2.2×; one image at two threads, oneDNN on one of them still
+    /// 1.1-8× faster than unfolding with its products split); the passes that would reach oneDNN's
+    /// matrix-product kernel come back refused (gradus_convolution.c) and are unfolded.
     @inline(__always)
     static func applies<T: TensorFloat>(_: T.Type, _ g: ConvGeometry) -> Bool {
         T.self == Float.self && ConvolutionBackend.effective == .oneDNN
