@@ -268,17 +268,29 @@ def mobilenet_train(batch=64):
         opt.zero_grad(); loss = torch.nn.functional.cross_entropy(m(x), y); loss.backward(); opt.step()
     return batch / timeit(step, reps=20), "samples/s"
 
-def dcgan_train(batch=64):
-    """One Adam step (lr 2e-4, betas 0.5 and 0.999) of a DCGAN generator (TrainingWorkloads.swift's
-    dcganGenerator: ConvTranspose2d 100->256 4x4 stride 1, then 256->128, 128->64, 64->3 4x4 stride 2
-    padding 1, without bias, BatchNorm2d and ReLU between, Tanh at the end) on 64 random codes
-    [100, 1, 1], mean squared error against 64 random images in [-1, 1)."""
-    torch.manual_seed(0)
+def dcgan():
+    """A DCGAN generator (TrainingWorkloads.swift's dcganGenerator): ConvTranspose2d 100->256 4x4 stride 1,
+    then 256->128, 128->64, 64->3 4x4 stride 2 padding 1, without bias, BatchNorm2d and ReLU between, Tanh
+    at the end."""
     nn = torch.nn
-    m = nn.Sequential(nn.ConvTranspose2d(100, 256, 4, bias=False), nn.BatchNorm2d(256), nn.ReLU(),
-                      nn.ConvTranspose2d(256, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.ReLU(),
-                      nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
-                      nn.ConvTranspose2d(64, 3, 4, 2, 1, bias=False), nn.Tanh())
+    return nn.Sequential(nn.ConvTranspose2d(100, 256, 4, bias=False), nn.BatchNorm2d(256), nn.ReLU(),
+                         nn.ConvTranspose2d(256, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.ReLU(),
+                         nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+                         nn.ConvTranspose2d(64, 3, 4, 2, 1, bias=False), nn.Tanh())
+
+def dcgan_infer1():
+    """One image from one code [1, 100, 1, 1] through dcgan() in eval mode, no_grad, argmax."""
+    torch.manual_seed(0)
+    m = dcgan().eval(); z = torch.rand(1, 100, 1, 1)
+    def f():
+        with torch.no_grad(): m(z).argmax()
+    return timeit(f, reps=1000) * 1e6, "us/sample"
+
+def dcgan_train(batch=64):
+    """One Adam step (lr 2e-4, betas 0.5 and 0.999) of dcgan() on 64 random codes [100, 1, 1], mean
+    squared error against 64 random images in [-1, 1)."""
+    torch.manual_seed(0)
+    m = dcgan()
     opt = torch.optim.Adam(m.parameters(), lr=2e-4, betas=(0.5, 0.999))
     z = torch.randn(batch, 100, 1, 1); x = torch.rand(batch, 3, 32, 32) * 2 - 1
     def step():
@@ -333,7 +345,7 @@ W = {"relu_16m": relu, "sn_cnn_b64": sn_cnn_train, "strided_cnn_b64": lambda: sn
      "transformer_l128": transformer_long, "transformer_deep": transformer_deep, "grid_sample_b8": grid_sample_b8,
      "transformer_deep_ckpt": lambda: transformer_deep(checkpointing=True), "gpt_generate": gpt_generate, "seq2seq_generate": seq2seq_generate,
      "module_parameters": module_parameters, "cnn_c3_b64": cnn_train, "cnn_infer_b1": cnn_infer1,
-     "mlp_infer_b1_int8": mlp_infer1_int8, "cnn3d_b8": cnn3d_train, "mobilenet_b64": mobilenet_train, "mobilenet_infer_b1": mobilenet_infer1, "mobilenet_infer_b1_plan": mobilenet_infer1, "dcgan_b64": dcgan_train, "sgemm_4096": lambda: sgemm(4096)}
+     "mlp_infer_b1_int8": mlp_infer1_int8, "cnn3d_b8": cnn3d_train, "mobilenet_b64": mobilenet_train, "mobilenet_infer_b1": mobilenet_infer1, "mobilenet_infer_b1_plan": mobilenet_infer1, "dcgan_b64": dcgan_train, "dcgan_infer_b1": dcgan_infer1, "dcgan_infer_b1_plan": dcgan_infer1, "sgemm_4096": lambda: sgemm(4096)}
 
 def bf16(fn):
     """fn under CPU autocast to bfloat16 (the whole timed step: forward, backward, optimizer), as

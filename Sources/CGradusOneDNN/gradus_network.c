@@ -206,15 +206,18 @@ static dnnl_status_t descriptor(gradus_network *net, const void *desc, int activ
 }
 
 /// Runs the layer step built from `pd` (source, packed weights, bias, destination) and makes its
-/// destination the current tensor.
+/// destination the current tensor. `weight_tag` is the caller's weight layout (0: PyTorch's [O, I, ...]
+/// for the weight's rank).
 static dnnl_status_t add_weighted(gradus_network *net, dnnl_primitive_desc_t pd, int weight_rank, const dnnl_dims_t weight_dims,
-                                  const float *weights, const float *bias, long outputs, int rank, const dnnl_dims_t out_dims) {
+                                  int weight_tag, const float *weights, const float *bias, long outputs, int rank,
+                                  const dnnl_dims_t out_dims) {
     const dnnl_memory_desc_t *src_md = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
     const dnnl_memory_desc_t *w_md = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
     const dnnl_memory_desc_t *b_md = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 1);
     const dnnl_memory_desc_t *dst_md = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
     dnnl_memory_t src = NULL, w = NULL, b = NULL, dst = NULL;
-    const dnnl_format_tag_t plain = weight_rank == 5 ? dnnl_goihw : weight_rank == 4 ? dnnl_oihw : dnnl_oi;
+    const dnnl_format_tag_t plain = weight_tag ? (dnnl_format_tag_t)weight_tag
+                                    : weight_rank == 5 ? dnnl_goihw : weight_rank == 4 ? dnnl_oihw : dnnl_oi;
     dnnl_status_t s = pack(net, weights, weight_rank, weight_dims, plain, w_md, &w);
     if (s == dnnl_success && bias) {
         const dnnl_dims_t bias_dims = {outputs};
@@ -686,7 +689,55 @@ int gradus_network_add_convolution(gradus_network *net, long out_channels, long 
         }
         if (s != dnnl_success) return s;
     }
-    s = add_weighted(net, pd, w_rank, w_dims, weights, bias, out_channels, 4, dst_dims);
+    s = add_weighted(net, pd, w_rank, w_dims, 0, weights, bias, out_channels, 4, dst_dims);
+    dnnl_primitive_desc_destroy(pd);
+    if (s == dnnl_success && !fused) s = gradus_network_add_activation(net, activation, alpha, beta);
+    return s;
+}
+
+int gradus_network_add_deconvolution(gradus_network *net, long out_channels, long groups, long kh, long kw,
+                                     long stride_h, long stride_w, long dilation_h, long dilation_w,
+                                     long pad_top, long pad_left, long pad_bottom, long pad_right,
+                                     const float *weights, const float *bias, int activation, float alpha, float beta) {
+    if (net->rank != 4 || out_channels <= 0 || kh <= 0 || kw <= 0 || stride_h <= 0 || stride_w <= 0
+        || dilation_h <= 0 || dilation_w <= 0 || pad_top < 0 || pad_left < 0 || pad_bottom < 0 || pad_right < 0
+        || groups <= 0 || net->dims[1] % groups != 0 || out_channels % groups != 0)
+        return dnnl_invalid_arguments;
+    // Each input position spreads its window over the output: (in − 1)·stride + dilation·(kernel − 1) + 1
+    // positions, less the padding cropped on each side.
+    const long oh = (net->dims[2] - 1) * stride_h + dilation_h * (kh - 1) + 1 - pad_top - pad_bottom;
+    const long ow = (net->dims[3] - 1) * stride_w + dilation_w * (kw - 1) + 1 - pad_left - pad_right;
+    if (oh <= 0 || ow <= 0) return dnnl_invalid_arguments;
+    const dnnl_dims_t src_dims = {net->dims[0], net->dims[1], net->dims[2], net->dims[3]};
+    // oneDNN's deconvolution weights are [O, I, kH, kW] ([G, O/G, I/G, kH, kW] grouped); PyTorch's
+    // [I, O/G, kH, kW] is that memory in the iohw (giohw) layout.
+    const int w_rank = groups == 1 ? 4 : 5;
+    const dnnl_dims_t w_dims_plain = {out_channels, net->dims[1], kh, kw};
+    const dnnl_dims_t w_dims_grouped = {groups, out_channels / groups, net->dims[1] / groups, kh, kw};
+    const dnnl_dim_t *w_dims = groups == 1 ? w_dims_plain : w_dims_grouped;
+    const dnnl_dims_t b_dims = {out_channels}, dst_dims = {net->dims[0], out_channels, oh, ow};
+    const dnnl_dims_t strides = {stride_h, stride_w}, dilates = {dilation_h - 1, dilation_w - 1};
+    const dnnl_dims_t pad_l = {pad_top, pad_left}, pad_r = {pad_bottom, pad_right};
+    dnnl_memory_desc_t src_md, w_md, b_md, dst_md;
+    dnnl_status_t s = dnnl_memory_desc_init_by_tag(&src_md, 4, src_dims, dnnl_f32, dnnl_format_tag_any);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&w_md, w_rank, w_dims, dnnl_f32, dnnl_format_tag_any);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&b_md, 1, b_dims, dnnl_f32, dnnl_x);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&dst_md, 4, dst_dims, dnnl_f32, dnnl_format_tag_any);
+    if (s != dnnl_success) return s;
+    dnnl_deconvolution_desc_t desc;
+    s = dnnl_dilated_deconvolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_deconvolution_direct, &src_md, &w_md,
+                                                     bias ? &b_md : NULL, &dst_md, strides, dilates, pad_l, pad_r);
+    if (s != dnnl_success) return s;
+    dnnl_primitive_desc_t pd = NULL;
+    int fused = 0;
+    if ((s = descriptor(net, &desc, activation, alpha, beta, &pd, &fused)) != dnnl_success) return s;
+    // oneDNN's reference kernels (plain loops) are many times slower than the model's own path.
+    const char *name = NULL;
+    if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name) == dnnl_success && name && strncmp(name, "ref", 3) == 0) {
+        dnnl_primitive_desc_destroy(pd);
+        return dnnl_unimplemented;
+    }
+    s = add_weighted(net, pd, w_rank, w_dims, groups == 1 ? dnnl_iohw : dnnl_giohw, weights, bias, out_channels, 4, dst_dims);
     dnnl_primitive_desc_destroy(pd);
     if (s == dnnl_success && !fused) s = gradus_network_add_activation(net, activation, alpha, beta);
     return s;
@@ -756,7 +807,7 @@ int gradus_network_add_inner_product(gradus_network *net, long out_features, con
         if (s == dnnl_success) s = descriptor(net, &desc, activation, alpha, beta, &pd, &fused);
         if (s != dnnl_success) return s;
     }
-    s = add_weighted(net, pd, rank, w_dims, weights, bias, out_features, 2, dst_dims);
+    s = add_weighted(net, pd, rank, w_dims, 0, weights, bias, out_features, 2, dst_dims);
     dnnl_primitive_desc_destroy(pd);
     if (s == dnnl_success && !fused) s = gradus_network_add_activation(net, activation, alpha, beta);
     return s;

@@ -181,6 +181,12 @@ enum TrainingWorkloads {
         }
     }
 
+    /// One image from one code through ``dcganGenerator(_:)`` in evaluation mode (argmax of the image, as
+    /// the other one-sample workloads), through the model or an ``InferencePlan``;
+    /// scripts/pytorch_micro.py's `dcgan_infer_b1` for both.
+    static let dcganInfer = oneSampleInference("dcgan_infer_b1", model: dcganGenerator, inputShape: [1, 100, 1, 1], plan: false)
+    static let dcganInferPlan = oneSampleInference("dcgan_infer_b1_plan", model: dcganGenerator, inputShape: [1, 100, 1, 1], plan: true)
+
     /// One Adam step (lr 2e-4, betas 0.5 and 0.999) of ``dcganGenerator(_:)`` on 64 random codes, the
     /// mean squared error against 64 random images in [-1, 1); scripts/pytorch_micro.py's `dcgan_b64`.
     static let dcganStep = Workload(name: "dcgan_b64") {
@@ -320,5 +326,5 @@ enum TrainingWorkloads {
 
     static let all: [Workload] = [linreg, mlpSGD, mlpAdam, lenetSGD, mlpInfer, mlpInferInt8, mlpInferInt8Plan, cnnSGD, cnnInfer,
                                   mlpInferPlan, cnnInferPlan, cnnInferBatch(plan: false), cnnInferBatch(plan: true), cnnEvaluate,
-                                  cnn3dSGD, spectralCNNAdam, stridedCNNAdam, mobileNetSGD, mobileNetInfer, mobileNetInferPlan, dcganStep]
+                                  cnn3dSGD, spectralCNNAdam, stridedCNNAdam, mobileNetSGD, mobileNetInfer, mobileNetInferPlan, dcganStep, dcganInfer, dcganInferPlan]
 }

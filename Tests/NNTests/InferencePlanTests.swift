@@ -206,6 +206,48 @@ struct InferencePlanTests {
         }
     }
 
+    /// A generator: transposed convolutions from a 1×1 code (stride 1), 4×4 stride 2 padding 1, grouped
+    /// with dilation and an output padding below the padding, one whose output padding exceeds its
+    /// padding and one into 3 channels (those two left to the model), batch normalization and ReLU, Tanh.
+    func generator(_ dtype: DType) -> Sequential {
+        var g = SeededGenerator(seed: 41)
+        let model = Sequential {
+            ConvTranspose2d(24, 32, kernelSize: 4, bias: false, dtype: dtype, generator: &g); BatchNorm2d(32, dtype: dtype); ReLU()
+            ConvTranspose2d(32, 32, kernelSize: 4, stride: 2, padding: 1, dtype: dtype, generator: &g); LeakyReLU(negativeSlope: 0.2)
+            ConvTranspose2d(32, 16, kernelSize: 3, stride: 2, padding: 2, outputPadding: 1, groups: 4, dilation: 2,
+                            dtype: dtype, generator: &g); ReLU()
+            ConvTranspose2d(16, 16, kernelSize: 3, stride: 2, padding: 0, outputPadding: 1, dtype: dtype, generator: &g)
+            ConvTranspose2d(16, 3, kernelSize: 3, padding: 1, dtype: dtype, generator: &g); Tanh()
+        }
+        var r = SeededGenerator(seed: 42)
+        var state = model.stateDict()
+        for (name, t) in state.sorted(by: { $0.key < $1.key }) where t.dtype.isFloatingPoint && t.rank == 1 {
+            let u = (0..<t.count).map { _ in Double(r.next() % 1000) / 1000 }
+            if name.hasSuffix("running_mean") { state[name] = Tensor(shape: t.shape, values: u.map { 2 * $0 - 1 }, dtype: dtype) }
+            if name.hasSuffix("running_var") { state[name] = Tensor(shape: t.shape, values: u.map { 2 * $0 + 0.1 }, dtype: dtype) }
+        }
+        try! model.loadStateDict(state)   // the model's own state, values changed: cannot fail
+        model.eval()
+        return model
+    }
+
+    @Test("a generator's transposed convolutions join the oneDNN chain (grouped, dilated, output padding below the padding) and agree with Float64, one code and a batch")
+    func transposedConvolutionsMatchFloat64() throws {
+        let model = generator(.float32), reference = generator(.float64)
+        try reference.loadStateDict(model.stateDict().mapValues { $0.dtype == .float32 ? $0.to(.float64) : $0 })
+        var g = SeededGenerator(seed: 43)
+        for batch in [1, 4] {
+            let x = Tensor.uniform([batch, 24, 1, 1], generator: &g) * 4 - 2
+            let expected = reference(x.to(.float64)).to(.float32)
+            let plan = InferencePlan(model)
+            let steps = try plan.steps(forInputShape: x.shape)
+            // Left to the model: the output padding past the padding, and the 3-channel layer.
+            #expect(steps.filter { $0.contains("as the model runs it") }.count == 2, "\(steps)")
+            #expect(steps.first?.hasPrefix("oneDNN") == true, "\(steps)")
+            if let m = mismatch(try plan(x), expected, rtol: 1e-4, atol: 1e-5) { Issue.record("batch \(batch): \(m)") }
+        }
+    }
+
     /// Three 3×3 convolutions (padding 1; with and without bias; ReLU and Tanh fused) in Float32 and Float64.
     private func convolutionChain(_ dtype: DType) -> Sequential {
         var g = SeededGenerator(seed: 21)

@@ -73,6 +73,18 @@ int gradus_network_add_convolution(gradus_network *net, long out_channels, long 
                                    const float *weights, const float *bias,
                                    int activation, float alpha, float beta, int algorithm);
 
+/// Adds a 2-D transposed convolution (oneDNN's deconvolution) of the current [n, c, h, w] tensor in
+/// `groups` channel groups with `weights` in PyTorch's layout ([c, out / groups, kh, kw], row-major,
+/// copied), an optional `bias` ([out], copied), strides, dilations (1 = dense) and the padding cropped
+/// before/after each axis (PyTorch's padding before, padding − output padding after), followed by
+/// `activation` (with alpha, beta). The output is [n, out, (h − 1)·stride + dilation·(kh − 1) + 1 −
+/// pad_top − pad_bottom, likewise for w]. Returns 0 or oneDNN's status (the chain is then unchanged;
+/// oneDNN's reference kernels are refused).
+int gradus_network_add_deconvolution(gradus_network *net, long out_channels, long groups, long kh, long kw,
+                                     long stride_h, long stride_w, long dilation_h, long dilation_w,
+                                     long pad_top, long pad_left, long pad_bottom, long pad_right,
+                                     const float *weights, const float *bias, int activation, float alpha, float beta);
+
 /// Adds a 2-D pooling (enum gradus_pooling) of the current [n, c, h, w] tensor: window, strides,
 /// dilations (1 = dense), padding before/after (after may exceed before, for PyTorch's ceil mode).
 int gradus_network_add_pooling(gradus_network *net, int kind, long kh, long kw, long stride_h, long stride_w,

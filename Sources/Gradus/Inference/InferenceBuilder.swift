@@ -65,6 +65,8 @@ struct InferenceBuilder {
             // A quantized convolution computes in integers as the model runs it, and one that pads with
             // anything but zeros pads as the model does (oneDNN's convolutions pad with zeros).
             return conv.activeQuantizedWeights == nil && conv.paddingMode == .constant ? convolution(conv, at: i) : 0
+        case let deconv as ConvTranspose2d:
+            return transposedConvolution(deconv, at: i)
         case let pool as MaxPool2d:
             guard input.count == 4 else { return 0 }
             let ph = pool.padding.height, pw = pool.padding.width
@@ -140,6 +142,39 @@ struct InferenceBuilder {
                                  algorithm: kernelFilter == nil ? convolutionAlgorithm : gradus_convolution_fastest)
         else { return 0 }
         sources += used
+        return checked(net, consumed: consumed, at: i)
+    }
+
+    /// Output channels from which a transposed convolution joins the chain. oneDNN computes it as a
+    /// convolution's input gradient, whose channel-blocked kernels take a few output channels (an RGB
+    /// generator's last layer) several times longer than the model's own path (as for training's input
+    /// gradients, ``OneDNNConvolution/minimumInputGradientChannels``).
+    static let minimumTransposedOutputChannels = OneDNNConvolution.minimumInputGradientChannels
+
+    /// A transposed convolution with a following activation fused (a batch normalization after it is a
+    /// oneDNN step of its own: the weight's output channels are not contiguous to fold into).
+    private mutating func transposedConvolution(_ deconv: ConvTranspose2d, at i: Int) -> Int? {
+        let input = shapes[i]
+        let (sh, sw) = deconv.stride.pair, (ph, pw) = deconv.padding.pair, (oph, opw) = deconv.outputPadding.pair
+        // The output padding is cropped from the padding after; more of it than padding would need zeros
+        // past the windows (the model's composed path).
+        guard deconv.weight.dtype == .float32, deconv.bias?.dtype ?? .float32 == .float32, input.count == 4,
+              input[1] == deconv.inChannels, deconv.outChannels >= Self.minimumTransposedOutputChannels,
+              oph <= ph, opw <= pw else { return 0 }
+        let weight = deconv.weight.contiguous().scalars(as: Float.self)
+        let bias = deconv.bias?.scalars(as: Float.self)
+        var consumed = 1
+        var activation = OneDNNNetwork.Activation.none
+        if i + 1 < layers.count, let fused = OneDNNNetwork.Activation(layers[i + 1]) {
+            activation = fused
+            consumed += 1
+        }
+        guard let net = openNetwork(for: input),
+              net.addDeconvolution(weight: weight, bias: bias, outChannels: deconv.outChannels, groups: deconv.groups,
+                                   kernel: deconv.kernelSize.pair, stride: (sh, sw), dilation: deconv.dilation.pair,
+                                   padBefore: (ph, pw), padAfter: (ph - oph, pw - opw), activation: activation)
+        else { return 0 }
+        sources += [WeightSource { deconv.weight }, WeightSource { deconv.bias }]
         return checked(net, consumed: consumed, at: i)
     }
 

@@ -4,7 +4,7 @@ import Foundation
 /// steps with packed weights, fused layers and buffers planned once.
 ///
 /// The plan walks the model's layers (a ``Sequential``, nested ones included) and turns runs of layers
-/// that oneDNN computes into one chain of oneDNN primitives (``Conv2d``, ``MaxPool2d``, ``AvgPool2d``,
+/// that oneDNN computes into one chain of oneDNN primitives (``Conv2d``, ``ConvTranspose2d``, ``MaxPool2d``, ``AvgPool2d``,
 /// ``AdaptiveAvgPool2d`` on whole windows, ``Linear``, activations): convolutions and inner products on
 /// weights reordered once to the kernels' blocked layouts, each activation fused into the layer before
 /// it, a ``BatchNorm2d`` after a convolution (``BatchNorm1d`` after a ``Linear``) folded into its weights

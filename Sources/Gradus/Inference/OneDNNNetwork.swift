@@ -84,6 +84,21 @@ final class OneDNNNetwork {
         }
     }
 
+    /// Adds a transposed convolution in `groups` channel groups (weights in PyTorch's layout
+    /// `[in, out / groups, kh, kw]`, contiguous Float32, copied) with its activation, cropping `padBefore`
+    /// and `padAfter` from the output; false when oneDNN refused (the chain is unchanged).
+    func addDeconvolution(weight: [Float], bias: [Float]?, outChannels: Int, groups: Int, kernel: (Int, Int), stride: (Int, Int),
+                          dilation: (Int, Int), padBefore: (Int, Int), padAfter: (Int, Int), activation: Activation) -> Bool {
+        weight.withUnsafeBufferPointer { w in
+            withOptionalPointer(bias) { b in
+                gradus_network_add_deconvolution(handle, outChannels, groups, kernel.0, kernel.1, stride.0, stride.1,
+                                                 dilation.0, dilation.1, padBefore.0, padBefore.1, padAfter.0, padAfter.1,
+                                                 w.baseAddress, b, Int32(activation.kind.rawValue), activation.alpha,
+                                                 activation.beta) == 0
+            }
+        }
+    }
+
     /// Tests only: later convolutions compiled by timing consider only oneDNN kernels whose name contains
     /// `name` (nil: every kernel).
     func restrictConvolutionKernels(to name: String?) {
