@@ -563,6 +563,36 @@ static dnnl_primitive_desc_t implementation_named(gradus_network *net, const voi
     return found;
 }
 
+// The operands of a convolution or deconvolution of the current [n, c, h, w] tensor into `out_channels`
+// channels of oh × ow in `groups` groups: descriptors in any layout (the kernel's choice), the bias plain,
+// and the weight's logical dimensions, [O, C, kH, kW] or grouped [G, O/G, C/G, kH, kW].
+typedef struct {
+    int w_rank;
+    dnnl_dims_t w_dims, dst_dims;
+    dnnl_memory_desc_t src, weights, bias, dst;
+} window_operands;
+
+static dnnl_status_t make_window_operands(const gradus_network *net, long out_channels, long groups, long kh, long kw,
+                                          long oh, long ow, window_operands *o) {
+    memset(o, 0, sizeof *o);
+    const dnnl_dims_t src_dims = {net->dims[0], net->dims[1], net->dims[2], net->dims[3]}, b_dims = {out_channels};
+    o->w_rank = groups == 1 ? 4 : 5;
+    if (groups == 1) {
+        const dnnl_dims_t w = {out_channels, net->dims[1], kh, kw};
+        memcpy(o->w_dims, w, sizeof w);
+    } else {
+        const dnnl_dims_t w = {groups, out_channels / groups, net->dims[1] / groups, kh, kw};
+        memcpy(o->w_dims, w, sizeof w);
+    }
+    const dnnl_dims_t dst_dims = {net->dims[0], out_channels, oh, ow};
+    memcpy(o->dst_dims, dst_dims, sizeof dst_dims);
+    dnnl_status_t s = dnnl_memory_desc_init_by_tag(&o->src, 4, src_dims, dnnl_f32, dnnl_format_tag_any);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&o->weights, o->w_rank, o->w_dims, dnnl_f32, dnnl_format_tag_any);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&o->bias, 1, b_dims, dnnl_f32, dnnl_x);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&o->dst, 4, o->dst_dims, dnnl_f32, dnnl_format_tag_any);
+    return s;
+}
+
 int gradus_network_add_convolution(gradus_network *net, long out_channels, long groups, long kh, long kw,
                                    long stride_h, long stride_w, long dilation_h, long dilation_w,
                                    long pad_top, long pad_left, long pad_bottom, long pad_right,
@@ -577,20 +607,14 @@ int gradus_network_add_convolution(gradus_network *net, long out_channels, long 
     if (oh <= 0 || ow <= 0) return dnnl_invalid_arguments;
     const dnnl_dims_t src_dims = {net->dims[0], net->dims[1], net->dims[2], net->dims[3]};
     // Grouped: [G, O/G, C/G, kH, kW], the same memory as PyTorch's [O, C/G, kH, kW].
-    const int w_rank = groups == 1 ? 4 : 5;
-    const dnnl_dims_t w_dims_plain = {out_channels, net->dims[1], kh, kw};
-    const dnnl_dims_t w_dims_grouped = {groups, out_channels / groups, net->dims[1] / groups, kh, kw};
-    const dnnl_dim_t *w_dims = groups == 1 ? w_dims_plain : w_dims_grouped;
-    const dnnl_dims_t b_dims = {out_channels};
-    const dnnl_dims_t dst_dims = {net->dims[0], out_channels, oh, ow};
+    window_operands o;
+    dnnl_status_t s = make_window_operands(net, out_channels, groups, kh, kw, oh, ow, &o);
+    if (s != dnnl_success) return s;
+    const int w_rank = o.w_rank;
+    const dnnl_dim_t *w_dims = o.w_dims, *dst_dims = o.dst_dims;
+    dnnl_memory_desc_t src_md = o.src, w_md = o.weights, b_md = o.bias, dst_md = o.dst;
     const dnnl_dims_t strides = {stride_h, stride_w}, dilates = {dilation_h - 1, dilation_w - 1};
     const dnnl_dims_t pad_l = {pad_top, pad_left}, pad_r = {pad_bottom, pad_right};
-    dnnl_memory_desc_t src_md, w_md, b_md, dst_md;
-    dnnl_status_t s = dnnl_memory_desc_init_by_tag(&src_md, 4, src_dims, dnnl_f32, dnnl_format_tag_any);
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&w_md, w_rank, w_dims, dnnl_f32, dnnl_format_tag_any);
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&b_md, 1, b_dims, dnnl_f32, dnnl_x);
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&dst_md, 4, dst_dims, dnnl_f32, dnnl_format_tag_any);
-    if (s != dnnl_success) return s;
     dnnl_convolution_desc_t desc;
     dnnl_primitive_desc_t pd = NULL;
     int fused = 0;
@@ -708,38 +732,32 @@ int gradus_network_add_deconvolution(gradus_network *net, long out_channels, lon
     const long oh = (net->dims[2] - 1) * stride_h + dilation_h * (kh - 1) + 1 - pad_top - pad_bottom;
     const long ow = (net->dims[3] - 1) * stride_w + dilation_w * (kw - 1) + 1 - pad_left - pad_right;
     if (oh <= 0 || ow <= 0) return dnnl_invalid_arguments;
-    const dnnl_dims_t src_dims = {net->dims[0], net->dims[1], net->dims[2], net->dims[3]};
     // oneDNN's deconvolution weights are [O, I, kH, kW] ([G, O/G, I/G, kH, kW] grouped); PyTorch's
     // [I, O/G, kH, kW] is that memory in the iohw (giohw) layout.
-    const int w_rank = groups == 1 ? 4 : 5;
-    const dnnl_dims_t w_dims_plain = {out_channels, net->dims[1], kh, kw};
-    const dnnl_dims_t w_dims_grouped = {groups, out_channels / groups, net->dims[1] / groups, kh, kw};
-    const dnnl_dim_t *w_dims = groups == 1 ? w_dims_plain : w_dims_grouped;
-    const dnnl_dims_t b_dims = {out_channels}, dst_dims = {net->dims[0], out_channels, oh, ow};
+    window_operands o;
+    dnnl_status_t s = make_window_operands(net, out_channels, groups, kh, kw, oh, ow, &o);
+    if (s != dnnl_success) return s;
     const dnnl_dims_t strides = {stride_h, stride_w}, dilates = {dilation_h - 1, dilation_w - 1};
     const dnnl_dims_t pad_l = {pad_top, pad_left}, pad_r = {pad_bottom, pad_right};
-    dnnl_memory_desc_t src_md, w_md, b_md, dst_md;
-    dnnl_status_t s = dnnl_memory_desc_init_by_tag(&src_md, 4, src_dims, dnnl_f32, dnnl_format_tag_any);
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&w_md, w_rank, w_dims, dnnl_f32, dnnl_format_tag_any);
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&b_md, 1, b_dims, dnnl_f32, dnnl_x);
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&dst_md, 4, dst_dims, dnnl_f32, dnnl_format_tag_any);
-    if (s != dnnl_success) return s;
     dnnl_deconvolution_desc_t desc;
-    s = dnnl_dilated_deconvolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_deconvolution_direct, &src_md, &w_md,
-                                                     bias ? &b_md : NULL, &dst_md, strides, dilates, pad_l, pad_r);
+    s = dnnl_dilated_deconvolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_deconvolution_direct, &o.src, &o.weights,
+                                                     bias ? &o.bias : NULL, &o.dst, strides, dilates, pad_l, pad_r);
     if (s != dnnl_success) return s;
+    // The activation is not fused: oneDNN 2.6 computes a deconvolution as a convolution's input gradient
+    // and applies post-ops (and the bias then) in a plain per-element loop over a scratch copy; its own
+    // in-place element-wise step is the faster way.
     dnnl_primitive_desc_t pd = NULL;
-    int fused = 0;
-    if ((s = descriptor(net, &desc, activation, alpha, beta, &pd, &fused)) != dnnl_success) return s;
-    // oneDNN's reference kernels (plain loops) are many times slower than the model's own path.
+    if ((s = dnnl_primitive_desc_create(&pd, &desc, NULL, net->engine, NULL)) != dnnl_success) return s;
+    // oneDNN's reference kernels (plain loops) are many times slower than the model's own path (later
+    // oneDNN versions name the wrapped kernel, e.g. "conv:any+ref:any").
     const char *name = NULL;
-    if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name) == dnnl_success && name && strncmp(name, "ref", 3) == 0) {
+    if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name) == dnnl_success && name && strstr(name, "ref:")) {
         dnnl_primitive_desc_destroy(pd);
         return dnnl_unimplemented;
     }
-    s = add_weighted(net, pd, w_rank, w_dims, groups == 1 ? dnnl_iohw : dnnl_giohw, weights, bias, out_channels, 4, dst_dims);
+    s = add_weighted(net, pd, o.w_rank, o.w_dims, groups == 1 ? dnnl_iohw : dnnl_giohw, weights, bias, out_channels, 4, o.dst_dims);
     dnnl_primitive_desc_destroy(pd);
-    if (s == dnnl_success && !fused) s = gradus_network_add_activation(net, activation, alpha, beta);
+    if (s == dnnl_success) s = gradus_network_add_activation(net, activation, alpha, beta);
     return s;
 }
 

@@ -179,73 +179,69 @@ struct InferencePlanTests {
             Flatten()
             Linear(64, 10, dtype: dtype, generator: &g)
         }
-        var r = SeededGenerator(seed: 32)
+        return Self.evaluating(model, statisticsSeed: 32)
+    }
+
+    /// `model` in evaluation mode with its batch normalizations' running statistics spread (means in
+    /// [-1, 1), variances in [0.1, 2.1)), drawn from `statisticsSeed` in the order of their names.
+    static func evaluating(_ model: Sequential, statisticsSeed: UInt64) -> Sequential {
+        var r = SeededGenerator(seed: statisticsSeed)
         var state = model.stateDict()
         for (name, t) in state.sorted(by: { $0.key < $1.key }) where t.dtype.isFloatingPoint && t.rank == 1 {
             let u = (0..<t.count).map { _ in Double(r.next() % 1000) / 1000 }
-            if name.hasSuffix("running_mean") { state[name] = Tensor(shape: t.shape, values: u.map { 2 * $0 - 1 }, dtype: dtype) }
-            if name.hasSuffix("running_var") { state[name] = Tensor(shape: t.shape, values: u.map { 2 * $0 + 0.1 }, dtype: dtype) }
+            if name.hasSuffix("running_mean") { state[name] = Tensor(shape: t.shape, values: u.map { 2 * $0 - 1 }, dtype: t.dtype) }
+            if name.hasSuffix("running_var") { state[name] = Tensor(shape: t.shape, values: u.map { 2 * $0 + 0.1 }, dtype: t.dtype) }
         }
         try! model.loadStateDict(state)   // the model's own state, values changed: cannot fail
         model.eval()
         return model
+    }
+
+    /// The Float32 `model` through a plan against `reference` (the same model in Float64, given its
+    /// weights) on inputs of each batch size: the steps left to the model are `uncompiled` in number and
+    /// the first step is a oneDNN chain.
+    func expectPlanMatchesFloat64(_ model: Sequential, _ reference: Sequential, sample: [Int], batches: [Int], uncompiled: Int,
+                                  seed: UInt64) throws {
+        try reference.loadStateDict(model.stateDict().mapValues { $0.dtype == .float32 ? $0.to(.float64) : $0 })
+        var g = SeededGenerator(seed: seed)
+        for batch in batches {
+            let x = Tensor.uniform([batch] + sample, generator: &g) * 4 - 2
+            let expected = reference(x.to(.float64)).to(.float32)
+            let plan = InferencePlan(model)
+            let steps = try plan.steps(forInputShape: x.shape)
+            #expect(steps.filter { $0.contains("as the model runs it") }.count == uncompiled, "\(steps)")
+            #expect(steps.first?.hasPrefix("oneDNN") == true, "\(steps)")
+            if let m = mismatch(try plan(x), expected, rtol: 1e-4, atol: 1e-5) { Issue.record("batch \(batch): \(m)") }
+        }
     }
 
     @Test("a MobileNet-style model compiles into one oneDNN chain (depthwise and grouped convolutions included) and agrees with Float64, one image and a batch")
     func depthwiseModelMatchesFloat64() throws {
-        let model = mobileNet(.float32), reference = mobileNet(.float64)
-        try reference.loadStateDict(model.stateDict().mapValues { $0.dtype == .float32 ? $0.to(.float64) : $0 })
-        var g = SeededGenerator(seed: 33)
-        for batch in [1, 5] {
-            let x = Tensor.uniform([batch, 3, 16, 16], generator: &g) * 4 - 2
-            let expected = reference(x.to(.float64)).to(.float32)
-            let plan = InferencePlan(model)
-            let steps = try plan.steps(forInputShape: x.shape)
-            #expect(!steps.contains { $0.contains("as the model runs it") }, "\(steps)")
-            if let m = mismatch(try plan(x), expected, rtol: 1e-4, atol: 1e-5) { Issue.record("batch \(batch): \(m)") }
-        }
+        try expectPlanMatchesFloat64(mobileNet(.float32), mobileNet(.float64), sample: [3, 16, 16], batches: [1, 5], uncompiled: 0, seed: 33)
     }
 
-    /// A generator: transposed convolutions from a 1×1 code (stride 1), 4×4 stride 2 padding 1, grouped
-    /// with dilation and an output padding below the padding, one whose output padding exceeds its
-    /// padding and one into 3 channels (those two left to the model), batch normalization and ReLU, Tanh.
+    /// A generator: transposed convolutions from a 1×1 code (stride 1, with bias, then batch
+    /// normalization), 4×4 stride 2 padding 1, grouped with dilation and an output padding below the
+    /// padding, 1×1 without bias or activation, one whose output padding exceeds its padding and one
+    /// into 3 channels (those two left to the model), Tanh.
     func generator(_ dtype: DType) -> Sequential {
         var g = SeededGenerator(seed: 41)
         let model = Sequential {
-            ConvTranspose2d(24, 32, kernelSize: 4, bias: false, dtype: dtype, generator: &g); BatchNorm2d(32, dtype: dtype); ReLU()
+            ConvTranspose2d(24, 32, kernelSize: 4, dtype: dtype, generator: &g); BatchNorm2d(32, dtype: dtype); ReLU()
             ConvTranspose2d(32, 32, kernelSize: 4, stride: 2, padding: 1, dtype: dtype, generator: &g); LeakyReLU(negativeSlope: 0.2)
             ConvTranspose2d(32, 16, kernelSize: 3, stride: 2, padding: 2, outputPadding: 1, groups: 4, dilation: 2,
-                            dtype: dtype, generator: &g); ReLU()
+                            dtype: dtype, generator: &g); BatchNorm2d(16, dtype: dtype); ReLU()
+            ConvTranspose2d(16, 16, kernelSize: 1, bias: false, dtype: dtype, generator: &g)
             ConvTranspose2d(16, 16, kernelSize: 3, stride: 2, padding: 0, outputPadding: 1, dtype: dtype, generator: &g)
             ConvTranspose2d(16, 3, kernelSize: 3, padding: 1, dtype: dtype, generator: &g); Tanh()
         }
-        var r = SeededGenerator(seed: 42)
-        var state = model.stateDict()
-        for (name, t) in state.sorted(by: { $0.key < $1.key }) where t.dtype.isFloatingPoint && t.rank == 1 {
-            let u = (0..<t.count).map { _ in Double(r.next() % 1000) / 1000 }
-            if name.hasSuffix("running_mean") { state[name] = Tensor(shape: t.shape, values: u.map { 2 * $0 - 1 }, dtype: dtype) }
-            if name.hasSuffix("running_var") { state[name] = Tensor(shape: t.shape, values: u.map { 2 * $0 + 0.1 }, dtype: dtype) }
-        }
-        try! model.loadStateDict(state)   // the model's own state, values changed: cannot fail
-        model.eval()
-        return model
+        return Self.evaluating(model, statisticsSeed: 42)
     }
 
     @Test("a generator's transposed convolutions join the oneDNN chain (grouped, dilated, output padding below the padding) and agree with Float64, one code and a batch")
     func transposedConvolutionsMatchFloat64() throws {
-        let model = generator(.float32), reference = generator(.float64)
-        try reference.loadStateDict(model.stateDict().mapValues { $0.dtype == .float32 ? $0.to(.float64) : $0 })
-        var g = SeededGenerator(seed: 43)
-        for batch in [1, 4] {
-            let x = Tensor.uniform([batch, 24, 1, 1], generator: &g) * 4 - 2
-            let expected = reference(x.to(.float64)).to(.float32)
-            let plan = InferencePlan(model)
-            let steps = try plan.steps(forInputShape: x.shape)
-            // Left to the model: the output padding past the padding, and the 3-channel layer.
-            #expect(steps.filter { $0.contains("as the model runs it") }.count == 2, "\(steps)")
-            #expect(steps.first?.hasPrefix("oneDNN") == true, "\(steps)")
-            if let m = mismatch(try plan(x), expected, rtol: 1e-4, atol: 1e-5) { Issue.record("batch \(batch): \(m)") }
-        }
+        // Left to the model: the output padding past the padding, and the 3-channel layer.
+        try expectPlanMatchesFloat64(generator(.float32), generator(.float64), sample: [24, 1, 1], batches: [1, 4], uncompiled: 2, seed: 43)
     }
 
     /// Three 3×3 convolutions (padding 1; with and without bias; ReLU and Tanh fused) in Float32 and Float64.

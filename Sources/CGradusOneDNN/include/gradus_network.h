@@ -77,7 +77,8 @@ int gradus_network_add_convolution(gradus_network *net, long out_channels, long 
 /// `groups` channel groups with `weights` in PyTorch's layout ([c, out / groups, kh, kw], row-major,
 /// copied), an optional `bias` ([out], copied), strides, dilations (1 = dense) and the padding cropped
 /// before/after each axis (PyTorch's padding before, padding − output padding after), followed by
-/// `activation` (with alpha, beta). The output is [n, out, (h − 1)·stride + dilation·(kh − 1) + 1 −
+/// `activation` (with alpha, beta; a step of its own, oneDNN 2.6's fused deconvolution activation being
+/// a plain loop). The output is [n, out, (h − 1)·stride + dilation·(kh − 1) + 1 −
 /// pad_top − pad_bottom, likewise for w]. Returns 0 or oneDNN's status (the chain is then unchanged;
 /// oneDNN's reference kernels are refused).
 int gradus_network_add_deconvolution(gradus_network *net, long out_channels, long groups, long kh, long kw,

@@ -7,7 +7,8 @@ import Foundation
 /// that oneDNN computes into one chain of oneDNN primitives (``Conv2d``, ``ConvTranspose2d``, ``MaxPool2d``, ``AvgPool2d``,
 /// ``AdaptiveAvgPool2d`` on whole windows, ``Linear``, activations): convolutions and inner products on
 /// weights reordered once to the kernels' blocked layouts, each activation fused into the layer before
-/// it, a ``BatchNorm2d`` after a convolution (``BatchNorm1d`` after a ``Linear``) folded into its weights
+/// it (after a transposed convolution: a step of its own), a ``BatchNorm2d`` after a convolution
+/// (``BatchNorm1d`` after a ``Linear``) folded into its weights
 /// and bias, other batch normalization with running statistics computed by oneDNN, the intermediate images
 /// kept in blocked channel layouts from one layer to the next; each convolution runs on the fastest of
 /// oneDNN's direct and Winograd kernels for it, timed when first compiled. On one sample, a ``Linear`` outside such
