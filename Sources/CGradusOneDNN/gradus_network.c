@@ -600,7 +600,8 @@ int gradus_network_add_convolution(gradus_network *net, long out_channels, long 
                                    int activation, float alpha, float beta, int algorithm) {
     if (net->rank != 4 || out_channels <= 0 || kh <= 0 || kw <= 0 || stride_h <= 0 || stride_w <= 0
         || dilation_h <= 0 || dilation_w <= 0 || pad_top < 0 || pad_left < 0 || pad_bottom < 0 || pad_right < 0
-        || groups <= 0 || net->dims[1] % groups != 0 || out_channels % groups != 0)
+        || groups <= 0 || net->dims[1] % groups != 0 || out_channels % groups != 0
+        || (activation != gradus_activation_none && eltwise_kind(activation) < 0))   // checked before the layer is added
         return dnnl_invalid_arguments;
     long oh = window_output(net->dims[2], kh, stride_h, dilation_h, pad_top, pad_bottom);
     long ow = window_output(net->dims[3], kw, stride_w, dilation_w, pad_left, pad_right);
@@ -725,7 +726,8 @@ int gradus_network_add_deconvolution(gradus_network *net, long out_channels, lon
                                      const float *weights, const float *bias, int activation, float alpha, float beta) {
     if (net->rank != 4 || out_channels <= 0 || kh <= 0 || kw <= 0 || stride_h <= 0 || stride_w <= 0
         || dilation_h <= 0 || dilation_w <= 0 || pad_top < 0 || pad_left < 0 || pad_bottom < 0 || pad_right < 0
-        || groups <= 0 || net->dims[1] % groups != 0 || out_channels % groups != 0)
+        || groups <= 0 || net->dims[1] % groups != 0 || out_channels % groups != 0
+        || (activation != gradus_activation_none && eltwise_kind(activation) < 0))   // checked before the layer is added
         return dnnl_invalid_arguments;
     // Each input position spreads its window over the output: (in − 1)·stride + dilation·(kernel − 1) + 1
     // positions, less the padding cropped on each side.
