@@ -593,15 +593,25 @@ static dnnl_status_t make_window_operands(const gradus_network *net, long out_ch
     return s;
 }
 
+// Whether a (transposed) convolution's settings are valid for the current tensor: an image, positive
+// sizes, strides and dilations, paddings not negative, groups dividing both channel counts, and a known
+// activation (checked before the layer is added, so that adding it afterwards cannot fail on it).
+static int window_arguments_valid(const gradus_network *net, long out_channels, long groups, long kh, long kw,
+                                  long stride_h, long stride_w, long dilation_h, long dilation_w,
+                                  long pad_top, long pad_left, long pad_bottom, long pad_right, int activation) {
+    return net->rank == 4 && out_channels > 0 && kh > 0 && kw > 0 && stride_h > 0 && stride_w > 0
+        && dilation_h > 0 && dilation_w > 0 && pad_top >= 0 && pad_left >= 0 && pad_bottom >= 0 && pad_right >= 0
+        && groups > 0 && net->dims[1] % groups == 0 && out_channels % groups == 0
+        && (activation == gradus_activation_none || eltwise_kind(activation) >= 0);
+}
+
 int gradus_network_add_convolution(gradus_network *net, long out_channels, long groups, long kh, long kw,
                                    long stride_h, long stride_w, long dilation_h, long dilation_w,
                                    long pad_top, long pad_left, long pad_bottom, long pad_right,
                                    const float *weights, const float *bias,
                                    int activation, float alpha, float beta, int algorithm) {
-    if (net->rank != 4 || out_channels <= 0 || kh <= 0 || kw <= 0 || stride_h <= 0 || stride_w <= 0
-        || dilation_h <= 0 || dilation_w <= 0 || pad_top < 0 || pad_left < 0 || pad_bottom < 0 || pad_right < 0
-        || groups <= 0 || net->dims[1] % groups != 0 || out_channels % groups != 0
-        || (activation != gradus_activation_none && eltwise_kind(activation) < 0))   // checked before the layer is added
+    if (!window_arguments_valid(net, out_channels, groups, kh, kw, stride_h, stride_w, dilation_h, dilation_w,
+                                pad_top, pad_left, pad_bottom, pad_right, activation))
         return dnnl_invalid_arguments;
     long oh = window_output(net->dims[2], kh, stride_h, dilation_h, pad_top, pad_bottom);
     long ow = window_output(net->dims[3], kw, stride_w, dilation_w, pad_left, pad_right);
@@ -724,10 +734,8 @@ int gradus_network_add_deconvolution(gradus_network *net, long out_channels, lon
                                      long stride_h, long stride_w, long dilation_h, long dilation_w,
                                      long pad_top, long pad_left, long pad_bottom, long pad_right,
                                      const float *weights, const float *bias, int activation, float alpha, float beta) {
-    if (net->rank != 4 || out_channels <= 0 || kh <= 0 || kw <= 0 || stride_h <= 0 || stride_w <= 0
-        || dilation_h <= 0 || dilation_w <= 0 || pad_top < 0 || pad_left < 0 || pad_bottom < 0 || pad_right < 0
-        || groups <= 0 || net->dims[1] % groups != 0 || out_channels % groups != 0
-        || (activation != gradus_activation_none && eltwise_kind(activation) < 0))   // checked before the layer is added
+    if (!window_arguments_valid(net, out_channels, groups, kh, kw, stride_h, stride_w, dilation_h, dilation_w,
+                                pad_top, pad_left, pad_bottom, pad_right, activation))
         return dnnl_invalid_arguments;
     // Each input position spreads its window over the output: (in − 1)·stride + dilation·(kernel − 1) + 1
     // positions, less the padding cropped on each side.

@@ -73,12 +73,13 @@ struct ConvolutionBackendTests {
         return [y, x.grad!, w.grad!] + (g.bias ? [b.grad!] : [])
     }
 
-    /// Float32 results within 1e-4 of the largest Float64 magnitude of each result (a sum of a few hundred
-    /// products rounds to about 1e-6 of its terms' size), and 1e-4 relative.
-    static func expectClose(_ actual: [Tensor], _ expected: [Tensor], _ what: String) {
+    /// Results (value, input, weight and bias gradients) within `tolerance` of the largest expected
+    /// magnitude of each, and `tolerance` relative. The default 1e-4 is for Float32 against Float64 (a sum
+    /// of a few hundred products rounds to about 1e-6 of its terms' size).
+    static func expectClose(_ actual: [Tensor], _ expected: [Tensor], _ what: String, tolerance: Double = 1e-4) {
         for (name, (a, e)) in zip(["value", "input gradient", "weight gradient", "bias gradient"], zip(actual, expected)) {
             let largest = e.scalars(as: Double.self).map(abs).max() ?? 0
-            let problem = mismatch(a, e, rtol: 1e-4, atol: 1e-4 * largest)
+            let problem = mismatch(a, e, rtol: tolerance, atol: tolerance * largest)
             #expect(problem == nil, "\(what) \(name): \(problem ?? "")")
         }
     }
@@ -149,11 +150,7 @@ struct ConvolutionBackendTests {
         }
         let runs = KernelTesting.convolutionPassesRunOnOneDNN - before
         // Inputs rounded to 8 significant bits (relative error ≤ 2^-9 each), sums of 512 products in Float32.
-        for (name, (a, e)) in zip(["value", "input gradient", "weight gradient", "bias gradient"], zip(mixed, expected)) {
-            let largest = e.scalars(as: Double.self).map(abs).max() ?? 0
-            let problem = mismatch(a, e, rtol: 2e-2, atol: 2e-2 * largest)
-            #expect(problem == nil, "\(backend) \(name): \(problem ?? "")")
-        }
+        Self.expectClose(mixed, expected, "\(backend)", tolerance: 2e-2)
         let onOneDNN = Threading.withCount(1) {
             MatrixProductBackend.withFloat32Precision(.medium) {
                 KernelTesting.convolutionPassesOnOneDNN(batch: g.batch, inChannels: g.inChannels, height: g.height, width: g.width,

@@ -88,11 +88,7 @@ struct GroupedConvolutionTests {
     @Test("Float64: one grouped convolution equals one ungrouped convolution per group", arguments: geometries)
     func float64MatchesPerGroup(_ g: Geometry) {
         let grouped = Self.run(g, dtype: .float64, perGroup: false), reference = Self.run(g, dtype: .float64, perGroup: true)
-        for (name, (a, e)) in zip(["value", "input gradient", "weight gradient", "bias gradient"], zip(grouped, reference)) {
-            let largest = e.scalars(as: Double.self).map(abs).max() ?? 0
-            let problem = mismatch(a, e, rtol: 1e-12, atol: 1e-12 * largest)
-            #expect(problem == nil, "\(name): \(problem ?? "")")
-        }
+        ConvolutionBackendTests.expectClose(grouped, reference, "Float64", tolerance: 1e-12)
     }
 
     @Test("Float32 on each backend, at one and two threads, agrees with Float64; the passes given to oneDNN run there",
@@ -173,11 +169,7 @@ struct GroupedConvolutionTests {
             }
         }
         // Inputs rounded to 8 significant bits (relative error ≤ 2^-9 each), sums of 576 products in Float32.
-        for (name, (a, e)) in zip(["value", "input gradient", "weight gradient", "bias gradient"], zip(mixed, expected)) {
-            let largest = e.scalars(as: Double.self).map(abs).max() ?? 0
-            let problem = mismatch(a, e, rtol: 2e-2, atol: 2e-2 * largest)
-            #expect(problem == nil, "\(backend) \(name): \(problem ?? "")")
-        }
+        ConvolutionBackendTests.expectClose(mixed, expected, "\(backend)", tolerance: 2e-2)
         if MatrixProductBackend.hasNativeBFloat16 {
             let (a, f) = (mixed[0].scalars(as: Float.self), float32[0].scalars(as: Float.self))
             let largest = f.map(abs).max() ?? 0
