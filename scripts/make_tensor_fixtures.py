@@ -638,6 +638,26 @@ case("conv_transpose2d_output_padding_dilation", lambda a, w: F.conv_transpose2d
 case("conv_transpose2d_unbatched", lambda a, w: F.conv_transpose2d(a, w, stride=(1, 2), padding=(0, 1), output_padding=(0, 1)),
      rn(3, 4, 4), rn(3, 2, 2, 3))
 
+# Batch normalization followed by ReLU (Functional.batchNormReLU, the one operation Sequential runs for a
+# BatchNorm layer and a ReLU): training statistics on [N, C, H, W], [N, C] and [N, C, L]; evaluation with
+# fixed running statistics; a constant channel (variance 0) whose bias is negative, so that all its
+# outputs are 0 and its gradient is masked everywhere (a bias of exactly 0 would put every output on the
+# ReLU's kink, where finite differences cannot check it: the fused tests compare that case with the two
+# separate operations); no affine parameters. Their own generator.
+inputs_gen = torch.Generator().manual_seed(4242)
+def bn_running(c):
+    return torch.linspace(-0.5, 0.5, c), torch.linspace(0.5, 2.0, c)
+case("batch_norm_relu_train", lambda a, w, b: F.relu(F.batch_norm(a, None, None, w, b, training=True)),
+     rn(4, 3, 5, 6), rn(3), rn(3))
+case("batch_norm_relu_train_2d", lambda a, w, b: F.relu(F.batch_norm(a, None, None, w, b, training=True)), rn(8, 4), rn(4), rn(4))
+case("batch_norm_relu_train_1d", lambda a, w: F.relu(F.batch_norm(a, None, None, w, None, training=True)), rn(3, 2, 7), rn(2))
+case("batch_norm_relu_eval", lambda a, w, b: F.relu(F.batch_norm(a, *bn_running(3), w, b, training=False)),
+     rn(2, 3, 4, 4), rn(3), rn(3))
+case("batch_norm_relu_constant_channel",
+     lambda a, w: F.relu(F.batch_norm(a, None, None, w, torch.tensor([-0.5, 0.5]), training=True)),
+     torch.cat([torch.full((4, 1, 3), 0.25), rn(4, 1, 3)], 1), rn(2))
+case("batch_norm_relu_no_affine", lambda a: F.relu(F.batch_norm(a, None, None, training=True, eps=1e-3)), rn(5, 2, 3, 3))
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}

@@ -1,26 +1,39 @@
 // See include/gradus_batchnorm.h.
 #include "gradus_batchnorm.h"
 #include "activation_math.h"
+#include <stdint.h>
+#include <stddef.h>
 #include <string.h>
+
+// No contraction of a·b + c into one rounding: the backward of batch normalization followed by ReLU
+// recomputes the normalized values from x to find where the ReLU was 0 (BN_AFFINE in the template), and
+// must get the forward's values bit for bit, in the vector and scalar loops and in the AVX2 and plain
+// copies alike. The loops are bound by memory; the separate multiply costs nothing measurable.
+#pragma STDC FP_CONTRACT OFF
 
 // Elements summed in the element type before the partial sum goes into a double.
 #define BN_BLOCK 2048
 
 typedef float gradus_bn_v8f __attribute__((vector_size(32)));
 typedef double gradus_bn_v4d __attribute__((vector_size(32)));
+typedef int32_t gradus_bn_v8i __attribute__((vector_size(32)));
+typedef int64_t gradus_bn_v4l __attribute__((vector_size(32)));
 
 #define BN_T float
 #define BN_V gradus_bn_v8f
+#define BN_VI gradus_bn_v8i
 #define BN_L 8
 #define BN_SFX f32
 #include "batchnorm_template.h"
 #undef BN_T
 #undef BN_V
+#undef BN_VI
 #undef BN_L
 #undef BN_SFX
 
 #define BN_T double
 #define BN_V gradus_bn_v4d
+#define BN_VI gradus_bn_v4l
 #define BN_L 4
 #define BN_SFX f64
 #include "batchnorm_template.h"

@@ -384,6 +384,19 @@ let opTable: [String: @Sendable ([Tensor]) -> Tensor] = [
     "conv_transpose2d_depthwise": { Functional.convTranspose2d($0[0], weight: $0[1], stride: (2, 2), padding: (1, 1), groups: 8) },
     "conv_transpose2d_output_padding_dilation": { Functional.convTranspose2d($0[0], weight: $0[1], outputPadding: (1, 1), dilation: (2, 2)) },
     "conv_transpose2d_unbatched": { Functional.convTranspose2d($0[0], weight: $0[1], stride: (1, 2), padding: (0, 1), outputPadding: (0, 1)) },
+    "batch_norm_relu_train": { Functional.batchNormReLU($0[0], runningMean: nil, runningVar: nil, weight: $0[1], bias: $0[2], training: true) },
+    "batch_norm_relu_train_2d": { Functional.batchNormReLU($0[0], runningMean: nil, runningVar: nil, weight: $0[1], bias: $0[2], training: true) },
+    "batch_norm_relu_train_1d": { Functional.batchNormReLU($0[0], runningMean: nil, runningVar: nil, weight: $0[1], bias: nil, training: true) },
+    "batch_norm_relu_eval": {
+        let dtype = $0[0].dtype
+        return Functional.batchNormReLU($0[0], runningMean: Tensor.linspace(-0.5, 0.5, count: 3, dtype: dtype),
+                                        runningVar: Tensor.linspace(0.5, 2.0, count: 3, dtype: dtype), weight: $0[1], bias: $0[2], training: false)
+    },
+    "batch_norm_relu_constant_channel": {
+        Functional.batchNormReLU($0[0], runningMean: nil, runningVar: nil, weight: $0[1],
+                                 bias: Tensor(shape: [2], values: [-0.5, 0.5], dtype: $0[0].dtype), training: true)
+    },
+    "batch_norm_relu_no_affine": { Functional.batchNormReLU($0[0], runningMean: nil, runningVar: nil, weight: nil, bias: nil, training: true, eps: 1e-3) },
     "conv3d_same": { Functional.conv3d($0[0], weight: $0[1], bias: $0[2], padding: .same, dilation: (1, 1, 2)) },
     "conv3d_unbatched": { Functional.conv3d($0[0], weight: $0[1], padding: (1, 1, 1)) },
     "conv_transpose3d": {

@@ -26,11 +26,24 @@ void gradus_bn_moments_f64(const double *x, long planes, long stride, long len, 
 void gradus_bn_normalize_f32(const float *x, float *y, long planes, long stride, long len, float center, float scale, float shift);
 void gradus_bn_normalize_f64(const double *x, double *y, long planes, long stride, long len, double center, double scale, double shift);
 
+/// y = max((x − center)·scale + shift, 0), as PyTorch's relu (NaN kept): batch normalization and the
+/// ReLU after it in one pass.
+void gradus_bn_normalize_relu_f32(const float *x, float *y, long planes, long stride, long len, float center, float scale, float shift);
+void gradus_bn_normalize_relu_f64(const double *x, double *y, long planes, long stride, long len, double center, double scale, double shift);
+
 /// *sumdy = Σ dy, *sumdyxhat = Σ dy·x̂ with x̂ = (x − center)·scale (dy laid out like x).
 void gradus_bn_grad_sums_f32(const float *dy, const float *x, long planes, long stride, long len, float center,
                              float scale, double *sumdy, double *sumdyxhat);
 void gradus_bn_grad_sums_f64(const double *dy, const double *x, long planes, long stride, long len, double center,
                              double scale, double *sumdy, double *sumdyxhat);
+
+/// As gradus_bn_grad_sums, with dy replaced by the gradient reaching the normalization through a ReLU
+/// after it: 0 where that ReLU's input (x − center)·relu_scale + relu_shift (the forward's normalize
+/// arguments; recomputed bit for bit) is ≤ 0, dy elsewhere (a NaN passes dy on).
+void gradus_bn_grad_sums_relu_f32(const float *dy, const float *x, long planes, long stride, long len, float center, float scale,
+                                  float relu_scale, float relu_shift, double *sumdy, double *sumdyxhat);
+void gradus_bn_grad_sums_relu_f64(const double *dy, const double *x, long planes, long stride, long len, double center, double scale,
+                                  double relu_scale, double relu_shift, double *sumdy, double *sumdyxhat);
 
 /// dx = dy·a + x̂·b + c with x̂ = (x − center)·scale (dy and dx laid out like x). x̂ is formed first so
 /// that no coefficient under- or overflows for channels of very large or very small values.
@@ -38,6 +51,19 @@ void gradus_bn_grad_input_f32(const float *dy, const float *x, float *dx, long p
                               float center, float scale, float a, float b, float c);
 void gradus_bn_grad_input_f64(const double *dy, const double *x, double *dx, long planes, long stride, long len,
                               double center, double scale, double a, double b, double c);
+
+/// As gradus_bn_grad_input, with dy masked by the ReLU as in gradus_bn_grad_sums_relu.
+void gradus_bn_grad_input_relu_f32(const float *dy, const float *x, float *dx, long planes, long stride, long len, float center,
+                                   float scale, float a, float b, float c, float relu_scale, float relu_shift);
+void gradus_bn_grad_input_relu_f64(const double *dy, const double *x, double *dx, long planes, long stride, long len, double center,
+                                   double scale, double a, double b, double c, double relu_scale, double relu_shift);
+
+/// dx = dy·a with dy masked by the ReLU as in gradus_bn_grad_sums_relu (evaluation mode, where the
+/// statistics are constants).
+void gradus_bn_scale_relu_f32(const float *dy, const float *x, float *dx, long planes, long stride, long len, float a, float center,
+                              float relu_scale, float relu_shift);
+void gradus_bn_scale_relu_f64(const double *dy, const double *x, double *dx, long planes, long stride, long len, double a,
+                              double center, double relu_scale, double relu_shift);
 
 #ifdef __cplusplus
 }

@@ -84,7 +84,15 @@ public class BatchNorm: Module, Layer {
         }
     }
 
-    private func normalize(_ input: Tensor, crossProcess: (any CrossProcessReduction)?) -> Tensor {
+    /// The layer followed by ReLU as one operation (``Sequential`` runs a BatchNorm layer and the ReLU
+    /// layer after it so when neither has hooks), or nil when the two must run apart: statistics
+    /// synchronized across processes in training.
+    func normalizedReLU(_ input: Tensor) -> Tensor? {
+        guard !(isTraining && crossProcess != nil) else { return nil }
+        return withForwardHooks(input) { input in normalize(input, crossProcess: nil, relu: true) }
+    }
+
+    private func normalize(_ input: Tensor, crossProcess: (any CrossProcessReduction)?, relu: Bool = false) -> Tensor {
         checked {
             try require(ranks.contains(input.rank) && input.shape[1] == numFeatures,
                          "\(type(of: self)): expected input of rank \(ranks.map(String.init).joined(separator: " or ")) with \(numFeatures) channels, got \(input.shape)", .shapeMismatch)
@@ -96,7 +104,7 @@ public class BatchNorm: Module, Layer {
             let useBatchStats = isTraining || runningMean == nil
             return Functional.batchNorm(input, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
                                         training: useBatchStats, momentum: factor, eps: eps,
-                                        crossProcess: crossProcess)
+                                        crossProcess: crossProcess, relu: relu)
         }
     }
 

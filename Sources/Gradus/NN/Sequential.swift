@@ -76,16 +76,17 @@ public final class Sequential: Module, Layer {
     }
 
     /// Applies the layers in order.
-    /// A quantized ``Linear`` followed by ``ReLU`` runs as one pass on the integer path (inference), unless
-    /// either has hooks.
+    ///
+    /// Two neighbouring layers run as one operation when neither has hooks, with the values and
+    /// gradients of the two: a ``BatchNorm`` layer followed by ``ReLU`` (one pass over the activations
+    /// forward and two backward instead of four and three; the output's operation is named
+    /// "batchNormReLU"), and a quantized ``Linear`` followed by ``ReLU`` (one pass on the integer path).
     public func callAsFunction(_ input: Tensor) -> Tensor {
         withForwardHooks(input) { input in
             var x = input
             var i = 0
             while i < layers.count {
-                if i + 1 < layers.count, let linear = layers[i] as? Linear, linear.quantizedWeights != nil, layers[i + 1] is ReLU,
-                   !linear.hasForwardHooks, !linear.hasBackwardHooks, !layers[i + 1].hasForwardHooks,
-                   !layers[i + 1].hasBackwardHooks, let fused = linear.quantizedForward(x, relu: true) {
+                if i + 1 < layers.count, let fused = fusedPair(layers[i], layers[i + 1], x) {
                     x = fused
                     i += 2
                     continue
@@ -95,6 +96,16 @@ public final class Sequential: Module, Layer {
             }
             return x
         }
+    }
+
+    /// `second(first(x))` computed as one operation, or nil when the pair has no fused form (or a hook
+    /// must see the value between them).
+    private func fusedPair(_ first: any Layer, _ second: any Layer, _ x: Tensor) -> Tensor? {
+        guard second is ReLU, !first.hasForwardHooks, !first.hasBackwardHooks, !second.hasForwardHooks,
+              !second.hasBackwardHooks else { return nil }
+        if let norm = first as? BatchNorm { return norm.normalizedReLU(x) }
+        if let linear = first as? Linear, linear.quantizedWeights != nil { return linear.quantizedForward(x, relu: true) }
+        return nil
     }
 
     override func discoverMembers() -> Members {

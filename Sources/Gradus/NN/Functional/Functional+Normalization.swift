@@ -35,6 +35,41 @@ extension Functional {
     public static func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor?, bias: Tensor?,
                                  training: Bool, momentum: Double = 0.1, eps: Double = 1e-5,
                                  crossProcess: (any CrossProcessReduction)? = nil) -> Tensor {
+        batchNorm(input, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias, training: training,
+                  momentum: momentum, eps: eps, crossProcess: crossProcess, relu: false)
+    }
+
+    /// Batch normalization followed by ReLU, `batchNorm(…).relu()` as one recorded operation
+    /// ("batchNormReLU"): the ReLU is applied in the pass that writes the normalized values, and its
+    /// mask inside the normalization's two backward passes, so that the normalized values are never
+    /// stored and the ReLU's own passes over memory are gone. Values and gradients (of any order) are
+    /// those of the two operations; where batch normalization runs as composed tensor operations (see
+    /// ``batchNorm(_:runningMean:runningVar:weight:bias:training:momentum:eps:crossProcess:)``) they are
+    /// the two operations. ``Sequential`` calls it for a ``BatchNorm`` layer followed by ``ReLU``.
+    ///
+    /// - Parameters:
+    ///   - input: `[N, C, …]`.
+    ///   - runningMean: `[C]`, or nil (then `training` must be true).
+    ///   - runningVar: `[C]`, or nil; given exactly when `runningMean` is.
+    ///   - weight: the per-channel scale γ `[C]`, or nil.
+    ///   - bias: the per-channel shift β `[C]`, or nil.
+    ///   - training: use batch statistics (and update the running ones).
+    ///   - momentum: the running statistics' update factor.
+    ///   - eps: added to the variance.
+    ///
+    /// ```swift
+    /// let h = Functional.batchNormReLU(x, runningMean: mean, runningVar: variance, weight: gamma, bias: beta, training: true)
+    /// ```
+    public static func batchNormReLU(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor?, bias: Tensor?,
+                                     training: Bool, momentum: Double = 0.1, eps: Double = 1e-5) -> Tensor {
+        batchNorm(input, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias, training: training,
+                  momentum: momentum, eps: eps, crossProcess: nil, relu: true)
+    }
+
+    /// Batch normalization, followed by ReLU in the same operation when `relu` is true.
+    static func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor?, bias: Tensor?,
+                          training: Bool, momentum: Double, eps: Double, crossProcess: (any CrossProcessReduction)?,
+                          relu: Bool) -> Tensor {
         checked {
             let op = "batchNorm"
             try require(input.rank >= 2, "\(op): input must be [N, C, …], got \(input.shape)", .shapeMismatch)
@@ -56,7 +91,8 @@ extension Functional {
                 let n = axes.reduce(1) { $0 * input.shape[$1] }
                 try require(!training || n > 1, "\(op): expected more than 1 value per channel when training, got input \(input.shape)", .shapeMismatch)
                 if let y = try fusedBatchNorm(input, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
-                                              batchStatistics: batchStatistics, updateRunning: training, momentum: momentum, eps: eps) {
+                                              batchStatistics: batchStatistics, updateRunning: training, momentum: momentum, eps: eps,
+                                              relu: relu) {
                     return y
                 }
             }
@@ -96,7 +132,7 @@ extension Functional {
             var y = (input - mean) / (variance + eps).sqrt()
             if let weight { y = y * weight.reshape(statShape) }
             if let bias { y = y + bias.reshape(statShape) }
-            return y
+            return relu ? y.relu() : y
         }
     }
 
