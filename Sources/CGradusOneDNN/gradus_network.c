@@ -32,6 +32,7 @@ struct gradus_network {
     int output_needs_reorder;
     dnnl_primitive_t output_reorder;
     char kernel_filter[48];      // tests: only kernels whose name contains it are timed (empty: all)
+    int step_limit;              // tests: steps past this many are refused (0: no limit)
 };
 
 static int plain_tag(int rank) { return rank == 4 ? dnnl_nchw : dnnl_nc; }
@@ -67,6 +68,7 @@ static dnnl_status_t new_memory(gradus_network *net, const dnnl_memory_desc_t *m
 /// Appends an executable step built from `pd` (the primitive is created here; pd stays the caller's).
 static dnnl_status_t append(gradus_network *net, const_dnnl_primitive_desc_t pd, const dnnl_exec_arg_t *args, int count) {
     if (count > MAX_ARGS) return dnnl_invalid_arguments;
+    if (net->step_limit > 0 && net->step_count >= net->step_limit) return dnnl_out_of_memory;
     if (reserve((void **)&net->steps, net->step_count, &net->step_capacity, sizeof *net->steps) != dnnl_success)
         return dnnl_out_of_memory;
     step_t *step = &net->steps[net->step_count];
@@ -175,6 +177,42 @@ void gradus_network_set_kernel_filter(gradus_network *net, const char *name) {
     }
 }
 
+void gradus_network_set_step_limit(gradus_network *net, int limit) { net->step_limit = limit > 0 ? limit : 0; }
+
+/// What the chain was before a layer was added. A failed add restores it (`settle`), so that a layer is
+/// wholly in the chain or not at all: a layer whose last step failed (its activation, say) would
+/// otherwise stay, and the caller, told that it failed, would run the layer again on its output.
+typedef struct {
+    int step_count, owned_count, rank;
+    dnnl_dims_t dims;
+    dnnl_memory_desc_t md;
+    dnnl_memory_t current;
+} chain_mark;
+
+static chain_mark mark(const gradus_network *net) {
+    chain_mark m = {net->step_count, net->owned_count, net->rank, {0}, net->md, net->current};
+    memcpy(m.dims, net->dims, sizeof m.dims);
+    return m;
+}
+
+/// `status`, after undoing everything added since `m` when it is a failure: the steps appended (their
+/// primitives), the memories created, the current tensor's shape, layout and memory.
+static int settle(gradus_network *net, const chain_mark *m, int status) {
+    if (status == dnnl_success) return status;
+    for (int i = m->step_count; i < net->step_count; i++) {
+        dnnl_primitive_destroy(net->steps[i].primitive);
+        free(net->steps[i].implementation);
+    }
+    net->step_count = m->step_count;
+    for (int i = m->owned_count; i < net->owned_count; i++) dnnl_memory_destroy(net->owned[i]);
+    net->owned_count = m->owned_count;
+    net->rank = m->rank;
+    memcpy(net->dims, m->dims, sizeof net->dims);
+    net->md = m->md;
+    net->current = m->current;
+    return status;
+}
+
 /// The attributes that fuse `activation` (NULL when it has no oneDNN element-wise kind); the caller
 /// destroys them.
 static dnnl_primitive_attr_t activation_attributes(int activation, float alpha, float beta) {
@@ -236,7 +274,7 @@ static dnnl_status_t add_weighted(gradus_network *net, dnnl_primitive_desc_t pd,
     return dnnl_success;
 }
 
-int gradus_network_add_activation(gradus_network *net, int activation, float alpha, float beta) {
+static int add_activation_steps(gradus_network *net, int activation, float alpha, float beta) {
     int kind = eltwise_kind(activation);
     if (kind < 0) return activation == gradus_activation_none ? dnnl_success : dnnl_invalid_arguments;
     dnnl_eltwise_desc_t desc;
@@ -270,8 +308,8 @@ static dnnl_status_t vector(gradus_network *net, const float *values, long count
     return dnnl_success;
 }
 
-int gradus_network_add_batch_normalization(gradus_network *net, const float *mean, const float *variance,
-                                           const float *scale, const float *shift, float epsilon) {
+static int add_batch_normalization_steps(gradus_network *net, const float *mean, const float *variance,
+                                         const float *scale, const float *shift, float epsilon) {
     if (!mean || !variance || !(epsilon >= 0)) return dnnl_invalid_arguments;
     const long channels = net->dims[1];
     // Scale and shift as one [2, channels] tensor (oneDNN 2.6 refuses separate scale and shift
@@ -605,11 +643,11 @@ static int window_arguments_valid(const gradus_network *net, long out_channels, 
         && (activation == gradus_activation_none || eltwise_kind(activation) >= 0);
 }
 
-int gradus_network_add_convolution(gradus_network *net, long out_channels, long groups, long kh, long kw,
-                                   long stride_h, long stride_w, long dilation_h, long dilation_w,
-                                   long pad_top, long pad_left, long pad_bottom, long pad_right,
-                                   const float *weights, const float *bias,
-                                   int activation, float alpha, float beta, int algorithm) {
+static int add_convolution_steps(gradus_network *net, long out_channels, long groups, long kh, long kw,
+                                 long stride_h, long stride_w, long dilation_h, long dilation_w,
+                                 long pad_top, long pad_left, long pad_bottom, long pad_right,
+                                 const float *weights, const float *bias,
+                                 int activation, float alpha, float beta, int algorithm) {
     if (!window_arguments_valid(net, out_channels, groups, kh, kw, stride_h, stride_w, dilation_h, dilation_w,
                                 pad_top, pad_left, pad_bottom, pad_right, activation))
         return dnnl_invalid_arguments;
@@ -726,14 +764,14 @@ int gradus_network_add_convolution(gradus_network *net, long out_channels, long 
     }
     s = add_weighted(net, pd, w_rank, w_dims, 0, weights, bias, out_channels, 4, dst_dims);
     dnnl_primitive_desc_destroy(pd);
-    if (s == dnnl_success && !fused) s = gradus_network_add_activation(net, activation, alpha, beta);
+    if (s == dnnl_success && !fused) s = add_activation_steps(net, activation, alpha, beta);
     return s;
 }
 
-int gradus_network_add_deconvolution(gradus_network *net, long out_channels, long groups, long kh, long kw,
-                                     long stride_h, long stride_w, long dilation_h, long dilation_w,
-                                     long pad_top, long pad_left, long pad_bottom, long pad_right,
-                                     const float *weights, const float *bias, int activation, float alpha, float beta) {
+static int add_deconvolution_steps(gradus_network *net, long out_channels, long groups, long kh, long kw,
+                                   long stride_h, long stride_w, long dilation_h, long dilation_w,
+                                   long pad_top, long pad_left, long pad_bottom, long pad_right,
+                                   const float *weights, const float *bias, int activation, float alpha, float beta) {
     if (!window_arguments_valid(net, out_channels, groups, kh, kw, stride_h, stride_w, dilation_h, dilation_w,
                                 pad_top, pad_left, pad_bottom, pad_right, activation))
         return dnnl_invalid_arguments;
@@ -767,13 +805,13 @@ int gradus_network_add_deconvolution(gradus_network *net, long out_channels, lon
     }
     s = add_weighted(net, pd, o.w_rank, o.w_dims, groups == 1 ? dnnl_iohw : dnnl_giohw, weights, bias, out_channels, 4, o.dst_dims);
     dnnl_primitive_desc_destroy(pd);
-    if (s == dnnl_success) s = gradus_network_add_activation(net, activation, alpha, beta);
+    if (s == dnnl_success) s = add_activation_steps(net, activation, alpha, beta);
     return s;
 }
 
-int gradus_network_add_pooling(gradus_network *net, int kind, long kh, long kw, long stride_h, long stride_w,
-                               long dilation_h, long dilation_w, long pad_top, long pad_left,
-                               long pad_bottom, long pad_right) {
+static int add_pooling_steps(gradus_network *net, int kind, long kh, long kw, long stride_h, long stride_w,
+                             long dilation_h, long dilation_w, long pad_top, long pad_left,
+                             long pad_bottom, long pad_right) {
     if (net->rank != 4 || kh <= 0 || kw <= 0 || stride_h <= 0 || stride_w <= 0 || dilation_h <= 0 || dilation_w <= 0
         || pad_top < 0 || pad_left < 0 || pad_bottom < 0 || pad_right < 0)
         return dnnl_invalid_arguments;
@@ -809,8 +847,8 @@ int gradus_network_add_pooling(gradus_network *net, int kind, long kh, long kw, 
     return s;
 }
 
-int gradus_network_add_inner_product(gradus_network *net, long out_features, const float *weights, const float *bias,
-                                     int activation, float alpha, float beta) {
+static int add_inner_product_steps(gradus_network *net, long out_features, const float *weights, const float *bias,
+                                   int activation, float alpha, float beta) {
     if (out_features <= 0) return dnnl_invalid_arguments;
     int rank = net->rank;
     dnnl_dims_t w_dims = {out_features};
@@ -837,8 +875,56 @@ int gradus_network_add_inner_product(gradus_network *net, long out_features, con
     }
     s = add_weighted(net, pd, rank, w_dims, 0, weights, bias, out_features, 2, dst_dims);
     dnnl_primitive_desc_destroy(pd);
-    if (s == dnnl_success && !fused) s = gradus_network_add_activation(net, activation, alpha, beta);
+    if (s == dnnl_success && !fused) s = add_activation_steps(net, activation, alpha, beta);
     return s;
+}
+
+// The layers as the header declares them: each adds its steps wholly or not at all.
+
+int gradus_network_add_activation(gradus_network *net, int activation, float alpha, float beta) {
+    const chain_mark m = mark(net);
+    return settle(net, &m, add_activation_steps(net, activation, alpha, beta));
+}
+
+int gradus_network_add_batch_normalization(gradus_network *net, const float *mean, const float *variance,
+                                           const float *scale, const float *shift, float epsilon) {
+    const chain_mark m = mark(net);
+    return settle(net, &m, add_batch_normalization_steps(net, mean, variance, scale, shift, epsilon));
+}
+
+int gradus_network_add_convolution(gradus_network *net, long out_channels, long groups, long kh, long kw,
+                                   long stride_h, long stride_w, long dilation_h, long dilation_w,
+                                   long pad_top, long pad_left, long pad_bottom, long pad_right,
+                                   const float *weights, const float *bias,
+                                   int activation, float alpha, float beta, int algorithm) {
+    const chain_mark m = mark(net);
+    return settle(net, &m, add_convolution_steps(net, out_channels, groups, kh, kw, stride_h, stride_w, dilation_h, dilation_w,
+                                                 pad_top, pad_left, pad_bottom, pad_right, weights, bias, activation, alpha,
+                                                 beta, algorithm));
+}
+
+int gradus_network_add_deconvolution(gradus_network *net, long out_channels, long groups, long kh, long kw,
+                                     long stride_h, long stride_w, long dilation_h, long dilation_w,
+                                     long pad_top, long pad_left, long pad_bottom, long pad_right,
+                                     const float *weights, const float *bias, int activation, float alpha, float beta) {
+    const chain_mark m = mark(net);
+    return settle(net, &m, add_deconvolution_steps(net, out_channels, groups, kh, kw, stride_h, stride_w, dilation_h,
+                                                   dilation_w, pad_top, pad_left, pad_bottom, pad_right, weights, bias,
+                                                   activation, alpha, beta));
+}
+
+int gradus_network_add_pooling(gradus_network *net, int kind, long kh, long kw, long stride_h, long stride_w,
+                               long dilation_h, long dilation_w, long pad_top, long pad_left,
+                               long pad_bottom, long pad_right) {
+    const chain_mark m = mark(net);
+    return settle(net, &m, add_pooling_steps(net, kind, kh, kw, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left,
+                                             pad_bottom, pad_right));
+}
+
+int gradus_network_add_inner_product(gradus_network *net, long out_features, const float *weights, const float *bias,
+                                     int activation, float alpha, float beta) {
+    const chain_mark m = mark(net);
+    return settle(net, &m, add_inner_product_steps(net, out_features, weights, bias, activation, alpha, beta));
 }
 
 int gradus_network_output_shape(const gradus_network *net, long *dims) {

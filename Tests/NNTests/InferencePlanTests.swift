@@ -244,6 +244,43 @@ struct InferencePlanTests {
         try expectPlanMatchesFloat64(generator(.float32), generator(.float64), sample: [24, 1, 1], batches: [1, 4], uncompiled: 2, seed: 43)
     }
 
+    /// A convolution with ReLU fused, a shape-keeping transposed convolution whose Tanh is a step of its
+    /// own, max pooling and a linear layer.
+    func stepwiseModel(_ dtype: DType) -> Sequential {
+        var g = SeededGenerator(seed: 51)
+        let model = Sequential {
+            Conv2d(8, 16, kernelSize: 3, padding: 1, dtype: dtype, generator: &g); ReLU()
+            ConvTranspose2d(16, 16, kernelSize: 3, padding: 1, dtype: dtype, generator: &g); Tanh()
+            MaxPool2d(2)
+            Flatten()
+            Linear(16 * 4 * 4, 10, dtype: dtype, generator: &g)
+        }
+        model.eval()
+        return model
+    }
+
+    @Test("a layer that fails midway through adding its oneDNN steps is left out of the chain wholly and runs as the model runs it: every step limit gives the model's output")
+    func failedLayersLeaveTheChainUnchanged() throws {
+        let model = stepwiseModel(.float32), reference = stepwiseModel(.float64)
+        try reference.loadStateDict(model.stateDict().mapValues { $0.to(.float64) })
+        var g = SeededGenerator(seed: 52)
+        let x = Tensor.uniform([2, 8, 8, 8], generator: &g) * 4 - 2
+        let expected = reference(x.to(.float64)).to(.float32)
+        let unlimited = try InferencePlan(model).steps(forInputShape: x.shape)
+        #expect(unlimited.allSatisfy { $0.hasPrefix("oneDNN") }, "every layer compiles without a limit: \(unlimited)")
+        var leftToModel = Set<Int>()
+        for limit in 1...8 {
+            try KernelTesting.withInferenceChainStepLimit(limit) {
+                let plan = InferencePlan(model)
+                let steps = try plan.steps(forInputShape: x.shape)
+                leftToModel.insert(steps.filter { $0.contains("as the model runs it") }.count)
+                if let m = mismatch(try plan(x), expected, rtol: 1e-4, atol: 1e-5) { Issue.record("limit \(limit): \(m)\n\(steps)") }
+            }
+        }
+        // Small limits left layers to the model (the check above ran on chains cut inside layers).
+        #expect(leftToModel.count > 1, "\(leftToModel)")
+    }
+
     /// Three 3×3 convolutions (padding 1; with and without bias; ReLU and Tanh fused) in Float32 and Float64.
     private func convolutionChain(_ dtype: DType) -> Sequential {
         var g = SeededGenerator(seed: 21)

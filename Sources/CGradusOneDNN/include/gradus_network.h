@@ -4,7 +4,8 @@
 // channels such as nChw16c on AVX-512), reorders each layer's weights to its kernel's layout once, when
 // the layer is added, and fuses an activation into the convolution or inner product before it; the
 // intermediate buffers are allocated once, when the chain is built. oneDNN's C interface has no such
-// chain, so this file assembles it from the primitives.
+// chain, so this file assembles it from the primitives. Each gradus_network_add_… call adds its layer
+// wholly or, when it returns a failure, not at all (the chain is as it was before the call).
 #ifndef GRADUS_NETWORK_H
 #define GRADUS_NETWORK_H
 
@@ -57,6 +58,10 @@ gradus_network *gradus_network_create(int rank, const long *dims);
 /// cut, which widens the match). A convolution
 /// none of them computes is refused.
 void gradus_network_set_kernel_filter(gradus_network *net, const char *name);
+
+/// Tests only: steps past the first `limit` of the chain are refused (0: no limit), so that a layer
+/// can be made to fail midway through adding its steps.
+void gradus_network_set_step_limit(gradus_network *net, int limit);
 
 /// How many convolutions, in this process so far, took a kept timed choice instead of timing again.
 long gradus_network_reused_convolution_choices(void);

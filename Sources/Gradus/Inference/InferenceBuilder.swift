@@ -25,6 +25,10 @@ struct InferenceBuilder {
     /// set it through ``KernelTesting`` to check each kernel.
     static let convolutionKernelFilter = Mutex<String?>(nil)
 
+    /// When positive, each oneDNN chain refuses steps past this many; tests set it through
+    /// ``KernelTesting`` to make a layer fail midway through adding its steps.
+    static let chainStepLimit = Atomic<Int>(0)
+
     init(layers: [any Layer], shapes: [[Int]]) {
         self.layers = layers
         self.shapes = shapes
@@ -294,6 +298,7 @@ struct InferenceBuilder {
         if let network, network.outputShape == shape { return network }
         closeNetwork()
         network = OneDNNNetwork(inputShape: shape)
+        network?.limitSteps(to: Self.chainStepLimit.load(ordering: .relaxed))
         return network
     }
 

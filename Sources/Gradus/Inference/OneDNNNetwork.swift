@@ -105,6 +105,11 @@ final class OneDNNNetwork {
         gradus_network_set_kernel_filter(handle, name)
     }
 
+    /// Tests: refuses steps past the first `limit` of the chain (0: no limit).
+    func limitSteps(to limit: Int) {
+        gradus_network_set_step_limit(handle, Int32(limit))
+    }
+
     /// Adds a pooling of `kind`; false when oneDNN refused.
     func addPooling(_ kind: gradus_pooling, kernel: (Int, Int), stride: (Int, Int), dilation: (Int, Int),
                     padBefore: (Int, Int), padAfter: (Int, Int)) -> Bool {

@@ -487,20 +487,21 @@ enum ConvolutionKernels {
         }
     }
 
-    /// db[o] = Σ over samples and positions of dy[n, o, ·], the channels split over the threads (each
-    /// channel's sums added in sample order whatever the split).
+    /// db[o] = Σ over samples and positions of dy[n, o, ·], the channels split over the threads: each
+    /// channel's N planes summed by batch normalization's vectorized per-channel sum (the same layout;
+    /// runs of a few thousand values in the element type, added in Float64), whatever the split. It was
+    /// a loop of scalar block sums: 3.8% of cnn_c3_b64's step.
     static func biasGradient<T: TensorFloat>(_ dy: UnsafePointer<T>, _ g: ConvGeometry, into db: UnsafeMutablePointer<T>) {
         let plane = g.outPlane, batch = g.batch, sample = g.outSample
         let (source, sums) = (UncheckedSendable(dy), UncheckedSendable(db))
         let perChannel = Swift.max(1, batch &* plane)
         Threading.parallelFor(g.outChannels, grain: Swift.max(1, Threading.elementwiseSplitGrain / perChannel)) { channels in
             for o in channels {
-                var total: T = 0
-                for s in 0..<batch {
-                    let row = source.value + (s &* sample &+ o &* plane)
-                    total += Tensor.rowSum(UnsafeMutablePointer(mutating: row), plane)
-                }
-                sums.value[o] = total
+                let first = UnsafeRawPointer(source.value + o &* plane)
+                let total = T.self == Float.self
+                    ? Float.bnSum(first.assumingMemoryBound(to: Float.self), batch, sample, plane)
+                    : Double.bnSum(first.assumingMemoryBound(to: Double.self), batch, sample, plane)
+                sums.value[o] = T(total)
             }
         }
     }
