@@ -309,13 +309,13 @@ static dnnl_status_t vector(gradus_network *net, const float *values, long count
 }
 
 static int add_batch_normalization_steps(gradus_network *net, const float *mean, const float *variance,
-                                         const float *scale, const float *shift, float epsilon) {
+                                         const float *scale, const float *shift, float epsilon, int relu) {
     if (!mean || !variance || !(epsilon >= 0)) return dnnl_invalid_arguments;
     const long channels = net->dims[1];
     // Scale and shift as one [2, channels] tensor (oneDNN 2.6 refuses separate scale and shift
     // arguments at execution), 1 and 0 where absent.
     const int affine = scale || shift;
-    unsigned flags = dnnl_use_global_stats | (affine ? dnnl_use_scaleshift : 0);
+    unsigned flags = dnnl_use_global_stats | (affine ? dnnl_use_scaleshift : 0) | (relu ? dnnl_fuse_norm_relu : 0);
     dnnl_batch_normalization_desc_t desc;
     dnnl_status_t s = dnnl_batch_normalization_forward_desc_init(&desc, dnnl_forward_inference, &net->md, epsilon, flags);
     if (s != dnnl_success) return s;
@@ -887,9 +887,9 @@ int gradus_network_add_activation(gradus_network *net, int activation, float alp
 }
 
 int gradus_network_add_batch_normalization(gradus_network *net, const float *mean, const float *variance,
-                                           const float *scale, const float *shift, float epsilon) {
+                                           const float *scale, const float *shift, float epsilon, int relu) {
     const chain_mark m = mark(net);
-    return settle(net, &m, add_batch_normalization_steps(net, mean, variance, scale, shift, epsilon));
+    return settle(net, &m, add_batch_normalization_steps(net, mean, variance, scale, shift, epsilon, relu));
 }
 
 int gradus_network_add_convolution(gradus_network *net, long out_channels, long groups, long kh, long kw,

@@ -153,12 +153,15 @@ struct BatchNormReLUTests {
         #expect(zero.scalars(as: Double.self).allSatisfy { $0 == 0 && $0.sign == .minus })
     }
 
-    @Test("hooks keep the two layers apart: the ReLU's hook sees its input, the BatchNorm's hook the values before the ReLU")
+    @Test("hooks keep the two layers apart: the ReLU's hook sees its input, the BatchNorm's hook the values before the ReLU; BatchNorm.normalizedReLU likewise")
     func hooksKeepLayersApart() {
         let bn = BatchNorm2d(3), relu = ReLU()
         let model = Sequential { bn; relu }
         let x = Self.normal([4, 3, 2, 2], seed: 4, dtype: .float32).requiringGrad()
         #expect(model(x).gradFn?.name == "batchNormReLU")
+        let direct = bn.normalizedReLU(x)
+        #expect(direct.gradFn?.name == "batchNormReLU")
+        Self.expectIdentical(direct, model(x), "the layer's normalizedReLU and the Sequential")
         var seenByNorm: Tensor?
         let normHook = bn.registerForwardHook { _, _, output in
             seenByNorm = output
@@ -166,6 +169,7 @@ struct BatchNormReLUTests {
         }
         let y = model(x)
         #expect(y.gradFn?.name == "relu")
+        #expect(bn.normalizedReLU(x).gradFn?.name == "relu", "called directly, a hooked layer runs apart too")
         #expect(seenByNorm.map { $0.scalars(as: Float.self).contains { $0 < 0 } } == true, "the BatchNorm hook saw normalized values")
         normHook.remove()
         let reluHook = relu.registerForwardPreHook { _, _ in nil }

@@ -105,9 +105,10 @@ int gradus_network_add_inner_product(gradus_network *net, long out_features, con
 
 /// Adds batch normalization with fixed statistics (PyTorch's evaluation mode) of the current
 /// [n, c] or [n, c, h, w] tensor: (x − mean[c]) / √(variance[c] + epsilon) · scale[c] + shift[c], with
-/// `scale` and `shift` optional (NULL: 1 and 0); the arrays are copied.
+/// `scale` and `shift` optional (NULL: 1 and 0); the arrays are copied. With `relu` nonzero, max(·, 0)
+/// of the result in the same step (oneDNN's fused normalization and ReLU).
 int gradus_network_add_batch_normalization(gradus_network *net, const float *mean, const float *variance,
-                                           const float *scale, const float *shift, float epsilon);
+                                           const float *scale, const float *shift, float epsilon, int relu);
 
 /// Adds an element-wise `activation` of the current tensor.
 int gradus_network_add_activation(gradus_network *net, int activation, float alpha, float beta);

@@ -276,20 +276,24 @@ struct InferenceBuilder {
         return consumed
     }
 
-    /// Batch normalization on its own (not after a convolution or linear layer), with its running statistics.
+    /// Batch normalization on its own (not after a convolution or linear layer), with its running
+    /// statistics, and a following ``ReLU`` in the same step (a transposed convolution's normalization in
+    /// a generator: dcgan_infer_b1_plan 131-134 → 127-129 µs at two threads, unchanged at one, AMD EPYC
+    /// Zen 5; one step and one pass over the activations fewer).
     private mutating func batchNormalization(_ norm: BatchNorm, at i: Int) -> Int? {
         let input = shapes[i]
+        let relu = next(i) is ReLU
         guard input.count == 2 || input.count == 4, input[1] == norm.numFeatures, let mean = norm.runningMean,
               let variance = norm.runningVar, mean.dtype == .float32, variance.dtype == .float32,
               norm.weight?.dtype ?? .float32 == .float32, norm.bias?.dtype ?? .float32 == .float32,
               let net = openNetwork(for: input),
               net.addBatchNormalization(mean: mean.scalars(as: Float.self), variance: variance.scalars(as: Float.self),
                                         scale: norm.weight?.scalars(as: Float.self), shift: norm.bias?.scalars(as: Float.self),
-                                        epsilon: Float(norm.eps))
+                                        epsilon: Float(norm.eps), relu: relu)
         else { return 0 }
         sources += [WeightSource { norm.weight }, WeightSource { norm.bias }, WeightSource { norm.runningMean },
                     WeightSource { norm.runningVar }]
-        return checked(net, consumed: 1, at: i)
+        return checked(net, consumed: relu ? 2 : 1, at: i)
     }
 
     /// The open chain when its output is `shape`, otherwise a new chain from `shape` (the open one

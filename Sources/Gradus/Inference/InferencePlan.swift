@@ -9,7 +9,8 @@ import Foundation
 /// weights reordered once to the kernels' blocked layouts, each activation fused into the layer before
 /// it (after a transposed convolution: a step of its own), a ``BatchNorm2d`` after a convolution
 /// (``BatchNorm1d`` after a ``Linear``) folded into its weights
-/// and bias, other batch normalization with running statistics computed by oneDNN, the intermediate images
+/// and bias, other batch normalization with running statistics computed by oneDNN (a following ``ReLU``
+/// in the same step), the intermediate images
 /// kept in blocked channel layouts from one layer to the next; each convolution runs on the fastest of
 /// oneDNN's direct and Winograd kernels for it, timed when first compiled. On one sample, a ``Linear`` outside such
 /// a chain (an MLP) is a matrix-vector product over its weight packed once in panels of 16 rows (one

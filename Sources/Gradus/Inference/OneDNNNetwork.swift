@@ -128,14 +128,15 @@ final class OneDNNNetwork {
         }
     }
 
-    /// Adds batch normalization with the given statistics and optional scale and shift (copied);
-    /// false when oneDNN refused.
-    func addBatchNormalization(mean: [Float], variance: [Float], scale: [Float]?, shift: [Float]?, epsilon: Float) -> Bool {
+    /// Adds batch normalization with the given statistics and optional scale and shift (copied), and
+    /// with `relu` a ReLU in the same step; false when oneDNN refused.
+    func addBatchNormalization(mean: [Float], variance: [Float], scale: [Float]?, shift: [Float]?, epsilon: Float,
+                               relu: Bool) -> Bool {
         mean.withUnsafeBufferPointer { m in
             variance.withUnsafeBufferPointer { v in
                 withOptionalPointer(scale) { g in
                     withOptionalPointer(shift) { b in
-                        gradus_network_add_batch_normalization(handle, m.baseAddress, v.baseAddress, g, b, epsilon) == 0
+                        gradus_network_add_batch_normalization(handle, m.baseAddress, v.baseAddress, g, b, epsilon, relu ? 1 : 0) == 0
                     }
                 }
             }

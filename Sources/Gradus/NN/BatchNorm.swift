@@ -84,11 +84,21 @@ public class BatchNorm: Module, Layer {
         }
     }
 
-    /// The layer followed by ReLU as one operation (``Sequential`` runs a BatchNorm layer and the ReLU
-    /// layer after it so when neither has hooks), or nil when the two must run apart: statistics
-    /// synchronized across processes in training.
-    func normalizedReLU(_ input: Tensor) -> Tensor? {
-        guard !(isTraining && crossProcess != nil) else { return nil }
+    /// The layer's output followed by ReLU, `self(input).relu()`, computed as one operation
+    /// (`Functional.batchNormReLU`): the normalized values are never stored, and the ReLU costs no pass
+    /// of its own forward or backward. ``Sequential`` calls it for a batch-normalization layer followed
+    /// by a ``ReLU`` layer; call it in your own modules' blocks. With hooks on this layer, or statistics
+    /// synchronized across processes in training, it is the layer and then `relu()` (the hooks see the
+    /// normalized values).
+    ///
+    /// - Parameter input: `[N, C, …]`, as for the layer.
+    /// - Returns: `max(self(input), 0)`, with the layer's effects (running statistics updated in training).
+    ///
+    /// ```swift
+    /// let h = bn1.normalizedReLU(conv1(x))   // relu(bn1(conv1(x))) in one pass
+    /// ```
+    public func normalizedReLU(_ input: Tensor) -> Tensor {
+        guard !(isTraining && crossProcess != nil), !hasForwardHooks, !hasBackwardHooks else { return self(input).relu() }
         return withForwardHooks(input) { input in normalize(input, crossProcess: nil, relu: true) }
     }
 

@@ -103,7 +103,7 @@ public final class Sequential: Module, Layer {
     private func fusedPair(_ first: any Layer, _ second: any Layer, _ x: Tensor) -> Tensor? {
         guard second is ReLU, !first.hasForwardHooks, !first.hasBackwardHooks, !second.hasForwardHooks,
               !second.hasBackwardHooks else { return nil }
-        if let norm = first as? BatchNorm { return norm.normalizedReLU(x) }
+        if let norm = first as? BatchNorm { return norm.normalizedReLU(x) }   // unfused itself with synchronized statistics
         if let linear = first as? Linear, linear.quantizedWeights != nil { return linear.quantizedForward(x, relu: true) }
         return nil
     }
