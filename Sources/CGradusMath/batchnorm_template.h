@@ -7,11 +7,12 @@
 #define BN_CAT(a, b) BN_CAT2(a, b)
 #define BN_NAME(base) BN_CAT(base, BN_SFX)
 
-// Loads and stores of unaligned vectors, a vector of one value, and the sum of a vector's lanes (in
+// Loads and stores of unaligned vectors, a vector of one value (copied into each lane: 0 + (−0) would
+// make a −0 shift +0 in the vector loops and not in the scalar tail), and the sum of a vector's lanes (in
 // double). Macros, not functions: a 32-byte vector passed by value warns of the AVX calling convention.
 #define BN_LOAD(p) ({ BN_V bn_v_; memcpy(&bn_v_, (p), sizeof bn_v_); bn_v_; })
 #define BN_STORE(p, v) do { BN_V bn_s_ = (v); memcpy((p), &bn_s_, sizeof bn_s_); } while (0)
-#define BN_SPLAT(s) ({ BN_V bn_z_ = {0}; bn_z_ + (BN_T)(s); })
+#define BN_SPLAT(s) ({ const BN_T bn_s_ = (BN_T)(s); BN_V bn_z_; for (int bn_i_ = 0; bn_i_ < BN_L; bn_i_++) bn_z_[bn_i_] = bn_s_; bn_z_; })
 #define BN_HSUM(v) ({ BN_V bn_h_ = (v); double bn_t_ = 0; for (int bn_i_ = 0; bn_i_ < BN_L; bn_i_++) bn_t_ += (double)bn_h_[bn_i_]; bn_t_; })
 // max(v, 0) written as PyTorch's relu, v < 0 ? 0 : v (a NaN stays NaN, −0 stays −0), on a vector.
 #define BN_RELU(v) ({ BN_V bn_r_ = (v); (BN_V)((BN_VI)bn_r_ & ~(BN_VI)(bn_r_ < (BN_V){0})); })
@@ -22,7 +23,7 @@
 // The gradient that reaches a batch normalization followed by ReLU: dy where the ReLU's output is not
 // ≤ 0 (a NaN passes it on, as PyTorch's threshold_backward), 0 elsewhere; the ReLU's input is
 // recomputed from x with the forward's center, scale and shift (cv, ys, yb), so that the backward reads
-// no more than without the ReLU. Without a ReLU (`relu` a constant 0 in the inlined body) dy itself.
+// no more than without the ReLU in training (in evaluation, x besides dy). Without a ReLU (`relu` a constant 0 in the inlined body) dy itself.
 #define BN_GRAD_V(g, x, i) (relu ? ({ BN_V bn_g_ = BN_LOAD((g) + (i)), bn_y_ = BN_AFFINE(BN_LOAD((x) + (i)), cv, ys, yb); \
                                       (BN_V)((BN_VI)bn_g_ & ~(BN_VI)(bn_y_ <= (BN_V){0})); }) : BN_LOAD((g) + (i)))
 #define BN_GRAD_S(g, x, i) (relu ? (BN_AFFINE((x)[i], center, relu_scale, relu_shift) <= 0 ? (BN_T)0 : (g)[i]) : (g)[i])

@@ -10,6 +10,9 @@
 // must get the forward's values bit for bit, in the vector and scalar loops and in the AVX2 and plain
 // copies alike. The loops are bound by memory; the separate multiply costs nothing measurable.
 #pragma STDC FP_CONTRACT OFF
+#if defined(__FAST_MATH__)
+#error "gradus_batchnorm.c must not be built with -ffast-math: clang then contracts into FMA despite the pragma"
+#endif
 
 // Elements summed in the element type before the partial sum goes into a double.
 #define BN_BLOCK 2048

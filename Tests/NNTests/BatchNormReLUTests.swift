@@ -7,8 +7,9 @@ import Testing
 /// statistics as the two layers run apart, bit for bit (but for the sign of a zero gradient), in
 /// training and evaluation, both float dtypes, ranks 2 to 5, a tensor split over threads, the plain C
 /// kernels; the ReLU's edges (outputs exactly 0, −0, NaN); hooks and synchronized statistics keep the
-/// layers apart; second derivatives. The backward recomputes the ReLU's mask from x: any rounding
-/// difference from the forward would show here as a gradient that differs.
+/// layers apart; second derivatives. The backward recomputes the ReLU's mask from x: values built to
+/// normalize to exactly 0 (where a fused multiply-add would not) in vector lanes and tails check that
+/// it rounds as the forward did.
 @Suite("Batch normalization fused with ReLU")
 struct BatchNormReLUTests {
     init() {
@@ -151,6 +152,51 @@ struct BatchNormReLUTests {
                                             weight: Tensor(shape: [1], values: [-1], dtype: dtype),
                                             bias: Tensor(shape: [1], values: [-0.0], dtype: dtype), training: true)
         #expect(zero.scalars(as: Double.self).allSatisfy { $0 == 0 && $0.sign == .minus })
+    }
+
+    @Test("values that normalize to exactly 0 (where a fused multiply-add would not), −0 and NaN, in vector lanes and the tail: the backward's recomputed mask is the output's, training and evaluation",
+          arguments: [DType.float32, .float64])
+    func roundingTies(_ dtype: DType) {
+        // [2, 4, 21]: planes of 21 values (vectors of 8 floats or 4 doubles, then a tail).
+        let c = 4, s = 21, shape = [2, c, s]
+        var values = Self.normal(shape, seed: 61, dtype: .float64).scalars(as: Double.self).map { $0 * 1.7 + 0.3 }
+        // Channel 3: its running mean (0.25) at a vector lane and in the tail, a NaN at another lane.
+        for (n, position) in [(0, 2), (1, 20)] { values[(n * c + 3) * s + position] = 0.25 }
+        values[(1 * c + 3) * s + 9] = .nan
+        let x = Tensor(shape: shape, values: values, dtype: dtype)
+        let weight = Tensor(shape: [c], values: [1.3, 0.7, 2.1, -1.5], dtype: dtype)
+        let mean = Tensor(shape: [c], values: [0.1, -0.2, 0.05, 0.25], dtype: dtype)
+        let variance = Tensor(shape: [c], values: [0.9, 1.1, 1.3, 0.8], dtype: dtype)
+        // Channels 0-2: the sample-1 value at a vector's first lane, a middle lane and the tail.
+        let ties = [0, 5, 19].enumerated().map { channel, position in (1 * c + channel) * s + position }
+        for training in [true, false] {
+            // The normalized values without a shift, then β = −(the value at each tie), so that it
+            // normalizes to fl(fl((x − μ)·scale) + β) = 0 exactly (a fused multiply-add would leave the
+            // product's rounding error); channel 3's β is −0.
+            let unshifted = Functional.batchNorm(x, runningMean: mean.clone(), runningVar: variance.clone(), weight: weight, bias: nil,
+                                                 training: training).scalars(as: Double.self)
+            let bias = Tensor(shape: [c], values: ties.map { -unshifted[$0] } + [-0.0], dtype: dtype)
+            let xa = x.detach().requiringGrad(), xb = x.detach().requiringGrad()
+            let wa = weight.detach().requiringGrad(), wb = weight.detach().requiringGrad()
+            let ya = Functional.batchNormReLU(xa, runningMean: mean.clone(), runningVar: variance.clone(), weight: wa, bias: bias,
+                                              training: training)
+            let yb = Functional.batchNorm(xb, runningMean: mean.clone(), runningVar: variance.clone(), weight: wb, bias: bias,
+                                          training: training).relu()
+            let out = ya.scalars(as: Double.self)
+            #expect(ties.allSatisfy { out[$0] == 0 }, "\(dtype) training \(training): the ties normalize to exactly 0: \(ties.map { out[$0] })")
+            #expect(zip(out, yb.scalars(as: Double.self)).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) },
+                    "\(dtype) training \(training): outputs differ in a bit (a sign of zero included)")
+            if !training {
+                let negativeZeros = [(0 * c + 3) * s + 2, (1 * c + 3) * s + 20]
+                #expect(negativeZeros.allSatisfy { out[$0] == 0 && out[$0].sign == .minus }, "0·γ + (−0) with γ < 0 is −0, kept by the ReLU: \(negativeZeros.map { out[$0] }), inputs \(negativeZeros.map { values[$0] })")
+                #expect(out[(1 * c + 3) * s + 9].isNaN)
+            }
+            let upstream = Self.normal(shape, seed: 62, dtype: dtype)
+            ya.backward(upstream)
+            yb.backward(upstream)
+            Self.expectIdentical(xa.grad, xb.grad, "\(dtype) training \(training) input gradient")
+            Self.expectIdentical(wa.grad, wb.grad, "\(dtype) training \(training) weight gradient")
+        }
     }
 
     @Test("hooks keep the two layers apart: the ReLU's hook sees its input, the BatchNorm's hook the values before the ReLU; BatchNorm.normalizedReLU likewise")

@@ -245,18 +245,18 @@ struct InferencePlanTests {
     }
 
     /// A convolution with ReLU fused, a shape-keeping transposed convolution whose Tanh is a step of its
-    /// own, max pooling and a linear layer.
+    /// own, max pooling, a batch normalization with its ReLU in one step, and a linear layer.
     func stepwiseModel(_ dtype: DType) -> Sequential {
         var g = SeededGenerator(seed: 51)
         let model = Sequential {
             Conv2d(8, 16, kernelSize: 3, padding: 1, dtype: dtype, generator: &g); ReLU()
             ConvTranspose2d(16, 16, kernelSize: 3, padding: 1, dtype: dtype, generator: &g); Tanh()
             MaxPool2d(2)
+            BatchNorm2d(16, dtype: dtype); ReLU()
             Flatten()
             Linear(16 * 4 * 4, 10, dtype: dtype, generator: &g)
         }
-        model.eval()
-        return model
+        return Self.evaluating(model, statisticsSeed: 53)
     }
 
     @Test("a layer that fails midway through adding its oneDNN steps is left out of the chain wholly and runs as the model runs it: every step limit gives the model's output")
@@ -269,7 +269,7 @@ struct InferencePlanTests {
         let unlimited = try InferencePlan(model).steps(forInputShape: x.shape)
         #expect(unlimited.allSatisfy { $0.hasPrefix("oneDNN") }, "every layer compiles without a limit: \(unlimited)")
         var leftToModel = Set<Int>()
-        for limit in 1...8 {
+        for limit in 1...10 {
             try KernelTesting.withInferenceChainStepLimit(limit) {
                 let plan = InferencePlan(model)
                 let steps = try plan.steps(forInputShape: x.shape)

@@ -26,8 +26,9 @@ struct InferenceBuilder {
     static let convolutionKernelFilter = Mutex<String?>(nil)
 
     /// When positive, each oneDNN chain refuses steps past this many; tests set it through
-    /// ``KernelTesting`` to make a layer fail midway through adding its steps.
-    static let chainStepLimit = Atomic<Int>(0)
+    /// ``KernelTesting`` to make a layer fail midway through adding its steps (task-local: plans that
+    /// other tests compile at the same time are not limited).
+    @TaskLocal static var chainStepLimit = 0
 
     init(layers: [any Layer], shapes: [[Int]]) {
         self.layers = layers
@@ -302,7 +303,7 @@ struct InferenceBuilder {
         if let network, network.outputShape == shape { return network }
         closeNetwork()
         network = OneDNNNetwork(inputShape: shape)
-        network?.limitSteps(to: Self.chainStepLimit.load(ordering: .relaxed))
+        network?.limitSteps(to: Self.chainStepLimit)
         return network
     }
 

@@ -107,7 +107,7 @@ final class OneDNNNetwork {
 
     /// Tests: refuses steps past the first `limit` of the chain (0: no limit).
     func limitSteps(to limit: Int) {
-        gradus_network_set_step_limit(handle, Int32(limit))
+        gradus_network_set_step_limit(handle, Int32(clamping: limit))
     }
 
     /// Adds a pooling of `kind`; false when oneDNN refused.

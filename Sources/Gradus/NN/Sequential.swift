@@ -78,8 +78,9 @@ public final class Sequential: Module, Layer {
     /// Applies the layers in order.
     ///
     /// Two neighbouring layers run as one operation when neither has hooks, with the values and
-    /// gradients of the two: a ``BatchNorm`` layer followed by ``ReLU`` (one pass over the activations
-    /// forward and two backward instead of four and three; the output's operation is named
+    /// gradients of the two: a ``BatchNorm`` layer followed by ``ReLU`` (the ReLU applied as the normalized
+    /// values are written and its mask inside the normalization's backward passes, so that neither has a
+    /// pass over the activations of its own; the output's operation is named
     /// "batchNormReLU"), and a quantized ``Linear`` followed by ``ReLU`` (one pass on the integer path).
     public func callAsFunction(_ input: Tensor) -> Tensor {
         withForwardHooks(input) { input in

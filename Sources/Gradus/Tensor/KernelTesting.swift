@@ -89,10 +89,9 @@ public enum KernelTesting {
     /// Runs `body` with the oneDNN chains of ``InferencePlan``s refusing steps past the first `limit`
     /// of each chain (reorders, layers, separate activations), as an allocation failure would: a layer
     /// whose steps do not all fit must be left out of the chain entirely and run as the model runs it.
+    /// Plans compiled by other tasks at the same time are not limited.
     public static func withInferenceChainStepLimit<R>(_ limit: Int, _ body: () throws -> R) rethrows -> R {
-        InferenceBuilder.chainStepLimit.store(limit, ordering: .relaxed)
-        defer { InferenceBuilder.chainStepLimit.store(0, ordering: .relaxed) }
-        return try body()
+        try InferenceBuilder.$chainStepLimit.withValue(limit, operation: body)
     }
 
     /// How many convolutions compiled by ``InferencePlan``s in this process took the kernel already timed
