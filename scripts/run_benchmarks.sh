@@ -19,6 +19,11 @@ python3 scripts/compare_pytorch.py --torch-python "$TORCH_PYTHON" --rounds "$ROU
   --reference scripts/pytorch_micro.py sgemm_4096 cnn_c3_b64 cnn_infer_b1 cnn_infer_b1_plan cnn_infer_b64 \
   cnn_infer_b64_plan mlp_infer_b1_plan mlp_infer_b1_int8 mlp_infer_b1_int8_plan \
   sgemm_1024_bf16 sgemm_2048_bf16 mlp_sgd_b64_bf16 lenet_sgd_b64_bf16 cnn_c3_b64_bf16 transformer_l128_bf16
+# Image models' training steps and one-image inference (grouped and transposed convolutions, batch
+# normalization fused with ReLU).
+python3 scripts/compare_pytorch.py --torch-python "$TORCH_PYTHON" --rounds "$ROUNDS" --threads 1,2 \
+  --reference scripts/pytorch_micro.py bn_relu_b64 bn_relu_b64_separate mobilenet_b64 dcgan_b64 cnn3d_b8 \
+  mobilenet_infer_b1 mobilenet_infer_b1_plan dcgan_infer_b1 dcgan_infer_b1_plan
 python3 scripts/compare_pytorch.py --torch-python "$TORCH_PYTHON" --rounds "$ROUNDS" --threads 1,2 \
   --reference scripts/onnxruntime_ref.py mlp_infer_b1 mlp_infer_b1_int8 cnn_infer_b1 mlp_infer_b1_plan cnn_infer_b1_plan \
   mlp_infer_b1_int8_plan
