@@ -80,6 +80,22 @@ struct BatchNormReLUTests {
         expectIdentical(fusedLayer.bias?.grad, twin.bias?.grad, "\(what) bias gradient")
     }
 
+    /// `Functional.batchNormReLU` and `Functional.batchNorm(…).relu()` on copies of `x` and `weight` that
+    /// require gradients (running statistics cloned for each), both backward with `upstream`.
+    static func fusedAndSeparate(_ x: Tensor, weight: Tensor, bias: Tensor, mean: Tensor, variance: Tensor, training: Bool,
+                                 upstream: Tensor) -> [(y: Tensor, dx: Tensor?, dw: Tensor?)] {
+        [true, false].map { fused in
+            let xc = x.detach().requiringGrad(), wc = weight.detach().requiringGrad()
+            let y = fused
+                ? Functional.batchNormReLU(xc, runningMean: mean.clone(), runningVar: variance.clone(), weight: wc, bias: bias,
+                                           training: training)
+                : Functional.batchNorm(xc, runningMean: mean.clone(), runningVar: variance.clone(), weight: wc, bias: bias,
+                                       training: training).relu()
+            y.backward(upstream)
+            return (y, xc.grad, wc.grad)
+        }
+    }
+
     static let shapes: [[Int]] = [[7, 3], [4, 3, 5], [3, 4, 5, 6], [2, 3, 4, 3, 5], [64, 8, 16, 16]]
 
     @Test("a BatchNorm layer and a ReLU layer in a Sequential: one operation with the values, gradients and statistics of the two",
@@ -124,22 +140,16 @@ struct BatchNormReLUTests {
         let weight = Tensor(shape: [3], values: [1.5, -0.5, 2], dtype: dtype), bias = Tensor(shape: [3], values: [0, 0.25, -0.0], dtype: dtype)
         for training in [true, false] {
             let mean = Tensor(shape: [3], values: [0.75, 0, -0.0], dtype: dtype), variance = Tensor.ones([3], dtype: dtype)
-            let xa = x.detach().requiringGrad(), xb = x.detach().requiringGrad()
-            let wa = weight.detach().requiringGrad(), wb = weight.detach().requiringGrad()
-            let ya = Functional.batchNormReLU(xa, runningMean: mean.clone(), runningVar: variance.clone(), weight: wa, bias: bias,
-                                              training: training)
-            let yb = Functional.batchNorm(xb, runningMean: mean.clone(), runningVar: variance.clone(), weight: wb, bias: bias,
-                                          training: training).relu()
+            let runs = Self.fusedAndSeparate(x, weight: weight, bias: bias, mean: mean, variance: variance, training: training,
+                                             upstream: Self.normal([4, 3, 5], seed: 3, dtype: dtype))
+            let (ya, yb) = (runs[0].y, runs[1].y)
             Self.expectIdentical(ya, yb, "\(dtype) training \(training) output")
             let channel0 = (0..<4).flatMap { n in (0..<5).map { (n * 3) * 5 + $0 } }
             let out = ya.scalars(as: Double.self)
             #expect(channel0.allSatisfy { out[$0] == 0 }, "the constant channel's outputs are β = 0")
-            let upstream = Self.normal([4, 3, 5], seed: 3, dtype: dtype)
-            ya.backward(upstream)
-            yb.backward(upstream)
-            Self.expectIdentical(xa.grad, xb.grad, "\(dtype) training \(training) input gradient")
-            Self.expectIdentical(wa.grad, wb.grad, "\(dtype) training \(training) weight gradient")
-            let dx = xa.grad!.scalars(as: Double.self)
+            Self.expectIdentical(runs[0].dx, runs[1].dx, "\(dtype) training \(training) input gradient")
+            Self.expectIdentical(runs[0].dw, runs[1].dw, "\(dtype) training \(training) weight gradient")
+            let dx = runs[0].dx!.scalars(as: Double.self)
             #expect(channel0.allSatisfy { dx[$0] == 0 }, "outputs exactly 0 pass no gradient (PyTorch's relu backward)")
             let channel1 = (0..<4).flatMap { n in (0..<5).map { (n * 3 + 1) * 5 + $0 } }
             if training {
@@ -176,12 +186,9 @@ struct BatchNormReLUTests {
             let unshifted = Functional.batchNorm(x, runningMean: mean.clone(), runningVar: variance.clone(), weight: weight, bias: nil,
                                                  training: training).scalars(as: Double.self)
             let bias = Tensor(shape: [c], values: ties.map { -unshifted[$0] } + [-0.0], dtype: dtype)
-            let xa = x.detach().requiringGrad(), xb = x.detach().requiringGrad()
-            let wa = weight.detach().requiringGrad(), wb = weight.detach().requiringGrad()
-            let ya = Functional.batchNormReLU(xa, runningMean: mean.clone(), runningVar: variance.clone(), weight: wa, bias: bias,
-                                              training: training)
-            let yb = Functional.batchNorm(xb, runningMean: mean.clone(), runningVar: variance.clone(), weight: wb, bias: bias,
-                                          training: training).relu()
+            let runs = Self.fusedAndSeparate(x, weight: weight, bias: bias, mean: mean, variance: variance, training: training,
+                                             upstream: Self.normal(shape, seed: 62, dtype: dtype))
+            let (ya, yb) = (runs[0].y, runs[1].y)
             let out = ya.scalars(as: Double.self)
             #expect(ties.allSatisfy { out[$0] == 0 }, "\(dtype) training \(training): the ties normalize to exactly 0: \(ties.map { out[$0] })")
             #expect(zip(out, yb.scalars(as: Double.self)).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) },
@@ -191,11 +198,8 @@ struct BatchNormReLUTests {
                 #expect(negativeZeros.allSatisfy { out[$0] == 0 && out[$0].sign == .minus }, "0·γ + (−0) with γ < 0 is −0, kept by the ReLU: \(negativeZeros.map { out[$0] }), inputs \(negativeZeros.map { values[$0] })")
                 #expect(out[(1 * c + 3) * s + 9].isNaN)
             }
-            let upstream = Self.normal(shape, seed: 62, dtype: dtype)
-            ya.backward(upstream)
-            yb.backward(upstream)
-            Self.expectIdentical(xa.grad, xb.grad, "\(dtype) training \(training) input gradient")
-            Self.expectIdentical(wa.grad, wb.grad, "\(dtype) training \(training) weight gradient")
+            Self.expectIdentical(runs[0].dx, runs[1].dx, "\(dtype) training \(training) input gradient")
+            Self.expectIdentical(runs[0].dw, runs[1].dw, "\(dtype) training \(training) weight gradient")
         }
     }
 
