@@ -13,9 +13,10 @@ import CGradusMath
 // normalizing pass, and its mask in the two backward passes, recomputed from x with the forward's
 // coefficients (bit for bit: gradus_batchnorm.c does not contract into FMA): the normalized values are
 // never stored, the ReLU's own passes over memory are gone, and the training backward reads what it
-// reads without the ReLU (the evaluation backward reads x besides the gradient). (Reading the ReLU's output for the mask instead is a third strided stream: the
-// fused [64, 128, 16, 16] block's step took 2.34-2.39 ms that way against 1.92-2.02 ms recomputing,
-// 3.06-3.22 ms as two layers, one thread, AMD EPYC Zen 5.)
+// reads without the ReLU (the evaluation backward reads x besides the gradient). Reading the ReLU's
+// output for the mask instead is a third strided stream: the fused [64, 128, 16, 16] block's step took
+// 2.34-2.39 ms that way against 1.92-2.02 ms recomputing, 3.06-3.22 ms as two layers (one thread, AMD
+// EPYC Zen 5).
 //
 // With `createGraph` the backward rule is written with tensor operations (recomputing the statistics
 // from the input), so that gradients of gradients stay exact.

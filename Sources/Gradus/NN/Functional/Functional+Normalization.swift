@@ -44,7 +44,8 @@ extension Functional {
     /// mask inside the normalization's two backward passes, so that the normalized values are never
     /// stored and the ReLU's own passes over memory are gone. Values and gradients (of any order) are
     /// those of the two operations (in evaluation mode with a negative γ, a masked input gradient is −0
-    /// where the two give +0, as PyTorch's does); where batch normalization runs as composed tensor operations (see
+    /// where the two give +0, as PyTorch's does); where batch normalization runs as composed tensor
+    /// operations (see
     /// ``batchNorm(_:runningMean:runningVar:weight:bias:training:momentum:eps:crossProcess:)``) they are
     /// the two operations. ``Sequential`` calls it for a ``BatchNorm`` layer followed by ``ReLU``.
     ///
