@@ -283,15 +283,18 @@ struct InferenceBuilder {
     /// Zen 5; one step and one pass over the activations fewer).
     private mutating func batchNormalization(_ norm: BatchNorm, at i: Int) -> Int? {
         let input = shapes[i]
-        let relu = next(i) is ReLU
         guard input.count == 2 || input.count == 4, input[1] == norm.numFeatures, let mean = norm.runningMean,
               let variance = norm.runningVar, mean.dtype == .float32, variance.dtype == .float32,
               norm.weight?.dtype ?? .float32 == .float32, norm.bias?.dtype ?? .float32 == .float32,
-              let net = openNetwork(for: input),
-              net.addBatchNormalization(mean: mean.scalars(as: Float.self), variance: variance.scalars(as: Float.self),
-                                        scale: norm.weight?.scalars(as: Float.self), shift: norm.bias?.scalars(as: Float.self),
-                                        epsilon: Float(norm.eps), relu: relu)
-        else { return 0 }
+              let net = openNetwork(for: input) else { return 0 }
+        func add(relu: Bool) -> Bool {
+            net.addBatchNormalization(mean: mean.scalars(as: Float.self), variance: variance.scalars(as: Float.self),
+                                      scale: norm.weight?.scalars(as: Float.self), shift: norm.bias?.scalars(as: Float.self),
+                                      epsilon: Float(norm.eps), relu: relu)
+        }
+        // With the ReLU when oneDNN fuses it, else the normalization alone (the ReLU then compiles on its own).
+        let relu = next(i) is ReLU && add(relu: true)
+        guard relu || add(relu: false) else { return 0 }
         sources += [WeightSource { norm.weight }, WeightSource { norm.bias }, WeightSource { norm.runningMean },
                     WeightSource { norm.runningVar }]
         return checked(net, consumed: relu ? 2 : 1, at: i)
