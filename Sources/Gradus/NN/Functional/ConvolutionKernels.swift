@@ -491,18 +491,12 @@ enum ConvolutionKernels {
     /// channel's N planes summed by batch normalization's vectorized per-channel sum (the same layout;
     /// runs of a few thousand values in the element type, added in Float64), whatever the split. It was
     /// a loop of scalar block sums: 3.8% of cnn_c3_b64's step.
-    static func biasGradient<T: TensorFloat>(_ dy: UnsafePointer<T>, _ g: ConvGeometry, into db: UnsafeMutablePointer<T>) {
+    static func biasGradient<T: BatchNormElement>(_ dy: UnsafePointer<T>, _ g: ConvGeometry, into db: UnsafeMutablePointer<T>) {
         let plane = g.outPlane, batch = g.batch, sample = g.outSample
         let (source, sums) = (UncheckedSendable(dy), UncheckedSendable(db))
         let perChannel = Swift.max(1, batch &* plane)
         Threading.parallelFor(g.outChannels, grain: Swift.max(1, Threading.elementwiseSplitGrain / perChannel)) { channels in
-            for o in channels {
-                let first = UnsafeRawPointer(source.value + o &* plane)
-                let total = T.self == Float.self
-                    ? Float.bnSum(first.assumingMemoryBound(to: Float.self), batch, sample, plane)
-                    : Double.bnSum(first.assumingMemoryBound(to: Double.self), batch, sample, plane)
-                sums.value[o] = T(total)
-            }
+            for o in channels { sums.value[o] = T(T.bnSum(source.value + o &* plane, batch, sample, plane)) }
         }
     }
 }

@@ -65,7 +65,7 @@ extension Functional {
         // When this pass is recorded (createGraph), the differentiable sum; otherwise one direct pass.
         if GradMode.isEnabled && dy.requiresGrad { return dy.sum(axes: [0, 2, 3]) }
         let out = Tensor(uninitializedShape: [g.outChannels], dtype: dy.dtype)
-        func run<T: TensorFloat>(_: T.Type) {
+        func run<T: BatchNormElement>(_: T.Type) {
             ConvolutionKernels.biasGradient(dy.pointer(T.self), g, into: out.pointer(T.self))
         }
         if dy.dtype == .float32 { run(Float.self) } else { run(Double.self) }
