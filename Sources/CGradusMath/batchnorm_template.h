@@ -22,8 +22,10 @@
 #define BN_AFFINE(xv, center, scale, shift) (((xv) - (center)) * (scale) + (shift))
 // The gradient that reaches a batch normalization followed by ReLU: dy where the ReLU's output is not
 // ≤ 0 (a NaN passes it on, as PyTorch's threshold_backward), 0 elsewhere; the ReLU's input is
-// recomputed from x with the forward's center, scale and shift (cv, ys, yb), so that the backward reads
-// no more than without the ReLU in training (in evaluation, x besides dy). Without a ReLU (`relu` a constant 0 in the inlined body) dy itself.
+// recomputed from x with the forward's center, scale and shift, so that the backward reads no more
+// than without the ReLU in training (in evaluation, x besides dy). Without a ReLU (`relu` a constant 0
+// in the inlined body) dy itself. They read the body's `relu`, its splatted `cv`, `ys`, `yb` (vector)
+// and `center`, `relu_scale`, `relu_shift` (scalar tail).
 #define BN_GRAD_V(g, x, i) (relu ? ({ BN_V bn_g_ = BN_LOAD((g) + (i)), bn_y_ = BN_AFFINE(BN_LOAD((x) + (i)), cv, ys, yb); \
                                       (BN_V)((BN_VI)bn_g_ & ~(BN_VI)(bn_y_ <= (BN_V){0})); }) : BN_LOAD((g) + (i)))
 #define BN_GRAD_S(g, x, i) (relu ? (BN_AFFINE((x)[i], center, relu_scale, relu_shift) <= 0 ? (BN_T)0 : (g)[i]) : (g)[i])
@@ -129,7 +131,7 @@ static inline __attribute__((always_inline))
 void BN_NAME(grad_sums_body_)(const BN_T *dy, const BN_T *x, long planes, long stride, long len, BN_T center, BN_T scale,
                               int relu, BN_T relu_scale, BN_T relu_shift, double *sumdy, double *sumdyxhat) {
     double s = 0, q = 0;
-    const BN_V c = BN_SPLAT(center), k = BN_SPLAT(scale), cv = c, ys = BN_SPLAT(relu_scale), yb = BN_SPLAT(relu_shift);
+    const BN_V cv = BN_SPLAT(center), k = BN_SPLAT(scale), ys = BN_SPLAT(relu_scale), yb = BN_SPLAT(relu_shift);
     BN_V s0 = {0}, s1 = {0}, q0 = {0}, q1 = {0};
     BN_T st = 0, qt = 0;
     long pending = 0;
@@ -142,13 +144,13 @@ void BN_NAME(grad_sums_body_)(const BN_T *dy, const BN_T *x, long planes, long s
                 const BN_V g0 = BN_GRAD_V(g, r, i), g1 = BN_GRAD_V(g, r, i + BN_L);
                 s0 += g0;
                 s1 += g1;
-                q0 += g0 * ((BN_LOAD(r + i) - c) * k);
-                q1 += g1 * ((BN_LOAD(r + i + BN_L) - c) * k);
+                q0 += g0 * ((BN_LOAD(r + i) - cv) * k);
+                q1 += g1 * ((BN_LOAD(r + i + BN_L) - cv) * k);
             }
             for (; i + BN_L <= end; i += BN_L) {
                 const BN_V g0 = BN_GRAD_V(g, r, i);
                 s0 += g0;
-                q0 += g0 * ((BN_LOAD(r + i) - c) * k);
+                q0 += g0 * ((BN_LOAD(r + i) - cv) * k);
             }
             for (; i < end; i++) {
                 const BN_T gi = BN_GRAD_S(g, r, i);

@@ -5,6 +5,13 @@
 // products and `fold` (a differentiable scatter).
 
 extension Functional {
+    /// Throws a dtype error naming the three unless `input`, `weight` and `bias` (when given) share one
+    /// floating-point dtype: the check of every convolution and transposed convolution.
+    static func requireSharedFloatingDType(_ op: String, _ input: Tensor, _ weight: Tensor, _ bias: Tensor?) throws {
+        try require(input.dtype == weight.dtype && input.dtype.isFloatingPoint && (bias == nil || bias!.dtype == input.dtype),
+                    "\(op): input \(input.dtype), weight \(weight.dtype) and bias must share one floating-point dtype", .dtypeMismatch)
+    }
+
     /// 2-D cross-correlation over a batch, like PyTorch's `F.conv2d`.
     ///
     /// - Parameters:
@@ -42,8 +49,7 @@ extension Functional {
             try require(outH > 0 && outW > 0,
                          "\(op): kernel \(k) with dilation \(dilation) does not fit input \(input.shape) padded by \(padding)", .shapeMismatch)
             _ = try Tensor.elementCount([n, o, outH, outW], op: op)   // an output size that does not overflow
-            try require(input.dtype == weight.dtype && input.dtype.isFloatingPoint && (bias == nil || bias!.dtype == input.dtype),
-                    "\(op): input \(input.dtype), weight \(weight.dtype) and bias must share one floating-point dtype", .dtypeMismatch)
+            try requireSharedFloatingDType(op, input, weight, bias)
             // oneDNN's kernels, or per-sample (and per-group) unfolding and products, channels first
             // (ConvolutionKernels), behind three recorded operations (Functional+ConvolutionOps).
             let geometry = ConvGeometry(batch: n, inChannels: c, height: h, width: w, outChannels: o,
@@ -209,8 +215,7 @@ extension Functional {
             let outW = (w - 1) * stride.1 - 2 * padding.1 + dilation.1 * (k.1 - 1) + outputPadding.1 + 1
             try require(outH > 0 && outW > 0, "\(op): output size \(outH)×\(outW) is not positive for input \(input.shape)", .shapeMismatch)
             _ = try Tensor.elementCount([n, o, outH, outW], op: op)
-            try require(input.dtype == weight.dtype && input.dtype.isFloatingPoint && (bias == nil || bias!.dtype == input.dtype),
-                        "\(op): input \(input.dtype), weight \(weight.dtype) and bias must share one floating-point dtype", .dtypeMismatch)
+            try requireSharedFloatingDType(op, input, weight, bias)
             if input.count == 0 || weight.count == 0 {
                 // An empty batch, no input channels (an empty sum: the bias everywhere) or no output channels.
                 var out = try Tensor.checkedZeros([n, o, outH, outW], dtype: input.dtype, op: op)

@@ -80,8 +80,7 @@ extension Functional {
             try require(outD > 0 && outH > 0 && outW > 0,
                         "\(op): kernel \(k) with dilation \(dilation) does not fit input \(input.shape) padded by \(padding)", .shapeMismatch)
             let outputCount = try Tensor.elementCount([n, o, outD, outH, outW], op: op)
-            try require(input.dtype == weight.dtype && input.dtype.isFloatingPoint && (bias == nil || bias!.dtype == input.dtype),
-                        "\(op): input \(input.dtype), weight \(weight.dtype) and bias must share one floating-point dtype", .dtypeMismatch)
+            try requireSharedFloatingDType(op, input, weight, bias)
             if outputCount == 0 || input.count == 0 {
                 // Nothing to gather (an empty batch, no channels, or no output): the bias on every output
                 // position, connected to the operands for their (zero or empty) gradients. The memory
@@ -183,8 +182,7 @@ extension Functional {
             try require(groups >= 1 && weight.shape[0] == c && c >= groups && c % groups == 0,
                         "\(op): input \(input.shape) and weight \(weight.shape) do not match for \(groups) group(s)", .shapeMismatch)
             try require(d > 0 && h > 0 && w > 0, "\(op): input \(input.shape) has an empty spatial dimension", .shapeMismatch)
-            try require(input.dtype == weight.dtype && input.dtype.isFloatingPoint && (bias == nil || bias!.dtype == input.dtype),
-                        "\(op): input \(input.dtype), weight \(weight.dtype) and bias must share one floating-point dtype", .dtypeMismatch)
+            try requireSharedFloatingDType(op, input, weight, bias)
             let og = weight.shape[1], k = (weight.shape[2], weight.shape[3], weight.shape[4])
             let (o, wide) = og.multipliedReportingOverflow(by: groups)
             try require(!wide && o <= Tensor.maximumElementCount, "\(op): \(og) output channels per group × \(groups) groups is too many", .shapeMismatch)
