@@ -658,6 +658,18 @@ case("batch_norm_relu_constant_channel",
      torch.cat([torch.full((4, 1, 3), 0.25), rn(4, 1, 3)], 1), rn(2))
 case("batch_norm_relu_no_affine", lambda a: F.relu(F.batch_norm(a, None, None, training=True, eps=1e-3)), rn(5, 2, 3, 3))
 
+# Batch normalization, ReLU and 2x2 max pooling (Functional.batchNormReLUMaxPool2x2, the one operation
+# Sequential runs for a BatchNorm layer, a ReLU and a MaxPool2d(2)): training statistics, odd sizes (an odd
+# last row and column belong to no window), evaluation with fixed running statistics, no affine
+# parameters. Their own generator.
+inputs_gen = torch.Generator().manual_seed(4343)
+def bn_relu_pool(a, mean, var, w, b, training, eps=1e-5):
+    return F.max_pool2d(F.relu(F.batch_norm(a, mean, var, w, b, training=training, eps=eps)), 2)
+case("batch_norm_relu_max_pool_train", lambda a, w, b: bn_relu_pool(a, None, None, w, b, True), rn(4, 3, 6, 8), rn(3), rn(3))
+case("batch_norm_relu_max_pool_odd", lambda a, w, b: bn_relu_pool(a, None, None, w, b, True), rn(3, 2, 5, 7), rn(2), rn(2))
+case("batch_norm_relu_max_pool_eval", lambda a, w, b: bn_relu_pool(a, *bn_running(3), w, b, False), rn(2, 3, 4, 6), rn(3), rn(3))
+case("batch_norm_relu_max_pool_no_affine", lambda a: bn_relu_pool(a, None, None, None, None, True, eps=1e-3), rn(5, 2, 4, 4))
+
 def enc(t):
     dt = {torch.float32: "float32", torch.float64: "float64", torch.int64: "int64"}[t.dtype]
     return {"shape": list(t.shape), "dtype": dt, "data": [float(v) for v in t.detach().reshape(-1).tolist()]}

@@ -129,6 +129,18 @@ def bn_relu_b64():
         x.grad = None; block.zero_grad()
     return timeit(step, reps=30) * 1e6, "us/step"
 
+def bn_relu_pool_b64():
+    """nn.Sequential(BatchNorm2d(32), ReLU(), MaxPool2d(2)) in training mode on [64, 32, 32, 32], forward
+    and backward to the input, weight and bias with a fixed upstream gradient."""
+    torch.manual_seed(0)
+    block = torch.nn.Sequential(torch.nn.BatchNorm2d(32), torch.nn.ReLU(), torch.nn.MaxPool2d(2))
+    x = torch.randn(64, 32, 32, 32, requires_grad=True)
+    upstream = torch.randn(64, 32, 16, 16)
+    def step():
+        block(x).backward(upstream)
+        x.grad = None; block.zero_grad()
+    return timeit(step, reps=30) * 1e6, "us/step"
+
 def gpt_generate(vocab=75, context=128, width=128, heads=4, layers=4, new=127):
     """Greedy generation of 127 tokens after a 1-token prompt with the GPT of
     scripts/pytorch_language_model.py (pre-norm nn.TransformerEncoderLayer blocks, tied output), with
@@ -358,7 +370,8 @@ W = {"relu_16m": relu, "sn_cnn_b64": sn_cnn_train, "strided_cnn_b64": lambda: sn
      "transformer_deep_ckpt": lambda: transformer_deep(checkpointing=True), "gpt_generate": gpt_generate, "seq2seq_generate": seq2seq_generate,
      "module_parameters": module_parameters, "cnn_c3_b64": cnn_train, "cnn_infer_b1": cnn_infer1,
      "mlp_infer_b1_int8": mlp_infer1_int8, "cnn3d_b8": cnn3d_train, "mobilenet_b64": mobilenet_train, "mobilenet_infer_b1": mobilenet_infer1, "mobilenet_infer_b1_plan": mobilenet_infer1, "dcgan_b64": dcgan_train, "dcgan_infer_b1": dcgan_infer1, "dcgan_infer_b1_plan": dcgan_infer1, "sgemm_4096": lambda: sgemm(4096),
-     "bn_relu_b64": bn_relu_b64, "bn_relu_b64_separate": bn_relu_b64}
+     "bn_relu_b64": bn_relu_b64, "bn_relu_b64_separate": bn_relu_b64,
+     "bn_relu_pool_b64": bn_relu_pool_b64, "bn_relu_pool_b64_separate": bn_relu_pool_b64}
 
 def bf16(fn):
     """fn under CPU autocast to bfloat16 (the whole timed step: forward, backward, optimizer), as

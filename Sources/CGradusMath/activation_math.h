@@ -45,5 +45,8 @@ static inline __attribute__((always_inline)) float tanh_f32(float x) {
 }
 
 int gradus_has_avx2_fma(void);
+// Whether the AVX-512 Foundation copies of kernels may run: the processor has AVX512F and the portable
+// kernels are not asked for (KernelTesting.withPortableKernels). x86-64 only (gradus_pooling.c).
+int gradus_has_avx512f(void);
 
 #endif

@@ -28,7 +28,7 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-static int has_avx512f(void) {
+int gradus_has_avx512f(void) {
     static int known = -1;
     if (known < 0) {
         __builtin_cpu_init();
@@ -121,7 +121,7 @@ static void pool2x2_backward_avx512_f32(const float *dy, const int32_t *winners,
 void gradus_maxpool2d_f32(const float *x, long planes, long h, long w, const gradus_pool_window *window,
                           float *y, int32_t *winners) {
 #if defined(__x86_64__)
-    if (is_2x2_f32(h, w, window) && has_avx512f()) {
+    if (is_2x2_f32(h, w, window) && gradus_has_avx512f()) {
         pool2x2_avx512_f32(x, planes, h, w, window->outH, window->outW, y, winners);
         return;
     }
@@ -137,7 +137,7 @@ void gradus_maxpool2d_f64(const double *x, long planes, long h, long w, const gr
 void gradus_maxpool2d_backward_f32(const float *dy, const int32_t *winners, long planes, long h, long w,
                                    const gradus_pool_window *window, float *dx) {
 #if defined(__x86_64__)
-    if (is_2x2_f32(h, w, window) && has_avx512f()) {
+    if (is_2x2_f32(h, w, window) && gradus_has_avx512f()) {
         pool2x2_backward_avx512_f32(dy, winners, planes, h, w, window->outH, window->outW, dx);
         return;
     }

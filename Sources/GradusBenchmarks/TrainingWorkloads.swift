@@ -182,6 +182,27 @@ enum TrainingWorkloads {
         }
     }
 
+    /// Batch normalization (training statistics), ReLU and 2×2 max pooling on [64, 32, 32, 32] (the end
+    /// of cnn_c3_b64's first block), forward and backward to the input, γ and β with a fixed upstream
+    /// gradient, through a `Sequential` of the three layers; `separate`: a no-op forward hook on the
+    /// pooling keeps it apart (BatchNorm and ReLU then run as their pair). scripts/pytorch_micro.py's
+    /// `bn_relu_pool_b64` for both.
+    static func batchNormReLUPool(separate: Bool) -> Workload {
+        Workload(name: separate ? "bn_relu_pool_b64_separate" : "bn_relu_pool_b64") {
+            var rng = SeededGenerator(seed: 0)
+            let block = Sequential { BatchNorm2d(32); ReLU(); MaxPool2d(2) }
+            if separate { block[2].registerForwardHook { _, _, _ in nil } }
+            let x = Tensor.normal([64, 32, 32, 32], generator: &rng).requiringGrad()
+            let upstream = Tensor.normal([64, 32, 16, 16], generator: &rng)
+            let t = secondsPerCall(reps: 30) {
+                block(x).backward(upstream)
+                x.grad = nil
+                block.zeroGrad()
+            }
+            return (t * 1e6, "us/step")
+        }
+    }
+
     /// A DCGAN generator for 3-channel 32×32 images: a 100-value code [100, 1, 1] through transposed
     /// 4×4 convolutions 100 → 256 (stride 1, to 4×4), 256 → 128, 128 → 64 and 64 → 3 (stride 2, padding 1:
     /// 8×8, 16×16, 32×32), batch normalization and ReLU between them, Tanh at the end.
@@ -347,5 +368,6 @@ enum TrainingWorkloads {
     static let all: [Workload] = [linreg, mlpSGD, mlpAdam, lenetSGD, mlpInfer, mlpInferInt8, mlpInferInt8Plan, cnnSGD, cnnInfer,
                                   mlpInferPlan, cnnInferPlan, cnnInferBatch(plan: false), cnnInferBatch(plan: true), cnnEvaluate,
                                   cnn3dSGD, spectralCNNAdam, stridedCNNAdam, mobileNetSGD, mobileNetInfer, mobileNetInferPlan, dcganStep, dcganInfer, dcganInferPlan,
-                                  batchNormReLU(separate: false), batchNormReLU(separate: true)]
+                                  batchNormReLU(separate: false), batchNormReLU(separate: true),
+                                  batchNormReLUPool(separate: false), batchNormReLUPool(separate: true)]
 }

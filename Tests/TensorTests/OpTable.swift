@@ -397,6 +397,21 @@ let opTable: [String: @Sendable ([Tensor]) -> Tensor] = [
                                  bias: Tensor(shape: [2], values: [-0.5, 0.5], dtype: $0[0].dtype), training: true)
     },
     "batch_norm_relu_no_affine": { Functional.batchNormReLU($0[0], runningMean: nil, runningVar: nil, weight: nil, bias: nil, training: true, eps: 1e-3) },
+    "batch_norm_relu_max_pool_train": {
+        Functional.batchNormReLUMaxPool2x2($0[0], runningMean: nil, runningVar: nil, weight: $0[1], bias: $0[2], training: true)
+    },
+    "batch_norm_relu_max_pool_odd": {
+        Functional.batchNormReLUMaxPool2x2($0[0], runningMean: nil, runningVar: nil, weight: $0[1], bias: $0[2], training: true)
+    },
+    "batch_norm_relu_max_pool_eval": {
+        let dtype = $0[0].dtype
+        return Functional.batchNormReLUMaxPool2x2($0[0], runningMean: Tensor.linspace(-0.5, 0.5, count: 3, dtype: dtype),
+                                                  runningVar: Tensor.linspace(0.5, 2.0, count: 3, dtype: dtype), weight: $0[1],
+                                                  bias: $0[2], training: false)
+    },
+    "batch_norm_relu_max_pool_no_affine": {
+        Functional.batchNormReLUMaxPool2x2($0[0], runningMean: nil, runningVar: nil, weight: nil, bias: nil, training: true, eps: 1e-3)
+    },
     "conv3d_same": { Functional.conv3d($0[0], weight: $0[1], bias: $0[2], padding: .same, dilation: (1, 1, 2)) },
     "conv3d_unbatched": { Functional.conv3d($0[0], weight: $0[1], padding: (1, 1, 1)) },
     "conv_transpose3d": {

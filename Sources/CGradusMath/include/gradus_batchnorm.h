@@ -1,6 +1,8 @@
 #ifndef GRADUS_BATCHNORM_H
 #define GRADUS_BATCHNORM_H
 
+#include <stdint.h>
+
 // The per-channel loops of batch normalization (Functional.batchNorm), vectorized like
 // gradus_activations.h (8 float or 4 double lanes with AVX2 and FMA, chosen at run time; a plain
 // vector loop otherwise).
@@ -64,6 +66,39 @@ void gradus_bn_scale_relu_f32(const float *dy, const float *x, float *dx, long p
                               float relu_scale, float relu_shift);
 void gradus_bn_scale_relu_f64(const double *dy, const double *x, double *dx, long planes, long stride, long len, double a,
                               double center, double relu_scale, double relu_shift);
+
+// Batch normalization, ReLU and 2×2 max pooling with stride 2 (gradus_batchnorm_pool.c), for one channel
+// of a contiguous [N, C, h, w] input: `planes` planes of h·w elements at x + p·stride, pooled into
+// planes of (h/2)·(w/2) values at y + p·ostride (an odd last row or column belongs to no window).
+// `codes` (the pooled planes' layout) keep each window's winner for the backward passes: its place 0-3
+// (top left, top right, bottom left, bottom right), plus 4 where the winner is ≤ 0 (the ReLU stops
+// the gradient there). Float32 runs an AVX-512 copy where the processor has it.
+
+/// y = the largest of each window's max((x − center)·scale + shift, 0) (the first largest, or the last
+/// NaN, as PyTorch's max pooling), and each window's code.
+void gradus_bn_relu_pool2x2_f32(const float *x, long planes, long stride, long h, long w, float center, float scale, float shift,
+                                float *y, uint8_t *codes, long ostride);
+void gradus_bn_relu_pool2x2_f64(const double *x, long planes, long stride, long h, long w, double center, double scale,
+                                double shift, double *y, uint8_t *codes, long ostride);
+
+/// *sumdy = Σ g and *sumdyxhat = Σ g·(x − center)·scale over the windows whose code is below 4, g the
+/// pooled gradient at dy + p·ostride and x the window's winner: gradus_bn_grad_sums of the gradient
+/// that reaches the normalization.
+void gradus_bn_relu_pool2x2_grad_sums_f32(const float *dy, const uint8_t *codes, long ostride, const float *x, long planes,
+                                          long stride, long h, long w, float center, float scale, double *sumdy,
+                                          double *sumdyxhat);
+void gradus_bn_relu_pool2x2_grad_sums_f64(const double *dy, const uint8_t *codes, long ostride, const double *x, long planes,
+                                          long stride, long h, long w, double center, double scale, double *sumdy,
+                                          double *sumdyxhat);
+
+/// dx = g·a + ((x − center)·scale)·b + c when `statistics` (training), g·a otherwise, over every input
+/// element, g being the window's gradient at its winner (code below 4) and 0 elsewhere.
+void gradus_bn_relu_pool2x2_grad_input_f32(const float *dy, const uint8_t *codes, long ostride, const float *x, float *dx,
+                                           long planes, long stride, long h, long w, float center, float scale, float a, float b,
+                                           float c, int statistics);
+void gradus_bn_relu_pool2x2_grad_input_f64(const double *dy, const uint8_t *codes, long ostride, const double *x, double *dx,
+                                           long planes, long stride, long h, long w, double center, double scale, double a,
+                                           double b, double c, int statistics);
 
 #ifdef __cplusplus
 }

@@ -102,7 +102,30 @@ public class BatchNorm: Module, Layer {
         return withForwardHooks(input) { input in normalize(input, crossProcess: nil, relu: true) }
     }
 
-    private func normalize(_ input: Tensor, crossProcess: (any CrossProcessReduction)?, relu: Bool = false) -> Tensor {
+    /// The layer's output followed by ReLU and 2×2 max pooling with stride 2,
+    /// `MaxPool2d(2)(self(input).relu())`, computed as one operation
+    /// (`Functional.batchNormReLUMaxPool2x2`): only the pooled values are written, and the backward
+    /// passes read the pooled gradient. ``Sequential`` calls it for a batch-normalization layer followed
+    /// by ``ReLU`` and such a ``MaxPool2d``; call it in your own modules' blocks. With hooks on this layer,
+    /// or statistics synchronized across processes in training, it is the layer, `relu()` and the
+    /// pooling (the hooks see the normalized values).
+    ///
+    /// - Parameter input: `[N, C, H, W]` with H and W at least 2.
+    /// - Returns: `[N, C, H/2, W/2]` (an odd last row or column is dropped, as by the pooling), with the
+    ///   layer's effects (running statistics updated in training).
+    ///
+    /// ```swift
+    /// let h = bn1.normalizedReLUMaxPool2x2(conv1(x))   // maxPool2d(relu(bn1(conv1(x))), 2) in one pass
+    /// ```
+    public func normalizedReLUMaxPool2x2(_ input: Tensor) -> Tensor {
+        guard !(isTraining && crossProcess != nil), !hasForwardHooks, !hasBackwardHooks else {
+            return Functional.maxPool2d(self(input).relu(), kernelSize: (2, 2))
+        }
+        return withForwardHooks(input) { input in normalize(input, crossProcess: nil, relu: true, maxPool2x2: true) }
+    }
+
+    private func normalize(_ input: Tensor, crossProcess: (any CrossProcessReduction)?, relu: Bool = false,
+                           maxPool2x2: Bool = false) -> Tensor {
         checked {
             try require(ranks.contains(input.rank) && input.shape[1] == numFeatures,
                          "\(type(of: self)): expected input of rank \(ranks.map(String.init).joined(separator: " or ")) with \(numFeatures) channels, got \(input.shape)", .shapeMismatch)
@@ -114,7 +137,7 @@ public class BatchNorm: Module, Layer {
             let useBatchStats = isTraining || runningMean == nil
             return Functional.batchNorm(input, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
                                         training: useBatchStats, momentum: factor, eps: eps,
-                                        crossProcess: crossProcess, relu: relu)
+                                        crossProcess: crossProcess, relu: relu, maxPool2x2: maxPool2x2)
         }
     }
 

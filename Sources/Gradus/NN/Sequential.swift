@@ -82,11 +82,21 @@ public final class Sequential: Module, Layer {
     /// values are written and its mask inside the normalization's backward passes, so that neither has a
     /// pass over the activations of its own; the output's operation is named
     /// "batchNormReLU"), and a quantized ``Linear`` followed by ``ReLU`` (one pass on the integer path).
+    /// A ``BatchNorm`` layer, ``ReLU`` and a ``MaxPool2d`` of 2×2 windows with stride 2 (no padding or
+    /// dilation) run as one operation too, "batchNormReLUMaxPool2x2", on `[N, C, H, W]` inputs: only the
+    /// pooled values are written, and the backward passes read the pooled gradient. Its values are the
+    /// three layers'; its gradients are theirs up to the rounding of the per-channel sums, which add
+    /// the same terms in another order.
     public func callAsFunction(_ input: Tensor) -> Tensor {
         withForwardHooks(input) { input in
             var x = input
             var i = 0
             while i < layers.count {
+                if i + 2 < layers.count, let fused = fusedTriple(layers[i], layers[i + 1], layers[i + 2], x) {
+                    x = fused
+                    i += 3
+                    continue
+                }
                 if i + 1 < layers.count, let fused = fusedPair(layers[i], layers[i + 1], x) {
                     x = fused
                     i += 2
@@ -97,6 +107,15 @@ public final class Sequential: Module, Layer {
             }
             return x
         }
+    }
+
+    /// `third(second(first(x)))` computed as one operation, or nil when the three have no fused form.
+    private func fusedTriple(_ first: any Layer, _ second: any Layer, _ third: any Layer, _ x: Tensor) -> Tensor? {
+        guard let norm = first as? BatchNorm, second is ReLU, let pool = third as? MaxPool2d,
+              !second.hasForwardHooks, !second.hasBackwardHooks, !pool.hasForwardHooks, !pool.hasBackwardHooks,
+              pool.kernelSize == 2, pool.stride == 2, pool.padding == 0, pool.dilation == 1, x.rank == 4,
+              !pool.ceilMode || (x.shape[2] % 2 == 0 && x.shape[3] % 2 == 0) else { return nil }
+        return norm.normalizedReLUMaxPool2x2(x)   // the three layers apart with hooks on the normalization
     }
 
     /// `second(first(x))` computed as one operation, or nil when the pair has no fused form (or a hook

@@ -182,51 +182,23 @@ extension Functional {
                                batchStatistics: Bool, updateRunning: Bool, momentum: Double, eps: Double,
                                relu: Bool = false) throws -> Tensor? {
         let dtype = input.dtype
-        guard dtype == .float32 || dtype == .float64 else { return nil }
-        for t in [weight, bias] { if let t, t.dtype != dtype { return nil } }
-        if !batchStatistics {
-            guard let rm = runningMean, let rv = runningVar, rm.dtype == dtype, rv.dtype == dtype else { return nil }
-            if GradMode.isEnabled && (rm.requiresGrad || rv.requiresGrad) { return nil }
-        }
+        guard fusedBatchNormApplies(input, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
+                                    batchStatistics: batchStatistics) else { return nil }
         let layout = BatchNormLayout(input.shape)
-        let c = layout.channels
         let w = weight?.scalars(as: Double.self), b = bias?.scalars(as: Double.self)
         let out = Tensor(uninitializedShape: input.shape, dtype: dtype)
-        // Per channel: the center subtracted (the mean, rounded to the element type), 1/√(σ² + ε) and,
-        // in training, the biased variance.
-        var center = [Double](repeating: 0, count: c), invstd = [Double](repeating: 0, count: c)
-        var variance = [Double](repeating: 0, count: c)
-        if batchStatistics {
-            if dtype == .float32 {
-                batchNormTrainingForward(Float.self, input, out, layout, w, b, eps, relu, &center, &invstd, &variance)
-            } else {
-                batchNormTrainingForward(Double.self, input, out, layout, w, b, eps, relu, &center, &invstd, &variance)
-            }
-        } else {
-            let rm = runningMean!.scalars(as: Double.self), rv = runningVar!.scalars(as: Double.self)
-            for ch in 0..<c {
-                center[ch] = rm[ch]
-                invstd[ch] = 1 / (rv[ch] + eps).squareRoot()
-            }
-            if dtype == .float32 {
-                batchNormAffine(Float.self, input, out, layout, center, invstd, w, b, relu)
-            } else {
-                batchNormAffine(Double.self, input, out, layout, center, invstd, w, b, relu)
+        func normalize<T: BatchNormElement>(_: T.Type) -> ChannelStatistics {
+            let x = UnsafePointer(input.pointer(T.self)), y = out.pointer(T.self)
+            let s = layout.spatial, stride = layout.planeStride, planes = layout.batch
+            return normalizeChannels(T.self, input, layout, runningMean: runningMean, runningVar: runningVar, w, b,
+                                     batchStatistics: batchStatistics, eps: eps) { ch, center, k in
+                T.bnNormalize(x + ch * s, y + ch * s, planes, stride, s, center: center, scale: k.scale, shift: k.shift, relu: relu)
             }
         }
+        let statistics = dtype == .float32 ? normalize(Float.self) : normalize(Double.self)
+        let (center, invstd) = (statistics.center, statistics.invstd)
         if updateRunning, let runningMean, let runningVar {
-            // running = (1 − momentum)·running + momentum·batch, with the unbiased variance.
-            let n = Double(layout.perChannel), correction = n / Swift.max(n - 1, 1)
-            let oldMean = runningMean.scalars(as: Double.self), oldVar = runningVar.scalars(as: Double.self)
-            var newMean = [Double](repeating: 0, count: c), newVar = [Double](repeating: 0, count: c)
-            for ch in 0..<c {
-                newMean[ch] = oldMean[ch] * (1 - momentum) + center[ch] * momentum
-                newVar[ch] = oldVar[ch] * (1 - momentum) + variance[ch] * correction * momentum
-            }
-            try GradMode.noGrad {
-                try runningMean.copyValues(from: Tensor(shape: [c], values: newMean, dtype: .float64))
-                try runningVar.copyValues(from: Tensor(shape: [c], values: newVar, dtype: .float64))
-            }
+            try updateRunningStatistics(runningMean, runningVar, statistics, layout, momentum: momentum)
         }
         var inputs = [input]
         if let weight { inputs.append(weight) }
@@ -249,17 +221,58 @@ extension Functional {
         return out
     }
 
-    /// Training forward: each channel's mean and biased variance, then y = (x − μ)·γ/√(σ² + ε) + β
-    /// (and max(y, 0) with `relu`).
-    private static func batchNormTrainingForward<T: BatchNormElement>(
-        _: T.Type, _ input: Tensor, _ out: Tensor, _ layout: BatchNormLayout, _ w: [Double]?, _ b: [Double]?, _ eps: Double,
-        _ relu: Bool, _ center: inout [Double], _ invstd: inout [Double], _ variance: inout [Double]
-    ) {
-        let x = UnsafePointer(input.pointer(T.self)), y = out.pointer(T.self)
+    /// Whether ``fusedBatchNorm(_:runningMean:runningVar:weight:bias:batchStatistics:updateRunning:momentum:eps:relu:)``
+    /// (and the kernels built on its per-channel statistics) can take an input: float32 or float64, with
+    /// parameters and statistics of its dtype (the composed operations promote), and running statistics
+    /// that do not require gradients when they normalize.
+    static func fusedBatchNormApplies(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor?, bias: Tensor?,
+                                      batchStatistics: Bool) -> Bool {
+        let dtype = input.dtype
+        guard dtype == .float32 || dtype == .float64 else { return false }
+        for t in [weight, bias] { if let t, t.dtype != dtype { return false } }
+        if !batchStatistics {
+            guard let rm = runningMean, let rv = runningVar, rm.dtype == dtype, rv.dtype == dtype else { return false }
+            if GradMode.isEnabled && (rm.requiresGrad || rv.requiresGrad) { return false }
+        }
+        return true
+    }
+
+    /// Per channel: the center subtracted (the mean, rounded to the element type), 1/√(σ² + ε) and, with
+    /// batch statistics, the biased variance.
+    struct ChannelStatistics {
+        var center: [Double]
+        var invstd: [Double]
+        var variance: [Double]
+    }
+
+    /// Each channel's statistics (the batch's, or the running ones), then `write(channel, center,
+    /// coefficients)` for it while the channel is still in cache: the pass that writes the output.
+    /// Channels are split over threads (``forEachChannelRange(_:_:)``).
+    static func normalizeChannels<T: BatchNormElement>(
+        _: T.Type, _ input: Tensor, _ layout: BatchNormLayout, runningMean: Tensor?, runningVar: Tensor?, _ w: [Double]?,
+        _ b: [Double]?, batchStatistics: Bool, eps: Double, write: (Int, T, (scale: T, shift: T)) -> Void
+    ) -> ChannelStatistics {
+        let c = layout.channels
+        var statistics = ChannelStatistics(center: [Double](repeating: 0, count: c), invstd: [Double](repeating: 0, count: c),
+                                           variance: [Double](repeating: 0, count: c))
+        if !batchStatistics {
+            let rm = runningMean!.scalars(as: Double.self), rv = runningVar!.scalars(as: Double.self)
+            for ch in 0..<c {
+                statistics.center[ch] = rm[ch]
+                statistics.invstd[ch] = 1 / (rv[ch] + eps).squareRoot()
+            }
+            forEachChannelRange(layout) { range in
+                for ch in range {
+                    write(ch, T(statistics.center[ch]), normalizeCoefficients(ch, invstd: statistics.invstd[ch], w, b))
+                }
+            }
+            return statistics
+        }
+        let x = UnsafePointer(input.pointer(T.self))
         let n = layout.perChannel, s = layout.spatial, stride = layout.planeStride, planes = layout.batch
-        center.withUnsafeMutableBufferPointer { centerBuffer in
-            invstd.withUnsafeMutableBufferPointer { invstdBuffer in
-                variance.withUnsafeMutableBufferPointer { varianceBuffer in
+        statistics.center.withUnsafeMutableBufferPointer { centerBuffer in
+            statistics.invstd.withUnsafeMutableBufferPointer { invstdBuffer in
+                statistics.variance.withUnsafeMutableBufferPointer { varianceBuffer in
                     let centers = UncheckedSendable(centerBuffer), invstds = UncheckedSendable(invstdBuffer)
                     let variances = UncheckedSendable(varianceBuffer)
                     forEachChannelRange(layout) { range in
@@ -277,19 +290,36 @@ extension Functional {
                             centers.value[ch] = Double(m)
                             invstds.value[ch] = r
                             variances.value[ch] = v
-                            let k: (scale: T, shift: T) = normalizeCoefficients(ch, invstd: r, w, b)
-                            T.bnNormalize(xc, y + ch * s, planes, stride, s, center: m, scale: k.scale, shift: k.shift, relu: relu)
+                            write(ch, m, normalizeCoefficients(ch, invstd: r, w, b))
                         }
                     }
                 }
             }
+        }
+        return statistics
+    }
+
+    /// running = (1 − momentum)·running + momentum·batch, with the unbiased variance.
+    static func updateRunningStatistics(_ runningMean: Tensor, _ runningVar: Tensor, _ statistics: ChannelStatistics,
+                                        _ layout: BatchNormLayout, momentum: Double) throws {
+        let c = layout.channels
+        let n = Double(layout.perChannel), correction = n / Swift.max(n - 1, 1)
+        let oldMean = runningMean.scalars(as: Double.self), oldVar = runningVar.scalars(as: Double.self)
+        var newMean = [Double](repeating: 0, count: c), newVar = [Double](repeating: 0, count: c)
+        for ch in 0..<c {
+            newMean[ch] = oldMean[ch] * (1 - momentum) + statistics.center[ch] * momentum
+            newVar[ch] = oldVar[ch] * (1 - momentum) + statistics.variance[ch] * correction * momentum
+        }
+        try GradMode.noGrad {
+            try runningMean.copyValues(from: Tensor(shape: [c], values: newMean, dtype: .float64))
+            try runningVar.copyValues(from: Tensor(shape: [c], values: newVar, dtype: .float64))
         }
     }
 
     /// The scale γ/√(σ² + ε) and shift β with which channel `ch` is normalized, rounded to the element
     /// type: one computation for the forward pass and for the backward of a fused ReLU, which recomputes
     /// the normalized values from them.
-    private static func normalizeCoefficients<T: BatchNormElement>(_ ch: Int, invstd: Double, _ w: [Double]?, _ b: [Double]?)
+    static func normalizeCoefficients<T: BatchNormElement>(_ ch: Int, invstd: Double, _ w: [Double]?, _ b: [Double]?)
         -> (scale: T, shift: T) {
         (T(invstd * (w?[ch] ?? 1)), T(b?[ch] ?? 0))
     }
@@ -309,22 +339,6 @@ extension Functional {
             }
         }
         return (s, q)
-    }
-
-    /// Evaluation forward: y = (x − center)·invstd·γ + β per channel (and max(y, 0) with `relu`).
-    private static func batchNormAffine<T: BatchNormElement>(
-        _: T.Type, _ input: Tensor, _ out: Tensor, _ layout: BatchNormLayout, _ center: [Double], _ invstd: [Double],
-        _ w: [Double]?, _ b: [Double]?, _ relu: Bool
-    ) {
-        let x = UnsafePointer(input.pointer(T.self)), y = out.pointer(T.self)
-        let s = layout.spatial, stride = layout.planeStride, planes = layout.batch
-        forEachChannelRange(layout) { range in
-            for ch in range {
-                let k: (scale: T, shift: T) = normalizeCoefficients(ch, invstd: invstd[ch], w, b)
-                T.bnNormalize(x + ch * s, y + ch * s, planes, stride, s, center: T(center[ch]), scale: k.scale, shift: k.shift,
-                              relu: relu)
-            }
-        }
     }
 
     /// The backward kernel: with x̂ = (x − center)·invstd and n values per channel,
@@ -380,7 +394,7 @@ extension Functional {
     /// The backward rule as tensor operations, so that it is recorded when `createGraph` asks for the
     /// graph of the backward pass: with batch statistics they are recomputed from the input (their
     /// dependence on x is part of the derivative); running statistics are the constants used forward.
-    private static func batchNormBackwardRecorded(_ g: Tensor, input: Tensor, weight: Tensor?, bias: Tensor?, batchStatistics: Bool,
+    static func batchNormBackwardRecorded(_ g: Tensor, input: Tensor, weight: Tensor?, bias: Tensor?, batchStatistics: Bool,
                                                   center: [Double], invstd: [Double], eps: Double) -> [Tensor?] {
         let axes = [0] + Array(2..<input.rank)
         let statShape = BatchNormLayout.statisticsShape(channels: input.shape[1], rank: input.rank)

@@ -68,10 +68,47 @@ extension Functional {
                   momentum: momentum, eps: eps, crossProcess: nil, relu: true)
     }
 
-    /// Batch normalization, followed by ReLU in the same operation when `relu` is true.
+    /// Batch normalization, ReLU and 2×2 max pooling with stride 2,
+    /// `maxPool2d(batchNorm(…).relu(), kernelSize: (2, 2))`, as one recorded operation
+    /// ("batchNormReLUMaxPool2x2"): the block that ends each stage of VGG-style networks. Only the pooled
+    /// values are written (with one byte per window for the backward: the winner's place, and whether
+    /// the ReLU stopped its gradient), and the backward passes read the pooled gradient, so that neither
+    /// the normalized values nor a full-size gradient between the pooling and the normalization exist.
+    /// Values are those of the three operations bit for bit (winners: the first largest of a window, or
+    /// its last NaN, as PyTorch's pooling); gradients (of any order) are theirs up to the rounding of the
+    /// per-channel sums, which add the same terms in another order. Where batch normalization runs as
+    /// composed tensor operations (see
+    /// ``batchNorm(_:runningMean:runningVar:weight:bias:training:momentum:eps:crossProcess:)``), or the input
+    /// is smaller than a window, it is the three operations. ``Sequential`` calls it for a ``BatchNorm``
+    /// layer, ``ReLU`` and ``MaxPool2d`` with 2×2 windows and stride 2.
+    ///
+    /// - Parameters:
+    ///   - input: `[N, C, H, W]`; the output is `[N, C, H/2, W/2]` (an odd last row or column belongs to
+    ///     no window).
+    ///   - runningMean: `[C]`, or nil (then `training` must be true).
+    ///   - runningVar: `[C]`, or nil; given exactly when `runningMean` is.
+    ///   - weight: the per-channel scale γ `[C]`, or nil.
+    ///   - bias: the per-channel shift β `[C]`, or nil.
+    ///   - training: use batch statistics (and update the running ones).
+    ///   - momentum: the running statistics' update factor.
+    ///   - eps: added to the variance.
+    ///
+    /// ```swift
+    /// let h = Functional.batchNormReLUMaxPool2x2(x, runningMean: mean, runningVar: variance, weight: gamma, bias: beta,
+    ///                                            training: true)   // [N, C, H/2, W/2]
+    /// ```
+    public static func batchNormReLUMaxPool2x2(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor?,
+                                               bias: Tensor?, training: Bool, momentum: Double = 0.1, eps: Double = 1e-5) -> Tensor {
+        batchNorm(input, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias, training: training,
+                  momentum: momentum, eps: eps, crossProcess: nil, relu: true, maxPool2x2: true)
+    }
+
+    /// Batch normalization, followed by ReLU in the same operation when `relu` is true, and then by 2×2
+    /// max pooling with stride 2 when `maxPool2x2` is also true (one operation where the kernels take
+    /// the input: Functional+BatchNormReLUPoolKernel.swift).
     static func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor?, bias: Tensor?,
                           training: Bool, momentum: Double, eps: Double, crossProcess: (any CrossProcessReduction)?,
-                          relu: Bool) -> Tensor {
+                          relu: Bool, maxPool2x2: Bool = false) -> Tensor {
         checked {
             let op = "batchNorm"
             try require(input.rank >= 2, "\(op): input must be [N, C, …], got \(input.shape)", .shapeMismatch)
@@ -92,10 +129,17 @@ extension Functional {
                 // One recorded operation with its own kernels (Functional+BatchNormKernel.swift).
                 let n = axes.reduce(1) { $0 * input.shape[$1] }
                 try require(!training || n > 1, "\(op): expected more than 1 value per channel when training, got input \(input.shape)", .shapeMismatch)
+                if maxPool2x2 && relu,
+                   let y = try fusedBatchNormReLUMaxPool2x2(input, runningMean: runningMean, runningVar: runningVar, weight: weight,
+                                                            bias: bias, batchStatistics: batchStatistics, updateRunning: training,
+                                                            momentum: momentum, eps: eps) {
+                    return y
+                }
                 if let y = try fusedBatchNorm(input, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
                                               batchStatistics: batchStatistics, updateRunning: training, momentum: momentum, eps: eps,
                                               relu: relu) {
-                    return y
+                    return maxPool2x2 ? try maxPool2dCore(y, kernelSize: (2, 2), stride: nil, padding: (0, 0), dilation: (1, 1),
+                                                          ceilMode: false, indices: false).values : y
                 }
             }
             // Composed of tensor operations: synchronized statistics, and the dtype mixes that promote.
@@ -134,7 +178,9 @@ extension Functional {
             var y = (input - mean) / (variance + eps).sqrt()
             if let weight { y = y * weight.reshape(statShape) }
             if let bias { y = y + bias.reshape(statShape) }
-            return relu ? y.relu() : y
+            if relu { y = y.relu() }
+            return maxPool2x2 ? try maxPool2dCore(y, kernelSize: (2, 2), stride: nil, padding: (0, 0), dilation: (1, 1), ceilMode: false,
+                                                  indices: false).values : y
         }
     }
 

@@ -62,7 +62,7 @@ extension Functional {
         }
     }
 
-    private static func maxPool2dCore(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)?, padding: (Int, Int),
+    static func maxPool2dCore(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)?, padding: (Int, Int),
                                       dilation: (Int, Int), ceilMode: Bool, indices: Bool) throws -> (values: Tensor, indices: Tensor?) {
         let op = "maxPool2d"
         try require(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)", .shapeMismatch)
