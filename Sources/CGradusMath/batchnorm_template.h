@@ -30,6 +30,12 @@
                                       (BN_V)((BN_VI)bn_g_ & ~(BN_VI)(bn_y_ <= (BN_V){0})); }) : BN_LOAD((g) + (i)))
 #define BN_GRAD_S(g, x, i) (relu ? (BN_AFFINE((x)[i], center, relu_scale, relu_shift) <= 0 ? (BN_T)0 : (g)[i]) : (g)[i])
 
+// The run `ahead` planes after plane p of the runs starting at `base` (bn_prefetch_planes in
+// gradus_batchnorm.c), or NULL when there is none; BN_PREFETCH fetches position i of it into L1 for
+// reading (rw 0) or writing (rw 1). They read the body's `ahead`, `planes` and `stride`.
+#define BN_AHEAD(base, p) (ahead && (p) + ahead < planes ? (base) + ((p) + ahead) * stride : NULL)
+#define BN_PREFETCH(q, i, rw) do { if (q) __builtin_prefetch((q) + (i), rw, 3); } while (0)
+
 // Σ x: in the element type over runs of at most about 2·BN_BLOCK elements (across planes when they
 // are short), each run's total then added in double.
 static inline __attribute__((always_inline))
@@ -38,12 +44,14 @@ void BN_NAME(sum_body_)(const BN_T *x, long planes, long stride, long len, doubl
     BN_V a0 = {0}, a1 = {0};
     BN_T tail = 0;
     long pending = 0;
+    const long ahead = bn_prefetch_planes(len, sizeof(BN_T));
     for (long p = 0; p < planes; p++) {
-        const BN_T *r = x + p * stride;
+        const BN_T *r = x + p * stride, *next = BN_AHEAD(x, p);
         for (long start = 0; start < len; start += BN_BLOCK) {
             const long end = len - start < BN_BLOCK ? len : start + BN_BLOCK;
             long i = start;
             for (; i + 2 * BN_L <= end; i += 2 * BN_L) {
+                BN_PREFETCH(next, i, 0);
                 a0 += BN_LOAD(r + i);
                 a1 += BN_LOAD(r + i + BN_L);
             }
@@ -110,11 +118,13 @@ static inline __attribute__((always_inline))
 void BN_NAME(normalize_body_)(const BN_T *x, BN_T *y, long planes, long stride, long len, BN_T center, BN_T scale, BN_T shift,
                               int relu) {
     const BN_V c = BN_SPLAT(center), a = BN_SPLAT(scale), b = BN_SPLAT(shift);
+    const long ahead = bn_prefetch_planes(len, sizeof(BN_T));
     for (long p = 0; p < planes; p++) {
         const BN_T *r = x + p * stride;
-        BN_T *o = y + p * stride;
+        BN_T *o = y + p * stride, *next = BN_AHEAD(y, p);
         long i = 0;
         for (; i + BN_L <= len; i += BN_L) {
+            BN_PREFETCH(next, i, 1);
             const BN_V v = BN_AFFINE(BN_LOAD(r + i), c, a, b);
             BN_STORE(o + i, relu ? BN_RELU(v) : v);
         }
@@ -135,12 +145,15 @@ void BN_NAME(grad_sums_body_)(const BN_T *dy, const BN_T *x, long planes, long s
     BN_V s0 = {0}, s1 = {0}, q0 = {0}, q1 = {0};
     BN_T st = 0, qt = 0;
     long pending = 0;
+    const long ahead = bn_prefetch_planes(len, sizeof(BN_T));
     for (long p = 0; p < planes; p++) {
-        const BN_T *r = x + p * stride, *g = dy + p * stride;
+        const BN_T *r = x + p * stride, *g = dy + p * stride, *nextX = BN_AHEAD(x, p), *nextG = BN_AHEAD(dy, p);
         for (long start = 0; start < len; start += BN_BLOCK) {
             const long end = len - start < BN_BLOCK ? len : start + BN_BLOCK;
             long i = start;
             for (; i + 2 * BN_L <= end; i += 2 * BN_L) {
+                BN_PREFETCH(nextX, i, 0);
+                BN_PREFETCH(nextG, i, 0);
                 const BN_V g0 = BN_GRAD_V(g, r, i), g1 = BN_GRAD_V(g, r, i + BN_L);
                 s0 += g0;
                 s1 += g1;
@@ -177,12 +190,15 @@ void BN_NAME(grad_input_body_)(const BN_T *dy, const BN_T *x, BN_T *dx, long pla
                                BN_T scale, BN_T a, BN_T b, BN_T c, int relu, BN_T relu_scale, BN_T relu_shift) {
     const BN_V cv = BN_SPLAT(center), sv = BN_SPLAT(scale), av = BN_SPLAT(a), bv = BN_SPLAT(b), kv = BN_SPLAT(c);
     const BN_V ys = BN_SPLAT(relu_scale), yb = BN_SPLAT(relu_shift);
+    const long ahead = bn_prefetch_planes(len, sizeof(BN_T));
     for (long p = 0; p < planes; p++) {
         const BN_T *r = x + p * stride, *g = dy + p * stride;
-        BN_T *o = dx + p * stride;
+        BN_T *o = dx + p * stride, *next = BN_AHEAD(dx, p);
         long i = 0;
-        for (; i + BN_L <= len; i += BN_L)
+        for (; i + BN_L <= len; i += BN_L) {
+            BN_PREFETCH(next, i, 1);
             BN_STORE(o + i, BN_GRAD_V(g, r, i) * av + ((BN_LOAD(r + i) - cv) * sv) * bv + kv);
+        }
         for (; i < len; i++) o[i] = BN_GRAD_S(g, r, i) * a + ((r[i] - center) * scale) * b + c;
     }
 }
@@ -193,11 +209,17 @@ void BN_NAME(scale_relu_body_)(const BN_T *dy, const BN_T *x, BN_T *dx, long pla
                                BN_T center, BN_T relu_scale, BN_T relu_shift) {
     const int relu = 1;
     const BN_V av = BN_SPLAT(a), cv = BN_SPLAT(center), ys = BN_SPLAT(relu_scale), yb = BN_SPLAT(relu_shift);
+    const long ahead = bn_prefetch_planes(len, sizeof(BN_T));
     for (long p = 0; p < planes; p++) {
-        const BN_T *r = x + p * stride, *g = dy + p * stride;
-        BN_T *o = dx + p * stride;
+        const BN_T *r = x + p * stride, *g = dy + p * stride, *nextX = BN_AHEAD(x, p), *nextG = BN_AHEAD(dy, p);
+        BN_T *o = dx + p * stride, *nextO = BN_AHEAD(dx, p);
         long i = 0;
-        for (; i + BN_L <= len; i += BN_L) BN_STORE(o + i, BN_GRAD_V(g, r, i) * av);
+        for (; i + BN_L <= len; i += BN_L) {
+            BN_PREFETCH(nextX, i, 0);
+            BN_PREFETCH(nextG, i, 0);
+            BN_PREFETCH(nextO, i, 1);
+            BN_STORE(o + i, BN_GRAD_V(g, r, i) * av);
+        }
         for (; i < len; i++) o[i] = BN_GRAD_S(g, r, i) * a;
     }
 }
@@ -278,5 +300,7 @@ BN_EXPORT(scale_relu_, scale_relu_body_, BN_SCALE_RELU_PARAMS, BN_SCALE_RELU_NAM
 #undef BN_GRAD_V
 #undef BN_GRAD_S
 #undef BN_AFFINE
+#undef BN_AHEAD
+#undef BN_PREFETCH
 #undef BN_CAT
 #undef BN_CAT2

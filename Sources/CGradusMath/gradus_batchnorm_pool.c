@@ -24,6 +24,8 @@
 #define BNP_TAKES(v, best) (((v) > (best)) | ((v) != (v)))
 // Windows summed in Float32 vectors before the partial sums go into a double.
 #define BNP_BLOCK 2048
+// How far ahead the backward passes prefetch (bnp_prefetch_planes).
+#define BNP_PREFETCH_BYTES 4096
 
 #define BNP_T float
 #define BNP_SFX f32
@@ -112,6 +114,31 @@ static void bnp_forward_avx512_f32(const float *x, long planes, long stride, lon
     }
 }
 
+// Software prefetch of `bytes` from `p` into L1. A channel's planes are short runs (4 KB down to 256 B in
+// cnn_c3_b64) one whole sample apart, and x has left the caches by the backward: the hardware
+// prefetchers, which stop at page ends, restart on every plane, and each run waits for memory.
+__attribute__((always_inline)) static inline void bnp_prefetch(const void *p, long bytes) {
+    const uintptr_t end = (uintptr_t)p + (uintptr_t)bytes;
+    for (uintptr_t line = (uintptr_t)p & ~(uintptr_t)63; line < end; line += 64) _mm_prefetch((const char *)line, _MM_HINT_T0);
+}
+
+// The same for lines about to be written (PREFETCHW: the line arrives ready to be modified, so that the
+// stores into dx, which would each wait for their line, do not). Input gradients of cnn_c3_b64's blocks:
+// 600 → 300 µs on [64, 128, 8, 8], 660 → 360 on [64, 32, 32, 32] from cold caches.
+__attribute__((target("prfchw"), always_inline)) static inline void bnp_prefetch_write(void *p, long bytes) {
+    const uintptr_t end = (uintptr_t)p + (uintptr_t)bytes;
+    for (uintptr_t line = (uintptr_t)p & ~(uintptr_t)63; line < end; line += 64) _m_prefetchw((void *)line);
+}
+
+// How many planes ahead the backward passes prefetch: about 4 KB ahead, at least the next plane (the sums
+// of cnn_c3_b64's blocks from cold caches: 1,050 → 370 µs on [64, 32, 32, 32], 910 → 550 on [64, 128, 8, 8];
+// 2 KB to 16 KB ahead all within 15% of that).
+static inline long bnp_prefetch_planes(long h, long w) {
+    const long bytes = h * w * (long)sizeof(float);
+    const long planes = BNP_PREFETCH_BYTES / (bytes > 0 ? bytes : 1);
+    return planes < 1 ? 1 : planes > 16 ? 16 : planes;
+}
+
 // Σ of a Float32 vector's lanes, in double.
 __attribute__((target("avx512f"), always_inline)) static inline double bnp_hsum(__m512 v) {
     return _mm512_reduce_add_pd(_mm512_add_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(v)),
@@ -128,11 +155,17 @@ static void bnp_grad_sums_avx512_f32(const float *dy, const uint8_t *codes, long
     double s = 0, q = 0;
     __m512 sv = _mm512_setzero_ps(), qv = _mm512_setzero_ps();
     long pending = 0;
+    const long ahead = bnp_prefetch_planes(h, w);
     for (long p = 0; p < planes; p++) {
         for (long oy = 0; oy < oh; oy++) {
             const float *r0 = x + p * stride + 2 * oy * w, *r1 = r0 + w;
             const float *g = dy + p * ostride + oy * ow;
             const uint8_t *co = codes + p * ostride + oy * ow;
+            if (p + ahead < planes) {
+                bnp_prefetch(r0 + ahead * stride, 2 * w * (long)sizeof(float));
+                bnp_prefetch(g + ahead * ostride, ow * (long)sizeof(float));
+                bnp_prefetch(co + ahead * ostride, ow);
+            }
             for (long ox = 0; ox < ow; ox += 16) {
                 const long n = ow - ox < 16 ? ow - ox : 16;
                 const __mmask16 lo = bnp_low_mask(n), hi = bnp_high_mask(n), in = (__mmask16)((1u << n) - 1);
@@ -178,7 +211,7 @@ static inline void bnp_store_dx(float *o, const float *r, __mmask16 m, __m512 g,
     _mm512_mask_storeu_ps(o, m, v);
 }
 
-__attribute__((target("avx512f,avx512bw,avx512vl")))
+__attribute__((target("avx512f,avx512bw,avx512vl,prfchw")))
 static void bnp_grad_input_avx512_f32(const float *dy, const uint8_t *codes, long ostride, const float *x, float *dx, long planes,
                                       long stride, long h, long w, float center, float scale, float a, float b, float c,
                                       int statistics) {
@@ -187,6 +220,7 @@ static void bnp_grad_input_avx512_f32(const float *dy, const uint8_t *codes, lon
     const __m512i second = _mm512_add_epi32(first, _mm512_set1_epi32(8));
     const __m512 cv = _mm512_set1_ps(center), sv = _mm512_set1_ps(scale), av = _mm512_set1_ps(a), bv = _mm512_set1_ps(b),
                  kv = _mm512_set1_ps(c);
+    const long ahead = bnp_prefetch_planes(h, w);
     for (long p = 0; p < planes; p++) {
         const float *xp = x + p * stride;
         float *dp = dx + p * stride;
@@ -195,6 +229,7 @@ static void bnp_grad_input_avx512_f32(const float *dy, const uint8_t *codes, lon
             float *o0 = dp + 2 * oy * w, *o1 = o0 + w;
             const float *g = dy + p * ostride + oy * ow;
             const uint8_t *co = codes + p * ostride + oy * ow;
+            if (p + ahead < planes) bnp_prefetch_write(o0 + ahead * stride, 2 * w * (long)sizeof(float));
             for (long ox = 0; ox < ow; ox += 16) {
                 const long n = ow - ox < 16 ? ow - ox : 16;
                 const __mmask16 lo = bnp_low_mask(n), hi = bnp_high_mask(n), in = (__mmask16)((1u << n) - 1);
