@@ -32,7 +32,9 @@
 
 // The run `ahead` planes after plane p of the runs starting at `base` (bn_prefetch_planes in
 // gradus_batchnorm.c), or NULL when there is none; BN_PREFETCH fetches position i of it into L1 for
-// reading (rw 0) or writing (rw 1). They read the body's `ahead`, `planes` and `stride`.
+// reading (rw 0) or writing (rw 1, a hint: PREFETCHW only where the compiler targets it, which these
+// copies do not). Loops of one vector per step issue it twice per line. They read the body's `ahead`,
+// `planes` and `stride`.
 #define BN_AHEAD(base, p) (ahead && (p) + ahead < planes ? (base) + ((p) + ahead) * stride : NULL)
 #define BN_PREFETCH(q, i, rw) do { if (q) __builtin_prefetch((q) + (i), rw, 3); } while (0)
 

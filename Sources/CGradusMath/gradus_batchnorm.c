@@ -21,7 +21,7 @@
 // when the runs are short (S·size ≤ 16 KB: 32×32 images and smaller), the hardware prefetchers, which
 // stop at page ends, restart on every run, and a pass over data that has left the caches (the statistics'
 // first pass, the backward's, the output being written) waits for memory run after run. The loops then
-// fetch the same position `bn_prefetch_planes` runs ahead (about 4 KB), one line per line consumed.
+// fetch the same position `bn_prefetch_planes` runs ahead (about 4 KB), at each vector step.
 static inline long bn_prefetch_planes(long len, long size) {
     const long bytes = len * size;
     if (bytes <= 0 || bytes > 16384) return 0;

@@ -8,8 +8,6 @@
 #include "gradus_batchnorm.h"
 #include "activation_math.h"
 #include <stdint.h>
-#include <stddef.h>
-#include <string.h>
 
 // No contraction of a·b + c into one rounding: the pooled values must be the separate normalization's
 // and ReLU's bit for bit (gradus_batchnorm.c compiles its normalize pass the same way).

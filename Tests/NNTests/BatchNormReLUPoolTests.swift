@@ -94,10 +94,11 @@ struct BatchNormReLUPoolTests {
         expectClose(fusedLayer.bias?.grad, twin.bias?.grad, "\(what) bias gradient", tolerance: tolerance)
     }
 
-    // Even and odd sizes (an odd last row or column belongs to no window), rows of one window, of more
-    // than 16 windows (two AVX-512 vectors and a tail), 2×2 inputs, and [8, 16, 32, 32] (split over
-    // threads by channels).
-    static let shapes: [[Int]] = [[4, 3, 8, 8], [3, 5, 7, 9], [2, 2, 2, 2], [2, 3, 5, 35], [3, 2, 3, 2], [8, 16, 32, 32]]
+    // Even and odd sizes (an odd last row or column belongs to no window), rows of 1 to 4 windows, of 8
+    // to 15 (the second half of an AVX-512 block partly or wholly masked), of more than 16 (a vector and
+    // a tail), 2×2 inputs, and [8, 16, 32, 32] (split over threads by channels).
+    static let shapes: [[Int]] = [[4, 3, 8, 8], [3, 5, 7, 9], [2, 2, 2, 2], [2, 3, 5, 35], [3, 2, 3, 2], [2, 3, 4, 16],
+                                  [2, 3, 5, 17], [2, 3, 4, 20], [3, 2, 5, 31], [8, 16, 32, 32]]
 
     @Test("BatchNorm, ReLU and MaxPool2d(2) in a Sequential: one operation with the values, statistics and gradients of the three",
           arguments: shapes, [DType.float32, .float64])
@@ -116,7 +117,7 @@ struct BatchNormReLUPoolTests {
         KernelTesting.withPortableKernels {
             for dtype in [DType.float32, .float64] {
                 for training in [true, false] {
-                    for shape in [[3, 4, 5, 7], [2, 3, 4, 36]] {
+                    for shape in [[3, 4, 5, 7], [2, 3, 4, 36], [2, 3, 5, 23]] {
                         Self.compareWithSeparateLayers(Self.normal(shape, seed: 2, dtype: dtype), affine: true, training: training,
                                                        "portable \(shape) \(dtype) training \(training)")
                     }
@@ -139,6 +140,8 @@ struct BatchNormReLUPoolTests {
         set(0, 0, 0, [1, 1, 1, 1])                    // a tie: the first wins
         set(0, 0, 32, [0.5, 2, 2, 1])                 // a tie of the second and third (in the tail vector)
         set(0, 2, 4, [1, .nan, 3, .nan])              // NaNs: the last one wins
+        set(0, 2, 8, [1, .nan, 3, 2])                 // a NaN wins against larger values after it
+        set(0, 2, 12, [.nan, 2, 1, 0])
         set(1, 0, 2, [-1, -2, -0.5, -3])              // all negative: relu gives 0, no gradient
         set(1, 2, 34, [-0.0, -1, -2, -0.0])           // −0 wins (the first), no gradient
         set(1, 2, 10, [0, 0, 4, 0])
@@ -173,6 +176,10 @@ struct BatchNormReLUPoolTests {
         #expect(out[16] == 2 && dx[at(0, 0, 33)] == g[16] && dx[at(0, 1, 32)] == 0, "the first of two equal maxima in the tail vector wins")
         #expect(out[ow + 2].isNaN && dx[at(0, 3, 5)] == g[ow + 2] && dx[at(0, 2, 5)] == 0 && dx[at(0, 3, 4)] == 0,
                 "the last NaN of a window wins, and passes its gradient on")
+        #expect(out[ow + 4].isNaN && dx[at(0, 2, 9)] == g[ow + 4] && [at(0, 2, 8), at(0, 3, 8), at(0, 3, 9)].allSatisfy { dx[$0] == 0 },
+                "a NaN keeps winning against a larger value after it")
+        #expect(out[ow + 6].isNaN && dx[at(0, 2, 12)] == g[ow + 6] && [at(0, 2, 13), at(0, 3, 12), at(0, 3, 13)].allSatisfy { dx[$0] == 0 },
+                "a NaN in the first place wins")
         let negative = (1 * h / 2 + 0) * ow + 1
         #expect(out[negative] == 0 && (0..<4).allSatisfy { dx[at(1, $0 / 2, 2 + $0 % 2)] == 0 }, "a window the ReLU zeroes passes no gradient")
         let negativeZero = (1 * h / 2 + 1) * ow + 17
@@ -199,9 +206,18 @@ struct BatchNormReLUPoolTests {
         let bn = BatchNorm2d(3), relu = ReLU(), pool = MaxPool2d(2)
         let model = Sequential { bn; relu; pool }
         #expect(bn.normalizedReLUMaxPool2x2(x).gradFn?.name == "batchNormReLUMaxPool2x2")
-        for hook in [pool.registerForwardHook { _, _, _ in nil }, relu.registerForwardPreHook { _, _ in nil }] {
-            #expect(model(x).gradFn?.name == "maxPool2d", "a hook on the ReLU or the pooling keeps the pooling apart")
+        let hooks: [(String, () -> HookHandle)] = [
+            ("a forward hook on the pooling", { pool.registerForwardHook { _, _, _ in nil } }),
+            ("a backward hook on the pooling", { pool.registerFullBackwardHook { _, _, _ in nil } }),
+            ("a forward pre-hook on the ReLU", { relu.registerForwardPreHook { _, _ in nil } }),
+            ("a backward hook on the ReLU", { relu.registerFullBackwardHook { _, _, _ in nil } }),
+        ]
+        for (what, register) in hooks {
+            let hook = register()
+            // (A backward hook on the pooling makes its output the hook's node.)
+            #expect(model(x).gradFn?.name != "batchNormReLUMaxPool2x2", "\(what) keeps the pooling apart")
             hook.remove()
+            #expect(model(x).gradFn?.name == "batchNormReLUMaxPool2x2", "\(what), removed, fuses again")
         }
         var seen: Tensor?
         let normHook = bn.registerForwardHook { _, _, output in
@@ -212,6 +228,11 @@ struct BatchNormReLUPoolTests {
         #expect(seen?.shape == [4, 3, 6, 6], "the BatchNorm hook saw the normalized values")
         #expect(bn.normalizedReLUMaxPool2x2(x).gradFn?.name == "maxPool2d", "called directly, a hooked layer runs apart too")
         normHook.remove()
+        // An input that 2×2 pooling cannot take fails before the running statistics move.
+        let flat = BatchNorm1d(3)
+        #expect(throws: GradusError.self) { try GradusError.catching { _ = flat.normalizedReLUMaxPool2x2(Self.normal([4, 3, 6], seed: 34, dtype: .float32)) } }
+        #expect(throws: GradusError.self) { try GradusError.catching { _ = bn.normalizedReLUMaxPool2x2(tiny) } }
+        #expect(flat.numBatchesTracked?.scalars(as: Double.self) == [0] && flat.runningMean?.scalars(as: Float.self) == [0, 0, 0])
         bn.crossProcess = BatchNormReLUTests.SingleProcess()
         #expect(model(x).gradFn?.name == "maxPool2d", "synchronized statistics in training run the layers apart")
         bn.eval()

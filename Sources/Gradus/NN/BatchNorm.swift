@@ -110,7 +110,8 @@ public class BatchNorm: Module, Layer {
     /// or statistics synchronized across processes in training, it is the layer, `relu()` and the
     /// pooling (the hooks see the normalized values).
     ///
-    /// - Parameter input: `[N, C, H, W]` with H and W at least 2.
+    /// - Parameter input: `[N, C, H, W]` with H and W at least 2 (otherwise a failed operation, before the
+    ///   running statistics are touched).
     /// - Returns: `[N, C, H/2, W/2]` (an odd last row or column is dropped, as by the pooling), with the
     ///   layer's effects (running statistics updated in training).
     ///
@@ -118,11 +119,16 @@ public class BatchNorm: Module, Layer {
     /// let h = bn1.normalizedReLUMaxPool2x2(conv1(x))   // maxPool2d(relu(bn1(conv1(x))), 2) in one pass
     /// ```
     public func normalizedReLUMaxPool2x2(_ input: Tensor) -> Tensor {
-        guard !(isTraining && crossProcess != nil), !hasForwardHooks, !hasBackwardHooks else {
-            return Functional.maxPool2d(self(input).relu(), kernelSize: (2, 2))
+        checked {
+            try Functional.requirePoolableBy2x2(input, "\(type(of: self)).normalizedReLUMaxPool2x2")
+            guard fusesReLUMaxPool2x2 else { return Functional.maxPool2d(self(input).relu(), kernelSize: (2, 2)) }
+            return withForwardHooks(input) { input in normalize(input, crossProcess: nil, relu: true, maxPool2x2: true) }
         }
-        return withForwardHooks(input) { input in normalize(input, crossProcess: nil, relu: true, maxPool2x2: true) }
     }
+
+    /// Whether ``normalizedReLUMaxPool2x2(_:)`` runs as one operation: no hooks on this layer, and no
+    /// statistics synchronized across processes in training.
+    var fusesReLUMaxPool2x2: Bool { !(isTraining && crossProcess != nil) && !hasForwardHooks && !hasBackwardHooks }
 
     private func normalize(_ input: Tensor, crossProcess: (any CrossProcessReduction)?, relu: Bool = false,
                            maxPool2x2: Bool = false) -> Tensor {

@@ -83,10 +83,11 @@ public final class Sequential: Module, Layer {
     /// pass over the activations of its own; the output's operation is named
     /// "batchNormReLU"), and a quantized ``Linear`` followed by ``ReLU`` (one pass on the integer path).
     /// A ``BatchNorm`` layer, ``ReLU`` and a ``MaxPool2d`` of 2×2 windows with stride 2 (no padding or
-    /// dilation) run as one operation too, "batchNormReLUMaxPool2x2", on `[N, C, H, W]` inputs: only the
-    /// pooled values are written, and the backward passes read the pooled gradient. Its values are the
-    /// three layers'; its gradients are theirs up to the rounding of the per-channel sums, which add
-    /// the same terms in another order.
+    /// dilation; `ceilMode` only with even sizes) run as one operation too, "batchNormReLUMaxPool2x2", on
+    /// `[N, C, H, W]` inputs when none of the three has hooks (and the normalization's statistics are not
+    /// synchronized across processes in training): only the pooled values are written, and the backward
+    /// passes read the pooled gradient. Its values are the three layers'; its gradients are theirs up to
+    /// the rounding of the per-channel sums (see ``Functional/batchNormReLUMaxPool2x2(_:runningMean:runningVar:weight:bias:training:momentum:eps:)``).
     public func callAsFunction(_ input: Tensor) -> Tensor {
         withForwardHooks(input) { input in
             var x = input
@@ -111,11 +112,11 @@ public final class Sequential: Module, Layer {
 
     /// `third(second(first(x)))` computed as one operation, or nil when the three have no fused form.
     private func fusedTriple(_ first: any Layer, _ second: any Layer, _ third: any Layer, _ x: Tensor) -> Tensor? {
-        guard let norm = first as? BatchNorm, second is ReLU, let pool = third as? MaxPool2d,
+        guard let norm = first as? BatchNorm, norm.fusesReLUMaxPool2x2, second is ReLU, let pool = third as? MaxPool2d,
               !second.hasForwardHooks, !second.hasBackwardHooks, !pool.hasForwardHooks, !pool.hasBackwardHooks,
               pool.kernelSize == 2, pool.stride == 2, pool.padding == 0, pool.dilation == 1, x.rank == 4,
-              !pool.ceilMode || (x.shape[2] % 2 == 0 && x.shape[3] % 2 == 0) else { return nil }
-        return norm.normalizedReLUMaxPool2x2(x)   // the three layers apart with hooks on the normalization
+              x.shape[2] >= 2, x.shape[3] >= 2, !pool.ceilMode || (x.shape[2] % 2 == 0 && x.shape[3] % 2 == 0) else { return nil }
+        return norm.normalizedReLUMaxPool2x2(x)
     }
 
     /// `second(first(x))` computed as one operation, or nil when the pair has no fused form (or a hook

@@ -76,15 +76,19 @@ extension Functional {
     /// the normalized values nor a full-size gradient between the pooling and the normalization exist.
     /// Values are those of the three operations bit for bit (winners: the first largest of a window, or
     /// its last NaN, as PyTorch's pooling); gradients (of any order) are theirs up to the rounding of the
-    /// per-channel sums, which add the same terms in another order. Where batch normalization runs as
+    /// per-channel sums, which add the same terms in another order, with two more differences: in
+    /// evaluation mode with a negative γ, an input gradient of 0 is −0 (as PyTorch's) where the separate
+    /// operations give +0, and the sums take only the windows' winners, so an infinite or NaN input that
+    /// no gradient reaches leaves dγ finite where the separate operations' 0·∞ makes it NaN (in training
+    /// such an input makes its channel's statistics, and so everything, NaN either way). Where batch normalization runs as
     /// composed tensor operations (see
     /// ``batchNorm(_:runningMean:runningVar:weight:bias:training:momentum:eps:crossProcess:)``), or the input
     /// is smaller than a window, it is the three operations. ``Sequential`` calls it for a ``BatchNorm``
     /// layer, ``ReLU`` and ``MaxPool2d`` with 2×2 windows and stride 2.
     ///
     /// - Parameters:
-    ///   - input: `[N, C, H, W]`; the output is `[N, C, H/2, W/2]` (an odd last row or column belongs to
-    ///     no window).
+    ///   - input: `[N, C, H, W]` with H and W at least 2 (checked before the running statistics are
+    ///     touched); the output is `[N, C, H/2, W/2]` (an odd last row or column belongs to no window).
     ///   - runningMean: `[C]`, or nil (then `training` must be true).
     ///   - runningVar: `[C]`, or nil; given exactly when `runningMean` is.
     ///   - weight: the per-channel scale γ `[C]`, or nil.
@@ -103,6 +107,14 @@ extension Functional {
                   momentum: momentum, eps: eps, crossProcess: nil, relu: true, maxPool2x2: true)
     }
 
+    /// Checks that `input` is `[N, C, H, W]` with H and W at least 2: what 2×2 max pooling takes (a failed
+    /// operation named `op` otherwise).
+    static func requirePoolableBy2x2(_ input: Tensor, _ op: String) throws {
+        try require(input.rank == 4, "\(op): input must be [N, C, H, W], got \(input.shape)", .shapeMismatch)
+        try require(input.shape[2] >= 2 && input.shape[3] >= 2,
+                    "\(op): input \(input.shape) is smaller than the 2×2 pooling window", .shapeMismatch)
+    }
+
     /// Batch normalization, followed by ReLU in the same operation when `relu` is true, and then by 2×2
     /// max pooling with stride 2 when `maxPool2x2` is also true (one operation where the kernels take
     /// the input: Functional+BatchNormReLUPoolKernel.swift).
@@ -110,6 +122,7 @@ extension Functional {
                           training: Bool, momentum: Double, eps: Double, crossProcess: (any CrossProcessReduction)?,
                           relu: Bool, maxPool2x2: Bool = false) -> Tensor {
         checked {
+            if maxPool2x2 { try requirePoolableBy2x2(input, "batchNormReLUMaxPool2x2") }
             let op = "batchNorm"
             try require(input.rank >= 2, "\(op): input must be [N, C, …], got \(input.shape)", .shapeMismatch)
             let c = input.shape[1]
