@@ -117,29 +117,27 @@ def grid_sample_b8():
         images.grad = None; theta.grad = None
     return timeit(step, reps=5) * 1e6, "us/step"
 
-def bn_relu_b64():
-    """nn.Sequential(BatchNorm2d(128), ReLU()) in training mode on [64, 128, 16, 16], forward and backward
-    to the input, weight and bias with a fixed upstream gradient."""
+def block_step(block, shape, upstream_shape):
+    """One forward and backward pass of `block` in training mode on a random input of `shape` with a
+    fixed upstream gradient, to the input and the block's parameters (us per step, 30 steps)."""
     torch.manual_seed(0)
-    block = torch.nn.Sequential(torch.nn.BatchNorm2d(128), torch.nn.ReLU())
-    x = torch.randn(64, 128, 16, 16, requires_grad=True)
-    upstream = torch.randn(64, 128, 16, 16)
+    x = torch.randn(*shape, requires_grad=True)
+    upstream = torch.randn(*upstream_shape)
     def step():
         block(x).backward(upstream)
         x.grad = None; block.zero_grad()
     return timeit(step, reps=30) * 1e6, "us/step"
 
-def bn_relu_pool_b64():
-    """nn.Sequential(BatchNorm2d(32), ReLU(), MaxPool2d(2)) in training mode on [64, 32, 32, 32], forward
-    and backward to the input, weight and bias with a fixed upstream gradient."""
+def bn_relu_b64():
+    """nn.Sequential(BatchNorm2d(128), ReLU()) on [64, 128, 16, 16]."""
     torch.manual_seed(0)
-    block = torch.nn.Sequential(torch.nn.BatchNorm2d(32), torch.nn.ReLU(), torch.nn.MaxPool2d(2))
-    x = torch.randn(64, 32, 32, 32, requires_grad=True)
-    upstream = torch.randn(64, 32, 16, 16)
-    def step():
-        block(x).backward(upstream)
-        x.grad = None; block.zero_grad()
-    return timeit(step, reps=30) * 1e6, "us/step"
+    return block_step(torch.nn.Sequential(torch.nn.BatchNorm2d(128), torch.nn.ReLU()), (64, 128, 16, 16), (64, 128, 16, 16))
+
+def bn_relu_pool_b64():
+    """nn.Sequential(BatchNorm2d(32), ReLU(), MaxPool2d(2)) on [64, 32, 32, 32]."""
+    torch.manual_seed(0)
+    return block_step(torch.nn.Sequential(torch.nn.BatchNorm2d(32), torch.nn.ReLU(), torch.nn.MaxPool2d(2)),
+                      (64, 32, 32, 32), (64, 32, 16, 16))
 
 def gpt_generate(vocab=75, context=128, width=128, heads=4, layers=4, new=127):
     """Greedy generation of 127 tokens after a 1-token prompt with the GPT of

@@ -167,19 +167,8 @@ enum TrainingWorkloads {
     /// a `Sequential` of the two layers; `separate`: a no-op forward hook on the ReLU keeps the two layers
     /// apart (the path without the fused operation). scripts/pytorch_micro.py's `bn_relu_b64` for both.
     static func batchNormReLU(separate: Bool) -> Workload {
-        Workload(name: separate ? "bn_relu_b64_separate" : "bn_relu_b64") {
-            var rng = SeededGenerator(seed: 0)
-            let block = Sequential { BatchNorm2d(128); ReLU() }
-            if separate { block[1].registerForwardHook { _, _, _ in nil } }
-            let x = Tensor.normal([64, 128, 16, 16], generator: &rng).requiringGrad()
-            let upstream = Tensor.normal([64, 128, 16, 16], generator: &rng)
-            let t = secondsPerCall(reps: 30) {
-                block(x).backward(upstream)
-                x.grad = nil
-                block.zeroGrad()
-            }
-            return (t * 1e6, "us/step")
-        }
+        blockStep(separate ? "bn_relu_b64_separate" : "bn_relu_b64", input: [64, 128, 16, 16], output: [64, 128, 16, 16],
+                  hookedLayer: separate ? 1 : nil) { Sequential { BatchNorm2d(128); ReLU() } }
     }
 
     /// Batch normalization (training statistics), ReLU and 2×2 max pooling on [64, 32, 32, 32] (the end
@@ -188,16 +177,25 @@ enum TrainingWorkloads {
     /// pooling keeps it apart (BatchNorm and ReLU then run as their pair). scripts/pytorch_micro.py's
     /// `bn_relu_pool_b64` for both.
     static func batchNormReLUPool(separate: Bool) -> Workload {
-        Workload(name: separate ? "bn_relu_pool_b64_separate" : "bn_relu_pool_b64") {
+        blockStep(separate ? "bn_relu_pool_b64_separate" : "bn_relu_pool_b64", input: [64, 32, 32, 32], output: [64, 32, 16, 16],
+                  hookedLayer: separate ? 2 : nil) { Sequential { BatchNorm2d(32); ReLU(); MaxPool2d(2) } }
+    }
+
+    /// One forward and backward pass of `block()` on a random input with a fixed random upstream
+    /// gradient (µs per step, 30 steps); a no-op forward hook on layer `hookedLayer` keeps the layers
+    /// around it from running as one operation.
+    private static func blockStep(_ name: String, input: [Int], output: [Int], hookedLayer: Int?,
+                                  _ block: @escaping @Sendable () -> Sequential) -> Workload {
+        Workload(name: name) {
             var rng = SeededGenerator(seed: 0)
-            let block = Sequential { BatchNorm2d(32); ReLU(); MaxPool2d(2) }
-            if separate { block[2].registerForwardHook { _, _, _ in nil } }
-            let x = Tensor.normal([64, 32, 32, 32], generator: &rng).requiringGrad()
-            let upstream = Tensor.normal([64, 32, 16, 16], generator: &rng)
+            let model = block()
+            if let hookedLayer { model[hookedLayer].registerForwardHook { _, _, _ in nil } }
+            let x = Tensor.normal(input, generator: &rng).requiringGrad()
+            let upstream = Tensor.normal(output, generator: &rng)
             let t = secondsPerCall(reps: 30) {
-                block(x).backward(upstream)
+                model(x).backward(upstream)
                 x.grad = nil
-                block.zeroGrad()
+                model.zeroGrad()
             }
             return (t * 1e6, "us/step")
         }

@@ -12,13 +12,7 @@ import Testing
 @Suite("Batch normalization fused with ReLU and 2×2 max pooling")
 struct BatchNormReLUPoolTests {
     init() {
-        // The split over channels needs at least two threads; the default is the number of cores.
-        if Threading.count < 2 { Threading.count = 2 }
-    }
-
-    static func normal(_ shape: [Int], seed: UInt64, dtype: DType) -> Tensor {
-        var rng = SeededGenerator(seed: seed)
-        return Tensor.normal(shape, dtype: dtype, generator: &rng)
+        if Threading.count < 2 { Threading.count = 2 }   // the split over channels needs two threads
     }
 
     /// A BatchNorm2d with γ of both signs, β around 0 and running statistics away from their defaults.
@@ -26,11 +20,11 @@ struct BatchNormReLUPoolTests {
         let bn = BatchNorm2d(channels, affine: affine, dtype: dtype)
         GradMode.noGrad {
             if affine {
-                _ = bn.weight!.assign(normal([channels], seed: 7, dtype: dtype) + 0.3)
-                _ = bn.bias!.assign(normal([channels], seed: 8, dtype: dtype) * 0.5)
+                _ = bn.weight!.assign(BatchNormReLUTests.normal([channels], seed: 7, dtype: dtype) + 0.3)
+                _ = bn.bias!.assign(BatchNormReLUTests.normal([channels], seed: 8, dtype: dtype) * 0.5)
             }
-            _ = bn.runningMean!.assign(normal([channels], seed: 9, dtype: dtype) * 0.2)
-            _ = bn.runningVar!.assign(normal([channels], seed: 10, dtype: dtype).abs() + 0.5)
+            _ = bn.runningMean!.assign(BatchNormReLUTests.normal([channels], seed: 9, dtype: dtype) * 0.2)
+            _ = bn.runningVar!.assign(BatchNormReLUTests.normal([channels], seed: 10, dtype: dtype).abs() + 0.5)
         }
         return bn
     }
@@ -81,7 +75,7 @@ struct BatchNormReLUPoolTests {
         expectIdentical(ya, yb, "\(what) output")
         expectIdentical(fusedLayer.runningMean, twin.runningMean, "\(what) running mean")
         expectIdentical(fusedLayer.runningVar, twin.runningVar, "\(what) running variance")
-        let upstream = normal(ya.shape, seed: 11, dtype: dtype)
+        let upstream = BatchNormReLUTests.normal(ya.shape, seed: 11, dtype: dtype)
         ya.backward(upstream)
         yb.backward(upstream)
         let tolerance = dtype == .float32 ? 1e-5 : 1e-13
@@ -103,7 +97,7 @@ struct BatchNormReLUPoolTests {
     @Test("BatchNorm, ReLU and MaxPool2d(2) in a Sequential: one operation with the values, statistics and gradients of the three",
           arguments: shapes, [DType.float32, .float64])
     func matchesSeparateLayers(_ shape: [Int], _ dtype: DType) {
-        let x = Self.normal(shape, seed: 1, dtype: dtype) * 2 + 0.5
+        let x = BatchNormReLUTests.normal(shape, seed: 1, dtype: dtype) * 2 + 0.5
         for training in [true, false] {
             for affine in [true, false] {
                 Self.compareWithSeparateLayers(x, affine: affine, training: training,
@@ -118,7 +112,7 @@ struct BatchNormReLUPoolTests {
             for dtype in [DType.float32, .float64] {
                 for training in [true, false] {
                     for shape in [[3, 4, 5, 7], [2, 3, 4, 36], [2, 3, 5, 23]] {
-                        Self.compareWithSeparateLayers(Self.normal(shape, seed: 2, dtype: dtype), affine: true, training: training,
+                        Self.compareWithSeparateLayers(BatchNormReLUTests.normal(shape, seed: 2, dtype: dtype), affine: true, training: training,
                                                        "portable \(shape) \(dtype) training \(training)")
                     }
                 }
@@ -133,7 +127,7 @@ struct BatchNormReLUPoolTests {
         // itself (−0 included), so that windows can be written out. One channel, planes of 4×36 (18 windows a row: a vector of
         // 16 and a tail).
         let (h, w) = (4, 36)
-        var values = Self.normal([2, 1, h, w], seed: 21, dtype: .float64).scalars(as: Double.self)
+        var values = BatchNormReLUTests.normal([2, 1, h, w], seed: 21, dtype: .float64).scalars(as: Double.self)
         func set(_ n: Int, _ y: Int, _ x: Int, _ window: [Double]) {
             for (k, v) in window.enumerated() { values[(n * h + y + k / 2) * w + x + k % 2] = v }
         }
@@ -148,7 +142,7 @@ struct BatchNormReLUPoolTests {
         let x = Tensor(shape: [2, 1, h, w], values: values, dtype: dtype)
         let mean = Tensor.zeros([1], dtype: dtype), variance = Tensor.ones([1], dtype: dtype)
         let weight = Tensor.ones([1], dtype: dtype).requiringGrad(), bias = Tensor(shape: [1], values: [-0.0], dtype: dtype)
-        let upstream = Self.normal([2, 1, h / 2, w / 2], seed: 22, dtype: dtype)
+        let upstream = BatchNormReLUTests.normal([2, 1, h / 2, w / 2], seed: 22, dtype: dtype)
         func run(fused: Bool) -> (y: Tensor, dx: Tensor?, dw: Tensor?) {
             let xc = x.detach().requiringGrad(), wc = weight.detach().requiringGrad()
             let y = fused
@@ -190,17 +184,17 @@ struct BatchNormReLUPoolTests {
 
     @Test("which stacks fuse: only 2×2 windows with stride 2, no padding or dilation, an even size with ceilMode, no hooks; BatchNorm.normalizedReLUMaxPool2x2 likewise")
     func whichStacksFuse() {
-        let x = Self.normal([4, 3, 6, 6], seed: 31, dtype: .float32).requiringGrad()
+        let x = BatchNormReLUTests.normal([4, 3, 6, 6], seed: 31, dtype: .float32).requiringGrad()
         func name(_ pool: MaxPool2d, _ input: Tensor = x) -> String? { Sequential { BatchNorm2d(3); ReLU(); pool }(input).gradFn?.name }
         #expect(name(MaxPool2d(2)) == "batchNormReLUMaxPool2x2")
         #expect(name(MaxPool2d(2, stride: 2, ceilMode: true)) == "batchNormReLUMaxPool2x2", "ceilMode with even sizes has the same windows")
-        #expect(name(MaxPool2d(2, ceilMode: true), Self.normal([4, 3, 5, 6], seed: 32, dtype: .float32)) == "maxPool2d")
+        #expect(name(MaxPool2d(2, ceilMode: true), BatchNormReLUTests.normal([4, 3, 5, 6], seed: 32, dtype: .float32)) == "maxPool2d")
         #expect(name(MaxPool2d(3, stride: 2)) == "maxPool2d")
         #expect(name(MaxPool2d(2, stride: 1)) == "maxPool2d")
         #expect(name(MaxPool2d(2, padding: 1)) == "maxPool2d")
         #expect(name(MaxPool2d(2, dilation: 2)) == "maxPool2d")
         // An input smaller than a window is the pooling's error, as apart.
-        let tiny = Self.normal([4, 3, 1, 6], seed: 33, dtype: .float32)
+        let tiny = BatchNormReLUTests.normal([4, 3, 1, 6], seed: 33, dtype: .float32)
         #expect(throws: GradusError.self) { try GradusError.catching { _ = Sequential { BatchNorm2d(3); ReLU(); MaxPool2d(2) }(tiny) } }
 
         let bn = BatchNorm2d(3), relu = ReLU(), pool = MaxPool2d(2)
@@ -230,7 +224,7 @@ struct BatchNormReLUPoolTests {
         normHook.remove()
         // An input that 2×2 pooling cannot take fails before the running statistics move.
         let flat = BatchNorm1d(3)
-        #expect(throws: GradusError.self) { try GradusError.catching { _ = flat.normalizedReLUMaxPool2x2(Self.normal([4, 3, 6], seed: 34, dtype: .float32)) } }
+        #expect(throws: GradusError.self) { try GradusError.catching { _ = flat.normalizedReLUMaxPool2x2(BatchNormReLUTests.normal([4, 3, 6], seed: 34, dtype: .float32)) } }
         #expect(throws: GradusError.self) { try GradusError.catching { _ = bn.normalizedReLUMaxPool2x2(tiny) } }
         #expect(flat.numBatchesTracked?.scalars(as: Double.self) == [0] && flat.runningMean?.scalars(as: Float.self) == [0, 0, 0])
         bn.crossProcess = BatchNormReLUTests.SingleProcess()
@@ -241,7 +235,7 @@ struct BatchNormReLUPoolTests {
 
     @Test("second derivatives (createGraph) check in Float64 and equal the separate operations'")
     func secondDerivatives() {
-        let x = Self.normal([3, 2, 4, 5], seed: 41, dtype: .float64), w = Self.normal([2], seed: 42, dtype: .float64)
+        let x = BatchNormReLUTests.normal([3, 2, 4, 5], seed: 41, dtype: .float64), w = BatchNormReLUTests.normal([2], seed: 42, dtype: .float64)
         let b = Tensor(shape: [2], values: [0.3, -0.2], dtype: .float64)
         let mean = Tensor(shape: [2], values: [0.1, -0.1], dtype: .float64), variance = Tensor(shape: [2], values: [0.8, 1.3], dtype: .float64)
         func gradient(_ v: [Tensor], training: Bool, fused: Bool) -> Tensor {

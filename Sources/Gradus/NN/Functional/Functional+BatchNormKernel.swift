@@ -350,11 +350,38 @@ extension Functional {
         _: T.Type, _ g: Tensor, _ input: Tensor, _ layout: BatchNormLayout, _ w: [Double]?, _ b: [Double]?, _ center: [Double],
         _ invstd: [Double], _ batchStatistics: Bool, _ relu: Bool, _ needs: (input: Bool, weight: Bool, bias: Bool)
     ) -> (input: Tensor?, weight: Tensor?, bias: Tensor?) {
-        let c = layout.channels, n = Double(layout.perChannel)
+        let n = Double(layout.perChannel)
         let s = layout.spatial, stride = layout.planeStride, planes = layout.batch
-        let dy = UnsafePointer(g.pointer(T.self))
+        let dy = UnsafePointer(g.pointer(T.self)), x = UnsafePointer(input.pointer(T.self))
+        return backwardChannels(T.self, input, layout, batchStatistics: batchStatistics, needs: needs) { ch, needSums, dxp in
+            let offset = ch * s
+            let m = T(center[ch]), r = invstd[ch], scale = (w?[ch] ?? 1) * r
+            let mask: (scale: T, shift: T)? = relu ? normalizeCoefficients(ch, invstd: r, w, b) : nil
+            var sums = (dy: 0.0, dyXhat: 0.0)
+            if needSums { sums = T.bnGradientSums(dy + offset, x + offset, planes, stride, s, center: m, scale: T(r), relu: mask) }
+            guard let dxp else { return sums }
+            if batchStatistics {
+                T.bnInputGradient(dy + offset, x + offset, dxp + offset, planes, stride, s, center: m, scale: T(r),
+                                  a: T(scale), b: T(-scale * sums.dyXhat / n), c: T(-scale * sums.dy / n), relu: mask)
+            } else if let mask {
+                T.bnScaleReLU(dy + offset, x + offset, dxp + offset, planes, stride, s, scale: T(scale), center: m, relu: mask)
+            } else {
+                T.bnNormalize(dy + offset, dxp + offset, planes, stride, s, center: 0, scale: T(scale), shift: 0, relu: false)
+            }
+            return sums
+        }
+    }
+
+    /// What every backward kernel of the normalization shares: dx allocated when the input needs it,
+    /// `channel(ch, needSums, dx)` run for every channel (split over threads), which writes the channel's
+    /// part of dx (when dx is given) and returns its Σdy and Σdy·x̂ (when `needSums`: dγ or dβ is needed,
+    /// or dx with batch statistics); dγ = Σdy·x̂ and dβ = Σdy made tensors where asked for.
+    static func backwardChannels<T: BatchNormElement>(
+        _: T.Type, _ input: Tensor, _ layout: BatchNormLayout, batchStatistics: Bool, needs: (input: Bool, weight: Bool, bias: Bool),
+        _ channel: (Int, Bool, UnsafeMutablePointer<T>?) -> (dy: Double, dyXhat: Double)
+    ) -> (input: Tensor?, weight: Tensor?, bias: Tensor?) {
+        let c = layout.channels
         let needSums = needs.weight || needs.bias || (needs.input && batchStatistics)
-        let x = UnsafePointer(input.pointer(T.self))
         let dx = needs.input ? Tensor(uninitializedShape: input.shape, dtype: input.dtype) : nil
         let dxp = dx?.pointer(T.self)
         var sumDy = [Double](repeating: 0, count: c), sumDyXhat = [Double](repeating: 0, count: c)
@@ -363,25 +390,9 @@ extension Functional {
                 let sd = UncheckedSendable(sdBuffer), sx = UncheckedSendable(sxBuffer)
                 forEachChannelRange(layout) { range in
                     for ch in range {
-                        let offset = ch * s
-                        let m = T(center[ch]), r = invstd[ch], scale = (w?[ch] ?? 1) * r
-                        let mask: (scale: T, shift: T)? = relu ? normalizeCoefficients(ch, invstd: r, w, b) : nil
-                        var sums = (dy: 0.0, dyXhat: 0.0)
-                        if needSums {
-                            sums = T.bnGradientSums(dy + offset, x + offset, planes, stride, s, center: m, scale: T(r), relu: mask)
-                            sd.value[ch] = sums.dy
-                            sx.value[ch] = sums.dyXhat
-                        }
-                        guard let dxp else { continue }
-                        if batchStatistics {
-                            T.bnInputGradient(dy + offset, x + offset, dxp + offset, planes, stride, s, center: m, scale: T(r),
-                                              a: T(scale), b: T(-scale * sums.dyXhat / n), c: T(-scale * sums.dy / n), relu: mask)
-                        } else if let mask {
-                            T.bnScaleReLU(dy + offset, x + offset, dxp + offset, planes, stride, s, scale: T(scale), center: m, relu: mask)
-                        } else {
-                            T.bnNormalize(dy + offset, dxp + offset, planes, stride, s, center: 0, scale: T(scale), shift: 0,
-                                          relu: false)
-                        }
+                        let sums = channel(ch, needSums, dxp)
+                        sd.value[ch] = sums.dy
+                        sx.value[ch] = sums.dyXhat
                     }
                 }
             }

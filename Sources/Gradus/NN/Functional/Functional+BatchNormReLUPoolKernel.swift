@@ -129,38 +129,23 @@ extension Functional {
             func backward<T: BatchNormPoolElement>(_: T.Type) -> (input: Tensor?, weight: Tensor?, bias: Tensor?) {
                 let dy = UnsafePointer(g.pointer(T.self)), x = UnsafePointer(input.pointer(T.self))
                 let s = layout.spatial, stride = layout.planeStride, count = Double(layout.perChannel)
-                let needSums = needs.weight || needs.bias || (needs.input && batchStatistics)
-                let dx = needs.input ? Tensor(uninitializedShape: input.shape, dtype: dtype) : nil
-                let dxp = dx?.pointer(T.self)
-                var sumDy = [Double](repeating: 0, count: c), sumDyXhat = [Double](repeating: 0, count: c)
-                sumDy.withUnsafeMutableBufferPointer { sdBuffer in
-                    sumDyXhat.withUnsafeMutableBufferPointer { sxBuffer in
-                        let sd = UncheckedSendable(sdBuffer), sx = UncheckedSendable(sxBuffer)
-                        forEachChannelRange(layout) { range in
-                            for ch in range {
-                                let m = T(center[ch]), r = invstd[ch], scale = (w?[ch] ?? 1) * r
-                                let gc = dy + ch * pooled, cc = UnsafePointer(code.value + ch * pooled), xc = x + ch * s
-                                var sums = (dy: 0.0, dyXhat: 0.0)
-                                if needSums {
-                                    sums = T.bnReLUPool2x2GradientSums(gc, codes: cc, pooledStride, xc, n, stride, height: h, width: width,
-                                                                        center: m, scale: T(r))
-                                    sd.value[ch] = sums.dy
-                                    sx.value[ch] = sums.dyXhat
-                                }
-                                guard let dxp else { continue }
-                                T.bnReLUPool2x2InputGradient(gc, codes: cc, pooledStride, xc, dxp + ch * s, n, stride, height: h,
-                                                             width: width, center: m, scale: T(r), a: T(scale),
-                                                             b: batchStatistics ? T(-scale * sums.dyXhat / count) : 0,
-                                                             c: batchStatistics ? T(-scale * sums.dy / count) : 0,
-                                                             batchStatistics: batchStatistics)
-                            }
-                        }
+                defer { withExtendedLifetime(codes) {} }
+                return backwardChannels(T.self, input, layout, batchStatistics: batchStatistics, needs: needs) { ch, needSums, dxp in
+                    let m = T(center[ch]), r = invstd[ch], scale = (w?[ch] ?? 1) * r
+                    let gc = dy + ch * pooled, cc = UnsafePointer(code.value + ch * pooled), xc = x + ch * s
+                    var sums = (dy: 0.0, dyXhat: 0.0)
+                    if needSums {
+                        sums = T.bnReLUPool2x2GradientSums(gc, codes: cc, pooledStride, xc, n, stride, height: h, width: width,
+                                                            center: m, scale: T(r))
                     }
+                    guard let dxp else { return sums }
+                    T.bnReLUPool2x2InputGradient(gc, codes: cc, pooledStride, xc, dxp + ch * s, n, stride, height: h, width: width,
+                                                 center: m, scale: T(r), a: T(scale),
+                                                 b: batchStatistics ? T(-scale * sums.dyXhat / count) : 0,
+                                                 c: batchStatistics ? T(-scale * sums.dy / count) : 0,
+                                                 batchStatistics: batchStatistics)
+                    return sums
                 }
-                withExtendedLifetime(codes) {}
-                return (dx,
-                        needs.weight ? Tensor(shape: [c], values: sumDyXhat, dtype: dtype) : nil,
-                        needs.bias ? Tensor(shape: [c], values: sumDy, dtype: dtype) : nil)
             }
             let grads = dtype == .float32 ? backward(Float.self) : backward(Double.self)
             var result: [Tensor?] = [grads.input]
