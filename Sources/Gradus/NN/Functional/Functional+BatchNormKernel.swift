@@ -261,10 +261,9 @@ extension Functional {
                 statistics.center[ch] = rm[ch]
                 statistics.invstd[ch] = 1 / (rv[ch] + eps).squareRoot()
             }
+            let (centers, invstds) = (statistics.center, statistics.invstd)
             forEachChannelRange(layout) { range in
-                for ch in range {
-                    write(ch, T(statistics.center[ch]), normalizeCoefficients(ch, invstd: statistics.invstd[ch], w, b))
-                }
+                for ch in range { write(ch, T(centers[ch]), normalizeCoefficients(ch, invstd: invstds[ch], w, b)) }
             }
             return statistics
         }

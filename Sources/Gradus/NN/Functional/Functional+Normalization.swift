@@ -80,11 +80,11 @@ extension Functional {
     /// evaluation mode with a negative γ, an input gradient of 0 is −0 (as PyTorch's) where the separate
     /// operations give +0, and the sums take only the windows' winners, so an infinite or NaN input that
     /// no gradient reaches leaves dγ finite where the separate operations' 0·∞ makes it NaN (in training
-    /// such an input makes its channel's statistics, and so everything, NaN either way). Where batch normalization runs as
-    /// composed tensor operations (see
-    /// ``batchNorm(_:runningMean:runningVar:weight:bias:training:momentum:eps:crossProcess:)``), or the input
-    /// is smaller than a window, it is the three operations. ``Sequential`` calls it for a ``BatchNorm``
-    /// layer, ``ReLU`` and ``MaxPool2d`` with 2×2 windows and stride 2.
+    /// such an input makes its channel's statistics, and so everything, NaN either way). Where batch
+    /// normalization runs as composed tensor operations (see
+    /// ``batchNorm(_:runningMean:runningVar:weight:bias:training:momentum:eps:crossProcess:)``) it is the
+    /// three operations. ``Sequential`` calls it for a ``BatchNorm`` layer, ``ReLU`` and ``MaxPool2d`` with
+    /// 2×2 windows and stride 2.
     ///
     /// - Parameters:
     ///   - input: `[N, C, H, W]` with H and W at least 2 (checked before the running statistics are
