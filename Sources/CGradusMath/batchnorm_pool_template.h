@@ -30,7 +30,7 @@ static void BNP_NAME(bnp_plain_forward_)(const BNP_T *x, long planes, long strid
                 BNP_T best = v[0];
                 int at = 0;
                 for (int k = 1; k < 4; k++) {
-                    if (BNP_TAKES(v[k], best)) {
+                    if (POOL_TAKES(v[k], best)) {
                         best = v[k];
                         at = k;
                     }

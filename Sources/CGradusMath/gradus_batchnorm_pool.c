@@ -7,6 +7,7 @@
 // normalization is the window's gradient at its winner and 0 elsewhere.
 #include "gradus_batchnorm.h"
 #include "activation_math.h"
+#include "pool2x2_windows.h"
 #include <stdint.h>
 
 // No contraction of a·b + c into one rounding: the pooled values must be the separate normalization's
@@ -17,9 +18,6 @@
 #endif
 
 #define BNP_STOPPED 4
-// The winner rule of PyTorch's max pooling (as gradus_pooling.c): v replaces the best so far when it is
-// larger or NaN.
-#define BNP_TAKES(v, best) (((v) > (best)) | ((v) != (v)))
 // Windows summed in Float32 vectors before the partial sums go into a double.
 #define BNP_BLOCK 2048
 // How far ahead the backward passes prefetch (bnp_prefetch_planes).
@@ -38,15 +36,8 @@
 #undef BNP_SFX
 
 // Float32 with AVX-512: 16 windows of a row pair at a time, the rows' even and odd columns separated
-// by permutations (as gradus_pooling.c's 2×2 pooling), the tail of each row masked.
+// by the permutations of pool2x2_windows.h (as in gradus_pooling.c), the tail of each row masked.
 #if defined(__x86_64__)
-#include <immintrin.h>
-
-#define BNP_EVEN_LANES _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
-
-// The masks of the first and second 16 columns of a block of `n` windows (2n columns).
-static inline __mmask16 bnp_low_mask(long n) { return (__mmask16)(n >= 8 ? 0xFFFF : (1u << (2 * n)) - 1); }
-static inline __mmask16 bnp_high_mask(long n) { return (__mmask16)(n <= 8 ? 0 : (1u << (2 * n - 16)) - 1); }
 
 // max((x − center)·scale + shift, 0) as bnp_relu_ (v < 0 ? 0 : v keeps NaN and −0).
 __attribute__((target("avx512f"), always_inline)) static inline __m512 bnp_relu_avx512(__m512 x, __m512 c, __m512 s, __m512 b) {
@@ -76,7 +67,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl")))
 static void bnp_forward_avx512_f32(const float *x, long planes, long stride, long h, long w, float center, float scale,
                                    float shift, float *y, uint8_t *codes, long ostride) {
     const long oh = h / 2, ow = w / 2;
-    const __m512i even = BNP_EVEN_LANES, odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    const __m512i even = POOL2X2_EVEN_LANES, odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
     const __m512 cv = _mm512_set1_ps(center), sv = _mm512_set1_ps(scale), bv = _mm512_set1_ps(shift);
     for (long p = 0; p < planes; p++) {
         for (long oy = 0; oy < oh; oy++) {
@@ -85,24 +76,15 @@ static void bnp_forward_avx512_f32(const float *x, long planes, long stride, lon
             uint8_t *co = codes + p * ostride + oy * ow;
             for (long ox = 0; ox < ow; ox += 16) {
                 const long n = ow - ox < 16 ? ow - ox : 16;
-                const __mmask16 lo = bnp_low_mask(n), hi = bnp_high_mask(n), out = (__mmask16)((1u << n) - 1);
+                const __mmask16 lo = pool2x2_low_mask(n), hi = pool2x2_high_mask(n), out = (__mmask16)((1u << n) - 1);
                 const __m512 r0lo = bnp_relu_avx512(_mm512_maskz_loadu_ps(lo, r0 + 2 * ox), cv, sv, bv);
                 const __m512 r0hi = bnp_relu_avx512(_mm512_maskz_loadu_ps(hi, r0 + 2 * ox + 16), cv, sv, bv);
                 const __m512 r1lo = bnp_relu_avx512(_mm512_maskz_loadu_ps(lo, r1 + 2 * ox), cv, sv, bv);
                 const __m512 r1hi = bnp_relu_avx512(_mm512_maskz_loadu_ps(hi, r1 + 2 * ox + 16), cv, sv, bv);
                 const __m512 a = _mm512_permutex2var_ps(r0lo, even, r0hi), b = _mm512_permutex2var_ps(r0lo, odd, r0hi);
                 const __m512 c = _mm512_permutex2var_ps(r1lo, even, r1hi), d = _mm512_permutex2var_ps(r1lo, odd, r1hi);
-                __m512 best = a;
-                __m512i at = _mm512_setzero_si512();
-                __mmask16 t = _mm512_cmp_ps_mask(b, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(b, b, _CMP_UNORD_Q);
-                best = _mm512_mask_mov_ps(best, t, b);
-                at = _mm512_mask_mov_epi32(at, t, _mm512_set1_epi32(1));
-                t = _mm512_cmp_ps_mask(c, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(c, c, _CMP_UNORD_Q);
-                best = _mm512_mask_mov_ps(best, t, c);
-                at = _mm512_mask_mov_epi32(at, t, _mm512_set1_epi32(2));
-                t = _mm512_cmp_ps_mask(d, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(d, d, _CMP_UNORD_Q);
-                best = _mm512_mask_mov_ps(best, t, d);
-                at = _mm512_mask_mov_epi32(at, t, _mm512_set1_epi32(3));
+                __m512i at;
+                const __m512 best = pool2x2_winner(a, b, c, d, &at);
                 const __mmask16 stopped = _mm512_cmp_ps_mask(best, _mm512_setzero_ps(), _CMP_LE_OQ);
                 at = _mm512_mask_or_epi32(at, stopped, at, _mm512_set1_epi32(BNP_STOPPED));
                 _mm512_mask_storeu_ps(yo + ox, out, best);
@@ -148,7 +130,7 @@ static void bnp_grad_sums_avx512_f32(const float *dy, const uint8_t *codes, long
                                      long stride, long h, long w, float center, float scale, double *sumdy,
                                      double *sumdyxhat) {
     const long oh = h / 2, ow = w / 2;
-    const __m512i even = BNP_EVEN_LANES, odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    const __m512i even = POOL2X2_EVEN_LANES, odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
     const __m512 cv = _mm512_set1_ps(center), kv = _mm512_set1_ps(scale);
     double s = 0, q = 0;
     __m512 sv = _mm512_setzero_ps(), qv = _mm512_setzero_ps();
@@ -166,7 +148,7 @@ static void bnp_grad_sums_avx512_f32(const float *dy, const uint8_t *codes, long
             }
             for (long ox = 0; ox < ow; ox += 16) {
                 const long n = ow - ox < 16 ? ow - ox : 16;
-                const __mmask16 lo = bnp_low_mask(n), hi = bnp_high_mask(n), in = (__mmask16)((1u << n) - 1);
+                const __mmask16 lo = pool2x2_low_mask(n), hi = pool2x2_high_mask(n), in = (__mmask16)((1u << n) - 1);
                 const __m512 gv = _mm512_maskz_loadu_ps(in, g + ox);
                 const __m512i code = bnp_codes(co + ox, in);
                 const __m512 x0lo = _mm512_maskz_loadu_ps(lo, r0 + 2 * ox), x0hi = _mm512_maskz_loadu_ps(hi, r0 + 2 * ox + 16);
@@ -214,8 +196,7 @@ static void bnp_grad_input_avx512_f32(const float *dy, const uint8_t *codes, lon
                                       long stride, long h, long w, float center, float scale, float a, float b, float c,
                                       int statistics) {
     const long oh = h / 2, ow = w / 2;
-    const __m512i first = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    const __m512i second = _mm512_add_epi32(first, _mm512_set1_epi32(8));
+    const __m512i first = POOL2X2_FIRST_COLUMNS, second = POOL2X2_SECOND_COLUMNS;
     const __m512 cv = _mm512_set1_ps(center), sv = _mm512_set1_ps(scale), av = _mm512_set1_ps(a), bv = _mm512_set1_ps(b),
                  kv = _mm512_set1_ps(c);
     const long ahead = bnp_prefetch_planes(h, w);
@@ -230,7 +211,7 @@ static void bnp_grad_input_avx512_f32(const float *dy, const uint8_t *codes, lon
             if (p + ahead < planes) bnp_prefetch_write(o0 + ahead * stride, 2 * w * (long)sizeof(float));
             for (long ox = 0; ox < ow; ox += 16) {
                 const long n = ow - ox < 16 ? ow - ox : 16;
-                const __mmask16 lo = bnp_low_mask(n), hi = bnp_high_mask(n), in = (__mmask16)((1u << n) - 1);
+                const __mmask16 lo = pool2x2_low_mask(n), hi = pool2x2_high_mask(n), in = (__mmask16)((1u << n) - 1);
                 const __m512 gv = _mm512_maskz_loadu_ps(in, g + ox);
                 const __m512i code = bnp_codes(co + ox, in);
                 const __m512 ga = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(code, _mm512_setzero_si512()), gv);

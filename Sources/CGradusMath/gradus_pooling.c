@@ -2,12 +2,9 @@
 #include "gradus_pooling.h"
 #include "activation_math.h"
 #include "gradus_activations.h"
+#include "pool2x2_windows.h"
 #include <math.h>
 #include <string.h>
-
-// The winner rule of PyTorch's CPU kernel, branch-free: v takes the place of the best so far when it is
-// larger or NaN, so the first largest element wins, or the last NaN of a window that has one.
-#define POOL_TAKES(v, best) (((v) > (best)) | ((v) != (v)))
 
 #define POOL_T float
 #define POOL_SFX f32
@@ -37,17 +34,11 @@ int gradus_has_avx512f(void) {
     return known && !gradus_portable_kernels_get();
 }
 
-// Lane i of a window block: the column 2i of its first window.
-#define POOL_EVEN_LANES _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
-
-// The masks of the first and second 16 columns of a block of `n` windows (2n columns).
-static inline __mmask16 pool_low_mask(long n) { return (__mmask16)(n >= 8 ? 0xFFFF : (1u << (2 * n)) - 1); }
-static inline __mmask16 pool_high_mask(long n) { return (__mmask16)(n <= 8 ? 0 : (1u << (2 * n - 16)) - 1); }
-
 __attribute__((target("avx512f")))
 static void pool2x2_avx512_f32(const float *x, long planes, long h, long w, long outH, long outW, float *y,
                                int32_t *winners) {
-    const __m512i even = POOL_EVEN_LANES, odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    const __m512i even = POOL2X2_EVEN_LANES, odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    const __m512i one = _mm512_set1_epi32(1), width = _mm512_set1_epi32((int32_t)w);
     for (long p = 0; p < planes; p++) {
         const float *xp = x + p * h * w;
         for (long oy = 0; oy < outH; oy++) {
@@ -56,25 +47,17 @@ static void pool2x2_avx512_f32(const float *x, long planes, long h, long w, long
             int32_t *wo = winners + (p * outH + oy) * outW;
             for (long ox = 0; ox < outW; ox += 16) {
                 const long n = outW - ox < 16 ? outW - ox : 16;
-                const __mmask16 lo = pool_low_mask(n), hi = pool_high_mask(n), out = (__mmask16)((1u << n) - 1);
+                const __mmask16 lo = pool2x2_low_mask(n), hi = pool2x2_high_mask(n), out = (__mmask16)((1u << n) - 1);
                 const __m512 r0lo = _mm512_maskz_loadu_ps(lo, r0 + 2 * ox), r0hi = _mm512_maskz_loadu_ps(hi, r0 + 2 * ox + 16);
                 const __m512 r1lo = _mm512_maskz_loadu_ps(lo, r1 + 2 * ox), r1hi = _mm512_maskz_loadu_ps(hi, r1 + 2 * ox + 16);
                 const __m512 a = _mm512_permutex2var_ps(r0lo, even, r0hi), b = _mm512_permutex2var_ps(r0lo, odd, r0hi);
                 const __m512 c = _mm512_permutex2var_ps(r1lo, even, r1hi), d = _mm512_permutex2var_ps(r1lo, odd, r1hi);
-                const __m512i top = _mm512_add_epi32(_mm512_set1_epi32((int32_t)(2 * oy * w + 2 * ox)), even);
-                const __m512i bottom = _mm512_add_epi32(top, _mm512_set1_epi32((int32_t)w));
-                const __m512i one = _mm512_set1_epi32(1);
-                __m512 best = a;
-                __m512i at = top;
-                __mmask16 t = _mm512_cmp_ps_mask(b, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(b, b, _CMP_UNORD_Q);
-                best = _mm512_mask_mov_ps(best, t, b);
-                at = _mm512_mask_add_epi32(at, t, top, one);
-                t = _mm512_cmp_ps_mask(c, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(c, c, _CMP_UNORD_Q);
-                best = _mm512_mask_mov_ps(best, t, c);
-                at = _mm512_mask_mov_epi32(at, t, bottom);
-                t = _mm512_cmp_ps_mask(d, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(d, d, _CMP_UNORD_Q);
-                best = _mm512_mask_mov_ps(best, t, d);
-                at = _mm512_mask_add_epi32(at, t, bottom, one);
+                __m512i place;
+                const __m512 best = pool2x2_winner(a, b, c, d, &place);
+                // The winner's index in the plane: its window's top left, + 1 on the right, + w below.
+                __m512i at = _mm512_add_epi32(_mm512_set1_epi32((int32_t)(2 * oy * w + 2 * ox)), even);
+                at = _mm512_add_epi32(at, _mm512_and_si512(place, one));
+                at = _mm512_mask_add_epi32(at, _mm512_cmpge_epi32_mask(place, _mm512_set1_epi32(2)), at, width);
                 _mm512_mask_storeu_ps(yo + ox, out, best);
                 _mm512_mask_storeu_epi32(wo + ox, out, at);
             }
@@ -87,9 +70,7 @@ static void pool2x2_avx512_f32(const float *x, long planes, long h, long w, long
 __attribute__((target("avx512f")))
 static void pool2x2_backward_avx512_f32(const float *dy, const int32_t *winners, long planes, long h, long w,
                                         long outH, long outW, float *dx) {
-    const __m512i even = POOL_EVEN_LANES;
-    const __m512i first = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    const __m512i second = _mm512_add_epi32(first, _mm512_set1_epi32(8));
+    const __m512i even = POOL2X2_EVEN_LANES, first = POOL2X2_FIRST_COLUMNS, second = POOL2X2_SECOND_COLUMNS;
     for (long p = 0; p < planes; p++) {
         float *d = dx + p * h * w;
         for (long oy = 0; oy < outH; oy++) {
@@ -98,7 +79,7 @@ static void pool2x2_backward_avx512_f32(const float *dy, const int32_t *winners,
             const int32_t *at = winners + (p * outH + oy) * outW;
             for (long ox = 0; ox < outW; ox += 16) {
                 const long n = outW - ox < 16 ? outW - ox : 16;
-                const __mmask16 lo = pool_low_mask(n), hi = pool_high_mask(n), in = (__mmask16)((1u << n) - 1);
+                const __mmask16 lo = pool2x2_low_mask(n), hi = pool2x2_high_mask(n), in = (__mmask16)((1u << n) - 1);
                 const __m512 gv = _mm512_maskz_loadu_ps(in, g + ox);
                 const __m512i top = _mm512_add_epi32(_mm512_set1_epi32((int32_t)(2 * oy * w + 2 * ox)), even);
                 const __m512i offset = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(in, at + ox), top);
