@@ -21,6 +21,14 @@ public final class GRU: RecurrentLayer, Layer {
         [GRU.cell(projectedInput: projectedInput, projectedHidden: projectHidden(state[0], index: index), hidden: state[0])]
     }
 
+    /// Float32 sequences run as one operation (``sequence(projected:h0:weight:bias:reverse:)``).
+    override func fusedSequence(_ projected: Tensor, _ state: [Tensor], index: Int, reverse: Bool) -> (hidden: Tensor, final: [Tensor])? {
+        let weight = hiddenWeights[index], bias = hasBias ? hiddenBiases[index] : nil
+        guard projected.dtype == .float32, weight.dtype == .float32, state[0].dtype == .float32 else { return nil }
+        let y = GRU.sequence(projected: projected, h0: state[0], weight: weight, bias: bias, reverse: reverse)
+        return (y, [y.select(axis: 0, index: reverse ? 0 : projected.shape[0] - 1)])
+    }
+
     /// One step's gates from the projections `x·W_ihᵀ + b_ih` and `h·W_hhᵀ + b_hh` (each `[N, 3H]`, gates
     /// r, z, n) and the state `h`: `n = tanh(x_n + r·h_n)`, then `h' = (1 − z)·n + z·h`. Shared with ``GRUCell``.
     static func cell(projectedInput: Tensor, projectedHidden: Tensor, hidden h: Tensor) -> Tensor {
