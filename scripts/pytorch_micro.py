@@ -72,6 +72,18 @@ def gru_train(batch=32, steps=35):
         loss = torch.nn.functional.cross_entropy(head(out[-1]), y); loss.backward(); opt.step()
     return batch / timeit(step, reps=20), "samples/s"
 
+def rnn_train(batch=32, steps=35):
+    """A 1-layer Elman RNN(64, 128, tanh) over 35 steps, a linear head on the last output,
+    cross-entropy, SGD."""
+    torch.manual_seed(0)
+    rnn, head = torch.nn.RNN(64, 128), torch.nn.Linear(128, 10)
+    opt = torch.optim.SGD(list(rnn.parameters()) + list(head.parameters()), lr=0.05, momentum=0.9)
+    x = torch.randn(steps, batch, 64); y = torch.randint(0, 10, (batch,))
+    def step():
+        opt.zero_grad(); out, _ = rnn(x)
+        loss = torch.nn.functional.cross_entropy(head(out[-1]), y); loss.backward(); opt.step()
+    return batch / timeit(step, reps=20), "samples/s"
+
 def transformer_long(batch=32, length=128):
     """One TransformerEncoderLayer(128, 4 heads, 512, dropout 0, batch first) on [32, 128, 128], mean
     over positions, a linear head, cross-entropy, SGD."""
@@ -363,7 +375,8 @@ def sn_cnn_train(batch=64, spectral=True):
     return batch / timeit(step, reps=20), "samples/s"
 
 W = {"relu_16m": relu, "sn_cnn_b64": sn_cnn_train, "strided_cnn_b64": lambda: sn_cnn_train(spectral=False), "axpb_16m": axpb, "small_op_fwd": small_fwd, "small_op_fwdbwd": small_fwdbwd,
-     "lstm_b32": lstm_train, "gru_b32": gru_train, "transformer_b32": transformer_train,
+     "lstm_b32": lstm_train, "gru_b32": gru_train, "gru_b32_stepwise": gru_train, "rnn_b32": rnn_train,
+     "rnn_b32_stepwise": rnn_train, "transformer_b32": transformer_train,
      "transformer_l128": transformer_long, "transformer_deep": transformer_deep, "grid_sample_b8": grid_sample_b8,
      "transformer_deep_ckpt": lambda: transformer_deep(checkpointing=True), "gpt_generate": gpt_generate, "seq2seq_generate": seq2seq_generate,
      "module_parameters": module_parameters, "cnn_c3_b64": cnn_train, "cnn_infer_b1": cnn_infer1,

@@ -1,25 +1,33 @@
-import Gradus
+@_spi(KernelTesting) import Gradus
 
 /// Sequence-model training steps and generation, beside scripts/pytorch_micro.py's `lstm_b32`,
-/// `gru_b32`, `transformer_b32`, `transformer_l128` and `gpt_generate` (same shapes and hyper-parameters).
+/// `gru_b32`, `rnn_b32`, `transformer_b32`, `transformer_l128` and `gpt_generate` (same shapes and hyper-parameters).
 enum SequenceWorkloads {
     /// One SGD (momentum 0.9) step of cross-entropy on 10 classes for a batch of 32: `input` made by
-    /// `build`, which returns the logits function and its parameters.
-    static func step(_ name: String, inputShape: [Int],
+    /// `build`, which returns the logits function and its parameters. With `stepwise`, recurrent layers
+    /// run as a graph of per-step operations instead of their fused sequence
+    /// (`KernelTesting.withStepwiseRecurrence`): the comparison rows `*_stepwise`.
+    static func step(_ name: String, inputShape: [Int], stepwise: Bool = false,
                      build: @escaping @Sendable (inout SeededGenerator) -> ((Tensor) -> Tensor, [Tensor])) -> Workload {
         Workload(name: name) {
-            var rng = SeededGenerator(seed: 0)
-            let (logits, parameters) = build(&rng)
-            let optimizer = SGD(parameters, lr: 0.05, momentum: 0.9)
-            let x = Tensor.normal(inputShape, generator: &rng)
-            let y = Tensor.randint(0, 10, shape: [32], generator: &rng)
-            let t = secondsPerCall(reps: 20) {
-                optimizer.zeroGrad()
-                logits(x).crossEntropy(y).backward()
-                optimizer.step()
-            }
-            return (32 / t, "samples/s")
+            stepwise ? KernelTesting.withStepwiseRecurrence { measure(inputShape: inputShape, build: build) }
+                : measure(inputShape: inputShape, build: build)
         }
+    }
+
+    private static func measure(inputShape: [Int],
+                                build: @Sendable (inout SeededGenerator) -> ((Tensor) -> Tensor, [Tensor])) -> (Double, String) {
+        var rng = SeededGenerator(seed: 0)
+        let (logits, parameters) = build(&rng)
+        let optimizer = SGD(parameters, lr: 0.05, momentum: 0.9)
+        let x = Tensor.normal(inputShape, generator: &rng)
+        let y = Tensor.randint(0, 10, shape: [32], generator: &rng)
+        let t = secondsPerCall(reps: 20) {
+            optimizer.zeroGrad()
+            logits(x).crossEntropy(y).backward()
+            optimizer.step()
+        }
+        return (32 / t, "samples/s")
     }
 
     /// A 1-layer LSTM(64, 128) over 35 steps, a linear head on the last output.
@@ -30,11 +38,22 @@ enum SequenceWorkloads {
     }
 
     /// A 1-layer GRU(64, 128) over 35 steps, a linear head on the last output.
-    static let gru = step("gru_b32", inputShape: [35, 32, 64]) { rng in
+    @Sendable static func gruModel(_ rng: inout SeededGenerator) -> ((Tensor) -> Tensor, [Tensor]) {
         let gru = GRU(inputSize: 64, hiddenSize: 128, generator: &rng)
         let head = Linear(128, 10, generator: &rng)
         return ({ head(gru($0).select(axis: 0, index: 34)) }, gru.parameters() + head.parameters())
     }
+    static let gru = step("gru_b32", inputShape: [35, 32, 64], build: gruModel)
+    static let gruStepwise = step("gru_b32_stepwise", inputShape: [35, 32, 64], stepwise: true, build: gruModel)
+
+    /// A 1-layer Elman RNN(64, 128, tanh) over 35 steps, a linear head on the last output.
+    @Sendable static func rnnModel(_ rng: inout SeededGenerator) -> ((Tensor) -> Tensor, [Tensor]) {
+        let rnn = RNN(inputSize: 64, hiddenSize: 128, generator: &rng)
+        let head = Linear(128, 10, generator: &rng)
+        return ({ head(rnn($0).select(axis: 0, index: 34)) }, rnn.parameters() + head.parameters())
+    }
+    static let rnn = step("rnn_b32", inputShape: [35, 32, 64], build: rnnModel)
+    static let rnnStepwise = step("rnn_b32_stepwise", inputShape: [35, 32, 64], stepwise: true, build: rnnModel)
 
     /// A longer sequence: one TransformerEncoderLayer(128, 4 heads, 512, dropout 0, batch first) on
     /// [32, 128, 128], the mean over positions, a linear head.
@@ -129,7 +148,7 @@ enum SequenceWorkloads {
         }
     }
 
-    static let all: [Workload] = [lstm, gru, transformer, transformerLong, gptGenerate, seq2seqGenerate, seq2seqGenerateReproject,
+    static let all: [Workload] = [lstm, gru, gruStepwise, rnn, rnnStepwise, transformer, transformerLong, gptGenerate, seq2seqGenerate, seq2seqGenerateReproject,
                                   deepTransformer("transformer_deep", checkpointing: false),
                                   deepTransformer("transformer_deep_ckpt", checkpointing: true)]
 }

@@ -259,13 +259,13 @@ public enum KernelTesting {
     }
 
     /// Runs `body` with recurrent layers computed step by step (the path of Float64 and of layers
-    /// without a fused sequence), to compare the fused LSTM and GRU sequences against it.
+    /// without a fused sequence), to compare the fused RNN, LSTM and GRU sequences against it.
     public static func withStepwiseRecurrence<R>(_ body: () throws -> R) rethrows -> R {
         try $stepwiseRecurrence.withValue(true) { try body() }
     }
 
     /// Runs `body` with the plain C kernels where this processor would run their vector copies (AVX2+FMA:
-    /// sigmoid, tanh, the LSTM and GRU cells, batch normalization, max pooling; AVX-512: 2×2 max pooling,
+    /// sigmoid, tanh, the RNN, LSTM and GRU cells, batch normalization, max pooling; AVX-512: 2×2 max pooling,
     /// the packed row products of inference plans, int8 activation quantization; AVX512-VNNI: the int8 row
     /// kernel), on this thread and the workers of its jobs.
     public static func withPortableKernels<R>(_ body: () throws -> R) rethrows -> R {

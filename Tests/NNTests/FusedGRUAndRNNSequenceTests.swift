@@ -1,0 +1,181 @@
+import Foundation
+@_spi(KernelTesting) import Gradus
+import Testing
+
+/// The fused Float32 GRU and Elman RNN sequences (one recorded operation per layer and direction, its
+/// rows split over the threads) against the step-by-step graph of the same layer: outputs, final states
+/// and every gradient, including second derivatives through a recorded backward. Shapes are the LSTM
+/// suite's.
+@Suite("Fused GRU and RNN sequences")
+struct FusedGRUAndRNNSequenceTests {
+    typealias Case = FusedLSTMSequenceTests.Case
+
+    /// The layers with one state tensor, and the name of their fused operation.
+    enum Kind: String, CaseIterable, Sendable, CustomStringConvertible {
+        case gru, rnnTanh, rnnReLU
+        var description: String { rawValue }
+        var operation: String { self == .gru ? "gruSequence" : "rnnSequence" }
+
+        /// The layer, as a function of the input and the optional initial state, and its parameters.
+        func make(input: Int, hidden: Int, layers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
+                  bidirectional: Bool = false, dtype: DType = .float32, generator: inout SeededGenerator)
+            -> (call: (Tensor, Tensor?) -> (Tensor, Tensor), module: Module) {
+            switch self {
+            case .gru:
+                let m = GRU(inputSize: input, hiddenSize: hidden, numLayers: layers, bias: bias, batchFirst: batchFirst,
+                            bidirectional: bidirectional, dtype: dtype, generator: &generator)
+                return ({ m($0, $1) }, m)
+            case .rnnTanh, .rnnReLU:
+                let m = RNN(inputSize: input, hiddenSize: hidden, numLayers: layers, nonlinearity: self == .rnnTanh ? .tanh : .relu,
+                            bias: bias, batchFirst: batchFirst, bidirectional: bidirectional, dtype: dtype, generator: &generator)
+                return ({ m($0, $1) }, m)
+            }
+        }
+    }
+
+    /// Output, final state, and the gradients of every parameter, the input and the initial state for a
+    /// loss that weights every output and final state differently.
+    static func run(_ kind: Kind, _ c: Case, stepwise: Bool, portable: Bool = false) -> [[Float]] {
+        var rng = SeededGenerator(seed: 5)
+        let (layer, module) = kind.make(input: c.input, hidden: c.hidden, layers: c.layers, bias: c.bias, batchFirst: c.batchFirst,
+                                      bidirectional: c.bidirectional, generator: &rng)
+        let d = c.bidirectional ? 2 : 1
+        let x = Tensor.normal(c.batchFirst ? [c.batch, c.steps, c.input] : [c.steps, c.batch, c.input], generator: &rng).requiringGrad()
+        let h0 = Tensor.normal([c.layers * d, c.batch, c.hidden], generator: &rng).requiringGrad()
+        let forward = { layer(x, c.initialState ? h0 : nil) }
+        let (y, hidden) = stepwise ? KernelTesting.withStepwiseRecurrence(forward)
+            : portable ? KernelTesting.withPortableKernels(forward) : forward()
+        let wy = Tensor.normal(y.shape, generator: &rng), wh = Tensor.normal(hidden.shape, generator: &rng)
+        let loss = (y * wy).sum() + (hidden * wh).sum()
+        if portable { KernelTesting.withPortableKernels { loss.backward() } } else { loss.backward() }
+        var out = [y.scalars(), hidden.scalars(), x.grad!.scalars()]
+        if c.initialState { out.append(h0.grad!.scalars()) }
+        out += module.parameters().map { $0.grad!.scalars() }
+        return out
+    }
+
+    static func expectClose(_ a: [[Float]], _ b: [[Float]], tolerance: Double, _ label: String) {
+        #expect(a.count == b.count)
+        for (k, (x, y)) in zip(a, b).enumerated() {
+            #expect(x.count == y.count)
+            let scale = Double(y.map { abs($0) }.max() ?? 1)
+            let worst = zip(x, y).map { Double(abs($0 - $1)) }.max() ?? 0
+            #expect(worst <= tolerance * max(scale, 1), "\(label): array \(k) differs by \(worst) (largest value \(scale))")
+        }
+    }
+
+    @Test("outputs, final states and gradients equal the step-by-step graph's",
+          arguments: Kind.allCases, FusedLSTMSequenceTests.cases)
+    func matchesStepwise(_ kind: Kind, _ c: Case) {
+        Self.expectClose(Self.run(kind, c, stepwise: false), Self.run(kind, c, stepwise: true), tolerance: 2e-6, "\(kind) \(c)")
+    }
+
+    @Test("the plain C cell (no AVX2) gives the vector cell's results",
+          arguments: Kind.allCases, FusedLSTMSequenceTests.cases.prefix(2))
+    func portableCell(_ kind: Kind, _ c: Case) {
+        Self.expectClose(Self.run(kind, c, stepwise: false, portable: true), Self.run(kind, c, stepwise: true), tolerance: 2e-6,
+                         "\(kind) \(c)")
+    }
+
+    @Test("the fused operation is what runs: one recorded node per layer and direction", arguments: Kind.allCases)
+    func recordsOneOperation(_ kind: Kind) {
+        var rng = SeededGenerator(seed: 1)
+        let (layer, _) = kind.make(input: 3, hidden: 5, generator: &rng)
+        let y = layer(Tensor.normal([4, 2, 3], generator: &rng), nil).0
+        #expect(y.gradFn?.name == kind.operation)
+        let stepwise = KernelTesting.withStepwiseRecurrence { layer(Tensor.normal([4, 2, 3], generator: &rng), nil).0 }
+        #expect(stepwise.gradFn?.name != kind.operation)
+    }
+
+    @Test("saturated gates and large states: the same values and gradients as step by step", arguments: Kind.allCases)
+    func saturatedGates(_ kind: Kind) {
+        func run(stepwise: Bool) -> [[Float]] {
+            var rng = SeededGenerator(seed: 11)
+            let (layer, module) = kind.make(input: 4, hidden: 6, generator: &rng)
+            // Inputs of ±40 drive σ and tanh to 0, 1 and ±1 exactly; h0 of ±1e3 keeps h − n large.
+            let x = (Tensor.normal([5, 9, 4], generator: &rng) * 40).requiringGrad()
+            let h0 = (Tensor.normal([1, 9, 6], generator: &rng) * 1000).requiringGrad()
+            let forward = { layer(x, h0) }
+            let (y, hidden) = stepwise ? KernelTesting.withStepwiseRecurrence(forward) : forward()
+            (y.square().sum() + hidden.sum()).backward()
+            return [y.scalars(), x.grad!.scalars(), h0.grad!.scalars()] + module.parameters().map { $0.grad!.scalars() }
+        }
+        let fused = run(stepwise: false)
+        #expect(fused.allSatisfy { $0.allSatisfy(\.isFinite) })
+        Self.expectClose(fused, run(stepwise: true), tolerance: 2e-6, "\(kind) saturated")
+    }
+
+    @Test("second derivatives through the recorded backward equal the step-by-step graph's", arguments: Kind.allCases)
+    func secondDerivatives(_ kind: Kind) {
+        func run(stepwise: Bool) -> [[Float]] {
+            var rng = SeededGenerator(seed: 8)
+            let (layer, module) = kind.make(input: 3, hidden: 6, layers: 2, bidirectional: true, generator: &rng)
+            let x = Tensor.normal([4, 10, 3], generator: &rng).requiringGrad()
+            let forward = { layer(x, nil).0.square().sum() }
+            let loss = stepwise ? KernelTesting.withStepwiseRecurrence(forward) : forward()
+            // A gradient penalty: ‖∂loss/∂x‖², differentiated again with respect to the parameters.
+            let gx = Autograd.gradients(of: loss, wrt: [x], createGraph: true)[0]
+            gx.square().sum().backward()
+            return [gx.scalars()] + module.parameters().map { $0.grad!.scalars() }
+        }
+        Self.expectClose(run(stepwise: false), run(stepwise: true), tolerance: 1e-5, "\(kind) second derivatives")
+    }
+
+    @Test("both backward formulas (C, and tensor operations under createGraph) give Float64's gradients",
+          arguments: Kind.allCases)
+    func backwardFormulasAgainstFloat64(_ kind: Kind) throws {
+        var rng = SeededGenerator(seed: 3)
+        let (layer, module) = kind.make(input: 3, hidden: 7, layers: 2, bidirectional: true, generator: &rng)
+        let (layer64, module64) = kind.make(input: 3, hidden: 7, layers: 2, bidirectional: true, dtype: .float64, generator: &rng)
+        try module64.loadStateDict(module.stateDict().mapValues { $0.to(.float64) })
+        let x = Tensor.normal([6, 11, 3], generator: &rng), h0 = Tensor.normal([4, 11, 7], generator: &rng)
+        let weights = Tensor.normal([6, 11, 14], generator: &rng)
+        func gradients(_ model: (Tensor, Tensor?) -> (Tensor, Tensor), _ parameters: [Tensor], _ dtype: DType,
+                       createGraph: Bool) -> [[Double]] {
+            let input = x.to(dtype).requiringGrad(), state = h0.to(dtype).requiringGrad()
+            let (y, hidden) = model(input, state)
+            let loss = (y * weights.to(dtype)).sum() + hidden.square().sum()
+            let wrt = [input, state] + parameters
+            return Autograd.gradients(of: loss, wrt: wrt, createGraph: createGraph).map { $0.to(.float64).scalars(as: Double.self) }
+        }
+        let reference = gradients(layer64, module64.parameters(), .float64, createGraph: false)
+        for createGraph in [false, true] {
+            let fused = gradients(layer, module.parameters(), .float32, createGraph: createGraph)
+            for (k, (a, b)) in zip(fused, reference).enumerated() {
+                let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+                let scale = b.map(abs).max() ?? 1
+                #expect(worst <= 1e-5 * max(scale, 1), "\(kind) createGraph \(createGraph): gradient \(k) differs by \(worst)")
+            }
+        }
+    }
+
+    @Test("inference without gradients and Float64 (step by step) give the same outputs", arguments: Kind.allCases)
+    func inferenceAndFloat64(_ kind: Kind) throws {
+        var rng = SeededGenerator(seed: 2)
+        let (layer, module) = kind.make(input: 4, hidden: 9, layers: 2, generator: &rng)
+        let x = Tensor.normal([6, 20, 4], generator: &rng)
+        let recorded = layer(x, nil).0
+        let inference = GradMode.noGrad { layer(x, nil).0 }
+        #expect(recorded.scalars() == inference.scalars())
+        let (layer64, module64) = kind.make(input: 4, hidden: 9, layers: 2, dtype: .float64, generator: &rng)
+        try module64.loadStateDict(module.stateDict().mapValues { $0.to(.float64) })
+        let y64 = layer64(x.to(.float64), nil).0.scalars(as: Double.self)
+        let worst = zip(recorded.scalars(), y64).map { abs(Double($0) - $1) }.max() ?? 0
+        #expect(worst < 1e-5, "Float32 fused vs Float64 step by step: \(worst)")
+    }
+
+    @Test("an empty batch gives empty outputs and zero weight gradients, as step by step", arguments: Kind.allCases)
+    func emptyBatch(_ kind: Kind) {
+        for stepwise in [false, true] {
+            var rng = SeededGenerator(seed: 6)
+            let (layer, module) = kind.make(input: 3, hidden: 4, generator: &rng)
+            let x = Tensor.zeros([5, 0, 3]).requiringGrad()
+            let forward = { layer(x, nil) }
+            let (y, hidden) = stepwise ? KernelTesting.withStepwiseRecurrence(forward) : forward()
+            #expect(y.shape == [5, 0, 4] && hidden.shape == [1, 0, 4])
+            (y.sum() + hidden.sum()).backward()
+            #expect(x.grad?.shape == [5, 0, 3])
+            for p in module.parameters() { #expect(p.grad.map { $0.scalars().allSatisfy { $0 == 0 } } ?? true, "stepwise \(stepwise)") }
+        }
+    }
+}
