@@ -105,20 +105,57 @@ struct FusedGRUAndRNNSequenceTests {
         Self.expectClose(fused, run(stepwise: true), tolerance: 2e-6, "\(kind) saturated")
     }
 
-    @Test("second derivatives through the recorded backward equal the step-by-step graph's", arguments: Kind.allCases)
-    func secondDerivatives(_ kind: Kind) {
-        func run(stepwise: Bool) -> [[Float]] {
+    @Test("second derivatives through the recorded backward equal the step-by-step graph's and Float64's",
+          arguments: Kind.allCases)
+    func secondDerivatives(_ kind: Kind) throws {
+        // Float64 runs step by step with tensor operations only: the reference that shares no formula
+        // with the Float32 paths (the fused sequence, and step by step through the fused GRU cell).
+        func run(stepwise: Bool, dtype: DType) throws -> [[Double]] {
             var rng = SeededGenerator(seed: 8)
             let (layer, module) = kind.make(input: 3, hidden: 6, layers: 2, bidirectional: true, generator: &rng)
-            let x = Tensor.normal([4, 10, 3], generator: &rng).requiringGrad()
-            let forward = { layer(x, nil).0.square().sum() }
+            let (layer64, module64) = kind.make(input: 3, hidden: 6, layers: 2, bidirectional: true, dtype: .float64,
+                                                generator: &rng)
+            try module64.loadStateDict(module.stateDict().mapValues { $0.to(.float64) })
+            let (model, parameters) = dtype == .float64 ? (layer64, module64.parameters()) : (layer, module.parameters())
+            let x = Tensor.normal([4, 10, 3], generator: &rng).to(dtype).requiringGrad()
+            let forward = { model(x, nil).0.square().sum() }
             let loss = stepwise ? KernelTesting.withStepwiseRecurrence(forward) : forward()
             // A gradient penalty: ‖∂loss/∂x‖², differentiated again with respect to the parameters.
             let gx = Autograd.gradients(of: loss, wrt: [x], createGraph: true)[0]
             gx.square().sum().backward()
-            return [gx.scalars()] + module.parameters().map { $0.grad!.scalars() }
+            return ([gx] + parameters.map { $0.grad! }).map { $0.to(.float64).scalars(as: Double.self) }
         }
-        Self.expectClose(run(stepwise: false), run(stepwise: true), tolerance: 1e-5, "\(kind) second derivatives")
+        func float32(_ a: [[Double]]) -> [[Float]] { a.map { $0.map(Float.init) } }
+        let fused = try run(stepwise: false, dtype: .float32), reference = try run(stepwise: true, dtype: .float64)
+        Self.expectClose(float32(fused), float32(try run(stepwise: true, dtype: .float32)), tolerance: 1e-5,
+                         "\(kind) second derivatives against step by step")
+        Self.expectClose(float32(fused), float32(reference), tolerance: 1e-5, "\(kind) second derivatives against Float64")
+    }
+
+    @Test("the GRU cell layer (the fused C cell in Float32) gives Float64's values, gradients and second derivatives")
+    func gruCellAgainstFloat64() throws {
+        var rng = SeededGenerator(seed: 9)
+        let cell = GRUCell(inputSize: 5, hiddenSize: 6, generator: &rng)
+        let cell64 = GRUCell(inputSize: 5, hiddenSize: 6, dtype: .float64, generator: &rng)
+        try cell64.loadStateDict(cell.stateDict().mapValues { $0.to(.float64) })
+        // Large inputs saturate some gates exactly (σ = 0 or 1, tanh = ±1).
+        let x = Tensor.normal([7, 5], generator: &rng) * Tensor.normal([7, 1], generator: &rng).square() * 10
+        let h = Tensor.normal([7, 6], generator: &rng)
+        func run(_ layer: GRUCell, _ dtype: DType) -> [[Double]] {
+            let input = x.to(dtype).requiringGrad(), state = h.to(dtype).requiringGrad()
+            let y = layer(input, state)
+            #expect(dtype == .float64 || y.gradFn?.name == "gruCell")
+            let (gx, gh) = { let g = Autograd.gradients(of: y.square().sum(), wrt: [input, state], createGraph: true)
+                             return (g[0], g[1]) }()
+            (gx.square().sum() + gh.square().sum()).backward()
+            return ([y, gx, gh] + layer.parameters().map { $0.grad! }).map { $0.to(.float64).scalars(as: Double.self) }
+        }
+        let got = run(cell, .float32), want = run(cell64, .float64)
+        for (k, (a, b)) in zip(got, want).enumerated() {
+            let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+            let scale = b.map(abs).max() ?? 1
+            #expect(worst <= 1e-5 * max(scale, 1), "array \(k) differs by \(worst) (largest value \(scale))")
+        }
     }
 
     @Test("both backward formulas (C, and tensor operations under createGraph) give Float64's gradients",

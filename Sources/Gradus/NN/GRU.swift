@@ -1,3 +1,5 @@
+import CGradusMath
+
 /// A multi-layer gated recurrent unit network (PyTorch's `nn.GRU`). Each step, from the input x and
 /// the hidden state h:
 ///
@@ -30,12 +32,35 @@ public final class GRU: RecurrentLayer, Layer {
     }
 
     /// One step's gates from the projections `x·W_ihᵀ + b_ih` and `h·W_hhᵀ + b_hh` (each `[N, 3H]`, gates
-    /// r, z, n) and the state `h`: `n = tanh(x_n + r·h_n)`, then `h' = (1 − z)·n + z·h`. Shared with ``GRUCell``.
+    /// r, z, n) and the state `h` `[N, H]`: `n = tanh(x_n + r·h_n)`, then `h' = (1 − z)·n + z·h`, computed
+    /// as PyTorch does, `n + z·(h − n)`. Shared with ``GRUCell``. Float32 runs one fused C pass forward
+    /// and one backward, recorded as "gruCell" (the backward with tensor operations when it is itself
+    /// recorded, `createGraph`); Float64 uses tensor operations throughout.
     static func cell(projectedInput: Tensor, projectedHidden: Tensor, hidden h: Tensor) -> Tensor {
-        let x = projectedInput.chunk(3, axis: 1), p = projectedHidden.chunk(3, axis: 1)
-        let r = (x[0] + p[0]).sigmoid(), z = (x[1] + p[1]).sigmoid()
-        let n = (x[2] + r * p[2]).tanh()
-        return n + z * (h - n)
+        guard projectedInput.dtype == .float32, projectedHidden.dtype == .float32, h.dtype == .float32 else {
+            let x = projectedInput.chunk(3, axis: 1), p = projectedHidden.chunk(3, axis: 1)
+            let r = (x[0] + p[0]).sigmoid(), z = (x[1] + p[1]).sigmoid()
+            let n = (x[2] + r * p[2]).tanh()
+            return n + z * (h - n)
+        }
+        let (rows, width) = (h.shape[0], h.shape[1])
+        let out = Tensor(uninitializedShape: [rows, width], dtype: .float32)
+        let saved = Tensor(uninitializedShape: [rows, 4 * width], dtype: .float32)
+        gradus_gru_cell_forward_f32(rows, width, projectedInput.pointer(Float.self), projectedHidden.pointer(Float.self),
+                                    h.pointer(Float.self), out.pointer(Float.self), saved.pointer(Float.self))
+        Tensor.record("gruCell", output: out, inputs: [projectedInput, projectedHidden, h]) { g, _ in
+            if GradMode.isEnabled {
+                let parts = cellGradients(projected: projectedInput, hiddenGates: projectedHidden, hidden: h, gradient: g)
+                return [parts.projected, parts.hiddenGates, parts.hidden]
+            }
+            let gradInput = Tensor(uninitializedShape: [rows, 3 * width], dtype: .float32)
+            let gradHiddenGates = Tensor(uninitializedShape: [rows, 3 * width], dtype: .float32)
+            let gradH = Tensor(uninitializedShape: [rows, width], dtype: .float32)
+            gradus_gru_cell_backward_f32(rows, width, g.pointer(Float.self), h.pointer(Float.self), saved.pointer(Float.self),
+                                         gradInput.pointer(Float.self), gradHiddenGates.pointer(Float.self), gradH.pointer(Float.self))
+            return [gradInput, gradHiddenGates, gradH]
+        }
+        return out
     }
 
     /// Runs the network from `hidden` (zeros when nil).
