@@ -24,6 +24,10 @@ python3 scripts/compare_pytorch.py --torch-python "$TORCH_PYTHON" --rounds "$ROU
 python3 scripts/compare_pytorch.py --torch-python "$TORCH_PYTHON" --rounds "$ROUNDS" --threads 1,2 \
   --reference scripts/pytorch_micro.py bn_relu_b64 bn_relu_b64_separate mobilenet_b64 dcgan_b64 cnn3d_b8 \
   mobilenet_infer_b1 mobilenet_infer_b1_plan dcgan_infer_b1 dcgan_infer_b1_plan
+# Sequence models: recurrent layers (each sequence one fused operation), Transformers, generation.
+python3 scripts/compare_pytorch.py --torch-python "$TORCH_PYTHON" --rounds "$ROUNDS" --threads 1,2 \
+  --reference scripts/pytorch_micro.py lstm_b32 gru_b32 rnn_b32 transformer_b32 transformer_l128 gpt_generate \
+  seq2seq_generate
 python3 scripts/compare_pytorch.py --torch-python "$TORCH_PYTHON" --rounds "$ROUNDS" --threads 1,2 \
   --reference scripts/onnxruntime_ref.py mlp_infer_b1 mlp_infer_b1_int8 cnn_infer_b1 mlp_infer_b1_plan cnn_infer_b1_plan \
   mlp_infer_b1_int8_plan
