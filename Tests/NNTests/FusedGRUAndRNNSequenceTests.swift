@@ -67,14 +67,18 @@ struct FusedGRUAndRNNSequenceTests {
     @Test("outputs, final states and gradients equal the step-by-step graph's",
           arguments: Kind.allCases, FusedLSTMSequenceTests.cases)
     func matchesStepwise(_ kind: Kind, _ c: Case) {
-        Self.expectClose(Self.run(kind, c, stepwise: false), Self.run(kind, c, stepwise: true), tolerance: 2e-6, "\(kind) \(c)")
+        // Three threads whatever the machine has, so that batches of 24 rows or more run in uneven bands.
+        let (fused, stepwise) = Threading.withCount(3) { (Self.run(kind, c, stepwise: false), Self.run(kind, c, stepwise: true)) }
+        Self.expectClose(fused, stepwise, tolerance: 2e-6, "\(kind) \(c)")
     }
 
     @Test("the plain C cell (no AVX2) gives the vector cell's results",
           arguments: Kind.allCases, FusedLSTMSequenceTests.cases.prefix(2))
     func portableCell(_ kind: Kind, _ c: Case) {
-        Self.expectClose(Self.run(kind, c, stepwise: false, portable: true), Self.run(kind, c, stepwise: true), tolerance: 2e-6,
-                         "\(kind) \(c)")
+        let (portable, stepwise) = Threading.withCount(3) {
+            (Self.run(kind, c, stepwise: false, portable: true), Self.run(kind, c, stepwise: true))
+        }
+        Self.expectClose(portable, stepwise, tolerance: 2e-6, "\(kind) \(c)")
     }
 
     @Test("the fused operation is what runs: one recorded node per layer and direction", arguments: Kind.allCases)
@@ -87,22 +91,34 @@ struct FusedGRUAndRNNSequenceTests {
         #expect(stepwise.gradFn?.name != kind.operation)
     }
 
-    @Test("saturated gates and large states: the same values and gradients as step by step", arguments: Kind.allCases)
-    func saturatedGates(_ kind: Kind) {
-        func run(stepwise: Bool) -> [[Float]] {
+    @Test("saturated gates and large states: the same values and gradients as step by step and Float64",
+          arguments: Kind.allCases)
+    func saturatedGates(_ kind: Kind) throws {
+        func run(stepwise: Bool, dtype: DType) throws -> [[Double]] {
             var rng = SeededGenerator(seed: 11)
             let (layer, module) = kind.make(input: 4, hidden: 6, generator: &rng)
-            // Inputs of ±40 drive σ and tanh to 0, 1 and ±1 exactly; h0 of ±1e3 keeps h − n large.
-            let x = (Tensor.normal([5, 9, 4], generator: &rng) * 40).requiringGrad()
-            let h0 = (Tensor.normal([1, 9, 6], generator: &rng) * 1000).requiringGrad()
-            let forward = { layer(x, h0) }
-            let (y, hidden) = stepwise ? KernelTesting.withStepwiseRecurrence(forward) : forward()
+            let (layer64, module64) = kind.make(input: 4, hidden: 6, dtype: .float64, generator: &rng)
+            try module64.loadStateDict(module.stateDict().mapValues { $0.to(.float64) })
+            let (model, parameters) = dtype == .float64 ? (layer64, module64.parameters()) : (layer, module.parameters())
+            // Inputs of ±40 drive σ and tanh to 0, 1 and ±1 exactly; h0 of ±1e3 keeps h − n large. 24 rows:
+            // three bands of eight under three threads.
+            let x = (Tensor.normal([5, 24, 4], generator: &rng) * 40).to(dtype).requiringGrad()
+            let h0 = (Tensor.normal([1, 24, 6], generator: &rng) * 1000).to(dtype).requiringGrad()
+            let forward = { model(x, h0) }
+            let (y, hidden) = Threading.withCount(3) { stepwise ? KernelTesting.withStepwiseRecurrence(forward) : forward() }
             (y.square().sum() + hidden.sum()).backward()
-            return [y.scalars(), x.grad!.scalars(), h0.grad!.scalars()] + module.parameters().map { $0.grad!.scalars() }
+            return ([y, x.grad!, h0.grad!] + parameters.map { $0.grad! }).map { $0.to(.float64).scalars(as: Double.self) }
         }
-        let fused = run(stepwise: false)
+        func float32(_ a: [[Double]]) -> [[Float]] { a.map { $0.map(Float.init) } }
+        let fused = try run(stepwise: false, dtype: .float32)
         #expect(fused.allSatisfy { $0.allSatisfy(\.isFinite) })
-        Self.expectClose(fused, run(stepwise: true), tolerance: 2e-6, "\(kind) saturated")
+        Self.expectClose(float32(fused), float32(try run(stepwise: true, dtype: .float32)), tolerance: 2e-6, "\(kind) saturated")
+        // Against Float64, the tolerance is Float32's own: near saturation σ's 1 − z is resolved only to
+        // 6e-8 in Float32 (an error of up to its whole size), and the loss multiplies it by 2y·(h − n), up
+        // to ~2e6 here — relative errors of 2e-4 to 1.1e-3 in the GRU's gradients, from either Float32
+        // path alike. A wrong formula differs by O(1).
+        Self.expectClose(float32(fused), float32(try run(stepwise: true, dtype: .float64)), tolerance: 3e-3,
+                         "\(kind) saturated against Float64")
     }
 
     @Test("second derivatives through the recorded backward equal the step-by-step graph's and Float64's",
@@ -141,6 +157,18 @@ struct FusedGRUAndRNNSequenceTests {
         // Large inputs saturate some gates exactly (σ = 0 or 1, tanh = ±1).
         let x = Tensor.normal([7, 5], generator: &rng) * Tensor.normal([7, 1], generator: &rng).square() * 10
         let h = Tensor.normal([7, 6], generator: &rng)
+        // First-order gradients through the C backward (nothing recorded), then through the tensor
+        // operations of a recorded backward, differentiated again.
+        var weightsRNG = SeededGenerator(seed: 10)
+        func firstOrder(_ layer: GRUCell, _ dtype: DType) -> [[Double]] {
+            let input = x.to(dtype).detach().requiringGrad(), state = h.to(dtype).detach().requiringGrad()
+            (layer(input, state) * Tensor.normal([7, 6], generator: &weightsRNG).to(dtype)).sum().backward()
+            return ([input.grad!, state.grad!] + layer.parameters().map { $0.grad! }).map { $0.to(.float64).scalars(as: Double.self) }
+        }
+        let plain = firstOrder(cell, .float32)
+        weightsRNG = SeededGenerator(seed: 10)
+        let plain64 = firstOrder(cell64, .float64)
+        for p in cell.parameters() + cell64.parameters() { p.grad = nil }
         func run(_ layer: GRUCell, _ dtype: DType) -> [[Double]] {
             let input = x.to(dtype).requiringGrad(), state = h.to(dtype).requiringGrad()
             let y = layer(input, state)
@@ -150,7 +178,7 @@ struct FusedGRUAndRNNSequenceTests {
             (gx.square().sum() + gh.square().sum()).backward()
             return ([y, gx, gh] + layer.parameters().map { $0.grad! }).map { $0.to(.float64).scalars(as: Double.self) }
         }
-        let got = run(cell, .float32), want = run(cell64, .float64)
+        let got = plain + run(cell, .float32), want = plain64 + run(cell64, .float64)
         for (k, (a, b)) in zip(got, want).enumerated() {
             let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
             let scale = b.map(abs).max() ?? 1

@@ -23,6 +23,7 @@ struct FusedLSTMSequenceTests {
         Case(steps: 6, batch: 17, input: 5, hidden: 12, layers: 2, bidirectional: true, batchFirst: true),
         Case(steps: 4, batch: 9, input: 3, hidden: 7, layers: 1, bias: false, initialState: true),
         Case(steps: 3, batch: 16, input: 2, hidden: 33, layers: 1, bidirectional: true, initialState: true),
+        Case(steps: 5, batch: 24, input: 3, hidden: 6, layers: 1, bidirectional: true, bias: false),   // reverse bands, no bias
     ]
 
     /// Output, final states, and the gradients of every parameter, the input and the initial states

@@ -4,8 +4,8 @@ import CGradusMath
 // backward written out, as ``LSTM``'s (LSTM+Sequence.swift, which says what it saves against the graph
 // of per-step operations). Each thread runs the whole sequence for its own band of the batch's rows,
 // with no synchronization between steps; the step-by-step graph split every [N, H]·[H, 3H] product
-// and every small elementwise operation over the threads instead, which made two threads slower than
-// one (gru_b32, docs/benchmarks.md). With a recorded backward (`createGraph`), the gradients are
+// over the threads and waited for it, and recorded a dozen small operations a step, which made two
+// threads slower than one (gru_b32, docs/benchmarks.md). With a recorded backward (`createGraph`), the gradients are
 // computed with tensor operations, so that they can be differentiated again.
 
 extension GRU {
@@ -26,7 +26,7 @@ extension GRU {
         let (pp, ph0, pw) = (projected.pointer(Float.self), h0.pointer(Float.self), weight.pointer(Float.self))
         let pb = bias.map { $0.pointer(Float.self) }
         let (po, ps) = (out.pointer(Float.self), saved.pointer(Float.self))
-        let parts = Swift.max(1, Swift.min(Threading.count, n / LSTM.minimumRowsPerThread))
+        let parts = sequenceParts(rows: n)
         let shared = UncheckedSendable((pp, ph0, pw, pb, po, ps))
         Threading.parallelParts(n, parts: parts) { _, rows in
             let (pp, ph0, pw, pb, po, ps) = shared.value
@@ -74,7 +74,7 @@ extension GRU {
                                      h0.pointer(Float.self), weight.pointer(Float.self))
         let (pdp, pdg, pdh0, pph) = (gradProjected.pointer(Float.self), gradHiddenGates.pointer(Float.self),
                                      gradH0.pointer(Float.self), previousHidden.pointer(Float.self))
-        let parts = Swift.max(1, Swift.min(Threading.count, n / LSTM.minimumRowsPerThread))
+        let parts = sequenceParts(rows: n)
         let shared = UncheckedSendable((pg, py, ps, ph0, pw, pdp, pdg, pdh0, pph))
         Threading.parallelParts(n, parts: parts) { _, rows in
             let (pg, py, ps, ph0, pw, pdp, pdg, pdh0, pph) = shared.value

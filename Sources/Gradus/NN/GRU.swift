@@ -25,10 +25,9 @@ public final class GRU: RecurrentLayer, Layer {
 
     /// Float32 sequences run as one operation (``sequence(projected:h0:weight:bias:reverse:)``).
     override func fusedSequence(_ projected: Tensor, _ state: [Tensor], index: Int, reverse: Bool) -> (hidden: Tensor, final: [Tensor])? {
-        let weight = hiddenWeights[index], bias = hasBias ? hiddenBiases[index] : nil
-        guard projected.dtype == .float32, weight.dtype == .float32, state[0].dtype == .float32 else { return nil }
-        let y = GRU.sequence(projected: projected, h0: state[0], weight: weight, bias: bias, reverse: reverse)
-        return (y, [y.select(axis: 0, index: reverse ? 0 : projected.shape[0] - 1)])
+        fusedSingleStateSequence(projected, state, index: index, reverse: reverse) {
+            GRU.sequence(projected: $0, h0: $1, weight: $2, bias: $3, reverse: reverse)
+        }
     }
 
     /// One step's gates from the projections `x·W_ihᵀ + b_ih` and `h·W_hhᵀ + b_hh` (each `[N, 3H]`, gates
@@ -44,6 +43,8 @@ public final class GRU: RecurrentLayer, Layer {
             return n + z * (h - n)
         }
         let (rows, width) = (h.shape[0], h.shape[1])
+        invariant(h.rank == 2 && projectedInput.shape == [rows, 3 * width] && projectedHidden.shape == [rows, 3 * width],
+                  "GRU cell: projections \(projectedInput.shape) and \(projectedHidden.shape) for the state \(h.shape)")
         let out = Tensor(uninitializedShape: [rows, width], dtype: .float32)
         let saved = Tensor(uninitializedShape: [rows, 4 * width], dtype: .float32)
         gradus_gru_cell_forward_f32(rows, width, projectedInput.pointer(Float.self), projectedHidden.pointer(Float.self),

@@ -13,9 +13,6 @@ import CGradusMath
 // operations instead, so that they can be differentiated again.
 
 extension LSTM {
-    /// Rows of the batch below which a sequence is not split over threads.
-    static let minimumRowsPerThread = 8
-
     /// The hidden and cell states of every step of one layer and direction, `[T, N, 2H]` (h then c
     /// side by side), from the input's projections `[T, N, 4H]` (`x·W_ihᵀ + b_ih`), the initial states
     /// `[N, H]`, and the hidden weights `[4H, H]` and bias `[4H]`. With `reverse`, the steps run from
@@ -34,7 +31,7 @@ extension LSTM {
         let (pp, ph0, pc0, pw) = (projected.pointer(Float.self), h0.pointer(Float.self), c0.pointer(Float.self), weight.pointer(Float.self))
         let pb = bias.map { $0.pointer(Float.self) }
         let (po, ps, pcp) = (out.pointer(Float.self), saved.pointer(Float.self), previousCells.pointer(Float.self))
-        let parts = Swift.max(1, Swift.min(Threading.count, n / minimumRowsPerThread))
+        let parts = sequenceParts(rows: n)
         let shared = UncheckedSendable((pp, ph0, pc0, pw, pb, po, ps, pcp))
         Threading.parallelParts(n, parts: parts) { _, rows in
             let (pp, ph0, pc0, pw, pb, po, ps, pcp) = shared.value
@@ -91,7 +88,7 @@ extension LSTM {
                                           previousCells.pointer(Float.self), h0.pointer(Float.self), weight.pointer(Float.self))
         let (pdp, pdh0, pdc0, pph) = (gradProjected.pointer(Float.self), gradH0.pointer(Float.self), gradC0.pointer(Float.self),
                                       previousHidden.pointer(Float.self))
-        let parts = Swift.max(1, Swift.min(Threading.count, n / minimumRowsPerThread))
+        let parts = sequenceParts(rows: n)
         let shared = UncheckedSendable((pg, py, ps, pcp, ph0, pw, pdp, pdh0, pdc0, pph))
         Threading.parallelParts(n, parts: parts) { _, rows in
             let (pg, py, ps, pcp, ph0, pw, pdp, pdh0, pdc0, pph) = shared.value

@@ -19,7 +19,7 @@ extension RNN {
         let (pp, ph0, pw) = (projected.pointer(Float.self), h0.pointer(Float.self), weight.pointer(Float.self))
         let pb = bias.map { $0.pointer(Float.self) }
         let po = out.pointer(Float.self)
-        let parts = Swift.max(1, Swift.min(Threading.count, n / LSTM.minimumRowsPerThread))
+        let parts = sequenceParts(rows: n)
         let shared = UncheckedSendable((pp, ph0, pw, pb, po))
         Threading.parallelParts(n, parts: parts) { _, rows in
             let (pp, ph0, pw, pb, po) = shared.value
@@ -62,7 +62,7 @@ extension RNN {
         let previousHidden = Tensor(uninitializedShape: [steps, n, h], dtype: .float32)
         let (pg, py, ph0, pw) = (g.pointer(Float.self), y.pointer(Float.self), h0.pointer(Float.self), weight.pointer(Float.self))
         let (pdp, pdh0, pph) = (gradProjected.pointer(Float.self), gradH0.pointer(Float.self), previousHidden.pointer(Float.self))
-        let parts = Swift.max(1, Swift.min(Threading.count, n / LSTM.minimumRowsPerThread))
+        let parts = sequenceParts(rows: n)
         let shared = UncheckedSendable((pg, py, ph0, pw, pdp, pdh0, pph))
         Threading.parallelParts(n, parts: parts) { _, rows in
             let (pg, py, ph0, pw, pdp, pdh0, pph) = shared.value

@@ -68,11 +68,10 @@ public final class RNN: RecurrentLayer, Layer {
 
     /// Float32 sequences run as one operation (``sequence(projected:h0:weight:bias:relu:reverse:)``).
     override func fusedSequence(_ projected: Tensor, _ state: [Tensor], index: Int, reverse: Bool) -> (hidden: Tensor, final: [Tensor])? {
-        let weight = hiddenWeights[index], bias = hasBias ? hiddenBiases[index] : nil
-        guard projected.dtype == .float32, weight.dtype == .float32, state[0].dtype == .float32 else { return nil }
-        let y = RNN.sequence(projected: projected, h0: state[0], weight: weight, bias: bias, relu: nonlinearity == .relu,
-                             reverse: reverse)
-        return (y, [y.select(axis: 0, index: reverse ? 0 : projected.shape[0] - 1)])
+        let relu = nonlinearity == .relu
+        return fusedSingleStateSequence(projected, state, index: index, reverse: reverse) {
+            RNN.sequence(projected: $0, h0: $1, weight: $2, bias: $3, relu: relu, reverse: reverse)
+        }
     }
 
     /// Runs the network from `hidden` (zeros when nil).

@@ -172,6 +172,26 @@ public class RecurrentLayer: Module {
         nil
     }
 
+    /// ``fusedSequence(_:_:index:reverse:)`` for a layer with one state (RNN, GRU): `sequence` from the
+    /// projections, the initial state, and the hidden weights and bias of `index`, when all are Float32.
+    func fusedSingleStateSequence(_ projected: Tensor, _ state: [Tensor], index: Int, reverse: Bool,
+                                  _ sequence: (_ projected: Tensor, _ h0: Tensor, _ weight: Tensor, _ bias: Tensor?) -> Tensor)
+        -> (hidden: Tensor, final: [Tensor])? {
+        let weight = hiddenWeights[index], bias = hasBias ? hiddenBiases[index] : nil
+        guard projected.dtype == .float32, weight.dtype == .float32, state[0].dtype == .float32 else { return nil }
+        let y = sequence(projected, state[0], weight, bias)
+        return (y, [y.select(axis: 0, index: reverse ? 0 : projected.shape[0] - 1)])
+    }
+
+    /// Rows of the batch below which a fused sequence is not split over threads.
+    static let minimumRowsPerThread = 8
+
+    /// The bands of rows a fused sequence of a batch of `rows` is split into, one per thread: each
+    /// carries its rows through every step, so that the threads never wait for each other between steps.
+    static func sequenceParts(rows: Int) -> Int {
+        Swift.max(1, Swift.min(Threading.count, rows / minimumRowsPerThread))
+    }
+
     /// `x·Wᵀ + b` with the hidden weights of `index`.
     func projectHidden(_ h: Tensor, index: Int) -> Tensor {
         Tensor.linear(h, weight: hiddenWeights[index], bias: hasBias ? hiddenBiases[index] : nil)

@@ -265,9 +265,9 @@ public enum KernelTesting {
     }
 
     /// Runs `body` with the plain C kernels where this processor would run their vector copies (AVX2+FMA:
-    /// sigmoid, tanh, the RNN, LSTM and GRU cells, batch normalization, max pooling; AVX-512: 2×2 max pooling,
-    /// the packed row products of inference plans, int8 activation quantization; AVX512-VNNI: the int8 row
-    /// kernel), on this thread and the workers of its jobs.
+    /// sigmoid, tanh, the LSTM and GRU cells, the fused RNN sequence's cell, batch normalization, max
+    /// pooling; AVX-512: 2×2 max pooling, the packed row products of inference plans, int8 activation
+    /// quantization; AVX512-VNNI: the int8 row kernel), on this thread and the workers of its jobs.
     public static func withPortableKernels<R>(_ body: () throws -> R) rethrows -> R {
         let saved = gradus_portable_kernels_get()
         gradus_portable_kernels_set(1)
