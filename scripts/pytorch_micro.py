@@ -84,6 +84,22 @@ def rnn_train(batch=32, steps=35):
         loss = torch.nn.functional.cross_entropy(head(out[-1]), y); loss.backward(); opt.step()
     return batch / timeit(step, reps=20), "samples/s"
 
+def recurrent_generate(cell, vocab=75, width=64, hidden=128, layers=2, new=127):
+    """Greedy generation of 127 tokens after a 1-token prompt with the default `gradus train --task
+    language-model --model lstm|gru` model (embedding 64, two recurrent layers of 128, linear head),
+    carrying the recurrent state from token to token."""
+    torch.manual_seed(0)
+    emb = torch.nn.Embedding(vocab, width)
+    rnn = (torch.nn.LSTM if cell == "lstm" else torch.nn.GRU)(width, hidden, layers, batch_first=True)
+    head = torch.nn.Linear(hidden, vocab)
+    def generate():
+        with torch.inference_mode():
+            token, state = torch.tensor([[0]]), None
+            for _ in range(new):
+                out, state = rnn(emb(token), state)
+                token = head(out[:, -1]).argmax(dim=-1, keepdim=True)
+    return new / timeit(generate, warm=1, reps=5), "tokens/s"
+
 def transformer_long(batch=32, length=128):
     """One TransformerEncoderLayer(128, 4 heads, 512, dropout 0, batch first) on [32, 128, 128], mean
     over positions, a linear head, cross-entropy, SGD."""
@@ -376,7 +392,8 @@ def sn_cnn_train(batch=64, spectral=True):
 
 W = {"relu_16m": relu, "sn_cnn_b64": sn_cnn_train, "strided_cnn_b64": lambda: sn_cnn_train(spectral=False), "axpb_16m": axpb, "small_op_fwd": small_fwd, "small_op_fwdbwd": small_fwdbwd,
      "lstm_b32": lstm_train, "gru_b32": gru_train, "gru_b32_stepwise": gru_train, "rnn_b32": rnn_train,
-     "rnn_b32_stepwise": rnn_train, "transformer_b32": transformer_train,
+     "rnn_b32_stepwise": rnn_train, "lstm_generate": lambda: recurrent_generate("lstm"),
+     "gru_generate": lambda: recurrent_generate("gru"), "gru_generate_stepwise": lambda: recurrent_generate("gru"), "transformer_b32": transformer_train,
      "transformer_l128": transformer_long, "transformer_deep": transformer_deep, "grid_sample_b8": grid_sample_b8,
      "transformer_deep_ckpt": lambda: transformer_deep(checkpointing=True), "gpt_generate": gpt_generate, "seq2seq_generate": seq2seq_generate,
      "module_parameters": module_parameters, "cnn_c3_b64": cnn_train, "cnn_infer_b1": cnn_infer1,

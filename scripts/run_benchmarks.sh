@@ -27,7 +27,7 @@ python3 scripts/compare_pytorch.py --torch-python "$TORCH_PYTHON" --rounds "$ROU
 # Sequence models: recurrent layers (each sequence one fused operation), Transformers, generation.
 python3 scripts/compare_pytorch.py --torch-python "$TORCH_PYTHON" --rounds "$ROUNDS" --threads 1,2 \
   --reference scripts/pytorch_micro.py lstm_b32 gru_b32 rnn_b32 transformer_b32 transformer_l128 gpt_generate \
-  seq2seq_generate
+  seq2seq_generate lstm_generate gru_generate
 python3 scripts/compare_pytorch.py --torch-python "$TORCH_PYTHON" --rounds "$ROUNDS" --threads 1,2 \
   --reference scripts/onnxruntime_ref.py mlp_infer_b1 mlp_infer_b1_int8 cnn_infer_b1 mlp_infer_b1_plan cnn_infer_b1_plan \
   mlp_infer_b1_int8_plan

@@ -78,6 +78,29 @@ enum SequenceWorkloads {
         return (127 / t, "tokens/s")
     }
 
+    /// Greedy generation of 127 tokens after a 1-token prompt with the default `gradus train --task
+    /// language-model --model lstm|gru` model (embedding 64, two recurrent layers of 128, a linear head):
+    /// each token is a one-step sequence of one row. With `stepwise`, the per-step graph.
+    static func recurrentGenerate(_ name: String, cell: RecurrentLanguageModel.Cell, stepwise: Bool = false) -> Workload {
+        Workload(name: name) {
+            var rng = SeededGenerator(seed: 0)
+            let model = RecurrentLanguageModel(cell: cell, vocabularySize: 75, embeddingSize: 64, hiddenSize: 128, numLayers: 2,
+                                               generator: &rng)
+            let sampler = try! TokenSampler(temperature: 0)
+            let generate = {
+                secondsPerCall(reps: 5) {
+                    var g = SeededGenerator(seed: 1)
+                    _ = try! model.generate(prompt: [0], length: 127, sampler: sampler, generator: &g)
+                }
+            }
+            let t = stepwise ? KernelTesting.withStepwiseRecurrence(generate) : generate()
+            return (127 / t, "tokens/s")
+        }
+    }
+    static let lstmGenerate = recurrentGenerate("lstm_generate", cell: .lstm)
+    static let gruGenerate = recurrentGenerate("gru_generate", cell: .gru)
+    static let gruGenerateStepwise = recurrentGenerate("gru_generate_stepwise", cell: .gru, stepwise: true)
+
     /// Greedy decoding of 63 tokens after a start token by an encoder-decoder's decoder: 75-token
     /// embedding, two TransformerDecoderLayer(128, 4 heads, 512, dropout 0, batch first) blocks attending
     /// to a memory of 64 positions, a linear head; key/value caches under noGrad (the memory's projection
@@ -148,7 +171,8 @@ enum SequenceWorkloads {
         }
     }
 
-    static let all: [Workload] = [lstm, gru, gruStepwise, rnn, rnnStepwise, transformer, transformerLong, gptGenerate, seq2seqGenerate, seq2seqGenerateReproject,
+    static let all: [Workload] = [lstm, gru, gruStepwise, rnn, rnnStepwise, lstmGenerate, gruGenerate, gruGenerateStepwise,
+                                   transformer, transformerLong, gptGenerate, seq2seqGenerate, seq2seqGenerateReproject,
                                   deepTransformer("transformer_deep", checkpointing: false),
                                   deepTransformer("transformer_deep_ckpt", checkpointing: true)]
 }

@@ -8,8 +8,9 @@ enum RawBLAS {
     /// leading dimension `ldc`. Leading dimensions of `a` and `b` are those of their stored layouts.
     /// Float32 products run on ``MatrixProductBackend/active`` from ``OneDNNProduct/minimumMultiplyAdds``
     /// and on OpenBLAS below (or on `backend` at any size, when a test names one); Float64 products on
-    /// OpenBLAS. `roundedA`: a's values rounded to bfloat16 (laid out as `a`), for a product that runs
-    /// in bfloat16 (``BFloat16Product/roundedOnce(_:count:forProductsOf:_:_:beta:)``).
+    /// OpenBLAS; a product of one row runs as a matrix-vector product (``gemv(rows:columns:_:ld:transposed:_:beta:_:)``).
+    /// `roundedA`: a's values rounded to bfloat16 (laid out as `a`), for a product that runs in bfloat16
+    /// (``BFloat16Product/roundedOnce(_:count:forProductsOf:_:_:beta:)``).
     @inline(__always)
     static func gemm<T: TensorFloat>(m: Int, n: Int, k: Int,
                                      _ a: UnsafePointer<T>, lda: Int, transA: Bool,
@@ -24,6 +25,13 @@ enum RawBLAS {
                 let row = c + i * ldc
                 if beta == 0 { row.update(repeating: 0, count: n) } else { for j in 0..<n { row[j] *= beta } }
             }
+            return
+        }
+        // One row (a recurrent step or a product of one sample): a matrix-vector product, which streams
+        // op(b) once and skips gemm's packing — as Tensor.gemm does; cᵀ = op(b)ᵀ·aᵀ. (Not when a test
+        // names a backend, nor for a product asked to run in bfloat16 from a rounded operand.)
+        if m == 1, backend == nil, roundedA == nil, !transA || lda == 1 {
+            gemv(rows: transB ? n : k, columns: transB ? k : n, b, ld: ldb, transposed: !transB, a, beta: beta, c)
             return
         }
         let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
