@@ -37,14 +37,15 @@ def small_fwdbwd():
         (x * x).backward(); x.grad = None
     return timeit(f, reps=100000) * 1e6, "us/op"
 
-def lstm_train(batch=32, steps=35):
-    """A 1-layer LSTM(64, 128) over 35 steps, a linear head on the last output, cross-entropy, SGD."""
+def recurrent_train(layer, batch=32, steps=35):
+    """A 1-layer `layer`(64, 128) (nn.LSTM, nn.GRU or nn.RNN with tanh) over 35 steps, a linear head on
+    the last output, cross-entropy, SGD."""
     torch.manual_seed(0)
-    lstm, head = torch.nn.LSTM(64, 128), torch.nn.Linear(128, 10)
-    opt = torch.optim.SGD(list(lstm.parameters()) + list(head.parameters()), lr=0.05, momentum=0.9)
+    rnn, head = layer(64, 128), torch.nn.Linear(128, 10)
+    opt = torch.optim.SGD(list(rnn.parameters()) + list(head.parameters()), lr=0.05, momentum=0.9)
     x = torch.randn(steps, batch, 64); y = torch.randint(0, 10, (batch,))
     def step():
-        opt.zero_grad(); out, _ = lstm(x)
+        opt.zero_grad(); out, _ = rnn(x)
         loss = torch.nn.functional.cross_entropy(head(out[-1]), y); loss.backward(); opt.step()
     return batch / timeit(step, reps=20), "samples/s"
 
@@ -59,29 +60,6 @@ def transformer_train(batch=32, length=35):
     def step():
         opt.zero_grad()
         loss = torch.nn.functional.cross_entropy(head(block(x).mean(dim=1)), y); loss.backward(); opt.step()
-    return batch / timeit(step, reps=20), "samples/s"
-
-def gru_train(batch=32, steps=35):
-    """A 1-layer GRU(64, 128) over 35 steps, a linear head on the last output, cross-entropy, SGD."""
-    torch.manual_seed(0)
-    gru, head = torch.nn.GRU(64, 128), torch.nn.Linear(128, 10)
-    opt = torch.optim.SGD(list(gru.parameters()) + list(head.parameters()), lr=0.05, momentum=0.9)
-    x = torch.randn(steps, batch, 64); y = torch.randint(0, 10, (batch,))
-    def step():
-        opt.zero_grad(); out, _ = gru(x)
-        loss = torch.nn.functional.cross_entropy(head(out[-1]), y); loss.backward(); opt.step()
-    return batch / timeit(step, reps=20), "samples/s"
-
-def rnn_train(batch=32, steps=35):
-    """A 1-layer Elman RNN(64, 128, tanh) over 35 steps, a linear head on the last output,
-    cross-entropy, SGD."""
-    torch.manual_seed(0)
-    rnn, head = torch.nn.RNN(64, 128), torch.nn.Linear(128, 10)
-    opt = torch.optim.SGD(list(rnn.parameters()) + list(head.parameters()), lr=0.05, momentum=0.9)
-    x = torch.randn(steps, batch, 64); y = torch.randint(0, 10, (batch,))
-    def step():
-        opt.zero_grad(); out, _ = rnn(x)
-        loss = torch.nn.functional.cross_entropy(head(out[-1]), y); loss.backward(); opt.step()
     return batch / timeit(step, reps=20), "samples/s"
 
 def recurrent_generate(cell, vocab=75, width=64, hidden=128, layers=2, new=127):
@@ -391,8 +369,9 @@ def sn_cnn_train(batch=64, spectral=True):
     return batch / timeit(step, reps=20), "samples/s"
 
 W = {"relu_16m": relu, "sn_cnn_b64": sn_cnn_train, "strided_cnn_b64": lambda: sn_cnn_train(spectral=False), "axpb_16m": axpb, "small_op_fwd": small_fwd, "small_op_fwdbwd": small_fwdbwd,
-     "lstm_b32": lstm_train, "gru_b32": gru_train, "gru_b32_stepwise": gru_train, "rnn_b32": rnn_train,
-     "rnn_b32_stepwise": rnn_train, "lstm_generate": lambda: recurrent_generate("lstm"),
+     "lstm_b32": lambda: recurrent_train(torch.nn.LSTM), "gru_b32": lambda: recurrent_train(torch.nn.GRU),
+     "gru_b32_stepwise": lambda: recurrent_train(torch.nn.GRU), "rnn_b32": lambda: recurrent_train(torch.nn.RNN),
+     "rnn_b32_stepwise": lambda: recurrent_train(torch.nn.RNN), "lstm_generate": lambda: recurrent_generate("lstm"),
      "gru_generate": lambda: recurrent_generate("gru"), "gru_generate_stepwise": lambda: recurrent_generate("gru"), "transformer_b32": transformer_train,
      "transformer_l128": transformer_long, "transformer_deep": transformer_deep, "grid_sample_b8": grid_sample_b8,
      "transformer_deep_ckpt": lambda: transformer_deep(checkpointing=True), "gpt_generate": gpt_generate, "seq2seq_generate": seq2seq_generate,
