@@ -70,35 +70,20 @@ extension GRU {
         let gradH0 = Tensor(uninitializedShape: [n, h], dtype: .float32)
         // The hidden state each step read, [T, N, H].
         let previousHidden = Tensor(uninitializedShape: [steps, n, h], dtype: .float32)
-        let (pg, py, ps, ph0, pw) = (g.pointer(Float.self), y.pointer(Float.self), saved.pointer(Float.self),
-                                     h0.pointer(Float.self), weight.pointer(Float.self))
-        let (pdp, pdg, pdh0, pph) = (gradProjected.pointer(Float.self), gradHiddenGates.pointer(Float.self),
-                                     gradH0.pointer(Float.self), previousHidden.pointer(Float.self))
-        let parts = sequenceParts(rows: n)
-        let shared = UncheckedSendable((pg, py, ps, ph0, pw, pdp, pdg, pdh0, pph))
-        Threading.parallelParts(n, parts: parts) { _, rows in
-            let (pg, py, ps, ph0, pw, pdp, pdg, pdh0, pph) = shared.value
+        let (py, ps, ph0, pw) = (y.pointer(Float.self), saved.pointer(Float.self), h0.pointer(Float.self), weight.pointer(Float.self))
+        let (pdp, pdg, pph) = (gradProjected.pointer(Float.self), gradHiddenGates.pointer(Float.self),
+                               previousHidden.pointer(Float.self))
+        walkBandsBackward(steps: steps, rows: n, width: h, reverse: reverse, gradient: g.pointer(Float.self),
+                          gradH0: gradH0.pointer(Float.self)) { rows, s, t, before, combined, dh in
             let (r0, m) = (rows.lowerBound, rows.count)
-            // The gradient reaching a step's state: its own plus what the next step sends back.
-            let combined = UnsafeMutablePointer<Float>.allocate(capacity: m * h)
-            let dh = UnsafeMutablePointer<Float>.allocate(capacity: m * h)
-            defer { combined.deallocate(); dh.deallocate() }
-            dh.initialize(repeating: 0, count: m * h)
-            for s in stride(from: steps - 1, through: 0, by: -1) {
-                let t = reverse ? steps - 1 - s : s
-                let before = reverse ? t + 1 : t - 1
-                let own = pg + (t * n + r0) * h
-                for i in 0..<m * h { combined[i] = own[i] + dh[i] }
-                let hPrev = pph + (t * n + r0) * h
-                hPrev.update(from: s == 0 ? ph0 + r0 * h : py + (before * n + r0) * h, count: m * h)
-                let gradGates = pdg + (t * n + r0) * 3 * h
-                gradus_gru_cell_backward_f32(m, h, combined, hPrev, ps + (t * n + r0) * 4 * h, pdp + (t * n + r0) * 3 * h,
-                                             gradGates, dh)
-                // dh_prev = combined·z + gradGates·W_hh
-                RawBLAS.gemm(m: m, n: h, k: 3 * h, UnsafePointer(gradGates), lda: 3 * h, transA: false, UnsafePointer(pw),
-                             ldb: h, transB: false, beta: 1, dh, ldc: h)
-            }
-            (pdh0 + r0 * h).update(from: dh, count: m * h)
+            let hPrev = pph + (t * n + r0) * h
+            hPrev.update(from: s == 0 ? ph0 + r0 * h : py + (before * n + r0) * h, count: m * h)
+            let gradGates = pdg + (t * n + r0) * 3 * h
+            gradus_gru_cell_backward_f32(m, h, combined, hPrev, ps + (t * n + r0) * 4 * h, pdp + (t * n + r0) * 3 * h,
+                                         gradGates, dh)
+            // dh_prev = combined·z + gradGates·W_hh
+            RawBLAS.gemm(m: m, n: h, k: 3 * h, UnsafePointer(gradGates), lda: 3 * h, transA: false, UnsafePointer(pw),
+                         ldb: h, transB: false, beta: 1, dh, ldc: h)
         }
         // dW_hh = Σ_t gradGates_tᵀ · h_prev_t: one product over all steps and samples.
         let gradWeight = Tensor(uninitializedShape: [3 * h, h], dtype: .float32)

@@ -60,31 +60,17 @@ extension RNN {
         let gradH0 = Tensor(uninitializedShape: [n, h], dtype: .float32)
         // The hidden state each step read, [T, N, H], for the weight gradient's one product.
         let previousHidden = Tensor(uninitializedShape: [steps, n, h], dtype: .float32)
-        let (pg, py, ph0, pw) = (g.pointer(Float.self), y.pointer(Float.self), h0.pointer(Float.self), weight.pointer(Float.self))
-        let (pdp, pdh0, pph) = (gradProjected.pointer(Float.self), gradH0.pointer(Float.self), previousHidden.pointer(Float.self))
-        let parts = sequenceParts(rows: n)
-        let shared = UncheckedSendable((pg, py, ph0, pw, pdp, pdh0, pph))
-        Threading.parallelParts(n, parts: parts) { _, rows in
-            let (pg, py, ph0, pw, pdp, pdh0, pph) = shared.value
+        let (py, ph0, pw) = (y.pointer(Float.self), h0.pointer(Float.self), weight.pointer(Float.self))
+        let (pdp, pph) = (gradProjected.pointer(Float.self), previousHidden.pointer(Float.self))
+        walkBandsBackward(steps: steps, rows: n, width: h, reverse: reverse, gradient: g.pointer(Float.self),
+                          gradH0: gradH0.pointer(Float.self)) { rows, s, t, before, combined, dh in
             let (r0, m) = (rows.lowerBound, rows.count)
-            // The gradient reaching a step's state: its own plus what the next step sends back.
-            let combined = UnsafeMutablePointer<Float>.allocate(capacity: m * h)
-            let dh = UnsafeMutablePointer<Float>.allocate(capacity: m * h)
-            defer { combined.deallocate(); dh.deallocate() }
-            dh.initialize(repeating: 0, count: m * h)
-            for s in stride(from: steps - 1, through: 0, by: -1) {
-                let t = reverse ? steps - 1 - s : s
-                let before = reverse ? t + 1 : t - 1
-                let own = pg + (t * n + r0) * h
-                for i in 0..<m * h { combined[i] = own[i] + dh[i] }
-                let gradPre = pdp + (t * n + r0) * h
-                gradus_rnn_cell_backward_f32(m * h, combined, py + (t * n + r0) * h, gradPre, relu ? 1 : 0)
-                // dh_prev = gradPre·W_hh
-                RawBLAS.gemm(m: m, n: h, k: h, UnsafePointer(gradPre), lda: h, transA: false, UnsafePointer(pw), ldb: h,
-                             transB: false, beta: 0, dh, ldc: h)
-                (pph + (t * n + r0) * h).update(from: s == 0 ? ph0 + r0 * h : py + (before * n + r0) * h, count: m * h)
-            }
-            (pdh0 + r0 * h).update(from: dh, count: m * h)
+            let gradPre = pdp + (t * n + r0) * h
+            gradus_rnn_cell_backward_f32(m * h, combined, py + (t * n + r0) * h, gradPre, relu ? 1 : 0)
+            // dh_prev = gradPre·W_hh
+            RawBLAS.gemm(m: m, n: h, k: h, UnsafePointer(gradPre), lda: h, transA: false, UnsafePointer(pw), ldb: h,
+                         transB: false, beta: 0, dh, ldc: h)
+            (pph + (t * n + r0) * h).update(from: s == 0 ? ph0 + r0 * h : py + (before * n + r0) * h, count: m * h)
         }
         // dW_hh = Σ_t gradPre_tᵀ · h_prev_t: one product over all steps and samples.
         let gradWeight = Tensor(uninitializedShape: [h, h], dtype: .float32)

@@ -192,6 +192,34 @@ public class RecurrentLayer: Module {
         Swift.max(1, Swift.min(Threading.count, rows / minimumRowsPerThread))
     }
 
+    /// The backward walk of a fused sequence with one state (RNN, GRU), each band of rows on its own
+    /// thread (``sequenceParts(rows:)``): for every step, last first, `step` gets the band, the step's
+    /// position `s` in the forward order, its index `t` and that of the step whose state it read
+    /// (`before`), the gradient reaching the step's state — its own, from `gradient` `[T, N, H]`, plus what
+    /// the step after it sent back — and `dh` `[band, H]`, where it writes what goes back to the step
+    /// before. The last `dh` of each band is the initial state's gradient, written into `gradH0` `[N, H]`.
+    static func walkBandsBackward(steps: Int, rows n: Int, width h: Int, reverse: Bool, gradient: UnsafePointer<Float>,
+                                  gradH0: UnsafeMutablePointer<Float>,
+                                  _ step: (_ rows: Range<Int>, _ s: Int, _ t: Int, _ before: Int,
+                                           _ combined: UnsafePointer<Float>, _ dh: UnsafeMutablePointer<Float>) -> Void) {
+        let pointers = UncheckedSendable((gradient, gradH0))
+        Threading.parallelParts(n, parts: sequenceParts(rows: n)) { _, rows in
+            let (pg, pdh0) = pointers.value
+            let (r0, m) = (rows.lowerBound, rows.count)
+            let combined = UnsafeMutablePointer<Float>.allocate(capacity: m * h)
+            let dh = UnsafeMutablePointer<Float>.allocate(capacity: m * h)
+            defer { combined.deallocate(); dh.deallocate() }
+            dh.initialize(repeating: 0, count: m * h)
+            for s in stride(from: steps - 1, through: 0, by: -1) {
+                let t = reverse ? steps - 1 - s : s
+                let own = pg + (t * n + r0) * h
+                for i in 0..<m * h { combined[i] = own[i] + dh[i] }
+                step(rows, s, t, reverse ? t + 1 : t - 1, combined, dh)
+            }
+            (pdh0 + r0 * h).update(from: dh, count: m * h)
+        }
+    }
+
     /// `x·Wᵀ + b` with the hidden weights of `index`.
     func projectHidden(_ h: Tensor, index: Int) -> Tensor {
         Tensor.linear(h, weight: hiddenWeights[index], bias: hasBias ? hiddenBiases[index] : nil)
