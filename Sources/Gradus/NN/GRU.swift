@@ -42,7 +42,7 @@ public final class GRU: RecurrentLayer, Layer {
             let n = (x[2] + r * p[2]).tanh()
             return n + z * (h - n)
         }
-        let (rows, width) = (h.shape[0], h.shape[1])
+        let (rows, width) = h.rank == 2 ? (h.shape[0], h.shape[1]) : (0, 0)
         invariant(h.rank == 2 && projectedInput.shape == [rows, 3 * width] && projectedHidden.shape == [rows, 3 * width],
                   "GRU cell: projections \(projectedInput.shape) and \(projectedHidden.shape) for the state \(h.shape)")
         let out = Tensor(uninitializedShape: [rows, width], dtype: .float32)
