@@ -95,12 +95,19 @@ struct ParametrizationTests {
 
     // MARK: Semantics
 
-    @Test func spectralNormalizationEstimatesTheLargestSingularValue() throws {
-        let layer = Linear(6, 4)
-        try Parametrizations.spectralNorm(layer, nPowerIterations: 3)
+    @Test(arguments: [0, 1, 2] as [UInt64])
+    func spectralNormalizationEstimatesTheLargestSingularValue(seed: UInt64) throws {
+        // Seeded: from the default generator, shared with the tests running beside this one, an unlucky
+        // weight with its two largest singular values close made 60 power iterations fall short
+        // (0.992 once in CI). Power iteration converges as (σ₂/σ₁)^(2·iterations).
+        var rng = SeededGenerator(seed: seed)
+        let layer = Linear(6, 4, generator: &rng)
+        let singular0 = Linalg.svdvals(layer.weight.detach().to(.float64)).scalars(as: Double.self)
+        try Parametrizations.spectralNorm(layer, nPowerIterations: 3, generator: &rng)
         for _ in 0..<20 { _ = layer(normal([1, 6], seed: 8)) }   // training mode: the estimate converges
         let singular = Linalg.svdvals(layer.weight.detach().to(.float64)).scalars(as: Double.self)
-        #expect(abs(singular[0] - 1) < 1e-4, "the normalized weight's largest singular value is 1, got \(singular[0])")
+        #expect(abs(singular[0] - 1) < 1e-4,
+                "the normalized weight's largest singular value is 1, got \(singular[0]) (σ₂/σ₁ \(singular0[1] / singular0[0]))")
     }
 
     @Test func spectralNormalizationRunsItsPowerIterationOncePerCall() throws {
